@@ -1,0 +1,3 @@
+from ntm_excel.cli import main
+
+raise SystemExit(main())

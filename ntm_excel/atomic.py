@@ -1,0 +1,38 @@
+"""Atomic output: write to a temporary file beside the target, then rename over it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class OutputLockedError(OSError):
+    """The target exists but cannot be replaced (open in Excel, read-only share…)."""
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces `target` in one step.
+
+    On any error the temporary file is removed and `target` keeps its last good content.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        try:
+            os.replace(tmp, target)
+        except PermissionError as exc:
+            raise OutputLockedError(
+                exc.errno,
+                f"Không thay được tệp {target}: tệp đang mở ở nơi khác (Excel, ổ mạng dùng chung) "
+                "hoặc không có quyền ghi. Hãy đóng tệp rồi chạy lại; bản cũ vẫn còn nguyên.",
+            ) from exc
+    finally:
+        tmp.unlink(missing_ok=True)

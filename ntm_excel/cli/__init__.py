@@ -1,0 +1,80 @@
+"""The `ntm-excel` command: one sub-command module per concept, help text in Vietnamese."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ntm_excel import __version__
+from ntm_excel.config import ConfigError
+
+# Each module defines `register(subparsers)`, which adds its sub-command(s) and sets `func`.
+COMMAND_MODULES = [
+    "catalog",
+    "registry",
+    "template",
+    "validate",
+    "consolidate",
+    "tasks",
+    "digest",
+    "jobs",
+]
+
+
+class VietnameseHelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's fixed English words, in Vietnamese."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, prefix or "Cách dùng: ")
+
+
+def _translate_argparse() -> None:
+    translations = {
+        "usage: ": "Cách dùng: ",
+        "positional arguments": "Tham số",
+        "options": "Tùy chọn",
+        "show this help message and exit": "In hướng dẫn này rồi thoát",
+        "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+        "unrecognized arguments: %s": "tham số không nhận ra: %s",
+        "invalid choice: %(value)r (choose from %(choices)s)": (
+            "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)"
+        ),
+        "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+        "expected one argument": "cần một giá trị",
+        "show program's version number and exit": "In phiên bản rồi thoát",
+    }
+    argparse._ = lambda text: translations.get(text, text)  # noqa: SLF001
+
+
+def build_parser() -> argparse.ArgumentParser:
+    _translate_argparse()
+    parser = argparse.ArgumentParser(
+        prog="ntm-excel",
+        description=(
+            "Đọc, kiểm tra và tổng hợp biểu tự đánh giá tiêu chí nông thôn mới của các xã,\n"
+            "lập bảng tổng hợp tô màu và gửi thư nhắc hạn cho cán bộ phụ trách."
+        ),
+        formatter_class=VietnameseHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ntm-excel {__version__}")
+    subparsers = parser.add_subparsers(title="Lệnh", metavar="LỆNH", dest="command")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"ntm_excel.cli.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Đã dừng.", file=sys.stderr)
+        return 130

@@ -1,0 +1,50 @@
+"""Options shared by several sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from ntm_excel.config import Config, load_config
+
+
+def parse_date(text: str) -> date:
+    """A date given on the command line: YYYY-MM-DD (or dd/mm/yyyy)."""
+    try:
+        if "/" in text:
+            day, month, year = (int(part) for part in text.split("/"))
+            return date(year, month, day)
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"ngày «{text}» không hợp lệ, hãy ghi dạng YYYY-MM-DD"
+        ) from exc
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="TỆP",
+        help="tệp cấu hình TOML (mặc định: workbooks/cau_hinh.toml đi kèm)",
+    )
+
+
+def add_catalog_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--catalog",
+        metavar="TỆP",
+        help="bộ tiêu chí dạng .xlsx hoặc .csv (mặc định: bộ tiêu chí trong cấu hình)",
+    )
+
+
+def add_as_of_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--as-of",
+        type=parse_date,
+        metavar="NGÀY",
+        help="ngày báo cáo YYYY-MM-DD (mặc định: hôm nay)",
+    )
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    return load_config(getattr(args, "config", None))

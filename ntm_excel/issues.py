@@ -1,0 +1,209 @@
+"""The catalogue of data issues, in the manner of frictionless: a code, a severity,
+a title and a message template written for the person who must fix the data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+SEVERITY_LABELS = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
+
+
+@dataclass(frozen=True)
+class IssueType:
+    code: str
+    severity: Severity
+    title: str
+    template: str
+
+
+_TYPES = [
+    IssueType(
+        "file-unreadable",
+        Severity.ERROR,
+        "Không đọc được tệp",
+        "Không đọc được tệp: {reason}. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx "
+        "(không đặt mật khẩu) rồi gửi lại.",
+    ),
+    IssueType(
+        "table-not-found",
+        Severity.ERROR,
+        "Không tìm thấy bảng tự đánh giá",
+        "Không tìm thấy bảng tự đánh giá tiêu chí trong tệp (cần dòng tiêu đề có các cột "
+        "như «Tên tiêu chí», «Kết quả thực hiện», «Tự đánh giá»). Hãy dùng biểu mẫu chuẩn.",
+    ),
+    IssueType(
+        "roadmap-not-found",
+        Severity.INFO,
+        "Không có lộ trình",
+        "Tệp không có trang lộ trình/kế hoạch thực hiện (các cột «Nội dung công việc», "
+        "«Thời gian hoàn thành», «Người phụ trách»).",
+    ),
+    IssueType(
+        "unit-unknown",
+        Severity.ERROR,
+        "Không xác định được đơn vị",
+        "Không xác định được đơn vị nộp báo cáo{detail}. Hãy ghi đúng tên xã "
+        "(ví dụ «UBND XÃ CẨM THÀNH») ở đầu biểu hoặc mã đơn vị.",
+    ),
+    IssueType(
+        "unit-ambiguous",
+        Severity.ERROR,
+        "Tên đơn vị không rõ ràng",
+        "Tên đơn vị «{text}» khớp với nhiều đơn vị: {candidates}. Hãy ghi rõ tên hoặc mã đơn vị.",
+    ),
+    IssueType(
+        "unit-duplicate",
+        Severity.WARNING,
+        "Đơn vị nộp nhiều tệp",
+        "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
+    ),
+    IssueType(
+        "unit-not-submitted",
+        Severity.ERROR,
+        "Đơn vị chưa nộp báo cáo",
+        "{unit} chưa nộp biểu tự đánh giá tiêu chí.",
+    ),
+    IssueType(
+        "indicator-missing",
+        Severity.ERROR,
+        "Thiếu chỉ tiêu",
+        "Thiếu chỉ tiêu {code} ({text}). Hãy bổ sung dòng này vào bảng tự đánh giá.",
+    ),
+    IssueType(
+        "indicator-unknown",
+        Severity.WARNING,
+        "Chỉ tiêu không có trong bộ tiêu chí",
+        "Chỉ tiêu «{code}» không có trong bộ tiêu chí đang áp dụng; dòng này không được tổng hợp.",
+    ),
+    IssueType(
+        "indicator-duplicate",
+        Severity.WARNING,
+        "Chỉ tiêu ghi hai lần",
+        "Chỉ tiêu {code} được ghi nhiều lần; dùng dòng đầu tiên ({first}).",
+    ),
+    IssueType(
+        "value-missing",
+        Severity.ERROR,
+        "Thiếu kết quả",
+        "Chỉ tiêu {code} chưa có kết quả thực hiện. Hãy ghi số liệu hoặc «Đạt»/«Chưa đạt».",
+    ),
+    IssueType(
+        "value-invalid",
+        Severity.ERROR,
+        "Giá trị không hợp lệ",
+        "Chỉ tiêu {code}: giá trị «{raw}» không hợp lệ ({reason}).",
+    ),
+    IssueType(
+        "assessment-missing",
+        Severity.WARNING,
+        "Thiếu tự đánh giá",
+        "Chỉ tiêu {code} chưa có tự đánh giá. Hãy chọn «Đạt» hoặc «Chưa đạt».",
+    ),
+    IssueType(
+        "assessment-contradiction",
+        Severity.WARNING,
+        "Tự đánh giá trái với số liệu",
+        "Chỉ tiêu {code}: kết quả {value} so với chuẩn {threshold} là «{computed}», "
+        "nhưng xã tự đánh giá «{claimed}». Hãy kiểm tra lại số liệu hoặc tự đánh giá.",
+    ),
+    IssueType(
+        "criterion-contradiction",
+        Severity.WARNING,
+        "Tự đánh giá tiêu chí trái với các chỉ tiêu",
+        "Tiêu chí {criterion}: xã tự đánh giá «{claimed}» nhưng theo các chỉ tiêu là «{computed}».",
+    ),
+    IssueType(
+        "total-mismatch",
+        Severity.WARNING,
+        "Tổng số tiêu chí đạt không khớp",
+        "Dòng tổng ghi {reported} tiêu chí đạt, nhưng theo bảng chỉ có {computed}.",
+    ),
+    IssueType(
+        "formula-without-value",
+        Severity.ERROR,
+        "Công thức chưa có kết quả",
+        "Ô có công thức «{formula}» nhưng tệp không lưu kết quả (tệp chưa được mở và lưu "
+        "bằng Excel). Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi lại.",
+    ),
+    IssueType(
+        "deadline-invalid",
+        Severity.WARNING,
+        "Thời hạn không đọc được",
+        "Không đọc được thời hạn «{text}». Hãy ghi ngày dạng dd/mm/yyyy, "
+        "«tháng 3/2021» hoặc «quý II/2021».",
+    ),
+    IssueType(
+        "owner-unknown",
+        Severity.INFO,
+        "Người phụ trách chưa có trong danh bạ",
+        "«{owner}» chưa có trong danh bạ nên không nhận được thư nhắc hạn; "
+        "hãy bổ sung địa chỉ thư vào danh bạ.",
+    ),
+    IssueType(
+        "encoding-converted",
+        Severity.INFO,
+        "Đã chuyển mã tiếng Việt",
+        "Tệp dùng bảng mã cũ {encoding}; đã chuyển sang Unicode. Nên lưu lại tệp bằng phông Unicode.",
+    ),
+    IssueType(
+        "submission-late",
+        Severity.INFO,
+        "Nộp muộn",
+        "{unit} nộp ngày {received}, sau hạn {deadline}.",
+    ),
+]
+
+ISSUE_TYPES: dict[str, IssueType] = {t.code: t for t in _TYPES}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in the data, located as precisely as it can be."""
+
+    code: str
+    severity: Severity
+    message: str
+    unit_code: str = ""
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+
+    @property
+    def title(self) -> str:
+        return ISSUE_TYPES[self.code].title
+
+    @property
+    def location(self) -> str:
+        """`file › sheet › cell`, leaving out what is unknown."""
+        return " › ".join(part for part in (self.file, self.sheet, self.cell) if part)
+
+
+def make_issue(
+    code: str,
+    *,
+    unit_code: str = "",
+    file: str = "",
+    sheet: str = "",
+    cell: str = "",
+    severity: Severity | None = None,
+    **details: object,
+) -> Issue:
+    """Build an issue of a catalogued type, filling its message template with `details`."""
+    kind = ISSUE_TYPES[code]
+    return Issue(
+        code=code,
+        severity=severity or kind.severity,
+        message=kind.template.format(**details),
+        unit_code=unit_code,
+        file=file,
+        sheet=sheet,
+        cell=cell,
+    )

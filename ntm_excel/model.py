@@ -1,0 +1,201 @@
+"""The records every stage passes on: statuses, units, submissions, tasks and results.
+
+Everything here is plain, picklable data so that reading can run in worker processes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Whether an indicator or criterion is met."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+
+
+STATUS_LABELS = {Status.MET: "Đạt", Status.NOT_MET: "Chưa đạt", Status.UNKNOWN: "Chưa rõ"}
+
+
+class TaskState(StrEnum):
+    """Where a task stands on a given date."""
+
+    DONE = "done"
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    ON_TRACK = "on_track"
+    NO_DUE_DATE = "no_due_date"
+
+
+TASK_STATE_LABELS = {
+    TaskState.DONE: "Đã hoàn thành",
+    TaskState.OVERDUE: "Quá hạn",
+    TaskState.DUE_SOON: "Sắp đến hạn",
+    TaskState.ON_TRACK: "Đang thực hiện",
+    TaskState.NO_DUE_DATE: "Chưa có hạn",
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One reporting unit of the registry (a commune, a town or the district itself)."""
+
+    code: str  # GSO code as text, e.g. "18694"
+    name: str  # official name, e.g. "Xã Cẩm Thành"
+    kind: str  # "xã", "thị trấn", "phường" or "huyện"
+    district: str  # "Huyện Cẩm Xuyên"
+    province: str  # "Hà Tĩnh" (without "Tỉnh")
+    region: str  # "Bắc Trung Bộ"; selects the regional thresholds
+    target_level: str = ""  # "đạt chuẩn", "nâng cao", "kiểu mẫu" or "" when not assessed
+    expected: bool = True  # whether the unit must submit a self-assessment
+    contact_name: str = ""
+    email: str = ""
+    phone: str = ""
+    supervisors: tuple[str, ...] = ()  # officials who answer for this unit
+
+
+@dataclass(frozen=True)
+class IndicatorEntry:
+    """One indicator row as read from a submission."""
+
+    code: str  # catalogue form, e.g. "1.1" or "5"
+    criterion_no: int
+    text: str  # the indicator's wording as written (NFC)
+    raw: str  # the value cell as typed, as text ("" when blank)
+    value: float | str | None  # number (percentages on the 0–100 scale), text, or None
+    self_assessment: Status
+    assessment_raw: str
+    sheet: str
+    value_cell: str  # A1 address of the value cell
+    assessment_cell: str  # A1 address of the self-assessment cell
+
+
+@dataclass(frozen=True)
+class CriterionEntry:
+    """A criterion row's own self-assessment (e.g. "Tiêu chí số 2 … Đạt")."""
+
+    criterion_no: int
+    self_assessment: Status
+    sheet: str
+    cell: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task with a deadline, from the district plan or a commune's roadmap."""
+
+    source: str  # "plan" or "unit"
+    unit_code: str  # unit the task belongs to ("" for district-wide plan tasks)
+    criterion_no: int | None
+    text: str
+    deadline_text: str  # the deadline phrase as written
+    due: date | None
+    owners: tuple[str, ...]  # officials who carry it out (names only, titles stripped)
+    directors: tuple[str, ...] = ()  # officials who direct it (plan)
+    milestone: str = ""  # "" or e.g. "khởi công" / "hoàn thành" for two-step tasks
+    section: str = ""
+    done: bool = False
+    completed: date | None = None
+    status_text: str = ""
+    budget: float | None = None  # million đồng
+    funding: str = ""
+    task_id: str = ""
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Everything read from one workbook, before validation."""
+
+    path: str
+    file_name: str
+    sha256: str
+    size: int
+    modified: datetime
+    unit_code: str | None  # None when the unit could not be identified
+    unit_text: str  # the unit as written in the file (title block, code cell or file name)
+    indicators: tuple[IndicatorEntry, ...] = ()
+    criteria: tuple[CriterionEntry, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    reported_total: tuple[int, int] | None = None  # "Tổng số tiêu chí đạt: 17/20"
+    sheet: str = ""  # the self-assessment sheet's name
+    encoding: str = ""  # legacy encoding converted from ("TCVN3", "VNI") or ""
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One indicator of one unit after validation."""
+
+    unit_code: str
+    indicator_code: str
+    criterion_no: int
+    threshold: str
+    value: float | str | None
+    raw: str
+    self_assessment: Status
+    computed_status: Status
+    status: Status
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """One criterion of one unit: met when all its indicators are."""
+
+    unit_code: str
+    criterion_no: int
+    name: str
+    status: Status
+
+
+@dataclass
+class UnitReport:
+    """A unit of the registry with what it submitted and how it stands."""
+
+    unit: Unit
+    submission: Submission | None = None
+    indicators: list[IndicatorResult] = field(default_factory=list)
+    criteria: list[CriterionResult] = field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+    on_time: bool | None = None  # None when not submitted or no deadline set
+
+    @property
+    def submitted(self) -> bool:
+        return self.submission is not None
+
+    @property
+    def criteria_met(self) -> int:
+        return sum(1 for c in self.criteria if c.status is Status.MET)
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    """A task with its state on the reporting date."""
+
+    task: Task
+    state: TaskState
+    days_late: int = 0  # > 0 only when overdue
+    days_left: int | None = None  # days until due (0 = today) when not done
+
+
+@dataclass
+class Consolidation:
+    """The whole picture on one date: every unit, task and issue."""
+
+    as_of: date
+    catalog_set: str
+    units: list[UnitReport]
+    tasks: list[TaskStatus]
+    issues: list  # list[ntm_excel.issues.Issue]
+    criteria_names: dict[int, str] = field(default_factory=dict)  # criterion no → name
+    district: UnitReport | None = None  # the district's own criteria, when its workbook is given
+    created: datetime | None = None
