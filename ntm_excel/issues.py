@@ -151,7 +151,8 @@ _TYPES = [
         "encoding-converted",
         Severity.INFO,
         "Đã chuyển mã tiếng Việt",
-        "Tệp dùng bảng mã cũ {encoding}; đã chuyển sang Unicode. Nên lưu lại tệp bằng phông Unicode.",
+        "Tệp dùng bảng mã cũ {encoding}; đã chuyển sang Unicode. "
+        "Nên lưu lại tệp bằng phông Unicode.",
     ),
     IssueType(
         "submission-late",

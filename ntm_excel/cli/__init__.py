@@ -22,14 +22,8 @@ COMMAND_MODULES = [
 ]
 
 
-class VietnameseHelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """argparse's fixed English words, in Vietnamese."""
-
-    def add_usage(self, usage, actions, groups, prefix=None):
-        return super().add_usage(usage, actions, groups, prefix or "Cách dùng: ")
-
-
 def _translate_argparse() -> None:
+    """Put argparse's fixed English words (usage, options, errors) into Vietnamese."""
     translations = {
         "usage: ": "Cách dùng: ",
         "positional arguments": "Tham số",
@@ -55,9 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
             "Đọc, kiểm tra và tổng hợp biểu tự đánh giá tiêu chí nông thôn mới của các xã,\n"
             "lập bảng tổng hợp tô màu và gửi thư nhắc hạn cho cán bộ phụ trách."
         ),
-        formatter_class=VietnameseHelpFormatter,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"ntm-excel {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"ntm-excel {__version__}",
+        help="in phiên bản rồi thoát",
+    )
     subparsers = parser.add_subparsers(title="Lệnh", metavar="LỆNH", dest="command")
     for name in COMMAND_MODULES:
         importlib.import_module(f"ntm_excel.cli.{name}").register(subparsers)

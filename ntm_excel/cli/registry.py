@@ -1,0 +1,134 @@
+"""`ntm-excel registry`: build the list of reporting units of a district, or show it."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from ntm_excel.cli.common import add_config_option, config_from
+from ntm_excel.registry import (
+    Registry,
+    RegistryError,
+    build_registry,
+    load_registry,
+    write_registry,
+)
+
+
+def add_registry_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--registry",
+        metavar="TỆP",
+        help="danh sách đơn vị .xlsx (mặc định: danh sách trong cấu hình)",
+    )
+
+
+def registry_from(args: argparse.Namespace) -> Registry:
+    """The registry named by --registry, else the configured one."""
+    return load_registry(getattr(args, "registry", None) or config_from(args).registry)
+
+
+def _names(text: str | None) -> list[str]:
+    return [name.strip() for name in re.split(r"[,;]", text or "") if name.strip()]
+
+
+def _build(args: argparse.Namespace) -> int:
+    targets = {name: "nâng cao" for name in _names(args.nang_cao)}
+    targets |= {name: "kiểu mẫu" for name in _names(args.kieu_mau)}
+    registry = build_registry(
+        args.province,
+        args.district,
+        targets=targets,
+        target_source=args.can_cu or "",
+        example_emails=args.email_mau,
+    )
+    write_registry(registry, args.output)
+    district = registry.units[0]
+    print(
+        f"Đã ghi {len(registry.units) - 1} đơn vị của {district.name} ({district.province}, "
+        f"vùng {district.region}) và dòng của chính huyện vào {args.output}; "
+        f"{len(registry.expected())} đơn vị phải nộp biểu tự đánh giá."
+    )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    registry = registry_from(args)
+    print(f"{'Mã':<6} {'Tên đơn vị':<24} {'Loại':<9} {'Mục tiêu':<10} {'Nộp':<5} {'Thư điện tử'}")
+    for unit in registry.units:
+        print(
+            f"{unit.code:<6} {unit.name:<24} {unit.kind:<9} {unit.target_level or '—':<10} "
+            f"{'có' if unit.expected else 'không':<5} {unit.email or '—'}"
+        )
+        if unit.supervisors:
+            print(f"{'':<6} cán bộ phụ trách: {'; '.join(unit.supervisors)}")
+    print(f"\nTổng cộng {len(registry.units)} dòng; {len(registry.expected())} đơn vị phải nộp.")
+    return 0
+
+
+def _guarded(func):
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except RegistryError as exc:
+            print(f"Lỗi danh sách đơn vị:\n{exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "registry",
+        help="lập hoặc xem danh sách đơn vị (xã, thị trấn)",
+        description="Lập danh sách đơn vị báo cáo của một huyện, hoặc xem danh sách đang dùng.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(title="Lệnh", metavar="LỆNH", dest="registry_command")
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)
+
+    build = actions.add_parser(
+        "build",
+        help="lập danh sách đơn vị của một huyện từ danh mục hành chính 2021",
+        description=(
+            "Lập danh sách đơn vị của một huyện (danh mục hành chính năm 2021, gói\n"
+            "vietnam-provinces): xã phải nộp với mục tiêu «đạt chuẩn», thị trấn/phường không\n"
+            "phải nộp, thêm một dòng cho chính huyện. Ví dụ:\n"
+            '  ntm-excel registry build --province "Hà Tĩnh" --district "Cẩm Xuyên" \\\n'
+            '      --nang-cao "Cẩm Thành, Cẩm Lạc" --kieu-mau "Cẩm Bình" -o don_vi.xlsx'
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    build.add_argument("--province", required=True, metavar="TỈNH", help="tỉnh, ví dụ «Hà Tĩnh»")
+    build.add_argument(
+        "--district", required=True, metavar="HUYỆN", help="huyện, ví dụ «Cẩm Xuyên»"
+    )
+    build.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp .xlsx cần ghi")
+    build.add_argument(
+        "--nang-cao", metavar="TÊN", help="các xã phấn đấu NTM nâng cao, cách nhau bằng dấu phẩy"
+    )
+    build.add_argument(
+        "--kieu-mau", metavar="TÊN", help="các xã phấn đấu NTM kiểu mẫu, cách nhau bằng dấu phẩy"
+    )
+    build.add_argument(
+        "--can-cu",
+        metavar="VĂN_BẢN",
+        help="văn bản giao mục tiêu, ghi vào cột ghi chú (ví dụ «Kế hoạch số 07-KH/BCĐ»)",
+    )
+    build.add_argument(
+        "--email-mau",
+        action="store_true",
+        help="điền địa chỉ thư mẫu dạng ubnd.camthanh@camxuyen.example.org (để thử)",
+    )
+    build.set_defaults(func=_guarded(_build))
+
+    show = actions.add_parser(
+        "show",
+        help="in danh sách đơn vị",
+        description="In danh sách đơn vị: mã, tên, loại, mục tiêu, có phải nộp không, thư.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_registry_option(show)
+    add_config_option(show)
+    show.set_defaults(func=_guarded(_show))

@@ -1,0 +1,79 @@
+"""Sub-command `tasks`: the plan's tasks and where each stands on a date."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import zipfile
+from datetime import date
+
+from openpyxl.utils.exceptions import InvalidFileException
+
+from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
+from ntm_excel.contacts import ContactsError, load_contacts
+from ntm_excel.model import TaskState
+from ntm_excel.plan import PlanError, load_plan
+from ntm_excel.tasks import names_person, owner_issues, print_tasks, task_statuses
+
+
+def _window(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"số ngày «{text}» không hợp lệ, hãy ghi số nguyên ≥ 0")
+    return value
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "tasks",
+        help="liệt kê nhiệm vụ của kế hoạch và tình trạng thực hiện",
+        description="Liệt kê nhiệm vụ của kế hoạch huyện: hạn, tình trạng, người phụ trách.",
+    )
+    add_as_of_option(parser)
+    parser.add_argument(
+        "--owner", metavar="TÊN", help="chỉ nhiệm vụ của cán bộ này (không cần dấu, chức vụ)"
+    )
+    parser.add_argument(
+        "--state",
+        choices=[state.value for state in TaskState],
+        help="chỉ nhiệm vụ ở tình trạng này: overdue (quá hạn), due_soon (sắp đến hạn), "
+        "on_track (đang thực hiện), done (đã hoàn thành), no_due_date (chưa có hạn)",
+    )
+    parser.add_argument(
+        "--window",
+        type=_window,
+        metavar="N",
+        help="còn không quá N ngày thì coi là sắp đến hạn (mặc định: theo cấu hình)",
+    )
+    parser.add_argument("--plan", metavar="TỆP", help="tệp kế hoạch (mặc định: theo cấu hình)")
+    parser.add_argument(
+        "--contacts", metavar="TỆP", help="tệp danh bạ cán bộ (mặc định: theo cấu hình)"
+    )
+    add_config_option(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    try:
+        plan = load_plan(args.plan or config.plan)
+        contacts = load_contacts(args.contacts or config.contacts)
+    except (OSError, PlanError, ContactsError, InvalidFileException, zipfile.BadZipFile) as exc:
+        print(f"Lỗi: không đọc được kế hoạch hoặc danh bạ: {exc}", file=sys.stderr)
+        return 2
+    window = config.due_soon_days if args.window is None else args.window
+    statuses = task_statuses(plan.tasks, args.as_of or date.today(), window)
+    if args.owner:
+        statuses = [s for s in statuses if names_person(s.task, args.owner, contacts)]
+    if args.state:
+        statuses = [s for s in statuses if s.state == args.state]
+    if statuses:
+        print_tasks(statuses, sys.stdout, criteria_names=plan.criteria_names)
+    else:
+        print("Không có nhiệm vụ nào phù hợp.")
+    for issue in (*plan.issues, *owner_issues(plan.tasks, contacts)):
+        print(f"{issue.title}: {issue.message} [{issue.location}]", file=sys.stderr)
+    return 0

@@ -1,0 +1,97 @@
+"""`ntm-excel template`: write the self-assessment workbook for one unit or for all of them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ntm_excel.catalog import CatalogError
+from ntm_excel.cli.catalog import catalog_from
+from ntm_excel.cli.common import add_catalog_option, add_config_option, config_from
+from ntm_excel.cli.registry import add_registry_option, registry_from
+from ntm_excel.model import Unit
+from ntm_excel.registry import RegistryError, file_stem
+from ntm_excel.template import write_template
+
+
+def _set_for(unit: Unit, args: argparse.Namespace, sets: list[str]) -> str:
+    """--set, else the configured commune set (its district counterpart for a district)."""
+    if args.set:
+        return args.set
+    set_id = config_from(args).catalog_set
+    district_set = set_id.replace("xa_", "huyen_", 1)
+    return district_set if unit.kind == "huyện" and district_set in sets else set_id
+
+
+def _run(args: argparse.Namespace) -> int:
+    catalog = catalog_from(args)
+    registry = registry_from(args)
+    if args.all:
+        units = registry.expected()
+        Path(args.output).mkdir(parents=True, exist_ok=True)
+        targets = [Path(args.output) / f"{file_stem(unit)}.xlsx" for unit in units]
+    else:
+        found = registry.match(args.unit)
+        if found.unit is None:
+            if found.candidates:
+                names = ", ".join(f"{u.name} (mã {u.code})" for u in found.candidates)
+                print(
+                    f"«{args.unit}» khớp với nhiều đơn vị: {names}. Hãy ghi rõ tên hoặc mã.",
+                    file=sys.stderr,
+                )
+            else:
+                print(
+                    f"Không tìm thấy đơn vị «{args.unit}» trong danh sách đơn vị.", file=sys.stderr
+                )
+            return 2
+        units, targets = [found.unit], [Path(args.output)]
+    for unit, target in zip(units, targets, strict=True):
+        set_id = _set_for(unit, args, catalog.sets())
+        if set_id not in catalog.sets():
+            print(
+                f"Không có bộ tiêu chí «{set_id}»; các bộ có: {', '.join(catalog.sets())}",
+                file=sys.stderr,
+            )
+            return 2
+        indicators = catalog.resolve(set_id, unit.province)
+        write_template(unit, indicators, target, set_id=set_id, region=unit.region)
+        count = f"{len({i.criterion_no for i in indicators})} tiêu chí, {len(indicators)} chỉ tiêu"
+        print(f"Đã ghi biểu của {unit.name} ({count}): {target}")
+    return 0
+
+
+def _guarded(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except (CatalogError, RegistryError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "template",
+        help="lập biểu tự đánh giá (.xlsx) để gửi các đơn vị",
+        description=(
+            "Lập biểu tự đánh giá tiêu chí nông thôn mới cho một đơn vị, hoặc cho mọi đơn vị\n"
+            "phải nộp. Ví dụ:\n"
+            '  ntm-excel template --unit "Xã Cẩm Thành" -o xa_cam_thanh.xlsx\n'
+            "  ntm-excel template --all -o bieu_mau/"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--unit", metavar="ĐƠN_VỊ", help="tên hoặc mã đơn vị, ví dụ «Xã Cẩm Thành»")
+    which.add_argument("--all", action="store_true", help="mọi đơn vị phải nộp, mỗi đơn vị một tệp")
+    parser.add_argument(
+        "-o", "--output", required=True, metavar="ĐÍCH",
+        help="tệp .xlsx (với --unit) hoặc thư mục (với --all)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--set", metavar="MÃ", help="bộ tiêu chí (mặc định: bộ trong cấu hình, ví dụ xa_2016_2020)"
+    )
+    add_catalog_option(parser)
+    add_registry_option(parser)
+    add_config_option(parser)
+    parser.set_defaults(func=_guarded)

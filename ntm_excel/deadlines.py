@@ -1,0 +1,178 @@
+"""Vietnamese deadline phrases ("trong quý I/2021", "trước ngày 10/2/2021", …) read as dates.
+
+A phrase is folded (case, diacritics and spacing ignored), its date expressions are found and
+every other word must be a known filler ("trong", "chậm nhất", "trước", "hoàn thành" …), so that
+nothing is silently dropped. Anything that cannot be read one way only raises `DeadlineError`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ntm_excel.text import fold, nfc
+
+MILESTONE_LABELS = {"khoi cong": "khởi công", "hoan thanh": "hoàn thành"}
+
+# Words that may surround a date without changing it.
+_FILLER = frozenset(
+    {
+        *("trong", "cham", "nhat", "muon", "truoc", "ngay", "hoan", "thanh", "xong", "xay"),
+        *("dung", "thoi", "gian", "han", "vao", "den", "het", "cuoi", "va"),
+    }
+)
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+_MIN_YEAR, _MAX_YEAR = 1900, 2100
+
+# Numeric groups such as "10/2/2021", "5-2-21", "2021-03-31" or "3 / 2021" keep their
+# separators (as "/") while the words around them are folded.
+_NUMERIC = re.compile(r"(\d+(?:\s*[/.\-–]\s*\d+)+)")
+_SEPARATOR = re.compile(r"\s*[/.\-–]\s*")
+_B = r"(?<![\w/])"  # start of a token
+_E = r"(?![\w/])"  # end of a token
+_YEAR_SEP = r"(?:/| nam | )"
+_EXPRESSION = re.compile(
+    "|".join(
+        [
+            rf"{_B}6 thang (?P<half>dau|cuoi) nam(?: (?P<half_y>\d{{4}}))?{_E}",
+            rf"{_B}ngay (?P<vn_d>\d{{1,2}}) thang (?P<vn_m>\d{{1,2}})"
+            rf"(?: nam (?P<vn_y>\d{{4}}))?{_E}",
+            rf"{_B}(?P<iso_y>\d{{4}})/(?P<iso_m>\d{{1,2}})/(?P<iso_d>\d{{1,2}}){_E}",
+            rf"{_B}(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?{_E}",
+            rf"{_B}(?P<my_m>\d{{1,2}})/(?P<my_y>\d{{4}}){_E}",
+            rf"{_B}thang (?P<month>\d{{1,2}})(?:{_YEAR_SEP}(?P<month_y>\d{{4}}))?{_E}",
+            rf"{_B}quy (?P<quarter>iv|iii|ii|i|[1-4])(?:{_YEAR_SEP}(?P<quarter_y>\d{{4}}))?{_E}",
+            rf"{_B}nam(?: (?P<year>\d{{4}}))?{_E}",
+        ]
+    )
+)
+_LABEL = re.compile(r"\b(khoi cong|hoan thanh)\b")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One due date of a deadline; `label` is "" for a single deadline."""
+
+    label: str
+    due: date
+
+
+class DeadlineError(ValueError):
+    """A deadline that cannot be read unambiguously; `text` is the value as written."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(f"Không đọc được thời hạn «{text}»: {reason}")
+        self.text = text
+        self.reason = reason
+
+
+def parse_deadline(value: object, *, year: int | None = None) -> list[Milestone]:
+    """The milestones of a deadline cell: a date, a Vietnamese phrase, or blank (→ [])."""
+    if value is None:
+        return []
+    if isinstance(value, datetime):
+        return [Milestone("", value.date())]
+    if isinstance(value, date):
+        return [Milestone("", value)]
+    if not isinstance(value, str):
+        raise DeadlineError(str(value), "không phải ngày hoặc cụm từ chỉ thời hạn")
+    text = nfc(value)
+    key = _key(text)
+    if not key:
+        return []
+    reader = _Reader(text, year)
+    labels = list(_LABEL.finditer(key))
+    if not any(m.group(1) == "khoi cong" for m in labels):
+        return [Milestone("", reader.segment(key))]
+    reader.fillers_only(key[: labels[0].start()])
+    milestones = []
+    for index, match in enumerate(labels):
+        end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
+        label = MILESTONE_LABELS[match.group(1)]
+        if any(m.label == label for m in milestones):
+            raise DeadlineError(text, f"mốc «{label}» ghi hai lần")
+        milestones.append(Milestone(label, reader.segment(key[match.end() : end])))
+    return milestones
+
+
+def _key(text: str) -> str:
+    parts = _NUMERIC.split(text)
+    folded = [_SEPARATOR.sub("/", p) if i % 2 else fold(p) for i, p in enumerate(parts)]
+    key = " ".join(p for p in folded if p)
+    # The plan itself writes "trong tháng quý I/2021": a stray "tháng" before "quý".
+    return re.sub(r"\bthang (?=quy\b)", "", key)
+
+
+def _last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+class _Reader:
+    """Reads the segments of one phrase, reporting errors against the whole phrase."""
+
+    def __init__(self, text: str, year: int | None) -> None:
+        self.text = text
+        self.default_year = year
+
+    def fail(self, reason: str) -> DeadlineError:
+        return DeadlineError(self.text, reason)
+
+    def fillers_only(self, part: str) -> None:
+        unknown = [w for w in part.split() if w not in _FILLER]
+        if unknown:
+            raise self.fail(f"không hiểu «{' '.join(unknown)}»")
+
+    def segment(self, part: str) -> date:
+        matches = list(_EXPRESSION.finditer(part))
+        position = 0
+        for match in matches:
+            self.fillers_only(part[position : match.start()])
+            position = match.end()
+        self.fillers_only(part[position:])
+        if not matches:
+            raise self.fail("không có ngày, tháng, quý hoặc năm")
+        if len(matches) > 1:
+            raise self.fail("có nhiều hơn một thời hạn")
+        return self.expression(match.groupdict())
+
+    def year(self, text: str | None) -> int:
+        if text is None:
+            if self.default_year is None:
+                raise self.fail("thiếu năm")
+            return self.default_year
+        value = int(text) + 2000 if len(text) == 2 else int(text)
+        if not _MIN_YEAR <= value <= _MAX_YEAR:
+            raise self.fail(f"năm {value} không hợp lệ")
+        return value
+
+    def month(self, text: str) -> int:
+        value = int(text)
+        if not 1 <= value <= 12:
+            raise self.fail(f"tháng {value} không hợp lệ")
+        return value
+
+    def day(self, year: int, month: int, text: str) -> date:
+        try:
+            return date(year, month, int(text))
+        except ValueError:
+            raise self.fail(f"ngày {text}/{month} không có thật") from None
+
+    def expression(self, g: dict[str, str | None]) -> date:
+        if g["half"]:
+            return _last_day(self.year(g["half_y"]), 6 if g["half"] == "dau" else 12)
+        if g["vn_d"]:
+            return self.day(self.year(g["vn_y"]), self.month(g["vn_m"]), g["vn_d"])
+        if g["iso_y"]:
+            return self.day(self.year(g["iso_y"]), self.month(g["iso_m"]), g["iso_d"])
+        if g["d"]:
+            return self.day(self.year(g["y"]), self.month(g["m"]), g["d"])
+        if g["my_m"]:
+            return _last_day(self.year(g["my_y"]), self.month(g["my_m"]))
+        if g["month"]:
+            return _last_day(self.year(g["month_y"]), self.month(g["month"]))
+        if g["quarter"]:
+            quarter = _ROMAN.get(g["quarter"]) or int(g["quarter"])
+            return _last_day(self.year(g["quarter_y"]), 3 * quarter)
+        return date(self.year(g["year"]), 12, 31)

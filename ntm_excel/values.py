@@ -1,0 +1,257 @@
+"""How communes type values: Vietnamese numbers, percentages, assessments and dates.
+
+Number conventions (a Vietnamese workbook writes "1.234,5"):
+
+- both "." and "," in one number: the last one is the decimal mark ("1.234,5", "1,234.5");
+- only ",": one comma is a decimal comma ("45,2", "0,85", and also "1,234" = 1.234); several
+  commas are English thousands ("1,234,567");
+- only ".": several dots are thousands ("12.345.678"); one dot followed by exactly three digits
+  after a 1–3 digit integer part without a leading zero is thousands ("1.234" = 1234,
+  "100.000" = 100000), any other single dot is a decimal point ("1.5", "0.855", "98.25");
+- thousands groups must have three digits, otherwise the number is malformed (None).
+
+A text holds a number when exactly one distinct number occurs in it; digits glued to a letter
+("m2", "C3") belong to a unit and are ignored. Two different numbers ("17/20", "12/15 thôn",
+"2019-2020", "31/3/2021") are ambiguous and give None.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from ntm_excel.model import Status
+from ntm_excel.text import nfc
+
+_NUMBER = re.compile(
+    r"(?<![^\W\d_])"  # not glued to a preceding letter ("m2")
+    r"(?P<sign>[-+\u2212\u2013]?)"
+    r"(?P<body>(?<![\d.,])[.,]?\d[\d.,]*)"
+    r"(?P<percent>\s*%)?"
+)
+_SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
+_BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
+_PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_WORDS = re.compile(r"[^\W_]+|[✓✔☑√]")
+_NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d")
+
+_MET = {"đạt", "dat", "đat"}
+_NOT_YET = {"chưa", "chua"}
+_NEG = _NOT_YET | {"không", "khong", "ko", "k", "kh", "kg"}
+_DONE = {"đã", "da"}
+_YES = {"có", "co", "x", "✓", "✔", "☑", "√"}
+
+MET_TEXT = "Đạt"
+NOT_MET_TEXT = "Chưa đạt"
+YES_TEXT = "Có"
+NO_TEXT = "Không"
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """A cell's value: a number (percentages on the 0–100 scale), canonical text, or None."""
+
+    value: float | str | None
+    raw: str  # the cell as typed, as text ("" when blank)
+    percent: bool  # written or formatted as a percentage
+
+
+def clean_float(number: float) -> float:
+    """Round away binary noise: 10 significant digits (0.855 * 100 → 85.5).
+
+    Integer parts of ten digits or more are kept whole (no fraction).
+    """
+    if not math.isfinite(number) or number == int(number):
+        return float(number)
+    digits = len(str(int(abs(number)))) if abs(number) >= 1 else 0
+    return float(round(number, max(0, 10 - digits)))
+
+
+def _body_value(body: str) -> Decimal | None:
+    """The value of a digits-and-separators token under the conventions above."""
+    body = body.rstrip(".,")
+    if body[0] in ".,":
+        body = "0" + body
+    dots, commas = body.count("."), body.count(",")
+    if dots and commas:
+        decimal_mark = "." if body.rfind(".") > body.rfind(",") else ","
+        thousands = "," if decimal_mark == "." else "."
+        if body.count(decimal_mark) > 1:
+            return None
+        whole, fraction = body.split(decimal_mark)
+        return _grouped(whole, thousands, fraction)
+    if commas:
+        if commas == 1:
+            return Decimal(body.replace(",", "."))
+        return _grouped(body, ",", "")
+    if dots > 1:
+        return _grouped(body, ".", "")
+    if dots == 1:
+        whole, fraction = body.split(".")
+        if len(fraction) == 3 and len(whole) <= 3 and not whole.startswith("0"):
+            return Decimal(whole + fraction)
+        return Decimal(body)
+    return Decimal(body)
+
+
+def _grouped(whole: str, separator: str, fraction: str) -> Decimal | None:
+    groups = whole.split(separator)
+    if not 1 <= len(groups[0]) <= 3 or any(len(group) != 3 for group in groups[1:]):
+        return None
+    return Decimal("".join(groups) + ("." + fraction if fraction else ""))
+
+
+def _numbers(text: str) -> list[tuple[float | None, bool]]:
+    """Every number of a text: (value, or None when malformed; written with "%")."""
+    found = []
+    for match in _NUMBER.finditer(text):
+        value = _body_value(match["body"])
+        sign = match["sign"]
+        if sign and not _SIGN_CONTEXT.search(text[: match.start()]):
+            sign = ""  # a dash between words or numbers ("2019-2020"), not a sign
+        if value is not None:
+            value = clean_float(float(-value if sign and sign != "+" else value))
+        found.append((value, bool(match["percent"])))
+    return found
+
+
+def _single_number(text: str) -> tuple[float, bool] | None:
+    numbers = _numbers(text)
+    values = {value for value, _ in numbers}
+    if len(values) != 1 or None in values:
+        return None
+    return values.pop(), any(percent for _, percent in numbers)
+
+
+def parse_number(text: str) -> float | None:
+    """The one number written in a text ("1.234,5" → 1234.5, "≈ 98 %" → 98.0), else None."""
+    found = _single_number(nfc(text))
+    return None if found is None else found[0]
+
+
+def _assessment(text: str) -> str | None:
+    """The canonical assessment a text spells, if any ("đạt (100%)" → "Đạt")."""
+    lowered = _PARENTHESES.sub(" ", text.lower())
+    words = _WORDS.findall(lowered)
+    if not words:
+        return None
+    first, second = words[0], words[1] if len(words) > 1 else ""
+    if words in (["chưa"], ["chua"]) or (first in _NEG and second in _MET):
+        return NOT_MET_TEXT
+    if first in _MET or (first in _DONE and second in _MET):
+        return MET_TEXT
+    if len(words) == 1 and first in _YES:
+        return YES_TEXT
+    if (len(words) == 1 and first in _NEG - _NOT_YET) or (
+        first in _NEG and words[1:] in (["có"], ["co"])
+    ):
+        return NO_TEXT
+    return None
+
+
+def _percent_format(number_format: str) -> bool:
+    """Whether an Excel number format scales by 100 (a "%" outside quotes and escapes)."""
+    unquoted = re.sub(r'"[^"]*"|\\.', "", number_format)
+    return "%" in unquoted
+
+
+def _number_text(number: float) -> str:
+    return f"{number:.15g}"
+
+
+def parse_value(cell: object, number_format: str = "") -> ParsedValue:
+    """Read a value cell as a reader returns it (None, str, int, float, bool, date).
+
+    - blank, "-", "—", "…" → None;
+    - a number stays a float; with a percent number format it is a fraction and is scaled
+      by 100 (0.855 → 85.5, percent=True); without one it is kept as is;
+    - bool → "Có" / "Không"; a date → "dd/mm/yyyy" text;
+    - text is first read as an assessment: "Đạt", "đạt chuẩn", "Đạt (98%)" → "Đạt" (a number
+      beside an assessment is a comment); "Chưa đạt", "Không đạt", "K đạt", "chưa" → "Chưa đạt";
+      "Có", "x", "✓" → "Có"; "Không", "Ko", "không có" → "Không";
+    - then as a number when it starts with one ("45,2 triệu đồng/người", "≈ 98 %", "85,5%");
+    - any other text is kept (NFC), including text that merely mentions a number
+      ("Đã phê duyệt năm 2019").
+    """
+    if cell is None:
+        return ParsedValue(None, "", False)
+    if isinstance(cell, bool):
+        return ParsedValue(YES_TEXT if cell else NO_TEXT, "TRUE" if cell else "FALSE", False)
+    if isinstance(cell, datetime | date):
+        day = cell.date() if isinstance(cell, datetime) else cell
+        text = day.strftime("%d/%m/%Y")
+        return ParsedValue(text, text, False)
+    if isinstance(cell, int | float | Decimal):
+        number = float(cell)
+        if not math.isfinite(number):
+            return ParsedValue(None, "", False)
+        if _percent_format(number_format or ""):
+            scaled = clean_float(number * 100)
+            return ParsedValue(scaled, _number_text(scaled) + "%", True)
+        number = clean_float(number)
+        return ParsedValue(number, _number_text(number), False)
+    text = nfc(str(cell))
+    if _BLANK.fullmatch(text):
+        return ParsedValue(None, "", False)
+    assessment = _assessment(text)
+    if assessment is not None:
+        return ParsedValue(assessment, text, False)
+    if _NUMBER_LEAD.match(text):
+        found = _single_number(text)
+        if found is not None:
+            return ParsedValue(found[0], text, found[1])
+    return ParsedValue(text, text, False)
+
+
+def parse_assessment(cell: object) -> Status:
+    """A self-assessment cell: "Đạt" → MET, "Chưa đạt" (and spellings) → NOT_MET, else UNKNOWN."""
+    value = parse_value(cell).value
+    if value == MET_TEXT:
+        return Status.MET
+    if value == NOT_MET_TEXT:
+        return Status.NOT_MET
+    return Status.UNKNOWN
+
+
+_DAY_FIRST = re.compile(r"(\d{1,2})([/\-.])(\d{1,2})\2(\d{4}|\d{2})")
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def parse_date(cell: object, excel_serial: bool = False) -> date | None:
+    """A cell holding a plain date, else None.
+
+    Accepts date/datetime objects, day-first text ("31/3/2021", "31-03-2021", "31.3.2021",
+    "5-2-21" → 2021) and ISO text ("2021-03-31"). Month-first is never guessed
+    ("13/31/2021" → None). Numbers are Excel serial dates only when `excel_serial` is set.
+    """
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    if isinstance(cell, bool) or cell is None:
+        return None
+    if isinstance(cell, int | float):
+        if not excel_serial or not 1 <= cell < 2958466 or cell != int(cell):
+            return None
+        serial = int(cell)
+        if serial == 60:  # Excel's non-existent 29/02/1900
+            return None
+        return _EXCEL_EPOCH + timedelta(days=serial + (1 if serial < 60 else 0))
+    if not isinstance(cell, str):
+        return None
+    text = nfc(cell)
+    try:
+        if match := _DAY_FIRST.fullmatch(text):
+            day, _, month, year = match.groups()
+            full_year = int(year) + (2000 if len(year) == 2 else 0)
+            return date(full_year, int(month), int(day))
+        if match := _ISO.fullmatch(text):
+            year, month, day = match.groups()
+            return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return None

@@ -1,0 +1,150 @@
+"""The contact book workbook and reading owner names out of "Người phụ trách" cells."""
+
+from __future__ import annotations
+
+import openpyxl
+import pytest
+
+from ntm_excel.config import BUNDLED
+from ntm_excel.contacts import (
+    COMMUNES_SHEET,
+    CONTACTS_SHEET,
+    Contact,
+    Contacts,
+    ContactsError,
+    load_contacts,
+    parse_owners,
+)
+
+PLAN_OFFICIALS = [
+    "Phạm Hoàng Anh",
+    "Trần Ngọc Quang",
+    "Nguyễn Thanh Phong",
+    "Phạm Văn Thắng",
+    "Phạm Danh Cường",
+    "Trần Huy Nghĩa",
+    "Nguyễn Thị Xuân Hoàng",
+    "Lê Ngọc Hà",
+    "Lê Văn Danh",
+    "Biện Văn Thanh",
+    "Phan Ngọc Tố",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Đ/c: Trần Văn Lượng - Chủ tịch", ("Trần Văn Lượng",)),
+        ("Đ/c: Nguyễn Huy Vinh Địa chính", ("Nguyễn Huy Vinh",)),
+        (
+            "Đ/c Phạm Hoàng Anh – Phó Chủ tịch UBND huyện; đ/c Trần Ngọc Quang - Trưởng phòng KTHT",
+            ("Phạm Hoàng Anh", "Trần Ngọc Quang"),
+        ),
+        (
+            "đ/c Nguyễn Thanh Phong – Trưởng BQLDA, đ/c Phạm Danh Cường – Giám đốc TTVHHTT, "
+            "đ/c Trần Huy Nghĩa – Giám đốc TTYT",
+            ("Nguyễn Thanh Phong", "Phạm Danh Cường", "Trần Huy Nghĩa"),
+        ),
+        ("Lê Văn Danh - Trưởng phòng Nông nghiệp và Phát triển Nông Thôn", ("Lê Văn Danh",)),
+        ("Trần Văn An và Nguyễn Văn Bình", ("Trần Văn An", "Nguyễn Văn Bình")),
+        ("ông Trần Văn An\nbà Nguyễn Thị Hoa", ("Trần Văn An", "Nguyễn Thị Hoa")),
+        ("Đồng chí Lê Ngọc Hà (Phó Chủ tịch)", ("Lê Ngọc Hà",)),
+        ("Trần Văn Lượng, Chủ tịch UBND xã", ("Trần Văn Lượng",)),
+        ("Nguyễn Xuân Trường Kế toán", ("Nguyễn Xuân Trường",)),
+        ("Trần Văn Hóa", ("Trần Văn Hóa",)),  # "Văn Hóa" is part of the name here
+        ("Lê Trường Phong", ("Lê Trường Phong",)),
+        ("Công chức Địa chính", ("Công chức Địa chính",)),  # a title only is kept, not lost
+        ("dc tran van luong - chu tich", ("tran van luong",)),
+        ("", ()),
+    ],
+)
+def test_parse_owners(text, names):
+    assert parse_owners(text) == names
+
+
+def test_bundled_contact_book_names_every_official_of_the_plan():
+    contacts = load_contacts(BUNDLED / "danh_ba.xlsx")
+    names = [c.name for c in contacts.contacts]
+    for official in PLAN_OFFICIALS:
+        assert official in names
+    office = contacts.match("Văn phòng điều phối NTM huyện")
+    assert office and office.email == "vpdp.ntm@camxuyen.example.org"
+    anh = contacts.match("Phạm Hoàng Anh")
+    assert anh.email == "pham.hoang.anh@camxuyen.example.org"
+    assert anh.criteria == ("Quy hoạch", "Giao thông")
+    assert "Phó Chủ tịch" in anh.title
+    emails = [c.email for c in contacts.contacts if c.email]
+    assert len(emails) == len(set(emails)) == len(PLAN_OFFICIALS) + 1
+    assert all(e.endswith("@camxuyen.example.org") for e in emails)
+    security = contacts.match("Phan Ngọc Tố").criteria
+    assert security == ("An ninh, trật tự xã hội",)  # a comma inside an item is kept
+
+
+def test_bundled_contact_book_lists_the_communes():
+    workbook = openpyxl.load_workbook(BUNDLED / "danh_ba.xlsx", read_only=True)
+    rows = list(workbook[COMMUNES_SHEET].iter_rows(values_only=True))
+    workbook.close()
+    heading, rows = rows[0], rows[1:]
+    assert heading[:2] == ("Mã đơn vị", "Tên đơn vị")
+    email = heading.index("Email")
+    assert len(rows) == 23
+    assert {str(r[0]) for r in rows} >= {"18694", "18691", "18673"}
+    assert all(r[email] and r[email].endswith("@camxuyen.example.org") for r in rows)
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Phạm Hoàng Anh",
+        "pham hoang anh",
+        "PHẠM HOÀNG ANH",
+        "Đ/c Phạm Hoàng Anh – Phó Chủ tịch UBND huyện",
+        "đồng chí Pham Hoang Anh",
+        "Ông  Phạm  Hoàng Anh",
+    ],
+)
+def test_match_is_tolerant(written):
+    contacts = load_contacts(BUNDLED / "danh_ba.xlsx")
+    assert contacts.match(written).name == "Phạm Hoàng Anh"
+
+
+def test_match_never_guesses():
+    contacts = Contacts(
+        (
+            Contact("Nguyễn Văn An", "Chủ tịch", "UBND xã Cẩm Hà", "an1@example.org"),
+            Contact("Nguyễn Văn Ân", "Kế toán", "UBND xã Cẩm Lộc", "an2@example.org"),
+            Contact("Lê Thị Mai", "Văn hóa", "UBND xã Cẩm Hà", "mai@example.org"),
+        )
+    )
+    assert contacts.match("Nguyen Van An") is None  # two people fold to the same name
+    assert contacts.match("Mai") is None  # a given name alone is not a full name
+    assert contacts.match("Lê Thị Mai Văn hóa").email == "mai@example.org"
+    assert contacts.match("") is None
+
+
+def test_load_contacts_reads_columns_by_heading(tmp_path):
+    path = tmp_path / "danh_ba.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = CONTACTS_SHEET
+    sheet.append(["Email", "Họ và tên", "Xã phụ trách", "Chức vụ"])
+    sheet.append(["mai@example.org", "Lê Thị Mai", "Xã Cẩm Hà; Xã Cẩm Lộc", "Chuyên viên"])
+    sheet.append([None, None, None, None])
+    sheet.append([None, "Trần Văn Nam", None, None])
+    workbook.save(path)
+    contacts = load_contacts(path)
+    assert contacts.contacts[0] == Contact(
+        name="Lê Thị Mai",
+        title="Chuyên viên",
+        unit="",
+        email="mai@example.org",
+        communes=("Xã Cẩm Hà", "Xã Cẩm Lộc"),
+    )
+    assert len(contacts.contacts) == 2
+
+
+def test_load_contacts_without_the_sheet(tmp_path):
+    path = tmp_path / "khac.xlsx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(ContactsError, match="Danh bạ"):
+        load_contacts(path)

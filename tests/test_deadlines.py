@@ -1,0 +1,212 @@
+"""Deadline phrases of the plan and of the communes' roadmaps, read as dates."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ntm_excel.deadlines import DeadlineError, Milestone, parse_deadline
+
+ROMAN = ["I", "II", "III", "IV"]
+
+
+def last_day(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def one(text: object, **kwargs) -> date:
+    milestones = parse_deadline(text, **kwargs)
+    assert len(milestones) == 1 and milestones[0].label == ""
+    return milestones[0].due
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("trong tháng 1/2021", date(2021, 1, 31)),
+        ("tháng 4/2021", date(2021, 4, 30)),
+        ("chậm nhất trong tháng 6/2021", date(2021, 6, 30)),
+        ("Tháng 3/2018", date(2018, 3, 31)),
+        ("tháng 2/2024", date(2024, 2, 29)),
+        ("trong quý I/2021", date(2021, 3, 31)),
+        ("quý I/2021", date(2021, 3, 31)),
+        ("Quý II năm 2021", date(2021, 6, 30)),
+        ("quý 3/2021", date(2021, 9, 30)),
+        ("QUÝ IV/2021", date(2021, 12, 31)),
+        ("6 tháng đầu năm 2021", date(2021, 6, 30)),
+        ("6 tháng cuối năm 2021", date(2021, 12, 31)),
+        ("cuối năm 2021", date(2021, 12, 31)),
+        ("năm 2021", date(2021, 12, 31)),
+        ("trước ngày 10/2/2021", date(2021, 2, 10)),
+        ("chậm nhất trước ngày 10/2/2021", date(2021, 2, 10)),
+        ("trước 31/3/2021", date(2021, 3, 31)),
+        ("Thời gian hoàn thành: trước 31/3/2021.", date(2021, 3, 31)),
+        ("ngày 31/3/2021", date(2021, 3, 31)),
+        ("31/03/2021", date(2021, 3, 31)),
+        ("5-2-21", date(2021, 2, 5)),
+        ("02/03/2021", date(2021, 3, 2)),  # day first, always
+        ("2021-03-31", date(2021, 3, 31)),
+        ("ngày 10 tháng 2 năm 2021", date(2021, 2, 10)),
+        ("hoàn thành trong thành trong tháng quý I/2021", date(2021, 3, 31)),
+        ("  TRUOC NGAY 10/02/2021 ", date(2021, 2, 10)),
+    ],
+)
+def test_phrases(text, due):
+    assert one(text) == due
+
+
+def test_two_step_deadline_gives_both_milestones():
+    text = "khởi công trong tháng 2/2021 và hoàn thành chậm nhất trong tháng 6/2021"
+    assert parse_deadline(text) == [
+        Milestone("khởi công", date(2021, 2, 28)),
+        Milestone("hoàn thành", date(2021, 6, 30)),
+    ]
+    seed = "khởi công trong tháng 2/2021 và hoàn thành xây dựng chậm nhất trong tháng 6/2021"
+    assert [m.due for m in parse_deadline(seed)] == [date(2021, 2, 28), date(2021, 6, 30)]
+
+
+def test_blank_and_real_dates():
+    assert parse_deadline(None) == []
+    assert parse_deadline("") == []
+    assert parse_deadline("   ") == []
+    assert one(date(2021, 4, 30)) == date(2021, 4, 30)
+    assert one(datetime(2021, 4, 30, 17, 45)) == date(2021, 4, 30)
+
+
+def test_year_comes_from_the_caller_when_the_phrase_has_none():
+    assert one("tháng 3", year=2021) == date(2021, 3, 31)
+    assert one("quý II", year=2022) == date(2022, 6, 30)
+    assert one("trước ngày 31/3", year=2021) == date(2021, 3, 31)
+    assert one("tháng 3/2020", year=2021) == date(2020, 3, 31)
+    with pytest.raises(DeadlineError, match="thiếu năm"):
+        parse_deadline("tháng 3")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "sớm",
+        "kịp thời",
+        "thường xuyên",
+        "13/31/2021",
+        "tháng 13/2021",
+        "quý 5/2021",
+        "quý V/2021",
+        "31/2/2021",
+        "tháng 3/2021 hoặc tháng 4/2021",
+        "tháng 3/2021, tháng 4/2021",
+        "đầu năm 2021",
+        "trước",
+        "tháng 3/21",
+        "năm 3021",
+        "44286",
+        "khởi công và hoàn thành trong tháng 6/2021",
+    ],
+)
+def test_unreadable_phrases_raise_and_keep_the_text(text):
+    with pytest.raises(DeadlineError) as raised:
+        parse_deadline(text)
+    assert raised.value.text == text.strip()
+    assert text.strip() in str(raised.value)
+
+
+def test_numbers_are_not_taken_for_dates():
+    with pytest.raises(DeadlineError):
+        parse_deadline(44286)
+
+
+years = st.integers(1990, 2099)
+months = st.integers(1, 12)
+
+
+@given(
+    years,
+    months,
+    st.sampled_from(
+        [
+            "trong tháng {m}/{y}",
+            "tháng {m:02d}/{y}",
+            "THÁNG {m} NĂM {y}",
+            "thang {m}-{y}",
+            "chậm nhất trong tháng {m} / {y}",
+            "Tháng {m}.{y}",
+            "cuối tháng {m}/{y}",
+            "{m}/{y}",
+        ]
+    ),
+)
+def test_month_forms(year, month, form):
+    assert one(form.format(m=month, y=year)) == last_day(year, month)
+
+
+@given(
+    years,
+    st.integers(1, 4),
+    st.booleans(),
+    st.sampled_from(["trong quý {q}/{y}", "Quý {q} năm {y}", "quy {q} {y}", "QUÝ {q}/{y}"]),
+)
+def test_quarter_forms(year, quarter, roman, form):
+    q = ROMAN[quarter - 1] if roman else str(quarter)
+    assert one(form.format(q=q, y=year)) == last_day(year, 3 * quarter)
+
+
+@given(
+    st.dates(date(1990, 1, 1), date(2099, 12, 31)),
+    st.sampled_from(
+        [
+            "trước ngày {d}/{m}/{y}",
+            "chậm nhất trước ngày {d:02d}/{m:02d}/{y}",
+            "ngày {d}-{m}-{y}",
+            "{d}.{m}.{y}",
+            "ngày {d} tháng {m} năm {y}",
+            "{y}-{m:02d}-{d:02d}",
+            "Trước {d}/{m}/{yy:02d}",
+        ]
+    ),
+)
+def test_day_forms(day, form):
+    text = form.format(d=day.day, m=day.month, y=day.year, yy=day.year % 100)
+    # two-digit years are read as 20yy
+    expected = day.replace(year=2000 + day.year % 100) if "yy" in form else day
+    assert one(text) == expected
+
+
+@given(years, st.booleans(), st.sampled_from(["6 tháng {h} năm {y}", "trong 6 tháng {h} năm {y}"]))
+def test_half_year_forms(year, first, form):
+    text = form.format(h="đầu" if first else "cuối", y=year)
+    assert one(text) == date(year, 6 if first else 12, 30 if first else 31)
+
+
+@given(years, st.sampled_from(["năm {y}", "cuối năm {y}", "trong năm {y}", "NAM {y}"]))
+def test_year_forms(year, form):
+    assert one(form.format(y=year)) == date(year, 12, 31)
+
+
+@given(years, months, months)
+def test_two_step_forms(year, start, finish):
+    text = (
+        f"Khởi công trong tháng {start}/{year} và hoàn thành chậm nhất trong tháng {finish}/{year}"
+    )
+    assert parse_deadline(text) == [
+        Milestone("khởi công", last_day(year, start)),
+        Milestone("hoàn thành", last_day(year, finish)),
+    ]
+
+
+@given(years, st.integers(13, 99))
+def test_impossible_months_raise(year, month):
+    with pytest.raises(DeadlineError):
+        parse_deadline(f"tháng {month}/{year}")
+
+
+@given(st.text(max_size=40))
+def test_any_text_either_reads_or_raises_deadline_error(text):
+    try:
+        milestones = parse_deadline(text)
+    except DeadlineError:
+        return
+    assert all(isinstance(m.due, date) for m in milestones)

@@ -1,0 +1,180 @@
+"""Task states across dates, unknown owners, the printed table and the `tasks` command."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from dataclasses import replace
+from datetime import date
+
+import openpyxl
+import pytest
+
+from ntm_excel.cli import main
+from ntm_excel.config import BUNDLED
+from ntm_excel.contacts import load_contacts
+from ntm_excel.model import Task, TaskState
+from ntm_excel.plan import TASKS_SHEET, load_plan
+from ntm_excel.tasks import owner_issues, print_tasks, task_status, task_statuses
+
+PLAN = BUNDLED / "ke_hoach_2021.xlsx"
+CONTACTS = BUNDLED / "danh_ba.xlsx"
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return load_plan(PLAN)
+
+
+@pytest.fixture(scope="module")
+def camera(plan):
+    return next(t for t in plan.tasks if t.task_id == "2.3.f-1")
+
+
+def test_camera_task_across_dates(camera):
+    assert camera.due == date(2021, 4, 30)
+    early = task_status(camera, date(2021, 4, 20), window=10)
+    assert (early.state, early.days_left) == (TaskState.DUE_SOON, 10)
+    assert task_status(camera, date(2021, 4, 20), window=7).state is TaskState.ON_TRACK
+    today = task_status(camera, date(2021, 4, 30))
+    assert (today.state, today.days_left, today.days_late) == (TaskState.DUE_SOON, 0, 0)
+    late = task_status(camera, date(2021, 5, 1))
+    assert (late.state, late.days_late) == (TaskState.OVERDUE, 1)
+    done = replace(camera, done=True)
+    for day in (date(2021, 4, 1), date(2021, 5, 1), date(2022, 1, 1)):
+        assert task_status(done, day).state is TaskState.DONE
+
+
+def test_task_without_due_date(plan):
+    task = plan.tasks[0]
+    assert task.due is None
+    assert task_status(task, date(2030, 1, 1)).state is TaskState.NO_DUE_DATE
+
+
+def test_statuses_sorted_by_severity_then_due(plan):
+    statuses = task_statuses(plan.tasks, date(2021, 3, 28), window=7)
+    states = [s.state for s in statuses]
+    order = [TaskState.OVERDUE, TaskState.DUE_SOON, TaskState.ON_TRACK, TaskState.NO_DUE_DATE]
+    assert states == sorted(states, key=order.index)
+    overdue = [s for s in statuses if s.state is TaskState.OVERDUE]
+    assert [s.task.due for s in overdue] == [
+        date(2021, 1, 31),
+        date(2021, 2, 10),
+        date(2021, 2, 28),
+    ]
+    assert overdue[0].days_late == 56
+    assert len(statuses) == len(plan.tasks)
+
+
+def test_owner_issues_match_titles_and_spellings_and_report_unknowns():
+    contacts = load_contacts(CONTACTS)
+    base = Task("plan", "", 2, "Nhiệm vụ", "tháng 4/2021", date(2021, 4, 30), ())
+    tasks = [
+        replace(
+            base, owners=("pham hoang anh", "Đ/c Trần Ngọc Quang - Trưởng phòng KTHT"), cell="H2"
+        ),
+        replace(
+            base,
+            owners=("Nguyễn Văn Vắng",),
+            directors=("LÊ NGỌC HÀ",),
+            file="a.xlsx",
+            sheet="Nhiệm vụ",
+            cell="H3",
+        ),
+        replace(base, owners=("Đ/c Nguyen Van Vang - Chủ tịch",), cell="H4"),
+    ]
+    (issue,) = owner_issues(tasks, contacts)
+    assert issue.code == "owner-unknown"
+    assert "Nguyễn Văn Vắng" in issue.message
+    assert issue.location == "a.xlsx › Nhiệm vụ › H3"
+
+
+def test_print_tasks_with_units():
+    task = Task(
+        "unit",
+        "18694",
+        2,
+        "Bê tông hóa đường thôn 3",
+        "quý II/2021",
+        date(2021, 6, 30),
+        ("Trần Văn Lượng",),
+        milestone="hoàn thành",
+    )
+    stream = io.StringIO()
+    print_tasks(
+        [task_status(task, date(2021, 7, 12))],
+        stream,
+        criteria_names={2: "Giao thông"},
+        unit_names={"18694": "Xã Cẩm Thành"},
+    )
+    lines = stream.getvalue().splitlines()
+    assert lines[0].split()[:4] == ["Hạn", "Tình", "trạng", "Đơn"]
+    row = lines[2]
+    for text in (
+        "30/06/2021",
+        "Quá hạn 12 ngày",
+        "Xã Cẩm Thành",
+        "2. Giao thông",
+        "Hoàn thành: Bê tông hóa",
+        "Trần Văn Lượng",
+    ):
+        assert text in row
+    assert "Tổng cộng 1 nhiệm vụ: 1 quá hạn." in stream.getvalue()
+
+
+def run(capsys, *argv):
+    code = main(["tasks", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_lists_plan_tasks_aligned(capsys):
+    code, out, _ = run(capsys, "--as-of", "2021-04-20", "--window", "10")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("Hạn")
+    camera = next(line for line in lines if "camera" in line)
+    assert "30/04/2021" in camera and "Còn 10 ngày" in camera and "Phan Ngọc Tố" in camera
+    columns = lines[0].index("Tình trạng")
+    assert camera[columns:].startswith("Còn 10 ngày")
+    assert "Tổng cộng 20 nhiệm vụ" in out
+
+
+def test_cli_filters_by_state_and_owner(capsys):
+    _, out, _ = run(
+        capsys, "--as-of", "2021-05-01", "--state", "overdue", "--owner", "phan ngoc to"
+    )
+    rows = [line for line in out.splitlines() if "/2021" in line]
+    assert len(rows) == 1 and "Quá hạn 1 ngày" in rows[0]
+    _, out, _ = run(capsys, "--as-of", "2021-02-01", "--owner", "Đ/c Phạm Hoàng Anh – Phó Chủ tịch")
+    assert "Tổng cộng 5 nhiệm vụ" in out  # directs planning and transport (two milestones)
+    _, out, _ = run(capsys, "--as-of", "2021-02-01", "--owner", "Không Có Ai")
+    assert "Không có nhiệm vụ nào phù hợp." in out
+
+
+def test_cli_reports_plan_problems(tmp_path, capsys):
+    path = tmp_path / "ke_hoach.xlsx"
+    shutil.copy(PLAN, path)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[TASKS_SHEET]
+    assert sheet["A17"].value == "2.3.f-1"
+    sheet["H17"] = None
+    sheet["F17"] = "kịp thời"
+    sheet["J17"] = "Đ/c Trương Vô Danh - Trưởng phòng"
+    workbook.save(path)
+    code, out, err = run(
+        capsys, "--as-of", "2021-04-01", "--plan", str(path), "--state", "no_due_date"
+    )
+    assert code == 0
+    assert "camera" in out
+    assert "«kịp thời»" in err and "ke_hoach.xlsx › Nhiệm vụ › F17" in err
+    assert "«Trương Vô Danh» chưa có trong danh bạ" in err
+
+
+def test_cli_rejects_bad_options(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["tasks", "--state", "late"])
+    with pytest.raises(SystemExit):
+        main(["tasks", "--window", "-3"])
+    code, _, err = run(capsys, "--plan", str(tmp_path / "khong_co.xlsx"))
+    assert code == 2 and "không đọc được" in err

@@ -1,0 +1,242 @@
+"""Values as communes type them: numbers, percentages, assessments, dates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ntm_excel.model import Status
+from ntm_excel.values import ParsedValue, parse_assessment, parse_date, parse_number, parse_value
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1.234,5", 1234.5),
+        ("45,2", 45.2),
+        ("1.234", 1234.0),
+        ("100.000", 100000.0),
+        ("1.5", 1.5),
+        ("0.855", 0.855),
+        ("1000.000", 1000.0),
+        ("12.345.678", 12345678.0),
+        ("12.345.678,9", 12345678.9),
+        ("1,234.5", 1234.5),
+        ("1,234,567", 1234567.0),
+        ("1,234", 1.234),
+        ("0,85", 0.85),
+        (",5", 0.5),
+        ("-5", -5.0),
+        ("\u22125", -5.0),
+        ("+5", 5.0),
+        ("Tỷ lệ: -3,5%", -3.5),
+        ("45,2 triệu đồng/người", 45.2),
+        ("45 m2/người", 45.0),
+        ("≈ 98 %", 98.0),
+        ("98,5%", 98.5),
+        ("98% (98%)", 98.0),
+        ("  7  ", 7.0),
+        # no number, or an ambiguous one
+        ("", None),
+        ("Đạt", None),
+        ("12/15 thôn", None),
+        ("17/20", None),
+        ("2019-2020", None),
+        ("31/3/2021", None),
+        ("1.23.4", None),
+        ("1.234.5", None),
+        ("1,2,3", None),
+    ],
+)
+def test_parse_number(text, expected):
+    assert parse_number(text) == expected
+
+
+def _vietnamese(number: Decimal) -> str:
+    """Format the Vietnamese way: thousands ".", decimal ","."""
+    text = f"{abs(number):,f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+    return ("-" if number < 0 else "") + text
+
+
+def _english(number: Decimal) -> str:
+    return f"{number:,f}"
+
+
+_DECIMALS = st.decimals(
+    min_value=Decimal("-9999999.999"), max_value=Decimal("9999999.999"), places=3
+).map(lambda d: d.normalize() if d != d.to_integral() else d.quantize(Decimal(1)))
+
+
+@given(_DECIMALS)
+def test_vietnamese_format_round_trips(number):
+    assert parse_number(_vietnamese(number)) == float(number)
+
+
+@given(_DECIMALS)
+def test_english_format_round_trips_when_unambiguous(number):
+    text = _english(number)
+    if "," in text:  # thousands present, so the format is recognisable
+        assert parse_number(text) == float(number)
+
+
+@given(_DECIMALS, st.sampled_from(["%", " %", "% ", "\u00a0%"]))
+def test_percent_text(number, suffix):
+    parsed = parse_value(_vietnamese(number) + suffix)
+    assert parsed == ParsedValue(float(number), parsed.raw, True)
+
+
+@given(st.decimals(min_value=0, max_value=Decimal("1.5"), places=6))
+def test_percent_formatted_fraction_scales_exactly(fraction):
+    parsed = parse_value(float(fraction), "0.0%")
+    assert parsed.value == float(fraction * 100)
+    assert parsed.percent
+    assert parse_value(float(fraction)).value == float(fraction)
+
+
+@pytest.mark.parametrize(
+    ("cell", "number_format", "expected"),
+    [
+        (None, "", ParsedValue(None, "", False)),
+        ("", "", ParsedValue(None, "", False)),
+        ("  -  ", "", ParsedValue(None, "", False)),
+        ("—", "", ParsedValue(None, "", False)),
+        ("…", "", ParsedValue(None, "", False)),
+        (85, "", ParsedValue(85.0, "85", False)),
+        (0.855, "0.0%", ParsedValue(85.5, "85.5%", True)),
+        (0.29, "0%", ParsedValue(29.0, "29%", True)),
+        (0.855, "General", ParsedValue(0.855, "0.855", False)),
+        (85, '0"%"', ParsedValue(85.0, "85", False)),  # a quoted % does not scale
+        (85.00000000001, "", ParsedValue(85.0, "85", False)),
+        ("85%", "", ParsedValue(85.0, "85%", True)),
+        ("85 %", "", ParsedValue(85.0, "85 %", True)),
+        ("85,5 %", "", ParsedValue(85.5, "85,5 %", True)),
+        ("45,2 triệu đồng/người", "", ParsedValue(45.2, "45,2 triệu đồng/người", False)),
+        ("≈ 98 %", "", ParsedValue(98.0, "≈ 98 %", True)),
+        (True, "", ParsedValue("Có", "TRUE", False)),
+        (False, "", ParsedValue("Không", "FALSE", False)),
+        (datetime(2021, 3, 31, 8, 0), "", ParsedValue("31/03/2021", "31/03/2021", False)),
+        ("Đã phê duyệt", "", ParsedValue("Đã phê duyệt", "Đã phê duyệt", False)),
+        (
+            "Đã phê duyệt năm 2019",
+            "",
+            ParsedValue("Đã phê duyệt năm 2019", "Đã phê duyệt năm 2019", False),
+        ),
+        ("Đất  ở", "", ParsedValue("Đất ở", "Đất ở", False)),  # "đất" (land) is not "đạt"
+        ("12/15 thôn", "", ParsedValue("12/15 thôn", "12/15 thôn", False)),
+    ],
+)
+def test_parse_value(cell, number_format, expected):
+    assert parse_value(cell, number_format) == expected
+
+
+def test_float_stays_float():
+    assert type(parse_value(85).value) is float
+    assert type(parse_value("85").value) is float
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Đạt", "đạt", "ĐẠT", "Dat", "Đạt chuẩn", "đạt (100%)", "Đạt (98%)", "Đã đạt", " Đạt. "],
+)
+def test_met_spellings(text):
+    assert parse_value(text).value == "Đạt"
+    assert parse_assessment(text) is Status.MET
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Chưa đạt", "Chưa Đạt", "chua dat", "CHƯA ĐẠT", "Không đạt", "Ko đạt", "K đạt", "chưa"],
+)
+def test_not_met_spellings(text):
+    assert parse_value(text).value == "Chưa đạt"
+    assert parse_assessment(text) is Status.NOT_MET
+
+
+@pytest.mark.parametrize("text", ["Có", "có", "co", "X", "x", "✓"])
+def test_yes_spellings(text):
+    assert parse_value(text).value == "Có"
+
+
+@pytest.mark.parametrize("text", ["Không", "không", "Ko", "K", "không có", "Ko có", "Chưa có"])
+def test_no_spellings(text):
+    assert parse_value(text).value == "Không"
+
+
+@pytest.mark.parametrize(
+    "cell", [None, "", "X", "Có", "85%", 1, "Đang thực hiện", "Chưa thực hiện", "Đất", True]
+)
+def test_other_assessments_unknown(cell):
+    assert parse_assessment(cell) is Status.UNKNOWN
+
+
+def test_decomposed_unicode_is_normalised():
+    decomposed = "Chu\u031ba \u0111a\u0323t"  # "Chưa đạt" in NFD
+    assert parse_assessment(decomposed) is Status.NOT_MET
+    assert parse_value("Đa\u0303 phê duyê\u0323t").value == "Đã phê duyệt"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        (date(2021, 3, 31), date(2021, 3, 31)),
+        (datetime(2021, 3, 31, 17, 30), date(2021, 3, 31)),
+        ("31/3/2021", date(2021, 3, 31)),
+        ("31-03-2021", date(2021, 3, 31)),
+        ("31.3.2021", date(2021, 3, 31)),
+        ("5-2-21", date(2021, 2, 5)),
+        (" 10/02/2021 ", date(2021, 2, 10)),
+        ("2021-03-31", date(2021, 3, 31)),
+        ("2021-03-31 00:00:00", date(2021, 3, 31)),
+        ("13/31/2021", None),  # month-first is never guessed
+        ("31/02/2021", None),
+        ("31/3-2021", None),
+        ("quý I/2021", None),
+        ("", None),
+        (None, None),
+        (True, None),
+        (44286, None),  # a number is a date only when the caller says so
+    ],
+)
+def test_parse_date(cell, expected):
+    assert parse_date(cell) == expected
+
+
+def test_excel_serial_dates():
+    assert parse_date(44286, excel_serial=True) == date(2021, 3, 31)
+    assert parse_date(44286.0, excel_serial=True) == date(2021, 3, 31)
+    assert parse_date(1, excel_serial=True) == date(1900, 1, 1)
+    assert parse_date(61, excel_serial=True) == date(1900, 3, 1)
+    assert parse_date(44286.5, excel_serial=True) is None
+    assert parse_date(0, excel_serial=True) is None
+
+
+def test_cells_read_from_a_real_workbook(tmp_path):
+    """Values as openpyxl returns them from a saved workbook, with their number formats."""
+    path = tmp_path / "xa.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    rows = [
+        (0.855, "0.0%"),
+        (0.98, "0%"),
+        (45.2, "#,##0.0"),
+        ("1.234,5", "@"),
+        ("Đạt chuẩn", "General"),
+        (datetime(2021, 3, 31), "dd/mm/yyyy"),
+        (None, "General"),
+    ]
+    for row, (value, number_format) in enumerate(rows, start=1):
+        sheet.cell(row, 1, value).number_format = number_format
+    book.save(path)
+    read = openpyxl.load_workbook(path).active
+    parsed = [
+        parse_value(read.cell(row, 1).value, read.cell(row, 1).number_format)
+        for row in range(1, len(rows) + 1)
+    ]
+    assert [p.value for p in parsed] == [85.5, 98.0, 45.2, 1234.5, "Đạt", "31/03/2021", None]
+    assert [p.percent for p in parsed] == [True, True, False, False, False, False, False]
+    assert parse_date(read.cell(6, 1).value) == date(2021, 3, 31)
