@@ -188,7 +188,8 @@ class Issue:
 
 
 def make_issue(
-    code: str,
+    kind_code: str,
+    /,
     *,
     unit_code: str = "",
     file: str = "",
@@ -197,10 +198,14 @@ def make_issue(
     severity: Severity | None = None,
     **details: object,
 ) -> Issue:
-    """Build an issue of a catalogued type, filling its message template with `details`."""
-    kind = ISSUE_TYPES[code]
+    """Build an issue of a catalogued type, filling its message template with `details`.
+
+    `details` may hold a `code` (the indicator code many templates name): the issue type's
+    code is positional-only for that reason.
+    """
+    kind = ISSUE_TYPES[kind_code]
     return Issue(
-        code=code,
+        code=kind_code,
         severity=severity or kind.severity,
         message=kind.template.format(**details),
         unit_code=unit_code,

@@ -1,0 +1,88 @@
+"""`ntm-excel digest`: send the officials' deadline digests now, or show them (--dry-run)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from ntm_excel.cli.common import add_as_of_option, add_config_option
+from ntm_excel.cli.jobs import (
+    INBOX_HELP,
+    add_mail_options,
+    add_state_options,
+    print_result,
+    runner_from,
+    settings_from,
+)
+from ntm_excel.contacts import load_contacts
+from ntm_excel.digest import DAILY_DIGEST, daily_mails
+from ntm_excel.ledger import Ledger
+from ntm_excel.mail import MailError
+from ntm_excel.scheduler import InboxMissing, inbox_files, inbox_refresh
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    """Print the digests; nothing is sent, recorded or written."""
+    config = settings_from(args)
+    as_of = args.as_of or datetime.now(ZoneInfo(config.schedule.timezone)).date()
+    try:
+        paths = list(inbox_files(Path(args.inbox or config.schedule.inbox)).values())
+    except InboxMissing as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    snap = inbox_refresh(config, write_files=False)(paths, as_of)
+    out = daily_mails(
+        snap.consolidation, load_contacts(config.contacts), deadline=config.reporting_deadline
+    )
+    for index, mail in enumerate(out.mails, 1):
+        print(f"===== Thư {index}/{len(out.mails)}: {mail.to_name} <{mail.key.recipient}> =====")
+        print(f"Tiêu đề: {mail.subject}")
+        print()
+        print(mail.text)
+    print(f"(Thử, không gửi: {len(out.mails)} thư nhắc hạn ngày {as_of:%d/%m/%Y})")
+    if out.unmatched:
+        print("Không có trong danh bạ: " + ", ".join(out.unmatched))
+    if out.no_email:
+        print("Chưa có địa chỉ thư: " + ", ".join(out.no_email))
+    return 0
+
+
+def _digest(args: argparse.Namespace) -> int:
+    if args.dry_run:
+        return _dry_run(args)
+    config = settings_from(args)
+    with Ledger(config.state_dir) as ledger:
+        try:
+            result = runner_from(args, ledger, config).run(DAILY_DIGEST, args.as_of)
+        except MailError as exc:
+            print(f"Lỗi gửi thư: {exc}", file=sys.stderr)
+            return 1
+        print_result(result)
+    return 0 if result.ok else 1
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "digest",
+        help="gửi thư nhắc hạn cho cán bộ phụ trách (việc quá hạn, sắp đến hạn, xã chưa nộp)",
+        description=(
+            "Tổng hợp lại các biểu trong thư mục nhận rồi gửi mỗi cán bộ một thư nhắc việc.\n"
+            "Không cấu hình máy chủ SMTP thì thư được ghi ra thư mục outbox dạng .eml.\n"
+            "Thư đã gửi trong ngày không gửi lại."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_config_option(parser)
+    add_as_of_option(parser)
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="chỉ in thư ra màn hình: không gửi, không ghi sổ",
+    )
+    parser.add_argument("inbox", nargs="?", metavar="THƯ_MỤC", help=INBOX_HELP)
+    add_state_options(parser, inbox=False)
+    add_mail_options(parser)
+    parser.set_defaults(func=_digest)

@@ -1,0 +1,172 @@
+"""`ntm-excel jobs`: run the scheduler (`run`) or one job now (`once NAME`)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
+from ntm_excel.config import Config
+from ntm_excel.ledger import Ledger
+from ntm_excel.mail import SECURITY_CHOICES, MailError, mail_settings
+from ntm_excel.scheduler import (
+    JOB_NAMES,
+    RETRY,
+    AlreadyRunning,
+    JobResult,
+    Runner,
+    describe,
+    serve,
+)
+
+
+def add_state_options(parser: argparse.ArgumentParser, *, inbox: bool = True) -> None:
+    """--state-dir, and --inbox unless the command takes the folder as an argument."""
+    parser.add_argument(
+        "--state-dir",
+        metavar="THƯ_MỤC",
+        help="thư mục trạng thái: sổ thư đã gửi, lịch sử nộp (mặc định: «var» hoặc "
+        "biến môi trường NTM_STATE_DIR)",
+    )
+    if inbox:
+        parser.add_argument("--inbox", metavar="THƯ_MỤC", help=INBOX_HELP)
+
+
+INBOX_HELP = "thư mục nhận biểu của các xã (mặc định: schedule.inbox trong cấu hình)"
+
+
+def add_mail_options(parser: argparse.ArgumentParser) -> None:
+    """The SMTP settings that override the configuration (the password: NTM_SMTP_PASSWORD)."""
+    parser.add_argument(
+        "--smtp-host",
+        metavar="MÁY_CHỦ",
+        help="máy chủ SMTP (không có: thư được ghi ra thư mục outbox dạng .eml)",
+    )
+    parser.add_argument("--smtp-port", type=int, metavar="CỔNG", help="cổng SMTP")
+    parser.add_argument(
+        "--smtp-user",
+        metavar="TÊN",
+        help="tên đăng nhập SMTP; mật khẩu lấy từ biến môi trường NTM_SMTP_PASSWORD",
+    )
+    parser.add_argument(
+        "--smtp-security",
+        choices=SECURITY_CHOICES,
+        help="bảo mật kết nối: none, starttls hoặc ssl",
+    )
+
+
+def settings_from(args: argparse.Namespace) -> Config:
+    """The configuration with --state-dir applied."""
+    config = config_from(args)
+    if getattr(args, "state_dir", None):
+        config = dataclasses.replace(config, state_dir=Path(args.state_dir))
+    return config
+
+
+def runner_from(args: argparse.Namespace, ledger: Ledger, config: Config) -> Runner:
+    mail = mail_settings(
+        config.mail,
+        smtp_host=args.smtp_host,
+        smtp_port=args.smtp_port,
+        smtp_user=args.smtp_user,
+        smtp_security=args.smtp_security,
+    )
+    inbox = Path(args.inbox) if getattr(args, "inbox", None) else None
+    return Runner(config, ledger, mail=mail, inbox=inbox)
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
+
+
+def print_result(result) -> None:
+    for line in describe(result):
+        print(line)
+
+
+def _run(args: argparse.Namespace) -> int:
+    _logging()
+    config = settings_from(args)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())  # systemd stop: finish the job first
+    with Ledger(config.state_dir) as ledger:
+        try:
+            serve(runner_from(args, ledger, config), stop=stop)
+        except AlreadyRunning as exc:
+            print(exc, file=sys.stderr)
+            return 1
+    return 0
+
+
+def _once(args: argparse.Namespace) -> int:
+    config = settings_from(args)
+    with Ledger(config.state_dir) as ledger:
+        runner = runner_from(args, ledger, config)
+        try:
+            if args.job == RETRY:
+                report = runner.retry()
+                result = JobResult(RETRY, "", delivery=report)
+            elif args.if_due:
+                result = runner.run_slot(args.job)
+            else:
+                result = runner.run(args.job, args.as_of)
+        except MailError as exc:
+            print(f"Lỗi gửi thư: {exc}", file=sys.stderr)
+            return 1
+        print_result(result)
+        waiting = ledger.unsent(None if args.job == RETRY else args.job)
+        if waiting:
+            print(f"Còn {len(waiting)} thư chưa gửi được; sẽ gửi lại ở lần chạy sau.")
+    return 0 if result.ok else 1
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "jobs",
+        help="chạy các việc định kỳ (thư nhắc hạn, báo cáo tuần, nhắc đơn vị, nhận tệp)",
+        description=(
+            "Chạy bộ lập lịch (run) hoặc một việc ngay (once). Các việc: "
+            + ", ".join(JOB_NAMES)
+            + ".\nThư đã gửi được ghi vào sổ trong thư mục trạng thái nên chạy lại không gửi trùng."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(title="Lệnh", metavar="LỆNH", dest="jobs_command")
+    run = commands.add_parser(
+        "run",
+        help="chạy bộ lập lịch (mỗi thư mục trạng thái chỉ một bộ)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    once = commands.add_parser(
+        "once",
+        help="chạy ngay một việc rồi thoát (mã thoát 1 nếu có thư lỗi)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    once.add_argument(
+        "job",
+        choices=(*JOB_NAMES, RETRY),
+        metavar="TÊN_VIỆC",
+        help=", ".join(JOB_NAMES) + f"; {RETRY}: gửi lại các thư lỗi đã đến giờ thử lại",
+    )
+    when = once.add_mutually_exclusive_group()
+    add_as_of_option(when)
+    when.add_argument(
+        "--if-due",
+        action="store_true",
+        help="chỉ chạy khi đến lượt: ngày làm việc (theo cấu hình) và kỳ này chưa chạy; "
+        "dùng cho cron hoặc systemd",
+    )
+    for sub in (run, once):
+        add_config_option(sub)
+        add_state_options(sub)
+        add_mail_options(sub)
+    run.set_defaults(func=_run)
+    once.set_defaults(func=_once)
+    parser.set_defaults(func=lambda args: parser.print_help() or 2)

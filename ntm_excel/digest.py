@@ -1,0 +1,662 @@
+"""The mail the office sends, built from a Consolidation: each official's daily digest, the
+steering committee's weekly summary and the reminders to units.
+
+Every value that comes from a submission, the plan or the contact book is HTML-escaped in
+the HTML part and written as plain text in the text part: it is data, never markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from html import escape
+from pathlib import Path
+
+from ntm_excel.contacts import Contact, Contacts
+from ntm_excel.issues import Severity
+from ntm_excel.mail import Attachment, Mail, make_key
+from ntm_excel.master import collect_facts
+from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
+from ntm_excel.text import fold
+
+DAILY_DIGEST = "daily-digest"
+WEEKLY_SUMMARY = "weekly-summary"
+UNIT_REMINDERS = "unit-reminders"
+MAX_ISSUES_LISTED = 15
+FOOTER = "Thư này do hệ thống ntm-excel gửi tự động; xin đừng trả lời thư này."
+
+
+def vn_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def week_period(day: date) -> str:
+    """The ledger's period of a weekly job: ISO week, e.g. "2021-W12"."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"tuần {week}/{year}"
+
+
+def district_name(consolidation: Consolidation) -> str:
+    """ "Cẩm Xuyên" from "Huyện Cẩm Xuyên" (the district's report or any unit's district)."""
+    if consolidation.district:
+        full = consolidation.district.unit.name
+    else:
+        full = next((r.unit.district for r in consolidation.units if r.unit.district), "")
+    for prefix in ("Huyện ", "Thị xã ", "Thành phố "):
+        if full.startswith(prefix):
+            return full[len(prefix) :]
+    return full
+
+
+def subject_prefix(consolidation: Consolidation) -> str:
+    name = district_name(consolidation)
+    return f"[NTM {name}]" if name else "[NTM]"
+
+
+def due_phrase(status: TaskStatus, as_of: date) -> str:
+    """ "quá hạn N ngày", "đến hạn hôm nay" or "còn N ngày"."""
+    delta = (status.task.due - as_of).days if status.task.due else None
+    if delta is None:
+        delta = -status.days_late if status.days_late else (status.days_left or 0)
+    if delta < 0:
+        return f"quá hạn {-delta} ngày"
+    return "đến hạn hôm nay" if delta == 0 else f"còn {delta} ngày"
+
+
+def _is_late(status: TaskStatus, as_of: date) -> bool:
+    if status.task.due:
+        return status.task.due < as_of
+    return status.days_late > 0
+
+
+def criterion_label(consolidation: Consolidation, task: Task) -> str:
+    """ "Tiêu chí 2 – Giao thông". The plan's tasks count the district's criteria (the
+    district report's names), the communes' tasks the communes' criteria."""
+    number = task.criterion_no
+    if number is None:
+        return task.section or "Chung"
+    if task.source == "plan":
+        district = consolidation.district
+        names = {c.criterion_no: c.name for c in (district.criteria if district else [])}
+        name = names.get(number)
+        return f"Tiêu chí huyện {number} – {name}" if name else f"Tiêu chí huyện {number}"
+    name = consolidation.criteria_names.get(number)
+    return f"Tiêu chí {number} – {name}" if name else f"Tiêu chí {number}"
+
+
+def _unit_names(consolidation: Consolidation) -> dict[str, str]:
+    names = {r.unit.code: r.unit.name for r in consolidation.units}
+    if consolidation.district:
+        names[consolidation.district.unit.code] = consolidation.district.unit.name
+    return names
+
+
+def _unit_keys(unit: Unit) -> set[str]:
+    """The ways a contact book may name a unit: code, full name, name without "Xã"."""
+    full = fold(unit.name)
+    keys = {unit.code, full}
+    kind = fold(unit.kind)
+    if kind and full.startswith(kind + " "):
+        keys.add(full[len(kind) + 1 :])
+    return keys
+
+
+@dataclass(frozen=True)
+class TaskLine:
+    status: TaskStatus
+    criterion: str
+    unit: str
+    when: str  # "quá hạn 3 ngày" / "đến hạn hôm nay" / "còn 5 ngày"
+    role: str  # "thực hiện", "chỉ đạo" or both
+
+    @property
+    def text(self) -> str:
+        task = self.status.task
+        return f"{task.text} ({task.milestone})" if task.milestone else task.text
+
+    @property
+    def due(self) -> str:
+        task = self.status.task
+        return vn_date(task.due) if task.due else task.deadline_text
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    report: UnitReport
+    problem: str  # "chưa nộp biểu tự đánh giá (…)" or "biểu tự đánh giá có 3 lỗi"
+
+
+@dataclass
+class OfficialDigest:
+    """What one official is told: their late and coming tasks, their units to follow up."""
+
+    contact: Contact
+    overdue: list[TaskLine] = field(default_factory=list)
+    due_soon: list[TaskLine] = field(default_factory=list)
+    units: list[UnitLine] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.due_soon or self.units)
+
+
+@dataclass
+class DailyDigests:
+    digests: list[OfficialDigest]
+    unmatched: list[str]  # names with something to report, not found in the contact book
+    no_email: list[str]  # contacts with something to report but no e-mail address
+
+
+@dataclass
+class Outgoing:
+    """The messages of one job, and whom they could not reach."""
+
+    mails: list[Mail]
+    unmatched: list[str] = field(default_factory=list)
+    no_email: list[str] = field(default_factory=list)
+
+
+def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
+    """Why a unit needs following up, or "" when it does not."""
+    if not report.unit.expected:
+        return ""
+    if not report.submitted:
+        if deadline and as_of > deadline:
+            late = (as_of - deadline).days
+            return f"chưa nộp biểu tự đánh giá (hạn nộp {vn_date(deadline)}, đã quá {late} ngày)"
+        if deadline:
+            return f"chưa nộp biểu tự đánh giá (hạn nộp {vn_date(deadline)})"
+        return "chưa nộp biểu tự đánh giá"
+    if report.errors:
+        warnings = f", {report.warnings} cảnh báo" if report.warnings else ""
+        return f"biểu tự đánh giá có {report.errors} lỗi{warnings} cần sửa"
+    return ""
+
+
+def build_daily_digests(
+    consolidation: Consolidation, contacts: Contacts, *, deadline: date | None = None
+) -> DailyDigests:
+    """One digest per official who has something overdue, due soon or a unit to follow up."""
+    as_of = consolidation.as_of
+    names = _unit_names(consolidation)
+    digests: dict[str, OfficialDigest] = {}  # by address (people sharing one get one mail)
+    unmatched: dict[str, None] = {}
+
+    def digest_for(name: str) -> OfficialDigest | None:
+        contact = contacts.match(name)
+        if contact is None:
+            unmatched.setdefault(name)
+            return None
+        return digests.setdefault(_recipient(contact), OfficialDigest(contact))
+
+    for status in consolidation.tasks:
+        if status.task.done or status.state not in (TaskState.OVERDUE, TaskState.DUE_SOON):
+            continue
+        roles: dict[str, tuple[OfficialDigest, list[str]]] = {}
+        for role, people in (("thực hiện", status.task.owners), ("chỉ đạo", status.task.directors)):
+            for person in people:
+                digest = digest_for(person)
+                if digest is not None:
+                    entry = roles.setdefault(_recipient(digest.contact), (digest, []))
+                    if role not in entry[1]:
+                        entry[1].append(role)
+        for digest, role_list in roles.values():
+            line = TaskLine(
+                status=status,
+                criterion=criterion_label(consolidation, status.task),
+                unit=names.get(status.task.unit_code, status.task.unit_code) or "Cấp huyện",
+                when=due_phrase(status, as_of),
+                role=", ".join(role_list),
+            )
+            (digest.overdue if _is_late(status, as_of) else digest.due_soon).append(line)
+
+    for report in consolidation.units:
+        problem = unit_problem(report, as_of, deadline)
+        if not problem:
+            continue
+        followers = {_recipient(c): c for c in contacts.contacts if _follows(c, report.unit)}
+        for name in report.unit.supervisors:
+            digest = digest_for(name)
+            if digest is not None:
+                followers.setdefault(_recipient(digest.contact), digest.contact)
+        for key, contact in followers.items():
+            digest = digests.setdefault(key, OfficialDigest(contact))
+            digest.units.append(UnitLine(report, problem))
+
+    def order(line: TaskLine):
+        task = line.status.task
+        return (task.due or date.max, task.criterion_no or 0, line.unit, task.text)
+
+    result, no_email = [], []
+    for digest in digests.values():
+        if digest.empty:
+            continue
+        digest.overdue.sort(key=order)
+        digest.due_soon.sort(key=order)
+        digest.units.sort(key=lambda u: u.report.unit.code)
+        (result if digest.contact.email else no_email).append(digest)
+    result.sort(key=lambda d: d.contact.email.lower())
+    return DailyDigests(result, list(unmatched), [d.contact.name for d in no_email])
+
+
+def _recipient(contact: Contact) -> str:
+    return contact.email.strip().lower() or "?" + fold(contact.name)
+
+
+def _follows(contact: Contact, unit: Unit) -> bool:
+    keys = _unit_keys(unit)
+    return any(fold(item) in keys or item.strip() in keys for item in contact.communes)
+
+
+def daily_subject(consolidation: Consolidation, digest: OfficialDigest) -> str:
+    parts = []
+    if digest.overdue:
+        parts.append(f"{len(digest.overdue)} việc quá hạn")
+    if digest.due_soon:
+        parts.append(f"{len(digest.due_soon)} việc sắp đến hạn")
+    if digest.units:
+        parts.append(f"{len(digest.units)} đơn vị cần đôn đốc")
+    return (
+        f"{subject_prefix(consolidation)} Nhắc việc ngày {vn_date(consolidation.as_of)}: "
+        + ", ".join(parts)
+    )
+
+
+def _greeting(contact: Contact) -> str:
+    title = f" – {contact.title}" if contact.title else ""
+    return f"Kính gửi đồng chí {contact.name}{title},"
+
+
+def _html_page(blocks: Iterable[str]) -> str:
+    body = "\n".join(blocks)
+    return (
+        '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"></head>\n'
+        '<body style="font-family: Arial, sans-serif; font-size: 14px">\n'
+        f"{body}\n</body></html>\n"
+    )
+
+
+def _p(text: str) -> str:
+    return f"<p>{escape(text)}</p>"
+
+
+def _table(headers: list[str], rows: list[list[str]], *, highlight: int | None = None) -> str:
+    cell = 'style="border: 1px solid #999; padding: 3px 6px; vertical-align: top"'
+    head = "".join(f"<th {cell}>{escape(h)}</th>" for h in headers)
+    lines = []
+    for row in rows:
+        cells = []
+        for index, value in enumerate(row):
+            text = escape(value)
+            if index == highlight:
+                text = f"<b>{text}</b>"
+            cells.append(f"<td {cell}>{text}</td>")
+        lines.append(f"<tr>{''.join(cells)}</tr>")
+    return (
+        '<table style="border-collapse: collapse">'
+        f'<tr style="background: #eee">{head}</tr>{"".join(lines)}</table>'
+    )
+
+
+_TASK_HEADERS = ["Việc", "Tiêu chí", "Đơn vị", "Hạn", "Tình hình", "Vai trò"]
+
+
+def _task_rows(lines: list[TaskLine]) -> list[list[str]]:
+    return [[ln.text, ln.criterion, ln.unit, ln.due, ln.when, ln.role] for ln in lines]
+
+
+def _task_text(lines: list[TaskLine]) -> list[str]:
+    return [
+        f"- {ln.text}\n  {ln.criterion} · {ln.unit} · hạn {ln.due} · {ln.when} · {ln.role}"
+        for ln in lines
+    ]
+
+
+def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
+    as_of = consolidation.as_of
+    district = district_name(consolidation)
+    intro = (
+        f"Văn phòng điều phối NTM huyện {district} xin báo các việc đồng chí phụ trách, "
+        f"tính đến ngày {vn_date(as_of)}:"
+    )
+    sections = [
+        ("Quá hạn", digest.overdue, 4),
+        ("Sắp đến hạn", digest.due_soon, None),
+    ]
+    text = [_greeting(digest.contact), "", intro]
+    html = [_p(_greeting(digest.contact)), _p(intro)]
+    for title, lines, highlight in sections:
+        if lines:
+            heading = f"{title} ({len(lines)} việc)"
+            text += ["", heading.upper(), *_task_text(lines)]
+            html += [
+                f"<h3>{escape(heading)}</h3>",
+                _table(_TASK_HEADERS, _task_rows(lines), highlight=highlight),
+            ]
+    if digest.units:
+        heading = f"Đơn vị đồng chí phụ trách cần đôn đốc ({len(digest.units)} đơn vị)"
+        rows = [[u.report.unit.name, u.problem] for u in digest.units]
+        text += ["", heading.upper(), *(f"- {name}: {problem}" for name, problem in rows)]
+        html += [f"<h3>{escape(heading)}</h3>", _table(["Đơn vị", "Tình hình"], rows)]
+    text += ["", FOOTER]
+    html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
+    return Mail(
+        key=make_key(DAILY_DIGEST, digest.contact.email, as_of.isoformat()),
+        to_name=digest.contact.name,
+        subject=daily_subject(consolidation, digest),
+        text="\n".join(text) + "\n",
+        html=_html_page(html),
+    )
+
+
+def daily_mails(
+    consolidation: Consolidation, contacts: Contacts, *, deadline: date | None = None
+) -> Outgoing:
+    built = build_daily_digests(consolidation, contacts, deadline=deadline)
+    return Outgoing(
+        [daily_mail(consolidation, d) for d in built.digests], built.unmatched, built.no_email
+    )
+
+
+# --- weekly summary ------------------------------------------------------------------------
+
+
+def task_key(status: TaskStatus) -> str:
+    """A stable identity for a task across consolidations."""
+    task = status.task
+    if task.task_id:
+        return task.task_id
+    raw = "|".join(
+        [
+            task.source,
+            task.unit_code,
+            str(task.criterion_no),
+            fold(task.text),
+            task.milestone,
+            str(task.due),
+        ]
+    )
+    return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The headline figures of a weekly summary (stored to compare with the next week)."""
+
+    units_expected: int
+    units_submitted: int
+    communes_all_met: int
+    criteria_met: int
+    errors: int
+    units_with_errors: int
+    overdue_tasks: int
+    due_soon_tasks: int
+    overdue_keys: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Figures:
+        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        known["overdue_keys"] = tuple(known.get("overdue_keys", ()))
+        return cls(**{k: 0 for k in cls.__dataclass_fields__ if k != "overdue_keys"} | known)
+
+
+def summary_figures(consolidation: Consolidation) -> Figures:
+    """The weekly figures, counted as the master workbook counts them."""
+    facts = collect_facts(consolidation)
+    expected, submitted = facts.expected, [r for r in facts.expected if r.submitted]
+    open_tasks = [t for t in consolidation.tasks if not t.task.done]
+    overdue = [t for t in open_tasks if t.state is TaskState.OVERDUE]
+    return Figures(
+        units_expected=len(expected),
+        units_submitted=len(submitted),
+        communes_all_met=sum(1 for r in expected if facts.meets_all(r)),
+        criteria_met=sum(facts.met_count(r) for r in submitted),
+        errors=sum(r.errors for r in submitted),
+        units_with_errors=sum(1 for r in submitted if r.errors),
+        overdue_tasks=len(overdue),
+        due_soon_tasks=sum(1 for t in open_tasks if t.state is TaskState.DUE_SOON),
+        overdue_keys=tuple(sorted(task_key(t) for t in overdue)),
+    )
+
+
+def _with_change(value: int, before: Figures | None, name: str) -> str:
+    if before is None:
+        return str(value)
+    delta = value - getattr(before, name)
+    return f"{value} (không đổi)" if delta == 0 else f"{value} ({delta:+d})"
+
+
+def master_file_name(as_of: date) -> str:
+    return f"Tổng hợp NTM {as_of.isoformat()}.xlsx"
+
+
+def _weekly_rows(figures: Figures, before: Figures | None) -> list[list[str]]:
+    submitted = _with_change(figures.units_submitted, before, "units_submitted")
+    errors = _with_change(figures.errors, before, "errors")
+    return [
+        ["Đơn vị đã nộp báo cáo", f"{submitted} / {figures.units_expected}"],
+        [
+            "Đơn vị đạt đủ tất cả tiêu chí",
+            _with_change(figures.communes_all_met, before, "communes_all_met"),
+        ],
+        [
+            "Tổng số tiêu chí đạt (các đơn vị đã nộp)",
+            _with_change(figures.criteria_met, before, "criteria_met"),
+        ],
+        ["Lỗi trong biểu tự đánh giá", f"{errors}, ở {figures.units_with_errors} đơn vị"],
+        ["Việc quá hạn", _with_change(figures.overdue_tasks, before, "overdue_tasks")],
+        ["Việc sắp đến hạn", str(figures.due_soon_tasks)],
+    ]
+
+
+def _newly_overdue(consolidation: Consolidation, before: Figures) -> list[list[str]]:
+    as_of, names, known = consolidation.as_of, _unit_names(consolidation), set(before.overdue_keys)
+    fresh = [
+        t
+        for t in consolidation.tasks
+        if t.state is TaskState.OVERDUE and not t.task.done and task_key(t) not in known
+    ]
+    fresh.sort(key=lambda t: (t.task.due or date.max, t.task.text))
+    return [
+        [
+            t.task.text,
+            criterion_label(consolidation, t.task),
+            names.get(t.task.unit_code, t.task.unit_code) or "Cấp huyện",
+            vn_date(t.task.due) if t.task.due else t.task.deadline_text,
+            due_phrase(t, as_of),
+            ", ".join(t.task.owners),
+        ]
+        for t in fresh
+    ]
+
+
+def weekly_mails(
+    consolidation: Consolidation,
+    recipients: Iterable[str],
+    *,
+    previous: tuple[str, Figures] | None = None,
+    master: Path | None = None,
+    contacts: Contacts | None = None,
+) -> tuple[list[Mail], Figures]:
+    """The weekly summary, one message per steering committee member, and its figures.
+
+    `previous` is the last stored summary (its ISO week and figures): the changes since
+    then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»."""
+    as_of = consolidation.as_of
+    figures = summary_figures(consolidation)
+    before = previous[1] if previous else None
+    compared = f" (thay đổi so với {week_label(_monday(previous[0]))})" if previous else ""
+    intro = (
+        f"Văn phòng điều phối NTM huyện {district_name(consolidation)} báo cáo tình hình "
+        f"{week_label(as_of)}, số liệu đến ngày {vn_date(as_of)}{compared}:"
+    )
+    rows = _weekly_rows(figures, before)
+    greeting = "Kính gửi các đồng chí trong Ban chỉ đạo,"
+    text = [greeting, "", intro, "", *(f"- {label}: {value}" for label, value in rows)]
+    html = [_p(greeting), _p(intro), _table(["Nội dung", "Số liệu"], rows)]
+
+    def section(heading: str, headers: list[str], lines: list[list[str]]) -> None:
+        text.extend(["", heading.upper(), *("- " + " · ".join(line) for line in lines)])
+        html.extend([f"<h3>{escape(heading)}</h3>", _table(headers, lines)])
+
+    def note(line: str) -> None:
+        text.extend(["", line])
+        html.append(_p(line))
+
+    if before is None:
+        note("Chưa có số liệu tuần trước để so sánh.")
+    elif fresh := _newly_overdue(consolidation, before):
+        section(
+            f"Việc mới quá hạn trong tuần ({len(fresh)} việc)",
+            ["Việc", "Tiêu chí", "Đơn vị", "Hạn", "Tình hình", "Người thực hiện"],
+            fresh,
+        )
+    else:
+        note("Không có việc mới quá hạn trong tuần.")
+    problems = [
+        [r.unit.name, p] for r in consolidation.units if (p := unit_problem(r, as_of, None))
+    ]
+    if problems:
+        section(f"Đơn vị cần đôn đốc ({len(problems)} đơn vị)", ["Đơn vị", "Tình hình"], problems)
+    attachments: tuple[Attachment, ...] = ()
+    if master is not None and Path(master).is_file():
+        attachments = (Attachment(Path(master), master_file_name(as_of)),)
+        note(f"Bảng tổng hợp đầy đủ ở tệp đính kèm «{master_file_name(as_of)}».")
+    note(FOOTER)
+    subject = (
+        f"{subject_prefix(consolidation)} Báo cáo {week_label(as_of)}: "
+        f"{figures.units_submitted}/{figures.units_expected} đơn vị đã nộp, "
+        f"{figures.communes_all_met} đơn vị đạt đủ tiêu chí, {figures.overdue_tasks} việc quá hạn"
+    )
+    names = {c.email.lower(): c.name for c in (contacts.contacts if contacts else ()) if c.email}
+    mails = [
+        Mail(
+            key=make_key(WEEKLY_SUMMARY, address, week_period(as_of)),
+            to_name=names.get(address.lower(), ""),
+            subject=subject,
+            text="\n".join(text) + "\n",
+            html=_html_page(html),
+            attachments=attachments,
+        )
+        for address in dict.fromkeys(a.strip() for a in recipients if a.strip())
+    ]
+    return mails, figures
+
+
+def _monday(period: str) -> date:
+    year, week = period.split("-W")
+    return date.fromisocalendar(int(year), int(week), 1)
+
+
+# --- unit reminders ------------------------------------------------------------------------
+
+
+def reminder_mails(
+    consolidation: Consolidation,
+    *,
+    deadline: date | None,
+    feedback: Mapping[str, Path] | None = None,
+) -> Outgoing:
+    """Reminders to units that missed the reporting deadline or whose workbook has errors
+    (with their feedback workbook attached when `feedback` has one: unit code → path).
+    Units sharing one address get one message."""
+    as_of = consolidation.as_of
+    by_address: dict[str, list[UnitReport]] = {}
+    no_email = []
+    for report in consolidation.units:
+        late = not report.submitted and deadline is not None and as_of > deadline
+        if not report.unit.expected or not (late or (report.submitted and report.errors)):
+            continue
+        if report.unit.email:
+            by_address.setdefault(report.unit.email.strip().lower(), []).append(report)
+        else:
+            no_email.append(report.unit.name)
+    mails = [
+        _reminder(consolidation, address, reports, deadline, feedback or {})
+        for address, reports in by_address.items()
+    ]
+    return Outgoing(mails, [], no_email)
+
+
+def _addressee(unit: Unit) -> str:
+    """ "UBND xã Cẩm Bình" unless the registry names a contact."""
+    return unit.contact_name or f"UBND {unit.name[:1].lower()}{unit.name[1:]}"
+
+
+def _reminder(
+    consolidation: Consolidation,
+    address: str,
+    reports: list[UnitReport],
+    deadline: date | None,
+    feedback: Mapping[str, Path],
+) -> Mail:
+    as_of, district = consolidation.as_of, district_name(consolidation)
+    greeting = f"Kính gửi {_addressee(reports[0].unit)},"
+    text, html, attachments = [greeting], [_p(greeting)], []
+    for report in reports:
+        unit = report.unit
+        heading = f"{unit.name}: {unit_problem(report, as_of, deadline)}."
+        text += ["", heading]
+        html.append(f"<h3>{escape(heading)}</h3>")
+        if not report.submitted:
+            ask = (
+                "Đề nghị đơn vị hoàn thành và gửi biểu tự đánh giá tiêu chí nông thôn mới "
+                f"về Văn phòng điều phối NTM huyện {district} trong thời gian sớm nhất."
+            )
+            text.append(ask)
+            html.append(_p(ask))
+            continue
+        issues = [
+            i
+            for i in consolidation.issues
+            if i.unit_code == unit.code and i.severity is Severity.ERROR
+        ]
+        listed = [[i.location, i.message] for i in issues[:MAX_ISSUES_LISTED]]
+        text += [f"- {where}: {msg}" if where else f"- {msg}" for where, msg in listed]
+        if listed:
+            html.append(_table(["Vị trí", "Lỗi"], listed))
+        if len(issues) > MAX_ISSUES_LISTED:
+            more = f"… và {len(issues) - MAX_ISSUES_LISTED} lỗi khác."
+            text.append(more)
+            html.append(_p(more))
+        path = feedback.get(unit.code)
+        if path is not None and Path(path).is_file():
+            attachments.append(Attachment(Path(path), Path(path).name))
+            ask = (
+                f"Các ô có lỗi được đánh dấu trong tệp đính kèm «{Path(path).name}». "
+                "Đề nghị đơn vị sửa và gửi lại biểu."
+            )
+        else:
+            ask = "Đề nghị đơn vị sửa các lỗi trên và gửi lại biểu."
+        text.append(ask)
+        html.append(_p(ask))
+    text += ["", FOOTER]
+    html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
+    if len(reports) == 1:
+        report = reports[0]
+        if report.submitted:
+            what = f"biểu tự đánh giá có {report.errors} lỗi cần sửa"
+        else:
+            what = f"chưa nộp biểu tự đánh giá (quá hạn {(as_of - deadline).days} ngày)"
+        subject = f"{subject_prefix(consolidation)} {report.unit.name}: {what}"
+    else:
+        names = ", ".join(r.unit.name for r in reports)
+        subject = f"{subject_prefix(consolidation)} Nhắc nộp, sửa biểu tự đánh giá: {names}"
+    return Mail(
+        key=make_key(UNIT_REMINDERS, address, as_of.isoformat()),
+        to_name=_addressee(reports[0].unit),
+        subject=subject,
+        text="\n".join(text) + "\n",
+        html=_html_page(html),
+        attachments=tuple(attachments),
+    )

@@ -1,0 +1,329 @@
+"""The state database (SQLite in the state folder): sent ledger, runs, submissions, summaries.
+
+- `sent`: one row per message key (job, recipient, period). A row is `sending` while the
+  server has the message, `sent` once it accepted it, `failed` with an attempt count and a
+  next-retry time (back-off 5 min, 15 min, 1 h, then every 4 h: nothing is dropped), or
+  `superseded` when a newer message of the same job reached the same recipient. The message
+  itself is kept until it is sent so that a retry sends exactly what failed.
+- `runs`: when each job ran for each period, for the once-per-period rule and catch-up.
+- `submissions`: every file that arrived in the inbox (unit, file, sha256, received time);
+  a file taken out of the inbox gets a row with an empty sha256.
+- `summaries`: the weekly summary's figures, to say what changed since the week before.
+
+WAL mode lets a reader (the `digest` command) look while the scheduler writes; every change
+is one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from ntm_excel.mail import MailKey
+
+DB_NAME = "ntm-excel.sqlite3"
+BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sent (
+    job TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    period TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'superseded')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    subject TEXT NOT NULL DEFAULT '',
+    message BLOB,
+    last_error TEXT NOT NULL DEFAULT '',
+    first_attempt TEXT NOT NULL,
+    last_attempt TEXT NOT NULL,
+    next_retry TEXT,
+    sent_at TEXT,
+    PRIMARY KEY (job, recipient, period)
+);
+CREATE INDEX IF NOT EXISTS sent_retry ON sent (status, next_retry);
+CREATE TABLE IF NOT EXISTS runs (
+    job TEXT NOT NULL,
+    period TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS runs_job ON runs (job, period);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    unit_code TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    received TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_file ON submissions (file, id);
+CREATE TABLE IF NOT EXISTS summaries (
+    period TEXT PRIMARY KEY,
+    figures TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class SentRow:
+    key: MailKey
+    status: str
+    attempts: int
+    subject: str
+    last_error: str
+    next_retry: datetime | None
+    sent_at: datetime | None
+    message: bytes | None
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    unit_code: str
+    file: str
+    sha256: str
+    size: int
+    received: datetime
+
+
+def _now(now: datetime | None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(UTC)
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failure."""
+    return BACKOFF[min(attempts, len(BACKOFF)) - 1]
+
+
+class Ledger:
+    """The state database at `<state_dir>/ntm-excel.sqlite3` (created when missing)."""
+
+    def __init__(self, state_dir: Path | str) -> None:
+        self.path = Path(state_dir) / DB_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def journal_mode(self) -> str:
+        return self._db.execute("PRAGMA journal_mode").fetchone()[0]
+
+    # --- sent ledger -------------------------------------------------------------------
+
+    def get(self, key: MailKey) -> SentRow | None:
+        row = self._db.execute(
+            "SELECT * FROM sent WHERE job = ? AND recipient = ? AND period = ?",
+            (key.job, key.recipient, key.period),
+        ).fetchone()
+        return _sent_row(row) if row else None
+
+    def is_sent(self, key: MailKey) -> bool:
+        row = self.get(key)
+        return row is not None and row.status == "sent"
+
+    def begin(
+        self, key: MailKey, *, subject: str, message: bytes, now: datetime | None = None
+    ) -> None:
+        """Record an attempt before handing the message over (kept until it is sent)."""
+        stamp = _text(_now(now))
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sent (job, recipient, period, status, attempts, subject, message,"
+                " first_attempt, last_attempt) VALUES (?, ?, ?, 'sending', 1, ?, ?, ?, ?)"
+                " ON CONFLICT (job, recipient, period) DO UPDATE SET status = 'sending',"
+                " attempts = attempts + 1, subject = excluded.subject,"
+                " message = excluded.message, last_attempt = excluded.last_attempt,"
+                " next_retry = NULL",
+                (key.job, key.recipient, key.period, subject, message, stamp, stamp),
+            )
+
+    def mark_sent(self, key: MailKey, *, now: datetime | None = None) -> None:
+        """The server accepted the message: record it, drop its copy, retire older failures."""
+        stamp = _text(_now(now))
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE sent SET status = 'sent', sent_at = ?, message = NULL, last_error = '',"
+                " next_retry = NULL WHERE job = ? AND recipient = ? AND period = ?",
+                (stamp, key.job, key.recipient, key.period),
+            )
+            db.execute(
+                "UPDATE sent SET status = 'superseded', message = NULL, next_retry = NULL"
+                " WHERE job = ? AND recipient = ? AND period < ?"
+                " AND status IN ('failed', 'sending')",
+                (key.job, key.recipient, key.period),
+            )
+
+    def mark_failed(self, key: MailKey, error: str, *, now: datetime | None = None) -> datetime:
+        """Record a failed attempt; returns when it will be retried."""
+        moment = _now(now)
+        with self._transaction() as db:
+            (attempts,) = db.execute(
+                "SELECT attempts FROM sent WHERE job = ? AND recipient = ? AND period = ?",
+                (key.job, key.recipient, key.period),
+            ).fetchone()
+            retry = moment + backoff(attempts)
+            db.execute(
+                "UPDATE sent SET status = 'failed', last_error = ?, next_retry = ?"
+                " WHERE job = ? AND recipient = ? AND period = ?",
+                (error, _text(retry), key.job, key.recipient, key.period),
+            )
+        return retry
+
+    def due_retries(self, *, now: datetime | None = None, job: str | None = None) -> list[SentRow]:
+        """Failed messages whose retry time has come, and attempts left open by a crash."""
+        rows = self._db.execute(
+            "SELECT * FROM sent WHERE (status = 'sending' OR (status = 'failed'"
+            " AND next_retry <= ?)) AND (? IS NULL OR job = ?) ORDER BY period, job, recipient",
+            (_text(_now(now)), job, job),
+        ).fetchall()
+        return [_sent_row(row) for row in rows]
+
+    def unsent(self, job: str | None = None) -> list[SentRow]:
+        """Every message not delivered yet (failed or open), due or not."""
+        rows = self._db.execute(
+            "SELECT * FROM sent WHERE status IN ('sending', 'failed') AND (? IS NULL OR job = ?)"
+            " ORDER BY period, job, recipient",
+            (job, job),
+        ).fetchall()
+        return [_sent_row(row) for row in rows]
+
+    def sent_rows(self, job: str | None = None) -> list[SentRow]:
+        rows = self._db.execute(
+            "SELECT * FROM sent WHERE (? IS NULL OR job = ?) ORDER BY period, job, recipient",
+            (job, job),
+        ).fetchall()
+        return [_sent_row(row) for row in rows]
+
+    # --- runs --------------------------------------------------------------------------
+
+    def record_run(
+        self,
+        job: str,
+        period: str,
+        *,
+        started: datetime,
+        finished: datetime | None = None,
+        ok: bool = True,
+        note: str = "",
+    ) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO runs (job, period, started, finished, ok, note)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (job, period, _text(started), _text(_now(finished)), int(ok), note),
+            )
+
+    def has_run(self, job: str, period: str) -> bool:
+        """Whether `job` completed a run for `period`."""
+        return (
+            self._db.execute(
+                "SELECT 1 FROM runs WHERE job = ? AND period = ? AND ok = 1 LIMIT 1",
+                (job, period),
+            ).fetchone()
+            is not None
+        )
+
+    def last_run(self, job: str) -> datetime | None:
+        row = self._db.execute(
+            "SELECT MAX(started) FROM runs WHERE job = ? AND ok = 1", (job,)
+        ).fetchone()
+        return _moment(row[0])
+
+    # --- submissions -------------------------------------------------------------------
+
+    def latest_hashes(self) -> dict[str, str]:
+        """file → sha256 of its latest recorded version."""
+        rows = self._db.execute(
+            "SELECT file, sha256 FROM submissions WHERE id IN"
+            " (SELECT MAX(id) FROM submissions GROUP BY file)"
+        ).fetchall()
+        return {row["file"]: row["sha256"] for row in rows}
+
+    def record_submissions(self, rows: list[SubmissionRow]) -> None:
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO submissions (unit_code, file, sha256, size, received)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [(r.unit_code, r.file, r.sha256, r.size, _text(r.received)) for r in rows],
+            )
+
+    def submission_history(self, unit_code: str | None = None) -> list[SubmissionRow]:
+        rows = self._db.execute(
+            "SELECT * FROM submissions WHERE ? IS NULL OR unit_code = ? ORDER BY id",
+            (unit_code, unit_code),
+        ).fetchall()
+        return [
+            SubmissionRow(r["unit_code"], r["file"], r["sha256"], r["size"], _moment(r["received"]))
+            for r in rows
+        ]
+
+    # --- weekly summaries --------------------------------------------------------------
+
+    def save_summary(self, period: str, figures: dict, *, now: datetime | None = None) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO summaries (period, figures, created) VALUES (?, ?, ?)"
+                " ON CONFLICT (period) DO UPDATE SET figures = excluded.figures,"
+                " created = excluded.created",
+                (period, json.dumps(figures, ensure_ascii=False), _text(_now(now))),
+            )
+
+    def previous_summary(self, period: str) -> tuple[str, dict] | None:
+        """The latest summary stored for a period before `period`."""
+        row = self._db.execute(
+            "SELECT period, figures FROM summaries WHERE period < ? ORDER BY period DESC LIMIT 1",
+            (period,),
+        ).fetchone()
+        return (row["period"], json.loads(row["figures"])) if row else None
+
+
+def _sent_row(row: sqlite3.Row) -> SentRow:
+    return SentRow(
+        key=MailKey(row["job"], row["recipient"], row["period"]),
+        status=row["status"],
+        attempts=row["attempts"],
+        subject=row["subject"],
+        last_error=row["last_error"],
+        next_retry=_moment(row["next_retry"]),
+        sent_at=_moment(row["sent_at"]),
+        message=row["message"],
+    )

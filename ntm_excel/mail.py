@@ -1,0 +1,326 @@
+"""Compose the office's mail and hand it to an SMTP server or to an outbox folder.
+
+Messages are built with the standard library (`email.message.EmailMessage`): a clean
+text/plain part with a text/html alternative, Vietnamese headers as UTF-8 encoded-words and
+attachment names RFC 2231-encoded. yagmail opens the SMTP connection (SSL, STARTTLS, login or
+none) and we hand it our message (`client.smtp.sendmail`) instead of using its composer and
+sender, because measured on yagmail 0.16:
+- its composer writes `<br>` into the text/plain part and attaches any body string that happens
+  to be an existing file path (a task text from a submission could be one);
+- its send loop sleeps and retries by itself, then swallows the failure (returns False), while
+  the sent ledger must know exactly whether the server accepted each message.
+The password comes only from the environment variable NTM_SMTP_PASSWORD (never keyring or a
+prompt, which hang under cron).
+
+Delivery and the ledger (`deliver`): a message whose (job, recipient, period) is already
+recorded as sent is skipped; otherwise an attempt is recorded *before* the SMTP transaction
+and the message marked sent only *after* the server accepted it (or the .eml was written).
+A crash in the few milliseconds between acceptance and that write leaves the attempt open, and
+the message is sent again later: delivery is at-least-once in that window, never lost, and the
+copy carries the same Message-ID (mail clients that de-duplicate by it show one). In outbox
+mode the file name is fixed by the key, so a repeat overwrites the same file: exactly once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import mimetypes
+import os
+import re
+import smtplib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email import policy
+from email.header import Header
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Protocol
+
+import yagmail
+
+from ntm_excel.atomic import atomic_path
+from ntm_excel.config import MailSettings
+from ntm_excel.text import nfc
+
+PASSWORD_ENV = "NTM_SMTP_PASSWORD"
+SECURITY_CHOICES = ("none", "starttls", "ssl")
+SMTP_TIMEOUT = 30  # seconds
+# Measured on Python 3.11: when the email package folds a long header it drops the space
+# between two encoded-words ("biểu tự" arrives as "biểutự", display names too). So Subject,
+# From and To are encoded by `email.header` (which keeps spaces inside the encoded-words) and
+# stored as they are; `refold_source="none"` keeps them so, also when a stored message is
+# parsed back for a retry.
+POLICY = policy.SMTP.clone(refold_source="none")
+
+
+class MailError(Exception):
+    """A message that could not be handed over; the text says why, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class MailKey:
+    """What the sent ledger keys a message by: one job, one recipient, one period."""
+
+    job: str  # "daily-digest", "weekly-summary", "unit-reminders"
+    recipient: str  # e-mail address, lower case
+    period: str  # local date "2021-03-25" or ISO week "2021-W12"
+
+    @property
+    def stem(self) -> str:
+        """A file-name-safe form, used for the outbox .eml file."""
+        return re.sub(r"[^\w.@+-]", "_", f"{self.period}_{self.job}_{self.recipient}")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    path: Path
+    filename: str  # the name the recipient sees, Vietnamese allowed
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One message to one recipient, before it is composed."""
+
+    key: MailKey
+    to_name: str
+    subject: str
+    text: str
+    html: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+def make_key(job: str, address: str, period: str) -> MailKey:
+    return MailKey(job, address.strip().lower(), period)
+
+
+def compose(mail: Mail, settings: MailSettings, *, now: datetime | None = None) -> EmailMessage:
+    """The MIME message for `mail`: text + HTML alternative, then the attachments."""
+    message = EmailMessage(policy=POLICY)
+    # Set pre-encoded (see POLICY): the email package's own folding drops spaces.
+    message.set_raw("Subject", Header(nfc(mail.subject), "utf-8", header_name="Subject").encode())
+    message.set_raw("From", formataddr((nfc(settings.sender_name), settings.sender), "utf-8"))
+    message.set_raw("To", formataddr((nfc(mail.to_name), mail.key.recipient), "utf-8"))
+    message["Date"] = format_datetime((now or datetime.now(UTC)).astimezone())
+    message["Message-ID"] = message_id(mail.key, settings.sender)
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Auto-Response-Suppress"] = "All"
+    # base64 bodies: 7-bit clean, whatever the server's 8BITMIME support
+    message.set_content(unicodedata.normalize("NFC", mail.text), cte="base64")
+    message.add_alternative(unicodedata.normalize("NFC", mail.html), subtype="html", cte="base64")
+    for attachment in mail.attachments:
+        kind = mimetypes.guess_type(attachment.filename)[0] or "application/octet-stream"
+        maintype, subtype = kind.split("/", 1)
+        message.add_attachment(
+            Path(attachment.path).read_bytes(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=nfc(attachment.filename),
+        )
+    return message
+
+
+def message_id(key: MailKey, sender: str) -> str:
+    """The same Message-ID for every attempt at one key, so repeats can be recognised."""
+    digest = hashlib.sha256(key.recipient.encode()).hexdigest()[:16]
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<{key.period}.{key.job}.{digest}@{domain}>"
+
+
+def parse_message(data: bytes) -> EmailMessage:
+    """A stored message (as written by `EmailMessage.as_bytes`) back as an EmailMessage."""
+    return BytesParser(policy=POLICY).parsebytes(data)
+
+
+class Transport(Protocol):
+    def send(self, key: MailKey, message: EmailMessage) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class OutboxTransport:
+    """Writes each message as `<period>_<job>_<recipient>.eml` into a folder (no server)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+
+    def path_for(self, key: MailKey) -> Path:
+        return self.folder / f"{key.stem}.eml"
+
+    def send(self, key: MailKey, message: EmailMessage) -> None:
+        try:
+            with atomic_path(self.path_for(key)) as tmp:
+                tmp.write_bytes(message.as_bytes())
+        except OSError as exc:
+            raise MailError(f"Không ghi được thư vào thư mục {self.folder}: {exc}") from exc
+
+    def close(self) -> None:
+        pass
+
+
+class SmtpTransport:
+    """Sends through one SMTP connection opened by yagmail, reconnecting after a failure."""
+
+    def __init__(self, settings: MailSettings, password: str | None = None) -> None:
+        if settings.smtp_security not in SECURITY_CHOICES:
+            raise MailError(
+                f"Kiểu bảo mật SMTP «{settings.smtp_security}» không hợp lệ "
+                f"(chọn: {', '.join(SECURITY_CHOICES)})"
+            )
+        if settings.smtp_user and not password:
+            raise MailError(
+                f"Có tên đăng nhập SMTP «{settings.smtp_user}» nhưng chưa có mật khẩu: "
+                f"hãy đặt biến môi trường {PASSWORD_ENV}."
+            )
+        if password and not password.isascii():
+            raise MailError(
+                f"Mật khẩu SMTP trong {PASSWORD_ENV} có ký tự ngoài bảng ASCII (chữ có dấu…): "
+                "thư viện SMTP của Python không gửi được; hãy đổi mật khẩu."
+            )
+        self.settings = settings
+        self._password = password
+        self._client: yagmail.SMTP | None = None
+        self._unreachable: MailError | None = None
+
+    def _connect(self) -> yagmail.SMTP:
+        s = self.settings
+        try:
+            client = yagmail.SMTP(
+                user={s.smtp_user or s.sender: s.sender_name},
+                password=self._password,
+                host=s.smtp_host,
+                port=s.smtp_port,
+                smtp_ssl=s.smtp_security == "ssl",
+                smtp_starttls=s.smtp_security == "starttls",
+                smtp_skip_login=not s.smtp_user,
+                soft_email_validation=False,
+                timeout=SMTP_TIMEOUT,
+            )
+            client.login()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise MailError(
+                f"Không kết nối được máy chủ thư {s.smtp_host}:{s.smtp_port}: {_reason(exc)}"
+            ) from exc
+        return client
+
+    def send(self, key: MailKey, message: EmailMessage) -> None:
+        if self._unreachable:  # do not wait for the same time-out once per message
+            raise self._unreachable
+        if self._client is None:
+            try:
+                self._client = self._connect()
+            except MailError as exc:
+                self._unreachable = exc
+                raise
+        try:
+            self._client.smtp.sendmail(self.settings.sender, [key.recipient], message.as_bytes())
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise MailError(
+                f"Máy chủ thư không nhận thư gửi {key.recipient}: {_reason(exc)}"
+            ) from exc
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
+        return f"{exc.smtp_code} {text}".strip()
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "; ".join(
+            f"{a}: {c} {m.decode('utf-8', 'replace')}" for a, (c, m) in exc.recipients.items()
+        )
+    return str(exc) or type(exc).__name__
+
+
+def mail_settings(
+    base: MailSettings,
+    *,
+    smtp_host: str | None = None,
+    smtp_port: int | None = None,
+    smtp_user: str | None = None,
+    smtp_security: str | None = None,
+) -> MailSettings:
+    """`base` (from the configuration) with the command-line values that were given."""
+    given = {
+        "smtp_host": smtp_host,
+        "smtp_port": smtp_port,
+        "smtp_user": smtp_user,
+        "smtp_security": smtp_security,
+    }
+    return dataclasses.replace(base, **{k: v for k, v in given.items() if v is not None})
+
+
+def open_transport(settings: MailSettings) -> Transport:
+    """SMTP when a host is configured, otherwise the outbox folder."""
+    if not settings.smtp_host:
+        return OutboxTransport(settings.outbox)
+    return SmtpTransport(settings, os.environ.get(PASSWORD_ENV) or None)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did with each message key."""
+
+    sent: list[MailKey] = field(default_factory=list)
+    already_sent: list[MailKey] = field(default_factory=list)
+    failed: list[tuple[MailKey, str, datetime]] = field(default_factory=list)  # + next retry
+
+    def extend(self, other: DeliveryReport) -> None:
+        self.sent += other.sent
+        self.already_sent += other.already_sent
+        self.failed += other.failed
+
+
+def deliver(
+    mails: Iterable[Mail],
+    transport: Transport,
+    ledger,
+    settings: MailSettings,
+    *,
+    now: datetime | None = None,
+) -> DeliveryReport:
+    """Send each mail not yet recorded as sent, recording every attempt in `ledger`
+    (a `ntm_excel.ledger.Ledger`)."""
+    report = DeliveryReport()
+    for mail in mails:
+        if ledger.is_sent(mail.key):
+            report.already_sent.append(mail.key)
+            continue
+        message = compose(mail, settings, now=now)
+        _attempt(mail.key, message, transport, ledger, report, now)
+    return report
+
+
+def retry_pending(
+    transport: Transport,
+    ledger,
+    *,
+    job: str | None = None,
+    now: datetime | None = None,
+) -> DeliveryReport:
+    """Send again the stored messages whose retry time has come (all jobs, or one)."""
+    report = DeliveryReport()
+    for row in ledger.due_retries(now=now, job=job):
+        _attempt(row.key, parse_message(row.message), transport, ledger, report, now)
+    return report
+
+
+def _attempt(key, message, transport, ledger, report, now) -> None:
+    ledger.begin(key, subject=str(message["Subject"]), message=message.as_bytes(), now=now)
+    try:
+        transport.send(key, message)
+    except Exception as exc:  # any failure is recorded and retried, never lost
+        error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
+        report.failed.append((key, error, ledger.mark_failed(key, error, now=now)))
+    else:
+        ledger.mark_sent(key, now=now)
+        report.sent.append(key)

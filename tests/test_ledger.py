@@ -1,0 +1,124 @@
+"""The state database: sent ledger with back-off, runs, submission history, weekly figures."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+from ntm_excel.ledger import DB_NAME, Ledger, SubmissionRow
+from ntm_excel.mail import make_key
+
+T0 = datetime(2021, 3, 25, 0, 30, tzinfo=UTC)
+KEY = make_key("daily-digest", "Ha@CamXuyen.example.org", "2021-03-25")
+
+
+def test_database_in_the_state_folder_in_wal_mode(tmp_path):
+    with Ledger(tmp_path / "var") as ledger:
+        assert ledger.path == tmp_path / "var" / DB_NAME
+        assert ledger.journal_mode() == "wal"
+    assert KEY.recipient == "ha@camxuyen.example.org"
+
+
+def test_failed_attempts_back_off_and_are_never_dropped(tmp_path):
+    with Ledger(tmp_path) as ledger:
+        waits = []
+        now = T0
+        for _ in range(6):
+            ledger.begin(KEY, subject="Nhắc việc", message=b"thu", now=now)
+            retry = ledger.mark_failed(KEY, "máy chủ không trả lời", now=now)
+            waits.append(retry - now)
+            assert ledger.due_retries(now=retry - timedelta(seconds=1)) == []
+            [row] = ledger.due_retries(now=retry)
+            now = retry
+        minutes = [int(w.total_seconds() // 60) for w in waits]
+        assert minutes == [5, 15, 60, 240, 240, 240]
+        assert (row.status, row.attempts, row.message) == ("failed", 6, b"thu")
+        assert row.last_error == "máy chủ không trả lời"
+        assert [r.key for r in ledger.unsent()] == [KEY]
+        ledger.begin(KEY, subject="Nhắc việc", message=b"thu", now=now)
+        ledger.mark_sent(KEY, now=now)
+        row = ledger.get(KEY)
+        assert (row.status, row.attempts, row.message, row.sent_at) == ("sent", 7, None, now)
+        assert ledger.is_sent(KEY) and ledger.unsent() == []
+
+
+def test_an_attempt_left_open_by_a_crash_is_due_at_once(tmp_path):
+    with Ledger(tmp_path) as ledger:
+        ledger.begin(KEY, subject="Nhắc việc", message=b"thu", now=T0)
+    with Ledger(tmp_path) as ledger:  # the next process
+        [row] = ledger.due_retries(now=T0)
+        assert row.status == "sending" and row.message == b"thu"
+        assert not ledger.is_sent(KEY)
+
+
+def test_a_newer_message_delivered_supersedes_older_failures(tmp_path):
+    older = make_key("daily-digest", "ha@camxuyen.example.org", "2021-03-24")
+    other_job = make_key("unit-reminders", "ha@camxuyen.example.org", "2021-03-24")
+    with Ledger(tmp_path) as ledger:
+        for key in (older, other_job):
+            ledger.begin(key, subject="cũ", message=b"x", now=T0)
+            ledger.mark_failed(key, "lỗi", now=T0)
+        ledger.begin(KEY, subject="mới", message=b"y", now=T0)
+        ledger.mark_sent(KEY, now=T0)
+        assert ledger.get(older).status == "superseded"
+        assert ledger.get(older).message is None
+        assert ledger.get(other_job).status == "failed"
+        later = T0 + timedelta(hours=1)
+        assert [r.key for r in ledger.due_retries(now=later)] == [other_job]
+        assert ledger.due_retries(now=later, job="daily-digest") == []
+
+
+def test_runs_count_only_when_completed(tmp_path):
+    with Ledger(tmp_path) as ledger:
+        assert not ledger.has_run("daily-digest", "2021-03-25")
+        ledger.record_run("daily-digest", "2021-03-25", started=T0, ok=False, note="lỗi")
+        assert not ledger.has_run("daily-digest", "2021-03-25")
+        assert ledger.last_run("daily-digest") is None
+        ledger.record_run("daily-digest", "2021-03-25", started=T0)
+        assert ledger.has_run("daily-digest", "2021-03-25")
+        assert not ledger.has_run("weekly-summary", "2021-03-25")
+        assert ledger.last_run("daily-digest") == T0
+
+
+def test_submission_history_keeps_every_version(tmp_path):
+    with Ledger(tmp_path) as ledger:
+        ledger.record_submissions(
+            [
+                SubmissionRow("18694", "cam_thanh.xlsx", "aa", 100, T0),
+                SubmissionRow("18685", "cẩm bình.xlsx", "bb", 120, T0),
+            ]
+        )
+        ledger.record_submissions([SubmissionRow("18694", "cam_thanh.xlsx", "cc", 101, T0)])
+    with Ledger(tmp_path) as ledger:
+        assert ledger.latest_hashes() == {"cam_thanh.xlsx": "cc", "cẩm bình.xlsx": "bb"}
+        history = ledger.submission_history("18694")
+        assert [(r.sha256, r.size, r.received) for r in history] == [
+            ("aa", 100, T0),
+            ("cc", 101, T0),
+        ]
+
+
+def test_weekly_figures_compare_with_the_latest_earlier_week(tmp_path):
+    with Ledger(tmp_path) as ledger:
+        assert ledger.previous_summary("2021-W12") is None
+        ledger.save_summary("2021-W10", {"units_submitted": 10})
+        ledger.save_summary("2021-W11", {"units_submitted": 15})
+        ledger.save_summary("2021-W12", {"units_submitted": 18})
+        ledger.save_summary("2021-W12", {"units_submitted": 19})  # re-run in the same week
+        assert ledger.previous_summary("2021-W12") == ("2021-W11", {"units_submitted": 15})
+        assert ledger.previous_summary("2021-W13") == ("2021-W12", {"units_submitted": 19})
+
+
+def test_a_reader_sees_committed_rows_while_another_connection_writes(tmp_path):
+    with Ledger(tmp_path) as writer:
+        writer.begin(KEY, subject="Nhắc việc", message=b"thu", now=T0)
+        writer.mark_sent(KEY, now=T0)
+        reader = sqlite3.connect(writer.path)
+        try:
+            reader.execute("BEGIN")
+            (status,) = reader.execute("SELECT status FROM sent").fetchone()
+            writer.record_run("daily-digest", "2021-03-25", started=T0)  # not blocked
+            reader.execute("COMMIT")
+        finally:
+            reader.close()
+        assert status == "sent"

@@ -1,0 +1,330 @@
+"""Composing and sending mail: a real SMTP server (aiosmtpd on 127.0.0.1), the outbox folder,
+and the sent ledger around each attempt."""
+
+from __future__ import annotations
+
+import dataclasses
+import email
+import re
+import socket
+from datetime import UTC, datetime, timedelta
+from email import policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from hypothesis import given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
+
+from ntm_excel.config import MailSettings
+from ntm_excel.ledger import Ledger
+from ntm_excel.mail import (
+    PASSWORD_ENV,
+    Attachment,
+    Mail,
+    MailError,
+    OutboxTransport,
+    SmtpTransport,
+    compose,
+    deliver,
+    mail_settings,
+    make_key,
+    open_transport,
+    parse_message,
+    retry_pending,
+)
+
+SENDER = "vpdp.ntm@camxuyen.example.org"
+SUBJECT = "[NTM Cẩm Xuyên] Nhắc việc ngày 25/03/2021: 2 việc quá hạn, 1 việc sắp đến hạn"
+
+
+class Sink:
+    """Collects what an aiosmtpd server accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.envelopes.append(envelope)
+        return "250 Đã nhận"
+
+    def messages(self):
+        return [
+            email.message_from_bytes(e.original_content, policy=policy.default)
+            for e in self.envelopes
+        ]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(sink: Sink, port: int, **options) -> Controller:
+    controller = Controller(sink, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    return controller
+
+
+@pytest.fixture
+def server():
+    sink = Sink()
+    port = free_port()
+    controller = start_server(sink, port)
+    yield sink, port
+    controller.stop()
+
+
+def settings(port: int = 0, sender_name="Văn phòng điều phối NTM huyện Cẩm Xuyên", **changes):
+    base = MailSettings(
+        sender=SENDER,
+        sender_name=sender_name,
+        smtp_host="127.0.0.1" if port else "",
+        smtp_port=port,
+        smtp_security="none",
+    )
+    return mail_settings(base, **changes)
+
+
+def workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    book.active.title = "Tổng hợp"
+    book.active["A1"] = "Xã Cẩm Thành"
+    book.active["B1"] = 17
+    book.save(path)
+    return path
+
+
+def a_mail(address: str, *, period: str = "2021-03-25", text: str = "", attachments=()) -> Mail:
+    return Mail(
+        key=make_key("daily-digest", address, period),
+        to_name="Lê Ngọc Hà",
+        subject=SUBJECT,
+        text=text or "Kính gửi đồng chí Lê Ngọc Hà,\n\nQuá hạn 10 ngày: làm đường xã.\n",
+        html="<p>Kính gửi đồng chí Lê Ngọc Hà,</p><p>Quá hạn 10 ngày</p>",
+        attachments=tuple(attachments),
+    )
+
+
+def parts(message):
+    plain = message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
+    html = message.get_body(preferencelist=("html",)).get_content().replace("\r\n", "\n")
+    files = {a.get_filename(): a.get_content() for a in message.iter_attachments()}
+    return plain, html, files
+
+
+def test_compose_clean_text_part_vietnamese_headers_and_named_attachment(tmp_path):
+    book = workbook(tmp_path / "master.xlsx")
+    mail = a_mail(
+        "Ha.LN@Camxuyen.Example.org",
+        attachments=[Attachment(book, "Tổng hợp NTM 2021-03-22.xlsx")],
+    )
+    raw = compose(mail, settings()).as_bytes()
+    assert raw.isascii()  # every header encoded, bodies in base64/quoted-printable
+    assert b"filename*=utf-8''T%E1%BB%95ng%20h%E1%BB%A3p" in raw  # RFC 2231
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"] == SUBJECT
+    assert message["To"].addresses[0].display_name == "Lê Ngọc Hà"
+    assert message["To"].addresses[0].addr_spec == "ha.ln@camxuyen.example.org"
+    assert message["From"].addresses[0].display_name == "Văn phòng điều phối NTM huyện Cẩm Xuyên"
+    assert message["Auto-Submitted"] == "auto-generated"
+    plain, html, files = parts(message)
+    assert plain == mail.text
+    assert "<" not in plain  # no <br> or any markup in the text part
+    assert html.startswith("<p>Kính gửi")
+    assert files["Tổng hợp NTM 2021-03-22.xlsx"] == book.read_bytes()
+    # Every attempt at one key carries one Message-ID.
+    assert compose(mail, settings())["Message-ID"] == message["Message-ID"]
+    other = compose(a_mail("other@camxuyen.example.org"), settings())
+    assert other["Message-ID"] != message["Message-ID"]
+
+
+WORDS = re.findall(
+    r"\S+",
+    "Văn phòng điều phối NTM huyện Cẩm Xuyên Phó Chủ tịch UBND biểu tự đánh giá có lỗi cần "
+    'sửa đạt đủ tiêu chí [NTM] 25/03/2021: «Góp ý» =HYPERLINK() <b> Nguyen, A. "q"',
+)
+
+
+@settings_h(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=40).map(" ".join))
+def test_long_vietnamese_headers_keep_every_space(words):
+    """The email package's own folding turns "biểu tự" into "biểutự" in long headers."""
+    mail = dataclasses.replace(a_mail("ha@camxuyen.example.org"), subject=words, to_name=words)
+    raw = compose(mail, settings(sender_name=words)).as_bytes()
+    assert raw.isascii()
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["Subject"] == words
+    assert message["To"].addresses[0].display_name == words
+    assert message["From"].addresses[0].display_name == words
+    assert parse_message(raw).as_bytes() == raw  # a stored message is resent unchanged
+
+
+def test_a_body_that_names_an_existing_file_stays_text(tmp_path):
+    existing = workbook(tmp_path / "bi_mat.xlsx")
+    message = compose(a_mail("ha@camxuyen.example.org", text=str(existing)), settings())
+    plain, _, files = parts(message)
+    assert plain.strip() == str(existing)
+    assert files == {}
+
+
+def test_outbox_writes_eml_files_once(tmp_path):
+    outbox = tmp_path / "outbox"
+    transport = open_transport(settings().__class__(outbox=outbox))
+    assert isinstance(transport, OutboxTransport)
+    mails = [a_mail("ha@camxuyen.example.org"), a_mail("thang@camxuyen.example.org")]
+    with Ledger(tmp_path / "var") as ledger:
+        report = deliver(mails, transport, ledger, settings())
+        assert len(report.sent) == 2 and not report.failed
+        files = sorted(outbox.glob("*.eml"))
+        assert [f.name for f in files] == [
+            "2021-03-25_daily-digest_ha@camxuyen.example.org.eml",
+            "2021-03-25_daily-digest_thang@camxuyen.example.org.eml",
+        ]
+        message = email.message_from_bytes(files[0].read_bytes(), policy=policy.default)
+        assert message["Subject"] == SUBJECT
+        assert parts(message)[0] == mails[0].text
+        again = deliver(mails, transport, ledger, settings())
+        assert again.sent == [] and len(again.already_sent) == 2
+        assert ledger.get(mails[0].key).status == "sent"
+
+
+def test_smtp_delivery_arrives_once(server, tmp_path):
+    sink, port = server
+    book = workbook(tmp_path / "tong_hop.xlsx")
+    mails = [
+        a_mail("ha@camxuyen.example.org", attachments=[Attachment(book, "Tổng hợp NTM.xlsx")]),
+        a_mail("thang@camxuyen.example.org"),
+    ]
+    transport = SmtpTransport(settings(port))
+    with Ledger(tmp_path / "var") as ledger:
+        report = deliver(mails, transport, ledger, settings(port))
+        assert len(report.sent) == 2
+        assert deliver(mails, transport, ledger, settings(port)).sent == []
+    transport.close()
+    assert [e.rcpt_tos for e in sink.envelopes] == [
+        ["ha@camxuyen.example.org"],
+        ["thang@camxuyen.example.org"],
+    ]
+    assert {e.mail_from for e in sink.envelopes} == {SENDER}
+    first = sink.messages()[0]
+    assert first["Subject"] == SUBJECT
+    plain, html, files = parts(first)
+    assert "Quá hạn 10 ngày" in plain and "Quá hạn 10 ngày" in html
+    saved = tmp_path / "arrived.xlsx"
+    saved.write_bytes(files["Tổng hợp NTM.xlsx"])
+    assert openpyxl.load_workbook(saved)["Tổng hợp"]["A1"].value == "Xã Cẩm Thành"
+
+
+def test_server_down_nothing_lost_then_exactly_once(tmp_path):
+    port = free_port()  # nothing listens here yet
+    mails = [a_mail("ha@camxuyen.example.org"), a_mail("thang@camxuyen.example.org")]
+    start = datetime(2021, 3, 25, 0, 30, tzinfo=UTC)
+    with Ledger(tmp_path / "var") as ledger:
+        transport = SmtpTransport(settings(port))
+        report = deliver(mails, transport, ledger, settings(port), now=start)
+        assert report.sent == [] and len(report.failed) == 2
+        assert "Không kết nối được máy chủ thư" in report.failed[0][1]
+        row = ledger.get(mails[0].key)
+        assert (row.status, row.attempts) == ("failed", 1)
+        assert row.next_retry == start + timedelta(minutes=5)
+        assert ledger.due_retries(now=start + timedelta(minutes=4)) == []
+
+        sink = Sink()
+        controller = start_server(sink, port)
+        try:
+            later = start + timedelta(minutes=6)
+            retried = retry_pending(SmtpTransport(settings(port)), ledger, now=later)
+            assert len(retried.sent) == 2
+            assert retry_pending(SmtpTransport(settings(port)), ledger, now=later).sent == []
+            rerun = deliver(mails, SmtpTransport(settings(port)), ledger, settings(port))
+            assert rerun.sent == [] and len(rerun.already_sent) == 2
+        finally:
+            controller.stop()
+    assert sorted(e.rcpt_tos[0] for e in sink.envelopes) == [
+        "ha@camxuyen.example.org",
+        "thang@camxuyen.example.org",
+    ]
+    assert ledger_status(tmp_path) == {"sent": 2}
+
+
+def ledger_status(tmp_path) -> dict[str, int]:
+    with Ledger(tmp_path / "var") as ledger:
+        counts: dict[str, int] = {}
+        for row in ledger.sent_rows():
+            counts[row.status] = counts.get(row.status, 0) + 1
+        return counts
+
+
+class CrashAfterAccept(SmtpTransport):
+    """The process dies right after the server accepted the message, before the ledger write."""
+
+    def send(self, key, message):
+        super().send(key, message)
+        raise SystemExit("máy tắt đột ngột")
+
+
+def test_crash_between_acceptance_and_ledger_write_resends_same_message_id(server, tmp_path):
+    """What is guaranteed: at-least-once. The open attempt is sent again, with the same
+    Message-ID, so nothing is lost and a client that de-duplicates shows one message."""
+    sink, port = server
+    mail = a_mail("ha@camxuyen.example.org")
+    with Ledger(tmp_path / "var") as ledger:
+        with pytest.raises(SystemExit):
+            deliver([mail], CrashAfterAccept(settings(port)), ledger, settings(port))
+        assert ledger.get(mail.key).status == "sending"
+        assert len(sink.envelopes) == 1
+    with Ledger(tmp_path / "var") as ledger:  # the next process
+        report = retry_pending(SmtpTransport(settings(port)), ledger)
+        assert report.sent == [mail.key]
+        assert ledger.get(mail.key).status == "sent"
+        assert retry_pending(SmtpTransport(settings(port)), ledger).sent == []
+    first, second = sink.messages()
+    assert first["Message-ID"] == second["Message-ID"]
+    assert parts(first)[0] == parts(second)[0]
+
+
+def test_login_uses_the_password_from_the_environment_only(tmp_path, monkeypatch):
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"matkhau-2021"
+        seen.append(ok)
+        return AuthResult(success=ok)
+
+    sink = Sink()
+    port = free_port()
+    controller = start_server(sink, port, authenticator=authenticator, auth_require_tls=False)
+    try:
+        with_user = settings(port, smtp_user="vpdp.ntm")
+        monkeypatch.delenv(PASSWORD_ENV, raising=False)
+        with pytest.raises(MailError, match=PASSWORD_ENV):
+            open_transport(with_user)
+        monkeypatch.setenv(PASSWORD_ENV, "mật khẩu")  # smtplib can only send ASCII
+        with pytest.raises(MailError, match="ASCII"):
+            open_transport(with_user)
+        monkeypatch.setenv(PASSWORD_ENV, "matkhau-2021")
+        transport = open_transport(with_user)
+        with Ledger(tmp_path / "var") as ledger:
+            assert deliver([a_mail("ha@camxuyen.example.org")], transport, ledger, with_user).sent
+        transport.close()
+    finally:
+        controller.stop()
+    assert seen == [True] and len(sink.envelopes) == 1
+
+
+def test_command_line_values_override_the_configuration():
+    base = MailSettings(smtp_host="mail.example.org", smtp_port=587, smtp_security="starttls")
+    changed = mail_settings(base, smtp_host="127.0.0.1", smtp_port=2525, smtp_security="none")
+    assert (changed.smtp_host, changed.smtp_port, changed.smtp_security) == (
+        "127.0.0.1",
+        2525,
+        "none",
+    )
+    assert mail_settings(base) == base
+    with pytest.raises(MailError, match="bảo mật"):
+        SmtpTransport(mail_settings(base, smtp_security="tls"))
