@@ -112,13 +112,13 @@ _TYPES = [
         Severity.WARNING,
         "Tự đánh giá trái với số liệu",
         "Chỉ tiêu {code}: kết quả {value} so với chuẩn {threshold} là «{computed}», "
-        "nhưng xã tự đánh giá «{claimed}». Hãy kiểm tra lại số liệu hoặc tự đánh giá.",
+        "nhưng đơn vị tự đánh giá «{claimed}». Hãy kiểm tra lại số liệu hoặc tự đánh giá.",
     ),
     IssueType(
         "criterion-contradiction",
         Severity.WARNING,
         "Tự đánh giá tiêu chí trái với các chỉ tiêu",
-        "Tiêu chí {criterion}: xã tự đánh giá «{claimed}» nhưng theo các chỉ tiêu là «{computed}».",
+        "Tiêu chí {criterion}: đơn vị tự đánh giá «{claimed}» nhưng theo các chỉ tiêu là «{computed}».",
     ),
     IssueType(
         "total-mismatch",

@@ -1,0 +1,206 @@
+"""Sub-command `consolidate`: read every submission, write the master workbook, the CSV files
+and the feedback workbooks, and print a short summary."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import sys
+import zipfile
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from ntm_excel.atomic import OutputLockedError
+from ntm_excel.cli.common import (
+    add_as_of_option,
+    add_catalog_option,
+    add_config_option,
+    config_from,
+)
+
+DESCRIPTION = """\
+Đọc biểu tự đánh giá của các xã, kiểm tra theo bộ tiêu chí, đối chiếu với danh sách đơn vị
+và kế hoạch của huyện, rồi ghi:
+  • bảng tổng hợp tô màu (.xlsx),
+  • các tệp CSV (nếu có --csv-dir hoặc csv_dir trong cấu hình),
+  • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp.
+Tệp của các xã không bao giờ bị sửa.
+
+Mã thoát: 0 khi đã ghi được các tệp kết quả (dù dữ liệu có lỗi), 2 khi không ghi được một
+tệp kết quả hoặc không đọc được cấu hình, bộ tiêu chí, danh sách đơn vị, kế hoạch."""
+
+
+def register(subparsers) -> None:
+    import argparse
+
+    parser = subparsers.add_parser(
+        "consolidate",
+        help="tổng hợp biểu của các xã: bảng tổng hợp, CSV, góp ý cho xã",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="ĐƯỜNG_DẪN",
+        help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa các tệp (tìm cả thư mục con)",
+    )
+    parser.add_argument(
+        "--output",
+        "-o",
+        metavar="TỆP",
+        help="bảng tổng hợp .xlsx (mặc định: mục output.master trong cấu hình)",
+    )
+    parser.add_argument(
+        "--csv-dir",
+        metavar="THƯ_MỤC",
+        help="thư mục ghi các tệp CSV (mặc định: mục output.csv_dir trong cấu hình, nếu có)",
+    )
+    parser.add_argument(
+        "--feedback-dir",
+        metavar="THƯ_MỤC",
+        help="thư mục ghi tệp góp ý cho các xã (mặc định: gop_y/ cạnh bảng tổng hợp)",
+    )
+    parser.add_argument("--no-feedback", action="store_true", help="không ghi tệp góp ý cho các xã")
+    add_as_of_option(parser)
+    add_config_option(parser)
+    add_catalog_option(parser)
+    parser.add_argument(
+        "--registry",
+        metavar="TỆP",
+        help="danh sách đơn vị .xlsx (mặc định: danh sách trong cấu hình)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="số tiến trình đọc tệp song song (mặc định: tự chọn theo số tệp)",
+    )
+    parser.set_defaults(func=run)
+
+
+_ERRNO_TEXT = {
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENOENT: "không tìm thấy",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
+}
+
+
+def reason(exc: BaseException) -> str:
+    """An error in Vietnamese: our own messages as they are, system errors translated."""
+    if isinstance(exc, OutputLockedError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{_ERRNO_TEXT[exc.errno]}{where}"
+    return str(exc) or type(exc).__name__
+
+
+def _load(args: argparse.Namespace, as_of: date):
+    from ntm_excel.consolidate import consolidate_from_config
+
+    config = config_from(args)
+    try:
+        result = consolidate_from_config(
+            args.paths,
+            config,
+            as_of,
+            catalog_path=args.catalog,
+            registry_path=args.registry,
+            workers=args.workers,
+        )
+    except (ValueError, OSError, zipfile.BadZipFile) as exc:
+        # CatalogError, RegistryError, PlanError, ContactsError are ValueErrors
+        print(f"Lỗi: {reason(exc)}", file=sys.stderr)
+        return config, None
+    return config, result
+
+
+def _summary(result, written: list[str]) -> list[str]:
+    from ntm_excel.issues import Severity
+    from ntm_excel.model import Status, TaskState
+
+    expected = [r for r in result.units if r.unit.expected]
+    submitted = [r for r in expected if r.submitted]
+    missing = [r.unit.name for r in expected if not r.submitted]
+    total = len(result.criteria_names)
+    meeting = [r for r in submitted if r.criteria and r.criteria_met == len(r.criteria)]
+    errors = sum(1 for i in result.issues if i.severity is Severity.ERROR)
+    warnings = sum(1 for i in result.issues if i.severity is Severity.WARNING)
+    overdue = sum(1 for t in result.tasks if t.state is TaskState.OVERDUE)
+    due_soon = sum(1 for t in result.tasks if t.state is TaskState.DUE_SOON)
+    lines = [
+        f"Tổng hợp ngày {result.as_of:%d/%m/%Y} — bộ tiêu chí {result.catalog_set}",
+        f"Đơn vị đã nộp: {len(submitted)}/{len(expected)}"
+        + (f" (chưa nộp: {', '.join(missing)})" if 0 < len(missing) <= 10 else ""),
+        f"Đơn vị đạt đủ {total} tiêu chí: {len(meeting)}/{len(expected)}",
+    ]
+    if result.district and result.district.criteria:
+        district = result.district
+        met = sum(1 for c in district.criteria if c.status is Status.MET)
+        lines.append(f"{district.unit.name}: {met}/{len(district.criteria)} tiêu chí đạt")
+    lines += [
+        f"Dữ liệu: {errors} lỗi, {warnings} cảnh báo",
+        f"Nhiệm vụ: {overdue} quá hạn, {due_soon} sắp đến hạn",
+        "Đã ghi:",
+        *(f"  {line}" for line in written),
+    ]
+    return lines
+
+
+def _attempt(what: str, action: Callable[[], str], failures: list[str]) -> str | None:
+    try:
+        return action()
+    except OSError as exc:
+        failures.append(f"Không ghi được {what}: {reason(exc)}")
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    from ntm_excel.csv_export import write_csv
+    from ntm_excel.feedback import FOLDER, write_all_feedback
+    from ntm_excel.master import write_master
+
+    as_of = args.as_of or date.today()
+    config, result = _load(args, as_of)
+    if result is None:
+        return 2
+    output = Path(args.output) if args.output else config.master
+    csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir
+    feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
+    failures: list[str] = []
+    written = [
+        _attempt(
+            f"bảng tổng hợp {output}",
+            lambda: f"Bảng tổng hợp: {write_master(result, output)}",
+            failures,
+        )
+    ]
+    if csv_dir is not None:
+        written.append(
+            _attempt(
+                f"các tệp CSV vào {csv_dir}",
+                lambda: f"CSV: {csv_dir} ({len(write_csv(result, csv_dir))} tệp)",
+                failures,
+            )
+        )
+    if not args.no_feedback:
+        written.append(
+            _attempt(
+                f"tệp góp ý vào {feedback_dir}",
+                lambda: (
+                    f"Góp ý cho xã: {feedback_dir} "
+                    f"({len(write_all_feedback(result, feedback_dir))} tệp)"
+                ),
+                failures,
+            )
+        )
+    print("\n".join(_summary(result, [line for line in written if line])))
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 2 if failures else 0

@@ -1,0 +1,162 @@
+"""Sub-command `validate`: check submissions and print what each unit must fix; writes nothing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+
+from ntm_excel.cli.common import add_catalog_option, add_config_option, config_from
+from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
+from ntm_excel.styles import SEVERITY_ORDER
+
+DESCRIPTION = """\
+Đọc và kiểm tra biểu tự đánh giá tiêu chí của các xã theo bộ tiêu chí, in các lỗi theo từng
+đơn vị (trang, ô, nội dung, cách sửa). Không ghi tệp nào. Chỉ báo về các tệp được đưa vào:
+đơn vị không có tệp trong danh sách không bị coi là chưa nộp.
+
+Mã thoát: 0 khi không có lỗi (có thể có cảnh báo), 1 khi có lỗi, 2 khi không chạy được
+(cấu hình, bộ tiêu chí hoặc danh sách đơn vị sai)."""
+
+
+def register(subparsers) -> None:
+    import argparse
+
+    parser = subparsers.add_parser(
+        "validate",
+        help="kiểm tra biểu tự đánh giá của các xã, in lỗi cần sửa",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="ĐƯỜNG_DẪN",
+        help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa các tệp (tìm cả thư mục con)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="in kết quả dạng JSON (cho chương trình khác đọc)"
+    )
+    add_catalog_option(parser)
+    add_config_option(parser)
+    parser.add_argument(
+        "--registry",
+        metavar="TỆP",
+        help="danh sách đơn vị .xlsx (mặc định: danh sách trong cấu hình)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="số tiến trình đọc tệp song song (mặc định: tự chọn theo số tệp)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _location(issue: Issue, main_sheet: str) -> str:
+    if issue.sheet and issue.sheet != main_sheet and issue.cell:
+        return f"{issue.sheet}!{issue.cell}"
+    return issue.cell or "—"
+
+
+def _print_group(heading: str, issues: list[Issue], main_sheet: str, out) -> None:
+    print(heading, file=out)
+    if not issues:
+        print("  Không có lỗi.", file=out)
+    for issue in issues:
+        label = SEVERITY_LABELS[issue.severity]
+        print(f"  {label:<9} {_location(issue, main_sheet):<6} {issue.message}", file=out)
+    print(file=out)
+
+
+def _issue_json(issue: Issue, names: dict[str, str]) -> dict[str, str]:
+    return {
+        "severity": issue.severity.value,
+        "code": issue.code,
+        "title": ISSUE_TYPES[issue.code].title,
+        "message": issue.message,
+        "unit_code": issue.unit_code,
+        "unit_name": names.get(issue.unit_code, ""),
+        "file": issue.file,
+        "sheet": issue.sheet,
+        "cell": issue.cell,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from ntm_excel.catalog import CatalogError, load_catalog
+    from ntm_excel.consolidate import consolidate
+    from ntm_excel.registry import RegistryError, load_registry
+
+    config = config_from(args)
+    try:
+        catalog = load_catalog(args.catalog or config.catalog)
+        registry = load_registry(args.registry or config.registry)
+    except (CatalogError, RegistryError, OSError) as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    result = consolidate(
+        args.paths,
+        catalog=catalog,
+        registry=registry,
+        catalog_set=config.catalog_set,
+        as_of=date.today(),
+        workers=args.workers,
+    )
+    issues = [i for i in result.issues if i.code != "unit-not-submitted"]
+    reports = [r for r in result.units if r.submitted]
+    names = {u.code: u.name for u in registry.units}
+    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
+    warnings = sum(1 for i in issues if i.severity is Severity.WARNING)
+    loose = [i for i in issues if i.unit_code not in {r.unit.code for r in reports}]
+
+    if args.json:
+        document = {
+            "catalog_set": result.catalog_set,
+            "summary": {
+                "units": len(reports),
+                "errors": errors,
+                "warnings": warnings,
+                "infos": len(issues) - errors - warnings,
+            },
+            "units": [
+                {
+                    "unit_code": r.unit.code,
+                    "unit_name": r.unit.name,
+                    "file": r.submission.file_name,
+                    "criteria_met": r.criteria_met,
+                    "criteria_total": len(r.criteria),
+                    "errors": r.errors,
+                    "warnings": r.warnings,
+                }
+                for r in reports
+            ],
+            "issues": [_issue_json(i, names) for i in issues],
+        }
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 1 if errors else 0
+
+    out = sys.stdout
+    for report in reports:
+        mine = sorted(
+            (i for i in issues if i.unit_code == report.unit.code),
+            key=lambda i: SEVERITY_ORDER[i.severity],
+        )
+        heading = (
+            f"{report.unit.name} — tệp {report.submission.file_name}: "
+            f"{report.criteria_met}/{len(report.criteria)} tiêu chí đạt, "
+            f"{report.errors} lỗi, {report.warnings} cảnh báo"
+        )
+        _print_group(heading, mine, report.submission.sheet, out)
+    for file in dict.fromkeys(i.file for i in loose):
+        _print_group(f"Tệp {file or '(không rõ)'}", [i for i in loose if i.file == file], "", out)
+    unread = len({i.file for i in loose})
+    print(
+        f"Đã kiểm tra {len(reports)} đơn vị"
+        + (f" và {unread} tệp không đọc được hoặc không rõ đơn vị" if unread else "")
+        + f": {errors} lỗi, {warnings} cảnh báo.",
+        file=out,
+    )
+    return 1 if errors else 0

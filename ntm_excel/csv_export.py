@@ -1,0 +1,155 @@
+"""The consolidation as plain CSV files for other tools (spreadsheets, databases, dashboards).
+
+Five UTF-8 files (no byte-order mark), comma-separated, quoted where needed, each with a header
+row: units.csv, indicators.csv, criteria.csv, tasks.csv, issues.csv. Machine words are English
+(`yes`/`no`, `met`/`not_met`/`unknown`, task states); numbers use "." as decimal point,
+percentages on the 0–100 scale; dates are yyyy-mm-dd. Text is written exactly as read: a
+value that begins with "=", "+", "-" or "@" may be taken for a formula by a spreadsheet that
+opens the file directly, so import it as text (Excel: Data › From Text/CSV).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from decimal import Decimal
+from pathlib import Path
+
+from ntm_excel.atomic import atomic_path
+from ntm_excel.model import Consolidation, UnitReport
+
+UNITS = "units.csv"
+INDICATORS = "indicators.csv"
+CRITERIA = "criteria.csv"
+TASKS = "tasks.csv"
+ISSUES = "issues.csv"
+
+HEADERS = {
+    UNITS: (
+        "unit_code",
+        "unit_name",
+        "submitted",
+        "source_file",
+        "criteria_met",
+        "criteria_total",
+        "errors",
+        "warnings",
+    ),
+    INDICATORS: (
+        "unit_code",
+        "indicator_code",
+        "value",
+        "self_assessment",
+        "computed_status",
+        "status",
+    ),
+    CRITERIA: ("unit_code", "criterion_no", "status"),
+    TASKS: ("source", "unit_code", "criterion_no", "task", "due_date", "owners", "state"),
+    ISSUES: ("severity", "code", "unit_code", "file", "sheet", "cell", "message"),
+}
+OWNER_SEPARATOR = "; "
+
+
+def number_text(value: float) -> str:
+    """A number with "." as decimal point and no exponent: 85.5, 1234.5, 100 (not 100.0)."""
+    if value == int(value):
+        return str(int(value))
+    return format(Decimal(repr(value)), "f")
+
+
+def value_text(value: float | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float | int):
+        return number_text(float(value))
+    return value
+
+
+def _reports(consolidation: Consolidation) -> list[UnitReport]:
+    """Every listed unit, then the district when its own workbook was consolidated."""
+    district = [consolidation.district] if consolidation.district else []
+    return list(consolidation.units) + district
+
+
+def _units(reports: list[UnitReport]) -> Iterable[tuple]:
+    for report in reports:
+        assessed = bool(report.criteria)
+        yield (
+            report.unit.code,
+            report.unit.name,
+            "yes" if report.submitted else "no",
+            report.submission.file_name if report.submission else "",
+            report.criteria_met if assessed else "",
+            len(report.criteria) if assessed else "",
+            report.errors,
+            report.warnings,
+        )
+
+
+def _indicators(reports: list[UnitReport]) -> Iterable[tuple]:
+    for report in reports:
+        for result in report.indicators:
+            yield (
+                result.unit_code,
+                result.indicator_code,
+                value_text(result.value),
+                result.self_assessment.value,
+                result.computed_status.value,
+                result.status.value,
+            )
+
+
+def _criteria(reports: list[UnitReport]) -> Iterable[tuple]:
+    for report in reports:
+        for criterion in report.criteria:
+            yield criterion.unit_code, criterion.criterion_no, criterion.status.value
+
+
+def _tasks(consolidation: Consolidation) -> Iterable[tuple]:
+    for status in consolidation.tasks:
+        task = status.task
+        text = f"{task.text} ({task.milestone})" if task.milestone else task.text
+        yield (
+            task.source,
+            task.unit_code,
+            "" if task.criterion_no is None else task.criterion_no,
+            text,
+            task.due.isoformat() if task.due else "",
+            OWNER_SEPARATOR.join(task.owners),
+            status.state.value,
+        )
+
+
+def _issues(consolidation: Consolidation) -> Iterable[tuple]:
+    for issue in consolidation.issues:
+        yield (
+            issue.severity.value,
+            issue.code,
+            issue.unit_code,
+            issue.file,
+            issue.sheet,
+            issue.cell,
+            issue.message,
+        )
+
+
+def _write(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> Path:
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def write_csv(consolidation: Consolidation, directory: Path | str) -> list[Path]:
+    """Write the five CSV files into `directory` (created when missing); return their paths."""
+    directory = Path(directory)
+    reports = _reports(consolidation)
+    rows = {
+        UNITS: _units(reports),
+        INDICATORS: _indicators(reports),
+        CRITERIA: _criteria(reports),
+        TASKS: _tasks(consolidation),
+        ISSUES: _issues(consolidation),
+    }
+    return [_write(directory / name, HEADERS[name], rows[name]) for name in HEADERS]

@@ -1,0 +1,241 @@
+"""Judge one submission against the criteria catalogue: statuses per indicator and criterion,
+and the issues a commune must fix, each located at its sheet and A1 cell.
+
+Rules of judgement:
+
+- the computed status comes from the value and the unit's regional rule; the self-assessment
+  is used only when the value cannot decide (a qualitative indicator described in words, an
+  unverified threshold, a blank or invalid value);
+- a value that is not a usable figure for a numeric threshold (text other than «Đạt»/«Chưa
+  đạt», a negative number, a percentage outside 0–100) is `value-invalid` and decides nothing;
+- a composite threshold such as "≥98 (trong đó ≥60 nước sạch)" checks the main figure, and the
+  part when the value cell holds a second figure ("98,5 (62 nước sạch)");
+- the income threshold (indicator 10) is the set's 2020 target and is applied as it stands:
+  the 2016–2020 set is assessed in 2020–2021, when that target is the one in force;
+- thresholds marked unverified in the catalogue are applied like the others without an issue
+  per row (the master shows the threshold text, and the catalogue flags the row for checking).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from ntm_excel.catalog import Indicator, Rule
+from ntm_excel.issues import Issue, make_issue
+from ntm_excel.model import (
+    STATUS_LABELS,
+    CriterionResult,
+    IndicatorEntry,
+    IndicatorResult,
+    Status,
+    Submission,
+    Unit,
+)
+from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, parse_number
+
+_FIGURE = re.compile(r"(?<![^\W\d_])[-\u2212]?\d[\d.,]*")
+_TEXT_STATUS = {MET_TEXT: Status.MET, NOT_MET_TEXT: Status.NOT_MET}
+
+
+def number_text(value: float) -> str:
+    """A figure as a Vietnamese reader writes it: "85,5", "100"."""
+    text = f"{value:.15g}"
+    return text.replace(".", ",") if "e" not in text else text
+
+
+def _figures(raw: str) -> list[float]:
+    """The numbers written in a value cell, in order ("98,5 (62 nước sạch)" → [98.5, 62])."""
+    found = (parse_number(token) for token in _FIGURE.findall(raw))
+    return [number for number in found if number is not None]
+
+
+def _shown(value: float | str, raw: str, indicator: Indicator) -> str:
+    """A value as quoted in a message: figures the Vietnamese way ("85,5%")."""
+    if isinstance(value, float):
+        return number_text(value) + ("%" if indicator.unit.strip() == "%" else "")
+    return raw or value
+
+
+def combine(statuses: Sequence[Status]) -> Status:
+    """All met → met; any not met → not met; otherwise unknown (also for none at all)."""
+    if any(s is Status.NOT_MET for s in statuses):
+        return Status.NOT_MET
+    if not statuses or any(s is Status.UNKNOWN for s in statuses):
+        return Status.UNKNOWN
+    return Status.MET
+
+
+class _Checker:
+    """The validation of one submission; collects issues as it goes."""
+
+    def __init__(self, submission: Submission, unit: Unit) -> None:
+        self.submission = submission
+        self.unit = unit
+        self.issues: list[Issue] = []
+
+    def issue(self, kind: str, sheet: str = "", cell: str = "", /, **details: object) -> None:
+        self.issues.append(
+            make_issue(
+                kind,
+                unit_code=self.unit.code,
+                file=self.submission.file_name,
+                sheet=sheet or self.submission.sheet,
+                cell=cell,
+                **details,
+            )
+        )
+
+    def figure_problem(self, number: float, indicator: Indicator) -> str:
+        """Why a figure cannot be a value of the indicator ("" when it can)."""
+        if number < 0:
+            return "số liệu không được âm"
+        if "%" in indicator.unit and number > 100:
+            return "tỷ lệ phần trăm phải từ 0 đến 100"
+        return ""
+
+    def computed(
+        self, indicator: Indicator, rule: Rule, value: float | str, raw: str, entry: IndicatorEntry
+    ) -> Status:
+        """The status the value decides, reporting a value that cannot be judged."""
+        if isinstance(value, float):
+            figures = (_figures(raw) if rule.parts else []) or [value]
+        elif rule.kind == "numeric":
+            figures = _figures(raw) if rule.parts else []
+            if not figures:
+                if value in _TEXT_STATUS:
+                    return Status.UNKNOWN  # a judgement without its figure: the self-assessment
+                unit = f" ({indicator.unit})" if indicator.unit else ""
+                self.invalid(indicator, raw, entry, f"cần ghi số liệu{unit}")
+                return Status.UNKNOWN
+        else:
+            return rule.evaluate(value)
+        problems = [p for p in (self.figure_problem(f, indicator) for f in figures) if p]
+        if problems:
+            self.invalid(indicator, raw, entry, problems[0])
+            return Status.UNKNOWN
+        statuses = [rule.evaluate(figures[0])]
+        statuses += [part.evaluate(f) for part, f in zip(rule.parts, figures[1:], strict=False)]
+        return combine(statuses)
+
+    def invalid(self, indicator: Indicator, raw: str, entry: IndicatorEntry, reason: str) -> None:
+        self.issue(
+            "value-invalid",
+            entry.sheet,
+            entry.value_cell,
+            code=indicator.code,
+            raw=raw,
+            reason=reason,
+        )
+
+    def indicator(
+        self, indicator: Indicator, entry: IndicatorEntry | None, override: float | None
+    ) -> IndicatorResult:
+        code = indicator.code
+        rule = indicator.rule_for(self.unit.region)
+        threshold = indicator.threshold_for(self.unit.region)
+        claimed = entry.self_assessment if entry else Status.UNKNOWN
+        value: float | str | None
+        if override is not None:
+            value, raw = override, number_text(override)
+        elif entry is None:
+            self.issue("indicator-missing", code=code, text=indicator.text)
+            value, raw = None, ""
+        else:
+            value, raw = entry.value, entry.raw
+        computed = Status.UNKNOWN
+        if entry is not None:
+            if value is None:
+                self.issue("value-missing", entry.sheet, entry.value_cell, code=code)
+            else:
+                computed = self.computed(indicator, rule, value, raw, entry)
+            if claimed is Status.UNKNOWN:
+                self.issue("assessment-missing", entry.sheet, entry.assessment_cell, code=code)
+            elif computed is not Status.UNKNOWN and claimed is not computed:
+                self.issue(
+                    "assessment-contradiction",
+                    entry.sheet,
+                    entry.assessment_cell,
+                    code=code,
+                    value=_shown(value, raw, indicator),
+                    threshold=threshold,
+                    computed=STATUS_LABELS[computed],
+                    claimed=STATUS_LABELS[claimed],
+                )
+        elif override is not None:
+            computed = rule.evaluate(override)
+        return IndicatorResult(
+            unit_code=self.unit.code,
+            indicator_code=code,
+            criterion_no=indicator.criterion_no,
+            threshold=threshold,
+            value=value,
+            raw=raw,
+            self_assessment=claimed,
+            computed_status=computed,
+            status=computed if computed is not Status.UNKNOWN else claimed,
+            file=self.submission.file_name,
+            sheet=entry.sheet if entry else self.submission.sheet,
+            cell=entry.value_cell if entry else "",
+        )
+
+
+def validate_submission(
+    submission: Submission,
+    unit: Unit,
+    indicators: Sequence[Indicator],
+    *,
+    overrides: Mapping[str, float] | None = None,
+) -> tuple[list[IndicatorResult], list[CriterionResult], list[Issue]]:
+    """Indicator and criterion results of `submission` for `unit`, with the issues found.
+
+    `indicators` is the catalogue resolved for the unit's set and province. `overrides` gives
+    values computed elsewhere (the district's "100% of communes" indicator): they replace the
+    workbook's value, and a row missing from the workbook is then not reported.
+    """
+    overrides = overrides or {}
+    checker = _Checker(submission, unit)
+    entries: dict[str, IndicatorEntry] = {}
+    for entry in submission.indicators:
+        entries.setdefault(entry.code, entry)
+    known = {indicator.code for indicator in indicators}
+    results = [
+        checker.indicator(ind, entries.get(ind.code), overrides.get(ind.code)) for ind in indicators
+    ]
+    for code, entry in entries.items():
+        if code not in known:
+            checker.issue("indicator-unknown", entry.sheet, entry.value_cell, code=code)
+
+    names = {ind.criterion_no: ind.criterion_name for ind in indicators}
+    criteria = [
+        CriterionResult(
+            unit_code=unit.code,
+            criterion_no=number,
+            name=name,
+            status=combine([r.status for r in results if r.criterion_no == number]),
+        )
+        for number, name in names.items()
+    ]
+    statuses = {c.criterion_no: c.status for c in criteria}
+    for row in submission.criteria:
+        computed = statuses.get(row.criterion_no, Status.UNKNOWN)
+        claimed = row.self_assessment
+        if Status.UNKNOWN not in (computed, claimed) and computed is not claimed:
+            checker.issue(
+                "criterion-contradiction",
+                row.sheet,
+                row.cell,
+                criterion=f"{row.criterion_no} ({names[row.criterion_no]})",
+                claimed=STATUS_LABELS[claimed],
+                computed=STATUS_LABELS[computed],
+            )
+    if submission.reported_total is not None:
+        reported_met, reported_of = submission.reported_total
+        met = sum(1 for c in criteria if c.status is Status.MET)
+        if reported_met != met:
+            checker.issue(
+                "total-mismatch",
+                reported=f"{reported_met}/{reported_of}",
+                computed=f"{met}/{len(criteria)}",
+            )
+    return results, criteria, checker.issues

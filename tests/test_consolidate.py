@@ -1,0 +1,397 @@
+"""Consolidating folders of real workbooks (written by ntm_excel.samples), and the `validate`
+and `consolidate` commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ntm_excel.catalog import load_catalog
+from ntm_excel.cli import main
+from ntm_excel.config import BUNDLED, load_config
+from ntm_excel.consolidate import (
+    collect_files,
+    consolidate,
+    consolidate_from_config,
+    district_set,
+    read_files,
+)
+from ntm_excel.contacts import load_contacts
+from ntm_excel.issues import Severity
+from ntm_excel.model import Status
+from ntm_excel.plan import load_plan
+from ntm_excel.registry import load_registry
+from ntm_excel.samples import SampleSpec, district_spec, write_sample
+
+SET = "xa_2016_2020"
+AS_OF = date(2021, 3, 15)
+MARCH_10 = datetime(2021, 3, 10, 9, 0).timestamp()
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog()
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+def sample(path: Path, moment: float = MARCH_10, **spec) -> Path:
+    write_sample(path, SampleSpec(**spec))
+    os.utime(path, (moment, moment))
+    return path
+
+
+def fingerprints(folder: Path) -> dict[str, tuple[str, int]]:
+    return {
+        str(p): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory) -> Path:
+    """Good files in three formats, one in a subfolder, and files that must not stop a batch."""
+    folder = tmp_path_factory.mktemp("inbox")
+    sample(folder / "cam_thanh.xlsx")
+    sample(folder / "cam_lac.xls", unit_code="18748", unit_name="Xã Cẩm Lạc", format="xls")
+    sample(folder / "cam_binh.ods", unit_code="18685", unit_name="Xã Cẩm Bình", format="ods")
+    sample(
+        folder / "yen_hoa.xlsx",
+        MARCH_10 + 6 * 86400,
+        unit_code="18679",
+        unit_name="Xã Yên Hòa",
+        not_met=("14.3",),
+        contradictions=("4.2",),
+    )
+    (folder / "dot2").mkdir()
+    sample(folder / "dot2" / "cam_duong.xlsx", unit_code="18682", unit_name="Xã Cẩm Dương")
+    good = (folder / "cam_thanh.xlsx").read_bytes()
+    (folder / "cam_hung_loi.xlsx").write_bytes(good[: len(good) // 2])
+    (folder / "ghi_chu.txt").write_text("Danh sách xã đã nộp", encoding="utf-8")
+    (folder / "~$cam_thanh.xlsx").write_bytes(b"lock")
+    (folder / ".cam_thanh.xlsx").write_bytes(good[:100])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def result(inbox, catalog, registry):
+    before = fingerprints(inbox)
+    consolidation = consolidate(
+        [inbox], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF, workers=1
+    )
+    assert fingerprints(inbox) == before, "input files must never change"
+    return consolidation
+
+
+def by_code(consolidation):
+    return {report.unit.code: report for report in consolidation.units}
+
+
+def test_collect_files_skips_lock_and_hidden_files_and_reports_the_others(inbox, tmp_path):
+    files, issues = collect_files([inbox, inbox / "cam_thanh.xlsx", tmp_path / "khong_co"])
+    assert sorted(p.relative_to(inbox).as_posix() for p in files) == [
+        "cam_binh.ods",
+        "cam_hung_loi.xlsx",
+        "cam_lac.xls",
+        "cam_thanh.xlsx",
+        "dot2/cam_duong.xlsx",
+        "yen_hoa.xlsx",
+    ]
+    assert [(i.code, i.file) for i in issues] == [
+        ("file-unreadable", "ghi_chu.txt"),
+        ("file-unreadable", "khong_co"),
+    ]
+    assert "không phải tệp bảng tính" in issues[0].message
+    assert "không tìm thấy" in issues[1].message
+
+
+def test_a_folder_mixing_good_and_broken_files(result, registry):
+    reports = by_code(result)
+    expected = [u.code for u in registry.units if u.expected]
+    assert [r.unit.code for r in result.units] == expected  # every expected unit, in order
+    submitted = {code for code, r in reports.items() if r.submitted}
+    assert submitted == {"18694", "18748", "18685", "18679", "18682"}
+    unreadable = [i for i in result.issues if i.code == "file-unreadable"]
+    assert sorted(i.file for i in unreadable) == ["cam_hung_loi.xlsx", "ghi_chu.txt"]
+    assert all(i.severity is Severity.ERROR for i in unreadable)
+    missing = [i.unit_code for i in result.issues if i.code == "unit-not-submitted"]
+    assert sorted(missing) == sorted(set(expected) - submitted)
+    assert all(reports[code].errors == 1 and not reports[code].criteria for code in missing)
+    assert result.criteria_names[20] and len(result.criteria_names) == 20
+    assert result.district is None
+
+
+def test_each_submission_is_validated(result):
+    reports = by_code(result)
+    clean = reports["18694"]
+    assert clean.submission.file_name == "cam_thanh.xlsx"
+    assert (clean.errors, clean.warnings) == (0, 0)
+    assert clean.criteria_met == 20 and len(clean.indicators) == 50
+    yen_hoa = reports["18679"]
+    codes = {(i.code, i.unit_code) for i in result.issues if i.file == "yen_hoa.xlsx"}
+    assert ("assessment-contradiction", "18679") in codes
+    assert yen_hoa.warnings >= 1 and yen_hoa.criteria_met < 20
+    statuses = {c.criterion_no: c.status for c in yen_hoa.criteria}
+    assert statuses[4] is Status.NOT_MET and statuses[14] is Status.NOT_MET
+    assert reports["18685"].submission.file_name == "cam_binh.ods"
+    assert reports["18682"].submission.file_name == "cam_duong.xlsx"
+
+
+def test_roadmap_tasks_get_their_state(result):
+    unit_tasks = [t for t in result.tasks if t.task.source == "unit"]
+    assert unit_tasks and {t.task.unit_code for t in unit_tasks} >= {"18694", "18748"}
+    assert all(t.state for t in unit_tasks)
+
+
+def test_parallel_reading_gives_the_same_submissions(inbox, catalog, registry):
+    files, _ = collect_files([inbox])
+    indicators = catalog.resolve(SET, "Hà Tĩnh")
+    progress: list[tuple[int, int]] = []
+    parallel = read_files(
+        files, registry, indicators, workers=2, progress=lambda *a: progress.append(a)
+    )
+    assert parallel == read_files(files, registry, indicators, workers=1)
+    assert progress[-1] == (len(files), len(files)) and len(progress) == len(files)
+
+
+def test_any_failure_of_the_reader_becomes_an_issue(inbox, catalog):
+    [(submission, issues)] = read_files([inbox / "cam_thanh.xlsx"], None, [])  # no registry
+    assert submission is None
+    [issue] = issues
+    assert issue.code == "file-unreadable" and issue.file == "cam_thanh.xlsx"
+    assert "AttributeError" in issue.message
+
+
+@pytest.mark.parametrize(
+    ("older", "newer_errors", "same_time", "used", "reason"),
+    [
+        (False, True, False, "b_moi.xlsx", "tệp sửa gần nhất"),
+        (False, True, True, "a_cu.xlsx", "ít lỗi hơn"),
+        (False, False, True, "a_cu.xlsx", "xếp trước theo tên tệp"),
+    ],
+)
+def test_duplicates_use_one_file_and_say_why(
+    tmp_path, catalog, registry, older, newer_errors, same_time, used, reason
+):
+    old_time = MARCH_10 if same_time else MARCH_10 - 3 * 86400
+    sample(tmp_path / "a_cu.xlsx", old_time)
+    faults = {"blank_values": ("10",)} if newer_errors else {}
+    sample(tmp_path / "b_moi.xlsx", MARCH_10, seed=2, **faults)
+    result = consolidate(
+        [tmp_path], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF
+    )
+    report = by_code(result)["18694"]
+    assert report.submission.file_name == used
+    [duplicate] = [i for i in result.issues if i.code == "unit-duplicate"]
+    assert duplicate.severity is Severity.WARNING and duplicate.unit_code == "18694"
+    assert f"dùng «{used}»" in duplicate.message and reason in duplicate.message
+    ignored = "b_moi.xlsx" if used == "a_cu.xlsx" else "a_cu.xlsx"
+    assert f"bỏ qua «{ignored}»" in duplicate.message
+    assert not [i for i in result.issues if i.file == ignored]  # the other is not consolidated
+    mine = [i for i in result.issues if i.unit_code == "18694"]
+    assert report.warnings == sum(1 for i in mine if i.severity is Severity.WARNING)
+
+
+def test_deadline_and_lateness(inbox, catalog, registry):
+    result = consolidate(
+        [inbox],
+        catalog=catalog,
+        registry=registry,
+        catalog_set=SET,
+        as_of=AS_OF,
+        reporting_deadline=date(2021, 3, 15),
+    )
+    reports = by_code(result)
+    assert reports["18694"].on_time is True
+    assert reports["18679"].on_time is False  # modified on 16/03
+    assert reports["18745"].on_time is None  # not submitted
+    [late] = [i for i in result.issues if i.code == "submission-late"]
+    assert late.unit_code == "18679" and late.severity is Severity.INFO
+    assert "16/03/2021" in late.message and "15/03/2021" in late.message
+
+
+def test_plan_tasks_and_owner_checks(inbox, catalog, registry):
+    plan, contacts = load_plan(BUNDLED / "ke_hoach_2021.xlsx"), load_contacts()
+    result = consolidate(
+        [inbox / "cam_thanh.xlsx"],
+        catalog=catalog,
+        registry=registry,
+        catalog_set=SET,
+        as_of=AS_OF,
+        plan=plan,
+        contacts=contacts,
+        due_soon_days=20,
+    )
+    sources = {t.task.source for t in result.tasks}
+    assert sources == {"plan", "unit"}
+    assert len(result.tasks) == len(plan.tasks) + len(by_code(result)["18694"].submission.tasks)
+    states = {t.state.value for t in result.tasks if t.task.source == "plan"}
+    assert "overdue" in states and "due_soon" in states
+    owners = [i for i in result.issues if i.code == "owner-unknown"]
+    assert all(i.file == plan.tasks[0].file for i in owners)  # the plan's people only
+
+
+def test_the_district_workbook(tmp_path, inbox, catalog, registry):
+    district = write_sample(tmp_path / "huyen.xlsx", district_spec())
+    result = consolidate(
+        [inbox],
+        catalog=catalog,
+        registry=registry,
+        catalog_set=SET,
+        as_of=AS_OF,
+        district_workbook=district,
+    )
+    assert district_set(SET) == "huyen_2016_2020"
+    report = result.district
+    assert report.unit.kind == "huyện" and report.submission.unit_code == report.unit.code
+    indicators = {r.indicator_code: r for r in report.indicators}
+    share = round(100 * 4 / 21, 2)  # 4 of the 21 communes meet all 20 criteria
+    assert indicators["0"].value == share
+    assert indicators["0"].computed_status is Status.NOT_MET
+    assert {c.criterion_no for c in report.criteria} == set(range(10))
+    assert all(i.unit_code == report.unit.code for i in result.issues if i.file == "huyen.xlsx")
+    among_communes = consolidate(
+        [inbox, district], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF
+    )
+    assert among_communes.district.indicators == report.indicators
+    assert "446" not in by_code(among_communes)
+    assert not [i for i in among_communes.issues if i.code == "unit-duplicate"]
+    other = tmp_path / "huyen_ban_khac.xlsx"
+    other.write_bytes(district.read_bytes())
+    configured = consolidate(
+        [inbox, other],
+        catalog=catalog,
+        registry=registry,
+        catalog_set=SET,
+        as_of=AS_OF,
+        district_workbook=district,
+    )
+    [duplicate] = [i for i in configured.issues if i.code == "unit-duplicate"]
+    assert "dùng «huyen.xlsx» (biểu của huyện khai báo trong cấu hình)" in duplicate.message
+    assert "bỏ qua «huyen_ban_khac.xlsx»" in duplicate.message
+    missing = consolidate(
+        [inbox / "cam_thanh.xlsx"],
+        catalog=catalog,
+        registry=registry,
+        catalog_set=SET,
+        as_of=AS_OF,
+        district_workbook=tmp_path / "khong_co.xlsx",
+    )
+    assert missing.district.submission is None and missing.district.errors == 1
+    assert any("khong_co.xlsx" in i.message for i in missing.issues)
+
+
+def config_file(tmp_path: Path, **output: str) -> Path:
+    lines = [
+        "[data]",
+        f'catalog = "{BUNDLED / "bo_tieu_chi.csv"}"',
+        f'registry = "{BUNDLED / "don_vi.xlsx"}"',
+        f'plan = "{BUNDLED / "ke_hoach_2021.xlsx"}"',
+        f'contacts = "{BUNDLED / "danh_ba.xlsx"}"',
+        "reporting_deadline = 2021-03-15",
+        "[output]",
+        *(f'{key} = "{value}"' for key, value in output.items()),
+    ]
+    path = tmp_path / "cau_hinh.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def test_consolidate_from_config(tmp_path, inbox):
+    config = load_config(config_file(tmp_path))
+    result = consolidate_from_config([inbox / "cam_thanh.xlsx"], config, AS_OF)
+    assert by_code(result)["18694"].on_time is True
+    assert {t.task.source for t in result.tasks} == {"plan", "unit"}
+    assert result.district is None
+
+
+def test_cli_validate(tmp_path, inbox, capsys):
+    config = str(config_file(tmp_path))
+    assert main(["validate", str(inbox / "cam_thanh.xlsx"), "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "Xã Cẩm Thành — tệp cam_thanh.xlsx: 20/20 tiêu chí đạt, 0 lỗi" in out
+    assert "chưa nộp" not in out  # units whose files were not given are not reported
+
+    assert main(["validate", str(inbox), "--config", config]) == 1
+    out = capsys.readouterr().out
+    assert "Tệp cam_hung_loi.xlsx\n  Lỗi" in out
+    assert "Cảnh báo" in out and "Chỉ tiêu 4.2" in out
+
+    assert main(["validate", str(inbox), "--json", "--config", config]) == 1
+    document = json.loads(capsys.readouterr().out)
+    assert document["summary"]["units"] == 5
+    assert {u["unit_code"] for u in document["units"]} == {
+        "18694", "18748", "18685", "18679", "18682"
+    }  # fmt: skip
+    first = document["issues"][0]
+    assert set(first) == {
+        "severity", "code", "title", "message", "unit_code", "unit_name", "file", "sheet", "cell"
+    }  # fmt: skip
+    assert not [i for i in document["issues"] if i["code"] == "unit-not-submitted"]
+
+
+def test_cli_consolidate_writes_its_outputs(tmp_path, inbox, capsys):
+    before = fingerprints(inbox)
+    out_dir = tmp_path / "ket_qua"
+    config = config_file(tmp_path, master=str(out_dir / "tong_hop.xlsx"))
+    args = ["consolidate", str(inbox), "--config", str(config), "--as-of", "2021-03-15"]
+    assert main([*args, "--csv-dir", str(out_dir / "csv")]) == 0
+    out = capsys.readouterr().out
+    assert "Đơn vị đã nộp: 5/21" in out
+    assert f"Bảng tổng hợp: {out_dir / 'tong_hop.xlsx'}" in out
+    assert (out_dir / "tong_hop.xlsx").is_file()
+    assert sorted(p.name for p in (out_dir / "csv").iterdir())[0] == "criteria.csv"
+    feedback = sorted(p.name for p in (out_dir / "gop_y").iterdir())
+    assert feedback == ["Góp ý - Xã Yên Hòa.xlsx"]
+    marked = openpyxl.load_workbook(out_dir / "gop_y" / feedback[0])
+    assert marked.active.title == "Góp ý"
+    assert fingerprints(inbox) == before
+
+
+def test_cli_consolidate_exit_2_when_an_output_cannot_be_written(tmp_path, inbox, capsys):
+    blocked = tmp_path / "tong_hop.xlsx"
+    blocked.mkdir()  # a folder where the master should go
+    config = config_file(tmp_path)
+    code = main(
+        ["consolidate", str(inbox / "cam_thanh.xlsx"), "--config", str(config),
+         "--output", str(blocked), "--no-feedback"]
+    )  # fmt: skip
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"Không ghi được bảng tổng hợp {blocked}" in err
+
+
+def test_cli_consolidate_without_feedback(tmp_path, inbox, capsys):
+    config = config_file(tmp_path, master=str(tmp_path / "th.xlsx"))
+    args = ["consolidate", str(inbox), "--config", str(config), "--no-feedback"]
+    assert main(args) == 0
+    assert not (tmp_path / "gop_y").exists()
+
+
+def test_stale_feedback_is_removed(tmp_path, inbox, catalog, registry):
+    from ntm_excel.feedback import write_all_feedback
+
+    result = consolidate([inbox], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF)
+    stale = tmp_path / "Góp ý - Xã Cẩm Thành.xlsx"
+    stale.write_bytes(b"old")
+    written = write_all_feedback(result, tmp_path)
+    assert [p.name for p in written] == ["Góp ý - Xã Yên Hòa.xlsx"]
+    assert not stale.exists()
+    marked = openpyxl.load_workbook(written[0])
+    located = [i for i in result.issues if i.unit_code == "18679" and i.cell]
+    assert {i.code for i in located} >= {"assessment-contradiction", "criterion-contradiction"}
+    for issue in located:
+        cell = marked[issue.sheet][issue.cell]
+        assert cell.fill.fill_type == "solid" and issue.message in cell.comment.text
+    listed = list(marked["Góp ý"].iter_rows(min_row=5, values_only=True))
+    assert len(listed) == len([i for i in result.issues if i.file == "yen_hoa.xlsx"])

@@ -1,0 +1,220 @@
+"""CSV export: exact files, headers and value formats, read back with the csv module."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+
+from ntm_excel.csv_export import HEADERS, write_csv
+from ntm_excel.issues import make_issue
+from ntm_excel.model import (
+    Consolidation,
+    CriterionResult,
+    IndicatorResult,
+    Status,
+    Submission,
+    Task,
+    TaskState,
+    TaskStatus,
+    Unit,
+    UnitReport,
+)
+
+CAM_THANH = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
+CAM_LAC = Unit("18748", "Xã Cẩm Lạc", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
+DISTRICT = Unit(
+    "436", "Huyện Cẩm Xuyên", "huyện", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ", expected=False
+)
+
+
+def result(code: str, value, computed: Status, claimed: Status = Status.MET) -> IndicatorResult:
+    status = computed if computed is not Status.UNKNOWN else claimed
+    return IndicatorResult(
+        unit_code="18694",
+        indicator_code=code,
+        criterion_no=int(code.split(".")[0]),
+        threshold="≥85",
+        value=value,
+        raw=str(value),
+        self_assessment=claimed,
+        computed_status=computed,
+        status=status,
+    )
+
+
+def consolidation() -> Consolidation:
+    submission = Submission(
+        path="/in/Cẩm Thành.xlsx",
+        file_name="Cẩm Thành.xlsx",
+        sha256="0" * 64,
+        size=1,
+        modified=datetime(2021, 3, 1),
+        unit_code="18694",
+        unit_text="UBND XÃ CẨM THÀNH",
+    )
+    indicators = [
+        result("15.1", 85.5, Status.MET),
+        result("10", 1234.5, Status.MET),
+        result("4.2", 100.0, Status.MET),
+        result("1.1", '=HYPERLINK("x"), đã duyệt', Status.UNKNOWN, Status.NOT_MET),
+        result("17.1", None, Status.UNKNOWN, Status.UNKNOWN),
+        result("11", 0.0001, Status.MET),
+    ]
+    criteria = [
+        CriterionResult("18694", 1, "Quy hoạch", Status.NOT_MET),
+        CriterionResult("18694", 4, "Điện", Status.MET),
+    ]
+    reports = [
+        UnitReport(CAM_THANH, submission, indicators, criteria, errors=1, warnings=2),
+        UnitReport(CAM_LAC, errors=1),
+    ]
+    plan_task = Task(
+        source="plan",
+        unit_code="",
+        criterion_no=None,
+        text="Hoàn thiện hồ sơ, thủ tục",
+        deadline_text="trong quý I/2021",
+        due=date(2021, 3, 31),
+        owners=("Lê Ngọc Hà", "Lê Văn Danh"),
+    )
+    unit_task = Task(
+        source="unit",
+        unit_code="18694",
+        criterion_no=17,
+        text="Xây dựng bãi rác",
+        deadline_text="",
+        due=None,
+        owners=("Nguyễn Văn A",),
+        milestone="khởi công",
+    )
+    return Consolidation(
+        as_of=date(2021, 3, 15),
+        catalog_set="xa_2016_2020",
+        units=reports,
+        tasks=[
+            TaskStatus(plan_task, TaskState.DUE_SOON, days_left=16),
+            TaskStatus(unit_task, TaskState.NO_DUE_DATE),
+        ],
+        issues=[
+            make_issue(
+                "formula-without-value",
+                unit_code="18694",
+                file="Cẩm Thành.xlsx",
+                sheet="Tự đánh giá",
+                cell="D17",
+                formula="=SUM(D1:D3)",
+            ),
+            make_issue("unit-not-submitted", unit_code="18748", unit="Xã Cẩm Lạc"),
+        ],
+        criteria_names={1: "Quy hoạch", 4: "Điện"},
+        district=UnitReport(DISTRICT),
+    )
+
+
+def read(path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return list(csv.reader(file))
+
+
+def test_writes_exactly_five_files_with_their_headers(tmp_path):
+    written = write_csv(consolidation(), tmp_path / "csv")
+    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(
+        ["units.csv", "indicators.csv", "criteria.csv", "tasks.csv", "issues.csv"]
+    )
+    assert [p.name for p in written] == list(HEADERS)
+    assert read(tmp_path / "csv" / "units.csv")[0] == [
+        "unit_code",
+        "unit_name",
+        "submitted",
+        "source_file",
+        "criteria_met",
+        "criteria_total",
+        "errors",
+        "warnings",
+    ]
+    assert read(tmp_path / "csv" / "indicators.csv")[0] == [
+        "unit_code",
+        "indicator_code",
+        "value",
+        "self_assessment",
+        "computed_status",
+        "status",
+    ]
+    assert read(tmp_path / "csv" / "criteria.csv")[0] == ["unit_code", "criterion_no", "status"]
+    assert read(tmp_path / "csv" / "tasks.csv")[0] == [
+        "source",
+        "unit_code",
+        "criterion_no",
+        "task",
+        "due_date",
+        "owners",
+        "state",
+    ]
+    assert read(tmp_path / "csv" / "issues.csv")[0] == [
+        "severity",
+        "code",
+        "unit_code",
+        "file",
+        "sheet",
+        "cell",
+        "message",
+    ]
+    raw = (tmp_path / "csv" / "units.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert "Xã Cẩm Thành".encode() in raw
+
+
+def test_units(tmp_path):
+    write_csv(consolidation(), tmp_path)
+    rows = read(tmp_path / "units.csv")[1:]
+    assert rows == [
+        ["18694", "Xã Cẩm Thành", "yes", "Cẩm Thành.xlsx", "1", "2", "1", "2"],
+        ["18748", "Xã Cẩm Lạc", "no", "", "", "", "1", "0"],
+        ["436", "Huyện Cẩm Xuyên", "no", "", "", "", "0", "0"],
+    ]
+
+
+def test_indicator_values_and_statuses(tmp_path):
+    write_csv(consolidation(), tmp_path)
+    rows = read(tmp_path / "indicators.csv")[1:]
+    assert rows == [
+        ["18694", "15.1", "85.5", "met", "met", "met"],
+        ["18694", "10", "1234.5", "met", "met", "met"],
+        ["18694", "4.2", "100", "met", "met", "met"],
+        ["18694", "1.1", '=HYPERLINK("x"), đã duyệt', "not_met", "unknown", "not_met"],
+        ["18694", "17.1", "", "unknown", "unknown", "unknown"],
+        ["18694", "11", "0.0001", "met", "met", "met"],
+    ]
+
+
+def test_criteria_tasks_and_issues(tmp_path):
+    write_csv(consolidation(), tmp_path)
+    assert read(tmp_path / "criteria.csv")[1:] == [["18694", "1", "not_met"], ["18694", "4", "met"]]
+    assert read(tmp_path / "tasks.csv")[1:] == [
+        ["plan", "", "", "Hoàn thiện hồ sơ, thủ tục", "2021-03-31", "Lê Ngọc Hà; Lê Văn Danh",
+         "due_soon"],
+        ["unit", "18694", "17", "Xây dựng bãi rác (khởi công)", "", "Nguyễn Văn A", "no_due_date"],
+    ]  # fmt: skip
+    located, issue = read(tmp_path / "issues.csv")[1:]
+    assert located[:6] == ["error", "formula-without-value", "18694", "Cẩm Thành.xlsx",
+                           "Tự đánh giá", "D17"]  # fmt: skip
+    assert located[6].startswith("Ô có công thức «=SUM(D1:D3)»")
+    assert issue == [
+        "error",
+        "unit-not-submitted",
+        "18748",
+        "",
+        "",
+        "",
+        "Xã Cẩm Lạc chưa nộp biểu tự đánh giá tiêu chí.",
+    ]
+
+
+def test_rewriting_replaces_the_files(tmp_path):
+    write_csv(consolidation(), tmp_path)
+    data = consolidation()
+    data.units = data.units[:1]
+    data.district = None
+    write_csv(data, tmp_path)
+    assert len(read(tmp_path / "units.csv")) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(HEADERS)

@@ -1,0 +1,162 @@
+"""Feedback workbooks: the commune's own file marked up, the original left untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+
+from ntm_excel.feedback import SHEET, feedback_path, write_feedback
+from ntm_excel.issues import Issue, Severity, make_issue
+from ntm_excel.model import Submission, Unit, UnitReport
+
+UNIT = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
+DATA_SHEET = "Tự đánh giá"
+
+
+def workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = DATA_SHEET
+    sheet["A1"] = "UBND XÃ CẨM THÀNH"
+    sheet.append([])
+    sheet["A8"], sheet["B8"], sheet["E8"] = "4", "Điện", "Đạt"
+    sheet.merge_cells("E8:E9")
+    sheet["A12"], sheet["D12"], sheet["E12"] = "4.2", 90, "Đạt"
+    sheet["D13"] = "=D12*2"
+    book.create_sheet("Lộ trình")["A1"] = "Nội dung công việc"
+    book.save(path)
+    return path
+
+
+def report_for(path: Path) -> UnitReport:
+    data = path.read_bytes()
+    submission = Submission(
+        path=str(path),
+        file_name=path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        modified=datetime.fromtimestamp(path.stat().st_mtime),
+        unit_code=UNIT.code,
+        unit_text="UBND XÃ CẨM THÀNH",
+        sheet=DATA_SHEET,
+    )
+    return UnitReport(UNIT, submission)
+
+
+def issue(code: str, sheet: str, cell: str, message: str, severity: Severity, file: str) -> Issue:
+    return Issue(code, severity, message, UNIT.code, file, sheet, cell)
+
+
+def issues_for(file: str) -> list[Issue]:
+    return [
+        issue("assessment-contradiction", DATA_SHEET, "E12", "Chỉ tiêu 4.2: trái", Severity.WARNING,
+              file),
+        issue("value-invalid", DATA_SHEET, "E12", "Chỉ tiêu 4.2: sai", Severity.ERROR, file),
+        issue("criterion-contradiction", DATA_SHEET, "E9", "Tiêu chí 4: trái", Severity.WARNING,
+              file),
+        issue("indicator-missing", DATA_SHEET, "", "Thiếu chỉ tiêu 4.1", Severity.ERROR, file),
+        issue("value-missing", "=1+1", "D5", "=HYPERLINK(\"x\")", Severity.ERROR, file),
+        make_issue("roadmap-not-found", unit_code=UNIT.code, file=file),
+    ]  # fmt: skip
+
+
+def fingerprint(path: Path) -> tuple[str, int]:
+    return hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns
+
+
+def test_marks_a_copy_of_the_communes_workbook(tmp_path):
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    os.utime(source, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    before = fingerprint(source)
+    out = write_feedback(report_for(source), issues_for(source.name), tmp_path / "gop_y")
+    assert fingerprint(source) == before
+    assert out == tmp_path / "gop_y" / "Góp ý - Xã Cẩm Thành.xlsx"
+    assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
+
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == [DATA_SHEET, "Lộ trình", SHEET]
+    assert book.active.title == SHEET
+    data = book[DATA_SHEET]
+    assert data["D12"].value == 90 and data["D13"].value == "=D12*2"  # content kept
+    assert data["E12"].fill.fgColor.rgb.endswith("FFC7CE")  # the worst severity: error
+    assert "Lỗi: Chỉ tiêu 4.2: sai" in data["E12"].comment.text
+    assert "Cảnh báo: Chỉ tiêu 4.2: trái" in data["E12"].comment.text
+    assert data["E8"].fill.fgColor.rgb.endswith("FFEB9C")  # E9 is merged into E8
+    assert "Tiêu chí 4: trái" in data["E8"].comment.text
+    assert data["D12"].comment is None and data["D12"].fill.fill_type is None
+
+    listing = book[SHEET]
+    assert listing["A1"].value == "GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: XÃ CẨM THÀNH"
+    assert "3 lỗi phải sửa, 2 cảnh báo" in listing["A2"].value
+    header = [c.value for c in listing[4]]
+    assert header == ["STT", "Mức độ", "Vấn đề", "Mã lỗi", "Trang", "Ô", "Nội dung và cách sửa"]
+    rows = [[c.value for c in row] for row in listing.iter_rows(min_row=5)]
+    assert [row[1] for row in rows] == ["Lỗi"] * 3 + ["Cảnh báo"] * 2 + ["Thông tin"]
+    assert rows[0][2:6] == ["Giá trị không hợp lệ", "value-invalid", DATA_SHEET, "E12"]
+    assert rows[2][4:7] == ["=1+1", "D5", '=HYPERLINK("x")']
+    assert listing.cell(7, 5).data_type == "s" and listing.cell(7, 7).data_type == "s"
+    assert listing.cell(5, 6).hyperlink.location == f"'{DATA_SHEET}'!E12"
+    assert listing.cell(7, 6).hyperlink is None  # that sheet is not in the workbook
+
+
+def test_nothing_to_say_writes_nothing(tmp_path):
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    assert write_feedback(report_for(source), [], tmp_path / "gop_y") is None
+    assert write_feedback(UnitReport(UNIT), issues_for("x.xlsx"), tmp_path / "gop_y") is None
+    assert not (tmp_path / "gop_y").exists()
+
+
+def test_an_earlier_feedback_sheet_is_replaced(tmp_path):
+    first = write_feedback(
+        report_for(workbook(tmp_path / "a.xlsx")), issues_for("a.xlsx"), tmp_path / "one"
+    )
+    resent = tmp_path / "resent.xlsx"
+    resent.write_bytes(first.read_bytes())
+    out = write_feedback(report_for(resent), issues_for("resent.xlsx")[:1], tmp_path / "two")
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames.count(SHEET) == 1
+    assert book[SHEET].max_row == 5
+
+
+def xls(path: Path) -> Path:
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet(DATA_SHEET)
+    sheet.write(0, 0, "UBND XÃ CẨM THÀNH")
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("kind", ["xls", "changed"])
+def test_files_that_cannot_be_edited_get_a_separate_list(tmp_path, kind):
+    if kind == "xls":
+        source = xls(tmp_path / "cam_thanh.xls")
+        report = report_for(source)
+    else:
+        source = workbook(tmp_path / "cam_thanh.xlsx")
+        report = report_for(source)
+        book = openpyxl.load_workbook(source)  # edited again after it was read
+        book[DATA_SHEET]["D12"] = 99
+        book.save(source)
+    before = fingerprint(source)
+    out = write_feedback(report, issues_for(source.name), tmp_path / "gop_y")
+    assert fingerprint(source) == before
+    assert out == feedback_path(report, tmp_path / "gop_y") and out.suffix == ".xlsx"
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == [SHEET]
+    rows = list(book[SHEET].iter_rows(min_row=5, values_only=True))
+    assert len(rows) == 6
+    assert ("Lỗi", "Giá trị không hợp lệ", "value-invalid", DATA_SHEET, "E12") in [
+        row[1:6] for row in rows
+    ]
+    assert "trong tệp gốc" in book[SHEET]["A2"].value
+
+
+def test_unit_names_make_safe_file_names(tmp_path):
+    odd = UnitReport(Unit("1", 'Xã A/B: "C"?', "xã", "", "", ""))
+    assert feedback_path(odd, tmp_path).name == "Góp ý - Xã A_B_ _C__.xlsx"
