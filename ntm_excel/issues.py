@@ -118,7 +118,8 @@ _TYPES = [
         "criterion-contradiction",
         Severity.WARNING,
         "Tự đánh giá tiêu chí trái với các chỉ tiêu",
-        "Tiêu chí {criterion}: đơn vị tự đánh giá «{claimed}» nhưng theo các chỉ tiêu là «{computed}».",
+        "Tiêu chí {criterion}: đơn vị tự đánh giá «{claimed}» "
+        "nhưng theo các chỉ tiêu là «{computed}».",
     ),
     IssueType(
         "total-mismatch",
