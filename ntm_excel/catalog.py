@@ -10,6 +10,7 @@ Thresholds are parsed once, at load, into `Rule`s; a threshold no rule can expre
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import math
 import re
@@ -217,7 +218,7 @@ class Indicator:
     rule_bac_trung_bo: Rule
 
     def _regional(self, region: str) -> bool:
-        return fold(region) == fold(BAC_TRUNG_BO) and bool(self.threshold_bac_trung_bo)
+        return _is_bac_trung_bo(region) and bool(self.threshold_bac_trung_bo)
 
     def threshold_for(self, region: str) -> str:
         """The threshold text that applies in `region`."""
@@ -226,6 +227,11 @@ class Indicator:
     def rule_for(self, region: str) -> Rule:
         """The rule that applies in `region`."""
         return self.rule_bac_trung_bo if self._regional(region) else self.rule_general
+
+
+@functools.lru_cache(maxsize=64)
+def _is_bac_trung_bo(region: str) -> bool:
+    return fold(region) == fold(BAC_TRUNG_BO)
 
 
 def province_key(province: str) -> str:

@@ -212,13 +212,15 @@ class Registry:
             ((tuple(w.split()), k) for k in kinds for w in _KIND_WORDS.get(k, ())),
             key=lambda item: -len(item[0]),
         )
-        self._names = []
+        # names indexed by their first folded word, so a match costs O(words in the text)
+        self._names: dict[str, list[tuple[Unit, tuple[str, ...], tuple[str, ...]]]] = {}
         for unit in self.units:
             base = _split_kind(unit.name, unit.kind)[1]
             words = tuple(_WORD.findall(base))
-            self._names.append(
-                (unit, tuple(fold(w) for w in words), tuple(w.casefold() for w in words))
-            )
+            name = tuple(fold(w) for w in words)
+            if name:
+                spelled = tuple(w.casefold() for w in words)
+                self._names.setdefault(name[0], []).append((unit, name, spelled))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Registry):
@@ -259,9 +261,9 @@ class Registry:
             joined = joined.replace(noise, " ".join("·" * len(noise.split())))
         folded = joined.split()
         scores: dict[str, tuple[int, bool, int, bool]] = {}
-        for unit, name, spelled in self._names:
-            size = len(name)
-            for start in range(len(folded) - size + 1):
+        for start, first in enumerate(folded):
+            for unit, name, spelled in self._names.get(first, ()):
+                size = len(name)
                 if tuple(folded[start : start + size]) != name:
                     continue
                 kind = self._kind_before(folded, start)

@@ -1,0 +1,926 @@
+"""The seven sheets of the master workbook, written with XlsxWriter from `MasterFacts`.
+
+Every cell gets a static format (fills included), so Excel, LibreOffice and openpyxl all see
+the colours; every string goes through `write_string`, so no submitted text becomes a formula.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Severity
+from ntm_excel.model import STATUS_LABELS, TASK_STATE_LABELS, Status, TaskState
+from ntm_excel.styles import (
+    AMBER,
+    BLUE,
+    CONTRADICTED_COLOURS,
+    CONTRADICTED_SUFFIX,
+    GREEN,
+    GREY,
+    HEADER,
+    LEGEND,
+    NO,
+    NOT_SUBMITTED_COLOURS,
+    NOT_SUBMITTED_LABEL,
+    NOT_SUBMITTED_MARK,
+    RED,
+    SEVERITY_COLOURS,
+    SEVERITY_ORDER,
+    STATUS_COLOURS,
+    STATUS_MARKS,
+    TASK_STATE_COLOURS,
+    TITLE_FONT,
+    WHITE,
+    YES,
+    Colours,
+    FormatCache,
+    text_width,
+    wrapped_lines,
+    xlsx_fill,
+)
+
+if TYPE_CHECKING:
+    from ntm_excel.master import MasterFacts
+
+SUMMARY = "Tổng hợp"
+MATRIX = "Ma trận tiêu chí"
+DETAIL = "Chỉ tiêu chi tiết"
+TASKS = "Tiến độ nhiệm vụ"
+SUBMISSIONS = "Tình hình nộp báo cáo"
+ISSUES = "Lỗi dữ liệu"
+DISTRICT = "Tiêu chí huyện"
+
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+INT_FORMAT = "#,##0"
+DECIMAL_FORMAT = "#,##0.0##"
+PERCENT_FORMAT = "0.0%"
+TABLE_STYLE = "Table Style Light 9"
+TABLE_CELL_LIMIT = 1_000_000  # larger blocks get filters without an Excel table
+PER_UNIT_CHART_LIMIT = 40  # above this many units, chart the distribution instead
+LINE_HEIGHT = 14.0  # points per line of 11-point text
+BOLD = 1.08  # bold text is this much wider
+
+BORDER = {"border": 1, "border_color": "#A6A6A6"}
+CELL = {**BORDER, "valign": "top", "text_wrap": True}
+HEAD = {
+    **BORDER,
+    **xlsx_fill(HEADER),
+    "bold": True,
+    "text_wrap": True,
+    "align": "center",
+    "valign": "vcenter",
+}
+TASK_ORDER = {
+    TaskState.OVERDUE: 0,
+    TaskState.DUE_SOON: 1,
+    TaskState.ON_TRACK: 2,
+    TaskState.NO_DUE_DATE: 3,
+    TaskState.DONE: 4,
+}
+SOURCE_LABELS = {"plan": "Kế hoạch huyện", "unit": "Lộ trình xã"}
+NO_DISTRICT = (
+    "Chưa có biểu tự đánh giá tiêu chí của huyện; chỉ có điều kiện «100% số xã đạt chuẩn» "
+    "tính từ báo cáo của các xã."
+)
+SEVERITY_FIGURES = {
+    Severity.ERROR: "Số lỗi dữ liệu (phải sửa)",
+    Severity.WARNING: "Số cảnh báo (cần kiểm tra)",
+    Severity.INFO: "Số thông tin",
+}
+LEVEL_LABELS = {
+    "đạt chuẩn": "Đạt chuẩn",
+    "nâng cao": "Nâng cao",
+    "kiểu mẫu": "Kiểu mẫu",
+    "": "Chưa xác định",
+}
+
+Mark = tuple[str, Colours]  # a word shown on a coloured fill
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a block of rows: its header, how values are written, how wide it may grow."""
+
+    header: str
+    kind: str = "text"  # text | int | number | date | datetime | mark
+    cap: float = 30
+    least: float = 6
+    num_format: str = ""  # for int: e.g. 0"/20"
+
+
+def status_mark(status: Status) -> Mark:
+    return STATUS_MARKS[status], STATUS_COLOURS[status]
+
+
+def level_label(level: str) -> str:
+    return LEVEL_LABELS.get(level, level)
+
+
+def _size(value: object) -> float:
+    """Column-width units `value` takes once written on one line."""
+    if value is None:
+        return 0
+    if isinstance(value, str):
+        return text_width(value)
+    if isinstance(value, tuple):
+        return text_width(value[0])
+    if isinstance(value, datetime):
+        return len(DATETIME_FORMAT)
+    if isinstance(value, date):
+        return len(DATE_FORMAT)
+    if isinstance(value, int | float) and math.isfinite(value):
+        return len(f"{value:,.0f}") + (0 if float(value).is_integer() else 4)
+    return len(str(value))
+
+
+class Sheet:
+    """A worksheet with a title, blocks of rows and the print setup the office uses.
+
+    Widths come from the content (within each column's cap); since LibreOffice does not grow
+    rows for wrapped text on its own, the height of every row that wraps is set from an
+    estimate of its lines.
+    """
+
+    def __init__(self, book, fmts: FormatCache, name: str, tab: Colours, title: str, note: str):
+        self.ws = book.add_worksheet(name)
+        self.name = name
+        self.fmts = fmts
+        self.widths: dict[int, float] = {}
+        self.ws.set_tab_color(f"#{tab.chart}")
+        self.ws.write_string(0, 0, title, fmts.get(bold=True, font_size=14, font_color=TITLE_FONT))
+        self.ws.write_string(1, 0, note, fmts.get(italic=True))
+        self.ws.set_row(0, 22)
+
+    def section(self, row: int, text: str) -> int:
+        self.ws.write_string(row, 0, text, self.fmts.get(bold=True, font_size=12))
+        return row + 1
+
+    def sentence(self, row: int, text: str) -> int:
+        self.ws.write_string(row, 0, text, self.fmts.get(italic=True))
+        return row + 1
+
+    def set_widths(self, widths: dict[int, float]) -> None:
+        for col, width in widths.items():
+            self.widths[col] = width
+            self.ws.set_column(col, col, width)
+
+    def block(self, row: int, columns: Sequence[Column], values: Iterable[Sequence]) -> int:
+        """A header row and the rows of `values` below it; return the row after the block."""
+        values = list(values)
+        longest = [
+            max(map(_size, {cells[index] for cells in values}), default=0)
+            for index in range(len(columns))
+        ]
+        for col, (column, content) in enumerate(zip(columns, longest, strict=True)):
+            if col not in self.widths:
+                word = max((text_width(w) * BOLD for w in column.header.split()), default=0)
+                width = min(column.cap, max(column.least, word + 1.5, content + 1.2))
+                self.set_widths({col: round(width, 1)})
+        self.header(row, columns)
+        return self._rows(row + 1, columns, values, longest)
+
+    def header(self, row: int, columns: Sequence[Column], first_col: int = 0, **props) -> None:
+        fmt = self.fmts.get(HEAD, props)
+        lines = 1
+        for col, column in enumerate(columns, start=first_col):
+            self.ws.write_string(row, col, column.header, fmt)
+            if not props.get("rotation"):
+                width = self.widths.get(col, 8.43) / BOLD
+                lines = max(lines, wrapped_lines(column.header, width))
+        if lines > 1:
+            self.ws.set_row(row, LINE_HEIGHT * lines + 3)
+
+    def _rows(
+        self, row: int, columns: Sequence[Column], values: list[Sequence], longest: list[float]
+    ) -> int:
+        """Write `values` from `row` on; return the row after the last one written."""
+        writers = [self._writer(col, column) for col, column in enumerate(columns)]
+        wrapping = [  # (index, width) of the columns some value overflows
+            (col, self.widths[col])
+            for col, column in enumerate(columns)
+            if column.kind in ("text", "mark") and longest[col] > self.widths[col] - 1
+        ]
+        set_row, blank, blank_fmt = self.ws.set_row, self.ws.write_blank, self.fmts.get(CELL)
+        cols = range(len(columns))
+        for cells in values:
+            for col, write, value in zip(cols, writers, cells, strict=True):
+                if value is None or value == "":
+                    blank(row, col, None, blank_fmt)  # keeps the cell's borders
+                else:
+                    write(row, value)
+            lines = 1
+            for index, width in wrapping:
+                value = cells[index]
+                text = value[0] if isinstance(value, tuple) else value
+                if text:
+                    lines = max(lines, wrapped_lines(text, width))
+            if lines > 1:
+                set_row(row, LINE_HEIGHT * lines + 2)
+            row += 1
+        return row
+
+    def _writer(self, col: int, column: Column) -> Callable[[int, object], None]:
+        ws, fmts = self.ws, self.fmts
+        text_fmt = fmts.get(CELL)
+        mark_fmts: dict[Colours, object] = {}
+
+        def text(row: int, value: str) -> None:
+            ws.write_string(row, col, value, text_fmt)
+
+        def mark(row: int, value: Mark) -> None:
+            word, colours = value
+            fmt = mark_fmts.get(colours)
+            if fmt is None:
+                fmt = mark_fmts[colours] = fmts.get(CELL, xlsx_fill(colours))
+            ws.write_string(row, col, word, fmt)
+
+        if column.kind == "text":
+            return text
+        if column.kind == "mark":
+            return mark
+        if column.kind in ("date", "datetime"):
+            pattern = DATE_FORMAT if column.kind == "date" else DATETIME_FORMAT
+            date_fmt = fmts.get(CELL, num_format=pattern, align="center")
+
+            def when(row: int, value: date) -> None:
+                ws.write_datetime(row, col, value, date_fmt)
+
+            return when
+        int_fmt = fmts.get(CELL, num_format=column.num_format or INT_FORMAT)
+        decimal_fmt = fmts.get(CELL, num_format=DECIMAL_FORMAT)
+
+        def number(row: int, value: object) -> None:
+            if isinstance(value, tuple):  # a word instead of a count, e.g. "Chưa nộp"
+                mark(row, value)
+            elif isinstance(value, str) or not math.isfinite(value):
+                text(row, str(value))
+            else:
+                whole = float(value).is_integer()
+                ws.write_number(row, col, value, int_fmt if whole else decimal_fmt)
+
+        return number
+
+    def table(self, header_row: int, end: int, columns: Sequence[Column], name: str) -> None:
+        """A filtered Excel table over the block written from `header_row` to `end`.
+
+        Beyond TABLE_CELL_LIMIT cells only the filters are set: XlsxWriter keeps an entry per
+        cell of a table, which at national scale costs a gigabyte and a quarter of the time.
+        """
+        if end <= header_row + 1:
+            return
+        if (end - header_row) * len(columns) > TABLE_CELL_LIMIT:
+            self.ws.autofilter(header_row, 0, end - 1, len(columns) - 1)
+            return
+        head = self.fmts.get(HEAD)
+        self.ws.add_table(
+            header_row,
+            0,
+            end - 1,
+            len(columns) - 1,
+            {
+                "name": name,
+                "style": TABLE_STYLE,
+                "columns": [{"header": c.header, "header_format": head} for c in columns],
+            },
+        )
+
+    def finish(self, header_row: int, freeze_cols: int, last_col: int, repeat: bool = True) -> None:
+        """Freeze the header, and print on A4 landscape, one page wide, header on every page."""
+        ws = self.ws
+        ws.freeze_panes(header_row + 1, freeze_cols)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        if repeat:
+            ws.repeat_rows(header_row)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        ws.center_horizontally()
+        ws.set_footer(f"&L&8{self.name}&R&8Trang &P/&N")
+        ws.print_area(0, 0, ws.dim_rowmax or header_row, last_col)
+
+
+def write_all(book, fmts: FormatCache, facts: MasterFacts) -> None:
+    as_of = f"{facts.consolidation.as_of:%d/%m/%Y}"
+    writers = (
+        write_summary,
+        write_matrix,
+        write_detail,
+        write_tasks,
+        write_submissions,
+        write_issues,
+        write_district,
+    )
+    for writer in writers:
+        writer(book, fmts, facts, as_of)
+
+
+def _place(facts: MasterFacts) -> str:
+    units = facts.consolidation.units
+    if not units:
+        return ""
+    unit = units[0].unit
+    return ", ".join(filter(None, (unit.district, unit.province and f"tỉnh {unit.province}")))
+
+
+def _note(facts: MasterFacts, text: str) -> str:
+    parts = [_place(facts), text]
+    created = facts.consolidation.created
+    if created:
+        parts.append(f"lập lúc {created:%H:%M ngày %d/%m/%Y}")
+    return " · ".join(p for p in parts if p)
+
+
+# ----------------------------------------------------------------------------- Tổng hợp
+
+SUMMARY_WIDTHS = {0: 44, 1: 12, 2: 12, 3: 11, 4: 11, 5: 11, 6: 46}
+CHART_PAGE_PX = 640  # the tallest chart that still prints on one A4 landscape page
+
+
+def write_summary(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+    c = facts.consolidation
+    sheet = Sheet(
+        book,
+        fmts,
+        SUMMARY,
+        HEADER,
+        f"BẢNG TỔNG HỢP KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI — ngày {as_of}",
+        _note(facts, f"Bộ tiêu chí: {c.catalog_set}"),
+    )
+    sheet.set_widths(SUMMARY_WIDTHS)
+    row = _summary_figures(sheet, facts, sheet.section(3, "I. TÌNH HÌNH CHUNG"))
+
+    row = sheet.section(row + 1, "II. THEO MỤC TIÊU PHẤN ĐẤU")
+    level_columns = [
+        Column("Mục tiêu"),
+        Column("Số đơn vị", "int"),
+        Column("Đã nộp", "int"),
+        Column("Đạt đủ tiêu chí", "int"),
+        Column("Chưa đạt đủ tiêu chí", "int"),
+        Column("Số tiêu chí chưa đạt (cộng dồn)", "int"),
+        Column("Đơn vị chưa đạt đủ tiêu chí"),
+    ]
+    levels = [
+        (
+            level_label(s.level),
+            s.units,
+            s.submitted,
+            s.meeting_all,
+            s.units - s.meeting_all,
+            s.criteria_missing,
+            ", ".join(s.lagging),
+        )
+        for s in facts.levels()
+    ]
+    row = sheet.block(row, level_columns, levels)
+
+    row = sheet.section(row + 1, "III. TIÊU CHÍ HUYỆN")
+    if c.district is None:
+        row = sheet.sentence(row, NO_DISTRICT)
+    lines = [
+        (f"{number}. {name}" if number else f"{name} ({note})" if note else name, mark)
+        for number, name, mark, note in district_lines(facts)
+    ]
+    row = sheet.block(row, [Column("Tiêu chí huyện"), Column("Kết quả", "mark")], lines)
+
+    row = sheet.section(row + 1, "IV. KẾT QUẢ THEO TỪNG TIÊU CHÍ (số đơn vị phải nộp)")
+    keys = (Status.MET, Status.NOT_MET, Status.UNKNOWN, None)
+    count_columns = [Column("Tiêu chí")] + [
+        Column(STATUS_LABELS[k] if k else NOT_SUBMITTED_LABEL, "int") for k in keys
+    ]
+    counts = facts.criterion_counts()
+    criteria_head = row
+    row = sheet.block(
+        row,
+        count_columns,
+        ([facts.criterion_label(k)] + [counts[k][key] for key in keys] for k in facts.criteria),
+    )
+    for col, colours in enumerate((GREEN, RED, AMBER, GREY), start=1):
+        header = count_columns[col].header
+        sheet.ws.write_string(criteria_head, col, header, fmts.get(HEAD, xlsx_fill(colours)))
+
+    distribution = None
+    if len(facts.listed) > PER_UNIT_CHART_LIMIT:
+        row = sheet.section(row + 1, "V. PHÂN BỐ SỐ TIÊU CHÍ ĐẠT (đơn vị đã nộp)")
+        tally = [0] * (len(facts.criteria) + 1)
+        for report in facts.listed:
+            if report.submitted:
+                tally[facts.met_count(report)] += 1
+        distribution = (row + 1, row + len(tally))
+        spread = [Column("Số tiêu chí đạt", "int"), Column("Số đơn vị", "int")]
+        row = sheet.block(row, spread, enumerate(tally))
+
+    if facts.listed and facts.criteria:
+        breaks = [row + 1]
+        row = sheet.section(row + 1, "BIỂU ĐỒ")
+        width_px = int(sum(w * 7 + 5 for w in SUMMARY_WIDTHS.values()))
+        per_unit, height = _per_unit_chart(book, facts, distribution, width_px)
+        sheet.ws.insert_chart(row, 0, per_unit, {"object_position": 1})
+        row += math.ceil(height / 20) + 1
+        breaks.append(row)
+        stacked, height = _criteria_chart(book, facts, criteria_head, width_px)
+        sheet.ws.insert_chart(row, 0, stacked, {"object_position": 1})
+        row += math.ceil(height / 20) + 1
+        sheet.ws.set_h_pagebreaks(breaks)
+
+    row = sheet.section(row + 1, "CHÚ GIẢI MÀU")
+    for word, colours, meaning in LEGEND:
+        sheet.ws.write_string(row, 0, word, fmts.get(CELL, xlsx_fill(colours), align="center"))
+        sheet.ws.write_string(row, 1, meaning)
+        row += 1
+    sheet.finish(1, 0, len(SUMMARY_WIDTHS) - 1, repeat=False)
+    sheet.ws.activate()
+
+
+def _summary_figures(sheet: Sheet, facts: MasterFacts, row: int) -> int:
+    """Key figures: label, value (number, date or ratio), and a word beside the ratio."""
+    c, fmts, ws = facts.consolidation, sheet.fmts, sheet.ws
+    n = len(facts.criteria)
+    expected = facts.expected
+    met_communes, communes = facts.precondition()
+    severities = facts.severity_counts()
+    tasks = facts.task_counts()
+    not_submitted = sum(1 for r in expected if not r.submitted)
+    ok = communes > 0 and met_communes == communes
+    ratio_status = Status.MET if ok else Status.NOT_MET
+    out_of = f'0"/{len(expected)}"'
+    figures: list[tuple[str, object, str, Colours | None]] = [
+        ("Ngày báo cáo", c.as_of, DATE_FORMAT, None),
+        ("Số đơn vị phải nộp báo cáo", len(expected), INT_FORMAT, None),
+        ("Số đơn vị đã nộp", sum(1 for r in expected if r.submitted), out_of, None),
+        ("Số đơn vị nộp đúng hạn", sum(1 for r in expected if r.on_time), out_of, None),
+        ("Số đơn vị chưa nộp", not_submitted, out_of, GREY if not_submitted else None),
+        (f"Số đơn vị đạt đủ {n} tiêu chí", sum(map(facts.meets_all, expected)), out_of, None),
+        ("Số xã đạt đủ tiêu chí / tổng số xã", met_communes, f'0"/{communes}"', None),
+        (
+            "Tỷ lệ xã đạt chuẩn (điều kiện huyện NTM: 100%)",
+            met_communes / communes if communes else 0.0,
+            PERCENT_FORMAT,
+            STATUS_COLOURS[ratio_status],
+        ),
+    ]
+    for severity, label in SEVERITY_FIGURES.items():
+        count = severities.get(severity, 0)
+        figures.append((label, count, INT_FORMAT, SEVERITY_COLOURS[severity] if count else None))
+    for state in (TaskState.OVERDUE, TaskState.DUE_SOON, TaskState.DONE):
+        count = tasks.get(state, 0)
+        label = f"Số nhiệm vụ {TASK_STATE_LABELS[state].lower()}"
+        figures.append((label, count, INT_FORMAT, TASK_STATE_COLOURS[state] if count else None))
+    figures.append(("Tổng số nhiệm vụ theo dõi", len(c.tasks), INT_FORMAT, None))
+    label_fmt = fmts.get(CELL)
+    for label, value, pattern, colours in figures:
+        fmt = fmts.get(CELL, xlsx_fill(colours) if colours else {}, num_format=pattern)
+        ws.write_string(row, 0, label, label_fmt)
+        if isinstance(value, date):
+            ws.write_datetime(row, 1, value, fmt)
+        else:
+            ws.write_number(row, 1, value, fmt)
+        if pattern == PERCENT_FORMAT:
+            word, colours = status_mark(ratio_status)
+            ws.write_string(row, 2, word, fmts.get(CELL, xlsx_fill(colours)))
+        row += 1
+    return row
+
+
+def _per_unit_chart(book, facts: MasterFacts, distribution, width_px: int):
+    """Criteria met by each unit (bars from the matrix), or by how many units when many."""
+    n = len(facts.criteria)
+    if distribution is None:
+        listed, count_col = facts.listed, 3 + n
+        chart = book.add_chart({"type": "bar"})
+        chart.add_series(
+            {
+                "name": "Số tiêu chí đạt",
+                "categories": [MATRIX, 3, 1, 2 + len(listed), 1],
+                "values": [MATRIX, 3, count_col, 2 + len(listed), count_col],
+                "points": [
+                    {"fill": {"color": f"#{(GREEN if facts.meets_all(r) else RED).chart}"}}
+                    for r in listed
+                ],
+                "data_labels": {"value": True, "font": {"size": 8}},
+                "gap": 40,
+            }
+        )
+        chart.set_title({"name": "Số tiêu chí đạt của từng đơn vị", "name_font": {"size": 12}})
+        chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 9}})
+        chart.set_x_axis({"min": 0, "max": n, "major_unit": 2, "num_font": {"size": 9}})
+        height = min(CHART_PAGE_PX, 22 * len(listed) + 90)
+    else:
+        first, last = distribution
+        chart = book.add_chart({"type": "column"})
+        chart.add_series(
+            {
+                "name": "Số đơn vị",
+                "categories": [SUMMARY, first, 0, last, 0],
+                "values": [SUMMARY, first, 1, last, 1],
+                "fill": {"color": f"#{BLUE.chart}"},
+                "data_labels": {"value": True, "font": {"size": 8}},
+                "gap": 30,
+            }
+        )
+        chart.set_title({"name": "Số đơn vị theo số tiêu chí đạt", "name_font": {"size": 12}})
+        chart.set_x_axis({"name": "Số tiêu chí đạt", "num_font": {"size": 9}})
+        height = 360
+    chart.set_legend({"none": True})
+    chart.set_size({"width": width_px, "height": height})
+    return chart, height
+
+
+def _criteria_chart(book, facts: MasterFacts, head: int, width_px: int):
+    """Stacked bars: per criterion, how many units meet it, miss it, are unclear or absent."""
+    first, last = head + 1, head + len(facts.criteria)
+    chart = book.add_chart({"type": "bar", "subtype": "stacked"})
+    for col, colours in enumerate((GREEN, RED, AMBER, GREY), start=1):
+        chart.add_series(
+            {
+                "name": [SUMMARY, head, col],
+                "categories": [SUMMARY, first, 0, last, 0],
+                "values": [SUMMARY, first, col, last, col],
+                "fill": {"color": f"#{colours.chart}"},
+                "border": {"color": "#FFFFFF"},
+                "gap": 40,
+            }
+        )
+    chart.set_title({"name": "Tình trạng từng tiêu chí (số đơn vị)", "name_font": {"size": 12}})
+    chart.set_y_axis({"reverse": True, "interval_unit": 1, "num_font": {"size": 9}})
+    chart.set_x_axis({"min": 0, "max": max(1, len(facts.expected)), "num_font": {"size": 9}})
+    chart.set_legend({"position": "bottom"})
+    height = min(CHART_PAGE_PX, 22 * len(facts.criteria) + 120)
+    chart.set_size({"width": width_px, "height": height})
+    return chart, height
+
+
+# ----------------------------------------------------------------------------- Ma trận tiêu chí
+
+
+def write_matrix(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+    sheet = Sheet(
+        book,
+        fmts,
+        MATRIX,
+        GREEN,
+        f"BẢNG TỔNG HỢP MỨC ĐỘ ĐẠT TIÊU CHÍ CỦA CÁC ĐƠN VỊ — ngày {as_of}",
+        "",
+    )
+    ws = sheet.ws
+    n = len(facts.criteria)
+    ws.write_string(1, 1, "Chú giải:", fmts.get(italic=True, align="right", valign="top"))
+    legend = [status_mark(s) for s in Status] + [(NOT_SUBMITTED_MARK, NOT_SUBMITTED_COLOURS)]
+    for col, (word, colours) in enumerate(legend, start=2):
+        ws.write_string(1, col, word, fmts.get(CELL, xlsx_fill(colours), align="center"))
+    ws.set_row(1, 2 * LINE_HEIGHT)
+
+    columns = [
+        Column("Mã ĐV", cap=8),
+        Column("Đơn vị", cap=22),
+        Column("Mục tiêu", cap=11, least=9),
+        *(Column(facts.criterion_label(k), "mark") for k in facts.criteria),
+        Column("Số tiêu chí đạt", "int", num_format=f'0"/{n}"'),
+    ]
+    marks = {s: status_mark(s) for s in Status}
+    not_submitted = (NOT_SUBMITTED_MARK, NOT_SUBMITTED_COLOURS)
+    absent = (NOT_SUBMITTED_LABEL, NOT_SUBMITTED_COLOURS)
+    values = []
+    for report in facts.listed:
+        unit = report.unit
+        if report.submitted:
+            cells = [marks[facts.status(report, k)] for k in facts.criteria]
+            total = facts.met_count(report)
+        else:
+            cells, total = [not_submitted] * n, absent
+        values.append([unit.code, unit.name, level_label(unit.target_level), *cells, total])
+
+    header_row = 2
+    sheet.set_widths({col: 7.2 for col in range(3, 3 + n)} | {3 + n: 9})
+    end = sheet.block(header_row, columns, values)
+    sheet.header(header_row, columns[3:-1], first_col=3, rotation=90)
+    longest = max((len(c.header) for c in columns[3:-1]), default=10)
+    ws.set_row(header_row, min(170, 3.3 * longest + 14))
+    ws.autofilter(header_row, 0, max(end - 1, header_row), len(columns) - 1)
+
+    expected = facts.expected
+    total_fmt = fmts.get(CELL, bold=True, num_format=f'0"/{len(expected)}"')
+    ws.write_string(end, 1, "Số đơn vị đạt", fmts.get(CELL, bold=True))
+    for col, k in enumerate(facts.criteria, start=3):
+        met = sum(1 for r in expected if r.submitted and facts.status(r, k) is Status.MET)
+        ws.write_number(end, col, met, total_fmt)
+    sheet.finish(header_row, 2, len(columns) - 1)
+
+
+# ----------------------------------------------------------------------------- Chỉ tiêu chi tiết
+
+
+def write_detail(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+    sheet = Sheet(
+        book,
+        fmts,
+        DETAIL,
+        BLUE,
+        f"BẢNG TỔNG HỢP CHI TIẾT CÁC CHỈ TIÊU — ngày {as_of}",
+        _note(facts, "Kết quả cuối: theo số liệu khi đánh giá được, nếu không theo tự đánh giá"),
+    )
+    columns = [
+        Column("Mã ĐV", cap=8),
+        Column("Đơn vị", cap=18),
+        Column("Tiêu chí", cap=22),
+        Column("Mã chỉ tiêu", cap=9),
+        Column("Chỉ tiêu", cap=18),
+        Column("Kết quả", "number", cap=12),
+        Column("Tự đánh giá", "mark", cap=12),
+        Column("Đánh giá theo số liệu", "mark", cap=11),
+        Column("Kết quả cuối", "mark", cap=11),
+        Column("Tệp", cap=30),
+        Column("Trang", cap=16),
+        Column("Ô", cap=6, least=5),
+    ]
+    words = {s: (STATUS_LABELS[s], STATUS_COLOURS[s]) for s in Status}
+    contradicted = {
+        s: (STATUS_LABELS[s] + CONTRADICTED_SUFFIX, CONTRADICTED_COLOURS) for s in Status
+    }
+    labels = {k: facts.criterion_label(k) for k in facts.criteria}
+
+    def rows():
+        for report in facts.listed:
+            unit = report.unit
+            file_name = report.submission.file_name if report.submission else ""
+            for ind in report.indicators:
+                computed, claimed = ind.computed_status, ind.self_assessment
+                clash = Status.UNKNOWN not in (computed, claimed) and computed is not claimed
+                yield (
+                    unit.code,
+                    unit.name,
+                    labels.get(ind.criterion_no) or facts.criterion_label(ind.criterion_no),
+                    ind.indicator_code,
+                    ind.threshold,
+                    ind.raw if ind.value is None else ind.value,
+                    (contradicted if clash else words)[claimed],
+                    words[computed],
+                    words[ind.status],
+                    ind.file or file_name,
+                    ind.sheet,
+                    ind.cell,
+                )
+
+    header_row = 2
+    end = sheet.block(header_row, columns, rows())
+    sheet.table(header_row, end, columns, "ChiTieuChiTiet")
+    if end == header_row + 1:
+        sheet.sentence(end, "Chưa có đơn vị nào nộp số liệu chỉ tiêu.")
+    sheet.finish(header_row, 2, len(columns) - 1)
+
+
+# ----------------------------------------------------------------------------- Tiến độ nhiệm vụ
+
+
+def write_tasks(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+    c = facts.consolidation
+    sheet = Sheet(
+        book,
+        fmts,
+        TASKS,
+        AMBER,
+        f"BẢNG THEO DÕI TIẾN ĐỘ NHIỆM VỤ — ngày {as_of}",
+        _note(facts, "Xếp theo: quá hạn, sắp đến hạn, đang thực hiện, chưa có hạn, đã hoàn thành"),
+    )
+    columns = [
+        Column("Nguồn", cap=10, least=9),
+        Column("Đơn vị", cap=15),
+        Column("Tiêu chí", cap=16),
+        Column("Nhiệm vụ", cap=42, least=24),
+        Column("Mốc", cap=10, least=5),
+        Column("Thời hạn", cap=18),
+        Column("Hạn", "date"),
+        Column("Người chỉ đạo", cap=16),
+        Column("Người thực hiện", cap=18),
+        Column("Tình trạng", "mark", cap=12),
+        Column("Số ngày quá hạn", "int", cap=8, least=7),
+        Column("Ghi chú", cap=16),
+    ]
+    district_names = (
+        {r.criterion_no: r.name for r in c.district.criteria} if c.district is not None else {}
+    )
+    states = {s: (TASK_STATE_LABELS[s], TASK_STATE_COLOURS[s]) for s in TaskState}
+
+    def criterion(task) -> str:
+        if task.source == "plan" and task.criterion_no is not None:
+            name = district_names.get(task.criterion_no)
+            if name:
+                return f"{task.criterion_no}. {name}"
+            return task.section or f"Tiêu chí {task.criterion_no}"
+        return facts.criterion_label(task.criterion_no)
+
+    order = sorted(
+        enumerate(c.tasks),
+        key=lambda item: (TASK_ORDER[item[1].state], item[1].task.due or date.max, item[0]),
+    )
+
+    def rows():
+        for _, status in order:
+            task = status.task
+            unit = facts.unit_names.get(task.unit_code, task.unit_code) if task.unit_code else ""
+            yield (
+                SOURCE_LABELS.get(task.source, task.source),
+                unit or "Toàn huyện",
+                criterion(task),
+                task.text,
+                task.milestone,
+                task.deadline_text,
+                task.due,
+                ", ".join(task.directors),
+                ", ".join(task.owners),
+                states[status.state],
+                status.days_late or None,
+                task.status_text,
+            )
+
+    header_row = 2
+    end = sheet.block(header_row, columns, rows())
+    sheet.table(header_row, end, columns, "TienDoNhiemVu")
+    if end == header_row + 1:
+        sheet.sentence(end, "Chưa có nhiệm vụ nào được theo dõi.")
+    sheet.finish(header_row, 2, len(columns) - 1)
+
+
+# ----------------------------------------------------------------------------- Nộp báo cáo
+
+
+def write_submissions(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+    sheet = Sheet(
+        book,
+        fmts,
+        SUBMISSIONS,
+        BLUE,
+        f"BẢNG TỔNG HỢP TÌNH HÌNH NỘP BÁO CÁO — ngày {as_of}",
+        _note(facts, "Mã kiểm tra: 12 ký tự đầu của mã SHA-256 của tệp đã dùng"),
+    )
+    columns = [
+        Column("Mã", cap=8),
+        Column("Đơn vị", cap=22),
+        Column("Mục tiêu", cap=11, least=9),
+        Column("Phải nộp", cap=8),
+        Column("Đã nộp", "mark", cap=8),
+        Column("Tệp", cap=34),
+        Column("Ngày nhận", "datetime"),
+        Column("Đúng hạn", "mark", cap=8),
+        Column("Mã kiểm tra", cap=14),
+        Column("Số lỗi", "int", cap=7),
+        Column("Số cảnh báo", "int", cap=9),
+    ]
+    units = sorted(facts.consolidation.units, key=lambda r: not r.unit.expected)
+    on_time = {True: (YES, GREEN), False: (NO, AMBER)}
+
+    def rows():
+        for report in units:
+            unit, sub = report.unit, report.submission
+            yield (
+                unit.code,
+                unit.name,
+                level_label(unit.target_level),
+                YES if unit.expected else NO,
+                (YES, GREEN) if sub else (NO, GREY if unit.expected else WHITE),
+                sub.file_name if sub else "",
+                sub.modified if sub else None,
+                on_time.get(report.on_time),
+                sub.sha256[:12] if sub else "",
+                report.errors,
+                report.warnings,
+            )
+
+    header_row = 2
+    end = sheet.block(header_row, columns, rows())
+    sheet.table(header_row, end, columns, "NopBaoCao")
+    sheet.finish(header_row, 2, len(columns) - 1)
+
+
+# ----------------------------------------------------------------------------- Lỗi dữ liệu
+
+
+def write_issues(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+    sheet = Sheet(
+        book,
+        fmts,
+        ISSUES,
+        RED,
+        f"BẢNG TỔNG HỢP LỖI DỮ LIỆU — ngày {as_of}",
+        _note(facts, "Xếp theo mức độ rồi theo đơn vị; nội dung ghi cách sửa"),
+    )
+    columns = [
+        Column("Mức độ", "mark", cap=10),
+        Column("Mã lỗi", cap=16),
+        Column("Loại lỗi", cap=22),
+        Column("Đơn vị", cap=22),
+        Column("Tệp", cap=24),
+        Column("Trang", cap=14),
+        Column("Ô", cap=6, least=5),
+        Column("Nội dung", cap=60, least=30),
+    ]
+    position = {r.unit.code: i for i, r in enumerate(facts.consolidation.units)}
+    unplaced = len(position)
+    issues = sorted(
+        enumerate(facts.consolidation.issues),
+        key=lambda item: (
+            SEVERITY_ORDER.get(item[1].severity, 3),
+            position.get(item[1].unit_code, unplaced),
+            item[0],
+        ),
+    )
+    severities = {s: (SEVERITY_LABELS[s], SEVERITY_COLOURS[s]) for s in SEVERITY_COLOURS}
+
+    def rows():
+        for _, issue in issues:
+            kind = ISSUE_TYPES.get(issue.code)
+            yield (
+                severities[issue.severity],
+                issue.code,
+                kind.title if kind else "",
+                facts.unit_label(issue.unit_code) if issue.unit_code else "",
+                issue.file,
+                issue.sheet,
+                issue.cell,
+                issue.message,
+            )
+
+    header_row = 2
+    end = sheet.block(header_row, columns, rows())
+    sheet.table(header_row, end, columns, "LoiDuLieu")
+    if end == header_row + 1:
+        sheet.sentence(end, "Không có lỗi dữ liệu.")
+    sheet.finish(header_row, 1, len(columns) - 1)
+
+
+# ----------------------------------------------------------------------------- Tiêu chí huyện
+
+
+DISTRICT_COLUMNS = [
+    Column("TT", cap=8, least=7),
+    Column("Tiêu chí", cap=48, least=36),
+    Column("Kết quả", "mark", cap=14, least=14),
+    Column("Ghi chú", cap=60, least=40),
+]
+
+
+def district_lines(facts: MasterFacts) -> list[tuple[str, str, Mark | None, str]]:
+    """(number, criterion, status word, note) of the district: the precondition first."""
+    district = facts.consolidation.district
+    met, communes = facts.precondition()
+    ok = communes > 0 and met == communes
+    lines = [
+        (
+            "",
+            "Điều kiện: 100% số xã đạt chuẩn nông thôn mới",
+            status_mark(Status.MET if ok else Status.NOT_MET),
+            f"{met}/{communes} xã đạt đủ tiêu chí",
+        )
+    ]
+    if district is not None:
+        results = sorted(district.criteria, key=lambda r: r.criterion_no)
+        lines += [(str(r.criterion_no), r.name, status_mark(r.status), "") for r in results]
+        done = sum(1 for r in results if r.status is Status.MET)
+        colours = GREEN if done == len(results) else RED
+        lines.append(("", "Số tiêu chí huyện đạt", (f"{done}/{len(results)}", colours), ""))
+    return lines
+
+
+def write_district(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+    sheet = Sheet(
+        book,
+        fmts,
+        DISTRICT,
+        RED if facts.consolidation.district is None else GREEN,
+        f"BẢNG TỔNG HỢP TIÊU CHÍ HUYỆN NÔNG THÔN MỚI — ngày {as_of}",
+        _note(facts, ""),
+    )
+    header_row = 2
+    if facts.consolidation.district is None:
+        header_row = sheet.sentence(header_row, NO_DISTRICT)
+    row = sheet.block(header_row, DISTRICT_COLUMNS, district_lines(facts))
+
+    row = sheet.section(row + 1, "CÁC XÃ CHƯA ĐẠT ĐỦ TIÊU CHÍ")
+    lagging = [r for r in facts.communes if not facts.meets_all(r)]
+    if not lagging:
+        sheet.sentence(row, "Tất cả các xã đã đạt đủ tiêu chí.")
+    else:
+        n = len(facts.criteria)
+
+        def describe(report) -> tuple[Mark, str]:
+            if not report.submitted:
+                return (NOT_SUBMITTED_LABEL, NOT_SUBMITTED_COLOURS), "Chưa nộp báo cáo"
+            missing = [
+                f"{facts.criterion_label(k)} ({STATUS_LABELS[facts.status(report, k)].lower()})"
+                for k in facts.criteria
+                if facts.status(report, k) is not Status.MET
+            ]
+            return (f"{facts.met_count(report)}/{n}", RED), "; ".join(missing)
+
+        columns = [
+            Column("Mã ĐV"),
+            Column("Xã"),
+            Column("Số tiêu chí đạt", "mark"),
+            Column("Tiêu chí chưa đạt hoặc chưa rõ"),
+        ]
+        sheet.block(row, columns, ((r.unit.code, r.unit.name, *describe(r)) for r in lagging))
+    sheet.finish(header_row, 0, len(DISTRICT_COLUMNS) - 1)

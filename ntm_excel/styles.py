@@ -1,0 +1,153 @@
+"""The colours and words every workbook the office receives uses for a status.
+
+A colour never stands alone: each coloured cell also carries a word (and a symbol), so a sheet
+printed in black and white or read by a colour-blind official says the same thing.
+Colours are RGB hex strings without "#"; `xlsx_fill()` turns a pair into XlsxWriter properties.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ntm_excel.issues import SEVERITY_LABELS, Severity
+from ntm_excel.model import TASK_STATE_LABELS, Status, TaskState
+
+
+@dataclass(frozen=True)
+class Colours:
+    """A pale fill with a dark text colour of the same hue (readable, and fine on a printer)."""
+
+    fill: str
+    font: str
+    chart: str  # a stronger shade for chart bars
+
+
+GREEN = Colours("C6EFCE", "006100", "4E9A3A")
+RED = Colours("FFC7CE", "9C0006", "C0392B")
+AMBER = Colours("FFEB9C", "7F5F00", "E6A700")
+GREY = Colours("D9D9D9", "3A3A3A", "9E9E9E")
+BLUE = Colours("DDEBF7", "1F4E78", "2E75B6")
+WHITE = Colours("FFFFFF", "000000", "FFFFFF")
+
+HEADER = Colours("1F4E78", "FFFFFF", "1F4E78")
+TITLE_FONT = "1F4E78"
+FONT_NAME = "Times New Roman"
+
+STATUS_COLOURS = {Status.MET: GREEN, Status.NOT_MET: RED, Status.UNKNOWN: AMBER}
+NOT_SUBMITTED_COLOURS = GREY
+CONTRADICTED_COLOURS = AMBER
+SEVERITY_COLOURS = {Severity.ERROR: RED, Severity.WARNING: AMBER, Severity.INFO: BLUE}
+TASK_STATE_COLOURS = {
+    TaskState.OVERDUE: RED,
+    TaskState.DUE_SOON: AMBER,
+    TaskState.DONE: GREEN,
+    TaskState.ON_TRACK: WHITE,
+    TaskState.NO_DUE_DATE: GREY,
+}
+
+# Symbol + word, for matrices where a cell holds nothing else.
+STATUS_MARKS = {Status.MET: "✓ Đạt", Status.NOT_MET: "✗ Chưa đạt", Status.UNKNOWN: "? Chưa rõ"}
+NOT_SUBMITTED_MARK = "— Chưa nộp"
+NOT_SUBMITTED_LABEL = "Chưa nộp"
+CONTRADICTED_SUFFIX = " (trái số liệu)"
+YES, NO = "Có", "Không"
+
+SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+# (word shown in the coloured cell, colours, meaning) — the colour legend of every workbook.
+LEGEND: list[tuple[str, Colours, str]] = [
+    (STATUS_MARKS[Status.MET], GREEN, "Đạt chuẩn"),
+    (STATUS_MARKS[Status.NOT_MET], RED, "Chưa đạt chuẩn"),
+    (
+        STATUS_MARKS[Status.UNKNOWN],
+        AMBER,
+        f"Chưa rõ (thiếu số liệu); tự đánh giá trái với số liệu ghi «Đạt{CONTRADICTED_SUFFIX}»",
+    ),
+    (NOT_SUBMITTED_MARK, GREY, "Đơn vị chưa nộp báo cáo"),
+    (SEVERITY_LABELS[Severity.ERROR], RED, "Lỗi dữ liệu phải sửa"),
+    (SEVERITY_LABELS[Severity.WARNING], AMBER, "Cảnh báo cần kiểm tra"),
+    (SEVERITY_LABELS[Severity.INFO], BLUE, "Thông tin"),
+    (TASK_STATE_LABELS[TaskState.OVERDUE], RED, "Nhiệm vụ đã quá hạn"),
+    (TASK_STATE_LABELS[TaskState.DUE_SOON], AMBER, "Nhiệm vụ sắp đến hạn"),
+    (TASK_STATE_LABELS[TaskState.DONE], GREEN, "Nhiệm vụ đã hoàn thành"),
+]
+
+
+def xlsx_fill(colours: Colours) -> dict[str, object]:
+    """XlsxWriter format properties for a solid fill with its text colour."""
+    return {"bg_color": f"#{colours.fill}", "font_color": f"#{colours.font}", "pattern": 1}
+
+
+class FormatCache:
+    """XlsxWriter formats made once per distinct set of properties."""
+
+    def __init__(self, workbook) -> None:
+        self._workbook = workbook
+        self._formats: dict[tuple, object] = {}
+
+    def get(self, *parts: dict[str, object], **props: object):
+        merged: dict[str, object] = {}
+        for part in parts:
+            merged.update(part)
+        merged.update(props)
+        key = tuple(sorted(merged.items()))
+        if key not in self._formats:
+            self._formats[key] = self._workbook.add_format(merged)
+        return self._formats[key]
+
+
+# Widths of text in Times New Roman, in units of a column width (the width of a digit).
+_NARROW = set("ijlt'|.,;:!")
+_SEMI = set('frI()[]-/"')
+_WIDE = set("mwMW%@")
+
+
+@lru_cache(maxsize=4096)
+def _char_width(char: str) -> float:
+    base = unicodedata.normalize("NFD", char)[0]
+    if base == " ":
+        return 0.5
+    if base in _NARROW:
+        return 0.56
+    if base in _SEMI:
+        return 0.68
+    if base in _WIDE:
+        return 1.6
+    if base == "—":
+        return 2.0
+    if base.isdigit() or base in "_#$*":
+        return 1.0
+    if base.isupper():
+        return 1.4
+    if base.islower():
+        return 0.92
+    return 1.2
+
+
+@lru_cache(maxsize=131072)
+def text_width(text: str) -> float:
+    """How many column-width units `text` takes on one line (Times New Roman 11)."""
+    return sum(map(_char_width, text))
+
+
+@lru_cache(maxsize=131072)
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines `text` takes when wrapped at spaces in a column `width` units wide."""
+    room = max(1.0, width * 0.97)
+    count = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0.0
+        for word in paragraph.split():
+            size = text_width(word)
+            if used and used + 0.5 + size <= room:
+                used += 0.5 + size
+                continue
+            if used:
+                lines += 1
+            lines += max(0, math.ceil(size / room) - 1)  # a word wider than the column breaks
+            used = size - (math.ceil(size / room) - 1) * room
+        count += lines
+    return count
