@@ -1,0 +1,258 @@
+"""The roadmap sheet of a submission (lộ trình, kế hoạch thực hiện, khung kế hoạch): tasks
+with a criterion, a deadline, owners, a budget and a status.
+
+The sheet is found by its headings, whatever its name: TT | Tiêu chí | Nội dung công việc |
+Thời gian hoàn thành | Người phụ trách | Kinh phí (triệu đồng) | Nguồn vốn | Tình trạng, with
+the usual variants («Nội dung cần thực hiện», «Thời gian thực hiện», «Người chủ trì thực
+hiện», «Lãnh đạo chỉ đạo», a «Nguồn vốn» heading split into «Tổng kinh phí | NS huyện | …»).
+Criterion rows («Tiêu chí số 3», «3», «Giao thông») set the criterion of the task rows under
+them. A deadline keeps its phrase; its due date is the last milestone's («khởi công tháng 2,
+hoàn thành tháng 6» → 30/6). Money such as «45 45» is a total followed by its split: the
+first number is the budget.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import date, datetime
+
+from ntm_excel.contacts import parse_owners
+from ntm_excel.deadlines import DeadlineError, parse_deadline
+from ntm_excel.issues import Issue, make_issue
+from ntm_excel.model import Task
+from ntm_excel.sheets import (
+    MAX_COLS,
+    Grid,
+    Header,
+    cell_text,
+    folded,
+    is_column_numbers,
+    is_signature,
+    locate_header,
+)
+from ntm_excel.text import cell_address
+from ntm_excel.values import parse_date, parse_number
+
+_CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
+_NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
+_GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
+_YEAR = re.compile(r"\bnam (20\d\d)\b")
+_DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+_DONE = ("da hoan thanh", "hoan thanh", "da xong", "xong", "da thuc hien xong", "da dat")
+_TITLE_ROWS = 12
+_owners = functools.lru_cache(maxsize=4096)(parse_owners)
+
+
+@functools.lru_cache(maxsize=4096)
+def _deadline_of(text: str, year: int | None) -> tuple | DeadlineError:
+    """parse_deadline of a text, remembered (an error is returned, not raised)."""
+    try:
+        return tuple(parse_deadline(text, year=year))
+    except DeadlineError as exc:
+        return exc
+
+
+@functools.lru_cache(maxsize=4096)
+def _role(label: str) -> str | None:
+    """The role of a (folded) roadmap heading."""
+    if label in ("tt", "stt", "so tt"):
+        return "no"
+    if label.startswith("ghi chu"):
+        return "note"
+    if re.search(r"\b(phu trach|chu tri|nguoi thuc hien|can bo thuc hien|phan cong)\b", label):
+        return "owner"  # also «Lãnh đạo chỉ đạo / người phụ trách»
+    if label.startswith(("lanh dao chi dao", "nguoi chi dao", "chi dao")):
+        return "director"
+    if label.startswith(("thoi gian", "thoi han", "han hoan thanh", "tien do hoan thanh")):
+        return "deadline"
+    if label.startswith(("ngay hoan thanh", "moc thoi gian")):
+        return "deadline"
+    if "kinh phi" in label or label.startswith("du toan"):
+        return "budget"
+    if label.startswith("nguon von"):
+        return "funding"
+    if label.startswith(("tinh trang", "trang thai", "ket qua", "tien do")):
+        return "status"
+    if label.startswith(("noi dung", "cong viec", "nhiem vu", "giai phap", "hang muc")):
+        return "task"
+    if label.startswith(("ten tieu chi", "tieu chi", "thuoc tieu chi")):
+        return "criterion"
+    return None
+
+
+def _accept(roles: dict[str, tuple[int, ...]]) -> bool:
+    return "task" in roles and bool({"deadline", "owner"} & set(roles))
+
+
+def title_year(grids: list[Grid]) -> int | None:
+    """The year a workbook's titles name ("… năm 2021"), if any."""
+    for grid in grids:
+        for row in range(min(_TITLE_ROWS, len(grid.rows))):
+            for cell in grid.rows[row][:MAX_COLS]:
+                if isinstance(cell, str) and (match := _YEAR.search(folded(cell))):
+                    return int(match[1])
+    return None
+
+
+def read_roadmap(
+    grids: list[Grid],
+    criterion_names: dict[int, str],
+    *,
+    unit_code: str,
+    file_name: str,
+    year: int | None,
+    exclude: Grid | None = None,
+) -> tuple[list[Task], list[Issue]]:
+    """The tasks of the roadmap sheet, with `roadmap-not-found` or `deadline-invalid` issues."""
+    located = {"unit_code": unit_code, "file": file_name}
+    header = locate_header(grids, _role, _accept, exclude=exclude)
+    if header is None:
+        return [], [make_issue("roadmap-not-found", **located)]
+    own_year = title_year([header.grid]) or year
+    reader = _RoadmapReader(header, criterion_names, located, own_year)
+    reader.read()
+    return reader.tasks, reader.issues
+
+
+class _RoadmapReader:
+    def __init__(
+        self, header: Header, names: dict[int, str], located: dict, year: int | None
+    ) -> None:
+        self.header = header
+        self.grid = header.grid
+        self.names = sorted(((folded(n), no) for no, n in names.items()), key=lambda x: -len(x[0]))
+        self.located = located
+        self.year = year
+        self.tasks: list[Task] = []
+        self.issues: list[Issue] = []
+        self.col = {role: cols[0] for role, cols in header.roles.items()}
+        self.funding = header.roles.get("funding", ())
+
+    def read(self) -> None:
+        grid = self.grid
+        width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
+        criterion: int | None = None
+        section = ""
+        for row in range(self.header.bottom + 1, len(grid.rows)):
+            texts = grid.texts(row)[:width]
+            if not any(texts) or is_column_numbers(grid, row, width):
+                continue
+            task_text = self._text(row, "task")
+            criterion_text = self._text(row, "criterion")
+            no_text = self._text(row, "no")
+            if not task_text and is_signature(texts):
+                break
+            if not task_text and not criterion_text and _GROUP.match(no_text or texts[0] or ""):
+                section = " ".join(t for t in texts if t)
+                continue
+            if criterion_text:
+                found = self._criterion(criterion_text)
+                if found is not None:
+                    criterion = found
+                elif _GROUP.match(criterion_text) and not task_text:
+                    section = criterion_text
+                    continue
+            if not task_text:
+                continue
+            self.tasks.append(self._task(row, task_text, criterion, section))
+
+    def _text(self, row: int, role: str) -> str:
+        col = self.col.get(role)
+        return self.grid.text(row, col) if col is not None else ""
+
+    def _criterion(self, text: str) -> int | None:
+        key = folded(text)
+        if match := _CRITERION_WORDS.match(key) or _NUMBER_ONLY.match(text.strip()):
+            return int(match[1])
+        for name, number in self.names:
+            if key == name or re.search(rf"(?:^| ){re.escape(name)}(?: |$)", key):
+                return number
+        return None
+
+    def _task(self, row: int, text: str, criterion: int | None, section: str) -> Task:
+        grid = self.grid
+        deadline_text, due, done_by_deadline = self._deadline(row)
+        status_text = self._text(row, "status")
+        status_key = folded(status_text)
+        done = done_by_deadline or (
+            status_key.startswith(_DONE) and not status_key.startswith("chua")
+        )
+        completed = None
+        if done and (match := _DATE_IN_TEXT.search(status_text)):
+            completed = parse_date(match.group())
+        return Task(
+            source="unit",
+            unit_code=self.located["unit_code"],
+            criterion_no=criterion,
+            text=text,
+            deadline_text=deadline_text,
+            due=due,
+            owners=_owners(self._text(row, "owner")),
+            directors=_owners(self._text(row, "director")),
+            section=section,
+            done=done,
+            completed=completed,
+            status_text=status_text,
+            budget=self._budget(row),
+            funding=self._funding(row),
+            file=self.located["file"],
+            sheet=grid.name,
+            cell=cell_address(row, self.col["task"]),
+        )
+
+    def _deadline(self, row: int) -> tuple[str, date | None, bool]:
+        """(phrase as written, due date, whether the cell says the work is done)."""
+        col = self.col.get("deadline")
+        if col is None:
+            return "", None, False
+        value = self.grid.value(row, col)
+        if isinstance(value, datetime | date):
+            day = value.date() if isinstance(value, datetime) else value
+            shown = self.grid.number_format(row, col).lower()
+            if day.day == 1 and shown and "d" not in shown:
+                value = f"tháng {day.month}/{day.year}"  # typed "6/2021", shown as a month
+            else:
+                value = day
+        text = cell_text(value)
+        if not text:
+            return "", None, False
+        if folded(text).startswith(_DONE):
+            return text, None, True
+        milestones = _deadline_of(text, self.year)
+        if isinstance(milestones, DeadlineError):
+            self.issues.append(
+                make_issue(
+                    "deadline-invalid",
+                    **self.located,
+                    sheet=self.grid.name,
+                    cell=cell_address(row, col),
+                    text=text,
+                )
+            )
+            return text, None, False
+        return text, (milestones[-1].due if milestones else None), False
+
+    def _budget(self, row: int) -> float | None:
+        col = self.col.get("budget")
+        if col is None:
+            return None
+        value = self.grid.value(row, col)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        first = cell_text(value).split()
+        return parse_number(first[0]) if first else None
+
+    def _funding(self, row: int) -> str:
+        """The funding source: a text cell, or the non-empty parts of a split heading."""
+        if len(self.funding) == 1:
+            return self.grid.text(row, self.funding[0])
+        parts = []
+        for col in self.funding:
+            value = self.grid.text(row, col)
+            if value:
+                label = self.grid.text(self.header.bottom, col) or self.grid.text(
+                    self.header.top, col
+                )
+                parts.append(f"{label}: {value}")
+        return "; ".join(parts)

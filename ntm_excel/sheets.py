@@ -1,0 +1,724 @@
+"""A workbook's sheets as grids of cell values, with what calamine does not say, and the
+location of a table's header row by column-heading synonyms.
+
+Values come from python-calamine. Its ranges are dense, so a sheet is handed to it only
+after the file itself has shown where its cells are (OOXML sheet XML, BIFF records, ODS
+rows): nothing is ever sized from a declared dimension. Beyond `MAX_ROWS` × `MAX_COLS` cells
+are ignored (and said so); an .xlsx sheet too large for calamine is streamed with openpyxl
+read-only, an .xls or .ods one is refused. From the files themselves also come: formulas
+saved without a result (calamine shows them blank), the number format of a value (is it a
+percentage?) and, for .ods, merged cells.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import html
+import io
+import re
+import struct
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from xml.etree import ElementTree
+
+from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+from ntm_excel.sniff import Sniffed, UnreadableFileError
+from ntm_excel.text import cell_address, fold, nfc
+
+MAX_ROWS = 5000
+MAX_COLS = 60
+MAX_AREA = 2_000_000  # cells of a sheet's used range that calamine may allocate
+HEADER_SCAN_ROWS = 80  # a header row is looked for in the first rows of a sheet
+
+Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based)
+
+# Headings, codes and wording repeat from file to file (one template per district), so the
+# folded keys are cached for the life of the process.
+folded = functools.lru_cache(maxsize=1 << 14)(fold)
+
+
+@dataclass
+class Grid:
+    """One sheet's cells, indexed [row][column] from A1 (0-based), rows possibly ragged."""
+
+    name: str
+    rows: list[list[object]]
+    hidden: bool = False
+    merged: tuple[Merge, ...] = ()
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # without a result
+    truncated: str = ""  # Vietnamese note when cells beyond the caps were ignored
+    formats: Callable[[int, int], str] | None = None
+    _texts: dict[int, list[str]] = field(default_factory=dict, repr=False)
+
+    def value(self, row: int, col: int) -> object:
+        """The cell's value, None when blank."""
+        if row < len(self.rows):
+            line = self.rows[row]
+            if col < len(line):
+                cell = line[col]
+                return None if cell == "" else cell
+        return None
+
+    def text(self, row: int, col: int) -> str:
+        """The cell as NFC text ("" when blank); whole numbers without ".0"."""
+        line = self._texts.get(row) or self.texts(row)
+        return line[col] if col < len(line) else ""
+
+    def texts(self, row: int) -> list[str]:
+        """The row's cells as texts (computed once)."""
+        line = self._texts.get(row)
+        if line is None:
+            cells = self.rows[row] if row < len(self.rows) else []
+            line = self._texts[row] = [cell_text(cell) for cell in cells]
+        return line
+
+    def set_value(self, row: int, col: int, value: object) -> None:
+        self.rows[row][col] = value
+        self._texts.pop(row, None)
+
+    def number_format(self, row: int, col: int) -> str:
+        """The cell's number format code, "" when unknown."""
+        return self.formats(row, col) if self.formats else ""
+
+    def merge_at(self, row: int, col: int) -> Merge | None:
+        for merge in self.merged:
+            if merge[0] <= row <= merge[2] and merge[1] <= col <= merge[3]:
+                return merge
+        return None
+
+
+_ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # what `nfc` would fold: runs and non-plain spaces
+
+
+def cell_text(value: object) -> str:
+    """A cell value as NFC text: "" for blanks, 12.0 → "12", dates day-first."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        if unicodedata.is_normalized("NFC", value) and not _ODD_SPACE.search(value):
+            return value.strip()
+        return nfc(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.15g}"
+    if isinstance(value, datetime | date):
+        return value.strftime("%d/%m/%Y")
+    return nfc(str(value))
+
+
+def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
+    """Every worksheet of a sniffed file, in workbook order."""
+    biff = _scan_biff(sniffed.workbook_stream) if sniffed.kind == "xls" else {}
+    ods = _scan_ods(sniffed.parts["content.xml"]) if sniffed.kind == "ods" else {}
+    ooxml = {sheet.name: sheet for sheet in sniffed.sheets}
+    styles = _Styles(sniffed.parts.get(sniffed.styles, b"")) if sniffed.styles else None
+    grids = []
+    with _calamine_errors():
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        try:
+            for meta in book.sheets_metadata:
+                if meta.typ != SheetTypeEnum.WorkSheet:
+                    continue
+                hidden = meta.visible != SheetVisibleEnum.Visible
+                if sniffed.kind in ("xlsx", "xlsm"):
+                    part = ooxml.get(meta.name)
+                    if part is None:
+                        continue
+                    xml = sniffed.parts[part.part]
+                    grids.append(_ooxml_grid(book, data, meta.name, xml, styles, hidden))
+                    continue
+                grid = _calamine_grid(book, meta.name, hidden)
+                if ods:
+                    _apply_ods(grid, ods.get(meta.name))
+                elif biff:
+                    found = biff.get(meta.name, {})
+                    grid.formats = lambda row, col, found=found: found.get((row, col), "")
+                grids.append(grid)
+        finally:
+            book.close()
+    if not grids:
+        raise UnreadableFileError("tệp không có trang tính nào")
+    return grids
+
+
+@contextlib.contextmanager
+def _calamine_errors() -> Iterator[None]:
+    """Whatever calamine raises on a damaged file becomes an `UnreadableFileError`: its
+    own errors, and pyo3's PanicException (a BaseException) from a panic in Rust."""
+    try:
+        yield
+    except (UnreadableFileError, KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # noqa: BLE001 - see the docstring
+        if type(exc).__name__ == "PasswordError":
+            raise UnreadableFileError("tệp có mật khẩu") from exc
+        raise UnreadableFileError(f"tệp bị hỏng ({type(exc).__name__})") from exc
+
+
+def _calamine_grid(book: CalamineWorkbook, name: str, hidden: bool) -> Grid:
+    sheet = book.get_sheet_by_name(name)
+    start_row, start_col = sheet.start or (0, 0)
+    end_row, end_col = sheet.end or (0, 0)
+    beyond = end_row >= MAX_ROWS or end_col >= MAX_COLS
+    if start_row >= MAX_ROWS or start_col >= MAX_COLS or not sheet.height:
+        rows: list[list[object]] = []
+    else:
+        block = sheet.to_python(skip_empty_area=True, nrows=MAX_ROWS - start_row)
+        pad = [""] * start_col
+        width = MAX_COLS - start_col
+        rows = [[] for _ in range(start_row)]
+        rows.extend(pad + line[:width] if pad else line[:width] for line in block)
+    merged = tuple(
+        (r0, c0, r1, c1)
+        for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
+        if r0 < MAX_ROWS and c0 < MAX_COLS
+    )
+    truncated = _beyond_caps(name, end_row, end_col) if beyond else ""
+    return Grid(name=name, rows=rows, hidden=hidden, merged=merged, truncated=truncated)
+
+
+def _beyond_caps(name: str, row: int, col: int) -> str:
+    rows = f"{MAX_ROWS:,}".replace(",", ".")
+    last = cell_address(MAX_ROWS - 1, MAX_COLS - 1)
+    return (
+        f"trang «{name}» có dữ liệu tới ô {cell_address(row, col)}; chỉ đọc "
+        f"{rows} dòng × {MAX_COLS} cột đầu (tới ô {last})"
+    )
+
+
+# --- OOXML (.xlsx, .xlsm) ---------------------------------------------------------------
+
+_P = rb"<(?:[\w.-]+:)?"  # an optional namespace prefix
+_REF_ROW = re.compile(rb' r="[A-Z]+(\d+)"')
+_REF_COL = re.compile(rb' r="([A-Z]+)\d')
+_R_ATTR = re.compile(rb'\br="(\d+)"')
+_F_TAG = re.compile(_P + rb"f[\s/>]")
+_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
+_V_TEXT = re.compile(_P + rb"v>([^<]+)<")
+_F_TEXT = re.compile(_P + rb"f\b[^>]*?(?:/>|>([^<]*)<)")
+_T_ATTR = re.compile(rb'\bt="(\w+)"')
+_REF_ATTR = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_S_ATTR = re.compile(rb'\bs="(\d+)"')
+_BUILTIN_FORMATS = {9: "0%", 10: "0.00%"}  # built-in ids that matter here: percentages
+
+
+def _col_index(letters: bytes) -> int:
+    index = 0
+    for byte in letters:
+        index = index * 26 + byte - 64
+    return index - 1
+
+
+def _ooxml_extent(xml: bytes) -> tuple[int, int, int, int] | None:
+    """(first row, first column, last row, last column) of the cells (styled blanks too)."""
+    rows = _REF_ROW.findall(xml)
+    tags = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b":c ") + xml.count(b":c>")
+    if tags != len(rows):
+        return _ooxml_extent_by_position(xml)
+    if not rows:
+        return None
+    numbers = list(map(int, rows))
+    cols = [_col_index(letters) for letters in set(_REF_COL.findall(xml))]
+    return min(numbers) - 1, min(cols), max(numbers) - 1, max(cols)
+
+
+def _ooxml_extent_by_position(xml: bytes) -> tuple[int, int, int, int] | None:
+    """The extent when some cells or rows carry no address (they follow one another)."""
+    row, col = -1, -1
+    first_row = first_col = 1 << 30
+    last_row = last_col = -1
+    for match in re.finditer(_P + rb"(row|c)(?=[\s/>])([^>]*?)(/?)>", xml):
+        attrs = match.group(2)
+        if match.group(1) == b"row":
+            found = _R_ATTR.search(attrs)
+            row = int(found.group(1)) - 1 if found else row + 1
+            col = -1
+            continue
+        found = _REF_ATTR.search(attrs)
+        if found:
+            col, row = _col_index(found.group(1)), int(found.group(2)) - 1
+        else:
+            col += 1
+        if not match.group(3):  # a cell with content
+            first_row, first_col = min(first_row, row), min(first_col, col)
+            last_row, last_col = max(last_row, row), max(last_col, col)
+    return None if last_row < 0 else (first_row, first_col, last_row, last_col)
+
+
+def _ooxml_formulas(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells with a formula but no stored result, mapped to the formula ("=SUM(D5:D9)")."""
+    found = {}
+    for match in _F_TAG.finditer(xml):
+        tag_start = xml.rfind(b"<", 0, match.start())
+        tag = xml[tag_start : match.start()]
+        ref = _REF_ATTR.search(tag)
+        end = _CELL_END.search(xml, match.start())
+        if ref is None or end is None:
+            continue
+        inner = xml[match.start() : end.start()]
+        if _V_TEXT.search(inner):
+            continue
+        kind = _T_ATTR.search(tag)
+        if kind and kind.group(1) in (b"str", b"inlineStr") and b"<v" in inner:
+            continue  # an empty text result is a result
+        text = _F_TEXT.match(inner)
+        formula = html.unescape((text.group(1) or b"").decode("utf-8", "replace")) if text else ""
+        cell = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
+        found[cell] = f"={formula}" if formula else "(công thức dùng chung)"
+    return found
+
+
+class _Styles:
+    """Number formats of an OOXML styles part, read on first use."""
+
+    def __init__(self, xml: bytes) -> None:
+        self._xml = xml
+        self._formats: list[str] | None = None
+
+    def format(self, style: int) -> str:
+        if self._formats is None:
+            self._formats = self._parse()
+        return self._formats[style] if 0 <= style < len(self._formats) else ""
+
+    def _parse(self) -> list[str]:
+        try:
+            root = ElementTree.fromstring(self._xml)
+        except (ElementTree.ParseError, LookupError, ValueError):
+            return []
+        codes = dict(_BUILTIN_FORMATS)
+        xfs: list[str] = []
+        for element in root.iter():
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "numFmt":
+                try:
+                    codes[int(element.get("numFmtId", "-1"))] = element.get("formatCode", "")
+                except ValueError:
+                    continue
+            elif tag == "cellXfs":
+                for xf in element:
+                    try:
+                        xfs.append(codes.get(int(xf.get("numFmtId", "0")), ""))
+                    except ValueError:
+                        xfs.append("")
+        return xfs
+
+
+def _ooxml_format(xml: bytes, styles: _Styles | None, row: int, col: int) -> str:
+    if styles is None:
+        return ""
+    needle = b' r="' + cell_address(row, col).encode() + b'"'
+    at = xml.find(needle)
+    if at < 0:
+        return ""
+    tag = xml[xml.rfind(b"<", 0, at) : xml.find(b">", at)]
+    style = _S_ATTR.search(tag)
+    return styles.format(int(style.group(1))) if style else ""
+
+
+def _ooxml_grid(
+    book: CalamineWorkbook,
+    data: bytes,
+    name: str,
+    xml: bytes,
+    styles: _Styles | None,
+    hidden: bool,
+) -> Grid:
+    extent = _ooxml_extent(xml)
+    has_formula = any(tag in xml for tag in (b"<f>", b"<f ", b":f>", b":f "))
+    formulas = _ooxml_formulas(xml) if has_formula else {}
+    if extent and (extent[2] - extent[0] + 1) * (extent[3] - extent[1] + 1) > MAX_AREA:
+        grid = _openpyxl_grid(data, name, hidden)
+        grid.truncated = _beyond_caps(name, extent[2], extent[3])
+    else:
+        grid = _calamine_grid(book, name, hidden)
+    grid.formulas = {
+        (row, col): formula
+        for (row, col), formula in formulas.items()
+        if row < MAX_ROWS and col < MAX_COLS
+    }
+    grid.formats = functools.partial(_ooxml_format, xml, styles)
+    return grid
+
+
+def _openpyxl_grid(data: bytes, name: str, hidden: bool) -> Grid:
+    """A sheet too large for a dense range, streamed up to the caps."""
+    import openpyxl  # only for this rare case
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        rows = [
+            ["" if value is None else value for value in row]
+            for row in book[name].iter_rows(max_row=MAX_ROWS, max_col=MAX_COLS, values_only=True)
+        ]
+    finally:
+        book.close()
+    return Grid(name=name, rows=rows, hidden=hidden)
+
+
+# --- BIFF (.xls) ------------------------------------------------------------------------
+
+_BIFF_BOF, _BIFF_EOF, _BIFF_SHEET, _BIFF_FORMAT, _BIFF_XF = 0x0809, 0x000A, 0x0085, 0x041E, 0x00E0
+_BIFF_NUMBERS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, XF index
+_BIFF_TEXTS = {0x00FD, 0x0204, 0x0205, 0x00D6}  # LABELSST, LABEL, BOOLERR, RSTRING
+_BIFF_MULRK = 0x00BD
+_BIFF_SST, _BIFF_CONTINUE = 0x00FC, 0x003C
+_BIFF_MAX_RECORD = 8224
+_BIFF_DAMAGED = "tệp .xls bị hỏng (bản ghi dữ liệu sai cấu trúc)"
+_NO_BOUNDS = (1 << 30, 1 << 30, -1, -1)
+
+
+def _biff_string(stream: bytes, at: int, length_size: int) -> str:
+    """An XLUnicodeString (length_size 2) or ShortXLUnicodeString (1) at `at`."""
+    count = stream[at] if length_size == 1 else struct.unpack_from("<H", stream, at)[0]
+    wide = stream[at + length_size] & 1
+    start = at + length_size + 1
+    raw = stream[start : start + count * (2 if wide else 1)]
+    return raw.decode("utf-16-le" if wide else "latin-1", "replace")
+
+
+def _scan_biff(stream: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Number formats of the numeric cells of each sheet, read from the BIFF records.
+
+    The records are also checked, because a damaged .xls can make calamine abort the whole
+    process (an allocation of terabytes): every record must fit in the stream and in the
+    BIFF limit, every BOF be BIFF5/BIFF8, every sheet start at a BOF, the shared-string
+    counts fit their records; an .xls whose cells would need a dense range larger than
+    `MAX_AREA` is refused too.
+    """
+    formats: dict[int, str] = dict(_BUILTIN_FORMATS)
+    xf_formats: list[int] = []
+    sheet_at: dict[int, str] = {}
+    cells: dict[str, dict[tuple[int, int], int]] = {}
+    current: dict[tuple[int, int], int] | None = None
+    stack: list[tuple[int, int, int, int]] = []
+    bounds = _NO_BOUNDS
+    starts: set[int] = set()
+    strings = [0, 0]  # unique strings declared by SST, bytes of SST and its CONTINUE records
+    previous = 0
+    pos, size = 0, len(stream)
+    try:
+        while pos + 4 <= size:
+            kind, length = struct.unpack_from("<HH", stream, pos)
+            body = pos + 4
+            if length > _BIFF_MAX_RECORD or body + length > size:
+                raise UnreadableFileError(_BIFF_DAMAGED)
+            if kind == _BIFF_BOF:
+                if stream[body : body + 2] not in (b"\x00\x06", b"\x00\x05"):
+                    raise UnreadableFileError(_BIFF_DAMAGED)
+                starts.add(pos)
+                if not stack and pos in sheet_at:
+                    current = cells.setdefault(sheet_at[pos], {})
+                stack.append(bounds)
+                bounds = _NO_BOUNDS
+            elif kind == _BIFF_EOF:
+                _check_biff_area(bounds)
+                bounds = stack.pop() if stack else _NO_BOUNDS
+            elif kind == _BIFF_SHEET:
+                offset = struct.unpack_from("<I", stream, body)[0]
+                sheet_at[offset] = _biff_string(stream, body + 6, 1)
+            elif kind == _BIFF_SST:
+                total, unique = struct.unpack_from("<II", stream, body)
+                if unique > total:
+                    raise UnreadableFileError(_BIFF_DAMAGED)
+                strings = [strings[0] + unique, strings[1] + length - 8]
+            elif kind == _BIFF_CONTINUE and previous in (_BIFF_SST, _BIFF_CONTINUE):
+                strings[1] += length
+                kind = previous  # a CONTINUE of the SST continues it
+            elif kind == _BIFF_FORMAT:
+                index = struct.unpack_from("<H", stream, body)[0]
+                formats[index] = _biff_string(stream, body + 2, 2)
+            elif kind == _BIFF_XF:
+                xf_formats.append(struct.unpack_from("<H", stream, body + 2)[0])
+            elif length >= 6 and (kind in _BIFF_NUMBERS or kind in _BIFF_TEXTS):
+                row, col, xf = struct.unpack_from("<HHH", stream, body)
+                bounds = _grow(bounds, row, col, col)
+                if kind in _BIFF_NUMBERS and current is not None:
+                    current[(row, col)] = xf
+            elif kind == _BIFF_MULRK and length >= 6:
+                row, first = struct.unpack_from("<HH", stream, body)
+                last = struct.unpack_from("<H", stream, body + length - 2)[0]
+                if last < first or length != 6 + (last - first + 1) * 6:
+                    raise UnreadableFileError(_BIFF_DAMAGED)
+                bounds = _grow(bounds, row, first, last)
+                if current is not None:
+                    for offset, col in enumerate(range(first, last + 1)):
+                        xf = struct.unpack_from("<H", stream, body + 4 + offset * 6)[0]
+                        current[(row, col)] = xf
+            previous = kind
+            pos = body + length
+    except (struct.error, IndexError) as exc:
+        raise UnreadableFileError(_BIFF_DAMAGED) from exc
+    if strings[0] * 3 > strings[1] or not set(sheet_at) <= starts:
+        raise UnreadableFileError(_BIFF_DAMAGED)
+    return {
+        sheet: {
+            cell: formats.get(xf_formats[xf], "") if xf < len(xf_formats) else ""
+            for cell, xf in found.items()
+        }
+        for sheet, found in cells.items()
+    }
+
+
+def _grow(bounds: tuple[int, int, int, int], row: int, first: int, last: int):
+    return (min(bounds[0], row), min(bounds[1], first), max(bounds[2], row), max(bounds[3], last))
+
+
+def _check_biff_area(bounds: tuple[int, int, int, int]) -> None:
+    if bounds[2] >= 0 and (bounds[2] - bounds[0] + 1) * (bounds[3] - bounds[1] + 1) > MAX_AREA:
+        raise UnreadableFileError(
+            f"bảng tính có dữ liệu tới ô {cell_address(bounds[2], bounds[3])}, "
+            "quá lớn so với một biểu tự đánh giá (nghi tệp hỏng hoặc độc hại)"
+        )
+
+
+# --- OpenDocument (.ods) ----------------------------------------------------------------
+
+
+@dataclass
+class _OdsSheet:
+    merged: list[Merge] = field(default_factory=list)
+    percent: set[tuple[int, int]] = field(default_factory=set)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+_ODS_TOKEN = re.compile(
+    rb"<table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*?)(/?)>"
+    rb"|</table:(table|table-row)>"
+)
+
+
+def _scan_ods(content: bytes) -> dict[str, _OdsSheet]:
+    """Merges, percentage cells and formulas without a result of each table; refuses a
+    table whose non-empty cells (repeats counted) would not fit `MAX_AREA`."""
+    try:
+        return _walk_ods(content)
+    except ValueError as exc:  # a count that is not a number
+        raise UnreadableFileError("tệp .ods bị hỏng (thuộc tính ô sai cấu trúc)") from exc
+
+
+def _ods_attr(attrs: bytes, name: bytes) -> bytes | None:
+    """One attribute's value from a start tag's attribute bytes (None when absent)."""
+    at = attrs.find(name + b'="')
+    if at < 0:
+        return None
+    start = at + len(name) + 2
+    return attrs[start : attrs.index(b'"', start)]
+
+
+def _ods_count(attrs: bytes, name: bytes) -> int:
+    value = _ods_attr(attrs, name) if name in attrs else None
+    return int(value) if value else 1
+
+
+def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
+    sheets: dict[str, _OdsSheet] = {}
+    current = _OdsSheet()
+    row = col = 0
+    rows_repeat = 1
+    extent = [-1, -1]
+    for match in _ODS_TOKEN.finditer(content):
+        tag, attrs, empty, closing = match.groups()
+        if closing == b"table":
+            if (extent[0] + 1) * (extent[1] + 1) > MAX_AREA:
+                raise UnreadableFileError(
+                    "bảng tính khai báo quá nhiều ô (nghi tệp hỏng hoặc độc hại)"
+                )
+            continue
+        if closing:
+            row += rows_repeat
+            continue
+        if tag == b"table":
+            current = _OdsSheet()
+            name = _ods_attr(attrs, b"table:name") or b""
+            sheets[html.unescape(name.decode("utf-8", "replace"))] = current
+            row = col = 0
+            extent = [-1, -1]
+        elif tag == b"table-row":
+            rows_repeat = _ods_count(attrs, b"table:number-rows-repeated")
+            col = 0
+            if empty:
+                row += rows_repeat
+        else:
+            repeat = _ods_count(attrs, b"table:number-columns-repeated")
+            kind = _ods_attr(attrs, b"office:value-type") if b"value-type" in attrs else None
+            formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
+            if kind or formula or not empty:
+                extent = [max(extent[0], row + rows_repeat - 1), max(extent[1], col + repeat - 1)]
+            if tag == b"table-cell" and row < MAX_ROWS and col < MAX_COLS:
+                if kind == b"percentage":
+                    columns = range(col, min(col + repeat, MAX_COLS))
+                    current.percent.update((row, c) for c in columns)
+                if formula and not kind:
+                    text = html.unescape(formula.decode("utf-8", "replace"))
+                    current.formulas[(row, col)] = "=" + text.split(":=", 1)[-1].lstrip("=")
+                if b"spanned" in attrs:
+                    rows = _ods_count(attrs, b"table:number-rows-spanned")
+                    cols = _ods_count(attrs, b"table:number-columns-spanned")
+                    current.merged.append((row, col, row + rows - 1, col + cols - 1))
+            col += repeat
+    return sheets
+
+
+def _apply_ods(grid: Grid, info: _OdsSheet | None) -> None:
+    if info is None:
+        return
+    grid.merged = tuple(info.merged)
+    grid.formulas = info.formulas
+    percent = frozenset(info.percent)
+    grid.formats = lambda row, col: "0%" if (row, col) in percent else ""
+
+
+# --- Locating a table by its column headings --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Header:
+    """A table's heading rows on one sheet: which column plays which role."""
+
+    grid: Grid
+    top: int  # first heading row
+    bottom: int  # last heading row (top + 1 for a two-row heading)
+    roles: dict[str, tuple[int, ...]]  # role → columns, left to right
+    labels: dict[int, str]  # column → folded heading (parent and child joined)
+    score: int
+
+
+Classifier = Callable[[str], str | None]
+
+
+def row_labels(grid: Grid, row: int, width: int) -> dict[int, str]:
+    """Folded texts of a row's non-blank cells (texts longer than a heading are left out)."""
+    return {
+        col: folded(text)
+        for col, text in enumerate(grid.texts(row)[:width])
+        if text and len(text) <= 200
+    }
+
+
+def two_row_labels(grid: Grid, top: int, width: int) -> dict[int, str] | None:
+    """Labels of a heading spread over rows `top` and `top + 1`, or None if `top + 1` is not
+    a heading row (a parent cell such as «Chỉ tiêu» spans sub-columns «Chung» | «Bắc Trung
+    Bộ»; without merge information a blank parent cell belongs to the group on its left)."""
+    parent = row_labels(grid, top, width)
+    child = row_labels(grid, top + 1, width)
+    if not child or any(not isinstance(grid.value(top + 1, c), str) for c in child):
+        return None
+    if any(_CODE_LIKE.match(label) for label in child.values()):
+        return None
+    groups = 0
+    labels = {}
+    for col in range(width):
+        merge = grid.merge_at(top, col)
+        if merge:
+            above = parent.get(merge[1], "") if merge[0] == top else ""
+            grouped = merge[3] > merge[1] and col in child
+        elif col in parent:
+            above, grouped = parent[col], False
+        else:  # no merge information: a blank parent belongs to the group on its left
+            left = max((c for c in parent if c < col), default=None)
+            grouped = not grid.merged and left in child and col in child
+            above = parent[left] if grouped else ""
+        groups += grouped
+        label = " ".join(part for part in (above, child.get(col, "")) if part)
+        if label:
+            labels[col] = label
+    return labels if groups else None
+
+
+_CODE_LIKE = re.compile(r"^(?:\d+(?: \d+)*|[ivx]+|tieu chi(?: so)? \d+|tc ?\d+)$")
+
+
+def locate_header(
+    grids: Iterable[Grid],
+    classify: Classifier,
+    accept: Callable[[dict[str, tuple[int, ...]]], bool],
+    exclude: Grid | None = None,
+) -> Header | None:
+    """The best-scoring heading (distinct roles recognised) over all sheets.
+
+    A visible sheet beats a hidden one, then an earlier sheet and row win ties.
+    """
+    best: tuple[tuple[int, int], Header] | None = None
+    for grid in grids:
+        if grid is exclude:
+            continue
+        width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
+        for top in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
+            single = row_labels(grid, top, width)
+            if sum(1 for label in single.values() if classify(label)) < 2:
+                continue
+            options = [(top, single)]
+            double = two_row_labels(grid, top, width)
+            if double:
+                options.insert(0, (top + 1, double))
+            for bottom, labels in options:
+                roles: dict[str, list[int]] = {}
+                for col, label in sorted(labels.items()):
+                    role = classify(label)
+                    if role:
+                        roles.setdefault(role, []).append(col)
+                frozen = {role: tuple(cols) for role, cols in roles.items()}
+                if not accept(frozen):
+                    continue
+                rank = (len(frozen), 0 if grid.hidden else 1)
+                if best is None or rank > best[0]:
+                    best = (rank, Header(grid, top, bottom, frozen, labels, len(frozen)))
+            if best and best[1].grid is grid and best[1].score >= 4:
+                break  # the rows below a full heading are data
+    return best[1] if best else None
+
+
+_SIGNATURE = (
+    "nguoi lap bieu",
+    "nguoi lap",
+    "nguoi tong hop",
+    "nguoi ky",
+    "chu tich",
+    "pho chu tich",
+    "kt chu tich",
+    "tm ubnd",
+    "tm uy ban",
+    "tm ban chi dao",
+    "tm bcd",
+    "truong ban",
+    "pho truong ban",
+    "xac nhan cua",
+    "noi nhan",
+    "ky ten",
+    "ky ghi ro",
+    "ky va ghi ro",
+    "thu truong don vi",
+    "can bo tong hop",
+)
+_PLACE_DATE = re.compile(r"\bngay(?: \d{1,2})? thang(?: \d{1,2})? nam(?: \d{4})?\b")
+
+
+def is_signature(texts: list[str]) -> bool:
+    """Whether a row belongs to the signature block that closes a table ("Người lập biểu",
+    "TM. UBND XÃ", "CHỦ TỊCH", "Cẩm Thành, ngày 10 tháng 3 năm 2021")."""
+    for text in texts:
+        if text and len(text) <= 80:
+            key = folded(text)
+            if key.startswith(_SIGNATURE) or _PLACE_DATE.search(key):
+                return True
+    return False
+
+
+def is_column_numbers(grid: Grid, row: int, width: int) -> bool:
+    """A row numbering the columns under a heading: "1 | 2 | 3 …", "(1) | (2) …", "A | B …"."""
+    texts = [t for t in grid.texts(row)[:width] if t]
+    if len(texts) < 3 or not texts[0].strip("()").isalnum() or len(texts[0]) > 4:
+        return False
+    texts = [re.sub(r"[()\s]", "", t) for t in texts]
+    if all(t.isdigit() for t in texts):
+        numbers = [int(t) for t in texts]
+        return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return all(len(t) == 1 and t.isalpha() and t.isupper() for t in texts) and texts[:2] == [
+        "A",
+        "B",
+    ]

@@ -1,0 +1,340 @@
+"""What a submitted file really is, and whether it is safe to open.
+
+The format is told by the bytes, never by the extension (a .xls renamed .xlsx is a .xls).
+Before any spreadsheet library inflates anything, the zip central directory is checked against
+size, ratio and member-count caps; every XML part is then inflated with a bound on its size,
+its CRC checked, and refused when it declares a DOCTYPE or entities (entity expansion). The
+workbook's declared sheets must all be present. Every refusal is an `UnreadableFileError`
+whose message, in Vietnamese, says what is wrong with the file.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+import msoffcrypto
+import olefile
+
+MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members together
+MAX_MEMBERS = 2000
+MAX_RATIO = 100  # uncompressed / compressed, checked on members above RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+MAX_XML_PART = 100 * 1024 * 1024  # one XML part, inflated
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+_CT_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_CT_XLTX = "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml"
+_CT_XLSM = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+_CT_XLTM = "application/vnd.ms-excel.template.macroEnabled.main+xml"
+_CT_XLSB = "application/vnd.ms-excel.sheet.binary.macroEnabled.main"
+_ODS_MIME = "application/vnd.oasis.opendocument.spreadsheet"
+_OFFICE_DOCUMENT = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument",
+)
+_NS_MAIN = (
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+    "http://purl.oclc.org/ooxml/spreadsheetml/main",
+)
+_NS_REL = (
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "http://purl.oclc.org/ooxml/officeDocument/relationships",
+)
+_NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+_XML_SUFFIXES = (".xml", ".rels", ".vml")
+# Parts read in full (by this module, the sheet scanner, calamine or openpyxl); the
+# prolog of any other XML part is checked.
+_PARSED = re.compile(
+    r"(^\[Content_Types\]\.xml|\.rels|^mimetype|(^|/)(workbook\d*|sheet\d+|sharedStrings"
+    r"|styles|content|core))(\.xml)?$",
+    re.IGNORECASE,
+)
+HEAD_BYTES = 4096
+_COUNT = re.compile(rb' (?:count|uniqueCount)="(\d+)"')
+_COUNTED = re.compile(r"(^|/)(sharedStrings|styles|workbook)\.xml$")  # parts calamine sizes from
+_DANGEROUS = (b"<!DOCTYPE", b"<!ENTITY")
+
+
+class UnreadableFileError(Exception):
+    """The file cannot (or must not) be opened; `reason` is a Vietnamese explanation."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """A worksheet declared by an OOXML workbook and the zip member holding it."""
+
+    name: str
+    part: str  # e.g. "xl/worksheets/sheet1.xml"
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """The checked file: its real format and, for zip formats, its inflated XML parts."""
+
+    kind: str  # "xlsx", "xlsm", "xls" or "ods"
+    parts: dict[str, bytes] = field(default_factory=dict)  # zip member → inflated XML
+    sheets: tuple[SheetPart, ...] = ()  # OOXML worksheets in workbook order
+    styles: str = ""  # OOXML: the styles part ("xl/styles.xml")
+    workbook_stream: bytes = b""  # .xls: the BIFF "Workbook" stream
+
+
+def sniff(data: bytes) -> Sniffed:
+    """Identify `data` (a whole file) and check it; raise `UnreadableFileError` if unusable."""
+    if not data:
+        raise UnreadableFileError("tệp rỗng (0 byte)")
+    if data.startswith(ZIP_MAGICS):
+        return _sniff_zip(data)
+    if data.startswith(OLE2_MAGIC):
+        return _sniff_ole(data)
+    raise UnreadableFileError(_foreign_kind(data))
+
+
+def _foreign_kind(data: bytes) -> str:
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        return "đây là tệp PDF, không phải bảng tính Excel"
+    if head.startswith((b"rar!", b"7z\xbc\xaf")):
+        return "đây là tệp nén RAR/7z, không phải bảng tính Excel"
+    if head.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8")):
+        return "đây là tệp ảnh, không phải bảng tính Excel"
+    if head.startswith((b"<html", b"<!doctype html", b"<table")) or b"<html" in head:
+        return "đây là trang HTML đặt đuôi Excel, không phải bảng tính thật"
+    if head.startswith(b"<?xml") and b"spreadsheet" in head:
+        return "đây là bảng tính dạng XML 2003, định dạng cũ không còn hỗ trợ"
+    if head.startswith(b"{\\rtf"):
+        return "đây là tệp văn bản RTF, không phải bảng tính Excel"
+    try:
+        data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return "nội dung không phải bảng tính Excel hay LibreOffice (tệp hỏng hoặc sai định dạng)"
+    return "đây là tệp văn bản (chữ thường), không phải bảng tính Excel"
+
+
+def _sniff_ole(data: bytes) -> Sniffed:
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception as exc:  # olefile raises OSError and others on damaged containers
+        raise UnreadableFileError("tệp .xls bị hỏng (không mở được cấu trúc tệp)") from exc
+    with ole:
+        used = [index for index, entry in enumerate(ole.fat) if entry != olefile.FREESECT]
+        if used and len(data) < (max(used) + 2) * ole.sectorsize:
+            raise UnreadableFileError("tệp .xls không trọn vẹn (có thể tải về chưa xong)")
+        if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+            raise UnreadableFileError("tệp có mật khẩu")
+        stream_name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
+        if stream_name is None:
+            if ole.exists("WordDocument"):
+                raise UnreadableFileError("đây là tệp Word (.doc), không phải bảng tính Excel")
+            raise UnreadableFileError("tệp Office này không chứa bảng tính")
+        try:
+            stream = ole.openstream(stream_name).read()
+        except Exception as exc:
+            raise UnreadableFileError("tệp .xls bị hỏng (thiếu dữ liệu bảng tính)") from exc
+    if (
+        len(stream) < 8
+        or stream[:2] != b"\x09\x08"
+        or stream[4:6] not in (b"\x00\x06", b"\x00\x05")
+    ):
+        raise UnreadableFileError("tệp .xls bị hỏng hoặc là định dạng Excel quá cũ (trước 1997)")
+    try:
+        encrypted = msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
+    except Exception as exc:  # FileFormatError and others on damaged BIFF records
+        raise UnreadableFileError("tệp .xls bị hỏng") from exc
+    if encrypted:
+        raise UnreadableFileError("tệp có mật khẩu")
+    return Sniffed(kind="xls", workbook_stream=stream)
+
+
+def _sniff_zip(data: bytes) -> Sniffed:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFileError(
+            "tệp bị hỏng hoặc không trọn vẹn (có thể tải về hoặc sao chép chưa xong)"
+        ) from exc
+    with archive:
+        members = archive.infolist()
+        _check_bomb(members)
+        names = {m.filename for m in members}
+        parts = {}
+        for member in members:
+            if _PARSED.search(member.filename):
+                parts[member.filename] = _inflate(archive, member)
+            elif member.filename.lower().endswith(_XML_SUFFIXES):
+                _check_head(archive, member)
+        if "mimetype" in names:
+            mime = parts["mimetype"].decode("ascii", "replace").strip()
+            if mime == _ODS_MIME:
+                if "content.xml" not in parts:
+                    raise UnreadableFileError("tệp .ods bị hỏng (thiếu phần nội dung)")
+                return Sniffed(kind="ods", parts=parts)
+            if mime.startswith("application/vnd.oasis.opendocument"):
+                raise UnreadableFileError("đây là văn bản OpenDocument, không phải bảng tính")
+        if "[Content_Types].xml" not in parts:
+            raise UnreadableFileError("đây là tệp nén .zip, không phải bảng tính Excel")
+        kind, workbook = _ooxml_kind(parts)
+        sheets, styles = _ooxml_sheets(parts, workbook)
+        for name in [sheet.part for sheet in sheets] + [styles]:
+            if name and name not in parts and name in names:
+                parts[name] = _inflate(archive, archive.getinfo(name))
+    missing = next((sheet for sheet in sheets if sheet.part not in parts), None)
+    if missing is not None:
+        raise UnreadableFileError(f"tệp bị hỏng (thiếu dữ liệu của trang «{missing.name}»)")
+    return Sniffed(kind=kind, parts=parts, sheets=sheets, styles=styles)
+
+
+def _check_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """An XML part no reader here parses in full: its prolog must not declare entities."""
+    try:
+        with archive.open(member) as stream:
+            head = stream.read(HEAD_BYTES)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise UnreadableFileError(
+            f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
+        ) from exc
+    _check_xml(member.filename, head)
+
+
+def _check_bomb(members: list[zipfile.ZipInfo]) -> None:
+    if len(members) > MAX_MEMBERS:
+        raise UnreadableFileError(f"tệp chứa quá nhiều phần ({len(members)}), nghi tệp độc hại")
+    total = sum(m.file_size for m in members)
+    if total > MAX_TOTAL_UNCOMPRESSED:
+        raise UnreadableFileError(
+            f"tệp giải nén ra tới {total // (1024 * 1024)} MB, vượt giới hạn "
+            f"{MAX_TOTAL_UNCOMPRESSED // (1024 * 1024)} MB (nghi tệp độc hại)"
+        )
+    for member in members:
+        if member.file_size > RATIO_FLOOR and (
+            member.compress_size == 0 or member.file_size / member.compress_size > MAX_RATIO
+        ):
+            raise UnreadableFileError(
+                f"phần «{member.filename}» nén bất thường (tỉ lệ nén quá cao, nghi tệp độc hại)"
+            )
+
+
+def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """A member's bytes, never more than declared (or the part cap); CRC and XML checked."""
+    limit = min(member.file_size, MAX_XML_PART)
+    try:
+        with archive.open(member) as stream:
+            content = stream.read(limit + 1)
+            if len(content) > limit:
+                raise UnreadableFileError(f"phần «{member.filename}» lớn bất thường")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+        raise UnreadableFileError(
+            f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
+        ) from exc
+    if member.file_size > limit:
+        raise UnreadableFileError(f"phần «{member.filename}» lớn bất thường")
+    _check_xml(member.filename, content)
+    if _COUNTED.search(member.filename):
+        _check_counts(member.filename, content)
+    return content
+
+
+def _check_counts(name: str, content: bytes) -> None:
+    """A declared element count (`uniqueCount="…"` of the shared strings…) larger than the
+    part itself is a lie that makes calamine reserve terabytes and abort the process."""
+    for match in _COUNT.finditer(content):
+        if int(match.group(1)) > len(content):
+            raise UnreadableFileError(f"tệp bị hỏng (phần «{name}» khai báo số phần tử sai)")
+
+
+def _check_xml(name: str, content: bytes) -> None:
+    head = content[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = content.decode("utf-16", "replace").encode("utf-8", "replace")
+    else:
+        text = content
+    if any(marker in text for marker in _DANGEROUS):
+        raise UnreadableFileError(
+            f"phần «{name}» khai báo DOCTYPE/ENTITY (có thể là tệp độc hại), không mở"
+        )
+
+
+def _xml(parts: dict[str, bytes], name: str) -> ElementTree.Element:
+    try:
+        return ElementTree.fromstring(parts[name])
+    except KeyError as exc:
+        raise UnreadableFileError(f"tệp bị hỏng (thiếu phần «{name}»)") from exc
+    except (ElementTree.ParseError, LookupError, ValueError) as exc:  # LookupError: encoding
+        raise UnreadableFileError(f"tệp bị hỏng (phần «{name}» sai cấu trúc)") from exc
+
+
+def _ooxml_kind(parts: dict[str, bytes]) -> tuple[str, str]:
+    """(kind, workbook part) from the content types and the package relationships."""
+    types = _xml(parts, "[Content_Types].xml")
+    overrides = {
+        o.get("PartName", "").lstrip("/"): o.get("ContentType", "")
+        for o in types.iter(f"{{{_NS_CT}}}Override")
+    }
+    workbook = ""
+    if "_rels/.rels" in parts:
+        for rel in _xml(parts, "_rels/.rels").iter(f"{{{_NS_PKG_REL}}}Relationship"):
+            if rel.get("Type") in _OFFICE_DOCUMENT:
+                workbook = rel.get("Target", "").lstrip("/")
+    workbook = workbook or "xl/workbook.xml"
+    content_type = overrides.get(workbook, "")
+    if content_type in (_CT_XLSX, _CT_XLTX):
+        return "xlsx", workbook
+    if content_type in (_CT_XLSM, _CT_XLTM):
+        return "xlsm", workbook
+    if content_type == _CT_XLSB:
+        raise UnreadableFileError("định dạng .xlsb chưa được hỗ trợ; hãy lưu lại dạng .xlsx")
+    if "wordprocessingml" in content_type or "word/document.xml" in overrides:
+        raise UnreadableFileError("đây là tệp Word (.docx), không phải bảng tính Excel")
+    if "presentationml" in content_type or "ppt/presentation.xml" in overrides:
+        raise UnreadableFileError("đây là tệp PowerPoint, không phải bảng tính Excel")
+    if workbook in parts:
+        return "xlsx", workbook
+    raise UnreadableFileError("tệp bị hỏng (không có phần bảng tính)")
+
+
+def _ooxml_sheets(parts: dict[str, bytes], workbook: str) -> tuple[tuple[SheetPart, ...], str]:
+    """The worksheets the workbook declares (each one's part must exist) and the styles part."""
+    base = posixpath.dirname(workbook)
+    rels_name = posixpath.join(base, "_rels", posixpath.basename(workbook) + ".rels")
+    targets = {}
+    styles = ""
+    if rels_name in parts:
+        for rel in _xml(parts, rels_name).iter(f"{{{_NS_PKG_REL}}}Relationship"):
+            target = rel.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
+            targets[rel.get("Id")] = posixpath.normpath(path)
+            if rel.get("Type", "").endswith("/styles"):
+                styles = posixpath.normpath(path)
+    sheets = []
+    root = _xml(parts, workbook)
+    for ns in _NS_MAIN:
+        for sheet in root.iter(f"{{{ns}}}sheet"):
+            name = sheet.get("name", "")
+            rel_id = next((sheet.get(f"{{{r}}}id") for r in _NS_REL if sheet.get(f"{{{r}}}id")), "")
+            part = targets.get(rel_id, "")
+            if not part:
+                raise UnreadableFileError(f"tệp bị hỏng (trang «{name}» không trỏ tới dữ liệu)")
+            if _is_chartsheet(part):
+                continue
+            hidden = sheet.get("state", "visible") in ("hidden", "veryHidden")
+            sheets.append(SheetPart(name=name, part=part, hidden=hidden))
+    if not sheets:
+        raise UnreadableFileError("tệp không có trang tính nào")
+    return tuple(sheets), styles
+
+
+def _is_chartsheet(part: str) -> bool:
+    return bool(re.search(r"(^|/)(chartsheets|dialogsheets|macrosheets)/", part))

@@ -1,0 +1,580 @@
+"""Reading commune workbooks as they really arrive: layouts, codes, values, units, roadmaps.
+
+Every test writes real files (through ntm_excel.samples, or by hand with openpyxl/xlwt) and
+reads them back with read_submission.
+"""
+
+from __future__ import annotations
+
+import pickle
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ntm_excel.catalog import load_catalog
+from ntm_excel.model import Status
+from ntm_excel.reader import read_submission
+from ntm_excel.registry import load_registry
+from ntm_excel.samples import (
+    CODE_STYLES,
+    HEADER_LAYOUTS,
+    SampleSpec,
+    expected,
+    expected_tasks,
+    write_sample,
+)
+from ntm_excel.values import parse_assessment, parse_value
+
+FORMATS = ("xlsx", "xls", "ods")
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="module")
+def indicators():
+    return load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+
+
+@pytest.fixture
+def read(tmp_path, registry, indicators):
+    def _read(spec: SampleSpec, name: str | None = None, catalogue=None):
+        path = write_sample(tmp_path / (name or f"bieu.{spec.format}"), spec)
+        return read_submission(path, registry, catalogue or indicators)
+
+    return _read
+
+
+def codes_of(issues):
+    return [issue.code for issue in issues]
+
+
+def assert_matches(submission, spec: SampleSpec) -> None:
+    """Every indicator the spec wrote is read back with its value, assessment and code."""
+    want = expected(spec)
+    got = {entry.code: entry for entry in submission.indicators}
+    assert sorted(got) == sorted(set(want.codes))
+    for code in want.codes:
+        entry = got[code]
+        if code in spec.formula_codes:
+            continue
+        value = parse_value(want.values[code], want.formats[code]).value
+        assert entry.value == value, (code, entry.raw)
+        assert entry.self_assessment is parse_assessment(want.assessments[code]), code
+        assert entry.sheet == spec.sheet_name
+
+
+# --- Layouts ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("style", CODE_STYLES)
+def test_every_numbering_style_reads_every_indicator(read, fmt, style):
+    spec = SampleSpec(format=fmt, code_style=style)
+    submission, issues = read(spec)
+    assert submission.unit_code == "18694"
+    assert_matches(submission, spec)
+    assert codes_of(issues) == []
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("layout", HEADER_LAYOUTS)
+@pytest.mark.parametrize("merged", [False, True])
+def test_heading_layouts_and_merged_criterion_cells(read, fmt, layout, merged):
+    spec = SampleSpec(format=fmt, header=layout, merged_criteria=merged, criterion_column=merged)
+    submission, issues = read(spec)
+    assert_matches(submission, spec)
+    assert codes_of(issues) == []
+    if merged:  # the merged «Đánh giá tiêu chí» column gives every criterion its own status
+        assert sorted(c.criterion_no for c in submission.criteria) == list(range(1, 21))
+        assert all(c.self_assessment is Status.MET for c in submission.criteria)
+
+
+def test_columns_in_any_order_under_any_sheet_name(read):
+    spec = SampleSpec(
+        columns=("assessment", "no", "text", "value", "threshold", "note"),
+        sheet_name="Sheet1",
+        roadmap_sheet="Sheet2",
+        extra_sheet="Hướng dẫn",
+        title_rows=11,
+    )
+    submission, _ = read(spec)
+    assert submission.sheet == "Sheet1"
+    assert_matches(submission, spec)
+    assert len(submission.tasks) == spec.roadmap_tasks
+
+
+def test_without_a_text_column_the_name_column_holds_the_wording(read):
+    spec = SampleSpec(columns=("no", "name", "threshold", "value", "assessment"))
+    submission, _ = read(spec)
+    assert_matches(submission, spec)
+
+
+def test_criterion_rows_carry_their_own_assessment(read):
+    spec = SampleSpec(not_met=("4.2",))
+    submission, _ = read(spec)
+    by_no = {c.criterion_no: c for c in submission.criteria}
+    assert by_no[4].self_assessment is Status.NOT_MET
+    assert by_no[1].self_assessment is Status.MET
+    # criteria that are their own indicator (5, 7, 10, …) are indicators, not criterion rows
+    assert 5 not in by_no
+    assert by_no[4].cell.startswith("F")
+
+
+def test_blank_group_hidden_and_column_number_rows(read):
+    spec = SampleSpec(
+        blank_rows=True,
+        group_rows=True,
+        column_numbers=True,
+        hidden_rows=("2.1", "17.3"),
+        assessment_variants=True,
+    )
+    submission, issues = read(spec)
+    assert_matches(submission, spec)  # hidden rows are read like the others
+    assert codes_of(issues) == []
+
+
+def test_totals_line_and_signature_block(read):
+    submission, _ = read(SampleSpec(not_met=("4.2", "11")))
+    assert submission.reported_total == (18, 20)
+    assert len(submission.indicators) == 50  # "Người lập biểu", "CHỦ TỊCH" are not indicators
+    wrong, _ = read(SampleSpec(wrong_total=True), name="sai.xlsx")
+    assert wrong.reported_total == (21, 20)
+
+
+def test_hand_written_codes_of_every_kind(tmp_path, registry, indicators):
+    """One sheet mixing the numbering found in real files."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Biểu 01"
+    ws.append(["UBND XÃ CẨM HÀ"])
+    ws.append([])
+    ws.append(["STT", "Tiêu chí", "Nội dung", "Chuẩn", "Hiện trạng", "Đánh giá", "Ghi chú"])
+    rows = [
+        ["I", "HẠ TẦNG KINH TẾ - XÃ HỘI"],
+        ["Tiêu chí 1:", "Quy hoạch"],
+        ["1.1.", None, "Có quy hoạch chung", "Đạt", "Đạt", "Đạt"],
+        ["1,2", None, "Ban hành quy định quản lý quy hoạch", "Đạt", "Đạt", "Đạt"],
+        ["TC 2", "Giao thông"],
+        ["a)", None, "Đường xã", "Đạt", "Đạt", "Đạt"],
+        ["b)", None, "Đường trục thôn", "Đạt", "Đạt", "Chưa đạt"],
+        [None, None, "Đường ngõ, xóm", "Đạt", "Đạt", "Đạt"],
+        [None, None, "Đường trục chính nội đồng", "Đạt", "Đạt", "Đạt"],
+        ["TC3", "Thủy lợi"],
+        [None, None, "3.1. Tỷ lệ diện tích được tưới chủ động", "≥80%", "85%", "Đạt"],
+        [None, None, "3.2 Phòng chống thiên tai tại chỗ", "Đạt", "Đạt", "Đạt"],
+        ["II", "CÁC TIÊU CHÍ ĐÃ ĐẠT"],
+        ["5", "Trường học", "Tỷ lệ trường đạt chuẩn", "≥80%", "1.234,5", "Đạt"],
+        ["8", "Thông tin và Truyền thông"],
+        [None, None, "8.1. Có điểm phục vụ bưu chính", "Đạt", "Có", "Đạt"],
+        ["Tiêu chí số 10", "Thu nhập", "Thu nhập bình quân", "≥36", "45,2 triệu đồng/người", "Đạt"],
+        ["11", "Hộ nghèo"],
+        ["11.1", None, "Tỷ lệ hộ nghèo đa chiều", "≤5%", "3,1%", "Đạt"],
+        [None, None, "Tỷ lệ người dân tham gia bảo hiểm y tế", "≥85%", "90%", "Đạt"],
+    ]
+    for row in rows:
+        ws.append(row)
+    ws.append(["Tổng số tiêu chí đạt:", None, "7/20"])
+    ws.append(["Người lập biểu", None, None, None, "CHỦ TỊCH"])
+    path = tmp_path / "cam_ha.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    got = {e.code: e for e in submission.indicators}
+    assert list(got) == ["1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "5", "8.1"] + [
+        "10",
+        "11",
+        "15.1",  # no code, but the catalogue's own wording
+    ]
+    assert got["2.2"].self_assessment is Status.NOT_MET
+    assert got["3.1"].value == 85.0
+    assert got["5"].value == 1234.5
+    assert got["8.1"].value == "Có"
+    assert got["10"].value == 45.2
+    assert got["11"].value == 3.1  # "11.1" under a criterion that is its own indicator
+    assert got["1.2"].value_cell == "E7"
+    assert submission.reported_total == (7, 20)
+    assert submission.unit_code == "18727"
+    assert codes_of(issues) == ["roadmap-not-found"]
+
+
+def test_two_row_heading_without_merge_information(tmp_path, registry, indicators):
+    """A parent «Kết quả thực hiện» over «Khối lượng» | «Tỷ lệ %», written without merges;
+    the «Tỷ lệ» value wins, «Khối lượng» is used when it is the only value."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["UBND XÃ CẨM MỸ"])
+    ws.append(
+        ["TT", "Nội dung tiêu chí", "Chỉ tiêu", None, "Kết quả thực hiện", None, "Tự đánh giá"]
+    )
+    ws.append([None, None, "Chung", "Bắc Trung Bộ", "Khối lượng", "Tỷ lệ %", None])
+    ws.append(["4.2", "Tỷ lệ hộ sử dụng điện", "≥98", "≥98", "2.350 hộ", 99.1, "Đạt"])
+    ws.append(["9.1", "Nhà tạm, dột nát", "Không", "Không", "Không", None, "Đạt"])
+    path = tmp_path / "mau.xlsx"
+    book.save(path)
+    submission, _ = read_submission(path, registry, indicators)
+    got = {e.code: e for e in submission.indicators}
+    assert got["4.2"].value == 99.1 and got["4.2"].value_cell == "F4"
+    assert got["9.1"].value == "Không" and got["9.1"].value_cell == "E5"
+
+
+# --- Values -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize(
+    "styles", [("percent_text",), ("percent_format",), ("vn_number",), ("units",)]
+)
+def test_value_spellings(read, fmt, styles):
+    spec = SampleSpec(format=fmt, value_styles=styles, roadmap_sheet=None)
+    submission, _ = read(spec)
+    assert_matches(submission, spec)
+    got = {e.code: e for e in submission.indicators}
+    assert isinstance(got["4.2"].value, float) and 98 <= got["4.2"].value <= 100
+    assert 36 <= got["10"].value <= 54  # «45,2 triệu đồng/người» is a number
+
+
+def test_faults_are_read_as_written_for_the_validator(read):
+    spec = SampleSpec(
+        missing=("13.2",),
+        blank_values=("14.1",),
+        not_met=("12",),
+        contradictions=("15.1",),
+        out_of_range=("17.6", "11"),
+    )
+    submission, issues = read(spec)
+    got = {e.code: e for e in submission.indicators}
+    assert "13.2" not in got
+    assert got["14.1"].value is None and got["14.1"].raw == ""
+    assert got["12"].value < 90 and got["12"].self_assessment is Status.NOT_MET
+    assert got["15.1"].value < 85 and got["15.1"].self_assessment is Status.MET
+    assert got["17.6"].value == 105.0
+    assert got["11"].value == -3.0
+    assert codes_of(issues) == []
+
+
+def test_duplicate_indicator_keeps_the_first_row(read):
+    submission, issues = read(SampleSpec(duplicates=("6.2",)))
+    duplicate = [i for i in issues if i.code == "indicator-duplicate"]
+    assert len(duplicate) == 1
+    first = next(e for e in submission.indicators if e.code == "6.2")
+    assert first.value_cell in duplicate[0].message
+    assert duplicate[0].cell != first.value_cell
+    assert [e.code for e in submission.indicators].count("6.2") == 1
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xlsm"])
+def test_formula_without_value_is_an_error_at_its_cell_and_nothing_shifts(read, fmt):
+    spec = SampleSpec(format=fmt, formula_codes=("4.2", "12"))
+    submission, issues = read(spec)
+    formula = [i for i in issues if i.code == "formula-without-value"]
+    got = {e.code: e for e in submission.indicators}
+    assert sorted(i.cell for i in formula) == sorted([got["4.2"].value_cell, got["12"].value_cell])
+    assert all("ROUND(2350/2400*100,1)" in i.message for i in formula)
+    assert got["4.2"].value is None and got["12"].value is None
+    assert got["4.2"].self_assessment is Status.MET  # the next column is still itself
+    assert_matches(submission, spec)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("encoding", ["TCVN3", "VNI"])
+def test_legacy_encodings_convert_every_letter(read, fmt, encoding):
+    letters = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
+    # TCVN3 has no toned capitals: a cell typed in capitals comes back in capitals
+    capitals = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM ĐƯỢC CẨM THÀNH ƠN ỨNG"
+    if encoding == "VNI":
+        capitals = letters.upper()
+    spec = SampleSpec(format=fmt, encoding=encoding, texts=(("1.1", letters), ("1.2", capitals)))
+    submission, issues = read(spec)
+    assert submission.encoding == encoding
+    assert "encoding-converted" in codes_of(issues)
+    got = {e.code: e for e in submission.indicators}
+    assert got["1.1"].text == letters
+    assert got["1.2"].text == capitals
+    assert submission.unit_code == "18694"
+    assert_matches(submission, spec)
+    assert [t.owners for t in submission.tasks] == [t.owners for t in expected_tasks(spec)]
+
+
+# --- The unit -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("style", ["title", "title_ascii", "bcd", "code"])
+def test_unit_from_the_title_block_or_a_code_cell(read, style):
+    spec = SampleSpec(unit_code="18691", unit_name="Xã Cẩm Vĩnh", unit_style=style)
+    submission, issues = read(spec, name="bieu_tu_danh_gia.xlsx")
+    assert submission.unit_code == "18691"
+    assert "unit-unknown" not in codes_of(issues)
+
+
+def test_unit_from_the_file_name_when_the_title_names_only_the_district(read):
+    spec = SampleSpec(unit_code="18697", unit_name="Xã Cẩm Quang", unit_style="file_name")
+    submission, _ = read(spec, name="xa_cam_quang.xlsx")
+    assert submission.unit_code == "18697"
+    assert submission.unit_text == "xa_cam_quang.xlsx"
+
+
+def test_code_and_name_that_disagree_are_not_guessed(read):
+    spec = SampleSpec(unit_code="18694", unit_name="Xã Cẩm Quang", unit_style="code")
+    submission, issues = read(spec)
+    assert submission.unit_code is None
+    issue = next(i for i in issues if i.code == "unit-ambiguous")
+    assert "Cẩm Thành" in issue.message and "Cẩm Quang" in issue.message
+
+
+def test_ambiguous_name_is_reported(read):
+    submission, issues = read(SampleSpec(unit_line="UBND CẨM XUYÊN"), name="bieu.xlsx")
+    assert submission.unit_code is None
+    issue = next(i for i in issues if i.code == "unit-ambiguous")
+    assert "Thị trấn Cẩm Xuyên" in issue.message and "Huyện Cẩm Xuyên" in issue.message
+
+
+def test_unknown_unit(tmp_path, registry, indicators):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["BIỂU TỰ ĐÁNH GIÁ"])
+    ws.append(["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Tự đánh giá"])
+    ws.append(["1.1", "Có quy hoạch chung", "Đạt", "Đạt"])
+    path = tmp_path / "bieu_mau.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission.unit_code is None
+    issue = next(i for i in issues if i.code == "unit-unknown")
+    assert issue.file == "bieu_mau.xlsx"
+    assert [e.code for e in submission.indicators] == ["1.1"]
+
+
+def test_table_not_found(tmp_path, registry, indicators):
+    book = openpyxl.Workbook()
+    book.active.append(["UBND XÃ CẨM LẠC"])
+    book.active.append(["Báo cáo tình hình thực hiện"])
+    path = tmp_path / "cam_lac.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission.unit_code == "18748"
+    assert submission.indicators == ()
+    issue = next(i for i in issues if i.code == "table-not-found")
+    assert issue.unit_code == "18748" and issue.file == "cam_lac.xlsx"
+
+
+# --- Roadmap ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("headings", [0, 1, 2])
+def test_roadmap_tasks(read, fmt, headings):
+    spec = SampleSpec(format=fmt, roadmap_header=headings, roadmap_tasks=8)
+    submission, issues = read(spec)
+    want = expected_tasks(spec)
+    assert [
+        (t.criterion_no, t.text, t.due, t.owners, t.budget, t.done) for t in submission.tasks
+    ] == [(t.criterion_no, t.text, t.due, t.owners, t.budget, t.done) for t in want]
+    assert all(t.source == "unit" and t.unit_code == "18694" for t in submission.tasks)
+    assert all(t.sheet == "Lộ trình" and t.cell.startswith("C") for t in submission.tasks)
+    two_step = next(t for t in submission.tasks if "khởi công" in t.deadline_text)
+    assert two_step.due == date(2021, 6, 30)  # the last milestone
+    assert codes_of(issues) == []
+
+
+def test_roadmap_unreadable_deadline_and_year_from_the_assessment_title(read):
+    spec = SampleSpec(roadmap_unreadable=True, roadmap_title_year=False, year=2022)
+    submission, issues = read(spec)
+    invalid = [i for i in issues if i.code == "deadline-invalid"]
+    assert len(invalid) == 1 and "Khi có kinh phí" in invalid[0].message
+    task = next(t for t in submission.tasks if t.deadline_text == "Khi có kinh phí")
+    assert task.due is None and invalid[0].cell == task.cell.replace("C", "D")
+    month = next(t for t in submission.tasks if t.deadline_text == "Tháng 3/2022")
+    assert month.due == date(2022, 3, 31)
+
+
+def test_roadmap_not_found(read):
+    submission, issues = read(SampleSpec(roadmap_sheet=None))
+    assert submission.tasks == ()
+    assert codes_of(issues) == ["roadmap-not-found"]
+
+
+def test_roadmap_cells_as_communes_type_them(tmp_path, registry, indicators):
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Kế hoạch thực hiện"
+    ws.append(["KẾ HOẠCH THỰC HIỆN NĂM 2021"])
+    ws.append(
+        [
+            "TT",
+            "Tiêu chí",
+            "Nội dung công việc",
+            "Thời gian hoàn thành",
+            "Lãnh đạo chỉ đạo",
+            "Người phụ trách",
+            "Kinh phí (triệu đồng)",
+            "Tình trạng",
+        ]
+    )
+    ws.append(
+        ["1", "Giao thông", "Làm đường trục thôn", "quý I/2021", "Đ/c Trần Văn Lượng - Chủ tịch"]
+    )
+    ws.append(
+        [
+            "-",
+            None,
+            "Làm đường ngõ xóm",
+            "trước ngày 10/2/2021",
+            None,
+            "Đ/c: Nguyễn Huy Vinh Địa chính",
+            "45 45",
+            "Đã hoàn thành",
+        ]
+    )
+    ws.append(
+        [
+            "2",
+            "Tiêu chí số 17",
+            "Thu gom rác",
+            date(2021, 5, 20),
+            None,
+            None,
+            12.5,
+            "Đang thực hiện",
+        ]
+    )
+    path = tmp_path / "cam_my.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    first, second, third = submission.tasks
+    assert (first.criterion_no, first.due, first.directors) == (
+        2,
+        date(2021, 3, 31),
+        ("Trần Văn Lượng",),
+    )
+    assert (second.criterion_no, second.due, second.owners) == (
+        2,
+        date(2021, 2, 10),
+        ("Nguyễn Huy Vinh",),
+    )
+    assert second.budget == 45.0 and second.done and not first.done
+    assert (third.criterion_no, third.due, third.budget) == (17, date(2021, 5, 20), 12.5)
+    assert submission.unit_code == "18739"  # from the file name
+    assert "table-not-found" in codes_of(issues)
+
+
+# --- The district and the records ---------------------------------------------------------
+
+
+def test_district_self_assessment_against_the_district_set(read):
+    district = load_catalog().resolve("huyen_2016_2020", "Hà Tĩnh")
+    spec = SampleSpec(
+        unit_code="446",
+        unit_name="Huyện Cẩm Xuyên",
+        set_id="huyen_2016_2020",
+        code_style="letters",
+        roadmap_sheet=None,
+    )
+    submission, issues = read(spec, catalogue=district)
+    assert submission.unit_code == "446"
+    assert [e.code for e in submission.indicators] == [i.code for i in district]
+    assert_matches(submission, spec)
+    assert codes_of(issues) == ["roadmap-not-found"]
+
+
+def test_submission_records_the_file_and_pickles(read, tmp_path):
+    submission, issues = read(SampleSpec())
+    path = Path(submission.path)
+    assert submission.file_name == "bieu.xlsx"
+    assert submission.size == path.stat().st_size
+    assert len(submission.sha256) == 64
+    assert submission.modified.timestamp() == pytest.approx(path.stat().st_mtime, abs=1)
+    assert pickle.loads(pickle.dumps((submission, issues))) == (submission, issues)
+    for issue in issues:
+        assert issue.file == "bieu.xlsx"
+
+
+# --- Heading synonyms -----------------------------------------------------------------------
+
+
+def _hand_table(path: Path, headings: list[str], rows: list[list]) -> Path:
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Tự đánh giá"
+    ws.append(["BAN CHỈ ĐẠO NTM XÃ CẨM LỘC"])
+    ws.append(["BIỂU TỰ ĐÁNH GIÁ NĂM 2021"])
+    ws.append([])
+    ws.append(headings)
+    for row in rows:
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ["TT", "Tên tiêu chí", "Chỉ tiêu", "Kết quả", "Đánh giá"],
+        ["STT", "Tiêu chí", "Quy định chuẩn", "Hiện trạng", "Kết quả tự đánh giá"],
+        ["Số TT", "Nội dung tiêu chí", "Chuẩn", "Thực hiện", "Mức độ đạt"],
+        ["TT", "Chỉ tiêu", "Chỉ tiêu theo quy định", "Tỷ lệ", "Đạt chuẩn"],
+        ["tt", "NỘI DUNG", "CHỈ TIÊU CHUNG", "KHỐI LƯỢNG", "TỰ ĐÁNH GIÁ"],
+    ],
+)
+def test_heading_synonyms(tmp_path, registry, indicators, headings):
+    rows = [
+        ["4.1", "Hệ thống điện đạt chuẩn theo quy định của ngành điện", "Đạt", "Đạt", "Đạt"],
+        ["4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn từ các nguồn", "≥98%", "99,2%", "Đạt"],
+    ]
+    path = _hand_table(tmp_path / "cam_loc.xlsx", headings, rows)
+    submission, _ = read_submission(path, registry, indicators)
+    got = {e.code: e for e in submission.indicators}
+    assert got["4.2"].value == 99.2 and got["4.2"].value_cell == "D6"
+    assert got["4.2"].assessment_cell == "E6"
+    assert got["4.1"].self_assessment is Status.MET
+    assert submission.unit_code == "18730"
+
+
+def test_appraisal_columns_are_not_the_commune_s_assessment(tmp_path, registry, indicators):
+    headings = [
+        "TT",
+        "Nội dung",
+        "Kết quả thực hiện",
+        "Kết quả tự đánh giá của xã",
+        "Kết quả thẩm tra của huyện",
+        "Kết quả thẩm định của tỉnh",
+    ]
+    rows = [
+        ["15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", "83%", "Đạt", "Chưa đạt", "Chưa đạt"]
+    ]
+    path = _hand_table(tmp_path / "cam_loc.xlsx", headings, rows)
+    submission, _ = read_submission(path, registry, indicators)
+    (entry,) = submission.indicators
+    assert (entry.value, entry.self_assessment, entry.assessment_cell) == (83.0, Status.MET, "D5")
+
+
+def test_percent_of_the_standard_written_in_the_assessment_column(tmp_path, registry, indicators):
+    """«Đạt chuẩn, nếu chưa đạt ghi % đạt so với chuẩn» (Tân Hương): a percentage there
+    means not met."""
+    headings = [
+        "TT",
+        "Tên tiêu chí",
+        "Quy định chuẩn theo QĐ 05 của UBND tĩnh",
+        "Hiện trạng đạt chuẩn tại thời điểm 30/12/2020",
+        "Đạt chuẩn, nếu chưa đạt ghi % đạt so với chuẩn",
+    ]
+    rows = [
+        ["14.3", "Tỷ lệ lao động có việc làm qua đào tạo", "≥40%", "32%", "80%"],
+        ["15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", "≥85%", "91%", "Đạt"],
+    ]
+    path = _hand_table(tmp_path / "cam_loc.xlsx", headings, rows)
+    submission, _ = read_submission(path, registry, indicators)
+    got = {e.code: e for e in submission.indicators}
+    assert got["14.3"].self_assessment is Status.NOT_MET
+    assert got["15.1"].self_assessment is Status.MET
+
+
+def test_a_file_too_large_is_not_read(tmp_path, registry, indicators, monkeypatch):
+    import ntm_excel.reader as reader
+
+    path = write_sample(tmp_path / "cam_thanh.xlsx", SampleSpec())
+    monkeypatch.setattr(reader, "MAX_FILE_SIZE", path.stat().st_size - 1)
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is None and "quá lớn" in issues[0].message

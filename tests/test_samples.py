@@ -1,0 +1,131 @@
+"""The sample generator and the bundled sample folder."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ntm_excel.catalog import load_catalog
+from ntm_excel.config import BUNDLED
+from ntm_excel.reader import read_submission
+from ntm_excel.registry import load_registry
+from ntm_excel.samples import (
+    DUPLICATE_UNIT,
+    MISSING_UNIT,
+    SampleSpec,
+    bundled_specs,
+    expected,
+    main,
+    more_specs,
+    write_sample,
+)
+from ntm_excel.sniff import sniff
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="module")
+def indicators():
+    return load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    """The bundled set as the command writes it."""
+    out = tmp_path_factory.mktemp("mau") / "mau_nop"
+    district = out.parent / "huyen" / "huyen_cam_xuyen_tu_danh_gia.xlsx"
+    assert main([str(out), "--huyen", str(district)]) == 0
+    return out
+
+
+def test_same_spec_same_workbook_content(tmp_path, registry, indicators):
+    spec = SampleSpec(format="xls", value_styles=("number", "percent_text"), seed=42)
+    first = read_submission(write_sample(tmp_path / "a.xls", spec), registry, indicators)[0]
+    second = read_submission(write_sample(tmp_path / "b.xls", spec), registry, indicators)[0]
+    assert first.sha256 == second.sha256
+    assert expected(spec) == expected(spec)
+    other = expected(SampleSpec(format="xls", value_styles=("number",), seed=43))
+    assert other.values != expected(spec).values
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xlsm", "xls", "ods"])
+def test_each_format_is_what_it_says(tmp_path, fmt):
+    path = write_sample(tmp_path / f"x.{fmt}", SampleSpec(format=fmt))
+    assert sniff(path.read_bytes()).kind == fmt
+
+
+def test_bundled_specs_cover_every_expected_commune_but_one(registry):
+    specs = bundled_specs()
+    units = [spec.unit_code for _, spec in specs]
+    expected_units = {u.code for u in registry.expected()}
+    assert len(expected_units) == 21
+    assert set(units) == expected_units - {MISSING_UNIT}
+    assert len(units) == len(set(units)) == 20
+    formats = Counter(spec.format for _, spec in specs)
+    assert set(formats) == {"xlsx", "xlsm", "xls", "ods"}
+    assert len({name for name, _ in specs}) == 20
+    faults = [s for _, s in specs if s.contradictions or s.out_of_range or s.missing]
+    assert faults and len(faults) < 20
+
+
+def test_more_specs_repeat_each_unit_with_other_values():
+    specs = more_specs(2)
+    assert len(specs) == 40
+    assert len({name for name, _ in specs}) == 40
+    first, again = specs[0][1], specs[20][1]
+    assert first.unit_code == again.unit_code and expected(first) != expected(again)
+
+
+def test_bundled_folder_reads_as_designed(folder, registry, indicators):
+    files = sorted(folder.iterdir())
+    assert sum(path.stat().st_size for path in files) < 1_500_000
+    by_unit: dict[str, list[Path]] = {}
+    unreadable = []
+    designed = dict(bundled_specs())
+    for path in files:
+        submission, issues = read_submission(path, registry, indicators)
+        if submission is None:
+            unreadable.append((path.name, issues[0].message))
+            continue
+        by_unit.setdefault(submission.unit_code, []).append(path)
+        if path.name in designed:
+            spec = designed[path.name]
+            assert submission.unit_code == spec.unit_code, path.name
+            want = len(expected(spec).codes)
+            assert len(submission.indicators) == want, path.name
+            if spec.formula_codes:
+                assert "formula-without-value" in [i.code for i in issues]
+            if spec.encoding:
+                assert submission.encoding == spec.encoding
+    assert MISSING_UNIT not in by_unit
+    assert len(by_unit) == 20
+    older, newer = sorted(by_unit[DUPLICATE_UNIT], key=lambda p: p.stat().st_mtime)
+    assert "ban_cu" in older.name and "ban_cu" not in newer.name
+    reasons = dict(unreadable)
+    assert len(reasons) == 2
+    assert any("mật khẩu" in reason for reason in reasons.values())
+    assert any("không trọn vẹn" in reason for reason in reasons.values())
+
+
+def test_district_sample_reads_against_the_district_set(folder, registry):
+    district = load_catalog().resolve("huyen_2016_2020", "Hà Tĩnh")
+    path = folder.parent / "huyen" / "huyen_cam_xuyen_tu_danh_gia.xlsx"
+    submission, issues = read_submission(path, registry, district)
+    assert submission.unit_code == "446"
+    assert [e.code for e in submission.indicators] == [i.code for i in district]
+    assert [i.code for i in issues] == ["roadmap-not-found"]
+
+
+def test_the_bundled_folder_in_the_repository_is_current(folder):
+    """workbooks/mau_nop holds what `python -m ntm_excel.samples workbooks/mau_nop` writes."""
+    bundled = BUNDLED / "mau_nop"
+    if not bundled.is_dir():
+        pytest.skip("workbooks/mau_nop chưa được tạo")
+    assert sorted(p.name for p in bundled.iterdir()) == sorted(p.name for p in folder.iterdir())
+    district = BUNDLED / "mau_nop_huyen" / "huyen_cam_xuyen_tu_danh_gia.xlsx"
+    assert district.is_file()

@@ -1,0 +1,320 @@
+"""Files that are not what their name says, damaged files and hostile files: each is built
+here, and each must end as a Vietnamese `file-unreadable` reason (or read correctly when
+only the extension lies), never as an exception or an exhausted machine."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+from msoffcrypto.format.ooxml import OOXMLFile
+
+from ntm_excel.catalog import load_catalog
+from ntm_excel.reader import read_submission
+from ntm_excel.registry import load_registry
+from ntm_excel.samples import SampleSpec, write_sample
+from ntm_excel.sheets import MAX_ROWS
+from ntm_excel.sniff import UnreadableFileError, sniff
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry()
+
+
+@pytest.fixture(scope="module")
+def indicators():
+    return load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> dict[str, bytes]:
+    """A good workbook of each format, as bytes."""
+    folder = tmp_path_factory.mktemp("good")
+    return {
+        fmt: write_sample(folder / f"cam_thanh.{fmt}", SampleSpec(format=fmt)).read_bytes()
+        for fmt in ("xlsx", "xlsm", "xls", "ods")
+    }
+
+
+def reason_of(data: bytes) -> str:
+    with pytest.raises(UnreadableFileError) as caught:
+        sniff(data)
+    return caught.value.reason
+
+
+def rezip(data: bytes, change=None, drop=(), extra=()) -> bytes:
+    """The package with members changed (name → new bytes), dropped or added."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            if item.filename in drop:
+                continue
+            content = source.read(item.filename)
+            if change and item.filename in change:
+                content = change[item.filename](content)
+            target.writestr(item.filename, content)
+        for name, content in extra:
+            target.writestr(name, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xlsm", "xls", "ods"])
+def test_format_is_told_by_the_bytes(good, fmt):
+    assert sniff(good[fmt]).kind == fmt
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("xls", "doi_ten.xlsx"), ("xlsx", "doi_ten.xls"), ("ods", "doi_ten.xlsx")]
+)
+def test_renamed_files_still_read(tmp_path, good, registry, indicators, fmt, name):
+    path = tmp_path / name
+    path.write_bytes(good[fmt])
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission.unit_code == "18694"
+    assert len(submission.indicators) == 50
+    assert issues == []
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "rỗng"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
+        ("TT;Tiêu chí;Kết quả\n1.1;Quy hoạch;Đạt\n".encode(), "văn bản"),
+        (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "HTML"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "ảnh"),
+        (b"Rar!\x1a\x07\x00", "RAR"),
+        (bytes(range(256)) * 4, "không phải bảng tính"),
+    ],
+)
+def test_not_a_spreadsheet(content, words):
+    assert words in reason_of(content)
+
+
+def test_password_protected_xlsx(good, tmp_path, registry, indicators):
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(good["xlsx"])).encrypt("123456", encrypted)
+    assert "mật khẩu" in reason_of(encrypted.getvalue())
+    path = tmp_path / "co_mat_khau.xlsx"
+    path.write_bytes(encrypted.getvalue())
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is None
+    assert [(i.code, i.file) for i in issues] == [("file-unreadable", "co_mat_khau.xlsx")]
+    assert "mật khẩu" in issues[0].message
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_truncated_download(good, fmt):
+    assert "hỏng" in reason_of(good[fmt][: len(good[fmt]) // 2])
+
+
+def test_flipped_bytes_inside_a_part(good):
+    data = bytearray(good["xlsx"])
+    archive = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    member = archive.getinfo("xl/worksheets/sheet1.xml")
+    start = member.header_offset + 30 + len(member.filename) + len(member.extra)
+    for offset in range(start + 40, start + member.compress_size - 40, 97):
+        data[offset] ^= 0xFF
+    assert "hỏng" in reason_of(bytes(data))
+
+
+def test_sheet_declared_but_missing(good):
+    damaged = rezip(good["xlsx"], drop=("xl/worksheets/sheet2.xml",))
+    assert "thiếu dữ liệu của trang «Lộ trình»" in reason_of(damaged)
+
+
+def test_other_packages(good):
+    docx = rezip(
+        good["xlsx"],
+        change={
+            "[Content_Types].xml": lambda c: c.replace(
+                b"spreadsheetml.sheet.main+xml", b"wordprocessingml.document.main+xml"
+            )
+        },
+    )
+    assert "Word" in reason_of(docx)
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("bao_cao.txt", "Báo cáo")
+    assert "tệp nén" in reason_of(plain.getvalue())
+
+
+def test_zip_bomb_total_size(tmp_path):
+    """~210 MB of zeros deflate to ~1 MB: refused from the central directory alone."""
+    path = tmp_path / "bom.xlsx"
+    chunk = bytes(1 << 20)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            for _ in range(210):
+                member.write(chunk)
+    assert "vượt giới hạn" in reason_of(path.read_bytes())
+
+
+def test_zip_bomb_compression_ratio():
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/sharedStrings.xml", b"<sst>" + b" " * (5 << 20) + b"</sst>")
+    assert "tỉ lệ nén" in reason_of(data.getvalue())
+
+
+def test_too_many_members():
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w") as archive:
+        for index in range(2100):
+            archive.writestr(f"xl/media/image{index}.png", b"")
+    assert "quá nhiều phần" in reason_of(data.getvalue())
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/theme/theme1.xml"])
+def test_entity_expansion_is_refused(good, part):
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+    )
+    hostile = rezip(
+        good["xlsx"],
+        change={part: lambda c: laughs + c.split(b"?>", 1)[1]},
+        extra=()
+        if part in zipfile.ZipFile(io.BytesIO(good["xlsx"])).namelist()
+        else ((part, laughs + b"<a/>"),),
+    )
+    assert "DOCTYPE/ENTITY" in reason_of(hostile)
+
+
+def test_declared_dimension_is_never_trusted(good, tmp_path, registry, indicators):
+    huge = rezip(
+        good["xlsx"],
+        change={
+            "xl/worksheets/sheet1.xml": lambda c: c.replace(
+                b'<dimension ref="', b'<dimension ref="A1:XFD1048576" old="'
+            )
+        },
+    )
+    path = tmp_path / "cam_thanh.xlsx"
+    path.write_bytes(huge)
+    submission, issues = read_submission(path, registry, indicators)
+    assert len(submission.indicators) == 50
+    assert issues == []
+
+
+def test_cell_at_row_one_million_is_ignored_with_a_warning(good, tmp_path, registry, indicators):
+    far = b'<row r="1000000"><c r="XFD1000000" t="n"><v>1</v></c></row></sheetData>'
+    hostile = rezip(
+        good["xlsx"],
+        change={"xl/worksheets/sheet1.xml": lambda c: c.replace(b"</sheetData>", far)},
+    )
+    path = tmp_path / "cam_thanh.xlsx"
+    path.write_bytes(hostile)
+    submission, issues = read_submission(path, registry, indicators)
+    assert len(submission.indicators) == 50  # streamed up to the caps, the table is intact
+    warning = next(i for i in issues if i.code == "file-unreadable")
+    assert warning.severity == "warning" and "XFD1000000" in warning.message
+    assert f"{MAX_ROWS:,}".replace(",", ".") in warning.message
+
+
+def test_xls_with_a_far_cell_is_refused(tmp_path, registry, indicators):
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Biểu")
+    sheet.write(0, 0, "UBND XÃ CẨM THÀNH")
+    sheet.write(65535, 255, 1)
+    path = tmp_path / "xa.xls"
+    book.save(str(path))
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is None and "quá lớn" in issues[0].message
+
+
+def test_ods_with_huge_repeats_is_refused(good):
+    row = (
+        b'<table:table-row table:number-rows-repeated="1000000">'
+        b'<table:table-cell table:number-columns-repeated="1000" office:value-type="float" '
+        b'office:value="1"><text:p>1</text:p></table:table-cell></table:table-row></table:table>'
+    )
+    hostile = rezip(
+        good["ods"], change={"content.xml": lambda c: c.replace(b"</table:table>", row, 1)}
+    )
+    from ntm_excel.sheets import load_grids
+
+    with pytest.raises(UnreadableFileError, match="quá nhiều ô"):
+        load_grids(hostile, sniff(hostile))
+
+
+def test_a_folder_of_good_and_broken_files_never_raises(good, tmp_path, registry, indicators):
+    folder = tmp_path / "nhan"
+    folder.mkdir()
+    for fmt, data in good.items():
+        (folder / f"tot.{fmt}").write_bytes(data)
+        (folder / f"cut.{fmt}").write_bytes(data[: len(data) // 3])
+        (folder / f"tail.{fmt}").write_bytes(data[: len(data) - 100])
+    (folder / "rong.xlsx").write_bytes(b"")
+    (folder / "ghi_chu.xls").write_text("không phải bảng tính", encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active["A1"] = "=1/0"
+    book.save(folder / "chi_co_cong_thuc.xlsx")
+    results = {}
+    for path in sorted(Path(folder).iterdir()):
+        submission, issues = read_submission(path, registry, indicators)
+        results[path.name] = (submission is not None, [i.code for i in issues])
+    for fmt in good:
+        assert results[f"tot.{fmt}"] == (True, [])
+        assert results[f"cut.{fmt}"] == (False, ["file-unreadable"])
+    assert results["rong.xlsx"] == (False, ["file-unreadable"])
+    assert results["chi_co_cong_thuc.xlsx"][0]
+
+
+def test_lies_that_made_calamine_abort_the_process(good, tmp_path):
+    """Each of these once killed the interpreter (a Rust allocation of terabytes, which no
+    `except` can catch); they run in a child process so that a regression cannot take the
+    test session down with it."""
+    cases = {
+        "unique_count.xlsx": rezip(
+            good["xlsx"],
+            change={
+                "xl/sharedStrings.xml": lambda c: re.sub(
+                    rb'uniqueCount="\d+"', b'uniqueCount="4294967296208"', c
+                )
+            },
+        ),
+        "far_ref.xlsx": rezip(
+            good["xlsx"],
+            change={
+                "xl/worksheets/sheet1.xml": lambda c: c.replace(
+                    b' r="D10"', b' r="D510000000000005"', 1
+                )
+            },
+        ),
+        "bof_version.xls": good["xls"][:512] + b"\x09\x08\x10\x00\x37\x06" + good["xls"][518:],
+        "last_sector.xls": good["xls"][:-100],
+    }
+    for name, data in cases.items():
+        (tmp_path / name).write_bytes(data)
+    script = (
+        "import sys\n"
+        "from ntm_excel.catalog import load_catalog\n"
+        "from ntm_excel.reader import read_submission\n"
+        "from ntm_excel.registry import load_registry\n"
+        "registry, indicators = load_registry(), load_catalog().resolve('xa_2016_2020')\n"
+        "for path in sys.argv[1:]:\n"
+        "    submission, issues = read_submission(path, registry, indicators)\n"
+        "    print(path.rsplit('/', 1)[-1], submission is None, [i.code for i in issues][:1])\n"
+    )
+    paths = [str(tmp_path / name) for name in cases]
+    done = subprocess.run(
+        [sys.executable, "-c", script, *paths], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert lines["unique_count.xlsx"] == "True ['file-unreadable']"
+    assert lines["bof_version.xls"] == "True ['file-unreadable']"
+    assert lines["last_sector.xls"] == "True ['file-unreadable']"
+    assert "far_ref.xlsx" in lines  # read or refused, but the process lives
