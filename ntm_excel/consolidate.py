@@ -301,7 +301,7 @@ def consolidate(
         report, found = candidates[chosen]
         unit_issues = found + unit_issues
         if reporting_deadline is not None:
-            received = report.submission.modified.date()
+            received = report.submission.received
             report.on_time = received <= reporting_deadline
             if not report.on_time:
                 unit_issues.append(

@@ -47,6 +47,13 @@ _TYPES = [
         "«Thời gian hoàn thành», «Người phụ trách»).",
     ),
     IssueType(
+        "sheet-truncated",
+        Severity.WARNING,
+        "Trang tính quá lớn",
+        "Dữ liệu vượt quá cỡ một biểu: {detail}; phần còn lại được bỏ qua. "
+        "Hãy xóa các dòng, cột thừa rồi gửi lại.",
+    ),
+    IssueType(
         "unit-unknown",
         Severity.ERROR,
         "Không xác định được đơn vị",

@@ -126,6 +126,12 @@ class Submission:
     reported_total: tuple[int, int] | None = None  # "Tổng số tiêu chí đạt: 17/20"
     sheet: str = ""  # the self-assessment sheet's name
     encoding: str = ""  # legacy encoding converted from ("TCVN3", "VNI") or ""
+    report_date: date | None = None  # the date the report is signed: "…, ngày 10 tháng 3 năm 2021"
+
+    @property
+    def received(self) -> date:
+        """The day the report counts as submitted: its signed date, else the file's time."""
+        return self.report_date or self.modified.date()
 
 
 @dataclass(frozen=True)

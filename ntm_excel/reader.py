@@ -47,11 +47,11 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.catalog import Indicator
-from ntm_excel.issues import ISSUE_TYPES, Issue, Severity, make_issue
+from ntm_excel.issues import Issue, make_issue
 from ntm_excel.legacy import detect_encoding, to_unicode
 from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission
 from ntm_excel.registry import Registry, UnitMatch
@@ -68,7 +68,7 @@ from ntm_excel.sheets import (
     locate_header,
 )
 from ntm_excel.sniff import UnreadableFileError, sniff
-from ntm_excel.text import cell_address, nfc
+from ntm_excel.text import cell_address, fold, nfc
 from ntm_excel.values import parse_assessment, parse_number, parse_value
 
 # Values repeat within and across files ("Đạt" fifty times a workbook): parsed once a process.
@@ -128,6 +128,7 @@ def read_submission(
     else:
         issues.append(make_issue("table-not-found", **located))
     year = title_year(grids)
+    signed = report_date(header.grid) if header else None
     tasks, roadmap_issues = read_roadmap(
         grids,
         catalogue.names,
@@ -151,19 +152,29 @@ def read_submission(
         reported_total=table.reported_total if table else None,
         sheet=header.grid.name if header else "",
         encoding=encoding,
+        report_date=signed,
     )
     return submission, issues
 
 
+_SIGNED = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
+
+
+def report_date(grid: Grid) -> date | None:
+    """The date a report is signed ("Cẩm Thành, ngày 10 tháng 3 năm 2021"), if written."""
+    for row in grid.rows:
+        for cell in row:
+            if isinstance(cell, str) and "th" in cell.lower() and (m := _SIGNED.search(fold(cell))):
+                try:
+                    return date(int(m[3]), int(m[2]), int(m[1]))
+                except ValueError:
+                    return None
+    return None
+
+
 def _truncation_issue(grid: Grid, located: dict) -> Issue:
-    """Cells beyond the caps were ignored (no catalogued code for it yet: a warning)."""
-    return make_issue(
-        "file-unreadable",
-        **located,
-        sheet=grid.name,
-        severity=Severity.WARNING,
-        reason=f"{grid.truncated}; phần còn lại được bỏ qua",
-    )
+    """Cells beyond the caps were ignored."""
+    return make_issue("sheet-truncated", **located, sheet=grid.name, detail=grid.truncated)
 
 
 # --- Legacy encodings -------------------------------------------------------------------
@@ -669,16 +680,14 @@ class _TableReader:
                         status = Status.MET if number >= 100 else Status.NOT_MET
         value_cell = cell_address(value_row, value_col) if value_col is not None else ""
         if code in self._first_cell:
-            kind = ISSUE_TYPES["indicator-duplicate"]  # make_issue's `code` clashes with {code}
             self.issues.append(
-                Issue(
-                    code=kind.code,
-                    severity=kind.severity,
-                    message=kind.template.format(code=code, first=self._first_cell[code]),
-                    unit_code=self.located["unit_code"],
-                    file=self.located["file"],
+                make_issue(
+                    "indicator-duplicate",
+                    **self.located,
                     sheet=grid.name,
                     cell=value_cell or assessment_cell,
+                    code=code,
+                    first=self._first_cell[code],
                 )
             )
             return

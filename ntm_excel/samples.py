@@ -91,6 +91,7 @@ class SampleSpec:
     hidden_rows: tuple[str, ...] = ()  # indicator codes whose rows are hidden
     totals: bool = True
     wrong_total: bool = False
+    signed_day: int = 10  # the report's date: "…, ngày 10 tháng 3 năm 2021"
     signature: bool = True
     encoding: str = ""  # "", "TCVN3" or "VNI"
     formula_codes: tuple[str, ...] = ()  # value cells written as formulas without a result
@@ -451,7 +452,8 @@ def _assessment_table(spec: SampleSpec, rows: list[_Row], rng: random.Random) ->
                 sheet.cells.setdefault((r, c), _Cell(None, border=True))
     if spec.totals:
         total = len(names)
-        reported = met_criteria + (1 if spec.wrong_total else 0)
+        miscount = (1 if met_criteria < total else -1) if spec.wrong_total else 0
+        reported = met_criteria + miscount
         sheet.put(sheet.row, 0, f"Tổng số tiêu chí đạt: {reported}/{total}", bold=True)
         sheet.merge(sheet.row, 0, sheet.row, min(3, width - 1))
         sheet.row += 1
@@ -586,7 +588,11 @@ def _signature(sheet: _Sheet, spec: SampleSpec, width: int) -> None:
     r = sheet.row + 1
     right = max(2, width - 3)
     sheet.put(
-        r, right, f"{spec.short_name}, ngày 10 tháng 3 năm {spec.year}", italic=True, center=True
+        r,
+        right,
+        f"{spec.short_name}, ngày {spec.signed_day} tháng 3 năm {spec.year}",
+        italic=True,
+        center=True,
     )
     sheet.merge(r, right, r, width - 1)
     sheet.put(r + 1, 0, "Người lập biểu", bold=True, center=True)
@@ -1227,6 +1233,7 @@ def bundled_specs() -> list[tuple[str, SampleSpec]]:
             seed=1000 + int(unit.code),
             value_styles=value_mixes[index % len(value_mixes)],
             assessment_variants=index % 3 == 1,
+            signed_day=(8, 10, 12, 15, 17)[index % 5],  # the deadline is 15/3: some are late
             **layout,
             **faults,
         )
@@ -1339,9 +1346,9 @@ def _broken_files(outdir: Path) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ntm_excel.cli import _translate_argparse
+    from ntm_excel.cli import translate_argparse
 
-    _translate_argparse()
+    translate_argparse()
     parser = argparse.ArgumentParser(
         prog="python -m ntm_excel.samples",
         description="Tạo bộ biểu tự đánh giá mẫu của các xã (dùng để thử và để minh họa).",

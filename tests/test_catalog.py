@@ -21,8 +21,8 @@ from ntm_excel.catalog import (
     load_catalog,
     parse_rule,
 )
-from ntm_excel.cli import _translate_argparse
 from ntm_excel.cli import catalog as catalog_cli
+from ntm_excel.cli import translate_argparse
 from ntm_excel.model import Status
 
 MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
@@ -30,7 +30,7 @@ MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
 
 def main(argv: list[str]) -> int:
     """Run the `catalog` sub-command as the CLI does (only this module's parser)."""
-    _translate_argparse()
+    translate_argparse()
     parser = argparse.ArgumentParser(prog="ntm-excel")
     catalog_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)

@@ -70,6 +70,7 @@ def inbox(tmp_path_factory) -> Path:
         MARCH_10 + 6 * 86400,
         unit_code="18679",
         unit_name="Xã Yên Hòa",
+        signed_day=16,
         not_met=("14.3",),
         contradictions=("4.2",),
     )
@@ -213,7 +214,7 @@ def test_deadline_and_lateness(inbox, catalog, registry):
     )
     reports = by_code(result)
     assert reports["18694"].on_time is True
-    assert reports["18679"].on_time is False  # modified on 16/03
+    assert reports["18679"].on_time is False  # signed on 16/03
     assert reports["18745"].on_time is None  # not submitted
     [late] = [i for i in result.issues if i.code == "submission-late"]
     assert late.unit_code == "18679" and late.severity is Severity.INFO

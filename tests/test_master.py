@@ -341,6 +341,7 @@ def build_consolidation(
             modified=modified,
             unit_code=code,
             unit_text=name.upper(),
+            report_date=modified.date() - timedelta(days=index % 3),
         )
         indicators = _unit_indicators(rng, code, file_name, codes, code in ALL_MET)
         if hostile and code == "18679":
@@ -699,15 +700,17 @@ def test_submissions_list_every_unit_expected_first(book, consolidation):
     ws = book["Tình hình nộp báo cáo"]
     rows = list(_rows(ws, 3))
     assert len(rows) == 23
-    assert ws.tables["NopBaoCao"].ref == "A3:K26"
+    assert ws.tables["NopBaoCao"].ref == "A3:L26"
     assert [r["Phải nộp"].value for r in rows] == ["Có"] * 21 + ["Không"] * 2
     loc = next(r for r in rows if r["Mã"].value == "18730")
     assert (loc["Đã nộp"].value, _fill(loc["Đã nộp"])) == ("Không", GREY.fill)
     assert loc["Tệp"].value is None and loc["Số lỗi"].value == 1
     thanh = next(r for r in rows if r["Mã"].value == "18694")
     report = next(r for r in consolidation.units if r.unit.code == "18694")
-    assert thanh["Ngày nhận"].value == report.submission.modified
-    assert thanh["Ngày nhận"].number_format == "dd/mm/yyyy hh:mm"
+    assert thanh["Ngày ký báo cáo"].value.date() == report.submission.report_date
+    assert thanh["Ngày ký báo cáo"].number_format == "dd/mm/yyyy"
+    assert thanh["Ngày sửa tệp"].value == report.submission.modified
+    assert thanh["Ngày sửa tệp"].number_format == "dd/mm/yyyy hh:mm"
     assert thanh["Mã kiểm tra"].value == report.submission.sha256[:12]
     assert thanh["Đúng hạn"].value == ("Có" if report.on_time else "Không")
 

@@ -11,8 +11,8 @@ import openpyxl
 import pytest
 import vietnam_provinces
 
-from ntm_excel.cli import _translate_argparse
 from ntm_excel.cli import registry as registry_cli
+from ntm_excel.cli import translate_argparse
 from ntm_excel.model import Unit
 from ntm_excel.registry import (
     COLUMNS,
@@ -51,7 +51,7 @@ def bundled() -> Registry:
 
 def main(argv: list[str]) -> int:
     """Run the `registry` sub-command as the CLI does (only this module's parser)."""
-    _translate_argparse()
+    translate_argparse()
     parser = argparse.ArgumentParser(prog="ntm-excel")
     registry_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)

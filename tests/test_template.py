@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 
 from ntm_excel.catalog import BAC_TRUNG_BO, COLUMNS, load_catalog
-from ntm_excel.cli import _translate_argparse
 from ntm_excel.cli import template as template_cli
+from ntm_excel.cli import translate_argparse
 from ntm_excel.registry import load_registry
 from ntm_excel.template import ASSESSMENTS, HEADERS, ROADMAP_HEADERS, TASK_STATES, write_template
 
@@ -39,7 +39,7 @@ def cam_thanh(tmp_path_factory, catalog, registry):
 
 def main(argv: list[str]) -> int:
     """Run the `template` sub-command as the CLI does (only this module's parser)."""
-    _translate_argparse()
+    translate_argparse()
     parser = argparse.ArgumentParser(prog="ntm-excel")
     template_cli.register(parser.add_subparsers(dest="command"))
     args = parser.parse_args(argv)

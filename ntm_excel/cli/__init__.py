@@ -22,7 +22,7 @@ COMMAND_MODULES = [
 ]
 
 
-def _translate_argparse() -> None:
+def translate_argparse() -> None:
     """Put argparse's fixed English words (usage, options, errors) into Vietnamese."""
     translations = {
         "usage: ": "Cách dùng: ",
@@ -42,7 +42,7 @@ def _translate_argparse() -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    _translate_argparse()
+    translate_argparse()
     parser = argparse.ArgumentParser(
         prog="ntm-excel",
         description=(
