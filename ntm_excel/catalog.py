@@ -25,6 +25,7 @@ import xlsxwriter
 from ntm_excel.atomic import atomic_path
 from ntm_excel.config import BUNDLED
 from ntm_excel.model import Status
+from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY
 from ntm_excel.text import fold, nfc
 
 BUNDLED_CATALOG = BUNDLED / "bo_tieu_chi.csv"
@@ -503,20 +504,8 @@ _HELP = [
 def export_catalog(catalog: Catalog, path: Path | str) -> None:
     """Write the catalogue as an .xlsx an office edits and loads back with `load_catalog`."""
     with atomic_path(path) as tmp:
-        workbook = xlsxwriter.Workbook(
-            str(tmp),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-        )
-        head = workbook.add_format(
-            {
-                "bold": True,
-                "font_color": "white",
-                "bg_color": "#1F4E78",
-                "border": 1,
-                "text_wrap": True,
-                "valign": "vcenter",
-            }
-        )
+        workbook = xlsxwriter.Workbook(str(tmp), TEXT_ONLY)
+        head = workbook.add_format(HEADER_FORMAT)
         body = workbook.add_format({"text_wrap": True, "valign": "top", "border": 1})
         unverified = workbook.add_format({"bg_color": "#FCE4D6", "font_color": "#9C3F00"})
         sheet = workbook.add_worksheet(SHEET)

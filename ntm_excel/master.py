@@ -16,15 +16,13 @@ import xlsxwriter
 from ntm_excel import master_sheets
 from ntm_excel.atomic import atomic_path
 from ntm_excel.model import Consolidation, Status, UnitReport
-from ntm_excel.styles import FONT_NAME, FormatCache
+from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache
 
 COMMUNE_KIND = "xã"
 LEVELS = ("đạt chuẩn", "nâng cao", "kiểu mẫu")
 
 WORKBOOK_OPTIONS = {
-    "strings_to_formulas": False,
-    "strings_to_urls": False,
-    "strings_to_numbers": False,
+    **TEXT_ONLY,
     "remove_timezone": True,
     "default_format_properties": {"font_name": FONT_NAME, "font_size": 11},
 }

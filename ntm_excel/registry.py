@@ -31,6 +31,7 @@ from ntm_excel.atomic import atomic_path
 from ntm_excel.catalog import row_height
 from ntm_excel.config import load_config
 from ntm_excel.model import Unit
+from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY
 from ntm_excel.text import fold, nfc
 
 SHEET = "Đơn vị"
@@ -511,14 +512,8 @@ _WIDTHS = (10, 22, 10, 18, 10, 15, 11, 9, 20, 36, 14, 30, 60)
 def write_registry(registry: Registry, path: Path | str) -> None:
     """Write the registry as a styled .xlsx (codes as text) that `load_registry` reads back."""
     with atomic_path(path) as tmp:
-        workbook = xlsxwriter.Workbook(
-            str(tmp),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-        )
-        head = workbook.add_format(
-            {"bold": True, "font_color": "white", "bg_color": "#1F4E78", "border": 1,
-             "text_wrap": True, "valign": "vcenter"}
-        )  # fmt: skip
+        workbook = xlsxwriter.Workbook(str(tmp), TEXT_ONLY)
+        head = workbook.add_format(HEADER_FORMAT)
         body = workbook.add_format({"valign": "top", "text_wrap": True, "border": 1})
         code = workbook.add_format({"valign": "top", "num_format": "@", "border": 1})
         sheet = workbook.add_worksheet(SHEET)

@@ -29,6 +29,7 @@ from ntm_excel.atomic import atomic_path
 from ntm_excel.catalog import BAC_TRUNG_BO, Indicator, load_catalog
 from ntm_excel.legacy import from_unicode
 from ntm_excel.registry import file_stem, load_registry
+from ntm_excel.styles import TEXT_ONLY
 from ntm_excel.text import fold
 
 REGION = BAC_TRUNG_BO
@@ -879,13 +880,7 @@ def _write_xlsx(path: Path, sheets: list[_Sheet], spec: SampleSpec) -> None:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    options = {
-        "in_memory": True,
-        "strings_to_formulas": False,
-        "strings_to_urls": False,
-        "strings_to_numbers": False,
-    }
-    book = xlsxwriter.Workbook(buffer, options)
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **TEXT_ONLY})
     book.set_properties({"created": datetime(spec.year, 3, 10, 8, 0), "author": "UBND xã"})
     formats: dict[tuple, object] = {}
     font_name = _font(spec)

@@ -15,6 +15,18 @@ from functools import lru_cache
 from ntm_excel.issues import SEVERITY_LABELS, Severity
 from ntm_excel.model import TASK_STATE_LABELS, Status, TaskState
 
+# XlsxWriter options for every workbook we write: text stays text. By default XlsxWriter turns
+# a string starting with "=" into a formula and "http…" into a link; a commune's text is data.
+TEXT_ONLY = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+HEADER_FORMAT = {
+    "bold": True,
+    "font_color": "white",
+    "bg_color": "#1F4E78",
+    "border": 1,
+    "text_wrap": True,
+    "valign": "vcenter",
+}
+
 
 @dataclass(frozen=True)
 class Colours:

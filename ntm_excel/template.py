@@ -17,6 +17,7 @@ import xlsxwriter
 from ntm_excel.atomic import atomic_path
 from ntm_excel.catalog import Indicator, row_height
 from ntm_excel.model import Unit
+from ntm_excel.styles import TEXT_ONLY
 
 SHEET = "Tự đánh giá"
 ROADMAP_SHEET = "Lộ trình"
@@ -115,10 +116,7 @@ def write_template(
 ) -> None:
     """Write the self-assessment workbook of `unit` for the resolved `indicators`."""
     with atomic_path(path) as tmp:
-        workbook = xlsxwriter.Workbook(
-            str(tmp),
-            {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
-        )
+        workbook = xlsxwriter.Workbook(str(tmp), TEXT_ONLY)
         workbook.set_properties(
             {
                 "title": f"Biểu tự đánh giá tiêu chí nông thôn mới — {unit.name}",
