@@ -46,5 +46,29 @@ def add_as_of_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_registry_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--registry",
+        metavar="TỆP",
+        help="danh sách đơn vị .xlsx (mặc định: danh sách trong cấu hình)",
+    )
+
+
+def add_submission_arguments(parser: argparse.ArgumentParser) -> None:
+    """The files to read, and how many processes read them."""
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        metavar="ĐƯỜNG_DẪN",
+        help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa các tệp (tìm cả thư mục con)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="số tiến trình đọc tệp song song (mặc định: tự chọn theo số tệp)",
+    )
+
+
 def config_from(args: argparse.Namespace) -> Config:
     return load_config(getattr(args, "config", None))

@@ -32,8 +32,6 @@ tệp kết quả hoặc không đọc được cấu hình, bộ tiêu chí, da
 
 
 def register(subparsers) -> None:
-    import argparse
-
     parser = subparsers.add_parser(
         "consolidate",
         help="tổng hợp biểu của các xã: bảng tổng hợp, CSV, góp ý cho xã",

@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 
-from ntm_excel.cli.common import add_config_option, config_from
+from ntm_excel.cli.common import add_config_option, add_registry_option, config_from
 from ntm_excel.registry import (
     Registry,
     RegistryError,
@@ -14,14 +14,6 @@ from ntm_excel.registry import (
     load_registry,
     write_registry,
 )
-
-
-def add_registry_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--registry",
-        metavar="TỆP",
-        help="danh sách đơn vị .xlsx (mặc định: danh sách trong cấu hình)",
-    )
 
 
 def registry_from(args: argparse.Namespace) -> Registry:

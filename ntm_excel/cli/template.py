@@ -8,8 +8,13 @@ from pathlib import Path
 
 from ntm_excel.catalog import CatalogError
 from ntm_excel.cli.catalog import catalog_from
-from ntm_excel.cli.common import add_catalog_option, add_config_option, config_from
-from ntm_excel.cli.registry import add_registry_option, registry_from
+from ntm_excel.cli.common import (
+    add_catalog_option,
+    add_config_option,
+    add_registry_option,
+    config_from,
+)
+from ntm_excel.cli.registry import registry_from
 from ntm_excel.model import Unit
 from ntm_excel.registry import RegistryError, file_stem
 from ntm_excel.template import write_template

@@ -7,7 +7,13 @@ import json
 import sys
 from datetime import date
 
-from ntm_excel.cli.common import add_catalog_option, add_config_option, config_from
+from ntm_excel.cli.common import (
+    add_catalog_option,
+    add_config_option,
+    add_registry_option,
+    add_submission_arguments,
+    config_from,
+)
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.styles import SEVERITY_ORDER
 
@@ -21,36 +27,19 @@ Mã thoát: 0 khi không có lỗi (có thể có cảnh báo), 1 khi có lỗi,
 
 
 def register(subparsers) -> None:
-    import argparse
-
     parser = subparsers.add_parser(
         "validate",
         help="kiểm tra biểu tự đánh giá của các xã, in lỗi cần sửa",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "paths",
-        nargs="+",
-        metavar="ĐƯỜNG_DẪN",
-        help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa các tệp (tìm cả thư mục con)",
-    )
+    add_submission_arguments(parser)
     parser.add_argument(
         "--json", action="store_true", help="in kết quả dạng JSON (cho chương trình khác đọc)"
     )
     add_catalog_option(parser)
     add_config_option(parser)
-    parser.add_argument(
-        "--registry",
-        metavar="TỆP",
-        help="danh sách đơn vị .xlsx (mặc định: danh sách trong cấu hình)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        metavar="N",
-        help="số tiến trình đọc tệp song song (mặc định: tự chọn theo số tệp)",
-    )
+    add_registry_option(parser)
     parser.set_defaults(func=run)
 
 
