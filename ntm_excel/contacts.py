@@ -78,6 +78,8 @@ _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
 _LIST_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:và|va)\s+", re.IGNORECASE)
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
 
+ALL_COMMUNES = "Tất cả"  # in «Xã phụ trách»: the contact follows every unit
+
 
 class ContactsError(ValueError):
     """A contact workbook that cannot be used (the "Danh bạ" sheet is missing)."""
@@ -92,7 +94,7 @@ class Contact:
     unit: str
     email: str
     criteria: tuple[str, ...] = ()
-    communes: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()  # names or codes, or ALL_COMMUNES
     role: str = ""
     phone: str = ""
 

@@ -14,7 +14,7 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from ntm_excel.contacts import Contact, Contacts
+from ntm_excel.contacts import ALL_COMMUNES, Contact, Contacts
 from ntm_excel.issues import Severity
 from ntm_excel.mail import Attachment, Mail, make_key
 from ntm_excel.master import collect_facts
@@ -251,7 +251,7 @@ def _recipient(contact: Contact) -> str:
 
 
 def _follows(contact: Contact, unit: Unit) -> bool:
-    keys = _unit_keys(unit)
+    keys = _unit_keys(unit) | {fold(ALL_COMMUNES)}
     return any(fold(item) in keys or item.strip() in keys for item in contact.communes)
 
 
@@ -270,8 +270,13 @@ def daily_subject(consolidation: Consolidation, digest: OfficialDigest) -> str:
 
 
 def _greeting(contact: Contact) -> str:
+    if fold(contact.name).startswith(_BODIES):  # an office, not a person
+        return f"Kính gửi {contact.name},"
     title = f" – {contact.title}" if contact.title else ""
     return f"Kính gửi đồng chí {contact.name}{title},"
+
+
+_BODIES = ("van phong", "ban ", "phong ", "ubnd", "uy ban")
 
 
 def _html_page(blocks: Iterable[str]) -> str:

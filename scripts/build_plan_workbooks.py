@@ -21,7 +21,12 @@ import xlsxwriter
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ntm_excel.atomic import atomic_path  # noqa: E402
-from ntm_excel.contacts import COMMUNES_SHEET, CONTACT_COLUMNS, CONTACTS_SHEET  # noqa: E402
+from ntm_excel.contacts import (  # noqa: E402
+    ALL_COMMUNES,
+    COMMUNES_SHEET,
+    CONTACT_COLUMNS,
+    CONTACTS_SHEET,
+)
 from ntm_excel.deadlines import parse_deadline  # noqa: E402
 from ntm_excel.plan import (  # noqa: E402
     DATE_FORMAT,
@@ -437,6 +442,8 @@ CONTACTS = [
     ),
 ]
 EMAILS = {OFFICE: f"vpdp.ntm@{EMAIL_DOMAIN}", COMMUNES: ""}
+# The office follows every commune's submission (no per-cluster assignment in the plan).
+COMMUNES_OF = {OFFICE: ALL_COMMUNES}
 
 # The 23 units of 2021, used when workbooks/don_vi.xlsx is not there yet.
 UNITS = {
@@ -517,7 +524,16 @@ def target_rows() -> list[list[object]]:
 
 def contact_rows() -> list[list[object]]:
     return [
-        [name, title, unit, email_of(name), "", "; ".join(criteria), "", role]
+        [
+            name,
+            title,
+            unit,
+            email_of(name),
+            "",
+            "; ".join(criteria),
+            COMMUNES_OF.get(name, ""),
+            role,
+        ]
         for name, title, unit, criteria, role in CONTACTS
     ]
 

@@ -10,7 +10,7 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from ntm_excel.contacts import Contact, Contacts
+from ntm_excel.contacts import ALL_COMMUNES, Contact, Contacts
 from ntm_excel.digest import (
     Figures,
     build_daily_digests,
@@ -21,7 +21,7 @@ from ntm_excel.digest import (
     task_key,
     weekly_mails,
 )
-from ntm_excel.issues import ISSUE_TYPES, Issue, Severity
+from ntm_excel.issues import make_issue
 from ntm_excel.model import (
     Consolidation,
     CriterionResult,
@@ -159,17 +159,16 @@ def consolidation(as_of: date = AS_OF, tasks=None, units=None, district=DISTRICT
         ]
     if tasks is None:
         tasks = default_tasks(as_of)
-    issues = [  # make_issue's `code` parameter clashes with this template's {code}
-        Issue(
-            code="value-invalid",
-            severity=Severity.ERROR,
-            message=ISSUE_TYPES["value-invalid"].template.format(
-                code="2.1", raw="<b>nhiều</b>", reason="không phải số"
-            ),
+    issues = [
+        make_issue(
+            "value-invalid",
             unit_code="18685",
             file="18685.xlsx",
             sheet="Tiêu chí",
             cell="D17",
+            code="2.1",
+            raw="<b>nhiều</b>",
+            reason="không phải số",
         )
     ]
     return Consolidation(
@@ -243,6 +242,23 @@ def test_each_official_gets_their_tasks_grouped_and_ordered():
     # Reported, not mailed: no address, not in the contact book.
     assert built.no_email == ["Trần Huy Nghĩa"]
     assert built.unmatched == ["Ông Không Có Tên"]
+
+
+def test_the_office_follows_every_unit_and_is_greeted_as_an_office():
+    office = Contact(
+        "Văn phòng điều phối NTM huyện",
+        "Cơ quan thường trực",
+        "UBND huyện",
+        "vpdp.ntm@camxuyen.example.org",
+        communes=(ALL_COMMUNES,),
+    )
+    mails = daily_mails(consolidation(), Contacts((office,)), deadline=DEADLINE).mails
+    [mail] = mails
+    assert mail.text.startswith("Kính gửi Văn phòng điều phối NTM huyện,")
+    for name in ("Xã Cẩm Bình", "Xã Cẩm Vĩnh"):  # errors, not submitted
+        assert name in mail.text
+    for name in ("Xã Cẩm Thành", "Xã Cẩm Quang"):  # all fine; not expected to submit
+        assert name not in mail.text
 
 
 def test_daily_mail_subject_body_and_escaping():
