@@ -269,8 +269,13 @@ def daily_subject(consolidation: Consolidation, digest: OfficialDigest) -> str:
     )
 
 
+def _is_body(contact: Contact) -> bool:
+    """An office or committee rather than a person."""
+    return fold(contact.name).startswith(_BODIES)
+
+
 def _greeting(contact: Contact) -> str:
-    if fold(contact.name).startswith(_BODIES):  # an office, not a person
+    if _is_body(contact):
         return f"Kính gửi {contact.name},"
     title = f" – {contact.title}" if contact.title else ""
     return f"Kính gửi đồng chí {contact.name}{title},"
@@ -327,8 +332,9 @@ def _task_text(lines: list[TaskLine]) -> list[str]:
 def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
     as_of = consolidation.as_of
     district = district_name(consolidation)
+    you = "đơn vị" if _is_body(digest.contact) else "đồng chí"
     intro = (
-        f"Văn phòng điều phối NTM huyện {district} xin báo các việc đồng chí phụ trách, "
+        f"Văn phòng điều phối NTM huyện {district} xin báo các việc {you} phụ trách, "
         f"tính đến ngày {vn_date(as_of)}:"
     )
     sections = [

@@ -255,6 +255,7 @@ def test_the_office_follows_every_unit_and_is_greeted_as_an_office():
     mails = daily_mails(consolidation(), Contacts((office,)), deadline=DEADLINE).mails
     [mail] = mails
     assert mail.text.startswith("Kính gửi Văn phòng điều phối NTM huyện,")
+    assert "các việc đơn vị phụ trách" in mail.text
     for name in ("Xã Cẩm Bình", "Xã Cẩm Vĩnh"):  # errors, not submitted
         assert name in mail.text
     for name in ("Xã Cẩm Thành", "Xã Cẩm Quang"):  # all fine; not expected to submit
