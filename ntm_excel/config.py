@@ -117,7 +117,7 @@ def load_config(path: Path | str | None = None) -> Config:
                 collect_every_minutes=int(sched.get("collect_every_minutes", 15)),
                 skip_weekends=bool(sched.get("skip_weekends", True)),
                 skip_holidays=bool(sched.get("skip_holidays", True)),
-                inbox=Path(sched.get("inbox", "inbox")),
+                inbox=_path(base, sched.get("inbox", "inbox")),
                 steering_committee=tuple(sched.get("steering_committee", ())),
             ),
         )

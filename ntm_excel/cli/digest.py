@@ -60,7 +60,7 @@ def _digest(args: argparse.Namespace) -> int:
         except MailError as exc:
             print(f"Lỗi gửi thư: {exc}", file=sys.stderr)
             return 1
-        print_result(result)
+        print_result(result, config)
     return 0 if result.ok else 1
 
 

@@ -86,9 +86,11 @@ def _logging() -> None:
     )
 
 
-def print_result(result) -> None:
+def print_result(result, config) -> None:
     for line in describe(result):
         print(line)
+    if result.delivery.sent and not config.mail.smtp_host:
+        print(f"  Chưa cấu hình máy chủ thư: thư được ghi dạng .eml vào {config.mail.outbox}")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -120,7 +122,7 @@ def _once(args: argparse.Namespace) -> int:
         except MailError as exc:
             print(f"Lỗi gửi thư: {exc}", file=sys.stderr)
             return 1
-        print_result(result)
+        print_result(result, config)
         waiting = ledger.unsent(None if args.job == RETRY else args.job)
         if waiting:
             print(f"Còn {len(waiting)} thư chưa gửi được; sẽ gửi lại ở lần chạy sau.")
