@@ -106,14 +106,16 @@ def print_tasks(
     stream: TextIO,
     *,
     criteria_names: Mapping[int, str] | None = None,
+    unit_criteria_names: Mapping[int, str] | None = None,
     unit_names: Mapping[str, str] | None = None,
     width: int = 60,
 ) -> None:
     """An aligned table of task statuses; a "Đơn vị" column appears when tasks belong to units.
 
-    Reused by the consolidation, which passes its criteria and unit names."""
+    `criteria_names` name the plan's (district) criteria, `unit_criteria_names` those of the
+    communes' roadmaps."""
     statuses = list(statuses)
-    names = criteria_names or {}
+    names = {"plan": criteria_names or {}, "unit": unit_criteria_names or {}}
     units = unit_names or {}
     show_units = any(s.task.unit_code for s in statuses)
     headings = ["Hạn", "Tình trạng", *(["Đơn vị"] if show_units else []), "Tiêu chí"]
@@ -126,7 +128,7 @@ def print_tasks(
         if show_units:
             row.append(units.get(task.unit_code, task.unit_code) if task.unit_code else "Huyện")
         row += [
-            _criterion(task, names),
+            _criterion(task, names[task.source]),
             textwrap.shorten(text, width, placeholder="…"),
             ", ".join(task.owners) or "—",
             ", ".join(task.directors) or "—",

@@ -15,6 +15,7 @@ from ntm_excel.config import BUNDLED
 from ntm_excel.contacts import load_contacts
 from ntm_excel.model import Task, TaskState
 from ntm_excel.plan import TASKS_SHEET, load_plan
+from ntm_excel.samples import SampleSpec, expected_tasks, write_sample
 from ntm_excel.tasks import owner_issues, print_tasks, task_status, task_statuses
 
 PLAN = BUNDLED / "ke_hoach_2021.xlsx"
@@ -104,7 +105,8 @@ def test_print_tasks_with_units():
     print_tasks(
         [task_status(task, date(2021, 7, 12))],
         stream,
-        criteria_names={2: "Giao thông"},
+        criteria_names={2: "Giao thông (huyện)"},
+        unit_criteria_names={2: "Giao thông"},
         unit_names={"18694": "Xã Cẩm Thành"},
     )
     lines = stream.getvalue().splitlines()
@@ -178,3 +180,16 @@ def test_cli_rejects_bad_options(tmp_path, capsys):
         main(["tasks", "--window", "-3"])
     code, _, err = run(capsys, "--plan", str(tmp_path / "khong_co.xlsx"))
     assert code == 2 and "không đọc được" in err
+
+
+def test_cli_joins_the_communes_roadmap_tasks(capsys, tmp_path):
+    spec = SampleSpec()  # Xã Cẩm Thành, with a roadmap sheet
+    write_sample(tmp_path / "cam_thanh.xlsx", spec)
+    roadmap = [t for t in expected_tasks(spec) if t.readable and t.due and not t.done]
+    code, out, _ = run(capsys, str(tmp_path), "--as-of", "2021-03-01", "--state", "on_track")
+    assert code == 0
+    commune_rows = [line for line in out.splitlines() if "Xã Cẩm Thành" in line]
+    assert len(commune_rows) == len(roadmap) > 0
+    first = min(roadmap, key=lambda t: t.due)
+    assert any(first.due.strftime("%d/%m/%Y") in line for line in commune_rows)
+    assert "Huyện" in out  # the plan's own tasks are still listed beside them

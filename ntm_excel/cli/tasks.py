@@ -30,7 +30,18 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "tasks",
         help="liệt kê nhiệm vụ của kế hoạch và tình trạng thực hiện",
-        description="Liệt kê nhiệm vụ của kế hoạch huyện: hạn, tình trạng, người phụ trách.",
+        description=(
+            "Liệt kê nhiệm vụ của kế hoạch huyện: hạn, tình trạng, người phụ trách.\n"
+            "Cho thêm tệp hoặc thư mục biểu của các xã thì liệt kê cả nhiệm vụ trong lộ trình "
+            "của các xã."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="ĐƯỜNG_DẪN",
+        help="biểu của các xã (tệp hoặc thư mục) để thêm nhiệm vụ trong lộ trình của các xã",
     )
     add_as_of_option(parser)
     parser.add_argument(
@@ -65,13 +76,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"Lỗi: không đọc được kế hoạch hoặc danh bạ: {exc}", file=sys.stderr)
         return 2
     window = config.due_soon_days if args.window is None else args.window
-    statuses = task_statuses(plan.tasks, args.as_of or date.today(), window)
+    tasks, unit_names, unit_criteria = list(plan.tasks), {}, {}
+    if args.paths:
+        from ntm_excel.consolidate import consolidate_from_config
+
+        read = consolidate_from_config(
+            args.paths, config, args.as_of or date.today(), with_plan=False, with_district=False
+        )
+        tasks += [s.task for s in read.tasks if s.task.source == "unit"]
+        unit_names = {r.unit.code: r.unit.name for r in read.units}
+        unit_criteria = read.criteria_names
+    statuses = task_statuses(tasks, args.as_of or date.today(), window)
     if args.owner:
         statuses = [s for s in statuses if names_person(s.task, args.owner, contacts)]
     if args.state:
         statuses = [s for s in statuses if s.state == args.state]
     if statuses:
-        print_tasks(statuses, sys.stdout, criteria_names=plan.criteria_names)
+        print_tasks(
+            statuses,
+            sys.stdout,
+            criteria_names=plan.criteria_names,
+            unit_criteria_names=unit_criteria,
+            unit_names=unit_names,
+        )
     else:
         print("Không có nhiệm vụ nào phù hợp.")
     for issue in (*plan.issues, *owner_issues(plan.tasks, contacts)):
