@@ -199,18 +199,20 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
     """Which of one unit's submissions to use, and why (in Vietnamese)."""
 
     def key(item: tuple[UnitReport, list[Issue]]):
-        report = item[0]
-        return (-report.submission.modified.timestamp(), report.errors, report.submission.file_name)
+        sub, errors = item[0].submission, item[0].errors
+        signed = -sub.report_date.toordinal() if sub.report_date else 0
+        return (signed, -sub.modified.timestamp(), errors, sub.file_name)
 
     order = sorted(range(len(candidates)), key=lambda i: key(candidates[i]))
     first, second = key(candidates[order[0]]), key(candidates[order[1]])
-    if first[0] != second[0]:
-        reason = "tệp sửa gần nhất"
-    elif first[1] != second[1]:
-        reason = "cùng thời điểm sửa, tệp ít lỗi hơn"
-    else:
-        reason = "cùng thời điểm sửa và số lỗi, xếp trước theo tên tệp"
-    return order[0], reason
+    reasons = (
+        "báo cáo ký ngày gần nhất",
+        "tệp sửa gần nhất",
+        "cùng ngày ký và thời điểm sửa, tệp ít lỗi hơn",
+        "cùng ngày ký, thời điểm sửa và số lỗi, xếp trước theo tên tệp",
+    )
+    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 3)
+    return order[0], reasons[differs]
 
 
 def _all_communes_share(units: list[UnitReport]) -> float | None:

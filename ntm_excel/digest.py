@@ -352,7 +352,8 @@ def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
                 _table(_TASK_HEADERS, _task_rows(lines), highlight=highlight),
             ]
     if digest.units:
-        heading = f"Đơn vị đồng chí phụ trách cần đôn đốc ({len(digest.units)} đơn vị)"
+        whose = "" if _is_body(digest.contact) else " đồng chí phụ trách"
+        heading = f"Đơn vị{whose} cần đôn đốc ({len(digest.units)} đơn vị)"
         rows = [[u.report.unit.name, u.problem] for u in digest.units]
         text += ["", heading.upper(), *(f"- {name}: {problem}" for name, problem in rows)]
         html += [f"<h3>{escape(heading)}</h3>", _table(["Đơn vị", "Tình hình"], rows)]

@@ -2,11 +2,13 @@
 
 Stored as an .xlsx an office edits (`workbooks/don_vi.xlsx`, Vietnamese column names, codes as
 text). `build_registry` lists any district's units from the `vietnam-provinces` data (the
-2021 three-level hierarchy). The bundled Cẩm Xuyên registry is reproduced with::
+2021 three-level hierarchy). The bundled Cẩm Xuyên registry is reproduced with (the plan's own
+spelling "Cẩm Vịnh" is kept on purpose: the tolerant match finds Xã Cẩm Vĩnh and the note says so)::
 
     ntm-excel registry build --province "Hà Tĩnh" --district "Cẩm Xuyên" \\
         --nang-cao "Cẩm Thành, Cẩm Lạc, Cẩm Quan, Cẩm Duệ, Cẩm Minh" \\
-        --kieu-mau "Cẩm Bình, Cẩm Vịnh" --can-cu "Kế hoạch số 07-KH/BCĐ ngày 22/01/2021" \\
+        --kieu-mau "Cẩm Bình, Cẩm Vịnh" \\
+        --can-cu "Kế hoạch số 07-KH/BCĐ ngày 22/01/2021 của Ban chỉ đạo huyện" \\
         --email-mau -o workbooks/don_vi.xlsx
 
 `Registry.match` finds the unit a text names (a title line, a file name, a code), tolerant of

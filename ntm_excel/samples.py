@@ -1301,7 +1301,12 @@ def write_bundled(
         _touch(path, index * 37)
         written.append(path)
         if spec.unit_code == DUPLICATE_UNIT:
-            older = replace(spec, blank_values=spec.blank_values + ("10", "12"), seed=spec.seed + 1)
+            older = replace(
+                spec,
+                blank_values=spec.blank_values + ("10", "12"),
+                seed=spec.seed + 1,
+                signed_day=spec.signed_day - 3,
+            )
             old_path = write_sample(outdir / f"{Path(name).stem}_ban_cu.{spec.format}", older)
             _touch(old_path, -3 * 24 * 60)
             written.append(old_path)

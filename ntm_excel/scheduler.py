@@ -31,8 +31,9 @@ from zoneinfo import ZoneInfo
 import holidays
 import schedule
 
-from ntm_excel.config import Config, MailSettings, ScheduleSettings
-from ntm_excel.contacts import Contacts, load_contacts
+from ntm_excel.catalog import CatalogError
+from ntm_excel.config import Config, ConfigError, MailSettings, ScheduleSettings
+from ntm_excel.contacts import Contacts, ContactsError, load_contacts
 from ntm_excel.digest import (
     DAILY_DIGEST,
     UNIT_REMINDERS,
@@ -46,7 +47,11 @@ from ntm_excel.digest import (
 from ntm_excel.ledger import Ledger, SubmissionRow
 from ntm_excel.mail import DeliveryReport, Mail, deliver, open_transport, retry_pending
 from ntm_excel.model import Consolidation
+from ntm_excel.plan import PlanError
+from ntm_excel.registry import RegistryError
 
+# The office's own workbooks or settings are wrong: a message to act on, not a crash.
+DATA_ERRORS = (CatalogError, RegistryError, PlanError, ContactsError, ConfigError)
 log = logging.getLogger("ntm_excel.jobs")
 
 COLLECT = "collect"
@@ -260,7 +265,7 @@ class Runner:
         with file_lock(self._lock_path, blocking=True):
             try:
                 getattr(self, "_" + job.replace("-", "_"))(as_of, result)
-            except InboxMissing as exc:
+            except (InboxMissing, *DATA_ERRORS) as exc:  # said plainly, no traceback
                 result.error = str(exc)
             except Exception as exc:
                 log.exception("Việc %s (%s) gặp lỗi", job, result.period)
@@ -476,7 +481,7 @@ def describe(result: JobResult) -> list[str]:
         lines.append("  Không có trong danh bạ: " + ", ".join(result.unmatched))
     if result.no_email:
         lines.append("  Chưa có địa chỉ thư: " + ", ".join(result.no_email))
-    lines += [f"  {note}" for note in result.notes]
     if result.job == COLLECT and not lines:
-        lines.append(f"{name}: không có tệp mới")
+        lines.append(f"{name}: " + ("đã tổng hợp lại" if result.notes else "không có tệp mới"))
+    lines += [f"  {note}" for note in result.notes]
     return lines

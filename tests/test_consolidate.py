@@ -174,20 +174,21 @@ def test_any_failure_of_the_reader_becomes_an_issue(inbox, catalog):
 
 
 @pytest.mark.parametrize(
-    ("older", "newer_errors", "same_time", "used", "reason"),
+    ("signed", "newer_errors", "same_time", "used", "reason"),
     [
-        (False, True, False, "b_moi.xlsx", "tệp sửa gần nhất"),
-        (False, True, True, "a_cu.xlsx", "ít lỗi hơn"),
-        (False, False, True, "a_cu.xlsx", "xếp trước theo tên tệp"),
+        ((12, 8), False, False, "a_cu.xlsx", "báo cáo ký ngày gần nhất"),
+        ((10, 10), True, False, "b_moi.xlsx", "tệp sửa gần nhất"),
+        ((10, 10), True, True, "a_cu.xlsx", "ít lỗi hơn"),
+        ((10, 10), False, True, "a_cu.xlsx", "xếp trước theo tên tệp"),
     ],
 )
 def test_duplicates_use_one_file_and_say_why(
-    tmp_path, catalog, registry, older, newer_errors, same_time, used, reason
+    tmp_path, catalog, registry, signed, newer_errors, same_time, used, reason
 ):
     old_time = MARCH_10 if same_time else MARCH_10 - 3 * 86400
-    sample(tmp_path / "a_cu.xlsx", old_time)
+    sample(tmp_path / "a_cu.xlsx", old_time, signed_day=signed[0])
     faults = {"blank_values": ("10",)} if newer_errors else {}
-    sample(tmp_path / "b_moi.xlsx", MARCH_10, seed=2, **faults)
+    sample(tmp_path / "b_moi.xlsx", MARCH_10, seed=2, signed_day=signed[1], **faults)
     result = consolidate(
         [tmp_path], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF
     )
