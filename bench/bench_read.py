@@ -1,8 +1,9 @@
 """How fast one commune workbook becomes a Submission.
 
 Writes N sample submissions (the bundled set's layouts and formats, with other values) to a
-temporary folder, then times `read_submission` over them: one process, and a process pool
-whose workers return the (small) Submission records.
+temporary folder, then times `read_submission` over them: one process (overall and per
+format, files per CPU second), and a process pool whose workers return the (small)
+Submission records.
 
     .venv/bin/python bench/bench_read.py [--files 500] [--workers 2]
 """
@@ -33,6 +34,14 @@ def _read(path: Path):
     return read_submission(path, *_context)
 
 
+def _cpu_rate(paths: list[Path], registry, indicators) -> float:
+    """Files per CPU second of `read_submission` over `paths`."""
+    cpu = time.process_time()
+    for path in paths:
+        read_submission(path, registry, indicators)
+    return len(paths) / max(time.process_time() - cpu, 1e-9)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=500)
@@ -61,11 +70,11 @@ def main() -> None:
             f"{len(paths) / cpu:.0f} tệp/s theo CPU ({legacy} tệp mã cũ TCVN3/VNI)"
         )
         plain = [p for p, (s, _) in zip(paths, results, strict=True) if s and not s.encoding]
-        cpu = time.process_time()
-        for path in plain:
-            read_submission(path, registry, indicators)
-        cpu = time.process_time() - cpu
-        print(f"  chỉ tệp Unicode: {len(plain) / cpu:.0f} tệp/s theo CPU")
+        print(f"  chỉ tệp Unicode: {_cpu_rate(plain, registry, indicators):.0f} tệp/s theo CPU")
+        for suffix in sorted(formats):
+            same = [path for path in paths if path.suffix == suffix]
+            rate = _cpu_rate(same, registry, indicators)
+            print(f"  {suffix:6} ({len(same)} tệp): {rate:.0f} tệp/s theo CPU")
 
         started = time.perf_counter()
         with ProcessPoolExecutor(

@@ -482,6 +482,6 @@ def describe(result: JobResult) -> list[str]:
     if result.no_email:
         lines.append("  Chưa có địa chỉ thư: " + ", ".join(result.no_email))
     if result.job == COLLECT and not lines:
-        lines.append(f"{name}: " + ("đã tổng hợp lại" if result.notes else "không có tệp mới"))
+        lines.append(f"{name}: " + ("có thay đổi" if result.notes else "không có tệp mới"))
     lines += [f"  {note}" for note in result.notes]
     return lines
