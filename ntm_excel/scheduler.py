@@ -8,7 +8,8 @@ library, times in the configured time zone, Asia/Ho_Chi_Minh). The rules:
   the weekly summary runs on its weekday or, when that day is skipped or missed, on the next
   working day of the same week;
 - on start, a slot of today that has passed without a recorded run is caught up once;
-- one scheduler per state folder (an OS lock, `fcntl.flock`), and one job at a time across
+- one scheduler per state folder (an OS file lock, `filelock`: Linux and Windows), and one job
+  at a time across
   processes (`ntm-excel jobs once` waits for the scheduler's current job);
 - mail goes through the sent ledger (see `ntm_excel.mail`): a re-run sends nothing twice, a
   failed message is retried with back-off until it is delivered.
@@ -17,7 +18,6 @@ library, times in the configured time zone, Asia/Ho_Chi_Minh). The rules:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import logging
 import os
@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 import schedule
+from filelock import FileLock, Timeout
 
 from ntm_excel.catalog import CatalogError
 from ntm_excel.config import Config, ConfigError, MailSettings, ScheduleSettings
@@ -72,27 +73,29 @@ class AlreadyRunning(RuntimeError):
 
 @contextlib.contextmanager
 def file_lock(path: Path, *, blocking: bool) -> Iterator[None]:
-    """An exclusive OS lock on `path` (released when the process ends, even by a crash)."""
+    """An exclusive OS lock on `path` (released when the process ends, even by a crash).
+
+    Who holds it is written beside it (`path` + ".owner") for the message a second
+    process shows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")  # noqa: SIM115 - held for the lock's lifetime
+    owner_file = path.with_name(path.name + ".owner")
+    lock = FileLock(path, timeout=-1 if blocking else 0)
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
-            handle.seek(0)
-            owner = handle.read().strip() or "?"
-            raise AlreadyRunning(
-                f"Bộ lập lịch ntm-excel đang chạy ở tiến trình khác ({owner}) với thư mục "
-                f"trạng thái {path.parent}. Chỉ được chạy một bộ lập lịch một lúc; hãy dừng "
-                "tiến trình kia trước, hoặc dùng «ntm-excel jobs once TÊN_VIỆC»."
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"PID {os.getpid()}, từ {datetime.now():%d/%m/%Y %H:%M}")
-        handle.flush()
+        lock.acquire()
+    except Timeout:
+        owner = owner_file.read_text(encoding="utf-8").strip() if owner_file.exists() else "?"
+        raise AlreadyRunning(
+            f"Bộ lập lịch ntm-excel đang chạy ở tiến trình khác ({owner}) với thư mục "
+            f"trạng thái {path.parent}. Chỉ được chạy một bộ lập lịch một lúc; hãy dừng "
+            "tiến trình kia trước, hoặc dùng «ntm-excel jobs once TÊN_VIỆC»."
+        ) from None
+    try:
+        owner_file.write_text(
+            f"PID {os.getpid()}, từ {datetime.now():%d/%m/%Y %H:%M}", encoding="utf-8"
+        )
         yield
     finally:
-        handle.close()
+        lock.release()
 
 
 def parse_time(text: str) -> time:
