@@ -29,6 +29,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from ntm_excel.text import memoised_text
+
 TCVN3 = "TCVN3"
 VNI = "VNI"
 ENCODINGS = (TCVN3, VNI)
@@ -149,6 +151,7 @@ def _restore_capitals(original: str, decoded: str) -> str:
     return _LETTERS.sub(word, decoded)
 
 
+@memoised_text
 def to_unicode(text: str, encoding: str) -> str:
     """Decode legacy text to NFC Unicode; text already holding Unicode-only letters is kept."""
     if encoding not in TO_UNICODE:
@@ -204,6 +207,7 @@ _TONE_MARKS = set(_TONES[1:])
 _MIN_WORDS = 3
 
 
+@memoised_text
 def is_syllable(word: str) -> bool:
     """Whether a word is spelled like one Vietnamese syllable (letters, at most one tone)."""
     decomposed = unicodedata.normalize("NFD", word.lower())

@@ -124,6 +124,7 @@ class Submission:
     criteria: tuple[CriterionEntry, ...] = ()
     tasks: tuple[Task, ...] = ()
     reported_total: tuple[int, int] | None = None  # "Tổng số tiêu chí đạt: 17/20"
+    total_cell: str = ""  # A1 address of that totals line's figure
     sheet: str = ""  # the self-assessment sheet's name
     encoding: str = ""  # legacy encoding converted from ("TCVN3", "VNI") or ""
     report_date: date | None = None  # the date the report is signed: "…, ngày 10 tháng 3 năm 2021"

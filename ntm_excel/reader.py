@@ -68,7 +68,7 @@ from ntm_excel.sheets import (
     locate_header,
 )
 from ntm_excel.sniff import UnreadableFileError, sniff
-from ntm_excel.text import cell_address, fold, nfc
+from ntm_excel.text import cell_address, fold, memoised_text, nfc
 from ntm_excel.values import parse_assessment, parse_number, parse_value
 
 # Values repeat within and across files ("Đạt" fifty times a workbook): parsed once a process.
@@ -150,6 +150,7 @@ def read_submission(
         criteria=tuple(table.criteria) if table else (),
         tasks=tuple(tasks),
         reported_total=table.reported_total if table else None,
+        total_cell=table.total_cell if table else "",
         sheet=header.grid.name if header else "",
         encoding=encoding,
         report_date=signed,
@@ -158,13 +159,20 @@ def read_submission(
 
 
 _SIGNED = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
+_DIGIT = re.compile("[0-9]")
 
 
 def report_date(grid: Grid) -> date | None:
     """The date a report is signed ("Cẩm Thành, ngày 10 tháng 3 năm 2021"), if written."""
     for row in grid.rows:
         for cell in row:
-            if isinstance(cell, str) and "th" in cell.lower() and (m := _SIGNED.search(fold(cell))):
+            # cheap tests first: a date needs "th" (tháng) and ASCII digits, which folding keeps
+            if (
+                isinstance(cell, str)
+                and "th" in cell.lower()
+                and _DIGIT.search(cell)
+                and (m := _SIGNED.search(fold(cell)))
+            ):
                 try:
                     return date(int(m[3]), int(m[2]), int(m[1]))
                 except ValueError:
@@ -192,7 +200,14 @@ _SAMPLE_TEXTS = 24
 
 def _convert_legacy(grids: list[Grid]) -> str:
     """Detect TCVN3/VNI text in the workbook and convert every text cell to Unicode."""
-    texts = [cell for grid in grids for row in grid.rows for cell in row if isinstance(cell, str)]
+    # ASCII texts can hold neither kind of letter the patterns below look for
+    texts = [
+        cell
+        for grid in grids
+        for row in grid.rows
+        for cell in row
+        if isinstance(cell, str) and not cell.isascii()
+    ]
     if not _LEGACY_HINT.search("\n".join(texts)):
         return ""
     hinted = [text for text in texts if _LEGACY_HINT.search(text)][:_SAMPLE_TEXTS]
@@ -341,10 +356,20 @@ class _Code:
 
 
 def _code_cell(text: str, catalogue: _Catalogue) -> _Code | None:
-    """What a TT cell says: "1.1", "1.1.", "1,1", "1", "Tiêu chí số 1", "TC1", "II", "a)"."""
+    """What a TT cell says: "1.1", "1.1.", "1,1", "1", "Tiêu chí số 1", "TC1", "II", "a)",
+    or an exact catalogue code ("2.TT35.a")."""
     text = text.strip()
     if not text or text in _BULLETS:
         return None
+    code = _written_code(text)
+    if code is None and (key := folded(text)) in catalogue.by_folded_code:
+        return _Code("exact", exact=catalogue.by_folded_code[key])
+    return code
+
+
+@memoised_text
+def _written_code(text: str) -> _Code | None:
+    """A (stripped, non-blank) TT cell's code as far as it can be read without the catalogue."""
     if match := _INDICATOR_CODE.match(text):
         return _Code("indicator", int(match[1]), int(match[2]))
     if match := _CRITERION_CODE.match(text):
@@ -356,11 +381,10 @@ def _code_cell(text: str, catalogue: _Catalogue) -> _Code | None:
         return _Code("group")
     if match := _LETTER.match(text.lower()):
         return _Code("letter", sub=_LETTERS.index(match[1]) if match[1] in _LETTERS else 0)
-    if key in catalogue.by_folded_code:
-        return _Code("exact", exact=catalogue.by_folded_code[key])
     return None
 
 
+@memoised_text
 def _code_in_text(text: str) -> _Code | None:
     """A code at the start of a text: "8.1. Có điểm phục vụ…", "a) Đường…", "Tiêu chí số 1:",
     or a group heading "I. HẠ TẦNG KINH TẾ - XÃ HỘI"."""
@@ -407,6 +431,7 @@ class _TableReader:
     indicators: list[IndicatorEntry] = field(default_factory=list)
     criteria: list[CriterionEntry] = field(default_factory=list)
     reported_total: tuple[int, int] | None = None
+    total_cell: str = ""
     issues: list[Issue] = field(default_factory=list)
     _first_cell: dict[str, str] = field(default_factory=dict)
     _criteria_seen: set[int] = field(default_factory=set)
@@ -582,6 +607,8 @@ class _TableReader:
             self.reported_total = (int(match[1]), int(match[2]))
         elif (number := parse_number(joined)) is not None and number == int(number):
             self.reported_total = (int(number), len(self.catalogue.names))
+        figure = next((c for c, t in enumerate(texts) if any(ch.isdigit() for ch in t)), 0)
+        self.total_cell = cell_address(row, figure)
         return True
 
     def _also_first_indicator(self, row: int, criterion: int, body: str, name: str) -> bool:
@@ -614,7 +641,7 @@ class _TableReader:
         """The code of the next non-blank row (within three rows)."""
         grid = self.header.grid
         for below in range(row + 1, min(row + 4, len(grid.rows))):
-            if not any(grid.text(below, c) for c in range(self.width)):
+            if not any(grid.texts(below)[: self.width]):
                 continue
             code = _code_cell(self._text(below, self.columns.no), self.catalogue)
             if code is None:
@@ -661,7 +688,7 @@ class _TableReader:
             parsed_value, raw = None, grid.formulas[(value_row, value_col)]
         elif value_col is not None:
             number_format = ""
-            if isinstance(cell, int | float) and not isinstance(cell, bool):
+            if isinstance(cell, (int, float)) and not isinstance(cell, bool):
                 number_format = grid.number_format(value_row, value_col)
             parsed = _parse(cell, number_format)
             parsed_value, raw = parsed.value, parsed.raw
@@ -712,6 +739,7 @@ def _first(columns: tuple[int, ...] | None) -> int | None:
     return columns[0] if columns else None
 
 
+@functools.lru_cache(maxsize=1024)
 def _criterion_of(code: str) -> int | None:
     head = code.split(".")[0]
     return int(head) if head.isdigit() else None

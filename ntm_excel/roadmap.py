@@ -121,7 +121,12 @@ class _RoadmapReader:
     ) -> None:
         self.header = header
         self.grid = header.grid
-        self.names = sorted(((folded(n), no) for no, n in names.items()), key=lambda x: -len(x[0]))
+        self.names = [
+            (name, number, re.compile(rf"(?:^| ){re.escape(name)}(?: |$)"))
+            for name, number in sorted(
+                ((folded(n), no) for no, n in names.items()), key=lambda x: -len(x[0])
+            )
+        ]
         self.located = located
         self.year = year
         self.tasks: list[Task] = []
@@ -165,8 +170,8 @@ class _RoadmapReader:
         key = folded(text)
         if match := _CRITERION_WORDS.match(key) or _NUMBER_ONLY.match(text.strip()):
             return int(match[1])
-        for name, number in self.names:
-            if key == name or re.search(rf"(?:^| ){re.escape(name)}(?: |$)", key):
+        for name, number, named in self.names:
+            if key == name or named.search(key):
                 return number
         return None
 

@@ -10,9 +10,11 @@ whose message, in Vietnamese, says what is wrong with the file.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -159,10 +161,15 @@ def _sniff_ole(data: bytes) -> Sniffed:
     return Sniffed(kind="xls", workbook_stream=stream)
 
 
+# What zipfile raises on a damaged or crafted member: RuntimeError for an "encrypted" flag,
+# NotImplementedError for an unknown compression method or zip version.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError)
+
+
 def _sniff_zip(data: bytes) -> Sniffed:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as exc:
         raise UnreadableFileError(
             "tệp bị hỏng hoặc không trọn vẹn (có thể tải về hoặc sao chép chưa xong)"
         ) from exc
@@ -173,7 +180,7 @@ def _sniff_zip(data: bytes) -> Sniffed:
         parts = {}
         for member in members:
             if _PARSED.search(member.filename):
-                parts[member.filename] = _inflate(archive, member)
+                parts[member.filename] = _inflate(archive, member, data)
             elif member.filename.lower().endswith(_XML_SUFFIXES):
                 _check_head(archive, member)
         if "mimetype" in names:
@@ -190,7 +197,7 @@ def _sniff_zip(data: bytes) -> Sniffed:
         sheets, styles = _ooxml_sheets(parts, workbook)
         for name in [sheet.part for sheet in sheets] + [styles]:
             if name and name not in parts and name in names:
-                parts[name] = _inflate(archive, archive.getinfo(name))
+                parts[name] = _inflate(archive, archive.getinfo(name), data)
     missing = next((sheet for sheet in sheets if sheet.part not in parts), None)
     if missing is not None:
         raise UnreadableFileError(f"tệp bị hỏng (thiếu dữ liệu của trang «{missing.name}»)")
@@ -202,7 +209,7 @@ def _check_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
     try:
         with archive.open(member) as stream:
             head = stream.read(HEAD_BYTES)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+    except _ZIP_ERRORS as exc:
         raise UnreadableFileError(
             f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
         ) from exc
@@ -227,23 +234,72 @@ def _check_bomb(members: list[zipfile.ZipInfo]) -> None:
             )
 
 
-def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, data: bytes) -> bytes:
     """A member's bytes, never more than declared (or the part cap); CRC and XML checked."""
     limit = min(member.file_size, MAX_XML_PART)
-    try:
-        with archive.open(member) as stream:
-            content = stream.read(limit + 1)
-            if len(content) > limit:
-                raise UnreadableFileError(f"phần «{member.filename}» lớn bất thường")
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError) as exc:
-        raise UnreadableFileError(
-            f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
-        ) from exc
+    content = _inflate_plain(member, data)
+    if content is None:
+        content = _inflate_checked(archive, member, limit)
     if member.file_size > limit:
         raise UnreadableFileError(f"phần «{member.filename}» lớn bất thường")
     _check_xml(member.filename, content)
     if _COUNTED.search(member.filename):
         _check_counts(member.filename, content)
+    return content
+
+
+_LOCAL_HEADER = struct.Struct("<4s2xH18xHH")  # signature, flags, name and extra field lengths
+_UNSUPPORTED_FLAGS = 0x61  # encrypted, compressed patched data, strong encryption
+
+
+def _inflate_plain(member: zipfile.ZipInfo, data: bytes) -> bytes | None:
+    """The member inflated straight from the file's bytes when nothing about it is unusual
+    (stored or deflated, not encrypted, local header consistent, whole and CRC right,
+    within the part cap), which spares zipfile's per-member stream objects; None
+    otherwise, and `_inflate_checked` reads it (and words any error) as zipfile does."""
+    if (
+        member.flag_bits & _UNSUPPORTED_FLAGS
+        or member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+        or member.file_size > MAX_XML_PART
+    ):
+        return None
+    offset = member.header_offset
+    try:
+        signature, flags, name_length, extra_length = _LOCAL_HEADER.unpack_from(data, offset)
+    except struct.error:
+        return None
+    name_start = offset + _LOCAL_HEADER.size
+    encoding = "utf-8" if flags & 0x800 else "cp437"  # as zipfile reads the local name
+    try:
+        name = member.orig_filename.encode(encoding)
+    except UnicodeEncodeError:
+        return None
+    if signature != b"PK\x03\x04" or data[name_start : name_start + name_length] != name:
+        return None
+    start = name_start + name_length + extra_length
+    raw = data[start : start + member.compress_size]
+    if member.compress_type == zipfile.ZIP_STORED:
+        content = raw[: member.file_size]
+    else:
+        try:
+            content = zlib.decompressobj(-15).decompress(raw, member.file_size + 1)
+        except zlib.error:
+            return None
+    if len(content) != member.file_size or zlib.crc32(content) != member.CRC:
+        return None
+    return content
+
+
+def _inflate_checked(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> bytes:
+    try:
+        with archive.open(member) as stream:
+            content = stream.read(limit + 1)
+            if len(content) > limit:
+                raise UnreadableFileError(f"phần «{member.filename}» lớn bất thường")
+    except _ZIP_ERRORS as exc:
+        raise UnreadableFileError(
+            f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
+        ) from exc
     return content
 
 
@@ -267,25 +323,38 @@ def _check_xml(name: str, content: bytes) -> None:
         )
 
 
-def _xml(parts: dict[str, bytes], name: str) -> ElementTree.Element:
+def _xml(content: bytes | None, name: str) -> ElementTree.Element:
+    if content is None:
+        raise UnreadableFileError(f"tệp bị hỏng (thiếu phần «{name}»)")
     try:
-        return ElementTree.fromstring(parts[name])
-    except KeyError as exc:
-        raise UnreadableFileError(f"tệp bị hỏng (thiếu phần «{name}»)") from exc
+        return ElementTree.fromstring(content)
     except (ElementTree.ParseError, LookupError, ValueError) as exc:  # LookupError: encoding
         raise UnreadableFileError(f"tệp bị hỏng (phần «{name}» sai cấu trúc)") from exc
 
 
 def _ooxml_kind(parts: dict[str, bytes]) -> tuple[str, str]:
     """(kind, workbook part) from the content types and the package relationships."""
-    types = _xml(parts, "[Content_Types].xml")
+    kind, workbook = _declared_kind(parts.get("[Content_Types].xml"), parts.get("_rels/.rels"))
+    if kind:
+        return kind, workbook
+    if workbook in parts:
+        return "xlsx", workbook
+    raise UnreadableFileError("tệp bị hỏng (không có phần bảng tính)")
+
+
+# The package parts read below are the same bytes in every file made from one template:
+# what they say is remembered for the process (an error is raised again, never remembered).
+@functools.lru_cache(maxsize=256)
+def _declared_kind(types_xml: bytes | None, rels_xml: bytes | None) -> tuple[str, str]:
+    """(kind, or "" when the content types do not say; workbook part)."""
+    types = _xml(types_xml, "[Content_Types].xml")
     overrides = {
         o.get("PartName", "").lstrip("/"): o.get("ContentType", "")
         for o in types.iter(f"{{{_NS_CT}}}Override")
     }
     workbook = ""
-    if "_rels/.rels" in parts:
-        for rel in _xml(parts, "_rels/.rels").iter(f"{{{_NS_PKG_REL}}}Relationship"):
+    if rels_xml is not None:
+        for rel in _xml(rels_xml, "_rels/.rels").iter(f"{{{_NS_PKG_REL}}}Relationship"):
             if rel.get("Type") in _OFFICE_DOCUMENT:
                 workbook = rel.get("Target", "").lstrip("/")
     workbook = workbook or "xl/workbook.xml"
@@ -300,26 +369,33 @@ def _ooxml_kind(parts: dict[str, bytes]) -> tuple[str, str]:
         raise UnreadableFileError("đây là tệp Word (.docx), không phải bảng tính Excel")
     if "presentationml" in content_type or "ppt/presentation.xml" in overrides:
         raise UnreadableFileError("đây là tệp PowerPoint, không phải bảng tính Excel")
-    if workbook in parts:
-        return "xlsx", workbook
-    raise UnreadableFileError("tệp bị hỏng (không có phần bảng tính)")
+    return "", workbook
 
 
 def _ooxml_sheets(parts: dict[str, bytes], workbook: str) -> tuple[tuple[SheetPart, ...], str]:
     """The worksheets the workbook declares (each one's part must exist) and the styles part."""
     base = posixpath.dirname(workbook)
     rels_name = posixpath.join(base, "_rels", posixpath.basename(workbook) + ".rels")
+    return _declared_sheets(workbook, rels_name, parts.get(rels_name), parts.get(workbook))
+
+
+@functools.lru_cache(maxsize=256)
+def _declared_sheets(
+    workbook: str, rels_name: str, rels_xml: bytes | None, workbook_xml: bytes | None
+) -> tuple[tuple[SheetPart, ...], str]:
+    """What the workbook part and its relationships declare (see `_ooxml_sheets`)."""
+    base = posixpath.dirname(workbook)
     targets = {}
     styles = ""
-    if rels_name in parts:
-        for rel in _xml(parts, rels_name).iter(f"{{{_NS_PKG_REL}}}Relationship"):
+    if rels_xml is not None:
+        for rel in _xml(rels_xml, rels_name).iter(f"{{{_NS_PKG_REL}}}Relationship"):
             target = rel.get("Target", "")
             path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
             targets[rel.get("Id")] = posixpath.normpath(path)
             if rel.get("Type", "").endswith("/styles"):
                 styles = posixpath.normpath(path)
     sheets = []
-    root = _xml(parts, workbook)
+    root = _xml(workbook_xml, workbook)
     for ns in _NS_MAIN:
         for sheet in root.iter(f"{{{ns}}}sheet"):
             name = sheet.get("name", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -13,16 +14,46 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+_SEPARATORS = re.compile(r"[^0-9a-z]+")
+# After NFD, Vietnamese text is ASCII plus the combining marks U+0300–U+036F (all but
+# U+034F, the grapheme joiner, have a combining class): such text drops its marks with a
+# plain ASCII encode. Any other character takes the general (slower) path.
+_NOT_LATIN_MARKS = re.compile("[^\x00-\x7f\u0300-\u034e\u0350-\u036f]")
+_ASCII_TO_SPACE = bytes(
+    b if chr(b) in "0123456789abcdefghijklmnopqrstuvwxyz" else 32 for b in range(256)
+)
+
+
 def fold(text: str) -> str:
     """A key that ignores case, diacritics, Unicode form, punctuation and spacing.
 
     "UBND XÃ CẨM THÀNH", "ubnd xa cam thanh" and "Ubnd  xã Cẩm  Thành." all fold to
     "ubnd xa cam thanh".
     """
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    words = re.sub(r"[^0-9a-z]+", " ", stripped.lower())
-    return words.strip()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        if _NOT_LATIN_MARKS.search(decomposed):
+            stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+            return _SEPARATORS.sub(" ", stripped.lower()).strip()
+        text = decomposed.encode("ascii", "ignore").decode("ascii")
+    # ASCII: every byte but a digit or a lower-case letter separates words
+    return " ".join(text.lower().encode("ascii").translate(_ASCII_TO_SPACE).decode("ascii").split())
+
+
+SHORT_TEXT = 400  # characters
+
+
+def memoised_text(function):
+    """`function(text, *args)`, remembered for the life of the process for texts of up to
+    `SHORT_TEXT` characters: headings, codes, wording and values repeat from file to file
+    (one template per district); long texts rarely do and would only hold memory."""
+    cached = functools.lru_cache(maxsize=1 << 14)(function)
+
+    @functools.wraps(function)
+    def wrapper(text, *args):
+        return cached(text, *args) if len(text) <= SHORT_TEXT else function(text, *args)
+
+    return wrapper
 
 
 def column_letter(index: int) -> str:
@@ -35,6 +66,7 @@ def column_letter(index: int) -> str:
     return letters
 
 
+@functools.lru_cache(maxsize=1 << 14)  # the same cells are named in file after file
 def cell_address(row: int, col: int) -> str:
     """A1 address of a 0-based (row, column)."""
     return f"{column_letter(col)}{row + 1}"

@@ -235,6 +235,8 @@ def validate_submission(
         if reported_met != met:
             checker.issue(
                 "total-mismatch",
+                "",
+                submission.total_cell,
                 reported=f"{reported_met}/{reported_of}",
                 computed=f"{met}/{len(criteria)}",
             )

@@ -144,6 +144,8 @@ def test_totals_line_and_signature_block(read):
     assert len(submission.indicators) == 50  # "Người lập biểu", "CHỦ TỊCH" are not indicators
     wrong, _ = read(SampleSpec(wrong_total=True), name="sai.xlsx")
     assert wrong.reported_total == (19, 20)  # all 20 met, the total line says 19
+    assert wrong.total_cell.startswith("A") and int(wrong.total_cell[1:]) > 50  # below the table
+    assert submission.report_date == date(2021, 3, 10)  # "Cẩm Thành, ngày 10 tháng 3 năm 2021"
 
 
 def test_hand_written_codes_of_every_kind(tmp_path, registry, indicators):

@@ -318,3 +318,36 @@ def test_lies_that_made_calamine_abort_the_process(good, tmp_path):
     assert lines["bof_version.xls"] == "True ['file-unreadable']"
     assert lines["last_sector.xls"] == "True ['file-unreadable']"
     assert "far_ref.xlsx" in lines  # read or refused, but the process lives
+
+
+def _patch_headers(data: bytes, signature: bytes, offset: int, patch) -> bytes:
+    """Apply `patch(old_value) -> new_value` to a 2-byte field of every zip header."""
+    out = bytearray(data)
+    start = out.find(signature)
+    while start != -1:
+        field = slice(start + offset, start + offset + 2)
+        out[field] = patch(int.from_bytes(out[field], "little")).to_bytes(2, "little")
+        start = out.find(signature, start + 4)
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    "craft",
+    [
+        # every member flagged "encrypted": zipfile raises RuntimeError when opening one
+        lambda d: _patch_headers(
+            _patch_headers(d, b"PK\x01\x02", 8, lambda v: v | 1), b"PK\x03\x04", 6, lambda v: v | 1
+        ),
+        # a zip version no reader knows: zipfile raises NotImplementedError
+        lambda d: _patch_headers(d, b"PK\x01\x02", 6, lambda v: 197),
+    ],
+    ids=["encrypted-flag", "zip-version"],
+)
+def test_crafted_zip_headers_are_unreadable_not_a_crash(
+    good, tmp_path, registry, indicators, craft
+):
+    path = tmp_path / "cam_thanh.xlsx"
+    path.write_bytes(craft(good["xlsx"]))
+    submission, [issue] = read_submission(path, registry, indicators)
+    assert submission is None and issue.code == "file-unreadable"
+    assert "tệp bị hỏng" in issue.message
