@@ -8,7 +8,9 @@ import os
 import sys
 
 from ntm_excel import __version__
+from ntm_excel.catalog import CatalogError
 from ntm_excel.config import ConfigError
+from ntm_excel.registry import RegistryError
 
 # Each module defines `register(subparsers)`, which adds its sub-command(s) and sets `func`.
 COMMAND_MODULES = [
@@ -74,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
+        return 2
+    except CatalogError as exc:
+        print(f"Lỗi bộ tiêu chí:\n{exc}", file=sys.stderr)
+        return 2
+    except RegistryError as exc:
+        print(f"Lỗi danh sách đơn vị:\n{exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Đã dừng.", file=sys.stderr)

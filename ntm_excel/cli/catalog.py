@@ -10,7 +10,6 @@ from pathlib import Path
 from ntm_excel.catalog import (
     BAC_TRUNG_BO,
     Catalog,
-    CatalogError,
     export_catalog,
     load_catalog,
     write_catalog_csv,
@@ -74,17 +73,6 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(func):
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except CatalogError as exc:
-            print(f"Lỗi bộ tiêu chí:\n{exc}", file=sys.stderr)
-            return 2
-
-    return run
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "catalog",
@@ -107,7 +95,7 @@ def register(subparsers) -> None:
     show.add_argument(
         "--province", metavar="TỈNH", help="áp dụng chỉ tiêu riêng của tỉnh, ví dụ «Hà Tĩnh»"
     )
-    show.set_defaults(func=_guarded(_show))
+    show.set_defaults(func=_show)
 
     export = actions.add_parser(
         "export",
@@ -118,4 +106,4 @@ def register(subparsers) -> None:
     export.add_argument("file", metavar="TỆP", help="tệp cần ghi (.xlsx hoặc .csv)")
     add_catalog_option(export)
     add_config_option(export)
-    export.set_defaults(func=_guarded(_export))
+    export.set_defaults(func=_export)

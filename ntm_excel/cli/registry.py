@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 
 from ntm_excel.cli.common import add_config_option, add_registry_option, config_from
 from ntm_excel.registry import (
     Registry,
-    RegistryError,
     build_registry,
     load_registry,
     write_registry,
@@ -59,17 +57,6 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(func):
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return func(args)
-        except RegistryError as exc:
-            print(f"Lỗi danh sách đơn vị:\n{exc}", file=sys.stderr)
-            return 2
-
-    return run
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "registry",
@@ -113,7 +100,7 @@ def register(subparsers) -> None:
         action="store_true",
         help="điền địa chỉ thư mẫu dạng ubnd.camthanh@camxuyen.example.org (để thử)",
     )
-    build.set_defaults(func=_guarded(_build))
+    build.set_defaults(func=_build)
 
     show = actions.add_parser(
         "show",
@@ -123,4 +110,4 @@ def register(subparsers) -> None:
     )
     add_registry_option(show)
     add_config_option(show)
-    show.set_defaults(func=_guarded(_show))
+    show.set_defaults(func=_show)

@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ntm_excel.catalog import CatalogError
 from ntm_excel.cli.catalog import catalog_from
 from ntm_excel.cli.common import (
     add_catalog_option,
@@ -16,7 +15,7 @@ from ntm_excel.cli.common import (
 )
 from ntm_excel.cli.registry import registry_from
 from ntm_excel.model import Unit
-from ntm_excel.registry import RegistryError, file_stem
+from ntm_excel.registry import file_stem
 from ntm_excel.template import write_template
 
 
@@ -66,14 +65,6 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _guarded(args: argparse.Namespace) -> int:
-    try:
-        return _run(args)
-    except (CatalogError, RegistryError) as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return 2
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "template",
@@ -99,4 +90,4 @@ def register(subparsers) -> None:
     add_catalog_option(parser)
     add_registry_option(parser)
     add_config_option(parser)
-    parser.set_defaults(func=_guarded)
+    parser.set_defaults(func=_run)
