@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from datetime import date
+
+from tqdm import tqdm
 
 from ntm_excel.config import Config, load_config
 
@@ -68,6 +73,21 @@ def add_submission_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="số tiến trình đọc tệp song song (mặc định: tự chọn theo số tệp)",
     )
+
+
+@contextlib.contextmanager
+def reading_progress() -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on the terminal while workbooks are read; silent when not a terminal."""
+    bar = tqdm(desc="Đọc biểu", unit=" tệp", disable=None, file=sys.stderr, leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
 
 
 def config_from(args: argparse.Namespace) -> Config:

@@ -16,7 +16,10 @@ from ntm_excel.cli.common import (
     add_as_of_option,
     add_catalog_option,
     add_config_option,
+    add_registry_option,
+    add_submission_arguments,
     config_from,
+    reading_progress,
 )
 
 DESCRIPTION = """\
@@ -38,12 +41,7 @@ def register(subparsers) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "paths",
-        nargs="+",
-        metavar="ĐƯỜNG_DẪN",
-        help="tệp .xlsx/.xlsm/.xls/.ods hoặc thư mục chứa các tệp (tìm cả thư mục con)",
-    )
+    add_submission_arguments(parser)
     parser.add_argument(
         "--output",
         "-o",
@@ -64,17 +62,7 @@ def register(subparsers) -> None:
     add_as_of_option(parser)
     add_config_option(parser)
     add_catalog_option(parser)
-    parser.add_argument(
-        "--registry",
-        metavar="TỆP",
-        help="danh sách đơn vị .xlsx (mặc định: danh sách trong cấu hình)",
-    )
-    parser.add_argument(
-        "--workers",
-        type=int,
-        metavar="N",
-        help="số tiến trình đọc tệp song song (mặc định: tự chọn theo số tệp)",
-    )
+    add_registry_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -104,14 +92,16 @@ def _load(args: argparse.Namespace, as_of: date):
 
     config = config_from(args)
     try:
-        result = consolidate_from_config(
-            args.paths,
-            config,
-            as_of,
-            catalog_path=args.catalog,
-            registry_path=args.registry,
-            workers=args.workers,
-        )
+        with reading_progress() as progress:
+            result = consolidate_from_config(
+                args.paths,
+                config,
+                as_of,
+                catalog_path=args.catalog,
+                registry_path=args.registry,
+                workers=args.workers,
+                progress=progress,
+            )
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         # CatalogError, RegistryError, PlanError, ContactsError are ValueErrors
         print(f"Lỗi: {reason(exc)}", file=sys.stderr)

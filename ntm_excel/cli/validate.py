@@ -13,6 +13,7 @@ from ntm_excel.cli.common import (
     add_registry_option,
     add_submission_arguments,
     config_from,
+    reading_progress,
 )
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.styles import SEVERITY_ORDER
@@ -85,14 +86,16 @@ def run(args: argparse.Namespace) -> int:
     except (CatalogError, RegistryError, OSError) as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
-    result = consolidate(
-        args.paths,
-        catalog=catalog,
-        registry=registry,
-        catalog_set=config.catalog_set,
-        as_of=date.today(),
-        workers=args.workers,
-    )
+    with reading_progress() as progress:
+        result = consolidate(
+            args.paths,
+            catalog=catalog,
+            registry=registry,
+            catalog_set=config.catalog_set,
+            as_of=date.today(),
+            workers=args.workers,
+            progress=progress,
+        )
     issues = [i for i in result.issues if i.code != "unit-not-submitted"]
     reports = [r for r in result.units if r.submitted]
     names = {u.code: u.name for u in registry.units}
