@@ -96,9 +96,8 @@ class _Checker:
 
     def computed(
         self, indicator: Indicator, rule: Rule, value: float | str, raw: str, entry: IndicatorEntry
-    ) -> Status | None:
-        """The status the value decides; None for a value that cannot be a value of the
-        indicator (reported as value-invalid)."""
+    ) -> Status:
+        """The status the value decides, reporting a value that cannot be judged."""
         if isinstance(value, float):
             figures = (_figures(raw) if rule.parts else []) or [value]
         elif rule.kind == "numeric":
@@ -108,13 +107,13 @@ class _Checker:
                     return Status.UNKNOWN  # a judgement without its figure: the self-assessment
                 unit = f" ({indicator.unit})" if indicator.unit else ""
                 self.invalid(indicator, raw, entry, f"cần ghi số liệu{unit}")
-                return None
+                return Status.UNKNOWN
         else:
             return rule.evaluate(value)
         problems = [p for p in (self.figure_problem(f, indicator) for f in figures) if p]
         if problems:
             self.invalid(indicator, raw, entry, problems[0])
-            return None
+            return Status.UNKNOWN
         statuses = [rule.evaluate(figures[0])]
         statuses += [part.evaluate(f) for part, f in zip(rule.parts, figures[1:], strict=False)]
         return combine(statuses)
@@ -144,13 +143,12 @@ class _Checker:
             value, raw = None, ""
         else:
             value, raw = entry.value, entry.raw
-        computed, invalid = Status.UNKNOWN, False
+        computed = Status.UNKNOWN
         if entry is not None:
             if value is None:
                 self.issue("value-missing", entry.sheet, entry.value_cell, code=code)
             else:
-                judged = self.computed(indicator, rule, value, raw, entry)
-                computed, invalid = judged or Status.UNKNOWN, judged is None
+                computed = self.computed(indicator, rule, value, raw, entry)
             if claimed is Status.UNKNOWN:
                 self.issue("assessment-missing", entry.sheet, entry.assessment_cell, code=code)
             elif computed is not Status.UNKNOWN and claimed is not computed:
@@ -175,19 +173,11 @@ class _Checker:
             raw=raw,
             self_assessment=claimed,
             computed_status=computed,
-            status=_final(computed, claimed, invalid),
+            status=computed if computed is not Status.UNKNOWN else claimed,
             file=self.submission.file_name,
             sheet=entry.sheet if entry else self.submission.sheet,
             cell=entry.value_cell if entry else "",
         )
-
-
-def _final(computed: Status, claimed: Status, invalid: bool) -> Status:
-    """The value decides when it can; else the self-assessment, unless the value is invalid
-    (an impossible figure cannot back the unit's own "Đạt")."""
-    if invalid:
-        return Status.UNKNOWN
-    return computed if computed is not Status.UNKNOWN else claimed
 
 
 def validate_submission(
