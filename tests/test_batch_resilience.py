@@ -1,0 +1,82 @@
+"""A worker process that dies while reading a file (a native crash, an out-of-memory kill)
+stops neither the batch nor the parent: that file alone becomes a file-unreadable issue.
+
+Forked workers inherit the monkeypatched reader, which kills its own process on chosen files;
+real workbooks and real processes otherwise.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from ntm_excel import consolidate
+from ntm_excel.catalog import load_catalog
+from ntm_excel.consolidate import WORKER_DIED, read_files
+from ntm_excel.registry import load_registry
+from ntm_excel.samples import bundled_specs, write_sample
+
+pytestmark = pytest.mark.skipif(
+    multiprocessing.get_start_method() != "fork", reason="workers must inherit the patch"
+)
+BATCH = 12
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """(files, registry, indicators, the results of a serial read with the real reader)."""
+    folder = tmp_path_factory.mktemp("batch")
+    files = [write_sample(folder / name, spec) for name, spec in bundled_specs()[:BATCH]]
+    registry = load_registry()
+    indicators = load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+    return files, registry, indicators, read_files(files, registry, indicators, workers=1)
+
+
+def _exit(_: Path) -> None:
+    os._exit(1)
+
+
+def _kill(_: Path) -> None:  # as the out-of-memory killer does
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    "deaths",
+    [{4: _exit}, {0: _kill, BATCH - 1: _exit}],
+    ids=["one-file-kills-its-worker", "two-files-kill-their-workers"],
+)
+def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, deaths):
+    files, registry, indicators, serial = batch
+    killers = {files[i].name: die for i, die in deaths.items()}
+    parent, read_in_parent = os.getpid(), []
+    real_reader = consolidate.read_submission
+
+    def reader(path, *args):
+        if os.getpid() == parent:
+            read_in_parent.append(Path(path).name)
+        elif Path(path).name in killers:
+            killers[Path(path).name](path)
+        return real_reader(path, *args)
+
+    monkeypatch.setattr(consolidate, "read_submission", reader)
+    progress: list[tuple[int, int]] = []
+    results = read_files(
+        files, registry, indicators, workers=2, progress=lambda *a: progress.append(a)
+    )
+
+    assert read_in_parent == []
+    assert progress == [(done, BATCH) for done in range(1, BATCH + 1)]
+    assert len(results) == BATCH
+    for index, (path, result, expected) in enumerate(zip(files, results, serial, strict=True)):
+        if index in deaths:
+            submission, [issue] = result
+            assert submission is None
+            assert issue.code == "file-unreadable" and issue.file == path.name
+            assert WORKER_DIED in issue.message
+        else:
+            assert expected[0] is not None
+            assert result == expected, path.name
