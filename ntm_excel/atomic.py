@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -20,6 +21,10 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     On any error the temporary file is removed and `target` keeps its last good content.
     """
     target = Path(target)
+    if target.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, f"«{target}» là một thư mục, hãy ghi tên tệp kết quả", str(target)
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent

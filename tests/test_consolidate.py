@@ -397,3 +397,22 @@ def test_stale_feedback_is_removed(tmp_path, inbox, catalog, registry):
         assert cell.fill.fill_type == "solid" and issue.message in cell.comment.text
     listed = list(marked["Góp ý"].iter_rows(min_row=5, values_only=True))
     assert len(listed) == len([i for i in result.issues if i.file == "yen_hoa.xlsx"])
+
+
+def test_cli_refuses_a_missing_input_or_a_wrong_output_before_writing(tmp_path, inbox, capsys):
+    """A typo must not turn into an empty consolidation that replaces the last good one."""
+    master = tmp_path / "tong_hop.xlsx"
+    assert main(["consolidate", str(tmp_path / "mau nop"), "-o", str(master)]) == 2
+    assert "không tìm thấy tệp hoặc thư mục" in capsys.readouterr().err
+    assert main(["validate", str(tmp_path / "mau nop")]) == 2
+    assert main(["consolidate", str(inbox), "-o", str(tmp_path)]) == 2
+    assert "phải là một tệp .xlsx" in capsys.readouterr().err
+    assert main(["consolidate", str(inbox), "-o", str(tmp_path / "tong_hop.ods")]) == 2
+    assert "phải có đuôi .xlsx" in capsys.readouterr().err
+    assert not master.exists() and not (tmp_path / "gop_y").exists()
+
+
+def test_cli_reports_an_unwritable_output_in_vietnamese(tmp_path, capsys):
+    assert main(["template", "--unit", "18694", "-o", str(tmp_path)]) == 2  # a folder
+    err = capsys.readouterr().err
+    assert err.startswith("Lỗi: đó là một thư mục") and "Traceback" not in err

@@ -424,3 +424,14 @@ def test_units_sharing_an_address_get_one_reminder():
         "Xã Cẩm Thành: chưa nộp" in mail.text
         and "Xã Cẩm Bình: biểu tự đánh giá có 2 lỗi" in mail.text
     )
+
+
+def test_only_plan_officials_missing_from_the_contact_book_are_reported():
+    tasks = [
+        status("Việc của huyện", date(2021, 3, 20), owners=["Ông Không Có Tên"]),
+        status(
+            "Việc của xã", date(2021, 3, 20), owners=["Cán bộ xã Hoàng Văn Sơn"], unit_code="18685"
+        ),
+    ]
+    built = build_daily_digests(consolidation(tasks=tasks), CONTACTS, deadline=DEADLINE)
+    assert built.unmatched == ["Ông Không Có Tên"]  # the commune's own staff are not expected

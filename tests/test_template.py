@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+from dataclasses import replace
 
 import openpyxl
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from ntm_excel.catalog import BAC_TRUNG_BO, COLUMNS, load_catalog
 from ntm_excel.cli import template as template_cli
 from ntm_excel.cli import translate_argparse
-from ntm_excel.registry import load_registry
+from ntm_excel.registry import Registry, load_registry, write_registry
 from ntm_excel.template import ASSESSMENTS, HEADERS, ROADMAP_HEADERS, TASK_STATES, write_template
 
 HEADER_ROW = 8  # 1-based row of the table header on "Tự đánh giá"
@@ -203,3 +204,22 @@ def test_cli_requires_unit_or_all(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["template", "-o", str(tmp_path / "x.xlsx")])
     assert "--unit" in capsys.readouterr().err
+
+
+def test_cli_all_keeps_units_whose_names_fold_alike(tmp_path, capsys, registry):
+    """ "Nghi Văn" and "Nghi Vạn" (Nghệ An) both get a template: the code tells the files apart."""
+    base = registry.units[5]
+    twins = [
+        replace(base, code="17700", name="Xã Nghi Văn"),
+        replace(base, code="17701", name="Xã Nghi Vạn"),
+    ]
+    path = tmp_path / "don_vi.xlsx"
+    write_registry(Registry(twins), path)
+    out = tmp_path / "bieu"
+    assert main(["template", "--all", "--registry", str(path), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "xa_nghi_van_17700.xlsx",
+        "xa_nghi_van_17701.xlsx",
+    ]
+    first = openpyxl.load_workbook(out / "xa_nghi_van_17701.xlsx", read_only=True)["Tự đánh giá"]
+    assert next(first.iter_rows(max_row=1, values_only=True))[0] == "UBND XÃ NGHI VẠN"

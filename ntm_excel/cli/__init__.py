@@ -9,6 +9,7 @@ import sys
 
 from ntm_excel import __version__
 from ntm_excel.catalog import CatalogError
+from ntm_excel.cli.common import error_text
 from ntm_excel.config import ConfigError
 from ntm_excel.registry import RegistryError
 
@@ -39,6 +40,7 @@ def translate_argparse() -> None:
         ),
         "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
         "expected one argument": "cần một giá trị",
+        "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
         "show program's version number and exit": "In phiên bản rồi thoát",
     }
     argparse._ = lambda text: translations.get(text, text)  # noqa: SLF001
@@ -89,3 +91,6 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `ntm-excel catalog show | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as exc:  # an output that cannot be written (read-only, a folder, disk full)
+        print(f"Lỗi: {error_text(exc)}", file=sys.stderr)
+        return 2

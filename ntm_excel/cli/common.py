@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
+from pathlib import Path
 
 from tqdm import tqdm
 
+from ntm_excel.atomic import OutputLockedError
 from ntm_excel.config import Config, load_config
+from ntm_excel.values import parse_date as parse_cell_date
 
 
 def parse_date(text: str) -> date:
-    """A date given on the command line: YYYY-MM-DD (or dd/mm/yyyy)."""
-    try:
-        if "/" in text:
-            day, month, year = (int(part) for part in text.split("/"))
-            return date(year, month, day)
-        return date.fromisoformat(text)
-    except ValueError as exc:
+    """A date given on the command line: YYYY-MM-DD or day first (25/03/2021, 25-3-2021)."""
+    parsed = parse_cell_date(text)
+    if parsed is None:
         raise argparse.ArgumentTypeError(
-            f"ngày «{text}» không hợp lệ, hãy ghi dạng YYYY-MM-DD"
-        ) from exc
+            f"ngày «{text}» không hợp lệ, hãy ghi dạng YYYY-MM-DD hoặc dd/mm/yyyy"
+        )
+    return parsed
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -47,7 +48,7 @@ def add_as_of_option(parser: argparse.ArgumentParser) -> None:
         "--as-of",
         type=parse_date,
         metavar="NGÀY",
-        help="ngày báo cáo YYYY-MM-DD (mặc định: hôm nay)",
+        help="ngày báo cáo, YYYY-MM-DD hoặc dd/mm/yyyy (mặc định: hôm nay)",
     )
 
 
@@ -88,6 +89,36 @@ def reading_progress() -> Iterator[Callable[[int, int], None]]:
         yield update
     finally:
         bar.close()
+
+
+_ERRNO_TEXT = {
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENOENT: "không tìm thấy",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
+}
+
+
+def error_text(exc: BaseException) -> str:
+    """An error in Vietnamese: our own messages as they are, system errors translated."""
+    if isinstance(exc, OutputLockedError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{_ERRNO_TEXT[exc.errno]}{where}"
+    return str(exc) or type(exc).__name__
+
+
+def missing_paths(paths: list[str]) -> list[str]:
+    """The given paths that do not exist, each reported on stderr (a typo must not produce an
+    empty consolidation that overwrites the last good one)."""
+    missing = [path for path in paths if not Path(path).exists()]
+    for path in missing:
+        print(f"Lỗi: không tìm thấy tệp hoặc thư mục «{path}».", file=sys.stderr)
+    return missing
 
 
 def config_from(args: argparse.Namespace) -> Config:

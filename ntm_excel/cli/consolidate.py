@@ -4,14 +4,12 @@ and the feedback workbooks, and print a short summary."""
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 import zipfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from ntm_excel.atomic import OutputLockedError
 from ntm_excel.cli.common import (
     add_as_of_option,
     add_catalog_option,
@@ -19,6 +17,8 @@ from ntm_excel.cli.common import (
     add_registry_option,
     add_submission_arguments,
     config_from,
+    error_text,
+    missing_paths,
     reading_progress,
 )
 
@@ -66,25 +66,13 @@ def register(subparsers) -> None:
     parser.set_defaults(func=run)
 
 
-_ERRNO_TEXT = {
-    errno.EACCES: "không có quyền ghi",
-    errno.EPERM: "không có quyền ghi",
-    errno.ENOSPC: "ổ đĩa đã đầy",
-    errno.EROFS: "ổ đĩa chỉ cho đọc",
-    errno.ENOENT: "không tìm thấy",
-    errno.EISDIR: "đó là một thư mục",
-    errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
-}
-
-
-def reason(exc: BaseException) -> str:
-    """An error in Vietnamese: our own messages as they are, system errors translated."""
-    if isinstance(exc, OutputLockedError):
-        return str(exc)
-    if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{_ERRNO_TEXT[exc.errno]}{where}"
-    return str(exc) or type(exc).__name__
+def _output_problem(output: Path) -> str:
+    """Why `output` cannot be the master workbook ("" when it can), checked before any work."""
+    if output.is_dir():
+        return f"bảng tổng hợp phải là một tệp .xlsx (ví dụ {output / 'tong_hop.xlsx'})"
+    if output.suffix.lower() != ".xlsx":
+        return f"bảng tổng hợp phải có đuôi .xlsx, không phải «{output.name}»"
+    return ""
 
 
 def _load(args: argparse.Namespace, as_of: date):
@@ -104,7 +92,7 @@ def _load(args: argparse.Namespace, as_of: date):
             )
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         # CatalogError, RegistryError, PlanError, ContactsError are ValueErrors
-        print(f"Lỗi: {reason(exc)}", file=sys.stderr)
+        print(f"Lỗi: {error_text(exc)}", file=sys.stderr)
         return config, None
     return config, result
 
@@ -145,7 +133,7 @@ def _attempt(what: str, action: Callable[[], str], failures: list[str]) -> str |
     try:
         return action()
     except OSError as exc:
-        failures.append(f"Không ghi được {what}: {reason(exc)}")
+        failures.append(f"Không ghi được {what}: {error_text(exc)}")
         return None
 
 
@@ -155,6 +143,11 @@ def run(args: argparse.Namespace) -> int:
     from ntm_excel.master import write_master
 
     as_of = args.as_of or date.today()
+    if missing_paths(args.paths):
+        return 2
+    if args.output and (problem := _output_problem(Path(args.output))):
+        print(f"Lỗi: {problem}", file=sys.stderr)
+        return 2
     config, result = _load(args, as_of)
     if result is None:
         return 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from ntm_excel.cli.catalog import catalog_from
@@ -34,7 +35,13 @@ def _run(args: argparse.Namespace) -> int:
     if args.all:
         units = registry.expected()
         Path(args.output).mkdir(parents=True, exist_ok=True)
-        targets = [Path(args.output) / f"{file_stem(unit)}.xlsx" for unit in units]
+        stems = Counter(file_stem(unit) for unit in units)
+        targets = [  # "Nghi Văn" and "Nghi Vạn" fold alike: the code keeps both files
+            Path(args.output)
+            / (f"{file_stem(unit)}.xlsx" if stems[file_stem(unit)] == 1 else
+               f"{file_stem(unit)}_{unit.code}.xlsx")
+            for unit in units
+        ]  # fmt: skip
     else:
         found = registry.match(args.unit)
         if found.unit is None:

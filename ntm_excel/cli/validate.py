@@ -13,6 +13,7 @@ from ntm_excel.cli.common import (
     add_registry_option,
     add_submission_arguments,
     config_from,
+    missing_paths,
     reading_progress,
 )
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
@@ -79,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
     from ntm_excel.consolidate import consolidate
     from ntm_excel.registry import RegistryError, load_registry
 
+    if missing_paths(args.paths):
+        return 2
     config = config_from(args)
     try:
         catalog = load_catalog(args.catalog or config.catalog)
