@@ -11,8 +11,10 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 BUNDLED = Path(__file__).resolve().parent.parent / "workbooks"
+VIETNAM_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # one zone for the whole country
 DEFAULT_CONFIG = BUNDLED / "cau_hinh.toml"
 
 

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.catalog import Catalog, Indicator, load_catalog
-from ntm_excel.config import Config
+from ntm_excel.config import VIETNAM_TIME, Config
 from ntm_excel.issues import Issue, Severity, make_issue
 from ntm_excel.model import Consolidation, Status, Submission, Unit, UnitReport
 from ntm_excel.reader import read_submission
@@ -399,7 +399,7 @@ def consolidate(
         issues=issues,
         criteria_names=catalog.criteria(catalog_set, province),
         district=district,
-        created=datetime.now(),
+        created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
     )
 
 
