@@ -361,8 +361,8 @@ def test_cli_consolidate_writes_its_outputs(tmp_path, inbox, capsys):
 
 
 def test_cli_consolidate_exit_2_when_an_output_cannot_be_written(tmp_path, inbox, capsys):
-    blocked = tmp_path / "tong_hop.xlsx"
-    blocked.mkdir()  # a folder where the master should go
+    (tmp_path / "ket_qua").write_text("một tệp, không phải thư mục", encoding="utf-8")
+    blocked = tmp_path / "ket_qua" / "tong_hop.xlsx"  # cannot be created
     config = config_file(tmp_path)
     code = main(
         ["consolidate", str(inbox / "cam_thanh.xlsx"), "--config", str(config),
@@ -406,7 +406,7 @@ def test_cli_refuses_a_missing_input_or_a_wrong_output_before_writing(tmp_path, 
     assert "không tìm thấy tệp hoặc thư mục" in capsys.readouterr().err
     assert main(["validate", str(tmp_path / "mau nop")]) == 2
     assert main(["consolidate", str(inbox), "-o", str(tmp_path)]) == 2
-    assert "phải là một tệp .xlsx" in capsys.readouterr().err
+    assert "là một thư mục; bảng tổng hợp phải là một tệp .xlsx" in capsys.readouterr().err
     assert main(["consolidate", str(inbox), "-o", str(tmp_path / "tong_hop.ods")]) == 2
     assert "phải có đuôi .xlsx" in capsys.readouterr().err
     assert not master.exists() and not (tmp_path / "gop_y").exists()

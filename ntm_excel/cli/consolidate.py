@@ -69,7 +69,7 @@ def register(subparsers) -> None:
 def _output_problem(output: Path) -> str:
     """Why `output` cannot be the master workbook ("" when it can), checked before any work."""
     if output.is_dir():
-        return f"bảng tổng hợp phải là một tệp .xlsx (ví dụ {output / 'tong_hop.xlsx'})"
+        return f"«{output}» là một thư mục; bảng tổng hợp phải là một tệp .xlsx"
     if output.suffix.lower() != ".xlsx":
         return f"bảng tổng hợp phải có đuôi .xlsx, không phải «{output.name}»"
     return ""
