@@ -17,6 +17,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -27,6 +28,7 @@ from ntm_excel.config import BUNDLED
 from ntm_excel.model import Status
 from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY
 from ntm_excel.text import fold, nfc
+from ntm_excel.values import clean_float
 
 BUNDLED_CATALOG = BUNDLED / "bo_tieu_chi.csv"
 SHEET = "Bộ tiêu chí"
@@ -34,7 +36,8 @@ HELP_SHEET = "Hướng dẫn"
 BAC_TRUNG_BO = "Bắc Trung Bộ"
 
 COLUMNS = {
-    "bo_tieu_chi": "mã bộ tiêu chí, ví dụ xa_2016_2020 (xã, QĐ 1980/QĐ-TTg), huyen_2016_2020",
+    "bo_tieu_chi": "mã bộ tiêu chí dạng cấp_nămđầu_nămcuối, chữ thường không dấu: xa_2016_2020 "
+    "(xã, QĐ 1980/QĐ-TTg), huyen_2016_2020, xa_kieu_mau_2018_2020",
     "tinh": "để trống = chỉ tiêu quốc gia; ghi tên tỉnh (ví dụ Hà Tĩnh) = chỉ tiêu riêng của tỉnh",
     "tieu_chi": "số thứ tự tiêu chí (số nguyên: 1, 2, … 20)",
     "ten_tieu_chi": "tên tiêu chí, giống nhau ở mọi dòng của cùng một tiêu chí",
@@ -50,6 +53,7 @@ COLUMNS = {
     "ghi_chu": "ghi chú",
 }
 _REQUIRED = ("bo_tieu_chi", "tieu_chi", "ten_tieu_chi", "ma_chi_tieu", "chi_tieu_chung")
+_THRESHOLDS = ("chi_tieu_chung", "chi_tieu_bac_trung_bo")
 _KEYS = {fold(name): name for name in COLUMNS}
 
 _NUMERIC_OPS = {">=", "<=", "=", ">", "<"}
@@ -63,6 +67,8 @@ _PART = re.compile(rf"^{_OP}\s*{_NUM}\s*%?\s*(?P<label>.*)$")
 _COMPOSITE = re.compile(r"^(?P<main>[^(]+?)\s*\(\s*trong đó\s+(?P<parts>.+)\)$", re.IGNORECASE)
 _QUALITATIVE = re.compile(r"^đạt\s*(?:\((?P<inner>.*)\))?$", re.IGNORECASE | re.DOTALL)
 _UNVERIFIED = "chua xac minh"
+_SET_ID = re.compile(r"[a-z]+(?:_[a-z]+)*_(?P<first>\d{4})_(?P<last>\d{4})")
+_LITERALS = re.compile(r'"[^"]*"|\\.')  # quoted text and escaped characters of a number format
 _EPSILON = 1e-9
 
 
@@ -280,17 +286,34 @@ class Catalog:
         return {ind.criterion_no: ind.criterion_name for ind in self.resolve(set_id, province)}
 
 
-def _cell_text(value: object) -> str:
+class _Percent(float):
+    """A number read from a cell with a percent number format: 0.85 shown as 85%."""
+
+
+def _decimal_comma(number: float) -> str:
+    """A number as the bundled catalogue writes it: 85, 24,2."""
+    return format(Decimal(repr(clean_float(number))).normalize(), "f").replace(".", ",")
+
+
+def _cell_text(value: object, threshold: bool = False) -> str:
+    """The text of a cell; numbers in a threshold column on the 0–100 scale, decimal comma."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "có" if value else "không"
+    if threshold and isinstance(value, int | float):
+        return _decimal_comma(value * 100 if isinstance(value, _Percent) else value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return nfc(str(value))
 
 
-def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _is_percent_format(number_format: str | None) -> bool:
+    """Whether Excel shows a number with this format ×100 with a % sign ("0%", "0.0%")."""
+    return "%" in _LITERALS.sub("", number_format or "")
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -300,11 +323,11 @@ def _csv_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
         ) from exc
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    for number, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1):
-        yield number, [_cell_text(cell) for cell in row]
+    yield from enumerate(csv.reader(io.StringIO(text), delimiter=delimiter), start=1)
 
 
-def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[object]]]:
+    """Rows of cell values; numbers formatted as percentages come back as `_Percent`."""
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
@@ -312,19 +335,35 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     try:
         names = [n for n in workbook.sheetnames if n != HELP_SHEET] or workbook.sheetnames
         sheet = workbook[SHEET if SHEET in names else names[0]]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(cell) for cell in row]
+        for number, row in enumerate(sheet.iter_rows(), start=1):
+            yield number, [_xlsx_value(cell) for cell in row]
     finally:
         workbook.close()
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, {column: text}) for each non-empty data row; CatalogError on bad headers."""
+def _xlsx_value(cell) -> object:
+    value = cell.value
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    return _Percent(value) if numeric and _is_percent_format(cell.number_format) else value
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One non-empty data row: its number, {column: text} and the percent-formatted columns."""
+
+    number: int
+    cells: dict[str, str]
+    percent: frozenset[str]
+
+
+def _records(path: Path) -> Iterator[_Record]:
+    """Each non-empty data row of the file; CatalogError on bad headers."""
     rows = _xlsx_rows(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_rows(path)
     header: dict[int, str] | None = None
-    for number, cells in rows:
+    for number, values in rows:
         if header is None:
-            header = {i: _KEYS[fold(c)] for i, c in enumerate(cells) if fold(c) in _KEYS}
+            titles = [fold(_cell_text(value)) for value in values]
+            header = {i: _KEYS[title] for i, title in enumerate(titles) if title in _KEYS}
             missing = [name for name in _REQUIRED if name not in header.values()]
             if missing:
                 raise CatalogError(
@@ -332,8 +371,11 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
                     f"(dòng đầu phải là tên cột: {', '.join(COLUMNS)})"
                 )
             continue
-        if any(cells):
-            yield number, {name: cells[i] if i < len(cells) else "" for i, name in header.items()}
+        raw = {name: values[i] if i < len(values) else None for i, name in header.items()}
+        cells = {name: _cell_text(value, name in _THRESHOLDS) for name, value in raw.items()}
+        if any(_cell_text(value) for value in values):
+            percent = frozenset(name for name, value in raw.items() if isinstance(value, _Percent))
+            yield _Record(number, cells, percent)
     if header is None:
         raise CatalogError(f"Bộ tiêu chí {path}: tệp trống")
 
@@ -347,13 +389,43 @@ def _verified(text: str) -> bool:
     raise ValueError(f"giá trị «{text}» không hợp lệ; ghi có hoặc không")
 
 
-def _indicator(rec: dict[str, str]) -> tuple[Indicator | None, list[tuple[str, str]]]:
+def _set_id_problem(set_id: str) -> str | None:
+    """Why `set_id` is not of the form <level>_<first year>_<last year>; None when it is."""
+    match = _SET_ID.fullmatch(set_id)
+    if match and match["first"] <= match["last"]:
+        return None
+    if match:
+        return (
+            f"mã bộ tiêu chí «{set_id}» có năm cuối {match['last']} trước năm đầu {match['first']}"
+        )
+    reason = (
+        f"mã bộ tiêu chí «{set_id}» không hợp lệ; ghi dạng cấp_nămđầu_nămcuối bằng chữ thường "
+        "không dấu, nối bằng dấu gạch dưới, ví dụ xa_2016_2020, huyen_2021_2025, "
+        "xa_kieu_mau_2018_2020"
+    )
+    guess = fold(set_id).replace(" ", "_")
+    if guess != set_id and _set_id_problem(guess) is None:
+        reason += f" (có phải «{guess}»?)"
+    return reason
+
+
+def _decimal_fraction(rule: Rule) -> float | None:
+    """A value of `rule` (or of its parts) between 0 and 1 exclusive, if any."""
+    for value in (rule.value, *(part.value for part in rule.parts)):
+        if value is not None and 0 < value < 1:
+            return value
+    return None
+
+
+def _indicator(record: _Record) -> tuple[Indicator | None, list[tuple[str, str]]]:
     """The indicator of one record, or the (column, reason) problems found in it."""
     problems: list[tuple[str, str]] = []
-    get = rec.get
+    get = record.cells.get
     for name in _REQUIRED:
         if not get(name):
             problems.append((name, "ô này không được để trống"))
+    if get("bo_tieu_chi") and (why := _set_id_problem(get("bo_tieu_chi"))):
+        problems.append(("bo_tieu_chi", why))
     criterion_text = get("tieu_chi", "")
     criterion_no = int(criterion_text) if re.fullmatch(r"\d+", criterion_text) else None
     if criterion_text and criterion_no is None:
@@ -371,12 +443,23 @@ def _indicator(rec: dict[str, str]) -> tuple[Indicator | None, list[tuple[str, s
     except ValueError as exc:
         problems.append(("so_sanh", str(exc)))
     rules = {}
-    for column in ("chi_tieu_chung", "chi_tieu_bac_trung_bo"):
+    percent_unit = get("don_vi_tinh", "").startswith("%")
+    for column in _THRESHOLDS:
         if text := get(column, ""):
             try:
                 rules[column] = parse_rule(text, comparison)
             except ValueError as exc:
                 problems.append((column, str(exc)))
+                continue
+            explicit = column in record.percent or "%" in text
+            if percent_unit and not explicit and (value := _decimal_fraction(rules[column])):
+                problems.append(
+                    (
+                        column,
+                        f"ngưỡng {_decimal_comma(value)} của chỉ tiêu tính bằng % có vẻ là tỷ lệ "
+                        f"thập phân; hãy ghi {_decimal_comma(value * 100)}",
+                    )
+                )
     try:
         verified = _verified(get("da_xac_minh", ""))
     except ValueError as exc:
@@ -411,11 +494,20 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     if not path.exists():
         raise CatalogError(f"Không tìm thấy bộ tiêu chí {path}")
     indicators: list[Indicator] = []
-    errors: list[str] = []
+    errors: list[tuple[int, str, str]] = []  # (row, column, reason)
     seen: dict[tuple[str, str, str], int] = {}
     names: dict[tuple[str, int], tuple[str, int]] = {}
-    for number, rec in _records(path):
-        indicator, problems = _indicator(rec)
+    national: set[str] = set()
+    layers: list[tuple[int, str, str]] = []  # (row, set id, province) of province rows
+    for record in _records(path):
+        number, cells = record.number, record.cells
+        set_id, province = cells["bo_tieu_chi"], cells.get("tinh")
+        if set_id and _set_id_problem(set_id) is None:
+            if province:
+                layers.append((number, set_id, province))
+            else:
+                national.add(set_id)
+        indicator, problems = _indicator(record)
         if indicator:
             key = (indicator.set_id, province_key(indicator.province), indicator.code)
             if key in seen:
@@ -433,11 +525,26 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
                         f"{indicator.criterion_name}» khác với «{first_name}» ở dòng {first_row}",
                     )
                 )
-        errors += [f"Bộ tiêu chí {path}, dòng {number}, cột {col}: {why}" for col, why in problems]
+        errors += [(number, col, why) for col, why in problems]
         if indicator and not problems:
             indicators.append(indicator)
+    errors += [
+        (
+            number,
+            "bo_tieu_chi",
+            f"bộ tiêu chí «{set_id}» không có dòng quốc gia nào (cột tinh để trống) để lớp chỉ "
+            f"tiêu của tỉnh {province} thay thế hoặc bổ sung; kiểm tra lại mã bộ tiêu chí",
+        )
+        for number, set_id, province in layers
+        if set_id not in national
+    ]
     if errors:
-        raise CatalogError("\n".join(errors))
+        raise CatalogError(
+            "\n".join(
+                f"Bộ tiêu chí {path}, dòng {number}, cột {col}: {why}"
+                for number, col, why in sorted(errors, key=lambda error: error[0])
+            )
+        )
     if not indicators:
         raise CatalogError(f"Bộ tiêu chí {path}: không có dòng chỉ tiêu nào")
     return Catalog(tuple(indicators), path)
@@ -495,7 +602,8 @@ _HELP = [
     "Cách ghi chỉ tiêu: ≥85 (từ 85 trở lên), ≤21,8 (không quá 21,8; dấu phẩy thập phân), 100 kèm "
     "so_sanh «=», Đạt, Đạt (≥80%), Không (ví dụ: không còn nhà tạm, dột nát), ≥98 (trong đó ≥60 "
     "nước sạch), (chưa xác minh). Chỉ tiêu diễn giải bằng lời thì ghi Đạt, so_sanh «Đạt» và chép "
-    "lời vào cột noi_dung. Chương trình báo lỗi kèm số dòng nếu không hiểu một chỉ tiêu.",
+    "lời vào cột noi_dung. Chỉ tiêu tính bằng % ghi 85 (hoặc gõ 85% trong Excel), không ghi "
+    "0,85. Chương trình báo lỗi kèm số dòng nếu không hiểu một chỉ tiêu.",
     "Dòng có da_xac_minh = không (tô màu cam) là số liệu CHƯA được đối chiếu với văn bản gốc: hãy "
     "kiểm tra theo quyết định của Thủ tướng và của UBND tỉnh rồi sửa thành «có».",
 ]

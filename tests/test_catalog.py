@@ -55,8 +55,8 @@ def write_csv(path, rows, header=tuple(COLUMNS), delimiter=","):
 
 
 def row(code, criterion="9", name="Nhà ở dân cư", general="≥80", btb="≥75", comparison=">=",
-        province="", set_id="xa_test", verified="không"):  # fmt: skip
-    return [set_id, province, criterion, name, code, f"Nội dung {code}", "%", general, btb,
+        province="", set_id="xa_2016_2020", verified="không", unit="%"):  # fmt: skip
+    return [set_id, province, criterion, name, code, f"Nội dung {code}", unit, general, btb,
             comparison, "nguồn", verified, "ghi chú"]  # fmt: skip
 
 
@@ -238,27 +238,27 @@ def test_provincial_row_overrides_national_thresholds(tmp_path):
         ],
     )
     catalog = load_catalog(path)
-    national = catalog.resolve("xa_test")
-    local = catalog.resolve("xa_test", "Tỉnh Hà Tĩnh")
+    national = catalog.resolve("xa_2016_2020")
+    local = catalog.resolve("xa_2016_2020", "Tỉnh Hà Tĩnh")
     assert [i.code for i in national] == ["9.1", "9.2"]
     assert [i.code for i in local] == ["9.1", "9.2", "20"]
     assert by_code(national, "9.2").threshold_for(BAC_TRUNG_BO) == "≥75"
     assert by_code(local, "9.2").threshold_for(BAC_TRUNG_BO) == "≥85"
     assert by_code(local, "9.2").rule_for("Tây Nguyên").value == 90.0
     assert by_code(local, "20").threshold_for(BAC_TRUNG_BO) == "Đạt"  # empty BTB → general
-    assert [i.code for i in catalog.resolve("xa_test", "Nghệ An")] == ["9.1", "9.2"]
-    assert catalog.provinces("xa_test") == ["Hà Tĩnh"]
+    assert [i.code for i in catalog.resolve("xa_2016_2020", "Nghệ An")] == ["9.1", "9.2"]
+    assert catalog.provinces("xa_2016_2020") == ["Hà Tĩnh"]
 
 
 def test_codes_sort_naturally(tmp_path):
     rows = [row(code, criterion="2", name="Giao thông") for code in ("2.10", "2.2", "2.1")]
     catalog = load_catalog(write_csv(tmp_path / "c.csv", rows))
-    assert [i.code for i in catalog.resolve("xa_test")] == ["2.1", "2.2", "2.10"]
+    assert [i.code for i in catalog.resolve("xa_2016_2020")] == ["2.1", "2.2", "2.10"]
 
 
 def test_semicolon_csv_from_a_vietnamese_excel(tmp_path):
     path = write_csv(tmp_path / "c.csv", [row("9.2")], delimiter=";")
-    assert load_catalog(path).resolve("xa_test")[0].rule_general.value == 80.0
+    assert load_catalog(path).resolve("xa_2016_2020")[0].rule_general.value == 80.0
 
 
 # --- export and round trip -----------------------------------------------------------------
@@ -371,3 +371,142 @@ def test_missing_column_and_bad_encoding(tmp_path):
         load_catalog(legacy)
     with pytest.raises(CatalogError, match="Không tìm thấy"):
         load_catalog(tmp_path / "khong_co.csv")
+
+
+# --- edited catalogues: set ids, provincial layers, percentages -------------------------------
+
+
+@pytest.fixture(scope="module")
+def exported(bundled, tmp_path_factory):
+    path = tmp_path_factory.mktemp("xuat") / "bo_tieu_chi.xlsx"
+    export_catalog(bundled, path)
+    return path
+
+
+def edit_export(exported, target, edits):
+    """Save a copy of the exported catalogue with {(code, column letter): value or (value,
+    number format)} applied to the national xa_2016_2020 rows; the Excel row of each code."""
+    workbook = openpyxl.load_workbook(exported)
+    sheet = workbook["Bộ tiêu chí"]
+    lines = {
+        sheet.cell(r, 5).value: r
+        for r in range(2, sheet.max_row + 1)
+        if sheet.cell(r, 1).value == "xa_2016_2020" and not sheet.cell(r, 2).value
+    }
+    for (code, column), value in edits.items():
+        cell = sheet[f"{column}{lines[code]}"]
+        cell.value, cell.number_format = value if isinstance(value, tuple) else (value, "General")
+    workbook.save(target)
+    return {code: lines[code] for code, _ in edits}
+
+
+def test_numbers_typed_in_excel_thresholds(exported, tmp_path):
+    target = tmp_path / "so.xlsx"
+    edit_export(exported, target, {
+        ("14.2", "H"): (0.85, "0%"),  # typed 85% in Excel
+        ("15.1", "I"): (0.855, "0.0%"),
+        ("12", "H"): 92,
+        ("15.3", "I"): 24.2,
+        ("16", "H"): (75, '0"%"'),  # a literal % sign: shown as 75%, the number is 75
+        ("9.2", "I"): (0.8, "0%"),
+    })  # fmt: skip
+    national = load_catalog(target).resolve("xa_2016_2020")
+    education = by_code(national, "14.2")
+    assert education.threshold_general == "85" and education.comparison == ">="
+    assert education.rule_general.value == 85.0
+    assert education.rule_general.evaluate(84.0) is NOT_MET  # MET when read as 0.85
+    assert by_code(national, "15.1").threshold_bac_trung_bo == "85,5"
+    assert by_code(national, "12").threshold_general == "92"
+    assert by_code(national, "15.3").threshold_bac_trung_bo == "24,2"
+    assert by_code(national, "15.3").rule_for(BAC_TRUNG_BO).value == 24.2
+    assert by_code(national, "16").rule_general.value == 75.0
+    housing = by_code(national, "9.2")
+    assert (housing.threshold_bac_trung_bo, housing.threshold_general) == ("80", "≥80")
+
+
+def test_mistyped_set_id_names_row_and_column(exported, tmp_path):
+    target = tmp_path / "ma_sai.xlsx"
+    line = edit_export(exported, target, {("9.2", "A"): "xa_2016-2020"})["9.2"]
+    with pytest.raises(CatalogError) as error:
+        load_catalog(target)
+    message = str(error.value)
+    assert message.startswith(f"Bộ tiêu chí {target}, dòng {line}, cột bo_tieu_chi: ")
+    assert "«xa_2016-2020» không hợp lệ" in message and "có phải «xa_2016_2020»?" in message
+    assert message.count("\n") == 0  # one problem, one line
+
+
+@pytest.mark.parametrize(
+    ("set_id", "expected"),
+    [
+        ("xa_test", "«xa_test» không hợp lệ"),
+        ("Xã_2016_2020", "có phải «xa_2016_2020»?"),
+        ("xa 2021 2025", "có phải «xa_2021_2025»?"),
+        ("xa_2020_2016", "năm cuối 2016 trước năm đầu 2020"),
+        ("xa_2016_20", "không hợp lệ"),
+        ("xa1_2016_2020", "không hợp lệ"),
+        ("2016_2020", "không hợp lệ"),
+    ],
+)
+def test_set_id_form(tmp_path, set_id, expected):
+    path = write_csv(tmp_path / "ma.csv", [row("9.1"), row("9.2", set_id=set_id)])
+    with pytest.raises(CatalogError) as error:
+        load_catalog(path)
+    assert "ma.csv, dòng 3, cột bo_tieu_chi" in str(error.value)
+    assert expected in str(error.value)
+
+
+def test_set_ids_of_several_words_and_years(tmp_path):
+    rows = [row("9.1", set_id="xa_kieu_mau_2018_2020"), row("9.1", set_id="huyen_2021_2021")]
+    catalog = load_catalog(write_csv(tmp_path / "ma.csv", rows))
+    assert catalog.sets() == ["xa_kieu_mau_2018_2020", "huyen_2021_2021"]
+
+
+def test_province_layer_needs_national_rows(tmp_path):
+    rows = [
+        row("9.2", province="Hà Tĩnh", set_id="xa_2021_2025"),  # no national xa_2021_2025 row
+        row("9.2", province="Hà Tĩnh"),  # its national row comes later: fine
+        row("9.1", general="khoảng 80"),
+        row("9.2"),
+    ]
+    with pytest.raises(CatalogError) as error:
+        load_catalog(write_csv(tmp_path / "lop.csv", rows))
+    lines = str(error.value).splitlines()
+    assert len(lines) == 2
+    assert "lop.csv, dòng 2, cột bo_tieu_chi" in lines[0]  # in row order
+    assert "«xa_2021_2025» không có dòng quốc gia nào" in lines[0] and "Hà Tĩnh" in lines[0]
+    assert "dòng 4, cột chi_tieu_chung" in lines[1]
+    catalog = load_catalog(write_csv(tmp_path / "dung.csv", rows[1:2] + rows[3:]))
+    assert by_code(catalog.resolve("xa_2016_2020", "Hà Tĩnh"), "9.2").province == "Hà Tĩnh"
+
+
+def test_decimal_fraction_on_a_percent_indicator(exported, tmp_path):
+    target = tmp_path / "thap_phan.xlsx"
+    line = edit_export(exported, target, {("14.2", "H"): "0,85"})["14.2"]
+    with pytest.raises(CatalogError) as error:
+        load_catalog(target)
+    assert str(error.value) == (
+        f"Bộ tiêu chí {target}, dòng {line}, cột chi_tieu_chung: ngưỡng 0,85 của chỉ tiêu tính "
+        "bằng % có vẻ là tỷ lệ thập phân; hãy ghi 85"
+    )
+
+
+@pytest.mark.parametrize(
+    ("general", "comparison", "unit", "error"),
+    [
+        ("≥0.9", "", "%", "ngưỡng 0,9 "),
+        ("Đạt (≥0,8)", "Đạt", "% / Đạt", "hãy ghi 80"),
+        ("≥95 (trong đó ≥0,6 nước sạch)", ">=", "%", "ngưỡng 0,6 "),
+        ("≤0,5%", "<=", "%", None),  # the % sign says it is half a percent
+        ("≥0,5", ">=", "triệu đồng/người/năm", None),
+        ("1", ">=", "%", None),
+        ("0", "=", "%", None),
+    ],
+)
+def test_decimal_fraction_check_in_csv(tmp_path, general, comparison, unit, error):
+    rows = [row("9.2", general=general, btb="", comparison=comparison, unit=unit)]
+    path = write_csv(tmp_path / "c.csv", rows)
+    if error is None:
+        assert load_catalog(path).resolve("xa_2016_2020")[0].threshold_general == general
+    else:
+        with pytest.raises(CatalogError, match=error):
+            load_catalog(path)

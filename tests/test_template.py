@@ -154,11 +154,14 @@ def test_text_from_the_catalogue_never_becomes_a_formula(tmp_path, registry):
     with path.open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out)
         writer.writerow(COLUMNS)
-        writer.writerow(["x", "", "1", "=SUM(A1:A9)", "1", "=HYPERLINK(\"http://x\")", "%",
-                         "≥50", "", ">=", "", "có", ""])  # fmt: skip
+        formula_like = ["=SUM(A1:A9)", "1", '=HYPERLINK("http://x")']
+        writer.writerow(
+            ["xa_2016_2020", "", "1", *formula_like, "%", "≥50", "", ">=", "", "có", ""]
+        )
     unit = registry.get("18694")
     target = tmp_path / "t.xlsx"
-    write_template(unit, load_catalog(path).resolve("x"), target, set_id="x", region="")
+    indicators = load_catalog(path).resolve("xa_2016_2020")
+    write_template(unit, indicators, target, set_id="xa_2016_2020", region="")
     sheet = openpyxl.load_workbook(target)["Tự đánh giá"]
     cells = [c for row in sheet.iter_rows() for c in row if str(c.value).startswith("=")]
     assert cells and all(c.data_type == "s" for c in cells)

@@ -13,7 +13,7 @@ from ntm_excel.issues import Severity
 from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission, Unit
 from ntm_excel.validate import validate_submission
 
-SET = "xa_test"
+SET = "xa_2016_2020"
 # (criterion, name, code, text, unit, general, bac_trung_bo, comparison, verified)
 ROWS = [
     (1, "Quy hoạch", "1.1", "Có quy hoạch chung", "Đạt/Không đạt", "Đạt", "Đạt", "Đạt", "có"),
