@@ -27,8 +27,9 @@ How a row's indicator code is found, first match wins:
   "1.4" … which the validator reports as unknown.
 
 A criterion row is also an indicator when the criterion is its own indicator ("5", "10";
-"5.1" under "5" is read as "5"), or when it carries its first indicator's wording (criterion
-cells merged over the indicator rows) and the next row is not coded as that indicator.
+"5.1" under "5" is read as "5"; a row without a value above a row "5." is only a heading),
+or when it carries its first indicator's wording (criterion cells merged over the indicator
+rows) and the next row is not coded as that indicator.
 
 Hidden rows are read like the others: hiding a row in Excel does not withdraw its data, and
 the consolidated report must show what the file holds. Merged value or assessment cells
@@ -615,15 +616,22 @@ class _TableReader:
         """Whether a criterion row is also an indicator: the criterion is its own indicator
         ("5", or the district's "2" above its sub-conditions) unless the next row is that
         indicator written "5.1"; or the row holds its first indicator's wording (criterion
-        cells merged over the indicator rows) and the next row is not coded as one."""
-        following = self._next_code(row)
+        cells merged over the indicator rows) and the next row is not coded as one.
+
+        A criterion row without a value above a row coded as its own indicator ("Tiêu chí
+        số 5 | Trường học" over "5. | Tỷ lệ trường…") is only a heading, unless it holds an
+        assessment and the next row no value: a value is never set aside."""
+        below, following = self._next_code(row)
         single = self.catalogue.single(criterion)
         if single:
-            return not (
-                following is not None
-                and following.kind == "indicator"
-                and following.criterion == criterion
-                and self._indicator_code(following) == single
+            if following is None or following.criterion != criterion:
+                return True
+            if following.kind == "indicator":
+                return self._indicator_code(following) != single
+            if following.kind != "criterion" or self._filled(row, self.columns.values):
+                return True
+            return self._filled(row, [self.columns.assessment]) and not self._filled(
+                below, self.columns.values
             )
         if not body or body == name or _CRITERION_WORDS.match(folded(body)):
             return False
@@ -637,8 +645,8 @@ class _TableReader:
             return False
         return not (following.kind == "indicator" and following.criterion == criterion)
 
-    def _next_code(self, row: int) -> _Code | None:
-        """The code of the next non-blank row (within three rows)."""
+    def _next_code(self, row: int) -> tuple[int, _Code | None]:
+        """The next non-blank row (within three rows) and its code; (-1, None) if none."""
         grid = self.header.grid
         for below in range(row + 1, min(row + 4, len(grid.rows))):
             if not any(grid.texts(below)[: self.width]):
@@ -648,8 +656,18 @@ class _TableReader:
                 code = _code_in_text(self._text(below, self.columns.text)) or _code_in_text(
                     self._text(below, self.columns.name)
                 )
-            return code
-        return None
+            return below, code
+        return -1, None
+
+    def _filled(self, row: int, columns: Sequence[int | None]) -> bool:
+        """Whether any of these cells of the row holds a value or a formula (merges apply)."""
+        for col in columns:
+            if col is None:
+                continue
+            value, at = self._cell(row, col)
+            if value is not None or (at, col) in self.header.grid.formulas:
+                return True
+        return False
 
     def _criterion_row(self, row: int, criterion: int, *, own_row: bool) -> None:
         """A criterion's own Đạt / Chưa đạt: its criterion-level column, or, on a row that

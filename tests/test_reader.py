@@ -25,6 +25,7 @@ from ntm_excel.samples import (
     expected_tasks,
     write_sample,
 )
+from ntm_excel.validate import validate_submission
 from ntm_excel.values import parse_assessment, parse_value
 
 FORMATS = ("xlsx", "xls", "ods")
@@ -580,3 +581,74 @@ def test_a_file_too_large_is_not_read(tmp_path, registry, indicators, monkeypatc
     monkeypatch.setattr(reader, "MAX_FILE_SIZE", path.stat().st_size - 1)
     submission, issues = read_submission(path, registry, indicators)
     assert submission is None and "quá lớn" in issues[0].message
+
+
+def _criterion_5_heading(path: Path, heading: list, follow: list) -> Path:
+    """Criterion 4 with its two indicators, then criterion 5 as a heading row and a row
+    coded "5." or "5" (the hand-made layout of single-indicator criteria)."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Tự đánh giá"
+    ws.append(["UBND XÃ CẨM THÀNH"])
+    ws.append(["BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NÔNG THÔN MỚI"])
+    ws.append([])
+    ws.append(
+        [
+            "TT",
+            "Tên tiêu chí",
+            "Nội dung",
+            "Chỉ tiêu",
+            "Kết quả thực hiện",
+            "Tự đánh giá",
+            "Ghi chú",
+        ]
+    )
+    ws.append(["Tiêu chí số 4", "Điện"])
+    ws.append(["4.1", None, "Hệ thống điện đạt chuẩn", "Đạt", "Đạt", "Đạt"])
+    ws.append(["4.2", None, "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98%", "99%", "Đạt"])
+    ws.append(heading)  # row 8
+    ws.append(follow)  # row 9
+    ws.append(["Tiêu chí số 6", "Cơ sở vật chất văn hóa"])
+    book.save(path)
+    return path
+
+
+_SCHOOLS = "Tỷ lệ trường học các cấp có cơ sở vật chất đạt chuẩn quốc gia"
+
+
+@pytest.mark.parametrize("written", ["5.", "5"])
+@pytest.mark.parametrize(
+    ("heading", "value", "status", "cell", "criterion", "duplicate"),
+    [
+        # an empty criterion row is only a heading: the next row is indicator 5
+        ([], 85.0, Status.MET, "E9", None, False),
+        # its own Đạt, without a value, is the criterion's assessment
+        ([None, None, None, "Chưa đạt"], 85.0, Status.MET, "E9", Status.NOT_MET, False),
+        # a value on both rows: the first is kept and the second reported, nothing is lost
+        ([None, "≥80%", "70%", "Chưa đạt"], 70.0, Status.NOT_MET, "E8", None, True),
+    ],
+)
+def test_single_indicator_criterion_row_as_a_heading(
+    tmp_path, registry, indicators, written, heading, value, status, cell, criterion, duplicate
+):
+    path = _criterion_5_heading(
+        tmp_path / "cam_thanh.xlsx",
+        ["Tiêu chí số 5", "Trường học", *heading],
+        [written, None, _SCHOOLS, "≥80%", "85%", "Đạt"],
+    )
+    submission, issues = read_submission(path, registry, indicators)
+    got = {e.code: e for e in submission.indicators}
+    assert list(got) == ["4.1", "4.2", "5"]
+    entry = got["5"]
+    assert (entry.value, entry.self_assessment, entry.value_cell) == (value, status, cell)
+    assert entry.assessment_cell == "F" + cell[1:]
+    assert entry.criterion_no == 5
+    by_no = {c.criterion_no: c for c in submission.criteria}
+    own = (by_no[5].self_assessment, by_no[5].cell) if 5 in by_no else None
+    assert own == ((criterion, "F8") if criterion else None)
+    assert ("indicator-duplicate" in codes_of(issues)) is duplicate
+    assert submission.unit_code == "18694"
+    unit = registry.get("18694")
+    _, _, checked = validate_submission(submission, unit, indicators)
+    missing = [issue.cell for issue in checked if issue.code == "value-missing"]
+    assert "E8" not in missing and "E9" not in missing
