@@ -12,6 +12,7 @@ from ntm_excel.catalog import (
     Catalog,
     export_catalog,
     load_catalog,
+    province_key,
     write_catalog_csv,
 )
 from ntm_excel.cli.common import add_catalog_option, add_config_option, config_from
@@ -36,11 +37,17 @@ def _show(args: argparse.Namespace) -> int:
     for set_id in sets:
         indicators = catalog.resolve(set_id, province)
         criteria = catalog.criteria(set_id, province)
-        scope = f"quốc gia + lớp tỉnh {province}" if province else "quốc gia"
+        layers = catalog.provinces(set_id)
+        layered = province_key(province) in {province_key(p) for p in layers} if province else False
+        if layered:
+            scope = f"quốc gia + lớp tỉnh {province}"
+        elif province:
+            scope = f"quốc gia; tỉnh {province} chưa có chỉ tiêu riêng"
+        else:
+            scope = "quốc gia"
         print(
             f"Bộ tiêu chí {set_id} ({scope}): {len(criteria)} tiêu chí, {len(indicators)} chỉ tiêu"
         )
-        layers = catalog.provinces(set_id)
         if layers and not province:
             print(f"  (có chỉ tiêu riêng của tỉnh: {', '.join(layers)}; xem bằng --province)")
         print(f"  {'Mã':<8} {'Nội dung':<62} {'Chỉ tiêu ' + BAC_TRUNG_BO:<32} Xác minh")
