@@ -74,13 +74,18 @@ def owner_issues(tasks: Iterable[Task], contacts: Contacts) -> list[Issue]:
 
 
 def names_person(task: Task, name: str, contacts: Contacts | None = None) -> bool:
-    """Whether `name` (full or given name, any spelling) carries out or directs `task`."""
+    """Whether `name` (full or given name, any spelling, a title before it allowed) carries
+    out or directs `task`."""
     contact = contacts.match(name) if contacts else None
     key = (fold(contact.name) if contact else person_key(name)).split()
     if not key:
         return False
-    people = (*task.owners, *task.directors)
-    return any(person_key(person).split()[-len(key) :] == key for person in people)
+
+    def same(person: list[str]) -> bool:
+        # "Quang" names Trần Ngọc Quang; "Trưởng phòng Trần Ngọc Quang" does too
+        return person[-len(key) :] == key or (len(person) >= 2 and key[-len(person) :] == person)
+
+    return any(same(person_key(p).split()) for p in (*task.owners, *task.directors))
 
 
 def state_text(status: TaskStatus) -> str:

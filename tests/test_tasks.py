@@ -193,3 +193,10 @@ def test_cli_joins_the_communes_roadmap_tasks(capsys, tmp_path):
     first = min(roadmap, key=lambda t: t.due)
     assert any(first.due.strftime("%d/%m/%Y") in line for line in commune_rows)
     assert "Huyện" in out  # the plan's own tasks are still listed beside them
+
+
+def test_owner_filter_tolerates_a_title_before_the_name(capsys):
+    _, out, _ = run(capsys, "--as-of", "2021-03-25", "--owner", "Trưởng phòng Trần Ngọc Quang")
+    assert "Tổng cộng 5 nhiệm vụ" in out
+    _, out, _ = run(capsys, "--as-of", "2021-03-25", "--owner", "Nguyễn Văn Quang")
+    assert "Không có nhiệm vụ nào phù hợp." in out  # another Quang
