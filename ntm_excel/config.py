@@ -7,13 +7,22 @@ relative to the file's own folder, so a copied configuration folder keeps workin
 from __future__ import annotations
 
 import os
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-BUNDLED = Path(__file__).resolve().parent.parent / "workbooks"
+
+def _bundled() -> Path:
+    """The bundled workbooks: beside the package in a checkout (or an editable install), else
+    where a wheel installs them (setup.cfg data_files: <prefix>/share/ntm-excel/workbooks)."""
+    beside = Path(__file__).resolve().parent.parent / "workbooks"
+    return beside if beside.is_dir() else Path(sys.prefix) / "share" / "ntm-excel" / "workbooks"
+
+
+BUNDLED = _bundled()
 VIETNAM_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # one zone for the whole country
 DEFAULT_CONFIG = BUNDLED / "cau_hinh.toml"
 
