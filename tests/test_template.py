@@ -226,3 +226,13 @@ def test_cli_all_keeps_units_whose_names_fold_alike(tmp_path, capsys, registry):
     ]
     first = openpyxl.load_workbook(out / "xa_nghi_van_17701.xlsx", read_only=True)["Tự đánh giá"]
     assert next(first.iter_rows(max_row=1, values_only=True))[0] == "UBND XÃ NGHI VẠN"
+
+
+def test_cli_warns_when_the_set_does_not_fit_the_unit(tmp_path, capsys):
+    target = tmp_path / "xa_theo_bo_huyen.xlsx"
+    assert main(["template", "--unit", "18694", "--set", "huyen_2016_2020", "-o", str(target)]) == 0
+    assert (
+        "Cảnh báo: Xã Cẩm Thành được lập biểu theo bộ tiêu chí cấp huyện" in capsys.readouterr().err
+    )
+    assert main(["template", "--unit", "18694", "-o", str(tmp_path / "dung.xlsx")]) == 0
+    assert "Cảnh báo" not in capsys.readouterr().err

@@ -65,6 +65,12 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
+        if set_id.startswith("huyen_") != (unit.kind == "huyện"):
+            level = "huyện" if set_id.startswith("huyen_") else "xã"
+            print(
+                f"Cảnh báo: {unit.name} được lập biểu theo bộ tiêu chí cấp {level} «{set_id}».",
+                file=sys.stderr,
+            )
         indicators = catalog.resolve(set_id, unit.province)
         write_template(unit, indicators, target, set_id=set_id, region=unit.region)
         count = f"{len({i.criterion_no for i in indicators})} tiêu chí, {len(indicators)} chỉ tiêu"
