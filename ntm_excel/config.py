@@ -63,7 +63,6 @@ class Config:
     registry: Path
     plan: Path
     contacts: Path
-    samples: Path
     district_workbook: Path | None
     reporting_deadline: date | None
     due_soon_days: int
@@ -104,7 +103,6 @@ def load_config(path: Path | str | None = None) -> Config:
             registry=_path(base, data.get("registry", "don_vi.xlsx")),
             plan=_path(base, data.get("plan", "ke_hoach_2021.xlsx")),
             contacts=_path(base, data.get("contacts", "danh_ba.xlsx")),
-            samples=_path(base, data.get("samples", "mau_nop")),
             district_workbook=_path(base, district) if district else None,
             reporting_deadline=data.get("reporting_deadline"),
             due_soon_days=int(data.get("due_soon_days", 7)),

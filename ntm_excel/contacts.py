@@ -25,7 +25,6 @@ CONTACT_COLUMNS = {
     "Xã phụ trách": "communes",
     "Vai trò trong kế hoạch": "role",
 }
-LIST_SEPARATOR = "; "
 
 # Folded words that begin a job title or an office. Multi-word where a single word could be
 # part of a name ("Văn", "Trường", "Phong" and "Đoàn" all are).

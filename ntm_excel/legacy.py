@@ -177,21 +177,6 @@ def from_unicode(text: str, encoding: str) -> str:
     return "".join(out)
 
 
-def fix_text(text: str, encoding: str) -> str:
-    """`to_unicode` for a detected encoding; identity when the encoding is ""."""
-    return to_unicode(text, encoding) if encoding else text
-
-
-def font_encoding(font_name: str) -> str:
-    """The legacy encoding a font implies: ".VnTime…" → TCVN3, "VNI-Times…" → VNI, else ""."""
-    name = font_name.strip().lower()
-    if name.startswith(".vn"):
-        return TCVN3
-    if name.startswith(("vni-", "vni ")):
-        return VNI
-    return ""
-
-
 _ONSET = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx]"
 # Vowel groups that end a syllable, and those that may take a final consonant.
 _OPEN = (

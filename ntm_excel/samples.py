@@ -36,9 +36,7 @@ REGION = BAC_TRUNG_BO
 FORMATS = ("xlsx", "xlsm", "xls", "ods")
 COLUMN_KEYS = ("no", "name", "text", "threshold", "value", "assessment", "note")
 CODE_STYLES = ("dotted", "trailing_dot", "comma", "words", "tc", "in_text", "letters")
-VALUE_STYLES = ("number", "percent_text", "percent_format", "vn_number", "units")
 HEADER_LAYOUTS = ("single", "split_threshold", "split_value")
-UNIT_STYLES = ("title", "title_ascii", "bcd", "code", "file_name")
 GROUPS = {
     1: "I. QUY HOẠCH",
     2: "II. HẠ TẦNG KINH TẾ - XÃ HỘI",

@@ -20,8 +20,6 @@ from ntm_excel.legacy import (
     TO_UNICODE,
     VNI,
     detect_encoding,
-    fix_text,
-    font_encoding,
     from_unicode,
     is_syllable,
     to_unicode,
@@ -113,7 +111,7 @@ def test_tcvn3_table_round_trips_every_letter():
 )
 def test_known_legacy_text(encoding, legacy, unicode_text):
     assert to_unicode(legacy, encoding) == unicode_text
-    assert fix_text(legacy, encoding) == unicode_text
+    assert to_unicode(legacy, encoding) == unicode_text
 
 
 @pytest.mark.parametrize("encoding", [TCVN3, VNI])
@@ -152,7 +150,6 @@ def test_unicode_text_is_left_alone():
     assert to_unicode(text, TCVN3) == text
     assert to_unicode(text, VNI) == text
     assert to_unicode("He\u0323\u0302 tho\u0302\u0301ng", VNI) == "Hệ thống"  # NFD → NFC
-    assert fix_text("Céng hoµ", "") == "Céng hoµ"
     with pytest.raises(ValueError):
         to_unicode("x", "VISCII")
 
@@ -180,7 +177,7 @@ def test_detects_legacy_in_a_mixed_sample(encoding):
     """Numbers, English, codes and a few Unicode notes beside the legacy cells."""
     texts = _sample(encoding) + ["1.234,5", "85%", "TT", "2.1", "Ghi chú: Đã kiểm tra", "", "OK"]
     assert detect_encoding(texts) == encoding
-    fixed = [fix_text(text, encoding) for text in texts]
+    fixed = [to_unicode(text, encoding) if encoding else text for text in texts]
     assert fixed[: len(PHRASES)] == PHRASES
     assert fixed[len(PHRASES) :] == texts[len(PHRASES) :]
 
@@ -196,14 +193,6 @@ def test_no_false_positive_on_unicode_and_english():
     assert detect_encoding(odd) == ""
     assert detect_encoding(["1.234,5", "85%", "Total", "Criteria met", "2021-03-31"]) == ""
     assert detect_encoding([]) == ""
-
-
-def test_font_encoding():
-    assert font_encoding(".VnTime") == TCVN3
-    assert font_encoding(".VnTimeH") == TCVN3
-    assert font_encoding("VNI-Times") == VNI
-    assert font_encoding("Times New Roman") == ""
-    assert font_encoding("") == ""
 
 
 def test_tables_are_inverse():
@@ -230,11 +219,10 @@ def test_legacy_xlsx_read_back(tmp_path):
     for encoding in (TCVN3, VNI):
         sheet = read[encoding]
         texts = [sheet.cell(row, 1).value for row in range(1, len(PHRASES) + 1)]
-        assert font_encoding(sheet.cell(1, 1).font.name) == encoding
         assert detect_encoding(texts) == encoding
-        assert [fix_text(text, encoding) for text in texts] == PHRASES
+        assert [to_unicode(text, encoding) for text in texts] == PHRASES
         rows = calamine.get_sheet_by_name(encoding).to_python()
-        assert [fix_text(row[0], encoding) for row in rows] == PHRASES
+        assert [to_unicode(row[0], encoding) for row in rows] == PHRASES
 
 
 def test_legacy_xls_read_back(tmp_path):
@@ -248,4 +236,4 @@ def test_legacy_xls_read_back(tmp_path):
     rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
     texts = [row[0] for row in rows]
     assert detect_encoding(texts) == TCVN3
-    assert [fix_text(text, TCVN3) for text in texts] == PHRASES
+    assert [to_unicode(text, TCVN3) for text in texts] == PHRASES
