@@ -73,6 +73,35 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
 
+# The keys each section may hold: a misspelt key is an error, never silently ignored.
+KNOWN_KEYS = {
+    "data": {"catalog", "catalog_set", "registry", "plan", "contacts", "district_workbook",
+             "reporting_deadline", "due_soon_days"},
+    "output": {"master", "csv_dir", "state_dir"},
+    "mail": {"sender", "sender_name", "smtp_host", "smtp_port", "smtp_user", "smtp_security",
+             "outbox"},
+    "schedule": {"timezone", "daily_digest", "weekly_summary", "unit_reminders",
+                 "collect_every_minutes", "skip_weekends", "skip_holidays", "inbox",
+                 "steering_committee"},
+}  # fmt: skip
+
+
+def _check_keys(file: Path, raw: dict) -> None:
+    for section, values in raw.items():
+        known = KNOWN_KEYS.get(section)
+        if known is None or not isinstance(values, dict):
+            sections = ", ".join(f"[{name}]" for name in KNOWN_KEYS)
+            raise ConfigError(
+                f"Tệp cấu hình {file}: không có mục «{section}» (các mục: {sections})"
+            )
+        for key in values:
+            if key not in known:
+                raise ConfigError(
+                    f"Tệp cấu hình {file}, mục [{section}]: không có khóa «{key}» "
+                    f"(các khóa: {', '.join(sorted(known))})"
+                )
+
+
 def _path(base: Path, value: str) -> Path:
     candidate = Path(os.path.expanduser(value))
     return candidate if candidate.is_absolute() else base / candidate
@@ -87,6 +116,7 @@ def load_config(path: Path | str | None = None) -> Config:
         raise ConfigError(f"Không tìm thấy tệp cấu hình {file}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Tệp cấu hình {file} sai cú pháp: {exc}") from exc
+    _check_keys(file, raw)
     base = file.resolve().parent
     data = raw.get("data", {})
     output = raw.get("output", {})
