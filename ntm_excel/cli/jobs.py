@@ -145,10 +145,10 @@ def register(subparsers) -> None:
         "run",
         help="chạy bộ lập lịch (mỗi thư mục trạng thái chỉ một bộ)",
         description=(
-            "Chạy bộ lập lịch cho tới khi bị dừng (Ctrl+C hoặc systemd stop): thư nhắc hạn hằng "
-            "ngày, báo cáo tuần, nhắc đơn vị, quét thư mục nhận biểu, gửi lại thư lỗi — theo giờ "
-            "trong mục [schedule] của cấu hình. Lúc khởi động, việc nào đã lỡ giờ hôm nay (máy "
-            "tắt) được chạy bù một lần. Một lỗi trong một việc được ghi nhật ký, không làm dừng "
+            "Chạy bộ lập lịch cho tới khi bị dừng (Ctrl+C hoặc systemd stop): thư nhắc hạn hằng\n"
+            "ngày, báo cáo tuần, nhắc đơn vị, quét thư mục nhận biểu, gửi lại thư lỗi — theo giờ\n"
+            "trong mục [schedule] của cấu hình. Lúc khởi động, việc nào đã lỡ giờ hôm nay (máy\n"
+            "tắt) được chạy bù một lần. Một lỗi trong một việc được ghi nhật ký, không làm dừng\n"
             "lịch. Mỗi thư mục trạng thái chỉ chạy được một bộ lập lịch."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -157,8 +157,8 @@ def register(subparsers) -> None:
         "once",
         help="chạy ngay một việc rồi thoát (mã thoát 1 nếu có thư lỗi)",
         description=(
-            "Chạy ngay một việc rồi thoát, dùng cho cron hoặc systemd timer. Thư đã gửi (theo sổ "
-            "thư trong thư mục trạng thái) không gửi lại; thư lỗi được ghi lại để gửi sau. "
+            "Chạy ngay một việc rồi thoát, dùng cho cron hoặc systemd timer. Thư đã gửi (theo sổ\n"
+            "thư trong thư mục trạng thái) không gửi lại; thư lỗi được ghi lại để gửi sau.\n"
             "Mã thoát 1 khi có thư chưa gửi được hoặc việc gặp lỗi."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
