@@ -241,6 +241,13 @@ def _is_bac_trung_bo(region: str) -> bool:
     return fold(region) == fold(BAC_TRUNG_BO)
 
 
+def district_set(catalog_set: str) -> str:
+    """The district set of a commune set: "xa_2016_2020" → "huyen_2016_2020"."""
+    if catalog_set.startswith("xa_"):
+        return "huyen_" + catalog_set.removeprefix("xa_")
+    return catalog_set
+
+
 def province_key(province: str) -> str:
     """A folded province name without "Tỉnh"/"Thành phố": "Tỉnh Hà Tĩnh" → "ha tinh"."""
     return re.sub(r"^(tinh|thanh pho|tp) ", "", fold(province))

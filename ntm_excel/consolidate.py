@@ -18,7 +18,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from ntm_excel.catalog import Catalog, Indicator, load_catalog
+from ntm_excel.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.config import VIETNAM_TIME, Config
 from ntm_excel.issues import Issue, Severity, make_issue
 from ntm_excel.model import Consolidation, Status, Submission, Unit, UnitReport
@@ -30,7 +30,6 @@ from ntm_excel.validate import validate_submission
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 DISTRICT_KIND = "huyện"
 COMMUNE_KIND = "xã"
-COMMUNE_PREFIX, DISTRICT_PREFIX = "xa_", "huyen_"
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
 FILES_PER_WORKER = 40  # below this many files per process, reading serially is faster
@@ -197,13 +196,6 @@ def read_files(
         if results[index] is None:
             finished(index, _read_one(path, registry, indicators))
     return results  # type: ignore[return-value]
-
-
-def district_set(catalog_set: str) -> str:
-    """The district set of a commune set: "xa_2016_2020" → "huyen_2016_2020"."""
-    if catalog_set.startswith(COMMUNE_PREFIX):
-        return DISTRICT_PREFIX + catalog_set.removeprefix(COMMUNE_PREFIX)
-    return catalog_set
 
 
 def _main_province(registry: Registry) -> str:

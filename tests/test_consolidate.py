@@ -12,14 +12,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ntm_excel.catalog import load_catalog
+from ntm_excel.catalog import district_set, load_catalog
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.consolidate import (
     collect_files,
     consolidate,
     consolidate_from_config,
-    district_set,
     read_files,
 )
 from ntm_excel.contacts import load_contacts

@@ -7,6 +7,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from ntm_excel.catalog import district_set
 from ntm_excel.cli.catalog import catalog_from
 from ntm_excel.cli.common import (
     add_catalog_option,
@@ -25,8 +26,8 @@ def _set_for(unit: Unit, args: argparse.Namespace, sets: list[str]) -> str:
     if args.set:
         return args.set
     set_id = config_from(args).catalog_set
-    district_set = set_id.replace("xa_", "huyen_", 1)
-    return district_set if unit.kind == "huyện" and district_set in sets else set_id
+    district = district_set(set_id)
+    return district if unit.kind == "huyện" and district in sets else set_id
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import date
 
+from ntm_excel.cli.catalog import catalog_from
 from ntm_excel.cli.common import (
     add_catalog_option,
     add_config_option,
@@ -16,6 +17,7 @@ from ntm_excel.cli.common import (
     missing_paths,
     reading_progress,
 )
+from ntm_excel.cli.registry import registry_from
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.styles import SEVERITY_ORDER
 
@@ -76,19 +78,12 @@ def _issue_json(issue: Issue, names: dict[str, str]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntm_excel.catalog import CatalogError, load_catalog
     from ntm_excel.consolidate import consolidate
-    from ntm_excel.registry import RegistryError, load_registry
 
     if missing_paths(args.paths):
         return 2
     config = config_from(args)
-    try:
-        catalog = load_catalog(args.catalog or config.catalog)
-        registry = load_registry(args.registry or config.registry)
-    except (CatalogError, RegistryError, OSError) as exc:
-        print(f"Lỗi: {exc}", file=sys.stderr)
-        return 2
+    catalog, registry = catalog_from(args), registry_from(args)  # errors: exit 2 in main
     with reading_progress() as progress:
         result = consolidate(
             args.paths,
