@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_consolidate.py [--sizes 250 2500] [--workdir DIR]
 
-A few distinct workbooks are written with `ntm_excel.samples` (formats and layouts vary), then
+A few distinct workbooks are written with `support.samples` (formats and layouts vary), then
 copied to N files named after the N units of a synthetic registry ("900001.xlsx" …), so that
 every file is read in full and matched to its own unit. Prints, per size and mode, the
 seconds spent reading, the seconds the parent then spends validating and assembling, files
@@ -15,17 +15,20 @@ from __future__ import annotations
 import argparse
 import resource
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from ntm_excel.catalog import load_catalog
-from ntm_excel.consolidate import consolidate
-from ntm_excel.model import Unit
-from ntm_excel.registry import Registry
-from ntm_excel.samples import SampleSpec, write_sample
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the sample generator
+from support.samples import SampleSpec, write_sample  # noqa: E402
+
+from ntm_excel.check.consolidate import consolidate  # noqa: E402
+from ntm_excel.model import Unit  # noqa: E402
+from ntm_excel.reference.catalog import load_catalog  # noqa: E402
+from ntm_excel.reference.registry import Registry  # noqa: E402
 
 SET = "xa_2016_2020"
 LAYOUTS = [

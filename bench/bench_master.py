@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ntm_excel.master import write_master  # noqa: E402
+from ntm_excel.write.master import write_master  # noqa: E402
 from tests.test_master import build_consolidation  # noqa: E402
 
 SIZES = (250, 10_000)

@@ -11,16 +11,19 @@ Submission records.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from ntm_excel.catalog import load_catalog
-from ntm_excel.reader import read_submission
-from ntm_excel.registry import load_registry
-from ntm_excel.samples import more_specs, write_sample
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the sample generator
+from support.samples import more_specs, write_sample  # noqa: E402
+
+from ntm_excel.read.reader import read_submission  # noqa: E402
+from ntm_excel.reference.catalog import load_catalog  # noqa: E402
+from ntm_excel.reference.registry import load_registry  # noqa: E402
 
 _context = None
 

@@ -21,14 +21,14 @@ import xlsxwriter
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ntm_excel.atomic import atomic_path  # noqa: E402
-from ntm_excel.contacts import (  # noqa: E402
+from ntm_excel.deadlines import parse_deadline  # noqa: E402
+from ntm_excel.reference.contacts import (  # noqa: E402
     ALL_COMMUNES,
     COMMUNES_SHEET,
     CONTACT_COLUMNS,
     CONTACTS_SHEET,
 )
-from ntm_excel.deadlines import parse_deadline  # noqa: E402
-from ntm_excel.plan import (  # noqa: E402
+from ntm_excel.reference.plan import (  # noqa: E402
     DATE_FORMAT,
     INFO_SHEET,
     TARGET_COLUMNS,

@@ -13,12 +13,12 @@ import signal
 from pathlib import Path
 
 import pytest
+from support.samples import bundled_specs, write_sample
 
-from ntm_excel import consolidate
-from ntm_excel.catalog import load_catalog
-from ntm_excel.consolidate import WORKER_DIED, read_files
-from ntm_excel.registry import load_registry
-from ntm_excel.samples import bundled_specs, write_sample
+from ntm_excel.check import consolidate
+from ntm_excel.check.consolidate import WORKER_DIED, read_files
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
 
 pytestmark = pytest.mark.skipif(
     multiprocessing.get_start_method() != "fork", reason="workers must inherit the patch"

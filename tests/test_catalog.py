@@ -12,7 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ntm_excel.catalog import (
+from ntm_excel.cli import catalog as catalog_cli
+from ntm_excel.cli import translate_argparse
+from ntm_excel.model import Status
+from ntm_excel.reference.catalog import (
     BAC_TRUNG_BO,
     COLUMNS,
     CatalogError,
@@ -21,9 +24,6 @@ from ntm_excel.catalog import (
     load_catalog,
     parse_rule,
 )
-from ntm_excel.cli import catalog as catalog_cli
-from ntm_excel.cli import translate_argparse
-from ntm_excel.model import Status
 
 MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
 

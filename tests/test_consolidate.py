@@ -1,4 +1,4 @@
-"""Consolidating folders of real workbooks (written by ntm_excel.samples), and the `validate`
+"""Consolidating folders of real workbooks (written by support.samples), and the `validate`
 and `consolidate` commands."""
 
 from __future__ import annotations
@@ -11,22 +11,22 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from support.samples import SampleSpec, district_spec, write_sample
 
-from ntm_excel.catalog import district_set, load_catalog
-from ntm_excel.cli import main
-from ntm_excel.config import BUNDLED, load_config
-from ntm_excel.consolidate import (
+from ntm_excel.check.consolidate import (
     collect_files,
     consolidate,
     consolidate_from_config,
     read_files,
 )
-from ntm_excel.contacts import load_contacts
+from ntm_excel.cli import main
+from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.issues import Severity
 from ntm_excel.model import Status
-from ntm_excel.plan import load_plan
-from ntm_excel.registry import load_registry
-from ntm_excel.samples import SampleSpec, district_spec, write_sample
+from ntm_excel.reference.catalog import district_set, load_catalog
+from ntm_excel.reference.contacts import load_contacts
+from ntm_excel.reference.plan import load_plan
+from ntm_excel.reference.registry import load_registry
 
 SET = "xa_2016_2020"
 AS_OF = date(2021, 3, 15)
@@ -380,7 +380,7 @@ def test_cli_consolidate_without_feedback(tmp_path, inbox, capsys):
 
 
 def test_stale_feedback_is_removed(tmp_path, inbox, catalog, registry):
-    from ntm_excel.feedback import write_all_feedback
+    from ntm_excel.write.feedback import write_all_feedback
 
     result = consolidate([inbox], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF)
     stale = tmp_path / "Góp ý - Xã Cẩm Thành.xlsx"

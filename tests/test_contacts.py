@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 from ntm_excel.config import BUNDLED
-from ntm_excel.contacts import (
+from ntm_excel.reference.contacts import (
     COMMUNES_SHEET,
     CONTACTS_SHEET,
     Contact,

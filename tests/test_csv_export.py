@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from datetime import date, datetime
 
-from ntm_excel.csv_export import HEADERS, write_csv
 from ntm_excel.issues import make_issue
 from ntm_excel.model import (
     Consolidation,
@@ -19,6 +18,7 @@ from ntm_excel.model import (
     Unit,
     UnitReport,
 )
+from ntm_excel.write.csv_export import HEADERS, write_csv
 
 CAM_THANH = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
 CAM_LAC = Unit("18748", "Xã Cẩm Lạc", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")

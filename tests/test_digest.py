@@ -10,8 +10,8 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
-from ntm_excel.contacts import ALL_COMMUNES, Contact, Contacts
-from ntm_excel.digest import (
+from ntm_excel.issues import make_issue
+from ntm_excel.jobs.digest import (
     Figures,
     build_daily_digests,
     daily_mails,
@@ -21,7 +21,6 @@ from ntm_excel.digest import (
     task_key,
     weekly_mails,
 )
-from ntm_excel.issues import make_issue
 from ntm_excel.model import (
     Consolidation,
     CriterionResult,
@@ -33,6 +32,7 @@ from ntm_excel.model import (
     Unit,
     UnitReport,
 )
+from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts
 
 AS_OF = date(2021, 3, 25)
 DEADLINE = date(2021, 3, 15)

@@ -11,9 +11,9 @@ import openpyxl
 import pytest
 import xlwt
 
-from ntm_excel.feedback import SHEET, feedback_path, write_feedback
 from ntm_excel.issues import Issue, Severity, make_issue
 from ntm_excel.model import Submission, Unit, UnitReport
+from ntm_excel.write.feedback import SHEET, feedback_path, write_feedback
 
 UNIT = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
 DATA_SHEET = "Tự đánh giá"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from ntm_excel.ledger import DB_NAME, Ledger, SubmissionRow
-from ntm_excel.mail import make_key
+from ntm_excel.jobs.ledger import DB_NAME, Ledger, SubmissionRow
+from ntm_excel.jobs.mail import make_key
 
 T0 = datetime(2021, 3, 25, 0, 30, tzinfo=UTC)
 KEY = make_key("daily-digest", "Ha@CamXuyen.example.org", "2021-03-25")

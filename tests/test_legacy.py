@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from openpyxl.styles import Font
 from python_calamine import CalamineWorkbook
 
-from ntm_excel.legacy import (
+from ntm_excel.read.legacy import (
     FROM_UNICODE,
     TCVN3,
     TO_UNICODE,

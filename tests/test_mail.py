@@ -20,8 +20,8 @@ from hypothesis import settings as settings_h
 from hypothesis import strategies as st
 
 from ntm_excel.config import MailSettings
-from ntm_excel.ledger import Ledger
-from ntm_excel.mail import (
+from ntm_excel.jobs.ledger import Ledger
+from ntm_excel.jobs.mail import (
     PASSWORD_ENV,
     Attachment,
     Mail,

@@ -9,9 +9,7 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import pytest
 
-from ntm_excel import master_sheets
 from ntm_excel.issues import Issue, Severity, make_issue
-from ntm_excel.master import write_master
 from ntm_excel.model import (
     Consolidation,
     CriterionResult,
@@ -25,6 +23,8 @@ from ntm_excel.model import (
     UnitReport,
 )
 from ntm_excel.styles import GREEN, GREY, RED, STATUS_COLOURS
+from ntm_excel.write import master_sheets
+from ntm_excel.write.master import write_master
 
 AS_OF = date(2021, 3, 22)
 DEADLINE = datetime(2021, 3, 15, 23, 59)

@@ -10,10 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from ntm_excel.check.tasks import owner_issues
 from ntm_excel.config import BUNDLED
-from ntm_excel.contacts import load_contacts
-from ntm_excel.plan import TASKS_SHEET, PlanError, load_plan
-from ntm_excel.tasks import owner_issues
+from ntm_excel.reference.contacts import load_contacts
+from ntm_excel.reference.plan import TASKS_SHEET, PlanError, load_plan
 
 PLAN = BUNDLED / "ke_hoach_2021.xlsx"
 

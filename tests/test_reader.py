@@ -1,6 +1,6 @@
 """Reading commune workbooks as they really arrive: layouts, codes, values, units, roadmaps.
 
-Every test writes real files (through ntm_excel.samples, or by hand with openpyxl/xlwt) and
+Every test writes real files (through support.samples, or by hand with openpyxl/xlwt) and
 reads them back with read_submission.
 """
 
@@ -12,12 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
-from ntm_excel.catalog import load_catalog
-from ntm_excel.model import Status
-from ntm_excel.reader import read_submission
-from ntm_excel.registry import load_registry
-from ntm_excel.samples import (
+from support.samples import (
     CODE_STYLES,
     HEADER_LAYOUTS,
     SampleSpec,
@@ -25,7 +20,12 @@ from ntm_excel.samples import (
     expected_tasks,
     write_sample,
 )
-from ntm_excel.validate import validate_submission
+
+from ntm_excel.check.validate import validate_submission
+from ntm_excel.model import Status
+from ntm_excel.read.reader import read_submission
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
 from ntm_excel.values import parse_assessment, parse_value
 
 FORMATS = ("xlsx", "xls", "ods")
@@ -575,7 +575,7 @@ def test_percent_of_the_standard_written_in_the_assessment_column(tmp_path, regi
 
 
 def test_a_file_too_large_is_not_read(tmp_path, registry, indicators, monkeypatch):
-    import ntm_excel.reader as reader
+    import ntm_excel.read.reader as reader
 
     path = write_sample(tmp_path / "cam_thanh.xlsx", SampleSpec())
     monkeypatch.setattr(reader, "MAX_FILE_SIZE", path.stat().st_size - 1)

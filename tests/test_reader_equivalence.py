@@ -13,7 +13,7 @@ import zipfile
 import pytest
 import xlsxwriter
 
-from ntm_excel.sniff import UnreadableFileError, sniff
+from ntm_excel.read.sniff import UnreadableFileError, sniff
 from ntm_excel.text import fold
 
 

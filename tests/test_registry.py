@@ -14,7 +14,7 @@ import vietnam_provinces
 from ntm_excel.cli import registry as registry_cli
 from ntm_excel.cli import translate_argparse
 from ntm_excel.model import Unit
-from ntm_excel.registry import (
+from ntm_excel.reference.registry import (
     COLUMNS,
     REGIONS,
     Registry,

@@ -6,12 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-from ntm_excel.catalog import load_catalog
-from ntm_excel.config import BUNDLED
-from ntm_excel.reader import read_submission
-from ntm_excel.registry import load_registry
-from ntm_excel.samples import (
+from support.samples import (
     DUPLICATE_UNIT,
     MISSING_UNIT,
     SampleSpec,
@@ -21,7 +16,12 @@ from ntm_excel.samples import (
     more_specs,
     write_sample,
 )
-from ntm_excel.sniff import sniff
+
+from ntm_excel.config import BUNDLED
+from ntm_excel.read.reader import read_submission
+from ntm_excel.read.sniff import sniff
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def test_district_sample_reads_against_the_district_set(folder, registry):
 
 
 def test_the_bundled_folder_in_the_repository_is_current(folder):
-    """workbooks/mau_nop holds what `python -m ntm_excel.samples workbooks/mau_nop` writes."""
+    """workbooks/mau_nop holds what `python -m support.samples workbooks/mau_nop` writes."""
     bundled = BUNDLED / "mau_nop"
     if not bundled.is_dir():
         pytest.skip("workbooks/mau_nop chưa được tạo")

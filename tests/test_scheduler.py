@@ -23,8 +23,18 @@ from aiosmtpd.controller import Controller
 
 from ntm_excel.cli import main
 from ntm_excel.config import MailSettings, load_config
-from ntm_excel.contacts import Contact, Contacts
-from ntm_excel.ledger import DB_NAME, Ledger
+from ntm_excel.jobs.ledger import DB_NAME, Ledger
+from ntm_excel.jobs.scheduler import (
+    COLLECT,
+    SCHEDULER_LOCK,
+    AlreadyRunning,
+    Runner,
+    Snapshot,
+    declare_jobs,
+    describe,
+    file_lock,
+    serve,
+)
 from ntm_excel.model import (
     Consolidation,
     CriterionResult,
@@ -36,17 +46,7 @@ from ntm_excel.model import (
     Unit,
     UnitReport,
 )
-from ntm_excel.scheduler import (
-    COLLECT,
-    SCHEDULER_LOCK,
-    AlreadyRunning,
-    Runner,
-    Snapshot,
-    declare_jobs,
-    describe,
-    file_lock,
-    serve,
-)
+from ntm_excel.reference.contacts import Contact, Contacts
 
 SENDER = "vpdp.ntm@camxuyen.example.org"
 HA, ANH = "ha.ln@camxuyen.example.org", "anh.ph@camxuyen.example.org"

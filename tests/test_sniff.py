@@ -15,13 +15,13 @@ import openpyxl
 import pytest
 import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
+from support.samples import SampleSpec, write_sample
 
-from ntm_excel.catalog import load_catalog
-from ntm_excel.reader import read_submission
-from ntm_excel.registry import load_registry
-from ntm_excel.samples import SampleSpec, write_sample
-from ntm_excel.sheets import MAX_ROWS
-from ntm_excel.sniff import UnreadableFileError, sniff
+from ntm_excel.read.reader import read_submission
+from ntm_excel.read.sheets import MAX_ROWS
+from ntm_excel.read.sniff import UnreadableFileError, sniff
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
 
 
 @pytest.fixture(scope="module")
@@ -243,7 +243,7 @@ def test_ods_with_huge_repeats_is_refused(good):
     hostile = rezip(
         good["ods"], change={"content.xml": lambda c: c.replace(b"</table:table>", row, 1)}
     )
-    from ntm_excel.sheets import load_grids
+    from ntm_excel.read.sheets import load_grids
 
     with pytest.raises(UnreadableFileError, match="quá nhiều ô"):
         load_grids(hostile, sniff(hostile))
@@ -300,9 +300,9 @@ def test_lies_that_made_calamine_abort_the_process(good, tmp_path):
         (tmp_path / name).write_bytes(data)
     script = (
         "import sys\n"
-        "from ntm_excel.catalog import load_catalog\n"
-        "from ntm_excel.reader import read_submission\n"
-        "from ntm_excel.registry import load_registry\n"
+        "from ntm_excel.reference.catalog import load_catalog\n"
+        "from ntm_excel.read.reader import read_submission\n"
+        "from ntm_excel.reference.registry import load_registry\n"
         "registry, indicators = load_registry(), load_catalog().resolve('xa_2016_2020')\n"
         "for path in sys.argv[1:]:\n"
         "    submission, issues = read_submission(path, registry, indicators)\n"

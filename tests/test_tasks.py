@@ -9,14 +9,14 @@ from datetime import date
 
 import openpyxl
 import pytest
+from support.samples import SampleSpec, expected_tasks, write_sample
 
+from ntm_excel.check.tasks import owner_issues, print_tasks, task_status, task_statuses
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED
-from ntm_excel.contacts import load_contacts
 from ntm_excel.model import Task, TaskState
-from ntm_excel.plan import TASKS_SHEET, load_plan
-from ntm_excel.samples import SampleSpec, expected_tasks, write_sample
-from ntm_excel.tasks import owner_issues, print_tasks, task_status, task_statuses
+from ntm_excel.reference.contacts import load_contacts
+from ntm_excel.reference.plan import TASKS_SHEET, load_plan
 
 PLAN = BUNDLED / "ke_hoach_2021.xlsx"
 CONTACTS = BUNDLED / "danh_ba.xlsx"

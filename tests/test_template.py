@@ -9,11 +9,17 @@ from dataclasses import replace
 import openpyxl
 import pytest
 
-from ntm_excel.catalog import BAC_TRUNG_BO, COLUMNS, load_catalog
 from ntm_excel.cli import template as template_cli
 from ntm_excel.cli import translate_argparse
-from ntm_excel.registry import Registry, load_registry, write_registry
-from ntm_excel.template import ASSESSMENTS, HEADERS, ROADMAP_HEADERS, TASK_STATES, write_template
+from ntm_excel.reference.catalog import BAC_TRUNG_BO, COLUMNS, load_catalog
+from ntm_excel.reference.registry import Registry, load_registry, write_registry
+from ntm_excel.write.template import (
+    ASSESSMENTS,
+    HEADERS,
+    ROADMAP_HEADERS,
+    TASK_STATES,
+    write_template,
+)
 
 HEADER_ROW = 8  # 1-based row of the table header on "Tự đánh giá"
 

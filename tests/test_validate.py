@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from ntm_excel.catalog import COLUMNS, load_catalog
+from ntm_excel.check.validate import validate_submission
 from ntm_excel.issues import Severity
 from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission, Unit
-from ntm_excel.validate import validate_submission
+from ntm_excel.reference.catalog import COLUMNS, load_catalog
 
 SET = "xa_2016_2020"
 # (criterion, name, code, text, unit, general, bac_trung_bo, comparison, verified)
@@ -306,14 +306,15 @@ def test_duplicate_rows_use_the_first(indicators):
 
 @pytest.fixture(scope="module")
 def bundled():
-    from ntm_excel.registry import load_registry
+    from ntm_excel.reference.registry import load_registry
 
     return load_catalog().resolve("xa_2016_2020", "Hà Tĩnh"), load_registry()
 
 
 def read_sample(tmp_path, bundled, **faults):
-    from ntm_excel.reader import read_submission
-    from ntm_excel.samples import SampleSpec, write_sample
+    from support.samples import SampleSpec, write_sample
+
+    from ntm_excel.read.reader import read_submission
 
     indicators, registry = bundled
     path = write_sample(tmp_path / "cam_thanh.xlsx", SampleSpec(roadmap_sheet=None, **faults))

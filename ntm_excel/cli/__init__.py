@@ -8,10 +8,10 @@ import os
 import sys
 
 from ntm_excel import __version__
-from ntm_excel.catalog import CatalogError
 from ntm_excel.cli.common import error_text
 from ntm_excel.config import ConfigError
-from ntm_excel.registry import RegistryError
+from ntm_excel.reference.catalog import CatalogError
+from ntm_excel.reference.registry import RegistryError
 
 # Each module defines `register(subparsers)`, which adds its sub-command(s) and sets `func`.
 COMMAND_MODULES = [

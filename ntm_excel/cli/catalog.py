@@ -7,7 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-from ntm_excel.catalog import (
+from ntm_excel.cli.common import add_catalog_option, add_config_option, config_from
+from ntm_excel.reference.catalog import (
     BAC_TRUNG_BO,
     Catalog,
     export_catalog,
@@ -15,7 +16,6 @@ from ntm_excel.catalog import (
     province_key,
     write_catalog_csv,
 )
-from ntm_excel.cli.common import add_catalog_option, add_config_option, config_from
 
 
 def catalog_from(args: argparse.Namespace) -> Catalog:

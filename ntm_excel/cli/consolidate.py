@@ -76,7 +76,7 @@ def _output_problem(output: Path) -> str:
 
 
 def _load(args: argparse.Namespace, as_of: date):
-    from ntm_excel.consolidate import consolidate_from_config
+    from ntm_excel.check.consolidate import consolidate_from_config
 
     config = config_from(args)
     try:
@@ -138,9 +138,9 @@ def _attempt(what: str, action: Callable[[], str], failures: list[str]) -> str |
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntm_excel.csv_export import write_csv
-    from ntm_excel.feedback import FOLDER, write_all_feedback
-    from ntm_excel.master import write_master
+    from ntm_excel.write.csv_export import write_csv
+    from ntm_excel.write.feedback import FOLDER, write_all_feedback
+    from ntm_excel.write.master import write_master
 
     as_of = args.as_of or date.today()
     if missing_paths(args.paths):

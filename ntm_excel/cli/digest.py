@@ -17,11 +17,11 @@ from ntm_excel.cli.jobs import (
     runner_from,
     settings_from,
 )
-from ntm_excel.contacts import load_contacts
-from ntm_excel.digest import DAILY_DIGEST, daily_mails
-from ntm_excel.ledger import Ledger
-from ntm_excel.mail import MailError
-from ntm_excel.scheduler import InboxMissing, inbox_files, inbox_refresh
+from ntm_excel.jobs.digest import DAILY_DIGEST, daily_mails
+from ntm_excel.jobs.ledger import Ledger
+from ntm_excel.jobs.mail import MailError
+from ntm_excel.jobs.scheduler import InboxMissing, inbox_files, inbox_refresh
+from ntm_excel.reference.contacts import load_contacts
 
 
 def _dry_run(args: argparse.Namespace) -> int:

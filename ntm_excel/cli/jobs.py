@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
 from ntm_excel.config import Config
-from ntm_excel.ledger import Ledger
-from ntm_excel.mail import SECURITY_CHOICES, MailError, mail_settings
-from ntm_excel.scheduler import (
+from ntm_excel.jobs.ledger import Ledger
+from ntm_excel.jobs.mail import SECURITY_CHOICES, MailError, mail_settings
+from ntm_excel.jobs.scheduler import (
     JOB_NAMES,
     RETRY,
     AlreadyRunning,

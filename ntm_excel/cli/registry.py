@@ -6,7 +6,7 @@ import argparse
 import re
 
 from ntm_excel.cli.common import add_config_option, add_registry_option, config_from
-from ntm_excel.registry import (
+from ntm_excel.reference.registry import (
     Registry,
     build_registry,
     load_registry,

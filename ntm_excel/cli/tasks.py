@@ -9,11 +9,11 @@ from datetime import date
 
 from openpyxl.utils.exceptions import InvalidFileException
 
+from ntm_excel.check.tasks import names_person, owner_issues, print_tasks, task_statuses
 from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
-from ntm_excel.contacts import ContactsError, load_contacts
 from ntm_excel.model import TaskState
-from ntm_excel.plan import PlanError, load_plan
-from ntm_excel.tasks import names_person, owner_issues, print_tasks, task_statuses
+from ntm_excel.reference.contacts import ContactsError, load_contacts
+from ntm_excel.reference.plan import PlanError, load_plan
 
 
 def _window(text: str) -> int:
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     window = config.due_soon_days if args.window is None else args.window
     tasks, unit_names, unit_criteria = list(plan.tasks), {}, {}
     if args.paths:
-        from ntm_excel.consolidate import consolidate_from_config
+        from ntm_excel.check.consolidate import consolidate_from_config
 
         read = consolidate_from_config(
             args.paths, config, args.as_of or date.today(), with_plan=False, with_district=False

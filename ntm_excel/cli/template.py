@@ -7,7 +7,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from ntm_excel.catalog import district_set
 from ntm_excel.cli.catalog import catalog_from
 from ntm_excel.cli.common import (
     add_catalog_option,
@@ -17,8 +16,9 @@ from ntm_excel.cli.common import (
 )
 from ntm_excel.cli.registry import registry_from
 from ntm_excel.model import Unit
-from ntm_excel.registry import file_stem
-from ntm_excel.template import write_template
+from ntm_excel.reference.catalog import district_set
+from ntm_excel.reference.registry import file_stem
+from ntm_excel.write.template import write_template
 
 
 def _set_for(unit: Unit, args: argparse.Namespace, sets: list[str]) -> str:

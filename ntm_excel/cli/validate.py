@@ -78,7 +78,7 @@ def _issue_json(issue: Issue, names: dict[str, str]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntm_excel.consolidate import consolidate
+    from ntm_excel.check.consolidate import consolidate
 
     if missing_paths(args.paths):
         return 2

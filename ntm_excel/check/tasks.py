@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TextIO
 
-from ntm_excel.contacts import Contacts, person_key
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import TASK_STATE_LABELS, Task, TaskState, TaskStatus
+from ntm_excel.reference.contacts import Contacts, person_key
 from ntm_excel.text import fold
 
 # Most urgent first.

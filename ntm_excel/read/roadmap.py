@@ -17,11 +17,10 @@ import functools
 import re
 from datetime import date, datetime
 
-from ntm_excel.contacts import parse_owners
 from ntm_excel.deadlines import DeadlineError, parse_deadline
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Task
-from ntm_excel.sheets import (
+from ntm_excel.read.sheets import (
     MAX_COLS,
     Grid,
     Header,
@@ -31,6 +30,7 @@ from ntm_excel.sheets import (
     is_signature,
     locate_header,
 )
+from ntm_excel.reference.contacts import parse_owners
 from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import xlsxwriter
 
-from ntm_excel import master_sheets
 from ntm_excel.atomic import atomic_path
 from ntm_excel.model import Consolidation, Status, UnitReport
 from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache
+from ntm_excel.write import master_sheets
 
 COMMUNE_KIND = "xã"
 LEVELS = ("đạt chuẩn", "nâng cao", "kiểu mẫu")

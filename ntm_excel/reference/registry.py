@@ -30,9 +30,9 @@ import vietnam_provinces
 import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.catalog import row_height
 from ntm_excel.config import load_config
 from ntm_excel.model import Unit
+from ntm_excel.reference.catalog import row_height
 from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY
 from ntm_excel.text import fold, nfc
 

@@ -2,16 +2,16 @@
 
 The path through a file:
 
-1. the bytes are sniffed (`ntm_excel.sniff`): a renamed, password-protected, damaged or
+1. the bytes are sniffed (`ntm_excel.read.sniff`): a renamed, password-protected, damaged or
    hostile file stops here with `file-unreadable`;
-2. every sheet becomes a grid (`ntm_excel.sheets`); legacy TCVN3/VNI text is converted;
+2. every sheet becomes a grid (`ntm_excel.read.sheets`); legacy TCVN3/VNI text is converted;
 3. the self-assessment table is the sheet and row whose headings name the most known
    columns (TT, Tên tiêu chí, Nội dung, Chỉ tiêu, Kết quả thực hiện, Tự đánh giá, Ghi chú…,
    in any order, on one row or two, under a title block of any height);
 4. the unit comes from a code cell, else the title block, else the file name;
 5. each row below the headings is a group heading (skipped), a criterion row, an indicator
    row, the totals line or the signature block (which ends the table); see `_TableReader`;
-6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.roadmap`).
+6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.read.roadmap`).
 
 How a row's indicator code is found, first match wins:
 
@@ -51,13 +51,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ntm_excel.catalog import Indicator
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.legacy import detect_encoding, to_unicode
 from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission
-from ntm_excel.registry import Registry, UnitMatch
-from ntm_excel.roadmap import read_roadmap, title_year
-from ntm_excel.sheets import (
+from ntm_excel.read.legacy import detect_encoding, to_unicode
+from ntm_excel.read.roadmap import read_roadmap, title_year
+from ntm_excel.read.sheets import (
     MAX_COLS,
     Grid,
     Header,
@@ -68,7 +66,9 @@ from ntm_excel.sheets import (
     load_grids,
     locate_header,
 )
-from ntm_excel.sniff import UnreadableFileError, sniff
+from ntm_excel.read.sniff import UnreadableFileError, sniff
+from ntm_excel.reference.catalog import Indicator
+from ntm_excel.reference.registry import Registry, UnitMatch
 from ntm_excel.text import cell_address, fold, memoised_text, nfc
 from ntm_excel.values import parse_assessment, parse_number, parse_value
 

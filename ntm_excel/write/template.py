@@ -15,8 +15,8 @@ from pathlib import Path
 import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.catalog import Indicator, row_height
 from ntm_excel.model import Unit
+from ntm_excel.reference.catalog import Indicator, row_height
 from ntm_excel.styles import TEXT_ONLY
 
 SHEET = "Tự đánh giá"

@@ -44,7 +44,7 @@ from ntm_excel.styles import (
 )
 
 if TYPE_CHECKING:
-    from ntm_excel.master import MasterFacts
+    from ntm_excel.write.master import MasterFacts
 
 SUMMARY = "Tổng hợp"
 MATRIX = "Ma trận tiêu chí"

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from ntm_excel.catalog import Indicator, Rule
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import (
     STATUS_LABELS,
@@ -32,6 +31,7 @@ from ntm_excel.model import (
     Submission,
     Unit,
 )
+from ntm_excel.reference.catalog import Indicator, Rule
 from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, parse_number
 
 _FIGURE = re.compile(r"(?<![^\W\d_])[-\u2212]?\d[\d.,]*")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import openpyxl
 
-from ntm_excel.contacts import parse_owners
 from ntm_excel.deadlines import DeadlineError, parse_deadline
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Task
+from ntm_excel.reference.contacts import parse_owners
 from ntm_excel.text import cell_address, fold, nfc
 
 TASKS_SHEET = "Nhiệm vụ"

@@ -289,7 +289,7 @@ def deliver(
     now: datetime | None = None,
 ) -> DeliveryReport:
     """Send each mail not yet recorded as sent, recording every attempt in `ledger`
-    (a `ntm_excel.ledger.Ledger`)."""
+    (a `ntm_excel.jobs.ledger.Ledger`)."""
     report = DeliveryReport()
     for mail in mails:
         if ledger.is_sent(mail.key):

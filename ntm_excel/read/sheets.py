@@ -26,7 +26,7 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from ntm_excel.sniff import Sniffed, UnreadableFileError
+from ntm_excel.read.sniff import Sniffed, UnreadableFileError
 from ntm_excel.text import cell_address, fold, memoised_text, nfc
 
 MAX_ROWS = 5000

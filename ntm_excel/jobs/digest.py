@@ -14,12 +14,12 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from ntm_excel.contacts import ALL_COMMUNES, Contact, Contacts
 from ntm_excel.issues import Severity
-from ntm_excel.mail import Attachment, Mail, make_key
-from ntm_excel.master import collect_facts
+from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
+from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts
 from ntm_excel.text import fold
+from ntm_excel.write.master import collect_facts
 
 DAILY_DIGEST = "daily-digest"
 WEEKLY_SUMMARY = "weekly-summary"

@@ -11,7 +11,7 @@ library, times in the configured time zone, Asia/Ho_Chi_Minh). The rules:
 - one scheduler per state folder (an OS file lock, `filelock`: Linux and Windows), and one job
   at a time across
   processes (`ntm-excel jobs once` waits for the scheduler's current job);
-- mail goes through the sent ledger (see `ntm_excel.mail`): a re-run sends nothing twice, a
+- mail goes through the sent ledger (see `ntm_excel.jobs.mail`): a re-run sends nothing twice, a
   failed message is retried with back-off until it is delivered.
 """
 
@@ -32,10 +32,8 @@ import holidays
 import schedule
 from filelock import FileLock, Timeout
 
-from ntm_excel.catalog import CatalogError
 from ntm_excel.config import Config, ConfigError, MailSettings, ScheduleSettings
-from ntm_excel.contacts import Contacts, ContactsError, load_contacts
-from ntm_excel.digest import (
+from ntm_excel.jobs.digest import (
     DAILY_DIGEST,
     UNIT_REMINDERS,
     WEEKLY_SUMMARY,
@@ -45,11 +43,13 @@ from ntm_excel.digest import (
     week_period,
     weekly_mails,
 )
-from ntm_excel.ledger import Ledger, SubmissionRow
-from ntm_excel.mail import DeliveryReport, Mail, deliver, open_transport, retry_pending
+from ntm_excel.jobs.ledger import Ledger, SubmissionRow
+from ntm_excel.jobs.mail import DeliveryReport, Mail, deliver, open_transport, retry_pending
 from ntm_excel.model import Consolidation
-from ntm_excel.plan import PlanError
-from ntm_excel.registry import RegistryError
+from ntm_excel.reference.catalog import CatalogError
+from ntm_excel.reference.contacts import Contacts, ContactsError, load_contacts
+from ntm_excel.reference.plan import PlanError
+from ntm_excel.reference.registry import RegistryError
 
 # The office's own workbooks or settings are wrong: a message to act on, not a crash.
 DATA_ERRORS = (CatalogError, RegistryError, PlanError, ContactsError, ConfigError)
@@ -175,13 +175,13 @@ def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
     the feedback workbooks of the units whose submission has errors."""
 
     def refresh(paths: list[Path], as_of: date) -> Snapshot:
-        from ntm_excel.consolidate import consolidate_from_config
+        from ntm_excel.check.consolidate import consolidate_from_config
 
         consolidation = consolidate_from_config(paths, config, as_of)
         if not write_files:
             return Snapshot(consolidation)
-        from ntm_excel.feedback import FOLDER, write_feedback
-        from ntm_excel.master import write_master
+        from ntm_excel.write.feedback import FOLDER, write_feedback
+        from ntm_excel.write.master import write_master
 
         master = write_master(consolidation, config.master)
         feedback = {}

@@ -1,5 +1,5 @@
 """Realistic, messy commune submissions: the test material of the reader and the bundled
-sample folder (`python -m ntm_excel.samples OUTDIR`).
+sample folder (`python -m support.samples OUTDIR`).
 
 A `SampleSpec` describes one workbook: its format, sheet names, title block, heading layout,
 column order, numbering style, how values and assessments are typed, and the faults a real
@@ -26,9 +26,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.catalog import BAC_TRUNG_BO, Indicator, load_catalog
-from ntm_excel.legacy import from_unicode
-from ntm_excel.registry import file_stem, load_registry
+from ntm_excel.read.legacy import from_unicode
+from ntm_excel.reference.catalog import BAC_TRUNG_BO, Indicator, load_catalog
+from ntm_excel.reference.registry import file_stem, load_registry
 from ntm_excel.styles import TEXT_ONLY
 from ntm_excel.text import fold
 
@@ -1348,7 +1348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     translate_argparse()
     parser = argparse.ArgumentParser(
-        prog="python -m ntm_excel.samples",
+        prog="python tests/support/samples.py",
         description="Tạo bộ biểu tự đánh giá mẫu của các xã (dùng để thử và để minh họa).",
     )
     parser.add_argument("outdir", type=Path, metavar="THƯ_MỤC", help="Thư mục ghi các tệp mẫu")

@@ -18,14 +18,14 @@ from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
-from ntm_excel.catalog import Catalog, Indicator, district_set, load_catalog
+from ntm_excel.check.tasks import owner_issues, task_statuses
+from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
 from ntm_excel.issues import Issue, Severity, make_issue
 from ntm_excel.model import Consolidation, Status, Submission, Unit, UnitReport
-from ntm_excel.reader import read_submission
-from ntm_excel.registry import Registry, load_registry
-from ntm_excel.tasks import owner_issues, task_statuses
-from ntm_excel.validate import validate_submission
+from ntm_excel.read.reader import read_submission
+from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
+from ntm_excel.reference.registry import Registry, load_registry
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 DISTRICT_KIND = "huyện"
@@ -468,8 +468,8 @@ def consolidate_from_config(
     `with_plan=False` leaves out the plan's tasks and the contacts (owner checks), and
     `with_district=False` the district workbook.
     """
-    from ntm_excel.contacts import load_contacts
-    from ntm_excel.plan import load_plan
+    from ntm_excel.reference.contacts import load_contacts
+    from ntm_excel.reference.plan import load_plan
 
     plan = load_plan(config.plan) if with_plan else None
     contacts = load_contacts(config.contacts) if with_plan else None

@@ -1,0 +1,2 @@
+"""`Consolidation` → files: the master workbook, the CSV files, the feedback workbooks and the
+submission template."""
