@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from support.samples import bundled_specs, write_sample
 
-from ntm_excel.check import consolidate
-from ntm_excel.check.consolidate import WORKER_DIED, read_files
+from ntm_excel.read import batch as reading
+from ntm_excel.read.batch import WORKER_DIED, read_files
 from ntm_excel.reference.catalog import load_catalog
 from ntm_excel.reference.registry import load_registry
 
@@ -53,7 +53,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
     files, registry, indicators, serial = batch
     killers = {files[i].name: die for i, die in deaths.items()}
     parent, read_in_parent = os.getpid(), []
-    real_reader = consolidate.read_submission
+    real_reader = reading.read_submission
 
     def reader(path, *args):
         if os.getpid() == parent:
@@ -62,7 +62,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
             killers[Path(path).name](path)
         return real_reader(path, *args)
 
-    monkeypatch.setattr(consolidate, "read_submission", reader)
+    monkeypatch.setattr(reading, "read_submission", reader)
     progress: list[tuple[int, int]] = []
     results = read_files(
         files, registry, indicators, workers=2, progress=lambda *a: progress.append(a)

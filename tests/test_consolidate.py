@@ -13,16 +13,12 @@ import openpyxl
 import pytest
 from support.samples import SampleSpec, district_spec, write_sample
 
-from ntm_excel.check.consolidate import (
-    collect_files,
-    consolidate,
-    consolidate_from_config,
-    read_files,
-)
+from ntm_excel.check.consolidate import consolidate, consolidate_from_config
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.issues import Severity
 from ntm_excel.model import Status
+from ntm_excel.read.batch import collect_files, read_files
 from ntm_excel.reference.catalog import district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan

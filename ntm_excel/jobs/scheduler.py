@@ -32,12 +32,12 @@ import holidays
 import schedule
 from filelock import FileLock, Timeout
 
+from ntm_excel.check.figures import Headline
 from ntm_excel.config import Config, ConfigError, MailSettings, ScheduleSettings
 from ntm_excel.jobs.digest import (
     DAILY_DIGEST,
     UNIT_REMINDERS,
     WEEKLY_SUMMARY,
-    Figures,
     daily_mails,
     reminder_mails,
     week_period,
@@ -395,7 +395,7 @@ class Runner:
         mails, figures = weekly_mails(
             snap.consolidation,
             recipients,
-            previous=(previous[0], Figures.from_dict(previous[1])) if previous else None,
+            previous=(previous[0], Headline.from_dict(previous[1])) if previous else None,
             master=snap.master,
             contacts=self.load_contacts(),
         )
