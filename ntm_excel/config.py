@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from ntm_excel.errors import ConfigError
+
 
 def _bundled() -> Path:
     """The bundled workbooks: beside the package in a checkout (or an editable install), else
@@ -25,10 +27,6 @@ def _bundled() -> Path:
 BUNDLED = _bundled()
 VIETNAM_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # one zone for the whole country
 DEFAULT_CONFIG = BUNDLED / "cau_hinh.toml"
-
-
-class ConfigError(ValueError):
-    """A configuration file that cannot be used; the message says which key and why."""
 
 
 @dataclass(frozen=True)

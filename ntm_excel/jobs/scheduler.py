@@ -33,7 +33,8 @@ import schedule
 from filelock import FileLock, Timeout
 
 from ntm_excel.check.figures import Headline
-from ntm_excel.config import Config, ConfigError, MailSettings, ScheduleSettings
+from ntm_excel.config import Config, MailSettings, ScheduleSettings
+from ntm_excel.errors import AlreadyRunning, InboxMissing, NtmError
 from ntm_excel.jobs.digest import (
     DAILY_DIGEST,
     UNIT_REMINDERS,
@@ -46,13 +47,8 @@ from ntm_excel.jobs.digest import (
 from ntm_excel.jobs.ledger import Ledger, SubmissionRow
 from ntm_excel.jobs.mail import DeliveryReport, Mail, deliver, open_transport, retry_pending
 from ntm_excel.model import Consolidation
-from ntm_excel.reference.catalog import CatalogError
-from ntm_excel.reference.contacts import Contacts, ContactsError, load_contacts
-from ntm_excel.reference.plan import PlanError
-from ntm_excel.reference.registry import RegistryError
+from ntm_excel.reference.contacts import Contacts, load_contacts
 
-# The office's own workbooks or settings are wrong: a message to act on, not a crash.
-DATA_ERRORS = (CatalogError, RegistryError, PlanError, ContactsError, ConfigError)
 log = logging.getLogger("ntm_excel.jobs")
 
 COLLECT = "collect"
@@ -65,10 +61,6 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 WEEKDAY_LABELS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 SCHEDULER_LOCK = "scheduler.lock"
 JOB_LOCK = "jobs.lock"
-
-
-class AlreadyRunning(RuntimeError):
-    """Another scheduler holds the state folder's lock."""
 
 
 @contextlib.contextmanager
@@ -138,17 +130,6 @@ class JobResult:
     @property
     def ok(self) -> bool:
         return not self.error and not self.delivery.failed
-
-
-class InboxMissing(FileNotFoundError):
-    """The inbox folder does not exist: every unit would look as if it had not submitted."""
-
-    def __init__(self, inbox: Path) -> None:
-        super().__init__(
-            f"Không có thư mục nhận biểu «{inbox}». Hãy tạo thư mục này, sửa schedule.inbox "
-            "trong cấu hình, hoặc chỉ rõ thư mục. Chưa gửi thư nào: với thư mục sai, mọi xã "
-            "sẽ bị coi là chưa nộp."
-        )
 
 
 def inbox_files(inbox: Path) -> dict[str, Path]:
@@ -268,7 +249,7 @@ class Runner:
         with file_lock(self._lock_path, blocking=True):
             try:
                 getattr(self, "_" + job.replace("-", "_"))(as_of, result)
-            except (InboxMissing, *DATA_ERRORS) as exc:  # said plainly, no traceback
+            except NtmError as exc:  # the office's files or settings: said plainly
                 result.error = str(exc)
             except Exception as exc:
                 log.exception("Việc %s (%s) gặp lỗi", job, result.period)
@@ -381,7 +362,9 @@ class Runner:
     def _daily_digest(self, as_of: date, result: JobResult) -> None:
         snap = self.snapshot(as_of)
         out = daily_mails(
-            snap.consolidation, self.load_contacts(), deadline=self.config.reporting_deadline
+            snap.consolidation,
+            self.load_contacts(),
+            deadline=self.config.reporting_deadline,
         )
         result.unmatched, result.no_email = out.unmatched, out.no_email
         self._deliver(DAILY_DIGEST, out.mails, result)
