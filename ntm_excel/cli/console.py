@@ -8,7 +8,7 @@ since it decodes with it; a Windows console already receives Unicode through the
 (Python reports it as UTF-8). Should a terminal use a legacy code page all the same, each
 letter it cannot show is written as close as it can: Vietnamese cp1258 gets the letter and its
 tone mark as separate characters (its own way of writing Vietnamese), cp1252 or cp437 the
-letters without the marks they lack ("Tham sô", "Ðã"), punctuation an ASCII look-alike, and
+letters without the marks they lack ("Tham sô", "Doc"), punctuation an ASCII look-alike, and
 "?" only as the last resort.
 """
 
@@ -99,7 +99,7 @@ def _is_utf8(encoding: str | None) -> bool:
 def readable_output() -> None:
     """Make standard output and error write every message (see the module's docstring).
 
-    Streams that are not plain text files (None under pythonw, a test's capture) are left
+    Streams that are not text files (None under pythonw, a StringIO) are left
     alone; the stream objects are kept, so loggers and progress bars holding them follow.
     """
     for stream in (sys.stdout, sys.stderr):
