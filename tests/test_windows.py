@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
@@ -119,6 +120,29 @@ def test_a_scheduled_tasks_log_file_is_utf8(tmp_path):
     sent = int(re.match(r"đã gửi (\d+) thư", first)[1])
     assert sent > 0 and second.startswith(f"đã gửi 0 thư, {sent} thư đã gửi trước đó")
     assert "Chưa cấu hình máy chủ thư: thư được ghi dạng .eml vào" in first
+
+
+@pytest.mark.skipif(os.name == "nt", reason="stopped with SIGTERM")
+def test_the_schedulers_log_is_utf8(tmp_path):
+    """`jobs run` logs through the logging module to standard error: the same stream, UTF-8."""
+    config = office_config(tmp_path / OFFICE)
+    log = tmp_path / "jobs.log"
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252"}
+    command = [sys.executable, "-m", "ntm_excel", "jobs", "run", "--config", str(config)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                   cwd=tmp_path)  # fmt: skip
+        try:
+            for _ in range(600):  # until the scheduler has started and caught up
+                if "Bộ lập lịch bắt đầu" in log.read_bytes().decode("utf-8", "replace"):
+                    break
+                time.sleep(0.1)
+        finally:
+            process.terminate()  # SIGTERM: finish the job in hand, then stop
+            assert process.wait(timeout=120) == 0
+    text = log.read_bytes().decode("utf-8")
+    assert "INFO Bộ lập lịch bắt đầu (múi giờ Asia/Ho_Chi_Minh)" in text
+    assert "INFO Bộ lập lịch dừng" in text and "Traceback" not in text
 
 
 def terminal(*args: str, encoding: str, cwd: Path = ROOT) -> tuple[int, str]:
