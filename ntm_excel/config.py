@@ -43,6 +43,20 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class MailboxSettings:
+    """The office mailbox the `collect` job fetches submissions from (IMAP); without a host
+    the job only watches the inbox folder. The password is read from the environment
+    (NTM_IMAP_PASSWORD), never from the configuration file."""
+
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"  # none | starttls | ssl
+    user: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = ""  # "": collected messages are marked read and stay in `folder`
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     """When the jobs run. Each job's own setting (its time, or its interval) is kept as written
     in `jobs`, by its key; the jobs table (`ntm_excel.jobs.table`) declares those keys, their
@@ -91,12 +105,14 @@ class Config:
     state_dir: Path
     mail: MailSettings = field(default_factory=MailSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    mailbox: MailboxSettings = field(default_factory=MailboxSettings)
 
 
 SECTIONS = {
     "data": DataSettings,
     "output": OutputSettings,
     "mail": MailSettings,
+    "mailbox": MailboxSettings,
     "schedule": ScheduleSettings,
 }
 OPEN_SECTION = "schedule"  # also holds the jobs' own keys, checked against the jobs table
@@ -193,6 +209,7 @@ def load_config(path: Path | str | None = None) -> Config:
         output = _section(OutputSettings, file, "output", raw.get("output", {}), None)
         mail = _section(MailSettings, file, "mail", raw.get("mail", {}), None)
         schedule = _section(ScheduleSettings, file, "schedule", raw.get("schedule", {}), here)
+        mailbox = _section(MailboxSettings, file, "mailbox", raw.get("mailbox", {}), None)
     except ConfigError:
         raise
     except (TypeError, ValueError) as exc:
@@ -206,4 +223,5 @@ def load_config(path: Path | str | None = None) -> Config:
         state_dir=Path(state_dir) if state_dir else output.state_dir,
         mail=mail,
         schedule=schedule,
+        mailbox=mailbox,
     )

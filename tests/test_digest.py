@@ -435,3 +435,21 @@ def test_only_plan_officials_missing_from_the_contact_book_are_reported():
     ]
     built = build_daily_digests(consolidation(tasks=tasks), CONTACTS, deadline=DEADLINE)
     assert built.unmatched == ["Ông Không Có Tên"]  # the commune's own staff are not expected
+
+
+def test_a_unit_whose_file_could_not_be_read_is_told_why_in_its_reminder():
+    late = consolidation(units=[report(CAM_VINH, submitted=False)])
+    late.issues.append(
+        make_issue(
+            "file-unreadable",
+            unit_code=CAM_VINH.code,
+            file="20210312-100000_18691_bao_cao.xlsx",
+            reason="tệp có mật khẩu",
+        )
+    )
+    [mail] = reminder_mails(late, deadline=DEADLINE).mails
+    assert (
+        "- 20210312-100000_18691_bao_cao.xlsx: Không đọc được tệp: tệp có mật khẩu. Hãy mở tệp "
+        "bằng Excel" in mail.text
+    )
+    assert "<td" in mail.html and "tệp có mật khẩu" in mail.html

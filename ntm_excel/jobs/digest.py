@@ -586,6 +586,14 @@ def _reminder(
         text += ["", heading]
         html.append(f"<h3>{escape(heading)}</h3>")
         if not report.submitted:
+            unreadable = [  # a file of this unit that could not be read (named after it)
+                [i.file, i.message]
+                for i in consolidation.issues
+                if i.unit_code == unit.code and i.code == "file-unreadable"
+            ]
+            text += [f"- {name}: {message}" for name, message in unreadable]
+            if unreadable:
+                html.append(_table(["Tệp đã gửi", "Lỗi"], unreadable))
             ask = (
                 "Đề nghị đơn vị hoàn thành và gửi biểu tự đánh giá tiêu chí nông thôn mới "
                 f"về Văn phòng điều phối NTM huyện {district} trong thời gian sớm nhất."

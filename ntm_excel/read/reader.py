@@ -8,7 +8,8 @@ The path through a file:
 3. the self-assessment table is the sheet and row whose headings name the most known
    columns (TT, Tên tiêu chí, Nội dung, Chỉ tiêu, Kết quả thực hiện, Tự đánh giá, Ghi chú…,
    in any order, on one row or two, under a title block of any height);
-4. the unit comes from a code cell, else the title block, else the file name;
+4. the unit comes from a code cell, else the title block, else the file name (also the unit
+   of an unreadable file, when its name says);
 5. each row below the headings is a group heading (skipped), a criterion row, an indicator
    row, the totals line or the signature block (which ends the table); see `_TableReader`;
 6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.read.roadmap`).
@@ -101,15 +102,15 @@ def read_submission(
         if stat.st_size > MAX_FILE_SIZE:
             size = f"{stat.st_size / 1024 / 1024:.0f} MB"
             reason = f"tệp quá lớn ({size}) so với một biểu tự đánh giá"
-            return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
+            return None, [_unreadable(path, registry, reason)]
         data = path.read_bytes()
     except OSError as exc:
         reason = f"không mở được tệp ({exc.strerror or type(exc).__name__})"
-        return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
+        return None, [_unreadable(path, registry, reason)]
     try:
         grids = load_grids(data, sniff(data))
     except UnreadableFileError as exc:
-        return None, [make_issue("file-unreadable", file=path.name, reason=exc.reason)]
+        return None, [_unreadable(path, registry, exc.reason)]
     issues: list[Issue] = []
     encoding = _convert_legacy(grids)
     catalogue = _Catalogue(indicators)
@@ -157,6 +158,14 @@ def read_submission(
         report_date=signed,
     )
     return submission, issues
+
+
+def _unreadable(path: Path, registry: Registry, reason: str) -> Issue:
+    """The file-unreadable issue of `path`, with the unit its file name names, if one (a
+    file collected from a commune's mail is named with the commune's code)."""
+    unit = _match(registry, re.sub(r"[_\-.]+", " ", path.stem)).unit
+    code = unit.code if unit else ""
+    return make_issue("file-unreadable", unit_code=code, file=path.name, reason=reason)
 
 
 _SIGNED = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
