@@ -219,4 +219,7 @@ class Consolidation:
     issues: list  # list[ntm_excel.issues.Issue]
     criteria_names: dict[int, str] = field(default_factory=dict)  # criterion no → name
     district: UnitReport | None = None  # the district's own criteria, when its workbook is given
+    # a province's or the country's consolidation: every assessed district's own criteria
+    # (not submitted ones included), in registry order; `district` is then None
+    districts: list[UnitReport] = field(default_factory=list)
     created: datetime | None = None

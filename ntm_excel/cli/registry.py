@@ -27,14 +27,12 @@ def _names(text: str | None) -> list[str]:
 
 
 def _build(args: argparse.Namespace) -> int:
-    if args.country == bool(args.province):
-        print(
-            "Lỗi: hãy ghi --province TỈNH (có thể kèm --district HUYỆN) hoặc --country",
-            file=sys.stderr,
-        )
-        return 2
     if args.district and not args.province:
         print("Lỗi: --district cần --province", file=sys.stderr)
+        return 2
+    if args.country == bool(args.province):
+        message = "hãy ghi --province TỈNH (có thể kèm --district HUYỆN) hoặc --country"
+        print(f"Lỗi: {message}", file=sys.stderr)
         return 2
     targets = {name: "nâng cao" for name in _names(args.nang_cao)}
     targets |= {name: "kiểu mẫu" for name in _names(args.kieu_mau)}

@@ -885,7 +885,7 @@ def _unit_from_code(lines: list[tuple[str, list[object]]], registry: Registry):
                 return unit, text
         for cell in cells:
             candidate = cell_text(cell)
-            if candidate.isdigit() and (unit := registry.get(candidate)):
+            if candidate.isdigit() and len(candidate) >= 3 and (unit := registry.get(candidate)):
                 return unit, candidate
     return None
 
