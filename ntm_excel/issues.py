@@ -64,7 +64,9 @@ _TYPES = [
         "unit-ambiguous",
         Severity.ERROR,
         "Tên đơn vị không rõ ràng",
-        "Tên đơn vị «{text}» khớp với nhiều đơn vị: {candidates}. Hãy ghi rõ tên hoặc mã đơn vị.",
+        "Tên đơn vị «{text}» khớp với nhiều đơn vị: {candidates}. Hãy ghi rõ tên hoặc mã đơn "
+        "vị, ghi huyện ở đầu biểu (ví dụ «UBND HUYỆN …»), hoặc để tệp trong thư mục mang tên "
+        "huyện.",
     ),
     IssueType(
         "unit-duplicate",
