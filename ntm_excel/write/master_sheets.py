@@ -761,8 +761,8 @@ def _totals(sheet: Sheet, row: int, col: int, areas: Sequence[DistrictFigures]) 
         if share is not None:
             ws.write_number(row, col + offset, share, percent)
     sent = sum(a.district_submitted for a in assessed)
-    ws.write_string(row, col + 6, f"{sent}/{len(assessed)} đã nộp", bold)
-    ws.write_string(row, col + 8, f"{sum(a.district_met for a in assessed)} đạt", bold)
+    ws.write_string(row, col + 6, f"{sent}/{len(assessed)}", bold)
+    ws.write_string(row, col + 8, f"{sum(a.district_met for a in assessed)}/{len(assessed)}", bold)
 
 
 def write_by_province(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
