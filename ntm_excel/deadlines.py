@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ntm_excel.errors import DeadlineError
 from ntm_excel.text import fold, nfc
 
 MILESTONE_LABELS = {"khoi cong": "khởi công", "hoan thanh": "hoàn thành"}
@@ -57,15 +58,6 @@ class Milestone:
 
     label: str
     due: date
-
-
-class DeadlineError(ValueError):
-    """A deadline that cannot be read unambiguously; `text` is the value as written."""
-
-    def __init__(self, text: str, reason: str) -> None:
-        super().__init__(f"Không đọc được thời hạn «{text}»: {reason}")
-        self.text = text
-        self.reason = reason
 
 
 def parse_deadline(value: object, *, year: int | None = None) -> list[Milestone]:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from support.samples import bundled_specs, write_sample
 
+from ntm_excel.config import load_config
 from ntm_excel.read import batch as reading
 from ntm_excel.read.batch import WORKER_DIED, read_files
 from ntm_excel.reference.catalog import load_catalog
@@ -31,8 +32,8 @@ def batch(tmp_path_factory):
     """(files, registry, indicators, the results of a serial read with the real reader)."""
     folder = tmp_path_factory.mktemp("batch")
     files = [write_sample(folder / name, spec) for name, spec in bundled_specs()[:BATCH]]
-    registry = load_registry()
-    indicators = load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+    registry = load_registry(load_config().registry)
+    indicators = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
     return files, registry, indicators, read_files(files, registry, indicators, workers=1)
 
 

@@ -31,12 +31,12 @@ MARCH_10 = datetime(2021, 3, 10, 9, 0).timestamp()
 
 @pytest.fixture(scope="module")
 def catalog():
-    return load_catalog()
+    return load_catalog(load_config().catalog)
 
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_registry()
+    return load_registry(load_config().registry)
 
 
 def sample(path: Path, moment: float = MARCH_10, **spec) -> Path:
@@ -218,7 +218,10 @@ def test_deadline_and_lateness(inbox, catalog, registry):
 
 
 def test_plan_tasks_and_owner_checks(inbox, catalog, registry):
-    plan, contacts = load_plan(BUNDLED / "ke_hoach_2021.xlsx"), load_contacts()
+    plan, contacts = (
+        load_plan(BUNDLED / "ke_hoach_2021.xlsx"),
+        load_contacts(load_config().contacts),
+    )
     result = consolidate(
         [inbox / "cam_thanh.xlsx"],
         catalog=catalog,

@@ -16,6 +16,7 @@ from support.samples import SampleSpec, district_spec, write_sample
 
 from ntm_excel.check.consolidate import consolidate
 from ntm_excel.check.figures import Figures, meets_all
+from ntm_excel.config import load_config
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_submission
 from ntm_excel.reference.catalog import load_catalog
@@ -31,7 +32,7 @@ NO_DISTRICT = "ỦY BAN NHÂN DÂN"  # a title block's upper line that names no 
 
 @pytest.fixture(scope="module")
 def catalog():
-    return load_catalog()
+    return load_catalog(load_config().catalog)
 
 
 @pytest.fixture(scope="module")
