@@ -280,3 +280,30 @@ def test_long_detail_and_tasks_go_to_csv_beside_the_master(tmp_path):
     write_master(consolidation, again)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("nho")) == ["nho.xlsx"]
     assert openpyxl.load_workbook(again)["Chỉ tiêu chi tiết"].max_row == rows + 3
+
+
+def test_cli_consolidates_a_province(tmp_path, province_inbox, nghe_an, capsys):
+    from ntm_excel.cli import main
+    from ntm_excel.config import BUNDLED
+
+    config = tmp_path / "cau_hinh_tinh.toml"
+    config.write_text(
+        "\n".join(
+            [
+                "[data]",
+                f'catalog = "{BUNDLED / "bo_tieu_chi.csv"}"',
+                f'registry = "{nghe_an.path}"',
+                f'plan = "{BUNDLED / "ke_hoach_2021.xlsx"}"',
+                f'contacts = "{BUNDLED / "danh_ba.xlsx"}"',
+            ]
+        ),
+        encoding="utf-8",
+    )
+    output = tmp_path / "ra" / "tong_hop_tinh.xlsx"
+    argv = ["consolidate", str(province_inbox), "--config", str(config), "-o", str(output)]
+    assert main([*argv, "--as-of", "2021-03-15", "--no-feedback"]) == 0
+    out = capsys.readouterr().out
+    assert "Đơn vị đã nộp: 5/411" in out
+    assert "Huyện: 1/20 đã nộp biểu tự đánh giá, 0 đạt chuẩn" in out
+    assert "Phần quá dài" not in out  # a province's detail stays in the workbook
+    assert "Theo huyện" in openpyxl.load_workbook(output, read_only=True).sheetnames

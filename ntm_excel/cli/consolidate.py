@@ -114,6 +114,11 @@ def _summary(result, written: list[str]) -> list[str]:
     ]
     if district := figures.district_met():
         lines.append(f"{result.district.unit.name}: {district[0]}/{district[1]} tiêu chí đạt")
+    if figures.several_districts:
+        areas = [area for area in figures.by_district() if area.assessed]
+        sent = sum(area.district_submitted for area in areas)
+        met = sum(area.district_met for area in areas)
+        lines.append(f"Huyện: {sent}/{len(areas)} đã nộp biểu tự đánh giá, {met} đạt chuẩn")
     lines += [
         f"Dữ liệu: {issues.errors} lỗi, {issues.warnings} cảnh báo",
         f"Nhiệm vụ: {tasks[TaskState.OVERDUE]} quá hạn, {tasks[TaskState.DUE_SOON]} sắp đến hạn",
@@ -134,7 +139,7 @@ def _attempt(what: str, action: Callable[[], str], failures: list[str]) -> str |
 def run(args: argparse.Namespace) -> int:
     from ntm_excel.write.csv_export import write_csv
     from ntm_excel.write.feedback import FOLDER, write_all_feedback
-    from ntm_excel.write.master import write_master
+    from ntm_excel.write.master import overflow_files, write_master
 
     as_of = args.as_of or date.today()
     if missing_paths(args.paths):
@@ -152,7 +157,10 @@ def run(args: argparse.Namespace) -> int:
     written = [
         _attempt(
             f"bảng tổng hợp {output}",
-            lambda: f"Bảng tổng hợp: {write_master(result, output)}",
+            lambda: "\n  ".join(
+                [f"Bảng tổng hợp: {write_master(result, output)}"]
+                + [f"Phần quá dài ghi ra CSV: {path}" for path in overflow_files(result, output)]
+            ),
             failures,
         )
     ]
