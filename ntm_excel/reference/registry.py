@@ -168,6 +168,7 @@ def _province_name(name: str) -> str:
     return re.sub(r"^(Tỉnh|Thành phố|TP\.?)\s+", "", nfc(name), flags=re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=256)
 def region_of(province: str) -> str:
     """The NTM region of a province ("Hà Tĩnh" or "Tỉnh Hà Tĩnh" → "Bắc Trung Bộ")."""
     try:
@@ -670,6 +671,10 @@ def load_registry(path: Path | str) -> Registry:
     return Registry(units, notes, path)
 
 
+_KINDS_BY_KEY = {fold(kind): kind for kind in _KIND_WORDS}
+_LEVELS_BY_KEY = {fold(level): level for level in LEVELS}
+
+
 def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
     problems: list[tuple[str, str]] = []
     code, name = rec.get("ma_don_vi", ""), rec.get("ten_don_vi", "")
@@ -679,13 +684,13 @@ def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
         )
     if not name:
         problems.append(("ten_don_vi", "thiếu tên đơn vị"))
-    kind = next((k for k in _KIND_WORDS if fold(k) == fold(rec.get("loai", ""))), None)
+    kind = _KINDS_BY_KEY.get(fold(rec.get("loai", "")))
     if kind is None:
         problems.append(
             ("loai", f"loại «{rec.get('loai', '')}» không hợp lệ; dùng: {', '.join(_KIND_WORDS)}")
         )
     level = rec.get("muc_tieu", "")
-    level = next((lv for lv in LEVELS if fold(lv) == fold(level)), level)
+    level = _LEVELS_BY_KEY.get(fold(level), level)
     if level and level not in LEVELS:
         problems.append(("muc_tieu", f"mục tiêu «{level}» không hợp lệ; dùng: {', '.join(LEVELS)}"))
     submit = fold(rec.get("phai_nop", ""))
