@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from email.utils import parseaddr
 from pathlib import Path
@@ -262,6 +262,29 @@ class _Hit:
     exact: bool  # spelled with the registry's diacritics
 
 
+class _NameIndex:
+    """Units by the folded words of their names, and the lengths those names have."""
+
+    def __init__(self) -> None:
+        self._units: dict[tuple[str, ...], list[tuple[Unit, tuple[str, ...]]]] = {}
+        self._sizes: set[int] = set()
+
+    def add(self, name: tuple[str, ...], unit: Unit, spelled: tuple[str, ...]) -> None:
+        self._units.setdefault(name, []).append((unit, spelled))
+        self._sizes.add(len(name))
+
+    def find(self, words: list[str]) -> Iterator[tuple[int, int, tuple[str, ...], Unit, tuple]]:
+        """(start, size, name, unit, its spelling) of every name written in `words`."""
+        sizes = sorted(self._sizes)
+        for start in range(len(words)):
+            for size in sizes:
+                if start + size > len(words):
+                    break
+                name = tuple(words[start : start + size])
+                for unit, spelled in self._units.get(name, ()):
+                    yield start, size, name, unit, spelled
+
+
 # A rule keeps the hits it prefers; the rules run in order and never keep none.
 Rule = Callable[[list[_Hit]], list[_Hit]]
 
@@ -328,16 +351,22 @@ class Registry:
         for kind in kinds:
             for written in _KIND_WORDS.get(kind, ()):
                 words.setdefault(tuple(written.split()), set()).add(kind)
-        self._kind_words = sorted(words.items(), key=lambda item: -len(item[0]))
-        # names indexed by their first folded word, so a match costs O(words in the text)
-        self._names: dict[str, list[tuple[Unit, tuple[str, ...], tuple[str, ...]]]] = {}
+        self._kind_words = words
+        self._kind_sizes = sorted({len(written) for written in words}, reverse=True)
+        # names by their folded words, so a match costs a few look-ups per word of the text;
+        # districts and provinces also on their own, to read where a file comes from
+        self._names = _NameIndex()
+        self._place_names = _NameIndex()
         for unit in self.units:
             base = _split_kind(unit.name, unit.kind)[1]
             words_of_name = tuple(_WORD.findall(base))
             name = tuple(fold(w) for w in words_of_name)
             if name:
                 spelled = tuple(w.casefold() for w in words_of_name)
-                self._names.setdefault(name[0], []).append((unit, name, spelled))
+                self._names.add(name, unit, spelled)
+                if unit.tier != COMMUNE:
+                    self._place_names.add(name, unit, spelled)
+        self._places: dict[str, frozenset[Unit]] = {}  # text → the places it names
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Registry):
@@ -401,51 +430,55 @@ class Registry:
             districts = {d for d in districts if d[0] in provinces} or districts
         return Place(frozenset(districts), frozenset(provinces), senders)
 
-    def _places_in(self, text: str) -> set[Unit]:
-        """The districts and provinces a text names, each span read once."""
-        words = _WORD.findall(nfc(text or ""))
+    def _places_in(self, text: str) -> frozenset[Unit]:
+        """The districts and provinces a text names, each span read once (remembered: title
+        lines and folders repeat from file to file)."""
+        found = self._places.get(text)
+        if found is not None:
+            return found
         spans: dict[tuple[int, int], list[_Hit]] = {}
-        for hit in self._hits(words):
-            if hit.unit.tier != COMMUNE:
-                spans.setdefault((hit.start, hit.size), []).append(hit)
-        found: set[Unit] = set()
+        for hit in self._hits(_WORD.findall(nfc(text or "")), self._place_names):
+            spans.setdefault((hit.start, hit.size), []).append(hit)
+        units: set[Unit] = set()
         for hits in spans.values():
             if any(h.unit.tier == PROVINCE and not h.kind_written for h in hits):
                 hits = [h for h in hits if h.unit.tier == PROVINCE]
-            hits = exact_spelling(hits)
-            found |= {hit.unit for hit in hits}
+            units |= {hit.unit for hit in exact_spelling(hits)}
+        if len(self._places) > 4096:
+            self._places.clear()
+        self._places[text] = found = frozenset(units)
         return found
 
     def _codes_in(self, words: list[str]) -> list[Unit]:
         """Units whose code is written as a number of three digits or more."""
         return [self._by_code[w] for w in words if len(w) >= 3 and w in self._by_code]
 
-    def _hits(self, words: list[str]) -> list[_Hit]:
-        """Every place where a unit's name is written in `words` and no kind word before it
-        contradicts the unit's kind."""
+    def _hits(self, words: list[str], names: _NameIndex | None = None) -> list[_Hit]:
+        """Every place where a unit's name (of `names`, else any) is written in `words` and no
+        kind word before it contradicts the unit's kind."""
+        names = self._names if names is None else names
         joined = " ".join(fold(w) for w in words)
         for noise in _NOISE:  # the national motto contains "xã" and names like "Cộng Hòa"
             joined = joined.replace(noise, " ".join("·" * len(noise.split())))
         folded = joined.split()
         exact = [w.casefold() for w in words]
         hits = []
-        for start, first in enumerate(folded):
-            for unit, name, spelled in self._names.get(first, ()):
-                size = len(name)
-                if tuple(folded[start : start + size]) != name:
-                    continue
-                kinds = self._kinds_before(folded, start)
-                if kinds and unit.kind not in kinds:
-                    continue
-                if not kinds and all(w.isdigit() for w in name):  # "Phường 1" needs its kind
-                    continue
-                spelled_here = tuple(exact[start : start + size]) == spelled
-                hits.append(_Hit(unit, start, size, bool(kinds), spelled_here))
+        for start, size, name, unit, spelled in names.find(folded):
+            kinds = self._kinds_before(folded, start)
+            if kinds and unit.kind not in kinds:
+                continue
+            if not kinds and all(w.isdigit() for w in name):  # "Phường 1" needs its kind
+                continue
+            spelled_here = tuple(exact[start : start + size]) == spelled
+            hits.append(_Hit(unit, start, size, bool(kinds), spelled_here))
         return hits
 
     def _kinds_before(self, folded: list[str], start: int) -> set[str]:
-        for words, kinds in self._kind_words:
-            if start >= len(words) and tuple(folded[start - len(words) : start]) == words:
+        """The kinds the words just before `start` name ("thị xã" before "xã")."""
+        for size in self._kind_sizes:
+            if start >= size and (
+                kinds := self._kind_words.get(tuple(folded[start - size : start]))
+            ):
                 return kinds
         return set()
 
