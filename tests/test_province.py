@@ -219,6 +219,9 @@ def test_province_master_rolls_up_by_district(province_result, nghe_an, tmp_path
     assert lines["Số huyện đánh giá theo bộ tiêu chí huyện"] == 20
     assert lines["Số huyện đã nộp biểu tự đánh giá"] == 1
     assert lines["Số huyện đạt đủ tiêu chí huyện"] == 0
+    standard = next(r for r in summary if r[0] == "Đạt chuẩn")
+    assert standard[1:6] == (411, 5, 4, 407, 1)
+    assert standard[6].startswith("407 đơn vị — quá nhiều để liệt kê")  # not 407 names in a cell
     matrix = book["Ma trận tiêu chí"]
     assert [c.value for c in matrix[3]][:4] == ["Mã ĐV", "Đơn vị", "Huyện", "Mục tiêu"]
     codes = {r[0]: r[2] for r in matrix.iter_rows(min_row=4, values_only=True) if r[0]}

@@ -472,7 +472,7 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
             s.meeting_all,
             s.units - s.meeting_all,
             s.criteria_missing,
-            ", ".join(s.lagging),
+            _lagging(s.lagging),
         )
         for s in facts.levels()
     ]
@@ -537,6 +537,16 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         row += 1
     sheet.finish(1, 0, len(SUMMARY_WIDTHS) - 1, repeat=False)
     sheet.ws.activate()
+
+
+def _lagging(names: list[str]) -> str:
+    """The units not yet meeting all criteria, or how many when too many to list in a cell."""
+    if len(names) <= PER_UNIT_CHART_LIMIT:
+        return ", ".join(names)
+    return (
+        f"{len(names):,} đơn vị".replace(",", ".")
+        + f" — quá nhiều để liệt kê: lọc trang «{MATRIX}» theo cột «Số tiêu chí đạt»"
+    )
 
 
 def _summary_figures(sheet: Sheet, facts: Figures, row: int) -> int:
