@@ -20,12 +20,12 @@ from hypothesis import settings as settings_h
 from hypothesis import strategies as st
 
 from ntm_excel.config import MailSettings
+from ntm_excel.errors import ConfigError
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail import (
     PASSWORD_ENV,
     Attachment,
     Mail,
-    MailError,
     OutboxTransport,
     SmtpTransport,
     compose,
@@ -302,10 +302,10 @@ def test_login_uses_the_password_from_the_environment_only(tmp_path, monkeypatch
     try:
         with_user = settings(port, smtp_user="vpdp.ntm")
         monkeypatch.delenv(PASSWORD_ENV, raising=False)
-        with pytest.raises(MailError, match=PASSWORD_ENV):
+        with pytest.raises(ConfigError, match=PASSWORD_ENV):
             open_transport(with_user)
         monkeypatch.setenv(PASSWORD_ENV, "mật khẩu")  # smtplib can only send ASCII
-        with pytest.raises(MailError, match="ASCII"):
+        with pytest.raises(ConfigError, match="ASCII"):
             open_transport(with_user)
         monkeypatch.setenv(PASSWORD_ENV, "matkhau-2021")
         transport = open_transport(with_user)
@@ -326,5 +326,5 @@ def test_command_line_values_override_the_configuration():
         "none",
     )
     assert mail_settings(base) == base
-    with pytest.raises(MailError, match="bảo mật"):
+    with pytest.raises(ConfigError, match="bảo mật"):
         SmtpTransport(mail_settings(base, smtp_security="tls"))
