@@ -77,6 +77,9 @@ class UnreadableFileError(NtmError):
 class OutputLockedError(NtmError, OSError):
     """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
 
+    def __str__(self) -> str:  # the message alone, without OSError's "[Errno 13] "
+        return self.strerror or super().__str__()
+
 
 class MailError(NtmError):
     """A message that could not be handed over to the mail server."""

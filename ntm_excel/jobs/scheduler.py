@@ -146,15 +146,17 @@ def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
         consolidation = consolidate_from_config(paths, config, as_of)
         if not write_files:
             return Snapshot(consolidation)
-        from ntm_excel.write.feedback import FOLDER, write_feedback
+        from ntm_excel.write.feedback import FOLDER, shared_names, write_feedback
         from ntm_excel.write.master import write_master
 
         master = write_master(consolidation, config.master)
         feedback = {}
+        shared = shared_names(report.unit for report in consolidation.units)
         for report in consolidation.units:
             if report.submitted and report.errors:
                 issues = [i for i in consolidation.issues if i.unit_code == report.unit.code]
-                path = write_feedback(report, issues, Path(config.master).parent / FOLDER)
+                folder = Path(config.master).parent / FOLDER
+                path = write_feedback(report, issues, folder, shared=shared)
                 if path is not None:
                     feedback[report.unit.code] = path
         return Snapshot(consolidation, master, feedback)
