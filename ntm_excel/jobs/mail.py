@@ -194,10 +194,19 @@ class SmtpTransport:
             )
             client.login()
         except (smtplib.SMTPException, OSError) as exc:
+            if _timed_out(exc):
+                raise self._silent() from exc
             raise MailError(
                 f"Không kết nối được máy chủ thư {s.smtp_host}:{s.smtp_port}: {_reason(exc)}"
             ) from exc
         return client
+
+    def _silent(self) -> MailError:
+        s = self.settings
+        return MailError(
+            f"Máy chủ thư {s.smtp_host}:{s.smtp_port} không trả lời sau {s.smtp_timeout:g} giây; "
+            "lần chạy này không thử lại máy chủ đó"
+        )
 
     def send(self, key: MailKey, message: EmailMessage) -> None:
         if self._unreachable:  # do not wait for the same time-out once per message
@@ -213,11 +222,7 @@ class SmtpTransport:
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
             if _timed_out(exc):  # it would keep every other message waiting as long
-                s = self.settings
-                self._unreachable = MailError(
-                    f"Máy chủ thư {s.smtp_host}:{s.smtp_port} không trả lời sau "
-                    f"{s.smtp_timeout:g} giây; lần chạy này không thử lại máy chủ đó"
-                )
+                self._unreachable = self._silent()
                 raise self._unreachable from exc
             raise MailError(
                 f"Máy chủ thư không nhận thư gửi {key.recipient}: {_reason(exc)}"
