@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ntm_excel.errors import ConfigError
+from ntm_excel.text import is_email_address, shown
 
 
 def _bundled() -> Path:
@@ -39,6 +40,7 @@ class MailSettings:
     smtp_port: int = 587
     smtp_user: str = ""
     smtp_security: str = "starttls"  # none | starttls | ssl
+    smtp_timeout: float = 30  # seconds without an answer before the server is given up
     outbox: Path = Path("out/outbox")  # relative to the working folder
 
 
@@ -153,8 +155,8 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
             typed[key] = Path(os.path.expanduser(value))
         elif "tuple" in str(fields[key].type):
             typed[key] = tuple(value)
-        elif fields[key].type in ("int", "bool"):
-            typed[key] = {"int": int, "bool": bool}[fields[key].type](value)
+        elif fields[key].type in ("int", "bool", "float"):
+            typed[key] = {"int": int, "bool": bool, "float": float}[fields[key].type](value)
         else:
             typed[key] = value
     if name == OPEN_SECTION:
@@ -197,6 +199,12 @@ def load_config(path: Path | str | None = None) -> Config:
         raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Tệp cấu hình {file} có giá trị sai: {exc}") from exc
+    for address in schedule.steering_committee:
+        if not is_email_address(address.strip()):
+            raise ConfigError(
+                f"Tệp cấu hình {file}, mục [schedule], khóa «steering_committee»: "
+                f"«{shown(address)}» không phải một địa chỉ thư (dạng ten@donvi.gov.vn)"
+            )
     state_dir = os.environ.get("NTM_STATE_DIR")
     return Config(
         path=file,

@@ -98,3 +98,19 @@ class InboxMissing(NtmError, FileNotFoundError):
             "trong cấu hình, hoặc chỉ rõ thư mục. Chưa gửi thư nào: với thư mục sai, mọi xã "
             "sẽ bị coi là chưa nộp."
         )
+
+
+class LedgerDamaged(NtmError):
+    """The sent-mail ledger was emptied, overwritten or replaced: without it, mail already sent
+    would be sent again, so nothing is sent until the office restores it or starts a new one."""
+
+    heading = "Lỗi sổ thư"
+
+    def describe(self) -> str:
+        return f"{self.heading}:\n{self}"
+
+
+class ClockBehind(NtmError):
+    """The computer's clock reads a day before the last recorded run (set back)."""
+
+    heading = "Lỗi đồng hồ"
