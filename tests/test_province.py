@@ -170,6 +170,17 @@ def test_province_consolidation_places_every_file(province_result, nghe_an):
     assert not districts["Huyện Quế Phong"].submitted
 
 
+def test_province_csv_has_the_districts_that_sent_their_workbook(province_result, tmp_path):
+    from ntm_excel.write.csv_export import write_csv
+
+    write_csv(province_result, tmp_path)
+    with open(tmp_path / "units.csv", encoding="utf-8", newline="") as handle:
+        units = {row["unit_code"]: row for row in csv.DictReader(handle)}
+    assert units["423"]["submitted"] == "yes" and units["423"]["unit_name"] == "Huyện Tân Kỳ"
+    assert "415" not in units  # Quế Phong sent no workbook of its own
+    assert units["17287"]["submitted"] == "yes" and len(units) == 411 + 1
+
+
 def test_province_master_rolls_up_by_district(province_result, nghe_an, tmp_path):
     result = province_result
     meeting = {r.unit.code for r in result.units if meets_all(r)}
