@@ -95,3 +95,13 @@ class InboxMissing(NtmError, FileNotFoundError):
             "trong cấu hình, hoặc chỉ rõ thư mục. Chưa gửi thư nào: với thư mục sai, mọi xã "
             "sẽ bị coi là chưa nộp."
         )
+
+
+class StoreError(NtmError, RuntimeError):
+    """The state database cannot be used (damaged, made by a newer release, missing)."""
+
+    heading = "Lỗi kho trạng thái"
+
+
+class StoreBusy(StoreError):
+    """Another process kept the state database locked for longer than this one waits."""
