@@ -25,6 +25,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from ntm_excel.check.figures import COMMUNE_KIND
+from ntm_excel.check.validate import number_text
 from ntm_excel.history import History, Version, VersionDetail
 from ntm_excel.model import STATUS_LABELS, Status, Task, Unit
 from ntm_excel.periods import Calendar, Period, submitted_on
@@ -321,11 +322,10 @@ def _task_key(task: Task) -> tuple:
 
 
 def _shown(value: float | str | None, raw: str) -> str:
-    if raw:
-        return raw
+    """A value as people read it: figures the Vietnamese way ("85,5"), else as typed."""
     if isinstance(value, float):
-        return f"{value:.15g}".replace(".", ",")
-    return value or ""
+        return number_text(value)
+    return raw or value or ""
 
 
 def _same_value(a: float | str | None, b: float | str | None) -> bool:

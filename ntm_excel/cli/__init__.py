@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "tasks",
     "digest",
     "jobs",
+    "history",
 ]
 
 
