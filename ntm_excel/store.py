@@ -143,14 +143,16 @@ def _to_1(db: sqlite3.Connection) -> None:
         if statement.strip():
             db.execute(statement)
     if _has_table(db, "submissions"):
-        rows = db.execute(
-            "SELECT sha256, file, MIN(received) FROM submissions WHERE sha256 != ''"
-            " GROUP BY sha256, file"
-        ).fetchall()
+        first: dict[tuple[str, str], str] = {}  # (sha256, name) → earliest arrival
+        for digest, file, received in db.execute(
+            "SELECT sha256, file, received FROM submissions WHERE sha256 != ''"
+        ):
+            key = (digest, Path(file).name)
+            first[key] = min(first.get(key, received), received)
         db.executemany(
             "INSERT OR IGNORE INTO receipts (sha256, name, received, source)"
             " VALUES (?, ?, ?, 'ledger')",
-            [(digest, Path(file).name, received) for digest, file, received in rows],
+            [(digest, name, received) for (digest, name), received in first.items()],
         )
 
 
