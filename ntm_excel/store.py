@@ -258,12 +258,20 @@ class Store:
             )
         if version == SCHEMA_VERSION:
             return
-        if self.db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+        if self._has_rows():
             self.backup(self.path.with_name(f"{self.path.name}.truoc-v{SCHEMA_VERSION}.bak"))
         with self.transaction() as db:
             for step in MIGRATIONS[self.schema_version :]:  # another process may have done it
                 step(db)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _has_rows(self) -> bool:
+        """Whether any table holds a row (a store worth keeping a copy of)."""
+        tables = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return any(
+            self.db.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")').fetchone()[0]
+            for (name,) in tables.fetchall()
+        )
 
     def backup(self, target: Path | str) -> Path:
         """A consistent copy of the whole database in one file at `target` (written

@@ -505,3 +505,53 @@ def test_consolidate_without_history_leaves_no_store(tmp_path, capsys):
     assert main(args) == 0
     assert "Lịch sử nộp" not in capsys.readouterr().out
     assert not (tmp_path / "var").exists()
+
+
+# --- the scheduled jobs ---------------------------------------------------------------------
+
+
+def test_collect_keeps_every_file_and_the_weekly_summary_says_what_changed(
+    tmp_path, registry, capsys
+):
+    import email
+    from email import policy
+
+    from ntm_excel.jobs.ledger import Ledger
+    from ntm_excel.jobs.scheduler import Runner
+    from ntm_excel.jobs.table import COLLECT
+    from ntm_excel.reference.contacts import Contacts
+
+    write_registry(registry, tmp_path / "don_vi.xlsx")
+    base = load_config()
+    config = dataclasses.replace(
+        base,
+        registry=tmp_path / "don_vi.xlsx",
+        district_workbook=None,
+        state_dir=tmp_path / "var",
+        master=tmp_path / "out" / "tong_hop.xlsx",
+        mail=dataclasses.replace(base.mail, smtp_host="", outbox=tmp_path / "outbox"),
+        schedule=dataclasses.replace(
+            base.schedule, inbox=tmp_path / "inbox", steering_committee=("bcd@example.org",)
+        ),
+    )
+    c = Campaign(tmp_path, registry, None)
+    with Ledger(config.state_dir) as ledger:
+        runner = Runner(config, ledger, contacts=lambda: Contacts(()))
+        c.put("cam_thanh.xlsx", 3, 10)
+        runner.run(COLLECT, date(2021, 3, 10))
+        c.put("cam_thanh.xlsx", 3, 16, not_met=("5",))  # replaced in the inbox
+        runner.run(COLLECT, date(2021, 3, 16))
+        c.remove("cam_thanh.xlsx")  # and then taken away
+        runner.run(COLLECT, date(2021, 3, 17))
+        result = runner.run("weekly-summary", date(2021, 3, 22))
+    assert result.ok, result.error
+    with History(config.state_dir) as history:
+        assert history.archive_count() == 2
+        for digest, data in c.sent.items():
+            assert history.content(digest) == data
+    [path] = (tmp_path / "outbox").glob("*.eml")
+    mail = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+    text = mail.get_body(("plain",)).get_content()
+    assert "ĐƠN VỊ GỬI BẢN NỘP MỚI TRONG TUẦN (1 ĐƠN VỊ)" in text
+    assert "- Xã Cẩm Thành · 20 → 19/20 tiêu chí đạt; tiêu chí 5 Đạt → Chưa đạt" in text
+    assert "Xã Cẩm Thành" in mail.get_body(("html",)).get_content()

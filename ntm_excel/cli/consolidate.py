@@ -119,7 +119,7 @@ def history_lines(view, store: Path) -> list[str]:
             + (f", {current.pending} chưa đến hạn" if current.pending else "")
         )
     if view.changes:
-        lines.append(f"  {len(view.changes)} đơn vị có bản nộp mới so với bản trước")
+        lines.append(f"  {len(view.changes)} đơn vị đã nộp lại bản mới (xem trang «Thay đổi»)")
     return lines
 
 

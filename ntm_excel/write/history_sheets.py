@@ -110,9 +110,11 @@ def write_history(book, fmts: FormatCache, facts: Figures, view: HistoryView, as
         Column("Tỷ lệ đúng hạn", "percent", cap=9),
         Column("Số tệp nhận", "int", cap=8),
         Column("Xã đạt đủ tiêu chí", "int", cap=10),
+        Column("Mục tiêu: số xã đạt chuẩn", "int", cap=10),
         Column("Tổng số tiêu chí đạt", "int", cap=10),
         Column("Tiêu chí huyện đạt", cap=10),
     ]
+    communes_target = next((t for t in view.targets if t.noun == "xã"), None)
     rows = [
         (
             f.period.label,
@@ -127,6 +129,7 @@ def write_history(book, fmts: FormatCache, facts: Figures, view: HistoryView, as
             f.rate(f.on_time),
             f.versions,
             f.communes_meeting,
+            communes_target.goal if communes_target and communes_target.goal else f.communes,
             f.criteria_met,
             f"{f.district[0]}/{f.district[1]}" if f.district else "",
         )
@@ -177,7 +180,8 @@ def write_history(book, fmts: FormatCache, facts: Figures, view: HistoryView, as
     if view.figures:
         row = sheet.section(row + 1, "BIỂU ĐỒ")
         breaks = [row - 1]
-        chart = _submissions_chart(book, periods_first, periods_last)
+        expected = max(f.expected for f in view.figures)
+        chart = _submissions_chart(book, periods_first, periods_last, expected)
         ws.insert_chart(row, 0, chart, {"object_position": 1})
         row += math.ceil(CHART_HEIGHT_PX / 20) + 1
         chart = _trend_chart(book, view, periods_first, periods_last)
@@ -194,7 +198,12 @@ def write_history(book, fmts: FormatCache, facts: Figures, view: HistoryView, as
     sheet.finish(1, 0, max(len(columns), len(unit_columns)) - 1, repeat=False)
 
 
-def _submissions_chart(book, first: int, last: int):
+def _whole_steps(top: int) -> dict:
+    """Axis steps of one unit for small counts (no "0,5 đơn vị")."""
+    return {"major_unit": 1} if top <= 12 else {}
+
+
+def _submissions_chart(book, first: int, last: int, expected: int):
     """Stacked columns per period: on time, late, missing."""
     chart = book.add_chart({"type": "column", "subtype": "stacked"})
     for col, colours in ((4, GREEN), (5, AMBER), (6, GREY)):
@@ -209,7 +218,7 @@ def _submissions_chart(book, first: int, last: int):
             }
         )
     chart.set_title({"name": "Số đơn vị nộp báo cáo theo kỳ", "name_font": {"size": 12}})
-    chart.set_y_axis({"min": 0, "num_font": {"size": 9}, "major_gridlines": {"visible": True}})
+    chart.set_y_axis({"min": 0, "num_font": {"size": 9}, **_whole_steps(expected)})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": CHART_WIDTH_PX, "height": CHART_HEIGHT_PX})
     return chart
@@ -228,23 +237,24 @@ def _trend_chart(book, view: HistoryView, first: int, last: int):
             "data_labels": {"value": True, "position": "above", "font": {"size": 8}},
         }
     )
+    chart.add_series(
+        {
+            "name": [HISTORY, first - 1, 12],
+            "categories": [HISTORY, first, 0, last, 0],
+            "values": [HISTORY, first, 12, last, 12],
+            "line": {"color": f"#{RED.chart}", "width": 1.5, "dash_type": "dash"},
+            "marker": {"type": "dash", "size": 9, "border": {"color": f"#{RED.chart}"}},
+        }
+    )
     communes = view.figures[-1].communes
     target = next((t for t in view.targets if t.noun == "xã"), None)
     goal = target.goal if target and target.goal is not None else communes
-    chart.add_series(
-        {
-            "name": "Mục tiêu (số xã)",
-            "categories": [HISTORY, first, 0, last, 0],
-            "values": "={" + ",".join([str(goal)] * len(view.figures)) + "}",
-            "line": {"color": f"#{RED.chart}", "width": 1.5, "dash_type": "dash"},
-            "marker": {"type": "dash", "size": 12, "border": {"color": f"#{RED.chart}"}},
-        }
-    )
     title = "Số xã đạt đủ tiêu chí theo kỳ"
     if target and target.deadline:
         title += f" (mục tiêu {goal} xã, hạn {target.deadline:%d/%m/%Y})"
     chart.set_title({"name": title, "name_font": {"size": 12}})
-    chart.set_y_axis({"min": 0, "max": max(1, communes), "num_font": {"size": 9}})
+    top = max(1, communes, goal)
+    chart.set_y_axis({"min": 0, "max": top, "num_font": {"size": 9}, **_whole_steps(top)})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": CHART_WIDTH_PX, "height": CHART_HEIGHT_PX})
     return chart
