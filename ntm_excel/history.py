@@ -16,12 +16,13 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import types
 import typing
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -168,41 +169,57 @@ class Consolidated:
 # --- the read cache's codec --------------------------------------------------------------
 
 
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for any other type), worked out once per type."""
+    return (
+        tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+    )
+
+
 def _encode(value: object) -> object:
-    if dataclasses.is_dataclass(value):
-        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    """Plain JSON data for a reading: dataclasses as objects, tuples as lists, dates as ISO."""
+    if value is None or isinstance(value, str | int | float):
+        return value.value if isinstance(value, Enum) else value  # StrEnum is a str
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: _encode(getattr(value, name)) for name in names}
     if isinstance(value, tuple | list):
         return [_encode(item) for item in value]
-    if isinstance(value, Enum):
-        return value.value
     if isinstance(value, date):  # datetime too
         return value.isoformat()
-    return value
+    return value.value if isinstance(value, Enum) else value
 
 
-def _decode(kind: object, data: object) -> object:
-    """`data` (from `_encode`) back into the type `kind` (a resolved annotation)."""
-    if data is None:
-        return None
+def _optional(decode: Callable[[object], object]) -> Callable[[object], object]:
+    return lambda data: None if data is None else decode(data)
+
+
+@functools.cache
+def _decoder(kind: object) -> Callable[[object], object] | None:
+    """How to turn `_encode`'s output back into the type `kind` (a resolved annotation), or
+    None when it is already that (text, numbers). Worked out once per type: a reading holds
+    thousands of values."""
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
         options = [k for k in typing.get_args(kind) if k is not type(None)]
-        return _decode(options[0], data) if len(options) == 1 else data
+        inner = _decoder(options[0]) if len(options) == 1 else None
+        return _optional(inner) if inner else None
     if origin is tuple:
         args = typing.get_args(kind)
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_decode(args[0], item) for item in data)
-        return tuple(_decode(k, item) for k, item in zip(args, data, strict=True))
+            item = _decoder(args[0])
+            return (lambda data: tuple(map(item, data))) if item else tuple
+        return tuple
     if dataclasses.is_dataclass(kind):
         hints = typing.get_type_hints(kind)
-        return kind(**{name: _decode(hints[name], item) for name, item in data.items()})
-    if kind is datetime:
-        return datetime.fromisoformat(data)
-    if kind is date:
-        return date.fromisoformat(data)
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
+        return lambda data: kind(*[f(data[n]) if f else data[n] for n, f in fields])
+    if kind in (datetime, date):
+        return kind.fromisoformat
     if isinstance(kind, type) and issubclass(kind, Enum):
-        return kind(data)
-    return data
+        return {member.value: member for member in kind}.__getitem__
+    return None
 
 
 _PATH_FIELDS = ("path", "modified")  # the file's place and time: taken from the file itself
@@ -221,10 +238,8 @@ def decode_reading(blob: bytes, path: Path, modified: datetime) -> tuple[Submiss
     """A reading back, as reading the file at `path` (modified at `modified`) gives it."""
     data = json.loads(zlib.decompress(blob))
     submission = data["submission"] | {"path": str(path), "modified": modified.isoformat()}
-    return (
-        _decode(Submission, submission),
-        [_decode(Issue, item) for item in data["issues"]],
-    )
+    issue = _decoder(Issue)
+    return _decoder(Submission)(submission), [issue(item) for item in data["issues"]]
 
 
 # --- the store --------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_a_second_process_waits_for_the_writer_or_says_why_it_gave_up(tmp_path):
     state = tmp_path / "var"
     with History(state):
         pass
-    process = hold(state, 3)
+    process = hold(state, 1.5)
     try:
         with History(state, wait=0.2) as impatient, pytest.raises(StoreBusy) as refused:
             impatient.record_mail(b"bieu", "bieu.xlsx", NOW)
