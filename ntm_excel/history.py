@@ -19,6 +19,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import re
 import types
 import typing
 import zlib
@@ -37,6 +38,7 @@ ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt o
 BATCH_BYTES = 32 * 1024 * 1024  # new archive content per transaction, at most
 PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
 LOOKUP_CHUNK = 500  # keys per SQL query
+_HASH_PREFIX = re.compile(r"[0-9a-fA-F]{6,64}")  # enough of a SHA-256 to name one file
 
 
 def utc_text(moment: datetime) -> str:
@@ -61,11 +63,10 @@ def _chunks(items: Sequence, size: int = LOOKUP_CHUNK) -> Iterable[Sequence]:
 
 @dataclass(frozen=True)
 class Received:
-    """A file found at a path: its content hash, size, and whether its bytes are archived."""
+    """A file found at a path: its content hash and size."""
 
     sha256: str
     size: int
-    archived: bool
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,7 @@ class History(Store):
                     " VALUES (?, ?, ?, 'folder')",
                     (digest, path.name, utc_text(arrived)),
                 )
-                found[path] = Received(digest, size, digest in archived)
+                found[path] = Received(digest, size)
         return found
 
     def record_mail(
@@ -365,12 +366,13 @@ class History(Store):
         """Archived files whose hash starts with `key` (hex) or that arrived named `key`,
         latest first (one line per file: its first receipt under that name)."""
         key = key.strip()
+        prefix = key.lower() if _HASH_PREFIX.fullmatch(key) else None
         rows = self.db.execute(
             "SELECT a.sha256, a.size, r.name, MIN(r.received) AS received, r.source, r.sender,"
             " r.subject FROM archive a JOIN receipts r ON r.sha256 = a.sha256"
-            " WHERE a.sha256 LIKE ? OR r.name = ? GROUP BY a.sha256, r.name"
-            " ORDER BY received DESC, a.sha256",
-            (key.lower() + "%" if len(key) >= 6 else "-", key),
+            " WHERE substr(a.sha256, 1, length(?)) = ? OR r.name = ?"
+            " GROUP BY a.sha256, r.name ORDER BY received DESC, a.sha256",
+            (prefix, prefix, key),
         ).fetchall()
         return [
             ArchivedFile(
