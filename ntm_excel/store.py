@@ -30,6 +30,49 @@ WAIT_SECONDS = 60.0
 
 # Version 0 is the store of release 0.1.0: the sent-mail ledger's tables only (sent, runs,
 # submissions, summaries), created by the ledger itself. Each step below upgrades by one.
+# A store begun by the history gets the ledger's tables too (as they were then; the ledger
+# refuses a store without them as an emptied one).
+_LEDGER_V0 = """
+CREATE TABLE IF NOT EXISTS sent (
+    job TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    period TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'superseded')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    subject TEXT NOT NULL DEFAULT '',
+    message BLOB,
+    last_error TEXT NOT NULL DEFAULT '',
+    first_attempt TEXT NOT NULL,
+    last_attempt TEXT NOT NULL,
+    next_retry TEXT,
+    sent_at TEXT,
+    PRIMARY KEY (job, recipient, period)
+);
+CREATE INDEX IF NOT EXISTS sent_retry ON sent (status, next_retry);
+CREATE TABLE IF NOT EXISTS runs (
+    job TEXT NOT NULL,
+    period TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS runs_job ON runs (job, period);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    unit_code TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    received TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_file ON submissions (file, id);
+CREATE TABLE IF NOT EXISTS summaries (
+    period TEXT PRIMARY KEY,
+    figures TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+"""
 _V1 = """
 CREATE TABLE archive (
     sha256 TEXT PRIMARY KEY,
@@ -139,7 +182,7 @@ CREATE TABLE outputs (
 def _to_1(db: sqlite3.Connection) -> None:
     """Add the submission history; the arrivals the ledger noted (`submissions`, file
     names relative to the inbox) become receipts, so that their times are not lost."""
-    for statement in _V1.split(";"):
+    for statement in (_LEDGER_V0 + _V1).split(";"):
         if statement.strip():
             db.execute(statement)
     if _has_table(db, "submissions"):
