@@ -48,7 +48,7 @@ STANDING_SYMBOLS = {
 }
 KIND_LABELS = {"criterion": "Tiêu chí", "indicator": "Chỉ tiêu", "task": "Nhiệm vụ đã xong"}
 # One grid of columns per sheet, shared by its blocks (a block only sizes unsized columns).
-HISTORY_WIDTHS = {0: 36, 1: 11} | {col: 12 for col in range(2, 16)}
+HISTORY_WIDTHS = {0: 36, 1: 11} | {col: 14 for col in range(2, 16)}
 CHANGES_WIDTHS = {0: 22, 1: 9, 2: 14, 3: 48, 4: 26, 5: 26, 6: 13, 7: 13}
 STANDING_MEANINGS = {
     Standing.ON_TIME: "nộp đúng hạn (ngày nộp lần đầu trong kỳ; «(2 bản)»: đã gửi lại bản sửa)",
