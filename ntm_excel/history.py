@@ -38,6 +38,7 @@ ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt o
 BATCH_BYTES = 32 * 1024 * 1024  # new archive content per transaction, at most
 PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
 LOOKUP_CHUNK = 500  # keys per SQL query
+_STATUS = {status.value: status for status in Status}  # faster than Status(text)
 _HASH_PREFIX = re.compile(r"[0-9a-fA-F]{6,64}")  # enough of a SHA-256 to name one file
 
 
@@ -578,59 +579,79 @@ class History(Store):
 
     def detail(self, version: Version) -> VersionDetail:
         """A version's values, criteria, tasks and issues."""
-        key = (version.id,)
-        values = {
-            r["indicator_code"]: ValueRecord(
+        return self.details([version])[version.id]
+
+    def details(self, versions: Iterable[Version]) -> dict[int, VersionDetail]:
+        """Several versions' details, by version id (a few queries for all of them)."""
+        by_id = {v.id: v for v in versions}
+        values: dict[int, dict[str, ValueRecord]] = {key: {} for key in by_id}
+        criteria: dict[int, dict[int, CriterionRecord]] = {key: {} for key in by_id}
+        tasks: dict[int, list[Task]] = {key: [] for key in by_id}
+        issues: dict[int, list[Issue]] = {key: [] for key in by_id}
+        for r in self._rows("version_values", by_id):
+            values[r["version_id"]][r["indicator_code"]] = ValueRecord(
                 r["indicator_code"],
                 r["criterion_no"],
                 r["text"],
                 r["raw"],
                 r["value_number"] if r["value_number"] is not None else r["value_text"],
-                Status(r["self_assessment"]),
-                Status(r["computed_status"]),
-                Status(r["status"]),
+                _STATUS[r["self_assessment"]],
+                _STATUS[r["computed_status"]],
+                _STATUS[r["status"]],
                 r["sheet"],
                 r["cell"],
             )
-            for r in self.db.execute("SELECT * FROM version_values WHERE version_id = ?", key)
+        for r in self._rows("version_criteria", by_id):
+            criteria[r["version_id"]][r["criterion_no"]] = CriterionRecord(
+                r["criterion_no"], r["name"], _STATUS[r["status"]]
+            )
+        for r in self._rows("version_tasks", by_id):
+            version = by_id[r["version_id"]]
+            tasks[version.id].append(
+                Task(
+                    source="unit",
+                    unit_code=version.unit_code,
+                    criterion_no=r["criterion_no"],
+                    text=r["text"],
+                    deadline_text=r["deadline_text"],
+                    due=_day(r["due"]),
+                    owners=tuple(json.loads(r["owners"])),
+                    milestone=r["milestone"],
+                    done=bool(r["done"]),
+                    status_text=r["status_text"],
+                    file=version.name,
+                )
+            )
+        for r in self._rows("version_issues", by_id):
+            version = by_id[r["version_id"]]
+            issues[version.id].append(
+                Issue(
+                    r["code"],
+                    Severity(r["severity"]),
+                    r["message"],
+                    version.unit_code,
+                    version.name,
+                    r["sheet"],
+                    r["cell"],
+                )  # fmt: skip
+            )
+        return {
+            key: VersionDetail(
+                version, values[key], criteria[key], tuple(tasks[key]), tuple(issues[key])
+            )
+            for key, version in by_id.items()
         }
-        criteria = {
-            r["criterion_no"]: CriterionRecord(r["criterion_no"], r["name"], Status(r["status"]))
-            for r in self.db.execute("SELECT * FROM version_criteria WHERE version_id = ?", key)
-        }
-        tasks = tuple(
-            Task(
-                source="unit",
-                unit_code=version.unit_code,
-                criterion_no=r["criterion_no"],
-                text=r["text"],
-                deadline_text=r["deadline_text"],
-                due=_day(r["due"]),
-                owners=tuple(json.loads(r["owners"])),
-                milestone=r["milestone"],
-                done=bool(r["done"]),
-                status_text=r["status_text"],
-                file=version.name,
+
+    def _rows(self, table: str, ids: Iterable[int]) -> Iterable:
+        """The rows of a version_* table for the versions `ids`, in their order."""
+        ids = sorted(ids)
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            order = ", seq" if table in ("version_tasks", "version_issues") else ""
+            yield from self.db.execute(
+                f"SELECT * FROM {table} WHERE version_id IN ({marks}) ORDER BY version_id{order}",
+                chunk,
             )
-            for r in self.db.execute(
-                "SELECT * FROM version_tasks WHERE version_id = ? ORDER BY seq", key
-            )
-        )
-        issues = tuple(
-            Issue(
-                r["code"],
-                Severity(r["severity"]),
-                r["message"],
-                version.unit_code,
-                version.name,
-                r["sheet"],
-                r["cell"],
-            )  # fmt: skip
-            for r in self.db.execute(
-                "SELECT * FROM version_issues WHERE version_id = ? ORDER BY seq", key
-            )
-        )
-        return VersionDetail(version, values, criteria, tasks, issues)
 
     # --- outputs ----------------------------------------------------------------------------
 

@@ -282,11 +282,12 @@ def history_view(
         figures.append(counts)
 
     named = {u.code: u for u in units}
-    changes = [
-        unit_change(history, named[code], versions[-2], versions[-1])
+    pairs = [
+        (named[code], versions[-2], versions[-1])
         for code, versions in by_unit.items()
         if len(versions) >= 2 and code in named
     ]
+    changes = _compare_all(history, pairs)
     order = {u.code: n for n, u in enumerate(units)}
     changes.sort(key=lambda c: order[c.unit.code])
     return HistoryView(
@@ -389,7 +390,18 @@ def _code_order(code: str) -> tuple:
 
 
 def unit_change(history: History, unit: Unit, before: Version | None, after: Version) -> UnitChange:
-    return compare(unit, history.detail(before) if before else None, history.detail(after))
+    return _compare_all(history, [(unit, before, after)])[0]
+
+
+def _compare_all(
+    history: History, pairs: Sequence[tuple[Unit, Version | None, Version]]
+) -> list[UnitChange]:
+    """`compare` for many (unit, before, after), their details loaded together."""
+    details = history.details(v for _, before, after in pairs for v in (before, after) if v)
+    return [
+        compare(unit, details[before.id] if before else None, details[after.id])
+        for unit, before, after in pairs
+    ]
 
 
 def changes_since(
@@ -409,14 +421,15 @@ def changes_since(
     for version in history.versions():
         if version.unit_code in named and (until is None or version.received <= until):
             by_unit.setdefault(version.unit_code, []).append(version)
-    found = []
+    pairs = []
     for code, versions in by_unit.items():
         versions.sort(key=_order)
         earlier = [v for v in versions if v.received <= since]
         before = earlier[-1] if earlier else None
         after = versions[-1]
         if after.received > since and (before is None or after.id != before.id):
-            found.append(unit_change(history, named[code], before, after))
+            pairs.append((named[code], before, after))
+    found = _compare_all(history, pairs)
     order = {u.code: n for n, u in enumerate(units)}
     found.sort(key=lambda c: order[c.unit.code])
     return found
