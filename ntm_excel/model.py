@@ -223,3 +223,4 @@ class Consolidation:
     # (not submitted ones included), in registry order; `district` is then None
     districts: list[UnitReport] = field(default_factory=list)
     created: datetime | None = None
+    history: object | None = None  # ntm_excel.check.progress.HistoryView, when recorded

@@ -258,10 +258,10 @@ class Sheet:
         if column.kind == "percent":
             percent_fmt = fmts.get(CELL, num_format=PERCENT_FORMAT)
 
-            def percent(row: int, value: float) -> None:
+            def share(row: int, value: float) -> None:
                 ws.write_number(row, col, value, percent_fmt)
 
-            return percent
+            return share
         int_fmt = fmts.get(CELL, num_format=column.num_format or INT_FORMAT)
         decimal_fmt = fmts.get(CELL, num_format=DECIMAL_FORMAT)
 
