@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ntm_excel.errors import ConfigError
+from ntm_excel.text import is_email_address, shown
 
 
 def _bundled() -> Path:
@@ -39,6 +40,7 @@ class MailSettings:
     smtp_port: int = 587
     smtp_user: str = ""
     smtp_security: str = "starttls"  # none | starttls | ssl
+    smtp_timeout: float = 30  # seconds without an answer before the server is given up
     outbox: Path = Path("out/outbox")  # relative to the working folder
 
 
@@ -90,6 +92,17 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
+class PeriodSettings:
+    """The reporting periods the history counts completeness and timeliness by (see
+    `ntm_excel.periods`)."""
+
+    kind: str = "monthly"  # monthly | quarterly | custom
+    due_day: int = 0  # a period's report is on time by this day of its last month; 0 = last day
+    start: date | None = None  # the first period counted (default: the first submission's)
+    custom: tuple = ()  # kind = "custom": tables { name, start, end, due }
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     catalog: Path
@@ -106,11 +119,13 @@ class Config:
     mail: MailSettings = field(default_factory=MailSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     mailbox: MailboxSettings = field(default_factory=MailboxSettings)
+    periods: PeriodSettings = field(default_factory=PeriodSettings)
 
 
 SECTIONS = {
     "data": DataSettings,
     "output": OutputSettings,
+    "periods": PeriodSettings,
     "mail": MailSettings,
     "mailbox": MailboxSettings,
     "schedule": ScheduleSettings,
@@ -169,8 +184,8 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
             typed[key] = Path(os.path.expanduser(value))
         elif "tuple" in str(fields[key].type):
             typed[key] = tuple(value)
-        elif fields[key].type in ("int", "bool"):
-            typed[key] = {"int": int, "bool": bool}[fields[key].type](value)
+        elif fields[key].type in ("int", "bool", "float"):
+            typed[key] = {"int": int, "bool": bool, "float": float}[fields[key].type](value)
         else:
             typed[key] = value
     if name == OPEN_SECTION:
@@ -210,10 +225,17 @@ def load_config(path: Path | str | None = None) -> Config:
         mail = _section(MailSettings, file, "mail", raw.get("mail", {}), None)
         schedule = _section(ScheduleSettings, file, "schedule", raw.get("schedule", {}), here)
         mailbox = _section(MailboxSettings, file, "mailbox", raw.get("mailbox", {}), None)
+        periods = _section(PeriodSettings, file, "periods", raw.get("periods", {}), None)
     except ConfigError:
         raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Tệp cấu hình {file} có giá trị sai: {exc}") from exc
+    for address in schedule.steering_committee:
+        if not is_email_address(address.strip()):
+            raise ConfigError(
+                f"Tệp cấu hình {file}, mục [schedule], khóa «steering_committee»: "
+                f"«{shown(address)}» không phải một địa chỉ thư (dạng ten@donvi.gov.vn)"
+            )
     state_dir = os.environ.get("NTM_STATE_DIR")
     return Config(
         path=file,
@@ -224,4 +246,5 @@ def load_config(path: Path | str | None = None) -> Config:
         mail=mail,
         schedule=schedule,
         mailbox=mailbox,
+        periods=periods,
     )

@@ -34,6 +34,11 @@ def test_paths_are_relative_to_the_file_and_the_state_dir_can_move(tmp_path, mon
         ('[data]\ncatalogue = "x.csv"\n', "mục [data]: không có khóa «catalogue»"),
         ('[mai]\nsmtp_host = "x"\n', "không có mục «mai»"),
         ("[data\n", "sai cú pháp"),
+        (
+            '[schedule]\nsteering_committee = ["bcd@camxuyen.example.org, Bcc: x@y.org"]\n',
+            "khóa «steering_committee»: «bcd@camxuyen.example.org, Bcc: x@y.org» không phải",
+        ),
+        ('[mail]\nsmtp_timeout = "ba mươi"\n', "có giá trị sai"),
     ],
 )
 def test_a_misspelt_or_broken_file_is_refused_clearly(tmp_path, capsys, text, message):

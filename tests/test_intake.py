@@ -32,6 +32,7 @@ from support.samples import SampleSpec, write_sample
 
 from ntm_excel.config import MailboxSettings, MailSettings, load_config
 from ntm_excel.errors import MailboxError
+from ntm_excel.history import History
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail_log import MailLog
@@ -260,6 +261,16 @@ def test_collect_saves_each_file_once_and_answers_each_commune_once_per_file(tmp
     assert saved.read_bytes() == mails["good"].get_payload()[1].get_content()
     assert datetime.fromtimestamp(saved.stat().st_mtime, UTC) == at(12, 9, 15)
     assert not list(tmp_path.glob("**/*.exe")) and not (tmp_path / "CON.xlsx").exists()
+    with History(config.state_dir) as history:  # each file's receipt: sender, subject, time
+        receipts = history.db.execute(
+            "SELECT name, sender, subject, received, message_id FROM receipts"
+            " WHERE source = 'mail' ORDER BY id"
+        ).fetchall()
+    assert tuple(receipts[0]) == (
+        "20210312-091500_18694_Biểu TĐG.xlsx", THANH, "Biểu tự đánh giá xã Cẩm Thành",
+        "2021-03-12T02:15:00+00:00", mails["good"]["Message-ID"],
+    )  # fmt: skip
+    assert len(receipts) == 6  # 5 files, and Cẩm Thành's file again (twice in one mail)
     notes = " | ".join(result.notes)
     assert "2 tệp trùng với tệp đã nhận (không lưu lại): Biểu TĐG.xlsx, ban_sao.xlsx" in notes
     assert "1 thư không có bảng tính" in notes and "1 thư tự động" in notes
@@ -293,7 +304,10 @@ def test_collect_saves_each_file_once_and_answers_each_commune_once_per_file(tmp
         "lúc 09:15 ngày 12/03/2021" in text
     )
     assert "tệp được đọc là biểu của Xã Cẩm Thành (mã 18694)" in text
-    assert "hạn nộp 15/03/2021; biểu ký ngày 10/03/2021: nộp trong hạn" in text
+    assert (
+        "Kỳ báo cáo: Tháng 3/2021, hạn nộp 15/03/2021; biểu ký ngày 10/03/2021: nộp trong hạn"
+        in text
+    )
     assert "Kết quả kiểm tra: biểu không có lỗi" in text
     assert list(thanh.iter_attachments()) == []
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts
 from ntm_excel.issues import SEVERITY_LABELS, Issue, Severity
-from ntm_excel.jobs.digest import _html_page, _p, _table, vn_date
+from ntm_excel.jobs.digest import _html_page, _p, _table, clip, vn_date
 from ntm_excel.jobs.mail import Attachment, Mail, MailKey, make_key
 from ntm_excel.jobs.mail_log import ReceivedFile
 from ntm_excel.model import Unit, UnitReport
+from ntm_excel.periods import Calendar
 
 SUBMISSION_ANSWER = "submission-answer"
 WHOLE_MESSAGE = "(cả thư)"  # the name of a message refused as a whole (too large)
@@ -60,7 +61,7 @@ def answer_mail(
     *,
     sender_unit: Unit | None,
     office: str,
-    deadline: date | None,
+    calendar: Calendar,
     feedback: Path | None,
     zone: tzinfo,
 ) -> Mail:
@@ -75,7 +76,7 @@ def answer_mail(
     intro = f"{office} đã nhận {what} lúc {arrived:%H:%M} ngày {arrived:%d/%m/%Y}."
     facts = [
         ["Đơn vị", _unit_line(verdict, sender_unit)],
-        ["Kỳ báo cáo", _period_line(verdict, deadline, arrived.date())],
+        ["Kỳ báo cáo", _period_line(verdict, calendar, arrived.date())],
         ["Kết quả kiểm tra", _result_line(verdict, file.refused, file.name == WHOLE_MESSAGE)],
     ]
     greeting = f"Kính gửi {addressee(unit, message.sender_name)},"
@@ -141,23 +142,24 @@ def _unit_line(verdict: Verdict | None, sender_unit: Unit | None) -> str:
     return line
 
 
-def _period_line(verdict: Verdict | None, deadline: date | None, arrived: date) -> str:
+def _period_line(verdict: Verdict | None, calendar: Calendar, arrived: date) -> str:
+    """The reporting period the file counts for (by its signed date, else the mail's
+    arrival), its due date, and whether the file came in time."""
     submission = verdict.report.submission if verdict and verdict.report else None
-    if submission is None:
-        return (
-            f"hạn nộp {vn_date(deadline)}; thư nhận ngày {vn_date(arrived)}"
-            if deadline
-            else f"thư nhận ngày {vn_date(arrived)}"
-        )
-    if submission.report_date:
+    if submission is not None and submission.report_date:
         day, when = submission.report_date, f"biểu ký ngày {vn_date(submission.report_date)}"
-    else:
+    elif submission is not None:
         day, when = arrived, f"biểu không ghi ngày ký, tính theo ngày nhận {vn_date(arrived)}"
-    if deadline is None:
-        return when
-    late = (day - deadline).days
-    timing = "nộp trong hạn" if late <= 0 else f"nộp muộn {late} ngày"
-    return f"hạn nộp {vn_date(deadline)}; {when}: {timing}"
+    else:
+        day, when = arrived, f"thư nhận ngày {vn_date(arrived)}"
+    period = calendar.of(day)
+    if period is None:
+        return f"{when} (ngoài các kỳ báo cáo đã khai báo)"
+    line = f"{period.label}, hạn nộp {vn_date(period.due)}; {when}"
+    if submission is None:
+        return line
+    late = (day - period.due).days
+    return f"{line}: " + ("nộp trong hạn" if late <= 0 else f"nộp muộn {late} ngày")
 
 
 def _result_line(verdict: Verdict | None, refused: str, whole: bool) -> str:
@@ -178,7 +180,7 @@ def _result_line(verdict: Verdict | None, refused: str, whole: bool) -> str:
 
 def _issue_row(issue: Issue) -> list[str]:
     where = " › ".join(part for part in (issue.sheet, issue.cell) if part) or "cả tệp"
-    return [SEVERITY_LABELS[issue.severity], where, issue.message]
+    return [SEVERITY_LABELS[issue.severity], clip(where), clip(issue.message)]
 
 
 def _asks(verdict: Verdict | None, refused: str, feedback: Path | None) -> list[str]:

@@ -35,12 +35,14 @@ from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.check.consolidate import DISTRICT_KIND, consolidate
+from ntm_excel.check.consolidate import consolidate
 from ntm_excel.config import Config
 from ntm_excel.errors import ContactsError
+from ntm_excel.history import History
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.answers import (
     SUBMISSION_ANSWER,
+    WHOLE_MESSAGE,
     Verdict,
     answer_key,
     answer_mail,
@@ -56,6 +58,7 @@ from ntm_excel.jobs.mailbox import (
     check_mailbox,
 )
 from ntm_excel.model import Unit
+from ntm_excel.periods import Calendar, config_calendar
 from ntm_excel.reference.catalog import Catalog, load_catalog
 from ntm_excel.reference.contacts import commune_addresses
 from ntm_excel.reference.registry import Registry, load_registry
@@ -104,9 +107,10 @@ class Collected:
 
 
 def sender_units(registry: Registry, contacts: Path | None) -> tuple[dict[str, Unit], list[str]]:
-    """Address → the one commune-level unit it belongs to (the registry's email column and
-    the «Liên hệ xã» sheet of the contact book); an address shared by several units names
-    none. Also the notes on what could not be read."""
+    """Address → the one unit it belongs to (the registry's email column and the «Liên hệ
+    xã» sheet of the contact book); an address shared by several units names none. Also the
+    notes on what could not be read. (The office's own address, the district's row in a
+    district's registry, never brings submissions: its mail is taken as the office's own.)"""
     codes: dict[str, set[str]] = {}
     for unit in registry.units:
         for address in re.split(r"[;,\s]+", unit.email):
@@ -121,20 +125,22 @@ def sender_units(registry: Registry, contacts: Path | None) -> tuple[dict[str, U
             notes.append(f"không đọc được địa chỉ các xã trong danh bạ: {exc}")
     units = {}
     for address, found in codes.items():
-        matched = [u for u in map(registry.get, found) if u and u.kind != DISTRICT_KIND]
+        matched = [unit for unit in map(registry.get, found) if unit]
         if len(matched) == 1:
             units[address] = matched[0]
     return units, notes
 
 
 class Intake:
-    """Collects from one mailbox into one inbox, recording in `log`."""
+    """Collects from one mailbox into one inbox, recording in `log` (the mailbox's records)
+    and `history` (each file's receipt with the mail's sender, subject and time)."""
 
     def __init__(
         self,
         config: Config,
         log: MailLog,
         *,
+        history: History,
         inbox: Path,
         senders: dict[str, Unit],
         zone: tzinfo,
@@ -142,6 +148,7 @@ class Intake:
         self.settings = config.mailbox
         self.config = config
         self.log = log
+        self.history = history
         self.inbox = Path(inbox)
         self.senders = senders
         self.zone = zone
@@ -179,9 +186,10 @@ class Intake:
         digest = hashlib.sha256(raw).hexdigest()
         earlier = self.log.known(digest)
         try:
-            letter = read_letter(raw, own_addresses=self.own)
+            letter, note = read_letter(raw, own_addresses=self.own), ""
         except Exception as exc:  # noqa: BLE001 - one malformed message must not block the rest
-            letter = Letter("", "", "", "", (), f"không đọc được thư ({type(exc).__name__})", ())
+            letter = Letter("", "", "", "", (), "", ())
+            note = f"không đọc được thư ({type(exc).__name__}: {exc})"
         kind = "automatic" if letter.automatic else "submission" if letter.pieces else "other"
         files: list[FileRecord] = []
         if earlier is not None:  # the same message again (moved back, folder renumbered)
@@ -190,7 +198,7 @@ class Intake:
             files = self._save(letter, received, digest, done)
         done.automatic += kind == "automatic"
         done.other += kind == "other"
-        record = self._message(place, digest, letter, received, kind, letter.automatic)
+        record = self._message(place, digest, letter, received, kind, letter.automatic or note)
         self.log.record(record, files)
         if kind == "submission":
             box.mark(place.uid)
@@ -224,7 +232,7 @@ class Intake:
             key = hashlib.sha256(f"{place}".encode() + header).hexdigest()
             files.append(
                 FileRecord(
-                    "(cả thư)", key, size, refused=reason, unit_code=unit.code if unit else ""
+                    WHOLE_MESSAGE, key, size, refused=reason, unit_code=unit.code if unit else ""
                 )
             )
             done.too_large.append(f"{letter.sender or '?'}: {letter.subject or '(không tiêu đề)'}")
@@ -241,33 +249,42 @@ class Intake:
                 files.append(FileRecord(piece.name, key, 0, refused=piece.refused, unit_code=code))
                 done.refused.append(f"{piece.name}: {piece.refused}")
                 continue
-            prefix = f"{stamp}_{code}_" if code else f"{stamp}_"
-            saved, repeated = self._store(piece, prefix, received.timestamp())
-            (done.repeated if repeated else done.saved).append(piece.name if repeated else saved)
+            saved, state = self._place(piece, f"{stamp}_{code}_" if code else f"{stamp}_")
+            self.history.record_mail(  # before the file is in the inbox: its arrival is the mail's
+                piece.data,
+                PurePath(saved).name,
+                received,
+                sender=letter.sender,
+                subject=letter.subject,
+                message_id=letter.message_id,
+            )
+            if state == "new":
+                with atomic_path(self.inbox / saved) as tmp:
+                    tmp.write_bytes(piece.data)
+                    os.utime(tmp, (received.timestamp(), received.timestamp()))
+            (done.repeated if state == "repeated" else done.saved).append(
+                piece.name if state == "repeated" else saved
+            )
             files.append(
                 FileRecord(piece.name, piece.sha256, len(piece.data), saved, unit_code=code)
             )
         return files
 
-    def _store(self, piece: Piece, prefix: str, moment: float) -> tuple[str, bool]:
-        """Save `piece` in the mail folder with the file time `moment` (or find it there);
-        its inbox-relative path, and whether the same bytes were already in the inbox from an
-        earlier message."""
+    def _place(self, piece: Piece, prefix: str) -> tuple[str, str]:
+        """Where `piece` goes in the inbox (relative path) and whether it is "new", already
+        "there" (saved by a run that stopped before recording it) or "repeated" (the same
+        bytes came in an earlier message). A name taken by other bytes gets " (2)"."""
         earlier = self.log.saved_as(piece.sha256)
         if earlier and _holds(self.inbox / earlier, piece):
-            return earlier, True
+            return earlier, "repeated"
         stem, suffix = PurePath(piece.name).stem, PurePath(piece.name).suffix
         number = 1
         while True:
-            name = f"{prefix}{stem}{f' ({number})' if number > 1 else ''}{suffix}"
-            target = self.inbox / MAIL_FOLDER / name
-            if not target.exists():
-                with atomic_path(target) as tmp:
-                    tmp.write_bytes(piece.data)
-                    os.utime(tmp, (moment, moment))
-                return f"{MAIL_FOLDER}/{name}", False
-            if _holds(target, piece):  # saved by a run that stopped before recording it
-                return f"{MAIL_FOLDER}/{name}", False
+            name = f"{MAIL_FOLDER}/{prefix}{stem}{f' ({number})' if number > 1 else ''}{suffix}"
+            if not (self.inbox / name).exists():
+                return name, "new"
+            if _holds(self.inbox / name, piece):
+                return name, "there"
             number += 1
 
 
@@ -292,7 +309,7 @@ class Reference:
     catalog: Catalog
     registry: Registry
     catalog_set: str
-    deadline: date | None
+    calendar: Calendar
 
 
 def judge(path: Path, sender_unit: Unit | None, ref: Reference, as_of: date) -> Verdict:
@@ -304,7 +321,6 @@ def judge(path: Path, sender_unit: Unit | None, ref: Reference, as_of: date) -> 
         registry=ref.registry,
         catalog_set=ref.catalog_set,
         as_of=as_of,
-        reporting_deadline=ref.deadline,
         workers=1,
     )
     target = path.resolve()
@@ -383,7 +399,7 @@ def answer_mails(
             verdict,
             sender_unit=sender_unit,
             office=office,
-            deadline=ref.deadline,
+            calendar=ref.calendar,
             feedback=feedback,
             zone=zone,
         )
@@ -418,8 +434,16 @@ def fetch_mail(runner: Runner) -> list[str]:
     Raises MailboxError when the server cannot be reached or goes away (what was collected
     before that is kept)."""
     senders, notes, _ = _senders(runner)
-    with MailLog(Path(runner.ledger.path).parent) as log:
-        intake = Intake(runner.config, log, inbox=runner.inbox, senders=senders, zone=runner.zone)
+    state = Path(runner.ledger.path).parent
+    with MailLog(state) as log, History(state) as history:
+        intake = Intake(
+            runner.config,
+            log,
+            history=history,
+            inbox=runner.inbox,
+            senders=senders,
+            zone=runner.zone,
+        )
         return notes + intake.collect().notes()
 
 
@@ -431,7 +455,7 @@ def send_answers(runner: Runner, as_of: date, result: JobResult) -> None:
         senders, notes, registry = _senders(runner)
         config = runner.config
         ref = Reference(
-            load_catalog(config.catalog), registry, config.catalog_set, config.reporting_deadline
+            load_catalog(config.catalog), registry, config.catalog_set, config_calendar(config)
         )
         with tempfile.TemporaryDirectory(prefix="ntm-tra-loi-") as folder:
             answers = answer_mails(

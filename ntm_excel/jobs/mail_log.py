@@ -1,5 +1,6 @@
-"""What the `collect` job took from the office mailbox, kept in the state database beside the
-sent ledger (its own tables, its own connection; every change one transaction):
+"""What the `collect` job took from the office mailbox, kept in the state database
+(`ntm_excel.store`, beside the sent ledger and the submission history; every change one
+transaction):
 
 - `mail_folders`: for each mailbox account and folder, its UIDVALIDITY and the highest UID
   handled: the messages above it are the new ones;
@@ -19,58 +20,11 @@ repeats nothing (a recorded message is only marked, by `unmarked`).
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
-DB_NAME = "ntm-excel.sqlite3"  # the state database of `ntm_excel.jobs.ledger`
-KINDS = ("submission", "other", "automatic", "too-large")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS mail_folders (
-    account TEXT NOT NULL,
-    folder TEXT NOT NULL,
-    uidvalidity INTEGER NOT NULL,
-    last_uid INTEGER NOT NULL,
-    PRIMARY KEY (account, folder)
-);
-CREATE TABLE IF NOT EXISTS mail_messages (
-    id INTEGER PRIMARY KEY,
-    account TEXT NOT NULL,
-    folder TEXT NOT NULL,
-    uidvalidity INTEGER NOT NULL,
-    uid INTEGER NOT NULL,
-    digest TEXT NOT NULL,
-    sender TEXT NOT NULL,
-    sender_name TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    refs TEXT NOT NULL,
-    received TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('submission', 'other', 'automatic', 'too-large')),
-    note TEXT NOT NULL DEFAULT '',
-    marked INTEGER NOT NULL DEFAULT 0,
-    recorded TEXT NOT NULL,
-    UNIQUE (account, folder, uidvalidity, uid)
-);
-CREATE INDEX IF NOT EXISTS mail_messages_digest ON mail_messages (digest);
-CREATE TABLE IF NOT EXISTS mail_files (
-    id INTEGER PRIMARY KEY,
-    message INTEGER NOT NULL REFERENCES mail_messages (id),
-    name TEXT NOT NULL,
-    saved TEXT NOT NULL DEFAULT '',
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    refused TEXT NOT NULL DEFAULT '',
-    unit_code TEXT NOT NULL DEFAULT '',
-    answer TEXT NOT NULL DEFAULT 'pending' CHECK (answer IN ('pending', 'queued', 'none')),
-    answer_note TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS mail_files_sha ON mail_files (sha256);
-CREATE INDEX IF NOT EXISTS mail_files_answer ON mail_files (answer);
-"""
+from ntm_excel.store import Store
 
 
 @dataclass(frozen=True)
@@ -122,39 +76,8 @@ def _text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
-class MailLog:
-    """The mailbox records in `<state_dir>/ntm-excel.sqlite3`."""
-
-    def __init__(self, state_dir: Path | str) -> None:
-        self.path = Path(state_dir) / DB_NAME
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        with self._transaction() as db:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-
-    def close(self) -> None:
-        self._db.close()
-
-    def __enter__(self) -> MailLog:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+class MailLog(Store):
+    """The mailbox records in the state database (`ntm_excel.store`; tables from schema 2)."""
 
     # --- where the folder stands -------------------------------------------------------
 
@@ -162,7 +85,7 @@ class MailLog:
         """The highest UID handled in the folder; 0 when it is new or its UIDVALIDITY
         changed (the server renumbered it: every message is looked at again, and those
         already recorded are known by their bytes)."""
-        row = self._db.execute(
+        row = self.db.execute(
             "SELECT uidvalidity, last_uid FROM mail_folders WHERE account = ? AND folder = ?",
             (account, folder),
         ).fetchone()
@@ -180,7 +103,7 @@ class MailLog:
 
     def skip(self, place: Place) -> None:
         """Move past a message that vanished before it could be fetched."""
-        with self._transaction() as db:
+        with self.transaction() as db:
             self._advance(db, place)
 
     # --- messages ----------------------------------------------------------------------
@@ -188,7 +111,7 @@ class MailLog:
     def known(self, digest: str) -> MessageRecord | None:
         """The first record of a message with these bytes (seen before under another UID:
         moved back into the folder, or the folder renumbered)."""
-        row = self._db.execute(
+        row = self.db.execute(
             "SELECT * FROM mail_messages WHERE digest = ? AND digest != '' ORDER BY id LIMIT 1",
             (digest,),
         ).fetchone()
@@ -197,7 +120,7 @@ class MailLog:
     def record(self, message: MessageRecord, files: Sequence[FileRecord] = ()) -> None:
         """Record a message and its files, and move the folder's position past it."""
         m = message
-        with self._transaction() as db:
+        with self.transaction() as db:
             cursor = db.execute(
                 "INSERT INTO mail_messages (account, folder, uidvalidity, uid, digest, sender,"
                 " sender_name, subject, message_id, refs, received, kind, note, recorded)"
@@ -225,7 +148,7 @@ class MailLog:
 
     def unmarked(self, account: str, folder: str, uidvalidity: int) -> list[int]:
         """UIDs of recorded submissions not yet moved or marked on the server."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT uid FROM mail_messages WHERE account = ? AND folder = ? AND uidvalidity = ?"
             " AND kind = 'submission' AND marked = 0 ORDER BY uid",
             (account, folder, uidvalidity),
@@ -233,7 +156,7 @@ class MailLog:
         return [row["uid"] for row in rows]
 
     def set_marked(self, place: Place) -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE mail_messages SET marked = 1 WHERE account = ? AND folder = ?"
                 " AND uidvalidity = ? AND uid = ?",
@@ -241,14 +164,14 @@ class MailLog:
             )
 
     def messages(self) -> list[MessageRecord]:
-        rows = self._db.execute("SELECT * FROM mail_messages ORDER BY id").fetchall()
+        rows = self.db.execute("SELECT * FROM mail_messages ORDER BY id").fetchall()
         return [_message(row) for row in rows]
 
     # --- files and answers -------------------------------------------------------------
 
     def saved_as(self, sha256: str) -> str | None:
         """Where a file with these bytes was saved before (relative to the inbox), if it was."""
-        row = self._db.execute(
+        row = self.db.execute(
             "SELECT saved FROM mail_files WHERE sha256 = ? AND saved != '' ORDER BY id LIMIT 1",
             (sha256,),
         ).fetchone()
@@ -256,7 +179,7 @@ class MailLog:
 
     def received_files(self, *, answer: str | None = None) -> list[ReceivedFile]:
         """Every collected file (or those whose answer is in state `answer`), in order."""
-        rows = self._db.execute(
+        rows = self.db.execute(
             "SELECT f.id AS file_id, f.name AS file_name, f.*, m.* FROM mail_files f"
             " JOIN mail_messages m ON m.id = f.message WHERE ? IS NULL OR f.answer = ?"
             " ORDER BY f.id",
@@ -281,7 +204,7 @@ class MailLog:
         ]
 
     def set_answer(self, file_id: int, state: str, note: str = "") -> None:
-        with self._transaction() as db:
+        with self.transaction() as db:
             db.execute(
                 "UPDATE mail_files SET answer = ?, answer_note = ? WHERE id = ?",
                 (state, note, file_id),
