@@ -87,7 +87,7 @@ def test_a_file_in_a_legacy_code_page_is_refused_clearly(tmp_path, capsys):
     )
 
 
-def test_the_mailbox_section_and_no_password_in_the_file(tmp_path):
+def test_the_mailbox_section_and_no_password_in_the_file(tmp_path, monkeypatch):
     from ntm_excel.config import MailboxSettings
     from ntm_excel.jobs.mailbox import check_mailbox
 
@@ -105,6 +105,10 @@ def test_the_mailbox_section_and_no_password_in_the_file(tmp_path):
     file.write_text('[mailbox]\nhost = "imap.example.org"\npassword = "123"\n', "utf-8")
     with pytest.raises(ConfigError, match="mục \\[mailbox\\]: không có khóa «password»"):
         load_config(file)
+    monkeypatch.delenv("NTM_IMAP_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="chưa có mật khẩu: hãy đặt biến môi trường NTM_IMAP"):
+        check_mailbox(MailboxSettings(host="imap.example.org", user="vpdp"), file)
+    monkeypatch.setenv("NTM_IMAP_PASSWORD", "mật khẩu")
     for wrong, message in [
         ({"security": "tls"}, "«tls» không hợp lệ \\(chọn: none, starttls, ssl\\)"),
         ({"port": 0}, "khóa «port»: 0 không phải cổng hợp lệ"),

@@ -15,6 +15,7 @@ MAX_MESSAGE_BYTES are not downloaded at all (their headers are, to say who sent 
 from __future__ import annotations
 
 import imaplib
+import os
 import re
 import socket
 import ssl
@@ -41,7 +42,10 @@ IMAP_ERRORS = (imaplib.IMAP4.error, OSError, UnexpectedCommandStatusError, EOFEr
 
 
 def check_mailbox(settings: MailboxSettings, file: object = None) -> None:
-    """Refuse a [mailbox] section that cannot work, before anything is fetched."""
+    """Refuse a [mailbox] section that cannot work (or its missing password), before any job
+    does anything; nothing to check without a host."""
+    if not settings.host:
+        return
     where = f"Tệp cấu hình {file}, mục [mailbox]"
     if settings.security not in SECURITY_CHOICES:
         raise ConfigError(
@@ -54,6 +58,11 @@ def check_mailbox(settings: MailboxSettings, file: object = None) -> None:
         raise ConfigError(f"{where}: thiếu khóa «user» (tên đăng nhập hộp thư)")
     if not settings.folder:
         raise ConfigError(f"{where}: khóa «folder» không được để trống")
+    if not os.environ.get(PASSWORD_ENV):
+        raise ConfigError(
+            f"Có hộp thư {settings.user} ({settings.host}) trong mục [mailbox] nhưng chưa có mật "
+            f"khẩu: hãy đặt biến môi trường {PASSWORD_ENV}."
+        )
 
 
 def account_key(settings: MailboxSettings) -> str:
