@@ -60,6 +60,7 @@ class Config:
     path: Path | None
     catalog: Path
     catalog_set: str
+    vocabulary: Path
     registry: Path
     plan: Path
     contacts: Path
@@ -75,7 +76,7 @@ class Config:
 
 # The keys each section may hold: a misspelt key is an error, never silently ignored.
 KNOWN_KEYS = {
-    "data": {"catalog", "catalog_set", "registry", "plan", "contacts", "district_workbook",
+    "data": {"catalog", "catalog_set", "vocabulary", "registry", "plan", "contacts", "district_workbook",
              "reporting_deadline", "due_soon_days"},
     "output": {"master", "csv_dir", "state_dir"},
     "mail": {"sender", "sender_name", "smtp_host", "smtp_port", "smtp_user", "smtp_security",
@@ -130,6 +131,7 @@ def load_config(path: Path | str | None = None) -> Config:
             path=file,
             catalog=_path(base, data.get("catalog", "bo_tieu_chi.csv")),
             catalog_set=data.get("catalog_set", "xa_2016_2020"),
+            vocabulary=_path(base, data.get("vocabulary", "tu_vung.csv")),
             registry=_path(base, data.get("registry", "don_vi.xlsx")),
             plan=_path(base, data.get("plan", "ke_hoach_2021.xlsx")),
             contacts=_path(base, data.get("contacts", "danh_ba.xlsx")),
