@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the sa
 from support.samples import SampleSpec, write_sample  # noqa: E402
 
 from ntm_excel.check.consolidate import consolidate  # noqa: E402
+from ntm_excel.config import load_config
 from ntm_excel.model import Unit  # noqa: E402
 from ntm_excel.reference.catalog import load_catalog  # noqa: E402
 from ntm_excel.reference.registry import Registry  # noqa: E402
@@ -117,7 +118,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench_consolidate_"))
-    catalog = load_catalog()
+    catalog = load_catalog(load_config().catalog)
     sources = templates(workdir / "mau")
     print(f"{len(sources)} distinct workbooks in {workdir}")
     for size in args.sizes:

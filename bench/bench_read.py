@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the sample generator
 from support.samples import more_specs, write_sample  # noqa: E402
 
+from ntm_excel.config import load_config
 from ntm_excel.read.reader import read_submission  # noqa: E402
 from ntm_excel.reference.catalog import load_catalog  # noqa: E402
 from ntm_excel.reference.registry import load_registry  # noqa: E402
@@ -50,8 +51,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    registry = load_registry()
-    indicators = load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+    registry = load_registry(load_config().registry)
+    indicators = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
     rounds = -(-args.files // 20)
     specs = more_specs(rounds)[: args.files]
     with tempfile.TemporaryDirectory() as folder:

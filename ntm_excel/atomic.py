@@ -9,9 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-
-class OutputLockedError(OSError):
-    """The target exists but cannot be replaced (open in Excel, read-only share…)."""
+from ntm_excel.errors import OutputLockedError
 
 
 @contextlib.contextmanager

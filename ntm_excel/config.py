@@ -6,13 +6,17 @@ relative to the file's own folder, so a copied configuration folder keeps workin
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+from ntm_excel.errors import ConfigError
 
 
 def _bundled() -> Path:
@@ -27,10 +31,6 @@ VIETNAM_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # one zone for the whole country
 DEFAULT_CONFIG = BUNDLED / "cau_hinh.toml"
 
 
-class ConfigError(ValueError):
-    """A configuration file that cannot be used; the message says which key and why."""
-
-
 @dataclass(frozen=True)
 class MailSettings:
     sender: str = "vpdp.ntm@camxuyen.example.org"
@@ -39,20 +39,41 @@ class MailSettings:
     smtp_port: int = 587
     smtp_user: str = ""
     smtp_security: str = "starttls"  # none | starttls | ssl
-    outbox: Path = Path("out/outbox")
+    outbox: Path = Path("out/outbox")  # relative to the working folder
 
 
 @dataclass(frozen=True)
 class ScheduleSettings:
+    """When the jobs run. Each job's own setting (its time, or its interval) is kept as written
+    in `jobs`, by its key; the jobs table (`ntm_excel.jobs.table`) declares those keys, their
+    defaults and their form."""
+
     timezone: str = "Asia/Ho_Chi_Minh"
-    daily_digest: str = "07:30"
-    weekly_summary: str = "monday 08:00"
-    unit_reminders: str = "08:00"
-    collect_every_minutes: int = 15
     skip_weekends: bool = True
     skip_holidays: bool = True
-    inbox: Path = Path("inbox")
+    inbox: Path = Path("inbox")  # relative to the configuration file
     steering_committee: tuple[str, ...] = ()
+    jobs: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    catalog: Path = Path("bo_tieu_chi.csv")  # paths relative to the configuration file
+    catalog_set: str = "xa_2016_2020"
+    vocabulary: Path = Path("tu_vung.csv")
+    registry: Path = Path("don_vi.xlsx")
+    plan: Path = Path("ke_hoach_2021.xlsx")
+    contacts: Path = Path("danh_ba.xlsx")
+    district_workbook: Path | None = None
+    reporting_deadline: date | None = None
+    due_soon_days: int = 7
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    master: Path = Path("out/tong_hop.xlsx")  # relative to the working folder
+    csv_dir: Path | None = None
+    state_dir: Path = Path("var")
 
 
 @dataclass(frozen=True)
@@ -74,38 +95,62 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
 
 
-# The keys each section may hold: a misspelt key is an error, never silently ignored.
-KNOWN_KEYS = {
-    "data": {"catalog", "catalog_set", "vocabulary", "registry", "plan", "contacts", "district_workbook",
-             "reporting_deadline", "due_soon_days"},
-    "output": {"master", "csv_dir", "state_dir"},
-    "mail": {"sender", "sender_name", "smtp_host", "smtp_port", "smtp_user", "smtp_security",
-             "outbox"},
-    "schedule": {"timezone", "daily_digest", "weekly_summary", "unit_reminders",
-                 "collect_every_minutes", "skip_weekends", "skip_holidays", "inbox",
-                 "steering_committee"},
-}  # fmt: skip
+SECTIONS = {
+    "data": DataSettings,
+    "output": OutputSettings,
+    "mail": MailSettings,
+    "schedule": ScheduleSettings,
+}
+OPEN_SECTION = "schedule"  # also holds the jobs' own keys, checked against the jobs table
 
 
-def _check_keys(file: Path, raw: dict) -> None:
+def _check_sections(file: Path, raw: dict) -> None:
     for section, values in raw.items():
-        known = KNOWN_KEYS.get(section)
-        if known is None or not isinstance(values, dict):
-            sections = ", ".join(f"[{name}]" for name in KNOWN_KEYS)
+        if section not in SECTIONS or not isinstance(values, dict):
+            sections = ", ".join(f"[{name}]" for name in SECTIONS)
             raise ConfigError(
                 f"Tệp cấu hình {file}: không có mục «{section}» (các mục: {sections})"
             )
-        for key in values:
-            if key not in known:
-                raise ConfigError(
-                    f"Tệp cấu hình {file}, mục [{section}]: không có khóa «{key}» "
-                    f"(các khóa: {', '.join(sorted(known))})"
-                )
 
 
-def _path(base: Path, value: str) -> Path:
-    candidate = Path(os.path.expanduser(value))
-    return candidate if candidate.is_absolute() else base / candidate
+def unknown_key(file: Path | None, section: str, key: str, known: Iterable[str]) -> ConfigError:
+    """The error for a misspelt key: a misspelt key is never silently ignored."""
+    return ConfigError(
+        f"Tệp cấu hình {file}, mục [{section}]: không có khóa «{key}» "
+        f"(các khóa: {', '.join(sorted(known))})"
+    )
+
+
+def _section(cls, file: Path, name: str, values: dict, base: Path | None):
+    """A settings object from a TOML section: every key known, each value of its field's type,
+    paths relative to `base` (when given). Keys a section does not know are refused, except in
+    [schedule], where they are the jobs' own settings (checked against the jobs table)."""
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "jobs"}
+    typed, jobs = {}, {}
+    for key, value in values.items():
+        if key not in fields:
+            if name != OPEN_SECTION:
+                raise unknown_key(file, name, key, fields)
+            jobs[key] = value
+        elif "Path" in str(fields[key].type):
+            typed[key] = Path(os.path.expanduser(value))
+        elif "tuple" in str(fields[key].type):
+            typed[key] = tuple(value)
+        elif fields[key].type in ("int", "bool"):
+            typed[key] = {"int": int, "bool": bool}[fields[key].type](value)
+        else:
+            typed[key] = value
+    if name == OPEN_SECTION:
+        typed["jobs"] = jobs
+    settings = cls(**typed)
+    if base is None:
+        return settings
+    relative = {
+        key: base / value
+        for key in fields
+        if isinstance(value := getattr(settings, key), Path) and not value.is_absolute()
+    }
+    return dataclasses.replace(settings, **relative)
 
 
 def load_config(path: Path | str | None = None) -> Config:
@@ -117,50 +162,24 @@ def load_config(path: Path | str | None = None) -> Config:
         raise ConfigError(f"Không tìm thấy tệp cấu hình {file}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Tệp cấu hình {file} sai cú pháp: {exc}") from exc
-    _check_keys(file, raw)
-    base = file.resolve().parent
-    data = raw.get("data", {})
-    output = raw.get("output", {})
-    mail = raw.get("mail", {})
-    sched = raw.get("schedule", {})
+    _check_sections(file, raw)
+    here = file.resolve().parent
     try:
-        district = data.get("district_workbook")
-        csv_dir = output.get("csv_dir")
-        state_dir = os.environ.get("NTM_STATE_DIR") or output.get("state_dir", "var")
-        return Config(
-            path=file,
-            catalog=_path(base, data.get("catalog", "bo_tieu_chi.csv")),
-            catalog_set=data.get("catalog_set", "xa_2016_2020"),
-            vocabulary=_path(base, data.get("vocabulary", "tu_vung.csv")),
-            registry=_path(base, data.get("registry", "don_vi.xlsx")),
-            plan=_path(base, data.get("plan", "ke_hoach_2021.xlsx")),
-            contacts=_path(base, data.get("contacts", "danh_ba.xlsx")),
-            district_workbook=_path(base, district) if district else None,
-            reporting_deadline=data.get("reporting_deadline"),
-            due_soon_days=int(data.get("due_soon_days", 7)),
-            master=Path(output.get("master", "out/tong_hop.xlsx")),
-            csv_dir=Path(csv_dir) if csv_dir else None,
-            state_dir=Path(state_dir),
-            mail=MailSettings(
-                sender=mail.get("sender", MailSettings.sender),
-                sender_name=mail.get("sender_name", MailSettings.sender_name),
-                smtp_host=mail.get("smtp_host", ""),
-                smtp_port=int(mail.get("smtp_port", 587)),
-                smtp_user=mail.get("smtp_user", ""),
-                smtp_security=mail.get("smtp_security", "starttls"),
-                outbox=Path(mail.get("outbox", "out/outbox")),
-            ),
-            schedule=ScheduleSettings(
-                timezone=sched.get("timezone", "Asia/Ho_Chi_Minh"),
-                daily_digest=sched.get("daily_digest", "07:30"),
-                weekly_summary=sched.get("weekly_summary", "monday 08:00"),
-                unit_reminders=sched.get("unit_reminders", "08:00"),
-                collect_every_minutes=int(sched.get("collect_every_minutes", 15)),
-                skip_weekends=bool(sched.get("skip_weekends", True)),
-                skip_holidays=bool(sched.get("skip_holidays", True)),
-                inbox=_path(base, sched.get("inbox", "inbox")),
-                steering_committee=tuple(sched.get("steering_committee", ())),
-            ),
-        )
+        data = _section(DataSettings, file, "data", raw.get("data", {}), here)
+        output = _section(OutputSettings, file, "output", raw.get("output", {}), None)
+        mail = _section(MailSettings, file, "mail", raw.get("mail", {}), None)
+        schedule = _section(ScheduleSettings, file, "schedule", raw.get("schedule", {}), here)
+    except ConfigError:
+        raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Tệp cấu hình {file} có giá trị sai: {exc}") from exc
+    state_dir = os.environ.get("NTM_STATE_DIR")
+    return Config(
+        path=file,
+        **{f.name: getattr(data, f.name) for f in dataclasses.fields(DataSettings)},
+        master=output.master,
+        csv_dir=output.csv_dir,
+        state_dir=Path(state_dir) if state_dir else output.state_dir,
+        mail=mail,
+        schedule=schedule,
+    )

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ntm_excel.errors import DeadlineError
 from ntm_excel.text import fold, nfc
 from ntm_excel.values import parse_date
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
@@ -56,15 +57,6 @@ class Milestone:
 
     label: str
     due: date
-
-
-class DeadlineError(ValueError):
-    """A deadline that cannot be read unambiguously; `text` is the value as written."""
-
-    def __init__(self, text: str, reason: str) -> None:
-        super().__init__(f"Không đọc được thời hạn «{text}»: {reason}")
-        self.text = text
-        self.reason = reason
 
 
 _SERIAL_YEARS = (2000, 2100)  # a bare number is a serial date only within these years

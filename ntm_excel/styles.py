@@ -8,7 +8,9 @@ Colours are RGB hex strings without "#"; `xlsx_fill()` turns a pair into XlsxWri
 from __future__ import annotations
 
 import math
+import textwrap
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -163,3 +165,14 @@ def wrapped_lines(text: str, width: float) -> int:
             used = size - (math.ceil(size / room) - 1) * room
         count += lines
     return count
+
+
+def row_height(cells: Iterable[tuple[str, float]]) -> float:
+    """A row height (points) that shows every (text, column width) cell wrapped in full.
+
+    Excel and LibreOffice keep the row heights of a generated workbook, so wrapped text needs an
+    explicit height: words wrap at about one character per width unit (12-point Times New Roman
+    or 11-point Calibri in Excel), 15.5 points a line.
+    """
+    lines = max((len(textwrap.wrap(text, max(1, int(width)))) for text, width in cells), default=1)
+    return max(1, lines) * 15.5 + 4

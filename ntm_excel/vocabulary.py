@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from ntm_excel.errors import VocabularyError
 from ntm_excel.text import fold, nfc
 
 COLUMNS = ("loai", "nghia", "tu", "ghi_chu")
@@ -81,10 +82,6 @@ ACCENTED = frozenset({"danh_gia"})
 MARKS = "✓✔☑√✗✘"
 _TOKEN = re.compile(rf"[^\W_]+|[{MARKS}]")
 _DOTS = re.compile(r"\.\.\.+|…")
-
-
-class VocabularyError(ValueError):
-    """A vocabulary table that cannot be used; one line per row and column at fault."""
 
 
 def vocab_key(text: str) -> str:

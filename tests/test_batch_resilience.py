@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from support.samples import bundled_specs, write_sample
 
-from ntm_excel.check import consolidate
-from ntm_excel.check.consolidate import WORKER_DIED, read_files
+from ntm_excel.config import load_config
+from ntm_excel.read import batch as reading
+from ntm_excel.read.batch import WORKER_DIED, read_files
 from ntm_excel.reference.catalog import load_catalog
 from ntm_excel.reference.registry import load_registry
 
@@ -31,8 +32,8 @@ def batch(tmp_path_factory):
     """(files, registry, indicators, the results of a serial read with the real reader)."""
     folder = tmp_path_factory.mktemp("batch")
     files = [write_sample(folder / name, spec) for name, spec in bundled_specs()[:BATCH]]
-    registry = load_registry()
-    indicators = load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+    registry = load_registry(load_config().registry)
+    indicators = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
     return files, registry, indicators, read_files(files, registry, indicators, workers=1)
 
 
@@ -53,7 +54,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
     files, registry, indicators, serial = batch
     killers = {files[i].name: die for i, die in deaths.items()}
     parent, read_in_parent = os.getpid(), []
-    real_reader = consolidate.read_submission
+    real_reader = reading.read_submission
 
     def reader(path, *args):
         if os.getpid() == parent:
@@ -62,7 +63,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
             killers[Path(path).name](path)
         return real_reader(path, *args)
 
-    monkeypatch.setattr(consolidate, "read_submission", reader)
+    monkeypatch.setattr(reading, "read_submission", reader)
     progress: list[tuple[int, int]] = []
     results = read_files(
         files, registry, indicators, workers=2, progress=lambda *a: progress.append(a)

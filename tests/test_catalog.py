@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ntm_excel.cli import catalog as catalog_cli
 from ntm_excel.cli import translate_argparse
+from ntm_excel.config import load_config
 from ntm_excel.model import Status
 from ntm_excel.reference.catalog import (
     BAC_TRUNG_BO,
@@ -39,7 +40,7 @@ def main(argv: list[str]) -> int:
 
 @pytest.fixture(scope="module")
 def bundled():
-    return load_catalog()
+    return load_catalog(load_config().catalog)
 
 
 def by_code(indicators, code):
@@ -305,7 +306,7 @@ def test_cli_export_show_and_reexport(tmp_path, capsys):
     xlsx, again = tmp_path / "bo.xlsx", tmp_path / "lai.csv"
     assert main(["catalog", "export", str(xlsx)]) == 0
     assert main(["catalog", "export", str(again), "--catalog", str(xlsx)]) == 0
-    assert load_catalog(again) == load_catalog()
+    assert load_catalog(again) == load_catalog(load_config().catalog)
     assert again.read_bytes().startswith(b"\xef\xbb\xbf")
     capsys.readouterr()
     code = main(["catalog", "show", "--catalog", str(xlsx), "--set", "xa_2016_2020",

@@ -13,16 +13,12 @@ import openpyxl
 import pytest
 from support.samples import SampleSpec, district_spec, write_sample
 
-from ntm_excel.check.consolidate import (
-    collect_files,
-    consolidate,
-    consolidate_from_config,
-    read_files,
-)
+from ntm_excel.check.consolidate import consolidate, consolidate_from_config
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.issues import Severity
 from ntm_excel.model import Status
+from ntm_excel.read.batch import collect_files, read_files
 from ntm_excel.reference.catalog import district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -35,12 +31,12 @@ MARCH_10 = datetime(2021, 3, 10, 9, 0).timestamp()
 
 @pytest.fixture(scope="module")
 def catalog():
-    return load_catalog()
+    return load_catalog(load_config().catalog)
 
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_registry()
+    return load_registry(load_config().registry)
 
 
 def sample(path: Path, moment: float = MARCH_10, **spec) -> Path:
@@ -222,7 +218,10 @@ def test_deadline_and_lateness(inbox, catalog, registry):
 
 
 def test_plan_tasks_and_owner_checks(inbox, catalog, registry):
-    plan, contacts = load_plan(BUNDLED / "ke_hoach_2021.xlsx"), load_contacts()
+    plan, contacts = (
+        load_plan(BUNDLED / "ke_hoach_2021.xlsx"),
+        load_contacts(load_config().contacts),
+    )
     result = consolidate(
         [inbox / "cam_thanh.xlsx"],
         catalog=catalog,

@@ -10,9 +10,9 @@ from datetime import date, datetime
 import openpyxl
 import pytest
 
+from ntm_excel.check.figures import Headline
 from ntm_excel.issues import make_issue
 from ntm_excel.jobs.digest import (
-    Figures,
     build_daily_digests,
     daily_mails,
     due_phrase,
@@ -328,7 +328,7 @@ def test_weekly_figures_and_changes_since_last_week(tmp_path):
     assert (figures.errors, figures.units_with_errors) == (3, 1)
     assert (figures.overdue_tasks, figures.due_soon_tasks) == (4, 1)
     cau = next(t for t in now.tasks if t.task.text == "Cầu Khe Dẻ")
-    before = Figures.from_dict(
+    before = Headline.from_dict(
         {
             "units_expected": 4,
             "units_submitted": 1,
@@ -375,7 +375,7 @@ def test_first_weekly_summary_says_there_is_nothing_to_compare():
     mails, _ = weekly_mails(consolidation(), ["ha.ln@camxuyen.example.org"])
     assert "Chưa có số liệu tuần trước để so sánh." in mails[0].text
     assert mails[0].attachments == ()
-    assert Figures.from_dict(summary_figures(consolidation()).to_dict()) == summary_figures(
+    assert Headline.from_dict(summary_figures(consolidation()).to_dict()) == summary_figures(
         consolidation()
     )
 

@@ -22,6 +22,7 @@ from support.samples import (
 )
 
 from ntm_excel.check.validate import validate_submission
+from ntm_excel.config import load_config
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_submission
 from ntm_excel.reference.catalog import load_catalog
@@ -33,12 +34,12 @@ FORMATS = ("xlsx", "xls", "ods")
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_registry()
+    return load_registry(load_config().registry)
 
 
 @pytest.fixture(scope="module")
 def indicators():
-    return load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
 
 
 @pytest.fixture
@@ -467,7 +468,7 @@ def test_roadmap_cells_as_communes_type_them(tmp_path, registry, indicators):
 
 
 def test_district_self_assessment_against_the_district_set(read):
-    district = load_catalog().resolve("huyen_2016_2020", "Hà Tĩnh")
+    district = load_catalog(load_config().catalog).resolve("huyen_2016_2020", "Hà Tĩnh")
     spec = SampleSpec(
         unit_code="446",
         unit_name="Huyện Cẩm Xuyên",

@@ -13,6 +13,7 @@ import vietnam_provinces
 
 from ntm_excel.cli import registry as registry_cli
 from ntm_excel.cli import translate_argparse
+from ntm_excel.config import load_config
 from ntm_excel.model import Unit
 from ntm_excel.reference.registry import (
     COLUMNS,
@@ -46,7 +47,7 @@ PLAN = "Kế hoạch số 07-KH/BCĐ ngày 22/01/2021 của Ban chỉ đạo huy
 
 @pytest.fixture(scope="module")
 def bundled() -> Registry:
-    return load_registry()
+    return load_registry(load_config().registry)
 
 
 def main(argv: list[str]) -> int:

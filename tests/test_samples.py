@@ -17,7 +17,7 @@ from support.samples import (
     write_sample,
 )
 
-from ntm_excel.config import BUNDLED
+from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.read.reader import read_submission
 from ntm_excel.read.sniff import sniff
 from ntm_excel.reference.catalog import load_catalog
@@ -26,12 +26,12 @@ from ntm_excel.reference.registry import load_registry
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_registry()
+    return load_registry(load_config().registry)
 
 
 @pytest.fixture(scope="module")
 def indicators():
-    return load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def test_bundled_folder_reads_as_designed(folder, registry, indicators):
 
 
 def test_district_sample_reads_against_the_district_set(folder, registry):
-    district = load_catalog().resolve("huyen_2016_2020", "Hà Tĩnh")
+    district = load_catalog(load_config().catalog).resolve("huyen_2016_2020", "Hà Tĩnh")
     path = folder.parent / "huyen" / "huyen_cam_xuyen_tu_danh_gia.xlsx"
     submission, issues = read_submission(path, registry, district)
     assert submission.unit_code == "446"

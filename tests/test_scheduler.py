@@ -25,7 +25,6 @@ from ntm_excel.cli import main
 from ntm_excel.config import MailSettings, load_config
 from ntm_excel.jobs.ledger import DB_NAME, Ledger
 from ntm_excel.jobs.scheduler import (
-    COLLECT,
     SCHEDULER_LOCK,
     AlreadyRunning,
     Runner,
@@ -35,6 +34,7 @@ from ntm_excel.jobs.scheduler import (
     file_lock,
     serve,
 )
+from ntm_excel.jobs.table import COLLECT
 from ntm_excel.model import (
     Consolidation,
     CriterionResult,
@@ -136,8 +136,14 @@ def config_for(root: Path, port: int = 0, **schedule_changes):
         smtp_security="none",
         outbox=root / "outbox",
     )
+    general = {k: v for k, v in schedule_changes.items() if k in ("skip_weekends", "skip_holidays")}
+    times = {k: v for k, v in schedule_changes.items() if k not in general}
     sched = dataclasses.replace(
-        base.schedule, inbox=root / "inbox", steering_committee=COMMITTEE, **schedule_changes
+        base.schedule,
+        inbox=root / "inbox",
+        steering_committee=COMMITTEE,
+        jobs={**base.schedule.jobs, **times},
+        **general,
     )
     return dataclasses.replace(
         base,

@@ -17,6 +17,7 @@ import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
 from support.samples import SampleSpec, write_sample
 
+from ntm_excel.config import load_config
 from ntm_excel.read.reader import read_submission
 from ntm_excel.read.sheets import MAX_ROWS
 from ntm_excel.read.sniff import UnreadableFileError, sniff
@@ -26,12 +27,12 @@ from ntm_excel.reference.registry import load_registry
 
 @pytest.fixture(scope="module")
 def registry():
-    return load_registry()
+    return load_registry(load_config().registry)
 
 
 @pytest.fixture(scope="module")
 def indicators():
-    return load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
 
 
 @pytest.fixture(scope="module")
@@ -303,7 +304,10 @@ def test_lies_that_made_calamine_abort_the_process(good, tmp_path):
         "from ntm_excel.reference.catalog import load_catalog\n"
         "from ntm_excel.read.reader import read_submission\n"
         "from ntm_excel.reference.registry import load_registry\n"
-        "registry, indicators = load_registry(), load_catalog().resolve('xa_2016_2020')\n"
+        "from ntm_excel.config import load_config\n"
+        "config = load_config()\n"
+        "registry = load_registry(config.registry)\n"
+        "indicators = load_catalog(config.catalog).resolve('xa_2016_2020')\n"
         "for path in sys.argv[1:]:\n"
         "    submission, issues = read_submission(path, registry, indicators)\n"
         "    print(path.rsplit('/', 1)[-1], submission is None, [i.code for i in issues][:1])\n"

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 
 from ntm_excel.check.validate import validate_submission
+from ntm_excel.config import load_config
 from ntm_excel.issues import Severity
 from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission, Unit
 from ntm_excel.reference.catalog import COLUMNS, load_catalog
@@ -308,7 +309,9 @@ def test_duplicate_rows_use_the_first(indicators):
 def bundled():
     from ntm_excel.reference.registry import load_registry
 
-    return load_catalog().resolve("xa_2016_2020", "Hà Tĩnh"), load_registry()
+    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh"), load_registry(
+        load_config().registry
+    )
 
 
 def read_sample(tmp_path, bundled, **faults):

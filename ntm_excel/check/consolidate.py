@@ -1,211 +1,40 @@
-"""Read a batch of submissions, validate each against the catalogue and put together the
-picture of the whole district on one date: every unit, every task, every issue.
+"""Put together the picture of the whole district on one date: every unit of the registry with
+the submission it is judged by, every task, every issue.
 
-Files are read in worker processes when the batch is large enough to repay starting them;
-each worker reduces a file to a small `Submission` before sending it back. One bad file never
-stops the batch: whatever goes wrong with it becomes a `file-unreadable` issue. Input files
-are only ever read.
+`check_files` reads and validates the files it is given (what `ntm-excel validate` shows);
+`consolidate` adds what only a whole batch can tell: units that did not submit, units that
+sent several files, lateness, the district's own criteria and the plan's tasks. Reading is in
+`ntm_excel.read.batch`; the figures every output shows are in `ntm_excel.check.figures`.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
+from ntm_excel.check.figures import IssueCounts, all_communes_share
 from ntm_excel.check.tasks import owner_issues, task_statuses
 from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
-from ntm_excel.issues import Issue, Severity, make_issue
-from ntm_excel.model import Consolidation, Status, Submission, Unit, UnitReport
-from ntm_excel.read.reader import read_submission
+from ntm_excel.issues import Issue, make_issue
+from ntm_excel.model import Consolidation, Submission, Unit, UnitReport
+from ntm_excel.read.batch import Progress, collect_files, read_files, read_one
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
+from ntm_excel.reference.contacts import load_contacts
+from ntm_excel.reference.plan import load_plan
 from ntm_excel.reference.registry import Registry, load_registry
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 DISTRICT_KIND = "huyện"
-COMMUNE_KIND = "xã"
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
-FILES_PER_WORKER = 40  # below this many files per process, reading serially is faster
-CHUNK = 25  # files per task sent to a worker, at most
-WORKER_DIED = (
-    "chương trình đọc tệp bị dừng đột ngột khi đọc tệp này "
-    "(tệp có thể bị hỏng hoặc được tạo bất thường)"
-)
-NO_WORKER = "máy không khởi động được tiến trình để đọc lại tệp này"
-
-Progress = Callable[[int, int], None]  # (files read so far, files in the batch)
-ReadResult = tuple[Submission | None, list[Issue]]
-
-
-def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Issue]]:
-    """The spreadsheets named by `paths` (files, or folders searched recursively).
-
-    In folders, hidden files and Office lock files ("~$…") are skipped and any other file
-    that is not a spreadsheet is reported. A path that does not exist is reported.
-    """
-    files: dict[Path, None] = {}
-    issues: list[Issue] = []
-
-    def unreadable(path: Path, reason: str) -> None:
-        issues.append(make_issue("file-unreadable", file=path.name, reason=reason))
-
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                parts = found.relative_to(path).parts
-                if any(p.startswith((".", "~$")) for p in parts) or not found.is_file():
-                    continue
-                if found.suffix.lower() in SPREADSHEET_SUFFIXES:
-                    files.setdefault(found.resolve())
-                else:
-                    unreadable(found, "không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods)")
-        elif path.is_file():
-            files.setdefault(path.resolve())
-        else:
-            unreadable(path, f"không tìm thấy tệp hoặc thư mục «{path}»")
-    return list(files), issues
-
-
-# Read-only state of a worker process, set once by the pool initializer.
-_context: tuple[Registry, Sequence[Indicator]] | None = None
-
-
-def _init_worker(registry: Registry, indicators: Sequence[Indicator]) -> None:
-    global _context
-    _context = (registry, indicators)
-
-
-def _failure(path: Path, exc: BaseException) -> ReadResult:
-    """The file-unreadable issue of a file whose reading failed with `exc`."""
-    if isinstance(exc, BrokenProcessPool):
-        reason = WORKER_DIED
-    else:
-        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
-
-
-def _read_one(path: Path, registry: Registry, indicators: Sequence[Indicator]) -> ReadResult:
-    """Read one file; any failure becomes a file-unreadable issue."""
-    try:
-        return read_submission(path, registry, indicators)
-    except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
-        return _failure(path, exc)
-
-
-def _read_chunk(paths: list[Path]) -> list[ReadResult]:
-    registry, indicators = _context
-    return [_read_one(path, registry, indicators) for path in paths]
-
-
-def _read_in_pool(
-    files: Sequence[Path],
-    chunks: list[list[int]],
-    workers: int,
-    context: tuple[Registry, Sequence[Indicator]],
-    finished: Callable[[int, ReadResult], None],
-) -> list[tuple[list[int], BaseException]]:
-    """Read `chunks` (file indices) in a fresh pool; the chunks it did not finish, in order,
-    each with its error (BrokenProcessPool for all of them when a worker died)."""
-    failed: dict[int, BaseException] = {}
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool:
-        futures = {}
-        for n, chunk in enumerate(chunks):
-            try:
-                futures[pool.submit(_read_chunk, [files[i] for i in chunk])] = n
-            except BrokenProcessPool as exc:  # a worker died already: the rest is read again
-                failed |= dict.fromkeys(range(n, len(chunks)), exc)
-                break
-        for future in as_completed(futures):
-            n = futures[future]
-            try:
-                chunk_results = future.result()
-            except BaseException as exc:  # noqa: BLE001 - the worker's, not ours: read again
-                failed[n] = exc
-                continue
-            for index, result in zip(chunks[n], chunk_results, strict=True):
-                finished(index, result)
-    return [(chunks[n], failed[n]) for n in sorted(failed)]
-
-
-def default_workers(files: int) -> int:
-    """Processes worth starting for `files` files: 1 (serial) for small batches."""
-    return max(1, min(os.cpu_count() or 1, files // FILES_PER_WORKER))
-
-
-def read_files(
-    files: Sequence[Path],
-    registry: Registry,
-    indicators: Sequence[Indicator],
-    *,
-    workers: int | None = None,
-    progress: Progress | None = None,
-) -> list[ReadResult]:
-    """Read every file (in file order), with `workers` processes (default: by batch size).
-
-    A file that kills its worker process (a crash of a native library, an out-of-memory
-    kill…) becomes a file-unreadable issue; it is never read again in this process. When a
-    pool breaks, the files it did not finish are read again in a fresh pool with one
-    worker, one file at a time and in order, so that the first one that fails there is the
-    culprit; the files after it go back to a pool of `workers` processes.
-    """
-    total = len(files)
-    workers = default_workers(total) if workers is None else max(1, workers)
-    results: list[ReadResult | None] = [None] * total
-    done = 0
-
-    def finished(index: int, result: ReadResult) -> None:
-        nonlocal done
-        results[index] = result
-        done += 1
-        if progress:
-            progress(done, total)
-
-    if workers > 1 and total > 1:
-        size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
-        pending, isolating, retrying = list(range(total)), False, False
-        context = (registry, indicators)
-        try:
-            while pending:
-                step = 1 if isolating else size
-                chunks = [pending[i : i + step] for i in range(0, len(pending), step)]
-                failed = _read_in_pool(
-                    files, chunks, 1 if isolating else workers, context, finished
-                )
-                if isolating and failed:  # read alone, in order: the first failure is the culprit
-                    ([index], error), *failed = failed
-                    finished(index, _failure(files[index], error))
-                pending = [index for chunk, _ in failed for index in chunk]
-                isolating, retrying = bool(pending) and not isolating, True
-        except OSError as exc:  # no processes to be had here
-            if retrying:  # a file left may kill the reader: never read them in this process
-                reason = f"{NO_WORKER} ({type(exc).__name__}: {exc})"
-                for index in pending:
-                    if results[index] is None:
-                        issue = make_issue("file-unreadable", file=files[index].name, reason=reason)
-                        finished(index, (None, [issue]))
-            # otherwise no pool broke: the files left are read below, one by one
-    for index, path in enumerate(files):
-        if results[index] is None:
-            finished(index, _read_one(path, registry, indicators))
-    return results  # type: ignore[return-value]
 
 
 def _main_province(registry: Registry) -> str:
     counts = Counter(unit.province for unit in registry.units)
     return counts.most_common(1)[0][0] if counts else ""
-
-
-def _counts(issues: Iterable[Issue]) -> tuple[int, int]:
-    severities = Counter(issue.severity for issue in issues)
-    return severities[Severity.ERROR], severities[Severity.WARNING]
 
 
 class _Batch:
@@ -240,8 +69,8 @@ class _Batch:
         issues = read_issues + [  # a formula without its result is already the reason
             i for i in issues if not (i.code == "value-missing" and (i.sheet, i.cell) in formulas)
         ]
-        errors, warnings = _counts(issues)
-        report = UnitReport(unit, submission, results, criteria, errors, warnings)
+        counts = IssueCounts.of(issues)
+        report = UnitReport(unit, submission, results, criteria, counts.errors, counts.warnings)
         return report, issues
 
 
@@ -265,16 +94,103 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
     return order[0], reasons[differs]
 
 
-def _all_communes_share(units: list[UnitReport]) -> float | None:
-    """Percentage of the expected communes (towns aside) whose criteria are all met.
+@dataclass
+class Checked:
+    """The files of a batch, read and validated: what `ntm-excel validate` reports."""
 
-    Rounded to 0.01, so that it reaches 100 only when every commune meets the standard.
+    units: dict[str, tuple[UnitReport, list[Issue]]]  # unit code → report used, its issues
+    district: UnitReport | None
+    loose: list[Issue]  # files without a known unit, paths not found, the district's duplicates
+    district_issues: list[Issue]
+    province: str
+
+
+def _used(unit: Unit, candidates: list[tuple[UnitReport, list[Issue]]]):
+    """The report of one unit's submissions that is used, with its issues (and, when the unit
+    sent several files, the issue saying which one is used and why)."""
+    if len(candidates) == 1:
+        return candidates[0]
+    chosen, reason = _choose(candidates)
+    report, found = candidates[chosen]
+    ignored = [c[0].submission.file_name for i, c in enumerate(candidates) if i != chosen]
+    duplicate = make_issue(
+        "unit-duplicate",
+        unit_code=unit.code,
+        file=report.submission.file_name,
+        unit=unit.name,
+        count=len(candidates),
+        used=report.submission.file_name,
+        reason=reason,
+        ignored=", ".join(f"«{name}»" for name in ignored),
+    )
+    return report, [*found, duplicate]
+
+
+def check_files(
+    paths: Sequence[Path | str],
+    *,
+    catalog: Catalog,
+    registry: Registry,
+    catalog_set: str,
+    district_workbook: Path | str | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Checked:
+    """Read every file under `paths` and validate it against its unit's criteria.
+
+    A unit that sent several files is judged by one of them (the latest signed, then the
+    latest modified). The district's own workbook (`district_workbook`, else the newest file
+    of the district found among `paths`) is judged against the district's set, its "100% of
+    communes" counted over the registry's expected communes.
     """
-    communes = [r for r in units if r.unit.expected and r.unit.kind == COMMUNE_KIND]
-    if not communes:
+    batch = _Batch(catalog, catalog_set, registry)
+    province = _main_province(registry)
+    files, loose = collect_files(paths)
+    read = read_files(
+        files, registry, batch.indicators(province), workers=workers, progress=progress
+    )
+    by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
+    district_files: list[Submission] = []
+    for submission, read_issues in read:
+        unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
+        if unit is None:
+            loose += read_issues
+        elif unit.kind == DISTRICT_KIND:  # read again below, against the district's set
+            district_files.append(submission)
+        else:
+            by_unit.setdefault(unit.code, []).append(batch.validate(submission, unit, read_issues))
+    if district_files:
+        newest = max(district_files, key=lambda s: (s.modified, s.file_name))
+        if district_workbook is None:
+            district_workbook = newest.path
+        duplicate = _district_duplicate(registry, district_files, district_workbook)
+        loose += [duplicate] if duplicate else []
+    units = {
+        unit.code: _used(unit, by_unit[unit.code])
+        for unit in registry.units
+        if unit.kind != DISTRICT_KIND and unit.code in by_unit
+    }
+    district, district_issues = None, []
+    if district_workbook is not None:
+        everyone = [units[u.code][0] if u.code in units else UnitReport(u) for u in registry.units]
+        district, district_issues = _district(batch, Path(district_workbook), everyone)
+    return Checked(units, district, loose, district_issues, province)
+
+
+def _late(report: UnitReport, deadline: date) -> Issue | None:
+    """Record whether the report came in time; the issue when it did not."""
+    received = report.submission.received
+    report.on_time = received <= deadline
+    if report.on_time:
         return None
-    met = sum(1 for r in communes if r.criteria and all(c.status is Status.MET for c in r.criteria))
-    return round(100 * met / len(communes), 2)
+    return make_issue(
+        "submission-late",
+        unit_code=report.unit.code,
+        file=report.submission.file_name,
+        unit=report.unit.name,
+        received=received.strftime("%d/%m/%Y"),
+        deadline=deadline.strftime("%d/%m/%Y"),
+    )
 
 
 def consolidate(
@@ -294,86 +210,38 @@ def consolidate(
 ) -> Consolidation:
     """Consolidate the submissions found under `paths` as they stand on `as_of`.
 
-    Every expected unit of `registry` appears once: with the submission used (the most
-    recently modified one when a unit sent several) or as not submitted. `plan` and
-    `contacts` (optional) add the district plan's tasks and the owner checks;
-    `district_workbook` adds the district's own self-assessment.
+    Every expected unit of `registry` appears once: with the submission used (see
+    `check_files`) or as not submitted. `plan` and `contacts` (optional) add the district
+    plan's tasks and the owner checks; `district_workbook` adds the district's own
+    self-assessment.
     """
-    batch = _Batch(catalog, catalog_set, registry)
-    province = _main_province(registry)
-    files, issues = collect_files(paths)
-    read = read_files(
-        files, registry, batch.indicators(province), workers=workers, progress=progress
+    checked = check_files(
+        paths,
+        catalog=catalog,
+        registry=registry,
+        catalog_set=catalog_set,
+        district_workbook=district_workbook,
+        workers=workers,
+        progress=progress,
     )
-
-    by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
-    district_files: list[Submission] = []
-    for submission, read_issues in read:
-        unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
-        if unit is None:
-            issues += read_issues
-        elif unit.kind == DISTRICT_KIND:  # read again below, against the district's set
-            district_files.append(submission)
-        else:
-            by_unit.setdefault(unit.code, []).append(batch.validate(submission, unit, read_issues))
-    if district_files:
-        newest = max(district_files, key=lambda s: (s.modified, s.file_name))
-        if district_workbook is None:
-            district_workbook = newest.path
-        duplicate = _district_duplicate(registry, district_files, district_workbook)
-        issues += [duplicate] if duplicate else []
-
+    issues = list(checked.loose)
     reports: list[UnitReport] = []
     for unit in registry.units:
         if unit.kind == DISTRICT_KIND:
             continue
-        candidates = by_unit.get(unit.code, [])
-        if not candidates:
+        if unit.code not in checked.units:
             if unit.expected:
                 reports.append(UnitReport(unit, errors=1))
                 issues.append(make_issue("unit-not-submitted", unit_code=unit.code, unit=unit.name))
             continue
-        chosen = 0
-        unit_issues: list[Issue] = []
-        if len(candidates) > 1:
-            chosen, reason = _choose(candidates)
-            ignored = [c[0].submission.file_name for i, c in enumerate(candidates) if i != chosen]
-            unit_issues.append(
-                make_issue(
-                    "unit-duplicate",
-                    unit_code=unit.code,
-                    file=candidates[chosen][0].submission.file_name,
-                    unit=unit.name,
-                    count=len(candidates),
-                    used=candidates[chosen][0].submission.file_name,
-                    reason=reason,
-                    ignored=", ".join(f"«{name}»" for name in ignored),
-                )
-            )
-        report, found = candidates[chosen]
-        unit_issues = found + unit_issues
-        if reporting_deadline is not None:
-            received = report.submission.received
-            report.on_time = received <= reporting_deadline
-            if not report.on_time:
-                unit_issues.append(
-                    make_issue(
-                        "submission-late",
-                        unit_code=unit.code,
-                        file=report.submission.file_name,
-                        unit=unit.name,
-                        received=received.strftime("%d/%m/%Y"),
-                        deadline=reporting_deadline.strftime("%d/%m/%Y"),
-                    )
-                )
-        report.errors, report.warnings = _counts(unit_issues)
+        report, unit_issues = checked.units[unit.code]
+        if reporting_deadline is not None and (late := _late(report, reporting_deadline)):
+            unit_issues = [*unit_issues, late]
+        counts = IssueCounts.of(unit_issues)
+        report.errors, report.warnings = counts.errors, counts.warnings
         reports.append(report)
         issues += unit_issues
-
-    district = None
-    if district_workbook is not None:
-        district, district_issues = _district(batch, Path(district_workbook), reports)
-        issues += district_issues
+    issues += checked.district_issues
 
     used = [r.submission for r in reports if r.submission]
     tasks = list(plan.tasks) if plan else []
@@ -389,8 +257,8 @@ def consolidate(
         units=reports,
         tasks=task_statuses(tasks, as_of, window=due_soon_days),
         issues=issues,
-        criteria_names=catalog.criteria(catalog_set, province),
-        district=district,
+        criteria_names=catalog.criteria(catalog_set, checked.province),
+        district=checked.district,
         created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
     )
 
@@ -431,7 +299,7 @@ def _district(
         issue = make_issue("file-unreadable", unit_code=unit.code, file=path.name, reason=reason)
         return UnitReport(unit, errors=1), [issue]
     set_id = district_set(batch.catalog_set)
-    submission, read_issues = _read_one(
+    submission, read_issues = read_one(
         path, batch.registry, batch.indicators(unit.province, set_id)
     )
     read_issues = [  # the unit is known: whatever the title block says does not matter
@@ -440,10 +308,10 @@ def _district(
         if issue.code not in ("unit-unknown", "unit-ambiguous")
     ]
     if submission is None:
-        errors, warnings = _counts(read_issues)
-        return UnitReport(unit, errors=errors, warnings=warnings), read_issues
+        counts = IssueCounts.of(read_issues)
+        return UnitReport(unit, errors=counts.errors, warnings=counts.warnings), read_issues
     submission = replace(submission, unit_code=unit.code)
-    share = _all_communes_share(communes)
+    share = all_communes_share(communes)
     overrides = {ALL_COMMUNES_CODE: share} if share is not None else {}
     report, issues = batch.validate(
         submission, unit, read_issues, set_id=set_id, overrides=overrides
@@ -468,9 +336,6 @@ def consolidate_from_config(
     `with_plan=False` leaves out the plan's tasks and the contacts (owner checks), and
     `with_district=False` the district workbook.
     """
-    from ntm_excel.reference.contacts import load_contacts
-    from ntm_excel.reference.plan import load_plan
-
     plan = load_plan(config.plan) if with_plan else None
     contacts = load_contacts(config.contacts) if with_plan else None
     district = config.district_workbook if with_district else None

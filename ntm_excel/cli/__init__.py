@@ -9,9 +9,7 @@ import sys
 
 from ntm_excel import __version__
 from ntm_excel.cli.common import error_text
-from ntm_excel.config import ConfigError
-from ntm_excel.reference.catalog import CatalogError
-from ntm_excel.reference.registry import RegistryError
+from ntm_excel.errors import NtmError
 
 # Each module defines `register(subparsers)`, which adds its sub-command(s) and sets `func`.
 COMMAND_MODULES = [
@@ -76,14 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except ConfigError as exc:
-        print(f"Lỗi cấu hình: {exc}", file=sys.stderr)
-        return 2
-    except CatalogError as exc:
-        print(f"Lỗi bộ tiêu chí:\n{exc}", file=sys.stderr)
-        return 2
-    except RegistryError as exc:
-        print(f"Lỗi danh sách đơn vị:\n{exc}", file=sys.stderr)
+    except NtmError as exc:  # the office's own files or settings: a message to act on
+        print(exc.describe(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("Đã dừng.", file=sys.stderr)

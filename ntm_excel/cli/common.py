@@ -122,4 +122,9 @@ def missing_paths(paths: list[str]) -> list[str]:
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    return load_config(getattr(args, "config", None))
+    """The configuration named by --config (else the bundled one), its job times checked."""
+    from ntm_excel.jobs.table import check_schedule
+
+    config = load_config(getattr(args, "config", None))
+    check_schedule(config)
+    return config

@@ -98,31 +98,25 @@ def _load(args: argparse.Namespace, as_of: date):
 
 
 def _summary(result, written: list[str]) -> list[str]:
-    from ntm_excel.issues import Severity
-    from ntm_excel.model import Status, TaskState
+    from ntm_excel.check.figures import Figures
+    from ntm_excel.model import TaskState
 
-    expected = [r for r in result.units if r.unit.expected]
-    submitted = [r for r in expected if r.submitted]
-    missing = [r.unit.name for r in expected if not r.submitted]
-    total = len(result.criteria_names)
-    meeting = [r for r in submitted if r.criteria and r.criteria_met == len(r.criteria)]
-    errors = sum(1 for i in result.issues if i.severity is Severity.ERROR)
-    warnings = sum(1 for i in result.issues if i.severity is Severity.WARNING)
-    overdue = sum(1 for t in result.tasks if t.state is TaskState.OVERDUE)
-    due_soon = sum(1 for t in result.tasks if t.state is TaskState.DUE_SOON)
+    figures = Figures.of(result)
+    expected, submitted = figures.expected, figures.submitted
+    missing = [r.unit.name for r in figures.missing]
+    issues, tasks = figures.issue_counts(), figures.task_counts()
     lines = [
         f"Tổng hợp ngày {result.as_of:%d/%m/%Y} — bộ tiêu chí {result.catalog_set}",
         f"Đơn vị đã nộp: {len(submitted)}/{len(expected)}"
         + (f" (chưa nộp: {', '.join(missing)})" if 0 < len(missing) <= 10 else ""),
-        f"Đơn vị đạt đủ {total} tiêu chí: {len(meeting)}/{len(expected)}",
+        f"Đơn vị đạt đủ {len(result.criteria_names)} tiêu chí: "
+        f"{len(figures.meeting_all)}/{len(expected)}",
     ]
-    if result.district and result.district.criteria:
-        district = result.district
-        met = sum(1 for c in district.criteria if c.status is Status.MET)
-        lines.append(f"{district.unit.name}: {met}/{len(district.criteria)} tiêu chí đạt")
+    if district := figures.district_met():
+        lines.append(f"{result.district.unit.name}: {district[0]}/{district[1]} tiêu chí đạt")
     lines += [
-        f"Dữ liệu: {errors} lỗi, {warnings} cảnh báo",
-        f"Nhiệm vụ: {overdue} quá hạn, {due_soon} sắp đến hạn",
+        f"Dữ liệu: {issues.errors} lỗi, {issues.warnings} cảnh báo",
+        f"Nhiệm vụ: {tasks[TaskState.OVERDUE]} quá hạn, {tasks[TaskState.DUE_SOON]} sắp đến hạn",
         "Đã ghi:",
         *(f"  {line}" for line in written),
     ]

@@ -15,7 +15,6 @@ from ntm_excel.config import Config
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail import SECURITY_CHOICES, MailError, mail_settings
 from ntm_excel.jobs.scheduler import (
-    JOB_NAMES,
     RETRY,
     AlreadyRunning,
     JobResult,
@@ -23,6 +22,7 @@ from ntm_excel.jobs.scheduler import (
     describe,
     serve,
 )
+from ntm_excel.jobs.table import BY_NAME, JOBS
 
 
 def add_state_options(parser: argparse.ArgumentParser, *, inbox: bool = True) -> None:
@@ -134,9 +134,9 @@ def register(subparsers) -> None:
         "jobs",
         help="chạy các việc định kỳ (thư nhắc hạn, báo cáo tuần, nhắc đơn vị, nhận tệp)",
         description=(
-            "Chạy bộ lập lịch (run) hoặc một việc ngay (once). Các việc: "
-            + ", ".join(JOB_NAMES)
-            + ".\nThư đã gửi được ghi vào sổ trong thư mục trạng thái nên chạy lại không gửi trùng."
+            "Chạy bộ lập lịch (run) hoặc một việc ngay (once). Các việc:\n"
+            + "".join(f"  {job.name}: {job.title}\n" for job in JOBS)
+            + "Thư đã gửi được ghi vào sổ trong thư mục trạng thái nên chạy lại không gửi trùng."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -165,9 +165,9 @@ def register(subparsers) -> None:
     )
     once.add_argument(
         "job",
-        choices=(*JOB_NAMES, RETRY),
+        choices=(*BY_NAME, RETRY),
         metavar="TÊN_VIỆC",
-        help=", ".join(JOB_NAMES) + f"; {RETRY}: gửi lại các thư lỗi đã đến giờ thử lại",
+        help=", ".join(BY_NAME) + f"; {RETRY}: gửi lại các thư lỗi đã đến giờ thử lại",
     )
     when = once.add_mutually_exclusive_group()
     add_as_of_option(when)

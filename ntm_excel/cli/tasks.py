@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-import zipfile
 from datetime import date
-
-from openpyxl.utils.exceptions import InvalidFileException
 
 from ntm_excel.check.tasks import names_person, owner_issues, print_tasks, task_statuses
 from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
+from ntm_excel.errors import NtmError
 from ntm_excel.model import TaskState
-from ntm_excel.reference.contacts import ContactsError, load_contacts
-from ntm_excel.reference.plan import PlanError, load_plan
+from ntm_excel.reference.contacts import load_contacts
+from ntm_excel.reference.plan import load_plan
 
 
 def _window(text: str) -> int:
@@ -72,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         plan = load_plan(args.plan or config.plan)
         contacts = load_contacts(args.contacts or config.contacts)
-    except (OSError, PlanError, ContactsError, InvalidFileException, zipfile.BadZipFile) as exc:
+    except NtmError as exc:
         print(f"Lỗi: không đọc được kế hoạch hoặc danh bạ: {exc}", file=sys.stderr)
         return 2
     window = config.due_soon_days if args.window is None else args.window

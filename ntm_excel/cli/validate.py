@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 
 from ntm_excel.cli.catalog import catalog_from
 from ntm_excel.cli.common import (
@@ -18,7 +17,7 @@ from ntm_excel.cli.common import (
     reading_progress,
 )
 from ntm_excel.cli.registry import registry_from
-from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
+from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue
 from ntm_excel.styles import SEVERITY_ORDER
 
 DESCRIPTION = """\
@@ -78,37 +77,38 @@ def _issue_json(issue: Issue, names: dict[str, str]) -> dict[str, str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntm_excel.check.consolidate import consolidate
+    from ntm_excel.check.consolidate import check_files
+    from ntm_excel.check.figures import IssueCounts
 
     if missing_paths(args.paths):
         return 2
     config = config_from(args)
     catalog, registry = catalog_from(args), registry_from(args)  # errors: exit 2 in main
     with reading_progress() as progress:
-        result = consolidate(
+        checked = check_files(
             args.paths,
             catalog=catalog,
             registry=registry,
             catalog_set=config.catalog_set,
-            as_of=date.today(),
             workers=args.workers,
             progress=progress,
         )
-    issues = [i for i in result.issues if i.code != "unit-not-submitted"]
-    reports = [r for r in result.units if r.submitted]
+    reports = [report for report, _ in checked.units.values()]
+    unit_issues = [issue for _, found in checked.units.values() for issue in found]
+    issues = checked.loose + unit_issues + checked.district_issues
     names = {u.code: u.name for u in registry.units}
-    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-    warnings = sum(1 for i in issues if i.severity is Severity.WARNING)
-    loose = [i for i in issues if i.unit_code not in {r.unit.code for r in reports}]
+    counts = IssueCounts.of(issues)
+    errors, warnings = counts.errors, counts.warnings
+    loose = [i for i in issues if i.unit_code not in checked.units]
 
     if args.json:
         document = {
-            "catalog_set": result.catalog_set,
+            "catalog_set": config.catalog_set,
             "summary": {
                 "units": len(reports),
                 "errors": errors,
                 "warnings": warnings,
-                "infos": len(issues) - errors - warnings,
+                "infos": counts.infos,
             },
             "units": [
                 {

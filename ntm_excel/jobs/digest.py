@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
 
+from ntm_excel.check.figures import Figures, Headline
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
 from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts
 from ntm_excel.text import fold
-from ntm_excel.write.master import collect_facts
 
 DAILY_DIGEST = "daily-digest"
 WEEKLY_SUMMARY = "weekly-summary"
@@ -401,50 +401,12 @@ def task_key(status: TaskStatus) -> str:
     return hashlib.sha1(raw.encode()).hexdigest()[:16]
 
 
-@dataclass(frozen=True)
-class Figures:
-    """The headline figures of a weekly summary (stored to compare with the next week)."""
-
-    units_expected: int
-    units_submitted: int
-    communes_all_met: int
-    criteria_met: int
-    errors: int
-    units_with_errors: int
-    overdue_tasks: int
-    due_soon_tasks: int
-    overdue_keys: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> Figures:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        known["overdue_keys"] = tuple(known.get("overdue_keys", ()))
-        return cls(**{k: 0 for k in cls.__dataclass_fields__ if k != "overdue_keys"} | known)
+def summary_figures(consolidation: Consolidation) -> Headline:
+    """The weekly figures, counted as every other output counts them."""
+    return Figures.of(consolidation).headline(task_key)
 
 
-def summary_figures(consolidation: Consolidation) -> Figures:
-    """The weekly figures, counted as the master workbook counts them."""
-    facts = collect_facts(consolidation)
-    expected, submitted = facts.expected, [r for r in facts.expected if r.submitted]
-    open_tasks = [t for t in consolidation.tasks if not t.task.done]
-    overdue = [t for t in open_tasks if t.state is TaskState.OVERDUE]
-    return Figures(
-        units_expected=len(expected),
-        units_submitted=len(submitted),
-        communes_all_met=sum(1 for r in expected if facts.meets_all(r)),
-        criteria_met=sum(facts.met_count(r) for r in submitted),
-        errors=sum(r.errors for r in submitted),
-        units_with_errors=sum(1 for r in submitted if r.errors),
-        overdue_tasks=len(overdue),
-        due_soon_tasks=sum(1 for t in open_tasks if t.state is TaskState.DUE_SOON),
-        overdue_keys=tuple(sorted(task_key(t) for t in overdue)),
-    )
-
-
-def _with_change(value: int, before: Figures | None, name: str) -> str:
+def _with_change(value: int, before: Headline | None, name: str) -> str:
     if before is None:
         return str(value)
     delta = value - getattr(before, name)
@@ -455,7 +417,7 @@ def master_file_name(as_of: date) -> str:
     return f"Tổng hợp NTM {as_of.isoformat()}.xlsx"
 
 
-def _weekly_rows(figures: Figures, before: Figures | None) -> list[list[str]]:
+def _weekly_rows(figures: Headline, before: Headline | None) -> list[list[str]]:
     submitted = _with_change(figures.units_submitted, before, "units_submitted")
     errors = _with_change(figures.errors, before, "errors")
     return [
@@ -474,7 +436,7 @@ def _weekly_rows(figures: Figures, before: Figures | None) -> list[list[str]]:
     ]
 
 
-def _newly_overdue(consolidation: Consolidation, before: Figures) -> list[list[str]]:
+def _newly_overdue(consolidation: Consolidation, before: Headline) -> list[list[str]]:
     as_of, names, known = consolidation.as_of, _unit_names(consolidation), set(before.overdue_keys)
     fresh = [
         t
@@ -499,10 +461,10 @@ def weekly_mails(
     consolidation: Consolidation,
     recipients: Iterable[str],
     *,
-    previous: tuple[str, Figures] | None = None,
+    previous: tuple[str, Headline] | None = None,
     master: Path | None = None,
     contacts: Contacts | None = None,
-) -> tuple[list[Mail], Figures]:
+) -> tuple[list[Mail], Headline]:
     """The weekly summary, one message per steering committee member, and its figures.
 
     `previous` is the last stored summary (its ISO week and figures): the changes since

@@ -45,6 +45,7 @@ import yagmail
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.config import MailSettings
+from ntm_excel.errors import MailError
 from ntm_excel.text import nfc
 
 PASSWORD_ENV = "NTM_SMTP_PASSWORD"
@@ -56,10 +57,6 @@ SMTP_TIMEOUT = 30  # seconds
 # stored as they are; `refold_source="none"` keeps them so, also when a stored message is
 # parsed back for a retry.
 POLICY = policy.SMTP.clone(refold_source="none")
-
-
-class MailError(Exception):
-    """A message that could not be handed over; the text says why, in Vietnamese."""
 
 
 @dataclass(frozen=True)

@@ -32,43 +32,22 @@ import holidays
 import schedule
 from filelock import FileLock, Timeout
 
-from ntm_excel.config import Config, ConfigError, MailSettings, ScheduleSettings
-from ntm_excel.jobs.digest import (
-    DAILY_DIGEST,
-    UNIT_REMINDERS,
-    WEEKLY_SUMMARY,
-    Figures,
-    daily_mails,
-    reminder_mails,
-    week_period,
-    weekly_mails,
-)
+from ntm_excel.config import Config, MailSettings, ScheduleSettings
+from ntm_excel.errors import AlreadyRunning, InboxMissing, NtmError
 from ntm_excel.jobs.ledger import Ledger, SubmissionRow
 from ntm_excel.jobs.mail import DeliveryReport, Mail, deliver, open_transport, retry_pending
+from ntm_excel.jobs.table import BY_NAME, JOBS, check_schedule, parse_time
 from ntm_excel.model import Consolidation
-from ntm_excel.reference.catalog import CatalogError
-from ntm_excel.reference.contacts import Contacts, ContactsError, load_contacts
-from ntm_excel.reference.plan import PlanError
-from ntm_excel.reference.registry import RegistryError
+from ntm_excel.reference.contacts import Contacts, load_contacts
 
-# The office's own workbooks or settings are wrong: a message to act on, not a crash.
-DATA_ERRORS = (CatalogError, RegistryError, PlanError, ContactsError, ConfigError)
 log = logging.getLogger("ntm_excel.jobs")
 
-COLLECT = "collect"
 RETRY = "retry"  # not a job of its own period: sends the failed messages that are due
-JOB_NAMES = (DAILY_DIGEST, WEEKLY_SUMMARY, UNIT_REMINDERS, COLLECT)
-DATED_JOBS = (DAILY_DIGEST, WEEKLY_SUMMARY, UNIT_REMINDERS)
 RETRY_EVERY_MINUTES = 5
 INBOX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_LABELS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 SCHEDULER_LOCK = "scheduler.lock"
 JOB_LOCK = "jobs.lock"
-
-
-class AlreadyRunning(RuntimeError):
-    """Another scheduler holds the state folder's lock."""
 
 
 @contextlib.contextmanager
@@ -98,20 +77,6 @@ def file_lock(path: Path, *, blocking: bool) -> Iterator[None]:
         lock.release()
 
 
-def parse_time(text: str) -> time:
-    hour, minute = text.strip().split(":")
-    return time(int(hour), int(minute))
-
-
-def parse_weekly(text: str) -> tuple[int, str]:
-    """ "monday 08:00" → (0, "08:00")."""
-    day, _, at = text.strip().partition(" ")
-    if day.lower() not in WEEKDAYS:
-        raise ValueError(f"lịch tuần «{text}» phải có dạng «monday 08:00»")
-    parse_time(at)
-    return WEEKDAYS.index(day.lower()), at.strip()
-
-
 @dataclass(frozen=True)
 class Snapshot:
     """A fresh consolidation with the files made from it."""
@@ -138,17 +103,6 @@ class JobResult:
     @property
     def ok(self) -> bool:
         return not self.error and not self.delivery.failed
-
-
-class InboxMissing(FileNotFoundError):
-    """The inbox folder does not exist: every unit would look as if it had not submitted."""
-
-    def __init__(self, inbox: Path) -> None:
-        super().__init__(
-            f"Không có thư mục nhận biểu «{inbox}». Hãy tạo thư mục này, sửa schedule.inbox "
-            "trong cấu hình, hoặc chỉ rõ thư mục. Chưa gửi thư nào: với thư mục sai, mọi xã "
-            "sẽ bị coi là chưa nộp."
-        )
 
 
 def inbox_files(inbox: Path) -> dict[str, Path]:
@@ -216,6 +170,7 @@ class Runner:
         self.load_contacts = contacts or (lambda: load_contacts(config.contacts))
         self.open_transport = lambda: open_transport(self.mail)
         self.inbox = Path(inbox or config.schedule.inbox)
+        check_schedule(config)
         self.settings: ScheduleSettings = config.schedule
         self.zone = ZoneInfo(self.settings.timezone)
         self._holidays = holidays.Vietnam(language="vi")
@@ -236,15 +191,11 @@ class Runner:
         return ""
 
     def slot_time(self, job: str) -> time:
-        if job == DAILY_DIGEST:
-            return parse_time(self.settings.daily_digest)
-        if job == WEEKLY_SUMMARY:
-            return parse_time(parse_weekly(self.settings.weekly_summary)[1])
-        return parse_time(self.settings.unit_reminders)
+        return parse_time(BY_NAME[job].at(self.settings.jobs))
 
     @staticmethod
     def period(job: str, as_of: date) -> str:
-        return week_period(as_of) if job == WEEKLY_SUMMARY else as_of.isoformat()
+        return BY_NAME[job].period_key(as_of)
 
     # --- running -----------------------------------------------------------------------
 
@@ -260,20 +211,20 @@ class Runner:
     def run(self, job: str, as_of: date | None = None) -> JobResult:
         """Run `job` now for `as_of` (default: today), whatever the day; the ledger still
         keeps every message to one delivery."""
-        if job not in JOB_NAMES:
-            raise ValueError(f"không có việc «{job}» (chọn: {', '.join(JOB_NAMES)})")
+        if job not in BY_NAME:
+            raise ValueError(f"không có việc «{job}» (chọn: {', '.join(BY_NAME)})")
         as_of = as_of or self.now().date()
         result = JobResult(job, self.period(job, as_of))
         started = datetime.now(UTC)
         with file_lock(self._lock_path, blocking=True):
             try:
-                getattr(self, "_" + job.replace("-", "_"))(as_of, result)
-            except (InboxMissing, *DATA_ERRORS) as exc:  # said plainly, no traceback
+                BY_NAME[job].work(self, as_of, result)
+            except NtmError as exc:  # the office's files or settings: said plainly
                 result.error = str(exc)
             except Exception as exc:
                 log.exception("Việc %s (%s) gặp lỗi", job, result.period)
                 result.error = f"{type(exc).__name__}: {exc}"
-            if job != COLLECT or result.notes:
+            if BY_NAME[job].dated or result.notes:
                 self.ledger.record_run(
                     job,
                     result.period,
@@ -292,10 +243,7 @@ class Runner:
         result = JobResult(job, self.period(job, today))
         if reason := self.skip_reason(today):
             result.skipped = reason
-        elif (
-            job == WEEKLY_SUMMARY
-            and today.weekday() < parse_weekly(self.settings.weekly_summary)[0]
-        ):
+        elif today.weekday() < (BY_NAME[job].weekday(self.settings.jobs) or 0):
             result.skipped = "chưa đến ngày gửi báo cáo tuần"
         elif self.ledger.has_run(job, result.period):
             result.skipped = f"đã chạy cho kỳ {result.period}"
@@ -307,7 +255,11 @@ class Runner:
     def catch_up(self) -> list[JobResult]:
         """On start: run once each dated job whose time today has passed without a run."""
         now = self.now()
-        return [self.run_slot(job) for job in DATED_JOBS if now.time() >= self.slot_time(job)]
+        return [
+            self.run_slot(job.name)
+            for job in JOBS
+            if job.dated and now.time() >= self.slot_time(job.name)
+        ]
 
     def retry(self) -> DeliveryReport:
         """Send the failed messages whose retry time has come."""
@@ -370,7 +322,7 @@ class Runner:
 
     # --- the jobs ----------------------------------------------------------------------
 
-    def _deliver(self, job: str, mails: list[Mail], result: JobResult) -> None:
+    def deliver(self, job: str, mails: list[Mail], result: JobResult) -> None:
         transport = self.open_transport()
         try:
             result.delivery = deliver(mails, transport, self.ledger, self.mail)
@@ -378,67 +330,20 @@ class Runner:
         finally:
             transport.close()
 
-    def _daily_digest(self, as_of: date, result: JobResult) -> None:
-        snap = self.snapshot(as_of)
-        out = daily_mails(
-            snap.consolidation, self.load_contacts(), deadline=self.config.reporting_deadline
-        )
-        result.unmatched, result.no_email = out.unmatched, out.no_email
-        self._deliver(DAILY_DIGEST, out.mails, result)
-
-    def _weekly_summary(self, as_of: date, result: JobResult) -> None:
-        recipients = self.settings.steering_committee
-        if not recipients:
-            result.notes.append("chưa khai báo địa chỉ Ban chỉ đạo (schedule.steering_committee)")
-        snap = self.snapshot(as_of)
-        previous = self.ledger.previous_summary(result.period)
-        mails, figures = weekly_mails(
-            snap.consolidation,
-            recipients,
-            previous=(previous[0], Figures.from_dict(previous[1])) if previous else None,
-            master=snap.master,
-            contacts=self.load_contacts(),
-        )
-        self.ledger.save_summary(result.period, figures.to_dict())
-        self._deliver(WEEKLY_SUMMARY, mails, result)
-
-    def _unit_reminders(self, as_of: date, result: JobResult) -> None:
-        snap = self.snapshot(as_of)
-        out = reminder_mails(
-            snap.consolidation, deadline=self.config.reporting_deadline, feedback=snap.feedback
-        )
-        result.no_email = out.no_email
-        self._deliver(UNIT_REMINDERS, out.mails, result)
-
-    def _collect(self, as_of: date, result: JobResult) -> None:
-        before = self.ledger.latest_hashes()
-        if self.snapshot(as_of, force=False) is None:
-            return
-        after = self.ledger.latest_hashes()
-        fresh = sorted(name for name, digest in after.items() if before.get(name) != digest)
-        if fresh:
-            more = f" và {len(fresh) - 10} tệp khác" if len(fresh) > 10 else ""
-            result.notes.append(
-                f"đã tổng hợp lại vì có {len(fresh)} tệp mới, đã sửa hoặc đã bỏ: "
-                + ", ".join(fresh[:10])
-                + more
-            )
-
 
 def declare_jobs(scheduler: schedule.Scheduler, runner: Runner) -> None:
-    """THE declaration of the scheduled jobs (times from the [schedule] configuration)."""
-    settings, tz = runner.settings, runner.settings.timezone
-    scheduler.every().day.at(settings.daily_digest, tz).do(
-        runner.safe, runner.run_slot, DAILY_DIGEST
-    )
-    # Weekly summary: checked every day at its time, sent on its weekday or the next
-    # working day of the week when that day was skipped (holiday) or missed.
-    _, weekly_at = parse_weekly(settings.weekly_summary)
-    scheduler.every().day.at(weekly_at, tz).do(runner.safe, runner.run_slot, WEEKLY_SUMMARY)
-    scheduler.every().day.at(settings.unit_reminders, tz).do(
-        runner.safe, runner.run_slot, UNIT_REMINDERS
-    )
-    scheduler.every(settings.collect_every_minutes).minutes.do(runner.safe, runner.run, COLLECT)
+    """Declare every job of the table at its configured time (and the retries).
+
+    A weekly job is checked every day at its time: it runs on its weekday, or on the next
+    working day of the week when that day was skipped (holiday) or missed."""
+    settings, tz = runner.settings.jobs, runner.settings.timezone
+    for job in JOBS:
+        if job.dated:
+            daily = scheduler.every().day.at(job.at(settings), tz)
+            daily.do(runner.safe, runner.run_slot, job.name)
+        else:
+            every = scheduler.every(job.every_minutes(settings)).minutes
+            every.do(runner.safe, runner.run, job.name)
     scheduler.every(RETRY_EVERY_MINUTES).minutes.do(runner.safe, runner.retry)
 
 
@@ -450,7 +355,9 @@ def serve(runner: Runner, *, stop: threading.Event | None = None) -> None:
     stop = stop or threading.Event()
     with file_lock(Path(runner.ledger.path).parent / SCHEDULER_LOCK, blocking=False):
         log.info("Bộ lập lịch bắt đầu (múi giờ %s)", runner.settings.timezone)
-        runner.safe(runner.run, COLLECT)
+        for job in JOBS:
+            if not job.dated:  # the inbox is looked at first
+                runner.safe(runner.run, job.name)
         runner.safe(runner.catch_up)
         runner.safe(runner.retry)
         scheduler = schedule.Scheduler()
@@ -459,6 +366,10 @@ def serve(runner: Runner, *, stop: threading.Event | None = None) -> None:
             runner.safe(scheduler.run_pending)
             stop.wait(min(max(scheduler.idle_seconds or 60, 1), 60))
         log.info("Bộ lập lịch dừng")
+
+
+def _dated(name: str) -> bool:
+    return name not in BY_NAME or BY_NAME[name].dated
 
 
 def describe(result: JobResult) -> list[str]:
@@ -470,7 +381,7 @@ def describe(result: JobResult) -> list[str]:
     if result.error:
         lines.append(f"{name}: LỖI — {result.error}")
     d = result.delivery
-    if d.sent or d.already_sent or d.failed or (result.job != COLLECT and not result.error):
+    if d.sent or d.already_sent or d.failed or (_dated(result.job) and not result.error):
         lines.append(
             f"{name}: đã gửi {len(d.sent)} thư, {len(d.already_sent)} thư đã gửi trước đó "
             f"(không gửi lại), {len(d.failed)} thư lỗi"
@@ -484,7 +395,7 @@ def describe(result: JobResult) -> list[str]:
         lines.append("  Không có trong danh bạ: " + ", ".join(result.unmatched))
     if result.no_email:
         lines.append("  Chưa có địa chỉ thư: " + ", ".join(result.no_email))
-    if result.job == COLLECT and not lines:
+    if not _dated(result.job) and not lines:
         lines.append(f"{name}: " + ("có thay đổi" if result.notes else "không có tệp mới"))
     lines += [f"  {note}" for note in result.notes]
     return lines

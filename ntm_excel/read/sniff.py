@@ -23,6 +23,8 @@ from xml.etree import ElementTree
 import msoffcrypto
 import olefile
 
+from ntm_excel.errors import UnreadableFileError
+
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members together
 MAX_MEMBERS = 2000
 MAX_RATIO = 100  # uncompressed / compressed, checked on members above RATIO_FLOOR
@@ -64,14 +66,6 @@ HEAD_BYTES = 4096
 _COUNT = re.compile(rb' (?:count|uniqueCount)="(\d+)"')
 _COUNTED = re.compile(r"(^|/)(sharedStrings|styles|workbook)\.xml$")  # parts calamine sizes from
 _DANGEROUS = (b"<!DOCTYPE", b"<!ENTITY")
-
-
-class UnreadableFileError(Exception):
-    """The file cannot (or must not) be opened; `reason` is a Vietnamese explanation."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,7 @@ import functools
 import io
 import math
 import re
-import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -24,13 +23,12 @@ import openpyxl
 import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.config import BUNDLED
+from ntm_excel.errors import CatalogError
 from ntm_excel.model import Status
-from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY
+from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
 from ntm_excel.text import fold, nfc
 from ntm_excel.values import clean_float
 
-BUNDLED_CATALOG = BUNDLED / "bo_tieu_chi.csv"
 SHEET = "Bộ tiêu chí"
 HELP_SHEET = "Hướng dẫn"
 BAC_TRUNG_BO = "Bắc Trung Bộ"
@@ -70,10 +68,6 @@ _UNVERIFIED = "chua xac minh"
 _SET_ID = re.compile(r"[a-z]+(?:_[a-z]+)*_(?P<first>\d{4})_(?P<last>\d{4})")
 _LITERALS = re.compile(r'"[^"]*"|\\.')  # quoted text and escaped characters of a number format
 _EPSILON = 1e-9
-
-
-class CatalogError(ValueError):
-    """A catalogue that cannot be used; the message names the file, row and column."""
 
 
 @dataclass(frozen=True)
@@ -492,12 +486,12 @@ def _indicator(record: _Record) -> tuple[Indicator | None, list[tuple[str, str]]
     ), []
 
 
-def load_catalog(path: Path | str | None = None) -> Catalog:
-    """Load and check a catalogue (.csv or .xlsx); None loads the bundled one.
+def load_catalog(path: Path | str) -> Catalog:
+    """Load and check the catalogue (.csv or .xlsx) at `path`.
 
     Every problem found is reported in one CatalogError, one line per row and column.
     """
-    path = Path(path) if path else BUNDLED_CATALOG
+    path = Path(path)
     if not path.exists():
         raise CatalogError(f"Không tìm thấy bộ tiêu chí {path}")
     indicators: list[Indicator] = []
@@ -555,17 +549,6 @@ def load_catalog(path: Path | str | None = None) -> Catalog:
     if not indicators:
         raise CatalogError(f"Bộ tiêu chí {path}: không có dòng chỉ tiêu nào")
     return Catalog(tuple(indicators), path)
-
-
-def row_height(cells: Iterable[tuple[str, float]]) -> float:
-    """A row height (points) that shows every (text, column width) cell wrapped in full.
-
-    Excel and LibreOffice keep the row heights of a generated workbook, so wrapped text needs an
-    explicit height: words wrap at about one character per width unit (12-point Times New Roman
-    or 11-point Calibri in Excel), 15.5 points a line.
-    """
-    lines = max((len(textwrap.wrap(text, max(1, int(width)))) for text, width in cells), default=1)
-    return max(1, lines) * 15.5 + 4
 
 
 def _row(ind: Indicator) -> list[object]:

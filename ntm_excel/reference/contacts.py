@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
+from ntm_excel.errors import ContactsError
 from ntm_excel.text import fold, nfc
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
@@ -36,10 +37,6 @@ _LIST_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:và|va)\s+", re.IGNORECASE)
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
 
 ALL_COMMUNES = "Tất cả"  # in «Xã phụ trách»: the contact follows every unit
-
-
-class ContactsError(ValueError):
-    """A contact workbook that cannot be used (the "Danh bạ" sheet is missing)."""
 
 
 @dataclass(frozen=True)
@@ -76,13 +73,14 @@ def person_key(name: str) -> str:
     return fold(owners[0] if len(owners) == 1 else name)
 
 
-def load_contacts(path: Path | str | None = None) -> Contacts:
-    """Read the "Danh bạ" sheet of the contact workbook (the configured one when None)."""
-    if path is None:
-        from ntm_excel.config import load_config
-
-        path = load_config().contacts
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+def load_contacts(path: Path | str) -> Contacts:
+    """Read the "Danh bạ" sheet of the contact workbook at `path`."""
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise ContactsError(f"Không tìm thấy tệp danh bạ {path}") from None
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
+        raise ContactsError(f"Không mở được tệp danh bạ {path}: {exc}") from exc
     try:
         if CONTACTS_SHEET not in workbook.sheetnames:
             raise ContactsError(f"Tệp danh bạ {Path(path).name} không có trang «{CONTACTS_SHEET}».")

@@ -15,6 +15,7 @@ from pathlib import Path
 import openpyxl
 
 from ntm_excel.deadlines import DeadlineError, parse_deadline
+from ntm_excel.errors import PlanError
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Task
 from ntm_excel.reference.contacts import parse_owners
@@ -62,10 +63,6 @@ TASK_STATES = ("Chưa thực hiện", "Đang thực hiện", "Đã hoàn thành"
 DONE_STATE = "Đã hoàn thành"
 
 
-class PlanError(ValueError):
-    """A plan workbook that cannot be used at all (missing sheet or column)."""
-
-
 @dataclass(frozen=True)
 class Target:
     """One target of the plan, for one unit where the plan names units."""
@@ -94,14 +91,15 @@ class Plan:
     year: int | None = None
 
 
-def load_plan(path: Path | str | None = None) -> Plan:
-    """Read the plan workbook at `path` (the configured one when None)."""
-    if path is None:
-        from ntm_excel.config import load_config
-
-        path = load_config().plan
+def load_plan(path: Path | str) -> Plan:
+    """Read the plan workbook at `path`."""
     path = Path(path)
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise PlanError(f"Không tìm thấy tệp kế hoạch {path}") from None
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
+        raise PlanError(f"Không mở được tệp kế hoạch {path}: {exc}") from exc
     try:
         for sheet in (TASKS_SHEET, TARGETS_SHEET):
             if sheet not in workbook.sheetnames:

@@ -30,10 +30,9 @@ import vietnam_provinces
 import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.config import load_config
+from ntm_excel.errors import RegistryError
 from ntm_excel.model import Unit
-from ntm_excel.reference.catalog import row_height
-from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY
+from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
 from ntm_excel.text import fold, nfc
 
 SHEET = "Đơn vị"
@@ -144,10 +143,6 @@ REGIONS = {
         "Cà Mau",
     ),
 }
-
-
-class RegistryError(ValueError):
-    """A registry that cannot be used, or a unit that cannot be found; message in Vietnamese."""
 
 
 def _province_key(name: str) -> str:
@@ -404,9 +399,9 @@ def _text(value: object) -> str:
     return nfc(str(value))
 
 
-def load_registry(path: Path | str | None = None) -> Registry:
-    """Load the registry workbook; None loads the configured one (workbooks/don_vi.xlsx)."""
-    path = Path(path) if path else load_config().registry
+def load_registry(path: Path | str) -> Registry:
+    """Load the registry workbook at `path`."""
+    path = Path(path)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:

@@ -20,6 +20,7 @@ from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ntm_excel.atomic import atomic_path
+from ntm_excel.check.figures import IssueCounts
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, UnitReport
 from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER
@@ -111,13 +112,12 @@ def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[i
     sheet = workbook.create_sheet(SHEET)
     workbook.active = workbook.sheetnames.index(SHEET)
     sheet.sheet_view.tabSelected = True
-    errors = sum(1 for i in issues if i.severity is Severity.ERROR)
-    warnings = sum(1 for i in issues if i.severity is Severity.WARNING)
+    counts = IssueCounts.of(issues)
     _text(sheet["A1"], f"GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: {report.unit.name.upper()}")
     sheet["A1"].font = Font(bold=True, size=14, color=HEADER.fill)
     note = (
-        f"Tệp: {report.submission.file_name} — {errors} lỗi phải sửa, {warnings} cảnh báo cần "
-        "kiểm tra. "
+        f"Tệp: {report.submission.file_name} — {counts.errors} lỗi phải sửa, "
+        f"{counts.warnings} cảnh báo cần kiểm tra. "
     )
     note += (
         "Các ô có vấn đề đã được tô màu và có ghi chú; bấm vào địa chỉ ô để đến ô đó. "

@@ -1,4 +1,4 @@
-"""The seven sheets of the master workbook, written with XlsxWriter from `MasterFacts`.
+"""The seven sheets of the master workbook, written with XlsxWriter from `Figures`.
 
 Every cell gets a static format (fills included), so Excel, LibreOffice and openpyxl all see
 the colours; every string goes through `write_string`, so no submitted text becomes a formula.
@@ -10,8 +10,8 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
+from ntm_excel.check.figures import Figures
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Severity
 from ntm_excel.model import STATUS_LABELS, TASK_STATE_LABELS, Status, TaskState
 from ntm_excel.styles import (
@@ -42,9 +42,6 @@ from ntm_excel.styles import (
     wrapped_lines,
     xlsx_fill,
 )
-
-if TYPE_CHECKING:
-    from ntm_excel.write.master import MasterFacts
 
 SUMMARY = "Tổng hợp"
 MATRIX = "Ma trận tiêu chí"
@@ -304,7 +301,7 @@ class Sheet:
         ws.print_area(0, 0, ws.dim_rowmax or header_row, last_col)
 
 
-def write_all(book, fmts: FormatCache, facts: MasterFacts) -> None:
+def write_all(book, fmts: FormatCache, facts: Figures) -> None:
     as_of = f"{facts.consolidation.as_of:%d/%m/%Y}"
     writers = (
         write_summary,
@@ -319,7 +316,7 @@ def write_all(book, fmts: FormatCache, facts: MasterFacts) -> None:
         writer(book, fmts, facts, as_of)
 
 
-def _place(facts: MasterFacts) -> str:
+def _place(facts: Figures) -> str:
     units = facts.consolidation.units
     if not units:
         return ""
@@ -327,7 +324,7 @@ def _place(facts: MasterFacts) -> str:
     return ", ".join(filter(None, (unit.district, unit.province and f"tỉnh {unit.province}")))
 
 
-def _note(facts: MasterFacts, text: str) -> str:
+def _note(facts: Figures, text: str) -> str:
     parts = [_place(facts), text]
     created = facts.consolidation.created
     if created:
@@ -341,7 +338,7 @@ SUMMARY_WIDTHS = {0: 44, 1: 12, 2: 12, 3: 11, 4: 11, 5: 11, 6: 46}
 CHART_PAGE_PX = 640  # the tallest chart that still prints on one A4 landscape page
 
 
-def write_summary(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     c = facts.consolidation
     sheet = Sheet(
         book,
@@ -436,25 +433,25 @@ def write_summary(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> No
     sheet.ws.activate()
 
 
-def _summary_figures(sheet: Sheet, facts: MasterFacts, row: int) -> int:
+def _summary_figures(sheet: Sheet, facts: Figures, row: int) -> int:
     """Key figures: label, value (number, date or ratio), and a word beside the ratio."""
     c, fmts, ws = facts.consolidation, sheet.fmts, sheet.ws
     n = len(facts.criteria)
     expected = facts.expected
     met_communes, communes = facts.precondition()
-    severities = facts.severity_counts()
+    severities = facts.issue_counts()
     tasks = facts.task_counts()
-    not_submitted = sum(1 for r in expected if not r.submitted)
+    not_submitted = len(facts.missing)
     ok = communes > 0 and met_communes == communes
     ratio_status = Status.MET if ok else Status.NOT_MET
     out_of = f'0"/{len(expected)}"'
     figures: list[tuple[str, object, str, Colours | None]] = [
         ("Ngày báo cáo", c.as_of, DATE_FORMAT, None),
         ("Số đơn vị phải nộp báo cáo", len(expected), INT_FORMAT, None),
-        ("Số đơn vị đã nộp", sum(1 for r in expected if r.submitted), out_of, None),
-        ("Số đơn vị nộp đúng hạn", sum(1 for r in expected if r.on_time), out_of, None),
+        ("Số đơn vị đã nộp", len(facts.submitted), out_of, None),
+        ("Số đơn vị nộp đúng hạn", len(facts.on_time), out_of, None),
         ("Số đơn vị chưa nộp", not_submitted, out_of, GREY if not_submitted else None),
-        (f"Số đơn vị đạt đủ {n} tiêu chí", sum(map(facts.meets_all, expected)), out_of, None),
+        (f"Số đơn vị đạt đủ {n} tiêu chí", len(facts.meeting_all), out_of, None),
         ("Số xã đạt đủ tiêu chí / tổng số xã", met_communes, f'0"/{communes}"', None),
         (
             "Tỷ lệ xã đạt chuẩn (điều kiện huyện NTM: 100%)",
@@ -464,7 +461,7 @@ def _summary_figures(sheet: Sheet, facts: MasterFacts, row: int) -> int:
         ),
     ]
     for severity, label in SEVERITY_FIGURES.items():
-        count = severities.get(severity, 0)
+        count = severities.get(severity)
         figures.append((label, count, INT_FORMAT, SEVERITY_COLOURS[severity] if count else None))
     for state in (TaskState.OVERDUE, TaskState.DUE_SOON, TaskState.DONE):
         count = tasks.get(state, 0)
@@ -486,7 +483,7 @@ def _summary_figures(sheet: Sheet, facts: MasterFacts, row: int) -> int:
     return row
 
 
-def _per_unit_chart(book, facts: MasterFacts, distribution, width_px: int):
+def _per_unit_chart(book, facts: Figures, distribution, width_px: int):
     """Criteria met by each unit (bars from the matrix), or by how many units when many."""
     n = len(facts.criteria)
     if distribution is None:
@@ -530,7 +527,7 @@ def _per_unit_chart(book, facts: MasterFacts, distribution, width_px: int):
     return chart, height
 
 
-def _criteria_chart(book, facts: MasterFacts, head: int, width_px: int):
+def _criteria_chart(book, facts: Figures, head: int, width_px: int):
     """Stacked bars: per criterion, how many units meet it, miss it, are unclear or absent."""
     first, last = head + 1, head + len(facts.criteria)
     chart = book.add_chart({"type": "bar", "subtype": "stacked"})
@@ -557,7 +554,7 @@ def _criteria_chart(book, facts: MasterFacts, head: int, width_px: int):
 # ----------------------------------------------------------------------------- Ma trận tiêu chí
 
 
-def write_matrix(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+def write_matrix(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     sheet = Sheet(
         book,
         fmts,
@@ -614,7 +611,7 @@ def write_matrix(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> Non
 # ----------------------------------------------------------------------------- Chỉ tiêu chi tiết
 
 
-def write_detail(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+def write_detail(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     sheet = Sheet(
         book,
         fmts,
@@ -676,7 +673,7 @@ def write_detail(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> Non
 # ----------------------------------------------------------------------------- Tiến độ nhiệm vụ
 
 
-def write_tasks(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+def write_tasks(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     c = facts.consolidation
     sheet = Sheet(
         book,
@@ -748,7 +745,7 @@ def write_tasks(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None
 # ----------------------------------------------------------------------------- Nộp báo cáo
 
 
-def write_submissions(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+def write_submissions(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     sheet = Sheet(
         book,
         fmts,
@@ -801,7 +798,7 @@ def write_submissions(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -
 # ----------------------------------------------------------------------------- Lỗi dữ liệu
 
 
-def write_issues(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+def write_issues(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     sheet = Sheet(
         book,
         fmts,
@@ -865,7 +862,7 @@ DISTRICT_COLUMNS = [
 ]
 
 
-def district_lines(facts: MasterFacts) -> list[tuple[str, str, Mark | None, str]]:
+def district_lines(facts: Figures) -> list[tuple[str, str, Mark | None, str]]:
     """(number, criterion, status word, note) of the district: the precondition first."""
     district = facts.consolidation.district
     met, communes = facts.precondition()
@@ -887,7 +884,7 @@ def district_lines(facts: MasterFacts) -> list[tuple[str, str, Mark | None, str]
     return lines
 
 
-def write_district(book, fmts: FormatCache, facts: MasterFacts, as_of: str) -> None:
+def write_district(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     sheet = Sheet(
         book,
         fmts,

@@ -16,8 +16,8 @@ import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.model import Unit
-from ntm_excel.reference.catalog import Indicator, row_height
-from ntm_excel.styles import TEXT_ONLY
+from ntm_excel.reference.catalog import Indicator
+from ntm_excel.styles import TEXT_ONLY, row_height
 
 SHEET = "Tự đánh giá"
 ROADMAP_SHEET = "Lộ trình"

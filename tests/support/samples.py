@@ -26,6 +26,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.atomic import atomic_path
+from ntm_excel.config import load_config
 from ntm_excel.read.legacy import from_unicode
 from ntm_excel.reference.catalog import BAC_TRUNG_BO, Indicator, load_catalog
 from ntm_excel.reference.registry import file_stem, load_registry
@@ -124,7 +125,7 @@ class SampleSpec:
 
 @functools.cache
 def _catalogue(set_id: str, province: str) -> list[Indicator]:
-    return load_catalog().resolve(set_id, province)
+    return load_catalog(load_config().catalog).resolve(set_id, province)
 
 
 # --- What goes in the cells ---------------------------------------------------------------
@@ -1159,8 +1160,8 @@ _BASE_TIME = datetime(2021, 3, 12, 9, 30)
 
 def bundled_specs() -> list[tuple[str, SampleSpec]]:
     """(file name, spec) of the bundled submissions: one per expected commune but one."""
-    registry = load_registry()
-    indicators = load_catalog().resolve("xa_2016_2020", "Hà Tĩnh")
+    registry = load_registry(load_config().registry)
+    indicators = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
     codes = [i.code for i in indicators]
     numeric = [i.code for i in indicators if i.rule_for(REGION).kind == "numeric"]
     rng = random.Random(2021)

@@ -1,0 +1,107 @@
+"""Every error ntm-excel raises for a person to act on, under one root, `NtmError`.
+
+The message is Vietnamese and says what is wrong and what to do; `heading` is how the command
+line introduces it. A caller that reports such errors catches `NtmError`; anything else is a
+bug. Each class also derives from the built-in error it stands for, so that code written
+against the built-in (`except ValueError`, `except OSError`) keeps working.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class NtmError(Exception):
+    """A problem for a person to act on; the message says what to do."""
+
+    heading = "Lỗi"
+
+    def describe(self) -> str:
+        """The message as the command line prints it."""
+        text = str(self)
+        return f"{self.heading}:\n{text}" if "\n" in text else f"{self.heading}: {text}"
+
+
+class ConfigError(NtmError, ValueError):
+    """A configuration file that cannot be used; the message says which key and why."""
+
+    heading = "Lỗi cấu hình"
+
+    def describe(self) -> str:
+        return f"{self.heading}: {self}"
+
+
+class CatalogError(NtmError, ValueError):
+    """A criteria catalogue that cannot be used, one line per bad row and column."""
+
+    heading = "Lỗi bộ tiêu chí"
+
+    def describe(self) -> str:
+        return f"{self.heading}:\n{self}"
+
+
+class VocabularyError(NtmError, ValueError):
+    """A vocabulary table (the reader's words) that cannot be used, one line per bad row and
+    column."""
+
+    heading = "Lỗi bảng từ vựng"
+
+    def describe(self) -> str:
+        return f"{self.heading}:\n{self}"
+
+
+class RegistryError(NtmError, ValueError):
+    """A unit registry that cannot be used, or a unit that cannot be found in it."""
+
+    heading = "Lỗi danh sách đơn vị"
+
+    def describe(self) -> str:
+        return f"{self.heading}:\n{self}"
+
+
+class PlanError(NtmError, ValueError):
+    """A plan workbook that cannot be used."""
+
+
+class ContactsError(NtmError, ValueError):
+    """A contact workbook that cannot be used."""
+
+
+class DeadlineError(NtmError, ValueError):
+    """A deadline that cannot be read unambiguously; `text` is the value as written."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(f"Không đọc được thời hạn «{text}»: {reason}")
+        self.text = text
+        self.reason = reason
+
+
+class UnreadableFileError(NtmError):
+    """A submitted file that cannot (or must not) be opened; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class OutputLockedError(NtmError, OSError):
+    """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
+
+
+class MailError(NtmError):
+    """A message that could not be handed over to the mail server."""
+
+
+class AlreadyRunning(NtmError, RuntimeError):
+    """Another scheduler holds the state folder's lock."""
+
+
+class InboxMissing(NtmError, FileNotFoundError):
+    """The inbox folder does not exist: every unit would look as if it had not submitted."""
+
+    def __init__(self, inbox: Path) -> None:
+        super().__init__(
+            f"Không có thư mục nhận biểu «{inbox}». Hãy tạo thư mục này, sửa schedule.inbox "
+            "trong cấu hình, hoặc chỉ rõ thư mục. Chưa gửi thư nào: với thư mục sai, mọi xã "
+            "sẽ bị coi là chưa nộp."
+        )

@@ -1,0 +1,209 @@
+"""The scheduled jobs, one declaration each: its name, its period, the [schedule] key that says
+when it runs (with the default), and the function that does its work.
+
+A new job is one `Job` in `JOBS`. The scheduler (`ntm_excel.jobs.scheduler`) reads this table
+to declare the times, to keep each job to one run per period, and to run a job by name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from ntm_excel.check.figures import Headline
+from ntm_excel.config import Config, ScheduleSettings, unknown_key
+from ntm_excel.errors import ConfigError
+from ntm_excel.jobs.digest import (
+    DAILY_DIGEST,
+    UNIT_REMINDERS,
+    WEEKLY_SUMMARY,
+    daily_mails,
+    reminder_mails,
+    week_period,
+    weekly_mails,
+)
+
+if TYPE_CHECKING:
+    from ntm_excel.jobs.scheduler import JobResult, Runner
+
+COLLECT = "collect"
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class Period(StrEnum):
+    """How often a job runs: once a working day, once a week, or every few minutes."""
+
+    DAY = "day"  # setting "07:30"
+    WEEK = "week"  # setting "monday 08:00": on that day, or the next working day of the week
+    MINUTES = "minutes"  # setting 15: every 15 minutes, no once-per-period rule
+
+
+def parse_time(text: str) -> time:
+    hour, minute = str(text).strip().split(":")
+    return time(int(hour), int(minute))
+
+
+def parse_weekly(text: str) -> tuple[int, str]:
+    """ "monday 08:00" → (0, "08:00")."""
+    day, _, at = str(text).strip().partition(" ")
+    if day.lower() not in WEEKDAYS:
+        raise ValueError(f"lịch tuần «{text}» phải có dạng «monday 08:00»")
+    parse_time(at)
+    return WEEKDAYS.index(day.lower()), at.strip()
+
+
+Work = Callable[["Runner", date, "JobResult"], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str  # as typed in `ntm-excel jobs once NAME`, and the sent ledger's job
+    period: Period
+    setting: str  # its key in [schedule]
+    default: str | int
+    work: Work
+    title: str  # what it does, in Vietnamese
+
+    def value(self, settings: Mapping[str, object]) -> str | int:
+        """Its setting as configured (the [schedule] section's job keys), else the default."""
+        return settings.get(self.setting, self.default)
+
+    def at(self, settings: Mapping[str, object]) -> str:
+        """The "HH:MM" it runs at (dated jobs)."""
+        value = self.value(settings)
+        return parse_weekly(value)[1] if self.period is Period.WEEK else str(value)
+
+    def weekday(self, settings: Mapping[str, object]) -> int | None:
+        """The weekday a weekly job is due from (0 = Monday), else None."""
+        return parse_weekly(self.value(settings))[0] if self.period is Period.WEEK else None
+
+    def every_minutes(self, settings: Mapping[str, object]) -> int:
+        return int(self.value(settings))
+
+    def period_key(self, day: date) -> str:
+        """The ledger's period: local date, or ISO week for a weekly job."""
+        return week_period(day) if self.period is Period.WEEK else day.isoformat()
+
+    @property
+    def dated(self) -> bool:
+        """Whether it runs once per period at a time of day (and is caught up when missed)."""
+        return self.period is not Period.MINUTES
+
+    def check(self, settings: Mapping[str, object]) -> None:
+        """Raise ValueError when its setting cannot be used."""
+        if self.period is Period.MINUTES:
+            if self.every_minutes(settings) < 1:
+                raise ValueError(f"«{self.setting}» phải là số phút ≥ 1")
+        else:
+            parse_time(self.at(settings))
+
+
+# --- what each job does ----------------------------------------------------------------
+
+
+def daily_digest(runner: Runner, as_of: date, result: JobResult) -> None:
+    snap = runner.snapshot(as_of)
+    out = daily_mails(
+        snap.consolidation, runner.load_contacts(), deadline=runner.config.reporting_deadline
+    )
+    result.unmatched, result.no_email = out.unmatched, out.no_email
+    runner.deliver(DAILY_DIGEST, out.mails, result)
+
+
+def weekly_summary(runner: Runner, as_of: date, result: JobResult) -> None:
+    recipients = runner.settings.steering_committee
+    if not recipients:
+        result.notes.append("chưa khai báo địa chỉ Ban chỉ đạo (schedule.steering_committee)")
+    snap = runner.snapshot(as_of)
+    previous = runner.ledger.previous_summary(result.period)
+    mails, figures = weekly_mails(
+        snap.consolidation,
+        recipients,
+        previous=(previous[0], Headline.from_dict(previous[1])) if previous else None,
+        master=snap.master,
+        contacts=runner.load_contacts(),
+    )
+    runner.ledger.save_summary(result.period, figures.to_dict())
+    runner.deliver(WEEKLY_SUMMARY, mails, result)
+
+
+def unit_reminders(runner: Runner, as_of: date, result: JobResult) -> None:
+    snap = runner.snapshot(as_of)
+    out = reminder_mails(
+        snap.consolidation, deadline=runner.config.reporting_deadline, feedback=snap.feedback
+    )
+    result.no_email = out.no_email
+    runner.deliver(UNIT_REMINDERS, out.mails, result)
+
+
+def collect(runner: Runner, as_of: date, result: JobResult) -> None:
+    before = runner.ledger.latest_hashes()
+    if runner.snapshot(as_of, force=False) is None:
+        return
+    after = runner.ledger.latest_hashes()
+    fresh = sorted(name for name, digest in after.items() if before.get(name) != digest)
+    if fresh:
+        more = f" và {len(fresh) - 10} tệp khác" if len(fresh) > 10 else ""
+        result.notes.append(
+            f"đã tổng hợp lại vì có {len(fresh)} tệp mới, đã sửa hoặc đã bỏ: "
+            + ", ".join(fresh[:10])
+            + more
+        )
+
+
+JOBS = (
+    Job(
+        DAILY_DIGEST,
+        Period.DAY,
+        "daily_digest",
+        "07:30",
+        daily_digest,
+        "thư nhắc hạn cho cán bộ",
+    ),
+    Job(
+        WEEKLY_SUMMARY,
+        Period.WEEK,
+        "weekly_summary",
+        "monday 08:00",
+        weekly_summary,
+        "báo cáo tuần cho Ban chỉ đạo",
+    ),
+    Job(
+        UNIT_REMINDERS,
+        Period.DAY,
+        "unit_reminders",
+        "08:00",
+        unit_reminders,
+        "nhắc đơn vị quá hạn nộp hoặc có lỗi",
+    ),
+    Job(
+        COLLECT,
+        Period.MINUTES,
+        "collect_every_minutes",
+        15,
+        collect,
+        "tổng hợp lại khi thư mục nhận có tệp mới",
+    ),
+)
+BY_NAME = {job.name: job for job in JOBS}
+
+
+def check_schedule(config: Config) -> None:
+    """Refuse a [schedule] key no job declares, or a job setting that cannot be used."""
+    settings = config.schedule.jobs
+    known = {job.setting for job in JOBS}
+    for key in settings:
+        if key not in known:
+            general = {f.name for f in dataclasses.fields(ScheduleSettings) if f.name != "jobs"}
+            raise unknown_key(config.path, "schedule", key, known | general)
+    for job in JOBS:
+        try:
+            job.check(settings)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"Tệp cấu hình {config.path}, mục [schedule], khóa «{job.setting}»: {exc}"
+            ) from exc

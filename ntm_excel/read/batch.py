@@ -1,0 +1,187 @@
+"""Reading a batch of files: which files, and the worker processes that read them.
+
+Files are read in worker processes when the batch is large enough to repay starting them;
+each worker reduces a file to a small `Submission` before sending it back. One bad file never
+stops the batch: whatever goes wrong with it becomes a `file-unreadable` issue, and a file
+that kills its worker is isolated and reported, never read again in this process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from ntm_excel.issues import Issue, make_issue
+from ntm_excel.model import Submission
+from ntm_excel.read.reader import read_submission
+from ntm_excel.reference.catalog import Indicator
+from ntm_excel.reference.registry import Registry
+
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
+FILES_PER_WORKER = 40  # below this many files per process, reading serially is faster
+CHUNK = 25  # files per task sent to a worker, at most
+WORKER_DIED = (
+    "chương trình đọc tệp bị dừng đột ngột khi đọc tệp này "
+    "(tệp có thể bị hỏng hoặc được tạo bất thường)"
+)
+NO_WORKER = "máy không khởi động được tiến trình để đọc lại tệp này"
+
+Progress = Callable[[int, int], None]  # (files read so far, files in the batch)
+ReadResult = tuple[Submission | None, list[Issue]]
+
+
+def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Issue]]:
+    """The spreadsheets named by `paths` (files, or folders searched recursively).
+
+    In folders, hidden files and Office lock files ("~$…") are skipped and any other file
+    that is not a spreadsheet is reported. A path that does not exist is reported.
+    """
+    files: dict[Path, None] = {}
+    issues: list[Issue] = []
+
+    def unreadable(path: Path, reason: str) -> None:
+        issues.append(make_issue("file-unreadable", file=path.name, reason=reason))
+
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for found in sorted(path.rglob("*")):
+                parts = found.relative_to(path).parts
+                if any(p.startswith((".", "~$")) for p in parts) or not found.is_file():
+                    continue
+                if found.suffix.lower() in SPREADSHEET_SUFFIXES:
+                    files.setdefault(found.resolve())
+                else:
+                    unreadable(found, "không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods)")
+        elif path.is_file():
+            files.setdefault(path.resolve())
+        else:
+            unreadable(path, f"không tìm thấy tệp hoặc thư mục «{path}»")
+    return list(files), issues
+
+
+# Read-only state of a worker process, set once by the pool initializer.
+_context: tuple[Registry, Sequence[Indicator]] | None = None
+
+
+def _init_worker(registry: Registry, indicators: Sequence[Indicator]) -> None:
+    global _context
+    _context = (registry, indicators)
+
+
+def _failure(path: Path, exc: BaseException) -> ReadResult:
+    """The file-unreadable issue of a file whose reading failed with `exc`."""
+    if isinstance(exc, BrokenProcessPool):
+        reason = WORKER_DIED
+    else:
+        reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
+
+
+def read_one(path: Path, registry: Registry, indicators: Sequence[Indicator]) -> ReadResult:
+    """Read one file; any failure becomes a file-unreadable issue."""
+    try:
+        return read_submission(path, registry, indicators)
+    except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
+        return _failure(path, exc)
+
+
+def _read_chunk(paths: list[Path]) -> list[ReadResult]:
+    registry, indicators = _context
+    return [read_one(path, registry, indicators) for path in paths]
+
+
+def _read_in_pool(
+    files: Sequence[Path],
+    chunks: list[list[int]],
+    workers: int,
+    context: tuple[Registry, Sequence[Indicator]],
+    finished: Callable[[int, ReadResult], None],
+) -> list[tuple[list[int], BaseException]]:
+    """Read `chunks` (file indices) in a fresh pool; the chunks it did not finish, in order,
+    each with its error (BrokenProcessPool for all of them when a worker died)."""
+    failed: dict[int, BaseException] = {}
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool:
+        futures = {}
+        for n, chunk in enumerate(chunks):
+            try:
+                futures[pool.submit(_read_chunk, [files[i] for i in chunk])] = n
+            except BrokenProcessPool as exc:  # a worker died already: the rest is read again
+                failed |= dict.fromkeys(range(n, len(chunks)), exc)
+                break
+        for future in as_completed(futures):
+            n = futures[future]
+            try:
+                chunk_results = future.result()
+            except BaseException as exc:  # noqa: BLE001 - the worker's, not ours: read again
+                failed[n] = exc
+                continue
+            for index, result in zip(chunks[n], chunk_results, strict=True):
+                finished(index, result)
+    return [(chunks[n], failed[n]) for n in sorted(failed)]
+
+
+def default_workers(files: int) -> int:
+    """Processes worth starting for `files` files: 1 (serial) for small batches."""
+    return max(1, min(os.cpu_count() or 1, files // FILES_PER_WORKER))
+
+
+def read_files(
+    files: Sequence[Path],
+    registry: Registry,
+    indicators: Sequence[Indicator],
+    *,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> list[ReadResult]:
+    """Read every file (in file order), with `workers` processes (default: by batch size).
+
+    A file that kills its worker process (a crash of a native library, an out-of-memory
+    kill…) becomes a file-unreadable issue; it is never read again in this process. When a
+    pool breaks, the files it did not finish are read again in a fresh pool with one
+    worker, one file at a time and in order, so that the first one that fails there is the
+    culprit; the files after it go back to a pool of `workers` processes.
+    """
+    total = len(files)
+    workers = default_workers(total) if workers is None else max(1, workers)
+    results: list[ReadResult | None] = [None] * total
+    done = 0
+
+    def finished(index: int, result: ReadResult) -> None:
+        nonlocal done
+        results[index] = result
+        done += 1
+        if progress:
+            progress(done, total)
+
+    if workers > 1 and total > 1:
+        size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
+        pending, isolating, retrying = list(range(total)), False, False
+        context = (registry, indicators)
+        try:
+            while pending:
+                step = 1 if isolating else size
+                chunks = [pending[i : i + step] for i in range(0, len(pending), step)]
+                failed = _read_in_pool(
+                    files, chunks, 1 if isolating else workers, context, finished
+                )
+                if isolating and failed:  # read alone, in order: the first failure is the culprit
+                    ([index], error), *failed = failed
+                    finished(index, _failure(files[index], error))
+                pending = [index for chunk, _ in failed for index in chunk]
+                isolating, retrying = bool(pending) and not isolating, True
+        except OSError as exc:  # no processes to be had here
+            if retrying:  # a file left may kill the reader: never read them in this process
+                reason = f"{NO_WORKER} ({type(exc).__name__}: {exc})"
+                for index in pending:
+                    if results[index] is None:
+                        issue = make_issue("file-unreadable", file=files[index].name, reason=reason)
+                        finished(index, (None, [issue]))
+            # otherwise no pool broke: the files left are read below, one by one
+    for index, path in enumerate(files):
+        if results[index] is None:
+            finished(index, read_one(path, registry, indicators))
+    return results  # type: ignore[return-value]
