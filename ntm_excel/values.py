@@ -40,7 +40,9 @@ _NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d")
 # Typed before a figure to keep it as text ("'97"), in Excel's way or a word processor's.
 _APOSTROPHES = "'‘’`"
 # A footnote mark after a figure: superscript digits, asterisks, "(1)", "[2]", "(*)".
-_FOOTNOTE = re.compile(r"(?<=[\d%])\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|\*+|[(\[](?:\d|\*+)[)\]])$")
+_FOOTNOTE = re.compile(
+    r"(?<=[\d%])\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|\*+|[(\[](?:\d|\*+)[)\]])$"
+)
 _LETTER_WORD = re.compile(r"[^\W\d_]+")
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 

@@ -99,7 +99,9 @@ def _word_forms(word: str) -> str:
     """A regular expression for one word written with its diacritics, without them, or with
     "đ" but no other mark ("đạt", "dat", "đat")."""
     lower = nfc(word).lower()
-    bare = "".join(ch for ch in unicodedata.normalize("NFD", lower) if not unicodedata.combining(ch))
+    bare = "".join(
+        ch for ch in unicodedata.normalize("NFD", lower) if not unicodedata.combining(ch)
+    )
     forms = dict.fromkeys((lower, nfc(bare), fold(word)))
     return "(?:" + "|".join(re.escape(form) for form in forms if form) + ")"
 
@@ -283,7 +285,9 @@ def load_vocabulary(path: Path | str) -> Vocabulary:
     seen: dict[tuple[str, str], int] = {}
     for number, values in enumerate(rows[1:], start=2):
         cells = {
-            name: nfc(values[header[fold(name)]]) if header.get(fold(name), 99) < len(values) else ""
+            name: nfc(values[header[fold(name)]])
+            if header.get(fold(name), 99) < len(values)
+            else ""
             for name in COLUMNS
         }
         if not any(cells.values()):

@@ -154,8 +154,7 @@ def test_an_impossible_date_is_refused():
 def test_a_new_filler_word_through_the_vocabulary_alone(tmp_path):
     table = tmp_path / "tu_vung.csv"
     table.write_text(
-        (BUNDLED / "tu_vung.csv").read_text(encoding="utf-8-sig")
-        + "thoi_han,tu_dem,phấn đấu,\n",
+        (BUNDLED / "tu_vung.csv").read_text(encoding="utf-8-sig") + "thoi_han,tu_dem,phấn đấu,\n",
         encoding="utf-8-sig",
     )
     with pytest.raises(DeadlineError):

@@ -26,6 +26,7 @@ from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_c
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
 from ntm_excel.reference.registry import Registry, load_registry
+from ntm_excel.vocabulary import Vocabulary, load_vocabulary
 
 DISTRICT_KIND = "huyện"
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
@@ -40,10 +41,17 @@ def _main_province(registry: Registry) -> str:
 class _Batch:
     """The state of one consolidation while it is put together."""
 
-    def __init__(self, catalog: Catalog, catalog_set: str, registry: Registry) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        catalog_set: str,
+        registry: Registry,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
         self.catalog = catalog
         self.catalog_set = catalog_set
         self.registry = registry
+        self.vocabulary = vocabulary
         self._indicators: dict[tuple[str, str], list[Indicator]] = {}
 
     def indicators(self, province: str, set_id: str | None = None) -> list[Indicator]:
@@ -103,6 +111,7 @@ class Checked:
     loose: list[Issue]  # files without a known unit, paths not found, the district's duplicates
     district_issues: list[Issue]
     province: str
+    submissions: list[Submission]  # everything read, in file order (units known or not)
 
 
 def _used(unit: Unit, candidates: list[tuple[UnitReport, list[Issue]]]):
@@ -133,6 +142,7 @@ def check_files(
     registry: Registry,
     catalog_set: str,
     district_workbook: Path | str | None = None,
+    vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Checked:
@@ -143,15 +153,21 @@ def check_files(
     of the district found among `paths`) is judged against the district's set, its "100% of
     communes" counted over the registry's expected communes.
     """
-    batch = _Batch(catalog, catalog_set, registry)
+    batch = _Batch(catalog, catalog_set, registry, vocabulary)
     province = _main_province(registry)
     files, loose = collect_files(paths)
     read = read_files(
-        files, registry, batch.indicators(province), workers=workers, progress=progress
+        files,
+        registry,
+        batch.indicators(province),
+        vocabulary=vocabulary,
+        workers=workers,
+        progress=progress,
     )
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
     district_files: list[Submission] = []
-    for submission, read_issues in read:
+    results = [result for file in read for result in file]
+    for submission, read_issues in results:
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         if unit is None:
             loose += read_issues
@@ -174,7 +190,8 @@ def check_files(
     if district_workbook is not None:
         everyone = [units[u.code][0] if u.code in units else UnitReport(u) for u in registry.units]
         district, district_issues = _district(batch, Path(district_workbook), everyone)
-    return Checked(units, district, loose, district_issues, province)
+    submissions = [submission for submission, _ in results if submission is not None]
+    return Checked(units, district, loose, district_issues, province, submissions)
 
 
 def _late(report: UnitReport, deadline: date) -> Issue | None:
@@ -205,6 +222,7 @@ def consolidate(
     district_workbook: Path | str | None = None,
     reporting_deadline: date | None = None,
     due_soon_days: int = 7,
+    vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Consolidation:
@@ -221,6 +239,7 @@ def consolidate(
         registry=registry,
         catalog_set=catalog_set,
         district_workbook=district_workbook,
+        vocabulary=vocabulary,
         workers=workers,
         progress=progress,
     )
@@ -299,8 +318,8 @@ def _district(
         issue = make_issue("file-unreadable", unit_code=unit.code, file=path.name, reason=reason)
         return UnitReport(unit, errors=1), [issue]
     set_id = district_set(batch.catalog_set)
-    submission, read_issues = read_one(
-        path, batch.registry, batch.indicators(unit.province, set_id)
+    [(submission, read_issues), *_] = read_one(
+        path, batch.registry, batch.indicators(unit.province, set_id), batch.vocabulary
     )
     read_issues = [  # the unit is known: whatever the title block says does not matter
         replace(issue, unit_code=unit.code)
@@ -350,6 +369,7 @@ def consolidate_from_config(
         district_workbook=district,
         reporting_deadline=config.reporting_deadline,
         due_soon_days=config.due_soon_days,
+        vocabulary=load_vocabulary(config.vocabulary),
         workers=workers,
         progress=progress,
     )
