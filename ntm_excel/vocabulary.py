@@ -317,6 +317,6 @@ def _pattern_key(word: str) -> str:
 @functools.cache
 def bundled_vocabulary() -> Vocabulary:
     """The vocabulary shipped with the program (for callers given none)."""
-    from ntm_excel.config import BUNDLED
+    from ntm_excel.config import BUNDLED_VOCABULARY
 
-    return load_vocabulary(BUNDLED / "tu_vung.csv")
+    return load_vocabulary(BUNDLED_VOCABULARY)

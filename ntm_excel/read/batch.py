@@ -16,7 +16,6 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import Submission
 from ntm_excel.read.reader import ReadResult, read_workbook
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry

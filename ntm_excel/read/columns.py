@@ -289,4 +289,3 @@ def decide_columns(
 def label_role(vocabulary: Vocabulary):
     """A heading classifier for `locate_header` (folded label → role)."""
     return lambda label: heading_role(vocabulary, label)
-

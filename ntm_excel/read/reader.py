@@ -101,7 +101,7 @@ def read_workbook(
         grids = load_grids(data, sniff(data))
     except UnreadableFileError as exc:
         return [_unreadable(path, exc.reason)]
-    if not any(cell not in ("", None) for grid in grids for line in grid.rows for cell in line):
+    if not any(_has_cells(grid) for grid in grids):
         return [_unreadable(path, "tệp không có dữ liệu (mọi trang tính đều trống)")]
     vocabulary = vocabulary or bundled_vocabulary()
     book = _Workbook(
@@ -115,6 +115,10 @@ def read_workbook(
         vocabulary=vocabulary,
     )
     return book.read()
+
+
+def _has_cells(grid: Grid) -> bool:
+    return bool(grid.formulas) or any(cell not in ("", None) for line in grid.rows for cell in line)
 
 
 def _unreadable(path: Path, reason: str) -> ReadResult:
@@ -211,7 +215,9 @@ class _Workbook:
                 and (found := _sheet_unit(grid, None, self.registry))
                 and found[0] == code
             ]
-            results.append(self._submission(header, code, text, [], [header.grid, *roadmaps], notes))
+            results.append(
+                self._submission(header, code, text, [], [header.grid, *roadmaps], notes)
+            )
         return results + ([(None, loose)] if loose else [])
 
     # -- one unit's submission
@@ -233,9 +239,7 @@ class _Workbook:
         for grid in sheets:
             if grid.truncated:
                 issues.append(
-                    make_issue(
-                        "sheet-truncated", **located, sheet=grid.name, detail=grid.truncated
-                    )
+                    make_issue("sheet-truncated", **located, sheet=grid.name, detail=grid.truncated)
                 )
         year = (title_year([header.grid]) if header else None) or title_year(self.grids)
         table = None
@@ -341,7 +345,11 @@ def _report(
         lines.append("Không trang nào có dòng tiêu đề của bảng tự đánh giá")
         return ReadingReport(notes=tuple(lines + [n for n in notes if n]))
     lines += table.notes
-    rows = f"{header.top + 1}" if header.top == header.bottom else f"{header.top + 1}–{header.bottom + 1}"
+    rows = (
+        f"{header.top + 1}"
+        if header.top == header.bottom
+        else f"{header.top + 1}–{header.bottom + 1}"
+    )
     return ReadingReport(
         sheet=header.grid.name,
         header_rows=rows,

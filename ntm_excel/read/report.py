@@ -33,11 +33,8 @@ def explain_lines(submission: Submission, unit_name: str = "") -> list[str]:
     lines = [f"Cách đọc tệp «{submission.file_name}»{who}"]
     reading = submission.reading or ReadingReport()
     rows = report_rows(reading)
-    for note in (r for r in rows if r[0] == "Tệp"):
-        lines.append(f"  {note[2]}")
-    for part, where, written, read_as, why in rows:
-        if part == "Bảng":
-            lines.append(f"  Bảng: {where}")
+    lines += [f"  {row[2]}" for row in rows if row[0] == "Tệp"]
+    lines += [f"  Bảng: {row[1]}" for row in rows if row[0] == "Bảng"]
     columns = [r for r in rows if r[0] == "Cột"]
     if columns:
         lines.append("  Cột:")

@@ -588,6 +588,8 @@ class _OdsSheet:
     merged: list[Merge] = field(default_factory=list)
     percent: set[tuple[int, int]] = field(default_factory=set)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_cols: set[int] = field(default_factory=set)
+    columns: int = 0  # column elements met so far
 
 
 # Start tags (attributes, ending "/" of an empty element) and end tags of tables and rows;
@@ -649,7 +651,9 @@ def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
             row = col = 0
             last_row = last_col = -1
         elif tag == b"table-column":
-            repeat = _ods_count(attrs, b"table:number-columns-repeated") if b"repeated" in attrs else 1
+            repeat = (
+                _ods_count(attrs, b"table:number-columns-repeated") if b"repeated" in attrs else 1
+            )
             start, current.columns = current.columns, current.columns + repeat
             if b"collapse" in attrs and start < MAX_COLS:
                 current.hidden_cols.update(range(start, min(start + repeat, MAX_COLS)))

@@ -461,8 +461,10 @@ class TableReader:
         single = self.catalogue.single(criterion)
         if single:
             if following is None:
-                return below < 0 or self._filled(row, [*columns.values, columns.assessment]) or (
-                    not self._filled(below, [*columns.values, columns.assessment])
+                return (
+                    below < 0
+                    or self._filled(row, [*columns.values, columns.assessment])
+                    or (not self._filled(below, [*columns.values, columns.assessment]))
                 )
             if following.criterion != criterion:
                 return True
@@ -685,7 +687,10 @@ class TableReader:
         if any("%" in self._text(row, col) for col in columns.thresholds):
             return True
         heading = self.header.grid
-        if any("%" in heading.text(r, value_col) for r in range(self.header.top, self.header.bottom + 1)):
+        if any(
+            "%" in heading.text(r, value_col)
+            for r in range(self.header.top, self.header.bottom + 1)
+        ):
             return True
         return self.catalogue.units.get(code, "").startswith("%")
 
