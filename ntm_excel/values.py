@@ -234,6 +234,11 @@ def parse_value(
     return ParsedValue(text, text, False)
 
 
+def strip_footnote(text: str) -> str:
+    """A value as written without a footnote mark after its figure ("92,5¹", "92,5 (1)")."""
+    return _FOOTNOTE.sub("", text.strip())
+
+
 def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Status:
     """A self-assessment cell: "Đạt" → MET, "Chưa đạt" (and spellings) → NOT_MET, else UNKNOWN."""
     value = parse_value(cell, "", vocabulary).value

@@ -326,7 +326,7 @@ def _sheet_unit(grid: Grid, header: Header | None, registry: Registry) -> tuple[
         return None
     by_tab = _match(registry, grid.name)
     if by_tab.unit and by_tab.unit.kind != _DISTRICT:
-        return by_tab.unit.code, f"tên trang «{grid.name}»"
+        return by_tab.unit.code, f"{grid.name} (tên trang)"
     return None
 
 
@@ -338,7 +338,7 @@ def _report(
     unit_text: str,
 ) -> ReadingReport:
     """How the file was understood, for the clerk."""
-    lines = [f"Đơn vị: theo «{unit_text}»" if unit_text else "Đơn vị: không xác định được"]
+    lines = [f"Đơn vị nhận từ: {unit_text}" if unit_text else "Đơn vị: không xác định được"]
     if encoding:
         lines.append(f"Chữ gõ bằng bảng mã cũ {encoding}, đã chuyển sang Unicode")
     if header is None:

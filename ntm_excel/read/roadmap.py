@@ -172,6 +172,12 @@ class _RoadmapReader:
         col = self.col.get(role)
         return self.grid.text(row, col) if col is not None else ""
 
+    def _lines(self, row: int, role: str) -> str:
+        """A cell's text with its line breaks (one person per line in an owner cell)."""
+        col = self.col.get(role)
+        value = self.grid.value(row, col) if col is not None else None
+        return value if isinstance(value, str) else cell_text(value)
+
     def _criterion(self, text: str) -> int | None:
         key = folded(text)
         if match := _CRITERION_WORDS.match(key) or _NUMBER_ONLY.match(text.strip()):
@@ -197,8 +203,8 @@ class _RoadmapReader:
             text=text,
             deadline_text=deadline_text,
             due=due,
-            owners=_owners(self._text(row, "owner"), self.vocabulary),
-            directors=_owners(self._text(row, "director"), self.vocabulary),
+            owners=_owners(self._lines(row, "owner"), self.vocabulary),
+            directors=_owners(self._lines(row, "director"), self.vocabulary),
             section=section,
             done=done,
             completed=completed,

@@ -218,7 +218,9 @@ class TableReader:
             if code.kind == "group":
                 return replace(line, kind="group", reason="dòng nhóm tiêu chí")
             return replace(line, kind="criterion" if code.kind == "criterion" else "indicator")
-        if not body or self.vocabulary.match("dong_bo_qua", body):
+        if not body and not self._under_merged_label(row):
+            return replace(line, kind="skip", reason="dòng không có nội dung")
+        if body and self.vocabulary.match("dong_bo_qua", body):
             return replace(line, kind="skip", reason="dòng ghi chú")
         if not self._has_data(row):
             reason = "dòng ghi chú (không mã, không mức chuẩn, không kết quả, không tự đánh giá)"
@@ -276,6 +278,16 @@ class TableReader:
         columns = self.columns
         cells = [*columns.values, columns.assessment, *columns.thresholds]
         return self._filled(row, cells)
+
+    def _under_merged_label(self, row: int) -> bool:
+        """Whether the row's TT or wording cell is the lower part of a cell merged from a
+        row above (a criterion and its only indicator on two rows)."""
+        columns = self.columns
+        for col in (columns.no, columns.name, columns.text):
+            merge = self.header.grid.merge_at(row, col) if col is not None else None
+            if merge and merge[0] < row:
+                return True
+        return False
 
     def _continues_above(self, row: int) -> bool:
         """Whether every data cell of the row is the lower part of a merged cell that an
