@@ -252,6 +252,8 @@ class TableReader:
                     line.criterion_too = code.criterion
                     return found  # "1" merged over its rows, "1.1. Có quy hoạch…" beside it
                 break
+        if code is None and no_text:
+            code = code_in_text(no_text)  # «I. QUY HOẠCH» written in the TT column
         if code is None:
             for text in (line.name, body):
                 named = self.catalogue.criterion_named(text) if text else None
