@@ -191,6 +191,7 @@ class TableReader:
     # -- classifying a row
 
     def classify(self, row: int) -> _Line:
+        """The kind of a row (see the module docstring), with its code and wording."""
         grid = self.header.grid
         texts = grid.texts(row)[: self.width]
         if not any(texts) and not any((row, c) in grid.formulas for c in range(self.width)):
@@ -200,34 +201,45 @@ class TableReader:
         body = self._text(row, columns.text) if columns.text is not None else name
         line = _Line(row, "", None, name, body)
         line.code = self._row_code(line)
+        if line.code is not None:
+            return self._coded(line)
+        kind, reason = self._layout_row(row, texts) or self._uncoded_row(row, body)
+        return replace(line, kind=kind, reason=reason)
+
+    def _coded(self, line: _Line) -> _Line:
         code = line.code
-        if code is None:
-            if is_signature(texts):
-                return replace(line, kind="end")
-            if self._is_totals(texts):
-                return replace(line, kind="totals")
-            if is_column_numbers(grid, row, self.width):
-                return replace(line, kind="skip", reason="dòng đánh số cột")
-            if self._is_heading_again(texts):
-                return replace(line, kind="skip", reason="dòng tiêu đề lặp lại")
-        if code is not None and code.kind == "roman":
-            if not self.roman_criteria:
-                return replace(line, kind="group", reason="dòng nhóm tiêu chí")
+        if code.kind == "roman" and self.roman_criteria:
             line.code = code = Code("criterion", code.criterion)
-        if code is not None:
-            if code.kind == "group":
-                return replace(line, kind="group", reason="dòng nhóm tiêu chí")
-            return replace(line, kind="criterion" if code.kind == "criterion" else "indicator")
+        if code.kind in ("roman", "group"):
+            return replace(line, kind="group", reason="dòng nhóm tiêu chí")
+        return replace(line, kind="criterion" if code.kind == "criterion" else "indicator")
+
+    def _layout_row(self, row: int, texts: list[str]) -> tuple[str, str] | None:
+        """The kind of a row that belongs to the table's layout rather than its data."""
+        if is_signature(texts):
+            return "end", ""
+        if self._is_totals(texts):
+            return "totals", ""
+        if is_column_numbers(self.header.grid, row, self.width):
+            return "skip", "dòng đánh số cột"
+        if self._is_heading_again(texts):
+            return "skip", "dòng tiêu đề lặp lại"
+        return None
+
+    def _uncoded_row(self, row: int, body: str) -> tuple[str, str]:
+        """The kind of a row without a code: an indicator only when it holds something."""
         if not body and not self._under_merged_label(row):
-            return replace(line, kind="skip", reason="dòng không có nội dung")
+            return "skip", "dòng không có nội dung"
         if body and self.vocabulary.match("dong_bo_qua", body):
-            return replace(line, kind="skip", reason="dòng ghi chú")
+            return "skip", "dòng ghi chú"
         if not self._has_data(row):
-            reason = "dòng ghi chú (không mã, không mức chuẩn, không kết quả, không tự đánh giá)"
-            return replace(line, kind="note", reason=reason)
+            return (
+                "note",
+                "dòng ghi chú (không mã, không mức chuẩn, không kết quả, không tự đánh giá)",
+            )
         if self._continues_above(row):
-            return replace(line, kind="continuation", reason="phần dưới của ô gộp đã đọc")
-        return replace(line, kind="indicator")
+            return "continuation", "phần dưới của ô gộp đã đọc"
+        return "indicator", ""
 
     def _row_code(self, line: _Line) -> Code | None:
         """The row's code: from the TT cell, from the start of the wording ("8.1. Có…"), or a
@@ -725,7 +737,7 @@ class TableReader:
                     entry = self.indicators[p.entry]
                     scaled = round(p.number * 100, 10)
                     self.indicators[p.entry] = replace(entry, value=scaled)
-                example = entries[0]
+                example, number = entries[0], small[0].number
                 self.issues.append(
                     make_issue(
                         "value-fraction",
@@ -734,7 +746,7 @@ class TableReader:
                         cell=example.value_cell,
                         column=column_letter(col),
                         count=len(small),
-                        example=f"{example.raw} = {_number(example.value * 100)}%",
+                        example=f"{_number(number)} = {_number(example.value * 100)}%",
                     )
                 )
                 self.notes.append(

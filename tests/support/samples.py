@@ -1415,6 +1415,8 @@ def _ods_cell(cell: _Cell, attrs: dict, table_cell, paragraph):
 # --- The bundled sample folder ----------------------------------------------------------------
 
 MISSING_UNIT = "18745"  # Xã Cẩm Sơn: deliberately absent, so «chưa nộp» shows
+CLUSTER = ("18748", "18751")  # Cẩm Lạc and Cẩm Minh arrive in one workbook with a summary
+CLUSTER_FILE = "Tong hop cum xa Cam Lac - Cam Minh.xlsx"
 DUPLICATE_UNIT = "18724"  # Xã Cẩm Quan sends an older and a newer version
 _BASE_TIME = datetime(2021, 3, 12, 9, 30)
 
@@ -1437,18 +1439,50 @@ def bundled_specs() -> list[tuple[str, SampleSpec]]:
         {"columns": ("no", "text", "value", "threshold", "assessment", "note"), "code_style": "tc"},
         {"format": "xls", "encoding": "TCVN3", "code_style": "comma"},
         {"unit_style": "code", "extra_sheet": "Hướng dẫn", "sheet_name": "TDG"},
-        {"format": "xlsm", "unit_style": "title_ascii", "blank_rows": True},
+        {
+            "format": "xlsm",
+            "unit_style": "title_ascii",
+            "blank_rows": True,
+            "note_rows": ("15.3", "17.4"),
+        },
         {"unit_style": "file_name", "code_style": "letters", "group_rows": True},
-        {"format": "xls", "unit_style": "bcd", "header": "split_threshold"},
+        {"format": "xls", "unit_style": "bcd", "header": "split_threshold", "code_style": "roman"},
         {"encoding": "VNI", "sheet_name": "Sheet1", "roadmap_sheet": "Sheet2"},
-        {"format": "ods", "header": "split_value", "code_style": "in_text"},
-        {"columns": ("no", "name", "text", "assessment", "value", "note"), "blank_rows": True},
+        {
+            "format": "ods",
+            "header": "split_value",
+            "code_style": "in_text",
+            "roadmap_style": "real",
+            "value_styles": ("units", "words"),
+        },
+        {
+            "columns": ("no", "name", "text", "assessment", "value", "note"),
+            "blank_rows": True,
+            "value_years": (2020, 2021),
+        },
         {"format": "xls", "title_rows": 9, "column_numbers": True},
         {"merged_criteria": True, "header": "split_threshold", "roadmap_header": 1},
-        {"code_style": "words", "sheet_name": "Biểu 01", "roadmap_sheet": "Kế hoạch thực hiện"},
+        {
+            "code_style": "words",
+            "sheet_name": "Biểu 01",
+            "roadmap_sheet": "Kế hoạch thực hiện",
+            "unit_column": True,
+            "value_styles": ("fraction",),
+        },
         {"roadmap_sheet": None, "title_rows": 4},
-        {"header": "split_value", "merged_criteria": True, "roadmap_header": 2},
-        {"format": "xls", "group_rows": True, "roadmap_sheet": "Khung kế hoạch"},
+        {
+            "header": "split_value",
+            "merged_criteria": True,
+            "roadmap_header": 2,
+            "sheet_name": "Xã Cẩm Lạc",
+            "roadmap_sheet": "Lộ trình Cẩm Lạc",
+        },
+        {  # in the same workbook as Cẩm Lạc, named only by its sheet's tab
+            "group_rows": True,
+            "unit_style": "file_name",
+            "sheet_name": "Cẩm Minh",
+            "roadmap_sheet": "Khung kế hoạch Cẩm Minh",
+        },
     ]
     value_mixes = (
         ("number",),
@@ -1486,13 +1520,14 @@ def bundled_specs() -> list[tuple[str, SampleSpec]]:
             unit_code=unit.code,
             unit_name=unit.name,
             seed=1000 + int(unit.code),
-            value_styles=value_mixes[index % len(value_mixes)],
+            value_styles=layout.pop("value_styles", value_mixes[index % len(value_mixes)]),
             assessment_variants=index % 3 == 1,
             signed_day=(8, 10, 12, 15, 17)[index % 5],  # the deadline is 15/3: some are late
             **layout,
             **faults,
         )
-        specs.append((_file_name(spec, index), spec))
+        name = CLUSTER_FILE if unit.code in CLUSTER else _file_name(spec, index)
+        specs.append((name, spec))
     return specs
 
 
@@ -1556,8 +1591,15 @@ def write_bundled(
     """Write the bundled submissions into `outdir` (and the district's workbook)."""
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
-    for index, (name, spec) in enumerate(more_specs(count_per_unit)):
-        path = write_sample(outdir / name, spec)
+    files: dict[str, list[SampleSpec]] = {}
+    for name, spec in more_specs(count_per_unit):
+        files.setdefault(name, []).append(spec)
+    for index, (name, specs) in enumerate(files.items()):
+        spec = specs[0]
+        if len(specs) > 1:
+            path = write_cluster(outdir / name, specs)
+        else:
+            path = write_sample(outdir / name, spec)
         _touch(path, index * 37)
         written.append(path)
         if spec.unit_code == DUPLICATE_UNIT:
