@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ntm_excel.errors import VocabularyError
-from ntm_excel.text import fold, nfc
+from ntm_excel.text import fold, memoised_text, nfc
 
 COLUMNS = ("loai", "nghia", "tu", "ghi_chu")
 WILDCARD = "…"
@@ -84,11 +84,13 @@ _TOKEN = re.compile(rf"[^\W_]+|[{MARKS}]")
 _DOTS = re.compile(r"\.\.\.+|…")
 
 
+@memoised_text
 def vocab_key(text: str) -> str:
     """Folded words of a text (case, diacritics, punctuation ignored), marks kept as words."""
     return " ".join(tok if tok in MARKS else fold(tok) for tok in _TOKEN.findall(text))
 
 
+@memoised_text
 def accented_key(text: str) -> str:
     """Lower-case words of a text with their diacritics (for kinds where "đất" is not
     "đạt"), marks kept as words."""

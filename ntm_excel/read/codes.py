@@ -137,6 +137,7 @@ def code_in_text(text: str) -> Code | None:
     return None
 
 
+@memoised_text
 def strip_code(text: str) -> str:
     """The wording without a code written at its start ("8.1. Có điểm…" → "Có điểm…")."""
     for pattern in (_TEXT_INDICATOR, _TEXT_ROMAN_INDICATOR, _TEXT_LETTER):

@@ -19,6 +19,7 @@ Every column, used or not, is described in the reading report with the evidence.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -61,6 +62,7 @@ CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
 _FIGURES = 0.6  # share of figures that makes a column of results
 
 
+@functools.lru_cache(maxsize=1 << 13)  # headings repeat from file to file
 def heading_role(vocabulary: Vocabulary, label: str) -> str | None:
     """The role of a (folded) column heading."""
     found = vocabulary.match_key(KIND, label)
@@ -288,4 +290,4 @@ def decide_columns(
 
 def label_role(vocabulary: Vocabulary):
     """A heading classifier for `locate_header` (folded label → role)."""
-    return lambda label: heading_role(vocabulary, label)
+    return functools.partial(heading_role, vocabulary)

@@ -22,6 +22,8 @@ from ntm_excel.vocabulary import Vocabulary
 MATCH = 80  # a score from which a wording is taken for an indicator's
 MARGIN = 8  # how far ahead of the next candidate the best one must be
 CONTRADICTS = 55  # a written code whose wording scores below this is in doubt
+CONTRADICTS_WORDS = 4  # shorter wordings never overrule a written code
+CONFIDENT = 90  # a wording that overrules a written code, or another criterion's, scores this
 MIN_WORDS = 2  # shorter wordings are not matched by text
 
 
@@ -40,6 +42,9 @@ class CatalogueIndex:
 
     def __init__(self, indicators: Sequence[Indicator], vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
+        self._key_of: dict[str, str] = {}  # memos: wordings repeat from file to file
+        self._matches: dict[tuple[str, int | None], TextMatch | None] = {}
+        self._similar: dict[tuple[str, str], int] = {}
         self.codes = {ind.code for ind in indicators}
         self.by_folded_code = {folded(ind.code): ind.code for ind in indicators}
         self.by_criterion: dict[int, list[str]] = {}
@@ -51,11 +56,16 @@ class CatalogueIndex:
         self.units = {ind.code: ind.unit for ind in indicators}
         self._keys = {ind.code: self.key(ind.text) for ind in indicators if ind.text}
         self._exact = {key: code for code, key in self._keys.items()}
-        self._matches: dict[tuple[str, int | None], TextMatch | None] = {}
 
     def key(self, text: str) -> str:
         """The comparable form of a wording: folded, abbreviations written out."""
-        return self.vocabulary.expand(folded(text))
+        key = self._key_of.get(text)
+        if key is None:
+            key = self.vocabulary.expand(folded(text))
+            if len(self._key_of) > 1 << 14:
+                self._key_of.clear()
+            self._key_of[text] = key
+        return key
 
     def single(self, criterion: int) -> str | None:
         """The code of a criterion that is its own indicator ("5", "10")."""
@@ -117,10 +127,26 @@ class CatalogueIndex:
             return TextMatch("", round(best), ((code, round(best)), *close))
         return TextMatch(code, round(best))
 
+    def contradiction(self, text: str, code: str) -> TextMatch | None:
+        """The indicator a wording clearly is when it is not `code`'s: it scores below
+        `CONTRADICTS` against `code` and at least `CONFIDENT`, unrivalled, against another."""
+        if len(text.split()) < CONTRADICTS_WORDS or self.similarity(text, code) >= CONTRADICTS:
+            return None
+        match = self.match_text(text)
+        if match is None or not match.code or match.code == code or match.score < CONFIDENT:
+            return None
+        return match
+
     def similarity(self, text: str, code: str) -> int:
         """How close a wording is to the catalogue's wording of `code` (0–100)."""
-        wording = self._keys.get(code)
-        return round(fuzz.token_set_ratio(self.key(text), wording)) if wording else 0
+        found = self._similar.get((text, code))
+        if found is None:
+            wording = self._keys.get(code)
+            found = round(fuzz.token_set_ratio(self.key(text), wording)) if wording else 0
+            if len(self._similar) > 1 << 14:
+                self._similar.clear()
+            self._similar[(text, code)] = found
+        return found
 
     def _criterion_of(self, code: str) -> int | None:
         head = code.split(".")[0]

@@ -71,6 +71,13 @@ ROLES = {  # vocabulary meaning (tieu_de_lo_trinh) → the reader's role
 }
 
 
+@functools.lru_cache(maxsize=4096)  # headings repeat from file to file
+def _role(vocabulary: Vocabulary, label: str) -> str | None:
+    """The role of a (folded) roadmap heading."""
+    found = vocabulary.match_key("tieu_de_lo_trinh", label)
+    return ROLES[found.meaning] if found else None
+
+
 def _accept(roles: dict[str, tuple[int, ...]]) -> bool:
     return "task" in roles and bool({"deadline", "owner"} & set(roles))
 
@@ -97,12 +104,7 @@ def read_roadmap(
     """The tasks of the roadmap sheet among `grids`, with `roadmap-not-found` or
     `deadline-invalid` issues, and a line for the reading report."""
     located = {"unit_code": unit_code, "file": file_name}
-
-    def role(label: str) -> str | None:
-        found = vocabulary.match_key("tieu_de_lo_trinh", label)
-        return ROLES[found.meaning] if found else None
-
-    header = locate_header(grids, role, _accept)
+    header = locate_header(grids, functools.partial(_role, vocabulary), _accept)
     if header is None:
         return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
     own_year = title_year([header.grid]) or year

@@ -37,7 +37,7 @@ from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import CriterionEntry, IndicatorEntry, RowReading, Status
 from ntm_excel.read.codes import Code, code_in_text, strip_code, written_code
 from ntm_excel.read.columns import Columns, decide_columns, heading_role
-from ntm_excel.read.matching import CONTRADICTS, CatalogueIndex
+from ntm_excel.read.matching import CONFIDENT, CatalogueIndex
 from ntm_excel.read.sheets import (
     MAX_COLS,
     Header,
@@ -54,7 +54,6 @@ _TOTALS = ("tong so tieu chi", "so tieu chi dat", "tong cong", "tong so", "tieu 
 _FRACTION = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})(?!\d)")
 _ROMAN_DOTTED = re.compile(r"^[IVXL]+\s*[.,]\s*\d")
 _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
-_CONFIDENT = 90  # a wording that overrules a written code must score this much
 _SHOWN = 60  # characters of a row's wording in the reading report
 
 
@@ -151,15 +150,16 @@ class TableReader:
         """How this table numbers its rows: Roman criteria with indicators "I.1", "II.2" or
         numbered 1, 2 … again under each criterion; Latin letters ("f)"); or a TT column
         that only counts rows (1, 2, 3 … beyond the number of criteria)."""
-        no = self.columns.no
+        grid, no = self.header.grid, self.columns.no
+        wording = self.columns.text if self.columns.text is not None else self.columns.name
         plain: list[int] = []
         letters: set[str] = set()
         dotted = after_roman = False
         restarts = 0
-        for row in range(self.header.bottom + 1, len(self.header.grid.rows)):
-            text = self._text(row, no)
-            body = self._text(row, self.columns.text) or self._text(row, self.columns.name)
-            dotted = dotted or bool(_ROMAN_DOTTED.match(text) or _ROMAN_DOTTED.match(body))
+        for row in range(self.header.bottom + 1, len(grid.rows)):
+            text = grid.text(row, no) if no is not None else ""
+            start = text or (grid.text(row, wording) if wording is not None else "")
+            dotted = dotted or (start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)))
             code = written_code(text) if text else None
             if code is None:
                 continue
@@ -169,7 +169,8 @@ class TableReader:
             if code.kind == "criterion" and _PLAIN_NUMBER.match(text):
                 restarts += after_roman and code.criterion == 1
                 plain.append(code.criterion)
-            letters.add(code.letter)
+            if code.letter:
+                letters.add(code.letter)
             after_roman = False
         self.numbered_subs = restarts >= 2
         self.roman_criteria = dotted or self.numbered_subs
@@ -202,17 +203,18 @@ class TableReader:
         line = _Line(row, "", None, name, body)
         line.code = self._row_code(line)
         if line.code is not None:
-            return self._coded(line)
-        kind, reason = self._layout_row(row, texts) or self._uncoded_row(row, body)
-        return replace(line, kind=kind, reason=reason)
+            line.kind, line.reason = self._coded(line)
+        else:
+            line.kind, line.reason = self._layout_row(row, texts) or self._uncoded_row(row, body)
+        return line
 
-    def _coded(self, line: _Line) -> _Line:
+    def _coded(self, line: _Line) -> tuple[str, str]:
         code = line.code
         if code.kind == "roman" and self.roman_criteria:
             line.code = code = Code("criterion", code.criterion)
         if code.kind in ("roman", "group"):
-            return replace(line, kind="group", reason="dòng nhóm tiêu chí")
-        return replace(line, kind="criterion" if code.kind == "criterion" else "indicator")
+            return "group", "dòng nhóm tiêu chí"
+        return ("criterion" if code.kind == "criterion" else "indicator"), ""
 
     def _layout_row(self, row: int, texts: list[str]) -> tuple[str, str] | None:
         """The kind of a row that belongs to the table's layout rather than its data."""
@@ -406,7 +408,7 @@ class TableReader:
             match = self.catalogue.match_text(body, self.criterion)
             if match is None:  # another criterion's wording, without its criterion row
                 anywhere = self.catalogue.match_text(body)
-                confident = anywhere is not None and anywhere.score >= _CONFIDENT
+                confident = anywhere is not None and anywhere.score >= CONFIDENT
                 match = anywhere if confident and anywhere.code else None
         if match is not None and match.code:
             self.criterion = criterion_of(match.code) or self.criterion
@@ -442,13 +444,8 @@ class TableReader:
 
     def _checked(self, line: _Line, indicator: str, how: str) -> tuple[str, str]:
         """The written code, unless the row's wording is clearly another indicator's."""
-        body = strip_code(line.body)
-        if len(body.split()) < 4 or not self.catalogue.texts:
-            return indicator, how
-        if self.catalogue.similarity(body, indicator) >= CONTRADICTS:
-            return indicator, how
-        match = self.catalogue.match_text(body)
-        if match is None or not match.code or match.code == indicator or match.score < _CONFIDENT:
+        match = self.catalogue.contradiction(strip_code(line.body), indicator)
+        if match is None:
             return indicator, how
         self.issues.append(
             make_issue(
@@ -647,7 +644,8 @@ class TableReader:
         if columns.assessment is not None:
             value, at = self._cell(row, columns.assessment)
             assessment_cell = cell_address(at, columns.assessment)
-            self._used_cells.add((at, columns.assessment))
+            if grid.merged:  # only merged cells can be read again from a row below
+                self._used_cells.add((at, columns.assessment))
             if not self._formula(at, columns.assessment):
                 assessment_raw = cell_text(value)
                 status = self._assess(value)
@@ -656,7 +654,7 @@ class TableReader:
                     if isinstance(number, float):
                         status = Status.MET if number >= 100 else Status.NOT_MET
         value_cell = cell_address(value_row, value_col) if value_col is not None else ""
-        if value_col is not None:
+        if value_col is not None and grid.merged:
             self._used_cells.add((value_row, value_col))
         if code in self._first_cell:
             self.issues.append(
