@@ -88,7 +88,7 @@ def parse_deadline(
     if not isinstance(value, str):
         raise DeadlineError(str(value), "không phải ngày hoặc cụm từ chỉ thời hạn")
     text = nfc(value)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return [Milestone("", _bare_number(int(text), text))]
     key = _key(text)
     if not key:
