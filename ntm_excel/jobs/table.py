@@ -107,10 +107,10 @@ class Job:
 
 def daily_digest(runner: Runner, as_of: date, result: JobResult) -> None:
     snap = runner.snapshot(as_of)
-    out = daily_mails(
-        snap.consolidation, runner.load_contacts(), deadline=runner.config.reporting_deadline
-    )
+    contacts = runner.load_contacts()
+    out = daily_mails(snap.consolidation, contacts, deadline=runner.config.reporting_deadline)
     result.unmatched, result.no_email = out.unmatched, out.no_email
+    result.notes += contacts.problems
     runner.deliver(DAILY_DIGEST, out.mails, result)
 
 
