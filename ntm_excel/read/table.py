@@ -1,6 +1,6 @@
 """The rows of a self-assessment table turned into indicator and criterion entries.
 
-Each row under the heading is first classified (`_TableReader.classify`) into one kind, then
+Each row under the heading is first classified (`TableReader.classify`) into one kind, then
 handled by that kind's handler; a new layout is a new kind or a new rule of the classifier,
 not a longer chain of cases:
 
