@@ -10,13 +10,14 @@ not make a message of megabytes.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
 
 from ntm_excel.check.figures import Figures, Headline
+from ntm_excel.check.progress import UnitChange
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
@@ -476,11 +477,14 @@ def weekly_mails(
     previous: tuple[str, Headline] | None = None,
     master: Path | None = None,
     contacts: Contacts | None = None,
+    changes: Sequence[UnitChange] | None = None,
 ) -> tuple[list[Mail], Headline]:
     """The weekly summary, one message per steering committee member, and its figures.
 
     `previous` is the last stored summary (its ISO week and figures): the changes since
-    then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»."""
+    then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»; `changes` (from the
+    submission history, None when there is none) are the units that sent a new version in
+    the week, with what moved."""
     as_of = consolidation.as_of
     figures = summary_figures(consolidation)
     before = previous[1] if previous else None
@@ -512,6 +516,14 @@ def weekly_mails(
         )
     else:
         note("Không có việc mới quá hạn trong tuần.")
+    if changes:
+        section(
+            f"Đơn vị gửi bản nộp mới trong tuần ({len(changes)} đơn vị)",
+            ["Đơn vị", "Thay đổi so với bản trước"],
+            [[change.unit.name, change.summary()] for change in changes],
+        )
+    elif changes is not None:
+        note("Không đơn vị nào gửi bản nộp mới trong tuần.")
     problems = [
         [clip(r.unit.name), p] for r in consolidation.units if (p := unit_problem(r, as_of, None))
     ]

@@ -105,7 +105,7 @@ class Column:
     """One column of a block of rows: its header, how values are written, how wide it may grow."""
 
     header: str
-    kind: str = "text"  # text | int | number | date | datetime | mark
+    kind: str = "text"  # text | int | number | percent | date | datetime | mark
     cap: float = 30
     least: float = 6
     num_format: str = ""  # for int: e.g. 0"/20"
@@ -249,6 +249,13 @@ class Sheet:
                 ws.write_datetime(row, col, value, date_fmt)
 
             return when
+        if column.kind == "percent":
+            percent_fmt = fmts.get(CELL, num_format=PERCENT_FORMAT)
+
+            def share(row: int, value: float) -> None:
+                ws.write_number(row, col, value, percent_fmt)
+
+            return share
         int_fmt = fmts.get(CELL, num_format=column.num_format or INT_FORMAT)
         decimal_fmt = fmts.get(CELL, num_format=DECIMAL_FORMAT)
 
