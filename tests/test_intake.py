@@ -227,14 +227,15 @@ def deliver_the_week(server: ImapServer, tmp_path: Path) -> dict[str, EmailMessa
         ),
     }
     when = {"good": at(12, 9, 15), "broken": at(12, 10, 0), "zipped": at(13, 8, 30)}
+    arrivals = []
     for key, message in mails.items():
         raw = message.as_bytes()
         if key == "hostile":  # a subject that tries to add a header to the answer
             raw = raw.replace(
                 b"HOSTILE-SUBJECT", b"=?utf-8?q?B=C3=A1o_c=C3=A1o=0D=0ABcc:_victim@example.org?="
             )
-        server.deliver(raw, when.get(key, at(14, 7, 0)))
-    server.deliver(bounce(mails["good"]), at(14, 7, 5))
+        arrivals.append((raw, when.get(key, at(14, 7, 0))))
+    server.deliver(*arrivals, (bounce(mails["good"]), at(14, 7, 5)))
     return mails
 
 
@@ -363,10 +364,12 @@ def body(message: EmailMessage) -> str:
 def three_communes(server: ImapServer, tmp_path: Path) -> None:
     communes = [(THANH, "18694", "Xã Cẩm Thành"), (BINH, "18685", "Xã Cẩm Bình")]
     communes.append(("ubnd.camha@camxuyen.example.org", "18727", "Xã Cẩm Hà"))
+    arrivals = []
     for hour, (address, code, name) in enumerate(communes, start=8):
         data = workbook(tmp_path, f"{code}.xlsx", unit_code=code, unit_name=name, seed=hour)
         mail = letter(address, f"Biểu tự đánh giá {name}", [("bieu.xlsx", data, XLSX)])
-        server.deliver(mail.as_bytes(), at(12, hour, 0))
+        arrivals.append((mail.as_bytes(), at(12, hour, 0)))
+    server.deliver(*arrivals)
 
 
 @pytest.mark.parametrize(
@@ -427,10 +430,10 @@ def test_a_message_seen_again_is_only_marked(tmp_path, imap, smtp):
     sink, smtp_port = smtp
     data = workbook(tmp_path, "thanh.xlsx")
     raw = letter(THANH, "Biểu", [("bieu.xlsx", data, XLSX)]).as_bytes()
-    imap.deliver(raw, at(12, 9, 0))
+    imap.deliver((raw, at(12, 9, 0)))
     config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
     run_collect(config)
-    imap.deliver(raw, at(12, 9, 0))
+    imap.deliver((raw, at(12, 9, 0)))
 
     result, _ = run_collect(config)
 
@@ -451,7 +454,7 @@ def test_a_message_too_large_is_not_downloaded_and_its_commune_is_told(
     monkeypatch.setattr(intake, "MAX_MESSAGE_BYTES", 200_000)
     sink, smtp_port = smtp
     photos = letter(THANH, "Ảnh công trình và biểu", [("anh.xlsx", b"x" * 300_000, XLSX)])
-    imap.deliver(photos.as_bytes(), at(12, 9, 0))
+    imap.deliver((photos.as_bytes(), at(12, 9, 0)))
     config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
 
     result, _ = run_collect(config)
@@ -482,7 +485,7 @@ def test_starttls_and_imaps_with_a_verified_certificate(tmp_path, imap, monkeypa
         "starttls": Relay(imap.port, context=context, starttls=True),
         "ssl": Relay(imap.port, context=context),
     }
-    imap.deliver(letter(THANH, "Biểu", [("b.xlsx", b"PK", XLSX)]).as_bytes(), at(12, 9, 0))
+    imap.deliver((letter(THANH, "Biểu", [("b.xlsx", b"PK", XLSX)]).as_bytes(), at(12, 9, 0)))
     plain = MailboxSettings(host="127.0.0.1", security="none", user=USER)
     try:
         for security, relay in relays.items():

@@ -98,9 +98,12 @@ class ImapServer:
         """A client session of the test's own (plain, straight to the server)."""
         return MailBoxUnencrypted("127.0.0.1", self.port).login_utf8(USER, PASSWORD)
 
-    def deliver(self, raw: bytes, when: dt.datetime, folder: str = "INBOX") -> None:
+    def deliver(self, *messages: tuple[bytes, dt.datetime], folder: str = "INBOX") -> None:
+        """Put each (raw message, arrival time) into `folder`, in one session (a login costs
+        pymap's password hashing)."""
         with self.session() as box:
-            box.append(raw, folder, dt=when)
+            for raw, when in messages:
+                box.append(raw, folder, dt=when)
 
     def contents(self, folder: str = "INBOX") -> list[tuple[str, tuple[str, ...]]]:
         """(subject, flags) of each message in `folder`, in order; [] when it is missing."""
