@@ -410,6 +410,8 @@ def test_a_server_killed_mid_run_loses_nothing_and_duplicates_nothing(
         second, _ = run_collect(config)
 
         assert second.ok, second.error
+        remarked = "đã chuyển, đánh dấu 1 thư nhận ở lần chạy bị ngắt trước"
+        assert (remarked in second.notes) == (cut_on == b"STORE")
         assert sorted(p.name.split("_")[1] for p in inbox.iterdir()) == ["18685", "18694", "18727"]
         answered = sorted(rcpt[0] for rcpt, _ in sink.messages())
         assert answered == sorted([THANH, BINH, "ubnd.camha@camxuyen.example.org"])

@@ -1,7 +1,7 @@
 """Submissions by mail, the `collect` job's mail side: fetch, save, record, mark; then answer.
 
-`collect_mail` takes the new messages of the office mailbox ([mailbox] in the configuration)
-one at a time, in order:
+`fetch_mail` (an `Intake`) takes the new messages of the office mailbox ([mailbox] in the
+configuration) one at a time, in order:
 1. the message is downloaded (never marked as read by that) and reduced to its sender and
    spreadsheets (`ntm_excel.jobs.attachments`);
 2. each spreadsheet is saved into the inbox's MAIL_FOLDER as
@@ -10,16 +10,17 @@ one at a time, in order:
    workbook does not (the reader's last resort is the file name; an unreadable file's issue
    goes to the unit its name gives). A file whose bytes are already in the inbox is not
    saved twice, and a name already taken by other bytes gets " (2)";
-3. the message and its files are recorded with sender, subject and time received
+3. each file's receipt goes into the submission history with the mail's sender, subject,
+   Message-ID and time (`History.record_mail`); the message and its files are recorded
    (`ntm_excel.jobs.mail_log`), and the folder's position moved past it, in one transaction;
 4. a submission is then moved to the processed folder (or marked as read).
 Mail without a spreadsheet is left as it is and counted; so are automatic messages
 (bounces, auto-replies, the office's own). A run stopped at any point (the server gone, the
 process killed) loses nothing and repeats nothing: see `mail_log`.
 
-`answer_mails` builds the answer to each collected file not answered yet, after it has been
-read and validated on its own (`ntm_excel.jobs.answers`); the job sends them through the sent
-ledger, which keeps each to one delivery.
+`send_answers` (`answer_mails`) builds the answer to each collected file not answered yet,
+after it has been read and validated on its own (`ntm_excel.jobs.answers`), and sends them
+through the sent ledger, which keeps each to one delivery.
 """
 
 from __future__ import annotations
@@ -103,6 +104,8 @@ class Collected:
             lines.append(f"{self.other} thư không có bảng tính (để nguyên trong hộp thư)")
         if self.automatic:
             lines.append(f"{self.automatic} thư tự động (báo lỗi chuyển thư, trả lời tự động)")
+        if self.remarked:
+            lines.append(f"đã chuyển, đánh dấu {self.remarked} thư nhận ở lần chạy bị ngắt trước")
         return lines
 
 
