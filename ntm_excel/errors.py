@@ -66,6 +66,15 @@ class DeadlineError(NtmError, ValueError):
         self.reason = reason
 
 
+class RecurrenceError(NtmError, ValueError):
+    """A recurrence ("hàng tuần", "định kỳ 2 tuần") that cannot be read; `text` as written."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        super().__init__(f"Không đọc được chu kỳ «{text}»: {reason}")
+        self.text = text
+        self.reason = reason
+
+
 class UnreadableFileError(NtmError):
     """A submitted file that cannot (or must not) be opened; `reason` says why."""
 

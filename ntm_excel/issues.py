@@ -149,6 +149,33 @@ _TYPES = [
         "«tháng 3/2021» hoặc «quý II/2021».",
     ),
     IssueType(
+        "recurrence-invalid",
+        Severity.WARNING,
+        "Chu kỳ không đọc được",
+        "Không đọc được chu kỳ «{text}»: {reason}. Trong khi chờ, việc này được theo dõi "
+        "như việc thường xuyên, không có hạn.",
+    ),
+    IssueType(
+        "done-log-invalid",
+        Severity.WARNING,
+        "Dòng ghi việc đã làm không dùng được",
+        "{reason}",
+    ),
+    IssueType(
+        "target-mismatch",
+        Severity.WARNING,
+        "Mục tiêu khác với kế hoạch",
+        "{unit}: kế hoạch ({cell_text}) ghi mục tiêu «{plan}», danh sách đơn vị ghi «{registry}». "
+        "Mục tiêu được lấy từ danh sách đơn vị (cột muc_tieu); hãy sửa cho khớp.",
+    ),
+    IssueType(
+        "commune-unknown",
+        Severity.WARNING,
+        "Không rõ xã thực hiện",
+        "«{name}» ở cột «{column}» không phải xã, thị trấn hay mục tiêu nào trong danh sách "
+        "đơn vị; ghi «Tất cả», «Nâng cao», «Kiểu mẫu» hoặc tên xã, cách nhau bằng dấu «;».",
+    ),
+    IssueType(
         "owner-unknown",
         Severity.INFO,
         "Người phụ trách chưa có trong danh bạ",

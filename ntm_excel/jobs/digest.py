@@ -1,5 +1,6 @@
-"""The mail the office sends, built from a Consolidation: each official's daily digest, the
-steering committee's weekly summary and the reminders to units.
+"""The mail the office sends, built from a Consolidation: each official's, body's and
+commune's daily digest, the steering committee's weekly summary, the reminders to units and
+each cluster leader's (or assigned official's) monthly review of exactly their communes.
 
 Every value that comes from a submission, the plan or the contact book is HTML-escaped in
 the HTML part and written as plain text in the text part: it is data, never markup.
@@ -8,22 +9,26 @@ the HTML part and written as plain text in the text part: it is data, never mark
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
 
-from ntm_excel.check.figures import Figures, Headline
+from ntm_excel.check.figures import CommuneState, Figures, Headline, TargetProgress
+from ntm_excel.check.tasks import criterion_text, units_text
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
-from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts
+from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, is_body, unit_keys
 from ntm_excel.text import fold
 
 DAILY_DIGEST = "daily-digest"
 WEEKLY_SUMMARY = "weekly-summary"
 UNIT_REMINDERS = "unit-reminders"
+MONTHLY_REVIEW = "monthly-review"
+ROLES = (("chủ trì", "lead"), ("phối hợp", "partners"), ("chỉ đạo", "directors"))
+ROLES += (("thực hiện", "owners"),)
 MAX_ISSUES_LISTED = 15
 FOOTER = "Thư này do hệ thống ntm-excel gửi tự động; xin đừng trả lời thư này."
 
@@ -76,12 +81,18 @@ def _is_late(status: TaskStatus, as_of: date) -> bool:
     return status.days_late > 0
 
 
+def month_period(day: date) -> str:
+    """The ledger's period of a monthly job: "2021-03"."""
+    return f"{day:%Y-%m}"
+
+
 def criterion_label(consolidation: Consolidation, task: Task) -> str:
     """ "Tiêu chí 2 – Giao thông". The plan's tasks count the district's criteria (the
-    district report's names), the communes' tasks the communes' criteria."""
+    district report's names), the communes' tasks the communes' criteria; a task without a
+    number is labelled by the topic or section the plan gives it."""
     number = task.criterion_no
     if number is None:
-        return task.section or "Chung"
+        return criterion_text(task, {}) if task.source == "plan" else task.section or "Chung"
     if task.source == "plan":
         district = consolidation.district
         names = {c.criterion_no: c.name for c in (district.criteria if district else [])}
@@ -98,28 +109,19 @@ def _unit_names(consolidation: Consolidation) -> dict[str, str]:
     return names
 
 
-def _unit_keys(unit: Unit) -> set[str]:
-    """The ways a contact book may name a unit: code, full name, name without "Xã"."""
-    full = fold(unit.name)
-    keys = {unit.code, full}
-    kind = fold(unit.kind)
-    if kind and full.startswith(kind + " "):
-        keys.add(full[len(kind) + 1 :])
-    return keys
-
-
 @dataclass(frozen=True)
 class TaskLine:
     status: TaskStatus
     criterion: str
     unit: str
     when: str  # "quá hạn 3 ngày" / "đến hạn hôm nay" / "còn 5 ngày"
-    role: str  # "thực hiện", "chỉ đạo" or both
+    role: str  # "chủ trì", "phối hợp", "chỉ đạo", "thực hiện", or several
 
     @property
     def text(self) -> str:
         task = self.status.task
-        return f"{task.text} ({task.milestone})" if task.milestone else task.text
+        text = f"{task.text} ({task.milestone})" if task.milestone else task.text
+        return f"{text} [{task.recurrence}, {task.occurrence}]" if task.occurrence else text
 
     @property
     def due(self) -> str:
@@ -161,6 +163,7 @@ class Outgoing:
     mails: list[Mail]
     unmatched: list[str] = field(default_factory=list)
     no_email: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
@@ -183,38 +186,43 @@ def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
 def build_daily_digests(
     consolidation: Consolidation, contacts: Contacts, *, deadline: date | None = None
 ) -> DailyDigests:
-    """One digest per official who has something overdue, due soon or a unit to follow up."""
+    """One digest per addressee who has something overdue, due soon or a unit to follow up:
+    the officials and bodies a task names (a group's members), every commune a commune task
+    concerns (through «Liên hệ xã»), the officials following a unit."""
     as_of = consolidation.as_of
-    names = _unit_names(consolidation)
+    units = {r.unit.code: r.unit for r in consolidation.units}
     digests: dict[str, OfficialDigest] = {}  # by address (people sharing one get one mail)
     unmatched: dict[str, None] = {}
+    nobody: dict[str, None] = {}  # groups that reach no one (no cluster written yet …)
 
-    def digest_for(name: str, task: Task | None = None) -> OfficialDigest | None:
-        contact = contacts.match(name)
-        if contact is None:
+    def addressees(name: str, task: Task) -> tuple[Contact, ...]:
+        reach = contacts.reach(name, [units[c] for c in task.units if c in units])
+        if not reach.known:
             # the contact book holds the plan's officials: a commune's own staff named in
             # its roadmap are not expected there, so they are not reported as missing
-            if task is None or task.source == "plan":
+            if task.source == "plan":
                 unmatched.setdefault(name)
-            return None
-        return digests.setdefault(_recipient(contact), OfficialDigest(contact))
+        elif not reach.contacts:
+            nobody.setdefault(name)
+        return reach.contacts
 
     for status in consolidation.tasks:
         if status.task.done or status.state not in (TaskState.OVERDUE, TaskState.DUE_SOON):
             continue
         roles: dict[str, tuple[OfficialDigest, list[str]]] = {}
-        for role, people in (("thực hiện", status.task.owners), ("chỉ đạo", status.task.directors)):
-            for person in people:
-                digest = digest_for(person, status.task)
-                if digest is not None:
-                    entry = roles.setdefault(_recipient(digest.contact), (digest, []))
+        for role, attribute in ROLES:
+            for name in getattr(status.task, attribute):
+                for contact in addressees(name, status.task):
+                    key = _recipient(contact)
+                    digest = digests.setdefault(key, OfficialDigest(contact))
+                    entry = roles.setdefault(key, (digest, []))
                     if role not in entry[1]:
                         entry[1].append(role)
         for digest, role_list in roles.values():
             line = TaskLine(
                 status=status,
                 criterion=criterion_label(consolidation, status.task),
-                unit=names.get(status.task.unit_code, status.task.unit_code) or "Cấp huyện",
+                unit=_task_unit(status.task, units),
                 when=due_phrase(status, as_of),
                 role=", ".join(role_list),
             )
@@ -226,9 +234,11 @@ def build_daily_digests(
             continue
         followers = {_recipient(c): c for c in contacts.contacts if _follows(c, report.unit)}
         for name in report.unit.supervisors:
-            digest = digest_for(name)
-            if digest is not None:
-                followers.setdefault(_recipient(digest.contact), digest.contact)
+            contact = contacts.match(name)
+            if contact is None:
+                unmatched.setdefault(name)
+            else:
+                followers.setdefault(_recipient(contact), contact)
         for key, contact in followers.items():
             digest = digests.setdefault(key, OfficialDigest(contact))
             digest.units.append(UnitLine(report, problem))
@@ -246,7 +256,14 @@ def build_daily_digests(
         digest.units.sort(key=lambda u: u.report.unit.code)
         (result if digest.contact.email else no_email).append(digest)
     result.sort(key=lambda d: d.contact.email.lower())
-    return DailyDigests(result, list(unmatched), [d.contact.name for d in no_email])
+    missing = [d.contact.name for d in no_email] + [n for n in nobody if n not in unmatched]
+    return DailyDigests(result, list(unmatched), missing)
+
+
+def _task_unit(task: Task, units: Mapping[str, Unit]) -> str:
+    if not task.unit_code and not task.units:
+        return "Cấp huyện"
+    return units_text(task, {code: unit.name for code, unit in units.items()})
 
 
 def _recipient(contact: Contact) -> str:
@@ -254,7 +271,7 @@ def _recipient(contact: Contact) -> str:
 
 
 def _follows(contact: Contact, unit: Unit) -> bool:
-    keys = _unit_keys(unit) | {fold(ALL_COMMUNES)}
+    keys = unit_keys(unit) | {fold(ALL_COMMUNES)}
     return any(fold(item) in keys or item.strip() in keys for item in contact.communes)
 
 
@@ -273,8 +290,8 @@ def daily_subject(consolidation: Consolidation, digest: OfficialDigest) -> str:
 
 
 def _is_body(contact: Contact) -> bool:
-    """An office or committee rather than a person."""
-    return fold(contact.name).startswith(_BODIES)
+    """An office, committee, organisation or commune rather than a person."""
+    return is_body(contact.name)
 
 
 def _greeting(contact: Contact) -> str:
@@ -282,9 +299,6 @@ def _greeting(contact: Contact) -> str:
         return f"Kính gửi {contact.name},"
     title = f" – {contact.title}" if contact.title else ""
     return f"Kính gửi đồng chí {contact.name}{title},"
-
-
-_BODIES = ("van phong", "ban ", "phong ", "ubnd", "uy ban")
 
 
 def _html_page(blocks: Iterable[str]) -> str:
@@ -332,7 +346,32 @@ def _task_text(lines: list[TaskLine]) -> list[str]:
     ]
 
 
-def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
+_TARGET_HEADERS = ["Chỉ tiêu", "Hạn", "Thời gian", "Tiến độ"]
+
+
+def _target_rows(targets: Iterable[TargetProgress]) -> list[list[str]]:
+    rows = []
+    for t in targets:
+        progress = t.progress + (" — " + ", ".join(t.units) if t.units else "")
+        rows.append([f"{t.code}. {t.text}" if t.code else t.text, t.deadline, t.when, progress])
+    return rows
+
+
+def _targets_section(targets: Sequence[TargetProgress], text: list[str], html: list[str]) -> None:
+    """The plan's targets with their deadlines and progress, appended to a message."""
+    if not targets:
+        return
+    heading = "Chỉ tiêu của kế hoạch"
+    rows = _target_rows(targets)
+    text += ["", heading.upper(), *(f"- {c}: hạn {d} · {w} · {p}" for c, d, w, p in rows)]
+    html += [f"<h3>{escape(heading)}</h3>", _table(_TARGET_HEADERS, rows, highlight=2)]
+
+
+def daily_mail(
+    consolidation: Consolidation,
+    digest: OfficialDigest,
+    targets: Sequence[TargetProgress] = (),
+) -> Mail:
     as_of = consolidation.as_of
     district = district_name(consolidation)
     you = "đơn vị" if _is_body(digest.contact) else "đồng chí"
@@ -360,6 +399,7 @@ def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
         rows = [[u.report.unit.name, u.problem] for u in digest.units]
         text += ["", heading.upper(), *(f"- {name}: {problem}" for name, problem in rows)]
         html += [f"<h3>{escape(heading)}</h3>", _table(["Đơn vị", "Tình hình"], rows)]
+    _targets_section(targets, text, html)
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     return Mail(
@@ -375,8 +415,11 @@ def daily_mails(
     consolidation: Consolidation, contacts: Contacts, *, deadline: date | None = None
 ) -> Outgoing:
     built = build_daily_digests(consolidation, contacts, deadline=deadline)
+    targets = Figures.of(consolidation).targets()
     return Outgoing(
-        [daily_mail(consolidation, d) for d in built.digests], built.unmatched, built.no_email
+        [daily_mail(consolidation, d, targets) for d in built.digests],
+        built.unmatched,
+        built.no_email,
     )
 
 
@@ -384,10 +427,11 @@ def daily_mails(
 
 
 def task_key(status: TaskStatus) -> str:
-    """A stable identity for a task across consolidations."""
+    """A stable identity for a task across consolidations: the plan's code with the milestone
+    and the occurrence of a recurring duty, else a digest of what the task says."""
     task = status.task
     if task.task_id:
-        return task.task_id
+        return "|".join(p for p in (task.task_id, task.milestone, task.occurrence) if p)
     raw = "|".join(
         [
             task.source,
@@ -470,7 +514,8 @@ def weekly_mails(
     `previous` is the last stored summary (its ISO week and figures): the changes since
     then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»."""
     as_of = consolidation.as_of
-    figures = summary_figures(consolidation)
+    facts = Figures.of(consolidation)
+    figures = facts.headline(task_key)
     before = previous[1] if previous else None
     compared = f" (thay đổi so với {week_label(_monday(previous[0]))})" if previous else ""
     intro = (
@@ -490,6 +535,7 @@ def weekly_mails(
         text.extend(["", line])
         html.append(_p(line))
 
+    _targets_section(facts.targets(), text, html)
     if before is None:
         note("Chưa có số liệu tuần trước để so sánh.")
     elif fresh := _newly_overdue(consolidation, before):
@@ -636,4 +682,215 @@ def _reminder(
         text="\n".join(text) + "\n",
         html=_html_page(html),
         attachments=tuple(attachments),
+    )
+
+
+# --- monthly review ------------------------------------------------------------------------
+
+
+@dataclass
+class Review:
+    """What one cluster leader or assigned official is sent once a month: exactly their
+    communes (the clusters they lead, their «Xã phụ trách», the registry's supervisors)."""
+
+    contact: Contact
+    clusters: list[str] = field(default_factory=list)
+    units: dict[str, UnitReport] = field(default_factory=dict)  # by unit code
+
+
+def build_reviews(consolidation: Consolidation, contacts: Contacts) -> tuple[list[Review], list]:
+    """The reviews to send, by address; and the notes on what could not be placed (a commune
+    name no unit has, a cluster without leader)."""
+    reports = [r for r in consolidation.units if r.unit.expected]
+    reviews: dict[str, Review] = {}
+    notes: list[str] = []
+
+    def units_named(names: Iterable[str], whose: str) -> list[UnitReport]:
+        found = []
+        for name in names:
+            report = next(
+                (r for r in reports if fold(name) in unit_keys(r.unit) or name == r.unit.code),
+                None,
+            )
+            if report is None:
+                notes.append(f"«{name}» ({whose}) không phải đơn vị nào trong danh sách")
+            else:
+                found.append(report)
+        return found
+
+    def review_of(contact: Contact) -> Review:
+        return reviews.setdefault(_recipient(contact), Review(contact))
+
+    for cluster in contacts.clusters:
+        if not cluster.leader:
+            notes.append(f"cụm «{cluster.name}» chưa ghi trưởng cụm")
+            continue
+        contact = contacts.match(cluster.leader) or Contact(cluster.leader, "", "", "")
+        review = review_of(contact)
+        review.clusters.append(cluster.name)
+        for report in units_named(cluster.communes, f"cụm {cluster.name}"):
+            review.units[report.unit.code] = report
+    for contact in contacts.supervisors():
+        named = [c for c in contact.communes if fold(c) != fold(ALL_COMMUNES)]
+        for report in units_named(named, f"Xã phụ trách của {contact.name}"):
+            review_of(contact).units[report.unit.code] = report
+    for report in reports:
+        for name in report.unit.supervisors:
+            if (contact := contacts.match(name)) is not None:
+                review_of(contact).units[report.unit.code] = report
+    order = {r.unit.code: i for i, r in enumerate(reports)}
+    result = []
+    for review in reviews.values():
+        review.units = dict(sorted(review.units.items(), key=lambda item: order[item[0]]))
+        if review.units:
+            result.append(review)
+    return sorted(result, key=lambda r: fold(r.contact.name)), notes
+
+
+def _month_label(period: str) -> str:
+    year, month = period.split("-")
+    return f"tháng {int(month)}/{year}"
+
+
+def review_state(state: CommuneState) -> dict:
+    """What the next month's review compares against (kept in the state database)."""
+    report = state.report
+    return {
+        "criteria_met": report.criteria_met if report.submitted else None,
+        "met_target": state.standing.met,
+        "overdue": len(state.overdue),
+    }
+
+
+def _change(state: CommuneState, before: Mapping | None) -> str:
+    """Changes since the previous month's review, in words."""
+    if before is None:
+        return "chưa có số liệu tháng trước"
+    now = review_state(state)
+    changes = []
+    if now["criteria_met"] != before.get("criteria_met"):
+        was, is_ = before.get("criteria_met"), now["criteria_met"]
+        if was is not None and is_ is not None:
+            changes.append(f"tiêu chí đạt {is_ - was:+d}")
+        else:
+            changes.append("nay đã nộp" if is_ is not None else "nay chưa có báo cáo")
+    if now["met_target"] and not before.get("met_target"):
+        changes.append("nay đạt mục tiêu")
+    elif before.get("met_target") and not now["met_target"]:
+        changes.append("không còn đạt mục tiêu")
+    if now["overdue"] != before.get("overdue", 0):
+        changes.append(f"việc quá hạn {now['overdue'] - before.get('overdue', 0):+d}")
+    return ", ".join(changes) or "không đổi"
+
+
+def monthly_mails(
+    consolidation: Consolidation,
+    contacts: Contacts,
+    *,
+    deadline: date | None = None,
+    previous: tuple[str, Mapping] | None = None,
+) -> tuple[Outgoing, dict]:
+    """Each reviewer's monthly review of exactly their communes, and the state to keep for
+    next month (unit code → figures). `previous` is last month's (period, state) when known.
+
+    The changes since last month come from the figures the previous review kept in the
+    state database; HOOK: when the submission history store (issue 12) is there, read the
+    changes from it instead."""
+    as_of = consolidation.as_of
+    period = month_period(as_of)
+    facts = Figures.of(consolidation)
+    reviews, notes = build_reviews(consolidation, contacts)
+    if not contacts.clusters and not reviews:
+        notes.append(
+            "chưa khai báo cụm chỉ đạo (trang «Cụm chỉ đạo» của danh bạ) hay xã phụ trách của "
+            "cán bộ nào: chưa có thư soát xét"
+        )
+    before_states = previous[1] if previous else None
+    compared = f" (so với {_month_label(previous[0])})" if previous else ""
+    states: dict[str, dict] = {}
+    mails, no_email = [], []
+    for review in reviews:
+        commune_states = [facts.commune_state(r, deadline) for r in review.units.values()]
+        for state in commune_states:
+            states[state.report.unit.code] = review_state(state)
+        if not review.contact.email:
+            no_email.append(review.contact.name)
+            continue
+        mails.append(
+            _review_mail(consolidation, review, commune_states, before_states, compared, period)
+        )
+    for report in consolidation.units:  # every commune, so that next month compares them all
+        if report.unit.expected and report.unit.code not in states:
+            states[report.unit.code] = review_state(facts.commune_state(report, deadline))
+    return Outgoing(mails, [], no_email, notes), states
+
+
+def _review_mail(
+    consolidation: Consolidation,
+    review: Review,
+    commune_states: list[CommuneState],
+    before: Mapping | None,
+    compared: str,
+    period: str,
+) -> Mail:
+    as_of = consolidation.as_of
+    contact = review.contact
+    clusters = f" ({', '.join(review.clusters)})" if review.clusters else ""
+    intro = (
+        f"Văn phòng điều phối NTM huyện {district_name(consolidation)} báo tình hình "
+        f"{len(commune_states)} xã, thị trấn đồng chí phụ trách{clusters}, số liệu đến ngày "
+        f"{vn_date(as_of)}, để soát xét, đánh giá kết quả {_month_label(period)}{compared}:"
+    )
+    rows = []
+    for state in commune_states:
+        unit = state.report.unit
+        rows.append(
+            [
+                unit.name,
+                unit.target_level or "—",
+                ("ĐẠT — " if state.standing.met else "CHƯA ĐẠT — ") + state.standing.text,
+                "; ".join(state.missing) or "—",
+                str(len(state.overdue)),
+                state.submission,
+                _change(state, before.get(unit.code) if before is not None else None),
+            ]
+        )
+    headers = [
+        "Xã",
+        "Mục tiêu",
+        "Kết quả so với mục tiêu",
+        "Tiêu chí chưa đạt",
+        "Việc quá hạn",
+        "Nộp báo cáo",
+        "So với tháng trước",
+    ]
+    greeting = _greeting(contact)
+    text = [greeting, "", intro]
+    html = [_p(greeting), _p(intro), _table(headers, rows, highlight=2)]
+    for row in rows:
+        text += ["", f"{row[0].upper()} (mục tiêu: {row[1]})"]
+        text += [f"- {label}: {value}" for label, value in zip(headers[2:], row[2:], strict=True)]
+    late = [(s.report.unit.name, t) for s in commune_states for t in s.overdue]
+    if late:
+        heading = f"Việc quá hạn ({len(late)} việc)"
+        lines = [[name, t.task.text, vn_date(t.task.due), due_phrase(t, as_of)] for name, t in late]
+        text += ["", heading.upper(), *(f"- {n}: {w} · hạn {d} · {p}" for n, w, d, p in lines)]
+        html += [
+            f"<h3>{escape(heading)}</h3>",
+            _table(["Xã", "Việc", "Hạn", "Tình hình"], lines, highlight=3),
+        ]
+    text += ["", FOOTER]
+    html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
+    met = sum(s.standing.met for s in commune_states)
+    overdue = sum(len(s.overdue) for s in commune_states)
+    subject = (
+        f"{subject_prefix(consolidation)} Soát xét {_month_label(period)}: "
+        f"{len(commune_states)} xã, {met} xã đạt mục tiêu, {overdue} việc quá hạn"
+    )
+    return Mail(
+        key=make_key(MONTHLY_REVIEW, contact.email, period),
+        to_name=contact.name,
+        subject=subject,
+        text="\n".join(text) + "\n",
+        html=_html_page(html),
     )

@@ -155,8 +155,22 @@ def read_submission(
         sheet=header.grid.name if header else "",
         encoding=encoding,
         report_date=signed,
+        level=submission_level(grids, header),
     )
     return submission, issues
+
+
+_LEVEL_TITLE = re.compile(r"\bxa (?:nong thon moi|ntm) (nang cao|kieu mau)\b")
+_LEVELS = {"nang cao": "nâng cao", "kieu mau": "kiểu mẫu"}
+
+
+def submission_level(grids: list[Grid], header: Header | None) -> str:
+    """ "nâng cao" or "kiểu mẫu" when the title block names an advanced or model commune
+    ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
+    for text, _ in _title_lines(grids, header):
+        if match := _LEVEL_TITLE.search(fold(text)):
+            return _LEVELS[match[1]]
+    return ""
 
 
 _SIGNED = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
