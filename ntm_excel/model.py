@@ -245,3 +245,4 @@ class Consolidation:
     district: UnitReport | None = None  # the district's own criteria, when its workbook is given
     created: datetime | None = None
     targets: tuple[Target, ...] = ()  # the plan's targets
+    registry: tuple[Unit, ...] = ()  # every unit of the registry, submitting or not

@@ -245,10 +245,9 @@ def test_plan_tasks_and_owner_checks(inbox, catalog, registry):
     assert len(result.tasks) == len(plan.tasks) + len(occurrences) + len(roadmap)
     # commune tasks carry the communes concerned; the plan's targets come along
     units = {t.task.task_id: t.task.units for t in result.tasks if t.task.source == "plan"}
-    expected = [u.code for u in registry.units if u.kind != "huyện" and u.expected]
-    assert list(units["2.1-2"]) == expected
+    assert list(units["2.1-2"]) == [u.code for u in registry.units if u.kind != "huyện"]
     higher = [u.code for u in registry.units if u.target_level in ("nâng cao", "kiểu mẫu")]
-    assert sorted(units["2.2-1"]) == sorted(c for c in higher if c in expected)
+    assert sorted(units["2.2-1"]) == sorted(higher)
     assert units["2.3.a-1"] == ()
     assert result.targets == plan.targets
     states = {t.state.value for t in result.tasks if t.task.source == "plan"}

@@ -320,6 +320,7 @@ def consolidate(
         district=checked.district,
         created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
         targets=plan.targets if plan else (),
+        registry=tuple(registry.units),
     )
 
 

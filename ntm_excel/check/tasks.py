@@ -67,7 +67,7 @@ def task_statuses(tasks: Iterable[Task], as_of: date, window: int = 7) -> list[T
 def duty_tasks(duties: Iterable[Duty], as_of: date) -> list[Task]:
     """The occurrences of recurring duties to follow on `as_of`: every missed one (overdue)
     and the current one, done or not (before a duty starts: its first one). An occurrence is
-    done when the office recorded a day in its period; that marks no other occurrence."""
+    done when the office recorded a day in its period, by `as_of`; that marks no other."""
     tasks = []
     for duty in duties:
         template = duty.task
@@ -77,7 +77,7 @@ def duty_tasks(duties: Iterable[Duty], as_of: date) -> list[Task]:
         end = min(duty.ends, template.completed) if template.completed else duty.ends
         found = occurrences(duty.recurrence, duty.starts, end, max(as_of, duty.starts))
         for index, occurrence in enumerate(found):
-            logged = [d for d in duty.done if occurrence.first <= d <= occurrence.last]
+            logged = [d for d in duty.done if occurrence.first <= d <= min(occurrence.last, as_of)]
             current = occurrence.first <= as_of <= occurrence.last or (as_of < duty.starts)
             if (occurrence.last < as_of and not logged) or (current and index == len(found) - 1):
                 tasks.append(
@@ -101,9 +101,10 @@ def is_commune_task(task: Task) -> bool:
 
 
 def communes_of(spec: str, units: Sequence[Unit]) -> tuple[list[str], list[str]]:
-    """(codes of the units `spec` names, the items naming none). `spec` lists "Tất cả", target
+    """(codes of the units `spec` names, the items naming none). `spec` lists "Tất cả" (every
+    commune and town of the registry, whether it submits a self-assessment or not), target
     levels ("Nâng cao", "Kiểu mẫu") or units by name or code, "; "-separated; blank = all."""
-    candidates = [u for u in units if u.kind != DISTRICT_KIND and u.expected]
+    candidates = [u for u in units if u.kind != DISTRICT_KIND]
     chosen: set[str] = set()
     unknown = []
     for item in split_list(spec) or [ALL_COMMUNES]:

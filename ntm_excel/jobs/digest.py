@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -116,17 +116,41 @@ class TaskLine:
     unit: str
     when: str  # "quá hạn 3 ngày" / "đến hạn hôm nay" / "còn 5 ngày"
     role: str  # "chủ trì", "phối hợp", "chỉ đạo", "thực hiện", or several
+    missed: tuple[str, ...] = ()  # the missed occurrences one line stands for
 
     @property
     def text(self) -> str:
         task = self.status.task
-        text = f"{task.text} ({task.milestone})" if task.milestone else task.text
-        return f"{text} [{task.recurrence}, {task.occurrence}]" if task.occurrence else text
+        if self.missed:
+            return f"{task.text} ({self.missed[0]} … {self.missed[-1]}: lỡ {len(self.missed)} lần)"
+        if task.occurrence:
+            return f"{task.text} ({task.occurrence})"
+        return f"{task.text} ({task.milestone})" if task.milestone else task.text
 
     @property
     def due(self) -> str:
         task = self.status.task
         return vn_date(task.due) if task.due else task.deadline_text
+
+
+def _merge_missed(lines: list[TaskLine]) -> list[TaskLine]:
+    """One line for the missed occurrences of each recurring duty (the earliest kept as its
+    due date): a weekly meeting missed nine times is one line saying so, not nine."""
+    merged: list[TaskLine] = []
+    by_duty: dict[tuple[str, str, str], int] = {}
+    for line in lines:
+        task = line.status.task
+        key = (task.task_id, task.milestone, task.text)
+        if not task.occurrence or key not in by_duty:
+            if task.occurrence:
+                by_duty[key] = len(merged)
+            merged.append(line)
+            continue
+        first = merged[by_duty[key]]
+        labels = first.missed or (first.status.task.occurrence,)
+        missed = (*labels, task.occurrence)
+        merged[by_duty[key]] = replace(first, missed=missed)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -190,7 +214,8 @@ def build_daily_digests(
     the officials and bodies a task names (a group's members), every commune a commune task
     concerns (through «Liên hệ xã»), the officials following a unit."""
     as_of = consolidation.as_of
-    units = {r.unit.code: r.unit for r in consolidation.units}
+    units = {u.code: u for u in consolidation.registry}
+    units |= {r.unit.code: r.unit for r in consolidation.units}
     digests: dict[str, OfficialDigest] = {}  # by address (people sharing one get one mail)
     unmatched: dict[str, None] = {}
     nobody: dict[str, None] = {}  # groups that reach no one (no cluster written yet …)
@@ -251,7 +276,7 @@ def build_daily_digests(
     for digest in digests.values():
         if digest.empty:
             continue
-        digest.overdue.sort(key=order)
+        digest.overdue = _merge_missed(sorted(digest.overdue, key=order))
         digest.due_soon.sort(key=order)
         digest.units.sort(key=lambda u: u.report.unit.code)
         (result if digest.contact.email else no_email).append(digest)
