@@ -777,13 +777,37 @@ def _month_label(period: str) -> str:
     return f"tháng {int(month)}/{year}"
 
 
+def _grouped(statuses: Iterable[TaskStatus]) -> list[tuple[TaskStatus, tuple[str, ...]]]:
+    """Overdue tasks with the missed occurrences of one recurring duty as one entry: (the
+    earliest, the occurrences it stands for)."""
+    entries: list[tuple[TaskStatus, tuple[str, ...]]] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for status in sorted(statuses, key=lambda s: s.task.due or date.max):
+        task = status.task
+        key = (task.task_id, task.milestone, task.text)
+        if task.occurrence and key in seen:
+            first, labels = entries[seen[key]]
+            entries[seen[key]] = (first, (*labels, task.occurrence))
+            continue
+        if task.occurrence:
+            seen[key] = len(entries)
+        entries.append((status, (task.occurrence,) if task.occurrence else ()))
+    return entries
+
+
+def _late_text(status: TaskStatus, missed: tuple[str, ...]) -> str:
+    if len(missed) > 1:
+        return f"{status.task.text} ({missed[0]} … {missed[-1]}: lỡ {len(missed)} lần)"
+    return f"{status.task.text} ({missed[0]})" if missed else status.task.text
+
+
 def review_state(state: CommuneState) -> dict:
     """What the next month's review compares against (kept in the state database)."""
     report = state.report
     return {
         "criteria_met": report.criteria_met if report.submitted else None,
         "met_target": state.standing.met,
-        "overdue": len(state.overdue),
+        "overdue": len(_grouped(state.overdue)),
     }
 
 
@@ -874,8 +898,8 @@ def _review_mail(
                 unit.name,
                 unit.target_level or "—",
                 ("ĐẠT — " if state.standing.met else "CHƯA ĐẠT — ") + state.standing.text,
-                "; ".join(state.missing) or "—",
-                str(len(state.overdue)),
+                "; ".join(state.missing) or ("—" if state.report.submitted else "chưa có số liệu"),
+                str(len(_grouped(state.overdue))),
                 state.submission,
                 _change(state, before.get(unit.code) if before is not None else None),
             ]
@@ -895,10 +919,13 @@ def _review_mail(
     for row in rows:
         text += ["", f"{row[0].upper()} (mục tiêu: {row[1]})"]
         text += [f"- {label}: {value}" for label, value in zip(headers[2:], row[2:], strict=True)]
-    late = [(s.report.unit.name, t) for s in commune_states for t in s.overdue]
+    late = [(s.report.unit.name, *entry) for s in commune_states for entry in _grouped(s.overdue)]
     if late:
         heading = f"Việc quá hạn ({len(late)} việc)"
-        lines = [[name, t.task.text, vn_date(t.task.due), due_phrase(t, as_of)] for name, t in late]
+        lines = [
+            [name, _late_text(t, missed), vn_date(t.task.due), due_phrase(t, as_of)]
+            for name, t, missed in late
+        ]
         text += ["", heading.upper(), *(f"- {n}: {w} · hạn {d} · {p}" for n, w, d, p in lines)]
         html += [
             f"<h3>{escape(heading)}</h3>",
@@ -907,7 +934,7 @@ def _review_mail(
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     met = sum(s.standing.met for s in commune_states)
-    overdue = sum(len(s.overdue) for s in commune_states)
+    overdue = len(late)
     subject = (
         f"{subject_prefix(consolidation)} Soát xét {_month_label(period)}: "
         f"{len(commune_states)} xã, {met} xã đạt mục tiêu, {overdue} việc quá hạn"
