@@ -67,12 +67,14 @@ class DeadlineError(NtmError, ValueError):
 
 
 class RecurrenceError(NtmError, ValueError):
-    """A recurrence ("hàng tuần", "định kỳ 2 tuần") that cannot be read; `text` as written."""
+    """A recurrence ("hàng tuần", "định kỳ 2 tuần") that cannot be read; `text` as written.
+    `unset` when it says only "định kỳ": recurring, at an interval nobody has written yet."""
 
-    def __init__(self, text: str, reason: str) -> None:
+    def __init__(self, text: str, reason: str, *, unset: bool = False) -> None:
         super().__init__(f"Không đọc được chu kỳ «{text}»: {reason}")
         self.text = text
         self.reason = reason
+        self.unset = unset
 
 
 class UnreadableFileError(NtmError):
@@ -85,6 +87,9 @@ class UnreadableFileError(NtmError):
 
 class OutputLockedError(NtmError, OSError):
     """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
+
+    def __str__(self) -> str:  # the message alone, without OSError's "[Errno 13] "
+        return self.strerror or super().__str__()
 
 
 class MailError(NtmError):
@@ -104,3 +109,19 @@ class InboxMissing(NtmError, FileNotFoundError):
             "trong cấu hình, hoặc chỉ rõ thư mục. Chưa gửi thư nào: với thư mục sai, mọi xã "
             "sẽ bị coi là chưa nộp."
         )
+
+
+class LedgerDamaged(NtmError):
+    """The sent-mail ledger was emptied, overwritten or replaced: without it, mail already sent
+    would be sent again, so nothing is sent until the office restores it or starts a new one."""
+
+    heading = "Lỗi sổ thư"
+
+    def describe(self) -> str:
+        return f"{self.heading}:\n{self}"
+
+
+class ClockBehind(NtmError):
+    """The computer's clock reads a day before the last recorded run (set back)."""
+
+    heading = "Lỗi đồng hồ"

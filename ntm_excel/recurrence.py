@@ -5,7 +5,7 @@ A duty written "hàng tuần / hàng tháng / hàng quý / hàng năm" recurs in
 weeks Monday–Sunday, calendar months, quarters, years); "định kỳ N ngày / tuần / tháng / quý"
 (also "N tuần một lần", "mỗi N ngày") recurs every N units counted from the duty's start date.
 Each period is one occurrence, due on the period's last day. "Định kỳ" without an interval
-raises `RecurrenceError`: the plan leaves the interval to the office, which writes it.
+raises `RecurrenceError` with `unset`: the plan leaves the interval to the office.
 """
 
 from __future__ import annotations
@@ -63,7 +63,9 @@ def parse_recurrence(value: object) -> Recurrence | None:
         return Recurrence(text, unit, every * count, calendar=False)
     if key in ("dinh ky", "thuong xuyen"):
         raise RecurrenceError(
-            text, "kế hoạch không ghi chu kỳ; hãy ghi ví dụ «định kỳ 1 tháng» hoặc «hàng tuần»"
+            text,
+            "kế hoạch không ghi chu kỳ; hãy ghi ví dụ «định kỳ 1 tháng» hoặc «hàng tuần»",
+            unset=True,
         )
     raise RecurrenceError(
         text, "ghi «hàng tuần», «hàng tháng», «hàng quý» hoặc «định kỳ N ngày/tuần/tháng»"

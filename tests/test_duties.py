@@ -48,10 +48,13 @@ def test_recurrence_phrases(text, unit, every, calendar):
     assert (recurrence.unit, recurrence.every, recurrence.calendar) == (unit, every, calendar)
 
 
-@pytest.mark.parametrize("text", ["định kỳ", "thỉnh thoảng", "định kỳ 0 tuần"])
-def test_recurrence_without_a_usable_interval_is_refused(text):
-    with pytest.raises(RecurrenceError):
+@pytest.mark.parametrize(
+    ("text", "unset"), [("định kỳ", True), ("thỉnh thoảng", False), ("định kỳ 0 tuần", False)]
+)
+def test_recurrence_without_a_usable_interval_is_refused(text, unset):
+    with pytest.raises(RecurrenceError) as raised:
         parse_recurrence(text)
+    assert raised.value.unset is unset
     assert parse_recurrence("") is None and parse_recurrence(None) is None
 
 
@@ -179,8 +182,10 @@ def test_monthly_duty_across_several_months(tmp_path):
 
 def test_the_office_sets_the_interval_of_a_duty_the_plan_left_open(tmp_path):
     plan = load_plan(PLAN)
-    assert [i.code for i in plan.issues] == ["recurrence-invalid"]
+    assert plan.issues == ()
     assert not [d for d in plan.duties if (d.task.task_id, d.task.milestone) == RUBBISH]
+    [standing] = [t for t in plan.tasks if (t.task_id, t.milestone) == RUBBISH]
+    assert standing.recurrence == "định kỳ (chưa ghi chu kỳ)" and standing.due is None
     path = edited_plan(
         tmp_path,
         [("III.4-5", "ra quân thu gom rác thải", datetime(2021, 3, 6))],

@@ -186,12 +186,18 @@ def test_the_plans_notes_communes_and_standing_duties(plan):
     assert "MTTQ" in by_id[("2.4-4", "")].note
     assert by_id[("III.1-3", "")].text.count("hàng rào xanh") == 1
     assert by_id[("III.4-3", "")].criterion == "Môi trường"
-    # "định kỳ" without an interval: reported, and followed as a standing duty meanwhile
+    # "định kỳ" without an interval: a standing duty until the office writes one
     rubbish = by_id[("III.4-5", "ra quân thu gom rác thải")]
-    assert (rubbish.recurrence, rubbish.due) == ("định kỳ", None)
-    (issue,) = plan.issues
-    assert issue.code == "recurrence-invalid" and "định kỳ 1 tháng" in issue.message
-    assert issue.cell.startswith(column_of("Lặp lại"))
+    assert (rubbish.recurrence, rubbish.due) == ("định kỳ (chưa ghi chu kỳ)", None)
+    assert "văn phòng ghi chu kỳ" in rubbish.note
+    assert plan.issues == ()
+
+
+def test_an_unreadable_recurrence_is_reported_with_its_cell(tmp_path):
+    path, row = edited_copy(tmp_path, "2.1-3", **{"Lặp lại": "thỉnh thoảng"})
+    (issue,) = load_plan(path).issues
+    assert issue.code == "recurrence-invalid" and "«thỉnh thoảng»" in issue.message
+    assert issue.cell == f"{column_of('Lặp lại')}{row}"
 
 
 def test_plan_information_and_criteria(plan):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import os
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -99,7 +100,10 @@ _ERRNO_TEXT = {
     errno.ENOENT: "không tìm thấy",
     errno.EISDIR: "đó là một thư mục",
     errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
+    errno.ENAMETOOLONG: "tên tệp hoặc đường dẫn quá dài",
 }
+ON_WINDOWS = os.name == "nt"
+WINDOWS_MAX_PATH = 260  # characters, unless long paths are enabled (LongPathsEnabled)
 
 
 def error_text(exc: BaseException) -> str:
@@ -108,6 +112,12 @@ def error_text(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
         where = f" ({exc.filename})" if exc.filename else ""
+        length = len(os.path.abspath(exc.filename)) if isinstance(exc.filename, str) else 0
+        if ON_WINDOWS and exc.errno == errno.ENOENT and length >= WINDOWS_MAX_PATH:
+            return (
+                f"đường dẫn dài {length} ký tự, quá {WINDOWS_MAX_PATH} ký tự mà Windows cho phép "
+                f"khi chưa bật đường dẫn dài; hãy chọn thư mục ngắn hơn{where}"
+            )
         return f"{_ERRNO_TEXT[exc.errno]}{where}"
     return str(exc) or type(exc).__name__
 

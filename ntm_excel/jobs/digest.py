@@ -3,7 +3,9 @@ commune's daily digest, the steering committee's weekly summary, the reminders t
 each cluster leader's (or assigned official's) monthly review of exactly their communes.
 
 Every value that comes from a submission, the plan or the contact book is HTML-escaped in
-the HTML part and written as plain text in the text part: it is data, never markup.
+the HTML part and written as plain text in the text part: it is data, never markup. Each such
+value is cut to `MAX_TEXT` characters with a visible note (`clip`): a cell of megabytes must
+not make a message of megabytes.
 """
 
 from __future__ import annotations
@@ -30,7 +32,17 @@ MONTHLY_REVIEW = "monthly-review"
 ROLES = (("chủ trì", "lead"), ("phối hợp", "partners"), ("chỉ đạo", "directors"))
 ROLES += (("thực hiện", "owners"),)
 MAX_ISSUES_LISTED = 15
+MAX_TEXT = 1000  # characters of one value from a workbook shown in a mail
 FOOTER = "Thư này do hệ thống ntm-excel gửi tự động; xin đừng trả lời thư này."
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` from a workbook as a mail shows it: at most `limit` characters, and when cut a
+    note saying how much was left out and where the whole text is."""
+    if len(text) <= limit:
+        return text
+    left_out = f"{len(text) - limit:,}".replace(",", ".")
+    return f"{text[:limit]}… [đã cắt bớt {left_out} ký tự; xem đầy đủ trong biểu gốc]"
 
 
 def vn_date(day: date) -> str:
@@ -97,15 +109,15 @@ def criterion_label(consolidation: Consolidation, task: Task) -> str:
         district = consolidation.district
         names = {c.criterion_no: c.name for c in (district.criteria if district else [])}
         name = names.get(number)
-        return f"Tiêu chí huyện {number} – {name}" if name else f"Tiêu chí huyện {number}"
+        return f"Tiêu chí huyện {number} – {clip(name)}" if name else f"Tiêu chí huyện {number}"
     name = consolidation.criteria_names.get(number)
-    return f"Tiêu chí {number} – {name}" if name else f"Tiêu chí {number}"
+    return f"Tiêu chí {number} – {clip(name)}" if name else f"Tiêu chí {number}"
 
 
 def _unit_names(consolidation: Consolidation) -> dict[str, str]:
-    names = {r.unit.code: r.unit.name for r in consolidation.units}
+    names = {r.unit.code: clip(r.unit.name) for r in consolidation.units}
     if consolidation.district:
-        names[consolidation.district.unit.code] = consolidation.district.unit.name
+        names[consolidation.district.unit.code] = clip(consolidation.district.unit.name)
     return names
 
 
@@ -122,15 +134,16 @@ class TaskLine:
     def text(self) -> str:
         task = self.status.task
         if self.missed:
-            return f"{task.text} ({self.missed[0]} … {self.missed[-1]}: lỡ {len(self.missed)} lần)"
+            first, last, count = self.missed[0], self.missed[-1], len(self.missed)
+            return f"{clip(task.text)} ({first} … {last}: lỡ {count} lần)"
         if task.occurrence:
-            return f"{task.text} ({task.occurrence})"
-        return f"{task.text} ({task.milestone})" if task.milestone else task.text
+            return f"{clip(task.text)} ({task.occurrence})"
+        return clip(f"{task.text} ({task.milestone})" if task.milestone else task.text)
 
     @property
     def due(self) -> str:
         task = self.status.task
-        return vn_date(task.due) if task.due else task.deadline_text
+        return vn_date(task.due) if task.due else clip(task.deadline_text)
 
 
 def _merge_missed(lines: list[TaskLine]) -> list[TaskLine]:
@@ -321,9 +334,9 @@ def _is_body(contact: Contact) -> bool:
 
 def _greeting(contact: Contact) -> str:
     if _is_body(contact):
-        return f"Kính gửi {contact.name},"
-    title = f" – {contact.title}" if contact.title else ""
-    return f"Kính gửi đồng chí {contact.name}{title},"
+        return f"Kính gửi {clip(contact.name)},"
+    title = f" – {clip(contact.title)}" if contact.title else ""
+    return f"Kính gửi đồng chí {clip(contact.name)}{title},"
 
 
 def _html_page(blocks: Iterable[str]) -> str:
@@ -378,7 +391,8 @@ def _target_rows(targets: Iterable[TargetProgress]) -> list[list[str]]:
     rows = []
     for t in targets:
         progress = t.progress + (" — " + ", ".join(t.units) if t.units else "")
-        rows.append([f"{t.code}. {t.text}" if t.code else t.text, t.deadline, t.when, progress])
+        label = clip(f"{t.code}. {t.text}" if t.code else t.text)
+        rows.append([label, t.deadline, t.when, clip(progress)])
     return rows
 
 
@@ -421,7 +435,7 @@ def daily_mail(
     if digest.units:
         whose = "" if _is_body(digest.contact) else " đồng chí phụ trách"
         heading = f"Đơn vị{whose} cần đôn đốc ({len(digest.units)} đơn vị)"
-        rows = [[u.report.unit.name, u.problem] for u in digest.units]
+        rows = [[clip(u.report.unit.name), u.problem] for u in digest.units]
         text += ["", heading.upper(), *(f"- {name}: {problem}" for name, problem in rows)]
         html += [f"<h3>{escape(heading)}</h3>", _table(["Đơn vị", "Tình hình"], rows)]
     _targets_section(targets, text, html)
@@ -429,7 +443,7 @@ def daily_mail(
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     return Mail(
         key=make_key(DAILY_DIGEST, digest.contact.email, as_of.isoformat()),
-        to_name=digest.contact.name,
+        to_name=clip(digest.contact.name, 200),
         subject=daily_subject(consolidation, digest),
         text="\n".join(text) + "\n",
         html=_html_page(html),
@@ -515,12 +529,12 @@ def _newly_overdue(consolidation: Consolidation, before: Headline) -> list[list[
     fresh.sort(key=lambda t: (t.task.due or date.max, t.task.text))
     return [
         [
-            t.task.text,
+            clip(t.task.text),
             criterion_label(consolidation, t.task),
             names.get(t.task.unit_code, t.task.unit_code) or "Cấp huyện",
-            vn_date(t.task.due) if t.task.due else t.task.deadline_text,
+            vn_date(t.task.due) if t.task.due else clip(t.task.deadline_text),
             due_phrase(t, as_of),
-            ", ".join(t.task.owners),
+            clip(", ".join(t.task.owners)),
         ]
         for t in fresh
     ]
@@ -572,7 +586,7 @@ def weekly_mails(
     else:
         note("Không có việc mới quá hạn trong tuần.")
     problems = [
-        [r.unit.name, p] for r in consolidation.units if (p := unit_problem(r, as_of, None))
+        [clip(r.unit.name), p] for r in consolidation.units if (p := unit_problem(r, as_of, None))
     ]
     if problems:
         section(f"Đơn vị cần đôn đốc ({len(problems)} đơn vị)", ["Đơn vị", "Tình hình"], problems)
@@ -590,7 +604,7 @@ def weekly_mails(
     mails = [
         Mail(
             key=make_key(WEEKLY_SUMMARY, address, week_period(as_of)),
-            to_name=names.get(address.lower(), ""),
+            to_name=clip(names.get(address.lower(), ""), 200),
             subject=subject,
             text="\n".join(text) + "\n",
             html=_html_page(html),
@@ -638,7 +652,7 @@ def reminder_mails(
 
 def _addressee(unit: Unit) -> str:
     """ "UBND xã Cẩm Bình" unless the registry names a contact."""
-    return unit.contact_name or f"UBND {unit.name[:1].lower()}{unit.name[1:]}"
+    return clip(unit.contact_name or f"UBND {unit.name[:1].lower()}{unit.name[1:]}", 200)
 
 
 def _reminder(
@@ -653,7 +667,7 @@ def _reminder(
     text, html, attachments = [greeting], [_p(greeting)], []
     for report in reports:
         unit = report.unit
-        heading = f"{unit.name}: {unit_problem(report, as_of, deadline)}."
+        heading = f"{clip(unit.name)}: {unit_problem(report, as_of, deadline)}."
         text += ["", heading]
         html.append(f"<h3>{escape(heading)}</h3>")
         if not report.submitted:
@@ -669,7 +683,7 @@ def _reminder(
             for i in consolidation.issues
             if i.unit_code == unit.code and i.severity is Severity.ERROR
         ]
-        listed = [[i.location, i.message] for i in issues[:MAX_ISSUES_LISTED]]
+        listed = [[clip(i.location), clip(i.message)] for i in issues[:MAX_ISSUES_LISTED]]
         text += [f"- {where}: {msg}" if where else f"- {msg}" for where, msg in listed]
         if listed:
             html.append(_table(["Vị trí", "Lỗi"], listed))
@@ -696,9 +710,9 @@ def _reminder(
             what = f"biểu tự đánh giá có {report.errors} lỗi cần sửa"
         else:
             what = f"chưa nộp biểu tự đánh giá (quá hạn {(as_of - deadline).days} ngày)"
-        subject = f"{subject_prefix(consolidation)} {report.unit.name}: {what}"
+        subject = f"{subject_prefix(consolidation)} {clip(report.unit.name, 200)}: {what}"
     else:
-        names = ", ".join(r.unit.name for r in reports)
+        names = clip(", ".join(r.unit.name for r in reports), 400)
         subject = f"{subject_prefix(consolidation)} Nhắc nộp, sửa biểu tự đánh giá: {names}"
     return Mail(
         key=make_key(UNIT_REMINDERS, address, as_of.isoformat()),
@@ -796,9 +810,10 @@ def _grouped(statuses: Iterable[TaskStatus]) -> list[tuple[TaskStatus, tuple[str
 
 
 def _late_text(status: TaskStatus, missed: tuple[str, ...]) -> str:
+    text = clip(status.task.text)
     if len(missed) > 1:
-        return f"{status.task.text} ({missed[0]} … {missed[-1]}: lỡ {len(missed)} lần)"
-    return f"{status.task.text} ({missed[0]})" if missed else status.task.text
+        return f"{text} ({missed[0]} … {missed[-1]}: lỡ {len(missed)} lần)"
+    return f"{text} ({missed[0]})" if missed else text
 
 
 def review_state(state: CommuneState) -> dict:
@@ -895,7 +910,7 @@ def _review_mail(
         unit = state.report.unit
         rows.append(
             [
-                unit.name,
+                clip(unit.name),
                 unit.target_level or "—",
                 ("ĐẠT — " if state.standing.met else "CHƯA ĐẠT — ") + state.standing.text,
                 "; ".join(state.missing) or ("—" if state.report.submitted else "chưa có số liệu"),
@@ -919,7 +934,9 @@ def _review_mail(
     for row in rows:
         text += ["", f"{row[0].upper()} (mục tiêu: {row[1]})"]
         text += [f"- {label}: {value}" for label, value in zip(headers[2:], row[2:], strict=True)]
-    late = [(s.report.unit.name, *entry) for s in commune_states for entry in _grouped(s.overdue)]
+    late = [
+        (clip(s.report.unit.name), *entry) for s in commune_states for entry in _grouped(s.overdue)
+    ]
     if late:
         heading = f"Việc quá hạn ({len(late)} việc)"
         lines = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -106,6 +106,20 @@ class Job:
     def every_minutes(self, settings: Mapping[str, object]) -> int:
         return int(self.value(settings))
 
+    def has_come(self, now: datetime, settings: Mapping[str, object]) -> bool:
+        """Whether the job's time in the current period has come by `now`: a later day of its
+        week or month, or its day (every day for a daily job) from its time on."""
+        day = now.date()
+        if self.too_early(day, settings):
+            return False
+        value = self.value(settings)
+        on_its_day = (
+            (self.period is Period.WEEK and day.weekday() == parse_weekly(value)[0])
+            or (self.period is Period.MONTH and day.day == parse_monthly(value)[0])
+            or self.period is Period.DAY
+        )
+        return not on_its_day or now.time() >= parse_time(self.at(settings))
+
     def period_key(self, day: date) -> str:
         """The ledger's period: local date, ISO week for a weekly job, month for a monthly."""
         if self.period is Period.WEEK:
@@ -133,10 +147,10 @@ class Job:
 
 def daily_digest(runner: Runner, as_of: date, result: JobResult) -> None:
     snap = runner.snapshot(as_of)
-    out = daily_mails(
-        snap.consolidation, runner.load_contacts(), deadline=runner.config.reporting_deadline
-    )
+    contacts = runner.load_contacts()
+    out = daily_mails(snap.consolidation, contacts, deadline=runner.config.reporting_deadline)
     result.unmatched, result.no_email = out.unmatched, out.no_email
+    result.notes += contacts.problems
     runner.deliver(DAILY_DIGEST, out.mails, result)
 
 

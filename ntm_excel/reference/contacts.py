@@ -19,7 +19,7 @@ import openpyxl
 
 from ntm_excel.errors import ContactsError
 from ntm_excel.model import Unit
-from ntm_excel.text import fold, nfc
+from ntm_excel.text import column_letter, fold, is_email_address, nfc, shown
 
 CONTACTS_SHEET = "Danh bạ"
 COMMUNES_SHEET = "Liên hệ xã"
@@ -191,9 +191,11 @@ class Reach:
 @dataclass(frozen=True)
 class Contacts:
     """The contact book; `match` finds an official or a body from a name as written in a
-    plan, `reach` whom a name reaches."""
+    plan, `reach` whom a name reaches. `problems` are the cells that could not be used
+    (Vietnamese, naming file, sheet and cell)."""
 
     contacts: tuple[Contact, ...]
+    problems: tuple[str, ...] = ()
     communes: tuple[CommuneContact, ...] = ()
     clusters: tuple[Cluster, ...] = ()
 
@@ -307,23 +309,31 @@ def load_contacts(path: Path | str) -> Contacts:
     try:
         if CONTACTS_SHEET not in workbook.sheetnames:
             raise ContactsError(f"Tệp danh bạ {Path(path).name} không có trang «{CONTACTS_SHEET}».")
+        problems: list[str] = []
+        addresses = _Addresses(Path(path).name, problems)
         contacts = [
             Contact(
                 name=values["name"],
                 title=values.get("title", ""),
                 unit=values.get("unit", ""),
-                email=values.get("email", ""),
+                email=addresses.checked(values, number, columns, CONTACTS_SHEET),
                 criteria=split_list(values.get("criteria", "")),
                 communes=split_list(values.get("communes", "")),
                 role=values.get("role", ""),
                 phone=values.get("phone", ""),
                 members=split_list(values.get("members", "")),
             )
-            for values in _sheet_rows(workbook, CONTACTS_SHEET, CONTACT_COLUMNS, "name")
+            for number, values, columns in _sheet_rows(
+                workbook, CONTACTS_SHEET, CONTACT_COLUMNS, "name"
+            )
         ]
         communes = [
-            CommuneContact(**values)
-            for values in _sheet_rows(workbook, COMMUNES_SHEET, COMMUNE_COLUMNS, "code", "name")
+            CommuneContact(
+                **values | {"email": addresses.checked(values, number, columns, COMMUNES_SHEET)}
+            )
+            for number, values, columns in _sheet_rows(
+                workbook, COMMUNES_SHEET, COMMUNE_COLUMNS, "code", "name"
+            )
         ]
         clusters = [
             Cluster(
@@ -332,16 +342,40 @@ def load_contacts(path: Path | str) -> Contacts:
                 communes=split_list(values.get("communes", "")),
                 note=values.get("note", ""),
             )
-            for values in _sheet_rows(workbook, CLUSTERS_SHEET, CLUSTER_COLUMNS, "name", "leader")
+            for _, values, _ in _sheet_rows(
+                workbook, CLUSTERS_SHEET, CLUSTER_COLUMNS, "name", "leader"
+            )
         ]
     finally:
         workbook.close()
-    return Contacts(tuple(contacts), tuple(communes), tuple(clusters))
+    return Contacts(tuple(contacts), tuple(problems), tuple(communes), tuple(clusters))
+
+
+class _Addresses:
+    """Checks the e-mail cells of a contact book, collecting the problems."""
+
+    def __init__(self, file: str, problems: list[str]) -> None:
+        self.file = file
+        self.problems = problems
+
+    def checked(self, values: dict, number: int, columns: dict[str, int], sheet: str) -> str:
+        """The row's address, or "" (and a problem naming the cell) when it is not one."""
+        email = values.get("email", "")
+        if not email or is_email_address(email):
+            return email
+        cell = f"{column_letter(columns['email'])}{number}"
+        who = values.get("name") or values.get("code", "")
+        self.problems.append(
+            f"Danh bạ {self.file}, trang «{sheet}», ô {cell}: địa chỉ thư «{shown(email)}» "
+            f"của {shown(who, 60)} không hợp lệ (cần đúng một địa chỉ dạng ten@donvi.gov.vn); "
+            "không gửi thư cho người này tới khi sửa."
+        )
+        return ""
 
 
 def _sheet_rows(workbook, name: str, columns: dict[str, str], *keys: str):
-    """{field: text} of each row of sheet `name` (none when the sheet is missing) that fills
-    one of `keys`; columns are found by their headings."""
+    """(Excel row number, {field: text}, {field: column index}) of each row of sheet `name`
+    (none when the sheet is missing) that fills one of `keys`; columns found by heading."""
     if name not in workbook.sheetnames:
         return
     sheet = workbook[name]
@@ -353,10 +387,10 @@ def _sheet_rows(workbook, name: str, columns: dict[str, str], *keys: str):
         for heading, field in columns.items()
         if fold(heading) in header
     }
-    for row in rows:
+    for number, row in enumerate(rows, start=2):
         values = {f: _cell_text(row, i) for f, i in found.items()}
         if any(values.get(key) for key in keys):
-            yield {field: values.get(field, "") for field in columns.values()}
+            yield number, {field: values.get(field, "") for field in columns.values()}, found
 
 
 def split_list(text: str) -> tuple[str, ...]:

@@ -33,6 +33,7 @@ TARGETS_SHEET = "Chỉ tiêu"
 DONE_SHEET = "Đã thực hiện"
 INFO_SHEET = "Thông tin"
 DATE_FORMAT = "dd/mm/yyyy"
+UNSET = "chưa ghi chu kỳ"  # shown after "định kỳ" until the office writes the interval
 
 # Headings of the "Nhiệm vụ" sheet, in order, and the key each is read into.
 TASK_COLUMNS = {
@@ -214,11 +215,17 @@ class _Reader:
             make_issue("deadline-invalid", file=self.file, sheet=sheet, cell=cell, text=text)
         )
 
-    def recurrence(self, cells: dict) -> Recurrence | None:
+    def recurrence(self, cells: dict) -> tuple[Recurrence | None, str]:
+        """The row's recurrence and how it is shown. None for a one-off task, for "định kỳ"
+        whose interval the office has not written yet (a standing duty meanwhile, shown
+        "định kỳ (chưa ghi chu kỳ)"), or for an unreadable one (reported)."""
         value, address = cells.get("recurrence", (None, ""))
+        text = _text(value)
         try:
-            return parse_recurrence(value)
+            return parse_recurrence(value), text
         except RecurrenceError as exc:
+            if exc.unset:
+                return None, f"{text} ({UNSET})"
             self.issues.append(
                 make_issue(
                     "recurrence-invalid",
@@ -229,7 +236,7 @@ class _Reader:
                     reason=exc.reason,
                 )
             )
-            return None
+            return None, text
 
     def tasks(self, rows) -> tuple[list[Task], list[Duty]]:
         tasks, duties = [], []
@@ -241,7 +248,7 @@ class _Reader:
             number, criterion = _int(value.get("criterion_no")), _text(value.get("criterion"))
             if number is not None and criterion:
                 self.criteria_names.setdefault(number, criterion)
-            recurrence = self.recurrence(cells)
+            recurrence, shown = self.recurrence(cells)
             task = Task(
                 source="plan",
                 unit_code="",
@@ -256,7 +263,7 @@ class _Reader:
                 criterion=criterion,
                 lead=parse_assignees(_text(value.get("lead"))),
                 partners=parse_assignees(_text(value.get("partners"))),
-                recurrence=_text(value.get("recurrence")),
+                recurrence=shown,
                 communes=_text(value.get("communes")),
                 note=_text(value.get("note")),
                 done=fold(status) == fold(DONE_STATE) or value.get("completed") not in (None, ""),

@@ -39,6 +39,7 @@ from ntm_excel.styles import (
     YES,
     Colours,
     FormatCache,
+    cell_text,
     text_width,
     wrapped_lines,
     xlsx_fill,
@@ -229,7 +230,7 @@ class Sheet:
         mark_fmts: dict[Colours, object] = {}
 
         def text(row: int, value: str) -> None:
-            ws.write_string(row, col, value, text_fmt)
+            ws.write_string(row, col, cell_text(value), text_fmt)
 
         def mark(row: int, value: Mark) -> None:
             word, colours = value
