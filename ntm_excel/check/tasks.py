@@ -271,9 +271,12 @@ def print_tasks(
     rows = []
     for status in statuses:
         task = status.task
-        text = f"{task.milestone.capitalize()}: {task.text}" if task.milestone else task.text
-        if when := when_text(task):
-            text = f"[{when}] {text}"
+        if task.occurrence:
+            text = f"[{when_text(task)}] {task.text}"
+        elif task.milestone:
+            text = f"{task.milestone.capitalize()}: {task.text}"
+        else:
+            text = task.text
         row = [
             task.task_id or "—",
             task.due.strftime("%d/%m/%Y") if task.due else "—",
