@@ -7,6 +7,7 @@ of "a unit meeting all its criteria" or "an error" holds everywhere.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -375,22 +376,27 @@ class Figures:
     def commune_state(self, report: UnitReport, deadline: date | None = None) -> CommuneState:
         """A commune's state for its monthly review: its standing against its target, the
         criteria it misses, its overdue tasks, whether it submitted on time."""
-        code = report.unit.code
         missing = tuple(
             self.criterion_label(c.criterion_no)
             for c in sorted(report.criteria, key=lambda c: c.criterion_no)
             if c.status is not Status.MET
         )
-        overdue = tuple(
-            s
-            for s in self.consolidation.tasks
-            if s.state is TaskState.OVERDUE
-            and not s.task.done
-            and (s.task.unit_code == code or code in s.task.units)
-        )
+        overdue = tuple(self._overdue_by_unit.get(report.unit.code, ()))
         return CommuneState(
             report, standing(report), missing, overdue, _submitted(report, deadline)
         )
+
+    @functools.cached_property
+    def _overdue_by_unit(self) -> dict[str, list[TaskStatus]]:
+        """Unit code → its overdue tasks: its roadmap's and the plan's commune tasks."""
+        found: dict[str, list[TaskStatus]] = {}
+        for status in self.consolidation.tasks:
+            if status.state is TaskState.OVERDUE and not status.task.done:
+                task = status.task
+                for code in dict.fromkeys((task.unit_code, *task.units)):
+                    if code:
+                        found.setdefault(code, []).append(status)
+        return found
 
     def criterion_counts(self) -> dict[int, Counter]:
         """Criterion → counts of Status (and None for not submitted) over the expected units."""

@@ -204,10 +204,11 @@ def concerns(
     if unit is not None:
         return task.unit_code == unit.code or unit.code in task.units
     if contacts is not None and (contact := contacts.match(who)) is not None:
+        concerned = set(task.units)
         for name in task_names(task):
             if fold(name) == fold(contact.name):
                 return True
-            reached = contacts.reach(name, [u for u in units if u.code in task.units])
+            reached = contacts.reach(name, [u for u in units if u.code in concerned])
             if any(fold(c.name) == fold(contact.name) for c in reached.contacts):
                 return True
     return names_person(task, who, contacts)

@@ -229,6 +229,7 @@ def build_daily_digests(
     as_of = consolidation.as_of
     units = {u.code: u for u in consolidation.registry}
     units |= {r.unit.code: r.unit for r in consolidation.units}
+    unit_names = {code: unit.name for code, unit in units.items()}
     digests: dict[str, OfficialDigest] = {}  # by address (people sharing one get one mail)
     unmatched: dict[str, None] = {}
     nobody: dict[str, None] = {}  # groups that reach no one (no cluster written yet …)
@@ -260,7 +261,7 @@ def build_daily_digests(
             line = TaskLine(
                 status=status,
                 criterion=criterion_label(consolidation, status.task),
-                unit=_task_unit(status.task, units),
+                unit=_task_unit(status.task, unit_names),
                 when=due_phrase(status, as_of),
                 role=", ".join(role_list),
             )
@@ -298,10 +299,10 @@ def build_daily_digests(
     return DailyDigests(result, list(unmatched), missing)
 
 
-def _task_unit(task: Task, units: Mapping[str, Unit]) -> str:
+def _task_unit(task: Task, unit_names: Mapping[str, str]) -> str:
     if not task.unit_code and not task.units:
         return "Cấp huyện"
-    return units_text(task, {code: unit.name for code, unit in units.items()})
+    return units_text(task, unit_names)
 
 
 def _recipient(contact: Contact) -> str:

@@ -11,6 +11,7 @@ officials assigned to communes.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,10 +210,22 @@ class Contacts:
             found = [c for c in self.contacts if key and fold(c.name) == key]
         return found[0] if len(found) == 1 else None
 
+    @functools.cached_property
+    def _communes_by_key(self) -> dict[str, CommuneContact]:
+        """«Liên hệ xã» rows by code and by folded name (the first row wins)."""
+        index: dict[str, CommuneContact] = {}
+        for row in self.communes:
+            for key in (row.code, fold(row.name)):
+                if key:
+                    index.setdefault(key, row)
+        return index
+
     def commune_contact(self, unit: Unit) -> Contact:
         """The address of a commune: its «Liên hệ xã» row, else the registry's e-mail."""
-        keys = unit_keys(unit)
-        row = next((r for r in self.communes if r.code == unit.code or fold(r.name) in keys), None)
+        index = self._communes_by_key
+        row = index.get(unit.code) or next(
+            (index[k] for k in sorted(unit_keys(unit)) if k in index), None
+        )
         email = (row.email if row else "") or unit.email
         name = (row.contact_name if row else "") or unit.contact_name
         return Contact(
