@@ -78,6 +78,17 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
+class PeriodSettings:
+    """The reporting periods the history counts completeness and timeliness by (see
+    `ntm_excel.periods`)."""
+
+    kind: str = "monthly"  # monthly | quarterly | custom
+    due_day: int = 0  # a period's report is on time by this day of its last month; 0 = last day
+    start: date | None = None  # the first period counted (default: the first submission's)
+    custom: tuple = ()  # kind = "custom": tables { name, start, end, due }
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     catalog: Path
@@ -93,11 +104,13 @@ class Config:
     state_dir: Path
     mail: MailSettings = field(default_factory=MailSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    periods: PeriodSettings = field(default_factory=PeriodSettings)
 
 
 SECTIONS = {
     "data": DataSettings,
     "output": OutputSettings,
+    "periods": PeriodSettings,
     "mail": MailSettings,
     "schedule": ScheduleSettings,
 }
@@ -195,6 +208,7 @@ def load_config(path: Path | str | None = None) -> Config:
         output = _section(OutputSettings, file, "output", raw.get("output", {}), None)
         mail = _section(MailSettings, file, "mail", raw.get("mail", {}), None)
         schedule = _section(ScheduleSettings, file, "schedule", raw.get("schedule", {}), here)
+        periods = _section(PeriodSettings, file, "periods", raw.get("periods", {}), None)
     except ConfigError:
         raise
     except (TypeError, ValueError) as exc:
@@ -214,4 +228,5 @@ def load_config(path: Path | str | None = None) -> Config:
         state_dir=Path(state_dir) if state_dir else output.state_dir,
         mail=mail,
         schedule=schedule,
+        periods=periods,
     )

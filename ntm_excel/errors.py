@@ -125,3 +125,13 @@ class ClockBehind(NtmError):
     """The computer's clock reads a day before the last recorded run (set back)."""
 
     heading = "Lỗi đồng hồ"
+
+
+class StoreError(NtmError, RuntimeError):
+    """The state database cannot be used (damaged, made by a newer release, missing)."""
+
+    heading = "Lỗi kho trạng thái"
+
+
+class StoreBusy(StoreError):
+    """Another process kept the state database locked for longer than this one waits."""

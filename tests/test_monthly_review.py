@@ -9,12 +9,13 @@ import email
 import re
 import shutil
 import socket
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from pathlib import Path
 
 import openpyxl
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from support.samples import SampleSpec, write_sample
 
@@ -96,6 +97,11 @@ def config_for(tmp_path: Path, port: int, inbox: Path):
     )
 
 
+def at_vn(*args) -> datetime:
+    """A moment in Vietnam time (UTC+7), in UTC so that the process keeps its own zone."""
+    return datetime(*args, tzinfo=UTC) - timedelta(hours=7)
+
+
 def communes_in(text: str) -> list[str]:
     """The communes a review lists: its per-commune headings "XÃ CẨM THÀNH (mục tiêu: …)"."""
     return re.findall(r"^((?:XÃ|THỊ TRẤN) [^(\r\n]+?) \(mục tiêu", text, re.MULTILINE)
@@ -122,8 +128,10 @@ def test_each_reviewer_gets_exactly_their_communes_once_a_month(tmp_path, smtp):
         spec = SampleSpec(unit_code=code, unit_name=name or "Xã Cẩm Lạc", signed_day=10)
         write_sample(inbox / f"{code}.xlsx", spec)
     config = config_for(tmp_path, port, inbox)
-    with Ledger(config.state_dir) as ledger:
+    march_clock = time_machine.travel(at_vn(2021, 3, 25, 8, 0), tick=False)
+    with march_clock as clock, Ledger(config.state_dir) as ledger:
         march = Runner(config, ledger).run("monthly-review", date(2021, 3, 25))
+        clock.move_to(at_vn(2021, 3, 26, 8, 0))
         again = Runner(config, ledger).run("monthly-review", date(2021, 3, 26))
     assert march.ok and len(march.delivery.sent) == 2
     assert again.ok and again.delivery.sent == [] and len(again.delivery.already_sent) == 2
@@ -147,7 +155,7 @@ def test_each_reviewer_gets_exactly_their_communes_once_a_month(tmp_path, smtp):
     assert "- Kết quả so với mục tiêu: CHƯA ĐẠT — 20/20 tiêu chí xã NTM; chưa có bộ tiêu chí " \
         "nâng cao của tỉnh" in thanh  # fmt: skip
     assert "- Nộp báo cáo: nộp ngày 10/03/2021, đúng hạn" in thanh
-    assert "- So với tháng trước: chưa có số liệu tháng trước" in thanh
+    assert "- So với tháng trước: bản đầu tiên: 20/20 tiêu chí đạt" in thanh  # the history
     vinh = text[text.index("XÃ CẨM VĨNH") : text.index("XÃ CẨM THÀNH")]
     assert "- Nộp báo cáo: chưa nộp (hạn 15/03/2021)" in vinh
     assert "- Tiêu chí chưa đạt: chưa có số liệu" in vinh
@@ -159,9 +167,13 @@ def test_each_reviewer_gets_exactly_their_communes_once_a_month(tmp_path, smtp):
     assert communes_in(plain(danh)) == ["XÃ CẨM SƠN", "XÃ CẨM LẠC"]
     assert "<script" not in danh.get_body(preferencelist=("html",)).get_content()
 
-    # April: Cẩm Vĩnh has sent its report; the review says what changed since March.
+    # April: Cẩm Vĩnh has sent its report (on 2 April); the review says what changed since
+    # March, from the submission history and from what March's review kept.
     write_sample(inbox / "18691.xlsx", SampleSpec(unit_code="18691", unit_name="Xã Cẩm Vĩnh"))
-    with Ledger(config.state_dir) as ledger:
+    april_clock = time_machine.travel(at_vn(2021, 4, 2, 9, 0), tick=False)
+    with april_clock as clock, Ledger(config.state_dir) as ledger:
+        assert Runner(config, ledger).run("collect", date(2021, 4, 2)).ok
+        clock.move_to(at_vn(2021, 4, 5, 8, 0))
         april = Runner(config, ledger).run("monthly-review", date(2021, 4, 5))
     assert april.ok and len(april.delivery.sent) == 2
     [_, anh_april] = sink.messages()[ANH]
@@ -169,9 +181,10 @@ def test_each_reviewer_gets_exactly_their_communes_once_a_month(tmp_path, smtp):
     assert "Soát xét tháng 4/2021" in anh_april["Subject"]
     assert "(so với tháng 3/2021)" in text
     vinh = text[text.index("XÃ CẨM VĨNH") : text.index("XÃ CẨM THÀNH")]
-    assert "- So với tháng trước: nay đã nộp" in vinh
+    assert "- So với tháng trước: bản đầu tiên: 20/20 tiêu chí đạt; việc quá hạn +1" in vinh
     thanh = text[text.index("XÃ CẨM THÀNH") : text.index("VIỆC QUÁ HẠN")]
-    assert "- So với tháng trước: việc quá hạn +1" in thanh  # 2.1-2 fell due on 31/03
+    # nothing new from Cẩm Thành; 2.1-2 (the communes' task due 31/03) is now overdue
+    assert "- So với tháng trước: không gửi bản mới; việc quá hạn +1" in thanh
     assert "- Xã Cẩm Thành: Chỉ đạo quyết liệt, ưu tiên phân bổ nguồn lực" in text
 
 

@@ -5,6 +5,10 @@ the submission it is judged by, every task, every issue.
 `consolidate` adds what only a whole batch can tell: units that did not submit, units that
 sent several files, lateness, the district's own criteria and the plan's tasks. Reading is in
 `ntm_excel.read.batch`; the figures every output shows are in `ntm_excel.check.figures`.
+
+Given the submission history (`ntm_excel.history`), both archive every file, take readings
+made before from the store (`ntm_excel.check.record`), and `consolidate` records each unit's
+files as versions and attaches the history's view (`ntm_excel.check.progress`).
 """
 
 from __future__ import annotations
@@ -16,18 +20,30 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, all_communes_share
+from ntm_excel.check.progress import history_view
+from ntm_excel.check.record import Reading, judgement_context, read_through, version_record
 from ntm_excel.check.tasks import assign_communes, duty_tasks, owner_issues, task_statuses
 from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
+from ntm_excel.history import History, VersionRecord
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import Consolidation, LevelResult, Submission, Target, Unit, UnitReport
-from ntm_excel.read.batch import Progress, collect_files, read_files, read_one
+from ntm_excel.model import (
+    COMMUNE,
+    DISTRICT,
+    Consolidation,
+    LevelResult,
+    Submission,
+    Target,
+    Unit,
+    UnitReport,
+)
+from ntm_excel.periods import Calendar, config_calendar
+from ntm_excel.read.batch import Progress, collect_files, read_files, read_one, reading_context
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
-from ntm_excel.reference.registry import Registry, load_registry
+from ntm_excel.reference.registry import Registry, district_key, load_registry
 
-DISTRICT_KIND = "huyện"
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
 LEVELS = ("nâng cao", "kiểu mẫu")  # target levels judged against a set of their own
@@ -97,16 +113,36 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
 
 
 @dataclass
+class JudgedDistrict:
+    """A district's own workbook judged against the district's set."""
+
+    report: UnitReport
+    issues: list[Issue]
+    context: str  # its reading context (see `reading_context`)
+
+
+@dataclass
 class Checked:
     """The files of a batch, read and validated: what `ntm-excel validate` reports."""
 
     units: dict[str, tuple[UnitReport, list[Issue]]]  # unit code → report used, its issues
-    district: UnitReport | None
+    districts: dict[str, JudgedDistrict]  # district code → its own self-assessment
     loose: list[Issue]  # files without a known unit, paths not found, the district's duplicates
-    district_issues: list[Issue]
     province: str
+    candidates: dict[str, list[tuple[UnitReport, list[Issue]]]]  # every file of each unit
+    reading: Reading | None = None  # how the files were read, when through the history
     # unit code → its judgement against its target level's set, with that file's issues
     levels: dict[str, tuple[LevelResult, list[Issue]]] = field(default_factory=dict)
+
+    @property
+    def district(self) -> UnitReport | None:
+        """The district's report when the registry is one district's."""
+        found = list(self.districts.values())
+        return found[0].report if len(found) == 1 else None
+
+    @property
+    def district_issues(self) -> list[Issue]:
+        return [issue for judged in self.districts.values() for issue in judged.issues]
 
 
 def _judge_level(
@@ -141,6 +177,13 @@ def _judge_level(
     ), issues
 
 
+def _newest(submissions: list[Submission]) -> Submission | None:
+    """The latest signed, then latest modified, of a unit's files for its level's set."""
+    if not submissions:
+        return None
+    return max(submissions, key=lambda s: (s.report_date or date.min, s.modified, s.file_name))
+
+
 def _used(unit: Unit, candidates: list[tuple[UnitReport, list[Issue]]]):
     """The report of one unit's submissions that is used, with its issues (and, when the unit
     sent several files, the issue saying which one is used and why)."""
@@ -171,61 +214,88 @@ def check_files(
     district_workbook: Path | str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
 ) -> Checked:
     """Read every file under `paths` and validate it against its unit's criteria.
 
     A unit that sent several files is judged by one of them (the latest signed, then the
-    latest modified). The district's own workbook (`district_workbook`, else the newest file
-    of the district found among `paths`) is judged against the district's set, its "100% of
-    communes" counted over the registry's expected communes.
+    latest modified). A district's own workbook (the newest file of the district found among
+    `paths`; for a one-district registry, `district_workbook` when given) is judged against
+    the district's set, its "100% of communes" counted over the district's expected communes.
+    With a province or country registry, `district_workbook` is one more file to read. With
+    `history`, every file is archived and files read before are not parsed again.
     """
     batch = _Batch(catalog, catalog_set, registry)
     province = _main_province(registry)
+    single = _one_district(registry)
+    if district_workbook is not None and not single:
+        paths, district_workbook = [*paths, district_workbook], None
     files, loose = collect_files(paths)
-    read = read_files(
-        files, registry, batch.indicators(province), workers=workers, progress=progress
-    )
+    indicators = batch.indicators(province)
+    reading = None
+    if history is None:
+        read = read_files(files, registry, indicators, workers=workers, progress=progress)
+    else:
+        extra = [Path(district_workbook)] if district_workbook else []
+        reading = read_through(
+            history,
+            files,
+            registry,
+            indicators,
+            extra=[p for p in extra if p.is_file()],
+            workers=workers,
+            progress=progress,
+        )
+        read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
-    district_files: list[Submission] = []
+    district_files: dict[str, list[Submission]] = {}
     level_files: dict[str, list[Submission]] = {}
     for submission, read_issues in read:
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         if unit is None:
             loose += read_issues
-        elif unit.kind == DISTRICT_KIND:  # read again below, against the district's set
-            district_files.append(submission)
+        elif unit.tier == DISTRICT:  # read again below, against the district's set
+            district_files.setdefault(unit.code, []).append(submission)
         elif submission.level and submission.level == unit.target_level:  # read again below
             level_files.setdefault(unit.code, []).append(submission)
         else:
             by_unit.setdefault(unit.code, []).append(batch.validate(submission, unit, read_issues))
-    if district_files:
-        newest = max(district_files, key=lambda s: (s.modified, s.file_name))
-        if district_workbook is None:
-            district_workbook = newest.path
-        duplicate = _district_duplicate(registry, district_files, district_workbook)
-        loose += [duplicate] if duplicate else []
     units = {
         unit.code: _used(unit, by_unit[unit.code])
         for unit in registry.units
-        if unit.kind != DISTRICT_KIND and unit.code in by_unit
+        if unit.tier == COMMUNE and unit.code in by_unit
     }
-    district, district_issues = None, []
-    if district_workbook is not None:
-        everyone = [units[u.code][0] if u.code in units else UnitReport(u) for u in registry.units]
-        district, district_issues = _district(batch, Path(district_workbook), everyone)
+    workbooks: dict[str, Path] = {}  # district code → its workbook
+    for code, found in district_files.items():
+        newest = max(found, key=lambda s: (s.modified, s.file_name))
+        workbooks[code] = Path(district_workbook if single and district_workbook else newest.path)
+        duplicate = _district_duplicate(registry, found, workbooks[code])
+        loose += [duplicate] if duplicate else []
+    if single and district_workbook is not None and registry.tier(DISTRICT):
+        workbooks = {registry.tier(DISTRICT)[0].code: Path(district_workbook)}
+    communes: dict[tuple[str, str], list[UnitReport]] = {}
+    for unit in registry.tier(COMMUNE):
+        report = units[unit.code][0] if unit.code in units else UnitReport(unit)
+        communes.setdefault(("",) if single else district_key(unit), []).append(report)
+    districts: dict[str, JudgedDistrict] = {}
+    for code, path in workbooks.items():
+        unit = registry.get(code)
+        mine = communes.get(("",) if single else district_key(unit), [])
+        report, found = _district(batch, unit, path, mine)
+        set_id = district_set(catalog_set)
+        context = reading_context(registry, batch.indicators(unit.province, set_id))
+        districts[code] = JudgedDistrict(report, found, context)
     levels = {
         unit.code: _judge_level(batch, unit, _newest(level_files.get(unit.code, [])))
-        for unit in registry.units
-        if unit.kind != DISTRICT_KIND and unit.target_level in LEVELS
+        for unit in registry.tier(COMMUNE)
+        if unit.target_level in LEVELS
     }
-    return Checked(units, district, loose, district_issues, province, levels)
+    return Checked(units, districts, loose, province, by_unit, reading, levels)
 
 
-def _newest(submissions: list[Submission]) -> Submission | None:
-    """The latest signed, then latest modified, of a unit's files for its level's set."""
-    if not submissions:
-        return None
-    return max(submissions, key=lambda s: (s.report_date or date.min, s.modified, s.file_name))
+def _one_district(registry: Registry) -> bool:
+    """Whether the registry is one district's (its own row, its communes), not a province's."""
+    return len(registry.tier(DISTRICT)) <= 1
 
 
 def _late(report: UnitReport, deadline: date) -> Issue | None:
@@ -258,13 +328,17 @@ def consolidate(
     due_soon_days: int = 7,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
+    calendar: Calendar | None = None,
 ) -> Consolidation:
     """Consolidate the submissions found under `paths` as they stand on `as_of`.
 
     Every expected unit of `registry` appears once: with the submission used (see
     `check_files`) or as not submitted. `plan` and `contacts` (optional) add the district
     plan's tasks and the owner checks; `district_workbook` adds the district's own
-    self-assessment.
+    self-assessment. With `history`, every file is archived and recorded as a version of its
+    unit, the run is recorded, and the result carries the history's view (completeness and
+    timeliness per period of `calendar`, changes, trend).
     """
     checked = check_files(
         paths,
@@ -274,12 +348,12 @@ def consolidate(
         district_workbook=district_workbook,
         workers=workers,
         progress=progress,
+        history=history,
     )
+    single = _one_district(registry)
     issues = list(checked.loose)
     reports: list[UnitReport] = []
-    for unit in registry.units:
-        if unit.kind == DISTRICT_KIND:
-            continue
+    for unit in registry.tier(COMMUNE):
         level, level_issues = checked.levels.get(unit.code, (None, []))
         if unit.code not in checked.units:
             if unit.expected:
@@ -310,6 +384,19 @@ def consolidate(
             issues += owner_issues([*plan.tasks, *(d.task for d in plan.duties)], contacts)
     tasks += [task for submission in used for task in submission.tasks]
 
+    view = None
+    if history is not None:
+        run = _record(history, checked, catalog_set, as_of)
+        view = history_view(
+            history,
+            registry.units,
+            calendar or Calendar(deadline=reporting_deadline),
+            as_of,
+            targets=plan.targets if plan else (),
+        )
+        view.consolidation_id = run
+        view.parsed, view.reused = checked.reading.parsed, checked.reading.reused
+
     return Consolidation(
         as_of=as_of,
         catalog_set=catalog_set,
@@ -317,8 +404,10 @@ def consolidate(
         tasks=task_statuses(tasks, as_of, window=due_soon_days),
         issues=issues,
         criteria_names=catalog.criteria(catalog_set, checked.province),
-        district=checked.district,
+        district=checked.district if single else None,
+        districts=[] if single else _district_reports(registry, checked.districts),
         created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
+        history=view,
         targets=plan.targets if plan else (),
         registry=tuple(registry.units),
     )
@@ -339,7 +428,7 @@ def target_issues(targets: tuple[Target, ...], registry: Registry) -> list[Issue
     if not named:
         return []
     issues = []
-    for unit in registry.units:
+    for unit in registry.tier(COMMUNE):
         target = named.get(unit.code)
         plan_level = target.level if target else "không có"
         registry_level = unit.target_level or "không có"
@@ -358,6 +447,28 @@ def target_issues(targets: tuple[Target, ...], registry: Registry) -> list[Issue
                 )
             )
     return issues
+
+
+def _record(history: History, checked: Checked, catalog_set: str, as_of: date) -> int:
+    """Record every unit's files as versions, and the run; returns the run's id."""
+    reading = checked.reading
+    context = judgement_context(reading.context, catalog_set)
+    records: list[VersionRecord] = [
+        version_record(report, issues, catalog_set, context)
+        for candidates in checked.candidates.values()
+        for report, issues in candidates
+    ]
+    set_id = district_set(catalog_set)
+    for district in checked.districts.values():
+        if district.report.submission is not None:
+            district_context = judgement_context(district.context, set_id)
+            records.append(
+                version_record(district.report, district.issues, set_id, district_context)
+            )
+    inputs = [(path.name, received.sha256) for path, received in reading.received.items()]
+    return history.record(
+        records, as_of=as_of, catalog_set=catalog_set, inputs=inputs, parsed=reading.parsed
+    )
 
 
 def _district_duplicate(
@@ -384,13 +495,19 @@ def _district_duplicate(
     )
 
 
+def _district_reports(registry: Registry, judged: dict[str, JudgedDistrict]) -> list[UnitReport]:
+    """Every district that is assessed (or sent its workbook), in registry order."""
+    return [
+        judged[unit.code].report if unit.code in judged else UnitReport(unit)
+        for unit in registry.tier(DISTRICT)
+        if unit.target_level or unit.code in judged
+    ]
+
+
 def _district(
-    batch: _Batch, path: Path, communes: list[UnitReport]
-) -> tuple[UnitReport | None, list[Issue]]:
-    """The district's own self-assessment; its "100% of communes" comes from the communes."""
-    unit = next((u for u in batch.registry.units if u.kind == DISTRICT_KIND), None)
-    if unit is None:
-        return None, []
+    batch: _Batch, unit: Unit, path: Path, communes: list[UnitReport]
+) -> tuple[UnitReport, list[Issue]]:
+    """A district's own self-assessment; its "100% of communes" comes from its communes."""
     if not path.is_file():
         reason = f"không tìm thấy biểu tự đánh giá của huyện «{path}»"
         issue = make_issue("file-unreadable", unit_code=unit.code, file=path.name, reason=reason)
@@ -427,11 +544,13 @@ def consolidate_from_config(
     with_district: bool = True,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
 ) -> Consolidation:
     """`consolidate` with the catalogue, registry, plan, contacts and settings of `config`.
 
     `with_plan=False` leaves out the plan's tasks and the contacts (owner checks), and
-    `with_district=False` the district workbook.
+    `with_district=False` the district workbook. With `history` (opened on the state folder),
+    the run is recorded there with the configuration's reporting periods.
     """
     plan = load_plan(config.plan) if with_plan else None
     contacts = load_contacts(config.contacts) if with_plan else None
@@ -449,4 +568,6 @@ def consolidate_from_config(
         due_soon_days=config.due_soon_days,
         workers=workers,
         progress=progress,
+        history=history,
+        calendar=config_calendar(config) if history is not None else None,
     )

@@ -10,7 +10,7 @@ from datetime import date
 from typing import TextIO
 
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import TASK_STATE_LABELS, Task, TaskState, TaskStatus, Unit
+from ntm_excel.model import COMMUNE, TASK_STATE_LABELS, Task, TaskState, TaskStatus, Unit
 from ntm_excel.recurrence import occurrences
 from ntm_excel.reference.contacts import (
     ALL_COMMUNES,
@@ -24,7 +24,6 @@ from ntm_excel.reference.contacts import (
 from ntm_excel.reference.plan import Duty
 from ntm_excel.text import fold
 
-DISTRICT_KIND = "huyện"
 LEVEL_WORDS = {"dat chuan": "đạt chuẩn", "nang cao": "nâng cao", "kieu mau": "kiểu mẫu"}
 
 # Most urgent first.
@@ -104,7 +103,7 @@ def communes_of(spec: str, units: Sequence[Unit]) -> tuple[list[str], list[str]]
     """(codes of the units `spec` names, the items naming none). `spec` lists "Tất cả" (every
     commune and town of the registry, whether it submits a self-assessment or not), target
     levels ("Nâng cao", "Kiểu mẫu") or units by name or code, "; "-separated; blank = all."""
-    candidates = [u for u in units if u.kind != DISTRICT_KIND]
+    candidates = [u for u in units if u.tier == COMMUNE]
     chosen: set[str] = set()
     unknown = []
     for item in split_list(spec) or [ALL_COMMUNES]:

@@ -22,6 +22,7 @@ COMMAND_MODULES = [
     "tasks",
     "digest",
     "jobs",
+    "history",
 ]
 
 

@@ -18,6 +18,7 @@ from html import escape
 from pathlib import Path
 
 from ntm_excel.check.figures import CommuneState, Figures, Headline, TargetProgress
+from ntm_excel.check.progress import UnitChange
 from ntm_excel.check.tasks import criterion_text, units_text
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
@@ -548,11 +549,14 @@ def weekly_mails(
     previous: tuple[str, Headline] | None = None,
     master: Path | None = None,
     contacts: Contacts | None = None,
+    changes: Sequence[UnitChange] | None = None,
 ) -> tuple[list[Mail], Headline]:
     """The weekly summary, one message per steering committee member, and its figures.
 
     `previous` is the last stored summary (its ISO week and figures): the changes since
-    then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»."""
+    then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»; `changes` (from the
+    submission history, None when there is none) are the units that sent a new version in
+    the week, with what moved."""
     as_of = consolidation.as_of
     facts = Figures.of(consolidation)
     figures = facts.headline(task_key)
@@ -586,6 +590,14 @@ def weekly_mails(
         )
     else:
         note("Không có việc mới quá hạn trong tuần.")
+    if changes:
+        section(
+            f"Đơn vị gửi bản nộp mới trong tuần ({len(changes)} đơn vị)",
+            ["Đơn vị", "Thay đổi so với bản trước"],
+            [[change.unit.name, change.summary()] for change in changes],
+        )
+    elif changes is not None:
+        note("Không đơn vị nào gửi bản nộp mới trong tuần.")
     problems = [
         [clip(r.unit.name), p] for r in consolidation.units if (p := unit_problem(r, as_of, None))
     ]
@@ -827,25 +839,42 @@ def review_state(state: CommuneState) -> dict:
     }
 
 
-def _change(state: CommuneState, before: Mapping | None) -> str:
-    """Changes since the previous month's review, in words."""
-    if before is None:
-        return "chưa có số liệu tháng trước"
-    now = review_state(state)
-    changes = []
-    if now["criteria_met"] != before.get("criteria_met"):
-        was, is_ = before.get("criteria_met"), now["criteria_met"]
-        if was is not None and is_ is not None:
-            changes.append(f"tiêu chí đạt {is_ - was:+d}")
-        else:
-            changes.append("nay đã nộp" if is_ is not None else "nay chưa có báo cáo")
-    if now["met_target"] and not before.get("met_target"):
-        changes.append("nay đạt mục tiêu")
-    elif before.get("met_target") and not now["met_target"]:
-        changes.append("không còn đạt mục tiêu")
-    if now["overdue"] != before.get("overdue", 0):
-        changes.append(f"việc quá hạn {now['overdue'] - before.get('overdue', 0):+d}")
-    return ", ".join(changes) or "không đổi"
+@dataclass(frozen=True)
+class SinceLastMonth:
+    """What a monthly review compares with: the figures last month's review kept (unit code →
+    figures; None before the first review) and what the units' new versions changed since
+    then (unit code → change, from the submission history; None without a history)."""
+
+    before: Mapping[str, Mapping] | None = None
+    versions: Mapping[str, UnitChange] | None = None
+
+    def describe(self, state: CommuneState) -> str:
+        """The changes since last month, in words."""
+        code = state.report.unit.code
+        parts = []
+        change = self.versions.get(code) if self.versions is not None else None
+        if change is not None:
+            parts.append(change.summary())
+        elif self.versions is not None:
+            parts.append("không gửi bản mới")
+        before = self.before.get(code) if self.before is not None else None
+        if before is not None:
+            now = review_state(state)
+            if change is None and now["criteria_met"] != before.get("criteria_met"):
+                was, is_ = before.get("criteria_met"), now["criteria_met"]
+                if was is not None and is_ is not None:
+                    parts.append(f"tiêu chí đạt {is_ - was:+d}")
+                else:
+                    parts.append("nay đã nộp" if is_ is not None else "nay chưa có báo cáo")
+            if now["met_target"] and not before.get("met_target"):
+                parts.append("nay đạt mục tiêu")
+            elif before.get("met_target") and not now["met_target"]:
+                parts.append("không còn đạt mục tiêu")
+            if now["overdue"] != before.get("overdue", 0):
+                parts.append(f"việc quá hạn {now['overdue'] - before.get('overdue', 0):+d}")
+        elif change is None:
+            return "chưa có số liệu tháng trước"
+        return "; ".join(parts) or "không đổi"
 
 
 def monthly_mails(
@@ -854,13 +883,12 @@ def monthly_mails(
     *,
     deadline: date | None = None,
     previous: tuple[str, Mapping] | None = None,
+    changes: Sequence[UnitChange] | None = None,
 ) -> tuple[Outgoing, dict]:
     """Each reviewer's monthly review of exactly their communes, and the state to keep for
-    next month (unit code → figures). `previous` is last month's (period, state) when known.
-
-    The changes since last month come from the figures the previous review kept in the
-    state database; HOOK: when the submission history store (issue 12) is there, read the
-    changes from it instead."""
+    next month (unit code → figures). `previous` is last month's (period, state) when known;
+    `changes` what the units' versions received since then changed (the submission history,
+    None when there is none)."""
     as_of = consolidation.as_of
     period = month_period(as_of)
     facts = Figures.of(consolidation)
@@ -870,7 +898,10 @@ def monthly_mails(
             "chưa khai báo cụm chỉ đạo (trang «Cụm chỉ đạo» của danh bạ) hay xã phụ trách của "
             "cán bộ nào: chưa có thư soát xét"
         )
-    before_states = previous[1] if previous else None
+    since = SinceLastMonth(
+        previous[1] if previous else None,
+        {c.unit.code: c for c in changes} if changes is not None else None,
+    )
     compared = f" (so với {_month_label(previous[0])})" if previous else ""
     states: dict[str, dict] = {}
     mails, no_email = [], []
@@ -881,9 +912,7 @@ def monthly_mails(
         if not review.contact.email:
             no_email.append(review.contact.name)
             continue
-        mails.append(
-            _review_mail(consolidation, review, commune_states, before_states, compared, period)
-        )
+        mails.append(_review_mail(consolidation, review, commune_states, since, compared, period))
     for report in consolidation.units:  # every commune, so that next month compares them all
         if report.unit.expected and report.unit.code not in states:
             states[report.unit.code] = review_state(facts.commune_state(report, deadline))
@@ -894,7 +923,7 @@ def _review_mail(
     consolidation: Consolidation,
     review: Review,
     commune_states: list[CommuneState],
-    before: Mapping | None,
+    since: SinceLastMonth,
     compared: str,
     period: str,
 ) -> Mail:
@@ -917,7 +946,7 @@ def _review_mail(
                 "; ".join(state.missing) or ("—" if state.report.submitted else "chưa có số liệu"),
                 str(len(_grouped(state.overdue))),
                 state.submission,
-                _change(state, before.get(unit.code) if before is not None else None),
+                since.describe(state),
             ]
         )
     headers = [

@@ -137,28 +137,32 @@ def sha256_of(path: Path) -> str:
 
 
 def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
-    """Consolidate the inbox's files; with `write_files`, also write the master workbook and
-    the feedback workbooks of the units whose submission has errors."""
+    """Consolidate the inbox's files; with `write_files`, record the run in the submission
+    history (state folder) and write the master workbook and the feedback workbooks of the
+    units whose submission has errors (each rewritten only when its file or issues changed)."""
 
     def refresh(paths: list[Path], as_of: date) -> Snapshot:
         from ntm_excel.check.consolidate import consolidate_from_config
 
-        consolidation = consolidate_from_config(paths, config, as_of)
         if not write_files:
-            return Snapshot(consolidation)
-        from ntm_excel.write.feedback import FOLDER, shared_names, write_feedback
+            return Snapshot(consolidate_from_config(paths, config, as_of))
+        from ntm_excel.history import History
+        from ntm_excel.write.feedback import FOLDER, shared_names, write_feedback_once
         from ntm_excel.write.master import write_master
 
-        master = write_master(consolidation, config.master)
-        feedback = {}
-        shared = shared_names(report.unit for report in consolidation.units)
-        for report in consolidation.units:
-            if report.submitted and report.errors:
-                issues = [i for i in consolidation.issues if i.unit_code == report.unit.code]
-                folder = Path(config.master).parent / FOLDER
-                path = write_feedback(report, issues, folder, shared=shared)
-                if path is not None:
-                    feedback[report.unit.code] = path
+        with History(config.state_dir) as history:
+            consolidation = consolidate_from_config(paths, config, as_of, history=history)
+            master = write_master(consolidation, config.master)
+            feedback = {}
+            shared = shared_names(report.unit for report in consolidation.units)
+            for report in consolidation.units:
+                if report.submitted and report.errors:
+                    issues = [i for i in consolidation.issues if i.unit_code == report.unit.code]
+                    folder = Path(config.master).parent / FOLDER
+                    path = write_feedback_once(report, issues, folder, history, shared=shared)
+                    if path is not None:
+                        feedback[report.unit.code] = path
+            history.finish(consolidation.history.consolidation_id, [master, *feedback.values()])
         return Snapshot(consolidation, master, feedback)
 
     return refresh

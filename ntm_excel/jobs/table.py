@@ -10,13 +10,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ntm_excel.check.figures import Headline
-from ntm_excel.config import Config, ScheduleSettings, unknown_key
+from ntm_excel.check.progress import UnitChange, changes_since
+from ntm_excel.config import VIETNAM_TIME, Config, ScheduleSettings, unknown_key
 from ntm_excel.errors import ConfigError
+from ntm_excel.history import History
 from ntm_excel.jobs.digest import (
     DAILY_DIGEST,
     MONTHLY_REVIEW,
@@ -154,6 +157,33 @@ def daily_digest(runner: Runner, as_of: date, result: JobResult) -> None:
     runner.deliver(DAILY_DIGEST, out.mails, result)
 
 
+def week_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange] | None:
+    """The units that sent a new version in the seven days to `as_of` (arrival times, Vietnam),
+    with what moved; None when the history holds no version yet."""
+    units = [r.unit for r in consolidation.units]
+    units += [consolidation.district.unit] if consolidation.district else []
+    since = datetime.combine(as_of - timedelta(days=7), time(), VIETNAM_TIME)
+    until = datetime.combine(as_of + timedelta(days=1), time(), VIETNAM_TIME)
+    with History(Path(runner.ledger.path).parent) as history:
+        if not history.versions():
+            return None
+        return changes_since(history, units, since, until=until)
+
+
+def month_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange] | None:
+    """The units that sent a new version since the last monthly review (else in the month to
+    `as_of`), with what moved; None when the history holds no version yet."""
+    units = [r.unit for r in consolidation.units]
+    until = datetime.combine(as_of + timedelta(days=1), time(), VIETNAM_TIME)
+    since = runner.ledger.last_run(MONTHLY_REVIEW)
+    if since is None or since >= until:
+        since = datetime.combine(as_of - timedelta(days=31), time(), VIETNAM_TIME)
+    with History(Path(runner.ledger.path).parent) as history:
+        if not history.versions():
+            return None
+        return changes_since(history, units, since, until=until)
+
+
 def weekly_summary(runner: Runner, as_of: date, result: JobResult) -> None:
     recipients = runner.settings.steering_committee
     if not recipients:
@@ -166,6 +196,7 @@ def weekly_summary(runner: Runner, as_of: date, result: JobResult) -> None:
         previous=(previous[0], Headline.from_dict(previous[1])) if previous else None,
         master=snap.master,
         contacts=runner.load_contacts(),
+        changes=week_changes(runner, snap.consolidation, as_of),
     )
     runner.ledger.save_summary(result.period, figures.to_dict())
     runner.deliver(WEEKLY_SUMMARY, mails, result)
@@ -196,6 +227,7 @@ def monthly_review(runner: Runner, as_of: date, result: JobResult) -> None:
         runner.load_contacts(),
         deadline=runner.config.reporting_deadline,
         previous=previous,
+        changes=month_changes(runner, snap.consolidation, as_of),
     )
     runner.ledger.save_summary(key, states)
     result.no_email = out.no_email

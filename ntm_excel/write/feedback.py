@@ -4,12 +4,17 @@ coloured and commented, plus a «Góp ý» sheet listing the issues and how to f
 The commune's file is read, never written: the copy is built in memory from the bytes that were
 validated and saved under a new name. Workbooks openpyxl cannot edit (.xls, .ods, or a file
 changed since it was read) get a separate workbook with the list only.
+
+With the history (`ntm_excel.history`), a feedback workbook is rewritten only when the
+commune's file or its issues changed since it was written (or it is gone).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import json
 import re
 import unicodedata
 from collections import Counter
@@ -24,6 +29,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.check.figures import IssueCounts
+from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
 from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER
@@ -237,8 +243,51 @@ def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
     return mine if any(i.severity is not Severity.INFO for i in mine) else []
 
 
-def write_all_feedback(consolidation: Consolidation, out_dir: Path | str) -> list[Path]:
-    """Write a feedback workbook for every unit with something to fix.
+@functools.cache
+def _writer_version() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def fingerprint(report: UnitReport, issues: list[Issue]) -> str:
+    """What a unit's feedback workbook is made from: its file, its name, its issues, and
+    this writer."""
+    made_of = [
+        report.submission.sha256 if report.submission else "",
+        report.unit.name,
+        [[i.code, i.severity.value, i.message, i.file, i.sheet, i.cell] for i in issues],
+        _writer_version(),
+    ]
+    return hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()
+
+
+def write_feedback_once(
+    report: UnitReport,
+    issues: list[Issue],
+    out_dir: Path | str,
+    history: History | None,
+    *,
+    shared: frozenset[str] = frozenset(),
+) -> Path | None:
+    """`write_feedback`, except that with `history` a workbook already written from the same
+    file and issues is left as it is (and returned)."""
+    if history is None or report.submission is None or not issues:
+        return write_feedback(report, issues, out_dir, shared=shared)
+    made_of = fingerprint(report, issues)
+    for suffix in EDITABLE:
+        written = feedback_path(report, out_dir, suffix, shared=shared)
+        if written.is_file() and history.output_fingerprint(written) == made_of:
+            return written
+    path = write_feedback(report, issues, out_dir, shared=shared)
+    if path is not None:
+        history.note_output(path, made_of)
+    return path
+
+
+def write_all_feedback(
+    consolidation: Consolidation, out_dir: Path | str, *, history: History | None = None
+) -> list[Path]:
+    """Write a feedback workbook for every unit with something to fix (with `history`, only
+    those whose file or issues changed: see `write_feedback_once`).
 
     An earlier feedback file of a unit that now has nothing to fix is removed, so that the
     folder only holds current feedback. A file that cannot be written does not stop the others;
@@ -253,7 +302,7 @@ def write_all_feedback(consolidation: Consolidation, out_dir: Path | str) -> lis
         both = (frozenset(), frozenset({_safe_name(report.unit).casefold()}))
         try:
             issues = feedback_issues(report, consolidation.issues)
-            path = write_feedback(report, issues, out_dir, shared=shared)
+            path = write_feedback_once(report, issues, out_dir, history, shared=shared)
             for suffix in EDITABLE:  # with and without the code: names become shared or not
                 for stale in {feedback_path(report, out_dir, suffix, shared=s) for s in both}:
                     if stale != path:
