@@ -23,11 +23,11 @@ from ntm_excel.jobs.mail_text import (
     addressed_to_body,
     clip,
     criterion_label,
-    district_name,
     due_phrase,
     greeting,
     html_page,
     html_table,
+    office_name,
     paragraph,
     recipient_key,
     subject_prefix,
@@ -290,12 +290,9 @@ def daily_mail(
     targets: Sequence[TargetProgress] = (),
 ) -> Mail:
     as_of = consolidation.as_of
-    district = district_name(consolidation)
+    office = office_name(consolidation)
     you = "đơn vị" if addressed_to_body(digest.contact) else "đồng chí"
-    intro = (
-        f"Văn phòng điều phối NTM huyện {district} xin báo các việc {you} phụ trách, "
-        f"tính đến ngày {vn_date(as_of)}:"
-    )
+    intro = f"{office} xin báo các việc {you} phụ trách, tính đến ngày {vn_date(as_of)}:"
     sections = [
         ("Quá hạn", digest.overdue, 4),
         ("Sắp đến hạn", digest.due_soon, None),
@@ -439,7 +436,7 @@ def weekly_mails(
     before = previous[1] if previous else None
     compared = f" (thay đổi so với {week_label(_monday(previous[0]))})" if previous else ""
     intro = (
-        f"Văn phòng điều phối NTM huyện {district_name(consolidation)} báo cáo tình hình "
+        f"{office_name(consolidation)} báo cáo tình hình "
         f"{week_label(as_of)}, số liệu đến ngày {vn_date(as_of)}{compared}:"
     )
     rows = _weekly_rows(figures, before)
@@ -551,7 +548,7 @@ def _reminder(
     deadline: date | None,
     feedback: Mapping[str, Path],
 ) -> Mail:
-    as_of, district = consolidation.as_of, district_name(consolidation)
+    as_of, office = consolidation.as_of, office_name(consolidation)
     opening = f"Kính gửi {_addressee(reports[0].unit)},"
     text, html, attachments = [opening], [paragraph(opening)], []
     for report in reports:
@@ -570,7 +567,7 @@ def _reminder(
                 html.append(html_table(["Tệp đã gửi", "Lỗi"], unreadable))
             ask = (
                 "Đề nghị đơn vị hoàn thành và gửi biểu tự đánh giá tiêu chí nông thôn mới "
-                f"về Văn phòng điều phối NTM huyện {district} trong thời gian sớm nhất."
+                f"về {office} trong thời gian sớm nhất."
             )
             text.append(ask)
             html.append(paragraph(ask))

@@ -49,20 +49,34 @@ def week_label(day: date) -> str:
     return f"tuần {week}/{year}"
 
 
-def district_name(consolidation: Consolidation) -> str:
-    """ "Cẩm Xuyên" from "Huyện Cẩm Xuyên" (the district's report or any unit's district)."""
-    if consolidation.district:
-        full = consolidation.district.unit.name
-    else:
-        full = next((r.unit.district for r in consolidation.units if r.unit.district), "")
-    for prefix in ("Huyện ", "Thị xã ", "Thành phố "):
-        if full.startswith(prefix):
-            return full[len(prefix) :]
-    return full
+_DISTRICT_KINDS = ("Huyện ", "Thị xã ", "Thành phố ", "Quận ")
+
+
+def area(consolidation: Consolidation) -> tuple[str, str]:
+    """The area the consolidation covers, as (kind, name): ("huyện", "Cẩm Xuyên") for one
+    district's registry, ("tỉnh", "Hà Tĩnh") for a province's, ("", "") for the country."""
+    units = [r.unit for r in consolidation.units]
+    districts = {u.district for u in units if u.district}
+    if consolidation.district or len(districts) == 1:
+        full = consolidation.district.unit.name if consolidation.district else districts.pop()
+        for prefix in _DISTRICT_KINDS:
+            if full.startswith(prefix):
+                return prefix.strip().lower(), full[len(prefix) :]
+        return "", full
+    provinces = {u.province for u in units if u.province}
+    return ("tỉnh", provinces.pop()) if len(provinces) == 1 else ("", "")
+
+
+def office_name(consolidation: Consolidation) -> str:
+    """ "Văn phòng điều phối NTM huyện Cẩm Xuyên" (or of the province, or the country's)."""
+    kind, name = area(consolidation)
+    if not name:
+        return "Văn phòng Điều phối nông thôn mới Trung ương"
+    return f"Văn phòng điều phối NTM {kind} {name}".replace("  ", " ")
 
 
 def subject_prefix(consolidation: Consolidation) -> str:
-    name = district_name(consolidation)
+    name = area(consolidation)[1]
     return f"[NTM {name}]" if name else "[NTM]"
 
 

@@ -17,12 +17,12 @@ from ntm_excel.jobs.mail_text import (
     FOOTER,
     Outgoing,
     clip,
-    district_name,
     due_phrase,
     greeting,
     html_page,
     html_table,
     month_period,
+    office_name,
     paragraph,
     recipient_key,
     subject_prefix,
@@ -224,7 +224,7 @@ def _review_mail(
     contact = review.contact
     clusters = f" ({', '.join(review.clusters)})" if review.clusters else ""
     intro = (
-        f"Văn phòng điều phối NTM huyện {district_name(consolidation)} báo tình hình "
+        f"{office_name(consolidation)} báo tình hình "
         f"{len(commune_states)} xã, thị trấn đồng chí phụ trách{clusters}, số liệu đến ngày "
         f"{vn_date(as_of)}, để soát xét, đánh giá kết quả {_month_label(period)}{compared}:"
     )
