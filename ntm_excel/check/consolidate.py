@@ -21,7 +21,7 @@ from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Consolidation, Submission, Unit, UnitReport
-from ntm_excel.read.batch import Progress, collect_files, read_files, read_one
+from ntm_excel.read.batch import Progress, collect_files, read_files
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -299,8 +299,8 @@ def _district(
         issue = make_issue("file-unreadable", unit_code=unit.code, file=path.name, reason=reason)
         return UnitReport(unit, errors=1), [issue]
     set_id = district_set(batch.catalog_set)
-    submission, read_issues = read_one(
-        path, batch.registry, batch.indicators(unit.province, set_id)
+    [(submission, read_issues)] = read_files(
+        [path], batch.registry, batch.indicators(unit.province, set_id)
     )
     read_issues = [  # the unit is known: whatever the title block says does not matter
         replace(issue, unit_code=unit.code)

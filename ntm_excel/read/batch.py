@@ -1,9 +1,12 @@
 """Reading a batch of files: which files, and the worker processes that read them.
 
-Files are read in worker processes when the batch is large enough to repay starting them;
-each worker reduces a file to a small `Submission` before sending it back. One bad file never
-stops the batch: whatever goes wrong with it becomes a `file-unreadable` issue, and a file
-that kills its worker is isolated and reported, never read again in this process.
+Files are always read in worker processes, one for a small batch and more when the batch is
+large enough to repay starting them; each worker reduces a file to a small `Submission`
+before sending it back. A hostile or damaged file can crash a native library (an abort, an
+allocation the machine cannot give): it then kills a worker, never the command or the
+scheduler. One bad file never stops the batch: whatever goes wrong with it becomes a
+`file-unreadable` issue, and a file that kills its worker is isolated and reported, never
+read again in this process.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
-FILES_PER_WORKER = 40  # below this many files per process, reading serially is faster
+FILES_PER_WORKER = 40  # below this many files per process, one more process does not pay
 CHUNK = 25  # files per task sent to a worker, at most
 WORKER_DIED = (
     "chương trình đọc tệp bị dừng đột ngột khi đọc tệp này "
@@ -125,7 +128,7 @@ def _read_in_pool(
 
 
 def default_workers(files: int) -> int:
-    """Processes worth starting for `files` files: 1 (serial) for small batches."""
+    """Processes worth starting for `files` files: 1 for small batches."""
     return max(1, min(os.cpu_count() or 1, files // FILES_PER_WORKER))
 
 
@@ -143,7 +146,8 @@ def read_files(
     kill…) becomes a file-unreadable issue; it is never read again in this process. When a
     pool breaks, the files it did not finish are read again in a fresh pool with one
     worker, one file at a time and in order, so that the first one that fails there is the
-    culprit; the files after it go back to a pool of `workers` processes.
+    culprit; the files after it go back to a pool of `workers` processes. Only where no
+    process can be started at all are the files read in this process.
     """
     total = len(files)
     workers = default_workers(total) if workers is None else max(1, workers)
@@ -157,7 +161,7 @@ def read_files(
         if progress:
             progress(done, total)
 
-    if workers > 1 and total > 1:
+    if total:
         size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
         pending, isolating, retrying = list(range(total)), False, False
         context = (registry, indicators)
