@@ -33,6 +33,24 @@ _TYPES = [
         "(không đặt mật khẩu) rồi gửi lại.",
     ),
     IssueType(
+        "file-not-workbook",
+        Severity.WARNING,
+        "Không phải biểu tự đánh giá",
+        "Tệp «{name}» là {what}, không phải biểu tự đánh giá nên không được đọc. {advice}",
+    ),
+    IssueType(
+        "file-skipped",
+        Severity.WARNING,
+        "Bỏ qua mục trong thư mục nhận",
+        "Bỏ qua «{name}»: {reason}.",
+    ),
+    IssueType(
+        "file-own-output",
+        Severity.INFO,
+        "Tệp do ntm-excel tạo",
+        "Tệp «{name}» là {what} do ntm-excel tạo, không phải biểu của đơn vị: không đọc lại.",
+    ),
+    IssueType(
         "table-not-found",
         Severity.ERROR,
         "Không tìm thấy bảng tự đánh giá",

@@ -18,7 +18,8 @@ from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.issues import Severity
 from ntm_excel.model import Status
-from ntm_excel.read.batch import collect_files, read_files
+from ntm_excel.read.batch import read_files
+from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -93,8 +94,9 @@ def by_code(consolidation):
     return {report.unit.code: report for report in consolidation.units}
 
 
-def test_collect_files_skips_lock_and_hidden_files_and_reports_the_others(inbox, tmp_path):
-    files, issues = collect_files([inbox, inbox / "cam_thanh.xlsx", tmp_path / "khong_co"])
+def test_listing_skips_lock_and_hidden_files_and_reports_the_others(inbox, tmp_path):
+    listing = list_submissions([inbox, inbox / "cam_thanh.xlsx", tmp_path / "khong_co"])
+    files, issues = listing.files, listing.issues
     assert sorted(p.relative_to(inbox).as_posix() for p in files) == [
         "cam_binh.ods",
         "cam_hung_loi.xlsx",
@@ -103,11 +105,11 @@ def test_collect_files_skips_lock_and_hidden_files_and_reports_the_others(inbox,
         "dot2/cam_duong.xlsx",
         "yen_hoa.xlsx",
     ]
-    assert [(i.code, i.file) for i in issues] == [
-        ("file-unreadable", "ghi_chu.txt"),
-        ("file-unreadable", "khong_co"),
+    assert [(i.code, i.severity, i.file) for i in issues] == [
+        ("file-not-workbook", Severity.WARNING, "ghi_chu.txt"),
+        ("file-unreadable", Severity.ERROR, "khong_co"),
     ]
-    assert "không phải tệp bảng tính" in issues[0].message
+    assert "tệp văn bản thường, không phải biểu tự đánh giá" in issues[0].message
     assert "không tìm thấy" in issues[1].message
 
 
@@ -118,7 +120,8 @@ def test_a_folder_mixing_good_and_broken_files(result, registry):
     submitted = {code for code, r in reports.items() if r.submitted}
     assert submitted == {"18694", "18748", "18685", "18679", "18682"}
     unreadable = [i for i in result.issues if i.code == "file-unreadable"]
-    assert sorted(i.file for i in unreadable) == ["cam_hung_loi.xlsx", "ghi_chu.txt"]
+    assert [i.file for i in unreadable] == ["cam_hung_loi.xlsx"]
+    assert [i.file for i in result.issues if i.code == "file-not-workbook"] == ["ghi_chu.txt"]
     assert all(i.severity is Severity.ERROR for i in unreadable)
     missing = [i.unit_code for i in result.issues if i.code == "unit-not-submitted"]
     assert sorted(missing) == sorted(set(expected) - submitted)
@@ -150,7 +153,7 @@ def test_roadmap_tasks_get_their_state(result):
 
 
 def test_parallel_reading_gives_the_same_submissions(inbox, catalog, registry):
-    files, _ = collect_files([inbox])
+    files = list_submissions([inbox]).files
     indicators = catalog.resolve(SET, "Hà Tĩnh")
     progress: list[tuple[int, int]] = []
     parallel = read_files(

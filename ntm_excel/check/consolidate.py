@@ -21,7 +21,8 @@ from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Consolidation, Submission, Unit, UnitReport
-from ntm_excel.read.batch import Progress, collect_files, read_files
+from ntm_excel.read.batch import Progress, read_files
+from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -135,8 +136,10 @@ def check_files(
     district_workbook: Path | str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    skip: Sequence[Path | str] = (),
 ) -> Checked:
-    """Read every file under `paths` and validate it against its unit's criteria.
+    """Read every file under `paths` (leaving out the tool's own folders `skip`, see
+    `ntm_excel.read.inbox`) and validate it against its unit's criteria.
 
     A unit that sent several files is judged by one of them (the latest signed, then the
     latest modified). The district's own workbook (`district_workbook`, else the newest file
@@ -145,7 +148,8 @@ def check_files(
     """
     batch = _Batch(catalog, catalog_set, registry)
     province = _main_province(registry)
-    files, loose = collect_files(paths)
+    listing = list_submissions(paths, skip=skip)
+    files, loose = listing.files, listing.issues
     read = read_files(
         files, registry, batch.indicators(province), workers=workers, progress=progress
     )
@@ -207,6 +211,7 @@ def consolidate(
     due_soon_days: int = 7,
     workers: int | None = None,
     progress: Progress | None = None,
+    skip: Sequence[Path | str] = (),
 ) -> Consolidation:
     """Consolidate the submissions found under `paths` as they stand on `as_of`.
 
@@ -223,6 +228,7 @@ def consolidate(
         district_workbook=district_workbook,
         workers=workers,
         progress=progress,
+        skip=skip,
     )
     issues = list(checked.loose)
     reports: list[UnitReport] = []
@@ -330,8 +336,10 @@ def consolidate_from_config(
     with_district: bool = True,
     workers: int | None = None,
     progress: Progress | None = None,
+    skip: Sequence[Path | str] = (),
 ) -> Consolidation:
-    """`consolidate` with the catalogue, registry, plan, contacts and settings of `config`.
+    """`consolidate` with the catalogue, registry, plan, contacts and settings of `config`;
+    the configuration's output folders are never read (nor `skip`).
 
     `with_plan=False` leaves out the plan's tasks and the contacts (owner checks), and
     `with_district=False` the district workbook.
@@ -352,4 +360,5 @@ def consolidate_from_config(
         due_soon_days=config.due_soon_days,
         workers=workers,
         progress=progress,
+        skip=config.output_folders(*skip),
     )

@@ -92,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             catalog_set=config.catalog_set,
             workers=args.workers,
             progress=progress,
+            skip=config.output_folders(),
         )
     reports = [report for report, _ in checked.units.values()]
     unit_issues = [issue for _, found in checked.units.values() for issue in found]

@@ -12,18 +12,19 @@ read again in this process.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from ntm_excel.atomic import OUTPUT_KINDS
+from ntm_excel.errors import OwnOutputError
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Submission
 from ntm_excel.read.reader import read_submission
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 FILES_PER_WORKER = 40  # below this many files per process, one more process does not pay
 CHUNK = 25  # files per task sent to a worker, at most
 WORKER_DIED = (
@@ -34,36 +35,6 @@ NO_WORKER = "máy không khởi động được tiến trình để đọc lạ
 
 Progress = Callable[[int, int], None]  # (files read so far, files in the batch)
 ReadResult = tuple[Submission | None, list[Issue]]
-
-
-def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Issue]]:
-    """The spreadsheets named by `paths` (files, or folders searched recursively).
-
-    In folders, hidden files and Office lock files ("~$…") are skipped and any other file
-    that is not a spreadsheet is reported. A path that does not exist is reported.
-    """
-    files: dict[Path, None] = {}
-    issues: list[Issue] = []
-
-    def unreadable(path: Path, reason: str) -> None:
-        issues.append(make_issue("file-unreadable", file=path.name, reason=reason))
-
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                parts = found.relative_to(path).parts
-                if any(p.startswith((".", "~$")) for p in parts) or not found.is_file():
-                    continue
-                if found.suffix.lower() in SPREADSHEET_SUFFIXES:
-                    files.setdefault(found.resolve())
-                else:
-                    unreadable(found, "không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods)")
-        elif path.is_file():
-            files.setdefault(path.resolve())
-        else:
-            unreadable(path, f"không tìm thấy tệp hoặc thư mục «{path}»")
-    return list(files), issues
 
 
 # Read-only state of a worker process, set once by the pool initializer.
@@ -85,9 +56,13 @@ def _failure(path: Path, exc: BaseException) -> ReadResult:
 
 
 def read_one(path: Path, registry: Registry, indicators: Sequence[Indicator]) -> ReadResult:
-    """Read one file; any failure becomes a file-unreadable issue."""
+    """Read one file; any failure becomes a file-unreadable issue, and one of the tool's own
+    outputs a file-own-output note."""
     try:
         return read_submission(path, registry, indicators)
+    except OwnOutputError as exc:  # a master or feedback copy: not a submission
+        what = OUTPUT_KINDS.get(exc.kind, "một tệp kết quả")
+        return None, [make_issue("file-own-output", file=path.name, name=path.name, what=what)]
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
         return _failure(path, exc)
 

@@ -18,12 +18,14 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from xml.etree import ElementTree
 
 import msoffcrypto
 import olefile
 
-from ntm_excel.errors import UnreadableFileError
+from ntm_excel.atomic import OUTPUT_PROPERTY, marked_kind
+from ntm_excel.errors import OwnOutputError, UnreadableFileError
 from ntm_excel.read.bounds import attribute_values, largest_number
 
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members together
@@ -60,7 +62,7 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 # prolog of any other XML part is checked.
 _PARSED = re.compile(
     r"(^\[Content_Types\]\.xml|\.rels|^mimetype|(^|/)(workbook\d*|sheet\d+|sharedStrings"
-    r"|styles|content|core))(\.xml)?$",
+    r"|styles|content|core|custom))(\.xml)?$",
     re.IGNORECASE,
 )
 HEAD_BYTES = 4096
@@ -188,6 +190,7 @@ def _sniff_zip(data: bytes) -> Sniffed:
         if "[Content_Types].xml" not in parts:
             raise UnreadableFileError("đây là tệp nén .zip, không phải bảng tính Excel")
         kind, workbook = _ooxml_kind(parts)
+        _refuse_own_output(parts, by_key)
         sheets, styles = _ooxml_sheets(parts, workbook)
         for name in [sheet.part for sheet in sheets] + [styles]:
             member = by_key.get(_key(name)) if name else None
@@ -216,6 +219,30 @@ def _member_keys(members: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
             )
         by_key[key] = member
     return by_key
+
+
+_NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_NS_DCTERMS = "http://purl.org/dc/terms/"
+
+
+def _refuse_own_output(parts: dict[str, bytes], by_key: dict[str, zipfile.ZipInfo]) -> None:
+    """Raise `OwnOutputError` for a workbook ntm-excel wrote and nobody saved since (see
+    `ntm_excel.atomic`): a master or a feedback copy found among the submissions."""
+    custom = by_key.get("docprops/custom.xml")
+    core = by_key.get("docprops/core.xml")
+    if custom is None or core is None:
+        return
+    try:
+        properties = ElementTree.fromstring(parts[custom.filename])
+        modified = ElementTree.fromstring(parts[core.filename]).find(f"{{{_NS_DCTERMS}}}modified")
+        written = datetime.fromisoformat((modified.text or "").strip().rstrip("Z"))
+    except (ElementTree.ParseError, AttributeError, LookupError, ValueError):
+        return  # no usable mark: read as a submission
+    for prop in properties.iter(f"{{{_NS_CUSTOM}}}property"):
+        if prop.get("name") == OUTPUT_PROPERTY:
+            kind = marked_kind("".join(prop.itertext()), written)
+            if kind:
+                raise OwnOutputError(kind)
 
 
 def _check_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:

@@ -21,11 +21,12 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.check.figures import IssueCounts
+from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, UnitReport
 from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER
 
-FOLDER = "gop_y"
+FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
 AUTHOR = "Văn phòng điều phối NTM huyện"
 EDITABLE = {".xlsx": False, ".xlsm": True}  # suffix → keep VBA
