@@ -91,6 +91,13 @@ _TYPES = [
         "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
     ),
     IssueType(
+        "unit-newest-unreadable",
+        Severity.WARNING,
+        "Tệp gửi sau không đọc được",
+        "{unit}: không đọc được tệp «{newest}», gửi không sớm hơn tệp đang dùng «{used}»; số "
+        "liệu đang dùng có thể chưa là bản mới nhất. Hãy gửi lại tệp đọc được.",
+    ),
+    IssueType(
         "unit-not-submitted",
         Severity.ERROR,
         "Đơn vị chưa nộp báo cáo",

@@ -9,6 +9,7 @@ sent several files, lateness, the district's own criteria and the plan's tasks. 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -106,25 +107,67 @@ class Checked:
     province: str
 
 
-def _used(unit: Unit, candidates: list[tuple[UnitReport, list[Issue]]]):
-    """The report of one unit's submissions that is used, with its issues (and, when the unit
-    sent several files, the issue saying which one is used and why)."""
-    if len(candidates) == 1:
-        return candidates[0]
-    chosen, reason = _choose(candidates)
+@dataclass(frozen=True)
+class _Unreadable:
+    """A file of a known unit (by its name or its folder's) that could not be read."""
+
+    path: Path
+    modified: datetime
+    issues: list[Issue]
+
+
+def _used(
+    unit: Unit,
+    candidates: list[tuple[UnitReport, list[Issue]]],
+    unreadable: Sequence[_Unreadable] = (),
+):
+    """The report of one unit's submissions that is used, with its issues: when the unit sent
+    several files, the issue saying which one is used and why; when a file sent after it (or
+    at the same time) cannot be read, that file's error and the issue saying that an older
+    file is used."""
+    chosen, reason = _choose(candidates) if len(candidates) > 1 else (0, "tệp sửa gần nhất")
     report, found = candidates[chosen]
-    ignored = [c[0].submission.file_name for i, c in enumerate(candidates) if i != chosen]
-    duplicate = make_issue(
-        "unit-duplicate",
-        unit_code=unit.code,
-        file=report.submission.file_name,
-        unit=unit.name,
-        count=len(candidates),
-        used=report.submission.file_name,
-        reason=reason,
-        ignored=", ".join(f"«{name}»" for name in ignored),
-    )
-    return report, [*found, duplicate]
+    used = report.submission
+    newer = [u for u in unreadable if u.modified >= used.modified]  # when in doubt, say so
+    ignored = [f"«{c[0].submission.file_name}»" for i, c in enumerate(candidates) if i != chosen]
+    ignored += [f"«{u.path.name}» (không đọc được)" for u in unreadable if u not in newer]
+    issues = list(found)
+    if ignored:
+        issues.append(
+            make_issue(
+                "unit-duplicate",
+                unit_code=unit.code,
+                file=used.file_name,
+                unit=unit.name,
+                count=len(ignored) + 1,
+                used=used.file_name,
+                reason=reason,
+                ignored=", ".join(ignored),
+            )
+        )
+    if newer:
+        newest = max(newer, key=lambda u: u.modified)
+        issues += [issue for u in newer for issue in u.issues]
+        issues.append(
+            make_issue(
+                "unit-newest-unreadable",
+                unit_code=unit.code,
+                file=newest.path.name,
+                unit=unit.name,
+                newest=newest.path.name,
+                used=used.file_name,
+            )
+        )
+    return report, issues
+
+
+def _named_unit(registry: Registry, path: Path) -> Unit | None:
+    """The commune (or town) a file's name, else its folder's name, names without doubt."""
+    for name in (path.stem, path.parent.name):
+        found = registry.match(re.sub(r"[_\-.]+", " ", name)).unit
+        if found is not None and found.kind != DISTRICT_KIND:
+            return found
+    return None
 
 
 def check_files(
@@ -154,9 +197,17 @@ def check_files(
         files, registry, batch.indicators(province), workers=workers, progress=progress
     )
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
+    unreadable: dict[str, list[_Unreadable]] = {}
     district_files: list[Submission] = []
-    for submission, read_issues in read:
+    for path, (submission, read_issues) in zip(files, read, strict=True):
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
+        if submission is None and any(i.code == "file-unreadable" for i in read_issues):
+            named = _named_unit(registry, path)
+            if named is not None:  # tied to its unit: it reaches the unit's reminders
+                tied = [replace(issue, unit_code=named.code) for issue in read_issues]
+                modified = datetime.fromtimestamp(path.stat().st_mtime)
+                unreadable.setdefault(named.code, []).append(_Unreadable(path, modified, tied))
+                continue
         if unit is None:
             loose += read_issues
         elif unit.kind == DISTRICT_KIND:  # read again below, against the district's set
@@ -170,10 +221,13 @@ def check_files(
         duplicate = _district_duplicate(registry, district_files, district_workbook)
         loose += [duplicate] if duplicate else []
     units = {
-        unit.code: _used(unit, by_unit[unit.code])
+        unit.code: _used(unit, by_unit[unit.code], unreadable.get(unit.code, ()))
         for unit in registry.units
         if unit.kind != DISTRICT_KIND and unit.code in by_unit
     }
+    for code, files_of_unit in unreadable.items():  # nothing readable: the errors stand alone
+        if code not in units:
+            loose += [issue for u in files_of_unit for issue in u.issues]
     district, district_issues = None, []
     if district_workbook is not None:
         everyone = [units[u.code][0] if u.code in units else UnitReport(u) for u in registry.units]
@@ -236,7 +290,10 @@ def consolidate(
         if unit.kind == DISTRICT_KIND:
             continue
         if unit.code not in checked.units:
-            if unit.expected:
+            unread = IssueCounts.of(i for i in checked.loose if i.unit_code == unit.code)
+            if unread.errors:  # it sent files, none readable: their errors say so
+                reports.append(UnitReport(unit, errors=unread.errors, warnings=unread.warnings))
+            elif unit.expected:
                 reports.append(UnitReport(unit, errors=1))
                 issues.append(make_issue("unit-not-submitted", unit_code=unit.code, unit=unit.name))
             continue
