@@ -125,7 +125,8 @@ _TYPES = [
         "value-missing",
         Severity.ERROR,
         "Thiếu kết quả",
-        "Chỉ tiêu {code} chưa có kết quả thực hiện. Hãy ghi số liệu hoặc «Đạt»/«Chưa đạt».",
+        "Chỉ tiêu {code} chưa có kết quả thực hiện. Hãy ghi số liệu (hoặc «Đạt»/«Chưa đạt» "
+        "nếu chỉ tiêu không tính bằng số).",
     ),
     IssueType(
         "value-invalid",

@@ -158,6 +158,8 @@ def _used(
                 used=used.file_name,
             )
         )
+    counts = IssueCounts.of(issues)
+    report.errors, report.warnings = counts.errors, counts.warnings
     return report, issues
 
 
