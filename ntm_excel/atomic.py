@@ -44,11 +44,12 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         yield tmp
         try:
             os.replace(tmp, target)
-        except PermissionError as exc:
+        except PermissionError as exc:  # Windows: the target is open in Excel (sharing violation)
             raise OutputLockedError(
                 exc.errno,
                 f"Không thay được tệp {target}: tệp đang mở ở nơi khác (Excel, ổ mạng dùng chung) "
                 "hoặc không có quyền ghi. Hãy đóng tệp rồi chạy lại; bản cũ vẫn còn nguyên.",
+                str(target),
             ) from exc
     finally:
         tmp.unlink(missing_ok=True)

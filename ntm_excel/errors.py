@@ -86,6 +86,9 @@ class OwnOutputError(NtmError):
 class OutputLockedError(NtmError, OSError):
     """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
 
+    def __str__(self) -> str:  # the message alone, without OSError's "[Errno 13] "
+        return self.strerror or super().__str__()
+
 
 class MailError(NtmError):
     """A message that could not be handed over to the mail server."""
@@ -104,3 +107,29 @@ class InboxMissing(NtmError, FileNotFoundError):
             "trong cấu hình, hoặc chỉ rõ thư mục. Chưa gửi thư nào: với thư mục sai, mọi xã "
             "sẽ bị coi là chưa nộp."
         )
+
+
+class LedgerDamaged(NtmError):
+    """The sent-mail ledger was emptied, overwritten or replaced: without it, mail already sent
+    would be sent again, so nothing is sent until the office restores it or starts a new one."""
+
+    heading = "Lỗi sổ thư"
+
+    def describe(self) -> str:
+        return f"{self.heading}:\n{self}"
+
+
+class ClockBehind(NtmError):
+    """The computer's clock reads a day before the last recorded run (set back)."""
+
+    heading = "Lỗi đồng hồ"
+
+
+class StoreError(NtmError, RuntimeError):
+    """The state database cannot be used (damaged, made by a newer release, missing)."""
+
+    heading = "Lỗi kho trạng thái"
+
+
+class StoreBusy(StoreError):
+    """Another process kept the state database locked for longer than this one waits."""

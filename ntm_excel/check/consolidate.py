@@ -5,6 +5,10 @@ the submission it is judged by, every task, every issue.
 `consolidate` adds what only a whole batch can tell: units that did not submit, units that
 sent several files, lateness, the district's own criteria and the plan's tasks. Reading is in
 `ntm_excel.read.batch`; the figures every output shows are in `ntm_excel.check.figures`.
+
+Given the submission history (`ntm_excel.history`), both archive every file, take readings
+made before from the store (`ntm_excel.check.record`), and `consolidate` records each unit's
+files as versions and attaches the history's view (`ntm_excel.check.progress`).
 """
 
 from __future__ import annotations
@@ -17,19 +21,22 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, all_communes_share
+from ntm_excel.check.progress import history_view
+from ntm_excel.check.record import Reading, judgement_context, read_through, version_record
 from ntm_excel.check.tasks import owner_issues, task_statuses
 from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
+from ntm_excel.history import History, VersionRecord
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import Consolidation, Submission, Unit, UnitReport
-from ntm_excel.read.batch import Progress, read_files
+from ntm_excel.model import COMMUNE, DISTRICT, Consolidation, Submission, Unit, UnitReport
+from ntm_excel.periods import Calendar, config_calendar
+from ntm_excel.read.batch import Progress, read_files, reading_context
 from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
-from ntm_excel.reference.registry import Registry, load_registry
+from ntm_excel.reference.registry import Registry, district_key, load_registry
 
-DISTRICT_KIND = "huyện"
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
 
@@ -97,14 +104,34 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
 
 
 @dataclass
+class JudgedDistrict:
+    """A district's own workbook judged against the district's set."""
+
+    report: UnitReport
+    issues: list[Issue]
+    context: str  # its reading context (see `reading_context`)
+
+
+@dataclass
 class Checked:
     """The files of a batch, read and validated: what `ntm-excel validate` reports."""
 
     units: dict[str, tuple[UnitReport, list[Issue]]]  # unit code → report used, its issues
-    district: UnitReport | None
+    districts: dict[str, JudgedDistrict]  # district code → its own self-assessment
     loose: list[Issue]  # files without a known unit, paths not found, the district's duplicates
-    district_issues: list[Issue]
     province: str
+    candidates: dict[str, list[tuple[UnitReport, list[Issue]]]]  # every file of each unit
+    reading: Reading | None = None  # how the files were read, when through the history
+
+    @property
+    def district(self) -> UnitReport | None:
+        """The district's report when the registry is one district's."""
+        found = list(self.districts.values())
+        return found[0].report if len(found) == 1 else None
+
+    @property
+    def district_issues(self) -> list[Issue]:
+        return [issue for judged in self.districts.values() for issue in judged.issues]
 
 
 @dataclass(frozen=True)
@@ -167,7 +194,7 @@ def _named_unit(registry: Registry, path: Path) -> Unit | None:
     """The commune (or town) a file's name, else its folder's name, names without doubt."""
     for name in (path.stem, path.parent.name):
         found = registry.match(re.sub(r"[_\-.]+", " ", name)).unit
-        if found is not None and found.kind != DISTRICT_KIND:
+        if found is not None and found.tier == COMMUNE:
             return found
     return None
 
@@ -181,26 +208,46 @@ def check_files(
     district_workbook: Path | str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
     skip: Sequence[Path | str] = (),
 ) -> Checked:
     """Read every file under `paths` (leaving out the tool's own folders `skip`, see
     `ntm_excel.read.inbox`) and validate it against its unit's criteria.
 
     A unit that sent several files is judged by one of them (the latest signed, then the
-    latest modified). The district's own workbook (`district_workbook`, else the newest file
-    of the district found among `paths`) is judged against the district's set, its "100% of
-    communes" counted over the registry's expected communes.
+    latest modified). A district's own workbook (the newest file of the district found among
+    `paths`; for a one-district registry, `district_workbook` when given) is judged against
+    the district's set, its "100% of communes" counted over the district's expected communes.
+    With a province or country registry, `district_workbook` is one more file to read. With
+    `history`, every file is archived and files read before are not parsed again. A file that
+    cannot be read is tied to the commune its name (or its folder's) names (see `_used`).
     """
     batch = _Batch(catalog, catalog_set, registry)
     province = _main_province(registry)
+    single = _one_district(registry)
+    if district_workbook is not None and not single:
+        paths, district_workbook = [*paths, district_workbook], None
     listing = list_submissions(paths, skip=skip)
     files, loose = listing.files, listing.issues
-    read = read_files(
-        files, registry, batch.indicators(province), workers=workers, progress=progress
-    )
+    indicators = batch.indicators(province)
+    reading = None
+    if history is None:
+        read = read_files(files, registry, indicators, workers=workers, progress=progress)
+    else:
+        extra = [Path(district_workbook)] if district_workbook else []
+        reading = read_through(
+            history,
+            files,
+            registry,
+            indicators,
+            extra=[p for p in extra if p.is_file()],
+            workers=workers,
+            progress=progress,
+        )
+        read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
     unreadable: dict[str, list[_Unreadable]] = {}
-    district_files: list[Submission] = []
+    district_files: dict[str, list[Submission]] = {}
     for path, (submission, read_issues) in zip(files, read, strict=True):
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         if submission is None and any(i.code == "file-unreadable" for i in read_issues):
@@ -212,29 +259,44 @@ def check_files(
                 continue
         if unit is None:
             loose += read_issues
-        elif unit.kind == DISTRICT_KIND:  # read again below, against the district's set
-            district_files.append(submission)
+        elif unit.tier == DISTRICT:  # read again below, against the district's set
+            district_files.setdefault(unit.code, []).append(submission)
         else:
             by_unit.setdefault(unit.code, []).append(batch.validate(submission, unit, read_issues))
-    if district_files:
-        newest = max(district_files, key=lambda s: (s.modified, s.file_name))
-        if district_workbook is None:
-            district_workbook = newest.path
-        duplicate = _district_duplicate(registry, district_files, district_workbook)
-        loose += [duplicate] if duplicate else []
     units = {
         unit.code: _used(unit, by_unit[unit.code], unreadable.get(unit.code, ()))
         for unit in registry.units
-        if unit.kind != DISTRICT_KIND and unit.code in by_unit
+        if unit.tier == COMMUNE and unit.code in by_unit
     }
     for code, files_of_unit in unreadable.items():  # nothing readable: the errors stand alone
         if code not in units:
             loose += [issue for u in files_of_unit for issue in u.issues]
-    district, district_issues = None, []
-    if district_workbook is not None:
-        everyone = [units[u.code][0] if u.code in units else UnitReport(u) for u in registry.units]
-        district, district_issues = _district(batch, Path(district_workbook), everyone)
-    return Checked(units, district, loose, district_issues, province)
+    workbooks: dict[str, Path] = {}  # district code → its workbook
+    for code, found in district_files.items():
+        newest = max(found, key=lambda s: (s.modified, s.file_name))
+        workbooks[code] = Path(district_workbook if single and district_workbook else newest.path)
+        duplicate = _district_duplicate(registry, found, workbooks[code])
+        loose += [duplicate] if duplicate else []
+    if single and district_workbook is not None and registry.tier(DISTRICT):
+        workbooks = {registry.tier(DISTRICT)[0].code: Path(district_workbook)}
+    communes: dict[tuple[str, str], list[UnitReport]] = {}
+    for unit in registry.tier(COMMUNE):
+        report = units[unit.code][0] if unit.code in units else UnitReport(unit)
+        communes.setdefault(("",) if single else district_key(unit), []).append(report)
+    districts: dict[str, JudgedDistrict] = {}
+    for code, path in workbooks.items():
+        unit = registry.get(code)
+        mine = communes.get(("",) if single else district_key(unit), [])
+        report, found = _district(batch, unit, path, mine)
+        set_id = district_set(catalog_set)
+        context = reading_context(registry, batch.indicators(unit.province, set_id))
+        districts[code] = JudgedDistrict(report, found, context)
+    return Checked(units, districts, loose, province, by_unit, reading)
+
+
+def _one_district(registry: Registry) -> bool:
+    """Whether the registry is one district's (its own row, its communes), not a province's."""
+    return len(registry.tier(DISTRICT)) <= 1
 
 
 def _late(report: UnitReport, deadline: date) -> Issue | None:
@@ -267,6 +329,8 @@ def consolidate(
     due_soon_days: int = 7,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
+    calendar: Calendar | None = None,
     skip: Sequence[Path | str] = (),
 ) -> Consolidation:
     """Consolidate the submissions found under `paths` as they stand on `as_of`.
@@ -274,7 +338,9 @@ def consolidate(
     Every expected unit of `registry` appears once: with the submission used (see
     `check_files`) or as not submitted. `plan` and `contacts` (optional) add the district
     plan's tasks and the owner checks; `district_workbook` adds the district's own
-    self-assessment.
+    self-assessment. With `history`, every file is archived and recorded as a version of its
+    unit, the run is recorded, and the result carries the history's view (completeness and
+    timeliness per period of `calendar`, changes, trend).
     """
     checked = check_files(
         paths,
@@ -284,13 +350,13 @@ def consolidate(
         district_workbook=district_workbook,
         workers=workers,
         progress=progress,
+        history=history,
         skip=skip,
     )
+    single = _one_district(registry)
     issues = list(checked.loose)
     reports: list[UnitReport] = []
-    for unit in registry.units:
-        if unit.kind == DISTRICT_KIND:
-            continue
+    for unit in registry.tier(COMMUNE):
         if unit.code not in checked.units:
             unread = IssueCounts.of(i for i in checked.loose if i.unit_code == unit.code)
             if unread.errors:  # it sent files, none readable: their errors say so
@@ -316,6 +382,19 @@ def consolidate(
         if contacts is not None:  # the contact book lists district officials, not communes'
             issues += owner_issues(plan.tasks, contacts)
 
+    view = None
+    if history is not None:
+        run = _record(history, checked, catalog_set, as_of)
+        view = history_view(
+            history,
+            registry.units,
+            calendar or Calendar(deadline=reporting_deadline),
+            as_of,
+            targets=plan.targets if plan else (),
+        )
+        view.consolidation_id = run
+        view.parsed, view.reused = checked.reading.parsed, checked.reading.reused
+
     return Consolidation(
         as_of=as_of,
         catalog_set=catalog_set,
@@ -323,8 +402,32 @@ def consolidate(
         tasks=task_statuses(tasks, as_of, window=due_soon_days),
         issues=issues,
         criteria_names=catalog.criteria(catalog_set, checked.province),
-        district=checked.district,
+        district=checked.district if single else None,
+        districts=[] if single else _district_reports(registry, checked.districts),
         created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
+        history=view,
+    )
+
+
+def _record(history: History, checked: Checked, catalog_set: str, as_of: date) -> int:
+    """Record every unit's files as versions, and the run; returns the run's id."""
+    reading = checked.reading
+    context = judgement_context(reading.context, catalog_set)
+    records: list[VersionRecord] = [
+        version_record(report, issues, catalog_set, context)
+        for candidates in checked.candidates.values()
+        for report, issues in candidates
+    ]
+    set_id = district_set(catalog_set)
+    for district in checked.districts.values():
+        if district.report.submission is not None:
+            district_context = judgement_context(district.context, set_id)
+            records.append(
+                version_record(district.report, district.issues, set_id, district_context)
+            )
+    inputs = [(path.name, received.sha256) for path, received in reading.received.items()]
+    return history.record(
+        records, as_of=as_of, catalog_set=catalog_set, inputs=inputs, parsed=reading.parsed
     )
 
 
@@ -352,13 +455,19 @@ def _district_duplicate(
     )
 
 
+def _district_reports(registry: Registry, judged: dict[str, JudgedDistrict]) -> list[UnitReport]:
+    """Every district that is assessed (or sent its workbook), in registry order."""
+    return [
+        judged[unit.code].report if unit.code in judged else UnitReport(unit)
+        for unit in registry.tier(DISTRICT)
+        if unit.target_level or unit.code in judged
+    ]
+
+
 def _district(
-    batch: _Batch, path: Path, communes: list[UnitReport]
-) -> tuple[UnitReport | None, list[Issue]]:
-    """The district's own self-assessment; its "100% of communes" comes from the communes."""
-    unit = next((u for u in batch.registry.units if u.kind == DISTRICT_KIND), None)
-    if unit is None:
-        return None, []
+    batch: _Batch, unit: Unit, path: Path, communes: list[UnitReport]
+) -> tuple[UnitReport, list[Issue]]:
+    """A district's own self-assessment; its "100% of communes" comes from its communes."""
     if not path.is_file():
         reason = f"không tìm thấy biểu tự đánh giá của huyện «{path}»"
         issue = make_issue("file-unreadable", unit_code=unit.code, file=path.name, reason=reason)
@@ -395,13 +504,15 @@ def consolidate_from_config(
     with_district: bool = True,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
     skip: Sequence[Path | str] = (),
 ) -> Consolidation:
     """`consolidate` with the catalogue, registry, plan, contacts and settings of `config`;
     the configuration's output folders are never read (nor `skip`).
 
     `with_plan=False` leaves out the plan's tasks and the contacts (owner checks), and
-    `with_district=False` the district workbook.
+    `with_district=False` the district workbook. With `history` (opened on the state folder),
+    the run is recorded there with the configuration's reporting periods.
     """
     plan = load_plan(config.plan) if with_plan else None
     contacts = load_contacts(config.contacts) if with_plan else None
@@ -419,5 +530,7 @@ def consolidate_from_config(
         due_soon_days=config.due_soon_days,
         workers=workers,
         progress=progress,
+        history=history,
+        calendar=config_calendar(config) if history is not None else None,
         skip=config.output_folders(*skip),
     )

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from tqdm import tqdm
 
@@ -43,12 +45,12 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_as_of_option(parser: argparse.ArgumentParser) -> None:
+def add_as_of_option(parser: argparse.ArgumentParser, default: str = "hôm nay") -> None:
     parser.add_argument(
         "--as-of",
         type=parse_date,
         metavar="NGÀY",
-        help="ngày báo cáo, YYYY-MM-DD hoặc dd/mm/yyyy (mặc định: hôm nay)",
+        help=f"ngày báo cáo, YYYY-MM-DD hoặc dd/mm/yyyy (mặc định: {default})",
     )
 
 
@@ -99,7 +101,10 @@ _ERRNO_TEXT = {
     errno.ENOENT: "không tìm thấy",
     errno.EISDIR: "đó là một thư mục",
     errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
+    errno.ENAMETOOLONG: "tên tệp hoặc đường dẫn quá dài",
 }
+ON_WINDOWS = os.name == "nt"
+WINDOWS_MAX_PATH = 260  # characters, unless long paths are enabled (LongPathsEnabled)
 
 
 def error_text(exc: BaseException) -> str:
@@ -108,6 +113,12 @@ def error_text(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
         where = f" ({exc.filename})" if exc.filename else ""
+        length = len(os.path.abspath(exc.filename)) if isinstance(exc.filename, str) else 0
+        if ON_WINDOWS and exc.errno == errno.ENOENT and length >= WINDOWS_MAX_PATH:
+            return (
+                f"đường dẫn dài {length} ký tự, quá {WINDOWS_MAX_PATH} ký tự mà Windows cho phép "
+                f"khi chưa bật đường dẫn dài; hãy chọn thư mục ngắn hơn{where}"
+            )
         return f"{_ERRNO_TEXT[exc.errno]}{where}"
     return str(exc) or type(exc).__name__
 
@@ -128,3 +139,22 @@ def config_from(args: argparse.Namespace) -> Config:
     config = load_config(getattr(args, "config", None))
     check_schedule(config)
     return config
+
+
+def print_table(
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    right: Iterable[int] = (),
+    stream: TextIO | None = None,
+) -> None:
+    """An aligned plain-text table (columns in `right` aligned to the right)."""
+    stream = stream or sys.stdout
+    right = set(right)
+    widths = [max(len(str(r[i])) for r in [headings, *rows]) for i in range(len(headings))]
+    for row in [headings, ["-" * w for w in widths], *rows]:
+        cells = [
+            str(cell).rjust(w) if i in right else str(cell).ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        stream.write("  ".join(cells).rstrip() + "\n")

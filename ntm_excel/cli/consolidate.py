@@ -4,6 +4,7 @@ and the feedback workbooks, and print a short summary."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import zipfile
 from collections.abc import Callable
@@ -16,11 +17,11 @@ from ntm_excel.cli.common import (
     add_config_option,
     add_registry_option,
     add_submission_arguments,
-    config_from,
     error_text,
     missing_paths,
     reading_progress,
 )
+from ntm_excel.cli.jobs import add_state_options, settings_from
 
 DESCRIPTION = """\
 Đọc biểu tự đánh giá của các xã, kiểm tra theo bộ tiêu chí, đối chiếu với danh sách đơn vị
@@ -28,6 +29,8 @@ và kế hoạch của huyện, rồi ghi:
   • bảng tổng hợp tô màu (.xlsx),
   • các tệp CSV (nếu có --csv-dir hoặc csv_dir trong cấu hình),
   • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp.
+Mọi tệp nhận được được lưu vào lịch sử nộp (kho trong thư mục trạng thái): tệp đã đọc ở lần
+trước không phải đọc lại; bảng tổng hợp có thêm trang «Lịch sử nộp» và «Thay đổi».
 Tệp của các xã không bao giờ bị sửa.
 
 Mã thoát: 0 khi đã ghi được các tệp kết quả (dù dữ liệu có lỗi), 2 khi không ghi được một
@@ -59,6 +62,12 @@ def register(subparsers) -> None:
         help="thư mục ghi tệp góp ý cho các xã (mặc định: gop_y/ cạnh bảng tổng hợp)",
     )
     parser.add_argument("--no-feedback", action="store_true", help="không ghi tệp góp ý cho các xã")
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="không ghi vào lịch sử nộp (ví dụ khi thử một bộ tiêu chí khác)",
+    )
+    add_state_options(parser, inbox=False)
     add_as_of_option(parser)
     add_config_option(parser)
     add_catalog_option(parser)
@@ -84,13 +93,12 @@ def _output_folders(args: argparse.Namespace) -> list[Path]:
     return [Path(folder) for folder in folders if folder]
 
 
-def _load(args: argparse.Namespace, as_of: date):
+def _load(args: argparse.Namespace, config, as_of: date, history):
     from ntm_excel.check.consolidate import consolidate_from_config
 
-    config = config_from(args)
     try:
         with reading_progress() as progress:
-            result = consolidate_from_config(
+            return consolidate_from_config(
                 args.paths,
                 config,
                 as_of,
@@ -98,16 +106,34 @@ def _load(args: argparse.Namespace, as_of: date):
                 registry_path=args.registry,
                 workers=args.workers,
                 progress=progress,
+                history=history,
                 skip=_output_folders(args),
             )
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         # CatalogError, RegistryError, PlanError, ContactsError are ValueErrors
         print(f"Lỗi: {error_text(exc)}", file=sys.stderr)
-        return config, None
-    return config, result
+        return None
 
 
-def _summary(result, written: list[str]) -> list[str]:
+def history_lines(view, store: Path) -> list[str]:
+    """What the consolidation added to the history, and the current period's figures."""
+    lines = [
+        f"Lịch sử nộp ({store}): {view.parsed} tệp đọc mới, {view.reused} tệp đã đọc trước đó "
+        f"dùng lại; kho lưu {view.archived} tệp"
+    ]
+    if current := view.current:
+        received = f"{current.received}/{current.expected}"
+        lines.append(
+            f"  {current.period.label} (hạn nộp {current.period.due:%d/%m/%Y}): {received} đã "
+            f"nộp ({current.on_time} đúng hạn, {current.late} muộn), {current.missing} chưa nộp"
+            + (f", {current.pending} chưa đến hạn" if current.pending else "")
+        )
+    if view.changes:
+        lines.append(f"  {len(view.changes)} đơn vị đã nộp lại bản mới (xem trang «Thay đổi»)")
+    return lines
+
+
+def _summary(result, written: list[str], store: Path | None = None) -> list[str]:
     from ntm_excel.check.figures import Figures
     from ntm_excel.model import TaskState
 
@@ -124,13 +150,18 @@ def _summary(result, written: list[str]) -> list[str]:
     ]
     if district := figures.district_met():
         lines.append(f"{result.district.unit.name}: {district[0]}/{district[1]} tiêu chí đạt")
+    if figures.several_districts:
+        areas = [area for area in figures.by_district() if area.assessed]
+        sent = sum(area.district_submitted for area in areas)
+        met = sum(area.district_met for area in areas)
+        lines.append(f"Huyện: {sent}/{len(areas)} đã nộp biểu tự đánh giá, {met} đạt chuẩn")
     lines += [
         f"Dữ liệu: {issues.errors} lỗi, {issues.warnings} cảnh báo",
         f"Nhiệm vụ: {tasks[TaskState.OVERDUE]} quá hạn, {tasks[TaskState.DUE_SOON]} sắp đến hạn",
-        "Đã ghi:",
-        *(f"  {line}" for line in written),
     ]
-    return lines
+    if store is not None and result.history is not None:
+        lines += history_lines(result.history, store)
+    return [*lines, "Đã ghi:", *(f"  {line}" for line in written)]
 
 
 def _attempt(what: str, action: Callable[[], str], failures: list[str]) -> str | None:
@@ -142,9 +173,7 @@ def _attempt(what: str, action: Callable[[], str], failures: list[str]) -> str |
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntm_excel.write.csv_export import write_csv
-    from ntm_excel.write.feedback import FOLDER, write_all_feedback
-    from ntm_excel.write.master import write_master
+    from ntm_excel.history import History
 
     as_of = args.as_of or date.today()
     if missing_paths(args.paths):
@@ -152,40 +181,56 @@ def run(args: argparse.Namespace) -> int:
     if args.output and (problem := _output_problem(Path(args.output))):
         print(f"Lỗi: {problem}", file=sys.stderr)
         return 2
-    config, result = _load(args, as_of)
-    if result is None:
-        return 2
+    config = settings_from(args)
+    with contextlib.ExitStack() as stack:
+        history = None if args.no_history else stack.enter_context(History(config.state_dir))
+        result = _load(args, config, as_of, history)
+        if result is None:
+            return 2
+        failures, outputs, written = _write(args, config, result, history)
+        if history is not None:
+            history.finish(result.history.consolidation_id, outputs)
+    store = history.path if history is not None else None
+    print("\n".join(_summary(result, [line for line in written if line], store)))
+    for failure in failures:
+        print(failure, file=sys.stderr)
+    return 2 if failures else 0
+
+
+def _write(args: argparse.Namespace, config, result, history):
+    """Write the master, CSV files and feedback; the failures, the files written, and a line
+    for each kind of output."""
+    from ntm_excel.write.csv_export import write_csv
+    from ntm_excel.write.feedback import FOLDER, write_all_feedback
+    from ntm_excel.write.master import overflow_files, write_master
+
     output = Path(args.output) if args.output else config.master
     csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir
     feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
     failures: list[str] = []
-    written = [
-        _attempt(
-            f"bảng tổng hợp {output}",
-            lambda: f"Bảng tổng hợp: {write_master(result, output)}",
-            failures,
+    outputs: list[Path] = []
+
+    def master() -> str:
+        outputs.append(write_master(result, output))
+        spilled = overflow_files(result, output)
+        outputs.extend(spilled)
+        return "\n  ".join(
+            [f"Bảng tổng hợp: {output}"] + [f"Phần quá dài ghi ra CSV: {path}" for path in spilled]
         )
-    ]
+
+    def csv() -> str:
+        files = write_csv(result, csv_dir)
+        outputs.extend(files)
+        return f"CSV: {csv_dir} ({len(files)} tệp)"
+
+    def feedback() -> str:
+        files = write_all_feedback(result, feedback_dir, history=history)
+        outputs.extend(files)
+        return f"Góp ý cho xã: {feedback_dir} ({len(files)} tệp)"
+
+    written = [_attempt(f"bảng tổng hợp {output}", master, failures)]
     if csv_dir is not None:
-        written.append(
-            _attempt(
-                f"các tệp CSV vào {csv_dir}",
-                lambda: f"CSV: {csv_dir} ({len(write_csv(result, csv_dir))} tệp)",
-                failures,
-            )
-        )
+        written.append(_attempt(f"các tệp CSV vào {csv_dir}", csv, failures))
     if not args.no_feedback:
-        written.append(
-            _attempt(
-                f"tệp góp ý vào {feedback_dir}",
-                lambda: (
-                    f"Góp ý cho xã: {feedback_dir} "
-                    f"({len(write_all_feedback(result, feedback_dir))} tệp)"
-                ),
-                failures,
-            )
-        )
-    print("\n".join(_summary(result, [line for line in written if line])))
-    for failure in failures:
-        print(failure, file=sys.stderr)
-    return 2 if failures else 0
+        written.append(_attempt(f"tệp góp ý vào {feedback_dir}", feedback, failures))
+    return failures, outputs, written

@@ -12,7 +12,12 @@ library, times in the configured time zone, Asia/Ho_Chi_Minh). The rules:
   at a time across
   processes (`ntm-excel jobs once` waits for the scheduler's current job);
 - mail goes through the sent ledger (see `ntm_excel.jobs.mail`): a re-run sends nothing twice, a
-  failed message is retried with back-off until it is delivered.
+  failed message is retried with back-off until it is delivered;
+- before each job, the ledger is checked (`Ledger.check`) and so is the clock: when it reads a
+  day earlier than the last recorded run (set back), nothing runs (`ClockBehind`), since the
+  jobs would send that day's mail again;
+- every time a person reads (log, retry times, the lock's owner, mail dates) is in the
+  configured time zone.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,10 +37,17 @@ import holidays
 import schedule
 from filelock import FileLock, Timeout
 
-from ntm_excel.config import Config, MailSettings, ScheduleSettings
-from ntm_excel.errors import AlreadyRunning, InboxMissing, NtmError
-from ntm_excel.jobs.ledger import Ledger, SubmissionRow
-from ntm_excel.jobs.mail import DeliveryReport, Mail, deliver, open_transport, retry_pending
+from ntm_excel.config import VIETNAM_TIME, Config, MailSettings, ScheduleSettings
+from ntm_excel.errors import AlreadyRunning, ClockBehind, InboxMissing, NtmError
+from ntm_excel.jobs.ledger import Ledger, SubmissionRow, replace_damaged
+from ntm_excel.jobs.mail import (
+    DeliveryReport,
+    Mail,
+    check_transport,
+    deliver,
+    open_transport,
+    retry_pending,
+)
 from ntm_excel.jobs.table import BY_NAME, JOBS, check_schedule, parse_time
 from ntm_excel.model import Consolidation
 from ntm_excel.read.inbox import list_submissions
@@ -51,7 +63,7 @@ JOB_LOCK = "jobs.lock"
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, *, blocking: bool) -> Iterator[None]:
+def file_lock(path: Path, *, blocking: bool, zone: tzinfo = VIETNAM_TIME) -> Iterator[None]:
     """An exclusive OS lock on `path` (released when the process ends, even by a crash).
 
     Who holds it is written beside it (`path` + ".owner") for the message a second
@@ -70,7 +82,7 @@ def file_lock(path: Path, *, blocking: bool) -> Iterator[None]:
         ) from None
     try:
         owner_file.write_text(
-            f"PID {os.getpid()}, từ {datetime.now():%d/%m/%Y %H:%M}", encoding="utf-8"
+            f"PID {os.getpid()}, từ {datetime.now(zone):%H:%M %d/%m/%Y}", encoding="utf-8"
         )
         yield
     finally:
@@ -123,26 +135,32 @@ def sha256_of(path: Path) -> str:
 
 
 def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
-    """Consolidate the inbox's files; with `write_files`, also write the master workbook and
-    the feedback workbooks of the units whose submission has errors."""
+    """Consolidate the inbox's files; with `write_files`, record the run in the submission
+    history (state folder) and write the master workbook and the feedback workbooks of the
+    units whose submission has errors (each rewritten only when its file or issues changed)."""
 
     def refresh(paths: list[Path], as_of: date) -> Snapshot:
         from ntm_excel.check.consolidate import consolidate_from_config
 
-        consolidation = consolidate_from_config(paths, config, as_of)
         if not write_files:
-            return Snapshot(consolidation)
-        from ntm_excel.write.feedback import FOLDER, write_feedback
+            return Snapshot(consolidate_from_config(paths, config, as_of))
+        from ntm_excel.history import History
+        from ntm_excel.write.feedback import FOLDER, shared_names, write_feedback_once
         from ntm_excel.write.master import write_master
 
-        master = write_master(consolidation, config.master)
-        feedback = {}
-        for report in consolidation.units:
-            if report.submitted and report.errors:
-                issues = [i for i in consolidation.issues if i.unit_code == report.unit.code]
-                path = write_feedback(report, issues, Path(config.master).parent / FOLDER)
-                if path is not None:
-                    feedback[report.unit.code] = path
+        with History(config.state_dir) as history:
+            consolidation = consolidate_from_config(paths, config, as_of, history=history)
+            master = write_master(consolidation, config.master)
+            feedback = {}
+            shared = shared_names(report.unit for report in consolidation.units)
+            for report in consolidation.units:
+                if report.submitted and report.errors:
+                    issues = [i for i in consolidation.issues if i.unit_code == report.unit.code]
+                    folder = Path(config.master).parent / FOLDER
+                    path = write_feedback_once(report, issues, folder, history, shared=shared)
+                    if path is not None:
+                        feedback[report.unit.code] = path
+            history.finish(consolidation.history.consolidation_id, [master, *feedback.values()])
         return Snapshot(consolidation, master, feedback)
 
     return refresh
@@ -166,6 +184,7 @@ class Runner:
         self.mail = mail or config.mail
         self.refresh = refresh or inbox_refresh(config)
         self.load_contacts = contacts or (lambda: load_contacts(config.contacts))
+        check_transport(self.mail)  # a missing password is said before any file is rewritten
         self.open_transport = lambda: open_transport(self.mail)
         self.inbox = Path(inbox or config.schedule.inbox)
         check_schedule(config)
@@ -199,12 +218,30 @@ class Runner:
 
     def safe(self, function: Callable, *args) -> object:
         """Call `function`; log an exception instead of letting it reach the loop."""
+        name = " ".join([getattr(function, "__name__", str(function)), *map(str, args)])
         try:
             return function(*args)
+        except NtmError as exc:  # said plainly, without a traceback
+            log.error("Việc %s không chạy: %s", name, exc)
         except Exception:
-            name = " ".join([getattr(function, "__name__", str(function)), *map(str, args)])
             log.exception("Việc %s gặp lỗi; lịch chạy vẫn tiếp tục", name)
-            return None
+        return None
+
+    def check_ready(self) -> None:
+        """Raise when no job may run: the ledger was damaged under us (`LedgerDamaged`), or
+        the clock reads a day before the last recorded run (`ClockBehind`)."""
+        self.ledger.check()
+        last = max(filter(None, (self.ledger.last_run(job.name) for job in JOBS)), default=None)
+        now = self.now()
+        last = last.astimezone(self.zone) if last else None
+        if last is not None and now.date() < last.date():
+            raise ClockBehind(
+                f"Đồng hồ máy đang chỉ {now:%H:%M %d/%m/%Y} ({self.settings.timezone}), sớm "
+                f"hơn lần chạy gần nhất đã ghi trong sổ ({last:%H:%M %d/%m/%Y}): đồng hồ có "
+                "vẻ đã bị chỉnh lùi. Không chạy việc nào, để khỏi gửi lại thư của những ngày "
+                "đã gửi. Hãy chỉnh lại ngày giờ của máy. Nếu đồng hồ bây giờ mới đúng (trước "
+                "đây chạy nhanh), các việc tự chạy lại từ ngày của lần chạy đó."
+            )
 
     def run(self, job: str, as_of: date | None = None) -> JobResult:
         """Run `job` now for `as_of` (default: today), whatever the day; the ledger still
@@ -214,7 +251,8 @@ class Runner:
         as_of = as_of or self.now().date()
         result = JobResult(job, self.period(job, as_of))
         started = datetime.now(UTC)
-        with file_lock(self._lock_path, blocking=True):
+        with file_lock(self._lock_path, blocking=True, zone=self.zone):
+            self.check_ready()
             try:
                 BY_NAME[job].work(self, as_of, result)
             except NtmError as exc:  # the office's files or settings: said plainly
@@ -230,7 +268,7 @@ class Runner:
                     ok=not result.error,
                     note=result.error or "; ".join(result.notes),
                 )
-        for line in describe(result):
+        for line in describe(result, self.zone):
             log.info(line)
         return result
 
@@ -261,9 +299,10 @@ class Runner:
 
     def retry(self) -> DeliveryReport:
         """Send the failed messages whose retry time has come."""
+        self.check_ready()
         if not self.ledger.due_retries():
             return DeliveryReport()
-        with file_lock(self._lock_path, blocking=True):
+        with file_lock(self._lock_path, blocking=True, zone=self.zone):
             transport = self.open_transport()
             try:
                 report = retry_pending(transport, self.ledger)
@@ -323,7 +362,7 @@ class Runner:
     def deliver(self, job: str, mails: list[Mail], result: JobResult) -> None:
         transport = self.open_transport()
         try:
-            result.delivery = deliver(mails, transport, self.ledger, self.mail)
+            result.delivery = deliver(mails, transport, self.ledger, self.mail, zone=self.zone)
             result.delivery.extend(retry_pending(transport, self.ledger, job=job))
         finally:
             transport.close()
@@ -351,7 +390,8 @@ def serve(runner: Runner, *, stop: threading.Event | None = None) -> None:
     Raises AlreadyRunning when another scheduler uses the same state folder.
     """
     stop = stop or threading.Event()
-    with file_lock(Path(runner.ledger.path).parent / SCHEDULER_LOCK, blocking=False):
+    lock = Path(runner.ledger.path).parent / SCHEDULER_LOCK
+    with file_lock(lock, blocking=False, zone=runner.zone):
         log.info("Bộ lập lịch bắt đầu (múi giờ %s)", runner.settings.timezone)
         for job in JOBS:
             if not job.dated:  # the inbox is looked at first
@@ -370,8 +410,8 @@ def _dated(name: str) -> bool:
     return name not in BY_NAME or BY_NAME[name].dated
 
 
-def describe(result: JobResult) -> list[str]:
-    """What a job did, in Vietnamese, one line per fact."""
+def describe(result: JobResult, zone: tzinfo = VIETNAM_TIME) -> list[str]:
+    """What a job did, in Vietnamese, one line per fact (times in `zone`)."""
     name = f"{result.job} ({result.period})" if result.period else result.job
     if result.skipped:
         return [f"{name}: bỏ qua — {result.skipped}"]
@@ -387,7 +427,7 @@ def describe(result: JobResult) -> list[str]:
     for key, error, retry in d.failed:
         lines.append(
             f"  - chưa gửi được cho {key.recipient}: {error} "
-            f"(sẽ thử lại sau {retry.astimezone():%H:%M %d/%m/%Y})"
+            f"(sẽ thử lại sau {retry.astimezone(zone):%H:%M %d/%m/%Y})"
         )
     if result.unmatched:
         lines.append("  Không có trong danh bạ: " + ", ".join(result.unmatched))
@@ -396,4 +436,34 @@ def describe(result: JobResult) -> list[str]:
     if not _dated(result.job) and not lines:
         lines.append(f"{name}: " + ("có thay đổi" if result.notes else "không có tệp mới"))
     lines += [f"  {note}" for note in result.notes]
+    return lines
+
+
+def new_ledger(config: Config) -> list[str]:
+    """`ntm-excel jobs new-ledger`: move a damaged ledger aside and start a new one in which the
+    dated jobs whose time has passed today count as run (their mail may have gone out: the
+    scheduler and `--if-due` do not send it again). What was done, one line per fact; nothing
+    is done when the ledger is sound (empty list)."""
+    zone = ZoneInfo(config.schedule.timezone)
+    copy = replace_damaged(config.state_dir, zone)
+    if copy is None:
+        return []
+    settings, now = config.schedule.jobs, datetime.now(zone)
+    today = now.date()
+    with Ledger(config.state_dir, zone=zone) as ledger:
+        lines = [f"Đã lập sổ thư mới {ledger.path}; bản của sổ hỏng: {copy}."]
+        for job in JOBS:
+            if not job.dated:
+                continue
+            weekday = job.weekday(settings)  # None: every day
+            slot = (today.weekday() if weekday is None else weekday, parse_time(job.at(settings)))
+            if (today.weekday(), now.time()) < slot:
+                continue  # not due yet: it runs at its time as usual
+            period = job.period_key(today)
+            note = f"sổ thư lập lại lúc {now:%H:%M %d/%m/%Y}"
+            ledger.record_run(job.name, period, started=now, note=note)
+            lines.append(
+                f"  {job.name} ({period}): coi như đã chạy, không gửi lại; nếu thư chưa đi, "
+                f"gửi bằng «ntm-excel jobs once {job.name}»."
+            )
     return lines

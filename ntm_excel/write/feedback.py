@@ -4,13 +4,21 @@ coloured and commented, plus a «Góp ý» sheet listing the issues and how to f
 The commune's file is read, never written: the copy is built in memory from the bytes that were
 validated and saved under a new name. Workbooks openpyxl cannot edit (.xls, .ods, or a file
 changed since it was read) get a separate workbook with the list only.
+
+With the history (`ntm_excel.history`), a feedback workbook is rewritten only when the
+commune's file or its issues changed since it was written (or it is gone).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import json
 import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import openpyxl
@@ -22,8 +30,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from ntm_excel.atomic import atomic_path
 from ntm_excel.check.figures import IssueCounts
 from ntm_excel.config import FEEDBACK_FOLDER
+from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
-from ntm_excel.model import Consolidation, UnitReport
+from ntm_excel.model import Consolidation, Unit, UnitReport
 from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER
 
 FOLDER = FEEDBACK_FOLDER
@@ -44,9 +53,30 @@ _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 NOT_FOR_UNITS = frozenset({"unit-not-submitted", "owner-unknown", "submission-late"})
 
 
-def feedback_path(report: UnitReport, out_dir: Path | str, suffix: str = ".xlsx") -> Path:
-    """Where the unit's feedback goes: "<out_dir>/Góp ý - Xã Cẩm Thành.xlsx"."""
-    name = _UNSAFE.sub("_", report.unit.name).strip(" .") or report.unit.code
+def _safe_name(unit: Unit) -> str:
+    return _UNSAFE.sub("_", unicodedata.normalize("NFC", unit.name)).strip(" .") or unit.code
+
+
+def shared_names(units: Iterable[Unit]) -> frozenset[str]:
+    """The file names (case-folded) that more than one unit would get: two communes of the
+    same name in a province, or names that differ only in case or in a character a file name
+    cannot hold. Windows sees "Xã Cẩm Bình" and "xã cẩm bình" as one file."""
+    counts = Counter(_safe_name(unit).casefold() for unit in units)
+    return frozenset(name for name, count in counts.items() if count > 1)
+
+
+def feedback_path(
+    report: UnitReport,
+    out_dir: Path | str,
+    suffix: str = ".xlsx",
+    *,
+    shared: frozenset[str] = frozenset(),
+) -> Path:
+    """Where the unit's feedback goes: "<out_dir>/Góp ý - Xã Cẩm Thành.xlsx", with the unit's
+    code added ("Góp ý - Xã Cẩm Bình (18685).xlsx") when its name is one of the `shared`."""
+    name = _safe_name(report.unit)
+    if name.casefold() in shared:
+        name = f"{name} ({report.unit.code})"
     return Path(out_dir) / f"{SHEET} - {name}{suffix}"
 
 
@@ -167,8 +197,15 @@ def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[i
     sheet.print_title_rows = "4:4"
 
 
-def write_feedback(report: UnitReport, issues: list[Issue], out_dir: Path | str) -> Path | None:
+def write_feedback(
+    report: UnitReport,
+    issues: list[Issue],
+    out_dir: Path | str,
+    *,
+    shared: frozenset[str] = frozenset(),
+) -> Path | None:
     """Write the unit's feedback workbook into `out_dir`; None when there is nothing to say.
+    `shared`: the names other units also have (see `shared_names`).
 
     For .xlsx/.xlsm the commune's own workbook is copied with the problem cells marked (VBA
     kept); otherwise a workbook holding only the «Góp ý» list is written.
@@ -186,7 +223,7 @@ def write_feedback(report: UnitReport, issues: list[Issue], out_dir: Path | str)
         suffix = source.suffix.lower()
         linked = _mark(workbook, issues, submission.file_name)
     _list_sheet(workbook, report, issues, linked)
-    target = feedback_path(report, out_dir, suffix)
+    target = feedback_path(report, out_dir, suffix, shared=shared)
     with atomic_path(target) as tmp:
         workbook.save(tmp)
     return target
@@ -207,8 +244,51 @@ def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
     return mine if any(i.severity is not Severity.INFO for i in mine) else []
 
 
-def write_all_feedback(consolidation: Consolidation, out_dir: Path | str) -> list[Path]:
-    """Write a feedback workbook for every unit with something to fix.
+@functools.cache
+def _writer_version() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def fingerprint(report: UnitReport, issues: list[Issue]) -> str:
+    """What a unit's feedback workbook is made from: its file, its name, its issues, and
+    this writer."""
+    made_of = [
+        report.submission.sha256 if report.submission else "",
+        report.unit.name,
+        [[i.code, i.severity.value, i.message, i.file, i.sheet, i.cell] for i in issues],
+        _writer_version(),
+    ]
+    return hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()
+
+
+def write_feedback_once(
+    report: UnitReport,
+    issues: list[Issue],
+    out_dir: Path | str,
+    history: History | None,
+    *,
+    shared: frozenset[str] = frozenset(),
+) -> Path | None:
+    """`write_feedback`, except that with `history` a workbook already written from the same
+    file and issues is left as it is (and returned)."""
+    if history is None or report.submission is None or not issues:
+        return write_feedback(report, issues, out_dir, shared=shared)
+    made_of = fingerprint(report, issues)
+    for suffix in EDITABLE:
+        written = feedback_path(report, out_dir, suffix, shared=shared)
+        if written.is_file() and history.output_fingerprint(written) == made_of:
+            return written
+    path = write_feedback(report, issues, out_dir, shared=shared)
+    if path is not None:
+        history.note_output(path, made_of)
+    return path
+
+
+def write_all_feedback(
+    consolidation: Consolidation, out_dir: Path | str, *, history: History | None = None
+) -> list[Path]:
+    """Write a feedback workbook for every unit with something to fix (with `history`, only
+    those whose file or issues changed: see `write_feedback_once`).
 
     An earlier feedback file of a unit that now has nothing to fix is removed, so that the
     folder only holds current feedback. A file that cannot be written does not stop the others;
@@ -216,15 +296,18 @@ def write_all_feedback(consolidation: Consolidation, out_dir: Path | str) -> lis
     """
     written: list[Path] = []
     failure: OSError | None = None
+    shared = shared_names(report.unit for report in consolidation.units)
     for report in consolidation.units:
         if report.submission is None:
             continue
+        both = (frozenset(), frozenset({_safe_name(report.unit).casefold()}))
         try:
-            path = write_feedback(report, feedback_issues(report, consolidation.issues), out_dir)
-            for suffix in EDITABLE:
-                stale = feedback_path(report, out_dir, suffix)
-                if stale != path:
-                    stale.unlink(missing_ok=True)
+            issues = feedback_issues(report, consolidation.issues)
+            path = write_feedback_once(report, issues, out_dir, history, shared=shared)
+            for suffix in EDITABLE:  # with and without the code: names become shared or not
+                for stale in {feedback_path(report, out_dir, suffix, shared=s) for s in both}:
+                    if stale != path:
+                        stale.unlink(missing_ok=True)
         except OSError as exc:
             failure = failure or exc
             continue

@@ -78,6 +78,7 @@ class SampleSpec:
     title_rows: int = 6  # height of the title block above the heading
     unit_style: str = "title"  # see UNIT_STYLES
     unit_line: str = ""  # the title block's unit line as written, instead of unit_style's
+    upper_line: str = ""  # the line above it ("UBND HUYỆN …"), instead of Cẩm Xuyên's or Hà Tĩnh's
     header: str = "single"  # see HEADER_LAYOUTS
     columns: tuple[str, ...] = COLUMN_KEYS
     column_numbers: bool = False  # a "(1) (2) (3)…" row under the heading
@@ -92,6 +93,7 @@ class SampleSpec:
     totals: bool = True
     wrong_total: bool = False
     signed_day: int = 10  # the report's date: "…, ngày 10 tháng 3 năm 2021"
+    signed_month: int = 3
     signature: bool = True
     encoding: str = ""  # "", "TCVN3" or "VNI"
     formula_codes: tuple[str, ...] = ()  # value cells written as formulas without a result
@@ -102,6 +104,7 @@ class SampleSpec:
     out_of_range: tuple[str, ...] = ()  # "105%" or a negative figure
     duplicates: tuple[str, ...] = ()  # indicators written twice
     roadmap_tasks: int = 6
+    done_tasks: tuple[int, ...] = ()  # roadmap tasks (by position) marked done whatever else
     roadmap_unreadable: bool = False  # one deadline nobody can read
     roadmap_header: int = 0  # which set of roadmap headings (0, 1 or 2)
     roadmap_title_year: bool = True
@@ -287,6 +290,7 @@ _WIDTHS = {
 def _unit_lines(spec: SampleSpec) -> tuple[str, str]:
     """(upper line, unit line) of the title block's left side."""
     upper = "UBND TỈNH HÀ TĨNH" if spec.kind == "huyện" else "UBND HUYỆN CẨM XUYÊN"
+    upper = spec.upper_line or upper
     if spec.unit_line:
         return upper, spec.unit_line
     name = spec.short_name.upper()
@@ -590,7 +594,7 @@ def _signature(sheet: _Sheet, spec: SampleSpec, width: int) -> None:
     sheet.put(
         r,
         right,
-        f"{spec.short_name}, ngày {spec.signed_day} tháng 3 năm {spec.year}",
+        f"{spec.short_name}, ngày {spec.signed_day} tháng {spec.signed_month} năm {spec.year}",
         italic=True,
         center=True,
     )
@@ -709,7 +713,7 @@ def _roadmap_plan(spec: SampleSpec, rows: list[_Row]) -> list[ExpectedTask]:
             deadline_text, due, readable = "Khi có kinh phí", None, False
         owner = _person(rng)
         budget = float(rng.choice((45, 120, 250, 30, 80)))
-        status = _STATUSES[index % len(_STATUSES)]
+        status = _task_status(spec, index)
         tasks.append(
             ExpectedTask(
                 criterion,
@@ -723,6 +727,10 @@ def _roadmap_plan(spec: SampleSpec, rows: list[_Row]) -> list[ExpectedTask]:
             )
         )
     return tasks
+
+
+def _task_status(spec: SampleSpec, index: int) -> str:
+    return _STATUSES[0] if index in spec.done_tasks else _STATUSES[index % len(_STATUSES)]
 
 
 def _due_of(text: str, year: int) -> date | None:
@@ -794,7 +802,7 @@ def _roadmap(spec: SampleSpec, rows: list[_Row]) -> _Sheet:
         budget_cell = f"{budget:g} {budget:g}" if index % 3 == 0 else budget
         sheet.put(r, 5, budget_cell, center=True, **border)
         sheet.put(r, 6, rng.choice(_FUNDING), **border)
-        sheet.put(r, 7, _STATUSES[index % len(_STATUSES)] or None, **border)
+        sheet.put(r, 7, _task_status(spec, index) or None, **border)
         r += 1
     sheet.row = r
     _signature(sheet, spec, width)
