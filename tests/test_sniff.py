@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
-from support.hostile import ODS_FORMS, XLSX_FORMS
+from support.hostile import ODS_FORMS, XLS_FORMS, XLSX_FORMS
 from support.samples import SampleSpec, write_sample
 
 from ntm_excel.config import load_config
@@ -419,10 +419,11 @@ def test_addresses_and_counts_in_every_xml_form_never_abort_the_reader(good, tmp
     """Single quotes, a tab or a newline before the attribute, spaces around "=", a prefix,
     lower-case letters, cells without addresses after a far row, a second address, an
     address hidden in a comment or another attribute, a shared-string count in any form or
-    in a part named otherwise: each of these aborted the process (a Rust allocation of
-    hundreds of gigabytes), or could; now each is read up to the caps or refused."""
+    in a part named otherwise, an .xls whose DIMENSIONS record ends before it starts: each
+    of these aborted the process (a Rust allocation of hundreds of gigabytes), or could; now
+    each is read up to the caps or refused."""
     paths = []
-    for fmt, forms in (("xlsx", XLSX_FORMS), ("ods", ODS_FORMS)):
+    for fmt, forms in (("xlsx", XLSX_FORMS), ("xls", XLS_FORMS), ("ods", ODS_FORMS)):
         for name, make in forms.items():
             path = tmp_path / f"{name}.{fmt}"
             path.write_bytes(make(good[fmt]))
@@ -440,6 +441,7 @@ def test_addresses_and_counts_in_every_xml_form_never_abort_the_reader(good, tmp
     assert "khai báo số phần tử sai" in outcome["unique-count-tab.xlsx"]
     assert "hai phần cùng tên" in outcome["shared-strings-twice.xlsx"]
     assert "quá nhiều ô" in outcome["repeats-single-quotes.ods"]
+    assert "vùng dữ liệu quá lớn" in outcome["dimensions-upside-down.xls"]
 
 
 @pytest.mark.parametrize(

@@ -336,6 +336,7 @@ def _openpyxl_grid(data: bytes, name: str, hidden: bool) -> Grid:
 # --- BIFF (.xls) ------------------------------------------------------------------------
 
 _BIFF_BOF, _BIFF_EOF, _BIFF_SHEET, _BIFF_FORMAT, _BIFF_XF = 0x0809, 0x000A, 0x0085, 0x041E, 0x00E0
+_BIFF_DIMENSIONS = 0x0200
 _BIFF_NUMBERS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, XF index
 _BIFF_TEXTS = {0x00FD, 0x0204, 0x0205, 0x00D6}  # LABELSST, LABEL, BOOLERR, RSTRING
 _BIFF_MULRK = 0x00BD
@@ -361,8 +362,8 @@ def _scan_biff(stream: bytes) -> dict[str, dict[tuple[int, int], str]]:
     The records are also checked, because a damaged .xls can make calamine abort the whole
     process (an allocation of terabytes): every record must fit in the stream and in the
     BIFF limit, every BOF be BIFF5/BIFF8, every sheet start at a BOF, the shared-string
-    counts fit their records; an .xls whose cells would need a dense range larger than
-    `MAX_AREA` is refused too.
+    counts fit their records; an .xls whose cells, or whose declared DIMENSIONS, would need a
+    dense range larger than `MAX_AREA` is refused too.
     """
     formats: dict[int, str] = dict(_BUILTIN_FORMATS)
     xf_formats: list[int] = []
@@ -395,6 +396,8 @@ def _scan_biff(stream: bytes) -> dict[str, dict[tuple[int, int], str]]:
             elif kind == _BIFF_EOF:
                 _check_biff_area(rows, cols)
                 rows, cols = stack.pop() if stack else ([], [])
+            elif kind == _BIFF_DIMENSIONS:
+                _check_biff_dimensions(stream, body, length)
             elif kind == _BIFF_SHEET:
                 offset = struct.unpack_from("<I", stream, body)[0]
                 sheet_at[offset] = _biff_string(stream, body + 6, 1)
@@ -441,6 +444,30 @@ def _scan_biff(stream: bytes) -> dict[str, dict[tuple[int, int], str]]:
         }
         for sheet, found in cells.items()
     }
+
+
+def _check_biff_dimensions(stream: bytes, body: int, length: int) -> None:
+    """A DIMENSIONS record, from which calamine reserves room for rows × columns cells, read
+    as calamine reads it (32-bit arithmetic that wraps: a last row before the first one asks
+    for four billion rows)."""
+    if length == 10:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", stream, body)
+    elif length == 14:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", stream, body)
+    else:
+        return  # calamine refuses the record itself
+    if first_col > 0xFF or last_col < first_col:
+        first_col = 0
+    end_row, end_col = (
+        (last_row - 1, last_col - 1) if last_row and last_col else (first_row, first_col)
+    )
+    rows = (end_row - first_row + 1) & 0xFFFFFFFF
+    cols = (end_col - first_col + 1) & 0xFFFFFFFF
+    if rows * cols > MAX_AREA:
+        raise UnreadableFileError(
+            "bảng tính khai báo vùng dữ liệu quá lớn so với một biểu tự đánh giá "
+            "(nghi tệp hỏng hoặc độc hại)"
+        )
 
 
 def _check_biff_area(rows: list[int], cols: list[int]) -> None:

@@ -35,7 +35,7 @@ from ntm_excel.config import load_config
 from ntm_excel.read.batch import WORKER_DIED, read_files
 from ntm_excel.reference.catalog import load_catalog
 from ntm_excel.reference.registry import load_registry
-from support.hostile import ODS_FORMS, XLSX_FORMS
+from support.hostile import ODS_FORMS, XLS_FORMS, XLSX_FORMS
 from support.samples import SampleSpec, write_sample
 
 MEMORY_LIMIT = 3 << 30  # bytes of address space for the reading processes
@@ -126,6 +126,8 @@ def _mutate_part(name: str, xml: bytes, rng: random.Random) -> bytes:
 def mutate(data: bytes, fmt: str, rng: random.Random) -> bytes:
     """One hostile variant of a good workbook of format `fmt`."""
     if fmt == "xls":
+        if rng.random() < 0.1:
+            data = rng.choice(list(XLS_FORMS.values()))(data)
         return _flip_bytes(data, rng, rng.randint(1, 16))
     forms = ODS_FORMS if fmt == "ods" else XLSX_FORMS
     if fmt != "xlsm" and rng.random() < 0.15:

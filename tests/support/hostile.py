@@ -4,15 +4,16 @@ attribute, spaces around "=", a namespace prefix, lower-case letters, no address
 or hidden where a naive scan does not look. Each once made calamine ask for hundreds of
 gigabytes and abort the process, or could.
 
-`XLSX_FORMS` and `ODS_FORMS` map a name to a function from a good workbook's bytes to the
-hostile one; `rezip` changes members of a zip package. Used by the tests and by the fuzz
-entry point (`python -m support.fuzz`).
+`XLSX_FORMS`, `XLS_FORMS` and `ODS_FORMS` map a name to a function from a good workbook's
+bytes to the hostile one; `rezip` changes members of a zip package. Used by the tests and by
+the fuzz entry point (`python -m support.fuzz`).
 """
 
 from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from collections.abc import Callable
 
@@ -109,6 +110,23 @@ XLSX_FORMS: dict[str, Callable[[bytes], bytes]] = {
         {STRINGS: _counts(b' count="9" uniqueCount="4000000000"')},
         rename={STRINGS: "xl\\SharedStrings.XML"},
     ),
+}
+
+
+def _dimensions(first_row: int, last_row: int) -> Callable[[bytes], bytes]:
+    """The first DIMENSIONS record of an .xls (BIFF8, 14 bytes) rewritten: calamine reserves
+    room for (last − first + 1) rows in 32-bit arithmetic."""
+
+    def change(data: bytes) -> bytes:
+        at = data.index(b"\x00\x02\x0e\x00") + 4  # record type 0x0200, length 14
+        return data[:at] + struct.pack("<II", first_row, last_row) + data[at + 8 :]
+
+    return change
+
+
+XLS_FORMS: dict[str, Callable[[bytes], bytes]] = {
+    "dimensions-upside-down": _dimensions(145, 79),  # found by the fuzz: 1.2 TB asked
+    "dimensions-huge": _dimensions(0, 0x7FFFFFFF),
 }
 
 
