@@ -203,3 +203,12 @@ def test_the_configured_output_folders_are_skipped(tmp_path, reference):
     skip = [tmp_path / folder for folder in config.output_folders()]
     checked = _check([tmp_path], reference, skip=skip)
     assert set(checked.units) == {"18694"} and checked.loose == []
+
+
+@posix_only
+def test_a_file_replaced_by_a_fifo_after_listing_is_not_opened(tmp_path):
+    from ntm_excel.read.batch import read_one
+
+    os.mkfifo(tmp_path / "cam_thanh.xlsx")  # listed as a file a moment before
+    submission, [issue] = read_one(tmp_path / "cam_thanh.xlsx", None, [])
+    assert submission is None and "không còn là tệp thường" in issue.message

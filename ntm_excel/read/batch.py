@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -58,10 +59,21 @@ def _failure(path: Path, exc: BaseException) -> ReadResult:
     return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
 
 
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # gone or locked: the reader says why it cannot be opened
+
+
 def read_one(path: Path, registry: Registry, indicators: Sequence[Indicator]) -> ReadResult:
     """Read one file; any failure becomes a file-unreadable issue, and one of the tool's own
-    outputs a file-own-output note."""
+    outputs a file-own-output note. Only a regular file is opened (one replaced by a FIFO
+    since it was listed would block the reader for ever)."""
     try:
+        if not _regular(path):
+            reason = "không còn là tệp thường (đã bị thay từ lúc liệt kê), không mở"
+            return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
         return read_submission(path, registry, indicators)
     except OwnOutputError as exc:  # a master or feedback copy: not a submission
         what = OUTPUT_KINDS.get(exc.kind, "một tệp kết quả")
