@@ -56,7 +56,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
     files, registry, indicators, serial = batch
     killers = {files[i].name: die for i, die in deaths.items()}
     parent, read_in_parent = os.getpid(), []
-    real_reader = reading.read_submission
+    real_reader = reading.read_workbook
 
     def reader(path, *args):
         if os.getpid() == parent:
@@ -65,7 +65,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
             killers[Path(path).name](path)
         return real_reader(path, *args)
 
-    monkeypatch.setattr(reading, "read_submission", reader)
+    monkeypatch.setattr(reading, "read_workbook", reader)
     progress: list[tuple[int, int]] = []
     results = read_files(
         files, registry, indicators, workers=2, progress=lambda *a: progress.append(a)
@@ -76,7 +76,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
     assert len(results) == BATCH
     for index, (path, result, expected) in enumerate(zip(files, results, serial, strict=True)):
         if index in deaths:
-            submission, [issue] = result
+            [(submission, [issue])] = result
             assert submission is None
             assert issue.code == "file-unreadable" and issue.file == path.name
             assert WORKER_DIED in issue.message
@@ -91,12 +91,12 @@ _ABORTING_READER = """
 import os, sys
 from pathlib import Path
 from ntm_excel.read import batch
-real = batch.read_submission
+real = batch.read_workbook
 def reader(path, *args):
     if Path(path).name == "hong.xlsx":
         os.abort()
     return real(path, *args)
-batch.read_submission = reader
+batch.read_workbook = reader
 from ntm_excel.cli import main
 sys.exit(main(sys.argv[1:]))
 """

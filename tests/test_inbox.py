@@ -210,5 +210,5 @@ def test_a_file_replaced_by_a_fifo_after_listing_is_not_opened(tmp_path):
     from ntm_excel.read.batch import read_one
 
     os.mkfifo(tmp_path / "cam_thanh.xlsx")  # listed as a file a moment before
-    submission, [issue] = read_one(tmp_path / "cam_thanh.xlsx", None, [])
+    [(submission, [issue])] = read_one(tmp_path / "cam_thanh.xlsx", None, [])
     assert submission is None and "không còn là tệp thường" in issue.message

@@ -1,12 +1,12 @@
 """Reading a batch of files: which files, and the worker processes that read them.
 
 Files are always read in worker processes, one for a small batch and more when the batch is
-large enough to repay starting them; each worker reduces a file to a small `Submission`
-before sending it back. A hostile or damaged file can crash a native library (an abort, an
-allocation the machine cannot give): it then kills a worker, never the command or the
-scheduler. One bad file never stops the batch: whatever goes wrong with it becomes a
-`file-unreadable` issue, and a file that kills its worker is isolated and reported, never
-read again in this process.
+large enough to repay starting them; each worker reduces a file to small `Submission`s (one per
+unit the file holds) before sending them back. A hostile or damaged file can crash a native
+library (an abort, an allocation the machine cannot give): it then kills a worker, never the
+command or the scheduler. One bad file never stops the batch: whatever goes wrong with it
+becomes a `file-unreadable` issue, and a file that kills its worker is isolated and reported,
+never read again in this process.
 """
 
 from __future__ import annotations
@@ -23,11 +23,11 @@ from pathlib import Path
 
 from ntm_excel.atomic import OUTPUT_KINDS
 from ntm_excel.errors import OwnOutputError
-from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import Submission
-from ntm_excel.read.reader import read_submission
+from ntm_excel.issues import make_issue
+from ntm_excel.read.reader import ReadResult, read_workbook
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
+from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 FILES_PER_WORKER = 40  # below this many files per process, one more process does not pay
 CHUNK = 25  # files per task sent to a worker, at most
@@ -38,25 +38,28 @@ WORKER_DIED = (
 NO_WORKER = "máy không khởi động được tiến trình để đọc lại tệp này"
 
 Progress = Callable[[int, int], None]  # (files read so far, files in the batch)
-ReadResult = tuple[Submission | None, list[Issue]]
+FileResult = list[ReadResult]  # one (Submission or None, issues) per unit of a file
+Context = tuple[Registry, Sequence[Indicator], Vocabulary | None]
 
 
 # Read-only state of a worker process, set once by the pool initializer.
-_context: tuple[Registry, Sequence[Indicator]] | None = None
+_context: Context | None = None
 
 
-def _init_worker(registry: Registry, indicators: Sequence[Indicator]) -> None:
+def _init_worker(
+    registry: Registry, indicators: Sequence[Indicator], vocabulary: Vocabulary | None
+) -> None:
     global _context
-    _context = (registry, indicators)
+    _context = (registry, indicators, vocabulary)
 
 
-def _failure(path: Path, exc: BaseException) -> ReadResult:
+def _failure(path: Path, exc: BaseException) -> FileResult:
     """The file-unreadable issue of a file whose reading failed with `exc`."""
     if isinstance(exc, BrokenProcessPool):
         reason = WORKER_DIED
     else:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
+    return [(None, [make_issue("file-unreadable", file=path.name, reason=reason)])]
 
 
 def _regular(path: Path) -> bool:
@@ -66,33 +69,38 @@ def _regular(path: Path) -> bool:
         return True  # gone or locked: the reader says why it cannot be opened
 
 
-def read_one(path: Path, registry: Registry, indicators: Sequence[Indicator]) -> ReadResult:
-    """Read one file; any failure becomes a file-unreadable issue, and one of the tool's own
-    outputs a file-own-output note. Only a regular file is opened (one replaced by a FIFO
-    since it was listed would block the reader for ever)."""
+def read_one(
+    path: Path,
+    registry: Registry,
+    indicators: Sequence[Indicator],
+    vocabulary: Vocabulary | None = None,
+) -> FileResult:
+    """Read one file (every unit it holds); any failure becomes a file-unreadable issue, and
+    one of the tool's own outputs a file-own-output note. Only a regular file is opened (one
+    replaced by a FIFO since it was listed would block the reader for ever)."""
     try:
         if not _regular(path):
             reason = "không còn là tệp thường (đã bị thay từ lúc liệt kê), không mở"
-            return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
-        return read_submission(path, registry, indicators)
+            return [(None, [make_issue("file-unreadable", file=path.name, reason=reason)])]
+        return read_workbook(path, registry, indicators, vocabulary)
     except OwnOutputError as exc:  # a master or feedback copy: not a submission
         what = OUTPUT_KINDS.get(exc.kind, "một tệp kết quả")
-        return None, [make_issue("file-own-output", file=path.name, name=path.name, what=what)]
+        return [(None, [make_issue("file-own-output", file=path.name, name=path.name, what=what)])]
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
         return _failure(path, exc)
 
 
-def _read_chunk(paths: list[Path]) -> list[ReadResult]:
-    registry, indicators = _context
-    return [read_one(path, registry, indicators) for path in paths]
+def _read_chunk(paths: list[Path]) -> list[FileResult]:
+    registry, indicators, vocabulary = _context
+    return [read_one(path, registry, indicators, vocabulary) for path in paths]
 
 
 def _read_in_pool(
     files: Sequence[Path],
     chunks: list[list[int]],
     workers: int,
-    context: tuple[Registry, Sequence[Indicator]],
-    finished: Callable[[int, ReadResult], None],
+    context: Context,
+    finished: Callable[[int, FileResult], None],
 ) -> list[tuple[list[int], BaseException]]:
     """Read `chunks` (file indices) in a fresh pool; the chunks it did not finish, in order,
     each with its error (BrokenProcessPool for all of them when a worker died)."""
@@ -120,7 +128,7 @@ def _read_in_pool(
 # What reading a file depends on besides its bytes and name: the package's code at or below
 # the reading layer, and the libraries that open workbooks.
 READING_LAYERS = ("read", "reference")
-READING_LIBRARIES = ("python-calamine", "openpyxl", "msoffcrypto-tool", "olefile")
+READING_LIBRARIES = ("python-calamine", "openpyxl", "msoffcrypto-tool", "olefile", "rapidfuzz")
 
 
 @functools.cache
@@ -142,13 +150,17 @@ def reader_version() -> str:
     return digest.hexdigest()
 
 
-def reading_context(registry: Registry, indicators: Sequence[Indicator]) -> str:
+def reading_context(
+    registry: Registry, indicators: Sequence[Indicator], vocabulary: Vocabulary | None = None
+) -> str:
     """What a file's reading depends on besides the file: the reader's code, the registry's
-    units (who a file is from) and the indicators read against. Equal contexts, equal
-    bytes and equal names give equal readings."""
+    units (who a file is from), the indicators read against and the vocabulary's words.
+    Equal contexts, equal bytes and equal names give equal readings."""
     digest = hashlib.sha256(reader_version().encode())
     digest.update(repr(registry.units).encode())
     digest.update(repr(tuple(indicators)).encode())
+    words = vocabulary or bundled_vocabulary()
+    digest.update(repr([(e.kind, e.meaning, e.word) for e in words.entries]).encode())
     return digest.hexdigest()
 
 
@@ -162,10 +174,12 @@ def read_files(
     registry: Registry,
     indicators: Sequence[Indicator],
     *,
+    vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> list[ReadResult]:
-    """Read every file (in file order), with `workers` processes (default: by batch size).
+) -> list[FileResult]:
+    """Read every file (in file order), with `workers` processes (default: by batch size):
+    for each file, a (Submission or None, issues) per unit it holds.
 
     A file that kills its worker process (a crash of a native library, an out-of-memory
     kill…) becomes a file-unreadable issue; it is never read again in this process. When a
@@ -176,10 +190,10 @@ def read_files(
     """
     total = len(files)
     workers = default_workers(total) if workers is None else max(1, workers)
-    results: list[ReadResult | None] = [None] * total
+    results: list[FileResult | None] = [None] * total
     done = 0
 
-    def finished(index: int, result: ReadResult) -> None:
+    def finished(index: int, result: FileResult) -> None:
         nonlocal done
         results[index] = result
         done += 1
@@ -189,7 +203,7 @@ def read_files(
     if total:
         size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
         pending, isolating, retrying = list(range(total)), False, False
-        context = (registry, indicators)
+        context = (registry, indicators, vocabulary)
         try:
             while pending:
                 step = 1 if isolating else size
@@ -208,9 +222,9 @@ def read_files(
                 for index in pending:
                     if results[index] is None:
                         issue = make_issue("file-unreadable", file=files[index].name, reason=reason)
-                        finished(index, (None, [issue]))
+                        finished(index, [(None, [issue])])
             # otherwise no pool broke: the files left are read below, one by one
     for index, path in enumerate(files):
         if results[index] is None:
-            finished(index, read_one(path, registry, indicators))
+            finished(index, read_one(path, registry, indicators, vocabulary))
     return results  # type: ignore[return-value]

@@ -1,5 +1,6 @@
 """Feedback workbooks sent back to a commune: its own workbook with every problem cell
-coloured and commented, plus a «Góp ý» sheet listing the issues and how to fix them.
+coloured and commented, plus a «Góp ý» sheet listing the issues and how to fix them and a
+«Cách đọc biểu» sheet saying how the file was understood.
 
 The commune's file is read, never written: the copy is built in memory from the bytes that were
 validated and saved under a new name. Workbooks openpyxl cannot edit (.xls, .ods, or a file
@@ -33,7 +34,9 @@ from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
-from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER
+from ntm_excel.read.report import HEADINGS as READING_HEADINGS
+from ntm_excel.read.report import report_rows
+from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER, row_height
 
 FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
@@ -197,6 +200,48 @@ def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[i
     sheet.print_title_rows = "4:4"
 
 
+READING_SHEET = "Cách đọc biểu"
+READING_WIDTHS = (9, 22, 48, 26, 58)  # the columns of `report.HEADINGS`
+
+
+def _reading_sheet(workbook, report: UnitReport) -> None:
+    """Add the «Cách đọc biểu» sheet: how the file was understood (sheets, heading, the role
+    of each column and why, the indicator each row was read as), so that a clerk can see it."""
+    reading = report.submission.reading
+    if reading is None:
+        return
+    if READING_SHEET in workbook.sheetnames:
+        del workbook[READING_SHEET]
+    sheet = workbook.create_sheet(READING_SHEET)
+    _text(sheet["A1"], f"CHƯƠNG TRÌNH ĐÃ ĐỌC BIỂU CỦA {report.unit.name.upper()} NHƯ SAU")
+    sheet["A1"].font = Font(bold=True, size=14, color=HEADER.fill)
+    _text(
+        sheet["A2"],
+        "Nếu một cột hoặc một dòng bị hiểu sai, hãy sửa tiêu đề cột hoặc mã chỉ tiêu (cột TT) "
+        "trong biểu rồi gửi lại; văn phòng có thể thêm cách viết mới vào bảng từ vựng.",
+    )
+    header_fill = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
+    for col, (title, width) in enumerate(zip(READING_HEADINGS, READING_WIDTHS, strict=True), 1):
+        cell = sheet.cell(4, col)
+        _text(cell, title)
+        cell.font = Font(bold=True, color=HEADER.font)
+        cell.fill = header_fill
+        sheet.column_dimensions[cell.column_letter].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row, values in enumerate(report_rows(reading), start=5):
+        for col, value in enumerate(values, start=1):
+            cell = sheet.cell(row, col)
+            _text(cell, value)
+            cell.alignment = wrap
+        sheet.row_dimensions[row].height = row_height(zip(values, READING_WIDTHS, strict=True))
+    sheet.freeze_panes = "A5"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "4:4"
+
+
 def write_feedback(
     report: UnitReport,
     issues: list[Issue],
@@ -223,6 +268,7 @@ def write_feedback(
         suffix = source.suffix.lower()
         linked = _mark(workbook, issues, submission.file_name)
     _list_sheet(workbook, report, issues, linked)
+    _reading_sheet(workbook, report)
     target = feedback_path(report, out_dir, suffix, shared=shared)
     with atomic_path(target) as tmp:
         workbook.save(tmp)

@@ -176,10 +176,10 @@ def run(files: int, seed: int, out: Path, workers: int) -> int:
     elapsed = time.monotonic() - started
     killed = [
         path
-        for path, (_, issues) in zip(paths, results, strict=True)
-        if any(WORKER_DIED in issue.message for issue in issues)
+        for path, file in zip(paths, results, strict=True)
+        if any(WORKER_DIED in issue.message for _, issues in file for issue in issues)
     ]
-    read = sum(1 for submission, _ in results if submission is not None)
+    read = sum(1 for file in results if any(submission for submission, _ in file))
     for path in set(paths) - set(killed):
         path.unlink()
     print(
