@@ -104,6 +104,10 @@ class MailError(NtmError):
     """A message that could not be handed over to the mail server."""
 
 
+class MailboxError(NtmError):
+    """The office mailbox (IMAP) could not be reached, logged into or read."""
+
+
 class AlreadyRunning(NtmError, RuntimeError):
     """Another scheduler holds the state folder's lock."""
 

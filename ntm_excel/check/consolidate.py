@@ -199,13 +199,16 @@ def _used(
     return report, issues
 
 
-def _named_unit(registry: Registry, path: Path) -> Unit | None:
-    """The commune (or town) a file's name, else its folder's name, names without doubt."""
-    for name in (path.stem, path.parent.name):
-        found = registry.match(re.sub(r"[_\-.]+", " ", name)).unit
-        if found is not None and found.tier == COMMUNE:
-            return found
-    return None
+def _named_unit(registry: Registry, path: Path, issues: list[Issue]) -> Unit | None:
+    """The commune (or town) of an unreadable file: the one the reader found by the file's
+    name, else the one its folder's name names without doubt."""
+    code = next((issue.unit_code for issue in issues if issue.unit_code), "")
+    found = (
+        registry.get(code)
+        if code
+        else registry.match(re.sub(r"[_\-.]+", " ", path.parent.name)).unit
+    )
+    return found if found is not None and found.tier == COMMUNE else None
 
 
 def check_files(
@@ -270,7 +273,7 @@ def check_files(
     for path, (submission, read_issues) in results:
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         if submission is None and any(i.code == "file-unreadable" for i in read_issues):
-            named = _named_unit(registry, path)
+            named = _named_unit(registry, path, read_issues)
             if named is not None:  # tied to its unit: it reaches the unit's reminders
                 tied = [replace(issue, unit_code=named.code) for issue in read_issues]
                 modified = datetime.fromtimestamp(path.stat().st_mtime)

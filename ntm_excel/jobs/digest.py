@@ -626,10 +626,14 @@ def _reminder(
         html.append(f"<h3>{escape(heading)}</h3>")
         issues = _errors(consolidation, unit)
         if not report.submitted:
-            listed = [[clip(i.location), clip(i.message)] for i in issues[:MAX_ISSUES_LISTED]]
-            text += [f"- {where}: {msg}" for where, msg in listed]  # files it sent, unreadable
-            if listed:
-                html.append(_table(["Tệp", "Lỗi"], listed))
+            unreadable = [  # a file of this unit that could not be read (named after it)
+                [clip(i.file), clip(i.message)]
+                for i in consolidation.issues
+                if i.unit_code == unit.code and i.code == "file-unreadable"
+            ]
+            text += [f"- {name}: {message}" for name, message in unreadable]
+            if unreadable:
+                html.append(_table(["Tệp đã gửi", "Lỗi"], unreadable))
             ask = (
                 "Đề nghị đơn vị hoàn thành và gửi biểu tự đánh giá tiêu chí nông thôn mới "
                 f"về Văn phòng điều phối NTM huyện {district} trong thời gian sớm nhất."

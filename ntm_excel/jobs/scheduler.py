@@ -48,6 +48,7 @@ from ntm_excel.jobs.mail import (
     open_transport,
     retry_pending,
 )
+from ntm_excel.jobs.mailbox import check_mailbox
 from ntm_excel.jobs.table import BY_NAME, JOBS, check_schedule, parse_time
 from ntm_excel.model import Consolidation
 from ntm_excel.read.inbox import list_submissions
@@ -185,6 +186,7 @@ class Runner:
         self.refresh = refresh or inbox_refresh(config)
         self.load_contacts = contacts or (lambda: load_contacts(config.contacts))
         check_transport(self.mail)  # a missing password is said before any file is rewritten
+        check_mailbox(config.mailbox, config.path)
         self.open_transport = lambda: open_transport(self.mail)
         self.inbox = Path(inbox or config.schedule.inbox)
         check_schedule(config)

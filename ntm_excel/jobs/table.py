@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ntm_excel.check.figures import Headline
 from ntm_excel.check.progress import UnitChange, changes_since
 from ntm_excel.config import VIETNAM_TIME, Config, ScheduleSettings, unknown_key
-from ntm_excel.errors import ConfigError
+from ntm_excel.errors import ConfigError, MailboxError
 from ntm_excel.history import History
 from ntm_excel.jobs.digest import (
     DAILY_DIGEST,
@@ -29,6 +29,7 @@ from ntm_excel.jobs.digest import (
     week_period,
     weekly_mails,
 )
+from ntm_excel.jobs.intake import fetch_mail, send_answers
 
 if TYPE_CHECKING:
     from ntm_excel.jobs.scheduler import JobResult, Runner
@@ -158,18 +159,27 @@ def unit_reminders(runner: Runner, as_of: date, result: JobResult) -> None:
 
 
 def collect(runner: Runner, as_of: date, result: JobResult) -> None:
+    """Fetch the mailbox's new submissions into the inbox (when [mailbox] is configured),
+    consolidate again when the inbox changed, then answer each file received by mail."""
+    unreachable = ""
+    if runner.config.mailbox.host:
+        try:
+            result.notes += fetch_mail(runner)
+        except MailboxError as exc:  # what is in the inbox is still consolidated and answered
+            unreachable = str(exc)
     before = runner.ledger.latest_hashes()
-    if runner.snapshot(as_of, force=False) is None:
-        return
-    after = runner.ledger.latest_hashes()
-    fresh = sorted(name for name, digest in after.items() if before.get(name) != digest)
-    if fresh:
-        more = f" và {len(fresh) - 10} tệp khác" if len(fresh) > 10 else ""
-        result.notes.append(
-            f"đã tổng hợp lại vì có {len(fresh)} tệp mới, đã sửa hoặc đã bỏ: "
-            + ", ".join(fresh[:10])
-            + more
-        )
+    if runner.snapshot(as_of, force=False) is not None:
+        after = runner.ledger.latest_hashes()
+        fresh = sorted(name for name, digest in after.items() if before.get(name) != digest)
+        if fresh:
+            more = f" và {len(fresh) - 10} tệp khác" if len(fresh) > 10 else ""
+            result.notes.append(
+                f"đã tổng hợp lại vì có {len(fresh)} tệp mới, đã sửa hoặc đã bỏ: "
+                + ", ".join(fresh[:10])
+                + more
+            )
+    send_answers(runner, as_of, result)
+    result.error = result.error or unreachable
 
 
 JOBS = (
@@ -203,7 +213,7 @@ JOBS = (
         "collect_every_minutes",
         15,
         collect,
-        "tổng hợp lại khi thư mục nhận có tệp mới",
+        "nhận biểu qua thư (nếu có [mailbox]), tổng hợp lại khi có tệp mới, trả lời từng tệp",
     ),
 )
 BY_NAME = {job.name: job for job in JOBS}

@@ -126,6 +126,37 @@ def load_contacts(path: Path | str) -> Contacts:
     return Contacts(tuple(contacts), tuple(problems))
 
 
+def commune_addresses(path: Path | str) -> dict[str, frozenset[str]]:
+    """E-mail address (lower case) → the codes of the units it belongs to, from the
+    «Liên hệ xã» sheet of the contact workbook (columns «Mã đơn vị» and «Email»; a cell may
+    hold several addresses). Empty when the workbook has no such sheet."""
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise ContactsError(f"Không tìm thấy tệp danh bạ {path}") from None
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
+        raise ContactsError(f"Không mở được tệp danh bạ {path}: {exc}") from exc
+    found: dict[str, set[str]] = {}
+    try:
+        if COMMUNES_SHEET not in workbook.sheetnames:
+            return {}
+        sheet = workbook[COMMUNES_SHEET]
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        header = [fold(str(v or "")) for v in next(rows, ())]
+        if fold("Mã đơn vị") not in header or fold("Email") not in header:
+            return {}
+        code_at, email_at = header.index(fold("Mã đơn vị")), header.index(fold("Email"))
+        for row in rows:
+            code = _cell_text(row, code_at).strip()
+            for address in re.split(r"[;,\s]+", _cell_text(row, email_at)):
+                if code and "@" in address:
+                    found.setdefault(address.lower(), set()).add(code)
+    finally:
+        workbook.close()
+    return {address: frozenset(codes) for address, codes in found.items()}
+
+
 def split_list(text: str) -> tuple[str, ...]:
     """Items of a "; "-separated cell (new lines accepted too)."""
     return tuple(item for item in (nfc(p) for p in re.split(r"[;\n]", text)) if item)
