@@ -284,6 +284,7 @@ class _Workbook:
             encoding=self.encoding,
             report_date=report_date(header.grid) if header else None,
             reading=reading,
+            level=submission_level(sheets, header),
         )
         return submission, issues
 
@@ -368,6 +369,19 @@ def _report(
         rows=tuple(table.rows),
         notes=tuple(lines + [n for n in notes if n]),
     )
+
+
+_LEVEL_TITLE = re.compile(r"\bxa (?:nong thon moi|ntm) (nang cao|kieu mau)\b")
+_LEVELS = {"nang cao": "nâng cao", "kieu mau": "kiểu mẫu"}
+
+
+def submission_level(grids: list[Grid], header: Header | None) -> str:
+    """ "nâng cao" or "kiểu mẫu" when the title block names an advanced or model commune
+    ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
+    for text, _ in _title_lines(grids, header):
+        if match := _LEVEL_TITLE.search(fold(text)):
+            return _LEVELS[match[1]]
+    return ""
 
 
 _SIGNED = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")
