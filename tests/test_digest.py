@@ -14,16 +14,15 @@ from ntm_excel.check.figures import Headline
 from ntm_excel.config import MailSettings
 from ntm_excel.issues import make_issue
 from ntm_excel.jobs.digest import (
-    MAX_TEXT,
     build_daily_digests,
     daily_mails,
-    due_phrase,
     reminder_mails,
     summary_figures,
     task_key,
     weekly_mails,
 )
 from ntm_excel.jobs.mail import compose
+from ntm_excel.jobs.mail_text import MAX_TEXT, due_phrase
 from ntm_excel.model import (
     Consolidation,
     CriterionResult,
