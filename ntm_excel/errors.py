@@ -95,6 +95,15 @@ class UnreadableFileError(NtmError):
         self.reason = reason
 
 
+class OwnOutputError(NtmError):
+    """A workbook found among submissions that ntm-excel wrote itself (its `kind`: a master,
+    a feedback copy); it is never read as a submission."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
 class OutputLockedError(NtmError, OSError):
     """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
 

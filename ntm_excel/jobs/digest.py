@@ -40,6 +40,8 @@ from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, Un
 from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, unit_keys
 from ntm_excel.text import fold
 
+NOT_SUBMITTED = "unit-not-submitted"
+
 DAILY_DIGEST = "daily-digest"
 WEEKLY_SUMMARY = "weekly-summary"
 UNIT_REMINDERS = "unit-reminders"
@@ -523,7 +525,10 @@ def reminder_mails(
     no_email = []
     for report in consolidation.units:
         late = not report.submitted and deadline is not None and as_of > deadline
-        if not report.unit.expected or not (late or (report.submitted and report.errors)):
+        unreadable = not report.submitted and bool(_errors(consolidation, report.unit))
+        if not report.unit.expected or not (
+            late or unreadable or (report.submitted and report.errors)
+        ):
             continue
         if report.unit.email:
             by_address.setdefault(report.unit.email.strip().lower(), []).append(report)
@@ -534,6 +539,16 @@ def reminder_mails(
         for address, reports in by_address.items()
     ]
     return Outgoing(mails, [], no_email)
+
+
+def _errors(consolidation: Consolidation, unit: Unit) -> list:
+    """The errors of a unit (for a unit without a readable submission: of the files it sent
+    that could not be read)."""
+    return [
+        i
+        for i in consolidation.issues
+        if i.unit_code == unit.code and i.severity is Severity.ERROR and i.code != NOT_SUBMITTED
+    ]
 
 
 def _addressee(unit: Unit) -> str:
@@ -556,6 +571,7 @@ def _reminder(
         heading = f"{clip(unit.name)}: {unit_problem(report, as_of, deadline)}."
         text += ["", heading]
         html.append(f"<h3>{escape(heading)}</h3>")
+        issues = _errors(consolidation, unit)
         if not report.submitted:
             unreadable = [  # a file of this unit that could not be read (named after it)
                 [clip(i.file), clip(i.message)]
@@ -572,11 +588,6 @@ def _reminder(
             text.append(ask)
             html.append(paragraph(ask))
             continue
-        issues = [
-            i
-            for i in consolidation.issues
-            if i.unit_code == unit.code and i.severity is Severity.ERROR
-        ]
         listed = [[clip(i.location), clip(i.message)] for i in issues[:MAX_ISSUES_LISTED]]
         text += [f"- {where}: {msg}" if where else f"- {msg}" for where, msg in listed]
         if listed:
@@ -602,8 +613,10 @@ def _reminder(
         report = reports[0]
         if report.submitted:
             what = f"biểu tự đánh giá có {report.errors} lỗi cần sửa"
-        else:
+        elif deadline is not None and as_of > deadline:
             what = f"chưa nộp biểu tự đánh giá (quá hạn {(as_of - deadline).days} ngày)"
+        else:
+            what = "tệp đã gửi không đọc được, đề nghị gửi lại"
         subject = f"{subject_prefix(consolidation)} {clip(report.unit.name, 200)}: {what}"
     else:
         names = clip(", ".join(r.unit.name for r in reports), 400)
