@@ -8,6 +8,7 @@ against the built-in (`except ValueError`, `except OSError`) keeps working.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -74,7 +75,12 @@ class UnreadableFileError(NtmError):
         self.reason = reason
 
 
-class OutputLockedError(NtmError, OSError):
+class OutputError(NtmError, OSError):
+    """An output that cannot be written; the message says which, and that the previous outputs
+    were left as they were."""
+
+
+class OutputLockedError(OutputError):
     """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
 
 
@@ -95,3 +101,25 @@ class InboxMissing(NtmError, FileNotFoundError):
             "trong cấu hình, hoặc chỉ rõ thư mục. Chưa gửi thư nào: với thư mục sai, mọi xã "
             "sẽ bị coi là chưa nộp."
         )
+
+
+_ERRNO_TEXT = {
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENOENT: "không tìm thấy",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
+    errno.EEXIST: "đã có một tệp trùng tên với thư mục cần tạo",
+}
+
+
+def system_reason(exc: BaseException) -> str:
+    """An error in Vietnamese: our own messages as they are, system errors translated."""
+    if isinstance(exc, NtmError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{_ERRNO_TEXT[exc.errno]}{where}"
+    return str(exc) or type(exc).__name__

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date
@@ -12,8 +11,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from ntm_excel.atomic import OutputLockedError
 from ntm_excel.config import Config, load_config
+from ntm_excel.errors import system_reason
 from ntm_excel.values import parse_date as parse_cell_date
 
 
@@ -91,25 +90,7 @@ def reading_progress() -> Iterator[Callable[[int, int], None]]:
         bar.close()
 
 
-_ERRNO_TEXT = {
-    errno.EACCES: "không có quyền ghi",
-    errno.EPERM: "không có quyền ghi",
-    errno.ENOSPC: "ổ đĩa đã đầy",
-    errno.EROFS: "ổ đĩa chỉ cho đọc",
-    errno.ENOENT: "không tìm thấy",
-    errno.EISDIR: "đó là một thư mục",
-    errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
-}
-
-
-def error_text(exc: BaseException) -> str:
-    """An error in Vietnamese: our own messages as they are, system errors translated."""
-    if isinstance(exc, OutputLockedError):
-        return str(exc)
-    if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
-        where = f" ({exc.filename})" if exc.filename else ""
-        return f"{_ERRNO_TEXT[exc.errno]}{where}"
-    return str(exc) or type(exc).__name__
+error_text = system_reason  # an error in Vietnamese, for the command line
 
 
 def missing_paths(paths: list[str]) -> list[str]:

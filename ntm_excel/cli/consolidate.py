@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import sys
 import zipfile
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -27,11 +26,16 @@ DESCRIPTION = """\
 và kế hoạch của huyện, rồi ghi:
   • bảng tổng hợp tô màu (.xlsx),
   • các tệp CSV (nếu có --csv-dir hoặc csv_dir trong cấu hình),
-  • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp.
-Tệp của các xã không bao giờ bị sửa.
+  • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp (tệp góp ý
+    cũ không còn đúng bị xóa).
+Tệp của các xã không bao giờ bị sửa. Các tệp kết quả được ghi trọn một lượt: ghi xong hết
+mới thay bản cũ; không ghi được một tệp (ổ đầy, tệp đang mở trong Excel, bấm Ctrl-C) thì
+không tệp nào bị thay. Không đọc được biểu nào của các đơn vị thì không ghi gì (trừ khi có
+--allow-empty), để một thư mục rỗng không thay mất bảng tổng hợp tốt.
 
-Mã thoát: 0 khi đã ghi được các tệp kết quả (dù dữ liệu có lỗi), 2 khi không ghi được một
-tệp kết quả hoặc không đọc được cấu hình, bộ tiêu chí, danh sách đơn vị, kế hoạch."""
+Mã thoát: 0 khi đã ghi được các tệp kết quả (dù dữ liệu có lỗi), 2 khi không ghi được các
+tệp kết quả, khi không có biểu nào đọc được, hoặc khi không đọc được cấu hình, bộ tiêu chí,
+danh sách đơn vị, kế hoạch."""
 
 
 def register(subparsers) -> None:
@@ -59,6 +63,11 @@ def register(subparsers) -> None:
         help="thư mục ghi tệp góp ý cho các xã (mặc định: gop_y/ cạnh bảng tổng hợp)",
     )
     parser.add_argument("--no-feedback", action="store_true", help="không ghi tệp góp ý cho các xã")
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="vẫn ghi khi không đọc được biểu nào (mọi đơn vị là «chưa nộp»)",
+    )
     add_as_of_option(parser)
     add_config_option(parser)
     add_catalog_option(parser)
@@ -97,7 +106,7 @@ def _load(args: argparse.Namespace, as_of: date):
     return config, result
 
 
-def _summary(result, written: list[str]) -> list[str]:
+def _summary(result) -> list[str]:
     from ntm_excel.check.figures import Figures
     from ntm_excel.model import TaskState
 
@@ -117,24 +126,36 @@ def _summary(result, written: list[str]) -> list[str]:
     lines += [
         f"Dữ liệu: {issues.errors} lỗi, {issues.warnings} cảnh báo",
         f"Nhiệm vụ: {tasks[TaskState.OVERDUE]} quá hạn, {tasks[TaskState.DUE_SOON]} sắp đến hạn",
-        "Đã ghi:",
-        *(f"  {line}" for line in written),
     ]
     return lines
 
 
-def _attempt(what: str, action: Callable[[], str], failures: list[str]) -> str | None:
-    try:
-        return action()
-    except OSError as exc:
-        failures.append(f"Không ghi được {what}: {error_text(exc)}")
-        return None
+def _written(outputs) -> list[str]:
+    lines = ["Đã ghi:", f"  Bảng tổng hợp: {outputs.master}"]
+    if outputs.csv:
+        lines.append(f"  CSV: {outputs.csv[0].parent} ({len(outputs.csv)} tệp)")
+    if outputs.feedback_dir is not None:
+        removed = f"; đã xóa {len(outputs.removed)} tệp góp ý cũ" if outputs.removed else ""
+        lines.append(
+            f"  Góp ý cho xã: {outputs.feedback_dir} ({len(outputs.feedback)} tệp{removed})"
+        )
+    return lines
+
+
+def _nothing_read(result, paths: list[str]) -> str:
+    """The warning for a batch in which no unit's workbook could be read."""
+    unreadable = sum(1 for issue in result.issues if issue.code == "file-unreadable")
+    found = f"{unreadable} tệp không đọc được" if unreadable else "không có tệp bảng tính nào"
+    return (
+        f"Cảnh báo: không đọc được biểu nào của các đơn vị trong {', '.join(paths)} ({found}): "
+        "bảng tổng hợp sẽ ghi mọi đơn vị là «chưa nộp»."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    from ntm_excel.write.csv_export import write_csv
-    from ntm_excel.write.feedback import FOLDER, write_all_feedback
-    from ntm_excel.write.master import write_master
+    from ntm_excel.errors import OutputError
+    from ntm_excel.write.feedback import FOLDER
+    from ntm_excel.write.outputs import nothing_submitted, write_outputs
 
     as_of = args.as_of or date.today()
     if missing_paths(args.paths):
@@ -148,34 +169,27 @@ def run(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else config.master
     csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir
     feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
-    failures: list[str] = []
-    written = [
-        _attempt(
-            f"bảng tổng hợp {output}",
-            lambda: f"Bảng tổng hợp: {write_master(result, output)}",
-            failures,
-        )
-    ]
-    if csv_dir is not None:
-        written.append(
-            _attempt(
-                f"các tệp CSV vào {csv_dir}",
-                lambda: f"CSV: {csv_dir} ({len(write_csv(result, csv_dir))} tệp)",
-                failures,
+    summary = _summary(result)
+    if nothing_submitted(result):
+        print(_nothing_read(result, args.paths), file=sys.stderr)
+        if not args.allow_empty:
+            print("\n".join(summary))
+            print(
+                "Chưa ghi tệp nào; bảng tổng hợp cũ (nếu có) vẫn còn nguyên. Nếu đúng là chưa "
+                "đơn vị nào nộp, chạy lại với --allow-empty.",
+                file=sys.stderr,
             )
+            return 2
+    try:
+        outputs = write_outputs(
+            result,
+            output,
+            csv_dir=csv_dir,
+            feedback_dir=None if args.no_feedback else feedback_dir,
         )
-    if not args.no_feedback:
-        written.append(
-            _attempt(
-                f"tệp góp ý vào {feedback_dir}",
-                lambda: (
-                    f"Góp ý cho xã: {feedback_dir} "
-                    f"({len(write_all_feedback(result, feedback_dir))} tệp)"
-                ),
-                failures,
-            )
-        )
-    print("\n".join(_summary(result, [line for line in written if line])))
-    for failure in failures:
-        print(failure, file=sys.stderr)
-    return 2 if failures else 0
+    except OutputError as exc:
+        print("\n".join(summary))
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return 2
+    print("\n".join(summary + _written(outputs)))
+    return 0

@@ -2,8 +2,11 @@
 coloured and commented, plus a «Góp ý» sheet listing the issues and how to fix them.
 
 The commune's file is read, never written: the copy is built in memory from the bytes that were
-validated and saved under a new name. Workbooks openpyxl cannot edit (.xls, .ods, or a file
-changed since it was read) get a separate workbook with the list only.
+validated, checked again with the reader's safety checks (`ntm_excel.read.sniff`), and saved
+under a new name. openpyxl holds a whole workbook in memory (about a second and 25 MB per
+megabyte of XML), so a workbook with more than `EDIT_LIMIT` bytes of XML is not copied. Such a
+workbook, and one openpyxl cannot edit (.xls, .ods, a file changed since it was read), gets a
+separate workbook with the list only.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -18,29 +23,47 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.page import PageMargins
 
-from ntm_excel.atomic import atomic_path
+from ntm_excel.atomic import Generation, atomic_path
 from ntm_excel.check.figures import IssueCounts
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, UnitReport
-from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER
+from ntm_excel.read.sniff import sniff
+from ntm_excel.styles import (
+    FONT_NAME,
+    HEADER,
+    SEVERITY_COLOURS,
+    SEVERITY_ORDER,
+    TITLE_FONT,
+    ooxml_text,
+    wrapped_lines,
+)
 
 FOLDER = "gop_y"
 SHEET = "Góp ý"
 AUTHOR = "Văn phòng điều phối NTM huyện"
 EDITABLE = {".xlsx": False, ".xlsm": True}  # suffix → keep VBA
-COLUMNS = (
+EDIT_LIMIT = 4 * 1024 * 1024  # bytes of XML (inflated) in a workbook copied and marked
+COLUMNS = (  # title, width: 142 units fill an A4 landscape page at about 100 %
     ("STT", 5),
-    ("Mức độ", 11),
-    ("Vấn đề", 30),
-    ("Mã lỗi", 24),
-    ("Trang", 18),
-    ("Ô", 8),
-    ("Nội dung và cách sửa", 90),
+    ("Mức độ", 10),
+    ("Vấn đề", 24),
+    ("Mã lỗi", 20),
+    ("Trang", 14),
+    ("Ô", 7),
+    ("Nội dung và cách sửa", 62),
 )
+LINE_POINTS = 15  # height of a line of 11-point text
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+# Feedback files of an earlier run, and the temporary files of a run that was killed.
+_OURS = re.compile(rf"^(?:{SHEET} - .+|\.{SHEET} - .+\.[0-9a-z_]{{8}})\.(?:xlsx|xlsm)$")
 # Issues the commune cannot act on: they concern the office (its contact book, its deadline).
 NOT_FOR_UNITS = frozenset({"unit-not-submitted", "owner-unknown", "submission-late"})
+TOO_LARGE = (
+    "Tệp của xã quá lớn để đánh dấu từng ô trong một bản sao; hãy sửa các ô được nêu dưới đây "
+    "trong tệp gốc rồi gửi lại."
+)
 
 
 def feedback_path(report: UnitReport, out_dir: Path | str, suffix: str = ".xlsx") -> Path:
@@ -50,21 +73,47 @@ def feedback_path(report: UnitReport, out_dir: Path | str, suffix: str = ".xlsx"
 
 
 def _text(cell, value: object) -> None:
-    """Put a value in a cell; text stays text even when it starts with "="."""
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
+    """Put a value in a cell; text stays text even when it starts with "=", and shows as
+    typed in Excel and LibreOffice (`ooxml_text`)."""
+    if isinstance(value, str):
+        cell.value = ooxml_text(value)
+        if value.startswith("="):
+            cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+def _xml_size(data: bytes) -> int:
+    """The XML of a zip package, inflated, as its directory declares it (zipfile never
+    yields more than the declared size of a member)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(
+            info.file_size
+            for info in archive.infolist()
+            if info.filename.lower().endswith((".xml", ".rels", ".vml"))
+        )
 
 
 def _load_copy(path: Path, sha256: str, keep_vba: bool):
-    """The workbook as it was validated, or None when it cannot be edited."""
+    """The workbook as it was validated, or None and why not (a note for the «Góp ý» sheet)."""
     try:
         data = path.read_bytes()
         if sha256 and hashlib.sha256(data).hexdigest() != sha256:
-            return None  # changed since it was read: its cells may no longer match
-        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba)
+            return None, ""  # changed since it was read: its cells may no longer match
+        if _xml_size(data) > EDIT_LIMIT:
+            return None, TOO_LARGE
+        sniff(data)
+        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba), ""
     except Exception:  # noqa: BLE001 - any workbook openpyxl cannot edit gets the list only
-        return None
+        return None, ""
+
+
+def _escape_copied_text(workbook) -> None:
+    """Escape the "_x…_" sequences of the commune's own text (openpyxl writes text raw)."""
+    for sheet in workbook.worksheets:
+        for cell in sheet._cells.values():  # the cells that exist, never the whole grid
+            if cell.data_type == "s" and isinstance(cell.value, str) and "_x" in cell.value:
+                cell._value = ooxml_text(cell.value)
 
 
 def _target_cell(sheet, address: str):
@@ -95,7 +144,7 @@ def _mark(workbook, issues: list[Issue], file_name: str) -> set[int]:
         cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
         lines = [f"{SEVERITY_LABELS[issues[i].severity]}: {issues[i].message}" for i in indexes]
         text = "\n".join(lines)
-        comment = Comment(text, AUTHOR)
+        comment = Comment(ooxml_text(text), AUTHOR)
         comment.width = 320
         comment.height = 40 + 16 * (len(text) // 45 + len(lines))
         cell.comment = comment
@@ -103,7 +152,23 @@ def _mark(workbook, issues: list[Issue], file_name: str) -> set[int]:
     return marked
 
 
-def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[int]) -> None:
+def _print_setup(sheet) -> None:
+    """A4 landscape, one page wide, the header row on every page, page numbers."""
+    setup = sheet.page_setup
+    setup.orientation, setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.oddFooter.left.text, sheet.oddFooter.left.size = SHEET, 8
+    sheet.oddFooter.right.text, sheet.oddFooter.right.size = "Trang &P/&N", 8
+    sheet.print_title_rows = "4:4"
+    sheet.freeze_panes = "A5"
+
+
+def _list_sheet(
+    workbook, report: UnitReport, issues: list[Issue], linked: set[int], why: str
+) -> None:
     """Add the «Góp ý» sheet, selected, listing `issues` (cells in `linked` as links)."""
     if SHEET in workbook.sheetnames:
         del workbook[SHEET]  # a commune sent back an earlier feedback copy
@@ -112,29 +177,44 @@ def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[i
     sheet = workbook.create_sheet(SHEET)
     workbook.active = workbook.sheetnames.index(SHEET)
     sheet.sheet_view.tabSelected = True
+    for col, (_, width) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[sheet.cell(4, col).column_letter].width = width
+    last = len(COLUMNS)
+    total_width = sum(width for _, width in COLUMNS)
+    plain = Font(name=FONT_NAME, size=11)
+    wrap = Alignment(wrap_text=True, vertical="top")
+
     counts = IssueCounts.of(issues)
-    _text(sheet["A1"], f"GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: {report.unit.name.upper()}")
-    sheet["A1"].font = Font(bold=True, size=14, color=HEADER.fill)
+    title = f"GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: {report.unit.name.upper()}"
     note = (
         f"Tệp: {report.submission.file_name} — {counts.errors} lỗi phải sửa, "
         f"{counts.warnings} cảnh báo cần kiểm tra. "
     )
-    note += (
+    note += why or (
         "Các ô có vấn đề đã được tô màu và có ghi chú; bấm vào địa chỉ ô để đến ô đó. "
         "Sửa xong hãy xóa trang này rồi gửi lại tệp."
         if linked
         else "Hãy sửa các ô được nêu dưới đây trong tệp gốc rồi gửi lại."
     )
-    _text(sheet["A2"], note)
+    for row, text, font, height in (
+        (1, title, Font(name=FONT_NAME, bold=True, size=14, color=TITLE_FONT), 22),
+        (2, note, plain, LINE_POINTS * wrapped_lines(note, total_width) + 4),
+    ):
+        _text(sheet.cell(row, 1), text)
+        sheet.cell(row, 1).font, sheet.cell(row, 1).alignment = font, wrap
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
+        sheet.row_dimensions[row].height = height
+
     header_fill = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
-    for col, (title, width) in enumerate(COLUMNS, start=1):
+    header_font = Font(name=FONT_NAME, size=11, bold=True, color=HEADER.font)
+    centred = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    for col, (heading, _) in enumerate(COLUMNS, start=1):
         cell = sheet.cell(4, col)
-        _text(cell, title)
-        cell.font = Font(bold=True, color=HEADER.font)
-        cell.fill = header_fill
-        sheet.column_dimensions[cell.column_letter].width = width
+        _text(cell, heading)
+        cell.font, cell.fill, cell.alignment = header_font, header_fill, centred
+    sheet.row_dimensions[4].height = 20
+
     order = sorted(range(len(issues)), key=lambda i: SEVERITY_ORDER[issues[i].severity])
-    wrap = Alignment(wrap_text=True, vertical="top")
     for row, index in enumerate(order, start=5):
         issue = issues[index]
         colours = SEVERITY_COLOURS[issue.severity]
@@ -147,44 +227,51 @@ def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[i
             issue.cell,
             issue.message,
         )
+        lines = 1
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(row, col)
             _text(cell, value)
-            cell.alignment = wrap
+            cell.font, cell.alignment = plain, wrap
+            if isinstance(value, str) and value:
+                lines = max(lines, wrapped_lines(value, COLUMNS[col - 1][1]))
+        sheet.row_dimensions[row].height = LINE_POINTS * lines + 3
         severity_cell = sheet.cell(row, 2)
         severity_cell.fill = PatternFill("solid", start_color=colours.fill, end_color=colours.fill)
-        severity_cell.font = Font(color=colours.font, bold=True)
+        severity_cell.font = Font(name=FONT_NAME, size=11, color=colours.font, bold=True)
         if index in linked:
             link = sheet.cell(row, 6)
             quoted = issue.sheet.replace("'", "''")
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{issue.cell}")
-            link.font = Font(color="0563C1", underline="single")
-    sheet.freeze_panes = "A5"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "4:4"
+            link.font = Font(name=FONT_NAME, size=11, color="0563C1", underline="single")
+    _print_setup(sheet)
 
 
-def write_feedback(report: UnitReport, issues: list[Issue], out_dir: Path | str) -> Path | None:
-    """Write the unit's feedback workbook into `out_dir`; None when there is nothing to say.
+def feedback_workbook(report: UnitReport, issues: list[Issue]):
+    """The unit's feedback workbook (openpyxl) and the suffix it is saved with.
 
     For .xlsx/.xlsm the commune's own workbook is copied with the problem cells marked (VBA
-    kept); otherwise a workbook holding only the «Góp ý» list is written.
-    """
-    submission = report.submission
-    if submission is None or not issues:
-        return None
-    source = Path(submission.path)
+    kept); otherwise a workbook holding only the «Góp ý» list."""
+    source = Path(report.submission.path)
     keep_vba = EDITABLE.get(source.suffix.lower())
-    workbook = None if keep_vba is None else _load_copy(source, submission.sha256, keep_vba)
+    workbook, why = None, ""
+    if keep_vba is not None:
+        workbook, why = _load_copy(source, report.submission.sha256, keep_vba)
     if workbook is None:
         workbook, suffix, linked = openpyxl.Workbook(), ".xlsx", set()
         del workbook[workbook.active.title]
     else:
         suffix = source.suffix.lower()
-        linked = _mark(workbook, issues, submission.file_name)
-    _list_sheet(workbook, report, issues, linked)
+        _escape_copied_text(workbook)
+        linked = _mark(workbook, issues, report.submission.file_name)
+    _list_sheet(workbook, report, issues, linked, why)
+    return workbook, suffix
+
+
+def write_feedback(report: UnitReport, issues: list[Issue], out_dir: Path | str) -> Path | None:
+    """Write the unit's feedback workbook into `out_dir`; None when there is nothing to say."""
+    if report.submission is None or not issues:
+        return None
+    workbook, suffix = feedback_workbook(report, issues)
     target = feedback_path(report, out_dir, suffix)
     with atomic_path(target) as tmp:
         workbook.save(tmp)
@@ -206,28 +293,39 @@ def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
     return mine if any(i.severity is not Severity.INFO for i in mine) else []
 
 
-def write_all_feedback(consolidation: Consolidation, out_dir: Path | str) -> list[Path]:
-    """Write a feedback workbook for every unit with something to fix.
-
-    An earlier feedback file of a unit that now has nothing to fix is removed, so that the
-    folder only holds current feedback. A file that cannot be written does not stop the others;
-    the first such error is raised at the end.
-    """
-    written: list[Path] = []
-    failure: OSError | None = None
+def stage_feedback(
+    consolidation: Consolidation, out_dir: Path, generation: Generation
+) -> tuple[dict[str, Path], list[Path]]:
+    """Write a feedback workbook for every unit with something to fix, as part of
+    `generation`, and retire every other feedback file in `out_dir` (units now without
+    anything to fix, or no longer listed): the folder holds the feedback of this run only.
+    Return unit code → where its workbook will be, and the files retired."""
+    written: dict[str, Path] = {}
     for report in consolidation.units:
-        if report.submission is None:
+        issues = feedback_issues(report, consolidation.issues)
+        if not issues:
             continue
-        try:
-            path = write_feedback(report, feedback_issues(report, consolidation.issues), out_dir)
-            for suffix in EDITABLE:
-                stale = feedback_path(report, out_dir, suffix)
-                if stale != path:
-                    stale.unlink(missing_ok=True)
-        except OSError as exc:
-            failure = failure or exc
-            continue
-        written += [path] if path else []
-    if failure is not None:
-        raise failure
-    return written
+        workbook, suffix = feedback_workbook(report, issues)
+        target = feedback_path(report, out_dir, suffix)
+        workbook.save(generation.stage(target))
+        written[report.unit.code] = target
+    retired = [
+        entry
+        for entry in (sorted(out_dir.iterdir()) if out_dir.is_dir() else ())
+        if _OURS.match(unicodedata.normalize("NFC", entry.name))
+        and entry.is_file()
+        and entry not in written.values()
+    ]
+    for entry in retired:
+        generation.retire(entry)
+    return written, [entry for entry in retired if not entry.name.startswith(".")]
+
+
+def write_all_feedback(consolidation: Consolidation, out_dir: Path | str) -> list[Path]:
+    """Write a feedback workbook for every unit with something to fix into `out_dir`, all
+    of them or none, and remove the feedback files of earlier runs that no longer apply."""
+    out_dir = Path(out_dir)
+    with Generation(out_dir) as generation:
+        written, _ = stage_feedback(consolidation, out_dir, generation)
+        generation.commit()
+    return list(written.values())
