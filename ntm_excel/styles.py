@@ -94,11 +94,8 @@ SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 LEGEND: list[tuple[str, Colours, str]] = [
     (STATUS_MARKS[Status.MET], GREEN, "Đạt chuẩn"),
     (STATUS_MARKS[Status.NOT_MET], RED, "Chưa đạt chuẩn"),
-    (
-        STATUS_MARKS[Status.UNKNOWN],
-        AMBER,
-        f"Chưa rõ (thiếu số liệu); tự đánh giá trái với số liệu ghi «Đạt{CONTRADICTED_SUFFIX}»",
-    ),
+    (STATUS_MARKS[Status.UNKNOWN], AMBER, "Chưa rõ (thiếu số liệu)"),
+    (f"Đạt{CONTRADICTED_SUFFIX}", CONTRADICTED_COLOURS, "Tự đánh giá trái với số liệu"),
     (NOT_SUBMITTED_MARK, GREY, "Đơn vị chưa nộp báo cáo"),
     (SEVERITY_LABELS[Severity.ERROR], RED, "Lỗi dữ liệu phải sửa"),
     (SEVERITY_LABELS[Severity.WARNING], AMBER, "Cảnh báo cần kiểm tra"),

@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from ntm_excel.config import VIETNAM_TIME
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission
 from ntm_excel.read.legacy import detect_encoding, to_unicode
@@ -144,7 +145,7 @@ def read_submission(
         file_name=path.name,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
-        modified=datetime.fromtimestamp(stat.st_mtime),
+        modified=datetime.fromtimestamp(stat.st_mtime, VIETNAM_TIME).replace(tzinfo=None),
         unit_code=unit_code,
         unit_text=unit_text,
         indicators=tuple(table.indicators) if table else (),

@@ -57,6 +57,10 @@ INT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0##"
 PERCENT_FORMAT = "0.0%"
 TABLE_STYLE = "Table Style Light 9"
+DETAIL_PRINT_NOTE = (  # the page header of the detail sheet, which prints only its heading
+    "Trang này chỉ in phần đầu ({rows} dòng chi tiết: xem trên máy). Muốn in: lọc các dòng "
+    "cần in rồi xóa vùng in (Excel: Bố trí Trang › Vùng In › Xóa Vùng In)."
+)
 TABLE_CELL_LIMIT = 1_000_000  # larger blocks get filters without an Excel table
 PER_UNIT_CHART_LIMIT = 40  # above this many units, chart the distribution instead
 LINE_HEIGHT = 14.0  # points per line of 11-point text
@@ -286,19 +290,30 @@ class Sheet:
             },
         )
 
-    def finish(self, header_row: int, freeze_cols: int, last_col: int, repeat: bool = True) -> None:
-        """Freeze the header, and print on A4 landscape, one page wide, header on every page."""
+    def finish(
+        self,
+        header_row: int,
+        freeze_cols: int,
+        last_col: int,
+        *,
+        repeat: int | bool = True,
+        print_rows: int | None = None,
+    ) -> None:
+        """Freeze the header, and print on A4 landscape, one page wide, with a header row on
+        every page: `header_row`, or the row `repeat` names (False: none). The print area
+        covers the sheet, or its first `print_rows` rows."""
         ws = self.ws
         ws.freeze_panes(header_row + 1, freeze_cols)
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
-        if repeat:
-            ws.repeat_rows(header_row)
+        if repeat is not False:
+            ws.repeat_rows(header_row if repeat is True else repeat)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         ws.center_horizontally()
         ws.set_footer(f"&L&8{self.name}&R&8Trang &P/&N")
-        ws.print_area(0, 0, ws.dim_rowmax or header_row, last_col)
+        last_row = ws.dim_rowmax or header_row
+        ws.print_area(0, 0, last_row if print_rows is None else print_rows - 1, last_col)
 
 
 def write_all(book, fmts: FormatCache, facts: Figures) -> None:
@@ -349,9 +364,20 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         _note(facts, f"Bộ tiêu chí: {c.catalog_set}"),
     )
     sheet.set_widths(SUMMARY_WIDTHS)
+    _legend(sheet, 3)
     row = _summary_figures(sheet, facts, sheet.section(3, "I. TÌNH HÌNH CHUNG"))
 
-    row = sheet.section(row + 1, "II. THEO MỤC TIÊU PHẤN ĐẤU")
+    row = sheet.section(row + 1, "II. TIÊU CHÍ HUYỆN")
+    if c.district is None:
+        row = sheet.sentence(row, NO_DISTRICT)
+    lines = [
+        (f"{number}. {name}" if number else f"{name} ({note})" if note else name, mark)
+        for number, name, mark, note in district_lines(facts)
+    ]
+    row = sheet.block(row, [Column("Tiêu chí huyện"), Column("Kết quả", "mark")], lines)
+
+    breaks = [row + 1]  # page 1: key figures and the district; page 2: units and criteria
+    row = sheet.section(row + 1, "III. THEO MỤC TIÊU PHẤN ĐẤU")
     level_columns = [
         Column("Mục tiêu"),
         Column("Số đơn vị", "int"),
@@ -374,15 +400,6 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         for s in facts.levels()
     ]
     row = sheet.block(row, level_columns, levels)
-
-    row = sheet.section(row + 1, "III. TIÊU CHÍ HUYỆN")
-    if c.district is None:
-        row = sheet.sentence(row, NO_DISTRICT)
-    lines = [
-        (f"{number}. {name}" if number else f"{name} ({note})" if note else name, mark)
-        for number, name, mark, note in district_lines(facts)
-    ]
-    row = sheet.block(row, [Column("Tiêu chí huyện"), Column("Kết quả", "mark")], lines)
 
     row = sheet.section(row + 1, "IV. KẾT QUẢ THEO TỪNG TIÊU CHÍ (số đơn vị phải nộp)")
     keys = (Status.MET, Status.NOT_MET, Status.UNKNOWN, None)
@@ -412,7 +429,7 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         row = sheet.block(row, spread, enumerate(tally))
 
     if facts.listed and facts.criteria:
-        breaks = [row + 1]
+        breaks.append(row + 1)
         row = sheet.section(row + 1, "BIỂU ĐỒ")
         width_px = int(sum(w * 7 + 5 for w in SUMMARY_WIDTHS.values()))
         per_unit, height = _per_unit_chart(book, facts, distribution, width_px)
@@ -422,15 +439,24 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         stacked, height = _criteria_chart(book, facts, criteria_head, width_px)
         sheet.ws.insert_chart(row, 0, stacked, {"object_position": 1})
         row += math.ceil(height / 20) + 1
-        sheet.ws.set_h_pagebreaks(breaks)
+    sheet.ws.set_h_pagebreaks(breaks)
 
-    row = sheet.section(row + 1, "CHÚ GIẢI MÀU")
-    for word, colours, meaning in LEGEND:
-        sheet.ws.write_string(row, 0, word, fmts.get(CELL, xlsx_fill(colours), align="center"))
-        sheet.ws.write_string(row, 1, meaning)
-        row += 1
-    sheet.finish(1, 0, len(SUMMARY_WIDTHS) - 1, repeat=False)
+    sheet.finish(1, 0, len(SUMMARY_WIDTHS) - 1, repeat=False, print_rows=row)  # charts too
     sheet.ws.activate()
+
+
+def _legend(sheet: Sheet, row: int) -> None:
+    """The colour legend, on the first page beside the key figures: the word on its colour
+    (columns E:F) and what it means (G); column D is left as a gap."""
+    ws, fmts = sheet.ws, sheet.fmts
+    ws.write_string(row, 4, "CHÚ GIẢI MÀU", fmts.get(bold=True, font_size=12))
+    for word, colours, meaning in LEGEND:
+        row += 1
+        ws.merge_range(row, 4, row, 5, word, fmts.get(CELL, xlsx_fill(colours), align="center"))
+        ws.write_string(row, 6, meaning, fmts.get(CELL))
+        lines = wrapped_lines(meaning, SUMMARY_WIDTHS[6])
+        if lines > 1:
+            ws.set_row(row, LINE_HEIGHT * lines + 2)
 
 
 def _summary_figures(sheet: Sheet, facts: Figures, row: int) -> int:
@@ -667,7 +693,9 @@ def write_detail(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     sheet.table(header_row, end, columns, "ChiTieuChiTiet")
     if end == header_row + 1:
         sheet.sentence(end, "Chưa có đơn vị nào nộp số liệu chỉ tiêu.")
-    sheet.finish(header_row, 2, len(columns) - 1)
+    sheet.finish(header_row, 2, len(columns) - 1, print_rows=header_row + 1)
+    rows = f"{end - header_row - 1:,}".replace(",", ".")
+    sheet.ws.set_header(f"&L&8{DETAIL_PRINT_NOTE.format(rows=rows)}")
 
 
 # ----------------------------------------------------------------------------- Tiến độ nhiệm vụ
@@ -922,4 +950,6 @@ def write_district(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
             Column("Tiêu chí chưa đạt hoặc chưa rõ"),
         ]
         sheet.block(row, columns, ((r.unit.code, r.unit.name, *describe(r)) for r in lagging))
-    sheet.finish(header_row, 0, len(DISTRICT_COLUMNS) - 1)
+    # The district's criteria fit on the first page; the list of communes may run on.
+    repeat = row if lagging else False
+    sheet.finish(header_row, 0, len(DISTRICT_COLUMNS) - 1, repeat=repeat)
