@@ -10,10 +10,12 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+import time_machine
 from support.samples import SampleSpec, write_sample
 
 from ntm_excel.atomic import Generation
@@ -340,3 +342,22 @@ def test_a_folder_without_readable_workbooks_does_not_replace_the_master(
     summary = openpyxl.load_workbook(out / "tong_hop.xlsx")["Tổng hợp"]
     assert summary["B7"].value == 0  # "Số đơn vị đã nộp"
     assert not list((out / "gop_y").glob("*.xlsx"))
+
+
+def test_every_time_in_the_master_is_vietnam_time(tmp_path, config, capsys):
+    """The header says when the master was made and the submissions sheet when each file
+    was last changed: both as a clock in Vietnam shows them, whatever the host's zone."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    code, name = UNITS[0]
+    path = write_sample(inbox / f"{code}.xlsx", SampleSpec(unit_code=code, unit_name=name))
+    changed = datetime(2021, 3, 15, 17, 0, tzinfo=UTC).timestamp()  # 16/03 00:00 in Hà Nội
+    os.utime(path, (changed, changed))
+    out = tmp_path / "out"
+    with time_machine.travel(datetime(2021, 3, 16, 1, 30, tzinfo=UTC), tick=False):
+        assert main(arguments(config, out, inbox, "2021-03-16")) == 0
+    book = openpyxl.load_workbook(out / "tong_hop.xlsx")
+    assert "lập lúc 08:30 ngày 16/03/2021" in book["Tổng hợp"]["A2"].value
+    sheet = book["Tình hình nộp báo cáo"]
+    row = next(r for r in range(4, 30) if sheet.cell(r, 1).value == code)
+    assert sheet.cell(row, 8).value == datetime(2021, 3, 16, 0, 0)  # "Ngày sửa tệp"
