@@ -4,14 +4,14 @@
 
 `Generation` does the same for a set (the master workbook, the CSV files, the feedback
 workbooks of one run). Every file is first written to a temporary file beside its target;
-nothing is replaced until all of them are written. Then, in one swap, each target that
-exists (and each output to retire, such as stale feedback) is renamed aside, the new files are
-renamed in, and the old ones deleted. If a target cannot be renamed aside (open in Excel on
-Windows, no permission), what was already moved is put back: the previous set stays whole.
-An error or an interrupt (Ctrl-C) before the swap discards the temporary files. A process
-killed during the swap leaves a journal: the next generation beside the same anchor puts the
-previous set back before it starts. Temporary files left by a killed run are removed by the
-next generation that writes into their folder.
+nothing is replaced until all of them are written. Then, in one swap, the new files replace
+their targets (each old one kept under a backup name until the swap is done) and the outputs
+to retire (stale feedback) are removed. If a target cannot be replaced (open in Excel on
+Windows, no permission), the targets already replaced get their old content back: the
+previous set stays whole. An error or an interrupt (Ctrl-C) before the swap discards the
+temporary files. A process killed during the swap leaves a journal: the next generation
+beside the same anchor puts the previous set back before it starts. Temporary files left by
+a killed run are removed by the next generation that writes into their folder.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -52,10 +53,21 @@ def _temporary(target: Path) -> Path:
     return tmp
 
 
+def _keep(target: Path, backup: Path) -> None:
+    """A second name for `target`'s current content: a hard link, or a copy where the file
+    system has none (FAT, some network shares)."""
+    try:
+        os.link(target, backup)
+    except OSError:
+        shutil.copy2(target, backup)
+
+
 def _locked(target: Path, unchanged: str = "bản cũ vẫn còn nguyên") -> OutputLockedError:
     return OutputLockedError(
+        errno.EACCES,
         f"Không thay được tệp {target}: tệp đang mở ở nơi khác (Excel, ổ mạng dùng chung) "
-        f"hoặc không có quyền ghi. Hãy đóng tệp rồi chạy lại; {unchanged}."
+        f"hoặc không có quyền ghi. Hãy đóng tệp rồi chạy lại; {unchanged}.",
+        str(target),
     )
 
 
@@ -71,7 +83,7 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
         yield tmp
         try:
             os.replace(tmp, target)
-        except PermissionError as exc:
+        except PermissionError as exc:  # Windows: the target is open in Excel (sharing violation)
             raise _locked(target) from exc
     finally:
         tmp.unlink(missing_ok=True)
@@ -130,30 +142,33 @@ class Generation:
         self._retired.add(Path(target))
 
     def commit(self) -> None:
-        """Swap the staged files in and the retired ones out, all or nothing."""
+        """Swap the staged files in and the retired ones out, all or nothing.
+
+        Each existing target is first kept under a backup name (a hard link, else a copy);
+        then each staged file replaces its target and each retired file is renamed to its
+        backup. A target that cannot be replaced (Windows: open in Excel) stops the swap, and
+        the targets already replaced get their backup back."""
         token = secrets.token_hex(4)
-        replaced = [t for t in (*self._staged, *sorted(self._retired)) if t.exists()]
-        backups = {t: t.with_name(f".{t.name}{OLD_MARK}{token}") for t in replaced}
+        retired = [t for t in sorted(self._retired) if t not in self._staged and t.exists()]
+        replaced = [t for t in self._staged if t.exists()]
+        backups = {t: t.with_name(f".{t.name}{OLD_MARK}{token}") for t in [*replaced, *retired]}
         self._write_journal(backups)
-        moved: list[Path] = []  # targets renamed aside
-        placed: list[Path] = []  # targets holding their new file
+        changed: list[Path] = []  # targets already holding their new state
+        target = self.anchor
         try:
-            for target, backup in backups.items():
-                try:
-                    os.replace(target, backup)
-                except PermissionError as exc:
-                    raise _locked(target, "chưa tệp kết quả nào bị thay") from exc
-                moved.append(target)
+            for target in replaced:
+                _keep(target, backups[target])
             for target, tmp in self._staged.items():
                 os.replace(tmp, target)
-                placed.append(target)
+                changed.append(target)
+            for target in retired:
+                os.replace(target, backups[target])
+                changed.append(target)
+        except PermissionError as exc:
+            self._roll_back(changed, backups)
+            raise _locked(target, "chưa tệp kết quả nào bị thay") from exc
         except BaseException:
-            for target in moved:
-                os.replace(backups[target], target)
-            for target in placed:
-                if target not in backups:
-                    target.unlink()
-            self._journal.unlink()
+            self._roll_back(changed, backups)
             raise
         self._journal.unlink()
         self.committed = True
@@ -161,6 +176,18 @@ class Generation:
             with contextlib.suppress(OSError):  # left over: removed by the next generation
                 backup.unlink()
         self._clean({target.parent for target in (*self._staged, *self._retired)})
+
+    def _roll_back(self, changed: list[Path], backups: dict[Path, Path]) -> None:
+        """Put back the targets a failed swap changed (when this fails too, the journal stays
+        for the next generation to finish the job)."""
+        for target in changed:
+            if target in backups:
+                os.replace(backups[target], target)
+            else:
+                target.unlink()
+        for backup in backups.values():
+            backup.unlink(missing_ok=True)
+        self._journal.unlink()
 
     def _write_journal(self, backups: dict[Path, Path]) -> None:
         entries = [

@@ -12,11 +12,12 @@ import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ntm_excel.errors import ConfigError
+from ntm_excel.text import is_email_address, shown
 
 
 def _bundled() -> Path:
@@ -28,6 +29,14 @@ def _bundled() -> Path:
 
 BUNDLED = _bundled()
 VIETNAM_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # one zone for the whole country
+
+
+def vietnam_time(timestamp: float) -> datetime:
+    """A moment (seconds since the epoch, as a file's time) as a clock in Vietnam shows it,
+    whatever the host's own time zone; no time zone attached."""
+    return datetime.fromtimestamp(timestamp, VIETNAM_TIME).replace(tzinfo=None)
+
+
 DEFAULT_CONFIG = BUNDLED / "cau_hinh.toml"
 
 
@@ -39,6 +48,7 @@ class MailSettings:
     smtp_port: int = 587
     smtp_user: str = ""
     smtp_security: str = "starttls"  # none | starttls | ssl
+    smtp_timeout: float = 30  # seconds without an answer before the server is given up
     outbox: Path = Path("out/outbox")  # relative to the working folder
 
 
@@ -76,6 +86,17 @@ class OutputSettings:
 
 
 @dataclass(frozen=True)
+class PeriodSettings:
+    """The reporting periods the history counts completeness and timeliness by (see
+    `ntm_excel.periods`)."""
+
+    kind: str = "monthly"  # monthly | quarterly | custom
+    due_day: int = 0  # a period's report is on time by this day of its last month; 0 = last day
+    start: date | None = None  # the first period counted (default: the first submission's)
+    custom: tuple = ()  # kind = "custom": tables { name, start, end, due }
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None
     catalog: Path
@@ -91,11 +112,13 @@ class Config:
     state_dir: Path
     mail: MailSettings = field(default_factory=MailSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    periods: PeriodSettings = field(default_factory=PeriodSettings)
 
 
 SECTIONS = {
     "data": DataSettings,
     "output": OutputSettings,
+    "periods": PeriodSettings,
     "mail": MailSettings,
     "schedule": ScheduleSettings,
 }
@@ -109,6 +132,25 @@ def _check_sections(file: Path, raw: dict) -> None:
             raise ConfigError(
                 f"Tệp cấu hình {file}: không có mục «{section}» (các mục: {sections})"
             )
+
+
+_BACKSLASH_HINT = (
+    ". Đường dẫn Windows trong dấu nháy kép phải viết \\\\ thay cho \\; dễ hơn là dùng nháy "
+    "đơn ('C:\\Users\\VPDP\\Tài liệu\\tong_hop.xlsx') hoặc dấu / (\"C:/Users/VPDP/…\")"
+)
+
+
+def _check_text(file: Path, raw: dict) -> None:
+    """Refuse a value holding a control character: in TOML's double quotes "D:\\ntm\\tong_hop.xlsx"
+    is a valid string, with a line break and a tab where the folders' backslashes were."""
+    for section, values in raw.items():
+        for key, value in values.items() if isinstance(values, dict) else ():
+            texts = value if isinstance(value, list) else [value]
+            if any(isinstance(t, str) and any(ord(c) < 32 for c in t) for t in texts):
+                raise ConfigError(
+                    f"Tệp cấu hình {file}, mục [{section}], khóa «{key}»: giá trị có ký tự "
+                    f"xuống dòng hoặc tab{_BACKSLASH_HINT}"
+                )
 
 
 def unknown_key(file: Path | None, section: str, key: str, known: Iterable[str]) -> ConfigError:
@@ -134,8 +176,8 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
             typed[key] = Path(os.path.expanduser(value))
         elif "tuple" in str(fields[key].type):
             typed[key] = tuple(value)
-        elif fields[key].type in ("int", "bool"):
-            typed[key] = {"int": int, "bool": bool}[fields[key].type](value)
+        elif fields[key].type in ("int", "bool", "float"):
+            typed[key] = {"int": int, "bool": bool, "float": float}[fields[key].type](value)
         else:
             typed[key] = value
     if name == OPEN_SECTION:
@@ -155,22 +197,36 @@ def load_config(path: Path | str | None = None) -> Config:
     """Load the configuration at `path`, or the bundled one when `path` is None."""
     file = Path(path) if path else DEFAULT_CONFIG
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad may add a BOM
     except FileNotFoundError as exc:
         raise ConfigError(f"Không tìm thấy tệp cấu hình {file}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"Tệp cấu hình {file} không phải dạng UTF-8: hãy mở bằng Notepad, chọn "
+            "File › Save As…, mục Encoding chọn «UTF-8» rồi lưu lại"
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"Tệp cấu hình {file} sai cú pháp: {exc}") from exc
+        hint = _BACKSLASH_HINT if "'\\'" in str(exc) or "hex value" in str(exc) else ""
+        raise ConfigError(f"Tệp cấu hình {file} sai cú pháp: {exc}{hint}") from exc
     _check_sections(file, raw)
+    _check_text(file, raw)
     here = file.resolve().parent
     try:
         data = _section(DataSettings, file, "data", raw.get("data", {}), here)
         output = _section(OutputSettings, file, "output", raw.get("output", {}), None)
         mail = _section(MailSettings, file, "mail", raw.get("mail", {}), None)
         schedule = _section(ScheduleSettings, file, "schedule", raw.get("schedule", {}), here)
+        periods = _section(PeriodSettings, file, "periods", raw.get("periods", {}), None)
     except ConfigError:
         raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Tệp cấu hình {file} có giá trị sai: {exc}") from exc
+    for address in schedule.steering_committee:
+        if not is_email_address(address.strip()):
+            raise ConfigError(
+                f"Tệp cấu hình {file}, mục [schedule], khóa «steering_committee»: "
+                f"«{shown(address)}» không phải một địa chỉ thư (dạng ten@donvi.gov.vn)"
+            )
     state_dir = os.environ.get("NTM_STATE_DIR")
     return Config(
         path=file,
@@ -180,4 +236,5 @@ def load_config(path: Path | str | None = None) -> Config:
         state_dir=Path(state_dir) if state_dir else output.state_dir,
         mail=mail,
         schedule=schedule,
+        periods=periods,
     )

@@ -9,6 +9,7 @@ against the built-in (`except ValueError`, `except OSError`) keeps working.
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 
@@ -79,6 +80,9 @@ class OutputError(NtmError, OSError):
     """An output that cannot be written; the message says which, and that the previous outputs
     were left as they were."""
 
+    def __str__(self) -> str:  # the message alone, without OSError's "[Errno 13] "
+        return self.strerror or super().__str__()
+
 
 class OutputLockedError(OutputError):
     """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
@@ -103,6 +107,32 @@ class InboxMissing(NtmError, FileNotFoundError):
         )
 
 
+class LedgerDamaged(NtmError):
+    """The sent-mail ledger was emptied, overwritten or replaced: without it, mail already sent
+    would be sent again, so nothing is sent until the office restores it or starts a new one."""
+
+    heading = "Lỗi sổ thư"
+
+    def describe(self) -> str:
+        return f"{self.heading}:\n{self}"
+
+
+class ClockBehind(NtmError):
+    """The computer's clock reads a day before the last recorded run (set back)."""
+
+    heading = "Lỗi đồng hồ"
+
+
+class StoreError(NtmError, RuntimeError):
+    """The state database cannot be used (damaged, made by a newer release, missing)."""
+
+    heading = "Lỗi kho trạng thái"
+
+
+class StoreBusy(StoreError):
+    """Another process kept the state database locked for longer than this one waits."""
+
+
 _ERRNO_TEXT = {
     errno.EACCES: "không có quyền ghi",
     errno.EPERM: "không có quyền ghi",
@@ -112,7 +142,10 @@ _ERRNO_TEXT = {
     errno.EISDIR: "đó là một thư mục",
     errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
     errno.EEXIST: "đã có một tệp trùng tên với thư mục cần tạo",
+    errno.ENAMETOOLONG: "tên tệp hoặc đường dẫn quá dài",
 }
+ON_WINDOWS = os.name == "nt"
+WINDOWS_MAX_PATH = 260  # characters, unless long paths are enabled (LongPathsEnabled)
 
 
 def system_reason(exc: BaseException) -> str:
@@ -121,5 +154,11 @@ def system_reason(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
         where = f" ({exc.filename})" if exc.filename else ""
+        length = len(os.path.abspath(exc.filename)) if isinstance(exc.filename, str) else 0
+        if ON_WINDOWS and exc.errno == errno.ENOENT and length >= WINDOWS_MAX_PATH:
+            return (
+                f"đường dẫn dài {length} ký tự, quá {WINDOWS_MAX_PATH} ký tự mà Windows cho phép "
+                f"khi chưa bật đường dẫn dài; hãy chọn thư mục ngắn hơn{where}"
+            )
         return f"{_ERRNO_TEXT[exc.errno]}{where}"
     return str(exc) or type(exc).__name__

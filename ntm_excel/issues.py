@@ -21,7 +21,8 @@ class IssueType:
     code: str
     severity: Severity
     title: str
-    template: str
+    template: str  # the message, with {fields} filled in by `make_issue`
+    description: str  # when it is raised, for the README's catalogue (scripts/issue_table.py)
 
 
 _TYPES = [
@@ -31,6 +32,8 @@ _TYPES = [
         "Không đọc được tệp",
         "Không đọc được tệp: {reason}. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx "
         "(không đặt mật khẩu) rồi gửi lại.",
+        "tệp có mật khẩu, hỏng, sai định dạng, quá lớn, nghi độc hại; đường dẫn không có; tệp "
+        "không phải bảng tính trong thư mục; biểu của huyện khai báo mà không có",
     ),
     IssueType(
         "table-not-found",
@@ -38,6 +41,8 @@ _TYPES = [
         "Không tìm thấy bảng tự đánh giá",
         "Không tìm thấy bảng tự đánh giá tiêu chí trong tệp (cần dòng tiêu đề có các cột "
         "như «Tên tiêu chí», «Kết quả thực hiện», «Tự đánh giá»). Hãy dùng biểu mẫu chuẩn.",
+        "không trang nào có dòng tiêu đề với ít nhất ba vai trò, trong đó có cột kết quả hoặc "
+        "tự đánh giá và cột TT, tên hoặc nội dung",
     ),
     IssueType(
         "roadmap-not-found",
@@ -45,6 +50,7 @@ _TYPES = [
         "Không có lộ trình",
         "Tệp không có trang lộ trình/kế hoạch thực hiện (các cột «Nội dung công việc», "
         "«Thời gian hoàn thành», «Người phụ trách»).",
+        "không có trang lộ trình/kế hoạch thực hiện",
     ),
     IssueType(
         "sheet-truncated",
@@ -52,6 +58,7 @@ _TYPES = [
         "Trang tính quá lớn",
         "Dữ liệu vượt quá cỡ một biểu: {detail}; phần còn lại được bỏ qua. "
         "Hãy xóa các dòng, cột thừa rồi gửi lại.",
+        "trang có dữ liệu ngoài 5.000 dòng × 60 cột",
     ),
     IssueType(
         "unit-unknown",
@@ -59,60 +66,72 @@ _TYPES = [
         "Không xác định được đơn vị",
         "Không xác định được đơn vị nộp báo cáo{detail}. Hãy ghi đúng tên xã "
         "(ví dụ «UBND XÃ CẨM THÀNH») ở đầu biểu hoặc mã đơn vị.",
+        "đầu biểu, ô mã và tên tệp đều không chỉ ra đơn vị nào",
     ),
     IssueType(
         "unit-ambiguous",
         Severity.ERROR,
         "Tên đơn vị không rõ ràng",
         "Tên đơn vị «{text}» khớp với nhiều đơn vị: {candidates}. Hãy ghi rõ tên hoặc mã đơn vị.",
+        "tên khớp nhiều đơn vị, hoặc mã đơn vị trái với tên xã ở đầu biểu",
     ),
     IssueType(
         "unit-duplicate",
         Severity.WARNING,
         "Đơn vị nộp nhiều tệp",
         "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
+        "một đơn vị có nhiều tệp: dùng bản ký ngày gần nhất, rồi tệp sửa gần nhất, rồi tệp ít "
+        "lỗi hơn, rồi theo tên",
     ),
     IssueType(
         "unit-not-submitted",
         Severity.ERROR,
         "Đơn vị chưa nộp báo cáo",
         "{unit} chưa nộp biểu tự đánh giá tiêu chí.",
+        "đơn vị phải nộp không có tệp nào (`consolidate`, không có ở `validate`)",
     ),
     IssueType(
         "indicator-missing",
         Severity.ERROR,
         "Thiếu chỉ tiêu",
         "Thiếu chỉ tiêu {code} ({text}). Hãy bổ sung dòng này vào bảng tự đánh giá.",
+        "chỉ tiêu của bộ tiêu chí không có dòng nào trong biểu",
     ),
     IssueType(
         "indicator-unknown",
         Severity.WARNING,
         "Chỉ tiêu không có trong bộ tiêu chí",
         "Chỉ tiêu «{code}» không có trong bộ tiêu chí đang áp dụng; dòng này không được tổng hợp.",
+        "dòng có mã không có trong bộ đang áp dụng (ví dụ «1.3» khi tiêu chí 1 chỉ có 1.1, "
+        "1.2); không được tổng hợp",
     ),
     IssueType(
         "indicator-duplicate",
         Severity.WARNING,
         "Chỉ tiêu ghi hai lần",
         "Chỉ tiêu {code} được ghi nhiều lần; dùng dòng đầu tiên ({first}).",
+        "một chỉ tiêu có nhiều dòng; dùng dòng đầu",
     ),
     IssueType(
         "value-missing",
         Severity.ERROR,
         "Thiếu kết quả",
         "Chỉ tiêu {code} chưa có kết quả thực hiện. Hãy ghi số liệu hoặc «Đạt»/«Chưa đạt».",
+        "ô kết quả trống",
     ),
     IssueType(
         "value-invalid",
         Severity.ERROR,
         "Giá trị không hợp lệ",
         "Chỉ tiêu {code}: giá trị «{raw}» không hợp lệ ({reason}).",
+        "số âm, tỷ lệ ngoài 0–100, hoặc chữ (không phải «Đạt»/«Chưa đạt») ở chỉ tiêu cần số liệu",
     ),
     IssueType(
         "assessment-missing",
         Severity.WARNING,
         "Thiếu tự đánh giá",
         "Chỉ tiêu {code} chưa có tự đánh giá. Hãy chọn «Đạt» hoặc «Chưa đạt».",
+        "ô tự đánh giá trống hoặc không phải «Đạt»/«Chưa đạt»",
     ),
     IssueType(
         "assessment-contradiction",
@@ -120,6 +139,7 @@ _TYPES = [
         "Tự đánh giá trái với số liệu",
         "Chỉ tiêu {code}: kết quả {value} so với chuẩn {threshold} là «{computed}», "
         "nhưng đơn vị tự đánh giá «{claimed}». Hãy kiểm tra lại số liệu hoặc tự đánh giá.",
+        "số liệu so với chuẩn cho kết quả khác với tự đánh giá",
     ),
     IssueType(
         "criterion-contradiction",
@@ -127,12 +147,14 @@ _TYPES = [
         "Tự đánh giá tiêu chí trái với các chỉ tiêu",
         "Tiêu chí {criterion}: đơn vị tự đánh giá «{claimed}» "
         "nhưng theo các chỉ tiêu là «{computed}».",
+        "ô đánh giá cả tiêu chí khác với kết quả tính từ các chỉ tiêu",
     ),
     IssueType(
         "total-mismatch",
         Severity.WARNING,
         "Tổng số tiêu chí đạt không khớp",
         "Dòng tổng ghi {reported} tiêu chí đạt, nhưng theo bảng chỉ có {computed}.",
+        "dòng tổng ghi số tiêu chí đạt khác số tính được",
     ),
     IssueType(
         "formula-without-value",
@@ -140,6 +162,7 @@ _TYPES = [
         "Công thức chưa có kết quả",
         "Ô có công thức «{formula}» nhưng tệp không lưu kết quả (tệp chưa được mở và lưu "
         "bằng Excel). Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại rồi gửi lại.",
+        "ô công thức mà tệp không lưu kết quả",
     ),
     IssueType(
         "deadline-invalid",
@@ -147,6 +170,7 @@ _TYPES = [
         "Thời hạn không đọc được",
         "Không đọc được thời hạn «{text}». Hãy ghi ngày dạng dd/mm/yyyy, "
         "«tháng 3/2021» hoặc «quý II/2021».",
+        "thời hạn trong lộ trình của xã hoặc trong kế hoạch huyện không đọc được",
     ),
     IssueType(
         "owner-unknown",
@@ -154,6 +178,7 @@ _TYPES = [
         "Người phụ trách chưa có trong danh bạ",
         "«{owner}» chưa có trong danh bạ nên không nhận được thư nhắc hạn; "
         "hãy bổ sung địa chỉ thư vào danh bạ.",
+        "người trong kế hoạch huyện không có trong `danh_ba.xlsx` (sẽ không nhận thư)",
     ),
     IssueType(
         "encoding-converted",
@@ -161,12 +186,14 @@ _TYPES = [
         "Đã chuyển mã tiếng Việt",
         "Tệp dùng bảng mã cũ {encoding}; đã chuyển sang Unicode. "
         "Nên lưu lại tệp bằng phông Unicode.",
+        "tệp dùng TCVN3 hoặc VNI",
     ),
     IssueType(
         "submission-late",
         Severity.INFO,
         "Nộp muộn",
         "{unit} nộp ngày {received}, sau hạn {deadline}.",
+        "ngày ký (hoặc ngày sửa tệp) sau `reporting_deadline`",
     ),
 ]
 

@@ -206,3 +206,4 @@ class Consolidation:
     criteria_names: dict[int, str] = field(default_factory=dict)  # criterion no → name
     district: UnitReport | None = None  # the district's own criteria, when its workbook is given
     created: datetime | None = None
+    history: object | None = None  # ntm_excel.check.progress.HistoryView, when recorded

@@ -48,6 +48,21 @@ HEADER_FORMAT = {
     "valign": "vcenter",
 }
 
+EXCEL_CELL_LIMIT = 32_767  # characters one cell holds; XlsxWriter silently drops the rest
+
+
+def cell_text(text: str) -> str:
+    """`text` as one cell can hold it: when longer than Excel allows, cut with a visible note
+    saying how much was left out and where the whole text is."""
+    if len(text) <= EXCEL_CELL_LIMIT:
+        return text
+    keep = EXCEL_CELL_LIMIT - 120  # room for the note
+    left_out = f"{len(text) - keep:,}".replace(",", ".")
+    return (
+        f"{text[:keep]}… [đã cắt bớt {left_out} ký tự: một ô Excel chứa tối đa 32.767 ký tự; "
+        "xem đầy đủ trong biểu gốc]"
+    )
+
 
 @dataclass(frozen=True)
 class Colours:

@@ -70,3 +70,20 @@ def column_letter(index: int) -> str:
 def cell_address(row: int, col: int) -> str:
     """A1 address of a 0-based (row, column)."""
     return f"{column_letter(col)}{row + 1}"
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
+
+
+def is_email_address(text: str) -> bool:
+    """Whether `text` is one plain address, name@domain.tld in ASCII: nothing a mail header
+    or an SMTP command could be built from (no space, line break, «<», «,», «;» or «Bcc:»)."""
+    return len(text) <= 254 and _EMAIL.fullmatch(text) is not None
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """`text` as quoted in a message: control characters visible, at most `limit` characters."""
+    visible = "".join(c if c.isprintable() else "␤" if c in "\r\n" else "·" for c in text)
+    return visible if len(visible) <= limit else visible[: limit - 1] + "…"

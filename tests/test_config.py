@@ -34,6 +34,11 @@ def test_paths_are_relative_to_the_file_and_the_state_dir_can_move(tmp_path, mon
         ('[data]\ncatalogue = "x.csv"\n', "mục [data]: không có khóa «catalogue»"),
         ('[mai]\nsmtp_host = "x"\n', "không có mục «mai»"),
         ("[data\n", "sai cú pháp"),
+        (
+            '[schedule]\nsteering_committee = ["bcd@camxuyen.example.org, Bcc: x@y.org"]\n',
+            "khóa «steering_committee»: «bcd@camxuyen.example.org, Bcc: x@y.org» không phải",
+        ),
+        ('[mail]\nsmtp_timeout = "ba mươi"\n', "có giá trị sai"),
     ],
 )
 def test_a_misspelt_or_broken_file_is_refused_clearly(tmp_path, capsys, text, message):
@@ -43,3 +48,40 @@ def test_a_misspelt_or_broken_file_is_refused_clearly(tmp_path, capsys, text, me
         load_config(file)
     assert main(["tasks", "--config", str(file)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_file_saved_by_windows_notepad(tmp_path):
+    """A byte-order mark (Notepad's «UTF-8 with BOM») is fine; Windows paths in single quotes are
+    taken as written."""
+    file = tmp_path / "cau_hinh.toml"
+    path = "C:\\Users\\VPDP\\Tài liệu\\Nông thôn mới\\tong_hop.xlsx"
+    file.write_bytes(f"\ufeff[output]\nmaster = '{path}'\n".encode())
+    assert str(load_config(file).master) == path
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ('"C:\\Users\\VPDP\\tong_hop.xlsx"', "sai cú pháp: Invalid hex value"),  # \U: an escape
+        ('"C:\\Tai lieu\\tong_hop.xlsx"', "sai cú pháp: Unescaped"),
+        # \n and \t are valid escapes: a path with a line break and a tab in it
+        ('"D:\\ntm\\tong_hop.xlsx"', "mục [output], khóa «master»: giá trị có ký tự xuống dòng"),
+    ],
+)
+def test_windows_paths_in_double_quotes_get_a_hint(tmp_path, value, message):
+    file = tmp_path / "cau_hinh.toml"
+    file.write_text(f"[output]\nmaster = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(file)
+    hint = "dễ hơn là dùng nháy đơn ('C:\\Users\\VPDP\\Tài liệu\\tong_hop.xlsx')"
+    assert message in str(raised.value) and hint in str(raised.value)
+
+
+def test_a_file_in_a_legacy_code_page_is_refused_clearly(tmp_path, capsys):
+    file = tmp_path / "cau_hinh.toml"
+    file.write_bytes("[mail]\nsender_name = 'Tài'\n".encode("cp1258"))  # Notepad's «ANSI»
+    assert main(["tasks", "--config", str(file)]) == 2
+    assert capsys.readouterr().err == (
+        f"Lỗi cấu hình: Tệp cấu hình {file} không phải dạng UTF-8: hãy mở bằng Notepad, chọn "
+        "File › Save As…, mục Encoding chọn «UTF-8» rồi lưu lại\n"
+    )

@@ -148,3 +148,30 @@ def test_load_contacts_without_the_sheet(tmp_path):
     openpyxl.Workbook().save(path)
     with pytest.raises(ContactsError, match="Danh bạ"):
         load_contacts(path)
+
+
+def test_an_address_that_is_not_one_plain_address_is_a_problem_not_a_recipient(tmp_path):
+    """A line break and «Bcc:» in a cell, two addresses, a missing domain: each is reported with
+    its cell, and the person gets no mail (not a recipient the server refuses for ever)."""
+    path = tmp_path / "danh_ba.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = CONTACTS_SHEET
+    sheet.append(["Họ và tên", "Chức vụ", "Email"])
+    sheet.append(["Lê Thị Mai", "Chuyên viên", "mai@camxuyen.example.org"])
+    sheet.append(["Trần Văn Nam", "", "nam@camxuyen.example.org\r\nBcc: ke.xau@example.org"])
+    sheet.append(["Phan Văn Hùng", "", "Bcc: hung@camxuyen.example.org"])
+    sheet.append(["Võ Thị Lan", "", "lan@camxuyen.example.org; lan2@camxuyen.example.org"])
+    sheet.append(["Đỗ Văn Tú", "", "tu@camxuyen"])
+    workbook.save(path)
+    contacts = load_contacts(path)
+    assert [c.email for c in contacts.contacts] == ["mai@camxuyen.example.org", "", "", "", ""]
+    assert [p.split(":")[0] for p in contacts.problems] == [
+        f"Danh bạ danh_ba.xlsx, trang «{CONTACTS_SHEET}», ô {cell}"
+        for cell in ["C3", "C4", "C5", "C6"]
+    ]
+    assert (
+        "«nam@camxuyen.example.org Bcc: ke.xau@example.org» của Trần Văn Nam"
+        in (contacts.problems[0])
+    )
+    assert all("không gửi thư cho người này tới khi sửa" in p for p in contacts.problems)

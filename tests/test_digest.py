@@ -11,8 +11,10 @@ import openpyxl
 import pytest
 
 from ntm_excel.check.figures import Headline
+from ntm_excel.config import MailSettings
 from ntm_excel.issues import make_issue
 from ntm_excel.jobs.digest import (
+    MAX_TEXT,
     build_daily_digests,
     daily_mails,
     due_phrase,
@@ -21,6 +23,7 @@ from ntm_excel.jobs.digest import (
     task_key,
     weekly_mails,
 )
+from ntm_excel.jobs.mail import compose
 from ntm_excel.model import (
     Consolidation,
     CriterionResult,
@@ -435,3 +438,28 @@ def test_only_plan_officials_missing_from_the_contact_book_are_reported():
     ]
     built = build_daily_digests(consolidation(tasks=tasks), CONTACTS, deadline=DEADLINE)
     assert built.unmatched == ["Ông Không Có Tên"]  # the commune's own staff are not expected
+
+
+def test_a_huge_cell_does_not_make_a_huge_mail():
+    """A 10 MB task text (a roadmap cell) and a 10 MB invalid value: each is cut in the mail,
+    with a note saying so, and the composed message stays small."""
+    huge = "Xây dựng đường giao thông nông thôn " + "rất dài " * 1_300_000
+    tasks = [status(huge, date(2021, 3, 20), owners=["Lê Ngọc Hà"])]
+    ha = by_recipient(daily_mails(consolidation(tasks=tasks), CONTACTS).mails)[
+        "ha.ln@camxuyen.example.org"
+    ]
+    left_out = f"{len(huge) - MAX_TEXT:,}".replace(",", ".")
+    note = f"… [đã cắt bớt {left_out} ký tự; xem đầy đủ trong biểu gốc]"
+    assert f"- {huge[:MAX_TEXT]}{note}\n" in ha.text and note in ha.html
+    message = compose(ha, MailSettings())
+    assert len(message.as_bytes()) < 50_000
+
+    cut = consolidation()
+    cut.issues[0] = make_issue(
+        "value-invalid", unit_code="18685", file="18685.xlsx", sheet="Tiêu chí", cell="D17",
+        code="2.1", raw=huge, reason="không phải số",
+    )  # fmt: skip
+    binh = by_recipient(reminder_mails(cut, deadline=DEADLINE).mails)[
+        "ubnd.cambinh@camxuyen.example.org"
+    ]
+    assert "[đã cắt bớt" in binh.text and len(compose(binh, MailSettings()).as_bytes()) < 50_000

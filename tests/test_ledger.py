@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import random
 import sqlite3
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
-from ntm_excel.jobs.ledger import DB_NAME, Ledger, SubmissionRow
+import pytest
+
+from ntm_excel.errors import LedgerDamaged
+from ntm_excel.jobs.ledger import DAMAGED_MARK, DB_NAME, Ledger, SubmissionRow, replace_damaged
 from ntm_excel.jobs.mail import make_key
 
 T0 = datetime(2021, 3, 25, 0, 30, tzinfo=UTC)
@@ -122,3 +128,104 @@ def test_a_reader_sees_committed_rows_while_another_connection_writes(tmp_path):
         finally:
             reader.close()
         assert status == "sent"
+
+
+# --- a ledger that is new, emptied or damaged -------------------------------------------------
+
+
+def a_ledger_with_mail_sent(folder) -> None:
+    with Ledger(folder) as ledger:
+        for number in range(300):  # several pages
+            key = make_key("daily-digest", f"can.bo.{number}@camxuyen.example.org", "2021-03-25")
+            ledger.begin(key, subject="Nhắc việc", message=os.urandom(200), now=T0)
+            ledger.mark_sent(key, now=T0)
+
+
+def copies(folder) -> list[str]:
+    """The kept copies of a damaged ledger (their -wal and -shm files left out)."""
+    found = folder.glob(f"{DB_NAME}{DAMAGED_MARK}*")
+    return sorted(p.name for p in found if not p.name.endswith(("-wal", "-shm")))
+
+
+def test_a_new_ledger_has_its_tables_from_the_first_byte(tmp_path):
+    """First run: created at once with its tables, so an empty file is never a new ledger."""
+    with Ledger(tmp_path) as ledger:
+        assert not ledger.is_sent(KEY)
+    with closing(sqlite3.connect(tmp_path / DB_NAME)) as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert {"sent", "runs", "submissions", "summaries"} <= tables
+    assert sorted(p.name for p in tmp_path.iterdir()) == [DB_NAME]
+    with Ledger(tmp_path):  # and opens again as it is
+        pass
+
+
+def damage(path, how: str) -> None:
+    if how == "emptied":
+        path.write_bytes(b"")
+    elif how == "garbage":
+        path.write_bytes(random.Random(1).randbytes(20_000))
+    elif how == "other-database":
+        path.unlink()
+        with sqlite3.connect(path) as other:
+            other.execute("CREATE TABLE notes (text TEXT)")
+    else:  # a damaged page inside an otherwise valid file
+        data = bytearray(path.read_bytes())
+        data[4096 * 2 : 4096 * 4] = random.Random(2).randbytes(4096 * 2)
+        path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        ("emptied", "trống (0 byte)"),
+        ("garbage", "không còn là tệp SQLite"),
+        ("other-database", "không có bảng thư đã gửi"),
+        ("damaged-page", "bị hỏng"),
+    ],
+)
+def test_an_emptied_or_damaged_ledger_is_refused_and_a_copy_kept(tmp_path, how, said):
+    a_ledger_with_mail_sent(tmp_path)
+    path = tmp_path / DB_NAME
+    damage(path, how)
+    damaged = path.read_bytes()
+    with pytest.raises(LedgerDamaged) as refused:
+        Ledger(tmp_path)
+    message = str(refused.value)
+    assert said in message and "Chưa gửi thư nào" in message
+    assert f"ntm-excel jobs new-ledger --state-dir {tmp_path}" in message
+    [copy] = copies(tmp_path)
+    assert f"Đã giữ một bản của tệp: {tmp_path / copy}" in message
+    assert (tmp_path / copy).read_bytes() == damaged
+    assert path.read_bytes() == damaged  # left in place: every run refuses until recovered
+    with pytest.raises(LedgerDamaged):  # a second refusal keeps no second copy
+        Ledger(tmp_path)
+    assert copies(tmp_path) == [copy]
+    # The office chooses a new ledger: the damaged one moves aside, a new one opens.
+    assert replace_damaged(tmp_path) == tmp_path / copy
+    with Ledger(tmp_path) as ledger:
+        assert ledger.sent_rows() == []
+    assert replace_damaged(tmp_path) is None  # a sound ledger is left alone
+
+
+@pytest.mark.parametrize("how", ["emptied", "garbage", "removed", "replaced"])
+def test_a_ledger_damaged_while_open_is_caught_before_the_next_job(tmp_path, how):
+    a_ledger_with_mail_sent(tmp_path)
+    path = tmp_path / DB_NAME
+    with Ledger(tmp_path) as ledger:
+        ledger.check()  # sound
+        if how == "removed":
+            path.unlink()
+        elif how == "replaced":
+            path.rename(tmp_path / "old.sqlite3")
+            with Ledger(tmp_path):
+                pass
+        else:
+            damage(path, how)
+        with pytest.raises(LedgerDamaged, match="trong lúc chương trình đang chạy"):
+            ledger.check()
+    [copy] = copies(tmp_path)
+    if how in ("removed", "replaced"):  # what the open connection held is saved
+        (tmp_path / DB_NAME).unlink(missing_ok=True)
+        (tmp_path / copy).rename(tmp_path / DB_NAME)
+        with Ledger(tmp_path) as restored:
+            assert len(restored.sent_rows()) == 300

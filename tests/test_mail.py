@@ -7,9 +7,12 @@ import dataclasses
 import email
 import re
 import socket
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from email import policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -20,14 +23,15 @@ from hypothesis import settings as settings_h
 from hypothesis import strategies as st
 
 from ntm_excel.config import MailSettings
+from ntm_excel.errors import ConfigError
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail import (
     PASSWORD_ENV,
     Attachment,
     Mail,
-    MailError,
     OutboxTransport,
     SmtpTransport,
+    check_transport,
     compose,
     deliver,
     mail_settings,
@@ -87,7 +91,7 @@ def settings(port: int = 0, sender_name="Văn phòng điều phối NTM huyện 
         smtp_port=port,
         smtp_security="none",
     )
-    return mail_settings(base, **changes)
+    return dataclasses.replace(base, **changes)
 
 
 def workbook(path: Path) -> Path:
@@ -302,10 +306,10 @@ def test_login_uses_the_password_from_the_environment_only(tmp_path, monkeypatch
     try:
         with_user = settings(port, smtp_user="vpdp.ntm")
         monkeypatch.delenv(PASSWORD_ENV, raising=False)
-        with pytest.raises(MailError, match=PASSWORD_ENV):
+        with pytest.raises(ConfigError, match=PASSWORD_ENV):
             open_transport(with_user)
         monkeypatch.setenv(PASSWORD_ENV, "mật khẩu")  # smtplib can only send ASCII
-        with pytest.raises(MailError, match="ASCII"):
+        with pytest.raises(ConfigError, match="ASCII"):
             open_transport(with_user)
         monkeypatch.setenv(PASSWORD_ENV, "matkhau-2021")
         transport = open_transport(with_user)
@@ -326,5 +330,89 @@ def test_command_line_values_override_the_configuration():
         "none",
     )
     assert mail_settings(base) == base
-    with pytest.raises(MailError, match="bảo mật"):
+    with pytest.raises(ConfigError, match="bảo mật"):
         SmtpTransport(mail_settings(base, smtp_security="tls"))
+
+
+# --- a server that accepts and never answers -------------------------------------------------
+
+
+class HangingServer:
+    """A TCP server on 127.0.0.1 that accepts connections and then never answers (`silent`),
+    or says its greeting and then never answers again (`greets`); it counts connections."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.1)
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections.append(connection)
+            if self.mode == "greets":
+                connection.sendall(b"220 mail.camxuyen.example.org ESMTP\r\n")
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.thread.join()
+        for connection in self.connections:
+            connection.close()
+        self.listener.close()
+
+
+@pytest.mark.parametrize("mode", ["silent", "greets"])
+def test_a_server_that_stops_answering_is_given_up_after_one_time_out(tmp_path, mode):
+    server = HangingServer(mode)
+    hanging = settings(server.port, smtp_timeout=0.3)
+    mails = [a_mail(f"can.bo.{n}@camxuyen.example.org") for n in range(7)]
+    try:
+        with Ledger(tmp_path / "var") as ledger:
+            transport = SmtpTransport(hanging)
+            report = deliver(mails, transport, ledger, hanging)
+            transport.close()
+            unsent = ledger.unsent()
+    finally:
+        server.stop()
+    assert len(server.connections) == 1  # one wait, not one per message
+    assert report.sent == [] and len(report.failed) == 7 and len(unsent) == 7
+    assert {error for _, error, _ in report.failed} == {
+        f"Máy chủ thư 127.0.0.1:{server.port} không trả lời sau 0.3 giây; "
+        "lần chạy này không thử lại máy chủ đó"
+    }
+    assert all(row.status == "failed" and row.next_retry for row in unsent)
+
+
+def test_the_date_header_is_in_the_configured_time_zone(monkeypatch):
+    """Not the computer's: a server set to another zone still dates mail in Vietnam time."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        moment = datetime(2021, 3, 25, 0, 30, tzinfo=UTC)
+        message = compose(a_mail("ha@camxuyen.example.org"), settings(), now=moment)
+        assert message["Date"] == "Thu, 25 Mar 2021 07:30:00 +0700"
+        tokyo = compose(
+            a_mail("ha@camxuyen.example.org"), settings(), now=moment, zone=ZoneInfo("Asia/Tokyo")
+        )
+        assert tokyo["Date"] == "Thu, 25 Mar 2021 09:30:00 +0900"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_smtp_settings_that_cannot_work_are_refused_up_front(monkeypatch):
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    check_transport(settings())  # the outbox needs nothing
+    check_transport(settings(2525))  # a server without login needs no password
+    with pytest.raises(ConfigError, match="chưa có mật khẩu"):
+        check_transport(settings(2525, smtp_user="vpdp.ntm"))
+    with pytest.raises(ConfigError, match="smtp_timeout"):
+        check_transport(settings(2525, smtp_timeout=0))

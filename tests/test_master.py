@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 import zipfile
@@ -25,7 +26,7 @@ from ntm_excel.model import (
     Unit,
     UnitReport,
 )
-from ntm_excel.styles import GREEN, GREY, RED, STATUS_COLOURS
+from ntm_excel.styles import EXCEL_CELL_LIMIT, GREEN, GREY, RED, STATUS_COLOURS
 from ntm_excel.write import master_sheets
 from ntm_excel.write.master import write_master
 
@@ -877,3 +878,22 @@ def test_printed_master(tmp_path, consolidation):
     assert len(district) >= 2
     for page in district[1:]:
         assert page.strip().startswith("Mã ĐV"), page[:200]
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_with_a_visible_note(tmp_path, consolidation):
+    """Excel holds 32,767 characters in a cell (XlsxWriter drops the rest without a word): the
+    master says where it cut and how much."""
+    long_text = "Nâng cấp, mở rộng tuyến đường liên thôn " * 2_000  # 80,000 characters
+    first = consolidation.tasks[0]
+    tasks = [dataclasses.replace(first, task=dataclasses.replace(first.task, text=long_text))]
+    path = write_master(dataclasses.replace(consolidation, tasks=tasks), tmp_path / "tong_hop.xlsx")
+    [row] = list(_rows(openpyxl.load_workbook(path)["Tiến độ nhiệm vụ"], 3))
+    written = row["Nhiệm vụ"].value
+    assert len(written) <= EXCEL_CELL_LIMIT
+    kept = written.index("… [đã cắt bớt ")
+    assert written[:kept] == long_text[:kept]
+    left_out = f"{len(long_text) - kept:,}".replace(",", ".")
+    assert written.endswith(
+        f"[đã cắt bớt {left_out} ký tự: một ô Excel chứa tối đa 32.767 ký tự; "
+        "xem đầy đủ trong biểu gốc]"
+    )

@@ -64,10 +64,15 @@ def config(tmp_path_factory) -> Path:
     return path
 
 
-def arguments(config: Path, out: Path, source: Path, day: str = "2021-03-15") -> list[str]:
+def arguments(
+    config: Path, out: Path, source: Path, day: str = "2021-03-15", *, history: bool = False
+) -> list[str]:
+    """A consolidate command line; without the history, every feedback workbook is written
+    again (with it, those made from the same file and issues are kept)."""
     return [
         "consolidate", str(source), "--config", str(config), "--as-of", day,
         "-o", str(out / "tong_hop.xlsx"), "--csv-dir", str(out / "csv"),
+        *([] if history else ["--no-history"]),
     ]  # fmt: skip
 
 
@@ -93,7 +98,7 @@ def leftovers(out: Path) -> list[str]:
 def first_run(tmp_path, inbox, config, capsys) -> tuple[Path, dict[str, str]]:
     """A set written by a first run: the set every failure below must leave whole."""
     out = tmp_path / "out"
-    assert main(arguments(config, out, inbox)) == 0
+    assert main(arguments(config, out, inbox, history=True)) == 0
     capsys.readouterr()
     written = contents(out)
     assert len([name for name in written if name.startswith("gop_y")]) == len(UNITS)
@@ -123,11 +128,14 @@ def test_stale_feedback_and_leftovers_of_killed_runs_are_removed(
     office_note = out / "gop_y" / "ghi chú của văn phòng.docx"
     office_note.write_bytes(b"not ours")
 
-    assert main(arguments(config, out, fixed, "2021-03-16")) == 0
+    unchanged = out / "gop_y" / f"Góp ý - {UNITS[3][1]}.xlsx"
+    made = unchanged.stat().st_mtime_ns
+    assert main(arguments(config, out, fixed, "2021-03-16", history=True)) == 0
     printed = capsys.readouterr().out
     assert "Góp ý cho xã: " in printed and "(5 tệp; đã xóa 3 tệp góp ý cũ)" in printed
     feedback = sorted(p.name for p in (out / "gop_y").iterdir() if p.suffix == ".xlsx")
     assert feedback == sorted(f"Góp ý - {name}.xlsx" for _, name in UNITS[3:])
+    assert unchanged.stat().st_mtime_ns == made  # same file, same issues: kept as it was
     assert office_note.exists()  # not a feedback file: left alone
     assert leftovers(out) == []
     assert openpyxl.load_workbook(out / "tong_hop.xlsx")["Tổng hợp"]["B5"].value.day == 16
@@ -140,9 +148,9 @@ def test_a_locked_master_replaces_nothing(tmp_path, inbox, config, first_run, mo
     master = out / "tong_hop.xlsx"
     rename = os.replace
 
-    def windows_replace(src, dst):
-        if Path(src) == master:
-            raise PermissionError(errno.EACCES, "The process cannot access the file", str(src))
+    def windows_replace(src, dst):  # Excel holds the master open: it cannot be replaced
+        if Path(dst) == master:
+            raise PermissionError(errno.EACCES, "The process cannot access the file", str(dst))
         rename(src, dst)
 
     monkeypatch.setattr("ntm_excel.atomic.os.replace", windows_replace)
@@ -160,8 +168,8 @@ def test_an_open_feedback_file_replaces_nothing(tmp_path, inbox, config, first_r
     rename = os.replace
 
     def windows_replace(src, dst):
-        if Path(src) == opened:
-            raise PermissionError(errno.EACCES, "in use", str(src))
+        if Path(dst) == opened:
+            raise PermissionError(errno.EACCES, "in use", str(dst))
         rename(src, dst)
 
     monkeypatch.setattr("ntm_excel.atomic.os.replace", windows_replace)

@@ -286,6 +286,9 @@ def test_codes_typed_as_numbers_and_blank_columns_are_tolerated(tmp_path):
         ({"G7": "xuất sắc"}, "dòng 7, cột muc_tieu"),
         ({"H8": "có lẽ"}, "dòng 8, cột phai_nop"),
         ({"J9": "khong-phai-thu"}, "dòng 9, cột email"),
+        ({"J9": "bcc:ke.xau@example.org"}, "dòng 9, cột email"),
+        ({"J9": "a@camxuyen.example.org\r\nBcc: ke.xau@example.org"}, "dòng 9, cột email"),
+        ({"J9": "a@camxuyen.example.org, b@camxuyen.example.org"}, "dòng 9, cột email"),
     ],
 )
 def test_bad_rows_are_named(tmp_path, changes, message):

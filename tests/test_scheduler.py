@@ -7,9 +7,12 @@ import dataclasses
 import email
 import hashlib
 import io
+import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 from contextlib import redirect_stdout
 from datetime import UTC, date, datetime, timedelta
 from email import policy
@@ -22,8 +25,10 @@ import time_machine
 from aiosmtpd.controller import Controller
 
 from ntm_excel.cli import main
-from ntm_excel.config import MailSettings, load_config
+from ntm_excel.config import VIETNAM_TIME, MailSettings, load_config
+from ntm_excel.errors import ClockBehind
 from ntm_excel.jobs.ledger import DB_NAME, Ledger
+from ntm_excel.jobs.mail import PASSWORD_ENV
 from ntm_excel.jobs.scheduler import (
     SCHEDULER_LOCK,
     AlreadyRunning,
@@ -490,14 +495,14 @@ def cli(*argv: str) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def write_config(tmp_path: Path, port: int = 0) -> Path:
+def write_config(tmp_path: Path, port: int = 0, contacts: Path | None = None) -> Path:
     bundled = load_config()
     text = f"""
 [data]
 catalog = "{bundled.catalog}"
 registry = "{bundled.registry}"
 plan = "{bundled.plan}"
-contacts = "{bundled.contacts}"
+contacts = "{contacts or bundled.contacts}"
 reporting_deadline = 2021-03-15
 [output]
 master = "{tmp_path / "out" / "tong_hop.xlsx"}"
@@ -553,10 +558,13 @@ def test_jobs_once_writes_eml_files_without_a_server_and_exit_codes(tmp_path, mo
     sink = Sink()
     controller = start_server(sink, int(port))
     try:
-        assert cli("jobs", "once", "retry", *smtp)[0] == 0 and sink.envelopes == []  # not yet
+        # not due yet: nothing is sent, and the mail still waiting gives exit code 1
+        code, printed = cli("jobs", "once", "retry", *smtp)
+        assert code == 1 and sink.envelopes == [] and f"Còn {failed} thư chưa gửi" in printed
         with time_machine.travel(datetime.now(UTC) + timedelta(minutes=6), tick=False):
             code, printed = cli("jobs", "once", "retry", *smtp)
         assert code == 0 and f"đã gửi {failed} thư" in printed
+        assert "Chưa cấu hình máy chủ thư" not in printed  # --smtp-host was given
         assert cli("jobs", "once", "daily-digest", "--as-of", "2021-03-26", *smtp)[0] == 0
     finally:
         controller.stop()
@@ -623,3 +631,157 @@ def test_jobs_write_their_own_master_and_say_where(tmp_path, monkeypatch, capsys
     with pytest.raises(SystemExit):
         main(["digest", "--help"])
     assert "var/ket_qua" in capsys.readouterr().out
+
+
+# --- what must never happen silently ------------------------------------------------------------
+
+
+def run_cli(tmp_path, *argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`ntm-excel …` in its own process, as cron or a clerk runs it."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NTM_")}
+    return subprocess.run(
+        [sys.executable, "-m", "ntm_excel", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**environment, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
+
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_an_emptied_or_damaged_ledger_sends_nothing_and_says_how_to_recover(tmp_path):
+    config = str(write_config(tmp_path))
+    once = ["jobs", "once", "daily-digest", "--config", config, "--as-of", "2021-03-25"]
+    first = run_cli(tmp_path, *once)
+    assert first.returncode == 0, first.stderr
+    sent = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "outbox").glob("*.eml")}
+    assert sent
+    ledger = tmp_path / "var" / DB_NAME
+    for content in (b"", b"\x00garbage" * 1000):  # emptied (0 bytes), then overwritten
+        ledger.write_bytes(content)
+        for argv in (once, ["jobs", "run", "--config", config]):
+            refused = run_cli(tmp_path, *argv)
+            assert refused.returncode == 2, refused.stderr
+            assert refused.stderr.startswith("Lỗi sổ thư:\nSổ thư đã gửi ")
+            assert "Traceback" not in refused.stderr and "jobs new-ledger" in refused.stderr
+            assert "đã gửi" not in refused.stdout
+        assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "outbox").glob("*.eml")} == sent
+    kept = sorted((tmp_path / "var").glob(f"{DB_NAME}.hong-*"))
+    assert [p.read_bytes() for p in kept] == [b"", b"\x00garbage" * 1000]
+
+
+def test_a_new_ledger_counts_the_jobs_already_due_today_as_run(tmp_path, monkeypatch):
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    config = str(write_config(tmp_path))
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / DB_NAME).write_bytes(b"")
+    with time_machine.travel(at_vn(2021, 3, 25, 7, 45), tick=False) as clock:  # a Thursday
+        code, printed = cli("jobs", "new-ledger", "--config", config)
+        assert code == 0 and "Đã lập sổ thư mới" in printed
+        assert "daily-digest (2021-03-25): coi như đã chạy" in printed
+        assert "weekly-summary (2021-W12): coi như đã chạy" in printed  # Monday 08:00 is past
+        assert "unit-reminders" not in printed  # its time, 08:00, is still ahead
+        code, printed = cli("jobs", "once", "daily-digest", "--if-due", "--config", config)
+        assert code == 0 and "đã chạy cho kỳ 2021-03-25" in printed
+        assert not (tmp_path / "outbox").exists()
+        clock.move_to(at_vn(2021, 3, 25, 8, 1))
+        code, printed = cli("jobs", "once", "unit-reminders", "--if-due", "--config", config)
+        assert code == 0 and "unit-reminders (2021-03-25): đã gửi" in printed
+        assert sorted((tmp_path / "outbox").glob("2021-03-25_unit-reminders_*.eml"))
+        code, _ = cli("jobs", "new-ledger", "--config", config)  # a sound ledger: nothing done
+        assert code == 1
+
+
+def test_a_clock_set_back_a_day_sends_that_day_nothing(tmp_path, ledger, office, monkeypatch):
+    with time_machine.travel(at_vn(2021, 3, 25, 8, 5), tick=False) as clock:
+        assert [r.skipped for r in make_runner(tmp_path, ledger, office).catch_up()] == [""] * 3
+        sent = outbox(tmp_path)
+        clock.move_to(at_vn(2021, 3, 24, 8, 5))  # someone sets the computer a day back
+        runner = make_runner(tmp_path, ledger, office)
+        with pytest.raises(ClockBehind, match=r"sớm hơn lần chạy gần nhất đã ghi trong sổ \(08:05"):
+            runner.run_slot("daily-digest")
+        with pytest.raises(ClockBehind):
+            runner.retry()
+        stop = threading.Event()
+        stop.set()
+        serve(runner, stop=stop)  # the scheduler logs it and sends nothing
+        assert outbox(tmp_path) == sent
+        assert not ran(ledger, "daily-digest", "2021-03-24")
+        monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+        config = str(write_config(tmp_path))
+        code = main(["jobs", "once", "unit-reminders", "--if-due", "--config", config])
+        assert code == 2 and outbox(tmp_path) == sent
+        clock.move_to(at_vn(2021, 3, 26, 7, 31))  # the next day runs as usual
+        assert runner.run_slot("daily-digest").delivery.sent
+
+
+def test_a_missing_password_is_a_configuration_error_before_any_file_is_written(
+    tmp_path, monkeypatch
+):
+    config = str(write_config(tmp_path, port=2525))
+    login = ["--config", config, "--smtp-user", "vpdp.ntm"]
+    for argv in (["jobs", "once", "daily-digest", "--as-of", "2021-03-25"], ["jobs", "run"]):
+        refused = run_cli(tmp_path, *argv, *login)
+        assert refused.returncode == 2, refused.stderr
+        assert refused.stderr.startswith("Lỗi cấu hình: Máy chủ thư 127.0.0.1: có tên đăng nhập")
+        assert "NTM_SMTP_PASSWORD" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "out").exists()  # neither the master nor the feedback rewritten
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    code = main(["jobs", "once", "retry", *login])
+    assert code == 2
+
+
+def test_every_time_a_person_reads_is_in_the_configured_zone(tmp_path, monkeypatch):
+    """The computer is set to another zone (New York): the log, the lock's owner and the retry
+    times still say Vietnam time, as the configuration asks."""
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    config = str(write_config(tmp_path, port=free_port()))  # nothing listens there
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        with time_machine.travel(at_vn(2021, 3, 25, 7, 31), tick=False):
+            code, printed = cli("jobs", "once", "daily-digest", "--config", config)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert code == 1 and "(sẽ thử lại sau 07:36 25/03/2021)" in printed
+    scheduler = subprocess.Popen(
+        [sys.executable, "-m", "ntm_excel", "jobs", "run", "--config", config],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "TZ": "America/New_York", "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        started = next(line for line in scheduler.stderr if "Bộ lập lịch bắt đầu" in line)
+        owner = (tmp_path / "var" / f"{SCHEDULER_LOCK}.owner").read_text(encoding="utf-8")
+    finally:
+        scheduler.terminate()
+        scheduler.communicate(timeout=60)
+    vietnam = datetime.now(VIETNAM_TIME)
+    logged = datetime.strptime(started[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=VIETNAM_TIME)
+    assert started[20:24] == "+07 " and abs(vietnam - logged) < timedelta(minutes=5)
+    owned = datetime.strptime(owner.split("từ ")[1], "%H:%M %d/%m/%Y").replace(tzinfo=VIETNAM_TIME)
+    assert abs(vietnam - owned) < timedelta(minutes=5)
+
+
+def test_a_contact_address_with_a_line_break_and_bcc_is_reported_not_mailed(tmp_path, monkeypatch):
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    book = openpyxl.load_workbook(load_config().contacts)
+    sheet = book["Danh bạ"]
+    [cell] = [c for c in sheet["D"] if c.value == "bien.van.thanh@camxuyen.example.org"]
+    cell.value = "bien.van.thanh@camxuyen.example.org\r\nBcc: ke.xau@example.org"
+    book.save(tmp_path / "danh_ba.xlsx")
+    config = str(write_config(tmp_path, contacts=tmp_path / "danh_ba.xlsx"))
+    problem = f"Danh bạ danh_ba.xlsx, trang «Danh bạ», ô {cell.coordinate}: địa chỉ thư"
+    code, printed = cli("digest", "--config", config, "--as-of", "2021-03-25", "--dry-run")
+    assert code == 0 and problem in printed and "Biện Văn Thanh <" not in printed
+    code, printed = cli("jobs", "once", "daily-digest", "--config", config, "--as-of", "2021-03-25")
+    assert code == 0 and problem in printed
+    assert "Chưa có địa chỉ thư: " in printed and "Biện Văn Thanh" in printed
+    sent = [p.name for p in (tmp_path / "outbox").glob("*.eml")]
+    assert sent and not [name for name in sent if "bien" in name or "xau" in name]

@@ -5,6 +5,10 @@ the submission it is judged by, every task, every issue.
 `consolidate` adds what only a whole batch can tell: units that did not submit, units that
 sent several files, lateness, the district's own criteria and the plan's tasks. Reading is in
 `ntm_excel.read.batch`; the figures every output shows are in `ntm_excel.check.figures`.
+
+Given the submission history (`ntm_excel.history`), both archive every file, take readings
+made before from the store (`ntm_excel.check.record`), and `consolidate` records each unit's
+files as versions and attaches the history's view (`ntm_excel.check.progress`).
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, all_communes_share
+from ntm_excel.check.progress import history_view
+from ntm_excel.check.record import Reading, judgement_context, read_through, version_record
 from ntm_excel.check.tasks import owner_issues, task_statuses
 from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
+from ntm_excel.history import History, VersionRecord
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Consolidation, Submission, Unit, UnitReport
-from ntm_excel.read.batch import Progress, collect_files, read_files, read_one
+from ntm_excel.periods import Calendar, config_calendar
+from ntm_excel.read.batch import Progress, collect_files, read_files, read_one, reading_context
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -103,6 +111,9 @@ class Checked:
     loose: list[Issue]  # files without a known unit, paths not found, the district's duplicates
     district_issues: list[Issue]
     province: str
+    candidates: dict[str, list[tuple[UnitReport, list[Issue]]]]  # every file of each unit
+    reading: Reading | None = None  # how the files were read, when through the history
+    district_context: str = ""  # the district workbook's reading context
 
 
 def _used(unit: Unit, candidates: list[tuple[UnitReport, list[Issue]]]):
@@ -135,20 +146,35 @@ def check_files(
     district_workbook: Path | str | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
 ) -> Checked:
     """Read every file under `paths` and validate it against its unit's criteria.
 
     A unit that sent several files is judged by one of them (the latest signed, then the
     latest modified). The district's own workbook (`district_workbook`, else the newest file
     of the district found among `paths`) is judged against the district's set, its "100% of
-    communes" counted over the registry's expected communes.
+    communes" counted over the registry's expected communes. With `history`, every file is
+    archived and files read before are not parsed again.
     """
     batch = _Batch(catalog, catalog_set, registry)
     province = _main_province(registry)
     files, loose = collect_files(paths)
-    read = read_files(
-        files, registry, batch.indicators(province), workers=workers, progress=progress
-    )
+    indicators = batch.indicators(province)
+    reading = None
+    if history is None:
+        read = read_files(files, registry, indicators, workers=workers, progress=progress)
+    else:
+        extra = [Path(district_workbook)] if district_workbook else []
+        reading = read_through(
+            history,
+            files,
+            registry,
+            indicators,
+            extra=[p for p in extra if p.is_file()],
+            workers=workers,
+            progress=progress,
+        )
+        read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
     district_files: list[Submission] = []
     for submission, read_issues in read:
@@ -170,11 +196,18 @@ def check_files(
         for unit in registry.units
         if unit.kind != DISTRICT_KIND and unit.code in by_unit
     }
-    district, district_issues = None, []
+    district, district_issues, district_context = None, [], ""
     if district_workbook is not None:
         everyone = [units[u.code][0] if u.code in units else UnitReport(u) for u in registry.units]
         district, district_issues = _district(batch, Path(district_workbook), everyone)
-    return Checked(units, district, loose, district_issues, province)
+        if district is not None:
+            set_id = district_set(catalog_set)
+            district_context = reading_context(
+                registry, batch.indicators(district.unit.province, set_id)
+            )
+    return Checked(
+        units, district, loose, district_issues, province, by_unit, reading, district_context
+    )
 
 
 def _late(report: UnitReport, deadline: date) -> Issue | None:
@@ -207,13 +240,17 @@ def consolidate(
     due_soon_days: int = 7,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
+    calendar: Calendar | None = None,
 ) -> Consolidation:
     """Consolidate the submissions found under `paths` as they stand on `as_of`.
 
     Every expected unit of `registry` appears once: with the submission used (see
     `check_files`) or as not submitted. `plan` and `contacts` (optional) add the district
     plan's tasks and the owner checks; `district_workbook` adds the district's own
-    self-assessment.
+    self-assessment. With `history`, every file is archived and recorded as a version of its
+    unit, the run is recorded, and the result carries the history's view (completeness and
+    timeliness per period of `calendar`, changes, trend).
     """
     checked = check_files(
         paths,
@@ -223,6 +260,7 @@ def consolidate(
         district_workbook=district_workbook,
         workers=workers,
         progress=progress,
+        history=history,
     )
     issues = list(checked.loose)
     reports: list[UnitReport] = []
@@ -251,6 +289,19 @@ def consolidate(
         if contacts is not None:  # the contact book lists district officials, not communes'
             issues += owner_issues(plan.tasks, contacts)
 
+    view = None
+    if history is not None:
+        run = _record(history, checked, catalog_set, as_of)
+        view = history_view(
+            history,
+            registry.units,
+            calendar or Calendar(deadline=reporting_deadline),
+            as_of,
+            targets=plan.targets if plan else (),
+        )
+        view.consolidation_id = run
+        view.parsed, view.reused = checked.reading.parsed, checked.reading.reused
+
     return Consolidation(
         as_of=as_of,
         catalog_set=catalog_set,
@@ -260,6 +311,27 @@ def consolidate(
         criteria_names=catalog.criteria(catalog_set, checked.province),
         district=checked.district,
         created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
+        history=view,
+    )
+
+
+def _record(history: History, checked: Checked, catalog_set: str, as_of: date) -> int:
+    """Record every unit's files as versions, and the run; returns the run's id."""
+    reading = checked.reading
+    context = judgement_context(reading.context, catalog_set)
+    records: list[VersionRecord] = [
+        version_record(report, issues, catalog_set, context)
+        for candidates in checked.candidates.values()
+        for report, issues in candidates
+    ]
+    district = checked.district
+    if district is not None and district.submission is not None:
+        set_id = district_set(catalog_set)
+        district_context = judgement_context(checked.district_context, set_id)
+        records.append(version_record(district, checked.district_issues, set_id, district_context))
+    inputs = [(path.name, received.sha256) for path, received in reading.received.items()]
+    return history.record(
+        records, as_of=as_of, catalog_set=catalog_set, inputs=inputs, parsed=reading.parsed
     )
 
 
@@ -330,11 +402,13 @@ def consolidate_from_config(
     with_district: bool = True,
     workers: int | None = None,
     progress: Progress | None = None,
+    history: History | None = None,
 ) -> Consolidation:
     """`consolidate` with the catalogue, registry, plan, contacts and settings of `config`.
 
     `with_plan=False` leaves out the plan's tasks and the contacts (owner checks), and
-    `with_district=False` the district workbook.
+    `with_district=False` the district workbook. With `history` (opened on the state folder),
+    the run is recorded there with the configuration's reporting periods.
     """
     plan = load_plan(config.plan) if with_plan else None
     contacts = load_contacts(config.contacts) if with_plan else None
@@ -352,4 +426,6 @@ def consolidate_from_config(
         due_soon_days=config.due_soon_days,
         workers=workers,
         progress=progress,
+        history=history,
+        calendar=config_calendar(config) if history is not None else None,
     )

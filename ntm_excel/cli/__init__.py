@@ -9,6 +9,7 @@ import sys
 
 from ntm_excel import __version__
 from ntm_excel.cli.common import error_text
+from ntm_excel.cli.console import readable_output
 from ntm_excel.errors import NtmError
 
 # Each module defines `register(subparsers)`, which adds its sub-command(s) and sets `func`.
@@ -21,6 +22,7 @@ COMMAND_MODULES = [
     "tasks",
     "digest",
     "jobs",
+    "history",
 ]
 
 
@@ -67,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    readable_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

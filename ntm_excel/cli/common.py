@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from tqdm import tqdm
 
@@ -109,3 +110,22 @@ def config_from(args: argparse.Namespace) -> Config:
     config = load_config(getattr(args, "config", None))
     check_schedule(config)
     return config
+
+
+def print_table(
+    headings: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    right: Iterable[int] = (),
+    stream: TextIO | None = None,
+) -> None:
+    """An aligned plain-text table (columns in `right` aligned to the right)."""
+    stream = stream or sys.stdout
+    right = set(right)
+    widths = [max(len(str(r[i])) for r in [headings, *rows]) for i in range(len(headings))]
+    for row in [headings, ["-" * w for w in widths], *rows]:
+        cells = [
+            str(cell).rjust(w) if i in right else str(cell).ljust(w)
+            for i, (cell, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        stream.write("  ".join(cells).rstrip() + "\n")

@@ -4,6 +4,7 @@ and the feedback workbooks, and print a short summary."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import zipfile
 from datetime import date
@@ -15,11 +16,11 @@ from ntm_excel.cli.common import (
     add_config_option,
     add_registry_option,
     add_submission_arguments,
-    config_from,
     error_text,
     missing_paths,
     reading_progress,
 )
+from ntm_excel.cli.jobs import add_state_options, settings_from
 
 DESCRIPTION = """\
 Đọc biểu tự đánh giá của các xã, kiểm tra theo bộ tiêu chí, đối chiếu với danh sách đơn vị
@@ -28,6 +29,8 @@ và kế hoạch của huyện, rồi ghi:
   • các tệp CSV (nếu có --csv-dir hoặc csv_dir trong cấu hình),
   • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp (tệp góp ý
     cũ không còn đúng bị xóa).
+Mọi tệp nhận được được lưu vào lịch sử nộp (kho trong thư mục trạng thái): tệp đã đọc ở lần
+trước không phải đọc lại; bảng tổng hợp có thêm trang «Lịch sử nộp» và «Thay đổi».
 Tệp của các xã không bao giờ bị sửa. Các tệp kết quả được ghi trọn một lượt: ghi xong hết
 mới thay bản cũ; không ghi được một tệp (ổ đầy, tệp đang mở trong Excel, bấm Ctrl-C) thì
 không tệp nào bị thay. Không đọc được biểu nào của các đơn vị thì không ghi gì (trừ khi có
@@ -68,6 +71,12 @@ def register(subparsers) -> None:
         action="store_true",
         help="vẫn ghi khi không đọc được biểu nào (mọi đơn vị là «chưa nộp»)",
     )
+    parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="không ghi vào lịch sử nộp (ví dụ khi thử một bộ tiêu chí khác)",
+    )
+    add_state_options(parser, inbox=False)
     add_as_of_option(parser)
     add_config_option(parser)
     add_catalog_option(parser)
@@ -84,13 +93,12 @@ def _output_problem(output: Path) -> str:
     return ""
 
 
-def _load(args: argparse.Namespace, as_of: date):
+def _load(args: argparse.Namespace, config, as_of: date, history):
     from ntm_excel.check.consolidate import consolidate_from_config
 
-    config = config_from(args)
     try:
         with reading_progress() as progress:
-            result = consolidate_from_config(
+            return consolidate_from_config(
                 args.paths,
                 config,
                 as_of,
@@ -98,15 +106,33 @@ def _load(args: argparse.Namespace, as_of: date):
                 registry_path=args.registry,
                 workers=args.workers,
                 progress=progress,
+                history=history,
             )
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         # CatalogError, RegistryError, PlanError, ContactsError are ValueErrors
         print(f"Lỗi: {error_text(exc)}", file=sys.stderr)
-        return config, None
-    return config, result
+        return None
 
 
-def _summary(result) -> list[str]:
+def history_lines(view, store: Path) -> list[str]:
+    """What the consolidation added to the history, and the current period's figures."""
+    lines = [
+        f"Lịch sử nộp ({store}): {view.parsed} tệp đọc mới, {view.reused} tệp đã đọc trước đó "
+        f"dùng lại; kho lưu {view.archived} tệp"
+    ]
+    if current := view.current:
+        received = f"{current.received}/{current.expected}"
+        lines.append(
+            f"  {current.period.label} (hạn nộp {current.period.due:%d/%m/%Y}): {received} đã "
+            f"nộp ({current.on_time} đúng hạn, {current.late} muộn), {current.missing} chưa nộp"
+            + (f", {current.pending} chưa đến hạn" if current.pending else "")
+        )
+    if view.changes:
+        lines.append(f"  {len(view.changes)} đơn vị đã nộp lại bản mới (xem trang «Thay đổi»)")
+    return lines
+
+
+def _summary(result, store: Path | None = None) -> list[str]:
     from ntm_excel.check.figures import Figures
     from ntm_excel.model import TaskState
 
@@ -127,6 +153,8 @@ def _summary(result) -> list[str]:
         f"Dữ liệu: {issues.errors} lỗi, {issues.warnings} cảnh báo",
         f"Nhiệm vụ: {tasks[TaskState.OVERDUE]} quá hạn, {tasks[TaskState.DUE_SOON]} sắp đến hạn",
     ]
+    if store is not None and result.history is not None:
+        lines += history_lines(result.history, store)
     return lines
 
 
@@ -154,6 +182,7 @@ def _nothing_read(result, paths: list[str]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ntm_excel.errors import OutputError
+    from ntm_excel.history import History
     from ntm_excel.write.feedback import FOLDER
     from ntm_excel.write.outputs import nothing_submitted, write_outputs
 
@@ -163,33 +192,40 @@ def run(args: argparse.Namespace) -> int:
     if args.output and (problem := _output_problem(Path(args.output))):
         print(f"Lỗi: {problem}", file=sys.stderr)
         return 2
-    config, result = _load(args, as_of)
-    if result is None:
-        return 2
+    config = settings_from(args)
     output = Path(args.output) if args.output else config.master
     csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir
     feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
-    summary = _summary(result)
-    if nothing_submitted(result):
-        print(_nothing_read(result, args.paths), file=sys.stderr)
-        if not args.allow_empty:
-            print("\n".join(summary))
-            print(
-                "Chưa ghi tệp nào; bảng tổng hợp cũ (nếu có) vẫn còn nguyên. Nếu đúng là chưa "
-                "đơn vị nào nộp, chạy lại với --allow-empty.",
-                file=sys.stderr,
-            )
+    with contextlib.ExitStack() as stack:
+        history = None if args.no_history else stack.enter_context(History(config.state_dir))
+        result = _load(args, config, as_of, history)
+        if result is None:
             return 2
-    try:
-        outputs = write_outputs(
-            result,
-            output,
-            csv_dir=csv_dir,
-            feedback_dir=None if args.no_feedback else feedback_dir,
-        )
-    except OutputError as exc:
+        summary = _summary(result, history.path if history is not None else None)
+        outputs, failure = None, ""
+        if nothing_submitted(result):
+            print(_nothing_read(result, args.paths), file=sys.stderr)
+            if not args.allow_empty:
+                failure = (
+                    "Chưa ghi tệp nào; bảng tổng hợp cũ (nếu có) vẫn còn nguyên. Nếu đúng là "
+                    "chưa đơn vị nào nộp, chạy lại với --allow-empty."
+                )
+        if not failure:
+            try:
+                outputs = write_outputs(
+                    result,
+                    output,
+                    csv_dir=csv_dir,
+                    feedback_dir=None if args.no_feedback else feedback_dir,
+                    history=history,
+                )
+            except OutputError as exc:
+                failure = f"Lỗi: {exc}"
+        if history is not None:
+            history.finish(result.history.consolidation_id, outputs.files if outputs else [])
+    if failure:
         print("\n".join(summary))
-        print(f"Lỗi: {exc}", file=sys.stderr)
+        print(failure, file=sys.stderr)
         return 2
     print("\n".join(summary + _written(outputs)))
     return 0

@@ -13,13 +13,12 @@ from ntm_excel.cli.jobs import (
     INBOX_HELP,
     add_mail_options,
     add_state_options,
+    open_ledger,
     print_result,
     runner_from,
     settings_from,
 )
 from ntm_excel.jobs.digest import DAILY_DIGEST, daily_mails
-from ntm_excel.jobs.ledger import Ledger
-from ntm_excel.jobs.mail import MailError
 from ntm_excel.jobs.scheduler import InboxMissing, inbox_files, inbox_refresh
 from ntm_excel.reference.contacts import load_contacts
 
@@ -34,9 +33,8 @@ def _dry_run(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     snap = inbox_refresh(config, write_files=False)(paths, as_of)
-    out = daily_mails(
-        snap.consolidation, load_contacts(config.contacts), deadline=config.reporting_deadline
-    )
+    contacts = load_contacts(config.contacts)
+    out = daily_mails(snap.consolidation, contacts, deadline=config.reporting_deadline)
     for index, mail in enumerate(out.mails, 1):
         print(f"===== Thư {index}/{len(out.mails)}: {mail.to_name} <{mail.key.recipient}> =====")
         print(f"Tiêu đề: {mail.subject}")
@@ -47,6 +45,8 @@ def _dry_run(args: argparse.Namespace) -> int:
         print("Không có trong danh bạ: " + ", ".join(out.unmatched))
     if out.no_email:
         print("Chưa có địa chỉ thư: " + ", ".join(out.no_email))
+    for problem in contacts.problems:
+        print(problem)
     return 0
 
 
@@ -54,13 +54,10 @@ def _digest(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(args)
     config = settings_from(args)
-    with Ledger(config.state_dir) as ledger:
-        try:
-            result = runner_from(args, ledger, config).run(DAILY_DIGEST, args.as_of)
-        except MailError as exc:
-            print(f"Lỗi gửi thư: {exc}", file=sys.stderr)
-            return 1
-        print_result(result, config)
+    with open_ledger(config) as ledger:
+        runner = runner_from(args, ledger, config)
+        result = runner.run(DAILY_DIGEST, args.as_of)
+        print_result(result, runner.mail, runner.zone)
     return 0 if result.ok else 1
 
 

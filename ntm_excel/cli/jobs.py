@@ -1,4 +1,5 @@
-"""`ntm-excel jobs`: run the scheduler (`run`) or one job now (`once NAME`)."""
+"""`ntm-excel jobs`: run the scheduler (`run`), one job now (`once NAME`), or start a new sent
+ledger after the old one was damaged (`new-ledger`)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,21 @@ import logging
 import signal
 import sys
 import threading
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
-from ntm_excel.config import Config
+from ntm_excel.config import Config, MailSettings
 from ntm_excel.jobs.ledger import Ledger
-from ntm_excel.jobs.mail import SECURITY_CHOICES, MailError, mail_settings
+from ntm_excel.jobs.mail import SECURITY_CHOICES, mail_settings
 from ntm_excel.jobs.scheduler import (
     RETRY,
     AlreadyRunning,
     JobResult,
     Runner,
     describe,
+    new_ledger,
     serve,
 )
 from ntm_excel.jobs.table import BY_NAME, JOBS
@@ -68,6 +72,15 @@ def settings_from(args: argparse.Namespace) -> Config:
     return config
 
 
+def zone_of(config: Config) -> ZoneInfo:
+    """The configured time zone: every time a person reads is in it."""
+    return ZoneInfo(config.schedule.timezone)
+
+
+def open_ledger(config: Config) -> Ledger:
+    return Ledger(config.state_dir, zone=zone_of(config))
+
+
 def runner_from(args: argparse.Namespace, ledger: Ledger, config: Config) -> Runner:
     mail = mail_settings(
         config.mail,
@@ -80,25 +93,37 @@ def runner_from(args: argparse.Namespace, ledger: Ledger, config: Config) -> Run
     return Runner(config, ledger, mail=mail, inbox=inbox)
 
 
-def _logging() -> None:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
-    )
+class ZoneFormatter(logging.Formatter):
+    """Log lines stamped in the configured time zone, not the computer's."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(message)s")
+        self.zone = zone
+
+    def formatTime(self, record, datefmt=None) -> str:  # noqa: N802 - logging's name
+        return datetime.fromtimestamp(record.created, self.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def print_result(result, config) -> None:
-    for line in describe(result):
+def _logging(config: Config) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ZoneFormatter(zone_of(config)))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+
+
+def print_result(result: JobResult, mail: MailSettings, zone: ZoneInfo) -> None:
+    """What a job did; `mail` as the job used it (configuration and command line)."""
+    for line in describe(result, zone):
         print(line)
-    if result.delivery.sent and not config.mail.smtp_host:
-        print(f"  Chưa cấu hình máy chủ thư: thư được ghi dạng .eml vào {config.mail.outbox}")
+    if result.delivery.sent and not mail.smtp_host:
+        print(f"  Chưa cấu hình máy chủ thư: thư được ghi dạng .eml vào {mail.outbox}")
 
 
 def _run(args: argparse.Namespace) -> int:
-    _logging()
     config = settings_from(args)
+    _logging(config)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())  # systemd stop: finish the job first
-    with Ledger(config.state_dir) as ledger:
+    with open_ledger(config) as ledger:
         try:
             serve(runner_from(args, ledger, config), stop=stop)
         except AlreadyRunning as exc:
@@ -109,24 +134,33 @@ def _run(args: argparse.Namespace) -> int:
 
 def _once(args: argparse.Namespace) -> int:
     config = settings_from(args)
-    with Ledger(config.state_dir) as ledger:
+    with open_ledger(config) as ledger:
         runner = runner_from(args, ledger, config)
-        try:
-            if args.job == RETRY:
-                report = runner.retry()
-                result = JobResult(RETRY, "", delivery=report)
-            elif args.if_due:
-                result = runner.run_slot(args.job)
-            else:
-                result = runner.run(args.job, args.as_of)
-        except MailError as exc:
-            print(f"Lỗi gửi thư: {exc}", file=sys.stderr)
-            return 1
-        print_result(result, config)
+        if args.job == RETRY:
+            result = JobResult(RETRY, "", delivery=runner.retry())
+        elif args.if_due:
+            result = runner.run_slot(args.job)
+        else:
+            result = runner.run(args.job, args.as_of)
+        print_result(result, runner.mail, runner.zone)
         waiting = ledger.unsent(None if args.job == RETRY else args.job)
         if waiting:
             print(f"Còn {len(waiting)} thư chưa gửi được; sẽ gửi lại ở lần chạy sau.")
-    return 0 if result.ok else 1
+    return 0 if result.ok and not waiting else 1
+
+
+def _new_ledger(args: argparse.Namespace) -> int:
+    config = settings_from(args)
+    lines = new_ledger(config)
+    if not lines:
+        print(
+            f"Sổ thư trong {config.state_dir} không hỏng (hoặc chưa có): không làm gì.",
+            file=sys.stderr,
+        )
+        return 1
+    for line in lines:
+        print(line)
+    return 0
 
 
 def register(subparsers) -> None:
@@ -162,7 +196,8 @@ def register(subparsers) -> None:
         description=(
             "Chạy ngay một việc rồi thoát, dùng cho cron hoặc systemd timer. Thư đã gửi (theo sổ\n"
             "thư trong thư mục trạng thái) không gửi lại; thư lỗi được ghi lại để gửi sau.\n"
-            "Mã thoát 1 khi có thư chưa gửi được hoặc việc gặp lỗi."
+            "Mã thoát 1 khi còn thư chưa gửi được hoặc việc gặp lỗi; 2 khi cấu hình sai, sổ thư\n"
+            "hỏng hoặc đồng hồ máy bị chỉnh lùi (không chạy gì)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -180,10 +215,25 @@ def register(subparsers) -> None:
         help="chỉ chạy khi đến lượt: ngày làm việc (theo cấu hình) và kỳ này chưa chạy; "
         "dùng cho cron hoặc systemd",
     )
-    for sub in (run, once):
+    renew = commands.add_parser(
+        "new-ledger",
+        help="lập sổ thư mới khi sổ cũ bị hỏng hoặc bị xóa trắng",
+        description=(
+            "Khi sổ thư đã gửi bị hỏng, các lệnh gửi thư từ chối chạy (để khỏi gửi lại thư đã\n"
+            "gửi). Lệnh này chuyển sổ hỏng sang một bản «ntm-excel.sqlite3.hong-…» rồi lập sổ\n"
+            "mới; các việc theo ngày, theo tuần đã qua giờ chạy hôm nay được coi là đã chạy\n"
+            "(không gửi lại). Thư lỗi đang chờ gửi lại trong sổ cũ thì mất. Sổ không hỏng: không\n"
+            "làm gì (mã thoát 1)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    for sub in (run, once, renew):
         add_config_option(sub)
+    for sub in (run, once):
         add_state_options(sub)
         add_mail_options(sub)
+    add_state_options(renew, inbox=False)
     run.set_defaults(func=_run)
     once.set_defaults(func=_once)
+    renew.set_defaults(func=_new_ledger)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)

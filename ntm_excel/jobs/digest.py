@@ -2,19 +2,22 @@
 steering committee's weekly summary and the reminders to units.
 
 Every value that comes from a submission, the plan or the contact book is HTML-escaped in
-the HTML part and written as plain text in the text part: it is data, never markup.
+the HTML part and written as plain text in the text part: it is data, never markup. Each such
+value is cut to `MAX_TEXT` characters with a visible note (`clip`): a cell of megabytes must
+not make a message of megabytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
 from pathlib import Path
 
 from ntm_excel.check.figures import Figures, Headline
+from ntm_excel.check.progress import UnitChange
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
@@ -25,7 +28,17 @@ DAILY_DIGEST = "daily-digest"
 WEEKLY_SUMMARY = "weekly-summary"
 UNIT_REMINDERS = "unit-reminders"
 MAX_ISSUES_LISTED = 15
+MAX_TEXT = 1000  # characters of one value from a workbook shown in a mail
 FOOTER = "Thư này do hệ thống ntm-excel gửi tự động; xin đừng trả lời thư này."
+
+
+def clip(text: str, limit: int = MAX_TEXT) -> str:
+    """`text` from a workbook as a mail shows it: at most `limit` characters, and when cut a
+    note saying how much was left out and where the whole text is."""
+    if len(text) <= limit:
+        return text
+    left_out = f"{len(text) - limit:,}".replace(",", ".")
+    return f"{text[:limit]}… [đã cắt bớt {left_out} ký tự; xem đầy đủ trong biểu gốc]"
 
 
 def vn_date(day: date) -> str:
@@ -86,15 +99,15 @@ def criterion_label(consolidation: Consolidation, task: Task) -> str:
         district = consolidation.district
         names = {c.criterion_no: c.name for c in (district.criteria if district else [])}
         name = names.get(number)
-        return f"Tiêu chí huyện {number} – {name}" if name else f"Tiêu chí huyện {number}"
+        return f"Tiêu chí huyện {number} – {clip(name)}" if name else f"Tiêu chí huyện {number}"
     name = consolidation.criteria_names.get(number)
-    return f"Tiêu chí {number} – {name}" if name else f"Tiêu chí {number}"
+    return f"Tiêu chí {number} – {clip(name)}" if name else f"Tiêu chí {number}"
 
 
 def _unit_names(consolidation: Consolidation) -> dict[str, str]:
-    names = {r.unit.code: r.unit.name for r in consolidation.units}
+    names = {r.unit.code: clip(r.unit.name) for r in consolidation.units}
     if consolidation.district:
-        names[consolidation.district.unit.code] = consolidation.district.unit.name
+        names[consolidation.district.unit.code] = clip(consolidation.district.unit.name)
     return names
 
 
@@ -119,12 +132,12 @@ class TaskLine:
     @property
     def text(self) -> str:
         task = self.status.task
-        return f"{task.text} ({task.milestone})" if task.milestone else task.text
+        return clip(f"{task.text} ({task.milestone})" if task.milestone else task.text)
 
     @property
     def due(self) -> str:
         task = self.status.task
-        return vn_date(task.due) if task.due else task.deadline_text
+        return vn_date(task.due) if task.due else clip(task.deadline_text)
 
 
 @dataclass(frozen=True)
@@ -279,9 +292,9 @@ def _is_body(contact: Contact) -> bool:
 
 def _greeting(contact: Contact) -> str:
     if _is_body(contact):
-        return f"Kính gửi {contact.name},"
-    title = f" – {contact.title}" if contact.title else ""
-    return f"Kính gửi đồng chí {contact.name}{title},"
+        return f"Kính gửi {clip(contact.name)},"
+    title = f" – {clip(contact.title)}" if contact.title else ""
+    return f"Kính gửi đồng chí {clip(contact.name)}{title},"
 
 
 _BODIES = ("van phong", "ban ", "phong ", "ubnd", "uy ban")
@@ -357,14 +370,14 @@ def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
     if digest.units:
         whose = "" if _is_body(digest.contact) else " đồng chí phụ trách"
         heading = f"Đơn vị{whose} cần đôn đốc ({len(digest.units)} đơn vị)"
-        rows = [[u.report.unit.name, u.problem] for u in digest.units]
+        rows = [[clip(u.report.unit.name), u.problem] for u in digest.units]
         text += ["", heading.upper(), *(f"- {name}: {problem}" for name, problem in rows)]
         html += [f"<h3>{escape(heading)}</h3>", _table(["Đơn vị", "Tình hình"], rows)]
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     return Mail(
         key=make_key(DAILY_DIGEST, digest.contact.email, as_of.isoformat()),
-        to_name=digest.contact.name,
+        to_name=clip(digest.contact.name, 200),
         subject=daily_subject(consolidation, digest),
         text="\n".join(text) + "\n",
         html=_html_page(html),
@@ -446,12 +459,12 @@ def _newly_overdue(consolidation: Consolidation, before: Headline) -> list[list[
     fresh.sort(key=lambda t: (t.task.due or date.max, t.task.text))
     return [
         [
-            t.task.text,
+            clip(t.task.text),
             criterion_label(consolidation, t.task),
             names.get(t.task.unit_code, t.task.unit_code) or "Cấp huyện",
-            vn_date(t.task.due) if t.task.due else t.task.deadline_text,
+            vn_date(t.task.due) if t.task.due else clip(t.task.deadline_text),
             due_phrase(t, as_of),
-            ", ".join(t.task.owners),
+            clip(", ".join(t.task.owners)),
         ]
         for t in fresh
     ]
@@ -464,11 +477,14 @@ def weekly_mails(
     previous: tuple[str, Headline] | None = None,
     master: Path | None = None,
     contacts: Contacts | None = None,
+    changes: Sequence[UnitChange] | None = None,
 ) -> tuple[list[Mail], Headline]:
     """The weekly summary, one message per steering committee member, and its figures.
 
     `previous` is the last stored summary (its ISO week and figures): the changes since
-    then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»."""
+    then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»; `changes` (from the
+    submission history, None when there is none) are the units that sent a new version in
+    the week, with what moved."""
     as_of = consolidation.as_of
     figures = summary_figures(consolidation)
     before = previous[1] if previous else None
@@ -500,8 +516,16 @@ def weekly_mails(
         )
     else:
         note("Không có việc mới quá hạn trong tuần.")
+    if changes:
+        section(
+            f"Đơn vị gửi bản nộp mới trong tuần ({len(changes)} đơn vị)",
+            ["Đơn vị", "Thay đổi so với bản trước"],
+            [[change.unit.name, change.summary()] for change in changes],
+        )
+    elif changes is not None:
+        note("Không đơn vị nào gửi bản nộp mới trong tuần.")
     problems = [
-        [r.unit.name, p] for r in consolidation.units if (p := unit_problem(r, as_of, None))
+        [clip(r.unit.name), p] for r in consolidation.units if (p := unit_problem(r, as_of, None))
     ]
     if problems:
         section(f"Đơn vị cần đôn đốc ({len(problems)} đơn vị)", ["Đơn vị", "Tình hình"], problems)
@@ -519,7 +543,7 @@ def weekly_mails(
     mails = [
         Mail(
             key=make_key(WEEKLY_SUMMARY, address, week_period(as_of)),
-            to_name=names.get(address.lower(), ""),
+            to_name=clip(names.get(address.lower(), ""), 200),
             subject=subject,
             text="\n".join(text) + "\n",
             html=_html_page(html),
@@ -567,7 +591,7 @@ def reminder_mails(
 
 def _addressee(unit: Unit) -> str:
     """ "UBND xã Cẩm Bình" unless the registry names a contact."""
-    return unit.contact_name or f"UBND {unit.name[:1].lower()}{unit.name[1:]}"
+    return clip(unit.contact_name or f"UBND {unit.name[:1].lower()}{unit.name[1:]}", 200)
 
 
 def _reminder(
@@ -582,7 +606,7 @@ def _reminder(
     text, html, attachments = [greeting], [_p(greeting)], []
     for report in reports:
         unit = report.unit
-        heading = f"{unit.name}: {unit_problem(report, as_of, deadline)}."
+        heading = f"{clip(unit.name)}: {unit_problem(report, as_of, deadline)}."
         text += ["", heading]
         html.append(f"<h3>{escape(heading)}</h3>")
         if not report.submitted:
@@ -598,7 +622,7 @@ def _reminder(
             for i in consolidation.issues
             if i.unit_code == unit.code and i.severity is Severity.ERROR
         ]
-        listed = [[i.location, i.message] for i in issues[:MAX_ISSUES_LISTED]]
+        listed = [[clip(i.location), clip(i.message)] for i in issues[:MAX_ISSUES_LISTED]]
         text += [f"- {where}: {msg}" if where else f"- {msg}" for where, msg in listed]
         if listed:
             html.append(_table(["Vị trí", "Lỗi"], listed))
@@ -625,9 +649,9 @@ def _reminder(
             what = f"biểu tự đánh giá có {report.errors} lỗi cần sửa"
         else:
             what = f"chưa nộp biểu tự đánh giá (quá hạn {(as_of - deadline).days} ngày)"
-        subject = f"{subject_prefix(consolidation)} {report.unit.name}: {what}"
+        subject = f"{subject_prefix(consolidation)} {clip(report.unit.name, 200)}: {what}"
     else:
-        names = ", ".join(r.unit.name for r in reports)
+        names = clip(", ".join(r.unit.name for r in reports), 400)
         subject = f"{subject_prefix(consolidation)} Nhắc nộp, sửa biểu tự đánh giá: {names}"
     return Mail(
         key=make_key(UNIT_REMINDERS, address, as_of.isoformat()),

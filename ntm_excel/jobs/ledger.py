@@ -12,22 +12,38 @@
 
 WAL mode lets a reader (the `digest` command) look while the scheduler writes; every change
 is one transaction.
+
+A ledger that is missing is created (first run), atomically: an existing file always holds
+the tables. One that is empty, overwritten or damaged is refused (`LedgerDamaged`), never
+silently started again (that would send the day's mail a second time): a copy is kept beside
+it (`ntm-excel.sqlite3.hong-<time>`) and the message says how to recover (`replace_damaged`
+moves it aside for a new ledger). `check` looks again before each job, for a file removed,
+replaced or emptied while the scheduler has it open.
 """
 
 from __future__ import annotations
 
+import contextlib
+import filecmp
 import json
+import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 
+from ntm_excel.config import VIETNAM_TIME
+from ntm_excel.errors import LedgerDamaged
 from ntm_excel.jobs.mail import MailKey
 
 DB_NAME = "ntm-excel.sqlite3"
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
+DAMAGED_MARK = ".hong-"  # a kept copy of a damaged ledger: ntm-excel.sqlite3.hong-20210325-073000
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_SIDE_FILES = ("-wal", "-shm")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sent (
@@ -111,15 +127,18 @@ def backoff(attempts: int) -> timedelta:
 
 
 class Ledger:
-    """The state database at `<state_dir>/ntm-excel.sqlite3` (created when missing)."""
+    """The state database at `<state_dir>/ntm-excel.sqlite3` (created when missing; refused,
+    with a copy kept, when emptied or damaged). `zone` is the time zone of the times people
+    read (the kept copy's name)."""
 
-    def __init__(self, state_dir: Path | str) -> None:
+    def __init__(self, state_dir: Path | str, *, zone: tzinfo = VIETNAM_TIME) -> None:
         self.path = Path(state_dir) / DB_NAME
+        self.zone = zone
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        if not self.path.exists():
+            _create(self.path)
+        self._db = _open_checked(self.path, zone)
+        self._identity = _identity(self.path)
         with self._transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -146,6 +165,36 @@ class Ledger:
 
     def journal_mode(self) -> str:
         return self._db.execute("PRAGMA journal_mode").fetchone()[0]
+
+    def check(self) -> None:
+        """Raise LedgerDamaged when the file was removed, replaced, emptied or overwritten
+        since it was opened (another program, a sync tool, a person): what the connection
+        still holds is saved beside it first."""
+        try:
+            now = _identity(self.path)
+            reason = "" if now == self._identity else "đã bị thay bằng một tệp khác"
+            reason = reason or _header_problem(self.path)
+        except FileNotFoundError:
+            reason = "đã bị xóa"
+        if not reason:
+            return
+        copy = _free_copy_name(self.path, self.zone)
+        try:
+            with contextlib.closing(sqlite3.connect(copy)) as target:
+                self._db.backup(target)
+            kept = f"Đã chép những gì chương trình còn giữ của sổ vào {copy}."
+        except sqlite3.Error:
+            copy.unlink(missing_ok=True)
+            kept = (
+                f"Đã giữ một bản của tệp: {keep_copy(self.path, self.zone)}."
+                if (self.path.exists())
+                else "Không chép được nội dung sổ."
+            )
+        raise LedgerDamaged(
+            f"Sổ thư đã gửi {self.path} {reason} trong lúc chương trình đang chạy.\n{kept}\n"
+            + _NOTHING_SENT
+            + _recovery(self.path)
+        )
 
     # --- sent ledger -------------------------------------------------------------------
 
@@ -314,6 +363,130 @@ class Ledger:
             (period,),
         ).fetchone()
         return (row["period"], json.loads(row["figures"])) if row else None
+
+
+# --- a ledger that is new, or damaged --------------------------------------------------------
+
+
+def _create(path: Path) -> None:
+    """A new ledger with its tables, put in place in one step (never an empty file that a
+    second process could take for an emptied ledger)."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    tmp.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as db:
+        db.executescript(_SCHEMA)
+        db.execute("PRAGMA journal_mode=WAL")
+    try:
+        os.link(tmp, path)  # fails when another process created it meanwhile: theirs is used
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not path.exists():
+            os.replace(tmp, path)
+    tmp.unlink(missing_ok=True)
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+def _header_problem(path: Path) -> str:
+    """Why the file cannot be a ledger from its first bytes, or ""."""
+    with open(path, "rb") as handle:
+        head = handle.read(len(_SQLITE_MAGIC))
+    if not head:
+        return "trống (0 byte): nội dung đã bị xóa"
+    if head != _SQLITE_MAGIC:
+        return "không còn là tệp SQLite: đã bị ghi đè hoặc hỏng"
+    return ""
+
+
+def _open_checked(path: Path, zone: tzinfo) -> sqlite3.Connection:
+    """A connection to the existing ledger at `path`; LedgerDamaged when it is not one."""
+    reason = _header_problem(path)
+    db = None
+    if not reason:
+        try:
+            db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            db.row_factory = sqlite3.Row
+            problems = [row[0] for row in db.execute("PRAGMA quick_check")]
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            if problems != ["ok"]:
+                reason = f"bị hỏng ({'; '.join(problems[:3])})"
+            elif "sent" not in tables:
+                reason = "không có bảng thư đã gửi: đã bị xóa trắng hoặc thay bằng tệp khác"
+            else:  # a sound ledger: only now is anything written to the file
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+        except sqlite3.DatabaseError as exc:
+            reason = f"bị hỏng ({exc})"
+    if not reason:
+        return db
+    if db is not None:
+        db.close()
+    raise LedgerDamaged(
+        f"Sổ thư đã gửi {path} {reason}.\nĐã giữ một bản của tệp: {keep_copy(path, zone)}.\n"
+        + _NOTHING_SENT
+        + _recovery(path)
+    )
+
+
+_NOTHING_SENT = (
+    "Chưa gửi thư nào: không có sổ thì không biết thư nào đã gửi, chạy tiếp sẽ gửi lại những "
+    "thư cán bộ, đơn vị đã nhận.\n"
+)
+
+
+def _recovery(path: Path) -> str:
+    return (
+        "Cách khắc phục (chọn một):\n"
+        f"  1. chép bản sao lưu gần nhất của sổ (nếu có) đè lên {path}, rồi chạy lại;\n"
+        f"  2. lập sổ mới: ntm-excel jobs new-ledger --state-dir {path.parent}\n"
+        "     (thư của những việc đã qua giờ chạy hôm nay được coi là đã gửi, không gửi lại; "
+        "thư lỗi đang chờ gửi lại trong sổ cũ thì mất)."
+    )
+
+
+def _free_copy_name(path: Path, zone: tzinfo) -> Path:
+    stamp = datetime.now(zone).strftime("%Y%m%d-%H%M%S")
+    copy = path.with_name(f"{path.name}{DAMAGED_MARK}{stamp}")
+    number = 1
+    while copy.exists() or copy.with_name(copy.name + "-wal").exists():
+        number += 1
+        copy = path.with_name(f"{path.name}{DAMAGED_MARK}{stamp}-{number}")
+    return copy
+
+
+def keep_copy(path: Path, zone: tzinfo = VIETNAM_TIME) -> Path:
+    """A copy of the damaged ledger `path` (and its -wal and -shm files) beside it, named by
+    the time; a copy with the same content kept earlier is reused (a job every few minutes
+    does not fill the disk)."""
+    for earlier in sorted(path.parent.glob(f"{path.name}{DAMAGED_MARK}*")):
+        if not earlier.name.endswith(_SIDE_FILES) and filecmp.cmp(path, earlier, shallow=False):
+            return earlier
+    copy = _free_copy_name(path, zone)
+    shutil.copy2(path, copy)
+    for side in _SIDE_FILES:
+        if (source := path.with_name(path.name + side)).exists():
+            shutil.copy2(source, copy.with_name(copy.name + side))
+    return copy
+
+
+def replace_damaged(state_dir: Path | str, zone: tzinfo = VIETNAM_TIME) -> Path | None:
+    """Move a damaged ledger aside (a copy is kept) so that the next `Ledger` starts a new one;
+    returns the copy, or None when the ledger is missing or sound (nothing is done)."""
+    path = Path(state_dir) / DB_NAME
+    if not path.exists():
+        return None
+    try:
+        _open_checked(path, zone).close()
+    except LedgerDamaged:
+        copy = keep_copy(path, zone)
+        for side in ("", *_SIDE_FILES):
+            path.with_name(path.name + side).unlink(missing_ok=True)
+        return copy
+    return None
 
 
 def _sent_row(row: sqlite3.Row) -> SentRow:

@@ -10,7 +10,10 @@ sender, because measured on yagmail 0.16:
 - its send loop sleeps and retries by itself, then swallows the failure (returns False), while
   the sent ledger must know exactly whether the server accepted each message.
 The password comes only from the environment variable NTM_SMTP_PASSWORD (never keyring or a
-prompt, which hang under cron).
+prompt, which hang under cron); `check_settings` refuses settings that cannot work before a job
+does anything. A server that cannot be reached, or that stops answering (`[mail] smtp_timeout`
+seconds, 30 by default), is given up for the rest of the transport's run: the other messages
+are recorded as failed at once, for the retries, instead of each waiting for the time-out.
 
 Delivery and the ledger (`deliver`): a message whose (job, recipient, period) is already
 recorded as sent is skipped; otherwise an attempt is recorded *before* the SMTP transaction
@@ -32,7 +35,7 @@ import smtplib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email import policy
 from email.header import Header
 from email.message import EmailMessage
@@ -44,13 +47,12 @@ from typing import Protocol
 import yagmail
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.config import MailSettings
-from ntm_excel.errors import MailError
+from ntm_excel.config import VIETNAM_TIME, MailSettings
+from ntm_excel.errors import ConfigError, MailError
 from ntm_excel.text import nfc
 
 PASSWORD_ENV = "NTM_SMTP_PASSWORD"
 SECURITY_CHOICES = ("none", "starttls", "ssl")
-SMTP_TIMEOUT = 30  # seconds
 # Measured on Python 3.11: when the email package folds a long header it drops the space
 # between two encoded-words ("biểu tự" arrives as "biểutự", display names too). So Subject,
 # From and To are encoded by `email.header` (which keeps spaces inside the encoded-words) and
@@ -95,14 +97,21 @@ def make_key(job: str, address: str, period: str) -> MailKey:
     return MailKey(job, address.strip().lower(), period)
 
 
-def compose(mail: Mail, settings: MailSettings, *, now: datetime | None = None) -> EmailMessage:
-    """The MIME message for `mail`: text + HTML alternative, then the attachments."""
+def compose(
+    mail: Mail,
+    settings: MailSettings,
+    *,
+    now: datetime | None = None,
+    zone: tzinfo = VIETNAM_TIME,
+) -> EmailMessage:
+    """The MIME message for `mail`: text + HTML alternative, then the attachments; its Date is
+    in `zone` (the configured time zone, as every time the office reads)."""
     message = EmailMessage(policy=POLICY)
     # Set pre-encoded (see POLICY): the email package's own folding drops spaces.
     message.set_raw("Subject", Header(nfc(mail.subject), "utf-8", header_name="Subject").encode())
     message.set_raw("From", formataddr((nfc(settings.sender_name), settings.sender), "utf-8"))
     message.set_raw("To", formataddr((nfc(mail.to_name), mail.key.recipient), "utf-8"))
-    message["Date"] = format_datetime((now or datetime.now(UTC)).astimezone())
+    message["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(zone))
     message["Message-ID"] = message_id(mail.key, settings.sender)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
@@ -163,21 +172,7 @@ class SmtpTransport:
     """Sends through one SMTP connection opened by yagmail, reconnecting after a failure."""
 
     def __init__(self, settings: MailSettings, password: str | None = None) -> None:
-        if settings.smtp_security not in SECURITY_CHOICES:
-            raise MailError(
-                f"Kiểu bảo mật SMTP «{settings.smtp_security}» không hợp lệ "
-                f"(chọn: {', '.join(SECURITY_CHOICES)})"
-            )
-        if settings.smtp_user and not password:
-            raise MailError(
-                f"Có tên đăng nhập SMTP «{settings.smtp_user}» nhưng chưa có mật khẩu: "
-                f"hãy đặt biến môi trường {PASSWORD_ENV}."
-            )
-        if password and not password.isascii():
-            raise MailError(
-                f"Mật khẩu SMTP trong {PASSWORD_ENV} có ký tự ngoài bảng ASCII (chữ có dấu…): "
-                "thư viện SMTP của Python không gửi được; hãy đổi mật khẩu."
-            )
+        check_settings(settings, password)
         self.settings = settings
         self._password = password
         self._client: yagmail.SMTP | None = None
@@ -195,14 +190,23 @@ class SmtpTransport:
                 smtp_starttls=s.smtp_security == "starttls",
                 smtp_skip_login=not s.smtp_user,
                 soft_email_validation=False,
-                timeout=SMTP_TIMEOUT,
+                timeout=s.smtp_timeout,
             )
             client.login()
         except (smtplib.SMTPException, OSError) as exc:
+            if _timed_out(exc):
+                raise self._silent() from exc
             raise MailError(
                 f"Không kết nối được máy chủ thư {s.smtp_host}:{s.smtp_port}: {_reason(exc)}"
             ) from exc
         return client
+
+    def _silent(self) -> MailError:
+        s = self.settings
+        return MailError(
+            f"Máy chủ thư {s.smtp_host}:{s.smtp_port} không trả lời sau {s.smtp_timeout:g} giây; "
+            "lần chạy này không thử lại máy chủ đó"
+        )
 
     def send(self, key: MailKey, message: EmailMessage) -> None:
         if self._unreachable:  # do not wait for the same time-out once per message
@@ -217,6 +221,9 @@ class SmtpTransport:
             self._client.smtp.sendmail(self.settings.sender, [key.recipient], message.as_bytes())
         except (smtplib.SMTPException, OSError) as exc:
             self.close()
+            if _timed_out(exc):  # it would keep every other message waiting as long
+                self._unreachable = self._silent()
+                raise self._unreachable from exc
             raise MailError(
                 f"Máy chủ thư không nhận thư gửi {key.recipient}: {_reason(exc)}"
             ) from exc
@@ -225,6 +232,46 @@ class SmtpTransport:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+def check_settings(settings: MailSettings, password: str | None) -> None:
+    """Raise ConfigError when SMTP `settings` (with `password`) cannot work: checked before a
+    job rewrites any file or composes any message."""
+    problem = ""
+    if settings.smtp_security not in SECURITY_CHOICES:
+        problem = (
+            f"kiểu bảo mật SMTP «{settings.smtp_security}» không hợp lệ "
+            f"(chọn: {', '.join(SECURITY_CHOICES)})"
+        )
+    elif settings.smtp_user and not password:
+        problem = (
+            f"có tên đăng nhập SMTP «{settings.smtp_user}» nhưng chưa có mật khẩu: "
+            f"hãy đặt biến môi trường {PASSWORD_ENV}"
+        )
+    elif password and not password.isascii():
+        problem = (
+            f"mật khẩu SMTP trong {PASSWORD_ENV} có ký tự ngoài bảng ASCII (chữ có dấu…): "
+            "thư viện SMTP của Python không gửi được; hãy đổi mật khẩu"
+        )
+    elif not settings.smtp_timeout > 0:
+        problem = f"smtp_timeout phải là số giây lớn hơn 0 (đang là {settings.smtp_timeout})"
+    if problem:
+        raise ConfigError(f"Máy chủ thư {settings.smtp_host}: {problem}. Chưa gửi thư nào.")
+
+
+def check_transport(settings: MailSettings) -> None:
+    """`check_settings` for what `open_transport` will use (nothing to check for the outbox)."""
+    if settings.smtp_host:
+        check_settings(settings, os.environ.get(PASSWORD_ENV) or None)
+
+
+def _timed_out(exc: BaseException | None) -> bool:
+    """Whether a time-out is behind `exc` (smtplib reports one as a disconnection)."""
+    while exc is not None:
+        if isinstance(exc, TimeoutError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _reason(exc: BaseException) -> str:
@@ -284,6 +331,7 @@ def deliver(
     settings: MailSettings,
     *,
     now: datetime | None = None,
+    zone: tzinfo = VIETNAM_TIME,
 ) -> DeliveryReport:
     """Send each mail not yet recorded as sent, recording every attempt in `ledger`
     (a `ntm_excel.jobs.ledger.Ledger`)."""
@@ -292,7 +340,7 @@ def deliver(
         if ledger.is_sent(mail.key):
             report.already_sent.append(mail.key)
             continue
-        message = compose(mail, settings, now=now)
+        message = compose(mail, settings, now=now, zone=zone)
         _attempt(mail.key, message, transport, ledger, report, now)
     return report
 

@@ -12,7 +12,12 @@ library, times in the configured time zone, Asia/Ho_Chi_Minh). The rules:
   at a time across
   processes (`ntm-excel jobs once` waits for the scheduler's current job);
 - mail goes through the sent ledger (see `ntm_excel.jobs.mail`): a re-run sends nothing twice, a
-  failed message is retried with back-off until it is delivered.
+  failed message is retried with back-off until it is delivered;
+- before each job, the ledger is checked (`Ledger.check`) and so is the clock: when it reads a
+  day earlier than the last recorded run (set back), nothing runs (`ClockBehind`), since the
+  jobs would send that day's mail again;
+- every time a person reads (log, retry times, the lock's owner, mail dates) is in the
+  configured time zone.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -32,10 +37,17 @@ import holidays
 import schedule
 from filelock import FileLock, Timeout
 
-from ntm_excel.config import Config, MailSettings, ScheduleSettings
-from ntm_excel.errors import AlreadyRunning, InboxMissing, NtmError
-from ntm_excel.jobs.ledger import Ledger, SubmissionRow
-from ntm_excel.jobs.mail import DeliveryReport, Mail, deliver, open_transport, retry_pending
+from ntm_excel.config import VIETNAM_TIME, Config, MailSettings, ScheduleSettings
+from ntm_excel.errors import AlreadyRunning, ClockBehind, InboxMissing, NtmError
+from ntm_excel.jobs.ledger import Ledger, SubmissionRow, replace_damaged
+from ntm_excel.jobs.mail import (
+    DeliveryReport,
+    Mail,
+    check_transport,
+    deliver,
+    open_transport,
+    retry_pending,
+)
 from ntm_excel.jobs.table import BY_NAME, JOBS, check_schedule, parse_time
 from ntm_excel.model import Consolidation
 from ntm_excel.reference.contacts import Contacts, load_contacts
@@ -52,7 +64,7 @@ JOB_OUTPUTS = "ket_qua"  # in the state folder: the jobs' master and feedback
 
 
 @contextlib.contextmanager
-def file_lock(path: Path, *, blocking: bool) -> Iterator[None]:
+def file_lock(path: Path, *, blocking: bool, zone: tzinfo = VIETNAM_TIME) -> Iterator[None]:
     """An exclusive OS lock on `path` (released when the process ends, even by a crash).
 
     Who holds it is written beside it (`path` + ".owner") for the message a second
@@ -71,7 +83,7 @@ def file_lock(path: Path, *, blocking: bool) -> Iterator[None]:
         ) from None
     try:
         owner_file.write_text(
-            f"PID {os.getpid()}, từ {datetime.now():%d/%m/%Y %H:%M}", encoding="utf-8"
+            f"PID {os.getpid()}, từ {datetime.now(zone):%H:%M %d/%m/%Y}", encoding="utf-8"
         )
         yield
     finally:
@@ -133,29 +145,36 @@ def job_outputs(config: Config) -> Path:
 
 
 def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
-    """Consolidate the inbox's files; with `write_files`, also write the jobs' master
-    workbook and the feedback workbooks (`job_outputs`, one generation: see
-    `ntm_excel.write.outputs`) — unless no unit's workbook could be read, when the previous
-    ones are kept."""
+    """Consolidate the inbox's files; with `write_files`, record the run in the submission
+    history (state folder) and write the jobs' master workbook and feedback workbooks
+    (`job_outputs`, one generation: see `ntm_excel.write.outputs`; a feedback workbook is
+    rewritten only when its file or issues changed) — unless no unit's workbook could be
+    read, when the previous ones are kept."""
 
     def refresh(paths: list[Path], as_of: date) -> Snapshot:
         from ntm_excel.check.consolidate import consolidate_from_config
 
-        consolidation = consolidate_from_config(paths, config, as_of)
         if not write_files:
-            return Snapshot(consolidation)
+            return Snapshot(consolidate_from_config(paths, config, as_of))
+        from ntm_excel.history import History
         from ntm_excel.write.feedback import FOLDER
         from ntm_excel.write.master import MASTER_NAME
         from ntm_excel.write.outputs import nothing_submitted, write_outputs
 
         folder = job_outputs(config)
-        if nothing_submitted(consolidation):
-            note = (
-                "thư mục nhận không có biểu nào đọc được: không ghi lại bảng tổng hợp và góp ý "
-                f"trong {folder}"
+        with History(config.state_dir) as history:
+            consolidation = consolidate_from_config(paths, config, as_of, history=history)
+            if nothing_submitted(consolidation):
+                history.finish(consolidation.history.consolidation_id, [])
+                note = (
+                    "thư mục nhận không có biểu nào đọc được: không ghi lại bảng tổng hợp và "
+                    f"góp ý trong {folder}"
+                )
+                return Snapshot(consolidation, notes=(note,))
+            outputs = write_outputs(
+                consolidation, folder / MASTER_NAME, feedback_dir=folder / FOLDER, history=history
             )
-            return Snapshot(consolidation, notes=(note,))
-        outputs = write_outputs(consolidation, folder / MASTER_NAME, feedback_dir=folder / FOLDER)
+            history.finish(consolidation.history.consolidation_id, outputs.files)
         note = (
             f"đã ghi bảng tổng hợp {outputs.master} và {len(outputs.feedback)} tệp góp ý "
             "(của việc định kỳ; bảng tổng hợp của lệnh consolidate không bị thay)"
@@ -183,6 +202,7 @@ class Runner:
         self.mail = mail or config.mail
         self.refresh = refresh or inbox_refresh(config)
         self.load_contacts = contacts or (lambda: load_contacts(config.contacts))
+        check_transport(self.mail)  # a missing password is said before any file is rewritten
         self.open_transport = lambda: open_transport(self.mail)
         self.inbox = Path(inbox or config.schedule.inbox)
         check_schedule(config)
@@ -217,12 +237,30 @@ class Runner:
 
     def safe(self, function: Callable, *args) -> object:
         """Call `function`; log an exception instead of letting it reach the loop."""
+        name = " ".join([getattr(function, "__name__", str(function)), *map(str, args)])
         try:
             return function(*args)
+        except NtmError as exc:  # said plainly, without a traceback
+            log.error("Việc %s không chạy: %s", name, exc)
         except Exception:
-            name = " ".join([getattr(function, "__name__", str(function)), *map(str, args)])
             log.exception("Việc %s gặp lỗi; lịch chạy vẫn tiếp tục", name)
-            return None
+        return None
+
+    def check_ready(self) -> None:
+        """Raise when no job may run: the ledger was damaged under us (`LedgerDamaged`), or
+        the clock reads a day before the last recorded run (`ClockBehind`)."""
+        self.ledger.check()
+        last = max(filter(None, (self.ledger.last_run(job.name) for job in JOBS)), default=None)
+        now = self.now()
+        last = last.astimezone(self.zone) if last else None
+        if last is not None and now.date() < last.date():
+            raise ClockBehind(
+                f"Đồng hồ máy đang chỉ {now:%H:%M %d/%m/%Y} ({self.settings.timezone}), sớm "
+                f"hơn lần chạy gần nhất đã ghi trong sổ ({last:%H:%M %d/%m/%Y}): đồng hồ có "
+                "vẻ đã bị chỉnh lùi. Không chạy việc nào, để khỏi gửi lại thư của những ngày "
+                "đã gửi. Hãy chỉnh lại ngày giờ của máy. Nếu đồng hồ bây giờ mới đúng (trước "
+                "đây chạy nhanh), các việc tự chạy lại từ ngày của lần chạy đó."
+            )
 
     def run(self, job: str, as_of: date | None = None) -> JobResult:
         """Run `job` now for `as_of` (default: today), whatever the day; the ledger still
@@ -232,7 +270,8 @@ class Runner:
         as_of = as_of or self.now().date()
         result = JobResult(job, self.period(job, as_of))
         started = datetime.now(UTC)
-        with file_lock(self._lock_path, blocking=True):
+        with file_lock(self._lock_path, blocking=True, zone=self.zone):
+            self.check_ready()
             self._refresh_notes = []
             try:
                 BY_NAME[job].work(self, as_of, result)
@@ -250,7 +289,7 @@ class Runner:
                     ok=not result.error,
                     note=result.error or "; ".join(result.notes),
                 )
-        for line in describe(result):
+        for line in describe(result, self.zone):
             log.info(line)
         return result
 
@@ -281,9 +320,10 @@ class Runner:
 
     def retry(self) -> DeliveryReport:
         """Send the failed messages whose retry time has come."""
+        self.check_ready()
         if not self.ledger.due_retries():
             return DeliveryReport()
-        with file_lock(self._lock_path, blocking=True):
+        with file_lock(self._lock_path, blocking=True, zone=self.zone):
             transport = self.open_transport()
             try:
                 report = retry_pending(transport, self.ledger)
@@ -344,7 +384,7 @@ class Runner:
     def deliver(self, job: str, mails: list[Mail], result: JobResult) -> None:
         transport = self.open_transport()
         try:
-            result.delivery = deliver(mails, transport, self.ledger, self.mail)
+            result.delivery = deliver(mails, transport, self.ledger, self.mail, zone=self.zone)
             result.delivery.extend(retry_pending(transport, self.ledger, job=job))
         finally:
             transport.close()
@@ -372,7 +412,8 @@ def serve(runner: Runner, *, stop: threading.Event | None = None) -> None:
     Raises AlreadyRunning when another scheduler uses the same state folder.
     """
     stop = stop or threading.Event()
-    with file_lock(Path(runner.ledger.path).parent / SCHEDULER_LOCK, blocking=False):
+    lock = Path(runner.ledger.path).parent / SCHEDULER_LOCK
+    with file_lock(lock, blocking=False, zone=runner.zone):
         log.info("Bộ lập lịch bắt đầu (múi giờ %s)", runner.settings.timezone)
         for job in JOBS:
             if not job.dated:  # the inbox is looked at first
@@ -391,8 +432,8 @@ def _dated(name: str) -> bool:
     return name not in BY_NAME or BY_NAME[name].dated
 
 
-def describe(result: JobResult) -> list[str]:
-    """What a job did, in Vietnamese, one line per fact."""
+def describe(result: JobResult, zone: tzinfo = VIETNAM_TIME) -> list[str]:
+    """What a job did, in Vietnamese, one line per fact (times in `zone`)."""
     name = f"{result.job} ({result.period})" if result.period else result.job
     if result.skipped:
         return [f"{name}: bỏ qua — {result.skipped}"]
@@ -408,7 +449,7 @@ def describe(result: JobResult) -> list[str]:
     for key, error, retry in d.failed:
         lines.append(
             f"  - chưa gửi được cho {key.recipient}: {error} "
-            f"(sẽ thử lại sau {retry.astimezone():%H:%M %d/%m/%Y})"
+            f"(sẽ thử lại sau {retry.astimezone(zone):%H:%M %d/%m/%Y})"
         )
     if result.unmatched:
         lines.append("  Không có trong danh bạ: " + ", ".join(result.unmatched))
@@ -417,4 +458,34 @@ def describe(result: JobResult) -> list[str]:
     if not _dated(result.job) and not lines:
         lines.append(f"{name}: " + ("có thay đổi" if result.notes else "không có tệp mới"))
     lines += [f"  {note}" for note in result.notes]
+    return lines
+
+
+def new_ledger(config: Config) -> list[str]:
+    """`ntm-excel jobs new-ledger`: move a damaged ledger aside and start a new one in which the
+    dated jobs whose time has passed today count as run (their mail may have gone out: the
+    scheduler and `--if-due` do not send it again). What was done, one line per fact; nothing
+    is done when the ledger is sound (empty list)."""
+    zone = ZoneInfo(config.schedule.timezone)
+    copy = replace_damaged(config.state_dir, zone)
+    if copy is None:
+        return []
+    settings, now = config.schedule.jobs, datetime.now(zone)
+    today = now.date()
+    with Ledger(config.state_dir, zone=zone) as ledger:
+        lines = [f"Đã lập sổ thư mới {ledger.path}; bản của sổ hỏng: {copy}."]
+        for job in JOBS:
+            if not job.dated:
+                continue
+            weekday = job.weekday(settings)  # None: every day
+            slot = (today.weekday() if weekday is None else weekday, parse_time(job.at(settings)))
+            if (today.weekday(), now.time()) < slot:
+                continue  # not due yet: it runs at its time as usual
+            period = job.period_key(today)
+            note = f"sổ thư lập lại lúc {now:%H:%M %d/%m/%Y}"
+            ledger.record_run(job.name, period, started=now, note=note)
+            lines.append(
+                f"  {job.name} ({period}): coi như đã chạy, không gửi lại; nếu thư chưa đi, "
+                f"gửi bằng «ntm-excel jobs once {job.name}»."
+            )
     return lines

@@ -10,13 +10,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ntm_excel.check.figures import Headline
-from ntm_excel.config import Config, ScheduleSettings, unknown_key
+from ntm_excel.check.progress import UnitChange, changes_since
+from ntm_excel.config import VIETNAM_TIME, Config, ScheduleSettings, unknown_key
 from ntm_excel.errors import ConfigError
+from ntm_excel.history import History
 from ntm_excel.jobs.digest import (
     DAILY_DIGEST,
     UNIT_REMINDERS,
@@ -107,11 +110,24 @@ class Job:
 
 def daily_digest(runner: Runner, as_of: date, result: JobResult) -> None:
     snap = runner.snapshot(as_of)
-    out = daily_mails(
-        snap.consolidation, runner.load_contacts(), deadline=runner.config.reporting_deadline
-    )
+    contacts = runner.load_contacts()
+    out = daily_mails(snap.consolidation, contacts, deadline=runner.config.reporting_deadline)
     result.unmatched, result.no_email = out.unmatched, out.no_email
+    result.notes += contacts.problems
     runner.deliver(DAILY_DIGEST, out.mails, result)
+
+
+def week_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange] | None:
+    """The units that sent a new version in the seven days to `as_of` (arrival times, Vietnam),
+    with what moved; None when the history holds no version yet."""
+    units = [r.unit for r in consolidation.units]
+    units += [consolidation.district.unit] if consolidation.district else []
+    since = datetime.combine(as_of - timedelta(days=7), time(), VIETNAM_TIME)
+    until = datetime.combine(as_of + timedelta(days=1), time(), VIETNAM_TIME)
+    with History(Path(runner.ledger.path).parent) as history:
+        if not history.versions():
+            return None
+        return changes_since(history, units, since, until=until)
 
 
 def weekly_summary(runner: Runner, as_of: date, result: JobResult) -> None:
@@ -126,6 +142,7 @@ def weekly_summary(runner: Runner, as_of: date, result: JobResult) -> None:
         previous=(previous[0], Headline.from_dict(previous[1])) if previous else None,
         master=snap.master,
         contacts=runner.load_contacts(),
+        changes=week_changes(runner, snap.consolidation, as_of),
     )
     runner.ledger.save_summary(result.period, figures.to_dict())
     runner.deliver(WEEKLY_SUMMARY, mails, result)

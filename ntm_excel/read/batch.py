@@ -8,10 +8,13 @@ that kills its worker is isolated and reported, never read again in this process
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from importlib import metadata
 from pathlib import Path
 
 from ntm_excel.issues import Issue, make_issue
@@ -122,6 +125,41 @@ def _read_in_pool(
             for index, result in zip(chunks[n], chunk_results, strict=True):
                 finished(index, result)
     return [(chunks[n], failed[n]) for n in sorted(failed)]
+
+
+# What reading a file depends on besides its bytes and name: the package's code at or below
+# the reading layer, and the libraries that open workbooks.
+READING_LAYERS = ("read", "reference")
+READING_LIBRARIES = ("python-calamine", "openpyxl", "msoffcrypto-tool", "olefile")
+
+
+@functools.cache
+def reader_version() -> str:
+    """A fingerprint of the reading code: the source of every module a reading can run
+    (top-level modules, reference/, read/) and the versions of the libraries it uses. Any
+    change to them makes earlier readings stale."""
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package).parts
+        if len(parts) == 1 or parts[0] in READING_LAYERS:
+            digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
+    for library in READING_LIBRARIES:
+        try:
+            digest.update(f"{library}={metadata.version(library)}\0".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{library}=-\0".encode())
+    return digest.hexdigest()
+
+
+def reading_context(registry: Registry, indicators: Sequence[Indicator]) -> str:
+    """What a file's reading depends on besides the file: the reader's code, the registry's
+    units (who a file is from) and the indicators read against. Equal contexts, equal
+    bytes and equal names give equal readings."""
+    digest = hashlib.sha256(reader_version().encode())
+    digest.update(repr(registry.units).encode())
+    digest.update(repr(tuple(indicators)).encode())
+    return digest.hexdigest()
 
 
 def default_workers(files: int) -> int:

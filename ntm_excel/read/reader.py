@@ -48,10 +48,10 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from ntm_excel.config import VIETNAM_TIME
+from ntm_excel.config import vietnam_time
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission
 from ntm_excel.read.legacy import detect_encoding, to_unicode
@@ -145,7 +145,7 @@ def read_submission(
         file_name=path.name,
         sha256=hashlib.sha256(data).hexdigest(),
         size=len(data),
-        modified=datetime.fromtimestamp(stat.st_mtime, VIETNAM_TIME).replace(tzinfo=None),
+        modified=vietnam_time(stat.st_mtime),
         unit_code=unit_code,
         unit_text=unit_text,
         indicators=tuple(table.indicators) if table else (),

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 
 from ntm_excel.errors import ContactsError
-from ntm_excel.text import fold, nfc
+from ntm_excel.text import column_letter, fold, is_email_address, nfc, shown
 
 CONTACTS_SHEET = "Danh bạ"
 COMMUNES_SHEET = "Liên hệ xã"
@@ -97,9 +97,11 @@ class Contact:
 
 @dataclass(frozen=True)
 class Contacts:
-    """The contact book; `match` finds an official from a name as written in a plan."""
+    """The contact book; `match` finds an official from a name as written in a plan.
+    `problems` are the cells that could not be used (Vietnamese, naming file, sheet and cell)."""
 
     contacts: tuple[Contact, ...]
+    problems: tuple[str, ...] = ()
 
     def match(self, name: str) -> Contact | None:
         """The one contact whose full name is `name` (titles, "Đ/c", case and diacritics
@@ -135,17 +137,26 @@ def load_contacts(path: Path | str) -> Contacts:
             for heading, field in CONTACT_COLUMNS.items()
             if fold(heading) in header
         }
-        contacts = []
-        for row in rows:
+        contacts, problems = [], []
+        for number, row in enumerate(rows, start=2):
             values = {f: _cell_text(row, i) for f, i in columns.items()}
             if not values.get("name"):
                 continue
+            email = values.get("email", "")
+            if email and not is_email_address(email):
+                cell = f"{column_letter(columns['email'])}{number}"
+                problems.append(
+                    f"Danh bạ {Path(path).name}, trang «{CONTACTS_SHEET}», ô {cell}: địa chỉ thư "
+                    f"«{shown(email)}» của {shown(values['name'], 60)} không hợp lệ (cần đúng "
+                    "một địa chỉ dạng ten@donvi.gov.vn); không gửi thư cho người này tới khi sửa."
+                )
+                email = ""
             contacts.append(
                 Contact(
                     name=values["name"],
                     title=values.get("title", ""),
                     unit=values.get("unit", ""),
-                    email=values.get("email", ""),
+                    email=email,
                     criteria=split_list(values.get("criteria", "")),
                     communes=split_list(values.get("communes", "")),
                     role=values.get("role", ""),
@@ -154,7 +165,7 @@ def load_contacts(path: Path | str) -> Contacts:
             )
     finally:
         workbook.close()
-    return Contacts(tuple(contacts))
+    return Contacts(tuple(contacts), tuple(problems))
 
 
 def split_list(text: str) -> tuple[str, ...]:

@@ -33,7 +33,7 @@ from ntm_excel.atomic import atomic_path
 from ntm_excel.errors import RegistryError
 from ntm_excel.model import Unit
 from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
-from ntm_excel.text import fold, nfc
+from ntm_excel.text import fold, is_email_address, nfc, shown
 
 SHEET = "Đơn vị"
 HELP_SHEET = "Hướng dẫn"
@@ -465,8 +465,8 @@ def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
     if submit not in ("co", "khong", ""):
         problems.append(("phai_nop", f"ghi có hoặc không (đang ghi «{rec['phai_nop']}»)"))
     email = rec.get("email", "")
-    if email and not re.fullmatch(r"[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+", email):
-        problems.append(("email", f"địa chỉ thư «{email}» không hợp lệ"))
+    if email and not is_email_address(email):
+        problems.append(("email", f"địa chỉ thư «{shown(email)}» không hợp lệ"))
     province = rec.get("tinh", "")
     region = rec.get("vung", "")
     if not region and province:

@@ -7,15 +7,23 @@ under a new name. openpyxl holds a whole workbook in memory (about a second and 
 megabyte of XML), so a workbook with more than `EDIT_LIMIT` bytes of XML is not copied. Such a
 workbook, and one openpyxl cannot edit (.xls, .ods, a file changed since it was read), gets a
 separate workbook with the list only.
+
+With the history (`ntm_excel.history`), a feedback workbook is rewritten only when the
+commune's file or its issues changed since it was written (or it is gone).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import json
 import re
 import unicodedata
 import zipfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
@@ -27,8 +35,9 @@ from openpyxl.worksheet.page import PageMargins
 
 from ntm_excel.atomic import Generation, atomic_path
 from ntm_excel.check.figures import IssueCounts
+from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
-from ntm_excel.model import Consolidation, UnitReport
+from ntm_excel.model import Consolidation, Unit, UnitReport
 from ntm_excel.read.sniff import sniff
 from ntm_excel.styles import (
     FONT_NAME,
@@ -66,9 +75,30 @@ TOO_LARGE = (
 )
 
 
-def feedback_path(report: UnitReport, out_dir: Path | str, suffix: str = ".xlsx") -> Path:
-    """Where the unit's feedback goes: "<out_dir>/Góp ý - Xã Cẩm Thành.xlsx"."""
-    name = _UNSAFE.sub("_", report.unit.name).strip(" .") or report.unit.code
+def _safe_name(unit: Unit) -> str:
+    return _UNSAFE.sub("_", unicodedata.normalize("NFC", unit.name)).strip(" .") or unit.code
+
+
+def shared_names(units: Iterable[Unit]) -> frozenset[str]:
+    """The file names (case-folded) that more than one unit would get: two communes of the
+    same name in a province, or names that differ only in case or in a character a file name
+    cannot hold. Windows sees "Xã Cẩm Bình" and "xã cẩm bình" as one file."""
+    counts = Counter(_safe_name(unit).casefold() for unit in units)
+    return frozenset(name for name, count in counts.items() if count > 1)
+
+
+def feedback_path(
+    report: UnitReport,
+    out_dir: Path | str,
+    suffix: str = ".xlsx",
+    *,
+    shared: frozenset[str] = frozenset(),
+) -> Path:
+    """Where the unit's feedback goes: "<out_dir>/Góp ý - Xã Cẩm Thành.xlsx", with the unit's
+    code added ("Góp ý - Xã Cẩm Bình (18685).xlsx") when its name is one of the `shared`."""
+    name = _safe_name(report.unit)
+    if name.casefold() in shared:
+        name = f"{name} ({report.unit.code})"
     return Path(out_dir) / f"{SHEET} - {name}{suffix}"
 
 
@@ -267,12 +297,19 @@ def feedback_workbook(report: UnitReport, issues: list[Issue]):
     return workbook, suffix
 
 
-def write_feedback(report: UnitReport, issues: list[Issue], out_dir: Path | str) -> Path | None:
-    """Write the unit's feedback workbook into `out_dir`; None when there is nothing to say."""
+def write_feedback(
+    report: UnitReport,
+    issues: list[Issue],
+    out_dir: Path | str,
+    *,
+    shared: frozenset[str] = frozenset(),
+) -> Path | None:
+    """Write the unit's feedback workbook into `out_dir`; None when there is nothing to say.
+    `shared`: the names other units also have (see `shared_names`)."""
     if report.submission is None or not issues:
         return None
     workbook, suffix = feedback_workbook(report, issues)
-    target = feedback_path(report, out_dir, suffix)
+    target = feedback_path(report, out_dir, suffix, shared=shared)
     with atomic_path(target) as tmp:
         workbook.save(tmp)
     return target
@@ -293,39 +330,99 @@ def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
     return mine if any(i.severity is not Severity.INFO for i in mine) else []
 
 
+@functools.cache
+def _writer_version() -> str:
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def fingerprint(report: UnitReport, issues: list[Issue]) -> str:
+    """What a unit's feedback workbook is made from: its file, its name, its issues, and
+    this writer."""
+    made_of = [
+        report.submission.sha256 if report.submission else "",
+        report.unit.name,
+        [[i.code, i.severity.value, i.message, i.file, i.sheet, i.cell] for i in issues],
+        _writer_version(),
+    ]
+    return hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class StagedFeedback:
+    """The feedback of one run, written as part of a generation."""
+
+    files: dict[str, Path] = field(default_factory=dict)  # unit code → workbook
+    stale: list[Path] = field(default_factory=list)  # earlier feedback, removed in the swap
+    made_of: dict[Path, str] = field(default_factory=dict)  # new workbook → its fingerprint
+
+    def note(self, history: History | None) -> None:
+        """Record in `history` what the new workbooks were made from (after the swap)."""
+        for path, made_of in self.made_of.items() if history is not None else ():
+            history.note_output(path, made_of)
+
+
+def _unchanged(report, issues, out_dir, shared, history) -> tuple[Path | None, str]:
+    """The unit's feedback workbook when the history says it was made from the same file
+    and issues (else None), and that fingerprint ("" without history)."""
+    if history is None:
+        return None, ""
+    made_of = fingerprint(report, issues)
+    for suffix in EDITABLE:
+        written = feedback_path(report, out_dir, suffix, shared=shared)
+        if written.is_file() and history.output_fingerprint(written) == made_of:
+            return written, made_of
+    return None, made_of
+
+
 def stage_feedback(
-    consolidation: Consolidation, out_dir: Path, generation: Generation
-) -> tuple[dict[str, Path], list[Path]]:
+    consolidation: Consolidation,
+    out_dir: Path,
+    generation: Generation,
+    history: History | None = None,
+) -> StagedFeedback:
     """Write a feedback workbook for every unit with something to fix, as part of
-    `generation`, and retire every other feedback file in `out_dir` (units now without
-    anything to fix, or no longer listed): the folder holds the feedback of this run only.
-    Return unit code → where its workbook will be, and the files retired."""
-    written: dict[str, Path] = {}
+    `generation` (with `history`, only those whose file or issues changed), and retire every
+    other feedback file in `out_dir` (units now without anything to fix, or no longer
+    listed): the folder holds the feedback of this run only."""
+    staged = StagedFeedback()
+    shared = shared_names(report.unit for report in consolidation.units)
     for report in consolidation.units:
         issues = feedback_issues(report, consolidation.issues)
         if not issues:
             continue
+        kept, made_of = _unchanged(report, issues, out_dir, shared, history)
+        if kept is not None:
+            staged.files[report.unit.code] = kept
+            continue
         workbook, suffix = feedback_workbook(report, issues)
-        target = feedback_path(report, out_dir, suffix)
+        target = feedback_path(report, out_dir, suffix, shared=shared)
         workbook.save(generation.stage(target))
-        written[report.unit.code] = target
+        staged.files[report.unit.code] = target
+        if made_of:
+            staged.made_of[target] = made_of
+    current = {path.name.casefold() for path in staged.files.values()}  # Windows ignores case
     retired = [
         entry
         for entry in (sorted(out_dir.iterdir()) if out_dir.is_dir() else ())
         if _OURS.match(unicodedata.normalize("NFC", entry.name))
         and entry.is_file()
-        and entry not in written.values()
+        and entry.name.casefold() not in current
     ]
     for entry in retired:
         generation.retire(entry)
-    return written, [entry for entry in retired if not entry.name.startswith(".")]
+    staged.stale = [entry for entry in retired if not entry.name.startswith(".")]
+    return staged
 
 
-def write_all_feedback(consolidation: Consolidation, out_dir: Path | str) -> list[Path]:
+def write_all_feedback(
+    consolidation: Consolidation, out_dir: Path | str, *, history: History | None = None
+) -> list[Path]:
     """Write a feedback workbook for every unit with something to fix into `out_dir`, all
-    of them or none, and remove the feedback files of earlier runs that no longer apply."""
+    of them or none, and remove the feedback files of earlier runs that no longer apply
+    (with `history`, a workbook made from the same file and issues is kept as it is)."""
     out_dir = Path(out_dir)
     with Generation(out_dir) as generation:
-        written, _ = stage_feedback(consolidation, out_dir, generation)
+        staged = stage_feedback(consolidation, out_dir, generation, history)
         generation.commit()
-    return list(written.values())
+    staged.note(history)
+    return list(staged.files.values())

@@ -1,7 +1,9 @@
 """The colour-coded master workbook the office opens every morning.
 
 `write_master()` turns a `Consolidation` into one .xlsx with seven sheets (summary with charts,
-criteria matrix, indicator detail, task progress, submissions, data issues, district criteria).
+criteria matrix, indicator detail, task progress, submissions, data issues, district criteria),
+and two more when the consolidation was recorded in the history (submissions per period with
+the trend, changes since the previous versions).
 Every text from a submission is written as a string, never as a formula or a link.
 """
 
@@ -17,7 +19,7 @@ from ntm_excel.atomic import atomic_path
 from ntm_excel.check.figures import Figures
 from ntm_excel.model import Consolidation
 from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache
-from ntm_excel.write import master_sheets
+from ntm_excel.write import history_sheets, master_sheets
 
 MASTER_NAME = "tong_hop.xlsx"
 WORKBOOK_OPTIONS = {
@@ -44,7 +46,9 @@ def build_master(consolidation: Consolidation, path: Path | str) -> None:
     if consolidation.created:
         properties["created"] = consolidation.created
     book.set_properties(properties)
-    master_sheets.write_all(book, FormatCache(book), Figures.of(consolidation))
+    formats, figures = FormatCache(book), Figures.of(consolidation)
+    master_sheets.write_all(book, formats, figures)
+    history_sheets.write_all(book, formats, figures)
     try:
         book.close()
     except FileCreateError as exc:  # its temporary files (system temporary folder full)

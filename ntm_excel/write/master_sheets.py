@@ -38,6 +38,7 @@ from ntm_excel.styles import (
     YES,
     Colours,
     FormatCache,
+    cell_text,
     text_width,
     wrapped_lines,
     xlsx_fill,
@@ -108,7 +109,7 @@ class Column:
     """One column of a block of rows: its header, how values are written, how wide it may grow."""
 
     header: str
-    kind: str = "text"  # text | int | number | date | datetime | mark
+    kind: str = "text"  # text | int | number | percent | date | datetime | mark
     cap: float = 30
     least: float = 6
     num_format: str = ""  # for int: e.g. 0"/20"
@@ -231,7 +232,7 @@ class Sheet:
         mark_fmts: dict[Colours, object] = {}
 
         def text(row: int, value: str) -> None:
-            ws.write_string(row, col, value, text_fmt)
+            ws.write_string(row, col, cell_text(value), text_fmt)
 
         def mark(row: int, value: Mark) -> None:
             word, colours = value
@@ -252,6 +253,13 @@ class Sheet:
                 ws.write_datetime(row, col, value, date_fmt)
 
             return when
+        if column.kind == "percent":
+            percent_fmt = fmts.get(CELL, num_format=PERCENT_FORMAT)
+
+            def share(row: int, value: float) -> None:
+                ws.write_number(row, col, value, percent_fmt)
+
+            return share
         int_fmt = fmts.get(CELL, num_format=column.num_format or INT_FORMAT)
         decimal_fmt = fmts.get(CELL, num_format=DECIMAL_FORMAT)
 

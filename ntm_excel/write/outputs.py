@@ -16,9 +16,10 @@ from pathlib import Path
 
 from ntm_excel.atomic import Generation
 from ntm_excel.errors import OutputError, system_reason
+from ntm_excel.history import History
 from ntm_excel.model import Consolidation
 from ntm_excel.write.csv_export import stage_csv
-from ntm_excel.write.feedback import stage_feedback
+from ntm_excel.write.feedback import StagedFeedback, stage_feedback
 from ntm_excel.write.master import build_master
 
 UNCHANGED = (
@@ -35,6 +36,11 @@ class Outputs:
     feedback_dir: Path | None = None
     feedback: Mapping[str, Path] = field(default_factory=dict)  # unit code → workbook
     removed: tuple[Path, ...] = ()  # feedback of earlier runs that no longer applies
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file of the set."""
+        return [self.master, *self.csv, *self.feedback.values()]
 
 
 def nothing_submitted(consolidation: Consolidation) -> bool:
@@ -60,14 +66,15 @@ def write_outputs(
     *,
     csv_dir: Path | str | None = None,
     feedback_dir: Path | str | None = None,
+    history: History | None = None,
 ) -> Outputs:
     """Write the master workbook, the CSV files (when `csv_dir` is given) and the feedback
-    workbooks (when `feedback_dir` is given) as one generation; return what was written."""
+    workbooks (when `feedback_dir` is given) as one generation; return what was written.
+    With `history`, a feedback workbook made from the same file and issues is kept."""
     master = Path(master)
     csv: list[Path] = []
     feedback_dir = Path(feedback_dir) if feedback_dir is not None else None
-    feedback: dict[str, Path] = {}
-    removed: list[Path] = []
+    feedback = StagedFeedback()
     with _writing(f"bảng tổng hợp {master}"), Generation(master) as generation:
         build_master(consolidation, generation.stage(master))
         if csv_dir is not None:
@@ -75,7 +82,8 @@ def write_outputs(
                 csv = stage_csv(consolidation, Path(csv_dir), generation)
         if feedback_dir is not None:
             with _writing(f"các tệp góp ý vào {feedback_dir}"):
-                feedback, removed = stage_feedback(consolidation, feedback_dir, generation)
+                feedback = stage_feedback(consolidation, feedback_dir, generation, history)
         with _writing("các tệp kết quả"):
             generation.commit()
-    return Outputs(master, tuple(csv), feedback_dir, feedback, tuple(removed))
+    feedback.note(history)
+    return Outputs(master, tuple(csv), feedback_dir, feedback.files, tuple(feedback.stale))

@@ -92,6 +92,7 @@ class SampleSpec:
     totals: bool = True
     wrong_total: bool = False
     signed_day: int = 10  # the report's date: "…, ngày 10 tháng 3 năm 2021"
+    signed_month: int = 3
     signature: bool = True
     encoding: str = ""  # "", "TCVN3" or "VNI"
     formula_codes: tuple[str, ...] = ()  # value cells written as formulas without a result
@@ -102,6 +103,7 @@ class SampleSpec:
     out_of_range: tuple[str, ...] = ()  # "105%" or a negative figure
     duplicates: tuple[str, ...] = ()  # indicators written twice
     roadmap_tasks: int = 6
+    done_tasks: tuple[int, ...] = ()  # roadmap tasks (by position) marked done whatever else
     roadmap_unreadable: bool = False  # one deadline nobody can read
     roadmap_header: int = 0  # which set of roadmap headings (0, 1 or 2)
     roadmap_title_year: bool = True
@@ -590,7 +592,7 @@ def _signature(sheet: _Sheet, spec: SampleSpec, width: int) -> None:
     sheet.put(
         r,
         right,
-        f"{spec.short_name}, ngày {spec.signed_day} tháng 3 năm {spec.year}",
+        f"{spec.short_name}, ngày {spec.signed_day} tháng {spec.signed_month} năm {spec.year}",
         italic=True,
         center=True,
     )
@@ -709,7 +711,7 @@ def _roadmap_plan(spec: SampleSpec, rows: list[_Row]) -> list[ExpectedTask]:
             deadline_text, due, readable = "Khi có kinh phí", None, False
         owner = _person(rng)
         budget = float(rng.choice((45, 120, 250, 30, 80)))
-        status = _STATUSES[index % len(_STATUSES)]
+        status = _task_status(spec, index)
         tasks.append(
             ExpectedTask(
                 criterion,
@@ -723,6 +725,10 @@ def _roadmap_plan(spec: SampleSpec, rows: list[_Row]) -> list[ExpectedTask]:
             )
         )
     return tasks
+
+
+def _task_status(spec: SampleSpec, index: int) -> str:
+    return _STATUSES[0] if index in spec.done_tasks else _STATUSES[index % len(_STATUSES)]
 
 
 def _due_of(text: str, year: int) -> date | None:
@@ -794,7 +800,7 @@ def _roadmap(spec: SampleSpec, rows: list[_Row]) -> _Sheet:
         budget_cell = f"{budget:g} {budget:g}" if index % 3 == 0 else budget
         sheet.put(r, 5, budget_cell, center=True, **border)
         sheet.put(r, 6, rng.choice(_FUNDING), **border)
-        sheet.put(r, 7, _STATUSES[index % len(_STATUSES)] or None, **border)
+        sheet.put(r, 7, _task_status(spec, index) or None, **border)
         r += 1
     sheet.row = r
     _signature(sheet, spec, width)

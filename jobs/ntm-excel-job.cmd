@@ -1,0 +1,14 @@
+@echo off
+rem Chạy một việc định kỳ của ntm-excel: Task Scheduler gọi tệp này (jobs\schtasks.cmd đăng ký).
+rem Dùng tay cũng được, ví dụ:  jobs\ntm-excel-job.cmd collect
+rem Thư mục làm việc: thư mục cài đặt (thư mục cha của jobs\), nơi có .venv; các đường dẫn out\,
+rem var\ trong cấu hình tính từ đây. Mỗi lần chạy ghi thêm vào nhật ký var\log\jobs.log (UTF-8),
+rem hoặc vào tệp ghi trong biến NTM_LOG.
+rem Mật khẩu SMTP: đặt một lần cho tài khoản chạy việc, trong cmd:  setx NTM_SMTP_PASSWORD "..."
+setlocal
+cd /d "%~dp0.." || exit /b 2
+if not defined NTM_LOG set "NTM_LOG=%CD%\var\log\jobs.log"
+for %%F in ("%NTM_LOG%") do if not exist "%%~dpF" mkdir "%%~dpF"
+echo ===== %DATE% %TIME% jobs once %* >> "%NTM_LOG%"
+".venv\Scripts\ntm-excel.exe" jobs once %* >> "%NTM_LOG%" 2>&1
+exit /b %ERRORLEVEL%

@@ -1,0 +1,150 @@
+"""Where a consolidation meets the history (`ntm_excel.history`): every file received is
+archived, a file read before (same bytes, name and reading context) is taken from the store
+instead of being parsed again, and every unit's file is recorded as a version with its
+judgement.
+
+Reading itself stays a pure function of the file in worker processes (`ntm_excel.read.batch`);
+the store is only used here, in the main process, before and after.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ntm_excel.check.figures import IssueCounts, meets_all
+from ntm_excel.config import vietnam_time
+from ntm_excel.history import (
+    CriterionRecord,
+    History,
+    Received,
+    ValueRecord,
+    VersionRecord,
+    decode_reading,
+    encode_reading,
+)
+from ntm_excel.issues import Issue
+from ntm_excel.model import UnitReport
+from ntm_excel.read.batch import Progress, ReadResult, read_files, reading_context
+from ntm_excel.reference.catalog import Indicator
+from ntm_excel.reference.registry import Registry
+
+
+@dataclass
+class Reading:
+    """A batch read through the store."""
+
+    results: list[ReadResult]  # in file order, as `read_files` gives them
+    received: dict[Path, Received]  # every file hashed (and archived), the extra ones too
+    context: str
+    parsed: int  # files parsed now
+    reused: int  # files whose reading came from the store
+
+
+def read_through(
+    history: History,
+    files: Sequence[Path],
+    registry: Registry,
+    indicators: Sequence[Indicator],
+    *,
+    extra: Sequence[Path] = (),
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Reading:
+    """Archive `files` (and `extra`, received but read elsewhere), then read the files: from
+    the store when read before in the same context, else with `read_files`. Readings of
+    files that could not be opened are not kept (they are tried again next time)."""
+    received = history.receive_files([*files, *extra])
+    context = reading_context(registry, indicators)
+    keys = {path: (received[path].sha256, path.name) for path in files if path in received}
+    stored = history.readings(context, keys.values())
+    results: list[ReadResult | None] = [None] * len(files)
+    todo = []
+    for index, path in enumerate(files):
+        blob = stored.get(keys.get(path))
+        try:
+            if blob is not None:
+                modified = vietnam_time(path.stat().st_mtime)
+                results[index] = decode_reading(blob, path, modified)
+                continue
+        except OSError:
+            pass  # gone since it was hashed: the reader says so
+        todo.append(index)
+    reused = len(files) - len(todo)
+    if progress and reused:
+        progress(reused, len(files))
+    fresh = read_files(
+        [files[i] for i in todo],
+        registry,
+        indicators,
+        workers=workers,
+        progress=(lambda done, _: progress(reused + done, len(files))) if progress else None,
+    )
+    new = {}
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+        submission = result[0]
+        key = keys.get(files[index])
+        if submission is not None and key == (submission.sha256, submission.file_name):
+            new[key] = encode_reading(*result)  # read as hashed: not changed in between
+    history.save_readings(context, new)
+    return Reading(results, received, context, len(todo), reused)  # type: ignore[arg-type]
+
+
+@functools.cache
+def checker_version() -> str:
+    """A fingerprint of the judging code (this folder's sources)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def judgement_context(reading: str, catalog_set: str) -> str:
+    """What a version's judgement depends on besides the file: how it was read (`reading`,
+    see `reading_context`), the criteria set and the judging code."""
+    return hashlib.sha256(f"{reading}\0{catalog_set}\0{checker_version()}".encode()).hexdigest()
+
+
+def version_record(
+    report: UnitReport, issues: Sequence[Issue], catalog_set: str, context: str
+) -> VersionRecord:
+    """What the history keeps of one unit's file: its judgement and the file's own issues
+    (`issues`: what reading and validating it found)."""
+    submission = report.submission
+    texts = {entry.code: entry.text for entry in submission.indicators}
+    counts = IssueCounts.of(issues)
+    return VersionRecord(
+        unit_code=report.unit.code,
+        sha256=submission.sha256,
+        name=submission.file_name,
+        report_date=submission.report_date,
+        catalog_set=catalog_set,
+        context=context,
+        criteria_met=report.criteria_met,
+        criteria_total=len(report.criteria),
+        meets_all=meets_all(report),
+        errors=counts.errors,
+        warnings=counts.warnings,
+        values=tuple(
+            ValueRecord(
+                r.indicator_code,
+                r.criterion_no,
+                texts.get(r.indicator_code, ""),
+                r.raw,
+                r.value,
+                r.self_assessment,
+                r.computed_status,
+                r.status,
+                r.sheet,
+                r.cell,
+            )
+            for r in report.indicators
+        ),
+        criteria=tuple(CriterionRecord(c.criterion_no, c.name, c.status) for c in report.criteria),
+        tasks=submission.tasks,
+        issues=tuple(issues),
+    )

@@ -1,0 +1,693 @@
+"""The submission history, kept in the state database (`ntm_excel.store`):
+
+- `archive`: every file received, its bytes kept once by SHA-256 (zlib-packed when that
+  saves space), never overwritten: a commune replacing or deleting its file in the inbox
+  takes nothing from it; `content` gives the bytes back exactly;
+- `receipts`: each time a file arrived, under which name, from where (`folder`, or `mail`
+  with sender, subject and message id), when; a file's arrival is its earliest receipt;
+- `readings`: what reading a file gave (the read cache), by content, name and the reading
+  context (reader code, catalogue, registry): a file read once is not parsed again;
+- `versions`: each distinct file of a unit with its judgement (values, statuses, criteria,
+  roadmap tasks, issues); a unit's versions, in order, are what it sent over time;
+- `consolidations`: each consolidation with its inputs (names and hashes) and outputs;
+- `outputs`: a fingerprint of each feedback workbook written, to rewrite only what changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import re
+import types
+import typing
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from enum import Enum
+from pathlib import Path
+
+from ntm_excel.errors import StoreError
+from ntm_excel.issues import Issue, Severity
+from ntm_excel.model import Status, Submission, Task
+from ntm_excel.store import Store
+
+ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt only
+BATCH_BYTES = 32 * 1024 * 1024  # new archive content per transaction, at most
+PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
+LOOKUP_CHUNK = 500  # keys per SQL query
+_STATUS = {status.value: status for status in Status}  # faster than Status(text)
+_HASH_PREFIX = re.compile(r"[0-9a-fA-F]{6,64}")  # enough of a SHA-256 to name one file
+
+
+def utc_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _chunks(items: Sequence, size: int = LOOKUP_CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+# --- records ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Received:
+    """A file found at a path: its content hash and size."""
+
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    """One receipt of an archived file."""
+
+    sha256: str
+    size: int
+    name: str
+    received: datetime
+    source: str
+    sender: str = ""
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class ValueRecord:
+    """One indicator of a version, as judged."""
+
+    code: str
+    criterion_no: int
+    text: str
+    raw: str
+    value: float | str | None
+    self_assessment: Status
+    computed_status: Status
+    status: Status
+    sheet: str = ""
+    cell: str = ""
+
+
+@dataclass(frozen=True)
+class CriterionRecord:
+    criterion_no: int
+    name: str
+    status: Status
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """What is recorded of one file of one unit (see `ntm_excel.check.record`)."""
+
+    unit_code: str
+    sha256: str
+    name: str
+    report_date: date | None
+    catalog_set: str
+    context: str  # the judgement's context: a new one re-records the version's judgement
+    criteria_met: int
+    criteria_total: int
+    meets_all: bool
+    errors: int
+    warnings: int
+    values: tuple[ValueRecord, ...] = ()
+    criteria: tuple[CriterionRecord, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    issues: tuple[Issue, ...] = ()
+
+
+@dataclass(frozen=True)
+class Version:
+    """One version of a unit's submission, as the history lists it."""
+
+    id: int
+    unit_code: str
+    sha256: str
+    name: str
+    received: datetime  # its arrival: the earliest receipt of its content
+    report_date: date | None
+    catalog_set: str
+    criteria_met: int
+    criteria_total: int
+    meets_all: bool
+    errors: int
+    warnings: int
+
+
+@dataclass(frozen=True)
+class VersionDetail:
+    version: Version
+    values: dict[str, ValueRecord]
+    criteria: dict[int, CriterionRecord]
+    tasks: tuple[Task, ...]
+    issues: tuple[Issue, ...]
+
+
+@dataclass(frozen=True)
+class Consolidated:
+    """One consolidation run."""
+
+    id: int
+    started: datetime
+    as_of: date
+    catalog_set: str
+    inputs: tuple[tuple[str, str], ...]  # (file name, sha256)
+    parsed: int  # files actually parsed (the others came from the read cache)
+    outputs: tuple[str, ...]
+    finished: datetime | None
+
+
+# --- the read cache's codec --------------------------------------------------------------
+
+
+@functools.cache
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for any other type), worked out once per type."""
+    return (
+        tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+    )
+
+
+def _encode(value: object) -> object:
+    """Plain JSON data for a reading: dataclasses as objects, tuples as lists, dates as ISO."""
+    if value is None or isinstance(value, str | int | float):
+        return value.value if isinstance(value, Enum) else value  # StrEnum is a str
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: _encode(getattr(value, name)) for name in names}
+    if isinstance(value, tuple | list):
+        return [_encode(item) for item in value]
+    if isinstance(value, date):  # datetime too
+        return value.isoformat()
+    return value.value if isinstance(value, Enum) else value
+
+
+def _optional(decode: Callable[[object], object]) -> Callable[[object], object]:
+    return lambda data: None if data is None else decode(data)
+
+
+@functools.cache
+def _decoder(kind: object) -> Callable[[object], object] | None:
+    """How to turn `_encode`'s output back into the type `kind` (a resolved annotation), or
+    None when it is already that (text, numbers). Worked out once per type: a reading holds
+    thousands of values."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        inner = _decoder(options[0]) if len(options) == 1 else None
+        return _optional(inner) if inner else None
+    if origin is tuple:
+        args = typing.get_args(kind)
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _decoder(args[0])
+            return (lambda data: tuple(map(item, data))) if item else tuple
+        return tuple
+    if dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
+        return lambda data: kind(*[f(data[n]) if f else data[n] for n, f in fields])
+    if kind in (datetime, date):
+        return kind.fromisoformat
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return {member.value: member for member in kind}.__getitem__
+    return None
+
+
+_PATH_FIELDS = ("path", "modified")  # the file's place and time: taken from the file itself
+
+
+def encode_reading(submission: Submission, issues: Sequence[Issue]) -> bytes:
+    """What reading a file gave, without where the file is."""
+    data = _encode(submission)
+    for name in _PATH_FIELDS:
+        del data[name]
+    blob = json.dumps({"submission": data, "issues": _encode(list(issues))}, ensure_ascii=False)
+    return zlib.compress(blob.encode("utf-8"))
+
+
+def decode_reading(blob: bytes, path: Path, modified: datetime) -> tuple[Submission, list[Issue]]:
+    """A reading back, as reading the file at `path` (modified at `modified`) gives it."""
+    data = json.loads(zlib.decompress(blob))
+    submission = data["submission"] | {"path": str(path), "modified": modified.isoformat()}
+    issue = _decoder(Issue)
+    return _decoder(Submission)(submission), [issue(item) for item in data["issues"]]
+
+
+# --- the store --------------------------------------------------------------------------
+
+
+def _pack(data: bytes) -> tuple[str, bytes]:
+    packed = zlib.compress(data, 6)
+    return ("zlib", packed) if len(packed) <= PACK_GAIN * len(data) else ("raw", data)
+
+
+def _value_columns(value: float | str | None) -> tuple[float | None, str | None]:
+    if isinstance(value, int | float):
+        return float(value), None
+    return None, value
+
+
+class History(Store):
+    """The submission history in the state folder's database (see the module's notes)."""
+
+    # --- receiving files ------------------------------------------------------------------
+
+    def receive_files(
+        self, paths: Iterable[Path], *, now: datetime | None = None
+    ) -> dict[Path, Received]:
+        """Hash each file, archive the bytes not archived yet and note its receipt (name and
+        arrival: now, or the file's modification time when that is earlier; a receipt
+        already noted keeps its first time). Files that cannot be read are left out."""
+        now = (now or datetime.now(UTC)).astimezone(UTC)
+        found: dict[Path, Received] = {}
+        pending: list[tuple[Path, str, int, bytes | None, datetime]] = []
+        size = 0
+        for path in paths:
+            try:
+                stat = path.stat()
+                data = path.read_bytes() if stat.st_size <= ARCHIVE_LIMIT else None
+                digest = hashlib.sha256(data).hexdigest() if data is not None else _hash(path)
+            except OSError:
+                continue  # the reader reports it
+            arrived = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
+            pending.append(
+                (path, digest, len(data) if data is not None else stat.st_size, data, arrived)
+            )
+            size += len(data or b"")
+            if size >= BATCH_BYTES:
+                found |= self._receive(pending)
+                pending, size = [], 0
+        found |= self._receive(pending)
+        return found
+
+    def _receive(self, batch: list[tuple[Path, str, int, bytes | None, datetime]]):
+        archived = self._archived({digest for _, digest, *_ in batch})
+        found = {}
+        with self.transaction() as db:
+            for path, digest, size, data, arrived in batch:
+                if digest not in archived and data is not None:
+                    self._put(db, digest, data)
+                    archived.add(digest)
+                db.execute(
+                    "INSERT OR IGNORE INTO receipts (sha256, name, received, source)"
+                    " VALUES (?, ?, ?, 'folder')",
+                    (digest, path.name, utc_text(arrived)),
+                )
+                found[path] = Received(digest, size)
+        return found
+
+    def record_mail(
+        self,
+        data: bytes,
+        name: str,
+        received: datetime,
+        *,
+        sender: str = "",
+        subject: str = "",
+        message_id: str = "",
+    ) -> str:
+        """Archive a file that came by mail and note its receipt with the mail's sender,
+        subject, message id and time (for mail collection: call this before the file is put
+        in the inbox; the file's arrival is then the mail's). Returns its SHA-256."""
+        digest = hashlib.sha256(data).hexdigest()
+        with self.transaction() as db:
+            if not self._archived({digest}):
+                self._put(db, digest, data)
+            db.execute(
+                "INSERT OR IGNORE INTO receipts"
+                " (sha256, name, received, source, sender, subject, message_id)"
+                " VALUES (?, ?, ?, 'mail', ?, ?, ?)",
+                (digest, name, utc_text(received), sender, subject, message_id),
+            )
+        return digest
+
+    def _put(self, db, digest: str, data: bytes) -> None:
+        packing, content = _pack(data)
+        db.execute(
+            "INSERT OR IGNORE INTO archive (sha256, size, packing, content, stored)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (digest, len(data), packing, content, utc_text(datetime.now(UTC))),
+        )
+
+    def _archived(self, digests: Iterable[str]) -> set[str]:
+        digests, found = list(digests), set()
+        for chunk in _chunks(digests):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(f"SELECT sha256 FROM archive WHERE sha256 IN ({marks})", chunk)
+            found |= {row[0] for row in rows}
+        return found
+
+    def content(self, sha256: str) -> bytes:
+        """The archived bytes of a file, exactly as received (checked against the hash)."""
+        row = self.db.execute(
+            "SELECT size, packing, content FROM archive WHERE sha256 = ?", (sha256,)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"Không có tệp mã {sha256[:12]} trong kho lưu trữ.")
+        data = row["content"]
+        if row["packing"] == "zlib":
+            inflater = zlib.decompressobj()
+            data = inflater.decompress(data, row["size"] + 1)  # never more than it said
+        if len(data) != row["size"] or hashlib.sha256(data).hexdigest() != sha256:
+            raise StoreError(f"Tệp mã {sha256[:12]} trong kho lưu trữ bị hỏng (sai mã kiểm tra).")
+        return data
+
+    def find(self, key: str) -> list[ArchivedFile]:
+        """Archived files whose hash starts with `key` (hex) or that arrived named `key`,
+        latest first (one line per file: its first receipt under that name)."""
+        key = key.strip()
+        prefix = key.lower() if _HASH_PREFIX.fullmatch(key) else None
+        rows = self.db.execute(
+            "SELECT a.sha256, a.size, r.name, MIN(r.received) AS received, r.source, r.sender,"
+            " r.subject FROM archive a JOIN receipts r ON r.sha256 = a.sha256"
+            " WHERE substr(a.sha256, 1, length(?)) = ? OR r.name = ?"
+            " GROUP BY a.sha256, r.name ORDER BY received DESC, a.sha256",
+            (prefix, prefix, key),
+        ).fetchall()
+        return [
+            ArchivedFile(
+                r["sha256"],
+                r["size"],
+                r["name"],
+                _moment(r["received"]),
+                r["source"],
+                r["sender"],
+                r["subject"],
+            )  # fmt: skip
+            for r in rows
+        ]
+
+    def archive_count(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM archive").fetchone()[0]
+
+    # --- the read cache -------------------------------------------------------------------
+
+    def readings(
+        self, context: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], bytes]:
+        """(sha256, name) → the stored reading, for the keys read before in `context`."""
+        keys, found = list(keys), {}
+        for chunk in _chunks(keys):
+            clause = " OR ".join("(sha256 = ? AND name = ?)" for _ in chunk)
+            rows = self.db.execute(
+                f"SELECT sha256, name, result FROM readings WHERE context = ? AND ({clause})",
+                [context, *(part for key in chunk for part in key)],
+            )
+            found |= {(row[0], row[1]): row[2] for row in rows}
+        return found
+
+    def save_readings(self, context: str, readings: dict[tuple[str, str], bytes]) -> None:
+        """Store readings made in `context`; readings of any other context are dropped (the
+        reader, catalogue or registry changed since: they would never be used again)."""
+        if not readings:
+            return
+        with self.transaction() as db:
+            db.execute("DELETE FROM readings WHERE context != ?", (context,))
+            db.executemany(
+                "INSERT OR IGNORE INTO readings (sha256, name, context, result)"
+                " VALUES (?, ?, ?, ?)",
+                [(digest, name, context, blob) for (digest, name), blob in readings.items()],
+            )
+
+    # --- versions and runs ----------------------------------------------------------------
+
+    def record(
+        self,
+        records: Sequence[VersionRecord],
+        *,
+        as_of: date,
+        catalog_set: str,
+        inputs: Sequence[tuple[str, str]],
+        parsed: int,
+        started: datetime | None = None,
+    ) -> int:
+        """Record a consolidation and the versions it judged, in one transaction; returns
+        the consolidation's id. A version already recorded in the same context is left as
+        it is; one judged in another context gets the new judgement. A file whose bytes are
+        not archived (too large, or changed while it was read) is not recorded."""
+        started = started or datetime.now(UTC)
+        with self.transaction() as db:
+            archived = self._archived({r.sha256 for r in records})
+            for record in records:
+                if record.sha256 in archived:
+                    self._record_version(db, record)
+            cursor = db.execute(
+                "INSERT INTO consolidations (started, as_of, catalog_set, inputs, parsed)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    utc_text(started),
+                    as_of.isoformat(),
+                    catalog_set,
+                    json.dumps(sorted(map(list, inputs)), ensure_ascii=False),
+                    parsed,
+                ),
+            )
+        return cursor.lastrowid
+
+    def _record_version(self, db, r: VersionRecord) -> None:
+        row = db.execute(
+            "SELECT id, context FROM versions WHERE unit_code = ? AND sha256 = ?",
+            (r.unit_code, r.sha256),
+        ).fetchone()
+        if row is not None and row["context"] == r.context:
+            return
+        columns = (
+            r.report_date.isoformat() if r.report_date else None,
+            r.catalog_set,
+            r.context,
+            r.criteria_met,
+            r.criteria_total,
+            int(r.meets_all),
+            r.errors,
+            r.warnings,
+            utc_text(datetime.now(UTC)),
+        )
+        if row is None:
+            version = db.execute(
+                "INSERT INTO versions (unit_code, sha256, name, report_date, catalog_set,"
+                " context, criteria_met, criteria_total, meets_all, errors, warnings, recorded)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (r.unit_code, r.sha256, r.name, *columns),
+            ).lastrowid
+        else:
+            version = row["id"]
+            for table in ("version_values", "version_criteria", "version_tasks", "version_issues"):
+                db.execute(f"DELETE FROM {table} WHERE version_id = ?", (version,))
+            db.execute(
+                "UPDATE versions SET report_date = ?, catalog_set = ?, context = ?,"
+                " criteria_met = ?, criteria_total = ?, meets_all = ?, errors = ?,"
+                " warnings = ?, recorded = ? WHERE id = ?",
+                (*columns, version),
+            )
+        db.executemany(
+            "INSERT OR IGNORE INTO version_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    version,
+                    v.code,
+                    v.criterion_no,
+                    v.text,
+                    v.raw,
+                    *_value_columns(v.value),
+                    v.self_assessment.value,
+                    v.computed_status.value,
+                    v.status.value,
+                    v.sheet,
+                    v.cell,
+                )  # fmt: skip
+                for v in r.values
+            ],
+        )
+        db.executemany(
+            "INSERT OR IGNORE INTO version_criteria VALUES (?, ?, ?, ?)",
+            [(version, c.criterion_no, c.name, c.status.value) for c in r.criteria],
+        )
+        db.executemany(
+            "INSERT INTO version_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    version,
+                    seq,
+                    t.criterion_no,
+                    t.text,
+                    t.milestone,
+                    t.deadline_text,
+                    t.due.isoformat() if t.due else None,
+                    json.dumps(t.owners, ensure_ascii=False),
+                    int(t.done),
+                    t.status_text,
+                )  # fmt: skip
+                for seq, t in enumerate(r.tasks)
+            ],
+        )
+        db.executemany(
+            "INSERT INTO version_issues VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (version, seq, i.code, i.severity.value, i.sheet, i.cell, i.message)
+                for seq, i in enumerate(r.issues)
+            ],
+        )
+
+    def finish(self, consolidation_id: int, outputs: Iterable[Path | str]) -> None:
+        """Note the files a consolidation wrote."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE consolidations SET outputs = ?, finished = ? WHERE id = ?",
+                (
+                    json.dumps(sorted(str(p) for p in outputs), ensure_ascii=False),
+                    utc_text(datetime.now(UTC)),
+                    consolidation_id,
+                ),
+            )
+
+    def consolidations(self) -> list[Consolidated]:
+        rows = self.db.execute("SELECT * FROM consolidations ORDER BY id").fetchall()
+        return [
+            Consolidated(
+                r["id"],
+                _moment(r["started"]),
+                _day(r["as_of"]),
+                r["catalog_set"],
+                tuple(tuple(pair) for pair in json.loads(r["inputs"])),
+                r["parsed"],
+                tuple(json.loads(r["outputs"])),
+                _moment(r["finished"]),
+            )
+            for r in rows
+        ]
+
+    def versions(self, unit_code: str | None = None) -> list[Version]:
+        """Every version (of one unit), each unit's in the order they arrived."""
+        rows = self.db.execute(
+            "SELECT v.*, COALESCE((SELECT MIN(r.received) FROM receipts r"
+            " WHERE r.sha256 = v.sha256), v.recorded) AS arrived FROM versions v"
+            " WHERE ? IS NULL OR v.unit_code = ? ORDER BY v.unit_code, arrived, v.id",
+            (unit_code, unit_code),
+        ).fetchall()
+        return [_version(row) for row in rows]
+
+    def detail(self, version: Version) -> VersionDetail:
+        """A version's values, criteria, tasks and issues."""
+        return self.details([version])[version.id]
+
+    def details(self, versions: Iterable[Version]) -> dict[int, VersionDetail]:
+        """Several versions' details, by version id (a few queries for all of them)."""
+        by_id = {v.id: v for v in versions}
+        values: dict[int, dict[str, ValueRecord]] = {key: {} for key in by_id}
+        criteria: dict[int, dict[int, CriterionRecord]] = {key: {} for key in by_id}
+        tasks: dict[int, list[Task]] = {key: [] for key in by_id}
+        issues: dict[int, list[Issue]] = {key: [] for key in by_id}
+        for r in self._rows("version_values", by_id):
+            values[r["version_id"]][r["indicator_code"]] = ValueRecord(
+                r["indicator_code"],
+                r["criterion_no"],
+                r["text"],
+                r["raw"],
+                r["value_number"] if r["value_number"] is not None else r["value_text"],
+                _STATUS[r["self_assessment"]],
+                _STATUS[r["computed_status"]],
+                _STATUS[r["status"]],
+                r["sheet"],
+                r["cell"],
+            )
+        for r in self._rows("version_criteria", by_id):
+            criteria[r["version_id"]][r["criterion_no"]] = CriterionRecord(
+                r["criterion_no"], r["name"], _STATUS[r["status"]]
+            )
+        for r in self._rows("version_tasks", by_id):
+            version = by_id[r["version_id"]]
+            tasks[version.id].append(
+                Task(
+                    source="unit",
+                    unit_code=version.unit_code,
+                    criterion_no=r["criterion_no"],
+                    text=r["text"],
+                    deadline_text=r["deadline_text"],
+                    due=_day(r["due"]),
+                    owners=tuple(json.loads(r["owners"])),
+                    milestone=r["milestone"],
+                    done=bool(r["done"]),
+                    status_text=r["status_text"],
+                    file=version.name,
+                )
+            )
+        for r in self._rows("version_issues", by_id):
+            version = by_id[r["version_id"]]
+            issues[version.id].append(
+                Issue(
+                    r["code"],
+                    Severity(r["severity"]),
+                    r["message"],
+                    version.unit_code,
+                    version.name,
+                    r["sheet"],
+                    r["cell"],
+                )  # fmt: skip
+            )
+        return {
+            key: VersionDetail(
+                version, values[key], criteria[key], tuple(tasks[key]), tuple(issues[key])
+            )
+            for key, version in by_id.items()
+        }
+
+    def _rows(self, table: str, ids: Iterable[int]) -> Iterable:
+        """The rows of a version_* table for the versions `ids`, in their order."""
+        ids = sorted(ids)
+        for chunk in _chunks(ids):
+            marks = ",".join("?" * len(chunk))
+            order = ", seq" if table in ("version_tasks", "version_issues") else ""
+            yield from self.db.execute(
+                f"SELECT * FROM {table} WHERE version_id IN ({marks}) ORDER BY version_id{order}",
+                chunk,
+            )
+
+    # --- outputs ----------------------------------------------------------------------------
+
+    def output_fingerprint(self, path: Path | str) -> str | None:
+        row = self.db.execute(
+            "SELECT fingerprint FROM outputs WHERE path = ?", (str(Path(path).resolve()),)
+        ).fetchone()
+        return row[0] if row else None
+
+    def note_output(self, path: Path | str, fingerprint: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO outputs (path, fingerprint, written) VALUES (?, ?, ?)"
+                " ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint,"
+                " written = excluded.written",
+                (str(Path(path).resolve()), fingerprint, utc_text(datetime.now(UTC))),
+            )
+
+
+def _hash(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _version(row) -> Version:
+    return Version(
+        id=row["id"],
+        unit_code=row["unit_code"],
+        sha256=row["sha256"],
+        name=row["name"],
+        received=_moment(row["arrived"]),
+        report_date=_day(row["report_date"]),
+        catalog_set=row["catalog_set"],
+        criteria_met=row["criteria_met"],
+        criteria_total=row["criteria_total"],
+        meets_all=bool(row["meets_all"]),
+        errors=row["errors"],
+        warnings=row["warnings"],
+    )

@@ -1,0 +1,335 @@
+"""The state database: one SQLite file in the state folder, `ntm-excel.sqlite3`.
+
+It holds the sent-mail ledger (`ntm_excel.jobs.ledger`) and the submission history
+(`ntm_excel.history`). This module opens it, upgrades its schema and runs transactions:
+
+- the schema has a version (`PRAGMA user_version`); a store made by an older release is
+  upgraded in one transaction when it is opened, after a copy of it is kept beside it
+  (`ntm-excel.sqlite3.truoc-v<N>.bak`); a store made by a newer release is refused;
+- every change is one transaction (`BEGIN IMMEDIATE`): a run killed half-way leaves the store
+  as it was before that transaction;
+- a second process waits for the one writing (up to `WAIT_SECONDS`), then gives up with a
+  message saying so (`StoreBusy`);
+- WAL mode lets a reader look while a job writes. The file is complete on its own whenever
+  no ntm-excel process has it open (the last one to close folds the `-wal` file back in);
+  `backup` copies it consistently at any time.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ntm_excel.atomic import atomic_path
+from ntm_excel.errors import StoreBusy, StoreError
+
+DB_NAME = "ntm-excel.sqlite3"
+WAIT_SECONDS = 60.0
+
+# Version 0 is the store of release 0.1.0: the sent-mail ledger's tables only (sent, runs,
+# submissions, summaries), created by the ledger itself. Each step below upgrades by one.
+# A store begun by the history gets the ledger's tables too (as they were then; the ledger
+# refuses a store without them as an emptied one).
+_LEDGER_V0 = """
+CREATE TABLE IF NOT EXISTS sent (
+    job TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    period TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'superseded')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    subject TEXT NOT NULL DEFAULT '',
+    message BLOB,
+    last_error TEXT NOT NULL DEFAULT '',
+    first_attempt TEXT NOT NULL,
+    last_attempt TEXT NOT NULL,
+    next_retry TEXT,
+    sent_at TEXT,
+    PRIMARY KEY (job, recipient, period)
+);
+CREATE INDEX IF NOT EXISTS sent_retry ON sent (status, next_retry);
+CREATE TABLE IF NOT EXISTS runs (
+    job TEXT NOT NULL,
+    period TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS runs_job ON runs (job, period);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    unit_code TEXT NOT NULL,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    received TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_file ON submissions (file, id);
+CREATE TABLE IF NOT EXISTS summaries (
+    period TEXT PRIMARY KEY,
+    figures TEXT NOT NULL,
+    created TEXT NOT NULL
+);
+"""
+_V1 = """
+CREATE TABLE archive (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    packing TEXT NOT NULL CHECK (packing IN ('raw', 'zlib')),
+    content BLOB NOT NULL,
+    stored TEXT NOT NULL
+);
+CREATE TABLE receipts (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    received TEXT NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('folder', 'mail', 'ledger')),
+    sender TEXT NOT NULL DEFAULT '',
+    subject TEXT NOT NULL DEFAULT '',
+    message_id TEXT NOT NULL DEFAULT '',
+    UNIQUE (sha256, name, source, message_id)
+);
+CREATE INDEX receipts_name ON receipts (name);
+CREATE TABLE readings (
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    context TEXT NOT NULL,
+    result BLOB NOT NULL,
+    PRIMARY KEY (sha256, name, context)
+);
+CREATE TABLE versions (
+    id INTEGER PRIMARY KEY,
+    unit_code TEXT NOT NULL,
+    sha256 TEXT NOT NULL REFERENCES archive (sha256),
+    name TEXT NOT NULL,
+    report_date TEXT,
+    catalog_set TEXT NOT NULL,
+    context TEXT NOT NULL,
+    criteria_met INTEGER NOT NULL,
+    criteria_total INTEGER NOT NULL,
+    meets_all INTEGER NOT NULL,
+    errors INTEGER NOT NULL,
+    warnings INTEGER NOT NULL,
+    recorded TEXT NOT NULL,
+    UNIQUE (unit_code, sha256)
+);
+CREATE TABLE version_values (
+    version_id INTEGER NOT NULL REFERENCES versions (id) ON DELETE CASCADE,
+    indicator_code TEXT NOT NULL,
+    criterion_no INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    value_number REAL,
+    value_text TEXT,
+    self_assessment TEXT NOT NULL,
+    computed_status TEXT NOT NULL,
+    status TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    cell TEXT NOT NULL,
+    PRIMARY KEY (version_id, indicator_code)
+);
+CREATE TABLE version_criteria (
+    version_id INTEGER NOT NULL REFERENCES versions (id) ON DELETE CASCADE,
+    criterion_no INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (version_id, criterion_no)
+);
+CREATE TABLE version_tasks (
+    version_id INTEGER NOT NULL REFERENCES versions (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    criterion_no INTEGER,
+    text TEXT NOT NULL,
+    milestone TEXT NOT NULL,
+    deadline_text TEXT NOT NULL,
+    due TEXT,
+    owners TEXT NOT NULL,
+    done INTEGER NOT NULL,
+    status_text TEXT NOT NULL,
+    PRIMARY KEY (version_id, seq)
+);
+CREATE TABLE version_issues (
+    version_id INTEGER NOT NULL REFERENCES versions (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    sheet TEXT NOT NULL,
+    cell TEXT NOT NULL,
+    message TEXT NOT NULL,
+    PRIMARY KEY (version_id, seq)
+);
+CREATE TABLE consolidations (
+    id INTEGER PRIMARY KEY,
+    started TEXT NOT NULL,
+    as_of TEXT NOT NULL,
+    catalog_set TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    parsed INTEGER NOT NULL,
+    outputs TEXT NOT NULL DEFAULT '[]',
+    finished TEXT
+);
+CREATE TABLE outputs (
+    path TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    written TEXT NOT NULL
+);
+"""
+
+
+def _to_1(db: sqlite3.Connection) -> None:
+    """Add the submission history; the arrivals the ledger noted (`submissions`, file
+    names relative to the inbox) become receipts, so that their times are not lost."""
+    for statement in (_LEDGER_V0 + _V1).split(";"):
+        if statement.strip():
+            db.execute(statement)
+    if _has_table(db, "submissions"):
+        first: dict[tuple[str, str], str] = {}  # (sha256, name) → earliest arrival
+        for digest, file, received in db.execute(
+            "SELECT sha256, file, received FROM submissions WHERE sha256 != ''"
+        ):
+            key = (digest, Path(file).name)
+            first[key] = min(first.get(key, received), received)
+        db.executemany(
+            "INSERT OR IGNORE INTO receipts (sha256, name, received, source)"
+            " VALUES (?, ?, ?, 'ledger')",
+            [(digest, name, received) for (digest, name), received in first.items()],
+        )
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def database_path(state_dir: Path | str) -> Path:
+    return Path(state_dir) / DB_NAME
+
+
+def _has_table(db: sqlite3.Connection, name: str) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return found.fetchone() is not None
+
+
+class Store:
+    """An open state database at the current schema version.
+
+    `create=False` refuses a state folder without one; `wait` is how long to wait for
+    another process's write before giving up with `StoreBusy`.
+    """
+
+    def __init__(
+        self, state_dir: Path | str, *, create: bool = True, wait: float = WAIT_SECONDS
+    ) -> None:
+        self.path = database_path(state_dir)
+        self.wait = wait
+        if not create and not self.path.is_file():
+            raise StoreError(
+                f"Chưa có kho trạng thái {self.path}: chưa lần tổng hợp nào được ghi vào thư "
+                "mục trạng thái này (xem --state-dir, biến NTM_STATE_DIR)."
+            )
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=wait)
+        self.db.row_factory = sqlite3.Row
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._upgrade()
+        except sqlite3.Error as exc:
+            self.db.close()
+            raise self._failure(exc) from exc
+        except BaseException:
+            self.db.close()
+            raise
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _failure(self, exc: sqlite3.Error) -> StoreError:
+        """A Vietnamese message for what SQLite said."""
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return StoreBusy(
+                f"Kho trạng thái {self.path} đang được một tiến trình ntm-excel khác ghi; đã "
+                f"đợi {self.wait:.0f} giây. Hãy chạy lại khi tiến trình kia xong (ví dụ bộ "
+                "lập lịch đang tổng hợp)."
+            )
+        return StoreError(
+            f"Không dùng được kho trạng thái {self.path}: {exc}. Tệp có thể đã hỏng; hãy chép "
+            "lại bản sao lưu gần nhất (xem mục «Sao lưu» trong README)."
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One transaction that takes the write lock first (waiting for another writer),
+        rolled back whole on any error."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise self._failure(exc) from exc
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            self.db.execute("ROLLBACK")
+            raise self._failure(exc) from exc
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _upgrade(self) -> None:
+        """Bring the schema to SCHEMA_VERSION, keeping a copy of a store that had data."""
+        version = self.schema_version
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"Kho trạng thái {self.path} do phiên bản ntm-excel mới hơn tạo (lược đồ "
+                f"{version}; phiên bản này biết đến lược đồ {SCHEMA_VERSION}). Hãy cài phiên "
+                "bản mới."
+            )
+        if version == SCHEMA_VERSION:
+            return
+        if self._has_rows():
+            self.backup(self.path.with_name(f"{self.path.name}.truoc-v{SCHEMA_VERSION}.bak"))
+        with self.transaction() as db:
+            for step in MIGRATIONS[self.schema_version :]:  # another process may have done it
+                step(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _has_rows(self) -> bool:
+        """Whether any table holds a row (a store worth keeping a copy of)."""
+        tables = self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        return any(
+            self.db.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")').fetchone()[0]
+            for (name,) in tables.fetchall()
+        )
+
+    def backup(self, target: Path | str) -> Path:
+        """A consistent copy of the whole database in one file at `target` (written
+        atomically), taken while others may be writing."""
+        target = Path(target)
+        with atomic_path(target) as tmp:
+            copy = sqlite3.connect(tmp)
+            try:
+                self.db.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")  # the copy stands alone
+            finally:
+                copy.close()
+        return target
+
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database file, so that the file alone is
+        complete (a reader in another process may hold part of it back: that is harmless)."""
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
