@@ -72,8 +72,11 @@ _TYPES = [
         "unit-ambiguous",
         Severity.ERROR,
         "Tên đơn vị không rõ ràng",
-        "Tên đơn vị «{text}» khớp với nhiều đơn vị: {candidates}. Hãy ghi rõ tên hoặc mã đơn vị.",
-        "tên khớp nhiều đơn vị, hoặc mã đơn vị trái với tên xã ở đầu biểu",
+        "Tên đơn vị «{text}» khớp với nhiều đơn vị: {candidates}. Hãy ghi rõ tên hoặc mã đơn "
+        "vị, ghi huyện ở đầu biểu (ví dụ «UBND HUYỆN …»), hoặc để tệp trong thư mục mang tên "
+        "huyện.",
+        "tên khớp nhiều đơn vị (cùng tên ở nhiều huyện mà đầu biểu, thư mục không cho biết "
+        "huyện), hoặc mã đơn vị trái với tên xã ở đầu biểu",
     ),
     IssueType(
         "unit-duplicate",

@@ -40,13 +40,20 @@ TASK_STATE_LABELS = {
 }
 
 
+# The three tiers of Vietnam's administration and the kinds of unit in each (2021).
+COMMUNE, DISTRICT, PROVINCE = "commune", "district", "province"
+COMMUNE_KINDS = ("xã", "thị trấn", "phường")
+DISTRICT_KINDS = ("huyện", "thị xã", "thành phố", "quận")
+PROVINCE_KINDS = ("tỉnh", "thành phố trung ương")
+
+
 @dataclass(frozen=True)
 class Unit:
-    """One reporting unit of the registry (a commune, a town or the district itself)."""
+    """One reporting unit of the registry: a commune or town, a district, or a province."""
 
-    code: str  # GSO code as text, e.g. "18694"
+    code: str  # GSO code as text: "18694" (commune, 5 digits), "446" (district), "42" (province)
     name: str  # official name, e.g. "Xã Cẩm Thành"
-    kind: str  # "xã", "thị trấn", "phường" or "huyện"
+    kind: str  # one of COMMUNE_KINDS, DISTRICT_KINDS or PROVINCE_KINDS, e.g. "xã", "huyện"
     district: str  # "Huyện Cẩm Xuyên"
     province: str  # "Hà Tĩnh" (without "Tỉnh")
     region: str  # "Bắc Trung Bộ"; selects the regional thresholds
@@ -56,6 +63,13 @@ class Unit:
     email: str = ""
     phone: str = ""
     supervisors: tuple[str, ...] = ()  # officials who answer for this unit
+
+    @property
+    def tier(self) -> str:
+        """COMMUNE, DISTRICT or PROVINCE, from the kind (a plain "thành phố" is a district)."""
+        if self.kind in PROVINCE_KINDS:
+            return PROVINCE
+        return COMMUNE if self.kind in COMMUNE_KINDS else DISTRICT
 
 
 @dataclass(frozen=True)
@@ -205,5 +219,8 @@ class Consolidation:
     issues: list  # list[ntm_excel.issues.Issue]
     criteria_names: dict[int, str] = field(default_factory=dict)  # criterion no → name
     district: UnitReport | None = None  # the district's own criteria, when its workbook is given
+    # a province's or the country's consolidation: every assessed district's own criteria
+    # (not submitted ones included), in registry order; `district` is then None
+    districts: list[UnitReport] = field(default_factory=list)
     created: datetime | None = None
     history: object | None = None  # ntm_excel.check.progress.HistoryView, when recorded

@@ -27,15 +27,14 @@ from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
 from ntm_excel.history import History, VersionRecord
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import Consolidation, Submission, Unit, UnitReport
+from ntm_excel.model import COMMUNE, DISTRICT, Consolidation, Submission, Unit, UnitReport
 from ntm_excel.periods import Calendar, config_calendar
 from ntm_excel.read.batch import Progress, collect_files, read_files, read_one, reading_context
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
-from ntm_excel.reference.registry import Registry, load_registry
+from ntm_excel.reference.registry import Registry, district_key, load_registry
 
-DISTRICT_KIND = "huyện"
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
 
@@ -103,17 +102,34 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
 
 
 @dataclass
+class JudgedDistrict:
+    """A district's own workbook judged against the district's set."""
+
+    report: UnitReport
+    issues: list[Issue]
+    context: str  # its reading context (see `reading_context`)
+
+
+@dataclass
 class Checked:
     """The files of a batch, read and validated: what `ntm-excel validate` reports."""
 
     units: dict[str, tuple[UnitReport, list[Issue]]]  # unit code → report used, its issues
-    district: UnitReport | None
+    districts: dict[str, JudgedDistrict]  # district code → its own self-assessment
     loose: list[Issue]  # files without a known unit, paths not found, the district's duplicates
-    district_issues: list[Issue]
     province: str
     candidates: dict[str, list[tuple[UnitReport, list[Issue]]]]  # every file of each unit
     reading: Reading | None = None  # how the files were read, when through the history
-    district_context: str = ""  # the district workbook's reading context
+
+    @property
+    def district(self) -> UnitReport | None:
+        """The district's report when the registry is one district's."""
+        found = list(self.districts.values())
+        return found[0].report if len(found) == 1 else None
+
+    @property
+    def district_issues(self) -> list[Issue]:
+        return [issue for judged in self.districts.values() for issue in judged.issues]
 
 
 def _used(unit: Unit, candidates: list[tuple[UnitReport, list[Issue]]]):
@@ -151,13 +167,17 @@ def check_files(
     """Read every file under `paths` and validate it against its unit's criteria.
 
     A unit that sent several files is judged by one of them (the latest signed, then the
-    latest modified). The district's own workbook (`district_workbook`, else the newest file
-    of the district found among `paths`) is judged against the district's set, its "100% of
-    communes" counted over the registry's expected communes. With `history`, every file is
-    archived and files read before are not parsed again.
+    latest modified). A district's own workbook (the newest file of the district found among
+    `paths`; for a one-district registry, `district_workbook` when given) is judged against
+    the district's set, its "100% of communes" counted over the district's expected communes.
+    With a province or country registry, `district_workbook` is one more file to read. With
+    `history`, every file is archived and files read before are not parsed again.
     """
     batch = _Batch(catalog, catalog_set, registry)
     province = _main_province(registry)
+    single = _one_district(registry)
+    if district_workbook is not None and not single:
+        paths, district_workbook = [*paths, district_workbook], None
     files, loose = collect_files(paths)
     indicators = batch.indicators(province)
     reading = None
@@ -176,38 +196,46 @@ def check_files(
         )
         read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
-    district_files: list[Submission] = []
+    district_files: dict[str, list[Submission]] = {}
     for submission, read_issues in read:
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         if unit is None:
             loose += read_issues
-        elif unit.kind == DISTRICT_KIND:  # read again below, against the district's set
-            district_files.append(submission)
+        elif unit.tier == DISTRICT:  # read again below, against the district's set
+            district_files.setdefault(unit.code, []).append(submission)
         else:
             by_unit.setdefault(unit.code, []).append(batch.validate(submission, unit, read_issues))
-    if district_files:
-        newest = max(district_files, key=lambda s: (s.modified, s.file_name))
-        if district_workbook is None:
-            district_workbook = newest.path
-        duplicate = _district_duplicate(registry, district_files, district_workbook)
-        loose += [duplicate] if duplicate else []
     units = {
         unit.code: _used(unit, by_unit[unit.code])
         for unit in registry.units
-        if unit.kind != DISTRICT_KIND and unit.code in by_unit
+        if unit.tier == COMMUNE and unit.code in by_unit
     }
-    district, district_issues, district_context = None, [], ""
-    if district_workbook is not None:
-        everyone = [units[u.code][0] if u.code in units else UnitReport(u) for u in registry.units]
-        district, district_issues = _district(batch, Path(district_workbook), everyone)
-        if district is not None:
-            set_id = district_set(catalog_set)
-            district_context = reading_context(
-                registry, batch.indicators(district.unit.province, set_id)
-            )
-    return Checked(
-        units, district, loose, district_issues, province, by_unit, reading, district_context
-    )
+    workbooks: dict[str, Path] = {}  # district code → its workbook
+    for code, found in district_files.items():
+        newest = max(found, key=lambda s: (s.modified, s.file_name))
+        workbooks[code] = Path(district_workbook if single and district_workbook else newest.path)
+        duplicate = _district_duplicate(registry, found, workbooks[code])
+        loose += [duplicate] if duplicate else []
+    if single and district_workbook is not None and registry.tier(DISTRICT):
+        workbooks = {registry.tier(DISTRICT)[0].code: Path(district_workbook)}
+    communes: dict[tuple[str, str], list[UnitReport]] = {}
+    for unit in registry.tier(COMMUNE):
+        report = units[unit.code][0] if unit.code in units else UnitReport(unit)
+        communes.setdefault(("",) if single else district_key(unit), []).append(report)
+    districts: dict[str, JudgedDistrict] = {}
+    for code, path in workbooks.items():
+        unit = registry.get(code)
+        mine = communes.get(("",) if single else district_key(unit), [])
+        report, found = _district(batch, unit, path, mine)
+        set_id = district_set(catalog_set)
+        context = reading_context(registry, batch.indicators(unit.province, set_id))
+        districts[code] = JudgedDistrict(report, found, context)
+    return Checked(units, districts, loose, province, by_unit, reading)
+
+
+def _one_district(registry: Registry) -> bool:
+    """Whether the registry is one district's (its own row, its communes), not a province's."""
+    return len(registry.tier(DISTRICT)) <= 1
 
 
 def _late(report: UnitReport, deadline: date) -> Issue | None:
@@ -262,11 +290,10 @@ def consolidate(
         progress=progress,
         history=history,
     )
+    single = _one_district(registry)
     issues = list(checked.loose)
     reports: list[UnitReport] = []
-    for unit in registry.units:
-        if unit.kind == DISTRICT_KIND:
-            continue
+    for unit in registry.tier(COMMUNE):
         if unit.code not in checked.units:
             if unit.expected:
                 reports.append(UnitReport(unit, errors=1))
@@ -309,7 +336,8 @@ def consolidate(
         tasks=task_statuses(tasks, as_of, window=due_soon_days),
         issues=issues,
         criteria_names=catalog.criteria(catalog_set, checked.province),
-        district=checked.district,
+        district=checked.district if single else None,
+        districts=[] if single else _district_reports(registry, checked.districts),
         created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
         history=view,
     )
@@ -324,11 +352,13 @@ def _record(history: History, checked: Checked, catalog_set: str, as_of: date) -
         for candidates in checked.candidates.values()
         for report, issues in candidates
     ]
-    district = checked.district
-    if district is not None and district.submission is not None:
-        set_id = district_set(catalog_set)
-        district_context = judgement_context(checked.district_context, set_id)
-        records.append(version_record(district, checked.district_issues, set_id, district_context))
+    set_id = district_set(catalog_set)
+    for district in checked.districts.values():
+        if district.report.submission is not None:
+            district_context = judgement_context(district.context, set_id)
+            records.append(
+                version_record(district.report, district.issues, set_id, district_context)
+            )
     inputs = [(path.name, received.sha256) for path, received in reading.received.items()]
     return history.record(
         records, as_of=as_of, catalog_set=catalog_set, inputs=inputs, parsed=reading.parsed
@@ -359,13 +389,19 @@ def _district_duplicate(
     )
 
 
+def _district_reports(registry: Registry, judged: dict[str, JudgedDistrict]) -> list[UnitReport]:
+    """Every district that is assessed (or sent its workbook), in registry order."""
+    return [
+        judged[unit.code].report if unit.code in judged else UnitReport(unit)
+        for unit in registry.tier(DISTRICT)
+        if unit.target_level or unit.code in judged
+    ]
+
+
 def _district(
-    batch: _Batch, path: Path, communes: list[UnitReport]
-) -> tuple[UnitReport | None, list[Issue]]:
-    """The district's own self-assessment; its "100% of communes" comes from the communes."""
-    unit = next((u for u in batch.registry.units if u.kind == DISTRICT_KIND), None)
-    if unit is None:
-        return None, []
+    batch: _Batch, unit: Unit, path: Path, communes: list[UnitReport]
+) -> tuple[UnitReport, list[Issue]]:
+    """A district's own self-assessment; its "100% of communes" comes from its communes."""
     if not path.is_file():
         reason = f"không tìm thấy biểu tự đánh giá của huyện «{path}»"
         issue = make_issue("file-unreadable", unit_code=unit.code, file=path.name, reason=reason)

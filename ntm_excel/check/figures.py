@@ -110,6 +110,7 @@ class Figures:
         reports = list(consolidation.units)
         if consolidation.district is not None:
             reports.append(consolidation.district)
+        reports += consolidation.districts
         names = dict(consolidation.criteria_names)
         for report in consolidation.units:
             for result in report.criteria:
@@ -211,6 +212,17 @@ class Figures:
                 counts[number][key] += 1
         return counts
 
+    @property
+    def several_districts(self) -> bool:
+        """A province's or the country's consolidation, rolled up by district."""
+        return bool(self.consolidation.districts)
+
+    def by_district(self) -> list[DistrictFigures]:
+        return by_district(self.consolidation)
+
+    def by_province(self) -> list[ProvinceFigures]:
+        return by_province(self.by_district())
+
     def district_met(self) -> tuple[int, int] | None:
         """(district criteria met, district criteria) when the district's workbook was read."""
         district = self.consolidation.district
@@ -242,3 +254,78 @@ class Figures:
             due_soon_tasks=sum(1 for t in open_tasks if t.state is TaskState.DUE_SOON),
             overdue_keys=tuple(sorted(task_key(t) for t in overdue)),
         )
+
+
+# --- a province's or the country's consolidation, by district and by province -------------------
+
+
+@dataclass
+class DistrictFigures:
+    """How one district's communes stand, and the district's own self-assessment."""
+
+    province: str
+    name: str  # "Huyện Cẩm Xuyên"
+    report: UnitReport | None = None  # the district's own report; None: not assessed
+    communes: int = 0  # expected communes
+    submitted: int = 0
+    meeting_all: int = 0
+
+    @property
+    def assessed(self) -> bool:
+        return self.report is not None
+
+    @property
+    def district_submitted(self) -> bool:
+        return self.report is not None and self.report.submitted
+
+    @property
+    def district_met(self) -> bool:
+        """The district meets every district criterion (its "100% of communes" included)."""
+        return self.report is not None and meets_all(self.report)
+
+
+@dataclass
+class ProvinceFigures:
+    """The districts of one province added up."""
+
+    name: str
+    districts: int = 0  # assessed districts
+    districts_submitted: int = 0
+    districts_met: int = 0
+    communes: int = 0
+    submitted: int = 0
+    meeting_all: int = 0
+
+
+def by_district(consolidation: Consolidation) -> list[DistrictFigures]:
+    """Every assessed district, then any other district with expected communes, in registry
+    order, with its communes counted."""
+    found: dict[tuple[str, str], DistrictFigures] = {}
+    for report in consolidation.districts:
+        unit = report.unit
+        found[unit.province, unit.name] = DistrictFigures(unit.province, unit.name, report)
+    for report in consolidation.units:
+        unit = report.unit
+        if not unit.expected:
+            continue
+        area = found.setdefault(
+            (unit.province, unit.district), DistrictFigures(unit.province, unit.district)
+        )
+        area.communes += 1
+        area.submitted += report.submitted
+        area.meeting_all += meets_all(report)
+    return list(found.values())
+
+
+def by_province(districts: Iterable[DistrictFigures]) -> list[ProvinceFigures]:
+    """The district figures added up per province, in their order."""
+    found: dict[str, ProvinceFigures] = {}
+    for area in districts:
+        total = found.setdefault(area.province, ProvinceFigures(area.province))
+        total.districts += area.assessed
+        total.districts_submitted += area.district_submitted
+        total.districts_met += area.district_met
+        total.communes += area.communes
+        total.submitted += area.submitted
+        total.meeting_all += area.meeting_all
+    return list(found.values())

@@ -43,12 +43,12 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_as_of_option(parser: argparse.ArgumentParser) -> None:
+def add_as_of_option(parser: argparse.ArgumentParser, default: str = "hôm nay") -> None:
     parser.add_argument(
         "--as-of",
         type=parse_date,
         metavar="NGÀY",
-        help="ngày báo cáo, YYYY-MM-DD hoặc dd/mm/yyyy (mặc định: hôm nay)",
+        help=f"ngày báo cáo, YYYY-MM-DD hoặc dd/mm/yyyy (mặc định: {default})",
     )
 
 

@@ -149,6 +149,11 @@ def _summary(result, store: Path | None = None) -> list[str]:
     ]
     if district := figures.district_met():
         lines.append(f"{result.district.unit.name}: {district[0]}/{district[1]} tiêu chí đạt")
+    if figures.several_districts:
+        areas = [area for area in figures.by_district() if area.assessed]
+        sent = sum(area.district_submitted for area in areas)
+        met = sum(area.district_met for area in areas)
+        lines.append(f"Huyện: {sent}/{len(areas)} đã nộp biểu tự đánh giá, {met} đạt chuẩn")
     lines += [
         f"Dữ liệu: {issues.errors} lỗi, {issues.warnings} cảnh báo",
         f"Nhiệm vụ: {tasks[TaskState.OVERDUE]} quá hạn, {tasks[TaskState.DUE_SOON]} sắp đến hạn",
@@ -160,6 +165,7 @@ def _summary(result, store: Path | None = None) -> list[str]:
 
 def _written(outputs) -> list[str]:
     lines = ["Đã ghi:", f"  Bảng tổng hợp: {outputs.master}"]
+    lines += [f"  Phần quá dài ghi ra CSV: {path}" for path in outputs.overflow]
     if outputs.csv:
         lines.append(f"  CSV: {outputs.csv[0].parent} ({len(outputs.csv)} tệp)")
     if outputs.feedback_dir is not None:

@@ -41,7 +41,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--changes", action="store_true", help="thay đổi so với bản nộp trước của mỗi đơn vị"
     )
-    add_as_of_option(parser)
+    add_as_of_option(parser, "ngày báo cáo của lần tổng hợp gần nhất")
     add_state_options(parser, inbox=False)
     add_config_option(parser)
     add_registry_option(parser)
@@ -160,7 +160,6 @@ def run(args: argparse.Namespace) -> int:
 
     config = settings_from(args)
     registry = load_registry(args.registry or config.registry)
-    as_of = args.as_of or date.today()
     try:
         targets = load_plan(config.plan).targets
     except ValueError:  # the history is shown without the plan's targets
@@ -169,6 +168,10 @@ def run(args: argparse.Namespace) -> int:
     if args.unit and (unit := _find_unit(registry, args.unit)) is None:
         return 2
     with _open(args) as history:
+        runs = history.consolidations()
+        # the report date of the last consolidation: a store kept for 2021 is not shown up to
+        # today with every month since empty
+        as_of = args.as_of or (max(r.as_of for r in runs) if runs else date.today())
         view = history_view(
             history, registry.units, config_calendar(config), as_of, targets=targets
         )

@@ -1,11 +1,14 @@
-"""`ntm-excel registry`: build the list of reporting units of a district, or show it."""
+"""`ntm-excel registry`: build the list of reporting units of a district, a province or the
+whole country, or show it."""
 
 from __future__ import annotations
 
 import argparse
 import re
+import sys
 
 from ntm_excel.cli.common import add_config_option, add_registry_option, config_from
+from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE
 from ntm_excel.reference.registry import (
     Registry,
     build_registry,
@@ -24,6 +27,13 @@ def _names(text: str | None) -> list[str]:
 
 
 def _build(args: argparse.Namespace) -> int:
+    if args.district and not args.province:
+        print("Lỗi: --district cần --province", file=sys.stderr)
+        return 2
+    if args.country == bool(args.province):
+        message = "hãy ghi --province TỈNH (có thể kèm --district HUYỆN) hoặc --country"
+        print(f"Lỗi: {message}", file=sys.stderr)
+        return 2
     targets = {name: "nâng cao" for name in _names(args.nang_cao)}
     targets |= {name: "kiểu mẫu" for name in _names(args.kieu_mau)}
     registry = build_registry(
@@ -34,13 +44,29 @@ def _build(args: argparse.Namespace) -> int:
         example_emails=args.email_mau,
     )
     write_registry(registry, args.output)
-    district = registry.units[0]
     print(
-        f"Đã ghi {len(registry.units) - 1} đơn vị của {district.name} ({district.province}, "
-        f"vùng {district.region}) và dòng của chính huyện vào {args.output}; "
+        f"Đã ghi {_composition(registry, args.district)} vào {args.output}; "
         f"{len(registry.expected())} đơn vị phải nộp biểu tự đánh giá."
     )
     return 0
+
+
+def _composition(registry: Registry, district: str | None) -> str:
+    """What a built registry holds, in words."""
+    if district:
+        unit = registry.tier(DISTRICT)[0]
+        return (
+            f"{len(registry.units) - 1} đơn vị của {unit.name} ({unit.province}, vùng "
+            f"{unit.region}) và dòng của chính huyện"
+        )
+    provinces = registry.tier(PROVINCE)
+    communes = registry.tier(COMMUNE)
+    where = f"tỉnh {provinces[0].province}" if len(provinces) == 1 else f"{len(provinces)} tỉnh"
+    return (
+        f"{len(registry.units)} đơn vị của {where}: {len(registry.tier(DISTRICT))} đơn vị cấp "
+        f"huyện, {len(communes)} đơn vị cấp xã ({sum(u.kind == 'xã' for u in communes)} xã)"
+        + (" và dòng của chính tỉnh" if len(provinces) == 1 else ", một dòng cho mỗi tỉnh")
+    )
 
 
 def _show(args: argparse.Namespace) -> int:
@@ -60,8 +86,11 @@ def _show(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "registry",
-        help="lập hoặc xem danh sách đơn vị (xã, thị trấn)",
-        description="Lập danh sách đơn vị báo cáo của một huyện, hoặc xem danh sách đang dùng.",
+        help="lập hoặc xem danh sách đơn vị (xã, huyện, tỉnh)",
+        description=(
+            "Lập danh sách đơn vị báo cáo của một huyện, một tỉnh hoặc cả nước, hoặc xem "
+            "danh sách đang dùng."
+        ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     actions = parser.add_subparsers(title="Lệnh", metavar="LỆNH", dest="registry_command")
@@ -69,19 +98,25 @@ def register(subparsers) -> None:
 
     build = actions.add_parser(
         "build",
-        help="lập danh sách đơn vị của một huyện từ danh mục hành chính 2021",
+        help="lập danh sách đơn vị của một huyện, một tỉnh hoặc cả nước (danh mục 2021)",
         description=(
-            "Lập danh sách đơn vị của một huyện (danh mục hành chính năm 2021, gói\n"
-            "vietnam-provinces): xã phải nộp với mục tiêu «đạt chuẩn», thị trấn/phường không\n"
-            "phải nộp, thêm một dòng cho chính huyện. Ví dụ:\n"
+            "Lập danh sách đơn vị (danh mục hành chính năm 2021, gói vietnam-provinces):\n"
+            "xã phải nộp với mục tiêu «đạt chuẩn», thị trấn/phường không phải nộp; mỗi huyện\n"
+            "có một dòng cho chính huyện (biểu tự đánh giá của huyện), mỗi tỉnh một dòng cho\n"
+            "chính tỉnh. Ví dụ:\n"
             '  ntm-excel registry build --province "Hà Tĩnh" --district "Cẩm Xuyên" \\\n'
-            '      --nang-cao "Cẩm Thành, Cẩm Lạc" --kieu-mau "Cẩm Bình" -o don_vi.xlsx'
+            '      --nang-cao "Cẩm Thành, Cẩm Lạc" --kieu-mau "Cẩm Bình" -o don_vi.xlsx\n'
+            '  ntm-excel registry build --province "Hà Tĩnh" -o don_vi_ha_tinh.xlsx\n'
+            "  ntm-excel registry build --country -o don_vi_ca_nuoc.xlsx"
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    build.add_argument("--province", required=True, metavar="TỈNH", help="tỉnh, ví dụ «Hà Tĩnh»")
+    build.add_argument("--province", metavar="TỈNH", help="tỉnh, ví dụ «Hà Tĩnh»")
     build.add_argument(
-        "--district", required=True, metavar="HUYỆN", help="huyện, ví dụ «Cẩm Xuyên»"
+        "--district", metavar="HUYỆN", help="huyện, ví dụ «Cẩm Xuyên» (bỏ trống: cả tỉnh)"
+    )
+    build.add_argument(
+        "--country", action="store_true", help="cả nước: mọi tỉnh, huyện, xã (không ghi --province)"
     )
     build.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp .xlsx cần ghi")
     build.add_argument(

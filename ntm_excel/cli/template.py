@@ -15,7 +15,7 @@ from ntm_excel.cli.common import (
     config_from,
 )
 from ntm_excel.cli.registry import registry_from
-from ntm_excel.model import Unit
+from ntm_excel.model import DISTRICT, Unit
 from ntm_excel.reference.catalog import district_set
 from ntm_excel.reference.registry import file_stem
 from ntm_excel.write.template import write_template
@@ -27,7 +27,7 @@ def _set_for(unit: Unit, args: argparse.Namespace, sets: list[str]) -> str:
         return args.set
     set_id = config_from(args).catalog_set
     district = district_set(set_id)
-    return district if unit.kind == "huyện" and district in sets else set_id
+    return district if unit.tier == DISTRICT and district in sets else set_id
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -66,7 +66,7 @@ def _run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        if set_id.startswith("huyen_") != (unit.kind == "huyện"):
+        if set_id.startswith("huyen_") != (unit.tier == DISTRICT):
             level = "huyện" if set_id.startswith("huyen_") else "xã"
             print(
                 f"Cảnh báo: {unit.name} được lập biểu theo bộ tiêu chí cấp {level} «{set_id}».",

@@ -53,7 +53,15 @@ from pathlib import Path
 
 from ntm_excel.config import vietnam_time
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission
+from ntm_excel.model import (
+    COMMUNE,
+    DISTRICT,
+    PROVINCE,
+    CriterionEntry,
+    IndicatorEntry,
+    Status,
+    Submission,
+)
 from ntm_excel.read.legacy import detect_encoding, to_unicode
 from ntm_excel.read.roadmap import read_roadmap, title_year
 from ntm_excel.read.sheets import (
@@ -69,7 +77,7 @@ from ntm_excel.read.sheets import (
 )
 from ntm_excel.read.sniff import UnreadableFileError, sniff
 from ntm_excel.reference.catalog import Indicator
-from ntm_excel.reference.registry import Registry, UnitMatch
+from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
 from ntm_excel.text import cell_address, fold, memoised_text, nfc
 from ntm_excel.values import parse_assessment, parse_number, parse_value
 
@@ -115,7 +123,9 @@ def read_submission(
     encoding = _convert_legacy(grids)
     catalogue = _Catalogue(indicators)
     header = locate_header(grids, _assessment_role, _is_assessment_table)
-    unit_code, unit_text, unit_issues = identify_unit(grids, header, registry, path.name)
+    unit_code, unit_text, unit_issues = identify_unit(
+        grids, header, registry, path.name, folders=_folders(path)
+    )
     located = {"unit_code": unit_code or "", "file": path.name}
     issues += unit_issues
     if encoding:
@@ -768,24 +778,36 @@ def _criterion_of(code: str) -> int | None:
 
 _CODE_LABEL = re.compile(r"\bma (?:so )?(?:don vi|dvhc|xa|hanh chinh|dv)\b\D{0,12}(\d{3,6})\b")
 _MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap tu do hanh phuc")
-_DISTRICT = "huyện"
+FOLDER_LEVELS = 3  # folders above a file that may name its district or province
+
+
+def _folders(path: Path) -> tuple[str, ...]:
+    """Names of the folders holding a file, innermost first ("Cam Xuyen", "Ha Tinh", …)."""
+    return tuple(parent.name for parent in list(path.parents)[:FOLDER_LEVELS] if parent.name)
 
 
 def identify_unit(
-    grids: list[Grid], header: Header | None, registry: Registry, file_name: str
+    grids: list[Grid],
+    header: Header | None,
+    registry: Registry,
+    file_name: str,
+    folders: tuple[str, ...] = (),
 ) -> tuple[str | None, str, list[Issue]]:
     """(unit code or None, the text it was read from, issues) — never a guess.
 
     In order: a code cell ("Mã đơn vị: 18694", or a cell holding exactly a registry code);
     a commune named in the title block; a commune named by the file name; the district
     itself (a commune's title block often starts with "UBND HUYỆN …", so the district only
-    counts when no commune is named anywhere). A code that contradicts the title's commune,
-    or a name that fits several units, gives `unit-ambiguous`; nothing at all `unit-unknown`.
+    counts when no commune is named anywhere). A name several units bear ("Xã Tân Lập") is
+    told apart by the districts and provinces the title block and the `folders` name. A code
+    that contradicts the title's commune, or a name that still fits several units, gives
+    `unit-ambiguous`; nothing at all `unit-unknown`.
     """
     located = {"file": file_name}
     title = _title_lines(grids, header)
     coded = _unit_from_code(title, registry)
-    communes, districts, ambiguous = _units_named(title, registry)
+    place = registry.locate(Clues(lines=tuple(text for text, _ in title), folders=folders))
+    communes, districts, ambiguous = _units_named(title, registry, place)
     if coded:
         unit, text = coded
         other = next((v for code, v in communes.items() if code != unit.code), None)
@@ -803,15 +825,15 @@ def identify_unit(
         units = tuple(unit for unit, _ in communes.values())
         text = " / ".join(text for _, text in communes.values())
         return None, text, [_ambiguous_issue(text, UnitMatch(None, units), located)]
-    by_file = _match(registry, re.sub(r"[_\-.]+", " ", Path(file_name).stem))
-    if by_file.unit and by_file.unit.kind != _DISTRICT:
+    by_file = _match(registry, re.sub(r"[_\-.]+", " ", Path(file_name).stem), place)
+    if by_file.unit and by_file.unit.tier == COMMUNE:
         return by_file.unit.code, file_name, []
     if ambiguous:
         return None, ambiguous[0], [_ambiguous_issue(*ambiguous, located)]
     if len(districts) == 1:
         unit, text = next(iter(districts.values()))
         return unit.code, text, []
-    if by_file.unit:
+    if by_file.unit and by_file.unit.tier == DISTRICT:
         return by_file.unit.code, file_name, []
     if by_file.ambiguous:
         return None, file_name, [_ambiguous_issue(file_name, by_file, located)]
@@ -819,24 +841,24 @@ def identify_unit(
     return None, "", [make_issue("unit-unknown", **located, detail=detail)]
 
 
-_MATCHES: dict[tuple[int, str], tuple[Registry, UnitMatch]] = {}
+_MATCHES: dict[tuple[int, str, Place], tuple[Registry, UnitMatch]] = {}
 
 
-def _match(registry: Registry, text: str) -> UnitMatch:
+def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
     """`registry.match`, remembered for the process (title lines repeat from file to file)."""
-    key = (id(registry), text)
+    key = (id(registry), text, place)
     hit = _MATCHES.get(key)
     if hit is not None and hit[0] is registry:
         return hit[1]
     if len(_MATCHES) > 4096:
         _MATCHES.clear()
-    found = registry.match(text)
+    found = registry.match(text, place)
     _MATCHES[key] = (registry, found)
     return found
 
 
 def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:
-    names = ", ".join(f"{unit.name} ({unit.code})" for unit in match.candidates)
+    names = ", ".join(map(describe, match.candidates))
     return make_issue("unit-ambiguous", **located, text=text, candidates=names)
 
 
@@ -864,12 +886,12 @@ def _unit_from_code(lines: list[tuple[str, list[object]]], registry: Registry):
                 return unit, text
         for cell in cells:
             candidate = cell_text(cell)
-            if candidate.isdigit() and (unit := registry.get(candidate)):
+            if candidate.isdigit() and len(candidate) >= 3 and (unit := registry.get(candidate)):
                 return unit, candidate
     return None
 
 
-def _units_named(lines: list[tuple[str, list[object]]], registry: Registry):
+def _units_named(lines: list[tuple[str, list[object]]], registry: Registry, place: Place):
     """Units named by the title lines: (communes, districts, first ambiguous (text, match)),
     the first two mapping a code to (unit, the line naming it)."""
     communes: dict[str, tuple] = {}
@@ -879,9 +901,9 @@ def _units_named(lines: list[tuple[str, list[object]]], registry: Registry):
         key = folded(text)
         if any(key.startswith(motto) for motto in _MOTTO):
             continue
-        match = _match(registry, text)
-        if match.unit:
-            found = districts if match.unit.kind == _DISTRICT else communes
+        match = _match(registry, text, place)
+        if match.unit and match.unit.tier != PROVINCE:  # a province only tells where
+            found = districts if match.unit.tier == DISTRICT else communes
             found.setdefault(match.unit.code, (match.unit, text))
         elif match.ambiguous and ambiguous is None:
             ambiguous = (text, match)

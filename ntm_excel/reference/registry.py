@@ -1,9 +1,11 @@
-"""The registry of reporting units (communes, towns and the district itself) and name matching.
+"""The registry of reporting units (communes, towns, districts, provinces) and name matching.
 
 Stored as an .xlsx an office edits (`workbooks/don_vi.xlsx`, Vietnamese column names, codes as
-text). `build_registry` lists any district's units from the `vietnam-provinces` data (the
-2021 three-level hierarchy). The bundled Cẩm Xuyên registry is reproduced with (the plan's own
-spelling "Cẩm Vịnh" is kept on purpose: the tolerant match finds Xã Cẩm Vĩnh and the note says so)::
+text). `build_registry` lists the units of a district, a province or the whole country from
+the `vietnam-provinces` data (the 2021 three-level hierarchy; GSO codes of 5 digits for a
+commune, 3 for a district, 2 for a province). The bundled Cẩm Xuyên registry is reproduced
+with (the plan's own spelling "Cẩm Vịnh" is kept on purpose: the tolerant match finds Xã Cẩm
+Vĩnh and the note says so)::
 
     ntm-excel registry build --province "Hà Tĩnh" --district "Cẩm Xuyên" \\
         --nang-cao "Cẩm Thành, Cẩm Lạc, Cẩm Quan, Cẩm Duệ, Cẩm Minh" \\
@@ -12,8 +14,11 @@ spelling "Cẩm Vịnh" is kept on purpose: the tolerant match finds Xã Cẩm V
         --email-mau -o workbooks/don_vi.xlsx
 
 `Registry.match` finds the unit a text names (a title line, a file name, a code), tolerant of
-case, diacritics, prefixes ("UBND", "xã", "TT") and spelling variants, and never guesses
-between units that the text names equally well.
+case, diacritics, prefixes ("UBND", "xã", "TT") and spelling variants. A name that several
+units bear ("Xã Tân Lập" is in 23 districts) is resolved by where the submission says it comes
+from (`Clues` → `Registry.locate` → `Place`: its title block's "UBND HUYỆN …" and "UBND TỈNH
+…" lines, its folders, its sender); what stays ambiguous is returned as candidates, never
+guessed.
 """
 
 from __future__ import annotations
@@ -21,8 +26,9 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from email.utils import parseaddr
 from pathlib import Path
 
 import openpyxl
@@ -31,7 +37,7 @@ import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.errors import RegistryError
-from ntm_excel.model import Unit
+from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, Unit
 from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
 from ntm_excel.text import fold, is_email_address, nfc, shown
 
@@ -64,10 +70,15 @@ _KIND_WORDS = {
     "thị xã": ("thi xa", "tx"),
     "thành phố": ("thanh pho", "tp"),
     "quận": ("quan", "q"),
+    "tỉnh": ("tinh",),
+    "thành phố trung ương": ("thanh pho", "tp"),
 }
-_COMMUNE_LEVEL = {"xã", "thị trấn", "phường"}
+# How an official name begins when not with its kind: "Thành phố Hà Nội".
+_NAME_PREFIX = {"thành phố trung ương": "thành phố"}
+_TIER_RANK = {COMMUNE: 2, DISTRICT: 1, PROVINCE: 0}
 _NOISE = ("cong hoa xa hoi chu nghia viet nam", "doc lap tu do hanh phuc")
 _WORD = re.compile(r"[^\W_]+")
+_SUFFIXES = ("xlsx", "xls", "xlsm", "ods", "csv", "pdf")
 
 # The seven NTM regions of the criteria sets (QĐ 1980/QĐ-TTg) and their provinces.
 REGIONS = {
@@ -157,6 +168,7 @@ def _province_name(name: str) -> str:
     return re.sub(r"^(Tỉnh|Thành phố|TP\.?)\s+", "", nfc(name), flags=re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=256)
 def region_of(province: str) -> str:
     """The NTM region of a province ("Hà Tĩnh" or "Tỉnh Hà Tĩnh" → "Bắc Trung Bộ")."""
     try:
@@ -168,16 +180,35 @@ def region_of(province: str) -> str:
 def _split_kind(name: str, kind: str = "") -> tuple[str, str]:
     """(kind, base name) of an official name: "Xã Cẩm Thành" → ("xã", "Cẩm Thành")."""
     name = nfc(name)
-    for candidate in sorted([kind] if kind else _KIND_WORDS, key=len, reverse=True):
-        words = len(candidate.split())
-        if fold(" ".join(name.split()[:words])) == fold(candidate):
-            return candidate, " ".join(name.split()[words:])
+    if kind:
+        prefixes = [_NAME_PREFIX.get(kind, kind)]
+    else:
+        prefixes = sorted(_KIND_WORDS, key=len, reverse=True)
+    for prefix in prefixes:
+        words = len(prefix.split())
+        if fold(" ".join(name.split()[:words])) == fold(prefix):
+            return kind or prefix, " ".join(name.split()[words:])
     return kind, name
 
 
 def file_stem(unit: Unit) -> str:
     """A file name for a unit without diacritics: "Xã Cẩm Thành" → "xa_cam_thanh"."""
     return fold(unit.name).replace(" ", "_")
+
+
+def describe(unit: Unit) -> str:
+    """A unit with where it is and its code: "Xã Tân Lập (Huyện Đan Phượng, Hà Nội; mã 09…)"."""
+    if unit.tier == PROVINCE:
+        return f"{unit.name} (mã {unit.code})"
+    where = unit.district if unit.tier == COMMUNE and unit.district else ""
+    where = ", ".join(filter(None, (where, unit.province)))
+    return f"{unit.name} ({where}; mã {unit.code})" if where else f"{unit.name} (mã {unit.code})"
+
+
+def district_key(unit: Unit) -> tuple[str, str]:
+    """(province, district name) of the district a unit is in, or is: names repeat across
+    provinces ("Huyện Châu Thành"), the pair does not."""
+    return unit.province, unit.name if unit.tier == DISTRICT else unit.district
 
 
 @dataclass(frozen=True)
@@ -190,6 +221,115 @@ class UnitMatch:
     @property
     def ambiguous(self) -> bool:
         return len(self.candidates) > 1
+
+
+@dataclass(frozen=True)
+class Clues:
+    """What a submission says about where it comes from, besides its unit's name.
+
+    `lines`: texts that may name its district or province (the title block: "UBND HUYỆN CẨM
+    XUYÊN", "UBND TỈNH HÀ TĨNH"); `folders`: the names of the folders holding the file,
+    innermost first (a provincial office keeps one folder per district); `sender`: the mail
+    address it came from ("Tên <dia.chi@…>" or the bare address).
+    """
+
+    lines: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()
+    sender: str = ""
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the clues put a submission: districts as (province, district name), provinces,
+    and the codes of the units whose address sent it. Empty sets say nothing."""
+
+    districts: frozenset[tuple[str, str]] = frozenset()
+    provinces: frozenset[str] = frozenset()
+    senders: frozenset[str] = frozenset()
+
+
+NOWHERE = Place()
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """One place in a text where a unit's name is written."""
+
+    unit: Unit
+    start: int  # word position in the text
+    size: int  # words in the name
+    kind_written: bool  # a kind word that fits stands before the name ("xã", "TT", "huyện")
+    exact: bool  # spelled with the registry's diacritics
+
+
+class _NameIndex:
+    """Units by the folded words of their names, and the lengths those names have."""
+
+    def __init__(self) -> None:
+        self._units: dict[tuple[str, ...], list[tuple[Unit, tuple[str, ...]]]] = {}
+        self._sizes: set[int] = set()
+
+    def add(self, name: tuple[str, ...], unit: Unit, spelled: tuple[str, ...]) -> None:
+        self._units.setdefault(name, []).append((unit, spelled))
+        self._sizes.add(len(name))
+
+    def find(self, words: list[str]) -> Iterator[tuple[int, int, tuple[str, ...], Unit, tuple]]:
+        """(start, size, name, unit, its spelling) of every name written in `words`."""
+        sizes = sorted(self._sizes)
+        for start in range(len(words)):
+            for size in sizes:
+                if start + size > len(words):
+                    break
+                name = tuple(words[start : start + size])
+                for unit, spelled in self._units.get(name, ()):
+                    yield start, size, name, unit, spelled
+
+
+# A rule keeps the hits it prefers; the rules run in order and never keep none.
+Rule = Callable[[list[_Hit]], list[_Hit]]
+
+
+def _prefer(hits: list[_Hit], key: Callable[[_Hit], object]) -> list[_Hit]:
+    """The hits with the highest `key`."""
+    best = max(key(hit) for hit in hits)
+    return [hit for hit in hits if key(hit) == best]
+
+
+def _keep_if_any(hits: list[_Hit], test: Callable[[_Hit], bool]) -> list[_Hit]:
+    """The hits passing `test`, or all of them when none does (a clue that does not help)."""
+    return [hit for hit in hits if test(hit)] or hits
+
+
+def longest_name(hits: list[_Hit]) -> list[_Hit]:
+    """ "Nam Phúc Thăng" over "Phúc Thăng" when the text says "Nam Phúc Thăng"."""
+    return _prefer(hits, lambda hit: hit.size)
+
+
+def kind_written(hits: list[_Hit]) -> list[_Hit]:
+    """A name written after its kind word ("xã Cẩm Xuyên" is not "huyện Cẩm Xuyên")."""
+    return _prefer(hits, lambda hit: hit.kind_written)
+
+
+def commune_first(hits: list[_Hit]) -> list[_Hit]:
+    """With kinds written, "UBND HUYỆN CẨM XUYÊN UBND XÃ CẨM LẠC" names the commune; a
+    province comes last."""
+    return _prefer(hits, lambda hit: _TIER_RANK[hit.unit.tier] if hit.kind_written else 0)
+
+
+def in_place(place: Place) -> Rule:
+    """Units from the sender's address, then in the place's districts, then provinces."""
+
+    def rule(hits: list[_Hit]) -> list[_Hit]:
+        hits = _keep_if_any(hits, lambda hit: hit.unit.code in place.senders)
+        hits = _keep_if_any(hits, lambda hit: district_key(hit.unit) in place.districts)
+        return _keep_if_any(hits, lambda hit: hit.unit.province in place.provinces)
+
+    return rule
+
+
+def exact_spelling(hits: list[_Hit]) -> list[_Hit]:
+    """ "Cẩm Thành" over "Cẩm Thạnh" when the text is spelled with diacritics."""
+    return _prefer(hits, lambda hit: hit.exact)
 
 
 class Registry:
@@ -205,20 +345,28 @@ class Registry:
         self.notes: dict[str, str] = {code: note for code, note in (notes or {}).items() if note}
         self.path = path
         self._by_code = {unit.code: unit for unit in self.units}
+        self._by_email = {unit.email.casefold(): unit for unit in self.units if unit.email}
         kinds = {unit.kind for unit in self.units} | {"xã", "thị trấn", "huyện"}
-        self._kind_words = sorted(
-            ((tuple(w.split()), k) for k in kinds for w in _KIND_WORDS.get(k, ())),
-            key=lambda item: -len(item[0]),
-        )
-        # names indexed by their first folded word, so a match costs O(words in the text)
-        self._names: dict[str, list[tuple[Unit, tuple[str, ...], tuple[str, ...]]]] = {}
+        words: dict[tuple[str, ...], set[str]] = {}
+        for kind in kinds:
+            for written in _KIND_WORDS.get(kind, ()):
+                words.setdefault(tuple(written.split()), set()).add(kind)
+        self._kind_words = words
+        self._kind_sizes = sorted({len(written) for written in words}, reverse=True)
+        # names by their folded words, so a match costs a few look-ups per word of the text;
+        # districts and provinces also on their own, to read where a file comes from
+        self._names = _NameIndex()
+        self._place_names = _NameIndex()
         for unit in self.units:
             base = _split_kind(unit.name, unit.kind)[1]
-            words = tuple(_WORD.findall(base))
-            name = tuple(fold(w) for w in words)
+            words_of_name = tuple(_WORD.findall(base))
+            name = tuple(fold(w) for w in words_of_name)
             if name:
-                spelled = tuple(w.casefold() for w in words)
-                self._names.setdefault(name[0], []).append((unit, name, spelled))
+                spelled = tuple(w.casefold() for w in words_of_name)
+                self._names.add(name, unit, spelled)
+                if unit.tier != COMMUNE:
+                    self._place_names.add(name, unit, spelled)
+        self._places: dict[str, frozenset[Unit]] = {}  # text → the places it names
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Registry):
@@ -235,58 +383,109 @@ class Registry:
         """Units that must submit a self-assessment."""
         return [unit for unit in self.units if unit.expected]
 
-    def match(self, text: str) -> UnitMatch:
+    def tier(self, tier: str) -> list[Unit]:
+        """The units of one tier (COMMUNE, DISTRICT or PROVINCE), in registry order."""
+        return [unit for unit in self.units if unit.tier == tier]
+
+    def match(self, text: str, place: Place = NOWHERE) -> UnitMatch:
         """The unit named in `text`: a GSO code, or a name in any spelling.
 
-        A code wins. Otherwise unit names are searched as whole words in the text; a longer
-        name, a kind word that fits ("xã", "TT", "huyện"), a commune-level unit when the kinds
-        are written ("UBND HUYỆN … UBND XÃ …" names the commune) and an exact spelling with
-        diacritics rank higher, in that order. Units that rank equal are all returned as
-        candidates, with `unit` None.
+        A code wins. Otherwise every unit whose name is written in the text is a candidate
+        (unless a kind word before it says otherwise), and the rules narrow them down in
+        order: the longest name, a kind word written, a commune before its district, the
+        `place` the submission comes from, the exact spelling with diacritics. Candidates
+        still left together are all returned, with `unit` None.
         """
         words = _WORD.findall(nfc(text or ""))
-        if words and fold(words[-1]) in ("xlsx", "xls", "xlsm", "ods", "csv", "pdf"):
+        if words and fold(words[-1]) in _SUFFIXES:
             words.pop()
-        folded = [fold(w) for w in words]
-        exact = [w.casefold() for w in words]
-        by_code = {
-            self._by_code[w] for w in folded if w.isdigit() and len(w) >= 3 and w in self._by_code
-        }
+        by_code = self._codes_in(words)
         if by_code:
-            return _result(list(by_code))
-        joined = " ".join(folded)
+            return _result(by_code)
+        hits = self._hits(words)
+        for rule in (longest_name, kind_written, commune_first, in_place(place), exact_spelling):
+            if len({hit.unit.code for hit in hits}) <= 1:
+                break
+            hits = rule(hits)
+        return _result([hit.unit for hit in hits])
+
+    def locate(self, clues: Clues) -> Place:
+        """Where `clues` put a submission: the districts and provinces its lines and folders
+        name (a bare name that is both a province and a district is taken as the province),
+        and the units whose registered address sent it."""
+        districts: set[tuple[str, str]] = set()
+        provinces: set[str] = set()
+        for text in (*clues.lines, *clues.folders):
+            found = self._places_in(text)
+            districts |= {district_key(u) for u in found if u.tier == DISTRICT}
+            provinces |= {u.province for u in found if u.tier == PROVINCE}
+        senders = frozenset()
+        sender = self._by_email.get(parseaddr(clues.sender)[1].casefold()) if clues.sender else None
+        if sender is not None:
+            senders = frozenset({sender.code})
+            if sender.tier != PROVINCE:
+                districts.add(district_key(sender))
+            provinces.add(sender.province)
+        if provinces:  # "Huyện Châu Thành" is in five provinces: keep the named province's
+            districts = {d for d in districts if d[0] in provinces} or districts
+        return Place(frozenset(districts), frozenset(provinces), senders)
+
+    def _places_in(self, text: str) -> frozenset[Unit]:
+        """The districts and provinces a text names, each span read once (remembered: title
+        lines and folders repeat from file to file)."""
+        found = self._places.get(text)
+        if found is not None:
+            return found
+        spans: dict[tuple[int, int], list[_Hit]] = {}
+        for hit in self._hits(_WORD.findall(nfc(text or "")), self._place_names):
+            spans.setdefault((hit.start, hit.size), []).append(hit)
+        units: set[Unit] = set()
+        for hits in spans.values():
+            if any(h.unit.tier == PROVINCE and not h.kind_written for h in hits):
+                hits = [h for h in hits if h.unit.tier == PROVINCE]
+            units |= {hit.unit for hit in exact_spelling(hits)}
+        if len(self._places) > 4096:
+            self._places.clear()
+        self._places[text] = found = frozenset(units)
+        return found
+
+    def _codes_in(self, words: list[str]) -> list[Unit]:
+        """Units whose code is written as a number of three digits or more."""
+        return [self._by_code[w] for w in words if len(w) >= 3 and w in self._by_code]
+
+    def _hits(self, words: list[str], names: _NameIndex | None = None) -> list[_Hit]:
+        """Every place where a unit's name (of `names`, else any) is written in `words` and no
+        kind word before it contradicts the unit's kind."""
+        names = self._names if names is None else names
+        joined = " ".join(fold(w) for w in words)
         for noise in _NOISE:  # the national motto contains "xã" and names like "Cộng Hòa"
             joined = joined.replace(noise, " ".join("·" * len(noise.split())))
         folded = joined.split()
-        scores: dict[str, tuple[int, bool, int, bool]] = {}
-        for start, first in enumerate(folded):
-            for unit, name, spelled in self._names.get(first, ()):
-                size = len(name)
-                if tuple(folded[start : start + size]) != name:
-                    continue
-                kind = self._kind_before(folded, start)
-                if kind and kind != unit.kind:
-                    continue
-                if not kind and all(w.isdigit() for w in name):  # "Phường 1" needs its kind
-                    continue
-                level = (2 if unit.kind in _COMMUNE_LEVEL else 1) if kind else 0
-                score = (size, bool(kind), level, tuple(exact[start : start + size]) == spelled)
-                scores[unit.code] = max(score, scores.get(unit.code, score))
-        if not scores:
-            return UnitMatch(None, ())
-        best = max(scores.values())
-        return _result([self._by_code[code] for code, score in scores.items() if score == best])
+        exact = [w.casefold() for w in words]
+        hits = []
+        for start, size, name, unit, spelled in names.find(folded):
+            kinds = self._kinds_before(folded, start)
+            if kinds and unit.kind not in kinds:
+                continue
+            if not kinds and all(w.isdigit() for w in name):  # "Phường 1" needs its kind
+                continue
+            spelled_here = tuple(exact[start : start + size]) == spelled
+            hits.append(_Hit(unit, start, size, bool(kinds), spelled_here))
+        return hits
 
-    def _kind_before(self, folded: list[str], start: int) -> str:
-        for words, kind in self._kind_words:
-            if start >= len(words) and tuple(folded[start - len(words) : start]) == words:
-                return kind
-        return ""
+    def _kinds_before(self, folded: list[str], start: int) -> set[str]:
+        """The kinds the words just before `start` name ("thị xã" before "xã")."""
+        for size in self._kind_sizes:
+            if start >= size and (
+                kinds := self._kind_words.get(tuple(folded[start - size : start]))
+            ):
+                return kinds
+        return set()
 
 
-def _result(units: list[Unit]) -> UnitMatch:
-    units.sort(key=lambda unit: (len(unit.code), unit.code))
-    return UnitMatch(units[0] if len(units) == 1 else None, tuple(units))
+def _result(units: Iterable[Unit]) -> UnitMatch:
+    found = sorted(set(units), key=lambda unit: (len(unit.code), unit.code))
+    return UnitMatch(found[0] if len(found) == 1 else None, tuple(found))
 
 
 @functools.cache
@@ -313,82 +512,144 @@ def _find(items: Iterable[dict], text: str, what: str, key=_base_key) -> dict:
     raise RegistryError(f"Không tìm thấy {what} «{text}» trong danh mục hành chính (2021)")
 
 
+CODE_DIGITS = {PROVINCE: 2, DISTRICT: 3, COMMUNE: 5}  # GSO codes are written zero-padded
+_PROVINCE_NOTE = (
+    "Dòng của chính tỉnh: dùng để tổng hợp theo tỉnh; không tính vào số đơn vị phải nộp."
+)
+_DISTRICT_NOTE = (
+    "Dòng của chính huyện: dùng cho biểu tự đánh giá theo bộ tiêu chí huyện nông thôn mới; "
+    "không tính vào số đơn vị phải nộp."
+)
+_URBAN_NOTE = "Không có xã nên không đánh giá theo bộ tiêu chí huyện nông thôn mới."
+
+
+def _slug(name: str, kind: str = "") -> str:
+    return fold(_split_kind(name, kind)[1]).replace(" ", "")
+
+
+class _Builder:
+    """Units and notes of the registry being built, in order: province, district, communes."""
+
+    def __init__(self, example_emails: bool, whole_province: bool) -> None:
+        self.example_emails = example_emails
+        self.whole_province = whole_province
+        self.units: list[Unit] = []
+        self.notes: dict[str, str] = {}
+
+    def add(self, item: dict, tier: str, note: str = "", **fields) -> Unit:
+        code = str(item["code"]).zfill(CODE_DIGITS[tier])
+        unit = Unit(code=code, name=item["name"], kind=item["division_type"], **fields)
+        self.units.append(unit)
+        if note:
+            self.notes[code] = note
+        return unit
+
+    def email(self, local: str, domain: str) -> str:
+        return f"{local}@{domain}.example.org" if self.example_emails else ""
+
+    def province(self, prov: dict) -> None:
+        name = _province_name(prov["name"])
+        region = region_of(name)
+        domain = _slug(prov["name"], prov["division_type"])
+        self.add(
+            prov, PROVINCE, _PROVINCE_NOTE, district="", province=name, region=region,
+            target_level="", expected=False, email=self.email("vpdp.ntm", domain),
+        )  # fmt: skip
+        for dist in prov["districts"]:
+            self.district(prov, dist)
+
+    def district(self, prov: dict, dist: dict) -> None:
+        province = _province_name(prov["name"])
+        domain = _slug(dist["name"], dist["division_type"])
+        if self.whole_province:  # district names repeat across provinces
+            domain += "." + _slug(prov["name"], prov["division_type"])
+        place = {"district": dist["name"], "province": province, "region": region_of(province)}
+        rural = any(ward["division_type"] == "xã" for ward in dist["wards"])
+        self.add(
+            dist, DISTRICT, _DISTRICT_NOTE if rural else _URBAN_NOTE, **place,
+            target_level="đạt chuẩn" if rural else "", expected=False,
+            email=self.email("vpdp.ntm", domain),
+        )  # fmt: skip
+        for ward in dist["wards"]:
+            self.commune(ward, place, domain)
+
+    def commune(self, ward: dict, place: dict[str, str], domain: str) -> None:
+        kind = ward["division_type"]
+        commune = kind == "xã"
+        prefix = {"xã": "", "thị trấn": "tt", "phường": "p"}.get(kind, "")
+        note = (
+            ""
+            if commune
+            else f"{kind.capitalize()} không đánh giá theo bộ tiêu chí xã nông thôn mới nên "
+            "không phải nộp biểu tự đánh giá."
+        )
+        local = f"ubnd.{prefix}{_slug(ward['name'], kind)}"
+        self.add(
+            ward, COMMUNE, note, **place, target_level="đạt chuẩn" if commune else "",
+            expected=commune, email=self.email(local, domain),
+        )  # fmt: skip
+
+
 def build_registry(
-    province: str,
-    district: str,
+    province: str | None = None,
+    district: str | None = None,
     *,
     targets: Mapping[str, str] | None = None,
     target_source: str = "",
     example_emails: bool = False,
 ) -> Registry:
-    """The units of a district as in the 2021 hierarchy of `vietnam-provinces`.
+    """The units of a district, a province, or (no province) the whole country, as in the
+    2021 hierarchy of `vietnam-provinces`.
 
     Communes (xã) must submit and aim at "đạt chuẩn" unless `targets` (unit name or code →
-    level) says otherwise; towns and wards are not assessed on commune criteria. The district
-    itself is listed first, not expected, for its own self-assessment. `target_source` names
-    the document the targets come from; `example_emails` fills reserved example.org addresses.
+    level) says otherwise; towns and wards are not assessed on commune criteria. Each district
+    is listed before its communes, not expected, for its own self-assessment (aiming at
+    "đạt chuẩn" when it has communes); a province is listed before its districts. `target_source`
+    names the document the targets come from; `example_emails` fills reserved example.org
+    addresses.
     """
-    prov = _find(_divisions(), province, "tỉnh", key=_province_key)
-    dist = _find(prov["districts"], district, "huyện")
-    province_name = _province_name(prov["name"])
-    region = region_of(province_name)
-    domain = fold(_split_kind(dist["name"])[1]).replace(" ", "")
-    units: list[Unit] = []
-    notes: dict[str, str] = {}
-    for item in [dist, *dist["wards"]]:
-        kind = item["division_type"]
-        is_district = item is dist
-        commune = kind == "xã"
-        base = fold(_split_kind(item["name"], kind)[1]).replace(" ", "")
-        prefix = {"xã": "", "thị trấn": "tt", "phường": "p"}.get(kind, "")
-        email = f"vpdp.ntm@{domain}" if is_district else f"ubnd.{prefix}{base}@{domain}"
-        units.append(
-            Unit(
-                code=str(item["code"]),
-                name=item["name"],
-                kind=kind,
-                district=dist["name"],
-                province=province_name,
-                region=region,
-                target_level="đạt chuẩn" if commune or is_district else "",
-                expected=commune,
-                email=f"{email}.example.org" if example_emails else "",
-            )
-        )
-        if is_district:
-            notes[units[-1].code] = (
-                "Dòng của chính huyện: dùng cho biểu tự đánh giá theo bộ tiêu chí huyện nông thôn "
-                "mới; không tính vào số đơn vị phải nộp."
-            )
-        elif not commune:
-            notes[units[-1].code] = (
-                f"{kind.capitalize()} không đánh giá theo bộ tiêu chí xã nông thôn mới nên không "
-                "phải nộp biểu tự đánh giá."
-            )
-    registry = Registry(units, notes)
-    for text, level in (targets or {}).items():
-        units, notes = _apply_target(registry, text, level, target_source)
-        registry = Registry(units, notes)
-    return registry
+    if province is None and district is not None:
+        raise RegistryError(f"Hãy cho biết huyện «{district}» thuộc tỉnh nào")
+    builder = _Builder(example_emails, whole_province=district is None)
+    if province is None:
+        for prov in _divisions():
+            builder.province(prov)
+    else:
+        prov = _find(_divisions(), province, "tỉnh", key=_province_key)
+        if district is None:
+            builder.province(prov)
+        else:
+            builder.district(prov, _find(prov["districts"], district, "huyện"))
+    registry = Registry(builder.units, builder.notes)
+    return _with_targets(registry, targets or {}, target_source)
 
 
-def _apply_target(
-    registry: Registry, text: str, level: str, source: str
-) -> tuple[list[Unit], dict[str, str]]:
-    if level not in LEVELS:
-        raise RegistryError(f"Mục tiêu «{level}» không hợp lệ; dùng: {', '.join(LEVELS)}")
-    found = registry.match(text)
-    if found.unit is None or found.unit.kind != "xã":
-        detail = ", ".join(u.name for u in found.candidates) or "không có xã nào"
-        raise RegistryError(f"Không xác định được xã «{text}» để đặt mục tiêu ({detail})")
-    unit = found.unit
-    note = f"Mục tiêu: xã nông thôn mới {level}" + (f" theo {source}" if source else "")
-    spelled = nfc(text).casefold()
-    if spelled not in (unit.name.casefold(), _split_kind(unit.name, unit.kind)[1].casefold()):
-        note += f"; văn bản ghi «{nfc(text)}»"
-    notes = dict(registry.notes, **{unit.code: note + "."})
-    units = [replace(u, target_level=level) if u is unit else u for u in registry.units]
-    return units, notes
+def _with_targets(registry: Registry, targets: Mapping[str, str], source: str) -> Registry:
+    """The registry with the communes named in `targets` aiming at their level."""
+    levels: dict[str, str] = {}
+    notes = dict(registry.notes)
+    for text, level in targets.items():
+        if level not in LEVELS:
+            raise RegistryError(f"Mục tiêu «{level}» không hợp lệ; dùng: {', '.join(LEVELS)}")
+        found = registry.match(text)
+        if found.unit is None or found.unit.kind != "xã":
+            detail = "; ".join(map(describe, found.candidates)) or "không có xã nào"
+            hint = " Hãy ghi mã đơn vị." if found.ambiguous else ""
+            raise RegistryError(
+                f"Không xác định được xã «{text}» để đặt mục tiêu ({detail}).{hint}"
+            )
+        unit = found.unit
+        note = f"Mục tiêu: xã nông thôn mới {level}" + (f" theo {source}" if source else "")
+        spelled = nfc(text).casefold()
+        written = (unit.name.casefold(), _split_kind(unit.name, unit.kind)[1].casefold())
+        if spelled not in written and not spelled.isdigit():
+            note += f"; văn bản ghi «{nfc(text)}»"
+        levels[unit.code] = level
+        notes[unit.code] = note + "."
+    units = [
+        replace(u, target_level=levels[u.code]) if u.code in levels else u for u in registry.units
+    ]
+    return Registry(units, notes)
 
 
 def _text(value: object) -> str:
@@ -443,6 +704,10 @@ def load_registry(path: Path | str) -> Registry:
     return Registry(units, notes, path)
 
 
+_KINDS_BY_KEY = {fold(kind): kind for kind in _KIND_WORDS}
+_LEVELS_BY_KEY = {fold(level): level for level in LEVELS}
+
+
 def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
     problems: list[tuple[str, str]] = []
     code, name = rec.get("ma_don_vi", ""), rec.get("ten_don_vi", "")
@@ -452,13 +717,13 @@ def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
         )
     if not name:
         problems.append(("ten_don_vi", "thiếu tên đơn vị"))
-    kind = next((k for k in _KIND_WORDS if fold(k) == fold(rec.get("loai", ""))), None)
+    kind = _KINDS_BY_KEY.get(fold(rec.get("loai", "")))
     if kind is None:
         problems.append(
             ("loai", f"loại «{rec.get('loai', '')}» không hợp lệ; dùng: {', '.join(_KIND_WORDS)}")
         )
     level = rec.get("muc_tieu", "")
-    level = next((lv for lv in LEVELS if fold(lv) == fold(level)), level)
+    level = _LEVELS_BY_KEY.get(fold(level), level)
     if level and level not in LEVELS:
         problems.append(("muc_tieu", f"mục tiêu «{level}» không hợp lệ; dùng: {', '.join(LEVELS)}"))
     submit = fold(rec.get("phai_nop", ""))

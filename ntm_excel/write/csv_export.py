@@ -82,9 +82,11 @@ def field_text(value: object) -> str:
 
 
 def _reports(consolidation: Consolidation) -> list[UnitReport]:
-    """Every listed unit, then the district when its own workbook was consolidated."""
+    """Every listed unit, then the district when its own workbook was consolidated (a
+    province's or the country's: every district whose workbook was)."""
     district = [consolidation.district] if consolidation.district else []
-    return list(consolidation.units) + district
+    districts = [report for report in consolidation.districts if report.submitted]
+    return list(consolidation.units) + district + districts
 
 
 def _units(reports: list[UnitReport]) -> Iterable[tuple]:

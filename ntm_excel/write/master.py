@@ -15,11 +15,12 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
-from ntm_excel.atomic import atomic_path
+from ntm_excel.atomic import Generation
 from ntm_excel.check.figures import Figures
 from ntm_excel.model import Consolidation
 from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache
 from ntm_excel.write import history_sheets, master_sheets
+from ntm_excel.write.master_sheets import SHEET_ROW_LIMIT, Overflow
 
 MASTER_NAME = "tong_hop.xlsx"
 WORKBOOK_OPTIONS = {
@@ -29,8 +30,15 @@ WORKBOOK_OPTIONS = {
 }
 
 
-def build_master(consolidation: Consolidation, path: Path | str) -> None:
-    """Write the master workbook to exactly `path` (a temporary file of an atomic write).
+def build_master(
+    consolidation: Consolidation,
+    target: Path,
+    generation: Generation,
+    *,
+    row_limit: int = SHEET_ROW_LIMIT,
+) -> list[Path]:
+    """Write the master workbook for `target`, and the CSV files of its blocks longer than
+    `row_limit` rows, as part of `generation`; return those CSV files.
 
     The workbook is made in memory, then written in one go: a failure to write (disk full)
     is then a plain `OSError`. (Written by XlsxWriter itself, it becomes a `FileCreateError`,
@@ -47,23 +55,44 @@ def build_master(consolidation: Consolidation, path: Path | str) -> None:
         properties["created"] = consolidation.created
     book.set_properties(properties)
     formats, figures = FormatCache(book), Figures.of(consolidation)
-    master_sheets.write_all(book, formats, figures)
+    overflow = Overflow(target, generation, row_limit)
+    master_sheets.write_all(book, formats, figures, overflow)
     history_sheets.write_all(book, formats, figures)
     try:
         book.close()
     except FileCreateError as exc:  # its temporary files (system temporary folder full)
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
         raise cause or OSError(str(exc)) from exc
-    Path(path).write_bytes(buffer.getbuffer())
+    generation.stage(target).write_bytes(buffer.getbuffer())
+    overflow.retire_unused()
+    return overflow.written
 
 
-def write_master(consolidation: Consolidation, path: Path | str) -> Path:
+def write_master(
+    consolidation: Consolidation, path: Path | str, *, row_limit: int = SHEET_ROW_LIMIT
+) -> Path:
     """Write the master workbook to `path` atomically and return the path.
 
-    If `path` cannot be replaced (open in Excel), `OutputLockedError` is raised and the
-    previous file is left as it was.
+    The indicator detail and the task list, when longer than `row_limit` rows (a province of
+    more than about a thousand communes), go to CSV files beside it (`overflow_files`) and
+    their sheets say so: the workbook then still opens in seconds. If `path` cannot be
+    replaced (open in Excel), `OutputLockedError` is raised and the previous files are left
+    as they were (the workbook and its CSV files are replaced together: `Generation`).
     """
     target = Path(path)
-    with atomic_path(target) as tmp:
-        build_master(consolidation, tmp)
+    with Generation(target) as generation:
+        build_master(consolidation, target, generation, row_limit=row_limit)
+        generation.commit()
     return target
+
+
+def overflow_files(
+    consolidation: Consolidation, path: Path | str, *, row_limit: int = SHEET_ROW_LIMIT
+) -> list[Path]:
+    """The CSV files `write_master` writes beside `path` for this consolidation."""
+    rows = master_sheets.block_rows(Figures.of(consolidation))
+    return [
+        master_sheets.overflow_path(Path(path), name)
+        for name, count in rows.items()
+        if count > row_limit
+    ]

@@ -6,12 +6,16 @@ the colours; every string goes through `write_string`, so no submitted text beco
 
 from __future__ import annotations
 
+import csv
+import functools
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 
-from ntm_excel.check.figures import Figures
+from ntm_excel.atomic import Generation
+from ntm_excel.check.figures import DistrictFigures, Figures, ProvinceFigures
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Severity
 from ntm_excel.model import STATUS_LABELS, TASK_STATE_LABELS, Status, TaskState
 from ntm_excel.styles import (
@@ -43,6 +47,7 @@ from ntm_excel.styles import (
     wrapped_lines,
     xlsx_fill,
 )
+from ntm_excel.write.csv_export import FORMULA_STARTS
 
 SUMMARY = "Tổng hợp"
 MATRIX = "Ma trận tiêu chí"
@@ -51,6 +56,8 @@ TASKS = "Tiến độ nhiệm vụ"
 SUBMISSIONS = "Tình hình nộp báo cáo"
 ISSUES = "Lỗi dữ liệu"
 DISTRICT = "Tiêu chí huyện"
+BY_DISTRICT = "Theo huyện"
+BY_PROVINCE = "Theo tỉnh"
 
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
@@ -324,17 +331,115 @@ class Sheet:
         ws.print_area(0, 0, last_row if print_rows is None else print_rows - 1, last_col)
 
 
-def write_all(book, fmts: FormatCache, facts: Figures) -> None:
+SHEET_ROW_LIMIT = 50_000  # rows of a block beyond which it goes to a CSV file instead
+DETAIL_FILE = "chi_tiet_chi_tieu"  # names of those CSV files after the master's own
+TASKS_FILE = "tien_do_nhiem_vu"
+
+
+def block_rows(facts: Figures) -> dict[str, int]:
+    """Rows of the two blocks that can outgrow a sheet: indicator detail and tasks."""
+    detail = sum(len(report.indicators) for report in facts.listed)
+    return {DETAIL_FILE: detail, TASKS_FILE: len(facts.consolidation.tasks)}
+
+
+def overflow_path(master: Path, name: str) -> Path:
+    """Where a block too long for the master goes: "<master>_<name>.csv" beside it."""
+    return master.with_name(f"{master.stem}_{name}.csv")
+
+
+@dataclass
+class Overflow:
+    """Where blocks too long for a workbook that still opens quickly go: CSV files beside the
+    master, `<master>_<name>.csv`, with the sheet's columns, in UTF-8 with a byte-order mark
+    (so Excel shows the diacritics), written as part of the master's `generation`. The sheet
+    then says how many rows went where."""
+
+    master: Path
+    generation: Generation
+    limit: int = SHEET_ROW_LIMIT
+    written: list[Path] = field(default_factory=list)
+
+    def path(self, name: str) -> Path:
+        return overflow_path(self.master, name)
+
+    def retire_unused(self) -> None:
+        """Retire the CSV files of an earlier master whose blocks now fit in their sheets."""
+        for name in (DETAIL_FILE, TASKS_FILE):
+            if (path := self.path(name)) not in self.written and path.exists():
+                self.generation.retire(path)
+
+    def write(
+        self,
+        sheet: Sheet,
+        row: int,
+        columns: Sequence[Column],
+        values: Iterable,
+        name: str,
+        count: int,
+    ) -> None:
+        target = self.path(name)
+        with open(self.generation.stage(target), "w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow([column.header for column in columns])
+            writer.writerows(map(_csv_converter(columns), values))
+        self.written.append(target)
+        sheet.sentence(
+            row,
+            f"{count:,} dòng".replace(",", ".")
+            + f" — quá nhiều cho một trang tính — được ghi vào tệp «{target.name}» cạnh bảng tổng "
+            "hợp (mở bằng Excel: Dữ liệu › Từ văn bản/CSV, mã UTF-8; hoặc bằng LibreOffice).",
+        )
+        sheet.finish(row, 0, len(columns) - 1, repeat=False)
+
+
+def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
+    """A row's cells as CSV values: marks as their word, dates day first, and a text that a
+    spreadsheet would take for a formula behind an apostrophe, as in the CSV files
+    (`csv_export.safe_text`: text a commune typed is never code). Only the columns that need
+    it are touched: a national detail has millions of cells."""
+    kinds = {kind: [i for i, c in enumerate(columns) if c.kind == kind] for kind in _CSV_KINDS}
+    marks, dates, times = kinds["mark"], kinds["date"], kinds["datetime"]
+    texts = kinds["text"] + kinds["number"]  # a value cell may hold the text as typed
+
+    def convert(cells: Sequence) -> list:
+        row = list(cells)
+        for i in marks:
+            row[i] = row[i][0] if row[i] else ""
+        for i in dates:
+            row[i] = f"{row[i]:%d/%m/%Y}" if row[i] else ""
+        for i in times:
+            row[i] = f"{row[i]:%d/%m/%Y %H:%M}" if row[i] else ""
+        for i in texts:
+            value = row[i]
+            if value.__class__ is str and value.startswith(FORMULA_STARTS):
+                row[i] = "'" + value
+        return row
+
+    return convert
+
+
+_CSV_KINDS = ("mark", "date", "datetime", "text", "number")
+
+
+def write_all(book, fmts: FormatCache, facts: Figures, overflow: Overflow | None = None) -> None:
+    """Every sheet. A province's or the country's master has its roll-up sheets («Theo tỉnh»
+    when several provinces, «Theo huyện») instead of the one district's «Tiêu chí huyện»."""
     as_of = f"{facts.consolidation.as_of:%d/%m/%Y}"
-    writers = (
-        write_summary,
+    several = facts.several_districts
+    writers = [write_summary]
+    if several and len(facts.by_province()) > 1:
+        writers.append(write_by_province)
+    if several:
+        writers.append(write_by_district)
+    writers += [
         write_matrix,
-        write_detail,
-        write_tasks,
+        functools.partial(write_detail, overflow=overflow),
+        functools.partial(write_tasks, overflow=overflow),
         write_submissions,
         write_issues,
-        write_district,
-    )
+    ]
+    if not several:
+        writers.append(write_district)
     for writer in writers:
         writer(book, fmts, facts, as_of)
 
@@ -344,6 +449,9 @@ def _place(facts: Figures) -> str:
     if not units:
         return ""
     unit = units[0].unit
+    if facts.several_districts:
+        provinces = facts.by_province()
+        return f"tỉnh {unit.province}" if len(provinces) == 1 else f"{len(provinces)} tỉnh"
     return ", ".join(filter(None, (unit.district, unit.province and f"tỉnh {unit.province}")))
 
 
@@ -375,14 +483,17 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     _legend(sheet, 3)
     row = _summary_figures(sheet, facts, sheet.section(3, "I. TÌNH HÌNH CHUNG"))
 
-    row = sheet.section(row + 1, "II. TIÊU CHÍ HUYỆN")
-    if c.district is None:
-        row = sheet.sentence(row, NO_DISTRICT)
-    lines = [
-        (f"{number}. {name}" if number else f"{name} ({note})" if note else name, mark)
-        for number, name, mark, note in district_lines(facts)
-    ]
-    row = sheet.block(row, [Column("Tiêu chí huyện"), Column("Kết quả", "mark")], lines)
+    if facts.several_districts:
+        row = _districts_summary(sheet, facts, sheet.section(row + 1, "II. THEO HUYỆN"))
+    else:
+        row = sheet.section(row + 1, "II. TIÊU CHÍ HUYỆN")
+        if c.district is None:
+            row = sheet.sentence(row, NO_DISTRICT)
+        lines = [
+            (f"{number}. {name}" if number else f"{name} ({note})" if note else name, mark)
+            for number, name, mark, note in district_lines(facts)
+        ]
+        row = sheet.block(row, [Column("Tiêu chí huyện"), Column("Kết quả", "mark")], lines)
 
     breaks = [row + 1]  # page 1: key figures and the district; page 2: units and criteria
     row = sheet.section(row + 1, "III. THEO MỤC TIÊU PHẤN ĐẤU")
@@ -403,7 +514,7 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
             s.meeting_all,
             s.units - s.meeting_all,
             s.criteria_missing,
-            ", ".join(s.lagging),
+            _lagging(s.lagging),
         )
         for s in facts.levels()
     ]
@@ -467,6 +578,16 @@ def _legend(sheet: Sheet, row: int) -> None:
             ws.set_row(row, LINE_HEIGHT * lines + 2)
 
 
+def _lagging(names: list[str]) -> str:
+    """The units not yet meeting all criteria, or how many when too many to list in a cell."""
+    if len(names) <= PER_UNIT_CHART_LIMIT:
+        return ", ".join(names)
+    return (
+        f"{len(names):,} đơn vị".replace(",", ".")
+        + f" — quá nhiều để liệt kê: lọc trang «{MATRIX}» theo cột «Số tiêu chí đạt»"
+    )
+
+
 def _summary_figures(sheet: Sheet, facts: Figures, row: int) -> int:
     """Key figures: label, value (number, date or ratio), and a word beside the ratio."""
     c, fmts, ws = facts.consolidation, sheet.fmts, sheet.ws
@@ -521,7 +642,7 @@ def _per_unit_chart(book, facts: Figures, distribution, width_px: int):
     """Criteria met by each unit (bars from the matrix), or by how many units when many."""
     n = len(facts.criteria)
     if distribution is None:
-        listed, count_col = facts.listed, 3 + n
+        listed, count_col = facts.listed, len(matrix_lead(facts)) + n
         chart = book.add_chart({"type": "bar"})
         chart.add_series(
             {
@@ -585,7 +706,172 @@ def _criteria_chart(book, facts: Figures, head: int, width_px: int):
     return chart, height
 
 
+def _districts_summary(sheet: Sheet, facts: Figures, row: int) -> int:
+    """A province's or the country's districts in four figures; the detail is «Theo huyện»."""
+    districts = [area for area in facts.by_district() if area.assessed]
+    communes_done = sum(1 for a in districts if a.communes and a.meeting_all == a.communes)
+    lines = [
+        ("Số huyện đánh giá theo bộ tiêu chí huyện", len(districts)),
+        ("Số huyện đã nộp biểu tự đánh giá", sum(a.district_submitted for a in districts)),
+        ("Số huyện có 100% số xã đạt đủ tiêu chí", communes_done),
+        ("Số huyện đạt đủ tiêu chí huyện", sum(a.district_met for a in districts)),
+    ]
+    row = sheet.block(row, [Column("Huyện"), Column("Số huyện", "int")], lines)
+    return sheet.sentence(row, f"Chi tiết từng huyện: trang «{BY_DISTRICT}».")
+
+
+# ------------------------------------------------------------------------- Theo huyện, theo tỉnh
+
+
+def _share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _district_state(area: DistrictFigures) -> tuple[Mark, Mark | None, Mark | None, str]:
+    """(its workbook, its criteria met, meets the standard, criteria not met) of a district."""
+    if not area.assessed:
+        return ("Không đánh giá", WHITE), None, None, ""
+    report = area.report
+    if not report.submitted:
+        return (NO, GREY), None, (NOT_SUBMITTED_LABEL, NOT_SUBMITTED_COLOURS), ""
+    met, total = sum(c.status is Status.MET for c in report.criteria), len(report.criteria)
+    lagging = [
+        f"{c.criterion_no}. {c.name} ({STATUS_LABELS[c.status].lower()})"
+        for c in sorted(report.criteria, key=lambda c: c.criterion_no)
+        if c.status is not Status.MET
+    ]
+    return (
+        (YES, GREEN),
+        (f"{met}/{total}", GREEN if met == total else RED),
+        status_mark(Status.MET if area.district_met else Status.NOT_MET),
+        "; ".join(lagging),
+    )
+
+
+def write_by_district(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
+    """One row per district: its communes' submissions and results, its own criteria."""
+    sheet = Sheet(
+        book,
+        fmts,
+        BY_DISTRICT,
+        GREEN,
+        f"BẢNG TỔNG HỢP THEO HUYỆN — ngày {as_of}",
+        _note(facts, "Xã: các xã phải nộp báo cáo; huyện đạt chuẩn: đạt đủ tiêu chí huyện, kể cả "
+              "điều kiện 100% số xã đạt chuẩn"),
+    )  # fmt: skip
+    areas = facts.by_district()
+    several_provinces = len({a.province for a in areas}) > 1
+    columns = [
+        *([Column("Tỉnh", cap=16)] if several_provinces else []),
+        Column("Huyện", cap=24),
+        Column("Số xã phải nộp", "int", cap=9),
+        Column("Số xã đã nộp", "int", cap=9),
+        Column("Tỷ lệ nộp", "percent", cap=9),
+        Column("Số xã đạt đủ tiêu chí", "int", cap=10),
+        Column("Tỷ lệ xã đạt", "percent", cap=9),
+        Column("Biểu tự đánh giá của huyện", "mark", cap=12),
+        Column("Tiêu chí huyện đạt", "mark", cap=10),
+        Column("Huyện đạt chuẩn", "mark", cap=10),
+        Column("Tiêu chí huyện chưa đạt hoặc chưa rõ", cap=60, least=30),
+    ]
+    rows = [
+        (
+            *([area.province] if several_provinces else []),
+            area.name,
+            area.communes,
+            area.submitted,
+            _share(area.submitted, area.communes),
+            area.meeting_all,
+            _share(area.meeting_all, area.communes),
+            *_district_state(area),
+        )
+        for area in areas
+    ]
+    header_row = 2
+    end = sheet.block(header_row, columns, rows)
+    _totals(sheet, end, len(columns) - 10, areas)
+    sheet.ws.autofilter(header_row, 0, max(end - 1, header_row), len(columns) - 1)
+    sheet.finish(header_row, len(columns) - 10, len(columns) - 1)
+
+
+def _totals(sheet: Sheet, row: int, col: int, areas: Sequence[DistrictFigures]) -> None:
+    """The «Cộng» line under the district rows: counts and shares of the whole."""
+    fmts, ws = sheet.fmts, sheet.ws
+    bold, percent = fmts.get(CELL, bold=True), fmts.get(CELL, bold=True, num_format=PERCENT_FORMAT)
+    communes = sum(a.communes for a in areas)
+    submitted = sum(a.submitted for a in areas)
+    meeting = sum(a.meeting_all for a in areas)
+    assessed = [a for a in areas if a.assessed]
+    ws.write_string(row, col, "Cộng", bold)
+    for offset, value in enumerate((communes, submitted, None, meeting), start=1):
+        if value is not None:
+            ws.write_number(row, col + offset, value, bold)
+    for offset, share in ((3, _share(submitted, communes)), (5, _share(meeting, communes))):
+        if share is not None:
+            ws.write_number(row, col + offset, share, percent)
+    sent = sum(a.district_submitted for a in assessed)
+    ws.write_string(row, col + 6, f"{sent}/{len(assessed)}", bold)
+    ws.write_string(row, col + 8, f"{sum(a.district_met for a in assessed)}/{len(assessed)}", bold)
+
+
+def write_by_province(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
+    """One row per province: its districts and its communes added up."""
+    sheet = Sheet(
+        book,
+        fmts,
+        BY_PROVINCE,
+        BLUE,
+        f"BẢNG TỔNG HỢP THEO TỈNH — ngày {as_of}",
+        _note(facts, f"Chi tiết từng huyện: trang «{BY_DISTRICT}»"),
+    )
+    columns = [
+        Column("Tỉnh", cap=20),
+        Column("Số huyện đánh giá", "int", cap=9),
+        Column("Số huyện đã nộp biểu", "int", cap=9),
+        Column("Số huyện đạt chuẩn", "int", cap=9),
+        Column("Số xã phải nộp", "int", cap=9),
+        Column("Số xã đã nộp", "int", cap=9),
+        Column("Tỷ lệ nộp", "percent", cap=9),
+        Column("Số xã đạt đủ tiêu chí", "int", cap=10),
+        Column("Tỷ lệ xã đạt", "percent", cap=9),
+    ]
+    provinces: list[ProvinceFigures] = facts.by_province()
+    rows = [
+        (
+            p.name,
+            p.districts,
+            p.districts_submitted,
+            p.districts_met,
+            p.communes,
+            p.submitted,
+            _share(p.submitted, p.communes),
+            p.meeting_all,
+            _share(p.meeting_all, p.communes),
+        )
+        for p in provinces
+    ]
+    header_row = 2
+    end = sheet.block(header_row, columns, rows)
+    bold = fmts.get(CELL, bold=True)
+    sheet.ws.write_string(end, 0, "Cả nước" if len(provinces) > 30 else "Cộng", bold)
+    for col in (1, 2, 3, 4, 5, 7):
+        sheet.ws.write_number(end, col, sum(r[col] for r in rows), bold)
+    sheet.ws.autofilter(header_row, 0, max(end - 1, header_row), len(columns) - 1)
+    sheet.finish(header_row, 1, len(columns) - 1)
+
+
 # ----------------------------------------------------------------------------- Ma trận tiêu chí
+
+
+def matrix_lead(facts: Figures) -> list[Column]:
+    """The matrix's columns before the criteria (a province's has the district)."""
+    district = [Column("Huyện", cap=18)] if facts.several_districts else []
+    return [
+        Column("Mã ĐV", cap=8),
+        Column("Đơn vị", cap=22),
+        *district,
+        Column("Mục tiêu", cap=11, least=9),
+    ]
 
 
 def write_matrix(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
@@ -605,13 +891,14 @@ def write_matrix(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         ws.write_string(1, col, word, fmts.get(CELL, xlsx_fill(colours), align="center"))
     ws.set_row(1, 2 * LINE_HEIGHT)
 
+    lead = matrix_lead(facts)
+    first = len(lead)  # the first criterion's column
     columns = [
-        Column("Mã ĐV", cap=8),
-        Column("Đơn vị", cap=22),
-        Column("Mục tiêu", cap=11, least=9),
+        *lead,
         *(Column(facts.criterion_label(k), "mark") for k in facts.criteria),
         Column("Số tiêu chí đạt", "int", num_format=f'0"/{n}"'),
     ]
+    several = facts.several_districts
     marks = {s: status_mark(s) for s in Status}
     not_submitted = (NOT_SUBMITTED_MARK, NOT_SUBMITTED_COLOURS)
     absent = (NOT_SUBMITTED_LABEL, NOT_SUBMITTED_COLOURS)
@@ -623,20 +910,21 @@ def write_matrix(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
             total = facts.met_count(report)
         else:
             cells, total = [not_submitted] * n, absent
-        values.append([unit.code, unit.name, level_label(unit.target_level), *cells, total])
+        where = [unit.district] if several else []
+        values.append([unit.code, unit.name, *where, level_label(unit.target_level), *cells, total])
 
     header_row = 2
-    sheet.set_widths({col: 7.2 for col in range(3, 3 + n)} | {3 + n: 9})
+    sheet.set_widths({col: 7.2 for col in range(first, first + n)} | {first + n: 9})
     end = sheet.block(header_row, columns, values)
-    sheet.header(header_row, columns[3:-1], first_col=3, rotation=90)
-    longest = max((len(c.header) for c in columns[3:-1]), default=10)
+    sheet.header(header_row, columns[first:-1], first_col=first, rotation=90)
+    longest = max((len(c.header) for c in columns[first:-1]), default=10)
     ws.set_row(header_row, min(170, 3.3 * longest + 14))
     ws.autofilter(header_row, 0, max(end - 1, header_row), len(columns) - 1)
 
     expected = facts.expected
     total_fmt = fmts.get(CELL, bold=True, num_format=f'0"/{len(expected)}"')
     ws.write_string(end, 1, "Số đơn vị đạt", fmts.get(CELL, bold=True))
-    for col, k in enumerate(facts.criteria, start=3):
+    for col, k in enumerate(facts.criteria, start=first):
         met = sum(1 for r in expected if r.submitted and facts.status(r, k) is Status.MET)
         ws.write_number(end, col, met, total_fmt)
     sheet.finish(header_row, 2, len(columns) - 1)
@@ -645,7 +933,9 @@ def write_matrix(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
 # ----------------------------------------------------------------------------- Chỉ tiêu chi tiết
 
 
-def write_detail(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
+def write_detail(
+    book, fmts: FormatCache, facts: Figures, as_of: str, overflow: Overflow | None = None
+) -> None:
     sheet = Sheet(
         book,
         fmts,
@@ -697,6 +987,10 @@ def write_detail(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
                 )
 
     header_row = 2
+    count = block_rows(facts)[DETAIL_FILE]
+    if overflow is not None and count > overflow.limit:
+        overflow.write(sheet, header_row, columns, rows(), DETAIL_FILE, count)
+        return
     end = sheet.block(header_row, columns, rows())
     sheet.table(header_row, end, columns, "ChiTieuChiTiet")
     if end == header_row + 1:
@@ -709,7 +1003,9 @@ def write_detail(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
 # ----------------------------------------------------------------------------- Tiến độ nhiệm vụ
 
 
-def write_tasks(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
+def write_tasks(
+    book, fmts: FormatCache, facts: Figures, as_of: str, overflow: Overflow | None = None
+) -> None:
     c = facts.consolidation
     sheet = Sheet(
         book,
@@ -771,6 +1067,10 @@ def write_tasks(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
             )
 
     header_row = 2
+    count = block_rows(facts)[TASKS_FILE]
+    if overflow is not None and count > overflow.limit:
+        overflow.write(sheet, header_row, columns, rows(), TASKS_FILE, count)
+        return
     end = sheet.block(header_row, columns, rows())
     sheet.table(header_row, end, columns, "TienDoNhiemVu")
     if end == header_row + 1:

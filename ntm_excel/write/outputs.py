@@ -32,6 +32,7 @@ class Outputs:
     """What one run wrote."""
 
     master: Path
+    overflow: tuple[Path, ...] = ()  # blocks too long for the master, in CSV files beside it
     csv: tuple[Path, ...] = ()
     feedback_dir: Path | None = None
     feedback: Mapping[str, Path] = field(default_factory=dict)  # unit code → workbook
@@ -40,7 +41,7 @@ class Outputs:
     @property
     def files(self) -> list[Path]:
         """Every file of the set."""
-        return [self.master, *self.csv, *self.feedback.values()]
+        return [self.master, *self.overflow, *self.csv, *self.feedback.values()]
 
 
 def nothing_submitted(consolidation: Consolidation) -> bool:
@@ -76,7 +77,7 @@ def write_outputs(
     feedback_dir = Path(feedback_dir) if feedback_dir is not None else None
     feedback = StagedFeedback()
     with _writing(f"bảng tổng hợp {master}"), Generation(master) as generation:
-        build_master(consolidation, generation.stage(master))
+        overflow = build_master(consolidation, master, generation)
         if csv_dir is not None:
             with _writing(f"các tệp CSV vào {csv_dir}"):
                 csv = stage_csv(consolidation, Path(csv_dir), generation)
@@ -86,4 +87,6 @@ def write_outputs(
         with _writing("các tệp kết quả"):
             generation.commit()
     feedback.note(history)
-    return Outputs(master, tuple(csv), feedback_dir, feedback.files, tuple(feedback.stale))
+    return Outputs(
+        master, tuple(overflow), tuple(csv), feedback_dir, feedback.files, tuple(feedback.stale)
+    )

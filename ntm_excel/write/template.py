@@ -15,7 +15,7 @@ from pathlib import Path
 import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.model import Unit
+from ntm_excel.model import DISTRICT, Unit
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.styles import TEXT_ONLY, row_height
 
@@ -178,7 +178,7 @@ def _print_setup(sheet, header_row: int, last_row: int, columns: int, **allow: b
 def _write_assessment(sheet, fmt, unit, indicators, set_id, region, criteria_count) -> None:
     for col, width in enumerate(_WIDTHS):
         sheet.set_column(col, col, width)
-    level = "HUYỆN" if unit.kind == "huyện" else "XÃ"
+    level = "HUYỆN" if unit.tier == DISTRICT else "XÃ"
     sheet.merge_range(0, 0, 0, 2, f"UBND {unit.name.upper()}", fmt.bold_center)
     sheet.merge_range(0, 3, 0, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", fmt.bold_center)
     sheet.merge_range(1, 3, 1, 6, "Độc lập - Tự do - Hạnh phúc", fmt.motto)

@@ -78,6 +78,7 @@ class SampleSpec:
     title_rows: int = 6  # height of the title block above the heading
     unit_style: str = "title"  # see UNIT_STYLES
     unit_line: str = ""  # the title block's unit line as written, instead of unit_style's
+    upper_line: str = ""  # the line above it ("UBND HUYỆN …"), instead of Cẩm Xuyên's or Hà Tĩnh's
     header: str = "single"  # see HEADER_LAYOUTS
     columns: tuple[str, ...] = COLUMN_KEYS
     column_numbers: bool = False  # a "(1) (2) (3)…" row under the heading
@@ -289,6 +290,7 @@ _WIDTHS = {
 def _unit_lines(spec: SampleSpec) -> tuple[str, str]:
     """(upper line, unit line) of the title block's left side."""
     upper = "UBND TỈNH HÀ TĨNH" if spec.kind == "huyện" else "UBND HUYỆN CẨM XUYÊN"
+    upper = spec.upper_line or upper
     if spec.unit_line:
         return upper, spec.unit_line
     name = spec.short_name.upper()
