@@ -38,6 +38,7 @@ def vietnam_time(timestamp: float) -> datetime:
 
 
 DEFAULT_CONFIG = BUNDLED / "cau_hinh.toml"
+BUNDLED_VOCABULARY = BUNDLED / "tu_vung.csv"
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class ScheduleSettings:
 class DataSettings:
     catalog: Path = Path("bo_tieu_chi.csv")  # paths relative to the configuration file
     catalog_set: str = "xa_2016_2020"
+    vocabulary: Path | None = None  # None: the bundled vocabulary (tu_vung.csv)
     registry: Path = Path("don_vi.xlsx")
     plan: Path = Path("ke_hoach_2021.xlsx")
     contacts: Path = Path("danh_ba.xlsx")
@@ -101,6 +103,7 @@ class Config:
     path: Path | None
     catalog: Path
     catalog_set: str
+    vocabulary: Path
     registry: Path
     plan: Path
     contacts: Path
@@ -228,6 +231,8 @@ def load_config(path: Path | str | None = None) -> Config:
                 f"«{shown(address)}» không phải một địa chỉ thư (dạng ten@donvi.gov.vn)"
             )
     state_dir = os.environ.get("NTM_STATE_DIR")
+    if data.vocabulary is None:  # a configuration written before the vocabulary existed
+        data = dataclasses.replace(data, vocabulary=BUNDLED_VOCABULARY)
     return Config(
         path=file,
         **{f.name: getattr(data, f.name) for f in dataclasses.fields(DataSettings)},

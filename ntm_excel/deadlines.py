@@ -1,8 +1,12 @@
 """Vietnamese deadline phrases ("trong quý I/2021", "trước ngày 10/2/2021", …) read as dates.
 
 A phrase is folded (case, diacritics and spacing ignored), its date expressions are found and
-every other word must be a known filler ("trong", "chậm nhất", "trước", "hoàn thành" …), so that
-nothing is silently dropped. Anything that cannot be read one way only raises `DeadlineError`.
+every other word must be a filler of the vocabulary (`thoi_han` rows: "trong", "chậm nhất",
+"trước", "hoàn thành" …), so that nothing is silently dropped. Day-first dates may be written
+with "/", "-" or "." and a two-digit year ("10.4.2021", "30/6/21"). A bare number is an Excel
+serial date (44286 → 31/03/2021, also typed as text in a text-formatted column) when it falls
+between 2000 and 2100, a bare year (2021) the year's end. Anything that cannot be read one way
+only raises `DeadlineError`.
 """
 
 from __future__ import annotations
@@ -14,16 +18,11 @@ from datetime import date, datetime
 
 from ntm_excel.errors import DeadlineError
 from ntm_excel.text import fold, nfc
+from ntm_excel.values import parse_date
+from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 MILESTONE_LABELS = {"khoi cong": "khởi công", "hoan thanh": "hoàn thành"}
 
-# Words that may surround a date without changing it.
-_FILLER = frozenset(
-    {
-        *("trong", "cham", "nhat", "muon", "truoc", "ngay", "hoan", "thanh", "xong", "xay"),
-        *("dung", "thoi", "gian", "han", "vao", "den", "het", "cuoi", "va"),
-    }
-)
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
@@ -60,21 +59,41 @@ class Milestone:
     due: date
 
 
-def parse_deadline(value: object, *, year: int | None = None) -> list[Milestone]:
-    """The milestones of a deadline cell: a date, a Vietnamese phrase, or blank (→ [])."""
+_SERIAL_YEARS = (2000, 2100)  # a bare number is a serial date only within these years
+
+
+def _bare_number(number: float, text: str) -> date:
+    """A deadline typed as a bare number: an Excel serial date, or a year."""
+    if number == int(number) and _MIN_YEAR <= number <= _MAX_YEAR:
+        return date(int(number), 12, 31)
+    day = parse_date(number, excel_serial=True)
+    if day is None or not _SERIAL_YEARS[0] <= day.year <= _SERIAL_YEARS[1]:
+        raise DeadlineError(text, "không phải ngày hoặc cụm từ chỉ thời hạn")
+    return day
+
+
+def parse_deadline(
+    value: object, *, year: int | None = None, vocabulary: Vocabulary | None = None
+) -> list[Milestone]:
+    """The milestones of a deadline cell: a date, a serial number, a Vietnamese phrase, or
+    blank (→ [])."""
     if value is None:
         return []
     if isinstance(value, datetime):
         return [Milestone("", value.date())]
     if isinstance(value, date):
         return [Milestone("", value)]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return [Milestone("", _bare_number(value, f"{value:g}"))]
     if not isinstance(value, str):
         raise DeadlineError(str(value), "không phải ngày hoặc cụm từ chỉ thời hạn")
     text = nfc(value)
+    if text.isascii() and text.isdigit():
+        return [Milestone("", _bare_number(int(text), text))]
     key = _key(text)
     if not key:
         return []
-    reader = _Reader(text, year)
+    reader = _Reader(text, year, (vocabulary or bundled_vocabulary()).deadline_words)
     labels = list(_LABEL.finditer(key))
     if not any(m.group(1) == "khoi cong" for m in labels):
         return [Milestone("", reader.segment(key))]
@@ -104,15 +123,16 @@ def _last_day(year: int, month: int) -> date:
 class _Reader:
     """Reads the segments of one phrase, reporting errors against the whole phrase."""
 
-    def __init__(self, text: str, year: int | None) -> None:
+    def __init__(self, text: str, year: int | None, fillers: frozenset[str]) -> None:
         self.text = text
         self.default_year = year
+        self.fillers = fillers
 
     def fail(self, reason: str) -> DeadlineError:
         return DeadlineError(self.text, reason)
 
     def fillers_only(self, part: str) -> None:
-        unknown = [w for w in part.split() if w not in _FILLER]
+        unknown = [w for w in part.split() if w not in self.fillers]
         if unknown:
             raise self.fail(f"không hiểu «{' '.join(unknown)}»")
 

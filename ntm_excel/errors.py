@@ -42,6 +42,16 @@ class CatalogError(NtmError, ValueError):
         return f"{self.heading}:\n{self}"
 
 
+class VocabularyError(NtmError, ValueError):
+    """A vocabulary table (the reader's words) that cannot be used, one line per bad row and
+    column."""
+
+    heading = "Lỗi bảng từ vựng"
+
+    def describe(self) -> str:
+        return f"{self.heading}:\n{self}"
+
+
 class RegistryError(NtmError, ValueError):
     """A unit registry that cannot be used, or a unit that cannot be found in it."""
 

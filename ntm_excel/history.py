@@ -227,21 +227,33 @@ def _decoder(kind: object) -> Callable[[object], object] | None:
 _PATH_FIELDS = ("path", "modified")  # the file's place and time: taken from the file itself
 
 
-def encode_reading(submission: Submission, issues: Sequence[Issue]) -> bytes:
-    """What reading a file gave, without where the file is."""
-    data = _encode(submission)
-    for name in _PATH_FIELDS:
-        del data[name]
-    blob = json.dumps({"submission": data, "issues": _encode(list(issues))}, ensure_ascii=False)
-    return zlib.compress(blob.encode("utf-8"))
+def encode_reading(results: Sequence[tuple[Submission | None, Sequence[Issue]]]) -> bytes:
+    """What reading a file gave (a submission and its issues per unit it holds), without where
+    the file is."""
+    units = []
+    for submission, issues in results:
+        data = _encode(submission)
+        for name in _PATH_FIELDS:
+            if data is not None:
+                del data[name]
+        units.append({"submission": data, "issues": _encode(list(issues))})
+    return zlib.compress(json.dumps({"units": units}, ensure_ascii=False).encode("utf-8"))
 
 
-def decode_reading(blob: bytes, path: Path, modified: datetime) -> tuple[Submission, list[Issue]]:
+def decode_reading(
+    blob: bytes, path: Path, modified: datetime
+) -> list[tuple[Submission | None, list[Issue]]]:
     """A reading back, as reading the file at `path` (modified at `modified`) gives it."""
     data = json.loads(zlib.decompress(blob))
-    submission = data["submission"] | {"path": str(path), "modified": modified.isoformat()}
     issue = _decoder(Issue)
-    return _decoder(Submission)(submission), [issue(item) for item in data["issues"]]
+    where = {"path": str(path), "modified": modified.isoformat()}
+    return [
+        (
+            _decoder(Submission)(unit["submission"] | where) if unit["submission"] else None,
+            [issue(item) for item in unit["issues"]],
+        )
+        for unit in data["units"]
+    ]
 
 
 # --- the store --------------------------------------------------------------------------

@@ -116,6 +116,23 @@ _TYPES = [
         "một chỉ tiêu có nhiều dòng; dùng dòng đầu",
     ),
     IssueType(
+        "indicator-ambiguous",
+        Severity.WARNING,
+        "Dòng giống nhiều chỉ tiêu",
+        "Dòng «{text}» không có mã và giống nhiều chỉ tiêu: {candidates}; chương trình không "
+        "tự chọn nên dòng này không được tổng hợp. Hãy ghi mã chỉ tiêu vào cột TT.",
+        "dòng không có mã mà nội dung gần giống hai chỉ tiêu trở lên (không đoán)",
+    ),
+    IssueType(
+        "indicator-code-mismatch",
+        Severity.WARNING,
+        "Mã chỉ tiêu trái với nội dung",
+        "Dòng ghi mã {written} nhưng nội dung «{text}» là của chỉ tiêu {code} («{wording}»); "
+        "đã đọc là chỉ tiêu {code}. Hãy sửa lại mã hoặc nội dung cho khớp.",
+        "mã ghi ở dòng là của một chỉ tiêu, nội dung rõ ràng là của chỉ tiêu khác (dùng theo "
+        "nội dung)",
+    ),
+    IssueType(
         "value-missing",
         Severity.ERROR,
         "Thiếu kết quả",
@@ -128,6 +145,40 @@ _TYPES = [
         "Giá trị không hợp lệ",
         "Chỉ tiêu {code}: giá trị «{raw}» không hợp lệ ({reason}).",
         "số âm, tỷ lệ ngoài 0–100, hoặc chữ (không phải «Đạt»/«Chưa đạt») ở chỉ tiêu cần số liệu",
+    ),
+    IssueType(
+        "value-estimated",
+        Severity.INFO,
+        "Số liệu ước tính",
+        "Chỉ tiêu {code}: «{raw}» là số liệu ước tính; đã dùng {value}.",
+        "ô kết quả ghi số kèm chữ ước tính («Ước đạt 92,5%», «100 (ước)»)",
+    ),
+    IssueType(
+        "value-fraction",
+        Severity.INFO,
+        "Tỷ lệ ghi dạng số thập phân",
+        "Cột {column} ghi {count} tỷ lệ % dạng số thập phân ({example}); đã nhân 100.",
+        "mọi tỷ lệ % (theo cột đơn vị tính, cột chỉ tiêu, tiêu đề hoặc bộ tiêu chí) trong một "
+        "cột kết quả đều ghi dạng 0–1 (0,855 = 85,5%)",
+    ),
+    IssueType(
+        "value-scale-ambiguous",
+        Severity.WARNING,
+        "Tỷ lệ không rõ thang",
+        "Cột {column}: không rõ {cells} là tỷ lệ ghi dạng số thập phân (0,855 = 85,5%) hay "
+        "đã là phần trăm, vì cột không ghi thống nhất một dạng; đã giữ nguyên như đã ghi. "
+        "Hãy ghi rõ, ví dụ «85,5%».",
+        "trong một cột kết quả, tỷ lệ % ghi dạng 0–1 lẫn với dạng 0–100, hoặc chỉ một tỷ lệ "
+        "ghi dạng 0–1",
+    ),
+    IssueType(
+        "value-column-chosen",
+        Severity.INFO,
+        "Chọn cột kết quả",
+        "Biểu có nhiều cột kết quả ({columns}); đã dùng {used} ({reason}). Số liệu kỳ trước "
+        "không được dùng để đánh giá.",
+        "biểu có cột kết quả của nhiều năm hoặc cột ẩn: dùng cột năm báo cáo (không có thì "
+        "năm gần nhất), cột đang hiện",
     ),
     IssueType(
         "assessment-missing",

@@ -124,6 +124,38 @@ class Task:
 
 
 @dataclass(frozen=True)
+class ColumnReading:
+    """How one column of the self-assessment table was understood."""
+
+    column: str  # letter, "E"
+    heading: str  # as written (a two-row heading joined: "Kết quả thực hiện 2021")
+    role: str  # what the reader took it for, in Vietnamese ("" when not used)
+    evidence: str  # why, in Vietnamese: the vocabulary row matched, or what the cells hold
+
+
+@dataclass(frozen=True)
+class RowReading:
+    """How one row under the heading was understood."""
+
+    row: int  # 1-based, as Excel shows it
+    code: str  # the indicator it was read as ("" when none)
+    how: str  # in Vietnamese: "mã «1.1»", "nội dung (giống 92%)", "bỏ qua: dòng ghi chú" …
+    text: str = ""  # the row's wording, shortened
+
+
+@dataclass(frozen=True)
+class ReadingReport:
+    """How a file was understood: a clerk must be able to see it (`validate --explain`, the
+    «Cách đọc biểu» sheet of the feedback)."""
+
+    sheet: str = ""
+    header_rows: str = ""  # "8" or "8–9"
+    columns: tuple[ColumnReading, ...] = ()
+    rows: tuple[RowReading, ...] = ()
+    notes: tuple[str, ...] = ()  # the file as a whole: sheets, units, choices made
+
+
+@dataclass(frozen=True)
 class Submission:
     """Everything read from one workbook, before validation."""
 
@@ -142,6 +174,7 @@ class Submission:
     sheet: str = ""  # the self-assessment sheet's name
     encoding: str = ""  # legacy encoding converted from ("TCVN3", "VNI") or ""
     report_date: date | None = None  # the date the report is signed: "…, ngày 10 tháng 3 năm 2021"
+    reading: ReadingReport | None = None  # how the file was understood
 
     @property
     def received(self) -> date:

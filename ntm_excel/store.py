@@ -29,10 +29,10 @@ DB_NAME = "ntm-excel.sqlite3"
 WAIT_SECONDS = 60.0
 
 # Version 0 is the store of release 0.1.0: the sent-mail ledger's tables only (sent, runs,
-# submissions, summaries), created by the ledger itself. Each step below upgrades by one.
-# A store begun by the history gets the ledger's tables too (as they were then; the ledger
-# refuses a store without them as an emptied one).
-_LEDGER_V0 = """
+# submissions, summaries), which the ledger (`ntm_excel.jobs.ledger`) creates from here. Each
+# step below upgrades by one. A store begun by the history gets the ledger's tables too (the
+# ledger refuses a store without them as an emptied one).
+LEDGER_TABLES = """
 CREATE TABLE IF NOT EXISTS sent (
     job TEXT NOT NULL,
     recipient TEXT NOT NULL,
@@ -182,7 +182,7 @@ CREATE TABLE outputs (
 def _to_1(db: sqlite3.Connection) -> None:
     """Add the submission history; the arrivals the ledger noted (`submissions`, file
     names relative to the inbox) become receipts, so that their times are not lost."""
-    for statement in (_LEDGER_V0 + _V1).split(";"):
+    for statement in (LEDGER_TABLES + _V1).split(";"):
         if statement.strip():
             db.execute(statement)
     if _has_table(db, "submissions"):

@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from ntm_excel.model import Status
 from ntm_excel.text import nfc
+from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
 _NUMBER = re.compile(
     r"(?<![^\W\d_])"  # not glued to a preceding letter ("m2")
@@ -35,14 +36,15 @@ _NUMBER = re.compile(
 _SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
 _BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
 _PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
-_WORDS = re.compile(r"[^\W_]+|[✓✔☑√]")
 _NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d")
-
-_MET = {"đạt", "dat", "đat"}
-_NOT_YET = {"chưa", "chua"}
-_NEG = _NOT_YET | {"không", "khong", "ko", "k", "kh", "kg"}
-_DONE = {"đã", "da"}
-_YES = {"có", "co", "x", "✓", "✔", "☑", "√"}
+# Typed before a figure to keep it as text ("'97"), in Excel's way or a word processor's.
+_APOSTROPHES = "'‘’`"
+# A footnote mark after a figure: superscript digits, asterisks, "(1)", "[2]", "(*)".
+_FOOTNOTE = re.compile(
+    r"(?<=[\d%])\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|\*+|[(\[](?:\d|\*+)[)\]])$"
+)
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 
 MET_TEXT = "Đạt"
 NOT_MET_TEXT = "Chưa đạt"
@@ -57,6 +59,7 @@ class ParsedValue:
     value: float | str | None
     raw: str  # the cell as typed, as text ("" when blank)
     percent: bool  # written or formatted as a percentage
+    estimate: bool = False  # the figure is said to be an estimate ("Ước đạt 92,5%")
 
 
 def clean_float(number: float) -> float:
@@ -132,24 +135,39 @@ def parse_number(text: str) -> float | None:
     return None if found is None else found[0]
 
 
-def _assessment(text: str) -> str | None:
-    """The canonical assessment a text spells, if any ("đạt (100%)" → "Đạt")."""
-    lowered = _PARENTHESES.sub(" ", text.lower())
-    words = _WORDS.findall(lowered)
-    if not words:
-        return None
-    first, second = words[0], words[1] if len(words) > 1 else ""
-    if words in (["chưa"], ["chua"]) or (first in _NEG and second in _MET):
-        return NOT_MET_TEXT
-    if first in _MET or (first in _DONE and second in _MET):
-        return MET_TEXT
-    if len(words) == 1 and first in _YES:
-        return YES_TEXT
-    if (len(words) == 1 and first in _NEG - _NOT_YET) or (
-        first in _NEG and words[1:] in (["có"], ["co"])
-    ):
-        return NO_TEXT
-    return None
+_ASSESSMENT_TEXT = {"dat": "Đạt", "chua_dat": "Chưa đạt", "co": "Có", "khong": "Không"}
+
+
+def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
+    """The canonical assessment a text spells, if any ("đạt (100%)" → "Đạt"): the words of
+    the vocabulary's `danh_gia` rows; what is in brackets is a comment."""
+    found = vocabulary.match("danh_gia", _PARENTHESES.sub(" ", text))
+    return _ASSESSMENT_TEXT[found.meaning] if found else None
+
+
+def _without_estimate(text: str, vocabulary: Vocabulary) -> tuple[str, bool]:
+    """The text with the vocabulary's estimate words taken out ("Ước đạt 92,5%" → "92,5%")."""
+    words = list(_LETTER_WORD.finditer(text))
+    if not words or not vocabulary.estimate_phrases:
+        return text, False
+    keys = [vocab_key(word.group()) for word in words]
+    cuts = []
+    index = 0
+    while index < len(keys):
+        phrase = next(
+            (p for p in vocabulary.estimate_phrases if tuple(keys[index : index + len(p)]) == p),
+            None,
+        )
+        if phrase is None:
+            index += 1
+            continue
+        cuts.append((words[index].start(), words[index + len(phrase) - 1].end()))
+        index += len(phrase)
+    if not cuts:
+        return text, False
+    for start, end in reversed(cuts):
+        text = text[:start] + " " + text[end:]
+    return _EMPTY_BRACKETS.sub(" ", text).strip(" :,;-"), True
 
 
 def _percent_format(number_format: str) -> bool:
@@ -162,17 +180,23 @@ def _number_text(number: float) -> str:
     return f"{number:.15g}"
 
 
-def parse_value(cell: object, number_format: str = "") -> ParsedValue:
+def parse_value(
+    cell: object, number_format: str = "", vocabulary: Vocabulary | None = None
+) -> ParsedValue:
     """Read a value cell as a reader returns it (None, str, int, float, bool, date).
 
     - blank, "-", "—", "…" → None;
     - a number stays a float; with a percent number format it is a fraction and is scaled
       by 100 (0.855 → 85.5, percent=True); without one it is kept as is;
     - bool → "Có" / "Không"; a date → "dd/mm/yyyy" text;
-    - text is first read as an assessment: "Đạt", "đạt chuẩn", "Đạt (98%)" → "Đạt" (a number
-      beside an assessment is a comment); "Chưa đạt", "Không đạt", "K đạt", "chưa" → "Chưa đạt";
-      "Có", "x", "✓" → "Có"; "Không", "Ko", "không có" → "Không";
-    - then as a number when it starts with one ("45,2 triệu đồng/người", "≈ 98 %", "85,5%");
+    - text is first read as an assessment with the vocabulary's `danh_gia` words: "Đạt",
+      "đạt chuẩn", "Đạt (98%)" → "Đạt" (a number beside an assessment is a comment); "Chưa
+      đạt", "Không đạt", "K đạt", "chưa" → "Chưa đạt"; "Có", "x", "✓" → "Có"; "Không", "Ko",
+      "không có" → "Không";
+    - then as a figure with words around it: an apostrophe typed before it ("'97"), a
+      footnote after it ("92,5¹", "92,5 (1)", "92,5*"), estimate words of the vocabulary
+      anywhere ("Ước đạt 92,5%", "100 (ước)": estimate=True), a unit after it ("45,2 triệu
+      đồng/người", "≈ 98 %", "85,5%");
     - any other text is kept (NFC), including text that merely mentions a number
       ("Đã phê duyệt năm 2019").
     """
@@ -194,21 +218,30 @@ def parse_value(cell: object, number_format: str = "") -> ParsedValue:
         number = clean_float(number)
         return ParsedValue(number, _number_text(number), False)
     text = nfc(str(cell))
-    if _BLANK.fullmatch(text):
+    figure = text.lstrip(_APOSTROPHES)
+    if _BLANK.fullmatch(figure):
         return ParsedValue(None, "", False)
-    assessment = _assessment(text)
+    vocabulary = vocabulary or bundled_vocabulary()
+    assessment = _assessment(figure, vocabulary)
     if assessment is not None:
         return ParsedValue(assessment, text, False)
-    if _NUMBER_LEAD.match(text):
-        found = _single_number(text)
+    figure, estimate = _without_estimate(figure, vocabulary)
+    figure = _FOOTNOTE.sub("", figure)
+    if _NUMBER_LEAD.match(figure):
+        found = _single_number(figure)
         if found is not None:
-            return ParsedValue(found[0], text, found[1])
+            return ParsedValue(found[0], text, found[1], estimate)
     return ParsedValue(text, text, False)
 
 
-def parse_assessment(cell: object) -> Status:
+def strip_footnote(text: str) -> str:
+    """A value as written without a footnote mark after its figure ("92,5¹", "92,5 (1)")."""
+    return _FOOTNOTE.sub("", text.strip())
+
+
+def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Status:
     """A self-assessment cell: "Đạt" → MET, "Chưa đạt" (and spellings) → NOT_MET, else UNKNOWN."""
-    value = parse_value(cell).value
+    value = parse_value(cell, "", vocabulary).value
     if value == MET_TEXT:
         return Status.MET
     if value == NOT_MET_TEXT:

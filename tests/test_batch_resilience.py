@@ -54,7 +54,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
     files, registry, indicators, serial = batch
     killers = {files[i].name: die for i, die in deaths.items()}
     parent, read_in_parent = os.getpid(), []
-    real_reader = reading.read_submission
+    real_reader = reading.read_workbook
 
     def reader(path, *args):
         if os.getpid() == parent:
@@ -63,7 +63,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
             killers[Path(path).name](path)
         return real_reader(path, *args)
 
-    monkeypatch.setattr(reading, "read_submission", reader)
+    monkeypatch.setattr(reading, "read_workbook", reader)
     progress: list[tuple[int, int]] = []
     results = read_files(
         files, registry, indicators, workers=2, progress=lambda *a: progress.append(a)
@@ -74,7 +74,7 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
     assert len(results) == BATCH
     for index, (path, result, expected) in enumerate(zip(files, results, serial, strict=True)):
         if index in deaths:
-            submission, [issue] = result
+            [(submission, [issue])] = result
             assert submission is None
             assert issue.code == "file-unreadable" and issue.file == path.name
             assert WORKER_DIED in issue.message

@@ -161,7 +161,7 @@ def test_parallel_reading_gives_the_same_submissions(inbox, catalog, registry):
 
 
 def test_any_failure_of_the_reader_becomes_an_issue(inbox, catalog):
-    [(submission, issues)] = read_files([inbox / "cam_thanh.xlsx"], None, [])  # no registry
+    [[(submission, issues)]] = read_files([inbox / "cam_thanh.xlsx"], None, [])  # no registry
     assert submission is None
     [issue] = issues
     assert issue.code == "file-unreadable" and issue.file == "cam_thanh.xlsx"

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ntm_excel.config import BUNDLED
 from ntm_excel.deadlines import DeadlineError, Milestone, parse_deadline
+from ntm_excel.vocabulary import load_vocabulary
 
 ROMAN = ["I", "II", "III", "IV"]
 
@@ -103,7 +105,7 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "trước",
         "tháng 3/21",
         "năm 3021",
-        "44286",
+        "12345",
         "khởi công và hoàn thành trong tháng 6/2021",
     ],
 )
@@ -114,9 +116,52 @@ def test_unreadable_phrases_raise_and_keep_the_text(text):
     assert text.strip() in str(raised.value)
 
 
-def test_numbers_are_not_taken_for_dates():
+@pytest.mark.parametrize("cell", [44286, 44286.0, "44286", " 44286 "])
+def test_a_bare_number_is_an_excel_serial_date(cell):
+    assert parse_deadline(cell) == [Milestone("", date(2021, 3, 31))]
+
+
+@pytest.mark.parametrize("cell", [2021, "2021"])
+def test_a_bare_year_is_its_end(cell):
+    assert parse_deadline(cell) == [Milestone("", date(2021, 12, 31))]
+
+
+@pytest.mark.parametrize("cell", [12, 5.5, 44286.5, 99999999, "12345", 1e300])
+def test_other_numbers_are_not_taken_for_dates(cell):
     with pytest.raises(DeadlineError):
-        parse_deadline(44286)
+        parse_deadline(cell)
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("Hoàn thành trước 31/3/2021", date(2021, 3, 31)),
+        ("10.4.2021", date(2021, 4, 10)),
+        ("30/6/21", date(2021, 6, 30)),
+        ("hoàn thành dứt điểm trong tháng 9", date(2021, 9, 30)),
+        ("Trước ngày 15-5-2021", date(2021, 5, 15)),
+    ],
+)
+def test_date_spellings_offices_send(text, due):
+    assert parse_deadline(text, year=2021) == [Milestone("", due)]
+
+
+def test_an_impossible_date_is_refused():
+    with pytest.raises(DeadlineError, match="31/4 không có thật"):
+        parse_deadline("31/4/2021")
+
+
+def test_a_new_filler_word_through_the_vocabulary_alone(tmp_path):
+    table = tmp_path / "tu_vung.csv"
+    table.write_text(
+        (BUNDLED / "tu_vung.csv").read_text(encoding="utf-8-sig") + "thoi_han,tu_dem,phấn đấu,\n",
+        encoding="utf-8-sig",
+    )
+    with pytest.raises(DeadlineError):
+        parse_deadline("phấn đấu tháng 6/2021")
+    assert parse_deadline("phấn đấu tháng 6/2021", vocabulary=load_vocabulary(table)) == [
+        Milestone("", date(2021, 6, 30))
+    ]
 
 
 years = st.integers(1990, 2099)

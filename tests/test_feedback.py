@@ -280,3 +280,38 @@ def test_a_far_off_cell_does_not_make_the_copy_walk_the_whole_grid(tmp_path):
     out = write_feedback(report_for(source), issues_for(source.name), tmp_path / "gop_y")
     copied = openpyxl.load_workbook(out)[DATA_SHEET]
     assert copied["XFD1048576"].value == "cuối_x005F_x1_"  # escaped (openpyxl reads it raw)
+
+
+def test_the_reading_sheet_says_how_the_file_was_understood(tmp_path):
+    from support.samples import SampleSpec, write_sample
+
+    from ntm_excel.config import BUNDLED
+    from ntm_excel.read.reader import read_submission
+    from ntm_excel.reference.catalog import load_catalog
+    from ntm_excel.reference.registry import load_registry
+    from ntm_excel.write.feedback import READING_SHEET
+
+    spec = SampleSpec(value_years=(2020, 2021), unit_column=True, note_rows=("15.3",))
+    source = write_sample(tmp_path / "cam_thanh.xlsx", spec)
+    indicators = load_catalog(BUNDLED / "bo_tieu_chi.csv").resolve("xa_2016_2020", "Hà Tĩnh")
+    submission, issues = read_submission(source, load_registry(BUNDLED / "don_vi.xlsx"), indicators)
+    report = UnitReport(UNIT, submission)
+    problem = issue("value-invalid", spec.sheet_name, "F12", "sai", Severity.ERROR, source.name)
+    out = write_feedback(report, [problem, *issues], tmp_path / "gop_y")
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames[-2:] == [SHEET, READING_SHEET]
+    sheet = book[READING_SHEET]
+    assert [c.value for c in sheet[4]] == ["Mục", "Vị trí", "Trong biểu", "Đọc là", "Vì sao"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
+    columns = {row[1]: row for row in rows if row[0] == "Cột"}
+    assert columns["D"][2:4] == ["Đơn vị tính", "đơn vị tính"]
+    assert columns["F"][2:] == [
+        "Kết quả năm 2020",
+        "không dùng",
+        "cột kết quả kỳ trước, không dùng (năm báo cáo)",
+    ]
+    assert columns["G"][3] == "kết quả"
+    lines = [row for row in rows if row[0] == "Dòng"]
+    assert ["1.1", "mã «1.1»"] in [row[3:] for row in lines]
+    assert any("dòng ghi chú" in row[4] for row in lines)
+    assert sheet.page_setup.fitToWidth == 1 and sheet.print_title_rows == "$4:$4"

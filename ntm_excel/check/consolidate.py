@@ -34,6 +34,7 @@ from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_c
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
 from ntm_excel.reference.registry import Registry, district_key, load_registry
+from ntm_excel.vocabulary import Vocabulary, load_vocabulary
 
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
@@ -47,10 +48,17 @@ def _main_province(registry: Registry) -> str:
 class _Batch:
     """The state of one consolidation while it is put together."""
 
-    def __init__(self, catalog: Catalog, catalog_set: str, registry: Registry) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        catalog_set: str,
+        registry: Registry,
+        vocabulary: Vocabulary | None = None,
+    ) -> None:
         self.catalog = catalog
         self.catalog_set = catalog_set
         self.registry = registry
+        self.vocabulary = vocabulary
         self._indicators: dict[tuple[str, str], list[Indicator]] = {}
 
     def indicators(self, province: str, set_id: str | None = None) -> list[Indicator]:
@@ -119,6 +127,7 @@ class Checked:
     loose: list[Issue]  # files without a known unit, paths not found, the district's duplicates
     province: str
     candidates: dict[str, list[tuple[UnitReport, list[Issue]]]]  # every file of each unit
+    submissions: list[Submission]  # everything read, in file order (units known or not)
     reading: Reading | None = None  # how the files were read, when through the history
 
     @property
@@ -160,6 +169,7 @@ def check_files(
     registry: Registry,
     catalog_set: str,
     district_workbook: Path | str | None = None,
+    vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
     history: History | None = None,
@@ -173,7 +183,7 @@ def check_files(
     With a province or country registry, `district_workbook` is one more file to read. With
     `history`, every file is archived and files read before are not parsed again.
     """
-    batch = _Batch(catalog, catalog_set, registry)
+    batch = _Batch(catalog, catalog_set, registry, vocabulary)
     province = _main_province(registry)
     single = _one_district(registry)
     if district_workbook is not None and not single:
@@ -182,7 +192,14 @@ def check_files(
     indicators = batch.indicators(province)
     reading = None
     if history is None:
-        read = read_files(files, registry, indicators, workers=workers, progress=progress)
+        read = read_files(
+            files,
+            registry,
+            indicators,
+            vocabulary=vocabulary,
+            workers=workers,
+            progress=progress,
+        )
     else:
         extra = [Path(district_workbook)] if district_workbook else []
         reading = read_through(
@@ -191,13 +208,15 @@ def check_files(
             registry,
             indicators,
             extra=[p for p in extra if p.is_file()],
+            vocabulary=vocabulary,
             workers=workers,
             progress=progress,
         )
         read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
     district_files: dict[str, list[Submission]] = {}
-    for submission, read_issues in read:
+    results = [result for file in read for result in file]
+    for submission, read_issues in results:
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         if unit is None:
             loose += read_issues
@@ -228,9 +247,10 @@ def check_files(
         mine = communes.get(("",) if single else district_key(unit), [])
         report, found = _district(batch, unit, path, mine)
         set_id = district_set(catalog_set)
-        context = reading_context(registry, batch.indicators(unit.province, set_id))
+        context = reading_context(registry, batch.indicators(unit.province, set_id), vocabulary)
         districts[code] = JudgedDistrict(report, found, context)
-    return Checked(units, districts, loose, province, by_unit, reading)
+    submissions = [submission for submission, _ in results if submission is not None]
+    return Checked(units, districts, loose, province, by_unit, submissions, reading)
 
 
 def _one_district(registry: Registry) -> bool:
@@ -266,6 +286,7 @@ def consolidate(
     district_workbook: Path | str | None = None,
     reporting_deadline: date | None = None,
     due_soon_days: int = 7,
+    vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
     history: History | None = None,
@@ -286,6 +307,7 @@ def consolidate(
         registry=registry,
         catalog_set=catalog_set,
         district_workbook=district_workbook,
+        vocabulary=vocabulary,
         workers=workers,
         progress=progress,
         history=history,
@@ -407,8 +429,8 @@ def _district(
         issue = make_issue("file-unreadable", unit_code=unit.code, file=path.name, reason=reason)
         return UnitReport(unit, errors=1), [issue]
     set_id = district_set(batch.catalog_set)
-    submission, read_issues = read_one(
-        path, batch.registry, batch.indicators(unit.province, set_id)
+    [(submission, read_issues), *_] = read_one(
+        path, batch.registry, batch.indicators(unit.province, set_id), batch.vocabulary
     )
     read_issues = [  # the unit is known: whatever the title block says does not matter
         replace(issue, unit_code=unit.code)
@@ -460,6 +482,7 @@ def consolidate_from_config(
         district_workbook=district,
         reporting_deadline=config.reporting_deadline,
         due_soon_days=config.due_soon_days,
+        vocabulary=load_vocabulary(config.vocabulary),
         workers=workers,
         progress=progress,
         history=history,

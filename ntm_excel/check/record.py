@@ -28,16 +28,17 @@ from ntm_excel.history import (
 )
 from ntm_excel.issues import Issue
 from ntm_excel.model import UnitReport
-from ntm_excel.read.batch import Progress, ReadResult, read_files, reading_context
+from ntm_excel.read.batch import FileResult, Progress, read_files, reading_context
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
+from ntm_excel.vocabulary import Vocabulary
 
 
 @dataclass
 class Reading:
     """A batch read through the store."""
 
-    results: list[ReadResult]  # in file order, as `read_files` gives them
+    results: list[FileResult]  # in file order, as `read_files` gives them
     received: dict[Path, Received]  # every file hashed (and archived), the extra ones too
     context: str
     parsed: int  # files parsed now
@@ -51,6 +52,7 @@ def read_through(
     indicators: Sequence[Indicator],
     *,
     extra: Sequence[Path] = (),
+    vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> Reading:
@@ -58,10 +60,10 @@ def read_through(
     the store when read before in the same context, else with `read_files`. Readings of
     files that could not be opened are not kept (they are tried again next time)."""
     received = history.receive_files([*files, *extra])
-    context = reading_context(registry, indicators)
+    context = reading_context(registry, indicators, vocabulary)
     keys = {path: (received[path].sha256, path.name) for path in files if path in received}
     stored = history.readings(context, keys.values())
-    results: list[ReadResult | None] = [None] * len(files)
+    results: list[FileResult | None] = [None] * len(files)
     todo = []
     for index, path in enumerate(files):
         blob = stored.get(keys.get(path))
@@ -80,16 +82,17 @@ def read_through(
         [files[i] for i in todo],
         registry,
         indicators,
+        vocabulary=vocabulary,
         workers=workers,
         progress=(lambda done, _: progress(reused + done, len(files))) if progress else None,
     )
     new = {}
     for index, result in zip(todo, fresh, strict=True):
         results[index] = result
-        submission = result[0]
+        submission = result[0][0]
         key = keys.get(files[index])
         if submission is not None and key == (submission.sha256, submission.file_name):
-            new[key] = encode_reading(*result)  # read as hashed: not changed in between
+            new[key] = encode_reading(result)  # read as hashed: not changed in between
     history.save_readings(context, new)
     return Reading(results, received, context, len(todo), reused)  # type: ignore[arg-type]
 

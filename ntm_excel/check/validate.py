@@ -32,7 +32,7 @@ from ntm_excel.model import (
     Unit,
 )
 from ntm_excel.reference.catalog import Indicator, Rule
-from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, parse_number
+from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, parse_number, strip_footnote
 
 _FIGURE = re.compile(r"(?<![^\W\d_])[-\u2212]?\d[\d.,]*")
 _TEXT_STATUS = {MET_TEXT: Status.MET, NOT_MET_TEXT: Status.NOT_MET}
@@ -46,7 +46,7 @@ def number_text(value: float) -> str:
 
 def _figures(raw: str) -> list[float]:
     """The numbers written in a value cell, in order ("98,5 (62 nước sạch)" → [98.5, 62])."""
-    found = (parse_number(token) for token in _FIGURE.findall(raw))
+    found = (parse_number(token) for token in _FIGURE.findall(strip_footnote(raw)))
     return [number for number in found if number is not None]
 
 
@@ -98,8 +98,8 @@ class _Checker:
         self, indicator: Indicator, rule: Rule, value: float | str, raw: str, entry: IndicatorEntry
     ) -> Status:
         """The status the value decides, reporting a value that cannot be judged."""
-        if isinstance(value, float):
-            figures = (_figures(raw) if rule.parts else []) or [value]
+        if isinstance(value, float):  # the reader's figure; a second one of the cell: a part
+            figures = [value, *(_figures(raw)[1:] if rule.parts else [])]
         elif rule.kind == "numeric":
             figures = _figures(raw) if rule.parts else []
             if not figures:

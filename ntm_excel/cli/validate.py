@@ -18,6 +18,7 @@ from ntm_excel.cli.common import (
 )
 from ntm_excel.cli.registry import registry_from
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue
+from ntm_excel.read.report import explain_lines
 from ntm_excel.styles import SEVERITY_ORDER
 
 DESCRIPTION = """\
@@ -39,6 +40,12 @@ def register(subparsers) -> None:
     add_submission_arguments(parser)
     parser.add_argument(
         "--json", action="store_true", help="in kết quả dạng JSON (cho chương trình khác đọc)"
+    )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="in thêm cách đọc từng tệp: trang, dòng tiêu đề, vai trò từng cột và vì sao, "
+        "mỗi dòng được nhận là chỉ tiêu nào (theo mã, nội dung hay thứ tự), dòng bị bỏ qua",
     )
     add_catalog_option(parser)
     add_config_option(parser)
@@ -79,17 +86,20 @@ def _issue_json(issue: Issue, names: dict[str, str]) -> dict[str, str]:
 def run(args: argparse.Namespace) -> int:
     from ntm_excel.check.consolidate import check_files
     from ntm_excel.check.figures import IssueCounts
+    from ntm_excel.vocabulary import load_vocabulary
 
     if missing_paths(args.paths):
         return 2
     config = config_from(args)
     catalog, registry = catalog_from(args), registry_from(args)  # errors: exit 2 in main
+    vocabulary = load_vocabulary(config.vocabulary)
     with reading_progress() as progress:
         checked = check_files(
             args.paths,
             catalog=catalog,
             registry=registry,
             catalog_set=config.catalog_set,
+            vocabulary=vocabulary,
             workers=args.workers,
             progress=progress,
         )
@@ -129,6 +139,12 @@ def run(args: argparse.Namespace) -> int:
         return 1 if errors else 0
 
     out = sys.stdout
+    if args.explain:
+        for submission in checked.submissions:
+            unit = registry.get(submission.unit_code) if submission.unit_code else None
+            for line in explain_lines(submission, unit.name if unit else ""):
+                print(line, file=out)
+            print(file=out)
     for report in reports:
         mine = sorted(
             (i for i in issues if i.unit_code == report.unit.code),

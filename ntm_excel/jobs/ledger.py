@@ -38,54 +38,13 @@ from pathlib import Path
 from ntm_excel.config import VIETNAM_TIME
 from ntm_excel.errors import LedgerDamaged
 from ntm_excel.jobs.mail import MailKey
+from ntm_excel.store import LEDGER_TABLES
 
 DB_NAME = "ntm-excel.sqlite3"
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 DAMAGED_MARK = ".hong-"  # a kept copy of a damaged ledger: ntm-excel.sqlite3.hong-20210325-073000
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _SIDE_FILES = ("-wal", "-shm")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sent (
-    job TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    period TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'superseded')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    subject TEXT NOT NULL DEFAULT '',
-    message BLOB,
-    last_error TEXT NOT NULL DEFAULT '',
-    first_attempt TEXT NOT NULL,
-    last_attempt TEXT NOT NULL,
-    next_retry TEXT,
-    sent_at TEXT,
-    PRIMARY KEY (job, recipient, period)
-);
-CREATE INDEX IF NOT EXISTS sent_retry ON sent (status, next_retry);
-CREATE TABLE IF NOT EXISTS runs (
-    job TEXT NOT NULL,
-    period TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT NOT NULL,
-    ok INTEGER NOT NULL,
-    note TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS runs_job ON runs (job, period);
-CREATE TABLE IF NOT EXISTS submissions (
-    id INTEGER PRIMARY KEY,
-    unit_code TEXT NOT NULL,
-    file TEXT NOT NULL,
-    sha256 TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    received TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS submissions_file ON submissions (file, id);
-CREATE TABLE IF NOT EXISTS summaries (
-    period TEXT PRIMARY KEY,
-    figures TEXT NOT NULL,
-    created TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -140,7 +99,7 @@ class Ledger:
         self._db = _open_checked(self.path, zone)
         self._identity = _identity(self.path)
         with self._transaction():
-            for statement in _SCHEMA.split(";"):
+            for statement in LEDGER_TABLES.split(";"):
                 if statement.strip():
                     self._db.execute(statement)
 
@@ -374,7 +333,7 @@ def _create(path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
     tmp.unlink(missing_ok=True)
     with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as db:
-        db.executescript(_SCHEMA)
+        db.executescript(LEDGER_TABLES)
         db.execute("PRAGMA journal_mode=WAL")
     try:
         os.link(tmp, path)  # fails when another process created it meanwhile: theirs is used

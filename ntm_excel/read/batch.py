@@ -1,7 +1,8 @@
 """Reading a batch of files: which files, and the worker processes that read them.
 
 Files are read in worker processes when the batch is large enough to repay starting them;
-each worker reduces a file to a small `Submission` before sending it back. One bad file never
+each worker reduces a file to small `Submission`s (one per unit the file holds) before
+sending them back. One bad file never
 stops the batch: whatever goes wrong with it becomes a `file-unreadable` issue, and a file
 that kills its worker is isolated and reported, never read again in this process.
 """
@@ -18,10 +19,10 @@ from importlib import metadata
 from pathlib import Path
 
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import Submission
-from ntm_excel.read.reader import read_submission
+from ntm_excel.read.reader import ReadResult, read_workbook
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
+from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 FILES_PER_WORKER = 40  # below this many files per process, reading serially is faster
@@ -33,7 +34,8 @@ WORKER_DIED = (
 NO_WORKER = "máy không khởi động được tiến trình để đọc lại tệp này"
 
 Progress = Callable[[int, int], None]  # (files read so far, files in the batch)
-ReadResult = tuple[Submission | None, list[Issue]]
+FileResult = list[ReadResult]  # one (Submission or None, issues) per unit of a file
+Context = tuple[Registry, Sequence[Indicator], Vocabulary | None]
 
 
 def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Issue]]:
@@ -67,42 +69,49 @@ def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Issue]]
 
 
 # Read-only state of a worker process, set once by the pool initializer.
-_context: tuple[Registry, Sequence[Indicator]] | None = None
+_context: Context | None = None
 
 
-def _init_worker(registry: Registry, indicators: Sequence[Indicator]) -> None:
+def _init_worker(
+    registry: Registry, indicators: Sequence[Indicator], vocabulary: Vocabulary | None
+) -> None:
     global _context
-    _context = (registry, indicators)
+    _context = (registry, indicators, vocabulary)
 
 
-def _failure(path: Path, exc: BaseException) -> ReadResult:
+def _failure(path: Path, exc: BaseException) -> FileResult:
     """The file-unreadable issue of a file whose reading failed with `exc`."""
     if isinstance(exc, BrokenProcessPool):
         reason = WORKER_DIED
     else:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
+    return [(None, [make_issue("file-unreadable", file=path.name, reason=reason)])]
 
 
-def read_one(path: Path, registry: Registry, indicators: Sequence[Indicator]) -> ReadResult:
-    """Read one file; any failure becomes a file-unreadable issue."""
+def read_one(
+    path: Path,
+    registry: Registry,
+    indicators: Sequence[Indicator],
+    vocabulary: Vocabulary | None = None,
+) -> FileResult:
+    """Read one file (every unit it holds); any failure becomes a file-unreadable issue."""
     try:
-        return read_submission(path, registry, indicators)
+        return read_workbook(path, registry, indicators, vocabulary)
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
         return _failure(path, exc)
 
 
-def _read_chunk(paths: list[Path]) -> list[ReadResult]:
-    registry, indicators = _context
-    return [read_one(path, registry, indicators) for path in paths]
+def _read_chunk(paths: list[Path]) -> list[FileResult]:
+    registry, indicators, vocabulary = _context
+    return [read_one(path, registry, indicators, vocabulary) for path in paths]
 
 
 def _read_in_pool(
     files: Sequence[Path],
     chunks: list[list[int]],
     workers: int,
-    context: tuple[Registry, Sequence[Indicator]],
-    finished: Callable[[int, ReadResult], None],
+    context: Context,
+    finished: Callable[[int, FileResult], None],
 ) -> list[tuple[list[int], BaseException]]:
     """Read `chunks` (file indices) in a fresh pool; the chunks it did not finish, in order,
     each with its error (BrokenProcessPool for all of them when a worker died)."""
@@ -130,7 +139,7 @@ def _read_in_pool(
 # What reading a file depends on besides its bytes and name: the package's code at or below
 # the reading layer, and the libraries that open workbooks.
 READING_LAYERS = ("read", "reference")
-READING_LIBRARIES = ("python-calamine", "openpyxl", "msoffcrypto-tool", "olefile")
+READING_LIBRARIES = ("python-calamine", "openpyxl", "msoffcrypto-tool", "olefile", "rapidfuzz")
 
 
 @functools.cache
@@ -152,13 +161,17 @@ def reader_version() -> str:
     return digest.hexdigest()
 
 
-def reading_context(registry: Registry, indicators: Sequence[Indicator]) -> str:
+def reading_context(
+    registry: Registry, indicators: Sequence[Indicator], vocabulary: Vocabulary | None = None
+) -> str:
     """What a file's reading depends on besides the file: the reader's code, the registry's
-    units (who a file is from) and the indicators read against. Equal contexts, equal
-    bytes and equal names give equal readings."""
+    units (who a file is from), the indicators read against and the vocabulary's words.
+    Equal contexts, equal bytes and equal names give equal readings."""
     digest = hashlib.sha256(reader_version().encode())
     digest.update(repr(registry.units).encode())
     digest.update(repr(tuple(indicators)).encode())
+    words = vocabulary or bundled_vocabulary()
+    digest.update(repr([(e.kind, e.meaning, e.word) for e in words.entries]).encode())
     return digest.hexdigest()
 
 
@@ -172,10 +185,12 @@ def read_files(
     registry: Registry,
     indicators: Sequence[Indicator],
     *,
+    vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> list[ReadResult]:
-    """Read every file (in file order), with `workers` processes (default: by batch size).
+) -> list[FileResult]:
+    """Read every file (in file order), with `workers` processes (default: by batch size):
+    for each file, a (Submission or None, issues) per unit it holds.
 
     A file that kills its worker process (a crash of a native library, an out-of-memory
     kill…) becomes a file-unreadable issue; it is never read again in this process. When a
@@ -185,10 +200,10 @@ def read_files(
     """
     total = len(files)
     workers = default_workers(total) if workers is None else max(1, workers)
-    results: list[ReadResult | None] = [None] * total
+    results: list[FileResult | None] = [None] * total
     done = 0
 
-    def finished(index: int, result: ReadResult) -> None:
+    def finished(index: int, result: FileResult) -> None:
         nonlocal done
         results[index] = result
         done += 1
@@ -198,7 +213,7 @@ def read_files(
     if workers > 1 and total > 1:
         size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
         pending, isolating, retrying = list(range(total)), False, False
-        context = (registry, indicators)
+        context = (registry, indicators, vocabulary)
         try:
             while pending:
                 step = 1 if isolating else size
@@ -217,9 +232,9 @@ def read_files(
                 for index in pending:
                     if results[index] is None:
                         issue = make_issue("file-unreadable", file=files[index].name, reason=reason)
-                        finished(index, (None, [issue]))
+                        finished(index, [(None, [issue])])
             # otherwise no pool broke: the files left are read below, one by one
     for index, path in enumerate(files):
         if results[index] is None:
-            finished(index, read_one(path, registry, indicators))
+            finished(index, read_one(path, registry, indicators, vocabulary))
     return results  # type: ignore[return-value]

@@ -5,10 +5,14 @@ The sheet is found by its headings, whatever its name: TT | Tiêu chí | Nội d
 Thời gian hoàn thành | Người phụ trách | Kinh phí (triệu đồng) | Nguồn vốn | Tình trạng, with
 the usual variants («Nội dung cần thực hiện», «Thời gian thực hiện», «Người chủ trì thực
 hiện», «Lãnh đạo chỉ đạo», a «Nguồn vốn» heading split into «Tổng kinh phí | NS huyện | …»).
-Criterion rows («Tiêu chí số 3», «3», «Giao thông») set the criterion of the task rows under
-them. A deadline keeps its phrase; its due date is the last milestone's («khởi công tháng 2,
-hoàn thành tháng 6» → 30/6). Money such as «45 45» is a total followed by its split: the
-first number is the budget.
+The headings are the vocabulary's `tieu_de_lo_trinh` rows. Criterion rows («Tiêu chí số 3»,
+«3», «Giao thông») set the criterion of the task rows under them. A deadline keeps its phrase;
+its due date is the last milestone's («khởi công tháng 2, hoàn thành tháng 6» → 30/6); a date
+typed as a serial number (44286) or as «10.4.2021», «30/6/21» is read as a date. A task is
+done only when its status cell says so (the vocabulary's `tinh_trang` rows): a deadline such
+as «Hoàn thành trước 31/3/2021» is a deadline, never a status. Every person named in an owner
+cell is an owner («A (chủ trì), B (phối hợp)», «Đ/c: A - PCT; Đ/c: B - CC», one per line).
+Money such as «45 45» is a total followed by its split: the first number is the budget.
 """
 
 from __future__ import annotations
@@ -33,52 +37,45 @@ from ntm_excel.read.sheets import (
 from ntm_excel.reference.contacts import parse_owners
 from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
+from ntm_excel.vocabulary import Vocabulary
 
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
 _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
-_DONE = ("da hoan thanh", "hoan thanh", "da xong", "xong", "da thuc hien xong", "da dat")
 _TITLE_ROWS = 12
 _owners = functools.lru_cache(maxsize=4096)(parse_owners)
 
 
 @functools.lru_cache(maxsize=4096)
-def _deadline_of(text: str, year: int | None) -> tuple | DeadlineError:
+def _deadline_of(text: str, year: int | None, vocabulary: Vocabulary) -> tuple | DeadlineError:
     """parse_deadline of a text, remembered (an error is returned, not raised)."""
     try:
-        return tuple(parse_deadline(text, year=year))
+        return tuple(parse_deadline(text, year=year, vocabulary=vocabulary))
     except DeadlineError as exc:
         return exc
 
 
-@functools.lru_cache(maxsize=4096)
-def _role(label: str) -> str | None:
+ROLES = {  # vocabulary meaning (tieu_de_lo_trinh) → the reader's role
+    "so_tt": "no",
+    "ghi_chu": "note",
+    "nguoi_phu_trach": "owner",
+    "nguoi_chi_dao": "director",
+    "thoi_han": "deadline",
+    "kinh_phi": "budget",
+    "nguon_von": "funding",
+    "tinh_trang": "status",
+    "noi_dung": "task",
+    "tieu_chi": "criterion",
+}
+
+
+@functools.lru_cache(maxsize=4096)  # headings repeat from file to file
+def _role(vocabulary: Vocabulary, label: str) -> str | None:
     """The role of a (folded) roadmap heading."""
-    if label in ("tt", "stt", "so tt"):
-        return "no"
-    if label.startswith("ghi chu"):
-        return "note"
-    if re.search(r"\b(phu trach|chu tri|nguoi thuc hien|can bo thuc hien|phan cong)\b", label):
-        return "owner"  # also «Lãnh đạo chỉ đạo / người phụ trách»
-    if label.startswith(("lanh dao chi dao", "nguoi chi dao", "chi dao")):
-        return "director"
-    if label.startswith(("thoi gian", "thoi han", "han hoan thanh", "tien do hoan thanh")):
-        return "deadline"
-    if label.startswith(("ngay hoan thanh", "moc thoi gian")):
-        return "deadline"
-    if "kinh phi" in label or label.startswith("du toan"):
-        return "budget"
-    if label.startswith("nguon von"):
-        return "funding"
-    if label.startswith(("tinh trang", "trang thai", "ket qua", "tien do")):
-        return "status"
-    if label.startswith(("noi dung", "cong viec", "nhiem vu", "giai phap", "hang muc")):
-        return "task"
-    if label.startswith(("ten tieu chi", "tieu chi", "thuoc tieu chi")):
-        return "criterion"
-    return None
+    found = vocabulary.match_key("tieu_de_lo_trinh", label)
+    return ROLES[found.meaning] if found else None
 
 
 def _accept(roles: dict[str, tuple[int, ...]]) -> bool:
@@ -102,23 +99,34 @@ def read_roadmap(
     unit_code: str,
     file_name: str,
     year: int | None,
-    exclude: Grid | None = None,
-) -> tuple[list[Task], list[Issue]]:
-    """The tasks of the roadmap sheet, with `roadmap-not-found` or `deadline-invalid` issues."""
+    vocabulary: Vocabulary,
+) -> tuple[list[Task], list[Issue], str]:
+    """The tasks of the roadmap sheet among `grids`, with `roadmap-not-found` or
+    `deadline-invalid` issues, and a line for the reading report."""
     located = {"unit_code": unit_code, "file": file_name}
-    header = locate_header(grids, _role, _accept, exclude=exclude)
+    header = locate_header(grids, functools.partial(_role, vocabulary), _accept)
     if header is None:
-        return [], [make_issue("roadmap-not-found", **located)]
+        return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
     own_year = title_year([header.grid]) or year
-    reader = _RoadmapReader(header, criterion_names, located, own_year)
+    reader = _RoadmapReader(header, criterion_names, located, own_year, vocabulary)
     reader.read()
-    return reader.tasks, reader.issues
+    note = (
+        f"Trang «{header.grid.name}»: lộ trình, dòng tiêu đề {header.bottom + 1}, "
+        f"{len(reader.tasks)} việc"
+    )
+    return reader.tasks, reader.issues, note
 
 
 class _RoadmapReader:
     def __init__(
-        self, header: Header, names: dict[int, str], located: dict, year: int | None
+        self,
+        header: Header,
+        names: dict[int, str],
+        located: dict,
+        year: int | None,
+        vocabulary: Vocabulary,
     ) -> None:
+        self.vocabulary = vocabulary
         self.header = header
         self.grid = header.grid
         self.names = [
@@ -166,6 +174,12 @@ class _RoadmapReader:
         col = self.col.get(role)
         return self.grid.text(row, col) if col is not None else ""
 
+    def _lines(self, row: int, role: str) -> str:
+        """A cell's text with its line breaks (one person per line in an owner cell)."""
+        col = self.col.get(role)
+        value = self.grid.value(row, col) if col is not None else None
+        return value if isinstance(value, str) else cell_text(value)
+
     def _criterion(self, text: str) -> int | None:
         key = folded(text)
         if match := _CRITERION_WORDS.match(key) or _NUMBER_ONLY.match(text.strip()):
@@ -177,12 +191,10 @@ class _RoadmapReader:
 
     def _task(self, row: int, text: str, criterion: int | None, section: str) -> Task:
         grid = self.grid
-        deadline_text, due, done_by_deadline = self._deadline(row)
+        deadline_text, due = self._deadline(row)
         status_text = self._text(row, "status")
-        status_key = folded(status_text)
-        done = done_by_deadline or (
-            status_key.startswith(_DONE) and not status_key.startswith("chua")
-        )
+        status = self.vocabulary.match("tinh_trang", status_text) if status_text else None
+        done = status is not None and status.meaning == "xong"
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
             completed = parse_date(match.group())
@@ -193,8 +205,8 @@ class _RoadmapReader:
             text=text,
             deadline_text=deadline_text,
             due=due,
-            owners=_owners(self._text(row, "owner")),
-            directors=_owners(self._text(row, "director")),
+            owners=_owners(self._lines(row, "owner"), self.vocabulary),
+            directors=_owners(self._lines(row, "director"), self.vocabulary),
             section=section,
             done=done,
             completed=completed,
@@ -206,11 +218,12 @@ class _RoadmapReader:
             cell=cell_address(row, self.col["task"]),
         )
 
-    def _deadline(self, row: int) -> tuple[str, date | None, bool]:
-        """(phrase as written, due date, whether the cell says the work is done)."""
+    def _deadline(self, row: int) -> tuple[str, date | None]:
+        """(phrase as written, due date). A cell that only says the work is done («Đã hoàn
+        thành») gives no due date and no issue: whether it is done is the status's to say."""
         col = self.col.get("deadline")
         if col is None:
-            return "", None, False
+            return "", None
         value = self.grid.value(row, col)
         if isinstance(value, datetime | date):
             day = value.date() if isinstance(value, datetime) else value
@@ -221,22 +234,24 @@ class _RoadmapReader:
                 value = day
         text = cell_text(value)
         if not text:
-            return "", None, False
-        if folded(text).startswith(_DONE):
-            return text, None, True
-        milestones = _deadline_of(text, self.year)
+            return "", None
+        if isinstance(value, date):
+            return text, value
+        milestones = _deadline_of(text, self.year, self.vocabulary)
         if isinstance(milestones, DeadlineError):
-            self.issues.append(
-                make_issue(
-                    "deadline-invalid",
-                    **self.located,
-                    sheet=self.grid.name,
-                    cell=cell_address(row, col),
-                    text=text,
+            status = self.vocabulary.match("tinh_trang", text)
+            if status is None or status.meaning != "xong":
+                self.issues.append(
+                    make_issue(
+                        "deadline-invalid",
+                        **self.located,
+                        sheet=self.grid.name,
+                        cell=cell_address(row, col),
+                        text=text,
+                    )
                 )
-            )
-            return text, None, False
-        return text, (milestones[-1].due if milestones else None), False
+            return text, None
+        return text, (milestones[-1].due if milestones else None)
 
     def _budget(self, row: int) -> float | None:
         col = self.col.get("budget")

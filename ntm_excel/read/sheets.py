@@ -51,6 +51,7 @@ class Grid:
     merged: tuple[Merge, ...] = ()
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # without a result
     truncated: str = ""  # Vietnamese note when cells beyond the caps were ignored
+    hidden_cols: frozenset[int] = frozenset()
     formats: Callable[[int, int], str] | None = None
     _texts: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
@@ -141,8 +142,9 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
                 if ods:
                     _apply_ods(grid, ods.get(meta.name))
                 elif biff:
-                    found = biff.get(meta.name, {})
-                    grid.formats = lambda row, col, found=found: found.get((row, col), "")
+                    found = biff.get(meta.name) or BiffSheet()
+                    grid.formats = lambda row, col, f=found.formats: f.get((row, col), "")
+                    grid.hidden_cols = frozenset(found.hidden_cols)
                 grids.append(grid)
         finally:
             book.close()
@@ -350,7 +352,33 @@ def _ooxml_grid(
         if row < MAX_ROWS and col < MAX_COLS
     }
     grid.formats = functools.partial(_ooxml_format, xml, styles)
+    grid.hidden_cols = _ooxml_hidden_cols(xml)
     return grid
+
+
+_COL_TAG = re.compile(_P + rb"col\s([^>]*)>")
+
+
+def _ooxml_attr(name: bytes) -> re.Pattern:
+    return re.compile(rb"\b" + name + rb"""\s*=\s*["']([^"']*)["']""")
+
+
+_MIN_ATTR, _MAX_ATTR, _HIDDEN_ATTR = (_ooxml_attr(n) for n in (b"min", b"max", b"hidden"))
+
+
+def _ooxml_hidden_cols(xml: bytes) -> frozenset[int]:
+    """Columns a sheet hides (its «cols» part, before the cells)."""
+    head = xml[: xml.find(b"sheetData")]
+    if b"hidden" not in head:
+        return frozenset()
+    hidden: set[int] = set()
+    for match in _COL_TAG.finditer(head):
+        attrs = match.group(1)
+        flag, low, high = (a.search(attrs) for a in (_HIDDEN_ATTR, _MIN_ATTR, _MAX_ATTR))
+        if flag and flag.group(1) in (b"1", b"true") and low and high:
+            first, last = int(low.group(1)) - 1, min(int(high.group(1)), MAX_COLS) - 1
+            hidden.update(range(max(first, 0), last + 1))
+    return frozenset(hidden)
 
 
 def _openpyxl_grid(data: bytes, name: str, hidden: bool) -> Grid:
@@ -374,6 +402,7 @@ _BIFF_BOF, _BIFF_EOF, _BIFF_SHEET, _BIFF_FORMAT, _BIFF_XF = 0x0809, 0x000A, 0x00
 _BIFF_NUMBERS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, XF index
 _BIFF_TEXTS = {0x00FD, 0x0204, 0x0205, 0x00D6}  # LABELSST, LABEL, BOOLERR, RSTRING
 _BIFF_MULRK = 0x00BD
+_BIFF_COLINFO = 0x007D
 _BIFF_SST, _BIFF_CONTINUE = 0x00FC, 0x003C
 _BIFF_MAX_RECORD = 8224
 _BIFF_DAMAGED = "tệp .xls bị hỏng (bản ghi dữ liệu sai cấu trúc)"
@@ -390,92 +419,154 @@ def _biff_string(stream: bytes, at: int, length_size: int) -> str:
     return raw.decode("utf-16-le" if wide else "latin-1", "replace")
 
 
-def _scan_biff(stream: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Number formats of the numeric cells of each sheet, read from the BIFF records.
+@dataclass
+class BiffSheet:
+    """What the BIFF records of one sheet say that calamine does not."""
 
-    The records are also checked, because a damaged .xls can make calamine abort the whole
-    process (an allocation of terabytes): every record must fit in the stream and in the
-    BIFF limit, every BOF be BIFF5/BIFF8, every sheet start at a BOF, the shared-string
-    counts fit their records; an .xls whose cells would need a dense range larger than
-    `MAX_AREA` is refused too.
+    formats: dict[tuple[int, int], str] = field(default_factory=dict)  # numeric cells
+    hidden_cols: set[int] = field(default_factory=set)
+
+
+class _BiffScan:
+    """One pass over the records of a BIFF workbook stream.
+
+    Each record type that matters has its handler (`_HANDLERS`); a handler reads the record's
+    body and updates the scan. The records are checked on the way, because a damaged .xls can
+    make calamine abort the whole process (an allocation of terabytes): every record must fit
+    in the stream and in the BIFF limit, every BOF be BIFF5/BIFF8, every sheet start at a BOF,
+    the shared-string counts fit their records, and the cells of a sheet fit `MAX_AREA`.
     """
-    formats: dict[int, str] = dict(_BUILTIN_FORMATS)
-    xf_formats: list[int] = []
-    sheet_at: dict[int, str] = {}
-    cells: dict[str, dict[tuple[int, int], int]] = {}
-    current: dict[tuple[int, int], int] | None = None
-    # rows and columns of the cells met at each BOF level, checked at its EOF (collected
-    # rather than compared record by record, which costs more in a loop this hot)
-    stack: list[tuple[list[int], list[int]]] = []
-    rows: list[int] = []
-    cols: list[int] = []
-    starts: set[int] = set()
-    strings = [0, 0]  # unique strings declared by SST, bytes of SST and its CONTINUE records
-    previous = 0
-    pos, size = 0, len(stream)
-    try:
-        while pos + 4 <= size:
-            kind, length = _BIFF_HEADER.unpack_from(stream, pos)
-            body = pos + 4
-            if length > _BIFF_MAX_RECORD or body + length > size:
-                raise UnreadableFileError(_BIFF_DAMAGED)
-            if kind == _BIFF_BOF:
-                if stream[body : body + 2] not in (b"\x00\x06", b"\x00\x05"):
+
+    def __init__(self, stream: bytes) -> None:
+        self.stream = stream
+        self.formats: dict[int, str] = dict(_BUILTIN_FORMATS)
+        self.xf_formats: list[int] = []
+        self.sheet_at: dict[int, str] = {}  # BOF offset → sheet name
+        self.sheets: dict[str, tuple[BiffSheet, dict[tuple[int, int], int]]] = {}
+        self.current: tuple[BiffSheet, dict[tuple[int, int], int]] | None = None
+        # rows and columns of the cells met at each BOF level, checked at its EOF (collected
+        # rather than compared record by record, which costs more in a loop this hot)
+        self.stack: list[tuple[list[int], list[int]]] = []
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+        self.starts: set[int] = set()
+        self.strings = [0, 0]  # unique strings declared by SST, bytes of SST and its CONTINUEs
+        self.previous = 0
+
+    def run(self) -> dict[str, BiffSheet]:
+        stream, size, pos = self.stream, len(self.stream), 0
+        handlers = self._HANDLERS
+        try:
+            while pos + 4 <= size:
+                kind, length = _BIFF_HEADER.unpack_from(stream, pos)
+                body = pos + 4
+                if length > _BIFF_MAX_RECORD or body + length > size:
                     raise UnreadableFileError(_BIFF_DAMAGED)
-                starts.add(pos)
-                if not stack and pos in sheet_at:
-                    current = cells.setdefault(sheet_at[pos], {})
-                stack.append((rows, cols))
-                rows, cols = [], []
-            elif kind == _BIFF_EOF:
-                _check_biff_area(rows, cols)
-                rows, cols = stack.pop() if stack else ([], [])
-            elif kind == _BIFF_SHEET:
-                offset = struct.unpack_from("<I", stream, body)[0]
-                sheet_at[offset] = _biff_string(stream, body + 6, 1)
-            elif kind == _BIFF_SST:
-                total, unique = struct.unpack_from("<II", stream, body)
-                if unique > total:
-                    raise UnreadableFileError(_BIFF_DAMAGED)
-                strings = [strings[0] + unique, strings[1] + length - 8]
-            elif kind == _BIFF_CONTINUE and previous in (_BIFF_SST, _BIFF_CONTINUE):
-                strings[1] += length
-                kind = previous  # a CONTINUE of the SST continues it
-            elif kind == _BIFF_FORMAT:
-                index = struct.unpack_from("<H", stream, body)[0]
-                formats[index] = _biff_string(stream, body + 2, 2)
-            elif kind == _BIFF_XF:
-                xf_formats.append(struct.unpack_from("<H", stream, body + 2)[0])
-            elif length >= 6 and (kind in _BIFF_NUMBERS or kind in _BIFF_TEXTS):
-                row, col, xf = _BIFF_CELL.unpack_from(stream, body)
-                rows.append(row)
-                cols.append(col)
-                if kind in _BIFF_NUMBERS and current is not None:
-                    current[(row, col)] = xf
-            elif kind == _BIFF_MULRK and length >= 6:
-                row, first = struct.unpack_from("<HH", stream, body)
-                last = struct.unpack_from("<H", stream, body + length - 2)[0]
-                if last < first or length != 6 + (last - first + 1) * 6:
-                    raise UnreadableFileError(_BIFF_DAMAGED)
-                rows.append(row)
-                cols += (first, last)
-                if current is not None:
-                    for offset, col in enumerate(range(first, last + 1)):
-                        xf = struct.unpack_from("<H", stream, body + 4 + offset * 6)[0]
-                        current[(row, col)] = xf
-            previous = kind
-            pos = body + length
-    except (struct.error, IndexError) as exc:
-        raise UnreadableFileError(_BIFF_DAMAGED) from exc
-    if strings[0] * 3 > strings[1] or not set(sheet_at) <= starts:
-        raise UnreadableFileError(_BIFF_DAMAGED)
-    return {
-        sheet: {
-            cell: formats.get(xf_formats[xf], "") if xf < len(xf_formats) else ""
-            for cell, xf in found.items()
-        }
-        for sheet, found in cells.items()
+                handler = handlers.get(kind)
+                if handler is not None:
+                    kind = handler(self, pos, body, length) or kind
+                self.previous = kind
+                pos = body + length
+        except (struct.error, IndexError) as exc:
+            raise UnreadableFileError(_BIFF_DAMAGED) from exc
+        if self.strings[0] * 3 > self.strings[1] or not set(self.sheet_at) <= self.starts:
+            raise UnreadableFileError(_BIFF_DAMAGED)
+        for sheet, xfs in self.sheets.values():
+            sheet.formats = {
+                cell: self.formats.get(self.xf_formats[xf], "") if xf < len(self.xf_formats) else ""
+                for cell, xf in xfs.items()
+            }
+        return {name: sheet for name, (sheet, _) in self.sheets.items()}
+
+    def _bof(self, pos: int, body: int, length: int) -> None:
+        if self.stream[body : body + 2] not in (b"\x00\x06", b"\x00\x05"):
+            raise UnreadableFileError(_BIFF_DAMAGED)
+        self.starts.add(pos)
+        if not self.stack and pos in self.sheet_at:
+            self.current = self.sheets.setdefault(self.sheet_at[pos], (BiffSheet(), {}))
+        self.stack.append((self.rows, self.cols))
+        self.rows, self.cols = [], []
+
+    def _eof(self, pos: int, body: int, length: int) -> None:
+        _check_biff_area(self.rows, self.cols)
+        self.rows, self.cols = self.stack.pop() if self.stack else ([], [])
+
+    def _sheet(self, pos: int, body: int, length: int) -> None:
+        offset = struct.unpack_from("<I", self.stream, body)[0]
+        self.sheet_at[offset] = _biff_string(self.stream, body + 6, 1)
+
+    def _sst(self, pos: int, body: int, length: int) -> None:
+        total, unique = struct.unpack_from("<II", self.stream, body)
+        if unique > total:
+            raise UnreadableFileError(_BIFF_DAMAGED)
+        self.strings = [self.strings[0] + unique, self.strings[1] + length - 8]
+
+    def _continue(self, pos: int, body: int, length: int) -> int | None:
+        if self.previous in (_BIFF_SST, _BIFF_CONTINUE):
+            self.strings[1] += length
+            return self.previous  # a CONTINUE of the SST continues it
+        return None
+
+    def _format(self, pos: int, body: int, length: int) -> None:
+        index = struct.unpack_from("<H", self.stream, body)[0]
+        self.formats[index] = _biff_string(self.stream, body + 2, 2)
+
+    def _xf(self, pos: int, body: int, length: int) -> None:
+        self.xf_formats.append(struct.unpack_from("<H", self.stream, body + 2)[0])
+
+    def _number(self, pos: int, body: int, length: int) -> None:
+        if length >= 6:
+            row, col, xf = _BIFF_CELL.unpack_from(self.stream, body)
+            self.rows.append(row)
+            self.cols.append(col)
+            if self.current is not None:
+                self.current[1][(row, col)] = xf
+
+    def _text(self, pos: int, body: int, length: int) -> None:
+        if length >= 6:
+            row, col, _ = _BIFF_CELL.unpack_from(self.stream, body)
+            self.rows.append(row)
+            self.cols.append(col)
+
+    def _mulrk(self, pos: int, body: int, length: int) -> None:
+        if length < 6:
+            return
+        row, first = struct.unpack_from("<HH", self.stream, body)
+        last = struct.unpack_from("<H", self.stream, body + length - 2)[0]
+        if last < first or length != 6 + (last - first + 1) * 6:
+            raise UnreadableFileError(_BIFF_DAMAGED)
+        self.rows.append(row)
+        self.cols += (first, last)
+        if self.current is not None:
+            for offset, col in enumerate(range(first, last + 1)):
+                xf = struct.unpack_from("<H", self.stream, body + 4 + offset * 6)[0]
+                self.current[1][(row, col)] = xf
+
+    def _colinfo(self, pos: int, body: int, length: int) -> None:
+        if length >= 10 and self.current is not None:
+            first, last, _, _, flags = struct.unpack_from("<HHHHH", self.stream, body)
+            if flags & 1 and first <= last:
+                self.current[0].hidden_cols.update(range(first, min(last, MAX_COLS - 1) + 1))
+
+    _HANDLERS = {
+        _BIFF_BOF: _bof,
+        _BIFF_EOF: _eof,
+        _BIFF_SHEET: _sheet,
+        _BIFF_SST: _sst,
+        _BIFF_CONTINUE: _continue,
+        _BIFF_FORMAT: _format,
+        _BIFF_XF: _xf,
+        _BIFF_COLINFO: _colinfo,
+        _BIFF_MULRK: _mulrk,
+        **dict.fromkeys(_BIFF_NUMBERS, _number),
+        **dict.fromkeys(_BIFF_TEXTS, _text),
     }
+
+
+def _scan_biff(stream: bytes) -> dict[str, BiffSheet]:
+    """Number formats of the numeric cells and hidden columns of each sheet, read from the
+    BIFF records (which are checked on the way: see `_BiffScan`)."""
+    return _BiffScan(stream).run()
 
 
 def _check_biff_area(rows: list[int], cols: list[int]) -> None:
@@ -497,12 +588,14 @@ class _OdsSheet:
     merged: list[Merge] = field(default_factory=list)
     percent: set[tuple[int, int]] = field(default_factory=set)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    hidden_cols: set[int] = field(default_factory=set)
+    columns: int = 0  # column elements met so far
 
 
 # Start tags (attributes, ending "/" of an empty element) and end tags of tables and rows;
 # "<" is factored out of the alternatives and the attributes matched greedily: a faster scan.
 _ODS_TOKEN = re.compile(
-    rb"<(?:table:(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^>]*)"
+    rb"<(?:table:(table|table-row|table-cell|covered-table-cell|table-column)(?=[\s/>])([^>]*)"
     rb"|/table:(table|table-row))>"
 )
 
@@ -557,6 +650,13 @@ def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
             sheets[html.unescape(name.decode("utf-8", "replace"))] = current
             row = col = 0
             last_row = last_col = -1
+        elif tag == b"table-column":
+            repeat = (
+                _ods_count(attrs, b"table:number-columns-repeated") if b"repeated" in attrs else 1
+            )
+            start, current.columns = current.columns, current.columns + repeat
+            if b"collapse" in attrs and start < MAX_COLS:
+                current.hidden_cols.update(range(start, min(start + repeat, MAX_COLS)))
         elif tag == b"table-row":
             rows_repeat = 1
             if b"repeated" in attrs:
@@ -593,6 +693,7 @@ def _apply_ods(grid: Grid, info: _OdsSheet | None) -> None:
         return
     grid.merged = tuple(info.merged)
     grid.formulas = info.formulas
+    grid.hidden_cols = frozenset(info.hidden_cols)
     percent = frozenset(info.percent)
     grid.formats = lambda row, col: "0%" if (row, col) in percent else ""
 
@@ -630,7 +731,7 @@ def two_row_labels(grid: Grid, top: int, width: int) -> dict[int, str] | None:
     Bộ»; without merge information a blank parent cell belongs to the group on its left)."""
     parent = row_labels(grid, top, width)
     child = row_labels(grid, top + 1, width)
-    if not child or any(not isinstance(grid.value(top + 1, c), str) for c in child):
+    if not child or not all(_heading_cell(grid.value(top + 1, c)) for c in child):
         return None
     if any(_CODE_LIKE.match(label) for label in child.values()):
         return None
@@ -654,7 +755,15 @@ def two_row_labels(grid: Grid, top: int, width: int) -> dict[int, str] | None:
     return labels if groups else None
 
 
-_CODE_LIKE = re.compile(r"^(?:\d+(?: \d+)*|[ivx]+|tieu chi(?: so)? \d+|tc ?\d+)$")
+def _heading_cell(value: object) -> bool:
+    """Whether a cell can be part of a heading: text, or a year (2021) under «Kết quả»."""
+    if isinstance(value, str):
+        return True
+    return isinstance(value, int | float) and not isinstance(value, bool) and 1990 <= value <= 2100
+
+
+# A child row that is a data row: codes, numbers ("1.1", "II", "TC 2"), not years ("2021")
+_CODE_LIKE = re.compile(r"^(?!(?:19|20)\d\d$)(?:\d+(?: \d+)*|[ivx]+|tieu chi(?: so)? \d+|tc ?\d+)$")
 
 
 def locate_header(

@@ -12,6 +12,7 @@ import openpyxl
 
 from ntm_excel.errors import ContactsError
 from ntm_excel.text import column_letter, fold, is_email_address, nfc, shown
+from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
 CONTACTS_SHEET = "Danh bạ"
 COMMUNES_SHEET = "Liên hệ xã"
@@ -27,49 +28,6 @@ CONTACT_COLUMNS = {
     "Vai trò trong kế hoạch": "role",
 }
 
-# Folded words that begin a job title or an office. Multi-word where a single word could be
-# part of a name ("Văn", "Trường", "Phong" and "Đoàn" all are).
-TITLE_STARTS = tuple(
-    tuple(phrase.split())
-    for phrase in (
-        "chu tich",
-        "pho chu tich",
-        "bi thu",
-        "pho bi thu",
-        "giam doc",
-        "pho giam doc",
-        "truong phong",
-        "pho truong phong",
-        "truong ban",
-        "pho truong ban",
-        "truong bqlda",
-        "truong cong an",
-        "truong thon",
-        "truong tram",
-        "tram truong",
-        "chanh van phong",
-        "van phong",
-        "chi huy truong",
-        "chu nhiem",
-        "hieu truong",
-        "uy vien",
-        "thanh vien",
-        "cong chuc",
-        "can bo",
-        "chuyen vien",
-        "dia chinh",
-        "van hoa",
-        "ke toan",
-        "tu phap",
-        "tai chinh",
-        "thu quy",
-        "ubnd",
-        "hdnd",
-        "bqlda",
-        "mttq",
-        "ubmttq",
-    )
-)
 _HONORIFIC = re.compile(
     r"^\s*(?:[đd]\s*[/.]?\s*c|đồng\s+chí|dong\s+chi|ông|ong|bà|ba)(?=[\s:.])[\s:.]*",
     re.IGNORECASE,
@@ -178,23 +136,32 @@ def _cell_text(row: tuple, index: int) -> str:
     return nfc(str(value)) if value is not None else ""
 
 
-def parse_owners(text: str) -> tuple[str, ...]:
-    """The people named in an owner cell, job titles and "Đ/c" stripped, in order.
+def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, ...]:
+    """The people named in an owner cell, job titles, roles and "Đ/c" stripped, in order.
 
-    Names are separated by ";", new lines, "," or "và"; a title follows a dash or simply
-    the name ("Nguyễn Huy Vinh Địa chính"). After "," or "và" a new person needs "Đ/c" or a
-    capitalised name, otherwise the words continue the title before them. A cell holding only
-    a title ("Công chức Địa chính") gives that title, so that it is not silently lost.
+    Names are separated by ";", new lines, "," or "và"; a title or a role follows a dash, a
+    bracket or simply the name ("Nguyễn Huy Vinh Địa chính", "A (chủ trì)", "A - PCT"); titles
+    and roles are the vocabulary's `chuc_danh` rows. After "," or "và" a new person needs
+    "Đ/c" or a capitalised name; after a title, a capitalised name that begins with a family
+    name (the vocabulary's `ho` rows: "Đ/c A - Phó Chủ tịch và Trần Thị B"), otherwise the
+    words continue the title before them ("Trưởng phòng Tài nguyên và Môi trường"). A cell
+    holding only a title ("Công chức Địa chính") gives that title, so that it is not lost.
     """
+    vocabulary = vocabulary or bundled_vocabulary()
     owners: list[str] = []
     for chunk in _CHUNK_SEPARATOR.split(text or ""):
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
         for index, piece in enumerate(_LIST_SEPARATOR.split(nfc(chunk))):
             honorific = _HONORIFIC.match(piece)
             piece = piece[honorific.end() :] if honorific else piece
-            if index and not honorific and (previous == "titled" or not _looks_like_name(piece)):
-                continue  # "Trưởng phòng Tài nguyên và Môi trường": the title goes on
-            name, kind = _owner(piece)
+            if index and not honorific:
+                if previous == "titled":
+                    named = _family_name_first(piece, vocabulary)
+                else:
+                    named = _looks_like_name(piece)
+                if not named:
+                    continue  # the title before goes on
+            name, kind = _owner(piece, vocabulary.titles)
             if name and not (kind == "role" and previous == "name"):
                 owners.append(name)
             previous = kind
@@ -206,7 +173,17 @@ def _looks_like_name(piece: str) -> bool:
     return len(words) >= 2 and all(w[0].isupper() for w in words)
 
 
-def _owner(piece: str) -> tuple[str, str]:
+def _family_name_first(piece: str, vocabulary: Vocabulary) -> bool:
+    """Whether a piece begins with a capitalised name whose first word is a family name."""
+    words = piece.split()[:2]
+    return (
+        len(words) == 2
+        and all(w[0].isupper() for w in words)
+        and vocab_key(words[0]) in vocabulary.family_names
+    )
+
+
+def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
     """The name in one piece and its kind: "name", "titled" (a title follows) or "role"
     (the piece is only a title)."""
     parts = _TITLE_SEPARATOR.split(piece, maxsplit=1)
@@ -215,7 +192,7 @@ def _owner(piece: str) -> tuple[str, str]:
     for start in range(len(words)):
         if start == 1:
             continue  # "Trần Văn Hóa": a title never starts at a name's second word
-        if any(tuple(folded[start : start + len(t)]) == t for t in TITLE_STARTS):
+        if any(tuple(folded[start : start + len(t)]) == t for t in titles):
             if start == 0:
                 return nfc(piece.strip(" .:-–—")), "role"
             return " ".join(words[:start]), "titled"

@@ -1,5 +1,6 @@
 """Feedback workbooks sent back to a commune: its own workbook with every problem cell
-coloured and commented, plus a «Góp ý» sheet listing the issues and how to fix them.
+coloured and commented, plus a «Góp ý» sheet listing the issues and how to fix them and a
+«Cách đọc biểu» sheet saying how the file was understood.
 
 The commune's file is read, never written: the copy is built in memory from the bytes that were
 validated, checked again with the reader's safety checks (`ntm_excel.read.sniff`), and saved
@@ -22,7 +23,7 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,8 @@ from ntm_excel.check.figures import IssueCounts
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
+from ntm_excel.read.report import HEADINGS as READING_HEADINGS
+from ntm_excel.read.report import report_rows
 from ntm_excel.read.sniff import sniff
 from ntm_excel.styles import (
     FONT_NAME,
@@ -46,6 +49,7 @@ from ntm_excel.styles import (
     SEVERITY_ORDER,
     TITLE_FONT,
     ooxml_text,
+    row_height,
     wrapped_lines,
 )
 
@@ -182,18 +186,50 @@ def _mark(workbook, issues: list[Issue], file_name: str) -> set[int]:
     return marked
 
 
-def _print_setup(sheet) -> None:
-    """A4 landscape, one page wide, the header row on every page, page numbers."""
+def _print_setup(sheet, label: str) -> None:
+    """A4 landscape, one page wide, the header row (4) on every page, `label` and page
+    numbers in the footer."""
     setup = sheet.page_setup
     setup.orientation, setup.paperSize = "landscape", sheet.PAPERSIZE_A4
     setup.fitToWidth, setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6)
-    sheet.oddFooter.left.text, sheet.oddFooter.left.size = SHEET, 8
+    sheet.oddFooter.left.text, sheet.oddFooter.left.size = label, 8
     sheet.oddFooter.right.text, sheet.oddFooter.right.size = "Trang &P/&N", 8
     sheet.print_title_rows = "4:4"
     sheet.freeze_panes = "A5"
+
+
+def _heading(sheet, title: str, note: str, columns: Sequence[tuple[str, float]]) -> None:
+    """Rows 1–4 of a sheet we add: the title and a note across the columns (wrapped, as
+    high as the note needs), and the header row (4) of `columns` (heading, width)."""
+    total_width = sum(width for _, width in columns)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row, text, font, height in (
+        (1, title, Font(name=FONT_NAME, bold=True, size=14, color=TITLE_FONT), 22),
+        (
+            2,
+            note,
+            Font(name=FONT_NAME, size=11),
+            LINE_POINTS * wrapped_lines(note, total_width) + 4,
+        ),
+    ):
+        _text(sheet.cell(row, 1), text)
+        sheet.cell(row, 1).font, sheet.cell(row, 1).alignment = font, wrap
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
+        sheet.row_dimensions[row].height = height
+    fill = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
+    font = Font(name=FONT_NAME, size=11, bold=True, color=HEADER.font)
+    centred = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    for col, (heading, width) in enumerate(columns, start=1):
+        cell = sheet.cell(4, col)
+        _text(cell, heading)
+        cell.font, cell.fill, cell.alignment = font, fill, centred
+        sheet.column_dimensions[cell.column_letter].width = width
+    sheet.row_dimensions[4].height = (
+        LINE_POINTS * max(wrapped_lines(heading, width) for heading, width in columns) + 5
+    )
 
 
 def _list_sheet(
@@ -207,10 +243,6 @@ def _list_sheet(
     sheet = workbook.create_sheet(SHEET)
     workbook.active = workbook.sheetnames.index(SHEET)
     sheet.sheet_view.tabSelected = True
-    for col, (_, width) in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[sheet.cell(4, col).column_letter].width = width
-    last = len(COLUMNS)
-    total_width = sum(width for _, width in COLUMNS)
     plain = Font(name=FONT_NAME, size=11)
     wrap = Alignment(wrap_text=True, vertical="top")
 
@@ -226,23 +258,7 @@ def _list_sheet(
         if linked
         else "Hãy sửa các ô được nêu dưới đây trong tệp gốc rồi gửi lại."
     )
-    for row, text, font, height in (
-        (1, title, Font(name=FONT_NAME, bold=True, size=14, color=TITLE_FONT), 22),
-        (2, note, plain, LINE_POINTS * wrapped_lines(note, total_width) + 4),
-    ):
-        _text(sheet.cell(row, 1), text)
-        sheet.cell(row, 1).font, sheet.cell(row, 1).alignment = font, wrap
-        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last)
-        sheet.row_dimensions[row].height = height
-
-    header_fill = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
-    header_font = Font(name=FONT_NAME, size=11, bold=True, color=HEADER.font)
-    centred = Alignment(wrap_text=True, horizontal="center", vertical="center")
-    for col, (heading, _) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(4, col)
-        _text(cell, heading)
-        cell.font, cell.fill, cell.alignment = header_font, header_fill, centred
-    sheet.row_dimensions[4].height = 20
+    _heading(sheet, title, note, COLUMNS)
 
     order = sorted(range(len(issues)), key=lambda i: SEVERITY_ORDER[issues[i].severity])
     for row, index in enumerate(order, start=5):
@@ -273,14 +289,45 @@ def _list_sheet(
             quoted = issue.sheet.replace("'", "''")
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{issue.cell}")
             link.font = Font(name=FONT_NAME, size=11, color="0563C1", underline="single")
-    _print_setup(sheet)
+    _print_setup(sheet, SHEET)
+
+
+READING_SHEET = "Cách đọc biểu"
+READING_WIDTHS = (8, 18, 40, 22, 52)  # the columns of `report.HEADINGS`: 140 units wide
+
+
+def _reading_sheet(workbook, report: UnitReport) -> None:
+    """Add the «Cách đọc biểu» sheet: how the file was understood (sheets, heading, the role
+    of each column and why, the indicator each row was read as), so that a clerk can see it."""
+    reading = report.submission.reading
+    if reading is None:
+        return
+    if READING_SHEET in workbook.sheetnames:
+        del workbook[READING_SHEET]
+    sheet = workbook.create_sheet(READING_SHEET)
+    _heading(
+        sheet,
+        f"CHƯƠNG TRÌNH ĐÃ ĐỌC BIỂU CỦA {report.unit.name.upper()} NHƯ SAU",
+        "Nếu một cột hoặc một dòng bị hiểu sai, hãy sửa tiêu đề cột hoặc mã chỉ tiêu (cột TT) "
+        "trong biểu rồi gửi lại; văn phòng có thể thêm cách viết mới vào bảng từ vựng.",
+        list(zip(READING_HEADINGS, READING_WIDTHS, strict=True)),
+    )
+    wrap = Alignment(wrap_text=True, vertical="top")
+    plain = Font(name=FONT_NAME, size=11)
+    for row, values in enumerate(report_rows(reading), start=5):
+        for col, value in enumerate(values, start=1):
+            cell = sheet.cell(row, col)
+            _text(cell, value)
+            cell.font, cell.alignment = plain, wrap
+        sheet.row_dimensions[row].height = row_height(zip(values, READING_WIDTHS, strict=True))
+    _print_setup(sheet, READING_SHEET)
 
 
 def feedback_workbook(report: UnitReport, issues: list[Issue]):
     """The unit's feedback workbook (openpyxl) and the suffix it is saved with.
 
     For .xlsx/.xlsm the commune's own workbook is copied with the problem cells marked (VBA
-    kept); otherwise a workbook holding only the «Góp ý» list."""
+    kept); otherwise a workbook holding only the «Góp ý» list (and «Cách đọc biểu»)."""
     source = Path(report.submission.path)
     keep_vba = EDITABLE.get(source.suffix.lower())
     workbook, why = None, ""
@@ -294,6 +341,7 @@ def feedback_workbook(report: UnitReport, issues: list[Issue]):
         _escape_copied_text(workbook)
         linked = _mark(workbook, issues, report.submission.file_name)
     _list_sheet(workbook, report, issues, linked, why)
+    _reading_sheet(workbook, report)
     return workbook, suffix
 
 

@@ -18,6 +18,7 @@ import functools
 import io
 import os
 import random
+import re
 import sys
 import zipfile
 from collections.abc import Sequence
@@ -37,7 +38,20 @@ REGION = BAC_TRUNG_BO
 FORMATS = ("xlsx", "xlsm", "xls", "ods")
 COLUMN_KEYS = ("no", "name", "text", "threshold", "value", "assessment", "note")
 CODE_STYLES = ("dotted", "trailing_dot", "comma", "words", "tc", "in_text", "letters")
+# numbering offices also use: Roman criteria with "I.1" indicators or 1, 2 … again under each
+# criterion, "1a"/"17h", "Tiêu chí 17 - chỉ tiêu 17.1", a TT column that only counts rows
+OTHER_CODE_STYLES = ("roman", "roman_numbers", "number_letter", "words_indicator", "row_numbers")
 HEADER_LAYOUTS = ("single", "split_threshold", "split_value")
+VALUE_STYLES = (
+    "number",
+    "percent_text",
+    "percent_format",
+    "vn_number",
+    "units",
+    "fraction",
+    "words",
+)
+YEAR_HEADINGS = ("ket_qua_nam", "hien_trang_uoc", "two_row")
 GROUPS = {
     1: "I. QUY HOẠCH",
     2: "II. HẠ TẦNG KINH TẾ - XÃ HỘI",
@@ -109,6 +123,14 @@ class SampleSpec:
     roadmap_header: int = 0  # which set of roadmap headings (0, 1 or 2)
     roadmap_title_year: bool = True
     texts: tuple[tuple[str, str], ...] = ()  # (code, wording) written instead of the catalogue's
+    value_years: tuple[int, ...] = ()  # one result column per year; the last holds the values
+    year_headings: str = "ket_qua_nam"  # see YEAR_HEADINGS
+    hide_old_years: bool = False  # the earlier years' result columns hidden
+    unit_column: bool = False  # an «Đơn vị tính» column after the wording
+    threshold_percent: bool = False  # thresholds of % indicators written "≥85%"
+    merged_single: bool = False  # single-indicator criteria on two rows, TT and name merged
+    note_rows: tuple[str, ...] = ()  # indicators followed by a hidden note row
+    roadmap_style: str = "plain"  # "real": serial-number dates, «Hoàn thành trước …», 2 owners
 
     def indicators(self) -> list[Indicator]:
         return _catalogue(self.set_id, self.province)
@@ -153,6 +175,7 @@ class _Sheet:
     cells: dict[tuple[int, int], _Cell] = field(default_factory=dict)
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)
     hidden_rows: set[int] = field(default_factory=set)
+    hidden_cols: set[int] = field(default_factory=set)
     widths: dict[int, float] = field(default_factory=dict)
     row: int = 0  # next free row while laying out
 
@@ -193,20 +216,26 @@ class _Row:
     number_format: str
     assessment: str
     met: bool
+    number: float | None = None  # the figure a reader must find (None: words, blank, faults)
+    estimate: bool = False
+    older: object = None  # the value in the earlier years' result columns
 
 
 # --- Values -------------------------------------------------------------------------------
 
 
-def _value_for(ind: Indicator, met: bool, style: str, rng: random.Random) -> tuple[object, str]:
-    """A typed value for an indicator (and its number format)."""
+def _value_for(
+    ind: Indicator, met: bool, style: str, rng: random.Random
+) -> tuple[object, str, float | None, bool]:
+    """A typed value for an indicator: (value, number format, the figure a reader must find
+    (percentages on 0–100, None for words), whether it is written as an estimate)."""
     rule = ind.rule_for(REGION)
     if rule.kind == "expected_text":
         expected = rule.expected or "Không"
         other = "Có" if expected == "Không" else "Không"
-        return (expected if met else other), ""
+        return (expected if met else other), "", None, False
     if rule.op is None or rule.value is None:
-        return ("Đạt" if met else "Chưa đạt"), ""
+        return ("Đạt" if met else "Chưa đạt"), "", None, False
     limit = rule.value
     percent = "%" in ind.unit or rule.op == "=" or limit <= 100 and "triệu" not in ind.unit
     if rule.op == "=":
@@ -220,7 +249,8 @@ def _value_for(ind: Indicator, met: bool, style: str, rng: random.Random) -> tup
             rng.uniform(limit * 0.3, limit - 0.2) if met else rng.uniform(limit + 0.5, limit * 1.5)
         )
         number = round(number, 1)
-    return _styled(number, percent, ind, style)
+    value, number_format, estimate = _styled(number, percent, ind, style, rng)
+    return value, number_format, number, estimate
 
 
 def _comma(number: float) -> str:
@@ -228,17 +258,36 @@ def _comma(number: float) -> str:
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def _styled(number: float, percent: bool, ind: Indicator, style: str) -> tuple[object, str]:
+# Figures with words around them, as offices type them: (pattern, written as an estimate)
+_WORDED = (
+    ("Ước đạt {n}{p}", True),
+    ("{n}{p} (ước)", True),
+    ("{n}{p}¹", False),
+    ("'{n}{p}", False),
+    ("{n}{p} (1)", False),
+    ("ước tính {n}{p}", True),
+    ("{n}{p}*", False),
+)
+
+
+def _styled(
+    number: float, percent: bool, ind: Indicator, style: str, rng: random.Random
+) -> tuple[object, str, bool]:
     if style == "percent_text" and percent:
-        return f"{_comma(number)}%", ""
+        return f"{_comma(number)}%", "", False
     if style == "percent_format" and percent:
-        return round(number / 100, 4), "0.0%"
+        return round(number / 100, 4), "0.0%", False
+    if style == "fraction" and percent:
+        return round(number / 100, 4), "", False
     if style == "vn_number":
-        return _comma(number), ""
+        return _comma(number), "", False
     if style == "units":
         unit = "%" if percent else ind.unit.split("/năm")[0]
-        return (f"{_comma(number)}%" if unit == "%" else f"{_comma(number)} {unit}"), ""
-    return number, ""
+        return (f"{_comma(number)}%" if unit == "%" else f"{_comma(number)} {unit}"), "", False
+    if style == "words":
+        pattern, estimate = rng.choice(_WORDED)
+        return pattern.format(n=_comma(number), p="%" if percent else ""), "", estimate
+    return number, "", False
 
 
 def _rows(spec: SampleSpec, rng: random.Random) -> list[_Row]:
@@ -248,18 +297,20 @@ def _rows(spec: SampleSpec, rng: random.Random) -> list[_Row]:
             continue
         met = ind.code not in spec.not_met and ind.code not in spec.contradictions
         style = rng.choice(spec.value_styles)
-        value, number_format = _value_for(ind, met, style, rng)
+        value, number_format, number, estimate = _value_for(ind, met, style, rng)
         if ind.code in spec.out_of_range:
             rule = ind.rule_for(REGION)
-            value, number_format = ("105%" if rule.op != "<=" else -3), ""
+            value, number_format, number = ("105%" if rule.op != "<=" else -3), "", None
         if ind.code in spec.blank_values:
-            value, number_format = None, ""
+            value, number_format, number = None, "", None
         claimed = met or ind.code in spec.contradictions
         if spec.assessment_variants:
             assessment = rng.choice(_MET_SPELLINGS if claimed else _NOT_MET_SPELLINGS)
         else:
             assessment = "Đạt" if claimed else "Chưa đạt"
-        rows.append(_Row(ind, value, number_format, assessment, met))
+        older = round(number - 3.5, 1) if number is not None and number > 10 else "Chưa đạt"
+        row = _Row(ind, value, number_format, assessment, met, number, estimate, older)
+        rows.append(row)
     return rows
 
 
@@ -274,6 +325,7 @@ _HEADINGS = {
     "assessment": "Tự đánh giá",
     "note": "Ghi chú",
     "criterion": "Đánh giá tiêu chí",
+    "unit": "Đơn vị tính",
 }
 _WIDTHS = {
     "no": 7,
@@ -284,6 +336,7 @@ _WIDTHS = {
     "assessment": 11,
     "note": 12,
     "criterion": 11,
+    "unit": 9,
 }
 
 
@@ -348,9 +401,24 @@ def _title_block(sheet: _Sheet, spec: SampleSpec, width: int) -> None:
     sheet.row = max(row + 1, spec.title_rows)
 
 
+def _year_headings(spec: SampleSpec) -> list[object]:
+    """The headings of the result columns of several years (children of «Kết quả thực hiện»
+    in the two-row layout)."""
+    years = spec.value_years
+    if spec.year_headings == "hien_trang_uoc":
+        return [f"Hiện trạng {y}" for y in years[:-1]] + [f"Ước thực hiện {years[-1]}"]
+    if spec.year_headings == "two_row":
+        return [y if i % 2 == 0 else f"Năm {y}" for i, y in enumerate(years)]
+    return [f"Kết quả năm {y}" for y in years]
+
+
+def _two_row_header(spec: SampleSpec) -> bool:
+    return spec.header != "single" or (bool(spec.value_years) and spec.year_headings == "two_row")
+
+
 def _header(sheet: _Sheet, spec: SampleSpec, keys: list[str]) -> None:
     top = sheet.row
-    two_rows = spec.header != "single"
+    two_rows = _two_row_header(spec)
     col = 0
     for key in keys:
         style = {"bold": True, "center": True, "wrap": True, "border": True}
@@ -370,11 +438,32 @@ def _header(sheet: _Sheet, spec: SampleSpec, keys: list[str]) -> None:
             sheet.widths[col] = sheet.widths[col + 1] = 12
             col += 2
             continue
+        if key == "value" and spec.value_years:
+            headings = _year_headings(spec)
+            if spec.year_headings == "two_row":
+                sheet.put(top, col, "Kết quả thực hiện", **style)
+                sheet.merge(top, col, top, col + len(headings) - 1)
+            for index, heading in enumerate(headings):
+                if spec.year_headings == "two_row":
+                    sheet.put(top + 1, col + index, heading, **style)
+                else:
+                    sheet.put(top, col + index, heading, **style)
+                    if two_rows:
+                        sheet.put(top + 1, col + index, None, border=True)
+                        sheet.merge(top, col + index, top + 1, col + index)
+                sheet.widths[col + index] = 12
+                if spec.hide_old_years and index < len(headings) - 1:
+                    sheet.hidden_cols.add(col + index)
+            col += len(headings)
+            continue
         sheet.put(top, col, _HEADINGS[key], **style)
         if two_rows:
             sheet.put(top + 1, col, None, border=True)
             sheet.merge(top, col, top + 1, col)
-        sheet.widths[col] = 12 if key == "no" and spec.code_style == "words" else _WIDTHS[key]
+        wide = key == "no" and spec.code_style in ("words", "words_indicator")
+        sheet.widths[col] = 12 if wide else _WIDTHS[key]
+        if key == "no" and spec.code_style == "words_indicator":
+            sheet.widths[col] = 22
         col += 1
     sheet.row = top + (2 if two_rows else 1)
     if spec.column_numbers:
@@ -384,20 +473,41 @@ def _header(sheet: _Sheet, spec: SampleSpec, keys: list[str]) -> None:
 
 
 def _positions(spec: SampleSpec, keys: list[str]) -> dict[str, int]:
-    """Column of each key (the first of a split pair)."""
+    """Column of each key (the first of a split pair or of the years' columns)."""
     positions, col = {}, 0
     for key in keys:
         positions[key] = col
-        split = (key == "threshold" and spec.header == "split_threshold") or (
-            key == "value" and spec.header == "split_value"
-        )
-        col += 2 if split else 1
+        col += _span(spec, key)
     return positions
 
 
+def _span(spec: SampleSpec, key: str) -> int:
+    """Columns a key takes: two for a split pair, one per year for the results of years."""
+    if key == "value" and spec.value_years:
+        return len(spec.value_years)
+    return 2 if _is_split(spec, key) else 1
+
+
+_ROMANS = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
+
+
+def roman(number: int) -> str:
+    """A Roman numeral up to 39."""
+    return "X" * (number // 10) + ("" if number % 10 == 0 else _ROMANS[number % 10 - 1])
+
+
 def _no_text(spec: SampleSpec, ind: Indicator, index: int) -> str:
-    if spec.code_style in ("in_text",):
+    if spec.code_style in ("in_text", "row_numbers"):
         return ""
+    sub = ind.code.split(".", 1)[1] if "." in ind.code else "1"
+    if spec.code_style == "roman":
+        return f"{roman(ind.criterion_no)}.{sub}"
+    if spec.code_style == "roman_numbers":
+        return str(index + 1)
+    if spec.code_style == "number_letter":
+        return f"{ind.criterion_no}{'abcdđeghik'[index]}"
+    if spec.code_style == "words_indicator":
+        return f"Tiêu chí {ind.criterion_no} - chỉ tiêu {ind.code}"
     if spec.code_style == "letters":
         return "abcdđeghik"[index] + ")"
     if "." not in ind.code:
@@ -410,6 +520,12 @@ def _no_text(spec: SampleSpec, ind: Indicator, index: int) -> str:
 
 
 def _criterion_label(spec: SampleSpec, number: int) -> str:
+    if spec.code_style in ("roman", "roman_numbers"):
+        return roman(number)
+    if spec.code_style == "words_indicator":
+        return f"Tiêu chí {number}"
+    if spec.code_style == "row_numbers":
+        return ""
     if spec.code_style == "words":
         return f"Tiêu chí số {number}"
     if spec.code_style == "tc":
@@ -424,8 +540,11 @@ def _assessment_table(spec: SampleSpec, rows: list[_Row], rng: random.Random) ->
     keys = list(spec.columns)
     if spec.criterion_column:
         keys.insert(keys.index("assessment") + 1, "criterion")
+    if spec.unit_column:
+        wording = "text" if "text" in keys else "name"
+        keys.insert(keys.index(wording) + 1, "unit")
     positions = _positions(spec, keys)
-    width = sum(2 if _is_split(spec, key) else 1 for key in keys)
+    width = sum(_span(spec, key) for key in keys)
     _title_block(sheet, spec, width)
     _header(sheet, spec, keys)
     by_criterion: dict[int, list[_Row]] = {}
@@ -433,6 +552,7 @@ def _assessment_table(spec: SampleSpec, rows: list[_Row], rng: random.Random) ->
         by_criterion.setdefault(row.indicator.criterion_no, []).append(row)
     names = {ind.criterion_no: ind.criterion_name for ind in spec.indicators()}
     met_criteria = 0
+    data_start = sheet.row
     for number, name in names.items():
         group = by_criterion.get(number, [])
         all_met = all(r.met or r.indicator.code in spec.contradictions for r in group) and bool(
@@ -454,6 +574,8 @@ def _assessment_table(spec: SampleSpec, rows: list[_Row], rng: random.Random) ->
         for r in range(start, sheet.row):
             for c in range(width):
                 sheet.cells.setdefault((r, c), _Cell(None, border=True))
+    if spec.code_style == "row_numbers":
+        _number_rows(sheet, positions, start_row=data_start)
     if spec.totals:
         total = len(names)
         miscount = (1 if met_criteria < total else -1) if spec.wrong_total else 0
@@ -464,6 +586,17 @@ def _assessment_table(spec: SampleSpec, rows: list[_Row], rng: random.Random) ->
     if spec.signature:
         _signature(sheet, spec, width)
     return sheet
+
+
+def _number_rows(sheet: _Sheet, positions: dict[str, int], start_row: int) -> None:
+    """A TT column that only counts the rows 1, 2, 3 … (visible rows with a wording)."""
+    wording = [positions[key] for key in ("name", "text") if key in positions]
+    number = 0
+    for r in range(start_row, sheet.row):
+        filled = any((cell := sheet.cells.get((r, c))) is not None and cell.value for c in wording)
+        if filled and r not in sheet.hidden_rows:
+            number += 1
+            sheet.put(r, positions["no"], str(number), center=True, border=True, wrap=True)
 
 
 def _is_split(spec: SampleSpec, key: str) -> bool:
@@ -491,30 +624,49 @@ def _criterion_block(
     status = "Đạt" if all_met else "Chưa đạt"
     name_text = name if spec.code_style != "in_text" else f"Tiêu chí số {number}: {name}"
     first = sheet.row
-    if own is None and not spec.merged_criteria:
+    split_own = own is not None and spec.merged_single and not subs
+    if (own is None and not spec.merged_criteria) or split_own:
         if "no" in positions:
             sheet.put(first, positions["no"], label, bold=True, center=True, **border)
         sheet.put(
             first, positions.get("name", positions.get("text")), name_text, bold=True, **border
         )
-        if "assessment" in positions:
+        if "assessment" in positions and not split_own:
             sheet.put(first, positions["assessment"], status, bold=True, center=True, **border)
         sheet.row += 1
     ordered = ([own] if own else []) + subs
     for position, row in enumerate(ordered):
-        index = position - (1 if own else 0)
-        heading = (label, name_text) if position == 0 and (own or spec.merged_criteria) else None
-        _indicator_row(sheet, spec, positions, row, index, heading)
+        index = max(0, position - (1 if own else 0))
+        opens = position == 0 and (own or spec.merged_criteria) and not split_own
+        heading = (label, name_text) if opens else None
+        _indicator_row(sheet, spec, positions, row, index, heading, merged_label=split_own)
         if row.indicator.code in spec.duplicates:
             _indicator_row(sheet, spec, positions, row, index, None)
+        if row.indicator.code in spec.note_rows:
+            _note_row(sheet, spec, positions)
     last = sheet.row - 1
-    if spec.merged_criteria and last > first:
+    if (spec.merged_criteria or split_own) and last > first:
         for key in ("no", "name"):
             if key in positions:
                 sheet.merge(first, positions[key], last, positions[key])
     if "criterion" in positions:
         sheet.put(first, positions["criterion"], status, bold=True, center=True, **border)
         sheet.merge(first, positions["criterion"], last, positions["criterion"])
+
+
+def _note_row(sheet: _Sheet, spec: SampleSpec, positions: dict[str, int]) -> None:
+    """A hidden row holding only a note under an indicator (no code, value or assessment)."""
+    col = positions.get("text", positions.get("name", 0))
+    sheet.put(sheet.row, col, f"(Số liệu theo báo cáo của các thôn, tháng 12/{spec.year - 1})")
+    sheet.hidden_rows.add(sheet.row)
+    sheet.row += 1
+
+
+def _with_percent(threshold: str, ind: Indicator, spec: SampleSpec) -> str:
+    """A threshold as written: "≥85%" for a % indicator when the spec says so."""
+    if spec.threshold_percent and ind.unit.strip().startswith("%"):
+        return re.sub(r"^([≥≤<>=]*\s*[\d,]+)", r"\1%", threshold)
+    return threshold
 
 
 def _indicator_row(
@@ -524,8 +676,10 @@ def _indicator_row(
     row: _Row,
     index: int,
     heading: tuple[str, str] | None,
+    merged_label: bool = False,
 ) -> None:
-    """One indicator row; `heading` (criterion label and name) when it opens its criterion."""
+    """One indicator row; `heading` (criterion label and name) when it opens its criterion;
+    `merged_label` when its TT and name cells are merged into the criterion's row above."""
     ind = row.indicator
     r = sheet.row
     border = {"border": True, "wrap": True}
@@ -536,31 +690,39 @@ def _indicator_row(
     if "no" in positions:
         if heading is not None:
             sheet.put(r, positions["no"], heading[0], bold=True, center=True, **border)
-        elif not spec.merged_criteria:
+        elif not spec.merged_criteria and not merged_label:
             sheet.put(r, positions["no"], _no_text(spec, ind, index), center=True, **border)
         else:
             sheet.put(r, positions["no"], None, **border)
     if "name" in positions:
         if heading is not None:
             sheet.put(r, positions["name"], heading[1], bold=True, **border)
-        elif "text" not in positions:
+        elif "text" not in positions and not merged_label:
             sheet.put(r, positions["name"], text, **border)
         else:
             sheet.put(r, positions["name"], None, **border)
     if "text" in positions:
         sheet.put(r, positions["text"], text, **border)
+    if "unit" in positions:
+        sheet.put(r, positions["unit"], ind.unit, center=True, **border)
     if "threshold" in positions:
         col = positions["threshold"]
         if spec.header == "split_threshold":
-            sheet.put(r, col, ind.threshold_general, center=True, **border)
+            sheet.put(
+                r, col, _with_percent(ind.threshold_general, ind, spec), center=True, **border
+            )
             regional = ind.threshold_bac_trung_bo or ind.threshold_general
-            sheet.put(r, col + 1, regional, center=True, **border)
+            sheet.put(r, col + 1, _with_percent(regional, ind, spec), center=True, **border)
         else:
-            sheet.put(r, col, ind.threshold_for(REGION), center=True, **border)
+            threshold = _with_percent(ind.threshold_for(REGION), ind, spec)
+            sheet.put(r, col, threshold, center=True, **border)
     if "value" in positions:
         col = positions["value"]
         if spec.header == "split_value":
             sheet.put(r, col, _quantity(ind, row), center=True, **border)
+            col += 1
+        for _ in spec.value_years[:-1]:  # the earlier years' results
+            sheet.put(r, col, row.older, center=True, **border)
             col += 1
         formula = "=ROUND(2350/2400*100,1)" if ind.code in spec.formula_codes else ""
         sheet.put(
@@ -677,6 +839,23 @@ _DEADLINES = (
     "tháng 9/{y}",
 )
 _STATUSES = ("Đã hoàn thành", "Đang thực hiện", "Đang thực hiện", "Chưa thực hiện", "")
+# Deadlines and owners as offices really write them (roadmap_style "real")
+_REAL_DEADLINES = (
+    "SERIAL",
+    "Hoàn thành trước {d}/{m}/{y}",
+    "{d}.{m}.{y}",
+    "SERIAL_TEXT",
+    "{d}/{m}/{yy}",
+    "trong quý III/{y}",
+)
+_REAL_OWNERS = (
+    "Đ/c {a} - {ta} và {b}",
+    "{a} (chủ trì), {b} (phối hợp)",
+    "{a} - {ta}, {b} - {tb}",
+    "Đ/c: {a} - PCT; Đ/c: {b} - CC",
+    "{a}\n{b}",
+)
+_EXCEL_EPOCH = date(1899, 12, 30)
 _FUNDING = ("NS xã, dân góp", "Lồng ghép", "NS huyện hỗ trợ", "Xã hội hóa", "NS tỉnh, NS xã")
 
 
@@ -690,6 +869,8 @@ class ExpectedTask:
     budget: float | None
     done: bool
     readable: bool
+    deadline_cell: object = None  # as written in the "real" style (a serial number, a text)
+    owner_cell: str = ""  # as written in the "real" style (several people)
 
 
 def _roadmap_plan(spec: SampleSpec, rows: list[_Row]) -> list[ExpectedTask]:
@@ -714,19 +895,49 @@ def _roadmap_plan(spec: SampleSpec, rows: list[_Row]) -> list[ExpectedTask]:
         owner = _person(rng)
         budget = float(rng.choice((45, 120, 250, 30, 80)))
         status = _task_status(spec, index)
-        tasks.append(
-            ExpectedTask(
-                criterion,
-                text,
-                deadline_text,
-                due,
-                (owner,),
-                budget,
-                status == "Đã hoàn thành",
-                readable,
-            )
+        task = ExpectedTask(
+            criterion,
+            text,
+            deadline_text,
+            due,
+            (owner,),
+            budget,
+            status == "Đã hoàn thành",
+            readable,
         )
+        if spec.roadmap_style == "real":
+            task = _real_task(task, index, spec.year, rng)
+        tasks.append(task)
     return tasks
+
+
+def _real_task(task: ExpectedTask, index: int, year: int, rng: random.Random) -> ExpectedTask:
+    """The task with a deadline and owners written as offices really write them."""
+    pattern = _REAL_DEADLINES[index % len(_REAL_DEADLINES)]
+    due = date(year, rng.randint(4, 11), rng.randint(1, 28))
+    cell: object
+    if pattern == "SERIAL":
+        cell = (due - _EXCEL_EPOCH).days
+    elif pattern == "SERIAL_TEXT":
+        cell = str((due - _EXCEL_EPOCH).days)
+    elif "quý" in pattern:
+        cell, due = pattern.format(y=year), date(year, 9, 30)
+    else:
+        cell = pattern.format(d=due.day, m=due.month, y=year, yy=year % 100)
+    other = _person(rng)
+    while other == task.owners[0]:
+        other = _person(rng)
+    owners = _REAL_OWNERS[index % len(_REAL_OWNERS)].format(
+        a=task.owners[0], b=other, ta=rng.choice(_TITLES), tb=rng.choice(_TITLES)
+    )
+    return replace(
+        task,
+        deadline_text=str(cell),
+        due=due,
+        owners=(task.owners[0], other),
+        deadline_cell=cell,
+        owner_cell=owners,
+    )
 
 
 def _task_status(spec: SampleSpec, index: int) -> str:
@@ -780,7 +991,9 @@ def _roadmap(spec: SampleSpec, rows: list[_Row]) -> _Sheet:
         sheet.put(r, 0, "-", center=True, **border)
         sheet.put(r, 1, None, **border)
         sheet.put(r, 2, task.text, **border)
-        if (
+        if task.deadline_cell is not None:
+            sheet.put(r, 3, task.deadline_cell, center=True, **border)
+        elif (
             task.due is not None
             and task.deadline_text.count("/") == 2
             and task.deadline_text[0].isdigit()
@@ -797,7 +1010,7 @@ def _roadmap(spec: SampleSpec, rows: list[_Row]) -> _Sheet:
             sheet.put(r, 3, task.deadline_text, center=True, **border)
         title = rng.choice(_TITLES)
         owner = f"Đ/c: {task.owners[0]} - {title}" if index % 2 else f"Đ/c {task.owners[0]} {title}"
-        sheet.put(r, 4, owner, **border)
+        sheet.put(r, 4, task.owner_cell or owner, **border)
         budget = task.budget
         budget_cell = f"{budget:g} {budget:g}" if index % 3 == 0 else budget
         sheet.put(r, 5, budget_cell, center=True, **border)
@@ -825,6 +1038,8 @@ class Expected:
     assessments: dict[str, str]
     met: dict[str, bool]
     codes: tuple[str, ...]
+    numbers: dict[str, float]  # code → the figure a reader must find (rows with one)
+    estimates: tuple[str, ...]  # codes whose figure is written as an estimate
 
 
 def expected(spec: SampleSpec) -> Expected:
@@ -835,6 +1050,8 @@ def expected(spec: SampleSpec) -> Expected:
         assessments={r.indicator.code: r.assessment for r in rows},
         met={r.indicator.code: r.met for r in rows},
         codes=tuple(r.indicator.code for r in rows),
+        numbers={r.indicator.code: r.number for r in rows if r.number is not None},
+        estimates=tuple(r.indicator.code for r in rows if r.estimate),
     )
 
 
@@ -861,6 +1078,47 @@ def _book(spec: SampleSpec) -> list[_Sheet]:
                 if isinstance(cell.value, str) and not cell.value.isascii():
                     cell.value = from_unicode(cell.value, spec.encoding)
     return sheets
+
+
+def write_cluster(path: str | Path, specs: Sequence[SampleSpec], *, summary: bool = True) -> Path:
+    """One workbook for several communes, as a cluster or a clerk compiles it: a summary sheet
+    first (when `summary`), then each commune's self-assessment sheet and roadmap under the
+    sheet names of its spec. The format and fonts are those of the first spec."""
+    path = Path(path)
+    sheets = [_summary_sheet(specs)] if summary else []
+    for spec in specs:
+        sheets += _book(replace(spec, extra_sheet=None))
+    writer = {"xlsx": _write_xlsx, "xlsm": _write_xlsx, "xls": _write_xls, "ods": _write_ods}
+    with atomic_path(path) as tmp:
+        writer[specs[0].format](tmp, sheets, specs[0])
+    return path
+
+
+def _summary_sheet(specs: Sequence[SampleSpec]) -> _Sheet:
+    """«Tổng hợp»: each criterion, and whether each commune assesses it met."""
+    sheet = _Sheet("Tổng hợp")
+    headings = ["TT", "Tên tiêu chí", "Số xã tự đánh giá đạt"]
+    headings += [spec.short_name for spec in specs] + ["Ghi chú"]
+    width = len(headings)
+    sheet.put(0, 0, "UBND HUYỆN CẨM XUYÊN", bold=True)
+    sheet.put(1, 0, f"BẢNG TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ CÁC XÃ NĂM {specs[0].year}", bold=True)
+    sheet.merge(1, 0, 1, width - 1)
+    for col, heading in enumerate(headings):
+        sheet.put(3, col, heading, bold=True, center=True, wrap=True, border=True)
+        sheet.widths[col] = 24 if col == 1 else 11
+    met = [expected(spec).met for spec in specs]
+    names = {ind.criterion_no: ind.criterion_name for ind in specs[0].indicators()}
+    for row, (number, name) in enumerate(names.items(), start=4):
+        flags = [
+            all(ok for code, ok in m.items() if code.split(".")[0] == str(number)) for m in met
+        ]
+        sheet.put(row, 0, str(number), center=True, border=True)
+        sheet.put(row, 1, name, border=True)
+        sheet.put(row, 2, sum(flags), center=True, border=True)
+        for col, flag in enumerate(flags, start=3):
+            sheet.put(row, col, "Đạt" if flag else "Chưa đạt", center=True, border=True)
+        sheet.put(row, width - 1, None, border=True)
+    return sheet
 
 
 def _font(spec: SampleSpec) -> str:
@@ -939,7 +1197,8 @@ def _write_xlsx(path: Path, sheets: list[_Sheet], spec: SampleSpec) -> None:
             hidden = {"hidden": True} if row in model.hidden_rows else None
             ws.set_row(row, heights.get(row), None, hidden)
         for col, width in model.widths.items():
-            ws.set_column(col, col, width)
+            hidden = {"hidden": True} if col in model.hidden_cols else None
+            ws.set_column(col, col, width, None, hidden)
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
@@ -1019,6 +1278,7 @@ def _write_xls(path: Path, sheets: list[_Sheet], spec: SampleSpec) -> None:
             ws.row(row).hidden = True
         for col, width in model.widths.items():
             ws.col(col).width = int(width * 256)
+            ws.col(col).hidden = col in model.hidden_cols
         ws.portrait = False
         ws.fit_width_to_pages = 1
         ws.fit_height_to_pages = 0
@@ -1104,7 +1364,8 @@ def _write_ods(path: Path, sheets: list[_Sheet], spec: SampleSpec) -> None:
             width = model.widths.get(col, 10)
             col_style.addElement(TableColumnProperties(columnwidth=f"{width * 0.2:.2f}cm"))
             doc.automaticstyles.addElement(col_style)
-            table.addElement(TableColumn(stylename=col_style))
+            hidden = {"visibility": "collapse"} if col in model.hidden_cols else {}
+            table.addElement(TableColumn(stylename=col_style, **hidden))
         covered = {}
         for r0, c0, r1, c1 in model.merges:
             for r in range(r0, r1 + 1):
@@ -1162,6 +1423,8 @@ def _ods_cell(cell: _Cell, attrs: dict, table_cell, paragraph):
 # --- The bundled sample folder ----------------------------------------------------------------
 
 MISSING_UNIT = "18745"  # Xã Cẩm Sơn: deliberately absent, so «chưa nộp» shows
+CLUSTER = ("18748", "18751")  # Cẩm Lạc and Cẩm Minh arrive in one workbook with a summary
+CLUSTER_FILE = "Tong hop cum xa Cam Lac - Cam Minh.xlsx"
 DUPLICATE_UNIT = "18724"  # Xã Cẩm Quan sends an older and a newer version
 _BASE_TIME = datetime(2021, 3, 12, 9, 30)
 
@@ -1184,18 +1447,50 @@ def bundled_specs() -> list[tuple[str, SampleSpec]]:
         {"columns": ("no", "text", "value", "threshold", "assessment", "note"), "code_style": "tc"},
         {"format": "xls", "encoding": "TCVN3", "code_style": "comma"},
         {"unit_style": "code", "extra_sheet": "Hướng dẫn", "sheet_name": "TDG"},
-        {"format": "xlsm", "unit_style": "title_ascii", "blank_rows": True},
+        {
+            "format": "xlsm",
+            "unit_style": "title_ascii",
+            "blank_rows": True,
+            "note_rows": ("15.3", "17.4"),
+        },
         {"unit_style": "file_name", "code_style": "letters", "group_rows": True},
-        {"format": "xls", "unit_style": "bcd", "header": "split_threshold"},
+        {"format": "xls", "unit_style": "bcd", "header": "split_threshold", "code_style": "roman"},
         {"encoding": "VNI", "sheet_name": "Sheet1", "roadmap_sheet": "Sheet2"},
-        {"format": "ods", "header": "split_value", "code_style": "in_text"},
-        {"columns": ("no", "name", "text", "assessment", "value", "note"), "blank_rows": True},
+        {
+            "format": "ods",
+            "header": "split_value",
+            "code_style": "in_text",
+            "roadmap_style": "real",
+            "value_styles": ("units", "words"),
+        },
+        {
+            "columns": ("no", "name", "text", "assessment", "value", "note"),
+            "blank_rows": True,
+            "value_years": (2020, 2021),
+        },
         {"format": "xls", "title_rows": 9, "column_numbers": True},
         {"merged_criteria": True, "header": "split_threshold", "roadmap_header": 1},
-        {"code_style": "words", "sheet_name": "Biểu 01", "roadmap_sheet": "Kế hoạch thực hiện"},
+        {
+            "code_style": "words",
+            "sheet_name": "Biểu 01",
+            "roadmap_sheet": "Kế hoạch thực hiện",
+            "unit_column": True,
+            "value_styles": ("fraction",),
+        },
         {"roadmap_sheet": None, "title_rows": 4},
-        {"header": "split_value", "merged_criteria": True, "roadmap_header": 2},
-        {"format": "xls", "group_rows": True, "roadmap_sheet": "Khung kế hoạch"},
+        {
+            "header": "split_value",
+            "merged_criteria": True,
+            "roadmap_header": 2,
+            "sheet_name": "Xã Cẩm Lạc",
+            "roadmap_sheet": "Lộ trình Cẩm Lạc",
+        },
+        {  # in the same workbook as Cẩm Lạc, named only by its sheet's tab
+            "group_rows": True,
+            "unit_style": "file_name",
+            "sheet_name": "Cẩm Minh",
+            "roadmap_sheet": "Khung kế hoạch Cẩm Minh",
+        },
     ]
     value_mixes = (
         ("number",),
@@ -1233,13 +1528,14 @@ def bundled_specs() -> list[tuple[str, SampleSpec]]:
             unit_code=unit.code,
             unit_name=unit.name,
             seed=1000 + int(unit.code),
-            value_styles=value_mixes[index % len(value_mixes)],
+            value_styles=layout.pop("value_styles", value_mixes[index % len(value_mixes)]),
             assessment_variants=index % 3 == 1,
             signed_day=(8, 10, 12, 15, 17)[index % 5],  # the deadline is 15/3: some are late
             **layout,
             **faults,
         )
-        specs.append((_file_name(spec, index), spec))
+        name = CLUSTER_FILE if unit.code in CLUSTER else _file_name(spec, index)
+        specs.append((name, spec))
     return specs
 
 
@@ -1303,8 +1599,15 @@ def write_bundled(
     """Write the bundled submissions into `outdir` (and the district's workbook)."""
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
-    for index, (name, spec) in enumerate(more_specs(count_per_unit)):
-        path = write_sample(outdir / name, spec)
+    files: dict[str, list[SampleSpec]] = {}
+    for name, spec in more_specs(count_per_unit):
+        files.setdefault(name, []).append(spec)
+    for index, (name, specs) in enumerate(files.items()):
+        spec = specs[0]
+        if len(specs) > 1:
+            path = write_cluster(outdir / name, specs)
+        else:
+            path = write_sample(outdir / name, spec)
         _touch(path, index * 37)
         written.append(path)
         if spec.unit_code == DUPLICATE_UNIT:

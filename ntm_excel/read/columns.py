@@ -1,0 +1,293 @@
+"""The columns of a self-assessment table: which one holds what, and why.
+
+A column's role comes from its heading, matched against the vocabulary's `tieu_de_bang` rows
+(`ntm_excel.vocabulary`): «Kết quả…» is a result column, «…đánh giá…» the self-assessment …
+Then the table as a whole decides:
+
+- several result columns for different years («Kết quả năm 2020 | Kết quả năm 2021», «Hiện
+  trạng 2020 | Ước thực hiện 2021», years under a two-row «Kết quả thực hiện»): the column of
+  the report's year is used, else the latest year; hidden result columns give way to visible
+  ones. An older year's figure is never the value (`value-column-chosen` says which was used);
+- no result column by its heading: a column whose cells are mostly figures, next to the
+  requirement column, is the result column (its cells are the evidence);
+- «Chỉ tiêu» holds the wording when its cells are long texts, the thresholds otherwise;
+- a single «Đánh giá … tiêu chí» column, without an indicator-level one, is the indicators'
+  self-assessment.
+
+Every column, used or not, is described in the reading report with the evidence.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from ntm_excel.issues import Issue, make_issue
+from ntm_excel.model import ColumnReading
+from ntm_excel.read.sheets import Header
+from ntm_excel.text import cell_address, column_letter
+from ntm_excel.values import parse_value
+from ntm_excel.vocabulary import Vocabulary
+
+KIND = "tieu_de_bang"
+ROLES = {  # vocabulary meaning → the reader's role
+    "so_tt": "no",
+    "ten_tieu_chi": "name",
+    "noi_dung": "text",
+    "chi_tieu_hoac_noi_dung": "text_or_threshold",
+    "chi_tieu": "threshold",
+    "don_vi_tinh": "unit",
+    "ket_qua": "value",
+    "tu_danh_gia": "assessment",
+    "danh_gia_tieu_chi": "criterion_assessment",
+    "ghi_chu": "note",
+    "bo_qua": "ignore",
+}
+ROLE_NAMES = {
+    "no": "số thứ tự, mã",
+    "name": "tên tiêu chí",
+    "text": "nội dung chỉ tiêu",
+    "threshold": "mức chuẩn ghi trong biểu (không dùng để tính)",
+    "unit": "đơn vị tính",
+    "value": "kết quả",
+    "assessment": "tự đánh giá",
+    "criterion_assessment": "đánh giá cả tiêu chí",
+    "note": "ghi chú",
+    "ignore": "bỏ qua (của cấp trên)",
+}
+_YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_PREFERRED = re.compile(r"\b(ty le|ti le)\b")  # a «Tỷ lệ» column before «Khối lượng»
+CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
+_FIGURES = 0.6  # share of figures that makes a column of results
+
+
+@functools.lru_cache(maxsize=1 << 13)  # headings repeat from file to file
+def heading_role(vocabulary: Vocabulary, label: str) -> str | None:
+    """The role of a (folded) column heading."""
+    found = vocabulary.match_key(KIND, label)
+    return ROLES[found.meaning] if found else None
+
+
+def is_assessment_table(roles: dict[str, tuple[int, ...]]) -> bool:
+    """Whether recognised headings make a self-assessment table: a result, a self-assessment
+    or a requirement column, something that names the rows, three roles at least."""
+    found = set(roles) - {"ignore"}
+    has_result = bool(found & {"value", "assessment", "criterion_assessment", "threshold"})
+    has_label = bool(found & {"no", "name", "text", "text_or_threshold"})
+    return has_result and has_label and len(found) >= 3
+
+
+@dataclass
+class Columns:
+    """The columns a table reader uses, and how each column was understood."""
+
+    no: int | None = None
+    name: int | None = None
+    text: int | None = None
+    thresholds: tuple[int, ...] = ()
+    unit: int | None = None
+    values: list[int] = field(default_factory=list)  # in order of preference
+    assessment: int | None = None
+    criterion_assessment: int | None = None
+    note_not_met: bool = False  # «Đạt chuẩn, nếu chưa đạt ghi % đạt so với chuẩn»
+    readings: list[ColumnReading] = field(default_factory=list)
+
+
+class _Decider:
+    """Decides the columns of one table; collects the evidence and the issues."""
+
+    def __init__(self, header: Header, vocabulary: Vocabulary, year: int | None, located: dict):
+        self.header = header
+        self.grid = header.grid
+        self.vocabulary = vocabulary
+        self.year = year
+        self.located = located
+        self.roles = {role: list(cols) for role, cols in header.roles.items()}
+        self.evidence: dict[int, str] = {}
+        self.role_of: dict[int, str] = {c: r for r, cols in header.roles.items() for c in cols}
+        self.issues: list[Issue] = []
+
+    def heading(self, col: int) -> str:
+        """The heading as written (a two-row heading joined)."""
+        rows = range(self.header.top, self.header.bottom + 1)
+        parts = []
+        for row in rows:
+            text = self.grid.text(row, col)
+            merge = self.grid.merge_at(row, col)
+            if not text and merge and merge[0] <= row and merge[1] < col:
+                text = self.grid.text(merge[0], merge[1])  # a parent merged over its children
+            if text and text not in parts:
+                parts.append(text)
+        return " ".join(parts)
+
+    def decide(self) -> Columns:
+        self._text_or_threshold()
+        self._values()
+        roles = self.roles
+        assessment = _first(roles.get("assessment"))
+        criterion = _first(roles.get("criterion_assessment"))
+        if assessment is None and criterion is not None:
+            assessment, criterion = criterion, None
+            self.role_of[assessment] = "assessment"
+            self.evidence[assessment] = "cột đánh giá duy nhất: dùng cho từng chỉ tiêu"
+        labels = self.header.labels
+        columns = Columns(
+            no=_first(roles.get("no")),
+            name=_first(roles.get("name")),
+            text=_first(roles.get("text")),
+            thresholds=tuple(roles.get("threshold", ())),
+            unit=_first(roles.get("unit")),
+            values=roles.get("value", []),
+            assessment=assessment,
+            criterion_assessment=criterion,
+            note_not_met=assessment is not None and "neu chua dat" in labels.get(assessment, ""),
+        )
+        used = {
+            c
+            for c in (columns.no, columns.name, columns.text, columns.unit, assessment, criterion)
+            if c is not None
+        } | set(columns.values)
+        columns.readings = self._readings(used)
+        return columns
+
+    def _text_or_threshold(self) -> None:
+        """«Chỉ tiêu»: the wording when its cells are long texts, else the thresholds."""
+        for col in self.roles.pop("text_or_threshold", []):
+            texts = [t for t in self._cells(col) if isinstance(t, str)]
+            wording = bool(texts) and sum(len(t) for t in texts) / len(texts) > 20
+            role = "text" if wording and not self.roles.get("text") else "threshold"
+            self.roles.setdefault(role, []).append(col)
+            self.role_of[col] = role
+            self.evidence[col] = (
+                "tiêu đề «Chỉ tiêu», các ô là câu dài: nội dung"
+                if role == "text"
+                else "tiêu đề «Chỉ tiêu», các ô ngắn: mức chuẩn"
+            )
+
+    def _values(self) -> None:
+        values = self.roles.get("value", [])
+        if not values:
+            found = self._value_by_content()
+            if found is not None:
+                values.append(found)
+                self.roles["value"] = values
+        if len(values) > 1:
+            values = self._latest(values)
+        values.sort(key=lambda c: 0 if _PREFERRED.search(self.header.labels.get(c, "")) else 1)
+        self.roles["value"] = values
+
+    def _latest(self, values: list[int]) -> list[int]:
+        """The result columns of the latest period: visible before hidden, the report's year
+        (else the latest year) when the headings name years."""
+        hidden = self.grid.hidden_cols
+        kept = [c for c in values if c not in hidden] or values
+        years = {c: int(m[1]) for c in kept if (m := _YEAR.search(self.header.labels.get(c, "")))}
+        why = "cột đang hiện" if len(kept) < len(values) else ""
+        if len(set(years.values())) > 1:
+            chosen = self.year if self.year in years.values() else max(years.values())
+            why = "năm báo cáo" if chosen == self.year else "năm gần nhất"
+            kept = [c for c in kept if years.get(c, chosen) == chosen]
+        dropped = [c for c in values if c not in kept]
+        if dropped:
+            for col in dropped:
+                self.role_of.pop(col, None)
+                self.evidence[col] = f"cột kết quả kỳ trước, không dùng ({why})"
+            self.issues.append(
+                make_issue(
+                    "value-column-chosen",
+                    **self.located,
+                    sheet=self.grid.name,
+                    cell=cell_address(self.header.top, kept[0]),
+                    columns=", ".join(self._named(c) for c in values),
+                    used=", ".join(self._named(c) for c in kept),
+                    reason=why,
+                )
+            )
+            for col in kept:
+                self.evidence[col] = f"cột kết quả được dùng ({why})"
+        return kept
+
+    def _named(self, col: int) -> str:
+        hidden = " (ẩn)" if col in self.grid.hidden_cols else ""
+        return f"{column_letter(col)} «{self.heading(col)}»{hidden}"
+
+    def _value_by_content(self) -> int | None:
+        """A column without a known heading whose cells are mostly figures, preferably next
+        to the requirement column."""
+        width = max((len(line) for line in self.grid.rows), default=0)
+        thresholds = self.roles.get("threshold", [])
+        best: tuple[tuple[int, int], int, str] | None = None
+        for col in range(width):
+            if col in self.role_of or col in self.grid.hidden_cols:
+                continue
+            cells = self._cells(col)
+            figures = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+            if len(cells) < 3 or figures < _FIGURES * len(cells):
+                continue
+            beside = any(abs(col - t) == 1 for t in thresholds)
+            where = ", cạnh cột mức chuẩn" if beside else ""
+            evidence = f"theo nội dung: {figures}/{len(cells)} ô là số liệu{where}"
+            rank = (1 if beside else 0, figures)
+            if best is None or rank > best[0]:
+                best = (rank, col, evidence)
+        if best is None:
+            return None
+        self.role_of[best[1]] = "value"
+        self.evidence[best[1]] = best[2]
+        return best[1]
+
+    def _cells(self, col: int) -> list[object]:
+        """The non-blank cells of a column below the heading (the first rows)."""
+        start = self.header.bottom + 1
+        cells = (self.grid.value(row, col) for row in range(start, start + CONTENT_ROWS))
+        return [cell for cell in cells if cell is not None]
+
+    def _readings(self, used: set[int]) -> list[ColumnReading]:
+        width = max([*self.header.labels, *self.role_of], default=-1) + 1
+        readings = []
+        for col in range(width):
+            heading = self.heading(col)
+            role = self.role_of.get(col)
+            if not heading and role is None:
+                continue
+            evidence = self.evidence.get(col)
+            if evidence is None and (label := self.header.labels.get(col)):
+                found = self.vocabulary.match_key(KIND, label)
+                evidence = (
+                    f"tiêu đề khớp «{found.word}» (từ vựng dòng {found.row})"
+                    if found
+                    else "tiêu đề không có trong từ vựng"
+                )
+            if col in self.grid.hidden_cols:
+                evidence = f"{evidence}; cột ẩn"
+            shown = ROLE_NAMES.get(role, "") if role else ""
+            if role and col not in used and role not in ("note", "ignore", "threshold"):
+                shown = f"{shown} (không dùng: đã có cột khác)"
+            readings.append(ColumnReading(column_letter(col), heading, shown, evidence or ""))
+        return readings
+
+
+def _first(columns: list[int] | tuple[int, ...] | None) -> int | None:
+    return columns[0] if columns else None
+
+
+def _is_figure(cell: object, vocabulary: Vocabulary) -> bool:
+    if isinstance(cell, bool):
+        return False
+    if isinstance(cell, int | float):
+        return True
+    return isinstance(cell, str) and isinstance(parse_value(cell, "", vocabulary).value, float)
+
+
+def decide_columns(
+    header: Header, vocabulary: Vocabulary, year: int | None, located: dict
+) -> tuple[Columns, list[Issue]]:
+    """The columns of the table under `header`, with the issues their choice raises."""
+    decider = _Decider(header, vocabulary, year, located)
+    return decider.decide(), decider.issues
+
+
+def label_role(vocabulary: Vocabulary):
+    """A heading classifier for `locate_header` (folded label → role)."""
+    return functools.partial(heading_role, vocabulary)

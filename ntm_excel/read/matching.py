@@ -1,0 +1,153 @@
+"""The criteria catalogue as the reader needs it: codes, criteria, their order, and rows
+matched to indicators by what they say.
+
+A row's wording is compared with the catalogue's after folding (case, diacritics and
+punctuation ignored) and writing out the vocabulary's abbreviations ("TL" → "tỷ lệ",
+"BHYT" → "bảo hiểm y tế"); the score (0–100) is rapidfuzz's token-set ratio, so a reworded,
+shortened or reordered wording still scores high. A match is taken only when it is clearly
+ahead of the next candidate: the reader never guesses between two close ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from ntm_excel.read.sheets import folded
+from ntm_excel.reference.catalog import Indicator
+from ntm_excel.vocabulary import Vocabulary
+
+MATCH = 80  # a score from which a wording is taken for an indicator's
+MARGIN = 8  # how far ahead of the next candidate the best one must be
+CONTRADICTS = 55  # a written code whose wording scores below this is in doubt
+CONTRADICTS_WORDS = 4  # shorter wordings never overrule a written code
+CONFIDENT = 90  # a wording that overrules a written code, or another criterion's, scores this
+MIN_WORDS = 2  # shorter wordings are not matched by text
+
+
+@dataclass(frozen=True)
+class TextMatch:
+    """The indicator a wording matched (`code`, its `score`), or the close `candidates` when
+    no single one stands out (then `code` is "")."""
+
+    code: str
+    score: int
+    candidates: tuple[tuple[str, int], ...] = ()
+
+
+class CatalogueIndex:
+    """Codes, criteria and wording of the set in use, keyed for tolerant lookup."""
+
+    def __init__(self, indicators: Sequence[Indicator], vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self._key_of: dict[str, str] = {}  # memos: wordings repeat from file to file
+        self._matches: dict[tuple[str, int | None], TextMatch | None] = {}
+        self._similar: dict[tuple[str, str], int] = {}
+        self.codes = {ind.code for ind in indicators}
+        self.by_folded_code = {folded(ind.code): ind.code for ind in indicators}
+        self.by_criterion: dict[int, list[str]] = {}
+        for ind in indicators:
+            self.by_criterion.setdefault(ind.criterion_no, []).append(ind.code)
+        self.names = {ind.criterion_no: ind.criterion_name for ind in indicators}
+        self.by_name = {folded(name): no for no, name in self.names.items()}
+        self.texts = {ind.code: ind.text for ind in indicators}
+        self.units = {ind.code: ind.unit for ind in indicators}
+        self._keys = {ind.code: self.key(ind.text) for ind in indicators if ind.text}
+        self._exact = {key: code for code, key in self._keys.items()}
+
+    def key(self, text: str) -> str:
+        """The comparable form of a wording: folded, abbreviations written out."""
+        key = self._key_of.get(text)
+        if key is None:
+            key = self.vocabulary.expand(folded(text))
+            if len(self._key_of) > 1 << 14:
+                self._key_of.clear()
+            self._key_of[text] = key
+        return key
+
+    def single(self, criterion: int) -> str | None:
+        """The code of a criterion that is its own indicator ("5", "10")."""
+        code = str(criterion)
+        return code if code in self.codes else None
+
+    def ordered(self, criterion: int) -> list[str]:
+        """The criterion's indicator codes in order, without a criterion-level code when the
+        criterion has sub-indicators too (district set: "2", "2.TT35.a", …)."""
+        codes = self.by_criterion.get(criterion, [])
+        subs = [code for code in codes if code != str(criterion)]
+        return subs or codes
+
+    def by_position(self, criterion: int, index: int) -> str:
+        codes = self.ordered(criterion)
+        return codes[index] if index < len(codes) else f"{criterion}.{index + 1}"
+
+    def criterion_named(self, text: str) -> int | None:
+        """The criterion a text names in full ("Giao thông", "Tiêu chí Giao thông")."""
+        key = folded(text)
+        if key.startswith("tieu chi "):
+            key = key.removeprefix("tieu chi ").removeprefix("ve ")
+        return self.by_name.get(key)
+
+    def match_text(self, text: str, criterion: int | None = None) -> TextMatch | None:
+        """The indicator whose wording this text is (within `criterion` when given): exact,
+        else the best clearly ahead of the rest; None when nothing comes close."""
+        key = self.key(text)
+        if len(key.split()) < MIN_WORDS:
+            return None
+        cache_key = (key, criterion)
+        if cache_key in self._matches:
+            return self._matches[cache_key]
+        found = self._match(key, criterion)
+        if len(self._matches) > 1 << 13:
+            self._matches.clear()
+        self._matches[cache_key] = found
+        return found
+
+    def _match(self, key: str, criterion: int | None) -> TextMatch | None:
+        exact = self._exact.get(key)
+        if exact and (criterion is None or self._criterion_of(exact) == criterion):
+            return TextMatch(exact, 100)
+        choices = {
+            code: wording
+            for code, wording in self._keys.items()
+            if criterion is None or self._criterion_of(code) == criterion
+        }
+        ranked = process.extract(
+            key, choices, scorer=fuzz.token_set_ratio, score_cutoff=MATCH - MARGIN, limit=3
+        )
+        if not ranked:
+            return None
+        (_, best, code), *others = ranked
+        close = [(c, round(s)) for _, s, c in others if s > best - MARGIN]
+        if best < MATCH:
+            return None
+        if close:
+            return TextMatch("", round(best), ((code, round(best)), *close))
+        return TextMatch(code, round(best))
+
+    def contradiction(self, text: str, code: str) -> TextMatch | None:
+        """The indicator a wording clearly is when it is not `code`'s: it scores below
+        `CONTRADICTS` against `code` and at least `CONFIDENT`, unrivalled, against another."""
+        if len(text.split()) < CONTRADICTS_WORDS or self.similarity(text, code) >= CONTRADICTS:
+            return None
+        match = self.match_text(text)
+        if match is None or not match.code or match.code == code or match.score < CONFIDENT:
+            return None
+        return match
+
+    def similarity(self, text: str, code: str) -> int:
+        """How close a wording is to the catalogue's wording of `code` (0–100)."""
+        found = self._similar.get((text, code))
+        if found is None:
+            wording = self._keys.get(code)
+            found = round(fuzz.token_set_ratio(self.key(text), wording)) if wording else 0
+            if len(self._similar) > 1 << 14:
+                self._similar.clear()
+            self._similar[(text, code)] = found
+        return found
+
+    def _criterion_of(self, code: str) -> int | None:
+        head = code.split(".")[0]
+        return int(head) if head.isdigit() else None

@@ -1,0 +1,784 @@
+"""The rows of a self-assessment table turned into indicator and criterion entries.
+
+Each row under the heading is first classified (`TableReader.classify`) into one kind, then
+handled by that kind's handler; a new layout is a new kind or a new rule of the classifier,
+not a longer chain of cases:
+
+- "blank", "skip" (a column-number row «(1) (2) …», the heading repeated, a remark «Ghi
+  chú: …»), "group" (a group heading «I. QUY HOẠCH»), "totals" («Tổng số tiêu chí đạt:
+  17/20», checked later), "end" (the signature block closes the table);
+- "criterion" (a criterion's own row: «2», «Tiêu chí số 2», «Giao thông»; also its first or
+  only indicator when it carries one, see `_also_first_indicator`);
+- "indicator" (a coded row: «1.1», «I.1», «a)», «17h», «Tiêu chí 17 - chỉ tiêu 17.1», an
+  exact catalogue code; or an uncoded row with something to read);
+- "note" (no code, no requirement, no value, no assessment: a note, often hidden) and
+  "continuation" (the lower rows of a merged value cell already read) are not indicators.
+
+An indicator's code comes from its written code, checked against its wording (a code that
+contradicts the wording is `indicator-code-mismatch` and the wording wins); an uncoded row is
+matched by its wording within its criterion (never guessing between close candidates:
+`indicator-ambiguous`), and only then by its place in the criterion. When the TT column only
+numbers the rows (1, 2, 3 … beyond the criteria), its numbers are not codes.
+
+Values are read per cell (`ntm_excel.values`), then per column: fractions such as 0.855 on
+rows whose unit is "%" (the unit column, the requirement column, the heading or the
+catalogue) are percentages when the whole column is written that way (`value-fraction`);
+a column that mixes both is said to be ambiguous (`value-scale-ambiguous`) and left as is.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from ntm_excel.issues import Issue, make_issue
+from ntm_excel.model import CriterionEntry, IndicatorEntry, RowReading, Status
+from ntm_excel.read.codes import Code, code_in_text, strip_code, written_code
+from ntm_excel.read.columns import Columns, decide_columns, heading_role
+from ntm_excel.read.matching import CONFIDENT, CatalogueIndex
+from ntm_excel.read.sheets import (
+    MAX_COLS,
+    Header,
+    cell_text,
+    folded,
+    is_column_numbers,
+    is_signature,
+)
+from ntm_excel.text import cell_address, column_letter
+from ntm_excel.values import ParsedValue, parse_assessment, parse_number, parse_value
+from ntm_excel.vocabulary import Vocabulary
+
+_TOTALS = ("tong so tieu chi", "so tieu chi dat", "tong cong", "tong so", "tieu chi dat chuan")
+_FRACTION = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})(?!\d)")
+_ROMAN_DOTTED = re.compile(r"^[IVXL]+\s*[.,]\s*\d")
+_PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
+_SHOWN = 60  # characters of a row's wording in the reading report
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _parse_text(text: str, vocabulary: Vocabulary) -> ParsedValue:
+    return parse_value(text, "", vocabulary)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _assess_text(text: str, vocabulary: Vocabulary) -> Status:
+    return parse_assessment(text, vocabulary)
+
+
+@functools.lru_cache(maxsize=1024)
+def criterion_of(code: str) -> int | None:
+    head = code.split(".")[0]
+    return int(head) if head.isdigit() else None
+
+
+@dataclass
+class _Line:
+    """One row as the classifier saw it."""
+
+    row: int
+    kind: str
+    code: Code | None = None
+    name: str = ""
+    body: str = ""
+    reason: str = ""  # why a row is skipped (in the reading report)
+    criterion_too: int | None = None  # a criterion cell beside an indicator code
+
+
+@dataclass
+class _Plain:
+    """A plain number in a value cell (not formatted or written as a percentage)."""
+
+    entry: int  # index in the reader's indicators
+    number: float
+    percent_unit: bool  # the row's unit is "%" (unit, requirement, heading or catalogue)
+
+
+@dataclass
+class TableReader:
+    """Turns the rows under a heading into indicator and criterion entries."""
+
+    header: Header
+    catalogue: CatalogueIndex
+    vocabulary: Vocabulary
+    located: dict
+    year: int | None = None
+    indicators: list[IndicatorEntry] = field(default_factory=list)
+    criteria: list[CriterionEntry] = field(default_factory=list)
+    reported_total: tuple[int, int] | None = None
+    total_cell: str = ""
+    issues: list[Issue] = field(default_factory=list)
+    rows: list[RowReading] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    columns: Columns = field(default_factory=Columns)
+    _first_cell: dict[str, str] = field(default_factory=dict)
+    _criteria_seen: set[int] = field(default_factory=set)
+    _reported_formulas: set[tuple[int, int]] = field(default_factory=set)
+    _plain: dict[int, list[_Plain]] = field(default_factory=dict)
+    _used_cells: set[tuple[int, int]] = field(default_factory=set)
+
+    def read(self) -> None:
+        grid = self.header.grid
+        self.columns, issues = decide_columns(self.header, self.vocabulary, self.year, self.located)
+        self.issues += issues
+        self.width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
+        self._numbering()
+        self.criterion: int | None = None
+        self.position = 0  # index, within the criterion, of the next row that has no code
+        handlers = {
+            "blank": _ignore,
+            "skip": TableReader._on_skip,
+            "group": TableReader._on_skip,
+            "note": TableReader._on_skip,
+            "continuation": TableReader._on_skip,
+            "totals": TableReader._on_totals,
+            "criterion": TableReader._on_criterion,
+            "indicator": TableReader._on_indicator,
+        }
+        for row in range(self.header.bottom + 1, len(grid.rows)):
+            line = self.classify(row)
+            if line.kind == "end":
+                self._report(row, "", "hết bảng: khối chữ ký")
+                break
+            handlers[line.kind](self, line)
+        self._fractions()
+
+    # -- the table as a whole
+
+    def _numbering(self) -> None:
+        """How this table numbers its rows: Roman criteria with indicators "I.1", "II.2" or
+        numbered 1, 2 … again under each criterion; Latin letters ("f)"); or a TT column
+        that only counts rows (1, 2, 3 … beyond the number of criteria)."""
+        grid, no = self.header.grid, self.columns.no
+        wording = self.columns.text if self.columns.text is not None else self.columns.name
+        plain: list[int] = []
+        letters: set[str] = set()
+        dotted = after_roman = False
+        restarts = 0
+        for row in range(self.header.bottom + 1, len(grid.rows)):
+            text = grid.text(row, no) if no is not None else ""
+            start = text or (grid.text(row, wording) if wording is not None else "")
+            dotted = dotted or (start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)))
+            code = written_code(text) if text else None
+            if code is None:
+                continue
+            if code.kind == "roman":
+                after_roman = True
+                continue
+            if code.kind == "criterion" and _PLAIN_NUMBER.match(text):
+                restarts += after_roman and code.criterion == 1
+                plain.append(code.criterion)
+            if code.letter:
+                letters.add(code.letter)
+            after_roman = False
+        self.numbered_subs = restarts >= 2
+        self.roman_criteria = dotted or self.numbered_subs
+        self.latin = bool(letters & set("fjwz"))
+        criteria = max(self.catalogue.names, default=0)
+        self.row_numbers = (
+            not self.numbered_subs
+            and len(plain) > criteria
+            and plain == list(range(plain[0], plain[0] + len(plain)))
+        )
+        if self.roman_criteria:
+            self.notes.append("Tiêu chí đánh số La Mã (I, II …), chỉ tiêu theo từng tiêu chí")
+        if self.row_numbers:
+            self.notes.append(
+                f"Cột {column_letter(no)} chỉ đánh số dòng (1 … {plain[-1]}), không phải mã: "
+                "dòng được nhận theo nội dung"
+            )
+
+    # -- classifying a row
+
+    def classify(self, row: int) -> _Line:
+        """The kind of a row (see the module docstring), with its code and wording."""
+        grid = self.header.grid
+        texts = grid.texts(row)[: self.width]
+        if not any(texts) and not any((row, c) in grid.formulas for c in range(self.width)):
+            return _Line(row, "blank")
+        columns = self.columns
+        name = self._text(row, columns.name)
+        body = self._text(row, columns.text) if columns.text is not None else name
+        line = _Line(row, "", None, name, body)
+        line.code = self._row_code(line)
+        if line.code is not None:
+            line.kind, line.reason = self._coded(line)
+        else:
+            line.kind, line.reason = self._layout_row(row, texts) or self._uncoded_row(row, body)
+        return line
+
+    def _coded(self, line: _Line) -> tuple[str, str]:
+        code = line.code
+        if code.kind == "roman" and self.roman_criteria:
+            line.code = code = Code("criterion", code.criterion)
+        if code.kind in ("roman", "group"):
+            return "group", "dòng nhóm tiêu chí"
+        return ("criterion" if code.kind == "criterion" else "indicator"), ""
+
+    def _layout_row(self, row: int, texts: list[str]) -> tuple[str, str] | None:
+        """The kind of a row that belongs to the table's layout rather than its data."""
+        if is_signature(texts):
+            return "end", ""
+        if self._is_totals(texts):
+            return "totals", ""
+        if is_column_numbers(self.header.grid, row, self.width):
+            return "skip", "dòng đánh số cột"
+        if self._is_heading_again(texts):
+            return "skip", "dòng tiêu đề lặp lại"
+        return None
+
+    def _uncoded_row(self, row: int, body: str) -> tuple[str, str]:
+        """The kind of a row without a code: an indicator only when it holds something."""
+        if not body and not self._under_merged_label(row):
+            return "skip", "dòng không có nội dung"
+        if body and self.vocabulary.match("dong_bo_qua", body):
+            return "skip", "dòng ghi chú"
+        if not self._has_data(row):
+            return (
+                "note",
+                "dòng ghi chú (không mã, không mức chuẩn, không kết quả, không tự đánh giá)",
+            )
+        if self._continues_above(row):
+            return "continuation", "phần dưới của ô gộp đã đọc"
+        return "indicator", ""
+
+    def _row_code(self, line: _Line) -> Code | None:
+        """The row's code: from the TT cell, from the start of the wording ("8.1. Có…"), or a
+        criterion named in full ("Giao thông") where a new criterion begins."""
+        columns = self.columns
+        no_text = self._text(line.row, columns.no)
+        body = self._text(line.row, columns.text)
+        code = self._code_cell(no_text) if no_text else None
+        if code is not None and code.kind == "criterion" and _PLAIN_NUMBER.match(no_text):
+            if self.row_numbers:
+                code = None  # a row number, not a code
+            elif self.numbered_subs and self.criterion:
+                code = Code("indicator", self.criterion, code.criterion)
+        if code is None or code.kind in ("criterion", "roman"):
+            for text in (body, line.name):
+                found = code_in_text(text) if text else None
+                if found is None:
+                    continue
+                if code is None:
+                    return found
+                if found.kind == "indicator" and found.criterion == code.criterion:
+                    line.criterion_too = code.criterion
+                    return found  # "1" merged over its rows, "1.1. Có quy hoạch…" beside it
+                break
+        if code is None and no_text:
+            code = code_in_text(no_text)  # «I. QUY HOẠCH» written in the TT column
+        if code is None:
+            for text in (line.name, body):
+                named = self.catalogue.criterion_named(text) if text else None
+                if named is not None and named != self.criterion:
+                    return Code("criterion", named)
+        return code
+
+    def _code_cell(self, text: str) -> Code | None:
+        code = written_code(text)
+        if code is None and (key := folded(text)) in self.catalogue.by_folded_code:
+            return Code("exact", exact=self.catalogue.by_folded_code[key])
+        return code
+
+    def _is_heading_again(self, texts: list[str]) -> bool:
+        roles = {heading_role(self.vocabulary, folded(t)) for t in texts if t}
+        return len(roles - {None, "ignore"}) >= 3
+
+    def _is_totals(self, texts: list[str]) -> bool:
+        key = folded(" ".join(t for t in texts if t))
+        return "tieu chi" in key and (key.startswith(_TOTALS) or "tieu chi dat" in key)
+
+    def _has_data(self, row: int) -> bool:
+        """Whether a row holds a value, an assessment or a requirement (merges apply)."""
+        columns = self.columns
+        cells = [*columns.values, columns.assessment, *columns.thresholds]
+        return self._filled(row, cells)
+
+    def _under_merged_label(self, row: int) -> bool:
+        """Whether the row's TT or wording cell is the lower part of a cell merged from a
+        row above (a criterion and its only indicator on two rows)."""
+        columns = self.columns
+        for col in (columns.no, columns.name, columns.text):
+            merge = self.header.grid.merge_at(row, col) if col is not None else None
+            if merge and merge[0] < row:
+                return True
+        return False
+
+    def _continues_above(self, row: int) -> bool:
+        """Whether every data cell of the row is the lower part of a merged cell that an
+        indicator above already read."""
+        columns = self.columns
+        found = False
+        for col in [*columns.values, columns.assessment]:
+            if col is None:
+                continue
+            value, at = self._cell(row, col)
+            if value is None and (row, col) not in self.header.grid.formulas:
+                continue
+            if at == row or (at, col) not in self._used_cells:
+                return False
+            found = True
+        return found
+
+    # -- handlers
+
+    def _on_skip(self, line: _Line) -> None:
+        self._report(line.row, "", f"bỏ qua: {line.reason}", line.body or line.name)
+
+    def _on_totals(self, line: _Line) -> None:
+        texts = self.header.grid.texts(line.row)[: self.width]
+        joined = " ".join(t for t in texts if t)
+        for col in range(len(texts)):
+            self._formula(line.row, col)
+        if match := _FRACTION.search(joined):
+            self.reported_total = (int(match[1]), int(match[2]))
+        elif (number := parse_number(joined)) is not None and number == int(number):
+            self.reported_total = (int(number), len(self.catalogue.names))
+        figure = next((c for c, t in enumerate(texts) if any(ch.isdigit() for ch in t)), 0)
+        self.total_cell = cell_address(line.row, figure)
+        self._report(line.row, "", "dòng tổng số tiêu chí đạt (đối chiếu)", joined)
+
+    def _on_criterion(self, line: _Line) -> None:
+        row, body, name = line.row, line.body, line.name
+        criterion = self.criterion = line.code.criterion
+        self.position = 0
+        first = self._also_first_indicator(row, criterion, body, name)
+        self._criterion_row(row, criterion, own_row=not first)
+        if not first:
+            self._report(row, "", f"tiêu chí {criterion}", body or name)
+            return
+        single = self.catalogue.single(criterion)
+        code = single or self.catalogue.by_position(criterion, 0)
+        how = f"dòng tiêu chí {criterion} cũng là chỉ tiêu " + (
+            "duy nhất" if single else "đầu tiên"
+        )
+        self._indicator(row, code, body, how)
+        self.position = 0 if single else 1
+
+    def _on_indicator(self, line: _Line) -> None:
+        code = line.code
+        if line.criterion_too is not None:
+            self._criterion_row(line.row, line.criterion_too, own_row=False)
+        if code is None:
+            self._uncoded(line)
+        elif code.kind == "exact":
+            self.criterion = criterion_of(code.exact) or self.criterion
+            self._indicator(line.row, code.exact, line.body, f"mã «{code.exact}»")
+        elif code.kind == "letter":
+            self._lettered(line)
+        else:
+            self._numbered(line)
+
+    def _numbered(self, line: _Line) -> None:
+        code = line.code
+        if code.criterion != self.criterion:
+            self._criterion_row(line.row, code.criterion, own_row=False)
+        self.criterion = code.criterion
+        written = f"{code.criterion}.{code.sub}"
+        indicator = self._indicator_code(code)
+        indicator, how = self._checked(line, indicator, f"mã «{written}»")
+        ordered = self.catalogue.ordered(self.criterion)
+        self.position = ordered.index(indicator) + 1 if indicator in ordered else self.position + 1
+        self._indicator(line.row, indicator, line.body, how)
+
+    def _lettered(self, line: _Line) -> None:
+        code = line.code
+        if code.criterion:
+            if code.criterion != self.criterion:
+                self._criterion_row(line.row, code.criterion, own_row=False)
+            self.criterion = code.criterion
+        if self.criterion is None:
+            self._report(line.row, "", "bỏ qua: chưa rõ thuộc tiêu chí nào", line.body)
+            return
+        self.position = code.letter_index(self.latin)
+        indicator = self.catalogue.by_position(self.criterion, self.position)
+        written = f"{code.criterion or ''}{code.letter}"
+        indicator, how = self._checked(line, indicator, f"mã «{written}», thứ tự trong tiêu chí")
+        self.position += 1
+        self._indicator(line.row, indicator, line.body, how)
+
+    def _uncoded(self, line: _Line) -> None:
+        """A row without a code: its wording within its criterion, then anywhere, then its
+        place in the criterion."""
+        body = strip_code(line.body)
+        if self.criterion is None:
+            match = self.catalogue.match_text(body)
+        else:
+            match = self.catalogue.match_text(body, self.criterion)
+            if match is None:  # another criterion's wording, without its criterion row
+                anywhere = self.catalogue.match_text(body)
+                confident = anywhere is not None and anywhere.score >= CONFIDENT
+                match = anywhere if confident and anywhere.code else None
+        if match is not None and match.code:
+            self.criterion = criterion_of(match.code) or self.criterion
+            ordered = self.catalogue.ordered(self.criterion) if self.criterion else []
+            if match.code in ordered:
+                self.position = ordered.index(match.code) + 1
+            how = f"nội dung (giống {match.score}%)"
+            self._indicator(line.row, match.code, line.body, how)
+            return
+        if match is not None and match.candidates:
+            names = ", ".join(
+                f"{code} «{_short(self.catalogue.texts[code], 40)}» ({score}%)"
+                for code, score in match.candidates
+            )
+            self.issues.append(
+                make_issue(
+                    "indicator-ambiguous",
+                    **self.located,
+                    sheet=self.header.grid.name,
+                    cell=cell_address(line.row, self.columns.text or self.columns.name or 0),
+                    text=_short(line.body, 80),
+                    candidates=names,
+                )
+            )
+            self._report(line.row, "", f"bỏ qua: giống nhiều chỉ tiêu ({names})", line.body)
+            return
+        if self.criterion is None:
+            self._report(line.row, "", "bỏ qua: chưa rõ thuộc tiêu chí nào", line.body)
+            return
+        code = self.catalogue.by_position(self.criterion, self.position)
+        self.position += 1
+        self._indicator(line.row, code, line.body, f"thứ tự trong tiêu chí {self.criterion}")
+
+    def _checked(self, line: _Line, indicator: str, how: str) -> tuple[str, str]:
+        """The written code, unless the row's wording is clearly another indicator's."""
+        match = self.catalogue.contradiction(strip_code(line.body), indicator)
+        if match is None:
+            return indicator, how
+        self.issues.append(
+            make_issue(
+                "indicator-code-mismatch",
+                **self.located,
+                sheet=self.header.grid.name,
+                cell=cell_address(line.row, self.columns.no if self.columns.no is not None else 0),
+                written=indicator,
+                text=_short(line.body, 80),
+                code=match.code,
+                wording=_short(self.catalogue.texts[match.code], 80),
+            )
+        )
+        self.criterion = criterion_of(match.code) or self.criterion
+        return match.code, f"nội dung (giống {match.score}%), trái với {how}"
+
+    def _indicator_code(self, code: Code) -> str:
+        """Catalogue form of "c.s"; "5.1" is "5" when criterion 5 is its own indicator."""
+        written = f"{code.criterion}.{code.sub}"
+        if written not in self.catalogue.codes and code.sub == 1:
+            return self.catalogue.single(code.criterion) or written
+        return written
+
+    def _also_first_indicator(self, row: int, criterion: int, body: str, name: str) -> bool:
+        """Whether a criterion row is also an indicator: the criterion is its own indicator
+        ("5", or the district's "2" above its sub-conditions) unless the next row is that
+        indicator written "5.1"; or the row holds its first indicator's wording (criterion
+        cells merged over the indicator rows) and the next row is not coded as one.
+
+        A criterion row without a value above a row coded as its own indicator ("Tiêu chí
+        số 5 | Trường học" over "5. | Tỷ lệ trường…"), or above an uncoded row that holds
+        the value (criterion and indicator rows merged over two rows), is only a heading,
+        unless it holds an assessment and the next row no value: a value is never set aside."""
+        below, following = self._next_code(row)
+        columns = self.columns
+        single = self.catalogue.single(criterion)
+        if single:
+            if following is None:
+                return (
+                    below < 0
+                    or self._filled(row, [*columns.values, columns.assessment])
+                    or (not self._filled(below, [*columns.values, columns.assessment]))
+                )
+            if following.criterion != criterion:
+                return True
+            if following.kind == "indicator":
+                return self._indicator_code(following) != single
+            if following.kind != "criterion" or self._filled(row, columns.values):
+                return True
+            return self._filled(row, [columns.assessment]) and not self._filled(
+                below, columns.values
+            )
+        spelt = code_in_text(body) if body else None
+        if not body or body == name or (spelt is not None and spelt.kind == "criterion"):
+            return False
+        if folded(body) in self.catalogue.by_name:
+            return False
+        if following is None:
+            return True
+        if following.kind == "exact":
+            return criterion_of(following.exact) != criterion
+        if following.kind == "letter":
+            return False
+        return not (following.kind == "indicator" and following.criterion == criterion)
+
+    def _next_code(self, row: int) -> tuple[int, Code | None]:
+        """The next non-blank row (within three rows) and its code; (-1, None) if none."""
+        grid = self.header.grid
+        for below in range(row + 1, min(row + 4, len(grid.rows))):
+            if not any(grid.texts(below)[: self.width]):
+                continue
+            no_text = self._text(below, self.columns.no)
+            code = self._code_cell(no_text) if no_text else None
+            if code is not None and code.kind == "criterion" and _PLAIN_NUMBER.match(no_text):
+                if self.row_numbers:
+                    code = None
+                elif self.numbered_subs and self.criterion:
+                    code = Code("indicator", self.criterion, code.criterion)
+            if code is None:
+                code = code_in_text(self._text(below, self.columns.text)) or code_in_text(
+                    self._text(below, self.columns.name)
+                )
+            if code is not None and code.kind == "roman" and self.roman_criteria:
+                code = Code("criterion", code.criterion)
+            return below, code
+        return -1, None
+
+    # -- cells
+
+    def _text(self, row: int, col: int | None) -> str:
+        return self.header.grid.text(row, col) if col is not None else ""
+
+    def _cell(self, row: int, col: int) -> tuple[object, int]:
+        """A value cell, merged cells counting for every row they cover: (value, its row)."""
+        grid = self.header.grid
+        value = grid.value(row, col)
+        if value is None:
+            merge = grid.merge_at(row, col)
+            if merge and merge[0] > self.header.bottom and (merge[0], merge[1]) != (row, col):
+                return grid.value(merge[0], merge[1]), merge[0]
+        return value, row
+
+    def _filled(self, row: int, columns: Sequence[int | None]) -> bool:
+        """Whether any of these cells of the row holds a value or a formula (merges apply)."""
+        for col in columns:
+            if col is None:
+                continue
+            value, at = self._cell(row, col)
+            if value is not None or (at, col) in self.header.grid.formulas:
+                return True
+        return False
+
+    def _formula(self, row: int, col: int) -> bool:
+        """Report a formula saved without its result (once per cell)."""
+        grid = self.header.grid
+        formula = grid.formulas.get((row, col))
+        if formula is None:
+            return False
+        if (row, col) not in self._reported_formulas:
+            self._reported_formulas.add((row, col))
+            self.issues.append(
+                make_issue(
+                    "formula-without-value",
+                    **self.located,
+                    sheet=grid.name,
+                    cell=cell_address(row, col),
+                    formula=formula,
+                )
+            )
+        return True
+
+    def _parse(self, cell: object, row: int, col: int) -> ParsedValue:
+        if isinstance(cell, str):
+            return _parse_text(cell, self.vocabulary)
+        number_format = ""
+        if isinstance(cell, int | float) and not isinstance(cell, bool):
+            number_format = self.header.grid.number_format(row, col)
+        return parse_value(cell, number_format, self.vocabulary)
+
+    def _assess(self, cell: object) -> Status:
+        if isinstance(cell, str):
+            return _assess_text(cell, self.vocabulary)
+        return parse_assessment(cell, self.vocabulary)
+
+    # -- entries
+
+    def _criterion_row(self, row: int, criterion: int, *, own_row: bool) -> None:
+        """A criterion's own Đạt / Chưa đạt: its criterion-level column, or, on a row that
+        is the criterion alone, the assessment (or the value) cell."""
+        if criterion in self._criteria_seen or criterion not in self.catalogue.names:
+            return
+        columns = self.columns
+        candidates = (
+            [columns.criterion_assessment] if columns.criterion_assessment is not None else []
+        )
+        if own_row and not candidates:
+            candidates = [c for c in [columns.assessment, *columns.values] if c is not None]
+        for col in candidates:
+            value, at = self._cell(row, col)
+            status = self._assess(value)
+            if status is not Status.UNKNOWN:
+                self._criteria_seen.add(criterion)
+                self.criteria.append(
+                    CriterionEntry(criterion, status, self.header.grid.name, cell_address(at, col))
+                )
+                return
+
+    def _value(self, row: int) -> tuple[int | None, int, object, ParsedValue | None]:
+        """(column, row, cell, parsed) of the row's value: the first value column that holds
+        something; parsed is None for a formula without its result."""
+        grid = self.header.grid
+        columns = self.columns
+        value_col = columns.values[0] if columns.values else None
+        cell: object = None
+        value_row = row
+        for col in columns.values:
+            candidate, at = self._cell(row, col)
+            if candidate is not None or (at, col) in grid.formulas:
+                value_col, cell, value_row = col, candidate, at
+                break
+        if value_col is None:
+            return None, row, None, ParsedValue(None, "", False)
+        if self._formula(value_row, value_col):
+            return value_col, value_row, cell, None
+        return value_col, value_row, cell, self._parse(cell, value_row, value_col)
+
+    def _indicator(self, row: int, code: str, body: str, how: str) -> None:
+        grid = self.header.grid
+        columns = self.columns
+        value_col, value_row, cell, parsed = self._value(row)
+        if parsed is None:
+            parsed_value, raw = None, grid.formulas[(value_row, value_col)]
+        else:
+            parsed_value, raw = parsed.value, parsed.raw
+        status, assessment_raw, assessment_cell = Status.UNKNOWN, "", ""
+        if columns.assessment is not None:
+            value, at = self._cell(row, columns.assessment)
+            assessment_cell = cell_address(at, columns.assessment)
+            if grid.merged:  # only merged cells can be read again from a row below
+                self._used_cells.add((at, columns.assessment))
+            if not self._formula(at, columns.assessment):
+                assessment_raw = cell_text(value)
+                status = self._assess(value)
+                if status is Status.UNKNOWN and columns.note_not_met:
+                    number = self._parse(value, at, columns.assessment).value
+                    if isinstance(number, float):
+                        status = Status.MET if number >= 100 else Status.NOT_MET
+        value_cell = cell_address(value_row, value_col) if value_col is not None else ""
+        if value_col is not None and grid.merged:
+            self._used_cells.add((value_row, value_col))
+        if code in self._first_cell:
+            self.issues.append(
+                make_issue(
+                    "indicator-duplicate",
+                    **self.located,
+                    sheet=grid.name,
+                    cell=value_cell or assessment_cell,
+                    code=code,
+                    first=self._first_cell[code],
+                )
+            )
+            self._report(row, code, f"bỏ qua: chỉ tiêu {code} ghi lần hai", body)
+            return
+        self._first_cell[code] = value_cell or assessment_cell or cell_address(row, 0)
+        if parsed is not None and parsed.estimate:
+            self.issues.append(
+                make_issue(
+                    "value-estimated",
+                    **self.located,
+                    sheet=grid.name,
+                    cell=value_cell,
+                    code=code,
+                    raw=raw,
+                    value=_number(parsed_value),
+                )
+            )
+        if isinstance(parsed_value, float) and not parsed.percent:
+            self._plain.setdefault(value_col, []).append(
+                _Plain(len(self.indicators), parsed_value, self._percent_unit(row, code, value_col))
+            )
+        self.indicators.append(
+            IndicatorEntry(
+                code=code,
+                criterion_no=criterion_of(code) or 0,
+                text=body,
+                raw=raw,
+                value=parsed_value,
+                self_assessment=status,
+                assessment_raw=assessment_raw,
+                sheet=grid.name,
+                value_cell=value_cell,
+                assessment_cell=assessment_cell,
+            )
+        )
+        self._report(row, code, how, body)
+
+    def _percent_unit(self, row: int, code: str, value_col: int) -> bool:
+        """Whether the row's unit is "%": its unit cell, its requirement cells, the value
+        column's heading, else the catalogue's unit."""
+        columns = self.columns
+        if columns.unit is not None and (unit := self._text(row, columns.unit)):
+            return "%" in unit
+        if any("%" in self._text(row, col) for col in columns.thresholds):
+            return True
+        heading = self.header.grid
+        if any(
+            "%" in heading.text(r, value_col)
+            for r in range(self.header.top, self.header.bottom + 1)
+        ):
+            return True
+        return self.catalogue.units.get(code, "").startswith("%")
+
+    def _fractions(self) -> None:
+        """Per value column: plain numbers of "%" rows all between 0 and 1 are fractions of
+        100 (scaled, `value-fraction`); fractions mixed with figures over 1 are ambiguous
+        (`value-scale-ambiguous`) and kept as written."""
+        grid = self.header.grid
+        for col, plain in self._plain.items():
+            rows = [p for p in plain if p.percent_unit and p.number > 0]
+            small = [p for p in rows if p.number <= 1]
+            large = [p for p in rows if p.number > 1]
+            if not small:
+                continue
+            entries = [self.indicators[p.entry] for p in small]
+            if len(small) >= 2 and not large and any(p.number < 1 for p in small):
+                for p in small:
+                    entry = self.indicators[p.entry]
+                    scaled = round(p.number * 100, 10)
+                    self.indicators[p.entry] = replace(entry, value=scaled)
+                example, number = entries[0], small[0].number
+                self.issues.append(
+                    make_issue(
+                        "value-fraction",
+                        **self.located,
+                        sheet=grid.name,
+                        cell=example.value_cell,
+                        column=column_letter(col),
+                        count=len(small),
+                        example=f"{_number(number)} = {_number(example.value * 100)}%",
+                    )
+                )
+                self.notes.append(
+                    f"Cột {column_letter(col)}: {len(small)} tỷ lệ ghi dạng số thập phân "
+                    "(0,855 = 85,5%), đã nhân 100"
+                )
+            elif len(small) >= len(large):
+                codes = ", ".join(f"{e.code} ({e.raw})" for e in entries)
+                self.issues.append(
+                    make_issue(
+                        "value-scale-ambiguous",
+                        **self.located,
+                        sheet=grid.name,
+                        cell=entries[0].value_cell,
+                        column=column_letter(col),
+                        cells=codes,
+                    )
+                )
+
+    def _report(self, row: int, code: str, how: str, text: str = "") -> None:
+        self.rows.append(RowReading(row + 1, code, how, _short(text, _SHOWN)))
+
+
+def _ignore(reader: TableReader, line: _Line) -> None:
+    """Blank rows are not even reported."""
+
+
+def _short(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def _number(value: object) -> str:
+    """A figure as a Vietnamese reader writes it ("85,5")."""
+    if not isinstance(value, float):
+        return str(value)
+    text = f"{value:.10g}"
+    return text.replace(".", ",")
