@@ -54,6 +54,20 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class MailboxSettings:
+    """The office mailbox the `collect` job fetches submissions from (IMAP); without a host
+    the job only watches the inbox folder. The password is read from the environment
+    (NTM_IMAP_PASSWORD), never from the configuration file."""
+
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"  # none | starttls | ssl
+    user: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = ""  # "": collected messages are marked read and stay in `folder`
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     """When the jobs run. Each job's own setting (its time, or its interval) is kept as written
     in `jobs`, by its key; the jobs table (`ntm_excel.jobs.table`) declares those keys, their
@@ -115,6 +129,7 @@ class Config:
     state_dir: Path
     mail: MailSettings = field(default_factory=MailSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    mailbox: MailboxSettings = field(default_factory=MailboxSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
 
 
@@ -123,6 +138,7 @@ SECTIONS = {
     "output": OutputSettings,
     "periods": PeriodSettings,
     "mail": MailSettings,
+    "mailbox": MailboxSettings,
     "schedule": ScheduleSettings,
 }
 OPEN_SECTION = "schedule"  # also holds the jobs' own keys, checked against the jobs table
@@ -219,6 +235,7 @@ def load_config(path: Path | str | None = None) -> Config:
         output = _section(OutputSettings, file, "output", raw.get("output", {}), None)
         mail = _section(MailSettings, file, "mail", raw.get("mail", {}), None)
         schedule = _section(ScheduleSettings, file, "schedule", raw.get("schedule", {}), here)
+        mailbox = _section(MailboxSettings, file, "mailbox", raw.get("mailbox", {}), None)
         periods = _section(PeriodSettings, file, "periods", raw.get("periods", {}), None)
     except ConfigError:
         raise
@@ -241,5 +258,6 @@ def load_config(path: Path | str | None = None) -> Config:
         state_dir=Path(state_dir) if state_dir else output.state_dir,
         mail=mail,
         schedule=schedule,
+        mailbox=mailbox,
         periods=periods,
     )

@@ -227,6 +227,39 @@ _TYPES = [
         "thời hạn trong lộ trình của xã hoặc trong kế hoạch huyện không đọc được",
     ),
     IssueType(
+        "recurrence-invalid",
+        Severity.WARNING,
+        "Chu kỳ không đọc được",
+        "Không đọc được chu kỳ «{text}»: {reason}. Trong khi chờ, việc này được theo dõi "
+        "như việc thường xuyên, không có hạn.",
+        "ô «Lặp lại» của kế hoạch không đọc được, hoặc ghi «định kỳ» mà chưa ghi chu kỳ",
+    ),
+    IssueType(
+        "done-log-invalid",
+        Severity.WARNING,
+        "Dòng ghi việc đã làm không dùng được",
+        "{reason}",
+        "dòng của trang «Đã thực hiện» trong kế hoạch: ngày không đọc được, mã không phải việc "
+        "lặp lại, ngày trước khi việc bắt đầu",
+    ),
+    IssueType(
+        "target-mismatch",
+        Severity.WARNING,
+        "Mục tiêu khác với kế hoạch",
+        "{unit}: kế hoạch ({cell_text}) ghi mục tiêu «{plan}», danh sách đơn vị ghi «{registry}». "
+        "Mục tiêu được lấy từ danh sách đơn vị (cột muc_tieu); hãy sửa cho khớp.",
+        "mục tiêu nâng cao, kiểu mẫu của một xã trong trang «Chỉ tiêu» của kế hoạch khác với "
+        "cột muc_tieu của `don_vi.xlsx`",
+    ),
+    IssueType(
+        "commune-unknown",
+        Severity.WARNING,
+        "Không rõ xã thực hiện",
+        "«{name}» ở cột «{column}» không phải xã, thị trấn hay mục tiêu nào trong danh sách "
+        "đơn vị; ghi «Tất cả», «Nâng cao», «Kiểu mẫu» hoặc tên xã, cách nhau bằng dấu «;».",
+        "ô «Xã thực hiện» của kế hoạch ghi một xã không có trong danh sách đơn vị",
+    ),
+    IssueType(
         "owner-unknown",
         Severity.INFO,
         "Người phụ trách chưa có trong danh bạ",

@@ -14,6 +14,7 @@ import pytest
 from support.samples import SampleSpec, district_spec, write_sample
 
 from ntm_excel.check.consolidate import consolidate, consolidate_from_config
+from ntm_excel.check.tasks import duty_tasks
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.issues import Severity
@@ -234,7 +235,21 @@ def test_plan_tasks_and_owner_checks(inbox, catalog, registry):
     )
     sources = {t.task.source for t in result.tasks}
     assert sources == {"plan", "unit"}
-    assert len(result.tasks) == len(plan.tasks) + len(by_code(result)["18694"].submission.tasks)
+    occurrences = duty_tasks(plan.duties, AS_OF)  # missed ones and the current one
+    assert [t.occurrence for t in occurrences if t.task_id == "III.3-1"] == [
+        "tháng 1/2021",
+        "tháng 2/2021",
+        "tháng 3/2021",
+    ]
+    roadmap = by_code(result)["18694"].submission.tasks
+    assert len(result.tasks) == len(plan.tasks) + len(occurrences) + len(roadmap)
+    # commune tasks carry the communes concerned; the plan's targets come along
+    units = {t.task.task_id: t.task.units for t in result.tasks if t.task.source == "plan"}
+    assert list(units["2.1-2"]) == [u.code for u in registry.units if u.kind != "huyện"]
+    higher = [u.code for u in registry.units if u.target_level in ("nâng cao", "kiểu mẫu")]
+    assert sorted(units["2.2-1"]) == sorted(higher)
+    assert units["2.3.a-1"] == ()
+    assert result.targets == plan.targets
     states = {t.state.value for t in result.tasks if t.task.source == "plan"}
     assert "overdue" in states and "due_soon" in states
     owners = [i for i in result.issues if i.code == "owner-unknown"]

@@ -463,3 +463,21 @@ def test_a_huge_cell_does_not_make_a_huge_mail():
         "ubnd.cambinh@camxuyen.example.org"
     ]
     assert "[đã cắt bớt" in binh.text and len(compose(binh, MailSettings()).as_bytes()) < 50_000
+
+
+def test_a_unit_whose_file_could_not_be_read_is_told_why_in_its_reminder():
+    late = consolidation(units=[report(CAM_VINH, submitted=False)])
+    late.issues.append(
+        make_issue(
+            "file-unreadable",
+            unit_code=CAM_VINH.code,
+            file="20210312-100000_18691_bao_cao.xlsx",
+            reason="tệp có mật khẩu",
+        )
+    )
+    [mail] = reminder_mails(late, deadline=DEADLINE).mails
+    assert (
+        "- 20210312-100000_18691_bao_cao.xlsx: Không đọc được tệp: tệp có mật khẩu. Hãy mở tệp "
+        "bằng Excel" in mail.text
+    )
+    assert "<td" in mail.html and "tệp có mật khẩu" in mail.html

@@ -444,6 +444,11 @@ def build_consolidation(
             milestone=milestone,
             section="2.4. Lộ trình xây dựng hồ sơ" if number is None else "",
             done=done,
+            task_id=f"2.{number or 4}-1",
+            lead=("Văn phòng điều phối NTM huyện",) if number is None else (),
+            partners=("Các phòng, ngành liên quan",) if number is None else (),
+            note=f"Ghi chú của kế hoạch {number}",
+            status_text="Chưa thực hiện",
         )
         tasks.append(_task_status(task))
     issues.append(
@@ -561,7 +566,7 @@ def test_print_setup_and_frozen_panes(book):
     district = book["Tiêu chí huyện"]  # the communes' list runs on, not the district's
     lagging = next(r for r in range(1, 40) if district.cell(r, 1).value == "Mã ĐV")
     assert district.print_title_rows == f"${lagging}:${lagging}"
-    assert book["Tổng hợp"].print_area == "'Tổng hợp'!$A$1:$G$123"  # to the end of the charts
+    assert book["Tổng hợp"].print_area == "'Tổng hợp'!$A$1:$G$128"  # to the end of the charts
     detail = book["Chỉ tiêu chi tiết"]  # 1.000 rows: read on screen, not printed by default
     assert detail.print_area == "'Chỉ tiêu chi tiết'!$A$1:$L$3"
     assert "chỉ in phần đầu (1.000 dòng chi tiết" in detail.oddHeader.left.text
@@ -575,15 +580,17 @@ def test_the_legend_is_on_the_first_page_beside_the_key_figures(book):
     assert ("Đạt (trái số liệu)", "Tự đánh giá trái với số liệu") in legend
     assert _fill(ws["E5"]) == GREEN.fill and "E5:F5" in {str(r) for r in ws.merged_cells.ranges}
     sections = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value[:3] in
-                ("I. ", "II.", "III", "IV.")]  # fmt: skip
+                ("I. ", "II.", "III", "IV.", "V. ")]  # fmt: skip
     assert sections == [
         "I. TÌNH HÌNH CHUNG",
         "II. TIÊU CHÍ HUYỆN",
-        "III. THEO MỤC TIÊU PHẤN ĐẤU",
-        "IV. KẾT QUẢ THEO TỪNG TIÊU CHÍ (số đơn vị phải nộp)",
+        "III. CHỈ TIÊU CỦA KẾ HOẠCH",
+        "IV. THEO MỤC TIÊU PHẤN ĐẤU CỦA TỪNG XÃ",
+        "V. KẾT QUẢ THEO TỪNG TIÊU CHÍ (số đơn vị phải nộp)",
     ]
-    third = next(r for r in range(1, 80) if ws.cell(r, 1).value == sections[2])
-    assert [b.id for b in ws.row_breaks.brk][0] == third - 1  # units and criteria: page 2
+    starts = [next(r for r in range(1, 99) if ws.cell(r, 1).value == s) for s in sections]
+    breaks = [b.id for b in ws.row_breaks.brk]  # a break after row b.id (1-based)
+    assert breaks[:2] == [starts[2] - 1, starts[4] - 1]  # page 2: the plan, page 3: criteria
 
 
 def test_text_like_an_escape_sequence_shows_as_typed(tmp_path, consolidation):
@@ -723,7 +730,7 @@ def test_tasks_sorted_coloured_and_dated(book, consolidation):
     ws = book["Tiến độ nhiệm vụ"]
     rows = list(_rows(ws, 3))
     assert len(rows) == len(consolidation.tasks)
-    assert ws.tables["TienDoNhiemVu"].ref == f"A3:L{3 + len(rows)}"
+    assert ws.tables["TienDoNhiemVu"].ref == f"A3:P{3 + len(rows)}"
     states = [r["Tình trạng"].value for r in rows]
     order = ["Quá hạn", "Sắp đến hạn", "Đang thực hiện", "Chưa có hạn", "Đã hoàn thành"]
     assert states == sorted(states, key=order.index)
@@ -737,6 +744,14 @@ def test_tasks_sorted_coloured_and_dated(book, consolidation):
     assert road["Người thực hiện"].value == "Nguyễn Thanh Phong, Trần Ngọc Quang"
     assert road["Số ngày quá hạn"].value == 40
     assert _fill(road["Tình trạng"]) == RED.fill
+    assert (road["Mã"].value, road["Ghi chú"].value) == ("2.2-1", "Ghi chú của kế hoạch 2")
+    assert road["Người chỉ đạo"].value == "Phạm Hoàng Anh"
+    dossier = next(r for r in rows if r["Mục"].value == "2.4. Lộ trình xây dựng hồ sơ")
+    assert dossier["Tiêu chí"].value == "2.4. Lộ trình xây dựng hồ sơ"  # no criterion: section
+    assert dossier["Chủ trì, phối hợp"].value == (
+        "Văn phòng điều phối NTM huyện; phối hợp: Các phòng, ngành liên quan"
+    )
+    assert all(r["Tiêu chí"].value for r in rows)  # a label on every row
     done = next(r for r in rows if r["Tình trạng"].value == "Đã hoàn thành")
     assert _fill(done["Tình trạng"]) == GREEN.fill and done["Số ngày quá hạn"].value is None
     village = next(r for r in rows if r["Nguồn"].value == "Lộ trình xã")

@@ -15,19 +15,28 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, all_communes_share
 from ntm_excel.check.progress import history_view
 from ntm_excel.check.record import Reading, judgement_context, read_through, version_record
-from ntm_excel.check.tasks import owner_issues, task_statuses
+from ntm_excel.check.tasks import assign_communes, duty_tasks, owner_issues, task_statuses
 from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
 from ntm_excel.history import History, VersionRecord
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import COMMUNE, DISTRICT, Consolidation, Submission, Unit, UnitReport
+from ntm_excel.model import (
+    COMMUNE,
+    DISTRICT,
+    Consolidation,
+    LevelResult,
+    Submission,
+    Target,
+    Unit,
+    UnitReport,
+)
 from ntm_excel.periods import Calendar, config_calendar
 from ntm_excel.read.batch import Progress, collect_files, read_files, read_one, reading_context
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
@@ -38,6 +47,8 @@ from ntm_excel.vocabulary import Vocabulary, load_vocabulary
 
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
+LEVELS = ("nâng cao", "kiểu mẫu")  # target levels judged against a set of their own
+_KNOWN_UNIT = ("unit-unknown", "unit-ambiguous", "roadmap-not-found")
 
 
 def _main_province(registry: Registry) -> str:
@@ -129,6 +140,8 @@ class Checked:
     candidates: dict[str, list[tuple[UnitReport, list[Issue]]]]  # every file of each unit
     submissions: list[Submission]  # everything read, in file order (units known or not)
     reading: Reading | None = None  # how the files were read, when through the history
+    # unit code → its judgement against its target level's set, with that file's issues
+    levels: dict[str, tuple[LevelResult, list[Issue]]] = field(default_factory=dict)
 
     @property
     def district(self) -> UnitReport | None:
@@ -139,6 +152,48 @@ class Checked:
     @property
     def district_issues(self) -> list[Issue]:
         return [issue for judged in self.districts.values() for issue in judged.issues]
+
+
+def _judge_level(
+    batch: _Batch, unit: Unit, submission: Submission | None
+) -> tuple[LevelResult, list[Issue]]:
+    """A commune aiming at "nâng cao"/"kiểu mẫu" against that level's set (when the catalogue
+    holds it for the unit's province), from its self-assessment titled with that level."""
+    level = unit.target_level
+    set_id = batch.catalog.level_set(batch.catalog_set, level)
+    indicators = batch.indicators(unit.province, set_id) if set_id else []
+    if not indicators:
+        return LevelResult(level, submission=submission), []
+    unverified = sum(1 for i in indicators if i.rule_for(unit.region).kind == "unverified")
+    if submission is None:
+        return LevelResult(level, set_id, unverified), []
+    units_read = read_one(Path(submission.path), batch.registry, indicators, batch.vocabulary)
+    read, read_issues = next(
+        (r for r in units_read if r[0] is not None and r[0].unit_code == unit.code), units_read[0]
+    )
+    issues = [replace(i, unit_code=unit.code) for i in read_issues if i.code not in _KNOWN_UNIT]
+    if read is None:
+        errors = IssueCounts.of(issues).errors
+        return LevelResult(level, set_id, unverified, submission, errors=errors), issues
+    read = replace(read, unit_code=unit.code)
+    results, criteria, found = validate_submission(read, unit, indicators)
+    issues += found
+    return LevelResult(
+        level,
+        set_id,
+        unverified,
+        read,
+        tuple(results),
+        tuple(criteria),
+        IssueCounts.of(issues).errors,
+    ), issues
+
+
+def _newest(submissions: list[Submission]) -> Submission | None:
+    """The latest signed, then latest modified, of a unit's files for its level's set."""
+    if not submissions:
+        return None
+    return max(submissions, key=lambda s: (s.report_date or date.min, s.modified, s.file_name))
 
 
 def _used(unit: Unit, candidates: list[tuple[UnitReport, list[Issue]]]):
@@ -215,6 +270,7 @@ def check_files(
         read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
     district_files: dict[str, list[Submission]] = {}
+    level_files: dict[str, list[Submission]] = {}
     results = [result for file in read for result in file]
     for submission, read_issues in results:
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
@@ -222,6 +278,8 @@ def check_files(
             loose += read_issues
         elif unit.tier == DISTRICT:  # read again below, against the district's set
             district_files.setdefault(unit.code, []).append(submission)
+        elif submission.level and submission.level == unit.target_level:  # read again below
+            level_files.setdefault(unit.code, []).append(submission)
         else:
             by_unit.setdefault(unit.code, []).append(batch.validate(submission, unit, read_issues))
     units = {
@@ -249,8 +307,13 @@ def check_files(
         set_id = district_set(catalog_set)
         context = reading_context(registry, batch.indicators(unit.province, set_id), vocabulary)
         districts[code] = JudgedDistrict(report, found, context)
+    levels = {
+        unit.code: _judge_level(batch, unit, _newest(level_files.get(unit.code, [])))
+        for unit in registry.tier(COMMUNE)
+        if unit.target_level in LEVELS
+    }
     submissions = [submission for submission, _ in results if submission is not None]
-    return Checked(units, districts, loose, province, by_unit, submissions, reading)
+    return Checked(units, districts, loose, province, by_unit, submissions, reading, levels)
 
 
 def _one_district(registry: Registry) -> bool:
@@ -316,12 +379,17 @@ def consolidate(
     issues = list(checked.loose)
     reports: list[UnitReport] = []
     for unit in registry.tier(COMMUNE):
+        level, level_issues = checked.levels.get(unit.code, (None, []))
         if unit.code not in checked.units:
             if unit.expected:
-                reports.append(UnitReport(unit, errors=1))
+                errors = 1 + IssueCounts.of(level_issues).errors
+                reports.append(UnitReport(unit, errors=errors, level=level))
                 issues.append(make_issue("unit-not-submitted", unit_code=unit.code, unit=unit.name))
+                issues += level_issues
             continue
         report, unit_issues = checked.units[unit.code]
+        report.level = level
+        unit_issues = [*unit_issues, *level_issues]
         if reporting_deadline is not None and (late := _late(report, reporting_deadline)):
             unit_issues = [*unit_issues, late]
         counts = IssueCounts.of(unit_issues)
@@ -331,12 +399,15 @@ def consolidate(
     issues += checked.district_issues
 
     used = [r.submission for r in reports if r.submission]
-    tasks = list(plan.tasks) if plan else []
-    tasks += [task for submission in used for task in submission.tasks]
+    tasks = []
     if plan:
-        issues += plan.issues
+        tasks, commune_issues = assign_communes(
+            [*plan.tasks, *duty_tasks(plan.duties, as_of)], registry.units
+        )
+        issues += [*plan.issues, *commune_issues, *target_issues(plan.targets, registry)]
         if contacts is not None:  # the contact book lists district officials, not communes'
-            issues += owner_issues(plan.tasks, contacts)
+            issues += owner_issues([*plan.tasks, *(d.task for d in plan.duties)], contacts)
+    tasks += [task for submission in used for task in submission.tasks]
 
     view = None
     if history is not None:
@@ -362,7 +433,45 @@ def consolidate(
         districts=[] if single else _district_reports(registry, checked.districts),
         created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
         history=view,
+        targets=plan.targets if plan else (),
+        registry=tuple(registry.units),
     )
+
+
+def target_issues(targets: tuple[Target, ...], registry: Registry) -> list[Issue]:
+    """Where the plan's "nâng cao"/"kiểu mẫu" targets and the registry's target levels (the one
+    source the figures use) disagree: a unit the plan names at another level, or a unit the
+    registry sets at such a level that the plan does not name."""
+    named: dict[str, Target] = {}
+    for target in targets:
+        if target.level not in LEVELS:
+            continue
+        unit = registry.get(target.unit_code) if target.unit_code else None
+        unit = unit or registry.match(target.unit_name or target.unit_text).unit
+        if unit is not None:
+            named[unit.code] = target
+    if not named:
+        return []
+    issues = []
+    for unit in registry.tier(COMMUNE):
+        target = named.get(unit.code)
+        plan_level = target.level if target else "không có"
+        registry_level = unit.target_level or "không có"
+        if plan_level != registry_level and (target or unit.target_level in LEVELS):
+            cell = target.cell if target else ""
+            issues.append(
+                make_issue(
+                    "target-mismatch",
+                    unit_code=unit.code,
+                    sheet="Chỉ tiêu",
+                    cell=cell,
+                    unit=unit.name,
+                    cell_text=cell or "trang «Chỉ tiêu»",
+                    plan=plan_level,
+                    registry=registry_level,
+                )
+            )
+    return issues
 
 
 def _record(history: History, checked: Checked, catalog_set: str, as_of: date) -> int:

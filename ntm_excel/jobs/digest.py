@@ -1,5 +1,6 @@
-"""The mail the office sends, built from a Consolidation: each official's daily digest, the
-steering committee's weekly summary and the reminders to units.
+"""The mail the office sends, built from a Consolidation: each official's, body's and
+commune's daily digest, the steering committee's weekly summary, the reminders to units and
+each cluster leader's (or assigned official's) monthly review of exactly their communes.
 
 Every value that comes from a submission, the plan or the contact book is HTML-escaped in
 the HTML part and written as plain text in the text part: it is data, never markup. Each such
@@ -11,22 +12,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 from pathlib import Path
 
-from ntm_excel.check.figures import Figures, Headline
+from ntm_excel.check.figures import CommuneState, Figures, Headline, TargetProgress
 from ntm_excel.check.progress import UnitChange
+from ntm_excel.check.tasks import criterion_text, units_text
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
-from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts
+from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, is_body, unit_keys
 from ntm_excel.text import fold
 
 DAILY_DIGEST = "daily-digest"
 WEEKLY_SUMMARY = "weekly-summary"
 UNIT_REMINDERS = "unit-reminders"
+MONTHLY_REVIEW = "monthly-review"
+ROLES = (("chủ trì", "lead"), ("phối hợp", "partners"), ("chỉ đạo", "directors"))
+ROLES += (("thực hiện", "owners"),)
 MAX_ISSUES_LISTED = 15
 MAX_TEXT = 1000  # characters of one value from a workbook shown in a mail
 FOOTER = "Thư này do hệ thống ntm-excel gửi tự động; xin đừng trả lời thư này."
@@ -89,12 +94,18 @@ def _is_late(status: TaskStatus, as_of: date) -> bool:
     return status.days_late > 0
 
 
+def month_period(day: date) -> str:
+    """The ledger's period of a monthly job: "2021-03"."""
+    return f"{day:%Y-%m}"
+
+
 def criterion_label(consolidation: Consolidation, task: Task) -> str:
     """ "Tiêu chí 2 – Giao thông". The plan's tasks count the district's criteria (the
-    district report's names), the communes' tasks the communes' criteria."""
+    district report's names), the communes' tasks the communes' criteria; a task without a
+    number is labelled by the topic or section the plan gives it."""
     number = task.criterion_no
     if number is None:
-        return task.section or "Chung"
+        return criterion_text(task, {}) if task.source == "plan" else task.section or "Chung"
     if task.source == "plan":
         district = consolidation.district
         names = {c.criterion_no: c.name for c in (district.criteria if district else [])}
@@ -111,33 +122,49 @@ def _unit_names(consolidation: Consolidation) -> dict[str, str]:
     return names
 
 
-def _unit_keys(unit: Unit) -> set[str]:
-    """The ways a contact book may name a unit: code, full name, name without "Xã"."""
-    full = fold(unit.name)
-    keys = {unit.code, full}
-    kind = fold(unit.kind)
-    if kind and full.startswith(kind + " "):
-        keys.add(full[len(kind) + 1 :])
-    return keys
-
-
 @dataclass(frozen=True)
 class TaskLine:
     status: TaskStatus
     criterion: str
     unit: str
     when: str  # "quá hạn 3 ngày" / "đến hạn hôm nay" / "còn 5 ngày"
-    role: str  # "thực hiện", "chỉ đạo" or both
+    role: str  # "chủ trì", "phối hợp", "chỉ đạo", "thực hiện", or several
+    missed: tuple[str, ...] = ()  # the missed occurrences one line stands for
 
     @property
     def text(self) -> str:
         task = self.status.task
+        if self.missed:
+            first, last, count = self.missed[0], self.missed[-1], len(self.missed)
+            return f"{clip(task.text)} ({first} … {last}: lỡ {count} lần)"
+        if task.occurrence:
+            return f"{clip(task.text)} ({task.occurrence})"
         return clip(f"{task.text} ({task.milestone})" if task.milestone else task.text)
 
     @property
     def due(self) -> str:
         task = self.status.task
         return vn_date(task.due) if task.due else clip(task.deadline_text)
+
+
+def _merge_missed(lines: list[TaskLine]) -> list[TaskLine]:
+    """One line for the missed occurrences of each recurring duty (the earliest kept as its
+    due date): a weekly meeting missed nine times is one line saying so, not nine."""
+    merged: list[TaskLine] = []
+    by_duty: dict[tuple[str, str, str], int] = {}
+    for line in lines:
+        task = line.status.task
+        key = (task.task_id, task.milestone, task.text)
+        if not task.occurrence or key not in by_duty:
+            if task.occurrence:
+                by_duty[key] = len(merged)
+            merged.append(line)
+            continue
+        first = merged[by_duty[key]]
+        labels = first.missed or (first.status.task.occurrence,)
+        missed = (*labels, task.occurrence)
+        merged[by_duty[key]] = replace(first, missed=missed)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -174,6 +201,7 @@ class Outgoing:
     mails: list[Mail]
     unmatched: list[str] = field(default_factory=list)
     no_email: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
@@ -196,38 +224,45 @@ def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
 def build_daily_digests(
     consolidation: Consolidation, contacts: Contacts, *, deadline: date | None = None
 ) -> DailyDigests:
-    """One digest per official who has something overdue, due soon or a unit to follow up."""
+    """One digest per addressee who has something overdue, due soon or a unit to follow up:
+    the officials and bodies a task names (a group's members), every commune a commune task
+    concerns (through «Liên hệ xã»), the officials following a unit."""
     as_of = consolidation.as_of
-    names = _unit_names(consolidation)
+    units = {u.code: u for u in consolidation.registry}
+    units |= {r.unit.code: r.unit for r in consolidation.units}
+    unit_names = {code: unit.name for code, unit in units.items()}
     digests: dict[str, OfficialDigest] = {}  # by address (people sharing one get one mail)
     unmatched: dict[str, None] = {}
+    nobody: dict[str, None] = {}  # groups that reach no one (no cluster written yet …)
 
-    def digest_for(name: str, task: Task | None = None) -> OfficialDigest | None:
-        contact = contacts.match(name)
-        if contact is None:
+    def addressees(name: str, task: Task) -> tuple[Contact, ...]:
+        reach = contacts.reach(name, [units[c] for c in task.units if c in units])
+        if not reach.known:
             # the contact book holds the plan's officials: a commune's own staff named in
             # its roadmap are not expected there, so they are not reported as missing
-            if task is None or task.source == "plan":
+            if task.source == "plan":
                 unmatched.setdefault(name)
-            return None
-        return digests.setdefault(_recipient(contact), OfficialDigest(contact))
+        elif not reach.contacts:
+            nobody.setdefault(name)
+        return reach.contacts
 
     for status in consolidation.tasks:
         if status.task.done or status.state not in (TaskState.OVERDUE, TaskState.DUE_SOON):
             continue
         roles: dict[str, tuple[OfficialDigest, list[str]]] = {}
-        for role, people in (("thực hiện", status.task.owners), ("chỉ đạo", status.task.directors)):
-            for person in people:
-                digest = digest_for(person, status.task)
-                if digest is not None:
-                    entry = roles.setdefault(_recipient(digest.contact), (digest, []))
+        for role, attribute in ROLES:
+            for name in getattr(status.task, attribute):
+                for contact in addressees(name, status.task):
+                    key = _recipient(contact)
+                    digest = digests.setdefault(key, OfficialDigest(contact))
+                    entry = roles.setdefault(key, (digest, []))
                     if role not in entry[1]:
                         entry[1].append(role)
         for digest, role_list in roles.values():
             line = TaskLine(
                 status=status,
                 criterion=criterion_label(consolidation, status.task),
-                unit=names.get(status.task.unit_code, status.task.unit_code) or "Cấp huyện",
+                unit=_task_unit(status.task, unit_names),
                 when=due_phrase(status, as_of),
                 role=", ".join(role_list),
             )
@@ -239,9 +274,11 @@ def build_daily_digests(
             continue
         followers = {_recipient(c): c for c in contacts.contacts if _follows(c, report.unit)}
         for name in report.unit.supervisors:
-            digest = digest_for(name)
-            if digest is not None:
-                followers.setdefault(_recipient(digest.contact), digest.contact)
+            contact = contacts.match(name)
+            if contact is None:
+                unmatched.setdefault(name)
+            else:
+                followers.setdefault(_recipient(contact), contact)
         for key, contact in followers.items():
             digest = digests.setdefault(key, OfficialDigest(contact))
             digest.units.append(UnitLine(report, problem))
@@ -254,12 +291,19 @@ def build_daily_digests(
     for digest in digests.values():
         if digest.empty:
             continue
-        digest.overdue.sort(key=order)
+        digest.overdue = _merge_missed(sorted(digest.overdue, key=order))
         digest.due_soon.sort(key=order)
         digest.units.sort(key=lambda u: u.report.unit.code)
         (result if digest.contact.email else no_email).append(digest)
     result.sort(key=lambda d: d.contact.email.lower())
-    return DailyDigests(result, list(unmatched), [d.contact.name for d in no_email])
+    missing = [d.contact.name for d in no_email] + [n for n in nobody if n not in unmatched]
+    return DailyDigests(result, list(unmatched), missing)
+
+
+def _task_unit(task: Task, unit_names: Mapping[str, str]) -> str:
+    if not task.unit_code and not task.units:
+        return "Cấp huyện"
+    return units_text(task, unit_names)
 
 
 def _recipient(contact: Contact) -> str:
@@ -267,7 +311,7 @@ def _recipient(contact: Contact) -> str:
 
 
 def _follows(contact: Contact, unit: Unit) -> bool:
-    keys = _unit_keys(unit) | {fold(ALL_COMMUNES)}
+    keys = unit_keys(unit) | {fold(ALL_COMMUNES)}
     return any(fold(item) in keys or item.strip() in keys for item in contact.communes)
 
 
@@ -286,8 +330,8 @@ def daily_subject(consolidation: Consolidation, digest: OfficialDigest) -> str:
 
 
 def _is_body(contact: Contact) -> bool:
-    """An office or committee rather than a person."""
-    return fold(contact.name).startswith(_BODIES)
+    """An office, committee, organisation or commune rather than a person."""
+    return is_body(contact.name)
 
 
 def _greeting(contact: Contact) -> str:
@@ -295,9 +339,6 @@ def _greeting(contact: Contact) -> str:
         return f"Kính gửi {clip(contact.name)},"
     title = f" – {clip(contact.title)}" if contact.title else ""
     return f"Kính gửi đồng chí {clip(contact.name)}{title},"
-
-
-_BODIES = ("van phong", "ban ", "phong ", "ubnd", "uy ban")
 
 
 def _html_page(blocks: Iterable[str]) -> str:
@@ -345,7 +386,33 @@ def _task_text(lines: list[TaskLine]) -> list[str]:
     ]
 
 
-def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
+_TARGET_HEADERS = ["Chỉ tiêu", "Hạn", "Thời gian", "Tiến độ"]
+
+
+def _target_rows(targets: Iterable[TargetProgress]) -> list[list[str]]:
+    rows = []
+    for t in targets:
+        progress = t.progress + (" — " + ", ".join(t.units) if t.units else "")
+        label = clip(f"{t.code}. {t.text}" if t.code else t.text)
+        rows.append([label, t.deadline, t.when, clip(progress)])
+    return rows
+
+
+def _targets_section(targets: Sequence[TargetProgress], text: list[str], html: list[str]) -> None:
+    """The plan's targets with their deadlines and progress, appended to a message."""
+    if not targets:
+        return
+    heading = "Chỉ tiêu của kế hoạch"
+    rows = _target_rows(targets)
+    text += ["", heading.upper(), *(f"- {c}: hạn {d} · {w} · {p}" for c, d, w, p in rows)]
+    html += [f"<h3>{escape(heading)}</h3>", _table(_TARGET_HEADERS, rows, highlight=2)]
+
+
+def daily_mail(
+    consolidation: Consolidation,
+    digest: OfficialDigest,
+    targets: Sequence[TargetProgress] = (),
+) -> Mail:
     as_of = consolidation.as_of
     district = district_name(consolidation)
     you = "đơn vị" if _is_body(digest.contact) else "đồng chí"
@@ -373,6 +440,7 @@ def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
         rows = [[clip(u.report.unit.name), u.problem] for u in digest.units]
         text += ["", heading.upper(), *(f"- {name}: {problem}" for name, problem in rows)]
         html += [f"<h3>{escape(heading)}</h3>", _table(["Đơn vị", "Tình hình"], rows)]
+    _targets_section(targets, text, html)
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     return Mail(
@@ -388,8 +456,11 @@ def daily_mails(
     consolidation: Consolidation, contacts: Contacts, *, deadline: date | None = None
 ) -> Outgoing:
     built = build_daily_digests(consolidation, contacts, deadline=deadline)
+    targets = Figures.of(consolidation).targets()
     return Outgoing(
-        [daily_mail(consolidation, d) for d in built.digests], built.unmatched, built.no_email
+        [daily_mail(consolidation, d, targets) for d in built.digests],
+        built.unmatched,
+        built.no_email,
     )
 
 
@@ -397,10 +468,11 @@ def daily_mails(
 
 
 def task_key(status: TaskStatus) -> str:
-    """A stable identity for a task across consolidations."""
+    """A stable identity for a task across consolidations: the plan's code with the milestone
+    and the occurrence of a recurring duty, else a digest of what the task says."""
     task = status.task
     if task.task_id:
-        return task.task_id
+        return "|".join(p for p in (task.task_id, task.milestone, task.occurrence) if p)
     raw = "|".join(
         [
             task.source,
@@ -486,7 +558,8 @@ def weekly_mails(
     submission history, None when there is none) are the units that sent a new version in
     the week, with what moved."""
     as_of = consolidation.as_of
-    figures = summary_figures(consolidation)
+    facts = Figures.of(consolidation)
+    figures = facts.headline(task_key)
     before = previous[1] if previous else None
     compared = f" (thay đổi so với {week_label(_monday(previous[0]))})" if previous else ""
     intro = (
@@ -506,6 +579,7 @@ def weekly_mails(
         text.extend(["", line])
         html.append(_p(line))
 
+    _targets_section(facts.targets(), text, html)
     if before is None:
         note("Chưa có số liệu tuần trước để so sánh.")
     elif fresh := _newly_overdue(consolidation, before):
@@ -610,6 +684,14 @@ def _reminder(
         text += ["", heading]
         html.append(f"<h3>{escape(heading)}</h3>")
         if not report.submitted:
+            unreadable = [  # a file of this unit that could not be read (named after it)
+                [clip(i.file), clip(i.message)]
+                for i in consolidation.issues
+                if i.unit_code == unit.code and i.code == "file-unreadable"
+            ]
+            text += [f"- {name}: {message}" for name, message in unreadable]
+            if unreadable:
+                html.append(_table(["Tệp đã gửi", "Lỗi"], unreadable))
             ask = (
                 "Đề nghị đơn vị hoàn thành và gửi biểu tự đánh giá tiêu chí nông thôn mới "
                 f"về Văn phòng điều phối NTM huyện {district} trong thời gian sớm nhất."
@@ -660,4 +742,262 @@ def _reminder(
         text="\n".join(text) + "\n",
         html=_html_page(html),
         attachments=tuple(attachments),
+    )
+
+
+# --- monthly review ------------------------------------------------------------------------
+
+
+@dataclass
+class Review:
+    """What one cluster leader or assigned official is sent once a month: exactly their
+    communes (the clusters they lead, their «Xã phụ trách», the registry's supervisors)."""
+
+    contact: Contact
+    clusters: list[str] = field(default_factory=list)
+    units: dict[str, UnitReport] = field(default_factory=dict)  # by unit code
+
+
+def build_reviews(consolidation: Consolidation, contacts: Contacts) -> tuple[list[Review], list]:
+    """The reviews to send, by address; and the notes on what could not be placed (a commune
+    name no unit has, a cluster without leader)."""
+    reports = [r for r in consolidation.units if r.unit.expected]
+    reviews: dict[str, Review] = {}
+    notes: list[str] = []
+
+    def units_named(names: Iterable[str], whose: str) -> list[UnitReport]:
+        found = []
+        for name in names:
+            report = next(
+                (r for r in reports if fold(name) in unit_keys(r.unit) or name == r.unit.code),
+                None,
+            )
+            if report is None:
+                notes.append(f"«{name}» ({whose}) không phải đơn vị nào trong danh sách")
+            else:
+                found.append(report)
+        return found
+
+    def review_of(contact: Contact) -> Review:
+        return reviews.setdefault(_recipient(contact), Review(contact))
+
+    for cluster in contacts.clusters:
+        if not cluster.leader:
+            notes.append(f"cụm «{cluster.name}» chưa ghi trưởng cụm")
+            continue
+        contact = contacts.match(cluster.leader) or Contact(cluster.leader, "", "", "")
+        review = review_of(contact)
+        review.clusters.append(cluster.name)
+        for report in units_named(cluster.communes, f"cụm {cluster.name}"):
+            review.units[report.unit.code] = report
+    for contact in contacts.supervisors():
+        named = [c for c in contact.communes if fold(c) != fold(ALL_COMMUNES)]
+        for report in units_named(named, f"Xã phụ trách của {contact.name}"):
+            review_of(contact).units[report.unit.code] = report
+    for report in reports:
+        for name in report.unit.supervisors:
+            if (contact := contacts.match(name)) is not None:
+                review_of(contact).units[report.unit.code] = report
+    order = {r.unit.code: i for i, r in enumerate(reports)}
+    result = []
+    for review in reviews.values():
+        review.units = dict(sorted(review.units.items(), key=lambda item: order[item[0]]))
+        if review.units:
+            result.append(review)
+    return sorted(result, key=lambda r: fold(r.contact.name)), notes
+
+
+def _month_label(period: str) -> str:
+    year, month = period.split("-")
+    return f"tháng {int(month)}/{year}"
+
+
+def _grouped(statuses: Iterable[TaskStatus]) -> list[tuple[TaskStatus, tuple[str, ...]]]:
+    """Overdue tasks with the missed occurrences of one recurring duty as one entry: (the
+    earliest, the occurrences it stands for)."""
+    entries: list[tuple[TaskStatus, tuple[str, ...]]] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for status in sorted(statuses, key=lambda s: s.task.due or date.max):
+        task = status.task
+        key = (task.task_id, task.milestone, task.text)
+        if task.occurrence and key in seen:
+            first, labels = entries[seen[key]]
+            entries[seen[key]] = (first, (*labels, task.occurrence))
+            continue
+        if task.occurrence:
+            seen[key] = len(entries)
+        entries.append((status, (task.occurrence,) if task.occurrence else ()))
+    return entries
+
+
+def _late_text(status: TaskStatus, missed: tuple[str, ...]) -> str:
+    text = clip(status.task.text)
+    if len(missed) > 1:
+        return f"{text} ({missed[0]} … {missed[-1]}: lỡ {len(missed)} lần)"
+    return f"{text} ({missed[0]})" if missed else text
+
+
+def review_state(state: CommuneState) -> dict:
+    """What the next month's review compares against (kept in the state database)."""
+    report = state.report
+    return {
+        "criteria_met": report.criteria_met if report.submitted else None,
+        "met_target": state.standing.met,
+        "overdue": len(_grouped(state.overdue)),
+    }
+
+
+@dataclass(frozen=True)
+class SinceLastMonth:
+    """What a monthly review compares with: the figures last month's review kept (unit code →
+    figures; None before the first review) and what the units' new versions changed since
+    then (unit code → change, from the submission history; None without a history)."""
+
+    before: Mapping[str, Mapping] | None = None
+    versions: Mapping[str, UnitChange] | None = None
+
+    def describe(self, state: CommuneState) -> str:
+        """The changes since last month, in words."""
+        code = state.report.unit.code
+        parts = []
+        change = self.versions.get(code) if self.versions is not None else None
+        if change is not None:
+            parts.append(change.summary())
+        elif self.versions is not None:
+            parts.append("không gửi bản mới")
+        before = self.before.get(code) if self.before is not None else None
+        if before is not None:
+            now = review_state(state)
+            if change is None and now["criteria_met"] != before.get("criteria_met"):
+                was, is_ = before.get("criteria_met"), now["criteria_met"]
+                if was is not None and is_ is not None:
+                    parts.append(f"tiêu chí đạt {is_ - was:+d}")
+                else:
+                    parts.append("nay đã nộp" if is_ is not None else "nay chưa có báo cáo")
+            if now["met_target"] and not before.get("met_target"):
+                parts.append("nay đạt mục tiêu")
+            elif before.get("met_target") and not now["met_target"]:
+                parts.append("không còn đạt mục tiêu")
+            if now["overdue"] != before.get("overdue", 0):
+                parts.append(f"việc quá hạn {now['overdue'] - before.get('overdue', 0):+d}")
+        elif change is None:
+            return "chưa có số liệu tháng trước"
+        return "; ".join(parts) or "không đổi"
+
+
+def monthly_mails(
+    consolidation: Consolidation,
+    contacts: Contacts,
+    *,
+    deadline: date | None = None,
+    previous: tuple[str, Mapping] | None = None,
+    changes: Sequence[UnitChange] | None = None,
+) -> tuple[Outgoing, dict]:
+    """Each reviewer's monthly review of exactly their communes, and the state to keep for
+    next month (unit code → figures). `previous` is last month's (period, state) when known;
+    `changes` what the units' versions received since then changed (the submission history,
+    None when there is none)."""
+    as_of = consolidation.as_of
+    period = month_period(as_of)
+    facts = Figures.of(consolidation)
+    reviews, notes = build_reviews(consolidation, contacts)
+    if not contacts.clusters and not reviews:
+        notes.append(
+            "chưa khai báo cụm chỉ đạo (trang «Cụm chỉ đạo» của danh bạ) hay xã phụ trách của "
+            "cán bộ nào: chưa có thư soát xét"
+        )
+    since = SinceLastMonth(
+        previous[1] if previous else None,
+        {c.unit.code: c for c in changes} if changes is not None else None,
+    )
+    compared = f" (so với {_month_label(previous[0])})" if previous else ""
+    states: dict[str, dict] = {}
+    mails, no_email = [], []
+    for review in reviews:
+        commune_states = [facts.commune_state(r, deadline) for r in review.units.values()]
+        for state in commune_states:
+            states[state.report.unit.code] = review_state(state)
+        if not review.contact.email:
+            no_email.append(review.contact.name)
+            continue
+        mails.append(_review_mail(consolidation, review, commune_states, since, compared, period))
+    for report in consolidation.units:  # every commune, so that next month compares them all
+        if report.unit.expected and report.unit.code not in states:
+            states[report.unit.code] = review_state(facts.commune_state(report, deadline))
+    return Outgoing(mails, [], no_email, notes), states
+
+
+def _review_mail(
+    consolidation: Consolidation,
+    review: Review,
+    commune_states: list[CommuneState],
+    since: SinceLastMonth,
+    compared: str,
+    period: str,
+) -> Mail:
+    as_of = consolidation.as_of
+    contact = review.contact
+    clusters = f" ({', '.join(review.clusters)})" if review.clusters else ""
+    intro = (
+        f"Văn phòng điều phối NTM huyện {district_name(consolidation)} báo tình hình "
+        f"{len(commune_states)} xã, thị trấn đồng chí phụ trách{clusters}, số liệu đến ngày "
+        f"{vn_date(as_of)}, để soát xét, đánh giá kết quả {_month_label(period)}{compared}:"
+    )
+    rows = []
+    for state in commune_states:
+        unit = state.report.unit
+        rows.append(
+            [
+                clip(unit.name),
+                unit.target_level or "—",
+                ("ĐẠT — " if state.standing.met else "CHƯA ĐẠT — ") + state.standing.text,
+                "; ".join(state.missing) or ("—" if state.report.submitted else "chưa có số liệu"),
+                str(len(_grouped(state.overdue))),
+                state.submission,
+                since.describe(state),
+            ]
+        )
+    headers = [
+        "Xã",
+        "Mục tiêu",
+        "Kết quả so với mục tiêu",
+        "Tiêu chí chưa đạt",
+        "Việc quá hạn",
+        "Nộp báo cáo",
+        "So với tháng trước",
+    ]
+    greeting = _greeting(contact)
+    text = [greeting, "", intro]
+    html = [_p(greeting), _p(intro), _table(headers, rows, highlight=2)]
+    for row in rows:
+        text += ["", f"{row[0].upper()} (mục tiêu: {row[1]})"]
+        text += [f"- {label}: {value}" for label, value in zip(headers[2:], row[2:], strict=True)]
+    late = [
+        (clip(s.report.unit.name), *entry) for s in commune_states for entry in _grouped(s.overdue)
+    ]
+    if late:
+        heading = f"Việc quá hạn ({len(late)} việc)"
+        lines = [
+            [name, _late_text(t, missed), vn_date(t.task.due), due_phrase(t, as_of)]
+            for name, t, missed in late
+        ]
+        text += ["", heading.upper(), *(f"- {n}: {w} · hạn {d} · {p}" for n, w, d, p in lines)]
+        html += [
+            f"<h3>{escape(heading)}</h3>",
+            _table(["Xã", "Việc", "Hạn", "Tình hình"], lines, highlight=3),
+        ]
+    text += ["", FOOTER]
+    html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
+    met = sum(s.standing.met for s in commune_states)
+    overdue = len(late)
+    subject = (
+        f"{subject_prefix(consolidation)} Soát xét {_month_label(period)}: "
+        f"{len(commune_states)} xã, {met} xã đạt mục tiêu, {overdue} việc quá hạn"
+    )
+    return Mail(
+        key=make_key(MONTHLY_REVIEW, contact.email, period),
+        to_name=contact.name,
+        subject=subject,
+        text="\n".join(text) + "\n",
+        html=_html_page(html),
     )

@@ -3,10 +3,10 @@
 `declare_jobs` is the one place where the jobs and their times are declared (`schedule`
 library, times in the configured time zone, Asia/Ho_Chi_Minh). The rules:
 - every job is wrapped (`Runner.safe`): an exception is logged and never stops the loop;
-- the dated jobs run once per period (local date, or ISO week for the weekly summary), on
-  working days only when configured (weekends, Vietnamese public holidays from `holidays`);
-  the weekly summary runs on its weekday or, when that day is skipped or missed, on the next
-  working day of the same week;
+- the dated jobs run once per period (local date, ISO week for the weekly summary, month for
+  the monthly review), on working days only when configured (weekends, Vietnamese public
+  holidays from `holidays`); a weekly or monthly job runs on its day or, when that day is
+  skipped or missed, on the next working day of the same week or month;
 - on start, a slot of today that has passed without a recorded run is caught up once;
 - one scheduler per state folder (an OS file lock, `filelock`: Linux and Windows), and one job
   at a time across
@@ -48,6 +48,7 @@ from ntm_excel.jobs.mail import (
     open_transport,
     retry_pending,
 )
+from ntm_excel.jobs.mailbox import check_mailbox
 from ntm_excel.jobs.table import BY_NAME, JOBS, check_schedule, parse_time
 from ntm_excel.model import Consolidation
 from ntm_excel.reference.contacts import Contacts, load_contacts
@@ -203,6 +204,7 @@ class Runner:
         self.refresh = refresh or inbox_refresh(config)
         self.load_contacts = contacts or (lambda: load_contacts(config.contacts))
         check_transport(self.mail)  # a missing password is said before any file is rewritten
+        check_mailbox(config.mailbox, config.path)
         self.open_transport = lambda: open_transport(self.mail)
         self.inbox = Path(inbox or config.schedule.inbox)
         check_schedule(config)
@@ -300,8 +302,8 @@ class Runner:
         result = JobResult(job, self.period(job, today))
         if reason := self.skip_reason(today):
             result.skipped = reason
-        elif today.weekday() < (BY_NAME[job].weekday(self.settings.jobs) or 0):
-            result.skipped = "chưa đến ngày gửi báo cáo tuần"
+        elif early := BY_NAME[job].too_early(today, self.settings.jobs):
+            result.skipped = early
         elif self.ledger.has_run(job, result.period):
             result.skipped = f"đã chạy cho kỳ {result.period}"
         else:
@@ -477,9 +479,7 @@ def new_ledger(config: Config) -> list[str]:
         for job in JOBS:
             if not job.dated:
                 continue
-            weekday = job.weekday(settings)  # None: every day
-            slot = (today.weekday() if weekday is None else weekday, parse_time(job.at(settings)))
-            if (today.weekday(), now.time()) < slot:
+            if not job.has_come(now, settings):
                 continue  # not due yet: it runs at its time as usual
             period = job.period_key(today)
             note = f"sổ thư lập lại lúc {now:%H:%M %d/%m/%Y}"
