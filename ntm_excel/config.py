@@ -132,7 +132,15 @@ class Config:
     mailbox: MailboxSettings = field(default_factory=MailboxSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
 
+    def output_folders(self, *extra: Path | str | None) -> list[Path]:
+        """The folders the tool writes into (outputs, feedback copies, CSV, mail outbox,
+        state), with `extra` ones given on the command line: never read as submissions."""
+        folders = [self.master.parent, self.master.parent / FEEDBACK_FOLDER, self.csv_dir]
+        folders += [self.mail.outbox, self.state_dir, *extra]
+        return [Path(folder) for folder in folders if folder]
 
+
+FEEDBACK_FOLDER = "gop_y"  # the feedback copies, beside the master workbook
 SECTIONS = {
     "data": DataSettings,
     "output": OutputSettings,

@@ -97,6 +97,15 @@ class UnreadableFileError(NtmError):
         self.reason = reason
 
 
+class OwnOutputError(NtmError):
+    """A workbook found among submissions that ntm-excel wrote itself (its `kind`: a master,
+    a feedback copy); it is never read as a submission."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
 class OutputError(NtmError, OSError):
     """An output that cannot be written; the message says which, and that the previous outputs
     were left as they were."""

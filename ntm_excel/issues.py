@@ -32,8 +32,32 @@ _TYPES = [
         "Không đọc được tệp",
         "Không đọc được tệp: {reason}. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx "
         "(không đặt mật khẩu) rồi gửi lại.",
-        "tệp có mật khẩu, hỏng, sai định dạng, quá lớn, nghi độc hại; đường dẫn không có; tệp "
-        "không phải bảng tính trong thư mục; biểu của huyện khai báo mà không có",
+        "tệp có mật khẩu, hỏng, sai định dạng, quá lớn, nghi độc hại, làm chết tiến trình đọc; "
+        "bảng tính dạng chưa hỗ trợ trong thư mục (.xlsb…); đường dẫn không có; biểu của huyện "
+        "khai báo mà không có. Tên tệp hoặc thư mục chỉ rõ một xã thì lỗi thuộc xã đó",
+    ),
+    IssueType(
+        "file-not-workbook",
+        Severity.WARNING,
+        "Không phải biểu tự đánh giá",
+        "Tệp «{name}» là {what}, không phải biểu tự đánh giá nên không được đọc. {advice}",
+        "tệp trong thư mục nhận không phải bảng tính: PDF (bản quét), Word, .txt, ảnh, tệp nén…; "
+        "lời nhắn nói tệp là gì và nên làm gì (Thumbs.db, tệp tạm: mức Thông tin)",
+    ),
+    IssueType(
+        "file-skipped",
+        Severity.WARNING,
+        "Bỏ qua mục trong thư mục nhận",
+        "Bỏ qua «{name}»: {reason}.",
+        "FIFO, socket, thiết bị, liên kết hỏng, vòng hoặc ra ngoài thư mục, thư mục ổ đĩa khác; "
+        "thư mục quá 100.000 mục (mức Lỗi)",
+    ),
+    IssueType(
+        "file-own-output",
+        Severity.INFO,
+        "Tệp do ntm-excel tạo",
+        "Tệp «{name}» là {what} do ntm-excel tạo, không phải biểu của đơn vị: không đọc lại.",
+        "bảng tổng hợp, tệp góp ý chưa ai lưu lại, nằm trong thư mục nhận: không đọc",
     ),
     IssueType(
         "table-not-found",
@@ -84,7 +108,15 @@ _TYPES = [
         "Đơn vị nộp nhiều tệp",
         "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
         "một đơn vị có nhiều tệp: dùng bản ký ngày gần nhất, rồi tệp sửa gần nhất, rồi tệp ít "
-        "lỗi hơn, rồi theo tên",
+        "lỗi hơn, rồi theo tên; tệp không đọc được cũ hơn tệp dùng được kể tên ở đây",
+    ),
+    IssueType(
+        "unit-newest-unreadable",
+        Severity.WARNING,
+        "Tệp gửi sau không đọc được",
+        "{unit}: không đọc được tệp «{newest}», gửi không sớm hơn tệp đang dùng «{used}»; số "
+        "liệu đang dùng có thể chưa là bản mới nhất. Hãy gửi lại tệp đọc được.",
+        "tệp không đọc được của đơn vị không cũ hơn tệp đang dùng",
     ),
     IssueType(
         "unit-not-submitted",
@@ -136,15 +168,17 @@ _TYPES = [
         "value-missing",
         Severity.ERROR,
         "Thiếu kết quả",
-        "Chỉ tiêu {code} chưa có kết quả thực hiện. Hãy ghi số liệu hoặc «Đạt»/«Chưa đạt».",
-        "ô kết quả trống",
+        "Chỉ tiêu {code} chưa có kết quả thực hiện. Hãy ghi số liệu (hoặc «Đạt»/«Chưa đạt» "
+        "nếu chỉ tiêu không tính bằng số).",
+        "ô kết quả trống; chỉ tiêu tính bằng số khi đó là «chưa rõ»",
     ),
     IssueType(
         "value-invalid",
         Severity.ERROR,
         "Giá trị không hợp lệ",
         "Chỉ tiêu {code}: giá trị «{raw}» không hợp lệ ({reason}).",
-        "số âm, tỷ lệ ngoài 0–100, hoặc chữ (không phải «Đạt»/«Chưa đạt») ở chỉ tiêu cần số liệu",
+        "số âm, tỷ lệ ngoài 0–100, hoặc chữ ở chỉ tiêu cần số liệu (kể cả «Đạt» không kèm số; "
+        "«Chưa đạt» thì được); chỉ tiêu khi đó là «chưa rõ»",
     ),
     IssueType(
         "value-estimated",

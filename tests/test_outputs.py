@@ -4,6 +4,7 @@ leave the previous set whole, and what a killed run left behind is cleaned by th
 
 from __future__ import annotations
 
+import csv
 import errno
 import hashlib
 import os
@@ -369,3 +370,21 @@ def test_every_time_in_the_master_is_vietnam_time(tmp_path, config, capsys):
     sheet = book["Tình hình nộp báo cáo"]
     row = next(r for r in range(4, 30) if sheet.cell(r, 1).value == code)
     assert sheet.cell(row, 8).value == datetime(2021, 3, 16, 0, 0)  # "Ngày sửa tệp"
+
+
+def test_outputs_copied_into_the_inbox_are_never_read_back(tmp_path, inbox, config, first_run):
+    """The master and the feedback copies carry the tool's mark (`atomic.mark_output`): put
+    in an inbox (a clerk's copy, a commune's unsaved forward), they are never submissions."""
+    out, _ = first_run
+    mixed = tmp_path / "mixed"
+    shutil.copytree(inbox, mixed)
+    shutil.copy(out / "tong_hop.xlsx", mixed / "tong_hop.xlsx")
+    shutil.copy(out / "gop_y" / f"Góp ý - {UNITS[0][1]}.xlsx", mixed / "gop_y_cam_thanh.xlsx")
+    again = tmp_path / "again"
+    assert main(arguments(config, again, mixed, "2021-03-16")) == 0
+    with (again / "csv" / "issues.csv").open(encoding="utf-8-sig", newline="") as handle:
+        own = {row["file"] for row in csv.DictReader(handle) if row["code"] == "file-own-output"}
+    assert own == {"tong_hop.xlsx", "gop_y_cam_thanh.xlsx"}
+    with (again / "csv" / "units.csv").open(encoding="utf-8-sig", newline="") as handle:
+        used = {row["source_file"] for row in csv.DictReader(handle) if row["submitted"] == "yes"}
+    assert used == {f"{code}.xlsx" for code, _ in UNITS}

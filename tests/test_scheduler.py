@@ -37,6 +37,7 @@ from ntm_excel.jobs.scheduler import (
     declare_jobs,
     describe,
     file_lock,
+    inbox_files,
     serve,
 )
 from ntm_excel.jobs.table import COLLECT
@@ -102,6 +103,7 @@ class Office:
     def refresh(self, paths: list[Path], as_of: date) -> Snapshot:
         if self.fail:
             raise RuntimeError("biểu hỏng")
+        paths = [f for p in paths for f in (inbox_files(p).values() if p.is_dir() else [p])]
         self.calls.append((sorted(p.name for p in paths), as_of))
         files = {p.stem: p for p in paths}
         reports = []

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts
 from ntm_excel.issues import SEVERITY_LABELS, Issue, Severity
-from ntm_excel.jobs.digest import _html_page, _p, _table, clip, vn_date
 from ntm_excel.jobs.mail import Attachment, Mail, MailKey, make_key
 from ntm_excel.jobs.mail_log import ReceivedFile
+from ntm_excel.jobs.mail_text import clip, html_page, html_table, paragraph, vn_date
 from ntm_excel.model import Unit, UnitReport
 from ntm_excel.periods import Calendar
 
@@ -81,22 +81,22 @@ def answer_mail(
     ]
     greeting = f"Kính gửi {addressee(unit, message.sender_name)},"
     text = [greeting, "", intro, "", *(f"- {label}: {value}" for label, value in facts)]
-    html = [_p(greeting), _p(intro), _table(["Nội dung", "Kết quả"], facts)]
+    html = [paragraph(greeting), paragraph(intro), html_table(["Nội dung", "Kết quả"], facts)]
     listed = [_issue_row(issue) for issue in (verdict.issues if verdict else ())]
     if listed:
         shown = listed[:MAX_ISSUES_LISTED]
         text += ["", *(f"- {level} — {where}: {what}" for level, where, what in shown)]
-        html.append(_table(["Mức độ", "Vị trí", "Nội dung và cách sửa"], shown))
+        html.append(html_table(["Mức độ", "Vị trí", "Nội dung và cách sửa"], shown))
         if len(listed) > MAX_ISSUES_LISTED:
             more = f"… và {len(listed) - MAX_ISSUES_LISTED} vấn đề khác (xem tệp đính kèm)."
             text.append(more)
-            html.append(_p(more))
+            html.append(paragraph(more))
     attachments = ()
     if feedback is not None:
         attachments = (Attachment(feedback, feedback.name),)
     for line in _asks(verdict, file.refused, feedback):
         text += ["", line]
-        html.append(_p(line))
+        html.append(paragraph(line))
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     return Mail(
@@ -104,7 +104,7 @@ def answer_mail(
         to_name=addressee(unit, message.sender_name),
         subject=_subject(message.subject, unit),
         text="\n".join(text) + "\n",
-        html=_html_page(html),
+        html=html_page(html),
         attachments=attachments,
         headers=_thread(message.message_id, message.references),
     )

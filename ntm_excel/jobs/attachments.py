@@ -28,7 +28,7 @@ from pathlib import PurePath
 
 from imap_tools import MailMessage
 
-from ntm_excel.read.batch import SPREADSHEET_SUFFIXES
+from ntm_excel.read.inbox import SPREADSHEET_SUFFIXES
 from ntm_excel.read.sniff import MAX_RATIO, RATIO_FLOOR
 from ntm_excel.text import nfc
 

@@ -1,12 +1,7 @@
-"""The mail the office sends, built from a Consolidation: each official's, body's and
-commune's daily digest, the steering committee's weekly summary, the reminders to units and
-each cluster leader's (or assigned official's) monthly review of exactly their communes.
-
-Every value that comes from a submission, the plan or the contact book is HTML-escaped in
-the HTML part and written as plain text in the text part: it is data, never markup. Each such
-value is cut to `MAX_TEXT` characters with a visible note (`clip`): a cell of megabytes must
-not make a message of megabytes.
-"""
+"""The mail the office sends each day and week, built from a Consolidation: each official's,
+body's and commune's daily digest, the steering committee's weekly summary and the reminders to
+units. Their common parts (dates, greeting, HTML, `clip`) are in `ntm_excel.jobs.mail_text`;
+the monthly review is in `ntm_excel.jobs.review`."""
 
 from __future__ import annotations
 
@@ -17,14 +12,35 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from ntm_excel.check.figures import CommuneState, Figures, Headline, TargetProgress
+from ntm_excel.check.figures import Figures, Headline, TargetProgress
 from ntm_excel.check.progress import UnitChange
-from ntm_excel.check.tasks import criterion_text, units_text
+from ntm_excel.check.tasks import units_text
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
+from ntm_excel.jobs.mail_text import (
+    FOOTER,
+    Outgoing,
+    addressed_to_body,
+    clip,
+    criterion_label,
+    due_phrase,
+    greeting,
+    html_page,
+    html_table,
+    office_name,
+    paragraph,
+    recipient_key,
+    subject_prefix,
+    unit_names,
+    vn_date,
+    week_label,
+    week_period,
+)
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
-from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, is_body, unit_keys
+from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, unit_keys
 from ntm_excel.text import fold
+
+NOT_SUBMITTED = "unit-not-submitted"
 
 DAILY_DIGEST = "daily-digest"
 WEEKLY_SUMMARY = "weekly-summary"
@@ -33,93 +49,12 @@ MONTHLY_REVIEW = "monthly-review"
 ROLES = (("chủ trì", "lead"), ("phối hợp", "partners"), ("chỉ đạo", "directors"))
 ROLES += (("thực hiện", "owners"),)
 MAX_ISSUES_LISTED = 15
-MAX_TEXT = 1000  # characters of one value from a workbook shown in a mail
-FOOTER = "Thư này do hệ thống ntm-excel gửi tự động; xin đừng trả lời thư này."
-
-
-def clip(text: str, limit: int = MAX_TEXT) -> str:
-    """`text` from a workbook as a mail shows it: at most `limit` characters, and when cut a
-    note saying how much was left out and where the whole text is."""
-    if len(text) <= limit:
-        return text
-    left_out = f"{len(text) - limit:,}".replace(",", ".")
-    return f"{text[:limit]}… [đã cắt bớt {left_out} ký tự; xem đầy đủ trong biểu gốc]"
-
-
-def vn_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def week_period(day: date) -> str:
-    """The ledger's period of a weekly job: ISO week, e.g. "2021-W12"."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_label(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"tuần {week}/{year}"
-
-
-def district_name(consolidation: Consolidation) -> str:
-    """ "Cẩm Xuyên" from "Huyện Cẩm Xuyên" (the district's report or any unit's district)."""
-    if consolidation.district:
-        full = consolidation.district.unit.name
-    else:
-        full = next((r.unit.district for r in consolidation.units if r.unit.district), "")
-    for prefix in ("Huyện ", "Thị xã ", "Thành phố "):
-        if full.startswith(prefix):
-            return full[len(prefix) :]
-    return full
-
-
-def subject_prefix(consolidation: Consolidation) -> str:
-    name = district_name(consolidation)
-    return f"[NTM {name}]" if name else "[NTM]"
-
-
-def due_phrase(status: TaskStatus, as_of: date) -> str:
-    """ "quá hạn N ngày", "đến hạn hôm nay" or "còn N ngày"."""
-    delta = (status.task.due - as_of).days if status.task.due else None
-    if delta is None:
-        delta = -status.days_late if status.days_late else (status.days_left or 0)
-    if delta < 0:
-        return f"quá hạn {-delta} ngày"
-    return "đến hạn hôm nay" if delta == 0 else f"còn {delta} ngày"
 
 
 def _is_late(status: TaskStatus, as_of: date) -> bool:
     if status.task.due:
         return status.task.due < as_of
     return status.days_late > 0
-
-
-def month_period(day: date) -> str:
-    """The ledger's period of a monthly job: "2021-03"."""
-    return f"{day:%Y-%m}"
-
-
-def criterion_label(consolidation: Consolidation, task: Task) -> str:
-    """ "Tiêu chí 2 – Giao thông". The plan's tasks count the district's criteria (the
-    district report's names), the communes' tasks the communes' criteria; a task without a
-    number is labelled by the topic or section the plan gives it."""
-    number = task.criterion_no
-    if number is None:
-        return criterion_text(task, {}) if task.source == "plan" else task.section or "Chung"
-    if task.source == "plan":
-        district = consolidation.district
-        names = {c.criterion_no: c.name for c in (district.criteria if district else [])}
-        name = names.get(number)
-        return f"Tiêu chí huyện {number} – {clip(name)}" if name else f"Tiêu chí huyện {number}"
-    name = consolidation.criteria_names.get(number)
-    return f"Tiêu chí {number} – {clip(name)}" if name else f"Tiêu chí {number}"
-
-
-def _unit_names(consolidation: Consolidation) -> dict[str, str]:
-    names = {r.unit.code: clip(r.unit.name) for r in consolidation.units}
-    if consolidation.district:
-        names[consolidation.district.unit.code] = clip(consolidation.district.unit.name)
-    return names
 
 
 @dataclass(frozen=True)
@@ -194,16 +129,6 @@ class DailyDigests:
     no_email: list[str]  # contacts with something to report but no e-mail address
 
 
-@dataclass
-class Outgoing:
-    """The messages of one job, and whom they could not reach."""
-
-    mails: list[Mail]
-    unmatched: list[str] = field(default_factory=list)
-    no_email: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-
 def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
     """Why a unit needs following up, or "" when it does not."""
     if not report.unit.expected:
@@ -253,7 +178,7 @@ def build_daily_digests(
         for role, attribute in ROLES:
             for name in getattr(status.task, attribute):
                 for contact in addressees(name, status.task):
-                    key = _recipient(contact)
+                    key = recipient_key(contact)
                     digest = digests.setdefault(key, OfficialDigest(contact))
                     entry = roles.setdefault(key, (digest, []))
                     if role not in entry[1]:
@@ -272,13 +197,13 @@ def build_daily_digests(
         problem = unit_problem(report, as_of, deadline)
         if not problem:
             continue
-        followers = {_recipient(c): c for c in contacts.contacts if _follows(c, report.unit)}
+        followers = {recipient_key(c): c for c in contacts.contacts if _follows(c, report.unit)}
         for name in report.unit.supervisors:
             contact = contacts.match(name)
             if contact is None:
                 unmatched.setdefault(name)
             else:
-                followers.setdefault(_recipient(contact), contact)
+                followers.setdefault(recipient_key(contact), contact)
         for key, contact in followers.items():
             digest = digests.setdefault(key, OfficialDigest(contact))
             digest.units.append(UnitLine(report, problem))
@@ -306,10 +231,6 @@ def _task_unit(task: Task, unit_names: Mapping[str, str]) -> str:
     return units_text(task, unit_names)
 
 
-def _recipient(contact: Contact) -> str:
-    return contact.email.strip().lower() or "?" + fold(contact.name)
-
-
 def _follows(contact: Contact, unit: Unit) -> bool:
     keys = unit_keys(unit) | {fold(ALL_COMMUNES)}
     return any(fold(item) in keys or item.strip() in keys for item in contact.communes)
@@ -326,49 +247,6 @@ def daily_subject(consolidation: Consolidation, digest: OfficialDigest) -> str:
     return (
         f"{subject_prefix(consolidation)} Nhắc việc ngày {vn_date(consolidation.as_of)}: "
         + ", ".join(parts)
-    )
-
-
-def _is_body(contact: Contact) -> bool:
-    """An office, committee, organisation or commune rather than a person."""
-    return is_body(contact.name)
-
-
-def _greeting(contact: Contact) -> str:
-    if _is_body(contact):
-        return f"Kính gửi {clip(contact.name)},"
-    title = f" – {clip(contact.title)}" if contact.title else ""
-    return f"Kính gửi đồng chí {clip(contact.name)}{title},"
-
-
-def _html_page(blocks: Iterable[str]) -> str:
-    body = "\n".join(blocks)
-    return (
-        '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"></head>\n'
-        '<body style="font-family: Arial, sans-serif; font-size: 14px">\n'
-        f"{body}\n</body></html>\n"
-    )
-
-
-def _p(text: str) -> str:
-    return f"<p>{escape(text)}</p>"
-
-
-def _table(headers: list[str], rows: list[list[str]], *, highlight: int | None = None) -> str:
-    cell = 'style="border: 1px solid #999; padding: 3px 6px; vertical-align: top"'
-    head = "".join(f"<th {cell}>{escape(h)}</th>" for h in headers)
-    lines = []
-    for row in rows:
-        cells = []
-        for index, value in enumerate(row):
-            text = escape(value)
-            if index == highlight:
-                text = f"<b>{text}</b>"
-            cells.append(f"<td {cell}>{text}</td>")
-        lines.append(f"<tr>{''.join(cells)}</tr>")
-    return (
-        '<table style="border-collapse: collapse">'
-        f'<tr style="background: #eee">{head}</tr>{"".join(lines)}</table>'
     )
 
 
@@ -405,7 +283,7 @@ def _targets_section(targets: Sequence[TargetProgress], text: list[str], html: l
     heading = "Chỉ tiêu của kế hoạch"
     rows = _target_rows(targets)
     text += ["", heading.upper(), *(f"- {c}: hạn {d} · {w} · {p}" for c, d, w, p in rows)]
-    html += [f"<h3>{escape(heading)}</h3>", _table(_TARGET_HEADERS, rows, highlight=2)]
+    html += [f"<h3>{escape(heading)}</h3>", html_table(_TARGET_HEADERS, rows, highlight=2)]
 
 
 def daily_mail(
@@ -414,32 +292,29 @@ def daily_mail(
     targets: Sequence[TargetProgress] = (),
 ) -> Mail:
     as_of = consolidation.as_of
-    district = district_name(consolidation)
-    you = "đơn vị" if _is_body(digest.contact) else "đồng chí"
-    intro = (
-        f"Văn phòng điều phối NTM huyện {district} xin báo các việc {you} phụ trách, "
-        f"tính đến ngày {vn_date(as_of)}:"
-    )
+    office = office_name(consolidation)
+    you = "đơn vị" if addressed_to_body(digest.contact) else "đồng chí"
+    intro = f"{office} xin báo các việc {you} phụ trách, tính đến ngày {vn_date(as_of)}:"
     sections = [
         ("Quá hạn", digest.overdue, 4),
         ("Sắp đến hạn", digest.due_soon, None),
     ]
-    text = [_greeting(digest.contact), "", intro]
-    html = [_p(_greeting(digest.contact)), _p(intro)]
+    text = [greeting(digest.contact), "", intro]
+    html = [paragraph(greeting(digest.contact)), paragraph(intro)]
     for title, lines, highlight in sections:
         if lines:
             heading = f"{title} ({len(lines)} việc)"
             text += ["", heading.upper(), *_task_text(lines)]
             html += [
                 f"<h3>{escape(heading)}</h3>",
-                _table(_TASK_HEADERS, _task_rows(lines), highlight=highlight),
+                html_table(_TASK_HEADERS, _task_rows(lines), highlight=highlight),
             ]
     if digest.units:
-        whose = "" if _is_body(digest.contact) else " đồng chí phụ trách"
+        whose = "" if addressed_to_body(digest.contact) else " đồng chí phụ trách"
         heading = f"Đơn vị{whose} cần đôn đốc ({len(digest.units)} đơn vị)"
         rows = [[clip(u.report.unit.name), u.problem] for u in digest.units]
         text += ["", heading.upper(), *(f"- {name}: {problem}" for name, problem in rows)]
-        html += [f"<h3>{escape(heading)}</h3>", _table(["Đơn vị", "Tình hình"], rows)]
+        html += [f"<h3>{escape(heading)}</h3>", html_table(["Đơn vị", "Tình hình"], rows)]
     _targets_section(targets, text, html)
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
@@ -448,7 +323,7 @@ def daily_mail(
         to_name=clip(digest.contact.name, 200),
         subject=daily_subject(consolidation, digest),
         text="\n".join(text) + "\n",
-        html=_html_page(html),
+        html=html_page(html),
     )
 
 
@@ -522,7 +397,7 @@ def _weekly_rows(figures: Headline, before: Headline | None) -> list[list[str]]:
 
 
 def _newly_overdue(consolidation: Consolidation, before: Headline) -> list[list[str]]:
-    as_of, names, known = consolidation.as_of, _unit_names(consolidation), set(before.overdue_keys)
+    as_of, names, known = consolidation.as_of, unit_names(consolidation), set(before.overdue_keys)
     fresh = [
         t
         for t in consolidation.tasks
@@ -563,21 +438,21 @@ def weekly_mails(
     before = previous[1] if previous else None
     compared = f" (thay đổi so với {week_label(_monday(previous[0]))})" if previous else ""
     intro = (
-        f"Văn phòng điều phối NTM huyện {district_name(consolidation)} báo cáo tình hình "
+        f"{office_name(consolidation)} báo cáo tình hình "
         f"{week_label(as_of)}, số liệu đến ngày {vn_date(as_of)}{compared}:"
     )
     rows = _weekly_rows(figures, before)
-    greeting = "Kính gửi các đồng chí trong Ban chỉ đạo,"
-    text = [greeting, "", intro, "", *(f"- {label}: {value}" for label, value in rows)]
-    html = [_p(greeting), _p(intro), _table(["Nội dung", "Số liệu"], rows)]
+    opening = "Kính gửi các đồng chí trong Ban chỉ đạo,"
+    text = [opening, "", intro, "", *(f"- {label}: {value}" for label, value in rows)]
+    html = [paragraph(opening), paragraph(intro), html_table(["Nội dung", "Số liệu"], rows)]
 
     def section(heading: str, headers: list[str], lines: list[list[str]]) -> None:
         text.extend(["", heading.upper(), *("- " + " · ".join(line) for line in lines)])
-        html.extend([f"<h3>{escape(heading)}</h3>", _table(headers, lines)])
+        html.extend([f"<h3>{escape(heading)}</h3>", html_table(headers, lines)])
 
     def note(line: str) -> None:
         text.extend(["", line])
-        html.append(_p(line))
+        html.append(paragraph(line))
 
     _targets_section(facts.targets(), text, html)
     if before is None:
@@ -620,7 +495,7 @@ def weekly_mails(
             to_name=clip(names.get(address.lower(), ""), 200),
             subject=subject,
             text="\n".join(text) + "\n",
-            html=_html_page(html),
+            html=html_page(html),
             attachments=attachments,
         )
         for address in dict.fromkeys(a.strip() for a in recipients if a.strip())
@@ -650,7 +525,10 @@ def reminder_mails(
     no_email = []
     for report in consolidation.units:
         late = not report.submitted and deadline is not None and as_of > deadline
-        if not report.unit.expected or not (late or (report.submitted and report.errors)):
+        unreadable = not report.submitted and bool(_errors(consolidation, report.unit))
+        if not report.unit.expected or not (
+            late or unreadable or (report.submitted and report.errors)
+        ):
             continue
         if report.unit.email:
             by_address.setdefault(report.unit.email.strip().lower(), []).append(report)
@@ -661,6 +539,16 @@ def reminder_mails(
         for address, reports in by_address.items()
     ]
     return Outgoing(mails, [], no_email)
+
+
+def _errors(consolidation: Consolidation, unit: Unit) -> list:
+    """The errors of a unit (for a unit without a readable submission: of the files it sent
+    that could not be read)."""
+    return [
+        i
+        for i in consolidation.issues
+        if i.unit_code == unit.code and i.severity is Severity.ERROR and i.code != NOT_SUBMITTED
+    ]
 
 
 def _addressee(unit: Unit) -> str:
@@ -675,14 +563,15 @@ def _reminder(
     deadline: date | None,
     feedback: Mapping[str, Path],
 ) -> Mail:
-    as_of, district = consolidation.as_of, district_name(consolidation)
-    greeting = f"Kính gửi {_addressee(reports[0].unit)},"
-    text, html, attachments = [greeting], [_p(greeting)], []
+    as_of, office = consolidation.as_of, office_name(consolidation)
+    opening = f"Kính gửi {_addressee(reports[0].unit)},"
+    text, html, attachments = [opening], [paragraph(opening)], []
     for report in reports:
         unit = report.unit
         heading = f"{clip(unit.name)}: {unit_problem(report, as_of, deadline)}."
         text += ["", heading]
         html.append(f"<h3>{escape(heading)}</h3>")
+        issues = _errors(consolidation, unit)
         if not report.submitted:
             unreadable = [  # a file of this unit that could not be read (named after it)
                 [clip(i.file), clip(i.message)]
@@ -691,27 +580,22 @@ def _reminder(
             ]
             text += [f"- {name}: {message}" for name, message in unreadable]
             if unreadable:
-                html.append(_table(["Tệp đã gửi", "Lỗi"], unreadable))
+                html.append(html_table(["Tệp đã gửi", "Lỗi"], unreadable))
             ask = (
                 "Đề nghị đơn vị hoàn thành và gửi biểu tự đánh giá tiêu chí nông thôn mới "
-                f"về Văn phòng điều phối NTM huyện {district} trong thời gian sớm nhất."
+                f"về {office} trong thời gian sớm nhất."
             )
             text.append(ask)
-            html.append(_p(ask))
+            html.append(paragraph(ask))
             continue
-        issues = [
-            i
-            for i in consolidation.issues
-            if i.unit_code == unit.code and i.severity is Severity.ERROR
-        ]
         listed = [[clip(i.location), clip(i.message)] for i in issues[:MAX_ISSUES_LISTED]]
         text += [f"- {where}: {msg}" if where else f"- {msg}" for where, msg in listed]
         if listed:
-            html.append(_table(["Vị trí", "Lỗi"], listed))
+            html.append(html_table(["Vị trí", "Lỗi"], listed))
         if len(issues) > MAX_ISSUES_LISTED:
             more = f"… và {len(issues) - MAX_ISSUES_LISTED} lỗi khác."
             text.append(more)
-            html.append(_p(more))
+            html.append(paragraph(more))
         path = feedback.get(unit.code)
         if path is not None and Path(path).is_file():
             attachments.append(Attachment(Path(path), Path(path).name))
@@ -722,15 +606,17 @@ def _reminder(
         else:
             ask = "Đề nghị đơn vị sửa các lỗi trên và gửi lại biểu."
         text.append(ask)
-        html.append(_p(ask))
+        html.append(paragraph(ask))
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     if len(reports) == 1:
         report = reports[0]
         if report.submitted:
             what = f"biểu tự đánh giá có {report.errors} lỗi cần sửa"
-        else:
+        elif deadline is not None and as_of > deadline:
             what = f"chưa nộp biểu tự đánh giá (quá hạn {(as_of - deadline).days} ngày)"
+        else:
+            what = "tệp đã gửi không đọc được, đề nghị gửi lại"
         subject = f"{subject_prefix(consolidation)} {clip(report.unit.name, 200)}: {what}"
     else:
         names = clip(", ".join(r.unit.name for r in reports), 400)
@@ -740,264 +626,6 @@ def _reminder(
         to_name=_addressee(reports[0].unit),
         subject=subject,
         text="\n".join(text) + "\n",
-        html=_html_page(html),
+        html=html_page(html),
         attachments=tuple(attachments),
-    )
-
-
-# --- monthly review ------------------------------------------------------------------------
-
-
-@dataclass
-class Review:
-    """What one cluster leader or assigned official is sent once a month: exactly their
-    communes (the clusters they lead, their «Xã phụ trách», the registry's supervisors)."""
-
-    contact: Contact
-    clusters: list[str] = field(default_factory=list)
-    units: dict[str, UnitReport] = field(default_factory=dict)  # by unit code
-
-
-def build_reviews(consolidation: Consolidation, contacts: Contacts) -> tuple[list[Review], list]:
-    """The reviews to send, by address; and the notes on what could not be placed (a commune
-    name no unit has, a cluster without leader)."""
-    reports = [r for r in consolidation.units if r.unit.expected]
-    reviews: dict[str, Review] = {}
-    notes: list[str] = []
-
-    def units_named(names: Iterable[str], whose: str) -> list[UnitReport]:
-        found = []
-        for name in names:
-            report = next(
-                (r for r in reports if fold(name) in unit_keys(r.unit) or name == r.unit.code),
-                None,
-            )
-            if report is None:
-                notes.append(f"«{name}» ({whose}) không phải đơn vị nào trong danh sách")
-            else:
-                found.append(report)
-        return found
-
-    def review_of(contact: Contact) -> Review:
-        return reviews.setdefault(_recipient(contact), Review(contact))
-
-    for cluster in contacts.clusters:
-        if not cluster.leader:
-            notes.append(f"cụm «{cluster.name}» chưa ghi trưởng cụm")
-            continue
-        contact = contacts.match(cluster.leader) or Contact(cluster.leader, "", "", "")
-        review = review_of(contact)
-        review.clusters.append(cluster.name)
-        for report in units_named(cluster.communes, f"cụm {cluster.name}"):
-            review.units[report.unit.code] = report
-    for contact in contacts.supervisors():
-        named = [c for c in contact.communes if fold(c) != fold(ALL_COMMUNES)]
-        for report in units_named(named, f"Xã phụ trách của {contact.name}"):
-            review_of(contact).units[report.unit.code] = report
-    for report in reports:
-        for name in report.unit.supervisors:
-            if (contact := contacts.match(name)) is not None:
-                review_of(contact).units[report.unit.code] = report
-    order = {r.unit.code: i for i, r in enumerate(reports)}
-    result = []
-    for review in reviews.values():
-        review.units = dict(sorted(review.units.items(), key=lambda item: order[item[0]]))
-        if review.units:
-            result.append(review)
-    return sorted(result, key=lambda r: fold(r.contact.name)), notes
-
-
-def _month_label(period: str) -> str:
-    year, month = period.split("-")
-    return f"tháng {int(month)}/{year}"
-
-
-def _grouped(statuses: Iterable[TaskStatus]) -> list[tuple[TaskStatus, tuple[str, ...]]]:
-    """Overdue tasks with the missed occurrences of one recurring duty as one entry: (the
-    earliest, the occurrences it stands for)."""
-    entries: list[tuple[TaskStatus, tuple[str, ...]]] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for status in sorted(statuses, key=lambda s: s.task.due or date.max):
-        task = status.task
-        key = (task.task_id, task.milestone, task.text)
-        if task.occurrence and key in seen:
-            first, labels = entries[seen[key]]
-            entries[seen[key]] = (first, (*labels, task.occurrence))
-            continue
-        if task.occurrence:
-            seen[key] = len(entries)
-        entries.append((status, (task.occurrence,) if task.occurrence else ()))
-    return entries
-
-
-def _late_text(status: TaskStatus, missed: tuple[str, ...]) -> str:
-    text = clip(status.task.text)
-    if len(missed) > 1:
-        return f"{text} ({missed[0]} … {missed[-1]}: lỡ {len(missed)} lần)"
-    return f"{text} ({missed[0]})" if missed else text
-
-
-def review_state(state: CommuneState) -> dict:
-    """What the next month's review compares against (kept in the state database)."""
-    report = state.report
-    return {
-        "criteria_met": report.criteria_met if report.submitted else None,
-        "met_target": state.standing.met,
-        "overdue": len(_grouped(state.overdue)),
-    }
-
-
-@dataclass(frozen=True)
-class SinceLastMonth:
-    """What a monthly review compares with: the figures last month's review kept (unit code →
-    figures; None before the first review) and what the units' new versions changed since
-    then (unit code → change, from the submission history; None without a history)."""
-
-    before: Mapping[str, Mapping] | None = None
-    versions: Mapping[str, UnitChange] | None = None
-
-    def describe(self, state: CommuneState) -> str:
-        """The changes since last month, in words."""
-        code = state.report.unit.code
-        parts = []
-        change = self.versions.get(code) if self.versions is not None else None
-        if change is not None:
-            parts.append(change.summary())
-        elif self.versions is not None:
-            parts.append("không gửi bản mới")
-        before = self.before.get(code) if self.before is not None else None
-        if before is not None:
-            now = review_state(state)
-            if change is None and now["criteria_met"] != before.get("criteria_met"):
-                was, is_ = before.get("criteria_met"), now["criteria_met"]
-                if was is not None and is_ is not None:
-                    parts.append(f"tiêu chí đạt {is_ - was:+d}")
-                else:
-                    parts.append("nay đã nộp" if is_ is not None else "nay chưa có báo cáo")
-            if now["met_target"] and not before.get("met_target"):
-                parts.append("nay đạt mục tiêu")
-            elif before.get("met_target") and not now["met_target"]:
-                parts.append("không còn đạt mục tiêu")
-            if now["overdue"] != before.get("overdue", 0):
-                parts.append(f"việc quá hạn {now['overdue'] - before.get('overdue', 0):+d}")
-        elif change is None:
-            return "chưa có số liệu tháng trước"
-        return "; ".join(parts) or "không đổi"
-
-
-def monthly_mails(
-    consolidation: Consolidation,
-    contacts: Contacts,
-    *,
-    deadline: date | None = None,
-    previous: tuple[str, Mapping] | None = None,
-    changes: Sequence[UnitChange] | None = None,
-) -> tuple[Outgoing, dict]:
-    """Each reviewer's monthly review of exactly their communes, and the state to keep for
-    next month (unit code → figures). `previous` is last month's (period, state) when known;
-    `changes` what the units' versions received since then changed (the submission history,
-    None when there is none)."""
-    as_of = consolidation.as_of
-    period = month_period(as_of)
-    facts = Figures.of(consolidation)
-    reviews, notes = build_reviews(consolidation, contacts)
-    if not contacts.clusters and not reviews:
-        notes.append(
-            "chưa khai báo cụm chỉ đạo (trang «Cụm chỉ đạo» của danh bạ) hay xã phụ trách của "
-            "cán bộ nào: chưa có thư soát xét"
-        )
-    since = SinceLastMonth(
-        previous[1] if previous else None,
-        {c.unit.code: c for c in changes} if changes is not None else None,
-    )
-    compared = f" (so với {_month_label(previous[0])})" if previous else ""
-    states: dict[str, dict] = {}
-    mails, no_email = [], []
-    for review in reviews:
-        commune_states = [facts.commune_state(r, deadline) for r in review.units.values()]
-        for state in commune_states:
-            states[state.report.unit.code] = review_state(state)
-        if not review.contact.email:
-            no_email.append(review.contact.name)
-            continue
-        mails.append(_review_mail(consolidation, review, commune_states, since, compared, period))
-    for report in consolidation.units:  # every commune, so that next month compares them all
-        if report.unit.expected and report.unit.code not in states:
-            states[report.unit.code] = review_state(facts.commune_state(report, deadline))
-    return Outgoing(mails, [], no_email, notes), states
-
-
-def _review_mail(
-    consolidation: Consolidation,
-    review: Review,
-    commune_states: list[CommuneState],
-    since: SinceLastMonth,
-    compared: str,
-    period: str,
-) -> Mail:
-    as_of = consolidation.as_of
-    contact = review.contact
-    clusters = f" ({', '.join(review.clusters)})" if review.clusters else ""
-    intro = (
-        f"Văn phòng điều phối NTM huyện {district_name(consolidation)} báo tình hình "
-        f"{len(commune_states)} xã, thị trấn đồng chí phụ trách{clusters}, số liệu đến ngày "
-        f"{vn_date(as_of)}, để soát xét, đánh giá kết quả {_month_label(period)}{compared}:"
-    )
-    rows = []
-    for state in commune_states:
-        unit = state.report.unit
-        rows.append(
-            [
-                clip(unit.name),
-                unit.target_level or "—",
-                ("ĐẠT — " if state.standing.met else "CHƯA ĐẠT — ") + state.standing.text,
-                "; ".join(state.missing) or ("—" if state.report.submitted else "chưa có số liệu"),
-                str(len(_grouped(state.overdue))),
-                state.submission,
-                since.describe(state),
-            ]
-        )
-    headers = [
-        "Xã",
-        "Mục tiêu",
-        "Kết quả so với mục tiêu",
-        "Tiêu chí chưa đạt",
-        "Việc quá hạn",
-        "Nộp báo cáo",
-        "So với tháng trước",
-    ]
-    greeting = _greeting(contact)
-    text = [greeting, "", intro]
-    html = [_p(greeting), _p(intro), _table(headers, rows, highlight=2)]
-    for row in rows:
-        text += ["", f"{row[0].upper()} (mục tiêu: {row[1]})"]
-        text += [f"- {label}: {value}" for label, value in zip(headers[2:], row[2:], strict=True)]
-    late = [
-        (clip(s.report.unit.name), *entry) for s in commune_states for entry in _grouped(s.overdue)
-    ]
-    if late:
-        heading = f"Việc quá hạn ({len(late)} việc)"
-        lines = [
-            [name, _late_text(t, missed), vn_date(t.task.due), due_phrase(t, as_of)]
-            for name, t, missed in late
-        ]
-        text += ["", heading.upper(), *(f"- {n}: {w} · hạn {d} · {p}" for n, w, d, p in lines)]
-        html += [
-            f"<h3>{escape(heading)}</h3>",
-            _table(["Xã", "Việc", "Hạn", "Tình hình"], lines, highlight=3),
-        ]
-    text += ["", FOOTER]
-    html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
-    met = sum(s.standing.met for s in commune_states)
-    overdue = len(late)
-    subject = (
-        f"{subject_prefix(consolidation)} Soát xét {_month_label(period)}: "
-        f"{len(commune_states)} xã, {met} xã đạt mục tiêu, {overdue} việc quá hạn"
-    )
-    return Mail(
-        key=make_key(MONTHLY_REVIEW, contact.email, period),
-        to_name=contact.name,
-        subject=subject,
-        text="\n".join(text) + "\n",
-        html=_html_page(html),
     )

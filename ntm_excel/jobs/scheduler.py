@@ -27,7 +27,7 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
@@ -51,13 +51,13 @@ from ntm_excel.jobs.mail import (
 from ntm_excel.jobs.mailbox import check_mailbox
 from ntm_excel.jobs.table import BY_NAME, JOBS, check_schedule, parse_time
 from ntm_excel.model import Consolidation
+from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.contacts import Contacts, load_contacts
 
 log = logging.getLogger("ntm_excel.jobs")
 
 RETRY = "retry"  # not a job of its own period: sends the failed messages that are due
 RETRY_EVERY_MINUTES = 5
-INBOX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 WEEKDAY_LABELS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 SCHEDULER_LOCK = "scheduler.lock"
 JOB_LOCK = "jobs.lock"
@@ -120,17 +120,15 @@ class JobResult:
         return not self.error and not self.delivery.failed
 
 
-def inbox_files(inbox: Path) -> dict[str, Path]:
-    """Spreadsheets in the inbox (sub-folders included; Excel's "~$" lock files left out),
-    by path relative to the inbox. A missing inbox is an error, not an empty one."""
+def inbox_files(inbox: Path, skip: Iterable[Path] = ()) -> dict[str, Path]:
+    """Spreadsheets in the inbox, by path relative to the inbox, as the consolidation lists
+    them (`ntm_excel.read.inbox`: sub-folders included, nothing outside the inbox, the tool's
+    own folders `skip` left out). A missing inbox is an error, not an empty one."""
     if not inbox.is_dir():
         raise InboxMissing(inbox)
     return {
         path.relative_to(inbox).as_posix(): path
-        for path in sorted(inbox.rglob("*"))
-        if path.is_file()
-        and path.suffix.lower() in INBOX_SUFFIXES
-        and not path.name.startswith(("~$", "."))
+        for path in list_submissions([inbox], skip=skip).files
     }
 
 
@@ -350,7 +348,7 @@ class Runner:
         """The consolidation of the inbox on `as_of`, refreshed when files arrived or
         changed; every such file is recorded in the submission history. With
         `force=False` nothing is consolidated when nothing changed (None)."""
-        files = inbox_files(self.inbox)
+        files = inbox_files(self.inbox, self.config.output_folders())
         changed = self._changed(files)
         state = {name: str(path.stat().st_mtime_ns) for name, path in files.items()}
         cached = self._snapshot
@@ -358,7 +356,7 @@ class Runner:
             return cached[2]
         if not changed and not force:
             return None
-        snap = self.refresh(list(files.values()), as_of)
+        snap = self.refresh([self.inbox], as_of)  # listed again: with what is not a workbook
         self._refresh_notes += snap.notes
         if changed:
             units = {}

@@ -26,13 +26,12 @@ from ntm_excel.jobs.digest import (
     UNIT_REMINDERS,
     WEEKLY_SUMMARY,
     daily_mails,
-    month_period,
-    monthly_mails,
     reminder_mails,
-    week_period,
     weekly_mails,
 )
 from ntm_excel.jobs.intake import fetch_mail, send_answers
+from ntm_excel.jobs.mail_text import month_period, week_period
+from ntm_excel.jobs.review import monthly_mails
 
 if TYPE_CHECKING:
     from ntm_excel.jobs.scheduler import JobResult, Runner

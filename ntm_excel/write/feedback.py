@@ -34,8 +34,9 @@ from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins
 
-from ntm_excel.atomic import Generation, atomic_path
+from ntm_excel.atomic import Generation, atomic_path, mark_output
 from ntm_excel.check.figures import IssueCounts
+from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
@@ -53,7 +54,7 @@ from ntm_excel.styles import (
     wrapped_lines,
 )
 
-FOLDER = "gop_y"
+FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
 AUTHOR = "Văn phòng điều phối NTM huyện"
 EDITABLE = {".xlsx": False, ".xlsm": True}  # suffix → keep VBA
@@ -342,6 +343,7 @@ def feedback_workbook(report: UnitReport, issues: list[Issue]):
         linked = _mark(workbook, issues, report.submission.file_name)
     _list_sheet(workbook, report, issues, linked, why)
     _reading_sheet(workbook, report)
+    mark_output(workbook, "gop_y")  # saved right after: never read back as a submission
     return workbook, suffix
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 
-from ntm_excel.atomic import Generation
+from ntm_excel.atomic import Generation, mark_output
 from ntm_excel.check.figures import Figures
 from ntm_excel.model import Consolidation
 from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache
@@ -54,6 +54,7 @@ def build_master(
     if consolidation.created:
         properties["created"] = consolidation.created
     book.set_properties(properties)
+    mark_output(book, "tong_hop", consolidation.created)  # never read back as a submission
     formats, figures = FormatCache(book), Figures.of(consolidation)
     overflow = Overflow(target, generation, row_limit)
     master_sheets.write_all(book, formats, figures, overflow)

@@ -994,7 +994,11 @@ def write_detail(
         DETAIL,
         BLUE,
         f"BẢNG TỔNG HỢP CHI TIẾT CÁC CHỈ TIÊU — ngày {as_of}",
-        _note(facts, "Kết quả cuối: theo số liệu khi đánh giá được, nếu không theo tự đánh giá"),
+        _note(
+            facts,
+            "Kết quả cuối: theo số liệu khi đánh giá được; chỉ tiêu tính bằng số mà thiếu số liệu "
+            "hợp lệ là chưa rõ; chỉ tiêu khác theo tự đánh giá",
+        ),
     )
     columns = [
         Column("Mã ĐV", cap=8),
