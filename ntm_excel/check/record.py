@@ -13,10 +13,10 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, meets_all
+from ntm_excel.config import vietnam_time
 from ntm_excel.history import (
     CriterionRecord,
     History,
@@ -69,7 +69,7 @@ def read_through(
         blob = stored.get(keys.get(path))
         try:
             if blob is not None:
-                modified = datetime.fromtimestamp(path.stat().st_mtime)
+                modified = vietnam_time(path.stat().st_mtime)
                 results[index] = decode_reading(blob, path, modified)
                 continue
         except OSError:
