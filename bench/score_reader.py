@@ -21,19 +21,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import math
-import re
 import subprocess
 import sys
 import tempfile
-import unicodedata
-from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from support.wild import load_truth, write_wild  # noqa: E402
+from support.wild import Score, load_truth, score, write_wild  # noqa: E402
 
 WORKBOOKS = ROOT / "workbooks"
 AS_OF = "2021-03-25"
@@ -80,119 +76,6 @@ def run_batches(files: Path, work: Path, truth: list[dict]) -> dict[str, dict[st
             for name in ("units", "indicators", "tasks", "issues")
         }
     return out
-
-
-def norm(text: object) -> str:
-    text = unicodedata.normalize("NFC", str(text)).casefold()
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def same_value(read: str, truth: list) -> bool:
-    if truth == ["*"]:
-        return True
-    if not truth:
-        return read.strip() == ""
-    for t in truth:
-        if isinstance(t, (int, float)):
-            try:
-                if math.isclose(float(read), float(t), abs_tol=0.051):
-                    return True
-            except ValueError:
-                continue
-        elif norm(read) == norm(t):
-            return True
-    return False
-
-
-def names(cell: str) -> set[str]:
-    return {norm(o) for o in cell.split(";") if o.strip()}
-
-
-class Score:
-    def __init__(self) -> None:
-        self.right: Counter = Counter()
-        self.total: Counter = Counter()
-        self.misses: list[str] = []
-        self.by_kind: dict[str, Counter] = defaultdict(Counter)
-
-    def count(self, category: str, ok: bool, kind: str, miss: str) -> None:
-        self.total[category] += 1
-        self.right[category] += ok
-        if not ok:
-            self.by_kind[category][kind] += 1
-            self.misses.append(f"[{category}] {miss}")
-
-
-def score(truth: list[dict], results: dict) -> Score:
-    sc = Score()
-    for t in truth:
-        batch, name = t["file"].split("/", 1)
-        res = results[batch]
-        kind = t["kind"]
-        for u in t["units"]:
-            code = u["code"]
-            tag = f"{t['file']} ({u['name']})"
-            unit_rows = [r for r in res["units"] if r["unit_code"] == code]
-            from_file = [r for r in unit_rows if Path(r["source_file"] or "").name == name]
-            sc.count("unit identified", bool(from_file), kind, f"{tag}: {unit_rows}")
-            got = {r["indicator_code"]: r for r in res["indicators"] if r["unit_code"] == code}
-            if not from_file:
-                got = {}
-            for ind in u["indicators"]:
-                r = got.get(ind["code"], {})
-                read_v, read_sa = r.get("value", ""), r.get("self_assessment", "")
-                where = f"{tag} {ind['code']}"
-                if ind["values"] or ind["assessment"]:
-                    found = bool(read_v.strip() or read_sa not in ("", "unknown"))
-                    sc.count("indicators found", found, kind, f"{where}: nothing read")
-                if ind["values"] != ["*"]:
-                    sc.count(
-                        "values right", same_value(read_v, ind["values"]), kind,
-                        f"{where}: read {read_v!r}, typed {ind['values']!r}",
-                    )  # fmt: skip
-                want_sa = ind["assessment"] or "unknown"
-                sc.count(
-                    "self-assessments right", (read_sa or "unknown") == want_sa, kind,
-                    f"{where}: read {read_sa!r}, typed {want_sa}",
-                )  # fmt: skip
-                sc.count(
-                    "statuses right", r.get("status", "") == ind["status"], kind,
-                    f"{where}: status {r.get('status', '')!r}, truth {ind['status']}",
-                )  # fmt: skip
-            tasks = [r for r in res["tasks"] if r["source"] == "unit" and r["unit_code"] == code]
-            for task in u["tasks"]:
-                hit = next((r for r in tasks if norm(task["text"]) == norm(r["task"])), None)
-                where = f"{tag} task {task['text']!r}"
-                sc.count("tasks found", hit is not None, kind, f"{where}: not found")
-                if hit is None:
-                    continue
-                tasks.remove(hit)
-                sc.count(
-                    "task due dates right", hit["due_date"] == task["due"], kind,
-                    f"{where}: due {hit['due_date']!r}, truth {task['due']!r}",
-                )  # fmt: skip
-                people = (names(hit["owners"]), names(hit["directing"]))
-                want = ({norm(o) for o in task["owners"]}, {norm(o) for o in task["directors"]})
-                sc.count(
-                    "task owners right", people == want, kind,
-                    f"{where}: owners {hit['owners']!r} directing {hit['directing']!r}, "
-                    f"truth {task['owners']!r} directing {task['directors']!r}",
-                )  # fmt: skip
-                sc.count(
-                    "task done right", (hit["state"] == "done") == task["done"], kind,
-                    f"{where}: state {hit['state']!r}, truth done={task['done']}",
-                )  # fmt: skip
-        if t["clean"]:
-            bad = [
-                r for r in res["issues"]
-                if Path(r["file"] or "").name == name and r["severity"] in ("error", "warning")
-                and r["code"] not in t["expected_codes"]
-            ]  # fmt: skip
-            sc.count(
-                "clean files without false warnings", not bad, kind,
-                f"{t['file']}: " + "; ".join(f"{r['code']} {r['cell']} {r['message']}" for r in bad),
-            )  # fmt: skip
-    return sc
 
 
 def table(sc: Score) -> str:

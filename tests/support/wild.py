@@ -25,8 +25,11 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import math
 import random
+import re
 import unicodedata
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -429,6 +432,8 @@ class Style:
     legacy: bool = False
     roadmap: str | None = None
     roadmap_owner: str = "one"  # one | two
+    owner_heading: str = ""  # the roadmap's owner heading ("" = the clerk's choice)
+    number_in_name: float = 0.3  # share of criterion rows written «1. Quy hoạch»
     partial: bool = False
     set_id: str = "xa_2016_2020"
     typos: bool = True
@@ -537,7 +542,7 @@ def make_value(clerk: Clerk, row: Row, met: bool) -> Written:
             cell = rng.choice(["Không", "Không có", 0, "Không còn nhà tạm"])
         else:
             cell = rng.choice(["Có", "Còn 3 nhà tạm"])
-        truth = [0.0] if cell == 0 else [cell, *([0.0] if cell == "Không" else [])]
+        truth = [0.0] if cell == 0 else [cell, *SAME_MEANING.get(cell, [])]
         return Written(cell, None, truth, met)
     if numeric and n is not None and "%" in (row.unit + t) or (numeric and row.unit == "%"):
         if n is None:  # unverified threshold of a percentage indicator
@@ -818,7 +823,9 @@ def write_table(
                 put(
                     "content",
                     r,
-                    f"{label}. {name}" if s.crit_label == "num" and rng.random() < 0.3 else name,
+                    f"{label}. {name}"
+                    if s.crit_label == "num" and rng.random() < s.number_in_name
+                    else name,
                 )
                 if s.crit_label in ("tcso", "tc"):
                     put("content", r, name)
@@ -1006,7 +1013,10 @@ def write_roadmap(
     if s.roadmap_owner == "two":
         heads += ["Lãnh đạo chỉ đạo", "Người chủ trì thực hiện"]
     else:
-        heads += [rng.choice(["Người phụ trách", "Cán bộ phụ trách", "Người chịu trách nhiệm"])]
+        heads += [
+            s.owner_heading
+            or rng.choice(["Người phụ trách", "Cán bộ phụ trách", "Người chịu trách nhiệm"])
+        ]
     heads += [
         "Kinh phí (triệu đồng)",
         "Nguồn vốn",
@@ -1546,6 +1556,123 @@ def write_wild(folder: Path, seed: int = 2021) -> list[FileTruth]:
         encoding="utf-8",
     )
     return truths
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def norm(text: object) -> str:
+    text = unicodedata.normalize("NFC", str(text)).casefold()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def same_value(read: str, truth: list) -> bool:
+    if truth == ["*"]:
+        return True
+    if not truth:
+        return read.strip() == ""
+    for t in truth:
+        if isinstance(t, (int, float)):
+            try:
+                if math.isclose(float(read), float(t), abs_tol=0.051):
+                    return True
+            except ValueError:
+                continue
+        elif norm(read) == norm(t):
+            return True
+    return False
+
+
+def names(cell: str) -> set[str]:
+    return {norm(o) for o in cell.split(";") if o.strip()}
+
+
+class Score:
+    def __init__(self) -> None:
+        self.right: Counter = Counter()
+        self.total: Counter = Counter()
+        self.misses: list[str] = []
+        self.by_kind: dict[str, Counter] = defaultdict(Counter)
+
+    def count(self, category: str, ok: bool, kind: str, miss: str) -> None:
+        self.total[category] += 1
+        self.right[category] += ok
+        if not ok:
+            self.by_kind[category][kind] += 1
+            self.misses.append(f"[{category}] {miss}")
+
+
+def score(truth: list[dict], results: dict) -> Score:
+    sc = Score()
+    for t in truth:
+        batch, name = t["file"].split("/", 1)
+        res = results[batch]
+        kind = t["kind"]
+        for u in t["units"]:
+            code = u["code"]
+            tag = f"{t['file']} ({u['name']})"
+            unit_rows = [r for r in res["units"] if r["unit_code"] == code]
+            from_file = [r for r in unit_rows if Path(r["source_file"] or "").name == name]
+            sc.count("unit identified", bool(from_file), kind, f"{tag}: {unit_rows}")
+            got = {r["indicator_code"]: r for r in res["indicators"] if r["unit_code"] == code}
+            if not from_file:
+                got = {}
+            for ind in u["indicators"]:
+                r = got.get(ind["code"], {})
+                read_v, read_sa = r.get("value", ""), r.get("self_assessment", "")
+                where = f"{tag} {ind['code']}"
+                if ind["values"] or ind["assessment"]:
+                    found = bool(read_v.strip() or read_sa not in ("", "unknown"))
+                    sc.count("indicators found", found, kind, f"{where}: nothing read")
+                if ind["values"] != ["*"]:
+                    sc.count(
+                        "values right", same_value(read_v, ind["values"]), kind,
+                        f"{where}: read {read_v!r}, typed {ind['values']!r}",
+                    )  # fmt: skip
+                want_sa = ind["assessment"] or "unknown"
+                sc.count(
+                    "self-assessments right", (read_sa or "unknown") == want_sa, kind,
+                    f"{where}: read {read_sa!r}, typed {want_sa}",
+                )  # fmt: skip
+                sc.count(
+                    "statuses right", r.get("status", "") == ind["status"], kind,
+                    f"{where}: status {r.get('status', '')!r}, truth {ind['status']}",
+                )  # fmt: skip
+            tasks = [r for r in res["tasks"] if r["source"] == "unit" and r["unit_code"] == code]
+            for task in u["tasks"]:
+                hit = next((r for r in tasks if norm(task["text"]) == norm(r["task"])), None)
+                where = f"{tag} task {task['text']!r}"
+                sc.count("tasks found", hit is not None, kind, f"{where}: not found")
+                if hit is None:
+                    continue
+                tasks.remove(hit)
+                sc.count(
+                    "task due dates right", hit["due_date"] == task["due"], kind,
+                    f"{where}: due {hit['due_date']!r}, truth {task['due']!r}",
+                )  # fmt: skip
+                people = (names(hit["owners"]), names(hit["directing"]))
+                want = ({norm(o) for o in task["owners"]}, {norm(o) for o in task["directors"]})
+                sc.count(
+                    "task owners right", people == want, kind,
+                    f"{where}: owners {hit['owners']!r} directing {hit['directing']!r}, "
+                    f"truth {task['owners']!r} directing {task['directors']!r}",
+                )  # fmt: skip
+                sc.count(
+                    "task done right", (hit["state"] == "done") == task["done"], kind,
+                    f"{where}: state {hit['state']!r}, truth done={task['done']}",
+                )  # fmt: skip
+        if t["clean"]:
+            bad = [
+                r for r in res["issues"]
+                if Path(r["file"] or "").name == name and r["severity"] in ("error", "warning")
+                and r["code"] not in t["expected_codes"]
+            ]  # fmt: skip
+            sc.count(
+                "clean files without false warnings", not bad, kind,
+                f"{t['file']}: " + "; ".join(f"{r['code']} {r['cell']} {r['message']}"
+                                              for r in bad),
+            )  # fmt: skip
+    return sc
 
 
 def load_truth(folder: Path) -> list[dict]:
