@@ -207,6 +207,8 @@ class IndicatorResult:
     file: str = ""
     sheet: str = ""
     cell: str = ""
+    # a part of a catalogue indicator «N.x» (not itemised): that code ("17.x"); "" otherwise
+    part_of: str = ""
 
 
 @dataclass(frozen=True)

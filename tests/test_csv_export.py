@@ -154,6 +154,7 @@ def test_writes_exactly_five_files_with_their_headers(tmp_path):
         "self_assessment",
         "computed_status",
         "status",
+        "part_of",
     ]
     assert read(tmp_path / "csv" / "criteria.csv")[0] == ["unit_code", "criterion_no", "status"]
     assert read(tmp_path / "csv" / "tasks.csv")[0] == [
@@ -198,12 +199,12 @@ def test_indicator_values_and_statuses(tmp_path):
     write_csv(consolidation(), tmp_path)
     rows = read(tmp_path / "indicators.csv")[1:]
     assert rows == [
-        ["18694", "15.1", "85.5", "met", "met", "met"],
-        ["18694", "10", "1234.5", "met", "met", "met"],
-        ["18694", "4.2", "100", "met", "met", "met"],
-        ["18694", "1.1", '\'=HYPERLINK("x"), đã duyệt', "not_met", "unknown", "not_met"],
-        ["18694", "17.1", "", "unknown", "unknown", "unknown"],
-        ["18694", "11", "0.0001", "met", "met", "met"],
+        ["18694", "15.1", "85.5", "met", "met", "met", ""],
+        ["18694", "10", "1234.5", "met", "met", "met", ""],
+        ["18694", "4.2", "100", "met", "met", "met", ""],
+        ["18694", "1.1", '\'=HYPERLINK("x"), đã duyệt', "not_met", "unknown", "not_met", ""],
+        ["18694", "17.1", "", "unknown", "unknown", "unknown", ""],
+        ["18694", "11", "0.0001", "met", "met", "met", ""],
     ]
 
 

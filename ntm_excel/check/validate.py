@@ -20,7 +20,14 @@ Rules of judgement:
 - the income threshold (indicator 10) is the set's 2020 target and is applied as it stands:
   the 2016–2020 set is assessed in 2020–2021, when that target is the one in force;
 - thresholds marked unverified in the catalogue are applied like the others without an issue
-  per row (the master shows the threshold text, and the catalogue flags the row for checking).
+  per row (the master shows the threshold text, and the catalogue flags the row for checking);
+- a criterion the catalogue does not itemise (its only indicator is «N.x», e.g. 17.x) and that
+  the submission writes row by row (17.1, 17.2 …): each row is a part of «N.x», kept under its
+  own code and judged by its own self-assessment, since the catalogue knows no threshold for
+  it (a blank one is `assessment-missing`); «N.x» is met when every part is, not met when any
+  is not, unknown otherwise. A written self-assessment of «N.x» itself that says otherwise is
+  `assessment-contradiction`. Parts are never `indicator-unknown`, and «N.x» is not
+  `indicator-missing` while a part is there.
 """
 
 from __future__ import annotations
@@ -38,7 +45,7 @@ from ntm_excel.model import (
     Submission,
     Unit,
 )
-from ntm_excel.reference.catalog import Indicator, Rule
+from ntm_excel.reference.catalog import Indicator, Rule, unitemised
 from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, parse_number, strip_footnote
 
 _FIGURE = re.compile(r"(?<![^\W\d_])[-\u2212]?\d[\d.,]*")
@@ -85,6 +92,20 @@ def final_status(rule: Rule, computed: Status, claimed: Status, invalid: bool) -
     if invalid or rule.kind == "numeric":
         return Status.UNKNOWN
     return claimed
+
+
+PARTS_THRESHOLD = "mọi chỉ tiêu con Đạt (theo tự đánh giá)"
+PART_THRESHOLD = "không có trong bộ tiêu chí, là chỉ tiêu con của {code}: theo tự đánh giá"
+
+
+def parts_summary(statuses: Sequence[Status]) -> str:
+    """What the parts of «N.x» say: "10 chỉ tiêu con: 9 Đạt, 1 Chưa đạt"."""
+    counts = [
+        f"{count} {STATUS_LABELS[status]}"
+        for status in Status
+        if (count := sum(1 for s in statuses if s is status))
+    ]
+    return f"{len(statuses)} chỉ tiêu con: {', '.join(counts)}"
 
 
 class _Checker:
@@ -207,6 +228,61 @@ class _Checker:
             cell=entry.value_cell if entry else "",
         )
 
+    def part(self, holder: Indicator, entry: IndicatorEntry) -> IndicatorResult:
+        """A row of a criterion not itemised: judged by its own self-assessment."""
+        claimed = entry.self_assessment
+        if claimed is Status.UNKNOWN:
+            self.issue("assessment-missing", entry.sheet, entry.assessment_cell, code=entry.code)
+        return IndicatorResult(
+            unit_code=self.unit.code,
+            indicator_code=entry.code,
+            criterion_no=holder.criterion_no,
+            threshold=PART_THRESHOLD.format(code=holder.code),
+            value=entry.value,
+            raw=entry.raw,
+            self_assessment=claimed,
+            computed_status=Status.UNKNOWN,
+            status=claimed,
+            file=self.submission.file_name,
+            sheet=entry.sheet,
+            cell=entry.value_cell or entry.assessment_cell,
+            part_of=holder.code,
+        )
+
+    def placeholder(
+        self, holder: Indicator, own: IndicatorEntry | None, parts: Sequence[IndicatorResult]
+    ) -> IndicatorResult:
+        """«N.x» from its parts; `own` is its own row, if the file has one beside them."""
+        status = combine([part.status for part in parts])
+        summary = parts_summary([part.status for part in parts])
+        claimed = own.self_assessment if own else Status.UNKNOWN
+        if Status.UNKNOWN not in (claimed, status) and claimed is not status:
+            self.issue(
+                "assessment-contradiction",
+                own.sheet,
+                own.assessment_cell,
+                code=holder.code,
+                value=f"«{summary}»",
+                threshold=f"«{PARTS_THRESHOLD}»",
+                computed=STATUS_LABELS[status],
+                claimed=STATUS_LABELS[claimed],
+            )
+        first = parts[0]
+        return IndicatorResult(
+            unit_code=self.unit.code,
+            indicator_code=holder.code,
+            criterion_no=holder.criterion_no,
+            threshold=PARTS_THRESHOLD,
+            value=None,
+            raw=summary,
+            self_assessment=status if claimed is Status.UNKNOWN else claimed,
+            computed_status=Status.UNKNOWN,
+            status=status,
+            file=self.submission.file_name,
+            sheet=own.sheet if own else first.sheet,
+            cell=(own.value_cell or own.assessment_cell) if own else first.cell,
+        )
+
 
 def validate_submission(
     submission: Submission,
@@ -227,11 +303,21 @@ def validate_submission(
     for entry in submission.indicators:
         entries.setdefault(entry.code, entry)
     known = {indicator.code for indicator in indicators}
-    results = [
-        checker.indicator(ind, entries.get(ind.code), overrides.get(ind.code)) for ind in indicators
-    ]
+    placeholders = unitemised(indicators)
+    parts: dict[str, list[IndicatorEntry]] = {}  # «N.x» → the rows written under N
     for code, entry in entries.items():
-        if code not in known:
+        holder = placeholders.get(entry.criterion_no) if code not in known else None
+        if holder is not None:
+            parts.setdefault(holder.code, []).append(entry)
+    results: list[IndicatorResult] = []
+    for ind in indicators:
+        if ind.code in parts:
+            judged = [checker.part(ind, entry) for entry in parts[ind.code]]
+            results += [checker.placeholder(ind, entries.get(ind.code), judged), *judged]
+        else:
+            results.append(checker.indicator(ind, entries.get(ind.code), overrides.get(ind.code)))
+    for code, entry in entries.items():
+        if code not in known and entry.criterion_no not in placeholders:
             checker.issue("indicator-unknown", entry.sheet, entry.value_cell, code=code)
 
     names = {ind.criterion_no: ind.criterion_name for ind in indicators}
@@ -240,7 +326,9 @@ def validate_submission(
             unit_code=unit.code,
             criterion_no=number,
             name=name,
-            status=combine([r.status for r in results if r.criterion_no == number]),
+            status=combine(
+                [r.status for r in results if r.criterion_no == number and not r.part_of]
+            ),
         )
         for number, name in names.items()
     ]

@@ -6,7 +6,7 @@ A `Code` is one of:
   chỉ tiêu 17.1", "Chỉ tiêu 17.1", "CT 17.1";
 - "criterion": "1", "Tiêu chí số 1", "TC1", "TC 1", "Tiêu chí 1:";
 - "roman": "I", "II" … alone: a group heading ("I. QUY HOẠCH"), or a criterion where the table
-  numbers its indicators "I.1", "II.2";
+  numbers its indicators "I.1", "II.2" (a single lower-case letter, «i)», is a letter);
 - "letter": "a)", "b)" (the a-th, b-th indicator of the current criterion), or with its
   criterion ("1a", "17h", "17 h)");
 - "group": "A", "B" alone, or a group heading in the wording ("II. HẠ TẦNG KINH TẾ - XÃ HỘI").
@@ -105,6 +105,8 @@ def written_code(text: str) -> Code | None:
         return Code("criterion", int(match[1]))
     if (match := _ROMAN_INDICATOR.match(text)) and (number := roman_number(match[1])):
         return Code("indicator", number, int(match[2]))
+    if (match := _LETTER.match(text)) and text[0].islower():
+        return Code("letter", letter=match[1])  # «i)», «v)», «x)»: letters, as «a)» is
     if (match := _ROMAN_ALONE.match(text)) and (number := roman_number(match[1])):
         return Code("roman", number)
     if match := _NUMBER_LETTER.match(text.lower()):

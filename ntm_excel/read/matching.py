@@ -6,6 +6,11 @@ punctuation ignored) and writing out the vocabulary's abbreviations ("TL" → "t
 "BHYT" → "bảo hiểm y tế"); the score (0–100) is rapidfuzz's token-set ratio, so a reworded,
 shortened or reordered wording still scores high. A match is taken only when it is clearly
 ahead of the next candidate: the reader never guesses between two close ones.
+
+A criterion whose only indicator is «N.x» (not itemised in the catalogue, see
+`ntm_excel.reference.catalog.unitemised`) has no wording to match: «N.x»'s text describes
+the whole criterion, so no row is ever matched to it by what it says. Its rows are its parts,
+coded as written (17.1, 17.2 …) or by their place under the criterion.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from ntm_excel.read.sheets import folded
-from ntm_excel.reference.catalog import Indicator
+from ntm_excel.reference.catalog import Indicator, unitemised
 from ntm_excel.vocabulary import Vocabulary
 
 MATCH = 80  # a score from which a wording is taken for an indicator's
@@ -54,7 +59,13 @@ class CatalogueIndex:
         self.by_name = {folded(name): no for no, name in self.names.items()}
         self.texts = {ind.code: ind.text for ind in indicators}
         self.units = {ind.code: ind.unit for ind in indicators}
-        self._keys = {ind.code: self.key(ind.text) for ind in indicators if ind.text}
+        # criterion → «N.x», for the criteria the catalogue does not itemise
+        self.placeholders = {no: ind.code for no, ind in unitemised(indicators).items()}
+        self._keys = {
+            ind.code: self.key(ind.text)
+            for ind in indicators
+            if ind.text and ind.criterion_no not in self.placeholders
+        }
         self._exact = {key: code for code, key in self._keys.items()}
 
     def key(self, text: str) -> str:
@@ -80,8 +91,17 @@ class CatalogueIndex:
         return subs or codes
 
     def by_position(self, criterion: int, index: int) -> str:
-        codes = self.ordered(criterion)
+        """The code of the criterion's `index`-th indicator (from 0); past the catalogue's
+        list, and under a criterion not itemised, "criterion.index+1" (a part: "17.3")."""
+        codes = [] if criterion in self.placeholders else self.ordered(criterion)
         return codes[index] if index < len(codes) else f"{criterion}.{index + 1}"
+
+    def placeholder_of(self, code: str) -> str | None:
+        """«N.x» when `code` is a part of a criterion not itemised (17.3 → 17.x), else None."""
+        if code in self.codes:
+            return None
+        head = code.split(".")[0]
+        return self.placeholders.get(int(head)) if head.isdigit() else None
 
     def criterion_named(self, text: str) -> int | None:
         """The criterion a text names in full ("Giao thông", "Tiêu chí Giao thông")."""
@@ -129,8 +149,11 @@ class CatalogueIndex:
 
     def contradiction(self, text: str, code: str) -> TextMatch | None:
         """The indicator a wording clearly is when it is not `code`'s: it scores below
-        `CONTRADICTS` against `code` and at least `CONFIDENT`, unrivalled, against another."""
-        if len(text.split()) < CONTRADICTS_WORDS or self.similarity(text, code) >= CONTRADICTS:
+        `CONTRADICTS` against `code` and at least `CONFIDENT`, unrivalled, against another.
+        A part of a criterion not itemised has no wording to contradict: it stands as written."""
+        if len(text.split()) < CONTRADICTS_WORDS or self.placeholder_of(code):
+            return None
+        if self.similarity(text, code) >= CONTRADICTS:
             return None
         match = self.match_text(text)
         if match is None or not match.code or match.code == code or match.score < CONFIDENT:

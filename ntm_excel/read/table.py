@@ -20,6 +20,11 @@ matched by its wording within its criterion (never guessing between close candid
 `indicator-ambiguous`), and only then by its place in the criterion. When the TT column only
 numbers the rows (1, 2, 3 … beyond the criteria), its numbers are not codes.
 
+Under a criterion the catalogue does not itemise (its only indicator is «17.x»), each row is
+a part of «17.x» kept under its own code: as written («17.3», «Tiêu chí 17 - chỉ tiêu 17.3»),
+else by its place («c)», or the third uncoded row: 17.3). A criterion written as a single row
+is «17.x» itself.
+
 Values are read per cell (`ntm_excel.values`), then per column: fractions such as 0.855 on
 rows whose unit is "%" (the unit column, the requirement column, the heading or the
 catalogue) are percentages when the whole column is written that way (`value-fraction`);
@@ -121,6 +126,9 @@ class TableReader:
     _reported_formulas: set[tuple[int, int]] = field(default_factory=set)
     _plain: dict[int, list[_Plain]] = field(default_factory=dict)
     _used_cells: set[tuple[int, int]] = field(default_factory=set)
+    # criterion not itemised → its parts read: (entry index, row reading index, how)
+    _parts: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
+    _estimated: dict[int, int] = field(default_factory=dict)  # entry index → its issue's
 
     def read(self) -> None:
         grid = self.header.grid
@@ -146,6 +154,7 @@ class TableReader:
                 self._report(row, "", "hết bảng: khối chữ ký")
                 break
             handlers[line.kind](self, line)
+        self._single_rows()
         self._fractions()
 
     # -- the table as a whole
@@ -383,7 +392,12 @@ class TableReader:
         indicator = self._indicator_code(code)
         indicator, how = self._checked(line, indicator, f"mã «{written}»")
         ordered = self.catalogue.ordered(self.criterion)
-        self.position = ordered.index(indicator) + 1 if indicator in ordered else self.position + 1
+        if indicator in ordered:
+            self.position = ordered.index(indicator) + 1
+        elif self.catalogue.placeholder_of(indicator):
+            self.position = code.sub  # a part: the next uncoded row is the next part
+        else:
+            self.position += 1
         self._indicator(line.row, indicator, line.body, how)
 
     def _lettered(self, line: _Line) -> None:
@@ -482,9 +496,16 @@ class TableReader:
         A criterion row without a value above a row coded as its own indicator ("Tiêu chí
         số 5 | Trường học" over "5. | Tỷ lệ trường…"), or above an uncoded row that holds
         the value (criterion and indicator rows merged over two rows), is only a heading,
-        unless it holds an assessment and the next row no value: a value is never set aside."""
+        unless it holds an assessment and the next row no value: a value is never set aside.
+
+        A criterion the catalogue does not itemise («17.x») written as one row with its
+        result is that row (read as «17.x»)."""
         below, following = self._next_code(row)
         columns = self.columns
+        if criterion in self.catalogue.placeholders and self._alone(
+            row, criterion, below, following
+        ):
+            return True
         single = self.catalogue.single(criterion)
         if single:
             if following is None:
@@ -514,6 +535,20 @@ class TableReader:
         if following.kind == "letter":
             return False
         return not (following.kind == "indicator" and following.criterion == criterion)
+
+    def _alone(self, row: int, criterion: int, below: int, following: Code | None) -> bool:
+        """Whether a criterion row holds a result and nothing of the criterion follows: no
+        row coded as one of its indicators, no uncoded row with a result."""
+        data = [*self.columns.values, *self.columns.assessments]
+        if not self._filled(row, data):
+            return False
+        if following is None:
+            return below < 0 or not self._filled(below, data)
+        if following.kind == "exact":
+            return criterion_of(following.exact) != criterion
+        return following.kind != "letter" and not (
+            following.kind == "indicator" and following.criterion == criterion
+        )
 
     def _next_code(self, row: int) -> tuple[int, Code | None]:
         """The next non-blank row (within three rows) and its code; (-1, None) if none."""
@@ -698,37 +733,70 @@ class TableReader:
             self._report(row, code, f"bỏ qua: chỉ tiêu {code} ghi lần hai", body)
             return
         self._first_cell[code] = value_cell or assessment_cell or cell_address(row, 0)
+        entry = IndicatorEntry(
+            code=code,
+            criterion_no=criterion_of(code) or 0,
+            text=body,
+            raw=raw,
+            value=parsed_value,
+            self_assessment=status,
+            assessment_raw=assessment_raw,
+            sheet=grid.name,
+            value_cell=value_cell,
+            assessment_cell=assessment_cell,
+        )
         if parsed is not None and parsed.estimate:
-            self.issues.append(
-                make_issue(
-                    "value-estimated",
-                    **self.located,
-                    sheet=grid.name,
-                    cell=value_cell,
-                    code=code,
-                    raw=raw,
-                    value=_number(parsed_value),
-                )
-            )
+            self._estimated[len(self.indicators)] = len(self.issues)
+            self.issues.append(self._estimate_issue(entry))
         if isinstance(parsed_value, float) and not parsed.percent:
             self._plain.setdefault(value_col, []).append(
                 _Plain(len(self.indicators), parsed_value, self._percent_unit(row, code, value_col))
             )
-        self.indicators.append(
-            IndicatorEntry(
-                code=code,
-                criterion_no=criterion_of(code) or 0,
-                text=body,
-                raw=raw,
-                value=parsed_value,
-                self_assessment=status,
-                assessment_raw=assessment_raw,
-                sheet=grid.name,
-                value_cell=value_cell,
-                assessment_cell=assessment_cell,
+        if placeholder := self.catalogue.placeholder_of(code):
+            self._parts.setdefault(entry.criterion_no, []).append(
+                (len(self.indicators), len(self.rows), how)
             )
-        )
+            how += f"; chỉ tiêu con của {placeholder}"
+        self.indicators.append(entry)
         self._report(row, code, how, body)
+
+    def _estimate_issue(self, entry: IndicatorEntry) -> Issue:
+        return make_issue(
+            "value-estimated",
+            **self.located,
+            sheet=entry.sheet,
+            cell=entry.value_cell,
+            code=entry.code,
+            raw=entry.raw,
+            value=_number(entry.value),
+        )
+
+    def _single_rows(self) -> None:
+        """A criterion not itemised («17.x») that the table writes as a single row: that row
+        is «17.x» itself, not a part. Say how the parts of the others count."""
+        itemised = []
+        for criterion, parts in self._parts.items():
+            placeholder = self.catalogue.placeholders[criterion]
+            if len(parts) != 1 or any(
+                e.criterion_no == criterion and e.code == placeholder for e in self.indicators
+            ):
+                itemised.append(placeholder)
+                continue
+            ((index, reading, how),) = parts
+            entry = self.indicators[index] = replace(self.indicators[index], code=placeholder)
+            self.rows[reading] = replace(
+                self.rows[reading],
+                code=placeholder,
+                how=f"{how}; dòng duy nhất của tiêu chí {criterion}: đọc là {placeholder}",
+            )
+            if index in self._estimated:
+                self.issues[self._estimated[index]] = self._estimate_issue(entry)
+        if itemised:
+            codes = ", ".join(itemised)
+            self.notes.append(
+                f"Bộ tiêu chí chỉ có một dòng {codes} cho cả tiêu chí; các dòng của biểu được giữ "
+                "theo mã của chúng là chỉ tiêu con, đạt khi mọi chỉ tiêu con tự đánh giá Đạt"
+            )
 
     def _percent_unit(self, row: int, code: str, value_col: int) -> bool:
         """Whether the row's unit is "%": its unit cell, its requirement cells, the value

@@ -5,6 +5,11 @@ Vietnamese column names) or an .xlsx written by `export_catalog`. A row with an 
 national; a row naming a province belongs to that province's layer, which overrides the
 national row with the same indicator code or adds a new indicator (Hà Tĩnh's criterion 20).
 Thresholds are parsed once, at load, into `Rule`s; a threshold no rule can express is an error.
+
+An indicator coded «N.x» (17.x) stands for criterion N's indicators where the catalogue does
+not list them one by one: a submission's rows under N are then its parts (`unitemised`). Once
+the criterion is itemised (17.1, 17.2 … rows, national or in a province's layer), its «N.x»
+row means nothing and `Catalog.resolve` leaves it out.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import functools
 import io
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -39,7 +44,9 @@ COLUMNS = {
     "tinh": "để trống = chỉ tiêu quốc gia; ghi tên tỉnh (ví dụ Hà Tĩnh) = chỉ tiêu riêng của tỉnh",
     "tieu_chi": "số thứ tự tiêu chí (số nguyên: 1, 2, … 20)",
     "ten_tieu_chi": "tên tiêu chí, giống nhau ở mọi dòng của cùng một tiêu chí",
-    "ma_chi_tieu": "mã chỉ tiêu, bắt đầu bằng số tiêu chí: 1.1, 1.2, 5, 17.1 …",
+    "ma_chi_tieu": "mã chỉ tiêu, bắt đầu bằng số tiêu chí: 1.1, 1.2, 5, 17.1 …; 17.x = các chỉ "
+    "tiêu của tiêu chí 17 khi bộ chưa liệt kê từng chỉ tiêu (dòng của xã 17.1, 17.2 … là "
+    "chỉ tiêu con của nó)",
     "noi_dung": "nội dung chỉ tiêu",
     "don_vi_tinh": "đơn vị tính (%, triệu đồng/người/năm, Đạt/Không đạt …)",
     "chi_tieu_chung": "chỉ tiêu chung: ≥85, ≤21,8, 100, Đạt, Đạt (≥80%), Không, "
@@ -229,6 +236,33 @@ class Indicator:
         """The rule that applies in `region`."""
         return self.rule_bac_trung_bo if self._regional(region) else self.rule_general
 
+    @property
+    def placeholder(self) -> bool:
+        """Whether the code is «N.x»: the criterion's indicators, not itemised here."""
+        return is_placeholder(self.code)
+
+
+PLACEHOLDER = "x"  # the sub-code of «17.x»
+
+
+def is_placeholder(code: str) -> bool:
+    """Whether an indicator code is «N.x» (17.x, 18.X)."""
+    head, _, tail = code.partition(".")
+    return head.isdigit() and tail.casefold() == PLACEHOLDER
+
+
+def unitemised(indicators: Iterable[Indicator]) -> dict[int, Indicator]:
+    """Criterion number → its «N.x» indicator, for each criterion that has no other
+    indicator: the criteria whose indicators the catalogue does not list one by one."""
+    by_criterion: dict[int, list[Indicator]] = {}
+    for ind in indicators:
+        by_criterion.setdefault(ind.criterion_no, []).append(ind)
+    return {
+        number: inds[0]
+        for number, inds in by_criterion.items()
+        if len(inds) == 1 and inds[0].placeholder
+    }
+
 
 @functools.lru_cache(maxsize=64)
 def _is_bac_trung_bo(region: str) -> bool:
@@ -278,7 +312,8 @@ class Catalog:
         )
 
     def resolve(self, set_id: str, province: str = "") -> list[Indicator]:
-        """National rows of the set with that province's layer applied, in criterion/code order."""
+        """National rows of the set with that province's layer applied, in criterion/code order;
+        without the «N.x» row of a criterion that has other indicators (itemised)."""
         key = province_key(province) if province else ""
         chosen: dict[str, Indicator] = {}
         for ind in self.indicators:
@@ -288,7 +323,9 @@ class Catalog:
             for ind in self.indicators:
                 if ind.set_id == set_id and ind.province and province_key(ind.province) == key:
                     chosen[ind.code] = ind
-        return sorted(chosen.values(), key=lambda i: (i.criterion_no, code_key(i.code)))
+        itemised = {ind.criterion_no for ind in chosen.values() if not ind.placeholder}
+        kept = [i for i in chosen.values() if not (i.placeholder and i.criterion_no in itemised)]
+        return sorted(kept, key=lambda i: (i.criterion_no, code_key(i.code)))
 
     def level_set(self, catalog_set: str, level: str) -> str | None:
         """The set for communes aiming at `level` ("nâng cao", "kiểu mẫu") alongside the basic

@@ -4,7 +4,9 @@ Five UTF-8 files with a byte-order mark (so that Excel, opened by a double-click
 Vietnamese letters), comma-separated, quoted where needed, each with a header row:
 units.csv, indicators.csv, criteria.csv, tasks.csv, issues.csv. Machine words are English
 (`yes`/`no`, `met`/`not_met`/`unknown`, task states); numbers use "." as decimal point,
-percentages on the 0–100 scale; dates are yyyy-mm-dd.
+percentages on the 0–100 scale; dates are yyyy-mm-dd. In indicators.csv, `part_of` names the
+catalogue's «N.x» indicator a row is a part of (a row the catalogue does not list, accepted
+under its own code), blank for the catalogue's own indicators.
 
 Text is written as read, except that text a spreadsheet would take for a formula (starting
 with = + - @, a tab or a carriage return: OWASP's "CSV injection") gets a `'` in front, and so
@@ -47,6 +49,7 @@ HEADERS = {
         "self_assessment",
         "computed_status",
         "status",
+        "part_of",
     ),
     CRITERIA: ("unit_code", "criterion_no", "status"),
     TASKS: (
@@ -127,6 +130,7 @@ def _indicators(reports: list[UnitReport]) -> Iterable[tuple]:
                 result.self_assessment.value,
                 result.computed_status.value,
                 result.status.value,
+                result.part_of,
             )
 
 
