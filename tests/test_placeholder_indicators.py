@@ -126,12 +126,14 @@ def write_commune(
     changes: dict[str, tuple[object, str]] | None = None,
     numbering: str = "code",
     single: tuple[int, ...] = (),
+    own: dict[int, str | None] | None = None,
 ) -> dict[str, int]:
     """A commune's 2021–2025 self-assessment as a clerk lays it out: a title block, a
     criterion row over its indicator rows, criteria 17 and 18 written indicator by indicator
     (or as one row, for those in `single`). `changes` sets (value, self-assessment) of rows by
     code; `numbering` «code» writes 17.1 …, «letter» a) b) …, «none» leaves the TT cell
-    blank. Returns the worksheet row of each indicator and part."""
+    blank; `own` writes a «17.x» row (the template's) above the parts, with that
+    self-assessment. Returns the worksheet row of each indicator and part."""
     changes = changes or {}
     catalog = load_catalog(CATALOG)
     book = openpyxl.Workbook()
@@ -157,6 +159,9 @@ def write_commune(
         name = inds[0].criterion_name
         if number in PARTS and number not in single:
             sheet.append([str(number), name])
+            if own and number in own:
+                sheet.append([f"{number}.x", None, inds[0].text, "", None, own[number]])
+                rows[f"{number}.x"] = sheet.max_row
             for k, (text, unit, value) in enumerate(PARTS[number]):
                 code = f"{number}.{k + 1}"
                 label = {"code": code, "letter": "abcdđeghik"[k] + ")", "none": None}[numbering]
@@ -301,24 +306,51 @@ def test_the_master_shows_the_parts_as_not_in_the_catalogue(batch):
         if row[0] == "18682" and row[3]
     }
     part = rows[("18682", "17.4")]
-    assert "không có trong bộ tiêu chí" in part[4] and "17.x" in part[4]
-    assert (part[5], part[6], part[8]) == (1.2, "Chưa đạt", "Chưa đạt")
+    assert part[4] == "ngoài bộ tiêu chí, tính vào 17.x"
+    assert (part[5], part[6], part[7], part[8]) == (1.2, "Chưa đạt", "Chưa rõ", "Chưa đạt")
     whole = rows[("18682", "17.x")]
-    assert whole[4] == "mọi chỉ tiêu con Đạt (theo tự đánh giá)"
-    assert whole[5] == "10 chỉ tiêu con: 9 Đạt, 1 Chưa đạt"
-    assert whole[8] == "Chưa đạt"
+    assert whole[4] == "mọi chỉ tiêu con tự đánh giá Đạt"
+    assert (whole[5], whole[8]) == ("9/10 Đạt", "Chưa đạt")
+
+
+def test_the_templates_own_row_above_the_parts(tmp_path):
+    """A «17.x» row kept from the template above 17.1 …: blank, it says nothing; «Đạt» where
+    a part is not met contradicts the parts, which decide."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = write_commune(
+        inbox / "cam_thanh.xlsx",
+        "Cẩm Thành",
+        changes={"17.2": (80, "Chưa đạt")},
+        own={17: "Đạt", 18: None},
+    )
+    out = consolidate(tmp_path, inbox)
+    indicators = by_unit(out["indicators"], "18694", "indicator_code")
+    assert (indicators["17.x"]["self_assessment"], indicators["17.x"]["status"]) == (
+        "met",
+        "not_met",
+    )
+    assert (indicators["18.x"]["self_assessment"], indicators["18.x"]["status"]) == ("met", "met")
+    assert len([code for code in indicators if code.startswith("17.")]) == 11
+    (issue,) = warnings(out, "18694")
+    assert issue[:2] == ("assessment-contradiction", f"F{rows['17.x']}")
+    assert "«9/10 chỉ tiêu con Đạt»" in issue[2]
 
 
 def test_a_criterion_written_as_one_row_is_the_placeholder(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    write_commune(inbox / "cam_thanh.xlsx", "Cẩm Thành", single=(17, 18))
+    changes = {"17.x": ("Ước đạt 92,5%", "Đạt")}
+    write_commune(inbox / "cam_thanh.xlsx", "Cẩm Thành", single=(17, 18), changes=changes)
     out = consolidate(tmp_path, inbox)
     indicators = by_unit(out["indicators"], "18694", "indicator_code")
     assert not [code for code in indicators if code[:3] in ("17.", "18.") and code[3] != "x"]
+    assert indicators["17.x"]["value"] == "92.5"
     assert indicators["17.x"]["status"] == indicators["18.x"]["status"] == "met"
     assert indicators["17.x"]["part_of"] == ""
     assert warnings(out, "18694") == []
+    estimated = [row["message"] for row in out["issues"] if row["code"] == "value-estimated"]
+    assert estimated == ["Chỉ tiêu 17.x: «Ước đạt 92,5%» là số liệu ước tính; đã dùng 92,5."]
 
 
 def test_an_office_that_itemises_the_criterion_gets_the_normal_behaviour(tmp_path):

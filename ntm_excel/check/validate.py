@@ -94,18 +94,14 @@ def final_status(rule: Rule, computed: Status, claimed: Status, invalid: bool) -
     return claimed
 
 
-PARTS_THRESHOLD = "mọi chỉ tiêu con Đạt (theo tự đánh giá)"
-PART_THRESHOLD = "không có trong bộ tiêu chí, là chỉ tiêu con của {code}: theo tự đánh giá"
+PARTS_THRESHOLD = "mọi chỉ tiêu con tự đánh giá Đạt"  # shown for «N.x» judged from its parts
+PART_THRESHOLD = "ngoài bộ tiêu chí, tính vào {code}"  # shown for a part
 
 
-def parts_summary(statuses: Sequence[Status]) -> str:
-    """What the parts of «N.x» say: "10 chỉ tiêu con: 9 Đạt, 1 Chưa đạt"."""
-    counts = [
-        f"{count} {STATUS_LABELS[status]}"
-        for status in Status
-        if (count := sum(1 for s in statuses if s is status))
-    ]
-    return f"{len(statuses)} chỉ tiêu con: {', '.join(counts)}"
+def parts_met(statuses: Sequence[Status], noun: str = "") -> str:
+    """How many parts of «N.x» are met: "9/10 Đạt", "9/10 chỉ tiêu con Đạt"."""
+    met = sum(1 for status in statuses if status is Status.MET)
+    return " ".join(filter(None, [f"{met}/{len(statuses)}", noun, STATUS_LABELS[Status.MET]]))
 
 
 class _Checker:
@@ -253,8 +249,8 @@ class _Checker:
         self, holder: Indicator, own: IndicatorEntry | None, parts: Sequence[IndicatorResult]
     ) -> IndicatorResult:
         """«N.x» from its parts; `own` is its own row, if the file has one beside them."""
-        status = combine([part.status for part in parts])
-        summary = parts_summary([part.status for part in parts])
+        statuses = [part.status for part in parts]
+        status = combine(statuses)
         claimed = own.self_assessment if own else Status.UNKNOWN
         if Status.UNKNOWN not in (claimed, status) and claimed is not status:
             self.issue(
@@ -262,7 +258,7 @@ class _Checker:
                 own.sheet,
                 own.assessment_cell,
                 code=holder.code,
-                value=f"«{summary}»",
+                value=f"«{parts_met(statuses, 'chỉ tiêu con')}»",
                 threshold=f"«{PARTS_THRESHOLD}»",
                 computed=STATUS_LABELS[status],
                 claimed=STATUS_LABELS[claimed],
@@ -274,7 +270,7 @@ class _Checker:
             criterion_no=holder.criterion_no,
             threshold=PARTS_THRESHOLD,
             value=None,
-            raw=summary,
+            raw=parts_met(statuses),
             self_assessment=status if claimed is Status.UNKNOWN else claimed,
             computed_status=Status.UNKNOWN,
             status=status,
