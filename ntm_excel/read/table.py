@@ -794,8 +794,9 @@ class TableReader:
         if itemised:
             codes = ", ".join(itemised)
             self.notes.append(
-                f"Bộ tiêu chí chỉ có một dòng {codes} cho cả tiêu chí; các dòng của biểu được giữ "
-                "theo mã của chúng là chỉ tiêu con, đạt khi mọi chỉ tiêu con tự đánh giá Đạt"
+                f"Bộ tiêu chí chỉ có một dòng cho cả tiêu chí ({codes}): các dòng ghi dưới tiêu "
+                "chí đó là chỉ tiêu con, giữ theo mã của chúng; tiêu chí đạt khi mọi chỉ tiêu con "
+                "tự đánh giá Đạt"
             )
 
     def _percent_unit(self, row: int, code: str, value_col: int) -> bool:
