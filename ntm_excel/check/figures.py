@@ -55,6 +55,21 @@ class IssueCounts:
         }[severity]
 
 
+# Issues only the office can act on (its plan, its contact book, its deadline, a unit that has
+# sent nothing): never in what a unit is told about the files it sent.
+OFFICE_ONLY = frozenset({"unit-not-submitted", "owner-unknown", "submission-late", "target-mismatch"})
+SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def unit_issues(unit_code: str, issues: Iterable[Issue]) -> list[Issue]:
+    """What a unit is told about the files it sent, in its reminder and in its feedback
+    workbook alike: the issues of its workbook and of the other files it sent (an unreadable
+    re-send, an older copy), errors first, then warnings, then information. Their errors and
+    warnings are the unit's `errors` and `warnings` (see `check.consolidate`)."""
+    mine = [i for i in issues if i.unit_code == unit_code and i.code not in OFFICE_ONLY]
+    return sorted(mine, key=lambda issue: SEVERITY_RANK[issue.severity])
+
+
 def meets_all(report: UnitReport) -> bool:
     """Whether a unit submitted and meets every criterion of its own set."""
     return (
