@@ -12,7 +12,13 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from ntm_excel.check.figures import Figures, Headline, TargetProgress, unit_issues
+from ntm_excel.check.figures import (
+    WORKBOOK_ERRORS,
+    Figures,
+    Headline,
+    TargetProgress,
+    unit_issues,
+)
 from ntm_excel.check.progress import UnitChange
 from ntm_excel.check.tasks import units_text
 from ntm_excel.issues import SEVERITY_LABELS, Severity
@@ -378,20 +384,20 @@ def master_file_name(as_of: date) -> str:
     return f"Tổng hợp NTM {as_of.isoformat()}.xlsx"
 
 
-def _weekly_rows(figures: Headline, before: Headline | None) -> list[list[str]]:
+def _weekly_rows(figures: Headline, before: Headline | None, criteria: int) -> list[list[str]]:
     submitted = _with_change(figures.units_submitted, before, "units_submitted")
     errors = _with_change(figures.errors, before, "errors")
     return [
         ["Đơn vị đã nộp báo cáo", f"{submitted} / {figures.units_expected}"],
         [
-            "Đơn vị đạt đủ tất cả tiêu chí",
+            f"Đơn vị đạt đủ {criteria} tiêu chí",
             _with_change(figures.communes_all_met, before, "communes_all_met"),
         ],
         [
             "Tổng số tiêu chí đạt (các đơn vị đã nộp)",
             _with_change(figures.criteria_met, before, "criteria_met"),
         ],
-        ["Lỗi trong biểu tự đánh giá", f"{errors}, ở {figures.units_with_errors} đơn vị"],
+        [WORKBOOK_ERRORS.capitalize(), f"{errors}, ở {figures.units_with_errors} đơn vị"],
         ["Việc quá hạn", _with_change(figures.overdue_tasks, before, "overdue_tasks")],
         ["Việc sắp đến hạn", str(figures.due_soon_tasks)],
     ]
@@ -442,7 +448,7 @@ def weekly_mails(
         f"{office_name(consolidation)} báo cáo tình hình "
         f"{week_label(as_of)}, số liệu đến ngày {vn_date(as_of)}{compared}:"
     )
-    rows = _weekly_rows(figures, before)
+    rows = _weekly_rows(figures, before, len(facts.criteria))
     opening = "Kính gửi các đồng chí trong Ban chỉ đạo,"
     text = [opening, "", intro, "", *(f"- {label}: {value}" for label, value in rows)]
     html = [paragraph(opening), paragraph(intro), html_table(["Nội dung", "Số liệu"], rows)]

@@ -15,7 +15,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.atomic import Generation
-from ntm_excel.check.figures import DistrictFigures, Figures, ProvinceFigures, TargetProgress
+from ntm_excel.check.figures import (
+    WORKBOOK_ERRORS,
+    DistrictFigures,
+    Figures,
+    ProvinceFigures,
+    TargetProgress,
+)
 from ntm_excel.check.tasks import criterion_text, units_text
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Severity
 from ntm_excel.model import STATUS_LABELS, TASK_STATE_LABELS, Status, TaskState
@@ -98,7 +104,7 @@ NO_DISTRICT = (
     "tính từ báo cáo của các xã."
 )
 SEVERITY_FIGURES = {
-    Severity.ERROR: "Số lỗi dữ liệu (phải sửa)",
+    Severity.ERROR: "Số lỗi dữ liệu (phải sửa), kể cả đơn vị chưa nộp",
     Severity.WARNING: "Số cảnh báo (cần kiểm tra)",
     Severity.INFO: "Số thông tin",
 }
@@ -670,6 +676,11 @@ def _summary_figures(sheet: Sheet, facts: Figures, row: int) -> int:
     for severity, label in SEVERITY_FIGURES.items():
         count = severities.get(severity)
         figures.append((label, count, INT_FORMAT, SEVERITY_COLOURS[severity] if count else None))
+        if severity is Severity.ERROR:
+            errors, units = facts.workbook_errors()
+            figures.append(
+                (f"   trong đó {WORKBOOK_ERRORS}", errors, f'0" (ở {units} đơn vị)"', None)
+            )
     for state in (TaskState.OVERDUE, TaskState.DUE_SOON, TaskState.DONE):
         count = tasks.get(state, 0)
         label = f"Số nhiệm vụ {TASK_STATE_LABELS[state].lower()}"
