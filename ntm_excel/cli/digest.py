@@ -32,7 +32,7 @@ def _dry_run(args: argparse.Namespace) -> int:
         print(InboxMissing(inbox), file=sys.stderr)
         return 2
     snap = inbox_refresh(config, write_files=False)([inbox], as_of)
-    contacts = load_contacts(config.contacts)
+    contacts = load_contacts(config.data_file("contacts"))
     out = daily_mails(snap.consolidation, contacts, deadline=config.reporting_deadline)
     for index, mail in enumerate(out.mails, 1):
         print(f"===== Thư {index}/{len(out.mails)}: {mail.to_name} <{mail.key.recipient}> =====")

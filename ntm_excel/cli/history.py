@@ -159,9 +159,9 @@ def run(args: argparse.Namespace) -> int:
     from ntm_excel.reference.registry import load_registry
 
     config = settings_from(args)
-    registry = load_registry(args.registry or config.registry)
+    registry = load_registry(args.registry or config.data_file("registry"))
     try:
-        targets = load_plan(config.plan).targets
+        targets = load_plan(config.data_file("plan")).targets
     except ValueError:  # the history is shown without the plan's targets
         targets = ()
     unit = None

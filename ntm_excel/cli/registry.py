@@ -19,7 +19,7 @@ from ntm_excel.reference.registry import (
 
 def registry_from(args: argparse.Namespace) -> Registry:
     """The registry named by --registry, else the configured one."""
-    return load_registry(getattr(args, "registry", None) or config_from(args).registry)
+    return load_registry(getattr(args, "registry", None) or config_from(args).data_file("registry"))
 
 
 def _names(text: str | None) -> list[str]:

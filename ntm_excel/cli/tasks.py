@@ -83,9 +83,11 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     as_of = args.as_of or date.today()
     try:
-        plan = load_plan(args.plan or config.plan)
-        contacts = load_contacts(args.contacts or config.contacts)
-        units = load_registry(config.registry).units
+        given = {"plan": args.plan, "contacts": args.contacts, "registry": None}
+        config.require(*(key for key, path in given.items() if not path))
+        plan = load_plan(args.plan or config.data_file("plan"))
+        contacts = load_contacts(args.contacts or config.data_file("contacts"))
+        units = load_registry(config.data_file("registry")).units
     except NtmError as exc:
         print(
             f"Lỗi: không đọc được kế hoạch, danh bạ hoặc danh sách đơn vị: {exc}", file=sys.stderr

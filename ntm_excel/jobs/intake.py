@@ -428,8 +428,8 @@ def _feedback(verdict: Verdict, folder: Path) -> Path | None:
 
 
 def _senders(runner: Runner) -> tuple[dict[str, Unit], list[str], Registry]:
-    registry = load_registry(runner.config.registry)
-    senders, notes = sender_units(registry, runner.config.contacts)
+    registry = load_registry(runner.config.data_file("registry"))
+    senders, notes = sender_units(registry, runner.config.data_file("contacts"))
     return senders, notes, registry
 
 
@@ -459,7 +459,10 @@ def send_answers(runner: Runner, as_of: date, result: JobResult) -> None:
         senders, notes, registry = _senders(runner)
         config = runner.config
         ref = Reference(
-            load_catalog(config.catalog), registry, config.catalog_set, config_calendar(config)
+            load_catalog(config.data_file("catalog")),
+            registry,
+            config.catalog_set,
+            config_calendar(config),
         )
         with tempfile.TemporaryDirectory(prefix="ntm-tra-loi-") as folder:
             answers = answer_mails(

@@ -200,7 +200,7 @@ class Runner:
         self.ledger = ledger
         self.mail = mail or config.mail
         self.refresh = refresh or inbox_refresh(config)
-        self.load_contacts = contacts or (lambda: load_contacts(config.contacts))
+        self.load_contacts = contacts or (lambda: load_contacts(config.data_file("contacts")))
         check_transport(self.mail)  # a missing password is said before any file is rewritten
         check_mailbox(config.mailbox, config.path)
         self.open_transport = lambda: open_transport(self.mail)
