@@ -241,7 +241,9 @@ def test_each_official_gets_their_tasks_grouped_and_ordered():
     ]
     danh = digests["Lê Văn Danh"]
     assert not danh.overdue and not danh.due_soon
-    assert [u.problem for u in danh.units] == ["biểu tự đánh giá có 3 lỗi cần sửa, 1 cảnh báo cần kiểm tra"]
+    assert [u.problem for u in danh.units] == [
+        "biểu tự đánh giá có 3 lỗi cần sửa, 1 cảnh báo cần kiểm tra"
+    ]
     # Reported, not mailed: no address, not in the contact book.
     assert built.no_email == ["Trần Huy Nghĩa"]
     assert built.unmatched == ["Ông Không Có Tên"]
