@@ -27,11 +27,24 @@ Lịch sử nộp báo cáo ghi trong thư mục trạng thái (mỗi lần «co
   • history backup TỆP: sao lưu cả kho vào một tệp (chạy được cả khi bộ lập lịch đang chạy)."""
 
 
+USAGE = (  # after argparse's «Cách dùng: » (11 characters)
+    "ntm-excel history [--unit ĐƠN_VỊ] [--period KỲ] [--changes] [--as-of NGÀY]\n"
+    + " " * 29
+    + "[--state-dir THƯ_MỤC] [--config TỆP] [--registry TỆP]\n"
+    + " " * 11
+    + "ntm-excel history export MÃ_HOẶC_TÊN [-o ĐÍCH] [--force] [--state-dir THƯ_MỤC]\n"
+    + " " * 11
+    + "ntm-excel history backup TỆP [--force] [--state-dir THƯ_MỤC]"
+)
+FORCE_HELP = "ghi đè khi đích đã có tệp (không có: lệnh từ chối, không ghi gì)"
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "history",
         help="lịch sử nộp: tình hình theo kỳ, các bản nộp, thay đổi; lấy lại tệp đã nhận",
         description=DESCRIPTION,
+        usage=USAGE,  # argparse would show the optional sub-command as if it were required
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--unit", metavar="ĐƠN_VỊ", help="một đơn vị (tên hoặc mã)")
@@ -46,7 +59,9 @@ def register(subparsers) -> None:
     add_config_option(parser)
     add_registry_option(parser)
     parser.set_defaults(func=run)
-    actions = parser.add_subparsers(title="Lệnh con", metavar="LỆNH_CON", dest="action")
+    actions = parser.add_subparsers(
+        title="Lệnh con (không bắt buộc)", metavar="{export,backup}", dest="action"
+    )
     export = actions.add_parser(
         "export",
         help="lấy lại một tệp đã nhận, đúng như khi nhận",
@@ -64,6 +79,7 @@ def register(subparsers) -> None:
         metavar="ĐÍCH",
         help="tệp hoặc thư mục để ghi (mặc định: tên tệp khi nhận, trong thư mục đang chạy lệnh)",
     )
+    export.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_state_options(export, inbox=False)
     add_config_option(export)
     export.set_defaults(func=run_export)
@@ -74,6 +90,7 @@ def register(subparsers) -> None:
         "nhất quán kể cả khi một tiến trình khác đang ghi.",
     )
     backup.add_argument("target", metavar="TỆP", help="tệp sao lưu cần ghi")
+    backup.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_state_options(backup, inbox=False)
     add_config_option(backup)
     backup.set_defaults(func=run_backup)
@@ -106,6 +123,8 @@ def run_export(args: argparse.Namespace) -> int:
     target = Path(args.output or chosen.name)
     if target.is_dir():
         target = target / chosen.name
+    if _refused(target, args.force):
+        return 2
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
     print(
@@ -117,9 +136,27 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_backup(args: argparse.Namespace) -> int:
     with _open(args) as history:
-        target = history.backup(args.target)
+        target = Path(args.target)
+        if target.exists() and target.resolve() == Path(history.path).resolve():
+            print(f"{target} là chính kho trạng thái; hãy chọn tệp khác.", file=sys.stderr)
+            return 2
+        if _refused(target, args.force):
+            return 2
+        target = history.backup(target)
     print(f"Đã sao lưu kho trạng thái {history.path} vào {target}.")
     return 0
+
+
+def _refused(target: Path, force: bool) -> bool:
+    """Whether `target` is left alone: it exists and --force was not given (said on stderr)."""
+    if force or not target.exists():
+        return False
+    what = "thư mục" if target.is_dir() else "tệp"
+    print(
+        f"Đã có {what} {target}: không ghi đè. Chọn tên khác, hoặc thêm --force để ghi đè.",
+        file=sys.stderr,
+    )
+    return True
 
 
 def _when(moment) -> str:
