@@ -291,6 +291,11 @@ def test_history_help_shows_the_sub_commands_as_optional(capsys):
     assert "Lệnh con (không bắt buộc)" in shown
 
 
+def test_part_of_a_units_name_lists_the_units_it_may_mean(tmp_path, capsys):
+    assert main(["history", "--unit", "Yên", "--state-dir", str(tmp_path)]) == 2
+    assert "1 đơn vị có tên chứa «Yên»: Xã Yên Hòa (mã 18679)" in capsys.readouterr().err
+
+
 # --- changes and trend ---------------------------------------------------------------------
 
 

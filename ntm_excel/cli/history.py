@@ -14,6 +14,7 @@ from ntm_excel.cli.common import (
     add_config_option,
     add_registry_option,
     print_table,
+    unit_named,
 )
 from ntm_excel.cli.jobs import add_state_options, settings_from
 
@@ -165,18 +166,6 @@ def _when(moment) -> str:
     return f"{moment.astimezone(VIETNAM_TIME):%d/%m/%Y %H:%M}"
 
 
-def _find_unit(registry, text: str):
-    found = registry.match(text)
-    if found.unit is not None:
-        return found.unit
-    if found.candidates:
-        names = ", ".join(f"{u.name} (mã {u.code})" for u in found.candidates)
-        print(f"«{text}» khớp với nhiều đơn vị: {names}. Hãy ghi rõ tên hoặc mã.", file=sys.stderr)
-    else:
-        print(f"Không tìm thấy đơn vị «{text}» trong danh sách đơn vị.", file=sys.stderr)
-    return None
-
-
 def _find_period(view, text: str):
     """The view's period written as its key, its label, or "3/2021", "03/2021"."""
     wanted = text.strip().casefold()
@@ -202,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     except ValueError:  # the history is shown without the plan's targets
         targets = ()
     unit = None
-    if args.unit and (unit := _find_unit(registry, args.unit)) is None:
+    if args.unit and (unit := unit_named(registry, args.unit)) is None:
         return 2
     with _open(args) as history:
         runs = history.consolidations()
