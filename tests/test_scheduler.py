@@ -8,6 +8,7 @@ import email
 import hashlib
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -590,10 +591,28 @@ def test_a_missing_inbox_sends_nothing(tmp_path, monkeypatch, ledger, office):
     monkeypatch.delenv("NTM_STATE_DIR", raising=False)
     config = str(write_config(tmp_path))
     missing = str(tmp_path / "khong_co")
-    code, _ = cli("digest", missing, "--config", config, "--dry-run")
-    assert code == 2
-    code, printed = cli("digest", missing, "--config", config, "--as-of", "2021-03-25")
-    assert code == 1 and "Không có thư mục nhận biểu" in printed
+    for dry in (["--dry-run"], []):  # the same problem, the same words and exit code
+        code, printed = cli("digest", missing, "--config", config, "--as-of", "2021-03-25", *dry)
+        assert code == 1 and printed.startswith(
+            "daily-digest (2021-03-25): LỖI — Không có thư mục nhận biểu"
+        )
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_a_plan_that_is_not_there_is_the_same_failure_with_and_without_dry_run(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    config = write_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r'plan = ".*"', 'plan = "khong_co.xlsx"', text), encoding="utf-8")
+    printed = {}
+    for dry in (["--dry-run"], []):
+        code, printed[bool(dry)] = cli("digest", "--config", str(config), "--as-of", "2021-03-25",
+                                       *dry)  # fmt: skip
+        assert code == 1
+    assert printed[True] == printed[False]
+    assert "LỖI — " in printed[True] and "khóa [data] plan chỉ tới tệp này" in printed[True]
     assert not (tmp_path / "outbox").exists()
 
 
