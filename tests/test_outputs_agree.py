@@ -23,6 +23,7 @@ from ntm_excel.check.consolidate import consolidate_from_config
 from ntm_excel.check.figures import IssueCounts, unit_issues
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
+from ntm_excel.issues import ISSUE_TYPES
 from ntm_excel.reference.registry import load_registry
 
 COUNTS = re.compile(r"có (\d+) lỗi cần sửa(?:, (\d+) cảnh báo cần kiểm tra)?\.")
@@ -82,7 +83,10 @@ def attached_list(message) -> tuple[tuple[int, int], list[tuple[str, str, str]]]
     [part] = [p for p in message.iter_attachments()]
     sheet = openpyxl.load_workbook(io.BytesIO(part.get_content()))["Góp ý"]
     counts = tuple(map(int, NOTE.search(sheet["A2"].value).groups()))
-    rows = [(r[1], r[3], r[6]) for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]]
+    found = [r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]]
+    for row in found:  # the Vietnamese title beside each code (the README's catalogue)
+        assert row[2] == ISSUE_TYPES[row[3]].title
+    rows = [(r[1], r[3], r[6]) for r in found]
     return counts, rows
 
 

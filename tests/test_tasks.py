@@ -183,8 +183,9 @@ def test_cli_state_help_lists_the_vietnamese_words(capsys):
     with pytest.raises(SystemExit):
         main(["tasks", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    for words in ("«quá hạn» (overdue)", "«sắp đến hạn» (due_soon)", "«đang thực hiện»",
-                  "«đã hoàn thành» (done)", "«chưa có hạn» (no_due_date)", "không dấu"):  # fmt: skip
+    listed = ["«quá hạn» (overdue)", "«sắp đến hạn» (due_soon)", "«đang thực hiện»"]
+    listed += ["«đã hoàn thành» (done)", "«chưa có hạn» (no_due_date)", "không dấu"]
+    for words in listed:
         assert words in help_text
     with pytest.raises(SystemExit):
         main(["tasks", "--state", "trễ hạn"])
