@@ -4,7 +4,8 @@ rem Chạy một lần trong cmd, bằng tài khoản sẽ chạy các việc:  
 rem Chạy lại để cập nhật (/F thay việc cũ). Các việc nằm trong thư mục NTM của Task Scheduler.
 rem Giờ theo đồng hồ của máy: máy phải đặt múi giờ Việt Nam (UTC+07:00).
 rem Việc theo ngày, theo tuần lặp lại mỗi 15 phút cho đến chiều: máy bật muộn vẫn gửi;
-rem --if-due chỉ cho chạy vào ngày làm việc và một lần mỗi kỳ, các lần sau chỉ ghi «bỏ qua».
+rem --if-due chỉ cho chạy vào ngày làm việc, từ giờ của việc trong [schedule] của cấu hình và
+rem một lần mỗi kỳ; các lần khác chỉ ghi «bỏ qua». Giờ /ST dưới đây là giờ mặc định của các việc.
 rem Mỗi việc gọi jobs\ntm-excel-job.cmd: thư mục làm việc và nhật ký đặt ở đó.
 setlocal
 set "JOB=%~dp0ntm-excel-job.cmd"

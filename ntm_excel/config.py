@@ -132,6 +132,39 @@ class Config:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     mailbox: MailboxSettings = field(default_factory=MailboxSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
+    written: frozenset[str] = frozenset()  # the [data] keys the file sets ("plan" …)
+
+    def data_file(self, key: str) -> Path:
+        """The office's data file under [data] `key` (see `require`)."""
+        self.require(key)
+        return getattr(self, key)
+
+    def require(self, *keys: str) -> None:
+        """Raise one ConfigError for every data file under [data] `keys` ("catalog",
+        "vocabulary", "registry", "plan", "contacts") that is not there, naming each key and
+        saying where relative paths are taken from."""
+        missing = [key for key in keys if not getattr(self, key).is_file()]
+        if not missing:
+            return
+        lines = []
+        for key in missing:
+            path = getattr(self, key)
+            how = (
+                f"khóa [data] {key} chỉ tới tệp này"
+                if key in self.written
+                else f"chưa ghi khóa [data] {key}: tìm tệp mặc định «{path.name}» cạnh tệp cấu hình"
+            )
+            lines.append(f"{DATA_FILES[key]} {path} ({how})")
+        first = getattr(self, missing[0]).name
+        folder = self.path.resolve().parent if self.path else Path.cwd()
+        found = (
+            f" {lines[0]}" if len(lines) == 1 else ":\n" + "\n".join(f"  - {ln}" for ln in lines)
+        )
+        raise ConfigError(
+            f"Tệp cấu hình {self.path}: không tìm thấy{found}\nHãy ghi đường dẫn của tệp vào "
+            f"khóa đó trong mục [data], ví dụ {missing[0]} = 'D:\\NTM\\{first}'; đường dẫn "
+            f"tương đối được tính từ thư mục chứa tệp cấu hình ({folder})."
+        )
 
     def output_folders(self, *extra: Path | str | None) -> list[Path]:
         """The folders the tool writes into (outputs, feedback copies, CSV, mail outbox,
@@ -142,6 +175,13 @@ class Config:
 
 
 FEEDBACK_FOLDER = "gop_y"  # the feedback copies, beside the master workbook
+DATA_FILES = {  # [data] key → what the file is, in words
+    "catalog": "bộ tiêu chí",
+    "vocabulary": "bảng từ vựng",
+    "registry": "danh sách đơn vị",
+    "plan": "tệp kế hoạch",
+    "contacts": "tệp danh bạ",
+}
 SECTIONS = {
     "data": DataSettings,
     "output": OutputSettings,
@@ -318,4 +358,5 @@ def load_config(path: Path | str | None = None) -> Config:
         schedule=schedule,
         mailbox=mailbox,
         periods=periods,
+        written=frozenset(raw.get("data", {})),
     )

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import csv
 import operator
+import re
+import statistics
 import unicodedata
 
 import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from support.render import needs_libreoffice, page_size, printed_pages, printed_words
 
 from ntm_excel.cli import catalog as catalog_cli
 from ntm_excel.cli import translate_argparse
@@ -286,6 +289,28 @@ def test_export_round_trip(bundled, tmp_path):
     guide = " ".join(str(c.value) for c in workbook["Hướng dẫn"]["A"])
     assert "THAY THẾ" in guide and "chưa xác minh" in guide
     assert sheet["L2"].value in ("có", "không")
+
+
+@needs_libreoffice
+def test_the_exported_catalogue_prints_readably(bundled, tmp_path):
+    """A4 landscape, every column on the page (one page wide), headings repeated, and text at
+    a size people read: its words print about 10 points high (at the scale it once had, 4)."""
+    target = tmp_path / "bo_tieu_chi.xlsx"
+    export_catalog(bundled, target)
+    pages = printed_pages(target, tmp_path / "pdf")
+    pdf = tmp_path / "pdf" / "bo_tieu_chi.pdf"
+    assert "A4" in page_size(pdf) and page_size(pdf).startswith("841")  # landscape
+    footer = re.compile(r"^\s*(\S.*?)\s{2,}Trang \d+/\d+\s*$", re.MULTILINE)  # sheet, page
+    sheets = [footer.search(page).group(1) for page in pages]
+    assert set(sheets) == {"Bộ tiêu chí", "Hướng dẫn"}
+    sheet_pages = [p for p, sheet in zip(pages, sheets, strict=True) if sheet == "Bộ tiêu chí"]
+    assert len(sheet_pages) < 30
+    for page in sheet_pages:
+        headings = page.split("\n", 3)[:3]
+        assert any("bo_tieu_chi" in line and "ghi_chu" in line for line in headings), page[:300]
+    words = printed_words(pdf)[0]
+    assert statistics.median(w.height for w in words) >= 9
+    assert max(w.right for w in words) <= 842 - 20  # within the right margin
 
 
 def test_edited_export_loads_back(bundled, tmp_path):

@@ -28,6 +28,33 @@ def test_paths_are_relative_to_the_file_and_the_state_dir_can_move(tmp_path, mon
     assert load_config(file).state_dir == tmp_path / "trang_thai"
 
 
+def test_a_partial_configuration_elsewhere_names_the_keys_to_set(tmp_path, capsys):
+    """A configuration in another folder that sets only the deadline looks for every data
+    file beside itself: the message names the [data] keys to set and says that relative paths
+    are taken from the configuration's folder (all the missing files at once)."""
+    folder = tmp_path / "van phong"
+    folder.mkdir()
+    file = folder / "cau_hinh.toml"
+    file.write_text("[data]\nreporting_deadline = 2021-03-15\n", "utf-8")
+    inbox = str(BUNDLED / "mau_nop")
+    assert main(["consolidate", inbox, "--config", str(file), "-o", str(tmp_path / "t.xlsx")]) == 2
+    message = capsys.readouterr().err
+    for key, name in [("plan", "ke_hoach_2021.xlsx"), ("contacts", "danh_ba.xlsx"),
+                      ("catalog", "bo_tieu_chi.csv"), ("registry", "don_vi.xlsx")]:  # fmt: skip
+        assert f"{folder / name} (chưa ghi khóa [data] {key}: tìm tệp mặc định «{name}»" in message
+    assert f"đường dẫn tương đối được tính từ thư mục chứa tệp cấu hình ({folder})" in message
+    assert "Hãy ghi đường dẫn của tệp vào khóa đó trong mục [data]" in message
+
+    bundled = load_config()
+    file.write_text(f'[data]\nplan = "kh.xlsx"\ncontacts = "{bundled.contacts}"\n', "utf-8")
+    assert main(["tasks", "--config", str(file)]) == 2
+    message = capsys.readouterr().err
+    assert f"tệp kế hoạch {folder / 'kh.xlsx'} (khóa [data] plan chỉ tới tệp này)" in message
+    assert "danh sách đơn vị" in message and "danh_ba" not in message
+    assert main(["catalog", "show", "--config", str(file)]) == 2
+    assert "bộ tiêu chí" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

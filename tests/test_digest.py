@@ -241,7 +241,9 @@ def test_each_official_gets_their_tasks_grouped_and_ordered():
     ]
     danh = digests["Lê Văn Danh"]
     assert not danh.overdue and not danh.due_soon
-    assert [u.problem for u in danh.units] == ["biểu tự đánh giá có 3 lỗi, 1 cảnh báo cần sửa"]
+    assert [u.problem for u in danh.units] == [
+        "biểu tự đánh giá có 3 lỗi cần sửa, 1 cảnh báo cần kiểm tra"
+    ]
     # Reported, not mailed: no address, not in the contact book.
     assert built.no_email == ["Trần Huy Nghĩa"]
     assert built.unmatched == ["Ông Không Có Tên"]
@@ -363,9 +365,9 @@ def test_weekly_figures_and_changes_since_last_week(tmp_path):
     )
     assert "thay đổi so với tuần 11/2021" in mail.text
     assert "- Đơn vị đã nộp báo cáo: 3 (+2) / 4" in mail.text
-    assert "- Đơn vị đạt đủ tất cả tiêu chí: 2 (+1)" in mail.text
+    assert "- Đơn vị đạt đủ 4 tiêu chí: 2 (+1)" in mail.text
     assert "- Tổng số tiêu chí đạt (các đơn vị đã nộp): 10 (+6)" in mail.text
-    assert "- Lỗi trong biểu tự đánh giá: 3 (-2), ở 1 đơn vị" in mail.text
+    assert "- Lỗi trong biểu của các đơn vị đã nộp: 3 (-2), ở 1 đơn vị" in mail.text
     assert "- Việc quá hạn: 4 (+3)" in mail.text
     assert "VIỆC MỚI QUÁ HẠN TRONG TUẦN (3 VIỆC)" in mail.text
     assert "Cầu Khe Dẻ" not in mail.text  # it was already late last week

@@ -250,6 +250,52 @@ def test_history_export_gives_back_the_bytes_received(campaign, tmp_path, capsys
     assert main(["history", "export", "khong_co.xlsx", "--state-dir", state]) == 2
 
 
+def test_export_and_backup_never_overwrite_without_force(campaign, tmp_path, capsys):
+    """An existing file is left as it was, with a word saying why and how; --force replaces
+    it. The store itself is never a backup's target."""
+    state = ["--state-dir", str(campaign.state)]
+    digest = next(d for d, n in campaign.names.items() if n == "cam_binh.ods")
+    target = tmp_path / "cam_binh.ods"
+    target.write_bytes(b"the office's own file")
+    assert main(["history", "export", digest[:12], "-o", str(target), *state]) == 2
+    err = capsys.readouterr().err
+    assert f"Đã có tệp {target}: không ghi đè" in err and "--force" in err
+    assert target.read_bytes() == b"the office's own file"
+    folder = tmp_path  # into a folder holding a file of that name: refused the same way
+    assert main(["history", "export", digest[:12], "-o", str(folder), *state]) == 2
+    assert target.read_bytes() == b"the office's own file"
+    assert main(["history", "export", digest[:12], "-o", str(target), "--force", *state]) == 0
+    assert target.read_bytes() == campaign.sent[digest]
+
+    copy = tmp_path / "sao_luu.sqlite3"
+    copy.write_bytes(b"last week's backup")
+    assert main(["history", "backup", str(copy), *state]) == 2
+    assert f"Đã có tệp {copy}: không ghi đè" in capsys.readouterr().err
+    assert copy.read_bytes() == b"last week's backup"
+    assert main(["history", "backup", str(copy), "--force", *state]) == 0
+    assert copy.read_bytes().startswith(b"SQLite format 3")
+    store = campaign.state / "ntm-excel.sqlite3"
+    assert main(["history", "backup", str(store), "--force", *state]) == 2
+    assert "là chính kho trạng thái" in capsys.readouterr().err
+
+
+def test_history_help_shows_the_sub_commands_as_optional(capsys):
+    with pytest.raises(SystemExit):
+        main(["history", "--help"])
+    shown = capsys.readouterr().out
+    usage = shown.split("\n\n")[0]
+    assert "LỆNH_CON" not in shown
+    assert usage.startswith("Cách dùng: ntm-excel history [--unit ĐƠN_VỊ]")
+    assert "ntm-excel history export MÃ_HOẶC_TÊN [-o ĐÍCH] [--force]" in usage
+    assert "ntm-excel history backup TỆP [--force]" in usage
+    assert "Lệnh con (không bắt buộc)" in shown
+
+
+def test_part_of_a_units_name_lists_the_units_it_may_mean(tmp_path, capsys):
+    assert main(["history", "--unit", "Yên", "--state-dir", str(tmp_path)]) == 2
+    assert "1 đơn vị có tên chứa «Yên»: Xã Yên Hòa (mã 18679)" in capsys.readouterr().err
+
+
 # --- changes and trend ---------------------------------------------------------------------
 
 

@@ -566,7 +566,7 @@ def test_print_setup_and_frozen_panes(book):
     district = book["Tiêu chí huyện"]  # the communes' list runs on, not the district's
     lagging = next(r for r in range(1, 40) if district.cell(r, 1).value == "Mã ĐV")
     assert district.print_title_rows == f"${lagging}:${lagging}"
-    assert book["Tổng hợp"].print_area == "'Tổng hợp'!$A$1:$G$128"  # to the end of the charts
+    assert book["Tổng hợp"].print_area == "'Tổng hợp'!$A$1:$G$129"  # to the end of the charts
     detail = book["Chỉ tiêu chi tiết"]  # 1.000 rows: read on screen, not printed by default
     assert detail.print_area == "'Chỉ tiêu chi tiết'!$A$1:$L$3"
     assert "chỉ in phần đầu (1.000 dòng chi tiết" in detail.oddHeader.left.text
@@ -664,7 +664,9 @@ def test_summary_counts(book, consolidation):
     ratio = figures["Tỷ lệ xã đạt chuẩn (điều kiện huyện NTM: 100%)"]
     assert ratio.value == pytest.approx(meeting_all / 21) and _fill(ratio) == RED.fill
     errors = sum(1 for i in consolidation.issues if i.severity is Severity.ERROR)
-    assert figures["Số lỗi dữ liệu (phải sửa)"].value == errors
+    assert figures["Số lỗi dữ liệu (phải sửa), kể cả đơn vị chưa nộp"].value == errors
+    in_workbooks = sum(r.errors for r in consolidation.units if r.unit.expected and r.submitted)
+    assert figures["   trong đó lỗi trong biểu của các đơn vị đã nộp"].value == in_workbooks
     overdue = sum(1 for t in consolidation.tasks if t.state is TaskState.OVERDUE)
     assert figures["Số nhiệm vụ quá hạn"].value == overdue > 0
     cells = {c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)}

@@ -72,7 +72,8 @@ def test_consolidate_prints_what_the_readme_shows(tmp_path, capsys, monkeypatch)
 @pytest.mark.parametrize(
     "command",
     [
-        'ntm-excel tasks workbooks/mau_nop --as-of 2021-03-25 --owner "Cẩm Thành" --state due_soon',
+        'ntm-excel tasks workbooks/mau_nop --as-of 2021-03-25 --owner "Cẩm Thành" '
+        '--state "sắp đến hạn"',
         'ntm-excel tasks --as-of 2021-03-25 --owner "Hội Nông dân huyện"',
         'ntm-excel validate "workbooks/mau_nop/Bieu tu danh gia NTM - Cam Thach.xls"',
         'ntm-excel validate --explain "workbooks/mau_nop/Bieu tu danh gia NTM - Cam My.xlsx"',

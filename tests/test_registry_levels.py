@@ -101,8 +101,21 @@ def test_cli_builds_a_province_and_the_country(tmp_path, capsys):
     target = tmp_path / "nghe_an.xlsx"
     assert main(["registry", "build", "--province", "Nghệ An", "-o", str(target)]) == 0
     out = capsys.readouterr().out
-    assert "482 đơn vị của tỉnh Nghệ An: 21 đơn vị cấp huyện, 460 đơn vị cấp xã (411 xã)" in out
+    assert (
+        "481 đơn vị của tỉnh Nghệ An: 21 đơn vị cấp huyện, 460 đơn vị cấp xã (411 xã) và dòng "
+        "của chính tỉnh (482 dòng)" in out
+    )
     assert "411 đơn vị phải nộp" in out
+    assert main(["registry", "show", "--registry", str(target)]) == 0
+    assert "Tổng cộng 482 dòng; 411 đơn vị phải nộp." in capsys.readouterr().out
+    district = tmp_path / "do_luong.xlsx"
+    argv = ["registry", "build", "--province", "Nghệ An", "--district", "Đô Lương"]
+    assert main([*argv, "-o", str(district)]) == 0
+    out = capsys.readouterr().out  # the district's own row counted as the province's is
+    assert (
+        "33 đơn vị của Huyện Đô Lương (Nghệ An, vùng Bắc Trung Bộ) và dòng của chính huyện "
+        "(34 dòng)" in out
+    )
     assert load_registry(target) == build_registry("Nghệ An")
     assert main(["registry", "build", "--district", "Đô Lương", "-o", str(target)]) == 2
     assert "--district cần --province" in capsys.readouterr().err
@@ -110,7 +123,10 @@ def test_cli_builds_a_province_and_the_country(tmp_path, capsys):
     target = tmp_path / "ca_nuoc.xlsx"
     assert main(["registry", "build", "--country", "-o", str(target)]) == 0
     out = capsys.readouterr().out
-    assert "11371 đơn vị của 63 tỉnh: 705 đơn vị cấp huyện, 10603 đơn vị cấp xã (8272 xã)" in out
+    assert (
+        "11308 đơn vị của 63 tỉnh: 705 đơn vị cấp huyện, 10603 đơn vị cấp xã (8272 xã) và một "
+        "dòng cho mỗi tỉnh (11371 dòng)" in out
+    )
 
 
 def test_targets_by_name_must_be_unambiguous_in_a_province(nghe_an):

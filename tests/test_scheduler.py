@@ -8,6 +8,7 @@ import email
 import hashlib
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -590,10 +591,28 @@ def test_a_missing_inbox_sends_nothing(tmp_path, monkeypatch, ledger, office):
     monkeypatch.delenv("NTM_STATE_DIR", raising=False)
     config = str(write_config(tmp_path))
     missing = str(tmp_path / "khong_co")
-    code, _ = cli("digest", missing, "--config", config, "--dry-run")
-    assert code == 2
-    code, printed = cli("digest", missing, "--config", config, "--as-of", "2021-03-25")
-    assert code == 1 and "Không có thư mục nhận biểu" in printed
+    for dry in (["--dry-run"], []):  # the same problem, the same words and exit code
+        code, printed = cli("digest", missing, "--config", config, "--as-of", "2021-03-25", *dry)
+        assert code == 1 and printed.startswith(
+            "daily-digest (2021-03-25): LỖI — Không có thư mục nhận biểu"
+        )
+    assert not (tmp_path / "outbox").exists()
+
+
+def test_a_plan_that_is_not_there_is_the_same_failure_with_and_without_dry_run(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    config = write_config(tmp_path)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(re.sub(r'plan = ".*"', 'plan = "khong_co.xlsx"', text), encoding="utf-8")
+    printed = {}
+    for dry in (["--dry-run"], []):
+        code, printed[bool(dry)] = cli("digest", "--config", str(config), "--as-of", "2021-03-25",
+                                       *dry)  # fmt: skip
+        assert code == 1
+    assert printed[True] == printed[False]
+    assert "LỖI — " in printed[True] and "khóa [data] plan chỉ tới tệp này" in printed[True]
     assert not (tmp_path / "outbox").exists()
 
 
@@ -609,6 +628,33 @@ def test_if_due_applies_the_working_day_rules(tmp_path, monkeypatch):
         sent = sorted((tmp_path / "outbox").glob("2021-03-29_daily-digest_*.eml"))
         code, printed = cli("jobs", "once", "daily-digest", "--if-due", "--config", config)
     assert sent and code == 0 and "đã chạy cho kỳ 2021-03-29" in printed
+
+
+def test_if_due_waits_for_the_time_of_day_as_the_scheduler_does(tmp_path, monkeypatch):
+    """Run by hand (or by a timer) at 02:07, `--if-due` sends nothing: the slot has not come.
+    The weekly summary waits for its time on any day of its week, as `jobs run` does."""
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    config = str(write_config(tmp_path))
+    once = ["jobs", "once", "--if-due", "--config", config]
+    with time_machine.travel(at_vn(2021, 3, 25, 2, 7), tick=False) as clock:  # a Thursday
+        code, printed = cli(*once[:2], "daily-digest", *once[2:])
+        assert code == 0, printed
+        assert printed == (
+            "daily-digest (2021-03-25): bỏ qua — chưa đến giờ: việc chạy từ 07:30 "
+            "(Asia/Ho_Chi_Minh), bây giờ mới 02:07\n"
+        )
+        code, printed = cli(*once[:2], "weekly-summary", *once[2:])
+        assert "weekly-summary (2021-W12): bỏ qua — chưa đến giờ: việc chạy từ 08:00" in printed
+        assert not (tmp_path / "outbox").exists()
+        clock.move_to(at_vn(2021, 3, 25, 7, 30))
+        code, printed = cli(*once[:2], "daily-digest", *once[2:])
+        assert code == 0 and "daily-digest (2021-03-25): đã gửi" in printed
+        assert sorted((tmp_path / "outbox").glob("2021-03-25_daily-digest_*.eml"))
+        code, printed = cli(*once[:2], "weekly-summary", *once[2:])
+        assert "chưa đến giờ" in printed
+        clock.move_to(at_vn(2021, 3, 25, 8, 0))
+        code, printed = cli(*once[:2], "weekly-summary", *once[2:])
+        assert code == 0 and "weekly-summary (2021-W12): đã gửi" in printed
 
 
 def test_jobs_write_their_own_master_and_say_where(tmp_path, monkeypatch, capsys):

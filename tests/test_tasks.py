@@ -171,6 +171,27 @@ def test_cli_filters_by_state_and_owner(capsys):
     assert "Không có nhiệm vụ nào phù hợp." in out
 
 
+@pytest.mark.parametrize("typed", ["overdue", "quá hạn", "Qua han", "QUÁ HẠN", " quá  hạn "])
+def test_cli_state_in_vietnamese_words_or_code(capsys, typed):
+    """`--state` takes the words the tool prints (with or without diacritics) or the code."""
+    _, out, _ = run(capsys, "--as-of", "2021-05-01", "--state", typed, "--owner", "phan ngoc to")
+    rows = table(out)[1:]
+    assert rows and all("Quá hạn" in row for row in rows)
+
+
+def test_cli_state_help_lists_the_vietnamese_words(capsys):
+    with pytest.raises(SystemExit):
+        main(["tasks", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    listed = ["«quá hạn» (overdue)", "«sắp đến hạn» (due_soon)", "«đang thực hiện»"]
+    listed += ["«đã hoàn thành» (done)", "«chưa có hạn» (no_due_date)", "không dấu"]
+    for words in listed:
+        assert words in help_text
+    with pytest.raises(SystemExit):
+        main(["tasks", "--state", "trễ hạn"])
+    assert "không hiểu tình trạng «trễ hạn»; ghi một trong: «quá hạn»" in capsys.readouterr().err
+
+
 def test_cli_reports_plan_problems(tmp_path, capsys):
     path = tmp_path / "ke_hoach.xlsx"
     shutil.copy(PLAN, path)

@@ -210,6 +210,20 @@ def test_cli_unknown_or_ambiguous_unit(tmp_path, capsys, unit, message):
     assert not target.exists()
 
 
+def test_cli_part_of_a_name_lists_the_units_it_may_mean(tmp_path, capsys):
+    """«Cẩm» names no unit: the units whose names hold it are listed (ten of them, and how
+    many more), spelled as typed first («Cẩm», not «Thiên Cầm»); «cam b» finds Cẩm Bình."""
+    target = tmp_path / "x.xlsx"
+    assert main(["template", "--unit", "Cẩm", "-o", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("«Cẩm» không phải tên đầy đủ của đơn vị nào; 21 đơn vị có tên chứa")
+    assert "Xã Cẩm Bình (mã 18685)" in err and err.count("(mã ") == 10
+    assert "và 11 đơn vị khác. Hãy ghi đủ tên hoặc mã đơn vị." in err and "Thiên Cầm" not in err
+    assert main(["template", "--unit", "cam b", "-o", str(target)]) == 2
+    assert "1 đơn vị có tên chứa «cam b»: Xã Cẩm Bình (mã 18685)." in capsys.readouterr().err
+    assert not target.exists()
+
+
 def test_cli_single_unit_into_a_folder_or_refused_without_xlsx(tmp_path, capsys):
     """«-o bieu_mau/» puts the file in the folder, named as --all names it; «-o x.txt» used to
     write an .xlsx workbook under that name."""

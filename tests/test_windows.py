@@ -460,6 +460,23 @@ def test_task_scheduler_runs_what_cron_runs_at_the_configured_times():
     assert tasks[("retry",)] == "/SC MINUTE /MO 15"
 
 
+def test_cron_starts_each_job_at_its_time_in_the_jobs_table():
+    """`--if-due` waits for the job's time of day: cron calls each dated job daily at that
+    time (the weekly and monthly jobs too: --if-due keeps them to their day), the others
+    every N minutes."""
+    cron = cron_jobs()
+    assert set(cron) == {(j.name, "--if-due") if j.dated else (j.name,) for j in JOBS} | {
+        ("retry",)
+    }
+    for job in JOBS:
+        if job.period is Period.MINUTES:
+            assert cron[(job.name,)] == f"*/{job.default} * * * *"
+        else:
+            hour, minute = map(int, job.at({}).split(":"))
+            assert cron[(job.name, "--if-due")] == f"{minute} {hour} * * *"
+    assert cron[("retry",)] == "*/15 * * * *"
+
+
 def test_the_batch_files_are_what_cmd_exe_reads():
     """CRLF line ends, no byte-order mark, commands in ASCII (cmd.exe reads a batch file in the
     console's code page; only `rem` lines carry Vietnamese)."""

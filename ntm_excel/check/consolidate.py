@@ -657,13 +657,18 @@ def consolidate_from_config(
     `with_district=False` the district workbook. With `history` (opened on the state folder),
     the run is recorded there with the configuration's reporting periods.
     """
-    plan = load_plan(config.plan) if with_plan else None
-    contacts = load_contacts(config.contacts) if with_plan else None
+    needed = ["vocabulary", *(("plan", "contacts") if with_plan else ())]
+    needed += [
+        key for key, given in (("catalog", catalog_path), ("registry", registry_path)) if not given
+    ]
+    config.require(*needed)  # every missing file said at once
+    plan = load_plan(config.data_file("plan")) if with_plan else None
+    contacts = load_contacts(config.data_file("contacts")) if with_plan else None
     district = config.district_workbook if with_district else None
     return consolidate(
         paths,
-        catalog=load_catalog(catalog_path or config.catalog),
-        registry=load_registry(registry_path or config.registry),
+        catalog=load_catalog(catalog_path or config.data_file("catalog")),
+        registry=load_registry(registry_path or config.data_file("registry")),
         catalog_set=config.catalog_set,
         as_of=as_of,
         plan=plan,
@@ -671,7 +676,7 @@ def consolidate_from_config(
         district_workbook=district,
         reporting_deadline=config.reporting_deadline,
         due_soon_days=config.due_soon_days,
-        vocabulary=load_vocabulary(config.vocabulary),
+        vocabulary=load_vocabulary(config.data_file("vocabulary")),
         workers=workers,
         progress=progress,
         history=history,

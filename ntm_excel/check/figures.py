@@ -55,6 +55,25 @@ class IssueCounts:
         }[severity]
 
 
+# Issues only the office can act on (its plan, its contact book, its deadline, a unit that has
+# sent nothing): never in what a unit is told about the files it sent.
+OFFICE_ONLY = frozenset(
+    {"unit-not-submitted", "owner-unknown", "submission-late", "target-mismatch"}
+)
+SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+# The words every output puts beside a figure it reads here, so that one label is one figure.
+WORKBOOK_ERRORS = "lỗi trong biểu của các đơn vị đã nộp"  # `Figures.workbook_errors`
+
+
+def unit_issues(unit_code: str, issues: Iterable[Issue]) -> list[Issue]:
+    """What a unit is told about the files it sent, in its reminder and in its feedback
+    workbook alike: the issues of its workbook and of the other files it sent (an unreadable
+    re-send, an older copy), errors first, then warnings, then information. Their errors and
+    warnings are the unit's `errors` and `warnings` (see `check.consolidate`)."""
+    mine = [i for i in issues if i.unit_code == unit_code and i.code not in OFFICE_ONLY]
+    return sorted(mine, key=lambda issue: SEVERITY_RANK[issue.severity])
+
+
 def meets_all(report: UnitReport) -> bool:
     """Whether a unit submitted and meets every criterion of its own set."""
     return (
@@ -430,25 +449,33 @@ class Figures:
     # --- issues and tasks ----------------------------------------------------------------
 
     def issue_counts(self) -> IssueCounts:
+        """Every issue of the consolidation, as the «Lỗi dữ liệu» sheet and issues.csv list
+        them: a unit that did not submit is an error there, so are files of no known unit."""
         return IssueCounts.of(self.consolidation.issues)
+
+    def workbook_errors(self) -> tuple[int, int]:
+        """(errors in what the expected units that submitted sent, how many of those units
+        have any): `WORKBOOK_ERRORS`, part of `issue_counts().errors`."""
+        submitted = self.submitted
+        return sum(r.errors for r in submitted), sum(1 for r in submitted if r.errors)
 
     def task_counts(self) -> Counter:
         return Counter(task.state for task in self.consolidation.tasks)
 
     def headline(self, task_key) -> Headline:
         """The weekly figures; `task_key(status)` names a task across weeks."""
-        open_tasks = [t for t in self.consolidation.tasks if not t.task.done]
-        overdue = [t for t in open_tasks if t.state is TaskState.OVERDUE]
-        submitted = self.submitted
+        overdue = [t for t in self.consolidation.tasks if t.state is TaskState.OVERDUE]
+        tasks = self.task_counts()
+        errors, units_with_errors = self.workbook_errors()
         return Headline(
             units_expected=len(self.expected),
-            units_submitted=len(submitted),
+            units_submitted=len(self.submitted),
             communes_all_met=len(self.meeting_all),
             criteria_met=self.criteria_met(),
-            errors=sum(r.errors for r in submitted),
-            units_with_errors=sum(1 for r in submitted if r.errors),
-            overdue_tasks=len(overdue),
-            due_soon_tasks=sum(1 for t in open_tasks if t.state is TaskState.DUE_SOON),
+            errors=errors,
+            units_with_errors=units_with_errors,
+            overdue_tasks=tasks[TaskState.OVERDUE],
+            due_soon_tasks=tasks[TaskState.DUE_SOON],
             overdue_keys=tuple(sorted(task_key(t) for t in overdue)),
         )
 

@@ -20,7 +20,7 @@ from ntm_excel.reference.catalog import (
 
 def catalog_from(args: argparse.Namespace) -> Catalog:
     """The catalogue named by --catalog, else the configured one."""
-    return load_catalog(getattr(args, "catalog", None) or config_from(args).catalog)
+    return load_catalog(getattr(args, "catalog", None) or config_from(args).data_file("catalog"))
 
 
 def _show(args: argparse.Namespace) -> int:

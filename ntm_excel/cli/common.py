@@ -103,6 +103,33 @@ def missing_paths(paths: list[str]) -> list[str]:
     return missing
 
 
+MAX_CANDIDATES = 10  # units listed when a name given matches none exactly
+
+
+def unit_named(registry, text: str):
+    """The unit `text` names (a code or a name), or None with what went wrong on stderr: the
+    units it matches when several do, else up to `MAX_CANDIDATES` whose names hold it."""
+    found = registry.match(text)
+    if found.unit is not None:
+        return found.unit
+    if found.candidates:
+        names = ", ".join(f"{u.name} (mã {u.code})" for u in found.candidates)
+        print(f"«{text}» khớp với nhiều đơn vị: {names}. Hãy ghi rõ tên hoặc mã.", file=sys.stderr)
+        return None
+    near = registry.containing(text)
+    if not near:
+        print(f"Không tìm thấy đơn vị «{text}» trong danh sách đơn vị.", file=sys.stderr)
+        return None
+    names = ", ".join(f"{u.name} (mã {u.code})" for u in near[:MAX_CANDIDATES])
+    more = f" và {len(near) - MAX_CANDIDATES} đơn vị khác" if len(near) > MAX_CANDIDATES else ""
+    print(
+        f"«{text}» không phải tên đầy đủ của đơn vị nào; {len(near)} đơn vị có tên chứa «{text}»: "
+        f"{names}{more}. Hãy ghi đủ tên hoặc mã đơn vị.",
+        file=sys.stderr,
+    )
+    return None
+
+
 def config_from(args: argparse.Namespace) -> Config:
     """The configuration named by --config (else the bundled one), its job times checked."""
     from ntm_excel.jobs.table import check_schedule

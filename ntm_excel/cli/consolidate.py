@@ -143,7 +143,7 @@ def history_lines(view, store: Path) -> list[str]:
 
 
 def _summary(result, store: Path | None = None) -> list[str]:
-    from ntm_excel.check.figures import Figures
+    from ntm_excel.check.figures import WORKBOOK_ERRORS, Figures
     from ntm_excel.model import TaskState
 
     figures = Figures.of(result)
@@ -154,7 +154,7 @@ def _summary(result, store: Path | None = None) -> list[str]:
         f"Tổng hợp ngày {result.as_of:%d/%m/%Y} — bộ tiêu chí {result.catalog_set}",
         f"Đơn vị đã nộp: {len(submitted)}/{len(expected)}"
         + (f" (chưa nộp: {', '.join(missing)})" if 0 < len(missing) <= 10 else ""),
-        f"Đơn vị đạt đủ {len(result.criteria_names)} tiêu chí: "
+        f"Đơn vị đạt đủ {len(figures.criteria)} tiêu chí: "
         f"{len(figures.meeting_all)}/{len(expected)}",
     ]
     if district := figures.district_met():
@@ -164,8 +164,10 @@ def _summary(result, store: Path | None = None) -> list[str]:
         sent = sum(area.district_submitted for area in areas)
         met = sum(area.district_met for area in areas)
         lines.append(f"Huyện: {sent}/{len(areas)} đã nộp biểu tự đánh giá, {met} đạt chuẩn")
+    errors, units_with_errors = figures.workbook_errors()
     lines += [
-        f"Dữ liệu: {issues.errors} lỗi, {issues.warnings} cảnh báo",
+        f"Dữ liệu: {issues.errors} lỗi (kể cả đơn vị chưa nộp), {issues.warnings} cảnh báo",
+        f"  {errors} {WORKBOOK_ERRORS}, ở {units_with_errors} đơn vị",
         f"Nhiệm vụ: {tasks[TaskState.OVERDUE]} quá hạn, {tasks[TaskState.DUE_SOON]} sắp đến hạn",
     ]
     if store is not None and result.history is not None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,21 +17,30 @@ from ntm_excel.cli.jobs import (
     runner_from,
     settings_from,
 )
+from ntm_excel.errors import NtmError
 from ntm_excel.jobs.digest import DAILY_DIGEST, daily_mails
-from ntm_excel.jobs.scheduler import InboxMissing, inbox_refresh
+from ntm_excel.jobs.scheduler import InboxMissing, JobResult, describe, inbox_refresh
 from ntm_excel.reference.contacts import load_contacts
 
 
 def _dry_run(args: argparse.Namespace) -> int:
-    """Print the digests; nothing is sent, recorded or written."""
+    """Print the digests; nothing is sent, recorded or written. A problem with the office's
+    files (no inbox, a plan or contact book that cannot be read) is said as the job says it,
+    with the same exit code (1)."""
     config = settings_from(args)
-    as_of = args.as_of or datetime.now(ZoneInfo(config.schedule.timezone)).date()
+    zone = ZoneInfo(config.schedule.timezone)
+    as_of = args.as_of or datetime.now(zone).date()
     inbox = Path(args.inbox or config.schedule.inbox)
-    if not inbox.is_dir():
-        print(InboxMissing(inbox), file=sys.stderr)
-        return 2
-    snap = inbox_refresh(config, write_files=False)([inbox], as_of)
-    contacts = load_contacts(config.contacts)
+    try:
+        if not inbox.is_dir():
+            raise InboxMissing(inbox)
+        snap = inbox_refresh(config, write_files=False)([inbox], as_of)
+        contacts = load_contacts(config.data_file("contacts"))
+    except NtmError as exc:
+        failed = JobResult(DAILY_DIGEST, as_of.isoformat(), error=str(exc))
+        for line in describe(failed, zone):
+            print(line)
+        return 1
     out = daily_mails(snap.consolidation, contacts, deadline=config.reporting_deadline)
     for index, mail in enumerate(out.mails, 1):
         print(f"===== Thư {index}/{len(out.mails)}: {mail.to_name} <{mail.key.recipient}> =====")

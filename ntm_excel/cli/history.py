@@ -14,6 +14,7 @@ from ntm_excel.cli.common import (
     add_config_option,
     add_registry_option,
     print_table,
+    unit_named,
 )
 from ntm_excel.cli.jobs import add_state_options, settings_from
 
@@ -27,11 +28,24 @@ Lịch sử nộp báo cáo ghi trong thư mục trạng thái (mỗi lần «co
   • history backup TỆP: sao lưu cả kho vào một tệp (chạy được cả khi bộ lập lịch đang chạy)."""
 
 
+USAGE = (  # after argparse's «Cách dùng: » (11 characters)
+    "ntm-excel history [--unit ĐƠN_VỊ] [--period KỲ] [--changes] [--as-of NGÀY]\n"
+    + " " * 29
+    + "[--state-dir THƯ_MỤC] [--config TỆP] [--registry TỆP]\n"
+    + " " * 11
+    + "ntm-excel history export MÃ_HOẶC_TÊN [-o ĐÍCH] [--force] [--state-dir THƯ_MỤC]\n"
+    + " " * 11
+    + "ntm-excel history backup TỆP [--force] [--state-dir THƯ_MỤC]"
+)
+FORCE_HELP = "ghi đè khi đích đã có tệp (không có: lệnh từ chối, không ghi gì)"
+
+
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "history",
         help="lịch sử nộp: tình hình theo kỳ, các bản nộp, thay đổi; lấy lại tệp đã nhận",
         description=DESCRIPTION,
+        usage=USAGE,  # argparse would show the optional sub-command as if it were required
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--unit", metavar="ĐƠN_VỊ", help="một đơn vị (tên hoặc mã)")
@@ -46,7 +60,9 @@ def register(subparsers) -> None:
     add_config_option(parser)
     add_registry_option(parser)
     parser.set_defaults(func=run)
-    actions = parser.add_subparsers(title="Lệnh con", metavar="LỆNH_CON", dest="action")
+    actions = parser.add_subparsers(
+        title="Lệnh con (không bắt buộc)", metavar="{export,backup}", dest="action"
+    )
     export = actions.add_parser(
         "export",
         help="lấy lại một tệp đã nhận, đúng như khi nhận",
@@ -64,6 +80,7 @@ def register(subparsers) -> None:
         metavar="ĐÍCH",
         help="tệp hoặc thư mục để ghi (mặc định: tên tệp khi nhận, trong thư mục đang chạy lệnh)",
     )
+    export.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_state_options(export, inbox=False)
     add_config_option(export)
     export.set_defaults(func=run_export)
@@ -74,6 +91,7 @@ def register(subparsers) -> None:
         "nhất quán kể cả khi một tiến trình khác đang ghi.",
     )
     backup.add_argument("target", metavar="TỆP", help="tệp sao lưu cần ghi")
+    backup.add_argument("--force", action="store_true", help=FORCE_HELP)
     add_state_options(backup, inbox=False)
     add_config_option(backup)
     backup.set_defaults(func=run_backup)
@@ -106,6 +124,8 @@ def run_export(args: argparse.Namespace) -> int:
     target = Path(args.output or chosen.name)
     if target.is_dir():
         target = target / chosen.name
+    if _refused(target, args.force):
+        return 2
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
     print(
@@ -117,27 +137,33 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_backup(args: argparse.Namespace) -> int:
     with _open(args) as history:
-        target = history.backup(args.target)
+        target = Path(args.target)
+        if target.exists() and target.resolve() == Path(history.path).resolve():
+            print(f"{target} là chính kho trạng thái; hãy chọn tệp khác.", file=sys.stderr)
+            return 2
+        if _refused(target, args.force):
+            return 2
+        target = history.backup(target)
     print(f"Đã sao lưu kho trạng thái {history.path} vào {target}.")
     return 0
+
+
+def _refused(target: Path, force: bool) -> bool:
+    """Whether `target` is left alone: it exists and --force was not given (said on stderr)."""
+    if force or not target.exists():
+        return False
+    what = "thư mục" if target.is_dir() else "tệp"
+    print(
+        f"Đã có {what} {target}: không ghi đè. Chọn tên khác, hoặc thêm --force để ghi đè.",
+        file=sys.stderr,
+    )
+    return True
 
 
 def _when(moment) -> str:
     from ntm_excel.config import VIETNAM_TIME
 
     return f"{moment.astimezone(VIETNAM_TIME):%d/%m/%Y %H:%M}"
-
-
-def _find_unit(registry, text: str):
-    found = registry.match(text)
-    if found.unit is not None:
-        return found.unit
-    if found.candidates:
-        names = ", ".join(f"{u.name} (mã {u.code})" for u in found.candidates)
-        print(f"«{text}» khớp với nhiều đơn vị: {names}. Hãy ghi rõ tên hoặc mã.", file=sys.stderr)
-    else:
-        print(f"Không tìm thấy đơn vị «{text}» trong danh sách đơn vị.", file=sys.stderr)
-    return None
 
 
 def _find_period(view, text: str):
@@ -159,13 +185,13 @@ def run(args: argparse.Namespace) -> int:
     from ntm_excel.reference.registry import load_registry
 
     config = settings_from(args)
-    registry = load_registry(args.registry or config.registry)
+    registry = load_registry(args.registry or config.data_file("registry"))
     try:
-        targets = load_plan(config.plan).targets
+        targets = load_plan(config.data_file("plan")).targets
     except ValueError:  # the history is shown without the plan's targets
         targets = ()
     unit = None
-    if args.unit and (unit := _find_unit(registry, args.unit)) is None:
+    if args.unit and (unit := unit_named(registry, args.unit)) is None:
         return 2
     with _open(args) as history:
         runs = history.consolidations()

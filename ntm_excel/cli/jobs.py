@@ -212,8 +212,9 @@ def register(subparsers) -> None:
     when.add_argument(
         "--if-due",
         action="store_true",
-        help="chỉ chạy khi đến lượt: ngày làm việc (theo cấu hình) và kỳ này chưa chạy; "
-        "dùng cho cron hoặc systemd",
+        help="chỉ chạy khi đến lượt, như bộ lập lịch: ngày làm việc (theo cấu hình), đã qua "
+        "giờ chạy của việc trong [schedule] và kỳ này chưa chạy; dùng cho cron, systemd, "
+        "Task Scheduler",
     )
     renew = commands.add_parser(
         "new-ledger",

@@ -19,7 +19,7 @@ from ntm_excel.reference.registry import (
 
 def registry_from(args: argparse.Namespace) -> Registry:
     """The registry named by --registry, else the configured one."""
-    return load_registry(getattr(args, "registry", None) or config_from(args).registry)
+    return load_registry(getattr(args, "registry", None) or config_from(args).data_file("registry"))
 
 
 def _names(text: str | None) -> list[str]:
@@ -52,20 +52,23 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _composition(registry: Registry, district: str | None) -> str:
-    """What a built registry holds, in words."""
+    """What a built registry holds, in words: the units of the area, then the area's own row
+    (or rows), then how many rows that makes, as `registry show` counts them."""
+    rows = f"({len(registry.units)} dòng)"
     if district:
         unit = registry.tier(DISTRICT)[0]
         return (
             f"{len(registry.units) - 1} đơn vị của {unit.name} ({unit.province}, vùng "
-            f"{unit.region}) và dòng của chính huyện"
+            f"{unit.region}) và dòng của chính huyện {rows}"
         )
     provinces = registry.tier(PROVINCE)
-    communes = registry.tier(COMMUNE)
+    districts, communes = registry.tier(DISTRICT), registry.tier(COMMUNE)
     where = f"tỉnh {provinces[0].province}" if len(provinces) == 1 else f"{len(provinces)} tỉnh"
+    own = "dòng của chính tỉnh" if len(provinces) == 1 else "một dòng cho mỗi tỉnh"
     return (
-        f"{len(registry.units)} đơn vị của {where}: {len(registry.tier(DISTRICT))} đơn vị cấp "
-        f"huyện, {len(communes)} đơn vị cấp xã ({sum(u.kind == 'xã' for u in communes)} xã)"
-        + (" và dòng của chính tỉnh" if len(provinces) == 1 else ", một dòng cho mỗi tỉnh")
+        f"{len(districts) + len(communes)} đơn vị của {where}: {len(districts)} đơn vị cấp "
+        f"huyện, {len(communes)} đơn vị cấp xã ({sum(u.kind == 'xã' for u in communes)} xã) "
+        f"và {own} {rows}"
     )
 
 

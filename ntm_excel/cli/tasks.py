@@ -17,10 +17,11 @@ from ntm_excel.check.tasks import (
 )
 from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from, missing_paths
 from ntm_excel.errors import NtmError
-from ntm_excel.model import Consolidation, TaskState
+from ntm_excel.model import TASK_STATE_LABELS, Consolidation, TaskState
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
 from ntm_excel.reference.registry import load_registry
+from ntm_excel.text import fold
 
 
 def _window(text: str) -> int:
@@ -31,6 +32,21 @@ def _window(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"số ngày «{text}» không hợp lệ, hãy ghi số nguyên ≥ 0")
     return value
+
+
+ORDER = (TaskState.OVERDUE, TaskState.DUE_SOON, TaskState.ON_TRACK, TaskState.DONE)
+STATES = {state: TASK_STATE_LABELS[state] for state in (*ORDER, TaskState.NO_DUE_DATE)}
+
+
+def _state(text: str) -> TaskState:
+    """A task state as typed: its Vietnamese words, with or without diacritics («quá hạn»,
+    «qua han»), or its code (overdue)."""
+    key = fold(text)
+    for state, label in STATES.items():
+        if key in (fold(label), fold(state.value)):
+            return state
+    words = ", ".join(f"«{label.lower()}»" for label in STATES.values())
+    raise argparse.ArgumentTypeError(f"không hiểu tình trạng «{text}»; ghi một trong: {words}")
 
 
 def register(subparsers) -> None:
@@ -59,9 +75,11 @@ def register(subparsers) -> None:
     )
     parser.add_argument(
         "--state",
-        choices=[state.value for state in TaskState],
-        help="chỉ nhiệm vụ ở tình trạng này: overdue (quá hạn), due_soon (sắp đến hạn), "
-        "on_track (đang thực hiện), done (đã hoàn thành), no_due_date (chưa có hạn)",
+        type=_state,
+        metavar="TT",
+        help="chỉ nhiệm vụ ở tình trạng này: "
+        + ", ".join(f"«{label.lower()}» ({state.value})" for state, label in STATES.items())
+        + "; có dấu hay không dấu đều được",
     )
     parser.add_argument(
         "--window",
@@ -83,9 +101,11 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     as_of = args.as_of or date.today()
     try:
-        plan = load_plan(args.plan or config.plan)
-        contacts = load_contacts(args.contacts or config.contacts)
-        units = load_registry(config.registry).units
+        given = {"plan": args.plan, "contacts": args.contacts, "registry": None}
+        config.require(*(key for key, path in given.items() if not path))
+        plan = load_plan(args.plan or config.data_file("plan"))
+        contacts = load_contacts(args.contacts or config.data_file("contacts"))
+        units = load_registry(config.data_file("registry")).units
     except NtmError as exc:
         print(
             f"Lỗi: không đọc được kế hoạch, danh bạ hoặc danh sách đơn vị: {exc}", file=sys.stderr

@@ -13,6 +13,7 @@ from ntm_excel.cli.common import (
     add_config_option,
     add_registry_option,
     config_from,
+    unit_named,
 )
 from ntm_excel.cli.registry import registry_from
 from ntm_excel.model import DISTRICT, Unit
@@ -44,26 +45,16 @@ def _run(args: argparse.Namespace) -> int:
             for unit in units
         ]  # fmt: skip
     else:
-        found = registry.match(args.unit)
-        if found.unit is None:
-            if found.candidates:
-                names = ", ".join(f"{u.name} (mã {u.code})" for u in found.candidates)
-                print(
-                    f"«{args.unit}» khớp với nhiều đơn vị: {names}. Hãy ghi rõ tên hoặc mã.",
-                    file=sys.stderr,
-                )
-            else:
-                print(
-                    f"Không tìm thấy đơn vị «{args.unit}» trong danh sách đơn vị.", file=sys.stderr
-                )
+        unit = unit_named(registry, args.unit)
+        if unit is None:
             return 2
         target = Path(args.output)
         if target.is_dir():  # «-o bieu_mau/»: the file goes in it, named as --all names it
-            target = target / f"{file_stem(found.unit)}.xlsx"
+            target = target / f"{file_stem(unit)}.xlsx"
         elif target.suffix.lower() != ".xlsx":
             print(f"Lỗi: biểu phải là tệp .xlsx, không phải «{target.name}»", file=sys.stderr)
             return 2
-        units, targets = [found.unit], [target]
+        units, targets = [unit], [target]
     for unit, target in zip(units, targets, strict=True):
         set_id = _set_for(unit, args, catalog.sets())
         if set_id not in catalog.sets():

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     config = config_from(args)
     catalog, registry = catalog_from(args), registry_from(args)  # errors: exit 2 in main
-    vocabulary = load_vocabulary(config.vocabulary)
+    vocabulary = load_vocabulary(config.data_file("vocabulary"))
     with reading_progress() as progress:
         checked = check_files(
             args.paths,

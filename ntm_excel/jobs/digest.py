@@ -12,10 +12,16 @@ from datetime import date
 from html import escape
 from pathlib import Path
 
-from ntm_excel.check.figures import Figures, Headline, TargetProgress
+from ntm_excel.check.figures import (
+    WORKBOOK_ERRORS,
+    Figures,
+    Headline,
+    TargetProgress,
+    unit_issues,
+)
 from ntm_excel.check.progress import UnitChange
 from ntm_excel.check.tasks import units_text
-from ntm_excel.issues import Severity
+from ntm_excel.issues import SEVERITY_LABELS, Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.jobs.mail_text import (
     FOOTER,
@@ -49,6 +55,7 @@ MONTHLY_REVIEW = "monthly-review"
 ROLES = (("chủ trì", "lead"), ("phối hợp", "partners"), ("chỉ đạo", "directors"))
 ROLES += (("thực hiện", "owners"),)
 MAX_ISSUES_LISTED = 15
+SHOWN = (Severity.ERROR, Severity.WARNING)  # what a reminder lists of a unit's issues
 
 
 def _is_late(status: TaskStatus, as_of: date) -> bool:
@@ -141,8 +148,8 @@ def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
             return f"chưa nộp biểu tự đánh giá (hạn nộp {vn_date(deadline)})"
         return "chưa nộp biểu tự đánh giá"
     if report.errors:
-        warnings = f", {report.warnings} cảnh báo" if report.warnings else ""
-        return f"biểu tự đánh giá có {report.errors} lỗi{warnings} cần sửa"
+        warnings = f", {report.warnings} cảnh báo cần kiểm tra" if report.warnings else ""
+        return f"biểu tự đánh giá có {report.errors} lỗi cần sửa{warnings}"
     return ""
 
 
@@ -377,20 +384,20 @@ def master_file_name(as_of: date) -> str:
     return f"Tổng hợp NTM {as_of.isoformat()}.xlsx"
 
 
-def _weekly_rows(figures: Headline, before: Headline | None) -> list[list[str]]:
+def _weekly_rows(figures: Headline, before: Headline | None, criteria: int) -> list[list[str]]:
     submitted = _with_change(figures.units_submitted, before, "units_submitted")
     errors = _with_change(figures.errors, before, "errors")
     return [
         ["Đơn vị đã nộp báo cáo", f"{submitted} / {figures.units_expected}"],
         [
-            "Đơn vị đạt đủ tất cả tiêu chí",
+            f"Đơn vị đạt đủ {criteria} tiêu chí",
             _with_change(figures.communes_all_met, before, "communes_all_met"),
         ],
         [
             "Tổng số tiêu chí đạt (các đơn vị đã nộp)",
             _with_change(figures.criteria_met, before, "criteria_met"),
         ],
-        ["Lỗi trong biểu tự đánh giá", f"{errors}, ở {figures.units_with_errors} đơn vị"],
+        [WORKBOOK_ERRORS.capitalize(), f"{errors}, ở {figures.units_with_errors} đơn vị"],
         ["Việc quá hạn", _with_change(figures.overdue_tasks, before, "overdue_tasks")],
         ["Việc sắp đến hạn", str(figures.due_soon_tasks)],
     ]
@@ -441,7 +448,7 @@ def weekly_mails(
         f"{office_name(consolidation)} báo cáo tình hình "
         f"{week_label(as_of)}, số liệu đến ngày {vn_date(as_of)}{compared}:"
     )
-    rows = _weekly_rows(figures, before)
+    rows = _weekly_rows(figures, before, len(facts.criteria))
     opening = "Kính gửi các đồng chí trong Ban chỉ đạo,"
     text = [opening, "", intro, "", *(f"- {label}: {value}" for label, value in rows)]
     html = [paragraph(opening), paragraph(intro), html_table(["Nội dung", "Số liệu"], rows)]
@@ -571,7 +578,6 @@ def _reminder(
         heading = f"{clip(unit.name)}: {unit_problem(report, as_of, deadline)}."
         text += ["", heading]
         html.append(f"<h3>{escape(heading)}</h3>")
-        issues = _errors(consolidation, unit)
         if not report.submitted:
             unreadable = [  # a file of this unit that could not be read (named after it)
                 [clip(i.file), clip(i.message)]
@@ -588,23 +594,29 @@ def _reminder(
             text.append(ask)
             html.append(paragraph(ask))
             continue
-        listed = [[clip(i.location), clip(i.message)] for i in issues[:MAX_ISSUES_LISTED]]
-        text += [f"- {where}: {msg}" if where else f"- {msg}" for where, msg in listed]
+        # what its feedback workbook lists too: errors, then warnings (of every file it sent)
+        told = [i for i in unit_issues(unit.code, consolidation.issues) if i.severity in SHOWN]
+        listed = [
+            [SEVERITY_LABELS[i.severity], clip(i.location) or "cả tệp", clip(i.message)]
+            for i in told[:MAX_ISSUES_LISTED]
+        ]
+        text += [f"- {level} — {where}: {what}" for level, where, what in listed]
         if listed:
-            html.append(html_table(["Vị trí", "Lỗi"], listed))
-        if len(issues) > MAX_ISSUES_LISTED:
-            more = f"… và {len(issues) - MAX_ISSUES_LISTED} lỗi khác."
+            html.append(html_table(["Mức độ", "Vị trí", "Nội dung và cách sửa"], listed))
+        if len(told) > MAX_ISSUES_LISTED:
+            more = f"… và {len(told) - MAX_ISSUES_LISTED} lỗi, cảnh báo khác."
             text.append(more)
             html.append(paragraph(more))
         path = feedback.get(unit.code)
         if path is not None and Path(path).is_file():
             attachments.append(Attachment(Path(path), Path(path).name))
             ask = (
-                f"Các ô có lỗi được đánh dấu trong tệp đính kèm «{Path(path).name}». "
-                "Đề nghị đơn vị sửa và gửi lại biểu."
+                "Các lỗi, cảnh báo trên được liệt kê ở trang «Góp ý» của tệp đính kèm "
+                f"«{Path(path).name}», các ô có vấn đề được tô màu. Đề nghị đơn vị sửa và gửi "
+                "lại biểu."
             )
         else:
-            ask = "Đề nghị đơn vị sửa các lỗi trên và gửi lại biểu."
+            ask = "Đề nghị đơn vị sửa các lỗi, kiểm tra các cảnh báo trên và gửi lại biểu."
         text.append(ask)
         html.append(paragraph(ask))
     text += ["", FOOTER]

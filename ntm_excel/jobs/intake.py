@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.check.consolidate import consolidate
+from ntm_excel.check.figures import OFFICE_ONLY
 from ntm_excel.config import Config
 from ntm_excel.errors import ContactsError
 from ntm_excel.history import History
@@ -63,7 +64,7 @@ from ntm_excel.periods import Calendar, config_calendar
 from ntm_excel.reference.catalog import Catalog, load_catalog
 from ntm_excel.reference.contacts import commune_addresses
 from ntm_excel.reference.registry import Registry, load_registry
-from ntm_excel.write.feedback import NOT_FOR_UNITS, feedback_issues, write_feedback
+from ntm_excel.write.feedback import feedback_issues, write_feedback
 
 if TYPE_CHECKING:
     from ntm_excel.jobs.scheduler import JobResult, Runner
@@ -343,7 +344,7 @@ def judge(path: Path, sender_unit: Unit | None, ref: Reference, as_of: date) -> 
     mine = [
         i
         for i in consolidation.issues
-        if i.file == path.name and i.code not in NOT_FOR_UNITS and i.severity is Severity.ERROR
+        if i.file == path.name and i.code not in OFFICE_ONLY and i.severity is Severity.ERROR
     ]
     unit = next((ref.registry.get(i.unit_code) for i in mine if i.unit_code), None)
     by_sender = unit is not None and sender_unit is not None and unit.code == sender_unit.code
@@ -427,8 +428,8 @@ def _feedback(verdict: Verdict, folder: Path) -> Path | None:
 
 
 def _senders(runner: Runner) -> tuple[dict[str, Unit], list[str], Registry]:
-    registry = load_registry(runner.config.registry)
-    senders, notes = sender_units(registry, runner.config.contacts)
+    registry = load_registry(runner.config.data_file("registry"))
+    senders, notes = sender_units(registry, runner.config.data_file("contacts"))
     return senders, notes, registry
 
 
@@ -458,7 +459,10 @@ def send_answers(runner: Runner, as_of: date, result: JobResult) -> None:
         senders, notes, registry = _senders(runner)
         config = runner.config
         ref = Reference(
-            load_catalog(config.catalog), registry, config.catalog_set, config_calendar(config)
+            load_catalog(config.data_file("catalog")),
+            registry,
+            config.catalog_set,
+            config_calendar(config),
         )
         with tempfile.TemporaryDirectory(prefix="ntm-tra-loi-") as folder:
             answers = answer_mails(

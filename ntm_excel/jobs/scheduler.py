@@ -200,7 +200,7 @@ class Runner:
         self.ledger = ledger
         self.mail = mail or config.mail
         self.refresh = refresh or inbox_refresh(config)
-        self.load_contacts = contacts or (lambda: load_contacts(config.contacts))
+        self.load_contacts = contacts or (lambda: load_contacts(config.data_file("contacts")))
         check_transport(self.mail)  # a missing password is said before any file is rewritten
         check_mailbox(config.mailbox, config.path)
         self.open_transport = lambda: open_transport(self.mail)
@@ -294,14 +294,21 @@ class Runner:
         return result
 
     def run_slot(self, job: str) -> JobResult:
-        """What the scheduler calls at a job's time: the working-day and once-per-period
-        rules first."""
-        today = self.now().date()
+        """Run `job` when its slot has come (what the scheduler calls at the job's time, and
+        `jobs once --if-due`): a working day, its day of the week or month reached, its time
+        of day passed, and this period not yet run."""
+        now = self.now()
+        today, at = now.date(), self.slot_time(job)
         result = JobResult(job, self.period(job, today))
         if reason := self.skip_reason(today):
             result.skipped = reason
         elif early := BY_NAME[job].too_early(today, self.settings.jobs):
             result.skipped = early
+        elif now.time() < at:
+            result.skipped = (
+                f"chưa đến giờ: việc chạy từ {at:%H:%M} ({self.settings.timezone}), bây giờ "
+                f"mới {now:%H:%M}"
+            )
         elif self.ledger.has_run(job, result.period):
             result.skipped = f"đã chạy cho kỳ {result.period}"
         else:

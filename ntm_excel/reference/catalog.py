@@ -30,7 +30,7 @@ import xlsxwriter
 from ntm_excel.atomic import atomic_path
 from ntm_excel.errors import CatalogError
 from ntm_excel.model import Status
-from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
+from ntm_excel.styles import FONT_NAME, HEADER_FORMAT, TEXT_ONLY, row_height, wrapped_lines
 from ntm_excel.text import fold, nfc
 from ntm_excel.values import clean_float
 
@@ -641,7 +641,10 @@ def write_catalog_csv(catalog: Catalog, path: Path | str) -> None:
         writer.writerows(_row(ind) for ind in catalog.indicators)
 
 
-_WIDTHS = (16, 10, 8, 26, 11, 60, 16, 24, 24, 9, 40, 11, 60)
+# Column widths (units of a digit): 181 in all, about 80 % on A4 landscape; long texts and
+# the snake_case headings wrap (the loader reads the headings' values, not how they show).
+_WIDTHS = (12, 6, 7, 15, 8, 34, 10, 13, 13, 7, 22, 8, 26)
+LINE_POINTS = 14.5  # a line of 11-point Times New Roman
 _HELP = [
     "BỘ TIÊU CHÍ NÔNG THÔN MỚI — HƯỚNG DẪN SỬA",
     "Trang «Bộ tiêu chí» là dữ liệu: mỗi dòng là một chỉ tiêu. Sửa trực tiếp rồi lưu lại dạng "
@@ -666,7 +669,8 @@ _HELP = [
 def export_catalog(catalog: Catalog, path: Path | str) -> None:
     """Write the catalogue as an .xlsx an office edits and loads back with `load_catalog`."""
     with atomic_path(path) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp), TEXT_ONLY)
+        font = {"font_name": FONT_NAME, "font_size": 11}  # as the office's other workbooks
+        workbook = xlsxwriter.Workbook(str(tmp), TEXT_ONLY | {"default_format_properties": font})
         head = workbook.add_format(HEADER_FORMAT)
         body = workbook.add_format({"text_wrap": True, "valign": "top", "border": 1})
         unverified = workbook.add_format({"bg_color": "#FCE4D6", "font_color": "#9C3F00"})
@@ -674,6 +678,9 @@ def export_catalog(catalog: Catalog, path: Path | str) -> None:
         for col, (name, width) in enumerate(zip(COLUMNS, _WIDTHS, strict=True)):
             sheet.set_column(col, col, width, body)
             sheet.write_string(0, col, name, head)
+        headings = zip(COLUMNS, _WIDTHS, strict=True)
+        heading_lines = max(wrapped_lines(name, width / 1.1) for name, width in headings)
+        sheet.set_row(0, LINE_POINTS * heading_lines + 4)  # bold headings, wrapped
         for row, ind in enumerate(catalog.indicators, start=1):
             values = _row(ind)
             for col, value in enumerate(values):
@@ -681,7 +688,8 @@ def export_catalog(catalog: Catalog, path: Path | str) -> None:
                     sheet.write_number(row, col, value, body)
                 else:
                     sheet.write_string(row, col, value, body)
-            sheet.set_row(row, row_height(zip(map(str, values), _WIDTHS, strict=True)))
+            lines = max(wrapped_lines(str(v), w) for v, w in zip(values, _WIDTHS, strict=True))
+            sheet.set_row(row, LINE_POINTS * lines + 4)
         last = max(len(catalog.indicators), 1)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, last, len(COLUMNS) - 1)
@@ -719,14 +727,17 @@ def export_catalog(catalog: Catalog, path: Path | str) -> None:
                 "source": ["có", "không"],
             },
         )
-        sheet.set_landscape()
-        sheet.set_paper(9)
         sheet.repeat_rows(0)
-        sheet.fit_to_pages(1, 0)
         guide = workbook.add_worksheet(HELP_SHEET)
         guide.set_column(0, 0, 120, workbook.add_format({"text_wrap": True, "valign": "top"}))
         bold = workbook.add_format({"bold": True, "font_size": 13})
         for row, line in enumerate(_HELP):
             guide.write_string(row, 0, line, bold if row == 0 else None)
             guide.set_row(row, row_height([(line, 120)]))
+        for printed in (sheet, guide):  # A4 landscape, one page wide, as many pages tall
+            printed.set_landscape()
+            printed.set_paper(9)
+            printed.fit_to_pages(1, 0)
+            printed.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+            printed.set_footer(f"&L&8{printed.name}&R&8Trang &P/&N")
         workbook.close()

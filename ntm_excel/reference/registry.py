@@ -387,6 +387,28 @@ class Registry:
         """The units of one tier (COMMUNE, DISTRICT or PROVINCE), in registry order."""
         return [unit for unit in self.units if unit.tier == tier]
 
+    def containing(self, text: str) -> list[Unit]:
+        """The units whose name (with its kind, "Xã Cẩm Bình") holds the words of `text` in
+        a row, in any spelling ("Cẩm", "cam b"): what someone who typed part of a name may
+        have meant. The last word may be the start of one."""
+
+        def holds(key, name: str) -> bool:
+            wanted, words = key(text).split(), key(name).split()
+            return bool(wanted) and any(
+                here[:-1] == wanted[:-1] and here[-1].startswith(wanted[-1])
+                for here in (
+                    words[i : i + len(wanted)] for i in range(len(words) - len(wanted) + 1)
+                )
+            )
+
+        def spelled(value: str) -> str:  # with its diacritics, in any case
+            return nfc(value).casefold()
+
+        found = [unit for unit in self.units if holds(fold, unit.name)]
+        if not nfc(text).isascii():  # typed with diacritics: «Cẩm» is not «Cầm», if that does
+            return [unit for unit in found if holds(spelled, unit.name)] or found
+        return found
+
     def match(self, text: str, place: Place = NOWHERE) -> UnitMatch:
         """The unit named in `text`: a GSO code, or a name in any spelling.
 

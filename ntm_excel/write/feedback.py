@@ -35,7 +35,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins
 
 from ntm_excel.atomic import Generation, atomic_path, mark_output
-from ntm_excel.check.figures import IssueCounts
+from ntm_excel.check.figures import IssueCounts, unit_issues
 from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
@@ -72,8 +72,6 @@ LINE_POINTS = 15  # height of a line of 11-point text
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 # Feedback files of an earlier run, and the temporary files of a run that was killed.
 _OURS = re.compile(rf"^(?:{SHEET} - .+|\.{SHEET} - .+\.[0-9a-z_]{{8}})\.(?:xlsx|xlsm)$")
-# Issues the commune cannot act on: they concern the office (its contact book, its deadline).
-NOT_FOR_UNITS = frozenset({"unit-not-submitted", "owner-unknown", "submission-late"})
 TOO_LARGE = (
     "Tệp của xã quá lớn để đánh dấu từng ô trong một bản sao; hãy sửa các ô được nêu dưới đây "
     "trong tệp gốc rồi gửi lại."
@@ -272,7 +270,7 @@ def _list_sheet(
             issue.code,
             issue.sheet,
             issue.cell,
-            issue.message,
+            about_file(issue, report.submission.file_name),
         )
         lines = 1
         for col, value in enumerate(values, start=1):
@@ -365,18 +363,21 @@ def write_feedback(
     return target
 
 
+def about_file(issue: Issue, used: str) -> str:
+    """The issue's message, naming the file when it is another file the unit sent than the
+    one `used` (an unreadable re-send), unless the message names it already."""
+    if issue.file and issue.file != used and issue.file not in issue.message:
+        return f"Tệp «{issue.file}»: {issue.message}"
+    return issue.message
+
+
 def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
-    """The issues to send back to the unit about its submitted file; none unless at least
-    one is an error or a warning."""
+    """The issues to send back to the unit: those of its submitted file and of the other
+    files it sent (`figures.unit_issues`, what its reminder counts); none unless at least one
+    is an error or a warning."""
     if report.submission is None:
         return []
-    mine = [
-        issue
-        for issue in issues
-        if issue.unit_code == report.unit.code
-        and issue.file == report.submission.file_name
-        and issue.code not in NOT_FOR_UNITS
-    ]
+    mine = unit_issues(report.unit.code, issues)
     return mine if any(i.severity is not Severity.INFO for i in mine) else []
 
 

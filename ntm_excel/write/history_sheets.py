@@ -48,7 +48,10 @@ STANDING_SYMBOLS = {
 }
 KIND_LABELS = {"criterion": "Tiêu chí", "indicator": "Chỉ tiêu", "task": "Nhiệm vụ đã xong"}
 # One grid of columns per sheet, shared by its blocks (a block only sizes unsized columns).
-HISTORY_WIDTHS = {0: 36, 1: 11} | {col: 14 for col in range(2, 16)}
+# «Lịch sử nộp»: 26 + 11 + 5 × 11 + 8 × 9 = 164 units for the 15 columns of block I (headers
+# wrap), about 85 % on A4 landscape; columns 2–6 hold the periods' marks («✓ 10/03», «— Chưa
+# nộp») in block III and «Tình trạng» in block II. More periods add columns to II and III only.
+HISTORY_WIDTHS = {0: 26, 1: 11} | {col: 11 if col <= 6 else 9 for col in range(2, 16)}
 CHANGES_WIDTHS = {0: 22, 1: 9, 2: 14, 3: 48, 4: 26, 5: 26, 6: 13, 7: 13}
 STANDING_MEANINGS = {
     Standing.ON_TIME: "nộp đúng hạn (ngày nộp lần đầu trong kỳ; «(2 bản)»: đã gửi lại bản sửa)",
@@ -112,7 +115,7 @@ def write_history(book, fmts: FormatCache, facts: Figures, view: HistoryView, as
         Column("Xã đạt đủ tiêu chí", "int", cap=10),
         Column("Mục tiêu: số xã đạt chuẩn", "int", cap=10),
         Column("Tổng số tiêu chí đạt", "int", cap=10),
-        Column("Tiêu chí huyện đạt", cap=10),
+        Column("Tiêu chí huyện đạt", cap=10, align="right"),  # "9/10", beside a number
     ]
     communes_target = next((t for t in view.targets if t.noun == "xã"), None)
     rows = [

@@ -15,7 +15,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.atomic import Generation
-from ntm_excel.check.figures import DistrictFigures, Figures, ProvinceFigures, TargetProgress
+from ntm_excel.check.figures import (
+    WORKBOOK_ERRORS,
+    DistrictFigures,
+    Figures,
+    ProvinceFigures,
+    TargetProgress,
+)
 from ntm_excel.check.tasks import criterion_text, units_text
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Severity
 from ntm_excel.model import STATUS_LABELS, TASK_STATE_LABELS, Status, TaskState
@@ -98,7 +104,7 @@ NO_DISTRICT = (
     "tính từ báo cáo của các xã."
 )
 SEVERITY_FIGURES = {
-    Severity.ERROR: "Số lỗi dữ liệu (phải sửa)",
+    Severity.ERROR: "Số lỗi dữ liệu (phải sửa), kể cả đơn vị chưa nộp",
     Severity.WARNING: "Số cảnh báo (cần kiểm tra)",
     Severity.INFO: "Số thông tin",
 }
@@ -122,6 +128,7 @@ class Column:
     cap: float = 30
     least: float = 6
     num_format: str = ""  # for int: e.g. 0"/20"
+    align: str = ""  # text: "right" for words beside numbers ("9/10"), so they never touch
 
 
 def status_mark(status: Status) -> Mark:
@@ -237,7 +244,7 @@ class Sheet:
 
     def _writer(self, col: int, column: Column) -> Callable[[int, object], None]:
         ws, fmts = self.ws, self.fmts
-        text_fmt = fmts.get(CELL)
+        text_fmt = fmts.get(CELL, align=column.align) if column.align else fmts.get(CELL)
         mark_fmts: dict[Colours, object] = {}
 
         def text(row: int, value: str) -> None:
@@ -652,6 +659,7 @@ def _summary_figures(sheet: Sheet, facts: Figures, row: int) -> int:
     ok = communes > 0 and met_communes == communes
     ratio_status = Status.MET if ok else Status.NOT_MET
     out_of = f'0"/{len(expected)}"'
+    beside: dict[int, str] = {}  # words in the next column, by index in `figures`
     figures: list[tuple[str, object, str, Colours | None]] = [
         ("Ngày báo cáo", c.as_of, DATE_FORMAT, None),
         ("Số đơn vị phải nộp báo cáo", len(expected), INT_FORMAT, None),
@@ -670,22 +678,31 @@ def _summary_figures(sheet: Sheet, facts: Figures, row: int) -> int:
     for severity, label in SEVERITY_FIGURES.items():
         count = severities.get(severity)
         figures.append((label, count, INT_FORMAT, SEVERITY_COLOURS[severity] if count else None))
+        if severity is Severity.ERROR:
+            errors, units = facts.workbook_errors()
+            figures.append((f"   trong đó {WORKBOOK_ERRORS}", errors, INT_FORMAT, None))
+            beside[len(figures) - 1] = f"ở {units} đơn vị"
     for state in (TaskState.OVERDUE, TaskState.DUE_SOON, TaskState.DONE):
         count = tasks.get(state, 0)
         label = f"Số nhiệm vụ {TASK_STATE_LABELS[state].lower()}"
         figures.append((label, count, INT_FORMAT, TASK_STATE_COLOURS[state] if count else None))
     figures.append(("Tổng số nhiệm vụ theo dõi", len(c.tasks), INT_FORMAT, None))
     label_fmt = fmts.get(CELL)
-    for label, value, pattern, colours in figures:
+    for index, (label, value, pattern, colours) in enumerate(figures):
         fmt = fmts.get(CELL, xlsx_fill(colours) if colours else {}, num_format=pattern)
         ws.write_string(row, 0, label, label_fmt)
         if isinstance(value, date):
             ws.write_datetime(row, 1, value, fmt)
         else:
             ws.write_number(row, 1, value, fmt)
+        # words beside a number (right-aligned) are indented, so that the two never touch
         if pattern == PERCENT_FORMAT:
             word, colours = status_mark(ratio_status)
-            ws.write_string(row, 2, word, fmts.get(CELL, xlsx_fill(colours)))
+            ws.write_string(
+                row, 2, word, fmts.get(CELL, xlsx_fill(colours), align="left", indent=1)
+            )
+        elif index in beside:
+            ws.write_string(row, 2, beside[index], fmts.get(CELL, align="left", indent=1))
         row += 1
     return row
 

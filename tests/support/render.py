@@ -5,9 +5,12 @@ Tests that look at printed pages skip when LibreOffice or poppler is not install
 
 from __future__ import annotations
 
+import html
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -32,6 +35,37 @@ def printed_pages(workbook: Path, work: Path) -> list[str]:
         ["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True
     ).stdout
     return text.split("\f")[:-1]
+
+
+class Word(NamedTuple):
+    """A word as printed: its text and its box on the page, in points."""
+
+    text: str
+    left: float
+    top: float
+    right: float
+    bottom: float
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>'
+)
+
+
+def printed_words(pdf: Path) -> list[list[Word]]:
+    """The words of each page of a printed workbook (`printed_pages` leaves the PDF in its
+    folder), with their boxes: how large the text prints, what touches what."""
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return [
+        [Word(html.unescape(m[5]), *map(float, m.group(1, 2, 3, 4))) for m in _WORD.finditer(page)]
+        for page in boxes.split("<page ")[1:]
+    ]
 
 
 def page_size(workbook_pdf: Path) -> str:
