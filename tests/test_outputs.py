@@ -142,6 +142,27 @@ def test_stale_feedback_and_leftovers_of_killed_runs_are_removed(
     assert openpyxl.load_workbook(out / "tong_hop.xlsx")["Tổng hợp"]["B5"].value.day == 16
 
 
+def test_leftovers_are_removed_when_the_next_run_keeps_every_feedback_file(
+    inbox, config, first_run, capsys
+):
+    """Killed during its swap, a run left the old feedback files under backup names (found
+    with 20 kill -9 trials); the next run, which had no feedback to write again, left them
+    in `gop_y/` for good (a dot does not hide a file on Windows)."""
+    out, before = first_run
+    killed = [
+        out / "gop_y" / f".Góp ý - {UNITS[0][1]}.xlsx.ntm-old-2a8f27d5",
+        out / "gop_y" / f".Góp ý - {UNITS[1][1]}.ntm-tmp-4r89_bvy.xlsx",
+    ]
+    for path in killed:
+        path.write_bytes(b"PK old or half written")
+    assert main(arguments(config, out, inbox, history=True)) == 0
+    capsys.readouterr()
+    assert {k: v for k, v in contents(out).items() if k.startswith("gop_y")} == {
+        k: v for k, v in before.items() if k.startswith("gop_y")
+    }  # every feedback file kept as it was
+    assert leftovers(out) == []
+
+
 def test_a_locked_master_replaces_nothing(tmp_path, inbox, config, first_run, monkeypatch, capsys):
     """Excel on Windows keeps an open workbook from being renamed: the master cannot be
     replaced, so the CSV files and the feedback are not replaced either."""
