@@ -317,28 +317,45 @@ class Store:
                 f"đợi {self.wait:.0f} giây. Hãy chạy lại khi tiến trình kia xong (ví dụ bộ "
                 "lập lịch đang tổng hợp)."
             )
+        if "full" in text or "readonly" in text or "read-only" in text:
+            why = "ổ đĩa đã đầy" if "full" in text else "thư mục hoặc ổ đĩa chỉ cho đọc"
+            return StoreError(
+                f"Không ghi được vào kho trạng thái {self.path}: {why}. Phần đang ghi dở đã "
+                "được bỏ, kho không hỏng; hãy giải phóng chỗ trống (hoặc cho quyền ghi) rồi "
+                "chạy lại."
+            )
         return StoreError(
             f"Không dùng được kho trạng thái {self.path}: {exc}. Tệp có thể đã hỏng; hãy chép "
             "lại bản sao lưu gần nhất (xem mục «Sao lưu» trong README)."
         )
 
+    def _roll_back(self) -> None:
+        """Roll back the open transaction (SQLite may have rolled it back itself already,
+        as it does when the disk is full)."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One transaction that takes the write lock first (waiting for another writer),
-        rolled back whole on any error."""
+        rolled back whole on any error; what SQLite refuses (a full disk…) is a
+        `StoreError` with a Vietnamese message."""
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise self._failure(exc) from exc
         try:
             yield self.db
+        except sqlite3.OperationalError as exc:
+            self._roll_back()
+            raise self._failure(exc) from exc
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._roll_back()
             raise
         try:
             self.db.execute("COMMIT")
         except sqlite3.OperationalError as exc:
-            self.db.execute("ROLLBACK")
+            self._roll_back()
             raise self._failure(exc) from exc
 
     @property
