@@ -27,12 +27,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
+from support.drip import DripServer
 from support.imap import PASSWORD, USER, ImapServer, Relay, certificates, free_port
 from support.samples import SampleSpec, write_sample
 
 from ntm_excel.config import MailboxSettings, MailSettings, load_config
 from ntm_excel.errors import MailboxError
 from ntm_excel.history import History
+from ntm_excel.jobs import mailbox
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail_log import MailLog
@@ -520,3 +522,27 @@ def test_mailbox_errors_say_what_to_do(tmp_path, imap):
     closed = dataclasses.replace(settings, port=free_port())
     with pytest.raises(MailboxError, match="Không kết nối được hộp thư"):
         Mailbox(closed, PASSWORD).__enter__()
+
+
+@pytest.mark.parametrize(
+    ("greeting", "reply"),
+    [
+        (b"* OK [CAPABILITY IMAP4rev1] mail.camxuyen.example.org ready\r\n", b"x OK\r\n"),
+        (b"* OK ready\r\n", b"* CAPABILITY IMAP4rev1\r\n" * 10_000),  # an answer without end
+    ],
+)
+def test_a_mailbox_answering_a_byte_at_a_time_is_given_up_at_a_deadline(
+    monkeypatch, greeting, reply
+):
+    """Each byte comes within the socket time-out, the answer never does: `collect` waited
+    for ever. Each exchange now has a deadline (3 × the time-out), then the run stops as when
+    the server goes away (the next run goes on from there)."""
+    monkeypatch.setattr(mailbox, "TIMEOUT", 0.3)
+    server = DripServer(greeting, reply, pause=0.05)
+    settings = MailboxSettings(host="127.0.0.1", port=server.port, security="none", user=USER)
+    try:
+        with pytest.raises(MailboxError, match="trả lời quá chậm"):
+            Mailbox(settings, PASSWORD).__enter__()
+    finally:
+        server.stop()
+    assert server.connections == 1

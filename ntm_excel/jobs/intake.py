@@ -182,7 +182,7 @@ class Intake:
         if size > MAX_MESSAGE_BYTES:
             self._too_large(box, place, size, received, done)
             return
-        raw = box.download(place.uid)
+        raw = box.download(place.uid, size)
         if raw is None:
             self.log.skip(place)
             return
