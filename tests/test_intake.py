@@ -447,6 +447,33 @@ def test_a_message_seen_again_is_only_marked(tmp_path, imap, smtp):
     assert imap.contents("INBOX") == [] and len(imap.contents(PROCESSED)) == 2
 
 
+def test_a_feedback_copy_sent_back_unchanged_is_answered_for_what_it_is(tmp_path, imap, smtp):
+    """A commune forwards our answer, feedback workbook and all, back to the office: the copy
+    is never read as a submission (nor answered with one, which could loop), and the answer
+    said «chưa xác định được biểu là của đơn vị nào (chi tiết dưới đây)» with no detail
+    below. It now says what the file is and what to do."""
+    sink, smtp_port = smtp
+    faulty = workbook(tmp_path, "thanh.xlsx", blank_values=("4.2",))
+    imap.deliver((letter(THANH, "Biểu", [("bieu.xlsx", faulty, XLSX)]).as_bytes(), at(12, 9, 0)))
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    run_collect(config)
+    [(_, answer)] = sink.messages()
+    [copy] = list(answer.iter_attachments())
+    forwarded = letter(THANH, "Fwd: Re: Biểu", [(copy.get_filename(), copy.get_content(), XLSX)])
+    imap.deliver((forwarded.as_bytes(), at(12, 10, 0)))
+
+    run_collect(config)
+
+    [(to, second)] = sink.messages()[1:]
+    text = body(second)
+    assert to == [THANH] and not list(second.iter_attachments())
+    assert "đây là tệp văn phòng đã gửi cho đơn vị, chưa sửa, không phải biểu mới" in text
+    assert "Kính gửi UBND xã Cẩm Thành," in text  # not «Quý đơn vị»: the sender is known
+    assert f"{copy.get_filename()}» là tệp góp ý do ntm-excel tạo" in text
+    assert "sửa các ô được đánh dấu trong tệp góp ý" in text
+    assert "chưa xác định" not in text
+
+
 # --- limits ------------------------------------------------------------------------------
 
 
