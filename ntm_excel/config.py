@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -188,6 +189,52 @@ def unknown_key(file: Path | None, section: str, key: str, known: Iterable[str])
     )
 
 
+_EXPECTED = {
+    "int": "cần một số nguyên, không có dấu nháy (ví dụ 7)",
+    "float": "cần một số, không có dấu nháy (ví dụ 30)",
+    "bool": "cần true hoặc false, không có dấu nháy",
+    "str": "cần chữ trong dấu nháy",
+    "date | None": 'cần một ngày có thật: 2021-03-15 (không dấu nháy) hoặc "15/03/2021"',
+    "tuple[str, ...]": 'cần một danh sách trong ngoặc vuông, ví dụ ["a@b.vn", "c@d.vn"]',
+    "tuple": "cần một danh sách trong ngoặc vuông",
+}
+
+
+def _typed(kind: str, value: object) -> object:
+    """A TOML value as its field's type (`kind`, the annotation as written); TypeError or
+    ValueError when it is not one. A quoted "15/03/2021" is a date too (what people type)."""
+    if "Path" in kind:
+        if not isinstance(value, str):
+            raise TypeError(kind)
+        return Path(os.path.expanduser(value))
+    if kind.startswith("tuple"):
+        if not isinstance(value, list):
+            raise TypeError(kind)
+        return tuple(value)
+    if kind == "bool":  # bool("false") is True: only TOML's own true and false
+        if not isinstance(value, bool):
+            raise TypeError(kind)
+        return value
+    if kind in ("int", "float"):
+        if isinstance(value, bool):
+            raise TypeError(kind)
+        return int(value) if kind == "int" else float(value)
+    if kind == "date | None":
+        if isinstance(value, datetime) or not isinstance(value, date | str):
+            raise TypeError(kind)
+        if isinstance(value, date):
+            return value
+        for form in ("%Y-%m-%d", "%d/%m/%Y"):
+            try:
+                return datetime.strptime(value.strip(), form).date()
+            except ValueError:
+                pass
+        raise ValueError(value)
+    if kind == "str" and not isinstance(value, str):
+        raise TypeError(kind)
+    return value
+
+
 def _section(cls, file: Path, name: str, values: dict, base: Path | None):
     """A settings object from a TOML section: every key known, each value of its field's type,
     paths relative to `base` (when given). Keys a section does not know are refused, except in
@@ -199,14 +246,15 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
             if name != OPEN_SECTION:
                 raise unknown_key(file, name, key, fields)
             jobs[key] = value
-        elif "Path" in str(fields[key].type):
-            typed[key] = Path(os.path.expanduser(value))
-        elif "tuple" in str(fields[key].type):
-            typed[key] = tuple(value)
-        elif fields[key].type in ("int", "bool", "float"):
-            typed[key] = {"int": int, "bool": bool, "float": float}[fields[key].type](value)
-        else:
-            typed[key] = value
+            continue
+        kind = str(fields[key].type)
+        try:
+            typed[key] = _typed(kind, value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"Tệp cấu hình {file}, mục [{name}], khóa «{key}»: giá trị «{shown(str(value))}» "
+                f"không dùng được: {_EXPECTED.get(kind, 'sai kiểu')}"
+            ) from exc
     if name == OPEN_SECTION:
         typed["jobs"] = jobs
     settings = cls(**typed)
@@ -234,7 +282,9 @@ def load_config(path: Path | str | None = None) -> Config:
         ) from exc
     except tomllib.TOMLDecodeError as exc:
         hint = _BACKSLASH_HINT if "'\\'" in str(exc) or "hex value" in str(exc) else ""
-        raise ConfigError(f"Tệp cấu hình {file} sai cú pháp: {exc}{hint}") from exc
+        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        place = f" ở dòng {where[1]}, cột {where[2]}" if where else ""
+        raise ConfigError(f"Tệp cấu hình {file} sai cú pháp{place}: {exc}{hint}") from exc
     _check_sections(file, raw)
     _check_text(file, raw)
     here = file.resolve().parent

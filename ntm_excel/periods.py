@@ -143,11 +143,6 @@ def calendar_from(settings: PeriodSettings, *, deadline: date | None = None, fil
         )
     if not 0 <= settings.due_day <= 31:
         raise ConfigError(f"Tệp cấu hình {file}, mục [periods], khóa «due_day»: từ 0 đến 31")
-    if settings.start is not None and not isinstance(settings.start, date):
-        raise ConfigError(
-            f"Tệp cấu hình {file}, mục [periods], khóa «start»: phải là ngày dạng 2021-01-01 "
-            "(không đặt trong dấu ngoặc kép)"
-        )
     custom = _custom(settings.custom, file) if settings.kind == "custom" else []
     if settings.kind == "custom" and not custom:
         raise ConfigError(

@@ -224,14 +224,35 @@ def parse_value(
     vocabulary = vocabulary or bundled_vocabulary()
     assessment = _assessment(figure, vocabulary)
     if assessment is not None:
+        found = _bracketed_figure(figure)
+        if found is not None:  # «Đạt (100%)»: the figure is the value, the word its verdict
+            return ParsedValue(found[0], text, found[1])
         return ParsedValue(assessment, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
     figure = _FOOTNOTE.sub("", figure)
     if _NUMBER_LEAD.match(figure):
-        found = _single_number(figure)
+        found = _single_number(figure) or _single_number(_commented(figure))
         if found is not None:
             return ParsedValue(found[0], text, found[1], estimate)
     return ParsedValue(text, text, False)
+
+
+def _bracketed_figure(text: str) -> tuple[float, bool] | None:
+    """The figure that a bracket after a word holds alone ("Đạt (98,5%)" → 98.5)."""
+    brackets = _PARENTHESES.findall(text)
+    if len(brackets) != 1:
+        return None
+    inner = brackets[0][1:-1].strip()
+    match = _NUMBER.fullmatch(inner.lstrip("≈~ "))
+    return _single_number(inner) if match else None
+
+
+def _commented(text: str) -> str:
+    """A figure with the comments after it in brackets taken out ("100% (12/12 thôn)" →
+    "100%"); the text unchanged when anything but brackets follows the figure."""
+    head = text.split("(", 1)[0].split("[", 1)[0]
+    rest = text[len(head) :]
+    return head.strip() if rest and not _PARENTHESES.sub("", rest).strip() else text
 
 
 def strip_footnote(text: str) -> str:
@@ -240,8 +261,13 @@ def strip_footnote(text: str) -> str:
 
 
 def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Status:
-    """A self-assessment cell: "Đạt" → MET, "Chưa đạt" (and spellings) → NOT_MET, else UNKNOWN."""
-    value = parse_value(cell, "", vocabulary).value
+    """A self-assessment cell: "Đạt", "Đạt (98%)" → MET, "Chưa đạt" (and spellings) →
+    NOT_MET, else UNKNOWN."""
+    if isinstance(cell, str):
+        text = nfc(cell).strip().lstrip(_APOSTROPHES)
+        value = _assessment(text, vocabulary or bundled_vocabulary()) if text else None
+    else:
+        value = parse_value(cell, "", vocabulary).value
     if value == MET_TEXT:
         return Status.MET
     if value == NOT_MET_TEXT:

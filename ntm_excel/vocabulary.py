@@ -69,7 +69,11 @@ KINDS: dict[str, tuple[str, tuple[str, ...] | None, bool]] = {
     "danh_gia": ("chữ tự đánh giá trong ô", ("chua_dat", "dat", "khong", "co"), True),
     "tinh_trang": ("tình trạng nhiệm vụ", ("chua_xong", "xong"), True),
     "dong_bo_qua": ("dòng không phải chỉ tiêu", ("ghi_chu",), True),
-    "thoi_han": ("chữ đi kèm ngày trong thời hạn", ("tu_dem",), False),
+    "thoi_han": (
+        "chữ đi kèm ngày trong thời hạn; việc không có hạn",
+        ("tu_dem", "khong_han"),
+        False,
+    ),
     "uoc_tinh": ("chữ báo số liệu ước tính", ("uoc_tinh",), False),
     "viet_tat": ("chữ viết tắt (nghia = viết đủ)", None, False),
     "chuc_danh": ("chức danh, vai trò trong ô người phụ trách", ("chuc_danh", "vai_tro"), False),
@@ -192,7 +196,13 @@ class Vocabulary:
             if KINDS[kind][2] and KINDS[kind][1]
         }
         self.deadline_words = frozenset(
-            word for e in by_kind["thoi_han"] for word in vocab_key(e.word).split()
+            word
+            for e in by_kind["thoi_han"]
+            if e.meaning == "tu_dem"
+            for word in vocab_key(e.word).split()
+        )
+        self.no_deadline = frozenset(
+            vocab_key(e.word) for e in by_kind["thoi_han"] if e.meaning == "khong_han"
         )
         self.estimate_phrases = tuple(
             sorted(

@@ -125,7 +125,7 @@ def test_a_small_batch_survives_a_file_that_aborts_the_reader(batch, tmp_path, c
     assert done.returncode == (1 if command == "validate" else 0), done.stderr[-2000:]
     if command == "validate":
         assert "Tệp hong.xlsx" in done.stdout and WORKER_DIED in done.stdout
-        assert "Đã kiểm tra 3 đơn vị và 1 tệp không đọc được" in done.stdout
+        assert "Đã kiểm tra 3 đơn vị và 1 tệp khác (không đọc được" in done.stdout
     else:
         issues = (tmp_path / "csv" / "issues.csv").read_text(encoding="utf-8")
         assert "hong.xlsx" in issues and WORKER_DIED in issues

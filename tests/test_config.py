@@ -38,7 +38,21 @@ def test_paths_are_relative_to_the_file_and_the_state_dir_can_move(tmp_path, mon
             '[schedule]\nsteering_committee = ["bcd@camxuyen.example.org, Bcc: x@y.org"]\n',
             "khóa «steering_committee»: «bcd@camxuyen.example.org, Bcc: x@y.org» không phải",
         ),
-        ('[mail]\nsmtp_timeout = "ba mươi"\n', "có giá trị sai"),
+        (
+            '[mail]\nsmtp_timeout = "ba mươi"\n',
+            "mục [mail], khóa «smtp_timeout»: giá trị «ba mươi» không dùng được: cần một số",
+        ),
+        (
+            '[data]\ndue_soon_days = "bảy"\n',
+            "khóa «due_soon_days»: giá trị «bảy» không dùng được: cần một số nguyên",
+        ),
+        # bool("false") would be True: a quoted word never turns a setting on or off
+        ('[schedule]\nskip_weekends = "false"\n', "khóa «skip_weekends»: giá trị «false»"),
+        ('[data]\nreporting_deadline = "31/02/2021"\n', "cần một ngày có thật"),
+        ("[data]\nregistry = 5\n", "khóa «registry»: giá trị «5» không dùng được"),
+        ('[schedule]\nsteering_committee = "a@b.vn"\n', "cần một danh sách trong ngoặc vuông"),
+        ("[data]\ncatalog_set = 2016\n", "khóa «catalog_set»: giá trị «2016»"),
+        ("\n\n[data\n", "sai cú pháp ở dòng 3, cột 6"),
     ],
 )
 def test_a_misspelt_or_broken_file_is_refused_clearly(tmp_path, capsys, text, message):
@@ -48,6 +62,15 @@ def test_a_misspelt_or_broken_file_is_refused_clearly(tmp_path, capsys, text, me
         load_config(file)
     assert main(["tasks", "--config", str(file)]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("written", ["2021-03-15", '"2021-03-15"', '"15/03/2021"'])
+def test_the_deadline_as_people_type_it(tmp_path, written):
+    """A quoted day-first date is what a clerk types; it used to reach the consolidation as
+    text and stop `consolidate` with a traceback."""
+    file = tmp_path / "cau_hinh.toml"
+    file.write_text(f"[data]\nreporting_deadline = {written}\n", "utf-8")
+    assert str(load_config(file).reporting_deadline) == "2021-03-15"
 
 
 def test_a_file_saved_by_windows_notepad(tmp_path):
@@ -62,8 +85,11 @@ def test_a_file_saved_by_windows_notepad(tmp_path):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ('"C:\\Users\\VPDP\\tong_hop.xlsx"', "sai cú pháp: Invalid hex value"),  # \U: an escape
-        ('"C:\\Tai lieu\\tong_hop.xlsx"', "sai cú pháp: Unescaped"),
+        (
+            '"C:\\Users\\VPDP\\tong_hop.xlsx"',
+            "sai cú pháp ở dòng 2, cột 15: Invalid hex value",
+        ),  # \U: an escape
+        ('"C:\\Tai lieu\\tong_hop.xlsx"', "sai cú pháp ở dòng 2, cột"),
         # \n and \t are valid escapes: a path with a line break and a tab in it
         ('"D:\\ntm\\tong_hop.xlsx"', "mục [output], khóa «master»: giá trị có ký tự xuống dòng"),
     ],

@@ -432,9 +432,10 @@ def test_cli_refuses_a_missing_input_or_a_wrong_output_before_writing(tmp_path, 
 
 
 def test_cli_reports_an_unwritable_output_in_vietnamese(tmp_path, capsys):
-    assert main(["template", "--unit", "18694", "-o", str(tmp_path)]) == 2  # a folder
+    (tmp_path / "tep").write_text("")  # a file where a folder should be
+    assert main(["template", "--unit", "18694", "-o", str(tmp_path / "tep" / "x.xlsx")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("Lỗi: đó là một thư mục") and "Traceback" not in err
+    assert err.startswith("Lỗi: ") and "Traceback" not in err
 
 
 def _broken(path: Path, source: Path, moment: float, *, password: bool = False) -> Path:

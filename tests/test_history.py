@@ -461,8 +461,8 @@ def test_a_reading_from_the_store_equals_reading_the_file(tmp_path, catalog):
 def test_consolidate_records_and_rewrites_feedback_only_when_it_changed(tmp_path, capsys):
     inbox, out, state = tmp_path / "inbox", tmp_path / "out", tmp_path / "var"
     inbox.mkdir()
-    write_sample(inbox / "cam_thanh.xlsx", SampleSpec(blank_values=("1.1",)))
-    lac = SampleSpec(unit_code=LAC, unit_name=UNITS[LAC], blank_values=("2.1",))
+    write_sample(inbox / "cam_thanh.xlsx", SampleSpec(blank_values=("4.2",)))  # a figure is needed
+    lac = SampleSpec(unit_code=LAC, unit_name=UNITS[LAC], blank_values=("14.2",))
     write_sample(inbox / "cam_lac.xlsx", lac)
     args = [
         "consolidate", str(inbox), "-o", str(out / "tong_hop.xlsx"), "--csv-dir",
@@ -479,7 +479,7 @@ def test_consolidate_records_and_rewrites_feedback_only_when_it_changed(tmp_path
     assert "0 tệp đọc mới, 2 tệp đã đọc trước đó dùng lại" in capsys.readouterr().out
     assert {p.name: p.stat().st_mtime_ns for p in (out / "gop_y").iterdir()} == feedback
 
-    write_sample(inbox / "cam_lac.xlsx", dataclasses.replace(lac, blank_values=("2.1", "3.1")))
+    write_sample(inbox / "cam_lac.xlsx", dataclasses.replace(lac, blank_values=("14.2", "15.1")))
     (out / "gop_y" / "Góp ý - Xã Cẩm Thành.xlsx").unlink()  # someone deleted it
     assert main(args) == 0
     capsys.readouterr()
@@ -487,7 +487,7 @@ def test_consolidate_records_and_rewrites_feedback_only_when_it_changed(tmp_path
     assert sorted(again) == sorted(feedback)
     assert all(again[name] != feedback[name] for name in feedback)  # both rewritten
     rewritten = openpyxl.load_workbook(out / "gop_y" / "Góp ý - Xã Cẩm Lạc.xlsx")["Góp ý"]
-    assert any("3.1" in str(c.value) for row in rewritten.iter_rows() for c in row)
+    assert any("15.1" in str(c.value) for row in rewritten.iter_rows() for c in row)
 
     with History(state) as history:
         runs = history.consolidations()

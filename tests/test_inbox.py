@@ -106,6 +106,8 @@ def test_validate_never_blocks_on_a_fifo_nor_reads_outside(tmp_path):
     assert "Xã Cẩm Thành" in done.stdout and "Xã Cẩm Lạc" not in done.stdout
     assert done.stdout.count("Bỏ qua «ong.xlsx»: đây là một đường ống (FIFO)") == 2
     assert "Bỏ qua «cam_lac.xlsx»: liên kết trỏ ra ngoài thư mục nhận" in done.stdout
+    assert "Đã kiểm tra 1 đơn vị và 2 tệp khác (không đọc được, không rõ đơn vị hoặc không phải " \
+        "biểu): 0 lỗi, " in done.stdout  # fmt: skip
 
 
 def test_a_folder_too_large_to_be_an_inbox_is_not_read(tmp_path, monkeypatch):

@@ -158,7 +158,7 @@ def test_each_reviewer_gets_exactly_their_communes_once_a_month(tmp_path, smtp):
     assert "- So với tháng trước: bản đầu tiên: 20/20 tiêu chí đạt" in thanh  # the history
     vinh = text[text.index("XÃ CẨM VĨNH") : text.index("XÃ CẨM THÀNH")]
     assert "- Nộp báo cáo: chưa nộp (hạn 15/03/2021)" in vinh
-    assert "- Tiêu chí chưa đạt: chưa có số liệu" in vinh
+    assert "- Tiêu chí chưa đạt hoặc chưa rõ: chưa có số liệu" in vinh
     # the weekly meeting of the communes aiming higher (2.2-1), missed since the plan's date
     assert "VIỆC QUÁ HẠN (3 VIỆC)" in text
     assert "- Xã Cẩm Vĩnh: Hàng tuần tổ chức giao ban, đánh giá kết quả thực hiện. (tuần " \
@@ -201,3 +201,18 @@ def test_without_clusters_the_job_says_so_and_sends_nothing(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "monthly-review (2021-03): đã gửi 0 thư" in out
     assert "chưa khai báo cụm chỉ đạo" in out
+
+
+def test_a_criterion_without_a_usable_figure_is_said_unclear_not_failed(tmp_path):
+    """The review lists «15. Y tế (chưa rõ)» where the master says «chưa rõ», and «chưa đạt»
+    only for what the figures show below the threshold."""
+    from ntm_excel.check.consolidate import consolidate_from_config
+    from ntm_excel.check.figures import Figures
+
+    spec = SampleSpec(unit_code="18685", unit_name="Xã Cẩm Bình", blank_values=("15.1",))
+    spec = dataclasses.replace(spec, not_met=("17.6",))
+    write_sample(tmp_path / "cam_binh.xlsx", spec)
+    result = consolidate_from_config([tmp_path], load_config(), date(2021, 3, 25))
+    [report] = [r for r in result.units if r.unit.code == "18685"]
+    state = Figures.of(result).commune_state(report)
+    assert state.missing == ("15. Y tế (chưa rõ)", "17. Môi trường và an toàn thực phẩm")

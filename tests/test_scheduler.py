@@ -763,7 +763,11 @@ def test_every_time_a_person_reads_is_in_the_configured_zone(tmp_path, monkeypat
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
-        env={**os.environ, "TZ": "America/New_York", "PYTHONPATH": str(ROOT)},
+        env={  # its state in tmp_path/var, as the run above (the session's folder is not)
+            **{k: v for k, v in os.environ.items() if k != "NTM_STATE_DIR"},
+            "TZ": "America/New_York",
+            "PYTHONPATH": str(ROOT),
+        },
     )
     try:
         started = next(line for line in scheduler.stderr if "Bộ lập lịch bắt đầu" in line)

@@ -282,7 +282,7 @@ def test_custom_periods_from_the_configuration(tmp_path):
             "chồng lên nhau",
         ),
         ('kind = "custom"\ncustom = [{ start = "1/1/2021", end = 2021-03-31 }]', "phải là ngày"),
-        ('start = "2021-01-01"', "khóa «start»: phải là ngày"),
+        ('start = "tháng 1"', "khóa «start»: giá trị «tháng 1» không dùng được"),
     ],
 )
 def test_periods_that_cannot_be_used_are_refused(tmp_path, text, message):

@@ -205,6 +205,13 @@ def test_cli_rejects_bad_options(tmp_path, capsys):
     assert code == 2 and "không đọc được" in err
 
 
+def test_cli_refuses_a_folder_that_is_not_there(capsys, tmp_path):
+    """A typo in the folder used to print «0/21 xã đạt đủ tiêu chí» and exit 0."""
+    code, out, err = run(capsys, str(tmp_path / "mau_nopp"), "--as-of", "2021-03-25")
+    assert code == 2 and out == ""
+    assert f"Lỗi: không tìm thấy tệp hoặc thư mục «{tmp_path / 'mau_nopp'}»." in err
+
+
 def test_cli_joins_the_communes_roadmap_tasks(capsys, tmp_path):
     spec = SampleSpec()  # Xã Cẩm Thành, with a roadmap sheet
     write_sample(tmp_path / "cam_thanh.xlsx", spec)

@@ -210,6 +210,16 @@ def test_cli_unknown_or_ambiguous_unit(tmp_path, capsys, unit, message):
     assert not target.exists()
 
 
+def test_cli_single_unit_into_a_folder_or_refused_without_xlsx(tmp_path, capsys):
+    """«-o bieu_mau/» puts the file in the folder, named as --all names it; «-o x.txt» used to
+    write an .xlsx workbook under that name."""
+    assert main(["template", "--unit", "Cẩm Thành", "-o", str(tmp_path)]) == 0
+    assert openpyxl.load_workbook(tmp_path / "xa_cam_thanh.xlsx")["Tự đánh giá"]["C6"].value
+    assert main(["template", "--unit", "Cẩm Thành", "-o", str(tmp_path / "x.txt")]) == 2
+    assert "Lỗi: biểu phải là tệp .xlsx, không phải «x.txt»" in capsys.readouterr().err
+    assert not (tmp_path / "x.txt").exists()
+
+
 def test_cli_requires_unit_or_all(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["template", "-o", str(tmp_path / "x.xlsx")])

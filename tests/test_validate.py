@@ -150,9 +150,17 @@ def test_blank_value_is_value_missing_at_the_value_cell(indicators):
 
 
 def test_a_blank_qualitative_value_leaves_the_self_assessment(indicators):
+    """«Kết quả» left blank beside «Đạt» is how a qualitative row is usually filled."""
     results, criteria, issues = run(indicators, changes={"4.1": {"value": None, "raw": ""}})
-    assert codes(issues) == [("value-missing", "D11")]
+    assert codes(issues) == []
     assert results["4.1"].status is Status.MET and criteria[4].status is Status.MET
+
+
+def test_a_blank_qualitative_row_is_value_missing_and_assessment_missing(indicators):
+    blank = {"value": None, "raw": "", "self_assessment": Status.UNKNOWN}
+    results, _, issues = run(indicators, changes={"4.1": blank})
+    assert [code for code, _ in codes(issues)] == ["value-missing", "assessment-missing"]
+    assert results["4.1"].status is Status.UNKNOWN
 
 
 @pytest.mark.parametrize(

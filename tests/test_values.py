@@ -142,11 +142,46 @@ def test_float_stays_float():
 
 @pytest.mark.parametrize(
     "text",
-    ["Đạt", "đạt", "ĐẠT", "Dat", "Đạt chuẩn", "đạt (100%)", "Đạt (98%)", "Đã đạt", " Đạt. "],
+    ["Đạt", "đạt", "ĐẠT", "Dat", "Đạt chuẩn", "Đã đạt", " Đạt. ", "Đ", "Đạt (UBND tỉnh quy định)"],
 )
 def test_met_spellings(text):
     assert parse_value(text).value == "Đạt"
     assert parse_assessment(text) is Status.MET
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "status"),
+    [
+        ("Đạt (100%)", 100.0, Status.MET),
+        ("đạt (98,5 %)", 98.5, Status.MET),
+        ("Chưa đạt (75%)", 75.0, Status.NOT_MET),
+        ("Đạt [≈ 99%]", 99.0, Status.MET),
+    ],
+)
+def test_a_figure_in_brackets_after_the_verdict_is_the_value(text, figure, status):
+    """In a result cell the figure is the value; in an assessment cell the word decides."""
+    assert parse_value(text).value == figure
+    assert parse_assessment(text) is status
+
+
+@pytest.mark.parametrize(
+    ("text", "figure"),
+    [
+        ("100% (12/12 thôn)", 100.0),
+        ("98,5% (62% nước sạch)", 98.5),
+        ("92 (số liệu tháng 12/2020)", 92.0),
+        ("45,2 triệu đồng (ước)", 45.2),
+    ],
+)
+def test_comments_in_brackets_after_a_figure_are_not_numbers(text, figure):
+    assert parse_value(text).value == figure
+
+
+@pytest.mark.parametrize(
+    "text", ["17/20 (85%)", "Đã phê duyệt (2019)", "Chưa đạt (còn 2 thôn)", "85 (2020) và 90"]
+)
+def test_no_single_figure_is_taken_from_other_texts(text):
+    assert not isinstance(parse_value(text).value, float)
 
 
 @pytest.mark.parametrize(

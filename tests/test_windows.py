@@ -473,3 +473,27 @@ def test_the_batch_files_are_what_cmd_exe_reads():
     assert 'cd /d "%~dp0.."' in text  # the working folder: where .venv and out\ are
     assert '".venv\\Scripts\\ntm-excel.exe" jobs once %* >> "%NTM_LOG%" 2>&1' in text
     assert "exit /b %ERRORLEVEL%" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["template", "-o", "x.xlsx"], "lỗi: cần một trong các tham số --unit --all"),
+        (["consolidate", "--no", "x"], "lỗi: tùy chọn --no chưa rõ, có thể là --no-feedback"),
+        (["validate", "x", "--workers", "ba"], "tham số --workers: giá trị 'ba' không hợp lệ"),
+        (
+            ["jobs", "once", "daily-digest", "--if-due", "--as-of", "2021-03-25"],
+            "tham số --as-of: không dùng cùng với --if-due",
+        ),
+        (["jobs", "once", "--if-due=1", "collect"], "tham số --if-due: tham số này không nhận"),
+    ],
+)
+def test_argparse_errors_are_in_vietnamese(capsys, args, message):
+    """What argparse itself says about a mistyped command line, with no English left in it."""
+    from ntm_excel.cli import main
+
+    with pytest.raises(SystemExit) as stopped:
+        main(args)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 2 and message in err, err
+    assert not re.search(r"\b(invalid|allowed|required|ambiguous|ignored|expected)\b", err)

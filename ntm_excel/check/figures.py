@@ -149,7 +149,7 @@ class CommuneState:
 
     report: UnitReport
     standing: Standing
-    missing: tuple[str, ...]  # criteria not met or unclear, as labels
+    missing: tuple[str, ...]  # criteria not met or unclear (labelled «chưa rõ»), as labels
     overdue: tuple[TaskStatus, ...]  # its own roadmap's and the plan's commune tasks
     submission: str  # "nộp 10/03/2021, đúng hạn" …
 
@@ -379,6 +379,7 @@ class Figures:
         criteria it misses, its overdue tasks, whether it submitted on time."""
         missing = tuple(
             self.criterion_label(c.criterion_no)
+            + (" (chưa rõ)" if c.status is Status.UNKNOWN else "")
             for c in sorted(report.criteria, key=lambda c: c.criterion_no)
             if c.status is not Status.MET
         )

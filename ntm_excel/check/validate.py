@@ -11,6 +11,8 @@ Rules of judgement:
   its word (it can only lower the result), «Đạt» without its figure is `value-invalid`;
 - the self-assessment stands in only for the other indicators (qualitative, «Có»/«Không»,
   an unverified threshold) when their value cannot decide, and never for an invalid value;
+  a qualitative or «Có»/«Không» indicator whose result cell is blank but whose
+  self-assessment is given is not `value-missing`: the assessment is its result;
 - a value that is not a usable figure for a numeric threshold (text other than «Chưa đạt»,
   a negative number, a percentage outside 0–100) is `value-invalid` and decides nothing;
 - a composite threshold such as "≥98 (trong đó ≥60 nước sạch)" checks the main figure, and the
@@ -41,6 +43,10 @@ from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, parse_number, strip_footnot
 
 _FIGURE = re.compile(r"(?<![^\W\d_])[-\u2212]?\d[\d.,]*")
 _TEXT_STATUS = {MET_TEXT: Status.MET, NOT_MET_TEXT: Status.NOT_MET}
+# Rules that need a figure: a blank result is `value-missing` even beside «Đạt». For the
+# others (qualitative, «Có»/«Không») the self-assessment is the result: its blank result
+# column («Kết quả» left empty beside «Đạt») is the usual way to fill the form.
+_NUMERIC_KINDS = frozenset({"numeric", "unverified"})
 
 
 def number_text(value: float) -> str:
@@ -165,7 +171,8 @@ class _Checker:
         invalid = False
         if entry is not None:
             if value is None:
-                self.issue("value-missing", entry.sheet, entry.value_cell, code=code)
+                if rule.kind in _NUMERIC_KINDS or claimed is Status.UNKNOWN:
+                    self.issue("value-missing", entry.sheet, entry.value_cell, code=code)
             else:
                 before = len(self.issues)
                 computed = self.computed(indicator, rule, value, raw, entry)

@@ -42,6 +42,15 @@ def translate_argparse() -> None:
         "expected one argument": "cần một giá trị",
         "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
         "show program's version number and exit": "In phiên bản rồi thoát",
+        "invalid %(type)s value: %(value)r": "giá trị %(value)r không hợp lệ",
+        "not allowed with argument %s": "không dùng cùng với %s",
+        "one of the arguments %s is required": "cần một trong các tham số %s",
+        "ambiguous option: %(option)s could match %(matches)s": (
+            "tùy chọn %(option)s chưa rõ, có thể là %(matches)s"
+        ),
+        "ignored explicit argument %r": "tham số này không nhận giá trị (%r)",
+        "expected at least one argument": "cần ít nhất một giá trị",
+        "expected at most one argument": "cần nhiều nhất một giá trị",
     }
     argparse._ = lambda text: translations.get(text, text)  # noqa: SLF001
 
@@ -60,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--version",
         action="version",
         version=f"ntm-excel {__version__}",
-        help="in phiên bản rồi thoát",
+        help="In phiên bản rồi thoát",
     )
     subparsers = parser.add_subparsers(title="Lệnh", metavar="LỆNH", dest="command")
     for name in COMMAND_MODULES:

@@ -15,7 +15,7 @@ from ntm_excel.check.tasks import (
     print_tasks,
     task_statuses,
 )
-from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
+from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from, missing_paths
 from ntm_excel.errors import NtmError
 from ntm_excel.model import Consolidation, TaskState
 from ntm_excel.reference.contacts import load_contacts
@@ -78,6 +78,8 @@ def register(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if missing_paths(args.paths):  # a typo must not show every commune as missing its target
+        return 2
     config = config_from(args)
     as_of = args.as_of or date.today()
     try:

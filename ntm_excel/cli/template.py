@@ -57,7 +57,13 @@ def _run(args: argparse.Namespace) -> int:
                     f"Không tìm thấy đơn vị «{args.unit}» trong danh sách đơn vị.", file=sys.stderr
                 )
             return 2
-        units, targets = [found.unit], [Path(args.output)]
+        target = Path(args.output)
+        if target.is_dir():  # «-o bieu_mau/»: the file goes in it, named as --all names it
+            target = target / f"{file_stem(found.unit)}.xlsx"
+        elif target.suffix.lower() != ".xlsx":
+            print(f"Lỗi: biểu phải là tệp .xlsx, không phải «{target.name}»", file=sys.stderr)
+            return 2
+        units, targets = [found.unit], [target]
     for unit, target in zip(units, targets, strict=True):
         set_id = _set_for(unit, args, catalog.sets())
         if set_id not in catalog.sets():

@@ -167,7 +167,11 @@ def run(args: argparse.Namespace) -> int:
     unread = len({i.file for i in loose})
     print(
         f"Đã kiểm tra {len(reports)} đơn vị"
-        + (f" và {unread} tệp không đọc được hoặc không rõ đơn vị" if unread else "")
+        + (
+            f" và {unread} tệp khác (không đọc được, không rõ đơn vị hoặc không phải biểu)"
+            if unread
+            else ""
+        )
         + f": {errors} lỗi, {warnings} cảnh báo.",
         file=out,
     )

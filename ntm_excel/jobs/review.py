@@ -246,7 +246,7 @@ def _review_mail(
         "Xã",
         "Mục tiêu",
         "Kết quả so với mục tiêu",
-        "Tiêu chí chưa đạt",
+        "Tiêu chí chưa đạt hoặc chưa rõ",
         "Việc quá hạn",
         "Nộp báo cáo",
         "So với tháng trước",

@@ -12,7 +12,9 @@ Then the table as a whole decides:
   requirement column, is the result column (its cells are the evidence);
 - «Chỉ tiêu» holds the wording when its cells are long texts, the thresholds otherwise;
 - a single «Đánh giá … tiêu chí» column, without an indicator-level one, is the indicators'
-  self-assessment.
+  self-assessment;
+- tick columns under one self-assessment heading («Tự đánh giá» over «Đạt» | «Chưa đạt»): a
+  mark (x, ✓) in a column is the assessment its sub-heading names.
 
 Every column, used or not, is described in the reading report with the evidence.
 """
@@ -24,10 +26,10 @@ import re
 from dataclasses import dataclass, field
 
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import ColumnReading
+from ntm_excel.model import ColumnReading, Status
 from ntm_excel.read.sheets import Header
 from ntm_excel.text import cell_address, column_letter
-from ntm_excel.values import parse_value
+from ntm_excel.values import parse_assessment, parse_value
 from ntm_excel.vocabulary import Vocabulary
 
 KIND = "tieu_de_bang"
@@ -91,7 +93,13 @@ class Columns:
     assessment: int | None = None
     criterion_assessment: int | None = None
     note_not_met: bool = False  # «Đạt chuẩn, nếu chưa đạt ghi % đạt so với chuẩn»
+    marks: dict[int, Status] = field(default_factory=dict)  # tick column → what a tick says
     readings: list[ColumnReading] = field(default_factory=list)
+
+    @property
+    def assessments(self) -> list[int]:
+        """The columns that hold a row's self-assessment (one, or its tick columns)."""
+        return list(self.marks) or ([] if self.assessment is None else [self.assessment])
 
 
 class _Decider:
@@ -131,6 +139,9 @@ class _Decider:
             assessment, criterion = criterion, None
             self.role_of[assessment] = "assessment"
             self.evidence[assessment] = "cột đánh giá duy nhất: dùng cho từng chỉ tiêu"
+        marks = self._marks()
+        if marks:
+            assessment = next(iter(marks))
         labels = self.header.labels
         columns = Columns(
             no=_first(roles.get("no")),
@@ -142,14 +153,43 @@ class _Decider:
             assessment=assessment,
             criterion_assessment=criterion,
             note_not_met=assessment is not None and "neu chua dat" in labels.get(assessment, ""),
+            marks=marks,
         )
-        used = {
-            c
-            for c in (columns.no, columns.name, columns.text, columns.unit, assessment, criterion)
-            if c is not None
-        } | set(columns.values)
+        used = (
+            {
+                c
+                for c in (
+                    columns.no,
+                    columns.name,
+                    columns.text,
+                    columns.unit,
+                    assessment,
+                    criterion,
+                )
+                if c is not None
+            }
+            | set(columns.values)
+            | set(marks)
+        )
         columns.readings = self._readings(used)
         return columns
+
+    def _marks(self) -> dict[int, Status]:
+        """Tick columns: self-assessment columns under one group heading whose sub-headings
+        are the assessments themselves («Đạt» | «Chưa đạt»), both present."""
+        marks = {}
+        for col in self.roles.get("assessment", []):
+            if col in self.header.children:
+                word = self.grid.text(self.header.bottom, col)
+                status = parse_assessment(word, self.vocabulary)
+                if status is not Status.UNKNOWN and status not in marks.values():
+                    marks[col] = status
+        if len(marks) < 2:
+            return {}
+        for col, status in marks.items():
+            said = "Đạt" if status is Status.MET else "Chưa đạt"
+            self.evidence[col] = f"cột đánh dấu (x, ✓): dấu ở cột này là «{said}»"
+        return marks
 
     def _text_or_threshold(self) -> None:
         """«Chỉ tiêu»: the wording when its cells are long texts, else the thresholds."""
@@ -253,7 +293,10 @@ class _Decider:
                 continue
             evidence = self.evidence.get(col)
             if evidence is None and (label := self.header.labels.get(col)):
-                found = self.vocabulary.match_key(KIND, label)
+                child = self.header.children.get(col)
+                own = self.vocabulary.match_key(KIND, child) if child else None
+                decided = own is not None and ROLES[own.meaning] == role
+                found = own if decided else self.vocabulary.match_key(KIND, label)
                 evidence = (
                     f"tiêu đề khớp «{found.word}» (từ vựng dòng {found.row})"
                     if found

@@ -37,7 +37,7 @@ from ntm_excel.read.sheets import (
 from ntm_excel.reference.contacts import parse_owners
 from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
-from ntm_excel.vocabulary import Vocabulary
+from ntm_excel.vocabulary import Vocabulary, vocab_key
 
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
 _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
@@ -238,6 +238,8 @@ class _RoadmapReader:
             return "", None
         if isinstance(value, date):
             return text, value
+        if vocab_key(text) in self.vocabulary.no_deadline:
+            return text, None  # «Thường xuyên»: ongoing work, no due date
         milestones = _deadline_of(text, self.year, self.vocabulary)
         if isinstance(milestones, DeadlineError):
             status = self.vocabulary.match("tinh_trang", text)

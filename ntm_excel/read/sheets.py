@@ -875,6 +875,7 @@ class Header:
     roles: dict[str, tuple[int, ...]]  # role → columns, left to right
     labels: dict[int, str]  # column → folded heading (parent and child joined)
     score: int
+    children: dict[int, str] = field(default_factory=dict)  # column → its sub-heading
 
 
 Classifier = Callable[[str], str | None]
@@ -889,18 +890,20 @@ def row_labels(grid: Grid, row: int, width: int) -> dict[int, str]:
     }
 
 
-def two_row_labels(grid: Grid, top: int, width: int) -> dict[int, str] | None:
-    """Labels of a heading spread over rows `top` and `top + 1`, or None if `top + 1` is not
-    a heading row (a parent cell such as «Chỉ tiêu» spans sub-columns «Chung» | «Bắc Trung
-    Bộ»; without merge information a blank parent cell belongs to the group on its left)."""
+def two_row_labels(
+    grid: Grid, top: int, width: int
+) -> tuple[dict[int, str], dict[int, str]] | None:
+    """Labels of a heading spread over rows `top` and `top + 1`, and the sub-headings of the
+    columns under a group heading; None if `top + 1` is not a heading row (a parent cell such
+    as «Chỉ tiêu» spans sub-columns «Chung» | «Bắc Trung Bộ»; without merge information a
+    blank parent cell belongs to the group on its left)."""
     parent = row_labels(grid, top, width)
     child = row_labels(grid, top + 1, width)
     if not child or not all(_heading_cell(grid.value(top + 1, c)) for c in child):
         return None
     if any(_CODE_LIKE.match(label) for label in child.values()):
         return None
-    groups = 0
-    labels = {}
+    labels, children = {}, {}
     for col in range(width):
         merge = grid.merge_at(top, col)
         if merge:
@@ -912,11 +915,12 @@ def two_row_labels(grid: Grid, top: int, width: int) -> dict[int, str] | None:
             left = max((c for c in parent if c < col), default=None)
             grouped = not grid.merged and left in child and col in child
             above = parent[left] if grouped else ""
-        groups += grouped
+        if grouped:
+            children[col] = child[col]
         label = " ".join(part for part in (above, child.get(col, "")) if part)
         if label:
             labels[col] = label
-    return labels if groups else None
+    return (labels, children) if children else None
 
 
 def _heading_cell(value: object) -> bool:
@@ -928,6 +932,23 @@ def _heading_cell(value: object) -> bool:
 
 # A child row that is a data row: codes, numbers ("1.1", "II", "TC 2"), not years ("2021")
 _CODE_LIKE = re.compile(r"^(?!(?:19|20)\d\d$)(?:\d+(?: \d+)*|[ivx]+|tieu chi(?: so)? \d+|tc ?\d+)$")
+
+
+# Roles that name what a row is about: under a group heading («Đánh giá | Chỉ tiêu | Tiêu
+# chí») such a sub-heading qualifies the group rather than giving the column its role.
+LABEL_ROLES = frozenset({"no", "name", "text", "text_or_threshold", "threshold", "criterion"})
+
+
+def grouped_role(classify: Classifier, label: str, child: str | None) -> str | None:
+    """The role of a column heading; `label` joins a group heading and its sub-heading
+    `child` (None when not grouped). A sub-heading that names a column of its own decides
+    («Kết quả tự đánh giá của xã» over «Kết quả thực hiện» | «Tự đánh giá»), unless the
+    group says the columns are not the commune's («Kết quả thẩm định của huyện»)."""
+    role = classify(label)
+    if child is None or role == "ignore":
+        return role
+    own = classify(child)
+    return own if own is not None and own not in LABEL_ROLES else role
 
 
 def locate_header(
@@ -949,14 +970,14 @@ def locate_header(
             single = row_labels(grid, top, width)
             if sum(1 for label in single.values() if classify(label)) < 2:
                 continue
-            options = [(top, single)]
+            options = [(top, single, {})]
             double = two_row_labels(grid, top, width)
             if double:
-                options.insert(0, (top + 1, double))
-            for bottom, labels in options:
+                options.insert(0, (top + 1, *double))
+            for bottom, labels, children in options:
                 roles: dict[str, list[int]] = {}
                 for col, label in sorted(labels.items()):
-                    role = classify(label)
+                    role = grouped_role(classify, label, children.get(col))
                     if role:
                         roles.setdefault(role, []).append(col)
                 frozen = {role: tuple(cols) for role, cols in roles.items()}
@@ -964,7 +985,8 @@ def locate_header(
                     continue
                 rank = (len(frozen), 0 if grid.hidden else 1)
                 if best is None or rank > best[0]:
-                    best = (rank, Header(grid, top, bottom, frozen, labels, len(frozen)))
+                    header = Header(grid, top, bottom, frozen, labels, len(frozen), children)
+                    best = (rank, header)
             if best and best[1].grid is grid and best[1].score >= 4:
                 break  # the rows below a full heading are data
     return best[1] if best else None

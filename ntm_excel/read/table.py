@@ -73,6 +73,10 @@ def criterion_of(code: str) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+# A criterion's number written before its name in the wording cell («1. Quy hoạch»)
+_LEADING_NUMBER = re.compile(r"^\s*\d{1,2}\s*[.):\-–]?\s*")
+
+
 @dataclass
 class _Line:
     """One row as the classifier saw it."""
@@ -292,7 +296,7 @@ class TableReader:
     def _has_data(self, row: int) -> bool:
         """Whether a row holds a value, an assessment or a requirement (merges apply)."""
         columns = self.columns
-        cells = [*columns.values, columns.assessment, *columns.thresholds]
+        cells = [*columns.values, *columns.assessments, *columns.thresholds]
         return self._filled(row, cells)
 
     def _under_merged_label(self, row: int) -> bool:
@@ -310,7 +314,7 @@ class TableReader:
         indicator above already read."""
         columns = self.columns
         found = False
-        for col in [*columns.values, columns.assessment]:
+        for col in [*columns.values, *columns.assessments]:
             if col is None:
                 continue
             value, at = self._cell(row, col)
@@ -486,8 +490,8 @@ class TableReader:
             if following is None:
                 return (
                     below < 0
-                    or self._filled(row, [*columns.values, columns.assessment])
-                    or (not self._filled(below, [*columns.values, columns.assessment]))
+                    or self._filled(row, [*columns.values, *columns.assessments])
+                    or (not self._filled(below, [*columns.values, *columns.assessments]))
                 )
             if following.criterion != criterion:
                 return True
@@ -495,14 +499,14 @@ class TableReader:
                 return self._indicator_code(following) != single
             if following.kind != "criterion" or self._filled(row, columns.values):
                 return True
-            return self._filled(row, [columns.assessment]) and not self._filled(
+            return self._filled(row, columns.assessments) and not self._filled(
                 below, columns.values
             )
         spelt = code_in_text(body) if body else None
         if not body or body == name or (spelt is not None and spelt.kind == "criterion"):
             return False
-        if folded(body) in self.catalogue.by_name:
-            return False
+        if folded(_LEADING_NUMBER.sub("", body)) in self.catalogue.by_name:
+            return False  # the criterion's name, perhaps after its number («1. Quy hoạch»)
         if following is None:
             return True
         if following.kind == "exact":
@@ -613,6 +617,28 @@ class TableReader:
                 )
                 return
 
+    def _ticked(self, row: int) -> tuple[Status, str, str]:
+        """(status, as written, cell) from the tick columns: the one column ticked says
+        which; no tick, or ticks in both, says nothing."""
+        grid = self.header.grid
+        ticked = []
+        for col, status in self.columns.marks.items():
+            value, at = self._cell(row, col)
+            if grid.merged:
+                self._used_cells.add((at, col))
+            if value is not None and self._assess(value) is not Status.NOT_MET:
+                ticked.append(
+                    (
+                        status,
+                        f"{cell_text(value)} ở cột «{grid.text(self.header.bottom, col)}»",
+                        cell_address(at, col),
+                    )
+                )
+        if len(ticked) == 1:
+            return ticked[0]
+        first = next(iter(self.columns.marks))
+        return Status.UNKNOWN, "; ".join(t[1] for t in ticked), cell_address(row, first)
+
     def _value(self, row: int) -> tuple[int | None, int, object, ParsedValue | None]:
         """(column, row, cell, parsed) of the row's value: the first value column that holds
         something; parsed is None for a formula without its result."""
@@ -641,7 +667,9 @@ class TableReader:
         else:
             parsed_value, raw = parsed.value, parsed.raw
         status, assessment_raw, assessment_cell = Status.UNKNOWN, "", ""
-        if columns.assessment is not None:
+        if columns.marks:
+            status, assessment_raw, assessment_cell = self._ticked(row)
+        elif columns.assessment is not None:
             value, at = self._cell(row, columns.assessment)
             assessment_cell = cell_address(at, columns.assessment)
             if grid.merged:  # only merged cells can be read again from a row below

@@ -412,7 +412,8 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
 
     Names are separated by ";", new lines, "," or "và"; a title or a role follows a dash, a
     bracket or simply the name ("Nguyễn Huy Vinh Địa chính", "A (chủ trì)", "A - PCT"); titles
-    and roles are the vocabulary's `chuc_danh` rows. After "," or "và" a new person needs
+    and roles are the vocabulary's `chuc_danh` rows; a title may also come first, before a dash
+    ("Phó Chủ tịch UBND xã - Nguyễn Văn Nam"). After "," or "và" a new person needs
     "Đ/c" or a capitalised name; after a title, a capitalised name that begins with a family
     name (the vocabulary's `ho` rows: "Đ/c A - Phó Chủ tịch và Trần Thị B"), otherwise the
     words continue the title before them ("Trưởng phòng Tài nguyên và Môi trường"). A cell
@@ -465,6 +466,9 @@ def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
             continue  # "Trần Văn Hóa": a title never starts at a name's second word
         if any(tuple(folded[start : start + len(t)]) == t for t in titles):
             if start == 0:
+                after = parts[1].strip(" .:-–—()") if len(parts) > 1 else ""
+                if _looks_like_name(after) and _owner(after, titles)[1] != "role":
+                    return _owner(after, titles)[0], "titled"  # «Phó Chủ tịch - Nguyễn Văn A»
                 return nfc(piece.strip(" .:-–—")), "role"
             return " ".join(words[:start]), "titled"
     titled = len(parts) > 1 and bool(parts[1].strip(" )"))

@@ -14,9 +14,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import ipaddress
+import select
 import socket
 import ssl
 import subprocess
@@ -163,98 +163,76 @@ class Relay:
             threading.Thread(target=self._session, args=(client,), daemon=True).start()
 
     def _session(self, client: socket.socket) -> None:
+        """One relayed session, both directions in this one thread: an SSL socket read in one
+        thread while written or closed in another corrupts its records (OpenSSL's connections
+        are not thread-safe), and a socket closed under another thread's read lets that read
+        reach whatever socket the next session gets the same descriptor for."""
+        server = None
         try:
             if self.context is not None and not self.starttls:
                 client = self.context.wrap_socket(client, server_side=True)
             server = socket.create_connection(("127.0.0.1", self.target))
+            plain = self.starttls
+            while True:
+                pending = isinstance(client, ssl.SSLSocket) and client.pending()
+                ready = [client] if pending else select.select([client, server], [], [])[0]
+                if client in ready:
+                    chunk = client.recv(65536)
+                    if not chunk:
+                        return
+                    if plain and chunk.upper().endswith(b" STARTTLS\r\n"):
+                        client.sendall(chunk.split()[0] + b" OK Begin TLS negotiation now\r\n")
+                        client = self.context.wrap_socket(client, server_side=True)
+                        plain = False
+                    elif not self._up(chunk, server):
+                        return
+                if server in ready:
+                    chunk = server.recv(65536)
+                    if not chunk:
+                        return
+                    if plain:  # pymap without TLS does not announce STARTTLS: the relay does
+                        chunk = chunk.replace(b"IMAP4rev1 ", b"IMAP4rev1 STARTTLS ", 1)
+                    if not self._down(chunk, client):
+                        return
         except OSError:
-            client.close()
             return
-        link = _Link(client, server, plain=self.starttls)
-        threading.Thread(target=self._pump_up, args=(link,), daemon=True).start()
-        self._pump_down(link)
+        finally:
+            for sock in (client, server):
+                if sock is not None:
+                    sock.close()
 
-    def _drop(self, link: _Link) -> None:
+    def _up(self, chunk: bytes, server: socket.socket) -> bool:
+        """Client → server, watching for the command to cut at; False once the client is
+        to be dropped."""
+        with self._lock:
+            if self.cut_on and not self.cut.is_set() and self.cut_on in chunk:
+                self.seen += 1
+                if self.seen == self.cut_count:
+                    if not self.forward:
+                        self._cut()
+                        return False
+                    self._budget = self.cut_after
+        server.sendall(chunk)
+        return True
+
+    def _down(self, chunk: bytes, client: socket.socket) -> bool:
+        """Server → client, letting through only the budget once a cut is due; False once
+        the client is to be dropped."""
+        with self._lock:
+            budget = self._budget
+            if budget is not None:
+                self._budget = None if len(chunk) >= budget else budget - len(chunk)
+        if budget is not None and len(chunk) >= budget:
+            client.sendall(chunk[:budget])
+            self._cut()
+            return False
+        client.sendall(chunk)
+        return True
+
+    def _cut(self) -> None:
         if not self.cut.is_set():
             self.cut.set()
             self.on_cut()
-        link.close()
-
-    def _pump_up(self, link: _Link) -> None:
-        """Client → server, watching for STARTTLS and for the command to cut at."""
-        while True:
-            try:
-                chunk = link.client.recv(65536)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                link.server.close()
-                return
-            if link.plain and chunk.upper().endswith(b" STARTTLS\r\n"):
-                with link.lock:  # nothing else reaches the client during the handshake
-                    link.client.sendall(chunk.split()[0] + b" OK Begin TLS negotiation now\r\n")
-                    try:
-                        link.client = self.context.wrap_socket(link.client, server_side=True)
-                    except OSError:
-                        link.close()
-                        return
-                    link.plain = False
-                continue
-            with self._lock:
-                if self.cut_on and not self.cut.is_set() and self.cut_on in chunk:
-                    self.seen += 1
-                    if self.seen == self.cut_count:
-                        if not self.forward:
-                            self._drop(link)
-                            return
-                        self._budget = self.cut_after
-            try:
-                link.server.sendall(chunk)
-            except OSError:
-                return
-
-    def _pump_down(self, link: _Link) -> None:
-        """Server → client, letting through only the budget once a cut is due."""
-        while True:
-            try:
-                chunk = link.server.recv(65536)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                link.client.close()
-                return
-            with self._lock:
-                budget = self._budget
-                if budget is not None and len(chunk) >= budget:
-                    self._budget = None
-                elif budget is not None:
-                    self._budget = budget - len(chunk)
-            with link.lock:
-                if link.plain:  # pymap without TLS does not announce STARTTLS: the relay does
-                    chunk = chunk.replace(b"IMAP4rev1 ", b"IMAP4rev1 STARTTLS ", 1)
-                try:
-                    if budget is not None and len(chunk) >= budget:
-                        link.client.sendall(chunk[:budget])
-                        self._drop(link)
-                        return
-                    link.client.sendall(chunk)
-                except OSError:
-                    return
-
-
-class _Link:
-    """One relayed session: the client's socket (replaced by its TLS socket after STARTTLS)
-    and the server's."""
-
-    def __init__(self, client: socket.socket, server: socket.socket, *, plain: bool) -> None:
-        self.client, self.server, self.plain = client, server, plain
-        self.lock = threading.Lock()
-
-    def close(self) -> None:
-        for sock in (self.client, self.server):
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
 
 
 def certificates(folder: Path) -> tuple[Path, Path, Path]:
