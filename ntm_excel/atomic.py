@@ -118,6 +118,7 @@ class Generation:
         self._lock = FileLock(self.anchor.with_name(f".{self.anchor.name}.lock"))
         self._staged: dict[Path, Path] = {}  # target → temporary file
         self._retired: set[Path] = set()
+        self._folders: set[Path] = set()  # also cleaned of what killed runs left
         self.committed = False
 
     def __enter__(self) -> Generation:
@@ -145,6 +146,11 @@ class Generation:
             self._staged.pop(target).unlink(missing_ok=True)
         self._staged[target] = _temporary(target)
         return self._staged[target]
+
+    def tidy(self, folder: Path | str) -> None:
+        """Clean `folder` too after the swap: a folder of outputs where this generation may
+        write nothing (its files all kept) still holds what a killed run left there."""
+        self._folders.add(Path(folder))
 
     def retire(self, target: Path | str) -> None:
         """Remove `target` in the swap (an output of an earlier run that no longer applies)."""
@@ -184,7 +190,7 @@ class Generation:
         for backup in backups.values():
             with contextlib.suppress(OSError):  # left over: removed by the next generation
                 backup.unlink()
-        self._clean({target.parent for target in (*self._staged, *self._retired)})
+        self._clean({target.parent for target in (*self._staged, *self._retired)} | self._folders)
 
     def _roll_back(self, changed: list[Path], backups: dict[Path, Path]) -> None:
         """Put back the targets a failed swap changed (when this fails too, the journal stays

@@ -267,6 +267,68 @@ def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return found.fetchone() is not None
 
 
+_UNUSABLE = ("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_IOERR", "SQLITE_AUTH")
+
+
+def store_failure(path: Path, exc: sqlite3.Error, wait: float = WAIT_SECONDS) -> StoreError:
+    """A Vietnamese message for what SQLite said about the state database at `path`. Only a
+    damaged file is called damaged: a busy, full, read-only or unreachable one is not (the
+    advice for a damaged one, copy a backup over it, would lose the history)."""
+    text = str(exc).lower()
+    name = getattr(exc, "sqlite_errorname", "")
+    if "locked" in text or "busy" in text:
+        return StoreBusy(
+            f"Kho trạng thái {path} đang được một tiến trình ntm-excel khác ghi; đã "
+            f"đợi {wait:.0f} giây. Hãy chạy lại khi tiến trình kia xong (ví dụ bộ "
+            "lập lịch đang tổng hợp)."
+        )
+    if name == "SQLITE_FULL" or "full" in text:
+        return StoreError(
+            f"Không ghi được vào kho trạng thái {path}: ổ đĩa đã đầy. Phần đang ghi dở đã được "
+            "bỏ, kho không hỏng; hãy giải phóng chỗ trống rồi chạy lại."
+        )
+    if name in _UNUSABLE or "readonly" in text or "unable to open" in text:
+        return StoreError(
+            f"Không mở hoặc không ghi được kho trạng thái {path} ({exc}): thư mục trạng thái "
+            "chỉ cho đọc, không có quyền ghi, hoặc ổ đĩa mạng đã mất kết nối. Tệp không hỏng: "
+            "đừng chép bản sao lưu đè lên; hãy cho quyền ghi vào thư mục đó rồi chạy lại."
+        )
+    return StoreError(
+        f"Không dùng được kho trạng thái {path}: {exc}. Tệp có thể đã hỏng; hãy chép "
+        "lại bản sao lưu gần nhất (xem mục «Sao lưu» trong README)."
+    )
+
+
+@contextmanager
+def write_transaction(
+    db: sqlite3.Connection, failure: Callable[[sqlite3.Error], StoreError]
+) -> Iterator[sqlite3.Connection]:
+    """One transaction on `db` that takes the write lock first (waiting for another writer),
+    rolled back whole on any error; what SQLite refuses (a full disk…) becomes
+    `failure(exc)`. SQLite may have rolled the transaction back itself (a full disk at
+    COMMIT): then there is nothing to roll back."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise failure(exc) from exc
+    try:
+        yield db
+    except sqlite3.OperationalError as exc:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise failure(exc) from exc
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    try:
+        db.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise failure(exc) from exc
+
+
 class Store:
     """An open state database at the current schema version.
 
@@ -309,37 +371,11 @@ class Store:
         self.close()
 
     def _failure(self, exc: sqlite3.Error) -> StoreError:
-        """A Vietnamese message for what SQLite said."""
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            return StoreBusy(
-                f"Kho trạng thái {self.path} đang được một tiến trình ntm-excel khác ghi; đã "
-                f"đợi {self.wait:.0f} giây. Hãy chạy lại khi tiến trình kia xong (ví dụ bộ "
-                "lập lịch đang tổng hợp)."
-            )
-        return StoreError(
-            f"Không dùng được kho trạng thái {self.path}: {exc}. Tệp có thể đã hỏng; hãy chép "
-            "lại bản sao lưu gần nhất (xem mục «Sao lưu» trong README)."
-        )
+        return store_failure(self.path, exc, self.wait)
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One transaction that takes the write lock first (waiting for another writer),
-        rolled back whole on any error."""
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise self._failure(exc) from exc
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        try:
-            self.db.execute("COMMIT")
-        except sqlite3.OperationalError as exc:
-            self.db.execute("ROLLBACK")
-            raise self._failure(exc) from exc
+    def transaction(self):
+        """One transaction that takes the write lock first (see `write_transaction`)."""
+        return write_transaction(self.db, self._failure)
 
     @property
     def schema_version(self) -> int:

@@ -34,9 +34,18 @@ STARTS_ESCAPE = re.compile(r"(_)(?=x[0-9A-Fa-f]{1,4}_)")
 xlsxwriter.xmlwriter.re_control_chars_1 = STARTS_ESCAPE
 
 
+# Control characters cannot be written in XML at all: a commune's cell holding one (a BEL
+# pasted from another program) made openpyxl refuse the feedback workbook, and `consolidate`
+# stop with nothing written. They are written as Excel does, "_x0007_" (XlsxWriter does so).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def ooxml_text(text: str) -> str:
-    """`text` as an OOXML cell keeps it, whatever "_x…_" sequences it holds."""
-    return STARTS_ESCAPE.sub("_x005F_", text) if "_x" in text else text
+    """`text` as an OOXML cell keeps it, whatever "_x…_" sequences and control characters it
+    holds."""
+    if "_x" in text:
+        text = STARTS_ESCAPE.sub("_x005F_", text)
+    return _CONTROL.sub(lambda found: f"_x{ord(found[0]):04X}_", text)
 
 
 HEADER_FORMAT = {

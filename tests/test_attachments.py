@@ -5,6 +5,7 @@ automatic mail recognised."""
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zipfile
 from email.message import EmailMessage
@@ -172,6 +173,51 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(monkeypatch):
     [piece] = unzip_spreadsheets("lon.zip", big)
     assert (
         piece.refused == "tệp quá lớn (1,2 MB, giới hạn 1 MB cho một tệp) trong tệp nén «lon.zip»"
+    )
+
+
+def test_zip_members_past_the_message_quota_are_refused_before_they_are_inflated(monkeypatch):
+    """A zip of 20 MB may hold a hundred members of 20 MB, each just under the compression
+    ratio refused: a 27 MB mail took 2 GB of memory to read. Members past the message's
+    file count or total size are now refused by their declared size, never inflated."""
+    monkeypatch.setattr(attachments, "MAX_TAKEN_BYTES", 3 * 1024 * 1024)
+    members = {  # 1.2 MB each, compressed about 40-fold (100-fold would be refused as a bomb)
+        f"xa_{n}.xlsx": random.Random(n).randbytes(30_000) + bytes(1_200_000) for n in range(6)
+    }
+    inflated = []
+    real_open = zipfile.ZipFile.open
+
+    def counting_open(self, name, *args, **kwargs):
+        inflated.append(getattr(name, "filename", name))
+        return real_open(self, name, *args, **kwargs)
+
+    big = zipped(members)
+    small = zipped({f"b{n}.xlsx": b"PK%d" % n for n in range(30)})
+    monkeypatch.setattr(zipfile.ZipFile, "open", counting_open)
+    pieces = read_letter(
+        message(
+            files=[
+                ("lon.zip", big, ("application", "zip")),
+                ("nho.zip", small, ("application", "zip")),
+            ]
+        )
+    ).pieces
+    taken = [p.name for p in pieces if not p.refused]
+    assert taken == ["xa_0.xlsx", "xa_1.xlsx"] + [f"b{n}.xlsx" for n in range(18)]
+    assert inflated == taken  # nothing else was inflated
+    refused = [p.refused for p in pieces if p.refused]
+    assert (
+        refused[:4]
+        == [
+            "các tệp của thư quá lớn (tổng cộng hơn 3 MB); hãy gửi tệp này trong một thư khác "
+            "(trong tệp nén «lon.zip»)"
+        ]
+        * 4
+    )
+    assert (
+        refused[4:]
+        == [f"thư có quá nhiều tệp (chỉ nhận {MAX_FILES} tệp một thư) (trong tệp nén «nho.zip»)"]
+        * 12
     )
 
 

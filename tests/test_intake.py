@@ -27,12 +27,14 @@ from pathlib import Path
 import openpyxl
 import pytest
 from aiosmtpd.controller import Controller
+from support.drip import DripServer
 from support.imap import PASSWORD, USER, ImapServer, Relay, certificates, free_port
 from support.samples import SampleSpec, write_sample
 
 from ntm_excel.config import MailboxSettings, MailSettings, load_config
 from ntm_excel.errors import MailboxError
 from ntm_excel.history import History
+from ntm_excel.jobs import mailbox
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail_log import MailLog
@@ -445,6 +447,33 @@ def test_a_message_seen_again_is_only_marked(tmp_path, imap, smtp):
     assert imap.contents("INBOX") == [] and len(imap.contents(PROCESSED)) == 2
 
 
+def test_a_feedback_copy_sent_back_unchanged_is_answered_for_what_it_is(tmp_path, imap, smtp):
+    """A commune forwards our answer, feedback workbook and all, back to the office: the copy
+    is never read as a submission (nor answered with one, which could loop), and the answer
+    said «chưa xác định được biểu là của đơn vị nào (chi tiết dưới đây)» with no detail
+    below. It now says what the file is and what to do."""
+    sink, smtp_port = smtp
+    faulty = workbook(tmp_path, "thanh.xlsx", blank_values=("4.2",))
+    imap.deliver((letter(THANH, "Biểu", [("bieu.xlsx", faulty, XLSX)]).as_bytes(), at(12, 9, 0)))
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    run_collect(config)
+    [(_, answer)] = sink.messages()
+    [copy] = list(answer.iter_attachments())
+    forwarded = letter(THANH, "Fwd: Re: Biểu", [(copy.get_filename(), copy.get_content(), XLSX)])
+    imap.deliver((forwarded.as_bytes(), at(12, 10, 0)))
+
+    run_collect(config)
+
+    [(to, second)] = sink.messages()[1:]
+    text = body(second)
+    assert to == [THANH] and not list(second.iter_attachments())
+    assert "đây là tệp văn phòng đã gửi cho đơn vị, chưa sửa, không phải biểu mới" in text
+    assert "Kính gửi UBND xã Cẩm Thành," in text  # not «Quý đơn vị»: the sender is known
+    assert f"{copy.get_filename()}» là tệp góp ý do ntm-excel tạo" in text
+    assert "sửa các ô được đánh dấu trong tệp góp ý" in text
+    assert "chưa xác định" not in text
+
+
 # --- limits ------------------------------------------------------------------------------
 
 
@@ -520,3 +549,27 @@ def test_mailbox_errors_say_what_to_do(tmp_path, imap):
     closed = dataclasses.replace(settings, port=free_port())
     with pytest.raises(MailboxError, match="Không kết nối được hộp thư"):
         Mailbox(closed, PASSWORD).__enter__()
+
+
+@pytest.mark.parametrize(
+    ("greeting", "reply"),
+    [
+        (b"* OK [CAPABILITY IMAP4rev1] mail.camxuyen.example.org ready\r\n", b"x OK\r\n"),
+        (b"* OK ready\r\n", b"* CAPABILITY IMAP4rev1\r\n" * 10_000),  # an answer without end
+    ],
+)
+def test_a_mailbox_answering_a_byte_at_a_time_is_given_up_at_a_deadline(
+    monkeypatch, greeting, reply
+):
+    """Each byte comes within the socket time-out, the answer never does: `collect` waited
+    for ever. Each exchange now has a deadline (3 × the time-out), then the run stops as when
+    the server goes away (the next run goes on from there)."""
+    monkeypatch.setattr(mailbox, "TIMEOUT", 0.3)
+    server = DripServer(greeting, reply, pause=0.05)
+    settings = MailboxSettings(host="127.0.0.1", port=server.port, security="none", user=USER)
+    try:
+        with pytest.raises(MailboxError, match="trả lời quá chậm"):
+            Mailbox(settings, PASSWORD).__enter__()
+    finally:
+        server.stop()
+    assert server.connections == 1

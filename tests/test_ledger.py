@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ntm_excel.errors import LedgerDamaged
+from ntm_excel.errors import LedgerDamaged, StoreError
 from ntm_excel.jobs.ledger import DAMAGED_MARK, DB_NAME, Ledger, SubmissionRow, replace_damaged
 from ntm_excel.jobs.mail import make_key
 
@@ -242,3 +242,39 @@ def test_a_ledger_damaged_while_open_is_caught_before_the_next_job(tmp_path, how
         (tmp_path / copy).rename(tmp_path / DB_NAME)
         with Ledger(tmp_path) as restored:
             assert len(restored.sent_rows()) == 300
+
+
+def test_a_ledger_that_cannot_be_written_is_not_called_damaged(tmp_path):
+    """A state folder made read-only (or a network drive gone) was taken for a damaged
+    ledger: a copy was attempted and the office told to copy a backup over the file or to
+    start a new ledger, which would have thrown away a sound one. It is now said as it is,
+    and nothing is moved or copied. (A directory where SQLite wants its -shm file makes it
+    unable to write, as a read-only folder does.)"""
+    state = tmp_path / "var"
+    with Ledger(state) as ledger:
+        ledger.begin(KEY, subject="Nhắc việc", message=b"thu", now=T0)
+        ledger.mark_sent(KEY, now=T0)
+    blocker = state / f"{DB_NAME}-shm"
+    blocker.unlink(missing_ok=True)
+    blocker.mkdir()
+    with pytest.raises(StoreError, match="Tệp không hỏng: đừng chép bản sao lưu đè lên"):
+        Ledger(state)
+    assert replace_damaged(state) is None  # `jobs new-ledger` leaves a sound ledger alone
+    assert not list(state.glob(f"*{DAMAGED_MARK}*"))
+    blocker.rmdir()
+    with Ledger(state) as ledger:
+        assert ledger.get(KEY).status == "sent"
+
+
+def test_a_full_disk_while_recording_a_mail_is_a_clear_error(tmp_path):
+    """SQLite rolls the transaction back itself when the disk fills: the ROLLBACK that
+    followed failed with «cannot rollback - no transaction is active», which hid the cause
+    and ended the job in a traceback."""
+    with Ledger(tmp_path / "var") as ledger:
+        pages = ledger._db.execute("PRAGMA page_count").fetchone()[0]
+        ledger._db.execute(f"PRAGMA max_page_count = {pages}")
+        with pytest.raises(StoreError, match="ổ đĩa đã đầy"):
+            ledger.begin(KEY, subject="Nhắc việc", message=bytes(range(256)) * 2000, now=T0)
+        ledger._db.execute("PRAGMA max_page_count = 1073741823")
+        ledger.begin(KEY, subject="Nhắc việc", message=b"thu", now=T0)
+        assert ledger.get(KEY).status == "sending"

@@ -21,6 +21,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from hypothesis import given
 from hypothesis import settings as settings_h
 from hypothesis import strategies as st
+from support.drip import DripServer
 
 from ntm_excel.config import MailSettings
 from ntm_excel.errors import ConfigError
@@ -389,6 +390,39 @@ def test_a_server_that_stops_answering_is_given_up_after_one_time_out(tmp_path, 
         "lần chạy này không thử lại máy chủ đó"
     }
     assert all(row.status == "failed" and row.next_retry for row in unsent)
+
+
+@pytest.mark.parametrize(
+    ("greeting", "reply"),
+    [
+        (b"220 mail.camxuyen.example.org ESMTP\r\n", b"250 OK\r\n"),  # a slow greeting
+        (b"220 x\r\n", b"250-x\r\n" * 10_000 + b"250 OK\r\n"),  # an endless answer
+    ],
+)
+def test_a_server_that_answers_a_byte_at_a_time_is_given_up_at_a_deadline(
+    tmp_path, greeting, reply
+):
+    """Each byte comes well within the socket time-out, the answer never does: the job
+    waited for ever (a server answering a byte a second held `jobs once` past 4 minutes).
+    Each exchange now has a deadline (here 3 × 0.3 s), after which the server is given up
+    for the run like a silent one, its messages left for a retry."""
+    server = DripServer(greeting, reply, pause=0.05)
+    slow = settings(server.port, smtp_timeout=0.3)
+    mails = [a_mail(f"can.bo.{n}@camxuyen.example.org") for n in range(5)]
+    try:
+        with Ledger(tmp_path / "var") as ledger:
+            transport = SmtpTransport(slow)
+            report = deliver(mails, transport, ledger, slow)
+            transport.close()
+            unsent = ledger.unsent()
+    finally:
+        server.stop()
+    assert server.connections == 1
+    assert report.sent == [] and len(report.failed) == 5 and len(unsent) == 5
+    assert {error for _, error, _ in report.failed} == {
+        f"Máy chủ thư 127.0.0.1:{server.port} trả lời quá chậm (quá 1 giây cho một lần trao "
+        "đổi); lần chạy này không thử lại máy chủ đó"
+    }
 
 
 def test_the_date_header_is_in_the_configured_time_zone(monkeypatch):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import python_calamine
 import time_machine
 from support.samples import SampleSpec, write_sample
 
@@ -140,6 +141,27 @@ def test_stale_feedback_and_leftovers_of_killed_runs_are_removed(
     assert office_note.exists()  # not a feedback file: left alone
     assert leftovers(out) == []
     assert openpyxl.load_workbook(out / "tong_hop.xlsx")["Tổng hợp"]["B5"].value.day == 16
+
+
+def test_leftovers_are_removed_when_the_next_run_keeps_every_feedback_file(
+    inbox, config, first_run, capsys
+):
+    """Killed during its swap, a run left the old feedback files under backup names (found
+    with 20 kill -9 trials); the next run, which had no feedback to write again, left them
+    in `gop_y/` for good (a dot does not hide a file on Windows)."""
+    out, before = first_run
+    killed = [
+        out / "gop_y" / f".Góp ý - {UNITS[0][1]}.xlsx.ntm-old-2a8f27d5",
+        out / "gop_y" / f".Góp ý - {UNITS[1][1]}.ntm-tmp-4r89_bvy.xlsx",
+    ]
+    for path in killed:
+        path.write_bytes(b"PK old or half written")
+    assert main(arguments(config, out, inbox, history=True)) == 0
+    capsys.readouterr()
+    assert {k: v for k, v in contents(out).items() if k.startswith("gop_y")} == {
+        k: v for k, v in before.items() if k.startswith("gop_y")
+    }  # every feedback file kept as it was
+    assert leftovers(out) == []
 
 
 def test_a_locked_master_replaces_nothing(tmp_path, inbox, config, first_run, monkeypatch, capsys):
@@ -388,3 +410,21 @@ def test_outputs_copied_into_the_inbox_are_never_read_back(tmp_path, inbox, conf
     with (again / "csv" / "units.csv").open(encoding="utf-8-sig", newline="") as handle:
         used = {row["source_file"] for row in csv.DictReader(handle) if row["submitted"] == "yes"}
     assert used == {f"{code}.xlsx" for code, _ in UNITS}
+
+
+def test_a_control_character_in_a_communes_text_stops_nothing(tmp_path, config, capsys):
+    """A BEL (\\x07) pasted into one commune's wording made openpyxl refuse that commune's
+    feedback workbook: `consolidate` ended in a traceback with nothing written for anyone.
+    The character is now written as Excel writes it (_x0007_) and read back as it was."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    wording = "Có quy hoạch chung\x07 được phê duyệt\x1b[31m"
+    write_sample(inbox / "18694.xlsx", SampleSpec(blank_values=("4.2",), texts=(("1.1", wording),)))
+    out = tmp_path / "out"
+    assert main(arguments(config, out, inbox)) == 0
+    capsys.readouterr()
+    [copy] = (out / "gop_y").glob("*.xlsx")
+    book = python_calamine.CalamineWorkbook.from_path(copy)
+    cells = [c for name in book.sheet_names for r in book.get_sheet_by_name(name).to_python()
+             for c in r]  # fmt: skip
+    assert wording in cells  # in the copy of the commune's sheet and in «Cách đọc biểu»

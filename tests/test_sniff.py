@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import subprocess
 import sys
 import zipfile
@@ -15,7 +16,14 @@ import openpyxl
 import pytest
 import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
-from support.hostile import ODS_FORMS, XLS_FORMS, XLSX_FORMS
+from support.hostile import (
+    ODS_FORMS,
+    TEXT_FORMS,
+    XLS_FORMS,
+    XLSX_FORMS,
+    long_text,
+    xls_shared_string_in_many_cells,
+)
 from support.samples import SampleSpec, write_sample
 
 from ntm_excel.config import load_config
@@ -442,6 +450,66 @@ def test_addresses_and_counts_in_every_xml_form_never_abort_the_reader(good, tmp
     assert "hai phần cùng tên" in outcome["shared-strings-twice.xlsx"]
     assert "quá nhiều ô" in outcome["repeats-single-quotes.ods"]
     assert "vùng dữ liệu quá lớn" in outcome["dimensions-upside-down.xls"]
+
+
+def test_one_string_stored_once_never_fills_the_memory(good, tmp_path):
+    """A string stored once may fill many cells, each given its own copy when read: a 1 MB
+    shared string referenced by 5,040 cells of an .xlsx, a 32,767-character one by 100,000
+    cells of an .xls, a 1 MB .ods cell repeated over 100 rows × 50 columns, two billion
+    spaces written `<text:s text:c="2000000000"/>` (a 700-byte file). Each made the reader
+    ask for 3–13 GB; now each is refused before calamine reads it."""
+    paths = []
+    for name, make in TEXT_FORMS.items():
+        fmt, what = name.split("/")
+        paths.append(tmp_path / f"{what}.{fmt}")
+        paths[-1].write_bytes(make(good[fmt]))
+    paths.append(tmp_path / "shared-string-in-many-cells.xls")
+    paths[-1].write_bytes(xls_shared_string_in_many_cells())
+    outcome = _read_in_a_child(paths)
+    for path in paths:
+        assert outcome[path.name].startswith("refused Không đọc được tệp: tệp tạo ra quá nhiều chữ")
+
+
+def test_long_texts_written_out_are_read(good, tmp_path, registry, indicators):
+    """Long texts that are really in the file are read: a 1 MB note in one cell, and a
+    30,000-character note shared by a few cells."""
+    note = long_text(1 << 20).decode()
+    book = openpyxl.load_workbook(io.BytesIO(good["xlsx"]))
+    sheet = book.worksheets[0]
+    sheet["J10"] = note
+    for row in range(11, 20):
+        sheet[f"J{row}"] = note[:30000]
+    path = tmp_path / "cam_thanh_ghi_chu_dai.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is not None and len(submission.indicators) == 50, issues
+
+
+def test_shared_string_lengths_are_read_as_calamine_reads_them():
+    """Strings follow one another over the SST record and its CONTINUE records (Excel, and
+    xlwt, split a long string over several records, each part after a flags byte)."""
+    from ntm_excel.read.sheets import _sst_lengths
+
+    texts = ["Cẩm Thành", "x" * 9000, "Đạt " * 5000, "a", "b" * 32767, "Ghi chú"]
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Biểu")
+    for row, text in enumerate(texts):
+        sheet.write(row, 0, text)
+    out = io.BytesIO()
+    book.save(out)
+    stream = sniff(out.getvalue()).workbook_stream
+    parts, at = [], 0
+    while at + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, at)
+        if kind == 0x00FC:
+            parts = [stream[at + 12 : at + 4 + length]]
+        elif kind == 0x003C and parts:
+            parts.append(stream[at + 4 : at + 4 + length])
+        elif parts:
+            break
+        at += 4 + length
+    assert len(parts) > 3  # the long strings went on in CONTINUE records
+    assert _sst_lengths(parts) == [len(text) for text in texts]
 
 
 @pytest.mark.parametrize(

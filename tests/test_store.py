@@ -128,6 +128,47 @@ def test_a_run_killed_in_the_middle_of_a_change_leaves_the_store_as_before(tmp_p
         assert history.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+class _FullAtCommit:
+    """A connection whose disk fills at COMMIT: SQLite then rolls the transaction back
+    itself and says "database or disk is full" (what a 12 MB tmpfs did)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def execute(self, sql: str, *args):
+        if sql == "COMMIT":
+            self._db.execute("ROLLBACK")
+            raise sqlite3.OperationalError("database or disk is full")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name: str):
+        return getattr(self._db, name)
+
+
+def test_a_full_disk_is_a_clear_error_and_the_store_stays_whole(tmp_path):
+    """A full disk made `consolidate` end in a raw traceback (exit 1): SQLite had rolled the
+    transaction back itself, and the ROLLBACK that followed failed. Now a Vietnamese
+    StoreError (exit 2), the write dropped whole and the store usable."""
+    state = tmp_path / "var"
+    with History(state) as history:
+        history.record_mail(b"bieu", "bieu.xlsx", NOW)
+        pages = history.db.execute("PRAGMA page_count").fetchone()[0]
+        history.db.execute(f"PRAGMA max_page_count = {pages}")  # no room for another page
+        with pytest.raises(StoreError, match="ổ đĩa đã đầy") as full:
+            history.record_mail(bytes(range(256)) * 4000, "lon.xlsx", NOW)
+        assert "kho không hỏng" in str(full.value)
+        history.db.execute("PRAGMA max_page_count = 1073741823")
+        real = history.db
+        history.db = _FullAtCommit(real)
+        with pytest.raises(StoreError, match="ổ đĩa đã đầy"):
+            history.record_mail(b"moi", "moi.xlsx", NOW)
+        history.db = real
+        assert not real.in_transaction
+        history.record_mail(b"sau", "sau.xlsx", NOW)
+    names = [r[0] for r in rows(state / DB_NAME, "SELECT name FROM receipts ORDER BY id")]
+    assert names == ["bieu.xlsx", "sau.xlsx"]
+
+
 def test_a_second_process_waits_for_the_writer_or_says_why_it_gave_up(tmp_path):
     state = tmp_path / "var"
     with History(state):

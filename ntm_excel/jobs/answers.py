@@ -25,6 +25,7 @@ from ntm_excel.model import Unit, UnitReport
 from ntm_excel.periods import Calendar
 
 SUBMISSION_ANSWER = "submission-answer"
+OWN_OUTPUT = "file-own-output"  # a feedback copy (or a master) sent back as it was
 WHOLE_MESSAGE = "(cả thư)"  # the name of a message refused as a whole (too large)
 MAX_ISSUES_LISTED = 20
 FOOTER = (
@@ -67,7 +68,7 @@ def answer_mail(
 ) -> Mail:
     """The answer to `received` (`verdict` None: the file was refused, never saved)."""
     message, file = received.message, received.file
-    unit = verdict.unit if verdict else sender_unit
+    unit = (verdict.unit if verdict else None) or sender_unit
     arrived = message.received.astimezone(zone)
     subject_part = f" trong thư «{message.subject}»" if message.subject else ""
     what = f"thư «{message.subject}»" if file.name == WHOLE_MESSAGE else f"tệp «{file.name}»"
@@ -166,6 +167,8 @@ def _result_line(verdict: Verdict | None, refused: str, whole: bool) -> str:
     if verdict is None:
         return f"chưa nhận được {'nội dung thư' if whole else 'tệp'}: {refused}"
     if verdict.report is None:
+        if any(i.code == OWN_OUTPUT for i in verdict.issues):
+            return "đây là tệp văn phòng đã gửi cho đơn vị, chưa sửa, không phải biểu mới"
         if any(i.code == "file-unreadable" for i in verdict.issues):
             return "không đọc được tệp (lý do và cách sửa dưới đây)"
         return "chưa xác định được biểu là của đơn vị nào (chi tiết dưới đây)"
@@ -187,6 +190,11 @@ def _asks(verdict: Verdict | None, refused: str, feedback: Path | None) -> list[
     if verdict is None:
         return ["Đề nghị đơn vị gửi lại tệp biểu tự đánh giá (.xlsx) trong một thư mới."]
     if verdict.report is None:
+        if any(i.code == OWN_OUTPUT for i in verdict.issues):
+            return [
+                "Đề nghị đơn vị sửa các ô được đánh dấu trong tệp góp ý (hoặc trong biểu của đơn "
+                "vị), lưu lại rồi gửi tệp đã sửa."
+            ]
         return []  # the issue listed already says what to do
     errors = any(i.severity is Severity.ERROR for i in verdict.issues)
     asks = []

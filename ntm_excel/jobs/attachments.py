@@ -9,8 +9,9 @@ Everything here works on the message's bytes and trusts none of them:
 - spreadsheets are taken by name or declared type, also out of .zip attachments; a zip is
   never inflated blindly: its directory is checked first (member count, sizes, compression
   ratio, encryption) and each member is read with a bound; zips inside zips are not opened;
-- each file has a size limit and a message a file-count limit: what is over is refused,
-  with the reason, never silently dropped.
+- each file has a size limit, and a message a limit on its files' count and total size,
+  checked before a zip member is inflated (a 20 MB zip may hold a hundred members of 20 MB):
+  what is over is refused, with the reason, never silently dropped.
 Bounces, auto-replies and the office's own mail are recognised (`automatic`) so that the
 answers never start a mail loop. The saved files are then read like any file of the inbox
 (`ntm_excel.read.sniff` checks them again); nothing here executes or renders anything.
@@ -23,7 +24,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from imap_tools import MailMessage
@@ -34,6 +35,7 @@ from ntm_excel.text import nfc
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # one spreadsheet (a self-assessment is well under 1 MB)
 MAX_FILES = 20  # spreadsheets taken from one message (zip members included)
+MAX_TAKEN_BYTES = 60 * 1024 * 1024  # all the spreadsheets taken from one message
 MAX_ARCHIVE_MEMBERS = 500  # entries in one zip's directory
 MAX_SUBJECT = 200  # characters of a subject kept
 MAX_NAME = 80  # characters of a file name kept (the stem shortened, the suffix kept)
@@ -186,8 +188,29 @@ def _kind(name: str, content_type: str) -> str:
     return ""
 
 
+@dataclass
+class _Quota:
+    """What one message may still bring: files, and bytes of them."""
+
+    files: int = field(default_factory=lambda: MAX_FILES)
+    size: int = field(default_factory=lambda: MAX_TAKEN_BYTES)
+
+    def refusal(self, size: int) -> str:
+        """Why a file of `size` bytes cannot be taken any more, or "" (it is then counted)."""
+        if self.files <= 0:
+            return f"thư có quá nhiều tệp (chỉ nhận {MAX_FILES} tệp một thư)"
+        if size > self.size:
+            return (
+                f"các tệp của thư quá lớn (tổng cộng hơn {size_text(MAX_TAKEN_BYTES)}); hãy gửi "
+                "tệp này trong một thư khác"
+            )
+        self.files, self.size = self.files - 1, self.size - size
+        return ""
+
+
 def _pieces(message: MailMessage) -> list[Piece]:
     found: list[Piece] = []
+    quota = _Quota()
     for attachment in message.attachments:
         raw_name = attachment.filename or ""
         kind = _kind(raw_name, attachment.content_type)
@@ -203,10 +226,10 @@ def _pieces(message: MailMessage) -> list[Piece]:
         if len(data) > MAX_FILE_BYTES:
             found.append(Piece(name, refused=_too_large(len(data))))
         elif kind == "archive":
-            found += unzip_spreadsheets(name, data)
+            found += unzip_spreadsheets(name, data, quota)
         else:
-            found.append(Piece(name, data))
-    return _cap(found)
+            found.append(Piece(name, data, refused=quota.refusal(len(data))))
+    return found
 
 
 def _with_suffix(name: str, content_type: str) -> str:
@@ -230,24 +253,12 @@ def _too_large(size: int) -> str:
     return f"tệp quá lớn ({size_text(size)}, giới hạn {size_text(MAX_FILE_BYTES)} cho một tệp)"
 
 
-def _cap(pieces: list[Piece]) -> list[Piece]:
-    """At most MAX_FILES taken files; the rest refused, each with the reason."""
-    taken, capped = 0, []
-    for piece in pieces:
-        if not piece.refused:
-            taken += 1
-            if taken > MAX_FILES:
-                piece = Piece(
-                    piece.name, refused=f"thư có quá nhiều tệp (chỉ nhận {MAX_FILES} tệp một thư)"
-                )
-        capped.append(piece)
-    return capped
-
-
-def unzip_spreadsheets(name: str, data: bytes) -> list[Piece]:
+def unzip_spreadsheets(name: str, data: bytes, quota: _Quota | None = None) -> list[Piece]:
     """The spreadsheets inside the zip attachment `name`: each taken, or refused with the
     reason; the whole archive refused when it cannot be opened safely. Other members are
-    left out; a zip inside is not opened."""
+    left out; a zip inside is not opened. A member is inflated only when the message's
+    `quota` can still take it (by its declared size, which zipfile never lets it exceed)."""
+    quota = quota or _Quota()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
@@ -264,10 +275,12 @@ def unzip_spreadsheets(name: str, data: bytes) -> list[Piece]:
         ]
         if not wanted:
             return []
-        return [_member(archive, member, name) for member in wanted]
+        return [_member(archive, member, name, quota) for member in wanted]
 
 
-def _member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, archive_name: str) -> Piece:
+def _member(
+    archive: zipfile.ZipFile, member: zipfile.ZipInfo, archive_name: str, quota: _Quota
+) -> Piece:
     name = safe_name(member.filename)
     where = f"trong tệp nén «{archive_name}»"
     if member.flag_bits & 0x1:
@@ -278,6 +291,9 @@ def _member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, archive_name: str
         member.compress_size == 0 or member.file_size / member.compress_size > MAX_RATIO
     ):
         return Piece(name, refused=f"tệp {where} nén bất thường (nghi tệp độc hại)")
+    refused = quota.refusal(member.file_size)
+    if refused:
+        return Piece(name, refused=f"{refused} ({where})")
     try:
         with archive.open(member) as stream:  # never more than declared: zipfile checks the CRC
             content = stream.read(MAX_FILE_BYTES + 1)

@@ -43,6 +43,7 @@ from ntm_excel.errors import ContactsError
 from ntm_excel.history import History
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.answers import (
+    OWN_OUTPUT,
     SUBMISSION_ANSWER,
     WHOLE_MESSAGE,
     Verdict,
@@ -183,7 +184,7 @@ class Intake:
         if size > MAX_MESSAGE_BYTES:
             self._too_large(box, place, size, received, done)
             return
-        raw = box.download(place.uid)
+        raw = box.download(place.uid, size)
         if raw is None:
             self.log.skip(place)
             return
@@ -341,10 +342,12 @@ def judge(path: Path, sender_unit: Unit | None, ref: Reference, as_of: date) -> 
             and report.submission.unit_text == path.name
         )
         return Verdict(report.unit, by_sender, report, tuple(issues))
-    mine = [
+    mine = [  # why it was not read: an error, or it is a feedback copy sent back unchanged
         i
         for i in consolidation.issues
-        if i.file == path.name and i.code not in OFFICE_ONLY and i.severity is Severity.ERROR
+        if i.file == path.name
+        and i.code not in OFFICE_ONLY
+        and (i.severity is Severity.ERROR or i.code == OWN_OUTPUT)
     ]
     unit = next((ref.registry.get(i.unit_code) for i in mine if i.unit_code), None)
     by_sender = unit is not None and sender_unit is not None and unit.code == sender_unit.code

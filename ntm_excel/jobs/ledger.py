@@ -29,8 +29,6 @@ import json
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
@@ -38,7 +36,7 @@ from pathlib import Path
 from ntm_excel.config import VIETNAM_TIME
 from ntm_excel.errors import LedgerDamaged
 from ntm_excel.jobs.mail import MailKey
-from ntm_excel.store import LEDGER_TABLES
+from ntm_excel.store import LEDGER_TABLES, store_failure, write_transaction
 
 DB_NAME = "ntm-excel.sqlite3"
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
@@ -95,13 +93,20 @@ class Ledger:
         self.zone = zone
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
-            _create(self.path)
+            try:
+                _create(self.path)
+            except sqlite3.OperationalError as exc:
+                raise store_failure(self.path, exc, 30) from exc
         self._db = _open_checked(self.path, zone)
         self._identity = _identity(self.path)
-        with self._transaction():
-            for statement in LEDGER_TABLES.split(";"):
-                if statement.strip():
-                    self._db.execute(statement)
+        try:
+            with self._transaction():
+                for statement in LEDGER_TABLES.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         self._db.close()
@@ -112,15 +117,8 @@ class Ledger:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def _transaction(self):
+        return write_transaction(self._db, lambda exc: store_failure(self.path, exc, 30))
 
     def journal_mode(self) -> str:
         return self._db.execute("PRAGMA journal_mode").fetchone()[0]
@@ -379,6 +377,10 @@ def _open_checked(path: Path, zone: tzinfo) -> sqlite3.Connection:
             else:  # a sound ledger: only now is anything written to the file
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=FULL")
+        except sqlite3.OperationalError as exc:  # the folder, the disk, another process: not
+            if db is not None:  # the file (a read-only folder, a full disk, a lock held)
+                db.close()
+            raise store_failure(path, exc, 30) from exc
         except sqlite3.DatabaseError as exc:
             reason = f"bị hỏng ({exc})"
     if not reason:

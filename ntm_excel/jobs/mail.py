@@ -26,6 +26,7 @@ mode the file name is fixed by the key, so a repeat overwrites the same file: ex
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import mimetypes
@@ -49,6 +50,7 @@ import yagmail
 from ntm_excel.atomic import atomic_path
 from ntm_excel.config import VIETNAM_TIME, MailSettings
 from ntm_excel.errors import ConfigError, MailError
+from ntm_excel.jobs.deadline import MIN_RATE, Deadline, watched
 from ntm_excel.text import nfc
 
 PASSWORD_ENV = "NTM_SMTP_PASSWORD"
@@ -182,8 +184,23 @@ class OutboxTransport:
         pass
 
 
+class _Yagmail(yagmail.SMTP):
+    """yagmail's client with its connections watched by a `Deadline`."""
+
+    deadline = Deadline()  # replaced for each client
+
+    @property
+    def connection(self) -> type:
+        return watched(super().connection, self.deadline)
+
+
 class SmtpTransport:
-    """Sends through one SMTP connection opened by yagmail, reconnecting after a failure."""
+    """Sends through one SMTP connection opened by yagmail, reconnecting after a failure.
+
+    Each exchange has a deadline besides the socket time-out (`ntm_excel.jobs.deadline`):
+    connecting and logging in, or closing, 3 × `smtp_timeout`; sending one message as long
+    plus a second for every MIN_RATE bytes of it. A server that answers too slowly for that
+    is treated as one that does not answer: not tried again in this run."""
 
     def __init__(self, settings: MailSettings, password: str | None = None) -> None:
         check_settings(settings, password)
@@ -191,11 +208,13 @@ class SmtpTransport:
         self._password = password
         self._client: yagmail.SMTP | None = None
         self._unreachable: MailError | None = None
+        self._deadline = Deadline()
 
     def _connect(self) -> yagmail.SMTP:
         s = self.settings
+        client = None
         try:
-            client = yagmail.SMTP(
+            client = _Yagmail(
                 user={s.smtp_user or s.sender: s.sender_name},
                 password=self._password,
                 host=s.smtp_host,
@@ -206,8 +225,15 @@ class SmtpTransport:
                 soft_email_validation=False,
                 timeout=s.smtp_timeout,
             )
-            client.login()
+            client.deadline = self._deadline
+            with self._deadline.limit(3 * s.smtp_timeout):
+                client.login()
+            if self._deadline.expired:  # a greeting cut short may still read as one
+                raise smtplib.SMTPServerDisconnected("deadline")
         except (smtplib.SMTPException, OSError) as exc:
+            if client is not None and self._deadline.expired:
+                self._quit(client)
+                raise self._slow(3 * s.smtp_timeout) from exc
             if _timed_out(exc):
                 raise self._silent() from exc
             raise MailError(
@@ -222,6 +248,13 @@ class SmtpTransport:
             "lần chạy này không thử lại máy chủ đó"
         )
 
+    def _slow(self, seconds: float) -> MailError:
+        s = self.settings
+        return MailError(
+            f"Máy chủ thư {s.smtp_host}:{s.smtp_port} trả lời quá chậm (quá {seconds:.0f} giây "
+            "cho một lần trao đổi); lần chạy này không thử lại máy chủ đó"
+        )
+
     def send(self, key: MailKey, message: EmailMessage) -> None:
         if self._unreachable:  # do not wait for the same time-out once per message
             raise self._unreachable
@@ -231,10 +264,17 @@ class SmtpTransport:
             except MailError as exc:
                 self._unreachable = exc
                 raise
+        data = message.as_bytes()
+        seconds = 3 * self.settings.smtp_timeout + len(data) / MIN_RATE
         try:
-            self._client.smtp.sendmail(self.settings.sender, [key.recipient], message.as_bytes())
+            with self._deadline.limit(seconds):
+                self._client.smtp.sendmail(self.settings.sender, [key.recipient], data)
         except (smtplib.SMTPException, OSError) as exc:
+            expired = self._deadline.expired
             self.close()
+            if expired:  # every other message would wait as long
+                self._unreachable = self._slow(seconds)
+                raise self._unreachable from exc
             if _timed_out(exc):  # it would keep every other message waiting as long
                 self._unreachable = self._silent()
                 raise self._unreachable from exc
@@ -244,8 +284,14 @@ class SmtpTransport:
 
     def close(self) -> None:
         if self._client is not None:
-            self._client.close()
+            self._quit(self._client)
             self._client = None
+
+    def _quit(self, client: yagmail.SMTP) -> None:
+        """Say goodbye to the server, within the deadline; a server gone does not matter."""
+        seconds = 3 * self.settings.smtp_timeout
+        with self._deadline.limit(seconds), contextlib.suppress(smtplib.SMTPException, OSError):
+            client.close()
 
 
 def check_settings(settings: MailSettings, password: str | None) -> None:

@@ -7,7 +7,13 @@ authorities. The password comes only from the environment variable NTM_IMAP_PASS
 
 A message is new when its UID is above the highest one handled in this folder (kept in the
 state database with the folder's UIDVALIDITY, see `ntm_excel.jobs.mail_log`): whether a person
-has already opened it in a mail program does not matter. A collected message is then moved
+has already opened it in a mail program does not matter.
+
+Each exchange with the server has a deadline besides the socket time-out
+(`ntm_excel.jobs.deadline`): 3 × TIMEOUT for logging in or a command, and for a download as
+long plus a second for every MIN_RATE bytes of the message. A server answering too slowly for
+that is treated as one gone away: the run stops there, and the next one goes on from the
+message it had reached. A collected message is then moved
 to `processed_folder` (created when missing) or, without one, marked as read. Messages over
 MAX_MESSAGE_BYTES are not downloaded at all (their headers are, to say who sent them).
 """
@@ -22,10 +28,16 @@ import ssl
 from datetime import UTC, datetime, timedelta, timezone
 
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted, MailMessageFlags
-from imap_tools.errors import MailboxLoginError, UnexpectedCommandStatusError
+from imap_tools.errors import (
+    MailboxLoginError,
+    MailboxStarttlsError,
+    UnexpectedCommandStatusError,
+)
+from imap_tools.utils import check_command_status
 
 from ntm_excel.config import MailboxSettings
 from ntm_excel.errors import ConfigError, MailboxError
+from ntm_excel.jobs.deadline import MIN_RATE, Deadline, watched
 
 PASSWORD_ENV = "NTM_IMAP_PASSWORD"
 SECURITY_CHOICES = ("none", "starttls", "ssl")
@@ -65,6 +77,42 @@ def check_mailbox(settings: MailboxSettings, file: object = None) -> None:
         )
 
 
+class _SslBox(MailBox):
+    """imap_tools' IMAPS mailbox with its client watched by `deadline`."""
+
+    def __init__(self, deadline: Deadline, *args, **kwargs) -> None:
+        self.deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        client = watched(imaplib.IMAP4_SSL, self.deadline)
+        return client(self._host, self._port, ssl_context=self._ssl_context, timeout=self._timeout)
+
+
+class _StartTlsBox(MailBoxStartTls):
+    """imap_tools' STARTTLS mailbox with its client watched by `deadline`."""
+
+    def __init__(self, deadline: Deadline, *args, **kwargs) -> None:
+        self.deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        client = watched(imaplib.IMAP4, self.deadline)(self._host, self._port, self._timeout)
+        check_command_status(client.starttls(self._ssl_context), MailboxStarttlsError)
+        return client
+
+
+class _PlainBox(MailBoxUnencrypted):
+    """imap_tools' unencrypted mailbox with its client watched by `deadline`."""
+
+    def __init__(self, deadline: Deadline, *args, **kwargs) -> None:
+        self.deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _get_mailbox_client(self) -> imaplib.IMAP4:
+        return watched(imaplib.IMAP4, self.deadline)(self._host, self._port, self._timeout)
+
+
 def account_key(settings: MailboxSettings) -> str:
     """Names the mailbox in the state database: user, host and port."""
     return f"{settings.user.lower()}@{settings.host.lower()}:{settings.port}"
@@ -81,29 +129,39 @@ class Mailbox:
         self.settings = settings
         self._password = password
         self._box: MailBox | MailBoxStartTls | MailBoxUnencrypted | None = None
+        self._deadline = Deadline()
 
     # --- session -----------------------------------------------------------------------
 
     def __enter__(self) -> Mailbox:
         s = self.settings
         where = f"hộp thư {s.host}:{s.port}"
+        deadline = self._deadline
         try:
-            if s.security == "ssl":
-                box = MailBox(s.host, s.port, timeout=TIMEOUT, ssl_context=_tls())
-            elif s.security == "starttls":
-                box = MailBoxStartTls(s.host, s.port, timeout=TIMEOUT, ssl_context=_tls())
-            else:
-                box = MailBoxUnencrypted(s.host, s.port, timeout=TIMEOUT)
+            with deadline.limit(3 * TIMEOUT):
+                if s.security == "ssl":
+                    box = _SslBox(deadline, s.host, s.port, timeout=TIMEOUT, ssl_context=_tls())
+                elif s.security == "starttls":
+                    box = _StartTlsBox(deadline, s.host, s.port, TIMEOUT, ssl_context=_tls())
+                else:
+                    box = _PlainBox(deadline, s.host, s.port, timeout=TIMEOUT)
+            if deadline.expired:  # a greeting cut short may still read as one
+                raise imaplib.IMAP4.abort("deadline")
         except (ssl.SSLError, ssl.CertificateError) as exc:
             raise MailboxError(f"Không kết nối an toàn được {where}: {exc}") from exc
         except IMAP_ERRORS as exc:
+            if deadline.expired:
+                raise self._slow() from exc
             raise MailboxError(f"Không kết nối được {where}: {_reason(exc)}") from exc
         self._box = box
         try:
-            if (s.user + self._password).isascii():
-                box.login(s.user, self._password, initial_folder=None)
-            else:  # LOGIN is ASCII only: SASL PLAIN carries UTF-8 (RFC 4616)
-                box.login_utf8(s.user, self._password, initial_folder=None)
+            with deadline.limit(3 * TIMEOUT):
+                if (s.user + self._password).isascii():
+                    box.login(s.user, self._password, initial_folder=None)
+                else:  # LOGIN is ASCII only: SASL PLAIN carries UTF-8 (RFC 4616)
+                    box.login_utf8(s.user, self._password, initial_folder=None)
+            if deadline.expired:
+                raise imaplib.IMAP4.abort("deadline")
         except MailboxLoginError as exc:
             self.close()
             raise MailboxError(
@@ -112,25 +170,22 @@ class Mailbox:
             ) from exc
         except IMAP_ERRORS as exc:
             self.close()
+            if deadline.expired:
+                raise self._slow() from exc
             raise MailboxError(f"Không đăng nhập được {where}: {_reason(exc)}") from exc
         try:
-            folders = [f.name for f in box.folder.list()]
+            folders = self._call(lambda: [f.name for f in box.folder.list()])
             if s.folder not in folders:
                 raise MailboxError(
                     f"Hộp thư {s.host} không có thư mục «{s.folder}» (các thư mục: "
                     f"{', '.join(folders)}); hãy sửa khóa folder trong mục [mailbox]."
                 )
             if s.processed_folder and s.processed_folder not in folders:
-                box.folder.create(s.processed_folder)
-            box.folder.set(s.folder)
+                self._call(lambda: box.folder.create(s.processed_folder))
+            self._call(lambda: box.folder.set(s.folder))
         except MailboxError:
             self.close()
             raise
-        except IMAP_ERRORS as exc:
-            self.close()
-            raise MailboxError(
-                f"Không mở được thư mục «{s.folder}» của {where}: {_reason(exc)}"
-            ) from exc
         return self
 
     def __exit__(self, *exc) -> None:
@@ -141,7 +196,8 @@ class Mailbox:
         if box is None:
             return
         try:
-            box.logout()
+            with self._deadline.limit(3 * TIMEOUT):
+                box.logout()
         except (*IMAP_ERRORS, AttributeError):  # a server already gone: nothing to tidy
             try:
                 box.client.shutdown()
@@ -174,11 +230,12 @@ class Mailbox:
             return None
         return int(size[1]), internal_date(line) or datetime.now(UTC)
 
-    def download(self, uid: int, *, header_only: bool = False) -> bytes | None:
+    def download(self, uid: int, size: int = 0, *, header_only: bool = False) -> bytes | None:
         """The message's bytes as stored (or the start of its header); None when it is gone.
-        Never marks it as read."""
+        Never marks it as read. `size`: its size, as the server said (for the deadline)."""
         part = f"BODY.PEEK[HEADER]<0.{HEADER_BYTES}>" if header_only else "BODY.PEEK[]"
-        data = self._fetch(uid, f"({part})")
+        size = HEADER_BYTES if header_only else size
+        data = self._fetch(uid, f"({part})", 3 * TIMEOUT + size / MIN_RATE)
         return next((item[1] for item in data if isinstance(item, tuple)), None)
 
     def mark(self, uid: int) -> None:
@@ -189,19 +246,33 @@ class Mailbox:
         else:
             self._call(lambda: self.box.flag(str(uid), MailMessageFlags.SEEN, True))
 
-    def _fetch(self, uid: int, parts: str) -> list:
-        typ, data = self._call(lambda: self.box.client.uid("FETCH", str(uid), parts))
+    def _fetch(self, uid: int, parts: str, seconds: float | None = None) -> list:
+        typ, data = self._call(lambda: self.box.client.uid("FETCH", str(uid), parts), seconds)
         if typ != "OK":
             raise MailboxError(f"Hộp thư {self.settings.host} không trả thư UID {uid}: {data}")
         return data
 
-    def _call(self, action):
+    def _call(self, action, seconds: float | None = None):
+        """`action()` on the server within `seconds` (3 × TIMEOUT); a MailboxError when the
+        connection is lost or the deadline passes (the connection is then cut)."""
         try:
-            return action()
+            with self._deadline.limit(seconds or 3 * TIMEOUT):
+                result = action()
         except IMAP_ERRORS as exc:
+            if self._deadline.expired:
+                raise self._slow() from exc
             raise MailboxError(
                 f"Mất kết nối với hộp thư {self.settings.host}:{self.settings.port}: {_reason(exc)}"
             ) from exc
+        if self._deadline.expired:
+            raise self._slow()
+        return result
+
+    def _slow(self) -> MailboxError:
+        return MailboxError(
+            f"Hộp thư {self.settings.host}:{self.settings.port} trả lời quá chậm (kết nối bị "
+            "cắt sau thời hạn); lần chạy sau sẽ tiếp tục từ thư đang lấy dở"
+        )
 
 
 def _tls() -> ssl.SSLContext:

@@ -8,6 +8,11 @@ catches. So every address calamine will read must be seen here first, in every f
 allows (a tab or a newline before an attribute, single quotes, spaces around "=", a
 namespace prefix, lower-case column letters) and with calamine's own arithmetic.
 
+Text is counted the same way before calamine builds it (`TextBudget`): one string stored once
+may fill many cells, each with its own copy (a shared string referenced by every cell of an
+.xlsx or .xls, an .ods cell repeated over rows and columns, `<text:s text:c="…"/>` spaces), so
+a file of a few hundred bytes could ask for gigabytes.
+
 A sheet written by a spreadsheet program has one plain form (every cell `<c r="B7" …>`):
 it is recognised by counting, which is fast and sound: when every text calamine could take
 for a cell is such a tag and no other attribute "r" exists, the cells are at those
@@ -25,6 +30,13 @@ from xml.parsers import expat
 from ntm_excel.errors import UnreadableFileError
 
 Extent = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based)
+
+MAX_TEXT = 50_000_000  # characters of cell text one file may make (Excel: 32,767 in a cell)
+TOO_MUCH_TEXT = (
+    "tệp tạo ra quá nhiều chữ khi mở (trên 50 triệu ký tự: một đoạn chữ được dùng lại ở rất "
+    "nhiều ô), nghi tệp hỏng hoặc độc hại"
+)
+_QUICK_TEXT = 1_000_000  # below this bound, the text of a sheet's shared strings is not summed
 
 _U32 = 0xFFFFFFFF
 _CELL_TAG = re.compile(rb"<c[\s/>]")  # a cell tag, as calamine's reader may see one
@@ -190,3 +202,99 @@ _ATTRIBUTE_PATTERNS: dict[bytes, re.Pattern] = {}
 def largest_number(values: list[bytes]) -> int:
     """The largest run of digits in any of `values` (0 when there is none)."""
     return max((int(run) for value in values for run in re.findall(rb"\d+", value)), default=0)
+
+
+class TextBudget:
+    """The characters of cell text that calamine will build from one file, spent before it
+    builds them; `UnreadableFileError` when the file would make more than `limit`."""
+
+    def __init__(self, limit: int = MAX_TEXT) -> None:
+        self.left = limit
+
+    def spend(self, characters: int) -> None:
+        self.left -= characters
+        if self.left < 0:
+            raise UnreadableFileError(TOO_MUCH_TEXT)
+
+
+def shared_string_sizes(xml: bytes) -> list[int] | None:
+    """An upper bound of the characters of each shared string of a sharedStrings part, in
+    order: the bytes its `<si>` element spans. None when the strings cannot be counted as
+    calamine counts them (not well-formed XML, a string inside a string)."""
+    sizes: list[int] = []
+    opened: list[int] = []
+    nested = False
+    parser = expat.ParserCreate()
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal nested
+        if _local(name) == "si":
+            nested = nested or bool(opened)
+            opened.append(parser.CurrentByteIndex)
+
+    def end(name: str) -> None:
+        if _local(name) == "si" and opened:
+            sizes.append(parser.CurrentByteIndex - opened.pop())
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError:
+        return None
+    return None if nested else sizes
+
+
+def shared_cells(xml: bytes) -> int:
+    """An upper bound of the cells of a worksheet part that refer to a shared string
+    (`t="s"`, in any form XML allows)."""
+    return sum(1 for value in attribute_values(xml, b"t") if value == b"s")
+
+
+def shared_text(xml: bytes, cells: int, sizes: list[int] | None, largest: int) -> int:
+    """An upper bound of the characters that the `cells` shared-string cells of the worksheet
+    part `xml` make, each given its own copy of its string. `sizes`: the strings' sizes
+    (`shared_string_sizes`), or None with `largest` a bound of any string's size."""
+    if sizes is not None:
+        largest = max(sizes, default=0)
+    if sizes is None or cells * largest <= _QUICK_TEXT:
+        return cells * largest
+    summed = _referenced_text(xml, sizes)
+    return cells * largest if summed is None else summed
+
+
+def _referenced_text(xml: bytes, sizes: list[int]) -> int | None:
+    """The sizes of the shared strings the cells of `xml` refer to, summed; None when the
+    part is not well-formed XML."""
+    total = 0
+    shared = reading = False
+    value: list[str] = []
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        nonlocal shared, reading
+        local = _local(name)
+        if local == "c":
+            shared = attrs.get("t") == "s"
+        elif local == "v" and shared:
+            reading = True
+            value.clear()
+
+    def end(name: str) -> None:
+        nonlocal total, reading
+        if reading and _local(name) == "v":
+            reading = False
+            text = "".join(value).strip()
+            index = int(text) if text.isdecimal() else -1
+            total += sizes[index] if 0 <= index < len(sizes) else max(sizes, default=0)
+
+    def data(text: str) -> None:
+        if reading:
+            value.append(text)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = data
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError:
+        return None
+    return total

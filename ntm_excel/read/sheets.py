@@ -12,10 +12,13 @@ percentage?) and, for .ods, merged cells.
 
 from __future__ import annotations
 
+import array
+import collections
 import contextlib
 import functools
 import html
 import io
+import itertools
 import re
 import struct
 import unicodedata
@@ -26,7 +29,14 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from ntm_excel.read.bounds import attribute_values, ooxml_extent
+from ntm_excel.read.bounds import (
+    TextBudget,
+    attribute_values,
+    ooxml_extent,
+    shared_cells,
+    shared_string_sizes,
+    shared_text,
+)
 from ntm_excel.read.sniff import Sniffed, UnreadableFileError
 from ntm_excel.text import cell_address, fold, memoised_text, nfc
 
@@ -120,9 +130,12 @@ def _string_text(value: str) -> str:
 
 def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
     """Every worksheet of a sniffed file, in workbook order."""
-    biff = _scan_biff(sniffed.workbook_stream) if sniffed.kind == "xls" else {}
-    ods = _scan_ods(sniffed.parts["content.xml"]) if sniffed.kind == "ods" else {}
+    budget = TextBudget()  # the text calamine will make, counted before it makes it
+    biff = _scan_biff(sniffed.workbook_stream, budget) if sniffed.kind == "xls" else {}
+    ods = _scan_ods(sniffed.parts["content.xml"], budget) if sniffed.kind == "ods" else {}
     ooxml = {sheet.name: sheet for sheet in sniffed.sheets}
+    if ooxml:
+        _spend_shared_strings(sniffed, budget)
     styles = _Styles(sniffed.parts.get(sniffed.styles, b"")) if sniffed.styles else None
     grids = []
     with _calamine_errors():
@@ -155,6 +168,27 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
     if not grids:
         raise UnreadableFileError("tệp không có trang tính nào")
     return grids
+
+
+def _spend_shared_strings(sniffed: Sniffed, budget: TextBudget) -> None:
+    """Spend the text of the worksheets' shared-string cells (each gets its own copy of its
+    string): bounded by the largest shared-strings part when that is enough, else by the
+    sizes of the strings (with several shared-strings parts, the larger of each index)."""
+    parts = sniffed.shared_strings
+    if not parts:
+        return
+    sheets = [sniffed.parts[sheet.part] for sheet in sniffed.sheets]
+    cells = [shared_cells(xml) for xml in sheets]
+    largest = max(len(xml) for xml in parts)
+    if sum(cells) * largest <= budget.left:
+        budget.spend(sum(cells) * largest)
+        return
+    found = [shared_string_sizes(xml) for xml in parts]
+    sizes = None
+    if all(each is not None for each in found):
+        sizes = [max(each) for each in itertools.zip_longest(*found, fillvalue=0)]
+    for xml, count in zip(sheets, cells, strict=True):
+        budget.spend(shared_text(xml, count, sizes, largest))
 
 
 @contextlib.contextmanager
@@ -367,6 +401,7 @@ _BIFF_BOF, _BIFF_EOF, _BIFF_SHEET, _BIFF_FORMAT, _BIFF_XF = 0x0809, 0x000A, 0x00
 _BIFF_DIMENSIONS = 0x0200
 _BIFF_NUMBERS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, XF index
 _BIFF_TEXTS = {0x00FD, 0x0204, 0x0205, 0x00D6}  # LABELSST, LABEL, BOOLERR, RSTRING
+_BIFF_LABELSST = 0x00FD
 _BIFF_MULRK = 0x00BD
 _BIFF_COLINFO = 0x007D
 _BIFF_SST, _BIFF_CONTINUE = 0x00FC, 0x003C
@@ -401,11 +436,15 @@ class _BiffScan:
     make calamine abort the whole process (an allocation of terabytes): every record must fit
     in the stream and in the BIFF limit, every BOF be BIFF5/BIFF8, every sheet start at a BOF,
     the shared-string counts fit their records, and the cells of a sheet, and the area its
-    DIMENSIONS record declares, fit `MAX_AREA`.
+    DIMENSIONS record declares, fit `MAX_AREA`. The text the LABELSST cells make (each gets
+    its own copy of its shared string) is spent from `budget`.
     """
 
-    def __init__(self, stream: bytes) -> None:
+    def __init__(self, stream: bytes, budget: TextBudget) -> None:
         self.stream = stream
+        self.budget = budget
+        self.tables: list[list[tuple[int, int]]] = []  # each SST: (offset, length) of its parts
+        self.labels = array.array("L")  # the shared-string index of every LABELSST cell
         self.formats: dict[int, str] = dict(_BUILTIN_FORMATS)
         self.xf_formats: list[int] = []
         self.sheet_at: dict[int, str] = {}  # BOF offset → sheet name
@@ -438,6 +477,10 @@ class _BiffScan:
             raise UnreadableFileError(_BIFF_DAMAGED) from exc
         if self.strings[0] * 3 > self.strings[1] or not set(self.sheet_at) <= self.starts:
             raise UnreadableFileError(_BIFF_DAMAGED)
+        try:
+            self._spend_labels()
+        except (struct.error, IndexError) as exc:
+            raise UnreadableFileError(_BIFF_DAMAGED) from exc
         for sheet, xfs in self.sheets.values():
             sheet.formats = {
                 cell: self.formats.get(self.xf_formats[xf], "") if xf < len(self.xf_formats) else ""
@@ -467,12 +510,30 @@ class _BiffScan:
         if unique > total:
             raise UnreadableFileError(_BIFF_DAMAGED)
         self.strings = [self.strings[0] + unique, self.strings[1] + length - 8]
+        self.tables.append([(body + 8, length - 8)])
 
     def _continue(self, pos: int, body: int, length: int) -> int | None:
         if self.previous in (_BIFF_SST, _BIFF_CONTINUE):
             self.strings[1] += length
+            if self.tables and pos == sum(self.tables[-1][-1]):  # right after the SST's parts
+                self.tables[-1].append((body, length))
             return self.previous  # a CONTINUE of the SST continues it
         return None
+
+    def _label(self, pos: int, body: int, length: int) -> None:
+        self._text(pos, body, length)
+        if length >= 10:
+            self.labels.append(struct.unpack_from("<I", self.stream, body + 6)[0])
+
+    def _spend_labels(self) -> None:
+        """Spend the text of the LABELSST cells: for each index, the longest string any SST
+        holds there (calamine reads the last SST of the workbook's globals)."""
+        if not self.labels:
+            return
+        tables = [_sst_lengths([self.stream[a : a + n] for a, n in t]) for t in self.tables]
+        longest = [max(sizes) for sizes in itertools.zip_longest(*tables, fillvalue=0)]
+        counts = collections.Counter(self.labels)
+        self.budget.spend(sum(longest[i] * n for i, n in counts.items() if i < len(longest)))
 
     def _format(self, pos: int, body: int, length: int) -> None:
         index = struct.unpack_from("<H", self.stream, body)[0]
@@ -531,13 +592,56 @@ class _BiffScan:
         _BIFF_MULRK: _mulrk,
         **dict.fromkeys(_BIFF_NUMBERS, _number),
         **dict.fromkeys(_BIFF_TEXTS, _text),
+        _BIFF_LABELSST: _label,
     }
 
 
-def _scan_biff(stream: bytes) -> dict[str, BiffSheet]:
+def _scan_biff(stream: bytes, budget: TextBudget) -> dict[str, BiffSheet]:
     """Number formats of the numeric cells and hidden columns of each sheet, read from the
     BIFF records (which are checked on the way: see `_BiffScan`)."""
-    return _BiffScan(stream).run()
+    return _BiffScan(stream, budget).run()
+
+
+def _sst_lengths(parts: list[bytes]) -> list[int]:
+    """The length (characters) of each string of a shared string table, read as calamine
+    reads it: the strings follow one another over the SST record's body (after its two
+    counts) and its CONTINUE records; a string's characters may go on in the next record,
+    which then starts with a flags byte of its own."""
+    lengths: list[int] = []
+    left = parts[:0:-1]  # the records still to read, the next one last
+    data, at = parts[0], 0
+    while at < len(data) or left:
+        if at >= len(data):
+            data, at = left.pop(), 0
+        if at == len(data):
+            lengths.append(0)  # an empty record: an empty string
+            continue
+        count, flags = struct.unpack_from("<HB", data, at)
+        at += 3
+        runs = ext = 0
+        if flags & 0x8:
+            runs, at = struct.unpack_from("<H", data, at)[0], at + 2
+        if flags & 0x4:
+            ext, at = struct.unpack_from("<I", data, at)[0], at + 4
+        wide, chars = flags & 1, count
+        while chars:
+            taken = min(chars, (len(data) - at) >> wide)
+            at, chars = at + (taken << wide), chars - taken
+            if chars:
+                if not left:
+                    raise UnreadableFileError(_BIFF_DAMAGED)
+                data, at = left.pop(), 1
+                wide = data[0] & 1
+        skip = runs * 4 + ext
+        while skip:
+            if at >= len(data):
+                if not left:
+                    raise UnreadableFileError(_BIFF_DAMAGED)
+                data, at = left.pop(), 0
+            step = min(skip, len(data) - at)
+            at, skip = at + step, skip - step
+        lengths.append(count)
+    return lengths
 
 
 def _check_biff_dimensions(stream: bytes, body: int, length: int) -> None:
@@ -600,11 +704,12 @@ _ODS_TOKEN = re.compile(
 )
 
 
-def _scan_ods(content: bytes) -> dict[str, _OdsSheet]:
+def _scan_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
     """Merges, percentage cells and formulas without a result of each table; refuses a
-    table whose non-empty cells (repeats counted) would not fit `MAX_AREA`."""
+    table whose non-empty cells (repeats counted) would not fit `MAX_AREA`, and spends the
+    text of the cells (repeats and `text:s` spaces counted) from `budget`."""
     try:
-        return _walk_ods(content)
+        return _walk_ods(content, budget)
     except ValueError as exc:  # a count that is not a number
         raise UnreadableFileError("tệp .ods bị hỏng (thuộc tính ô sai cấu trúc)") from exc
 
@@ -627,6 +732,30 @@ def _ods_count(attrs: bytes, name: bytes) -> int:
     return max((int(html.unescape(v.decode("ascii", "replace"))) for v in values), default=1)
 
 
+_ODS_MARKUP = re.compile(rb"<[^>]*>")
+_ODS_TEXT_VALUES = (b"office:string-value", b"office:date-value", b"office:time-value")
+
+
+def _ods_text(content: bytes, start: int, end: int) -> int:
+    """An upper bound of the characters calamine makes of the content of a cell between
+    `start` and `end`: its text, and the spaces `<text:s text:c="…"/>` stands for."""
+    part = content[start:end]
+    if b"<" not in part:
+        return len(part)
+    spaces = part.count(b"text:s")
+    if b"text:c" in part:
+        values = attribute_values(part, b"text:c")
+        spaces += sum(int(html.unescape(v.decode("ascii", "replace"))) for v in values)
+    return len(_ODS_MARKUP.sub(b"", part)) + spaces
+
+
+def _ods_value_text(attrs: bytes) -> int:
+    """Characters of a cell's value given in its attributes (a string, a date, a time)."""
+    if b"-value" not in attrs:
+        return 0
+    return sum(len(_ods_attr(attrs, name) or b"") for name in _ODS_TEXT_VALUES)
+
+
 class _OdsCells:
     """Where one table's non-empty cells reach, checked against `MAX_AREA`."""
 
@@ -641,18 +770,28 @@ class _OdsCells:
             raise UnreadableFileError("bảng tính khai báo quá nhiều ô (nghi tệp hỏng hoặc độc hại)")
 
 
-def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
+def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
     """One pass over the tags of the tables, rows and cells (attributes are looked up only
     when their name occurs). A row starts where the one before ends, repeats counted; a table
     inside a cell counts with the table around it (calamine skips it). A self-closing cell is
-    empty unless it has a value or a formula."""
+    empty unless it has a value or a formula. The text of a string cell runs to the next tag
+    of a table, row or cell (as calamine reads it, comments left out), and counts once per
+    cell it is repeated into."""
     sheets: dict[str, _OdsSheet] = {}
     current = _OdsSheet()
     cells = _OdsCells()
     depth = row = next_row = col = 0
     rows_repeat = 1
+    text_at, text, times = -1, 0, 0  # where the open cell's text goes on, its size, copies
     for match in _ODS_TOKEN.finditer(content):
         tag, attrs, closing = match.groups()
+        if text_at >= 0:
+            text += _ods_text(content, text_at, match.start())
+            if tag is None and not closing:  # a comment: the cell's text goes on after it
+                text_at = match.end()
+                continue
+            budget.spend(text * times)
+            text_at = -1
         if closing:
             depth = max(0, depth - 1)
             continue
@@ -688,6 +827,11 @@ def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
                 repeat = _ods_count(attrs, b"table:number-columns-repeated")
             if not empty or b"value" in attrs or b"formula" in attrs:
                 cells.add(row + rows_repeat - 1, col + repeat - 1)
+                text, times = _ods_value_text(attrs), repeat * rows_repeat
+                if empty or b"string" not in attrs:  # calamine reads the text of strings only
+                    budget.spend(text * times)
+                else:
+                    text_at = match.end()
             if tag == b"table-cell" and row < MAX_ROWS and col < MAX_COLS:
                 kind = _ods_attr(attrs, b"office:value-type") if b"value-type" in attrs else None
                 formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
@@ -702,6 +846,8 @@ def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
                     cols = _ods_count(attrs, b"table:number-columns-spanned")
                     current.merged.append((row, col, row + rows - 1, col + cols - 1))
             col += repeat
+    if text_at >= 0:
+        budget.spend((text + _ods_text(content, text_at, len(content))) * times)
     cells.check()
     return sheets
 

@@ -89,6 +89,11 @@ class Sniffed:
     styles: str = ""  # OOXML: the styles part ("xl/styles.xml")
     workbook_stream: bytes = b""  # .xls: the BIFF "Workbook" stream
 
+    @property
+    def shared_strings(self) -> list[bytes]:
+        """OOXML: every inflated shared-strings part (calamine reads the workbook's one)."""
+        return [xml for name, xml in self.parts.items() if _SHARED_STRINGS.search(_key(name))]
+
 
 def sniff(data: bytes) -> Sniffed:
     """Identify `data` (a whole file) and check it; raise `UnreadableFileError` if unusable."""

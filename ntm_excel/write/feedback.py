@@ -436,6 +436,7 @@ def stage_feedback(
     other feedback file in `out_dir` (units now without anything to fix, or no longer
     listed): the folder holds the feedback of this run only."""
     staged = StagedFeedback()
+    generation.tidy(out_dir)
     shared = shared_names(report.unit for report in consolidation.units)
     for report in consolidation.units:
         issues = feedback_issues(report, consolidation.issues)

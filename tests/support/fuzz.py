@@ -7,7 +7,9 @@ from (`r`, `uniqueCount`, `count`, `ref`, `spans`, the ODS repeats and spans) re
 every form XML allows (single quotes, a tab, a newline or several spaces before them, spaces
 around "=") and with hostile values (the last cell of a sheet, 32-bit wrap, lower-case
 letters, leading zeros, empty, missing), elements given a namespace prefix, comments and
-CDATA sections hiding tags, the hostile forms of `support.hostile`, flipped bytes in the
+CDATA sections hiding tags, the hostile forms of `support.hostile` (also those whose text,
+once read, is gigabytes), one stored string made long and put in many cells (shared-string
+references pointed at it, an .ods text cell repeated, `text:s` spaces), flipped bytes in the
 inflated XML and in .xls files. Workers get 3 GB of address space (where the system allows
 it), so a lying allocation fails at once instead of swapping.
 
@@ -35,13 +37,13 @@ from ntm_excel.config import load_config
 from ntm_excel.read.batch import WORKER_DIED, read_files
 from ntm_excel.reference.catalog import load_catalog
 from ntm_excel.reference.registry import load_registry
-from support.hostile import ODS_FORMS, XLS_FORMS, XLSX_FORMS
+from support.hostile import ODS_FORMS, TEXT_FORMS, XLS_FORMS, XLSX_FORMS, long_text
 from support.samples import SampleSpec, write_sample
 
 MEMORY_LIMIT = 3 << 30  # bytes of address space for the reading processes
 _ATTRIBUTE = re.compile(
     rb"(\s)(r|uniqueCount|count|ref|spans|table:number-(?:rows|columns)-(?:repeated|spanned)"
-    rb"|office:value)=\"([^\"]*)\""
+    rb"|office:value|text:c)=\"([^\"]*)\""
 )
 _SEPARATORS = (b" ", b"\t", b"\n", b"\r\n", b"   ")
 _EQUALS = (b"=", b" = ", b"\t=\n", b"=  ")
@@ -108,6 +110,34 @@ def _flip_bytes(data: bytes, rng: random.Random, count: int) -> bytes:
     return bytes(out)
 
 
+def _amplify_text(name: str, xml: bytes, rng: random.Random) -> bytes:
+    """One stored string made long (up to 2 MB) and put in many cells: every shared-string
+    reference of a sheet pointed at the first string, or an .ods text cell repeated over
+    rows and columns, or spaces written `<text:s text:c="…"/>`."""
+    size = rng.choice((1 << 10, 1 << 16, 1 << 21))
+    if name.endswith("sharedStrings.xml"):
+        return re.sub(rb"<t>[^<]*</t>", b"<t>" + long_text(size, rng.randrange(9)) + b"</t>", xml,
+                      count=1)  # fmt: skip
+    if "worksheets/" in name:
+        return re.sub(rb'(t="s"[^>]*>\s*<v>)\d+(</v>)', rb"\g<1>0\2", xml)
+    if name == "content.xml":
+        if rng.random() < 0.5:
+            spaces = b'<text:s text:c="%d"/>' % rng.choice((10**3, 10**6, 10**9))
+            return xml.replace(b"</text:p>", spaces + b"</text:p>", rng.randint(1, 50))
+        repeat = b'table:number-columns-repeated="%d" ' % rng.choice((2, 60, 1000))
+        rows = b'<table:table-row table:number-rows-repeated="%d">' % rng.choice((2, 100, 5000))
+        cell = b'<table:table-cell %soffice:value-type="string"><text:p>%s</text:p>' % (
+            repeat,
+            long_text(size),
+        )
+        return xml.replace(
+            b"</table:table>",
+            rows + cell + b"</table:table-cell></table:table-row></table:table>",
+            1,
+        )
+    return xml
+
+
 def _mutate_part(name: str, xml: bytes, rng: random.Random) -> bytes:
     if not name.endswith(".xml"):
         return xml
@@ -129,15 +159,19 @@ def mutate(data: bytes, fmt: str, rng: random.Random) -> bytes:
         if rng.random() < 0.1:
             data = rng.choice(list(XLS_FORMS.values()))(data)
         return _flip_bytes(data, rng, rng.randint(1, 16))
-    forms = ODS_FORMS if fmt == "ods" else XLSX_FORMS
+    forms = list((ODS_FORMS if fmt == "ods" else XLSX_FORMS).values())
+    forms += [make for name, make in TEXT_FORMS.items() if name.startswith(f"{fmt}/")]
     if fmt != "xlsm" and rng.random() < 0.15:
-        data = rng.choice(list(forms.values()))(data)
+        data = rng.choice(forms)(data)
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
+    amplify = rng.random() < 0.1  # every part of the package at once
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             content = source.read(item.filename)
-            if rng.random() < 0.5:
+            if amplify:
+                content = _amplify_text(item.filename, content, rng)
+            elif rng.random() < 0.5:
                 content = _mutate_part(item.filename, content, rng)
             target.writestr(item.filename, content)
     return out.getvalue()

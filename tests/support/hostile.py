@@ -180,3 +180,89 @@ ODS_FORMS: dict[str, Callable[[bytes], bytes]] = {
         )
     ),
 }
+
+
+# --- text that one stored string makes in many cells ---------------------------------------
+
+
+def long_text(size: int, seed: int = 1) -> bytes:
+    """`size` bytes of letters that hardly compress (a part of more than 1 MB that compresses
+    a hundredfold is refused before its text is counted)."""
+    import random
+
+    return bytes(random.Random(seed).choices(b"abcdefghijklmnopqrstuvwxyz ", k=size))
+
+
+def _column(index: int) -> bytes:
+    letters = b""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = bytes([65 + rest]) + letters
+    return letters
+
+
+def _shared_string_in_many_cells(data: bytes) -> bytes:
+    """A 1 MB shared string stored once and referenced by 5,040 cells (5 GB once read)."""
+    strings = zipfile.ZipFile(io.BytesIO(data)).read(STRINGS)
+    index = len(re.findall(rb"<si[ >/]", strings))
+    cell = b'<c r="%s%d" t="s"><v>%d</v></c>'
+    rows = b"".join(
+        b'<row r="%d">' % row + b"".join(cell % (_column(c), row, index) for c in range(60))
+        + b"</row>"
+        for row in range(200, 284)
+    )  # fmt: skip
+    text = b"<si><t>" + long_text(1 << 20) + b"</t></si></sst>"
+    return rezip(data, {SHEET: _rows(rows), STRINGS: lambda xml: xml.replace(b"</sst>", text)})
+
+
+def _ods_text_cell(cell: bytes) -> Callable[[bytes], bytes]:
+    return _content(_ods_rows(b"<table:table-row>" + cell + b"</table:table-row>"))
+
+
+_REPEATED_TEXT = (
+    b'<table:table-row table:number-rows-repeated="100"><table:table-cell '
+    b'office:value-type="string" table:number-columns-repeated="50"><text:p>%s</text:p>'
+    b"</table:table-cell></table:table-row>"
+)
+TEXT_FORMS: dict[str, Callable[[bytes], bytes]] = {
+    "xlsx/shared-string-in-many-cells": _shared_string_in_many_cells,
+    "ods/text-repeated-over-rows-and-columns": lambda data: _content(
+        _ods_rows(_REPEATED_TEXT % long_text(1 << 20))
+    )(data),
+    "ods/two-billion-spaces": _ods_text_cell(
+        b'<table:table-cell office:value-type="string"><text:p>a<text:s text:c="2000000000"/>'
+        b"</text:p></table:table-cell>"
+    ),
+    "ods/spaces-after-a-comment": _ods_text_cell(
+        b'<table:table-cell office:value-type="string"><!-- x --><text:p>'
+        + b'<text:s text:c="1000000000"/>' * 3
+        + b"</text:p></table:table-cell>"
+    ),
+    "ods/string-value-repeated": lambda data: _content(
+        _ods_rows(
+            b'<table:table-row table:number-rows-repeated="100"><table:table-cell '
+            b'office:value-type="string" office:string-value="'
+            + long_text(1 << 20)
+            + b'" table:number-columns-repeated="50"/></table:table-row>'
+        )
+    )(data),
+}
+"""Name ("format/what") → a good workbook's bytes made into one whose text, once read, is
+gigabytes. (For .xls, see `xls_shared_string_in_many_cells`.)"""
+
+
+def xls_shared_string_in_many_cells() -> bytes:
+    """An .xls whose one 32,767-character shared string fills 100,000 cells (6 GB once
+    read; Excel's limit for a cell is 32,767 characters)."""
+    import xlwt
+
+    text = long_text(32767).decode("ascii")
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Biểu")
+    for row in range(2000):
+        for col in range(50):
+            sheet.write(row, col, text)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
