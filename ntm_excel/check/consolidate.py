@@ -29,7 +29,14 @@ from ntm_excel.history import History, VersionRecord
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import COMMUNE, DISTRICT, Consolidation, Submission, Unit, UnitReport
 from ntm_excel.periods import Calendar, config_calendar
-from ntm_excel.read.batch import Progress, collect_files, read_files, read_one, reading_context
+from ntm_excel.read.batch import (
+    FileResult,
+    Progress,
+    collect_files,
+    read_files,
+    read_one,
+    reading_context,
+)
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -87,6 +94,34 @@ class _Batch:
         counts = IssueCounts.of(issues)
         report = UnitReport(unit, submission, results, criteria, counts.errors, counts.warnings)
         return report, issues
+
+
+@dataclass
+class Judged:
+    """A file's reading with, for each unit it holds (a commune), that unit's report."""
+
+    reading: FileResult
+    reports: list[tuple[UnitReport, list[Issue]] | None]  # None: not a commune's submission
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """Validates a file's submissions where the file was read (see `read_files`' `then`):
+    only the reports travel back, and the work is shared by the worker processes."""
+
+    batch: _Batch
+
+    def __call__(self, path: Path, reading: FileResult) -> Judged:
+        reports = []
+        for submission, read_issues in reading:
+            registry = self.batch.registry
+            code = submission.unit_code if submission else None
+            unit = registry.get(code) if code else None
+            if unit is None or unit.tier == DISTRICT:  # the district's is judged on its own
+                reports.append(None)
+            else:
+                reports.append(self.batch.validate(submission, unit, read_issues))
+        return Judged(reading, reports)
 
 
 def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]:
@@ -199,6 +234,7 @@ def check_files(
             vocabulary=vocabulary,
             workers=workers,
             progress=progress,
+            then=_Judge(batch),
         )
     else:
         extra = [Path(district_workbook)] if district_workbook else []
@@ -211,19 +247,22 @@ def check_files(
             vocabulary=vocabulary,
             workers=workers,
             progress=progress,
+            then=_Judge(batch),
         )
         read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
     district_files: dict[str, list[Submission]] = {}
-    results = [result for file in read for result in file]
-    for submission, read_issues in results:
-        unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
-        if unit is None:
-            loose += read_issues
-        elif unit.tier == DISTRICT:  # read again below, against the district's set
-            district_files.setdefault(unit.code, []).append(submission)
-        else:
-            by_unit.setdefault(unit.code, []).append(batch.validate(submission, unit, read_issues))
+    results = [result for file in read for result in file.reading]
+    for file in read:
+        for (submission, read_issues), report in zip(file.reading, file.reports, strict=True):
+            code = submission.unit_code if submission else None
+            unit = registry.get(code) if code else None
+            if unit is None:
+                loose += read_issues
+            elif unit.tier == DISTRICT:  # read again below, against the district's set
+                district_files.setdefault(unit.code, []).append(submission)
+            else:
+                by_unit.setdefault(unit.code, []).append(report)  # validated where read
     units = {
         unit.code: _used(unit, by_unit[unit.code])
         for unit in registry.units
