@@ -5,6 +5,7 @@ rem Thư mục làm việc: thư mục cài đặt (thư mục cha của jobs\),
 rem var\ trong cấu hình tính từ đây. Mỗi lần chạy ghi thêm vào nhật ký var\log\jobs.log (UTF-8),
 rem hoặc vào tệp ghi trong biến NTM_LOG.
 rem Mật khẩu SMTP: đặt một lần cho tài khoản chạy việc, trong cmd:  setx NTM_SMTP_PASSWORD "..."
+rem Nhận biểu qua thư ([mailbox]): thêm  setx NTM_IMAP_PASSWORD "..."
 setlocal
 cd /d "%~dp0.." || exit /b 2
 if not defined NTM_LOG set "NTM_LOG=%CD%\var\log\jobs.log"

@@ -46,6 +46,20 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class MailboxSettings:
+    """The office mailbox the `collect` job fetches submissions from (IMAP); without a host
+    the job only watches the inbox folder. The password is read from the environment
+    (NTM_IMAP_PASSWORD), never from the configuration file."""
+
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"  # none | starttls | ssl
+    user: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = ""  # "": collected messages are marked read and stay in `folder`
+
+
+@dataclass(frozen=True)
 class ScheduleSettings:
     """When the jobs run. Each job's own setting (its time, or its interval) is kept as written
     in `jobs`, by its key; the jobs table (`ntm_excel.jobs.table`) declares those keys, their
@@ -107,14 +121,24 @@ class Config:
     state_dir: Path
     mail: MailSettings = field(default_factory=MailSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    mailbox: MailboxSettings = field(default_factory=MailboxSettings)
     periods: PeriodSettings = field(default_factory=PeriodSettings)
 
+    def output_folders(self, *extra: Path | str | None) -> list[Path]:
+        """The folders the tool writes into (outputs, feedback copies, CSV, mail outbox,
+        state), with `extra` ones given on the command line: never read as submissions."""
+        folders = [self.master.parent, self.master.parent / FEEDBACK_FOLDER, self.csv_dir]
+        folders += [self.mail.outbox, self.state_dir, *extra]
+        return [Path(folder) for folder in folders if folder]
 
+
+FEEDBACK_FOLDER = "gop_y"  # the feedback copies, beside the master workbook
 SECTIONS = {
     "data": DataSettings,
     "output": OutputSettings,
     "periods": PeriodSettings,
     "mail": MailSettings,
+    "mailbox": MailboxSettings,
     "schedule": ScheduleSettings,
 }
 OPEN_SECTION = "schedule"  # also holds the jobs' own keys, checked against the jobs table
@@ -211,6 +235,7 @@ def load_config(path: Path | str | None = None) -> Config:
         output = _section(OutputSettings, file, "output", raw.get("output", {}), None)
         mail = _section(MailSettings, file, "mail", raw.get("mail", {}), None)
         schedule = _section(ScheduleSettings, file, "schedule", raw.get("schedule", {}), here)
+        mailbox = _section(MailboxSettings, file, "mailbox", raw.get("mailbox", {}), None)
         periods = _section(PeriodSettings, file, "periods", raw.get("periods", {}), None)
     except ConfigError:
         raise
@@ -233,5 +258,6 @@ def load_config(path: Path | str | None = None) -> Config:
         state_dir=Path(state_dir) if state_dir else output.state_dir,
         mail=mail,
         schedule=schedule,
+        mailbox=mailbox,
         periods=periods,
     )

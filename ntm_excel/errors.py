@@ -76,12 +76,32 @@ class DeadlineError(NtmError, ValueError):
         self.reason = reason
 
 
+class RecurrenceError(NtmError, ValueError):
+    """A recurrence ("hàng tuần", "định kỳ 2 tuần") that cannot be read; `text` as written.
+    `unset` when it says only "định kỳ": recurring, at an interval nobody has written yet."""
+
+    def __init__(self, text: str, reason: str, *, unset: bool = False) -> None:
+        super().__init__(f"Không đọc được chu kỳ «{text}»: {reason}")
+        self.text = text
+        self.reason = reason
+        self.unset = unset
+
+
 class UnreadableFileError(NtmError):
     """A submitted file that cannot (or must not) be opened; `reason` says why."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class OwnOutputError(NtmError):
+    """A workbook found among submissions that ntm-excel wrote itself (its `kind`: a master,
+    a feedback copy); it is never read as a submission."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
 
 
 class OutputLockedError(NtmError, OSError):
@@ -93,6 +113,10 @@ class OutputLockedError(NtmError, OSError):
 
 class MailError(NtmError):
     """A message that could not be handed over to the mail server."""
+
+
+class MailboxError(NtmError):
+    """The office mailbox (IMAP) could not be reached, logged into or read."""
 
 
 class AlreadyRunning(NtmError, RuntimeError):

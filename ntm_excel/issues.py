@@ -32,8 +32,32 @@ _TYPES = [
         "Không đọc được tệp",
         "Không đọc được tệp: {reason}. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx "
         "(không đặt mật khẩu) rồi gửi lại.",
-        "tệp có mật khẩu, hỏng, sai định dạng, quá lớn, nghi độc hại; đường dẫn không có; tệp "
-        "không phải bảng tính trong thư mục; biểu của huyện khai báo mà không có",
+        "tệp có mật khẩu, hỏng, sai định dạng, quá lớn, nghi độc hại, làm chết tiến trình đọc; "
+        "bảng tính dạng chưa hỗ trợ trong thư mục (.xlsb…); đường dẫn không có; biểu của huyện "
+        "khai báo mà không có. Tên tệp hoặc thư mục chỉ rõ một xã thì lỗi thuộc xã đó",
+    ),
+    IssueType(
+        "file-not-workbook",
+        Severity.WARNING,
+        "Không phải biểu tự đánh giá",
+        "Tệp «{name}» là {what}, không phải biểu tự đánh giá nên không được đọc. {advice}",
+        "tệp trong thư mục nhận không phải bảng tính: PDF (bản quét), Word, .txt, ảnh, tệp nén…; "
+        "lời nhắn nói tệp là gì và nên làm gì (Thumbs.db, tệp tạm: mức Thông tin)",
+    ),
+    IssueType(
+        "file-skipped",
+        Severity.WARNING,
+        "Bỏ qua mục trong thư mục nhận",
+        "Bỏ qua «{name}»: {reason}.",
+        "FIFO, socket, thiết bị, liên kết hỏng, vòng hoặc ra ngoài thư mục, thư mục ổ đĩa khác; "
+        "thư mục quá 100.000 mục (mức Lỗi)",
+    ),
+    IssueType(
+        "file-own-output",
+        Severity.INFO,
+        "Tệp do ntm-excel tạo",
+        "Tệp «{name}» là {what} do ntm-excel tạo, không phải biểu của đơn vị: không đọc lại.",
+        "bảng tổng hợp, tệp góp ý chưa ai lưu lại, nằm trong thư mục nhận: không đọc",
     ),
     IssueType(
         "table-not-found",
@@ -84,7 +108,15 @@ _TYPES = [
         "Đơn vị nộp nhiều tệp",
         "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
         "một đơn vị có nhiều tệp: dùng bản ký ngày gần nhất, rồi tệp sửa gần nhất, rồi tệp ít "
-        "lỗi hơn, rồi theo tên",
+        "lỗi hơn, rồi theo tên; tệp không đọc được cũ hơn tệp dùng được kể tên ở đây",
+    ),
+    IssueType(
+        "unit-newest-unreadable",
+        Severity.WARNING,
+        "Tệp gửi sau không đọc được",
+        "{unit}: không đọc được tệp «{newest}», gửi không sớm hơn tệp đang dùng «{used}»; số "
+        "liệu đang dùng có thể chưa là bản mới nhất. Hãy gửi lại tệp đọc được.",
+        "tệp không đọc được của đơn vị không cũ hơn tệp đang dùng",
     ),
     IssueType(
         "unit-not-submitted",
@@ -136,15 +168,17 @@ _TYPES = [
         "value-missing",
         Severity.ERROR,
         "Thiếu kết quả",
-        "Chỉ tiêu {code} chưa có kết quả thực hiện. Hãy ghi số liệu hoặc «Đạt»/«Chưa đạt».",
-        "ô kết quả trống",
+        "Chỉ tiêu {code} chưa có kết quả thực hiện. Hãy ghi số liệu (hoặc «Đạt»/«Chưa đạt» "
+        "nếu chỉ tiêu không tính bằng số).",
+        "ô kết quả trống; chỉ tiêu tính bằng số khi đó là «chưa rõ»",
     ),
     IssueType(
         "value-invalid",
         Severity.ERROR,
         "Giá trị không hợp lệ",
         "Chỉ tiêu {code}: giá trị «{raw}» không hợp lệ ({reason}).",
-        "số âm, tỷ lệ ngoài 0–100, hoặc chữ (không phải «Đạt»/«Chưa đạt») ở chỉ tiêu cần số liệu",
+        "số âm, tỷ lệ ngoài 0–100, hoặc chữ ở chỉ tiêu cần số liệu (kể cả «Đạt» không kèm số; "
+        "«Chưa đạt» thì được); chỉ tiêu khi đó là «chưa rõ»",
     ),
     IssueType(
         "value-estimated",
@@ -225,6 +259,39 @@ _TYPES = [
         "Không đọc được thời hạn «{text}». Hãy ghi ngày dạng dd/mm/yyyy, "
         "«tháng 3/2021» hoặc «quý II/2021».",
         "thời hạn trong lộ trình của xã hoặc trong kế hoạch huyện không đọc được",
+    ),
+    IssueType(
+        "recurrence-invalid",
+        Severity.WARNING,
+        "Chu kỳ không đọc được",
+        "Không đọc được chu kỳ «{text}»: {reason}. Trong khi chờ, việc này được theo dõi "
+        "như việc thường xuyên, không có hạn.",
+        "ô «Lặp lại» của kế hoạch không đọc được, hoặc ghi «định kỳ» mà chưa ghi chu kỳ",
+    ),
+    IssueType(
+        "done-log-invalid",
+        Severity.WARNING,
+        "Dòng ghi việc đã làm không dùng được",
+        "{reason}",
+        "dòng của trang «Đã thực hiện» trong kế hoạch: ngày không đọc được, mã không phải việc "
+        "lặp lại, ngày trước khi việc bắt đầu",
+    ),
+    IssueType(
+        "target-mismatch",
+        Severity.WARNING,
+        "Mục tiêu khác với kế hoạch",
+        "{unit}: kế hoạch ({cell_text}) ghi mục tiêu «{plan}», danh sách đơn vị ghi «{registry}». "
+        "Mục tiêu được lấy từ danh sách đơn vị (cột muc_tieu); hãy sửa cho khớp.",
+        "mục tiêu nâng cao, kiểu mẫu của một xã trong trang «Chỉ tiêu» của kế hoạch khác với "
+        "cột muc_tieu của `don_vi.xlsx`",
+    ),
+    IssueType(
+        "commune-unknown",
+        Severity.WARNING,
+        "Không rõ xã thực hiện",
+        "«{name}» ở cột «{column}» không phải xã, thị trấn hay mục tiêu nào trong danh sách "
+        "đơn vị; ghi «Tất cả», «Nâng cao», «Kiểu mẫu» hoặc tên xã, cách nhau bằng dấu «;».",
+        "ô «Xã thực hiện» của kế hoạch ghi một xã không có trong danh sách đơn vị",
     ),
     IssueType(
         "owner-unknown",

@@ -108,10 +108,18 @@ class Task:
     text: str
     deadline_text: str  # the deadline phrase as written
     due: date | None
-    owners: tuple[str, ...]  # officials who carry it out (names only, titles stripped)
+    owners: tuple[str, ...]  # who carries it out: officials (titles stripped) or bodies
     directors: tuple[str, ...] = ()  # officials who direct it (plan)
     milestone: str = ""  # "" or e.g. "khởi công" / "hoàn thành" for two-step tasks
     section: str = ""
+    criterion: str = ""  # the criterion (or topic) as the plan names it, number or not
+    lead: tuple[str, ...] = ()  # the body that leads it ("chủ trì")
+    partners: tuple[str, ...] = ()  # bodies that cooperate ("phối hợp")
+    recurrence: str = ""  # "hàng tuần", "hàng tháng", "định kỳ 2 tuần" … ("" = once)
+    occurrence: str = ""  # the period of one occurrence of a recurring duty: "tuần 12/2021"
+    communes: str = ""  # which communes carry it out, as written: "Tất cả", "Nâng cao; Kiểu mẫu"
+    units: tuple[str, ...] = ()  # the codes of those communes, once resolved with the registry
+    note: str = ""  # the plan's own note («Ghi chú»)
     done: bool = False
     completed: date | None = None
     status_text: str = ""
@@ -175,6 +183,7 @@ class Submission:
     encoding: str = ""  # legacy encoding converted from ("TCVN3", "VNI") or ""
     report_date: date | None = None  # the date the report is signed: "…, ngày 10 tháng 3 năm 2021"
     reading: ReadingReport | None = None  # how the file was understood
+    level: str = ""  # "nâng cao" / "kiểu mẫu" when the title names that set, else ""
 
     @property
     def received(self) -> date:
@@ -210,6 +219,19 @@ class CriterionResult:
     status: Status
 
 
+@dataclass(frozen=True)
+class LevelResult:
+    """A commune aiming at "nâng cao" or "kiểu mẫu", judged against that level's set."""
+
+    level: str
+    set_id: str = ""  # "" when the catalogue holds no set for the level (and province)
+    unverified: int = 0  # indicators of the set without a usable threshold
+    submission: Submission | None = None  # the self-assessment against the level's set
+    indicators: tuple[IndicatorResult, ...] = ()
+    criteria: tuple[CriterionResult, ...] = ()
+    errors: int = 0
+
+
 @dataclass
 class UnitReport:
     """A unit of the registry with what it submitted and how it stands."""
@@ -221,6 +243,7 @@ class UnitReport:
     errors: int = 0
     warnings: int = 0
     on_time: bool | None = None  # None when not submitted or no deadline set
+    level: LevelResult | None = None  # for units aiming at "nâng cao" or "kiểu mẫu"
 
     @property
     def submitted(self) -> bool:
@@ -241,6 +264,21 @@ class TaskStatus:
     days_left: int | None = None  # days until due (0 = today) when not done
 
 
+@dataclass(frozen=True)
+class Target:
+    """One target of the plan, for one unit where the plan names units."""
+
+    code: str
+    text: str
+    level: str  # "huyện đạt chuẩn", "đạt chuẩn", "nâng cao", "kiểu mẫu"
+    unit_code: str = ""
+    unit_name: str = ""
+    unit_text: str = ""  # the unit as the plan writes it ("Cẩm Vịnh")
+    deadline_text: str = ""
+    due: date | None = None
+    cell: str = ""  # the row's first cell in the plan's «Chỉ tiêu» sheet
+
+
 @dataclass
 class Consolidation:
     """The whole picture on one date: every unit, task and issue."""
@@ -257,3 +295,5 @@ class Consolidation:
     districts: list[UnitReport] = field(default_factory=list)
     created: datetime | None = None
     history: object | None = None  # ntm_excel.check.progress.HistoryView, when recorded
+    targets: tuple[Target, ...] = ()  # the plan's targets
+    registry: tuple[Unit, ...] = ()  # every unit of the registry, submitting or not

@@ -1,7 +1,8 @@
 """The state database: one SQLite file in the state folder, `ntm-excel.sqlite3`.
 
-It holds the sent-mail ledger (`ntm_excel.jobs.ledger`) and the submission history
-(`ntm_excel.history`). This module opens it, upgrades its schema and runs transactions:
+It holds the sent-mail ledger (`ntm_excel.jobs.ledger`), the submission history
+(`ntm_excel.history`) and the office mailbox's records (`ntm_excel.jobs.mail_log`). This
+module opens it, upgrades its schema and runs transactions:
 
 - the schema has a version (`PRAGMA user_version`); a store made by an older release is
   upgraded in one transaction when it is opened, after a copy of it is kept beside it
@@ -199,7 +200,61 @@ def _to_1(db: sqlite3.Connection) -> None:
         )
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_1,)
+# The office mailbox (`ntm_excel.jobs.mail_log`): where each folder stands, each message
+# handled, each file a submission brought and its answer.
+_V2 = """
+CREATE TABLE mail_folders (
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    last_uid INTEGER NOT NULL,
+    PRIMARY KEY (account, folder)
+);
+CREATE TABLE mail_messages (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    sender TEXT NOT NULL,
+    sender_name TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    received TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('submission', 'other', 'automatic', 'too-large')),
+    note TEXT NOT NULL DEFAULT '',
+    marked INTEGER NOT NULL DEFAULT 0,
+    recorded TEXT NOT NULL,
+    UNIQUE (account, folder, uidvalidity, uid)
+);
+CREATE INDEX mail_messages_digest ON mail_messages (digest);
+CREATE TABLE mail_files (
+    id INTEGER PRIMARY KEY,
+    message INTEGER NOT NULL REFERENCES mail_messages (id),
+    name TEXT NOT NULL,
+    saved TEXT NOT NULL DEFAULT '',
+    sha256 TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    refused TEXT NOT NULL DEFAULT '',
+    unit_code TEXT NOT NULL DEFAULT '',
+    answer TEXT NOT NULL DEFAULT 'pending' CHECK (answer IN ('pending', 'queued', 'none')),
+    answer_note TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX mail_files_sha ON mail_files (sha256);
+CREATE INDEX mail_files_answer ON mail_files (answer);
+"""
+
+
+def _to_2(db: sqlite3.Connection) -> None:
+    """Add the office mailbox's records (submissions by mail)."""
+    for statement in _V2.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_1, _to_2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

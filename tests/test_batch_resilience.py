@@ -10,6 +10,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,50 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
         else:
             assert expected[0] is not None
             assert result == expected, path.name
+
+
+# The reader aborts its process on the file named "hong.xlsx", as a crash of a native library
+# does (SIGABRT, exit 134); the command runs in a child process, and forks its readers.
+_ABORTING_READER = """
+import os, sys
+from pathlib import Path
+from ntm_excel.read import batch
+real = batch.read_workbook
+def reader(path, *args):
+    if Path(path).name == "hong.xlsx":
+        os.abort()
+    return real(path, *args)
+batch.read_workbook = reader
+from ntm_excel.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("command", ["validate", "consolidate"])
+def test_a_small_batch_survives_a_file_that_aborts_the_reader(batch, tmp_path, command):
+    """Batches of every size are read in child processes: a file that aborts the reader is
+    one `file-unreadable`, the other files are read and the command ends normally."""
+    files = batch[0][:3]
+    folder = tmp_path / "nhan"
+    folder.mkdir()
+    for path in files:
+        (folder / path.name).write_bytes(path.read_bytes())
+    (folder / "hong.xlsx").write_bytes(files[0].read_bytes())
+    args = [command, str(folder)]
+    if command == "consolidate":
+        args += ["-o", str(tmp_path / "out" / "tong_hop.xlsx"), "--csv-dir", str(tmp_path / "csv")]
+    done = subprocess.run(
+        [sys.executable, "-c", _ABORTING_READER, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert done.returncode == (1 if command == "validate" else 0), done.stderr[-2000:]
+    if command == "validate":
+        assert "Tệp hong.xlsx" in done.stdout and WORKER_DIED in done.stdout
+        assert "Đã kiểm tra 3 đơn vị và 1 tệp không đọc được" in done.stdout
+    else:
+        issues = (tmp_path / "csv" / "issues.csv").read_text(encoding="utf-8")
+        assert "hong.xlsx" in issues and WORKER_DIED in issues
+        assert "Đơn vị đã nộp: 3/21" in done.stdout

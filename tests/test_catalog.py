@@ -88,7 +88,14 @@ def test_ha_tinh_layer_adds_criterion_20(bundled):
 
 
 def test_bundled_sets_and_regional_thresholds(bundled):
-    assert bundled.sets() == ["xa_2016_2020", "huyen_2016_2020", "xa_2021_2025", "huyen_2021_2025"]
+    assert bundled.sets() == [
+        "xa_2016_2020",
+        "huyen_2016_2020",
+        "xa_2021_2025",
+        "huyen_2021_2025",
+        "xa_kieu_mau_2018_2020",
+        "xa_kieu_mau_2021_2025",
+    ]
     income = by_code(bundled.resolve("xa_2016_2020"), "10")
     assert income.threshold_for(BAC_TRUNG_BO) == "≥36"
     assert income.threshold_for("bac trung bo") == "≥36"
@@ -511,3 +518,32 @@ def test_decimal_fraction_check_in_csv(tmp_path, general, comparison, unit, erro
     else:
         with pytest.raises(CatalogError, match=error):
             load_catalog(path)
+
+
+def test_model_commune_sets_known_rows_marked(bundled):
+    """691/QĐ-TTg's model-commune set as far as it is known: the rows read in a source are
+    verified, the two groups not retrieved are unverified and leave the set incomplete."""
+    model = bundled.resolve("xa_kieu_mau_2018_2020", "Hà Tĩnh")
+    assert [i.code for i in model] == ["1.1", "1.2", "1.3", "1.4", "2.1", "2.2", "2.3", "3", "4"]
+    assert [i.verified for i in model] == [True] * 7 + [False] * 2
+    assert [i.rule_general.kind for i in model if not i.verified] == ["unverified"] * 2
+    assert by_code(model, "2.2").rule_general.evaluate(96.0) is MET
+    assert by_code(model, "1.4").rule_general.evaluate(0.0) is MET
+    assert bundled.level_set("xa_2016_2020", "kiểu mẫu") == "xa_kieu_mau_2018_2020"
+    assert bundled.level_set("xa_2021_2025", "kiểu mẫu") == "xa_kieu_mau_2021_2025"
+    assert bundled.level_set("xa_2016_2020", "nâng cao") is None  # issued per province
+
+
+def test_a_provinces_advanced_set_needs_no_national_rows(tmp_path, bundled):
+    """The office adds its province's advanced set to an export; it applies to that province."""
+    path = tmp_path / "bo_tieu_chi.xlsx"
+    export_catalog(bundled, path)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Bộ tiêu chí"]
+    sheet.append(["xa_nang_cao_2016_2020", "Hà Tĩnh", 1, "Quy hoạch", "1.1", "Quy hoạch nâng cao",
+                  "", "Đạt", "", "Đạt", "QĐ của UBND tỉnh", "có", ""])  # fmt: skip
+    workbook.save(path)
+    catalog = load_catalog(path)
+    assert catalog.level_set("xa_2016_2020", "nâng cao") == "xa_nang_cao_2016_2020"
+    assert [i.code for i in catalog.resolve("xa_nang_cao_2016_2020", "Hà Tĩnh")] == ["1.1"]
+    assert catalog.resolve("xa_nang_cao_2016_2020", "Nghệ An") == []

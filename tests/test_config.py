@@ -85,3 +85,35 @@ def test_a_file_in_a_legacy_code_page_is_refused_clearly(tmp_path, capsys):
         f"Lỗi cấu hình: Tệp cấu hình {file} không phải dạng UTF-8: hãy mở bằng Notepad, chọn "
         "File › Save As…, mục Encoding chọn «UTF-8» rồi lưu lại\n"
     )
+
+
+def test_the_mailbox_section_and_no_password_in_the_file(tmp_path, monkeypatch):
+    from ntm_excel.config import MailboxSettings
+    from ntm_excel.jobs.mailbox import check_mailbox
+
+    assert load_config().mailbox.host == ""  # without a mailbox, collect watches the folder
+    file = tmp_path / "cau_hinh.toml"
+    file.write_text(
+        '[mailbox]\nhost = "imap.camxuyen.example.org"\nport = 143\nsecurity = "starttls"\n'
+        'user = "vpdp.ntm@camxuyen.example.org"\nprocessed_folder = "Đã nhận biểu"\n',
+        "utf-8",
+    )
+    assert load_config(file).mailbox == MailboxSettings(
+        "imap.camxuyen.example.org", 143, "starttls", "vpdp.ntm@camxuyen.example.org",
+        "INBOX", "Đã nhận biểu",
+    )  # fmt: skip
+    file.write_text('[mailbox]\nhost = "imap.example.org"\npassword = "123"\n', "utf-8")
+    with pytest.raises(ConfigError, match="mục \\[mailbox\\]: không có khóa «password»"):
+        load_config(file)
+    monkeypatch.delenv("NTM_IMAP_PASSWORD", raising=False)
+    with pytest.raises(ConfigError, match="chưa có mật khẩu: hãy đặt biến môi trường NTM_IMAP"):
+        check_mailbox(MailboxSettings(host="imap.example.org", user="vpdp"), file)
+    monkeypatch.setenv("NTM_IMAP_PASSWORD", "mật khẩu")
+    for wrong, message in [
+        ({"security": "tls"}, "«tls» không hợp lệ \\(chọn: none, starttls, ssl\\)"),
+        ({"port": 0}, "khóa «port»: 0 không phải cổng hợp lệ"),
+        ({"user": ""}, "thiếu khóa «user»"),
+    ]:
+        settings = MailboxSettings(**{"host": "imap.example.org", "user": "vpdp"} | wrong)
+        with pytest.raises(ConfigError, match=message):
+            check_mailbox(settings, file)

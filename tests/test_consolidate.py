@@ -4,6 +4,7 @@ and `consolidate` commands."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 from datetime import date, datetime
@@ -14,11 +15,13 @@ import pytest
 from support.samples import SampleSpec, district_spec, write_sample
 
 from ntm_excel.check.consolidate import consolidate, consolidate_from_config
+from ntm_excel.check.tasks import duty_tasks
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.issues import Severity
 from ntm_excel.model import Status
-from ntm_excel.read.batch import collect_files, read_files
+from ntm_excel.read.batch import read_files
+from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -93,8 +96,9 @@ def by_code(consolidation):
     return {report.unit.code: report for report in consolidation.units}
 
 
-def test_collect_files_skips_lock_and_hidden_files_and_reports_the_others(inbox, tmp_path):
-    files, issues = collect_files([inbox, inbox / "cam_thanh.xlsx", tmp_path / "khong_co"])
+def test_listing_skips_lock_and_hidden_files_and_reports_the_others(inbox, tmp_path):
+    listing = list_submissions([inbox, inbox / "cam_thanh.xlsx", tmp_path / "khong_co"])
+    files, issues = listing.files, listing.issues
     assert sorted(p.relative_to(inbox).as_posix() for p in files) == [
         "cam_binh.ods",
         "cam_hung_loi.xlsx",
@@ -103,11 +107,11 @@ def test_collect_files_skips_lock_and_hidden_files_and_reports_the_others(inbox,
         "dot2/cam_duong.xlsx",
         "yen_hoa.xlsx",
     ]
-    assert [(i.code, i.file) for i in issues] == [
-        ("file-unreadable", "ghi_chu.txt"),
-        ("file-unreadable", "khong_co"),
+    assert [(i.code, i.severity, i.file) for i in issues] == [
+        ("file-not-workbook", Severity.WARNING, "ghi_chu.txt"),
+        ("file-unreadable", Severity.ERROR, "khong_co"),
     ]
-    assert "không phải tệp bảng tính" in issues[0].message
+    assert "tệp văn bản thường, không phải biểu tự đánh giá" in issues[0].message
     assert "không tìm thấy" in issues[1].message
 
 
@@ -118,10 +122,13 @@ def test_a_folder_mixing_good_and_broken_files(result, registry):
     submitted = {code for code, r in reports.items() if r.submitted}
     assert submitted == {"18694", "18748", "18685", "18679", "18682"}
     unreadable = [i for i in result.issues if i.code == "file-unreadable"]
-    assert sorted(i.file for i in unreadable) == ["cam_hung_loi.xlsx", "ghi_chu.txt"]
+    assert [i.file for i in unreadable] == ["cam_hung_loi.xlsx"]
+    assert [i.file for i in result.issues if i.code == "file-not-workbook"] == ["ghi_chu.txt"]
     assert all(i.severity is Severity.ERROR for i in unreadable)
+    # the broken file names Cẩm Hưng: it sent a file, unreadable, and is told so
+    assert unreadable[0].unit_code == "18733" and reports["18733"].errors == 1
     missing = [i.unit_code for i in result.issues if i.code == "unit-not-submitted"]
-    assert sorted(missing) == sorted(set(expected) - submitted)
+    assert sorted(missing) == sorted(set(expected) - submitted - {"18733"})
     assert all(reports[code].errors == 1 and not reports[code].criteria for code in missing)
     assert result.criteria_names[20] and len(result.criteria_names) == 20
     assert result.district is None
@@ -150,7 +157,7 @@ def test_roadmap_tasks_get_their_state(result):
 
 
 def test_parallel_reading_gives_the_same_submissions(inbox, catalog, registry):
-    files, _ = collect_files([inbox])
+    files = list_submissions([inbox]).files
     indicators = catalog.resolve(SET, "Hà Tĩnh")
     progress: list[tuple[int, int]] = []
     parallel = read_files(
@@ -234,7 +241,21 @@ def test_plan_tasks_and_owner_checks(inbox, catalog, registry):
     )
     sources = {t.task.source for t in result.tasks}
     assert sources == {"plan", "unit"}
-    assert len(result.tasks) == len(plan.tasks) + len(by_code(result)["18694"].submission.tasks)
+    occurrences = duty_tasks(plan.duties, AS_OF)  # missed ones and the current one
+    assert [t.occurrence for t in occurrences if t.task_id == "III.3-1"] == [
+        "tháng 1/2021",
+        "tháng 2/2021",
+        "tháng 3/2021",
+    ]
+    roadmap = by_code(result)["18694"].submission.tasks
+    assert len(result.tasks) == len(plan.tasks) + len(occurrences) + len(roadmap)
+    # commune tasks carry the communes concerned; the plan's targets come along
+    units = {t.task.task_id: t.task.units for t in result.tasks if t.task.source == "plan"}
+    assert list(units["2.1-2"]) == [u.code for u in registry.units if u.kind != "huyện"]
+    higher = [u.code for u in registry.units if u.target_level in ("nâng cao", "kiểu mẫu")]
+    assert sorted(units["2.2-1"]) == sorted(higher)
+    assert units["2.3.a-1"] == ()
+    assert result.targets == plan.targets
     states = {t.state.value for t in result.tasks if t.task.source == "plan"}
     assert "overdue" in states and "due_soon" in states
     owners = [i for i in result.issues if i.code == "owner-unknown"]
@@ -414,3 +435,69 @@ def test_cli_reports_an_unwritable_output_in_vietnamese(tmp_path, capsys):
     assert main(["template", "--unit", "18694", "-o", str(tmp_path)]) == 2  # a folder
     err = capsys.readouterr().err
     assert err.startswith("Lỗi: đó là một thư mục") and "Traceback" not in err
+
+
+def _broken(path: Path, source: Path, moment: float, *, password: bool = False) -> Path:
+    """A re-send that cannot be read: cut short, or protected by a password."""
+    data = source.read_bytes()
+    if password:
+        from msoffcrypto.format.ooxml import OOXMLFile
+
+        out = io.BytesIO()
+        OOXMLFile(io.BytesIO(data)).encrypt("123456", out)
+        path.write_bytes(out.getvalue())
+    else:
+        path.write_bytes(data[: len(data) // 2])
+    os.utime(path, (moment, moment))
+    return path
+
+
+@pytest.mark.parametrize("password", [False, True], ids=["damaged", "password"])
+def test_an_unreadable_resend_is_tied_to_its_commune(tmp_path, catalog, registry, password):
+    """The newest file of Cẩm Thành cannot be read: its error is Cẩm Thành's (its name says
+    so), and the older file is used saying so; Cẩm Lạc sent only an unreadable file, in a
+    folder named after it: its error reaches it in the unit reminders."""
+    from ntm_excel.jobs.digest import reminder_mails
+
+    older = sample(tmp_path / "xa_cam_thanh.xlsx")
+    _broken(tmp_path / "cam_thanh_gui_lai.xlsx", older, MARCH_10 + 86400, password=password)
+    (tmp_path / "Cẩm Lạc").mkdir()
+    _broken(tmp_path / "Cẩm Lạc" / "bieu.xlsx", older, MARCH_10, password=password)
+    result = consolidate(
+        [tmp_path], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF, workers=1
+    )
+    reports = by_code(result)
+    cam_thanh = [i for i in result.issues if i.unit_code == "18694"]
+    assert reports["18694"].submission.file_name == "xa_cam_thanh.xlsx"
+    assert [(i.code, i.file) for i in cam_thanh] == [
+        ("file-unreadable", "cam_thanh_gui_lai.xlsx"),
+        ("unit-newest-unreadable", "cam_thanh_gui_lai.xlsx"),
+    ]
+    assert cam_thanh[1].message == (
+        "Xã Cẩm Thành: không đọc được tệp «cam_thanh_gui_lai.xlsx», gửi không sớm hơn tệp đang "
+        "dùng «xa_cam_thanh.xlsx»; số liệu đang dùng có thể chưa là bản mới nhất. Hãy gửi lại "
+        "tệp đọc được."
+    )
+    assert ("tệp có mật khẩu" in cam_thanh[0].message) is password
+    assert reports["18694"].errors == 1
+    [cam_lac] = [i for i in result.issues if i.unit_code == "18748"]
+    assert (cam_lac.code, cam_lac.file) == ("file-unreadable", "bieu.xlsx")
+    assert not reports["18748"].submitted and reports["18748"].errors == 1
+
+    mails = {m.key.recipient: m for m in reminder_mails(result, deadline=None).mails}
+    assert "cam_thanh_gui_lai.xlsx" in mails["ubnd.camthanh@camxuyen.example.org"].text
+    to_cam_lac = mails["ubnd.camlac@camxuyen.example.org"]
+    assert "bieu.xlsx" in to_cam_lac.text and "Không đọc được tệp" in to_cam_lac.text
+    assert "tệp đã gửi không đọc được" in to_cam_lac.subject
+
+
+def test_an_older_unreadable_file_is_only_mentioned(tmp_path, catalog, registry):
+    newer = sample(tmp_path / "xa_cam_thanh.xlsx", MARCH_10 + 86400)
+    _broken(tmp_path / "cam_thanh_ban_cu.xlsx", newer, MARCH_10)
+    result = consolidate(
+        [tmp_path], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF, workers=1
+    )
+    [issue] = [i for i in result.issues if i.unit_code == "18694"]
+    assert issue.code == "unit-duplicate" and issue.severity is Severity.WARNING
+    assert "bỏ qua «cam_thanh_ban_cu.xlsx» (không đọc được)" in issue.message
+    assert by_code(result)["18694"].errors == 0

@@ -6,13 +6,17 @@ import openpyxl
 import pytest
 
 from ntm_excel.config import BUNDLED
+from ntm_excel.model import Unit
 from ntm_excel.reference.contacts import (
+    CLUSTERS_SHEET,
     COMMUNES_SHEET,
     CONTACTS_SHEET,
+    HELP_SHEET,
     Contact,
     Contacts,
     ContactsError,
     load_contacts,
+    parse_assignees,
     parse_owners,
 )
 
@@ -74,10 +78,95 @@ def test_bundled_contact_book_names_every_official_of_the_plan():
     assert anh.criteria == ("Quy hoạch", "Giao thông")
     assert "Phó Chủ tịch" in anh.title
     emails = [c.email for c in contacts.contacts if c.email]
-    assert len(emails) == len(set(emails)) == len(PLAN_OFFICIALS) + 1
+    assert len(emails) == len(set(emails)) == len(PLAN_OFFICIALS) + 1 + len(PLAN_BODIES)
     assert all(e.endswith("@camxuyen.example.org") for e in emails)
     security = contacts.match("Phan Ngọc Tố").criteria
     assert security == ("An ninh, trật tự xã hội",)  # a comma inside an item is kept
+
+
+# The bodies the plan assigns work to, in its own words, each with an address.
+PLAN_BODIES = [
+    "Phòng Tài chính – Kế hoạch",
+    "Ban Quản lý dự án huyện",
+    "Ủy ban MTTQ huyện",
+    "Hội LHPN huyện",
+    "Hội Nông dân huyện",
+    "Huyện đoàn",
+    "Hội CCB huyện",
+    "Liên đoàn Lao động huyện",
+]
+
+
+def test_bodies_and_groups_of_the_plan_reach_their_addresses():
+    contacts = load_contacts(BUNDLED / "danh_ba.xlsx")
+    for body in PLAN_BODIES:
+        (reached,) = contacts.reach(body).contacts
+        assert reached.name == body and reached.email
+    assert contacts.match("Phòng Tài chính - Kế hoạch").name == "Phòng Tài chính – Kế hoạch"
+    heads = contacts.reach("Trưởng các phòng, ngành liên quan")
+    assert heads.known and {c.name for c in heads.contacts} == set(PLAN_OFFICIALS) - {
+        "Phạm Hoàng Anh",  # the Vice-Chairs direct; the department heads carry out
+        "Phạm Văn Thắng",
+        "Lê Ngọc Hà",
+    }
+    unions = contacts.reach("Các đoàn thể chính trị – xã hội huyện").contacts
+    assert [c.name for c in unions] == PLAN_BODIES[3:]
+    investors = contacts.reach("Các chủ đầu tư")  # in the book, without an address
+    assert investors.known and [c.email for c in investors.contacts] == [""]
+    assert not contacts.reach("Hội Người cao tuổi huyện").known
+    # clusters and assigned communes: the structure ships empty, never invented names
+    assert contacts.clusters == () and contacts.supervisors() == ()
+    leaders = contacts.reach("Ủy viên Ban Thường vụ Huyện ủy phụ trách cụm")
+    assert leaders.known and leaders.contacts == ()
+    workbook = openpyxl.load_workbook(BUNDLED / "danh_ba.xlsx", read_only=True)
+    heading = next(workbook[CLUSTERS_SHEET].iter_rows(values_only=True))
+    guide = " ".join(str(r[0]) for r in workbook[HELP_SHEET].iter_rows(values_only=True))
+    workbook.close()
+    assert heading == ("Cụm", "Trưởng cụm", "Xã trong cụm", "Ghi chú")
+    assert "Cụm chỉ đạo" in guide and "Xã phụ trách" in guide
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("Hội Nông dân huyện; Đ/c Lê Ngọc Hà - Phó Chủ tịch", ("Hội Nông dân huyện", "Lê Ngọc Hà")),
+        ("Ban Chỉ đạo NTM, UBND các thị trấn", ("Ban Chỉ đạo NTM, UBND các thị trấn",)),
+        ("Phòng Tài chính – Kế hoạch", ("Phòng Tài chính – Kế hoạch",)),
+        ("Ủy ban MTTQ huyện\nHuyện đoàn", ("Ủy ban MTTQ huyện", "Huyện đoàn")),
+        ("Đoàn Văn Hậu - Chuyên viên", ("Đoàn Văn Hậu",)),  # a family name, not a body
+    ],
+)
+def test_parse_assignees_keeps_bodies_whole(text, names):
+    assert parse_assignees(text) == names
+
+
+def test_commune_addresses_come_from_the_communes_sheet(tmp_path):
+    path = tmp_path / "danh_ba.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.title = CONTACTS_SHEET
+    workbook.active.append(["Họ và tên", "Email", "Xã phụ trách"])
+    workbook.active.append(["Lê Thị Mai", "mai@example.org", "Cẩm Hà; 18694"])
+    communes = workbook.create_sheet(COMMUNES_SHEET)
+    communes.append(["Mã đơn vị", "Tên đơn vị", "Người liên hệ", "Email"])
+    communes.append([18694, "Xã Cẩm Thành", "Chủ tịch UBND xã", "camthanh@example.org"])
+    clusters = workbook.create_sheet(CLUSTERS_SHEET)
+    clusters.append(["Cụm", "Trưởng cụm", "Xã trong cụm"])
+    clusters.append(["Cụm 1", "Lê Thị Mai", "Cẩm Thành; Cẩm Hà"])
+    workbook.save(path)
+    contacts = load_contacts(path)
+    thanh = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
+    ha = Unit("18727", "Xã Cẩm Hà", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ",
+              email="ubnd.camha@example.org")  # fmt: skip
+    reached = contacts.reach("UBND các xã, thị trấn", [thanh, ha]).contacts
+    assert [(c.name, c.email) for c in reached] == [
+        ("Chủ tịch UBND xã", "camthanh@example.org"),  # «Liên hệ xã»
+        ("UBND xã Cẩm Hà", "ubnd.camha@example.org"),  # not there: the registry's address
+    ]
+    assert contacts.clusters[0].communes == ("Cẩm Thành", "Cẩm Hà")
+    assert [c.name for c in contacts.leaders()] == ["Lê Thị Mai"]
+    assert [c.name for c in contacts.reach("Cán bộ được phân công chỉ đạo cơ sở").contacts] == [
+        "Lê Thị Mai"
+    ]
 
 
 def test_bundled_contact_book_lists_the_communes():

@@ -76,6 +76,11 @@ def consolidation() -> Consolidation:
         deadline_text="trong quý I/2021",
         due=date(2021, 3, 31),
         owners=("Lê Ngọc Hà", "Lê Văn Danh"),
+        directors=("Phạm Hoàng Anh",),
+        section="2.4. Lộ trình xây dựng hồ sơ",
+        lead=("Văn phòng điều phối NTM huyện",),
+        task_id="2.4-1",
+        recurrence="hàng tháng",
     )
     unit_task = Task(
         source="unit",
@@ -149,6 +154,11 @@ def test_writes_exactly_five_files_with_their_headers(tmp_path):
         "due_date",
         "owners",
         "state",
+        "section",
+        "task_code",
+        "lead",
+        "directing",
+        "recurrence",
     ]
     assert read(tmp_path / "csv" / "issues.csv")[0] == [
         "severity",
@@ -192,8 +202,10 @@ def test_criteria_tasks_and_issues(tmp_path):
     assert read(tmp_path / "criteria.csv")[1:] == [["18694", "1", "not_met"], ["18694", "4", "met"]]
     assert read(tmp_path / "tasks.csv")[1:] == [
         ["plan", "", "", "Hoàn thiện hồ sơ, thủ tục", "2021-03-31", "Lê Ngọc Hà; Lê Văn Danh",
-         "due_soon"],
-        ["unit", "18694", "17", "Xây dựng bãi rác (khởi công)", "", "Nguyễn Văn A", "no_due_date"],
+         "due_soon", "2.4. Lộ trình xây dựng hồ sơ", "2.4-1", "Văn phòng điều phối NTM huyện",
+         "Phạm Hoàng Anh", "hàng tháng"],
+        ["unit", "18694", "17", "Xây dựng bãi rác (khởi công)", "", "Nguyễn Văn A", "no_due_date",
+         "", "", "", "", ""],
     ]  # fmt: skip
     located, issue = read(tmp_path / "issues.csv")[1:]
     assert located[:6] == ["error", "formula-without-value", "18694", "Cẩm Thành.xlsx",

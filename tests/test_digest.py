@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
 import openpyxl
@@ -14,16 +15,15 @@ from ntm_excel.check.figures import Headline
 from ntm_excel.config import MailSettings
 from ntm_excel.issues import make_issue
 from ntm_excel.jobs.digest import (
-    MAX_TEXT,
     build_daily_digests,
     daily_mails,
-    due_phrase,
     reminder_mails,
     summary_figures,
     task_key,
     weekly_mails,
 )
 from ntm_excel.jobs.mail import compose
+from ntm_excel.jobs.mail_text import MAX_TEXT, due_phrase
 from ntm_excel.model import (
     Consolidation,
     CriterionResult,
@@ -463,3 +463,44 @@ def test_a_huge_cell_does_not_make_a_huge_mail():
         "ubnd.cambinh@camxuyen.example.org"
     ]
     assert "[đã cắt bớt" in binh.text and len(compose(binh, MailSettings()).as_bytes()) < 50_000
+
+
+def test_a_unit_whose_file_could_not_be_read_is_told_why_in_its_reminder():
+    late = consolidation(units=[report(CAM_VINH, submitted=False)])
+    late.issues.append(
+        make_issue(
+            "file-unreadable",
+            unit_code=CAM_VINH.code,
+            file="20210312-100000_18691_bao_cao.xlsx",
+            reason="tệp có mật khẩu",
+        )
+    )
+    [mail] = reminder_mails(late, deadline=DEADLINE).mails
+    assert (
+        "- 20210312-100000_18691_bao_cao.xlsx: Không đọc được tệp: tệp có mật khẩu. Hãy mở tệp "
+        "bằng Excel" in mail.text
+    )
+    assert "<td" in mail.html and "tệp có mật khẩu" in mail.html
+
+
+def test_mail_names_the_office_of_the_area_consolidated():
+    """A province's consolidation is signed by the province's office, the country's by the
+    central office: never by the district of whichever commune comes first."""
+    other = replace(unit("16744", "Xã Đồng Văn", email="dv@example.org"), district="Huyện Kỳ Anh")
+    province = consolidation(
+        units=[report(CAM_THANH, met=CRITERIA), UnitReport(other)], district=None
+    )
+    [mail] = reminder_mails(province, deadline=DEADLINE).mails
+    assert mail.subject.startswith("[NTM Hà Tĩnh]")
+    assert "Văn phòng điều phối NTM tỉnh Hà Tĩnh" in mail.text
+    country = consolidation(
+        units=[
+            report(CAM_THANH, met=CRITERIA),
+            UnitReport(replace(other, province="Nghệ An")),
+        ],
+        district=None,
+    )
+    [mail] = reminder_mails(country, deadline=DEADLINE).mails
+    assert mail.subject.startswith("[NTM]") and "Trung ương" in mail.text
+    [mail] = reminder_mails(consolidation(units=[UnitReport(other)]), deadline=DEADLINE).mails
+    assert "Văn phòng điều phối NTM huyện Cẩm Xuyên" in mail.text  # the district's own run

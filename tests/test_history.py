@@ -435,12 +435,13 @@ def test_a_reading_from_the_store_equals_reading_the_file(tmp_path, catalog):
 
     from ntm_excel.check.record import read_through
     from ntm_excel.config import BUNDLED
-    from ntm_excel.read.batch import collect_files, read_files
+    from ntm_excel.read.batch import read_files
+    from ntm_excel.read.inbox import list_submissions
 
     shutil.copytree(BUNDLED / "mau_nop", tmp_path / "inbox")
     registry = load_registry(load_config().registry)
     indicators = catalog.resolve(SET, "Hà Tĩnh")
-    files, _ = collect_files([tmp_path / "inbox"])
+    files = list_submissions([tmp_path / "inbox"]).files
     fresh = read_files(files, registry, indicators, workers=1)
     with History(tmp_path / "var") as history:
         first = read_through(history, files, registry, indicators, workers=1)

@@ -74,6 +74,19 @@ def test_a_newer_message_delivered_supersedes_older_failures(tmp_path):
         assert ledger.due_retries(now=later, job="daily-digest") == []
 
 
+def test_an_answer_to_one_file_never_retires_the_answer_to_another(tmp_path):
+    """Answers to submissions are keyed by the file, not by a period: each must arrive."""
+    address = "ubnd.camthanh@camxuyen.example.org"
+    first, second = (make_key("submission-answer", address, f"tep-{h * 24}") for h in "af")
+    assert not first.periodic and KEY.periodic
+    with Ledger(tmp_path) as ledger:
+        ledger.begin(first, subject="Re: biểu", message=b"x", now=T0)
+        ledger.mark_failed(first, "lỗi", now=T0)
+        ledger.begin(second, subject="Re: biểu sửa", message=b"y", now=T0)
+        ledger.mark_sent(second, now=T0)
+        assert ledger.get(first).status == "failed" and ledger.get(first).message == b"x"
+
+
 def test_runs_count_only_when_completed(tmp_path):
     with Ledger(tmp_path) as ledger:
         assert not ledger.has_run("daily-digest", "2021-03-25")

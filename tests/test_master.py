@@ -436,6 +436,11 @@ def build_consolidation(
             milestone=milestone,
             section="2.4. Lộ trình xây dựng hồ sơ" if number is None else "",
             done=done,
+            task_id=f"2.{number or 4}-1",
+            lead=("Văn phòng điều phối NTM huyện",) if number is None else (),
+            partners=("Các phòng, ngành liên quan",) if number is None else (),
+            note=f"Ghi chú của kế hoạch {number}",
+            status_text="Chưa thực hiện",
         )
         tasks.append(_task_status(task))
     issues.append(
@@ -675,7 +680,7 @@ def test_tasks_sorted_coloured_and_dated(book, consolidation):
     ws = book["Tiến độ nhiệm vụ"]
     rows = list(_rows(ws, 3))
     assert len(rows) == len(consolidation.tasks)
-    assert ws.tables["TienDoNhiemVu"].ref == f"A3:L{3 + len(rows)}"
+    assert ws.tables["TienDoNhiemVu"].ref == f"A3:P{3 + len(rows)}"
     states = [r["Tình trạng"].value for r in rows]
     order = ["Quá hạn", "Sắp đến hạn", "Đang thực hiện", "Chưa có hạn", "Đã hoàn thành"]
     assert states == sorted(states, key=order.index)
@@ -689,6 +694,14 @@ def test_tasks_sorted_coloured_and_dated(book, consolidation):
     assert road["Người thực hiện"].value == "Nguyễn Thanh Phong, Trần Ngọc Quang"
     assert road["Số ngày quá hạn"].value == 40
     assert _fill(road["Tình trạng"]) == RED.fill
+    assert (road["Mã"].value, road["Ghi chú"].value) == ("2.2-1", "Ghi chú của kế hoạch 2")
+    assert road["Người chỉ đạo"].value == "Phạm Hoàng Anh"
+    dossier = next(r for r in rows if r["Mục"].value == "2.4. Lộ trình xây dựng hồ sơ")
+    assert dossier["Tiêu chí"].value == "2.4. Lộ trình xây dựng hồ sơ"  # no criterion: section
+    assert dossier["Chủ trì, phối hợp"].value == (
+        "Văn phòng điều phối NTM huyện; phối hợp: Các phòng, ngành liên quan"
+    )
+    assert all(r["Tiêu chí"].value for r in rows)  # a label on every row
     done = next(r for r in rows if r["Tình trạng"].value == "Đã hoàn thành")
     assert _fill(done["Tình trạng"]) == GREEN.fill and done["Số ngày quá hạn"].value is None
     village = next(r for r in rows if r["Nguồn"].value == "Lộ trình xã")

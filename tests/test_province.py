@@ -226,7 +226,7 @@ def test_province_master_rolls_up_by_district(province_result, nghe_an, tmp_path
 
     summary = [r for r in book["Tổng hợp"].iter_rows(values_only=True) if r[0]]
     lines = {r[0]: r[1] for r in summary}
-    assert "III. THEO HUYỆN" in lines
+    assert "IV. THEO HUYỆN" in lines
     assert lines["Số huyện đánh giá theo bộ tiêu chí huyện"] == 20
     assert lines["Số huyện đã nộp biểu tự đánh giá"] == 1
     assert lines["Số huyện đạt đủ tiêu chí huyện"] == 0

@@ -37,6 +37,7 @@ from ntm_excel.jobs.scheduler import (
     declare_jobs,
     describe,
     file_lock,
+    inbox_files,
     serve,
 )
 from ntm_excel.jobs.table import COLLECT
@@ -102,6 +103,7 @@ class Office:
     def refresh(self, paths: list[Path], as_of: date) -> Snapshot:
         if self.fail:
             raise RuntimeError("biểu hỏng")
+        paths = [f for p in paths for f in (inbox_files(p).values() if p.is_dir() else [p])]
         self.calls.append((sorted(p.name for p in paths), as_of))
         files = {p.stem: p for p in paths}
         reports = []
@@ -408,6 +410,7 @@ def test_catch_up_on_start_runs_a_missed_slot_once(tmp_path, ledger, office):
             ("daily-digest", ""),
             ("weekly-summary", ""),  # Monday's summary was missed too
             ("unit-reminders", ""),
+            ("monthly-review", ""),  # and the one of the 1st (no cluster yet: no mail)
         ]
         sent = outbox(tmp_path)
         assert f"2021-03-25_daily-digest_{HA}.eml" in sent
@@ -418,6 +421,7 @@ def test_catch_up_on_start_runs_a_missed_slot_once(tmp_path, ledger, office):
         assert {r.skipped for r in restarted.catch_up()} == {
             "đã chạy cho kỳ 2021-03-25",
             "đã chạy cho kỳ 2021-W12",
+            "đã chạy cho kỳ 2021-03",
         }
         scheduler = schedule.Scheduler()
         declare_jobs(scheduler, restarted)
@@ -438,7 +442,12 @@ def test_a_failing_job_does_not_stop_the_next(tmp_path, ledger, office):
 
     with time_machine.travel(at_vn(2021, 3, 25, 7, 0), tick=False) as clock:
         runner = make_runner(
-            tmp_path, ledger, office, contacts=broken_contacts, weekly_summary="friday 08:00"
+            tmp_path,
+            ledger,
+            office,
+            contacts=broken_contacts,
+            weekly_summary="friday 08:00",
+            monthly_review="28 08:00",
         )
         scheduler = schedule.Scheduler()
         declare_jobs(scheduler, runner)
@@ -666,7 +675,7 @@ def test_a_new_ledger_counts_the_jobs_already_due_today_as_run(tmp_path, monkeyp
 
 def test_a_clock_set_back_a_day_sends_that_day_nothing(tmp_path, ledger, office, monkeypatch):
     with time_machine.travel(at_vn(2021, 3, 25, 8, 5), tick=False) as clock:
-        assert [r.skipped for r in make_runner(tmp_path, ledger, office).catch_up()] == [""] * 3
+        assert [r.skipped for r in make_runner(tmp_path, ledger, office).catch_up()] == [""] * 4
         sent = outbox(tmp_path)
         clock.move_to(at_vn(2021, 3, 24, 8, 5))  # someone sets the computer a day back
         runner = make_runner(tmp_path, ledger, office)

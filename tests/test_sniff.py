@@ -15,9 +15,11 @@ import openpyxl
 import pytest
 import xlwt
 from msoffcrypto.format.ooxml import OOXMLFile
+from support.hostile import ODS_FORMS, XLS_FORMS, XLSX_FORMS
 from support.samples import SampleSpec, write_sample
 
 from ntm_excel.config import load_config
+from ntm_excel.read.bounds import calamine_ref
 from ntm_excel.read.reader import read_submission
 from ntm_excel.read.sheets import MAX_ROWS
 from ntm_excel.read.sniff import UnreadableFileError, sniff
@@ -355,3 +357,122 @@ def test_crafted_zip_headers_are_unreadable_not_a_crash(
     submission, [issue] = read_submission(path, registry, indicators)
     assert submission is None and issue.code == "file-unreadable"
     assert "tệp bị hỏng" in issue.message
+
+
+# What each hostile form must give: the workbook read with its table intact (the far cells
+# ignored with a warning, or nothing to say), or refused as unreadable.
+_READ_WITH_WARNING = {
+    "single-quotes",
+    "tab-before-r",
+    "newline-before-r",
+    "spaces-around-equals",
+    "lower-case-column",
+    "no-address-far-row",
+    "no-address-far-row-single",
+    "many-cells-without-address",
+    "prefixed-elements",
+    "address-inside-another-attribute",
+    "row-reset-in-comment",
+    "wrapping-address",
+}
+_READ = {"dimension-only"}
+
+
+def _read_in_a_child(paths: list[Path]) -> dict[str, str]:
+    """Read `paths` in a child process with 3 GB of address space (an allocation of
+    terabytes aborts it, and a regression cannot take the test session down): file name →
+    "read N [codes]" or "refused <reason>"; the child's exit code must be 0."""
+    script = (
+        "import sys\n"
+        "try:\n"
+        "    import resource\n"
+        "    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
+        "except (ImportError, ValueError):\n"
+        "    pass\n"
+        "from ntm_excel.config import load_config\n"
+        "from ntm_excel.read.reader import read_submission\n"
+        "from ntm_excel.reference.catalog import load_catalog\n"
+        "from ntm_excel.reference.registry import load_registry\n"
+        "config = load_config()\n"
+        "registry = load_registry(config.registry)\n"
+        "indicators = load_catalog(config.catalog).resolve('xa_2016_2020', 'Hà Tĩnh')\n"
+        "for path in sys.argv[1:]:\n"
+        "    submission, issues = read_submission(path, registry, indicators)\n"
+        "    name = path.rsplit('/', 1)[-1]\n"
+        "    if submission is None:\n"
+        "        print(name, 'refused', issues[0].message, flush=True)\n"
+        "    else:\n"
+        "        codes = sorted({i.code for i in issues})\n"
+        "        print(name, 'read', len(submission.indicators), codes, flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-1000:] + done.stderr[-2000:]
+    return dict(line.split(" ", 1) for line in done.stdout.splitlines())
+
+
+def test_addresses_and_counts_in_every_xml_form_never_abort_the_reader(good, tmp_path):
+    """Single quotes, a tab or a newline before the attribute, spaces around "=", a prefix,
+    lower-case letters, cells without addresses after a far row, a second address, an
+    address hidden in a comment or another attribute, a shared-string count in any form or
+    in a part named otherwise, an .xls whose DIMENSIONS record ends before it starts: each
+    of these aborted the process (a Rust allocation of hundreds of gigabytes), or could; now
+    each is read up to the caps or refused."""
+    paths = []
+    for fmt, forms in (("xlsx", XLSX_FORMS), ("xls", XLS_FORMS), ("ods", ODS_FORMS)):
+        for name, make in forms.items():
+            path = tmp_path / f"{name}.{fmt}"
+            path.write_bytes(make(good[fmt]))
+            paths.append(path)
+    outcome = _read_in_a_child(paths)
+    assert set(outcome) == {path.name for path in paths}
+    for path in paths:
+        result, name = outcome[path.name], path.stem
+        if name in _READ_WITH_WARNING:
+            assert result.startswith("read 50 ") and "sheet-truncated" in result, (name, result)
+        elif name in _READ:
+            assert result == "read 50 []", (name, result)
+        else:
+            assert result.startswith("refused Không đọc được tệp: "), (name, result)
+    assert "khai báo số phần tử sai" in outcome["unique-count-tab.xlsx"]
+    assert "hai phần cùng tên" in outcome["shared-strings-twice.xlsx"]
+    assert "quá nhiều ô" in outcome["repeats-single-quotes.ods"]
+    assert "vùng dữ liệu quá lớn" in outcome["dimensions-upside-down.xls"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"A1", (0, 0)),
+        (b"XFD1048576", (1048575, 16383)),
+        (b"xfd1048576", (1048575, 16383)),  # calamine takes lower-case letters too
+        (b"7", (6, None)),  # a row's address
+        (b"D510000000000005", (2698371076, 3)),  # 32-bit arithmetic wraps as in calamine
+    ],
+)
+def test_addresses_are_read_as_calamine_reads_them(text, expected):
+    assert calamine_ref(text) == expected
+
+
+@pytest.mark.parametrize("text", [b"", b"A", b"A0", b"A1B", b"$A$1", b"A 1", b"&#65;1"])
+def test_addresses_calamine_refuses(text):
+    with pytest.raises(ValueError):
+        calamine_ref(text)
+
+
+def test_two_sheets_with_one_name_are_refused(good):
+    """A sheet is read by its name: with two sheets of one name the checks and the reader
+    could look at different sheets."""
+    twice = rezip(
+        good["xlsx"],
+        change={
+            "xl/workbook.xml": lambda c: c.replace(
+                b'name="L\xe1\xbb\x99 tr\xc3\xacnh"', 'name="Biểu tự đánh giá"'.encode()
+            )
+        },
+    )
+    assert "hai trang tính cùng tên" in reason_of(twice)

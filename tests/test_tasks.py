@@ -11,7 +11,13 @@ import openpyxl
 import pytest
 from support.samples import SampleSpec, expected_tasks, write_sample
 
-from ntm_excel.check.tasks import owner_issues, print_tasks, task_status, task_statuses
+from ntm_excel.check.tasks import (
+    duty_tasks,
+    owner_issues,
+    print_tasks,
+    task_status,
+    task_statuses,
+)
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED
 from ntm_excel.model import Task, TaskState
@@ -110,7 +116,7 @@ def test_print_tasks_with_units():
         unit_names={"18694": "Xã Cẩm Thành"},
     )
     lines = stream.getvalue().splitlines()
-    assert lines[0].split()[:4] == ["Hạn", "Tình", "trạng", "Đơn"]
+    assert lines[0].split()[:5] == ["Mã", "Hạn", "Tình", "trạng", "Đơn"]
     row = lines[2]
     for text in (
         "30/06/2021",
@@ -130,24 +136,35 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def test_cli_lists_plan_tasks_aligned(capsys):
+def table(out: str) -> list[str]:
+    """The task table of the command's output: its heading line, then its rows."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Mã "))
+    end = next(i for i, line in enumerate(lines) if line.startswith("Tổng cộng"))
+    return [lines[start], *lines[start + 2 : end - 1]]
+
+
+def test_cli_lists_plan_tasks_aligned(capsys, plan):
     code, out, _ = run(capsys, "--as-of", "2021-04-20", "--window", "10")
     assert code == 0
-    lines = out.splitlines()
-    assert lines[0].startswith("Hạn")
+    lines = table(out)
     camera = next(line for line in lines if "camera" in line)
     assert "30/04/2021" in camera and "Còn 10 ngày" in camera and "Phan Ngọc Tố" in camera
     columns = lines[0].index("Tình trạng")
     assert camera[columns:].startswith("Còn 10 ngày")
-    assert "Tổng cộng 20 nhiệm vụ" in out
+    listed = len(plan.tasks) + len(duty_tasks(plan.duties, date(2021, 4, 20)))
+    assert len(lines) - 1 == listed and f"Tổng cộng {listed} nhiệm vụ" in out
 
 
 def test_cli_filters_by_state_and_owner(capsys):
     _, out, _ = run(
         capsys, "--as-of", "2021-05-01", "--state", "overdue", "--owner", "phan ngoc to"
     )
-    rows = [line for line in out.splitlines() if "/2021" in line]
-    assert len(rows) == 1 and "Quá hạn 1 ngày" in rows[0]
+    rows = table(out)[1:]
+    (camera,) = [row for row in rows if "camera" in row]
+    assert "Quá hạn 1 ngày" in camera
+    # he heads a department: "trưởng các phòng, ngành liên quan" carry out the dossier (2.4)
+    assert sorted(row.split()[0] for row in rows) == ["2.3.f-1", "2.4-1", "2.4-2", "2.4-3", "2.4-4"]
     _, out, _ = run(capsys, "--as-of", "2021-02-01", "--owner", "Đ/c Phạm Hoàng Anh – Phó Chủ tịch")
     assert "Tổng cộng 5 nhiệm vụ" in out  # directs planning and transport (two milestones)
     _, out, _ = run(capsys, "--as-of", "2021-02-01", "--owner", "Không Có Ai")
@@ -159,17 +176,23 @@ def test_cli_reports_plan_problems(tmp_path, capsys):
     shutil.copy(PLAN, path)
     workbook = openpyxl.load_workbook(path)
     sheet = workbook[TASKS_SHEET]
-    assert sheet["A17"].value == "2.3.f-1"
-    sheet["H17"] = None
-    sheet["F17"] = "kịp thời"
-    sheet["J17"] = "Đ/c Trương Vô Danh - Trưởng phòng"
+    heading = [c.value for c in sheet[1]]
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "2.3.f-1")
+
+    def cell(name: str):
+        return sheet.cell(row, heading.index(name) + 1)
+
+    cell("Hạn hoàn thành").value = None
+    cell("Thời hạn").value = "kịp thời"
+    cell("Người thực hiện").value = "Đ/c Trương Vô Danh - Trưởng phòng"
+    phrase = cell("Thời hạn").coordinate
     workbook.save(path)
     code, out, err = run(
         capsys, "--as-of", "2021-04-01", "--plan", str(path), "--state", "no_due_date"
     )
     assert code == 0
     assert "camera" in out
-    assert "«kịp thời»" in err and "ke_hoach.xlsx › Nhiệm vụ › F17" in err
+    assert "«kịp thời»" in err and f"ke_hoach.xlsx › Nhiệm vụ › {phrase}" in err
     assert "«Trương Vô Danh» chưa có trong danh bạ" in err
 
 

@@ -12,7 +12,7 @@ from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import load_config
 from ntm_excel.issues import Severity
 from ntm_excel.model import CriterionEntry, IndicatorEntry, Status, Submission, Unit
-from ntm_excel.reference.catalog import COLUMNS, load_catalog
+from ntm_excel.reference.catalog import COLUMNS, load_catalog, parse_rule
 
 SET = "xa_2016_2020"
 # (criterion, name, code, text, unit, general, bac_trung_bo, comparison, verified)
@@ -145,8 +145,14 @@ def test_blank_value_is_value_missing_at_the_value_cell(indicators):
     assert codes(issues) == [("value-missing", "D12")]
     assert issues[0].severity is Severity.ERROR
     assert results["4.2"].computed_status is Status.UNKNOWN
-    assert results["4.2"].status is Status.MET  # the self-assessment stands in
-    assert criteria[4].status is Status.MET
+    assert results["4.2"].status is Status.UNKNOWN  # a numeric indicator needs its figure
+    assert criteria[4].status is Status.UNKNOWN
+
+
+def test_a_blank_qualitative_value_leaves_the_self_assessment(indicators):
+    results, criteria, issues = run(indicators, changes={"4.1": {"value": None, "raw": ""}})
+    assert codes(issues) == [("value-missing", "D11")]
+    assert results["4.1"].status is Status.MET and criteria[4].status is Status.MET
 
 
 @pytest.mark.parametrize(
@@ -162,12 +168,30 @@ def test_blank_value_is_value_missing_at_the_value_cell(indicators):
     ],
 )
 def test_invalid_values(indicators, code, value, raw, reason):
-    results, _, issues = run(indicators, changes={code: {"value": value, "raw": raw}})
+    """An invalid value leaves the indicator unknown, not the commune's own «Đạt»: the unit
+    then meets neither that criterion nor all criteria."""
+    results, criteria, issues = run(indicators, changes={code: {"value": value, "raw": raw}})
     [issue] = issues
     assert issue.code == "value-invalid" and issue.severity is Severity.ERROR
     assert issue.cell == f"D{10 + list(GOOD).index(code)}"
     assert f"«{raw}»" in issue.message and reason in issue.message
+    assert results[code].self_assessment is Status.MET
     assert results[code].computed_status is Status.UNKNOWN
+    assert results[code].status is Status.UNKNOWN
+    assert criteria[int(code.split(".")[0])].status is Status.UNKNOWN
+
+
+def test_an_invalid_figure_of_a_qualitative_indicator_is_unknown_too(indicators):
+    """«Đạt (≥80%)» is qualitative with a figure: 105% is invalid, the «Đạt» does not stand."""
+    qualitative = replace(
+        indicators[0], rule_general=parse_rule("Đạt (≥80%)"), rule_bac_trung_bo=None
+    )
+    qualitative = replace(qualitative, unit="%", threshold_bac_trung_bo="")
+    results, _, issues = validate_submission(
+        submission(changes={"1.1": {"value": 105.0, "raw": "105%"}}), UNIT, [qualitative]
+    )
+    assert [c for c in codes(issues) if c[0] != "indicator-unknown"] == [("value-invalid", "D10")]
+    assert results[0].status is Status.UNKNOWN
 
 
 def test_a_percentage_of_100_and_a_large_count_are_valid(indicators):
@@ -180,7 +204,8 @@ def test_a_percentage_of_100_and_a_large_count_are_valid(indicators):
     assert issues == [] and results["11"].status is Status.NOT_MET
 
 
-def test_numeric_indicator_judged_in_words_falls_back_to_the_self_assessment(indicators):
+def test_numeric_indicator_judged_in_words(indicators):
+    """«Chưa đạt» instead of the figure is taken at its word; «Đạt» needs the figure."""
     results, _, issues = run(
         indicators,
         changes={
@@ -188,8 +213,12 @@ def test_numeric_indicator_judged_in_words_falls_back_to_the_self_assessment(ind
         },
     )
     assert issues == []
-    assert results["4.2"].computed_status is Status.UNKNOWN
     assert results["4.2"].status is Status.NOT_MET
+    results, criteria, issues = run(indicators, changes={"4.2": {"value": "Đạt", "raw": "Đạt"}})
+    [issue] = issues
+    assert issue.code == "value-invalid" and "cần ghi số liệu (%)" in issue.message
+    assert "không chỉ ghi «Đạt»" in issue.message
+    assert results["4.2"].status is Status.UNKNOWN and criteria[4].status is Status.UNKNOWN
 
 
 def test_contradicting_self_assessment_is_a_warning_at_the_assessment_cell(indicators):
@@ -281,6 +310,11 @@ def test_total_mismatch(indicators):
     [issue] = issues
     assert (issue.code, issue.sheet, issue.severity) == ("total-mismatch", SHEET, Severity.WARNING)
     assert "ghi 8/8" in issue.message and "chỉ có 7/7" in issue.message
+    # an unknown criterion (its figure is missing) may be counted by the commune or not
+    blank = {"4.2": {"value": None, "raw": ""}}
+    for total, mismatch in (((6, 7), False), ((7, 7), False), ((5, 7), True)):
+        _, _, issues = run(indicators, total=total, changes=blank)
+        assert ("total-mismatch" in [i.code for i in issues]) is mismatch, total
 
 
 def test_overrides_replace_the_value_and_excuse_a_missing_row(indicators):

@@ -13,30 +13,34 @@ files as versions and attaches the history's view (`ntm_excel.check.progress`).
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, all_communes_share
 from ntm_excel.check.progress import history_view
 from ntm_excel.check.record import Reading, judgement_context, read_through, version_record
-from ntm_excel.check.tasks import owner_issues, task_statuses
+from ntm_excel.check.tasks import assign_communes, duty_tasks, owner_issues, task_statuses
 from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config
 from ntm_excel.history import History, VersionRecord
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import COMMUNE, DISTRICT, Consolidation, Submission, Unit, UnitReport
-from ntm_excel.periods import Calendar, config_calendar
-from ntm_excel.read.batch import (
-    FileResult,
-    Progress,
-    collect_files,
-    read_files,
-    read_one,
-    reading_context,
+from ntm_excel.model import (
+    COMMUNE,
+    DISTRICT,
+    Consolidation,
+    LevelResult,
+    Submission,
+    Target,
+    Unit,
+    UnitReport,
 )
+from ntm_excel.periods import Calendar, config_calendar
+from ntm_excel.read.batch import FileResult, Progress, read_files, read_one, reading_context
+from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -45,6 +49,8 @@ from ntm_excel.vocabulary import Vocabulary, load_vocabulary
 
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
+LEVELS = ("nâng cao", "kiểu mẫu")  # target levels judged against a set of their own
+_KNOWN_UNIT = ("unit-unknown", "unit-ambiguous", "roadmap-not-found")
 
 
 def _main_province(registry: Registry) -> str:
@@ -117,11 +123,16 @@ class _Judge:
             registry = self.batch.registry
             code = submission.unit_code if submission else None
             unit = registry.get(code) if code else None
-            if unit is None or unit.tier == DISTRICT:  # the district's is judged on its own
-                reports.append(None)
+            if unit is None or unit.tier == DISTRICT or _level_workbook(submission, unit):
+                reports.append(None)  # not judged, or judged on its own (see `check_files`)
             else:
                 reports.append(self.batch.validate(submission, unit, read_issues))
         return Judged(reading, reports)
+
+
+def _level_workbook(submission: Submission, unit: Unit) -> bool:
+    """A commune's workbook for the level it aims at (nâng cao, kiểu mẫu), judged apart."""
+    return bool(submission.level) and submission.level == unit.target_level
 
 
 def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]:
@@ -164,6 +175,8 @@ class Checked:
     candidates: dict[str, list[tuple[UnitReport, list[Issue]]]]  # every file of each unit
     submissions: list[Submission]  # everything read, in file order (units known or not)
     reading: Reading | None = None  # how the files were read, when through the history
+    # unit code → its judgement against its target level's set, with that file's issues
+    levels: dict[str, tuple[LevelResult, list[Issue]]] = field(default_factory=dict)
 
     @property
     def district(self) -> UnitReport | None:
@@ -176,25 +189,116 @@ class Checked:
         return [issue for judged in self.districts.values() for issue in judged.issues]
 
 
-def _used(unit: Unit, candidates: list[tuple[UnitReport, list[Issue]]]):
-    """The report of one unit's submissions that is used, with its issues (and, when the unit
-    sent several files, the issue saying which one is used and why)."""
-    if len(candidates) == 1:
-        return candidates[0]
-    chosen, reason = _choose(candidates)
-    report, found = candidates[chosen]
-    ignored = [c[0].submission.file_name for i, c in enumerate(candidates) if i != chosen]
-    duplicate = make_issue(
-        "unit-duplicate",
-        unit_code=unit.code,
-        file=report.submission.file_name,
-        unit=unit.name,
-        count=len(candidates),
-        used=report.submission.file_name,
-        reason=reason,
-        ignored=", ".join(f"«{name}»" for name in ignored),
+def _judge_level(
+    batch: _Batch, unit: Unit, submission: Submission | None
+) -> tuple[LevelResult, list[Issue]]:
+    """A commune aiming at "nâng cao"/"kiểu mẫu" against that level's set (when the catalogue
+    holds it for the unit's province), from its self-assessment titled with that level."""
+    level = unit.target_level
+    set_id = batch.catalog.level_set(batch.catalog_set, level)
+    indicators = batch.indicators(unit.province, set_id) if set_id else []
+    if not indicators:
+        return LevelResult(level, submission=submission), []
+    unverified = sum(1 for i in indicators if i.rule_for(unit.region).kind == "unverified")
+    if submission is None:
+        return LevelResult(level, set_id, unverified), []
+    # read here, not in a worker: these very bytes were read in a worker already (the parsing
+    # that could crash does not depend on the set), and a pool per commune would cost more
+    units_read = read_one(Path(submission.path), batch.registry, indicators, batch.vocabulary)
+    read, read_issues = next(
+        (r for r in units_read if r[0] is not None and r[0].unit_code == unit.code), units_read[0]
     )
-    return report, [*found, duplicate]
+    issues = [replace(i, unit_code=unit.code) for i in read_issues if i.code not in _KNOWN_UNIT]
+    if read is None:
+        errors = IssueCounts.of(issues).errors
+        return LevelResult(level, set_id, unverified, submission, errors=errors), issues
+    read = replace(read, unit_code=unit.code)
+    results, criteria, found = validate_submission(read, unit, indicators)
+    issues += found
+    return LevelResult(
+        level,
+        set_id,
+        unverified,
+        read,
+        tuple(results),
+        tuple(criteria),
+        IssueCounts.of(issues).errors,
+    ), issues
+
+
+def _newest(submissions: list[Submission]) -> Submission | None:
+    """The latest signed, then latest modified, of a unit's files for its level's set."""
+    if not submissions:
+        return None
+    return max(submissions, key=lambda s: (s.report_date or date.min, s.modified, s.file_name))
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A file of a known unit (by its name or its folder's) that could not be read."""
+
+    path: Path
+    modified: datetime
+    issues: list[Issue]
+
+
+def _used(
+    unit: Unit,
+    candidates: list[tuple[UnitReport, list[Issue]]],
+    unreadable: Sequence[_Unreadable] = (),
+):
+    """The report of one unit's submissions that is used, with its issues: when the unit sent
+    several files, the issue saying which one is used and why; when a file sent after it (or
+    at the same time) cannot be read, that file's error and the issue saying that an older
+    file is used."""
+    chosen, reason = _choose(candidates) if len(candidates) > 1 else (0, "tệp sửa gần nhất")
+    report, found = candidates[chosen]
+    used = report.submission
+    newer = [u for u in unreadable if u.modified >= used.modified]  # when in doubt, say so
+    ignored = [f"«{c[0].submission.file_name}»" for i, c in enumerate(candidates) if i != chosen]
+    ignored += [f"«{u.path.name}» (không đọc được)" for u in unreadable if u not in newer]
+    issues = list(found)
+    if ignored:
+        issues.append(
+            make_issue(
+                "unit-duplicate",
+                unit_code=unit.code,
+                file=used.file_name,
+                unit=unit.name,
+                count=len(ignored) + 1,
+                used=used.file_name,
+                reason=reason,
+                ignored=", ".join(ignored),
+            )
+        )
+    if newer:
+        newest = max(newer, key=lambda u: u.modified)
+        issues += [issue for u in newer for issue in u.issues]
+        issues.append(
+            make_issue(
+                "unit-newest-unreadable",
+                unit_code=unit.code,
+                file=newest.path.name,
+                unit=unit.name,
+                newest=newest.path.name,
+                used=used.file_name,
+            )
+        )
+    counts = IssueCounts.of(issues)
+    report.errors, report.warnings = counts.errors, counts.warnings
+    return report, issues
+
+
+def _named_unit(registry: Registry, path: Path, issues: list[Issue]) -> Unit | None:
+    """The commune (or town) of an unreadable file: the one the reader found by the file's
+    name, else the one its folder's name names without doubt."""
+    code = next((issue.unit_code for issue in issues if issue.unit_code), "")
+    found = (
+        registry.get(code)
+        if code
+        else registry.match(re.sub(r"[_\-.]+", " ", path.parent.name)).unit
+    )
+    return found if found is not None and found.tier == COMMUNE else None
 
 
 def check_files(
@@ -208,22 +312,26 @@ def check_files(
     workers: int | None = None,
     progress: Progress | None = None,
     history: History | None = None,
+    skip: Sequence[Path | str] = (),
 ) -> Checked:
-    """Read every file under `paths` and validate it against its unit's criteria.
+    """Read every file under `paths` (leaving out the tool's own folders `skip`, see
+    `ntm_excel.read.inbox`) and validate it against its unit's criteria.
 
     A unit that sent several files is judged by one of them (the latest signed, then the
     latest modified). A district's own workbook (the newest file of the district found among
     `paths`; for a one-district registry, `district_workbook` when given) is judged against
     the district's set, its "100% of communes" counted over the district's expected communes.
     With a province or country registry, `district_workbook` is one more file to read. With
-    `history`, every file is archived and files read before are not parsed again.
+    `history`, every file is archived and files read before are not parsed again. A file that
+    cannot be read is tied to the commune its name (or its folder's) names (see `_used`).
     """
     batch = _Batch(catalog, catalog_set, registry, vocabulary)
     province = _main_province(registry)
     single = _one_district(registry)
     if district_workbook is not None and not single:
         paths, district_workbook = [*paths, district_workbook], None
-    files, loose = collect_files(paths)
+    listing = list_submissions(paths, skip=skip)
+    files, loose = listing.files, listing.issues
     indicators = batch.indicators(province)
     reading = None
     if history is None:
@@ -251,23 +359,39 @@ def check_files(
         )
         read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
+    unreadable: dict[str, list[_Unreadable]] = {}
     district_files: dict[str, list[Submission]] = {}
-    results = [result for file in read for result in file.reading]
-    for file in read:
-        for (submission, read_issues), report in zip(file.reading, file.reports, strict=True):
-            code = submission.unit_code if submission else None
-            unit = registry.get(code) if code else None
-            if unit is None:
-                loose += read_issues
-            elif unit.tier == DISTRICT:  # read again below, against the district's set
-                district_files.setdefault(unit.code, []).append(submission)
-            else:
-                by_unit.setdefault(unit.code, []).append(report)  # validated where read
+    level_files: dict[str, list[Submission]] = {}
+    results = [
+        (path, result, report)
+        for path, file in zip(files, read, strict=True)
+        for result, report in zip(file.reading, file.reports, strict=True)
+    ]
+    for path, (submission, read_issues), report in results:
+        unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
+        if submission is None and any(i.code == "file-unreadable" for i in read_issues):
+            named = _named_unit(registry, path, read_issues)
+            if named is not None:  # tied to its unit: it reaches the unit's reminders
+                tied = [replace(issue, unit_code=named.code) for issue in read_issues]
+                modified = datetime.fromtimestamp(path.stat().st_mtime)
+                unreadable.setdefault(named.code, []).append(_Unreadable(path, modified, tied))
+                continue
+        if unit is None:
+            loose += read_issues
+        elif unit.tier == DISTRICT:  # read again below, against the district's set
+            district_files.setdefault(unit.code, []).append(submission)
+        elif _level_workbook(submission, unit):  # read again below
+            level_files.setdefault(unit.code, []).append(submission)
+        else:
+            by_unit.setdefault(unit.code, []).append(report)  # validated where it was read
     units = {
-        unit.code: _used(unit, by_unit[unit.code])
+        unit.code: _used(unit, by_unit[unit.code], unreadable.get(unit.code, ()))
         for unit in registry.units
         if unit.tier == COMMUNE and unit.code in by_unit
     }
+    for code, files_of_unit in unreadable.items():  # nothing readable: the errors stand alone
+        if code not in units:
+            loose += [issue for u in files_of_unit for issue in u.issues]
     workbooks: dict[str, Path] = {}  # district code → its workbook
     for code, found in district_files.items():
         newest = max(found, key=lambda s: (s.modified, s.file_name))
@@ -288,8 +412,13 @@ def check_files(
         set_id = district_set(catalog_set)
         context = reading_context(registry, batch.indicators(unit.province, set_id), vocabulary)
         districts[code] = JudgedDistrict(report, found, context)
-    submissions = [submission for submission, _ in results if submission is not None]
-    return Checked(units, districts, loose, province, by_unit, submissions, reading)
+    levels = {
+        unit.code: _judge_level(batch, unit, _newest(level_files.get(unit.code, [])))
+        for unit in registry.tier(COMMUNE)
+        if unit.target_level in LEVELS
+    }
+    submissions = [submission for _, (submission, _), _ in results if submission is not None]
+    return Checked(units, districts, loose, province, by_unit, submissions, reading, levels)
 
 
 def _one_district(registry: Registry) -> bool:
@@ -330,6 +459,7 @@ def consolidate(
     progress: Progress | None = None,
     history: History | None = None,
     calendar: Calendar | None = None,
+    skip: Sequence[Path | str] = (),
 ) -> Consolidation:
     """Consolidate the submissions found under `paths` as they stand on `as_of`.
 
@@ -350,17 +480,30 @@ def consolidate(
         workers=workers,
         progress=progress,
         history=history,
+        skip=skip,
     )
     single = _one_district(registry)
     issues = list(checked.loose)
     reports: list[UnitReport] = []
     for unit in registry.tier(COMMUNE):
+        level, level_issues = checked.levels.get(unit.code, (None, []))
         if unit.code not in checked.units:
-            if unit.expected:
-                reports.append(UnitReport(unit, errors=1))
+            unread = IssueCounts.of(i for i in checked.loose if i.unit_code == unit.code)
+            if unread.errors:  # it sent files, none readable: their errors say so
+                errors = unread.errors + IssueCounts.of(level_issues).errors
+                reports.append(
+                    UnitReport(unit, errors=errors, warnings=unread.warnings, level=level)
+                )
+                issues += level_issues
+            elif unit.expected:
+                errors = 1 + IssueCounts.of(level_issues).errors
+                reports.append(UnitReport(unit, errors=errors, level=level))
                 issues.append(make_issue("unit-not-submitted", unit_code=unit.code, unit=unit.name))
+                issues += level_issues
             continue
         report, unit_issues = checked.units[unit.code]
+        report.level = level
+        unit_issues = [*unit_issues, *level_issues]
         if reporting_deadline is not None and (late := _late(report, reporting_deadline)):
             unit_issues = [*unit_issues, late]
         counts = IssueCounts.of(unit_issues)
@@ -370,12 +513,15 @@ def consolidate(
     issues += checked.district_issues
 
     used = [r.submission for r in reports if r.submission]
-    tasks = list(plan.tasks) if plan else []
-    tasks += [task for submission in used for task in submission.tasks]
+    tasks = []
     if plan:
-        issues += plan.issues
+        tasks, commune_issues = assign_communes(
+            [*plan.tasks, *duty_tasks(plan.duties, as_of)], registry.units
+        )
+        issues += [*plan.issues, *commune_issues, *target_issues(plan.targets, registry)]
         if contacts is not None:  # the contact book lists district officials, not communes'
-            issues += owner_issues(plan.tasks, contacts)
+            issues += owner_issues([*plan.tasks, *(d.task for d in plan.duties)], contacts)
+    tasks += [task for submission in used for task in submission.tasks]
 
     view = None
     if history is not None:
@@ -401,7 +547,45 @@ def consolidate(
         districts=[] if single else _district_reports(registry, checked.districts),
         created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
         history=view,
+        targets=plan.targets if plan else (),
+        registry=tuple(registry.units),
     )
+
+
+def target_issues(targets: tuple[Target, ...], registry: Registry) -> list[Issue]:
+    """Where the plan's "nâng cao"/"kiểu mẫu" targets and the registry's target levels (the one
+    source the figures use) disagree: a unit the plan names at another level, or a unit the
+    registry sets at such a level that the plan does not name."""
+    named: dict[str, Target] = {}
+    for target in targets:
+        if target.level not in LEVELS:
+            continue
+        unit = registry.get(target.unit_code) if target.unit_code else None
+        unit = unit or registry.match(target.unit_name or target.unit_text).unit
+        if unit is not None:
+            named[unit.code] = target
+    if not named:
+        return []
+    issues = []
+    for unit in registry.tier(COMMUNE):
+        target = named.get(unit.code)
+        plan_level = target.level if target else "không có"
+        registry_level = unit.target_level or "không có"
+        if plan_level != registry_level and (target or unit.target_level in LEVELS):
+            cell = target.cell if target else ""
+            issues.append(
+                make_issue(
+                    "target-mismatch",
+                    unit_code=unit.code,
+                    sheet="Chỉ tiêu",
+                    cell=cell,
+                    unit=unit.name,
+                    cell_text=cell or "trang «Chỉ tiêu»",
+                    plan=plan_level,
+                    registry=registry_level,
+                )
+            )
+    return issues
 
 
 def _record(history: History, checked: Checked, catalog_set: str, as_of: date) -> int:
@@ -468,8 +652,11 @@ def _district(
         issue = make_issue("file-unreadable", unit_code=unit.code, file=path.name, reason=reason)
         return UnitReport(unit, errors=1), [issue]
     set_id = district_set(batch.catalog_set)
-    [(submission, read_issues), *_] = read_one(
-        path, batch.registry, batch.indicators(unit.province, set_id), batch.vocabulary
+    [[(submission, read_issues), *_]] = read_files(
+        [path],
+        batch.registry,
+        batch.indicators(unit.province, set_id),
+        vocabulary=batch.vocabulary,
     )
     read_issues = [  # the unit is known: whatever the title block says does not matter
         replace(issue, unit_code=unit.code)
@@ -500,8 +687,10 @@ def consolidate_from_config(
     workers: int | None = None,
     progress: Progress | None = None,
     history: History | None = None,
+    skip: Sequence[Path | str] = (),
 ) -> Consolidation:
-    """`consolidate` with the catalogue, registry, plan, contacts and settings of `config`.
+    """`consolidate` with the catalogue, registry, plan, contacts and settings of `config`;
+    the configuration's output folders are never read (nor `skip`).
 
     `with_plan=False` leaves out the plan's tasks and the contacts (owner checks), and
     `with_district=False` the district workbook. With `history` (opened on the state folder),
@@ -526,4 +715,5 @@ def consolidate_from_config(
         progress=progress,
         history=history,
         calendar=config_calendar(config) if history is not None else None,
+        skip=config.output_folders(*skip),
     )

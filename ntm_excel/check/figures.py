@@ -7,15 +7,31 @@ of "a unit meeting all its criteria" or "an error" holds everywhere.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 
 from ntm_excel.issues import Issue, Severity
-from ntm_excel.model import Consolidation, Status, TaskState, UnitReport
+from ntm_excel.model import (
+    Consolidation,
+    Status,
+    Target,
+    TaskState,
+    TaskStatus,
+    UnitReport,
+)
+from ntm_excel.text import fold
 
 COMMUNE_KIND = "xã"
 LEVELS = ("đạt chuẩn", "nâng cao", "kiểu mẫu")
+OWN_SET_LEVELS = ("nâng cao", "kiểu mẫu")  # judged against a set of their own
+DISTRICT_LEVEL = "huyện đạt chuẩn"
+SET_MISSING = {
+    "nâng cao": "chưa có bộ tiêu chí nâng cao của tỉnh",
+    "kiểu mẫu": "chưa có bộ tiêu chí kiểu mẫu",
+}
 
 
 @dataclass(frozen=True)
@@ -48,6 +64,96 @@ def meets_all(report: UnitReport) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Standing:
+    """How a unit stands against its own target level, in words, and whether it meets it."""
+
+    met: bool
+    text: str
+    note: str = ""  # why the target cannot be judged (its set missing or incomplete)
+
+
+def standing(report: UnitReport) -> Standing:
+    """A unit against its own target: the basic set for "đạt chuẩn", the basic set and its
+    level's set for "nâng cao"/"kiểu mẫu". A level whose set is missing or incomplete is never
+    counted as met: the words say why."""
+    basic = meets_all(report)
+    met = sum(1 for c in report.criteria if c.status is Status.MET)
+    words = f"{met}/{len(report.criteria)} tiêu chí xã NTM" if report.submitted else "chưa nộp"
+    level = report.unit.target_level
+    if level not in OWN_SET_LEVELS:
+        return Standing(basic, words)
+    judged = report.level
+    if judged is None or not judged.set_id:
+        note = SET_MISSING[level]
+        return Standing(False, f"{words}; {note}, chưa đánh giá được mức {level}", note)
+    if judged.unverified:
+        note = (
+            f"bộ tiêu chí {level} ({judged.set_id}) chưa đầy đủ: {judged.unverified} chỉ tiêu "
+            "chưa có ngưỡng (chưa xác minh)"
+        )
+        return Standing(False, f"{words}; {note}, chưa đánh giá được mức {level}", note)
+    if judged.submission is None:
+        return Standing(False, f"{words}; chưa nộp biểu tự đánh giá theo bộ tiêu chí {level}")
+    level_met = sum(1 for c in judged.criteria if c.status is Status.MET)
+    total = len(judged.criteria)
+    reached = bool(total) and level_met == total
+    return Standing(basic and reached, f"{words}; {level_met}/{total} tiêu chí {level}")
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """One target of the plan on the reporting date: its deadline, days left and progress."""
+
+    code: str
+    text: str
+    level: str
+    units: tuple[str, ...]  # unit names ("" for the whole district or all communes)
+    deadline_text: str
+    due: date | None
+    done: int | None  # how many of `total` are reached; None when it cannot be counted
+    total: int | None
+    what: str  # what is counted: "xã đạt đủ tiêu chí", "tiêu chí huyện đạt" …
+    days_left: int | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def met(self) -> bool:
+        return self.done is not None and bool(self.total) and self.done == self.total
+
+    @property
+    def progress(self) -> str:
+        """ "15/21 xã đạt đủ tiêu chí", with the reason when it cannot be counted."""
+        counted = f"{self.done}/{self.total} {self.what}" if self.done is not None else ""
+        return "; ".join(p for p in (counted, *self.notes) if p) or "—"
+
+    @property
+    def when(self) -> str:
+        """ "đã đạt", "quá hạn 5 ngày", "đến hạn hôm nay", "còn 6 ngày" or no deadline."""
+        if self.met:
+            return "đã đạt"
+        if self.days_left is None:
+            return "kế hoạch không ghi thời hạn"
+        if self.days_left < 0:
+            return f"quá hạn {-self.days_left} ngày"
+        return "đến hạn hôm nay" if self.days_left == 0 else f"còn {self.days_left} ngày"
+
+    @property
+    def deadline(self) -> str:
+        return self.due.strftime("%d/%m/%Y") if self.due else (self.deadline_text or "—")
+
+
+@dataclass(frozen=True)
+class CommuneState:
+    """One commune as a cluster leader's monthly review shows it."""
+
+    report: UnitReport
+    standing: Standing
+    missing: tuple[str, ...]  # criteria not met or unclear, as labels
+    overdue: tuple[TaskStatus, ...]  # its own roadmap's and the plan's commune tasks
+    submission: str  # "nộp 10/03/2021, đúng hạn" …
+
+
 def all_communes_share(units: Iterable[UnitReport]) -> float | None:
     """Percentage of the expected communes (towns aside) meeting all their criteria, the
     district's precondition "100% of communes". Rounded to 0.01, so that it reaches 100 only
@@ -67,7 +173,8 @@ class LevelSummary:
     submitted: int = 0
     meeting_all: int = 0
     criteria_missing: int = 0  # criteria not met, summed over the submitted units
-    lagging: list[str] = field(default_factory=list)  # units not yet meeting all criteria
+    lagging: list[str] = field(default_factory=list)  # units not yet meeting their target
+    notes: list[str] = field(default_factory=list)  # why the level cannot be judged
 
 
 @dataclass(frozen=True)
@@ -188,6 +295,7 @@ class Figures:
         return sum(self.met_count(r) for r in self.submitted)
 
     def levels(self) -> list[LevelSummary]:
+        """Per target level: units meeting their own target (see `standing`)."""
         by_level = {level: LevelSummary(level) for level in LEVELS}
         for report in self.expected:
             level = report.unit.target_level
@@ -196,12 +304,100 @@ class Figures:
             if report.submitted:
                 summary.submitted += 1
                 summary.criteria_missing += len(self.criteria) - self.met_count(report)
-            if meets_all(report):
+            where = standing(report)
+            if where.met:
                 summary.meeting_all += 1
             else:
                 mark = "" if report.submitted else " (chưa nộp)"
                 summary.lagging.append(f"{report.unit.name}{mark}")
+            if where.note and where.note not in summary.notes:
+                summary.notes.append(where.note)
         return [s for s in by_level.values() if s.units or s.level in LEVELS]
+
+    standing = staticmethod(standing)
+
+    # --- targets -------------------------------------------------------------------------
+
+    def targets(self) -> list[TargetProgress]:
+        """The plan's targets (rows sharing a code are one target over several units)."""
+        grouped: dict[str, list[Target]] = {}
+        for target in self.consolidation.targets:
+            grouped.setdefault(target.code or target.text, []).append(target)
+        return [self._progress(rows) for rows in grouped.values()]
+
+    def _progress(self, rows: list[Target]) -> TargetProgress:
+        first = rows[0]
+        as_of = self.consolidation.as_of
+        done = total = None
+        notes: list[str] = []
+        names: tuple[str, ...] = ()
+        if first.level == DISTRICT_LEVEL:
+            what = "tiêu chí huyện đạt"
+            counted = self.district_met()
+            if counted is None:
+                notes.append("chưa có biểu tự đánh giá tiêu chí huyện")
+            else:
+                done, total = counted
+        elif all(_all_communes(t) for t in rows):
+            what = "xã đạt đủ tiêu chí"
+            done, total = self.precondition()
+        else:
+            what = f"xã đạt mức {first.level}"
+            reports = [r for t in rows if (r := self._report_of(t)) is not None]
+            names = tuple(t.unit_name or t.unit_text for t in rows)
+            standings = [standing(r) for r in reports]
+            done, total = sum(s.met for s in standings), len(rows)
+            notes += list(dict.fromkeys(s.note for s in standings if s.note))
+            if len(reports) < len(rows):
+                notes.append(f"{len(rows) - len(reports)} đơn vị không có trong danh sách")
+        return TargetProgress(
+            code=first.code,
+            text=first.text,
+            level=first.level,
+            units=names,
+            deadline_text=first.deadline_text,
+            due=first.due,
+            done=done,
+            total=total,
+            what=what,
+            days_left=(first.due - as_of).days if first.due else None,
+            notes=tuple(notes),
+        )
+
+    def _report_of(self, target: Target) -> UnitReport | None:
+        for report in self.consolidation.units:
+            if report.unit.code == target.unit_code or (
+                not target.unit_code and fold(report.unit.name) == fold(target.unit_name)
+            ):
+                return report
+        return None
+
+    # --- communes --------------------------------------------------------------------------
+
+    def commune_state(self, report: UnitReport, deadline: date | None = None) -> CommuneState:
+        """A commune's state for its monthly review: its standing against its target, the
+        criteria it misses, its overdue tasks, whether it submitted on time."""
+        missing = tuple(
+            self.criterion_label(c.criterion_no)
+            for c in sorted(report.criteria, key=lambda c: c.criterion_no)
+            if c.status is not Status.MET
+        )
+        overdue = tuple(self._overdue_by_unit.get(report.unit.code, ()))
+        return CommuneState(
+            report, standing(report), missing, overdue, _submitted(report, deadline)
+        )
+
+    @functools.cached_property
+    def _overdue_by_unit(self) -> dict[str, list[TaskStatus]]:
+        """Unit code → its overdue tasks: its roadmap's and the plan's commune tasks."""
+        found: dict[str, list[TaskStatus]] = {}
+        for status in self.consolidation.tasks:
+            if status.state is TaskState.OVERDUE and not status.task.done:
+                task = status.task
+                for code in dict.fromkeys((task.unit_code, *task.units)):
+                    if code:
+                        found.setdefault(code, []).append(status)
+        return found
 
     def criterion_counts(self) -> dict[int, Counter]:
         """Criterion → counts of Status (and None for not submitted) over the expected units."""
@@ -254,6 +450,24 @@ class Figures:
             due_soon_tasks=sum(1 for t in open_tasks if t.state is TaskState.DUE_SOON),
             overdue_keys=tuple(sorted(task_key(t) for t in overdue)),
         )
+
+
+def _all_communes(target: Target) -> bool:
+    """A target over every commune ("100% số xã"): no unit, or "Tất cả các xã"."""
+    return not target.unit_code and (
+        not target.unit_name or fold(target.unit_name).startswith("tat ca")
+    )
+
+
+def _submitted(report: UnitReport, deadline: date | None) -> str:
+    """ "nộp ngày 10/03/2021, đúng hạn", "… sau hạn 15/03/2021", "chưa nộp (hạn …)"."""
+    when = f" (hạn {deadline:%d/%m/%Y})" if deadline else ""
+    if not report.submitted:
+        return f"chưa nộp{when}"
+    received = f"nộp ngày {report.submission.received:%d/%m/%Y}"
+    if report.on_time is None:
+        return received
+    return f"{received}, {'đúng hạn' if report.on_time else f'sau hạn{when}'}"
 
 
 # --- a province's or the country's consolidation, by district and by province -------------------

@@ -1,16 +1,30 @@
-"""Where each task stands on a date, who is not in the contact book, and a printed task table."""
+"""Where each task stands on a date: recurring duties' occurrences, the communes a commune task
+concerns, who is not in the contact book, whom a task reaches, and a printed task table."""
 
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import TextIO
 
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import TASK_STATE_LABELS, Task, TaskState, TaskStatus
-from ntm_excel.reference.contacts import Contacts, person_key
+from ntm_excel.model import COMMUNE, TASK_STATE_LABELS, Task, TaskState, TaskStatus, Unit
+from ntm_excel.recurrence import occurrences
+from ntm_excel.reference.contacts import (
+    ALL_COMMUNES,
+    COMMUNES_GROUP,
+    Contacts,
+    group_kind,
+    person_key,
+    split_list,
+    unit_keys,
+)
+from ntm_excel.reference.plan import Duty
 from ntm_excel.text import fold
+
+LEVEL_WORDS = {"dat chuan": "đạt chuẩn", "nang cao": "nâng cao", "kieu mau": "kiểu mẫu"}
 
 # Most urgent first.
 STATE_ORDER = (
@@ -49,17 +63,107 @@ def task_statuses(tasks: Iterable[Task], as_of: date, window: int = 7) -> list[T
     )
 
 
+def duty_tasks(duties: Iterable[Duty], as_of: date) -> list[Task]:
+    """The occurrences of recurring duties to follow on `as_of`: every missed one (overdue)
+    and the current one, done or not (before a duty starts: its first one). An occurrence is
+    done when the office recorded a day in its period, by `as_of`; that marks no other."""
+    tasks = []
+    for duty in duties:
+        template = duty.task
+        if template.done and template.completed is None:  # the whole duty marked finished
+            tasks.append(template)
+            continue
+        end = min(duty.ends, template.completed) if template.completed else duty.ends
+        found = occurrences(duty.recurrence, duty.starts, end, max(as_of, duty.starts))
+        for index, occurrence in enumerate(found):
+            logged = [d for d in duty.done if occurrence.first <= d <= min(occurrence.last, as_of)]
+            current = occurrence.first <= as_of <= occurrence.last or (as_of < duty.starts)
+            if (occurrence.last < as_of and not logged) or (current and index == len(found) - 1):
+                tasks.append(
+                    replace(
+                        template,
+                        due=occurrence.last,
+                        deadline_text=occurrence.label,
+                        occurrence=occurrence.label,
+                        done=bool(logged),
+                        completed=logged[-1] if logged else None,
+                    )
+                )
+    return tasks
+
+
+def is_commune_task(task: Task) -> bool:
+    """Whether communes carry the task out: «Xã thực hiện» is filled, or a name such as "Ban
+    chỉ đạo NTM các xã" stands for them."""
+    names = (*task.lead, *task.partners, *task.directors, *task.owners)
+    return bool(task.communes) or any(group_kind(n) == COMMUNES_GROUP for n in names)
+
+
+def communes_of(spec: str, units: Sequence[Unit]) -> tuple[list[str], list[str]]:
+    """(codes of the units `spec` names, the items naming none). `spec` lists "Tất cả" (every
+    commune and town of the registry, whether it submits a self-assessment or not), target
+    levels ("Nâng cao", "Kiểu mẫu") or units by name or code, "; "-separated; blank = all."""
+    candidates = [u for u in units if u.tier == COMMUNE]
+    chosen: set[str] = set()
+    unknown = []
+    for item in split_list(spec) or [ALL_COMMUNES]:
+        key = fold(item)
+        if key == fold(ALL_COMMUNES):
+            found = candidates
+        elif key in LEVEL_WORDS:
+            found = [u for u in candidates if fold(u.target_level) == key]
+        else:
+            found = [u for u in candidates if key in unit_keys(u) or item.strip() == u.code]
+        if not found and key not in LEVEL_WORDS:
+            unknown.append(item)
+        chosen |= {u.code for u in found}
+    return [u.code for u in candidates if u.code in chosen], unknown
+
+
+def assign_communes(tasks: Iterable[Task], units: Sequence[Unit]) -> tuple[list[Task], list[Issue]]:
+    """The tasks with `units` set for each commune task, and an issue per unknown commune."""
+    result, issues = [], []
+    for task in tasks:
+        if task.unit_code or not is_commune_task(task):
+            result.append(task)
+            continue
+        codes, unknown = communes_of(task.communes, units)
+        result.append(replace(task, units=tuple(codes)))
+        issues += [
+            make_issue(
+                "commune-unknown",
+                file=task.file,
+                sheet=task.sheet,
+                cell=task.cell,
+                name=name,
+                column="Xã thực hiện",
+            )
+            for name in unknown
+        ]
+    return result, issues
+
+
+def task_names(task: Task) -> tuple[str, ...]:
+    """Every person, body or group a task names: lead, partners, directors, owners."""
+    return (*task.lead, *task.partners, *task.directors, *task.owners)
+
+
 def owner_issues(tasks: Iterable[Task], contacts: Contacts) -> list[Issue]:
-    """One `owner-unknown` issue per person named in the tasks but missing from `contacts`."""
+    """One `owner-unknown` issue per person or body named in the tasks (or as a member of a
+    group they name) but missing from `contacts`."""
     issues: list[Issue] = []
     seen: set[str] = set()
     for task in tasks:
-        for name in (*task.owners, *task.directors):
+        names = list(task_names(task))
+        for name in task_names(task):
+            contact = contacts.match(name)
+            names += contact.members if contact else ()
+        for name in names:
             key = person_key(name)
             if not key or key in seen:
                 continue
             seen.add(key)
-            if contacts.match(name) is None:
+            if not contacts.reach(name).known:
                 issues.append(
                     make_issue(
                         "owner-unknown",
@@ -85,7 +189,28 @@ def names_person(task: Task, name: str, contacts: Contacts | None = None) -> boo
         # "Quang" names Trần Ngọc Quang; "Trưởng phòng Trần Ngọc Quang" does too
         return person[-len(key) :] == key or (len(person) >= 2 and key[-len(person) :] == person)
 
-    return any(same(person_key(p).split()) for p in (*task.owners, *task.directors))
+    return any(same(person_key(p).split()) for p in task_names(task))
+
+
+def concerns(
+    task: Task, who: str, contacts: Contacts | None = None, units: Sequence[Unit] = ()
+) -> bool:
+    """Whether the task is `who`'s: a commune carrying it out (its own roadmap's tasks, or a
+    commune task of the plan), a body or person it names or reaches through a group, or a
+    person named by full or given name."""
+    key = fold(who)
+    unit = next((u for u in units if key in unit_keys(u) or who.strip() == u.code), None)
+    if unit is not None:
+        return task.unit_code == unit.code or unit.code in task.units
+    if contacts is not None and (contact := contacts.match(who)) is not None:
+        concerned = set(task.units)
+        for name in task_names(task):
+            if fold(name) == fold(contact.name):
+                return True
+            reached = contacts.reach(name, [u for u in units if u.code in concerned])
+            if any(fold(c.name) == fold(contact.name) for c in reached.contacts):
+                return True
+    return names_person(task, who, contacts)
 
 
 def state_text(status: TaskStatus) -> str:
@@ -99,11 +224,29 @@ def state_text(status: TaskStatus) -> str:
     return TASK_STATE_LABELS[status.state]
 
 
-def _criterion(task: Task, names: Mapping[int, str]) -> str:
+def criterion_text(task: Task, names: Mapping[int, str]) -> str:
+    """A label for every task: "2. Giao thông", the criterion or topic the plan names
+    ("Hồ sơ thẩm định"), else the task's section."""
     if task.criterion_no is not None:
-        name = names.get(task.criterion_no)
+        name = names.get(task.criterion_no) or task.criterion
         return f"{task.criterion_no}. {name}" if name else f"Tiêu chí {task.criterion_no}"
-    return textwrap.shorten(task.section, 24, placeholder="…") if task.section else "—"
+    return task.criterion or task.section or "—"
+
+
+def when_text(task: Task) -> str:
+    """How often and which time: "hàng tuần, tuần 12/2021"; "" for a one-off task."""
+    return ", ".join(p for p in (task.recurrence, task.occurrence) if p)
+
+
+def units_text(task: Task, unit_names: Mapping[str, str]) -> str:
+    """The unit a task belongs to: its commune, the communes concerned, or "Huyện"."""
+    if task.unit_code:
+        return unit_names.get(task.unit_code, task.unit_code)
+    if task.units:
+        if len(task.units) == 1:
+            return unit_names.get(task.units[0], task.units[0])
+        return f"{len(task.units)} xã, thị trấn"
+    return "Huyện"
 
 
 def print_tasks(
@@ -122,20 +265,30 @@ def print_tasks(
     statuses = list(statuses)
     names = {"plan": criteria_names or {}, "unit": unit_criteria_names or {}}
     units = unit_names or {}
-    show_units = any(s.task.unit_code for s in statuses)
-    headings = ["Hạn", "Tình trạng", *(["Đơn vị"] if show_units else []), "Tiêu chí"]
-    headings += ["Nhiệm vụ", "Người thực hiện", "Người chỉ đạo"]
+    show_units = any(s.task.unit_code or s.task.units for s in statuses)
+    headings = ["Mã", "Hạn", "Tình trạng", *(["Đơn vị"] if show_units else []), "Tiêu chí"]
+    headings += ["Nhiệm vụ", "Chủ trì", "Người thực hiện", "Người chỉ đạo"]
     rows = []
     for status in statuses:
         task = status.task
-        text = f"{task.milestone.capitalize()}: {task.text}" if task.milestone else task.text
-        row = [task.due.strftime("%d/%m/%Y") if task.due else "—", state_text(status)]
+        if task.occurrence:
+            text = f"[{when_text(task)}] {task.text}"
+        elif task.milestone:
+            text = f"{task.milestone.capitalize()}: {task.text}"
+        else:
+            text = task.text
+        row = [
+            task.task_id or "—",
+            task.due.strftime("%d/%m/%Y") if task.due else "—",
+            state_text(status),
+        ]
         if show_units:
-            row.append(units.get(task.unit_code, task.unit_code) if task.unit_code else "Huyện")
+            row.append(units_text(task, units))
         row += [
-            _criterion(task, names[task.source]),
+            textwrap.shorten(criterion_text(task, names[task.source]), 24, placeholder="…"),
             textwrap.shorten(text, width, placeholder="…"),
-            ", ".join(task.owners) or "—",
+            ", ".join(task.lead) or "—",
+            textwrap.shorten(", ".join(task.owners) or "—", 40, placeholder="…"),
             ", ".join(task.directors) or "—",
         ]
         rows.append(row)

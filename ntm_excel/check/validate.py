@@ -3,11 +3,16 @@ and the issues a commune must fix, each located at its sheet and A1 cell.
 
 Rules of judgement:
 
-- the computed status comes from the value and the unit's regional rule; the self-assessment
-  is used only when the value cannot decide (a qualitative indicator described in words, an
-  unverified threshold, a blank or invalid value);
-- a value that is not a usable figure for a numeric threshold (text other than «Đạt»/«Chưa
-  đạt», a negative number, a percentage outside 0–100) is `value-invalid` and decides nothing;
+- the computed status comes from the value and the unit's regional rule, and it is the
+  status whenever the value decides;
+- a numeric indicator (a threshold such as ≥98) is met only on a valid figure: a value that
+  is missing or invalid leaves it unknown, whatever the commune assessed, because a
+  certification must rest on figures; «Chưa đạt» written instead of the figure is taken at
+  its word (it can only lower the result), «Đạt» without its figure is `value-invalid`;
+- the self-assessment stands in only for the other indicators (qualitative, «Có»/«Không»,
+  an unverified threshold) when their value cannot decide, and never for an invalid value;
+- a value that is not a usable figure for a numeric threshold (text other than «Chưa đạt»,
+  a negative number, a percentage outside 0–100) is `value-invalid` and decides nothing;
 - a composite threshold such as "≥98 (trong đó ≥60 nước sạch)" checks the main figure, and the
   part when the value cell holds a second figure ("98,5 (62 nước sạch)");
 - the income threshold (indicator 10) is the set's 2020 target and is applied as it stands:
@@ -66,6 +71,16 @@ def combine(statuses: Sequence[Status]) -> Status:
     return Status.MET
 
 
+def final_status(rule: Rule, computed: Status, claimed: Status, invalid: bool) -> Status:
+    """The status an indicator counts with: the computed one when the value decides; else
+    unknown for a numeric indicator or an invalid value; else the self-assessment."""
+    if computed is not Status.UNKNOWN:
+        return computed
+    if invalid or rule.kind == "numeric":
+        return Status.UNKNOWN
+    return claimed
+
+
 class _Checker:
     """The validation of one submission; collects issues as it goes."""
 
@@ -103,10 +118,13 @@ class _Checker:
         elif rule.kind == "numeric":
             figures = _figures(raw) if rule.parts else []
             if not figures:
-                if value in _TEXT_STATUS:
-                    return Status.UNKNOWN  # a judgement without its figure: the self-assessment
+                if _TEXT_STATUS.get(value) is Status.NOT_MET:
+                    return Status.NOT_MET  # "not met" needs no figure
                 unit = f" ({indicator.unit})" if indicator.unit else ""
-                self.invalid(indicator, raw, entry, f"cần ghi số liệu{unit}")
+                need = f"cần ghi số liệu{unit}"
+                if value in _TEXT_STATUS:
+                    need += " để đối chiếu với chỉ tiêu, không chỉ ghi «Đạt»"
+                self.invalid(indicator, raw, entry, need)
                 return Status.UNKNOWN
         else:
             return rule.evaluate(value)
@@ -144,11 +162,14 @@ class _Checker:
         else:
             value, raw = entry.value, entry.raw
         computed = Status.UNKNOWN
+        invalid = False
         if entry is not None:
             if value is None:
                 self.issue("value-missing", entry.sheet, entry.value_cell, code=code)
             else:
+                before = len(self.issues)
                 computed = self.computed(indicator, rule, value, raw, entry)
+                invalid = any(i.code == "value-invalid" for i in self.issues[before:])
             if claimed is Status.UNKNOWN:
                 self.issue("assessment-missing", entry.sheet, entry.assessment_cell, code=code)
             elif computed is not Status.UNKNOWN and claimed is not computed:
@@ -173,7 +194,7 @@ class _Checker:
             raw=raw,
             self_assessment=claimed,
             computed_status=computed,
-            status=computed if computed is not Status.UNKNOWN else claimed,
+            status=final_status(rule, computed, claimed, invalid),
             file=self.submission.file_name,
             sheet=entry.sheet if entry else self.submission.sheet,
             cell=entry.value_cell if entry else "",
@@ -229,10 +250,11 @@ def validate_submission(
                 claimed=STATUS_LABELS[claimed],
                 computed=STATUS_LABELS[computed],
             )
-    if submission.reported_total is not None:
+    if submission.reported_total is not None:  # unknown criteria may be counted either way
         reported_met, reported_of = submission.reported_total
         met = sum(1 for c in criteria if c.status is Status.MET)
-        if reported_met != met:
+        unknown = sum(1 for c in criteria if c.status is Status.UNKNOWN)
+        if not met <= reported_met <= met + unknown:
             checker.issue(
                 "total-mismatch",
                 "",

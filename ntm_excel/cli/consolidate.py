@@ -84,6 +84,15 @@ def _output_problem(output: Path) -> str:
     return ""
 
 
+def _output_folders(args: argparse.Namespace) -> list[Path]:
+    """The output folders given on the command line: never read as submissions."""
+    from ntm_excel.write.feedback import FOLDER
+
+    output = Path(args.output).parent if args.output else None
+    folders = [output, output / FOLDER if output else None, args.csv_dir, args.feedback_dir]
+    return [Path(folder) for folder in folders if folder]
+
+
 def _load(args: argparse.Namespace, config, as_of: date, history):
     from ntm_excel.check.consolidate import consolidate_from_config
 
@@ -98,6 +107,7 @@ def _load(args: argparse.Namespace, config, as_of: date, history):
                 workers=args.workers,
                 progress=progress,
                 history=history,
+                skip=_output_folders(args),
             )
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         # CatalogError, RegistryError, PlanError, ContactsError are ValueErrors

@@ -19,7 +19,7 @@ from ntm_excel.cli.jobs import (
     settings_from,
 )
 from ntm_excel.jobs.digest import DAILY_DIGEST, daily_mails
-from ntm_excel.jobs.scheduler import InboxMissing, inbox_files, inbox_refresh
+from ntm_excel.jobs.scheduler import InboxMissing, inbox_refresh
 from ntm_excel.reference.contacts import load_contacts
 
 
@@ -27,12 +27,11 @@ def _dry_run(args: argparse.Namespace) -> int:
     """Print the digests; nothing is sent, recorded or written."""
     config = settings_from(args)
     as_of = args.as_of or datetime.now(ZoneInfo(config.schedule.timezone)).date()
-    try:
-        paths = list(inbox_files(Path(args.inbox or config.schedule.inbox)).values())
-    except InboxMissing as exc:
-        print(exc, file=sys.stderr)
+    inbox = Path(args.inbox or config.schedule.inbox)
+    if not inbox.is_dir():
+        print(InboxMissing(inbox), file=sys.stderr)
         return 2
-    snap = inbox_refresh(config, write_files=False)(paths, as_of)
+    snap = inbox_refresh(config, write_files=False)([inbox], as_of)
     contacts = load_contacts(config.contacts)
     out = daily_mails(snap.consolidation, contacts, deadline=config.reporting_deadline)
     for index, mail in enumerate(out.mails, 1):

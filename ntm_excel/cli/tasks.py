@@ -6,12 +6,21 @@ import argparse
 import sys
 from datetime import date
 
-from ntm_excel.check.tasks import names_person, owner_issues, print_tasks, task_statuses
+from ntm_excel.check.figures import Figures
+from ntm_excel.check.tasks import (
+    assign_communes,
+    concerns,
+    duty_tasks,
+    owner_issues,
+    print_tasks,
+    task_statuses,
+)
 from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
 from ntm_excel.errors import NtmError
-from ntm_excel.model import TaskState
+from ntm_excel.model import Consolidation, TaskState
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
+from ntm_excel.reference.registry import load_registry
 
 
 def _window(text: str) -> int:
@@ -43,7 +52,10 @@ def register(subparsers) -> None:
     )
     add_as_of_option(parser)
     parser.add_argument(
-        "--owner", metavar="TÊN", help="chỉ nhiệm vụ của cán bộ này (không cần dấu, chức vụ)"
+        "--owner",
+        metavar="TÊN",
+        help="chỉ nhiệm vụ của cán bộ, cơ quan, đoàn thể hay xã này (không cần dấu, chức vụ), "
+        "ví dụ «Lê Ngọc Hà», «Hội Nông dân huyện», «Cẩm Thành»",
     )
     parser.add_argument(
         "--state",
@@ -67,26 +79,29 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
+    as_of = args.as_of or date.today()
     try:
         plan = load_plan(args.plan or config.plan)
         contacts = load_contacts(args.contacts or config.contacts)
+        units = load_registry(config.registry).units
     except NtmError as exc:
-        print(f"Lỗi: không đọc được kế hoạch hoặc danh bạ: {exc}", file=sys.stderr)
+        print(
+            f"Lỗi: không đọc được kế hoạch, danh bạ hoặc danh sách đơn vị: {exc}", file=sys.stderr
+        )
         return 2
     window = config.due_soon_days if args.window is None else args.window
-    tasks, unit_names, unit_criteria = list(plan.tasks), {}, {}
+    tasks, commune_issues = assign_communes([*plan.tasks, *duty_tasks(plan.duties, as_of)], units)
+    unit_names, unit_criteria, read = {u.code: u.name for u in units}, {}, None
     if args.paths:
         from ntm_excel.check.consolidate import consolidate_from_config
 
-        read = consolidate_from_config(
-            args.paths, config, args.as_of or date.today(), with_plan=False, with_district=False
-        )
+        read = consolidate_from_config(args.paths, config, as_of, with_plan=False)
         tasks += [s.task for s in read.tasks if s.task.source == "unit"]
-        unit_names = {r.unit.code: r.unit.name for r in read.units}
         unit_criteria = read.criteria_names
-    statuses = task_statuses(tasks, args.as_of or date.today(), window)
+    _print_targets(plan.targets, read, as_of)
+    statuses = task_statuses(tasks, as_of, window)
     if args.owner:
-        statuses = [s for s in statuses if names_person(s.task, args.owner, contacts)]
+        statuses = [s for s in statuses if concerns(s.task, args.owner, contacts, units)]
     if args.state:
         statuses = [s for s in statuses if s.state == args.state]
     if statuses:
@@ -99,6 +114,22 @@ def run(args: argparse.Namespace) -> int:
         )
     else:
         print("Không có nhiệm vụ nào phù hợp.")
-    for issue in (*plan.issues, *owner_issues(plan.tasks, contacts)):
+    people = [*plan.tasks, *(d.task for d in plan.duties)]
+    for issue in (*plan.issues, *commune_issues, *owner_issues(people, contacts)):
         print(f"{issue.title}: {issue.message} [{issue.location}]", file=sys.stderr)
     return 0
+
+
+def _print_targets(targets, read: Consolidation | None, as_of: date) -> None:
+    """The plan's targets: deadline, days left, and progress when the communes' workbooks were
+    given (otherwise there is nothing to count yet)."""
+    if not targets:
+        return
+    consolidation = read or Consolidation(as_of, "", [], [], [])
+    consolidation.targets = tuple(targets)
+    print("Chỉ tiêu của kế hoạch:")
+    for target in Figures.of(consolidation).targets():
+        progress = target.progress if read is not None else "(cho thêm biểu của các xã để tính)"
+        label = f"{target.code}. {target.text}" if target.code else target.text
+        print(f"  {label} — hạn {target.deadline}, {target.when} — tiến độ: {progress}")
+    print()

@@ -59,13 +59,18 @@ def _location(issue: Issue, main_sheet: str) -> str:
     return issue.cell or "—"
 
 
-def _print_group(heading: str, issues: list[Issue], main_sheet: str, out) -> None:
+def _print_group(
+    heading: str, issues: list[Issue], main_sheet: str, out, main_file: str = ""
+) -> None:
     print(heading, file=out)
     if not issues:
         print("  Không có lỗi.", file=out)
     for issue in issues:
         label = SEVERITY_LABELS[issue.severity]
-        print(f"  {label:<9} {_location(issue, main_sheet):<6} {issue.message}", file=out)
+        message = issue.message
+        if main_file and issue.file and issue.file != main_file and issue.file not in message:
+            message = f"Tệp «{issue.file}»: {message}"  # another file the unit sent
+        print(f"  {label:<9} {_location(issue, main_sheet):<6} {message}", file=out)
     print(file=out)
 
 
@@ -102,6 +107,7 @@ def run(args: argparse.Namespace) -> int:
             vocabulary=vocabulary,
             workers=args.workers,
             progress=progress,
+            skip=config.output_folders(),
         )
     reports = [report for report, _ in checked.units.values()]
     unit_issues = [issue for _, found in checked.units.values() for issue in found]
@@ -155,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
             f"{report.criteria_met}/{len(report.criteria)} tiêu chí đạt, "
             f"{report.errors} lỗi, {report.warnings} cảnh báo"
         )
-        _print_group(heading, mine, report.submission.sheet, out)
+        _print_group(heading, mine, report.submission.sheet, out, report.submission.file_name)
     for file in dict.fromkeys(i.file for i in loose):
         _print_group(f"Tệp {file or '(không rõ)'}", [i for i in loose if i.file == file], "", out)
     unread = len({i.file for i in loose})

@@ -1,86 +1,54 @@
-"""The mail the office sends, built from a Consolidation: each official's daily digest, the
-steering committee's weekly summary and the reminders to units.
-
-Every value that comes from a submission, the plan or the contact book is HTML-escaped in
-the HTML part and written as plain text in the text part: it is data, never markup. Each such
-value is cut to `MAX_TEXT` characters with a visible note (`clip`): a cell of megabytes must
-not make a message of megabytes.
-"""
+"""The mail the office sends each day and week, built from a Consolidation: each official's,
+body's and commune's daily digest, the steering committee's weekly summary and the reminders to
+units. Their common parts (dates, greeting, HTML, `clip`) are in `ntm_excel.jobs.mail_text`;
+the monthly review is in `ntm_excel.jobs.review`."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 from pathlib import Path
 
-from ntm_excel.check.figures import Figures, Headline
+from ntm_excel.check.figures import Figures, Headline, TargetProgress
 from ntm_excel.check.progress import UnitChange
+from ntm_excel.check.tasks import units_text
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
+from ntm_excel.jobs.mail_text import (
+    FOOTER,
+    Outgoing,
+    addressed_to_body,
+    clip,
+    criterion_label,
+    due_phrase,
+    greeting,
+    html_page,
+    html_table,
+    office_name,
+    paragraph,
+    recipient_key,
+    subject_prefix,
+    unit_names,
+    vn_date,
+    week_label,
+    week_period,
+)
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
-from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts
+from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, unit_keys
 from ntm_excel.text import fold
+
+NOT_SUBMITTED = "unit-not-submitted"
 
 DAILY_DIGEST = "daily-digest"
 WEEKLY_SUMMARY = "weekly-summary"
 UNIT_REMINDERS = "unit-reminders"
+MONTHLY_REVIEW = "monthly-review"
+ROLES = (("chủ trì", "lead"), ("phối hợp", "partners"), ("chỉ đạo", "directors"))
+ROLES += (("thực hiện", "owners"),)
 MAX_ISSUES_LISTED = 15
-MAX_TEXT = 1000  # characters of one value from a workbook shown in a mail
-FOOTER = "Thư này do hệ thống ntm-excel gửi tự động; xin đừng trả lời thư này."
-
-
-def clip(text: str, limit: int = MAX_TEXT) -> str:
-    """`text` from a workbook as a mail shows it: at most `limit` characters, and when cut a
-    note saying how much was left out and where the whole text is."""
-    if len(text) <= limit:
-        return text
-    left_out = f"{len(text) - limit:,}".replace(",", ".")
-    return f"{text[:limit]}… [đã cắt bớt {left_out} ký tự; xem đầy đủ trong biểu gốc]"
-
-
-def vn_date(day: date) -> str:
-    return day.strftime("%d/%m/%Y")
-
-
-def week_period(day: date) -> str:
-    """The ledger's period of a weekly job: ISO week, e.g. "2021-W12"."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def week_label(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"tuần {week}/{year}"
-
-
-def district_name(consolidation: Consolidation) -> str:
-    """ "Cẩm Xuyên" from "Huyện Cẩm Xuyên" (the district's report or any unit's district)."""
-    if consolidation.district:
-        full = consolidation.district.unit.name
-    else:
-        full = next((r.unit.district for r in consolidation.units if r.unit.district), "")
-    for prefix in ("Huyện ", "Thị xã ", "Thành phố "):
-        if full.startswith(prefix):
-            return full[len(prefix) :]
-    return full
-
-
-def subject_prefix(consolidation: Consolidation) -> str:
-    name = district_name(consolidation)
-    return f"[NTM {name}]" if name else "[NTM]"
-
-
-def due_phrase(status: TaskStatus, as_of: date) -> str:
-    """ "quá hạn N ngày", "đến hạn hôm nay" or "còn N ngày"."""
-    delta = (status.task.due - as_of).days if status.task.due else None
-    if delta is None:
-        delta = -status.days_late if status.days_late else (status.days_left or 0)
-    if delta < 0:
-        return f"quá hạn {-delta} ngày"
-    return "đến hạn hôm nay" if delta == 0 else f"còn {delta} ngày"
 
 
 def _is_late(status: TaskStatus, as_of: date) -> bool:
@@ -89,55 +57,49 @@ def _is_late(status: TaskStatus, as_of: date) -> bool:
     return status.days_late > 0
 
 
-def criterion_label(consolidation: Consolidation, task: Task) -> str:
-    """ "Tiêu chí 2 – Giao thông". The plan's tasks count the district's criteria (the
-    district report's names), the communes' tasks the communes' criteria."""
-    number = task.criterion_no
-    if number is None:
-        return task.section or "Chung"
-    if task.source == "plan":
-        district = consolidation.district
-        names = {c.criterion_no: c.name for c in (district.criteria if district else [])}
-        name = names.get(number)
-        return f"Tiêu chí huyện {number} – {clip(name)}" if name else f"Tiêu chí huyện {number}"
-    name = consolidation.criteria_names.get(number)
-    return f"Tiêu chí {number} – {clip(name)}" if name else f"Tiêu chí {number}"
-
-
-def _unit_names(consolidation: Consolidation) -> dict[str, str]:
-    names = {r.unit.code: clip(r.unit.name) for r in consolidation.units}
-    if consolidation.district:
-        names[consolidation.district.unit.code] = clip(consolidation.district.unit.name)
-    return names
-
-
-def _unit_keys(unit: Unit) -> set[str]:
-    """The ways a contact book may name a unit: code, full name, name without "Xã"."""
-    full = fold(unit.name)
-    keys = {unit.code, full}
-    kind = fold(unit.kind)
-    if kind and full.startswith(kind + " "):
-        keys.add(full[len(kind) + 1 :])
-    return keys
-
-
 @dataclass(frozen=True)
 class TaskLine:
     status: TaskStatus
     criterion: str
     unit: str
     when: str  # "quá hạn 3 ngày" / "đến hạn hôm nay" / "còn 5 ngày"
-    role: str  # "thực hiện", "chỉ đạo" or both
+    role: str  # "chủ trì", "phối hợp", "chỉ đạo", "thực hiện", or several
+    missed: tuple[str, ...] = ()  # the missed occurrences one line stands for
 
     @property
     def text(self) -> str:
         task = self.status.task
+        if self.missed:
+            first, last, count = self.missed[0], self.missed[-1], len(self.missed)
+            return f"{clip(task.text)} ({first} … {last}: lỡ {count} lần)"
+        if task.occurrence:
+            return f"{clip(task.text)} ({task.occurrence})"
         return clip(f"{task.text} ({task.milestone})" if task.milestone else task.text)
 
     @property
     def due(self) -> str:
         task = self.status.task
         return vn_date(task.due) if task.due else clip(task.deadline_text)
+
+
+def _merge_missed(lines: list[TaskLine]) -> list[TaskLine]:
+    """One line for the missed occurrences of each recurring duty (the earliest kept as its
+    due date): a weekly meeting missed nine times is one line saying so, not nine."""
+    merged: list[TaskLine] = []
+    by_duty: dict[tuple[str, str, str], int] = {}
+    for line in lines:
+        task = line.status.task
+        key = (task.task_id, task.milestone, task.text)
+        if not task.occurrence or key not in by_duty:
+            if task.occurrence:
+                by_duty[key] = len(merged)
+            merged.append(line)
+            continue
+        first = merged[by_duty[key]]
+        labels = first.missed or (first.status.task.occurrence,)
+        missed = (*labels, task.occurrence)
+        merged[by_duty[key]] = replace(first, missed=missed)
+    return merged
 
 
 @dataclass(frozen=True)
@@ -167,15 +129,6 @@ class DailyDigests:
     no_email: list[str]  # contacts with something to report but no e-mail address
 
 
-@dataclass
-class Outgoing:
-    """The messages of one job, and whom they could not reach."""
-
-    mails: list[Mail]
-    unmatched: list[str] = field(default_factory=list)
-    no_email: list[str] = field(default_factory=list)
-
-
 def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
     """Why a unit needs following up, or "" when it does not."""
     if not report.unit.expected:
@@ -196,38 +149,45 @@ def unit_problem(report: UnitReport, as_of: date, deadline: date | None) -> str:
 def build_daily_digests(
     consolidation: Consolidation, contacts: Contacts, *, deadline: date | None = None
 ) -> DailyDigests:
-    """One digest per official who has something overdue, due soon or a unit to follow up."""
+    """One digest per addressee who has something overdue, due soon or a unit to follow up:
+    the officials and bodies a task names (a group's members), every commune a commune task
+    concerns (through «Liên hệ xã»), the officials following a unit."""
     as_of = consolidation.as_of
-    names = _unit_names(consolidation)
+    units = {u.code: u for u in consolidation.registry}
+    units |= {r.unit.code: r.unit for r in consolidation.units}
+    unit_names = {code: unit.name for code, unit in units.items()}
     digests: dict[str, OfficialDigest] = {}  # by address (people sharing one get one mail)
     unmatched: dict[str, None] = {}
+    nobody: dict[str, None] = {}  # groups that reach no one (no cluster written yet …)
 
-    def digest_for(name: str, task: Task | None = None) -> OfficialDigest | None:
-        contact = contacts.match(name)
-        if contact is None:
+    def addressees(name: str, task: Task) -> tuple[Contact, ...]:
+        reach = contacts.reach(name, [units[c] for c in task.units if c in units])
+        if not reach.known:
             # the contact book holds the plan's officials: a commune's own staff named in
             # its roadmap are not expected there, so they are not reported as missing
-            if task is None or task.source == "plan":
+            if task.source == "plan":
                 unmatched.setdefault(name)
-            return None
-        return digests.setdefault(_recipient(contact), OfficialDigest(contact))
+        elif not reach.contacts:
+            nobody.setdefault(name)
+        return reach.contacts
 
     for status in consolidation.tasks:
         if status.task.done or status.state not in (TaskState.OVERDUE, TaskState.DUE_SOON):
             continue
         roles: dict[str, tuple[OfficialDigest, list[str]]] = {}
-        for role, people in (("thực hiện", status.task.owners), ("chỉ đạo", status.task.directors)):
-            for person in people:
-                digest = digest_for(person, status.task)
-                if digest is not None:
-                    entry = roles.setdefault(_recipient(digest.contact), (digest, []))
+        for role, attribute in ROLES:
+            for name in getattr(status.task, attribute):
+                for contact in addressees(name, status.task):
+                    key = recipient_key(contact)
+                    digest = digests.setdefault(key, OfficialDigest(contact))
+                    entry = roles.setdefault(key, (digest, []))
                     if role not in entry[1]:
                         entry[1].append(role)
         for digest, role_list in roles.values():
             line = TaskLine(
                 status=status,
                 criterion=criterion_label(consolidation, status.task),
-                unit=names.get(status.task.unit_code, status.task.unit_code) or "Cấp huyện",
+                unit=_task_unit(status.task, unit_names),
                 when=due_phrase(status, as_of),
                 role=", ".join(role_list),
             )
@@ -237,11 +197,13 @@ def build_daily_digests(
         problem = unit_problem(report, as_of, deadline)
         if not problem:
             continue
-        followers = {_recipient(c): c for c in contacts.contacts if _follows(c, report.unit)}
+        followers = {recipient_key(c): c for c in contacts.contacts if _follows(c, report.unit)}
         for name in report.unit.supervisors:
-            digest = digest_for(name)
-            if digest is not None:
-                followers.setdefault(_recipient(digest.contact), digest.contact)
+            contact = contacts.match(name)
+            if contact is None:
+                unmatched.setdefault(name)
+            else:
+                followers.setdefault(recipient_key(contact), contact)
         for key, contact in followers.items():
             digest = digests.setdefault(key, OfficialDigest(contact))
             digest.units.append(UnitLine(report, problem))
@@ -254,20 +216,23 @@ def build_daily_digests(
     for digest in digests.values():
         if digest.empty:
             continue
-        digest.overdue.sort(key=order)
+        digest.overdue = _merge_missed(sorted(digest.overdue, key=order))
         digest.due_soon.sort(key=order)
         digest.units.sort(key=lambda u: u.report.unit.code)
         (result if digest.contact.email else no_email).append(digest)
     result.sort(key=lambda d: d.contact.email.lower())
-    return DailyDigests(result, list(unmatched), [d.contact.name for d in no_email])
+    missing = [d.contact.name for d in no_email] + [n for n in nobody if n not in unmatched]
+    return DailyDigests(result, list(unmatched), missing)
 
 
-def _recipient(contact: Contact) -> str:
-    return contact.email.strip().lower() or "?" + fold(contact.name)
+def _task_unit(task: Task, unit_names: Mapping[str, str]) -> str:
+    if not task.unit_code and not task.units:
+        return "Cấp huyện"
+    return units_text(task, unit_names)
 
 
 def _follows(contact: Contact, unit: Unit) -> bool:
-    keys = _unit_keys(unit) | {fold(ALL_COMMUNES)}
+    keys = unit_keys(unit) | {fold(ALL_COMMUNES)}
     return any(fold(item) in keys or item.strip() in keys for item in contact.communes)
 
 
@@ -285,52 +250,6 @@ def daily_subject(consolidation: Consolidation, digest: OfficialDigest) -> str:
     )
 
 
-def _is_body(contact: Contact) -> bool:
-    """An office or committee rather than a person."""
-    return fold(contact.name).startswith(_BODIES)
-
-
-def _greeting(contact: Contact) -> str:
-    if _is_body(contact):
-        return f"Kính gửi {clip(contact.name)},"
-    title = f" – {clip(contact.title)}" if contact.title else ""
-    return f"Kính gửi đồng chí {clip(contact.name)}{title},"
-
-
-_BODIES = ("van phong", "ban ", "phong ", "ubnd", "uy ban")
-
-
-def _html_page(blocks: Iterable[str]) -> str:
-    body = "\n".join(blocks)
-    return (
-        '<!DOCTYPE html>\n<html lang="vi"><head><meta charset="utf-8"></head>\n'
-        '<body style="font-family: Arial, sans-serif; font-size: 14px">\n'
-        f"{body}\n</body></html>\n"
-    )
-
-
-def _p(text: str) -> str:
-    return f"<p>{escape(text)}</p>"
-
-
-def _table(headers: list[str], rows: list[list[str]], *, highlight: int | None = None) -> str:
-    cell = 'style="border: 1px solid #999; padding: 3px 6px; vertical-align: top"'
-    head = "".join(f"<th {cell}>{escape(h)}</th>" for h in headers)
-    lines = []
-    for row in rows:
-        cells = []
-        for index, value in enumerate(row):
-            text = escape(value)
-            if index == highlight:
-                text = f"<b>{text}</b>"
-            cells.append(f"<td {cell}>{text}</td>")
-        lines.append(f"<tr>{''.join(cells)}</tr>")
-    return (
-        '<table style="border-collapse: collapse">'
-        f'<tr style="background: #eee">{head}</tr>{"".join(lines)}</table>'
-    )
-
-
 _TASK_HEADERS = ["Việc", "Tiêu chí", "Đơn vị", "Hạn", "Tình hình", "Vai trò"]
 
 
@@ -345,34 +264,58 @@ def _task_text(lines: list[TaskLine]) -> list[str]:
     ]
 
 
-def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
+_TARGET_HEADERS = ["Chỉ tiêu", "Hạn", "Thời gian", "Tiến độ"]
+
+
+def _target_rows(targets: Iterable[TargetProgress]) -> list[list[str]]:
+    rows = []
+    for t in targets:
+        progress = t.progress + (" — " + ", ".join(t.units) if t.units else "")
+        label = clip(f"{t.code}. {t.text}" if t.code else t.text)
+        rows.append([label, t.deadline, t.when, clip(progress)])
+    return rows
+
+
+def _targets_section(targets: Sequence[TargetProgress], text: list[str], html: list[str]) -> None:
+    """The plan's targets with their deadlines and progress, appended to a message."""
+    if not targets:
+        return
+    heading = "Chỉ tiêu của kế hoạch"
+    rows = _target_rows(targets)
+    text += ["", heading.upper(), *(f"- {c}: hạn {d} · {w} · {p}" for c, d, w, p in rows)]
+    html += [f"<h3>{escape(heading)}</h3>", html_table(_TARGET_HEADERS, rows, highlight=2)]
+
+
+def daily_mail(
+    consolidation: Consolidation,
+    digest: OfficialDigest,
+    targets: Sequence[TargetProgress] = (),
+) -> Mail:
     as_of = consolidation.as_of
-    district = district_name(consolidation)
-    you = "đơn vị" if _is_body(digest.contact) else "đồng chí"
-    intro = (
-        f"Văn phòng điều phối NTM huyện {district} xin báo các việc {you} phụ trách, "
-        f"tính đến ngày {vn_date(as_of)}:"
-    )
+    office = office_name(consolidation)
+    you = "đơn vị" if addressed_to_body(digest.contact) else "đồng chí"
+    intro = f"{office} xin báo các việc {you} phụ trách, tính đến ngày {vn_date(as_of)}:"
     sections = [
         ("Quá hạn", digest.overdue, 4),
         ("Sắp đến hạn", digest.due_soon, None),
     ]
-    text = [_greeting(digest.contact), "", intro]
-    html = [_p(_greeting(digest.contact)), _p(intro)]
+    text = [greeting(digest.contact), "", intro]
+    html = [paragraph(greeting(digest.contact)), paragraph(intro)]
     for title, lines, highlight in sections:
         if lines:
             heading = f"{title} ({len(lines)} việc)"
             text += ["", heading.upper(), *_task_text(lines)]
             html += [
                 f"<h3>{escape(heading)}</h3>",
-                _table(_TASK_HEADERS, _task_rows(lines), highlight=highlight),
+                html_table(_TASK_HEADERS, _task_rows(lines), highlight=highlight),
             ]
     if digest.units:
-        whose = "" if _is_body(digest.contact) else " đồng chí phụ trách"
+        whose = "" if addressed_to_body(digest.contact) else " đồng chí phụ trách"
         heading = f"Đơn vị{whose} cần đôn đốc ({len(digest.units)} đơn vị)"
         rows = [[clip(u.report.unit.name), u.problem] for u in digest.units]
         text += ["", heading.upper(), *(f"- {name}: {problem}" for name, problem in rows)]
-        html += [f"<h3>{escape(heading)}</h3>", _table(["Đơn vị", "Tình hình"], rows)]
+        html += [f"<h3>{escape(heading)}</h3>", html_table(["Đơn vị", "Tình hình"], rows)]
+    _targets_section(targets, text, html)
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     return Mail(
@@ -380,7 +323,7 @@ def daily_mail(consolidation: Consolidation, digest: OfficialDigest) -> Mail:
         to_name=clip(digest.contact.name, 200),
         subject=daily_subject(consolidation, digest),
         text="\n".join(text) + "\n",
-        html=_html_page(html),
+        html=html_page(html),
     )
 
 
@@ -388,8 +331,11 @@ def daily_mails(
     consolidation: Consolidation, contacts: Contacts, *, deadline: date | None = None
 ) -> Outgoing:
     built = build_daily_digests(consolidation, contacts, deadline=deadline)
+    targets = Figures.of(consolidation).targets()
     return Outgoing(
-        [daily_mail(consolidation, d) for d in built.digests], built.unmatched, built.no_email
+        [daily_mail(consolidation, d, targets) for d in built.digests],
+        built.unmatched,
+        built.no_email,
     )
 
 
@@ -397,10 +343,11 @@ def daily_mails(
 
 
 def task_key(status: TaskStatus) -> str:
-    """A stable identity for a task across consolidations."""
+    """A stable identity for a task across consolidations: the plan's code with the milestone
+    and the occurrence of a recurring duty, else a digest of what the task says."""
     task = status.task
     if task.task_id:
-        return task.task_id
+        return "|".join(p for p in (task.task_id, task.milestone, task.occurrence) if p)
     raw = "|".join(
         [
             task.source,
@@ -450,7 +397,7 @@ def _weekly_rows(figures: Headline, before: Headline | None) -> list[list[str]]:
 
 
 def _newly_overdue(consolidation: Consolidation, before: Headline) -> list[list[str]]:
-    as_of, names, known = consolidation.as_of, _unit_names(consolidation), set(before.overdue_keys)
+    as_of, names, known = consolidation.as_of, unit_names(consolidation), set(before.overdue_keys)
     fresh = [
         t
         for t in consolidation.tasks
@@ -486,26 +433,28 @@ def weekly_mails(
     submission history, None when there is none) are the units that sent a new version in
     the week, with what moved."""
     as_of = consolidation.as_of
-    figures = summary_figures(consolidation)
+    facts = Figures.of(consolidation)
+    figures = facts.headline(task_key)
     before = previous[1] if previous else None
     compared = f" (thay đổi so với {week_label(_monday(previous[0]))})" if previous else ""
     intro = (
-        f"Văn phòng điều phối NTM huyện {district_name(consolidation)} báo cáo tình hình "
+        f"{office_name(consolidation)} báo cáo tình hình "
         f"{week_label(as_of)}, số liệu đến ngày {vn_date(as_of)}{compared}:"
     )
     rows = _weekly_rows(figures, before)
-    greeting = "Kính gửi các đồng chí trong Ban chỉ đạo,"
-    text = [greeting, "", intro, "", *(f"- {label}: {value}" for label, value in rows)]
-    html = [_p(greeting), _p(intro), _table(["Nội dung", "Số liệu"], rows)]
+    opening = "Kính gửi các đồng chí trong Ban chỉ đạo,"
+    text = [opening, "", intro, "", *(f"- {label}: {value}" for label, value in rows)]
+    html = [paragraph(opening), paragraph(intro), html_table(["Nội dung", "Số liệu"], rows)]
 
     def section(heading: str, headers: list[str], lines: list[list[str]]) -> None:
         text.extend(["", heading.upper(), *("- " + " · ".join(line) for line in lines)])
-        html.extend([f"<h3>{escape(heading)}</h3>", _table(headers, lines)])
+        html.extend([f"<h3>{escape(heading)}</h3>", html_table(headers, lines)])
 
     def note(line: str) -> None:
         text.extend(["", line])
-        html.append(_p(line))
+        html.append(paragraph(line))
 
+    _targets_section(facts.targets(), text, html)
     if before is None:
         note("Chưa có số liệu tuần trước để so sánh.")
     elif fresh := _newly_overdue(consolidation, before):
@@ -546,7 +495,7 @@ def weekly_mails(
             to_name=clip(names.get(address.lower(), ""), 200),
             subject=subject,
             text="\n".join(text) + "\n",
-            html=_html_page(html),
+            html=html_page(html),
             attachments=attachments,
         )
         for address in dict.fromkeys(a.strip() for a in recipients if a.strip())
@@ -576,7 +525,10 @@ def reminder_mails(
     no_email = []
     for report in consolidation.units:
         late = not report.submitted and deadline is not None and as_of > deadline
-        if not report.unit.expected or not (late or (report.submitted and report.errors)):
+        unreadable = not report.submitted and bool(_errors(consolidation, report.unit))
+        if not report.unit.expected or not (
+            late or unreadable or (report.submitted and report.errors)
+        ):
             continue
         if report.unit.email:
             by_address.setdefault(report.unit.email.strip().lower(), []).append(report)
@@ -587,6 +539,16 @@ def reminder_mails(
         for address, reports in by_address.items()
     ]
     return Outgoing(mails, [], no_email)
+
+
+def _errors(consolidation: Consolidation, unit: Unit) -> list:
+    """The errors of a unit (for a unit without a readable submission: of the files it sent
+    that could not be read)."""
+    return [
+        i
+        for i in consolidation.issues
+        if i.unit_code == unit.code and i.severity is Severity.ERROR and i.code != NOT_SUBMITTED
+    ]
 
 
 def _addressee(unit: Unit) -> str:
@@ -601,35 +563,39 @@ def _reminder(
     deadline: date | None,
     feedback: Mapping[str, Path],
 ) -> Mail:
-    as_of, district = consolidation.as_of, district_name(consolidation)
-    greeting = f"Kính gửi {_addressee(reports[0].unit)},"
-    text, html, attachments = [greeting], [_p(greeting)], []
+    as_of, office = consolidation.as_of, office_name(consolidation)
+    opening = f"Kính gửi {_addressee(reports[0].unit)},"
+    text, html, attachments = [opening], [paragraph(opening)], []
     for report in reports:
         unit = report.unit
         heading = f"{clip(unit.name)}: {unit_problem(report, as_of, deadline)}."
         text += ["", heading]
         html.append(f"<h3>{escape(heading)}</h3>")
+        issues = _errors(consolidation, unit)
         if not report.submitted:
+            unreadable = [  # a file of this unit that could not be read (named after it)
+                [clip(i.file), clip(i.message)]
+                for i in consolidation.issues
+                if i.unit_code == unit.code and i.code == "file-unreadable"
+            ]
+            text += [f"- {name}: {message}" for name, message in unreadable]
+            if unreadable:
+                html.append(html_table(["Tệp đã gửi", "Lỗi"], unreadable))
             ask = (
                 "Đề nghị đơn vị hoàn thành và gửi biểu tự đánh giá tiêu chí nông thôn mới "
-                f"về Văn phòng điều phối NTM huyện {district} trong thời gian sớm nhất."
+                f"về {office} trong thời gian sớm nhất."
             )
             text.append(ask)
-            html.append(_p(ask))
+            html.append(paragraph(ask))
             continue
-        issues = [
-            i
-            for i in consolidation.issues
-            if i.unit_code == unit.code and i.severity is Severity.ERROR
-        ]
         listed = [[clip(i.location), clip(i.message)] for i in issues[:MAX_ISSUES_LISTED]]
         text += [f"- {where}: {msg}" if where else f"- {msg}" for where, msg in listed]
         if listed:
-            html.append(_table(["Vị trí", "Lỗi"], listed))
+            html.append(html_table(["Vị trí", "Lỗi"], listed))
         if len(issues) > MAX_ISSUES_LISTED:
             more = f"… và {len(issues) - MAX_ISSUES_LISTED} lỗi khác."
             text.append(more)
-            html.append(_p(more))
+            html.append(paragraph(more))
         path = feedback.get(unit.code)
         if path is not None and Path(path).is_file():
             attachments.append(Attachment(Path(path), Path(path).name))
@@ -640,15 +606,17 @@ def _reminder(
         else:
             ask = "Đề nghị đơn vị sửa các lỗi trên và gửi lại biểu."
         text.append(ask)
-        html.append(_p(ask))
+        html.append(paragraph(ask))
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     if len(reports) == 1:
         report = reports[0]
         if report.submitted:
             what = f"biểu tự đánh giá có {report.errors} lỗi cần sửa"
-        else:
+        elif deadline is not None and as_of > deadline:
             what = f"chưa nộp biểu tự đánh giá (quá hạn {(as_of - deadline).days} ngày)"
+        else:
+            what = "tệp đã gửi không đọc được, đề nghị gửi lại"
         subject = f"{subject_prefix(consolidation)} {clip(report.unit.name, 200)}: {what}"
     else:
         names = clip(", ".join(r.unit.name for r in reports), 400)
@@ -658,6 +626,6 @@ def _reminder(
         to_name=_addressee(reports[0].unit),
         subject=subject,
         text="\n".join(text) + "\n",
-        html=_html_page(html),
+        html=html_page(html),
         attachments=tuple(attachments),
     )

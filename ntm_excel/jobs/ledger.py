@@ -193,12 +193,13 @@ class Ledger:
                 " next_retry = NULL WHERE job = ? AND recipient = ? AND period = ?",
                 (stamp, key.job, key.recipient, key.period),
             )
-            db.execute(
-                "UPDATE sent SET status = 'superseded', message = NULL, next_retry = NULL"
-                " WHERE job = ? AND recipient = ? AND period < ?"
-                " AND status IN ('failed', 'sending')",
-                (key.job, key.recipient, key.period),
-            )
+            if key.periodic:  # an answer to one file never retires another file's answer
+                db.execute(
+                    "UPDATE sent SET status = 'superseded', message = NULL, next_retry = NULL"
+                    " WHERE job = ? AND recipient = ? AND period < ?"
+                    " AND status IN ('failed', 'sending')",
+                    (key.job, key.recipient, key.period),
+                )
 
     def mark_failed(self, key: MailKey, error: str, *, now: datetime | None = None) -> datetime:
         """Record a failed attempt; returns when it will be retried."""

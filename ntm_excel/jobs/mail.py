@@ -61,6 +61,9 @@ SECURITY_CHOICES = ("none", "starttls", "ssl")
 POLICY = policy.SMTP.clone(refold_source="none")
 
 
+_PERIOD = re.compile(r"\d{4}-(?:\d{2}-\d{2}|W\d{2})")
+
+
 @dataclass(frozen=True)
 class MailKey:
     """What the sent ledger keys a message by: one job, one recipient, one period."""
@@ -68,6 +71,12 @@ class MailKey:
     job: str  # "daily-digest", "weekly-summary", "unit-reminders"
     recipient: str  # e-mail address, lower case
     period: str  # local date "2021-03-25" or ISO week "2021-W12"
+
+    @property
+    def periodic(self) -> bool:
+        """Whether `period` is a date or an ISO week (a digest's), rather than one item's own
+        key (the answer to one received file): only a periodic message retires older ones."""
+        return bool(_PERIOD.fullmatch(self.period))
 
     @property
     def stem(self) -> str:
@@ -91,6 +100,9 @@ class Mail:
     text: str
     html: str
     attachments: tuple[Attachment, ...] = ()
+    # Further headers (name, value), e.g. In-Reply-To and References of an answer. Values must
+    # be plain ASCII without line breaks: whoever builds them checks what came from outside.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def make_key(job: str, address: str, period: str) -> MailKey:
@@ -115,6 +127,8 @@ def compose(
     message["Message-ID"] = message_id(mail.key, settings.sender)
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
+    for name, value in mail.headers:
+        message[name] = value
     # base64 bodies: 7-bit clean, whatever the server's 8BITMIME support
     message.set_content(unicodedata.normalize("NFC", mail.text), cte="base64")
     message.add_alternative(unicodedata.normalize("NFC", mail.html), subtype="html", cte="base64")

@@ -3,10 +3,10 @@
 `declare_jobs` is the one place where the jobs and their times are declared (`schedule`
 library, times in the configured time zone, Asia/Ho_Chi_Minh). The rules:
 - every job is wrapped (`Runner.safe`): an exception is logged and never stops the loop;
-- the dated jobs run once per period (local date, or ISO week for the weekly summary), on
-  working days only when configured (weekends, Vietnamese public holidays from `holidays`);
-  the weekly summary runs on its weekday or, when that day is skipped or missed, on the next
-  working day of the same week;
+- the dated jobs run once per period (local date, ISO week for the weekly summary, month for
+  the monthly review), on working days only when configured (weekends, Vietnamese public
+  holidays from `holidays`); a weekly or monthly job runs on its day or, when that day is
+  skipped or missed, on the next working day of the same week or month;
 - on start, a slot of today that has passed without a recorded run is caught up once;
 - one scheduler per state folder (an OS file lock, `filelock`: Linux and Windows), and one job
   at a time across
@@ -27,7 +27,7 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
@@ -48,15 +48,16 @@ from ntm_excel.jobs.mail import (
     open_transport,
     retry_pending,
 )
+from ntm_excel.jobs.mailbox import check_mailbox
 from ntm_excel.jobs.table import BY_NAME, JOBS, check_schedule, parse_time
 from ntm_excel.model import Consolidation
+from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.contacts import Contacts, load_contacts
 
 log = logging.getLogger("ntm_excel.jobs")
 
 RETRY = "retry"  # not a job of its own period: sends the failed messages that are due
 RETRY_EVERY_MINUTES = 5
-INBOX_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 WEEKDAY_LABELS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 SCHEDULER_LOCK = "scheduler.lock"
 JOB_LOCK = "jobs.lock"
@@ -117,17 +118,15 @@ class JobResult:
         return not self.error and not self.delivery.failed
 
 
-def inbox_files(inbox: Path) -> dict[str, Path]:
-    """Spreadsheets in the inbox (sub-folders included; Excel's "~$" lock files left out),
-    by path relative to the inbox. A missing inbox is an error, not an empty one."""
+def inbox_files(inbox: Path, skip: Iterable[Path] = ()) -> dict[str, Path]:
+    """Spreadsheets in the inbox, by path relative to the inbox, as the consolidation lists
+    them (`ntm_excel.read.inbox`: sub-folders included, nothing outside the inbox, the tool's
+    own folders `skip` left out). A missing inbox is an error, not an empty one."""
     if not inbox.is_dir():
         raise InboxMissing(inbox)
     return {
         path.relative_to(inbox).as_posix(): path
-        for path in sorted(inbox.rglob("*"))
-        if path.is_file()
-        and path.suffix.lower() in INBOX_SUFFIXES
-        and not path.name.startswith(("~$", "."))
+        for path in list_submissions([inbox], skip=skip).files
     }
 
 
@@ -187,6 +186,7 @@ class Runner:
         self.refresh = refresh or inbox_refresh(config)
         self.load_contacts = contacts or (lambda: load_contacts(config.contacts))
         check_transport(self.mail)  # a missing password is said before any file is rewritten
+        check_mailbox(config.mailbox, config.path)
         self.open_transport = lambda: open_transport(self.mail)
         self.inbox = Path(inbox or config.schedule.inbox)
         check_schedule(config)
@@ -281,8 +281,8 @@ class Runner:
         result = JobResult(job, self.period(job, today))
         if reason := self.skip_reason(today):
             result.skipped = reason
-        elif today.weekday() < (BY_NAME[job].weekday(self.settings.jobs) or 0):
-            result.skipped = "chưa đến ngày gửi báo cáo tuần"
+        elif early := BY_NAME[job].too_early(today, self.settings.jobs):
+            result.skipped = early
         elif self.ledger.has_run(job, result.period):
             result.skipped = f"đã chạy cho kỳ {result.period}"
         else:
@@ -329,7 +329,7 @@ class Runner:
         """The consolidation of the inbox on `as_of`, refreshed when files arrived or
         changed; every such file is recorded in the submission history. With
         `force=False` nothing is consolidated when nothing changed (None)."""
-        files = inbox_files(self.inbox)
+        files = inbox_files(self.inbox, self.config.output_folders())
         changed = self._changed(files)
         state = {name: str(path.stat().st_mtime_ns) for name, path in files.items()}
         cached = self._snapshot
@@ -337,7 +337,7 @@ class Runner:
             return cached[2]
         if not changed and not force:
             return None
-        snap = self.refresh(list(files.values()), as_of)
+        snap = self.refresh([self.inbox], as_of)  # listed again: with what is not a workbook
         if changed:
             units = {}
             for report in snap.consolidation.units:
@@ -457,9 +457,7 @@ def new_ledger(config: Config) -> list[str]:
         for job in JOBS:
             if not job.dated:
                 continue
-            weekday = job.weekday(settings)  # None: every day
-            slot = (today.weekday() if weekday is None else weekday, parse_time(job.at(settings)))
-            if (today.weekday(), now.time()) < slot:
+            if not job.has_come(now, settings):
                 continue  # not due yet: it runs at its time as usual
             period = job.period_key(today)
             note = f"sổ thư lập lại lúc {now:%H:%M %d/%m/%Y}"

@@ -18,17 +18,20 @@ from typing import TYPE_CHECKING
 from ntm_excel.check.figures import Headline
 from ntm_excel.check.progress import UnitChange, changes_since
 from ntm_excel.config import VIETNAM_TIME, Config, ScheduleSettings, unknown_key
-from ntm_excel.errors import ConfigError
+from ntm_excel.errors import ConfigError, MailboxError
 from ntm_excel.history import History
 from ntm_excel.jobs.digest import (
     DAILY_DIGEST,
+    MONTHLY_REVIEW,
     UNIT_REMINDERS,
     WEEKLY_SUMMARY,
     daily_mails,
     reminder_mails,
-    week_period,
     weekly_mails,
 )
+from ntm_excel.jobs.intake import fetch_mail, send_answers
+from ntm_excel.jobs.mail_text import month_period, week_period
+from ntm_excel.jobs.review import monthly_mails
 
 if TYPE_CHECKING:
     from ntm_excel.jobs.scheduler import JobResult, Runner
@@ -38,10 +41,11 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 class Period(StrEnum):
-    """How often a job runs: once a working day, once a week, or every few minutes."""
+    """How often a job runs: once a working day, week or month, or every few minutes."""
 
     DAY = "day"  # setting "07:30"
     WEEK = "week"  # setting "monday 08:00": on that day, or the next working day of the week
+    MONTH = "month"  # setting "1 08:00": on that day of the month, or the next working day
     MINUTES = "minutes"  # setting 15: every 15 minutes, no once-per-period rule
 
 
@@ -57,6 +61,15 @@ def parse_weekly(text: str) -> tuple[int, str]:
         raise ValueError(f"lịch tuần «{text}» phải có dạng «monday 08:00»")
     parse_time(at)
     return WEEKDAYS.index(day.lower()), at.strip()
+
+
+def parse_monthly(text: str) -> tuple[int, str]:
+    """ "1 08:00" → (1, "08:00"): the day of the month (1–28, so every month has it)."""
+    day, _, at = str(text).strip().partition(" ")
+    if not day.isdigit() or not 1 <= int(day) <= 28:
+        raise ValueError(f"lịch tháng «{text}» phải có dạng «1 08:00» (ngày 1–28 và giờ)")
+    parse_time(at)
+    return int(day), at.strip()
 
 
 Work = Callable[["Runner", date, "JobResult"], None]
@@ -78,18 +91,45 @@ class Job:
     def at(self, settings: Mapping[str, object]) -> str:
         """The "HH:MM" it runs at (dated jobs)."""
         value = self.value(settings)
-        return parse_weekly(value)[1] if self.period is Period.WEEK else str(value)
+        if self.period is Period.WEEK:
+            return parse_weekly(value)[1]
+        if self.period is Period.MONTH:
+            return parse_monthly(value)[1]
+        return str(value)
 
-    def weekday(self, settings: Mapping[str, object]) -> int | None:
-        """The weekday a weekly job is due from (0 = Monday), else None."""
-        return parse_weekly(self.value(settings))[0] if self.period is Period.WEEK else None
+    def too_early(self, day: date, settings: Mapping[str, object]) -> str:
+        """Why `day` comes before the job's day in its week or month, or "": a weekly or
+        monthly job runs on its day, or on the next working day of the period."""
+        if self.period is Period.WEEK and day.weekday() < parse_weekly(self.value(settings))[0]:
+            return "chưa đến ngày gửi báo cáo tuần"
+        if self.period is Period.MONTH and day.day < parse_monthly(self.value(settings))[0]:
+            return "chưa đến ngày gửi thư soát xét tháng"
+        return ""
 
     def every_minutes(self, settings: Mapping[str, object]) -> int:
         return int(self.value(settings))
 
+    def has_come(self, now: datetime, settings: Mapping[str, object]) -> bool:
+        """Whether the job's time in the current period has come by `now`: a later day of its
+        week or month, or its day (every day for a daily job) from its time on."""
+        day = now.date()
+        if self.too_early(day, settings):
+            return False
+        value = self.value(settings)
+        on_its_day = (
+            (self.period is Period.WEEK and day.weekday() == parse_weekly(value)[0])
+            or (self.period is Period.MONTH and day.day == parse_monthly(value)[0])
+            or self.period is Period.DAY
+        )
+        return not on_its_day or now.time() >= parse_time(self.at(settings))
+
     def period_key(self, day: date) -> str:
-        """The ledger's period: local date, or ISO week for a weekly job."""
-        return week_period(day) if self.period is Period.WEEK else day.isoformat()
+        """The ledger's period: local date, ISO week for a weekly job, month for a monthly."""
+        if self.period is Period.WEEK:
+            return week_period(day)
+        if self.period is Period.MONTH:
+            return month_period(day)
+        return day.isoformat()
 
     @property
     def dated(self) -> bool:
@@ -130,6 +170,20 @@ def week_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange]
         return changes_since(history, units, since, until=until)
 
 
+def month_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange] | None:
+    """The units that sent a new version since the last monthly review (else in the month to
+    `as_of`), with what moved; None when the history holds no version yet."""
+    units = [r.unit for r in consolidation.units]
+    until = datetime.combine(as_of + timedelta(days=1), time(), VIETNAM_TIME)
+    since = runner.ledger.last_run(MONTHLY_REVIEW)
+    if since is None or since >= until:
+        since = datetime.combine(as_of - timedelta(days=31), time(), VIETNAM_TIME)
+    with History(Path(runner.ledger.path).parent) as history:
+        if not history.versions():
+            return None
+        return changes_since(history, units, since, until=until)
+
+
 def weekly_summary(runner: Runner, as_of: date, result: JobResult) -> None:
     recipients = runner.settings.steering_committee
     if not recipients:
@@ -157,19 +211,52 @@ def unit_reminders(runner: Runner, as_of: date, result: JobResult) -> None:
     runner.deliver(UNIT_REMINDERS, out.mails, result)
 
 
+MONTHLY_STATE = "M"  # prefix of the monthly review's rows in the state database's summaries
+
+
+def monthly_review(runner: Runner, as_of: date, result: JobResult) -> None:
+    snap = runner.snapshot(as_of)
+    key = MONTHLY_STATE + result.period
+    previous = runner.ledger.previous_summary(key)
+    if previous and previous[0].startswith(MONTHLY_STATE):  # weekly rows sort before "M…"
+        previous = (previous[0].removeprefix(MONTHLY_STATE), previous[1])
+    else:
+        previous = None
+    out, states = monthly_mails(
+        snap.consolidation,
+        runner.load_contacts(),
+        deadline=runner.config.reporting_deadline,
+        previous=previous,
+        changes=month_changes(runner, snap.consolidation, as_of),
+    )
+    runner.ledger.save_summary(key, states)
+    result.no_email = out.no_email
+    result.notes += out.notes
+    runner.deliver(MONTHLY_REVIEW, out.mails, result)
+
+
 def collect(runner: Runner, as_of: date, result: JobResult) -> None:
+    """Fetch the mailbox's new submissions into the inbox (when [mailbox] is configured),
+    consolidate again when the inbox changed, then answer each file received by mail."""
+    unreachable = ""
+    if runner.config.mailbox.host:
+        try:
+            result.notes += fetch_mail(runner)
+        except MailboxError as exc:  # what is in the inbox is still consolidated and answered
+            unreachable = str(exc)
     before = runner.ledger.latest_hashes()
-    if runner.snapshot(as_of, force=False) is None:
-        return
-    after = runner.ledger.latest_hashes()
-    fresh = sorted(name for name, digest in after.items() if before.get(name) != digest)
-    if fresh:
-        more = f" và {len(fresh) - 10} tệp khác" if len(fresh) > 10 else ""
-        result.notes.append(
-            f"đã tổng hợp lại vì có {len(fresh)} tệp mới, đã sửa hoặc đã bỏ: "
-            + ", ".join(fresh[:10])
-            + more
-        )
+    if runner.snapshot(as_of, force=False) is not None:
+        after = runner.ledger.latest_hashes()
+        fresh = sorted(name for name, digest in after.items() if before.get(name) != digest)
+        if fresh:
+            more = f" và {len(fresh) - 10} tệp khác" if len(fresh) > 10 else ""
+            result.notes.append(
+                f"đã tổng hợp lại vì có {len(fresh)} tệp mới, đã sửa hoặc đã bỏ: "
+                + ", ".join(fresh[:10])
+                + more
+            )
+    send_answers(runner, as_of, result)
+    result.error = result.error or unreachable
 
 
 JOBS = (
@@ -198,12 +285,20 @@ JOBS = (
         "nhắc đơn vị quá hạn nộp hoặc có lỗi",
     ),
     Job(
+        MONTHLY_REVIEW,
+        Period.MONTH,
+        "monthly_review",
+        "1 08:00",
+        monthly_review,
+        "thư soát xét hàng tháng cho trưởng cụm, cán bộ phụ trách xã",
+    ),
+    Job(
         COLLECT,
         Period.MINUTES,
         "collect_every_minutes",
         15,
         collect,
-        "tổng hợp lại khi thư mục nhận có tệp mới",
+        "nhận biểu qua thư (nếu có [mailbox]), tổng hợp lại khi có tệp mới, trả lời từng tệp",
     ),
 )
 BY_NAME = {job.name: job for job in JOBS}

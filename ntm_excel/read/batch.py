@@ -1,11 +1,13 @@
 """Reading a batch of files: which files, and the worker processes that read them.
 
-Files are read in worker processes when the batch is large enough to repay starting them;
-each worker reduces a file to small `Submission`s (one per unit the file holds) and runs the
-caller's next step on them (`then`: validating, encoding for the history) before sending
-back what that step returns. One bad file never
-stops the batch: whatever goes wrong with it becomes a `file-unreadable` issue, and a file
-that kills its worker is isolated and reported, never read again in this process.
+Files are always read in worker processes, one for a small batch and more when the batch is
+large enough to repay starting them; each worker reduces a file to small `Submission`s (one per
+unit the file holds) and runs the caller's next step on them (`then`: validating, encoding for
+the history) before sending back what that step returns. A hostile or damaged file can crash a
+native library (an abort, an allocation the machine cannot give): it then kills a worker, never
+the command or the scheduler. One bad file never stops the batch: whatever goes wrong with it
+becomes a `file-unreadable` issue, and a file that kills its worker is isolated and reported,
+never read again in this process.
 """
 
 from __future__ import annotations
@@ -13,20 +15,22 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Sequence
+import stat
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from importlib import metadata
 from pathlib import Path
 
-from ntm_excel.issues import Issue, make_issue
+from ntm_excel.atomic import OUTPUT_KINDS
+from ntm_excel.errors import OwnOutputError
+from ntm_excel.issues import make_issue
 from ntm_excel.read.reader import ReadResult, read_workbook
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
-SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
-FILES_PER_WORKER = 40  # below this many files per process, reading serially is faster
+FILES_PER_WORKER = 40  # below this many files per process, one more process does not pay
 CHUNK = 25  # files per task sent to a worker, at most
 WORKER_DIED = (
     "chương trình đọc tệp bị dừng đột ngột khi đọc tệp này "
@@ -40,36 +44,6 @@ FileResult = list[ReadResult]  # one (Submission or None, issues) per unit of a 
 # process gets it once); its return value is what comes back instead of the reading.
 Then = Callable[[Path, FileResult], object]
 Context = tuple[Registry, Sequence[Indicator], Vocabulary | None, Then | None]
-
-
-def collect_files(paths: Iterable[Path | str]) -> tuple[list[Path], list[Issue]]:
-    """The spreadsheets named by `paths` (files, or folders searched recursively).
-
-    In folders, hidden files and Office lock files ("~$…") are skipped and any other file
-    that is not a spreadsheet is reported. A path that does not exist is reported.
-    """
-    files: dict[Path, None] = {}
-    issues: list[Issue] = []
-
-    def unreadable(path: Path, reason: str) -> None:
-        issues.append(make_issue("file-unreadable", file=path.name, reason=reason))
-
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for found in sorted(path.rglob("*")):
-                parts = found.relative_to(path).parts
-                if any(p.startswith((".", "~$")) for p in parts) or not found.is_file():
-                    continue
-                if found.suffix.lower() in SPREADSHEET_SUFFIXES:
-                    files.setdefault(found.resolve())
-                else:
-                    unreadable(found, "không phải tệp bảng tính (.xlsx, .xlsm, .xls, .ods)")
-        elif path.is_file():
-            files.setdefault(path.resolve())
-        else:
-            unreadable(path, f"không tìm thấy tệp hoặc thư mục «{path}»")
-    return list(files), issues
 
 
 # Read-only state of a worker process, set once by the pool initializer.
@@ -95,15 +69,30 @@ def _failure(path: Path, exc: BaseException) -> FileResult:
     return [(None, [make_issue("file-unreadable", file=path.name, reason=reason)])]
 
 
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True  # gone or locked: the reader says why it cannot be opened
+
+
 def read_one(
     path: Path,
     registry: Registry,
     indicators: Sequence[Indicator],
     vocabulary: Vocabulary | None = None,
 ) -> FileResult:
-    """Read one file (every unit it holds); any failure becomes a file-unreadable issue."""
+    """Read one file (every unit it holds); any failure becomes a file-unreadable issue, and
+    one of the tool's own outputs a file-own-output note. Only a regular file is opened (one
+    replaced by a FIFO since it was listed would block the reader for ever)."""
     try:
+        if not _regular(path):
+            reason = "không còn là tệp thường (đã bị thay từ lúc liệt kê), không mở"
+            return [(None, [make_issue("file-unreadable", file=path.name, reason=reason)])]
         return read_workbook(path, registry, indicators, vocabulary)
+    except OwnOutputError as exc:  # a master or feedback copy: not a submission
+        what = OUTPUT_KINDS.get(exc.kind, "một tệp kết quả")
+        return [(None, [make_issue("file-own-output", file=path.name, name=path.name, what=what)])]
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
         return _failure(path, exc)
 
@@ -195,7 +184,7 @@ def reading_context(
 
 
 def default_workers(files: int) -> int:
-    """Processes worth starting for `files` files: 1 (serial) for small batches."""
+    """Processes worth starting for `files` files: 1 for small batches."""
     return max(1, min(os.cpu_count() or 1, files // FILES_PER_WORKER))
 
 
@@ -218,7 +207,8 @@ def read_files(
     kill…) becomes a file-unreadable issue; it is never read again in this process. When a
     pool breaks, the files it did not finish are read again in a fresh pool with one
     worker, one file at a time and in order, so that the first one that fails there is the
-    culprit; the files after it go back to a pool of `workers` processes.
+    culprit; the files after it go back to a pool of `workers` processes. Only where no
+    process can be started at all are the files read in this process.
     """
     total = len(files)
     workers = default_workers(total) if workers is None else max(1, workers)
@@ -235,7 +225,7 @@ def read_files(
         if progress:
             progress(done, total)
 
-    if workers > 1 and total > 1:
+    if total:
         size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
         pending, isolating, retrying = list(range(total)), False, False
         context = (registry, indicators, vocabulary, then)

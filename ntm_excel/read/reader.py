@@ -10,7 +10,8 @@ The path through a file:
    (the vocabulary's `tieu_de_bang` rows: TT, Tên tiêu chí, Nội dung, Chỉ tiêu, Kết quả thực
    hiện, Tự đánh giá, Ghi chú…, in any order, on one row or two, under a title block of any
    height); its columns are decided in `ntm_excel.read.columns`;
-4. the unit comes from a code cell, else the title block, else the file name. A workbook
+4. the unit comes from a code cell, else the title block, else the file name (also the unit
+   of an unreadable file, when its name says). A workbook
    that a cluster or a clerk compiled for several communes (a summary sheet, then one sheet
    per commune, named in its title block or only by its tab) gives one Submission per
    commune, each with its own sheet; a summary sheet is not a commune;
@@ -93,16 +94,18 @@ def read_workbook(
         stat = path.stat()
         if stat.st_size > MAX_FILE_SIZE:
             size = f"{stat.st_size / 1024 / 1024:.0f} MB"
-            return [_unreadable(path, f"tệp quá lớn ({size}) so với một biểu tự đánh giá")]
+            reason = f"tệp quá lớn ({size}) so với một biểu tự đánh giá"
+            return [_unreadable(path, registry, reason)]
         data = path.read_bytes()
     except OSError as exc:
-        return [_unreadable(path, f"không mở được tệp ({exc.strerror or type(exc).__name__})")]
+        reason = f"không mở được tệp ({exc.strerror or type(exc).__name__})"
+        return [_unreadable(path, registry, reason)]
     try:
         grids = load_grids(data, sniff(data))
     except UnreadableFileError as exc:
-        return [_unreadable(path, exc.reason)]
+        return [_unreadable(path, registry, exc.reason)]
     if not any(_has_cells(grid) for grid in grids):
-        return [_unreadable(path, "tệp không có dữ liệu (mọi trang tính đều trống)")]
+        return [_unreadable(path, registry, "tệp không có dữ liệu (mọi trang tính đều trống)")]
     vocabulary = vocabulary or bundled_vocabulary()
     book = _Workbook(
         path=path,
@@ -121,8 +124,13 @@ def _has_cells(grid: Grid) -> bool:
     return bool(grid.formulas) or any(cell not in ("", None) for line in grid.rows for cell in line)
 
 
-def _unreadable(path: Path, reason: str) -> ReadResult:
-    return None, [make_issue("file-unreadable", file=path.name, reason=reason)]
+def _unreadable(path: Path, registry: Registry, reason: str) -> ReadResult:
+    """The file-unreadable issue of `path`, with the unit its file name names, if one (a
+    file collected from a commune's mail is named with the commune's code)."""
+    place = registry.locate(Clues(folders=_folders(path)))
+    unit = _match(registry, re.sub(r"[_\-.]+", " ", path.stem), place).unit
+    code = unit.code if unit else ""
+    return None, [make_issue("file-unreadable", unit_code=code, file=path.name, reason=reason)]
 
 
 _INDEXES: dict[tuple[int, int], tuple[Sequence[Indicator], Vocabulary, CatalogueIndex]] = {}
@@ -276,6 +284,7 @@ class _Workbook:
             encoding=self.encoding,
             report_date=report_date(header.grid) if header else None,
             reading=reading,
+            level=submission_level(sheets, header),
         )
         return submission, issues
 
@@ -360,6 +369,19 @@ def _report(
         rows=tuple(table.rows),
         notes=tuple(lines + [n for n in notes if n]),
     )
+
+
+_LEVEL_TITLE = re.compile(r"\bxa (?:nong thon moi|ntm) (nang cao|kieu mau)\b")
+_LEVELS = {"nang cao": "nâng cao", "kieu mau": "kiểu mẫu"}
+
+
+def submission_level(grids: list[Grid], header: Header | None) -> str:
+    """ "nâng cao" or "kiểu mẫu" when the title block names an advanced or model commune
+    ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
+    for text, _ in _title_lines(grids, header):
+        if match := _LEVEL_TITLE.search(fold(text)):
+            return _LEVELS[match[1]]
+    return ""
 
 
 _SIGNED = re.compile(r"\bngay (\d{1,2}) thang (\d{1,2}) nam (\d{4})\b")

@@ -211,6 +211,7 @@ class _RoadmapReader:
             done=done,
             completed=completed,
             status_text=status_text,
+            note=self._text(row, "note"),
             budget=self._budget(row),
             funding=self._funding(row),
             file=self.located["file"],

@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
+from ntm_excel.read.bounds import attribute_values, ooxml_extent
 from ntm_excel.read.sniff import Sniffed, UnreadableFileError
 from ntm_excel.text import SHORT_TEXT, cell_address, fold, nfc
 
@@ -142,6 +143,9 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
     with _calamine_errors():
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
+            names = [meta.name for meta in book.sheets_metadata]
+            if len(set(names)) < len(names):  # which of two sheets would a name read?
+                raise UnreadableFileError("tệp bị hỏng (hai trang tính cùng tên)")
             for meta in book.sheets_metadata:
                 if meta.typ != SheetTypeEnum.WorkSheet:
                     continue
@@ -216,9 +220,6 @@ def _beyond_caps(name: str, row: int, col: int) -> str:
 # --- OOXML (.xlsx, .xlsm) ---------------------------------------------------------------
 
 _P = rb"<(?:[\w.-]+:)?"  # an optional namespace prefix
-_REF_ROW = re.compile(rb' r="[A-Z]+(\d+)"')
-_REF_COL = re.compile(rb' r="([A-Z]+)\d')
-_R_ATTR = re.compile(rb'\br="(\d+)"')
 _F_TAG = re.compile(_P + rb"f[\s/>]")
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
 _V_TEXT = re.compile(_P + rb"v>([^<]+)<")
@@ -234,42 +235,6 @@ def _col_index(letters: bytes) -> int:
     for byte in letters:
         index = index * 26 + byte - 64
     return index - 1
-
-
-def _ooxml_extent(xml: bytes) -> tuple[int, int, int, int] | None:
-    """(first row, first column, last row, last column) of the cells (styled blanks too)."""
-    rows = _REF_ROW.findall(xml)
-    tags = xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b":c ") + xml.count(b":c>")
-    if tags != len(rows):
-        return _ooxml_extent_by_position(xml)
-    if not rows:
-        return None
-    numbers = list(map(int, rows))
-    cols = [_col_index(letters) for letters in set(_REF_COL.findall(xml))]
-    return min(numbers) - 1, min(cols), max(numbers) - 1, max(cols)
-
-
-def _ooxml_extent_by_position(xml: bytes) -> tuple[int, int, int, int] | None:
-    """The extent when some cells or rows carry no address (they follow one another)."""
-    row, col = -1, -1
-    first_row = first_col = 1 << 30
-    last_row = last_col = -1
-    for match in re.finditer(_P + rb"(row|c)(?=[\s/>])([^>]*?)(/?)>", xml):
-        attrs = match.group(2)
-        if match.group(1) == b"row":
-            found = _R_ATTR.search(attrs)
-            row = int(found.group(1)) - 1 if found else row + 1
-            col = -1
-            continue
-        found = _REF_ATTR.search(attrs)
-        if found:
-            col, row = _col_index(found.group(1)), int(found.group(2)) - 1
-        else:
-            col += 1
-        if not match.group(3):  # a cell with content
-            first_row, first_col = min(first_row, row), min(first_col, col)
-            last_row, last_col = max(last_row, row), max(last_col, col)
-    return None if last_row < 0 else (first_row, first_col, last_row, last_col)
 
 
 def _ooxml_formulas(xml: bytes) -> dict[tuple[int, int], str]:
@@ -353,7 +318,7 @@ def _ooxml_grid(
     styles: _Styles | None,
     hidden: bool,
 ) -> Grid:
-    extent = _ooxml_extent(xml)
+    extent = ooxml_extent(xml, name)
     has_formula = any(tag in xml for tag in (b"<f>", b"<f ", b":f>", b":f "))
     formulas = _ooxml_formulas(xml) if has_formula else {}
     if extent and (extent[2] - extent[0] + 1) * (extent[3] - extent[1] + 1) > MAX_AREA:
@@ -414,6 +379,7 @@ def _openpyxl_grid(data: bytes, name: str, hidden: bool) -> Grid:
 # --- BIFF (.xls) ------------------------------------------------------------------------
 
 _BIFF_BOF, _BIFF_EOF, _BIFF_SHEET, _BIFF_FORMAT, _BIFF_XF = 0x0809, 0x000A, 0x0085, 0x041E, 0x00E0
+_BIFF_DIMENSIONS = 0x0200
 _BIFF_NUMBERS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, XF index
 _BIFF_TEXTS = {0x00FD, 0x0204, 0x0205, 0x00D6}  # LABELSST, LABEL, BOOLERR, RSTRING
 _BIFF_MULRK = 0x00BD
@@ -449,7 +415,8 @@ class _BiffScan:
     body and updates the scan. The records are checked on the way, because a damaged .xls can
     make calamine abort the whole process (an allocation of terabytes): every record must fit
     in the stream and in the BIFF limit, every BOF be BIFF5/BIFF8, every sheet start at a BOF,
-    the shared-string counts fit their records, and the cells of a sheet fit `MAX_AREA`.
+    the shared-string counts fit their records, and the cells of a sheet, and the area its
+    DIMENSIONS record declares, fit `MAX_AREA`.
     """
 
     def __init__(self, stream: bytes) -> None:
@@ -557,6 +524,9 @@ class _BiffScan:
                 xf = struct.unpack_from("<H", self.stream, body + 4 + offset * 6)[0]
                 self.current[1][(row, col)] = xf
 
+    def _dimensions(self, pos: int, body: int, length: int) -> None:
+        _check_biff_dimensions(self.stream, body, length)
+
     def _colinfo(self, pos: int, body: int, length: int) -> None:
         if length >= 10 and self.current is not None:
             first, last, _, _, flags = struct.unpack_from("<HHHHH", self.stream, body)
@@ -572,6 +542,7 @@ class _BiffScan:
         _BIFF_FORMAT: _format,
         _BIFF_XF: _xf,
         _BIFF_COLINFO: _colinfo,
+        _BIFF_DIMENSIONS: _dimensions,
         _BIFF_MULRK: _mulrk,
         **dict.fromkeys(_BIFF_NUMBERS, _number),
         **dict.fromkeys(_BIFF_TEXTS, _text),
@@ -582,6 +553,30 @@ def _scan_biff(stream: bytes) -> dict[str, BiffSheet]:
     """Number formats of the numeric cells and hidden columns of each sheet, read from the
     BIFF records (which are checked on the way: see `_BiffScan`)."""
     return _BiffScan(stream).run()
+
+
+def _check_biff_dimensions(stream: bytes, body: int, length: int) -> None:
+    """A DIMENSIONS record, from which calamine reserves room for rows × columns cells, read
+    as calamine reads it (32-bit arithmetic that wraps: a last row before the first one asks
+    for four billion rows)."""
+    if length == 10:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", stream, body)
+    elif length == 14:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", stream, body)
+    else:
+        return  # calamine refuses the record itself
+    if first_col > 0xFF or last_col < first_col:
+        first_col = 0
+    end_row, end_col = (
+        (last_row - 1, last_col - 1) if last_row and last_col else (first_row, first_col)
+    )
+    rows = (end_row - first_row + 1) & 0xFFFFFFFF
+    cols = (end_col - first_col + 1) & 0xFFFFFFFF
+    if rows * cols > MAX_AREA:
+        raise UnreadableFileError(
+            "bảng tính khai báo vùng dữ liệu quá lớn so với một biểu tự đánh giá "
+            "(nghi tệp hỏng hoặc độc hại)"
+        )
 
 
 def _check_biff_area(rows: list[int], cols: list[int]) -> None:
@@ -607,11 +602,16 @@ class _OdsSheet:
     columns: int = 0  # column elements met so far
 
 
-# Start tags (attributes, ending "/" of an empty element) and end tags of tables and rows;
-# "<" is factored out of the alternatives and the attributes matched greedily: a faster scan.
+# Start tags (attributes, ending "/" of an empty element) and end tags of tables; comments,
+# CDATA sections and processing instructions are matched so that what they hide is skipped
+# (as calamine's XML reader skips it), and attribute values are matched quote by quote so
+# that a ">" inside one does not end the tag early.
 _ODS_TOKEN = re.compile(
-    rb"<(?:table:(table|table-row|table-cell|covered-table-cell|table-column)(?=[\s/>])([^>]*)"
-    rb"|/table:(table|table-row))>"
+    rb"<(?:!--.*?--|!\[CDATA\[.*?\]\]|\?.*?\?"
+    rb"|table:(table|table-row|table-cell|covered-table-cell|table-column)(?=[ \t\r\n/>])"
+    rb"([^>\"']*+(?:(?:\"[^\"]*+\"|'[^']*+')[^>\"']*+)*+)"
+    rb"|/table:(table)[ \t\r\n]*)>",
+    re.DOTALL,
 )
 
 
@@ -625,46 +625,66 @@ def _scan_ods(content: bytes) -> dict[str, _OdsSheet]:
 
 
 def _ods_attr(attrs: bytes, name: bytes) -> bytes | None:
-    """One attribute's value from a start tag's attribute bytes (None when absent)."""
+    """One attribute's value from a start tag's attribute bytes (None when absent), in
+    either quote and with spaces around "=" as XML allows (the usual form looked up first)."""
     at = attrs.find(name + b'="')
-    if at < 0:
-        return None
-    start = at + len(name) + 2
-    return attrs[start : attrs.index(b'"', start)]
+    if at >= 0:
+        start = at + len(name) + 2
+        return attrs[start : attrs.find(b'"', start)]
+    values = attribute_values(attrs, name) if name in attrs else []
+    return values[0] if values else None
 
 
 def _ods_count(attrs: bytes, name: bytes) -> int:
-    value = _ods_attr(attrs, name) if name in attrs else None
-    return int(value) if value else 1
+    """A repeat or span count: the largest the tag may say (calamine reads the first, and
+    decodes character references in some counts: so is done here, an upper bound)."""
+    values = attribute_values(attrs, name) if name in attrs else []
+    return max((int(html.unescape(v.decode("ascii", "replace"))) for v in values), default=1)
+
+
+class _OdsCells:
+    """Where one table's non-empty cells reach, checked against `MAX_AREA`."""
+
+    def __init__(self) -> None:
+        self.last_row = self.last_col = -1
+
+    def add(self, last_row: int, last_col: int) -> None:
+        self.last_row, self.last_col = max(self.last_row, last_row), max(self.last_col, last_col)
+
+    def check(self) -> None:
+        if (self.last_row + 1) * (self.last_col + 1) > MAX_AREA:
+            raise UnreadableFileError("bảng tính khai báo quá nhiều ô (nghi tệp hỏng hoặc độc hại)")
 
 
 def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
+    """One pass over the tags of the tables, rows and cells (attributes are looked up only
+    when their name occurs). A row starts where the one before ends, repeats counted; a table
+    inside a cell counts with the table around it (calamine skips it). A self-closing cell is
+    empty unless it has a value or a formula."""
     sheets: dict[str, _OdsSheet] = {}
     current = _OdsSheet()
-    row = col = 0
+    cells = _OdsCells()
+    depth = row = next_row = col = 0
     rows_repeat = 1
-    last_row = last_col = -1  # of the table's non-empty cells
-    # one pass over every cell tag: attributes are looked up only when their name occurs
     for match in _ODS_TOKEN.finditer(content):
         tag, attrs, closing = match.groups()
-        empty = attrs is not None and attrs.endswith(b"/")
+        if closing:
+            depth = max(0, depth - 1)
+            continue
+        if tag is None:  # a comment, CDATA section or processing instruction
+            continue
+        empty = attrs.endswith(b"/")
         if empty:
             attrs = attrs[:-1]
-        if closing == b"table":
-            if (last_row + 1) * (last_col + 1) > MAX_AREA:
-                raise UnreadableFileError(
-                    "bảng tính khai báo quá nhiều ô (nghi tệp hỏng hoặc độc hại)"
-                )
-            continue
-        if closing:
-            row += rows_repeat
-            continue
         if tag == b"table":
-            current = _OdsSheet()
+            depth += 1
+            if depth > 1:
+                continue
+            cells.check()
+            current, cells = _OdsSheet(), _OdsCells()
             name = _ods_attr(attrs, b"table:name") or b""
             sheets[html.unescape(name.decode("utf-8", "replace"))] = current
-            row = col = 0
-            last_row = last_col = -1
+            row = next_row = col = 0
         elif tag == b"table-column":
             repeat = (
                 _ods_count(attrs, b"table:number-columns-repeated") if b"repeated" in attrs else 1
@@ -676,19 +696,16 @@ def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
             rows_repeat = 1
             if b"repeated" in attrs:
                 rows_repeat = _ods_count(attrs, b"table:number-rows-repeated")
-            col = 0
-            if empty:
-                row += rows_repeat
+            row, next_row, col = next_row, next_row + rows_repeat, 0
         else:
             repeat = 1
             if b"repeated" in attrs:
                 repeat = _ods_count(attrs, b"table:number-columns-repeated")
-            kind = _ods_attr(attrs, b"office:value-type") if b"value-type" in attrs else None
-            formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
-            if kind or formula or not empty:
-                last_row = max(last_row, row + rows_repeat - 1)
-                last_col = max(last_col, col + repeat - 1)
+            if not empty or b"value" in attrs or b"formula" in attrs:
+                cells.add(row + rows_repeat - 1, col + repeat - 1)
             if tag == b"table-cell" and row < MAX_ROWS and col < MAX_COLS:
+                kind = _ods_attr(attrs, b"office:value-type") if b"value-type" in attrs else None
+                formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
                 if kind == b"percentage":
                     columns = range(col, min(col + repeat, MAX_COLS))
                     current.percent.update((row, c) for c in columns)
@@ -700,6 +717,7 @@ def _walk_ods(content: bytes) -> dict[str, _OdsSheet]:
                     cols = _ods_count(attrs, b"table:number-columns-spanned")
                     current.merged.append((row, col, row + rows - 1, col + cols - 1))
             col += repeat
+    cells.check()
     return sheets
 
 

@@ -18,12 +18,15 @@ import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from xml.etree import ElementTree
 
 import msoffcrypto
 import olefile
 
-from ntm_excel.errors import UnreadableFileError
+from ntm_excel.atomic import OUTPUT_PROPERTY, marked_kind
+from ntm_excel.errors import OwnOutputError, UnreadableFileError
+from ntm_excel.read.bounds import attribute_values, largest_number
 
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members together
 MAX_MEMBERS = 2000
@@ -59,12 +62,11 @@ _XML_SUFFIXES = (".xml", ".rels", ".vml")
 # prolog of any other XML part is checked.
 _PARSED = re.compile(
     r"(^\[Content_Types\]\.xml|\.rels|^mimetype|(^|/)(workbook\d*|sheet\d+|sharedStrings"
-    r"|styles|content|core))(\.xml)?$",
+    r"|styles|content|core|custom))(\.xml)?$",
     re.IGNORECASE,
 )
 HEAD_BYTES = 4096
-_COUNT = re.compile(rb' (?:count|uniqueCount)="(\d+)"')
-_COUNTED = re.compile(r"(^|/)(sharedStrings|styles|workbook)\.xml$")  # parts calamine sizes from
+_SHARED_STRINGS = re.compile(r"(^|/)sharedstrings\.xml$")  # calamine reserves room from it
 _DANGEROUS = (b"<!DOCTYPE", b"<!ENTITY")
 
 
@@ -170,14 +172,14 @@ def _sniff_zip(data: bytes) -> Sniffed:
     with archive:
         members = archive.infolist()
         _check_bomb(members)
-        names = {m.filename for m in members}
+        by_key = _member_keys(members)
         parts = {}
-        for member in members:
-            if _PARSED.search(member.filename):
+        for key, member in by_key.items():
+            if _PARSED.search(key):
                 parts[member.filename] = _inflate(archive, member, data)
-            elif member.filename.lower().endswith(_XML_SUFFIXES):
+            elif key.endswith(_XML_SUFFIXES):
                 _check_head(archive, member)
-        if "mimetype" in names:
+        if "mimetype" in parts:
             mime = parts["mimetype"].decode("ascii", "replace").strip()
             if mime == _ODS_MIME:
                 if "content.xml" not in parts:
@@ -188,14 +190,59 @@ def _sniff_zip(data: bytes) -> Sniffed:
         if "[Content_Types].xml" not in parts:
             raise UnreadableFileError("đây là tệp nén .zip, không phải bảng tính Excel")
         kind, workbook = _ooxml_kind(parts)
+        _refuse_own_output(parts, by_key)
         sheets, styles = _ooxml_sheets(parts, workbook)
         for name in [sheet.part for sheet in sheets] + [styles]:
-            if name and name not in parts and name in names:
-                parts[name] = _inflate(archive, archive.getinfo(name), data)
+            member = by_key.get(_key(name)) if name else None
+            if member is not None and name not in parts:
+                parts[name] = parts.get(member.filename) or _inflate(archive, member, data)
     missing = next((sheet for sheet in sheets if sheet.part not in parts), None)
     if missing is not None:
         raise UnreadableFileError(f"tệp bị hỏng (thiếu dữ liệu của trang «{missing.name}»)")
     return Sniffed(kind=kind, parts=parts, sheets=sheets, styles=styles)
+
+
+def _key(name: str) -> str:
+    """A member name as calamine looks it up: "/" for "\\", letter case ignored."""
+    return name.replace("\\", "/").lower()
+
+
+def _member_keys(members: list[zipfile.ZipInfo]) -> dict[str, zipfile.ZipInfo]:
+    """The members by `_key`. Two members with one key are refused: calamine would read one
+    of them and the checks here might have looked at the other."""
+    by_key: dict[str, zipfile.ZipInfo] = {}
+    for member in members:
+        key = _key(member.filename)
+        if key in by_key:
+            raise UnreadableFileError(
+                f"tệp bị hỏng (hai phần cùng tên «{member.filename}», nghi tệp độc hại)"
+            )
+        by_key[key] = member
+    return by_key
+
+
+_NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+_NS_DCTERMS = "http://purl.org/dc/terms/"
+
+
+def _refuse_own_output(parts: dict[str, bytes], by_key: dict[str, zipfile.ZipInfo]) -> None:
+    """Raise `OwnOutputError` for a workbook ntm-excel wrote and nobody saved since (see
+    `ntm_excel.atomic`): a master or a feedback copy found among the submissions."""
+    custom = by_key.get("docprops/custom.xml")
+    core = by_key.get("docprops/core.xml")
+    if custom is None or core is None:
+        return
+    try:
+        properties = ElementTree.fromstring(parts[custom.filename])
+        modified = ElementTree.fromstring(parts[core.filename]).find(f"{{{_NS_DCTERMS}}}modified")
+        written = datetime.fromisoformat((modified.text or "").strip().rstrip("Z"))
+    except (ElementTree.ParseError, AttributeError, LookupError, ValueError):
+        return  # no usable mark: read as a submission
+    for prop in properties.iter(f"{{{_NS_CUSTOM}}}property"):
+        if prop.get("name") == OUTPUT_PROPERTY:
+            kind = marked_kind("".join(prop.itertext()), written)
+            if kind:
+                raise OwnOutputError(kind)
 
 
 def _check_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
@@ -237,8 +284,8 @@ def _inflate(archive: zipfile.ZipFile, member: zipfile.ZipInfo, data: bytes) -> 
     if member.file_size > limit:
         raise UnreadableFileError(f"phần «{member.filename}» lớn bất thường")
     _check_xml(member.filename, content)
-    if _COUNTED.search(member.filename):
-        _check_counts(member.filename, content)
+    if _SHARED_STRINGS.search(_key(member.filename)):
+        _check_unique_count(member.filename, content)
     return content
 
 
@@ -297,12 +344,12 @@ def _inflate_checked(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: i
     return content
 
 
-def _check_counts(name: str, content: bytes) -> None:
-    """A declared element count (`uniqueCount="…"` of the shared strings…) larger than the
-    part itself is a lie that makes calamine reserve terabytes and abort the process."""
-    for match in _COUNT.finditer(content):
-        if int(match.group(1)) > len(content):
-            raise UnreadableFileError(f"tệp bị hỏng (phần «{name}» khai báo số phần tử sai)")
+def _check_unique_count(name: str, content: bytes) -> None:
+    """A count of shared strings (`uniqueCount`, however written) larger than the part itself
+    is a lie that makes calamine reserve terabytes and abort the process. (The total `count`
+    is not used to size anything and may exceed the part: it is left alone.)"""
+    if largest_number(attribute_values(content, b"uniqueCount")) > len(content):
+        raise UnreadableFileError(f"tệp bị hỏng (phần «{name}» khai báo số phần tử sai)")
 
 
 def _check_xml(name: str, content: bytes) -> None:
@@ -389,10 +436,14 @@ def _declared_sheets(
             if rel.get("Type", "").endswith("/styles"):
                 styles = posixpath.normpath(path)
     sheets = []
+    names: set[str] = set()
     root = _xml(workbook_xml, workbook)
     for ns in _NS_MAIN:
         for sheet in root.iter(f"{{{ns}}}sheet"):
             name = sheet.get("name", "")
+            if name in names:  # a sheet is read by its name: which one would be read?
+                raise UnreadableFileError(f"tệp bị hỏng (hai trang tính cùng tên «{name}»)")
+            names.add(name)
             rel_id = next((sheet.get(f"{{{r}}}id") for r in _NS_REL if sheet.get(f"{{{r}}}id")), "")
             part = targets.get(rel_id, "")
             if not part:

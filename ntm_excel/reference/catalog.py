@@ -235,6 +235,14 @@ def _is_bac_trung_bo(region: str) -> bool:
     return fold(region) == fold(BAC_TRUNG_BO)
 
 
+LEVEL_SET_WORDS = {"nâng cao": "nang_cao", "kiểu mẫu": "kieu_mau"}
+
+
+def is_level_set(set_id: str) -> bool:
+    """Whether a set is an advanced or model commune set ("xa_nang_cao_2016_2020")."""
+    return any(f"_{word}_" in set_id for word in LEVEL_SET_WORDS.values())
+
+
 def district_set(catalog_set: str) -> str:
     """The district set of a commune set: "xa_2016_2020" → "huyen_2016_2020"."""
     if catalog_set.startswith("xa_"):
@@ -281,6 +289,25 @@ class Catalog:
                 if ind.set_id == set_id and ind.province and province_key(ind.province) == key:
                     chosen[ind.code] = ind
         return sorted(chosen.values(), key=lambda i: (i.criterion_no, code_key(i.code)))
+
+    def level_set(self, catalog_set: str, level: str) -> str | None:
+        """The set for communes aiming at `level` ("nâng cao", "kiểu mẫu") alongside the basic
+        set `catalog_set`: "xa_<nang_cao|kieu_mau>_<first>_<last>" whose years fall within the
+        basic set's (xa_kieu_mau_2018_2020 for xa_2016_2020), the latest when several do."""
+        word, years = LEVEL_SET_WORDS.get(level), _SET_ID.fullmatch(catalog_set)
+        if word is None or years is None:
+            return None
+        prefix = catalog_set[: years.start("first")].removesuffix("_")
+        found = []
+        for set_id in self.sets():
+            match = _SET_ID.fullmatch(set_id)
+            if (
+                match
+                and set_id.startswith(f"{prefix}_{word}_")
+                and years["first"] <= match["first"] <= match["last"] <= years["last"]
+            ):
+                found.append((match["last"], match["first"], set_id))
+        return max(found)[2] if found else None
 
     def criteria(self, set_id: str, province: str = "") -> dict[int, str]:
         """Criterion number → name, for the set as resolved for `province`."""
@@ -537,7 +564,7 @@ def load_catalog(path: Path | str) -> Catalog:
             f"tiêu của tỉnh {province} thay thế hoặc bổ sung; kiểm tra lại mã bộ tiêu chí",
         )
         for number, set_id, province in layers
-        if set_id not in national
+        if set_id not in national and not is_level_set(set_id)  # advanced sets are provincial
     ]
     if errors:
         raise CatalogError(

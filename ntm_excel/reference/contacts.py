@@ -1,9 +1,17 @@
-"""The officials' contact book (workbooks/danh_ba.xlsx) and reading owner names out of
-"Người phụ trách" cells such as "Đ/c Phạm Hoàng Anh – Phó Chủ tịch UBND huyện; đ/c …".
+"""The contact book (workbooks/danh_ba.xlsx) and reading owner names out of "Người phụ trách"
+cells such as "Đ/c Phạm Hoàng Anh – Phó Chủ tịch UBND huyện; đ/c …".
+
+The book has three sheets: «Danh bạ» (officials and bodies: departments, mass organisations,
+the coordination office; a group row lists its members in «Thành viên»), «Liên hệ xã» (one
+address per commune) and «Cụm chỉ đạo» (each cluster of communes, its leader and its
+communes). `Contacts.reach` says whom a name in a task reaches: a person, a body, a group's
+members, every commune concerned ("Ban chỉ đạo NTM các xã"), the cluster leaders, or the
+officials assigned to communes.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,11 +19,14 @@ from pathlib import Path
 import openpyxl
 
 from ntm_excel.errors import ContactsError
+from ntm_excel.model import Unit
 from ntm_excel.text import column_letter, fold, is_email_address, nfc, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
 CONTACTS_SHEET = "Danh bạ"
 COMMUNES_SHEET = "Liên hệ xã"
+CLUSTERS_SHEET = "Cụm chỉ đạo"
+HELP_SHEET = "Hướng dẫn"
 # Column headings of the "Danh bạ" sheet, in order, and the Contact field each fills.
 CONTACT_COLUMNS = {
     "Họ và tên": "name",
@@ -26,7 +37,59 @@ CONTACT_COLUMNS = {
     "Tiêu chí phụ trách": "criteria",
     "Xã phụ trách": "communes",
     "Vai trò trong kế hoạch": "role",
+    "Thành viên": "members",
 }
+COMMUNE_COLUMNS = {
+    "Mã đơn vị": "code",
+    "Tên đơn vị": "name",
+    "Người liên hệ": "contact_name",
+    "Email": "email",
+    "Điện thoại": "phone",
+}
+CLUSTER_COLUMNS = {
+    "Cụm": "name",
+    "Trưởng cụm": "leader",
+    "Xã trong cụm": "communes",
+    "Ghi chú": "note",
+}
+
+# Names that stand for several addressees, recognised by their words (folded).
+COMMUNES_GROUP = "communes"  # "Ban chỉ đạo NTM các xã", "UBND các xã, thị trấn"
+LEADERS_GROUP = "cluster leaders"  # "Ủy viên Ban Thường vụ Huyện ủy phụ trách cụm"
+SUPERVISORS_GROUP = "supervisors"  # "Cán bộ được phân công chỉ đạo cơ sở"
+_GROUPS = (
+    (re.compile(r"\bcac (?:xa|thi tran|phuong)\b"), COMMUNES_GROUP),
+    (re.compile(r"\b(?:phu trach cum|truong cum|cum chi dao)\b"), LEADERS_GROUP),
+    (re.compile(r"\bchi dao co so\b"), SUPERVISORS_GROUP),
+)
+# Folded words that begin the name of a body rather than a person ("Đoàn", "Bàn" and "Văn"
+# are also family or given names, so only longer phrases count).
+_BODY_STARTS = (
+    "phong ",
+    "ban chi dao",
+    "ban quan ly",
+    "ban thuong vu",
+    "ban chap hanh",
+    "hoi ",
+    "huyen doan",
+    "huyen uy",
+    "uy ban",
+    "ubnd",
+    "ubmttq",
+    "mttq",
+    "mat tran",
+    "lien doan",
+    "van phong",
+    "trung tam",
+    "cong an",
+    "chi cuc",
+    "doan thanh nien",
+    "cac ",
+    "truong cac",
+    "uy vien ban",
+    "can bo duoc",
+    "thanh vien ban",
+)
 
 _HONORIFIC = re.compile(
     r"^\s*(?:[đd]\s*[/.]?\s*c|đồng\s+chí|dong\s+chi|ông|ong|bà|ba)(?=[\s:.])[\s:.]*",
@@ -51,22 +114,152 @@ class Contact:
     communes: tuple[str, ...] = ()  # names or codes, or ALL_COMMUNES
     role: str = ""
     phone: str = ""
+    members: tuple[str, ...] = ()  # a group row: the contacts it stands for
+
+
+@dataclass(frozen=True)
+class CommuneContact:
+    """One row of «Liên hệ xã»: a commune's address."""
+
+    code: str
+    name: str
+    contact_name: str = ""
+    email: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One cluster of communes (cụm chỉ đạo) and the Standing Committee member leading it."""
+
+    name: str
+    leader: str
+    communes: tuple[str, ...]  # names or codes as the office wrote them
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Whom a name written in a task reaches: `known` is False when the contact book has no
+    such person, body or group. Addressees may lack an e-mail address."""
+
+    known: bool
+    contacts: tuple[Contact, ...] = ()
 
 
 @dataclass(frozen=True)
 class Contacts:
-    """The contact book; `match` finds an official from a name as written in a plan.
-    `problems` are the cells that could not be used (Vietnamese, naming file, sheet and cell)."""
+    """The contact book; `match` finds an official or a body from a name as written in a
+    plan, `reach` whom a name reaches. `problems` are the cells that could not be used
+    (Vietnamese, naming file, sheet and cell)."""
 
     contacts: tuple[Contact, ...]
     problems: tuple[str, ...] = ()
+    communes: tuple[CommuneContact, ...] = ()
+    clusters: tuple[Cluster, ...] = ()
 
     def match(self, name: str) -> Contact | None:
-        """The one contact whose full name is `name` (titles, "Đ/c", case and diacritics
-        ignored); None when nobody or more than one person matches."""
-        key = person_key(name)
-        found = [c for c in self.contacts if key and fold(c.name) == key]
+        """The one contact named `name`: a body by its whole name, a person by the full name
+        (titles, "Đ/c", case and diacritics ignored); None when nobody or several match."""
+        whole = fold(name)
+        found = [c for c in self.contacts if whole and fold(c.name) == whole]
+        if not found:
+            key = person_key(name)
+            found = [c for c in self.contacts if key and fold(c.name) == key]
         return found[0] if len(found) == 1 else None
+
+    @functools.cached_property
+    def _communes_by_key(self) -> dict[str, CommuneContact]:
+        """«Liên hệ xã» rows by code and by folded name (the first row wins)."""
+        index: dict[str, CommuneContact] = {}
+        for row in self.communes:
+            for key in (row.code, fold(row.name)):
+                if key:
+                    index.setdefault(key, row)
+        return index
+
+    def commune_contact(self, unit: Unit) -> Contact:
+        """The address of a commune: its «Liên hệ xã» row, else the registry's e-mail."""
+        index = self._communes_by_key
+        row = index.get(unit.code) or next(
+            (index[k] for k in sorted(unit_keys(unit)) if k in index), None
+        )
+        email = (row.email if row else "") or unit.email
+        name = (row.contact_name if row else "") or unit.contact_name
+        return Contact(
+            name=name or f"UBND {unit.name[:1].lower()}{unit.name[1:]}",
+            title="",
+            unit=unit.name,
+            email=email,
+            communes=(unit.code,),
+            phone=(row.phone if row else "") or unit.phone,
+        )
+
+    def leaders(self) -> tuple[Contact, ...]:
+        """The cluster leaders (a leader missing from «Danh bạ» has no address)."""
+        found: dict[str, Contact] = {}
+        for cluster in self.clusters:
+            if cluster.leader:
+                contact = self.match(cluster.leader) or Contact(cluster.leader, "", "", "")
+                found.setdefault(fold(contact.name), contact)
+        return tuple(found.values())
+
+    def supervisors(self) -> tuple[Contact, ...]:
+        """The officials assigned to named communes in «Xã phụ trách» ("Tất cả" aside)."""
+        return tuple(
+            c for c in self.contacts if any(fold(x) != fold(ALL_COMMUNES) for x in c.communes)
+        )
+
+    def reach(self, name: str, units: tuple[Unit, ...] | list[Unit] = ()) -> Reach:
+        """Whom `name` reaches; `units` are the communes a commune task concerns."""
+        group = group_kind(name)
+        if group == COMMUNES_GROUP:
+            return Reach(True, tuple(self.commune_contact(u) for u in units))
+        if group == LEADERS_GROUP:
+            return Reach(True, self.leaders())
+        if group == SUPERVISORS_GROUP:
+            return Reach(True, self.supervisors())
+        contact = self.match(name)
+        if contact is None:
+            return Reach(False)
+        if not contact.members:
+            return Reach(True, (contact,))
+        members = [self.match(m) or Contact(m, "", "", "") for m in contact.members]
+        return Reach(True, tuple(([contact] if contact.email else []) + members))
+
+
+def group_kind(name: str) -> str | None:
+    """COMMUNES_GROUP, LEADERS_GROUP, SUPERVISORS_GROUP, or None for anyone else."""
+    key = fold(name)
+    return next((kind for pattern, kind in _GROUPS if pattern.search(key)), None)
+
+
+def is_body(name: str) -> bool:
+    """Whether `name` names an office, committee, organisation or group, not a person."""
+    return fold(name).startswith(_BODY_STARTS) or group_kind(name) is not None
+
+
+def unit_keys(unit: Unit) -> set[str]:
+    """The ways a contact book may name a unit: code, full name, name without "Xã"."""
+    full = fold(unit.name)
+    keys = {unit.code, full}
+    kind = fold(unit.kind)
+    if kind and full.startswith(kind + " "):
+        keys.add(full[len(kind) + 1 :])
+    return keys
+
+
+def parse_assignees(text: str) -> tuple[str, ...]:
+    """The people and bodies named in a plan cell: "; "-separated; a body's name is kept
+    whole ("Phòng Tài chính – Kế hoạch", "Ban Chỉ đạo NTM, UBND các thị trấn"), a person's
+    read by `parse_owners` (titles and "Đ/c" stripped)."""
+    found: list[str] = []
+    for chunk in _CHUNK_SEPARATOR.split(text or ""):
+        chunk = nfc(chunk).strip(" .")
+        if not chunk:
+            continue
+        found += [chunk] if is_body(chunk) else parse_owners(chunk)
+    return tuple(dict.fromkeys(found))
 
 
 def person_key(name: str) -> str:
@@ -76,7 +269,8 @@ def person_key(name: str) -> str:
 
 
 def load_contacts(path: Path | str) -> Contacts:
-    """Read the "Danh bạ" sheet of the contact workbook at `path`."""
+    """Read the contact workbook at `path`: «Danh bạ» (required), «Liên hệ xã» and
+    «Cụm chỉ đạo» (when present)."""
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:
@@ -86,44 +280,119 @@ def load_contacts(path: Path | str) -> Contacts:
     try:
         if CONTACTS_SHEET not in workbook.sheetnames:
             raise ContactsError(f"Tệp danh bạ {Path(path).name} không có trang «{CONTACTS_SHEET}».")
-        sheet = workbook[CONTACTS_SHEET]
-        sheet.reset_dimensions()  # files from other tools may declare a wrong size
-        rows = sheet.iter_rows(values_only=True)
-        header = [fold(str(v or "")) for v in next(rows, ())]
-        columns = {
-            field: header.index(fold(heading))
-            for heading, field in CONTACT_COLUMNS.items()
-            if fold(heading) in header
-        }
-        contacts, problems = [], []
-        for number, row in enumerate(rows, start=2):
-            values = {f: _cell_text(row, i) for f, i in columns.items()}
-            if not values.get("name"):
-                continue
-            email = values.get("email", "")
-            if email and not is_email_address(email):
-                cell = f"{column_letter(columns['email'])}{number}"
-                problems.append(
-                    f"Danh bạ {Path(path).name}, trang «{CONTACTS_SHEET}», ô {cell}: địa chỉ thư "
-                    f"«{shown(email)}» của {shown(values['name'], 60)} không hợp lệ (cần đúng "
-                    "một địa chỉ dạng ten@donvi.gov.vn); không gửi thư cho người này tới khi sửa."
-                )
-                email = ""
-            contacts.append(
-                Contact(
-                    name=values["name"],
-                    title=values.get("title", ""),
-                    unit=values.get("unit", ""),
-                    email=email,
-                    criteria=split_list(values.get("criteria", "")),
-                    communes=split_list(values.get("communes", "")),
-                    role=values.get("role", ""),
-                    phone=values.get("phone", ""),
-                )
+        problems: list[str] = []
+        addresses = _Addresses(Path(path).name, problems)
+        contacts = [
+            Contact(
+                name=values["name"],
+                title=values.get("title", ""),
+                unit=values.get("unit", ""),
+                email=addresses.checked(values, number, columns, CONTACTS_SHEET),
+                criteria=split_list(values.get("criteria", "")),
+                communes=split_list(values.get("communes", "")),
+                role=values.get("role", ""),
+                phone=values.get("phone", ""),
+                members=split_list(values.get("members", "")),
             )
+            for number, values, columns in _sheet_rows(
+                workbook, CONTACTS_SHEET, CONTACT_COLUMNS, "name"
+            )
+        ]
+        communes = [
+            CommuneContact(
+                **values | {"email": addresses.checked(values, number, columns, COMMUNES_SHEET)}
+            )
+            for number, values, columns in _sheet_rows(
+                workbook, COMMUNES_SHEET, COMMUNE_COLUMNS, "code", "name"
+            )
+        ]
+        clusters = [
+            Cluster(
+                name=values.get("name", ""),
+                leader=values.get("leader", ""),
+                communes=split_list(values.get("communes", "")),
+                note=values.get("note", ""),
+            )
+            for _, values, _ in _sheet_rows(
+                workbook, CLUSTERS_SHEET, CLUSTER_COLUMNS, "name", "leader"
+            )
+        ]
     finally:
         workbook.close()
-    return Contacts(tuple(contacts), tuple(problems))
+    return Contacts(tuple(contacts), tuple(problems), tuple(communes), tuple(clusters))
+
+
+class _Addresses:
+    """Checks the e-mail cells of a contact book, collecting the problems."""
+
+    def __init__(self, file: str, problems: list[str]) -> None:
+        self.file = file
+        self.problems = problems
+
+    def checked(self, values: dict, number: int, columns: dict[str, int], sheet: str) -> str:
+        """The row's address, or "" (and a problem naming the cell) when it is not one."""
+        email = values.get("email", "")
+        if not email or is_email_address(email):
+            return email
+        cell = f"{column_letter(columns['email'])}{number}"
+        who = values.get("name") or values.get("code", "")
+        self.problems.append(
+            f"Danh bạ {self.file}, trang «{sheet}», ô {cell}: địa chỉ thư «{shown(email)}» "
+            f"của {shown(who, 60)} không hợp lệ (cần đúng một địa chỉ dạng ten@donvi.gov.vn); "
+            "không gửi thư cho người này tới khi sửa."
+        )
+        return ""
+
+
+def _sheet_rows(workbook, name: str, columns: dict[str, str], *keys: str):
+    """(Excel row number, {field: text}, {field: column index}) of each row of sheet `name`
+    (none when the sheet is missing) that fills one of `keys`; columns found by heading."""
+    if name not in workbook.sheetnames:
+        return
+    sheet = workbook[name]
+    sheet.reset_dimensions()  # files from other tools may declare a wrong size
+    rows = sheet.iter_rows(values_only=True)
+    header = [fold(str(v or "")) for v in next(rows, ())]
+    found = {
+        field: header.index(fold(heading))
+        for heading, field in columns.items()
+        if fold(heading) in header
+    }
+    for number, row in enumerate(rows, start=2):
+        values = {f: _cell_text(row, i) for f, i in found.items()}
+        if any(values.get(key) for key in keys):
+            yield number, {field: values.get(field, "") for field in columns.values()}, found
+
+
+def commune_addresses(path: Path | str) -> dict[str, frozenset[str]]:
+    """E-mail address (lower case) → the codes of the units it belongs to, from the
+    «Liên hệ xã» sheet of the contact workbook (columns «Mã đơn vị» and «Email»; a cell may
+    hold several addresses). Empty when the workbook has no such sheet."""
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except FileNotFoundError:
+        raise ContactsError(f"Không tìm thấy tệp danh bạ {path}") from None
+    except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
+        raise ContactsError(f"Không mở được tệp danh bạ {path}: {exc}") from exc
+    found: dict[str, set[str]] = {}
+    try:
+        if COMMUNES_SHEET not in workbook.sheetnames:
+            return {}
+        sheet = workbook[COMMUNES_SHEET]
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+        header = [fold(str(v or "")) for v in next(rows, ())]
+        if fold("Mã đơn vị") not in header or fold("Email") not in header:
+            return {}
+        code_at, email_at = header.index(fold("Mã đơn vị")), header.index(fold("Email"))
+        for row in rows:
+            code = _cell_text(row, code_at).strip()
+            for address in re.split(r"[;,\s]+", _cell_text(row, email_at)):
+                if code and "@" in address:
+                    found.setdefault(address.lower(), set()).add(code)
+    finally:
+        workbook.close()
+    return {address: frozenset(codes) for address, codes in found.items()}
 
 
 def split_list(text: str) -> tuple[str, ...]:
@@ -133,6 +402,8 @@ def split_list(text: str) -> tuple[str, ...]:
 
 def _cell_text(row: tuple, index: int) -> str:
     value = row[index] if index < len(row) else None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a code typed as a number
     return nfc(str(value)) if value is not None else ""
 
 

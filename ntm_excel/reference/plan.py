@@ -1,30 +1,39 @@
 """The district plan (Số 07-KH/BCĐ) as the office's editable workbook workbooks/ke_hoach_2021.xlsx.
 
-Sheet "Nhiệm vụ" has one row per task and per milestone, "Chỉ tiêu" the plan's targets and
-"Thông tin" the plan's number and date. Columns are found by their headings, so the office may
-reorder them; a deadline date cell wins over the phrase, which is read only when the date is
-empty, and an unreadable phrase is reported, never guessed.
+Sheet "Nhiệm vụ" has one row per assignment of the plan, per milestone of a two-step deadline
+and per recurring duty of an assignment; "Chỉ tiêu" holds the plan's targets, "Đã thực hiện"
+the days the office records a recurring duty done, "Thông tin" the plan's number and date.
+Columns are found by their headings, so the office may reorder them; a deadline date cell wins
+over the phrase, which is read only when the date is empty, and an unreadable phrase is
+reported, never guessed.
+
+A row with «Lặp lại» ("hàng tuần", "hàng tháng", "định kỳ 2 tuần") is a `Duty`: it recurs from
+«Từ ngày» (else the plan's date) to «Hạn hoàn thành» (else the end of the plan's year); each
+period is one occurrence, done when «Đã thực hiện» has a row with its code and a day in it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
 
 from ntm_excel.deadlines import DeadlineError, parse_deadline
-from ntm_excel.errors import PlanError
+from ntm_excel.errors import PlanError, RecurrenceError
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import Task
-from ntm_excel.reference.contacts import parse_owners
+from ntm_excel.model import Target, Task
+from ntm_excel.recurrence import Recurrence, occurrence_of, parse_recurrence
+from ntm_excel.reference.contacts import parse_assignees
 from ntm_excel.text import cell_address, fold, nfc
 
 TASKS_SHEET = "Nhiệm vụ"
 TARGETS_SHEET = "Chỉ tiêu"
+DONE_SHEET = "Đã thực hiện"
 INFO_SHEET = "Thông tin"
 DATE_FORMAT = "dd/mm/yyyy"
+UNSET = "chưa ghi chu kỳ"  # shown after "định kỳ" until the office writes the interval
 
 # Headings of the "Nhiệm vụ" sheet, in order, and the key each is read into.
 TASK_COLUMNS = {
@@ -33,13 +42,25 @@ TASK_COLUMNS = {
     "TC số": "criterion_no",
     "Tiêu chí": "criterion",
     "Nội dung nhiệm vụ": "text",
+    "Chủ trì": "lead",
+    "Phối hợp": "partners",
+    "Người chỉ đạo": "directors",
+    "Người thực hiện": "owners",
+    "Xã thực hiện": "communes",
     "Thời hạn": "deadline_text",
     "Mốc": "milestone",
     "Hạn hoàn thành": "due",
-    "Người chỉ đạo": "directors",
-    "Người thực hiện": "owners",
+    "Lặp lại": "recurrence",
+    "Từ ngày": "starts",
     "Tình trạng": "status",
     "Ngày hoàn thành": "completed",
+    "Ghi chú": "note",
+}
+# Headings of the "Đã thực hiện" sheet: one row each time the office records a duty done.
+DONE_COLUMNS = {
+    "Mã": "task_id",
+    "Mốc": "milestone",
+    "Ngày thực hiện": "day",
     "Ghi chú": "note",
 }
 TARGET_COLUMNS = {
@@ -64,17 +85,14 @@ DONE_STATE = "Đã hoàn thành"
 
 
 @dataclass(frozen=True)
-class Target:
-    """One target of the plan, for one unit where the plan names units."""
+class Duty:
+    """A recurring duty: `task` names it (its `recurrence` set, no due date of its own)."""
 
-    code: str
-    text: str
-    level: str  # "huyện đạt chuẩn", "đạt chuẩn", "nâng cao", "kiểu mẫu"
-    unit_code: str = ""
-    unit_name: str = ""
-    unit_text: str = ""  # the unit as the plan writes it ("Cẩm Vịnh")
-    deadline_text: str = ""
-    due: date | None = None
+    task: Task
+    recurrence: Recurrence
+    starts: date
+    ends: date
+    done: tuple[date, ...] = ()  # days recorded in «Đã thực hiện»
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,7 @@ class Plan:
 
     tasks: tuple[Task, ...]
     targets: tuple[Target, ...] = ()
+    duties: tuple[Duty, ...] = ()
     issues: tuple[Issue, ...] = ()
     criteria_names: dict[int, str] = field(default_factory=dict)  # "TC số" → "Tiêu chí"
     number: str = ""
@@ -105,14 +124,18 @@ def load_plan(path: Path | str) -> Plan:
             if sheet not in workbook.sheetnames:
                 raise PlanError(f"Tệp kế hoạch {path.name} không có trang «{sheet}».")
         info = _read_info(workbook[INFO_SHEET]) if INFO_SHEET in workbook.sheetnames else {}
-        reader = _Reader(path.name, _year(info))
-        tasks = reader.tasks(_rows(workbook[TASKS_SHEET], TASK_COLUMNS, path.name))
+        reader = _Reader(path.name, _year(info), _as_date(info.get("issued")))
+        tasks, duties = reader.tasks(_rows(workbook[TASKS_SHEET], TASK_COLUMNS, path.name))
         targets = reader.targets(_rows(workbook[TARGETS_SHEET], TARGET_COLUMNS, path.name))
+        if DONE_SHEET in workbook.sheetnames:
+            log = _rows(workbook[DONE_SHEET], DONE_COLUMNS, path.name, required="day")
+            duties = reader.log(duties, log)
     finally:
         workbook.close()
     return Plan(
         tasks=tuple(tasks),
         targets=tuple(targets),
+        duties=tuple(duties),
         issues=tuple(reader.issues),
         criteria_names=reader.criteria_names,
         number=_text(info.get("number")),
@@ -140,14 +163,14 @@ def _year(info: dict[str, object]) -> int | None:
     return issued.year if issued else None
 
 
-def _rows(sheet, columns: dict[str, str], file: str):
+def _rows(sheet, columns: dict[str, str], file: str, required: str = "text"):
     """Yield (row index, {key: (value, address)}) for each non-empty row under the heading."""
     sheet.reset_dimensions()  # files from other tools may declare a wrong size
     rows = sheet.iter_rows(values_only=True)
     heading = [fold(_text(v)) for v in next(rows, ())]
     found = {key: heading.index(fold(h)) for h, key in columns.items() if fold(h) in heading}
-    if "text" not in found:
-        first = next(h for h, key in columns.items() if key == "text")
+    if required not in found:
+        first = next(h for h, key in columns.items() if key == required)
         raise PlanError(f"Trang «{sheet.title}» của tệp {file} thiếu cột «{first}».")
     for index, row in enumerate(rows, start=1):
         cells = {
@@ -159,11 +182,12 @@ def _rows(sheet, columns: dict[str, str], file: str):
 
 
 class _Reader:
-    """Turns rows into tasks and targets, collecting issues with their cell addresses."""
+    """Turns rows into tasks, duties and targets, collecting issues with their cell addresses."""
 
-    def __init__(self, file: str, year: int | None) -> None:
+    def __init__(self, file: str, year: int | None, issued: date | None) -> None:
         self.file = file
         self.year = year
+        self.issued = issued
         self.issues: list[Issue] = []
         self.criteria_names: dict[int, str] = {}
 
@@ -191,8 +215,31 @@ class _Reader:
             make_issue("deadline-invalid", file=self.file, sheet=sheet, cell=cell, text=text)
         )
 
-    def tasks(self, rows) -> list[Task]:
-        tasks = []
+    def recurrence(self, cells: dict) -> tuple[Recurrence | None, str]:
+        """The row's recurrence and how it is shown. None for a one-off task, for "định kỳ"
+        whose interval the office has not written yet (a standing duty meanwhile, shown
+        "định kỳ (chưa ghi chu kỳ)"), or for an unreadable one (reported)."""
+        value, address = cells.get("recurrence", (None, ""))
+        text = _text(value)
+        try:
+            return parse_recurrence(value), text
+        except RecurrenceError as exc:
+            if exc.unset:
+                return None, f"{text} ({UNSET})"
+            self.issues.append(
+                make_issue(
+                    "recurrence-invalid",
+                    file=self.file,
+                    sheet=TASKS_SHEET,
+                    cell=address,
+                    text=exc.text,
+                    reason=exc.reason,
+                )
+            )
+            return None, text
+
+    def tasks(self, rows) -> tuple[list[Task], list[Duty]]:
+        tasks, duties = [], []
         for _, cells in rows:
             value = {key: cell[0] for key, cell in cells.items()}
             due, address = self.due(cells, TASKS_SHEET)
@@ -201,33 +248,80 @@ class _Reader:
             number, criterion = _int(value.get("criterion_no")), _text(value.get("criterion"))
             if number is not None and criterion:
                 self.criteria_names.setdefault(number, criterion)
-            tasks.append(
-                Task(
-                    source="plan",
-                    unit_code="",
-                    criterion_no=number,
-                    text=_text(value.get("text")),
-                    deadline_text=_text(value.get("deadline_text")),
-                    due=due,
-                    owners=parse_owners(_text(value.get("owners"))),
-                    directors=parse_owners(_text(value.get("directors"))),
-                    milestone=_text(value.get("milestone")),
-                    section=_text(value.get("section")),
-                    done=fold(status) == fold(DONE_STATE)
-                    or value.get("completed") not in (None, ""),
-                    completed=completed,
-                    status_text=status,
-                    task_id=_text(value.get("task_id")),
-                    file=self.file,
-                    sheet=TASKS_SHEET,
-                    cell=address,
-                )
+            recurrence, shown = self.recurrence(cells)
+            task = Task(
+                source="plan",
+                unit_code="",
+                criterion_no=number,
+                text=_text(value.get("text")),
+                deadline_text=_text(value.get("deadline_text")),
+                due=due,
+                owners=parse_assignees(_text(value.get("owners"))),
+                directors=parse_assignees(_text(value.get("directors"))),
+                milestone=_text(value.get("milestone")),
+                section=_text(value.get("section")),
+                criterion=criterion,
+                lead=parse_assignees(_text(value.get("lead"))),
+                partners=parse_assignees(_text(value.get("partners"))),
+                recurrence=shown,
+                communes=_text(value.get("communes")),
+                note=_text(value.get("note")),
+                done=fold(status) == fold(DONE_STATE) or value.get("completed") not in (None, ""),
+                completed=completed,
+                status_text=status,
+                task_id=_text(value.get("task_id")),
+                file=self.file,
+                sheet=TASKS_SHEET,
+                cell=address,
             )
-        return tasks
+            starts = _as_date(value.get("starts")) or self.issued
+            if recurrence is None or starts is None:
+                tasks.append(task)
+                continue
+            ends = due or date((self.year or starts.year), 12, 31)
+            duties.append(Duty(replace(task, due=None), recurrence, starts, ends))
+        return tasks, duties
+
+    def log(self, duties: list[Duty], rows) -> list[Duty]:
+        """The duties with the days «Đã thực hiện» records for them."""
+        done: dict[int, list[date]] = {}
+        for index, cells in rows:
+            code = _text(cells.get("task_id", (None, ""))[0])
+            label = fold(_text(cells.get("milestone", (None, ""))[0]))
+            raw, address = cells["day"]
+            day = _as_date(raw)
+            where = {"file": self.file, "sheet": DONE_SHEET, "cell": address}
+            matches = [
+                i
+                for i, d in enumerate(duties)
+                if fold(d.task.task_id) == fold(code)
+                and (not label or fold(d.task.milestone) == label)
+            ]
+            if day is None:
+                reason = f"dòng {index + 1}: «{_text(raw)}» không phải ngày (ghi dd/mm/yyyy)"
+            elif len(matches) != 1:
+                what = "không có" if not matches else "có nhiều"
+                reason = (
+                    f"dòng {index + 1}: {what} việc lặp lại mã «{code}»"
+                    + (f", mốc «{_text(cells['milestone'][0])}»" if label else "")
+                    + (" (ghi thêm cột «Mốc»)" if matches else "")
+                )
+            elif (
+                occurrence_of(duties[matches[0]].recurrence, duties[matches[0]].starts, day) is None
+            ):
+                reason = f"dòng {index + 1}: ngày {day:%d/%m/%Y} trước khi việc «{code}» bắt đầu"
+            else:
+                done.setdefault(matches[0], []).append(day)
+                continue
+            self.issues.append(make_issue("done-log-invalid", **where, reason=reason))
+        return [
+            replace(d, done=tuple(sorted(done[i]))) if i in done else d
+            for i, d in enumerate(duties)
+        ]
 
     def targets(self, rows) -> list[Target]:
         targets = []
-        for _, cells in rows:
+        for index, cells in rows:
             value = {key: cell[0] for key, cell in cells.items()}
             due, _ = self.due(cells, TARGETS_SHEET)
             targets.append(
@@ -240,6 +334,7 @@ class _Reader:
                     unit_text=_text(value.get("unit_text")),
                     deadline_text=_text(value.get("deadline_text")),
                     due=due,
+                    cell=cell_address(index, 0),
                 )
             )
         return targets

@@ -44,7 +44,20 @@ HEADERS = {
         "status",
     ),
     CRITERIA: ("unit_code", "criterion_no", "status"),
-    TASKS: ("source", "unit_code", "criterion_no", "task", "due_date", "owners", "state"),
+    TASKS: (
+        "source",
+        "unit_code",
+        "criterion_no",
+        "task",
+        "due_date",
+        "owners",
+        "state",
+        "section",
+        "task_code",
+        "lead",
+        "directing",
+        "recurrence",
+    ),
     ISSUES: ("severity", "code", "unit_code", "file", "sheet", "cell", "message"),
 }
 OWNER_SEPARATOR = "; "
@@ -119,6 +132,11 @@ def _tasks(consolidation: Consolidation) -> Iterable[tuple]:
             task.due.isoformat() if task.due else "",
             OWNER_SEPARATOR.join(task.owners),
             status.state.value,
+            task.section,
+            task.task_id,
+            OWNER_SEPARATOR.join(task.lead),
+            OWNER_SEPARATOR.join(task.directors),
+            task.recurrence,
         )
 
 

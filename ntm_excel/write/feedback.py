@@ -30,6 +30,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.check.figures import IssueCounts
+from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
@@ -37,7 +38,7 @@ from ntm_excel.read.report import HEADINGS as READING_HEADINGS
 from ntm_excel.read.report import report_rows
 from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER, row_height
 
-FOLDER = "gop_y"
+FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
 AUTHOR = "Văn phòng điều phối NTM huyện"
 EDITABLE = {".xlsx": False, ".xlsm": True}  # suffix → keep VBA

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.check.figures import DistrictFigures, Figures, ProvinceFigures
+from ntm_excel.check.figures import DistrictFigures, Figures, ProvinceFigures, TargetProgress
+from ntm_excel.check.tasks import criterion_text, units_text
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Severity
 from ntm_excel.model import STATUS_LABELS, TASK_STATE_LABELS, Status, TaskState
 from ntm_excel.styles import (
@@ -97,6 +98,7 @@ SEVERITY_FIGURES = {
     Severity.INFO: "Số thông tin",
 }
 LEVEL_LABELS = {
+    "huyện đạt chuẩn": "Huyện đạt chuẩn",
     "đạt chuẩn": "Đạt chuẩn",
     "nâng cao": "Nâng cao",
     "kiểu mẫu": "Kiểu mẫu",
@@ -455,16 +457,23 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     sheet.set_widths(SUMMARY_WIDTHS)
     row = _summary_figures(sheet, facts, sheet.section(3, "I. TÌNH HÌNH CHUNG"))
 
-    row = sheet.section(row + 1, "II. THEO MỤC TIÊU PHẤN ĐẤU")
+    row = sheet.section(row + 1, "II. CHỈ TIÊU CỦA KẾ HOẠCH")
+    if not facts.consolidation.targets:
+        row = sheet.sentence(row, "Kế hoạch chưa có chỉ tiêu nào (trang «Chỉ tiêu»).")
+    else:
+        row = sheet.block(row, TARGET_COLUMNS, (_target_row(t) for t in facts.targets()))
+
+    row = sheet.section(row + 1, "III. THEO MỤC TIÊU PHẤN ĐẤU CỦA TỪNG XÃ")
     level_columns = [
         Column("Mục tiêu"),
         Column("Số đơn vị", "int"),
         Column("Đã nộp", "int"),
-        Column("Đạt đủ tiêu chí", "int"),
-        Column("Chưa đạt đủ tiêu chí", "int"),
-        Column("Số tiêu chí chưa đạt (cộng dồn)", "int"),
-        Column("Đơn vị chưa đạt đủ tiêu chí"),
+        Column("Đạt mục tiêu", "int"),
+        Column("Chưa đạt mục tiêu", "int"),
+        Column("Số tiêu chí xã NTM chưa đạt (cộng dồn)", "int"),
+        Column("Đơn vị chưa đạt mục tiêu"),
     ]
+    summaries = facts.levels()
     levels = [
         (
             level_label(s.level),
@@ -475,14 +484,21 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
             s.criteria_missing,
             _lagging(s.lagging),
         )
-        for s in facts.levels()
+        for s in summaries
     ]
     row = sheet.block(row, level_columns, levels)
+    for summary in summaries:
+        for note in summary.notes:
+            row = sheet.sentence(
+                row,
+                f"{level_label(summary.level)}: {note}; không đơn vị nào được tính là đạt "
+                "mức này khi chưa đối chiếu được.",
+            )
 
     if facts.several_districts:
-        row = _districts_summary(sheet, facts, sheet.section(row + 1, "III. THEO HUYỆN"))
+        row = _districts_summary(sheet, facts, sheet.section(row + 1, "IV. THEO HUYỆN"))
     else:
-        row = sheet.section(row + 1, "III. TIÊU CHÍ HUYỆN")
+        row = sheet.section(row + 1, "IV. TIÊU CHÍ HUYỆN")
         if c.district is None:
             row = sheet.sentence(row, NO_DISTRICT)
         lines = [
@@ -491,7 +507,7 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         ]
         row = sheet.block(row, [Column("Tiêu chí huyện"), Column("Kết quả", "mark")], lines)
 
-    row = sheet.section(row + 1, "IV. KẾT QUẢ THEO TỪNG TIÊU CHÍ (số đơn vị phải nộp)")
+    row = sheet.section(row + 1, "V. KẾT QUẢ THEO TỪNG TIÊU CHÍ (số đơn vị phải nộp)")
     keys = (Status.MET, Status.NOT_MET, Status.UNKNOWN, None)
     count_columns = [Column("Tiêu chí")] + [
         Column(STATUS_LABELS[k] if k else NOT_SUBMITTED_LABEL, "int") for k in keys
@@ -509,7 +525,7 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
 
     distribution = None
     if len(facts.listed) > PER_UNIT_CHART_LIMIT:
-        row = sheet.section(row + 1, "V. PHÂN BỐ SỐ TIÊU CHÍ ĐẠT (đơn vị đã nộp)")
+        row = sheet.section(row + 1, "VI. PHÂN BỐ SỐ TIÊU CHÍ ĐẠT (đơn vị đã nộp)")
         tally = [0] * (len(facts.criteria) + 1)
         for report in facts.listed:
             if report.submitted:
@@ -538,6 +554,41 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         row += 1
     sheet.finish(1, 0, len(SUMMARY_WIDTHS) - 1, repeat=False)
     sheet.ws.activate()
+
+
+TARGET_COLUMNS = [
+    Column("Chỉ tiêu"),
+    Column("Hạn", "date"),
+    Column("Thời gian", "mark"),
+    Column("Đã đạt", "int"),
+    Column("Tổng số", "int"),
+    Column("Mức"),
+    Column("Tiến độ, ghi chú"),
+]
+
+
+def _target_row(target: TargetProgress) -> tuple:
+    """A target of the plan: its deadline, days left (coloured) and progress."""
+    if target.met:
+        colours = GREEN
+    elif target.days_left is None:
+        colours = WHITE
+    elif target.days_left < 0:
+        colours = RED
+    else:
+        colours = AMBER if target.days_left <= 7 else BLUE
+    detail = target.progress
+    if target.units:
+        detail += " — " + ", ".join(target.units)
+    return (
+        f"{target.code}. {target.text}" if target.code else target.text,
+        target.due,
+        (target.when, colours),
+        target.done,
+        target.total,
+        level_label(target.level),
+        detail,
+    )
 
 
 def _lagging(names: list[str]) -> str:
@@ -904,7 +955,11 @@ def write_detail(
         DETAIL,
         BLUE,
         f"BẢNG TỔNG HỢP CHI TIẾT CÁC CHỈ TIÊU — ngày {as_of}",
-        _note(facts, "Kết quả cuối: theo số liệu khi đánh giá được, nếu không theo tự đánh giá"),
+        _note(
+            facts,
+            "Kết quả cuối: theo số liệu khi đánh giá được; chỉ tiêu tính bằng số mà thiếu số liệu "
+            "hợp lệ là chưa rõ; chỉ tiêu khác theo tự đánh giá",
+        ),
     )
     columns = [
         Column("Mã ĐV", cap=8),
@@ -977,17 +1032,21 @@ def write_tasks(
     )
     columns = [
         Column("Nguồn", cap=10, least=9),
+        Column("Mã", cap=9, least=6),
+        Column("Mục", cap=18),
         Column("Đơn vị", cap=15),
         Column("Tiêu chí", cap=16),
         Column("Nhiệm vụ", cap=42, least=24),
         Column("Mốc", cap=10, least=5),
-        Column("Thời hạn", cap=18),
-        Column("Hạn", "date"),
+        Column("Chủ trì, phối hợp", cap=18),
         Column("Người chỉ đạo", cap=16),
         Column("Người thực hiện", cap=18),
+        Column("Lặp lại", cap=12),
+        Column("Thời hạn", cap=18),
+        Column("Hạn", "date"),
         Column("Tình trạng", "mark", cap=12),
         Column("Số ngày quá hạn", "int", cap=8, least=7),
-        Column("Ghi chú", cap=16),
+        Column("Ghi chú", cap=30),
     ]
     district_names = (
         {r.criterion_no: r.name for r in c.district.criteria} if c.district is not None else {}
@@ -995,12 +1054,20 @@ def write_tasks(
     states = {s: (TASK_STATE_LABELS[s], TASK_STATE_COLOURS[s]) for s in TaskState}
 
     def criterion(task) -> str:
-        if task.source == "plan" and task.criterion_no is not None:
-            name = district_names.get(task.criterion_no)
-            if name:
-                return f"{task.criterion_no}. {name}"
-            return task.section or f"Tiêu chí {task.criterion_no}"
-        return facts.criterion_label(task.criterion_no)
+        if task.source == "plan":
+            return criterion_text(task, district_names)
+        return facts.criterion_label(task.criterion_no) or task.section or "—"
+
+    def unit(task) -> str:
+        if task.unit_code:
+            return facts.unit_names.get(task.unit_code, task.unit_code)
+        if task.units:
+            return units_text(task, facts.unit_names)
+        return "Toàn huyện"
+
+    def lead(task) -> str:
+        partners = f"phối hợp: {', '.join(task.partners)}" if task.partners else ""
+        return "; ".join(p for p in (", ".join(task.lead), partners) if p)
 
     order = sorted(
         enumerate(c.tasks),
@@ -1010,20 +1077,23 @@ def write_tasks(
     def rows():
         for _, status in order:
             task = status.task
-            unit = facts.unit_names.get(task.unit_code, task.unit_code) if task.unit_code else ""
             yield (
                 SOURCE_LABELS.get(task.source, task.source),
-                unit or "Toàn huyện",
+                task.task_id,
+                task.section,
+                unit(task),
                 criterion(task),
                 task.text,
                 task.milestone,
-                task.deadline_text,
-                task.due,
+                lead(task),
                 ", ".join(task.directors),
                 ", ".join(task.owners),
+                task.recurrence,
+                task.deadline_text,
+                task.due,
                 states[status.state],
                 status.days_late or None,
-                task.status_text,
+                task.note,
             )
 
     header_row = 2

@@ -1,0 +1,288 @@
+"""What a received message holds for the office: who sent it, and the spreadsheets attached.
+
+Everything here works on the message's bytes and trusts none of them:
+- the sender's address must look like one, its display name and the subject lose control
+  and format characters (line breaks, bidirectional overrides) and are cut to a length;
+- the Message-ID and References kept for the answer's threading must be plain msg-ids;
+- attachment names lose any folder part and whatever Windows cannot hold in a name
+  (`safe_name`): no path traversal, no reserved device names, no hidden or lock-file names;
+- spreadsheets are taken by name or declared type, also out of .zip attachments; a zip is
+  never inflated blindly: its directory is checked first (member count, sizes, compression
+  ratio, encryption) and each member is read with a bound; zips inside zips are not opened;
+- each file has a size limit and a message a file-count limit: what is over is refused,
+  with the reason, never silently dropped.
+Bounces, auto-replies and the office's own mail are recognised (`automatic`) so that the
+answers never start a mail loop. The saved files are then read like any file of the inbox
+(`ntm_excel.read.sniff` checks them again); nothing here executes or renders anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from imap_tools import MailMessage
+
+from ntm_excel.read.inbox import SPREADSHEET_SUFFIXES
+from ntm_excel.read.sniff import MAX_RATIO, RATIO_FLOOR
+from ntm_excel.text import nfc
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # one spreadsheet (a self-assessment is well under 1 MB)
+MAX_FILES = 20  # spreadsheets taken from one message (zip members included)
+MAX_ARCHIVE_MEMBERS = 500  # entries in one zip's directory
+MAX_SUBJECT = 200  # characters of a subject kept
+MAX_NAME = 80  # characters of a file name kept (the stem shortened, the suffix kept)
+FALLBACK_STEM = "tep_dinh_kem"
+ARCHIVE_SUFFIXES = frozenset({".zip"})
+UNSUPPORTED_SUFFIXES = {".xlsb": "định dạng Excel nhị phân .xlsb chưa đọc được"}
+SPREADSHEET_TYPES = frozenset(
+    {
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+ARCHIVE_TYPES = frozenset({"application/zip", "application/x-zip-compressed", "application/x-zip"})
+# Windows device names, reserved whatever the extension ("CON.xlsx", "com1.ods").
+RESERVED_NAMES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{port}{n}" for port in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")}
+)
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
+_DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_MSG_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,200}@[\x21-\x3b\x3d\x3f-\x7e]{1,200}>")
+MAX_REFERENCES = 10
+_AUTOMATIC_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply")
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One file a message brought: taken (its bytes), or refused (why)."""
+
+    name: str  # safe_name of the name it was sent under (for a zip member: the member's)
+    data: bytes = b""
+    refused: str = ""  # Vietnamese, "" when taken
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A received message, as far as collecting and answering need it."""
+
+    sender: str  # the From address, lower case; "" when there is none that looks valid
+    sender_name: str  # display name, cleaned
+    subject: str  # one line, cleaned, at most MAX_SUBJECT characters
+    message_id: str  # "" when missing or malformed
+    references: tuple[str, ...]  # the thread, for the answer's References
+    automatic: str  # why it is a bounce, an auto-reply or the office's own mail, or ""
+    pieces: tuple[Piece, ...]  # spreadsheets (and refused would-be spreadsheets)
+
+    @property
+    def is_submission(self) -> bool:
+        return bool(self.pieces) and not self.automatic
+
+
+def one_line(text: str, limit: int) -> str:
+    """`text` as one clean line: control and format characters and line breaks gone,
+    spaces collapsed, NFC, at most `limit` characters."""
+    kept = "".join(
+        " " if unicodedata.category(c) in _DROPPED_CATEGORIES else c for c in nfc(text or "")
+    )
+    line = " ".join(kept.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def safe_name(name: str) -> str:
+    """A file name safe to create on Windows and Linux from a name a mail gave: the last
+    path component only, no control, format or reserved characters, no leading dots or "~$",
+    no trailing dots or spaces, no device name, at most MAX_NAME characters; never empty."""
+    name = re.split(r"[/\\]", nfc(name or ""))[-1]
+    name = "".join(c for c in name if unicodedata.category(c) not in _DROPPED_CATEGORIES)
+    name = " ".join(_FORBIDDEN.sub("_", name).split())
+    name = re.sub(r"^[.\s~$]+", "", name).rstrip(". ")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,5}", suffix) or not stem:
+        stem, suffix = name, ""
+    suffix = f".{suffix.lower()}" if suffix else ""
+    stem = stem.rstrip(". ")[: MAX_NAME - len(suffix)].rstrip(". ") or FALLBACK_STEM
+    if stem.split(".")[0].upper() in RESERVED_NAMES:
+        stem = f"_{stem}"
+    return stem + suffix
+
+
+def msg_ids(text: str) -> list[str]:
+    """The well-formed msg-ids in a Message-ID, In-Reply-To or References value."""
+    return _MSG_ID.findall(text or "")
+
+
+def read_letter(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> Letter:
+    """The message `raw` (as fetched) reduced to what collecting needs. `own_addresses`: the
+    office's own addresses (lower case), whose messages are never taken as submissions."""
+    message = MailMessage.from_bytes(raw)
+    sender = message.from_values
+    address = sender.email.strip().lower() if sender else ""
+    if not _ADDRESS.fullmatch(address):
+        address = ""
+    ids = msg_ids(_header(message, "message-id"))
+    references = msg_ids(_header(message, "references")) or msg_ids(_header(message, "in-reply-to"))
+    return Letter(
+        sender=address,
+        sender_name=one_line(sender.name if sender else "", 80),
+        subject=one_line(message.subject, MAX_SUBJECT),
+        message_id=ids[0] if ids else "",
+        references=tuple(references[-MAX_REFERENCES:]),
+        automatic=_automatic(message, address, own_addresses),
+        pieces=tuple(_pieces(message)),
+    )
+
+
+def _header(message: MailMessage, name: str) -> str:
+    values = message.headers.get(name) or ("",)
+    return str(values[0])
+
+
+def _automatic(message: MailMessage, address: str, own: frozenset[str]) -> str:
+    """Why the message is not a person's (RFC 3834 and the usual signs), or ""."""
+    if address in own:
+        return "thư của chính văn phòng"
+    if not address or address.split("@")[0] in _AUTOMATIC_SENDERS:
+        return "thư báo lỗi chuyển thư hoặc thư tự động"
+    submitted = _header(message, "auto-submitted").strip().lower()
+    if submitted and submitted != "no":
+        return "thư trả lời tự động"
+    if message.obj.get_content_type() == "multipart/report":
+        return "thư báo lỗi chuyển thư"
+    if _header(message, "precedence").strip().lower() in ("bulk", "junk", "auto_reply"):
+        return "thư gửi hàng loạt hoặc tự động"
+    if any(_header(message, h) for h in ("x-autoreply", "x-autorespond")):
+        return "thư trả lời tự động"
+    return ""
+
+
+def _kind(name: str, content_type: str) -> str:
+    """ "spreadsheet", "archive", "unsupported" or "" (not for the office) for one part."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix in SPREADSHEET_SUFFIXES:
+        return "spreadsheet"
+    if suffix in ARCHIVE_SUFFIXES:
+        return "archive"
+    if suffix in UNSUPPORTED_SUFFIXES:
+        return "unsupported"
+    if not suffix or suffix in (".bin", ".dat"):
+        if content_type in SPREADSHEET_TYPES:
+            return "spreadsheet"
+        if content_type in ARCHIVE_TYPES:
+            return "archive"
+    return ""
+
+
+def _pieces(message: MailMessage) -> list[Piece]:
+    found: list[Piece] = []
+    for attachment in message.attachments:
+        raw_name = attachment.filename or ""
+        kind = _kind(raw_name, attachment.content_type)
+        if not kind:
+            continue
+        name = safe_name(raw_name)
+        if kind == "unsupported":
+            reason = UNSUPPORTED_SUFFIXES[PurePath(name).suffix]
+            found.append(Piece(name, refused=f"{reason}; hãy lưu lại dạng .xlsx rồi gửi"))
+            continue
+        name = _with_suffix(name, attachment.content_type)
+        data = attachment.payload or b""
+        if len(data) > MAX_FILE_BYTES:
+            found.append(Piece(name, refused=_too_large(len(data))))
+        elif kind == "archive":
+            found += unzip_spreadsheets(name, data)
+        else:
+            found.append(Piece(name, data))
+    return _cap(found)
+
+
+def _with_suffix(name: str, content_type: str) -> str:
+    """A name without a known suffix gets the one its declared type stands for."""
+    if PurePath(name).suffix.lower() in SPREADSHEET_SUFFIXES | ARCHIVE_SUFFIXES:
+        return name
+    if content_type in ARCHIVE_TYPES:
+        return f"{name}.zip"
+    return name + (".xls" if content_type == "application/vnd.ms-excel" else ".xlsx")
+
+
+def size_text(size: int) -> str:
+    """ "40 MB", "1,5 MB", "0,2 MB" (a decimal comma, as Vietnamese writes it)."""
+    megabytes = size / 1024 / 1024
+    if megabytes >= 10 or megabytes == int(megabytes):
+        return f"{megabytes:.0f} MB"
+    return f"{megabytes:.1f} MB".replace(".", ",")
+
+
+def _too_large(size: int) -> str:
+    return f"tệp quá lớn ({size_text(size)}, giới hạn {size_text(MAX_FILE_BYTES)} cho một tệp)"
+
+
+def _cap(pieces: list[Piece]) -> list[Piece]:
+    """At most MAX_FILES taken files; the rest refused, each with the reason."""
+    taken, capped = 0, []
+    for piece in pieces:
+        if not piece.refused:
+            taken += 1
+            if taken > MAX_FILES:
+                piece = Piece(
+                    piece.name, refused=f"thư có quá nhiều tệp (chỉ nhận {MAX_FILES} tệp một thư)"
+                )
+        capped.append(piece)
+    return capped
+
+
+def unzip_spreadsheets(name: str, data: bytes) -> list[Piece]:
+    """The spreadsheets inside the zip attachment `name`: each taken, or refused with the
+    reason; the whole archive refused when it cannot be opened safely. Other members are
+    left out; a zip inside is not opened."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return [Piece(name, refused="tệp nén .zip bị hỏng hoặc không trọn vẹn")]
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_ARCHIVE_MEMBERS:
+            reason = f"tệp nén chứa quá nhiều tệp ({len(members)}), nghi tệp độc hại"
+            return [Piece(name, refused=reason)]
+        wanted = [
+            m
+            for m in members
+            if not m.is_dir() and PurePath(safe_name(m.filename)).suffix in SPREADSHEET_SUFFIXES
+        ]
+        if not wanted:
+            return []
+        return [_member(archive, member, name) for member in wanted]
+
+
+def _member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, archive_name: str) -> Piece:
+    name = safe_name(member.filename)
+    where = f"trong tệp nén «{archive_name}»"
+    if member.flag_bits & 0x1:
+        return Piece(name, refused=f"tệp {where} có mật khẩu")
+    if member.file_size > MAX_FILE_BYTES:
+        return Piece(name, refused=f"{_too_large(member.file_size)} {where}")
+    if member.file_size > RATIO_FLOOR and (
+        member.compress_size == 0 or member.file_size / member.compress_size > MAX_RATIO
+    ):
+        return Piece(name, refused=f"tệp {where} nén bất thường (nghi tệp độc hại)")
+    try:
+        with archive.open(member) as stream:  # never more than declared: zipfile checks the CRC
+            content = stream.read(MAX_FILE_BYTES + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as exc:
+        return Piece(name, refused=f"tệp {where} không giải nén được ({type(exc).__name__})")
+    if len(content) > MAX_FILE_BYTES:
+        return Piece(name, refused=f"{_too_large(len(content))} {where}")
+    return Piece(name, content)

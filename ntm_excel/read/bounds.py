@@ -1,0 +1,192 @@
+"""Where a sheet's cells really are, found the way calamine will find them, before it does.
+
+calamine sizes its memory from what a file says: a range as large as the span of the cells'
+addresses (`<c r="XFD1048576">`, or a cell without an address placed after the one before,
+on a row `<row r="…">`), and the shared strings it reserves room for (`uniqueCount`). A file
+that lies makes it ask for hundreds of gigabytes and abort the process, which no `except`
+catches. So every address calamine will read must be seen here first, in every form XML
+allows (a tab or a newline before an attribute, single quotes, spaces around "=", a
+namespace prefix, lower-case column letters) and with calamine's own arithmetic.
+
+A sheet written by a spreadsheet program has one plain form (every cell `<c r="B7" …>`):
+it is recognised by counting, which is fast and sound: when every text calamine could take
+for a cell is such a tag and no other attribute "r" exists, the cells are at those
+addresses. Any other sheet is walked with an XML parser (expat) and calamine's state machine is
+replayed: the cells of the `sheetData`, rows and cells with or without addresses. A sheet
+that is not well-formed XML, or whose `sheetData` holds something else than rows of cells,
+is refused rather than guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.parsers import expat
+
+from ntm_excel.errors import UnreadableFileError
+
+Extent = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based)
+
+_U32 = 0xFFFFFFFF
+_CELL_TAG = re.compile(rb"<c[\s/>]")  # a cell tag, as calamine's reader may see one
+_PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")  # the same with a namespace prefix
+_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+_R_ATTRIBUTE = re.compile(rb"r\s*=")  # the attribute "r" when a space or a quote precedes
+_BEFORE_ATTRIBUTE = frozenset(b" \t\n\r\f\v\"'")
+
+
+def calamine_ref(text: bytes) -> tuple[int, int | None]:
+    """(row, column or None) of an address as calamine reads it: letters (either case) then
+    digits, 1-based, in 32-bit arithmetic that wraps; ValueError where calamine fails."""
+    row = col = 0
+    index, size = 0, len(text)
+    while index < size and not 48 <= text[index] <= 57:
+        byte = text[index] | 0x20  # lower case
+        if not 97 <= byte <= 122:
+            raise ValueError(text)
+        col = (col * 26 + byte - 96) & _U32
+        index += 1
+    if index == size:
+        raise ValueError(text)  # no row
+    for byte in text[index:]:
+        if not 48 <= byte <= 57:
+            raise ValueError(text)
+        row = (row * 10 + byte - 48) & _U32
+    if row == 0:
+        raise ValueError(text)
+    return row - 1, (col - 1 if col else None)
+
+
+def ooxml_extent(xml: bytes, sheet: str) -> Extent | None:
+    """The span of the cells calamine will read from a worksheet part (blank cells count:
+    an upper bound), None when it has none. Raises `UnreadableFileError` for a part that
+    cannot be read as calamine would read it."""
+    plain = _plain_extent(xml)
+    if plain is not False:
+        return plain
+    return _parsed_extent(xml, sheet)
+
+
+def _plain_extent(xml: bytes) -> Extent | None | bool:
+    """The extent of a sheet in the plain form; False when the sheet is in another form.
+
+    The form: every text that calamine's reader could take for the start of a cell (`<c`,
+    or `:c` after a prefix, then a space, "/" or ">") is a cell written `<c r="B7"` with
+    a plain address, and no attribute named r appears anywhere else than there and in
+    `<row r="`. Then every cell calamine reads is at one of these addresses, whatever
+    else the part holds (comments, quotes, cells outside `sheetData` only add addresses).
+    """
+    plain = _PLAIN_CELL.findall(xml)
+    tags = len(_CELL_TAG.findall(xml)) + len(_PREFIXED_CELL_TAG.findall(xml))
+    if tags != len(plain):
+        return False
+    attributes = sum(
+        1 for found in _R_ATTRIBUTE.finditer(xml) if xml[found.start() - 1] in _BEFORE_ATTRIBUTE
+    )
+    if attributes != len(plain) + xml.count(b'<row r="'):
+        return False
+    if not plain:
+        return None
+    letters, numbers = zip(*plain, strict=True)
+    rows = [int(number) for number in set(numbers)]
+    cols = [calamine_ref(column + b"1")[1] for column in set(letters)]
+    return min(rows) - 1, min(cols), max(rows) - 1, max(cols)
+
+
+def _local(name: str) -> str:
+    """An element's local name as calamine's XML reader gives it: after the first colon."""
+    return name.split(":", 1)[1] if ":" in name else name
+
+
+class _Replay:
+    """calamine's reading of a `sheetData`, replayed over expat's events."""
+
+    def __init__(self, sheet: str) -> None:
+        self.sheet = sheet
+        self.stack: list[str] = []  # local names of the open elements inside sheetData
+        self.inside = self.done = False
+        self.row = self.col = 0
+        self.first_row = self.first_col = _U32
+        self.last_row = self.last_col = -1
+
+    def refuse(self, what: str) -> UnreadableFileError:
+        return UnreadableFileError(f"tệp bị hỏng (trang «{self.sheet}»: {what})")
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if self.done:
+            return
+        if not self.inside:
+            self.inside = local == "sheetData"
+            return
+        parent = self.stack[-1] if self.stack else "sheetData"
+        if local in ("row", "c", "sheetData") or parent in ("sheetData", "row"):
+            expected = {"sheetData": "row", "row": "c"}.get(parent)
+            if local != expected:
+                raise self.refuse(f"thẻ «{name}» đặt sai chỗ")
+        self.stack.append(local)
+        if local == "row":
+            if "r" in attrs:
+                self.row = self.address(attrs["r"])[0]
+        elif local == "c":
+            if "r" in attrs:
+                row, col = self.address(attrs["r"])
+                if col is None:
+                    raise self.refuse(f"địa chỉ ô «{attrs['r']}» thiếu cột")
+                self.col = col
+            else:
+                row, col = self.row, self.col
+            self.first_row, self.first_col = min(self.first_row, row), min(self.first_col, col)
+            self.last_row, self.last_col = max(self.last_row, row), max(self.last_col, col)
+            self.col = (self.col + 1) & _U32
+
+    def end(self, name: str) -> None:
+        if not self.inside or self.done:
+            return
+        if not self.stack:  # the end of sheetData: calamine reads no further
+            self.done = True
+            return
+        if self.stack.pop() == "row":
+            self.row, self.col = (self.row + 1) & _U32, 0
+
+    def address(self, text: str) -> tuple[int, int | None]:
+        try:
+            return calamine_ref(text.encode("utf-8"))
+        except ValueError:
+            raise self.refuse(f"địa chỉ ô «{text}» không hợp lệ") from None
+
+    def extent(self) -> Extent | None:
+        if self.last_row < 0:
+            return None
+        return self.first_row, self.first_col, self.last_row, self.last_col
+
+
+def _parsed_extent(xml: bytes, sheet: str) -> Extent | None:
+    replay = _Replay(sheet)
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = replay.start
+    parser.EndElementHandler = replay.end
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:
+        raise replay.refuse("nội dung XML sai cấu trúc") from exc
+    return replay.extent()
+
+
+def attribute_values(content: bytes, name: bytes) -> list[bytes]:
+    """Every value that an attribute called `name` may have in `content`, in any form XML or a
+    lenient reader allows (either quote, spaces around "=", any prefix); found as text, so
+    that a value inside a comment or another attribute is included too: an upper bound."""
+    pattern = _ATTRIBUTE_PATTERNS.get(name)
+    if pattern is None:
+        pattern = _ATTRIBUTE_PATTERNS[name] = re.compile(
+            re.escape(name) + rb"[ \t\r\n\f]*=[ \t\r\n\f]*(?=\"([^\"]*)|'([^']*))"
+        )
+    return [double or single for double, single in pattern.findall(content)]
+
+
+_ATTRIBUTE_PATTERNS: dict[bytes, re.Pattern] = {}
+
+
+def largest_number(values: list[bytes]) -> int:
+    """The largest run of digits in any of `values` (0 when there is none)."""
+    return max((int(run) for value in values for run in re.findall(rb"\d+", value)), default=0)
