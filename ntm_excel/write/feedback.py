@@ -343,12 +343,15 @@ def write_all_feedback(
     written: list[Path] = []
     failure: OSError | None = None
     shared = shared_names(report.unit for report in consolidation.units)
+    by_unit: dict[str, list[Issue]] = {}  # each unit's issues, found once (10,000 units)
+    for issue in consolidation.issues:
+        by_unit.setdefault(issue.unit_code, []).append(issue)
     for report in consolidation.units:
         if report.submission is None:
             continue
         both = (frozenset(), frozenset({_safe_name(report.unit).casefold()}))
         try:
-            issues = feedback_issues(report, consolidation.issues)
+            issues = feedback_issues(report, by_unit.get(report.unit.code, []))
             path = write_feedback_once(report, issues, out_dir, history, shared=shared)
             for suffix in EDITABLE:  # with and without the code: names become shared or not
                 for stale in {feedback_path(report, out_dir, suffix, shared=s) for s in both}:
