@@ -507,7 +507,7 @@ def rerun_ratio(corpus: Corpus, workdir: Path, runs: int) -> float:
 
     files = corpus_files(corpus)
     changed = files[len(files) // 2]
-    original = changed.read_bytes()
+    original, stamp = changed.read_bytes(), changed.stat()
     ratios = []
     layouts = _layouts()
     try:
@@ -535,6 +535,7 @@ def rerun_ratio(corpus: Corpus, workdir: Path, runs: int) -> float:
     finally:
         changed.unlink(missing_ok=True)
         changed.write_bytes(original)
+        os.utime(changed, (stamp.st_atime, stamp.st_mtime))
     return statistics.median(ratios)
 
 
