@@ -4,7 +4,9 @@ the submission it is judged by, every task, every issue.
 `check_files` reads and validates the files it is given (what `ntm-excel validate` shows);
 `consolidate` adds what only a whole batch can tell: units that did not submit, units that
 sent several files, lateness, the district's own criteria and the plan's tasks. Reading is in
-`ntm_excel.read.batch`; the figures every output shows are in `ntm_excel.check.figures`.
+`ntm_excel.read.batch`, and each commune's file is validated in the worker process that read it
+(`_Judge`): only its report travels back. The figures every output shows are in
+`ntm_excel.check.figures`.
 
 Given the submission history (`ntm_excel.history`), both archive every file, take readings
 made before from the store (`ntm_excel.check.record`), and `consolidate` records each unit's
