@@ -1,6 +1,19 @@
-"""Output files: written atomically (a temporary file beside the target, then renamed over
-it), and workbooks marked as ntm-excel's own so that they are never read back as submissions.
+"""Atomic output: one file, or a set of files that must describe the same run.
 
+`atomic_path` writes one file to a temporary file beside it, then renames it over the target.
+
+`Generation` does the same for a set (the master workbook, the CSV files, the feedback
+workbooks of one run). Every file is first written to a temporary file beside its target;
+nothing is replaced until all of them are written. Then, in one swap, the new files replace
+their targets (each old one kept under a backup name until the swap is done) and the outputs
+to retire (stale feedback) are removed. If a target cannot be replaced (open in Excel on
+Windows, no permission), the targets already replaced get their old content back: the
+previous set stays whole. An error or an interrupt (Ctrl-C) before the swap discards the
+temporary files. A process killed during the swap leaves a journal: the next generation
+beside the same anchor puts the previous set back before it starts. Temporary files left by
+a killed run are removed by the next generation that writes into their folder.
+
+Workbooks are also marked as ntm-excel's own so that they are never read back as submissions.
 The mark is a custom document property, `OUTPUT_PROPERTY`, whose value says what the workbook
 is and when it was written (`output_marker`): the time its core properties give as its last
 modification. A copy of an output (in the inbox, or sent to a commune) is recognised as long
@@ -13,13 +26,64 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
+import re
+import secrets
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from filelock import FileLock
+
 from ntm_excel.errors import OutputLockedError
+
+TEMP_MARK = ".ntm-tmp-"  # in the name of a file being written
+OLD_MARK = ".ntm-old-"  # in the name of a replaced file, until the swap is done
+_LEFTOVER = re.compile(r"^\..+\.ntm-(?:tmp|old)-[0-9a-z_]+(?:\.[0-9a-z]+)?$")
+_MKSTEMP = "[0-9a-z_]{8}"  # the random part of a temporary name of earlier versions
+
+
+def staging_file(target: Path | str) -> Path:
+    """A new empty file beside `target`, named as a generation's staged files (a killed run's
+    are cleaned up alike): for a worker process writing what `Generation.adopt` stages."""
+    return _temporary(Path(target))
+
+
+def _temporary(target: Path) -> Path:
+    """A new empty file beside `target`, readable by colleagues on a shared folder."""
+    if target.is_dir():
+        raise IsADirectoryError(
+            errno.EISDIR, f"«{target}» là một thư mục, hãy ghi tên tệp kết quả", str(target)
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        prefix=f".{target.stem}{TEMP_MARK}", suffix=target.suffix, dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(name)
+    tmp.chmod(0o644)  # mkstemp's 0600 would hide the output from colleagues
+    return tmp
+
+
+def _keep(target: Path, backup: Path) -> None:
+    """A second name for `target`'s current content: a hard link, or a copy where the file
+    system has none (FAT, some network shares)."""
+    try:
+        os.link(target, backup)
+    except OSError:
+        shutil.copy2(target, backup)
+
+
+def _locked(target: Path, unchanged: str = "bản cũ vẫn còn nguyên") -> OutputLockedError:
+    return OutputLockedError(
+        errno.EACCES,
+        f"Không thay được tệp {target}: tệp đang mở ở nơi khác (Excel, ổ mạng dùng chung) "
+        f"hoặc không có quyền ghi. Hãy đóng tệp rồi chạy lại; {unchanged}.",
+        str(target),
+    )
 
 
 @contextlib.contextmanager
@@ -29,30 +93,168 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     On any error the temporary file is removed and `target` keeps its last good content.
     """
     target = Path(target)
-    if target.is_dir():
-        raise IsADirectoryError(
-            errno.EISDIR, f"«{target}» là một thư mục, hãy ghi tên tệp kết quả", str(target)
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.chmod(0o644)  # mkstemp's 0600 would hide the output from colleagues on a shared folder
+    tmp = _temporary(target)
     try:
         yield tmp
         try:
             os.replace(tmp, target)
         except PermissionError as exc:  # Windows: the target is open in Excel (sharing violation)
-            raise OutputLockedError(
-                exc.errno,
-                f"Không thay được tệp {target}: tệp đang mở ở nơi khác (Excel, ổ mạng dùng chung) "
-                "hoặc không có quyền ghi. Hãy đóng tệp rồi chạy lại; bản cũ vẫn còn nguyên.",
-                str(target),
-            ) from exc
+            raise _locked(target) from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+class Generation:
+    """A set of output files replaced together, or not at all.
+
+    ```
+    with Generation(master) as generation:
+        write_master(generation.stage(master))
+        generation.retire(stale_feedback)
+        generation.commit()
+    ```
+    One generation at a time writes beside `anchor` (an OS file lock, waited for); its lock
+    and, during the swap, its journal are hidden files beside it. Leaving the block without
+    `commit()` discards every staged file.
+    """
+
+    def __init__(self, anchor: Path | str) -> None:
+        self.anchor = Path(anchor)
+        self._journal = self.anchor.with_name(f".{self.anchor.name}.journal")
+        self._lock = FileLock(self.anchor.with_name(f".{self.anchor.name}.lock"))
+        self._staged: dict[Path, Path] = {}  # target → temporary file
+        self._retired: set[Path] = set()
+        self.committed = False
+
+    def __enter__(self) -> Generation:
+        self.anchor.parent.mkdir(parents=True, exist_ok=True)
+        self._lock.acquire()
+        try:
+            self._recover()
+        except BaseException:
+            self._lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            if not self.committed:
+                for tmp in self._staged.values():
+                    tmp.unlink(missing_ok=True)
+        finally:
+            self._lock.release()
+
+    def stage(self, target: Path | str) -> Path:
+        """A temporary file to write; the swap moves it to `target`."""
+        target = Path(target)
+        if target in self._staged:
+            self._staged.pop(target).unlink(missing_ok=True)
+        self._staged[target] = _temporary(target)
+        return self._staged[target]
+
+    def adopt(self, target: Path | str, written: Path) -> None:
+        """Stage `written`, a `staging_file` of `target` written elsewhere (by a worker
+        process), as `target`."""
+        target = Path(target)
+        if target in self._staged:
+            self._staged.pop(target).unlink(missing_ok=True)
+        self._staged[target] = Path(written)
+
+    def retire(self, target: Path | str) -> None:
+        """Remove `target` in the swap (an output of an earlier run that no longer applies)."""
+        self._retired.add(Path(target))
+
+    def commit(self) -> None:
+        """Swap the staged files in and the retired ones out, all or nothing.
+
+        Each existing target is first kept under a backup name (a hard link, else a copy);
+        then each staged file replaces its target and each retired file is renamed to its
+        backup. A target that cannot be replaced (Windows: open in Excel) stops the swap, and
+        the targets already replaced get their backup back."""
+        token = secrets.token_hex(4)
+        retired = [t for t in sorted(self._retired) if t not in self._staged and t.exists()]
+        replaced = [t for t in self._staged if t.exists()]
+        backups = {t: t.with_name(f".{t.name}{OLD_MARK}{token}") for t in [*replaced, *retired]}
+        self._write_journal(backups)
+        changed: list[Path] = []  # targets already holding their new state
+        target = self.anchor
+        try:
+            for target in replaced:
+                _keep(target, backups[target])
+            for target, tmp in self._staged.items():
+                os.replace(tmp, target)
+                changed.append(target)
+            for target in retired:
+                os.replace(target, backups[target])
+                changed.append(target)
+        except PermissionError as exc:
+            self._roll_back(changed, backups)
+            raise _locked(target, "chưa tệp kết quả nào bị thay") from exc
+        except BaseException:
+            self._roll_back(changed, backups)
+            raise
+        self._journal.unlink()
+        self.committed = True
+        for backup in backups.values():
+            with contextlib.suppress(OSError):  # left over: removed by the next generation
+                backup.unlink()
+        self._clean({target.parent for target in (*self._staged, *self._retired)})
+
+    def _roll_back(self, changed: list[Path], backups: dict[Path, Path]) -> None:
+        """Put back the targets a failed swap changed (when this fails too, the journal stays
+        for the next generation to finish the job)."""
+        for target in changed:
+            if target in backups:
+                os.replace(backups[target], target)
+            else:
+                target.unlink()
+        for backup in backups.values():
+            backup.unlink(missing_ok=True)
+        self._journal.unlink()
+
+    def _write_journal(self, backups: dict[Path, Path]) -> None:
+        entries = [
+            {"target": str(target), "new": str(self._staged.get(target, "")), "old": str(old)}
+            for target, old in backups.items()
+        ]
+        entries += [
+            {"target": str(target), "new": str(tmp), "old": ""}
+            for target, tmp in self._staged.items()
+            if target not in backups
+        ]
+        with atomic_path(self._journal) as tmp:
+            tmp.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+
+    def _recover(self) -> None:
+        """Put back the previous set when a process died during its swap."""
+        if not self._journal.exists():
+            return
+        try:
+            entries = json.loads(self._journal.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = []  # written atomically, so never half a journal; unreadable: nothing
+        for entry in entries:
+            target, new, old = Path(entry["target"]), entry["new"], entry["old"]
+            if old and Path(old).exists():
+                os.replace(old, target)
+            elif not old and new and not Path(new).exists():
+                target.unlink(missing_ok=True)  # a new output that had no previous version
+            if new:
+                Path(new).unlink(missing_ok=True)
+        self._journal.unlink()
+
+    def _clean(self, folders: Iterable[Path]) -> None:
+        """Remove temporary and replaced files that killed runs left in `folders`."""
+        stems = "|".join(re.escape(t.stem) for t in (*self._staged, *self._retired))
+        earlier = re.compile(rf"^\.(?:{stems})\.{_MKSTEMP}\.[0-9a-z]+$") if stems else None
+        for folder in folders:
+            with contextlib.suppress(OSError):
+                for entry in folder.iterdir():
+                    name = entry.name
+                    ours = _LEFTOVER.match(name) or (earlier and earlier.match(name))
+                    if ours and entry.is_file() and entry not in self._staged.values():
+                        with contextlib.suppress(OSError):
+                            entry.unlink()
 
 
 OUTPUT_PROPERTY = "ntm-excel"
@@ -78,10 +280,12 @@ def mark_output(book: object, kind: str, written: datetime | None = None) -> Non
     value = output_marker(kind, written or datetime.now(UTC))
     if hasattr(book, "set_custom_property"):  # XlsxWriter
         book.set_custom_property(OUTPUT_PROPERTY, value)
-    else:  # openpyxl
+    else:  # openpyxl; a copy of a workbook that was an output once keeps its old mark: replaced
         from openpyxl.packaging.custom import StringProperty
 
-        book.custom_doc_props.append(StringProperty(name=OUTPUT_PROPERTY, value=value))
+        props = book.custom_doc_props
+        props.props = [prop for prop in props.props if prop.name != OUTPUT_PROPERTY]
+        props.append(StringProperty(name=OUTPUT_PROPERTY, value=value))
 
 
 def marked_kind(marker: str, modified: datetime | None) -> str | None:

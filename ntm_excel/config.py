@@ -12,7 +12,7 @@ import sys
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,14 @@ def _bundled() -> Path:
 
 BUNDLED = _bundled()
 VIETNAM_TIME = ZoneInfo("Asia/Ho_Chi_Minh")  # one zone for the whole country
+
+
+def vietnam_time(timestamp: float) -> datetime:
+    """A moment (seconds since the epoch, as a file's time) as a clock in Vietnam shows it,
+    whatever the host's own time zone; no time zone attached."""
+    return datetime.fromtimestamp(timestamp, VIETNAM_TIME).replace(tzinfo=None)
+
+
 DEFAULT_CONFIG = BUNDLED / "cau_hinh.toml"
 BUNDLED_VOCABULARY = BUNDLED / "tu_vung.csv"
 

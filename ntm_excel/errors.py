@@ -8,6 +8,8 @@ against the built-in (`except ValueError`, `except OSError`) keeps working.
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 
@@ -104,11 +106,16 @@ class OwnOutputError(NtmError):
         self.kind = kind
 
 
-class OutputLockedError(NtmError, OSError):
-    """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
+class OutputError(NtmError, OSError):
+    """An output that cannot be written; the message says which, and that the previous outputs
+    were left as they were."""
 
     def __str__(self) -> str:  # the message alone, without OSError's "[Errno 13] "
         return self.strerror or super().__str__()
+
+
+class OutputLockedError(OutputError):
+    """An output that exists but cannot be replaced (open in Excel, read-only share…)."""
 
 
 class MailError(NtmError):
@@ -158,3 +165,34 @@ class StoreError(NtmError, RuntimeError):
 
 class StoreBusy(StoreError):
     """Another process kept the state database locked for longer than this one waits."""
+
+
+_ERRNO_TEXT = {
+    errno.EACCES: "không có quyền ghi",
+    errno.EPERM: "không có quyền ghi",
+    errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.ENOENT: "không tìm thấy",
+    errno.EISDIR: "đó là một thư mục",
+    errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
+    errno.EEXIST: "đã có một tệp trùng tên với thư mục cần tạo",
+    errno.ENAMETOOLONG: "tên tệp hoặc đường dẫn quá dài",
+}
+ON_WINDOWS = os.name == "nt"
+WINDOWS_MAX_PATH = 260  # characters, unless long paths are enabled (LongPathsEnabled)
+
+
+def system_reason(exc: BaseException) -> str:
+    """An error in Vietnamese: our own messages as they are, system errors translated."""
+    if isinstance(exc, NtmError):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
+        where = f" ({exc.filename})" if exc.filename else ""
+        length = len(os.path.abspath(exc.filename)) if isinstance(exc.filename, str) else 0
+        if ON_WINDOWS and exc.errno == errno.ENOENT and length >= WINDOWS_MAX_PATH:
+            return (
+                f"đường dẫn dài {length} ký tự, quá {WINDOWS_MAX_PATH} ký tự mà Windows cho phép "
+                f"khi chưa bật đường dẫn dài; hãy chọn thư mục ngắn hơn{where}"
+            )
+        return f"{_ERRNO_TEXT[exc.errno]}{where}"
+    return str(exc) or type(exc).__name__

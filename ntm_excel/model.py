@@ -171,7 +171,7 @@ class Submission:
     file_name: str
     sha256: str
     size: int
-    modified: datetime
+    modified: datetime  # the file's time, as a clock in Vietnam shows it (no time zone)
     unit_code: str | None  # None when the unit could not be identified
     unit_text: str  # the unit as written in the file (title block, code cell or file name)
     indicators: tuple[IndicatorEntry, ...] = ()

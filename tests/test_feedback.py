@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+import python_calamine
+import xlsxwriter
 import xlwt
+from support.render import needs_libreoffice, page_size, printed_pages
 
 from ntm_excel.issues import Issue, Severity, make_issue
 from ntm_excel.model import Submission, Unit, UnitReport
-from ntm_excel.write.feedback import SHEET, feedback_path, write_feedback
+from ntm_excel.write import feedback
+from ntm_excel.write.feedback import COLUMNS, SHEET, feedback_path, write_feedback
 
 UNIT = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
 DATA_SHEET = "Tự đánh giá"
@@ -160,6 +165,121 @@ def test_files_that_cannot_be_edited_get_a_separate_list(tmp_path, kind):
 def test_unit_names_make_safe_file_names(tmp_path):
     odd = UnitReport(Unit("1", 'Xã A/B: "C"?', "xã", "", "", ""))
     assert feedback_path(odd, tmp_path).name == "Góp ý - Xã A_B_ _C__.xlsx"
+
+
+LONG = (
+    "Chỉ tiêu 17.1: giá trị «98,5 (62 nước sạch)» không đọc được thành một số; hãy ghi tỷ lệ hộ "
+    "được sử dụng nước hợp vệ sinh và nước sạch theo quy chuẩn bằng một số, ví dụ 98,5, và ghi "
+    "phần nước sạch vào cột ghi chú. Sau đó kiểm tra lại cột tự đánh giá của chỉ tiêu này."
+)
+
+
+def test_the_list_prints_on_a4_one_page_wide_with_full_rows(tmp_path):
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    issues = [*issues_for(source.name), issue("value-invalid", DATA_SHEET, "D12", LONG,
+                                             Severity.ERROR, source.name)]  # fmt: skip
+    out = write_feedback(report_for(source), issues, tmp_path / "gop_y")
+    sheet = openpyxl.load_workbook(out)[SHEET]
+    setup = sheet.page_setup
+    assert (setup.paperSize, setup.orientation) == (9, "landscape")  # A4, not Letter
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$4:$4" and sheet.freeze_panes == "A5"
+    widths = [sheet.column_dimensions[c].width for c in "ABCDEFG"]
+    assert widths == [width for _, width in COLUMNS] and sum(widths) <= 145
+    assert {"A1:G1", "A2:G2"} <= {str(r) for r in sheet.merged_cells.ranges}
+    rows = {sheet.cell(r, 7).value: r for r in range(5, sheet.max_row + 1)}
+    long_row = sheet.row_dimensions[rows[LONG]].height
+    short_row = sheet.row_dimensions[rows["Chỉ tiêu 4.2: sai"]].height
+    assert long_row >= 4 * 15 and short_row <= 2 * 15  # every line of a message shows
+    assert sheet.cell(rows[LONG], 7).alignment.wrap_text
+    assert sheet.oddFooter.right.text == "Trang &P/&N"
+
+
+@needs_libreoffice
+def test_the_printed_list(tmp_path):
+    """As LibreOffice prints it: A4, the file name as typed ("_xa_" is no line break), the
+    long message whole."""
+    source = workbook(tmp_path / "TDG_xa_cam_thanh.xlsx")
+    issues = [*issues_for(source.name), issue("value-invalid", DATA_SHEET, "D12", LONG,
+                                             Severity.ERROR, source.name)]  # fmt: skip
+    out = write_feedback(report_for(source), issues, tmp_path / "gop_y")
+    pages = printed_pages(out, tmp_path / "pdf")
+    assert "A4" in page_size(tmp_path / "pdf" / f"{out.stem}.pdf")
+    listing = " ".join(p for p in pages if "GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ" in p)
+    assert "Tệp: TDG_xa_cam_thanh.xlsx — 4 lỗi" in listing
+    words = " ".join(listing.split())
+    assert "phần nước sạch vào cột ghi chú. Sau đó kiểm tra lại cột tự đánh giá" in words
+
+
+def test_text_like_an_escape_sequence_shows_as_typed(tmp_path):
+    source = workbook(tmp_path / "TDG_xa_cam_thanh.xlsx")
+    book = openpyxl.load_workbook(source)
+    book[DATA_SHEET]["B20"] = "Ghi chú: xem tệp 18694_xa_cam_thanh_x000A_.xlsx"
+    book.save(source)
+    issues = [issue("value-invalid", DATA_SHEET, "E12", "Tệp «a_xd_b» sai", Severity.ERROR,
+                    source.name)]  # fmt: skip
+    out = write_feedback(report_for(source), issues, tmp_path / "gop_y")
+    with zipfile.ZipFile(out) as archive:
+        xml = "".join(archive.read(n).decode() for n in archive.namelist() if n.endswith(".xml"))
+    assert "TDG_x005F_xa_cam_thanh.xlsx" in xml and "18694_x005F_xa_cam_thanh_x005F_x000A_" in xml
+    assert "a_x005F_xd_b" in xml  # the list and the cell's comment
+    read = python_calamine.CalamineWorkbook.from_path(out)
+    data = read.get_sheet_by_name(DATA_SHEET).to_python()
+    assert data[19][1] == "Ghi chú: xem tệp 18694_xa_cam_thanh_x000A_.xlsx"
+    listing = read.get_sheet_by_name(SHEET).to_python()
+    assert listing[1][0].startswith("Tệp: TDG_xa_cam_thanh.xlsx — ")
+    assert listing[4][6] == "Tệp «a_xd_b» sai"
+
+
+def test_a_large_workbook_gets_the_list_without_being_loaded(tmp_path, monkeypatch):
+    """openpyxl takes about a second and 25 MB per megabyte of XML: past EDIT_LIMIT the
+    workbook is not loaded at all."""
+    source = tmp_path / "cam_thanh.xlsx"
+    book = xlsxwriter.Workbook(str(source))
+    sheet = book.add_worksheet(DATA_SHEET)
+    sheet.write_string(0, 0, "UBND XÃ CẨM THÀNH")
+    for row in range(1, 3000):
+        sheet.write_row(row, 0, [row, f"Dòng ghi chép số {row}", row * 1.5])
+    book.close()
+    with zipfile.ZipFile(source) as archive:
+        xml = sum(i.file_size for i in archive.infolist() if i.filename.endswith(".xml"))
+    monkeypatch.setattr(feedback, "EDIT_LIMIT", xml - 1)
+    loaded = []
+    monkeypatch.setattr(feedback.openpyxl, "load_workbook", lambda *a, **k: loaded.append(a))
+    out = write_feedback(report_for(source), issues_for(source.name), tmp_path / "gop_y")
+    assert loaded == []
+    read = python_calamine.CalamineWorkbook.from_path(out)
+    assert read.sheet_names == [SHEET]
+    assert feedback.TOO_LARGE in read.get_sheet_by_name(SHEET).to_python()[1][0]
+
+
+def test_a_workbook_the_reader_refuses_is_not_loaded_either(tmp_path, monkeypatch):
+    """The reader's safety checks apply: a part declaring entities is never parsed."""
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(hostile, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + data
+            new.writestr(info, data)
+    loaded = []
+    monkeypatch.setattr(feedback.openpyxl, "load_workbook", lambda *a, **k: loaded.append(a))
+    out = write_feedback(report_for(hostile), issues_for(hostile.name), tmp_path / "gop_y")
+    assert loaded == []
+    read = python_calamine.CalamineWorkbook.from_path(out)
+    assert read.sheet_names == [SHEET]
+
+
+def test_a_far_off_cell_does_not_make_the_copy_walk_the_whole_grid(tmp_path):
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    book = openpyxl.load_workbook(source)
+    book[DATA_SHEET]["XFD1048576"] = "cuối_x1_"
+    book.save(source)
+    out = write_feedback(report_for(source), issues_for(source.name), tmp_path / "gop_y")
+    copied = openpyxl.load_workbook(out)[DATA_SHEET]
+    assert copied["XFD1048576"].value == "cuối_x005F_x1_"  # escaped (openpyxl reads it raw)
 
 
 def test_the_reading_sheet_says_how_the_file_was_understood(tmp_path):

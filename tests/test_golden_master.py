@@ -21,13 +21,14 @@ from pathlib import Path
 import openpyxl
 
 from ntm_excel.check.consolidate import consolidate_from_config
-from ntm_excel.config import BUNDLED, load_config
+from ntm_excel.config import BUNDLED, VIETNAM_TIME, load_config
 from ntm_excel.write.master import write_master
 
 REFERENCE = Path(__file__).resolve().parent / "reference" / "tong_hop_mau_nop.xlsx"
 AS_OF = date(2021, 3, 25)
 CREATED = datetime(2021, 3, 25, 8, 0)
-FILE_TIME = datetime(2021, 3, 12, 9, 30).timestamp()  # git keeps no file times: fix them
+# git keeps no file times: fix them (09:30 in Vietnam, whatever the host's time zone)
+FILE_TIME = datetime(2021, 3, 12, 9, 30, tzinfo=VIETNAM_TIME).timestamp()
 
 
 def build(folder: Path, output: Path) -> Path:

@@ -37,7 +37,7 @@ from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail_log import MailLog
 from ntm_excel.jobs.mailbox import PASSWORD_ENV, Mailbox
-from ntm_excel.jobs.scheduler import Runner
+from ntm_excel.jobs.scheduler import Runner, job_outputs
 from ntm_excel.jobs.table import COLLECT
 from ntm_excel.reference.contacts import COMMUNES_SHEET
 
@@ -337,8 +337,8 @@ def test_collect_saves_each_file_once_and_answers_each_commune_once_per_file(tmp
     assert stranger["Subject"].startswith("Re: Báo cáo")
     assert "tệp được đọc là biểu của Xã Cẩm Thành (mã 18694)" in body(stranger)
 
-    # The broken file is Cẩm Bình's issue in the master workbook too.
-    master = openpyxl.load_workbook(tmp_path / "out" / "tong_hop.xlsx")
+    # The broken file is Cẩm Bình's issue in the master workbook too (the jobs' own master).
+    master = openpyxl.load_workbook(job_outputs(config) / "tong_hop.xlsx")
     rows = [
         r for r in master["Lỗi dữ liệu"].iter_rows(values_only=True) if r[1] == "file-unreadable"
     ]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import re
 import zipfile
 from datetime import date, datetime, timedelta
 
 import openpyxl
 import pytest
+import python_calamine
+from support.render import needs_libreoffice, printed_pages
 
 from ntm_excel.issues import Issue, Severity, make_issue
 from ntm_excel.model import (
@@ -223,6 +226,7 @@ UNIT_TASKS = [
     (13, "Củng cố hoạt động hợp tác xã dịch vụ nông nghiệp", "tháng 4/2021", 39),
 ]
 FORMULA_LIKE = ['=HYPERLINK("http://x","y")', "@SUM(A1)", "+1+2", "-3-4"]
+ESCAPE_LIKE = "TDG_xa_cam_binh.xls"
 
 
 def _indicator_codes(per_criterion: list[int]) -> list[tuple[int, str]]:
@@ -333,6 +337,8 @@ def build_consolidation(
         file_name = f"{slug}_tu_danh_gia.xlsx"
         if hostile and code == "18682":
             file_name = "@SUM(A1)"
+        if hostile and code == "18685":
+            file_name = ESCAPE_LIKE  # "_xa_" reads as a line break in LibreOffice
         modified = DEADLINE - timedelta(days=3, hours=index) + timedelta(days=index % 5)
         submission = Submission(
             path=f"/srv/ntm/inbox/{file_name}",
@@ -554,6 +560,48 @@ def test_print_setup_and_frozen_panes(book):
         assert ws.page_setup.fitToWidth in (1, None)  # 1 is the default openpyxl leaves out
         assert ws.page_setup.fitToHeight == 0
         assert bool(ws.print_title_rows) == (ws.title != "Tổng hợp")
+    assert book["Ma trận tiêu chí"].print_title_rows == "$3:$3"
+    district = book["Tiêu chí huyện"]  # the communes' list runs on, not the district's
+    lagging = next(r for r in range(1, 40) if district.cell(r, 1).value == "Mã ĐV")
+    assert district.print_title_rows == f"${lagging}:${lagging}"
+    assert book["Tổng hợp"].print_area == "'Tổng hợp'!$A$1:$G$128"  # to the end of the charts
+    detail = book["Chỉ tiêu chi tiết"]  # 1.000 rows: read on screen, not printed by default
+    assert detail.print_area == "'Chỉ tiêu chi tiết'!$A$1:$L$3"
+    assert "chỉ in phần đầu (1.000 dòng chi tiết" in detail.oddHeader.left.text
+
+
+def test_the_legend_is_on_the_first_page_beside_the_key_figures(book):
+    ws = book["Tổng hợp"]
+    assert ws["A4"].value == "I. TÌNH HÌNH CHUNG" and ws["E4"].value == "CHÚ GIẢI MÀU"
+    legend = [(ws.cell(r, 5).value, ws.cell(r, 7).value) for r in range(5, 16)]
+    assert legend[0] == ("✓ Đạt", "Đạt chuẩn")
+    assert ("Đạt (trái số liệu)", "Tự đánh giá trái với số liệu") in legend
+    assert _fill(ws["E5"]) == GREEN.fill and "E5:F5" in {str(r) for r in ws.merged_cells.ranges}
+    sections = [c.value for c in ws["A"] if isinstance(c.value, str) and c.value[:3] in
+                ("I. ", "II.", "III", "IV.", "V. ")]  # fmt: skip
+    assert sections == [
+        "I. TÌNH HÌNH CHUNG",
+        "II. TIÊU CHÍ HUYỆN",
+        "III. CHỈ TIÊU CỦA KẾ HOẠCH",
+        "IV. THEO MỤC TIÊU PHẤN ĐẤU CỦA TỪNG XÃ",
+        "V. KẾT QUẢ THEO TỪNG TIÊU CHÍ (số đơn vị phải nộp)",
+    ]
+    starts = [next(r for r in range(1, 99) if ws.cell(r, 1).value == s) for s in sections]
+    breaks = [b.id for b in ws.row_breaks.brk]  # a break after row b.id (1-based)
+    assert breaks[:2] == [starts[2] - 1, starts[4] - 1]  # page 2: the plan, page 3: criteria
+
+
+def test_text_like_an_escape_sequence_shows_as_typed(tmp_path, consolidation):
+    """Excel reads "_x000A_" in a cell as a line break, LibreOffice even "_xa_": such text is
+    written with its underscore escaped, and reads back as typed."""
+    path = write_master(consolidation, tmp_path / "m.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        strings = archive.read("xl/sharedStrings.xml").decode()
+    assert "TDG_x005F_xa_cam_binh.xls" in strings and "TDG_xa_cam" not in strings
+    sheet = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_name(
+        "Tình hình nộp báo cáo"
+    )
+    assert ESCAPE_LIKE in [row[5] for row in sheet.to_python()]
 
 
 def test_matrix_words_and_fills_follow_each_status(book, consolidation):
@@ -809,7 +857,8 @@ def test_failed_write_keeps_the_previous_file(tmp_path, consolidation):
     with pytest.raises(AttributeError):
         write_master(broken, target)
     assert target.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tong_hop.xlsx"]
+    assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == ["tong_hop.xlsx"]
+    assert [p.name for p in tmp_path.iterdir() if ".ntm-" in p.name] == []
 
 
 def test_directory_in_the_way_leaves_no_temporary_file(tmp_path, consolidation):
@@ -818,7 +867,31 @@ def test_directory_in_the_way_leaves_no_temporary_file(tmp_path, consolidation):
     with pytest.raises(OSError):
         write_master(consolidation, target)
     assert target.is_dir() and (target / "inside").is_dir()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["tong_hop.xlsx"]
+    assert [p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")] == ["tong_hop.xlsx"]
+
+
+@needs_libreoffice
+def test_printed_master(tmp_path, consolidation):
+    """The master as LibreOffice prints it: the legend on the first page, the detail sheet
+    one page (its heading), the communes' header repeated on the district sheet, and no
+    text broken by an escape sequence."""
+    path = write_master(consolidation, tmp_path / "tong_hop.xlsx")
+    pages = printed_pages(path, tmp_path / "pdf")
+    footer = re.compile(r"^\s*(\S.*?)\s{2,}Trang \d+/\d+\s*$", re.MULTILINE)  # sheet, page
+    sheets = [footer.search(page).group(1) for page in pages]
+    assert set(sheets) == set(openpyxl.load_workbook(path).sheetnames)
+    assert sheets.count(master_sheets.DETAIL) == 1 and len(pages) < 25
+    assert sheets[:4] == [master_sheets.SUMMARY] * 4  # figures, units and criteria, two charts
+    first = pages[0]
+    assert "CHÚ GIẢI MÀU" in first and "II. TIÊU CHÍ HUYỆN" in first
+    assert "9/9" in first or "8/9" in first  # the district's count, on the first page
+    assert ESCAPE_LIKE in next(
+        p for p, s in zip(pages, sheets, strict=True) if s == master_sheets.SUBMISSIONS
+    )
+    district = [p for p, s in zip(pages, sheets, strict=True) if s == master_sheets.DISTRICT]
+    assert len(district) >= 2
+    for page in district[1:]:
+        assert page.strip().startswith("Mã ĐV"), page[:200]
 
 
 def test_a_text_longer_than_a_cell_holds_is_cut_with_a_visible_note(tmp_path, consolidation):
@@ -838,3 +911,15 @@ def test_a_text_longer_than_a_cell_holds_is_cut_with_a_visible_note(tmp_path, co
         f"[đã cắt bớt {left_out} ký tự: một ô Excel chứa tối đa 32.767 ký tự; "
         "xem đầy đủ trong biểu gốc]"
     )
+
+
+def test_csv_files_of_long_blocks_go_with_their_master(tmp_path, consolidation):
+    """The CSV files a long block spills to belong to the master that names them: written in
+    the same swap, and removed when a later master keeps its blocks in its sheets."""
+    target = tmp_path / "tong_hop.xlsx"
+    write_master(consolidation, target, row_limit=100)
+    spilled = sorted(p.name for p in tmp_path.glob("tong_hop_*.csv"))
+    assert spilled == ["tong_hop_chi_tiet_chi_tieu.csv"]  # 1.000 indicator rows
+    write_master(consolidation, target)
+    assert not list(tmp_path.glob("tong_hop_*.csv"))
+    assert [p.name for p in tmp_path.iterdir() if ".ntm-" in p.name] == []

@@ -174,7 +174,7 @@ def test_province_csv_has_the_districts_that_sent_their_workbook(province_result
     from ntm_excel.write.csv_export import write_csv
 
     write_csv(province_result, tmp_path)
-    with open(tmp_path / "units.csv", encoding="utf-8", newline="") as handle:
+    with open(tmp_path / "units.csv", encoding="utf-8-sig", newline="") as handle:
         units = {row["unit_code"]: row for row in csv.DictReader(handle)}
     assert units["423"]["submitted"] == "yes" and units["423"]["unit_name"] == "Huyện Tân Kỳ"
     assert "415" not in units  # Quế Phong sent no workbook of its own
@@ -226,7 +226,7 @@ def test_province_master_rolls_up_by_district(province_result, nghe_an, tmp_path
 
     summary = [r for r in book["Tổng hợp"].iter_rows(values_only=True) if r[0]]
     lines = {r[0]: r[1] for r in summary}
-    assert "IV. THEO HUYỆN" in lines
+    assert "II. THEO HUYỆN" in lines
     assert lines["Số huyện đánh giá theo bộ tiêu chí huyện"] == 20
     assert lines["Số huyện đã nộp biểu tự đánh giá"] == 1
     assert lines["Số huyện đạt đủ tiêu chí huyện"] == 0

@@ -611,6 +611,37 @@ def test_if_due_applies_the_working_day_rules(tmp_path, monkeypatch):
     assert sent and code == 0 and "đã chạy cho kỳ 2021-03-29" in printed
 
 
+def test_jobs_write_their_own_master_and_say_where(tmp_path, monkeypatch, capsys):
+    """The office's master (made with `consolidate`) is never replaced by a job: the jobs'
+    consolidation goes to the state folder, and their output says so."""
+    from support.samples import SampleSpec, write_sample
+
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    config = str(write_config(tmp_path))
+    office_master = tmp_path / "out" / "tong_hop.xlsx"
+    office_master.parent.mkdir()
+    office_master.write_bytes(b"the office's own master")
+    code, printed = cli("digest", "--config", config, "--as-of", "2021-03-24")
+    assert code == 0 and "thư mục nhận không có biểu nào đọc được" in printed
+    assert not (tmp_path / "var" / "ket_qua" / "tong_hop.xlsx").exists()
+
+    write_sample(tmp_path / "inbox" / "cam_thanh.xlsx", SampleSpec(blank_values=("4.2",)))
+    jobs_folder = tmp_path / "var" / "ket_qua"
+    code, printed = cli("jobs", "once", "collect", "--config", config, "--as-of", "2021-03-25")
+    assert code == 0
+    assert f"đã ghi bảng tổng hợp {jobs_folder / 'tong_hop.xlsx'} và 1 tệp góp ý" in printed
+    assert "bảng tổng hợp của lệnh consolidate không bị thay" in printed
+    assert office_master.read_bytes() == b"the office's own master"
+    assert openpyxl.load_workbook(jobs_folder / "tong_hop.xlsx")["Tổng hợp"]["B5"].value
+    assert [p.name for p in (jobs_folder / "gop_y").glob("*.xlsx")] == ["Góp ý - Xã Cẩm Thành.xlsx"]
+    code, printed = cli("digest", "--config", config, "--as-of", "2021-03-25")
+    assert code == 0 and f"đã ghi bảng tổng hợp {jobs_folder / 'tong_hop.xlsx'}" in printed
+    assert office_master.read_bytes() == b"the office's own master"
+    with pytest.raises(SystemExit):
+        main(["digest", "--help"])
+    assert "var/ket_qua" in capsys.readouterr().out
+
+
 # --- what must never happen silently ------------------------------------------------------------
 
 

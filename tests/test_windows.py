@@ -22,12 +22,14 @@ import pytest
 from support.samples import SampleSpec, write_sample
 
 import ntm_excel.atomic
+from ntm_excel import errors
 from ntm_excel.atomic import atomic_path
 from ntm_excel.cli import common, main
 from ntm_excel.cli.console import nearest
-from ntm_excel.config import BUNDLED
+from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.errors import OutputLockedError
 from ntm_excel.issues import Issue, Severity
+from ntm_excel.jobs.scheduler import job_outputs
 from ntm_excel.jobs.table import JOBS, Period
 from ntm_excel.model import Consolidation, Submission, Unit, UnitReport
 from ntm_excel.write.feedback import shared_names, write_all_feedback
@@ -317,11 +319,21 @@ def test_consolidate_and_collect_report_a_locked_master_plainly(tmp_path, monkey
     err = capsys.readouterr().err
     assert f"Không thay được tệp {master}: tệp đang mở ở nơi khác (Excel" in err
     assert "Traceback" not in err and "Errno" not in err
-    for sample in sorted(SAMPLES.iterdir())[:3]:
+    # The jobs write their own master (in the state folder), never the office's.
+    samples = sorted(SAMPLES.iterdir())
+    for sample in samples[:3]:
         (tmp_path / OFFICE / "inbox" / sample.name).write_bytes(sample.read_bytes())
+    monkeypatch.undo()
+    assert main(["jobs", "once", "collect", "--config", str(config)]) == 0
+    jobs_master = job_outputs(load_config(config)) / "tong_hop.xlsx"
+    made = hashlib.sha256(jobs_master.read_bytes()).hexdigest()
+    (tmp_path / OFFICE / "inbox" / samples[3].name).write_bytes(samples[3].read_bytes())
+    monkeypatch.setattr(ntm_excel.atomic.os, "replace", windows_replace(jobs_master))
+    capsys.readouterr()
     assert main(["jobs", "once", "collect", "--config", str(config)]) == 1
     out = capsys.readouterr().out
-    assert f"LỖI — Không thay được tệp {master}: tệp đang mở ở nơi khác" in out
+    assert f"LỖI — Không thay được tệp {jobs_master}: tệp đang mở ở nơi khác" in out
+    assert hashlib.sha256(jobs_master.read_bytes()).hexdigest() == made
     assert hashlib.sha256(master.read_bytes()).hexdigest() == before
 
 
@@ -353,11 +365,11 @@ def test_vietnamese_folders_with_spaces_beyond_windows_260_characters(tmp_path):
 def test_a_path_too_long_for_windows_is_said_so(monkeypatch):
     long = "C:\\Users\\VPDP\\Tài liệu\\" + "Nông thôn mới\\" * 20 + "tong_hop.xlsx"
     error = FileNotFoundError(errno.ENOENT, "The system cannot find the path specified", long)
-    monkeypatch.setattr(common, "ON_WINDOWS", True)
+    monkeypatch.setattr(errors, "ON_WINDOWS", True)
     assert common.error_text(error).startswith(
         f"đường dẫn dài {len(os.path.abspath(long))} ký tự, quá 260 ký tự mà Windows cho phép"
     )
-    monkeypatch.setattr(common, "ON_WINDOWS", False)
+    monkeypatch.setattr(errors, "ON_WINDOWS", False)
     assert common.error_text(error) == f"không tìm thấy ({long})"
 
 

@@ -27,7 +27,7 @@ from ntm_excel.check.progress import history_view
 from ntm_excel.check.record import Reading, judgement_context, read_through, version_record
 from ntm_excel.check.tasks import assign_communes, duty_tasks, owner_issues, task_statuses
 from ntm_excel.check.validate import validate_submission
-from ntm_excel.config import VIETNAM_TIME, Config
+from ntm_excel.config import VIETNAM_TIME, Config, vietnam_time
 from ntm_excel.history import History, VersionRecord
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import (
@@ -375,7 +375,7 @@ def check_files(
             named = _named_unit(registry, path, read_issues)
             if named is not None:  # tied to its unit: it reaches the unit's reminders
                 tied = [replace(issue, unit_code=named.code) for issue in read_issues]
-                modified = datetime.fromtimestamp(path.stat().st_mtime)
+                modified = vietnam_time(path.stat().st_mtime)  # as submissions' times
                 unreadable.setdefault(named.code, []).append(_Unreadable(path, modified, tied))
                 continue
         if unit is None:

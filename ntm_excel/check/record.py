@@ -14,10 +14,10 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, meets_all
+from ntm_excel.config import vietnam_time
 from ntm_excel.history import (
     CriterionRecord,
     History,
@@ -73,7 +73,7 @@ def read_through(
         blob = stored.get(keys.get(path))
         try:
             if blob is not None:
-                modified = datetime.fromtimestamp(path.stat().st_mtime)
+                modified = vietnam_time(path.stat().st_mtime)
                 reading = decode_reading(blob, path, modified)
                 results[index] = then(path, reading) if then is not None else reading
                 continue

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
-import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -14,8 +12,8 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from ntm_excel.atomic import OutputLockedError
 from ntm_excel.config import Config, load_config
+from ntm_excel.errors import system_reason
 from ntm_excel.values import parse_date as parse_cell_date
 
 
@@ -93,34 +91,7 @@ def reading_progress() -> Iterator[Callable[[int, int], None]]:
         bar.close()
 
 
-_ERRNO_TEXT = {
-    errno.EACCES: "không có quyền ghi",
-    errno.EPERM: "không có quyền ghi",
-    errno.ENOSPC: "ổ đĩa đã đầy",
-    errno.EROFS: "ổ đĩa chỉ cho đọc",
-    errno.ENOENT: "không tìm thấy",
-    errno.EISDIR: "đó là một thư mục",
-    errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
-    errno.ENAMETOOLONG: "tên tệp hoặc đường dẫn quá dài",
-}
-ON_WINDOWS = os.name == "nt"
-WINDOWS_MAX_PATH = 260  # characters, unless long paths are enabled (LongPathsEnabled)
-
-
-def error_text(exc: BaseException) -> str:
-    """An error in Vietnamese: our own messages as they are, system errors translated."""
-    if isinstance(exc, OutputLockedError):
-        return str(exc)
-    if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
-        where = f" ({exc.filename})" if exc.filename else ""
-        length = len(os.path.abspath(exc.filename)) if isinstance(exc.filename, str) else 0
-        if ON_WINDOWS and exc.errno == errno.ENOENT and length >= WINDOWS_MAX_PATH:
-            return (
-                f"đường dẫn dài {length} ký tự, quá {WINDOWS_MAX_PATH} ký tự mà Windows cho phép "
-                f"khi chưa bật đường dẫn dài; hãy chọn thư mục ngắn hơn{where}"
-            )
-        return f"{_ERRNO_TEXT[exc.errno]}{where}"
-    return str(exc) or type(exc).__name__
+error_text = system_reason  # an error in Vietnamese, for the command line
 
 
 def missing_paths(paths: list[str]) -> list[str]:

@@ -7,7 +7,6 @@ import argparse
 import contextlib
 import sys
 import zipfile
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -28,13 +27,18 @@ DESCRIPTION = """\
 và kế hoạch của huyện, rồi ghi:
   • bảng tổng hợp tô màu (.xlsx),
   • các tệp CSV (nếu có --csv-dir hoặc csv_dir trong cấu hình),
-  • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp.
+  • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp (tệp góp ý
+    cũ không còn đúng bị xóa).
 Mọi tệp nhận được được lưu vào lịch sử nộp (kho trong thư mục trạng thái): tệp đã đọc ở lần
 trước không phải đọc lại; bảng tổng hợp có thêm trang «Lịch sử nộp» và «Thay đổi».
-Tệp của các xã không bao giờ bị sửa.
+Tệp của các xã không bao giờ bị sửa. Các tệp kết quả được ghi trọn một lượt: ghi xong hết
+mới thay bản cũ; không ghi được một tệp (ổ đầy, tệp đang mở trong Excel, bấm Ctrl-C) thì
+không tệp nào bị thay. Không đọc được biểu nào của các đơn vị thì không ghi gì (trừ khi có
+--allow-empty), để một thư mục rỗng không thay mất bảng tổng hợp tốt.
 
-Mã thoát: 0 khi đã ghi được các tệp kết quả (dù dữ liệu có lỗi), 2 khi không ghi được một
-tệp kết quả hoặc không đọc được cấu hình, bộ tiêu chí, danh sách đơn vị, kế hoạch."""
+Mã thoát: 0 khi đã ghi được các tệp kết quả (dù dữ liệu có lỗi), 2 khi không ghi được các
+tệp kết quả, khi không có biểu nào đọc được, hoặc khi không đọc được cấu hình, bộ tiêu chí,
+danh sách đơn vị, kế hoạch."""
 
 
 def register(subparsers) -> None:
@@ -62,6 +66,11 @@ def register(subparsers) -> None:
         help="thư mục ghi tệp góp ý cho các xã (mặc định: gop_y/ cạnh bảng tổng hợp)",
     )
     parser.add_argument("--no-feedback", action="store_true", help="không ghi tệp góp ý cho các xã")
+    parser.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="vẫn ghi khi không đọc được biểu nào (mọi đơn vị là «chưa nộp»)",
+    )
     parser.add_argument(
         "--no-history",
         action="store_true",
@@ -133,7 +142,7 @@ def history_lines(view, store: Path) -> list[str]:
     return lines
 
 
-def _summary(result, written: list[str], store: Path | None = None) -> list[str]:
+def _summary(result, store: Path | None = None) -> list[str]:
     from ntm_excel.check.figures import Figures
     from ntm_excel.model import TaskState
 
@@ -161,19 +170,37 @@ def _summary(result, written: list[str], store: Path | None = None) -> list[str]
     ]
     if store is not None and result.history is not None:
         lines += history_lines(result.history, store)
-    return [*lines, "Đã ghi:", *(f"  {line}" for line in written)]
+    return lines
 
 
-def _attempt(what: str, action: Callable[[], str], failures: list[str]) -> str | None:
-    try:
-        return action()
-    except OSError as exc:
-        failures.append(f"Không ghi được {what}: {error_text(exc)}")
-        return None
+def _written(outputs) -> list[str]:
+    lines = ["Đã ghi:", f"  Bảng tổng hợp: {outputs.master}"]
+    lines += [f"  Phần quá dài ghi ra CSV: {path}" for path in outputs.overflow]
+    if outputs.csv:
+        lines.append(f"  CSV: {outputs.csv[0].parent} ({len(outputs.csv)} tệp)")
+    if outputs.feedback_dir is not None:
+        removed = f"; đã xóa {len(outputs.removed)} tệp góp ý cũ" if outputs.removed else ""
+        lines.append(
+            f"  Góp ý cho xã: {outputs.feedback_dir} ({len(outputs.feedback)} tệp{removed})"
+        )
+    return lines
+
+
+def _nothing_read(result, paths: list[str]) -> str:
+    """The warning for a batch in which no unit's workbook could be read."""
+    unreadable = sum(1 for issue in result.issues if issue.code == "file-unreadable")
+    found = f"{unreadable} tệp không đọc được" if unreadable else "không có tệp bảng tính nào"
+    return (
+        f"Cảnh báo: không đọc được biểu nào của các đơn vị trong {', '.join(paths)} ({found}): "
+        "bảng tổng hợp sẽ ghi mọi đơn vị là «chưa nộp»."
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from ntm_excel.errors import OutputError
     from ntm_excel.history import History
+    from ntm_excel.write.feedback import FOLDER
+    from ntm_excel.write.outputs import nothing_submitted, write_outputs
 
     as_of = args.as_of or date.today()
     if missing_paths(args.paths):
@@ -182,55 +209,39 @@ def run(args: argparse.Namespace) -> int:
         print(f"Lỗi: {problem}", file=sys.stderr)
         return 2
     config = settings_from(args)
+    output = Path(args.output) if args.output else config.master
+    csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir
+    feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
     with contextlib.ExitStack() as stack:
         history = None if args.no_history else stack.enter_context(History(config.state_dir))
         result = _load(args, config, as_of, history)
         if result is None:
             return 2
-        failures, outputs, written = _write(args, config, result, history)
+        summary = _summary(result, history.path if history is not None else None)
+        outputs, failure = None, ""
+        if nothing_submitted(result):
+            print(_nothing_read(result, args.paths), file=sys.stderr)
+            if not args.allow_empty:
+                failure = (
+                    "Chưa ghi tệp nào; bảng tổng hợp cũ (nếu có) vẫn còn nguyên. Nếu đúng là "
+                    "chưa đơn vị nào nộp, chạy lại với --allow-empty."
+                )
+        if not failure:
+            try:
+                outputs = write_outputs(
+                    result,
+                    output,
+                    csv_dir=csv_dir,
+                    feedback_dir=None if args.no_feedback else feedback_dir,
+                    history=history,
+                )
+            except OutputError as exc:
+                failure = f"Lỗi: {exc}"
         if history is not None:
-            history.finish(result.history.consolidation_id, outputs)
-    store = history.path if history is not None else None
-    print("\n".join(_summary(result, [line for line in written if line], store)))
-    for failure in failures:
+            history.finish(result.history.consolidation_id, outputs.files if outputs else [])
+    if failure:
+        print("\n".join(summary))
         print(failure, file=sys.stderr)
-    return 2 if failures else 0
-
-
-def _write(args: argparse.Namespace, config, result, history):
-    """Write the master, CSV files and feedback; the failures, the files written, and a line
-    for each kind of output."""
-    from ntm_excel.write.csv_export import write_csv
-    from ntm_excel.write.feedback import FOLDER, write_all_feedback
-    from ntm_excel.write.master import overflow_files, write_master
-
-    output = Path(args.output) if args.output else config.master
-    csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir
-    feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
-    failures: list[str] = []
-    outputs: list[Path] = []
-
-    def master() -> str:
-        outputs.append(write_master(result, output))
-        spilled = overflow_files(result, output)
-        outputs.extend(spilled)
-        return "\n  ".join(
-            [f"Bảng tổng hợp: {output}"] + [f"Phần quá dài ghi ra CSV: {path}" for path in spilled]
-        )
-
-    def csv() -> str:
-        files = write_csv(result, csv_dir)
-        outputs.extend(files)
-        return f"CSV: {csv_dir} ({len(files)} tệp)"
-
-    def feedback() -> str:
-        files = write_all_feedback(result, feedback_dir, history=history)
-        outputs.extend(files)
-        return f"Góp ý cho xã: {feedback_dir} ({len(files)} tệp)"
-
-    written = [_attempt(f"bảng tổng hợp {output}", master, failures)]
-    if csv_dir is not None:
-        written.append(_attempt(f"các tệp CSV vào {csv_dir}", csv, failures))
-    if not args.no_feedback:
-        written.append(_attempt(f"tệp góp ý vào {feedback_dir}", feedback, failures))
-    return failures, outputs, written
+        return 2
+    print("\n".join(summary + _written(outputs)))
+    return 0

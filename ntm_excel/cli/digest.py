@@ -66,8 +66,10 @@ def register(subparsers) -> None:
         help="gửi thư nhắc hạn cho cán bộ phụ trách (việc quá hạn, sắp đến hạn, xã chưa nộp)",
         description=(
             "Tổng hợp lại các biểu trong thư mục nhận rồi gửi mỗi cán bộ một thư nhắc việc.\n"
-            "Không cấu hình máy chủ SMTP thì thư được ghi ra thư mục outbox dạng .eml.\n"
-            "Thư đã gửi trong ngày không gửi lại."
+            "Bảng tổng hợp và tệp góp ý của lần tổng hợp này được ghi vào thư mục ket_qua/\n"
+            "trong thư mục trạng thái (mặc định var/ket_qua), không thay bảng tổng hợp của lệnh\n"
+            "consolidate. Không cấu hình máy chủ SMTP thì thư được ghi ra thư mục outbox dạng\n"
+            ".eml. Thư đã gửi trong ngày không gửi lại."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

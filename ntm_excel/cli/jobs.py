@@ -170,7 +170,10 @@ def register(subparsers) -> None:
         description=(
             "Chạy bộ lập lịch (run) hoặc một việc ngay (once). Các việc:\n"
             + "".join(f"  {job.name}: {job.title}\n" for job in JOBS)
-            + "Thư đã gửi được ghi vào sổ trong thư mục trạng thái nên chạy lại không gửi trùng."
+            + "Thư đã gửi được ghi vào sổ trong thư mục trạng thái nên chạy lại không gửi trùng.\n"
+            "Mỗi lần tổng hợp lại, các việc ghi bảng tổng hợp và tệp góp ý của mình vào thư mục\n"
+            "ket_qua/ trong thư mục trạng thái (mặc định var/ket_qua), không thay bảng tổng hợp\n"
+            "của lệnh consolidate."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -61,6 +61,7 @@ RETRY_EVERY_MINUTES = 5
 WEEKDAY_LABELS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 SCHEDULER_LOCK = "scheduler.lock"
 JOB_LOCK = "jobs.lock"
+JOB_OUTPUTS = "ket_qua"  # in the state folder: the jobs' master and feedback
 
 
 @contextlib.contextmanager
@@ -92,11 +93,12 @@ def file_lock(path: Path, *, blocking: bool, zone: tzinfo = VIETNAM_TIME) -> Ite
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A fresh consolidation with the files made from it."""
+    """A fresh consolidation with the files made from it, and what to tell about them."""
 
     consolidation: Consolidation
     master: Path | None = None
     feedback: Mapping[str, Path] = field(default_factory=dict)  # unit code → feedback workbook
+    notes: tuple[str, ...] = ()
 
 
 Refresh = Callable[[list[Path], date], Snapshot]
@@ -135,10 +137,18 @@ def sha256_of(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
+def job_outputs(config: Config) -> Path:
+    """The jobs' own master and feedback folder: in the state folder, so that a job never
+    replaces the master the office made with `ntm-excel consolidate`."""
+    return Path(config.state_dir) / JOB_OUTPUTS
+
+
 def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
     """Consolidate the inbox's files; with `write_files`, record the run in the submission
-    history (state folder) and write the master workbook and the feedback workbooks of the
-    units whose submission has errors (each rewritten only when its file or issues changed)."""
+    history (state folder) and write the jobs' master workbook and feedback workbooks
+    (`job_outputs`, one generation: see `ntm_excel.write.outputs`; a feedback workbook is
+    rewritten only when its file or issues changed) — unless no unit's workbook could be
+    read, when the previous ones are kept."""
 
     def refresh(paths: list[Path], as_of: date) -> Snapshot:
         from ntm_excel.check.consolidate import consolidate_from_config
@@ -146,23 +156,29 @@ def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
         if not write_files:
             return Snapshot(consolidate_from_config(paths, config, as_of))
         from ntm_excel.history import History
-        from ntm_excel.write.feedback import FOLDER, shared_names, write_feedback_once
-        from ntm_excel.write.master import write_master
+        from ntm_excel.write.feedback import FOLDER
+        from ntm_excel.write.master import MASTER_NAME
+        from ntm_excel.write.outputs import nothing_submitted, write_outputs
 
+        folder = job_outputs(config)
         with History(config.state_dir) as history:
             consolidation = consolidate_from_config(paths, config, as_of, history=history)
-            master = write_master(consolidation, config.master)
-            feedback = {}
-            shared = shared_names(report.unit for report in consolidation.units)
-            for report in consolidation.units:
-                if report.submitted and report.errors:
-                    issues = [i for i in consolidation.issues if i.unit_code == report.unit.code]
-                    folder = Path(config.master).parent / FOLDER
-                    path = write_feedback_once(report, issues, folder, history, shared=shared)
-                    if path is not None:
-                        feedback[report.unit.code] = path
-            history.finish(consolidation.history.consolidation_id, [master, *feedback.values()])
-        return Snapshot(consolidation, master, feedback)
+            if nothing_submitted(consolidation):
+                history.finish(consolidation.history.consolidation_id, [])
+                note = (
+                    "thư mục nhận không có biểu nào đọc được: không ghi lại bảng tổng hợp và "
+                    f"góp ý trong {folder}"
+                )
+                return Snapshot(consolidation, notes=(note,))
+            outputs = write_outputs(
+                consolidation, folder / MASTER_NAME, feedback_dir=folder / FOLDER, history=history
+            )
+            history.finish(consolidation.history.consolidation_id, outputs.files)
+        note = (
+            f"đã ghi bảng tổng hợp {outputs.master} và {len(outputs.feedback)} tệp góp ý "
+            "(của việc định kỳ; bảng tổng hợp của lệnh consolidate không bị thay)"
+        )
+        return Snapshot(consolidation, outputs.master, outputs.feedback, (note,))
 
     return refresh
 
@@ -194,6 +210,7 @@ class Runner:
         self.zone = ZoneInfo(self.settings.timezone)
         self._holidays = holidays.Vietnam(language="vi")
         self._snapshot: tuple[date, dict[str, str], Snapshot] | None = None
+        self._refresh_notes: list[str] = []  # what the refreshes of the running job wrote
         self._lock_path = Path(ledger.path).parent / JOB_LOCK
 
     # --- time --------------------------------------------------------------------------
@@ -255,6 +272,7 @@ class Runner:
         started = datetime.now(UTC)
         with file_lock(self._lock_path, blocking=True, zone=self.zone):
             self.check_ready()
+            self._refresh_notes = []
             try:
                 BY_NAME[job].work(self, as_of, result)
             except NtmError as exc:  # the office's files or settings: said plainly
@@ -262,6 +280,7 @@ class Runner:
             except Exception as exc:
                 log.exception("Việc %s (%s) gặp lỗi", job, result.period)
                 result.error = f"{type(exc).__name__}: {exc}"
+            result.notes += self._refresh_notes
             if BY_NAME[job].dated or result.notes:
                 self.ledger.record_run(
                     job,
@@ -338,6 +357,7 @@ class Runner:
         if not changed and not force:
             return None
         snap = self.refresh([self.inbox], as_of)  # listed again: with what is not a workbook
+        self._refresh_notes += snap.notes
         if changed:
             units = {}
             for report in snap.consolidation.units:

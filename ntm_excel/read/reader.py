@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Submission
@@ -110,7 +111,7 @@ def read_workbook(
     book = _Workbook(
         path=path,
         data=data,
-        modified=datetime.fromtimestamp(stat.st_mtime),
+        modified=vietnam_time(stat.st_mtime),
         grids=grids,
         encoding=_convert_legacy(grids),
         registry=registry,

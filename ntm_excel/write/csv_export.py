@@ -1,21 +1,26 @@
 """The consolidation as plain CSV files for other tools (spreadsheets, databases, dashboards).
 
-Five UTF-8 files (no byte-order mark), comma-separated, quoted where needed, each with a header
-row: units.csv, indicators.csv, criteria.csv, tasks.csv, issues.csv. Machine words are English
+Five UTF-8 files with a byte-order mark (so that Excel, opened by a double-click, shows the
+Vietnamese letters), comma-separated, quoted where needed, each with a header row:
+units.csv, indicators.csv, criteria.csv, tasks.csv, issues.csv. Machine words are English
 (`yes`/`no`, `met`/`not_met`/`unknown`, task states); numbers use "." as decimal point,
-percentages on the 0–100 scale; dates are yyyy-mm-dd. Text is written exactly as read: a
-value that begins with "=", "+", "-" or "@" may be taken for a formula by a spreadsheet that
-opens the file directly, so import it as text (Excel: Data › From Text/CSV).
+percentages on the 0–100 scale; dates are yyyy-mm-dd.
+
+Text is written as read, except that text a spreadsheet would take for a formula (starting
+with = + - @, a tab or a carriage return: OWASP's "CSV injection") gets a `'` in front, and so
+does text that itself starts with `'`. A program gets the text back by removing one leading
+`'` from any text field; numbers are never changed ("-3" stays a number).
 """
 
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
-from ntm_excel.atomic import atomic_path
+from ntm_excel.atomic import Generation
 from ntm_excel.model import Consolidation, UnitReport
 
 UNITS = "units.csv"
@@ -61,21 +66,32 @@ HEADERS = {
     ISSUES: ("severity", "code", "unit_code", "file", "sheet", "cell", "message"),
 }
 OWNER_SEPARATOR = "; "
+ENCODING = "utf-8-sig"
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def number_text(value: float) -> str:
     """A number with "." as decimal point and no exponent: 85.5, 1234.5, 100 (not 100.0)."""
+    if not math.isfinite(value):
+        return str(value)
     if value == int(value):
         return str(int(value))
     return format(Decimal(repr(value)), "f")
 
 
-def value_text(value: float | str | None) -> str:
+def safe_text(text: str) -> str:
+    """Text no spreadsheet takes for a formula: a `'` in front when it starts with = + - @,
+    a tab, a carriage return or `'` (removing one leading `'` gives the text back)."""
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def field_text(value: object) -> str:
+    """One field: numbers as `number_text`, text made safe, None empty."""
     if value is None:
         return ""
     if isinstance(value, float | int):
         return number_text(float(value))
-    return value
+    return safe_text(str(value))
 
 
 def _reports(consolidation: Consolidation) -> list[UnitReport]:
@@ -107,7 +123,7 @@ def _indicators(reports: list[UnitReport]) -> Iterable[tuple]:
             yield (
                 result.unit_code,
                 result.indicator_code,
-                value_text(result.value),
+                result.value,
                 result.self_assessment.value,
                 result.computed_status.value,
                 result.status.value,
@@ -153,17 +169,15 @@ def _issues(consolidation: Consolidation) -> Iterable[tuple]:
         )
 
 
-def _write(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> Path:
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as out:
+def _write(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> None:
+    with path.open("w", encoding=ENCODING, newline="") as out:
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows(rows)
-    return path
+        writer.writerows([field_text(value) for value in row] for row in rows)
 
 
-def write_csv(consolidation: Consolidation, directory: Path | str) -> list[Path]:
-    """Write the five CSV files into `directory` (created when missing); return their paths."""
-    directory = Path(directory)
+def stage_csv(consolidation: Consolidation, directory: Path, generation: Generation) -> list[Path]:
+    """Write the five CSV files as part of `generation`; return where they will be."""
     reports = _reports(consolidation)
     rows = {
         UNITS: _units(reports),
@@ -172,4 +186,17 @@ def write_csv(consolidation: Consolidation, directory: Path | str) -> list[Path]
         TASKS: _tasks(consolidation),
         ISSUES: _issues(consolidation),
     }
-    return [_write(directory / name, HEADERS[name], rows[name]) for name in HEADERS]
+    targets = [directory / name for name in HEADERS]
+    for target in targets:
+        _write(generation.stage(target), HEADERS[target.name], rows[target.name])
+    return targets
+
+
+def write_csv(consolidation: Consolidation, directory: Path | str) -> list[Path]:
+    """Write the five CSV files into `directory` (created when missing), all five or none;
+    return their paths."""
+    directory = Path(directory)
+    with Generation(directory / UNITS) as generation:
+        targets = stage_csv(consolidation, directory, generation)
+        generation.commit()
+    return targets

@@ -3,8 +3,11 @@ coloured and commented, plus a «Góp ý» sheet listing the issues and how to f
 «Cách đọc biểu» sheet saying how the file was understood.
 
 The commune's file is read, never written: the copy is built in memory from the bytes that were
-validated and saved under a new name. Workbooks openpyxl cannot edit (.xls, .ods, or a file
-changed since it was read) get a separate workbook with the list only.
+validated, checked again with the reader's safety checks (`ntm_excel.read.sniff`), and saved
+under a new name. openpyxl holds a whole workbook in memory (about a second and 25 MB per
+megabyte of XML), so a workbook with more than `EDIT_LIMIT` bytes of XML is not copied. Such a
+workbook, and one openpyxl cannot edit (.xls, .ods, a file changed since it was read), gets a
+separate workbook with the list only.
 
 With the history (`ntm_excel.history`), a feedback workbook is rewritten only when the
 commune's file or its issues changed since it was written (or it is gone).
@@ -18,8 +21,12 @@ import io
 import json
 import re
 import unicodedata
+import zipfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
@@ -27,33 +34,53 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.page import PageMargins
 
-from ntm_excel.atomic import atomic_path
+from ntm_excel.atomic import Generation, atomic_path, mark_output, staging_file
 from ntm_excel.check.figures import IssueCounts
 from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
+from ntm_excel.read.batch import CHUNK, default_workers
 from ntm_excel.read.report import HEADINGS as READING_HEADINGS
 from ntm_excel.read.report import report_rows
-from ntm_excel.styles import HEADER, SEVERITY_COLOURS, SEVERITY_ORDER, row_height
+from ntm_excel.read.sniff import sniff
+from ntm_excel.styles import (
+    FONT_NAME,
+    HEADER,
+    SEVERITY_COLOURS,
+    SEVERITY_ORDER,
+    TITLE_FONT,
+    ooxml_text,
+    row_height,
+    wrapped_lines,
+)
 
 FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
 AUTHOR = "Văn phòng điều phối NTM huyện"
 EDITABLE = {".xlsx": False, ".xlsm": True}  # suffix → keep VBA
-COLUMNS = (
+EDIT_LIMIT = 4 * 1024 * 1024  # bytes of XML (inflated) in a workbook copied and marked
+COLUMNS = (  # title, width: 142 units fill an A4 landscape page at about 100 %
     ("STT", 5),
-    ("Mức độ", 11),
-    ("Vấn đề", 30),
-    ("Mã lỗi", 24),
-    ("Trang", 18),
-    ("Ô", 8),
-    ("Nội dung và cách sửa", 90),
+    ("Mức độ", 10),
+    ("Vấn đề", 24),
+    ("Mã lỗi", 20),
+    ("Trang", 14),
+    ("Ô", 7),
+    ("Nội dung và cách sửa", 62),
 )
+LINE_POINTS = 15  # height of a line of 11-point text
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+# Feedback files of an earlier run, and the temporary files of a run that was killed.
+_OURS = re.compile(rf"^(?:{SHEET} - .+|\.{SHEET} - .+\.[0-9a-z_]{{8}})\.(?:xlsx|xlsm)$")
 # Issues the commune cannot act on: they concern the office (its contact book, its deadline).
 NOT_FOR_UNITS = frozenset({"unit-not-submitted", "owner-unknown", "submission-late"})
+TOO_LARGE = (
+    "Tệp của xã quá lớn để đánh dấu từng ô trong một bản sao; hãy sửa các ô được nêu dưới đây "
+    "trong tệp gốc rồi gửi lại."
+)
 
 
 def _safe_name(unit: Unit) -> str:
@@ -84,21 +111,47 @@ def feedback_path(
 
 
 def _text(cell, value: object) -> None:
-    """Put a value in a cell; text stays text even when it starts with "="."""
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
+    """Put a value in a cell; text stays text even when it starts with "=", and shows as
+    typed in Excel and LibreOffice (`ooxml_text`)."""
+    if isinstance(value, str):
+        cell.value = ooxml_text(value)
+        if value.startswith("="):
+            cell.data_type = "s"
+    else:
+        cell.value = value
+
+
+def _xml_size(data: bytes) -> int:
+    """The XML of a zip package, inflated, as its directory declares it (zipfile never
+    yields more than the declared size of a member)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(
+            info.file_size
+            for info in archive.infolist()
+            if info.filename.lower().endswith((".xml", ".rels", ".vml"))
+        )
 
 
 def _load_copy(path: Path, sha256: str, keep_vba: bool):
-    """The workbook as it was validated, or None when it cannot be edited."""
+    """The workbook as it was validated, or None and why not (a note for the «Góp ý» sheet)."""
     try:
         data = path.read_bytes()
         if sha256 and hashlib.sha256(data).hexdigest() != sha256:
-            return None  # changed since it was read: its cells may no longer match
-        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba)
+            return None, ""  # changed since it was read: its cells may no longer match
+        if _xml_size(data) > EDIT_LIMIT:
+            return None, TOO_LARGE
+        sniff(data)
+        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba), ""
     except Exception:  # noqa: BLE001 - any workbook openpyxl cannot edit gets the list only
-        return None
+        return None, ""
+
+
+def _escape_copied_text(workbook) -> None:
+    """Escape the "_x…_" sequences of the commune's own text (openpyxl writes text raw)."""
+    for sheet in workbook.worksheets:
+        for cell in sheet._cells.values():  # the cells that exist, never the whole grid
+            if cell.data_type == "s" and isinstance(cell.value, str) and "_x" in cell.value:
+                cell._value = ooxml_text(cell.value)
 
 
 def _target_cell(sheet, address: str):
@@ -129,7 +182,7 @@ def _mark(workbook, issues: list[Issue], file_name: str) -> set[int]:
         cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
         lines = [f"{SEVERITY_LABELS[issues[i].severity]}: {issues[i].message}" for i in indexes]
         text = "\n".join(lines)
-        comment = Comment(text, AUTHOR)
+        comment = Comment(ooxml_text(text), AUTHOR)
         comment.width = 320
         comment.height = 40 + 16 * (len(text) // 45 + len(lines))
         cell.comment = comment
@@ -137,7 +190,55 @@ def _mark(workbook, issues: list[Issue], file_name: str) -> set[int]:
     return marked
 
 
-def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[int]) -> None:
+def _print_setup(sheet, label: str) -> None:
+    """A4 landscape, one page wide, the header row (4) on every page, `label` and page
+    numbers in the footer."""
+    setup = sheet.page_setup
+    setup.orientation, setup.paperSize = "landscape", sheet.PAPERSIZE_A4
+    setup.fitToWidth, setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    sheet.oddFooter.left.text, sheet.oddFooter.left.size = label, 8
+    sheet.oddFooter.right.text, sheet.oddFooter.right.size = "Trang &P/&N", 8
+    sheet.print_title_rows = "4:4"
+    sheet.freeze_panes = "A5"
+
+
+def _heading(sheet, title: str, note: str, columns: Sequence[tuple[str, float]]) -> None:
+    """Rows 1–4 of a sheet we add: the title and a note across the columns (wrapped, as
+    high as the note needs), and the header row (4) of `columns` (heading, width)."""
+    total_width = sum(width for _, width in columns)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row, text, font, height in (
+        (1, title, Font(name=FONT_NAME, bold=True, size=14, color=TITLE_FONT), 22),
+        (
+            2,
+            note,
+            Font(name=FONT_NAME, size=11),
+            LINE_POINTS * wrapped_lines(note, total_width) + 4,
+        ),
+    ):
+        _text(sheet.cell(row, 1), text)
+        sheet.cell(row, 1).font, sheet.cell(row, 1).alignment = font, wrap
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
+        sheet.row_dimensions[row].height = height
+    fill = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
+    font = Font(name=FONT_NAME, size=11, bold=True, color=HEADER.font)
+    centred = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    for col, (heading, width) in enumerate(columns, start=1):
+        cell = sheet.cell(4, col)
+        _text(cell, heading)
+        cell.font, cell.fill, cell.alignment = font, fill, centred
+        sheet.column_dimensions[cell.column_letter].width = width
+    sheet.row_dimensions[4].height = (
+        LINE_POINTS * max(wrapped_lines(heading, width) for heading, width in columns) + 5
+    )
+
+
+def _list_sheet(
+    workbook, report: UnitReport, issues: list[Issue], linked: set[int], why: str
+) -> None:
     """Add the «Góp ý» sheet, selected, listing `issues` (cells in `linked` as links)."""
     if SHEET in workbook.sheetnames:
         del workbook[SHEET]  # a commune sent back an earlier feedback copy
@@ -146,29 +247,24 @@ def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[i
     sheet = workbook.create_sheet(SHEET)
     workbook.active = workbook.sheetnames.index(SHEET)
     sheet.sheet_view.tabSelected = True
+    plain = Font(name=FONT_NAME, size=11)
+    wrap = Alignment(wrap_text=True, vertical="top")
+
     counts = IssueCounts.of(issues)
-    _text(sheet["A1"], f"GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: {report.unit.name.upper()}")
-    sheet["A1"].font = Font(bold=True, size=14, color=HEADER.fill)
+    title = f"GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: {report.unit.name.upper()}"
     note = (
         f"Tệp: {report.submission.file_name} — {counts.errors} lỗi phải sửa, "
         f"{counts.warnings} cảnh báo cần kiểm tra. "
     )
-    note += (
+    note += why or (
         "Các ô có vấn đề đã được tô màu và có ghi chú; bấm vào địa chỉ ô để đến ô đó. "
         "Sửa xong hãy xóa trang này rồi gửi lại tệp."
         if linked
         else "Hãy sửa các ô được nêu dưới đây trong tệp gốc rồi gửi lại."
     )
-    _text(sheet["A2"], note)
-    header_fill = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
-    for col, (title, width) in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(4, col)
-        _text(cell, title)
-        cell.font = Font(bold=True, color=HEADER.font)
-        cell.fill = header_fill
-        sheet.column_dimensions[cell.column_letter].width = width
+    _heading(sheet, title, note, COLUMNS)
+
     order = sorted(range(len(issues)), key=lambda i: SEVERITY_ORDER[issues[i].severity])
-    wrap = Alignment(wrap_text=True, vertical="top")
     for row, index in enumerate(order, start=5):
         issue = issues[index]
         colours = SEVERITY_COLOURS[issue.severity]
@@ -181,27 +277,27 @@ def _list_sheet(workbook, report: UnitReport, issues: list[Issue], linked: set[i
             issue.cell,
             issue.message,
         )
+        lines = 1
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(row, col)
             _text(cell, value)
-            cell.alignment = wrap
+            cell.font, cell.alignment = plain, wrap
+            if isinstance(value, str) and value:
+                lines = max(lines, wrapped_lines(value, COLUMNS[col - 1][1]))
+        sheet.row_dimensions[row].height = LINE_POINTS * lines + 3
         severity_cell = sheet.cell(row, 2)
         severity_cell.fill = PatternFill("solid", start_color=colours.fill, end_color=colours.fill)
-        severity_cell.font = Font(color=colours.font, bold=True)
+        severity_cell.font = Font(name=FONT_NAME, size=11, color=colours.font, bold=True)
         if index in linked:
             link = sheet.cell(row, 6)
             quoted = issue.sheet.replace("'", "''")
             link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{quoted}'!{issue.cell}")
-            link.font = Font(color="0563C1", underline="single")
-    sheet.freeze_panes = "A5"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "4:4"
+            link.font = Font(name=FONT_NAME, size=11, color="0563C1", underline="single")
+    _print_setup(sheet, SHEET)
 
 
 READING_SHEET = "Cách đọc biểu"
-READING_WIDTHS = (9, 22, 48, 26, 58)  # the columns of `report.HEADINGS`
+READING_WIDTHS = (8, 18, 40, 22, 52)  # the columns of `report.HEADINGS`: 140 units wide
 
 
 def _reading_sheet(workbook, report: UnitReport) -> None:
@@ -213,33 +309,45 @@ def _reading_sheet(workbook, report: UnitReport) -> None:
     if READING_SHEET in workbook.sheetnames:
         del workbook[READING_SHEET]
     sheet = workbook.create_sheet(READING_SHEET)
-    _text(sheet["A1"], f"CHƯƠNG TRÌNH ĐÃ ĐỌC BIỂU CỦA {report.unit.name.upper()} NHƯ SAU")
-    sheet["A1"].font = Font(bold=True, size=14, color=HEADER.fill)
-    _text(
-        sheet["A2"],
+    _heading(
+        sheet,
+        f"CHƯƠNG TRÌNH ĐÃ ĐỌC BIỂU CỦA {report.unit.name.upper()} NHƯ SAU",
         "Nếu một cột hoặc một dòng bị hiểu sai, hãy sửa tiêu đề cột hoặc mã chỉ tiêu (cột TT) "
         "trong biểu rồi gửi lại; văn phòng có thể thêm cách viết mới vào bảng từ vựng.",
+        list(zip(READING_HEADINGS, READING_WIDTHS, strict=True)),
     )
-    header_fill = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
-    for col, (title, width) in enumerate(zip(READING_HEADINGS, READING_WIDTHS, strict=True), 1):
-        cell = sheet.cell(4, col)
-        _text(cell, title)
-        cell.font = Font(bold=True, color=HEADER.font)
-        cell.fill = header_fill
-        sheet.column_dimensions[cell.column_letter].width = width
     wrap = Alignment(wrap_text=True, vertical="top")
+    plain = Font(name=FONT_NAME, size=11)
     for row, values in enumerate(report_rows(reading), start=5):
         for col, value in enumerate(values, start=1):
             cell = sheet.cell(row, col)
             _text(cell, value)
-            cell.alignment = wrap
+            cell.font, cell.alignment = plain, wrap
         sheet.row_dimensions[row].height = row_height(zip(values, READING_WIDTHS, strict=True))
-    sheet.freeze_panes = "A5"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
-    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "4:4"
+    _print_setup(sheet, READING_SHEET)
+
+
+def feedback_workbook(report: UnitReport, issues: list[Issue]):
+    """The unit's feedback workbook (openpyxl) and the suffix it is saved with.
+
+    For .xlsx/.xlsm the commune's own workbook is copied with the problem cells marked (VBA
+    kept); otherwise a workbook holding only the «Góp ý» list (and «Cách đọc biểu»)."""
+    source = Path(report.submission.path)
+    keep_vba = EDITABLE.get(source.suffix.lower())
+    workbook, why = None, ""
+    if keep_vba is not None:
+        workbook, why = _load_copy(source, report.submission.sha256, keep_vba)
+    if workbook is None:
+        workbook, suffix, linked = openpyxl.Workbook(), ".xlsx", set()
+        del workbook[workbook.active.title]
+    else:
+        suffix = source.suffix.lower()
+        _escape_copied_text(workbook)
+        linked = _mark(workbook, issues, report.submission.file_name)
+    _list_sheet(workbook, report, issues, linked, why)
+    _reading_sheet(workbook, report)
+    mark_output(workbook, "gop_y")  # saved right after: never read back as a submission
+    return workbook, suffix
 
 
 def write_feedback(
@@ -250,25 +358,10 @@ def write_feedback(
     shared: frozenset[str] = frozenset(),
 ) -> Path | None:
     """Write the unit's feedback workbook into `out_dir`; None when there is nothing to say.
-    `shared`: the names other units also have (see `shared_names`).
-
-    For .xlsx/.xlsm the commune's own workbook is copied with the problem cells marked (VBA
-    kept); otherwise a workbook holding only the «Góp ý» list is written.
-    """
-    submission = report.submission
-    if submission is None or not issues:
+    `shared`: the names other units also have (see `shared_names`)."""
+    if report.submission is None or not issues:
         return None
-    source = Path(submission.path)
-    keep_vba = EDITABLE.get(source.suffix.lower())
-    workbook = None if keep_vba is None else _load_copy(source, submission.sha256, keep_vba)
-    if workbook is None:
-        workbook, suffix, linked = openpyxl.Workbook(), ".xlsx", set()
-        del workbook[workbook.active.title]
-    else:
-        suffix = source.suffix.lower()
-        linked = _mark(workbook, issues, submission.file_name)
-    _list_sheet(workbook, report, issues, linked)
-    _reading_sheet(workbook, report)
+    workbook, suffix = feedback_workbook(report, issues)
     target = feedback_path(report, out_dir, suffix, shared=shared)
     with atomic_path(target) as tmp:
         workbook.save(tmp)
@@ -307,60 +400,153 @@ def fingerprint(report: UnitReport, issues: list[Issue]) -> str:
     return hashlib.sha256(json.dumps(made_of, ensure_ascii=False).encode()).hexdigest()
 
 
-def write_feedback_once(
-    report: UnitReport,
-    issues: list[Issue],
-    out_dir: Path | str,
-    history: History | None,
-    *,
-    shared: frozenset[str] = frozenset(),
-) -> Path | None:
-    """`write_feedback`, except that with `history` a workbook already written from the same
-    file and issues is left as it is (and returned)."""
-    if history is None or report.submission is None or not issues:
-        return write_feedback(report, issues, out_dir, shared=shared)
+@dataclass
+class StagedFeedback:
+    """The feedback of one run, written as part of a generation."""
+
+    files: dict[str, Path] = field(default_factory=dict)  # unit code → workbook
+    stale: list[Path] = field(default_factory=list)  # earlier feedback, removed in the swap
+    made_of: dict[Path, str] = field(default_factory=dict)  # new workbook → its fingerprint
+
+    def note(self, history: History | None) -> None:
+        """Record in `history` what the new workbooks were made from (after the swap)."""
+        for path, made_of in self.made_of.items() if history is not None else ():
+            history.note_output(path, made_of)
+
+
+def _unchanged(report, issues, out_dir, shared, history) -> tuple[Path | None, str]:
+    """The unit's feedback workbook when the history says it was made from the same file
+    and issues (else None), and that fingerprint ("" without history)."""
+    if history is None:
+        return None, ""
     made_of = fingerprint(report, issues)
     for suffix in EDITABLE:
         written = feedback_path(report, out_dir, suffix, shared=shared)
         if written.is_file() and history.output_fingerprint(written) == made_of:
-            return written
-    path = write_feedback(report, issues, out_dir, shared=shared)
-    if path is not None:
-        history.note_output(path, made_of)
-    return path
+            return written, made_of
+    return None, made_of
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One unit's feedback workbook to make (in a worker process)."""
+
+    report: UnitReport
+    issues: list[Issue]
+    out_dir: Path
+    shared: frozenset[str]
+
+    def __call__(self) -> tuple[Path, Path]:
+        """Make the workbook and save it beside its target: (target, file written)."""
+        workbook, suffix = feedback_workbook(self.report, self.issues)
+        target = feedback_path(self.report, self.out_dir, suffix, shared=self.shared)
+        written = staging_file(target)
+        try:
+            workbook.save(written)
+        except BaseException:
+            written.unlink(missing_ok=True)
+            raise
+        return target, written
+
+
+def _make_chunk(jobs: list[_Job]) -> list[tuple[Path, Path]]:
+    """Make `jobs` in turn; when one fails, the files already written are removed."""
+    made: list[tuple[Path, Path]] = []
+    try:
+        for job in jobs:
+            made.append(job())
+    except BaseException:
+        for _, written in made:
+            written.unlink(missing_ok=True)
+        raise
+    return made
+
+
+def _make_all(jobs: list[_Job]) -> list[tuple[Path, Path]]:
+    """Every job's (target, file written), in order: in worker processes when there are
+    enough to repay starting them (each workbook is an openpyxl load and save of the
+    commune's file, tens of milliseconds), else here. When one fails (a full disk), every
+    file written is removed and its error raised; when a worker dies, the jobs are made here,
+    as they were before workers made them."""
+    workers = default_workers(len(jobs))
+    if workers <= 1:
+        return _make_chunk(jobs)
+    size = max(1, min(CHUNK, len(jobs) // (4 * workers)))
+    futures = []
+    try:
+        with ProcessPoolExecutor(workers) as pool:  # leaving it waits for every chunk
+            futures = [
+                pool.submit(_make_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)
+            ]
+            return [made for future in futures for made in future.result()]
+    except BaseException as exc:
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                for _, written in future.result():
+                    written.unlink(missing_ok=True)
+        if not isinstance(exc, BrokenProcessPool):
+            raise
+    return _make_chunk(jobs)
+
+
+def stage_feedback(
+    consolidation: Consolidation,
+    out_dir: Path,
+    generation: Generation,
+    history: History | None = None,
+) -> StagedFeedback:
+    """Write a feedback workbook for every unit with something to fix, as part of
+    `generation` (with `history`, only those whose file or issues changed), and retire every
+    other feedback file in `out_dir` (units now without anything to fix, or no longer
+    listed): the folder holds the feedback of this run only."""
+    staged = StagedFeedback()
+    shared = shared_names(report.unit for report in consolidation.units)
+    by_unit: dict[str, list[Issue]] = {}  # each unit's issues, found once (10,000 units)
+    for issue in consolidation.issues:
+        by_unit.setdefault(issue.unit_code, []).append(issue)
+    order: list[tuple[UnitReport, Path | None, str]] = []  # kept workbook, or made now
+    jobs: list[_Job] = []
+    for report in consolidation.units:
+        issues = feedback_issues(report, by_unit.get(report.unit.code, []))
+        if not issues:
+            continue
+        kept, made_of = _unchanged(report, issues, out_dir, shared, history)
+        order.append((report, kept, made_of))
+        if kept is None:
+            jobs.append(_Job(report, issues, out_dir, shared))
+    made = iter(_make_all(jobs))
+    for report, kept, made_of in order:
+        if kept is not None:
+            staged.files[report.unit.code] = kept
+            continue
+        target, written = next(made)
+        generation.adopt(target, written)
+        staged.files[report.unit.code] = target
+        if made_of:
+            staged.made_of[target] = made_of
+    current = {path.name.casefold() for path in staged.files.values()}  # Windows ignores case
+    retired = [
+        entry
+        for entry in (sorted(out_dir.iterdir()) if out_dir.is_dir() else ())
+        if _OURS.match(unicodedata.normalize("NFC", entry.name))
+        and entry.is_file()
+        and entry.name.casefold() not in current
+    ]
+    for entry in retired:
+        generation.retire(entry)
+    staged.stale = [entry for entry in retired if not entry.name.startswith(".")]
+    return staged
 
 
 def write_all_feedback(
     consolidation: Consolidation, out_dir: Path | str, *, history: History | None = None
 ) -> list[Path]:
-    """Write a feedback workbook for every unit with something to fix (with `history`, only
-    those whose file or issues changed: see `write_feedback_once`).
-
-    An earlier feedback file of a unit that now has nothing to fix is removed, so that the
-    folder only holds current feedback. A file that cannot be written does not stop the others;
-    the first such error is raised at the end.
-    """
-    written: list[Path] = []
-    failure: OSError | None = None
-    shared = shared_names(report.unit for report in consolidation.units)
-    by_unit: dict[str, list[Issue]] = {}  # each unit's issues, found once (10,000 units)
-    for issue in consolidation.issues:
-        by_unit.setdefault(issue.unit_code, []).append(issue)
-    for report in consolidation.units:
-        if report.submission is None:
-            continue
-        both = (frozenset(), frozenset({_safe_name(report.unit).casefold()}))
-        try:
-            issues = feedback_issues(report, by_unit.get(report.unit.code, []))
-            path = write_feedback_once(report, issues, out_dir, history, shared=shared)
-            for suffix in EDITABLE:  # with and without the code: names become shared or not
-                for stale in {feedback_path(report, out_dir, suffix, shared=s) for s in both}:
-                    if stale != path:
-                        stale.unlink(missing_ok=True)
-        except OSError as exc:
-            failure = failure or exc
-            continue
-        written += [path] if path else []
-    if failure is not None:
-        raise failure
-    return written
+    """Write a feedback workbook for every unit with something to fix into `out_dir`, all
+    of them or none, and remove the feedback files of earlier runs that no longer apply
+    (with `history`, a workbook made from the same file and issues is kept as it is)."""
+    out_dir = Path(out_dir)
+    with Generation(out_dir) as generation:
+        staged = stage_feedback(consolidation, out_dir, generation, history)
+        generation.commit()
+    staged.note(history)
+    return list(staged.files.values())

@@ -9,22 +9,64 @@ Every text from a submission is written as a string, never as a formula or a lin
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
 
-from ntm_excel.atomic import atomic_path
+from ntm_excel.atomic import Generation, mark_output
 from ntm_excel.check.figures import Figures
 from ntm_excel.model import Consolidation
 from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache
 from ntm_excel.write import history_sheets, master_sheets
 from ntm_excel.write.master_sheets import SHEET_ROW_LIMIT, Overflow
 
+MASTER_NAME = "tong_hop.xlsx"
 WORKBOOK_OPTIONS = {
     **TEXT_ONLY,
     "remove_timezone": True,
     "default_format_properties": {"font_name": FONT_NAME, "font_size": 11},
 }
+
+
+def build_master(
+    consolidation: Consolidation,
+    target: Path,
+    generation: Generation,
+    *,
+    row_limit: int = SHEET_ROW_LIMIT,
+) -> list[Path]:
+    """Write the master workbook for `target`, and the CSV files of its blocks longer than
+    `row_limit` rows, as part of `generation`; return those CSV files.
+
+    The workbook is made in memory, then written in one go: a failure to write (disk full)
+    is then a plain `OSError`. (Written by XlsxWriter itself, it becomes a `FileCreateError`,
+    which is not one, and the half-closed file complains again when it is collected.)
+    """
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, WORKBOOK_OPTIONS)
+    properties = {
+        "title": f"Bảng tổng hợp nông thôn mới ngày {consolidation.as_of:%d/%m/%Y}",
+        "author": "Văn phòng điều phối NTM",
+        "comments": "Lập bằng ntm-excel",
+    }
+    if consolidation.created:
+        properties["created"] = consolidation.created
+    book.set_properties(properties)
+    mark_output(book, "tong_hop", consolidation.created)  # never read back as a submission
+    formats, figures = FormatCache(book), Figures.of(consolidation)
+    overflow = Overflow(target, generation, row_limit)
+    master_sheets.write_all(book, formats, figures, overflow)
+    history_sheets.write_all(book, formats, figures)
+    try:
+        book.close()
+    except FileCreateError as exc:  # its temporary files (system temporary folder full)
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        raise cause or OSError(str(exc)) from exc
+    generation.stage(target).write_bytes(buffer.getbuffer())
+    overflow.retire_unused()
+    return overflow.written
 
 
 def write_master(
@@ -35,26 +77,13 @@ def write_master(
     The indicator detail and the task list, when longer than `row_limit` rows (a province of
     more than about a thousand communes), go to CSV files beside it (`overflow_files`) and
     their sheets say so: the workbook then still opens in seconds. If `path` cannot be
-    replaced (open in Excel), `OutputLockedError` is raised and the previous file is left as
-    it was.
+    replaced (open in Excel), `OutputLockedError` is raised and the previous files are left
+    as they were (the workbook and its CSV files are replaced together: `Generation`).
     """
     target = Path(path)
-    figures = Figures.of(consolidation)
-    overflow = Overflow(target, row_limit)
-    with atomic_path(target) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        properties = {
-            "title": f"Bảng tổng hợp nông thôn mới ngày {consolidation.as_of:%d/%m/%Y}",
-            "author": "Văn phòng điều phối NTM",
-            "comments": "Lập bằng ntm-excel",
-        }
-        if consolidation.created:
-            properties["created"] = consolidation.created
-        book.set_properties(properties)
-        formats = FormatCache(book)
-        master_sheets.write_all(book, formats, figures, overflow)
-        history_sheets.write_all(book, formats, figures)
-        book.close()  # not reached on error: the half-written temporary file is discarded
+    with Generation(target) as generation:
+        build_master(consolidation, target, generation, row_limit=row_limit)
+        generation.commit()
     return target
 
 
@@ -62,6 +91,9 @@ def overflow_files(
     consolidation: Consolidation, path: Path | str, *, row_limit: int = SHEET_ROW_LIMIT
 ) -> list[Path]:
     """The CSV files `write_master` writes beside `path` for this consolidation."""
-    overflow = Overflow(Path(path), row_limit)
     rows = master_sheets.block_rows(Figures.of(consolidation))
-    return [overflow.path(name) for name, count in rows.items() if count > row_limit]
+    return [
+        master_sheets.overflow_path(Path(path), name)
+        for name, count in rows.items()
+        if count > row_limit
+    ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from ntm_excel.atomic import atomic_path
+from ntm_excel.atomic import Generation
 from ntm_excel.check.figures import DistrictFigures, Figures, ProvinceFigures, TargetProgress
 from ntm_excel.check.tasks import criterion_text, units_text
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Severity
@@ -48,6 +48,7 @@ from ntm_excel.styles import (
     wrapped_lines,
     xlsx_fill,
 )
+from ntm_excel.write.csv_export import FORMULA_STARTS
 
 SUMMARY = "Tổng hợp"
 MATRIX = "Ma trận tiêu chí"
@@ -65,6 +66,10 @@ INT_FORMAT = "#,##0"
 DECIMAL_FORMAT = "#,##0.0##"
 PERCENT_FORMAT = "0.0%"
 TABLE_STYLE = "Table Style Light 9"
+DETAIL_PRINT_NOTE = (  # the page header of the detail sheet, which prints only its heading
+    "Trang này chỉ in phần đầu ({rows} dòng chi tiết: xem trên máy). Muốn in: lọc các dòng "
+    "cần in rồi xóa vùng in (Excel: Bố trí Trang › Vùng In › Xóa Vùng In)."
+)
 TABLE_CELL_LIMIT = 1_000_000  # larger blocks get filters without an Excel table
 PER_UNIT_CHART_LIMIT = 40  # above this many units, chart the distribution instead
 LINE_HEIGHT = 14.0  # points per line of 11-point text
@@ -302,19 +307,30 @@ class Sheet:
             },
         )
 
-    def finish(self, header_row: int, freeze_cols: int, last_col: int, repeat: bool = True) -> None:
-        """Freeze the header, and print on A4 landscape, one page wide, header on every page."""
+    def finish(
+        self,
+        header_row: int,
+        freeze_cols: int,
+        last_col: int,
+        *,
+        repeat: int | bool = True,
+        print_rows: int | None = None,
+    ) -> None:
+        """Freeze the header, and print on A4 landscape, one page wide, with a header row on
+        every page: `header_row`, or the row `repeat` names (False: none). The print area
+        covers the sheet, or its first `print_rows` rows."""
         ws = self.ws
         ws.freeze_panes(header_row + 1, freeze_cols)
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 0)
-        if repeat:
-            ws.repeat_rows(header_row)
+        if repeat is not False:
+            ws.repeat_rows(header_row if repeat is True else repeat)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         ws.center_horizontally()
         ws.set_footer(f"&L&8{self.name}&R&8Trang &P/&N")
-        ws.print_area(0, 0, ws.dim_rowmax or header_row, last_col)
+        last_row = ws.dim_rowmax or header_row
+        ws.print_area(0, 0, last_row if print_rows is None else print_rows - 1, last_col)
 
 
 SHEET_ROW_LIMIT = 50_000  # rows of a block beyond which it goes to a CSV file instead
@@ -328,21 +344,31 @@ def block_rows(facts: Figures) -> dict[str, int]:
     return {DETAIL_FILE: detail, TASKS_FILE: len(facts.consolidation.tasks)}
 
 
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+def overflow_path(master: Path, name: str) -> Path:
+    """Where a block too long for the master goes: "<master>_<name>.csv" beside it."""
+    return master.with_name(f"{master.stem}_{name}.csv")
 
 
 @dataclass
 class Overflow:
     """Where blocks too long for a workbook that still opens quickly go: CSV files beside the
     master, `<master>_<name>.csv`, with the sheet's columns, in UTF-8 with a byte-order mark
-    (so Excel shows the diacritics). The sheet then says how many rows went where."""
+    (so Excel shows the diacritics), written as part of the master's `generation`. The sheet
+    then says how many rows went where."""
 
     master: Path
+    generation: Generation
     limit: int = SHEET_ROW_LIMIT
     written: list[Path] = field(default_factory=list)
 
     def path(self, name: str) -> Path:
-        return self.master.with_name(f"{self.master.stem}_{name}.csv")
+        return overflow_path(self.master, name)
+
+    def retire_unused(self) -> None:
+        """Retire the CSV files of an earlier master whose blocks now fit in their sheets."""
+        for name in (DETAIL_FILE, TASKS_FILE):
+            if (path := self.path(name)) not in self.written and path.exists():
+                self.generation.retire(path)
 
     def write(
         self,
@@ -354,7 +380,7 @@ class Overflow:
         count: int,
     ) -> None:
         target = self.path(name)
-        with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as out:
+        with open(self.generation.stage(target), "w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
             writer.writerow([column.header for column in columns])
             writer.writerows(map(_csv_converter(columns), values))
@@ -370,8 +396,9 @@ class Overflow:
 
 def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
     """A row's cells as CSV values: marks as their word, dates day first, and a text that a
-    spreadsheet would take for a formula behind an apostrophe (text a commune typed is never
-    code). Only the columns that need it are touched: a national detail has millions of cells."""
+    spreadsheet would take for a formula behind an apostrophe, as in the CSV files
+    (`csv_export.safe_text`: text a commune typed is never code). Only the columns that need
+    it are touched: a national detail has millions of cells."""
     kinds = {kind: [i for i, c in enumerate(columns) if c.kind == kind] for kind in _CSV_KINDS}
     marks, dates, times = kinds["mark"], kinds["date"], kinds["datetime"]
     texts = kinds["text"] + kinds["number"]  # a value cell may hold the text as typed
@@ -386,7 +413,7 @@ def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
             row[i] = f"{row[i]:%d/%m/%Y %H:%M}" if row[i] else ""
         for i in texts:
             value = row[i]
-            if value.__class__ is str and value.startswith(CSV_FORMULA_START):
+            if value.__class__ is str and value.startswith(FORMULA_STARTS):
                 row[i] = "'" + value
         return row
 
@@ -455,15 +482,29 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         _note(facts, f"Bộ tiêu chí: {c.catalog_set}"),
     )
     sheet.set_widths(SUMMARY_WIDTHS)
+    _legend(sheet, 3)
     row = _summary_figures(sheet, facts, sheet.section(3, "I. TÌNH HÌNH CHUNG"))
 
-    row = sheet.section(row + 1, "II. CHỈ TIÊU CỦA KẾ HOẠCH")
+    if facts.several_districts:
+        row = _districts_summary(sheet, facts, sheet.section(row + 1, "II. THEO HUYỆN"))
+    else:
+        row = sheet.section(row + 1, "II. TIÊU CHÍ HUYỆN")
+        if c.district is None:
+            row = sheet.sentence(row, NO_DISTRICT)
+        lines = [
+            (f"{number}. {name}" if number else f"{name} ({note})" if note else name, mark)
+            for number, name, mark, note in district_lines(facts)
+        ]
+        row = sheet.block(row, [Column("Tiêu chí huyện"), Column("Kết quả", "mark")], lines)
+
+    breaks = [row + 1]  # page 1: key figures and the district; page 2: the plan and the units
+    row = sheet.section(row + 1, "III. CHỈ TIÊU CỦA KẾ HOẠCH")
     if not facts.consolidation.targets:
         row = sheet.sentence(row, "Kế hoạch chưa có chỉ tiêu nào (trang «Chỉ tiêu»).")
     else:
         row = sheet.block(row, TARGET_COLUMNS, (_target_row(t) for t in facts.targets()))
 
-    row = sheet.section(row + 1, "III. THEO MỤC TIÊU PHẤN ĐẤU CỦA TỪNG XÃ")
+    row = sheet.section(row + 1, "IV. THEO MỤC TIÊU PHẤN ĐẤU CỦA TỪNG XÃ")
     level_columns = [
         Column("Mục tiêu"),
         Column("Số đơn vị", "int"),
@@ -495,18 +536,7 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
                 "mức này khi chưa đối chiếu được.",
             )
 
-    if facts.several_districts:
-        row = _districts_summary(sheet, facts, sheet.section(row + 1, "IV. THEO HUYỆN"))
-    else:
-        row = sheet.section(row + 1, "IV. TIÊU CHÍ HUYỆN")
-        if c.district is None:
-            row = sheet.sentence(row, NO_DISTRICT)
-        lines = [
-            (f"{number}. {name}" if number else f"{name} ({note})" if note else name, mark)
-            for number, name, mark, note in district_lines(facts)
-        ]
-        row = sheet.block(row, [Column("Tiêu chí huyện"), Column("Kết quả", "mark")], lines)
-
+    breaks.append(row + 1)  # the criteria on a page of their own, as the chart of them
     row = sheet.section(row + 1, "V. KẾT QUẢ THEO TỪNG TIÊU CHÍ (số đơn vị phải nộp)")
     keys = (Status.MET, Status.NOT_MET, Status.UNKNOWN, None)
     count_columns = [Column("Tiêu chí")] + [
@@ -535,7 +565,7 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         row = sheet.block(row, spread, enumerate(tally))
 
     if facts.listed and facts.criteria:
-        breaks = [row + 1]
+        breaks.append(row + 1)
         row = sheet.section(row + 1, "BIỂU ĐỒ")
         width_px = int(sum(w * 7 + 5 for w in SUMMARY_WIDTHS.values()))
         per_unit, height = _per_unit_chart(book, facts, distribution, width_px)
@@ -545,15 +575,24 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         stacked, height = _criteria_chart(book, facts, criteria_head, width_px)
         sheet.ws.insert_chart(row, 0, stacked, {"object_position": 1})
         row += math.ceil(height / 20) + 1
-        sheet.ws.set_h_pagebreaks(breaks)
+    sheet.ws.set_h_pagebreaks(breaks)
 
-    row = sheet.section(row + 1, "CHÚ GIẢI MÀU")
-    for word, colours, meaning in LEGEND:
-        sheet.ws.write_string(row, 0, word, fmts.get(CELL, xlsx_fill(colours), align="center"))
-        sheet.ws.write_string(row, 1, meaning)
-        row += 1
-    sheet.finish(1, 0, len(SUMMARY_WIDTHS) - 1, repeat=False)
+    sheet.finish(1, 0, len(SUMMARY_WIDTHS) - 1, repeat=False, print_rows=row)  # charts too
     sheet.ws.activate()
+
+
+def _legend(sheet: Sheet, row: int) -> None:
+    """The colour legend, on the first page beside the key figures: the word on its colour
+    (columns E:F) and what it means (G); column D is left as a gap."""
+    ws, fmts = sheet.ws, sheet.fmts
+    ws.write_string(row, 4, "CHÚ GIẢI MÀU", fmts.get(bold=True, font_size=12))
+    for word, colours, meaning in LEGEND:
+        row += 1
+        ws.merge_range(row, 4, row, 5, word, fmts.get(CELL, xlsx_fill(colours), align="center"))
+        ws.write_string(row, 6, meaning, fmts.get(CELL))
+        lines = wrapped_lines(meaning, SUMMARY_WIDTHS[6])
+        if lines > 1:
+            ws.set_row(row, LINE_HEIGHT * lines + 2)
 
 
 TARGET_COLUMNS = [
@@ -1012,7 +1051,9 @@ def write_detail(
     sheet.table(header_row, end, columns, "ChiTieuChiTiet")
     if end == header_row + 1:
         sheet.sentence(end, "Chưa có đơn vị nào nộp số liệu chỉ tiêu.")
-    sheet.finish(header_row, 2, len(columns) - 1)
+    sheet.finish(header_row, 2, len(columns) - 1, print_rows=header_row + 1)
+    rows = f"{end - header_row - 1:,}".replace(",", ".")
+    sheet.ws.set_header(f"&L&8{DETAIL_PRINT_NOTE.format(rows=rows)}")
 
 
 # ----------------------------------------------------------------------------- Tiến độ nhiệm vụ
@@ -1288,4 +1329,6 @@ def write_district(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
             Column("Tiêu chí chưa đạt hoặc chưa rõ"),
         ]
         sheet.block(row, columns, ((r.unit.code, r.unit.name, *describe(r)) for r in lagging))
-    sheet.finish(header_row, 0, len(DISTRICT_COLUMNS) - 1)
+    # The district's criteria fit on the first page; the list of communes may run on.
+    repeat = row if lagging else False
+    sheet.finish(header_row, 0, len(DISTRICT_COLUMNS) - 1, repeat=repeat)

@@ -1,0 +1,92 @@
+"""The files of one run, written as one generation: the master workbook, the CSV files and the
+feedback workbooks describe the same consolidation, or the previous ones stay as they were.
+
+Every file is written to a temporary file first (`ntm_excel.atomic.Generation`); nothing is
+replaced until all are written. A file that cannot be written or replaced (disk full, a folder
+without write permission, the master open in Excel) raises `OutputError`, whose message names
+the file and the reason, and leaves every output of the previous run whole.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ntm_excel.atomic import Generation
+from ntm_excel.errors import OutputError, system_reason
+from ntm_excel.history import History
+from ntm_excel.model import Consolidation
+from ntm_excel.write.csv_export import stage_csv
+from ntm_excel.write.feedback import StagedFeedback, stage_feedback
+from ntm_excel.write.master import build_master
+
+UNCHANGED = (
+    "Chưa tệp kết quả nào bị thay: bảng tổng hợp, CSV và góp ý của lần chạy trước vẫn còn nguyên."
+)
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What one run wrote."""
+
+    master: Path
+    overflow: tuple[Path, ...] = ()  # blocks too long for the master, in CSV files beside it
+    csv: tuple[Path, ...] = ()
+    feedback_dir: Path | None = None
+    feedback: Mapping[str, Path] = field(default_factory=dict)  # unit code → workbook
+    removed: tuple[Path, ...] = ()  # feedback of earlier runs that no longer applies
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file of the set."""
+        return [self.master, *self.overflow, *self.csv, *self.feedback.values()]
+
+
+def nothing_submitted(consolidation: Consolidation) -> bool:
+    """Whether no unit's workbook could be read: a master would show every unit as missing."""
+    return not any(report.submitted for report in consolidation.units)
+
+
+@contextlib.contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """Turn a failure to write `what` into an `OutputError` that says so in Vietnamese."""
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        reason = system_reason(OSError(exc.errno, exc.strerror)) if exc.errno else exc
+        raise OutputError(f"Không ghi được {what}: {reason}. {UNCHANGED}") from exc
+
+
+def write_outputs(
+    consolidation: Consolidation,
+    master: Path | str,
+    *,
+    csv_dir: Path | str | None = None,
+    feedback_dir: Path | str | None = None,
+    history: History | None = None,
+) -> Outputs:
+    """Write the master workbook, the CSV files (when `csv_dir` is given) and the feedback
+    workbooks (when `feedback_dir` is given) as one generation; return what was written.
+    With `history`, a feedback workbook made from the same file and issues is kept."""
+    master = Path(master)
+    csv: list[Path] = []
+    feedback_dir = Path(feedback_dir) if feedback_dir is not None else None
+    feedback = StagedFeedback()
+    with _writing(f"bảng tổng hợp {master}"), Generation(master) as generation:
+        overflow = build_master(consolidation, master, generation)
+        if csv_dir is not None:
+            with _writing(f"các tệp CSV vào {csv_dir}"):
+                csv = stage_csv(consolidation, Path(csv_dir), generation)
+        if feedback_dir is not None:
+            with _writing(f"các tệp góp ý vào {feedback_dir}"):
+                feedback = stage_feedback(consolidation, feedback_dir, generation, history)
+        with _writing("các tệp kết quả"):
+            generation.commit()
+    feedback.note(history)
+    return Outputs(
+        master, tuple(overflow), tuple(csv), feedback_dir, feedback.files, tuple(feedback.stale)
+    )
