@@ -12,11 +12,13 @@ never read again in this process.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from importlib import metadata
@@ -114,6 +116,18 @@ def _read_then(
     return then(path, result) if then is not None else result
 
 
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """This process's objects left out of garbage collection while worker processes are
+    forked from it and run: a forked worker's collections then never walk them, which would
+    copy every page of the parent's memory into each worker (tens of seconds at 10,000 files)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _read_in_pool(
     files: Sequence[Path],
     chunks: list[list[int]],
@@ -124,7 +138,10 @@ def _read_in_pool(
     """Read `chunks` (file indices) in a fresh pool; the chunks it did not finish, in order,
     each with its error (BrokenProcessPool for all of them when a worker died)."""
     failed: dict[int, BaseException] = {}
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool:
+    with (
+        frozen_heap(),
+        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool,
+    ):
         futures = {}
         for n, chunk in enumerate(chunks):
             try:

@@ -42,7 +42,7 @@ from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
-from ntm_excel.read.batch import CHUNK, default_workers
+from ntm_excel.read.batch import CHUNK, default_workers, frozen_heap
 from ntm_excel.read.report import HEADINGS as READING_HEADINGS
 from ntm_excel.read.report import report_rows
 from ntm_excel.read.sniff import sniff
@@ -474,7 +474,7 @@ def _make_all(jobs: list[_Job]) -> list[tuple[Path, Path]]:
     size = max(1, min(CHUNK, len(jobs) // (4 * workers)))
     futures = []
     try:
-        with ProcessPoolExecutor(workers) as pool:  # leaving it waits for every chunk
+        with frozen_heap(), ProcessPoolExecutor(workers) as pool:  # leaving waits for all
             futures = [
                 pool.submit(_make_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)
             ]
