@@ -46,6 +46,12 @@ _LEFTOVER = re.compile(r"^\..+\.ntm-(?:tmp|old)-[0-9a-z_]+(?:\.[0-9a-z]+)?$")
 _MKSTEMP = "[0-9a-z_]{8}"  # the random part of a temporary name of earlier versions
 
 
+def staging_file(target: Path | str) -> Path:
+    """A new empty file beside `target`, named as a generation's staged files (a killed run's
+    are cleaned up alike): for a worker process writing what `Generation.adopt` stages."""
+    return _temporary(Path(target))
+
+
 def _temporary(target: Path) -> Path:
     """A new empty file beside `target`, readable by colleagues on a shared folder."""
     if target.is_dir():
@@ -151,6 +157,14 @@ class Generation:
         """Clean `folder` too after the swap: a folder of outputs where this generation may
         write nothing (its files all kept) still holds what a killed run left there."""
         self._folders.add(Path(folder))
+
+    def adopt(self, target: Path | str, written: Path) -> None:
+        """Stage `written`, a `staging_file` of `target` written elsewhere (by a worker
+        process), as `target`."""
+        target = Path(target)
+        if target in self._staged:
+            self._staged.pop(target).unlink(missing_ok=True)
+        self._staged[target] = Path(written)
 
     def retire(self, target: Path | str) -> None:
         """Remove `target` in the swap (an output of an earlier run that no longer applies)."""

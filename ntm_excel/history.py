@@ -260,6 +260,8 @@ def decode_reading(
 
 
 def _pack(data: bytes) -> tuple[str, bytes]:
+    if data.startswith(b"PK\x03\x04"):  # .xlsx, .ods: a zip package, its parts deflated already
+        return "raw", data
     packed = zlib.compress(data, 6)
     return ("zlib", packed) if len(packed) <= PACK_GAIN * len(data) else ("raw", data)
 

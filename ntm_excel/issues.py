@@ -321,7 +321,7 @@ _TYPES = [
 ISSUE_TYPES: dict[str, IssueType] = {t.code: t for t in _TYPES}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One problem found in the data, located as precisely as it can be."""
 

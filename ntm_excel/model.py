@@ -47,7 +47,7 @@ DISTRICT_KINDS = ("huyện", "thị xã", "thành phố", "quận")
 PROVINCE_KINDS = ("tỉnh", "thành phố trung ương")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """One reporting unit of the registry: a commune or town, a district, or a province."""
 
@@ -72,7 +72,7 @@ class Unit:
         return COMMUNE if self.kind in COMMUNE_KINDS else DISTRICT
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorEntry:
     """One indicator row as read from a submission."""
 
@@ -88,7 +88,7 @@ class IndicatorEntry:
     assessment_cell: str  # A1 address of the self-assessment cell
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CriterionEntry:
     """A criterion row's own self-assessment (e.g. "Tiêu chí số 2 … Đạt")."""
 
@@ -98,7 +98,7 @@ class CriterionEntry:
     cell: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     """A task with a deadline, from the district plan or a commune's roadmap."""
 
@@ -131,7 +131,7 @@ class Task:
     cell: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColumnReading:
     """How one column of the self-assessment table was understood."""
 
@@ -141,7 +141,7 @@ class ColumnReading:
     evidence: str  # why, in Vietnamese: the vocabulary row matched, or what the cells hold
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowReading:
     """How one row under the heading was understood."""
 
@@ -151,7 +151,7 @@ class RowReading:
     text: str = ""  # the row's wording, shortened
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReadingReport:
     """How a file was understood: a clerk must be able to see it (`validate --explain`, the
     «Cách đọc biểu» sheet of the feedback)."""
@@ -163,7 +163,7 @@ class ReadingReport:
     notes: tuple[str, ...] = ()  # the file as a whole: sheets, units, choices made
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Submission:
     """Everything read from one workbook, before validation."""
 
@@ -191,7 +191,7 @@ class Submission:
         return self.report_date or self.modified.date()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IndicatorResult:
     """One indicator of one unit after validation."""
 
@@ -211,7 +211,7 @@ class IndicatorResult:
     part_of: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CriterionResult:
     """One criterion of one unit: met when all its indicators are."""
 
@@ -256,7 +256,7 @@ class UnitReport:
         return sum(1 for c in self.criteria if c.status is Status.MET)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TaskStatus:
     """A task with its state on the reporting date."""
 

@@ -85,6 +85,33 @@ def test_a_file_that_kills_its_worker_becomes_an_issue(batch, monkeypatch, death
             assert result == expected, path.name
 
 
+def _where(path: Path, result):  # a `then` of `read_files`: the process it ran in, the reading
+    return os.getpid(), result
+
+
+def test_the_next_step_runs_where_each_file_was_read(batch, monkeypatch):
+    """`then` (validating, encoding for the history) runs in the worker that read the file;
+    for a file that killed its worker, in the parent on its file-unreadable issue."""
+    files, registry, indicators, serial = batch
+    real_reader = reading.read_workbook
+
+    def reader(path, *args):
+        if Path(path).name == files[3].name:
+            _exit(path)
+        return real_reader(path, *args)
+
+    monkeypatch.setattr(reading, "read_workbook", reader)
+    results = read_files(files, registry, indicators, workers=2, then=_where)
+    for index, ((pid, result), expected) in enumerate(zip(results, serial, strict=True)):
+        if index == 3:
+            assert pid == os.getpid()
+            [(submission, [issue])] = result
+            assert submission is None and WORKER_DIED in issue.message
+        else:
+            assert pid != os.getpid()
+            assert result == expected
+
+
 # The reader aborts its process on the file named "hong.xlsx", as a crash of a native library
 # does (SIGABRT, exit 134); the command runs in a child process, and forks its readers.
 _ABORTING_READER = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
@@ -315,3 +315,45 @@ def test_the_reading_sheet_says_how_the_file_was_understood(tmp_path):
     assert ["1.1", "mã «1.1»"] in [row[3:] for row in lines]
     assert any("dòng ghi chú" in row[4] for row in lines)
     assert sheet.page_setup.fitToWidth == 1 and sheet.print_title_rows == "$4:$4"
+
+
+def _cells(path: Path) -> dict:
+    """Every sheet's cell values and comments."""
+    book = openpyxl.load_workbook(path)
+    return {
+        sheet.title: (
+            [[cell.value for cell in row] for row in sheet.iter_rows()],
+            [cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment],
+        )
+        for sheet in book.worksheets
+    }
+
+
+def test_feedback_made_in_worker_processes_is_the_same(tmp_path, monkeypatch):
+    """From 80 units on, feedback workbooks are made by worker processes: the same files,
+    cell for cell and comment for comment, as made one by one here."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ntm_excel.check.consolidate import consolidate_from_config
+    from ntm_excel.config import load_config
+
+    config = load_config()
+    root = Path(__file__).resolve().parent.parent
+    as_of = date(2021, 3, 25)
+    consolidation = consolidate_from_config([root / "workbooks" / "mau_nop"], config, as_of)
+    serial = feedback.write_all_feedback(consolidation, tmp_path / "serial")
+    pools = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, workers):
+            pools.append(workers)
+            super().__init__(workers)
+
+    monkeypatch.setattr(feedback, "default_workers", lambda jobs: 2)
+    monkeypatch.setattr(feedback, "ProcessPoolExecutor", Pool)
+    pooled = feedback.write_all_feedback(consolidation, tmp_path / "pooled")
+    assert pools == [2]
+    assert [p.name for p in pooled] == [p.name for p in serial] and len(serial) >= 15
+    for one, other in zip(serial, pooled, strict=True):
+        assert _cells(one) == _cells(other), one.name
+    assert not [p for p in (tmp_path / "pooled").iterdir() if p.name.startswith(".")]

@@ -353,9 +353,7 @@ def build_consolidation(
         indicators = _unit_indicators(rng, code, file_name, codes, code in ALL_MET)
         if hostile and code == "18679":
             first = indicators[0]
-            indicators[0] = IndicatorResult(
-                **{**first.__dict__, "value": FORMULA_LIKE[0], "raw": FORMULA_LIKE[0]}
-            )
+            indicators[0] = dataclasses.replace(first, value=FORMULA_LIKE[0], raw=FORMULA_LIKE[0])
         first_issue = len(issues)
         for ind in indicators:
             clash = Status.UNKNOWN not in (ind.computed_status, ind.self_assessment)

@@ -4,7 +4,9 @@ the submission it is judged by, every task, every issue.
 `check_files` reads and validates the files it is given (what `ntm-excel validate` shows);
 `consolidate` adds what only a whole batch can tell: units that did not submit, units that
 sent several files, lateness, the district's own criteria and the plan's tasks. Reading is in
-`ntm_excel.read.batch`; the figures every output shows are in `ntm_excel.check.figures`.
+`ntm_excel.read.batch`, and each commune's file is validated in the worker process that read it
+(`_Judge`): only its report travels back. The figures every output shows are in
+`ntm_excel.check.figures`.
 
 Given the submission history (`ntm_excel.history`), both archive every file, take readings
 made before from the store (`ntm_excel.check.record`), and `consolidate` records each unit's
@@ -39,7 +41,7 @@ from ntm_excel.model import (
     UnitReport,
 )
 from ntm_excel.periods import Calendar, config_calendar
-from ntm_excel.read.batch import Progress, read_files, read_one, reading_context
+from ntm_excel.read.batch import FileResult, Progress, read_files, read_one, reading_context
 from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
@@ -100,6 +102,39 @@ class _Batch:
         counts = IssueCounts.of(issues)
         report = UnitReport(unit, submission, results, criteria, counts.errors, counts.warnings)
         return report, issues
+
+
+@dataclass
+class Judged:
+    """A file's reading with, for each unit it holds (a commune), that unit's report."""
+
+    reading: FileResult
+    reports: list[tuple[UnitReport, list[Issue]] | None]  # None: not a commune's submission
+
+
+@dataclass(frozen=True)
+class _Judge:
+    """Validates a file's submissions where the file was read (see `read_files`' `then`):
+    only the reports travel back, and the work is shared by the worker processes."""
+
+    batch: _Batch
+
+    def __call__(self, path: Path, reading: FileResult) -> Judged:
+        reports = []
+        for submission, read_issues in reading:
+            registry = self.batch.registry
+            code = submission.unit_code if submission else None
+            unit = registry.get(code) if code else None
+            if unit is None or unit.tier == DISTRICT or _level_workbook(submission, unit):
+                reports.append(None)  # not judged, or judged on its own (see `check_files`)
+            else:
+                reports.append(self.batch.validate(submission, unit, read_issues))
+        return Judged(reading, reports)
+
+
+def _level_workbook(submission: Submission, unit: Unit) -> bool:
+    """A commune's workbook for the level it aims at (nâng cao, kiểu mẫu), judged apart."""
+    return bool(submission.level) and submission.level == unit.target_level
 
 
 def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]:
@@ -309,6 +344,7 @@ def check_files(
             vocabulary=vocabulary,
             workers=workers,
             progress=progress,
+            then=_Judge(batch),
         )
     else:
         extra = [Path(district_workbook)] if district_workbook else []
@@ -321,14 +357,19 @@ def check_files(
             vocabulary=vocabulary,
             workers=workers,
             progress=progress,
+            then=_Judge(batch),
         )
         read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
     unreadable: dict[str, list[_Unreadable]] = {}
     district_files: dict[str, list[Submission]] = {}
     level_files: dict[str, list[Submission]] = {}
-    results = [(path, result) for path, file in zip(files, read, strict=True) for result in file]
-    for path, (submission, read_issues) in results:
+    results = [
+        (path, result, report)
+        for path, file in zip(files, read, strict=True)
+        for result, report in zip(file.reading, file.reports, strict=True)
+    ]
+    for path, (submission, read_issues), report in results:
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         if submission is None and any(i.code == "file-unreadable" for i in read_issues):
             named = _named_unit(registry, path, read_issues)
@@ -341,10 +382,10 @@ def check_files(
             loose += read_issues
         elif unit.tier == DISTRICT:  # read again below, against the district's set
             district_files.setdefault(unit.code, []).append(submission)
-        elif submission.level and submission.level == unit.target_level:  # read again below
+        elif _level_workbook(submission, unit):  # read again below
             level_files.setdefault(unit.code, []).append(submission)
         else:
-            by_unit.setdefault(unit.code, []).append(batch.validate(submission, unit, read_issues))
+            by_unit.setdefault(unit.code, []).append(report)  # validated where it was read
     units = {
         unit.code: _used(unit, by_unit[unit.code], unreadable.get(unit.code, ()))
         for unit in registry.units
@@ -378,7 +419,7 @@ def check_files(
         for unit in registry.tier(COMMUNE)
         if unit.target_level in LEVELS
     }
-    submissions = [submission for _, (submission, _) in results if submission is not None]
+    submissions = [submission for _, (submission, _), _ in results if submission is not None]
     return Checked(units, districts, loose, province, by_unit, submissions, reading, levels)
 
 

@@ -3,8 +3,9 @@ archived, a file read before (same bytes, name and reading context) is taken fro
 instead of being parsed again, and every unit's file is recorded as a version with its
 judgement.
 
-Reading itself stays a pure function of the file in worker processes (`ntm_excel.read.batch`);
-the store is only used here, in the main process, before and after.
+Reading itself stays a pure function of the file in worker processes (`ntm_excel.read.batch`),
+which also encode each new reading for the store; the store is only used here, in the main
+process, before and after.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from ntm_excel.history import (
 )
 from ntm_excel.issues import Issue
 from ntm_excel.model import UnitReport
-from ntm_excel.read.batch import FileResult, Progress, read_files, reading_context
+from ntm_excel.read.batch import FileResult, Progress, Then, read_files, reading_context
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
 from ntm_excel.vocabulary import Vocabulary
@@ -38,7 +39,7 @@ from ntm_excel.vocabulary import Vocabulary
 class Reading:
     """A batch read through the store."""
 
-    results: list[FileResult]  # in file order, as `read_files` gives them
+    results: list  # in file order, as `read_files` gives them (with `then`, its returns)
     received: dict[Path, Received]  # every file hashed (and archived), the extra ones too
     context: str
     parsed: int  # files parsed now
@@ -55,22 +56,26 @@ def read_through(
     vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
+    then: Then | None = None,
 ) -> Reading:
     """Archive `files` (and `extra`, received but read elsewhere), then read the files: from
     the store when read before in the same context, else with `read_files`. Readings of
-    files that could not be opened are not kept (they are tried again next time)."""
+    files that could not be opened are not kept (they are tried again next time). With
+    `then`, each file's result is `then(path, reading)` (see `read_files`): in the worker for
+    a file read now, here for a reading from the store."""
     received = history.receive_files([*files, *extra])
     context = reading_context(registry, indicators, vocabulary)
     keys = {path: (received[path].sha256, path.name) for path in files if path in received}
     stored = history.readings(context, keys.values())
-    results: list[FileResult | None] = [None] * len(files)
+    results: list = [None] * len(files)
     todo = []
     for index, path in enumerate(files):
         blob = stored.get(keys.get(path))
         try:
             if blob is not None:
                 modified = vietnam_time(path.stat().st_mtime)
-                results[index] = decode_reading(blob, path, modified)
+                reading = decode_reading(blob, path, modified)
+                results[index] = then(path, reading) if then is not None else reading
                 continue
         except OSError:
             pass  # gone since it was hashed: the reader says so
@@ -85,16 +90,29 @@ def read_through(
         vocabulary=vocabulary,
         workers=workers,
         progress=(lambda done, _: progress(reused + done, len(files))) if progress else None,
+        then=_Encoded(then),
     )
     new = {}
-    for index, result in zip(todo, fresh, strict=True):
+    for index, (result, submission, blob) in zip(todo, fresh, strict=True):
         results[index] = result
-        submission = result[0][0]
         key = keys.get(files[index])
         if submission is not None and key == (submission.sha256, submission.file_name):
-            new[key] = encode_reading(result)  # read as hashed: not changed in between
+            new[key] = blob  # read as hashed: not changed in between
     history.save_readings(context, new)
     return Reading(results, received, context, len(todo), reused)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """In the worker: `then` on a file's reading (when given), and the reading encoded for
+    the store when it has a submission: (result, first submission, encoded reading)."""
+
+    then: Then | None
+
+    def __call__(self, path: Path, reading: FileResult):
+        result = self.then(path, reading) if self.then is not None else reading
+        submission = reading[0][0]
+        return result, submission, encode_reading(reading) if submission is not None else None
 
 
 @functools.cache

@@ -151,19 +151,22 @@ def run(args: argparse.Namespace) -> int:
             for line in explain_lines(submission, unit.name if unit else ""):
                 print(line, file=out)
             print(file=out)
+    by_unit: dict[str, list] = {}  # each unit's issues, found once (10,000 units)
+    for issue in issues:
+        by_unit.setdefault(issue.unit_code, []).append(issue)
     for report in reports:
-        mine = sorted(
-            (i for i in issues if i.unit_code == report.unit.code),
-            key=lambda i: SEVERITY_ORDER[i.severity],
-        )
+        mine = sorted(by_unit.get(report.unit.code, ()), key=lambda i: SEVERITY_ORDER[i.severity])
         heading = (
             f"{report.unit.name} — tệp {report.submission.file_name}: "
             f"{report.criteria_met}/{len(report.criteria)} tiêu chí đạt, "
             f"{report.errors} lỗi, {report.warnings} cảnh báo"
         )
         _print_group(heading, mine, report.submission.sheet, out, report.submission.file_name)
-    for file in dict.fromkeys(i.file for i in loose):
-        _print_group(f"Tệp {file or '(không rõ)'}", [i for i in loose if i.file == file], "", out)
+    by_file: dict[str, list] = {}
+    for issue in loose:
+        by_file.setdefault(issue.file, []).append(issue)
+    for file, found in by_file.items():
+        _print_group(f"Tệp {file or '(không rõ)'}", found, "", out)
     unread = len({i.file for i in loose})
     print(
         f"Đã kiểm tra {len(reports)} đơn vị"

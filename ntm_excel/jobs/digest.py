@@ -21,7 +21,7 @@ from ntm_excel.check.figures import (
 )
 from ntm_excel.check.progress import UnitChange
 from ntm_excel.check.tasks import units_text
-from ntm_excel.issues import SEVERITY_LABELS, Severity
+from ntm_excel.issues import SEVERITY_LABELS, Issue, Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.jobs.mail_text import (
     FOOTER,
@@ -528,11 +528,14 @@ def reminder_mails(
     (with their feedback workbook attached when `feedback` has one: unit code → path).
     Units sharing one address get one message."""
     as_of = consolidation.as_of
+    by_unit: dict[str, list[Issue]] = {}  # each unit's issues, found once (10,000 units)
+    for issue in consolidation.issues:
+        by_unit.setdefault(issue.unit_code, []).append(issue)
     by_address: dict[str, list[UnitReport]] = {}
     no_email = []
     for report in consolidation.units:
         late = not report.submitted and deadline is not None and as_of > deadline
-        unreadable = not report.submitted and bool(_errors(consolidation, report.unit))
+        unreadable = not report.submitted and bool(_errors(by_unit.get(report.unit.code, [])))
         if not report.unit.expected or not (
             late or unreadable or (report.submitted and report.errors)
         ):
@@ -542,20 +545,16 @@ def reminder_mails(
         else:
             no_email.append(report.unit.name)
     mails = [
-        _reminder(consolidation, address, reports, deadline, feedback or {})
+        _reminder(consolidation, by_unit, address, reports, deadline, feedback or {})
         for address, reports in by_address.items()
     ]
     return Outgoing(mails, [], no_email)
 
 
-def _errors(consolidation: Consolidation, unit: Unit) -> list:
-    """The errors of a unit (for a unit without a readable submission: of the files it sent
-    that could not be read)."""
-    return [
-        i
-        for i in consolidation.issues
-        if i.unit_code == unit.code and i.severity is Severity.ERROR and i.code != NOT_SUBMITTED
-    ]
+def _errors(issues: list[Issue]) -> list[Issue]:
+    """The errors among a unit's `issues` (for a unit without a readable submission: of the
+    files it sent that could not be read)."""
+    return [i for i in issues if i.severity is Severity.ERROR and i.code != NOT_SUBMITTED]
 
 
 def _addressee(unit: Unit) -> str:
@@ -565,6 +564,7 @@ def _addressee(unit: Unit) -> str:
 
 def _reminder(
     consolidation: Consolidation,
+    by_unit: Mapping[str, list[Issue]],
     address: str,
     reports: list[UnitReport],
     deadline: date | None,
@@ -581,8 +581,8 @@ def _reminder(
         if not report.submitted:
             unreadable = [  # a file of this unit that could not be read (named after it)
                 [clip(i.file), clip(i.message)]
-                for i in consolidation.issues
-                if i.unit_code == unit.code and i.code == "file-unreadable"
+                for i in by_unit.get(unit.code, [])
+                if i.code == "file-unreadable"
             ]
             text += [f"- {name}: {message}" for name, message in unreadable]
             if unreadable:
@@ -595,7 +595,7 @@ def _reminder(
             html.append(paragraph(ask))
             continue
         # what its feedback workbook lists too: errors, then warnings (of every file it sent)
-        told = [i for i in unit_issues(unit.code, consolidation.issues) if i.severity in SHOWN]
+        told = [i for i in unit_issues(unit.code, by_unit.get(unit.code, [])) if i.severity in SHOWN]
         listed = [
             [SEVERITY_LABELS[i.severity], clip(i.location) or "cả tệp", clip(i.message)]
             for i in told[:MAX_ISSUES_LISTED]

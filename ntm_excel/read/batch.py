@@ -2,20 +2,23 @@
 
 Files are always read in worker processes, one for a small batch and more when the batch is
 large enough to repay starting them; each worker reduces a file to small `Submission`s (one per
-unit the file holds) before sending them back. A hostile or damaged file can crash a native
-library (an abort, an allocation the machine cannot give): it then kills a worker, never the
-command or the scheduler. One bad file never stops the batch: whatever goes wrong with it
+unit the file holds) and runs the caller's next step on them (`then`: validating, encoding for
+the history) before sending back what that step returns. A hostile or damaged file can crash a
+native library (an abort, an allocation the machine cannot give): it then kills a worker, never
+the command or the scheduler. One bad file never stops the batch: whatever goes wrong with it
 becomes a `file-unreadable` issue, and a file that kills its worker is isolated and reported,
 never read again in this process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from importlib import metadata
@@ -39,7 +42,10 @@ NO_WORKER = "máy không khởi động được tiến trình để đọc lạ
 
 Progress = Callable[[int, int], None]  # (files read so far, files in the batch)
 FileResult = list[ReadResult]  # one (Submission or None, issues) per unit of a file
-Context = tuple[Registry, Sequence[Indicator], Vocabulary | None]
+# What is done with a file's reading where it was read (a picklable callable: a worker
+# process gets it once); its return value is what comes back instead of the reading.
+Then = Callable[[Path, FileResult], object]
+Context = tuple[Registry, Sequence[Indicator], Vocabulary | None, Then | None]
 
 
 # Read-only state of a worker process, set once by the pool initializer.
@@ -47,10 +53,13 @@ _context: Context | None = None
 
 
 def _init_worker(
-    registry: Registry, indicators: Sequence[Indicator], vocabulary: Vocabulary | None
+    registry: Registry,
+    indicators: Sequence[Indicator],
+    vocabulary: Vocabulary | None,
+    then: Then | None,
 ) -> None:
     global _context
-    _context = (registry, indicators, vocabulary)
+    _context = (registry, indicators, vocabulary, then)
 
 
 def _failure(path: Path, exc: BaseException) -> FileResult:
@@ -90,9 +99,33 @@ def read_one(
         return _failure(path, exc)
 
 
-def _read_chunk(paths: list[Path]) -> list[FileResult]:
-    registry, indicators, vocabulary = _context
-    return [read_one(path, registry, indicators, vocabulary) for path in paths]
+def _read_chunk(paths: list[Path]) -> list[object]:
+    registry, indicators, vocabulary, then = _context
+    return [_read_then(path, registry, indicators, vocabulary, then) for path in paths]
+
+
+def _read_then(
+    path: Path,
+    registry: Registry,
+    indicators: Sequence[Indicator],
+    vocabulary: Vocabulary | None,
+    then: Then | None,
+) -> object:
+    """`read_one`, then `then` on its result (when given)."""
+    result = read_one(path, registry, indicators, vocabulary)
+    return then(path, result) if then is not None else result
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """This process's objects left out of garbage collection while worker processes are
+    forked from it and run: a forked worker's collections then never walk them, which would
+    copy every page of the parent's memory into each worker (tens of seconds at 10,000 files)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _read_in_pool(
@@ -100,12 +133,15 @@ def _read_in_pool(
     chunks: list[list[int]],
     workers: int,
     context: Context,
-    finished: Callable[[int, FileResult], None],
+    finished: Callable[[int, object], None],
 ) -> list[tuple[list[int], BaseException]]:
     """Read `chunks` (file indices) in a fresh pool; the chunks it did not finish, in order,
     each with its error (BrokenProcessPool for all of them when a worker died)."""
     failed: dict[int, BaseException] = {}
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool:
+    with (
+        frozen_heap(),
+        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool,
+    ):
         futures = {}
         for n, chunk in enumerate(chunks):
             try:
@@ -177,9 +213,12 @@ def read_files(
     vocabulary: Vocabulary | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
-) -> list[FileResult]:
+    then: Then | None = None,
+) -> list:
     """Read every file (in file order), with `workers` processes (default: by batch size):
-    for each file, a (Submission or None, issues) per unit it holds.
+    for each file, a (Submission or None, issues) per unit it holds; or, with `then`, what
+    `then(path, that reading)` returns, run where the file was read (for a file whose
+    worker died, in this process on its file-unreadable issue).
 
     A file that kills its worker process (a crash of a native library, an out-of-memory
     kill…) becomes a file-unreadable issue; it is never read again in this process. When a
@@ -190,10 +229,13 @@ def read_files(
     """
     total = len(files)
     workers = default_workers(total) if workers is None else max(1, workers)
-    results: list[FileResult | None] = [None] * total
+    results: list[object | None] = [None] * total
     done = 0
 
-    def finished(index: int, result: FileResult) -> None:
+    def unread(index: int, result: FileResult) -> None:  # a file-unreadable issue
+        finished(index, then(files[index], result) if then is not None else result)
+
+    def finished(index: int, result: object) -> None:
         nonlocal done
         results[index] = result
         done += 1
@@ -203,7 +245,7 @@ def read_files(
     if total:
         size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
         pending, isolating, retrying = list(range(total)), False, False
-        context = (registry, indicators, vocabulary)
+        context = (registry, indicators, vocabulary, then)
         try:
             while pending:
                 step = 1 if isolating else size
@@ -213,7 +255,7 @@ def read_files(
                 )
                 if isolating and failed:  # read alone, in order: the first failure is the culprit
                     ([index], error), *failed = failed
-                    finished(index, _failure(files[index], error))
+                    unread(index, _failure(files[index], error))
                 pending = [index for chunk, _ in failed for index in chunk]
                 isolating, retrying = bool(pending) and not isolating, True
         except OSError as exc:  # no processes to be had here
@@ -222,9 +264,9 @@ def read_files(
                 for index in pending:
                     if results[index] is None:
                         issue = make_issue("file-unreadable", file=files[index].name, reason=reason)
-                        finished(index, [(None, [issue])])
+                        unread(index, [(None, [issue])])
             # otherwise no pool broke: the files left are read below, one by one
     for index, path in enumerate(files):
         if results[index] is None:
-            finished(index, read_one(path, registry, indicators, vocabulary))
+            finished(index, _read_then(path, registry, indicators, vocabulary, then))
     return results  # type: ignore[return-value]

@@ -60,7 +60,7 @@ from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
-from ntm_excel.text import fold, nfc
+from ntm_excel.text import fold, memoised_text, nfc
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
@@ -393,18 +393,28 @@ def report_date(grid: Grid) -> date | None:
     """The date a report is signed ("Cẩm Thành, ngày 10 tháng 3 năm 2021"), if written."""
     for row in grid.rows:
         for cell in row:
-            # cheap tests first: a date needs "th" (tháng) and ASCII digits, which folding keeps
-            if (
-                isinstance(cell, str)
-                and "th" in cell.lower()
-                and _DIGIT.search(cell)
-                and (m := _SIGNED.search(fold(cell)))
-            ):
-                try:
-                    return date(int(m[3]), int(m[2]), int(m[1]))
-                except ValueError:
-                    return None
+            if isinstance(cell, str) and (found := _signed(cell)) is not _UNSIGNED:
+                return found
     return None
+
+
+_UNSIGNED = object()  # a text that writes no date
+
+
+@memoised_text
+def _signed(text: str) -> date | None | object:
+    """The date `text` writes ("…, ngày 10 tháng 3 năm 2021"; None when it is no real date),
+    else `_UNSIGNED`. Texts repeat from file to file: the answer is remembered."""
+    # cheap tests first: a date needs "th" (tháng) and ASCII digits, which folding keeps
+    if "th" not in text.lower() or not _DIGIT.search(text):
+        return _UNSIGNED
+    m = _SIGNED.search(fold(text))
+    if m is None:
+        return _UNSIGNED
+    try:
+        return date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError:
+        return None
 
 
 def _truncation_issue(grid: Grid, located: dict) -> Issue:

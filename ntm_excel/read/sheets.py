@@ -38,7 +38,7 @@ from ntm_excel.read.bounds import (
     shared_text,
 )
 from ntm_excel.read.sniff import Sniffed, UnreadableFileError
-from ntm_excel.text import cell_address, fold, memoised_text, nfc
+from ntm_excel.text import SHORT_TEXT, cell_address, fold, nfc
 
 MAX_ROWS = 5000
 MAX_COLS = 60
@@ -85,7 +85,10 @@ class Grid:
         line = self._texts.get(row)
         if line is None:
             cells = self.rows[row] if row < len(self.rows) else []
-            line = self._texts[row] = [cell_text(cell) for cell in cells]
+            known = _STRING_TEXTS.get  # most cells are texts seen before: skip the call
+            line = self._texts[row] = [
+                text if (text := known(cell)) is not None else cell_text(cell) for cell in cells
+            ]
         return line
 
     def set_value(self, row: int, col: int, value: object) -> None:
@@ -106,10 +109,23 @@ class Grid:
 _ODD_SPACE = re.compile(r"\s\s|[^\S ]")  # what `nfc` would fold: runs and non-plain spaces
 
 
+# Cell texts repeat from file to file (one template per district): the NFC text of each
+# short string is remembered for the life of the process.
+_STRING_TEXTS: dict[str, str] = {"": ""}
+_STRING_TEXTS_MAX = 1 << 15
+
+
 def cell_text(value: object) -> str:
     """A cell value as NFC text: "" for blanks, 12.0 → "12", dates day-first."""
     if isinstance(value, str):
-        return _string_text(value)
+        text = _STRING_TEXTS.get(value)
+        if text is None:
+            text = _string_text(value)
+            if len(value) <= SHORT_TEXT:
+                if len(_STRING_TEXTS) >= _STRING_TEXTS_MAX:
+                    _STRING_TEXTS.clear()
+                _STRING_TEXTS[value] = text
+        return text
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -121,7 +137,6 @@ def cell_text(value: object) -> str:
     return nfc(str(value))
 
 
-@memoised_text
 def _string_text(value: str) -> str:
     if unicodedata.is_normalized("NFC", value) and not _ODD_SPACE.search(value):
         return value.strip()

@@ -24,6 +24,8 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,12 +36,13 @@ from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins
 
-from ntm_excel.atomic import Generation, atomic_path, mark_output
+from ntm_excel.atomic import Generation, atomic_path, mark_output, staging_file
 from ntm_excel.check.figures import IssueCounts, unit_issues
 from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
+from ntm_excel.read.batch import CHUNK, default_workers, frozen_heap
 from ntm_excel.read.report import HEADINGS as READING_HEADINGS
 from ntm_excel.read.report import report_rows
 from ntm_excel.read.sniff import sniff
@@ -425,6 +428,68 @@ def _unchanged(report, issues, out_dir, shared, history) -> tuple[Path | None, s
     return None, made_of
 
 
+@dataclass(frozen=True)
+class _Job:
+    """One unit's feedback workbook to make (in a worker process)."""
+
+    report: UnitReport
+    issues: list[Issue]
+    out_dir: Path
+    shared: frozenset[str]
+
+    def __call__(self) -> tuple[Path, Path]:
+        """Make the workbook and save it beside its target: (target, file written)."""
+        workbook, suffix = feedback_workbook(self.report, self.issues)
+        target = feedback_path(self.report, self.out_dir, suffix, shared=self.shared)
+        written = staging_file(target)
+        try:
+            workbook.save(written)
+        except BaseException:
+            written.unlink(missing_ok=True)
+            raise
+        return target, written
+
+
+def _make_chunk(jobs: list[_Job]) -> list[tuple[Path, Path]]:
+    """Make `jobs` in turn; when one fails, the files already written are removed."""
+    made: list[tuple[Path, Path]] = []
+    try:
+        for job in jobs:
+            made.append(job())
+    except BaseException:
+        for _, written in made:
+            written.unlink(missing_ok=True)
+        raise
+    return made
+
+
+def _make_all(jobs: list[_Job]) -> list[tuple[Path, Path]]:
+    """Every job's (target, file written), in order: in worker processes when there are
+    enough to repay starting them (each workbook is an openpyxl load and save of the
+    commune's file, tens of milliseconds), else here. When one fails (a full disk), every
+    file written is removed and its error raised; when a worker dies, the jobs are made here,
+    as they were before workers made them."""
+    workers = default_workers(len(jobs))
+    if workers <= 1:
+        return _make_chunk(jobs)
+    size = max(1, min(CHUNK, len(jobs) // (4 * workers)))
+    futures = []
+    try:
+        with frozen_heap(), ProcessPoolExecutor(workers) as pool:  # leaving waits for all
+            futures = [
+                pool.submit(_make_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)
+            ]
+            return [made for future in futures for made in future.result()]
+    except BaseException as exc:
+        for future in futures:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                for _, written in future.result():
+                    written.unlink(missing_ok=True)
+        if not isinstance(exc, BrokenProcessPool):
+            raise
+    return _make_chunk(jobs)
+
+
 def stage_feedback(
     consolidation: Consolidation,
     out_dir: Path,
@@ -438,17 +503,26 @@ def stage_feedback(
     staged = StagedFeedback()
     generation.tidy(out_dir)
     shared = shared_names(report.unit for report in consolidation.units)
+    by_unit: dict[str, list[Issue]] = {}  # each unit's issues, found once (10,000 units)
+    for issue in consolidation.issues:
+        by_unit.setdefault(issue.unit_code, []).append(issue)
+    order: list[tuple[UnitReport, Path | None, str]] = []  # kept workbook, or made now
+    jobs: list[_Job] = []
     for report in consolidation.units:
-        issues = feedback_issues(report, consolidation.issues)
+        issues = feedback_issues(report, by_unit.get(report.unit.code, []))
         if not issues:
             continue
         kept, made_of = _unchanged(report, issues, out_dir, shared, history)
+        order.append((report, kept, made_of))
+        if kept is None:
+            jobs.append(_Job(report, issues, out_dir, shared))
+    made = iter(_make_all(jobs))
+    for report, kept, made_of in order:
         if kept is not None:
             staged.files[report.unit.code] = kept
             continue
-        workbook, suffix = feedback_workbook(report, issues)
-        target = feedback_path(report, out_dir, suffix, shared=shared)
-        workbook.save(generation.stage(target))
+        target, written = next(made)
+        generation.adopt(target, written)
         staged.files[report.unit.code] = target
         if made_of:
             staged.made_of[target] = made_of
