@@ -595,7 +595,8 @@ def _reminder(
             html.append(paragraph(ask))
             continue
         # what its feedback workbook lists too: errors, then warnings (of every file it sent)
-        told = [i for i in unit_issues(unit.code, by_unit.get(unit.code, [])) if i.severity in SHOWN]
+        mine = unit_issues(unit.code, by_unit.get(unit.code, []))
+        told = [i for i in mine if i.severity in SHOWN]
         listed = [
             [SEVERITY_LABELS[i.severity], clip(i.location) or "cả tệp", clip(i.message)]
             for i in told[:MAX_ISSUES_LISTED]
