@@ -214,5 +214,21 @@ def row_height(cells: Iterable[tuple[str, float]]) -> float:
     explicit height: words wrap at about one character per width unit (12-point Times New Roman
     or 11-point Calibri in Excel), 15.5 points a line.
     """
-    lines = max((len(textwrap.wrap(text, max(1, int(width)))) for text, width in cells), default=1)
+    lines = max((_wrap_count(text, max(1, int(width))) for text, width in cells), default=1)
     return max(1, lines) * 15.5 + 4
+
+
+def _wrap_count(text: str, width: int) -> int:
+    """How many lines `textwrap` makes of `text` in `width` characters; remembered for short
+    texts, which come back in every unit's workbook (indicators, the reader's notes)."""
+    if len(text) > _REMEMBERED_TEXT:
+        return len(textwrap.wrap(text, width))
+    return _short_wrap_count(text, width)
+
+
+_REMEMBERED_TEXT = 500  # characters; 8,192 such texts remembered take a few MB at most
+
+
+@lru_cache(maxsize=8192)
+def _short_wrap_count(text: str, width: int) -> int:
+    return len(textwrap.wrap(text, width))

@@ -129,6 +129,63 @@ def test_an_earlier_feedback_sheet_is_replaced(tmp_path):
     assert book[SHEET].max_row == 5
 
 
+def test_each_row_of_the_list_has_the_style_of_its_severity(tmp_path):
+    """Cells of the same style share it (`feedback._Styles`): each severity keeps its own
+    colours, a cell link its blue, every other cell plain wrapped text."""
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    out = write_feedback(report_for(source), issues_for(source.name), tmp_path / "gop_y")
+    sheet = openpyxl.load_workbook(out)[SHEET]
+    seen = set()
+    for row in range(5, sheet.max_row + 1):
+        label = sheet.cell(row, 2)
+        colours = {"Lỗi": ("FFC7CE", "9C0006"), "Cảnh báo": ("FFEB9C", "7F5F00"),
+                   "Thông tin": ("DDEBF7", "1F4E78")}[label.value]  # fmt: skip
+        assert (label.fill.fgColor.rgb[-6:], label.font.color.rgb[-6:]) == colours
+        assert label.font.b and label.alignment.wrap_text
+        link = sheet.cell(row, 6)
+        if link.hyperlink is not None:
+            assert (link.font.color.rgb[-6:], link.font.u) == ("0563C1", "single")
+        for cell in [c for c in sheet[row] if c.column != 2 and c.hyperlink is None]:
+            assert (cell.font.name, cell.font.sz, cell.font.b, cell.font.color) == (
+                "Times New Roman",
+                11,
+                False,
+                None,
+            )
+            assert cell.fill.fill_type is None and cell.alignment.vertical == "top"
+        seen.add((label.value, link.hyperlink is not None))
+    assert seen == {("Lỗi", True), ("Lỗi", False), ("Cảnh báo", True), ("Thông tin", False)}
+
+
+def test_a_feedback_made_again_is_the_same_workbook(tmp_path):
+    """Texts already measured (`styles.row_height` remembers them) and styles already made
+    give the same workbook, part for part, as the first time."""
+    from support.samples import SampleSpec, write_sample
+
+    from ntm_excel.config import BUNDLED
+    from ntm_excel.read.reader import read_submission
+    from ntm_excel.reference.catalog import load_catalog
+    from ntm_excel.reference.registry import load_registry
+
+    spec = SampleSpec(value_years=(2020, 2021), unit_column=True, note_rows=("15.3",))
+    source = write_sample(tmp_path / "cam_thanh.xlsx", spec)
+    indicators = load_catalog(BUNDLED / "bo_tieu_chi.csv").resolve("xa_2016_2020", "Hà Tĩnh")
+    submission, issues = read_submission(source, load_registry(BUNDLED / "don_vi.xlsx"), indicators)
+    problem = issue("value-invalid", spec.sheet_name, "F12", "sai", Severity.ERROR, source.name)
+    made = [
+        write_feedback(UnitReport(UNIT, submission), [problem, *issues], tmp_path / name)
+        for name in ("first", "again")
+    ]
+    parts = []
+    for path in made:
+        with zipfile.ZipFile(path) as archive:
+            parts.append({name: archive.read(name) for name in archive.namelist()
+                          if not name.startswith("docProps/")})  # fmt: skip
+    assert parts[0] == parts[1]
+    assert b"Times New Roman" in parts[0]["xl/styles.xml"]
+    assert b'ht="' in parts[0]["xl/worksheets/sheet3.xml"]  # «Cách đọc biểu»: row heights
+
+
 def xls(path: Path) -> Path:
     book = xlwt.Workbook(encoding="utf-8")
     sheet = book.add_sheet(DATA_SHEET)
