@@ -77,6 +77,10 @@ LINE_POINTS = 15  # height of a line of 11-point text
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 # Feedback files of an earlier run, and the temporary files of a run that was killed.
 _OURS = re.compile(rf"^(?:{SHEET} - .+|\.{SHEET} - .+\.[0-9a-z_]{{8}})\.(?:xlsx|xlsm)$")
+TITLE = Font(name=FONT_NAME, bold=True, size=14, color=TITLE_FONT)
+HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True, color=HEADER.font)
+HEADER_FILL = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
+CENTRED = Alignment(wrap_text=True, horizontal="center", vertical="center")
 PLAIN = Font(name=FONT_NAME, size=11)
 WRAP = Alignment(wrap_text=True, vertical="top")
 LINK = Font(name=FONT_NAME, size=11, color="0563C1", underline="single")
@@ -241,25 +245,18 @@ def _heading(sheet, title: str, note: str, columns: Sequence[tuple[str, float]])
     high as the note needs), and the header row (4) of `columns` (heading, width)."""
     total_width = sum(width for _, width in columns)
     for row, text, font, height in (
-        (1, title, Font(name=FONT_NAME, bold=True, size=14, color=TITLE_FONT), 22),
-        (
-            2,
-            note,
-            PLAIN,
-            LINE_POINTS * wrapped_lines(note, total_width) + 4,
-        ),
+        (1, title, TITLE, 22),
+        (2, note, PLAIN, LINE_POINTS * wrapped_lines(note, total_width) + 4),
     ):
         _text(sheet.cell(row, 1), text)
         sheet.cell(row, 1).font, sheet.cell(row, 1).alignment = font, WRAP
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
         sheet.row_dimensions[row].height = height
-    fill = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
-    font = Font(name=FONT_NAME, size=11, bold=True, color=HEADER.font)
-    centred = Alignment(wrap_text=True, horizontal="center", vertical="center")
+    styles = _Styles()
     for col, (heading, width) in enumerate(columns, start=1):
         cell = sheet.cell(4, col)
         _text(cell, heading)
-        cell.font, cell.fill, cell.alignment = font, fill, centred
+        styles.apply(cell, "header", font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTRED)
         sheet.column_dimensions[cell.column_letter].width = width
     sheet.row_dimensions[4].height = (
         LINE_POINTS * max(wrapped_lines(heading, width) for heading, width in columns) + 5
