@@ -392,8 +392,8 @@ _DIGIT = re.compile("[0-9]")
 def report_date(grid: Grid) -> date | None:
     """The date a report is signed ("Cẩm Thành, ngày 10 tháng 3 năm 2021"), if written."""
     for row in grid.rows:
-        for cell in row:
-            if isinstance(cell, str) and (found := _signed(cell)) is not _UNSIGNED:
+        for cell in row:  # half the cells are blank (""): skipped before the memo's call
+            if cell and isinstance(cell, str) and (found := _signed(cell)) is not _UNSIGNED:
                 return found
     return None
 
