@@ -39,11 +39,18 @@ TOO_MUCH_TEXT = (
 _QUICK_TEXT = 1_000_000  # below this bound, the text of a sheet's shared strings is not summed
 
 _U32 = 0xFFFFFFFF
-_CELL_TAG = re.compile(rb"<c[\s/>]")  # a cell tag, as calamine's reader may see one
-_PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")  # the same with a namespace prefix
-_PLAIN_CELL = re.compile(rb'<c r="([A-Z]{1,3})([1-9][0-9]{0,6})"')
+# a cell tag as calamine's reader may see one, with its address when written plainly
+# (`<c r="B7"`; ("", "") otherwise)
+_CELL_TAG = re.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3})([1-9][0-9]{0,6})")?')
+_PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")  # a cell tag with a namespace prefix
 _R_ATTRIBUTE = re.compile(rb"r\s*=")  # the attribute "r" when a space or a quote precedes
 _BEFORE_ATTRIBUTE = frozenset(b" \t\n\r\f\v\"'")
+# Counted by the regex engine on a copy where each white space is " " and each quote '"'
+# (white space stays white space and a quote stays no white space, so `r\s*=` matches
+# where it did): the matches that " " or '"' precede, which literal prefixes find fast.
+_ONE_SPACE_ONE_QUOTE = bytes.maketrans(b"\t\n\r\f\v'", b'     "')
+_R_AFTER_SPACE = re.compile(rb" r\s*=")
+_R_AFTER_QUOTE = re.compile(rb'"r\s*=')
 
 
 def calamine_ref(text: bytes) -> tuple[int, int | None]:
@@ -87,13 +94,10 @@ def _plain_extent(xml: bytes) -> Extent | None | bool:
     `<row r="`. Then every cell calamine reads is at one of these addresses, whatever
     else the part holds (comments, quotes, cells outside `sheetData` only add addresses).
     """
-    plain = _PLAIN_CELL.findall(xml)
-    tags = len(_CELL_TAG.findall(xml)) + len(_PREFIXED_CELL_TAG.findall(xml))
-    if tags != len(plain):
+    plain = _CELL_TAG.findall(xml)
+    if (b"", b"") in plain or _PREFIXED_CELL_TAG.search(xml):
         return False
-    attributes = sum(
-        1 for found in _R_ATTRIBUTE.finditer(xml) if xml[found.start() - 1] in _BEFORE_ATTRIBUTE
-    )
+    attributes = _r_attributes(xml)
     if attributes != len(plain) + xml.count(b'<row r="'):
         return False
     if not plain:
@@ -102,6 +106,16 @@ def _plain_extent(xml: bytes) -> Extent | None | bool:
     rows = [int(number) for number in set(numbers)]
     cols = [calamine_ref(column + b"1")[1] for column in set(letters)]
     return min(rows) - 1, min(cols), max(rows) - 1, max(cols)
+
+
+def _r_attributes(xml: bytes) -> int:
+    """How many «r», white space, «=» follow a space or a quote (the part's first byte has
+    its last byte before it, as `xml[-1]` gives)."""
+    same = xml.translate(_ONE_SPACE_ONE_QUOTE)
+    found = len(_R_AFTER_SPACE.findall(same)) + len(_R_AFTER_QUOTE.findall(same))
+    if _R_ATTRIBUTE.match(xml) and xml[-1] in _BEFORE_ATTRIBUTE:
+        found += 1
+    return found
 
 
 def _local(name: str) -> str:
@@ -247,7 +261,10 @@ def shared_string_sizes(xml: bytes) -> list[int] | None:
 def shared_cells(xml: bytes) -> int:
     """An upper bound of the cells of a worksheet part that refer to a shared string
     (`t="s"`, in any form XML allows)."""
-    return sum(1 for value in attribute_values(xml, b"t") if value == b"s")
+    return len(_SHARED_TYPE.findall(xml))  # the values `attribute_values` finds equal to "s"
+
+
+_SHARED_TYPE = re.compile(rb"""t[ \t\r\n\f]*=[ \t\r\n\f]*(?="s(?:"|\Z)|'s(?:'|\Z))""")
 
 
 def shared_text(xml: bytes, cells: int, sizes: list[int] | None, largest: int) -> int:
