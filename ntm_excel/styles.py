@@ -19,6 +19,7 @@ import xlsxwriter.xmlwriter
 
 from ntm_excel.issues import SEVERITY_LABELS, Severity
 from ntm_excel.model import TASK_STATE_LABELS, Status, TaskState
+from ntm_excel.text import memoised_text
 
 # XlsxWriter options for every workbook we write: text stays text. By default XlsxWriter turns
 # a string starting with "=" into a formula and "http…" into a link; a commune's text is data.
@@ -218,17 +219,7 @@ def row_height(cells: Iterable[tuple[str, float]]) -> float:
     return max(1, lines) * 15.5 + 4
 
 
+@memoised_text  # short texts come back in every unit's workbook (indicators, reader's notes)
 def _wrap_count(text: str, width: int) -> int:
-    """How many lines `textwrap` makes of `text` in `width` characters; remembered for short
-    texts, which come back in every unit's workbook (indicators, the reader's notes)."""
-    if len(text) > _REMEMBERED_TEXT:
-        return len(textwrap.wrap(text, width))
-    return _short_wrap_count(text, width)
-
-
-_REMEMBERED_TEXT = 500  # characters; 8,192 such texts remembered take a few MB at most
-
-
-@lru_cache(maxsize=8192)
-def _short_wrap_count(text: str, width: int) -> int:
+    """How many lines `textwrap` makes of `text` in `width` characters."""
     return len(textwrap.wrap(text, width))

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from ntm_excel.check.figures import issues_by_unit
 from ntm_excel.cli.catalog import catalog_from
 from ntm_excel.cli.common import (
     add_catalog_option,
@@ -151,9 +152,7 @@ def run(args: argparse.Namespace) -> int:
             for line in explain_lines(submission, unit.name if unit else ""):
                 print(line, file=out)
             print(file=out)
-    by_unit: dict[str, list] = {}  # each unit's issues, found once (10,000 units)
-    for issue in issues:
-        by_unit.setdefault(issue.unit_code, []).append(issue)
+    by_unit = issues_by_unit(issues)
     for report in reports:
         mine = sorted(by_unit.get(report.unit.code, ()), key=lambda i: SEVERITY_ORDER[i.severity])
         heading = (

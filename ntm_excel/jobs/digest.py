@@ -17,6 +17,7 @@ from ntm_excel.check.figures import (
     Figures,
     Headline,
     TargetProgress,
+    issues_by_unit,
     unit_issues,
 )
 from ntm_excel.check.progress import UnitChange
@@ -528,9 +529,7 @@ def reminder_mails(
     (with their feedback workbook attached when `feedback` has one: unit code → path).
     Units sharing one address get one message."""
     as_of = consolidation.as_of
-    by_unit: dict[str, list[Issue]] = {}  # each unit's issues, found once (10,000 units)
-    for issue in consolidation.issues:
-        by_unit.setdefault(issue.unit_code, []).append(issue)
+    by_unit = issues_by_unit(consolidation.issues)
     by_address: dict[str, list[UnitReport]] = {}
     no_email = []
     for report in consolidation.units:

@@ -60,7 +60,7 @@ from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
-from ntm_excel.text import SHORT_TEXT, fold, memoised_text, nfc
+from ntm_excel.text import fold, memoised_text, nfc
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
@@ -391,24 +391,14 @@ _DIGIT = re.compile("[0-9]")
 
 def report_date(grid: Grid) -> date | None:
     """The date a report is signed ("Cẩm Thành, ngày 10 tháng 3 năm 2021"), if written."""
-    unsigned = _UNSIGNED_TEXTS  # most texts are known to write no date: skip the call
     for row in grid.rows:
         for cell in row:  # half the cells are blank (""): skipped first
-            if cell and isinstance(cell, str) and cell not in unsigned:
-                found = _signed(cell)
-                if found is not _UNSIGNED:
-                    return found
-                if len(cell) <= SHORT_TEXT:
-                    if len(unsigned) >= _UNSIGNED_TEXTS_MAX:
-                        unsigned.clear()
-                    unsigned.add(cell)
+            if cell and isinstance(cell, str) and (found := _signed(cell)) is not _UNSIGNED:
+                return found
     return None
 
 
 _UNSIGNED = object()  # a text that writes no date
-# Short texts known to write no date (they repeat from file to file), for the process.
-_UNSIGNED_TEXTS: set[str] = set()
-_UNSIGNED_TEXTS_MAX = 1 << 15
 
 
 @memoised_text

@@ -39,7 +39,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins
 
 from ntm_excel.atomic import Generation, atomic_path, mark_output, staging_file
-from ntm_excel.check.figures import IssueCounts, unit_issues
+from ntm_excel.check.figures import IssueCounts, issues_by_unit, unit_issues
 from ntm_excel.config import FEEDBACK_FOLDER
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
@@ -535,9 +535,7 @@ def stage_feedback(
     staged = StagedFeedback()
     generation.tidy(out_dir)
     shared = shared_names(report.unit for report in consolidation.units)
-    by_unit: dict[str, list[Issue]] = {}  # each unit's issues, found once (10,000 units)
-    for issue in consolidation.issues:
-        by_unit.setdefault(issue.unit_code, []).append(issue)
+    by_unit = issues_by_unit(consolidation.issues)
     order: list[tuple[UnitReport, Path | None, str]] = []  # kept workbook, or made now
     jobs: list[_Job] = []
     for report in consolidation.units:
