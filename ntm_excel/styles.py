@@ -182,13 +182,13 @@ def _char_width(char: str) -> float:
     return 1.2
 
 
-@lru_cache(maxsize=131072)
+@memoised_text(entries=1 << 17)  # the master of 10,000 units names each of them
 def text_width(text: str) -> float:
     """How many column-width units `text` takes on one line (Times New Roman 11)."""
     return sum(map(_char_width, text))
 
 
-@lru_cache(maxsize=131072)
+@memoised_text(entries=1 << 17)
 def wrapped_lines(text: str, width: float) -> int:
     """How many lines `text` takes when wrapped at spaces in a column `width` units wide."""
     room = max(1.0, width * 0.97)

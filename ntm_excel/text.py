@@ -43,11 +43,14 @@ def fold(text: str) -> str:
 SHORT_TEXT = 400  # characters
 
 
-def memoised_text(function):
-    """`function(text, *args)`, remembered for the life of the process for texts of up to
-    `SHORT_TEXT` characters: headings, codes, wording and values repeat from file to file
-    (one template per district); long texts rarely do and would only hold memory."""
-    cached = functools.lru_cache(maxsize=1 << 14)(function)
+def memoised_text(function=None, *, entries: int = 1 << 14):
+    """`function(text, *args)`, remembered for the life of the process (up to `entries`
+    results) for texts of up to `SHORT_TEXT` characters: headings, codes, wording and values
+    repeat from file to file (one template per district); long texts rarely do and would only
+    hold memory. Used bare (`@memoised_text`) or with a size (`@memoised_text(entries=…)`)."""
+    if function is None:
+        return functools.partial(memoised_text, entries=entries)
+    cached = functools.lru_cache(maxsize=entries)(function)
 
     @functools.wraps(function)
     def wrapper(text, *args):
