@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
@@ -68,6 +69,14 @@ class Received:
 
     sha256: str
     size: int
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A file hashed on its arrival, not yet archived."""
+
+    received: Received
+    arrived: datetime
 
 
 @dataclass(frozen=True)
@@ -283,43 +292,45 @@ class History(Store):
         """Hash each file, archive the bytes not archived yet and note its receipt (name and
         arrival: now, or the file's modification time when that is earlier; a receipt
         already noted keeps its first time). Files that cannot be read are left out."""
-        now = (now or datetime.now(UTC)).astimezone(UTC)
-        found: dict[Path, Received] = {}
-        pending: list[tuple[Path, str, int, bytes | None, datetime]] = []
-        size = 0
-        for path in paths:
-            try:
-                stat = path.stat()
-                data = path.read_bytes() if stat.st_size <= ARCHIVE_LIMIT else None
-                digest = hashlib.sha256(data).hexdigest() if data is not None else _hash(path)
-            except OSError:
-                continue  # the reader reports it
-            arrived = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
-            pending.append(
-                (path, digest, len(data) if data is not None else stat.st_size, data, arrived)
-            )
-            size += len(data or b"")
-            if size >= BATCH_BYTES:
-                found |= self._receive(pending)
-                pending, size = [], 0
-        found |= self._receive(pending)
-        return found
+        arrivals = hash_files(paths, now=now)
+        self.store_files(arrivals)
+        return {path: arrival.received for path, arrival in arrivals.items()}
 
-    def _receive(self, batch: list[tuple[Path, str, int, bytes | None, datetime]]):
-        archived = self._archived({digest for _, digest, *_ in batch})
-        found = {}
-        with self.transaction() as db:
-            for path, digest, size, data, arrived in batch:
-                if digest not in archived and data is not None:
-                    self._put(db, digest, data)
+    def store_files(self, arrivals: dict[Path, Arrival]) -> None:
+        """Archive the bytes of the hashed files not archived yet (read again, and kept only
+        when they still have the hash: a file changed since is not archived) and note each
+        receipt, in transactions of at most `BATCH_BYTES` of new content."""
+        items = list(arrivals.items())
+        archived = self._archived({arrival.received.sha256 for _, arrival in items})
+        pending: list[tuple[Path, Arrival, bytes | None]] = []
+        size = 0
+        for path, arrival in items:
+            digest, data = arrival.received.sha256, None
+            if digest not in archived and arrival.received.size <= ARCHIVE_LIMIT:
+                with contextlib.suppress(OSError):
+                    data = path.read_bytes()
+                if data is not None and hashlib.sha256(data).hexdigest() != digest:
+                    data = None  # changed since it was hashed: its reading is not kept either
+                if data is not None:
                     archived.add(digest)
+                    size += len(data)
+            pending.append((path, arrival, data))
+            if size >= BATCH_BYTES:
+                self._receive(pending)
+                pending, size = [], 0
+        self._receive(pending)
+
+    def _receive(self, batch: list[tuple[Path, Arrival, bytes | None]]) -> None:
+        with self.transaction() as db:
+            for path, arrival, data in batch:
+                digest = arrival.received.sha256
+                if data is not None:
+                    self._put(db, digest, data)
                 db.execute(
                     "INSERT OR IGNORE INTO receipts (sha256, name, received, source)"
                     " VALUES (?, ?, ?, 'folder')",
-                    (digest, path.name, utc_text(arrived)),
+                    (digest, path.name, utc_text(arrival.arrived)),
                 )
-                found[path] = Received(digest, size)
-        return found
 
     def record_mail(
         self,
@@ -688,6 +699,22 @@ class History(Store):
 def _hash(path: Path) -> str:
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def hash_files(paths: Iterable[Path], *, now: datetime | None = None) -> dict[Path, Arrival]:
+    """Each file's hash, size and arrival (now, or its modification time when that is
+    earlier), without keeping its bytes; files that cannot be read are left out."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    found = {}
+    for path in paths:
+        try:
+            stat = path.stat()
+            digest = _hash(path)
+        except OSError:
+            continue  # the reader reports it
+        arrived = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
+        found[path] = Arrival(Received(digest, stat.st_size), arrived)
+    return found
 
 
 def _version(row) -> Version:

@@ -347,7 +347,11 @@ class Store:
                 "mục trạng thái này (xem --state-dir, biến NTM_STATE_DIR)."
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, isolation_level=None, timeout=wait)
+        # one thread at a time, not always the one that opened it (the history archives files
+        # in a thread of its own while worker processes read them)
+        self.db = sqlite3.connect(
+            self.path, isolation_level=None, timeout=wait, check_same_thread=False
+        )
         self.db.row_factory = sqlite3.Row
         try:
             self.db.execute("PRAGMA journal_mode=WAL")

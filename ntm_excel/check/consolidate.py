@@ -41,7 +41,15 @@ from ntm_excel.model import (
     UnitReport,
 )
 from ntm_excel.periods import Calendar, config_calendar
-from ntm_excel.read.batch import FileResult, Progress, read_files, read_one, reading_context
+from ntm_excel.read.batch import (
+    FileResult,
+    Progress,
+    frozen_heap,
+    read_files,
+    read_one,
+    reading_context,
+    settle,
+)
 from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
@@ -444,6 +452,7 @@ def _late(report: UnitReport, deadline: date) -> Issue | None:
     )
 
 
+@frozen_heap()  # what exists and the readings are not walked by every full collection
 def consolidate(
     paths: Sequence[Path | str],
     *,
@@ -484,6 +493,7 @@ def consolidate(
         history=history,
         skip=skip,
     )
+    settle()
     single = _one_district(registry)
     issues = list(checked.loose)
     reports: list[UnitReport] = []

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from ntm_excel.history import (
     VersionRecord,
     decode_reading,
     encode_reading,
+    hash_files,
 )
 from ntm_excel.issues import Issue
 from ntm_excel.model import UnitReport
@@ -63,7 +65,8 @@ def read_through(
     files that could not be opened are not kept (they are tried again next time). With
     `then`, each file's result is `then(path, reading)` (see `read_files`): in the worker for
     a file read now, here for a reading from the store."""
-    received = history.receive_files([*files, *extra])
+    arrivals = hash_files([*files, *extra])
+    received = {path: arrival.received for path, arrival in arrivals.items()}
     context = reading_context(registry, indicators, vocabulary)
     keys = {path: (received[path].sha256, path.name) for path in files if path in received}
     stored = history.readings(context, keys.values())
@@ -83,15 +86,20 @@ def read_through(
     reused = len(files) - len(todo)
     if progress and reused:
         progress(reused, len(files))
-    fresh = read_files(
-        [files[i] for i in todo],
-        registry,
-        indicators,
-        vocabulary=vocabulary,
-        workers=workers,
-        progress=(lambda done, _: progress(reused + done, len(files))) if progress else None,
-        then=_Encoded(then),
-    )
+    # the bytes are archived (disk-bound) while the worker processes read: the store is not
+    # used here meanwhile, and a failure to archive is raised once the reading is done
+    with ThreadPoolExecutor(1, thread_name_prefix="archive") as archiving:
+        archived = archiving.submit(history.store_files, arrivals)
+        fresh = read_files(
+            [files[i] for i in todo],
+            registry,
+            indicators,
+            vocabulary=vocabulary,
+            workers=workers,
+            progress=(lambda done, _: progress(reused + done, len(files))) if progress else None,
+            then=_Encoded(then),
+        )
+        archived.result()
     new = {}
     for index, (result, submission, blob) in zip(todo, fresh, strict=True):
         results[index] = result

@@ -116,16 +116,32 @@ def _read_then(
     return then(path, result) if then is not None else result
 
 
+_frozen = 0  # frozen_heap scopes open in this process
+
+
 @contextlib.contextmanager
 def frozen_heap() -> Iterator[None]:
     """This process's objects left out of garbage collection while worker processes are
     forked from it and run: a forked worker's collections then never walk them, which would
-    copy every page of the parent's memory into each worker (tens of seconds at 10,000 files)."""
+    copy every page of the parent's memory into each worker (tens of seconds at 10,000 files).
+    Scopes nest: the outermost one gives the objects back to the collector when it ends."""
+    global _frozen
     gc.freeze()
+    _frozen += 1
     try:
         yield
     finally:
-        gc.unfreeze()
+        _frozen -= 1
+        if not _frozen:
+            gc.unfreeze()
+
+
+def settle() -> None:
+    """Within a `frozen_heap` scope, leave the objects made so far out of garbage collection
+    too: a batch's results live until it ends, and every full collection would walk them
+    again (a quarter of the parent's time at 2,500 files). Outside a scope, nothing."""
+    if _frozen:
+        gc.freeze()
 
 
 def _read_in_pool(
@@ -158,6 +174,7 @@ def _read_in_pool(
                 continue
             for index, result in zip(chunks[n], chunk_results, strict=True):
                 finished(index, result)
+            settle()
     return [(chunks[n], failed[n]) for n in sorted(failed)]
 
 

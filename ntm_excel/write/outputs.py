@@ -18,6 +18,7 @@ from ntm_excel.atomic import Generation
 from ntm_excel.errors import OutputError, system_reason
 from ntm_excel.history import History
 from ntm_excel.model import Consolidation
+from ntm_excel.read.batch import frozen_heap
 from ntm_excel.write.csv_export import stage_csv
 from ntm_excel.write.feedback import StagedFeedback, stage_feedback
 from ntm_excel.write.master import build_master
@@ -61,6 +62,7 @@ def _writing(what: str) -> Iterator[None]:
         raise OutputError(f"Không ghi được {what}: {reason}. {UNCHANGED}") from exc
 
 
+@frozen_heap()  # the consolidation is not walked by every full collection while writing
 def write_outputs(
     consolidation: Consolidation,
     master: Path | str,
