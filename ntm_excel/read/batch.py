@@ -13,17 +13,22 @@ never read again in this process.
 from __future__ import annotations
 
 import contextlib
+import copyreg
+import dataclasses
 import functools
 import gc
 import hashlib
+import operator
 import os
 import stat
+import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from importlib import metadata
 from pathlib import Path
 
+from ntm_excel import issues, model
 from ntm_excel.atomic import OUTPUT_KINDS
 from ntm_excel.errors import OwnOutputError
 from ntm_excel.issues import make_issue
@@ -46,6 +51,25 @@ FileResult = list[ReadResult]  # one (Submission or None, issues) per unit of a 
 # process gets it once); its return value is what comes back instead of the reading.
 Then = Callable[[Path, FileResult], object]
 Context = tuple[Registry, Sequence[Indicator], Vocabulary | None, Then | None]
+
+
+def _by_fields(kind: type) -> Callable[[object], tuple]:
+    values = operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+    return lambda item: (kind, values(item))
+
+
+def _pickle_by_fields(*modules: types.ModuleType) -> None:
+    """Pickle the slotted dataclasses of `modules` as their class and field values: what a
+    worker sends back is mostly these, and the default for slotted dataclasses looks their
+    fields up again for every object (a third of the cost of sending a reading back)."""
+    for module in modules:
+        for kind in vars(module).values():
+            if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+                if "__slots__" in vars(kind) and len(dataclasses.fields(kind)) > 1:
+                    copyreg.pickle(kind, _by_fields(kind))
+
+
+_pickle_by_fields(model, issues)
 
 
 # Read-only state of a worker process, set once by the pool initializer.
