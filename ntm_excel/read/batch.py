@@ -64,9 +64,9 @@ def _pickle_by_fields(*modules: types.ModuleType) -> None:
     fields up again for every object (a third of the cost of sending a reading back)."""
     for module in modules:
         for kind in vars(module).values():
-            if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-                if "__slots__" in vars(kind) and len(dataclasses.fields(kind)) > 1:
-                    copyreg.pickle(kind, _by_fields(kind))
+            slotted = isinstance(kind, type) and "__slots__" in vars(kind)
+            if slotted and dataclasses.is_dataclass(kind) and len(dataclasses.fields(kind)) > 1:
+                copyreg.pickle(kind, _by_fields(kind))
 
 
 _pickle_by_fields(model, issues)

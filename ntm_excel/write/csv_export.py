@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from pathlib import Path
 
@@ -90,6 +90,8 @@ def safe_text(text: str) -> str:
 
 def field_text(value: object) -> str:
     """One field: numbers as `number_text`, text made safe, None empty."""
+    if type(value) is str:  # most fields: checked first
+        return f"'{value}" if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, float | int):
@@ -180,8 +182,13 @@ def _write(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> None:
         writer.writerows([field_text(value) for value in row] for row in rows)
 
 
-def stage_csv(consolidation: Consolidation, directory: Path, generation: Generation) -> list[Path]:
-    """Write the five CSV files as part of `generation`; return where they will be."""
+def csv_paths(directory: Path) -> list[Path]:
+    """The five CSV files written into `directory`."""
+    return [directory / name for name in HEADERS]
+
+
+def write_csv_files(consolidation: Consolidation, files: Mapping[str, Path]) -> None:
+    """Write each CSV file (by its name: units.csv …) to the path given for it."""
     reports = _reports(consolidation)
     rows = {
         UNITS: _units(reports),
@@ -190,9 +197,14 @@ def stage_csv(consolidation: Consolidation, directory: Path, generation: Generat
         TASKS: _tasks(consolidation),
         ISSUES: _issues(consolidation),
     }
-    targets = [directory / name for name in HEADERS]
-    for target in targets:
-        _write(generation.stage(target), HEADERS[target.name], rows[target.name])
+    for name, path in files.items():
+        _write(path, HEADERS[name], rows[name])
+
+
+def stage_csv(consolidation: Consolidation, directory: Path, generation: Generation) -> list[Path]:
+    """Write the five CSV files as part of `generation`; return where they will be."""
+    targets = csv_paths(directory)
+    write_csv_files(consolidation, {target.name: generation.stage(target) for target in targets})
     return targets
 
 

@@ -36,9 +36,11 @@ def build_master(
     generation: Generation,
     *,
     row_limit: int = SHEET_ROW_LIMIT,
+    staged: Path | None = None,
 ) -> list[Path]:
     """Write the master workbook for `target`, and the CSV files of its blocks longer than
-    `row_limit` rows, as part of `generation`; return those CSV files.
+    `row_limit` rows, as part of `generation`; return those CSV files. The workbook goes to
+    `staged` when the caller staged it already (to keep the generation's order).
 
     The workbook is made in memory, then written in one go: a failure to write (disk full)
     is then a plain `OSError`. (Written by XlsxWriter itself, it becomes a `FileCreateError`,
@@ -64,7 +66,7 @@ def build_master(
     except FileCreateError as exc:  # its temporary files (system temporary folder full)
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
         raise cause or OSError(str(exc)) from exc
-    generation.stage(target).write_bytes(buffer.getbuffer())
+    (staged or generation.stage(target)).write_bytes(buffer.getbuffer())
     overflow.retire_unused()
     return overflow.written
 

@@ -10,7 +10,8 @@ the file and the reason, and leaves every output of the previous run whole.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+import multiprocessing
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from ntm_excel.errors import OutputError, system_reason
 from ntm_excel.history import History
 from ntm_excel.model import Consolidation
 from ntm_excel.read.batch import frozen_heap
-from ntm_excel.write.csv_export import stage_csv
+from ntm_excel.write.csv_export import csv_paths, write_csv_files
 from ntm_excel.write.feedback import StagedFeedback, stage_feedback
 from ntm_excel.write.master import build_master
 
@@ -51,6 +52,47 @@ def nothing_submitted(consolidation: Consolidation) -> bool:
 
 
 @contextlib.contextmanager
+def _beside(work: Callable[..., None], *args: object) -> Iterator[None]:
+    """`work(*args)` in a child process forked from this one while this one goes on inside
+    the block (the CSV files are written on a second core while this one writes the master);
+    leaving the block waits for it and raises what it raised (an `OSError` stays one), or,
+    when the block fails, stops it first. Where processes cannot be forked (Windows), `work`
+    runs first, here."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        work(*args)
+        yield
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_report_to, args=(sender, work, args), daemon=True)
+    child.start()  # write_outputs froze the heap: the child's collections never walk it
+    sender.close()
+    try:
+        yield
+    except BaseException:
+        child.terminate()
+        raise
+    finally:
+        child.join()
+        failure = receiver.recv() if receiver.poll() else ("error", f"exit code {child.exitcode}")
+        receiver.close()
+    if failure is not None:
+        kind, *details = failure
+        raise OSError(*details) if kind == "os" else RuntimeError(*details)
+
+
+def _report_to(sender, work: Callable[..., None], args: tuple) -> None:
+    """In the child: do the work and send back None, or what it raised."""
+    try:
+        work(*args)
+        sender.send(None)
+    except OSError as exc:
+        sender.send(("os", exc.errno, exc.strerror or str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - the parent raises it
+        sender.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+@contextlib.contextmanager
 def _writing(what: str) -> Iterator[None]:
     """Turn a failure to write `what` into an `OutputError` that says so in Vietnamese."""
     try:
@@ -79,10 +121,19 @@ def write_outputs(
     feedback_dir = Path(feedback_dir) if feedback_dir is not None else None
     feedback = StagedFeedback()
     with _writing(f"bảng tổng hợp {master}"), Generation(master) as generation:
-        overflow = build_master(consolidation, master, generation)
+        staged_master = generation.stage(master)  # first: the swap replaces it first
+        csv_files = contextlib.nullcontext()
         if csv_dir is not None:
             with _writing(f"các tệp CSV vào {csv_dir}"):
-                csv = stage_csv(consolidation, Path(csv_dir), generation)
+                csv = csv_paths(Path(csv_dir))
+                staged = {target.name: generation.stage(target) for target in csv}
+            csv_files = _beside(write_csv_files, consolidation, staged)
+        with (
+            _writing(f"các tệp CSV vào {csv_dir}"),
+            csv_files,
+            _writing(f"bảng tổng hợp {master}"),
+        ):
+            overflow = build_master(consolidation, master, generation, staged=staged_master)
         if feedback_dir is not None:
             with _writing(f"các tệp góp ý vào {feedback_dir}"):
                 feedback = stage_feedback(consolidation, feedback_dir, generation, history)
