@@ -194,8 +194,11 @@ def _iso(value: date) -> str:
     return value.isoformat()
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON as they are (not subclasses)
+
+
 def _items(value: Sequence) -> list:
-    return [_encode(item) for item in value]
+    return [item if type(item) in _PLAIN else _encode(item) for item in value]
 
 
 def _encoder(kind: type) -> Callable[[object], object]:
@@ -210,7 +213,10 @@ def _encoder(kind: type) -> Callable[[object], object]:
 
         def fields(value: object) -> dict:
             found = values(value) if values else (getattr(value, names[0]),) if names else ()
-            return {name: _encode(item) for name, item in zip(names, found, strict=True)}
+            return {
+                name: item if type(item) in _PLAIN else _encode(item)
+                for name, item in zip(names, found, strict=True)
+            }
 
         return fields
     if issubclass(kind, tuple | list):

@@ -329,6 +329,9 @@ def write_transaction(
         raise failure(exc) from exc
 
 
+CACHE_KIB = 32 * 1024  # page cache per connection (SQLite: 2 MiB) for the writes of a large batch
+
+
 class Store:
     """An open state database at the current schema version.
 
@@ -357,6 +360,7 @@ class Store:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("PRAGMA foreign_keys=ON")
+            self.db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._upgrade()
         except sqlite3.Error as exc:
             self.db.close()
