@@ -60,7 +60,7 @@ def test_csv_files_written_beside_the_master_equal_those_written_here(
     forked = tmp_path / "forked"
     assert main(arguments(config, forked, inbox)) == 0
     monkeypatch.setattr(  # as on Windows: no fork, the CSV files are written first, here
-        "ntm_excel.write.outputs.multiprocessing.get_all_start_methods", lambda: ["spawn"]
+        "ntm_excel.write.beside.multiprocessing.get_all_start_methods", lambda: ["spawn"]
     )
     here = tmp_path / "here"
     assert main(arguments(config, here, inbox)) == 0

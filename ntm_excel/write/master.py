@@ -59,14 +59,15 @@ def build_master(
     mark_output(book, "tong_hop", consolidation.created)  # never read back as a submission
     formats, figures = FormatCache(book), Figures.of(consolidation)
     overflow = Overflow(target, generation, row_limit)
-    master_sheets.write_all(book, formats, figures, overflow)
-    history_sheets.write_all(book, formats, figures)
-    try:
-        book.close()
-    except FileCreateError as exc:  # its temporary files (system temporary folder full)
-        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
-        raise cause or OSError(str(exc)) from exc
-    (staged or generation.stage(target)).write_bytes(buffer.getbuffer())
+    with overflow.writing:  # its CSV files are written beside, and waited for
+        master_sheets.write_all(book, formats, figures, overflow)
+        history_sheets.write_all(book, formats, figures)
+        try:
+            book.close()
+        except FileCreateError as exc:  # its temporary files (system temporary folder full)
+            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+            raise cause or OSError(str(exc)) from exc
+        (staged or generation.stage(target)).write_bytes(buffer.getbuffer())
     overflow.retire_unused()
     return overflow.written
 

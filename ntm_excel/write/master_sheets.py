@@ -6,6 +6,7 @@ the colours; every string goes through `write_string`, so no submitted text beco
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import math
@@ -54,6 +55,7 @@ from ntm_excel.styles import (
     wrapped_lines,
     xlsx_fill,
 )
+from ntm_excel.write.beside import beside
 from ntm_excel.write.csv_export import FORMULA_STARTS
 
 SUMMARY = "Tổng hợp"
@@ -367,6 +369,8 @@ class Overflow:
     generation: Generation
     limit: int = SHEET_ROW_LIMIT
     written: list[Path] = field(default_factory=list)
+    # the files being written by forked children (`beside`): leaving it waits for them
+    writing: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
 
     def path(self, name: str) -> Path:
         return overflow_path(self.master, name)
@@ -387,10 +391,8 @@ class Overflow:
         count: int,
     ) -> None:
         target = self.path(name)
-        with open(self.generation.stage(target), "w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow([column.header for column in columns])
-            writer.writerows(map(_csv_converter(columns), values))
+        staged = self.generation.stage(target)
+        self.writing.enter_context(beside(_write_block, staged, columns, values))
         self.written.append(target)
         sheet.sentence(
             row,
@@ -399,6 +401,13 @@ class Overflow:
             "hợp (mở bằng Excel: Dữ liệu › Từ văn bản/CSV, mã UTF-8; hoặc bằng LibreOffice).",
         )
         sheet.finish(row, 0, len(columns) - 1, repeat=False)
+
+
+def _write_block(path: Path, columns: Sequence[Column], values: Iterable) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([column.header for column in columns])
+        writer.writerows(map(_csv_converter(columns), values))
 
 
 def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:

@@ -10,8 +10,7 @@ the file and the reason, and leaves every output of the previous run whole.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from ntm_excel.errors import OutputError, system_reason
 from ntm_excel.history import History
 from ntm_excel.model import Consolidation
 from ntm_excel.read.batch import frozen_heap
+from ntm_excel.write.beside import beside
 from ntm_excel.write.csv_export import csv_paths, write_csv_files
 from ntm_excel.write.feedback import StagedFeedback, stage_feedback
 from ntm_excel.write.master import build_master
@@ -49,47 +49,6 @@ class Outputs:
 def nothing_submitted(consolidation: Consolidation) -> bool:
     """Whether no unit's workbook could be read: a master would show every unit as missing."""
     return not any(report.submitted for report in consolidation.units)
-
-
-@contextlib.contextmanager
-def _beside(work: Callable[..., None], *args: object) -> Iterator[None]:
-    """`work(*args)` in a child process forked from this one while this one goes on inside
-    the block (the CSV files are written on a second core while this one writes the master);
-    leaving the block waits for it and raises what it raised (an `OSError` stays one), or,
-    when the block fails, stops it first. Where processes cannot be forked (Windows), `work`
-    runs first, here."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        work(*args)
-        yield
-        return
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_report_to, args=(sender, work, args), daemon=True)
-    child.start()  # write_outputs froze the heap: the child's collections never walk it
-    sender.close()
-    try:
-        yield
-    except BaseException:
-        child.terminate()
-        raise
-    finally:
-        child.join()
-        failure = receiver.recv() if receiver.poll() else ("error", f"exit code {child.exitcode}")
-        receiver.close()
-    if failure is not None:
-        kind, *details = failure
-        raise OSError(*details) if kind == "os" else RuntimeError(*details)
-
-
-def _report_to(sender, work: Callable[..., None], args: tuple) -> None:
-    """In the child: do the work and send back None, or what it raised."""
-    try:
-        work(*args)
-        sender.send(None)
-    except OSError as exc:
-        sender.send(("os", exc.errno, exc.strerror or str(exc)))
-    except BaseException as exc:  # noqa: BLE001 - the parent raises it
-        sender.send(("error", f"{type(exc).__name__}: {exc}"))
 
 
 @contextlib.contextmanager
@@ -127,7 +86,7 @@ def write_outputs(
             with _writing(f"các tệp CSV vào {csv_dir}"):
                 csv = csv_paths(Path(csv_dir))
                 staged = {target.name: generation.stage(target) for target in csv}
-            csv_files = _beside(write_csv_files, consolidation, staged)
+            csv_files = beside(write_csv_files, consolidation, staged)
         with (
             _writing(f"các tệp CSV vào {csv_dir}"),
             csv_files,

@@ -1,0 +1,52 @@
+"""Work done on a second core: a child process forked from this one writes files (the CSV
+files, the blocks of the master that go to CSV) from the data this one holds, while this one
+writes the master workbook. Nothing is sent to the child: it has the same data, as forked."""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections.abc import Callable, Iterator
+
+from ntm_excel.read.batch import frozen_heap
+
+
+@contextlib.contextmanager
+def beside(work: Callable[..., None], *args: object) -> Iterator[None]:
+    """`work(*args)` in a child process forked from this one while this one goes on inside
+    the block; leaving the block waits for it and raises what it raised (an `OSError` stays
+    one), or, when the block fails, stops it first. Where processes cannot be forked
+    (Windows), `work` runs first, here."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        work(*args)
+        yield
+        return
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_report_to, args=(sender, work, args), daemon=True)
+    with frozen_heap():  # the child's collections never walk what it shares with this one
+        child.start()
+    sender.close()
+    try:
+        yield
+    except BaseException:
+        child.terminate()
+        raise
+    finally:
+        child.join()
+        failure = receiver.recv() if receiver.poll() else ("error", f"exit code {child.exitcode}")
+        receiver.close()
+    if failure is not None:
+        kind, *details = failure
+        raise OSError(*details) if kind == "os" else RuntimeError(*details)
+
+
+def _report_to(sender, work: Callable[..., None], args: tuple) -> None:
+    """In the child: do the work and send back None, or what it raised."""
+    try:
+        work(*args)
+        sender.send(None)
+    except OSError as exc:
+        sender.send(("os", exc.errno, exc.strerror or str(exc)))
+    except BaseException as exc:  # noqa: BLE001 - the parent raises it
+        sender.send(("error", f"{type(exc).__name__}: {exc}"))
