@@ -313,6 +313,15 @@ def _pack(data: bytes) -> tuple[str, bytes]:
     return ("zlib", packed) if len(packed) <= PACK_GAIN * len(data) else ("raw", data)
 
 
+_VERSION_TABLES = {  # a version's own rows: table → how a row is inserted
+    "version_values": "INSERT OR IGNORE INTO version_values"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "version_criteria": "INSERT OR IGNORE INTO version_criteria VALUES (?, ?, ?, ?)",
+    "version_tasks": "INSERT INTO version_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "version_issues": "INSERT INTO version_issues VALUES (?, ?, ?, ?, ?, ?, ?)",
+}
+
+
 def _value_columns(value: float | str | None) -> tuple[float | None, str | None]:
     if isinstance(value, int | float):
         return float(value), None
@@ -502,9 +511,13 @@ class History(Store):
         started = started or datetime.now(UTC)
         with self.transaction() as db:
             archived = self._archived({r.sha256 for r in records})
+            known = self._versions_of(archived)
+            rows: dict[str, list[tuple]] = {table: [] for table in _VERSION_TABLES}
             for record in records:
                 if record.sha256 in archived:
-                    self._record_version(db, record)
+                    self._record_version(db, record, known, rows)
+            for table, found in rows.items():  # every version's rows at once
+                db.executemany(_VERSION_TABLES[table], found)
             cursor = db.execute(
                 "INSERT INTO consolidations (started, as_of, catalog_set, inputs, parsed)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -518,12 +531,29 @@ class History(Store):
             )
         return cursor.lastrowid
 
-    def _record_version(self, db, r: VersionRecord) -> None:
-        row = db.execute(
-            "SELECT id, context FROM versions WHERE unit_code = ? AND sha256 = ?",
-            (r.unit_code, r.sha256),
-        ).fetchone()
-        if row is not None and row["context"] == r.context:
+    def _versions_of(self, digests: Iterable[str]) -> dict[tuple[str, str], tuple[int, str]]:
+        """(unit code, sha256) → (id, context) of the versions recorded of these files."""
+        digests, found = list(digests), {}
+        for chunk in _chunks(digests):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT unit_code, sha256, id, context FROM versions WHERE sha256 IN ({marks})",
+                chunk,
+            )
+            found |= {(row[0], row[1]): (row[2], row[3]) for row in rows}
+        return found
+
+    def _record_version(
+        self,
+        db,
+        r: VersionRecord,
+        known: dict[tuple[str, str], tuple[int, str]],
+        rows: dict[str, list[tuple]],
+    ) -> None:
+        """Record one version (its own rows go to `rows`), unless `known` has it already in
+        the same context; `known` then has it."""
+        row = known.get((r.unit_code, r.sha256))
+        if row is not None and row[1] == r.context:
             return
         columns = (
             r.report_date.isoformat() if r.report_date else None,
@@ -544,8 +574,8 @@ class History(Store):
                 (r.unit_code, r.sha256, r.name, *columns),
             ).lastrowid
         else:
-            version = row["id"]
-            for table in ("version_values", "version_criteria", "version_tasks", "version_issues"):
+            version = row[0]
+            for table in _VERSION_TABLES:
                 db.execute(f"DELETE FROM {table} WHERE version_id = ?", (version,))
             db.execute(
                 "UPDATE versions SET report_date = ?, catalog_set = ?, context = ?,"
@@ -553,8 +583,8 @@ class History(Store):
                 " warnings = ?, recorded = ? WHERE id = ?",
                 (*columns, version),
             )
-        db.executemany(
-            "INSERT OR IGNORE INTO version_values VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        known[(r.unit_code, r.sha256)] = (version, r.context)
+        rows["version_values"].extend(
             [
                 (
                     version,
@@ -572,12 +602,10 @@ class History(Store):
                 for v in r.values
             ],
         )
-        db.executemany(
-            "INSERT OR IGNORE INTO version_criteria VALUES (?, ?, ?, ?)",
+        rows["version_criteria"].extend(
             [(version, c.criterion_no, c.name, c.status.value) for c in r.criteria],
         )
-        db.executemany(
-            "INSERT INTO version_tasks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows["version_tasks"].extend(
             [
                 (
                     version,
@@ -594,8 +622,7 @@ class History(Store):
                 for seq, t in enumerate(r.tasks)
             ],
         )
-        db.executemany(
-            "INSERT INTO version_issues VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows["version_issues"].extend(
             [
                 (version, seq, i.code, i.severity.value, i.sheet, i.cell, i.message)
                 for seq, i in enumerate(r.issues)
