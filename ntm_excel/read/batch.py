@@ -141,9 +141,6 @@ def _read_then(
 
 
 _frozen = 0  # frozen_heap scopes open in this process
-# objects allocated between two collections of the youngest generation in a frozen_heap scope
-# (Python: 700); a batch makes millions that live until it ends
-YOUNG_OBJECTS = 50_000
 
 
 @contextlib.contextmanager
@@ -155,14 +152,11 @@ def frozen_heap() -> Iterator[None]:
     global _frozen
     gc.freeze()
     _frozen += 1
-    thresholds = gc.get_threshold()
-    gc.set_threshold(YOUNG_OBJECTS, *thresholds[1:])
     try:
         yield
     finally:
         _frozen -= 1
         if not _frozen:
-            gc.set_threshold(*thresholds)
             gc.unfreeze()
 
 
