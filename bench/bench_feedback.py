@@ -94,7 +94,9 @@ def main() -> None:
         total[2] += slow
         total[3] += 1
 
-    print(f"{units} feedback workbooks from {args.folder} (CPU ms per workbook, {args.repeat} runs)")
+    print(
+        f"{units} feedback workbooks from {args.folder} (CPU ms per workbook, {args.repeat} runs)"
+    )
     print(f"{'format':<22}{'files':>6}{'checks':>9}{'direct':>9}{'openpyxl':>10}{'speed-up':>10}")
     for kind, (checks, fast, slow, count) in sorted(totals.items()):
         done = count - fallbacks[kind]

@@ -35,6 +35,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins
 
@@ -235,7 +236,7 @@ def _target_cell(sheet, address: str):
     """The cell to mark: the top-left cell of a merged range that holds `address`."""
     try:
         coordinate_from_string(address)
-    except ValueError:
+    except (ValueError, CellCoordinatesException):
         return None
     for merged in sheet.merged_cells.ranges:
         if address in merged:
@@ -422,9 +423,7 @@ def _saved(workbook) -> bytes:
     return out.getvalue()
 
 
-def edited_package(
-    report: UnitReport, issues: list[Issue], data: bytes, sniffed: Sniffed
-) -> bytes:
+def edited_package(report: UnitReport, issues: list[Issue], data: bytes, sniffed: Sniffed) -> bytes:
     """The commune's package (`data`, checked by `sniff`) with the problem cells marked and
     the sheets added, edited directly; raises `Unsupported` when it holds something
     `package` does not edit."""

@@ -38,6 +38,7 @@ from openpyxl.utils.cell import (
     get_column_letter,
     range_boundaries,
 )
+from openpyxl.utils.exceptions import CellCoordinatesException
 
 from ntm_excel.atomic import OUTPUT_PROPERTY, output_marker
 from ntm_excel.errors import NtmError
@@ -159,7 +160,7 @@ def _cell_index(address: str) -> tuple[int, int] | None:
     try:
         letters, row = coordinate_from_string(address)
         column = column_index_from_string(letters)
-    except ValueError:
+    except (ValueError, CellCoordinatesException):
         return None
     return (row, column) if 1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN else None
 
