@@ -500,7 +500,9 @@ def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
 
 @functools.cache
 def _writer_version() -> str:
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    here = Path(__file__)
+    code = here.read_bytes() + here.with_name("package.py").read_bytes()
+    return hashlib.sha256(code).hexdigest()
 
 
 def fingerprint(report: UnitReport, issues: list[Issue]) -> str:
