@@ -32,11 +32,16 @@ from ntm_excel.write import feedback  # noqa: E402
 from ntm_excel.write.package import Unsupported  # noqa: E402
 
 
-def _cpu(make, repeat: int) -> tuple[float, object]:
+def _cpu(repeat: int, make, *args) -> tuple[float, object]:
+    """CPU seconds of one `make(*args)`, the mean of `repeat`, and what it made."""
     start = time.process_time()
     for _ in range(repeat):
-        made = make()
+        made = make(*args)
     return (time.process_time() - start) / repeat, made
+
+
+def _openpyxl(report, issues, data, why) -> bytes:
+    return feedback._saved(feedback.openpyxl_workbook(report, issues, data, why)[0])
 
 
 def main() -> None:
@@ -62,32 +67,21 @@ def main() -> None:
         source = Path(report.submission.path)
         suffix = source.suffix.lower()
         checks, (data, sniffed, why) = _cpu(
-            lambda source=source, report=report: feedback._checked(
-                source, report.submission.sha256
-            ),
-            args.repeat,
+            args.repeat, feedback._checked, source, report.submission.sha256
         )
         editable = suffix in feedback.EDITABLE and sniffed and sniffed.kind == suffix[1:]
         kind = suffix.lstrip(".") if editable else f"{suffix.lstrip('.')} (list only)"
         if editable:
             try:
-                fast, _ = _cpu(
-                    lambda: feedback.edited_package(report, issues, data, sniffed), args.repeat
-                )
+                fast, _ = _cpu(args.repeat, feedback.edited_package, report, issues, data, sniffed)
             except Unsupported as exc:
                 fallbacks[kind] += 1
                 why_fallback[str(exc).split(":")[-1].strip()[:60]] += 1
                 fast = float("nan")
-            slow, _ = _cpu(
-                lambda: feedback._saved(feedback.openpyxl_workbook(report, issues, data)[0]),
-                args.repeat,
-            )
         else:
-            fast, _ = _cpu(lambda: feedback.list_package(report, issues, why), args.repeat)
-            slow, _ = _cpu(
-                lambda: feedback._saved(feedback.openpyxl_workbook(report, issues, None, why)[0]),
-                args.repeat,
-            )
+            fast, _ = _cpu(args.repeat, feedback.list_package, report, issues, why)
+            data = None
+        slow, _ = _cpu(args.repeat, _openpyxl, report, issues, data, why)
         total = totals[kind]
         total[0] += checks
         total[1] += fast if fast == fast else 0.0
