@@ -8,7 +8,6 @@ import hashlib
 import io
 import random
 import re
-import shutil
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -47,20 +46,31 @@ DATA_SHEET = "Tự đánh giá"
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory) -> list[tuple[UnitReport, list[Issue]]]:
-    """Every bundled sample and the wild files consolidated: each editable file's report
-    and the issues its feedback lists."""
-    inbox = tmp_path_factory.mktemp("inbox")
-    for sample in SAMPLES.iterdir():
-        shutil.copy(sample, inbox / sample.name)
-    for index, (name, code, style) in enumerate(WILD):
-        make_file(inbox, name, name, code, style, random.Random(index))
-    consolidation = consolidate_from_config([inbox], load_config(), date(2021, 3, 25))
+    """Every bundled sample consolidated: each editable file's report and the issues its
+    feedback lists."""
+    consolidation = consolidate_from_config([SAMPLES], load_config(), date(2021, 3, 25))
     by_unit = issues_by_unit(consolidation.issues)
     found = []
     for report in consolidation.units:
         issues = feedback.feedback_issues(report, by_unit.get(report.unit.code, []))
         if issues and Path(report.submission.path).suffix.lower() in feedback.EDITABLE:
             found.append((report, issues))
+    return found
+
+
+def wild_issues(path: Path) -> list[Issue]:
+    """Issues on cells of a hand-made-looking workbook: inside merged ranges, on cells
+    with values, on empty and unwritten cells, on a second sheet, of every severity."""
+    book = openpyxl.load_workbook(path)
+    found = []
+    severities = [Severity.ERROR, Severity.WARNING, Severity.INFO]
+    for sheet in book.worksheets:
+        cells = [str(r).split(":")[1] for r in list(sheet.merged_cells.ranges)[:4]]
+        cells += [c.coordinate for row in sheet.iter_rows(max_row=30) for c in row][::37]
+        cells += ["AZ300", "B2"]
+        for index, cell in enumerate(cells):
+            found.append(Issue("value-invalid", severities[index % 3], f"Ô {cell} sai",
+                               UNIT.code, path.name, sheet.title, cell))  # fmt: skip
     return found
 
 
@@ -102,48 +112,65 @@ def _marks(sheet) -> dict[str, tuple[str, str]]:
     }
 
 
+def assert_same(report: UnitReport, issues: list[Issue]) -> int:
+    """The direct copy and openpyxl's, read back with openpyxl: the same sheets, values,
+    marks, merged ranges, links, active sheet, print set-up, row heights and styles; the
+    number of cells marked."""
+    direct_bytes, made_bytes = both_ways(report, issues)
+    direct = openpyxl.load_workbook(io.BytesIO(direct_bytes))
+    made = openpyxl.load_workbook(io.BytesIO(made_bytes))
+    name = report.submission.file_name
+    assert direct.sheetnames == made.sheetnames, name
+    assert direct.active.title == made.active.title == SHEET, name
+    assert [s.title for s in direct.worksheets if s.sheet_view.tabSelected] == [SHEET]
+    for sheet in made.worksheets:
+        other = direct[sheet.title]
+        ours = sheet.title in (SHEET, READING_SHEET)
+        assert _values(other, ours) == _values(sheet, True), (name, sheet.title)
+        assert _marks(other) == _marks(sheet), (name, sheet.title)
+        assert sorted(map(str, other.merged_cells.ranges)) == sorted(
+            map(str, sheet.merged_cells.ranges)
+        ), (name, sheet.title)
+        links = {c.coordinate: c.hyperlink.location for r in sheet.iter_rows() for c in r
+                 if c.hyperlink}  # fmt: skip
+        assert {c.coordinate: c.hyperlink.location for r in other.iter_rows() for c in r
+                if c.hyperlink} == links  # fmt: skip
+        if ours:
+            assert other.print_title_rows == sheet.print_title_rows == "$4:$4"
+            assert other.freeze_panes == "A5"
+            assert (other.page_setup.paperSize, other.page_setup.orientation) == (
+                9,
+                "landscape",
+            )
+            assert [other.row_dimensions[r].height for r in range(1, other.max_row + 1)] == [
+                sheet.row_dimensions[r].height for r in range(1, sheet.max_row + 1)
+            ]
+            for row in sheet.iter_rows(min_row=4):
+                for cell in row:
+                    twin = other[cell.coordinate]
+                    assert (twin.font.b, twin.font.color and twin.font.color.rgb[-6:]) == (
+                        cell.font.b,
+                        cell.font.color and cell.font.color.rgb[-6:],
+                    )
+                    assert twin.fill.fgColor.rgb[-6:] == cell.fill.fgColor.rgb[-6:]
+    with pytest.raises(OwnOutputError):  # `marked_kind` sees the output mark
+        sniff(direct_bytes)
+    return sum(len(_marks(sheet)) for sheet in direct.worksheets)
+
+
 def test_the_direct_copy_is_the_openpyxl_copy(reports):
     assert len(reports) >= 14
-    for report, issues in reports:
-        direct_bytes, made_bytes = both_ways(report, issues)
-        direct = openpyxl.load_workbook(io.BytesIO(direct_bytes))
-        made = openpyxl.load_workbook(io.BytesIO(made_bytes))
-        name = report.submission.file_name
-        assert direct.sheetnames == made.sheetnames, name
-        assert direct.active.title == made.active.title == SHEET, name
-        assert [s.title for s in direct.worksheets if s.sheet_view.tabSelected] == [SHEET]
-        for sheet in made.worksheets:
-            other = direct[sheet.title]
-            ours = sheet.title in (SHEET, READING_SHEET)
-            assert _values(other, ours) == _values(sheet, True), (name, sheet.title)
-            assert _marks(other) == _marks(sheet), (name, sheet.title)
-            assert sorted(map(str, other.merged_cells.ranges)) == sorted(
-                map(str, sheet.merged_cells.ranges)
-            ), (name, sheet.title)
-            links = {c.coordinate: c.hyperlink.location for r in sheet.iter_rows() for c in r
-                     if c.hyperlink}  # fmt: skip
-            assert {c.coordinate: c.hyperlink.location for r in other.iter_rows() for c in r
-                    if c.hyperlink} == links  # fmt: skip
-            if ours:
-                assert other.print_title_rows == sheet.print_title_rows == "$4:$4"
-                assert other.freeze_panes == "A5"
-                assert (other.page_setup.paperSize, other.page_setup.orientation) == (
-                    9,
-                    "landscape",
-                )
-                assert [other.row_dimensions[r].height for r in range(1, other.max_row + 1)] == [
-                    sheet.row_dimensions[r].height for r in range(1, sheet.max_row + 1)
-                ]
-                for row in sheet.iter_rows(min_row=4):
-                    for cell in row:
-                        twin = other[cell.coordinate]
-                        assert (twin.font.b, twin.font.color and twin.font.color.rgb[-6:]) == (
-                            cell.font.b,
-                            cell.font.color and cell.font.color.rgb[-6:],
-                        )
-                        assert twin.fill.fgColor.rgb[-6:] == cell.fill.fgColor.rgb[-6:]
-        with pytest.raises(OwnOutputError):  # `marked_kind` sees the output mark
-            sniff(direct_bytes)
+    marked = [assert_same(report, issues) for report, issues in reports]
+    assert sum(1 for count in marked if count) >= 5
+
+
+@pytest.mark.parametrize(("name", "style"), [(name, style) for name, _, style in WILD])
+def test_the_direct_copy_of_a_hand_made_workbook_is_the_openpyxl_copy(tmp_path, name, style):
+    make_file(tmp_path, name, name, "18694", style, random.Random(7))
+    path = tmp_path / f"{name}.xlsx"
+    issues = wild_issues(path)
+    assert len(issues) >= 6
+    assert assert_same(report_for(path), issues) >= 4
 
 
 def test_unchanged_parts_are_copied_byte_for_byte(reports):
@@ -305,3 +332,40 @@ def test_the_list_only_workbook_is_written_directly(tmp_path):
     assert book[SHEET].print_title_rows == "$4:$4"
     with pytest.raises(OwnOutputError):
         sniff(out.read_bytes())
+
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+X14AC = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"
+
+
+def _as_excel_writes_it(path: Path) -> Path:
+    """The worksheet as Excel writes it: extensions in a namespace it tells older readers
+    to ignore (`mc:Ignorable="x14ac"`), used on the rows."""
+    out = path.with_name(f"excel_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode().replace(
+                    "<worksheet ",
+                    f'<worksheet xmlns:mc="{MC}" xmlns:x14ac="{X14AC}" mc:Ignorable="x14ac" ',
+                    1,
+                )
+                data = re.sub(r"<row ", '<row x14ac:dyDescent="0.25" ', text).encode()
+            new.writestr(info, data)
+    return out
+
+
+def test_namespace_prefixes_excel_names_are_kept(tmp_path):
+    """Excel refuses a part whose `mc:Ignorable` names a prefix no longer declared: the
+    marked sheet keeps its prefixes."""
+    source = _as_excel_writes_it(workbook(tmp_path / "cam_thanh.xlsx"))
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    out = tmp_path / "gop_y.xlsx"
+    out.write_bytes(feedback.edited_package(report, [problem(source.name)], data, sniffed))
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert 'mc:Ignorable="x14ac"' in xml and f'xmlns:x14ac="{X14AC}"' in xml
+    assert 'x14ac:dyDescent="0.25"' in xml and "<legacyDrawing " in xml
+    assert openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment is not None

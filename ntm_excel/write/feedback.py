@@ -59,7 +59,7 @@ from ntm_excel.styles import (
     row_height,
     wrapped_lines,
 )
-from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package, Unsupported
+from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package
 
 FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
@@ -456,7 +456,7 @@ def feedback_workbook(report: UnitReport, issues: list[Issue]) -> tuple[bytes, s
     if sniffed is not None and sniffed.kind == suffix.lstrip("."):
         try:
             return edited_package(report, issues, data, sniffed), suffix
-        except Unsupported:
+        except Exception:  # noqa: BLE001 - `Unsupported`, or anything else in a hostile file
             workbook, suffix = openpyxl_workbook(report, issues, data)
             return _saved(workbook), suffix
     return list_package(report, issues, why), ".xlsx"

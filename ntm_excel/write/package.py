@@ -172,6 +172,12 @@ def _address(ref: str | None, name: str) -> tuple[int, int]:
     return found
 
 
+def _row_number(text: str | None, name: str) -> int:
+    if not (text or "").isdigit() or not 1 <= int(text) <= MAX_ROW:
+        raise Unsupported(f"{name}: a row without a number")
+    return int(text)
+
+
 class _Sheet:
     """A worksheet being marked: its tree, rows by number, merged ranges, new comments."""
 
@@ -200,7 +206,7 @@ class _Sheet:
         """The <c> element of the cell, made (in order) when the sheet has none."""
         row_element = None
         for candidate in self.data.iterchildren(f"{{{MAIN}}}row"):
-            number = int(candidate.get("r") or _address(None, self.part)[0])
+            number = _row_number(candidate.get("r"), self.part)
             if number == row:
                 row_element = candidate
                 break
