@@ -274,6 +274,7 @@ def test_hostile_text_stays_text(tmp_path):
         problem(name, '=HYPERLINK("http://example.com","Bấm")'),
         problem(name, "<script>alert(1)</script> _x0041_ & ]]>"),
         problem(name, "ở trang khác", sheet="=1+1"),
+        problem(name, "tên tệp không giải mã được: \udcff.xlsx"),
     ]
     report = report_for(source, name)
     data, sniffed, _ = feedback._checked(source, report.submission.sha256)
@@ -288,7 +289,8 @@ def test_hostile_text_stays_text(tmp_path):
     messages = [row[6] for row in listing[4:]]
     assert messages[:2] == [hostile[0].message, hostile[1].message]
     assert listing[6][4] == "=1+1"
-    assert listing[1][0].startswith(f"Tệp: {name} — 3 lỗi")
+    assert listing[1][0].startswith(f"Tệp: {name} — 4 lỗi")
+    assert "tên tệp không giải mã được: \ufffd.xlsx" in messages
     comment = openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment.text
     assert "<script>alert(1)</script> _x005F_x0041_ & ]]>" in comment  # escaped as written
     book = openpyxl.load_workbook(out)

@@ -80,7 +80,8 @@ _AFTER_LEGACY = {
 _BEFORE_NAMES = ("sheets", "functionGroups", "externalReferences")
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-_NOT_XML = re.compile("[\ufffe\uffff]")
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # no XML character (a surrogate: a file
+# name the file system gave undecodable bytes)
 
 
 class Unsupported(NtmError):
@@ -121,7 +122,7 @@ class Look:
 @memoised_text  # headings, labels and reading notes come back in every workbook
 def text_xml(text: str) -> str:
     """Text as the content of an XML element: shown as typed (`ooxml_text`), escaped."""
-    return escape(_NOT_XML.sub(lambda c: f"_x{ord(c[0]):04X}_", ooxml_text(text)))
+    return escape(_NOT_XML.sub("\ufffd", ooxml_text(text)))
 
 
 def _parse(data: bytes, tag: str, name: str) -> etree._Element:
@@ -378,7 +379,7 @@ def sheet_xml(listing: Listing, styles: _Styles) -> bytes:
         out.append("<hyperlinks>")
         for (row, col), location in sorted(listing.links.items()):
             ref = f"{get_column_letter(col)}{row}"
-            out.append(f'<hyperlink ref="{ref}" location={quoteattr(text_xml(location))}/>')
+            out.append(f'<hyperlink ref="{ref}" location={quoteattr(location)}/>')
         out.append("</hyperlinks>")
     footer = escape(f"&L&8{listing.name}&R&8Trang &P/&N")
     out.append(
