@@ -371,3 +371,24 @@ def test_namespace_prefixes_excel_names_are_kept(tmp_path):
     assert 'mc:Ignorable="x14ac"' in xml and f'xmlns:x14ac="{X14AC}"' in xml
     assert 'x14ac:dyDescent="0.25"' in xml and "<legacyDrawing " in xml
     assert openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment is not None
+
+
+def test_an_issue_on_a_chart_sheet_is_listed_not_marked(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    source = tmp_path / "cam_thanh.xlsx"
+    book = openpyxl.load_workbook(workbook(source))
+    chart = BarChart()
+    chart.add_data(Reference(book[DATA_SHEET], min_col=4, min_row=12, max_row=12))
+    book.create_chartsheet("Biểu đồ").add_chart(chart)
+    book.save(source)
+    issues = [problem(source.name), problem(source.name, "Biểu đồ sai", sheet="Biểu đồ")]
+    for made in both_ways(report_for(source), issues):
+        book = openpyxl.load_workbook(io.BytesIO(made))
+        assert book.sheetnames == [DATA_SHEET, "Biểu đồ", SHEET]
+        assert book[DATA_SHEET]["E12"].comment is not None
+        rows = list(book[SHEET].iter_rows(min_row=5))
+        assert [(r[4].value, r[5].hyperlink is not None) for r in rows] == [
+            (DATA_SHEET, True),
+            ("Biểu đồ", False),
+        ]

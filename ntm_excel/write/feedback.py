@@ -247,7 +247,7 @@ def _target_cell(sheet, address: str):
 def _mark(workbook, issues: list[Issue], file_name: str) -> set[int]:
     """Colour and comment every located issue of `file_name`; return the indexes marked."""
     marked: set[int] = set()
-    for note in _notes(issues, file_name, workbook.sheetnames):
+    for note in _notes(issues, file_name, [sheet.title for sheet in workbook.worksheets]):
         cell = _target_cell(workbook[note.sheet], note.address)
         if cell is None:
             continue

@@ -566,13 +566,12 @@ class Package:
 
     def mark(self, sheet_name: str, address: str, rgb: str, comment: str, height: float) -> bool:
         """Fill the cell at `address` (or the top-left cell of its merged range) with `rgb`
-        and give it `comment`; False when `address` is no cell."""
+        and give it `comment`; False when `address` is no cell (or the sheet no worksheet:
+        a chart sheet has no cells)."""
         where = _cell_index(address)
-        if where is None:
-            return False
         part, kind = self.sheets[sheet_name]
-        if kind != f"{_T}worksheet":
-            raise Unsupported(f"{sheet_name}: not a worksheet")
+        if where is None or kind != f"{_T}worksheet":
+            return False
         sheet = self._marked.get(part)
         if sheet is None:
             rels = self._rels(part)
