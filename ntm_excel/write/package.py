@@ -20,6 +20,7 @@ large to copy).
 
 from __future__ import annotations
 
+import bisect
 import copy
 import io
 import posixpath
@@ -195,6 +196,8 @@ class _Sheet:
             for m in self.root.iterfind(f"{{{MAIN}}}mergeCells/{{{MAIN}}}mergeCell")
         ]
         self.comments: list[tuple[str, str, int, int, float]] = []  # ref, text, row, col, h
+        self._rows: dict[int, etree._Element] | None = None
+        self._numbers: list[int] = []
 
     def target(self, row: int, column: int) -> tuple[int, int]:
         """The top-left cell of the first merged range holding the cell, else the cell."""
@@ -203,20 +206,27 @@ class _Sheet:
                 return min_row, min_col
         return row, column
 
+    def _row(self, row: int) -> etree._Element:
+        """The <row> element of `row`, made (in order) when the sheet has none."""
+        if self._rows is None:  # indexed once: a sheet may have thousands of rows
+            rows = self.data.iterchildren(f"{{{MAIN}}}row")
+            self._rows = {_row_number(r.get("r"), self.part): r for r in rows}
+            self._numbers = sorted(self._rows)
+        found = self._rows.get(row)
+        if found is None:
+            found = etree.Element(f"{{{MAIN}}}row", r=str(row))
+            at = bisect.bisect(self._numbers, row)
+            if at < len(self._numbers):
+                self._rows[self._numbers[at]].addprevious(found)
+            else:
+                self.data.append(found)
+            self._numbers.insert(at, row)
+            self._rows[row] = found
+        return found
+
     def cell(self, row: int, column: int) -> etree._Element:
         """The <c> element of the cell, made (in order) when the sheet has none."""
-        row_element = None
-        for candidate in self.data.iterchildren(f"{{{MAIN}}}row"):
-            number = _row_number(candidate.get("r"), self.part)
-            if number == row:
-                row_element = candidate
-                break
-            if number > row:
-                row_element = etree.Element(f"{{{MAIN}}}row", r=str(row))
-                candidate.addprevious(row_element)
-                break
-        if row_element is None:
-            row_element = etree.SubElement(self.data, f"{{{MAIN}}}row", r=str(row))
+        row_element = self._row(row)
         ref = f"{get_column_letter(column)}{row}"
         for candidate in row_element.iterchildren(f"{{{MAIN}}}c"):
             at = _address(candidate.get("r"), self.part)[1]
