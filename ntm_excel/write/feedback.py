@@ -2,11 +2,13 @@
 coloured and commented, plus a «Góp ý» sheet listing the issues and how to fix them and a
 «Cách đọc biểu» sheet saying how the file was understood.
 
-The commune's file is read, never written: the copy is built in memory from the bytes that were
-validated, checked again with the reader's safety checks (`ntm_excel.read.sniff`), and saved
-under a new name. openpyxl holds a whole workbook in memory (about a second and 25 MB per
-megabyte of XML), so a workbook with more than `EDIT_LIMIT` bytes of XML is not copied. Such a
-workbook, and one openpyxl cannot edit (.xls, .ods, a file changed since it was read), gets a
+The commune's file is read, never written: the copy is made from the bytes that were
+validated, checked again with the reader's safety checks (`ntm_excel.read.sniff`), by editing
+its package directly (`ntm_excel.write.package`: only the parts that change are parsed and
+written, a few milliseconds a file). A package that module does not edit goes through openpyxl
+(`openpyxl_workbook`), which holds a whole workbook in memory (about a second and 25 MB per
+megabyte of XML). A workbook with more than `EDIT_LIMIT` bytes of XML is not copied; such a
+workbook, and one that cannot be edited (.xls, .ods, a file changed since it was read), gets a
 separate workbook with the list only.
 
 With the history (`ntm_excel.history`), a feedback workbook is rewritten only when the
