@@ -16,6 +16,8 @@ import openpyxl
 import pytest
 import python_calamine
 import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl.comments import Comment
 from support.wild import Style, make_file
 
@@ -392,3 +394,25 @@ def test_an_issue_on_a_chart_sheet_is_listed_not_marked(tmp_path):
             (DATA_SHEET, True),
             ("Biểu đồ", False),
         ]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(message=st.text(min_size=1, max_size=60), sheet=st.text(max_size=20))
+def test_any_text_makes_a_workbook_that_shows_it(tmp_path, message, sheet):
+    """Whatever a message or a sheet name holds (markup, formulas, escape-like sequences,
+    control characters), the workbook opens and shows it as text."""
+    source = tmp_path / "cam_thanh.xlsx"
+    if not source.exists():
+        workbook(source)
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    issues = [problem(source.name, message), problem(source.name, "khác", sheet=sheet or "x")]
+    made = feedback.edited_package(report, issues, data, sniffed)
+    read = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(made))
+    listing = read.get_sheet_by_name(SHEET).to_python()
+    shown = [row[6] for row in listing[4:]]
+    assert re.sub("[\ud800-\udfff\ufffe\uffff]", "\ufffd", message) in shown
+    comment = openpyxl.load_workbook(io.BytesIO(made))[DATA_SHEET]["E12"].comment
+    assert comment is not None

@@ -123,7 +123,8 @@ class Look:
 @memoised_text  # headings, labels and reading notes come back in every workbook
 def text_xml(text: str) -> str:
     """Text as the content of an XML element: shown as typed (`ooxml_text`), escaped."""
-    return escape(_NOT_XML.sub("\ufffd", ooxml_text(text)))
+    text = _NOT_XML.sub("\ufffd", ooxml_text(text))
+    return escape(text.replace("\r", "_x000D_") if "\r" in text else text)  # XML reads \r as \n
 
 
 def _parse(data: bytes, tag: str, name: str) -> etree._Element:
