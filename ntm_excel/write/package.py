@@ -670,8 +670,8 @@ class Package:
             self._override(comments, _CT_COMMENTS)
             defaults = self._types.iter(f"{{{CT}}}Default")
             if not any(d.get("Extension", "").lower() == "vml" for d in defaults):
-                etree.SubElement(self._types, f"{{{CT}}}Default", Extension="vml",
-                                 ContentType=_CT_VML)  # fmt: skip
+                default = etree.Element(f"{{{CT}}}Default", Extension="vml", ContentType=_CT_VML)
+                self._types.insert(0, default)  # the defaults first, as Office writes them
             _add_rel(rels, f"{_T}comments", _relative(sheet.part, comments))
             rel = _add_rel(rels, f"{_T}vmlDrawing", _relative(sheet.part, drawing))
             legacy = etree.Element(f"{{{MAIN}}}legacyDrawing")
