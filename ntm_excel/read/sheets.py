@@ -982,6 +982,8 @@ def locate_header(
             continue
         width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
         for top in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
+            if sum(1 for text in grid.texts(top)[:width] if text) < 2:
+                continue  # fewer than two labels (a title, a blank row): not a heading
             single = row_labels(grid, top, width)
             if sum(1 for label in single.values() if classify(label)) < 2:
                 continue
