@@ -812,6 +812,9 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             continue
         if tag is None:  # a comment, CDATA section or processing instruction
             continue
+        if attrs == b"/" and tag.endswith(b"cell"):  # an empty cell: one column on
+            col += 1
+            continue
         empty = attrs.endswith(b"/")
         if empty:
             attrs = attrs[:-1]
@@ -848,8 +851,10 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
                 else:
                     text_at = match.end()
             if tag == b"table-cell" and row < MAX_ROWS and col < MAX_COLS:
-                kind = _ods_attr(attrs, b"office:value-type") if b"value-type" in attrs else None
                 formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
+                kind = None  # the value type matters to a percentage or a formula only
+                if (formula or b"percentage" in attrs) and b"value-type" in attrs:
+                    kind = _ods_attr(attrs, b"office:value-type")
                 if kind == b"percentage":
                     columns = range(col, min(col + repeat, MAX_COLS))
                     current.percent.update((row, c) for c in columns)
