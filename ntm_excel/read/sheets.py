@@ -424,6 +424,7 @@ _BIFF_MAX_RECORD = 8224
 _BIFF_DAMAGED = "tệp .xls bị hỏng (bản ghi dữ liệu sai cấu trúc)"
 _BIFF_HEADER = struct.Struct("<HH")  # record type, length
 _BIFF_CELL = struct.Struct("<HHH")  # row, column, XF index
+_BIFF_LABEL = struct.Struct("<HHHI")  # LABELSST: row, column, XF, shared string
 
 
 def _biff_string(stream: bytes, at: int, length_size: int) -> str:
@@ -536,9 +537,13 @@ class _BiffScan:
         return None
 
     def _label(self, pos: int, body: int, length: int) -> None:
-        self._text(pos, body, length)
-        if length >= 10:
-            self.labels.append(struct.unpack_from("<I", self.stream, body + 6)[0])
+        if length >= 10:  # the cell and its shared string, in one read
+            row, col, _, index = _BIFF_LABEL.unpack_from(self.stream, body)
+            self.rows.append(row)
+            self.cols.append(col)
+            self.labels.append(index)
+        else:
+            self._text(pos, body, length)
 
     def _spend_labels(self) -> None:
         """Spend the text of the LABELSST cells: for each index, the longest string any SST

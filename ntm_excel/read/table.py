@@ -431,7 +431,7 @@ class TableReader:
                 match = anywhere if confident and anywhere.code else None
         if match is not None and match.code:
             self.criterion = criterion_of(match.code) or self.criterion
-            ordered = self.catalogue.ordered(self.criterion) if self.criterion else []
+            ordered = self.catalogue.ordered(self.criterion) if self.criterion else ()
             if match.code in ordered:
                 self.position = ordered.index(match.code) + 1
             how = f"nội dung (giống {match.score}%)"
