@@ -776,18 +776,10 @@ def _ods_value_text(attrs: bytes) -> int:
     return sum(len(_ods_attr(attrs, name) or b"") for name in _ODS_TEXT_VALUES)
 
 
-class _OdsCells:
+def _check_ods_area(last_row: int, last_col: int) -> None:
     """Where one table's non-empty cells reach, checked against `MAX_AREA`."""
-
-    def __init__(self) -> None:
-        self.last_row = self.last_col = -1
-
-    def add(self, last_row: int, last_col: int) -> None:
-        self.last_row, self.last_col = max(self.last_row, last_row), max(self.last_col, last_col)
-
-    def check(self) -> None:
-        if (self.last_row + 1) * (self.last_col + 1) > MAX_AREA:
-            raise UnreadableFileError("bảng tính khai báo quá nhiều ô (nghi tệp hỏng hoặc độc hại)")
+    if (last_row + 1) * (last_col + 1) > MAX_AREA:
+        raise UnreadableFileError("bảng tính khai báo quá nhiều ô (nghi tệp hỏng hoặc độc hại)")
 
 
 def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
@@ -799,7 +791,7 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
     cell it is repeated into."""
     sheets: dict[str, _OdsSheet] = {}
     current = _OdsSheet()
-    cells = _OdsCells()
+    last_row = last_col = -1  # where the table's non-empty cells reach
     depth = row = next_row = col = 0
     rows_repeat = 1
     text_at, text, times = -1, 0, 0  # where the open cell's text goes on, its size, copies
@@ -827,8 +819,8 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             depth += 1
             if depth > 1:
                 continue
-            cells.check()
-            current, cells = _OdsSheet(), _OdsCells()
+            _check_ods_area(last_row, last_col)
+            current, last_row, last_col = _OdsSheet(), -1, -1
             name = _ods_attr(attrs, b"table:name") or b""
             sheets[html.unescape(name.decode("utf-8", "replace"))] = current
             row = next_row = col = 0
@@ -849,8 +841,12 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             if b"repeated" in attrs:
                 repeat = _ods_count(attrs, b"table:number-columns-repeated")
             if not empty or b"value" in attrs or b"formula" in attrs:
-                cells.add(row + rows_repeat - 1, col + repeat - 1)
-                text, times = _ods_value_text(attrs), repeat * rows_repeat
+                if row + rows_repeat - 1 > last_row:
+                    last_row = row + rows_repeat - 1
+                if col + repeat - 1 > last_col:
+                    last_col = col + repeat - 1
+                text = _ods_value_text(attrs) if b"-value" in attrs else 0
+                times = repeat * rows_repeat
                 if empty or b"string" not in attrs:  # calamine reads the text of strings only
                     budget.spend(text * times)
                 else:
@@ -873,7 +869,7 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             col += repeat
     if text_at >= 0:
         budget.spend((text + _ods_text(content, text_at, len(content))) * times)
-    cells.check()
+    _check_ods_area(last_row, last_col)
     return sheets
 
 
