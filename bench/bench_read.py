@@ -6,6 +6,13 @@ format, files per CPU second), and a process pool whose workers return the (smal
 Submission records.
 
     .venv/bin/python bench/bench_read.py [--files 500] [--workers 2]
+
+With `--corpus`, the files of a corpus that `bench_scale.py` generated instead (its
+`corpus.json` and `cau_hinh.toml`): CPU per file of python-calamine merely loading every
+sheet, of `read_workbook` (one pass, as `bench_scale.py read` counts it), their ratio, and
+where the reader's time goes (each step timed where the reader calls it):
+
+    .venv/bin/python bench/bench_read.py --corpus /tmp/ntm_scale/n250
 """
 
 from __future__ import annotations
@@ -46,11 +53,95 @@ def _cpu_rate(paths: list[Path], registry, indicators) -> float:
     return len(paths) / max(time.process_time() - cpu, 1e-9)
 
 
+# The reader's steps, as (module, attribute) where `read_workbook` looks them up.
+_STEPS = {
+    "sniff": ("ntm_excel.read.reader", "sniff"),
+    "load_grids": ("ntm_excel.read.reader", "load_grids"),
+    "legacy": ("ntm_excel.read.reader", "_convert_legacy"),
+    "locate_header": ("ntm_excel.read.reader", "locate_header"),
+    "identify_unit": ("ntm_excel.read.reader", "identify_unit"),
+    "table": ("ntm_excel.read.table", "TableReader.read"),
+    "roadmap": ("ntm_excel.read.reader", "read_roadmap"),
+    "report_date": ("ntm_excel.read.reader", "report_date"),
+}
+
+
+def _timed_steps(spent: Counter) -> None:
+    """Wrap each step so that its CPU time adds up in `spent` (outermost call only)."""
+    import importlib
+
+    inside = [False]
+    for label, (module, name) in _STEPS.items():
+        owner = importlib.import_module(module)
+        *path, attribute = name.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        original = getattr(owner, attribute)
+
+        def step(*args, _original=original, _label=label, **kwargs):
+            if inside[0]:
+                return _original(*args, **kwargs)
+            inside[0] = True
+            started = time.process_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_label] += time.process_time() - started
+                inside[0] = False
+
+        setattr(owner, attribute, step)
+
+
+def corpus(folder: Path, province: str, phases: bool) -> None:
+    """Floor and reader, CPU per file, over a generated corpus (see the module docstring)."""
+    import json
+
+    from python_calamine import CalamineWorkbook
+
+    from ntm_excel.read.reader import read_workbook
+    from ntm_excel.vocabulary import load_vocabulary
+
+    settings = load_config(folder / "cau_hinh.toml")
+    registry = load_registry(settings.registry)
+    indicators = load_catalog(settings.catalog).resolve(settings.catalog_set, province)
+    vocabulary = load_vocabulary(settings.vocabulary)
+    paths = [Path(p) for p in json.loads((folder / "corpus.json").read_text())["files"]]
+
+    cpu = time.process_time()
+    for path in paths:
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            book.get_sheet_by_name(name).to_python()
+        book.close()
+    floor = (time.process_time() - cpu) / len(paths) * 1000
+
+    spent: Counter = Counter()
+    if phases:
+        _timed_steps(spent)
+    cpu = time.process_time()
+    for path in paths:
+        read_workbook(path, registry, indicators, vocabulary)
+    ours = (time.process_time() - cpu) / len(paths) * 1000
+    print(
+        f"{len(paths)} tệp: calamine {floor:.2f} ms/tệp, ntm-excel {ours:.2f} ms/tệp "
+        f"(CPU, một lượt), gấp {ours / floor:.1f} lần"
+    )
+    if phases:
+        steps = ", ".join(f"{k} {v / len(paths) * 1000:.2f}" for k, v in spent.most_common())
+        rest = ours - sum(spent.values()) / len(paths) * 1000
+        print(f"  ms/tệp: {steps}, còn lại {rest:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--corpus", type=Path, help="a folder bench_scale.py generated")
+    parser.add_argument("--province", default="Nghệ An", help="with --corpus: its province")
+    parser.add_argument("--no-phases", action="store_true", help="with --corpus: no breakdown")
     args = parser.parse_args()
+    if args.corpus:
+        return corpus(args.corpus, args.province, not args.no_phases)
     registry = load_registry(load_config().registry)
     indicators = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
     rounds = -(-args.files // 20)

@@ -143,14 +143,20 @@ class _Matcher:
             rank = (-literal, wildcards, order.index(entry.meaning), entry.row)
             ranked.append((rank, regex, Match(entry.meaning, entry.word, entry.row)))
         ranked.sort(key=lambda item: item[0])
-        self._patterns = [(regex, match) for _, regex, match in ranked]
+        # One alternation, tried in rank order by the regex engine: the first alternative
+        # that matches the whole key wins, as if each were tried in turn. Each alternative is
+        # one capturing group (the phrases' own groups are non-capturing), which closes
+        # last, so `lastindex` names the winner.
+        self._matches = [match for _, _, match in ranked]
+        self._patterns = re.compile("|".join(f"({regex.pattern})" for _, regex, _ in ranked))
         self._cache: dict[str, Match | None] = {}
 
     def __call__(self, key: str) -> Match | None:
         """The winning row for a folded text (see `vocab_key`)."""
         found = self._cache.get(key, False)
         if found is False:
-            found = next((m for regex, m in self._patterns if regex.fullmatch(key)), None)
+            hit = self._patterns.fullmatch(key) if self._matches else None
+            found = self._matches[hit.lastindex - 1] if hit else None
             if len(self._cache) > 1 << 14:
                 self._cache.clear()
             self._cache[key] = found

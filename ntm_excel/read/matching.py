@@ -50,6 +50,7 @@ class CatalogueIndex:
         self._key_of: dict[str, str] = {}  # memos: wordings repeat from file to file
         self._matches: dict[tuple[str, int | None], TextMatch | None] = {}
         self._similar: dict[tuple[str, str], int] = {}
+        self._ordered: dict[int, tuple[str, ...]] = {}
         self.codes = {ind.code for ind in indicators}
         self.by_folded_code = {folded(ind.code): ind.code for ind in indicators}
         self.by_criterion: dict[int, list[str]] = {}
@@ -83,17 +84,20 @@ class CatalogueIndex:
         code = str(criterion)
         return code if code in self.codes else None
 
-    def ordered(self, criterion: int) -> list[str]:
+    def ordered(self, criterion: int) -> tuple[str, ...]:
         """The criterion's indicator codes in order, without a criterion-level code when the
         criterion has sub-indicators too (district set: "2", "2.TT35.a", …)."""
-        codes = self.by_criterion.get(criterion, [])
-        subs = [code for code in codes if code != str(criterion)]
-        return subs or codes
+        found = self._ordered.get(criterion)
+        if found is None:
+            codes = self.by_criterion.get(criterion, [])
+            subs = [code for code in codes if code != str(criterion)]
+            found = self._ordered[criterion] = tuple(subs or codes)
+        return found
 
     def by_position(self, criterion: int, index: int) -> str:
         """The code of the criterion's `index`-th indicator (from 0); past the catalogue's
         list, and under a criterion not itemised, "criterion.index+1" (a part: "17.3")."""
-        codes = [] if criterion in self.placeholders else self.ordered(criterion)
+        codes = () if criterion in self.placeholders else self.ordered(criterion)
         return codes[index] if index < len(codes) else f"{criterion}.{index + 1}"
 
     def placeholder_of(self, code: str) -> str | None:

@@ -424,6 +424,7 @@ _BIFF_MAX_RECORD = 8224
 _BIFF_DAMAGED = "tệp .xls bị hỏng (bản ghi dữ liệu sai cấu trúc)"
 _BIFF_HEADER = struct.Struct("<HH")  # record type, length
 _BIFF_CELL = struct.Struct("<HHH")  # row, column, XF index
+_BIFF_LABEL = struct.Struct("<HHHI")  # LABELSST: row, column, XF, shared string
 
 
 def _biff_string(stream: bytes, at: int, length_size: int) -> str:
@@ -536,9 +537,13 @@ class _BiffScan:
         return None
 
     def _label(self, pos: int, body: int, length: int) -> None:
-        self._text(pos, body, length)
-        if length >= 10:
-            self.labels.append(struct.unpack_from("<I", self.stream, body + 6)[0])
+        if length >= 10:  # the cell and its shared string, in one read
+            row, col, _, index = _BIFF_LABEL.unpack_from(self.stream, body)
+            self.rows.append(row)
+            self.cols.append(col)
+            self.labels.append(index)
+        else:
+            self._text(pos, body, length)
 
     def _spend_labels(self) -> None:
         """Spend the text of the LABELSST cells: for each index, the longest string any SST
@@ -771,18 +776,10 @@ def _ods_value_text(attrs: bytes) -> int:
     return sum(len(_ods_attr(attrs, name) or b"") for name in _ODS_TEXT_VALUES)
 
 
-class _OdsCells:
+def _check_ods_area(last_row: int, last_col: int) -> None:
     """Where one table's non-empty cells reach, checked against `MAX_AREA`."""
-
-    def __init__(self) -> None:
-        self.last_row = self.last_col = -1
-
-    def add(self, last_row: int, last_col: int) -> None:
-        self.last_row, self.last_col = max(self.last_row, last_row), max(self.last_col, last_col)
-
-    def check(self) -> None:
-        if (self.last_row + 1) * (self.last_col + 1) > MAX_AREA:
-            raise UnreadableFileError("bảng tính khai báo quá nhiều ô (nghi tệp hỏng hoặc độc hại)")
+    if (last_row + 1) * (last_col + 1) > MAX_AREA:
+        raise UnreadableFileError("bảng tính khai báo quá nhiều ô (nghi tệp hỏng hoặc độc hại)")
 
 
 def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
@@ -794,7 +791,7 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
     cell it is repeated into."""
     sheets: dict[str, _OdsSheet] = {}
     current = _OdsSheet()
-    cells = _OdsCells()
+    last_row = last_col = -1  # where the table's non-empty cells reach
     depth = row = next_row = col = 0
     rows_repeat = 1
     text_at, text, times = -1, 0, 0  # where the open cell's text goes on, its size, copies
@@ -812,6 +809,9 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             continue
         if tag is None:  # a comment, CDATA section or processing instruction
             continue
+        if attrs == b"/" and tag.endswith(b"cell"):  # an empty cell: one column on
+            col += 1
+            continue
         empty = attrs.endswith(b"/")
         if empty:
             attrs = attrs[:-1]
@@ -819,8 +819,8 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             depth += 1
             if depth > 1:
                 continue
-            cells.check()
-            current, cells = _OdsSheet(), _OdsCells()
+            _check_ods_area(last_row, last_col)
+            current, last_row, last_col = _OdsSheet(), -1, -1
             name = _ods_attr(attrs, b"table:name") or b""
             sheets[html.unescape(name.decode("utf-8", "replace"))] = current
             row = next_row = col = 0
@@ -841,15 +841,21 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             if b"repeated" in attrs:
                 repeat = _ods_count(attrs, b"table:number-columns-repeated")
             if not empty or b"value" in attrs or b"formula" in attrs:
-                cells.add(row + rows_repeat - 1, col + repeat - 1)
-                text, times = _ods_value_text(attrs), repeat * rows_repeat
+                if row + rows_repeat - 1 > last_row:
+                    last_row = row + rows_repeat - 1
+                if col + repeat - 1 > last_col:
+                    last_col = col + repeat - 1
+                text = _ods_value_text(attrs) if b"-value" in attrs else 0
+                times = repeat * rows_repeat
                 if empty or b"string" not in attrs:  # calamine reads the text of strings only
                     budget.spend(text * times)
                 else:
                     text_at = match.end()
             if tag == b"table-cell" and row < MAX_ROWS and col < MAX_COLS:
-                kind = _ods_attr(attrs, b"office:value-type") if b"value-type" in attrs else None
                 formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
+                kind = None  # the value type matters to a percentage or a formula only
+                if (formula or b"percentage" in attrs) and b"value-type" in attrs:
+                    kind = _ods_attr(attrs, b"office:value-type")
                 if kind == b"percentage":
                     columns = range(col, min(col + repeat, MAX_COLS))
                     current.percent.update((row, c) for c in columns)
@@ -863,7 +869,7 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             col += repeat
     if text_at >= 0:
         budget.spend((text + _ods_text(content, text_at, len(content))) * times)
-    cells.check()
+    _check_ods_area(last_row, last_col)
     return sheets
 
 
@@ -982,6 +988,8 @@ def locate_header(
             continue
         width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
         for top in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
+            if sum(1 for text in grid.texts(top)[:width] if text) < 2:
+                continue  # fewer than two labels (a title, a blank row): not a heading
             single = row_labels(grid, top, width)
             if sum(1 for label in single.values() if classify(label)) < 2:
                 continue

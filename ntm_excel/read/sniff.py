@@ -147,6 +147,8 @@ def _sniff_ole(data: bytes) -> Sniffed:
             stream = ole.openstream(stream_name).read()
         except Exception as exc:
             raise UnreadableFileError("tệp .xls bị hỏng (thiếu dữ liệu bảng tính)") from exc
+        # what msoffcrypto would open it as: an Excel 97 workbook, unless it is a Word file
+        excel97 = stream_name == "Workbook" and not ole.exists("wordDocument")
     if (
         len(stream) < 8
         or stream[:2] != b"\x09\x08"
@@ -154,12 +156,41 @@ def _sniff_ole(data: bytes) -> Sniffed:
     ):
         raise UnreadableFileError("tệp .xls bị hỏng hoặc là định dạng Excel quá cũ (trước 1997)")
     try:
-        encrypted = msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
+        if excel97:
+            encrypted = _has_file_pass(stream)
+        else:
+            encrypted = msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
     except Exception as exc:  # FileFormatError and others on damaged BIFF records
         raise UnreadableFileError("tệp .xls bị hỏng") from exc
     if encrypted:
         raise UnreadableFileError("tệp có mật khẩu")
     return Sniffed(kind="xls", workbook_stream=stream)
+
+
+_FILE_PASS, _EOF = 0x002F, 0x000A
+_RECORD_HEADER = struct.Struct("<HH")
+
+
+def _has_file_pass(stream: bytes) -> bool:
+    """Whether an Excel 97 workbook stream is encrypted, read from the stream already in
+    hand exactly as msoffcrypto's `Xls97File.is_encrypted` reads it (without opening the
+    file a second time): after the BOF record, the records of the globals substream up to
+    its EOF; a FilePass record there whose type is RC4 (1) or XOR (0). ValueError for a
+    record cut short, as msoffcrypto raises ParseError."""
+    (size,) = struct.unpack_from("<H", stream, 2)
+    at = min(4 + size, len(stream))
+    while True:
+        if at + 4 > len(stream):
+            raise ValueError("incomplete BIFF record header")
+        number, size = _RECORD_HEADER.unpack_from(stream, at)
+        if at + 4 + size > len(stream):
+            raise ValueError("incomplete BIFF record payload")
+        if number == _FILE_PASS:
+            (kind,) = struct.unpack("<H", stream[at + 4 : at + 6])  # struct.error if cut
+            return kind in (0x0000, 0x0001)
+        if number == _EOF:
+            return False
+        at += 4 + size
 
 
 # What zipfile raises on a damaged or crafted member: RuntimeError for an "encrypted" flag,

@@ -101,7 +101,8 @@ class _Plain:
 
     entry: int  # index in the reader's indicators
     number: float
-    percent_unit: bool  # the row's unit is "%" (unit, requirement, heading or catalogue)
+    row: int  # the row and code whose unit tells whether it is a percentage
+    code: str
 
 
 @dataclass
@@ -430,7 +431,7 @@ class TableReader:
                 match = anywhere if confident and anywhere.code else None
         if match is not None and match.code:
             self.criterion = criterion_of(match.code) or self.criterion
-            ordered = self.catalogue.ordered(self.criterion) if self.criterion else []
+            ordered = self.catalogue.ordered(self.criterion) if self.criterion else ()
             if match.code in ordered:
                 self.position = ordered.index(match.code) + 1
             how = f"nội dung (giống {match.score}%)"
@@ -750,7 +751,7 @@ class TableReader:
             self.issues.append(self._estimate_issue(entry))
         if isinstance(parsed_value, float) and not parsed.percent:
             self._plain.setdefault(value_col, []).append(
-                _Plain(len(self.indicators), parsed_value, self._percent_unit(row, code, value_col))
+                _Plain(len(self.indicators), parsed_value, row, code)
             )
         if placeholder := self.catalogue.placeholder_of(code):
             self._parts.setdefault(entry.criterion_no, []).append(
@@ -821,7 +822,9 @@ class TableReader:
         (`value-scale-ambiguous`) and kept as written."""
         grid = self.header.grid
         for col, plain in self._plain.items():
-            rows = [p for p in plain if p.percent_unit and p.number > 0]
+            if not any(0 < p.number <= 1 for p in plain):
+                continue  # no fraction: nothing to scale or to doubt (units not looked up)
+            rows = [p for p in plain if p.number > 0 and self._percent_unit(p.row, p.code, col)]
             small = [p for p in rows if p.number <= 1]
             large = [p for p in rows if p.number > 1]
             if not small:

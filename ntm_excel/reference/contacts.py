@@ -455,16 +455,32 @@ def _family_name_first(piece: str, vocabulary: Vocabulary) -> bool:
     )
 
 
+_TITLES_BY_SIZE: dict[int, tuple[tuple, list[tuple[int, frozenset]]]] = {}
+
+
+def _titles_by_size(titles: tuple[tuple[str, ...], ...]) -> list[tuple[int, frozenset]]:
+    """The titles as sets of word tuples, one per length (kept per titles tuple)."""
+    hit = _TITLES_BY_SIZE.get(id(titles))
+    if hit is None or hit[0] is not titles:
+        sizes = sorted({len(t) for t in titles}, reverse=True)
+        found = [(size, frozenset(t for t in titles if len(t) == size)) for size in sizes]
+        if len(_TITLES_BY_SIZE) > 16:
+            _TITLES_BY_SIZE.clear()
+        hit = _TITLES_BY_SIZE[id(titles)] = (titles, found)
+    return hit[1]
+
+
 def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
     """The name in one piece and its kind: "name", "titled" (a title follows) or "role"
     (the piece is only a title)."""
     parts = _TITLE_SEPARATOR.split(piece, maxsplit=1)
     words = parts[0].split()
     folded = [fold(w) for w in words]
+    by_size = _titles_by_size(titles)
     for start in range(len(words)):
         if start == 1:
             continue  # "Trần Văn Hóa": a title never starts at a name's second word
-        if any(tuple(folded[start : start + len(t)]) == t for t in titles):
+        if any(tuple(folded[start : start + size]) in found for size, found in by_size):
             if start == 0:
                 after = parts[1].strip(" .:-–—()") if len(parts) > 1 else ""
                 if _looks_like_name(after) and _owner(after, titles)[1] != "role":

@@ -2,11 +2,13 @@
 coloured and commented, plus a «Góp ý» sheet listing the issues and how to fix them and a
 «Cách đọc biểu» sheet saying how the file was understood.
 
-The commune's file is read, never written: the copy is built in memory from the bytes that were
-validated, checked again with the reader's safety checks (`ntm_excel.read.sniff`), and saved
-under a new name. openpyxl holds a whole workbook in memory (about a second and 25 MB per
-megabyte of XML), so a workbook with more than `EDIT_LIMIT` bytes of XML is not copied. Such a
-workbook, and one openpyxl cannot edit (.xls, .ods, a file changed since it was read), gets a
+The commune's file is read, never written: the copy is made from the bytes that were
+validated, checked again with the reader's safety checks (`ntm_excel.read.sniff`), by editing
+its package directly (`ntm_excel.write.package`: only the parts that change are parsed and
+written, a few milliseconds a file). A package that module does not edit goes through openpyxl
+(`openpyxl_workbook`), which holds a whole workbook in memory (about a second and 25 MB per
+megabyte of XML). A workbook with more than `EDIT_LIMIT` bytes of XML is not copied; such a
+workbook, and one that cannot be edited (.xls, .ods, a file changed since it was read), gets a
 separate workbook with the list only.
 
 With the history (`ntm_excel.history`), a feedback workbook is rewritten only when the
@@ -23,7 +25,7 @@ import re
 import unicodedata
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from copy import copy
@@ -35,6 +37,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins
 
@@ -47,7 +50,7 @@ from ntm_excel.model import Consolidation, Unit, UnitReport
 from ntm_excel.read.batch import CHUNK, default_workers, frozen_heap
 from ntm_excel.read.report import HEADINGS as READING_HEADINGS
 from ntm_excel.read.report import report_rows
-from ntm_excel.read.sniff import sniff
+from ntm_excel.read.sniff import Sniffed, sniff
 from ntm_excel.styles import (
     FONT_NAME,
     HEADER,
@@ -58,6 +61,7 @@ from ntm_excel.styles import (
     row_height,
     wrapped_lines,
 )
+from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package
 
 FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
@@ -73,7 +77,7 @@ COLUMNS = (  # title, width: 142 units fill an A4 landscape page at about 100 %
     ("Ô", 7),
     ("Nội dung và cách sửa", 62),
 )
-LINE_POINTS = 15  # height of a line of 11-point text
+COMMENT_WIDTH = 320  # pixels
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 # Feedback files of an earlier run, and the temporary files of a run that was killed.
 _OURS = re.compile(rf"^(?:{SHEET} - .+|\.{SHEET} - .+\.[0-9a-z_]{{8}})\.(?:xlsx|xlsm)$")
@@ -92,6 +96,17 @@ SEVERITY_FILLS = {
     severity: PatternFill("solid", start_color=colours.fill, end_color=colours.fill)
     for severity, colours in SEVERITY_COLOURS.items()
 }
+LOOK = Look(  # the fonts (size, bold, colour, underlined) and fills of `_add_listing`, as XML
+    fonts={
+        "title": (14, True, TITLE_FONT, False),
+        "header": (11, True, HEADER.font, False),
+        "plain": (11, False, "", False),
+        "link": (11, False, "0563C1", True),
+        **{s: (11, True, c.font, False) for s, c in SEVERITY_COLOURS.items()},
+    },
+    fills={"header": HEADER.fill, **{s: c.fill for s, c in SEVERITY_COLOURS.items()}},
+    centred=frozenset({"header"}),
+)
 TOO_LARGE = (
     "Tệp của xã quá lớn để đánh dấu từng ô trong một bản sao; hãy sửa các ô được nêu dưới đây "
     "trong tệp gốc rồi gửi lại."
@@ -167,18 +182,18 @@ def _xml_size(data: bytes) -> int:
         )
 
 
-def _load_copy(path: Path, sha256: str, keep_vba: bool):
-    """The workbook as it was validated, or None and why not (a note for the «Góp ý» sheet)."""
+def _checked(path: Path, sha256: str) -> tuple[bytes | None, Sniffed | None, str]:
+    """The workbook's bytes as they were validated and what `sniff` found in them, or
+    (None, None, why not: a note for the «Góp ý» sheet)."""
     try:
         data = path.read_bytes()
         if sha256 and hashlib.sha256(data).hexdigest() != sha256:
-            return None, ""  # changed since it was read: its cells may no longer match
+            return None, None, ""  # changed since it was read: its cells may no longer match
         if _xml_size(data) > EDIT_LIMIT:
-            return None, TOO_LARGE
-        sniff(data)
-        return openpyxl.load_workbook(io.BytesIO(data), keep_vba=keep_vba), ""
-    except Exception:  # noqa: BLE001 - any workbook openpyxl cannot edit gets the list only
-        return None, ""
+            return None, None, TOO_LARGE
+        return data, sniff(data), ""
+    except Exception:  # noqa: BLE001 - any workbook that cannot be edited gets the list only
+        return None, None, ""
 
 
 def _escape_copied_text(workbook) -> None:
@@ -189,11 +204,41 @@ def _escape_copied_text(workbook) -> None:
                 cell._value = ooxml_text(cell.value)
 
 
+@dataclass(frozen=True)
+class _Note:
+    """The comment and colour of one problem cell."""
+
+    sheet: str
+    address: str
+    fill: str  # the colour of the worst severity
+    text: str
+    height: int  # of the comment box, pixels
+    indexes: tuple[int, ...]  # of the issues it tells
+
+
+def _notes(issues: list[Issue], file_name: str, sheet_names: Iterable[str]) -> list[_Note]:
+    """A note for every cell of `file_name` (in one of `sheet_names`) with issues."""
+    names = set(sheet_names)
+    by_cell: dict[tuple[str, str], list[int]] = {}
+    for index, issue in enumerate(issues):
+        if issue.file == file_name and issue.sheet in names and issue.cell:
+            by_cell.setdefault((issue.sheet, issue.cell), []).append(index)
+    notes = []
+    for (sheet, address), indexes in by_cell.items():
+        worst = min((issues[i].severity for i in indexes), key=SEVERITY_ORDER.__getitem__)
+        lines = [f"{SEVERITY_LABELS[issues[i].severity]}: {issues[i].message}" for i in indexes]
+        text = "\n".join(lines)
+        height = 40 + 16 * (len(text) // 45 + len(lines))
+        notes.append(_Note(sheet, address, SEVERITY_COLOURS[worst].fill, text, height,
+                           tuple(indexes)))  # fmt: skip
+    return notes
+
+
 def _target_cell(sheet, address: str):
     """The cell to mark: the top-left cell of a merged range that holds `address`."""
     try:
         coordinate_from_string(address)
-    except ValueError:
+    except (ValueError, CellCoordinatesException):
         return None
     for merged in sheet.merged_cells.ranges:
         if address in merged:
@@ -203,25 +248,25 @@ def _target_cell(sheet, address: str):
 
 def _mark(workbook, issues: list[Issue], file_name: str) -> set[int]:
     """Colour and comment every located issue of `file_name`; return the indexes marked."""
-    by_cell: dict[tuple[str, str], list[int]] = {}
-    for index, issue in enumerate(issues):
-        if issue.file == file_name and issue.sheet in workbook.sheetnames and issue.cell:
-            by_cell.setdefault((issue.sheet, issue.cell), []).append(index)
     marked: set[int] = set()
-    for (sheet_name, address), indexes in by_cell.items():
-        cell = _target_cell(workbook[sheet_name], address)
+    for note in _notes(issues, file_name, [sheet.title for sheet in workbook.worksheets]):
+        cell = _target_cell(workbook[note.sheet], note.address)
         if cell is None:
             continue
-        worst = min((issues[i].severity for i in indexes), key=SEVERITY_ORDER.__getitem__)
-        fill = SEVERITY_COLOURS[worst].fill
-        cell.fill = PatternFill("solid", start_color=fill, end_color=fill)
-        lines = [f"{SEVERITY_LABELS[issues[i].severity]}: {issues[i].message}" for i in indexes]
-        text = "\n".join(lines)
-        comment = Comment(ooxml_text(text), AUTHOR)
-        comment.width = 320
-        comment.height = 40 + 16 * (len(text) // 45 + len(lines))
+        cell.fill = PatternFill("solid", start_color=note.fill, end_color=note.fill)
+        comment = Comment(ooxml_text(note.text), AUTHOR)
+        comment.width, comment.height = COMMENT_WIDTH, note.height
         cell.comment = comment
-        marked.update(indexes)
+        marked.update(note.indexes)
+    return marked
+
+
+def _mark_package(package: Package, issues: list[Issue], file_name: str) -> set[int]:
+    """`_mark` for a package edited directly."""
+    marked: set[int] = set()
+    for note in _notes(issues, file_name, package.sheets):
+        if package.mark(note.sheet, note.address, note.fill, note.text, note.height):
+            marked.update(note.indexes)
     return marked
 
 
@@ -240,41 +285,49 @@ def _print_setup(sheet, label: str) -> None:
     sheet.freeze_panes = "A5"
 
 
-def _heading(sheet, title: str, note: str, columns: Sequence[tuple[str, float]]) -> None:
-    """Rows 1–4 of a sheet we add: the title and a note across the columns (wrapped, as
-    high as the note needs), and the header row (4) of `columns` (heading, width)."""
-    total_width = sum(width for _, width in columns)
-    for row, text, font, height in (
-        (1, title, TITLE, 22),
-        (2, note, PLAIN, LINE_POINTS * wrapped_lines(note, total_width) + 4),
-    ):
+def _add_listing(workbook, listing: Listing) -> None:
+    """Add `listing` to an openpyxl workbook (see `package.Listing`)."""
+    if listing.name in workbook.sheetnames:
+        del workbook[listing.name]  # a commune sent back an earlier feedback copy
+    sheet = workbook.create_sheet(listing.name)
+    if listing.selected:
+        for other in workbook.worksheets:
+            other.sheet_view.tabSelected = False
+        workbook.active = workbook.sheetnames.index(listing.name)
+        sheet.sheet_view.tabSelected = True
+    columns = listing.columns
+    heights = listing.heights()
+    for row, text, font in ((1, listing.title, TITLE), (2, listing.note, PLAIN)):
         _text(sheet.cell(row, 1), text)
         sheet.cell(row, 1).font, sheet.cell(row, 1).alignment = font, WRAP
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
-        sheet.row_dimensions[row].height = height
+        sheet.row_dimensions[row].height = heights[row - 1]
     styles = _Styles()
     for col, (heading, width) in enumerate(columns, start=1):
         cell = sheet.cell(4, col)
         _text(cell, heading)
         styles.apply(cell, "header", font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTRED)
         sheet.column_dimensions[cell.column_letter].width = width
-    sheet.row_dimensions[4].height = (
-        LINE_POINTS * max(wrapped_lines(heading, width) for heading, width in columns) + 5
-    )
+    sheet.row_dimensions[4].height = heights[2]
+    for row, (values, looks, height) in enumerate(listing.rows, start=5):
+        for col, (value, look) in enumerate(zip(values, looks, strict=True), start=1):
+            cell = sheet.cell(row, col)
+            _text(cell, value)
+            if look == "link":
+                location = listing.links[row, col]
+                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location)
+                styles.apply(cell, look, font=LINK, alignment=WRAP)
+            elif look == "plain":
+                styles.apply(cell, look, font=PLAIN, alignment=WRAP)
+            else:
+                styles.apply(cell, look, font=SEVERITY_FONTS[look], fill=SEVERITY_FILLS[look],
+                             alignment=WRAP)  # fmt: skip
+        sheet.row_dimensions[row].height = height
+    _print_setup(sheet, listing.name)
 
 
-def _list_sheet(
-    workbook, report: UnitReport, issues: list[Issue], linked: set[int], why: str
-) -> None:
-    """Add the «Góp ý» sheet, selected, listing `issues` (cells in `linked` as links)."""
-    if SHEET in workbook.sheetnames:
-        del workbook[SHEET]  # a commune sent back an earlier feedback copy
-    for sheet in workbook.worksheets:
-        sheet.sheet_view.tabSelected = False
-    sheet = workbook.create_sheet(SHEET)
-    workbook.active = workbook.sheetnames.index(SHEET)
-    sheet.sheet_view.tabSelected = True
-
+def _issue_listing(report: UnitReport, issues: list[Issue], linked: set[int], why: str) -> Listing:
+    """The «Góp ý» sheet, selected: `issues` worst first (cells in `linked` as links)."""
     counts = IssueCounts.of(issues)
     title = f"GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: {report.unit.name.upper()}"
     note = (
@@ -287,10 +340,9 @@ def _list_sheet(
         if linked
         else "Hãy sửa các ô được nêu dưới đây trong tệp gốc rồi gửi lại."
     )
-    _heading(sheet, title, note, COLUMNS)
-
     order = sorted(range(len(issues)), key=lambda i: SEVERITY_ORDER[issues[i].severity])
-    styles = _Styles()
+    rows = []
+    links = {}
     for row, index in enumerate(order, start=5):
         issue = issues[index]
         values = (
@@ -302,82 +354,114 @@ def _list_sheet(
             issue.cell,
             about_file(issue, report.submission.file_name),
         )
-        lines = 1
-        for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row, col)
-            _text(cell, value)
-            if col == 2:
-                styles.apply(
-                    cell,
-                    issue.severity,
-                    font=SEVERITY_FONTS[issue.severity],
-                    fill=SEVERITY_FILLS[issue.severity],
-                    alignment=WRAP,
-                )
-            elif col == 6 and index in linked:
-                quoted = issue.sheet.replace("'", "''")
-                location = f"'{quoted}'!{issue.cell}"
-                cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location)
-                styles.apply(cell, "link", font=LINK, alignment=WRAP)
-            else:
-                styles.apply(cell, "plain", font=PLAIN, alignment=WRAP)
-            if isinstance(value, str) and value:
-                lines = max(lines, wrapped_lines(value, COLUMNS[col - 1][1]))
-        sheet.row_dimensions[row].height = LINE_POINTS * lines + 3
-    _print_setup(sheet, SHEET)
+        looks: list[object] = ["plain", issue.severity, "plain", "plain", "plain", "plain", "plain"]
+        if index in linked:
+            quoted = issue.sheet.replace("'", "''")
+            links[row, 6] = f"'{quoted}'!{issue.cell}"
+            looks[5] = "link"
+        texts = [(v, width) for v, (_, width) in zip(values, COLUMNS, strict=True) if v]
+        lines = max([1, *(wrapped_lines(v, w) for v, w in texts if isinstance(v, str))])
+        rows.append((values, tuple(looks), LINE_POINTS * lines + 3))
+    return Listing(SHEET, title, note, COLUMNS, rows, links, selected=True)
 
 
 READING_SHEET = "Cách đọc biểu"
 READING_WIDTHS = (8, 18, 40, 22, 52)  # the columns of `report.HEADINGS`: 140 units wide
 
 
-def _reading_sheet(workbook, report: UnitReport) -> None:
-    """Add the «Cách đọc biểu» sheet: how the file was understood (sheets, heading, the role
+def _reading_listing(report: UnitReport) -> Listing | None:
+    """The «Cách đọc biểu» sheet: how the file was understood (sheets, heading, the role
     of each column and why, the indicator each row was read as), so that a clerk can see it."""
     reading = report.submission.reading
     if reading is None:
-        return
-    if READING_SHEET in workbook.sheetnames:
-        del workbook[READING_SHEET]
-    sheet = workbook.create_sheet(READING_SHEET)
-    _heading(
-        sheet,
+        return None
+    rows = [
+        (values, ("plain",) * len(values), row_height(zip(values, READING_WIDTHS, strict=True)))
+        for values in report_rows(reading)
+    ]
+    return Listing(
+        READING_SHEET,
         f"CHƯƠNG TRÌNH ĐÃ ĐỌC BIỂU CỦA {report.unit.name.upper()} NHƯ SAU",
         "Nếu một cột hoặc một dòng bị hiểu sai, hãy sửa tiêu đề cột hoặc mã chỉ tiêu (cột TT) "
         "trong biểu rồi gửi lại; văn phòng có thể thêm cách viết mới vào bảng từ vựng.",
-        list(zip(READING_HEADINGS, READING_WIDTHS, strict=True)),
+        tuple(zip(READING_HEADINGS, READING_WIDTHS, strict=True)),
+        rows,
     )
-    styles = _Styles()
-    for row, values in enumerate(report_rows(reading), start=5):
-        for col, value in enumerate(values, start=1):
-            cell = sheet.cell(row, col)
-            _text(cell, value)
-            styles.apply(cell, "plain", font=PLAIN, alignment=WRAP)
-        sheet.row_dimensions[row].height = row_height(zip(values, READING_WIDTHS, strict=True))
-    _print_setup(sheet, READING_SHEET)
 
 
-def feedback_workbook(report: UnitReport, issues: list[Issue]):
-    """The unit's feedback workbook (openpyxl) and the suffix it is saved with.
+def _listings(report, issues, linked, why) -> list[Listing]:
+    reading = _reading_listing(report)
+    return [_issue_listing(report, issues, linked, why), *([reading] if reading else [])]
 
-    For .xlsx/.xlsm the commune's own workbook is copied with the problem cells marked (VBA
-    kept); otherwise a workbook holding only the «Góp ý» list (and «Cách đọc biểu»)."""
-    source = Path(report.submission.path)
-    keep_vba = EDITABLE.get(source.suffix.lower())
-    workbook, why = None, ""
-    if keep_vba is not None:
-        workbook, why = _load_copy(source, report.submission.sha256, keep_vba)
+
+def openpyxl_workbook(
+    report: UnitReport, issues: list[Issue], data: bytes | None = None, why: str = ""
+):
+    """The feedback workbook made with openpyxl (the safety net of `feedback_workbook`):
+    the commune's workbook `data` (checked) copied and marked, or, without it, the list
+    only. Returns the workbook and the suffix it is saved with."""
+    suffix = Path(report.submission.path).suffix.lower()
+    workbook = None
+    if data is not None:
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), keep_vba=EDITABLE[suffix])
+        except Exception:  # noqa: BLE001 - any workbook openpyxl cannot edit gets the list only
+            workbook = None
     if workbook is None:
         workbook, suffix, linked = openpyxl.Workbook(), ".xlsx", set()
         del workbook[workbook.active.title]
     else:
-        suffix = source.suffix.lower()
         _escape_copied_text(workbook)
         linked = _mark(workbook, issues, report.submission.file_name)
-    _list_sheet(workbook, report, issues, linked, why)
-    _reading_sheet(workbook, report)
+    for listing in _listings(report, issues, linked, why):
+        _add_listing(workbook, listing)
     mark_output(workbook, "gop_y")  # saved right after: never read back as a submission
     return workbook, suffix
+
+
+def _saved(workbook) -> bytes:
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def edited_package(report: UnitReport, issues: list[Issue], data: bytes, sniffed: Sniffed) -> bytes:
+    """The commune's package (`data`, checked by `sniff`) with the problem cells marked and
+    the sheets added, edited directly; raises `Unsupported` when it holds something
+    `package` does not edit."""
+    package = Package.open(data, sniffed, LOOK)
+    linked = _mark_package(package, issues, report.submission.file_name)
+    for listing in _listings(report, issues, linked, ""):
+        package.add(listing)
+    return package.save("gop_y", AUTHOR, COMMENT_WIDTH)
+
+
+def list_package(report: UnitReport, issues: list[Issue], why: str) -> bytes:
+    """A workbook holding only the «Góp ý» list (and «Cách đọc biểu»)."""
+    package = Package.new(LOOK)
+    for listing in _listings(report, issues, set(), why):
+        package.add(listing)
+    return package.save("gop_y", AUTHOR, COMMENT_WIDTH)
+
+
+def feedback_workbook(report: UnitReport, issues: list[Issue]) -> tuple[bytes, str]:
+    """The unit's feedback workbook (its bytes) and the suffix it is saved with.
+
+    For .xlsx/.xlsm the commune's own package is copied with the problem cells marked and
+    the sheets added (`edited_package`; openpyxl when the package holds something it does
+    not edit); otherwise a workbook holding only the «Góp ý» list (and «Cách đọc biểu»)."""
+    source = Path(report.submission.path)
+    suffix = source.suffix.lower()
+    data, sniffed, why = None, None, ""
+    if suffix in EDITABLE:
+        data, sniffed, why = _checked(source, report.submission.sha256)
+    if sniffed is not None and sniffed.kind == suffix.lstrip("."):
+        try:
+            return edited_package(report, issues, data, sniffed), suffix
+        except Exception:  # noqa: BLE001 - `Unsupported`, or anything else in a hostile file
+            workbook, suffix = openpyxl_workbook(report, issues, data)
+            return _saved(workbook), suffix
+    return list_package(report, issues, why), ".xlsx"
 
 
 def write_feedback(
@@ -391,10 +475,10 @@ def write_feedback(
     `shared`: the names other units also have (see `shared_names`)."""
     if report.submission is None or not issues:
         return None
-    workbook, suffix = feedback_workbook(report, issues)
+    content, suffix = feedback_workbook(report, issues)
     target = feedback_path(report, out_dir, suffix, shared=shared)
     with atomic_path(target) as tmp:
-        workbook.save(tmp)
+        tmp.write_bytes(content)
     return target
 
 
@@ -418,7 +502,9 @@ def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
 
 @functools.cache
 def _writer_version() -> str:
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    here = Path(__file__)
+    code = here.read_bytes() + here.with_name("package.py").read_bytes()
+    return hashlib.sha256(code).hexdigest()
 
 
 def fingerprint(report: UnitReport, issues: list[Issue]) -> str:
@@ -471,11 +557,11 @@ class _Job:
 
     def __call__(self) -> tuple[Path, Path]:
         """Make the workbook and save it beside its target: (target, file written)."""
-        workbook, suffix = feedback_workbook(self.report, self.issues)
+        content, suffix = feedback_workbook(self.report, self.issues)
         target = feedback_path(self.report, self.out_dir, suffix, shared=self.shared)
         written = staging_file(target)
         try:
-            workbook.save(written)
+            written.write_bytes(content)
         except BaseException:
             written.unlink(missing_ok=True)
             raise

@@ -1,0 +1,830 @@
+"""Feedback workbooks written by editing the commune's own package (zip of XML parts).
+
+openpyxl loads a whole workbook into objects and writes it all again (about 35 ms a file);
+here only the parts that change are parsed and rewritten, the others are copied as they are
+(compressed bytes and all): the marked sheets (a fill and a comment per problem cell), the
+styles, the workbook and its relationships, the content types and the document properties,
+plus the two sheets we add («Góp ý», «Cách đọc biểu»), written directly as XML.
+
+Parts are parsed with lxml, which keeps the namespace prefixes of what it rewrites (Excel's
+`mc:Ignorable` names prefixes; xml.etree renames them and breaks it), with entities, DTDs,
+the network and huge trees refused; the reader's checks (`read.sniff`) have already refused
+any part declaring a DOCTYPE or an entity. A package this module does not fully understand
+(strict or prefixed namespaces, a marked sheet holding comments or a VML drawing already, a
+sheet of ours already present, rows or cells without addresses) raises `Unsupported`, and the
+caller uses openpyxl instead.
+
+`new_package` makes a workbook holding only the added sheets (for .xls, .ods and files too
+large to copy).
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import io
+import posixpath
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from xml.sax.saxutils import escape, quoteattr
+
+from lxml import etree
+from openpyxl.utils.cell import (
+    column_index_from_string,
+    coordinate_from_string,
+    get_column_letter,
+    range_boundaries,
+)
+from openpyxl.utils.exceptions import CellCoordinatesException
+
+from ntm_excel.atomic import OUTPUT_PROPERTY, output_marker
+from ntm_excel.errors import NtmError
+from ntm_excel.read.sniff import Sniffed
+from ntm_excel.styles import FONT_NAME, ooxml_text, wrapped_lines
+from ntm_excel.text import memoised_text
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+DCTERMS = "http://purl.org/dc/terms/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+_T = f"{REL}/"  # relationship types
+_CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+_CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
+_CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+_CT_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
+_CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+LINE_POINTS = 15  # height of a line of 11-point text
+MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
+
+# Worksheet children that come after <legacyDrawing> (ECMA-376 CT_Worksheet order).
+_AFTER_LEGACY = {
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+}
+# Workbook children that come before <definedNames> and after <sheets>.
+_BEFORE_NAMES = ("sheets", "functionGroups", "externalReferences")
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # no XML character (a surrogate: a file
+# name the file system gave undecodable bytes)
+
+
+class Unsupported(NtmError):
+    """A package this module does not edit; the caller falls back to openpyxl."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A sheet we add: a title and a note (rows 1–2, merged across), the header row (4) of
+    `columns` (heading, width) and `rows` from row 5: (values, style per cell, height).
+    A style is "plain", "link" or a `Severity`; `links` maps (row, column) to a location."""
+
+    name: str
+    title: str
+    note: str
+    columns: tuple[tuple[str, float], ...]
+    rows: list[tuple[tuple[object, ...], tuple[object, ...], float]]
+    links: dict[tuple[int, int], str] = field(default_factory=dict)
+    selected: bool = False
+
+    def heights(self) -> tuple[float, float, float]:
+        """The heights of the title, note and header rows."""
+        total = sum(width for _, width in self.columns)
+        note = LINE_POINTS * wrapped_lines(self.note, total) + 4
+        header = LINE_POINTS * max(wrapped_lines(h, w) for h, w in self.columns) + 5
+        return 22, note, header
+
+
+@dataclass(frozen=True)
+class Look:
+    """The fonts and fills of the added sheets, by style name (RGB colours, no "#")."""
+
+    fonts: dict[object, tuple[float, bool, str, bool]]  # size, bold, colour, underlined
+    fills: dict[object, str]
+    centred: frozenset[object]
+
+
+@memoised_text  # headings, labels and reading notes come back in every workbook
+def text_xml(text: str) -> str:
+    """Text as the content of an XML element: shown as typed (`ooxml_text`), escaped."""
+    text = _NOT_XML.sub("\ufffd", ooxml_text(text))
+    return escape(text.replace("\r", "_x000D_") if "\r" in text else text)  # XML reads \r as \n
+
+
+def _parse(data: bytes, tag: str, name: str) -> etree._Element:
+    """A part's root, which must be `tag` in the default namespace (no prefix)."""
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise Unsupported(f"{name}: {exc}") from exc
+    if root.tag != tag or root.prefix is not None:
+        raise Unsupported(f"{name}: {root.tag}")
+    return root
+
+
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def _xml(root: etree._Element) -> bytes:
+    return _DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+def _rels_name(part: str) -> str:
+    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+
+
+def _target(base: str, rel: etree._Element) -> str:
+    target = rel.get("Target", "")
+    if rel.get("TargetMode") == "External":
+        return ""
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(base), target))
+
+
+def _cell_index(address: str) -> tuple[int, int] | None:
+    """(row, column) of a cell address, None when it is not one."""
+    try:
+        letters, row = coordinate_from_string(address)
+        column = column_index_from_string(letters)
+    except (ValueError, CellCoordinatesException):
+        return None
+    return (row, column) if 1 <= row <= MAX_ROW and 1 <= column <= MAX_COLUMN else None
+
+
+def _address(ref: str | None, name: str) -> tuple[int, int]:
+    found = _cell_index(ref or "")
+    if found is None:
+        raise Unsupported(f"{name}: a row or cell without an address")
+    return found
+
+
+def _row_number(text: str | None, name: str) -> int:
+    if not (text or "").isdigit() or not 1 <= int(text) <= MAX_ROW:
+        raise Unsupported(f"{name}: a row without a number")
+    return int(text)
+
+
+class _Sheet:
+    """A worksheet being marked: its tree, rows by number, merged ranges, new comments."""
+
+    def __init__(self, part: str, data: bytes) -> None:
+        self.part = part
+        self.root = _parse(data, f"{{{MAIN}}}worksheet", part)
+        self.data = self.root.find(f"{{{MAIN}}}sheetData")
+        if self.data is None or self.root.find(f"{{{MAIN}}}legacyDrawing") is not None:
+            raise Unsupported(f"{part}: no sheetData, or a legacy drawing already")
+        if any(not isinstance(c.tag, str) or "AlternateContent" in c.tag for c in self.root):
+            raise Unsupported(f"{part}: alternate content")
+        self.merged = [
+            range_boundaries(m.get("ref", ""))
+            for m in self.root.iterfind(f"{{{MAIN}}}mergeCells/{{{MAIN}}}mergeCell")
+        ]
+        self.comments: list[tuple[str, str, int, int, float]] = []  # ref, text, row, col, h
+        self._rows: dict[int, etree._Element] | None = None
+        self._numbers: list[int] = []
+
+    def target(self, row: int, column: int) -> tuple[int, int]:
+        """The top-left cell of the first merged range holding the cell, else the cell."""
+        for min_col, min_row, max_col, max_row in self.merged:
+            if min_row <= row <= max_row and min_col <= column <= max_col:
+                return min_row, min_col
+        return row, column
+
+    def _row(self, row: int) -> etree._Element:
+        """The <row> element of `row`, made (in order) when the sheet has none."""
+        if self._rows is None:  # indexed once: a sheet may have thousands of rows
+            rows = self.data.iterchildren(f"{{{MAIN}}}row")
+            self._rows = {_row_number(r.get("r"), self.part): r for r in rows}
+            self._numbers = sorted(self._rows)
+        found = self._rows.get(row)
+        if found is None:
+            found = etree.Element(f"{{{MAIN}}}row", r=str(row))
+            at = bisect.bisect(self._numbers, row)
+            if at < len(self._numbers):
+                self._rows[self._numbers[at]].addprevious(found)
+            else:
+                self.data.append(found)
+            self._numbers.insert(at, row)
+            self._rows[row] = found
+        return found
+
+    def cell(self, row: int, column: int) -> etree._Element:
+        """The <c> element of the cell, made (in order) when the sheet has none."""
+        row_element = self._row(row)
+        ref = f"{get_column_letter(column)}{row}"
+        for candidate in row_element.iterchildren(f"{{{MAIN}}}c"):
+            at = _address(candidate.get("r"), self.part)[1]
+            if at == column:
+                return candidate
+            if at > column:
+                made = etree.Element(f"{{{MAIN}}}c", r=ref)
+                candidate.addprevious(made)
+                break
+        else:
+            made = etree.SubElement(row_element, f"{{{MAIN}}}c", r=ref)
+        row_element.attrib.pop("spans", None)  # a hint only; the new cell may lie outside
+        style = row_element.get("s") if row_element.get("customFormat") in ("1", "true") else None
+        made.set("s", style or self._column_style(column) or "0")
+        return made
+
+    def _column_style(self, column: int) -> str | None:
+        for col in self.root.iterfind(f"{{{MAIN}}}cols/{{{MAIN}}}col"):
+            if int(col.get("min", "0")) <= column <= int(col.get("max", "0")):
+                return col.get("style")
+        return None
+
+
+class _Styles:
+    """The styles part: fills and cell formats added for marked cells and our sheets."""
+
+    def __init__(self, data: bytes, name: str, look: Look) -> None:
+        self.root = _parse(data, f"{{{MAIN}}}styleSheet", name)
+        self.look = look
+        found = {tag: self.root.find(f"{{{MAIN}}}{tag}") for tag in ("fonts", "fills", "cellXfs")}
+        if any(element is None for element in found.values()):
+            raise Unsupported(f"{name}: no fonts, fills or cell formats")
+        self.fonts, self.fills, self.xfs = found["fonts"], found["fills"], found["cellXfs"]
+        self._filled: dict[tuple[int, str], int] = {}
+        self._fill_ids: dict[str, int] = {}
+        self._named: dict[object, int] = {}
+
+    def _fill(self, rgb: str) -> int:
+        if rgb not in self._fill_ids:
+            fill = etree.SubElement(self.fills, f"{{{MAIN}}}fill")
+            pattern = etree.SubElement(fill, f"{{{MAIN}}}patternFill", patternType="solid")
+            etree.SubElement(pattern, f"{{{MAIN}}}fgColor", rgb=f"FF{rgb}")
+            etree.SubElement(pattern, f"{{{MAIN}}}bgColor", rgb=f"FF{rgb}")
+            self._fill_ids[rgb] = len(self.fills) - 1
+        return self._fill_ids[rgb]
+
+    def filled(self, style: int, rgb: str) -> int:
+        """A cell format like `style` with a solid `rgb` fill."""
+        key = (style, rgb)
+        if key not in self._filled:
+            xfs = self.xfs.findall(f"{{{MAIN}}}xf")
+            if not 0 <= style < len(xfs):
+                raise Unsupported(f"a cell style {style} out of range")
+            xf = copy.deepcopy(xfs[style])
+            xf.set("fillId", str(self._fill(rgb)))
+            xf.set("applyFill", "1")
+            self.xfs.append(xf)
+            self._filled[key] = len(self.xfs) - 1
+        return self._filled[key]
+
+    def named(self, name: object) -> int:
+        """The cell format of an added-sheet style."""
+        if name not in self._named:
+            size, bold, colour, underlined = self.look.fonts[name]
+            font = etree.SubElement(self.fonts, f"{{{MAIN}}}font")
+            if bold:
+                etree.SubElement(font, f"{{{MAIN}}}b")
+            if underlined:
+                etree.SubElement(font, f"{{{MAIN}}}u")
+            etree.SubElement(font, f"{{{MAIN}}}sz", val=f"{size:g}")
+            if colour:
+                etree.SubElement(font, f"{{{MAIN}}}color", rgb=f"FF{colour}")
+            etree.SubElement(font, f"{{{MAIN}}}name", val=FONT_NAME)
+            fill = self.look.fills.get(name)
+            xf = etree.SubElement(
+                self.xfs,
+                f"{{{MAIN}}}xf",
+                numFmtId="0",
+                fontId=str(len(self.fonts) - 1),
+                fillId=str(self._fill(fill) if fill else 0),
+                borderId="0",
+                xfId="0",
+                applyFont="1",
+                applyAlignment="1",
+            )
+            if fill:
+                xf.set("applyFill", "1")
+            if name in self.look.centred:
+                etree.SubElement(
+                    xf, f"{{{MAIN}}}alignment", horizontal="center", vertical="center",
+                    wrapText="1",
+                )  # fmt: skip
+            else:
+                etree.SubElement(xf, f"{{{MAIN}}}alignment", vertical="top", wrapText="1")
+            self._named[name] = len(self.xfs) - 1
+        return self._named[name]
+
+    def xml(self) -> bytes:
+        for element in (self.fonts, self.fills, self.xfs):
+            element.set("count", str(len(element)))
+        return _xml(self.root)
+
+
+def _value_xml(ref: str, style: int, value: object) -> str:
+    if isinstance(value, str):
+        if value:
+            return (
+                f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
+                f"{text_xml(value)}</t></is></c>"
+            )
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        return f'<c r="{ref}" s="{style}"><v>{value!r}</v></c>'
+    return f'<c r="{ref}" s="{style}"/>'
+
+
+_SELECTED = ' tabSelected="1"'
+
+
+def sheet_xml(listing: Listing, styles: _Styles) -> bytes:
+    """The worksheet part of an added sheet (A4 landscape, one page wide, header row 4
+    printed on every page and frozen, its name and page numbers in the footer)."""
+    last = get_column_letter(len(listing.columns))
+    title_h, note_h, header_h = listing.heights()
+    out = [
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
+        '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+        f'<dimension ref="A1:{last}{max(4, 4 + len(listing.rows))}"/>'
+        f"<sheetViews><sheetView{_SELECTED if listing.selected else ''}"
+        ' workbookViewId="0"><pane ySplit="4" topLeftCell="A5" activePane="bottomLeft"'
+        ' state="frozen"/><selection pane="bottomLeft" activeCell="A5" sqref="A5"/>'
+        '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>'
+    ]
+    for col, (_, width) in enumerate(listing.columns, start=1):
+        out.append(f'<col min="{col}" max="{col}" width="{width:g}" customWidth="1"/>')
+    out.append("</cols><sheetData>")
+    for row, text, style, height in (
+        (1, listing.title, "title", title_h),
+        (2, listing.note, "plain", note_h),
+    ):
+        out.append(f'<row r="{row}" ht="{height:g}" customHeight="1">')
+        out.append(_value_xml(f"A{row}", styles.named(style), text))
+        out.append("</row>")
+    out.append(f'<row r="4" ht="{header_h:g}" customHeight="1">')
+    header = styles.named("header")
+    for col, (heading, _) in enumerate(listing.columns, start=1):
+        out.append(_value_xml(f"{get_column_letter(col)}4", header, heading))
+    out.append("</row>")
+    letters = [get_column_letter(col) for col in range(1, len(listing.columns) + 1)]
+    for row, (values, looks, height) in enumerate(listing.rows, start=5):
+        out.append(f'<row r="{row}" ht="{height:g}" customHeight="1">')
+        for letter, value, look in zip(letters, values, looks, strict=True):
+            out.append(_value_xml(f"{letter}{row}", styles.named(look), value))
+        out.append("</row>")
+    out.append(
+        f'</sheetData><mergeCells count="2"><mergeCell ref="A1:{last}1"/>'
+        f'<mergeCell ref="A2:{last}2"/></mergeCells>'
+    )
+    if listing.links:
+        out.append("<hyperlinks>")
+        for (row, col), location in sorted(listing.links.items()):
+            ref = f"{get_column_letter(col)}{row}"
+            out.append(f'<hyperlink ref="{ref}" location={quoteattr(location)}/>')
+        out.append("</hyperlinks>")
+    footer = escape(f"&L&8{listing.name}&R&8Trang &P/&N")
+    out.append(
+        '<printOptions horizontalCentered="1"/>'
+        '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.6" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f"<headerFooter><oddFooter>{footer}</oddFooter></headerFooter></worksheet>"
+    )
+    return "".join(out).encode("utf-8")
+
+
+def _comments_xml(author: str, comments: list[tuple[str, str, int, int, float]]) -> bytes:
+    items = "".join(
+        f'<comment ref="{ref}" authorId="0"><text><t xml:space="preserve">{text_xml(text)}'
+        "</t></text></comment>"
+        for ref, text, *_ in comments
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<comments xmlns="{MAIN}"><authors><author>{escape(author)}</author></authors>'
+        f"<commentList>{items}</commentList></comments>"
+    ).encode()
+
+
+def _vml(block: int, comments: list[tuple[str, str, int, int, float]], width: int) -> bytes:
+    """The legacy drawing that shows comments (hidden notes, as openpyxl writes them)."""
+    shapes = "".join(
+        f'<v:shape id="_x0000_s{block * 1024 + index}" type="#_x0000_t202" '
+        'style="position:absolute; margin-left:59.25pt;margin-top:1.5pt;'
+        f'width:{width}px;height:{height:g}px;z-index:1;visibility:hidden" '
+        'fillcolor="#ffffe1" o:insetmode="auto"><v:fill color2="#ffffe1"/>'
+        '<v:shadow color="black" obscured="t"/><v:path o:connecttype="none"/>'
+        '<v:textbox style="mso-direction-alt:auto"><div style="text-align:left"/></v:textbox>'
+        '<x:ClientData ObjectType="Note"><x:MoveWithCells/><x:SizeWithCells/>'
+        f"<x:AutoFill>False</x:AutoFill><x:Row>{row - 1}</x:Row>"
+        f"<x:Column>{column - 1}</x:Column></x:ClientData></v:shape>"
+        for index, (_, _, row, column, height) in enumerate(comments, start=1)
+    )
+    return (
+        '<xml xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office" '
+        'xmlns:x="urn:schemas-microsoft-com:office:excel">'
+        f'<o:shapelayout v:ext="edit"><o:idmap v:ext="edit" data="{block}"/></o:shapelayout>'
+        '<v:shapetype id="_x0000_t202" coordsize="21600,21600" o:spt="202" '
+        'path="m,l,21600r21600,l21600,xe"><v:stroke joinstyle="miter"/>'
+        '<v:path gradientshapeok="t" o:connecttype="rect"/></v:shapetype>'
+        f"{shapes}</xml>"
+    ).encode()
+
+
+def _rels_root() -> etree._Element:
+    return etree.Element(f"{{{PKG_REL}}}Relationships", nsmap={None: PKG_REL})
+
+
+def _add_rel(root: etree._Element, kind: str, target: str) -> str:
+    ids = {rel.get("Id") for rel in root}
+    number = len(ids) + 1
+    while f"rId{number}" in ids:
+        number += 1
+    etree.SubElement(root, f"{{{PKG_REL}}}Relationship", Id=f"rId{number}", Type=kind,
+                     Target=target)  # fmt: skip
+    return f"rId{number}"
+
+
+def _relative(source: str, target: str) -> str:
+    return posixpath.relpath(target, posixpath.dirname(source) or ".")
+
+
+_EMPTY_STYLES = (
+    f'<styleSheet xmlns="{MAIN}"><fonts count="1"><font><sz val="11"/><name val="Calibri"/>'
+    '<family val="2"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>'
+    '</fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1">'
+    "<border><left/><right/><top/><bottom/><diagonal/></border></borders>"
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+    '</cellStyleXfs><cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"'
+    ' xfId="0"/></cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0"'
+    ' builtinId="0"/></cellStyles></styleSheet>'
+).encode()
+_EMPTY_TYPES = (
+    f'<Types xmlns="{CT}"><Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+    "</Types>"
+).encode()
+_EMPTY_ROOT_RELS = (
+    f'<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1" '
+    f'Type="{_T}officeDocument" Target="xl/workbook.xml"/></Relationships>'
+).encode()
+_EMPTY_WORKBOOK = (
+    f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><bookViews><workbookView/></bookViews>'
+    "<sheets/></workbook>"
+).encode()
+_EMPTY_WORKBOOK_RELS = (
+    f'<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1" Type="{_T}styles" '
+    'Target="styles.xml"/></Relationships>'
+).encode()
+
+
+class Package:
+    """An OOXML package being edited: parts parsed on demand, changed parts kept as bytes."""
+
+    def __init__(self, data: bytes, parts: dict[str, bytes], look: Look) -> None:
+        self._data = data
+        self._archive = zipfile.ZipFile(io.BytesIO(data)) if data else None
+        self._members = self._archive.infolist() if self._archive else []
+        self._parts = parts
+        self._names = {m.filename.lower() for m in self._members} | {p.lower() for p in parts}
+        self.changed: dict[str, bytes] = {}
+        self._types = _parse(self._part("[Content_Types].xml"), f"{{{CT}}}Types", "types")
+        self._root_rels = self._rels("")
+        self.workbook_part = next(
+            (_target("", r) for r in self._root_rels if r.get("Type") == f"{_T}officeDocument"),
+            "",
+        )
+        self._workbook = _parse(
+            self._part(self.workbook_part), f"{{{MAIN}}}workbook", self.workbook_part
+        )
+        self._workbook_rels = self._rels(self.workbook_part)
+        targets = {r.get("Id"): r for r in self._workbook_rels}
+        self._sheets_element = self._workbook.find(f"{{{MAIN}}}sheets")
+        if self._sheets_element is None:
+            raise Unsupported("no <sheets>")
+        self.sheets: dict[str, tuple[str, str]] = {}  # name → (part, relationship type)
+        for sheet in self._sheets_element:
+            rel = targets.get(sheet.get(f"{{{REL}}}id"))
+            if rel is None:
+                raise Unsupported("a sheet without its relationship")
+            self.sheets[sheet.get("name", "")] = (
+                _target(self.workbook_part, rel),
+                rel.get("Type", ""),
+            )
+        styles = next((r for r in self._workbook_rels if r.get("Type") == f"{_T}styles"), None)
+        if styles is None:
+            raise Unsupported("no styles part")
+        self._styles_part = _target(self.workbook_part, styles)
+        self.styles = _Styles(self._part(self._styles_part), self._styles_part, look)
+        self._marked: dict[str, _Sheet] = {}
+        self._added = 0
+
+    @classmethod
+    def open(cls, data: bytes, sniffed: Sniffed, look: Look) -> Package:
+        """The commune's package (its bytes and what `sniff` inflated and checked)."""
+        if sniffed.kind not in ("xlsx", "xlsm"):
+            raise Unsupported(sniffed.kind)
+        return cls(data, dict(sniffed.parts), look)
+
+    @classmethod
+    def new(cls, look: Look) -> Package:
+        """A package holding no sheet yet (the list-only workbook)."""
+        parts = {
+            "[Content_Types].xml": _EMPTY_TYPES,
+            "_rels/.rels": _EMPTY_ROOT_RELS,
+            "xl/workbook.xml": _EMPTY_WORKBOOK,
+            "xl/_rels/workbook.xml.rels": _EMPTY_WORKBOOK_RELS,
+            "xl/styles.xml": _EMPTY_STYLES,
+        }
+        return cls(b"", parts, look)
+
+    def _part(self, name: str) -> bytes:
+        if name in self.changed:
+            return self.changed[name]
+        if name in self._parts:
+            return self._parts[name]
+        raise Unsupported(f"part {name!r} not found as named")
+
+    def _has(self, name: str) -> bool:
+        return name.lower() in self._names or name in self.changed
+
+    def _rels(self, part: str) -> etree._Element:
+        name = _rels_name(part) if part else "_rels/.rels"
+        if not self._has(name):
+            return _rels_root()
+        return _parse(self._part(name), f"{{{PKG_REL}}}Relationships", name)
+
+    def _free(self, pattern: str) -> str:
+        number = 1
+        while self._has(pattern.format(number)):
+            number += 1
+        self._names.add(pattern.format(number).lower())
+        return pattern.format(number)
+
+    def mark(self, sheet_name: str, address: str, rgb: str, comment: str, height: float) -> bool:
+        """Fill the cell at `address` (or the top-left cell of its merged range) with `rgb`
+        and give it `comment`; False when `address` is no cell (or the sheet no worksheet:
+        a chart sheet has no cells)."""
+        where = _cell_index(address)
+        part, kind = self.sheets[sheet_name]
+        if where is None or kind != f"{_T}worksheet":
+            return False
+        sheet = self._marked.get(part)
+        if sheet is None:
+            rels = self._rels(part)
+            if any(r.get("Type") in (f"{_T}comments", f"{_T}vmlDrawing") for r in rels):
+                raise Unsupported(f"{sheet_name}: comments already")
+            sheet = self._marked[part] = _Sheet(part, self._part(part))
+        row, column = sheet.target(*where)
+        cell = sheet.cell(row, column)
+        cell.set("s", str(self.styles.filled(int(cell.get("s", "0")), rgb)))
+        sheet.comments.append((cell.get("r"), comment, row, column, height))
+        return True
+
+    def add(self, listing: Listing) -> None:
+        """Add `listing` as the last sheet (selected and active when it says so)."""
+        if listing.name in self.sheets:
+            raise Unsupported(f"a sheet named {listing.name} already")
+        part = self._free("xl/worksheets/sheet{}.xml")
+        self.changed[part] = sheet_xml(listing, self.styles)
+        self._override(part, _CT_SHEET)
+        rel = _add_rel(self._workbook_rels, f"{_T}worksheet", _relative(self.workbook_part, part))
+        ids = [
+            int(s.get("sheetId")) for s in self._sheets_element if s.get("sheetId", "").isdigit()
+        ]
+        element = etree.SubElement(self._sheets_element, f"{{{MAIN}}}sheet", name=listing.name,
+                                   sheetId=str(max(ids, default=0) + 1))  # fmt: skip
+        element.set(f"{{{REL}}}id", rel)
+        index = len(self._sheets_element) - 1
+        self.sheets[listing.name] = (part, f"{_T}worksheet")
+        quoted = listing.name.replace("'", "''")
+        self._define("_xlnm.Print_Titles", index, f"'{quoted}'!$4:$4")
+        if listing.selected:
+            self._select(index)
+
+    def _override(self, part: str, content_type: str) -> None:
+        etree.SubElement(self._types, f"{{{CT}}}Override", PartName=f"/{part}",
+                         ContentType=content_type)  # fmt: skip
+
+    def _define(self, name: str, sheet_index: int, value: str) -> None:
+        names = self._workbook.find(f"{{{MAIN}}}definedNames")
+        if names is None:
+            names = etree.Element(f"{{{MAIN}}}definedNames")
+            previous = [self._workbook.find(f"{{{MAIN}}}{tag}") for tag in _BEFORE_NAMES]
+            [e for e in previous if e is not None][-1].addnext(names)
+        defined = etree.SubElement(names, f"{{{MAIN}}}definedName", name=name,
+                                   localSheetId=str(sheet_index))  # fmt: skip
+        defined.text = value
+
+    def _select(self, index: int) -> None:
+        """Make sheet `index` the active tab and the only selected one."""
+        views = self._workbook.find(f"{{{MAIN}}}bookViews")
+        if views is None:
+            views = etree.Element(f"{{{MAIN}}}bookViews")
+            self._sheets_element.addprevious(views)
+        view = views.find(f"{{{MAIN}}}workbookView")
+        if view is None:
+            view = etree.SubElement(views, f"{{{MAIN}}}workbookView")
+        view.set("activeTab", str(index))
+        if int(view.get("firstSheet", "0") or 0) > index:
+            view.attrib.pop("firstSheet")
+        for name, (part, _) in self.sheets.items():
+            if part in self.changed and part not in self._marked:
+                continue  # an added sheet, written unselected
+            data = self._part(part) if part not in self._marked else b"tabSelected"
+            if b"tabSelected" not in data:
+                continue
+            root = self._marked[part].root if part in self._marked else None
+            if root is None:
+                root = etree.fromstring(data, _PARSER)
+                if root.prefix is not None or etree.QName(root).namespace != MAIN:
+                    raise Unsupported(f"{name}: namespace")
+            for sheet_view in root.iter(f"{{{MAIN}}}sheetView"):
+                sheet_view.attrib.pop("tabSelected", None)
+            if part not in self._marked:
+                self.changed[part] = _xml(root)
+
+    def _comments(self, author: str, width: int) -> None:
+        """Write the comments part and legacy drawing of every marked sheet."""
+        vml_count = sum(1 for name in self._names if name.endswith(".vml"))
+        for block, sheet in enumerate(self._marked.values(), start=vml_count + 1):
+            rels = self._rels(sheet.part)
+            comments = self._free("xl/comments{}.xml")
+            drawing = self._free("xl/drawings/vmlDrawing{}.vml")
+            self.changed[comments] = _comments_xml(author, sheet.comments)
+            self.changed[drawing] = _vml(block, sheet.comments, width)
+            self._override(comments, _CT_COMMENTS)
+            defaults = self._types.iter(f"{{{CT}}}Default")
+            if not any(d.get("Extension", "").lower() == "vml" for d in defaults):
+                default = etree.Element(f"{{{CT}}}Default", Extension="vml", ContentType=_CT_VML)
+                self._types.insert(0, default)  # the defaults first, as Office writes them
+            _add_rel(rels, f"{_T}comments", _relative(sheet.part, comments))
+            rel = _add_rel(rels, f"{_T}vmlDrawing", _relative(sheet.part, drawing))
+            legacy = etree.Element(f"{{{MAIN}}}legacyDrawing")
+            legacy.set(f"{{{REL}}}id", rel)
+            after = next((c for c in sheet.root if etree.QName(c).localname in _AFTER_LEGACY), None)
+            if after is None:
+                sheet.root.append(legacy)
+            else:
+                after.addprevious(legacy)
+            self.changed[_rels_name(sheet.part)] = _xml(rels)
+            self.changed[sheet.part] = _xml(sheet.root)
+
+    def _properties(self, kind: str, written: datetime) -> None:
+        """Mark the package as our output (`atomic.mark_output`): the custom property and
+        the core properties' modification time."""
+        stamp = written.strftime("%Y-%m-%dT%H:%M:%SZ")
+        parts = {r.get("Type"): _target("", r) for r in self._root_rels}
+        core_part = parts.get(_CORE_REL)
+        if core_part and self._has(core_part):
+            core = etree.fromstring(self._part(core_part), _PARSER)
+        else:
+            core_part = "docProps/core.xml"
+            core = etree.Element(
+                "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+                "coreProperties",
+                nsmap={"dcterms": DCTERMS, "xsi": XSI,
+                       "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"},
+            )  # fmt: skip
+            _add_rel(self._root_rels, _CORE_REL, core_part)
+            self._override(core_part, _CT_CORE)
+        modified = core.find(f"{{{DCTERMS}}}modified")
+        if modified is None:
+            modified = etree.SubElement(core, f"{{{DCTERMS}}}modified")
+            modified.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
+        modified.text = stamp
+        self.changed[core_part] = _xml(core)
+
+        custom_part = parts.get(f"{_T}custom-properties")
+        if custom_part and self._has(custom_part):
+            custom = _parse(self._part(custom_part), f"{{{CUSTOM}}}Properties", custom_part)
+        else:
+            custom_part = self._free("docProps/custom{}.xml").replace("custom1", "custom")
+            custom = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
+            _add_rel(self._root_rels, f"{_T}custom-properties", custom_part)
+            self._override(custom_part, _CT_CUSTOM)
+        for prop in custom.findall(f"{{{CUSTOM}}}property"):
+            if prop.get("name") == OUTPUT_PROPERTY:
+                custom.remove(prop)
+        pids = [int(p.get("pid")) for p in custom if (p.get("pid") or "").isdigit()]
+        prop = etree.SubElement(custom, f"{{{CUSTOM}}}property", fmtid=_FMTID,
+                                pid=str(max([1, *pids]) + 1), name=OUTPUT_PROPERTY)  # fmt: skip
+        etree.SubElement(prop, f"{{{VT}}}lpwstr").text = output_marker(kind, written)
+        self.changed[custom_part] = _xml(custom)
+
+    def save(self, kind: str, author: str, comment_width: int) -> bytes:
+        """The edited package as bytes, marked as an output of `kind`."""
+        self._comments(author, comment_width)
+        self._properties(kind, datetime.now(UTC).replace(microsecond=0))
+        self.changed[self._styles_part] = self.styles.xml()
+        self.changed[self.workbook_part] = _xml(self._workbook)
+        self.changed[_rels_name(self.workbook_part)] = _xml(self._workbook_rels)
+        self.changed["_rels/.rels"] = _xml(self._root_rels)
+        self.changed["[Content_Types].xml"] = _xml(self._types)
+        writer = _ZipWriter()
+        done = set()
+        for member in self._members:
+            name = member.filename
+            done.add(name)
+            if name in self.changed:
+                writer.add(name, self.changed[name])
+            else:
+                writer.copy(member, self._data)
+        for name, content in [*self._parts.items(), *self.changed.items()]:
+            if name not in done:
+                done.add(name)
+                writer.add(name, self.changed.get(name, content))
+        return writer.close()
+
+
+_LOCAL = struct.Struct("<4s5H3I2H")
+_CENTRAL = struct.Struct("<4s6H3I5H2I")
+_END = struct.Struct("<4s4H2IH")
+_LOCAL_HEAD = struct.Struct("<4s2xH18xHH")
+_DOS_1980 = (0, 33)  # time, date: 1980-01-01 00:00
+
+
+class _ZipWriter:
+    """A zip file in memory: new members deflated, unchanged ones copied compressed as
+    they are (Python's zipfile cannot copy a member without inflating it)."""
+
+    def __init__(self) -> None:
+        self._out = io.BytesIO()
+        self._central: list[bytes] = []
+
+    def _entry(self, name: bytes, method: int, crc: int, size: int, raw: bytes, flags: int) -> None:
+        offset = self._out.tell()
+        time, date = _DOS_1980
+        self._out.write(_LOCAL.pack(b"PK\x03\x04", 20, flags, method, time, date, crc,
+                                    len(raw), size, len(name), 0))  # fmt: skip
+        self._out.write(name)
+        self._out.write(raw)
+        self._central.append(
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                20,
+                20,
+                flags,
+                method,
+                time,
+                date,
+                crc,
+                len(raw),
+                size,
+                len(name),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + name  # fmt: skip
+        )
+
+    def add(self, name: str, content: bytes) -> None:
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        raw = compressor.compress(content) + compressor.flush()
+        self._entry(name.encode("utf-8"), 8, zlib.crc32(content), len(content), raw, 0x800)
+
+    def copy(self, member: zipfile.ZipInfo, data: bytes) -> None:
+        if member.compress_type not in (0, 8) or member.flag_bits & 0x61:
+            raise Unsupported(f"{member.filename}: compression")
+        try:
+            signature, _, name_length, extra_length = _LOCAL_HEAD.unpack_from(
+                data, member.header_offset
+            )
+        except struct.error as exc:
+            raise Unsupported(member.filename) from exc
+        if signature != b"PK\x03\x04":
+            raise Unsupported(member.filename)
+        start = member.header_offset + _LOCAL_HEAD.size + name_length + extra_length
+        raw = data[start : start + member.compress_size]
+        if len(raw) != member.compress_size:
+            raise Unsupported(member.filename)
+        self._entry(member.filename.encode("utf-8"), member.compress_type, member.CRC,
+                    member.file_size, raw, 0x800)  # fmt: skip
+
+    def close(self) -> bytes:
+        central = b"".join(self._central)
+        start = self._out.tell()
+        if len(self._central) > 0xFFFF or start > 0xFFFFFFFF:
+            raise Unsupported("too large for a plain zip")
+        self._out.write(central)
+        count = len(self._central)
+        self._out.write(_END.pack(b"PK\x05\x06", 0, 0, count, count, len(central), start, 0))
+        return self._out.getvalue()

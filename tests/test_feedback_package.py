@@ -1,0 +1,418 @@
+"""Feedback workbooks made by editing the commune's package directly (`write.package`):
+the same workbook as openpyxl makes, read back with openpyxl; the packages it leaves to
+openpyxl; hostile text."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import re
+import zipfile
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+import time_machine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl.comments import Comment
+from support.wild import Style, make_file
+
+from ntm_excel.check.consolidate import consolidate_from_config
+from ntm_excel.check.figures import issues_by_unit
+from ntm_excel.config import load_config
+from ntm_excel.errors import OwnOutputError
+from ntm_excel.issues import Issue, Severity
+from ntm_excel.model import Submission, Unit, UnitReport
+from ntm_excel.read.sniff import sniff
+from ntm_excel.styles import ooxml_text
+from ntm_excel.write import feedback
+from ntm_excel.write.feedback import READING_SHEET, SHEET, write_feedback
+from ntm_excel.write.package import Unsupported
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "workbooks" / "mau_nop"
+WILD = [  # hand-made-looking .xlsx files (see test_wild_files.py)
+    ("nhom_tieu_de", "18694", Style(header="three")),
+    ("danh_dau", "18685", Style(assess="checkbox", header="two")),
+    ("viet_tat_d", "18706", Style(words=("Đ", "Chưa đạt"), numbering="dash", number_in_name=1)),
+    ("so_kem_chu", "18712", Style(noisy=True, pct="text")),
+    ("lo_trinh", "18715", Style(roadmap="Lộ trình", owner_heading="Người chịu trách nhiệm")),
+]
+UNIT = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
+DATA_SHEET = "Tự đánh giá"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory) -> list[tuple[UnitReport, list[Issue]]]:
+    """Every bundled sample consolidated: each editable file's report and the issues its
+    feedback lists."""
+    consolidation = consolidate_from_config([SAMPLES], load_config(), date(2021, 3, 25))
+    by_unit = issues_by_unit(consolidation.issues)
+    found = []
+    for report in consolidation.units:
+        issues = feedback.feedback_issues(report, by_unit.get(report.unit.code, []))
+        if issues and Path(report.submission.path).suffix.lower() in feedback.EDITABLE:
+            found.append((report, issues))
+    return found
+
+
+def wild_issues(path: Path) -> list[Issue]:
+    """Issues on cells of a hand-made-looking workbook: inside merged ranges, on cells
+    with values, on empty and unwritten cells, on a second sheet, of every severity."""
+    book = openpyxl.load_workbook(path)
+    found = []
+    severities = [Severity.ERROR, Severity.WARNING, Severity.INFO]
+    for sheet in book.worksheets:
+        cells = [str(r).split(":")[1] for r in list(sheet.merged_cells.ranges)[:4]]
+        cells += [c.coordinate for row in sheet.iter_rows(max_row=30) for c in row][::37]
+        cells += ["AZ300", "B2"]
+        for index, cell in enumerate(cells):
+            found.append(Issue("value-invalid", severities[index % 3], f"Ô {cell} sai",
+                               UNIT.code, path.name, sheet.title, cell))  # fmt: skip
+    return found
+
+
+def both_ways(report: UnitReport, issues: list[Issue]) -> tuple[bytes, bytes]:
+    """The feedback workbook edited directly, and made by openpyxl."""
+    data, sniffed, why = feedback._checked(Path(report.submission.path), report.submission.sha256)
+    assert sniffed is not None and why == ""
+    direct = feedback.edited_package(report, issues, data, sniffed)
+    made = feedback._saved(feedback.openpyxl_workbook(report, issues, data)[0])
+    return direct, made
+
+
+def _values(sheet, ours: bool) -> list[list[object]]:
+    """Cell values; the commune's text as openpyxl writes it (escaped, `ooxml_text`): the
+    direct copy leaves the commune's cells as they are."""
+    rows = []
+    for row in sheet.iter_rows():
+        values = []
+        for cell in row:
+            value = cell.value
+            if isinstance(value, str) and not ours and cell.data_type == "s":
+                value = ooxml_text(value)
+            values.append(None if value == "" else value)
+        while values and values[-1] is None:
+            values.pop()
+        rows.append(values)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def _marks(sheet) -> dict[str, tuple[str, str]]:
+    """Every commented cell: its comment and fill colour."""
+    return {
+        cell.coordinate: (cell.comment.text, cell.fill.fgColor.rgb[-6:])
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.comment
+    }
+
+
+def assert_same(report: UnitReport, issues: list[Issue]) -> int:
+    """The direct copy and openpyxl's, read back with openpyxl: the same sheets, values,
+    marks, merged ranges, links, active sheet, print set-up, row heights and styles; the
+    number of cells marked."""
+    direct_bytes, made_bytes = both_ways(report, issues)
+    direct = openpyxl.load_workbook(io.BytesIO(direct_bytes))
+    made = openpyxl.load_workbook(io.BytesIO(made_bytes))
+    name = report.submission.file_name
+    assert direct.sheetnames == made.sheetnames, name
+    assert direct.active.title == made.active.title == SHEET, name
+    assert [s.title for s in direct.worksheets if s.sheet_view.tabSelected] == [SHEET]
+    for sheet in made.worksheets:
+        other = direct[sheet.title]
+        ours = sheet.title in (SHEET, READING_SHEET)
+        assert _values(other, ours) == _values(sheet, True), (name, sheet.title)
+        assert _marks(other) == _marks(sheet), (name, sheet.title)
+        assert sorted(map(str, other.merged_cells.ranges)) == sorted(
+            map(str, sheet.merged_cells.ranges)
+        ), (name, sheet.title)
+        links = {c.coordinate: c.hyperlink.location for r in sheet.iter_rows() for c in r
+                 if c.hyperlink}  # fmt: skip
+        assert {c.coordinate: c.hyperlink.location for r in other.iter_rows() for c in r
+                if c.hyperlink} == links  # fmt: skip
+        if ours:
+            assert other.print_title_rows == sheet.print_title_rows == "$4:$4"
+            assert other.freeze_panes == "A5"
+            assert (other.page_setup.paperSize, other.page_setup.orientation) == (
+                9,
+                "landscape",
+            )
+            assert [other.row_dimensions[r].height for r in range(1, other.max_row + 1)] == [
+                sheet.row_dimensions[r].height for r in range(1, sheet.max_row + 1)
+            ]
+            for row in sheet.iter_rows(min_row=4):
+                for cell in row:
+                    twin = other[cell.coordinate]
+                    assert (twin.font.b, twin.font.color and twin.font.color.rgb[-6:]) == (
+                        cell.font.b,
+                        cell.font.color and cell.font.color.rgb[-6:],
+                    )
+                    assert twin.fill.fgColor.rgb[-6:] == cell.fill.fgColor.rgb[-6:]
+    with pytest.raises(OwnOutputError):  # `marked_kind` sees the output mark
+        sniff(direct_bytes)
+    return sum(len(_marks(sheet)) for sheet in direct.worksheets)
+
+
+def test_the_direct_copy_is_the_openpyxl_copy(reports):
+    assert len(reports) >= 14
+    marked = [assert_same(report, issues) for report, issues in reports]
+    assert sum(1 for count in marked if count) >= 5
+
+
+@pytest.mark.parametrize(("name", "style"), [(name, style) for name, _, style in WILD])
+def test_the_direct_copy_of_a_hand_made_workbook_is_the_openpyxl_copy(tmp_path, name, style):
+    make_file(tmp_path, name, name, "18694", style, random.Random(7))
+    path = tmp_path / f"{name}.xlsx"
+    issues = wild_issues(path)
+    assert len(issues) >= 6
+    assert assert_same(report_for(path), issues) >= 4
+
+
+def test_unchanged_parts_are_copied_byte_for_byte(reports):
+    report, issues = reports[0]
+    direct, _ = both_ways(report, issues)
+    source = Path(report.submission.path).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(io.BytesIO(direct)) as new:
+        assert new.testzip() is None
+        kept = [i.filename for i in old.infolist() if i.filename.startswith("xl/theme")]
+        for name in kept + ["xl/sharedStrings.xml"]:
+            assert new.read(name) == old.read(name)
+
+
+def report_for(path: Path, name: str = "") -> UnitReport:
+    data = path.read_bytes()
+    submission = Submission(
+        path=str(path),
+        file_name=name or path.name,
+        sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data),
+        modified=datetime.fromtimestamp(path.stat().st_mtime),
+        unit_code=UNIT.code,
+        unit_text="UBND XÃ CẨM THÀNH",
+        sheet=DATA_SHEET,
+    )
+    return UnitReport(UNIT, submission)
+
+
+def workbook(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = DATA_SHEET
+    sheet["A1"] = "UBND XÃ CẨM THÀNH"
+    sheet["A12"], sheet["D12"], sheet["E12"] = "4.2", 90, "Đạt"
+    book.save(path)
+    return path
+
+
+def problem(file: str, message: str = "Chỉ tiêu 4.2: sai", sheet: str = DATA_SHEET) -> Issue:
+    return Issue("value-invalid", Severity.ERROR, message, UNIT.code, file, sheet, "E12")
+
+
+def _prefixed(path: Path) -> Path:
+    """The same package with its worksheet in a prefixed namespace (`<x:worksheet
+    xmlns:x=…>`), as some generators write it."""
+    out = path.with_name(f"prefixed_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r"<(/?)([A-Za-z]\w*)(?=[ />])", r"<\1x:\2", data.decode())
+                data = text.replace("<x:worksheet xmlns=", "<x:worksheet xmlns:x=").encode()
+            new.writestr(info, data)
+    return out
+
+
+def _commented(path: Path) -> Path:
+    book = openpyxl.load_workbook(path)
+    book[DATA_SHEET]["A1"].comment = Comment("Ghi chú của xã", "Xã")
+    book.save(path)
+    return path
+
+
+def _sent_back(path: Path, tmp_path: Path) -> Path:
+    """Our feedback copy, corrected and saved again by the commune."""
+    first = write_feedback(report_for(path), [problem(path.name)], tmp_path / "first")
+    book = openpyxl.load_workbook(first)
+    book[DATA_SHEET]["E12"] = "Chưa đạt"
+    resent = tmp_path / "gui_lai.xlsx"
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=2)):  # saved later
+        book.save(resent)
+    return resent
+
+
+@pytest.mark.parametrize("kind", ["comments", "sent_back", "prefixed"])
+def test_packages_left_to_openpyxl(tmp_path, kind):
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    source = {
+        "comments": lambda: _commented(source),
+        "sent_back": lambda: _sent_back(source, tmp_path),
+        "prefixed": lambda: _prefixed(source),
+    }[kind]()
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    with pytest.raises(Unsupported):
+        feedback.edited_package(report, [problem(source.name)], data, sniffed)
+    out = write_feedback(report, [problem(source.name)], tmp_path / "gop_y")
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames.count(SHEET) == 1 and book.active.title == SHEET
+    assert "Chỉ tiêu 4.2: sai" in book[DATA_SHEET]["E12"].comment.text
+    assert book[DATA_SHEET]["E12"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert book[SHEET]["F5"].hyperlink.location == f"'{DATA_SHEET}'!E12"
+
+
+def test_hostile_text_stays_text(tmp_path):
+    """What a commune typed reaches the list and the comments as text: no formula, no
+    markup, an escape-like sequence as typed."""
+    name = "TDG_x0041_<script>&.xlsx"
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    hostile = [
+        problem(name, '=HYPERLINK("http://example.com","Bấm")'),
+        problem(name, "<script>alert(1)</script> _x0041_ & ]]>"),
+        problem(name, "ở trang khác", sheet="=1+1"),
+        problem(name, "tên tệp không giải mã được: \udcff.xlsx"),
+    ]
+    report = report_for(source, name)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    direct = feedback.edited_package(report, hostile, data, sniffed)
+    out = tmp_path / "gop_y.xlsx"
+    out.write_bytes(direct)
+    with zipfile.ZipFile(out) as archive:
+        xml = {n: archive.read(n).decode() for n in archive.namelist() if n.endswith(".xml")}
+    assert not any("<f>" in text or "<script>" in text for text in xml.values())
+    read = python_calamine.CalamineWorkbook.from_path(out)
+    listing = read.get_sheet_by_name(SHEET).to_python()
+    messages = [row[6] for row in listing[4:]]
+    assert messages[:2] == [hostile[0].message, hostile[1].message]
+    assert listing[6][4] == "=1+1"
+    assert listing[1][0].startswith(f"Tệp: {name} — 4 lỗi")
+    assert "tên tệp không giải mã được: \ufffd.xlsx" in messages
+    comment = openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment.text
+    assert "<script>alert(1)</script> _x005F_x0041_ & ]]>" in comment  # escaped as written
+    book = openpyxl.load_workbook(out)
+    assert all(c.data_type == "s" for row in book[SHEET].iter_rows(min_row=5) for c in row[1:])
+
+
+def test_a_new_cell_is_made_in_order_with_its_rows_style(tmp_path):
+    """A problem cell the sheet does not hold yet (an empty cell, a row not written) is
+    made where it belongs; the others keep their values."""
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    issues = [
+        Issue("value-missing", Severity.ERROR, "Thiếu", UNIT.code, source.name, DATA_SHEET, c)
+        for c in ("C12", "B5", "Z30", "$F$12", "A1:B2")
+    ]
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    out = tmp_path / "gop_y.xlsx"
+    out.write_bytes(feedback.edited_package(report, issues, data, sniffed))
+    sheet = openpyxl.load_workbook(out)[DATA_SHEET]
+    assert [sheet[c].fill.fgColor.rgb[-6:] for c in ("C12", "B5", "Z30", "F12")] == ["FFC7CE"] * 4
+    assert sheet["D12"].value == 90 and sheet["E12"].value == "Đạt"
+    assert sheet["D12"].comment is None
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    refs = re.findall(r'<c r="([A-Z]+)12"', xml)
+    assert refs == sorted(refs, key=lambda r: (len(r), r))
+    rows = [int(r) for r in re.findall(r'<row r="(\d+)"', xml)]
+    assert rows == sorted(rows)
+    links = openpyxl.load_workbook(out)[SHEET]
+    assert {c.value for r in links.iter_rows(min_row=5) for c in r if c.hyperlink} == {
+        "C12", "B5", "Z30", "$F$12"
+    }  # fmt: skip
+
+
+def test_the_list_only_workbook_is_written_directly(tmp_path):
+    report = report_for(workbook(tmp_path / "cam_thanh.xlsx"))
+    out = tmp_path / "list.xlsx"
+    out.write_bytes(feedback.list_package(report, [problem("cam_thanh.xlsx")], "Vì sao"))
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == [SHEET] and book[SHEET]["A2"].value.endswith("Vì sao")
+    assert book[SHEET].print_title_rows == "$4:$4"
+    with pytest.raises(OwnOutputError):
+        sniff(out.read_bytes())
+
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+X14AC = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"
+
+
+def _as_excel_writes_it(path: Path) -> Path:
+    """The worksheet as Excel writes it: extensions in a namespace it tells older readers
+    to ignore (`mc:Ignorable="x14ac"`), used on the rows."""
+    out = path.with_name(f"excel_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode().replace(
+                    "<worksheet ",
+                    f'<worksheet xmlns:mc="{MC}" xmlns:x14ac="{X14AC}" mc:Ignorable="x14ac" ',
+                    1,
+                )
+                data = re.sub(r"<row ", '<row x14ac:dyDescent="0.25" ', text).encode()
+            new.writestr(info, data)
+    return out
+
+
+def test_namespace_prefixes_excel_names_are_kept(tmp_path):
+    """Excel refuses a part whose `mc:Ignorable` names a prefix no longer declared: the
+    marked sheet keeps its prefixes."""
+    source = _as_excel_writes_it(workbook(tmp_path / "cam_thanh.xlsx"))
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    out = tmp_path / "gop_y.xlsx"
+    out.write_bytes(feedback.edited_package(report, [problem(source.name)], data, sniffed))
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert 'mc:Ignorable="x14ac"' in xml and f'xmlns:x14ac="{X14AC}"' in xml
+    assert 'x14ac:dyDescent="0.25"' in xml and "<legacyDrawing " in xml
+    assert openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment is not None
+
+
+def test_an_issue_on_a_chart_sheet_is_listed_not_marked(tmp_path):
+    from openpyxl.chart import BarChart, Reference
+
+    source = tmp_path / "cam_thanh.xlsx"
+    book = openpyxl.load_workbook(workbook(source))
+    chart = BarChart()
+    chart.add_data(Reference(book[DATA_SHEET], min_col=4, min_row=12, max_row=12))
+    book.create_chartsheet("Biểu đồ").add_chart(chart)
+    book.save(source)
+    issues = [problem(source.name), problem(source.name, "Biểu đồ sai", sheet="Biểu đồ")]
+    for made in both_ways(report_for(source), issues):
+        book = openpyxl.load_workbook(io.BytesIO(made))
+        assert book.sheetnames == [DATA_SHEET, "Biểu đồ", SHEET]
+        assert book[DATA_SHEET]["E12"].comment is not None
+        rows = list(book[SHEET].iter_rows(min_row=5))
+        assert [(r[4].value, r[5].hyperlink is not None) for r in rows] == [
+            (DATA_SHEET, True),
+            ("Biểu đồ", False),
+        ]
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(message=st.text(min_size=1, max_size=60), sheet=st.text(max_size=20))
+def test_any_text_makes_a_workbook_that_shows_it(tmp_path, message, sheet):
+    """Whatever a message or a sheet name holds (markup, formulas, escape-like sequences,
+    control characters), the workbook opens and shows it as text."""
+    source = tmp_path / "cam_thanh.xlsx"
+    if not source.exists():
+        workbook(source)
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    issues = [problem(source.name, message), problem(source.name, "khác", sheet=sheet or "x")]
+    made = feedback.edited_package(report, issues, data, sniffed)
+    read = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(made))
+    listing = read.get_sheet_by_name(SHEET).to_python()
+    shown = [row[6] for row in listing[4:]]
+    assert re.sub("[\ud800-\udfff\ufffe\uffff]", "\ufffd", message) in shown
+    comment = openpyxl.load_workbook(io.BytesIO(made))[DATA_SHEET]["E12"].comment
+    assert comment is not None

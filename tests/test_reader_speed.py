@@ -1,0 +1,156 @@
+"""The reader's shortcuts answer as the longer way they replace: the .xls encryption check
+read from the stream in hand (as msoffcrypto reads it), the vocabulary's single alternation
+(as its patterns tried one by one), the owner titles looked up by length."""
+
+from __future__ import annotations
+
+import io
+import struct
+from collections import namedtuple
+
+import olefile
+import pytest
+import xlwt
+from msoffcrypto.format.xls97 import Xls97File
+
+from ntm_excel.read.sniff import _has_file_pass, sniff
+from ntm_excel.reference.contacts import parse_owners
+from ntm_excel.vocabulary import _compile, bundled_vocabulary, vocab_key
+
+
+def _xls() -> bytes:
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Biểu")
+    sheet.write(0, 0, "Tiêu chí")
+    sheet.write(1, 0, 12.5)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _stream(data: bytes) -> bytes:
+    with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        return ole.openstream("Workbook").read()
+
+
+def _records(stream: bytes) -> list[tuple[int, int]]:
+    """(offset, number) of each record of the globals substream, BOF included."""
+    found, at = [], 0
+    while at + 4 <= len(stream):
+        number, size = struct.unpack_from("<HH", stream, at)
+        found.append((at, number))
+        if number == 0x000A:
+            break
+        at += 4 + size
+    return found
+
+
+def _as_file_pass(stream: bytes, offset: int, kind: bytes) -> bytes:
+    """The record at `offset` renamed FilePass, its payload starting with `kind`."""
+    data = bytearray(stream)
+    data[offset : offset + 2] = struct.pack("<H", 0x002F)
+    data[offset + 4 : offset + 4 + len(kind)] = kind
+    return bytes(data)
+
+
+def _msoffcrypto(stream: bytes) -> object:
+    """What msoffcrypto's own check answers for a workbook stream (or the error type)."""
+    probe = Xls97File.__new__(Xls97File)
+    probe.data = namedtuple("Data", ["workbook"])(workbook=io.BytesIO(stream))
+    try:
+        return Xls97File.is_encrypted(probe)
+    except Exception:  # noqa: BLE001 - a failure is compared as such
+        return "error"
+
+
+def _ours(stream: bytes) -> object:
+    try:
+        return _has_file_pass(stream)
+    except Exception:  # noqa: BLE001
+        return "error"
+
+
+def _variants(stream: bytes) -> list[bytes]:
+    records = _records(stream)
+    second = records[1][0]  # the first record after BOF
+    eof = records[-1][0]
+    size = struct.unpack_from("<H", stream, second + 2)[0]
+    return [
+        stream,  # plain
+        _as_file_pass(stream, second, b"\x01\x00"),  # RC4
+        _as_file_pass(stream, second, b"\x00\x00"),  # XOR obfuscation
+        _as_file_pass(stream, second, b"\x07\x00"),  # an unknown type: not encrypted
+        stream[: second + 2],  # a record header cut short
+        stream[: second + 4 + max(size - 1, 0)],  # a payload cut short
+        stream[:eof] + stream[eof : eof + 4],  # the EOF record kept, what follows dropped
+        stream[:eof],  # no EOF at all
+        _as_file_pass(stream, eof + 4, b"\x01\x00") if eof + 8 < len(stream) else stream,
+    ]
+
+
+def test_xls_encryption_is_read_from_the_stream_as_msoffcrypto_reads_it():
+    stream = _stream(_xls())
+    variants = _variants(stream)
+    answers = [(_ours(v), _msoffcrypto(v)) for v in variants]
+    assert [ours for ours, _ in answers] == [theirs for _, theirs in answers]
+    assert answers[0][0] is False and answers[1][0] is True and answers[2][0] is True
+    assert answers[3][0] is False and "error" in [ours for ours, _ in answers]
+
+
+def test_an_xls_with_a_file_pass_record_is_refused_as_password_protected():
+    data = _xls()
+    stream = _stream(data)
+    locked = _as_file_pass(stream, _records(stream)[1][0], b"\x01\x00")
+    with olefile.OleFileIO(io.BytesIO(data), write_mode=True) as ole:
+        ole.write_stream("Workbook", locked)
+        ole.fp.seek(0)
+        changed = ole.fp.read()
+    assert sniff(data).kind == "xls"
+    with pytest.raises(Exception, match="mật khẩu"):
+        sniff(changed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Đạt",
+        "Chưa đạt",
+        "đạt chuẩn",
+        "Không đạt",
+        "Ghi chú: số liệu năm 2020",
+        "Kết quả thực hiện",
+        "Tự đánh giá của xã",
+        "Chỉ tiêu chung",
+        "Nội dung tiêu chí",
+        "TT",
+        "Ghi chú",
+        "hoàn thành",
+        "",
+        "abc xyz",
+    ],
+)
+def test_vocabulary_alternation_picks_the_row_its_patterns_pick_one_by_one(text):
+    vocabulary = bundled_vocabulary()
+    for kind, matcher in vocabulary._matchers.items():
+        key = vocab_key(text)
+        one_by_one = next(
+            (
+                match
+                for match, pattern in zip(matcher._matches, _alternatives(matcher), strict=True)
+                if pattern.fullmatch(key)
+            ),
+            None,
+        )
+        assert matcher(key) == one_by_one, (kind, text)
+
+
+def _alternatives(matcher):
+    """The patterns of a matcher, each on its own, in rank order."""
+    return [_compile(match.word, matcher.accents)[0] for match in matcher._matches]
+
+
+def test_owner_titles_are_found_by_length():
+    assert parse_owners("Nguyễn Văn Nam - Phó Chủ tịch UBND xã") == ("Nguyễn Văn Nam",)
+    assert parse_owners("Phó Chủ tịch UBND xã - Nguyễn Văn Nam") == ("Nguyễn Văn Nam",)
+    assert parse_owners("Công chức Địa chính") == ("Công chức Địa chính",)
+    assert parse_owners("Đ/c Trần Thị B; Lê Văn C (chủ trì)") == ("Trần Thị B", "Lê Văn C")
