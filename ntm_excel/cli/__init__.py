@@ -55,7 +55,10 @@ def translate_argparse() -> None:
     argparse._ = lambda text: translations.get(text, text)  # noqa: SLF001
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command, or of `command` only when it names one: each module
+    imports what its command needs (openpyxl, the mail libraries…), a second or so when all
+    are loaded."""
     translate_argparse()
     parser = argparse.ArgumentParser(
         prog="ntm-excel",
@@ -72,14 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="In phiên bản rồi thoát",
     )
     subparsers = parser.add_subparsers(title="Lệnh", metavar="LỆNH", dest="command")
-    for name in COMMAND_MODULES:
+    for name in [command] if command in COMMAND_MODULES else COMMAND_MODULES:
         importlib.import_module(f"ntm_excel.cli.{name}").register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     readable_output()
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

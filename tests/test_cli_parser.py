@@ -1,0 +1,47 @@
+"""The `ntm-excel` command line: every sub-command listed, one loaded when one is named."""
+
+import subprocess
+import sys
+
+import pytest
+
+from ntm_excel.cli import COMMAND_MODULES, main
+
+
+def _listed(help_text: str) -> set[str]:
+    lines = help_text.splitlines()
+    return {name for name in COMMAND_MODULES if any(line.split()[:1] == [name] for line in lines)}
+
+
+def test_the_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--help"])
+    assert stop.value.code == 0
+    assert _listed(capsys.readouterr().out) == set(COMMAND_MODULES)
+
+
+def test_a_wrong_command_is_answered_with_every_choice(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["tong-hop"])
+    assert stop.value.code == 2
+    error = capsys.readouterr().err
+    assert "lựa chọn không hợp lệ: 'tong-hop'" in error
+    assert all(f"'{name}'" in error for name in COMMAND_MODULES)
+
+
+def test_a_named_command_loads_only_its_own_module():
+    """`ntm-excel validate` never imports the mail and scheduling modules."""
+    probe = (
+        "import sys\n"
+        "from ntm_excel.cli import main\n"
+        "try:\n"
+        "    main(['validate', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ntm_excel.cli.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert "ntm_excel.cli.validate" in loaded
+    assert "ntm_excel.cli.jobs" not in loaded and "ntm_excel.cli.digest" not in loaded
