@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -156,3 +157,26 @@ def print_table(
             for i, (cell, w) in enumerate(zip(row, widths, strict=True))
         ]
         stream.write("  ".join(cells).rstrip() + "\n")
+
+
+def add_state_options(parser: argparse.ArgumentParser, *, inbox: bool = True) -> None:
+    """--state-dir, and --inbox unless the command takes the folder as an argument."""
+    parser.add_argument(
+        "--state-dir",
+        metavar="THƯ_MỤC",
+        help="thư mục trạng thái: sổ thư đã gửi, lịch sử nộp (mặc định: «var» hoặc "
+        "biến môi trường NTM_STATE_DIR)",
+    )
+    if inbox:
+        parser.add_argument("--inbox", metavar="THƯ_MỤC", help=INBOX_HELP)
+
+
+INBOX_HELP = "thư mục nhận biểu của các xã (mặc định: schedule.inbox trong cấu hình)"
+
+
+def settings_from(args: argparse.Namespace) -> Config:
+    """The configuration with --state-dir applied."""
+    config = config_from(args)
+    if getattr(args, "state_dir", None):
+        config = dataclasses.replace(config, state_dir=Path(args.state_dir))
+    return config

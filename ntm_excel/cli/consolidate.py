@@ -15,12 +15,13 @@ from ntm_excel.cli.common import (
     add_catalog_option,
     add_config_option,
     add_registry_option,
+    add_state_options,
     add_submission_arguments,
     error_text,
     missing_paths,
     reading_progress,
+    settings_from,
 )
-from ntm_excel.cli.jobs import add_state_options, settings_from
 
 DESCRIPTION = """\
 Đọc biểu tự đánh giá của các xã, kiểm tra theo bộ tiêu chí, đối chiếu với danh sách đơn vị

@@ -7,16 +7,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ntm_excel.cli.common import add_as_of_option, add_config_option
-from ntm_excel.cli.jobs import (
+from ntm_excel.cli.common import (
     INBOX_HELP,
-    add_mail_options,
+    add_as_of_option,
+    add_config_option,
     add_state_options,
-    open_ledger,
-    print_result,
-    runner_from,
     settings_from,
 )
+from ntm_excel.cli.jobs import add_mail_options, open_ledger, print_result, runner_from
 from ntm_excel.errors import NtmError
 from ntm_excel.jobs.digest import DAILY_DIGEST, daily_mails
 from ntm_excel.jobs.scheduler import InboxMissing, JobResult, describe, inbox_refresh

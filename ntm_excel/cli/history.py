@@ -13,10 +13,11 @@ from ntm_excel.cli.common import (
     add_as_of_option,
     add_config_option,
     add_registry_option,
+    add_state_options,
     print_table,
+    settings_from,
     unit_named,
 )
-from ntm_excel.cli.jobs import add_state_options, settings_from
 
 DESCRIPTION = """\
 Lịch sử nộp báo cáo ghi trong thư mục trạng thái (mỗi lần «consolidate», «digest», «jobs»):

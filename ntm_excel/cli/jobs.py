@@ -4,7 +4,6 @@ ledger after the old one was damaged (`new-ledger`)."""
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import signal
 import sys
@@ -13,7 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from
+from ntm_excel.cli.common import (
+    add_as_of_option,
+    add_config_option,
+    add_state_options,
+    settings_from,
+)
 from ntm_excel.config import Config, MailSettings
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail import SECURITY_CHOICES, mail_settings
@@ -27,21 +31,6 @@ from ntm_excel.jobs.scheduler import (
     serve,
 )
 from ntm_excel.jobs.table import BY_NAME, JOBS
-
-
-def add_state_options(parser: argparse.ArgumentParser, *, inbox: bool = True) -> None:
-    """--state-dir, and --inbox unless the command takes the folder as an argument."""
-    parser.add_argument(
-        "--state-dir",
-        metavar="THƯ_MỤC",
-        help="thư mục trạng thái: sổ thư đã gửi, lịch sử nộp (mặc định: «var» hoặc "
-        "biến môi trường NTM_STATE_DIR)",
-    )
-    if inbox:
-        parser.add_argument("--inbox", metavar="THƯ_MỤC", help=INBOX_HELP)
-
-
-INBOX_HELP = "thư mục nhận biểu của các xã (mặc định: schedule.inbox trong cấu hình)"
 
 
 def add_mail_options(parser: argparse.ArgumentParser) -> None:
@@ -62,14 +51,6 @@ def add_mail_options(parser: argparse.ArgumentParser) -> None:
         choices=SECURITY_CHOICES,
         help="bảo mật kết nối: none, starttls hoặc ssl",
     )
-
-
-def settings_from(args: argparse.Namespace) -> Config:
-    """The configuration with --state-dir applied."""
-    config = config_from(args)
-    if getattr(args, "state_dir", None):
-        config = dataclasses.replace(config, state_dir=Path(args.state_dir))
-    return config
 
 
 def zone_of(config: Config) -> ZoneInfo:
