@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ntm_excel.check.figures import IssueCounts, meets_all
 from ntm_excel.config import vietnam_time
@@ -30,8 +31,15 @@ from ntm_excel.history import (
     hash_files,
 )
 from ntm_excel.issues import Issue
-from ntm_excel.model import UnitReport
-from ntm_excel.read.batch import FileResult, Progress, Then, read_files, reading_context
+from ntm_excel.model import Submission, UnitReport
+from ntm_excel.read.batch import (
+    FileResult,
+    Progress,
+    Then,
+    default_workers,
+    read_files,
+    reading_context,
+)
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
 from ntm_excel.vocabulary import Vocabulary
@@ -63,29 +71,31 @@ def read_through(
     """Archive `files` (and `extra`, received but read elsewhere), then read the files: from
     the store when read before in the same context, else with `read_files`. Readings of
     files that could not be opened are not kept (they are tried again next time). With
-    `then`, each file's result is `then(path, reading)` (see `read_files`): in the worker for
-    a file read now, here for a reading from the store."""
+    `then`, each file's result is `then(path, reading)` (see `read_files`). Readings from the
+    store are decoded (and given to `then`) in the worker processes too when the batch is
+    worth more than one; else here. A stored reading that cannot be used (its file gone, or
+    the reading damaged) is replaced by reading the file."""
     arrivals = hash_files([*files, *extra])
     received = {path: arrival.received for path, arrival in arrivals.items()}
     context = reading_context(registry, indicators, vocabulary)
     keys = {path: (received[path].sha256, path.name) for path in files if path in received}
     stored = history.readings(context, keys.values())
+    kept = [stored.get(keys.get(path)) for path in files]
+    recall = _Recalled(then)
     results: list = [None] * len(files)
-    todo = []
-    for index, path in enumerate(files):
-        blob = stored.get(keys.get(path))
-        try:
-            if blob is not None:
-                modified = vietnam_time(path.stat().st_mtime)
-                reading = decode_reading(blob, path, modified)
-                results[index] = then(path, reading) if then is not None else reading
-                continue
-        except OSError:
-            pass  # gone since it was hashed: the reader says so
-        todo.append(index)
-    reused = len(files) - len(todo)
-    if progress and reused:
-        progress(reused, len(files))
+    todo = list(range(len(files)))
+    if (default_workers(len(files)) if workers is None else workers) <= 1:
+        todo = []  # no processes to share the work with: the stored readings are used here
+        for index, path in enumerate(files):
+            try:
+                results[index] = recall(path, kept[index]).result if kept[index] else None
+            except Exception:  # noqa: BLE001 - gone or damaged: the file is read instead
+                kept[index] = None
+            if kept[index] is None:
+                todo.append(index)
+        if progress and len(todo) < len(files):
+            progress(len(files) - len(todo), len(files))
+    done = len(files) - len(todo)
     # the bytes are archived (disk-bound) while the worker processes read: the store is not
     # used here meanwhile, and a failure to archive is raised once the reading is done
     with ThreadPoolExecutor(1, thread_name_prefix="archive") as archiving:
@@ -96,31 +106,59 @@ def read_through(
             indicators,
             vocabulary=vocabulary,
             workers=workers,
-            progress=(lambda done, _: progress(reused + done, len(files))) if progress else None,
+            progress=(lambda n, _: progress(done + n, len(files))) if progress else None,
             then=_Encoded(then),
+            kept=[kept[i] for i in todo],
+            recall=recall,
         )
         archived.result()
     new = {}
-    for index, (result, submission, blob) in zip(todo, fresh, strict=True):
-        results[index] = result
+    parsed = len(files) - done
+    for index, item in zip(todo, fresh, strict=True):
+        results[index] = item.result
         key = keys.get(files[index])
-        if submission is not None and key == (submission.sha256, submission.file_name):
-            new[key] = blob  # read as hashed: not changed in between
+        if item.blob is None:
+            parsed -= 1  # taken from the store in a worker
+        elif item.submission and key == (item.submission.sha256, item.submission.file_name):
+            new[key] = item.blob  # read as hashed: not changed in between
     history.save_readings(context, new)
-    return Reading(results, received, context, len(todo), reused)  # type: ignore[arg-type]
+    return Reading(results, received, context, parsed, len(files) - parsed)
+
+
+class _Done(NamedTuple):
+    """What comes back of one file read through the store: `then`'s result, and for a file
+    read now that has a submission, that submission and its reading encoded for the store."""
+
+    result: object
+    submission: Submission | None = None
+    blob: bytes | None = None
 
 
 @dataclass(frozen=True)
 class _Encoded:
-    """In the worker: `then` on a file's reading (when given), and the reading encoded for
-    the store when it has a submission: (result, first submission, encoded reading)."""
+    """Where the file was read: `then` on its reading (when given), and the reading encoded
+    for the store when it has a submission."""
 
     then: Then | None
 
-    def __call__(self, path: Path, reading: FileResult):
+    def __call__(self, path: Path, reading: FileResult) -> _Done:
         result = self.then(path, reading) if self.then is not None else reading
         submission = reading[0][0]
-        return result, submission, encode_reading(reading) if submission is not None else None
+        if submission is None:
+            return _Done(result, None, b"")  # read now, nothing to keep
+        return _Done(result, submission, encode_reading(reading))
+
+
+@dataclass(frozen=True)
+class _Recalled:
+    """A stored reading back (as reading the file at `path` now gives it), then `then` on
+    it (when given)."""
+
+    then: Then | None
+
+    def __call__(self, path: Path, blob: bytes) -> _Done:
+        reading = decode_reading(blob, path, vietnam_time(path.stat().st_mtime))
+        return _Done(self.then(path, reading) if self.then is not None else reading)
 
 
 @functools.cache

@@ -99,35 +99,55 @@ def is_commune_task(task: Task) -> bool:
     return bool(task.communes) or any(group_kind(n) == COMMUNES_GROUP for n in names)
 
 
-def communes_of(spec: str, units: Sequence[Unit]) -> tuple[list[str], list[str]]:
+class Communes:
+    """The communes and towns of a registry, indexed once by target level and by the ways a
+    task may name them (see `communes_of`)."""
+
+    def __init__(self, units: Sequence[Unit]) -> None:
+        self.units = [u for u in units if u.tier == COMMUNE]
+        self.by_level: dict[str, list[Unit]] = {}
+        self.by_key: dict[str, list[Unit]] = {}
+        self.by_code: dict[str, list[Unit]] = {}
+        for unit in self.units:
+            self.by_level.setdefault(fold(unit.target_level), []).append(unit)
+            for key in unit_keys(unit):
+                self.by_key.setdefault(key, []).append(unit)
+            self.by_code.setdefault(unit.code, []).append(unit)
+
+    def named(self, item: str) -> list[Unit]:
+        """The units one item of a task's list names (see `communes_of`)."""
+        key = fold(item)
+        if key == fold(ALL_COMMUNES):
+            return self.units
+        if key in LEVEL_WORDS:
+            return self.by_level.get(key, [])
+        return [*self.by_key.get(key, []), *self.by_code.get(item.strip(), [])]
+
+
+def communes_of(spec: str, units: Sequence[Unit] | Communes) -> tuple[list[str], list[str]]:
     """(codes of the units `spec` names, the items naming none). `spec` lists "Tất cả" (every
     commune and town of the registry, whether it submits a self-assessment or not), target
     levels ("Nâng cao", "Kiểu mẫu") or units by name or code, "; "-separated; blank = all."""
-    candidates = [u for u in units if u.tier == COMMUNE]
+    communes = units if isinstance(units, Communes) else Communes(units)
     chosen: set[str] = set()
     unknown = []
     for item in split_list(spec) or [ALL_COMMUNES]:
-        key = fold(item)
-        if key == fold(ALL_COMMUNES):
-            found = candidates
-        elif key in LEVEL_WORDS:
-            found = [u for u in candidates if fold(u.target_level) == key]
-        else:
-            found = [u for u in candidates if key in unit_keys(u) or item.strip() == u.code]
-        if not found and key not in LEVEL_WORDS:
+        found = communes.named(item)
+        if not found and fold(item) not in LEVEL_WORDS:
             unknown.append(item)
         chosen |= {u.code for u in found}
-    return [u.code for u in candidates if u.code in chosen], unknown
+    return [u.code for u in communes.units if u.code in chosen], unknown
 
 
 def assign_communes(tasks: Iterable[Task], units: Sequence[Unit]) -> tuple[list[Task], list[Issue]]:
     """The tasks with `units` set for each commune task, and an issue per unknown commune."""
     result, issues = [], []
+    communes = Communes(units)
     for task in tasks:
         if task.unit_code or not is_commune_task(task):
             result.append(task)
             continue
-        codes, unknown = communes_of(task.communes, units)
+        codes, unknown = communes_of(task.communes, communes)
         result.append(replace(task, units=tuple(codes)))
         issues += [
             make_issue(

@@ -50,7 +50,10 @@ FileResult = list[ReadResult]  # one (Submission or None, issues) per unit of a 
 # What is done with a file's reading where it was read (a picklable callable: a worker
 # process gets it once); its return value is what comes back instead of the reading.
 Then = Callable[[Path, FileResult], object]
-Context = tuple[Registry, Sequence[Indicator], Vocabulary | None, Then | None]
+# What is done, where the files are read, with a file's reading kept from before (its stored
+# bytes) instead of reading the file again; raising falls back to reading the file.
+Recall = Callable[[Path, bytes], object]
+Context = tuple[Registry, Sequence[Indicator], Vocabulary | None, Then | None, Recall | None]
 
 
 def _by_fields(kind: type) -> Callable[[object], tuple]:
@@ -81,9 +84,10 @@ def _init_worker(
     indicators: Sequence[Indicator],
     vocabulary: Vocabulary | None,
     then: Then | None,
+    recall: Recall | None = None,
 ) -> None:
     global _context
-    _context = (registry, indicators, vocabulary, then)
+    _context = (registry, indicators, vocabulary, then, recall)
 
 
 def _failure(path: Path, exc: BaseException) -> FileResult:
@@ -123,19 +127,26 @@ def read_one(
         return _failure(path, exc)
 
 
-def _read_chunk(paths: list[Path]) -> list[object]:
-    registry, indicators, vocabulary, then = _context
-    return [_read_then(path, registry, indicators, vocabulary, then) for path in paths]
+def _read_chunk(items: list[tuple[Path, bytes | None]]) -> list[object]:
+    return [_read_then(path, kept, *_context) for path, kept in items]
 
 
 def _read_then(
     path: Path,
+    kept: bytes | None,
     registry: Registry,
     indicators: Sequence[Indicator],
     vocabulary: Vocabulary | None,
     then: Then | None,
+    recall: Recall | None = None,
 ) -> object:
-    """`read_one`, then `then` on its result (when given)."""
+    """`recall` on the file's reading kept from before (when there is one and it can be
+    used), else `read_one`, then `then` on its result (when given)."""
+    if kept is not None and recall is not None:
+        try:
+            return recall(path, kept)
+        except Exception:  # noqa: BLE001, S110 - gone or damaged: the file is read instead
+            pass
     result = read_one(path, registry, indicators, vocabulary)
     return then(path, result) if then is not None else result
 
@@ -170,6 +181,7 @@ def settle() -> None:
 
 def _read_in_pool(
     files: Sequence[Path],
+    kept: Sequence[bytes | None],
     chunks: list[list[int]],
     workers: int,
     context: Context,
@@ -185,7 +197,7 @@ def _read_in_pool(
         futures = {}
         for n, chunk in enumerate(chunks):
             try:
-                futures[pool.submit(_read_chunk, [files[i] for i in chunk])] = n
+                futures[pool.submit(_read_chunk, [(files[i], kept[i]) for i in chunk])] = n
             except BrokenProcessPool as exc:  # a worker died already: the rest is read again
                 failed |= dict.fromkeys(range(n, len(chunks)), exc)
                 break
@@ -255,11 +267,16 @@ def read_files(
     workers: int | None = None,
     progress: Progress | None = None,
     then: Then | None = None,
+    kept: Sequence[bytes | None] | None = None,
+    recall: Recall | None = None,
 ) -> list:
     """Read every file (in file order), with `workers` processes (default: by batch size):
     for each file, a (Submission or None, issues) per unit it holds; or, with `then`, what
     `then(path, that reading)` returns, run where the file was read (for a file whose
-    worker died, in this process on its file-unreadable issue).
+    worker died, in this process on its file-unreadable issue). A file with a reading kept
+    from before (`kept`, in file order: its stored bytes or None) is not read: its result is
+    what `recall(path, those bytes)` returns, run in the workers too (when that raises, the
+    file is read).
 
     A file that kills its worker process (a crash of a native library, an out-of-memory
     kill…) becomes a file-unreadable issue; it is never read again in this process. When a
@@ -270,6 +287,7 @@ def read_files(
     """
     total = len(files)
     workers = default_workers(total) if workers is None else max(1, workers)
+    kept = list(kept) if kept is not None and recall is not None else [None] * total
     results: list[object | None] = [None] * total
     done = 0
 
@@ -283,16 +301,16 @@ def read_files(
         if progress:
             progress(done, total)
 
+    context = (registry, indicators, vocabulary, then, recall)
     if total:
         size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
         pending, isolating, retrying = list(range(total)), False, False
-        context = (registry, indicators, vocabulary, then)
         try:
             while pending:
                 step = 1 if isolating else size
                 chunks = [pending[i : i + step] for i in range(0, len(pending), step)]
                 failed = _read_in_pool(
-                    files, chunks, 1 if isolating else workers, context, finished
+                    files, kept, chunks, 1 if isolating else workers, context, finished
                 )
                 if isolating and failed:  # read alone, in order: the first failure is the culprit
                     ([index], error), *failed = failed
@@ -309,5 +327,5 @@ def read_files(
             # otherwise no pool broke: the files left are read below, one by one
     for index, path in enumerate(files):
         if results[index] is None:
-            finished(index, _read_then(path, registry, indicators, vocabulary, then))
+            finished(index, _read_then(path, kept[index], *context))
     return results  # type: ignore[return-value]
