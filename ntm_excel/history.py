@@ -480,14 +480,15 @@ class History(Store):
         return found
 
     def save_readings(self, context: str, readings: dict[tuple[str, str], bytes]) -> None:
-        """Store readings made in `context`; readings of any other context are dropped (the
+        """Store readings made in `context` (replacing any stored under the same key: one
+        that could not be used is mended); readings of any other context are dropped (the
         reader, catalogue or registry changed since: they would never be used again)."""
         if not readings:
             return
         with self.transaction() as db:
             db.execute("DELETE FROM readings WHERE context != ?", (context,))
             db.executemany(
-                "INSERT OR IGNORE INTO readings (sha256, name, context, result)"
+                "INSERT OR REPLACE INTO readings (sha256, name, context, result)"
                 " VALUES (?, ?, ?, ?)",
                 [(digest, name, context, blob) for (digest, name), blob in readings.items()],
             )
@@ -530,6 +531,13 @@ class History(Store):
                 ),
             )
         return cursor.lastrowid
+
+    def judged(self, versions: Iterable[tuple[str, str]], context: str) -> set[tuple[str, str]]:
+        """The (unit code, sha256) of `versions` recorded already with their judgement made
+        in `context` (`record` leaves them as they are)."""
+        versions = set(versions)
+        known = self._versions_of({digest for _, digest in versions})
+        return {key for key in versions if known.get(key, (0, ""))[1] == context}
 
     def _versions_of(self, digests: Iterable[str]) -> dict[tuple[str, str], tuple[int, str]]:
         """(unit code, sha256) → (id, context) of the versions recorded of these files."""

@@ -603,3 +603,60 @@ def test_collect_keeps_every_file_and_the_weekly_summary_says_what_changed(
     assert "ĐƠN VỊ GỬI BẢN NỘP MỚI TRONG TUẦN (1 ĐƠN VỊ)" in text
     assert "- Xã Cẩm Thành · 20 → 19/20 tiêu chí đạt; tiêu chí 5 Đạt → Chưa đạt" in text
     assert "Xã Cẩm Thành" in mail.get_body(("html",)).get_content()
+
+
+def _where(path: Path, reading):  # a `then` of `read_through`: the process it ran in
+    return os.getpid(), reading
+
+
+def _bundled_inbox(tmp_path: Path, catalog):
+    import shutil
+
+    from ntm_excel.config import BUNDLED
+    from ntm_excel.read.inbox import list_submissions
+
+    shutil.copytree(BUNDLED / "mau_nop", tmp_path / "inbox")
+    registry = load_registry(load_config().registry)
+    return list_submissions([tmp_path / "inbox"]).files, registry, catalog.resolve(SET, "Hà Tĩnh")
+
+
+def test_readings_from_the_store_are_used_in_the_worker_processes(tmp_path, catalog):
+    """With two workers, the stored readings are decoded (and given to `then`) in the worker
+    processes, and equal reading the files; a stored reading that is damaged is not used:
+    that file is read again."""
+    from ntm_excel.check.record import read_through
+    from ntm_excel.read.batch import read_files
+
+    files, registry, indicators = _bundled_inbox(tmp_path, catalog)
+    fresh = read_files(files, registry, indicators, workers=1)
+    unreadable = sum(1 for [(submission, _), *_] in fresh if submission is None)
+    with History(tmp_path / "var") as history:
+        first = read_through(history, files, registry, indicators, workers=2, then=_where)
+        again = read_through(history, files, registry, indicators, workers=2, then=_where)
+        with history.transaction() as db:  # one stored reading damaged
+            db.execute("UPDATE readings SET result = ? WHERE name = ?", (b"hong", files[0].name))
+        mended = read_through(history, files, registry, indicators, workers=2)
+        here = read_through(history, files, registry, indicators, workers=1)
+    assert (first.parsed, again.parsed) == (len(files), unreadable)
+    assert [reading for _, reading in again.results] == fresh
+    assert {pid for pid, _ in again.results}.isdisjoint({os.getpid()})
+    assert (mended.parsed, mended.reused) == (unreadable + 1, len(files) - unreadable - 1)
+    assert mended.results == fresh and here.results == fresh
+    assert here.parsed == unreadable  # the mended reading was stored again
+
+
+def test_a_rerun_judged_in_the_workers_equals_a_run_without_the_store(tmp_path, catalog):
+    """The communes' reports of a re-run whose readings come from the store, validated in two
+    worker processes, are those of a run that parses and validates every file."""
+    from ntm_excel.check.consolidate import check_files
+
+    files, registry, _ = _bundled_inbox(tmp_path, catalog)
+    given = {"catalog": catalog, "registry": registry, "catalog_set": SET, "workers": 2}
+    plain = check_files(files, **given)
+    with History(tmp_path / "var") as history:
+        check_files(files, history=history, **given)
+        again = check_files(files, history=history, **given)
+    assert again.reading.reused > 0 and again.units and plain.units
+    assert again.units == plain.units
+    assert again.loose == plain.loose and again.levels == plain.levels
+    assert again.submissions == plain.submissions

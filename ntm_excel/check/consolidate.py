@@ -604,10 +604,14 @@ def _record(history: History, checked: Checked, catalog_set: str, as_of: date) -
     """Record every unit's files as versions, and the run; returns the run's id."""
     reading = checked.reading
     context = judgement_context(reading.context, catalog_set)
+    reports = [item for candidates in checked.candidates.values() for item in candidates]
+    judged = history.judged(  # recorded as they are: `record` would leave them so
+        {(report.unit.code, report.submission.sha256) for report, _ in reports}, context
+    )
     records: list[VersionRecord] = [
         version_record(report, issues, catalog_set, context)
-        for candidates in checked.candidates.values()
-        for report, issues in candidates
+        for report, issues in reports
+        if (report.unit.code, report.submission.sha256) not in judged
     ]
     set_id = district_set(catalog_set)
     for district in checked.districts.values():
