@@ -306,3 +306,32 @@ def test_missing_file_or_column(tmp_path):
 def test_file_stem_has_no_diacritics(bundled):
     assert file_stem(bundled.get("18694")) == "xa_cam_thanh"
     assert file_stem(bundled.get("18676")) == "thi_tran_thien_cam"
+
+
+def test_a_registry_parsed_once_is_taken_from_the_state_folder(tmp_path, monkeypatch):
+    """With a state folder, the units read from the workbook are kept there and used while
+    the workbook stays the same; a changed workbook or a damaged cache is read again."""
+    import ntm_excel.reference.registry as module
+
+    path, state = tmp_path / "don_vi.xlsx", tmp_path / "var"
+    state.mkdir()
+    bundled = load_registry(load_config().registry)
+    officials = replace(bundled.units[0], supervisors=("Nguyễn Văn A", "Trần Thị B"))
+    write_registry(module.Registry([officials, *bundled.units[1:]], bundled.notes), path)
+    first = load_registry(path, state)
+    assert (state / module.REGISTRY_CACHE).is_file()
+    assert first.units == load_registry(path).units and first.notes == load_registry(path).notes
+
+    def parse(_):
+        raise AssertionError("parsed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(module, "_parse_registry", parse)
+        again = load_registry(path, state)
+    assert (again.units, again.notes, again.path) == (first.units, first.notes, path)
+    assert again.units[0].supervisors == ("Nguyễn Văn A", "Trần Thị B")  # a tuple again
+    changed = replace(bundled.units[0], name="Xã Cẩm Thành Mới")
+    write_registry(module.Registry([changed, *bundled.units[1:]], bundled.notes), path)
+    assert load_registry(path, state).units[0].name == "Xã Cẩm Thành Mới"
+    (state / module.REGISTRY_CACHE).write_text("{hỏng", encoding="utf-8")
+    assert load_registry(path, state).units[0].name == "Xã Cẩm Thành Mới"

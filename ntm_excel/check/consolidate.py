@@ -723,7 +723,10 @@ def consolidate_from_config(
     return consolidate(
         paths,
         catalog=load_catalog(catalog_path or config.data_file("catalog")),
-        registry=load_registry(registry_path or config.data_file("registry")),
+        registry=load_registry(
+            registry_path or config.data_file("registry"),
+            config.state_dir if history is not None else None,  # its parse kept there
+        ),
         catalog_set=config.catalog_set,
         as_of=as_of,
         plan=plan,

@@ -23,18 +23,23 @@ guessed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from email.utils import parseaddr
+from importlib import metadata
 from pathlib import Path
 
 import vietnam_provinces
 import xlsxwriter
 from python_calamine import CalamineWorkbook
 
+from ntm_excel import model
+from ntm_excel import text as text_rules
 from ntm_excel.atomic import atomic_path
 from ntm_excel.errors import RegistryError
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, Unit
@@ -682,11 +687,50 @@ def _text(value: object) -> str:
     return nfc(str(value))
 
 
-def load_registry(path: Path | str) -> Registry:
-    """Load the registry workbook at `path`."""
+REGISTRY_CACHE = "danh_sach_don_vi.cache.json"  # in the state folder: see `load_registry`
+
+
+@functools.cache
+def _loader_version() -> str:
+    """A fingerprint of the code that turns a registry workbook into units."""
+    digest = hashlib.sha256()
+    for library in ("python-calamine", "vietnam-provinces"):
+        digest.update(f"{library}={metadata.version(library)}\0".encode())
+    for module in (__file__, model.__file__, text_rules.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()
+
+
+def load_registry(path: Path | str, cache_dir: Path | str | None = None) -> Registry:
+    """Load the registry workbook at `path`. With `cache_dir` (the state folder), the units
+    read from it are kept there, by the workbook's content and this code's version, and
+    taken from there while both stay the same (a country's 11,000 rows are not parsed at
+    every run); a cache that cannot be read or written is only not used."""
     path = Path(path)
     if not path.is_file():
         raise RegistryError(f"Không tìm thấy danh sách đơn vị {path}")
+    if cache_dir is None:
+        return _parse_registry(path)
+    cache = Path(cache_dir) / REGISTRY_CACHE
+    try:
+        key = hashlib.sha256(path.read_bytes() + _loader_version().encode()).hexdigest()
+    except OSError as exc:
+        raise RegistryError(f"Không mở được danh sách đơn vị {path}: {exc}") from exc
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        data = json.loads(cache.read_bytes())
+        if data["key"] == key:
+            rows = data["units"]
+            units = [Unit(*(tuple(v) if isinstance(v, list) else v for v in r)) for r in rows]
+            return Registry(units, data["notes"], path)
+    registry = _parse_registry(path)
+    units = [[getattr(unit, f.name) for f in fields(Unit)] for unit in registry.units]
+    with contextlib.suppress(OSError), atomic_path(cache) as tmp:
+        data = {"key": key, "units": units, "notes": registry.notes}
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return registry
+
+
+def _parse_registry(path: Path) -> Registry:
     try:  # calamine: the country's 11,000 rows in a tenth of openpyxl's time
         workbook = CalamineWorkbook.from_path(str(path))
         try:
