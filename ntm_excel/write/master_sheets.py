@@ -40,6 +40,7 @@ from ntm_excel.styles import (
     BLUE,
     CONTRADICTED_COLOURS,
     CONTRADICTED_SUFFIX,
+    EXCEL_CELL_LIMIT,
     GREEN,
     GREY,
     HEADER,
@@ -218,6 +219,7 @@ class Sheet:
         self.name = name
         self.fmts = fmts
         self.widths: dict[int, float] = {}
+        self._mark_formats: dict[int, tuple[Colours, object]] = {}
         self.ws.set_tab_color(f"#{tab.chart}")
         self.ws.write_string(0, 0, title, fmts.get(bold=True, font_size=14, font_color=TITLE_FONT))
         self.ws.write_string(1, 0, note, fmts.get(italic=True))
@@ -265,79 +267,103 @@ class Sheet:
     def _rows(
         self, row: int, columns: Sequence[Column], values: list[Sequence], longest: list[float]
     ) -> int:
-        """Write `values` from `row` on; return the row after the last one written."""
+        """Write `values` from `row` on; return the row after the last one written.
+
+        The master's innermost loop (millions of cells in a country's master): text and mark
+        cells are written here with their formats resolved once, through XlsxWriter's
+        undecorated `_write_string` and `_write_blank` (`write_string` and `write_blank`
+        without the check for A1 notation); other kinds through a writer per column."""
         writers = [self._writer(col, column) for col, column in enumerate(columns)]
-        wrapping = [  # (index, width) of the columns some value overflows
-            (col, self.widths[col])
+        texts = [self._text_format(c) if c.kind == "text" else None for c in columns]
+        marks = [c.kind == "mark" for c in columns]
+        wrapping = [  # (index, width, lines of the texts seen) of the columns some value overflows
+            (col, self.widths[col], {})
             for col, column in enumerate(columns)
             if column.kind in ("text", "mark") and longest[col] > self.widths[col] - 1
         ]
-        set_row, blank, blank_fmt = self.ws.set_row, self.ws.write_blank, self.fmts.get(CELL)
-        cols = range(len(columns))
+        ws, mark_format, width = self.ws, self._mark_format, len(columns)
+        set_row, string, blank = ws.set_row, ws._write_string, ws._write_blank
+        blank_fmt = self.fmts.get(CELL)
         for cells in values:
-            for col, write, value in zip(cols, writers, cells, strict=True):
+            if len(cells) != width:
+                raise ValueError(f"{len(cells)} values for {width} columns: {cells!r}")
+            for col, value in enumerate(cells):
                 if value is None or value == "":
                     blank(row, col, None, blank_fmt)  # keeps the cell's borders
+                elif (text_fmt := texts[col]) is not None:
+                    if len(value) > EXCEL_CELL_LIMIT:
+                        value = cell_text(value)
+                    string(row, col, value, text_fmt)
+                elif marks[col]:
+                    string(row, col, value[0], mark_format(value[1]))
                 else:
-                    write(row, value)
+                    writers[col](row, value)
             lines = 1
-            for index, width in wrapping:
+            for index, room, known in wrapping:
                 value = cells[index]
                 text = value[0] if isinstance(value, tuple) else value
                 if text:
-                    lines = max(lines, wrapped_lines(text, width))
+                    count = known.get(text)
+                    if count is None:
+                        count = known[text] = wrapped_lines(text, room)
+                    if count > lines:
+                        lines = count
             if lines > 1:
                 set_row(row, LINE_HEIGHT * lines + 2)
             row += 1
         return row
 
-    def _writer(self, col: int, column: Column) -> Callable[[int, object], None]:
+    def _text_format(self, column: Column):
+        fmts = self.fmts
+        return fmts.get(CELL, align=column.align) if column.align else fmts.get(CELL)
+
+    def _mark_format(self, colours: Colours):
+        """The format of a word on `colours`, found by identity (hashing `Colours` per cell
+        costs more than writing it)."""
+        known = self._mark_formats.get(id(colours))
+        if known is None or known[0] is not colours:
+            known = self._mark_formats[id(colours)] = (
+                colours,
+                self.fmts.get(CELL, xlsx_fill(colours)),
+            )
+        return known[1]
+
+    def _writer(self, col: int, column: Column) -> Callable[[int, object], None] | None:
+        """How a value of `column` is written; None for text and marks (`_rows` writes those)."""
+        if column.kind in ("text", "mark"):
+            return None
         ws, fmts = self.ws, self.fmts
-        text_fmt = fmts.get(CELL, align=column.align) if column.align else fmts.get(CELL)
-        mark_fmts: dict[Colours, object] = {}
-
-        def text(row: int, value: str) -> None:
-            ws.write_string(row, col, cell_text(value), text_fmt)
-
-        def mark(row: int, value: Mark) -> None:
-            word, colours = value
-            fmt = mark_fmts.get(colours)
-            if fmt is None:
-                fmt = mark_fmts[colours] = fmts.get(CELL, xlsx_fill(colours))
-            ws.write_string(row, col, word, fmt)
-
-        if column.kind == "text":
-            return text
-        if column.kind == "mark":
-            return mark
+        text_fmt = self._text_format(column)
+        string, number = ws._write_string, ws._write_number  # undecorated write_string, …
         if column.kind in ("date", "datetime"):
             pattern = DATE_FORMAT if column.kind == "date" else DATETIME_FORMAT
             date_fmt = fmts.get(CELL, num_format=pattern, align="center")
+            write_datetime = ws._write_datetime
 
             def when(row: int, value: date) -> None:
-                ws.write_datetime(row, col, value, date_fmt)
+                write_datetime(row, col, value, date_fmt)
 
             return when
         if column.kind == "percent":
             percent_fmt = fmts.get(CELL, num_format=PERCENT_FORMAT)
 
             def share(row: int, value: float) -> None:
-                ws.write_number(row, col, value, percent_fmt)
+                number(row, col, value, percent_fmt)
 
             return share
         int_fmt = fmts.get(CELL, num_format=column.num_format or INT_FORMAT)
         decimal_fmt = fmts.get(CELL, num_format=DECIMAL_FORMAT)
 
-        def number(row: int, value: object) -> None:
+        def count(row: int, value: object) -> None:
             if isinstance(value, tuple):  # a word instead of a count, e.g. "Chưa nộp"
-                mark(row, value)
+                string(row, col, value[0], self._mark_format(value[1]))
             elif isinstance(value, str) or not math.isfinite(value):
-                text(row, str(value))
+                string(row, col, cell_text(str(value)), text_fmt)
             else:
                 whole = float(value).is_integer()
-                ws.write_number(row, col, value, int_fmt if whole else decimal_fmt)
+                number(row, col, value, int_fmt if whole else decimal_fmt)
 
-        return number
+        return count
 
     def table(self, header_row: int, end: int, columns: Sequence[Column], name: str) -> None:
         """A filtered Excel table over the block written from `header_row` to `end`.
