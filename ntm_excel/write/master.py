@@ -44,7 +44,7 @@ class MasterWorkbook(xlsxwriter.Workbook):
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while a master is made.
 
-    XlsxWriter keeps a tuple per cell (millions in a country's master); each thousand new
+    XlsxWriter keeps a tuple per cell (millions in a country's master); every 700 new
     ones set the collector off, and its full passes go through every object of the process,
     the whole consolidation included: a third of the master's time. Making a master creates
     no garbage cycles worth chasing meanwhile; the collector runs again afterwards.
