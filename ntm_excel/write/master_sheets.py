@@ -477,7 +477,10 @@ class Overflow:
 
 
 def _write_block(path: Path, columns: Sequence[Column], values: Iterable) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+    # UTF-8 with a byte-order mark, written here: the "utf-8-sig" codec costs a Python call
+    # per row written
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write("\ufeff")
         writer = csv.writer(out)
         writer.writerow([column.header for column in columns])
         writer.writerows(map(_csv_converter(columns), values))
@@ -491,6 +494,7 @@ def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
     kinds = {kind: [i for i, c in enumerate(columns) if c.kind == kind] for kind in _CSV_KINDS}
     marks, dates, times = kinds["mark"], kinds["date"], kinds["datetime"]
     texts = kinds["text"] + kinds["number"]  # a value cell may hold the text as typed
+    starts = FORMULA_STARTS
 
     def convert(cells: Sequence) -> list:
         row = list(cells)
@@ -502,7 +506,7 @@ def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
             row[i] = f"{row[i]:%d/%m/%Y %H:%M}" if row[i] else ""
         for i in texts:
             value = row[i]
-            if value.__class__ is str and value.startswith(FORMULA_STARTS):
+            if value.__class__ is str and value.startswith(starts):
                 row[i] = "'" + value
         return row
 
