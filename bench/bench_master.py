@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tests.test_master imports `support`
 
 from ntm_excel.model import COMMUNE, DISTRICT, UnitReport  # noqa: E402
 from ntm_excel.reference.registry import build_registry  # noqa: E402

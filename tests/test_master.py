@@ -925,3 +925,48 @@ def test_csv_files_of_long_blocks_go_with_their_master(tmp_path, consolidation):
     write_master(consolidation, target)
     assert not list(tmp_path.glob("tong_hop_*.csv"))
     assert [p.name for p in tmp_path.iterdir() if ".ntm-" in p.name] == []
+
+
+# ------------------------------------------------------------------ the faster cell writing
+
+
+def _sheet_parts(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as package:
+        return {n: package.read(n) for n in package.namelist() if n.startswith("xl/")}
+
+
+def test_master_worksheet_writes_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
+    """`MasterWorksheet` writes its cells itself: every part of the workbook (sheets, shared
+    strings, styles, tables) comes out byte for byte as XlsxWriter's own worksheet writes it,
+    dates, numbers, blanks, marks and hostile texts included. (The second master made in a
+    process is also like the first: XlsxWriter adds to the options it is given.)"""
+    from xlsxwriter.worksheet import Worksheet
+
+    from ntm_excel.write import master
+
+    consolidation = build_consolidation(n_units=60, tasks_per_unit=3)
+    consolidation.created = datetime(2021, 3, 22, 7, 30)
+    fast = write_master(consolidation, tmp_path / "fast.xlsx")
+    monkeypatch.setattr(master.MasterWorkbook, "worksheet_class", Worksheet)
+    plain = write_master(consolidation, tmp_path / "plain.xlsx")
+    fast_parts, plain_parts = _sheet_parts(fast), _sheet_parts(plain)
+    assert fast_parts.keys() == plain_parts.keys()
+    assert "xl/worksheets/sheet3.xml" in fast_parts
+    for name, data in plain_parts.items():
+        assert fast_parts[name] == data, name
+
+
+def test_master_leaves_the_cycle_collector_running(tmp_path, monkeypatch):
+    import gc
+
+    write_master(build_consolidation(), tmp_path / "tong_hop.xlsx")
+    assert gc.isenabled()
+
+    def broken(*args):
+        raise RuntimeError("a sheet that fails")
+
+    monkeypatch.setattr(master_sheets, "write_all", broken)
+    with pytest.raises(RuntimeError):
+        write_master(build_consolidation(), tmp_path / "other.xlsx")
+    assert gc.isenabled()
+    assert not (tmp_path / "other.xlsx").exists()

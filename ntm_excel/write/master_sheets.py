@@ -15,6 +15,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import (
+    CellBlankTuple,
+    CellDatetimeTuple,
+    CellNumberTuple,
+    CellStringTuple,
+    Worksheet,
+)
+
 from ntm_excel.atomic import Generation
 from ntm_excel.check.figures import (
     WORKBOOK_ERRORS,
@@ -31,6 +40,7 @@ from ntm_excel.styles import (
     BLUE,
     CONTRADICTED_COLOURS,
     CONTRADICTED_SUFFIX,
+    EXCEL_CELL_LIMIT,
     GREEN,
     GREY,
     HEADER,
@@ -158,6 +168,44 @@ def _size(value: object) -> float:
     return len(str(value))
 
 
+class MasterWorksheet(Worksheet):
+    """XlsxWriter's worksheet, writing the cells of a master faster, to the same bytes.
+
+    `close()` spends most of its time in `_write_cell`, which builds and escapes a list of
+    attributes for every cell: the string, number and blank cells with a format (every cell
+    of a master has one) are written here directly as the XML XlsxWriter writes for them;
+    any other cell goes to XlsxWriter's own code. A date is converted to Excel's serial
+    number once per distinct date (task deadlines repeat).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._serials: dict[date, float] = {}
+
+    def _write_cell(self, row: int, col: int, cell) -> None:
+        kind, fmt = cell.__class__, cell.format
+        if fmt is None or self.constant_memory:
+            super()._write_cell(row, col, cell)
+        elif kind is CellStringTuple:
+            ref, style = xl_rowcol_to_cell_fast(row, col), fmt._get_xf_index()
+            self.fh.write(f'<c r="{ref}" s="{style}" t="s"><v>{cell.string}</v></c>')
+        elif kind is CellBlankTuple:
+            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"/>')
+        elif kind is CellNumberTuple or kind is CellDatetimeTuple:
+            ref, style = xl_rowcol_to_cell_fast(row, col), fmt._get_xf_index()
+            self.fh.write(f'<c r="{ref}" s="{style}"><v>{cell.number:.16G}</v></c>')
+        else:
+            super()._write_cell(row, col, cell)
+
+    def _convert_date_time(self, dt_obj):
+        if dt_obj.__class__ is not date:
+            return super()._convert_date_time(dt_obj)
+        serial = self._serials.get(dt_obj)
+        if serial is None:
+            serial = self._serials[dt_obj] = super()._convert_date_time(dt_obj)
+        return serial
+
+
 class Sheet:
     """A worksheet with a title, blocks of rows and the print setup the office uses.
 
@@ -171,6 +219,7 @@ class Sheet:
         self.name = name
         self.fmts = fmts
         self.widths: dict[int, float] = {}
+        self._mark_formats: dict[int, tuple[Colours, object]] = {}
         self.ws.set_tab_color(f"#{tab.chart}")
         self.ws.write_string(0, 0, title, fmts.get(bold=True, font_size=14, font_color=TITLE_FONT))
         self.ws.write_string(1, 0, note, fmts.get(italic=True))
@@ -218,79 +267,103 @@ class Sheet:
     def _rows(
         self, row: int, columns: Sequence[Column], values: list[Sequence], longest: list[float]
     ) -> int:
-        """Write `values` from `row` on; return the row after the last one written."""
+        """Write `values` from `row` on; return the row after the last one written.
+
+        The master's innermost loop (millions of cells in a country's master): text and mark
+        cells are written here with their formats resolved once, through XlsxWriter's
+        undecorated `_write_string` and `_write_blank` (`write_string` and `write_blank`
+        without the check for A1 notation); other kinds through a writer per column."""
         writers = [self._writer(col, column) for col, column in enumerate(columns)]
-        wrapping = [  # (index, width) of the columns some value overflows
-            (col, self.widths[col])
+        texts = [self._text_format(c) if c.kind == "text" else None for c in columns]
+        marks = [c.kind == "mark" for c in columns]
+        wrapping = [  # (index, width, lines of the texts seen) of the columns some value overflows
+            (col, self.widths[col], {})
             for col, column in enumerate(columns)
             if column.kind in ("text", "mark") and longest[col] > self.widths[col] - 1
         ]
-        set_row, blank, blank_fmt = self.ws.set_row, self.ws.write_blank, self.fmts.get(CELL)
-        cols = range(len(columns))
+        ws, mark_format, width = self.ws, self._mark_format, len(columns)
+        set_row, string, blank = ws.set_row, ws._write_string, ws._write_blank
+        blank_fmt = self.fmts.get(CELL)
         for cells in values:
-            for col, write, value in zip(cols, writers, cells, strict=True):
+            if len(cells) != width:
+                raise ValueError(f"{len(cells)} values for {width} columns: {cells!r}")
+            for col, value in enumerate(cells):
                 if value is None or value == "":
                     blank(row, col, None, blank_fmt)  # keeps the cell's borders
+                elif (text_fmt := texts[col]) is not None:
+                    if len(value) > EXCEL_CELL_LIMIT:
+                        value = cell_text(value)
+                    string(row, col, value, text_fmt)
+                elif marks[col]:
+                    string(row, col, value[0], mark_format(value[1]))
                 else:
-                    write(row, value)
+                    writers[col](row, value)
             lines = 1
-            for index, width in wrapping:
+            for index, room, known in wrapping:
                 value = cells[index]
                 text = value[0] if isinstance(value, tuple) else value
                 if text:
-                    lines = max(lines, wrapped_lines(text, width))
+                    count = known.get(text)
+                    if count is None:
+                        count = known[text] = wrapped_lines(text, room)
+                    if count > lines:
+                        lines = count
             if lines > 1:
                 set_row(row, LINE_HEIGHT * lines + 2)
             row += 1
         return row
 
-    def _writer(self, col: int, column: Column) -> Callable[[int, object], None]:
+    def _text_format(self, column: Column):
+        fmts = self.fmts
+        return fmts.get(CELL, align=column.align) if column.align else fmts.get(CELL)
+
+    def _mark_format(self, colours: Colours):
+        """The format of a word on `colours`, found by identity (hashing `Colours` per cell
+        costs more than writing it)."""
+        known = self._mark_formats.get(id(colours))
+        if known is None or known[0] is not colours:
+            known = self._mark_formats[id(colours)] = (
+                colours,
+                self.fmts.get(CELL, xlsx_fill(colours)),
+            )
+        return known[1]
+
+    def _writer(self, col: int, column: Column) -> Callable[[int, object], None] | None:
+        """How a value of `column` is written; None for text and marks (`_rows` writes those)."""
+        if column.kind in ("text", "mark"):
+            return None
         ws, fmts = self.ws, self.fmts
-        text_fmt = fmts.get(CELL, align=column.align) if column.align else fmts.get(CELL)
-        mark_fmts: dict[Colours, object] = {}
-
-        def text(row: int, value: str) -> None:
-            ws.write_string(row, col, cell_text(value), text_fmt)
-
-        def mark(row: int, value: Mark) -> None:
-            word, colours = value
-            fmt = mark_fmts.get(colours)
-            if fmt is None:
-                fmt = mark_fmts[colours] = fmts.get(CELL, xlsx_fill(colours))
-            ws.write_string(row, col, word, fmt)
-
-        if column.kind == "text":
-            return text
-        if column.kind == "mark":
-            return mark
+        text_fmt = self._text_format(column)
+        string, number = ws._write_string, ws._write_number  # undecorated write_string, …
         if column.kind in ("date", "datetime"):
             pattern = DATE_FORMAT if column.kind == "date" else DATETIME_FORMAT
             date_fmt = fmts.get(CELL, num_format=pattern, align="center")
+            write_datetime = ws._write_datetime
 
             def when(row: int, value: date) -> None:
-                ws.write_datetime(row, col, value, date_fmt)
+                write_datetime(row, col, value, date_fmt)
 
             return when
         if column.kind == "percent":
             percent_fmt = fmts.get(CELL, num_format=PERCENT_FORMAT)
 
             def share(row: int, value: float) -> None:
-                ws.write_number(row, col, value, percent_fmt)
+                number(row, col, value, percent_fmt)
 
             return share
         int_fmt = fmts.get(CELL, num_format=column.num_format or INT_FORMAT)
         decimal_fmt = fmts.get(CELL, num_format=DECIMAL_FORMAT)
 
-        def number(row: int, value: object) -> None:
+        def count(row: int, value: object) -> None:
             if isinstance(value, tuple):  # a word instead of a count, e.g. "Chưa nộp"
-                mark(row, value)
+                string(row, col, value[0], self._mark_format(value[1]))
             elif isinstance(value, str) or not math.isfinite(value):
-                text(row, str(value))
+                string(row, col, cell_text(str(value)), text_fmt)
             else:
                 whole = float(value).is_integer()
-                ws.write_number(row, col, value, int_fmt if whole else decimal_fmt)
+                number(row, col, value, int_fmt if whole else decimal_fmt)
 
-        return number
+        return count
 
     def table(self, header_row: int, end: int, columns: Sequence[Column], name: str) -> None:
         """A filtered Excel table over the block written from `header_row` to `end`.
@@ -404,7 +477,10 @@ class Overflow:
 
 
 def _write_block(path: Path, columns: Sequence[Column], values: Iterable) -> None:
-    with open(path, "w", encoding="utf-8-sig", newline="") as out:
+    # UTF-8 with a byte-order mark, written here: the "utf-8-sig" codec costs a Python call
+    # per row written
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write("\ufeff")
         writer = csv.writer(out)
         writer.writerow([column.header for column in columns])
         writer.writerows(map(_csv_converter(columns), values))
@@ -418,6 +494,7 @@ def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
     kinds = {kind: [i for i, c in enumerate(columns) if c.kind == kind] for kind in _CSV_KINDS}
     marks, dates, times = kinds["mark"], kinds["date"], kinds["datetime"]
     texts = kinds["text"] + kinds["number"]  # a value cell may hold the text as typed
+    starts = FORMULA_STARTS
 
     def convert(cells: Sequence) -> list:
         row = list(cells)
@@ -429,7 +506,7 @@ def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
             row[i] = f"{row[i]:%d/%m/%Y %H:%M}" if row[i] else ""
         for i in texts:
             value = row[i]
-            if value.__class__ is str and value.startswith(FORMULA_STARTS):
+            if value.__class__ is str and value.startswith(starts):
                 row[i] = "'" + value
         return row
 
@@ -445,7 +522,7 @@ def write_all(book, fmts: FormatCache, facts: Figures, overflow: Overflow | None
     as_of = f"{facts.consolidation.as_of:%d/%m/%Y}"
     several = facts.several_districts
     writers = [write_summary]
-    if several and len(facts.by_province()) > 1:
+    if several and _province_count(facts) > 1:
         writers.append(write_by_province)
     if several:
         writers.append(write_by_district)
@@ -462,14 +539,22 @@ def write_all(book, fmts: FormatCache, facts: Figures, overflow: Overflow | None
         writer(book, fmts, facts, as_of)
 
 
+def _province_count(facts: Figures) -> int:
+    """How many provinces `facts.by_province()` lists, without adding up their figures (every
+    sheet's note names them)."""
+    c = facts.consolidation
+    assessed = {report.unit.province for report in c.districts}
+    return len(assessed | {r.unit.province for r in c.units if r.unit.expected})
+
+
 def _place(facts: Figures) -> str:
     units = facts.consolidation.units
     if not units:
         return ""
     unit = units[0].unit
     if facts.several_districts:
-        provinces = facts.by_province()
-        return f"tỉnh {unit.province}" if len(provinces) == 1 else f"{len(provinces)} tỉnh"
+        provinces = _province_count(facts)
+        return f"tỉnh {unit.province}" if provinces == 1 else f"{provinces} tỉnh"
     return ", ".join(filter(None, (unit.district, unit.province and f"tỉnh {unit.province}")))
 
 
