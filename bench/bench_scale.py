@@ -627,7 +627,10 @@ def main() -> None:
     naive = sub.add_parser("naive")
     naive.add_argument("files", type=Path)
     naive.add_argument("output", type=Path)
-    args = parser.parse_args(sys.argv[1:] or ["run"])
+    argv = sys.argv[1:]
+    if not argv or (argv[0].startswith("-") and argv[0] not in ("-h", "--help")):
+        argv = ["run", *argv]  # `run` is the default: `bench_scale.py --sizes 250`
+    args = parser.parse_args(argv)
     if args.command == "floor":
         return floor_command(args.files)
     if args.command == "read":
