@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -14,14 +14,12 @@ import python_calamine
 import xlsxwriter
 import xlwt
 from support.render import needs_libreoffice, page_size, printed_pages
+from support.reports import DATA_SHEET, UNIT, report_for
 
 from ntm_excel.issues import Issue, Severity, make_issue
-from ntm_excel.model import Submission, Unit, UnitReport
+from ntm_excel.model import Unit, UnitReport
 from ntm_excel.write import feedback
 from ntm_excel.write.feedback import COLUMNS, SHEET, feedback_path, write_feedback
-
-UNIT = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
-DATA_SHEET = "Tự đánh giá"
 
 
 def workbook(path: Path) -> Path:
@@ -37,21 +35,6 @@ def workbook(path: Path) -> Path:
     book.create_sheet("Lộ trình")["A1"] = "Nội dung công việc"
     book.save(path)
     return path
-
-
-def report_for(path: Path) -> UnitReport:
-    data = path.read_bytes()
-    submission = Submission(
-        path=str(path),
-        file_name=path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        modified=datetime.fromtimestamp(path.stat().st_mtime),
-        unit_code=UNIT.code,
-        unit_text="UBND XÃ CẨM THÀNH",
-        sheet=DATA_SHEET,
-    )
-    return UnitReport(UNIT, submission)
 
 
 def issue(code: str, sheet: str, cell: str, message: str, severity: Severity, file: str) -> Issue:

@@ -4,7 +4,6 @@ openpyxl; hostile text."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import random
 import re
@@ -19,6 +18,7 @@ import time_machine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl.comments import Comment
+from support.reports import DATA_SHEET, UNIT, report_for
 from support.wild import Style, make_file
 
 from ntm_excel.check.consolidate import consolidate_from_config
@@ -26,7 +26,7 @@ from ntm_excel.check.figures import issues_by_unit
 from ntm_excel.config import load_config
 from ntm_excel.errors import OwnOutputError
 from ntm_excel.issues import Issue, Severity
-from ntm_excel.model import Submission, Unit, UnitReport
+from ntm_excel.model import UnitReport
 from ntm_excel.read.sniff import sniff
 from ntm_excel.styles import ooxml_text
 from ntm_excel.write import feedback
@@ -42,8 +42,6 @@ WILD = [  # hand-made-looking .xlsx files (see test_wild_files.py)
     ("so_kem_chu", "18712", Style(noisy=True, pct="text")),
     ("lo_trinh", "18715", Style(roadmap="Lộ trình", owner_heading="Người chịu trách nhiệm")),
 ]
-UNIT = Unit("18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh", "Bắc Trung Bộ")
-DATA_SHEET = "Tự đánh giá"
 
 
 @pytest.fixture(scope="module")
@@ -184,21 +182,6 @@ def test_unchanged_parts_are_copied_byte_for_byte(reports):
         kept = [i.filename for i in old.infolist() if i.filename.startswith("xl/theme")]
         for name in kept + ["xl/sharedStrings.xml"]:
             assert new.read(name) == old.read(name)
-
-
-def report_for(path: Path, name: str = "") -> UnitReport:
-    data = path.read_bytes()
-    submission = Submission(
-        path=str(path),
-        file_name=name or path.name,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        modified=datetime.fromtimestamp(path.stat().st_mtime),
-        unit_code=UNIT.code,
-        unit_text="UBND XÃ CẨM THÀNH",
-        sheet=DATA_SHEET,
-    )
-    return UnitReport(UNIT, submission)
 
 
 def workbook(path: Path) -> Path:
