@@ -201,18 +201,12 @@ def write_csv_files(consolidation: Consolidation, files: Mapping[str, Path]) -> 
         _write(path, HEADERS[name], rows[name])
 
 
-def stage_csv(consolidation: Consolidation, directory: Path, generation: Generation) -> list[Path]:
-    """Write the five CSV files as part of `generation`; return where they will be."""
-    targets = csv_paths(directory)
-    write_csv_files(consolidation, {target.name: generation.stage(target) for target in targets})
-    return targets
-
-
 def write_csv(consolidation: Consolidation, directory: Path | str) -> list[Path]:
     """Write the five CSV files into `directory` (created when missing), all five or none;
     return their paths."""
     directory = Path(directory)
+    targets = csv_paths(directory)
     with Generation(directory / UNITS) as generation:
-        targets = stage_csv(consolidation, directory, generation)
+        write_csv_files(consolidation, {t.name: generation.stage(t) for t in targets})
         generation.commit()
     return targets
