@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from ntm_excel.check.figures import IssueCounts, meets_all
 from ntm_excel.config import vietnam_time
+from ntm_excel.fingerprint import code_fingerprint
 from ntm_excel.history import (
     CriterionRecord,
     History,
@@ -164,10 +165,7 @@ class _Recalled:
 @functools.cache
 def checker_version() -> str:
     """A fingerprint of the judging code (this folder's sources)."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return code_fingerprint(Path(__file__).resolve().parent.glob("*.py"))
 
 
 def judgement_context(reading: str, catalog_set: str) -> str:

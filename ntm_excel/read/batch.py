@@ -25,12 +25,12 @@ import types
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from importlib import metadata
 from pathlib import Path
 
 from ntm_excel import issues, model
 from ntm_excel.atomic import OUTPUT_KINDS
 from ntm_excel.errors import OwnOutputError
+from ntm_excel.fingerprint import PACKAGE, code_fingerprint
 from ntm_excel.issues import make_issue
 from ntm_excel.read.reader import ReadResult, read_workbook
 from ntm_excel.reference.catalog import Indicator
@@ -225,18 +225,12 @@ def reader_version() -> str:
     """A fingerprint of the reading code: the source of every module a reading can run
     (top-level modules, reference/, read/) and the versions of the libraries it uses. Any
     change to them makes earlier readings stale."""
-    package = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256()
-    for path in sorted(package.rglob("*.py")):
-        parts = path.relative_to(package).parts
-        if len(parts) == 1 or parts[0] in READING_LAYERS:
-            digest.update("/".join(parts).encode() + b"\0" + path.read_bytes() + b"\0")
-    for library in READING_LIBRARIES:
-        try:
-            digest.update(f"{library}={metadata.version(library)}\0".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{library}=-\0".encode())
-    return digest.hexdigest()
+
+    def reading(path: Path) -> bool:
+        parts = path.relative_to(PACKAGE).parts
+        return len(parts) == 1 or parts[0] in READING_LAYERS
+
+    return code_fingerprint(filter(reading, PACKAGE.rglob("*.py")), READING_LIBRARIES)
 
 
 def reading_context(

@@ -31,7 +31,6 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from email.utils import parseaddr
-from importlib import metadata
 from pathlib import Path
 
 import vietnam_provinces
@@ -42,6 +41,7 @@ from ntm_excel import model
 from ntm_excel import text as text_rules
 from ntm_excel.atomic import atomic_path
 from ntm_excel.errors import RegistryError
+from ntm_excel.fingerprint import code_fingerprint
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, Unit
 from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
 from ntm_excel.text import fold, is_email_address, nfc, shown
@@ -693,12 +693,8 @@ REGISTRY_CACHE = "danh_sach_don_vi.cache.json"  # in the state folder: see `load
 @functools.cache
 def _loader_version() -> str:
     """A fingerprint of the code that turns a registry workbook into units."""
-    digest = hashlib.sha256()
-    for library in ("python-calamine", "vietnam-provinces"):
-        digest.update(f"{library}={metadata.version(library)}\0".encode())
-    for module in (__file__, model.__file__, text_rules.__file__):
-        digest.update(Path(module).read_bytes())
-    return digest.hexdigest()
+    modules = (__file__, model.__file__, text_rules.__file__)
+    return code_fingerprint(modules, ("python-calamine", "vietnam-provinces"))
 
 
 def load_registry(path: Path | str, cache_dir: Path | str | None = None) -> Registry:

@@ -44,6 +44,7 @@ from openpyxl.worksheet.page import PageMargins
 from ntm_excel.atomic import Generation, atomic_path, mark_output, staging_file
 from ntm_excel.check.figures import IssueCounts, issues_by_unit, unit_issues
 from ntm_excel.config import FEEDBACK_FOLDER
+from ntm_excel.fingerprint import code_fingerprint
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
@@ -502,9 +503,7 @@ def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
 
 @functools.cache
 def _writer_version() -> str:
-    here = Path(__file__)
-    code = here.read_bytes() + here.with_name("package.py").read_bytes()
-    return hashlib.sha256(code).hexdigest()
+    return code_fingerprint([__file__, Path(__file__).with_name("package.py")])
 
 
 def fingerprint(report: UnitReport, issues: list[Issue]) -> str:
