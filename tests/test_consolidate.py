@@ -502,3 +502,15 @@ def test_an_older_unreadable_file_is_only_mentioned(tmp_path, catalog, registry)
     assert issue.code == "unit-duplicate" and issue.severity is Severity.WARNING
     assert "bỏ qua «cam_thanh_ban_cu.xlsx» (không đọc được)" in issue.message
     assert by_code(result)["18694"].errors == 0
+
+
+def test_an_unreadable_file_a_moment_older_counts_as_sent_with_it(tmp_path, catalog, registry):
+    """Files checked out or unpacked together get times microseconds apart in any order: an
+    unreadable file less than two seconds older than the file used is still a re-send."""
+    used = sample(tmp_path / "xa_cam_thanh.xlsx", MARCH_10 + 60)
+    _broken(tmp_path / "cam_thanh_gui_lai.xlsx", used, MARCH_10 + 60 - 0.001)
+    result = consolidate(
+        [tmp_path], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF, workers=1
+    )
+    codes = [i.code for i in result.issues if i.unit_code == "18694"]
+    assert codes == ["file-unreadable", "unit-newest-unreadable"]

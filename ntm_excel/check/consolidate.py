@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, all_communes_share
@@ -243,6 +243,11 @@ def _newest(submissions: list[Submission]) -> Submission | None:
     return max(submissions, key=lambda s: (s.report_date or date.min, s.modified, s.file_name))
 
 
+# File times closer than this are the same time: files unpacked, copied or checked out together
+# get times microseconds apart in any order, and FAT keeps times to two seconds.
+SAME_TIME = timedelta(seconds=2)
+
+
 @dataclass(frozen=True)
 class _Unreadable:
     """A file of a known unit (by its name or its folder's) that could not be read."""
@@ -264,7 +269,7 @@ def _used(
     chosen, reason = _choose(candidates) if len(candidates) > 1 else (0, "tệp sửa gần nhất")
     report, found = candidates[chosen]
     used = report.submission
-    newer = [u for u in unreadable if u.modified >= used.modified]  # when in doubt, say so
+    newer = [u for u in unreadable if u.modified >= used.modified - SAME_TIME]  # in doubt, say so
     ignored = [f"«{c[0].submission.file_name}»" for i, c in enumerate(candidates) if i != chosen]
     ignored += [f"«{u.path.name}» (không đọc được)" for u in unreadable if u not in newer]
     issues = list(found)
