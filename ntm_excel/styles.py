@@ -137,7 +137,8 @@ def xlsx_fill(colours: Colours) -> dict[str, object]:
 
 
 class FormatCache:
-    """XlsxWriter formats made once per distinct set of properties."""
+    """XlsxWriter formats made once per distinct set of properties, numbered as they are made
+    (XlsxWriter numbers them as the cells using them are written, at the end)."""
 
     def __init__(self, workbook) -> None:
         self._workbook = workbook
@@ -149,9 +150,11 @@ class FormatCache:
             merged.update(part)
         merged.update(props)
         key = tuple(sorted(merged.items()))
-        if key not in self._formats:
-            self._formats[key] = self._workbook.add_format(merged)
-        return self._formats[key]
+        fmt = self._formats.get(key)
+        if fmt is None:
+            fmt = self._formats[key] = self._workbook.add_format(merged)
+            fmt._get_xf_index()  # its style number: a `MasterWorksheet` writes rows at once
+        return fmt
 
 
 # Widths of text in Times New Roman, in units of a column width (the width of a digit).

@@ -10,12 +10,21 @@ import contextlib
 import csv
 import functools
 import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import itemgetter
 from pathlib import Path
 
-from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.utility import (
+    _utf16_len,
+    _utf16_truncate,
+    xl_cell_to_rowcol,
+    xl_col_to_name,
+    xl_range,
+    xl_rowcol_to_cell_fast,
+)
 from xlsxwriter.worksheet import (
     CellBlankTuple,
     CellDatetimeTuple,
@@ -168,19 +177,130 @@ def _size(value: object) -> float:
     return len(str(value))
 
 
+RowWriters = tuple[Callable, Callable, Callable, Callable, Callable[[int], None]]
+_PLAIN_TABLE = {"name", "style", "columns"}  # options of a table `add_table` makes faster
+_PLAIN_TABLE_COLUMN = {"header", "header_format"}
+_RENDERED_CELL = re.compile(r'<c r="([A-Z]+)\d+" s="\d+"(?:/>|( t="s")?><v>([^<]*)</v></c>)')
+
+
+def _distinct(values: list[Sequence], col: int) -> set:
+    """The distinct values of column `col`, a mark as its word (hashing its colours costs more
+    than measuring it)."""
+    return {v[0] if v.__class__ is tuple else v for v in map(itemgetter(col), values)}
+
+
+def _ignore(row: int) -> None:
+    pass
+
+
 class MasterWorksheet(Worksheet):
     """XlsxWriter's worksheet, writing the cells of a master faster, to the same bytes.
 
-    `close()` spends most of its time in `_write_cell`, which builds and escapes a list of
-    attributes for every cell: the string, number and blank cells with a format (every cell
-    of a master has one) are written here directly as the XML XlsxWriter writes for them;
-    any other cell goes to XlsxWriter's own code. A date is converted to Excel's serial
-    number once per distinct date (task deadlines repeat).
+    XlsxWriter keeps a tuple per cell, and builds and escapes a list of attributes for every
+    cell when the workbook is closed. The rows of a block (`Sheet._rows`) are written here as
+    they come instead (`row_writers`), to the XML XlsxWriter writes for them, one string per
+    row, their strings entered in the shared strings table in the same order; that needs the
+    formats' style numbers at once (`FormatCache` numbers each format it makes). The other
+    string, number and blank cells are written at close as their XML directly too; any other
+    cell by XlsxWriter's own code. A date is converted to Excel's serial number once per
+    distinct date (task deadlines repeat).
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._serials: dict[date, float] = {}
+        self._rendered: dict[int, tuple[int, str]] = {}  # row -> (its last column, its cells)
+
+    def row_writers(self, width: int) -> RowWriters:
+        """Writers of the cells of rows `width` columns wide (from the first), with the
+        arguments of XlsxWriter's undecorated `_write_string`, `_write_number`,
+        `_write_blank` and `_write_datetime` (a format is required), and `end(row)`, which
+        stores the row written (every one of its cells written, in column order)."""
+        letters = [xl_col_to_name(col) for col in range(width)]
+        sst = self.str_table
+        indexes, limit, half = sst.string_table, self.xls_strmax, self.xls_strmax // 2
+        parts: list[str] = []
+        add, serial, rendered, last = (
+            parts.append,
+            self._convert_date_time,
+            self._rendered,
+            width - 1,
+        )
+
+        def string(row: int, col: int, text: str, fmt) -> None:
+            if len(text) > half and _utf16_len(text) > limit:
+                text = _utf16_truncate(text, limit)
+            index = indexes.get(text)
+            if index is None:
+                index = indexes[text] = sst.unique_count
+                sst.unique_count += 1
+            sst.count += 1
+            add(f'<c r="{letters[col]}{row + 1}" s="{fmt.xf_index}" t="s"><v>{index}</v></c>')
+
+        def number(row: int, col: int, value, fmt) -> None:
+            add(f'<c r="{letters[col]}{row + 1}" s="{fmt.xf_index}"><v>{value:.16G}</v></c>')
+
+        def blank(row: int, col: int, _, fmt) -> None:
+            add(f'<c r="{letters[col]}{row + 1}" s="{fmt.xf_index}"/>')
+
+        def when(row: int, col: int, value: date, fmt) -> None:
+            number(row, col, serial(value), fmt)
+
+        def end(row: int) -> None:
+            if self._check_dimensions(row, last) == 0:  # else beyond the sheet: dropped
+                self._check_dimensions(row, 0)
+                rendered[row] = last, "".join(parts)
+            parts.clear()
+
+        return string, number, blank, when, end
+
+    def _write_rows(self) -> None:
+        """XlsxWriter's `_write_rows`, the rows written as XML among them."""
+        rendered = self._rendered
+        if not rendered:
+            super()._write_rows()
+            return
+        self._calculate_spans()
+        table, info, spans, write = self.table, self.row_info, self.row_spans, self.fh.write
+        cols = range(self.dim_colmin, self.dim_colmax + 1)
+        for row in range(self.dim_rowmin, self.dim_rowmax + 1):
+            span, cells, known = spans.get(row // 16), table.get(row), rendered.get(row)
+            if known is not None:
+                if cells:
+                    raise RuntimeError(f"{self.name}: row {row + 1} written to after its block")
+                self._write_row(row, span, info.get(row))
+                write(known[1])
+                write("</row>")
+            elif cells:
+                self._write_row(row, span, info.get(row))
+                for col in cols:
+                    if col in cells:
+                        self._write_cell(row, col, cells[col])
+                write("</row>")
+            elif row in info or row in self.comments:
+                self._write_empty_row(row, span, info.get(row))
+
+    def _calculate_spans(self) -> None:
+        """XlsxWriter's `_calculate_spans` (the columns each 16 rows use), the rows written
+        as XML among them."""
+        rendered = self._rendered
+        if not rendered:
+            super()._calculate_spans()
+            return
+        spans: dict[int, str] = {}
+        low = high = None
+        last_row = self.dim_rowmax
+        for row in range(self.dim_rowmin, last_row + 1):
+            used = [*self.table.get(row, ()), *self.comments.get(row, ())]
+            if row in rendered:
+                used += (0, rendered[row][0])
+            if used:
+                low = min(used) if low is None else min(low, *used)
+                high = max(used) if high is None else max(high, *used)
+            if ((row + 1) % 16 == 0 or row == last_row) and low is not None:
+                spans[row // 16] = f"{low + 1}:{high + 1}"
+                low = high = None
+        self.row_spans = spans
 
     def _write_cell(self, row: int, col: int, cell) -> None:
         kind, fmt = cell.__class__, cell.format
@@ -196,6 +316,41 @@ class MasterWorksheet(Worksheet):
             self.fh.write(f'<c r="{ref}" s="{style}"><v>{cell.number:.16G}</v></c>')
         else:
             super()._write_cell(row, col, cell)
+
+    def add_table(self, first_row, first_col, last_row, last_col, options=None):
+        """XlsxWriter's `add_table` without its record of every cell of the table (kept to
+        refuse a later table or merged range over it: a master's tables overlap nothing, and
+        the record of a 50,000-row table costs a quarter of a second and 50 MB): a table of
+        headers only (`_PLAIN_TABLE`) is made over its first two rows, then given its range."""
+        options = options or {}
+        plain = options.keys() <= _PLAIN_TABLE and all(
+            column.keys() <= _PLAIN_TABLE_COLUMN for column in options.get("columns", ())
+        )
+        if not plain or last_row <= first_row + 1:
+            return super().add_table(first_row, first_col, last_row, last_col, options)
+        result = super().add_table(first_row, first_col, first_row + 1, last_col, options)
+        table = self.tables[-1]
+        table["range"] = table["a_range"] = table["autofilter"] = xl_range(
+            first_row, first_col, last_row, last_col
+        )
+        return result
+
+    def _get_range_data(self, row_start, col_start, row_end, col_end):
+        """A chart's cached values, the rows written as XML read back from it."""
+        data = []
+        for row in range(row_start, row_end + 1):
+            known = self._rendered.get(row)
+            if known is None:
+                data += super()._get_range_data(row, col_start, row, col_end)
+                continue
+            values = {}  # numbers as XlsxWriter gives them: "{:.16g}" of the "{:.16G}" written
+            for letters, shared, value in _RENDERED_CELL.findall(known[1]):
+                col = xl_cell_to_rowcol(f"{letters}1")[1]
+                values[col] = (
+                    self.str_table._get_shared_string(int(value)) if shared else value.lower()
+                )
+            data += [values.get(col) for col in range(col_start, col_end + 1)]
+        return data
 
     def _convert_date_time(self, dt_obj):
         if dt_obj.__class__ is not date:
@@ -242,8 +397,7 @@ class Sheet:
         """A header row and the rows of `values` below it; return the row after the block."""
         values = list(values)
         longest = [
-            max(map(_size, {cells[index] for cells in values}), default=0)
-            for index in range(len(columns))
+            max(map(_size, _distinct(values, col)), default=0) for col in range(len(columns))
         ]
         for col, (column, content) in enumerate(zip(columns, longest, strict=True)):
             if col not in self.widths:
@@ -270,10 +424,12 @@ class Sheet:
         """Write `values` from `row` on; return the row after the last one written.
 
         The master's innermost loop (millions of cells in a country's master): text and mark
-        cells are written here with their formats resolved once, through XlsxWriter's
-        undecorated `_write_string` and `_write_blank` (`write_string` and `write_blank`
-        without the check for A1 notation); other kinds through a writer per column."""
-        writers = [self._writer(col, column) for col, column in enumerate(columns)]
+        cells are written here with their formats resolved once, other kinds through a writer
+        per column, all through `_cell_writers` (a `MasterWorksheet` writes each row's XML
+        at once)."""
+        width = len(columns)
+        string, number, blank, when, end = cell_writers = self._cell_writers(width)
+        writers = [self._writer(col, column, cell_writers) for col, column in enumerate(columns)]
         texts = [self._text_format(c) if c.kind == "text" else None for c in columns]
         marks = [c.kind == "mark" for c in columns]
         wrapping = [  # (index, width, lines of the texts seen) of the columns some value overflows
@@ -281,8 +437,7 @@ class Sheet:
             for col, column in enumerate(columns)
             if column.kind in ("text", "mark") and longest[col] > self.widths[col] - 1
         ]
-        ws, mark_format, width = self.ws, self._mark_format, len(columns)
-        set_row, string, blank = ws.set_row, ws._write_string, ws._write_blank
+        set_row, mark_format = self.ws.set_row, self._mark_format
         blank_fmt = self.fmts.get(CELL)
         for cells in values:
             if len(cells) != width:
@@ -298,6 +453,7 @@ class Sheet:
                     string(row, col, value[0], mark_format(value[1]))
                 else:
                     writers[col](row, value)
+            end(row)
             lines = 1
             for index, room, known in wrapping:
                 value = cells[index]
@@ -312,6 +468,15 @@ class Sheet:
                 set_row(row, LINE_HEIGHT * lines + 2)
             row += 1
         return row
+
+    def _cell_writers(self, width: int) -> RowWriters:
+        """How `_rows` writes cells: `MasterWorksheet.row_writers`, or for any other worksheet
+        (the tests' reference) XlsxWriter's undecorated `_write_string`, … (`write_string`, …
+        without the check for A1 notation)."""
+        ws = self.ws
+        if isinstance(ws, MasterWorksheet):
+            return ws.row_writers(width)
+        return ws._write_string, ws._write_number, ws._write_blank, ws._write_datetime, _ignore
 
     def _text_format(self, column: Column):
         fmts = self.fmts
@@ -328,17 +493,18 @@ class Sheet:
             )
         return known[1]
 
-    def _writer(self, col: int, column: Column) -> Callable[[int, object], None] | None:
+    def _writer(
+        self, col: int, column: Column, cell_writers: RowWriters
+    ) -> Callable[[int, object], None] | None:
         """How a value of `column` is written; None for text and marks (`_rows` writes those)."""
         if column.kind in ("text", "mark"):
             return None
-        ws, fmts = self.ws, self.fmts
+        fmts = self.fmts
         text_fmt = self._text_format(column)
-        string, number = ws._write_string, ws._write_number  # undecorated write_string, …
+        string, number, _, write_datetime, _ = cell_writers
         if column.kind in ("date", "datetime"):
             pattern = DATE_FORMAT if column.kind == "date" else DATETIME_FORMAT
             date_fmt = fmts.get(CELL, num_format=pattern, align="center")
-            write_datetime = ws._write_datetime
 
             def when(row: int, value: date) -> None:
                 write_datetime(row, col, value, date_fmt)
