@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from support.master_bytes import fast_and_plain
 from support.samples import SampleSpec, write_sample
 
 from ntm_excel.check.consolidate import consolidate
@@ -417,6 +418,17 @@ def test_master_has_the_history_and_changes_sheets(campaign, tmp_path):
     ]
     tasks = [r for r in values if r[0] == "Xã Cẩm Lạc" and r[2] == "Nhiệm vụ đã xong"]
     assert len(tasks) == 2
+
+
+def test_history_sheets_are_written_as_xlsxwriter_writes_them(campaign, tmp_path, monkeypatch):
+    """The history sheets' blocks are written as XML as they come (`MasterWorksheet`): the
+    package, their charts' cached values included, is byte for byte XlsxWriter's own."""
+    fast, plain = fast_and_plain(campaign.results["march"], tmp_path, monkeypatch)
+    assert fast.keys() == plain.keys()
+    for name, data in plain.items():
+        assert fast[name] == data, name
+    charts = [fast[n].decode() for n in fast if n.startswith("xl/charts/")]
+    assert sum("Lịch sử nộp" in chart for chart in charts) == 2
 
 
 def test_without_a_store_the_master_keeps_its_seven_sheets(campaign, registry, catalog, tmp_path):

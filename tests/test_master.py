@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import openpyxl
 import pytest
 import python_calamine
+from support.master_bytes import fast_and_plain
 from support.render import needs_libreoffice, printed_pages
 
 from ntm_excel.issues import Issue, Severity, make_issue
@@ -26,8 +27,8 @@ from ntm_excel.model import (
     Unit,
     UnitReport,
 )
-from ntm_excel.styles import EXCEL_CELL_LIMIT, GREEN, GREY, RED, STATUS_COLOURS
-from ntm_excel.write import master_sheets
+from ntm_excel.styles import EXCEL_CELL_LIMIT, GREEN, GREY, RED, STATUS_COLOURS, FormatCache
+from ntm_excel.write import master, master_sheets
 from ntm_excel.write.master import write_master
 
 AS_OF = date(2021, 3, 22)
@@ -930,30 +931,37 @@ def test_csv_files_of_long_blocks_go_with_their_master(tmp_path, consolidation):
 # ------------------------------------------------------------------ the faster cell writing
 
 
-def _sheet_parts(path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as package:
-        return {n: package.read(n) for n in package.namelist() if n.startswith("xl/")}
-
-
-def test_master_worksheet_writes_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch):
-    """`MasterWorksheet` writes its cells itself: every part of the workbook (sheets, shared
-    strings, styles, tables) comes out byte for byte as XlsxWriter's own worksheet writes it,
-    dates, numbers, blanks, marks and hostile texts included. (The second master made in a
-    process is also like the first: XlsxWriter adds to the options it is given.)"""
-    from xlsxwriter.worksheet import Worksheet
-
-    from ntm_excel.write import master
-
-    consolidation = build_consolidation(n_units=60, tasks_per_unit=3)
+@pytest.mark.parametrize("units", [12, 60])
+def test_master_worksheet_writes_the_bytes_xlsxwriter_writes(tmp_path, monkeypatch, units):
+    """`MasterWorksheet` writes its cells itself, the rows of a block as they come: every part
+    of the workbook (sheets, shared strings, styles, tables, the charts' cached values) comes
+    out byte for byte as XlsxWriter's own worksheet writes it, dates, numbers, blanks, marks
+    and hostile texts included. 12 units: the chart of each unit reads the matrix's rows; 60:
+    the summary's. (The second master made in a process is also like the first: XlsxWriter
+    adds to the options it is given.)"""
+    consolidation = build_consolidation(n_units=units, tasks_per_unit=3)
     consolidation.created = datetime(2021, 3, 22, 7, 30)
-    fast = write_master(consolidation, tmp_path / "fast.xlsx")
-    monkeypatch.setattr(master.MasterWorkbook, "worksheet_class", Worksheet)
-    plain = write_master(consolidation, tmp_path / "plain.xlsx")
-    fast_parts, plain_parts = _sheet_parts(fast), _sheet_parts(plain)
-    assert fast_parts.keys() == plain_parts.keys()
-    assert "xl/worksheets/sheet3.xml" in fast_parts
-    for name, data in plain_parts.items():
-        assert fast_parts[name] == data, name
+    fast, plain = fast_and_plain(consolidation, tmp_path, monkeypatch)
+    assert fast.keys() == plain.keys()
+    assert "xl/worksheets/sheet3.xml" in fast and "xl/charts/chart1.xml" in fast
+    for name, data in plain.items():
+        assert fast[name] == data, name
+    chart = fast["xl/charts/chart1.xml"].decode()
+    assert ("Ma trận tiêu chí" in chart) == (units == 12)
+    assert "<c:numCache>" in chart and "<c:v>" in chart  # the cached values are there
+
+
+def test_a_row_of_a_block_written_to_again_is_refused(tmp_path):
+    """A block's rows are kept as XML: a cell written into one afterwards would be lost, so
+    closing the workbook says so instead."""
+    book = master.MasterWorkbook(str(tmp_path / "x.xlsx"))
+    sheet = master_sheets.Sheet(book, FormatCache(book), "Trang", GREEN, "Tiêu đề", "")
+    end = sheet.block(2, [master_sheets.Column("Tên"), master_sheets.Column("Số", "int")],
+                      [("a", 1), ("b", 2)])  # fmt: skip
+    assert end == 5
+    sheet.ws.write_string(4, 1, "muộn")
+    with pytest.raises(RuntimeError, match="row 5"):
+        book.close()
 
 
 def test_master_leaves_the_cycle_collector_running(tmp_path, monkeypatch):
