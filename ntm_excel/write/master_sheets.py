@@ -248,7 +248,8 @@ class MasterWorksheet(Worksheet):
 
         def end(row: int) -> None:
             if self._check_dimensions(row, last) == 0:  # else beyond the sheet: dropped
-                self._check_dimensions(row, 0)
+                if self.dim_colmin:
+                    self._check_dimensions(row, 0)
                 rendered[row] = last, "".join(parts)
             parts.clear()
 
@@ -437,7 +438,7 @@ class Sheet:
             for col, column in enumerate(columns)
             if column.kind in ("text", "mark") and longest[col] > self.widths[col] - 1
         ]
-        set_row, mark_format = self.ws.set_row, self._mark_format
+        set_row, mark_format, mark_formats = self.ws.set_row, self._mark_format, self._mark_formats
         blank_fmt = self.fmts.get(CELL)
         for cells in values:
             if len(cells) != width:
@@ -450,7 +451,11 @@ class Sheet:
                         value = cell_text(value)
                     string(row, col, value, text_fmt)
                 elif marks[col]:
-                    string(row, col, value[0], mark_format(value[1]))
+                    word, colours = value
+                    known = mark_formats.get(id(colours))
+                    if known is None or known[0] is not colours:
+                        known = mark_format(colours)
+                    string(row, col, word, known[1])
                 else:
                     writers[col](row, value)
             end(row)
@@ -482,16 +487,16 @@ class Sheet:
         fmts = self.fmts
         return fmts.get(CELL, align=column.align) if column.align else fmts.get(CELL)
 
-    def _mark_format(self, colours: Colours):
-        """The format of a word on `colours`, found by identity (hashing `Colours` per cell
-        costs more than writing it)."""
+    def _mark_format(self, colours: Colours) -> tuple[Colours, object]:
+        """(`colours`, the format of a word on them), kept by identity in `_mark_formats`
+        (hashing `Colours` per cell costs more than writing it; `_rows` looks there first)."""
         known = self._mark_formats.get(id(colours))
         if known is None or known[0] is not colours:
             known = self._mark_formats[id(colours)] = (
                 colours,
                 self.fmts.get(CELL, xlsx_fill(colours)),
             )
-        return known[1]
+        return known
 
     def _writer(
         self, col: int, column: Column, cell_writers: RowWriters
@@ -522,7 +527,7 @@ class Sheet:
 
         def count(row: int, value: object) -> None:
             if isinstance(value, tuple):  # a word instead of a count, e.g. "Chưa nộp"
-                string(row, col, value[0], self._mark_format(value[1]))
+                string(row, col, value[0], self._mark_format(value[1])[1])
             elif isinstance(value, str) or not math.isfinite(value):
                 string(row, col, cell_text(str(value)), text_fmt)
             else:
