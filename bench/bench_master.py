@@ -58,14 +58,17 @@ def run(units: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "tong_hop.xlsx"
         start, cpu = time.perf_counter(), time.process_time()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
         write_master(consolidation, target)
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        beside = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
         size = target.stat().st_size
         spilled = sum(p.stat().st_size for p in Path(folder).glob("*.csv"))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{units:>6} units  {rows:>7,} indicator rows  {len(consolidation.tasks):>7,} tasks  "
-        f"{len(consolidation.issues):>6,} issues  write {seconds:6.2f} s (CPU {cpu:5.2f} s)  "
+        f"{len(consolidation.issues):>6,} issues  write {seconds:6.2f} s (CPU {cpu:5.2f} s, CSV children {beside:5.2f} s)  "
         f"file {size / 1e6:6.2f} MB + CSV {spilled / 1e6:6.1f} MB  peak RSS {peak:5.0f} MB"
     )
 
