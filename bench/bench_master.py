@@ -10,7 +10,8 @@ Each size has 19 criteria / 49 indicators per unit and 20 tasks per unit (250 co
 without their own workbook), so that the roll-up sheets are written too and the indicator
 detail and the tasks go to CSV files (more than 50,000 rows each). Prints seconds, the size of
 the master and of the CSV files beside it, and the peak RSS of the process (which includes
-building the consolidation).
+building the consolidation). "CSV children" is the CPU of the forked processes writing the
+CSV files.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def run(units: int) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{units:>6} units  {rows:>7,} indicator rows  {len(consolidation.tasks):>7,} tasks  "
-        f"{len(consolidation.issues):>6,} issues  write {seconds:6.2f} s (CPU {cpu:5.2f} s, CSV children {beside:5.2f} s)  "
+        f"{len(consolidation.issues):>6,} issues  write {seconds:6.2f} s (CPU {cpu:5.2f} s, "
+        f"CSV children {beside:5.2f} s)  "
         f"file {size / 1e6:6.2f} MB + CSV {spilled / 1e6:6.1f} MB  peak RSS {peak:5.0f} MB"
     )
 

@@ -248,7 +248,7 @@ class MasterWorksheet(Worksheet):
 
         def end(row: int) -> None:
             if self._check_dimensions(row, last) == 0:  # else beyond the sheet: dropped
-                if self.dim_colmin:
+                if self.dim_colmin:  # the first column not yet among the sheet's
                     self._check_dimensions(row, 0)
                 rendered[row] = last, "".join(parts)
             parts.clear()
@@ -429,7 +429,7 @@ class Sheet:
         per column, all through `_cell_writers` (a `MasterWorksheet` writes each row's XML
         at once)."""
         width = len(columns)
-        string, number, blank, when, end = cell_writers = self._cell_writers(width)
+        string, _, blank, _, end = cell_writers = self._cell_writers(width)
         writers = [self._writer(col, column, cell_writers) for col, column in enumerate(columns)]
         texts = [self._text_format(c) if c.kind == "text" else None for c in columns]
         marks = [c.kind == "mark" for c in columns]
