@@ -17,6 +17,7 @@ A text holds a number when exactly one distinct number occurs in it; digits glue
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -170,6 +171,20 @@ def _without_estimate(text: str, vocabulary: Vocabulary) -> tuple[str, bool]:
     return _EMPTY_BRACKETS.sub(" ", text).strip(" :,;-"), True
 
 
+def _number_value(number: float, number_format: str) -> ParsedValue:
+    """A finite number cell as `parse_value` reads it."""
+    if _percent_format(number_format):
+        scaled = clean_float(number * 100)
+        return ParsedValue(scaled, _number_text(scaled) + "%", True)
+    number = clean_float(number)
+    return ParsedValue(number, _number_text(number), False)
+
+
+# Figures and formats repeat from file to file: the reading of each pair is remembered.
+_remembered_number_value = functools.lru_cache(maxsize=1 << 12)(_number_value)
+
+
+@functools.lru_cache(maxsize=256)
 def _percent_format(number_format: str) -> bool:
     """Whether an Excel number format scales by 100 (a "%" outside quotes and escapes)."""
     unquoted = re.sub(r'"[^"]*"|\\.', "", number_format)
@@ -212,11 +227,9 @@ def parse_value(
         number = float(cell)
         if not math.isfinite(number):
             return ParsedValue(None, "", False)
-        if _percent_format(number_format or ""):
-            scaled = clean_float(number * 100)
-            return ParsedValue(scaled, _number_text(scaled) + "%", True)
-        number = clean_float(number)
-        return ParsedValue(number, _number_text(number), False)
+        if number == 0:  # 0.0 and -0.0 are one key to a cache: read each afresh
+            return _number_value(number, number_format or "")
+        return _remembered_number_value(number, number_format or "")
     text = nfc(str(cell))
     figure = text.lstrip(_APOSTROPHES)
     if _BLANK.fullmatch(figure):

@@ -77,7 +77,9 @@ class Grid:
 
     def text(self, row: int, col: int) -> str:
         """The cell as NFC text ("" when blank); whole numbers without ".0"."""
-        line = self._texts.get(row) or self.texts(row)
+        line = self._texts.get(row)
+        if line is None:
+            line = self.texts(row)
         return line[col] if col < len(line) else ""
 
     def texts(self, row: int) -> list[str]:
