@@ -37,6 +37,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 
 from ntm_excel.config import vietnam_time
@@ -380,7 +381,7 @@ def submission_level(grids: list[Grid], header: Header | None) -> str:
     """ "nâng cao" or "kiểu mẫu" when the title block names an advanced or model commune
     ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
     for text, _ in _title_lines(grids, header):
-        if match := _LEVEL_TITLE.search(fold(text)):
+        if match := _LEVEL_TITLE.search(folded(text)):
             return _LEVELS[match[1]]
     return ""
 
@@ -457,8 +458,8 @@ def _convert_legacy(grids: list[Grid]) -> str:
     ]
     if not _LEGACY_HINT.search("\n".join(texts)):
         return ""
-    hinted = [text for text in texts if _LEGACY_HINT.search(text)][:_SAMPLE_TEXTS]
-    unicode = [text for text in texts if _UNICODE_ONLY.search(text)][:_SAMPLE_TEXTS]
+    hinted = list(islice((text for text in texts if _LEGACY_HINT.search(text)), _SAMPLE_TEXTS))
+    unicode = list(islice((text for text in texts if _UNICODE_ONLY.search(text)), _SAMPLE_TEXTS))
     encoding = detect_encoding(hinted + unicode)
     if not encoding:
         return ""
