@@ -1,12 +1,14 @@
 """The reader's shortcuts answer as the longer way they replace: the .xls encryption check
 read from the stream in hand (as msoffcrypto reads it), the vocabulary's single alternation
-(as its patterns tried one by one), the owner titles looked up by length."""
+(as its patterns tried one by one), the owner titles looked up by length, the number readings
+and the undated texts remembered from file to file."""
 
 from __future__ import annotations
 
 import io
 import struct
 from collections import namedtuple
+from datetime import date
 
 import olefile
 import pytest
@@ -154,3 +156,35 @@ def test_owner_titles_are_found_by_length():
     assert parse_owners("Phó Chủ tịch UBND xã - Nguyễn Văn Nam") == ("Nguyễn Văn Nam",)
     assert parse_owners("Công chức Địa chính") == ("Công chức Địa chính",)
     assert parse_owners("Đ/c Trần Thị B; Lê Văn C (chủ trì)") == ("Trần Thị B", "Lê Văn C")
+
+
+def test_number_readings_are_remembered_per_figure_and_format():
+    from ntm_excel import values
+
+    values._remembered_number_value.cache_clear()
+    first = values.parse_value(0.855, "0.0%")
+    again = values.parse_value(0.855, "0.0%")
+    assert again is first  # the remembered reading is used
+    assert (first.value, first.raw, first.percent) == (85.5, "85.5%", True)
+    plain = values.parse_value(0.855, "0.00")  # another format: read afresh
+    assert (plain.value, plain.raw, plain.percent) == (0.855, "0.855", False)
+    assert values.parse_value(12, "") == values.parse_value(12.0, "")
+    # 0.0 and -0.0 are one dictionary key: each is read as itself, in either order
+    assert values.parse_value(-0.0, "").raw == "-0" and values.parse_value(0.0, "").raw == "0"
+    assert values.parse_value(0.0, "").raw == "0" and values.parse_value(-0.0, "").raw == "-0"
+    assert values._remembered_number_value.cache_info().hits >= 1
+
+
+def test_report_date_skips_texts_seen_without_a_date_and_still_finds_a_date():
+    from ntm_excel.read import reader
+    from ntm_excel.read.sheets import Grid
+
+    title = "BIỂU TỰ ĐÁNH GIÁ (kiểm tra bỏ qua)"
+    grid = Grid(name="Biểu", rows=[[title, ""], ["", 85.5]])
+    assert reader.report_date(grid) is None
+    assert title in reader._UNDATED  # remembered: the next file skips it without a call
+    signed = "Cẩm Thành, ngày 10 tháng 3 năm 2021"
+    grid = Grid(name="Biểu", rows=[[title], [signed], ["ngày 31 tháng 2 năm 2021"]])
+    assert reader.report_date(grid) == date(2021, 3, 10)
+    assert signed not in reader._UNDATED
+    assert reader.report_date(Grid(name="B", rows=[["ngày 31 tháng 2 năm 2021"]])) is None
