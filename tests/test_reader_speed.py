@@ -188,3 +188,19 @@ def test_report_date_skips_texts_seen_without_a_date_and_still_finds_a_date():
     assert reader.report_date(grid) == date(2021, 3, 10)
     assert signed not in reader._UNDATED
     assert reader.report_date(Grid(name="B", rows=[["ngày 31 tháng 2 năm 2021"]])) is None
+
+
+def test_a_written_code_contradicted_by_its_wording_is_judged_once_per_wording_and_code():
+    from ntm_excel.config import load_config
+    from ntm_excel.read.matching import CatalogueIndex
+    from ntm_excel.reference.catalog import load_catalog
+
+    indicators = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
+    index = CatalogueIndex(indicators, bundled_vocabulary())
+    wording = "Đường ngõ, xóm sạch và không lầy lội vào mùa mưa"  # 2.3's
+    first = index.contradiction(wording, "1.1")
+    assert first is not None and first.code == "2.3"
+    assert index.contradiction(wording, "1.1") is first  # remembered
+    assert index._contradictions[(wording, "1.1")] is first
+    assert index.contradiction(wording, "2.3") is None  # another code: judged afresh
+    assert index.contradiction("Đường ngõ xóm", "1.1") is None  # too short to overrule
