@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ntm_excel.model import Status
-from ntm_excel.text import nfc
+from ntm_excel.text import memoised_text, nfc
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
 _NUMBER = re.compile(
@@ -130,6 +130,7 @@ def _single_number(text: str) -> tuple[float, bool] | None:
     return values.pop(), any(percent for _, percent in numbers)
 
 
+@memoised_text  # budgets and totals repeat from file to file
 def parse_number(text: str) -> float | None:
     """The one number written in a text ("1.234,5" → 1234.5, "≈ 98 %" → 98.0), else None."""
     found = _single_number(nfc(text))

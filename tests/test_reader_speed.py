@@ -204,3 +204,14 @@ def test_a_written_code_contradicted_by_its_wording_is_judged_once_per_wording_a
     assert index._contradictions[(wording, "1.1")] is first
     assert index.contradiction(wording, "2.3") is None  # another code: judged afresh
     assert index.contradiction("Đường ngõ xóm", "1.1") is None  # too short to overrule
+
+
+def test_a_number_text_is_read_once_and_each_text_as_itself():
+    from ntm_excel.values import parse_number
+
+    first = parse_number("1.234,5 triệu")
+    assert first == 1234.5 and parse_number("1.234,5 triệu") is first  # remembered
+    assert parse_number("1.234,6 triệu") == 1234.6
+    assert parse_number("12 và 13") is None and parse_number("≈ 98 %") == 98.0
+    long = "Kinh phí " + "x" * 500 + " 150"  # too long to remember: read each time
+    assert parse_number(long) == 150.0 and parse_number(long) is not parse_number(long)
