@@ -215,3 +215,47 @@ def test_a_number_text_is_read_once_and_each_text_as_itself():
     assert parse_number("12 và 13") is None and parse_number("≈ 98 %") == 98.0
     long = "Kinh phí " + "x" * 500 + " 150"  # too long to remember: read each time
     assert parse_number(long) == 150.0 and parse_number(long) is not parse_number(long)
+
+
+def _column_numbers_one_by_one(texts: list[str]) -> bool:
+    """`is_column_numbers` as first written: every text stripped, then the two tests."""
+    import re
+
+    texts = [t for t in texts if t]
+    if len(texts) < 3 or not texts[0].strip("()").isalnum() or len(texts[0]) > 4:
+        return False
+    texts = [re.sub(r"[()\s]", "", t) for t in texts]
+    if all(t.isdigit() for t in texts):
+        numbers = [int(t) for t in texts]
+        return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return all(len(t) == 1 and t.isalpha() and t.isupper() for t in texts) and texts[:2] == [
+        "A",
+        "B",
+    ]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["1", "2", "3", "4"],
+        ["(1)", "(2)", "(3)"],
+        ["1", "2", "4"],
+        ["1", "Xây dựng đường", "UBND xã", "2021"],
+        ["A", "B", "C", "D"],
+        ["A", "B", "c"],
+        ["A", "C", "D"],
+        ["B", "C", "D"],
+        ["A", "1", "2"],
+        ["3", "4", "5", "", "6"],
+        ["(A)", "(B)", "( C )"],
+        ["12345", "2", "3"],
+        ["1", "2"],
+        ["I", "II", "III"],
+        ["1", "²", "x"],
+    ],
+)
+def test_column_numbers_are_told_as_the_plain_tests_tell_them(texts):
+    from ntm_excel.read.sheets import Grid, is_column_numbers
+
+    grid = Grid(name="Biểu", rows=[texts])
+    assert is_column_numbers(grid, 0, len(texts)) == _column_numbers_one_by_one(texts)

@@ -1058,11 +1058,20 @@ def is_column_numbers(grid: Grid, row: int, width: int) -> bool:
     texts = [t for t in grid.texts(row)[:width] if t]
     if len(texts) < 3 or not texts[0].strip("()").isalnum() or len(texts[0]) > 4:
         return False
-    texts = [re.sub(r"[()\s]", "", t) for t in texts]
-    if all(t.isdigit() for t in texts):
-        numbers = [int(t) for t in texts]
+    first = _COLUMN_MARKS.sub("", texts[0])
+    if first.isdigit():  # numbers: all of them, one after another
+        marks = []
+        for text in texts:
+            mark = _COLUMN_MARKS.sub("", text)
+            if not mark.isdigit():
+                return False  # (no letter row either: it starts with a digit)
+            marks.append(mark)
+        numbers = [int(mark) for mark in marks]
         return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-    return all(len(t) == 1 and t.isalpha() and t.isupper() for t in texts) and texts[:2] == [
-        "A",
-        "B",
-    ]
+    if first != "A":
+        return False
+    marks = [_COLUMN_MARKS.sub("", text) for text in texts]
+    return all(len(m) == 1 and m.isalpha() and m.isupper() for m in marks) and marks[1] == "B"
+
+
+_COLUMN_MARKS = re.compile(r"[()\s]")  # what a column number is written with around it
