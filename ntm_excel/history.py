@@ -7,6 +7,9 @@
   with sender, subject and message id), when; a file's arrival is its earliest receipt;
 - `readings`: what reading a file gave (the read cache), by content, name and the reading
   context (reader code, catalogue, registry): a file read once is not parsed again;
+- `judgements`: what judging a file's reading gave (each unit's report and issues), by
+  content, name and the judging context (the reading context, the whole catalogue, the
+  criteria set, the judging code): a file judged once is not decoded and judged again;
 - `versions`: each distinct file of a unit with its judgement (values, statuses, criteria,
   roadmap tasks, issues); a unit's versions, in order, are what it sent over time;
 - `consolidations`: each consolidation with its inputs (names and hashes) and outputs;
@@ -19,8 +22,10 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import io
 import json
 import operator
+import pickle
 import re
 import types
 import typing
@@ -303,6 +308,67 @@ def decode_reading(
     ]
 
 
+# --- the judgement cache's codec -----------------------------------------------------------
+
+# Types a kept judgement may hold besides plain data: the package's dataclasses and enums
+# (`_Unpickler.find_class`) and these. Nothing else is ever built from the store's bytes.
+_KEPT_TYPES = {("datetime", "date"), ("datetime", "datetime")}
+_PLACE = ("path", "modified")  # persistent ids of the file's place and time
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles a judgement leaving out the file's place and time (`_PLACE`): wherever those
+    values appear, they are taken from the file when the judgement is used again."""
+
+    def __init__(self, file: io.BytesIO, path: str, modified: datetime) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.path, self.modified = path, modified
+
+    def persistent_id(self, obj: object) -> str | None:
+        kind = type(obj)
+        if kind is str:
+            return _PLACE[0] if obj == self.path else None
+        if kind is datetime:
+            return _PLACE[1] if obj == self.modified else None
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only the package's dataclasses and enums, dates and plain data (a damaged or
+    forged store gives an error, never runs anything)."""
+
+    def __init__(self, file: io.BytesIO, path: str, modified: datetime) -> None:
+        super().__init__(file)
+        self.place = dict(zip(_PLACE, (path, modified), strict=True))
+
+    def persistent_load(self, pid: object) -> object:
+        return self.place[pid]
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) in _KEPT_TYPES:
+            return super().find_class(module, name)
+        if module.startswith("ntm_excel."):
+            kind = super().find_class(module, name)
+            if isinstance(kind, type) and (
+                dataclasses.is_dataclass(kind) or issubclass(kind, Enum)
+            ):
+                return kind
+        raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
+
+
+def encode_judgement(result: object, path: str, modified: datetime) -> bytes:
+    """What judging a file's reading gave (plain data, the package's dataclasses and enums,
+    dates), packed for the store without the file's place `path` and time `modified`."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, path, modified).dump(result)
+    return zlib.compress(buffer.getvalue(), READING_PACKING)
+
+
+def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
+    """A judgement back, as judging the file at `path` (modified at `modified`) gives it."""
+    return _Unpickler(io.BytesIO(zlib.decompress(blob)), path, modified).load()
+
+
 # --- the store --------------------------------------------------------------------------
 
 
@@ -463,34 +529,52 @@ class History(Store):
     def archive_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM archive").fetchone()[0]
 
-    # --- the read cache -------------------------------------------------------------------
+    # --- the read and judgement caches ----------------------------------------------------
 
     def readings(
         self, context: str, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], bytes]:
         """(sha256, name) → the stored reading, for the keys read before in `context`."""
-        keys, found = list(keys), {}
-        for chunk in _chunks(keys):
-            clause = " OR ".join("(sha256 = ? AND name = ?)" for _ in chunk)
-            rows = self.db.execute(
-                f"SELECT sha256, name, result FROM readings WHERE context = ? AND ({clause})",
-                [context, *(part for key in chunk for part in key)],
-            )
-            found |= {(row[0], row[1]): row[2] for row in rows}
-        return found
+        return self._kept("readings", context, keys)
 
     def save_readings(self, context: str, readings: dict[tuple[str, str], bytes]) -> None:
         """Store readings made in `context` (replacing any stored under the same key: one
         that could not be used is mended); readings of any other context are dropped (the
         reader, catalogue or registry changed since: they would never be used again)."""
-        if not readings:
+        self._keep("readings", context, readings)
+
+    def judgements(
+        self, context: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], bytes]:
+        """(sha256, name) → the stored judgement, for the keys judged before in `context`."""
+        return self._kept("judgements", context, keys)
+
+    def save_judgements(self, context: str, judgements: dict[tuple[str, str], bytes]) -> None:
+        """Store judgements made in `context` (see `save_readings`)."""
+        self._keep("judgements", context, judgements)
+
+    def _kept(
+        self, table: str, context: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], bytes]:
+        keys, found = list(keys), {}
+        for chunk in _chunks(keys):
+            clause = " OR ".join("(sha256 = ? AND name = ?)" for _ in chunk)
+            rows = self.db.execute(
+                f"SELECT sha256, name, result FROM {table} WHERE context = ? AND ({clause})",
+                [context, *(part for key in chunk for part in key)],
+            )
+            found |= {(row[0], row[1]): row[2] for row in rows}
+        return found
+
+    def _keep(self, table: str, context: str, results: dict[tuple[str, str], bytes]) -> None:
+        if not results:
             return
         with self.transaction() as db:
-            db.execute("DELETE FROM readings WHERE context != ?", (context,))
+            db.execute(f"DELETE FROM {table} WHERE context != ?", (context,))
             db.executemany(
-                "INSERT OR REPLACE INTO readings (sha256, name, context, result)"
+                f"INSERT OR REPLACE INTO {table} (sha256, name, context, result)"
                 " VALUES (?, ?, ?, ?)",
-                [(digest, name, context, blob) for (digest, name), blob in readings.items()],
+                [(digest, name, context, blob) for (digest, name), blob in results.items()],
             )
 
     # --- versions and runs ----------------------------------------------------------------
