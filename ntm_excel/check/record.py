@@ -43,10 +43,13 @@ from ntm_excel.read.batch import (
     default_workers,
     read_files,
     reading_context,
+    settle,
 )
 from ntm_excel.reference.catalog import Catalog, Indicator
 from ntm_excel.reference.registry import Registry
 from ntm_excel.vocabulary import Vocabulary
+
+SETTLE_EVERY = 50  # judgements taken from the store between two `settle` calls
 
 
 @dataclass
@@ -173,6 +176,8 @@ def _judged_before(
             results[index] = decode_judgement(blob, str(path), _modified(path))
         except Exception:  # noqa: BLE001 - none, gone or damaged: the file is read instead
             left.append(index)
+        if index % SETTLE_EVERY == SETTLE_EVERY - 1:
+            settle()  # the judgements live until the batch ends: not walked by every collection
     return left
 
 
