@@ -30,7 +30,7 @@ import re
 import types
 import typing
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -837,19 +837,19 @@ class History(Store):
 
     # --- outputs ----------------------------------------------------------------------------
 
-    def output_fingerprint(self, path: Path | str) -> str | None:
-        row = self.db.execute(
-            "SELECT fingerprint FROM outputs WHERE path = ?", (str(Path(path).resolve()),)
-        ).fetchone()
-        return row[0] if row else None
+    def output_fingerprints(self) -> dict[str, str]:
+        """Every output noted (its resolved path) → its fingerprint."""
+        return dict(self.db.execute("SELECT path, fingerprint FROM outputs").fetchall())
 
-    def note_output(self, path: Path | str, fingerprint: str) -> None:
+    def note_outputs(self, fingerprints: Mapping[Path, str]) -> None:
+        """Note the fingerprint of each output written, in one transaction."""
+        written = utc_text(datetime.now(UTC))
         with self.transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO outputs (path, fingerprint, written) VALUES (?, ?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint,"
                 " written = excluded.written",
-                (str(Path(path).resolve()), fingerprint, utc_text(datetime.now(UTC))),
+                [(str(Path(p).resolve()), made_of, written) for p, made_of in fingerprints.items()],
             )
 
 

@@ -203,3 +203,34 @@ def test_a_store_of_the_previous_schema_gains_the_judgement_cache(tmp_path, inbo
     assert kept.execute("SELECT COUNT(*) FROM readings").fetchone() == (20,)
     assert (upgraded.reading.parsed, upgraded.reading.judged) == (2, 0)
     assert (again.reading.parsed, again.reading.judged) == (2, 20)
+
+
+def test_feedback_reached_through_a_linked_folder_is_kept_when_unchanged(tmp_path, capsys):
+    """The feedback written before is found in the history whichever way its folder is
+    named (here through a symbolic link), and kept when its unit's file and issues are the
+    same; one deleted is written again."""
+    from support.samples import SampleSpec, write_sample
+
+    from ntm_excel.cli import main
+
+    inbox, real = tmp_path / "inbox", tmp_path / "ket_qua"
+    inbox.mkdir()
+    real.mkdir()
+    (tmp_path / "lien_ket").symlink_to(real, target_is_directory=True)
+    out = tmp_path / "lien_ket"
+    write_sample(inbox / "cam_thanh.xlsx", SampleSpec(blank_values=("4.2",)))
+    write_sample(inbox / "cam_lac.xlsx", SampleSpec(unit_code="18748", unit_name="Xã Cẩm Lạc",
+                                                    blank_values=("14.2",)))  # fmt: skip
+    args = [
+        "consolidate", str(inbox), "-o", str(out / "tong_hop.xlsx"), "--as-of", "2021-03-25",
+        "--state-dir", str(tmp_path / "var"),
+    ]  # fmt: skip
+    assert main(args) == 0
+    feedback = {p.name: p.stat().st_mtime_ns for p in (real / "gop_y").iterdir()}
+    assert len(feedback) == 2
+    (real / "gop_y" / "Góp ý - Xã Cẩm Lạc.xlsx").unlink()
+    assert main(args) == 0
+    capsys.readouterr()
+    again = {p.name: p.stat().st_mtime_ns for p in (real / "gop_y").iterdir()}
+    assert again["Góp ý - Xã Cẩm Thành.xlsx"] == feedback["Góp ý - Xã Cẩm Thành.xlsx"]  # kept
+    assert again.keys() == feedback.keys()  # the deleted one written again
