@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import dataclasses
 import functools
 import hashlib
@@ -313,40 +314,46 @@ def decode_reading(
 # Types a kept judgement may hold besides plain data: the package's dataclasses and enums
 # (`_Unpickler.find_class`) and these. Nothing else is ever built from the store's bytes.
 _KEPT_TYPES = {("datetime", "date"), ("datetime", "datetime")}
-_PLACE = ("path", "modified")  # persistent ids of the file's place and time
+_SUBMISSION_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
+_PLACE = tuple(_SUBMISSION_FIELDS.index(name) for name in _PATH_FIELDS)  # where, when
 
 
-class _Pickler(pickle.Pickler):
-    """Pickles a judgement leaving out the file's place and time (`_PLACE`): wherever those
-    values appear, they are taken from the file when the judgement is used again."""
+def _without_place(submission: Submission) -> tuple:
+    """A submission pickled by its fields without the file's place and time (see
+    `_PATH_FIELDS`): they are taken from the file when the judgement is used again."""
+    values = [getattr(submission, name) for name in _SUBMISSION_FIELDS]
+    for index in _PLACE:
+        values[index] = None
+    return Submission, tuple(values)
 
-    def __init__(self, file: io.BytesIO, path: str, modified: datetime) -> None:
-        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
-        self.path, self.modified = path, modified
 
-    def persistent_id(self, obj: object) -> str | None:
-        kind = type(obj)
-        if kind is str:
-            return _PLACE[0] if obj == self.path else None
-        if kind is datetime:
-            return _PLACE[1] if obj == self.modified else None
-        return None
+@dataclass(frozen=True)
+class _Placed:
+    """Builds a kept submission back with the file's place and time."""
+
+    path: str
+    modified: datetime
+
+    def __call__(self, *values: object) -> Submission:
+        values = list(values)
+        values[_PLACE[0]], values[_PLACE[1]] = self.path, self.modified
+        return Submission(*values)
 
 
 class _Unpickler(pickle.Unpickler):
     """Builds only the package's dataclasses and enums, dates and plain data (a damaged or
-    forged store gives an error, never runs anything)."""
+    forged store gives an error, never runs anything); submissions with the file's place
+    and time."""
 
     def __init__(self, file: io.BytesIO, path: str, modified: datetime) -> None:
         super().__init__(file)
-        self.place = dict(zip(_PLACE, (path, modified), strict=True))
-
-    def persistent_load(self, pid: object) -> object:
-        return self.place[pid]
+        self.placed = _Placed(path, modified)
 
     def find_class(self, module: str, name: str) -> object:
         if (module, name) in _KEPT_TYPES:
             return super().find_class(module, name)
+        if (module, name) == (Submission.__module__, Submission.__qualname__):
+            return self.placed
         if module.startswith("ntm_excel."):
             kind = super().find_class(module, name)
             if isinstance(kind, type) and (
@@ -356,11 +363,13 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
 
 
-def encode_judgement(result: object, path: str, modified: datetime) -> bytes:
+def encode_judgement(result: object) -> bytes:
     """What judging a file's reading gave (plain data, the package's dataclasses and enums,
-    dates), packed for the store without the file's place `path` and time `modified`."""
+    dates), packed for the store without the file's place and time."""
     buffer = io.BytesIO()
-    _Pickler(buffer, path, modified).dump(result)
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table | {Submission: _without_place}
+    pickler.dump(result)
     return zlib.compress(buffer.getvalue(), READING_PACKING)
 
 

@@ -222,9 +222,8 @@ class _Encoded:
         key = (submission.sha256, submission.file_name)
         if not self.keep:
             return _Done(result, key, encode_reading(reading))
-        modified = submission.modified
-        judgement = encode_judgement(result, submission.path, modified)
-        return _Done(None, key, encode_reading(reading), judgement, modified)
+        judgement = encode_judgement(result)
+        return _Done(None, key, encode_reading(reading), judgement, submission.modified)
 
 
 @dataclass(frozen=True)
@@ -241,9 +240,7 @@ class _Recalled:
         result = self.then(path, reading) if self.then is not None else reading
         if not self.keep:
             return _Done(result)
-        return _Done(
-            None, judgement=encode_judgement(result, str(path), modified), modified=modified
-        )
+        return _Done(None, judgement=encode_judgement(result), modified=modified)
 
 
 def criteria_fingerprint(catalog: Catalog, catalog_set: str) -> str:
