@@ -114,7 +114,7 @@ def read_through(
             if item is None:
                 left.append(index)
                 continue
-            results[index] = item.value(path)
+            results[index] = item.result
             if item.judgement is not None and path in keys:
                 new_judgements[keys[path]] = item.judgement
         todo = left
@@ -140,9 +140,8 @@ def read_through(
     new = {}
     parsed = len(files) - done
     for index, item in zip(todo, fresh, strict=True):
-        path = files[index]
-        results[index] = item.value(path)
-        key = keys.get(path)
+        results[index] = item.result
+        key = keys.get(files[index])
         if item.blob is None:
             parsed -= 1  # taken from the store in a worker
         elif item.key is None or item.key != key:
@@ -187,8 +186,8 @@ def _modified(path: Path) -> datetime:
 
 
 class _Done(NamedTuple):
-    """What comes back of one file read through the store: `then`'s result (or it encoded:
-    `judgement`, with the file's time it was made with), and for a file read now that has a
+    """What comes back of one file read through the store: `then`'s result (and, when
+    judgements are kept, it encoded for the store), and for a file read now that has a
     submission, that submission's key (sha256, name) and its reading encoded for the
     store."""
 
@@ -196,20 +195,12 @@ class _Done(NamedTuple):
     key: tuple[str, str] | None = None
     blob: bytes | None = None
     judgement: bytes | None = None
-    modified: datetime | None = None
-
-    def value(self, path: Path) -> object:
-        """`then`'s result for the file at `path`."""
-        if self.judgement is None:
-            return self.result
-        return decode_judgement(self.judgement, str(path), self.modified)
 
 
 @dataclass(frozen=True)
 class _Encoded:
     """Where the file was read: `then` on its reading (when given), and the reading encoded
-    for the store when it has a submission; with `keep`, `then`'s result encoded too (it
-    travels back encoded only)."""
+    for the store when it has a submission; with `keep`, `then`'s result encoded too."""
 
     then: Then | None
     keep: bool = False
@@ -219,11 +210,9 @@ class _Encoded:
         submission = reading[0][0]
         if submission is None:
             return _Done(result, None, b"")  # read now, nothing to keep
+        judgement = encode_judgement(result) if self.keep else None
         key = (submission.sha256, submission.file_name)
-        if not self.keep:
-            return _Done(result, key, encode_reading(reading))
-        judgement = encode_judgement(result)
-        return _Done(None, key, encode_reading(reading), judgement, submission.modified)
+        return _Done(result, key, encode_reading(reading), judgement)
 
 
 @dataclass(frozen=True)
@@ -235,12 +224,9 @@ class _Recalled:
     keep: bool = False
 
     def __call__(self, path: Path, blob: bytes) -> _Done:
-        modified = _modified(path)
-        reading = decode_reading(blob, path, modified)
+        reading = decode_reading(blob, path, _modified(path))
         result = self.then(path, reading) if self.then is not None else reading
-        if not self.keep:
-            return _Done(result)
-        return _Done(None, judgement=encode_judgement(result), modified=modified)
+        return _Done(result, judgement=encode_judgement(result) if self.keep else None)
 
 
 def criteria_fingerprint(catalog: Catalog, catalog_set: str) -> str:
