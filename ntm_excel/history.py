@@ -7,6 +7,9 @@
   with sender, subject and message id), when; a file's arrival is its earliest receipt;
 - `readings`: what reading a file gave (the read cache), by content, name and the reading
   context (reader code, catalogue, registry): a file read once is not parsed again;
+- `judgements`: what judging a file's reading gave (each unit's report and issues), by
+  content, name and the judging context (the reading context, the whole catalogue, the
+  criteria set, the judging code): a file judged once is not decoded and judged again;
 - `versions`: each distinct file of a unit with its judgement (values, statuses, criteria,
   roadmap tasks, issues); a unit's versions, in order, are what it sent over time;
 - `consolidations`: each consolidation with its inputs (names and hashes) and outputs;
@@ -16,16 +19,19 @@
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import dataclasses
 import functools
 import hashlib
+import io
 import json
 import operator
+import pickle
 import re
 import types
 import typing
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -303,6 +309,75 @@ def decode_reading(
     ]
 
 
+# --- the judgement cache's codec -----------------------------------------------------------
+
+# Types a kept judgement may hold besides plain data: the package's dataclasses and enums
+# (`_Unpickler.find_class`) and these. Nothing else is ever built from the store's bytes.
+_KEPT_TYPES = {("datetime", "date"), ("datetime", "datetime")}
+_SUBMISSION_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
+_PLACE = tuple(_SUBMISSION_FIELDS.index(name) for name in _PATH_FIELDS)  # where, when
+
+
+def _without_place(submission: Submission) -> tuple:
+    """A submission pickled by its fields without the file's place and time (see
+    `_PATH_FIELDS`): they are taken from the file when the judgement is used again."""
+    values = [getattr(submission, name) for name in _SUBMISSION_FIELDS]
+    for index in _PLACE:
+        values[index] = None
+    return Submission, tuple(values)
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """Builds a kept submission back with the file's place and time."""
+
+    path: str
+    modified: datetime
+
+    def __call__(self, *values: object) -> Submission:
+        values = list(values)
+        values[_PLACE[0]], values[_PLACE[1]] = self.path, self.modified
+        return Submission(*values)
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only the package's dataclasses and enums, dates and plain data (a damaged or
+    forged store gives an error, never runs anything); submissions with the file's place
+    and time."""
+
+    def __init__(self, file: io.BytesIO, path: str, modified: datetime) -> None:
+        super().__init__(file)
+        self.placed = _Placed(path, modified)
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) in _KEPT_TYPES:
+            return super().find_class(module, name)
+        if (module, name) == (Submission.__module__, Submission.__qualname__):
+            return self.placed
+        if module.startswith("ntm_excel."):
+            kind = super().find_class(module, name)
+            if isinstance(kind, type) and (
+                dataclasses.is_dataclass(kind) or issubclass(kind, Enum)
+            ):
+                return kind
+        raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
+
+
+def encode_judgement(result: object) -> bytes:
+    """What judging a file's reading gave (plain data, the package's dataclasses and enums,
+    dates), packed for the store without the file's place and time."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table | {Submission: _without_place}
+    pickler.dump(result)
+    return zlib.compress(buffer.getvalue(), READING_PACKING)
+
+
+def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
+    """A judgement back, as judging the file at `path` (modified at `modified`) gives it."""
+    return _Unpickler(io.BytesIO(zlib.decompress(blob)), path, modified).load()
+
+
 # --- the store --------------------------------------------------------------------------
 
 
@@ -463,34 +538,52 @@ class History(Store):
     def archive_count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM archive").fetchone()[0]
 
-    # --- the read cache -------------------------------------------------------------------
+    # --- the read and judgement caches ----------------------------------------------------
 
     def readings(
         self, context: str, keys: Iterable[tuple[str, str]]
     ) -> dict[tuple[str, str], bytes]:
         """(sha256, name) → the stored reading, for the keys read before in `context`."""
-        keys, found = list(keys), {}
-        for chunk in _chunks(keys):
-            clause = " OR ".join("(sha256 = ? AND name = ?)" for _ in chunk)
-            rows = self.db.execute(
-                f"SELECT sha256, name, result FROM readings WHERE context = ? AND ({clause})",
-                [context, *(part for key in chunk for part in key)],
-            )
-            found |= {(row[0], row[1]): row[2] for row in rows}
-        return found
+        return self._kept("readings", context, keys)
 
     def save_readings(self, context: str, readings: dict[tuple[str, str], bytes]) -> None:
         """Store readings made in `context` (replacing any stored under the same key: one
         that could not be used is mended); readings of any other context are dropped (the
         reader, catalogue or registry changed since: they would never be used again)."""
-        if not readings:
+        self._keep("readings", context, readings)
+
+    def judgements(
+        self, context: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], bytes]:
+        """(sha256, name) → the stored judgement, for the keys judged before in `context`."""
+        return self._kept("judgements", context, keys)
+
+    def save_judgements(self, context: str, judgements: dict[tuple[str, str], bytes]) -> None:
+        """Store judgements made in `context` (see `save_readings`)."""
+        self._keep("judgements", context, judgements)
+
+    def _kept(
+        self, table: str, context: str, keys: Iterable[tuple[str, str]]
+    ) -> dict[tuple[str, str], bytes]:
+        keys, found = list(keys), {}
+        for chunk in _chunks(keys):
+            clause = " OR ".join("(sha256 = ? AND name = ?)" for _ in chunk)
+            rows = self.db.execute(
+                f"SELECT sha256, name, result FROM {table} WHERE context = ? AND ({clause})",
+                [context, *(part for key in chunk for part in key)],
+            )
+            found |= {(row[0], row[1]): row[2] for row in rows}
+        return found
+
+    def _keep(self, table: str, context: str, results: dict[tuple[str, str], bytes]) -> None:
+        if not results:
             return
         with self.transaction() as db:
-            db.execute("DELETE FROM readings WHERE context != ?", (context,))
+            db.execute(f"DELETE FROM {table} WHERE context != ?", (context,))
             db.executemany(
-                "INSERT OR REPLACE INTO readings (sha256, name, context, result)"
+                f"INSERT OR REPLACE INTO {table} (sha256, name, context, result)"
                 " VALUES (?, ?, ?, ?)",
-                [(digest, name, context, blob) for (digest, name), blob in readings.items()],
+                [(digest, name, context, blob) for (digest, name), blob in results.items()],
             )
 
     # --- versions and runs ----------------------------------------------------------------
@@ -753,19 +846,19 @@ class History(Store):
 
     # --- outputs ----------------------------------------------------------------------------
 
-    def output_fingerprint(self, path: Path | str) -> str | None:
-        row = self.db.execute(
-            "SELECT fingerprint FROM outputs WHERE path = ?", (str(Path(path).resolve()),)
-        ).fetchone()
-        return row[0] if row else None
+    def output_fingerprints(self) -> dict[str, str]:
+        """Every output noted (its resolved path) → its fingerprint."""
+        return dict(self.db.execute("SELECT path, fingerprint FROM outputs").fetchall())
 
-    def note_output(self, path: Path | str, fingerprint: str) -> None:
+    def note_outputs(self, fingerprints: Mapping[Path, str]) -> None:
+        """Note the fingerprint of each output written, in one transaction."""
+        written = utc_text(datetime.now(UTC))
         with self.transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO outputs (path, fingerprint, written) VALUES (?, ?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint,"
                 " written = excluded.written",
-                (str(Path(path).resolve()), fingerprint, utc_text(datetime.now(UTC))),
+                [(str(Path(p).resolve()), made_of, written) for p, made_of in fingerprints.items()],
             )
 
 

@@ -1,8 +1,8 @@
 """The state database: one SQLite file in the state folder, `ntm-excel.sqlite3`.
 
 It holds the sent-mail ledger (`ntm_excel.jobs.ledger`), the submission history
-(`ntm_excel.history`) and the office mailbox's records (`ntm_excel.jobs.mail_log`). This
-module opens it, upgrades its schema and runs transactions:
+(`ntm_excel.history`, with its read and judgement caches) and the office mailbox's records
+(`ntm_excel.jobs.mail_log`). This module opens it, upgrades its schema and runs transactions:
 
 - the schema has a version (`PRAGMA user_version`); a store made by an older release is
   upgraded in one transaction when it is opened, after a copy of it is kept beside it
@@ -254,7 +254,25 @@ def _to_2(db: sqlite3.Connection) -> None:
             db.execute(statement)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_1, _to_2)
+# The judgement cache (`ntm_excel.history`): what judging a file's reading gave, so that a
+# file unchanged since the last run is neither decoded nor judged again.
+_V3 = """
+CREATE TABLE judgements (
+    sha256 TEXT NOT NULL,
+    name TEXT NOT NULL,
+    context TEXT NOT NULL,
+    result BLOB NOT NULL,
+    PRIMARY KEY (sha256, name, context)
+);
+"""
+
+
+def _to_3(db: sqlite3.Connection) -> None:
+    """Add the judgement cache."""
+    db.execute(_V3)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_1, _to_2, _to_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

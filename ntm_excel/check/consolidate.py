@@ -24,7 +24,13 @@ from pathlib import Path
 
 from ntm_excel.check.figures import IssueCounts, all_communes_share
 from ntm_excel.check.progress import history_view
-from ntm_excel.check.record import Reading, judgement_context, read_through, version_record
+from ntm_excel.check.record import (
+    Reading,
+    criteria_fingerprint,
+    judgement_context,
+    read_through,
+    version_record,
+)
 from ntm_excel.check.tasks import assign_communes, duty_tasks, owner_issues, task_statuses
 from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import VIETNAM_TIME, Config, vietnam_time
@@ -371,6 +377,7 @@ def check_files(
             workers=workers,
             progress=progress,
             then=_Judge(batch),
+            judging=criteria_fingerprint(catalog, catalog_set),  # the judgements kept too
         )
         read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}

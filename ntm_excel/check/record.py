@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,12 +28,14 @@ from ntm_excel.history import (
     Received,
     ValueRecord,
     VersionRecord,
+    decode_judgement,
     decode_reading,
+    encode_judgement,
     encode_reading,
     hash_files,
 )
 from ntm_excel.issues import Issue
-from ntm_excel.model import Submission, UnitReport
+from ntm_excel.model import UnitReport
 from ntm_excel.read.batch import (
     FileResult,
     Progress,
@@ -40,10 +43,13 @@ from ntm_excel.read.batch import (
     default_workers,
     read_files,
     reading_context,
+    settle,
 )
-from ntm_excel.reference.catalog import Indicator
+from ntm_excel.reference.catalog import Catalog, Indicator
 from ntm_excel.reference.registry import Registry
 from ntm_excel.vocabulary import Vocabulary
+
+SETTLE_EVERY = 50  # judgements taken from the store between two `settle` calls
 
 
 @dataclass
@@ -54,7 +60,8 @@ class Reading:
     received: dict[Path, Received]  # every file hashed (and archived), the extra ones too
     context: str
     parsed: int  # files parsed now
-    reused: int  # files whose reading came from the store
+    reused: int  # files whose reading (or judgement) came from the store
+    judged: int = 0  # of those, files whose judgement came from the store: `then` not run
 
 
 def read_through(
@@ -68,6 +75,7 @@ def read_through(
     workers: int | None = None,
     progress: Progress | None = None,
     then: Then | None = None,
+    judging: str | None = None,
 ) -> Reading:
     """Archive `files` (and `extra`, received but read elsewhere), then read the files: from
     the store when read before in the same context, else with `read_files`. Readings of
@@ -75,28 +83,44 @@ def read_through(
     `then`, each file's result is `then(path, reading)` (see `read_files`). Readings from the
     store are decoded (and given to `then`) in the worker processes too when the batch is
     worth more than one; else here. A stored reading that cannot be used (its file gone, or
-    the reading damaged) is replaced by reading the file."""
+    the reading damaged) is replaced by reading the file.
+
+    With `judging` (a fingerprint of what `then` depends on besides the reading and the
+    judging code, see `criteria_fingerprint`), what `then` returns is kept in the store too,
+    and a file judged before in the same context is taken from there in this process: no
+    worker decodes or judges it again."""
     arrivals = hash_files([*files, *extra])
     received = {path: arrival.received for path, arrival in arrivals.items()}
     context = reading_context(registry, indicators, vocabulary)
     keys = {path: (received[path].sha256, path.name) for path in files if path in received}
-    stored = history.readings(context, keys.values())
-    kept = [stored.get(keys.get(path)) for path in files]
-    recall = _Recalled(then)
     results: list = [None] * len(files)
+    judged_context = judgement_cache_context(context, judging) if judging is not None else None
     todo = list(range(len(files)))
-    if (default_workers(len(files)) if workers is None else workers) <= 1:
-        todo = []  # no processes to share the work with: the stored readings are used here
-        for index, path in enumerate(files):
+    if judged_context is not None:
+        todo = _judged_before(history, judged_context, files, keys, results)
+    judged = len(files) - len(todo)
+    stored = history.readings(context, [keys[files[i]] for i in todo if files[i] in keys])
+    kept = {index: stored.get(keys.get(files[index])) for index in todo}
+    recall = _Recalled(then, judged_context is not None)
+    new_judgements: dict[tuple[str, str], bytes] = {}
+    if (default_workers(len(todo)) if workers is None else workers) <= 1:
+        left = []  # no processes to share the work with: the stored readings are used here
+        for index in todo:
+            path = files[index]
             try:
-                results[index] = recall(path, kept[index]).result if kept[index] else None
+                item = recall(path, kept[index]) if kept[index] else None
             except Exception:  # noqa: BLE001 - gone or damaged: the file is read instead
-                kept[index] = None
-            if kept[index] is None:
-                todo.append(index)
-        if progress and len(todo) < len(files):
-            progress(len(files) - len(todo), len(files))
+                item = None
+            if item is None:
+                left.append(index)
+                continue
+            results[index] = item.result
+            if item.judgement is not None and path in keys:
+                new_judgements[keys[path]] = item.judgement
+        todo = left
     done = len(files) - len(todo)
+    if progress and done:
+        progress(done, len(files))
     # the bytes are archived (disk-bound) while the worker processes read: the store is not
     # used here meanwhile, and a failure to archive is raised once the reading is done
     with ThreadPoolExecutor(1, thread_name_prefix="archive") as archiving:
@@ -108,7 +132,7 @@ def read_through(
             vocabulary=vocabulary,
             workers=workers,
             progress=(lambda n, _: progress(done + n, len(files))) if progress else None,
-            then=_Encoded(then),
+            then=_Encoded(then, judged_context is not None),
             kept=[kept[i] for i in todo],
             recall=recall,
         )
@@ -120,46 +144,101 @@ def read_through(
         key = keys.get(files[index])
         if item.blob is None:
             parsed -= 1  # taken from the store in a worker
-        elif item.submission and key == (item.submission.sha256, item.submission.file_name):
-            new[key] = item.blob  # read as hashed: not changed in between
+        elif item.key is None or item.key != key:
+            continue  # nothing to keep, or changed since it was hashed
+        else:
+            new[key] = item.blob
+        if item.judgement is not None and key is not None:
+            new_judgements[key] = item.judgement
     history.save_readings(context, new)
-    return Reading(results, received, context, parsed, len(files) - parsed)
+    if judged_context is not None:
+        history.save_judgements(judged_context, new_judgements)
+    return Reading(results, received, context, parsed, len(files) - parsed, judged)
+
+
+def _judged_before(
+    history: History,
+    context: str,
+    files: Sequence[Path],
+    keys: dict[Path, tuple[str, str]],
+    results: list,
+) -> list[int]:
+    """Put in `results` the judgements of `files` kept in `context`; the indices of the
+    files left to read (none kept, or its judgement cannot be used)."""
+    stored = history.judgements(context, keys.values())
+    left = []
+    for index, path in enumerate(files):
+        blob = stored.get(keys.get(path))
+        try:
+            if blob is None:
+                raise LookupError(path)
+            results[index] = decode_judgement(blob, str(path), _modified(path))
+        except Exception:  # noqa: BLE001 - none, gone or damaged: the file is read instead
+            left.append(index)
+        if index % SETTLE_EVERY == SETTLE_EVERY - 1:
+            settle()  # the judgements live until the batch ends: not walked by every collection
+    return left
+
+
+def _modified(path: Path) -> datetime:
+    """The file's time as the reader gives it (`Submission.modified`)."""
+    return vietnam_time(path.stat().st_mtime)
 
 
 class _Done(NamedTuple):
-    """What comes back of one file read through the store: `then`'s result, and for a file
-    read now that has a submission, that submission and its reading encoded for the store."""
+    """What comes back of one file read through the store: `then`'s result (and, when
+    judgements are kept, it encoded for the store), and for a file read now that has a
+    submission, that submission's key (sha256, name) and its reading encoded for the
+    store."""
 
     result: object
-    submission: Submission | None = None
+    key: tuple[str, str] | None = None
     blob: bytes | None = None
+    judgement: bytes | None = None
 
 
 @dataclass(frozen=True)
 class _Encoded:
     """Where the file was read: `then` on its reading (when given), and the reading encoded
-    for the store when it has a submission."""
+    for the store when it has a submission; with `keep`, `then`'s result encoded too."""
 
     then: Then | None
+    keep: bool = False
 
     def __call__(self, path: Path, reading: FileResult) -> _Done:
         result = self.then(path, reading) if self.then is not None else reading
         submission = reading[0][0]
         if submission is None:
             return _Done(result, None, b"")  # read now, nothing to keep
-        return _Done(result, submission, encode_reading(reading))
+        judgement = encode_judgement(result) if self.keep else None
+        key = (submission.sha256, submission.file_name)
+        return _Done(result, key, encode_reading(reading), judgement)
 
 
 @dataclass(frozen=True)
 class _Recalled:
     """A stored reading back (as reading the file at `path` now gives it), then `then` on
-    it (when given)."""
+    it (when given); with `keep`, `then`'s result encoded (see `_Encoded`)."""
 
     then: Then | None
+    keep: bool = False
 
     def __call__(self, path: Path, blob: bytes) -> _Done:
-        reading = decode_reading(blob, path, vietnam_time(path.stat().st_mtime))
-        return _Done(self.then(path, reading) if self.then is not None else reading)
+        reading = decode_reading(blob, path, _modified(path))
+        result = self.then(path, reading) if self.then is not None else reading
+        return _Done(result, judgement=encode_judgement(result) if self.keep else None)
+
+
+def criteria_fingerprint(catalog: Catalog, catalog_set: str) -> str:
+    """What judging a file depends on in the catalogue: the criteria set and every row of
+    the catalogue (any province's layer)."""
+    return hashlib.sha256(f"{catalog_set}\0{catalog.indicators!r}".encode()).hexdigest()
+
+
+def judgement_cache_context(reading: str, judging: str) -> str:
+    """The context of a kept judgement: how the file was read (`reading`, see
+    `reading_context`), what judging it depends on (`judging`) and the judging code."""
+    return hashlib.sha256(f"{reading}\0{judging}\0{checker_version()}".encode()).hexdigest()
 
 
 @functools.cache

@@ -528,19 +528,39 @@ class StagedFeedback:
 
     def note(self, history: History | None) -> None:
         """Record in `history` what the new workbooks were made from (after the swap)."""
-        for path, made_of in self.made_of.items() if history is not None else ():
-            history.note_output(path, made_of)
+        if history is not None and self.made_of:
+            history.note_outputs(self.made_of)
 
 
-def _unchanged(report, issues, out_dir, shared, history) -> tuple[Path | None, str]:
-    """The unit's feedback workbook when the history says it was made from the same file
-    and issues (else None), and that fingerprint ("" without history)."""
-    if history is None:
+class _Noted:
+    """What the history noted of the feedback workbooks written before (one query for all
+    of them): each one's fingerprint by where it is (symbolic links followed)."""
+
+    def __init__(self, history: History) -> None:
+        self.fingerprints = history.output_fingerprints()
+        self.folders: dict[Path, Path] = {}
+
+    def fingerprint(self, path: Path) -> str | None:
+        """The fingerprint noted of the workbook at `path` (None when it is not a file)."""
+        if not path.is_file():
+            return None
+        if path.is_symlink():
+            return self.fingerprints.get(str(path.resolve()))
+        folder = self.folders.get(path.parent)
+        if folder is None:
+            folder = self.folders[path.parent] = path.parent.resolve()
+        return self.fingerprints.get(str(folder / path.name))
+
+
+def _unchanged(report, issues, out_dir, shared, noted: _Noted | None) -> tuple[Path | None, str]:
+    """The unit's feedback workbook when the history noted it made from the same file and
+    issues (else None), and that fingerprint ("" without history)."""
+    if noted is None:
         return None, ""
     made_of = fingerprint(report, issues)
     for suffix in EDITABLE:
         written = feedback_path(report, out_dir, suffix, shared=shared)
-        if written.is_file() and history.output_fingerprint(written) == made_of:
+        if noted.fingerprint(written) == made_of:
             return written, made_of
     return None, made_of
 
@@ -623,11 +643,12 @@ def stage_feedback(
     by_unit = issues_by_unit(consolidation.issues)
     order: list[tuple[UnitReport, Path | None, str]] = []  # kept workbook, or made now
     jobs: list[_Job] = []
+    noted = _Noted(history) if history is not None else None
     for report in consolidation.units:
         issues = feedback_issues(report, by_unit.get(report.unit.code, []))
         if not issues:
             continue
-        kept, made_of = _unchanged(report, issues, out_dir, shared, history)
+        kept, made_of = _unchanged(report, issues, out_dir, shared, noted)
         order.append((report, kept, made_of))
         if kept is None:
             jobs.append(_Job(report, issues, out_dir, shared))
