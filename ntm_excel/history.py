@@ -25,7 +25,7 @@ import re
 import types
 import typing
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -760,12 +760,22 @@ class History(Store):
         return row[0] if row else None
 
     def note_output(self, path: Path | str, fingerprint: str) -> None:
+        self.note_outputs({path: fingerprint})
+
+    def note_outputs(self, fingerprints: Mapping[Path | str, str]) -> None:
+        """Note what each output file was made from, all in one transaction."""
+        written = utc_text(datetime.now(UTC))
+        folders = functools.cache(Path.resolve)  # the files are new: only their folders resolve
+        rows = [
+            (str(folders(Path(path).parent) / Path(path).name), made_of, written)
+            for path, made_of in fingerprints.items()
+        ]
         with self.transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO outputs (path, fingerprint, written) VALUES (?, ?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint,"
                 " written = excluded.written",
-                (str(Path(path).resolve()), fingerprint, utc_text(datetime.now(UTC))),
+                rows,
             )
 
 
