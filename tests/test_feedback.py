@@ -389,9 +389,9 @@ def test_feedback_made_in_worker_processes_is_the_same(tmp_path, monkeypatch):
     pools = []
 
     class Pool(ProcessPoolExecutor):
-        def __init__(self, workers):
+        def __init__(self, workers, **options):
             pools.append(workers)
-            super().__init__(workers)
+            super().__init__(workers, **options)
 
     monkeypatch.setattr(feedback, "default_workers", lambda jobs: 2)
     monkeypatch.setattr(feedback, "ProcessPoolExecutor", Pool)
@@ -417,9 +417,9 @@ def test_feedback_is_begun_while_the_history_is_recorded(tmp_path, monkeypatch):
     pools = []
 
     class Pool(ProcessPoolExecutor):
-        def __init__(self, workers):
+        def __init__(self, workers, **options):
             pools.append(workers)
-            super().__init__(workers)
+            super().__init__(workers, **options)
 
     monkeypatch.setattr(feedback, "default_workers", lambda jobs: 2)
     monkeypatch.setattr(feedback, "ProcessPoolExecutor", Pool)
