@@ -9,8 +9,8 @@ Submission records.
 
 With `--corpus`, the files of a corpus that `bench_scale.py` generated instead (its
 `corpus.json` and `cau_hinh.toml`): CPU per file of python-calamine merely loading every
-sheet, of `read_workbook` (one pass, as `bench_scale.py read` counts it), their ratio, and
-where the reader's time goes (each step timed where the reader calls it):
+sheet, of `read_workbook` (one pass, as `bench_scale.py read` counts it), their ratio (overall
+and per format), and where the reader's time goes (each step timed where the reader calls it):
 
     .venv/bin/python bench/bench_read.py --corpus /tmp/ntm_scale/n250
 """
@@ -107,25 +107,36 @@ def corpus(folder: Path, province: str, phases: bool) -> None:
     vocabulary = load_vocabulary(settings.vocabulary)
     paths = [Path(p) for p in json.loads((folder / "corpus.json").read_text())["files"]]
 
-    cpu = time.process_time()
+    floors: Counter = Counter()
     for path in paths:
+        cpu = time.process_time()
         book = CalamineWorkbook.from_path(str(path))
         for name in book.sheet_names:
             book.get_sheet_by_name(name).to_python()
         book.close()
-    floor = (time.process_time() - cpu) / len(paths) * 1000
+        floors[path.suffix] += time.process_time() - cpu
+    floor = sum(floors.values()) / len(paths) * 1000
 
     spent: Counter = Counter()
     if phases:
         _timed_steps(spent)
-    cpu = time.process_time()
+    readers: Counter = Counter()
     for path in paths:
+        cpu = time.process_time()
         read_workbook(path, registry, indicators, vocabulary)
-    ours = (time.process_time() - cpu) / len(paths) * 1000
+        readers[path.suffix] += time.process_time() - cpu
+    ours = sum(readers.values()) / len(paths) * 1000
     print(
         f"{len(paths)} tệp: calamine {floor:.2f} ms/tệp, ntm-excel {ours:.2f} ms/tệp "
         f"(CPU, một lượt), gấp {ours / floor:.1f} lần"
     )
+    counts = Counter(path.suffix for path in paths)
+    for suffix, count in sorted(counts.items()):
+        mine, theirs = readers[suffix] / count * 1000, floors[suffix] / count * 1000
+        print(
+            f"  {suffix:6} ({count} tệp): calamine {theirs:.2f}, ntm-excel {mine:.2f} ms/tệp, "
+            f"gấp {mine / max(theirs, 1e-9):.1f} lần"
+        )
     if phases:
         steps = ", ".join(f"{k} {v / len(paths) * 1000:.2f}" for k, v in spent.most_common())
         rest = ours - sum(spent.values()) / len(paths) * 1000

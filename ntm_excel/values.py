@@ -17,6 +17,7 @@ A text holds a number when exactly one distinct number occurs in it; digits glue
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ntm_excel.model import Status
-from ntm_excel.text import nfc
+from ntm_excel.text import memoised_text, nfc
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
 _NUMBER = re.compile(
@@ -129,6 +130,7 @@ def _single_number(text: str) -> tuple[float, bool] | None:
     return values.pop(), any(percent for _, percent in numbers)
 
 
+@memoised_text  # budgets and totals repeat from file to file
 def parse_number(text: str) -> float | None:
     """The one number written in a text ("1.234,5" → 1234.5, "≈ 98 %" → 98.0), else None."""
     found = _single_number(nfc(text))
@@ -170,6 +172,20 @@ def _without_estimate(text: str, vocabulary: Vocabulary) -> tuple[str, bool]:
     return _EMPTY_BRACKETS.sub(" ", text).strip(" :,;-"), True
 
 
+def _number_value(number: float, number_format: str) -> ParsedValue:
+    """A finite number cell as `parse_value` reads it."""
+    if _percent_format(number_format):
+        scaled = clean_float(number * 100)
+        return ParsedValue(scaled, _number_text(scaled) + "%", True)
+    number = clean_float(number)
+    return ParsedValue(number, _number_text(number), False)
+
+
+# Figures and formats repeat from file to file: the reading of each pair is remembered.
+_remembered_number_value = functools.lru_cache(maxsize=1 << 12)(_number_value)
+
+
+@functools.lru_cache(maxsize=256)
 def _percent_format(number_format: str) -> bool:
     """Whether an Excel number format scales by 100 (a "%" outside quotes and escapes)."""
     unquoted = re.sub(r'"[^"]*"|\\.', "", number_format)
@@ -212,11 +228,9 @@ def parse_value(
         number = float(cell)
         if not math.isfinite(number):
             return ParsedValue(None, "", False)
-        if _percent_format(number_format or ""):
-            scaled = clean_float(number * 100)
-            return ParsedValue(scaled, _number_text(scaled) + "%", True)
-        number = clean_float(number)
-        return ParsedValue(number, _number_text(number), False)
+        if number == 0:  # 0.0 and -0.0 are one key to a cache: read each afresh
+            return _number_value(number, number_format or "")
+        return _remembered_number_value(number, number_format or "")
     text = nfc(str(cell))
     figure = text.lstrip(_APOSTROPHES)
     if _BLANK.fullmatch(figure):

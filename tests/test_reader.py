@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -282,6 +283,27 @@ def test_formula_without_value_is_an_error_at_its_cell_and_nothing_shifts(read, 
     assert got["4.2"].value is None and got["12"].value is None
     assert got["4.2"].self_assessment is Status.MET  # the next column is still itself
     assert_matches(submission, spec)
+
+
+@pytest.mark.parametrize("spacing", [b"\n", b"\t", b"\r\n", b" "])
+def test_formula_tag_spaced_by_another_writer_is_still_found(
+    tmp_path, registry, indicators, spacing
+):
+    """Other writers may break a tag with a newline or a tab («<f\\n>…</f>»)."""
+    spec = SampleSpec(formula_codes=("4.2",))
+    plain = write_sample(tmp_path / "goc.xlsx", spec)
+    spaced = tmp_path / "bieu.xlsx"
+    with zipfile.ZipFile(plain) as source, zipfile.ZipFile(spaced, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                data = data.replace(b"<f>", b"<f" + spacing + b">")
+            target.writestr(info, data)
+    submission, issues = read_submission(spaced, registry, indicators)
+    formula = [i for i in issues if i.code == "formula-without-value"]
+    got = {e.code: e for e in submission.indicators}
+    assert [i.cell for i in formula] == [got["4.2"].value_cell]
+    assert got["4.2"].value is None
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -1,12 +1,14 @@
 """The reader's shortcuts answer as the longer way they replace: the .xls encryption check
 read from the stream in hand (as msoffcrypto reads it), the vocabulary's single alternation
-(as its patterns tried one by one), the owner titles looked up by length."""
+(as its patterns tried one by one), the owner titles looked up by length, the number readings
+and the undated texts remembered from file to file."""
 
 from __future__ import annotations
 
 import io
 import struct
 from collections import namedtuple
+from datetime import date
 
 import olefile
 import pytest
@@ -154,3 +156,106 @@ def test_owner_titles_are_found_by_length():
     assert parse_owners("Phó Chủ tịch UBND xã - Nguyễn Văn Nam") == ("Nguyễn Văn Nam",)
     assert parse_owners("Công chức Địa chính") == ("Công chức Địa chính",)
     assert parse_owners("Đ/c Trần Thị B; Lê Văn C (chủ trì)") == ("Trần Thị B", "Lê Văn C")
+
+
+def test_number_readings_are_remembered_per_figure_and_format():
+    from ntm_excel import values
+
+    values._remembered_number_value.cache_clear()
+    first = values.parse_value(0.855, "0.0%")
+    again = values.parse_value(0.855, "0.0%")
+    assert again is first  # the remembered reading is used
+    assert (first.value, first.raw, first.percent) == (85.5, "85.5%", True)
+    plain = values.parse_value(0.855, "0.00")  # another format: read afresh
+    assert (plain.value, plain.raw, plain.percent) == (0.855, "0.855", False)
+    assert values.parse_value(12, "") == values.parse_value(12.0, "")
+    # 0.0 and -0.0 are one dictionary key: each is read as itself, in either order
+    assert values.parse_value(-0.0, "").raw == "-0" and values.parse_value(0.0, "").raw == "0"
+    assert values.parse_value(0.0, "").raw == "0" and values.parse_value(-0.0, "").raw == "-0"
+    assert values._remembered_number_value.cache_info().hits >= 1
+
+
+def test_report_date_skips_texts_seen_without_a_date_and_still_finds_a_date():
+    from ntm_excel.read import reader
+    from ntm_excel.read.sheets import Grid
+
+    title = "BIỂU TỰ ĐÁNH GIÁ (kiểm tra bỏ qua)"
+    grid = Grid(name="Biểu", rows=[[title, ""], ["", 85.5]])
+    assert reader.report_date(grid) is None
+    assert title in reader._UNDATED  # remembered: the next file skips it without a call
+    signed = "Cẩm Thành, ngày 10 tháng 3 năm 2021"
+    grid = Grid(name="Biểu", rows=[[title], [signed], ["ngày 31 tháng 2 năm 2021"]])
+    assert reader.report_date(grid) == date(2021, 3, 10)
+    assert signed not in reader._UNDATED
+    assert reader.report_date(Grid(name="B", rows=[["ngày 31 tháng 2 năm 2021"]])) is None
+
+
+def test_a_written_code_contradicted_by_its_wording_is_judged_once_per_wording_and_code():
+    from ntm_excel.config import load_config
+    from ntm_excel.read.matching import CatalogueIndex
+    from ntm_excel.reference.catalog import load_catalog
+
+    indicators = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
+    index = CatalogueIndex(indicators, bundled_vocabulary())
+    wording = "Đường ngõ, xóm sạch và không lầy lội vào mùa mưa"  # 2.3's
+    first = index.contradiction(wording, "1.1")
+    assert first is not None and first.code == "2.3"
+    assert index.contradiction(wording, "1.1") is first  # remembered
+    assert index._contradictions[(wording, "1.1")] is first
+    assert index.contradiction(wording, "2.3") is None  # another code: judged afresh
+    assert index.contradiction("Đường ngõ xóm", "1.1") is None  # too short to overrule
+
+
+def test_a_number_text_is_read_once_and_each_text_as_itself():
+    from ntm_excel.values import parse_number
+
+    first = parse_number("1.234,5 triệu")
+    assert first == 1234.5 and parse_number("1.234,5 triệu") is first  # remembered
+    assert parse_number("1.234,6 triệu") == 1234.6
+    assert parse_number("12 và 13") is None and parse_number("≈ 98 %") == 98.0
+    long = "Kinh phí " + "x" * 500 + " 150"  # too long to remember: read each time
+    assert parse_number(long) == 150.0 and parse_number(long) is not parse_number(long)
+
+
+def _column_numbers_one_by_one(texts: list[str]) -> bool:
+    """`is_column_numbers` as first written: every text stripped, then the two tests."""
+    import re
+
+    texts = [t for t in texts if t]
+    if len(texts) < 3 or not texts[0].strip("()").isalnum() or len(texts[0]) > 4:
+        return False
+    texts = [re.sub(r"[()\s]", "", t) for t in texts]
+    if all(t.isdigit() for t in texts):
+        numbers = [int(t) for t in texts]
+        return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    return all(len(t) == 1 and t.isalpha() and t.isupper() for t in texts) and texts[:2] == [
+        "A",
+        "B",
+    ]
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["1", "2", "3", "4"],
+        ["(1)", "(2)", "(3)"],
+        ["1", "2", "4"],
+        ["1", "Xây dựng đường", "UBND xã", "2021"],
+        ["A", "B", "C", "D"],
+        ["A", "B", "c"],
+        ["A", "C", "D"],
+        ["B", "C", "D"],
+        ["A", "1", "2"],
+        ["3", "4", "5", "", "6"],
+        ["(A)", "(B)", "( C )"],
+        ["12345", "2", "3"],
+        ["1", "2"],
+        ["I", "II", "III"],
+        ["1", "²", "x"],
+    ],
+)
+def test_column_numbers_are_told_as_the_plain_tests_tell_them(texts):
+    from ntm_excel.read.sheets import Grid, is_column_numbers
+
+    grid = Grid(name="Biểu", rows=[texts])
+    assert is_column_numbers(grid, 0, len(texts)) == _column_numbers_one_by_one(texts)

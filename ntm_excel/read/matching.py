@@ -50,6 +50,7 @@ class CatalogueIndex:
         self._key_of: dict[str, str] = {}  # memos: wordings repeat from file to file
         self._matches: dict[tuple[str, int | None], TextMatch | None] = {}
         self._similar: dict[tuple[str, str], int] = {}
+        self._contradictions: dict[tuple[str, str], TextMatch | None] = {}
         self._ordered: dict[int, tuple[str, ...]] = {}
         self.codes = {ind.code for ind in indicators}
         self.by_folded_code = {folded(ind.code): ind.code for ind in indicators}
@@ -155,6 +156,15 @@ class CatalogueIndex:
         """The indicator a wording clearly is when it is not `code`'s: it scores below
         `CONTRADICTS` against `code` and at least `CONFIDENT`, unrivalled, against another.
         A part of a criterion not itemised has no wording to contradict: it stands as written."""
+        found = self._contradictions.get((text, code), False)
+        if found is False:
+            found = self._contradiction(text, code)
+            if len(self._contradictions) > 1 << 14:
+                self._contradictions.clear()
+            self._contradictions[(text, code)] = found
+        return found
+
+    def _contradiction(self, text: str, code: str) -> TextMatch | None:
         if len(text.split()) < CONTRADICTS_WORDS or self.placeholder_of(code):
             return None
         if self.similarity(text, code) >= CONTRADICTS:

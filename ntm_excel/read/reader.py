@@ -37,6 +37,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from pathlib import Path
 
 from ntm_excel.config import vietnam_time
@@ -60,7 +61,7 @@ from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
-from ntm_excel.text import fold, memoised_text, nfc
+from ntm_excel.text import SHORT_TEXT, fold, memoised_text, nfc
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
@@ -380,7 +381,7 @@ def submission_level(grids: list[Grid], header: Header | None) -> str:
     """ "nâng cao" or "kiểu mẫu" when the title block names an advanced or model commune
     ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
     for text, _ in _title_lines(grids, header):
-        if match := _LEVEL_TITLE.search(fold(text)):
+        if match := _LEVEL_TITLE.search(folded(text)):
             return _LEVELS[match[1]]
     return ""
 
@@ -391,14 +392,24 @@ _DIGIT = re.compile("[0-9]")
 
 def report_date(grid: Grid) -> date | None:
     """The date a report is signed ("Cẩm Thành, ngày 10 tháng 3 năm 2021"), if written."""
+    undated = _UNDATED
     for row in grid.rows:
-        for cell in row:  # half the cells are blank (""): skipped first
-            if cell and isinstance(cell, str) and (found := _signed(cell)) is not _UNSIGNED:
-                return found
+        for cell in row:  # half the cells are blank (""), most others seen before: skipped
+            if cell and isinstance(cell, str) and cell not in undated:
+                found = _signed(cell)
+                if found is not _UNSIGNED:
+                    return found
+                if len(cell) <= SHORT_TEXT:
+                    if len(undated) >= _UNDATED_MAX:
+                        undated.clear()
+                    undated.add(cell)
     return None
 
 
 _UNSIGNED = object()  # a text that writes no date
+# Texts known to write no date (they repeat from file to file): skipped without a call.
+_UNDATED: set[str] = set()
+_UNDATED_MAX = 1 << 15
 
 
 @memoised_text
@@ -447,8 +458,8 @@ def _convert_legacy(grids: list[Grid]) -> str:
     ]
     if not _LEGACY_HINT.search("\n".join(texts)):
         return ""
-    hinted = [text for text in texts if _LEGACY_HINT.search(text)][:_SAMPLE_TEXTS]
-    unicode = [text for text in texts if _UNICODE_ONLY.search(text)][:_SAMPLE_TEXTS]
+    hinted = list(islice((text for text in texts if _LEGACY_HINT.search(text)), _SAMPLE_TEXTS))
+    unicode = list(islice((text for text in texts if _UNICODE_ONLY.search(text)), _SAMPLE_TEXTS))
     encoding = detect_encoding(hinted + unicode)
     if not encoding:
         return ""

@@ -77,7 +77,9 @@ class Grid:
 
     def text(self, row: int, col: int) -> str:
         """The cell as NFC text ("" when blank); whole numbers without ".0"."""
-        line = self._texts.get(row) or self.texts(row)
+        line = self._texts.get(row)
+        if line is None:
+            line = self.texts(row)
         return line[col] if col < len(line) else ""
 
     def texts(self, row: int) -> list[str]:
@@ -255,6 +257,10 @@ def _beyond_caps(name: str, row: int, col: int) -> str:
 
 _P = rb"<(?:[\w.-]+:)?"  # an optional namespace prefix
 _F_TAG = re.compile(_P + rb"f[\s/>]")
+# a formula tag's start, plain or prefixed, as `_F_TAG` matches it: a cheap test first
+_F_STARTS = tuple(
+    start + end for start in (b"<f", b":f") for end in (b">", b"/", b" ", b"\t", b"\n", b"\r")
+)
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
 _V_TEXT = re.compile(_P + rb"v>([^<]+)<")
 _F_TEXT = re.compile(_P + rb"f\b[^>]*?(?:/>|>([^<]*)<)")
@@ -353,7 +359,7 @@ def _ooxml_grid(
     hidden: bool,
 ) -> Grid:
     extent = ooxml_extent(xml, name)
-    has_formula = any(tag in xml for tag in (b"<f>", b"<f ", b":f>", b":f "))
+    has_formula = any(tag in xml for tag in _F_STARTS)
     formulas = _ooxml_formulas(xml) if has_formula else {}
     if extent and (extent[2] - extent[0] + 1) * (extent[3] - extent[1] + 1) > MAX_AREA:
         grid = _openpyxl_grid(data, name, hidden)
@@ -1056,11 +1062,20 @@ def is_column_numbers(grid: Grid, row: int, width: int) -> bool:
     texts = [t for t in grid.texts(row)[:width] if t]
     if len(texts) < 3 or not texts[0].strip("()").isalnum() or len(texts[0]) > 4:
         return False
-    texts = [re.sub(r"[()\s]", "", t) for t in texts]
-    if all(t.isdigit() for t in texts):
-        numbers = [int(t) for t in texts]
+    first = _COLUMN_MARKS.sub("", texts[0])
+    if first.isdigit():  # numbers: all of them, one after another
+        marks = []
+        for text in texts:
+            mark = _COLUMN_MARKS.sub("", text)
+            if not mark.isdigit():
+                return False  # (no letter row either: it starts with a digit)
+            marks.append(mark)
+        numbers = [int(mark) for mark in marks]
         return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
-    return all(len(t) == 1 and t.isalpha() and t.isupper() for t in texts) and texts[:2] == [
-        "A",
-        "B",
-    ]
+    if first != "A":
+        return False
+    marks = [_COLUMN_MARKS.sub("", text) for text in texts]
+    return all(len(m) == 1 and m.isalpha() and m.isupper() for m in marks) and marks[1] == "B"
+
+
+_COLUMN_MARKS = re.compile(r"[()\s]")  # what a column number is written with around it

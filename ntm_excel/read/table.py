@@ -262,7 +262,7 @@ class TableReader:
         criterion named in full ("Giao thông") where a new criterion begins."""
         columns = self.columns
         no_text = self._text(line.row, columns.no)
-        body = self._text(line.row, columns.text)
+        body = line.body if columns.text is not None else ""
         code = self._code_cell(no_text) if no_text else None
         if code is not None and code.kind == "criterion" and _PLAIN_NUMBER.match(no_text):
             if self.row_numbers:
