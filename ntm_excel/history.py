@@ -32,6 +32,7 @@ import types
 import typing
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
@@ -47,6 +48,7 @@ BATCH_BYTES = 32 * 1024 * 1024  # new archive content per transaction, at most
 READING_PACKING = 1  # zlib level of stored readings: 5× smaller, twice as fast as level 6
 PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
 LOOKUP_CHUNK = 500  # keys per SQL query
+HASH_THREADS = 4  # files hashed at a time
 _STATUS = {status.value: status for status in Status}  # faster than Status(text)
 _HASH_PREFIX = re.compile(r"[0-9a-fA-F]{6,64}")  # enough of a SHA-256 to name one file
 
@@ -850,15 +852,20 @@ class History(Store):
         """Every output noted (its resolved path) → its fingerprint."""
         return dict(self.db.execute("SELECT path, fingerprint FROM outputs").fetchall())
 
-    def note_outputs(self, fingerprints: Mapping[Path, str]) -> None:
-        """Note the fingerprint of each output written, in one transaction."""
+    def note_outputs(self, fingerprints: Mapping[Path | str, str]) -> None:
+        """Note what each output file was made from, all in one transaction."""
         written = utc_text(datetime.now(UTC))
+        folders = functools.cache(Path.resolve)  # the files are new: only their folders resolve
+        rows = [
+            (str(folders(Path(path).parent) / Path(path).name), made_of, written)
+            for path, made_of in fingerprints.items()
+        ]
         with self.transaction() as db:
             db.executemany(
                 "INSERT INTO outputs (path, fingerprint, written) VALUES (?, ?, ?)"
                 " ON CONFLICT (path) DO UPDATE SET fingerprint = excluded.fingerprint,"
                 " written = excluded.written",
-                [(str(Path(p).resolve()), made_of, written) for p, made_of in fingerprints.items()],
+                rows,
             )
 
 
@@ -871,16 +878,22 @@ def hash_files(paths: Iterable[Path], *, now: datetime | None = None) -> dict[Pa
     """Each file's hash, size and arrival (now, or its modification time when that is
     earlier), without keeping its bytes; files that cannot be read are left out."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
-    found = {}
-    for path in paths:
+
+    def arrival(path: Path) -> Arrival | None:
         try:
             stat = path.stat()
             digest = _hash(path)
         except OSError:
-            continue  # the reader reports it
+            return None  # the reader reports it
         arrived = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
-        found[path] = Arrival(Received(digest, stat.st_size), arrived)
-    return found
+        return Arrival(Received(digest, stat.st_size), arrived)
+
+    paths = list(paths)
+    # a few threads: reading and hashing release the interpreter, and disks answer faster
+    # several requests at a time than one after another
+    with ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="hash") as threads:
+        arrivals = list(threads.map(arrival, paths, chunksize=64))
+    return {path: found for path, found in zip(paths, arrivals, strict=True) if found is not None}
 
 
 def _version(row) -> Version:

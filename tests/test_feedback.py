@@ -389,9 +389,9 @@ def test_feedback_made_in_worker_processes_is_the_same(tmp_path, monkeypatch):
     pools = []
 
     class Pool(ProcessPoolExecutor):
-        def __init__(self, workers):
+        def __init__(self, workers, **options):
             pools.append(workers)
-            super().__init__(workers)
+            super().__init__(workers, **options)
 
     monkeypatch.setattr(feedback, "default_workers", lambda jobs: 2)
     monkeypatch.setattr(feedback, "ProcessPoolExecutor", Pool)
@@ -401,3 +401,64 @@ def test_feedback_made_in_worker_processes_is_the_same(tmp_path, monkeypatch):
     for one, other in zip(serial, pooled, strict=True):
         assert _cells(one) == _cells(other), one.name
     assert not [p for p in (tmp_path / "pooled").iterdir() if p.name.startswith(".")]
+
+
+def test_feedback_is_begun_while_the_history_is_recorded(tmp_path, monkeypatch):
+    """`ntm-excel consolidate` begins the feedback workbooks in worker processes as soon as
+    the units are judged (before the history is recorded and the master written): the same
+    files as written in one go; a run stopped after that leaves no file behind."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ntm_excel.check.consolidate import consolidate_from_config
+    from ntm_excel.config import load_config
+    from ntm_excel.history import History
+    from ntm_excel.write.outputs import OutputWriter, write_outputs
+
+    pools = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, workers, **options):
+            pools.append(workers)
+            super().__init__(workers, **options)
+
+    monkeypatch.setattr(feedback, "default_workers", lambda jobs: 2)
+    monkeypatch.setattr(feedback, "ProcessPoolExecutor", Pool)
+    samples = Path(__file__).resolve().parent.parent / "workbooks" / "mau_nop"
+    as_of = date(2021, 3, 25)
+    early, stopped = tmp_path / "early", tmp_path / "stopped"
+    with History(tmp_path / "state") as history:
+        with OutputWriter(
+            early / "tong_hop.xlsx", feedback_dir=early / "gop_y", history=history
+        ) as writer:
+            begun = []
+
+            def judged(consolidation):
+                assert consolidation.history is None and not history.consolidations()
+                writer.begin(consolidation)
+                begun.append(consolidation)
+                assert pools == [2]  # the workers make the feedback from now on
+
+            result = consolidate_from_config(
+                [samples], load_config(), as_of, history=history, judged=judged
+            )
+            assert begun == [result] and result.history is not None
+            outputs = writer.write(result)
+        with (
+            pytest.raises(KeyboardInterrupt),
+            OutputWriter(stopped / "tong_hop.xlsx", feedback_dir=stopped / "gop_y") as writer,
+        ):
+            writer.begin(result)
+            raise KeyboardInterrupt
+    assert not stopped.exists() or not [
+        p for p in stopped.rglob("*") if p.is_file() and not p.name.endswith(".lock")
+    ]
+    at_once = write_outputs(
+        result, tmp_path / "at_once" / "tong_hop.xlsx", feedback_dir=tmp_path / "at_once" / "gop_y"
+    )
+    assert len(outputs.feedback) >= 15
+    assert sorted(p.name for p in outputs.feedback.values()) == sorted(
+        p.name for p in at_once.feedback.values()
+    )
+    for code, path in outputs.feedback.items():
+        assert _cells(path) == _cells(at_once.feedback[code]), path.name
+    assert not [p for p in (early / "gop_y").iterdir() if p.name.startswith(".")]

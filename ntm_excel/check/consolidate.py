@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -483,6 +483,7 @@ def consolidate(
     history: History | None = None,
     calendar: Calendar | None = None,
     skip: Sequence[Path | str] = (),
+    judged: Callable[[Consolidation], None] | None = None,
 ) -> Consolidation:
     """Consolidate the submissions found under `paths` as they stand on `as_of`.
 
@@ -491,7 +492,10 @@ def consolidate(
     plan's tasks and the owner checks; `district_workbook` adds the district's own
     self-assessment. With `history`, every file is archived and recorded as a version of its
     unit, the run is recorded, and the result carries the history's view (completeness and
-    timeliness per period of `calendar`, changes, trend).
+    timeliness per period of `calendar`, changes, trend). `judged`, when given, is called
+    with the consolidation as soon as every unit is judged, before the history is recorded
+    (its `history` still None): what needs only the judgements (the feedback workbooks) can
+    begin meanwhile.
     """
     checked = check_files(
         paths,
@@ -547,7 +551,21 @@ def consolidate(
             issues += owner_issues([*plan.tasks, *(d.task for d in plan.duties)], contacts)
     tasks += [task for submission in used for task in submission.tasks]
 
-    view = None
+    consolidation = Consolidation(
+        as_of=as_of,
+        catalog_set=catalog_set,
+        units=reports,
+        tasks=task_statuses(tasks, as_of, window=due_soon_days),
+        issues=issues,
+        criteria_names=catalog.criteria(catalog_set, checked.province),
+        district=checked.district if single else None,
+        districts=[] if single else _district_reports(registry, checked.districts),
+        created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
+        targets=plan.targets if plan else (),
+        registry=tuple(registry.units),
+    )
+    if judged is not None:
+        judged(consolidation)
     if history is not None:
         run = _record(history, checked, catalog_set, as_of)
         view = history_view(
@@ -559,21 +577,8 @@ def consolidate(
         )
         view.consolidation_id = run
         view.parsed, view.reused = checked.reading.parsed, checked.reading.reused
-
-    return Consolidation(
-        as_of=as_of,
-        catalog_set=catalog_set,
-        units=reports,
-        tasks=task_statuses(tasks, as_of, window=due_soon_days),
-        issues=issues,
-        criteria_names=catalog.criteria(catalog_set, checked.province),
-        district=checked.district if single else None,
-        districts=[] if single else _district_reports(registry, checked.districts),
-        created=datetime.now(VIETNAM_TIME).replace(tzinfo=None),  # as the office reads clocks
-        history=view,
-        targets=plan.targets if plan else (),
-        registry=tuple(registry.units),
-    )
+        consolidation.history = view
+    return consolidation
 
 
 def target_issues(targets: tuple[Target, ...], registry: Registry) -> list[Issue]:
@@ -716,6 +721,7 @@ def consolidate_from_config(
     progress: Progress | None = None,
     history: History | None = None,
     skip: Sequence[Path | str] = (),
+    judged: Callable[[Consolidation], None] | None = None,
 ) -> Consolidation:
     """`consolidate` with the catalogue, registry, plan, contacts and settings of `config`;
     the configuration's output folders are never read (nor `skip`).
@@ -752,4 +758,5 @@ def consolidate_from_config(
         history=history,
         calendar=config_calendar(config) if history is not None else None,
         skip=config.output_folders(*skip),
+        judged=judged,
     )

@@ -103,7 +103,7 @@ def _output_folders(args: argparse.Namespace) -> list[Path]:
     return [Path(folder) for folder in folders if folder]
 
 
-def _load(args: argparse.Namespace, config, as_of: date, history):
+def _load(args: argparse.Namespace, config, as_of: date, history, judged=None):
     from ntm_excel.check.consolidate import consolidate_from_config
 
     try:
@@ -118,6 +118,7 @@ def _load(args: argparse.Namespace, config, as_of: date, history):
                 progress=progress,
                 history=history,
                 skip=_output_folders(args),
+                judged=judged,
             )
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
         # CatalogError, RegistryError, PlanError, ContactsError are ValueErrors
@@ -203,7 +204,7 @@ def run(args: argparse.Namespace) -> int:
     from ntm_excel.errors import OutputError
     from ntm_excel.history import History
     from ntm_excel.write.feedback import FOLDER
-    from ntm_excel.write.outputs import nothing_submitted, write_outputs
+    from ntm_excel.write.outputs import OutputWriter, nothing_submitted
 
     as_of = args.as_of or date.today()
     if missing_paths(args.paths):
@@ -217,7 +218,20 @@ def run(args: argparse.Namespace) -> int:
     feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
     with contextlib.ExitStack() as stack:
         history = None if args.no_history else stack.enter_context(History(config.state_dir))
-        result = _load(args, config, as_of, history)
+        writer = stack.enter_context(
+            OutputWriter(
+                output,
+                csv_dir=csv_dir,
+                feedback_dir=None if args.no_feedback else feedback_dir,
+                history=history,
+            )
+        )
+
+        def judged(result) -> None:  # the feedback is made while the history is recorded
+            if args.allow_empty or not nothing_submitted(result):
+                writer.begin(result)
+
+        result = _load(args, config, as_of, history, judged)
         if result is None:
             return 2
         summary = _summary(result, history.path if history is not None else None)
@@ -231,13 +245,7 @@ def run(args: argparse.Namespace) -> int:
                 )
         if not failure:
             try:
-                outputs = write_outputs(
-                    result,
-                    output,
-                    csv_dir=csv_dir,
-                    feedback_dir=None if args.no_feedback else feedback_dir,
-                    history=history,
-                )
+                outputs = writer.write(result)
             except OutputError as exc:
                 failure = f"Lỗi: {exc}"
         if history is not None:

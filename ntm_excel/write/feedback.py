@@ -21,6 +21,7 @@ import functools
 import hashlib
 import io
 import json
+import multiprocessing
 import re
 import unicodedata
 import zipfile
@@ -600,45 +601,119 @@ def _make_chunk(jobs: list[_Job]) -> list[tuple[Path, Path]]:
     return made
 
 
-def _make_all(jobs: list[_Job]) -> list[tuple[Path, Path]]:
-    """Every job's (target, file written), in order: in worker processes when there are
-    enough to repay starting them (each workbook is an openpyxl load and save of the
-    commune's file, tens of milliseconds), else here. When one fails (a full disk), every
-    file written is removed and its error raised; when a worker dies, the jobs are made here,
-    as they were before workers made them."""
-    workers = default_workers(len(jobs))
-    if workers <= 1:
-        return _make_chunk(jobs)
-    size = max(1, min(CHUNK, len(jobs) // (4 * workers)))
-    futures = []
-    try:
-        with frozen_heap(), ProcessPoolExecutor(workers) as pool:  # leaving waits for all
-            futures = [
-                pool.submit(_make_chunk, jobs[i : i + size]) for i in range(0, len(jobs), size)
-            ]
-            return [made for future in futures for made in future.result()]
-    except BaseException as exc:
-        for future in futures:
+# The jobs of a pool of forked workers, set while it starts (a job pickled to a worker costs a
+# third of the time it takes to make the workbook).
+_inherited: list[_Job] = []
+
+
+def _make_inherited(start: int, stop: int) -> list[tuple[Path, Path]]:
+    """In a forked worker: make the jobs `start` to `stop` it has as forked."""
+    return _make_chunk(_inherited[start:stop])
+
+
+class FeedbackMaking:
+    """Feedback workbooks being made (`start_feedback`): in worker processes when there are
+    enough to repay starting them (each is the commune's package edited, milliseconds), which
+    go on while this process does other work (records the history, writes the master); else
+    here, when `stage` asks for them."""
+
+    def __init__(self, order: list[tuple[UnitReport, Path | None, str]], jobs: list[_Job]):
+        self.order = order  # every unit with feedback: its kept workbook, or made now
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+        self._futures: list = []
+        self._staged = False
+        workers = default_workers(len(jobs))
+        if workers > 1:
+            global _inherited
+            size = max(1, min(CHUNK, len(jobs) // (4 * workers)))
+            chunks = [(i, min(i + size, len(jobs))) for i in range(0, len(jobs), size)]
+            forking = "fork" in multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if forking else None)
+            with frozen_heap():  # the workers are forked now: their collections never walk it
+                self._pool = ProcessPoolExecutor(workers, mp_context=context)
+                try:
+                    if forking:  # the workers have the jobs as forked: only their places travel
+                        _inherited = jobs
+                        self._futures = [self._pool.submit(_make_inherited, *c) for c in chunks]
+                    else:
+                        self._futures = [
+                            self._pool.submit(_make_chunk, jobs[start:stop])
+                            for start, stop in chunks
+                        ]
+                except BaseException:
+                    self.discard()
+                    raise
+                finally:
+                    _inherited = []
+
+    def _made(self) -> list[tuple[Path, Path]]:
+        """Every job's (target, file written), in order. When one fails (a full disk), every
+        file written is removed and its error raised; when a worker dies, the jobs are made
+        here, as they were before workers made them."""
+        if self._pool is None:
+            return _make_chunk(self.jobs)
+        try:
+            made = [made for future in self._futures for made in future.result()]
+        except BaseException as exc:
+            self.discard()
+            if not isinstance(exc, BrokenProcessPool):
+                raise
+            return _make_chunk(self.jobs)
+        self._pool.shutdown()
+        return made
+
+    def stage(self, generation: Generation, out_dir: Path) -> StagedFeedback:
+        """The workbooks made, staged in `generation`, and every other feedback file in
+        `out_dir` retired (units now without anything to fix, or no longer listed): the
+        folder holds the feedback of this run only."""
+        staged = StagedFeedback()
+        generation.tidy(out_dir)
+        made = iter(self._made())
+        self._staged = True  # the generation has them now: it discards them if not committed
+        for report, kept, made_of in self.order:
+            if kept is not None:
+                staged.files[report.unit.code] = kept
+                continue
+            target, written = next(made)
+            generation.adopt(target, written)
+            staged.files[report.unit.code] = target
+            if made_of:
+                staged.made_of[target] = made_of
+        current = {path.name.casefold() for path in staged.files.values()}  # Windows ignores case
+        retired = [
+            entry
+            for entry in (sorted(out_dir.iterdir()) if out_dir.is_dir() else ())
+            if _OURS.match(unicodedata.normalize("NFC", entry.name))
+            and entry.is_file()
+            and entry.name.casefold() not in current
+        ]
+        for entry in retired:
+            generation.retire(entry)
+        staged.stale = [entry for entry in retired if not entry.name.startswith(".")]
+        return staged
+
+    def discard(self) -> None:
+        """Stop making workbooks (those begun are finished) and remove every file written,
+        unless `stage` gave them to a generation already."""
+        if self._pool is None or self._staged:
+            return
+        self._pool.shutdown(cancel_futures=True)
+        for future in self._futures:
             if future.done() and not future.cancelled() and future.exception() is None:
                 for _, written in future.result():
                     written.unlink(missing_ok=True)
-        if not isinstance(exc, BrokenProcessPool):
-            raise
-    return _make_chunk(jobs)
+        self._pool = None
 
 
-def stage_feedback(
-    consolidation: Consolidation,
-    out_dir: Path,
-    generation: Generation,
-    history: History | None = None,
-) -> StagedFeedback:
-    """Write a feedback workbook for every unit with something to fix, as part of
-    `generation` (with `history`, only those whose file or issues changed), and retire every
-    other feedback file in `out_dir` (units now without anything to fix, or no longer
-    listed): the folder holds the feedback of this run only."""
-    staged = StagedFeedback()
-    generation.tidy(out_dir)
+def start_feedback(
+    consolidation: Consolidation, out_dir: Path, history: History | None = None
+) -> FeedbackMaking:
+    """Begin making a feedback workbook for every unit with something to fix (with
+    `history`, only those whose file or issues changed); `stage` puts them in a generation.
+    Only the judgements are needed (not the consolidation's history view): the workbooks can
+    be made while the history is recorded. The files are written beside their targets, so
+    begin within the generation that will stage them (its lock held)."""
     shared = shared_names(report.unit for report in consolidation.units)
     by_unit = issues_by_unit(consolidation.issues)
     order: list[tuple[UnitReport, Path | None, str]] = []  # kept workbook, or made now
@@ -652,28 +727,23 @@ def stage_feedback(
         order.append((report, kept, made_of))
         if kept is None:
             jobs.append(_Job(report, issues, out_dir, shared))
-    made = iter(_make_all(jobs))
-    for report, kept, made_of in order:
-        if kept is not None:
-            staged.files[report.unit.code] = kept
-            continue
-        target, written = next(made)
-        generation.adopt(target, written)
-        staged.files[report.unit.code] = target
-        if made_of:
-            staged.made_of[target] = made_of
-    current = {path.name.casefold() for path in staged.files.values()}  # Windows ignores case
-    retired = [
-        entry
-        for entry in (sorted(out_dir.iterdir()) if out_dir.is_dir() else ())
-        if _OURS.match(unicodedata.normalize("NFC", entry.name))
-        and entry.is_file()
-        and entry.name.casefold() not in current
-    ]
-    for entry in retired:
-        generation.retire(entry)
-    staged.stale = [entry for entry in retired if not entry.name.startswith(".")]
-    return staged
+    return FeedbackMaking(order, jobs)
+
+
+def stage_feedback(
+    consolidation: Consolidation,
+    out_dir: Path,
+    generation: Generation,
+    history: History | None = None,
+) -> StagedFeedback:
+    """Write a feedback workbook for every unit with something to fix, as part of
+    `generation` (with `history`, only those whose file or issues changed), and retire every
+    other feedback file in `out_dir` (see `FeedbackMaking.stage`)."""
+    making = start_feedback(consolidation, out_dir, history)
+    try:
+        return making.stage(generation, out_dir)
+    finally:
+        making.discard()
 
 
 def write_all_feedback(

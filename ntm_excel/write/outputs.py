@@ -21,7 +21,7 @@ from ntm_excel.model import Consolidation
 from ntm_excel.read.batch import frozen_heap
 from ntm_excel.write.beside import beside
 from ntm_excel.write.csv_export import csv_paths, write_csv_files
-from ntm_excel.write.feedback import StagedFeedback, stage_feedback
+from ntm_excel.write.feedback import FeedbackMaking, StagedFeedback, start_feedback
 from ntm_excel.write.master import build_master
 
 UNCHANGED = (
@@ -63,7 +63,95 @@ def _writing(what: str) -> Iterator[None]:
         raise OutputError(f"Không ghi được {what}: {reason}. {UNCHANGED}") from exc
 
 
-@frozen_heap()  # the consolidation is not walked by every full collection while writing
+class OutputWriter:
+    """The files of one run, written as one generation (see `write_outputs`), in two steps:
+    `begin` as soon as the units are judged (the generation's lock taken, the feedback
+    workbooks begun in worker processes), `write` once the consolidation is complete (its
+    history view attached): the master and the CSV files, then the feedback staged and the
+    generation committed. The feedback workbooks are thus made while this process records
+    the history and writes the master. Leaving the block without `write` discards whatever
+    was begun."""
+
+    def __init__(
+        self,
+        master: Path | str,
+        *,
+        csv_dir: Path | str | None = None,
+        feedback_dir: Path | str | None = None,
+        history: History | None = None,
+    ) -> None:
+        self.master = Path(master)
+        self.csv_dir = Path(csv_dir) if csv_dir is not None else None
+        self.feedback_dir = Path(feedback_dir) if feedback_dir is not None else None
+        self.history = history
+        self._open = contextlib.ExitStack()
+        self._generation: Generation | None = None
+        self._staged_master: Path | None = None
+        self._feedback: FeedbackMaking | None = None
+        self._failure: OutputError | None = None  # raised by `write`
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._open.close()
+
+    @frozen_heap()  # the consolidation is not walked by the workers' collections
+    def begin(self, consolidation: Consolidation) -> None:
+        """Take the generation and begin the feedback workbooks of `consolidation` (its
+        units and issues as `write` will have them); a failure is raised by `write`."""
+        if self._generation is not None or self._failure is not None:
+            return
+        try:
+            with _writing(f"bảng tổng hợp {self.master}"):
+                self._generation = self._open.enter_context(Generation(self.master))
+                self._staged_master = self._generation.stage(self.master)  # swapped in first
+            if self.feedback_dir is not None:
+                with _writing(f"các tệp góp ý vào {self.feedback_dir}"):
+                    self._feedback = start_feedback(consolidation, self.feedback_dir, self.history)
+                    self._open.callback(self._feedback.discard)
+        except OutputError as exc:
+            self._failure = exc
+
+    @frozen_heap()  # the consolidation is not walked by every full collection while writing
+    def write(self, consolidation: Consolidation) -> Outputs:
+        """Write the master and the CSV files, stage the feedback and swap them all in."""
+        self.begin(consolidation)
+        if self._failure is not None:
+            raise self._failure
+        generation, csv_dir = self._generation, self.csv_dir
+        csv: list[Path] = []
+        feedback = StagedFeedback()
+        csv_files = contextlib.nullcontext()
+        if csv_dir is not None:
+            with _writing(f"các tệp CSV vào {csv_dir}"):
+                csv = csv_paths(csv_dir)
+                staged = {target.name: generation.stage(target) for target in csv}
+            csv_files = beside(write_csv_files, consolidation, staged)
+        with (
+            _writing(f"các tệp CSV vào {csv_dir}"),
+            csv_files,
+            _writing(f"bảng tổng hợp {self.master}"),
+        ):
+            overflow = build_master(
+                consolidation, self.master, generation, staged=self._staged_master
+            )
+        if self._feedback is not None:
+            with _writing(f"các tệp góp ý vào {self.feedback_dir}"):
+                feedback = self._feedback.stage(generation, self.feedback_dir)
+        with _writing("các tệp kết quả"):
+            generation.commit()
+        feedback.note(self.history)
+        return Outputs(
+            self.master,
+            tuple(overflow),
+            tuple(csv),
+            self.feedback_dir,
+            feedback.files,
+            tuple(feedback.stale),
+        )
+
+
 def write_outputs(
     consolidation: Consolidation,
     master: Path | str,
@@ -75,30 +163,7 @@ def write_outputs(
     """Write the master workbook, the CSV files (when `csv_dir` is given) and the feedback
     workbooks (when `feedback_dir` is given) as one generation; return what was written.
     With `history`, a feedback workbook made from the same file and issues is kept."""
-    master = Path(master)
-    csv: list[Path] = []
-    feedback_dir = Path(feedback_dir) if feedback_dir is not None else None
-    feedback = StagedFeedback()
-    with _writing(f"bảng tổng hợp {master}"), Generation(master) as generation:
-        staged_master = generation.stage(master)  # first: the swap replaces it first
-        csv_files = contextlib.nullcontext()
-        if csv_dir is not None:
-            with _writing(f"các tệp CSV vào {csv_dir}"):
-                csv = csv_paths(Path(csv_dir))
-                staged = {target.name: generation.stage(target) for target in csv}
-            csv_files = beside(write_csv_files, consolidation, staged)
-        with (
-            _writing(f"các tệp CSV vào {csv_dir}"),
-            csv_files,
-            _writing(f"bảng tổng hợp {master}"),
-        ):
-            overflow = build_master(consolidation, master, generation, staged=staged_master)
-        if feedback_dir is not None:
-            with _writing(f"các tệp góp ý vào {feedback_dir}"):
-                feedback = stage_feedback(consolidation, feedback_dir, generation, history)
-        with _writing("các tệp kết quả"):
-            generation.commit()
-    feedback.note(history)
-    return Outputs(
-        master, tuple(overflow), tuple(csv), feedback_dir, feedback.files, tuple(feedback.stale)
-    )
+    with OutputWriter(
+        master, csv_dir=csv_dir, feedback_dir=feedback_dir, history=history
+    ) as writer:
+        return writer.write(consolidation)
