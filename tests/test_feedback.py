@@ -373,11 +373,26 @@ def _cells(path: Path) -> dict:
     }
 
 
-def test_feedback_made_in_worker_processes_is_the_same(tmp_path, monkeypatch):
-    """From 80 units on, feedback workbooks are made by worker processes: the same files,
-    cell for cell and comment for comment, as made one by one here."""
+@pytest.fixture
+def feedback_pools(monkeypatch) -> list[int]:
+    """Feedback made by two worker processes, whatever the batch; the pools started, by size."""
     from concurrent.futures import ProcessPoolExecutor
 
+    pools = []
+
+    class Pool(ProcessPoolExecutor):
+        def __init__(self, workers, **options):
+            pools.append(workers)
+            super().__init__(workers, **options)
+
+    monkeypatch.setattr(feedback, "default_workers", lambda jobs: 2)
+    monkeypatch.setattr(feedback, "ProcessPoolExecutor", Pool)
+    return pools
+
+
+def test_feedback_made_in_worker_processes_is_the_same(tmp_path, monkeypatch, feedback_pools):
+    """From 80 units on, feedback workbooks are made by worker processes: the same files,
+    cell for cell and comment for comment, as made one by one here."""
     from ntm_excel.check.consolidate import consolidate_from_config
     from ntm_excel.config import load_config
 
@@ -385,44 +400,27 @@ def test_feedback_made_in_worker_processes_is_the_same(tmp_path, monkeypatch):
     root = Path(__file__).resolve().parent.parent
     as_of = date(2021, 3, 25)
     consolidation = consolidate_from_config([root / "workbooks" / "mau_nop"], config, as_of)
-    serial = feedback.write_all_feedback(consolidation, tmp_path / "serial")
-    pools = []
-
-    class Pool(ProcessPoolExecutor):
-        def __init__(self, workers, **options):
-            pools.append(workers)
-            super().__init__(workers, **options)
-
-    monkeypatch.setattr(feedback, "default_workers", lambda jobs: 2)
-    monkeypatch.setattr(feedback, "ProcessPoolExecutor", Pool)
+    with monkeypatch.context() as here:
+        here.setattr(feedback, "default_workers", lambda jobs: 1)
+        serial = feedback.write_all_feedback(consolidation, tmp_path / "serial")
     pooled = feedback.write_all_feedback(consolidation, tmp_path / "pooled")
-    assert pools == [2]
+    assert feedback_pools == [2]
     assert [p.name for p in pooled] == [p.name for p in serial] and len(serial) >= 15
     for one, other in zip(serial, pooled, strict=True):
         assert _cells(one) == _cells(other), one.name
     assert not [p for p in (tmp_path / "pooled").iterdir() if p.name.startswith(".")]
 
 
-def test_feedback_is_begun_while_the_history_is_recorded(tmp_path, monkeypatch):
+def test_feedback_is_begun_while_the_history_is_recorded(tmp_path, feedback_pools):
     """`ntm-excel consolidate` begins the feedback workbooks in worker processes as soon as
     the units are judged (before the history is recorded and the master written): the same
     files as written in one go; a run stopped after that leaves no file behind."""
-    from concurrent.futures import ProcessPoolExecutor
 
     from ntm_excel.check.consolidate import consolidate_from_config
     from ntm_excel.config import load_config
     from ntm_excel.history import History
     from ntm_excel.write.outputs import OutputWriter, write_outputs
 
-    pools = []
-
-    class Pool(ProcessPoolExecutor):
-        def __init__(self, workers, **options):
-            pools.append(workers)
-            super().__init__(workers, **options)
-
-    monkeypatch.setattr(feedback, "default_workers", lambda jobs: 2)
-    monkeypatch.setattr(feedback, "ProcessPoolExecutor", Pool)
     samples = Path(__file__).resolve().parent.parent / "workbooks" / "mau_nop"
     as_of = date(2021, 3, 25)
     early, stopped = tmp_path / "early", tmp_path / "stopped"
@@ -436,7 +434,7 @@ def test_feedback_is_begun_while_the_history_is_recorded(tmp_path, monkeypatch):
                 assert consolidation.history is None and not history.consolidations()
                 writer.begin(consolidation)
                 begun.append(consolidation)
-                assert pools == [2]  # the workers make the feedback from now on
+                assert feedback_pools == [2]  # the workers make the feedback from now on
 
             result = consolidate_from_config(
                 [samples], load_config(), as_of, history=history, judged=judged
