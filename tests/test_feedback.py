@@ -390,11 +390,22 @@ def feedback_pools(monkeypatch) -> list[int]:
     return pools
 
 
-def test_feedback_made_in_worker_processes_is_the_same(tmp_path, monkeypatch, feedback_pools):
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_feedback_made_in_worker_processes_is_the_same(
+    tmp_path, monkeypatch, feedback_pools, start
+):
     """From 80 units on, feedback workbooks are made by worker processes: the same files,
-    cell for cell and comment for comment, as made one by one here."""
+    cell for cell and comment for comment, as made one by one here. Forked workers have their
+    jobs already; spawned ones (Windows) are sent them."""
+    import multiprocessing
+
     from ntm_excel.check.consolidate import consolidate_from_config
     from ntm_excel.config import load_config
+
+    if start == "spawn":
+        spawning = multiprocessing.get_context("spawn")
+        monkeypatch.setattr(feedback.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+        monkeypatch.setattr(feedback.multiprocessing, "get_context", lambda method=None: spawning)
 
     config = load_config()
     root = Path(__file__).resolve().parent.parent
