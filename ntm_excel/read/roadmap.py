@@ -117,25 +117,14 @@ def read_roadmap(
     return reader.tasks, reader.issues, note
 
 
-_NAME_PATTERNS: dict[int, tuple[dict[int, str], list[tuple[str, int, re.Pattern]]]] = {}
-
-
-def _name_patterns(names: dict[int, str]) -> list[tuple[str, int, re.Pattern]]:
+@functools.lru_cache(maxsize=16)
+def _name_patterns(names: tuple[tuple[int, str], ...]) -> list[tuple[str, int, re.Pattern]]:
     """(folded name, number, pattern) of each criterion, longest name first; made once per
     names table (one per catalogue set) and kept for the process."""
-    hit = _NAME_PATTERNS.get(id(names))
-    if hit is not None and hit[0] == names:  # equal names: the same patterns
-        return hit[1]
-    found = [
+    return [
         (name, number, re.compile(rf"(?:^| ){re.escape(name)}(?: |$)"))
-        for name, number in sorted(
-            ((folded(n), no) for no, n in names.items()), key=lambda x: -len(x[0])
-        )
+        for name, number in sorted(((folded(n), no) for no, n in names), key=lambda x: -len(x[0]))
     ]
-    if len(_NAME_PATTERNS) > 16:
-        _NAME_PATTERNS.clear()
-    _NAME_PATTERNS[id(names)] = (dict(names), found)
-    return found
 
 
 class _RoadmapReader:
@@ -150,7 +139,7 @@ class _RoadmapReader:
         self.vocabulary = vocabulary
         self.header = header
         self.grid = header.grid
-        self.names = _name_patterns(names)
+        self.names = _name_patterns(tuple(names.items()))
         self.located = located
         self.year = year
         self.tasks: list[Task] = []

@@ -455,19 +455,11 @@ def _family_name_first(piece: str, vocabulary: Vocabulary) -> bool:
     )
 
 
-_TITLES_BY_SIZE: dict[int, tuple[tuple, list[tuple[int, frozenset]]]] = {}
-
-
+@functools.lru_cache(maxsize=16)
 def _titles_by_size(titles: tuple[tuple[str, ...], ...]) -> list[tuple[int, frozenset]]:
-    """The titles as sets of word tuples, one per length (kept per titles tuple)."""
-    hit = _TITLES_BY_SIZE.get(id(titles))
-    if hit is None or hit[0] is not titles:
-        sizes = sorted({len(t) for t in titles}, reverse=True)
-        found = [(size, frozenset(t for t in titles if len(t) == size)) for size in sizes]
-        if len(_TITLES_BY_SIZE) > 16:
-            _TITLES_BY_SIZE.clear()
-        hit = _TITLES_BY_SIZE[id(titles)] = (titles, found)
-    return hit[1]
+    """The titles as sets of word tuples, one per length, longest first."""
+    sizes = sorted({len(t) for t in titles}, reverse=True)
+    return [(size, frozenset(t for t in titles if len(t) == size)) for size in sizes]
 
 
 def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
