@@ -212,6 +212,19 @@ def _prefixed(path: Path) -> Path:
     return out
 
 
+def _other_case(path: Path) -> Path:
+    """The same package whose workbook names its sheet part in another case than the zip
+    member («worksheets/Sheet1.xml» for «sheet1.xml»), which Excel accepts."""
+    out = path.with_name(f"other_case_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"worksheets/sheet1.xml", b"worksheets/Sheet1.xml")
+            new.writestr(info, data)
+    return out
+
+
 def _commented(path: Path) -> Path:
     book = openpyxl.load_workbook(path)
     book[DATA_SHEET]["A1"].comment = Comment("Ghi chú của xã", "Xã")
@@ -248,6 +261,26 @@ def test_packages_left_to_openpyxl(tmp_path, kind):
     assert "Chỉ tiêu 4.2: sai" in book[DATA_SHEET]["E12"].comment.text
     assert book[DATA_SHEET]["E12"].fill.fgColor.rgb.endswith("FFC7CE")
     assert book[SHEET]["F5"].hyperlink.location == f"'{DATA_SHEET}'!E12"
+
+
+def test_a_part_named_in_another_case_is_edited_in_place(tmp_path):
+    """A workbook naming its sheet «Sheet1.xml» for the member «sheet1.xml» (Excel ignores
+    case): the copy holds that sheet once, marked, and never an unmarked twin beside it."""
+    source = _other_case(workbook(tmp_path / "cam_thanh.xlsx"))
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    with zipfile.ZipFile(
+        io.BytesIO(feedback.edited_package(report, [problem(source.name)], data, sniffed))
+    ) as copy:
+        names = [name.lower() for name in copy.namelist()]
+        sheet = copy.read("xl/worksheets/sheet1.xml")
+    assert len(names) == len(set(names))
+    assert b"legacyDrawing" in sheet  # the comment is on this sheet, and its cell filled
+    assert re.search(rb'<c r="E12"[^>]* s="[1-9]', sheet)
+    out = write_feedback(report, [problem(source.name)], tmp_path / "gop_y")
+    book = python_calamine.CalamineWorkbook.from_path(str(out))
+    assert book.sheet_names == [DATA_SHEET, SHEET]
+    assert book.get_sheet_by_name(DATA_SHEET).to_python()[11] == ["4.2", "", "", 90.0, "Đạt"]
 
 
 def test_hostile_text_stays_text(tmp_path):

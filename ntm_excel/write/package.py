@@ -14,7 +14,7 @@ any part declaring a DOCTYPE or an entity. A package this module does not fully 
 sheet of ours already present, rows or cells without addresses) raises `Unsupported`, and the
 caller uses openpyxl instead.
 
-`new_package` makes a workbook holding only the added sheets (for .xls, .ods and files too
+`Package.new` makes a workbook holding only the added sheets (for .xls, .ods and files too
 large to copy).
 """
 
@@ -497,8 +497,7 @@ class Package:
 
     def __init__(self, data: bytes, parts: dict[str, bytes], look: Look) -> None:
         self._data = data
-        self._archive = zipfile.ZipFile(io.BytesIO(data)) if data else None
-        self._members = self._archive.infolist() if self._archive else []
+        self._members = zipfile.ZipFile(io.BytesIO(data)).infolist() if data else []
         self._parts = parts
         self._names = {m.filename.lower() for m in self._members} | {p.lower() for p in parts}
         self.changed: dict[str, bytes] = {}
@@ -531,7 +530,6 @@ class Package:
         self._styles_part = _target(self.workbook_part, styles)
         self.styles = _Styles(self._part(self._styles_part), self._styles_part, look)
         self._marked: dict[str, _Sheet] = {}
-        self._added = 0
 
     @classmethod
     def open(cls, data: bytes, sniffed: Sniffed, look: Look) -> Package:
@@ -735,19 +733,18 @@ class Package:
         self.changed[_rels_name(self.workbook_part)] = _xml(self._workbook_rels)
         self.changed["_rels/.rels"] = _xml(self._root_rels)
         self.changed["[Content_Types].xml"] = _xml(self._types)
+        # a part the workbook names in another case than its member («Sheet1.xml» for
+        # «sheet1.xml»: Excel ignores case) is written as that member, never beside it
+        members = {member.filename.lower(): member.filename for member in self._members}
+        changed = {members.get(name.lower(), name): part for name, part in self.changed.items()}
         writer = _ZipWriter()
-        done = set()
         for member in self._members:
-            name = member.filename
-            done.add(name)
-            if name in self.changed:
-                writer.add(name, self.changed[name])
+            if member.filename in changed:
+                writer.add(member.filename, changed.pop(member.filename))
             else:
                 writer.copy(member, self._data)
-        for name, content in [*self._parts.items(), *self.changed.items()]:
-            if name not in done:
-                done.add(name)
-                writer.add(name, self.changed.get(name, content))
+        for name, part in changed.items():  # the parts added
+            writer.add(name, part)
         return writer.close()
 
 
