@@ -83,21 +83,6 @@ COMMENT_WIDTH = 320  # pixels
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 # Feedback files of an earlier run, and the temporary files of a run that was killed.
 _OURS = re.compile(rf"^(?:{SHEET} - .+|\.{SHEET} - .+\.[0-9a-z_]{{8}})\.(?:xlsx|xlsm)$")
-TITLE = Font(name=FONT_NAME, bold=True, size=14, color=TITLE_FONT)
-HEADER_FONT = Font(name=FONT_NAME, size=11, bold=True, color=HEADER.font)
-HEADER_FILL = PatternFill("solid", start_color=HEADER.fill, end_color=HEADER.fill)
-CENTRED = Alignment(wrap_text=True, horizontal="center", vertical="center")
-PLAIN = Font(name=FONT_NAME, size=11)
-WRAP = Alignment(wrap_text=True, vertical="top")
-LINK = Font(name=FONT_NAME, size=11, color="0563C1", underline="single")
-SEVERITY_FONTS = {
-    severity: Font(name=FONT_NAME, size=11, color=colours.font, bold=True)
-    for severity, colours in SEVERITY_COLOURS.items()
-}
-SEVERITY_FILLS = {
-    severity: PatternFill("solid", start_color=colours.fill, end_color=colours.fill)
-    for severity, colours in SEVERITY_COLOURS.items()
-}
 LOOK = Look(  # the fonts (size, bold, colour, underlined) and fills of `_add_listing`, as XML
     fonts={
         "title": (14, True, TITLE_FONT, False),
@@ -109,6 +94,25 @@ LOOK = Look(  # the fonts (size, bold, colour, underlined) and fills of `_add_li
     fills={"header": HEADER.fill, **{s: c.fill for s, c in SEVERITY_COLOURS.items()}},
     centred=frozenset({"header"}),
 )
+WRAP = Alignment(wrap_text=True, vertical="top")
+CENTRED = Alignment(wrap_text=True, horizontal="center", vertical="center")
+# The same looks for openpyxl (a workbook it makes): font, fill (or None), alignment.
+STYLES = {
+    name: (
+        Font(
+            name=FONT_NAME,
+            size=size,
+            bold=bold or None,
+            color=colour or None,
+            underline="single" if underlined else None,
+        ),
+        PatternFill("solid", start_color=LOOK.fills[name], end_color=LOOK.fills[name])
+        if name in LOOK.fills
+        else None,
+        CENTRED if name in LOOK.centred else WRAP,
+    )
+    for name, (size, bold, colour, underlined) in LOOK.fonts.items()
+}
 TOO_LARGE = (
     "Tệp của xã quá lớn để đánh dấu từng ô trong một bản sao; hãy sửa các ô được nêu dưới đây "
     "trong tệp gốc rồi gửi lại."
@@ -162,12 +166,14 @@ class _Styles:
     def __init__(self) -> None:
         self._ids: dict[object, StyleArray] = {}
 
-    def apply(self, cell, name: object, **style: object) -> None:
-        """Give `cell` the style `name`: the `style` attributes (font, fill, alignment)."""
+    def apply(self, cell, name: object) -> None:
+        """Give `cell` the style `name` (its font, fill and alignment in `STYLES`)."""
         ids = self._ids.get(name)
         if ids is None:
-            for attribute, value in style.items():
-                setattr(cell, attribute, value)
+            font, fill, alignment = STYLES[name]
+            cell.font, cell.alignment = font, alignment
+            if fill is not None:
+                cell.fill = fill
             self._ids[name] = copy(cell._style)
         else:
             cell._style = copy(ids)
@@ -299,16 +305,16 @@ def _add_listing(workbook, listing: Listing) -> None:
         sheet.sheet_view.tabSelected = True
     columns = listing.columns
     heights = listing.heights()
-    for row, text, font in ((1, listing.title, TITLE), (2, listing.note, PLAIN)):
+    for row, text, look in ((1, listing.title, "title"), (2, listing.note, "plain")):
         _text(sheet.cell(row, 1), text)
-        sheet.cell(row, 1).font, sheet.cell(row, 1).alignment = font, WRAP
+        sheet.cell(row, 1).font, sheet.cell(row, 1).alignment = STYLES[look][0], WRAP
         sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(columns))
         sheet.row_dimensions[row].height = heights[row - 1]
     styles = _Styles()
     for col, (heading, width) in enumerate(columns, start=1):
         cell = sheet.cell(4, col)
         _text(cell, heading)
-        styles.apply(cell, "header", font=HEADER_FONT, fill=HEADER_FILL, alignment=CENTRED)
+        styles.apply(cell, "header")
         sheet.column_dimensions[cell.column_letter].width = width
     sheet.row_dimensions[4].height = heights[2]
     for row, (values, looks, height) in enumerate(listing.rows, start=5):
@@ -318,12 +324,7 @@ def _add_listing(workbook, listing: Listing) -> None:
             if look == "link":
                 location = listing.links[row, col]
                 cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location)
-                styles.apply(cell, look, font=LINK, alignment=WRAP)
-            elif look == "plain":
-                styles.apply(cell, look, font=PLAIN, alignment=WRAP)
-            else:
-                styles.apply(cell, look, font=SEVERITY_FONTS[look], fill=SEVERITY_FILLS[look],
-                             alignment=WRAP)  # fmt: skip
+            styles.apply(cell, look)
         sheet.row_dimensions[row].height = height
     _print_setup(sheet, listing.name)
 
