@@ -471,3 +471,41 @@ def test_feedback_is_begun_while_the_history_is_recorded(tmp_path, feedback_pool
     for code, path in outputs.feedback.items():
         assert _cells(path) == _cells(at_once.feedback[code]), path.name
     assert not [p for p in (early / "gop_y").iterdir() if p.name.startswith(".")]
+
+
+def test_feedback_kept_until_the_code_it_is_made_with_changes(tmp_path, monkeypatch, capsys):
+    """A re-run keeps a unit's feedback workbook while its file and issues are the same; a
+    change of the code it is made with (the writer, the styles, the issue words, the reader
+    whose reading it shows) makes it written again."""
+    from support.samples import SampleSpec, write_sample
+
+    from ntm_excel.cli import main
+    from ntm_excel.fingerprint import code_fingerprint
+
+    inbox, out = tmp_path / "inbox", tmp_path / "ket_qua"
+    inbox.mkdir()
+    write_sample(inbox / "cam_thanh.xlsx", SampleSpec(blank_values=("4.2",)))
+    args = [
+        "consolidate", str(inbox), "-o", str(out / "tong_hop.xlsx"), "--as-of", "2021-03-25",
+        "--state-dir", str(tmp_path / "var"),
+    ]  # fmt: skip
+    made = []
+
+    def fingerprint(modules, libraries=()):
+        made.append({Path(m).name for m in modules})
+        return code_fingerprint(modules, libraries)
+
+    feedback._writer_version.cache_clear()
+    monkeypatch.setattr(feedback, "code_fingerprint", fingerprint)
+    assert main(args) == 0
+    workbook = out / "gop_y" / "Góp ý - Xã Cẩm Thành.xlsx"
+    first = workbook.stat().st_mtime_ns
+    assert main(args) == 0
+    assert workbook.stat().st_mtime_ns == first  # kept
+    assert {"feedback.py", "package.py", "styles.py", "issues.py", "report.py"} <= made[0]
+    feedback._writer_version.cache_clear()
+    monkeypatch.setattr(feedback, "reader_version", lambda: "một bộ đọc khác")
+    assert main(args) == 0
+    capsys.readouterr()
+    assert workbook.stat().st_mtime_ns != first  # written again
+    feedback._writer_version.cache_clear()

@@ -42,6 +42,9 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.page import PageMargins
 
+from ntm_excel import atomic
+from ntm_excel import issues as issues_module
+from ntm_excel import styles as styles_module
 from ntm_excel.atomic import Generation, atomic_path, mark_output, staging_file
 from ntm_excel.check.figures import IssueCounts, issues_by_unit, unit_issues
 from ntm_excel.config import FEEDBACK_FOLDER
@@ -49,7 +52,8 @@ from ntm_excel.fingerprint import code_fingerprint
 from ntm_excel.history import History
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue, Severity
 from ntm_excel.model import Consolidation, Unit, UnitReport
-from ntm_excel.read.batch import CHUNK, default_workers, frozen_heap
+from ntm_excel.read import report as report_module
+from ntm_excel.read.batch import CHUNK, default_workers, frozen_heap, reader_version
 from ntm_excel.read.report import HEADINGS as READING_HEADINGS
 from ntm_excel.read.report import report_rows
 from ntm_excel.read.sniff import Sniffed, sniff
@@ -63,6 +67,7 @@ from ntm_excel.styles import (
     row_height,
     wrapped_lines,
 )
+from ntm_excel.write import package as package_module
 from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package
 
 FOLDER = FEEDBACK_FOLDER
@@ -505,7 +510,11 @@ def feedback_issues(report: UnitReport, issues: list[Issue]) -> list[Issue]:
 
 @functools.cache
 def _writer_version() -> str:
-    return code_fingerprint([__file__, Path(__file__).with_name("package.py")])
+    """The code a feedback workbook's look and words come from, and the reader's (its
+    «Cách đọc biểu» sheet shows the reading)."""
+    modules = [__file__, package_module.__file__, styles_module.__file__, issues_module.__file__]
+    modules += [report_module.__file__, atomic.__file__]
+    return code_fingerprint(modules, ("openpyxl", "lxml")) + reader_version()
 
 
 def fingerprint(report: UnitReport, issues: list[Issue]) -> str:
