@@ -740,22 +740,6 @@ def start_feedback(
     return FeedbackMaking(order, jobs)
 
 
-def stage_feedback(
-    consolidation: Consolidation,
-    out_dir: Path,
-    generation: Generation,
-    history: History | None = None,
-) -> StagedFeedback:
-    """Write a feedback workbook for every unit with something to fix, as part of
-    `generation` (with `history`, only those whose file or issues changed), and retire every
-    other feedback file in `out_dir` (see `FeedbackMaking.stage`)."""
-    making = start_feedback(consolidation, out_dir, history)
-    try:
-        return making.stage(generation, out_dir)
-    finally:
-        making.discard()
-
-
 def write_all_feedback(
     consolidation: Consolidation, out_dir: Path | str, *, history: History | None = None
 ) -> list[Path]:
@@ -764,7 +748,11 @@ def write_all_feedback(
     (with `history`, a workbook made from the same file and issues is kept as it is)."""
     out_dir = Path(out_dir)
     with Generation(out_dir) as generation:
-        staged = stage_feedback(consolidation, out_dir, generation, history)
+        making = start_feedback(consolidation, out_dir, history)
+        try:
+            staged = making.stage(generation, out_dir)
+        finally:
+            making.discard()
         generation.commit()
     staged.note(history)
     return list(staged.files.values())

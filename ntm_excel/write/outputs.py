@@ -96,7 +96,6 @@ class OutputWriter:
     def __exit__(self, *exc_info) -> None:
         self._open.close()
 
-    @frozen_heap()  # the consolidation is not walked by the workers' collections
     def begin(self, consolidation: Consolidation) -> None:
         """Take the generation and begin the feedback workbooks of `consolidation` (its
         units and issues as `write` will have them); a failure is raised by `write`."""

@@ -641,19 +641,18 @@ class Package:
         if int(view.get("firstSheet", "0") or 0) > index:
             view.attrib.pop("firstSheet")
         for name, (part, _) in self.sheets.items():
-            if part in self.changed and part not in self._marked:
-                continue  # an added sheet, written unselected
-            data = self._part(part) if part not in self._marked else b"tabSelected"
-            if b"tabSelected" not in data:
-                continue
-            root = self._marked[part].root if part in self._marked else None
-            if root is None:
-                root = etree.fromstring(data, _PARSER)
+            marked = self._marked.get(part)
+            if marked is not None:
+                root = marked.root  # written with its marks
+            elif part in self.changed or b"tabSelected" not in self._part(part):
+                continue  # an added sheet (written unselected), or a sheet not selected
+            else:  # a worksheet or a chart sheet
+                root = etree.fromstring(self._part(part), _PARSER)
                 if root.prefix is not None or etree.QName(root).namespace != MAIN:
                     raise Unsupported(f"{name}: namespace")
             for sheet_view in root.iter(f"{{{MAIN}}}sheetView"):
                 sheet_view.attrib.pop("tabSelected", None)
-            if part not in self._marked:
+            if marked is None:
                 self.changed[part] = _xml(root)
 
     def _comments(self, author: str, width: int) -> None:
@@ -711,7 +710,9 @@ class Package:
         if custom_part and self._has(custom_part):
             custom = _parse(self._part(custom_part), f"{{{CUSTOM}}}Properties", custom_part)
         else:
-            custom_part = self._free("docProps/custom{}.xml").replace("custom1", "custom")
+            custom_part = "docProps/custom.xml"
+            if self._has(custom_part):  # a part of that name the package does not use
+                custom_part = self._free("docProps/custom{}.xml")
             custom = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
             _add_rel(self._root_rels, f"{_T}custom-properties", custom_part)
             self._override(custom_part, _CT_CUSTOM)
