@@ -443,10 +443,18 @@ class Figures:
         return bool(self.consolidation.districts)
 
     def by_district(self) -> list[DistrictFigures]:
-        return by_district(self.consolidation)
+        return self._districts
 
     def by_province(self) -> list[ProvinceFigures]:
-        return by_province(self.by_district())
+        return self._provinces
+
+    @functools.cached_property
+    def _districts(self) -> list[DistrictFigures]:
+        return by_district(self.consolidation)
+
+    @functools.cached_property
+    def _provinces(self) -> list[ProvinceFigures]:
+        return by_province(self._districts)
 
     def district_met(self) -> tuple[int, int] | None:
         """(district criteria met, district criteria) when the district's workbook was read."""

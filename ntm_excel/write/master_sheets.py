@@ -693,7 +693,7 @@ def write_all(book, fmts: FormatCache, facts: Figures, overflow: Overflow | None
     as_of = f"{facts.consolidation.as_of:%d/%m/%Y}"
     several = facts.several_districts
     writers = [write_summary]
-    if several and _province_count(facts) > 1:
+    if several and len(facts.by_province()) > 1:
         writers.append(write_by_province)
     if several:
         writers.append(write_by_district)
@@ -710,21 +710,13 @@ def write_all(book, fmts: FormatCache, facts: Figures, overflow: Overflow | None
         writer(book, fmts, facts, as_of)
 
 
-def _province_count(facts: Figures) -> int:
-    """How many provinces `facts.by_province()` lists, without adding up their figures (every
-    sheet's note names them)."""
-    c = facts.consolidation
-    assessed = {report.unit.province for report in c.districts}
-    return len(assessed | {r.unit.province for r in c.units if r.unit.expected})
-
-
 def _place(facts: Figures) -> str:
     units = facts.consolidation.units
     if not units:
         return ""
     unit = units[0].unit
     if facts.several_districts:
-        provinces = _province_count(facts)
+        provinces = len(facts.by_province())
         return f"tỉnh {unit.province}" if provinces == 1 else f"{provinces} tỉnh"
     return ", ".join(filter(None, (unit.district, unit.province and f"tỉnh {unit.province}")))
 
