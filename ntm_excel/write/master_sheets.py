@@ -23,13 +23,8 @@ from xlsxwriter.utility import (
     xl_cell_to_rowcol,
     xl_col_to_name,
     xl_range,
-    xl_rowcol_to_cell_fast,
 )
 from xlsxwriter.worksheet import (
-    CellBlankTuple,
-    CellDatetimeTuple,
-    CellNumberTuple,
-    CellStringTuple,
     Worksheet,
 )
 
@@ -200,10 +195,9 @@ class MasterWorksheet(Worksheet):
     cell when the workbook is closed. The rows of a block (`Sheet._rows`) are written here as
     they come instead (`row_writers`), to the XML XlsxWriter writes for them, one string per
     row, their strings entered in the shared strings table in the same order; that needs the
-    formats' style numbers at once (`FormatCache` numbers each format it makes). The other
-    string, number and blank cells are written at close as their XML directly too; any other
-    cell by XlsxWriter's own code. A date is converted to Excel's serial number once per
-    distinct date (task deadlines repeat).
+    formats' style numbers at once (`FormatCache` numbers each format it makes). The few other
+    cells (titles, headings, totals) are XlsxWriter's own. A date is converted to Excel's
+    serial number once per distinct date (task deadlines repeat).
     """
 
     def __init__(self) -> None:
@@ -302,21 +296,6 @@ class MasterWorksheet(Worksheet):
                 spans[row // 16] = f"{low + 1}:{high + 1}"
                 low = high = None
         self.row_spans = spans
-
-    def _write_cell(self, row: int, col: int, cell) -> None:
-        kind, fmt = cell.__class__, cell.format
-        if fmt is None or self.constant_memory:
-            super()._write_cell(row, col, cell)
-        elif kind is CellStringTuple:
-            ref, style = xl_rowcol_to_cell_fast(row, col), fmt._get_xf_index()
-            self.fh.write(f'<c r="{ref}" s="{style}" t="s"><v>{cell.string}</v></c>')
-        elif kind is CellBlankTuple:
-            self.fh.write(f'<c r="{xl_rowcol_to_cell_fast(row, col)}" s="{fmt._get_xf_index()}"/>')
-        elif kind is CellNumberTuple or kind is CellDatetimeTuple:
-            ref, style = xl_rowcol_to_cell_fast(row, col), fmt._get_xf_index()
-            self.fh.write(f'<c r="{ref}" s="{style}"><v>{cell.number:.16G}</v></c>')
-        else:
-            super()._write_cell(row, col, cell)
 
     def add_table(self, first_row, first_col, last_row, last_col, options=None):
         """XlsxWriter's `add_table` without its record of every cell of the table (kept to
