@@ -892,7 +892,7 @@ def hash_files(paths: Iterable[Path], *, now: datetime | None = None) -> dict[Pa
     # a few threads: reading and hashing release the interpreter, and disks answer faster
     # several requests at a time than one after another
     with ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="hash") as threads:
-        arrivals = list(threads.map(arrival, paths, chunksize=64))
+        arrivals = list(threads.map(arrival, paths))
     return {path: found for path, found in zip(paths, arrivals, strict=True) if found is not None}
 
 

@@ -113,6 +113,7 @@ def read_through(
                 item = None
             if item is None:
                 left.append(index)
+                kept[index] = None  # read below, not recalled a second time
                 continue
             results[index] = item.result
             if item.judgement is not None and path in keys:

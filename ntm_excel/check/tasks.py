@@ -124,11 +124,10 @@ class Communes:
         return [*self.by_key.get(key, []), *self.by_code.get(item.strip(), [])]
 
 
-def communes_of(spec: str, units: Sequence[Unit] | Communes) -> tuple[list[str], list[str]]:
+def communes_of(spec: str, communes: Communes) -> tuple[list[str], list[str]]:
     """(codes of the units `spec` names, the items naming none). `spec` lists "Tất cả" (every
     commune and town of the registry, whether it submits a self-assessment or not), target
     levels ("Nâng cao", "Kiểu mẫu") or units by name or code, "; "-separated; blank = all."""
-    communes = units if isinstance(units, Communes) else Communes(units)
     chosen: set[str] = set()
     unknown = []
     for item in split_list(spec) or [ALL_COMMUNES]:
