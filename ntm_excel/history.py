@@ -25,13 +25,10 @@ import functools
 import hashlib
 import io
 import json
-import operator
 import pickle
 import re
-import types
-import typing
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -187,142 +184,23 @@ class Consolidated:
     finished: datetime | None
 
 
-# --- the read cache's codec --------------------------------------------------------------
+# --- the caches' codec ---------------------------------------------------------------------
 
-
-def _same(value: object) -> object:
-    return value
-
-
-def _enum_value(value: Enum) -> object:
-    return value.value
-
-
-def _iso(value: date) -> str:
-    return value.isoformat()
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON as they are (not subclasses)
-
-
-def _items(value: Sequence) -> list:
-    return [item if type(item) in _PLAIN else _encode(item) for item in value]
-
-
-def _encoder(kind: type) -> Callable[[object], object]:
-    """How `_encode` turns a value of type `kind` into plain JSON data."""
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return _enum_value
-    if kind is type(None) or issubclass(kind, str | int | float):
-        return _same
-    if dataclasses.is_dataclass(kind):
-        names = tuple(f.name for f in dataclasses.fields(kind))
-        values = operator.attrgetter(*names) if len(names) > 1 else None
-
-        def fields(value: object) -> dict:
-            found = values(value) if values else (getattr(value, names[0]),) if names else ()
-            return {
-                name: item if type(item) in _PLAIN else _encode(item)
-                for name, item in zip(names, found, strict=True)
-            }
-
-        return fields
-    if issubclass(kind, tuple | list):
-        return _items
-    if issubclass(kind, date):  # datetime too
-        return _iso
-    return _same
-
-
-_ENCODERS: dict[type, Callable[[object], object]] = {}
-
-
-def _encode(value: object) -> object:
-    """Plain JSON data for a reading: dataclasses as objects, tuples as lists, dates as ISO
-    (how, worked out once per type: a reading holds thousands of values)."""
-    kind = type(value)
-    encode = _ENCODERS.get(kind)
-    if encode is None:
-        encode = _ENCODERS[kind] = _encoder(kind)
-    return encode(value)
-
-
-def _optional(decode: Callable[[object], object]) -> Callable[[object], object]:
-    return lambda data: None if data is None else decode(data)
-
-
-@functools.cache
-def _decoder(kind: object) -> Callable[[object], object] | None:
-    """How to turn `_encode`'s output back into the type `kind` (a resolved annotation), or
-    None when it is already that (text, numbers). Worked out once per type: a reading holds
-    thousands of values."""
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        options = [k for k in typing.get_args(kind) if k is not type(None)]
-        inner = _decoder(options[0]) if len(options) == 1 else None
-        return _optional(inner) if inner else None
-    if origin is tuple:
-        args = typing.get_args(kind)
-        if len(args) == 2 and args[1] is Ellipsis:
-            item = _decoder(args[0])
-            return (lambda data: tuple(map(item, data))) if item else tuple
-        return tuple
-    if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
-        return lambda data: kind(*[f(data[n]) if f else data[n] for n, f in fields])
-    if kind in (datetime, date):
-        return kind.fromisoformat
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return {member.value: member for member in kind}.__getitem__
-    return None
-
-
-_PATH_FIELDS = ("path", "modified")  # the file's place and time: taken from the file itself
-
-
-def encode_reading(results: Sequence[tuple[Submission | None, Sequence[Issue]]]) -> bytes:
-    """What reading a file gave (a submission and its issues per unit it holds), without where
-    the file is."""
-    units = []
-    for submission, issues in results:
-        data = _encode(submission)
-        for name in _PATH_FIELDS:
-            if data is not None:
-                del data[name]
-        units.append({"submission": data, "issues": _encode(list(issues))})
-    text = json.dumps({"units": units}, ensure_ascii=False).encode("utf-8")
-    return zlib.compress(text, READING_PACKING)
-
-
-def decode_reading(
-    blob: bytes, path: Path, modified: datetime
-) -> list[tuple[Submission | None, list[Issue]]]:
-    """A reading back, as reading the file at `path` (modified at `modified`) gives it."""
-    data = json.loads(zlib.decompress(blob))
-    issue = _decoder(Issue)
-    where = {"path": str(path), "modified": modified.isoformat()}
-    return [
-        (
-            _decoder(Submission)(unit["submission"] | where) if unit["submission"] else None,
-            [issue(item) for item in unit["issues"]],
-        )
-        for unit in data["units"]
-    ]
-
-
-# --- the judgement cache's codec -----------------------------------------------------------
-
-# Types a kept judgement may hold besides plain data: the package's dataclasses and enums
-# (`_Unpickler.find_class`) and these. Nothing else is ever built from the store's bytes.
+# A file's reading and what judging it gave are kept as one blob, which the readings and the
+# judgements tables both hold: two pickles in one stream, the reading, then the judgement,
+# whose copy of the reading is a mere reference to the first (the pickler's memo), so that
+# one encoding serves both caches. Only the package's dataclasses and enums, dates and plain
+# data are built back (`_Unpickler`: a damaged or forged store gives an error, never runs
+# anything), and submissions without the file's place and time: they are taken from the file
+# when the blob is used again.
 _KEPT_TYPES = {("datetime", "date"), ("datetime", "datetime")}
+_PATH_FIELDS = ("path", "modified")  # the file's place and time: taken from the file itself
 _SUBMISSION_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
 _PLACE = tuple(_SUBMISSION_FIELDS.index(name) for name in _PATH_FIELDS)  # where, when
 
 
 def _without_place(submission: Submission) -> tuple:
-    """A submission pickled by its fields without the file's place and time (see
-    `_PATH_FIELDS`): they are taken from the file when the judgement is used again."""
+    """A submission pickled by its fields without the file's place and time."""
     values = [getattr(submission, name) for name in _SUBMISSION_FIELDS]
     for index in _PLACE:
         values[index] = None
@@ -343,12 +221,11 @@ class _Placed:
 
 
 class _Unpickler(pickle.Unpickler):
-    """Builds only the package's dataclasses and enums, dates and plain data (a damaged or
-    forged store gives an error, never runs anything); submissions with the file's place
-    and time."""
+    """Builds only the package's dataclasses and enums, dates and plain data; submissions
+    with the file's place and time."""
 
-    def __init__(self, file: io.BytesIO, path: str, modified: datetime) -> None:
-        super().__init__(file)
+    def __init__(self, blob: bytes, path: str, modified: datetime) -> None:
+        super().__init__(io.BytesIO(zlib.decompress(blob)))
         self.placed = _Placed(path, modified)
 
     def find_class(self, module: str, name: str) -> object:
@@ -365,19 +242,34 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
 
 
-def encode_judgement(result: object) -> bytes:
-    """What judging a file's reading gave (plain data, the package's dataclasses and enums,
-    dates), packed for the store without the file's place and time."""
+def encode_reading(
+    reading: Sequence[tuple[Submission | None, Sequence[Issue]]], judgement: object = None
+) -> bytes:
+    """What reading a file gave (a submission and its issues per unit it holds) and, when
+    given, what judging that reading gave (plain data, the package's dataclasses and enums,
+    dates), packed for the store without the file's place and time: `decode_reading` and
+    `decode_judgement` give each back."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = copyreg.dispatch_table | {Submission: _without_place}
-    pickler.dump(result)
+    pickler.dump(reading)
+    if judgement is not None:
+        pickler.dump(judgement)  # its reading, the same objects: references to the above
     return zlib.compress(buffer.getvalue(), READING_PACKING)
+
+
+def decode_reading(
+    blob: bytes, path: Path, modified: datetime
+) -> list[tuple[Submission | None, list[Issue]]]:
+    """A reading back, as reading the file at `path` (modified at `modified`) gives it."""
+    return _Unpickler(blob, str(path), modified).load()
 
 
 def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
     """A judgement back, as judging the file at `path` (modified at `modified`) gives it."""
-    return _Unpickler(io.BytesIO(zlib.decompress(blob)), path, modified).load()
+    unpickler = _Unpickler(blob, path, modified)
+    unpickler.load()  # the reading, which the judgement refers to
+    return unpickler.load()
 
 
 # --- the store --------------------------------------------------------------------------
