@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
+from typing import NamedTuple
 
 from ntm_excel.errors import StoreError
 from ntm_excel.issues import Issue, Severity
@@ -42,7 +43,8 @@ from ntm_excel.store import Store
 
 ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt only
 BATCH_BYTES = 32 * 1024 * 1024  # new archive content per transaction, at most
-READING_PACKING = 1  # zlib level of stored readings: 5× smaller, twice as fast as level 6
+READING_PACKING = 1  # zlib level of the caches' blobs: 5× smaller, twice as fast as level 6
+ARCHIVE_PACKING = 1  # zlib level of archived files (.xls…): 2.5× faster than 6, 14% larger
 PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
 LOOKUP_CHUNK = 500  # keys per SQL query
 HASH_THREADS = 4  # files hashed at a time
@@ -99,9 +101,9 @@ class ArchivedFile:
     subject: str = ""
 
 
-@dataclass(frozen=True)
-class ValueRecord:
-    """One indicator of a version, as judged."""
+class ValueRecord(NamedTuple):
+    """One indicator of a version, as judged (a tuple: a batch records hundreds of
+    thousands, and each becomes a row as it is)."""
 
     code: str
     criterion_no: int
@@ -115,8 +117,7 @@ class ValueRecord:
     cell: str = ""
 
 
-@dataclass(frozen=True)
-class CriterionRecord:
+class CriterionRecord(NamedTuple):
     criterion_no: int
     name: str
     status: Status
@@ -278,7 +279,7 @@ def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
 def _pack(data: bytes) -> tuple[str, bytes]:
     if data.startswith(b"PK\x03\x04"):  # .xlsx, .ods: a zip package, its parts deflated already
         return "raw", data
-    packed = zlib.compress(data, 6)
+    packed = zlib.compress(data, ARCHIVE_PACKING)
     return ("zlib", packed) if len(packed) <= PACK_GAIN * len(data) else ("raw", data)
 
 
@@ -291,10 +292,49 @@ _VERSION_TABLES = {  # a version's own rows: table → how a row is inserted
 }
 
 
+_TEXT = {member: member.value for kind in (Status, Severity) for member in kind}  # as stored
+
+
 def _value_columns(value: float | str | None) -> tuple[float | None, str | None]:
-    if isinstance(value, int | float):
+    """A value's columns: a number (value_number), else text (value_text)."""
+    if isinstance(value, (int, float)):  # noqa: UP038 - a tuple is faster than a union here
         return float(value), None
     return None, value
+
+
+_OWNERS = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps without its checks per call
+
+
+def _version_rows(version: int, r: VersionRecord, rows: dict[str, list[tuple]]) -> None:
+    """Add the rows of version `version` (recorded as `r`) to `rows` (table → rows)."""
+    text_of = _TEXT.__getitem__
+    rows["version_values"] += [
+        (version, code, no, text, raw, *_value_columns(value), text_of(own),
+         text_of(computed), text_of(status), sheet, cell)
+        for code, no, text, raw, value, own, computed, status, sheet, cell in r.values
+    ]  # fmt: skip
+    rows["version_criteria"] += [
+        (version, no, name, text_of(status)) for no, name, status in r.criteria
+    ]
+    rows["version_tasks"] += [
+        (
+            version,
+            seq,
+            t.criterion_no,
+            t.text,
+            t.milestone,
+            t.deadline_text,
+            t.due.isoformat() if t.due else None,
+            _OWNERS(t.owners),
+            int(t.done),
+            t.status_text,
+        )  # fmt: skip
+        for seq, t in enumerate(r.tasks)
+    ]
+    rows["version_issues"] += [
+        (version, seq, i.code, text_of(i.severity), i.sheet, i.cell, i.message)
+        for seq, i in enumerate(r.issues)
+    ]
 
 
 class History(Store):
@@ -499,13 +539,7 @@ class History(Store):
         started = started or datetime.now(UTC)
         with self.transaction() as db:
             archived = self._archived({r.sha256 for r in records})
-            known = self._versions_of(archived)
-            rows: dict[str, list[tuple]] = {table: [] for table in _VERSION_TABLES}
-            for record in records:
-                if record.sha256 in archived:
-                    self._record_version(db, record, known, rows)
-            for table, found in rows.items():  # every version's rows at once
-                db.executemany(_VERSION_TABLES[table], found)
+            self._record_versions(db, [r for r in records if r.sha256 in archived])
             cursor = db.execute(
                 "INSERT INTO consolidations (started, as_of, catalog_set, inputs, parsed)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -538,91 +572,56 @@ class History(Store):
             found |= {(row[0], row[1]): (row[2], row[3]) for row in rows}
         return found
 
-    def _record_version(
-        self,
-        db,
-        r: VersionRecord,
-        known: dict[tuple[str, str], tuple[int, str]],
-        rows: dict[str, list[tuple]],
-    ) -> None:
-        """Record one version (its own rows go to `rows`), unless `known` has it already in
-        the same context; `known` then has it."""
-        row = known.get((r.unit_code, r.sha256))
-        if row is not None and row[1] == r.context:
-            return
-        columns = (
-            r.report_date.isoformat() if r.report_date else None,
-            r.catalog_set,
-            r.context,
-            r.criteria_met,
-            r.criteria_total,
-            int(r.meets_all),
-            r.errors,
-            r.warnings,
-            utc_text(datetime.now(UTC)),
-        )
-        if row is None:
-            version = db.execute(
-                "INSERT INTO versions (unit_code, sha256, name, report_date, catalog_set,"
-                " context, criteria_met, criteria_total, meets_all, errors, warnings, recorded)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (r.unit_code, r.sha256, r.name, *columns),
-            ).lastrowid
-        else:
-            version = row[0]
-            for table in _VERSION_TABLES:
-                db.execute(f"DELETE FROM {table} WHERE version_id = ?", (version,))
-            db.execute(
-                "UPDATE versions SET report_date = ?, catalog_set = ?, context = ?,"
-                " criteria_met = ?, criteria_total = ?, meets_all = ?, errors = ?,"
-                " warnings = ?, recorded = ? WHERE id = ?",
-                (*columns, version),
+    def _record_versions(self, db, records: Sequence[VersionRecord]) -> None:
+        """Record each version, unless it is recorded already in the same context (one
+        judged in another context gets the new judgement; one given twice is recorded
+        once); every row of a kind at once."""
+        known = self._versions_of({r.sha256 for r in records})
+        done: set[tuple[str, str]] = set()
+        recorded = utc_text(datetime.now(UTC))
+        new_id = db.execute("SELECT COALESCE(MAX(id), 0) FROM versions").fetchone()[0]
+        versions: list[tuple] = []  # new versions' rows, their ids given here
+        rows: dict[str, list[tuple]] = {table: [] for table in _VERSION_TABLES}
+        for r in records:
+            key = (r.unit_code, r.sha256)
+            row = known.get(key)
+            if key in done or (row is not None and row[1] == r.context):
+                continue
+            done.add(key)
+            columns = (
+                r.report_date.isoformat() if r.report_date else None,
+                r.catalog_set,
+                r.context,
+                r.criteria_met,
+                r.criteria_total,
+                int(r.meets_all),
+                r.errors,
+                r.warnings,
+                recorded,
             )
-        known[(r.unit_code, r.sha256)] = (version, r.context)
-        rows["version_values"].extend(
-            [
-                (
-                    version,
-                    v.code,
-                    v.criterion_no,
-                    v.text,
-                    v.raw,
-                    *_value_columns(v.value),
-                    v.self_assessment.value,
-                    v.computed_status.value,
-                    v.status.value,
-                    v.sheet,
-                    v.cell,
-                )  # fmt: skip
-                for v in r.values
-            ],
+            if row is None:
+                new_id += 1  # as SQLite would number it: no other writer in this transaction
+                version = new_id
+                versions.append((version, r.unit_code, r.sha256, r.name, *columns))
+            else:
+                version = row[0]
+                for table in _VERSION_TABLES:
+                    db.execute(f"DELETE FROM {table} WHERE version_id = ?", (version,))
+                db.execute(
+                    "UPDATE versions SET report_date = ?, catalog_set = ?, context = ?,"
+                    " criteria_met = ?, criteria_total = ?, meets_all = ?, errors = ?,"
+                    " warnings = ?, recorded = ? WHERE id = ?",
+                    (*columns, version),
+                )
+            _version_rows(version, r, rows)
+        db.executemany(
+            "INSERT INTO versions (id, unit_code, sha256, name, report_date, catalog_set,"
+            " context, criteria_met, criteria_total, meets_all, errors, warnings, recorded)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            versions,
         )
-        rows["version_criteria"].extend(
-            [(version, c.criterion_no, c.name, c.status.value) for c in r.criteria],
-        )
-        rows["version_tasks"].extend(
-            [
-                (
-                    version,
-                    seq,
-                    t.criterion_no,
-                    t.text,
-                    t.milestone,
-                    t.deadline_text,
-                    t.due.isoformat() if t.due else None,
-                    json.dumps(t.owners, ensure_ascii=False),
-                    int(t.done),
-                    t.status_text,
-                )  # fmt: skip
-                for seq, t in enumerate(r.tasks)
-            ],
-        )
-        rows["version_issues"].extend(
-            [
-                (version, seq, i.code, i.severity.value, i.sheet, i.cell, i.message)
-                for seq, i in enumerate(r.issues)
-            ],
-        )
+        for table, found in rows.items():
+            db.executemany(_VERSION_TABLES[table], found)
 
     def finish(self, consolidation_id: int, outputs: Iterable[Path | str]) -> None:
         """Note the files a consolidation wrote."""
