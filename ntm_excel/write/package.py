@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import copy
+import functools
 import io
 import posixpath
 import re
@@ -45,7 +46,7 @@ from ntm_excel.atomic import OUTPUT_PROPERTY, output_marker
 from ntm_excel.errors import NtmError
 from ntm_excel.read.sniff import Sniffed
 from ntm_excel.styles import FONT_NAME, ooxml_text, wrapped_lines
-from ntm_excel.text import memoised_text
+from ntm_excel.text import SHORT_TEXT, memoised_text
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -343,6 +344,39 @@ def _value_xml(ref: str, style: int, value: object) -> str:
     return f'<c r="{ref}" s="{style}"/>'
 
 
+def memoised_row(function):
+    """`function(values, *args)`, remembered for the life of the process (up to 8,192
+    results) when `values` are texts of up to `SHORT_TEXT` characters in all: the rows of
+    «Cách đọc biểu» (the columns and indicator rows of a template) come back file after file.
+    A row holding anything but text is made anew (1 and True would be one key)."""
+    cached = functools.lru_cache(maxsize=1 << 13)(function)
+
+    @functools.wraps(function)
+    def wrapper(values, *args):
+        if all(type(value) is str for value in values) and sum(map(len, values)) <= SHORT_TEXT:
+            return cached(values, *args)
+        return function(values, *args)
+
+    wrapper.cache_info, wrapper.cache_clear = cached.cache_info, cached.cache_clear
+    return wrapper
+
+
+_ROW = "\x00"  # where a row's number goes in `_row_pieces`: never in text (`text_xml`)
+
+
+@memoised_row
+def _row_pieces(
+    values: tuple[object, ...], styles: tuple[int, ...], height: float
+) -> tuple[str, ...]:
+    """The XML of a row of an added sheet, split where its number goes:
+    `str(row).join(pieces)`."""
+    cells = "".join(
+        _value_xml(f"{get_column_letter(col)}{_ROW}", style, value)
+        for col, (style, value) in enumerate(zip(styles, values, strict=True), start=1)
+    )
+    return tuple(f'<row r="{_ROW}" ht="{height:g}" customHeight="1">{cells}</row>'.split(_ROW))
+
+
 _SELECTED = ' tabSelected="1"'
 
 
@@ -376,12 +410,12 @@ def sheet_xml(listing: Listing, styles: _Styles) -> bytes:
     for col, (heading, _) in enumerate(listing.columns, start=1):
         out.append(_value_xml(f"{get_column_letter(col)}4", header, heading))
     out.append("</row>")
-    letters = [get_column_letter(col) for col in range(1, len(listing.columns) + 1)]
+    ids: dict[tuple[object, ...], tuple[int, ...]] = {}  # looks → cell formats
     for row, (values, looks, height) in enumerate(listing.rows, start=5):
-        out.append(f'<row r="{row}" ht="{height:g}" customHeight="1">')
-        for letter, value, look in zip(letters, values, looks, strict=True):
-            out.append(_value_xml(f"{letter}{row}", styles.named(look), value))
-        out.append("</row>")
+        formats = ids.get(looks)
+        if formats is None:
+            formats = ids[looks] = tuple(map(styles.named, looks))
+        out.append(str(row).join(_row_pieces(values, formats, height)))
     out.append(
         f'</sheetData><mergeCells count="2"><mergeCell ref="A1:{last}1"/>'
         f'<mergeCell ref="A2:{last}2"/></mergeCells>'
