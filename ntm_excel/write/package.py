@@ -183,10 +183,12 @@ def _row_number(text: str | None, name: str) -> int:
 
 
 class _Sheet:
-    """A worksheet being marked: its tree, rows by number, merged ranges, new comments."""
+    """A worksheet being marked: its tree and relationships, rows by number, merged ranges,
+    new comments."""
 
-    def __init__(self, part: str, data: bytes) -> None:
+    def __init__(self, part: str, data: bytes, rels: etree._Element) -> None:
         self.part = part
+        self.rels = rels
         self.root = _parse(data, f"{{{MAIN}}}worksheet", part)
         self.data = self.root.find(f"{{{MAIN}}}sheetData")
         if self.data is None or self.root.find(f"{{{MAIN}}}legacyDrawing") is not None:
@@ -348,14 +350,16 @@ def memoised_row(function):
     """`function(values, *args)`, remembered for the life of the process (up to 8,192
     results) when `values` are texts of up to `SHORT_TEXT` characters in all: the rows of
     «Cách đọc biểu» (the columns and indicator rows of a template) come back file after file.
-    A row holding anything but text is made anew (1 and True would be one key)."""
+    A row holding a number is made anew."""
     cached = functools.lru_cache(maxsize=1 << 13)(function)
 
     @functools.wraps(function)
     def wrapper(values, *args):
-        if all(type(value) is str for value in values) and sum(map(len, values)) <= SHORT_TEXT:
-            return cached(values, *args)
-        return function(values, *args)
+        try:
+            short = sum(map(len, values)) <= SHORT_TEXT
+        except TypeError:  # a number (or None): not remembered, 1 and True are one key
+            short = False
+        return cached(values, *args) if short else function(values, *args)
 
     wrapper.cache_info, wrapper.cache_clear = cached.cache_info, cached.cache_clear
     return wrapper
@@ -490,7 +494,14 @@ def _add_rel(root: etree._Element, kind: str, target: str) -> str:
 
 
 def _relative(source: str, target: str) -> str:
-    return posixpath.relpath(target, posixpath.dirname(source) or ".")
+    """`target` as a relationship of `source` names it (both part names, normalised):
+    `posixpath.relpath` without its look at the working folder."""
+    start = [name for name in posixpath.dirname(source).split("/") if name]
+    path = [name for name in target.split("/") if name]
+    common = 0
+    while common < min(len(start), len(path)) and start[common] == path[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + path[common:]) or "."
 
 
 _EMPTY_STYLES = (
@@ -620,7 +631,7 @@ class Package:
             rels = self._rels(part)
             if any(r.get("Type") in (f"{_T}comments", f"{_T}vmlDrawing") for r in rels):
                 raise Unsupported(f"{sheet_name}: comments already")
-            sheet = self._marked[part] = _Sheet(part, self._part(part))
+            sheet = self._marked[part] = _Sheet(part, self._part(part), rels)
         row, column = sheet.target(*where)
         cell = sheet.cell(row, column)
         cell.set("s", str(self.styles.filled(int(cell.get("s", "0")), rgb)))
@@ -693,7 +704,7 @@ class Package:
         """Write the comments part and legacy drawing of every marked sheet."""
         vml_count = sum(1 for name in self._names if name.endswith(".vml"))
         for block, sheet in enumerate(self._marked.values(), start=vml_count + 1):
-            rels = self._rels(sheet.part)
+            rels = sheet.rels
             comments = self._free("xl/comments{}.xml")
             drawing = self._free("xl/drawings/vmlDrawing{}.vml")
             self.changed[comments] = _comments_xml(author, sheet.comments)
