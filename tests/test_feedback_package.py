@@ -225,6 +225,19 @@ def _other_case(path: Path) -> Path:
     return out
 
 
+def _with_xml_comment(path: Path) -> Path:
+    """The same package with an XML comment among the worksheet's rows (some generators
+    sign their output so): the rows are left to openpyxl, which parses them."""
+    out = path.with_name(f"xml_comment_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData><!-- <row r='12'/> -->", 1)
+            new.writestr(info, data)
+    return out
+
+
 def _commented(path: Path) -> Path:
     book = openpyxl.load_workbook(path)
     book[DATA_SHEET]["A1"].comment = Comment("Ghi chú của xã", "Xã")
@@ -243,13 +256,14 @@ def _sent_back(path: Path, tmp_path: Path) -> Path:
     return resent
 
 
-@pytest.mark.parametrize("kind", ["comments", "sent_back", "prefixed"])
+@pytest.mark.parametrize("kind", ["comments", "sent_back", "prefixed", "xml_comment"])
 def test_packages_left_to_openpyxl(tmp_path, kind):
     source = workbook(tmp_path / "cam_thanh.xlsx")
     source = {
         "comments": lambda: _commented(source),
         "sent_back": lambda: _sent_back(source, tmp_path),
         "prefixed": lambda: _prefixed(source),
+        "xml_comment": lambda: _with_xml_comment(source),
     }[kind]()
     report = report_for(source)
     data, sniffed, _ = feedback._checked(source, report.submission.sha256)
@@ -432,3 +446,82 @@ def test_any_text_makes_a_workbook_that_shows_it(tmp_path, message, sheet):
     assert re.sub("[\ud800-\udfff\ufffe\uffff]", "\ufffd", message) in shown
     comment = openpyxl.load_workbook(io.BytesIO(made))[DATA_SHEET]["E12"].comment
     assert comment is not None
+
+
+ODD_ROWS = (  # rows as a generator may write them: quotes, spacing, an empty row, markup in text
+    "<sheetData>\n"
+    "  <row r='1' spans='1:5'><c r='A1' t='inlineStr'><is><t>&lt;row r=\"3\"&gt;&lt;c r=\"B3\"/&gt;"
+    "</t></is></c></row>\n"
+    '  <row r="5" t:note="a > b" />\n'
+    '  <row  r = "12" spans="1:5"><c r="D12"><v>90</v></c>'
+    '<c r="E12" t="inlineStr"><is><t>Đạt</t></is></c></row>\n'
+    "</sheetData>"
+)
+
+
+def _odd_rows(path: Path) -> Path:
+    """The same package with `ODD_ROWS` as its worksheet's rows."""
+    out = path.with_name(f"odd_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r"<sheetData>.*</sheetData>", ODD_ROWS, data.decode(), flags=re.S)
+                data = text.replace("<worksheet ", '<worksheet xmlns:t="urn:test" ', 1).encode()
+            new.writestr(info, data)
+    return out
+
+
+def test_the_rows_marked_are_edited_where_they_stand(tmp_path):
+    """The marked sheet's rows stay as written but for the cells marked: an existing cell
+    restyled, new cells and rows made in order, the text that looks like markup left alone."""
+    source = _odd_rows(workbook(tmp_path / "cam_thanh.xlsx"))
+    cells = ("A1", "B5", "C8", "B12", "E12", "A20")
+    issues = [
+        Issue("value-missing", Severity.ERROR, f"Ô {c}", UNIT.code, source.name, DATA_SHEET, c)
+        for c in cells
+    ]
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    out = tmp_path / "gop_y.xlsx"
+    out.write_bytes(feedback.edited_package(report, issues, data, sniffed))
+    sheet = openpyxl.load_workbook(out)[DATA_SHEET]
+    assert [sheet[c].fill.fgColor.rgb[-6:] for c in cells] == ["FFC7CE"] * len(cells)
+    assert [sheet[c].comment.text.endswith(f"Ô {c}") for c in cells] == [True] * len(cells)
+    assert sheet["A1"].value == '<row r="3"><c r="B3"/>'
+    assert (sheet["D12"].value, sheet["E12"].value, sheet["B3"].value) == (90, "Đạt", None)
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    rows = re.findall(r"<row\s+r\s*=\s*[\"'](\d+)", xml)
+    assert rows == ["1", "5", "8", "12", "20"]  # made in order, row 3 never
+    assert re.findall(r"<c r=\"([A-Z]+)12\"", xml) == ["B", "D", "E"]
+    assert "spans='1:5'" in xml and 'spans="1:5"' not in xml  # kept where no cell was made
+    assert 't:note="a > b"' in xml and "<legacyDrawing " in xml
+    assert xml.count("<sheetData>") == 1 and "<!--" not in xml
+
+
+def test_rows_of_text_are_remembered_per_process():
+    """The «Cách đọc biểu» rows come back file after file: their XML and height are made
+    once (a row of the same texts is found again), a new text makes a new row, and a row
+    holding a number is never remembered."""
+    from ntm_excel.write.package import _row_pieces
+
+    row = ("Cột", "A", "TT riêng của xã", "số thứ tự, mã", "tiêu đề khớp «TT»")
+    first = _row_pieces(row, (1,) * 5, 19.5)
+    hits = _row_pieces.cache_info().hits
+    assert _row_pieces(tuple(list(row)), (1,) * 5, 19.5) == first  # an equal row
+    assert _row_pieces.cache_info().hits == hits + 1
+    other = _row_pieces((*row[:2], "TT khác", *row[3:]), (1,) * 5, 19.5)
+    assert "TT khác" in "".join(other) and _row_pieces.cache_info().hits == hits + 1
+    assert _row_pieces(row, (2,) * 5, 19.5) != first  # another package's cell formats
+    size = _row_pieces.cache_info().currsize
+    numbered = _row_pieces((1, "Lỗi", "x", "y", "z"), (1,) * 5, 19.5)
+    assert _row_pieces.cache_info().currsize == size and "<v>1</v>" in "".join(numbered)
+    assert "".join(first).count("\x00") == 0 and len(first) == 7  # the row number, 6 times
+
+    heights = feedback._reading_height.cache_info().hits
+    feedback._reading_height(row)
+    feedback._reading_height(row)
+    assert feedback._reading_height.cache_info().hits >= heights + 1
+    longer = (*row[:2], "Tiêu đề dài " * 20, *row[3:])
+    assert feedback._reading_height(longer) > feedback._reading_height(row)

@@ -31,6 +31,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -182,17 +183,92 @@ def _row_number(text: str | None, name: str) -> int:
     return int(text)
 
 
+# Start tags found in the bytes of a worksheet: the name, then its attributes (group 1, each
+# value quoted: a ">" may stand in one) and "/" when the element is empty (group 2).
+_ATTRIBUTES = rb"((?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>"
+_ATTRIBUTE = re.compile(rb"\s+([^\s=/>]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
+_SHEET_DATA = re.compile(rb"<sheetData" + _ATTRIBUTES)
+_SHEET_DATA_END = re.compile(rb"</sheetData\s*>")
+_ROW_TAG = re.compile(rb"<row" + _ATTRIBUTES)
+_ROW_END = re.compile(rb"</row\s*>")
+_CELL_TAG = re.compile(rb"<c" + _ATTRIBUTES)
+_PREFIXED = re.compile(rb"</?[^\s/>]*:")  # an element name with a namespace prefix
+_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']*)")
+_ROWS_HERE = b"<!--ntm-excel: rows-->"  # where a marked sheet's rows go back
+
+
+def _check_well_formed(data: bytes, name: str) -> None:
+    """Raise `Unsupported` unless `data` is well-formed XML with its namespaces declared."""
+    try:
+        expat.ParserCreate(namespace_separator=" ").Parse(data, True)
+    except expat.ExpatError as exc:
+        raise Unsupported(f"{name}: {exc}") from exc
+
+
+class _Tag:
+    """A start tag (`_ROW_TAG`, `_CELL_TAG`) as found: its attributes, values as written."""
+
+    def __init__(self, name: bytes, found: re.Match) -> None:
+        self.name = name
+        self.attributes = dict(_ATTRIBUTE.findall(found[1]))  # name → quoted value
+        self.empty = bool(found[2])
+
+    def get(self, name: bytes) -> str | None:
+        quoted = self.attributes.get(name)
+        if quoted is None:
+            return None
+        if b"&" in quoted:
+            raise Unsupported("a character reference in a row or cell attribute")
+        return quoted[1:-1].decode("utf-8").translate(_SPACES)  # as a parser reads it
+
+    def set(self, name: bytes, value: str) -> None:
+        self.attributes[name] = b'"' + value.encode("ascii") + b'"'
+
+    def xml(self) -> bytes:
+        attributes = b"".join(
+            b" " + name + b"=" + quoted for name, quoted in self.attributes.items()
+        )
+        return b"<" + self.name + attributes + (b"/>" if self.empty else b">")
+
+
+_SPACES = str.maketrans("\t\n\r", "   ")
+
+
 class _Sheet:
-    """A worksheet being marked: its tree and relationships, rows by number, merged ranges,
-    new comments."""
+    """A worksheet being marked: the tree of everything but its rows, which stay bytes (a
+    sheet's thousands of cells are neither parsed nor written again; the rows marked are
+    edited where they stand), its relationships, merged ranges and new comments."""
 
     def __init__(self, part: str, data: bytes, rels: etree._Element) -> None:
         self.part = part
         self.rels = rels
-        self.root = _parse(data, f"{{{MAIN}}}worksheet", part)
-        self.data = self.root.find(f"{{{MAIN}}}sheetData")
-        if self.data is None or self.root.find(f"{{{MAIN}}}legacyDrawing") is not None:
-            raise Unsupported(f"{part}: no sheetData, or a legacy drawing already")
+        if b"<!" in data:
+            raise Unsupported(f"{part}: a comment, CDATA or a DOCTYPE")
+        encoding = _ENCODING.match(data)
+        if encoding is not None and encoding[1].lower() not in (b"utf-8", b"utf8"):
+            raise Unsupported(f"{part}: encoded in {encoding[1]!r}")
+        _check_well_formed(data, part)
+        opening = _SHEET_DATA.search(data)
+        if opening is None:
+            raise Unsupported(f"{part}: no sheetData")
+        if opening[2]:  # <sheetData/>
+            self.rows = b""
+            around = (data[: opening.start()] + b"<sheetData" + opening[1] + b">",
+                      b"</sheetData>" + data[opening.end() :])  # fmt: skip
+        else:
+            closing = _SHEET_DATA_END.search(data, opening.end())
+            if closing is None:
+                raise Unsupported(f"{part}: no sheetData")
+            self.rows = data[opening.end() : closing.start()]
+            around = data[: opening.end()], data[closing.start() :]
+        if b"<?" in self.rows or b"xmlns" in self.rows or _PREFIXED.search(self.rows):
+            raise Unsupported(f"{part}: rows with namespaces or processing instructions")
+        self.root = _parse(around[0] + _ROWS_HERE + around[1], f"{{{MAIN}}}worksheet", part)
+        rows_here = self.root.find(f"{{{MAIN}}}sheetData")
+        if rows_here is None or len(rows_here) != 1 or rows_here[0].tag is not etree.Comment:
+            raise Unsupported(f"{part}: no sheetData, or more than one")
+        if self.root.find(f"{{{MAIN}}}legacyDrawing") is not None:
+            raise Unsupported(f"{part}: a legacy drawing already")
         if any(not isinstance(c.tag, str) or "AlternateContent" in c.tag for c in self.root):
             raise Unsupported(f"{part}: alternate content")
         self.merged = [
@@ -200,8 +276,8 @@ class _Sheet:
             for m in self.root.iterfind(f"{{{MAIN}}}mergeCells/{{{MAIN}}}mergeCell")
         ]
         self.comments: list[tuple[str, str, int, int, float]] = []  # ref, text, row, col, h
-        self._rows: dict[int, etree._Element] | None = None
-        self._numbers: list[int] = []
+        self._starts: dict[int, int] | None = None  # row → where its element starts in `rows`
+        self._edited: dict[int, bytes] = {}  # row → its XML, marked (or made)
 
     def target(self, row: int, column: int) -> tuple[int, int]:
         """The top-left cell of the first merged range holding the cell, else the cell."""
@@ -210,48 +286,92 @@ class _Sheet:
                 return min_row, min_col
         return row, column
 
-    def _row(self, row: int) -> etree._Element:
-        """The <row> element of `row`, made (in order) when the sheet has none."""
-        if self._rows is None:  # indexed once: a sheet may have thousands of rows
-            rows = self.data.iterchildren(f"{{{MAIN}}}row")
-            self._rows = {_row_number(r.get("r"), self.part): r for r in rows}
-            self._numbers = sorted(self._rows)
-        found = self._rows.get(row)
-        if found is None:
-            found = etree.Element(f"{{{MAIN}}}row", r=str(row))
-            at = bisect.bisect(self._numbers, row)
-            if at < len(self._numbers):
-                self._rows[self._numbers[at]].addprevious(found)
-            else:
-                self.data.append(found)
-            self._numbers.insert(at, row)
-            self._rows[row] = found
-        return found
+    def _row(self, row: int) -> bytes:
+        """The XML of `row`'s element (to its first end tag), made when the sheet has none."""
+        if self._starts is None:  # indexed once: a sheet may have thousands of rows
+            self._starts = {}
+            for found in _ROW_TAG.finditer(self.rows):
+                attributes = found[1]
+                if attributes.startswith(b' r="'):  # as the writers put it
+                    number = attributes[4 : attributes.find(b'"', 4)].decode("utf-8")
+                else:
+                    number = _Tag(b"row", found).get(b"r")
+                self._starts[_row_number(number, self.part)] = found.start()
+        if row in self._edited:
+            return self._edited[row]
+        start = self._starts.get(row)
+        if start is None:
+            return f'<row r="{row}"/>'.encode()
+        return self.rows[start : self._end(start)]
 
-    def cell(self, row: int, column: int) -> etree._Element:
-        """The <c> element of the cell, made (in order) when the sheet has none."""
-        row_element = self._row(row)
-        ref = f"{get_column_letter(column)}{row}"
-        for candidate in row_element.iterchildren(f"{{{MAIN}}}c"):
-            at = _address(candidate.get("r"), self.part)[1]
-            if at == column:
-                return candidate
-            if at > column:
-                made = etree.Element(f"{{{MAIN}}}c", r=ref)
-                candidate.addprevious(made)
+    def _end(self, start: int) -> int:
+        """Where the row element starting at `start` in `rows` ends."""
+        opening = _ROW_TAG.match(self.rows, start)
+        if opening[2]:
+            return opening.end()
+        closing = _ROW_END.search(self.rows, opening.end())
+        if closing is None:
+            raise Unsupported(f"{self.part}: a row not closed")
+        return closing.end()
+
+    def restyle(self, row: int, column: int, restyled) -> str:
+        """Give the cell the style `restyled(its style)`, the cell made (in order, styled as
+        its row or column) when the sheet has none; its reference."""
+        xml = self._row(row)
+        opening = _ROW_TAG.match(xml)
+        row_tag = _Tag(b"row", opening)
+        at = len(xml) if row_tag.empty else xml.rindex(b"</row")  # a new cell's place
+        for found in _CELL_TAG.finditer(xml, opening.end(), at):
+            cell = _Tag(b"c", found)
+            where = _address(cell.get(b"r"), self.part)[1]
+            if where == column:
+                cell.set(b"s", str(restyled(int(cell.get(b"s") or "0"))))
+                self._edited[row] = xml[: found.start()] + cell.xml() + xml[found.end() :]
+                return cell.get(b"r")
+            if where > column:
+                at = found.start()
                 break
+        ref = f"{get_column_letter(column)}{row}"
+        row_tag.attributes.pop(b"spans", None)  # a hint only; the new cell may lie outside
+        style = row_tag.get(b"s") if row_tag.get(b"customFormat") in ("1", "true") else None
+        style = str(restyled(int(style or self._column_style(column) or "0")))
+        made = f'<c r="{ref}" s="{style}"/>'.encode()
+        if row_tag.empty:
+            row_tag.empty = False
+            self._edited[row] = row_tag.xml() + made + b"</row>"
         else:
-            made = etree.SubElement(row_element, f"{{{MAIN}}}c", r=ref)
-        row_element.attrib.pop("spans", None)  # a hint only; the new cell may lie outside
-        style = row_element.get("s") if row_element.get("customFormat") in ("1", "true") else None
-        made.set("s", style or self._column_style(column) or "0")
-        return made
+            self._edited[row] = row_tag.xml() + xml[opening.end() : at] + made + xml[at:]
+        return ref
 
     def _column_style(self, column: int) -> str | None:
         for col in self.root.iterfind(f"{{{MAIN}}}cols/{{{MAIN}}}col"):
             if int(col.get("min", "0")) <= column <= int(col.get("max", "0")):
                 return col.get("style")
         return None
+
+    def xml(self) -> bytes:
+        """The worksheet part, with its marks."""
+        head, _, tail = _xml(self.root).partition(_ROWS_HERE)
+        if not self._edited:
+            return head + self.rows + tail
+        starts = self._starts or {}
+        numbers = sorted(starts)
+        before: dict[int, list[bytes]] = {}  # a row → the rows made, written before it
+        last: list[bytes] = []  # the rows made after every row
+        for row in sorted(self._edited.keys() - starts.keys()):
+            at = bisect.bisect(numbers, row)
+            made = before.setdefault(numbers[at], []) if at < len(numbers) else last
+            made.append(self._edited[row])
+        pieces, at = [], 0
+        for row in sorted(starts.keys() & (self._edited.keys() | before.keys()), key=starts.get):
+            start, end = starts[row], self._end(starts[row])
+            if start < at:
+                raise Unsupported(f"{self.part}: a row within a row")
+            kept = self._edited.get(row) or self.rows[start:end]
+            pieces += [self.rows[at:start], *before.get(row, ()), kept]
+            at = end
+        pieces += [self.rows[at:], *last]
+        return head + b"".join(pieces) + tail
 
 
 class _Styles:
@@ -365,7 +485,7 @@ def memoised_row(function):
     return wrapper
 
 
-_ROW = "\x00"  # where a row's number goes in `_row_pieces`: never in text (`text_xml`)
+_NUMBER = "\x00"  # where a row's number goes in `_row_pieces`: never in text (`text_xml`)
 
 
 @memoised_row
@@ -375,10 +495,12 @@ def _row_pieces(
     """The XML of a row of an added sheet, split where its number goes:
     `str(row).join(pieces)`."""
     cells = "".join(
-        _value_xml(f"{get_column_letter(col)}{_ROW}", style, value)
+        _value_xml(f"{get_column_letter(col)}{_NUMBER}", style, value)
         for col, (style, value) in enumerate(zip(styles, values, strict=True), start=1)
     )
-    return tuple(f'<row r="{_ROW}" ht="{height:g}" customHeight="1">{cells}</row>'.split(_ROW))
+    return tuple(
+        f'<row r="{_NUMBER}" ht="{height:g}" customHeight="1">{cells}</row>'.split(_NUMBER)
+    )
 
 
 _SELECTED = ' tabSelected="1"'
@@ -633,9 +755,8 @@ class Package:
                 raise Unsupported(f"{sheet_name}: comments already")
             sheet = self._marked[part] = _Sheet(part, self._part(part), rels)
         row, column = sheet.target(*where)
-        cell = sheet.cell(row, column)
-        cell.set("s", str(self.styles.filled(int(cell.get("s", "0")), rgb)))
-        sheet.comments.append((cell.get("r"), comment, row, column, height))
+        ref = sheet.restyle(row, column, lambda style: self.styles.filled(style, rgb))
+        sheet.comments.append((ref, comment, row, column, height))
         return True
 
     def add(self, listing: Listing) -> None:
@@ -724,7 +845,7 @@ class Package:
             else:
                 after.addprevious(legacy)
             self.changed[_rels_name(sheet.part)] = _xml(rels)
-            self.changed[sheet.part] = _xml(sheet.root)
+            self.changed[sheet.part] = sheet.xml()
 
     def _properties(self, kind: str, written: datetime) -> None:
         """Mark the package as our output (`atomic.mark_output`): the custom property and
