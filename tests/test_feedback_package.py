@@ -238,6 +238,21 @@ def _with_xml_comment(path: Path) -> Path:
     return out
 
 
+def _prefixed_rows(path: Path) -> Path:
+    """The same package with the worksheet's rows in a prefix bound to its namespace
+    (`<m:row>`): rows the direct edit does not look for, left to openpyxl."""
+    out = path.with_name(f"prefixed_rows_{path.name}")
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode().replace("<row ", "<m:row ").replace("</row>", "</m:row>")
+                data = text.replace("<worksheet ", f'<worksheet xmlns:m="{main}" ', 1).encode()
+            new.writestr(info, data)
+    return out
+
+
 def _commented(path: Path) -> Path:
     book = openpyxl.load_workbook(path)
     book[DATA_SHEET]["A1"].comment = Comment("Ghi chú của xã", "Xã")
@@ -256,7 +271,9 @@ def _sent_back(path: Path, tmp_path: Path) -> Path:
     return resent
 
 
-@pytest.mark.parametrize("kind", ["comments", "sent_back", "prefixed", "xml_comment"])
+@pytest.mark.parametrize(
+    "kind", ["comments", "sent_back", "prefixed", "xml_comment", "prefixed_rows"]
+)
 def test_packages_left_to_openpyxl(tmp_path, kind):
     source = workbook(tmp_path / "cam_thanh.xlsx")
     source = {
@@ -264,6 +281,7 @@ def test_packages_left_to_openpyxl(tmp_path, kind):
         "sent_back": lambda: _sent_back(source, tmp_path),
         "prefixed": lambda: _prefixed(source),
         "xml_comment": lambda: _with_xml_comment(source),
+        "prefixed_rows": lambda: _prefixed_rows(source),
     }[kind]()
     report = report_for(source)
     data, sniffed, _ = feedback._checked(source, report.submission.sha256)

@@ -9,10 +9,13 @@ plus the two sheets we add («Góp ý», «Cách đọc biểu»), written direc
 Parts are parsed with lxml, which keeps the namespace prefixes of what it rewrites (Excel's
 `mc:Ignorable` names prefixes; xml.etree renames them and breaks it), with entities, DTDs,
 the network and huge trees refused; the reader's checks (`read.sniff`) have already refused
-any part declaring a DOCTYPE or an entity. A package this module does not fully understand
-(strict or prefixed namespaces, a marked sheet holding comments or a VML drawing already, a
-sheet of ours already present, rows or cells without addresses) raises `Unsupported`, and the
-caller uses openpyxl instead.
+any part declaring a DOCTYPE or an entity. A marked sheet's rows, most of its XML, are not
+parsed into a tree: the sheet is checked well-formed (expat), the rest of it parsed, and the
+rows marked are edited in the bytes where they stand. A package this module does not fully
+understand (strict or prefixed namespaces, a marked sheet holding comments or a VML drawing
+already, or XML comments, CDATA, namespace declarations or prefixed rows and cells among its
+rows, a sheet of ours already present, rows or cells without addresses) raises
+`Unsupported`, and the caller uses openpyxl instead.
 
 `Package.new` makes a workbook holding only the added sheets (for .xls, .ods and files too
 large to copy).
@@ -191,8 +194,9 @@ _SHEET_DATA = re.compile(rb"<sheetData" + _ATTRIBUTES)
 _SHEET_DATA_END = re.compile(rb"</sheetData\s*>")
 _ROW_TAG = re.compile(rb"<row" + _ATTRIBUTES)
 _ROW_END = re.compile(rb"</row\s*>")
+_ROW_NUMBER = re.compile(rb'<row r="([1-9][0-9]{0,6})"[\s/>]')
 _CELL_TAG = re.compile(rb"<c" + _ATTRIBUTES)
-_PREFIXED = re.compile(rb"</?[^\s/>]*:")  # an element name with a namespace prefix
+_PREFIXED = re.compile(rb":(?:row|c)[\s/>]")  # a row or cell with a namespace prefix
 _ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([^\"']*)")
 _ROWS_HERE = b"<!--ntm-excel: rows-->"  # where a marked sheet's rows go back
 
@@ -256,8 +260,8 @@ class _Sheet:
             around = (data[: opening.start()] + b"<sheetData" + opening[1] + b">",
                       b"</sheetData>" + data[opening.end() :])  # fmt: skip
         else:
-            closing = _SHEET_DATA_END.search(data, opening.end())
-            if closing is None:
+            closing = _SHEET_DATA_END.match(data, data.find(b"</sheetData", opening.end()))
+            if closing is None or closing.start() < opening.end():
                 raise Unsupported(f"{part}: no sheetData")
             self.rows = data[opening.end() : closing.start()]
             around = data[: opening.end()], data[closing.start() :]
@@ -276,7 +280,8 @@ class _Sheet:
             for m in self.root.iterfind(f"{{{MAIN}}}mergeCells/{{{MAIN}}}mergeCell")
         ]
         self.comments: list[tuple[str, str, int, int, float]] = []  # ref, text, row, col, h
-        self._starts: dict[int, int] | None = None  # row → where its element starts in `rows`
+        self._numbers: set[int] | None = None  # of the rows in `rows`
+        self._starts: dict[int, int] = {}  # row → where its element starts in `rows`
         self._edited: dict[int, bytes] = {}  # row → its XML, marked (or made)
 
     def target(self, row: int, column: int) -> tuple[int, int]:
@@ -288,21 +293,32 @@ class _Sheet:
 
     def _row(self, row: int) -> bytes:
         """The XML of `row`'s element (to its first end tag), made when the sheet has none."""
-        if self._starts is None:  # indexed once: a sheet may have thousands of rows
-            self._starts = {}
-            for found in _ROW_TAG.finditer(self.rows):
-                attributes = found[1]
-                if attributes.startswith(b' r="'):  # as the writers put it
-                    number = attributes[4 : attributes.find(b'"', 4)].decode("utf-8")
-                else:
-                    number = _Tag(b"row", found).get(b"r")
-                self._starts[_row_number(number, self.part)] = found.start()
         if row in self._edited:
             return self._edited[row]
-        start = self._starts.get(row)
+        start = self._start(row)
         if start is None:
             return f'<row r="{row}"/>'.encode()
         return self.rows[start : self._end(start)]
+
+    def _start(self, row: int) -> int | None:
+        """Where the element of `row` starts in `rows` (a number given twice: the last one);
+        None when there is none."""
+        if self._numbers is None:  # indexed once: a sheet may have thousands of rows
+            numbers = _ROW_NUMBER.findall(self.rows)
+            if len(numbers) == self.rows.count(b"<row"):  # every row as the writers put it
+                self._numbers = set(map(int, numbers))
+                if self._numbers and max(self._numbers) > MAX_ROW:
+                    raise Unsupported(f"{self.part}: a row without a number")
+            else:
+                for found in _ROW_TAG.finditer(self.rows):
+                    number = _row_number(_Tag(b"row", found).get(b"r"), self.part)
+                    self._starts[number] = found.start()
+                self._numbers = set(self._starts)
+        if row not in self._numbers:
+            return None
+        if row not in self._starts:
+            self._starts[row] = self.rows.rfind(f'<row r="{row}"'.encode())
+        return self._starts[row]
 
     def _end(self, start: int) -> int:
         """Where the row element starting at `start` in `rows` ends."""
@@ -354,17 +370,17 @@ class _Sheet:
         head, _, tail = _xml(self.root).partition(_ROWS_HERE)
         if not self._edited:
             return head + self.rows + tail
-        starts = self._starts or {}
-        numbers = sorted(starts)
+        numbers = sorted(self._numbers or ())
         before: dict[int, list[bytes]] = {}  # a row → the rows made, written before it
         last: list[bytes] = []  # the rows made after every row
-        for row in sorted(self._edited.keys() - starts.keys()):
+        for row in sorted(self._edited.keys() - set(numbers)):
             at = bisect.bisect(numbers, row)
             made = before.setdefault(numbers[at], []) if at < len(numbers) else last
             made.append(self._edited[row])
         pieces, at = [], 0
-        for row in sorted(starts.keys() & (self._edited.keys() | before.keys()), key=starts.get):
-            start, end = starts[row], self._end(starts[row])
+        for row in sorted(self._edited.keys() & set(numbers) | before.keys(), key=self._start):
+            start = self._start(row)
+            end = self._end(start)
             if start < at:
                 raise Unsupported(f"{self.part}: a row within a row")
             kept = self._edited.get(row) or self.rows[start:end]
