@@ -543,3 +543,26 @@ def test_rows_of_text_are_remembered_per_process():
     assert feedback._reading_height.cache_info().hits >= heights + 1
     longer = (*row[:2], "Tiêu đề dài " * 20, *row[3:])
     assert feedback._reading_height(longer) > feedback._reading_height(row)
+
+
+def test_small_parts_are_compressed_once_per_process(tmp_path):
+    """The small parts that come back in copy after copy (content types, relationships,
+    styles) are compressed once; a part that differs is compressed anew, and every part
+    reads back as written."""
+    from ntm_excel.write.package import _deflated
+
+    report = report_for(workbook(tmp_path / "cam_thanh.xlsx"))
+    first = feedback.list_package(report, [problem("cam_thanh.xlsx")], "")
+    hits = _deflated.cache_info().hits
+    again = feedback.list_package(report, [problem("cam_thanh.xlsx")], "")
+    assert _deflated.cache_info().hits >= hits + 4
+    other = feedback.list_package(report, [problem("cam_thanh.xlsx", "Chỉ tiêu 4.2: thiếu")], "")
+    with (
+        zipfile.ZipFile(io.BytesIO(first)) as one,
+        zipfile.ZipFile(io.BytesIO(again)) as two,
+        zipfile.ZipFile(io.BytesIO(other)) as three,
+    ):
+        assert one.testzip() is None and two.testzip() is None and three.testzip() is None
+        assert one.read("xl/styles.xml") == two.read("xl/styles.xml")
+        assert b"4.2: thi\xe1\xba\xbfu" in three.read("xl/worksheets/sheet1.xml")
+        assert b"4.2: thi\xe1\xba\xbfu" not in one.read("xl/worksheets/sheet1.xml")
