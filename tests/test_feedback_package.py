@@ -566,3 +566,26 @@ def test_small_parts_are_compressed_once_per_process(tmp_path):
         assert one.read("xl/styles.xml") == two.read("xl/styles.xml")
         assert b"4.2: thi\xe1\xba\xbfu" in three.read("xl/worksheets/sheet1.xml")
         assert b"4.2: thi\xe1\xba\xbfu" not in one.read("xl/worksheets/sheet1.xml")
+
+
+def test_rows_out_of_order_or_twice_are_edited_as_a_tree_would_be():
+    """Rows out of order, or a number given twice (written by no office program, but well
+    formed): the last row of a number is the one marked, and a row made goes before the
+    next higher row, as inserting into the parsed tree did."""
+    from ntm_excel.write.package import MAIN, _rels_root, _Sheet
+
+    rows = (
+        '<row r="10"><c r="A10"><v>1</v></c></row><row r="5"><c r="C5"><v>2</v></c></row>'
+        '<row r="5" spans="1:3"><c r="A5"><v>3</v></c></row>'
+    )
+    data = f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    sheet = _Sheet("xl/worksheets/sheet1.xml", data, _rels_root())
+    refs = [sheet.restyle(row, col, lambda _: 9) for row, col in ((5, 2), (7, 1), (12, 1))]
+    assert refs == ["B5", "A7", "A12"]
+    assert sheet.restyle(10, 1, lambda style: style + 1) == "A10"
+    assert sheet.xml().decode().split("<sheetData>")[1].split("</sheetData>")[0] == (
+        '<row r="7"><c r="A7" s="9"/></row><row r="10"><c r="A10" s="1"><v>1</v></c></row>'
+        '<row r="5"><c r="C5"><v>2</v></c></row>'
+        '<row r="5"><c r="A5"><v>3</v></c><c r="B5" s="9"/></row>'
+        '<row r="12"><c r="A12" s="9"/></row>'
+    )

@@ -341,7 +341,8 @@ class _Sheet:
             cell = _Tag(b"c", found)
             where = _address(cell.get(b"r"), self.part)[1]
             if where == column:
-                cell.set(b"s", str(restyled(int(cell.get(b"s") or "0"))))
+                style = cell.get(b"s")
+                cell.set(b"s", str(restyled(int("0" if style is None else style))))
                 self._edited[row] = xml[: found.start()] + cell.xml() + xml[found.end() :]
                 return cell.get(b"r")
             if where > column:
