@@ -225,6 +225,34 @@ def _other_case(path: Path) -> Path:
     return out
 
 
+def _with_xml_comment(path: Path) -> Path:
+    """The same package with an XML comment among the worksheet's rows (some generators
+    sign their output so): the rows are left to openpyxl, which parses them."""
+    out = path.with_name(f"xml_comment_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData><!-- <row r='12'/> -->", 1)
+            new.writestr(info, data)
+    return out
+
+
+def _prefixed_rows(path: Path) -> Path:
+    """The same package with the worksheet's rows in a prefix bound to its namespace
+    (`<m:row>`): rows the direct edit does not look for, left to openpyxl."""
+    out = path.with_name(f"prefixed_rows_{path.name}")
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode().replace("<row ", "<m:row ").replace("</row>", "</m:row>")
+                data = text.replace("<worksheet ", f'<worksheet xmlns:m="{main}" ', 1).encode()
+            new.writestr(info, data)
+    return out
+
+
 def _commented(path: Path) -> Path:
     book = openpyxl.load_workbook(path)
     book[DATA_SHEET]["A1"].comment = Comment("Ghi chú của xã", "Xã")
@@ -243,13 +271,17 @@ def _sent_back(path: Path, tmp_path: Path) -> Path:
     return resent
 
 
-@pytest.mark.parametrize("kind", ["comments", "sent_back", "prefixed"])
+@pytest.mark.parametrize(
+    "kind", ["comments", "sent_back", "prefixed", "xml_comment", "prefixed_rows"]
+)
 def test_packages_left_to_openpyxl(tmp_path, kind):
     source = workbook(tmp_path / "cam_thanh.xlsx")
     source = {
         "comments": lambda: _commented(source),
         "sent_back": lambda: _sent_back(source, tmp_path),
         "prefixed": lambda: _prefixed(source),
+        "xml_comment": lambda: _with_xml_comment(source),
+        "prefixed_rows": lambda: _prefixed_rows(source),
     }[kind]()
     report = report_for(source)
     data, sniffed, _ = feedback._checked(source, report.submission.sha256)
@@ -432,3 +464,128 @@ def test_any_text_makes_a_workbook_that_shows_it(tmp_path, message, sheet):
     assert re.sub("[\ud800-\udfff\ufffe\uffff]", "\ufffd", message) in shown
     comment = openpyxl.load_workbook(io.BytesIO(made))[DATA_SHEET]["E12"].comment
     assert comment is not None
+
+
+ODD_ROWS = (  # rows as a generator may write them: quotes, spacing, an empty row, markup in text
+    "<sheetData>\n"
+    "  <row r='1' spans='1:5'><c r='A1' t='inlineStr'><is><t>&lt;row r=\"3\"&gt;&lt;c r=\"B3\"/&gt;"
+    "</t></is></c></row>\n"
+    '  <row r="5" t:note="a > b" />\n'
+    '  <row  r = "12" spans="1:5"><c r="D12"><v>90</v></c>'
+    '<c r="E12" t="inlineStr"><is><t>Đạt</t></is></c></row>\n'
+    "</sheetData>"
+)
+
+
+def _odd_rows(path: Path) -> Path:
+    """The same package with `ODD_ROWS` as its worksheet's rows."""
+    out = path.with_name(f"odd_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(r"<sheetData>.*</sheetData>", ODD_ROWS, data.decode(), flags=re.S)
+                data = text.replace("<worksheet ", '<worksheet xmlns:t="urn:test" ', 1).encode()
+            new.writestr(info, data)
+    return out
+
+
+def test_the_rows_marked_are_edited_where_they_stand(tmp_path):
+    """The marked sheet's rows stay as written but for the cells marked: an existing cell
+    restyled, new cells and rows made in order, the text that looks like markup left alone."""
+    source = _odd_rows(workbook(tmp_path / "cam_thanh.xlsx"))
+    cells = ("A1", "B5", "C8", "B12", "E12", "A20")
+    issues = [
+        Issue("value-missing", Severity.ERROR, f"Ô {c}", UNIT.code, source.name, DATA_SHEET, c)
+        for c in cells
+    ]
+    report = report_for(source)
+    data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+    out = tmp_path / "gop_y.xlsx"
+    out.write_bytes(feedback.edited_package(report, issues, data, sniffed))
+    sheet = openpyxl.load_workbook(out)[DATA_SHEET]
+    assert [sheet[c].fill.fgColor.rgb[-6:] for c in cells] == ["FFC7CE"] * len(cells)
+    assert [sheet[c].comment.text.endswith(f"Ô {c}") for c in cells] == [True] * len(cells)
+    assert sheet["A1"].value == '<row r="3"><c r="B3"/>'
+    assert (sheet["D12"].value, sheet["E12"].value, sheet["B3"].value) == (90, "Đạt", None)
+    with zipfile.ZipFile(out) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    rows = re.findall(r"<row\s+r\s*=\s*[\"'](\d+)", xml)
+    assert rows == ["1", "5", "8", "12", "20"]  # made in order, row 3 never
+    assert re.findall(r"<c r=\"([A-Z]+)12\"", xml) == ["B", "D", "E"]
+    assert "spans='1:5'" in xml and 'spans="1:5"' not in xml  # kept where no cell was made
+    assert 't:note="a > b"' in xml and "<legacyDrawing " in xml
+    assert xml.count("<sheetData>") == 1 and "<!--" not in xml
+
+
+def test_rows_of_text_are_remembered_per_process():
+    """The «Cách đọc biểu» rows come back file after file: their XML and height are made
+    once (a row of the same texts is found again), a new text makes a new row, and a row
+    holding a number is never remembered."""
+    from ntm_excel.write.package import _row_pieces
+
+    row = ("Cột", "A", "TT riêng của xã", "số thứ tự, mã", "tiêu đề khớp «TT»")
+    first = _row_pieces(row, (1,) * 5, 19.5)
+    hits = _row_pieces.cache_info().hits
+    assert _row_pieces(tuple(list(row)), (1,) * 5, 19.5) == first  # an equal row
+    assert _row_pieces.cache_info().hits == hits + 1
+    other = _row_pieces((*row[:2], "TT khác", *row[3:]), (1,) * 5, 19.5)
+    assert "TT khác" in "".join(other) and _row_pieces.cache_info().hits == hits + 1
+    assert _row_pieces(row, (2,) * 5, 19.5) != first  # another package's cell formats
+    size = _row_pieces.cache_info().currsize
+    numbered = _row_pieces((1, "Lỗi", "x", "y", "z"), (1,) * 5, 19.5)
+    assert _row_pieces.cache_info().currsize == size and "<v>1</v>" in "".join(numbered)
+    assert "".join(first).count("\x00") == 0 and len(first) == 7  # the row number, 6 times
+
+    heights = feedback._reading_height.cache_info().hits
+    feedback._reading_height(row)
+    feedback._reading_height(row)
+    assert feedback._reading_height.cache_info().hits >= heights + 1
+    longer = (*row[:2], "Tiêu đề dài " * 20, *row[3:])
+    assert feedback._reading_height(longer) > feedback._reading_height(row)
+
+
+def test_small_parts_are_compressed_once_per_process(tmp_path):
+    """The small parts that come back in copy after copy (content types, relationships,
+    styles) are compressed once; a part that differs is compressed anew, and every part
+    reads back as written."""
+    from ntm_excel.write.package import _deflated
+
+    report = report_for(workbook(tmp_path / "cam_thanh.xlsx"))
+    first = feedback.list_package(report, [problem("cam_thanh.xlsx")], "")
+    hits = _deflated.cache_info().hits
+    again = feedback.list_package(report, [problem("cam_thanh.xlsx")], "")
+    assert _deflated.cache_info().hits >= hits + 4
+    other = feedback.list_package(report, [problem("cam_thanh.xlsx", "Chỉ tiêu 4.2: thiếu")], "")
+    with (
+        zipfile.ZipFile(io.BytesIO(first)) as one,
+        zipfile.ZipFile(io.BytesIO(again)) as two,
+        zipfile.ZipFile(io.BytesIO(other)) as three,
+    ):
+        assert one.testzip() is None and two.testzip() is None and three.testzip() is None
+        assert one.read("xl/styles.xml") == two.read("xl/styles.xml")
+        assert b"4.2: thi\xe1\xba\xbfu" in three.read("xl/worksheets/sheet1.xml")
+        assert b"4.2: thi\xe1\xba\xbfu" not in one.read("xl/worksheets/sheet1.xml")
+
+
+def test_rows_out_of_order_or_twice_are_edited_as_a_tree_would_be():
+    """Rows out of order, or a number given twice (written by no office program, but well
+    formed): the last row of a number is the one marked, and a row made goes before the
+    next higher row, as inserting into the parsed tree did."""
+    from ntm_excel.write.package import MAIN, _rels_root, _Sheet
+
+    rows = (
+        '<row r="10"><c r="A10"><v>1</v></c></row><row r="5"><c r="C5"><v>2</v></c></row>'
+        '<row r="5" spans="1:3"><c r="A5"><v>3</v></c></row>'
+    )
+    data = f'<worksheet xmlns="{MAIN}"><sheetData>{rows}</sheetData></worksheet>'.encode()
+    sheet = _Sheet("xl/worksheets/sheet1.xml", data, _rels_root())
+    refs = [sheet.restyle(row, col, lambda _: 9) for row, col in ((5, 2), (7, 1), (12, 1))]
+    assert refs == ["B5", "A7", "A12"]
+    assert sheet.restyle(10, 1, lambda style: style + 1) == "A10"
+    assert sheet.xml().decode().split("<sheetData>")[1].split("</sheetData>")[0] == (
+        '<row r="7"><c r="A7" s="9"/></row><row r="10"><c r="A10" s="1"><v>1</v></c></row>'
+        '<row r="5"><c r="C5"><v>2</v></c></row>'
+        '<row r="5"><c r="A5"><v>3</v></c><c r="B5" s="9"/></row>'
+        '<row r="12"><c r="A12" s="9"/></row>'
+    )

@@ -68,7 +68,7 @@ from ntm_excel.styles import (
     wrapped_lines,
 )
 from ntm_excel.write import package as package_module
-from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package
+from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package, memoised_row
 
 FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
@@ -377,16 +377,22 @@ READING_SHEET = "Cách đọc biểu"
 READING_WIDTHS = (8, 18, 40, 22, 52)  # the columns of `report.HEADINGS`: 140 units wide
 
 
+_PLAIN = ("plain",) * len(READING_WIDTHS)
+
+
+@memoised_row
+def _reading_height(values: tuple[str, ...]) -> float:
+    """The height of a «Cách đọc biểu» row."""
+    return row_height(zip(values, READING_WIDTHS, strict=True))
+
+
 def _reading_listing(report: UnitReport) -> Listing | None:
     """The «Cách đọc biểu» sheet: how the file was understood (sheets, heading, the role
     of each column and why, the indicator each row was read as), so that a clerk can see it."""
     reading = report.submission.reading
     if reading is None:
         return None
-    rows = [
-        (values, ("plain",) * len(values), row_height(zip(values, READING_WIDTHS, strict=True)))
-        for values in report_rows(reading)
-    ]
+    rows = [(values, _PLAIN, _reading_height(values)) for values in report_rows(reading)]
     return Listing(
         READING_SHEET,
         f"CHƯƠNG TRÌNH ĐÃ ĐỌC BIỂU CỦA {report.unit.name.upper()} NHƯ SAU",
