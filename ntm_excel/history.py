@@ -318,15 +318,61 @@ def decode_reading(
 _KEPT_TYPES = {("datetime", "date"), ("datetime", "datetime")}
 _SUBMISSION_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
 _PLACE = tuple(_SUBMISSION_FIELDS.index(name) for name in _PATH_FIELDS)  # where, when
+# What only a file judged again needs of its submission (the validator reads the rows, a
+# version recorded keeps their wording, the feedback shows how the file was read): two
+# thirds of a judgement's objects, decoded when first asked for (`_KeptSubmission`).
+_DETAILS = ("indicators", "criteria", "reading")
+_DETAIL_INDEX = tuple(_SUBMISSION_FIELDS.index(name) for name in _DETAILS)
 
 
 def _without_place(submission: Submission) -> tuple:
     """A submission pickled by its fields without the file's place and time (see
-    `_PATH_FIELDS`): they are taken from the file when the judgement is used again."""
+    `_PATH_FIELDS`): they are taken from the file when the judgement is used again; its
+    details (`_DETAILS`) pickled apart, to be decoded only when used."""
     values = [getattr(submission, name) for name in _SUBMISSION_FIELDS]
-    for index in _PLACE:
+    details = tuple(values[index] for index in _DETAIL_INDEX)
+    for index in _PLACE + _DETAIL_INDEX:
         values[index] = None
-    return Submission, tuple(values)
+    packed = zlib.compress(pickle.dumps(details, protocol=pickle.HIGHEST_PROTOCOL), READING_PACKING)
+    return _kept_submission, (tuple(values), packed)
+
+
+def _kept_submission(values: tuple, details: bytes) -> Submission:
+    """What a kept submission's pickle names: built by `_Placed.kept` when decoded."""
+    return _Placed("", datetime.min).kept(values, details)
+
+
+class _KeptSubmission(Submission):
+    """A submission taken from the judgement cache: its details (`_DETAILS`) are decoded
+    (restricted as the rest, see `_Unpickler`) when first used. It equals, hashes, prints
+    and pickles as the submission it stands for."""
+
+    __slots__ = ("_details",)
+
+    def __getattr__(self, name: str) -> object:  # only for a slot not set: the details
+        if name not in _DETAILS:
+            raise AttributeError(name)
+        packed = object.__getattribute__(self, "_details")
+        details = _Unpickler(io.BytesIO(zlib.decompress(packed)), "", datetime.min).load()
+        for field_name, value in zip(_DETAILS, details, strict=True):
+            object.__setattr__(self, field_name, value)
+        return getattr(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Submission):
+            return NotImplemented
+        return _fields_of(self) == _fields_of(other)
+
+    __hash__ = Submission.__hash__
+
+    def __repr__(self) -> str:
+        return Submission.__name__ + Submission.__repr__(self)[len(type(self).__qualname__) :]
+
+    def __reduce__(self) -> tuple:
+        return Submission, _fields_of(self)
+
+
+_fields_of = operator.attrgetter(*_SUBMISSION_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -336,10 +382,20 @@ class _Placed:
     path: str
     modified: datetime
 
-    def __call__(self, *values: object) -> Submission:
+    def __call__(self, *values: object) -> Submission:  # a judgement kept whole (before)
         values = list(values)
         values[_PLACE[0]], values[_PLACE[1]] = self.path, self.modified
         return Submission(*values)
+
+    def kept(self, values: tuple, details: bytes) -> Submission:
+        """A submission whose details are decoded when used (`_KeptSubmission`)."""
+        submission = object.__new__(_KeptSubmission)
+        place = dict(zip(_PLACE, (self.path, self.modified), strict=True))
+        for index, (name, value) in enumerate(zip(_SUBMISSION_FIELDS, values, strict=True)):
+            if index not in _DETAIL_INDEX:
+                object.__setattr__(submission, name, place.get(index, value))
+        object.__setattr__(submission, "_details", details)
+        return submission
 
 
 class _Unpickler(pickle.Unpickler):
@@ -347,22 +403,31 @@ class _Unpickler(pickle.Unpickler):
     forged store gives an error, never runs anything); submissions with the file's place
     and time."""
 
+    _allowed: typing.ClassVar[dict[tuple[str, str], type]] = {}  # checked once each
+
     def __init__(self, file: io.BytesIO, path: str, modified: datetime) -> None:
         super().__init__(file)
         self.placed = _Placed(path, modified)
 
     def find_class(self, module: str, name: str) -> object:
-        if (module, name) in _KEPT_TYPES:
-            return super().find_class(module, name)
+        known = self._allowed.get((module, name))
+        if known is not None:
+            return known
         if (module, name) == (Submission.__module__, Submission.__qualname__):
             return self.placed
-        if module.startswith("ntm_excel."):
-            kind = super().find_class(module, name)
-            if isinstance(kind, type) and (
-                dataclasses.is_dataclass(kind) or issubclass(kind, Enum)
-            ):
-                return kind
-        raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
+        if (module, name) == (__name__, _kept_submission.__name__):
+            return self.placed.kept
+        kind = super().find_class(module, name) if module.startswith("ntm_excel.") else None
+        allowed = (module, name) in _KEPT_TYPES or (
+            isinstance(kind, type)
+            and (dataclasses.is_dataclass(kind) or issubclass(kind, Enum))
+            and kind is not _KeptSubmission
+        )
+        if not allowed:
+            raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
+        kind = kind or super().find_class(module, name)
+        self._allowed[module, name] = kind
+        return kind
 
 
 def encode_judgement(result: object) -> bytes:
@@ -370,13 +435,17 @@ def encode_judgement(result: object) -> bytes:
     dates), packed for the store without the file's place and time."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = copyreg.dispatch_table | {Submission: _without_place}
+    pickler.dispatch_table = copyreg.dispatch_table | {
+        Submission: _without_place,
+        _KeptSubmission: _without_place,
+    }
     pickler.dump(result)
     return zlib.compress(buffer.getvalue(), READING_PACKING)
 
 
 def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
-    """A judgement back, as judging the file at `path` (modified at `modified`) gives it."""
+    """A judgement back, as judging the file at `path` (modified at `modified`) gives it;
+    its submissions' details decoded when first used (`_KeptSubmission`)."""
     return _Unpickler(io.BytesIO(zlib.decompress(blob)), path, modified).load()
 
 
