@@ -13,11 +13,14 @@ import contextlib
 import copy
 import gc
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 
 from ntm_excel.atomic import Generation, mark_output
 from ntm_excel.check.figures import Figures
@@ -34,10 +37,48 @@ WORKBOOK_OPTIONS = {
 }
 
 
+# A shared string XlsxWriter writes other than as `<si><t>…</t></si>`: with a character to
+# escape, an escape's look-alike, leading or trailing white space, or taken for a rich string
+_SPECIAL_STRING = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+
+
+class MasterSharedStrings(SharedStrings):
+    """XlsxWriter's shared strings part, to the same bytes, each plain string written
+    without its escaping steps (a master holds tens of thousands of distinct strings)."""
+
+    def _write_sst_strings(self) -> None:
+        plain: list[str] = []
+        special, write = _SPECIAL_STRING.search, self.fh.write
+        for string in self.string_table.string_array:
+            if special(string) is None:
+                plain.append(f"<si><t>{string}</t></si>")
+                continue
+            write("".join(plain))
+            plain.clear()
+            self._write_si(string)  # XlsxWriter's own
+        write("".join(plain))
+
+
+class MasterPackager(Packager):
+    """XlsxWriter's packager, writing the shared strings with `MasterSharedStrings`."""
+
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        sst = MasterSharedStrings()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
 class MasterWorkbook(xlsxwriter.Workbook):
-    """A workbook whose sheets write their cells faster (`MasterWorksheet`)."""
+    """A workbook whose sheets write their cells faster (`MasterWorksheet`), and its shared
+    strings too (`MasterPackager`)."""
 
     worksheet_class = master_sheets.MasterWorksheet
+
+    def _get_packager(self) -> Packager:
+        return MasterPackager()
 
 
 @contextlib.contextmanager
