@@ -24,6 +24,8 @@ SPECIAL = [
     "ký tự \x01 điều khiển",
     "\ttab đầu",
     "giống mã thoát _x0041_",
+    "TDG_xa_cam_binh.xls",  # LibreOffice reads "_xa_" as an escape too (`STARTS_ESCAPE`)
+    "_x000A_x000A_",
     "phi ký tự \ufffe",
     "\u00a0khoảng trắng cứng",
 ]

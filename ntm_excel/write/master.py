@@ -37,9 +37,10 @@ WORKBOOK_OPTIONS = {
 }
 
 
-# A shared string XlsxWriter writes other than as `<si><t>…</t></si>`: with a character to
-# escape, an escape's look-alike, leading or trailing white space, or taken for a rich string
-_SPECIAL_STRING = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x[0-9a-fA-F]{4}_|^\s|\s$")
+# A shared string XlsxWriter may write other than as `<si><t>…</t></si>`: with a character to
+# escape, something like an escape ("_x", see `styles.STARTS_ESCAPE`), leading or trailing
+# white space, or taken for a rich string
+_SPECIAL_STRING = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x|^\s|\s$")
 
 
 class MasterSharedStrings(SharedStrings):
