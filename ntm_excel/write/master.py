@@ -108,10 +108,12 @@ def build_master(
     *,
     row_limit: int = SHEET_ROW_LIMIT,
     staged: Path | None = None,
+    figures: Figures | None = None,
 ) -> list[Path]:
     """Write the master workbook for `target`, and the CSV files of its blocks longer than
     `row_limit` rows, as part of `generation`; return those CSV files. The workbook goes to
-    `staged` when the caller staged it already (to keep the generation's order).
+    `staged` when the caller staged it already (to keep the generation's order); `figures`
+    are the consolidation's when the caller has them already.
 
     The workbook is made in memory, then written in one go: a failure to write (disk full)
     is then a plain `OSError`. (Written by XlsxWriter itself, it becomes a `FileCreateError`,
@@ -130,7 +132,7 @@ def build_master(
         properties["created"] = consolidation.created
     book.set_properties(properties)
     mark_output(book, "tong_hop", consolidation.created)  # never read back as a submission
-    formats, figures = FormatCache(book), Figures.of(consolidation)
+    formats, figures = FormatCache(book), figures or Figures.of(consolidation)
     overflow = Overflow(target, generation, row_limit)
     # the CSV files of the overflow are written beside, and waited for
     with collector_paused(), overflow.writing:
