@@ -258,6 +258,7 @@ def _beyond_caps(name: str, row: int, col: int) -> str:
 _P = rb"<(?:[\w.-]+:)?"  # an optional namespace prefix
 _F_TAG = re.compile(_P + rb"f[\s/>]")
 # a formula tag's start, plain or prefixed, as `_F_TAG` matches it: a cheap test first
+# (after a cheaper one: most sheets hold neither "<f" nor ":f")
 _F_STARTS = tuple(
     start + end for start in (b"<f", b":f") for end in (b">", b"/", b" ", b"\t", b"\n", b"\r")
 )
@@ -359,7 +360,7 @@ def _ooxml_grid(
     hidden: bool,
 ) -> Grid:
     extent = ooxml_extent(xml, name)
-    has_formula = any(tag in xml for tag in _F_STARTS)
+    has_formula = (b"<f" in xml or b":f" in xml) and any(tag in xml for tag in _F_STARTS)
     formulas = _ooxml_formulas(xml) if has_formula else {}
     if extent and (extent[2] - extent[0] + 1) * (extent[3] - extent[1] + 1) > MAX_AREA:
         grid = _openpyxl_grid(data, name, hidden)
