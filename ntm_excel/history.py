@@ -28,15 +28,14 @@ import json
 import operator
 import pickle
 import re
-import types
-import typing
 import zlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
+from typing import ClassVar, NamedTuple
 
 from ntm_excel.errors import StoreError
 from ntm_excel.issues import Issue, Severity
@@ -45,7 +44,8 @@ from ntm_excel.store import Store
 
 ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt only
 BATCH_BYTES = 32 * 1024 * 1024  # new archive content per transaction, at most
-READING_PACKING = 1  # zlib level of stored readings: 5× smaller, twice as fast as level 6
+READING_PACKING = 1  # zlib level of the caches' blobs: 5× smaller, twice as fast as level 6
+ARCHIVE_PACKING = 1  # zlib level of archived files (.xls…): 2.5× faster than 6, 14% larger
 PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
 LOOKUP_CHUNK = 500  # keys per SQL query
 HASH_THREADS = 4  # files hashed at a time
@@ -102,9 +102,9 @@ class ArchivedFile:
     subject: str = ""
 
 
-@dataclass(frozen=True)
-class ValueRecord:
-    """One indicator of a version, as judged."""
+class ValueRecord(NamedTuple):
+    """One indicator of a version, as judged (a tuple: a batch records hundreds of
+    thousands, and each becomes a row as it is)."""
 
     code: str
     criterion_no: int
@@ -118,8 +118,7 @@ class ValueRecord:
     cell: str = ""
 
 
-@dataclass(frozen=True)
-class CriterionRecord:
+class CriterionRecord(NamedTuple):
     criterion_no: int
     name: str
     status: Status
@@ -187,137 +186,21 @@ class Consolidated:
     finished: datetime | None
 
 
-# --- the read cache's codec --------------------------------------------------------------
+# --- the caches' codec ---------------------------------------------------------------------
 
-
-def _same(value: object) -> object:
-    return value
-
-
-def _enum_value(value: Enum) -> object:
-    return value.value
-
-
-def _iso(value: date) -> str:
-    return value.isoformat()
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None)})  # JSON as they are (not subclasses)
-
-
-def _items(value: Sequence) -> list:
-    return [item if type(item) in _PLAIN else _encode(item) for item in value]
-
-
-def _encoder(kind: type) -> Callable[[object], object]:
-    """How `_encode` turns a value of type `kind` into plain JSON data."""
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return _enum_value
-    if kind is type(None) or issubclass(kind, str | int | float):
-        return _same
-    if dataclasses.is_dataclass(kind):
-        names = tuple(f.name for f in dataclasses.fields(kind))
-        values = operator.attrgetter(*names) if len(names) > 1 else None
-
-        def fields(value: object) -> dict:
-            found = values(value) if values else (getattr(value, names[0]),) if names else ()
-            return {
-                name: item if type(item) in _PLAIN else _encode(item)
-                for name, item in zip(names, found, strict=True)
-            }
-
-        return fields
-    if issubclass(kind, tuple | list):
-        return _items
-    if issubclass(kind, date):  # datetime too
-        return _iso
-    return _same
-
-
-_ENCODERS: dict[type, Callable[[object], object]] = {}
-
-
-def _encode(value: object) -> object:
-    """Plain JSON data for a reading: dataclasses as objects, tuples as lists, dates as ISO
-    (how, worked out once per type: a reading holds thousands of values)."""
-    kind = type(value)
-    encode = _ENCODERS.get(kind)
-    if encode is None:
-        encode = _ENCODERS[kind] = _encoder(kind)
-    return encode(value)
-
-
-def _optional(decode: Callable[[object], object]) -> Callable[[object], object]:
-    return lambda data: None if data is None else decode(data)
-
-
-@functools.cache
-def _decoder(kind: object) -> Callable[[object], object] | None:
-    """How to turn `_encode`'s output back into the type `kind` (a resolved annotation), or
-    None when it is already that (text, numbers). Worked out once per type: a reading holds
-    thousands of values."""
-    origin = typing.get_origin(kind)
-    if origin in (typing.Union, types.UnionType):
-        options = [k for k in typing.get_args(kind) if k is not type(None)]
-        inner = _decoder(options[0]) if len(options) == 1 else None
-        return _optional(inner) if inner else None
-    if origin is tuple:
-        args = typing.get_args(kind)
-        if len(args) == 2 and args[1] is Ellipsis:
-            item = _decoder(args[0])
-            return (lambda data: tuple(map(item, data))) if item else tuple
-        return tuple
-    if dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        fields = [(f.name, _decoder(hints[f.name])) for f in dataclasses.fields(kind)]
-        return lambda data: kind(*[f(data[n]) if f else data[n] for n, f in fields])
-    if kind in (datetime, date):
-        return kind.fromisoformat
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return {member.value: member for member in kind}.__getitem__
-    return None
-
-
-_PATH_FIELDS = ("path", "modified")  # the file's place and time: taken from the file itself
-
-
-def encode_reading(results: Sequence[tuple[Submission | None, Sequence[Issue]]]) -> bytes:
-    """What reading a file gave (a submission and its issues per unit it holds), without where
-    the file is."""
-    units = []
-    for submission, issues in results:
-        data = _encode(submission)
-        for name in _PATH_FIELDS:
-            if data is not None:
-                del data[name]
-        units.append({"submission": data, "issues": _encode(list(issues))})
-    text = json.dumps({"units": units}, ensure_ascii=False).encode("utf-8")
-    return zlib.compress(text, READING_PACKING)
-
-
-def decode_reading(
-    blob: bytes, path: Path, modified: datetime
-) -> list[tuple[Submission | None, list[Issue]]]:
-    """A reading back, as reading the file at `path` (modified at `modified`) gives it."""
-    data = json.loads(zlib.decompress(blob))
-    issue = _decoder(Issue)
-    where = {"path": str(path), "modified": modified.isoformat()}
-    return [
-        (
-            _decoder(Submission)(unit["submission"] | where) if unit["submission"] else None,
-            [issue(item) for item in unit["issues"]],
-        )
-        for unit in data["units"]
-    ]
-
-
-# --- the judgement cache's codec -----------------------------------------------------------
-
-# Types a kept judgement may hold besides plain data: the package's dataclasses and enums
-# (`_Unpickler.find_class`) and these. Nothing else is ever built from the store's bytes.
+# A file's reading and what judging it gave are kept as one blob, which the readings and the
+# judgements tables both hold: two pickles in one stream, the reading, then the judgement,
+# whose copy of the reading is a mere reference to the first (the pickler's memo), so that
+# one encoding serves both caches. Only the package's dataclasses and enums, dates and plain
+# data are built back (`_Unpickler`: a damaged or forged store gives an error, never runs
+# anything), and submissions without the file's place and time: they are taken from the file
+# when the blob is used again.
 _KEPT_TYPES = {("datetime", "date"), ("datetime", "datetime")}
+_PATH_FIELDS = ("path", "modified")  # the file's place and time: taken from the file itself
 _SUBMISSION_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
 _PLACE = tuple(_SUBMISSION_FIELDS.index(name) for name in _PATH_FIELDS)  # where, when
+
+
 # What only a file judged again needs of its submission (the validator reads the rows, a
 # version recorded keeps their wording, the feedback shows how the file was read): two
 # thirds of a judgement's objects, decoded when first asked for (`_KeptSubmission`).
@@ -326,9 +209,8 @@ _DETAIL_INDEX = tuple(_SUBMISSION_FIELDS.index(name) for name in _DETAILS)
 
 
 def _without_place(submission: Submission) -> tuple:
-    """A submission pickled by its fields without the file's place and time (see
-    `_PATH_FIELDS`): they are taken from the file when the judgement is used again; its
-    details (`_DETAILS`) pickled apart, to be decoded only when used."""
+    """A submission pickled by its fields without the file's place and time; its details
+    (`_DETAILS`) packed apart, to be decoded only when used."""
     values = [getattr(submission, name) for name in _SUBMISSION_FIELDS]
     details = tuple(values[index] for index in _DETAIL_INDEX)
     for index in _PLACE + _DETAIL_INDEX:
@@ -343,9 +225,9 @@ def _kept_submission(values: tuple, details: bytes) -> Submission:
 
 
 class _KeptSubmission(Submission):
-    """A submission taken from the judgement cache: its details (`_DETAILS`) are decoded
-    (restricted as the rest, see `_Unpickler`) when first used. It equals, hashes, prints
-    and pickles as the submission it stands for."""
+    """A submission taken from the store: its details (`_DETAILS`) are decoded (restricted
+    as the rest, see `_Unpickler`) when first used. It equals, hashes, prints and pickles as
+    the submission it stands for."""
 
     __slots__ = ("_details",)
 
@@ -353,7 +235,7 @@ class _KeptSubmission(Submission):
         if name not in _DETAILS:
             raise AttributeError(name)
         packed = object.__getattribute__(self, "_details")
-        details = _Unpickler(io.BytesIO(zlib.decompress(packed)), "", datetime.min).load()
+        details = _Unpickler(packed, "", datetime.min).load()
         for field_name, value in zip(_DETAILS, details, strict=True):
             object.__setattr__(self, field_name, value)
         return getattr(self, name)
@@ -382,7 +264,7 @@ class _Placed:
     path: str
     modified: datetime
 
-    def __call__(self, *values: object) -> Submission:  # a judgement kept whole (before)
+    def __call__(self, *values: object) -> Submission:  # a submission kept whole (before)
         values = list(values)
         values[_PLACE[0]], values[_PLACE[1]] = self.path, self.modified
         return Submission(*values)
@@ -399,14 +281,13 @@ class _Placed:
 
 
 class _Unpickler(pickle.Unpickler):
-    """Builds only the package's dataclasses and enums, dates and plain data (a damaged or
-    forged store gives an error, never runs anything); submissions with the file's place
-    and time."""
+    """Builds only the package's dataclasses and enums, dates and plain data; submissions
+    with the file's place and time."""
 
-    _allowed: typing.ClassVar[dict[tuple[str, str], type]] = {}  # checked once each
+    _allowed: ClassVar[dict[tuple[str, str], type]] = {}  # checked once each
 
-    def __init__(self, file: io.BytesIO, path: str, modified: datetime) -> None:
-        super().__init__(file)
+    def __init__(self, blob: bytes, path: str, modified: datetime) -> None:
+        super().__init__(io.BytesIO(zlib.decompress(blob)))
         self.placed = _Placed(path, modified)
 
     def find_class(self, module: str, name: str) -> object:
@@ -430,23 +311,37 @@ class _Unpickler(pickle.Unpickler):
         return kind
 
 
-def encode_judgement(result: object) -> bytes:
-    """What judging a file's reading gave (plain data, the package's dataclasses and enums,
-    dates), packed for the store without the file's place and time."""
+def encode_reading(
+    reading: Sequence[tuple[Submission | None, Sequence[Issue]]], judgement: object = None
+) -> bytes:
+    """What reading a file gave (a submission and its issues per unit it holds) and, when
+    given, what judging that reading gave (plain data, the package's dataclasses and enums,
+    dates), packed for the store without the file's place and time: `decode_reading` and
+    `decode_judgement` give each back."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = copyreg.dispatch_table | {
         Submission: _without_place,
         _KeptSubmission: _without_place,
     }
-    pickler.dump(result)
+    pickler.dump(reading)
+    if judgement is not None:
+        pickler.dump(judgement)  # its reading, the same objects: references to the above
     return zlib.compress(buffer.getvalue(), READING_PACKING)
 
 
+def decode_reading(
+    blob: bytes, path: Path, modified: datetime
+) -> list[tuple[Submission | None, list[Issue]]]:
+    """A reading back, as reading the file at `path` (modified at `modified`) gives it."""
+    return _Unpickler(blob, str(path), modified).load()
+
+
 def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
-    """A judgement back, as judging the file at `path` (modified at `modified`) gives it;
-    its submissions' details decoded when first used (`_KeptSubmission`)."""
-    return _Unpickler(io.BytesIO(zlib.decompress(blob)), path, modified).load()
+    """A judgement back, as judging the file at `path` (modified at `modified`) gives it."""
+    unpickler = _Unpickler(blob, path, modified)
+    unpickler.load()  # the reading, which the judgement refers to
+    return unpickler.load()
 
 
 # --- the store --------------------------------------------------------------------------
@@ -455,7 +350,7 @@ def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
 def _pack(data: bytes) -> tuple[str, bytes]:
     if data.startswith(b"PK\x03\x04"):  # .xlsx, .ods: a zip package, its parts deflated already
         return "raw", data
-    packed = zlib.compress(data, 6)
+    packed = zlib.compress(data, ARCHIVE_PACKING)
     return ("zlib", packed) if len(packed) <= PACK_GAIN * len(data) else ("raw", data)
 
 
@@ -468,10 +363,49 @@ _VERSION_TABLES = {  # a version's own rows: table → how a row is inserted
 }
 
 
+_TEXT = {member: member.value for kind in (Status, Severity) for member in kind}  # as stored
+
+
 def _value_columns(value: float | str | None) -> tuple[float | None, str | None]:
-    if isinstance(value, int | float):
+    """A value's columns: a number (value_number), else text (value_text)."""
+    if isinstance(value, (int, float)):  # noqa: UP038 - a tuple is faster than a union here
         return float(value), None
     return None, value
+
+
+_OWNERS = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps without its checks per call
+
+
+def _version_rows(version: int, r: VersionRecord, rows: dict[str, list[tuple]]) -> None:
+    """Add the rows of version `version` (recorded as `r`) to `rows` (table → rows)."""
+    text_of = _TEXT.__getitem__
+    rows["version_values"] += [
+        (version, code, no, text, raw, *_value_columns(value), text_of(own),
+         text_of(computed), text_of(status), sheet, cell)
+        for code, no, text, raw, value, own, computed, status, sheet, cell in r.values
+    ]  # fmt: skip
+    rows["version_criteria"] += [
+        (version, no, name, text_of(status)) for no, name, status in r.criteria
+    ]
+    rows["version_tasks"] += [
+        (
+            version,
+            seq,
+            t.criterion_no,
+            t.text,
+            t.milestone,
+            t.deadline_text,
+            t.due.isoformat() if t.due else None,
+            _OWNERS(t.owners),
+            int(t.done),
+            t.status_text,
+        )  # fmt: skip
+        for seq, t in enumerate(r.tasks)
+    ]
+    rows["version_issues"] += [
+        (version, seq, i.code, text_of(i.severity), i.sheet, i.cell, i.message)
+        for seq, i in enumerate(r.issues)
+    ]
 
 
 class History(Store):
@@ -676,13 +610,7 @@ class History(Store):
         started = started or datetime.now(UTC)
         with self.transaction() as db:
             archived = self._archived({r.sha256 for r in records})
-            known = self._versions_of(archived)
-            rows: dict[str, list[tuple]] = {table: [] for table in _VERSION_TABLES}
-            for record in records:
-                if record.sha256 in archived:
-                    self._record_version(db, record, known, rows)
-            for table, found in rows.items():  # every version's rows at once
-                db.executemany(_VERSION_TABLES[table], found)
+            self._record_versions(db, [r for r in records if r.sha256 in archived])
             cursor = db.execute(
                 "INSERT INTO consolidations (started, as_of, catalog_set, inputs, parsed)"
                 " VALUES (?, ?, ?, ?, ?)",
@@ -715,91 +643,56 @@ class History(Store):
             found |= {(row[0], row[1]): (row[2], row[3]) for row in rows}
         return found
 
-    def _record_version(
-        self,
-        db,
-        r: VersionRecord,
-        known: dict[tuple[str, str], tuple[int, str]],
-        rows: dict[str, list[tuple]],
-    ) -> None:
-        """Record one version (its own rows go to `rows`), unless `known` has it already in
-        the same context; `known` then has it."""
-        row = known.get((r.unit_code, r.sha256))
-        if row is not None and row[1] == r.context:
-            return
-        columns = (
-            r.report_date.isoformat() if r.report_date else None,
-            r.catalog_set,
-            r.context,
-            r.criteria_met,
-            r.criteria_total,
-            int(r.meets_all),
-            r.errors,
-            r.warnings,
-            utc_text(datetime.now(UTC)),
-        )
-        if row is None:
-            version = db.execute(
-                "INSERT INTO versions (unit_code, sha256, name, report_date, catalog_set,"
-                " context, criteria_met, criteria_total, meets_all, errors, warnings, recorded)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (r.unit_code, r.sha256, r.name, *columns),
-            ).lastrowid
-        else:
-            version = row[0]
-            for table in _VERSION_TABLES:
-                db.execute(f"DELETE FROM {table} WHERE version_id = ?", (version,))
-            db.execute(
-                "UPDATE versions SET report_date = ?, catalog_set = ?, context = ?,"
-                " criteria_met = ?, criteria_total = ?, meets_all = ?, errors = ?,"
-                " warnings = ?, recorded = ? WHERE id = ?",
-                (*columns, version),
+    def _record_versions(self, db, records: Sequence[VersionRecord]) -> None:
+        """Record each version, unless it is recorded already in the same context (one
+        judged in another context gets the new judgement; one given twice is recorded
+        once); every row of a kind at once."""
+        known = self._versions_of({r.sha256 for r in records})
+        done: set[tuple[str, str]] = set()
+        recorded = utc_text(datetime.now(UTC))
+        new_id = db.execute("SELECT COALESCE(MAX(id), 0) FROM versions").fetchone()[0]
+        versions: list[tuple] = []  # new versions' rows, their ids given here
+        rows: dict[str, list[tuple]] = {table: [] for table in _VERSION_TABLES}
+        for r in records:
+            key = (r.unit_code, r.sha256)
+            row = known.get(key)
+            if key in done or (row is not None and row[1] == r.context):
+                continue
+            done.add(key)
+            columns = (
+                r.report_date.isoformat() if r.report_date else None,
+                r.catalog_set,
+                r.context,
+                r.criteria_met,
+                r.criteria_total,
+                int(r.meets_all),
+                r.errors,
+                r.warnings,
+                recorded,
             )
-        known[(r.unit_code, r.sha256)] = (version, r.context)
-        rows["version_values"].extend(
-            [
-                (
-                    version,
-                    v.code,
-                    v.criterion_no,
-                    v.text,
-                    v.raw,
-                    *_value_columns(v.value),
-                    v.self_assessment.value,
-                    v.computed_status.value,
-                    v.status.value,
-                    v.sheet,
-                    v.cell,
-                )  # fmt: skip
-                for v in r.values
-            ],
+            if row is None:
+                new_id += 1  # as SQLite would number it: no other writer in this transaction
+                version = new_id
+                versions.append((version, r.unit_code, r.sha256, r.name, *columns))
+            else:
+                version = row[0]
+                for table in _VERSION_TABLES:
+                    db.execute(f"DELETE FROM {table} WHERE version_id = ?", (version,))
+                db.execute(
+                    "UPDATE versions SET report_date = ?, catalog_set = ?, context = ?,"
+                    " criteria_met = ?, criteria_total = ?, meets_all = ?, errors = ?,"
+                    " warnings = ?, recorded = ? WHERE id = ?",
+                    (*columns, version),
+                )
+            _version_rows(version, r, rows)
+        db.executemany(
+            "INSERT INTO versions (id, unit_code, sha256, name, report_date, catalog_set,"
+            " context, criteria_met, criteria_total, meets_all, errors, warnings, recorded)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            versions,
         )
-        rows["version_criteria"].extend(
-            [(version, c.criterion_no, c.name, c.status.value) for c in r.criteria],
-        )
-        rows["version_tasks"].extend(
-            [
-                (
-                    version,
-                    seq,
-                    t.criterion_no,
-                    t.text,
-                    t.milestone,
-                    t.deadline_text,
-                    t.due.isoformat() if t.due else None,
-                    json.dumps(t.owners, ensure_ascii=False),
-                    int(t.done),
-                    t.status_text,
-                )  # fmt: skip
-                for seq, t in enumerate(r.tasks)
-            ],
-        )
-        rows["version_issues"].extend(
-            [
-                (version, seq, i.code, i.severity.value, i.sheet, i.cell, i.message)
-                for seq, i in enumerate(r.issues)
-            ],
-        )
+        for table, found in rows.items():
+            db.executemany(_VERSION_TABLES[table], found)
 
     def finish(self, consolidation_id: int, outputs: Iterable[Path | str]) -> None:
         """Note the files a consolidation wrote."""

@@ -6,6 +6,7 @@ it be judged again, and the result always equals a run without the store."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import pickle
 import shutil
@@ -17,10 +18,11 @@ from pathlib import Path
 import pytest
 
 import ntm_excel.check.record as record
-from ntm_excel.check.consolidate import check_files, consolidate
+from ntm_excel.check.consolidate import _Batch, _Judge, check_files, consolidate
 from ntm_excel.config import BUNDLED, load_config, vietnam_time
-from ntm_excel.history import History
+from ntm_excel.history import History, decode_judgement, decode_reading
 from ntm_excel.model import COMMUNE
+from ntm_excel.read.batch import read_files
 from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import Catalog, load_catalog
 from ntm_excel.reference.registry import Registry, load_registry
@@ -234,3 +236,52 @@ def test_feedback_reached_through_a_linked_folder_is_kept_when_unchanged(tmp_pat
     again = {p.name: p.stat().st_mtime_ns for p in (real / "gop_y").iterdir()}
     assert again["Góp ý - Xã Cẩm Thành.xlsx"] == feedback["Góp ý - Xã Cẩm Thành.xlsx"]  # kept
     assert again.keys() == feedback.keys()  # the deleted one written again
+
+
+def test_one_blob_holds_a_files_reading_and_its_judgement(tmp_path, inbox, catalog):
+    """Each file's reading and its judgement are kept as one blob, in both caches: it gives
+    back the reading as reading the file gives it, and the judgement as judging it gives
+    it, the judgement's reading being that same reading."""
+    registry = load_registry(load_config().registry)
+    batch = _Batch(catalog, SET, registry)
+    indicators = batch.indicators("Hà Tĩnh")
+    fresh = read_files(inbox, registry, indicators, then=_Judge(batch), workers=1)
+    with History(tmp_path / "var") as history:
+        _check(inbox, catalog, registry, history)
+        readings = dict(history.db.execute("SELECT name, result FROM readings").fetchall())
+        judgements = dict(history.db.execute("SELECT name, result FROM judgements").fetchall())
+    assert readings == judgements and len(readings) == 20
+    by_name = {path.name: judged for path, judged in zip(inbox, fresh, strict=True)}
+    for name, blob in readings.items():
+        judged = by_name[name]
+        submission = judged.reading[0][0]
+        reading = decode_reading(blob, Path(submission.path), submission.modified)
+        again = decode_judgement(blob, submission.path, submission.modified)
+        assert reading == judged.reading and again == judged
+
+
+def test_a_forged_or_earlier_form_reading_is_not_used(tmp_path, inbox, catalog, monkeypatch):
+    """A stored reading that would build anything but the package's data (here: a call of
+    os.system), or one kept in the earlier JSON form, is not used: that file is read again,
+    and the result is a run without the store's."""
+    registry = load_registry(load_config().registry)
+    marker = tmp_path / "ran"
+
+    class Forged:
+        def __reduce__(self):
+            return os.system, (f"touch {marker}",)
+
+    with History(tmp_path / "var") as history:
+        _check(inbox, catalog, registry, history)
+        earlier = zlib.compress(
+            json.dumps({"units": [{"submission": None, "issues": []}]}).encode()
+        )
+        with history.transaction() as db:
+            forged = zlib.compress(pickle.dumps(Forged()))
+            db.execute("UPDATE readings SET result = ? WHERE name = ?", (forged, inbox[0].name))
+            db.execute("UPDATE readings SET result = ? WHERE name = ?", (earlier, inbox[1].name))
+        monkeypatch.setattr(record, "checker_version", lambda: "another judging code")
+        again = _check(inbox, catalog, registry, history)  # the readings used, not judgements
+    assert not marker.exists()
+    assert (again.reading.judged, again.reading.parsed) == (0, 4)  # 2 unreadable, 2 above
+    _same(again, _check(inbox, catalog, registry))

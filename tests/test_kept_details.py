@@ -22,7 +22,7 @@ import ntm_excel.history as history_module
 from ntm_excel.check.consolidate import check_files
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
-from ntm_excel.history import History, decode_judgement, encode_judgement
+from ntm_excel.history import History, decode_reading, encode_reading
 from ntm_excel.model import Submission
 from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import load_catalog
@@ -153,7 +153,7 @@ def test_forged_details_are_refused_when_used(tmp_path, inbox):
     submission = next(s for s in plain.submissions if s is not None)
     marker = tmp_path / "ran"
     forged = dataclasses.replace(submission, reading=_Forged(marker))
-    kept = decode_judgement(encode_judgement(forged), "x.xlsx", MODIFIED)
+    [(kept, _)] = decode_reading(encode_reading([(forged, [])]), Path("x.xlsx"), MODIFIED)
     assert kept.file_name == submission.file_name and kept.path == "x.xlsx"
     with pytest.raises(pickle.UnpicklingError):
         _ = kept.reading
@@ -176,7 +176,7 @@ def test_a_judgement_kept_whole_is_still_used(tmp_path, inbox):
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = copyreg.dispatch_table | {Submission: _kept_whole}
-    pickler.dump(submission)
-    decoded = decode_judgement(zlib.compress(buffer.getvalue()), "y.xlsx", MODIFIED)
+    pickler.dump([(submission, [])])
+    [(decoded, _)] = decode_reading(zlib.compress(buffer.getvalue()), Path("y.xlsx"), MODIFIED)
     assert type(decoded) is Submission
     assert decoded == dataclasses.replace(submission, path="y.xlsx", modified=MODIFIED)

@@ -30,7 +30,6 @@ from ntm_excel.history import (
     VersionRecord,
     decode_judgement,
     decode_reading,
-    encode_judgement,
     encode_reading,
     hash_files,
 )
@@ -211,9 +210,9 @@ class _Encoded:
         submission = reading[0][0]
         if submission is None:
             return _Done(result, None, b"")  # read now, nothing to keep
-        judgement = encode_judgement(result) if self.keep else None
+        blob = encode_reading(reading, result if self.keep else None)  # for both caches
         key = (submission.sha256, submission.file_name)
-        return _Done(result, key, encode_reading(reading), judgement)
+        return _Done(result, key, blob, blob if self.keep else None)
 
 
 @dataclass(frozen=True)
@@ -227,7 +226,7 @@ class _Recalled:
     def __call__(self, path: Path, blob: bytes) -> _Done:
         reading = decode_reading(blob, path, _modified(path))
         result = self.then(path, reading) if self.then is not None else reading
-        return _Done(result, judgement=encode_judgement(result) if self.keep else None)
+        return _Done(result, judgement=encode_reading(reading, result) if self.keep else None)
 
 
 def criteria_fingerprint(catalog: Catalog, catalog_set: str) -> str:
