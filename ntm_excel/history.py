@@ -25,6 +25,7 @@ import functools
 import hashlib
 import io
 import json
+import operator
 import pickle
 import re
 import zlib
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from ntm_excel.errors import StoreError
 from ntm_excel.issues import Issue, Severity
@@ -200,12 +201,60 @@ _SUBMISSION_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
 _PLACE = tuple(_SUBMISSION_FIELDS.index(name) for name in _PATH_FIELDS)  # where, when
 
 
+# What only a file judged again needs of its submission (the validator reads the rows, a
+# version recorded keeps their wording, the feedback shows how the file was read): two
+# thirds of a judgement's objects, decoded when first asked for (`_KeptSubmission`).
+_DETAILS = ("indicators", "criteria", "reading")
+_DETAIL_INDEX = tuple(_SUBMISSION_FIELDS.index(name) for name in _DETAILS)
+
+
 def _without_place(submission: Submission) -> tuple:
-    """A submission pickled by its fields without the file's place and time."""
+    """A submission pickled by its fields without the file's place and time; its details
+    (`_DETAILS`) packed apart, to be decoded only when used."""
     values = [getattr(submission, name) for name in _SUBMISSION_FIELDS]
-    for index in _PLACE:
+    details = tuple(values[index] for index in _DETAIL_INDEX)
+    for index in _PLACE + _DETAIL_INDEX:
         values[index] = None
-    return Submission, tuple(values)
+    packed = zlib.compress(pickle.dumps(details, protocol=pickle.HIGHEST_PROTOCOL), READING_PACKING)
+    return _kept_submission, (tuple(values), packed)
+
+
+def _kept_submission(values: tuple, details: bytes) -> Submission:
+    """What a kept submission's pickle names: built by `_Placed.kept` when decoded."""
+    return _Placed("", datetime.min).kept(values, details)
+
+
+class _KeptSubmission(Submission):
+    """A submission taken from the store: its details (`_DETAILS`) are decoded (restricted
+    as the rest, see `_Unpickler`) when first used. It equals, hashes, prints and pickles as
+    the submission it stands for."""
+
+    __slots__ = ("_details",)
+
+    def __getattr__(self, name: str) -> object:  # only for a slot not set: the details
+        if name not in _DETAILS:
+            raise AttributeError(name)
+        packed = object.__getattribute__(self, "_details")
+        details = _Unpickler(packed, "", datetime.min).load()
+        for field_name, value in zip(_DETAILS, details, strict=True):
+            object.__setattr__(self, field_name, value)
+        return getattr(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Submission):
+            return NotImplemented
+        return _fields_of(self) == _fields_of(other)
+
+    __hash__ = Submission.__hash__
+
+    def __repr__(self) -> str:
+        return Submission.__name__ + Submission.__repr__(self)[len(type(self).__qualname__) :]
+
+    def __reduce__(self) -> tuple:
+        return Submission, _fields_of(self)
+
+
+_fields_of = operator.attrgetter(*_SUBMISSION_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -215,32 +264,51 @@ class _Placed:
     path: str
     modified: datetime
 
-    def __call__(self, *values: object) -> Submission:
+    def __call__(self, *values: object) -> Submission:  # a submission kept whole (before)
         values = list(values)
         values[_PLACE[0]], values[_PLACE[1]] = self.path, self.modified
         return Submission(*values)
+
+    def kept(self, values: tuple, details: bytes) -> Submission:
+        """A submission whose details are decoded when used (`_KeptSubmission`)."""
+        submission = object.__new__(_KeptSubmission)
+        place = dict(zip(_PLACE, (self.path, self.modified), strict=True))
+        for index, (name, value) in enumerate(zip(_SUBMISSION_FIELDS, values, strict=True)):
+            if index not in _DETAIL_INDEX:
+                object.__setattr__(submission, name, place.get(index, value))
+        object.__setattr__(submission, "_details", details)
+        return submission
 
 
 class _Unpickler(pickle.Unpickler):
     """Builds only the package's dataclasses and enums, dates and plain data; submissions
     with the file's place and time."""
 
+    _allowed: ClassVar[dict[tuple[str, str], type]] = {}  # checked once each
+
     def __init__(self, blob: bytes, path: str, modified: datetime) -> None:
         super().__init__(io.BytesIO(zlib.decompress(blob)))
         self.placed = _Placed(path, modified)
 
     def find_class(self, module: str, name: str) -> object:
-        if (module, name) in _KEPT_TYPES:
-            return super().find_class(module, name)
+        known = self._allowed.get((module, name))
+        if known is not None:
+            return known
         if (module, name) == (Submission.__module__, Submission.__qualname__):
             return self.placed
-        if module.startswith("ntm_excel."):
-            kind = super().find_class(module, name)
-            if isinstance(kind, type) and (
-                dataclasses.is_dataclass(kind) or issubclass(kind, Enum)
-            ):
-                return kind
-        raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
+        if (module, name) == (__name__, _kept_submission.__name__):
+            return self.placed.kept
+        kind = super().find_class(module, name) if module.startswith("ntm_excel.") else None
+        allowed = (module, name) in _KEPT_TYPES or (
+            isinstance(kind, type)
+            and (dataclasses.is_dataclass(kind) or issubclass(kind, Enum))
+            and kind is not _KeptSubmission
+        )
+        if not allowed:
+            raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
+        kind = kind or super().find_class(module, name)
+        self._allowed[module, name] = kind
+        return kind
 
 
 def encode_reading(
@@ -252,7 +320,10 @@ def encode_reading(
     `decode_judgement` give each back."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = copyreg.dispatch_table | {Submission: _without_place}
+    pickler.dispatch_table = copyreg.dispatch_table | {
+        Submission: _without_place,
+        _KeptSubmission: _without_place,
+    }
     pickler.dump(reading)
     if judgement is not None:
         pickler.dump(judgement)  # its reading, the same objects: references to the above

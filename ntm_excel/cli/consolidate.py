@@ -144,11 +144,10 @@ def history_lines(view, store: Path) -> list[str]:
     return lines
 
 
-def _summary(result, store: Path | None = None) -> list[str]:
-    from ntm_excel.check.figures import WORKBOOK_ERRORS, Figures
+def _summary(result, figures, store: Path | None = None) -> list[str]:
+    from ntm_excel.check.figures import WORKBOOK_ERRORS
     from ntm_excel.model import TaskState
 
-    figures = Figures.of(result)
     expected, submitted = figures.expected, figures.submitted
     missing = [r.unit.name for r in figures.missing]
     issues, tasks = figures.issue_counts(), figures.task_counts()
@@ -201,6 +200,7 @@ def _nothing_read(result, paths: list[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ntm_excel.check.figures import Figures
     from ntm_excel.errors import OutputError
     from ntm_excel.history import History
     from ntm_excel.write.feedback import FOLDER
@@ -234,7 +234,8 @@ def run(args: argparse.Namespace) -> int:
         result = _load(args, config, as_of, history, judged)
         if result is None:
             return 2
-        summary = _summary(result, history.path if history is not None else None)
+        figures = Figures.of(result)  # the summary's and the master's
+        summary = _summary(result, figures, history.path if history is not None else None)
         outputs, failure = None, ""
         if nothing_submitted(result):
             print(_nothing_read(result, args.paths), file=sys.stderr)
@@ -245,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
                 )
         if not failure:
             try:
-                outputs = writer.write(result)
+                outputs = writer.write(result, figures)
             except OutputError as exc:
                 failure = f"Lỗi: {exc}"
         if history is not None:

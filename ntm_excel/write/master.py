@@ -13,11 +13,14 @@ import contextlib
 import copy
 import gc
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.packager import Packager
+from xlsxwriter.sharedstrings import SharedStrings
 
 from ntm_excel.atomic import Generation, mark_output
 from ntm_excel.check.figures import Figures
@@ -34,10 +37,49 @@ WORKBOOK_OPTIONS = {
 }
 
 
+# A shared string XlsxWriter may write other than as `<si><t>…</t></si>`: with a character to
+# escape, something like an escape ("_x", see `styles.STARTS_ESCAPE`), leading or trailing
+# white space, or taken for a rich string
+_SPECIAL_STRING = re.compile(r"[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x|^\s|\s$")
+
+
+class MasterSharedStrings(SharedStrings):
+    """XlsxWriter's shared strings part, to the same bytes, each plain string written
+    without its escaping steps (a master holds tens of thousands of distinct strings)."""
+
+    def _write_sst_strings(self) -> None:
+        plain: list[str] = []
+        special, write = _SPECIAL_STRING.search, self.fh.write
+        for string in self.string_table.string_array:
+            if special(string) is None:
+                plain.append(f"<si><t>{string}</t></si>")
+                continue
+            write("".join(plain))
+            plain.clear()
+            self._write_si(string)  # XlsxWriter's own
+        write("".join(plain))
+
+
+class MasterPackager(Packager):
+    """XlsxWriter's packager, writing the shared strings with `MasterSharedStrings`."""
+
+    def _write_shared_strings_file(self) -> None:
+        if not self.workbook.str_table.count:
+            return
+        sst = MasterSharedStrings()
+        sst.string_table = self.workbook.str_table
+        sst._set_xml_writer(self._filename("xl/sharedStrings.xml"))
+        sst._assemble_xml_file()
+
+
 class MasterWorkbook(xlsxwriter.Workbook):
-    """A workbook whose sheets write their cells faster (`MasterWorksheet`)."""
+    """A workbook whose sheets write their cells faster (`MasterWorksheet`), and its shared
+    strings too (`MasterPackager`)."""
 
     worksheet_class = master_sheets.MasterWorksheet
+
+    def _get_packager(self) -> Packager:
+        return MasterPackager()
 
 
 @contextlib.contextmanager
@@ -66,10 +108,12 @@ def build_master(
     *,
     row_limit: int = SHEET_ROW_LIMIT,
     staged: Path | None = None,
+    figures: Figures | None = None,
 ) -> list[Path]:
     """Write the master workbook for `target`, and the CSV files of its blocks longer than
     `row_limit` rows, as part of `generation`; return those CSV files. The workbook goes to
-    `staged` when the caller staged it already (to keep the generation's order).
+    `staged` when the caller staged it already (to keep the generation's order); `figures`
+    are the consolidation's when the caller has them already.
 
     The workbook is made in memory, then written in one go: a failure to write (disk full)
     is then a plain `OSError`. (Written by XlsxWriter itself, it becomes a `FileCreateError`,
@@ -88,7 +132,7 @@ def build_master(
         properties["created"] = consolidation.created
     book.set_properties(properties)
     mark_output(book, "tong_hop", consolidation.created)  # never read back as a submission
-    formats, figures = FormatCache(book), Figures.of(consolidation)
+    formats, figures = FormatCache(book), figures or Figures.of(consolidation)
     overflow = Overflow(target, generation, row_limit)
     # the CSV files of the overflow are written beside, and waited for
     with collector_paused(), overflow.writing:

@@ -1208,11 +1208,15 @@ def write_matrix(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     not_submitted = (NOT_SUBMITTED_MARK, NOT_SUBMITTED_COLOURS)
     absent = (NOT_SUBMITTED_LABEL, NOT_SUBMITTED_COLOURS)
     values = []
+    met = [0] * n  # expected units meeting each criterion, for the totals row
     for report in facts.listed:
         unit = report.unit
         if report.submitted:
-            cells = [marks[facts.status(report, k)] for k in facts.criteria]
+            statuses = [facts.status(report, k) for k in facts.criteria]
+            cells = [marks[s] for s in statuses]
             total = facts.met_count(report)
+            if unit.expected:
+                met = [m + (s is Status.MET) for m, s in zip(met, statuses, strict=True)]
         else:
             cells, total = [not_submitted] * n, absent
         where = [unit.district] if several else []
@@ -1226,12 +1230,10 @@ def write_matrix(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
     ws.set_row(header_row, min(170, 3.3 * longest + 14))
     ws.autofilter(header_row, 0, max(end - 1, header_row), len(columns) - 1)
 
-    expected = facts.expected
-    total_fmt = fmts.get(CELL, bold=True, num_format=f'0"/{len(expected)}"')
+    total_fmt = fmts.get(CELL, bold=True, num_format=f'0"/{len(facts.expected)}"')
     ws.write_string(end, 1, "Số đơn vị đạt", fmts.get(CELL, bold=True))
-    for col, k in enumerate(facts.criteria, start=first):
-        met = sum(1 for r in expected if r.submitted and facts.status(r, k) is Status.MET)
-        ws.write_number(end, col, met, total_fmt)
+    for col, count in enumerate(met, start=first):
+        ws.write_number(end, col, count, total_fmt)
     sheet.finish(header_row, 2, len(columns) - 1)
 
 

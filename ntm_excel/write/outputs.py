@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ntm_excel.atomic import Generation
+from ntm_excel.check.figures import Figures
 from ntm_excel.errors import OutputError, system_reason
 from ntm_excel.history import History
 from ntm_excel.model import Consolidation
@@ -113,8 +114,9 @@ class OutputWriter:
             self._failure = exc
 
     @frozen_heap()  # the consolidation is not walked by every full collection while writing
-    def write(self, consolidation: Consolidation) -> Outputs:
-        """Write the master and the CSV files, stage the feedback and swap them all in."""
+    def write(self, consolidation: Consolidation, figures: Figures | None = None) -> Outputs:
+        """Write the master and the CSV files, stage the feedback and swap them all in
+        (`figures`: the consolidation's, when the caller has them already)."""
         self.begin(consolidation)
         if self._failure is not None:
             raise self._failure
@@ -133,7 +135,11 @@ class OutputWriter:
             _writing(f"bảng tổng hợp {self.master}"),
         ):
             overflow = build_master(
-                consolidation, self.master, generation, staged=self._staged_master
+                consolidation,
+                self.master,
+                generation,
+                staged=self._staged_master,
+                figures=figures,
             )
         if self._feedback is not None:
             with _writing(f"các tệp góp ý vào {self.feedback_dir}"):
