@@ -48,6 +48,21 @@ def _same(a, b) -> None:
     assert a.submissions == b.submissions and a.candidates == b.candidates
 
 
+class _Forged:
+    """Unpickled, it would run `touch marker`."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def _forged(marker: Path) -> bytes:
+    """A stored blob that would create `marker` if it were unpickled unrestricted."""
+    return zlib.compress(pickle.dumps(_Forged(marker)))
+
+
 def _check(files, catalog, registry, history=None, workers=2, catalog_set=SET):
     return check_files(
         files,
@@ -168,15 +183,11 @@ def test_a_damaged_or_forged_judgement_is_not_used(tmp_path, inbox, catalog):
     registry = load_registry(load_config().registry)
     marker = tmp_path / "ran"
 
-    class Forged:
-        def __reduce__(self):
-            return os.system, (f"touch {marker}",)
-
     with History(tmp_path / "var") as history:
         _check(inbox, catalog, registry, history)
         with history.transaction() as db:
             db.execute("UPDATE judgements SET result = ? WHERE name = ?", (b"hong", inbox[0].name))
-            forged = zlib.compress(pickle.dumps(Forged()))
+            forged = _forged(marker)
             db.execute("UPDATE judgements SET result = ? WHERE name = ?", (forged, inbox[1].name))
         again = _check(inbox, catalog, registry, history)
         mended = _check(inbox, catalog, registry, history)
@@ -267,17 +278,13 @@ def test_a_forged_or_earlier_form_reading_is_not_used(tmp_path, inbox, catalog, 
     registry = load_registry(load_config().registry)
     marker = tmp_path / "ran"
 
-    class Forged:
-        def __reduce__(self):
-            return os.system, (f"touch {marker}",)
-
     with History(tmp_path / "var") as history:
         _check(inbox, catalog, registry, history)
         earlier = zlib.compress(
             json.dumps({"units": [{"submission": None, "issues": []}]}).encode()
         )
         with history.transaction() as db:
-            forged = zlib.compress(pickle.dumps(Forged()))
+            forged = _forged(marker)
             db.execute("UPDATE readings SET result = ? WHERE name = ?", (forged, inbox[0].name))
             db.execute("UPDATE readings SET result = ? WHERE name = ?", (earlier, inbox[1].name))
         monkeypatch.setattr(record, "checker_version", lambda: "another judging code")
