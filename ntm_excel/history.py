@@ -23,6 +23,7 @@ import copyreg
 import dataclasses
 import functools
 import hashlib
+import importlib
 import io
 import json
 import operator
@@ -35,11 +36,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import ClassVar, NamedTuple
+from typing import NamedTuple
 
 from ntm_excel.errors import StoreError
 from ntm_excel.issues import Issue, Severity
-from ntm_excel.model import Status, Submission, Task
+from ntm_excel.model import CriterionEntry, IndicatorEntry, ReadingReport, Status, Submission, Task
 from ntm_excel.store import Store
 
 ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt only
@@ -191,11 +192,14 @@ class Consolidated:
 # A file's reading and what judging it gave are kept as one blob, which the readings and the
 # judgements tables both hold: two pickles in one stream, the reading, then the judgement,
 # whose copy of the reading is a mere reference to the first (the pickler's memo), so that
-# one encoding serves both caches. Only the package's dataclasses and enums, dates and plain
-# data are built back (`_Unpickler`: a damaged or forged store gives an error, never runs
-# anything), and submissions without the file's place and time: they are taken from the file
-# when the blob is used again.
-_KEPT_TYPES = {("datetime", "date"), ("datetime", "datetime")}
+# one encoding serves both caches. Submissions are kept without the file's place and time:
+# they are taken from the file when the blob is used again. Reading a blob back
+# (`_Unpickler`) builds only the data classes and enums of `_DATA_MODULES` that nothing can
+# call, and dates; it imports nothing, inflates at most `MAX_INFLATED` bytes, and refuses a
+# blob that changed any of those classes or enum members while it was read
+# (`_unchanged_types`): a damaged or forged store gives an error, and that file is read again.
+_DATA_MODULES = ("ntm_excel.model", "ntm_excel.issues", "ntm_excel.check.consolidate")
+MAX_INFLATED = 64 << 20  # bytes: a blob is a few kilobytes
 _PATH_FIELDS = ("path", "modified")  # the file's place and time: taken from the file itself
 _SUBMISSION_FIELDS = tuple(f.name for f in dataclasses.fields(Submission))
 _PLACE = tuple(_SUBMISSION_FIELDS.index(name) for name in _PATH_FIELDS)  # where, when
@@ -235,7 +239,21 @@ class _KeptSubmission(Submission):
         if name not in _DETAILS:
             raise AttributeError(name)
         packed = object.__getattribute__(self, "_details")
-        details = _Unpickler(packed, "", datetime.min).load()
+        try:
+            details = _Unpickler(packed, "", datetime.min).load_all(1)[0]
+            indicators, criteria, reading = details
+            if not (
+                all(type(each) is IndicatorEntry for each in indicators)
+                and all(type(each) is CriterionEntry for each in criteria)
+                and (reading is None or type(reading) is ReadingReport)
+            ):
+                raise pickle.UnpicklingError("chi tiết không đúng kiểu")
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged record gives
+            path = object.__getattribute__(self, "path")
+            raise StoreError(
+                f"Bản ghi của tệp {path} trong kho trạng thái bị hỏng hoặc bị sửa ({exc}). "
+                "Hãy chạy lại với --no-history, hoặc xóa kho trạng thái để đọc lại mọi tệp."
+            ) from exc
         for field_name, value in zip(_DETAILS, details, strict=True):
             object.__setattr__(self, field_name, value)
         return getattr(self, name)
@@ -270,7 +288,12 @@ class _Placed:
         return Submission(*values)
 
     def kept(self, values: tuple, details: bytes) -> Submission:
-        """A submission whose details are decoded when used (`_KeptSubmission`)."""
+        """A submission whose details are decoded when used (`_KeptSubmission`); they are
+        inflated here once, so that a damaged record is found while the file can be read
+        again."""
+        if type(details) is not bytes:
+            raise pickle.UnpicklingError("chi tiết không phải dữ liệu đã nén")
+        _inflate(details)
         submission = object.__new__(_KeptSubmission)
         place = dict(zip(_PLACE, (self.path, self.modified), strict=True))
         for index, (name, value) in enumerate(zip(_SUBMISSION_FIELDS, values, strict=True)):
@@ -280,35 +303,89 @@ class _Placed:
         return submission
 
 
-class _Unpickler(pickle.Unpickler):
-    """Builds only the package's dataclasses and enums, dates and plain data; submissions
-    with the file's place and time."""
+def _inflate(blob: bytes) -> bytes:
+    """A blob's bytes, refused beyond `MAX_INFLATED`."""
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(blob, MAX_INFLATED)
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise pickle.UnpicklingError("bản ghi quá lớn hoặc bị cắt cụt")
+    return data
 
-    _allowed: ClassVar[dict[tuple[str, str], type]] = {}  # checked once each
+
+def _callable(kind: type) -> bool:
+    return any("__call__" in vars(base) for base in kind.__mro__[:-1])
+
+
+@functools.cache
+def _data_types() -> dict[tuple[str, str], type]:
+    """What a blob may name: (module, name) → the class; built once, from modules that the
+    code storing blobs has imported already."""
+    found: dict[tuple[str, str], type] = {("datetime", "date"): date}
+    found["datetime", "datetime"] = datetime
+    for module in map(importlib.import_module, _DATA_MODULES):
+        for name, kind in vars(module).items():
+            if (
+                isinstance(kind, type)
+                and kind.__module__ == module.__name__
+                and (dataclasses.is_dataclass(kind) or issubclass(kind, Enum))
+                and not _callable(kind)
+            ):
+                found[module.__name__, name] = kind
+    return found
+
+
+@functools.cache
+def _type_snapshot() -> tuple[tuple[object, dict], ...]:
+    """The attributes of every class a blob may name, and of every enum member."""
+    kinds = [kind for kind in _data_types().values() if kind not in (date, datetime)]
+    for kind in kinds:  # what pickling a class records on it the first time, recorded now
+        copyreg._slotnames(kind)
+    members = [member for kind in kinds if issubclass(kind, Enum) for member in kind]
+    return tuple((each, dict(vars(each))) for each in kinds + members)
+
+
+def _unchanged_types() -> None:
+    """Refuse a blob that changed a class or an enum member (pickle's BUILD sets attributes
+    on whatever it is given): the attributes are put back as they were first."""
+    for each, attributes in _type_snapshot():
+        if vars(each) != attributes:
+            for name in set(vars(each)) - set(attributes):
+                type.__delattr__(each, name) if isinstance(each, type) else delattr(each, name)
+            for name, value in attributes.items():
+                if vars(each).get(name, _MISSING) is not value:
+                    setter = type.__setattr__ if isinstance(each, type) else object.__setattr__
+                    setter(each, name, value)
+            raise pickle.UnpicklingError("bản ghi sửa đổi kiểu dữ liệu của chương trình")
+
+
+_MISSING = object()
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only what `_data_types` names, and submissions with the file's place and time
+    (see the codec's notes above); `load_all` checks the classes after the blob is read."""
 
     def __init__(self, blob: bytes, path: str, modified: datetime) -> None:
-        super().__init__(io.BytesIO(zlib.decompress(blob)))
-        self.placed = _Placed(path, modified)
+        super().__init__(io.BytesIO(_inflate(blob)))
+        placed = _Placed(path, modified)
+        self._builders = {  # bound methods: a blob cannot reach or change `placed` itself
+            (Submission.__module__, Submission.__qualname__): placed.__call__,
+            (__name__, _kept_submission.__name__): placed.kept,
+        }
 
     def find_class(self, module: str, name: str) -> object:
-        known = self._allowed.get((module, name))
-        if known is not None:
-            return known
-        if (module, name) == (Submission.__module__, Submission.__qualname__):
-            return self.placed
-        if (module, name) == (__name__, _kept_submission.__name__):
-            return self.placed.kept
-        kind = super().find_class(module, name) if module.startswith("ntm_excel.") else None
-        allowed = (module, name) in _KEPT_TYPES or (
-            isinstance(kind, type)
-            and (dataclasses.is_dataclass(kind) or issubclass(kind, Enum))
-            and kind is not _KeptSubmission
-        )
-        if not allowed:
+        found = self._builders.get((module, name)) or _data_types().get((module, name))
+        if found is None or found is Submission or found is _KeptSubmission:
             raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
-        kind = kind or super().find_class(module, name)
-        self._allowed[module, name] = kind
-        return kind
+        return found
+
+    def load_all(self, count: int) -> list:
+        """The blob's first `count` pickles."""
+        _type_snapshot()  # taken before the first blob is read
+        try:
+            return [self.load() for _ in range(count)]
+        finally:
+            _unchanged_types()
 
 
 def encode_reading(
@@ -334,14 +411,12 @@ def decode_reading(
     blob: bytes, path: Path, modified: datetime
 ) -> list[tuple[Submission | None, list[Issue]]]:
     """A reading back, as reading the file at `path` (modified at `modified`) gives it."""
-    return _Unpickler(blob, str(path), modified).load()
+    return _Unpickler(blob, str(path), modified).load_all(1)[0]
 
 
 def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
     """A judgement back, as judging the file at `path` (modified at `modified`) gives it."""
-    unpickler = _Unpickler(blob, path, modified)
-    unpickler.load()  # the reading, which the judgement refers to
-    return unpickler.load()
+    return _Unpickler(blob, path, modified).load_all(2)[1]  # the reading, then the judgement
 
 
 # --- the store --------------------------------------------------------------------------

@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 
 import ntm_excel.check.record as record
+import ntm_excel.history as history_module
 from ntm_excel.check.consolidate import _Batch, _Judge, check_files, consolidate
 from ntm_excel.config import BUNDLED, load_config, vietnam_time
 from ntm_excel.history import History, decode_judgement, decode_reading
-from ntm_excel.model import COMMUNE
+from ntm_excel.model import COMMUNE, Status
 from ntm_excel.read.batch import read_files
 from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import Catalog, load_catalog
@@ -292,3 +293,47 @@ def test_a_forged_or_earlier_form_reading_is_not_used(tmp_path, inbox, catalog, 
     assert not marker.exists()
     assert (again.reading.judged, again.reading.parsed) == (0, 4)  # 2 unreadable, 2 above
     _same(again, _check(inbox, catalog, registry))
+
+
+def _loaded(opcodes: bytes) -> object:
+    """A blob of `opcodes` (a pickle's body) read back as a stored reading."""
+    blob = zlib.compress(b"\x80\x04" + opcodes + b".")
+    return decode_reading(blob, Path("x.xlsx"), vietnam_time(0))
+
+
+def test_a_blob_that_changes_the_programs_types_is_refused_and_undone():
+    """Pickle's BUILD sets attributes on what it is given, a class or an enum member too: a
+    blob that would make every «Đạt» read «Chưa đạt» for the rest of the run is refused, and
+    the classes are as they were."""
+    member = next(iter(Status))
+    emptied = b"}(V_value2member_map_\n}u"  # {"_value2member_map_": {}}
+    with pytest.raises(pickle.UnpicklingError):
+        _loaded(b"cntm_excel.model\nStatus\nN" + emptied + b"\x86b")  # Status's own map
+    assert Status(member.value) is member
+    renamed = b"}(V_value_\nVother\nu"  # {"_value_": "other"}
+    value = member.value.encode("raw_unicode_escape")
+    with pytest.raises(pickle.UnpicklingError):  # a member, as `Status(value)` gives it
+        _loaded(b"cntm_excel.model\nStatus\nV" + value + b"\n\x85RN" + renamed + b"\x86b")
+    assert member.value == member._value_ and Status(member.value) is member
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ntm_excel.__main__\nmain",  # importing it would run the command line
+        "ntm_excel.check.consolidate\n_Judge",  # a data class that can be called
+        "ntm_excel.read.reader\nSubmission",  # a submission named where it is only imported
+        "ntm_excel.model\nenum.Enum",  # a dotted name reaching beyond the module
+        "builtins\neval",
+    ],
+)
+def test_a_blob_names_only_the_data_it_may_hold(name):
+    with pytest.raises(pickle.UnpicklingError):
+        _loaded(b"c" + name.encode() + b"\n")
+
+
+def test_a_blob_is_not_inflated_beyond_its_limit(monkeypatch):
+    monkeypatch.setattr(history_module, "MAX_INFLATED", 1000)
+    with pytest.raises(pickle.UnpicklingError):
+        _loaded(b"V" + b"a" * 5000 + b"\n")
+    assert _loaded(b"Vab\n") == "ab"  # within the limit

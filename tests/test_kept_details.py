@@ -22,6 +22,7 @@ import ntm_excel.history as history_module
 from ntm_excel.check.consolidate import check_files
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, load_config
+from ntm_excel.errors import StoreError
 from ntm_excel.history import History, decode_reading, encode_reading
 from ntm_excel.model import Submission
 from ntm_excel.read.inbox import list_submissions
@@ -148,14 +149,14 @@ class _Forged:
 
 def test_forged_details_are_refused_when_used(tmp_path, inbox):
     """Details packed with anything but the package's data (here: a call of os.system) are
-    refused when used, as a forged judgement is; nothing runs."""
+    refused when used, with a message naming the file and what to do; nothing runs."""
     plain = _check(inbox, None)
     submission = next(s for s in plain.submissions if s is not None)
     marker = tmp_path / "ran"
     forged = dataclasses.replace(submission, reading=_Forged(marker))
     [(kept, _)] = decode_reading(encode_reading([(forged, [])]), Path("x.xlsx"), MODIFIED)
     assert kept.file_name == submission.file_name and kept.path == "x.xlsx"
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(StoreError, match=r"x\.xlsx.*--no-history"):
         _ = kept.reading
     assert not marker.exists()
 
