@@ -27,6 +27,7 @@ import bisect
 import copy
 import functools
 import io
+import itertools
 import posixpath
 import re
 import struct
@@ -180,8 +181,17 @@ def _address(ref: str | None, name: str) -> tuple[int, int]:
     return found
 
 
+def _style_number(text: str | None, name: str) -> int:
+    """A cell's, row's or column's style number (0 when none is given)."""
+    if text is None:
+        return 0
+    if not (text.strip().isascii() and text.strip().isdecimal()):
+        raise Unsupported(f"{name}: a style «{text}» that is not a number")
+    return int(text)
+
+
 def _row_number(text: str | None, name: str) -> int:
-    if not (text or "").isdigit() or not 1 <= int(text) <= MAX_ROW:
+    if not (text and text.isascii() and text.isdecimal()) or not 1 <= int(text) <= MAX_ROW:
         raise Unsupported(f"{name}: a row without a number")
     return int(text)
 
@@ -301,19 +311,22 @@ class _Sheet:
         return self.rows[start : self._end(start)]
 
     def _start(self, row: int) -> int | None:
-        """Where the element of `row` starts in `rows` (a number given twice: the last one);
-        None when there is none."""
+        """Where the element of `row` starts in `rows`; None when there is none. Rows out of
+        order or given twice are `Unsupported`."""
         if self._numbers is None:  # indexed once: a sheet may have thousands of rows
             numbers = _ROW_NUMBER.findall(self.rows)
             if len(numbers) == self.rows.count(b"<row"):  # every row as the writers put it
-                self._numbers = set(map(int, numbers))
-                if self._numbers and max(self._numbers) > MAX_ROW:
+                ordered = list(map(int, numbers))
+                if ordered and ordered[-1] > MAX_ROW:
                     raise Unsupported(f"{self.part}: a row without a number")
             else:
+                ordered = []
                 for found in _ROW_TAG.finditer(self.rows):
-                    number = _row_number(_Tag(b"row", found).get(b"r"), self.part)
-                    self._starts[number] = found.start()
-                self._numbers = set(self._starts)
+                    ordered.append(_row_number(_Tag(b"row", found).get(b"r"), self.part))
+                    self._starts[ordered[-1]] = found.start()
+            if any(a >= b for a, b in itertools.pairwise(ordered)):  # Excel calls it damaged
+                raise Unsupported(f"{self.part}: rows out of order or given twice")
+            self._numbers = set(ordered)
         if row not in self._numbers:
             return None
         if row not in self._starts:
@@ -337,12 +350,19 @@ class _Sheet:
         opening = _ROW_TAG.match(xml)
         row_tag = _Tag(b"row", opening)
         at = len(xml) if row_tag.empty else xml.rindex(b"</row")  # a new cell's place
-        for found in _CELL_TAG.finditer(xml, opening.end(), at):
-            cell = _Tag(b"c", found)
-            where = _address(cell.get(b"r"), self.part)[1]
+        if b"<extLst" in xml:  # cells of other namespaces' extensions may hide in it
+            raise Unsupported(f"{self.part}: row {row} holds an extension list")
+        cells = [(found, _Tag(b"c", found)) for found in _CELL_TAG.finditer(xml, opening.end(), at)]
+        places = [_address(cell.get(b"r"), self.part) for _, cell in cells]
+        columns = [where for at_row, where in places]
+        if any(at_row != row for at_row, _ in places) or any(
+            a >= b for a, b in itertools.pairwise(columns)
+        ):
+            raise Unsupported(f"{self.part}: row {row} holds cells out of place or out of order")
+        for (found, cell), where in zip(cells, columns, strict=True):
             if where == column:
-                style = cell.get(b"s")
-                cell.set(b"s", str(restyled(int("0" if style is None else style))))
+                style = _style_number(cell.get(b"s"), self.part)
+                cell.set(b"s", str(restyled(style)))
                 self._edited[row] = xml[: found.start()] + cell.xml() + xml[found.end() :]
                 return cell.get(b"r")
             if where > column:
@@ -351,8 +371,8 @@ class _Sheet:
         ref = f"{get_column_letter(column)}{row}"
         row_tag.attributes.pop(b"spans", None)  # a hint only; the new cell may lie outside
         style = row_tag.get(b"s") if row_tag.get(b"customFormat") in ("1", "true") else None
-        style = str(restyled(int(style or self._column_style(column) or "0")))
-        made = f'<c r="{ref}" s="{style}"/>'.encode()
+        style = _style_number(style or self._column_style(column), self.part)
+        made = f'<c r="{ref}" s="{restyled(style)}"/>'.encode()
         if row_tag.empty:
             row_tag.empty = False
             self._edited[row] = row_tag.xml() + made + b"</row>"
