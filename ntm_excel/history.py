@@ -220,12 +220,12 @@ def _without_place(submission: Submission) -> tuple:
     for index in _PLACE + _DETAIL_INDEX:
         values[index] = None
     packed = zlib.compress(pickle.dumps(details, protocol=pickle.HIGHEST_PROTOCOL), READING_PACKING)
-    return _kept_submission, (tuple(values), packed)
+    return _kept_submission, (tuple(values), packed, zlib.crc32(packed))
 
 
-def _kept_submission(values: tuple, details: bytes) -> Submission:
+def _kept_submission(values: tuple, details: bytes, check: int) -> Submission:
     """What a kept submission's pickle names: built by `_Placed.kept` when decoded."""
-    return _Placed("", datetime.min).kept(values, details)
+    return _Placed("", datetime.min).kept(values, details, check)
 
 
 class _KeptSubmission(Submission):
@@ -287,13 +287,12 @@ class _Placed:
         values[_PLACE[0]], values[_PLACE[1]] = self.path, self.modified
         return Submission(*values)
 
-    def kept(self, values: tuple, details: bytes) -> Submission:
-        """A submission whose details are decoded when used (`_KeptSubmission`); they are
-        inflated here once, so that a damaged record is found while the file can be read
-        again."""
-        if type(details) is not bytes:
-            raise pickle.UnpicklingError("chi tiết không phải dữ liệu đã nén")
-        _inflate(details)
+    def kept(self, values: tuple, details: bytes, check: int) -> Submission:
+        """A submission whose details are decoded when used (`_KeptSubmission`); their
+        checksum is compared here, so that a damaged record is found while the file can be
+        read again."""
+        if type(details) is not bytes or zlib.crc32(details) != check:
+            raise pickle.UnpicklingError("chi tiết bị hỏng")
         submission = object.__new__(_KeptSubmission)
         place = dict(zip(_PLACE, (self.path, self.modified), strict=True))
         for index, (name, value) in enumerate(zip(_SUBMISSION_FIELDS, values, strict=True)):

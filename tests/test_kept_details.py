@@ -181,3 +181,21 @@ def test_a_judgement_kept_whole_is_still_used(tmp_path, inbox):
     [(decoded, _)] = decode_reading(zlib.compress(buffer.getvalue()), Path("y.xlsx"), MODIFIED)
     assert type(decoded) is Submission
     assert decoded == dataclasses.replace(submission, path="y.xlsx", modified=MODIFIED)
+
+
+def test_damaged_details_are_found_while_the_file_can_be_read_again(inbox):
+    """A kept submission's details damaged in the store (one bit) are refused when its
+    judgement is decoded, where the caller reads the file again, not when they are used."""
+    plain = _check(inbox, None)
+    submission = next(s for s in plain.submissions if s is not None)
+
+    def damaged(kept: Submission) -> tuple:
+        build, (values, packed, check) = history_module._without_place(kept)
+        return build, (values, packed[:-1] + bytes([packed[-1] ^ 1]), check)
+
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = copyreg.dispatch_table | {Submission: damaged}
+    pickler.dump([(submission, [])])
+    with pytest.raises(pickle.UnpicklingError):
+        decode_reading(zlib.compress(buffer.getvalue()), Path("x.xlsx"), MODIFIED)
