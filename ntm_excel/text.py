@@ -43,19 +43,26 @@ def fold(text: str) -> str:
 SHORT_TEXT = 400  # characters
 
 
-def memoised_text(function=None, *, entries: int = 1 << 14):
+def memoised_text(function=None, *, entries: int = 1 << 14, size=len):
     """`function(text, *args)`, remembered for the life of the process (up to `entries`
     results) for texts of up to `SHORT_TEXT` characters: headings, codes, wording and values
     repeat from file to file (one template per district); long texts rarely do and would only
-    hold memory. Used bare (`@memoised_text`) or with a size (`@memoised_text(entries=…)`)."""
+    hold memory. Used bare (`@memoised_text`) or with a size (`@memoised_text(entries=…)`).
+    `size` measures the key: another kind of key (a row of texts) gives its own; one it
+    cannot measure (TypeError) is not remembered."""
     if function is None:
-        return functools.partial(memoised_text, entries=entries)
+        return functools.partial(memoised_text, entries=entries, size=size)
     cached = functools.lru_cache(maxsize=entries)(function)
 
     @functools.wraps(function)
     def wrapper(text, *args):
-        return cached(text, *args) if len(text) <= SHORT_TEXT else function(text, *args)
+        try:
+            short = size(text) <= SHORT_TEXT
+        except TypeError:
+            short = False
+        return cached(text, *args) if short else function(text, *args)
 
+    wrapper.cache_info, wrapper.cache_clear = cached.cache_info, cached.cache_clear
     return wrapper
 
 

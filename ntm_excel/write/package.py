@@ -51,7 +51,7 @@ from ntm_excel.atomic import OUTPUT_PROPERTY, output_marker
 from ntm_excel.errors import NtmError
 from ntm_excel.read.sniff import Sniffed
 from ntm_excel.styles import FONT_NAME, ooxml_text, wrapped_lines
-from ntm_excel.text import SHORT_TEXT, memoised_text
+from ntm_excel.text import memoised_text
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -503,23 +503,15 @@ def _value_xml(ref: str, style: int, value: object) -> str:
     return f'<c r="{ref}" s="{style}"/>'
 
 
-def memoised_row(function):
-    """`function(values, *args)`, remembered for the life of the process (up to 8,192
-    results) when `values` are texts of up to `SHORT_TEXT` characters in all: the rows of
-    «Cách đọc biểu» (the columns and indicator rows of a template) come back file after file.
-    A row holding a number is made anew."""
-    cached = functools.lru_cache(maxsize=1 << 13)(function)
+def _characters(values: tuple[object, ...]) -> int:
+    """The characters of a row's texts in all; TypeError for a row holding a number (made
+    anew: 1 and True would be one key)."""
+    return sum(map(len, values))
 
-    @functools.wraps(function)
-    def wrapper(values, *args):
-        try:
-            short = sum(map(len, values)) <= SHORT_TEXT
-        except TypeError:  # a number (or None): not remembered, 1 and True are one key
-            short = False
-        return cached(values, *args) if short else function(values, *args)
 
-    wrapper.cache_info, wrapper.cache_clear = cached.cache_info, cached.cache_clear
-    return wrapper
+# `function(values, *args)` remembered while the row's texts are short: the rows of «Cách đọc
+# biểu» (the columns and indicator rows of a template) come back file after file
+memoised_row = memoised_text(entries=1 << 13, size=_characters)
 
 
 _NUMBER = "\x00"  # where a row's number goes in `_row_pieces`: never in text (`text_xml`)
