@@ -344,6 +344,34 @@ def test_unit_from_the_file_name_when_the_title_names_only_the_district(read):
     assert submission.unit_text == "xa_cam_quang.xlsx"
 
 
+@pytest.mark.parametrize(
+    ("sheet", "name", "from_text"),
+    [
+        ("Cẩm Quang", "Bieu TDG 2021.xlsx", "Cẩm Quang"),  # the tab names the commune
+        ("Biểu tự đánh giá", "CamQuang_TDG2021.xlsx", "CamQuang_TDG2021.xlsx"),
+        ("Cẩm Quang", "xa_cam_quang.xlsx", "xa_cam_quang.xlsx"),  # both agree
+    ],
+)
+def test_a_commune_named_only_by_its_tab_or_its_file_is_not_the_district(
+    read, sheet, name, from_text
+):
+    """«UBND HUYỆN CẨM XUYÊN» above a nameless «ỦY BAN NHÂN DÂN»: the district only tells
+    where; the tab or the file name says which commune."""
+    spec = SampleSpec(unit_code="18697", unit_name="Xã Cẩm Quang", unit_style="file_name",
+                      sheet_name=sheet)  # fmt: skip
+    submission, _ = read(spec, name=name)
+    assert (submission.unit_code, submission.unit_text) == ("18697", from_text)
+
+
+def test_a_tab_and_a_file_naming_two_communes_are_not_guessed(read):
+    spec = SampleSpec(unit_code="18697", unit_name="Xã Cẩm Quang", unit_style="file_name",
+                      sheet_name="Cẩm Quang")  # fmt: skip
+    submission, issues = read(spec, name="xa_cam_thanh.xlsx")
+    assert submission.unit_code is None
+    issue = next(i for i in issues if i.code == "unit-ambiguous")
+    assert "Cẩm Thành" in issue.message and "Cẩm Quang" in issue.message
+
+
 def test_code_and_name_that_disagree_are_not_guessed(read):
     spec = SampleSpec(unit_code="18694", unit_name="Xã Cẩm Quang", unit_style="code")
     submission, issues = read(spec)
