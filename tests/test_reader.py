@@ -518,6 +518,33 @@ def test_roadmap_cells_as_communes_type_them(tmp_path, registry, indicators):
     assert "table-not-found" in codes_of(issues)
 
 
+def test_roadmap_with_start_and_end_columns_two_owner_columns_and_criterion_headings(
+    tmp_path, registry, indicators
+):
+    """«Thời gian thực hiện» over «Bắt đầu» | «Hoàn thành»: due at the end; owners from both
+    owner columns; «Tiêu chí số 2» in the task column sets the criterion of the rows below."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Kế hoạch"
+    ws.append(["KẾ HOẠCH THỰC HIỆN NĂM 2021"])
+    ws.append(["TT", "Nội dung công việc", "Thời gian thực hiện", None, "Lãnh đạo phụ trách",
+               "Cán bộ thực hiện", "Tình trạng"])  # fmt: skip
+    ws.append([None, None, "Bắt đầu", "Hoàn thành"])
+    ws.merge_cells("C2:D2")
+    ws.append([2, "Tiêu chí số 2"])
+    ws.append([1, "Nhựa hóa 1 km đường xã", "01/3/2021", "30/6/2021",
+               "Lê Văn Cường - PCT UBND xã", "Trần Thị Bình", "Đang thực hiện"])  # fmt: skip
+    ws.append([17, "Tiêu chí số 17"])
+    ws.append([2, "Xây bể chứa rác", "01/3/2021", "30/9/2021", "Lê Văn Cường", "Nguyễn Văn An"])
+    path = tmp_path / "xa_cam_loc.xlsx"
+    book.save(path)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text, t.due, t.owners) for t in submission.tasks] == [
+        (2, "Nhựa hóa 1 km đường xã", date(2021, 6, 30), ("Lê Văn Cường", "Trần Thị Bình")),
+        (17, "Xây bể chứa rác", date(2021, 9, 30), ("Lê Văn Cường", "Nguyễn Văn An")),
+    ]
+
+
 # --- The district and the records ---------------------------------------------------------
 
 
