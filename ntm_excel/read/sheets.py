@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -769,11 +770,25 @@ def _ods_text(content: bytes, start: int, end: int) -> int:
     part = content[start:end]
     if b"<" not in part:
         return len(part)
-    spaces = part.count(b"text:s")
-    if b"text:c" in part:
-        values = attribute_values(part, b"text:c")
-        spaces += sum(int(html.unescape(v.decode("ascii", "replace"))) for v in values)
-    return len(_ODS_MARKUP.sub(b"", part)) + spaces
+    size = _TEXT_SIZES.get(part)
+    if size is None:
+        spaces = part.count(b"text:s")
+        if b"text:c" in part:
+            values = attribute_values(part, b"text:c")
+            spaces += sum(int(html.unescape(v.decode("ascii", "replace"))) for v in values)
+        size = len(_ODS_MARKUP.sub(b"", part)) + spaces
+        if len(part) <= _SHORT_MARKUP:
+            if len(_TEXT_SIZES) >= _TEXT_SIZES_MAX:
+                _TEXT_SIZES.clear()
+            _TEXT_SIZES[part] = size
+    return size
+
+
+# The marked-up contents of cells repeat from file to file (one template per district): the
+# size of each short one is remembered for the life of the process.
+_TEXT_SIZES: dict[bytes, int] = {}
+_TEXT_SIZES_MAX = 1 << 14
+_SHORT_MARKUP = 512
 
 
 def _ods_value_text(attrs: bytes) -> int:
@@ -844,40 +859,82 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
                 rows_repeat = _ods_count(attrs, b"table:number-rows-repeated")
             row, next_row, col = next_row, next_row + rows_repeat, 0
         else:
-            repeat = 1
-            if b"repeated" in attrs:
-                repeat = _ods_count(attrs, b"table:number-columns-repeated")
-            if not empty or b"value" in attrs or b"formula" in attrs:
+            cell = _ods_cell(tag, attrs, empty)
+            repeat = cell.repeat
+            if cell.filled:
                 if row + rows_repeat - 1 > last_row:
                     last_row = row + rows_repeat - 1
                 if col + repeat - 1 > last_col:
                     last_col = col + repeat - 1
-                text = _ods_value_text(attrs) if b"-value" in attrs else 0
+                text = cell.value_text
                 times = repeat * rows_repeat
-                if empty or b"string" not in attrs:  # calamine reads the text of strings only
-                    budget.spend(text * times)
-                else:
+                if cell.string:
                     text_at = match.end()
-            if tag == b"table-cell" and row < MAX_ROWS and col < MAX_COLS:
-                formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
-                kind = None  # the value type matters to a percentage or a formula only
-                if (formula or b"percentage" in attrs) and b"value-type" in attrs:
-                    kind = _ods_attr(attrs, b"office:value-type")
-                if kind == b"percentage":
+                else:  # calamine reads the text of strings only
+                    budget.spend(text * times)
+            if cell.own and row < MAX_ROWS and col < MAX_COLS:
+                if cell.percent:
                     columns = range(col, min(col + repeat, MAX_COLS))
                     current.percent.update((row, c) for c in columns)
-                if formula and not kind:
-                    text = html.unescape(formula.decode("utf-8", "replace"))
-                    current.formulas[(row, col)] = "=" + text.split(":=", 1)[-1].lstrip("=")
-                if b"spanned" in attrs:
-                    rows = _ods_count(attrs, b"table:number-rows-spanned")
-                    cols = _ods_count(attrs, b"table:number-columns-spanned")
+                if cell.formula is not None:
+                    current.formulas[(row, col)] = cell.formula
+                if cell.spanned:
+                    rows, cols = _ods_spans(attrs)
                     current.merged.append((row, col, row + rows - 1, col + cols - 1))
             col += repeat
     if text_at >= 0:
         budget.spend((text + _ods_text(content, text_at, len(content))) * times)
     _check_ods_area(last_row, last_col)
     return sheets
+
+
+class _OdsCell(NamedTuple):
+    """What a cell's start tag says, as `_walk_ods` uses it."""
+
+    repeat: int  # columns it is repeated over
+    filled: bool  # not empty: it has content, a value or a formula
+    value_text: int  # characters of the value given in its attributes
+    string: bool  # its content is read as its text
+    own: bool  # a cell («table-cell»), not one covered by a merge
+    percent: bool
+    formula: str | None  # a formula without a value type, as shown
+    spanned: bool  # it says how many rows and columns it spans
+
+
+@functools.lru_cache(maxsize=4096)
+def _ods_cell(tag: bytes, attrs: bytes, empty: bool) -> _OdsCell:
+    """The cell tag `tag` with the attribute bytes `attrs` (`empty`: self-closing). Tags
+    repeat within a file and from file to file: what one says is remembered. (A count that
+    is not a number raises ValueError, never remembered.)"""
+    repeat = _ods_count(attrs, b"table:number-columns-repeated") if b"repeated" in attrs else 1
+    filled = not empty or b"value" in attrs or b"formula" in attrs
+    formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
+    kind = None  # the value type matters to a percentage or a formula only
+    if (formula or b"percentage" in attrs) and b"value-type" in attrs:
+        kind = _ods_attr(attrs, b"office:value-type")
+    shown = None
+    if formula and not kind:
+        text = html.unescape(formula.decode("utf-8", "replace"))
+        shown = "=" + text.split(":=", 1)[-1].lstrip("=")
+    return _OdsCell(
+        repeat=repeat,
+        filled=filled,
+        value_text=_ods_value_text(attrs) if filled and b"-value" in attrs else 0,
+        string=filled and not empty and b"string" in attrs,
+        own=tag == b"table-cell",
+        percent=kind == b"percentage",
+        formula=shown,
+        spanned=b"spanned" in attrs,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _ods_spans(attrs: bytes) -> tuple[int, int]:
+    """(rows, columns) a cell spans (ValueError for a count that is not a number)."""
+    return (
+        _ods_count(attrs, b"table:number-rows-spanned"),
+        _ods_count(attrs, b"table:number-columns-spanned"),
+    )
 
 
 def _apply_ods(grid: Grid, info: _OdsSheet | None) -> None:
