@@ -1050,12 +1050,13 @@ def locate_header(
     for grid in grids:
         if grid is exclude:
             continue
-        width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
+        width = min(MAX_COLS, max(map(len, grid.rows), default=0))
         for top in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
-            if sum(1 for text in grid.texts(top)[:width] if text) < 2:
+            texts = grid.texts(top)[:width]
+            if len(texts) - texts.count("") < 2:
                 continue  # fewer than two labels (a title, a blank row): not a heading
             single = row_labels(grid, top, width)
-            if sum(1 for label in single.values() if classify(label)) < 2:
+            if sum(map(bool, map(classify, single.values()))) < 2:
                 continue
             options = [(top, single, {})]
             double = two_row_labels(grid, top, width)
