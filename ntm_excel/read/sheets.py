@@ -486,6 +486,7 @@ class _BiffScan:
     def run(self) -> dict[str, BiffSheet]:
         stream, size, pos = self.stream, len(self.stream), 0
         handlers = self._HANDLERS
+        padding = True  # whether zeros may still be all that is left (looked at once)
         try:
             while pos + 4 <= size:
                 kind, length = _BIFF_HEADER.unpack_from(stream, pos)
@@ -495,6 +496,10 @@ class _BiffScan:
                 handler = handlers.get(kind)
                 if handler is not None:
                     kind = handler(self, pos, body, length) or kind
+                elif padding and not kind and not length:
+                    padding = False  # the stream padded with zeros: empty records to its end
+                    if stream.count(0, pos) == size - pos:
+                        break
                 self.previous = kind
                 pos = body + length
         except (struct.error, IndexError) as exc:
