@@ -5,6 +5,8 @@ never remembered."""
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 
 from ntm_excel.errors import UnreadableFileError
@@ -86,3 +88,61 @@ def test_a_count_that_is_not_a_number_is_refused_each_time(cell):
     for _ in range(2):
         with pytest.raises(UnreadableFileError, match="thuộc tính ô sai cấu trúc"):
             sheets._scan_ods(content, TextBudget())
+
+
+def _xls_stream() -> bytes:
+    import io
+
+    import olefile
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Biểu")
+    sheet.write(0, 0, "Tiêu chí")
+    sheet.write(1, 0, 12.5)
+    sheet.write(1, 1, "Đạt")
+    out = io.BytesIO()
+    book.save(out)
+    with olefile.OleFileIO(io.BytesIO(out.getvalue())) as ole:
+        return ole.openstream("Workbook").read()
+
+
+def _scan(stream: bytes) -> tuple[dict, int]:
+    budget = TextBudget()
+    found = sheets._scan_biff(stream, budget)
+    return {name: (s.formats, s.hidden_cols) for name, s in found.items()}, budget.left
+
+
+def test_a_biff_stream_padded_with_zeros_reads_as_without_and_what_follows_is_still_read():
+    stream = _xls_stream()
+    plain = _scan(stream)
+    assert plain[0]["Biểu"][0] == {(1, 0): "General"} and plain[1] < MAX_TEXT
+    assert _scan(stream + bytes(4096)) == plain
+    assert _scan(stream + bytes(4097)) == plain  # a last piece shorter than a record header
+    # zeros, then a record too long for the stream: the walk goes on past the zeros
+    with pytest.raises(UnreadableFileError, match="bản ghi dữ liệu sai cấu trúc"):
+        _scan(stream + bytes(400) + b"\x3c\x00\xff\x7f")
+
+
+def _string(text: str, wide: bool, runs: int = 0, ext: bytes = b"") -> bytes:
+    flags = int(wide) | (0x8 if runs else 0) | (0x4 if ext else 0)
+    head = struct.pack("<HB", len(text), flags)
+    if runs:
+        head += struct.pack("<H", runs)
+    if ext:
+        head += struct.pack("<I", len(ext))
+    body = text.encode("utf-16-le" if wide else "latin-1")
+    return head + body + bytes(4 * runs) + ext
+
+
+def test_shared_string_lengths_plain_rich_wide_and_split_over_records():
+    one = _string("Tiêu chí", wide=True) + _string("abc", wide=False) + _string("", wide=False)
+    assert sheets._sst_lengths([one]) == [8, 3, 0]
+    rich = _string("Đạt", wide=True, runs=2) + _string("x", wide=False, ext=b"\x01\x02")
+    assert sheets._sst_lengths([rich]) == [3, 1]
+    # a string whose characters go on in the next record (which starts with its flags byte)
+    split = _string("abcdef", wide=False)
+    assert sheets._sst_lengths([split[:6], b"\x00" + split[6:]]) == [6]
+    assert sheets._sst_lengths([split[:6], b"\x01" + "def".encode("utf-16-le")]) == [6]
+    with pytest.raises(UnreadableFileError):  # characters promised, none left
+        sheets._sst_lengths([split[:6]])

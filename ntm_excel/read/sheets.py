@@ -635,6 +635,9 @@ def _scan_biff(stream: bytes, budget: TextBudget) -> dict[str, BiffSheet]:
     return _BiffScan(stream, budget).run()
 
 
+_SST_STRING = struct.Struct("<HB")  # a string's characters and flags
+
+
 def _sst_lengths(parts: list[bytes]) -> list[int]:
     """The length (characters) of each string of a shared string table, read as calamine
     reads it: the strings follow one another over the SST record's body (after its two
@@ -649,8 +652,12 @@ def _sst_lengths(parts: list[bytes]) -> list[int]:
         if at == len(data):
             lengths.append(0)  # an empty record: an empty string
             continue
-        count, flags = struct.unpack_from("<HB", data, at)
+        count, flags = _SST_STRING.unpack_from(data, at)
         at += 3
+        if not flags & 0xC and at + (count << (flags & 1)) <= len(data):
+            at += count << (flags & 1)  # the usual string: plain, whole in this record
+            lengths.append(count)
+            continue
         runs = ext = 0
         if flags & 0x8:
             runs, at = struct.unpack_from("<H", data, at)[0], at + 2
