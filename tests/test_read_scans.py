@@ -146,3 +146,24 @@ def test_shared_string_lengths_plain_rich_wide_and_split_over_records():
     assert sheets._sst_lengths([split[:6], b"\x01" + "def".encode("utf-16-le")]) == [6]
     with pytest.raises(UnreadableFileError):  # characters promised, none left
         sheets._sst_lengths([split[:6]])
+
+
+def test_legacy_evidence_is_remembered_per_text_and_encoding():
+    from ntm_excel.read import legacy
+
+    texts = [
+        legacy.from_unicode(text, legacy.TCVN3)
+        for text in ("Cộng hoà xã hội chủ nghĩa Việt Nam", "Kết quả thực hiện", "Tự đánh giá")
+    ]
+    legacy._legacy_words.cache_clear()
+    legacy._unicode_words.cache_clear()
+    assert legacy.detect_encoding(texts) == legacy.TCVN3
+    words = legacy._legacy_words(texts[0], legacy.TCVN3)
+    assert "hoµ" in words and "héi" in words and "Nam" not in words  # «Céng» reads as is
+    hits = legacy._legacy_words.cache_info().hits
+    assert legacy.detect_encoding(texts) == legacy.TCVN3  # the next file of the template
+    assert legacy._legacy_words.cache_info().hits >= hits + 2 * len(texts)
+    # each encoding has its own answer for one text; Unicode words are counted apart
+    assert legacy._legacy_words(texts[0], legacy.VNI) != words
+    assert legacy._unicode_words("Đạt chuẩn xã") == ("Đạt", "chuẩn")  # «ã» is Latin-1
+    assert legacy.detect_encoding(["Đạt chuẩn", "Tự đánh giá", *texts[:1]]) == ""
