@@ -39,7 +39,7 @@ def _content(rows: bytes) -> bytes:
 def _clear() -> None:
     sheets._ods_cell.cache_clear()
     sheets._ods_spans.cache_clear()
-    sheets._TEXT_SIZES.clear()
+    sheets._markup_text.cache_clear()
 
 
 def test_ods_cell_tags_and_texts_are_read_once_and_answer_as_read_afresh():
@@ -53,12 +53,9 @@ def test_ods_cell_tags_and_texts_are_read_once_and_answer_as_read_afresh():
     # "Tiêu chí" + 1 + 3 spaces + "x" (15 bytes once), "Đạt" (6 bytes) in 3 × 2 cells
     assert MAX_TEXT - first_budget.left == 15 + 6 * 6
     # a cell's text runs to the next tag of a cell, row or table
-    assert (
-        sheets._TEXT_SIZES[
-            b"<text:p>\xc4\x90\xe1\xba\xa1t</text:p></table:table-cell></table:table-row>"
-        ]
-        == 6
-    )
+    part = b"<text:p>\xc4\x90\xe1\xba\xa1t</text:p></table:table-cell></table:table-row>"
+    hits = sheets._markup_text.cache_info().hits
+    assert sheets._markup_text(part) == 6 and sheets._markup_text.cache_info().hits == hits + 1
     cells, spans = sheets._ods_cell.cache_info(), sheets._ods_spans.cache_info()
 
     again_budget = TextBudget()
@@ -168,3 +165,19 @@ def test_legacy_evidence_is_remembered_per_text_and_encoding():
     assert legacy._unicode_words("Đạt chuẩn xã") == ("Đạt", "chuẩn")  # «ã» is Latin-1
     unicode = ["Đạt chuẩn nông thôn mới", "Tự đánh giá", "Kết quả thực hiện", "Chỉ tiêu"]
     assert legacy.detect_encoding([*unicode, texts[0]]) == ""  # 12 Unicode words, 6 legacy
+
+
+def test_a_long_ods_tag_or_text_is_read_but_not_remembered():
+    _clear()
+    value = b"x" * 5000  # a string value of 5,000 characters, repeated over 3 columns
+    rows = (
+        b'<table:table-row><table:table-cell office:value-type="string" office:string-value="'
+        + value
+        + b'" table:number-columns-repeated="3"/><table:table-cell office:value-type="string">'
+        b"<text:p>" + value + b"<text:s/></text:p></table:table-cell></table:table-row>"
+    )
+    budget = TextBudget()
+    sheets._scan_ods(_content(rows), budget)
+    assert MAX_TEXT - budget.left == 5000 * 3 + 5001
+    assert sheets._ods_cell.cache_info().currsize == 1  # the second cell's short tag only
+    assert sheets._markup_text.cache_info().currsize == 0

@@ -39,7 +39,7 @@ from ntm_excel.read.bounds import (
     shared_text,
 )
 from ntm_excel.read.sniff import Sniffed, UnreadableFileError
-from ntm_excel.text import SHORT_TEXT, cell_address, fold, nfc
+from ntm_excel.text import SHORT_TEXT, cell_address, fold, memoised_text, nfc
 
 MAX_ROWS = 5000
 MAX_COLS = 60
@@ -782,25 +782,19 @@ def _ods_text(content: bytes, start: int, end: int) -> int:
     part = content[start:end]
     if b"<" not in part:
         return len(part)
-    size = _TEXT_SIZES.get(part)
-    if size is None:
-        spaces = part.count(b"text:s")
-        if b"text:c" in part:
-            values = attribute_values(part, b"text:c")
-            spaces += sum(int(html.unescape(v.decode("ascii", "replace"))) for v in values)
-        size = len(_ODS_MARKUP.sub(b"", part)) + spaces
-        if len(part) <= _SHORT_MARKUP:
-            if len(_TEXT_SIZES) >= _TEXT_SIZES_MAX:
-                _TEXT_SIZES.clear()
-            _TEXT_SIZES[part] = size
-    return size
+    return _markup_text(part)
 
 
-# The marked-up contents of cells repeat from file to file (one template per district): the
-# size of each short one is remembered for the life of the process.
-_TEXT_SIZES: dict[bytes, int] = {}
-_TEXT_SIZES_MAX = 1 << 14
-_SHORT_MARKUP = 512
+# The marked-up contents of cells and their start tags repeat from file to file (one
+# template per district): what a short one says is remembered for the life of the process.
+@memoised_text
+def _markup_text(part: bytes) -> int:
+    """`_ods_text` of a cell's content holding markup."""
+    spaces = part.count(b"text:s")
+    if b"text:c" in part:
+        values = attribute_values(part, b"text:c")
+        spaces += sum(int(html.unescape(v.decode("ascii", "replace"))) for v in values)
+    return len(_ODS_MARKUP.sub(b"", part)) + spaces
 
 
 def _ods_value_text(attrs: bytes) -> int:
@@ -871,7 +865,7 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
                 rows_repeat = _ods_count(attrs, b"table:number-rows-repeated")
             row, next_row, col = next_row, next_row + rows_repeat, 0
         else:
-            cell = _ods_cell(tag, attrs, empty)
+            cell = _ods_cell(attrs, tag, empty)
             repeat = cell.repeat
             if cell.filled:
                 if row + rows_repeat - 1 > last_row:
@@ -913,11 +907,10 @@ class _OdsCell(NamedTuple):
     spanned: bool  # it says how many rows and columns it spans
 
 
-@functools.lru_cache(maxsize=4096)
-def _ods_cell(tag: bytes, attrs: bytes, empty: bool) -> _OdsCell:
-    """The cell tag `tag` with the attribute bytes `attrs` (`empty`: self-closing). Tags
-    repeat within a file and from file to file: what one says is remembered. (A count that
-    is not a number raises ValueError, never remembered.)"""
+@memoised_text(entries=4096)
+def _ods_cell(attrs: bytes, tag: bytes, empty: bool) -> _OdsCell:
+    """The cell tag `tag` with the attribute bytes `attrs` (`empty`: self-closing). (A count
+    that is not a number raises ValueError, never remembered.)"""
     repeat = _ods_count(attrs, b"table:number-columns-repeated") if b"repeated" in attrs else 1
     filled = not empty or b"value" in attrs or b"formula" in attrs
     formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
@@ -940,7 +933,7 @@ def _ods_cell(tag: bytes, attrs: bytes, empty: bool) -> _OdsCell:
     )
 
 
-@functools.lru_cache(maxsize=1024)
+@memoised_text(entries=1024)
 def _ods_spans(attrs: bytes) -> tuple[int, int]:
     """(rows, columns) a cell spans (ValueError for a count that is not a number)."""
     return (
