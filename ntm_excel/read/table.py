@@ -34,8 +34,9 @@ a column that mixes both is said to be ambiguous (`value-scale-ambiguous`) and l
 from __future__ import annotations
 
 import functools
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from ntm_excel.issues import Issue, make_issue
@@ -105,6 +106,26 @@ class _Plain:
     code: str
 
 
+def _step(method):
+    """A step of reading a table that writes what was read (an entry, a row's reading, an
+    issue): recorded while the rows are classified, so that a table of the same layout
+    replays the steps without classifying its rows again (see `_Plan`). A step's own steps
+    are part of it, not recorded."""
+
+    @functools.wraps(method)
+    def step(self, *args):
+        if self._trace is None or self._inside:
+            return method(self, *args)
+        self._trace.append((method, args))
+        self._inside = True
+        try:
+            return method(self, *args)
+        finally:
+            self._inside = False
+
+    return step
+
+
 @dataclass
 class TableReader:
     """Turns the rows under a heading into indicator and criterion entries."""
@@ -130,13 +151,37 @@ class TableReader:
     # criterion not itemised → its parts read: (entry index, row reading index, how)
     _parts: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
     _estimated: dict[int, int] = field(default_factory=dict)  # entry index → its issue's
+    # the steps taken while the rows are classified (see `_Plan`), None when not recorded
+    _trace: list | None = None
+    _inside: bool = False  # within a step (a step's own steps are not recorded)
+    # rows without a code: what their cells said of the table's layout (`_layout_row`)
+    _layout_rows: dict[int, tuple[str, str] | None] = field(default_factory=dict)
+    _notes_before: int = 0
+    _end: int | None = None  # the row that ended the table (a signature), if one
+    _seen: dict[int, tuple] = field(default_factory=dict)  # rows as plans see them
 
     def read(self) -> None:
         grid = self.header.grid
         self.columns, issues = decide_columns(self.header, self.vocabulary, self.year, self.located)
         self.issues += issues
         self.width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
+        key = self._layout_key()
+        plan = next((plan for plan in _PLANS.get(key, ()) if plan.fits(self)), None)
+        if plan is not None:
+            self.notes += plan.notes
+            for step, args in plan.steps:
+                step(self, *args)
+        else:
+            self._trace = []
+            self._classify_rows()
+            _remember(key, _Plan.of(self))
+        self._single_rows()
+        self._fractions()
+
+    def _classify_rows(self) -> None:
+        """Classify each row and handle it by its kind."""
         self._numbering()
+        self._notes_before = len(self.notes)
         self.criterion: int | None = None
         self.position = 0  # index, within the criterion, of the next row that has no code
         handlers = {
@@ -149,14 +194,41 @@ class TableReader:
             "criterion": TableReader._on_criterion,
             "indicator": TableReader._on_indicator,
         }
-        for row in range(self.header.bottom + 1, len(grid.rows)):
+        for row in range(self.header.bottom + 1, len(self.header.grid.rows)):
             line = self.classify(row)
             if line.kind == "end":
                 self._report(row, "", "hết bảng: khối chữ ký")
+                self._end = row
                 break
             handlers[line.kind](self, line)
-        self._single_rows()
-        self._fractions()
+
+    # -- a layout seen before
+
+    def _layout_key(self) -> tuple:
+        """What a table must share with another for its rows to be read the same way, but
+        for the rows themselves (`_Plan.fits`)."""
+        columns, grid = self.columns, self.header.grid
+        return (
+            id(self.catalogue),
+            id(self.vocabulary),
+            grid.name,
+            self.header.top,
+            self.header.bottom,
+            len(grid.rows),
+            self.width,
+            grid.merged,
+            frozenset(grid.formulas),
+            columns.no,
+            columns.name,
+            columns.text,
+            columns.thresholds,
+            columns.unit,
+            tuple(columns.values),
+            columns.assessment,
+            columns.criterion_assessment,
+            columns.note_not_met,
+            tuple(columns.marks.items()),
+        )
 
     # -- the table as a whole
 
@@ -219,7 +291,8 @@ class TableReader:
         if line.code is not None:
             line.kind, line.reason = self._coded(line)
         else:
-            line.kind, line.reason = self._layout_row(row, texts) or self._uncoded_row(row, body)
+            layout = self._layout_rows[row] = self._layout_row(row, texts)
+            line.kind, line.reason = layout or self._uncoded_row(row, body)
         return line
 
     def _coded(self, line: _Line) -> tuple[str, str]:
@@ -340,6 +413,7 @@ class TableReader:
     def _on_skip(self, line: _Line) -> None:
         self._report(line.row, "", f"bỏ qua: {line.reason}", line.body or line.name)
 
+    @_step
     def _on_totals(self, line: _Line) -> None:
         texts = self.header.grid.texts(line.row)[: self.width]
         joined = " ".join(t for t in texts if t)
@@ -358,7 +432,7 @@ class TableReader:
         criterion = self.criterion = line.code.criterion
         self.position = 0
         first = self._also_first_indicator(row, criterion, body, name)
-        self._criterion_row(row, criterion, own_row=not first)
+        self._criterion_row(row, criterion, not first)
         if not first:
             self._report(row, "", f"tiêu chí {criterion}", body or name)
             return
@@ -373,7 +447,7 @@ class TableReader:
     def _on_indicator(self, line: _Line) -> None:
         code = line.code
         if line.criterion_too is not None:
-            self._criterion_row(line.row, line.criterion_too, own_row=False)
+            self._criterion_row(line.row, line.criterion_too, False)
         if code is None:
             self._uncoded(line)
         elif code.kind == "exact":
@@ -387,7 +461,7 @@ class TableReader:
     def _numbered(self, line: _Line) -> None:
         code = line.code
         if code.criterion != self.criterion:
-            self._criterion_row(line.row, code.criterion, own_row=False)
+            self._criterion_row(line.row, code.criterion, False)
         self.criterion = code.criterion
         written = f"{code.criterion}.{code.sub}"
         indicator = self._indicator_code(code)
@@ -405,7 +479,7 @@ class TableReader:
         code = line.code
         if code.criterion:
             if code.criterion != self.criterion:
-                self._criterion_row(line.row, code.criterion, own_row=False)
+                self._criterion_row(line.row, code.criterion, False)
             self.criterion = code.criterion
         if self.criterion is None:
             self._report(line.row, "", "bỏ qua: chưa rõ thuộc tiêu chí nào", line.body)
@@ -442,15 +516,13 @@ class TableReader:
                 f"{code} «{_short(self.catalogue.texts[code], 40)}» ({score}%)"
                 for code, score in match.candidates
             )
-            self.issues.append(
-                make_issue(
-                    "indicator-ambiguous",
-                    **self.located,
-                    sheet=self.header.grid.name,
-                    cell=cell_address(line.row, self.columns.text or self.columns.name or 0),
-                    text=_short(line.body, 80),
-                    candidates=names,
-                )
+            self._add_issue(
+                "indicator-ambiguous",
+                {
+                    "cell": cell_address(line.row, self.columns.text or self.columns.name or 0),
+                    "text": _short(line.body, 80),
+                    "candidates": names,
+                },
             )
             self._report(line.row, "", f"bỏ qua: giống nhiều chỉ tiêu ({names})", line.body)
             return
@@ -466,17 +538,17 @@ class TableReader:
         match = self.catalogue.contradiction(strip_code(line.body), indicator)
         if match is None:
             return indicator, how
-        self.issues.append(
-            make_issue(
-                "indicator-code-mismatch",
-                **self.located,
-                sheet=self.header.grid.name,
-                cell=cell_address(line.row, self.columns.no if self.columns.no is not None else 0),
-                written=indicator,
-                text=_short(line.body, 80),
-                code=match.code,
-                wording=_short(self.catalogue.texts[match.code], 80),
-            )
+        self._add_issue(
+            "indicator-code-mismatch",
+            {
+                "cell": cell_address(
+                    line.row, self.columns.no if self.columns.no is not None else 0
+                ),
+                "written": indicator,
+                "text": _short(line.body, 80),
+                "code": match.code,
+                "wording": _short(self.catalogue.texts[match.code], 80),
+            },
         )
         self.criterion = criterion_of(match.code) or self.criterion
         return match.code, f"nội dung (giống {match.score}%), trái với {how}"
@@ -632,7 +704,8 @@ class TableReader:
 
     # -- entries
 
-    def _criterion_row(self, row: int, criterion: int, *, own_row: bool) -> None:
+    @_step
+    def _criterion_row(self, row: int, criterion: int, own_row: bool) -> None:
         """A criterion's own Đạt / Chưa đạt: its criterion-level column, or, on a row that
         is the criterion alone, the assessment (or the value) cell."""
         if criterion in self._criteria_seen or criterion not in self.catalogue.names:
@@ -694,6 +767,7 @@ class TableReader:
             return value_col, value_row, cell, None
         return value_col, value_row, cell, self._parse(cell, value_row, value_col)
 
+    @_step
     def _indicator(self, row: int, code: str, body: str, how: str) -> None:
         grid = self.header.grid
         columns = self.columns
@@ -864,8 +938,157 @@ class TableReader:
                     )
                 )
 
+    @_step
     def _report(self, row: int, code: str, how: str, text: str = "") -> None:
         self.rows.append(RowReading(row + 1, code, how, _short(text, _SHOWN)))
+
+    @_step
+    def _add_issue(self, kind: str, details: dict) -> None:
+        """An issue of the table's sheet found while classifying its rows."""
+        self.issues.append(make_issue(kind, **self.located, sheet=self.header.grid.name, **details))
+
+
+# --- Layouts seen before ---------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """How the rows of a table were read, for the next table of the same layout: communes
+    share templates, so most tables differ from one seen before only in their values.
+
+    Classifying a row reads the texts of the columns that name it (TT, name, wording); of
+    its other cells it asks only whether each is blank (whether the row is, and, for the
+    value, assessment and requirement cells and merged cells, each one); a row without a
+    code is the exception, its every cell may say it belongs to the layout (a signature,
+    the column numbers…: `_layout_row`). Below the table's end, only the TT column's codes
+    and where Roman numbers start the wording count (`_numbering`). A table whose rows are
+    the same in those respects is classified the same way: its reading is the same steps
+    (`_step`), replayed on its own cells."""
+
+    catalogue: CatalogueIndex
+    vocabulary: Vocabulary
+    named: tuple[int, ...]  # the columns that name the rows: TT, name, wording
+    watched: tuple[int, ...]  # the cells whose every blank counts
+    numbering: tuple[int | None, int | None]  # the TT and the wording column
+    end: int  # the row that ended the table, else the number of rows
+    rows: list[tuple]  # each row of the table, as `_seen`
+    below: list[tuple]  # each row below its end, as `_numbered_as`
+    layout: dict[int, tuple[str, str] | None]  # `TableReader._layout_rows`
+    notes: list[str]
+    steps: list[tuple]
+    getters: tuple = ()  # `_seen`'s arguments
+
+    def __post_init__(self) -> None:
+        size = max((*self.named, *self.watched), default=-1) + 1
+        self.getters = (_getter(self.named), _getter(self.watched), size)
+
+    @classmethod
+    def of(cls, reader: TableReader) -> _Plan:
+        columns, grid = reader.columns, reader.header.grid
+        named = tuple(c for c in (columns.no, columns.name, columns.text) if c is not None)
+        watched = {
+            *columns.values,
+            *columns.assessments,
+            *columns.thresholds,
+            *(merge[1] for merge in grid.merged),  # a merged cell is read at its first column
+        }
+        wording = columns.text if columns.text is not None else columns.name
+        plan = cls(
+            catalogue=reader.catalogue,
+            vocabulary=reader.vocabulary,
+            named=named,
+            watched=tuple(sorted(watched)),
+            numbering=(columns.no, wording),
+            end=len(grid.rows) if reader._end is None else reader._end,
+            rows=[],
+            below=[],
+            layout=dict(reader._layout_rows),
+            notes=reader.notes[: reader._notes_before],
+            steps=reader._trace,
+        )
+        rows, start = grid.rows, reader.header.bottom + 1
+        plan.rows = [plan._seen(reader, row) for row in range(start, min(plan.end + 1, len(rows)))]
+        plan.below = [plan._below(reader, row) for row in range(plan.end + 1, len(rows))]
+        return plan
+
+    def _seen(self, reader: TableReader, row: int) -> tuple:
+        """`_seen` of a row, once per reader (the plans of a layout see rows alike)."""
+        seen = reader._seen.get(row)
+        if seen is None:
+            line = reader.header.grid.rows[row]
+            seen = reader._seen[row] = _seen(line, *self.getters, reader.width)
+        return seen
+
+    def _below(self, reader: TableReader, row: int) -> tuple:
+        seen = reader._seen.get(-row)
+        if seen is None:
+            line = reader.header.grid.rows[row]
+            seen = reader._seen[-row] = _numbered_as(line, *self.numbering)
+        return seen
+
+    def fits(self, reader: TableReader) -> bool:
+        """Whether `reader`'s table (of the same `_layout_key`) is read the same way."""
+        if reader.catalogue is not self.catalogue or reader.vocabulary is not self.vocabulary:
+            return False
+        start = reader.header.bottom + 1
+        for row, seen in enumerate(self.rows, start):
+            if self._seen(reader, row) != seen:
+                return False
+        for row, seen in enumerate(self.below, self.end + 1):
+            if self._below(reader, row) != seen:
+                return False
+        grid, width = reader.header.grid, reader.width
+        return all(
+            reader._layout_row(row, grid.texts(row)[:width]) == layout
+            for row, layout in self.layout.items()
+        )
+
+
+_PLANS: dict[tuple, list[_Plan]] = {}  # `TableReader._layout_key` → plans, latest first
+_PLANS_MAX = 256
+_PLANS_PER_KEY = 8  # variants of one template (a fault here, another wording there)
+
+
+def _remember(key: tuple, plan: _Plan) -> None:
+    if len(_PLANS) >= _PLANS_MAX:
+        _PLANS.clear()
+    plans = _PLANS.setdefault(key, [])
+    plans.insert(0, plan)
+    del plans[_PLANS_PER_KEY:]
+
+
+def _seen(line: list, named, watched, size: int, width: int) -> tuple:
+    """A row of a table as classifying it sees it: its `named` cells with their types (1 ==
+    1.0 == True, but their texts differ), whether each `watched` cell is blank (0), a blank
+    text (1: only spaces) or neither (2), and whether any cell has a text. `named` and
+    `watched` get those cells from a row of at least `size` cells."""
+    if len(line) < size:
+        line = [*line, *[""] * (size - len(line))]
+    blank = [
+        0 if cell == "" or cell is None else 1 if isinstance(cell, str) and cell.isspace() else 2
+        for cell in line
+    ]
+    cells = named(line)
+    return cells, tuple(map(type, cells)), watched(blank), 2 in blank[:width]
+
+
+def _getter(columns: tuple[int, ...]) -> Callable[[list], tuple]:
+    """A row's cells in `columns`, as a tuple."""
+    if len(columns) > 1:
+        return operator.itemgetter(*columns)
+    return lambda line: tuple(line[col] for col in columns)
+
+
+def _numbered_as(line: list, no: int | None, wording: int | None) -> tuple:
+    """What `TableReader._numbering` reads from a row below the table."""
+    size = len(line)
+    text = cell_text(line[no]) if no is not None and no < size else ""
+    start = text or (cell_text(line[wording]) if wording is not None and wording < size else "")
+    return (
+        start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)),
+        written_code(text) if text else None,
+        bool(_PLAIN_NUMBER.match(text)),
+    )
 
 
 def _ignore(reader: TableReader, line: _Line) -> None:
