@@ -34,9 +34,8 @@ a column that mixes both is said to be ambiguous (`value-scale-ambiguous`) and l
 from __future__ import annotations
 
 import functools
-import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ntm_excel.issues import Issue, make_issue
@@ -158,7 +157,8 @@ class TableReader:
     _layout_rows: dict[int, tuple[str, str] | None] = field(default_factory=dict)
     _notes_before: int = 0
     _end: int | None = None  # the row that ended the table (a signature), if one
-    _seen: dict[int, tuple] = field(default_factory=dict)  # rows as plans see them
+    _seen: tuple | None = None  # the rows under the heading as plans see them (`_seen`)
+    _below: dict[int, tuple] = field(default_factory=dict)  # rows as `_numbered_as`
 
     def read(self) -> None:
         grid = self.header.grid
@@ -653,8 +653,10 @@ class TableReader:
     def _cell(self, row: int, col: int) -> tuple[object, int]:
         """A value cell, merged cells counting for every row they cover: (value, its row)."""
         grid = self.header.grid
-        value = grid.value(row, col)
-        if value is None:
+        line = grid.rows[row] if row < len(grid.rows) else ()
+        value = line[col] if col < len(line) else None
+        if value == "" or value is None:
+            value = None
             merge = grid.merge_at(row, col)
             if merge and merge[0] > self.header.bottom and (merge[0], merge[1]) != (row, col):
                 return grid.value(merge[0], merge[1]), merge[0]
@@ -808,17 +810,16 @@ class TableReader:
             self._report(row, code, f"bỏ qua: chỉ tiêu {code} ghi lần hai", body)
             return
         self._first_cell[code] = value_cell or assessment_cell or cell_address(row, 0)
-        entry = IndicatorEntry(
-            code=code,
-            criterion_no=criterion_of(code) or 0,
-            text=body,
-            raw=raw,
-            value=parsed_value,
-            self_assessment=status,
-            assessment_raw=assessment_raw,
-            sheet=grid.name,
-            value_cell=value_cell,
-            assessment_cell=assessment_cell,
+        entry = _entry(
+            code,
+            body,
+            raw,
+            parsed_value,
+            status,
+            assessment_raw,
+            grid.name,
+            value_cell,
+            assessment_cell,
         )
         if parsed is not None and parsed.estimate:
             self._estimated[len(self.indicators)] = len(self.issues)
@@ -971,16 +972,11 @@ class _Plan:
     watched: tuple[int, ...]  # the cells whose every blank counts
     numbering: tuple[int | None, int | None]  # the TT and the wording column
     end: int  # the row that ended the table, else the number of rows
-    rows: list[tuple]  # each row of the table, as `_seen`
+    rows: tuple  # the rows of the table, as `_seen` sees them
     below: list[tuple]  # each row below its end, as `_numbered_as`
     layout: dict[int, tuple[str, str] | None]  # `TableReader._layout_rows`
     notes: list[str]
     steps: list[tuple]
-    getters: tuple = ()  # `_seen`'s arguments
-
-    def __post_init__(self) -> None:
-        size = max((*self.named, *self.watched), default=-1) + 1
-        self.getters = (_getter(self.named), _getter(self.watched), size)
 
     @classmethod
     def of(cls, reader: TableReader) -> _Plan:
@@ -1000,40 +996,38 @@ class _Plan:
             watched=tuple(sorted(watched)),
             numbering=(columns.no, wording),
             end=len(grid.rows) if reader._end is None else reader._end,
-            rows=[],
+            rows=(),
             below=[],
             layout=dict(reader._layout_rows),
             notes=reader.notes[: reader._notes_before],
             steps=reader._trace,
         )
-        rows, start = grid.rows, reader.header.bottom + 1
-        plan.rows = [plan._seen(reader, row) for row in range(start, min(plan.end + 1, len(rows)))]
-        plan.below = [plan._below(reader, row) for row in range(plan.end + 1, len(rows))]
+        plan.rows = plan._table(reader)
+        plan.below = [plan._below(reader, row) for row in range(plan.end + 1, len(grid.rows))]
         return plan
 
-    def _seen(self, reader: TableReader, row: int) -> tuple:
-        """`_seen` of a row, once per reader (the plans of a layout see rows alike)."""
-        seen = reader._seen.get(row)
-        if seen is None:
-            line = reader.header.grid.rows[row]
-            seen = reader._seen[row] = _seen(line, *self.getters, reader.width)
-        return seen
+    def _table(self, reader: TableReader) -> tuple:
+        """The rows of `reader`'s table down to this plan's end, as `_seen` sees them (the
+        plans of a layout see the rows alike: seen once per reader)."""
+        if reader._seen is None:
+            rows = reader.header.grid.rows[reader.header.bottom + 1 :]
+            reader._seen = _seen(rows, self.named, self.watched, reader.width)
+        count = self.end - reader.header.bottom
+        return tuple([column[:count] for column in part] for part in reader._seen)
 
     def _below(self, reader: TableReader, row: int) -> tuple:
-        seen = reader._seen.get(-row)
+        seen = reader._below.get(row)
         if seen is None:
             line = reader.header.grid.rows[row]
-            seen = reader._seen[-row] = _numbered_as(line, *self.numbering)
+            seen = reader._below[row] = _numbered_as(line, *self.numbering)
         return seen
 
     def fits(self, reader: TableReader) -> bool:
         """Whether `reader`'s table (of the same `_layout_key`) is read the same way."""
         if reader.catalogue is not self.catalogue or reader.vocabulary is not self.vocabulary:
             return False
-        start = reader.header.bottom + 1
-        for row, seen in enumerate(self.rows, start):
-            if self._seen(reader, row) != seen:
-                return False
+        if self._table(reader) != self.rows:
+            return False
         for row, seen in enumerate(self.below, self.end + 1):
             if self._below(reader, row) != seen:
                 return False
@@ -1057,26 +1051,31 @@ def _remember(key: tuple, plan: _Plan) -> None:
     del plans[_PLANS_PER_KEY:]
 
 
-def _seen(line: list, named, watched, size: int, width: int) -> tuple:
-    """A row of a table as classifying it sees it: its `named` cells with their types (1 ==
-    1.0 == True, but their texts differ), whether each `watched` cell is blank (0), a blank
-    text (1: only spaces) or neither (2), and whether any cell has a text. `named` and
-    `watched` get those cells from a row of at least `size` cells."""
-    if len(line) < size:
-        line = [*line, *[""] * (size - len(line))]
-    blank = [
-        0 if cell == "" or cell is None else 1 if isinstance(cell, str) and cell.isspace() else 2
-        for cell in line
+def _seen(rows: list[list], named: tuple[int, ...], watched: tuple[int, ...], width: int):
+    """Rows of a table as classifying them sees them, column by column: the `named` cells
+    and their types (1 == 1.0 == True, but their texts differ); whether each `watched` cell
+    is blank (0), a blank text (1: only spaces) or neither (2); whether each row has a text
+    in its first `width` cells."""
+    size = max((*named, *watched), default=-1) + 1
+    if any(len(line) < size for line in rows):
+        rows = [[*line, *[""] * (size - len(line))] for line in rows]
+    cells = [[line[col] for line in rows] for col in named]
+    types = [list(map(type, column)) for column in cells]
+    marks = [[_mark(line[col]) for line in rows] for col in (*named, *watched)]
+    shown = [mark for col, mark in zip((*named, *watched), marks, strict=True) if col < width]
+    zeros = [0] * len(rows)
+    texts = [
+        most == 2 or 2 in map(_mark, line[:width])
+        for line, most in zip(rows, map(max, *shown, zeros, zeros), strict=True)
     ]
-    cells = named(line)
-    return cells, tuple(map(type, cells)), watched(blank), 2 in blank[:width]
+    return cells, types, marks[len(named) :], [texts]
 
 
-def _getter(columns: tuple[int, ...]) -> Callable[[list], tuple]:
-    """A row's cells in `columns`, as a tuple."""
-    if len(columns) > 1:
-        return operator.itemgetter(*columns)
-    return lambda line: tuple(line[col] for col in columns)
+def _mark(cell: object) -> int:
+    """0 for a blank cell, 1 for a text of spaces only (a blank text), else 2."""
+    if cell == "" or cell is None:
+        return 0
+    return 1 if isinstance(cell, str) and cell.isspace() else 2
 
 
 def _numbered_as(line: list, no: int | None, wording: int | None) -> tuple:
@@ -1089,6 +1088,37 @@ def _numbered_as(line: list, no: int | None, wording: int | None) -> tuple:
         written_code(text) if text else None,
         bool(_PLAIN_NUMBER.match(text)),
     )
+
+
+_ENTRIES: dict[tuple, IndicatorEntry] = {}
+_ENTRIES_MAX = 1 << 15
+
+
+def _entry(*fields) -> IndicatorEntry:
+    """The IndicatorEntry of these fields (but its criterion), made once when its value is
+    a text or nothing: such rows of a template read alike from file to file («Đạt» |
+    «Đạt»), and entries are immutable. (A figure is not remembered: 0.0 == -0.0 == 0.)"""
+    code, text, raw, value, status, assessment_raw, sheet, value_cell, assessment_cell = fields
+    remembered = value is None or type(value) is str
+    entry = _ENTRIES.get(fields) if remembered else None
+    if entry is None:
+        if len(_ENTRIES) >= _ENTRIES_MAX:
+            _ENTRIES.clear()
+        entry = IndicatorEntry(
+            code=code,
+            criterion_no=criterion_of(code) or 0,
+            text=text,
+            raw=raw,
+            value=value,
+            self_assessment=status,
+            assessment_raw=assessment_raw,
+            sheet=sheet,
+            value_cell=value_cell,
+            assessment_cell=assessment_cell,
+        )
+        if remembered:
+            _ENTRIES[fields] = entry
+    return entry
 
 
 def _ignore(reader: TableReader, line: _Line) -> None:
