@@ -54,14 +54,16 @@ def _read(path, context):
 
 
 def _fresh(path, context):
-    """The reading with no layout remembered."""
-    kept = dict(table._PLANS)
+    """The reading with no layout and no entry remembered."""
+    kept = dict(table._PLANS), dict(table._ENTRIES)
     table._PLANS.clear()
+    table._ENTRIES.clear()
     try:
         return _read(path, context)
     finally:
-        table._PLANS.clear()
-        table._PLANS.update(kept)
+        for store, before in zip((table._PLANS, table._ENTRIES), kept, strict=True):
+            store.clear()
+            store.update(before)
 
 
 def test_a_second_file_of_a_layout_replays_the_first_ones_reading(tmp_path, context, classified):
@@ -175,3 +177,25 @@ def test_a_remembered_plan_is_only_for_its_catalogue(tmp_path, context, classifi
     other = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
     read_workbook(path, registry, other)
     assert len(classified) == 2  # another catalogue: classified again
+
+
+def test_the_entries_of_rows_read_alike_are_made_once(tmp_path, context, classified):
+    """A row read as before («Đạt» | «Đạt», same cells) is the same (immutable) entry; a row
+    whose assessment changed is its own, as a fresh reading makes it."""
+    sample = write_sample(tmp_path / "sample.xlsx", BASE)
+    book = openpyxl.load_workbook(sample)
+    book.save(tmp_path / "a.xlsx")
+    row = _row_of(book.worksheets[0], "Cơ sở hạ tầng thương mại nông thôn")  # criterion 7
+    _put(book.worksheets[0], row, 6, "Chưa đạt")
+    book.save(tmp_path / "b.xlsx")
+    ((first, _),) = read_workbook(tmp_path / "a.xlsx", *context)
+    ((second, _),) = read_workbook(tmp_path / "b.xlsx", *context)
+    before = {entry.code: entry for entry in first.indicators}
+    after = {entry.code: entry for entry in second.indicators}
+    assert after["1.1"] is before["1.1"]
+    assert after["7"] is not before["7"]
+    assert (before["7"].self_assessment.value, after["7"].self_assessment.value) == (
+        "met",
+        "not_met",
+    )
+    assert repr((second, _)) in _fresh(tmp_path / "b.xlsx", context)
