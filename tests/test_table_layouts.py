@@ -147,8 +147,17 @@ EDITS = {
         lambda sheet: _put(sheet, sheet.max_row - 6, 3, "Cẩm Thành, ngày 10 tháng 3 năm 2021"),
         False,
     ),
-    "spaces-for-value": (lambda sheet: _put(sheet, _criterion_10(sheet), 5, "   "), False),
-    "blank-value": (lambda sheet: _put(sheet, _criterion_10(sheet), 5, None), False),
+    # a blank value on a coded row: classified alike (its value is read as blank)
+    "spaces-for-value": (lambda sheet: _put(sheet, _criterion_10(sheet), 5, "   "), True),
+    "blank-value": (lambda sheet: _put(sheet, _criterion_10(sheet), 5, None), True),
+    # an uncoded row left without requirement, value and assessment: a note now
+    "row-emptied": (
+        lambda sheet: [
+            _put(sheet, _row_of(sheet, "Đường ngõ, xóm sạch và không lầy lội vào mùa mưa"), c, None)
+            for c in (4, 5, 6)
+        ],
+        False,
+    ),
     "value-changed": (lambda sheet: _put(sheet, _criterion_4(sheet), 5, "Chưa đạt"), True),
     "remark-added": (lambda sheet: _put(sheet, _criterion_4(sheet), 7, "theo báo cáo"), True),
 }

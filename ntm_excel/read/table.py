@@ -158,6 +158,7 @@ class TableReader:
     _notes_before: int = 0
     _end: int | None = None  # the row that ended the table (a signature), if one
     _seen: tuple | None = None  # the rows under the heading as plans see them (`_seen`)
+    _consulted: dict[tuple[int, int], bool] = field(default_factory=dict)  # cell → blank
     _below: dict[int, tuple] = field(default_factory=dict)  # rows as `_numbered_as`
 
     def read(self) -> None:
@@ -659,7 +660,13 @@ class TableReader:
             value = None
             merge = grid.merge_at(row, col)
             if merge and merge[0] > self.header.bottom and (merge[0], merge[1]) != (row, col):
-                return grid.value(merge[0], merge[1]), merge[0]
+                value = grid.value(merge[0], merge[1])
+                if self._trace is not None and not self._inside:
+                    self._consulted[merge[0], merge[1]] = value is None
+                    self._consulted[row, col] = True
+                return value, merge[0]
+        if self._trace is not None and not self._inside:  # classifying: is it blank?
+            self._consulted[row, col] = value is None
         return value, row
 
     def _filled(self, row: int, columns: Sequence[int | None]) -> bool:
@@ -957,19 +964,18 @@ class _Plan:
     """How the rows of a table were read, for the next table of the same layout: communes
     share templates, so most tables differ from one seen before only in their values.
 
-    Classifying a row reads the texts of the columns that name it (TT, name, wording); of
-    its other cells it asks only whether each is blank (whether the row is, and, for the
-    value, assessment and requirement cells and merged cells, each one); a row without a
-    code is the exception, its every cell may say it belongs to the layout (a signature,
-    the column numbers…: `_layout_row`). Below the table's end, only the TT column's codes
-    and where Roman numbers start the wording count (`_numbering`). A table whose rows are
-    the same in those respects is classified the same way: its reading is the same steps
-    (`_step`), replayed on its own cells."""
+    Classifying the rows reads the texts of the columns that name them (TT, name, wording),
+    whether each row is blank, and whether some value, assessment or requirement cells are
+    blank (`_cell` notes which); a row without a code is the exception, its every cell may
+    say it belongs to the layout (a signature, the column numbers…: `_layout_row`). Below
+    the table's end, only the TT column's codes and where Roman numbers start the wording
+    count (`_numbering`). A table the same in all those respects is classified the same
+    way: its reading is the same steps (`_step`), replayed on its own cells."""
 
     catalogue: CatalogueIndex
     vocabulary: Vocabulary
     named: tuple[int, ...]  # the columns that name the rows: TT, name, wording
-    watched: tuple[int, ...]  # the cells whose every blank counts
+    blanks: dict[tuple[int, int], bool]  # the cells classifying asked about: blank?
     numbering: tuple[int | None, int | None]  # the TT and the wording column
     end: int  # the row that ended the table, else the number of rows
     rows: tuple  # the rows of the table, as `_seen` sees them
@@ -982,18 +988,12 @@ class _Plan:
     def of(cls, reader: TableReader) -> _Plan:
         columns, grid = reader.columns, reader.header.grid
         named = tuple(c for c in (columns.no, columns.name, columns.text) if c is not None)
-        watched = {
-            *columns.values,
-            *columns.assessments,
-            *columns.thresholds,
-            *(merge[1] for merge in grid.merged),  # a merged cell is read at its first column
-        }
         wording = columns.text if columns.text is not None else columns.name
         plan = cls(
             catalogue=reader.catalogue,
             vocabulary=reader.vocabulary,
             named=named,
-            watched=tuple(sorted(watched)),
+            blanks=dict(reader._consulted),
             numbering=(columns.no, wording),
             end=len(grid.rows) if reader._end is None else reader._end,
             rows=(),
@@ -1011,7 +1011,7 @@ class _Plan:
         plans of a layout see the rows alike: seen once per reader)."""
         if reader._seen is None:
             rows = reader.header.grid.rows[reader.header.bottom + 1 :]
-            reader._seen = _seen(rows, self.named, self.watched, reader.width)
+            reader._seen = _seen(rows, self.named, reader.width)
         count = self.end - reader.header.bottom
         return tuple([column[:count] for column in part] for part in reader._seen)
 
@@ -1027,6 +1027,9 @@ class _Plan:
         if reader.catalogue is not self.catalogue or reader.vocabulary is not self.vocabulary:
             return False
         if self._table(reader) != self.rows:
+            return False
+        value = reader.header.grid.value
+        if any((value(row, col) is None) != blank for (row, col), blank in self.blanks.items()):
             return False
         for row, seen in enumerate(self.below, self.end + 1):
             if self._below(reader, row) != seen:
@@ -1051,24 +1054,23 @@ def _remember(key: tuple, plan: _Plan) -> None:
     del plans[_PLANS_PER_KEY:]
 
 
-def _seen(rows: list[list], named: tuple[int, ...], watched: tuple[int, ...], width: int):
+def _seen(rows: list[list], named: tuple[int, ...], width: int):
     """Rows of a table as classifying them sees them, column by column: the `named` cells
-    and their types (1 == 1.0 == True, but their texts differ); whether each `watched` cell
-    is blank (0), a blank text (1: only spaces) or neither (2); whether each row has a text
+    and their types (1 == 1.0 == True, but their texts differ); whether each row has a text
     in its first `width` cells."""
-    size = max((*named, *watched), default=-1) + 1
+    size = max(named, default=-1) + 1
     if any(len(line) < size for line in rows):
         rows = [[*line, *[""] * (size - len(line))] for line in rows]
     cells = [[line[col] for line in rows] for col in named]
     types = [list(map(type, column)) for column in cells]
-    marks = [[_mark(line[col]) for line in rows] for col in (*named, *watched)]
-    shown = [mark for col, mark in zip((*named, *watched), marks, strict=True) if col < width]
+    shown = [list(map(_mark, column)) for col, column in zip(named, cells, strict=True)]
+    shown = [marks for col, marks in zip(named, shown, strict=True) if col < width]
     zeros = [0] * len(rows)
     texts = [
         most == 2 or 2 in map(_mark, line[:width])
         for line, most in zip(rows, map(max, *shown, zeros, zeros), strict=True)
     ]
-    return cells, types, marks[len(named) :], [texts]
+    return cells, types, [texts]
 
 
 def _mark(cell: object) -> int:
