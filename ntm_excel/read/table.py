@@ -841,7 +841,7 @@ class TableReader:
             )
             how += f"; chỉ tiêu con của {placeholder}"
         self.indicators.append(entry)
-        self._report(row, code, how, body)
+        self.rows.append(_reading(row, code, how, body))
 
     def _estimate_issue(self, entry: IndicatorEntry) -> Issue:
         return make_issue(
@@ -948,7 +948,7 @@ class TableReader:
 
     @_step
     def _report(self, row: int, code: str, how: str, text: str = "") -> None:
-        self.rows.append(RowReading(row + 1, code, how, _short(text, _SHOWN)))
+        self.rows.append(_reading(row, code, how, text))
 
     @_step
     def _add_issue(self, kind: str, details: dict) -> None:
@@ -1090,6 +1090,12 @@ def _numbered_as(line: list, no: int | None, wording: int | None) -> tuple:
         written_code(text) if text else None,
         bool(_PLAIN_NUMBER.match(text)),
     )
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a template's rows read alike from file to file
+def _reading(row: int, code: str, how: str, text: str) -> RowReading:
+    """How a row was read (immutable: made once)."""
+    return RowReading(row + 1, code, how, _short(text, _SHOWN))
 
 
 _ENTRIES: dict[tuple, IndicatorEntry] = {}
