@@ -772,8 +772,10 @@ class TableReader:
                 break
         if value_col is None:
             return None, row, None, ParsedValue(None, "", False)
-        if self._formula(value_row, value_col):
+        if grid.formulas and self._formula(value_row, value_col):
             return value_col, value_row, cell, None
+        if isinstance(cell, str):
+            return value_col, value_row, cell, _parse_text(cell, self.vocabulary)
         return value_col, value_row, cell, self._parse(cell, value_row, value_col)
 
     @_step
@@ -793,7 +795,7 @@ class TableReader:
             assessment_cell = cell_address(at, columns.assessment)
             if grid.merged:  # only merged cells can be read again from a row below
                 self._used_cells.add((at, columns.assessment))
-            if not self._formula(at, columns.assessment):
+            if not (grid.formulas and self._formula(at, columns.assessment)):
                 assessment_raw = cell_text(value)
                 status = self._assess(value)
                 if status is Status.UNKNOWN and columns.note_not_met:
@@ -1042,12 +1044,12 @@ class _Plan:
 
 
 _PLANS: dict[tuple, list[_Plan]] = {}  # `TableReader._layout_key` → plans, latest first
-_PLANS_MAX = 256
+_PLANS_MAX = 256  # plans in all (some 40 kB each)
 _PLANS_PER_KEY = 8  # variants of one template (a fault here, another wording there)
 
 
 def _remember(key: tuple, plan: _Plan) -> None:
-    if len(_PLANS) >= _PLANS_MAX:
+    if sum(map(len, _PLANS.values())) >= _PLANS_MAX:
         _PLANS.clear()
     plans = _PLANS.setdefault(key, [])
     plans.insert(0, plan)
