@@ -467,10 +467,13 @@ def test_roadmap_cells_as_communes_type_them(tmp_path, registry, indicators):
             "Đang thực hiện",
         ]
     )
+    ws.append(["3", "Tiêu chí số 6", "Sửa nhà văn hóa thôn", "Quí 2/2021", None, None, None,
+               "Đã hoàn thành 80%"])  # fmt: skip
     path = tmp_path / "cam_my.xlsx"
     book.save(path)
     submission, issues = read_submission(path, registry, indicators)
-    first, second, third = submission.tasks
+    first, second, third, fourth = submission.tasks
+    assert (fourth.criterion_no, fourth.due, fourth.done) == (6, date(2021, 6, 30), False)
     assert (first.criterion_no, first.due, first.directors) == (
         2,
         date(2021, 3, 31),

@@ -44,8 +44,16 @@ _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+_PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+
+
 _TITLE_ROWS = 12
 _owners = functools.lru_cache(maxsize=4096)(parse_owners)
+
+
+def _partly(status: str) -> bool:
+    """Whether a status gives the share done below 100% ("Đã hoàn thành 80%")."""
+    return any(float(m[1].replace(",", ".")) < 100 for m in _PERCENT_IN_TEXT.finditer(status))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -199,7 +207,7 @@ class _RoadmapReader:
         deadline_text, due = self._deadline(row)
         status_text = self._text(row, "status")
         status = self.vocabulary.match("tinh_trang", status_text) if status_text else None
-        done = status is not None and status.meaning == "xong"
+        done = status is not None and status.meaning == "xong" and not _partly(status_text)
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
             completed = parse_date(match.group())
