@@ -980,29 +980,6 @@ def test_master_leaves_the_cycle_collector_running(tmp_path, monkeypatch):
     assert not (tmp_path / "other.xlsx").exists()
 
 
-def test_master_parts_are_deflated_at_the_fast_level(tmp_path, consolidation):
-    """The master's parts are deflated at `ZIP_LEVEL` (each member's compressed bytes are what
-    zlib makes of it at that level), and XlsxWriter's own zip file is given back afterwards,
-    also when storing fails."""
-    import zlib
-
-    import xlsxwriter.workbook
-
-    path = write_master(consolidation, tmp_path / "tong_hop.xlsx")
-    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
-    with zipfile.ZipFile(path) as package:
-        for info in package.infolist():
-            assert info.compress_type == zipfile.ZIP_DEFLATED
-            packer = zlib.compressobj(master.ZIP_LEVEL, zlib.DEFLATED, -15)
-            data = package.read(info)
-            assert len(packer.compress(data) + packer.flush()) == info.compress_size, info
-    book = master.MasterWorkbook(str(tmp_path / "missing" / "x.xlsx"))
-    book.add_worksheet()
-    with pytest.raises(Exception, match="missing"):
-        book.close()
-    assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
-
-
 def test_criteria_counts_on_the_summary_are_the_units_per_status(book, consolidation):
     """Section V of «Tổng hợp»: per criterion, the expected units meeting it, missing it,
     unclear (a criterion a unit did not report is unclear) and not submitted, recounted

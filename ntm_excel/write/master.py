@@ -14,12 +14,10 @@ import copy
 import gc
 import io
 import re
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import xlsxwriter
-import xlsxwriter.workbook
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
@@ -74,36 +72,14 @@ class MasterPackager(Packager):
         sst._assemble_xml_file()
 
 
-# zlib's fastest level for the master's parts: a quarter of the default level's time (0.4 →
-# 0.1 s of CPU at 2,500 units), a file about 40% larger (2.5 → 3.5 MB)
-ZIP_LEVEL = 1
-
-
-class _FastZipFile(zipfile.ZipFile):
-    """The zip file XlsxWriter writes the master into, its members deflated at `ZIP_LEVEL`."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, compresslevel=ZIP_LEVEL, **kwargs)
-
-
 class MasterWorkbook(xlsxwriter.Workbook):
     """A workbook whose sheets write their cells faster (`MasterWorksheet`), and its shared
-    strings too (`MasterPackager`), deflated at zlib's fastest level (`ZIP_LEVEL`)."""
+    strings too (`MasterPackager`)."""
 
     worksheet_class = master_sheets.MasterWorksheet
 
     def _get_packager(self) -> Packager:
         return MasterPackager()
-
-    def _store_workbook(self) -> None:
-        # XlsxWriter makes its `ZipFile` without a level: its own module's name, swapped
-        # while the master is stored (one thread writes a master at a time in a process)
-        module = xlsxwriter.workbook
-        module.ZipFile = _FastZipFile
-        try:
-            super()._store_workbook()
-        finally:
-            module.ZipFile = zipfile.ZipFile
 
 
 @contextlib.contextmanager
