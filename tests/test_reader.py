@@ -228,6 +228,31 @@ def test_indicator_codes_written_with_the_criterions_word(tmp_path, registry, in
     assert "indicator-duplicate" not in codes_of(issues)
 
 
+def test_one_result_column_holds_figures_and_verdicts(tmp_path, registry, indicators):
+    """A single «Kết quả tự đánh giá» column: its figures are the values (judged against the
+    thresholds), its «Đạt» the verdicts; no «value missing» nor «assessment missing»."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["UBND XÃ CẨM HƯNG"])
+    ws.append(["TT", "Nội dung tiêu chí", "Chỉ tiêu theo quy định", "Kết quả tự đánh giá"])
+    ws.append(["1.1", "Có quy hoạch chung xây dựng xã", "Đạt", "Đạt"])
+    ws.append(["3.1", "Tỷ lệ diện tích được tưới chủ động", "≥80%", "87,5%"])
+    ws.append(["4.2", "Tỷ lệ hộ sử dụng điện", "≥98%", "92%"])
+    path = tmp_path / "cam_hung.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(e.code, e.value) for e in submission.indicators] == [
+        ("1.1", "Đạt"), ("3.1", 87.5), ("4.2", 92.0)
+    ]  # fmt: skip
+    results, _, checked = validate_submission(submission, registry.get("18733"), indicators)
+    statuses = {r.indicator_code: r.status for r in results}
+    assert (statuses["1.1"], statuses["3.1"], statuses["4.2"]) == (
+        Status.MET, Status.MET, Status.NOT_MET
+    )  # fmt: skip
+    found = {i.code for i in [*issues, *checked]}
+    assert not found & {"value-missing", "assessment-missing", "assessment-unreadable"}
+
+
 def _assessment_sheet(book, title: str, rows: list[list]) -> None:
     ws = book.create_sheet(title)
     ws.append(["UBND XÃ CẨM HÀ"])

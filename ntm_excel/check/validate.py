@@ -130,8 +130,8 @@ class _Checker:
 
     def unassessed(self, entry: IndicatorEntry, code: str) -> None:
         """A row without a self-assessment: its cell blank, or words not understood."""
-        if entry.criterion_no in self.by_criterion:
-            return  # assessed on its criterion's row
+        if entry.criterion_no in self.by_criterion or entry.assessment_cell == entry.value_cell:
+            return  # assessed on its criterion's row; a result in one «Kết quả tự đánh giá» column
         if entry.assessment_raw.strip():
             self.issue("assessment-unreadable", entry.sheet, entry.assessment_cell, code=code,
                        text=entry.assessment_raw.strip())  # fmt: skip
