@@ -253,6 +253,24 @@ def test_one_result_column_holds_figures_and_verdicts(tmp_path, registry, indica
     assert not found & {"value-missing", "assessment-missing", "assessment-unreadable"}
 
 
+def test_headings_typed_on_two_lines_are_joined(tmp_path, registry, indicators):
+    """«Tự đánh» over «giá», «Ghi» over «chú», no merged cells: one heading of two rows."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["UBND XÃ CẨM QUAN"])
+    ws.append(["TT", "Nội dung", "Kết quả", "Tự đánh", "Ghi"])
+    ws.append([None, "tiêu chí", "thực hiện", "giá", "chú"])
+    ws.append(["1.1", "Có quy hoạch chung xây dựng xã", "Có", "Đạt", None])
+    ws.append(["3.1", "Tỷ lệ diện tích được tưới chủ động", "87,5%", "Đạt", None])
+    path = tmp_path / "cam_quan.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission.reading.header_rows == "2–3"
+    assert [(e.code, e.value, e.self_assessment) for e in submission.indicators] == [
+        ("1.1", "Có", Status.MET), ("3.1", 87.5, Status.MET)
+    ]  # fmt: skip
+
+
 def _assessment_sheet(book, title: str, rows: list[list]) -> None:
     ws = book.create_sheet(title)
     ws.append(["UBND XÃ CẨM HÀ"])

@@ -986,7 +986,8 @@ def two_row_labels(
     """Labels of a heading spread over rows `top` and `top + 1`, and the sub-headings of the
     columns under a group heading; None if `top + 1` is not a heading row (a parent cell such
     as «Chỉ tiêu» spans sub-columns «Chung» | «Bắc Trung Bộ»; without merge information a
-    blank parent cell belongs to the group on its left)."""
+    blank parent cell belongs to the group on its left). Headings typed on two lines, each
+    below its own start («Tự đánh» over «giá»), have no sub-headings."""
     parent = row_labels(grid, top, width)
     child = row_labels(grid, top + 1, width)
     if not child or not all(_heading_cell(grid.value(top + 1, c)) for c in child):
@@ -1010,7 +1011,8 @@ def two_row_labels(
         label = " ".join(part for part in (above, child.get(col, "")) if part)
         if label:
             labels[col] = label
-    return (labels, children) if children else None
+    wrapped = not children and all(col in parent for col in child)
+    return (labels, children) if children or wrapped else None
 
 
 def _heading_cell(value: object) -> bool:
@@ -1067,13 +1069,17 @@ def locate_header(
             double = two_row_labels(grid, top, width)
             if double:
                 options.insert(0, (top + 1, *double))
-            for bottom, labels, children in options:
+            found = []
+            for _bottom, labels, children in options:
                 roles: dict[str, list[int]] = {}
                 for col, label in sorted(labels.items()):
                     role = grouped_role(classify, label, children.get(col))
                     if role:
                         roles.setdefault(role, []).append(col)
-                frozen = {role: tuple(cols) for role, cols in roles.items()}
+                found.append({role: tuple(cols) for role, cols in roles.items()})
+            if double and not double[1] and len(found[0]) <= len(found[1]):
+                del options[0], found[0]  # a second line that names nothing more is data
+            for (bottom, labels, children), frozen in zip(options, found, strict=True):
                 if not accept(frozen):
                     continue
                 rank = (len(frozen), 0 if grid.hidden else 1)
