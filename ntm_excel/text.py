@@ -15,6 +15,8 @@ def nfc(text: str) -> str:
 
 
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
+# «đ», «Đ», and the look-alike «Ð»/«ð» (U+00D0/U+00F0) that converters of old fonts leave
+_D_WITH_STROKE = str.maketrans("đĐÐð", "dDDd")
 # After NFD, Vietnamese text is ASCII plus the combining marks U+0300–U+036F (all but
 # U+034F, the grapheme joiner, have a combining class): such text drops its marks with a
 # plain ASCII encode. Any other character takes the general (slower) path.
@@ -31,7 +33,7 @@ def fold(text: str) -> str:
     "ubnd xa cam thanh".
     """
     if not text.isascii():
-        decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+        decomposed = unicodedata.normalize("NFD", text.translate(_D_WITH_STROKE))
         if _NOT_LATIN_MARKS.search(decomposed):
             stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
             return _SEPARATORS.sub(" ", stripped.lower()).strip()

@@ -97,8 +97,8 @@ def vocab_key(text: str) -> str:
 @memoised_text
 def accented_key(text: str) -> str:
     """Lower-case words of a text with their diacritics (for kinds where "đất" is not
-    "đạt"), marks kept as words."""
-    return " ".join(_TOKEN.findall(nfc(text).lower()))
+    "đạt"; the look-alike «ð» of old-font converters is «đ»), marks kept as words."""
+    return " ".join(_TOKEN.findall(nfc(text).lower().replace("ð", "đ")))
 
 
 def _word_forms(word: str) -> str:

@@ -599,6 +599,8 @@ SAME_MEANING = {
     "x": ["Có"],
     "Có (đạt)": ["Có"],
     "Chưa": ["Chưa đạt"],
+    "Hoàn thành": ["Đạt"],
+    "Chưa hoàn thành": ["Chưa đạt"],
     "Không có": ["Không"],
     "Không còn nhà tạm": ["Không"],
 }
