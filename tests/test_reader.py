@@ -253,6 +253,18 @@ def test_one_result_column_holds_figures_and_verdicts(tmp_path, registry, indica
     assert not found & {"value-missing", "assessment-missing", "assessment-unreadable"}
 
 
+def test_this_years_sheet_is_read_not_last_years_before_it(tmp_path, registry, indicators):
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    _assessment_sheet(book, "TĐG 2020", [["3.1", "Tỷ lệ diện tích tưới", "82,5%", "Đạt"]])
+    _assessment_sheet(book, "TĐG 2021", [["3.1", "Tỷ lệ diện tích tưới", "87,5%", "Đạt"]])
+    book.save(tmp_path / "cam_ha.xlsx")
+    submission, _ = read_submission(tmp_path / "cam_ha.xlsx", registry, indicators)
+    assert (submission.sheet, submission.indicators[0].value) == ("TĐG 2021", 87.5)
+    notes = "\n".join(submission.reading.notes)
+    assert "Trang «TĐG 2020»: cũng có bảng tự đánh giá nhưng là của năm trước" in notes
+
+
 def test_headings_typed_on_two_lines_are_joined(tmp_path, registry, indicators):
     """«Tự đánh» over «giá», «Ghi» over «chú», no merged cells: one heading of two rows."""
     book = openpyxl.Workbook()

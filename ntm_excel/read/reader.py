@@ -335,24 +335,49 @@ class _Workbook:
                 continue
             if id(grid) in headers:
                 notes.append(
-                    f"Trang «{grid.name}»: cũng có bảng tự đánh giá nhưng ít cột nhận ra hơn "
-                    f"trang «{header.grid.name}», không đọc"
+                    f"Trang «{grid.name}»: cũng có bảng tự đánh giá nhưng "
+                    f"{_passed_over(headers[id(grid)], header)}, không đọc; đã đọc trang "
+                    f"«{header.grid.name}»"
                 )
         return notes
 
 
 def _best(grids: list[Grid], headers: dict[int, Header]) -> Header | None:
-    """The heading that names the most columns: a visible sheet before a hidden one, then
-    the earlier sheet."""
+    """The heading that names the most columns: a visible sheet before a hidden one, the
+    latest year their tabs or titles name when each names one («TĐG 2020», «TĐG 2021»),
+    then the earlier sheet."""
+    years = {key: _sheet_year(header.grid) for key, header in headers.items()}
+    if not all(years.values()):
+        years = dict.fromkeys(years, 0)
     best = None
     for grid in grids:
         header = headers.get(id(grid))
         if header is None:
             continue
-        rank = (header.score, 0 if grid.hidden else 1)
+        rank = (header.score, 0 if grid.hidden else 1, years[id(grid)])
         if best is None or rank > best[0]:
             best = (rank, header)
     return best[1] if best else None
+
+
+_TAB_YEAR = re.compile(r"(?<!\d)20\d\d(?!\d)")
+
+
+def _sheet_year(grid: Grid) -> int:
+    """The year a sheet's tab or else its title names (0 for none)."""
+    year = _TAB_YEAR.search(grid.name)
+    return int(year[0]) if year else title_year([grid]) or 0
+
+
+def _passed_over(other: Header, chosen: Header) -> str:
+    """Why `other`'s table was not the one read, against the `chosen` one's."""
+    if other.score < chosen.score:
+        return "nhận ra ít cột hơn"
+    if other.grid.hidden and not chosen.grid.hidden:
+        return "bị ẩn"
+    if 0 < _sheet_year(other.grid) < _sheet_year(chosen.grid):
+        return "là của năm trước"
+    return "đứng sau"
 
 
 def _is_summary(grid: Grid, header: Header) -> bool:
