@@ -351,6 +351,19 @@ def test_killed_during_the_swap_the_previous_set_is_put_back(tmp_path, inbox, co
     assert leftovers(out) == []
 
 
+def test_a_workbook_of_no_known_unit_is_not_called_no_spreadsheet(tmp_path, config, capsys):
+    """The one workbook's unit is unknown: the warning says so, not «no spreadsheet»."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    book = openpyxl.Workbook()
+    book.active.append(["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Tự đánh giá"])
+    book.active.append(["1.1", "Có quy hoạch chung", "Có", "Đạt"])
+    book.save(inbox / "bieu_mau.xlsx")
+    assert main(arguments(config, tmp_path / "out", inbox, "2021-03-16")) == 2
+    err = capsys.readouterr().err
+    assert "1 biểu không rõ của đơn vị nào" in err and "không có tệp bảng tính nào" not in err
+
+
 @pytest.mark.parametrize("content", ["nothing", "no spreadsheet"])
 def test_a_folder_without_readable_workbooks_does_not_replace_the_master(
     tmp_path, config, first_run, content, capsys

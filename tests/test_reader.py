@@ -479,6 +479,13 @@ def test_a_commune_named_only_by_its_tab_or_its_file_is_not_the_district(
     assert (submission.unit_code, submission.unit_text) == ("18697", from_text)
 
 
+def test_a_commune_named_only_where_it_signs_is_that_commune(read):
+    """Nothing names the commune but its signing line «Cẩm Quang, ngày 10 tháng 3 …»."""
+    spec = SampleSpec(unit_code="18697", unit_name="Xã Cẩm Quang", unit_style="file_name")
+    submission, _ = read(spec, name="Bieu TDG NTM nam 2021.xlsx")
+    assert (submission.unit_code, submission.unit_text) == ("18697", "Cẩm Quang")
+
+
 def test_a_tab_and_a_file_naming_two_communes_are_not_guessed(read):
     spec = SampleSpec(unit_code="18697", unit_name="Xã Cẩm Quang", unit_style="file_name",
                       sheet_name="Cẩm Quang")  # fmt: skip

@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import sys
 import zipfile
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -191,8 +192,15 @@ def _written(outputs) -> list[str]:
 
 def _nothing_read(result, paths: list[str]) -> str:
     """The warning for a batch in which no unit's workbook could be read."""
-    unreadable = sum(1 for issue in result.issues if issue.code == "file-unreadable")
-    found = f"{unreadable} tệp không đọc được" if unreadable else "không có tệp bảng tính nào"
+    counts = Counter(issue.code for issue in result.issues)
+    unplaced = counts["unit-unknown"] + counts["unit-ambiguous"]
+    reasons = [
+        f"{counts['file-unreadable']} tệp không đọc được" if counts["file-unreadable"] else "",
+        f"{unplaced} biểu không rõ của đơn vị nào: hãy xem lỗi «unit-unknown», «unit-ambiguous»"
+        if unplaced
+        else "",
+    ]
+    found = "; ".join(filter(None, reasons)) or "không có tệp bảng tính nào"
     return (
         f"Cảnh báo: không đọc được biểu nào của các đơn vị trong {', '.join(paths)} ({found}): "
         "bảng tổng hợp sẽ ghi mọi đơn vị là «chưa nộp»."

@@ -469,6 +469,16 @@ def report_date(grid: Grid) -> date | None:
     return None
 
 
+def _signing_place(grid: Grid) -> str:
+    """Where a report is signed: "Cẩm Lạc" of "Cẩm Lạc, ngày 10 tháng 3 năm 2021" ("" if
+    no such line)."""
+    for row in reversed(grid.rows):  # the signature closes the sheet
+        for cell in row:
+            if cell and isinstance(cell, str) and "," in cell and _signed(cell) is not _UNSIGNED:
+                return cell.split(",", 1)[0].strip()
+    return ""
+
+
 _UNSIGNED = object()  # a text that writes no date
 # Texts known to write no date (they repeat from file to file): skipped without a call.
 _UNDATED: set[str] = set()
@@ -557,7 +567,8 @@ def identify_unit(
 
     In order: a code cell ("Mã đơn vị: 18694", or a cell holding exactly a registry code);
     a commune named in the title block; a commune named by the table's sheet tab or by the
-    file name ("CamMinh_TDG.xlsx"; two different ones are ambiguous); the district
+    file name ("CamMinh_TDG.xlsx"; two different ones are ambiguous); the place the report
+    is signed at ("Cẩm Lạc, ngày 10 tháng 3 năm 2021"); the district
     itself (a commune's title block often starts with "UBND HUYỆN …", so the district only
     counts when no commune is named anywhere). A name several units bear ("Xã Tân Lập") is
     told apart by the districts and provinces the title block and the `folders` name. A code
@@ -596,6 +607,10 @@ def identify_unit(
     if named:
         text = file_name if by_file.unit in named.values() else header.grid.name
         return next(iter(named)), text, []
+    signed_at = _signing_place(header.grid) if header else ""
+    by_place = _tab_match(registry, signed_at, place) if signed_at else UnitMatch(None, ())
+    if by_place.unit and by_place.unit.tier == COMMUNE:  # «Cẩm Lạc, ngày 10 tháng 3 …»
+        return by_place.unit.code, signed_at, []
     if ambiguous:
         return None, ambiguous[0], [_ambiguous_issue(*ambiguous, located)]
     if len(districts) == 1:
