@@ -143,7 +143,8 @@ def test_float_stays_float():
 @pytest.mark.parametrize(
     "text",
     [
-        "Đạt", "đạt", "ĐẠT", "Dat", "Đạt chuẩn", "Đã đạt", " Đạt. ", "Đ", "Đạt (UBND tỉnh quy định)",
+        "Đạt", "đạt", "ĐẠT", "Dat", "Đạt chuẩn", "Đã đạt", " Đạt. ", "Đ",
+        "Đạt (UBND tỉnh quy định)",
         "Ðạt",  # «Ð» (U+00D0), left by converters of old fonts, for «Đ»
         "Hoàn thành",
     ],
