@@ -411,8 +411,9 @@ class _Sheet:
         return head + b"".join(pieces) + tail
 
 
-class _Styles:
-    """The styles part: fills and cell formats added for marked cells and our sheets."""
+class _StyleTree:
+    """The styles part parsed: fills and cell formats added for marked cells and our
+    sheets."""
 
     def __init__(self, data: bytes, name: str, look: Look) -> None:
         self.root = _parse(data, f"{{{MAIN}}}styleSheet", name)
@@ -489,6 +490,81 @@ class _Styles:
         for element in (self.fonts, self.fills, self.xfs):
             element.set("count", str(len(element)))
         return _xml(self.root)
+
+
+STYLES_REMEMBERED = 4096  # results of `_Styles` kept per process (then forgotten, all at once)
+SMALL_STYLES = 65536  # bytes: a larger styles part is not remembered
+_looks: list[Look] = []  # every look a `_Styles` was made with: ids in keys stay theirs
+_styled: dict[tuple, object] = {}  # (look, styles part, steps) → cell format or XML
+
+
+class _Styles:
+    """The styles part with what is added to it (`_StyleTree`), remembered: one template's
+    styles come back file after file, and the same steps (a fill for a marked cell, the
+    added sheets' formats, in the same order) give the same cell formats and the same part.
+    A styles part seen before in this process, with the same steps taken so far, is thus
+    neither parsed nor written again; the part is parsed (and the steps replayed) when a
+    step or the XML is not remembered."""
+
+    def __init__(self, data: bytes, name: str, look: Look) -> None:
+        if not any(seen is look for seen in _looks):
+            _looks.append(look)
+        self._data, self._name, self._look = data, name, look
+        self._remember = len(data) <= SMALL_STYLES
+        self._key = (id(look), data)
+        self._steps: tuple = ()
+        self._done: dict[tuple, int] = {}  # step → its cell format
+        self._tree: _StyleTree | None = None
+        if not self._remember or self._key + ((),) not in _styled:
+            self._parsed()  # checked now (`Unsupported`), as when it is not remembered
+            self._keep(self._key + ((),), True)
+
+    def _parsed(self) -> _StyleTree:
+        if self._tree is None:
+            tree = _StyleTree(self._data, self._name, self._look)
+            for step in self._steps:
+                _take(tree, step)
+            self._tree = tree
+        return self._tree
+
+    def _keep(self, key: tuple, value: object) -> None:
+        if self._remember:
+            if len(_styled) >= STYLES_REMEMBERED:
+                _styled.clear()
+            _styled[key] = value
+
+    def _step(self, step: tuple) -> int:
+        if step in self._done:
+            return self._done[step]
+        steps = self._steps + (step,)
+        key = self._key + (steps,)
+        found = None if self._tree is not None else _styled.get(key)
+        if found is None:
+            found = _take(self._parsed(), step)
+            self._keep(key, found)
+        self._steps, self._done[step] = steps, found
+        return found
+
+    def filled(self, style: int, rgb: str) -> int:
+        """A cell format like `style` with a solid `rgb` fill."""
+        return self._step(("filled", style, rgb))
+
+    def named(self, name: object) -> int:
+        """The cell format of an added-sheet style."""
+        return self._step(("named", name))
+
+    def xml(self) -> bytes:
+        key = self._key + (self._steps, "xml")
+        found = None if self._tree is not None else _styled.get(key)
+        if found is None:
+            found = self._parsed().xml()
+            self._keep(key, found)
+        return found
+
+
+def _take(tree: _StyleTree, step: tuple) -> int:
+    """Take a `_Styles` step on `tree`: its cell format."""
+    return tree.filled(*step[1:]) if step[0] == "filled" else tree.named(step[1])
 
 
 def _value_xml(ref: str, style: int, value: object) -> str:
