@@ -646,3 +646,42 @@ def test_a_styles_part_is_remembered_per_process(tmp_path, monkeypatch):
     for _ in range(2):
         with pytest.raises(Unsupported):
             feedback.edited_package(report, [problem(damaged.name)], data, sniffed)
+
+
+def test_properties_parts_are_made_once_per_process_with_the_time_put_in(tmp_path):
+    """The core and custom properties of one template are made once per process: the next
+    copy takes them as made, with its own time put in; another core part is made anew, and
+    a part that holds the words standing for the time itself still gets the time."""
+    from ntm_excel.atomic import OUTPUT_PROPERTY
+    from ntm_excel.write.package import _WHEN, _remembered
+
+    def properties(source: Path, moment: datetime) -> tuple[str, str]:
+        report = report_for(source)
+        data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+        with time_machine.travel(moment, tick=False):
+            made = feedback.edited_package(report, [problem(source.name)], data, sniffed)
+        with zipfile.ZipFile(io.BytesIO(made)) as z:
+            return z.read("docProps/core.xml").decode(), z.read("docProps/custom.xml").decode()
+
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    _remembered.cache_clear()
+    first = properties(source, datetime(2021, 3, 25, 8, 0, tzinfo=UTC))
+    hits = _remembered.cache_info().hits
+    second = properties(source, datetime(2021, 3, 26, 9, 30, 5, tzinfo=UTC))
+    assert _remembered.cache_info().hits == hits + 2  # both parts as made for the first copy
+    assert "<dcterms:modified" in first[0] and "2021-03-25T08:00:00Z" in first[0]
+    assert "2021-03-26T09:30:05Z" in second[0] and "2021-03-25" not in second[0]
+    assert f'name="{OUTPUT_PROPERTY}"' in second[1] and "gop_y 2021-03-26T09:30:05" in second[1]
+    assert second[0].replace("2021-03-26T09:30:05Z", "2021-03-25T08:00:00Z") == first[0]
+    for core, custom in (first, second):
+        assert _WHEN not in core and _WHEN not in custom
+
+    book = openpyxl.load_workbook(source)
+    book.properties.title = _WHEN  # the words that stand for the time, in the commune's part
+    other = tmp_path / "cam_thanh_2.xlsx"
+    book.save(other)
+    misses = _remembered.cache_info().misses
+    core, custom = properties(other, datetime(2021, 3, 27, 7, 0, tzinfo=UTC))
+    assert _remembered.cache_info().misses == misses + 1  # another core part: made anew
+    assert f">{_WHEN}</dc:title>" in core and ">2021-03-27T07:00:00Z</dcterms:modified>" in core
+    assert "gop_y 2021-03-27T07:00:00" in custom

@@ -764,6 +764,61 @@ _EMPTY_WORKBOOK_RELS = (
 ).encode()
 
 
+_CORE = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+def _core_xml(data: bytes | None, when: str, name: str) -> bytes:
+    """The core properties part (`data`, else a new one) with `when` as its modification
+    time."""
+    if data is not None:
+        core = etree.fromstring(data, _PARSER)
+    else:
+        core = etree.Element(f"{{{_CORE}}}coreProperties",
+                             nsmap={"dcterms": DCTERMS, "xsi": XSI, "cp": _CORE})  # fmt: skip
+    modified = core.find(f"{{{DCTERMS}}}modified")
+    if modified is None:
+        modified = etree.SubElement(core, f"{{{DCTERMS}}}modified")
+        modified.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
+    modified.text = when
+    return _xml(core)
+
+
+def _custom_xml(data: bytes | None, marker: str, name: str) -> bytes:
+    """The custom properties part (`data`, else a new one) with our `marker` property (an
+    earlier one replaced)."""
+    if data is not None:
+        custom = _parse(data, f"{{{CUSTOM}}}Properties", name)
+    else:
+        custom = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
+    for prop in custom.findall(f"{{{CUSTOM}}}property"):
+        if prop.get("name") == OUTPUT_PROPERTY:
+            custom.remove(prop)
+    pids = [int(p.get("pid")) for p in custom if (p.get("pid") or "").isdigit()]
+    prop = etree.SubElement(custom, f"{{{CUSTOM}}}property", fmtid=_FMTID,
+                            pid=str(max([1, *pids]) + 1), name=OUTPUT_PROPERTY)  # fmt: skip
+    etree.SubElement(prop, f"{{{VT}}}lpwstr").text = marker
+    return _xml(custom)
+
+
+_WHEN = "ntm-excel: when written"  # where the time goes in a properties part remembered
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered(make, data: bytes | None, name: str) -> bytes:
+    """`make(data, _WHEN, name)`, remembered: one template's properties parts come back
+    file after file, only the time differs."""
+    return make(data, _WHEN, name)
+
+
+def _stamped(make, data: bytes | None, when: str, name: str) -> bytes:
+    """`make(data, when, name)` (`_core_xml`, `_custom_xml`): the part made once per
+    process for the same `data`, `when` put where the time goes."""
+    head, *tail = _remembered(make, data, name).split(_WHEN.encode())
+    if len(tail) == 1:
+        return head + escape(when).encode() + tail[0]
+    return make(data, when, name)  # the commune's part holds those words itself
+
+
 class Package:
     """An OOXML package being edited: parts parsed on demand, changed parts kept as bytes."""
 
@@ -955,46 +1010,28 @@ class Package:
     def _properties(self, kind: str, written: datetime) -> None:
         """Mark the package as our output (`atomic.mark_output`): the custom property and
         the core properties' modification time."""
-        stamp = written.strftime("%Y-%m-%dT%H:%M:%SZ")
         parts = {r.get("Type"): _target("", r) for r in self._root_rels}
         core_part = parts.get(_CORE_REL)
         if core_part and self._has(core_part):
-            core = etree.fromstring(self._part(core_part), _PARSER)
+            core = self._part(core_part)
         else:
-            core_part = "docProps/core.xml"
-            core = etree.Element(
-                "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
-                "coreProperties",
-                nsmap={"dcterms": DCTERMS, "xsi": XSI,
-                       "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"},
-            )  # fmt: skip
+            core_part, core = "docProps/core.xml", None
             _add_rel(self._root_rels, _CORE_REL, core_part)
             self._override(core_part, _CT_CORE)
-        modified = core.find(f"{{{DCTERMS}}}modified")
-        if modified is None:
-            modified = etree.SubElement(core, f"{{{DCTERMS}}}modified")
-            modified.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
-        modified.text = stamp
-        self.changed[core_part] = _xml(core)
+        stamp = written.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.changed[core_part] = _stamped(_core_xml, core, stamp, core_part)
 
         custom_part = parts.get(f"{_T}custom-properties")
         if custom_part and self._has(custom_part):
-            custom = _parse(self._part(custom_part), f"{{{CUSTOM}}}Properties", custom_part)
+            custom = self._part(custom_part)
         else:
-            custom_part = "docProps/custom.xml"
+            custom_part, custom = "docProps/custom.xml", None
             if self._has(custom_part):  # a part of that name the package does not use
                 custom_part = self._free("docProps/custom{}.xml")
-            custom = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
             _add_rel(self._root_rels, f"{_T}custom-properties", custom_part)
             self._override(custom_part, _CT_CUSTOM)
-        for prop in custom.findall(f"{{{CUSTOM}}}property"):
-            if prop.get("name") == OUTPUT_PROPERTY:
-                custom.remove(prop)
-        pids = [int(p.get("pid")) for p in custom if (p.get("pid") or "").isdigit()]
-        prop = etree.SubElement(custom, f"{{{CUSTOM}}}property", fmtid=_FMTID,
-                                pid=str(max([1, *pids]) + 1), name=OUTPUT_PROPERTY)  # fmt: skip
-        etree.SubElement(prop, f"{{{VT}}}lpwstr").text = output_marker(kind, written)
-        self.changed[custom_part] = _xml(custom)
+        marker = output_marker(kind, written)
+        self.changed[custom_part] = _stamped(_custom_xml, custom, marker, custom_part)
 
     def save(self, kind: str, author: str, comment_width: int) -> bytes:
         """The edited package as bytes, marked as an output of `kind`."""
