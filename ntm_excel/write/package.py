@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
+from isal import isal_zlib
 from lxml import etree
 from openpyxl.utils.cell import (
     column_index_from_string,
@@ -1065,8 +1066,8 @@ _DOS_1980 = (0, 33)  # time, date: 1980-01-01 00:00
 
 
 def _deflate(content: bytes) -> bytes:
-    # level 1: a feedback copy takes a fifth less CPU than at 6, and is ~8% larger
-    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    # ISA-L's level 1: about five times as fast as zlib's level 1, and no larger
+    compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
     return compressor.compress(content) + compressor.flush()
 
 
