@@ -1,8 +1,9 @@
 """Check that two `consolidate` runs wrote the same thing: every cell of every master sheet,
 every CSV file byte for byte (the overflow CSV files too), and every row of the history store
 (without the moments of the run, the row ids and the code fingerprints in `context`; stored
-readings and archived files compared unpacked). Each run folder holds `out/` (the outputs) and `state/` (the
-store), as `/tmp/ps/<run>` when run like bench_scale.py's consolidate_command.
+readings and archived files compared unpacked). Each run folder holds `out/` (the outputs)
+and `state/` (the store), as `/tmp/ps/<run>` when run like bench_scale.py's
+consolidate_command.
 
     python bench/compare_outputs.py RUN_A RUN_B     # exit status 1 when they differ
 """
