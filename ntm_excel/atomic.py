@@ -44,12 +44,17 @@ TEMP_MARK = ".ntm-tmp-"  # in the name of a file being written
 OLD_MARK = ".ntm-old-"  # in the name of a replaced file, until the swap is done
 _LEFTOVER = re.compile(r"^\..+\.ntm-(?:tmp|old)-[0-9a-z_]+(?:\.[0-9a-z]+)?$")
 _MKSTEMP = "[0-9a-z_]{8}"  # the random part of a temporary name of earlier versions
+FOLDER_LOCK = ".ntm_excel.lock"  # in each folder a generation writes into, while it does
 
 
 def staging_file(target: Path | str) -> Path:
     """A new empty file beside `target`, named as a generation's staged files (a killed run's
     are cleaned up alike): for a worker process writing what `Generation.adopt` stages."""
     return _temporary(Path(target))
+
+
+def _lock_order(folder: Path) -> str:
+    return os.path.normcase(os.path.abspath(folder))
 
 
 def _temporary(target: Path) -> Path:
@@ -113,27 +118,30 @@ class Generation:
         generation.retire(stale_feedback)
         generation.commit()
     ```
-    One generation at a time writes beside `anchor` (an OS file lock, waited for); its lock
-    and, during the swap, its journal are hidden files beside it. Leaving the block without
+    One generation at a time writes into a folder: it holds an OS file lock (waited for) in
+    `anchor`'s folder and in each of `folders` from the start, and in any other folder it
+    stages into from then on, so that no other run's clean-up takes its staged files. During
+    the swap its journal is a hidden file beside `anchor`. Leaving the block without
     `commit()` discards every staged file.
     """
 
-    def __init__(self, anchor: Path | str) -> None:
+    def __init__(self, anchor: Path | str, folders: Iterable[Path | str] = ()) -> None:
         self.anchor = Path(anchor)
         self._journal = self.anchor.with_name(f".{self.anchor.name}.journal")
-        self._lock = FileLock(self.anchor.with_name(f".{self.anchor.name}.lock"))
+        self._declared = {self.anchor.parent, *map(Path, folders)}
+        self._locks: dict[Path, FileLock] = {}  # folder → its lock, held
         self._staged: dict[Path, Path] = {}  # target → temporary file
         self._retired: set[Path] = set()
         self._folders: set[Path] = set()  # also cleaned of what killed runs left
         self.committed = False
 
     def __enter__(self) -> Generation:
-        self.anchor.parent.mkdir(parents=True, exist_ok=True)
-        self._lock.acquire()
         try:
+            for folder in sorted(self._declared, key=_lock_order):  # one order: no deadlock
+                self._hold(folder)
             self._recover()
         except BaseException:
-            self._lock.release()
+            self._release()
             raise
         return self
 
@@ -143,11 +151,25 @@ class Generation:
                 for tmp in self._staged.values():
                     tmp.unlink(missing_ok=True)
         finally:
-            self._lock.release()
+            self._release()
+
+    def _hold(self, folder: Path) -> None:
+        """Take `folder`'s lock (made with the folder) unless this generation holds it."""
+        if folder in self._locks:
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(folder / FOLDER_LOCK, is_singleton=True)
+        lock.acquire()
+        self._locks[folder] = lock
+
+    def _release(self) -> None:
+        while self._locks:
+            self._locks.popitem()[1].release()
 
     def stage(self, target: Path | str) -> Path:
         """A temporary file to write; the swap moves it to `target`."""
         target = Path(target)
+        self._hold(target.parent)
         if target in self._staged:
             self._staged.pop(target).unlink(missing_ok=True)
         self._staged[target] = _temporary(target)
@@ -156,12 +178,14 @@ class Generation:
     def tidy(self, folder: Path | str) -> None:
         """Clean `folder` too after the swap: a folder of outputs where this generation may
         write nothing (its files all kept) still holds what a killed run left there."""
+        self._hold(Path(folder))
         self._folders.add(Path(folder))
 
     def adopt(self, target: Path | str, written: Path) -> None:
         """Stage `written`, a `staging_file` of `target` written elsewhere (by a worker
         process), as `target`."""
         target = Path(target)
+        self._hold(target.parent)
         if target in self._staged:
             self._staged.pop(target).unlink(missing_ok=True)
         self._staged[target] = Path(written)

@@ -37,7 +37,7 @@ _EXPRESSION = re.compile(
     "|".join(
         [
             rf"{_B}6 thang (?P<half>dau|cuoi) nam(?: (?P<half_y>\d{{4}}))?{_E}",
-            rf"{_B}ngay (?P<vn_d>\d{{1,2}}) thang (?P<vn_m>\d{{1,2}})"
+            rf"{_B}(?:ngay )?(?P<vn_d>\d{{1,2}}) thang (?P<vn_m>\d{{1,2}})"
             rf"(?: nam (?P<vn_y>\d{{4}}))?{_E}",
             rf"{_B}(?P<iso_y>\d{{4}})/(?P<iso_m>\d{{1,2}})/(?P<iso_d>\d{{1,2}}){_E}",
             rf"{_B}(?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})(?:/(?P<y>\d{{4}}|\d{{2}}))?{_E}",
@@ -49,6 +49,14 @@ _EXPRESSION = re.compile(
     )
 )
 _LABEL = re.compile(r"\b(khoi cong|hoan thanh)\b")
+_SPAN_DASH = re.compile(r"\s[-–—]\s")  # "Tháng 6/2021 - Tháng 8/2021": a span
+_SPELLINGS = [
+    (re.compile(r"\bthang (?=quy\b)"), ""),  # the plan writes "trong tháng quý I/2021"
+    (re.compile(r"\bqui\b"), "quy"),  # "Quí 2/2021"
+    (re.compile(r"\bt ?(?=\d)"), "thang "),  # "T6/2021", "T6"
+    (re.compile(r"\bq ?(?=\d|(?:iv|iii|ii|i)\b)"), "quy "),  # "Q2/2021", "Q.II", "Q3"
+]
+_SPAN_WORDS = (["den"], ["toi"])  # between the two ends of a span
 
 
 @dataclass(frozen=True)
@@ -109,11 +117,12 @@ def parse_deadline(
 
 
 def _key(text: str) -> str:
-    parts = _NUMERIC.split(text)
+    parts = _NUMERIC.split(_SPAN_DASH.sub(" đến ", text))
     folded = [_SEPARATOR.sub("/", p) if i % 2 else fold(p) for i, p in enumerate(parts)]
     key = " ".join(p for p in folded if p)
-    # The plan itself writes "trong tháng quý I/2021": a stray "tháng" before "quý".
-    return re.sub(r"\bthang (?=quy\b)", "", key)
+    for spelling, word in _SPELLINGS:
+        key = spelling.sub(word, key)
+    return key
 
 
 def _last_day(year: int, month: int) -> date:
@@ -138,6 +147,8 @@ class _Reader:
 
     def segment(self, part: str) -> date:
         matches = list(_EXPRESSION.finditer(part))
+        if len(matches) == 2 and part[matches[0].end() : matches[1].start()].split() in _SPAN_WORDS:
+            return self.span(part, *matches)
         position = 0
         for match in matches:
             self.fillers_only(part[position : match.start()])
@@ -148,6 +159,17 @@ class _Reader:
         if len(matches) > 1:
             raise self.fail("có nhiều hơn một thời hạn")
         return self.expression(match.groupdict())
+
+    def span(self, part: str, start: re.Match, end: re.Match) -> date:
+        """The end of a span ("từ tháng 6 đến tháng 8/2021" → 31/08/2021); its start takes
+        the end's year when it has none and must not come after it."""
+        self.fillers_only(" ".join(w for w in part[: start.start()].split() if w != "tu"))
+        self.fillers_only(part[end.end() :])
+        last = self.expression(end.groupdict())
+        first = _Reader(self.text, last.year, self.fillers).expression(start.groupdict())
+        if first > last:
+            raise self.fail("thời điểm đầu sau thời điểm cuối")
+        return last
 
     def year(self, text: str | None) -> int:
         if text is None:

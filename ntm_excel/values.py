@@ -11,8 +11,9 @@ Number conventions (a Vietnamese workbook writes "1.234,5"):
 - thousands groups must have three digits, otherwise the number is malformed (None).
 
 A text holds a number when exactly one distinct number occurs in it; digits glued to a letter
-("m2", "C3") belong to a unit and are ignored. Two different numbers ("17/20", "12/15 thôn",
-"2019-2020", "31/3/2021") are ambiguous and give None.
+("m2", "C3") belong to a unit and are ignored. Two numbers ("17/20", "12/12", "2019-2020",
+"31/3/2021") are ambiguous and give None, except in a value cell where a count of a total
+of something is a share ("12/15 thôn" → 80%, "9/12 thôn (75%)" → 75%; see `parse_value`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ _FOOTNOTE = re.compile(
     r"(?<=[\d%])\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|\*+|[(\[](?:\d|\*+)[)\]])$"
 )
 _LETTER_WORD = re.compile(r"[^\W\d_]+")
+# Words typed before a figure that leave it the value ("Trên 90%", "Đạt 99,9%", "Khoảng 45").
+_LEADING_PHRASES = frozenset(
+    tuple(phrase.split())
+    for phrase in (
+        "tren", "hon", "duoi", "khoang", "gan", "xap xi", "toi thieu", "it nhat", "dat",
+        "da dat", "chua dat", "khong dat", "uoc", "ty le", "ti le",
+    )
+)  # fmt: skip
+_LEADING_WORDS = re.compile(r"\s*((?:[^\W\d_]+[\s:]+){1,2})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)")
+_TWO_NUMBERS = re.compile(r"\d\s*[/:]\s*[.,]?\d")  # "12/12", "3:3": two numbers, even if equal
+# A count of a total and what is counted: "12/15 thôn", "3 / 3 trường học".
+_SHARE = re.compile(r"\s*(?P<part>\d{1,6})\s*/\s*(?P<whole>\d{1,6})\s+[^\W\d_][^\d%]*")
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 
 MET_TEXT = "Đạt"
@@ -125,9 +138,40 @@ def _numbers(text: str) -> list[tuple[float | None, bool]]:
 def _single_number(text: str) -> tuple[float, bool] | None:
     numbers = _numbers(text)
     values = {value for value, _ in numbers}
-    if len(values) != 1 or None in values:
+    if len(values) != 1 or None in values or _TWO_NUMBERS.search(text):
         return None
     return values.pop(), any(percent for _, percent in numbers)
+
+
+def _after_leading_words(text: str) -> str:
+    """The figure after the words typed before it ("Trên 90%" → "90%", "Đạt 99,9%" →
+    "99,9%"); the text unchanged unless those words are all it has before the figure."""
+    match = _LEADING_WORDS.match(text)
+    if (
+        match is None
+        or tuple(map(vocab_key, _LETTER_WORD.findall(match[1]))) not in _LEADING_PHRASES
+    ):
+        return text
+    return text[match.end() :]
+
+
+def _share(text: str) -> float | None:
+    """The share a count of a total gives, on the 0–100 scale: "12/15 thôn" → 80.0, "9/12
+    thôn (75%)" → 75.0 (a percentage in brackets must agree); None for anything else, such
+    as "17/20" without what is counted (a date, a score?) or a count above its total."""
+    head = _commented(text)
+    match = _SHARE.fullmatch(head)
+    if match is None:
+        return None
+    part, whole = int(match["part"]), int(match["whole"])
+    if whole == 0 or part > whole:
+        return None
+    share = clean_float(part * 100 / whole)
+    for bracket in _PARENTHESES.findall(text[len(head) :] if head != text else ""):
+        stated = _single_number(bracket[1:-1])
+        if stated is None or not stated[1] or abs(stated[0] - share) > 0.5:
+            return None
+    return share
 
 
 @memoised_text  # budgets and totals repeat from file to file
@@ -238,16 +282,19 @@ def parse_value(
     vocabulary = vocabulary or bundled_vocabulary()
     assessment = _assessment(figure, vocabulary)
     if assessment is not None:
-        found = _bracketed_figure(figure)
+        found = _bracketed_figure(figure) or _figure_after_verdict(figure)
         if found is not None:  # «Đạt (100%)»: the figure is the value, the word its verdict
             return ParsedValue(found[0], text, found[1])
         return ParsedValue(assessment, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
-    figure = _FOOTNOTE.sub("", figure)
+    figure = _after_leading_words(_FOOTNOTE.sub("", figure))
     if _NUMBER_LEAD.match(figure):
         found = _single_number(figure) or _single_number(_commented(figure))
         if found is not None:
             return ParsedValue(found[0], text, found[1], estimate)
+        share = _share(figure)
+        if share is not None:
+            return ParsedValue(share, text, True, estimate)
     return ParsedValue(text, text, False)
 
 
@@ -259,6 +306,12 @@ def _bracketed_figure(text: str) -> tuple[float, bool] | None:
     inner = brackets[0][1:-1].strip()
     match = _NUMBER.fullmatch(inner.lstrip("≈~ "))
     return _single_number(inner) if match else None
+
+
+def _figure_after_verdict(text: str) -> tuple[float, bool] | None:
+    """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9)."""
+    figure = _after_leading_words(text)
+    return _single_number(figure) if figure != text and _NUMBER_LEAD.match(figure) else None
 
 
 def _commented(text: str) -> str:

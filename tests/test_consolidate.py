@@ -371,8 +371,8 @@ def test_cli_consolidate_writes_its_outputs(tmp_path, inbox, capsys):
     assert "Đơn vị đã nộp: 5/21" in out
     assert f"Bảng tổng hợp: {out_dir / 'tong_hop.xlsx'}" in out
     assert (out_dir / "tong_hop.xlsx").is_file()
-    assert sorted(p.name for p in (out_dir / "csv").iterdir())[0] == "criteria.csv"
-    feedback = sorted(p.name for p in (out_dir / "gop_y").iterdir())
+    assert sorted(p.name for p in (out_dir / "csv").glob("*.csv"))[0] == "criteria.csv"
+    feedback = sorted(p.name for p in (out_dir / "gop_y").glob("*.xlsx"))
     assert feedback == ["Góp ý - Xã Yên Hòa.xlsx"]
     marked = openpyxl.load_workbook(out_dir / "gop_y" / feedback[0])
     assert marked.active.title == "Góp ý"

@@ -107,6 +107,8 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "năm 3021",
         "12345",
         "khởi công và hoàn thành trong tháng 6/2021",
+        "Tháng 8/2021 - Tháng 6/2021",  # a span that ends before it starts
+        "T13/2021",
     ],
 )
 def test_unreadable_phrases_raise_and_keep_the_text(text):
@@ -140,6 +142,15 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         ("30/6/21", date(2021, 6, 30)),
         ("hoàn thành dứt điểm trong tháng 9", date(2021, 9, 30)),
         ("Trước ngày 15-5-2021", date(2021, 5, 15)),
+        ("Quí 2/2021", date(2021, 6, 30)),
+        ("T6/2021", date(2021, 6, 30)),
+        ("T9", date(2021, 9, 30)),
+        ("Q3/2021", date(2021, 9, 30)),
+        ("Trước 30 tháng 6 năm 2021", date(2021, 6, 30)),
+        # a span: the task is due at its end
+        ("Tháng 6/2021 - Tháng 8/2021", date(2021, 8, 31)),
+        ("Từ tháng 6 đến tháng 8/2021", date(2021, 8, 31)),
+        ("Từ 01/3/2021 đến 30/6/2021", date(2021, 6, 30)),
     ],
 )
 def test_date_spellings_offices_send(text, due):

@@ -16,6 +16,7 @@ import xlwt
 from support.render import needs_libreoffice, page_size, printed_pages
 from support.reports import DATA_SHEET, UNIT, report_for
 
+from ntm_excel.atomic import FOLDER_LOCK
 from ntm_excel.issues import Issue, Severity, make_issue
 from ntm_excel.model import Unit, UnitReport
 from ntm_excel.write import feedback
@@ -419,7 +420,8 @@ def test_feedback_made_in_worker_processes_is_the_same(
     assert [p.name for p in pooled] == [p.name for p in serial] and len(serial) >= 15
     for one, other in zip(serial, pooled, strict=True):
         assert _cells(one) == _cells(other), one.name
-    assert not [p for p in (tmp_path / "pooled").iterdir() if p.name.startswith(".")]
+    hidden = [p.name for p in (tmp_path / "pooled").iterdir() if p.name.startswith(".")]
+    assert hidden == [FOLDER_LOCK]  # no staged file left, only the folder's lock
 
 
 def test_feedback_is_begun_while_the_history_is_recorded(tmp_path, feedback_pools):
@@ -470,7 +472,7 @@ def test_feedback_is_begun_while_the_history_is_recorded(tmp_path, feedback_pool
     )
     for code, path in outputs.feedback.items():
         assert _cells(path) == _cells(at_once.feedback[code]), path.name
-    assert not [p for p in (early / "gop_y").iterdir() if p.name.startswith(".")]
+    assert [p.name for p in (early / "gop_y").iterdir() if p.name.startswith(".")] == [FOLDER_LOCK]
 
 
 def test_feedback_kept_until_the_code_it_is_made_with_changes(tmp_path, monkeypatch, capsys):

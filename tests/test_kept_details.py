@@ -127,7 +127,7 @@ def test_feedback_made_again_from_a_kept_judgement_shows_how_the_file_was_read(
         "--state-dir", str(tmp_path / "var"),
     ]  # fmt: skip
     assert main(args) == 0
-    feedback = sorted((out / "gop_y").iterdir())
+    feedback = sorted((out / "gop_y").glob("*.xlsx"))
     chosen = feedback[0]
     first = _cells(chosen)
     assert any("đọc" in name for name in first)  # how the file was read

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import python_calamine
 import time_machine
 from support.samples import SampleSpec, write_sample
 
-from ntm_excel.atomic import Generation
+from ntm_excel.atomic import FOLDER_LOCK, Generation
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED
 
@@ -428,3 +429,29 @@ def test_a_control_character_in_a_communes_text_stops_nothing(tmp_path, config, 
     cells = [c for name in book.sheet_names for r in book.get_sheet_by_name(name).to_python()
              for c in r]  # fmt: skip
     assert wording in cells  # in the copy of the commune's sheet and in «Cách đọc biểu»
+
+
+def test_runs_sharing_a_folder_wait_for_each_other(tmp_path):
+    """Another run (another master) writing into the same CSV folder waits for the first:
+    its clean-up never takes the files the first has staged there."""
+    shared = tmp_path / "csv"
+    second_done = threading.Event()
+
+    def second() -> None:
+        with Generation(tmp_path / "b" / "tong_hop.xlsx", [shared]) as generation:
+            generation.stage(shared / "units.csv").write_text("b")
+            generation.commit()
+        second_done.set()
+
+    with Generation(tmp_path / "a" / "tong_hop.xlsx", [shared]) as first:
+        staged = first.stage(shared / "units.csv")
+        staged.write_text("a")
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        assert not second_done.wait(1.0)  # the second waits for the folder
+        assert staged.exists()
+        first.commit()
+    waiting.join(30)
+    assert second_done.is_set()
+    assert (shared / "units.csv").read_text() == "b"
+    assert sorted(p.name for p in shared.iterdir()) == [FOLDER_LOCK, "units.csv"]

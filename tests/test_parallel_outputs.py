@@ -64,7 +64,7 @@ def test_csv_files_written_beside_the_master_equal_those_written_here(
     )
     here = tmp_path / "here"
     assert main(arguments(config, here, inbox)) == 0
-    csv = sorted(p.name for p in (here / "csv").iterdir())
+    csv = sorted(p.name for p in (here / "csv").glob("*.csv"))
     assert csv == ["criteria.csv", "indicators.csv", "issues.csv", "tasks.csv", "units.csv"]
     for name in csv:
         assert (forked / "csv" / name).read_bytes() == (here / "csv" / name).read_bytes()

@@ -344,6 +344,34 @@ def test_unit_from_the_file_name_when_the_title_names_only_the_district(read):
     assert submission.unit_text == "xa_cam_quang.xlsx"
 
 
+@pytest.mark.parametrize(
+    ("sheet", "name", "from_text"),
+    [
+        ("Cẩm Quang", "Bieu TDG 2021.xlsx", "Cẩm Quang"),  # the tab names the commune
+        ("Biểu tự đánh giá", "CamQuang_TDG2021.xlsx", "CamQuang_TDG2021.xlsx"),
+        ("Cẩm Quang", "xa_cam_quang.xlsx", "xa_cam_quang.xlsx"),  # both agree
+    ],
+)
+def test_a_commune_named_only_by_its_tab_or_its_file_is_not_the_district(
+    read, sheet, name, from_text
+):
+    """«UBND HUYỆN CẨM XUYÊN» above a nameless «ỦY BAN NHÂN DÂN»: the district only tells
+    where; the tab or the file name says which commune."""
+    spec = SampleSpec(unit_code="18697", unit_name="Xã Cẩm Quang", unit_style="file_name",
+                      sheet_name=sheet)  # fmt: skip
+    submission, _ = read(spec, name=name)
+    assert (submission.unit_code, submission.unit_text) == ("18697", from_text)
+
+
+def test_a_tab_and_a_file_naming_two_communes_are_not_guessed(read):
+    spec = SampleSpec(unit_code="18697", unit_name="Xã Cẩm Quang", unit_style="file_name",
+                      sheet_name="Cẩm Quang")  # fmt: skip
+    submission, issues = read(spec, name="xa_cam_thanh.xlsx")
+    assert submission.unit_code is None
+    issue = next(i for i in issues if i.code == "unit-ambiguous")
+    assert "Cẩm Thành" in issue.message and "Cẩm Quang" in issue.message
+
+
 def test_code_and_name_that_disagree_are_not_guessed(read):
     spec = SampleSpec(unit_code="18694", unit_name="Xã Cẩm Quang", unit_style="code")
     submission, issues = read(spec)
@@ -467,10 +495,13 @@ def test_roadmap_cells_as_communes_type_them(tmp_path, registry, indicators):
             "Đang thực hiện",
         ]
     )
+    ws.append(["3", "Tiêu chí số 6", "Sửa nhà văn hóa thôn", "Quí 2/2021", None, None, None,
+               "Đã hoàn thành 80%"])  # fmt: skip
     path = tmp_path / "cam_my.xlsx"
     book.save(path)
     submission, issues = read_submission(path, registry, indicators)
-    first, second, third = submission.tasks
+    first, second, third, fourth = submission.tasks
+    assert (fourth.criterion_no, fourth.due, fourth.done) == (6, date(2021, 6, 30), False)
     assert (first.criterion_no, first.due, first.directors) == (
         2,
         date(2021, 3, 31),
@@ -485,6 +516,33 @@ def test_roadmap_cells_as_communes_type_them(tmp_path, registry, indicators):
     assert (third.criterion_no, third.due, third.budget) == (17, date(2021, 5, 20), 12.5)
     assert submission.unit_code == "18739"  # from the file name
     assert "table-not-found" in codes_of(issues)
+
+
+def test_roadmap_with_start_and_end_columns_two_owner_columns_and_criterion_headings(
+    tmp_path, registry, indicators
+):
+    """«Thời gian thực hiện» over «Bắt đầu» | «Hoàn thành»: due at the end; owners from both
+    owner columns; «Tiêu chí số 2» in the task column sets the criterion of the rows below."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Kế hoạch"
+    ws.append(["KẾ HOẠCH THỰC HIỆN NĂM 2021"])
+    ws.append(["TT", "Nội dung công việc", "Thời gian thực hiện", None, "Lãnh đạo phụ trách",
+               "Cán bộ thực hiện", "Tình trạng"])  # fmt: skip
+    ws.append([None, None, "Bắt đầu", "Hoàn thành"])
+    ws.merge_cells("C2:D2")
+    ws.append([2, "Tiêu chí số 2"])
+    ws.append([1, "Nhựa hóa 1 km đường xã", "01/3/2021", "30/6/2021",
+               "Lê Văn Cường - PCT UBND xã", "Trần Thị Bình", "Đang thực hiện"])  # fmt: skip
+    ws.append([17, "Tiêu chí số 17"])
+    ws.append([2, "Xây bể chứa rác", "01/3/2021", "30/9/2021", "Lê Văn Cường", "Nguyễn Văn An"])
+    path = tmp_path / "xa_cam_loc.xlsx"
+    book.save(path)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text, t.due, t.owners) for t in submission.tasks] == [
+        (2, "Nhựa hóa 1 km đường xã", date(2021, 6, 30), ("Lê Văn Cường", "Trần Thị Bình")),
+        (17, "Xây bể chứa rác", date(2021, 9, 30), ("Lê Văn Cường", "Nguyễn Văn An")),
+    ]
 
 
 # --- The district and the records ---------------------------------------------------------

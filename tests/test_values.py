@@ -128,7 +128,7 @@ def test_percent_formatted_fraction_scales_exactly(fraction):
             ParsedValue("Đã phê duyệt năm 2019", "Đã phê duyệt năm 2019", False),
         ),
         ("Đất  ở", "", ParsedValue("Đất ở", "Đất ở", False)),  # "đất" (land) is not "đạt"
-        ("12/15 thôn", "", ParsedValue("12/15 thôn", "12/15 thôn", False)),
+        ("12/15 thôn", "", ParsedValue(80.0, "12/15 thôn", True)),
     ],
 )
 def test_parse_value(cell, number_format, expected):
@@ -175,6 +175,48 @@ def test_a_figure_in_brackets_after_the_verdict_is_the_value(text, figure, statu
 )
 def test_comments_in_brackets_after_a_figure_are_not_numbers(text, figure):
     assert parse_value(text).value == figure
+
+
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [
+        ("12/12 thôn", 100.0),
+        ("3 / 3 trường học", 100.0),
+        ("9/12 thôn (75%)", 75.0),
+        ("2/3 thôn (66,7%)", 66.67),
+        ("0/5 thôn", 0.0),
+        ("Trên 12/12 thôn", 100.0),
+    ],
+)
+def test_a_count_of_a_total_is_a_share(text, share):
+    """«12/12 thôn» in a value cell is 100%, never 12."""
+    parsed = parse_value(text)
+    assert (parsed.value, parsed.percent) == (pytest.approx(share, abs=0.01), True)
+
+
+@pytest.mark.parametrize(
+    "text", ["12/12", "17/20", "9/12 thôn (80%)", "13/12 thôn", "31/3/2021", "30/6 năm 2021"]
+)
+def test_two_numbers_without_a_counted_total_are_not_a_value(text):
+    """A date, a score or a share its own bracket contradicts is left for the commune."""
+    assert parse_number(text) is None
+    assert not isinstance(parse_value(text).value, float)
+
+
+@pytest.mark.parametrize(
+    ("text", "figure", "status"),
+    [
+        ("Trên 90%", 90.0, Status.UNKNOWN),
+        ("Hơn 95 %", 95.0, Status.UNKNOWN),
+        ("Xấp xỉ 98%", 98.0, Status.UNKNOWN),
+        ("Tỷ lệ: 92%", 92.0, Status.UNKNOWN),
+        ("Đạt 99,9%", 99.9, Status.MET),
+        ("Chưa đạt 80%", 80.0, Status.NOT_MET),
+    ],
+)
+def test_words_before_a_figure_leave_it_the_value(text, figure, status):
+    assert parse_value(text).value == figure
+    assert parse_assessment(text) is status
 
 
 @pytest.mark.parametrize(

@@ -493,7 +493,8 @@ def identify_unit(
     """(unit code or None, the text it was read from, issues) — never a guess.
 
     In order: a code cell ("Mã đơn vị: 18694", or a cell holding exactly a registry code);
-    a commune named in the title block; a commune named by the file name; the district
+    a commune named in the title block; a commune named by the table's sheet tab or by the
+    file name ("CamMinh_TDG.xlsx"; two different ones are ambiguous); the district
     itself (a commune's title block often starts with "UBND HUYỆN …", so the district only
     counts when no commune is named anywhere). A name several units bear ("Xã Tân Lập") is
     told apart by the districts and provinces the title block and the `folders` name. A code
@@ -522,9 +523,16 @@ def identify_unit(
         units = tuple(unit for unit, _ in communes.values())
         text = " / ".join(text for _, text in communes.values())
         return None, text, [_ambiguous_issue(text, UnitMatch(None, units), located)]
-    by_file = _match(registry, re.sub(r"[_\-.]+", " ", Path(file_name).stem), place)
-    if by_file.unit and by_file.unit.tier == COMMUNE:
-        return by_file.unit.code, file_name, []
+    by_file = _match(registry, _file_words(file_name), place)
+    by_sheet = _tab_match(registry, header.grid.name, place) if header else UnitMatch(None, ())
+    named = {m.unit.code: m.unit for m in (by_sheet, by_file) if m.unit and m.unit.tier == COMMUNE}
+    if len(named) > 1:  # the tab and the file name name two communes
+        text = f"{header.grid.name} / {file_name}"
+        both = UnitMatch(None, tuple(named.values()))
+        return None, text, [_ambiguous_issue(text, both, located)]
+    if named:
+        text = file_name if by_file.unit in named.values() else header.grid.name
+        return next(iter(named)), text, []
     if ambiguous:
         return None, ambiguous[0], [_ambiguous_issue(*ambiguous, located)]
     if len(districts) == 1:
@@ -536,6 +544,24 @@ def identify_unit(
         return None, file_name, [_ambiguous_issue(file_name, by_file, located)]
     detail = f" (đã xem đầu biểu và tên tệp «{file_name}»)"
     return None, "", [make_issue("unit-unknown", **located, detail=detail)]
+
+
+def _tab_match(registry: Registry, tab: str, place: Place) -> UnitMatch:
+    """The unit a sheet tab is named after: the whole tab is its name ("Cẩm Quang", "Xã Cẩm
+    Quang"), not a word of it ("Biểu tự đánh giá" does not name «Xã Tư»)."""
+    found = _match(registry, tab, place)
+    name = fold(found.unit.name) if found.unit else ""
+    if not name or fold(tab) not in (name, name.removeprefix(fold(found.unit.kind)).strip()):
+        return UnitMatch(None, ())
+    return found
+
+
+def _file_words(file_name: str) -> str:
+    """A file's name as words: "xa_cam_thanh.xlsx" → "xa cam thanh", "CamMinh_TDG" → "Cam
+    Minh TDG"."""
+    words = re.sub(r"[_\-.]+", " ", Path(file_name).stem)
+    pairs = zip(" " + words, words, strict=False)
+    return "".join(f" {c}" if c.isupper() and before.islower() else c for before, c in pairs)
 
 
 _MATCHES: dict[tuple[int, str, Place], tuple[Registry, UnitMatch]] = {}

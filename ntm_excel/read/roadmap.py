@@ -44,8 +44,29 @@ _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+_PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+_END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
+_START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
+
+
 _TITLE_ROWS = 12
 _owners = functools.lru_cache(maxsize=4096)(parse_owners)
+
+
+def _due_column(columns: tuple[int, ...], labels: dict[int, str]) -> int:
+    """Of several time columns («Thời gian thực hiện»: «Bắt đầu» | «Hoàn thành»), the one
+    giving when the task is due: the first whose heading names an end, else the last one
+    unless none names a start (then the first, as one column with a note beside it)."""
+    ends = [col for col in columns if _END_HEADING.search(labels.get(col, ""))]
+    if ends:
+        return ends[0]
+    starts = [col for col in columns if _START_HEADING.search(labels.get(col, ""))]
+    return next((col for col in columns if col not in starts), columns[0]) if starts else columns[0]
+
+
+def _partly(status: str) -> bool:
+    """Whether a status gives the share done below 100% ("Đã hoàn thành 80%")."""
+    return any(float(m[1].replace(",", ".")) < 100 for m in _PERCENT_IN_TEXT.finditer(status))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -145,6 +166,8 @@ class _RoadmapReader:
         self.tasks: list[Task] = []
         self.issues: list[Issue] = []
         self.col = {role: cols[0] for role, cols in header.roles.items()}
+        if len(deadlines := header.roles.get("deadline", ())) > 1:
+            self.col["deadline"] = _due_column(deadlines, header.labels)
         self.funding = header.roles.get("funding", ())
 
     def read(self) -> None:
@@ -173,6 +196,11 @@ class _RoadmapReader:
                     continue
             if not task_text:
                 continue
+            if (heading := _CRITERION_WORDS.fullmatch(folded(task_text))) and not any(
+                self._text(row, role) for role in ("deadline", "owner", "status")
+            ):  # «Tiêu chí số 2» written in the task column over its tasks
+                criterion = int(heading[1])
+                continue
             self.tasks.append(self._task(row, task_text, criterion, section))
 
     def _text(self, row: int, role: str) -> str:
@@ -180,10 +208,11 @@ class _RoadmapReader:
         return self.grid.text(row, col) if col is not None else ""
 
     def _lines(self, row: int, role: str) -> str:
-        """A cell's text with its line breaks (one person per line in an owner cell)."""
-        col = self.col.get(role)
-        value = self.grid.value(row, col) if col is not None else None
-        return value if isinstance(value, str) else cell_text(value)
+        """The role's cells' texts with their line breaks (one person per line in an owner
+        cell), one line per column («Lãnh đạo phụ trách» | «Cán bộ thực hiện»)."""
+        values = (self.grid.value(row, col) for col in self.header.roles.get(role, ()))
+        texts = (value if isinstance(value, str) else cell_text(value) for value in values)
+        return "\n".join(text for text in texts if text)
 
     def _criterion(self, text: str) -> int | None:
         key = folded(text)
@@ -199,7 +228,7 @@ class _RoadmapReader:
         deadline_text, due = self._deadline(row)
         status_text = self._text(row, "status")
         status = self.vocabulary.match("tinh_trang", status_text) if status_text else None
-        done = status is not None and status.meaning == "xong"
+        done = status is not None and status.meaning == "xong" and not _partly(status_text)
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
             completed = parse_date(match.group())

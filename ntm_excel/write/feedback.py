@@ -755,7 +755,7 @@ def write_all_feedback(
     of them or none, and remove the feedback files of earlier runs that no longer apply
     (with `history`, a workbook made from the same file and issues is kept as it is)."""
     out_dir = Path(out_dir)
-    with Generation(out_dir) as generation:
+    with Generation(out_dir, [out_dir]) as generation:
         making = start_feedback(consolidation, out_dir, history)
         try:
             staged = making.stage(generation, out_dir)

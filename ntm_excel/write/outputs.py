@@ -104,7 +104,8 @@ class OutputWriter:
             return
         try:
             with _writing(f"bảng tổng hợp {self.master}"):
-                self._generation = self._open.enter_context(Generation(self.master))
+                folders = [f for f in (self.csv_dir, self.feedback_dir) if f is not None]
+                self._generation = self._open.enter_context(Generation(self.master, folders))
                 self._staged_master = self._generation.stage(self.master)  # swapped in first
             if self.feedback_dir is not None:
                 with _writing(f"các tệp góp ý vào {self.feedback_dir}"):
