@@ -219,7 +219,15 @@ _TYPES = [
         Severity.WARNING,
         "Thiếu tự đánh giá",
         "Chỉ tiêu {code} chưa có tự đánh giá. Hãy chọn «Đạt» hoặc «Chưa đạt».",
-        "ô tự đánh giá trống hoặc không phải «Đạt»/«Chưa đạt»",
+        "ô tự đánh giá trống",
+    ),
+    IssueType(
+        "assessment-unreadable",
+        Severity.WARNING,
+        "Tự đánh giá không đọc được",
+        "Chỉ tiêu {code}: không hiểu tự đánh giá «{text}». Hãy ghi «Đạt» hoặc «Chưa đạt».",
+        "ô tự đánh giá có chữ nhưng không phải cách viết nào của «Đạt»/«Chưa đạt» (ví dụ «Cơ bản "
+        "đạt»)",
     ),
     IssueType(
         "assessment-contradiction",

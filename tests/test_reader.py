@@ -207,6 +207,27 @@ def test_hand_written_codes_of_every_kind(tmp_path, registry, indicators):
     assert codes_of(issues) == ["roadmap-not-found"]
 
 
+def test_indicator_codes_written_with_the_criterions_word(tmp_path, registry, indicators):
+    """«TC1.1», «TC 1.2», «Tiêu chí 2.1» are indicators, not criterion 1 written again."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["UBND XÃ CẨM HÀ"])
+    ws.append(["Mã", "Nội dung", "Kết quả", "Tự đánh giá"])
+    ws.append(["TC1", "Quy hoạch", None, "Đạt"])
+    ws.append(["TC1.1", "Có quy hoạch chung xây dựng xã", "Có", "Đạt"])
+    ws.append(["TC 1.2", "Ban hành quy định quản lý quy hoạch", "Có", "Đạt"])
+    ws.append(["TC2", "Giao thông", None, "Chưa đạt"])
+    ws.append(["Tiêu chí 2.1", "Đường xã", "100%", "Đạt"])
+    ws.append(["TC2.2", "Đường trục thôn", "60%", "Chưa đạt"])
+    path = tmp_path / "cam_ha.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(e.code, e.value) for e in submission.indicators] == [
+        ("1.1", "Có"), ("1.2", "Có"), ("2.1", 100.0), ("2.2", 60.0)
+    ]  # fmt: skip
+    assert "indicator-duplicate" not in codes_of(issues)
+
+
 def test_two_row_heading_without_merge_information(tmp_path, registry, indicators):
     """A parent «Kết quả thực hiện» over «Khối lượng» | «Tỷ lệ %», written without merges;
     the «Tỷ lệ» value wins, «Khối lượng» is used when it is the only value."""

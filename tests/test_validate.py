@@ -250,6 +250,14 @@ def test_missing_self_assessment(indicators):
     assert results["1.1"].status is Status.MET  # "Đạt" written as the value decides
 
 
+def test_a_self_assessment_in_words_not_understood_says_so(indicators):
+    """«Cơ bản đạt» is not a blank cell: the message quotes what the commune wrote."""
+    changes = {"1.1": {"self_assessment": Status.UNKNOWN, "assessment_raw": "Cơ bản đạt"}}
+    _, _, issues = run(indicators, changes=changes)
+    assert codes(issues) == [("assessment-unreadable", "E10")]
+    assert "«Cơ bản đạt»" in issues[0].message and issues[0].severity is Severity.WARNING
+
+
 def test_qualitative_indicator_described_in_words_uses_the_self_assessment(indicators):
     results, criteria, issues = run(
         indicators,

@@ -124,6 +124,14 @@ class _Checker:
             )
         )
 
+    def unassessed(self, entry: IndicatorEntry, code: str) -> None:
+        """A row without a self-assessment: its cell blank, or words not understood."""
+        if entry.assessment_raw.strip():
+            self.issue("assessment-unreadable", entry.sheet, entry.assessment_cell, code=code,
+                       text=entry.assessment_raw.strip())  # fmt: skip
+        else:
+            self.issue("assessment-missing", entry.sheet, entry.assessment_cell, code=code)
+
     def figure_problem(self, number: float, indicator: Indicator) -> str:
         """Why a figure cannot be a value of the indicator ("" when it can)."""
         if number < 0:
@@ -195,7 +203,7 @@ class _Checker:
                 computed = self.computed(indicator, rule, value, raw, entry)
                 invalid = any(i.code == "value-invalid" for i in self.issues[before:])
             if claimed is Status.UNKNOWN:
-                self.issue("assessment-missing", entry.sheet, entry.assessment_cell, code=code)
+                self.unassessed(entry, code)
             elif computed is not Status.UNKNOWN and claimed is not computed:
                 self.issue(
                     "assessment-contradiction",
@@ -228,7 +236,7 @@ class _Checker:
         """A row of a criterion not itemised: judged by its own self-assessment."""
         claimed = entry.self_assessment
         if claimed is Status.UNKNOWN:
-            self.issue("assessment-missing", entry.sheet, entry.assessment_cell, code=entry.code)
+            self.unassessed(entry, entry.code)
         return IndicatorResult(
             unit_code=self.unit.code,
             indicator_code=entry.code,

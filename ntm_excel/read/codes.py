@@ -71,6 +71,8 @@ _CRITERION_WORDS = re.compile(
     r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: (?:chi tieu|ct)(?: so)? (\d{1,2})(?: (\d{1,2}))?)?"
     r"(?: |$)"
 )
+# "TC1.1", "Tiêu chí 17.2": the criterion's word before an indicator's dotted code
+_CRITERION_PREFIX = re.compile(r"^(?:tc|tiêu\s*chí(?:\s*số)?)\s*(?=\d{1,2}\.\d)", re.IGNORECASE)
 _INDICATOR_WORDS = re.compile(r"^(?:chi tieu|ct)(?: so)? ?(\d{1,2}) (\d{1,2})(?: |$)")
 
 _TEXT_INDICATOR = re.compile(r"^(\d{1,2})\s*[.,]\s*(\d{1,2})\s*[.):]?(?:\s+|$)(?!\d)")
@@ -99,6 +101,7 @@ def written_code(text: str) -> Code | None:
     catalogue."""
     if text in BULLETS:
         return None
+    text = _CRITERION_PREFIX.sub("", text)
     if match := _INDICATOR.match(text):
         return Code("indicator", int(match[1]), int(match[2]))
     if match := _CRITERION.match(text):
@@ -125,6 +128,7 @@ def code_in_text(text: str) -> Code | None:
     """A code at the start of a wording: "8.1. Có điểm phục vụ…", "I.1 Có quy hoạch…", "a)
     Đường…", "Tiêu chí số 1:", "Tiêu chí 17 - chỉ tiêu 17.1: Tỷ lệ…", or a group heading "II.
     HẠ TẦNG KINH TẾ - XÃ HỘI" (a "roman" code)."""
+    text = _CRITERION_PREFIX.sub("", text)
     if match := _TEXT_INDICATOR.match(text):
         return Code("indicator", int(match[1]), int(match[2]))
     if (match := _TEXT_ROMAN_INDICATOR.match(text)) and (number := roman_number(match[1])):
