@@ -238,6 +238,15 @@ _TYPES = [
         "số liệu so với chuẩn cho kết quả khác với tự đánh giá",
     ),
     IssueType(
+        "assessment-by-criterion",
+        Severity.INFO,
+        "Tự đánh giá ghi theo tiêu chí",
+        "Biểu ghi tự đánh giá ở dòng tiêu chí, không ở từng chỉ tiêu (tiêu chí {criteria}): "
+        "chỉ tiêu của tiêu chí «Đạt» được coi là tự đánh giá «Đạt», của tiêu chí «Chưa đạt» "
+        "thì kết quả theo số liệu.",
+        "ô tự đánh giá chỉ có ở dòng tiêu chí, các dòng chỉ tiêu của tiêu chí đó để trống",
+    ),
+    IssueType(
         "criterion-contradiction",
         Severity.WARNING,
         "Tự đánh giá tiêu chí trái với các chỉ tiêu",

@@ -59,6 +59,10 @@ PLAN_OFFICIALS = [
         ("Lê Trường Phong", ("Lê Trường Phong",)),
         ("Công chức Địa chính", ("Công chức Địa chính",)),  # a title only is kept, not lost
         ("dc tran van luong - chu tich", ("tran van luong",)),
+        ("Nguyễn Văn An/Trần Thị Bình", ("Nguyễn Văn An", "Trần Thị Bình")),
+        ("Nguyễn Văn An + Trần Thị Bình", ("Nguyễn Văn An", "Trần Thị Bình")),
+        ("đ/c Nguyễn Văn An/ đ/c Trần Thị Bình", ("Nguyễn Văn An", "Trần Thị Bình")),
+        ("Công chức LĐ-TBXH (Lê Văn Cường)", ("Lê Văn Cường",)),  # the name in brackets
         ("", ()),
     ],
 )

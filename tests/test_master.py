@@ -978,3 +978,34 @@ def test_master_leaves_the_cycle_collector_running(tmp_path, monkeypatch):
         write_master(build_consolidation(), tmp_path / "other.xlsx")
     assert gc.isenabled()
     assert not (tmp_path / "other.xlsx").exists()
+
+
+def test_criteria_counts_on_the_summary_are_the_units_per_status(book, consolidation):
+    """Section V of «Tổng hợp»: per criterion, the expected units meeting it, missing it,
+    unclear (a criterion a unit did not report is unclear) and not submitted, recounted
+    here from the consolidation."""
+    ws = book["Tổng hợp"]
+    head = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "Tiêu chí")
+    assert [ws.cell(head, c).value for c in range(2, 6)] == [
+        "Đạt",
+        "Chưa đạt",
+        "Chưa rõ",
+        "Chưa nộp",
+    ]
+    expected = [r for r in consolidation.units if r.unit.expected]
+    rows = 0
+    for row in range(head + 1, ws.max_row + 1):
+        label = ws.cell(row, 1).value
+        if not label or not label[0].isdigit():
+            break
+        number = int(label.split(".")[0])
+        counted = {status: 0 for status in Status}
+        for report in expected:
+            if report.submitted:
+                found = {c.criterion_no: c.status for c in report.criteria}
+                counted[found.get(number, Status.UNKNOWN)] += 1
+        missing = sum(not r.submitted for r in expected)
+        want = [counted[Status.MET], counted[Status.NOT_MET], counted[Status.UNKNOWN], missing]
+        assert [ws.cell(row, c).value or 0 for c in range(2, 6)] == want, label
+        rows += 1
+    assert rows == 20

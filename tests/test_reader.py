@@ -228,6 +228,89 @@ def test_indicator_codes_written_with_the_criterions_word(tmp_path, registry, in
     assert "indicator-duplicate" not in codes_of(issues)
 
 
+def test_one_result_column_holds_figures_and_verdicts(tmp_path, registry, indicators):
+    """A single «Kết quả tự đánh giá» column: its figures are the values (judged against the
+    thresholds), its «Đạt» the verdicts; no «value missing» nor «assessment missing»."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["UBND XÃ CẨM HƯNG"])
+    ws.append(["TT", "Nội dung tiêu chí", "Chỉ tiêu theo quy định", "Kết quả tự đánh giá"])
+    ws.append(["1.1", "Có quy hoạch chung xây dựng xã", "Đạt", "Đạt"])
+    ws.append(["3.1", "Tỷ lệ diện tích được tưới chủ động", "≥80%", "87,5%"])
+    ws.append(["4.2", "Tỷ lệ hộ sử dụng điện", "≥98%", "92%"])
+    path = tmp_path / "cam_hung.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(e.code, e.value) for e in submission.indicators] == [
+        ("1.1", "Đạt"), ("3.1", 87.5), ("4.2", 92.0)
+    ]  # fmt: skip
+    results, _, checked = validate_submission(submission, registry.get("18733"), indicators)
+    statuses = {r.indicator_code: r.status for r in results}
+    assert (statuses["1.1"], statuses["3.1"], statuses["4.2"]) == (
+        Status.MET, Status.MET, Status.NOT_MET
+    )  # fmt: skip
+    found = {i.code for i in [*issues, *checked]}
+    assert not found & {"value-missing", "assessment-missing", "assessment-unreadable"}
+
+
+def test_headings_typed_on_two_lines_are_joined(tmp_path, registry, indicators):
+    """«Tự đánh» over «giá», «Ghi» over «chú», no merged cells: one heading of two rows."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["UBND XÃ CẨM QUAN"])
+    ws.append(["TT", "Nội dung", "Kết quả", "Tự đánh", "Ghi"])
+    ws.append([None, "tiêu chí", "thực hiện", "giá", "chú"])
+    ws.append(["1.1", "Có quy hoạch chung xây dựng xã", "Có", "Đạt", None])
+    ws.append(["3.1", "Tỷ lệ diện tích được tưới chủ động", "87,5%", "Đạt", None])
+    path = tmp_path / "cam_quan.xlsx"
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission.reading.header_rows == "2–3"
+    assert [(e.code, e.value, e.self_assessment) for e in submission.indicators] == [
+        ("1.1", "Có", Status.MET), ("3.1", 87.5, Status.MET)
+    ]  # fmt: skip
+
+
+def _assessment_sheet(book, title: str, rows: list[list]) -> None:
+    ws = book.create_sheet(title)
+    ws.append(["UBND XÃ CẨM HÀ"])
+    ws.append(["TT", "Nội dung", "Kết quả", "Tự đánh giá"])
+    for row in rows:
+        ws.append(row)
+
+
+def test_a_table_going_on_in_another_sheet_is_read_with_it(tmp_path, registry, indicators):
+    """Criteria 1 on «TC 1-10» and 2 on «TC 11-19»: one self-assessment; a sheet repeating
+    indicators already read (last year's copy) is not mixed in."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    _assessment_sheet(
+        book,
+        "TC 1-10",
+        [
+            ["1.1", "Có quy hoạch chung", "Có", "Đạt"],
+            ["1.2", "Quy định quản lý quy hoạch", "Có", "Đạt"],
+        ],
+    )
+    _assessment_sheet(
+        book,
+        "TC 11-19",
+        [["2.1", "Đường xã", "100%", "Đạt"], ["2.2", "Đường trục thôn", "60%", "Chưa đạt"]],
+    )
+    _assessment_sheet(book, "Năm 2020", [["1.1", "Có quy hoạch chung", "Không", "Chưa đạt"]])
+    book.save(tmp_path / "cam_ha.xlsx")
+    submission, issues = read_submission(tmp_path / "cam_ha.xlsx", registry, indicators)
+    assert [(e.code, e.value, e.sheet) for e in submission.indicators] == [
+        ("1.1", "Có", "TC 1-10"),
+        ("1.2", "Có", "TC 1-10"),
+        ("2.1", 100.0, "TC 11-19"),
+        ("2.2", 60.0, "TC 11-19"),
+    ]  # fmt: skip
+    notes = "\n".join(submission.reading.notes)
+    assert "Trang «TC 11-19»: bảng tự đánh giá tiếp theo (tiêu chí 2–2)" in notes
+    assert "Trang «Năm 2020»: cũng có bảng tự đánh giá" in notes
+
+
 def test_two_row_heading_without_merge_information(tmp_path, registry, indicators):
     """A parent «Kết quả thực hiện» over «Khối lượng» | «Tỷ lệ %», written without merges;
     the «Tỷ lệ» value wins, «Khối lượng» is used when it is the only value."""
@@ -518,11 +601,13 @@ def test_roadmap_cells_as_communes_type_them(tmp_path, registry, indicators):
     )
     ws.append(["3", "Tiêu chí số 6", "Sửa nhà văn hóa thôn", "Quí 2/2021", None, None, None,
                "Đã hoàn thành 80%"])  # fmt: skip
+    ws.append(["4", "Môi trường", "Xây bể chứa rác", "T9/2021"])  # a short criterion name
     path = tmp_path / "cam_my.xlsx"
     book.save(path)
     submission, issues = read_submission(path, registry, indicators)
-    first, second, third, fourth = submission.tasks
+    first, second, third, fourth, fifth = submission.tasks
     assert (fourth.criterion_no, fourth.due, fourth.done) == (6, date(2021, 6, 30), False)
+    assert (fifth.criterion_no, fifth.due) == (17, date(2021, 9, 30))
     assert (first.criterion_no, first.due, first.directors) == (
         2,
         date(2021, 3, 31),

@@ -319,6 +319,26 @@ def test_criterion_contradiction_at_the_criterion_row(indicators):
     assert "«Đạt»" in issues[0].message and "«Chưa đạt»" in issues[0].message
 
 
+def test_a_self_assessment_written_only_on_the_criterion_rows(indicators):
+    """Criterion 4 «Đạt» on its row, its indicator rows blank: they are «Đạt», one note
+    instead of a warning per row; criterion 9 «Chưa đạt»: its rows follow their figures."""
+    blank = {"self_assessment": Status.UNKNOWN, "assessment_raw": ""}
+    rows = [
+        CriterionEntry(4, Status.MET, SHEET, "E9"),
+        CriterionEntry(9, Status.NOT_MET, SHEET, "E20"),
+    ]
+    results, _, issues = run(
+        indicators, changes={"4.1": blank, "4.2": blank, "9.1": blank}, criteria=rows
+    )
+    assert [(i.code, i.severity) for i in issues] == [
+        ("assessment-by-criterion", Severity.INFO),
+        ("criterion-contradiction", Severity.WARNING),  # 9.1 «Không» meets criterion 9
+    ]
+    assert "tiêu chí 4, 9" in issues[0].message
+    assert results["4.1"].self_assessment is Status.MET and results["4.1"].status is Status.MET
+    assert results["9.1"].self_assessment is Status.UNKNOWN
+
+
 def test_total_mismatch(indicators):
     _, _, issues = run(indicators, total=(7, 7))
     assert codes(issues) == []

@@ -430,11 +430,22 @@ class Figures:
 
     def criterion_counts(self) -> dict[int, Counter]:
         """Criterion → counts of Status (and None for not submitted) over the expected units."""
-        counts: dict[int, Counter] = {n: Counter() for n in self.criteria}
+        # tallied by the statuses' values: an enum member's hash is a Python call
+        tallies: dict[int, Counter] = {n: Counter() for n in self.criteria}
+        missing, unknown = 0, Status.UNKNOWN._value_
         for report in self.expected:
-            for number in self.criteria:
-                key = self.status(report, number) if report.submitted else None
-                counts[number][key] += 1
+            if not report.submitted:
+                missing += 1
+                continue
+            statuses = self.statuses[report.unit.code]
+            for number, tally in tallies.items():
+                status = statuses.get(number)
+                tally[unknown if status is None else status._value_] += 1
+        counts: dict[int, Counter] = {}
+        for number, tally in tallies.items():
+            counts[number] = Counter({Status(value): count for value, count in tally.items()})
+            if missing:
+                counts[number][None] = missing
         return counts
 
     @property

@@ -111,6 +111,10 @@ class _Checker:
         self.submission = submission
         self.unit = unit
         self.issues: list[Issue] = []
+        self.by_criterion = _assessed_by_criterion(submission)
+        if self.by_criterion:
+            numbers = ", ".join(map(str, sorted(self.by_criterion)))
+            self.issue("assessment-by-criterion", criteria=numbers)
 
     def issue(self, kind: str, sheet: str = "", cell: str = "", /, **details: object) -> None:
         self.issues.append(
@@ -126,6 +130,8 @@ class _Checker:
 
     def unassessed(self, entry: IndicatorEntry, code: str) -> None:
         """A row without a self-assessment: its cell blank, or words not understood."""
+        if entry.criterion_no in self.by_criterion or entry.assessment_cell == entry.value_cell:
+            return  # assessed on its criterion's row; a result in one «Kết quả tự đánh giá» column
         if entry.assessment_raw.strip():
             self.issue("assessment-unreadable", entry.sheet, entry.assessment_cell, code=code,
                        text=entry.assessment_raw.strip())  # fmt: skip
@@ -184,6 +190,8 @@ class _Checker:
         rule = indicator.rule_for(self.unit.region)
         threshold = indicator.threshold_for(self.unit.region)
         claimed = entry.self_assessment if entry else Status.UNKNOWN
+        if entry and self.by_criterion.get(entry.criterion_no) is Status.MET:
+            claimed = Status.MET  # its criterion «Đạt»: every indicator of it is
         value: float | str | None
         if override is not None:
             value, raw = override, number_text(override)
@@ -286,6 +294,25 @@ class _Checker:
             sheet=own.sheet if own else first.sheet,
             cell=(own.value_cell or own.assessment_cell) if own else first.cell,
         )
+
+
+def _assessed_by_criterion(submission: Submission) -> dict[int, Status]:
+    """Criterion → its row's self-assessment, for the criteria assessed only there: every
+    indicator row of the criterion has a blank assessment cell."""
+    rows: dict[int, list[IndicatorEntry]] = {}
+    for entry in submission.indicators:
+        rows.setdefault(entry.criterion_no, []).append(entry)
+    return {
+        row.criterion_no: row.self_assessment
+        for row in submission.criteria
+        if row.self_assessment is not Status.UNKNOWN
+        and rows.get(row.criterion_no)
+        and all(_blank_assessment(entry) for entry in rows[row.criterion_no])
+    }
+
+
+def _blank_assessment(entry: IndicatorEntry) -> bool:
+    return entry.self_assessment is Status.UNKNOWN and not entry.assessment_raw.strip()
 
 
 def validate_submission(

@@ -143,13 +143,17 @@ class _Decider:
         if marks:
             assessment = next(iter(marks))
         labels = self.header.labels
+        values = roles.get("value", [])
+        if not values and not marks and "ket qua" in labels.get(assessment, ""):
+            values = [assessment]  # one «Kết quả tự đánh giá» column: figures and verdicts
+            self.evidence[assessment] = "cột kết quả duy nhất: vừa là số liệu vừa là tự đánh giá"
         columns = Columns(
             no=_first(roles.get("no")),
             name=_first(roles.get("name")),
             text=_first(roles.get("text")),
             thresholds=tuple(roles.get("threshold", ())),
             unit=_first(roles.get("unit")),
-            values=roles.get("value", []),
+            values=values,
             assessment=assessment,
             criterion_assessment=criterion,
             note_not_met=assessment is not None and "neu chua dat" in labels.get(assessment, ""),

@@ -212,21 +212,35 @@ def _evidence(texts: Iterable[str]) -> tuple[dict[str, int], int]:
         if not isinstance(text, str) or not text:
             continue
         if _UNICODE_ONLY.search(text):
-            unicode_words.update(
-                word
-                for word in re.findall(r"\w+", unicodedata.normalize("NFC", text))
-                if _UNICODE_ONLY.search(word)
-            )
+            unicode_words.update(_unicode_words(text))
             continue
         for encoding in ENCODINGS:
-            for word in _WORDS[encoding].findall(text):
-                if word.isascii() or not _ASCII_LOWER.search(word.lower()):
-                    continue
-                if is_syllable(word):
-                    continue  # already a Vietnamese word as it stands
-                if is_syllable(to_unicode(word, encoding)):
-                    legacy[encoding].add(word)
+            legacy[encoding].update(_legacy_words(text, encoding))
     return {encoding: len(words) for encoding, words in legacy.items()}, len(unicode_words)
+
+
+# A workbook's texts repeat from file to file (one template per district): the words each
+# one gives as evidence are remembered.
+@memoised_text
+def _unicode_words(text: str) -> tuple[str, ...]:
+    """The words of `text` written with a letter only Unicode has."""
+    words = re.findall(r"\w+", unicodedata.normalize("NFC", text))
+    return tuple(word for word in words if _UNICODE_ONLY.search(word))
+
+
+@memoised_text
+def _legacy_words(text: str, encoding: str) -> tuple[str, ...]:
+    """The words of `text` that mix ASCII letters with legacy codes, are not a Vietnamese
+    syllable as they stand and become one once decoded from `encoding`."""
+    found = []
+    for word in _WORDS[encoding].findall(text):
+        if word.isascii() or not _ASCII_LOWER.search(word.lower()):
+            continue
+        if is_syllable(word):
+            continue  # already a Vietnamese word as it stands
+        if is_syllable(to_unicode(word, encoding)):
+            found.append(word)
+    return tuple(found)
 
 
 def detect_encoding(texts: Iterable[str]) -> str:

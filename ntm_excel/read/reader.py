@@ -178,8 +178,7 @@ class _Workbook:
         unit_code, unit_text, issues = identify_unit(
             self.grids, header, self.registry, self.path.name, folders=_folders(self.path)
         )
-        notes = self._sheet_notes(header, headers)
-        return [self._submission(header, unit_code, unit_text, issues, self.grids, notes)]
+        return [self._submission(header, unit_code, unit_text, issues, self.grids, [], headers)]
 
     # -- several communes in one workbook
 
@@ -240,8 +239,11 @@ class _Workbook:
         issues: list[Issue],
         sheets: list[Grid],
         notes: list[str],
+        headers: dict[int, Header] | None = None,
     ) -> ReadResult:
-        """The submission of one unit, read from `sheets` (its table's and its roadmap's)."""
+        """The submission of one unit, read from `sheets` (its table's and its roadmap's).
+        With the workbook's other tables (`headers`), one that goes on with other indicators
+        is read too: «TC 1-10» and «TC 11-19» on two sheets are one self-assessment."""
         located = {"unit_code": unit_code or "", "file": self.path.name}
         issues = list(issues)
         if self.encoding:
@@ -257,6 +259,15 @@ class _Workbook:
             table = TableReader(header, self.catalogue, self.vocabulary, located, year)
             table.read()
             issues += table.issues
+            continued = self._continue(table, headers or {}, located, year)
+            for other in continued:
+                issues += other.issues
+                table.indicators += other.indicators
+                table.criteria += other.criteria
+                if table.reported_total is None:
+                    table.reported_total, table.total_cell = other.reported_total, other.total_cell
+            if headers is not None:
+                notes = [*notes, *self._sheet_notes(header, headers, continued)]
         else:
             issues.append(make_issue("table-not-found", **located))
         tasks, roadmap_issues, roadmap_note = read_roadmap(
@@ -269,6 +280,7 @@ class _Workbook:
         )
         issues += roadmap_issues
         reading = _report(header, table, [*notes, roadmap_note], self.encoding, unit_text)
+        dated = [header.grid, *(other.header.grid for other in continued)] if header else []
         submission = Submission(
             path=str(self.path),
             file_name=self.path.name,
@@ -284,16 +296,42 @@ class _Workbook:
             total_cell=table.total_cell if table else "",
             sheet=header.grid.name if header else "",
             encoding=self.encoding,
-            report_date=report_date(header.grid) if header else None,
+            report_date=next(filter(None, map(report_date, dated)), None),
             reading=reading,
             level=submission_level(sheets, header),
         )
         return submission, issues
 
-    def _sheet_notes(self, header: Header | None, headers: dict[int, Header]) -> list[str]:
+    def _continue(
+        self, table: TableReader, headers: dict[int, Header], located: dict, year: int | None
+    ) -> list[TableReader]:
+        """The tables of other sheets that go on with indicators `table` has not."""
+        codes = {entry.code for entry in table.indicators}
+        continued = []
+        for header in headers.values():
+            if header.grid is table.header.grid or header.grid.hidden:
+                continue
+            other = TableReader(header, self.catalogue, self.vocabulary, located, year)
+            other.read()
+            found = {entry.code for entry in other.indicators}
+            if found and codes.isdisjoint(found):
+                continued.append(other)
+                codes |= found
+        return continued
+
+    def _sheet_notes(
+        self, header: Header, headers: dict[int, Header], continued: list[TableReader]
+    ) -> list[str]:
         notes = []
+        for other in continued:
+            numbers = sorted({entry.criterion_no for entry in other.indicators})
+            notes.append(
+                f"Trang «{other.header.grid.name}»: bảng tự đánh giá tiếp theo (tiêu chí "
+                f"{numbers[0]}–{numbers[-1]}), đọc cùng trang «{header.grid.name}»"
+            )
+        read = {id(other.header.grid) for other in continued}
         for grid in self.grids:
-            if header is not None and grid is header.grid:
+            if grid is header.grid or id(grid) in read:
                 continue
             if id(grid) in headers:
                 notes.append(

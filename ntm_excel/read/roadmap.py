@@ -221,7 +221,9 @@ class _RoadmapReader:
         for name, number, named in self.names:
             if key == name or named.search(key):
                 return number
-        return None
+        # a short name: «Môi trường» for «Môi trường và an toàn thực phẩm», when only one fits
+        starting = {number for name, number, _ in self.names if name.startswith(f"{key} ")}
+        return starting.pop() if len(starting) == 1 else None
 
     def _task(self, row: int, text: str, criterion: int | None, section: str) -> Task:
         grid = self.grid

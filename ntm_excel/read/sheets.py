@@ -25,6 +25,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
@@ -38,7 +39,7 @@ from ntm_excel.read.bounds import (
     shared_text,
 )
 from ntm_excel.read.sniff import Sniffed, UnreadableFileError
-from ntm_excel.text import SHORT_TEXT, cell_address, fold, nfc
+from ntm_excel.text import SHORT_TEXT, cell_address, fold, memoised_text, nfc
 
 MAX_ROWS = 5000
 MAX_COLS = 60
@@ -485,6 +486,7 @@ class _BiffScan:
     def run(self) -> dict[str, BiffSheet]:
         stream, size, pos = self.stream, len(self.stream), 0
         handlers = self._HANDLERS
+        padding = True  # whether zeros may still be all that is left (looked at once)
         try:
             while pos + 4 <= size:
                 kind, length = _BIFF_HEADER.unpack_from(stream, pos)
@@ -494,6 +496,10 @@ class _BiffScan:
                 handler = handlers.get(kind)
                 if handler is not None:
                     kind = handler(self, pos, body, length) or kind
+                elif padding and not kind and not length:
+                    padding = False  # the stream padded with zeros: empty records to its end
+                    if stream.count(0, pos) == size - pos:
+                        break
                 self.previous = kind
                 pos = body + length
         except (struct.error, IndexError) as exc:
@@ -629,6 +635,9 @@ def _scan_biff(stream: bytes, budget: TextBudget) -> dict[str, BiffSheet]:
     return _BiffScan(stream, budget).run()
 
 
+_SST_STRING = struct.Struct("<HB")  # a string's characters and flags
+
+
 def _sst_lengths(parts: list[bytes]) -> list[int]:
     """The length (characters) of each string of a shared string table, read as calamine
     reads it: the strings follow one another over the SST record's body (after its two
@@ -643,8 +652,12 @@ def _sst_lengths(parts: list[bytes]) -> list[int]:
         if at == len(data):
             lengths.append(0)  # an empty record: an empty string
             continue
-        count, flags = struct.unpack_from("<HB", data, at)
+        count, flags = _SST_STRING.unpack_from(data, at)
         at += 3
+        if not flags & 0xC and at + (count << (flags & 1)) <= len(data):
+            at += count << (flags & 1)  # the usual string: plain, whole in this record
+            lengths.append(count)
+            continue
         runs = ext = 0
         if flags & 0x8:
             runs, at = struct.unpack_from("<H", data, at)[0], at + 2
@@ -769,6 +782,14 @@ def _ods_text(content: bytes, start: int, end: int) -> int:
     part = content[start:end]
     if b"<" not in part:
         return len(part)
+    return _markup_text(part)
+
+
+# The marked-up contents of cells and their start tags repeat from file to file (one
+# template per district): what a short one says is remembered for the life of the process.
+@memoised_text
+def _markup_text(part: bytes) -> int:
+    """`_ods_text` of a cell's content holding markup."""
     spaces = part.count(b"text:s")
     if b"text:c" in part:
         values = attribute_values(part, b"text:c")
@@ -844,40 +865,81 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
                 rows_repeat = _ods_count(attrs, b"table:number-rows-repeated")
             row, next_row, col = next_row, next_row + rows_repeat, 0
         else:
-            repeat = 1
-            if b"repeated" in attrs:
-                repeat = _ods_count(attrs, b"table:number-columns-repeated")
-            if not empty or b"value" in attrs or b"formula" in attrs:
+            cell = _ods_cell(attrs, tag, empty)
+            repeat = cell.repeat
+            if cell.filled:
                 if row + rows_repeat - 1 > last_row:
                     last_row = row + rows_repeat - 1
                 if col + repeat - 1 > last_col:
                     last_col = col + repeat - 1
-                text = _ods_value_text(attrs) if b"-value" in attrs else 0
+                text = cell.value_text
                 times = repeat * rows_repeat
-                if empty or b"string" not in attrs:  # calamine reads the text of strings only
-                    budget.spend(text * times)
-                else:
+                if cell.string:
                     text_at = match.end()
-            if tag == b"table-cell" and row < MAX_ROWS and col < MAX_COLS:
-                formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
-                kind = None  # the value type matters to a percentage or a formula only
-                if (formula or b"percentage" in attrs) and b"value-type" in attrs:
-                    kind = _ods_attr(attrs, b"office:value-type")
-                if kind == b"percentage":
+                else:  # calamine reads the text of strings only
+                    budget.spend(text * times)
+            if cell.own and row < MAX_ROWS and col < MAX_COLS:
+                if cell.percent:
                     columns = range(col, min(col + repeat, MAX_COLS))
                     current.percent.update((row, c) for c in columns)
-                if formula and not kind:
-                    text = html.unescape(formula.decode("utf-8", "replace"))
-                    current.formulas[(row, col)] = "=" + text.split(":=", 1)[-1].lstrip("=")
-                if b"spanned" in attrs:
-                    rows = _ods_count(attrs, b"table:number-rows-spanned")
-                    cols = _ods_count(attrs, b"table:number-columns-spanned")
+                if cell.formula is not None:
+                    current.formulas[(row, col)] = cell.formula
+                if cell.spanned:
+                    rows, cols = _ods_spans(attrs)
                     current.merged.append((row, col, row + rows - 1, col + cols - 1))
             col += repeat
     if text_at >= 0:
         budget.spend((text + _ods_text(content, text_at, len(content))) * times)
     _check_ods_area(last_row, last_col)
     return sheets
+
+
+class _OdsCell(NamedTuple):
+    """What a cell's start tag says, as `_walk_ods` uses it."""
+
+    repeat: int  # columns it is repeated over
+    filled: bool  # not empty: it has content, a value or a formula
+    value_text: int  # characters of the value given in its attributes
+    string: bool  # its content is read as its text
+    own: bool  # a cell («table-cell»), not one covered by a merge
+    percent: bool
+    formula: str | None  # a formula without a value type, as shown
+    spanned: bool  # it says how many rows and columns it spans
+
+
+@memoised_text(entries=4096)
+def _ods_cell(attrs: bytes, tag: bytes, empty: bool) -> _OdsCell:
+    """The cell tag `tag` with the attribute bytes `attrs` (`empty`: self-closing). (A count
+    that is not a number raises ValueError, never remembered.)"""
+    repeat = _ods_count(attrs, b"table:number-columns-repeated") if b"repeated" in attrs else 1
+    filled = not empty or b"value" in attrs or b"formula" in attrs
+    formula = _ods_attr(attrs, b"table:formula") if b"formula" in attrs else None
+    kind = None  # the value type matters to a percentage or a formula only
+    if (formula or b"percentage" in attrs) and b"value-type" in attrs:
+        kind = _ods_attr(attrs, b"office:value-type")
+    shown = None
+    if formula and not kind:
+        text = html.unescape(formula.decode("utf-8", "replace"))
+        shown = "=" + text.split(":=", 1)[-1].lstrip("=")
+    return _OdsCell(
+        repeat=repeat,
+        filled=filled,
+        value_text=_ods_value_text(attrs) if filled and b"-value" in attrs else 0,
+        string=filled and not empty and b"string" in attrs,
+        own=tag == b"table-cell",
+        percent=kind == b"percentage",
+        formula=shown,
+        spanned=b"spanned" in attrs,
+    )
+
+
+@memoised_text(entries=1024)
+def _ods_spans(attrs: bytes) -> tuple[int, int]:
+    """(rows, columns) a cell spans (ValueError for a count that is not a number)."""
+    return (
+        _ods_count(attrs, b"table:number-rows-spanned"),
+        _ods_count(attrs, b"table:number-columns-spanned"),
+    )
 
 
 def _apply_ods(grid: Grid, info: _OdsSheet | None) -> None:
@@ -924,7 +986,8 @@ def two_row_labels(
     """Labels of a heading spread over rows `top` and `top + 1`, and the sub-headings of the
     columns under a group heading; None if `top + 1` is not a heading row (a parent cell such
     as «Chỉ tiêu» spans sub-columns «Chung» | «Bắc Trung Bộ»; without merge information a
-    blank parent cell belongs to the group on its left)."""
+    blank parent cell belongs to the group on its left). Headings typed on two lines, each
+    below its own start («Tự đánh» over «giá»), have no sub-headings."""
     parent = row_labels(grid, top, width)
     child = row_labels(grid, top + 1, width)
     if not child or not all(_heading_cell(grid.value(top + 1, c)) for c in child):
@@ -948,7 +1011,8 @@ def two_row_labels(
         label = " ".join(part for part in (above, child.get(col, "")) if part)
         if label:
             labels[col] = label
-    return (labels, children) if children else None
+    wrapped = not children and all(col in parent for col in child)
+    return (labels, children) if children or wrapped else None
 
 
 def _heading_cell(value: object) -> bool:
@@ -993,24 +1057,29 @@ def locate_header(
     for grid in grids:
         if grid is exclude:
             continue
-        width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
+        width = min(MAX_COLS, max(map(len, grid.rows), default=0))
         for top in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
-            if sum(1 for text in grid.texts(top)[:width] if text) < 2:
+            texts = grid.texts(top)[:width]
+            if len(texts) - texts.count("") < 2:
                 continue  # fewer than two labels (a title, a blank row): not a heading
             single = row_labels(grid, top, width)
-            if sum(1 for label in single.values() if classify(label)) < 2:
+            if sum(map(bool, map(classify, single.values()))) < 2:
                 continue
             options = [(top, single, {})]
             double = two_row_labels(grid, top, width)
             if double:
                 options.insert(0, (top + 1, *double))
-            for bottom, labels, children in options:
+            found = []
+            for _bottom, labels, children in options:
                 roles: dict[str, list[int]] = {}
                 for col, label in sorted(labels.items()):
                     role = grouped_role(classify, label, children.get(col))
                     if role:
                         roles.setdefault(role, []).append(col)
-                frozen = {role: tuple(cols) for role, cols in roles.items()}
+                found.append({role: tuple(cols) for role, cols in roles.items()})
+            if double and not double[1] and len(found[0]) <= len(found[1]):
+                del options[0], found[0]  # a second line that names nothing more is data
+            for (bottom, labels, children), frozen in zip(options, found, strict=True):
                 if not accept(frozen):
                     continue
                 rank = (len(frozen), 0 if grid.hidden else 1)

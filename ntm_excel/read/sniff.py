@@ -214,7 +214,7 @@ def _sniff_zip(data: bytes) -> Sniffed:
             if _PARSED.search(key):
                 parts[member.filename] = _inflate(archive, member, data)
             elif key.endswith(_XML_SUFFIXES):
-                _check_head(archive, member)
+                _check_head(archive, member, data)
         if "mimetype" in parts:
             mime = parts["mimetype"].decode("ascii", "replace").strip()
             if mime == _ODS_MIME:
@@ -281,15 +281,17 @@ def _refuse_own_output(parts: dict[str, bytes], by_key: dict[str, zipfile.ZipInf
                 raise OwnOutputError(kind)
 
 
-def _check_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+def _check_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo, data: bytes) -> None:
     """An XML part no reader here parses in full: its prolog must not declare entities."""
-    try:
-        with archive.open(member) as stream:
-            head = stream.read(HEAD_BYTES)
-    except _ZIP_ERRORS as exc:
-        raise UnreadableFileError(
-            f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
-        ) from exc
+    head = _inflate_plain(member, data, HEAD_BYTES)
+    if head is None:
+        try:
+            with archive.open(member) as stream:
+                head = stream.read(HEAD_BYTES)
+        except _ZIP_ERRORS as exc:
+            raise UnreadableFileError(
+                f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
+            ) from exc
     _check_xml(member.filename, head)
 
 
@@ -329,11 +331,13 @@ _LOCAL_HEADER = struct.Struct("<4s2xH18xHH")  # signature, flags, name and extra
 _UNSUPPORTED_FLAGS = 0x61  # encrypted, compressed patched data, strong encryption
 
 
-def _inflate_plain(member: zipfile.ZipInfo, data: bytes) -> bytes | None:
+def _inflate_plain(member: zipfile.ZipInfo, data: bytes, head: int = 0) -> bytes | None:
     """The member inflated straight from the file's bytes when nothing about it is unusual
     (stored or deflated, not encrypted, local header consistent, whole and CRC right,
     within the part cap), which spares zipfile's per-member stream objects; None
-    otherwise, and `_inflate_checked` reads it (and words any error) as zipfile does."""
+    otherwise, and `_inflate_checked` reads it (and words any error) as zipfile does.
+    With `head`, only the first `head` bytes of a longer member, as zipfile's
+    `read(head)` gives them (its CRC is checked only when the member is read whole)."""
     if (
         member.flag_bits & _UNSUPPORTED_FLAGS
         or member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
@@ -355,14 +359,15 @@ def _inflate_plain(member: zipfile.ZipInfo, data: bytes) -> bytes | None:
         return None
     start = name_start + name_length + extra_length
     raw = data[start : start + member.compress_size]
+    size = head if 0 < head < member.file_size else member.file_size
     if member.compress_type == zipfile.ZIP_STORED:
-        content = raw[: member.file_size]
+        content = raw[:size]
     else:
         try:
-            content = zlib.decompressobj(-15).decompress(raw, member.file_size + 1)
+            content = zlib.decompressobj(-15).decompress(raw, size + (size == member.file_size))
         except zlib.error:
             return None
-    if len(content) != member.file_size or zlib.crc32(content) != member.CRC:
+    if len(content) != size or (size == member.file_size and zlib.crc32(content) != member.CRC):
         return None
     return content
 

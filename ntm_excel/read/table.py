@@ -105,6 +105,26 @@ class _Plain:
     code: str
 
 
+def _step(method):
+    """A step of reading a table that writes what was read (an entry, a row's reading, an
+    issue): recorded while the rows are classified, so that a table of the same layout
+    replays the steps without classifying its rows again (see `_Plan`). A step's own steps
+    are part of it, not recorded."""
+
+    @functools.wraps(method)
+    def step(self, *args):
+        if self._trace is None or self._inside:
+            return method(self, *args)
+        self._trace.append((method, args))
+        self._inside = True
+        try:
+            return method(self, *args)
+        finally:
+            self._inside = False
+
+    return step
+
+
 @dataclass
 class TableReader:
     """Turns the rows under a heading into indicator and criterion entries."""
@@ -130,13 +150,39 @@ class TableReader:
     # criterion not itemised → its parts read: (entry index, row reading index, how)
     _parts: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
     _estimated: dict[int, int] = field(default_factory=dict)  # entry index → its issue's
+    # the steps taken while the rows are classified (see `_Plan`), None when not recorded
+    _trace: list | None = None
+    _inside: bool = False  # within a step (a step's own steps are not recorded)
+    # rows without a code: what their cells said of the table's layout (`_layout_row`)
+    _layout_rows: dict[int, tuple[str, str] | None] = field(default_factory=dict)
+    _notes_before: int = 0
+    _end: int | None = None  # the row that ended the table (a signature), if one
+    _seen: tuple | None = None  # the rows under the heading as plans see them (`_seen`)
+    _consulted: dict[tuple[int, int], bool] = field(default_factory=dict)  # cell → blank
+    _below: dict[int, tuple] = field(default_factory=dict)  # rows as `_numbered_as`
 
     def read(self) -> None:
         grid = self.header.grid
         self.columns, issues = decide_columns(self.header, self.vocabulary, self.year, self.located)
         self.issues += issues
         self.width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
+        key = self._layout_key()
+        plan = next((plan for plan in _PLANS.get(key, ()) if plan.fits(self)), None)
+        if plan is not None:
+            self.notes += plan.notes
+            for step, args in plan.steps:
+                step(self, *args)
+        else:
+            self._trace = []
+            self._classify_rows()
+            _remember(key, _Plan.of(self))
+        self._single_rows()
+        self._fractions()
+
+    def _classify_rows(self) -> None:
+        """Classify each row and handle it by its kind."""
         self._numbering()
+        self._notes_before = len(self.notes)
         self.criterion: int | None = None
         self.position = 0  # index, within the criterion, of the next row that has no code
         handlers = {
@@ -149,14 +195,41 @@ class TableReader:
             "criterion": TableReader._on_criterion,
             "indicator": TableReader._on_indicator,
         }
-        for row in range(self.header.bottom + 1, len(grid.rows)):
+        for row in range(self.header.bottom + 1, len(self.header.grid.rows)):
             line = self.classify(row)
             if line.kind == "end":
                 self._report(row, "", "hết bảng: khối chữ ký")
+                self._end = row
                 break
             handlers[line.kind](self, line)
-        self._single_rows()
-        self._fractions()
+
+    # -- a layout seen before
+
+    def _layout_key(self) -> tuple:
+        """What a table must share with another for its rows to be read the same way, but
+        for the rows themselves (`_Plan.fits`)."""
+        columns, grid = self.columns, self.header.grid
+        return (
+            id(self.catalogue),
+            id(self.vocabulary),
+            grid.name,
+            self.header.top,
+            self.header.bottom,
+            len(grid.rows),
+            self.width,
+            grid.merged,
+            frozenset(grid.formulas),
+            columns.no,
+            columns.name,
+            columns.text,
+            columns.thresholds,
+            columns.unit,
+            tuple(columns.values),
+            columns.assessment,
+            columns.criterion_assessment,
+            columns.note_not_met,
+            tuple(columns.marks.items()),
+        )
 
     # -- the table as a whole
 
@@ -219,7 +292,8 @@ class TableReader:
         if line.code is not None:
             line.kind, line.reason = self._coded(line)
         else:
-            line.kind, line.reason = self._layout_row(row, texts) or self._uncoded_row(row, body)
+            layout = self._layout_rows[row] = self._layout_row(row, texts)
+            line.kind, line.reason = layout or self._uncoded_row(row, body)
         return line
 
     def _coded(self, line: _Line) -> tuple[str, str]:
@@ -340,6 +414,7 @@ class TableReader:
     def _on_skip(self, line: _Line) -> None:
         self._report(line.row, "", f"bỏ qua: {line.reason}", line.body or line.name)
 
+    @_step
     def _on_totals(self, line: _Line) -> None:
         texts = self.header.grid.texts(line.row)[: self.width]
         joined = " ".join(t for t in texts if t)
@@ -358,7 +433,7 @@ class TableReader:
         criterion = self.criterion = line.code.criterion
         self.position = 0
         first = self._also_first_indicator(row, criterion, body, name)
-        self._criterion_row(row, criterion, own_row=not first)
+        self._criterion_row(row, criterion, not first)
         if not first:
             self._report(row, "", f"tiêu chí {criterion}", body or name)
             return
@@ -373,7 +448,7 @@ class TableReader:
     def _on_indicator(self, line: _Line) -> None:
         code = line.code
         if line.criterion_too is not None:
-            self._criterion_row(line.row, line.criterion_too, own_row=False)
+            self._criterion_row(line.row, line.criterion_too, False)
         if code is None:
             self._uncoded(line)
         elif code.kind == "exact":
@@ -387,7 +462,7 @@ class TableReader:
     def _numbered(self, line: _Line) -> None:
         code = line.code
         if code.criterion != self.criterion:
-            self._criterion_row(line.row, code.criterion, own_row=False)
+            self._criterion_row(line.row, code.criterion, False)
         self.criterion = code.criterion
         written = f"{code.criterion}.{code.sub}"
         indicator = self._indicator_code(code)
@@ -405,7 +480,7 @@ class TableReader:
         code = line.code
         if code.criterion:
             if code.criterion != self.criterion:
-                self._criterion_row(line.row, code.criterion, own_row=False)
+                self._criterion_row(line.row, code.criterion, False)
             self.criterion = code.criterion
         if self.criterion is None:
             self._report(line.row, "", "bỏ qua: chưa rõ thuộc tiêu chí nào", line.body)
@@ -442,15 +517,13 @@ class TableReader:
                 f"{code} «{_short(self.catalogue.texts[code], 40)}» ({score}%)"
                 for code, score in match.candidates
             )
-            self.issues.append(
-                make_issue(
-                    "indicator-ambiguous",
-                    **self.located,
-                    sheet=self.header.grid.name,
-                    cell=cell_address(line.row, self.columns.text or self.columns.name or 0),
-                    text=_short(line.body, 80),
-                    candidates=names,
-                )
+            self._add_issue(
+                "indicator-ambiguous",
+                {
+                    "cell": cell_address(line.row, self.columns.text or self.columns.name or 0),
+                    "text": _short(line.body, 80),
+                    "candidates": names,
+                },
             )
             self._report(line.row, "", f"bỏ qua: giống nhiều chỉ tiêu ({names})", line.body)
             return
@@ -466,17 +539,17 @@ class TableReader:
         match = self.catalogue.contradiction(strip_code(line.body), indicator)
         if match is None:
             return indicator, how
-        self.issues.append(
-            make_issue(
-                "indicator-code-mismatch",
-                **self.located,
-                sheet=self.header.grid.name,
-                cell=cell_address(line.row, self.columns.no if self.columns.no is not None else 0),
-                written=indicator,
-                text=_short(line.body, 80),
-                code=match.code,
-                wording=_short(self.catalogue.texts[match.code], 80),
-            )
+        self._add_issue(
+            "indicator-code-mismatch",
+            {
+                "cell": cell_address(
+                    line.row, self.columns.no if self.columns.no is not None else 0
+                ),
+                "written": indicator,
+                "text": _short(line.body, 80),
+                "code": match.code,
+                "wording": _short(self.catalogue.texts[match.code], 80),
+            },
         )
         self.criterion = criterion_of(match.code) or self.criterion
         return match.code, f"nội dung (giống {match.score}%), trái với {how}"
@@ -581,11 +654,19 @@ class TableReader:
     def _cell(self, row: int, col: int) -> tuple[object, int]:
         """A value cell, merged cells counting for every row they cover: (value, its row)."""
         grid = self.header.grid
-        value = grid.value(row, col)
-        if value is None:
+        line = grid.rows[row] if row < len(grid.rows) else ()
+        value = line[col] if col < len(line) else None
+        if value == "" or value is None:
+            value = None
             merge = grid.merge_at(row, col)
             if merge and merge[0] > self.header.bottom and (merge[0], merge[1]) != (row, col):
-                return grid.value(merge[0], merge[1]), merge[0]
+                value = grid.value(merge[0], merge[1])
+                if self._trace is not None and not self._inside:
+                    self._consulted[merge[0], merge[1]] = value is None
+                    self._consulted[row, col] = True
+                return value, merge[0]
+        if self._trace is not None and not self._inside:  # classifying: is it blank?
+            self._consulted[row, col] = value is None
         return value, row
 
     def _filled(self, row: int, columns: Sequence[int | None]) -> bool:
@@ -632,7 +713,8 @@ class TableReader:
 
     # -- entries
 
-    def _criterion_row(self, row: int, criterion: int, *, own_row: bool) -> None:
+    @_step
+    def _criterion_row(self, row: int, criterion: int, own_row: bool) -> None:
         """A criterion's own Đạt / Chưa đạt: its criterion-level column, or, on a row that
         is the criterion alone, the assessment (or the value) cell."""
         if criterion in self._criteria_seen or criterion not in self.catalogue.names:
@@ -690,10 +772,13 @@ class TableReader:
                 break
         if value_col is None:
             return None, row, None, ParsedValue(None, "", False)
-        if self._formula(value_row, value_col):
+        if grid.formulas and self._formula(value_row, value_col):
             return value_col, value_row, cell, None
+        if isinstance(cell, str):
+            return value_col, value_row, cell, _parse_text(cell, self.vocabulary)
         return value_col, value_row, cell, self._parse(cell, value_row, value_col)
 
+    @_step
     def _indicator(self, row: int, code: str, body: str, how: str) -> None:
         grid = self.header.grid
         columns = self.columns
@@ -710,7 +795,7 @@ class TableReader:
             assessment_cell = cell_address(at, columns.assessment)
             if grid.merged:  # only merged cells can be read again from a row below
                 self._used_cells.add((at, columns.assessment))
-            if not self._formula(at, columns.assessment):
+            if not (grid.formulas and self._formula(at, columns.assessment)):
                 assessment_raw = cell_text(value)
                 status = self._assess(value)
                 if status is Status.UNKNOWN and columns.note_not_met:
@@ -734,17 +819,16 @@ class TableReader:
             self._report(row, code, f"bỏ qua: chỉ tiêu {code} ghi lần hai", body)
             return
         self._first_cell[code] = value_cell or assessment_cell or cell_address(row, 0)
-        entry = IndicatorEntry(
-            code=code,
-            criterion_no=criterion_of(code) or 0,
-            text=body,
-            raw=raw,
-            value=parsed_value,
-            self_assessment=status,
-            assessment_raw=assessment_raw,
-            sheet=grid.name,
-            value_cell=value_cell,
-            assessment_cell=assessment_cell,
+        entry = _entry(
+            code,
+            body,
+            raw,
+            parsed_value,
+            status,
+            assessment_raw,
+            grid.name,
+            value_cell,
+            assessment_cell,
         )
         if parsed is not None and parsed.estimate:
             self._estimated[len(self.indicators)] = len(self.issues)
@@ -759,7 +843,7 @@ class TableReader:
             )
             how += f"; chỉ tiêu con của {placeholder}"
         self.indicators.append(entry)
-        self._report(row, code, how, body)
+        self.rows.append(_reading(row, code, how, body))
 
     def _estimate_issue(self, entry: IndicatorEntry) -> Issue:
         return make_issue(
@@ -864,8 +948,187 @@ class TableReader:
                     )
                 )
 
+    @_step
     def _report(self, row: int, code: str, how: str, text: str = "") -> None:
-        self.rows.append(RowReading(row + 1, code, how, _short(text, _SHOWN)))
+        self.rows.append(_reading(row, code, how, text))
+
+    @_step
+    def _add_issue(self, kind: str, details: dict) -> None:
+        """An issue of the table's sheet found while classifying its rows."""
+        self.issues.append(make_issue(kind, **self.located, sheet=self.header.grid.name, **details))
+
+
+# --- Layouts seen before ---------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """How the rows of a table were read, for the next table of the same layout: communes
+    share templates, so most tables differ from one seen before only in their values.
+
+    Classifying the rows reads the texts of the columns that name them (TT, name, wording),
+    whether each row is blank, and whether some value, assessment or requirement cells are
+    blank (`_cell` notes which); a row without a code is the exception, its every cell may
+    say it belongs to the layout (a signature, the column numbers…: `_layout_row`). Below
+    the table's end, only the TT column's codes and where Roman numbers start the wording
+    count (`_numbering`). A table the same in all those respects is classified the same
+    way: its reading is the same steps (`_step`), replayed on its own cells."""
+
+    catalogue: CatalogueIndex
+    vocabulary: Vocabulary
+    named: tuple[int, ...]  # the columns that name the rows: TT, name, wording
+    blanks: dict[tuple[int, int], bool]  # the cells classifying asked about: blank?
+    numbering: tuple[int | None, int | None]  # the TT and the wording column
+    end: int  # the row that ended the table, else the number of rows
+    rows: tuple  # the rows of the table, as `_seen` sees them
+    below: list[tuple]  # each row below its end, as `_numbered_as`
+    layout: dict[int, tuple[str, str] | None]  # `TableReader._layout_rows`
+    notes: list[str]
+    steps: list[tuple]
+
+    @classmethod
+    def of(cls, reader: TableReader) -> _Plan:
+        columns, grid = reader.columns, reader.header.grid
+        named = tuple(c for c in (columns.no, columns.name, columns.text) if c is not None)
+        wording = columns.text if columns.text is not None else columns.name
+        plan = cls(
+            catalogue=reader.catalogue,
+            vocabulary=reader.vocabulary,
+            named=named,
+            blanks=dict(reader._consulted),
+            numbering=(columns.no, wording),
+            end=len(grid.rows) if reader._end is None else reader._end,
+            rows=(),
+            below=[],
+            layout=dict(reader._layout_rows),
+            notes=reader.notes[: reader._notes_before],
+            steps=reader._trace,
+        )
+        plan.rows = plan._table(reader)
+        plan.below = [plan._below(reader, row) for row in range(plan.end + 1, len(grid.rows))]
+        return plan
+
+    def _table(self, reader: TableReader) -> tuple:
+        """The rows of `reader`'s table down to this plan's end, as `_seen` sees them (the
+        plans of a layout see the rows alike: seen once per reader)."""
+        if reader._seen is None:
+            rows = reader.header.grid.rows[reader.header.bottom + 1 :]
+            reader._seen = _seen(rows, self.named, reader.width)
+        count = self.end - reader.header.bottom
+        return tuple([column[:count] for column in part] for part in reader._seen)
+
+    def _below(self, reader: TableReader, row: int) -> tuple:
+        seen = reader._below.get(row)
+        if seen is None:
+            line = reader.header.grid.rows[row]
+            seen = reader._below[row] = _numbered_as(line, *self.numbering)
+        return seen
+
+    def fits(self, reader: TableReader) -> bool:
+        """Whether `reader`'s table (of the same `_layout_key`) is read the same way."""
+        if reader.catalogue is not self.catalogue or reader.vocabulary is not self.vocabulary:
+            return False
+        if self._table(reader) != self.rows:
+            return False
+        value = reader.header.grid.value
+        if any((value(row, col) is None) != blank for (row, col), blank in self.blanks.items()):
+            return False
+        for row, seen in enumerate(self.below, self.end + 1):
+            if self._below(reader, row) != seen:
+                return False
+        grid, width = reader.header.grid, reader.width
+        return all(
+            reader._layout_row(row, grid.texts(row)[:width]) == layout
+            for row, layout in self.layout.items()
+        )
+
+
+_PLANS: dict[tuple, list[_Plan]] = {}  # `TableReader._layout_key` → plans, latest first
+_PLANS_MAX = 256  # plans in all (some 40 kB each)
+_PLANS_PER_KEY = 8  # variants of one template (a fault here, another wording there)
+
+
+def _remember(key: tuple, plan: _Plan) -> None:
+    if sum(map(len, _PLANS.values())) >= _PLANS_MAX:
+        _PLANS.clear()
+    plans = _PLANS.setdefault(key, [])
+    plans.insert(0, plan)
+    del plans[_PLANS_PER_KEY:]
+
+
+def _seen(rows: list[list], named: tuple[int, ...], width: int):
+    """Rows of a table as classifying them sees them, column by column: the `named` cells
+    and their types (1 == 1.0 == True, but their texts differ); whether each row has a text
+    in its first `width` cells."""
+    size = max(named, default=-1) + 1
+    if any(len(line) < size for line in rows):
+        rows = [[*line, *[""] * (size - len(line))] for line in rows]
+    cells = [[line[col] for line in rows] for col in named]
+    types = [list(map(type, column)) for column in cells]
+    shown = [list(map(_mark, column)) for col, column in zip(named, cells, strict=True)]
+    shown = [marks for col, marks in zip(named, shown, strict=True) if col < width]
+    zeros = [0] * len(rows)
+    texts = [
+        most == 2 or 2 in map(_mark, line[:width])
+        for line, most in zip(rows, map(max, *shown, zeros, zeros), strict=True)
+    ]
+    return cells, types, [texts]
+
+
+def _mark(cell: object) -> int:
+    """0 for a blank cell, 1 for a text of spaces only (a blank text), else 2."""
+    if cell == "" or cell is None:
+        return 0
+    return 1 if isinstance(cell, str) and cell.isspace() else 2
+
+
+def _numbered_as(line: list, no: int | None, wording: int | None) -> tuple:
+    """What `TableReader._numbering` reads from a row below the table."""
+    size = len(line)
+    text = cell_text(line[no]) if no is not None and no < size else ""
+    start = text or (cell_text(line[wording]) if wording is not None and wording < size else "")
+    return (
+        start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)),
+        written_code(text) if text else None,
+        bool(_PLAIN_NUMBER.match(text)),
+    )
+
+
+@functools.lru_cache(maxsize=1 << 14)  # a template's rows read alike from file to file
+def _reading(row: int, code: str, how: str, text: str) -> RowReading:
+    """How a row was read (immutable: made once)."""
+    return RowReading(row + 1, code, how, _short(text, _SHOWN))
+
+
+_ENTRIES: dict[tuple, IndicatorEntry] = {}
+_ENTRIES_MAX = 1 << 15
+
+
+def _entry(*fields) -> IndicatorEntry:
+    """The IndicatorEntry of these fields (but its criterion), made once when its value is
+    a text or nothing: such rows of a template read alike from file to file («Đạt» |
+    «Đạt»), and entries are immutable. (A figure is not remembered: 0.0 == -0.0 == 0.)"""
+    code, text, raw, value, status, assessment_raw, sheet, value_cell, assessment_cell = fields
+    remembered = value is None or type(value) is str
+    entry = _ENTRIES.get(fields) if remembered else None
+    if entry is None:
+        if len(_ENTRIES) >= _ENTRIES_MAX:
+            _ENTRIES.clear()
+        entry = IndicatorEntry(
+            code=code,
+            criterion_no=criterion_of(code) or 0,
+            text=text,
+            raw=raw,
+            value=value,
+            self_assessment=status,
+            assessment_raw=assessment_raw,
+            sheet=sheet,
+            value_cell=value_cell,
+            assessment_cell=assessment_cell,
+        )
+        if remembered:
+            _ENTRIES[fields] = entry
+    return entry
 
 
 def _ignore(reader: TableReader, line: _Line) -> None:

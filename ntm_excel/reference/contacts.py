@@ -96,7 +96,9 @@ _HONORIFIC = re.compile(
     re.IGNORECASE,
 )
 _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
-_LIST_SEPARATOR = re.compile(r"\s*,\s*|\s+(?:và|va)\s+", re.IGNORECASE)
+# «A, B», «A và B», «A + B», «A/B» (not the «/» of «Đ/c»)
+_LIST_SEPARATOR = re.compile(r"\s*[,+]\s*|\s+(?:và|va)\s+|(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)
+_NAME_IN_BRACKETS = re.compile(r"^(?P<title>[^()]+?)\s*\((?P<name>[^()]+)\)\s*$")
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
 
 ALL_COMMUNES = "Tất cả"  # in «Xã phụ trách»: the contact follows every unit
@@ -426,6 +428,7 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
         for index, piece in enumerate(_LIST_SEPARATOR.split(nfc(chunk))):
             honorific = _HONORIFIC.match(piece)
             piece = piece[honorific.end() :] if honorific else piece
+            piece = _name_in_brackets(piece, vocabulary)
             if index and not honorific:
                 if previous == "titled":
                     named = _family_name_first(piece, vocabulary)
@@ -438,6 +441,14 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
                 owners.append(name)
             previous = kind
     return tuple(owners)
+
+
+def _name_in_brackets(piece: str, vocabulary: Vocabulary) -> str:
+    """The person of «Công chức LĐ-TBXH (Lê Văn Cường)»: a name in brackets after a title."""
+    match = _NAME_IN_BRACKETS.match(piece)
+    if match and _family_name_first(match["name"], vocabulary):
+        return match["name"].strip()
+    return piece
 
 
 def _looks_like_name(piece: str) -> bool:

@@ -69,7 +69,6 @@ HEADERS = {
     ISSUES: ("severity", "code", "unit_code", "file", "sheet", "cell", "message"),
 }
 OWNER_SEPARATOR = "; "
-ENCODING = "utf-8-sig"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
@@ -129,9 +128,9 @@ def _indicators(reports: list[UnitReport]) -> Iterable[tuple]:
                 result.unit_code,
                 result.indicator_code,
                 result.value,
-                result.self_assessment.value,
-                result.computed_status.value,
-                result.status.value,
+                result.self_assessment._value_,  # `.value` is a Python call per field
+                result.computed_status._value_,
+                result.status._value_,
                 result.part_of,
             )
 
@@ -139,7 +138,7 @@ def _indicators(reports: list[UnitReport]) -> Iterable[tuple]:
 def _criteria(reports: list[UnitReport]) -> Iterable[tuple]:
     for report in reports:
         for criterion in report.criteria:
-            yield criterion.unit_code, criterion.criterion_no, criterion.status.value
+            yield criterion.unit_code, criterion.criterion_no, criterion.status._value_
 
 
 def _tasks(consolidation: Consolidation) -> Iterable[tuple]:
@@ -153,7 +152,7 @@ def _tasks(consolidation: Consolidation) -> Iterable[tuple]:
             text,
             task.due.isoformat() if task.due else "",
             OWNER_SEPARATOR.join(task.owners),
-            status.state.value,
+            status.state._value_,
             task.section,
             task.task_id,
             OWNER_SEPARATOR.join(task.lead),
@@ -165,7 +164,7 @@ def _tasks(consolidation: Consolidation) -> Iterable[tuple]:
 def _issues(consolidation: Consolidation) -> Iterable[tuple]:
     for issue in consolidation.issues:
         yield (
-            issue.severity.value,
+            issue.severity._value_,
             issue.code,
             issue.unit_code,
             issue.file,
@@ -175,11 +174,24 @@ def _issues(consolidation: Consolidation) -> Iterable[tuple]:
         )
 
 
+def _fields(row: tuple) -> list:
+    """A row's fields as `field_text` makes them; a plain text that needs nothing (most
+    fields) taken as it is, without the call."""
+    starts = FORMULA_STARTS
+    return [
+        value if value.__class__ is str and not value.startswith(starts) else field_text(value)
+        for value in row
+    ]
+
+
 def _write(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> None:
-    with path.open("w", encoding=ENCODING, newline="") as out:
+    # UTF-8 with its byte-order mark written here: the "utf-8-sig" codec costs a
+    # Python call per row written
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("\ufeff")
         writer = csv.writer(out)
         writer.writerow(header)
-        writer.writerows([field_text(value) for value in row] for row in rows)
+        writer.writerows(map(_fields, rows))
 
 
 def csv_paths(directory: Path) -> list[Path]:
