@@ -1,8 +1,9 @@
 """Check that two `consolidate` runs wrote the same thing: every cell of every master sheet,
 every CSV file byte for byte (the overflow CSV files too), and every row of the history store
 (without the moments of the run, the row ids and the code fingerprints in `context`; stored
-readings compared unpacked). Each run folder holds `out/` (the outputs) and `state/` (the
-store), as `/tmp/ps/<run>` when run like bench_scale.py's consolidate_command.
+readings and archived files compared unpacked). Each run folder holds `out/` (the outputs)
+and `state/` (the store), as `/tmp/ps/<run>` when run like bench_scale.py's
+consolidate_command.
 
     python bench/compare_outputs.py RUN_A RUN_B     # exit status 1 when they differ
 """
@@ -56,6 +57,11 @@ def _rows(run: Path, table: str, columns: list[str]) -> list[tuple]:
             return value.replace(str(run), "RUN")  # output paths name the run's folder
         if isinstance(value, bytes) and table == "readings":
             return zlib.decompress(value)
+        if isinstance(value, bytes) and table == "archive":  # packed by any zlib-format packer
+            try:
+                return zlib.decompress(value)
+            except zlib.error:
+                return value  # kept raw (a zip package, or packing did not pay)
         return value
 
     return [tuple(map(plain, row)) for row in rows]

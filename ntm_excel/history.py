@@ -38,6 +38,8 @@ from enum import Enum
 from pathlib import Path
 from typing import NamedTuple
 
+from isal import isal_zlib
+
 from ntm_excel.errors import StoreError
 from ntm_excel.issues import Issue, Severity
 from ntm_excel.model import CriterionEntry, IndicatorEntry, ReadingReport, Status, Submission, Task
@@ -46,7 +48,8 @@ from ntm_excel.store import Store
 ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt only
 BATCH_BYTES = 32 * 1024 * 1024  # new archive content per transaction, at most
 READING_PACKING = 1  # zlib level of the caches' blobs: 5× smaller, twice as fast as level 6
-ARCHIVE_PACKING = 1  # zlib level of archived files (.xls…): 2.5× faster than 6, 14% larger
+ARCHIVE_PACKING = 1  # level of archived files (.xls…) packed in zlib's format by ISA-L:
+# about five times as fast as zlib's level 1, no larger
 PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
 LOOKUP_CHUNK = 500  # keys per SQL query
 HASH_THREADS = 4  # files hashed at a time
@@ -424,7 +427,7 @@ def decode_judgement(blob: bytes, path: str, modified: datetime) -> object:
 def _pack(data: bytes) -> tuple[str, bytes]:
     if data.startswith(b"PK\x03\x04"):  # .xlsx, .ods: a zip package, its parts deflated already
         return "raw", data
-    packed = zlib.compress(data, ARCHIVE_PACKING)
+    packed = isal_zlib.compress(data, ARCHIVE_PACKING)  # unpacked by zlib (`content`)
     return ("zlib", packed) if len(packed) <= PACK_GAIN * len(data) else ("raw", data)
 
 

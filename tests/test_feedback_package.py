@@ -8,6 +8,7 @@ import io
 import random
 import re
 import zipfile
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from ntm_excel.errors import OwnOutputError
 from ntm_excel.issues import Issue, Severity
 from ntm_excel.model import UnitReport
 from ntm_excel.read.sniff import sniff
-from ntm_excel.styles import ooxml_text
+from ntm_excel.styles import SEVERITY_COLOURS, ooxml_text
 from ntm_excel.write import feedback
 from ntm_excel.write.feedback import READING_SHEET, SHEET, write_feedback
 from ntm_excel.write.package import Unsupported
@@ -592,3 +593,95 @@ def test_rows_no_office_program_writes_are_left_to_openpyxl(rows, mark):
     sheet = _Sheet("xl/worksheets/sheet1.xml", data, _rels_root())
     with pytest.raises(Unsupported):
         sheet.restyle(*mark, lambda _: 9)
+
+
+def _with_styles(path: Path, change) -> Path:
+    """The same package with its styles part changed by `change` (bytes → bytes)."""
+    out = path.with_name(f"styled_{path.name}")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            new.writestr(info, change(data) if info.filename == "xl/styles.xml" else data)
+    return out
+
+
+def test_a_styles_part_is_remembered_per_process(tmp_path, monkeypatch):
+    """The styles of one template come back file after file: after the first copy, the same
+    styles part with the same steps (a fill for the marked cell, the added sheets' formats)
+    is neither parsed nor written again, and gives the same part; another colour, another
+    styles part or a damaged one is parsed anew (and refused as before)."""
+    from ntm_excel.write import package as package_module
+
+    parsed = []
+    tree = package_module._StyleTree
+    monkeypatch.setattr(package_module, "_StyleTree", lambda *a: parsed.append(1) or tree(*a))
+    monkeypatch.setattr(package_module, "_styled", {})
+
+    def styles_of(source: Path, issue: Issue) -> bytes:
+        report = report_for(source)
+        data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+        with zipfile.ZipFile(
+            io.BytesIO(feedback.edited_package(report, [issue], data, sniffed))
+        ) as z:
+            return z.read("xl/styles.xml")
+
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    first = styles_of(source, problem(source.name))
+    assert len(parsed) == 1
+    assert styles_of(source, problem(source.name, "Chỉ tiêu 4.2: thiếu")) == first
+    assert len(parsed) == 1  # remembered: neither parsed nor written again
+    warned = replace(problem(source.name), severity=Severity.WARNING)  # another fill
+    other_fill = styles_of(source, warned)
+    assert len(parsed) == 2 and other_fill != first
+    assert SEVERITY_COLOURS[Severity.WARNING].fill.encode() in other_fill
+    monkeypatch.setattr(package_module, "_styled", {})  # nothing remembered: the same part
+    assert styles_of(source, problem(source.name)) == first and len(parsed) == 3
+
+    formats = b'<numFmts count="1"><numFmt numFmtId="164" formatCode="0.0"/></numFmts><fonts'
+    changed = _with_styles(source, lambda xml: xml.replace(b"<fonts", formats, 1))
+    assert b'formatCode="0.0"' in styles_of(changed, problem(changed.name)) and len(parsed) == 4
+    damaged = _with_styles(source, lambda xml: xml.replace(b"<cellXfs", b"<cellXfsX", 1))
+    report = report_for(damaged)
+    data, sniffed, _ = feedback._checked(damaged, report.submission.sha256)
+    for _ in range(2):
+        with pytest.raises(Unsupported):
+            feedback.edited_package(report, [problem(damaged.name)], data, sniffed)
+
+
+def test_properties_parts_are_made_once_per_process_with_the_time_put_in(tmp_path):
+    """The core and custom properties of one template are made once per process: the next
+    copy takes them as made, with its own time put in; another core part is made anew, and
+    a part that holds the words standing for the time itself still gets the time."""
+    from ntm_excel.atomic import OUTPUT_PROPERTY
+    from ntm_excel.write.package import _WHEN, _remembered
+
+    def properties(source: Path, moment: datetime) -> tuple[str, str]:
+        report = report_for(source)
+        data, sniffed, _ = feedback._checked(source, report.submission.sha256)
+        with time_machine.travel(moment, tick=False):
+            made = feedback.edited_package(report, [problem(source.name)], data, sniffed)
+        with zipfile.ZipFile(io.BytesIO(made)) as z:
+            return z.read("docProps/core.xml").decode(), z.read("docProps/custom.xml").decode()
+
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    _remembered.cache_clear()
+    first = properties(source, datetime(2021, 3, 25, 8, 0, tzinfo=UTC))
+    hits = _remembered.cache_info().hits
+    second = properties(source, datetime(2021, 3, 26, 9, 30, 5, tzinfo=UTC))
+    assert _remembered.cache_info().hits == hits + 2  # both parts as made for the first copy
+    assert "<dcterms:modified" in first[0] and "2021-03-25T08:00:00Z" in first[0]
+    assert "2021-03-26T09:30:05Z" in second[0] and "2021-03-25" not in second[0]
+    assert f'name="{OUTPUT_PROPERTY}"' in second[1] and "gop_y 2021-03-26T09:30:05" in second[1]
+    assert second[0].replace("2021-03-26T09:30:05Z", "2021-03-25T08:00:00Z") == first[0]
+    for core, custom in (first, second):
+        assert _WHEN not in core and _WHEN not in custom
+
+    book = openpyxl.load_workbook(source)
+    book.properties.title = _WHEN  # the words that stand for the time, in the commune's part
+    other = tmp_path / "cam_thanh_2.xlsx"
+    book.save(other)
+    misses = _remembered.cache_info().misses
+    core, custom = properties(other, datetime(2021, 3, 27, 7, 0, tzinfo=UTC))
+    assert _remembered.cache_info().misses == misses + 1  # another core part: made anew
+    assert f">{_WHEN}</dc:title>" in core and ">2021-03-27T07:00:00Z</dcterms:modified>" in core
+    assert "gop_y 2021-03-27T07:00:00" in custom

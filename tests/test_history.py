@@ -219,6 +219,8 @@ def test_every_distinct_file_is_archived_exactly_once_and_given_back(campaign):
         assert len(stored) == 9
         for digest, data in campaign.sent.items():
             assert history.content(digest) == data  # deleted and replaced files included
+        packings = dict(history.db.execute("SELECT packing, COUNT(*) FROM archive GROUP BY 1"))
+        assert packings == {"raw": 7, "zlib": 2}  # the .xls packed; .xlsx, .ods zipped already
         versions = history.versions()
     by_unit = {code: [v.name for v in versions if v.unit_code == code] for code in UNITS}
     assert by_unit == {

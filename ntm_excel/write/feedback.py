@@ -575,6 +575,8 @@ def _unchanged(report, issues, out_dir, shared, noted: _Noted | None) -> tuple[P
     if noted is None:
         return None, ""
     made_of = fingerprint(report, issues)
+    if not noted.fingerprints:  # nothing noted yet (a first run): no workbook to look for
+        return None, made_of
     for suffix in EDITABLE:
         written = feedback_path(report, out_dir, suffix, shared=shared)
         if noted.fingerprint(written) == made_of:

@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from xml.parsers import expat
 from xml.sax.saxutils import escape, quoteattr
 
+from isal import isal_zlib
 from lxml import etree
 from openpyxl.utils.cell import (
     column_index_from_string,
@@ -411,8 +412,9 @@ class _Sheet:
         return head + b"".join(pieces) + tail
 
 
-class _Styles:
-    """The styles part: fills and cell formats added for marked cells and our sheets."""
+class _StyleTree:
+    """The styles part parsed: fills and cell formats added for marked cells and our
+    sheets."""
 
     def __init__(self, data: bytes, name: str, look: Look) -> None:
         self.root = _parse(data, f"{{{MAIN}}}styleSheet", name)
@@ -489,6 +491,81 @@ class _Styles:
         for element in (self.fonts, self.fills, self.xfs):
             element.set("count", str(len(element)))
         return _xml(self.root)
+
+
+STYLES_REMEMBERED = 4096  # results of `_Styles` kept per process (then forgotten, all at once)
+SMALL_STYLES = 65536  # bytes: a larger styles part is not remembered
+_looks: list[Look] = []  # every look a `_Styles` was made with: ids in keys stay theirs
+_styled: dict[tuple, object] = {}  # (look, styles part, steps) → cell format or XML
+
+
+class _Styles:
+    """The styles part with what is added to it (`_StyleTree`), remembered: one template's
+    styles come back file after file, and the same steps (a fill for a marked cell, the
+    added sheets' formats, in the same order) give the same cell formats and the same part.
+    A styles part seen before in this process, with the same steps taken so far, is thus
+    neither parsed nor written again; the part is parsed (and the steps replayed) when a
+    step or the XML is not remembered."""
+
+    def __init__(self, data: bytes, name: str, look: Look) -> None:
+        if not any(seen is look for seen in _looks):
+            _looks.append(look)
+        self._data, self._name, self._look = data, name, look
+        self._remember = len(data) <= SMALL_STYLES
+        self._key = (id(look), data)
+        self._steps: tuple = ()
+        self._done: dict[tuple, int] = {}  # step → its cell format
+        self._tree: _StyleTree | None = None
+        if not self._remember or self._key + ((),) not in _styled:
+            self._parsed()  # checked now (`Unsupported`), as when it is not remembered
+            self._keep(self._key + ((),), True)
+
+    def _parsed(self) -> _StyleTree:
+        if self._tree is None:
+            tree = _StyleTree(self._data, self._name, self._look)
+            for step in self._steps:
+                _take(tree, step)
+            self._tree = tree
+        return self._tree
+
+    def _keep(self, key: tuple, value: object) -> None:
+        if self._remember:
+            if len(_styled) >= STYLES_REMEMBERED:
+                _styled.clear()
+            _styled[key] = value
+
+    def _step(self, step: tuple) -> int:
+        if step in self._done:
+            return self._done[step]
+        steps = self._steps + (step,)
+        key = self._key + (steps,)
+        found = None if self._tree is not None else _styled.get(key)
+        if found is None:
+            found = _take(self._parsed(), step)
+            self._keep(key, found)
+        self._steps, self._done[step] = steps, found
+        return found
+
+    def filled(self, style: int, rgb: str) -> int:
+        """A cell format like `style` with a solid `rgb` fill."""
+        return self._step(("filled", style, rgb))
+
+    def named(self, name: object) -> int:
+        """The cell format of an added-sheet style."""
+        return self._step(("named", name))
+
+    def xml(self) -> bytes:
+        key = self._key + (self._steps, "xml")
+        found = None if self._tree is not None else _styled.get(key)
+        if found is None:
+            found = self._parsed().xml()
+            self._keep(key, found)
+        return found
+
+
+def _take(tree: _StyleTree, step: tuple) -> int:
+    """Take a `_Styles` step on `tree`: its cell format."""
+    return tree.filled(*step[1:]) if step[0] == "filled" else tree.named(step[1])
 
 
 def _value_xml(ref: str, style: int, value: object) -> str:
@@ -688,6 +765,61 @@ _EMPTY_WORKBOOK_RELS = (
 ).encode()
 
 
+_CORE = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+
+
+def _core_xml(data: bytes | None, when: str, name: str) -> bytes:
+    """The core properties part (`data`, else a new one) with `when` as its modification
+    time."""
+    if data is not None:
+        core = etree.fromstring(data, _PARSER)
+    else:
+        core = etree.Element(f"{{{_CORE}}}coreProperties",
+                             nsmap={"dcterms": DCTERMS, "xsi": XSI, "cp": _CORE})  # fmt: skip
+    modified = core.find(f"{{{DCTERMS}}}modified")
+    if modified is None:
+        modified = etree.SubElement(core, f"{{{DCTERMS}}}modified")
+        modified.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
+    modified.text = when
+    return _xml(core)
+
+
+def _custom_xml(data: bytes | None, marker: str, name: str) -> bytes:
+    """The custom properties part (`data`, else a new one) with our `marker` property (an
+    earlier one replaced)."""
+    if data is not None:
+        custom = _parse(data, f"{{{CUSTOM}}}Properties", name)
+    else:
+        custom = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
+    for prop in custom.findall(f"{{{CUSTOM}}}property"):
+        if prop.get("name") == OUTPUT_PROPERTY:
+            custom.remove(prop)
+    pids = [int(p.get("pid")) for p in custom if (p.get("pid") or "").isdigit()]
+    prop = etree.SubElement(custom, f"{{{CUSTOM}}}property", fmtid=_FMTID,
+                            pid=str(max([1, *pids]) + 1), name=OUTPUT_PROPERTY)  # fmt: skip
+    etree.SubElement(prop, f"{{{VT}}}lpwstr").text = marker
+    return _xml(custom)
+
+
+_WHEN = "ntm-excel: when written"  # where the time goes in a properties part remembered
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered(make, data: bytes | None, name: str) -> bytes:
+    """`make(data, _WHEN, name)`, remembered: one template's properties parts come back
+    file after file, only the time differs."""
+    return make(data, _WHEN, name)
+
+
+def _stamped(make, data: bytes | None, when: str, name: str) -> bytes:
+    """`make(data, when, name)` (`_core_xml`, `_custom_xml`): the part made once per
+    process for the same `data`, `when` put where the time goes."""
+    head, *tail = _remembered(make, data, name).split(_WHEN.encode())
+    if len(tail) == 1:
+        return head + escape(when).encode() + tail[0]
+    return make(data, when, name)  # the commune's part holds those words itself
+
+
 class Package:
     """An OOXML package being edited: parts parsed on demand, changed parts kept as bytes."""
 
@@ -879,46 +1011,28 @@ class Package:
     def _properties(self, kind: str, written: datetime) -> None:
         """Mark the package as our output (`atomic.mark_output`): the custom property and
         the core properties' modification time."""
-        stamp = written.strftime("%Y-%m-%dT%H:%M:%SZ")
         parts = {r.get("Type"): _target("", r) for r in self._root_rels}
         core_part = parts.get(_CORE_REL)
         if core_part and self._has(core_part):
-            core = etree.fromstring(self._part(core_part), _PARSER)
+            core = self._part(core_part)
         else:
-            core_part = "docProps/core.xml"
-            core = etree.Element(
-                "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
-                "coreProperties",
-                nsmap={"dcterms": DCTERMS, "xsi": XSI,
-                       "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"},
-            )  # fmt: skip
+            core_part, core = "docProps/core.xml", None
             _add_rel(self._root_rels, _CORE_REL, core_part)
             self._override(core_part, _CT_CORE)
-        modified = core.find(f"{{{DCTERMS}}}modified")
-        if modified is None:
-            modified = etree.SubElement(core, f"{{{DCTERMS}}}modified")
-            modified.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
-        modified.text = stamp
-        self.changed[core_part] = _xml(core)
+        stamp = written.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.changed[core_part] = _stamped(_core_xml, core, stamp, core_part)
 
         custom_part = parts.get(f"{_T}custom-properties")
         if custom_part and self._has(custom_part):
-            custom = _parse(self._part(custom_part), f"{{{CUSTOM}}}Properties", custom_part)
+            custom = self._part(custom_part)
         else:
-            custom_part = "docProps/custom.xml"
+            custom_part, custom = "docProps/custom.xml", None
             if self._has(custom_part):  # a part of that name the package does not use
                 custom_part = self._free("docProps/custom{}.xml")
-            custom = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
             _add_rel(self._root_rels, f"{_T}custom-properties", custom_part)
             self._override(custom_part, _CT_CUSTOM)
-        for prop in custom.findall(f"{{{CUSTOM}}}property"):
-            if prop.get("name") == OUTPUT_PROPERTY:
-                custom.remove(prop)
-        pids = [int(p.get("pid")) for p in custom if (p.get("pid") or "").isdigit()]
-        prop = etree.SubElement(custom, f"{{{CUSTOM}}}property", fmtid=_FMTID,
-                                pid=str(max([1, *pids]) + 1), name=OUTPUT_PROPERTY)  # fmt: skip
-        etree.SubElement(prop, f"{{{VT}}}lpwstr").text = output_marker(kind, written)
-        self.changed[custom_part] = _xml(custom)
+        marker = output_marker(kind, written)
+        self.changed[custom_part] = _stamped(_custom_xml, custom, marker, custom_part)
 
     def save(self, kind: str, author: str, comment_width: int) -> bytes:
         """The edited package as bytes, marked as an output of `kind`."""
@@ -952,8 +1066,8 @@ _DOS_1980 = (0, 33)  # time, date: 1980-01-01 00:00
 
 
 def _deflate(content: bytes) -> bytes:
-    # level 1: a feedback copy takes a fifth less CPU than at 6, and is ~8% larger
-    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    # ISA-L's level 1: about five times as fast as zlib's level 1, and no larger
+    compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
     return compressor.compress(content) + compressor.flush()
 
 
