@@ -670,6 +670,33 @@ def test_roadmap_with_start_and_end_columns_two_owner_columns_and_criterion_head
     ]
 
 
+def test_roadmap_criterion_headings_as_offices_write_them(tmp_path, registry, indicators):
+    """A heading merged across the row («Tiêu chí số 2 - Giao thông», «II. Tiêu chí Môi
+    trường (TC17)»), a numbered name «17. Môi trường», a shortened name «Môi trường và ATTP»."""
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.title = "Kế hoạch 2021"
+    ws.append(["KẾ HOẠCH THỰC HIỆN NĂM 2021"])
+    ws.append(["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"])
+    ws.append(["Tiêu chí số 2 - Giao thông"])
+    ws.merge_cells("A3:E3")
+    ws.append([1, None, "Bê tông hóa 2 km đường trục thôn", "30/6/2021", "Lê Văn Cường"])
+    ws.append(["II. Tiêu chí Môi trường (TC17)"])
+    ws.merge_cells("A5:E5")
+    ws.append([2, None, "Xây bể chứa rác", "30/9/2021", "Lê Văn Cường"])
+    ws.append([3, "9. Nhà ở dân cư", "Xóa nhà tạm", "30/9/2021", "Lê Văn Cường"])
+    ws.append([4, "Môi trường và ATTP", "Trồng cây xanh", "30/9/2021", "Lê Văn Cường"])
+    path = tmp_path / "xa_cam_quan.xlsx"
+    book.save(path)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text) for t in submission.tasks] == [
+        (2, "Bê tông hóa 2 km đường trục thôn"),
+        (17, "Xây bể chứa rác"),
+        (9, "Xóa nhà tạm"),
+        (17, "Trồng cây xanh"),
+    ]
+
+
 # --- The district and the records ---------------------------------------------------------
 
 

@@ -41,6 +41,8 @@ from ntm_excel.vocabulary import Vocabulary, vocab_key
 
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
 _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
+_NUMBERED_NAME = re.compile(r"^0?(\d{1,2})\s*[.):\-–]\s*[^\W\d_]")  # «17. Môi trường»
+_CRITERION_IN_HEADING = re.compile(r"(?:^| )(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
@@ -184,6 +186,10 @@ class _RoadmapReader:
             no_text = self._text(row, "no")
             if not task_text and is_signature(texts):
                 break
+            heading = next((t for t in texts if t), "") if not task_text else ""
+            if heading and (found := _CRITERION_IN_HEADING.search(folded(heading))):
+                criterion = int(found[1])  # «Tiêu chí số 2 - Giao thông» across the columns
+                continue
             if not task_text and not criterion_text and _GROUP.match(no_text or texts[0] or ""):
                 section = " ".join(t for t in texts if t)
                 continue
@@ -216,13 +222,22 @@ class _RoadmapReader:
 
     def _criterion(self, text: str) -> int | None:
         key = folded(text)
-        if match := _CRITERION_WORDS.match(key) or _NUMBER_ONLY.match(text.strip()):
+        stripped = text.strip()
+        if match := (
+            _CRITERION_WORDS.match(key)
+            or _NUMBER_ONLY.match(stripped)
+            or _NUMBERED_NAME.match(stripped)
+        ):
             return int(match[1])
         for name, number, named in self.names:
             if key == name or named.search(key):
                 return number
-        # a short name: «Môi trường» for «Môi trường và an toàn thực phẩm», when only one fits
+        # a short name («Môi trường») or one shortened («Môi trường và ATTP») for «Môi trường
+        # và an toàn thực phẩm»: the one name that starts with it, or with its first words
         starting = {number for name, number, _ in self.names if name.startswith(f"{key} ")}
+        if not starting and len(words := key.split()) > 2:
+            head = " ".join(words[:3])
+            starting = {number for name, number, _ in self.names if name.startswith(head)}
         return starting.pop() if len(starting) == 1 else None
 
     def _task(self, row: int, text: str, criterion: int | None, section: str) -> Task:
