@@ -60,6 +60,14 @@ _TYPES = [
         "bảng tổng hợp, tệp góp ý chưa ai lưu lại, nằm trong thư mục nhận: không đọc",
     ),
     IssueType(
+        "table-empty",
+        Severity.ERROR,
+        "Biểu chưa điền",
+        "Bảng tự đánh giá chưa có số liệu hay tự đánh giá nào. Hãy điền biểu rồi gửi lại.",
+        "bảng có các dòng chỉ tiêu nhưng mọi ô kết quả và tự đánh giá đều trống (thay cho một "
+        "lỗi ở mỗi dòng)",
+    ),
+    IssueType(
         "table-not-found",
         Severity.ERROR,
         "Không tìm thấy bảng tự đánh giá",

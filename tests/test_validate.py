@@ -250,6 +250,14 @@ def test_missing_self_assessment(indicators):
     assert results["1.1"].status is Status.MET  # "Đạt" written as the value decides
 
 
+def test_a_table_left_blank_is_one_error_not_one_per_row(indicators):
+    blank = {"value": None, "raw": "", "self_assessment": Status.UNKNOWN, "assessment_raw": ""}
+    _, _, issues = run(indicators, changes={code: blank for code in GOOD})
+    assert [(i.code, i.severity) for i in issues] == [("table-empty", Severity.ERROR)]
+    _, _, issues = run(indicators, drop=tuple(GOOD))  # no table at all: the reader said so
+    assert issues == []
+
+
 def test_a_self_assessment_in_words_not_understood_says_so(indicators):
     """«Cơ bản đạt» is not a blank cell: the message quotes what the commune wrote."""
     changes = {"1.1": {"self_assessment": Status.UNKNOWN, "assessment_raw": "Cơ bản đạt"}}

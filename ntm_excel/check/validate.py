@@ -104,6 +104,9 @@ def parts_met(statuses: Sequence[Status], noun: str = "") -> str:
     return " ".join(filter(None, [f"{met}/{len(statuses)}", noun, STATUS_LABELS[Status.MET]]))
 
 
+_PER_ROW = {"indicator-missing", "value-missing", "assessment-missing"}  # of a filled table
+
+
 class _Checker:
     """The validation of one submission; collects issues as it goes."""
 
@@ -112,11 +115,19 @@ class _Checker:
         self.unit = unit
         self.issues: list[Issue] = []
         self.by_criterion = _assessed_by_criterion(submission)
+        # no table, or one left blank: one issue says so, not one per row
+        self.unfilled = not submission.indicators or all(
+            entry.value is None and _blank_assessment(entry) for entry in submission.indicators
+        )
+        if submission.indicators and self.unfilled:
+            self.issue("table-empty")
         if self.by_criterion:
             numbers = ", ".join(map(str, sorted(self.by_criterion)))
             self.issue("assessment-by-criterion", criteria=numbers)
 
     def issue(self, kind: str, sheet: str = "", cell: str = "", /, **details: object) -> None:
+        if self.unfilled and kind in _PER_ROW:
+            return
         self.issues.append(
             make_issue(
                 kind,
