@@ -147,9 +147,10 @@ EDITS = {
         lambda sheet: _put(sheet, sheet.max_row - 6, 3, "Cẩm Thành, ngày 10 tháng 3 năm 2021"),
         False,
     ),
-    # a blank value on a coded row: classified alike (its value is read as blank)
+    # spaces for a value: classified alike (the value is read as blank); an empty value cell
+    # is one an indicator step looked at (it may take the next value column): read afresh
     "spaces-for-value": (lambda sheet: _put(sheet, _criterion_10(sheet), 5, "   "), True),
-    "blank-value": (lambda sheet: _put(sheet, _criterion_10(sheet), 5, None), True),
+    "blank-value": (lambda sheet: _put(sheet, _criterion_10(sheet), 5, None), False),
     # an uncoded row left without requirement, value and assessment: a note now
     "row-emptied": (
         lambda sheet: [
@@ -208,3 +209,28 @@ def test_the_entries_of_rows_read_alike_are_made_once(tmp_path, context, classif
         "not_met",
     )
     assert repr((second, _)) in _fresh(tmp_path / "b.xlsx", context)
+
+
+@pytest.mark.parametrize("first_blank", [True, False])
+def test_a_value_choice_inside_a_step_keeps_a_layout_apart(
+    tmp_path, context, classified, first_blank
+):
+    """Two value columns, the second merged over an indicator row and the uncoded note below:
+    whether the first value cell is blank decides if the note row continues the indicator.
+    Files differing only there are read as if alone, in either order."""
+
+    def variant(path, filled):
+        book = openpyxl.load_workbook(write_sample(tmp_path / "base.xlsx", BASE))
+        sheet = book.worksheets[0]
+        sheet["G7"] = "Khối lượng"
+        sheet["E13"] = "Đạt" if filled else None
+        sheet["G13"] = 5
+        sheet.merge_cells("G13:G14")
+        book.save(path)
+        return path
+
+    first = variant(tmp_path / "a.xlsx", filled=not first_blank)
+    second = variant(tmp_path / "b.xlsx", filled=first_blank)
+    alone = _fresh(second, context)
+    _read(first, context)
+    assert _read(second, context) == alone

@@ -567,8 +567,9 @@ def identify_unit(
 
     In order: a code cell ("Mã đơn vị: 18694", or a cell holding exactly a registry code);
     a commune named in the title block; a commune named by the table's sheet tab or by the
-    file name ("CamMinh_TDG.xlsx"; two different ones are ambiguous); the place the report
-    is signed at ("Cẩm Lạc, ngày 10 tháng 3 năm 2021"); the district
+    file name ("CamMinh_TDG.xlsx"; two different ones are ambiguous); unless the title names
+    an ambiguous unit, the place the report is signed at ("Cẩm Lạc, ngày 10 tháng 3 năm
+    2021"); the district
     itself (a commune's title block often starts with "UBND HUYỆN …", so the district only
     counts when no commune is named anywhere). A name several units bear ("Xã Tân Lập") is
     told apart by the districts and provinces the title block and the `folders` name. A code
@@ -607,12 +608,12 @@ def identify_unit(
     if named:
         text = file_name if by_file.unit in named.values() else header.grid.name
         return next(iter(named)), text, []
+    if ambiguous:
+        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, located)]
     signed_at = _signing_place(header.grid) if header else ""
     by_place = _tab_match(registry, signed_at, place) if signed_at else UnitMatch(None, ())
     if by_place.unit and by_place.unit.tier == COMMUNE:  # «Cẩm Lạc, ngày 10 tháng 3 …»
         return by_place.unit.code, signed_at, []
-    if ambiguous:
-        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, located)]
     if len(districts) == 1:
         unit, text = next(iter(districts.values()))
         return unit.code, text, []

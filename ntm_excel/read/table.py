@@ -661,11 +661,11 @@ class TableReader:
             merge = grid.merge_at(row, col)
             if merge and merge[0] > self.header.bottom and (merge[0], merge[1]) != (row, col):
                 value = grid.value(merge[0], merge[1])
-                if self._trace is not None and not self._inside:
+                if self._trace is not None:  # inside steps too: their choices hang on it
                     self._consulted[merge[0], merge[1]] = value is None
                     self._consulted[row, col] = True
                 return value, merge[0]
-        if self._trace is not None and not self._inside:  # classifying: is it blank?
+        if self._trace is not None:  # classifying (steps included): is it blank?
             self._consulted[row, col] = value is None
         return value, row
 
