@@ -54,7 +54,10 @@ def staging_file(target: Path | str) -> Path:
 
 
 def _lock_order(folder: Path) -> str:
-    return os.path.normcase(os.path.abspath(folder))
+    return os.path.normcase(os.path.realpath(folder))
+
+
+_LIVE: set[Path] = set()  # files staged by the generations open in this process
 
 
 def _temporary(target: Path) -> Path:
@@ -151,6 +154,7 @@ class Generation:
                 for tmp in self._staged.values():
                     tmp.unlink(missing_ok=True)
         finally:
+            _LIVE.difference_update(self._staged.values())
             self._release()
 
     def _hold(self, folder: Path) -> None:
@@ -171,8 +175,9 @@ class Generation:
         target = Path(target)
         self._hold(target.parent)
         if target in self._staged:
-            self._staged.pop(target).unlink(missing_ok=True)
+            self._discard(target)
         self._staged[target] = _temporary(target)
+        _LIVE.add(self._staged[target])
         return self._staged[target]
 
     def tidy(self, folder: Path | str) -> None:
@@ -187,8 +192,14 @@ class Generation:
         target = Path(target)
         self._hold(target.parent)
         if target in self._staged:
-            self._staged.pop(target).unlink(missing_ok=True)
+            self._discard(target)
         self._staged[target] = Path(written)
+        _LIVE.add(self._staged[target])
+
+    def _discard(self, target: Path) -> None:
+        tmp = self._staged.pop(target)
+        _LIVE.discard(tmp)
+        tmp.unlink(missing_ok=True)
 
     def retire(self, target: Path | str) -> None:
         """Remove `target` in the swap (an output of an earlier run that no longer applies)."""
@@ -282,7 +293,7 @@ class Generation:
                 for entry in folder.iterdir():
                     name = entry.name
                     ours = _LEFTOVER.match(name) or (earlier and earlier.match(name))
-                    if ours and entry.is_file() and entry not in self._staged.values():
+                    if ours and entry.is_file() and entry not in _LIVE:  # another's: kept
                         with contextlib.suppress(OSError):
                             entry.unlink()
 

@@ -46,12 +46,13 @@ _FOOTNOTE = re.compile(
     r"(?<=[\d%])\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|\*+|[(\[](?:\d|\*+)[)\]])$"
 )
 _LETTER_WORD = re.compile(r"[^\W\d_]+")
-# Words typed before a figure that leave it the value ("Trên 90%", "Đạt 99,9%", "Khoảng 45").
+# Words typed before a figure that leave it the value ("Trên 90%", "Đạt 99,9%"): a lower bound
+# or a verdict; «dưới», «gần» (below it) are left as text, «khoảng» is an estimate word.
 _LEADING_PHRASES = frozenset(
     tuple(phrase.split())
     for phrase in (
-        "tren", "hon", "duoi", "khoang", "gan", "xap xi", "toi thieu", "it nhat", "dat",
-        "da dat", "chua dat", "khong dat", "uoc", "ty le", "ti le",
+        "tren", "hon", "toi thieu", "it nhat", "dat", "da dat", "chua dat", "khong dat",
+        "ty le", "ti le",
     )
 )  # fmt: skip
 _LEADING_WORDS = re.compile(r"\s*((?:[^\W\d_]+[\s:]+){1,2})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)")
@@ -164,7 +165,7 @@ def _share(text: str) -> float | None:
     if match is None:
         return None
     part, whole = int(match["part"]), int(match["whole"])
-    if whole == 0 or part > whole:
+    if whole == 0 or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
         return None
     share = clean_float(part * 100 / whole)
     for bracket in _PARENTHESES.findall(text[len(head) :] if head != text else ""):

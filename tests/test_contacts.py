@@ -63,6 +63,8 @@ PLAN_OFFICIALS = [
         ("Nguyễn Văn An + Trần Thị Bình", ("Nguyễn Văn An", "Trần Thị Bình")),
         ("đ/c Nguyễn Văn An/ đ/c Trần Thị Bình", ("Nguyễn Văn An", "Trần Thị Bình")),
         ("Công chức LĐ-TBXH (Lê Văn Cường)", ("Lê Văn Cường",)),  # the name in brackets
+        ("UBND xã/HTX", ("UBND xã/HTX",)),  # «/» between two bodies: one owner, not lost
+        ("Tổ 1/2", ("Tổ 1/2",)),
         ("", ()),
     ],
 )

@@ -468,3 +468,17 @@ def test_runs_sharing_a_folder_wait_for_each_other(tmp_path):
     assert second_done.is_set()
     assert (shared / "units.csv").read_text() == "b"
     assert sorted(p.name for p in shared.iterdir()) == [FOLDER_LOCK, "units.csv"]
+
+
+def test_a_generation_opened_inside_another_keeps_the_outer_ones_files(tmp_path):
+    """In one process the folder's lock is held already: the inner generation's clean-up
+    still leaves the outer one's staged file alone."""
+    with Generation(tmp_path / "tong_hop.xlsx") as outer:
+        staged = outer.stage(tmp_path / "tong_hop.xlsx")
+        staged.write_text("a")
+        with Generation(tmp_path / "units.csv") as inner:
+            inner.stage(tmp_path / "units.csv").write_text("b")
+            inner.commit()
+        assert staged.exists()
+        outer.commit()
+    assert (tmp_path / "tong_hop.xlsx").read_text() == "a"

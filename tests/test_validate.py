@@ -254,8 +254,12 @@ def test_a_table_left_blank_is_one_error_not_one_per_row(indicators):
     blank = {"value": None, "raw": "", "self_assessment": Status.UNKNOWN, "assessment_raw": ""}
     _, _, issues = run(indicators, changes={code: blank for code in GOOD})
     assert [(i.code, i.severity) for i in issues] == [("table-empty", Severity.ERROR)]
-    _, _, issues = run(indicators, drop=tuple(GOOD))  # no table at all: the reader said so
-    assert issues == []
+    # a table whose rows were not recognised: every indicator is missing, row by row
+    _, _, issues = run(indicators, drop=tuple(GOOD))
+    assert {i.code for i in issues} == {"indicator-missing"} and len(issues) == len(indicators)
+    # no table at all: the reader said so (table-not-found), nothing per row
+    empty = replace(submission(drop=tuple(GOOD)), sheet="")
+    assert validate_submission(empty, UNIT, indicators)[2] == []
 
 
 def test_a_self_assessment_in_words_not_understood_says_so(indicators):

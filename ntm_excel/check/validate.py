@@ -115,11 +115,14 @@ class _Checker:
         self.unit = unit
         self.issues: list[Issue] = []
         self.by_criterion = _assessed_by_criterion(submission)
-        # no table, or one left blank: one issue says so, not one per row
-        self.unfilled = not submission.indicators or all(
-            entry.value is None and _blank_assessment(entry) for entry in submission.indicators
+        # no table (table-not-found), or one left blank: one issue says so, not one per row
+        entries = submission.indicators
+        self.unfilled = not (entries or submission.sheet) or (
+            bool(entries)
+            and not self.by_criterion
+            and all(entry.value is None and _blank_assessment(entry) for entry in entries)
         )
-        if submission.indicators and self.unfilled:
+        if entries and self.unfilled:
             self.issue("table-empty")
         if self.by_criterion:
             numbers = ", ".join(map(str, sorted(self.by_criterion)))

@@ -96,8 +96,8 @@ _HONORIFIC = re.compile(
     re.IGNORECASE,
 )
 _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
-# «A, B», «A và B», «A + B», «A/B» (not the «/» of «Đ/c»)
-_LIST_SEPARATOR = re.compile(r"\s*[,+]\s*|\s+(?:và|va)\s+|(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(r"\s*[,+]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # «A, B», «A + B»
+_SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
 _NAME_IN_BRACKETS = re.compile(r"^(?P<title>[^()]+?)\s*\((?P<name>[^()]+)\)\s*$")
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
 
@@ -425,7 +425,7 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
     owners: list[str] = []
     for chunk in _CHUNK_SEPARATOR.split(text or ""):
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
-        for index, piece in enumerate(_LIST_SEPARATOR.split(nfc(chunk))):
+        for index, piece in enumerate(_pieces(nfc(chunk))):
             honorific = _HONORIFIC.match(piece)
             piece = piece[honorific.end() :] if honorific else piece
             piece = _name_in_brackets(piece, vocabulary)
@@ -441,6 +441,22 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
                 owners.append(name)
             previous = kind
     return tuple(owners)
+
+
+def _pieces(chunk: str) -> list[str]:
+    """The pieces of a list of owners; «A/B» is two only when both sides are names («Nguyễn
+    Văn An/Trần Thị Bình»), not «UBND xã/HTX» or «Anh/chị Lê Văn Cường»."""
+    pieces = []
+    for piece in _LIST_SEPARATOR.split(chunk):
+        halves = _SLASH.split(piece)
+        named = len(halves) > 1 and all(_looks_like_name(_without_honorific(h)) for h in halves)
+        pieces += halves if named else [piece]
+    return pieces
+
+
+def _without_honorific(piece: str) -> str:
+    honorific = _HONORIFIC.match(piece)
+    return piece[honorific.end() :] if honorific else piece
 
 
 def _name_in_brackets(piece: str, vocabulary: Vocabulary) -> str:
