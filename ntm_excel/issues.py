@@ -60,6 +60,15 @@ _TYPES = [
         "bảng tổng hợp, tệp góp ý chưa ai lưu lại, nằm trong thư mục nhận: không đọc",
     ),
     IssueType(
+        "catalog-period-mismatch",
+        Severity.WARNING,
+        "Biểu của giai đoạn khác",
+        "Biểu ghi giai đoạn {written}, còn văn phòng đang dùng bộ tiêu chí giai đoạn {used}: "
+        "các chỉ tiêu có thể bị đọc nhầm. Hãy dùng biểu mẫu của giai đoạn {used}.",
+        "đầu biểu ghi một giai đoạn («giai đoạn 2016-2020») khác giai đoạn của bộ tiêu chí "
+        "đang dùng",
+    ),
+    IssueType(
         "table-empty",
         Severity.ERROR,
         "Biểu chưa điền",

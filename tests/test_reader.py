@@ -265,6 +265,22 @@ def test_this_years_sheet_is_read_not_last_years_before_it(tmp_path, registry, i
     assert "Trang «TĐG 2020»: cũng có bảng tự đánh giá nhưng là của năm trước" in notes
 
 
+@pytest.mark.parametrize(("period", "warned"), [("2021-2025", True), ("2016 - 2020", False)])
+def test_a_form_of_another_period_is_warned_of(tmp_path, registry, indicators, period, warned):
+    """The office uses the 2016–2020 set; a 2021–2025 form would be read against it."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    _assessment_sheet(book, "TĐG", [["1.1", "Có quy hoạch chung", "Có", "Đạt"]])
+    book["TĐG"].insert_rows(1)
+    book["TĐG"]["A1"] = f"BIỂU TỰ ĐÁNH GIÁ XÃ NÔNG THÔN MỚI GIAI ĐOẠN {period}"
+    book.save(tmp_path / "cam_ha.xlsx")
+    _, issues = read_submission(tmp_path / "cam_ha.xlsx", registry, indicators)
+    found = [i for i in issues if i.code == "catalog-period-mismatch"]
+    assert bool(found) is warned
+    if warned:
+        assert "giai đoạn 2021–2025" in found[0].message and "2016–2020" in found[0].message
+
+
 def test_headings_typed_on_two_lines_are_joined(tmp_path, registry, indicators):
     """«Tự đánh» over «giá», «Ghi» over «chú», no merged cells: one heading of two rows."""
     book = openpyxl.Workbook()

@@ -15,6 +15,7 @@ coded as written (17.1, 17.2 …) or by their place under the criterion.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -53,6 +54,8 @@ class CatalogueIndex:
         self._contradictions: dict[tuple[str, str], TextMatch | None] = {}
         self._ordered: dict[int, tuple[str, ...]] = {}
         self.codes = {ind.code for ind in indicators}
+        period = re.search(r"(20\d\d)_(20\d\d)", indicators[0].set_id) if indicators else None
+        self.period = (int(period[1]), int(period[2])) if period else None  # of the set in use
         self.by_folded_code = {folded(ind.code): ind.code for ind in indicators}
         self.by_criterion: dict[int, list[str]] = {}
         for ind in indicators:

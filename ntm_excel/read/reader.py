@@ -254,6 +254,8 @@ class _Workbook:
                     make_issue("sheet-truncated", **located, sheet=grid.name, detail=grid.truncated)
                 )
         year = (title_year([header.grid]) if header else None) or title_year(self.grids)
+        if header is not None and (issue := self._other_period(header, located)):
+            issues.append(issue)
         table = None
         if header is not None:
             table = TableReader(header, self.catalogue, self.vocabulary, located, year)
@@ -301,6 +303,19 @@ class _Workbook:
             level=submission_level(sheets, header),
         )
         return submission, issues
+
+    def _other_period(self, header: Header, located: dict) -> Issue | None:
+        """A title naming another period than the catalogue set's («… GIAI ĐOẠN 2016-2020»
+        read against the 2021–2025 set)."""
+        used = self.catalogue.period
+        for text, _ in _title_lines(self.grids, header) if used else ():
+            found = _PERIOD.search(text)
+            if found and (int(found[1]), int(found[2])) != used:
+                written, wanted = f"{found[1]}–{found[2]}", f"{used[0]}–{used[1]}"
+                return make_issue(
+                    "catalog-period-mismatch", **located, written=written, used=wanted
+                )
+        return None
 
     def _continue(
         self, table: TableReader, headers: dict[int, Header], located: dict, year: int | None
@@ -361,6 +376,7 @@ def _best(grids: list[Grid], headers: dict[int, Header]) -> Header | None:
 
 
 _TAB_YEAR = re.compile(r"(?<!\d)20\d\d(?!\d)")
+_PERIOD = re.compile(r"(?<!\d)(20[0-4]\d)\s*[-–—]\s*(20[0-4]\d)(?!\d)")  # «2016-2020»
 
 
 def _sheet_year(grid: Grid) -> int:
