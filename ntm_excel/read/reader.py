@@ -361,15 +361,15 @@ def _best(grids: list[Grid], headers: dict[int, Header]) -> Header | None:
     """The heading that names the most columns: a visible sheet before a hidden one, the
     latest year their tabs or titles name when each names one («TĐG 2020», «TĐG 2021»),
     then the earlier sheet."""
-    years = {key: _sheet_year(header.grid) for key, header in headers.items()}
+    years = {key: _sheet_year(h.grid) for key, h in headers.items()} if len(headers) > 1 else {}
     if not all(years.values()):
-        years = dict.fromkeys(years, 0)
+        years = {}
     best = None
     for grid in grids:
         header = headers.get(id(grid))
         if header is None:
             continue
-        rank = (header.score, 0 if grid.hidden else 1, years[id(grid)])
+        rank = (header.score, 0 if grid.hidden else 1, years.get(id(grid), 0))
         if best is None or rank > best[0]:
             best = (rank, header)
     return best[1] if best else None

@@ -42,7 +42,7 @@ from ntm_excel.vocabulary import Vocabulary, vocab_key
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
 _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
 _NUMBERED_NAME = re.compile(r"^0?(\d{1,2})\s*[.):\-–]\s*[^\W\d_]")  # «17. Môi trường»
-_CRITERION_IN_HEADING = re.compile(r"(?:^| )(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
+_CRITERION_IN_HEADING = re.compile(r"(?:^| )" + _CRITERION_WORDS.pattern.removeprefix("^"))
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
@@ -57,8 +57,8 @@ _owners = functools.lru_cache(maxsize=4096)(parse_owners)
 
 def _due_column(columns: tuple[int, ...], labels: dict[int, str]) -> int:
     """Of several time columns («Thời gian thực hiện»: «Bắt đầu» | «Hoàn thành»), the one
-    giving when the task is due: the first whose heading names an end, else the last one
-    unless none names a start (then the first, as one column with a note beside it)."""
+    giving when the task is due: the first whose heading names an end, else the first that
+    names no start."""
     ends = [col for col in columns if _END_HEADING.search(labels.get(col, ""))]
     if ends:
         return ends[0]

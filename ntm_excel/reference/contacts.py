@@ -98,7 +98,7 @@ _HONORIFIC = re.compile(
 _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
 _LIST_SEPARATOR = re.compile(r"\s*[,+]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # «A, B», «A + B»
 _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
-_NAME_IN_BRACKETS = re.compile(r"^(?P<title>[^()]+?)\s*\((?P<name>[^()]+)\)\s*$")
+_NAME_IN_BRACKETS = re.compile(r"^[^()]+?\s*\((?P<name>[^()]+)\)\s*$")
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
 
 ALL_COMMUNES = "Tất cả"  # in «Xã phụ trách»: the contact follows every unit
@@ -426,9 +426,9 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
     for chunk in _CHUNK_SEPARATOR.split(text or ""):
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
         for index, piece in enumerate(_pieces(nfc(chunk))):
-            honorific = _HONORIFIC.match(piece)
-            piece = piece[honorific.end() :] if honorific else piece
-            piece = _name_in_brackets(piece, vocabulary)
+            bare = _without_honorific(piece)
+            honorific = bare != piece
+            piece = _name_in_brackets(bare, vocabulary)
             if index and not honorific:
                 if previous == "titled":
                     named = _family_name_first(piece, vocabulary)
