@@ -452,13 +452,18 @@ def _report(
     )
 
 
-_LEVEL_TITLE = re.compile(r"\bxa (?:nong thon moi|ntm) (nang cao|kieu mau)\b")
+# «XÃ NÔNG THÔN MỚI KIỂU MẪU», «XÃ ĐẠT CHUẨN NÔNG THÔN MỚI NÂNG CAO», «TIÊU CHÍ NTM KIỂU MẪU»;
+# not a village's or a garden's level («KHU DÂN CƯ NÔNG THÔN MỚI KIỂU MẪU», «VƯỜN MẪU»).
+_LEVEL_TITLE = re.compile(
+    r"(?<!\bkhu dan cu )(?<!\bthon )(?<!\bxom )(?<!\bvuon )"
+    r"\b(?:nong thon moi|ntm) (nang cao|kieu mau)\b"
+)
 _LEVELS = {"nang cao": "nâng cao", "kieu mau": "kiểu mẫu"}
 
 
 def submission_level(grids: list[Grid], header: Header | None) -> str:
     """ "nâng cao" or "kiểu mẫu" when the title block names an advanced or model commune
-    ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
+    ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ ĐẠT CHUẨN NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
     for text, _ in _title_lines(grids, header):
         if match := _LEVEL_TITLE.search(folded(text)):
             return _LEVELS[match[1]]
