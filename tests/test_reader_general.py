@@ -335,6 +335,27 @@ def test_fractions_mixed_with_percentages_are_ambiguous(tmp_path, registry, indi
     assert issue.severity == "warning" and "4.2 (0.99), 12 (0.95)" in issue.message
 
 
+@pytest.mark.parametrize("written", ["30.000.000 đ", 30_000_000, "30.000.000đ/người/năm"])
+def test_an_income_written_in_dong_is_converted_to_millions(
+    tmp_path, registry, indicators, written
+):
+    path = workbook(
+        tmp_path / "cam_lac.xlsx",
+        ["TT", "Nội dung chỉ tiêu", "Kết quả", "Tự đánh giá"],
+        [
+            ["10", "Thu nhập bình quân đầu người", written, "Chưa đạt"],
+            ["15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", 91, "Đạt"],
+            ["16", "Xã có từ 70% số thôn đạt chuẩn văn hóa", 120_000, "Đạt"],
+        ],
+    )
+    submission, issues = read_submission(path, registry, indicators)
+    got = {e.code: e.value for e in submission.indicators}
+    assert got == {"10": 30.0, "15.1": 91.0, "16": 120_000.0}  # only a sum of money converted
+    [issue] = [i for i in issues if i.code == "value-in-dong"]
+    assert (issue.sheet, issue.cell) == ("Tự đánh giá", "C4")
+    assert "đã đổi ra 30 triệu đồng/người/năm" in issue.message
+
+
 # --- The reading report ----------------------------------------------------------------------
 
 
