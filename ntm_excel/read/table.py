@@ -239,32 +239,39 @@ class TableReader:
 
     def _numbering(self) -> None:
         """How this table numbers its rows: Roman criteria with indicators "I.1", "II.2" or
-        numbered 1, 2 … again under each criterion; Latin letters ("f)"); or a TT column
-        that only counts rows (1, 2, 3 … beyond the number of criteria)."""
+        numbered 1, 2 … again under each criterion; criteria as band rows («Tiêu chí số 2:
+        Giao thông») with their indicators numbered 1, 2 … again under each; Latin letters
+        ("f)"); or a TT column that only counts rows (1, 2, 3 … beyond the number of
+        criteria)."""
         grid, no = self.header.grid, self.columns.no
         wording = self.columns.text if self.columns.text is not None else self.columns.name
         plain: list[int] = []
         letters: set[str] = set()
-        dotted = after_roman = False
-        restarts = 0
+        dotted = False
+        after = ""  # "roman" or "band" when the row above (with a code) started a criterion
+        restarts = {"roman": 0, "band": 0}
         for row in range(self.header.bottom + 1, len(grid.rows)):
             text = grid.text(row, no) if no is not None else ""
             start = text or (grid.text(row, wording) if wording is not None else "")
             dotted = dotted or (start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)))
-            code = written_code(text) if text else None
+            code = written_code(text) if text else _band(start)
             if code is None:
                 continue
             if code.kind == "roman":
-                after_roman = True
+                after = "roman"
                 continue
-            if code.kind == "criterion" and _PLAIN_NUMBER.match(text):
-                restarts += after_roman and code.criterion == 1
+            if code.kind == "criterion" and not _PLAIN_NUMBER.match(text):
+                after = "band"
+                continue
+            if code.kind == "criterion":
+                if after and code.criterion == 1:
+                    restarts[after] += 1
                 plain.append(code.criterion)
             if code.letter:
                 letters.add(code.letter)
-            after_roman = False
-        self.numbered_subs = restarts >= 2
-        self.roman_criteria = dotted or self.numbered_subs
+            after = ""
+        self.numbered_subs = sum(restarts.values()) >= 2
+        self.roman_criteria = dotted or restarts["roman"] >= 2
         self.latin = bool(letters & set("fjwz"))
         criteria = max(self.catalogue.names, default=0)
         self.row_numbers = (
@@ -274,6 +281,11 @@ class TableReader:
         )
         if self.roman_criteria:
             self.notes.append("Tiêu chí đánh số La Mã (I, II …), chỉ tiêu theo từng tiêu chí")
+        elif self.numbered_subs:
+            self.notes.append(
+                "Tiêu chí ghi thành dòng riêng («Tiêu chí số 2: …»), chỉ tiêu đánh số lại 1, 2 … "
+                "dưới mỗi tiêu chí"
+            )
         if self.row_numbers:
             self.notes.append(
                 f"Cột {column_letter(no)} chỉ đánh số dòng (1 … {plain[-1]}), không phải mã: "
@@ -663,6 +675,8 @@ class TableReader:
         if value == "" or value is None:
             value = None
             merge = grid.merge_at(row, col)
+            if merge and merge[1] < col and self._names_in(merge):
+                merge = None  # a band across the row: its text is a heading, not a value
             if merge and merge[0] > self.header.bottom and (merge[0], merge[1]) != (row, col):
                 value = grid.value(merge[0], merge[1])
                 if self._trace is not None:  # inside steps too: their choices hang on it
@@ -672,6 +686,12 @@ class TableReader:
         if self._trace is not None:  # classifying (steps included): is it blank?
             self._consulted[row, col] = value is None
         return value, row
+
+    def _names_in(self, merge: tuple[int, int, int, int]) -> bool:
+        """Whether a merged cell covers a column that names the rows (TT, name, wording)."""
+        columns = self.columns
+        named = (columns.no, columns.name, columns.text)
+        return any(c is not None and merge[1] <= c <= merge[3] for c in named)
 
     def _filled(self, row: int, columns: Sequence[int | None]) -> bool:
         """Whether any of these cells of the row holds a value or a formula (merges apply)."""
@@ -1117,9 +1137,16 @@ def _numbered_as(line: list, no: int | None, wording: int | None) -> tuple:
     start = text or (cell_text(line[wording]) if wording is not None and wording < size else "")
     return (
         start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)),
-        written_code(text) if text else None,
+        written_code(text) if text else _band(start),
         bool(_PLAIN_NUMBER.match(text)),
     )
+
+
+def _band(text: str) -> Code | None:
+    """A criterion named in words at the start of a wording whose TT cell is blank («Tiêu
+    chí số 2: Giao thông»): a band row over that criterion's indicators."""
+    code = code_in_text(text) if text else None
+    return code if code is not None and code.kind == "criterion" else None
 
 
 @functools.lru_cache(maxsize=1 << 14)  # a template's rows read alike from file to file

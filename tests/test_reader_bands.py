@@ -1,0 +1,221 @@
+"""Rows that head or explain indicators rather than being ones: criteria written as band rows
+(«Tiêu chí số 2: Giao thông», merged across the table or not) over indicators numbered 1, 2 …
+again under each band; detail rows («+ Tổng chiều dài …», «Trong đó») under an indicator;
+hidden rows and columns left from an older version. Each workbook is built here (openpyxl, or
+xlwt for .xls) and read back."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+
+from ntm_excel.config import BUNDLED
+from ntm_excel.model import Status
+from ntm_excel.read import table
+from ntm_excel.read.reader import read_workbook
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
+
+HEADING = ["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Chỉ tiêu theo quy định", "Tự đánh giá"]
+WIDTH = len(HEADING)
+
+
+@pytest.fixture(scope="module")
+def context():
+    registry = load_registry(BUNDLED / "don_vi.xlsx")
+    return registry, load_catalog(BUNDLED / "bo_tieu_chi.csv").resolve("xa_2016_2020", "Hà Tĩnh")
+
+
+class Table:
+    """A self-assessment sheet being built: rows, merged ranges (0-based, inclusive) and
+    hidden rows and columns."""
+
+    def __init__(self, heading=HEADING):
+        self.rows: list[list[object]] = [
+            ["UBND XÃ CẨM LẠC"],
+            ["BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM 2021"],
+            list(heading),
+        ]
+        self.merges: list[tuple[int, int, int, int]] = []
+        self.hidden_rows: set[int] = set()
+        self.hidden_cols: set[int] = set()
+
+    def add(self, *cells: object, merged: bool = False, hidden: bool = False) -> int:
+        row = len(self.rows)
+        self.rows.append(list(cells))
+        if merged:
+            self.merges.append((row, 0, row, WIDTH - 1))
+        if hidden:
+            self.hidden_rows.add(row)
+        return row
+
+    def sign(self) -> None:
+        self.add()
+        self.add("", "", "", "Cẩm Lạc, ngày 10 tháng 3 năm 2021")
+        self.add("Người lập biểu", "", "", "TM. ỦY BAN NHÂN DÂN XÃ")
+
+    def xlsx(self, path: Path) -> Path:
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "Tự đánh giá"
+        for line in self.rows:
+            sheet.append(line)
+        for top, left, bottom, right in self.merges:
+            sheet.merge_cells(
+                start_row=top + 1, start_column=left + 1, end_row=bottom + 1, end_column=right + 1
+            )
+        for row in self.hidden_rows:
+            sheet.row_dimensions[row + 1].hidden = True
+        for col in self.hidden_cols:
+            sheet.column_dimensions[openpyxl.utils.get_column_letter(col + 1)].hidden = True
+        book.save(path)
+        return path
+
+    def xls(self, path: Path) -> Path:
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("Tự đánh giá")
+        covered = {
+            (row, col)
+            for top, left, bottom, right in self.merges
+            for row in range(top, bottom + 1)
+            for col in range(left, right + 1)
+        }
+        for top, left, bottom, right in self.merges:
+            sheet.write_merge(top, bottom, left, right, self.rows[top][left])
+        for r, line in enumerate(self.rows):
+            for c, value in enumerate(line):
+                if (r, c) not in covered and value not in (None, ""):
+                    sheet.write(r, c, value)
+        for row in self.hidden_rows:
+            sheet.row(row).hidden = True
+        for col in self.hidden_cols:
+            sheet.col(col).hidden = True
+        book.save(str(path))
+        return path
+
+
+def criteria(indicators):
+    """(criterion number, its name, its indicators) in catalogue order."""
+    for number, group in groupby(indicators, key=lambda ind: ind.criterion_no):
+        inds = list(group)
+        yield number, inds[0].criterion_name, inds
+
+
+def figure(index: int) -> float:
+    """A distinct result for the index-th indicator (tells which row was read as which)."""
+    return float(10 + index)
+
+
+def band_table(indicators, *, merged=True, band="Tiêu chí số {n}: {name}", restart=True):
+    """Every criterion as a band row over its indicators, numbered 1, 2 … again under each
+    band (`restart`), else by their own codes («1.1»; a criterion that is its own indicator
+    by its number)."""
+    sheet = Table()
+    index = 0
+    for number, name, inds in criteria(indicators):
+        sheet.add(band.format(n=number, name=name), merged=merged)
+        for position, ind in enumerate(inds, 1):
+            no = str(position) if restart else ind.code
+            sheet.add(no, ind.text, figure(index), "Đạt", "Đạt")
+            index += 1
+    sheet.sign()
+    return sheet
+
+
+def read(path, context):
+    ((submission, issues),) = read_workbook(path, *context)
+    return submission, issues
+
+
+def values(submission) -> dict[str, object]:
+    return {entry.code: entry.value for entry in submission.indicators}
+
+
+def expected(indicators) -> dict[str, object]:
+    return {ind.code: figure(index) for index, ind in enumerate(indicators)}
+
+
+@pytest.mark.parametrize(
+    ("merged", "band", "kind"),
+    [
+        (True, "Tiêu chí số {n}: {name}", "xlsx"),
+        (False, "Tiêu chí số {n}: {name}", "xlsx"),
+        (True, "TIÊU CHÍ SỐ {n}", "xlsx"),
+        (True, "Tiêu chí {n}: {name}", "xls"),
+    ],
+)
+def test_indicators_numbered_again_under_criterion_bands_belong_to_the_band(
+    tmp_path, context, merged, band, kind
+):
+    sheet = band_table(context[1], merged=merged, band=band)
+    path = getattr(sheet, kind)(tmp_path / f"bang.{kind}")
+    submission, issues = read(path, context)
+    assert values(submission) == expected(context[1])
+    assert not [i for i in issues if i.code in ("indicator-duplicate", "indicator-unknown")]
+    assert any("đánh số lại" in note for note in submission.reading.notes)
+
+
+def test_a_band_in_the_wording_column_numbers_the_rows_below_it(tmp_path, context):
+    """The band written in the wording column, its TT cell blank."""
+    sheet = Table()
+    index = 0
+    for number, name, inds in criteria(context[1]):
+        sheet.add("", f"Tiêu chí số {number}: {name}")
+        for position, ind in enumerate(inds, 1):
+            sheet.add(position, ind.text, figure(index), "Đạt", "Đạt")
+            index += 1
+    sheet.sign()
+    submission, _ = read(sheet.xlsx(tmp_path / "bang.xlsx"), context)
+    assert values(submission) == expected(context[1])
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_a_band_merged_across_the_row_is_a_heading_not_a_value(tmp_path, context, kind):
+    """«Tiêu chí số 5: Tỷ lệ trường học…» merged over A:E above «5 | … | 96»: its text is not
+    criterion 5's result, and the real row is not a duplicate."""
+    sheet = band_table(context[1], restart=False)
+    path = getattr(sheet, kind)(tmp_path / f"bang.{kind}")
+    submission, issues = read(path, context)
+    assert values(submission) == expected(context[1])
+    assert not [i for i in issues if i.code in ("indicator-duplicate", "value-invalid")]
+    assert all(entry.self_assessment is Status.MET for entry in submission.indicators)
+
+
+def _fresh(path, context):
+    """The reading with no layout and no entry remembered."""
+    kept = dict(table._PLANS), dict(table._ENTRIES)
+    table._PLANS.clear()
+    table._ENTRIES.clear()
+    try:
+        return repr(read_workbook(path, *context))
+    finally:
+        for store, before in zip((table._PLANS, table._ENTRIES), kept, strict=True):
+            store.clear()
+            store.update(before)
+
+
+LOOK_ALIKES = {
+    # a band «Tiêu chí số 2: Giao thông» or the criterion's bare number in the TT cell
+    "band or number": (
+        lambda inds: band_table(inds),
+        lambda inds: band_table(inds, band="{n}"),
+    ),
+}
+
+
+@pytest.mark.parametrize("pair", sorted(LOOK_ALIKES))
+@pytest.mark.parametrize("order", [0, 1])
+def test_look_alike_tables_are_read_as_if_alone(tmp_path, context, monkeypatch, pair, order):
+    """Two files that differ only where a new decision looks: whichever is read first, the
+    second reads as it does with no layout remembered."""
+    monkeypatch.setattr(table, "_PLANS", {})
+    makers = LOOK_ALIKES[pair]
+    paths = [maker(context[1]).xlsx(tmp_path / f"{i}.xlsx") for i, maker in enumerate(makers)]
+    first, second = paths[order], paths[1 - order]
+    alone = [_fresh(path, context) for path in (first, second)]
+    assert repr(read_workbook(first, *context)) == alone[0]
+    assert repr(read_workbook(second, *context)) == alone[1]
