@@ -185,6 +185,56 @@ def test_a_band_merged_across_the_row_is_a_heading_not_a_value(tmp_path, context
     assert all(entry.self_assessment is Status.MET for entry in submission.indicators)
 
 
+def coded_table(indicators, details=None, bullets=False):
+    """Criterion rows («2 | Giao thông») over coded indicator rows («2.1»); a criterion that is
+    its own indicator on one row. `details`: rows written under an indicator's row. With
+    `bullets`, indicator rows have no code, their wording starts with «- »."""
+    details = details or {}
+    sheet = Table()
+    index = 0
+    for number, name, inds in criteria(indicators):
+        if len(inds) > 1 or inds[0].code != str(number):
+            sheet.add(str(number), name)
+        for ind in inds:
+            no = "" if bullets and "." in ind.code else ind.code
+            text = f"- {ind.text}" if no == "" else ind.text
+            sheet.add(no, text, figure(index), "Đạt", "Đạt")
+            index += 1
+            for detail in details.get(ind.code, ()):
+                sheet.add(*detail)
+    sheet.sign()
+    return sheet
+
+
+DETAILS = {
+    "2.1": [("", "+ Tổng chiều dài: 8,5 km, đã nhựa hóa 8,5 km", "8,5 km")],
+    "9.2": [("", "- Số hộ có nhà đạt chuẩn", "1.520/2.156 hộ"), (None, "- Số hộ cần hỗ trợ", 95)],
+    "12": [("", "Trong đó: Lao động nữ", "98,5%")],
+    "17.1": [("", "- Trong đó: Tỷ lệ hộ sử dụng nước sạch", 62, "≥60")],
+    "18.1": [("", "• Cán bộ đạt chuẩn: 11/11", 11), ("", "* Công chức đạt chuẩn: 10/10", 10)],
+}
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_detail_rows_under_an_indicator_are_not_indicators(tmp_path, context, kind):
+    path = getattr(coded_table(context[1], DETAILS), kind)(tmp_path / f"chi_tiet.{kind}")
+    submission, issues = read(path, context)
+    assert values(submission) == expected(context[1])
+    unwanted = ("indicator-duplicate", "indicator-unknown", "assessment-missing")
+    assert not [i for i in issues if i.code in unwanted]
+    skipped = [r.text for r in submission.reading.rows if "chi tiết" in r.how]
+    assert len(skipped) == 7
+    assert "Trong đó: Lao động nữ" in skipped
+
+
+def test_bulleted_rows_without_codes_are_still_indicators(tmp_path, context):
+    """A table that lists its indicators as «- Đường xã …» rows without codes: the first
+    follows its criterion's row, each next one an uncoded indicator: all read."""
+    path = coded_table(context[1], bullets=True).xlsx(tmp_path / "gach_dau_dong.xlsx")
+    submission, _ = read(path, context)
+    assert values(submission) == expected(context[1])
+
+
 def _fresh(path, context):
     """The reading with no layout and no entry remembered."""
     kept = dict(table._PLANS), dict(table._ENTRIES)
@@ -203,6 +253,17 @@ LOOK_ALIKES = {
     "band or number": (
         lambda inds: band_table(inds),
         lambda inds: band_table(inds, band="{n}"),
+    ),
+    # «+ Tổng chiều dài» under 2.1, or the same row without its bullet (then an indicator)
+    "detail or not": (
+        lambda inds: coded_table(inds, DETAILS),
+        lambda inds: coded_table(
+            inds,
+            {
+                code: [(no, text.lstrip("+-•* "), *rest) for no, text, *rest in rows]
+                for code, rows in DETAILS.items()
+            },
+        ),
     ),
 }
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field, replace
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import CriterionEntry, IndicatorEntry, RowReading, Status
-from ntm_excel.read.codes import Code, code_in_text, strip_code, written_code
+from ntm_excel.read.codes import BULLETS, Code, code_in_text, strip_code, written_code
 from ntm_excel.read.columns import Columns, decide_columns, heading_role
 from ntm_excel.read.matching import CONFIDENT, CatalogueIndex
 from ntm_excel.read.sheets import (
@@ -60,6 +60,7 @@ _FRACTION = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})(?!\d)")
 _ROMAN_DOTTED = re.compile(r"^[IVXL]+\s*[.,]\s*\d")
 _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
 _SHOWN = 60  # characters of a row's wording in the reading report
+_DETAIL = "dòng chi tiết của chỉ tiêu bên trên"
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -189,6 +190,7 @@ class TableReader:
         self._notes_before = len(self.notes)
         self.criterion: int | None = None
         self.position = 0  # index, within the criterion, of the next row that has no code
+        self._under_indicator = False  # the row above is a coded indicator or its detail
         handlers = {
             "blank": _ignore,
             "skip": TableReader._on_skip,
@@ -205,7 +207,12 @@ class TableReader:
                 self._report(row, "", "hết bảng: khối chữ ký")
                 self._end = row
                 break
+            read = len(self.indicators)
             handlers[line.kind](self, line)
+            if line.kind != "blank":
+                self._under_indicator = line.reason == _DETAIL or (
+                    line.code is not None and len(self.indicators) > read
+                )
 
     # -- a layout seen before
 
@@ -336,6 +343,8 @@ class TableReader:
         """The kind of a row without a code: an indicator only when it holds something."""
         if not body and not self._under_merged_label(row):
             return "skip", "dòng không có nội dung"
+        if self._is_detail(body):
+            return "skip", _DETAIL
         if body and self.vocabulary.match("dong_bo_qua", body):
             return "skip", "dòng ghi chú"
         if not self._has_data(row):
@@ -346,6 +355,15 @@ class TableReader:
         if self._continues_above(row):
             return "continuation", "phần dưới của ô gộp đã đọc"
         return "indicator", ""
+
+    def _is_detail(self, body: str) -> bool:
+        """Whether an uncoded row details the indicator above: «Trong đó: …», or a bullet
+        («+ Tổng chiều dài: 8,5 km», «- Số hộ cần hỗ trợ») under a coded indicator or
+        another detail (a table of bulleted rows without codes lists its indicators so)."""
+        key = folded(body)
+        if key == "trong do" or key.startswith("trong do "):
+            return True
+        return body[:1] in BULLETS and self._under_indicator
 
     def _row_code(self, line: _Line) -> Code | None:
         """The row's code: from the TT cell, from the start of the wording ("8.1. Có…"), or a
