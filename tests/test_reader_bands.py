@@ -235,6 +235,29 @@ def test_bulleted_rows_without_codes_are_still_indicators(tmp_path, context):
     assert values(submission) == expected(context[1])
 
 
+def two_assessments(indicators, hidden: bool) -> Table:
+    """A «Tự đánh giá năm 2020» column (all «Chưa đạt»), hidden or not, left of the 2021 one
+    (all «Đạt»)."""
+    sheet = Table([*HEADING[:4], "Tự đánh giá năm 2020", "Tự đánh giá năm 2021"])
+    for index, ind in enumerate(indicators):
+        sheet.add(ind.code, ind.text, figure(index), "Đạt", "Chưa đạt", "Đạt")
+    sheet.sign()
+    if hidden:
+        sheet.hidden_cols.add(4)
+    return sheet
+
+
+@pytest.mark.parametrize(("hidden", "kind"), [(True, "xlsx"), (True, "xls"), (False, "xlsx")])
+def test_the_self_assessment_column_is_the_visible_one_of_the_report_year(
+    tmp_path, context, hidden, kind
+):
+    path = getattr(two_assessments(context[1], hidden), kind)(tmp_path / f"hai_cot.{kind}")
+    submission, issues = read(path, context)
+    assert {entry.self_assessment for entry in submission.indicators} == {Status.MET}
+    assert {entry.assessment_cell[0] for entry in submission.indicators} == {"F"}
+    assert not [i for i in issues if i.code == "assessment-contradiction"]
+
+
 def _fresh(path, context):
     """The reading with no layout and no entry remembered."""
     kept = dict(table._PLANS), dict(table._ENTRIES)

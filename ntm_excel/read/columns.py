@@ -133,7 +133,7 @@ class _Decider:
         self._text_or_threshold()
         self._values()
         roles = self.roles
-        assessment = _first(roles.get("assessment"))
+        assessment = self._assessment()
         criterion = _first(roles.get("criterion_assessment"))
         if assessment is None and criterion is not None:
             assessment, criterion = criterion, None
@@ -251,6 +251,30 @@ class _Decider:
             for col in kept:
                 self.evidence[col] = f"cột kết quả được dùng ({why})"
         return kept
+
+    def _assessment(self) -> int | None:
+        """The self-assessment column: of several, a visible one before a hidden one, then
+        the report's year (else the latest) when the headings name years; the first else."""
+        columns = self.roles.get("assessment", [])
+        if len(columns) < 2:
+            return _first(columns)
+        kept = [c for c in columns if c not in self.grid.hidden_cols] or columns
+        why = "cột đang hiện" if len(kept) < len(columns) else ""
+        labels = self.header.labels
+        years = {c: int(m[1]) for c in kept if (m := _YEAR.search(labels.get(c, "")))}
+        if len(set(years.values())) > 1:
+            chosen = self.year if self.year in years.values() else max(years.values())
+            why = "năm báo cáo" if chosen == self.year else "năm gần nhất"
+            kept = [c for c in kept if years.get(c, chosen) == chosen]
+        if why:
+            for col in columns:
+                used = col == kept[0]
+                self.evidence[col] = (
+                    f"cột tự đánh giá được dùng ({why})"
+                    if used
+                    else f"cột tự đánh giá không dùng ({why})"
+                )
+        return kept[0]
 
     def _named(self, col: int) -> str:
         hidden = " (ẩn)" if col in self.grid.hidden_cols else ""
