@@ -258,6 +258,68 @@ def test_the_self_assessment_column_is_the_visible_one_of_the_report_year(
     assert not [i for i in issues if i.code == "assessment-contradiction"]
 
 
+OLD = {"3.1": 1.5, "9.2": 2.5, "11": 3.5}  # figures of old rows kept in the file
+
+
+def with_old_rows(indicators, *, hidden=True, after=False, note=False) -> Table:
+    """Coded rows (a criterion that is its own indicator on one row, «11»); an old copy of
+    some rows, hidden (or not) just above (or `after`) the current one; with `note`, a
+    hidden uncoded note row with a figure under 4.2."""
+    sheet = Table()
+    index = 0
+    for number, name, inds in criteria(indicators):
+        if len(inds) > 1:
+            sheet.add(str(number), name)
+        for ind in inds:
+            row = (ind.code, ind.text, figure(index), "Đạt", "Đạt")
+            old = (ind.code, ind.text, OLD.get(ind.code), "Đạt", "Chưa đạt")
+            if ind.code in OLD and not after:
+                sheet.add(*old, hidden=hidden)
+            sheet.add(*row)
+            if ind.code in OLD and after:
+                sheet.add(*old, hidden=hidden)
+            if note and ind.code == "4.2":
+                sheet.add("", "Số liệu cũ năm 2019: 85%", 85, hidden=True)
+            index += 1
+    sheet.sign()
+    return sheet
+
+
+@pytest.mark.parametrize(("after", "kind"), [(False, "xlsx"), (False, "xls"), (True, "xlsx")])
+def test_a_hidden_copy_of_a_row_gives_way_to_the_visible_one(tmp_path, context, after, kind):
+    path = getattr(with_old_rows(context[1], after=after), kind)(tmp_path / f"dong_an.{kind}")
+    submission, issues = read(path, context)
+    assert values(submission) == expected(context[1])
+    assert not [i for i in issues if i.code == "indicator-duplicate"]
+    skipped = [r for r in submission.reading.rows if "dòng ẩn" in r.how]
+    assert len(skipped) == len(OLD)
+
+
+def test_a_visible_copy_of_a_row_is_still_a_duplicate(tmp_path, context):
+    """Both rows shown: the first is used and the second is said to be a duplicate."""
+    path = with_old_rows(context[1], hidden=False, after=True).xlsx(tmp_path / "hai_dong.xlsx")
+    submission, issues = read(path, context)
+    assert values(submission) == expected(context[1])
+    assert len([i for i in issues if i.code == "indicator-duplicate"]) == len(OLD)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_a_hidden_note_row_without_a_code_is_not_an_indicator(tmp_path, context, kind):
+    sheet = with_old_rows(context[1], note=True)
+    submission, issues = read(getattr(sheet, kind)(tmp_path / f"ghi_chu_an.{kind}"), context)
+    assert values(submission) == expected(context[1])
+    assert not [i for i in issues if i.code == "indicator-unknown"]
+    assert any(r.how == "bỏ qua: dòng ẩn không có mã" for r in submission.reading.rows)
+
+
+def test_a_hidden_row_with_its_own_code_is_read(tmp_path, context):
+    """A hidden indicator row without a newer copy is still that indicator."""
+    sheet = coded_table(context[1])
+    sheet.hidden_rows.update(r for r, line in enumerate(sheet.rows) if line[:1] == ["3.2"])
+    submission, _ = read(sheet.xlsx(tmp_path / "an_32.xlsx"), context)
+    assert values(submission) == expected(context[1])
+
+
 def _fresh(path, context):
     """The reading with no layout and no entry remembered."""
     kept = dict(table._PLANS), dict(table._ENTRIES)
@@ -271,11 +333,26 @@ def _fresh(path, context):
             store.update(before)
 
 
+def _shown(sheet: Table) -> Table:
+    sheet.hidden_rows.clear()
+    return sheet
+
+
 LOOK_ALIKES = {
     # a band «Tiêu chí số 2: Giao thông» or the criterion's bare number in the TT cell
     "band or number": (
         lambda inds: band_table(inds),
         lambda inds: band_table(inds, band="{n}"),
+    ),
+    # an old row hidden above the current one, or shown (then a duplicate)
+    "hidden or shown copy": (
+        lambda inds: with_old_rows(inds),
+        lambda inds: with_old_rows(inds, hidden=False),
+    ),
+    # a hidden note row under 4.2, or the same row shown (then read by its place)
+    "hidden or shown note": (
+        lambda inds: with_old_rows(inds, note=True),
+        lambda inds: _shown(with_old_rows(inds, note=True)),
     ),
     # «+ Tổng chiều dài» under 2.1, or the same row without its bullet (then an indicator)
     "detail or not": (

@@ -64,6 +64,7 @@ class Grid:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # without a result
     truncated: str = ""  # Vietnamese note when cells beyond the caps were ignored
     hidden_cols: frozenset[int] = frozenset()
+    hidden_rows: frozenset[int] = frozenset()
     formats: Callable[[int, int], str] | None = None
     _texts: dict[int, list[str]] = field(default_factory=dict, repr=False)
 
@@ -180,6 +181,7 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
                     found = biff.get(meta.name) or BiffSheet()
                     grid.formats = lambda row, col, f=found.formats: f.get((row, col), "")
                     grid.hidden_cols = frozenset(found.hidden_cols)
+                    grid.hidden_rows = frozenset(found.hidden_rows)
                 grids.append(grid)
         finally:
             book.close()
@@ -375,6 +377,7 @@ def _ooxml_grid(
     }
     grid.formats = functools.partial(_ooxml_format, xml, styles)
     grid.hidden_cols = _ooxml_hidden_cols(xml)
+    grid.hidden_rows = _ooxml_hidden_rows(xml)
     return grid
 
 
@@ -403,6 +406,29 @@ def _ooxml_hidden_cols(xml: bytes) -> frozenset[int]:
     return frozenset(hidden)
 
 
+_ROW_TAG = re.compile(_P + rb"row\s([^>]*)>")
+_R_ATTR = _ooxml_attr(b"r")
+
+
+def _ooxml_hidden_rows(xml: bytes) -> frozenset[int]:
+    """Rows a sheet hides («row» tags of its data saying hidden="1")."""
+    start = xml.find(b"sheetData")
+    if start < 0 or xml.find(b"hidden", start) < 0:
+        return frozenset()
+    hidden: set[int] = set()
+    row = -1
+    for match in _ROW_TAG.finditer(xml, start):
+        attrs = match.group(1)
+        number = _R_ATTR.search(attrs)
+        row = int(number.group(1)) - 1 if number else row + 1
+        if row >= MAX_ROWS:
+            break
+        flag = _HIDDEN_ATTR.search(attrs) if b"hidden" in attrs else None
+        if flag and flag.group(1) in (b"1", b"true"):
+            hidden.add(row)
+    return frozenset(hidden)
+
+
 def _openpyxl_grid(data: bytes, name: str, hidden: bool) -> Grid:
     """A sheet too large for a dense range, streamed up to the caps."""
     import openpyxl  # only for this rare case
@@ -427,6 +453,7 @@ _BIFF_TEXTS = {0x00FD, 0x0204, 0x0205, 0x00D6}  # LABELSST, LABEL, BOOLERR, RSTR
 _BIFF_LABELSST = 0x00FD
 _BIFF_MULRK = 0x00BD
 _BIFF_COLINFO = 0x007D
+_BIFF_ROW = 0x0208
 _BIFF_SST, _BIFF_CONTINUE = 0x00FC, 0x003C
 _BIFF_MAX_RECORD = 8224
 _BIFF_DAMAGED = "tệp .xls bị hỏng (bản ghi dữ liệu sai cấu trúc)"
@@ -450,6 +477,7 @@ class BiffSheet:
 
     formats: dict[tuple[int, int], str] = field(default_factory=dict)  # numeric cells
     hidden_cols: set[int] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
 
 
 class _BiffScan:
@@ -612,6 +640,13 @@ class _BiffScan:
             if flags & 1 and first <= last:
                 self.current[0].hidden_cols.update(range(first, min(last, MAX_COLS - 1) + 1))
 
+    def _row(self, pos: int, body: int, length: int) -> None:
+        if length >= 16 and self.current is not None:
+            row = struct.unpack_from("<H", self.stream, body)[0]
+            flags = struct.unpack_from("<H", self.stream, body + 12)[0]
+            if flags & 0x20 and row < MAX_ROWS:  # fDyZero: the row is hidden
+                self.current[0].hidden_rows.add(row)
+
     _HANDLERS = {
         _BIFF_BOF: _bof,
         _BIFF_EOF: _eof,
@@ -621,6 +656,7 @@ class _BiffScan:
         _BIFF_FORMAT: _format,
         _BIFF_XF: _xf,
         _BIFF_COLINFO: _colinfo,
+        _BIFF_ROW: _row,
         _BIFF_DIMENSIONS: _dimensions,
         _BIFF_MULRK: _mulrk,
         **dict.fromkeys(_BIFF_NUMBERS, _number),
@@ -728,6 +764,7 @@ class _OdsSheet:
     percent: set[tuple[int, int]] = field(default_factory=set)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
     hidden_cols: set[int] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
     columns: int = 0  # column elements met so far
 
 
@@ -864,6 +901,8 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
             if b"repeated" in attrs:
                 rows_repeat = _ods_count(attrs, b"table:number-rows-repeated")
             row, next_row, col = next_row, next_row + rows_repeat, 0
+            if (b"collapse" in attrs or b"filter" in attrs) and row < MAX_ROWS:
+                current.hidden_rows.update(range(row, min(next_row, MAX_ROWS)))
         else:
             cell = _ods_cell(attrs, tag, empty)
             repeat = cell.repeat
@@ -948,6 +987,7 @@ def _apply_ods(grid: Grid, info: _OdsSheet | None) -> None:
     grid.merged = tuple(info.merged)
     grid.formulas = info.formulas
     grid.hidden_cols = frozenset(info.hidden_cols)
+    grid.hidden_rows = frozenset(info.hidden_rows)
     percent = frozenset(info.percent)
     grid.formats = lambda row, col: "0%" if (row, col) in percent else ""
 

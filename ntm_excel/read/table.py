@@ -229,6 +229,7 @@ class TableReader:
             len(grid.rows),
             self.width,
             grid.merged,
+            grid.hidden_rows,
             frozenset(grid.formulas),
             columns.no,
             columns.name,
@@ -311,6 +312,9 @@ class TableReader:
         name = self._text(row, columns.name)
         body = self._text(row, columns.text) if columns.text is not None else name
         line = _Line(row, "", None, name, body)
+        if row in grid.hidden_rows and (newer := self._newer_row(row)) is not None:
+            line.kind, line.reason = "skip", f"dòng ẩn, bản cũ của dòng {newer + 1}"
+            return line
         line.code = self._row_code(line)
         if line.code is not None:
             line.kind, line.reason = self._coded(line)
@@ -318,6 +322,20 @@ class TableReader:
             layout = self._layout_rows[row] = self._layout_row(row, texts)
             line.kind, line.reason = layout or self._uncoded_row(row, body)
         return line
+
+    def _newer_row(self, row: int) -> int | None:
+        """The row that replaces a hidden row: the next visible non-blank row, when its TT
+        cell holds the same code (an old version kept hidden above the corrected one)."""
+        grid, no = self.header.grid, self.columns.no
+        code = written_code(self._text(row, no)) if self._text(row, no) else None
+        if code is None:
+            return None
+        for below in range(row + 1, len(grid.rows)):
+            if below in grid.hidden_rows or not any(grid.texts(below)[: self.width]):
+                continue
+            text = self._text(below, no)
+            return below if text and written_code(text) == code else None
+        return None
 
     def _coded(self, line: _Line) -> tuple[str, str]:
         code = line.code
@@ -563,6 +581,9 @@ class TableReader:
             return
         if self.criterion is None:
             self._report(line.row, "", "bỏ qua: chưa rõ thuộc tiêu chí nào", line.body)
+            return
+        if line.row in self.header.grid.hidden_rows:
+            self._report(line.row, "", "bỏ qua: dòng ẩn không có mã", line.body)
             return
         code = self.catalogue.by_position(self.criterion, self.position)
         self.position += 1
@@ -847,6 +868,9 @@ class TableReader:
         value_cell = cell_address(value_row, value_col) if value_col is not None else ""
         if value_col is not None and grid.merged:
             self._used_cells.add((value_row, value_col))
+        if code in self._first_cell and row in grid.hidden_rows:
+            self._report(row, code, f"bỏ qua: dòng ẩn, chỉ tiêu {code} đã đọc ở dòng hiện", body)
+            return
         if code in self._first_cell:
             self.issues.append(
                 make_issue(
