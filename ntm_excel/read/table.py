@@ -5,12 +5,16 @@ handled by that kind's handler; a new layout is a new kind or a new rule of the 
 not a longer chain of cases:
 
 - "blank", "skip" (a column-number row «(1) (2) …», the heading repeated, a remark «Ghi
-  chú: …»), "group" (a group heading «I. QUY HOẠCH»), "totals" («Tổng số tiêu chí đạt:
-  17/20», checked later), "end" (the signature block closes the table);
+  chú: …», a detail under an indicator «+ Tổng chiều dài …», «Trong đó: …», an old row kept
+  hidden above its corrected copy), "group" (a group heading «I. QUY HOẠCH»), "totals"
+  («Tổng số tiêu chí đạt: 17/20», checked later), "end" (the signature block closes the
+  table);
 - "criterion" (a criterion's own row: «2», «Tiêu chí số 2», «Giao thông»; also its first or
   only indicator when it carries one, see `_also_first_indicator`);
 - "indicator" (a coded row: «1.1», «I.1», «a)», «17h», «Tiêu chí 17 - chỉ tiêu 17.1», an
-  exact catalogue code; or an uncoded row with something to read);
+  exact catalogue code; «1», «2» numbered again under each band row «Tiêu chí số 2: Giao
+  thông» or Roman criterion; or an uncoded row with something to read, never by its place
+  when hidden);
 - "note" (no code, no requirement, no value, no assessment: a note, often hidden) and
   "continuation" (the lower rows of a merged value cell already read) are not indicators.
 
