@@ -185,18 +185,21 @@ def test_a_band_merged_across_the_row_is_a_heading_not_a_value(tmp_path, context
     assert all(entry.self_assessment is Status.MET for entry in submission.indicators)
 
 
-def coded_table(indicators, details=None, bullets=False):
+def coded_table(indicators, details=None, bullets=False, letters=False):
     """Criterion rows («2 | Giao thông») over coded indicator rows («2.1»); a criterion that is
     its own indicator on one row. `details`: rows written under an indicator's row. With
-    `bullets`, indicator rows have no code, their wording starts with «- »."""
+    `bullets`, indicator rows have no code, their wording starts with «- »; with `letters`,
+    they are coded «a)», «b)» … under their criterion."""
     details = details or {}
     sheet = Table()
     index = 0
     for number, name, inds in criteria(indicators):
         if len(inds) > 1 or inds[0].code != str(number):
             sheet.add(str(number), name)
-        for ind in inds:
+        for position, ind in enumerate(inds):
             no = "" if bullets and "." in ind.code else ind.code
+            if letters and "." in ind.code:
+                no = "abcdđeghik"[position] + ")"
             text = f"- {ind.text}" if no == "" else ind.text
             sheet.add(no, text, figure(index), "Đạt", "Đạt")
             index += 1
@@ -212,6 +215,7 @@ DETAILS = {
     "12": [("", "Trong đó: Lao động nữ", "98,5%")],
     "17.1": [("", "- Trong đó: Tỷ lệ hộ sử dụng nước sạch", 62, "≥60")],
     "18.1": [("", "• Cán bộ đạt chuẩn: 11/11", 11), ("", "* Công chức đạt chuẩn: 10/10", 10)],
+    "15.1": [("a)", "Số người tham gia BHYT", 7800), ("", "b) Tổng dân số", 8100)],
 }
 
 
@@ -223,14 +227,16 @@ def test_detail_rows_under_an_indicator_are_not_indicators(tmp_path, context, ki
     unwanted = ("indicator-duplicate", "indicator-unknown", "assessment-missing")
     assert not [i for i in issues if i.code in unwanted]
     skipped = [r.text for r in submission.reading.rows if "chi tiết" in r.how]
-    assert len(skipped) == 7
+    assert len(skipped) == 9
     assert "Trong đó: Lao động nữ" in skipped
 
 
-def test_bulleted_rows_without_codes_are_still_indicators(tmp_path, context):
-    """A table that lists its indicators as «- Đường xã …» rows without codes: the first
-    follows its criterion's row, each next one an uncoded indicator: all read."""
-    path = coded_table(context[1], bullets=True).xlsx(tmp_path / "gach_dau_dong.xlsx")
+@pytest.mark.parametrize("style", ["bullets", "letters"])
+def test_bulleted_or_lettered_rows_are_still_indicators(tmp_path, context, style):
+    """A table that lists its indicators as «- Đường xã …» rows without codes, or coded
+    «a)», «b)»: the first follows its criterion's row, each next one an indicator: all
+    read."""
+    path = coded_table(context[1], **{style: True}).xlsx(tmp_path / "gach_dau_dong.xlsx")
     submission, _ = read(path, context)
     assert values(submission) == expected(context[1])
 

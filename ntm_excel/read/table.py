@@ -195,6 +195,7 @@ class TableReader:
         self.criterion: int | None = None
         self.position = 0  # index, within the criterion, of the next row that has no code
         self._under_indicator = False  # the row above is a coded indicator or its detail
+        self._under_dotted = False  # … an indicator coded «9.2» (not a letter), or its detail
         handlers = {
             "blank": _ignore,
             "skip": TableReader._on_skip,
@@ -214,8 +215,11 @@ class TableReader:
             read = len(self.indicators)
             handlers[line.kind](self, line)
             if line.kind != "blank":
-                self._under_indicator = line.reason == _DETAIL or (
-                    line.code is not None and len(self.indicators) > read
+                detail = line.reason == _DETAIL
+                code = line.code
+                self._under_indicator = detail or (code is not None and len(self.indicators) > read)
+                self._under_dotted = (detail and self._under_dotted) or (
+                    line.kind == "indicator" and code is not None and code.kind == "indicator"
                 )
 
     # -- a layout seen before
@@ -347,6 +351,8 @@ class TableReader:
             line.code = code = Code("criterion", code.criterion)
         if code.kind in ("roman", "group"):
             return "group", "dòng nhóm tiêu chí"
+        if code.kind == "letter" and not code.criterion and self._under_dotted:
+            return "skip", _DETAIL  # «a) Số hộ …» under «9.2»: a part of it, not 9.1
         return ("criterion" if code.kind == "criterion" else "indicator"), ""
 
     def _layout_row(self, row: int, texts: list[str]) -> tuple[str, str] | None:
