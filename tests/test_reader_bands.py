@@ -117,7 +117,7 @@ def band_table(indicators, *, merged=True, band="Tiêu chí số {n}: {name}", r
     sheet = Table()
     index = 0
     for number, name, inds in criteria(indicators):
-        sheet.add(band.format(n=number, name=name), merged=merged)
+        sheet.add(band.format(n=number, name=name, NAME=name.upper()), merged=merged)
         for position, ind in enumerate(inds, 1):
             no = str(position) if restart else ind.code
             sheet.add(no, ind.text, figure(index), "Đạt", "Đạt")
@@ -146,6 +146,8 @@ def expected(indicators) -> dict[str, object]:
         (False, "Tiêu chí số {n}: {name}", "xlsx"),
         (True, "TIÊU CHÍ SỐ {n}", "xlsx"),
         (True, "Tiêu chí {n}: {name}", "xls"),
+        (True, "{NAME}", "xlsx"),  # the criterion's name alone, in capitals
+        (False, "Tiêu chí {name}", "xlsx"),
     ],
 )
 def test_indicators_numbered_again_under_criterion_bands_belong_to_the_band(

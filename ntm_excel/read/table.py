@@ -270,7 +270,7 @@ class TableReader:
             text = grid.text(row, no) if no is not None else ""
             start = text or (grid.text(row, wording) if wording is not None else "")
             dotted = dotted or (start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)))
-            code = written_code(text) if text else _band(start)
+            code = (written_code(text) if text else None) or _band(start, self.catalogue)
             if code is None:
                 continue
             if code.kind == "roman":
@@ -419,7 +419,7 @@ class TableReader:
         if code is None and no_text:
             code = code_in_text(no_text)  # «I. QUY HOẠCH» written in the TT column
         if code is None:
-            for text in (line.name, body):
+            for text in (line.name, body, no_text):
                 named = self.catalogue.criterion_named(text) if text else None
                 if named is not None and named != self.criterion:
                     return Code("criterion", named)
@@ -1121,7 +1121,7 @@ class _Plan:
         seen = reader._below.get(row)
         if seen is None:
             line = reader.header.grid.rows[row]
-            seen = reader._below[row] = _numbered_as(line, *self.numbering)
+            seen = reader._below[row] = _numbered_as(line, *self.numbering, self.catalogue)
         return seen
 
     def fits(self, reader: TableReader) -> bool:
@@ -1182,23 +1182,28 @@ def _mark(cell: object) -> int:
     return 1 if isinstance(cell, str) and cell.isspace() else 2
 
 
-def _numbered_as(line: list, no: int | None, wording: int | None) -> tuple:
+def _numbered_as(
+    line: list, no: int | None, wording: int | None, catalogue: CatalogueIndex
+) -> tuple:
     """What `TableReader._numbering` reads from a row below the table."""
     size = len(line)
     text = cell_text(line[no]) if no is not None and no < size else ""
     start = text or (cell_text(line[wording]) if wording is not None and wording < size else "")
     return (
         start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)),
-        written_code(text) if text else _band(start),
+        (written_code(text) if text else None) or _band(start, catalogue),
         bool(_PLAIN_NUMBER.match(text)),
     )
 
 
-def _band(text: str) -> Code | None:
-    """A criterion named in words at the start of a wording whose TT cell is blank («Tiêu
-    chí số 2: Giao thông»): a band row over that criterion's indicators."""
+def _band(text: str, catalogue: CatalogueIndex) -> Code | None:
+    """A criterion named at the start of a row without a code in its TT cell («Tiêu chí số
+    2: Giao thông», «GIAO THÔNG»): a band row over that criterion's indicators."""
     code = code_in_text(text) if text else None
-    return code if code is not None and code.kind == "criterion" else None
+    if code is not None:
+        return code if code.kind == "criterion" else None
+    named = catalogue.criterion_named(text) if text else None
+    return None if named is None else Code("criterion", named)
 
 
 @functools.lru_cache(maxsize=1 << 14)  # a template's rows read alike from file to file
