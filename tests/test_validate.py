@@ -268,6 +268,10 @@ def test_a_self_assessment_in_words_not_understood_says_so(indicators):
     _, _, issues = run(indicators, changes=changes)
     assert codes(issues) == [("assessment-unreadable", "E10")]
     assert "«Cơ bản đạt»" in issues[0].message and issues[0].severity is Severity.WARNING
+    for dash in ("-", "—", "…"):  # a dash is a cell left blank
+        changes = {"1.1": {"self_assessment": Status.UNKNOWN, "assessment_raw": dash}}
+        _, _, issues = run(indicators, changes=changes)
+        assert codes(issues) == [("assessment-missing", "E10")]
 
 
 def test_qualitative_indicator_described_in_words_uses_the_self_assessment(indicators):
