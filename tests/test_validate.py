@@ -305,6 +305,8 @@ def test_expected_text(indicators, value, expected):
         ("97 (62 nước sạch)", "97 (62 nước sạch)", Status.NOT_MET),
         (99.0, "99", Status.MET),
         (97.0, "97%", Status.NOT_MET),
+        (98.5, "98,5 (55 nước sạch)", Status.NOT_MET),  # the reader's figure, then the part
+        (99.0, "2.970 hộ/3.000 hộ", Status.MET),  # a share: the total is not a part
     ],
 )
 def test_composite_threshold_checks_the_part_when_given(indicators, value, raw, expected):

@@ -165,7 +165,10 @@ class _Checker:
     ) -> Status:
         """The status the value decides, reporting a value that cannot be judged."""
         if isinstance(value, float):  # the reader's figure; a second one of the cell: a part
-            figures = [value, *(_figures(raw)[1:] if rule.parts else [])]
+            written = _figures(raw) if rule.parts else []
+            # unless the figure is not the first written («2.970 hộ/3.000 hộ» → 99%)
+            parts = written[1:] if written and written[0] == value else []
+            figures = [value, *parts]
         elif rule.kind == "numeric":
             figures = _figures(raw) if rule.parts else []
             if not figures:
