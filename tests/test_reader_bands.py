@@ -75,6 +75,37 @@ class Table:
         book.save(path)
         return path
 
+    def ods(self, path: Path) -> Path:
+        from odf.opendocument import OpenDocumentSpreadsheet
+        from odf.table import CoveredTableCell, TableCell, TableRow
+        from odf.table import Table as OdsTable
+        from odf.text import P
+
+        book = OpenDocumentSpreadsheet()
+        sheet = OdsTable(name="Tự đánh giá")
+        spans = {(top, left): right - left + 1 for top, left, _, right in self.merges}
+        covered = {
+            (top, col) for top, left, _, right in self.merges for col in range(left + 1, right + 1)
+        }
+        for r, line in enumerate(self.rows):
+            row = TableRow(visibility="collapse") if r in self.hidden_rows else TableRow()
+            for c, value in enumerate(line):
+                if (r, c) in covered:
+                    row.addElement(CoveredTableCell())
+                    continue
+                span = {"numbercolumnsspanned": spans[r, c]} if (r, c) in spans else {}
+                if isinstance(value, int | float):
+                    cell = TableCell(valuetype="float", value=value, **span)
+                else:
+                    cell = TableCell(valuetype="string", **span) if value else TableCell()
+                if value not in (None, ""):
+                    cell.addElement(P(text=str(value)))
+                row.addElement(cell)
+            sheet.addElement(row)
+        book.spreadsheet.addElement(sheet)
+        book.save(str(path))
+        return path
+
     def xls(self, path: Path) -> Path:
         book = xlwt.Workbook(encoding="utf-8")
         sheet = book.add_sheet("Tự đánh giá")
@@ -175,7 +206,7 @@ def test_a_band_in_the_wording_column_numbers_the_rows_below_it(tmp_path, contex
     assert values(submission) == expected(context[1])
 
 
-@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
 def test_a_band_merged_across_the_row_is_a_heading_not_a_value(tmp_path, context, kind):
     """«Tiêu chí số 5: Tỷ lệ trường học…» merged over A:E above «5 | … | 96»: its text is not
     criterion 5's result, and the real row is not a duplicate."""
@@ -293,7 +324,9 @@ def with_old_rows(indicators, *, hidden=True, after=False, note=False) -> Table:
     return sheet
 
 
-@pytest.mark.parametrize(("after", "kind"), [(False, "xlsx"), (False, "xls"), (True, "xlsx")])
+@pytest.mark.parametrize(
+    ("after", "kind"), [(False, "xlsx"), (False, "xls"), (False, "ods"), (True, "xlsx")]
+)
 def test_a_hidden_copy_of_a_row_gives_way_to_the_visible_one(tmp_path, context, after, kind):
     path = getattr(with_old_rows(context[1], after=after), kind)(tmp_path / f"dong_an.{kind}")
     submission, issues = read(path, context)
@@ -311,7 +344,7 @@ def test_a_visible_copy_of_a_row_is_still_a_duplicate(tmp_path, context):
     assert len([i for i in issues if i.code == "indicator-duplicate"]) == len(OLD)
 
 
-@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
 def test_a_hidden_note_row_without_a_code_is_not_an_indicator(tmp_path, context, kind):
     sheet = with_old_rows(context[1], note=True)
     submission, issues = read(getattr(sheet, kind)(tmp_path / f"ghi_chu_an.{kind}"), context)
