@@ -1,8 +1,8 @@
 """Rows that head or explain indicators rather than being ones: criteria written as band rows
 («Tiêu chí số 2: Giao thông», merged across the table or not) over indicators numbered 1, 2 …
 again under each band; detail rows («+ Tổng chiều dài …», «Trong đó») under an indicator;
-hidden rows and columns left from an older version. Each workbook is built here (openpyxl, or
-xlwt for .xls) and read back."""
+hidden rows and columns left from an older version. Each workbook is built here (openpyxl;
+xlwt for .xls, odfpy for .ods) and read back."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlwt
+from odf.opendocument import OpenDocumentSpreadsheet
+from odf.table import CoveredTableCell, TableCell, TableRow
+from odf.table import Table as OdsTable
+from odf.text import P
 
 from ntm_excel.config import BUNDLED
 from ntm_excel.model import Status
@@ -76,11 +80,6 @@ class Table:
         return path
 
     def ods(self, path: Path) -> Path:
-        from odf.opendocument import OpenDocumentSpreadsheet
-        from odf.table import CoveredTableCell, TableCell, TableRow
-        from odf.table import Table as OdsTable
-        from odf.text import P
-
         book = OpenDocumentSpreadsheet()
         sheet = OdsTable(name="Tự đánh giá")
         spans = {(top, left): right - left + 1 for top, left, _, right in self.merges}
