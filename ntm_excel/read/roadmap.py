@@ -11,7 +11,8 @@ its due date is the last milestone's («khởi công tháng 2, hoàn thành thá
 typed as a serial number (44286) or as «10.4.2021», «30/6/21» is read as a date. A task is
 done only when its status cell says so (the vocabulary's `tinh_trang` rows): a deadline such
 as «Hoàn thành trước 31/3/2021» is a deadline, never a status. Every person named in an owner
-cell is an owner («A (chủ trì), B (phối hợp)», «Đ/c: A - PCT; Đ/c: B - CC», one per line).
+cell is an owner («Đ/c: A - PCT; Đ/c: B - CC», «Ô. A», one per line), except those who only
+help: «A (chủ trì), B (phối hợp)» makes A the owner and B a partner.
 Money such as «45 45» is a total followed by its split: the first number is the budget.
 """
 
@@ -34,7 +35,7 @@ from ntm_excel.read.sheets import (
     is_signature,
     locate_header,
 )
-from ntm_excel.reference.contacts import parse_owners
+from ntm_excel.reference.contacts import parse_owners_and_partners
 from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
@@ -48,11 +49,12 @@ _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
+_FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
 
 
 _TITLE_ROWS = 12
-_owners = functools.lru_cache(maxsize=4096)(parse_owners)
+_owners_and_partners = functools.lru_cache(maxsize=4096)(parse_owners_and_partners)
 
 
 def _due_column(columns: tuple[int, ...], labels: dict[int, str]) -> int:
@@ -64,6 +66,13 @@ def _due_column(columns: tuple[int, ...], labels: dict[int, str]) -> int:
         return ends[0]
     starts = [col for col in columns if _START_HEADING.search(labels.get(col, ""))]
     return next((col for col in columns if col not in starts), columns[0]) if starts else columns[0]
+
+
+def _month_display(number_format: str) -> bool:
+    """Whether a date format shows a month without its day: «mm/yyyy», «mmm-yy», «mmmm
+    yyyy», «[$-42A]mmm-yy» (bracketed codes and quoted text left out)."""
+    code = _FORMAT_LITERALS.sub("", number_format.lower())
+    return "m" in code and "y" in code and "d" not in code
 
 
 def _partly(status: str) -> bool:
@@ -249,6 +258,8 @@ class _RoadmapReader:
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
             completed = parse_date(match.group())
+        owners, partners = _owners_and_partners(self._lines(row, "owner"), self.vocabulary)
+        directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
         return Task(
             source="unit",
             unit_code=self.located["unit_code"],
@@ -256,8 +267,9 @@ class _RoadmapReader:
             text=text,
             deadline_text=deadline_text,
             due=due,
-            owners=_owners(self._lines(row, "owner"), self.vocabulary),
-            directors=_owners(self._lines(row, "director"), self.vocabulary),
+            owners=owners,
+            partners=tuple(dict.fromkeys(partners + helping)),
+            directors=directors,
             section=section,
             done=done,
             completed=completed,
@@ -279,8 +291,7 @@ class _RoadmapReader:
         value = self.grid.value(row, col)
         if isinstance(value, datetime | date):
             day = value.date() if isinstance(value, datetime) else value
-            shown = self.grid.number_format(row, col).lower()
-            if day.day == 1 and shown and "d" not in shown:
+            if day.day == 1 and _month_display(self.grid.number_format(row, col)):
                 value = f"tháng {day.month}/{day.year}"  # typed "6/2021", shown as a month
             else:
                 value = day

@@ -269,7 +269,17 @@ _F_TEXT = re.compile(_P + rb"f\b[^>]*?(?:/>|>([^<]*)<)")
 _T_ATTR = re.compile(rb'\bt="(\w+)"')
 _REF_ATTR = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
-_BUILTIN_FORMATS = {9: "0%", 10: "0.00%"}  # built-in ids that matter here: percentages
+# Built-in format ids that matter here: percentages, and dates (a month typed «9/2021» is
+# stored as 01/09/2021 and shown «mmm-yy», id 17)
+_BUILTIN_FORMATS = {
+    9: "0%",
+    10: "0.00%",
+    14: "mm-dd-yy",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    22: "m/d/yy h:mm",
+}
 
 
 def _col_index(letters: bytes) -> int:

@@ -1,0 +1,91 @@
+"""Roadmaps as communes really type them: owner cells with «Ô.», «Anh», a title before a
+colon, «chủ trì» / «phối hợp»; months Excel turned into dates; names beside their titles."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+
+from ntm_excel.config import load_config
+from ntm_excel.read.reader import read_submission
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
+
+HEADING = ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"]
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry(load_config().registry)
+
+
+@pytest.fixture(scope="module")
+def indicators():
+    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
+
+
+def save(path: Path, rows: list[list[object]], formats: dict[str, str] | None = None) -> Path:
+    """A one-sheet workbook «Lộ trình» of `rows` (.xlsx or .xls by the suffix); `formats`
+    gives number formats by cell («D4»: «mmm-yy»), .xlsx only."""
+    if path.suffix == ".xls":
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("Lộ trình")
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+        book.save(str(path))
+        return path
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Lộ trình"
+    for row in rows:
+        sheet.append(row)
+    for cell, code in (formats or {}).items():
+        sheet[cell].number_format = code
+    book.save(path)
+    return path
+
+
+OWNER_CELLS = [
+    ("Ô. Nguyễn Văn An - PCT", ("Nguyễn Văn An",), ()),
+    ("Ô Nguyễn Văn An", ("Nguyễn Văn An",), ()),
+    ("Ô.Phạm Đình Tuấn", ("Phạm Đình Tuấn",), ()),
+    ("Chủ tịch UBND xã (Ô. Phan Văn Hải)", ("Phan Văn Hải",), ()),
+    ("Anh Tuấn (Bí thư ĐTN)", ("Tuấn",), ()),
+    ("Chị Lan, anh Hùng", ("Lan", "Hùng"), ()),
+    ("CC ĐC-XD: Lê Văn Em", ("Lê Văn Em",), ()),  # «Em» ends a name: no honorific there
+    ("Nguyễn Văn An (PCT) chủ trì; Hội Nông dân phối hợp", ("Nguyễn Văn An",), ("Hội Nông dân",)),
+    ("Lê Văn Cường (chủ trì), Trần Thị Bình (phối hợp)", ("Lê Văn Cường",), ("Trần Thị Bình",)),
+    ("Đ/c Hùng - PCT chủ trì, phối hợp: Hội LHPN, Đoàn TN", ("Hùng",), ("Hội LHPN", "Đoàn TN")),
+    ("Nguyễn Văn Dũng, PCT UBND xã", ("Nguyễn Văn Dũng",), ()),
+]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_owner_cells_as_communes_type_them(tmp_path, registry, indicators, suffix):
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [2, "Tiêu chí số 2"]]
+    rows += [
+        ["-", None, f"Việc {i}", "30/6/2021", cell] for i, (cell, _, _) in enumerate(OWNER_CELLS)
+    ]
+    path = save(tmp_path / f"xa_cam_quang{suffix}", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.owners, t.partners) for t in submission.tasks] == [
+        (owners, partners) for _, owners, partners in OWNER_CELLS
+    ]
+
+
+def test_a_month_excel_made_a_date_is_due_at_the_months_end(tmp_path, registry, indicators):
+    """«9/2021» typed in Excel is stored as 01/09/2021; the display says it was a month."""
+    shown = ["mmm-yy", "mmm-yyyy", "mmmm yyyy", "[$-42A]mmm-yy", 'mm"/"yyyy', "dd/mm/yyyy"]
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [2, "Tiêu chí số 2"]]
+    rows += [["-", None, f"Việc {i}", datetime(2021, 9, 1), "Lê Văn An"] for i in range(6)]
+    formats = {f"D{4 + i}": code for i, code in enumerate(shown)}
+    path = save(tmp_path / "xa_cam_vinh.xlsx", rows, formats)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [t.due for t in submission.tasks] == [date(2021, 9, 30)] * 5 + [date(2021, 9, 1)]
+    assert [t.deadline_text for t in submission.tasks][:2] == ["tháng 9/2021"] * 2
