@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlwt
+from support.samples import SampleSpec, expected, write_sample
 
 from ntm_excel.config import load_config
 from ntm_excel.read.reader import read_submission
@@ -89,3 +90,26 @@ def test_a_month_excel_made_a_date_is_due_at_the_months_end(tmp_path, registry, 
     submission, issues = read_submission(path, registry, indicators)
     assert [t.due for t in submission.tasks] == [date(2021, 9, 30)] * 5 + [date(2021, 9, 1)]
     assert [t.deadline_text for t in submission.tasks][:2] == ["tháng 9/2021"] * 2
+
+
+def test_a_roadmap_under_the_signature_of_the_table_on_the_same_sheet(
+    tmp_path, registry, indicators
+):
+    path = write_sample(tmp_path / "xa_cam_son.xlsx", SampleSpec(roadmap_sheet=None))
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    last = sheet.max_row
+    for row in ([], [], ["KẾ HOẠCH THỰC HIỆN CÁC TIÊU CHÍ NĂM 2021"], HEADING):
+        sheet.append(row)
+    sheet.append([9, "Tiêu chí số 9"])
+    sheet.append(["-", None, "Hỗ trợ xóa 3 nhà tạm", "Tháng 4/2021", "Võ Thị Dũng"])
+    sheet.append([17, "Tiêu chí số 17"])
+    sheet.append(["-", None, "Xây dựng 2 bể chứa rác", "30/6/2021", "Phạm Đình Tuấn"])
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text, t.due, t.cell) for t in submission.tasks] == [
+        (9, "Hỗ trợ xóa 3 nhà tạm", date(2021, 4, 30), f"C{last + 6}"),
+        (17, "Xây dựng 2 bể chứa rác", date(2021, 6, 30), f"C{last + 8}"),
+    ]
+    assert "roadmap-not-found" not in [issue.code for issue in issues]
+    assert len(submission.indicators) == len(expected(SampleSpec()).values)

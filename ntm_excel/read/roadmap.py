@@ -128,15 +128,20 @@ def read_roadmap(
     grids: list[Grid],
     criterion_names: dict[int, str],
     *,
+    below: Header | None = None,
     unit_code: str,
     file_name: str,
     year: int | None,
     vocabulary: Vocabulary,
 ) -> tuple[list[Task], list[Issue], str]:
-    """The tasks of the roadmap sheet among `grids`, with `roadmap-not-found` or
+    """The tasks of the roadmap sheet among `grids` (else of a roadmap written under the
+    signature of the table `below`, on its sheet), with `roadmap-not-found` or
     `deadline-invalid` issues, and a line for the reading report."""
     located = {"unit_code": unit_code, "file": file_name}
-    header = locate_header(grids, functools.partial(_role, vocabulary), _accept)
+    classify = functools.partial(_role, vocabulary)
+    header = locate_header(grids, classify, _accept)
+    if header is None and below is not None and (start := _after_signature(below)):
+        header = locate_header([below.grid], classify, _accept, first_row=start)
     if header is None:
         return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
     own_year = title_year([header.grid]) or year
@@ -147,6 +152,15 @@ def read_roadmap(
         f"{len(reader.tasks)} việc"
     )
     return reader.tasks, reader.issues, note
+
+
+def _after_signature(table: Header) -> int | None:
+    """The row after the first signature row under a table's heading, if any."""
+    grid = table.grid
+    for row in range(table.bottom + 1, len(grid.rows)):
+        if is_signature(grid.texts(row)[:MAX_COLS]):
+            return row + 1
+    return None
 
 
 @functools.lru_cache(maxsize=16)

@@ -1058,8 +1058,10 @@ def locate_header(
     classify: Classifier,
     accept: Callable[[dict[str, tuple[int, ...]]], bool],
     exclude: Grid | None = None,
+    first_row: int = 0,
 ) -> Header | None:
-    """The best-scoring heading (distinct roles recognised) over all sheets.
+    """The best-scoring heading (distinct roles recognised) over all sheets, looked for in
+    the HEADER_SCAN_ROWS rows from `first_row`.
 
     A visible sheet beats a hidden one, then an earlier sheet and row win ties.
     """
@@ -1068,7 +1070,7 @@ def locate_header(
         if grid is exclude:
             continue
         width = min(MAX_COLS, max(map(len, grid.rows), default=0))
-        for top in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
+        for top in range(first_row, min(first_row + HEADER_SCAN_ROWS, len(grid.rows))):
             texts = grid.texts(top)[:width]
             if len(texts) - texts.count("") < 2:
                 continue  # fewer than two labels (a title, a blank row): not a heading
