@@ -113,3 +113,27 @@ def test_a_roadmap_under_the_signature_of_the_table_on_the_same_sheet(
     ]
     assert "roadmap-not-found" not in [issue.code for issue in issues]
     assert len(submission.indicators) == len(expected(SampleSpec()).values)
+
+
+def test_owner_names_beside_their_titles_are_the_owners(tmp_path, registry, indicators):
+    """«Người phụ trách» over «Họ và tên» | «Chức vụ»: the title is not a second owner."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        [*HEADING, None, "Tình trạng"],
+        [None, None, None, None, "Họ và tên", "Chức vụ"],
+        [9, "Tiêu chí số 9"],
+        ["-", None, "Xóa nhà tạm", "Tháng 4/2021", "Võ Thị Dũng", "Công chức VH-XH"],
+        ["-", None, "Đường trục thôn", "30/6/2021", "Võ Xuân Sơn", "PCT UBND xã"],
+    ]
+    path = tmp_path / "xa_cam_duong.xlsx"
+    save(path, rows)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    for cells in ("A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:F2", "G2:G3"):
+        sheet.merge_cells(cells)
+    book.save(path)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.text, t.owners) for t in submission.tasks] == [
+        ("Xóa nhà tạm", ("Võ Thị Dũng",)),
+        ("Đường trục thôn", ("Võ Xuân Sơn",)),
+    ]

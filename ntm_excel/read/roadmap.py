@@ -50,6 +50,7 @@ _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
+_TITLE_COLUMNS = {"chuc vu", "chuc danh", "chuc vu chuc danh"}  # folded sub-headings
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
 
 
@@ -238,8 +239,11 @@ class _RoadmapReader:
 
     def _lines(self, row: int, role: str) -> str:
         """The role's cells' texts with their line breaks (one person per line in an owner
-        cell), one line per column («Lãnh đạo phụ trách» | «Cán bộ thực hiện»)."""
-        values = (self.grid.value(row, col) for col in self.header.roles.get(role, ()))
+        cell), one line per column («Lãnh đạo phụ trách» | «Cán bộ thực hiện»); a sub-column
+        of titles («Họ và tên» | «Chức vụ») is left out."""
+        columns = self.header.roles.get(role, ())
+        named = [col for col in columns if self.header.children.get(col) not in _TITLE_COLUMNS]
+        values = (self.grid.value(row, col) for col in named or columns)
         texts = (value if isinstance(value, str) else cell_text(value) for value in values)
         return "\n".join(text for text in texts if text)
 
