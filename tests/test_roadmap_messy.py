@@ -137,3 +137,31 @@ def test_owner_names_beside_their_titles_are_the_owners(tmp_path, registry, indi
         ("Xóa nhà tạm", ("Võ Thị Dũng",)),
         ("Đường trục thôn", ("Võ Xuân Sơn",)),
     ]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_indicator_codes_and_roman_numbers_name_the_criterion(
+    tmp_path, registry, indicators, suffix
+):
+    """«9.1» in a «Mã chỉ tiêu» column is criterion 9; «XVIII» in the criterion column is 18;
+    a lone «x» or «I. QUY HOẠCH» is not a criterion."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        ["Mã chỉ tiêu", "Tiêu chí", *HEADING[2:]],
+        ["9.1", None, "Xóa nhà tạm", "30/9/2021", "Lê Văn An"],
+        ["17.5", None, "Xây bể chứa rác", "30/9/2021", "Lê Văn An"],
+        ["2.2", "x", "Bê tông hóa đường thôn", "30/9/2021", "Lê Văn An"],
+        [None, "XVIII"],
+        [None, None, "Tiếp cận pháp luật", "30/9/2021", "Lê Văn An"],
+        ["I. QUY HOẠCH"],
+        [None, "TC XIV", "Đào tạo nghề", "30/9/2021", "Lê Văn An"],
+    ]
+    path = save(tmp_path / f"xa_cam_my{suffix}", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text) for t in submission.tasks] == [
+        (9, "Xóa nhà tạm"),
+        (17, "Xây bể chứa rác"),
+        (2, "Bê tông hóa đường thôn"),
+        (18, "Tiếp cận pháp luật"),
+        (14, "Đào tạo nghề"),
+    ]

@@ -42,6 +42,8 @@ from ntm_excel.vocabulary import Vocabulary, vocab_key
 
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
 _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
+_INDICATOR_CODE = re.compile(r"^0?(\d{1,2})\.\d{1,2}\.?$")  # «9.1», «17.5»: its criterion
+_ROMAN = re.compile(r"^(?:(?i:tc|tiêu chí(?: số)?)\.?\s*)?([IVX]{1,5})[.)]?$")  # «XVIII»
 _NUMBERED_NAME = re.compile(r"^0?(\d{1,2})\s*[.):\-–]\s*[^\W\d_]")  # «17. Môi trường»
 _CRITERION_IN_HEADING = re.compile(r"(?:^| )" + _CRITERION_WORDS.pattern.removeprefix("^"))
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
@@ -67,6 +69,13 @@ def _due_column(columns: tuple[int, ...], labels: dict[int, str]) -> int:
         return ends[0]
     starts = [col for col in columns if _START_HEADING.search(labels.get(col, ""))]
     return next((col for col in columns if col not in starts), columns[0]) if starts else columns[0]
+
+
+# «I» … «XX» → 1 … 20: the criteria numbered the Roman way
+_ROMAN_NUMBERS = {
+    "X" * (n // 10) + ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")[n % 10]: n
+    for n in range(1, 21)
+}
 
 
 def _month_display(number_format: str) -> bool:
@@ -206,7 +215,10 @@ class _RoadmapReader:
             if not any(texts) or is_column_numbers(grid, row, width):
                 continue
             task_text = self._text(row, "task")
-            criterion_text = self._text(row, "criterion")
+            criterion_text = next(  # «Mã chỉ tiêu» | «Tiêu chí»: the one filled
+                (t for col in self.header.roles.get("criterion", ()) if (t := grid.text(row, col))),
+                "",
+            )
             no_text = self._text(row, "no")
             if not task_text and is_signature(texts):
                 break
@@ -256,6 +268,13 @@ class _RoadmapReader:
             or _NUMBERED_NAME.match(stripped)
         ):
             return int(match[1])
+        numbers = {number for _, number, _ in self.names}
+        if (match := _INDICATOR_CODE.match(stripped)) and int(match[1]) in numbers:
+            return int(match[1])
+        if (match := _ROMAN.match(stripped)) and (
+            number := _ROMAN_NUMBERS.get(match[1])
+        ) in numbers:
+            return number
         for name, number, named in self.names:
             if key == name or named.search(key):
                 return number
