@@ -165,3 +165,18 @@ def test_indicator_codes_and_roman_numbers_name_the_criterion(
         (18, "Tiếp cận pháp luật"),
         (14, "Đào tạo nghề"),
     ]
+
+
+def test_a_note_in_brackets_after_a_deadline_is_left_out(tmp_path, registry, indicators):
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [2, "Tiêu chí số 2"]]
+    deadlines = ["31/12/2021 (dự kiến)", "Tháng 9/2021 (nếu có kinh phí)", "Khi có vốn (dự kiến)"]
+    rows += [["-", None, f"Việc {i}", text, "Lê Văn An"] for i, text in enumerate(deadlines)]
+    path = save(tmp_path / "xa_cam_binh.xlsx", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.deadline_text, t.due) for t in submission.tasks] == [
+        ("31/12/2021 (dự kiến)", date(2021, 12, 31)),
+        ("Tháng 9/2021 (nếu có kinh phí)", date(2021, 9, 30)),
+        ("Khi có vốn (dự kiến)", None),
+    ]
+    (invalid,) = [issue for issue in issues if issue.code == "deadline-invalid"]
+    assert "Khi có vốn (dự kiến)" in invalid.message and invalid.cell == "D6"
