@@ -53,7 +53,6 @@ _PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
 _TITLE_COLUMNS = {"chuc vu", "chuc danh", "chuc vu chuc danh"}  # folded sub-headings
-_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")  # «(dự kiến)» after a deadline
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
 
 
@@ -93,14 +92,11 @@ def _partly(status: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _deadline_of(text: str, year: int | None, vocabulary: Vocabulary) -> tuple | DeadlineError:
-    """parse_deadline of a text, remembered (an error is returned, not raised); a text
-    not read as it is is read without a note in brackets at its end («31/12/2021 (dự
-    kiến)»)."""
+    """parse_deadline of a text, remembered (an error is returned, not raised)."""
     try:
         return tuple(parse_deadline(text, year=year, vocabulary=vocabulary))
     except DeadlineError as exc:
-        bare = _TRAILING_NOTE.sub("", text)
-        return _deadline_of(bare, year, vocabulary) if bare and bare != text else exc
+        return exc
 
 
 ROLES = {  # vocabulary meaning (tieu_de_lo_trinh) → the reader's role
