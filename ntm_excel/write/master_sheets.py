@@ -315,11 +315,16 @@ class MasterWorksheet(Worksheet):
         spans: dict[int, str] = {}
         low = high = None
         last_row = self.dim_rowmax
+        table, comments = self.table, self.comments
         for row in range(self.dim_rowmin, last_row + 1):
-            used = [*self.table.get(row, ()), *self.comments.get(row, ())]
-            if row in rendered:
-                used += (0, rendered[row][0])
-            if used:
+            known = rendered.get(row)
+            if known is not None and row not in table and row not in comments:
+                low, high = 0, known[0] if high is None else max(high, known[0])  # from column A
+            elif used := [
+                *table.get(row, ()),
+                *comments.get(row, ()),
+                *((0, known[0]) if known is not None else ()),
+            ]:
                 low = min(used) if low is None else min(low, *used)
                 high = max(used) if high is None else max(high, *used)
             if ((row + 1) % 16 == 0 or row == last_row) and low is not None:
