@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import logging
 import os
 import re
 import secrets
@@ -36,15 +37,17 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
-from ntm_excel.errors import OutputLockedError
+from ntm_excel.errors import OutputError, OutputLockedError
 
 TEMP_MARK = ".ntm-tmp-"  # in the name of a file being written
 OLD_MARK = ".ntm-old-"  # in the name of a replaced file, until the swap is done
 _LEFTOVER = re.compile(r"^\..+\.ntm-(?:tmp|old)-[0-9a-z_]+(?:\.[0-9a-z]+)?$")
 _MKSTEMP = "[0-9a-z_]{8}"  # the random part of a temporary name of earlier versions
 FOLDER_LOCK = ".ntm_excel.lock"  # in each folder a generation writes into, while it does
+LOCK_WAIT = 30 * 60  # seconds a run waits for another run writing into the same folder
+log = logging.getLogger("ntm_excel.outputs")
 
 
 def staging_file(target: Path | str) -> Path:
@@ -163,7 +166,18 @@ class Generation:
             return
         folder.mkdir(parents=True, exist_ok=True)
         lock = FileLock(folder / FOLDER_LOCK, is_singleton=True)
-        lock.acquire()
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            log.warning("Đang chờ một lần chạy khác ghi xong vào thư mục %s …", folder)
+            try:
+                lock.acquire(timeout=LOCK_WAIT)
+            except Timeout:
+                raise OutputError(
+                    f"Thư mục {folder} vẫn đang được một lần chạy khác ghi sau "
+                    f"{LOCK_WAIT / 60:g} phút chờ. Chưa tệp kết quả nào bị thay; hãy chạy lại "
+                    "khi lần kia xong."
+                ) from None
         self._locks[folder] = lock
 
     def _release(self) -> None:

@@ -213,6 +213,13 @@ _TYPES = [
         "cột kết quả đều ghi dạng 0–1 (0,855 = 85,5%)",
     ),
     IssueType(
+        "value-in-dong",
+        Severity.INFO,
+        "Số tiền ghi bằng đồng",
+        "Chỉ tiêu {code} tính bằng {unit} nhưng ghi «{raw}» (đồng); đã đổi ra {value} {unit}.",
+        "ô kết quả của chỉ tiêu tính bằng triệu đồng ghi số từ 100.000 trở lên (ghi bằng đồng)",
+    ),
+    IssueType(
         "value-scale-ambiguous",
         Severity.WARNING,
         "Tỷ lệ không rõ thang",

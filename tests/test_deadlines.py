@@ -108,6 +108,10 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "12345",
         "khởi công và hoàn thành trong tháng 6/2021",
         "Tháng 8/2021 - Tháng 6/2021",  # a span that ends before it starts
+        "Tháng 11-10/2021",
+        "31/2/2021 (dự kiến)",
+        "(dự kiến)",
+        "giai đoạn 2021-2025",
         "T13/2021",
     ],
 )
@@ -151,6 +155,25 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         ("Tháng 6/2021 - Tháng 8/2021", date(2021, 8, 31)),
         ("Từ tháng 6 đến tháng 8/2021", date(2021, 8, 31)),
         ("Từ 01/3/2021 đến 30/6/2021", date(2021, 6, 30)),
+        # lists and ranges written short: due at the end of the last part
+        ("Tháng 10-11/2021", date(2021, 11, 30)),
+        ("tháng 10, 11/2021", date(2021, 11, 30)),
+        ("Tháng 10 và 11 năm 2021", date(2021, 11, 30)),
+        ("T10-T11/2021", date(2021, 11, 30)),
+        ("Quý III-IV/2021", date(2021, 12, 31)),
+        ("Quý I, II/2021", date(2021, 6, 30)),
+        ("Quý 3,4/2021", date(2021, 12, 31)),
+        ("Q3-Q4/2021", date(2021, 12, 31)),
+        ("2021-2022", date(2022, 12, 31)),
+        ("Năm 2021 - 2022", date(2022, 12, 31)),
+        ("15-30/6/2021", date(2021, 6, 30)),
+        # a note in brackets after the deadline
+        ("31/12/2021 (dự kiến)", date(2021, 12, 31)),
+        ("Quý II/2021 [theo KH 15]", date(2021, 6, 30)),
+        # not ranges: a month and its year, a day and its month
+        ("Tháng 6-2021", date(2021, 6, 30)),
+        ("Quý 4-2021", date(2021, 12, 31)),
+        ("10-11/2021", date(2021, 11, 10)),
     ],
 )
 def test_date_spellings_offices_send(text, due):

@@ -21,9 +21,11 @@ import python_calamine
 import time_machine
 from support.samples import SampleSpec, write_sample
 
+from ntm_excel import atomic
 from ntm_excel.atomic import FOLDER_LOCK, Generation
 from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED
+from ntm_excel.errors import OutputError
 
 UNITS = [  # code, name: eight communes, each with an empty value (an error to send back)
     ("18694", "Xã Cẩm Thành"),
@@ -468,6 +470,36 @@ def test_runs_sharing_a_folder_wait_for_each_other(tmp_path):
     assert second_done.is_set()
     assert (shared / "units.csv").read_text() == "b"
     assert sorted(p.name for p in shared.iterdir()) == [FOLDER_LOCK, "units.csv"]
+
+
+def test_a_run_waiting_too_long_for_a_folder_gives_up_and_replaces_nothing(
+    tmp_path, monkeypatch, caplog
+):
+    """A run that hangs while it holds a folder: the next one says it waits, then gives up
+    with a message instead of waiting for ever."""
+    monkeypatch.setattr(atomic, "LOCK_WAIT", 0.5)
+    shared = tmp_path / "csv"
+    failure: list[Exception] = []
+
+    def second() -> None:
+        try:
+            with Generation(tmp_path / "b" / "tong_hop.xlsx", [shared]) as generation:
+                generation.stage(shared / "units.csv").write_text("b")
+                generation.commit()
+        except OutputError as exc:
+            failure.append(exc)
+
+    with Generation(tmp_path / "a" / "tong_hop.xlsx", [shared]) as first:
+        first.stage(shared / "units.csv").write_text("a")
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        waiting.join(30)
+        first.commit()
+    [error] = failure
+    assert f"Thư mục {shared} vẫn đang được một lần chạy khác ghi" in str(error)
+    assert "Chưa tệp kết quả nào bị thay" in str(error)
+    assert f"Đang chờ một lần chạy khác ghi xong vào thư mục {shared}" in caplog.text
+    assert (shared / "units.csv").read_text() == "a"
 
 
 def test_a_generation_opened_inside_another_keeps_the_outer_ones_files(tmp_path):

@@ -16,6 +16,7 @@ from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, BUNDLED_VOCABULARY
 from ntm_excel.errors import VocabularyError
 from ntm_excel.model import Status
+from ntm_excel.read.legacy import TCVN3, VNI, from_unicode
 from ntm_excel.read.reader import read_submission, read_workbook
 from ntm_excel.read.report import explain_lines
 from ntm_excel.reference.catalog import load_catalog
@@ -333,6 +334,44 @@ def test_fractions_mixed_with_percentages_are_ambiguous(tmp_path, registry, indi
     assert got == {"4.2": 0.99, "12": 0.95, "15.1": 91.0, "10": 0.5}  # kept as written
     [issue] = [i for i in issues if i.code == "value-scale-ambiguous"]
     assert issue.severity == "warning" and "4.2 (0.99), 12 (0.95)" in issue.message
+
+
+@pytest.mark.parametrize("written", ["30.000.000 đ", 30_000_000, "30.000.000đ/người/năm"])
+def test_an_income_written_in_dong_is_converted_to_millions(
+    tmp_path, registry, indicators, written
+):
+    path = workbook(
+        tmp_path / "cam_lac.xlsx",
+        ["TT", "Nội dung chỉ tiêu", "Kết quả", "Tự đánh giá"],
+        [
+            ["10", "Thu nhập bình quân đầu người", written, "Chưa đạt"],
+            ["15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", 91, "Đạt"],
+            ["16", "Xã có từ 70% số thôn đạt chuẩn văn hóa", 120_000, "Đạt"],
+        ],
+    )
+    submission, issues = read_submission(path, registry, indicators)
+    got = {e.code: e.value for e in submission.indicators}
+    assert got == {"10": 30.0, "15.1": 91.0, "16": 120_000.0}  # only a sum of money converted
+    [issue] = [i for i in issues if i.code == "value-in-dong"]
+    assert (issue.sheet, issue.cell) == ("Tự đánh giá", "C4")
+    assert "đã đổi ra 30 triệu đồng/người/năm" in issue.message
+
+
+@pytest.mark.parametrize("encoding", [TCVN3, VNI])
+def test_a_line_pasted_in_an_old_font_into_a_unicode_workbook_is_converted(
+    tmp_path, registry, indicators, encoding
+):
+    """«ñy ban nh©n d©n x· CÈm Thµnh» pasted from an old Word file names the commune."""
+    title = from_unicode("Ủy ban nhân dân xã Cẩm Thành", encoding)
+    path = workbook(
+        tmp_path / "bieu_tdg.xlsx",
+        ["TT", "Nội dung chỉ tiêu", "Kết quả", "Tự đánh giá"],
+        [["15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", 91, "Đạt"]],
+        title=title,
+    )
+    submission, _ = read_submission(path, registry, indicators)
+    assert submission.unit_code == "18694" and submission.encoding == ""
+    assert [e.self_assessment for e in submission.indicators] == [Status.MET]
 
 
 # --- The reading report ----------------------------------------------------------------------

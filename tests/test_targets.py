@@ -22,6 +22,7 @@ from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.jobs.digest import weekly_mails
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.scheduler import Runner
+from ntm_excel.read.reader import read_workbook
 from ntm_excel.reference.catalog import load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import TARGETS_SHEET, load_plan
@@ -56,7 +57,12 @@ def catalog_without_model_sets(tmp_path: Path) -> Path:
     return path
 
 
-def model_workbook(path: Path, commune: str, values: dict[str, tuple[object, str]]) -> Path:
+TITLE = "BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU NĂM 2021"
+
+
+def model_workbook(
+    path: Path, commune: str, values: dict[str, tuple[object, str]], title: str = TITLE
+) -> Path:
     """A commune's self-assessment against the model-commune set, as an office types it."""
     indicators = load_catalog(load_config().catalog).resolve(MODEL_SET, "Hà Tĩnh")
     book = openpyxl.Workbook()
@@ -65,7 +71,7 @@ def model_workbook(path: Path, commune: str, values: dict[str, tuple[object, str
     sheet.append(["UBND HUYỆN CẨM XUYÊN", None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"])
     sheet.append([f"UBND XÃ {commune.upper()}", None, None, "Độc lập - Tự do - Hạnh phúc"])
     sheet.append([])
-    sheet.append(["BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU NĂM 2021"])
+    sheet.append([title])
     sheet.append([])
     sheet.append(["TT", "Tên tiêu chí", "Nội dung tiêu chí", "Kết quả thực hiện", "Tự đánh giá"])
     for ind in indicators:
@@ -150,6 +156,25 @@ def test_a_model_commune_judged_against_the_model_set(tmp_path, inbox):
     model = next(t for t in facts.targets() if t.level == "kiểu mẫu")
     assert (model.done, model.total, model.met) == (1, 2, False)
     assert model.progress == "1/2 xã đạt mức kiểu mẫu"
+
+
+@pytest.mark.parametrize(
+    ("title", "level"),
+    [
+        (TITLE, "kiểu mẫu"),
+        ("BIỂU TỰ ĐÁNH GIÁ XÃ ĐẠT CHUẨN NÔNG THÔN MỚI KIỂU MẪU NĂM 2021", "kiểu mẫu"),
+        ("Kết quả thực hiện các tiêu chí NTM kiểu mẫu", "kiểu mẫu"),
+        ("BIỂU TỰ ĐÁNH GIÁ XÃ ĐẠT CHUẨN NÔNG THÔN MỚI NÂNG CAO", "nâng cao"),
+        ("BIỂU TỰ ĐÁNH GIÁ XÃ NÔNG THÔN MỚI NĂM 2021", ""),
+        ("TỰ ĐÁNH GIÁ (có 3 khu dân cư nông thôn mới kiểu mẫu)", ""),
+    ],
+)
+def test_the_title_names_the_level_a_commune_assessed_itself_at(tmp_path, title, level):
+    path = model_workbook(tmp_path / "tdg.xlsx", "Cẩm Bình", MET, title)
+    registry = load_registry(BUNDLED / "don_vi.xlsx")
+    indicators = load_catalog(load_config().catalog).resolve(MODEL_SET, "Hà Tĩnh")
+    [(submission, _)] = read_workbook(path, registry, indicators)
+    assert submission.level == level
 
 
 def test_an_incomplete_or_missing_model_set_is_said_and_never_counted_as_met(tmp_path, inbox):

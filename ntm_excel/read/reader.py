@@ -452,13 +452,18 @@ def _report(
     )
 
 
-_LEVEL_TITLE = re.compile(r"\bxa (?:nong thon moi|ntm) (nang cao|kieu mau)\b")
+# «XÃ NÔNG THÔN MỚI KIỂU MẪU», «XÃ ĐẠT CHUẨN NÔNG THÔN MỚI NÂNG CAO», «TIÊU CHÍ NTM KIỂU MẪU»;
+# not a village's or a garden's level («KHU DÂN CƯ NÔNG THÔN MỚI KIỂU MẪU», «VƯỜN MẪU»).
+_LEVEL_TITLE = re.compile(
+    r"(?<!\bkhu dan cu )(?<!\bthon )(?<!\bxom )(?<!\bvuon )"
+    r"\b(?:nong thon moi|ntm) (nang cao|kieu mau)\b"
+)
 _LEVELS = {"nang cao": "nâng cao", "kieu mau": "kiểu mẫu"}
 
 
 def submission_level(grids: list[Grid], header: Header | None) -> str:
     """ "nâng cao" or "kiểu mẫu" when the title block names an advanced or model commune
-    ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
+    ("BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ ĐẠT CHUẨN NÔNG THÔN MỚI KIỂU MẪU"), else ""."""
     for text, _ in _title_lines(grids, header):
         if match := _LEVEL_TITLE.search(folded(text)):
             return _LEVELS[match[1]]
@@ -551,6 +556,7 @@ def _convert_legacy(grids: list[Grid]) -> str:
     unicode = list(islice((text for text in texts if _UNICODE_ONLY.search(text)), _SAMPLE_TEXTS))
     encoding = detect_encoding(hinted + unicode)
     if not encoding:
+        _convert_legacy_cells(grids)
         return ""
     for grid in grids:
         for r, row in enumerate(grid.rows):
@@ -558,6 +564,21 @@ def _convert_legacy(grids: list[Grid]) -> str:
                 if isinstance(cell, str) and not cell.isascii():
                     grid.set_value(r, c, to_unicode(cell, encoding))
     return encoding
+
+
+def _convert_legacy_cells(grids: list[Grid]) -> None:
+    """In a Unicode workbook, convert the cells pasted from an old-font document («ñy ban
+    nh©n d©n x· Nam Phóc Th¨ng»), each on its own evidence."""
+    for grid in grids:
+        for r, row in enumerate(grid.rows):
+            for c, cell in enumerate(row):
+                if (
+                    isinstance(cell, str)
+                    and _LEGACY_HINT.search(cell)
+                    and not _UNICODE_ONLY.search(cell)
+                    and (encoding := detect_encoding([cell]))
+                ):
+                    grid.set_value(r, c, to_unicode(cell, encoding))
 
 
 # --- The unit ---------------------------------------------------------------------------

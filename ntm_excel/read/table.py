@@ -51,7 +51,7 @@ from ntm_excel.read.sheets import (
     is_column_numbers,
     is_signature,
 )
-from ntm_excel.text import cell_address, column_letter
+from ntm_excel.text import cell_address, column_letter, fold
 from ntm_excel.values import ParsedValue, parse_assessment, parse_number, parse_value
 from ntm_excel.vocabulary import Vocabulary
 
@@ -93,6 +93,9 @@ class _Line:
     body: str = ""
     reason: str = ""  # why a row is skipped (in the reading report)
     criterion_too: int | None = None  # a criterion cell beside an indicator code
+
+
+_DONG_FLOOR = 100_000  # an income or sum of 100,000 million đồng is written in đồng
 
 
 @dataclass
@@ -178,6 +181,7 @@ class TableReader:
             _remember(key, _Plan.of(self))
         self._single_rows()
         self._fractions()
+        self._money_in_dong()
 
     def _classify_rows(self) -> None:
         """Classify each row and handle it by its kind."""
@@ -945,6 +949,30 @@ class TableReader:
                         cell=entries[0].value_cell,
                         column=column_letter(col),
                         cells=codes,
+                    )
+                )
+
+    def _money_in_dong(self) -> None:
+        """Figures of an indicator counted in millions of đồng («triệu đồng/người/năm») but
+        written in đồng («40.500.000 đ»: 100,000 or more) are converted (`value-in-dong`)."""
+        for plain in self._plain.values():
+            for p in plain:
+                unit = self.catalogue.units.get(p.code, "")
+                if p.number < _DONG_FLOOR or not fold(unit).startswith("trieu dong"):
+                    continue
+                entry = self.indicators[p.entry]
+                value = round(p.number / 1_000_000, 6)
+                self.indicators[p.entry] = replace(entry, value=value)
+                self.issues.append(
+                    make_issue(
+                        "value-in-dong",
+                        **self.located,
+                        sheet=entry.sheet,
+                        cell=entry.value_cell,
+                        code=entry.code,
+                        raw=entry.raw,
+                        value=_number(value),
+                        unit=unit,
                     )
                 )
 
