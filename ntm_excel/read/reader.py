@@ -275,6 +275,7 @@ class _Workbook:
         tasks, roadmap_issues, roadmap_note = read_roadmap(
             [grid for grid in sheets if header is None or grid is not header.grid],
             self.catalogue.names,
+            below=header,
             unit_code=unit_code or "",
             file_name=self.path.name,
             year=year,
