@@ -335,3 +335,60 @@ def test_a_registry_parsed_once_is_taken_from_the_state_folder(tmp_path, monkeyp
     assert load_registry(path, state).units[0].name == "Xã Cẩm Thành Mới"
     (state / module.REGISTRY_CACHE).write_text("{hỏng", encoding="utf-8")
     assert load_registry(path, state).units[0].name == "Xã Cẩm Thành Mới"
+
+
+def test_the_name_index_is_kept_with_the_units(tmp_path, monkeypatch):
+    """The words of every unit's name (folded and as spelled) are kept in the cache too, and
+    used as they are while the workbook and the code stay the same: a unit is matched by its
+    name without its name being worked out again. A changed workbook, another version of the
+    code, or name keys of the wrong shape in the cache are a miss (the workbook is read
+    again and the cache mended), never an error."""
+    import ntm_excel.reference.registry as module
+
+    path, state = tmp_path / "don_vi.xlsx", tmp_path / "var"
+    state.mkdir()
+    bundled = load_registry(load_config().registry)
+    write_registry(bundled, path)
+    first = load_registry(path, state)
+    cache = state / module.REGISTRY_CACHE
+    kept = json.loads(cache.read_text(encoding="utf-8"))
+    at = [unit.code for unit in first.units].index("18694")  # Xã Cẩm Thành
+    assert kept["names"][at] == [["cam", "thanh"], ["cẩm", "thành"]]
+
+    def name_key(_):
+        raise AssertionError("worked out again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(module, "name_key", name_key)
+        again = load_registry(path, state)
+    assert again.names == first.names
+    assert again.match("UBND xã Cẩm Thành").unit.code == "18694"
+    assert again.match("xa cam thanh").unit.code == "18694"
+
+    # the workbook edited: its names are worked out again
+    renamed = replace(bundled.units[1], name="Xã Cẩm Thành Mới")
+    write_registry(module.Registry([bundled.units[0], renamed, *bundled.units[2:]]), path)
+    edited = load_registry(path, state)
+    assert edited.match("Xã Cẩm Thành Mới").unit.code == renamed.code
+    assert json.loads(cache.read_text(encoding="utf-8"))["names"][1][0][-1] == "moi"
+
+    # another version of the code: a miss
+    calls = []
+    real = module.name_key
+    with monkeypatch.context() as patched:
+        patched.setattr(module, "_loader_version", lambda: "another version")
+        patched.setattr(module, "name_key", lambda unit: calls.append(unit) or real(unit))
+        assert load_registry(path, state).names == edited.names
+    assert len(calls) == len(edited.units)
+
+    # name keys of the wrong shape (damaged or forged): a miss, the cache mended
+    for damaged in ([["x"]], [[[], []]], [[[1], ["a"]]], "names", None):
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        data["names"] = damaged if not isinstance(damaged, list) else damaged * len(data["units"])
+        cache.write_text(json.dumps(data), encoding="utf-8")
+        loaded = load_registry(path, state)
+        assert loaded.names == edited.names
+        assert loaded.match("Xã Cẩm Thành Mới").unit.code == renamed.code
+        assert json.loads(cache.read_text(encoding="utf-8"))["names"] == json.loads(
+            json.dumps(edited.names)
+        )

@@ -28,7 +28,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from email.utils import parseaddr
 from pathlib import Path
@@ -337,6 +337,19 @@ def exact_spelling(hits: list[_Hit]) -> list[_Hit]:
     return _prefer(hits, lambda hit: hit.exact)
 
 
+# A unit's name as `Registry.match` looks it up: its words folded, and as spelled (casefolded).
+NameKey = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+def name_key(unit: Unit) -> NameKey | None:
+    """The words of a unit's name without its kind («Xã Cẩm Thành» → cam thanh), folded and
+    as spelled; None for a name of no words."""
+    words = tuple(_WORD.findall(_split_kind(unit.name, unit.kind)[1]))
+    if not words:
+        return None
+    return tuple(fold(w) for w in words), tuple(w.casefold() for w in words)
+
+
 class Registry:
     """The units an office collects from, with tolerant lookup by code or name."""
 
@@ -345,7 +358,10 @@ class Registry:
         units: Iterable[Unit],
         notes: Mapping[str, str] | None = None,
         path: Path | None = None,
+        names: Sequence[NameKey | None] | None = None,
     ) -> None:
+        """`names`: each unit's `name_key`, when known already (kept with the units by
+        `load_registry`); else they are worked out here."""
         self.units: tuple[Unit, ...] = tuple(units)
         self.notes: dict[str, str] = {code: note for code, note in (notes or {}).items() if note}
         self.path = path
@@ -362,12 +378,12 @@ class Registry:
         # districts and provinces also on their own, to read where a file comes from
         self._names = _NameIndex()
         self._place_names = _NameIndex()
-        for unit in self.units:
-            base = _split_kind(unit.name, unit.kind)[1]
-            words_of_name = tuple(_WORD.findall(base))
-            name = tuple(fold(w) for w in words_of_name)
-            if name:
-                spelled = tuple(w.casefold() for w in words_of_name)
+        if names is None or len(names) != len(self.units):
+            names = [name_key(unit) for unit in self.units]
+        self.names: tuple[NameKey | None, ...] = tuple(names)
+        for unit, key in zip(self.units, self.names, strict=True):
+            if key is not None:
+                name, spelled = key
                 self._names.add(name, unit, spelled)
                 if unit.tier != COMMUNE:
                     self._place_names.add(name, unit, spelled)
@@ -717,13 +733,32 @@ def load_registry(path: Path | str, cache_dir: Path | str | None = None) -> Regi
         if data["key"] == key:
             rows = data["units"]
             units = [Unit(*(tuple(v) if isinstance(v, list) else v for v in r)) for r in rows]
-            return Registry(units, data["notes"], path)
+            names = _cached_names(data["names"], len(units))
+            return Registry(units, data["notes"], path, names)
     registry = _parse_registry(path)
     units = [[getattr(unit, f.name) for f in fields(Unit)] for unit in registry.units]
     with contextlib.suppress(OSError), atomic_path(cache) as tmp:
-        data = {"key": key, "units": units, "notes": registry.notes}
+        data = {"key": key, "units": units, "notes": registry.notes, "names": registry.names}
         tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return registry
+
+
+def _cached_names(names: object, count: int) -> list[NameKey | None]:
+    """The units' name keys as kept in the cache (lists of words), checked for their shape:
+    anything else is a `ValueError` (the cache is not used)."""
+    if not isinstance(names, list) or len(names) != count:
+        raise ValueError("name keys")
+    keys: list[NameKey | None] = []
+    for key in names:
+        if key is None:
+            keys.append(None)
+            continue
+        folded, spelled = key  # a ValueError or TypeError when not a pair
+        pair = (tuple(folded), tuple(spelled))
+        if not pair[0] or not all(isinstance(w, str) for part in pair for w in part):
+            raise ValueError("name keys")
+        keys.append(pair)
+    return keys
 
 
 def _parse_registry(path: Path) -> Registry:

@@ -25,6 +25,7 @@ from xlsxwriter.utility import (
     xl_range,
 )
 from xlsxwriter.worksheet import (
+    RowInfo,
     Worksheet,
 )
 
@@ -178,10 +179,13 @@ _PLAIN_TABLE_COLUMN = {"header", "header_format"}
 _RENDERED_CELL = re.compile(r'<c r="([A-Z]+)\d+" s="\d+"(?:/>|( t="s")?><v>([^<]*)</v></c>)')
 
 
-def _distinct(values: list[Sequence], col: int) -> set:
+def _distinct(values: list[Sequence], col: int, kind: str = "") -> set:
     """The distinct values of column `col`, a mark as its word (hashing its colours costs more
-    than measuring it)."""
-    return {v[0] if v.__class__ is tuple else v for v in map(itemgetter(col), values)}
+    than measuring it); a text column's (`kind`) as they are, at once."""
+    column = map(itemgetter(col), values)
+    if kind == "text":
+        return set(column)
+    return {v[0] if v.__class__ is tuple else v for v in column}
 
 
 def _ignore(row: int) -> None:
@@ -249,6 +253,29 @@ class MasterWorksheet(Worksheet):
 
         return string, number, blank, when, end
 
+    def row_height(self, row: int, height: float) -> None:
+        """`set_row(row, height)` for a row of a block (`row_writers`), which its `end`
+        checked against the sheet's bounds already: the same record, without the checks."""
+        pixels = int(height * 4.0 / 3.0 + 0.5)
+        if row not in self._rendered or pixels <= 0:
+            self.set_row(row, height)
+            return
+        self.row_info[row] = RowInfo(pixels, None, False, 0, False)
+        self.row_sizes[row] = [pixels, False]
+
+    def _row_tag(self, row: int, span: str | None, info: RowInfo | None) -> str | None:
+        """The `<row>` start tag XlsxWriter's `_write_row` writes for a row of plain height
+        (None for any other: XlsxWriter writes it)."""
+        if info is not None and (info.row_format or info.hidden or info.level or info.collapsed):
+            return None
+        if self.excel_version == 2010:
+            return None
+        height = self.default_row_height if info is None or info.height is None else info.height
+        tag = f'<row r="{row + 1}" spans="{span}"' if span else f'<row r="{row + 1}"'
+        if height != self.original_row_height or height != self.default_row_height:
+            tag += f' ht="{height * 0.75:.16g}" customHeight="1"'
+        return tag + ">"
+
     def _write_rows(self) -> None:
         """XlsxWriter's `_write_rows`, the rows written as XML among them."""
         rendered = self._rendered
@@ -263,9 +290,12 @@ class MasterWorksheet(Worksheet):
             if known is not None:
                 if cells:
                     raise RuntimeError(f"{self.name}: row {row + 1} written to after its block")
-                self._write_row(row, span, info.get(row))
-                write(known[1])
-                write("</row>")
+                tag = self._row_tag(row, span, info.get(row))
+                if tag is None:
+                    self._write_row(row, span, info.get(row))
+                    write(known[1] + "</row>")
+                else:
+                    write(tag + known[1] + "</row>")
             elif cells:
                 self._write_row(row, span, info.get(row))
                 for col in cols:
@@ -285,11 +315,16 @@ class MasterWorksheet(Worksheet):
         spans: dict[int, str] = {}
         low = high = None
         last_row = self.dim_rowmax
+        table, comments = self.table, self.comments
         for row in range(self.dim_rowmin, last_row + 1):
-            used = [*self.table.get(row, ()), *self.comments.get(row, ())]
-            if row in rendered:
-                used += (0, rendered[row][0])
-            if used:
+            known = rendered.get(row)
+            if known is not None and row not in table and row not in comments:
+                low, high = 0, known[0] if high is None else max(high, known[0])  # from column A
+            elif used := [
+                *table.get(row, ()),
+                *comments.get(row, ()),
+                *((0, known[0]) if known is not None else ()),
+            ]:
                 low = min(used) if low is None else min(low, *used)
                 high = max(used) if high is None else max(high, *used)
             if ((row + 1) % 16 == 0 or row == last_row) and low is not None:
@@ -377,7 +412,8 @@ class Sheet:
         """A header row and the rows of `values` below it; return the row after the block."""
         values = list(values)
         longest = [
-            max(map(_size, _distinct(values, col)), default=0) for col in range(len(columns))
+            max(map(_size, _distinct(values, col, column.kind)), default=0)
+            for col, column in enumerate(columns)
         ]
         for col, (column, content) in enumerate(zip(columns, longest, strict=True)):
             if col not in self.widths:
@@ -417,7 +453,8 @@ class Sheet:
             for col, column in enumerate(columns)
             if column.kind in ("text", "mark") and longest[col] > self.widths[col] - 1
         ]
-        set_row, mark_format, mark_formats = self.ws.set_row, self._mark_format, self._mark_formats
+        set_row = self.ws.row_height if isinstance(self.ws, MasterWorksheet) else self.ws.set_row
+        mark_format, mark_formats = self._mark_format, self._mark_formats
         blank_fmt = self.fmts.get(CELL)
         for cells in values:
             if len(cells) != width:
