@@ -202,6 +202,21 @@ def _check_sections(file: Path, raw: dict) -> None:
             )
 
 
+# What tomllib says, in Vietnamese (by the start of its message).
+_TOML_REASONS = {
+    "Expected newline or end of document": "sau mỗi khóa = giá trị phải xuống dòng",
+    "Illegal character": "có ký tự không được phép (chuỗi chưa đóng dấu nháy?)",
+    "Unterminated string": "chuỗi thiếu dấu nháy đóng",
+    "Expected '=' after a key": "thiếu dấu = sau tên khóa",
+    "Invalid value": "giá trị không hợp lệ (chữ phải nằm trong dấu nháy)",
+    "Expected ']' at the end of a table": "thiếu dấu ] ở cuối tên mục",
+    "Cannot overwrite a value": "một khóa được ghi hai lần",
+    "Cannot declare": "một mục được ghi hai lần",
+    "Invalid initial character for a key part": "tên khóa không hợp lệ",
+    "Invalid statement": "dòng không phải khóa = giá trị hay [mục]",
+    "Unescaped '\\' in a string": "dấu \\ trong chuỗi",
+    "Invalid hex value": "dấu \\ trong chuỗi",
+}
 _BACKSLASH_HINT = (
     ". Đường dẫn Windows trong dấu nháy kép phải viết \\\\ thay cho \\; dễ hơn là dùng nháy "
     "đơn ('C:\\Users\\VPDP\\Tài liệu\\tong_hop.xlsx') hoặc dấu / (\"C:/Users/VPDP/…\")"
@@ -230,14 +245,17 @@ def unknown_key(file: Path | None, section: str, key: str, known: Iterable[str])
 
 
 _EXPECTED = {
-    "int": "cần một số nguyên, không có dấu nháy (ví dụ 7)",
-    "float": "cần một số, không có dấu nháy (ví dụ 30)",
+    "int": "cần một số nguyên từ 0 trở lên, không có dấu nháy (ví dụ 7)",
+    "float": "cần một số từ 0 trở lên, không có dấu nháy (ví dụ 30)",
     "bool": "cần true hoặc false, không có dấu nháy",
     "str": "cần chữ trong dấu nháy",
     "date | None": 'cần một ngày có thật: 2021-03-15 (không dấu nháy) hoặc "15/03/2021"',
     "tuple[str, ...]": 'cần một danh sách trong ngoặc vuông, ví dụ ["a@b.vn", "c@d.vn"]',
     "tuple": "cần một danh sách trong ngoặc vuông",
 }
+
+
+_LARGEST = 100_000  # no setting counts more (days, a port, seconds)
 
 
 def _typed(kind: str, value: object) -> object:
@@ -255,9 +273,13 @@ def _typed(kind: str, value: object) -> object:
         if not isinstance(value, bool):
             raise TypeError(kind)
         return value
-    if kind in ("int", "float"):
-        if isinstance(value, bool):
+    if kind in ("int", "float"):  # a count of days, a port, seconds: whole TOML numbers, ≥ 0
+        if isinstance(value, bool) or not isinstance(value, int | float):
             raise TypeError(kind)
+        if kind == "int" and not isinstance(value, int):
+            raise TypeError(kind)
+        if not 0 <= value <= _LARGEST:
+            raise ValueError(value)
         return int(value) if kind == "int" else float(value)
     if kind == "date | None":
         if isinstance(value, datetime) or not isinstance(value, date | str):
@@ -324,7 +346,9 @@ def load_config(path: Path | str | None = None) -> Config:
         hint = _BACKSLASH_HINT if "'\\'" in str(exc) or "hex value" in str(exc) else ""
         where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         place = f" ở dòng {where[1]}, cột {where[2]}" if where else ""
-        raise ConfigError(f"Tệp cấu hình {file} sai cú pháp{place}: {exc}{hint}") from exc
+        said = re.sub(r" \(at [^)]*\)$", "", str(exc))
+        reason = next((v for k, v in _TOML_REASONS.items() if said.startswith(k)), said)
+        raise ConfigError(f"Tệp cấu hình {file} sai cú pháp{place}: {reason}{hint}") from exc
     _check_sections(file, raw)
     _check_text(file, raw)
     here = file.resolve().parent

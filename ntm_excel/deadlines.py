@@ -57,6 +57,7 @@ _SPELLINGS = [
     (re.compile(r"\bq ?(?=\d|(?:iv|iii|ii|i)\b)"), "quy "),  # "Q2/2021", "Q.II", "Q3"
 ]
 _SPAN_WORDS = (["den"], ["toi"])  # between the two ends of a span
+_NOTE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # Lists and ranges written short, due at the end of their last part: «Tháng 10-11/2021»,
 # «T10, T11/2021», «Quý III-IV/2021», «Quý I, II/2021», «2021-2022», «15-30/6/2021».
 _AND = r"\s*(?:[-–—,;&]|và|đến)\s*"
@@ -134,6 +135,17 @@ def parse_deadline(
     if not key:
         return []
     reader = _Reader(text, year, (vocabulary or bundled_vocabulary()).deadline_words)
+    try:
+        return _milestones(key, reader)
+    except DeadlineError:
+        bare = _key(_NOTE.sub(" ", text))  # «31/12/2021 (dự kiến)»: a note in brackets
+        if bare == key or not bare:
+            raise
+        return _milestones(bare, reader)
+
+
+def _milestones(key: str, reader: _Reader) -> list[Milestone]:
+    """The milestones of a folded deadline phrase."""
     labels = list(_LABEL.finditer(key))
     if not any(m.group(1) == "khoi cong" for m in labels):
         return [Milestone("", reader.segment(key))]
@@ -143,7 +155,7 @@ def parse_deadline(
         end = labels[index + 1].start() if index + 1 < len(labels) else len(key)
         label = MILESTONE_LABELS[match.group(1)]
         if any(m.label == label for m in milestones):
-            raise DeadlineError(text, f"mốc «{label}» ghi hai lần")
+            raise reader.fail(f"mốc «{label}» ghi hai lần")
         milestones.append(Milestone(label, reader.segment(key[match.end() : end])))
     return milestones
 

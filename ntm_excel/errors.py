@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import sqlite3
 from pathlib import Path
 
 
@@ -177,6 +178,20 @@ _ERRNO_TEXT = {
     errno.ENOTDIR: "đường dẫn có phần không phải thư mục",
     errno.EEXIST: "đã có một tệp trùng tên với thư mục cần tạo",
     errno.ENAMETOOLONG: "tên tệp hoặc đường dẫn quá dài",
+    errno.ECONNREFUSED: "máy chủ từ chối kết nối (sai địa chỉ, sai cổng hoặc máy chủ chưa chạy)",
+    errno.ECONNRESET: "máy chủ ngắt kết nối",
+    errno.ETIMEDOUT: "hết thời gian chờ máy chủ",
+    errno.EHOSTUNREACH: "không tới được máy chủ (mạng)",
+    errno.ENETUNREACH: "không tới được máy chủ (mạng)",
+}
+# What SQLite says of a state database, in Vietnamese.
+_SQLITE_TEXT = {
+    "database disk image is malformed": "tệp cơ sở dữ liệu bị hỏng",
+    "file is not a database": "tệp không phải cơ sở dữ liệu SQLite",
+    "unable to open database file": "không mở được tệp cơ sở dữ liệu",
+    "disk i/o error": "lỗi đọc, ghi ổ đĩa",
+    "attempt to write a readonly database": "tệp cơ sở dữ liệu chỉ cho đọc",
+    "database or disk is full": "ổ đĩa đã đầy",
 }
 ON_WINDOWS = os.name == "nt"
 WINDOWS_MAX_PATH = 260  # characters, unless long paths are enabled (LongPathsEnabled)
@@ -195,4 +210,6 @@ def system_reason(exc: BaseException) -> str:
                 f"khi chưa bật đường dẫn dài; hãy chọn thư mục ngắn hơn{where}"
             )
         return f"{_ERRNO_TEXT[exc.errno]}{where}"
+    if isinstance(exc, sqlite3.Error):
+        return _SQLITE_TEXT.get(str(exc).lower(), str(exc))
     return str(exc) or type(exc).__name__

@@ -18,13 +18,15 @@ It holds the sent-mail ledger (`ntm_excel.jobs.ledger`), the submission history
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.errors import StoreBusy, StoreError
+from ntm_excel.errors import StoreBusy, StoreError, system_reason
 
 DB_NAME = "ntm-excel.sqlite3"
 WAIT_SECONDS = 60.0
@@ -280,6 +282,51 @@ def database_path(state_dir: Path | str) -> Path:
     return Path(state_dir) / DB_NAME
 
 
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _create(path: Path) -> None:
+    """A new store at the current schema, put in place in one step: a store at `path` is
+    never an empty file, so an emptied one is told apart (`_emptied`). Another process that
+    creates it meanwhile wins; its store is used."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
+    tmp.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as db:
+        for step in MIGRATIONS:
+            step(db)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not path.exists():
+            os.replace(tmp, path)
+    tmp.unlink(missing_ok=True)
+
+
+def header_problem(path: Path) -> str:
+    """Why the file cannot be a store from its first bytes, or ""."""
+    with open(path, "rb") as handle:
+        head = handle.read(len(_SQLITE_MAGIC))
+    if not head:
+        return "trống (0 byte): nội dung đã bị xóa"
+    return "" if head == _SQLITE_MAGIC else "không còn là tệp SQLite: đã bị ghi đè hoặc hỏng"
+
+
+def _emptied(path: Path, problem: str) -> StoreError:
+    """The refusal to start over in a store that was emptied or overwritten: its history and
+    its record of the mails sent would be lost, and every mail sent again."""
+    return StoreError(
+        f"Kho trạng thái {path} {problem}: lịch sử các lần tổng hợp và sổ thư đã gửi không còn. "
+        "Chưa ghi gì vào đó. Bắt đầu lại từ kho trống thì mọi thư đã gửi sẽ bị gửi lại.\n"
+        "Cách khắc phục (chọn một):\n"
+        f"  1. chép bản sao lưu gần nhất của kho (nếu có) đè lên {path}, rồi chạy lại;\n"
+        f"  2. lập sổ mới: ntm-excel jobs new-ledger --state-dir {path.parent}\n"
+        "     (thư của những việc đã qua giờ chạy hôm nay được coi là đã gửi, không gửi lại)."
+    )
+
+
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
     found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
     return found.fetchone() is not None
@@ -307,13 +354,14 @@ def store_failure(path: Path, exc: sqlite3.Error, wait: float = WAIT_SECONDS) ->
         )
     if name in _UNUSABLE or "readonly" in text or "unable to open" in text:
         return StoreError(
-            f"Không mở hoặc không ghi được kho trạng thái {path} ({exc}): thư mục trạng thái "
+            f"Không mở hoặc không ghi được kho trạng thái {path} ({system_reason(exc)}): thư "
+            "mục trạng thái "
             "chỉ cho đọc, không có quyền ghi, hoặc ổ đĩa mạng đã mất kết nối. Tệp không hỏng: "
             "đừng chép bản sao lưu đè lên; hãy cho quyền ghi vào thư mục đó rồi chạy lại."
         )
     return StoreError(
-        f"Không dùng được kho trạng thái {path}: {exc}. Tệp có thể đã hỏng; hãy chép "
-        "lại bản sao lưu gần nhất (xem mục «Sao lưu» trong README)."
+        f"Không dùng được kho trạng thái {path}: {system_reason(exc)}. Tệp có thể đã hỏng; "
+        "hãy chép lại bản sao lưu gần nhất (xem mục «Sao lưu» trong README)."
     )
 
 
@@ -368,6 +416,10 @@ class Store:
                 "mục trạng thái này (xem --state-dir, biến NTM_STATE_DIR)."
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            _create(self.path)
+        elif problem := header_problem(self.path):
+            raise _emptied(self.path, problem)
         # one thread at a time, not always the one that opened it (the history archives files
         # in a thread of its own while worker processes read them)
         self.db = sqlite3.connect(
@@ -410,6 +462,8 @@ class Store:
     def _upgrade(self) -> None:
         """Bring the schema to SCHEMA_VERSION, keeping a copy of a store that had data."""
         version = self.schema_version
+        if version == 0 and not self.db.execute("SELECT 1 FROM sqlite_master").fetchone():
+            raise _emptied(self.path, "không còn bảng nào: đã bị xóa trắng")
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"Kho trạng thái {self.path} do phiên bản ntm-excel mới hơn tạo (lược đồ "

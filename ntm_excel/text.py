@@ -9,9 +9,17 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 
 
+# Characters that show nothing (zero-width spaces and joiners, the byte-order mark, the soft
+# hyphen): pasted from the web or Word into a word («Đ\u200bạt»), they are dropped.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
 def nfc(text: str) -> str:
-    """NFC form with runs of white space (including non-breaking) folded to one space."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
+    """NFC form with runs of white space (including non-breaking) folded to one space and
+    invisible characters dropped."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+    return _SPACES.sub(" ", text).strip()
 
 
 _SEPARATORS = re.compile(r"[^0-9a-z]+")
@@ -35,6 +43,7 @@ def fold(text: str) -> str:
     if not text.isascii():
         decomposed = unicodedata.normalize("NFD", text.translate(_D_WITH_STROKE))
         if _NOT_LATIN_MARKS.search(decomposed):
+            decomposed = decomposed.translate(_INVISIBLE)
             stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
             return _SEPARATORS.sub(" ", stripped.lower()).strip()
         text = decomposed.encode("ascii", "ignore").decode("ascii")

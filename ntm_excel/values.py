@@ -52,13 +52,32 @@ _LEADING_PHRASES = frozenset(
     tuple(phrase.split())
     for phrase in (
         "tren", "hon", "toi thieu", "it nhat", "dat", "da dat", "chua dat", "khong dat",
-        "ty le", "ti le",
+        "ty le", "ti le", "dat ty le", "dat ti le", "binh quan",
     )
 )  # fmt: skip
-_LEADING_WORDS = re.compile(r"\s*((?:[^\W\d_]+[\s:]+){1,2})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)")
-_TWO_NUMBERS = re.compile(r"\d\s*[/:]\s*[.,]?\d")  # "12/12", "3:3": two numbers, even if equal
-# A count of a total and what is counted: "12/15 thôn", "3 / 3 trường học".
-_SHARE = re.compile(r"\s*(?P<part>\d{1,6})\s*/\s*(?P<whole>\d{1,6})\s+[^\W\d_][^\d%]*")
+# Words that leave a figure the value only when it is a percentage ("Còn 1,7%", "Có 91,3% số
+# hộ"; not "Còn 5 hộ", "Có 02 HTX", which count something else).
+_BEFORE_PERCENT = frozenset({("con",), ("co",)})
+_LEADING_WORDS = re.compile(r"\s*((?:[^\W\d_]+[\s:]+){1,3})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)")
+# "12/12", "3:3", "3 trường/3 trường": two numbers, even if equal
+_TWO_NUMBERS = re.compile(r"\d\s*(?:[^\W\d_]+\s*){0,3}[/:]\s*[.,]?\d")
+# A count of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9 thôn/12 thôn",
+# "2.970 hộ/3.000 hộ" (what is counted said on both sides).
+_COUNT = r"\d{1,3}(?:\.\d{3})+|\d{1,6}"
+_SHARE = re.compile(
+    rf"\s*(?P<part>{_COUNT})\s*(?P<unit>[^\W\d_][^\d/%]*?)?\s*/\s*(?P<whole>{_COUNT})"
+    r"\s+(?P<what>[^\W\d_][^\d%]*)"
+)
+# A count and what is counted, then its percentage alone in brackets: "25 hộ (1,7%)".
+_COUNT_THEN_PERCENT = re.compile(
+    r"\s*[.,]?\d[\d.,]*\s*[^\W\d_][^\d%()\[\]]*(?P<bracket>\([^()]*\)|\[[^\[\]]*\])\s*"
+)
+# A percentage, then the standard it is held against: "87,5%/80%", "87,5% / ≥80%".
+_PERCENT_OVER_STANDARD = re.compile(
+    r"\s*(?P<value>[.,]?\d[\d.,]*\s*%)\s*/\s*[≥>=]*\s*[.,]?\d[\d.,]*\s*%\s*"
+)
+# Figures of several years in one cell: "2020: 2,5%; 2021: 1,7%", "Năm 2020: 93% - Năm 2021: 96%".
+_YEAR_LABEL = re.compile(r"(?:\bnăm\s*)?\b((?:19|20)\d\d)\s*:", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 
 MET_TEXT = "Đạt"
@@ -148,23 +167,29 @@ def _after_leading_words(text: str) -> str:
     """The figure after the words typed before it ("Trên 90%" → "90%", "Đạt 99,9%" →
     "99,9%"); the text unchanged unless those words are all it has before the figure."""
     match = _LEADING_WORDS.match(text)
-    if (
-        match is None
-        or tuple(map(vocab_key, _LETTER_WORD.findall(match[1]))) not in _LEADING_PHRASES
-    ):
+    if match is None:
         return text
-    return text[match.end() :]
+    words = tuple(map(vocab_key, _LETTER_WORD.findall(match[1])))
+    rest = text[match.end() :]
+    if words in _LEADING_PHRASES:
+        return rest
+    if words in _BEFORE_PERCENT and (figure := _NUMBER.search(rest)) and figure["percent"]:
+        return rest
+    return text
 
 
 def _share(text: str) -> float | None:
     """The share a count of a total gives, on the 0–100 scale: "12/15 thôn" → 80.0, "9/12
-    thôn (75%)" → 75.0 (a percentage in brackets must agree); None for anything else, such
-    as "17/20" without what is counted (a date, a score?) or a count above its total."""
+    thôn (75%)" → 75.0 (a percentage in brackets must agree), "9 thôn/12 thôn" → 75.0; None
+    for anything else, such as "17/20" without what is counted (a date, a score?), a count
+    above its total, or two different things counted."""
     head = _commented(text)
     match = _SHARE.fullmatch(head)
     if match is None:
         return None
-    part, whole = int(match["part"]), int(match["whole"])
+    if match["unit"] and not vocab_key(match["what"]).startswith(vocab_key(match["unit"])):
+        return None
+    part, whole = int(match["part"].replace(".", "")), int(match["whole"].replace(".", ""))
     if whole == 0 or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
         return None
     share = clean_float(part * 100 / whole)
@@ -173,6 +198,56 @@ def _share(text: str) -> float | None:
         if stated is None or not stated[1] or abs(stated[0] - share) > 0.5:
             return None
     return share
+
+
+def _percent_beside_count(text: str) -> tuple[float, bool] | None:
+    """The percentage a count is given with alone in brackets ("25 hộ (1,7%)" → 1.7)."""
+    match = _COUNT_THEN_PERCENT.fullmatch(text)
+    if match is None:
+        return None
+    inner = match["bracket"][1:-1].strip()
+    found = _single_number(inner)
+    return found if found is not None and found[1] and _NUMBER.fullmatch(inner) else None
+
+
+def _percent_over_standard(text: str) -> tuple[float, bool] | None:
+    """A percentage written over the standard it meets ("87,5%/80%" → 87.5)."""
+    match = _PERCENT_OVER_STANDARD.fullmatch(text)
+    return _single_number(match["value"]) if match else None
+
+
+def _latest_year(text: str) -> tuple[float, bool] | None:
+    """The figure of the latest year of a cell that gives one per year ("2020: 2,5%; 2021:
+    1,7%" → 1.7); None unless every part is a year and its single figure."""
+    marks = list(_YEAR_LABEL.finditer(text))
+    if len(marks) < 2 or text[: marks[0].start()].strip():
+        return None
+    figures: dict[str, tuple[float, bool]] = {}
+    for mark, following in zip(marks, [*marks[1:], None], strict=True):
+        end = following.start() if following else len(text)
+        found = _single_number(text[mark.end() : end].strip(" ;,-–—"))
+        if found is None or mark[1] in figures:
+            return None
+        figures[mark[1]] = found
+    return figures[max(figures)]
+
+
+def _by_lines(cell: str, vocabulary: Vocabulary) -> ParsedValue | None:
+    """A cell of several lines whose percentages agree ("1.520/2.156 hộ⏎70,5%" → 70.5), or
+    whose figures all agree; None otherwise."""
+    readings = [parse_value(line, "", vocabulary) for line in cell.splitlines() if line.strip()]
+    figures = [r for r in readings if isinstance(r.value, float)]
+    chosen = [r for r in figures if r.percent] or figures
+    if len(readings) < 2 or not chosen:
+        return None
+    if max(r.value for r in chosen) - min(r.value for r in chosen) > 0.5:
+        return None
+    return ParsedValue(chosen[-1].value, nfc(cell), chosen[-1].percent, chosen[-1].estimate)
+
+
+def blank_text(text: str) -> bool:
+    """Whether a text holds nothing but spaces and dashes or dots ("-", "—", "…")."""
+    return _BLANK.fullmatch(text) is not None
 
 
 @memoised_text  # budgets and totals repeat from file to file
@@ -189,6 +264,10 @@ def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
     """The canonical assessment a text spells, if any ("đạt (100%)" → "Đạt"): the words of
     the vocabulary's `danh_gia` rows; what is in brackets is a comment."""
     found = vocabulary.match("danh_gia", _PARENTHESES.sub(" ", text))
+    if found and "/" in text:  # «Đạt/Chưa đạt»: the template's choices, left unchosen
+        sides = [vocabulary.match("danh_gia", side) for side in text.split("/")]
+        if all(sides) and len({side.meaning for side in sides}) > 1:
+            return None
     return _ASSESSMENT_TEXT[found.meaning] if found else None
 
 
@@ -276,11 +355,14 @@ def parse_value(
         if number == 0:  # 0.0 and -0.0 are one key to a cache: read each afresh
             return _number_value(number, number_format or "")
         return _remembered_number_value(number, number_format or "")
-    text = nfc(str(cell))
+    cell = str(cell)
+    vocabulary = vocabulary or bundled_vocabulary()
+    if "\n" in cell and (by_lines := _by_lines(cell, vocabulary)) is not None:
+        return by_lines
+    text = nfc(cell)
     figure = text.lstrip(_APOSTROPHES)
     if _BLANK.fullmatch(figure):
         return ParsedValue(None, "", False)
-    vocabulary = vocabulary or bundled_vocabulary()
     assessment = _assessment(figure, vocabulary)
     if assessment is not None:
         found = _bracketed_figure(figure) or _figure_after_verdict(figure)
@@ -289,8 +371,15 @@ def parse_value(
         return ParsedValue(assessment, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
     figure = _after_leading_words(_FOOTNOTE.sub("", figure))
+    if (found := _latest_year(figure)) is not None:
+        return ParsedValue(found[0], text, found[1], estimate)
     if _NUMBER_LEAD.match(figure):
-        found = _single_number(figure) or _single_number(_commented(figure))
+        found = (
+            _single_number(figure)
+            or _percent_beside_count(figure)
+            or _percent_over_standard(figure)
+            or _single_number(_commented(figure))
+        )
         if found is not None:
             return ParsedValue(found[0], text, found[1], estimate)
         share = _share(figure)

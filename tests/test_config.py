@@ -79,7 +79,15 @@ def test_a_partial_configuration_elsewhere_names_the_keys_to_set(tmp_path, capsy
         ("[data]\nregistry = 5\n", "khóa «registry»: giá trị «5» không dùng được"),
         ('[schedule]\nsteering_committee = "a@b.vn"\n', "cần một danh sách trong ngoặc vuông"),
         ("[data]\ncatalog_set = 2016\n", "khóa «catalog_set»: giá trị «2016»"),
-        ("\n\n[data\n", "sai cú pháp ở dòng 3, cột 6"),
+        ("\n\n[data\n", "sai cú pháp ở dòng 3, cột 6: thiếu dấu ] ở cuối tên mục"),
+        ("[data]\nplan = x\n", "giá trị không hợp lệ (chữ phải nằm trong dấu nháy)"),
+        ('[data]\nplan = "a" b = 1\n', "sau mỗi khóa = giá trị phải xuống dòng"),
+        # numbers: a whole TOML number, not quoted, not negative, not absurd
+        ('[data]\ndue_soon_days = "30"\n', "khóa «due_soon_days»: giá trị «30» không dùng được"),
+        ("[data]\ndue_soon_days = 7.5\n", "khóa «due_soon_days»: giá trị «7.5» không dùng được"),
+        ("[data]\ndue_soon_days = -3\n", "cần một số nguyên từ 0 trở lên"),
+        ("[data]\ndue_soon_days = 100000000000\n", "cần một số nguyên từ 0 trở lên"),
+        ("[mail]\nsmtp_timeout = -1\n", "cần một số từ 0 trở lên"),
     ],
 )
 def test_a_misspelt_or_broken_file_is_refused_clearly(tmp_path, capsys, text, message):
@@ -114,7 +122,7 @@ def test_a_file_saved_by_windows_notepad(tmp_path):
     [
         (
             '"C:\\Users\\VPDP\\tong_hop.xlsx"',
-            "sai cú pháp ở dòng 2, cột 15: Invalid hex value",
+            "sai cú pháp ở dòng 2, cột 15: dấu \\ trong chuỗi",
         ),  # \U: an escape
         ('"C:\\Tai lieu\\tong_hop.xlsx"', "sai cú pháp ở dòng 2, cột"),
         # \n and \t are valid escapes: a path with a line break and a tab in it

@@ -109,6 +109,8 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "khởi công và hoàn thành trong tháng 6/2021",
         "Tháng 8/2021 - Tháng 6/2021",  # a span that ends before it starts
         "Tháng 11-10/2021",
+        "31/2/2021 (dự kiến)",
+        "(dự kiến)",
         "giai đoạn 2021-2025",
         "T13/2021",
     ],
@@ -165,6 +167,9 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         ("2021-2022", date(2022, 12, 31)),
         ("Năm 2021 - 2022", date(2022, 12, 31)),
         ("15-30/6/2021", date(2021, 6, 30)),
+        # a note in brackets after the deadline
+        ("31/12/2021 (dự kiến)", date(2021, 12, 31)),
+        ("Quý II/2021 [theo KH 15]", date(2021, 6, 30)),
         # not ranges: a month and its year, a day and its month
         ("Tháng 6-2021", date(2021, 6, 30)),
         ("Quý 4-2021", date(2021, 12, 31)),

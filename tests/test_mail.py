@@ -234,6 +234,7 @@ def test_server_down_nothing_lost_then_exactly_once(tmp_path):
         report = deliver(mails, transport, ledger, settings(port), now=start)
         assert report.sent == [] and len(report.failed) == 2
         assert "Không kết nối được máy chủ thư" in report.failed[0][1]
+        assert "máy chủ từ chối kết nối" in report.failed[0][1]  # in Vietnamese, not «Errno 111»
         row = ledger.get(mails[0].key)
         assert (row.status, row.attempts) == ("failed", 1)
         assert row.next_retry == start + timedelta(minutes=5)

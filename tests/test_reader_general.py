@@ -16,6 +16,7 @@ from ntm_excel.cli import main
 from ntm_excel.config import BUNDLED, BUNDLED_VOCABULARY
 from ntm_excel.errors import VocabularyError
 from ntm_excel.model import Status
+from ntm_excel.read.legacy import TCVN3, VNI, from_unicode
 from ntm_excel.read.reader import read_submission, read_workbook
 from ntm_excel.read.report import explain_lines
 from ntm_excel.reference.catalog import load_catalog
@@ -354,6 +355,23 @@ def test_an_income_written_in_dong_is_converted_to_millions(
     [issue] = [i for i in issues if i.code == "value-in-dong"]
     assert (issue.sheet, issue.cell) == ("Tự đánh giá", "C4")
     assert "đã đổi ra 30 triệu đồng/người/năm" in issue.message
+
+
+@pytest.mark.parametrize("encoding", [TCVN3, VNI])
+def test_a_line_pasted_in_an_old_font_into_a_unicode_workbook_is_converted(
+    tmp_path, registry, indicators, encoding
+):
+    """«ñy ban nh©n d©n x· CÈm Thµnh» pasted from an old Word file names the commune."""
+    title = from_unicode("Ủy ban nhân dân xã Cẩm Thành", encoding)
+    path = workbook(
+        tmp_path / "bieu_tdg.xlsx",
+        ["TT", "Nội dung chỉ tiêu", "Kết quả", "Tự đánh giá"],
+        [["15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", 91, "Đạt"]],
+        title=title,
+    )
+    submission, _ = read_submission(path, registry, indicators)
+    assert submission.unit_code == "18694" and submission.encoding == ""
+    assert [e.self_assessment for e in submission.indicators] == [Status.MET]
 
 
 # --- The reading report ----------------------------------------------------------------------

@@ -3,6 +3,7 @@ at once, a damaged or newer file; and the reporting periods the history counts b
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -12,8 +13,9 @@ from datetime import UTC, date, datetime
 import pytest
 from support.old_store import SUBMISSIONS, make_v0_store
 
-from ntm_excel.config import load_config
-from ntm_excel.errors import ConfigError, StoreBusy, StoreError
+from ntm_excel.cli import main
+from ntm_excel.config import BUNDLED, load_config
+from ntm_excel.errors import ConfigError, LedgerDamaged, StoreBusy, StoreError
 from ntm_excel.history import History
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail import make_key
@@ -78,10 +80,33 @@ def test_a_store_of_a_newer_release_or_a_damaged_one_is_refused_clearly(tmp_path
     damaged = tmp_path / "hong"
     damaged.mkdir()
     (damaged / DB_NAME).write_bytes(b"day khong phai SQLite " * 100)
-    with pytest.raises(StoreError, match="Tệp có thể đã hỏng"):
+    with pytest.raises(StoreError, match="không còn là tệp SQLite"):
         History(damaged)
     with pytest.raises(StoreError, match="Chưa có kho trạng thái"):
         History(tmp_path / "khong_co", create=False)
+
+
+@pytest.mark.parametrize("emptied", ["zero_bytes", "no_tables"])
+def test_an_emptied_store_is_never_started_over(tmp_path, emptied):
+    """Starting over in an emptied store would lose the record of the mails sent and send
+    them all again: the history refuses it, like the ledger, and writes nothing."""
+    with Ledger(tmp_path) as ledger:
+        ledger.record_run("daily-digest", "2021-03-25", started=NOW)
+    path = tmp_path / DB_NAME
+    path.unlink()
+    if emptied == "zero_bytes":
+        path.write_bytes(b"")
+    else:
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            db.execute("PRAGMA journal_mode=WAL")  # a header, no table
+    before = path.read_bytes()
+    with pytest.raises(StoreError) as refused:
+        History(tmp_path)
+    assert "sổ thư đã gửi không còn" in str(refused.value)
+    assert "ntm-excel jobs new-ledger" in str(refused.value)
+    assert path.read_bytes() == before
+    with pytest.raises(LedgerDamaged):
+        Ledger(tmp_path)
 
 
 # --- a killed run, two processes -------------------------------------------------------------
@@ -288,3 +313,22 @@ def test_custom_periods_from_the_configuration(tmp_path):
 def test_periods_that_cannot_be_used_are_refused(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message):
         periods_config(tmp_path, f"[periods]\n{text}\n")
+
+
+def test_a_store_damaged_inside_gives_a_message_never_a_traceback(tmp_path, capsys):
+    """Pages of the store overwritten (a disk fault): the run stops with a message in
+    Vietnamese whichever table the damage hits first."""
+    state, out = tmp_path / "var", tmp_path / "out"
+    command = ["consolidate", str(BUNDLED / "mau_nop"), "--as-of", "2021-03-25",
+               "--state-dir", str(state), "-o", str(out / "tong_hop.xlsx"),
+               "--csv-dir", str(out / "csv"), "--no-feedback"]  # fmt: skip
+    assert main(command) == 0
+    path = state / DB_NAME
+    with path.open("r+b") as handle:
+        handle.seek(20 * 4096)
+        handle.write(bytes(path.stat().st_size - 20 * 4096))
+    capsys.readouterr()
+    assert main(command) == 2
+    said = capsys.readouterr().err
+    assert "kho trạng thái" in said and "hỏng" in said and "Traceback" not in said
+    assert "malformed" not in said

@@ -268,6 +268,10 @@ def test_a_self_assessment_in_words_not_understood_says_so(indicators):
     _, _, issues = run(indicators, changes=changes)
     assert codes(issues) == [("assessment-unreadable", "E10")]
     assert "«Cơ bản đạt»" in issues[0].message and issues[0].severity is Severity.WARNING
+    for dash in ("-", "—", "…"):  # a dash is a cell left blank
+        changes = {"1.1": {"self_assessment": Status.UNKNOWN, "assessment_raw": dash}}
+        _, _, issues = run(indicators, changes=changes)
+        assert codes(issues) == [("assessment-missing", "E10")]
 
 
 def test_qualitative_indicator_described_in_words_uses_the_self_assessment(indicators):
@@ -301,6 +305,8 @@ def test_expected_text(indicators, value, expected):
         ("97 (62 nước sạch)", "97 (62 nước sạch)", Status.NOT_MET),
         (99.0, "99", Status.MET),
         (97.0, "97%", Status.NOT_MET),
+        (98.5, "98,5 (55 nước sạch)", Status.NOT_MET),  # the reader's figure, then the part
+        (99.0, "2.970 hộ/3.000 hộ", Status.MET),  # a share: the total is not a part
     ],
 )
 def test_composite_threshold_checks_the_part_when_given(indicators, value, raw, expected):

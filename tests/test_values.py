@@ -167,6 +167,10 @@ def test_met_spellings(text):
         ("Tỷ lệ: 92%", 92.0, Status.UNKNOWN),
         ("Đạt 99,9%", 99.9, Status.MET),
         ("Chưa đạt 80%", 80.0, Status.NOT_MET),
+        ("Đạt tỷ lệ 99,9%", 99.9, Status.MET),
+        ("Bình quân 45 triệu đồng/người", 45.0, Status.UNKNOWN),
+        ("Còn 1,7%", 1.7, Status.UNKNOWN),
+        ("Có 91,3% số hộ", 91.3, Status.UNKNOWN),
     ],
 )
 def test_a_figure_beside_the_verdict_or_words_is_the_value(text, figure, status):
@@ -182,6 +186,7 @@ def test_a_figure_beside_the_verdict_or_words_is_the_value(text, figure, status)
         ("98,5% (62% nước sạch)", 98.5),
         ("92 (số liệu tháng 12/2020)", 92.0),
         ("45,2 triệu đồng (ước)", 45.2),
+        ("45 triệu (tăng 5%)", 45.0),
     ],
 )
 def test_comments_in_brackets_after_a_figure_are_not_numbers(text, figure):
@@ -197,6 +202,20 @@ def test_comments_in_brackets_after_a_figure_are_not_numbers(text, figure):
         ("2/3 thôn (66,7%)", 66.67),
         ("0/5 thôn", 0.0),
         ("Trên 12/12 thôn", 100.0),
+        # what is counted said on both sides, thousands grouped
+        ("3 trường/3 trường", 100.0),
+        ("9 thôn/12 thôn", 75.0),
+        ("2.970 hộ/3.000 hộ", 99.0),
+        ("350 ha/400 ha", 87.5),
+        # a count, then its percentage alone in brackets: the percentage
+        ("25 hộ (1,7%)", 1.7),
+        ("12 thôn (100%)", 100.0),
+        ("1.520 hộ (70,5%)", 70.5),
+        # a percentage over its standard; lines that agree; the latest of several years
+        ("87,5%/80%", 87.5),
+        ("1.520/2.156 hộ\n70,5%", 70.5),
+        ("2020: 2,5%; 2021: 1,7%", 1.7),
+        ("Năm 2020: 93,1% - Năm 2021: 96,3%", 96.3),
     ],
 )
 def test_a_count_of_a_total_is_a_share(text, share):
@@ -210,6 +229,7 @@ def test_a_count_of_a_total_is_a_share(text, share):
     [
         "12/12", "17/20", "9/12 thôn (80%)", "13/12 thôn", "31/3/2021", "30/6 năm 2021",
         "06/2019 phê duyệt", "12/2020 đã đạt",  # a month of a year
+        "3 trường/5 thôn", "98,2/98",  # two things counted; a figure over its standard?
     ],
 )  # fmt: skip
 def test_two_numbers_without_a_counted_total_are_not_a_value(text):
@@ -218,7 +238,7 @@ def test_two_numbers_without_a_counted_total_are_not_a_value(text):
     assert not isinstance(parse_value(text).value, float)
 
 
-@pytest.mark.parametrize("text", ["Dưới 90%", "Gần 100%", "Xấp xỉ 98%"])
+@pytest.mark.parametrize("text", ["Dưới 90%", "Gần 100%", "Xấp xỉ 98%", "Còn 5 hộ", "Có 02 HTX"])
 def test_words_saying_below_or_about_a_figure_keep_the_text(text):
     """«Dưới 90%» is not 90% (against «≥ 90%» it would pass): left for the commune."""
     assert parse_value(text).value == text
@@ -258,6 +278,18 @@ def test_no_spellings(text):
 )
 def test_other_assessments_unknown(cell):
     assert parse_assessment(cell) is Status.UNKNOWN
+
+
+@pytest.mark.parametrize("text", ["Đạt/Chưa đạt", "Đạt / Không đạt", "Chưa đạt/Đạt"])
+def test_the_templates_choices_left_unchosen_are_no_assessment(text):
+    assert parse_assessment(text) is Status.UNKNOWN
+    assert parse_value(text).value == text
+
+
+@pytest.mark.parametrize("text", ["Đ\u200bạt", "\ufeffĐạt", "Đ\u00adạt", "Đạt\u200b"])
+def test_invisible_characters_inside_a_word_are_dropped(text):
+    assert parse_assessment(text) is Status.MET
+    assert parse_value(text).value == "Đạt"
 
 
 def test_decomposed_unicode_is_normalised():

@@ -46,7 +46,7 @@ from ntm_excel.model import (
     Unit,
 )
 from ntm_excel.reference.catalog import Indicator, Rule, unitemised
-from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, parse_number, strip_footnote
+from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, blank_text, parse_number, strip_footnote
 
 _FIGURE = re.compile(r"(?<![^\W\d_])[-\u2212]?\d[\d.,]*")
 _TEXT_STATUS = {MET_TEXT: Status.MET, NOT_MET_TEXT: Status.NOT_MET}
@@ -146,7 +146,7 @@ class _Checker:
         """A row without a self-assessment: its cell blank, or words not understood."""
         if entry.criterion_no in self.by_criterion or entry.assessment_cell == entry.value_cell:
             return  # assessed on its criterion's row; a result in one «Kết quả tự đánh giá» column
-        if entry.assessment_raw.strip():
+        if not blank_text(entry.assessment_raw):  # «-», «…»: left blank
             self.issue("assessment-unreadable", entry.sheet, entry.assessment_cell, code=code,
                        text=entry.assessment_raw.strip())  # fmt: skip
         else:
@@ -165,7 +165,10 @@ class _Checker:
     ) -> Status:
         """The status the value decides, reporting a value that cannot be judged."""
         if isinstance(value, float):  # the reader's figure; a second one of the cell: a part
-            figures = [value, *(_figures(raw)[1:] if rule.parts else [])]
+            written = _figures(raw) if rule.parts else []
+            # unless the figure is not the first written («2.970 hộ/3.000 hộ» → 99%)
+            parts = written[1:] if written and written[0] == value else []
+            figures = [value, *parts]
         elif rule.kind == "numeric":
             figures = _figures(raw) if rule.parts else []
             if not figures:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import sqlite3
 import sys
 
 from ntm_excel import __version__
 from ntm_excel.cli.common import error_text
 from ntm_excel.cli.console import readable_output
-from ntm_excel.errors import NtmError
+from ntm_excel.errors import NtmError, system_reason
 
 # Each module defines `register(subparsers)`, which adds its sub-command(s) and sets `func`.
 COMMAND_MODULES = [
@@ -96,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Đã dừng.", file=sys.stderr)
         return 130
+    except sqlite3.DatabaseError as exc:  # the state database damaged where it is read
+        print(
+            f"Lỗi: kho trạng thái không dùng được: {system_reason(exc)}. Tệp kho có thể đã "
+            "hỏng; hãy chép lại bản sao lưu gần nhất (xem mục «Sao lưu» trong README).",
+            file=sys.stderr,
+        )
+        return 2
     except BrokenPipeError:  # `ntm-excel catalog show | head`: the reader left early
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

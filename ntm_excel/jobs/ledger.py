@@ -36,12 +36,11 @@ from pathlib import Path
 from ntm_excel.config import VIETNAM_TIME
 from ntm_excel.errors import LedgerDamaged
 from ntm_excel.jobs.mail import MailKey
-from ntm_excel.store import LEDGER_TABLES, store_failure, write_transaction
+from ntm_excel.store import LEDGER_TABLES, header_problem, store_failure, write_transaction
 
 DB_NAME = "ntm-excel.sqlite3"
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 DAMAGED_MARK = ".hong-"  # a kept copy of a damaged ledger: ntm-excel.sqlite3.hong-20210325-073000
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _SIDE_FILES = ("-wal", "-shm")
 
 
@@ -130,7 +129,7 @@ class Ledger:
         try:
             now = _identity(self.path)
             reason = "" if now == self._identity else "đã bị thay bằng một tệp khác"
-            reason = reason or _header_problem(self.path)
+            reason = reason or header_problem(self.path)
         except FileNotFoundError:
             reason = "đã bị xóa"
         if not reason:
@@ -349,20 +348,9 @@ def _identity(path: Path) -> tuple[int, int]:
     return info.st_dev, info.st_ino
 
 
-def _header_problem(path: Path) -> str:
-    """Why the file cannot be a ledger from its first bytes, or ""."""
-    with open(path, "rb") as handle:
-        head = handle.read(len(_SQLITE_MAGIC))
-    if not head:
-        return "trống (0 byte): nội dung đã bị xóa"
-    if head != _SQLITE_MAGIC:
-        return "không còn là tệp SQLite: đã bị ghi đè hoặc hỏng"
-    return ""
-
-
 def _open_checked(path: Path, zone: tzinfo) -> sqlite3.Connection:
     """A connection to the existing ledger at `path`; LedgerDamaged when it is not one."""
-    reason = _header_problem(path)
+    reason = header_problem(path)
     db = None
     if not reason:
         try:

@@ -49,7 +49,7 @@ import yagmail
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.config import VIETNAM_TIME, MailSettings
-from ntm_excel.errors import ConfigError, MailError
+from ntm_excel.errors import ConfigError, MailError, system_reason
 from ntm_excel.jobs.deadline import MIN_RATE, Deadline, watched
 from ntm_excel.text import nfc
 
@@ -335,6 +335,8 @@ def _timed_out(exc: BaseException | None) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "máy chủ thư ngắt kết nối giữa chừng"
     if isinstance(exc, smtplib.SMTPResponseException):
         text = exc.smtp_error.decode("utf-8", "replace") if exc.smtp_error else ""
         return f"{exc.smtp_code} {text}".strip()
@@ -342,7 +344,7 @@ def _reason(exc: BaseException) -> str:
         return "; ".join(
             f"{a}: {c} {m.decode('utf-8', 'replace')}" for a, (c, m) in exc.recipients.items()
         )
-    return str(exc) or type(exc).__name__
+    return system_reason(exc)
 
 
 def mail_settings(

@@ -36,6 +36,7 @@ from ntm_excel.read.reader import ReadResult, read_workbook
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import Registry
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
+from ntm_excel.workers import exit_with_parent
 
 FILES_PER_WORKER = 40  # below this many files per process, one more process does not pay
 CHUNK = 25  # files per task sent to a worker, at most
@@ -88,6 +89,7 @@ def _init_worker(
 ) -> None:
     global _context
     _context = (registry, indicators, vocabulary, then, recall)
+    exit_with_parent()
 
 
 def _failure(path: Path, exc: BaseException) -> FileResult:

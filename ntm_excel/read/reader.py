@@ -275,6 +275,7 @@ class _Workbook:
         tasks, roadmap_issues, roadmap_note = read_roadmap(
             [grid for grid in sheets if header is None or grid is not header.grid],
             self.catalogue.names,
+            below=header,
             unit_code=unit_code or "",
             file_name=self.path.name,
             year=year,
@@ -556,6 +557,7 @@ def _convert_legacy(grids: list[Grid]) -> str:
     unicode = list(islice((text for text in texts if _UNICODE_ONLY.search(text)), _SAMPLE_TEXTS))
     encoding = detect_encoding(hinted + unicode)
     if not encoding:
+        _convert_legacy_cells(grids)
         return ""
     for grid in grids:
         for r, row in enumerate(grid.rows):
@@ -563,6 +565,21 @@ def _convert_legacy(grids: list[Grid]) -> str:
                 if isinstance(cell, str) and not cell.isascii():
                     grid.set_value(r, c, to_unicode(cell, encoding))
     return encoding
+
+
+def _convert_legacy_cells(grids: list[Grid]) -> None:
+    """In a Unicode workbook, convert the cells pasted from an old-font document («ñy ban
+    nh©n d©n x· Nam Phóc Th¨ng»), each on its own evidence."""
+    for grid in grids:
+        for r, row in enumerate(grid.rows):
+            for c, cell in enumerate(row):
+                if (
+                    isinstance(cell, str)
+                    and _LEGACY_HINT.search(cell)
+                    and not _UNICODE_ONLY.search(cell)
+                    and (encoding := detect_encoding([cell]))
+                ):
+                    grid.set_value(r, c, to_unicode(cell, encoding))
 
 
 # --- The unit ---------------------------------------------------------------------------

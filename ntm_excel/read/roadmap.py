@@ -11,7 +11,8 @@ its due date is the last milestone's («khởi công tháng 2, hoàn thành thá
 typed as a serial number (44286) or as «10.4.2021», «30/6/21» is read as a date. A task is
 done only when its status cell says so (the vocabulary's `tinh_trang` rows): a deadline such
 as «Hoàn thành trước 31/3/2021» is a deadline, never a status. Every person named in an owner
-cell is an owner («A (chủ trì), B (phối hợp)», «Đ/c: A - PCT; Đ/c: B - CC», one per line).
+cell is an owner («Đ/c: A - PCT; Đ/c: B - CC», «Ô. A», one per line), except those who only
+help: «A (chủ trì), B (phối hợp)» makes A the owner and B a partner.
 Money such as «45 45» is a total followed by its split: the first number is the budget.
 """
 
@@ -34,13 +35,15 @@ from ntm_excel.read.sheets import (
     is_signature,
     locate_header,
 )
-from ntm_excel.reference.contacts import parse_owners
+from ntm_excel.reference.contacts import parse_owners_and_partners
 from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
 
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
 _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
+_INDICATOR_CODE = re.compile(r"^0?(\d{1,2})\.\d{1,2}\.?$")  # «9.1», «17.5»: its criterion
+_ROMAN = re.compile(r"^(?:(?i:tc|tiêu chí(?: số)?)\.?\s*)?([IVX]{1,5})[.)]?$")  # «XVIII»
 _NUMBERED_NAME = re.compile(r"^0?(\d{1,2})\s*[.):\-–]\s*[^\W\d_]")  # «17. Môi trường»
 _CRITERION_IN_HEADING = re.compile(r"(?:^| )" + _CRITERION_WORDS.pattern.removeprefix("^"))
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
@@ -48,11 +51,13 @@ _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
+_FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
+_TITLE_COLUMNS = {"chuc vu", "chuc danh", "chuc vu chuc danh"}  # folded sub-headings
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
 
 
 _TITLE_ROWS = 12
-_owners = functools.lru_cache(maxsize=4096)(parse_owners)
+_owners_and_partners = functools.lru_cache(maxsize=4096)(parse_owners_and_partners)
 
 
 def _due_column(columns: tuple[int, ...], labels: dict[int, str]) -> int:
@@ -64,6 +69,20 @@ def _due_column(columns: tuple[int, ...], labels: dict[int, str]) -> int:
         return ends[0]
     starts = [col for col in columns if _START_HEADING.search(labels.get(col, ""))]
     return next((col for col in columns if col not in starts), columns[0]) if starts else columns[0]
+
+
+# «I» … «XX» → 1 … 20: the criteria numbered the Roman way
+_ROMAN_NUMBERS = {
+    "X" * (n // 10) + ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")[n % 10]: n
+    for n in range(1, 21)
+}
+
+
+def _month_display(number_format: str) -> bool:
+    """Whether a date format shows a month without its day: «mm/yyyy», «mmm-yy», «mmmm
+    yyyy», «[$-42A]mmm-yy» (bracketed codes and quoted text left out)."""
+    code = _FORMAT_LITERALS.sub("", number_format.lower())
+    return "m" in code and "y" in code and "d" not in code
 
 
 def _partly(status: str) -> bool:
@@ -119,15 +138,20 @@ def read_roadmap(
     grids: list[Grid],
     criterion_names: dict[int, str],
     *,
+    below: Header | None = None,
     unit_code: str,
     file_name: str,
     year: int | None,
     vocabulary: Vocabulary,
 ) -> tuple[list[Task], list[Issue], str]:
-    """The tasks of the roadmap sheet among `grids`, with `roadmap-not-found` or
+    """The tasks of the roadmap sheet among `grids` (else of a roadmap written under the
+    signature of the table `below`, on its sheet), with `roadmap-not-found` or
     `deadline-invalid` issues, and a line for the reading report."""
     located = {"unit_code": unit_code, "file": file_name}
-    header = locate_header(grids, functools.partial(_role, vocabulary), _accept)
+    classify = functools.partial(_role, vocabulary)
+    header = locate_header(grids, classify, _accept)
+    if header is None and below is not None and (start := _after_signature(below)):
+        header = locate_header([below.grid], classify, _accept, first_row=start)
     if header is None:
         return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
     own_year = title_year([header.grid]) or year
@@ -138,6 +162,15 @@ def read_roadmap(
         f"{len(reader.tasks)} việc"
     )
     return reader.tasks, reader.issues, note
+
+
+def _after_signature(table: Header) -> int | None:
+    """The row after the first signature row under a table's heading, if any."""
+    grid = table.grid
+    for row in range(table.bottom + 1, len(grid.rows)):
+        if is_signature(grid.texts(row)[:MAX_COLS]):
+            return row + 1
+    return None
 
 
 @functools.lru_cache(maxsize=16)
@@ -182,7 +215,10 @@ class _RoadmapReader:
             if not any(texts) or is_column_numbers(grid, row, width):
                 continue
             task_text = self._text(row, "task")
-            criterion_text = self._text(row, "criterion")
+            criterion_text = next(  # «Mã chỉ tiêu» | «Tiêu chí»: the one filled
+                (t for col in self.header.roles.get("criterion", ()) if (t := grid.text(row, col))),
+                "",
+            )
             no_text = self._text(row, "no")
             if not task_text and is_signature(texts):
                 break
@@ -215,8 +251,11 @@ class _RoadmapReader:
 
     def _lines(self, row: int, role: str) -> str:
         """The role's cells' texts with their line breaks (one person per line in an owner
-        cell), one line per column («Lãnh đạo phụ trách» | «Cán bộ thực hiện»)."""
-        values = (self.grid.value(row, col) for col in self.header.roles.get(role, ()))
+        cell), one line per column («Lãnh đạo phụ trách» | «Cán bộ thực hiện»); a sub-column
+        of titles («Họ và tên» | «Chức vụ») is left out."""
+        columns = self.header.roles.get(role, ())
+        named = [col for col in columns if self.header.children.get(col) not in _TITLE_COLUMNS]
+        values = (self.grid.value(row, col) for col in named or columns)
         texts = (value if isinstance(value, str) else cell_text(value) for value in values)
         return "\n".join(text for text in texts if text)
 
@@ -229,6 +268,13 @@ class _RoadmapReader:
             or _NUMBERED_NAME.match(stripped)
         ):
             return int(match[1])
+        numbers = {number for _, number, _ in self.names}
+        if (match := _INDICATOR_CODE.match(stripped)) and int(match[1]) in numbers:
+            return int(match[1])
+        if (match := _ROMAN.match(stripped)) and (
+            number := _ROMAN_NUMBERS.get(match[1])
+        ) in numbers:
+            return number
         for name, number, named in self.names:
             if key == name or named.search(key):
                 return number
@@ -249,6 +295,8 @@ class _RoadmapReader:
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
             completed = parse_date(match.group())
+        owners, partners = _owners_and_partners(self._lines(row, "owner"), self.vocabulary)
+        directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
         return Task(
             source="unit",
             unit_code=self.located["unit_code"],
@@ -256,8 +304,9 @@ class _RoadmapReader:
             text=text,
             deadline_text=deadline_text,
             due=due,
-            owners=_owners(self._lines(row, "owner"), self.vocabulary),
-            directors=_owners(self._lines(row, "director"), self.vocabulary),
+            owners=owners,
+            partners=tuple(dict.fromkeys(partners + helping)),
+            directors=directors,
             section=section,
             done=done,
             completed=completed,
@@ -279,8 +328,7 @@ class _RoadmapReader:
         value = self.grid.value(row, col)
         if isinstance(value, datetime | date):
             day = value.date() if isinstance(value, datetime) else value
-            shown = self.grid.number_format(row, col).lower()
-            if day.day == 1 and shown and "d" not in shown:
+            if day.day == 1 and _month_display(self.grid.number_format(row, col)):
                 value = f"tháng {day.month}/{day.year}"  # typed "6/2021", shown as a month
             else:
                 value = day

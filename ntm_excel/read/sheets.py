@@ -269,7 +269,17 @@ _F_TEXT = re.compile(_P + rb"f\b[^>]*?(?:/>|>([^<]*)<)")
 _T_ATTR = re.compile(rb'\bt="(\w+)"')
 _REF_ATTR = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
-_BUILTIN_FORMATS = {9: "0%", 10: "0.00%"}  # built-in ids that matter here: percentages
+# Built-in format ids that matter here: percentages, and dates (a month typed «9/2021» is
+# stored as 01/09/2021 and shown «mmm-yy», id 17)
+_BUILTIN_FORMATS = {
+    9: "0%",
+    10: "0.00%",
+    14: "mm-dd-yy",
+    15: "d-mmm-yy",
+    16: "d-mmm",
+    17: "mmm-yy",
+    22: "m/d/yy h:mm",
+}
 
 
 def _col_index(letters: bytes) -> int:
@@ -1048,8 +1058,10 @@ def locate_header(
     classify: Classifier,
     accept: Callable[[dict[str, tuple[int, ...]]], bool],
     exclude: Grid | None = None,
+    first_row: int = 0,
 ) -> Header | None:
-    """The best-scoring heading (distinct roles recognised) over all sheets.
+    """The best-scoring heading (distinct roles recognised) over all sheets, looked for in
+    the HEADER_SCAN_ROWS rows from `first_row`.
 
     A visible sheet beats a hidden one, then an earlier sheet and row win ties.
     """
@@ -1058,7 +1070,7 @@ def locate_header(
         if grid is exclude:
             continue
         width = min(MAX_COLS, max(map(len, grid.rows), default=0))
-        for top in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
+        for top in range(first_row, min(first_row + HEADER_SCAN_ROWS, len(grid.rows))):
             texts = grid.texts(top)[:width]
             if len(texts) - texts.count("") < 2:
                 continue  # fewer than two labels (a title, a blank row): not a heading

@@ -91,10 +91,25 @@ _BODY_STARTS = (
     "thanh vien ban",
 )
 
+# «Đ/c», «Đồng chí», «Ông», «Bà», and «Ô.» (Ông, as Hà Tĩnh writes it: «Ô.Phạm Đình Tuấn»)
 _HONORIFIC = re.compile(
-    r"^\s*(?:[đd]\s*[/.]?\s*c|đồng\s+chí|dong\s+chi|ông|ong|bà|ba)(?=[\s:.])[\s:.]*",
+    r"^\s*(?:[đd]\s*[/.]?\s*c|đồng\s+chí|dong\s+chi|ông|ong|bà|ba|ô)(?=[\s:.])[\s:.]*",
     re.IGNORECASE,
 )
+# «Anh Tuấn», «Chị Lan»: a form of address, only before a capitalised name
+_KIN_HONORIFIC = re.compile(r"^\s*(?:anh|chị|cô|chú|em)\s+(?=[^\W\d_])", re.IGNORECASE)
+# «A (chủ trì)», «B phối hợp», «phối hợp: C»: who leads a task and who helps
+_LEAD, _PARTNER = "chu tri", "phoi hop"
+_ROLE_MARK = re.compile(r"\b(?:chủ\s+trì|chu\s+tri|phối\s+hợp|phoi\s+hop)\b", re.IGNORECASE)
+_ROLE_PREFIX = re.compile(
+    r"^\s*\(?\s*(?P<mark>chủ\s+trì|chu\s+tri|phối\s+hợp|phoi\s+hop)\s*\)?(?:\s*với\b|\s*:)?\s*",
+    re.IGNORECASE,
+)
+_ROLE_SUFFIX = re.compile(
+    r"\s*[-–(]?\s*(?P<mark>chủ\s+trì|chu\s+tri|phối\s+hợp|phoi\s+hop)\s*\)?\s*[.]?\s*$",
+    re.IGNORECASE,
+)
+_ROLE_SEGMENT = re.compile(r"([;,\n])")
 _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
 _LIST_SEPARATOR = re.compile(r"\s*[,+]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # «A, B», «A + B»
 _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
@@ -443,6 +458,50 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
     return tuple(owners)
 
 
+def parse_owners_and_partners(
+    text: str, vocabulary: Vocabulary | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(owners, partners) of an owner cell that says who leads and who helps: «A (PCT) chủ
+    trì; Hội Nông dân phối hợp», «A (chủ trì), B (phối hợp)», «A; phối hợp: B, C». The one
+    who «chủ trì» is an owner, those who «phối hợp» are partners (a list of bodies kept whole);
+    names without either word are owners; a cell without these words is `parse_owners`'s.
+    """
+    if not _ROLE_MARK.search(text or ""):
+        return parse_owners(text, vocabulary), ()
+    groups: list[tuple[str, str]] = []  # (text, role)
+    current, role = "", _LEAD
+    for segment in _ROLE_SEGMENT.split(text):
+        if segment and segment in ";,\n":
+            current += segment
+            continue
+        segment = nfc(segment)
+        if prefix := _ROLE_PREFIX.match(segment):
+            if current.strip(" ;,\n"):
+                groups.append((current, role))
+            current, role = "", fold(prefix["mark"])  # «phối hợp: B, C»: the rest helps
+            segment = segment[prefix.end() :]
+        if suffix := _ROLE_SUFFIX.search(segment):
+            groups.append((current + segment[: suffix.start()], fold(suffix["mark"])))
+            current = ""
+        else:
+            current += segment
+    if current.strip(" ;,\n"):
+        groups.append((current, role))
+    owners: list[str] = []
+    partners: list[str] = []
+    for words, mark in groups:
+        words = words.strip(" ;,\n")
+        if mark == _PARTNER:
+            bodies = [p for p in _ROLE_SEGMENT.split(words) if p.strip(" ;,\n")]
+            if all(is_body(nfc(p)) for p in bodies):  # «Hội ND, Đoàn TN»: each whole
+                partners += [nfc(p).strip(" .") for p in bodies]
+            else:
+                partners += parse_owners(words, vocabulary)
+        else:
+            owners += parse_owners(words, vocabulary)
+    return tuple(dict.fromkeys(owners)), tuple(dict.fromkeys(partners))
+
+
 def _pieces(chunk: str) -> list[str]:
     """The pieces of a list of owners; «A/B» is two only when both sides are names («Nguyễn
     Văn An/Trần Thị Bình»), not «UBND xã/HTX» or «Anh/chị Lê Văn Cường»."""
@@ -456,14 +515,17 @@ def _pieces(chunk: str) -> list[str]:
 
 def _without_honorific(piece: str) -> str:
     honorific = _HONORIFIC.match(piece)
-    return piece[honorific.end() :] if honorific else piece
+    if honorific:
+        return piece[honorific.end() :]
+    kin = _KIN_HONORIFIC.match(piece)
+    return piece[kin.end() :] if kin and piece[kin.end()].isupper() else piece
 
 
 def _name_in_brackets(piece: str, vocabulary: Vocabulary) -> str:
     """The person of «Công chức LĐ-TBXH (Lê Văn Cường)»: a name in brackets after a title."""
     match = _NAME_IN_BRACKETS.match(piece)
-    if match and _family_name_first(match["name"], vocabulary):
-        return match["name"].strip()
+    if match and _family_name_first(name := _without_honorific(match["name"]), vocabulary):
+        return name.strip()
     return piece
 
 
@@ -501,9 +563,11 @@ def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
             continue  # "Trần Văn Hóa": a title never starts at a name's second word
         if any(tuple(folded[start : start + size]) in found for size, found in by_size):
             if start == 0:
-                after = parts[1].strip(" .:-–—()") if len(parts) > 1 else ""
-                if _looks_like_name(after) and _owner(after, titles)[1] != "role":
-                    return _owner(after, titles)[0], "titled"  # «Phó Chủ tịch - Nguyễn Văn A»
+                # «Phó Chủ tịch - Nguyễn Văn A», «CC ĐC-XD: Lê Văn Em»: the name after it
+                for after in (parts[1] if len(parts) > 1 else "", piece.rpartition(":")[2]):
+                    after = after.strip(" .:-–—()")
+                    if _looks_like_name(after) and _owner(after, titles)[1] != "role":
+                        return _owner(after, titles)[0], "titled"
                 return nfc(piece.strip(" .:-–—")), "role"
             return " ".join(words[:start]), "titled"
     titled = len(parts) > 1 and bool(parts[1].strip(" )"))

@@ -9,6 +9,7 @@ import multiprocessing
 from collections.abc import Callable, Iterator
 
 from ntm_excel.read.batch import frozen_heap
+from ntm_excel.workers import exit_with_parent
 
 
 @contextlib.contextmanager
@@ -43,6 +44,7 @@ def beside(work: Callable[..., None], *args: object) -> Iterator[None]:
 
 def _report_to(sender, work: Callable[..., None], args: tuple) -> None:
     """In the child: do the work and send back None, or what it raised."""
+    exit_with_parent()
     try:
         work(*args)
         sender.send(None)

@@ -871,6 +871,7 @@ class ExpectedTask:
     readable: bool
     deadline_cell: object = None  # as written in the "real" style (a serial number, a text)
     owner_cell: str = ""  # as written in the "real" style (several people)
+    partners: tuple[str, ...] = ()  # those the owner cell says only help («phối hợp»)
 
 
 def _roadmap_plan(spec: SampleSpec, rows: list[_Row]) -> list[ExpectedTask]:
@@ -927,14 +928,17 @@ def _real_task(task: ExpectedTask, index: int, year: int, rng: random.Random) ->
     other = _person(rng)
     while other == task.owners[0]:
         other = _person(rng)
-    owners = _REAL_OWNERS[index % len(_REAL_OWNERS)].format(
+    pattern = _REAL_OWNERS[index % len(_REAL_OWNERS)]
+    owners = pattern.format(
         a=task.owners[0], b=other, ta=rng.choice(_TITLES), tb=rng.choice(_TITLES)
     )
+    helps = "phối hợp" in pattern  # «A (chủ trì), B (phối hợp)»: B is a partner
     return replace(
         task,
         deadline_text=str(cell),
         due=due,
-        owners=(task.owners[0], other),
+        owners=(task.owners[0],) if helps else (task.owners[0], other),
+        partners=(other,) if helps else (),
         deadline_cell=cell,
         owner_cell=owners,
     )

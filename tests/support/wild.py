@@ -970,7 +970,7 @@ OWNERS = [
     ("Phó Chủ tịch UBND xã - Nguyễn Văn Nam", ["Nguyễn Văn Nam"]),
     ("Đ/c Phạm Quốc Hùng - PCT; Đ/c Võ Thị Lan - CC VHXH", ["Phạm Quốc Hùng", "Võ Thị Lan"]),
     ("Trần Văn Lượng\nNguyễn Huy Vinh", ["Trần Văn Lượng", "Nguyễn Huy Vinh"]),
-    ("Nguyễn Đình Tâm (chủ trì), Hoàng Văn Sơn (phối hợp)", ["Nguyễn Đình Tâm", "Hoàng Văn Sơn"]),
+    ("Nguyễn Đình Tâm (chủ trì), Hoàng Văn Sơn (phối hợp)", ["Nguyễn Đình Tâm"]),  # Sơn helps
     ("Đ/c Bùi Xuân Thủy - Chủ tịch UBND xã", ["Bùi Xuân Thủy"]),
     ("Hồ Sỹ Nam - Trưởng ban NN", ["Hồ Sỹ Nam"]),
 ]

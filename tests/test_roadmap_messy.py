@@ -1,0 +1,182 @@
+"""Roadmaps as communes really type them: owner cells with «Ô.», «Anh», a title before a
+colon, «chủ trì» / «phối hợp»; months Excel turned into dates; names beside their titles."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+import xlwt
+from support.samples import SampleSpec, expected, write_sample
+
+from ntm_excel.config import load_config
+from ntm_excel.read.reader import read_submission
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
+
+HEADING = ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"]
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return load_registry(load_config().registry)
+
+
+@pytest.fixture(scope="module")
+def indicators():
+    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
+
+
+def save(path: Path, rows: list[list[object]], formats: dict[str, str] | None = None) -> Path:
+    """A one-sheet workbook «Lộ trình» of `rows` (.xlsx or .xls by the suffix); `formats`
+    gives number formats by cell («D4»: «mmm-yy»), .xlsx only."""
+    if path.suffix == ".xls":
+        book = xlwt.Workbook(encoding="utf-8")
+        sheet = book.add_sheet("Lộ trình")
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is not None:
+                    sheet.write(r, c, value)
+        book.save(str(path))
+        return path
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Lộ trình"
+    for row in rows:
+        sheet.append(row)
+    for cell, code in (formats or {}).items():
+        sheet[cell].number_format = code
+    book.save(path)
+    return path
+
+
+OWNER_CELLS = [
+    ("Ô. Nguyễn Văn An - PCT", ("Nguyễn Văn An",), ()),
+    ("Ô Nguyễn Văn An", ("Nguyễn Văn An",), ()),
+    ("Ô.Phạm Đình Tuấn", ("Phạm Đình Tuấn",), ()),
+    ("Chủ tịch UBND xã (Ô. Phan Văn Hải)", ("Phan Văn Hải",), ()),
+    ("Anh Tuấn (Bí thư ĐTN)", ("Tuấn",), ()),
+    ("Chị Lan, anh Hùng", ("Lan", "Hùng"), ()),
+    ("CC ĐC-XD: Lê Văn Em", ("Lê Văn Em",), ()),  # «Em» ends a name: no honorific there
+    ("Nguyễn Văn An (PCT) chủ trì; Hội Nông dân phối hợp", ("Nguyễn Văn An",), ("Hội Nông dân",)),
+    ("Lê Văn Cường (chủ trì), Trần Thị Bình (phối hợp)", ("Lê Văn Cường",), ("Trần Thị Bình",)),
+    ("Đ/c Hùng - PCT chủ trì, phối hợp: Hội LHPN, Đoàn TN", ("Hùng",), ("Hội LHPN", "Đoàn TN")),
+    ("Nguyễn Văn Dũng, PCT UBND xã", ("Nguyễn Văn Dũng",), ()),
+]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_owner_cells_as_communes_type_them(tmp_path, registry, indicators, suffix):
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [2, "Tiêu chí số 2"]]
+    rows += [
+        ["-", None, f"Việc {i}", "30/6/2021", cell] for i, (cell, _, _) in enumerate(OWNER_CELLS)
+    ]
+    path = save(tmp_path / f"xa_cam_quang{suffix}", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.owners, t.partners) for t in submission.tasks] == [
+        (owners, partners) for _, owners, partners in OWNER_CELLS
+    ]
+
+
+def test_a_month_excel_made_a_date_is_due_at_the_months_end(tmp_path, registry, indicators):
+    """«9/2021» typed in Excel is stored as 01/09/2021; the display says it was a month."""
+    shown = ["mmm-yy", "mmm-yyyy", "mmmm yyyy", "[$-42A]mmm-yy", 'mm"/"yyyy', "dd/mm/yyyy"]
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [2, "Tiêu chí số 2"]]
+    rows += [["-", None, f"Việc {i}", datetime(2021, 9, 1), "Lê Văn An"] for i in range(6)]
+    formats = {f"D{4 + i}": code for i, code in enumerate(shown)}
+    path = save(tmp_path / "xa_cam_vinh.xlsx", rows, formats)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [t.due for t in submission.tasks] == [date(2021, 9, 30)] * 5 + [date(2021, 9, 1)]
+    assert [t.deadline_text for t in submission.tasks][:2] == ["tháng 9/2021"] * 2
+
+
+def test_a_roadmap_under_the_signature_of_the_table_on_the_same_sheet(
+    tmp_path, registry, indicators
+):
+    path = write_sample(tmp_path / "xa_cam_son.xlsx", SampleSpec(roadmap_sheet=None))
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    last = sheet.max_row
+    for row in ([], [], ["KẾ HOẠCH THỰC HIỆN CÁC TIÊU CHÍ NĂM 2021"], HEADING):
+        sheet.append(row)
+    sheet.append([9, "Tiêu chí số 9"])
+    sheet.append(["-", None, "Hỗ trợ xóa 3 nhà tạm", "Tháng 4/2021", "Võ Thị Dũng"])
+    sheet.append([17, "Tiêu chí số 17"])
+    sheet.append(["-", None, "Xây dựng 2 bể chứa rác", "30/6/2021", "Phạm Đình Tuấn"])
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text, t.due, t.cell) for t in submission.tasks] == [
+        (9, "Hỗ trợ xóa 3 nhà tạm", date(2021, 4, 30), f"C{last + 6}"),
+        (17, "Xây dựng 2 bể chứa rác", date(2021, 6, 30), f"C{last + 8}"),
+    ]
+    assert "roadmap-not-found" not in [issue.code for issue in issues]
+    assert len(submission.indicators) == len(expected(SampleSpec()).values)
+
+
+def test_owner_names_beside_their_titles_are_the_owners(tmp_path, registry, indicators):
+    """«Người phụ trách» over «Họ và tên» | «Chức vụ»: the title is not a second owner."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        [*HEADING, None, "Tình trạng"],
+        [None, None, None, None, "Họ và tên", "Chức vụ"],
+        [9, "Tiêu chí số 9"],
+        ["-", None, "Xóa nhà tạm", "Tháng 4/2021", "Võ Thị Dũng", "Công chức VH-XH"],
+        ["-", None, "Đường trục thôn", "30/6/2021", "Võ Xuân Sơn", "PCT UBND xã"],
+    ]
+    path = tmp_path / "xa_cam_duong.xlsx"
+    save(path, rows)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    for cells in ("A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:F2", "G2:G3"):
+        sheet.merge_cells(cells)
+    book.save(path)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.text, t.owners) for t in submission.tasks] == [
+        ("Xóa nhà tạm", ("Võ Thị Dũng",)),
+        ("Đường trục thôn", ("Võ Xuân Sơn",)),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_indicator_codes_and_roman_numbers_name_the_criterion(
+    tmp_path, registry, indicators, suffix
+):
+    """«9.1» in a «Mã chỉ tiêu» column is criterion 9; «XVIII» in the criterion column is 18;
+    a lone «x» or «I. QUY HOẠCH» is not a criterion."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        ["Mã chỉ tiêu", "Tiêu chí", *HEADING[2:]],
+        ["9.1", None, "Xóa nhà tạm", "30/9/2021", "Lê Văn An"],
+        ["17.5", None, "Xây bể chứa rác", "30/9/2021", "Lê Văn An"],
+        ["2.2", "x", "Bê tông hóa đường thôn", "30/9/2021", "Lê Văn An"],
+        [None, "XVIII"],
+        [None, None, "Tiếp cận pháp luật", "30/9/2021", "Lê Văn An"],
+        ["I. QUY HOẠCH"],
+        [None, "TC XIV", "Đào tạo nghề", "30/9/2021", "Lê Văn An"],
+    ]
+    path = save(tmp_path / f"xa_cam_my{suffix}", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text) for t in submission.tasks] == [
+        (9, "Xóa nhà tạm"),
+        (17, "Xây bể chứa rác"),
+        (2, "Bê tông hóa đường thôn"),
+        (18, "Tiếp cận pháp luật"),
+        (14, "Đào tạo nghề"),
+    ]
+
+
+def test_a_note_in_brackets_after_a_deadline_is_left_out(tmp_path, registry, indicators):
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [2, "Tiêu chí số 2"]]
+    deadlines = ["31/12/2021 (dự kiến)", "Tháng 9/2021 (nếu có kinh phí)", "Khi có vốn (dự kiến)"]
+    rows += [["-", None, f"Việc {i}", text, "Lê Văn An"] for i, text in enumerate(deadlines)]
+    path = save(tmp_path / "xa_cam_binh.xlsx", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.deadline_text, t.due) for t in submission.tasks] == [
+        ("31/12/2021 (dự kiến)", date(2021, 12, 31)),
+        ("Tháng 9/2021 (nếu có kinh phí)", date(2021, 9, 30)),
+        ("Khi có vốn (dự kiến)", None),
+    ]
+    (invalid,) = [issue for issue in issues if issue.code == "deadline-invalid"]
+    assert "Khi có vốn (dự kiến)" in invalid.message and invalid.cell == "D6"
