@@ -28,11 +28,15 @@ def _canonical(name: str, data: bytes) -> bytes:
     return data
 
 
+def _workbooks(folder: Path) -> list[str]:
+    """The workbooks in `folder` (not its hidden files: the folder's lock)."""
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
 def differences(first: Path, second: Path) -> tuple[list[str], int]:
     """What differs between the folders, and how many workbooks are byte for byte the same
     member by member (the stamps aside)."""
-    names = sorted(p.name for p in first.iterdir() if p.is_file())
-    others = sorted(p.name for p in second.iterdir() if p.is_file())
+    names, others = _workbooks(first), _workbooks(second)
     found = [f"only in one folder: {n}" for n in sorted(set(names) ^ set(others))]
     exact = 0
     for name in sorted(set(names) & set(others)):
@@ -56,7 +60,7 @@ def differences(first: Path, second: Path) -> tuple[list[str], int]:
 def main() -> None:
     first, second = Path(sys.argv[1]), Path(sys.argv[2])
     found, exact = differences(first, second)
-    count = sum(1 for p in first.iterdir() if p.is_file())
+    count = len(_workbooks(first))
     for line in found:
         print(line)
     print(f"{count} workbooks: {len(found)} differences, {exact} byte for byte the same")

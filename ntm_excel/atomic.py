@@ -44,16 +44,26 @@ from ntm_excel.errors import OutputError, OutputLockedError
 TEMP_MARK = ".ntm-tmp-"  # in the name of a file being written
 OLD_MARK = ".ntm-old-"  # in the name of a replaced file, until the swap is done
 _LEFTOVER = re.compile(r"^\..+\.ntm-(?:tmp|old)-[0-9a-z_]+(?:\.[0-9a-z]+)?$")
-_MKSTEMP = "[0-9a-z_]{8}"  # the random part of a temporary name of earlier versions
+# The temporary file of an earlier version: "." + the target's stem + "." + mkstemp's random
+# part + its suffix.
+_EARLIER = re.compile(r"^\.(.+)\.[0-9a-z_]{8}\.[0-9a-z]+$")
 FOLDER_LOCK = ".ntm_excel.lock"  # in each folder a generation writes into, while it does
 LOCK_WAIT = 30 * 60  # seconds a run waits for another run writing into the same folder
 log = logging.getLogger("ntm_excel.outputs")
 
 
-def staging_file(target: Path | str) -> Path:
-    """A new empty file beside `target`, named as a generation's staged files (a killed run's
-    are cleaned up alike): for a worker process writing what `Generation.adopt` stages."""
-    return _temporary(Path(target))
+def staging_file(target: Path | str, content: bytes) -> Path:
+    """`content` written to a new file beside `target`, named as a generation's staged files
+    (a killed run's are cleaned up alike): for a worker process writing what
+    `Generation.adopt` stages. Nothing is left when the writing fails."""
+    fd, tmp = _created(Path(target))
+    try:
+        with open(fd, "wb") as out:
+            out.write(content)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
 
 
 def _lock_order(folder: Path) -> str:
@@ -63,8 +73,9 @@ def _lock_order(folder: Path) -> str:
 _LIVE: set[Path] = set()  # files staged by the generations open in this process
 
 
-def _temporary(target: Path) -> Path:
-    """A new empty file beside `target`, readable by colleagues on a shared folder."""
+def _created(target: Path) -> tuple[int, Path]:
+    """A new empty file beside `target`, readable by colleagues on a shared folder, open for
+    writing: its descriptor and its path."""
     if target.is_dir():
         raise IsADirectoryError(
             errno.EISDIR, f"«{target}» là một thư mục, hãy ghi tên tệp kết quả", str(target)
@@ -73,9 +84,19 @@ def _temporary(target: Path) -> Path:
     fd, name = tempfile.mkstemp(
         prefix=f".{target.stem}{TEMP_MARK}", suffix=target.suffix, dir=target.parent
     )
+    try:
+        os.chmod(name, 0o644)  # mkstemp's 0600 would hide the output from colleagues
+    except BaseException:
+        os.close(fd)
+        os.unlink(name)
+        raise
+    return fd, Path(name)
+
+
+def _temporary(target: Path) -> Path:
+    """A new empty file beside `target`, readable by colleagues on a shared folder."""
+    fd, tmp = _created(target)
     os.close(fd)
-    tmp = Path(name)
-    tmp.chmod(0o644)  # mkstemp's 0600 would hide the output from colleagues
     return tmp
 
 
@@ -300,13 +321,13 @@ class Generation:
 
     def _clean(self, folders: Iterable[Path]) -> None:
         """Remove temporary and replaced files that killed runs left in `folders`."""
-        stems = "|".join(re.escape(t.stem) for t in (*self._staged, *self._retired))
-        earlier = re.compile(rf"^\.(?:{stems})\.{_MKSTEMP}\.[0-9a-z]+$") if stems else None
+        stems = {target.stem for target in (*self._staged, *self._retired)}
         for folder in folders:
             with contextlib.suppress(OSError):
                 for entry in folder.iterdir():
                     name = entry.name
-                    ours = _LEFTOVER.match(name) or (earlier and earlier.match(name))
+                    earlier = _EARLIER.match(name)
+                    ours = _LEFTOVER.match(name) or (earlier and earlier[1] in stems)
                     if ours and entry.is_file() and entry not in _LIVE:  # another's: kept
                         with contextlib.suppress(OSError):
                             entry.unlink()

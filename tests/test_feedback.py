@@ -16,7 +16,7 @@ import xlwt
 from support.render import needs_libreoffice, page_size, printed_pages
 from support.reports import DATA_SHEET, UNIT, report_for
 
-from ntm_excel.atomic import FOLDER_LOCK
+from ntm_excel.atomic import FOLDER_LOCK, staging_file
 from ntm_excel.issues import Issue, Severity, make_issue
 from ntm_excel.model import Unit, UnitReport
 from ntm_excel.write import feedback
@@ -511,3 +511,17 @@ def test_feedback_kept_until_the_code_it_is_made_with_changes(tmp_path, monkeypa
     capsys.readouterr()
     assert workbook.stat().st_mtime_ns != first  # written again
     feedback._writer_version.cache_clear()
+
+
+def test_a_workbook_made_in_a_worker_is_staged_in_one_write(tmp_path):
+    """A worker writes its workbook straight into the staged file beside the target, readable
+    by colleagues on a shared folder; when the writing fails, no file is left behind."""
+    target = tmp_path / "gop_y" / "Góp ý - Xã Cẩm Bình.xlsx"
+    staged = staging_file(target, b"PK workbook")
+    assert staged.parent == target.parent and staged.name.startswith(".Góp ý - Xã Cẩm Bình.")
+    assert staged.read_bytes() == b"PK workbook" and not target.exists()
+    if os.name == "posix":
+        assert staged.stat().st_mode & 0o777 == 0o644
+    with pytest.raises(TypeError):
+        staging_file(target, "not bytes")  # type: ignore[arg-type]
+    assert sorted(p.name for p in target.parent.iterdir()) == [staged.name]

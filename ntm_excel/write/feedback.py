@@ -597,13 +597,7 @@ class _Job:
         """Make the workbook and save it beside its target: (target, file written)."""
         content, suffix = feedback_workbook(self.report, self.issues)
         target = feedback_path(self.report, self.out_dir, suffix, shared=self.shared)
-        written = staging_file(target)
-        try:
-            written.write_bytes(content)
-        except BaseException:
-            written.unlink(missing_ok=True)
-            raise
-        return target, written
+        return target, staging_file(target, content)
 
 
 def _make_chunk(jobs: list[_Job]) -> list[tuple[Path, Path]]:
@@ -699,13 +693,13 @@ class FeedbackMaking:
             if made_of:
                 staged.made_of[target] = made_of
         current = {path.name.casefold() for path in staged.files.values()}  # Windows ignores case
-        retired = [
+        retired = sorted(
             entry
-            for entry in (sorted(out_dir.iterdir()) if out_dir.is_dir() else ())
+            for entry in (out_dir.iterdir() if out_dir.is_dir() else ())
             if _OURS.match(unicodedata.normalize("NFC", entry.name))
             and entry.is_file()
             and entry.name.casefold() not in current
-        ]
+        )
         for entry in retired:
             generation.retire(entry)
         staged.stale = [entry for entry in retired if not entry.name.startswith(".")]
