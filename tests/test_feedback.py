@@ -203,6 +203,20 @@ def test_files_that_cannot_be_edited_get_a_separate_list(tmp_path, kind):
     assert "trong tệp gốc" in book[SHEET]["A2"].value
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "xls"])
+def test_a_message_longer_than_a_cell_holds_is_cut_with_a_note(tmp_path, kind):
+    """A commune's 40,000-character cell quoted in a message: Excel would ask to repair a
+    cell over 32,767 characters; the message is cut and says so."""
+    source = xls(tmp_path / "a.xls") if kind == "xls" else workbook(tmp_path / "a.xlsx")
+    long = "Chỉ tiêu 4.2: giá trị «" + "x" * 40_000 + "» không hợp lệ"
+    issues = [issue("value-invalid", DATA_SHEET, "E12", long, Severity.ERROR, source.name)]
+    out = write_feedback(report_for(source), issues, tmp_path / "gop_y")
+    listing = python_calamine.CalamineWorkbook.from_path(out).get_sheet_by_name(SHEET)
+    texts = [c for row in listing.to_python() for c in row if isinstance(c, str)]
+    assert max(map(len, texts)) <= 32_767
+    assert any(t.startswith("Chỉ tiêu 4.2") and "[đã cắt bớt" in t for t in texts)
+
+
 def test_unit_names_make_safe_file_names(tmp_path):
     odd = UnitReport(Unit("1", 'Xã A/B: "C"?', "xã", "", "", ""))
     assert feedback_path(odd, tmp_path).name == "Góp ý - Xã A_B_ _C__.xlsx"

@@ -63,10 +63,12 @@ from ntm_excel.styles import (
     SEVERITY_COLOURS,
     SEVERITY_ORDER,
     TITLE_FONT,
+    cell_text,
     ooxml_text,
     row_height,
     wrapped_lines,
 )
+from ntm_excel.workers import exit_with_parent
 from ntm_excel.write import package as package_module
 from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package, memoised_row
 
@@ -155,7 +157,7 @@ def _text(cell, value: object) -> None:
     """Put a value in a cell; text stays text even when it starts with "=", and shows as
     typed in Excel and LibreOffice (`ooxml_text`)."""
     if isinstance(value, str):
-        cell.value = ooxml_text(value)
+        cell.value = ooxml_text(cell_text(value))  # within what one cell holds
         if value.startswith("="):
             cell.data_type = "s"
     else:
@@ -643,7 +645,9 @@ class FeedbackMaking:
             forking = "fork" in multiprocessing.get_all_start_methods()
             context = multiprocessing.get_context("fork" if forking else None)
             with frozen_heap():  # the workers are forked now: their collections never walk it
-                self._pool = ProcessPoolExecutor(workers, mp_context=context)
+                self._pool = ProcessPoolExecutor(
+                    workers, mp_context=context, initializer=exit_with_parent
+                )
                 try:
                     if forking:  # the workers have the jobs as forked: only their places travel
                         _inherited = jobs

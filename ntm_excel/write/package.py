@@ -51,7 +51,7 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 from ntm_excel.atomic import OUTPUT_PROPERTY, output_marker
 from ntm_excel.errors import NtmError
 from ntm_excel.read.sniff import Sniffed
-from ntm_excel.styles import FONT_NAME, ooxml_text, wrapped_lines
+from ntm_excel.styles import FONT_NAME, cell_text, ooxml_text, wrapped_lines
 from ntm_excel.text import memoised_text
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -573,7 +573,7 @@ def _value_xml(ref: str, style: int, value: object) -> str:
         if value:
             return (
                 f'<c r="{ref}" s="{style}" t="inlineStr"><is><t xml:space="preserve">'
-                f"{text_xml(value)}</t></is></c>"
+                f"{text_xml(cell_text(value))}</t></is></c>"
             )
     elif isinstance(value, int | float) and not isinstance(value, bool):
         return f'<c r="{ref}" s="{style}"><v>{value!r}</v></c>'
