@@ -285,16 +285,14 @@ def database_path(state_dir: Path | str) -> Path:
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
-def _create(path: Path) -> None:
-    """A new store at the current schema, put in place in one step: a store at `path` is
-    never an empty file, so an emptied one is told apart (`_emptied`). Another process that
-    creates it meanwhile wins; its store is used."""
+def create_in_place(path: Path, make: Callable[[sqlite3.Connection], None]) -> None:
+    """A new database at `path`, made whole (`make`) in a file of its own, then put in place
+    in one step: a database at `path` is never an empty file, so an emptied one is told apart.
+    Another process that creates it meanwhile wins; its database is used."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
     tmp.unlink(missing_ok=True)
     with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as db:
-        for step in MIGRATIONS:
-            step(db)
-        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        make(db)
     try:
         os.link(tmp, path)
     except FileExistsError:
@@ -303,6 +301,12 @@ def _create(path: Path) -> None:
         if not path.exists():
             os.replace(tmp, path)
     tmp.unlink(missing_ok=True)
+
+
+def _current_schema(db: sqlite3.Connection) -> None:
+    for step in MIGRATIONS:
+        step(db)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def header_problem(path: Path) -> str:
@@ -417,7 +421,7 @@ class Store:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
-            _create(self.path)
+            create_in_place(self.path, _current_schema)
         elif problem := header_problem(self.path):
             raise _emptied(self.path, problem)
         # one thread at a time, not always the one that opened it (the history archives files

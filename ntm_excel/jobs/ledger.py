@@ -36,7 +36,13 @@ from pathlib import Path
 from ntm_excel.config import VIETNAM_TIME
 from ntm_excel.errors import LedgerDamaged
 from ntm_excel.jobs.mail import MailKey
-from ntm_excel.store import LEDGER_TABLES, header_problem, store_failure, write_transaction
+from ntm_excel.store import (
+    LEDGER_TABLES,
+    create_in_place,
+    header_problem,
+    store_failure,
+    write_transaction,
+)
 
 DB_NAME = "ntm-excel.sqlite3"
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
@@ -328,19 +334,12 @@ class Ledger:
 def _create(path: Path) -> None:
     """A new ledger with its tables, put in place in one step (never an empty file that a
     second process could take for an emptied ledger)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
-    tmp.unlink(missing_ok=True)
-    with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as db:
+
+    def tables(db: sqlite3.Connection) -> None:
         db.executescript(LEDGER_TABLES)
         db.execute("PRAGMA journal_mode=WAL")
-    try:
-        os.link(tmp, path)  # fails when another process created it meanwhile: theirs is used
-    except FileExistsError:
-        pass
-    except OSError:  # a file system without hard links
-        if not path.exists():
-            os.replace(tmp, path)
-    tmp.unlink(missing_ok=True)
+
+    create_in_place(path, tables)
 
 
 def _identity(path: Path) -> tuple[int, int]:
