@@ -96,6 +96,7 @@ def consolidation() -> Consolidation:
         deadline_text="",
         due=None,
         owners=("Nguyễn Văn A",),
+        partners=("Hội Nông dân", "Đoàn Thanh niên"),
         milestone="khởi công",
     )
     return Consolidation(
@@ -170,6 +171,7 @@ def test_writes_exactly_five_files_with_their_headers(tmp_path):
         "lead",
         "directing",
         "recurrence",
+        "partners",
     ]
     assert read(tmp_path / "csv" / "issues.csv")[0] == [
         "severity",
@@ -214,9 +216,9 @@ def test_criteria_tasks_and_issues(tmp_path):
     assert read(tmp_path / "tasks.csv")[1:] == [
         ["plan", "", "", "Hoàn thiện hồ sơ, thủ tục", "2021-03-31", "Lê Ngọc Hà; Lê Văn Danh",
          "due_soon", "2.4. Lộ trình xây dựng hồ sơ", "2.4-1", "Văn phòng điều phối NTM huyện",
-         "Phạm Hoàng Anh", "hàng tháng"],
+         "Phạm Hoàng Anh", "hàng tháng", ""],
         ["unit", "18694", "17", "Xây dựng bãi rác (khởi công)", "", "Nguyễn Văn A", "no_due_date",
-         "", "", "", "", ""],
+         "", "", "", "", "", "Hội Nông dân; Đoàn Thanh niên"],
     ]  # fmt: skip
     located, issue = read(tmp_path / "issues.csv")[1:]
     assert located[:6] == ["error", "formula-without-value", "18694", "Cẩm Thành.xlsx",

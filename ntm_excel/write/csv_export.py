@@ -65,6 +65,7 @@ HEADERS = {
         "lead",
         "directing",
         "recurrence",
+        "partners",
     ),
     ISSUES: ("severity", "code", "unit_code", "file", "sheet", "cell", "message"),
 }
@@ -158,6 +159,7 @@ def _tasks(consolidation: Consolidation) -> Iterable[tuple]:
             OWNER_SEPARATOR.join(task.lead),
             OWNER_SEPARATOR.join(task.directors),
             task.recurrence,
+            OWNER_SEPARATOR.join(task.partners),
         )
 
 
