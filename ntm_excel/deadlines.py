@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from ntm_excel.errors import DeadlineError
 from ntm_excel.text import fold, nfc
-from ntm_excel.values import parse_date
+from ntm_excel.values import BRACKETS, parse_date
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 MILESTONE_LABELS = {"khoi cong": "khởi công", "hoan thanh": "hoàn thành"}
@@ -57,7 +57,6 @@ _SPELLINGS = [
     (re.compile(r"\bq ?(?=\d|(?:iv|iii|ii|i)\b)"), "quy "),  # "Q2/2021", "Q.II", "Q3"
 ]
 _SPAN_WORDS = (["den"], ["toi"])  # between the two ends of a span
-_NOTE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
 # Lists and ranges written short, due at the end of their last part: «Tháng 10-11/2021»,
 # «T10, T11/2021», «Quý III-IV/2021», «Quý I, II/2021», «2021-2022», «15-30/6/2021».
 _AND = r"\s*(?:[-–—,;&]|và|đến)\s*"
@@ -138,7 +137,7 @@ def parse_deadline(
     try:
         return _milestones(key, reader)
     except DeadlineError:
-        bare = _key(_NOTE.sub(" ", text))  # «31/12/2021 (dự kiến)»: a note in brackets
+        bare = _key(BRACKETS.sub(" ", text))  # «31/12/2021 (dự kiến)»: a note in brackets
         if bare == key or not bare:
             raise
         return _milestones(bare, reader)

@@ -37,7 +37,7 @@ _NUMBER = re.compile(
 )
 _SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
 _BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
-_PARENTHESES = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # «(…)», «[…]»
 _NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d")
 # Typed before a figure to keep it as text ("'97"), in Excel's way or a word processor's.
 _APOSTROPHES = "'‘’`"
@@ -193,7 +193,7 @@ def _share(text: str) -> float | None:
     if whole == 0 or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
         return None
     share = clean_float(part * 100 / whole)
-    for bracket in _PARENTHESES.findall(text[len(head) :] if head != text else ""):
+    for bracket in BRACKETS.findall(text[len(head) :] if head != text else ""):
         stated = _single_number(bracket[1:-1])
         if stated is None or not stated[1] or abs(stated[0] - share) > 0.5:
             return None
@@ -263,7 +263,7 @@ _ASSESSMENT_TEXT = {"dat": "Đạt", "chua_dat": "Chưa đạt", "co": "Có", "k
 def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
     """The canonical assessment a text spells, if any ("đạt (100%)" → "Đạt"): the words of
     the vocabulary's `danh_gia` rows; what is in brackets is a comment."""
-    found = vocabulary.match("danh_gia", _PARENTHESES.sub(" ", text))
+    found = vocabulary.match("danh_gia", BRACKETS.sub(" ", text))
     if found and "/" in text:  # «Đạt/Chưa đạt»: the template's choices, left unchosen
         sides = [vocabulary.match("danh_gia", side) for side in text.split("/")]
         if all(sides) and len({side.meaning for side in sides}) > 1:
@@ -390,7 +390,7 @@ def parse_value(
 
 def _bracketed_figure(text: str) -> tuple[float, bool] | None:
     """The figure that a bracket after a word holds alone ("Đạt (98,5%)" → 98.5)."""
-    brackets = _PARENTHESES.findall(text)
+    brackets = BRACKETS.findall(text)
     if len(brackets) != 1:
         return None
     inner = brackets[0][1:-1].strip()
@@ -409,7 +409,7 @@ def _commented(text: str) -> str:
     "100%"); the text unchanged when anything but brackets follows the figure."""
     head = text.split("(", 1)[0].split("[", 1)[0]
     rest = text[len(head) :]
-    return head.strip() if rest and not _PARENTHESES.sub("", rest).strip() else text
+    return head.strip() if rest and not BRACKETS.sub("", rest).strip() else text
 
 
 def strip_footnote(text: str) -> str:

@@ -4,6 +4,10 @@ fixtures too, which pytest sets up before any function-scoped fixture."""
 
 import pytest
 
+from ntm_excel.config import load_config
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _session_state_dir(tmp_path_factory):
@@ -15,3 +19,15 @@ def _session_state_dir(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _state_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "var"))
+
+
+@pytest.fixture(scope="module")
+def registry():
+    """The bundled registry (a test module may define its own)."""
+    return load_registry(load_config().registry)
+
+
+@pytest.fixture(scope="module")
+def indicators():
+    """The bundled 2016–2020 commune set as Hà Tĩnh applies it."""
+    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")

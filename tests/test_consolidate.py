@@ -25,7 +25,6 @@ from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
-from ntm_excel.reference.registry import load_registry
 
 SET = "xa_2016_2020"
 AS_OF = date(2021, 3, 15)
@@ -35,11 +34,6 @@ MARCH_10 = datetime(2021, 3, 10, 9, 0).timestamp()
 @pytest.fixture(scope="module")
 def catalog():
     return load_catalog(load_config().catalog)
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry(load_config().registry)
 
 
 def sample(path: Path, moment: float = MARCH_10, **spec) -> Path:

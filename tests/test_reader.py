@@ -28,20 +28,9 @@ from ntm_excel.config import load_config
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_submission
 from ntm_excel.reference.catalog import load_catalog
-from ntm_excel.reference.registry import load_registry
 from ntm_excel.values import parse_assessment, parse_value
 
 FORMATS = ("xlsx", "xls", "ods")
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry(load_config().registry)
-
-
-@pytest.fixture(scope="module")
-def indicators():
-    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
 
 
 @pytest.fixture

@@ -11,22 +11,9 @@ import pytest
 import xlwt
 from support.samples import SampleSpec, expected, write_sample
 
-from ntm_excel.config import load_config
 from ntm_excel.read.reader import read_submission
-from ntm_excel.reference.catalog import load_catalog
-from ntm_excel.reference.registry import load_registry
 
 HEADING = ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"]
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry(load_config().registry)
-
-
-@pytest.fixture(scope="module")
-def indicators():
-    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
 
 
 def save(path: Path, rows: list[list[object]], formats: dict[str, str] | None = None) -> Path:

@@ -22,17 +22,6 @@ from ntm_excel.config import BUNDLED, load_config
 from ntm_excel.read.reader import read_submission, read_workbook
 from ntm_excel.read.sniff import sniff
 from ntm_excel.reference.catalog import load_catalog
-from ntm_excel.reference.registry import load_registry
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry(load_config().registry)
-
-
-@pytest.fixture(scope="module")
-def indicators():
-    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
 
 
 @pytest.fixture(scope="module")

@@ -26,23 +26,10 @@ from support.hostile import (
 )
 from support.samples import SampleSpec, write_sample
 
-from ntm_excel.config import load_config
 from ntm_excel.read.bounds import calamine_ref
 from ntm_excel.read.reader import read_submission
 from ntm_excel.read.sheets import MAX_ROWS
 from ntm_excel.read.sniff import UnreadableFileError, sniff
-from ntm_excel.reference.catalog import load_catalog
-from ntm_excel.reference.registry import load_registry
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry(load_config().registry)
-
-
-@pytest.fixture(scope="module")
-def indicators():
-    return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from ntm_excel.cli import template as template_cli
 from ntm_excel.cli import translate_argparse
 from ntm_excel.config import load_config
 from ntm_excel.reference.catalog import BAC_TRUNG_BO, COLUMNS, load_catalog
-from ntm_excel.reference.registry import Registry, load_registry, write_registry
+from ntm_excel.reference.registry import Registry, write_registry
 from ntm_excel.write.template import (
     ASSESSMENTS,
     HEADERS,
@@ -28,11 +28,6 @@ HEADER_ROW = 8  # 1-based row of the table header on "Tự đánh giá"
 @pytest.fixture(scope="module")
 def catalog():
     return load_catalog(load_config().catalog)
-
-
-@pytest.fixture(scope="module")
-def registry():
-    return load_registry(load_config().registry)
 
 
 @pytest.fixture(scope="module")

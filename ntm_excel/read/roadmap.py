@@ -196,6 +196,7 @@ class _RoadmapReader:
         self.header = header
         self.grid = header.grid
         self.names = _name_patterns(tuple(names.items()))
+        self.numbers = frozenset(names)
         self.located = located
         self.year = year
         self.tasks: list[Task] = []
@@ -268,12 +269,11 @@ class _RoadmapReader:
             or _NUMBERED_NAME.match(stripped)
         ):
             return int(match[1])
-        numbers = {number for _, number, _ in self.names}
-        if (match := _INDICATOR_CODE.match(stripped)) and int(match[1]) in numbers:
+        if (match := _INDICATOR_CODE.match(stripped)) and int(match[1]) in self.numbers:
             return int(match[1])
         if (match := _ROMAN.match(stripped)) and (
             number := _ROMAN_NUMBERS.get(match[1])
-        ) in numbers:
+        ) in self.numbers:
             return number
         for name, number, named in self.names:
             if key == name or named.search(key):

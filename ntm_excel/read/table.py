@@ -335,7 +335,8 @@ class TableReader:
         """The row that replaces a hidden row: the next visible non-blank row, when its TT
         cell holds the same code (an old version kept hidden above the corrected one)."""
         grid, no = self.header.grid, self.columns.no
-        code = written_code(self._text(row, no)) if self._text(row, no) else None
+        text = self._text(row, no)
+        code = written_code(text) if text else None
         if code is None:
             return None
         for below in range(row + 1, len(grid.rows)):

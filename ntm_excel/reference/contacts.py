@@ -100,15 +100,12 @@ _HONORIFIC = re.compile(
 _KIN_HONORIFIC = re.compile(r"^\s*(?:anh|chị|cô|chú|em)\s+(?=[^\W\d_])", re.IGNORECASE)
 # «A (chủ trì)», «B phối hợp», «phối hợp: C»: who leads a task and who helps
 _LEAD, _PARTNER = "chu tri", "phoi hop"
-_ROLE_MARK = re.compile(r"\b(?:chủ\s+trì|chu\s+tri|phối\s+hợp|phoi\s+hop)\b", re.IGNORECASE)
+_ROLE_WORDS = r"chủ\s+trì|chu\s+tri|phối\s+hợp|phoi\s+hop"
+_ROLE_MARK = re.compile(rf"\b(?:{_ROLE_WORDS})\b", re.IGNORECASE)
 _ROLE_PREFIX = re.compile(
-    r"^\s*\(?\s*(?P<mark>chủ\s+trì|chu\s+tri|phối\s+hợp|phoi\s+hop)\s*\)?(?:\s*với\b|\s*:)?\s*",
-    re.IGNORECASE,
+    rf"^\s*\(?\s*(?P<mark>{_ROLE_WORDS})\s*\)?(?:\s*với\b|\s*:)?\s*", re.IGNORECASE
 )
-_ROLE_SUFFIX = re.compile(
-    r"\s*[-–(]?\s*(?P<mark>chủ\s+trì|chu\s+tri|phối\s+hợp|phoi\s+hop)\s*\)?\s*[.]?\s*$",
-    re.IGNORECASE,
-)
+_ROLE_SUFFIX = re.compile(rf"\s*[-–(]?\s*(?P<mark>{_ROLE_WORDS})\s*\)?\s*[.]?\s*$", re.IGNORECASE)
 _ROLE_SEGMENT = re.compile(r"([;,\n])")
 _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
 _LIST_SEPARATOR = re.compile(r"\s*[,+]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # «A, B», «A + B»
@@ -566,8 +563,8 @@ def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
                 # «Phó Chủ tịch - Nguyễn Văn A», «CC ĐC-XD: Lê Văn Em»: the name after it
                 for after in (parts[1] if len(parts) > 1 else "", piece.rpartition(":")[2]):
                     after = after.strip(" .:-–—()")
-                    if _looks_like_name(after) and _owner(after, titles)[1] != "role":
-                        return _owner(after, titles)[0], "titled"
+                    if _looks_like_name(after) and (named := _owner(after, titles))[1] != "role":
+                        return named[0], "titled"
                 return nfc(piece.strip(" .:-–—")), "role"
             return " ".join(words[:start]), "titled"
     titled = len(parts) > 1 and bool(parts[1].strip(" )"))
