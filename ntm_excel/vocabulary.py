@@ -57,6 +57,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...] | None, bool]] = {
             "ghi_chu",
             "nguoi_phu_trach",
             "nguoi_chi_dao",
+            "phoi_hop",
             "thoi_han",
             "kinh_phi",
             "nguon_von",

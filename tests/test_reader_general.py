@@ -106,7 +106,7 @@ def test_an_assessment_word_keeps_its_diacritics():
 @pytest.mark.parametrize(
     ("row", "where"),
     [
-        ("tieu_de_bang,ket_qua_x,Số đạt,", "dòng 2\\d\\d, cột nghia: nghĩa «ket_qua_x»"),
+        ("tieu_de_bang,ket_qua_x,Số đạt,", "dòng \\d{3}, cột nghia: nghĩa «ket_qua_x»"),
         ("tieu_de_banh,ket_qua,Số đạt,", "cột loai: loại «tieu_de_banh» không có"),
         ("danh_gia,dat,,", "cột tu: ô này không được để trống"),
         ("uoc_tinh,uoc_tinh,ước…,", "cột tu: loại uoc_tinh không dùng dấu «…»"),

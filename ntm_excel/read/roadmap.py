@@ -18,6 +18,7 @@ Money such as «45 45» is a total followed by its split: the first number is th
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from datetime import date, datetime
@@ -35,7 +36,7 @@ from ntm_excel.read.sheets import (
     is_signature,
     locate_header,
 )
-from ntm_excel.reference.contacts import parse_owners_and_partners
+from ntm_excel.reference.contacts import parse_owners, parse_owners_and_partners
 from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
@@ -54,6 +55,14 @@ _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # f
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
 _TITLE_COLUMNS = {"chuc vu", "chuc danh", "chuc vu chuc danh"}  # folded sub-headings
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
+_COLUMN_MARK = re.compile(r"^\(?(?:[A-Z]|\d{1,2})\)?$")  # «A | B | 1 | 2 …» under a heading
+_YEAR_BAND = re.compile(r"^(?:nam )?(20\d\d)$")  # «NĂM 2022» over that year's tasks
+_OWNER_BAND = re.compile(r"^(?:dong chi|d/c|d c|dc|ong|ba)\b")  # «Đồng chí A - PCT phụ trách:»
+_IN_CHARGE = re.compile(r"\s*(?:phụ trách|chịu trách nhiệm|chủ trì)?\s*:?\s*$", re.IGNORECASE)
+_DEADLINE_START = re.compile(r"\b(?:hoàn thành|trước|trong|đến|hạn)\b", re.IGNORECASE)
+_TOTAL = re.compile(r"^(?:tong cong\b.*|tong so|tong kinh phi|tong)$")  # the table's total
+_NOT_A_TASK = re.compile(r"^(?:cong|trong do|ghi chu|luu y)\b")  # subtotals, notes
+_SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 
 
 _TITLE_ROWS = 12
@@ -104,6 +113,7 @@ ROLES = {  # vocabulary meaning (tieu_de_lo_trinh) → the reader's role
     "ghi_chu": "note",
     "nguoi_phu_trach": "owner",
     "nguoi_chi_dao": "director",
+    "phoi_hop": "partner",
     "thoi_han": "deadline",
     "kinh_phi": "budget",
     "nguon_von": "funding",
@@ -118,6 +128,15 @@ def _role(vocabulary: Vocabulary, label: str) -> str | None:
     """The role of a (folded) roadmap heading."""
     found = vocabulary.match_key("tieu_de_lo_trinh", label)
     return ROLES[found.meaning] if found else None
+
+
+_TASK_DETAILS = ("deadline", "owner", "status", "director", "partner")  # a band has none
+
+
+def _column_marks(texts: list[str]) -> bool:
+    """Whether a row numbers the columns with letters and numbers: «A | B | 1 | 2 | 3»."""
+    marks = [text for text in texts if text]
+    return len(marks) >= 3 and all(_COLUMN_MARK.match(text) for text in marks)
 
 
 def _accept(roles: dict[str, tuple[int, ...]]) -> bool:
@@ -155,13 +174,57 @@ def read_roadmap(
     if header is None:
         return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
     own_year = title_year([header.grid]) or year
+    header = _settled(header, own_year, vocabulary)
     reader = _RoadmapReader(header, criterion_names, located, own_year, vocabulary)
     reader.read()
     note = (
         f"Trang «{header.grid.name}»: lộ trình, dòng tiêu đề {header.bottom + 1}, "
-        f"{len(reader.tasks)} việc"
+        f"{len(reader.tasks)} việc{_missing(header, reader.tasks)}"
     )
     return reader.tasks, reader.issues, note
+
+
+def _missing(header: Header, tasks: list[Task]) -> str:
+    """What the reading report says of a roadmap without a deadline or an owner column (nor
+    band rows giving them), so that the tasks' missing deadlines are not a surprise."""
+    missing = [
+        f", không có cột {label}"
+        for role, label, given in (
+            ("deadline", "thời hạn (các việc không có hạn)", any(t.deadline_text for t in tasks)),
+            ("owner", "người phụ trách", any(t.owners for t in tasks)),
+        )
+        if role not in header.roles and not given
+    ]
+    return "".join(missing)
+
+
+def _settled(header: Header, year: int | None, vocabulary: Vocabulary) -> Header:
+    """The heading with a column whose words may name a status or a deadline («Tiến độ»)
+    taken as the deadline when there is no other and most of its cells are dates."""
+    if "deadline" in header.roles or not (statuses := header.roles.get("status")):
+        return header
+    grid = header.grid
+    rows = range(header.bottom + 1, min(len(grid.rows), header.bottom + 1 + _SAMPLE_ROWS))
+    for col in statuses:
+        cells = [value for row in rows if (value := grid.value(row, col)) not in (None, "")]
+        dated = sum(_is_deadline(value, year, vocabulary) for value in cells)
+        if dated and 2 * dated > len(cells):
+            roles = dict(header.roles, deadline=(col,))
+            if rest := tuple(c for c in statuses if c != col):
+                roles["status"] = rest
+            else:
+                del roles["status"]
+            return dataclasses.replace(header, roles=roles)
+    return header
+
+
+def _is_deadline(value: object, year: int | None, vocabulary: Vocabulary) -> bool:
+    """Whether a cell holds a date or a deadline phrase with a due date."""
+    if isinstance(value, date):
+        return True
+    text = cell_text(value)
+    found = _deadline_of(text, year, vocabulary) if isinstance(value, str) else None
+    return bool(found) and not isinstance(found, DeadlineError) and found[-1].due is not None
 
 
 def _after_signature(table: Header) -> int | None:
@@ -205,15 +268,18 @@ class _RoadmapReader:
         if len(deadlines := header.roles.get("deadline", ())) > 1:
             self.col["deadline"] = _due_column(deadlines, header.labels)
         self.funding = header.roles.get("funding", ())
+        self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
+        self.group_deadline: tuple[str, date | None] | None = None  # «… TRONG QUÝ II/2021»
 
     def read(self) -> None:
         grid = self.grid
         width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
         criterion: int | None = None
         section = ""
+        previous = -1  # the row of the last task, for a task text wrapped onto the next row
         for row in range(self.header.bottom + 1, len(grid.rows)):
             texts = grid.texts(row)[:width]
-            if not any(texts) or is_column_numbers(grid, row, width):
+            if not any(texts) or is_column_numbers(grid, row, width) or _column_marks(texts):
                 continue
             task_text = self._text(row, "task")
             criterion_text = next(  # «Mã chỉ tiêu» | «Tiêu chí»: the one filled
@@ -229,6 +295,7 @@ class _RoadmapReader:
                 continue
             if not task_text and not criterion_text and _GROUP.match(no_text or texts[0] or ""):
                 section = " ".join(t for t in texts if t)
+                self._new_group()
                 continue
             if criterion_text:
                 found = self._criterion(criterion_text)
@@ -239,12 +306,52 @@ class _RoadmapReader:
                     continue
             if not task_text:
                 continue
-            if (heading := _CRITERION_WORDS.fullmatch(folded(task_text))) and not any(
-                self._text(row, role) for role in ("deadline", "owner", "status")
-            ):  # «Tiêu chí số 2» written in the task column over its tasks
-                criterion = int(heading[1])
-                continue
+            if not any(self._text(row, role) for role in _TASK_DETAILS):
+                key = folded(task_text)
+                if _TOTAL.match(key):
+                    break  # «Tổng cộng» and its split («Trong đó: …») close the table
+                if _NOT_A_TASK.match(key):
+                    continue  # «Cộng nhóm I», «Ghi chú: …»
+                if heading := _CRITERION_WORDS.match(key):
+                    criterion = int(heading[1])  # «Tiêu chí số 2 - Giao thông» over its tasks
+                    continue
+                if found := _YEAR_BAND.match(key):
+                    self.year = int(found[1])  # «NĂM 2022» over that year's tasks
+                    self._new_group()
+                    continue
+                if previous == row - 1 and not no_text and not criterion_text and (
+                    task_text[0].islower()
+                ):  # the task above wrapped onto this row
+                    last = self.tasks[-1]
+                    self.tasks[-1] = dataclasses.replace(last, text=f"{last.text} {task_text}")
+                    previous = row
+                    continue
+                if self._band(task_text, no_text):
+                    section = task_text
+                    continue
             self.tasks.append(self._task(row, task_text, criterion, section))
+            previous = row
+
+    def _new_group(self) -> None:
+        self.group_owners, self.group_deadline = (), None
+
+    def _band(self, text: str, no_text: str) -> bool:
+        """Whether a row with only a text is a band over the tasks below it («I | Đồng chí A
+        - PCT phụ trách:», «II | NHIỆM VỤ HOÀN THÀNH TRONG QUÝ III/2021», «…, gồm:»), and
+        what it gives them: their owner or their deadline when their own cell is empty."""
+        group = _GROUP.match(no_text) is not None
+        if not (group or text.rstrip().endswith(":") or text.isupper()):
+            return False
+        if group:
+            self._new_group()
+        if _OWNER_BAND.match(folded(text)):
+            self.group_owners = parse_owners(_IN_CHARGE.sub("", text), self.vocabulary)
+        elif (start := _DEADLINE_START.search(text)) and not isinstance(
+            due := _deadline_of(text[start.start() :].strip(" :"), self.year, self.vocabulary),
+            DeadlineError,
+        ):
+            self.group_deadline = (text[start.start() :].strip(" :"), due[-1].due if due else None)
+        return True
 
     def _text(self, row: int, role: str) -> str:
         col = self.col.get(role)
@@ -297,6 +404,11 @@ class _RoadmapReader:
             completed = parse_date(match.group())
         owners, partners = _owners_and_partners(self._lines(row, "owner"), self.vocabulary)
         directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
+        advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())
+        if not owners and not self._text(row, "owner"):
+            owners = self.group_owners
+        if not deadline_text and self.group_deadline:
+            deadline_text, due = self.group_deadline
         return Task(
             source="unit",
             unit_code=self.located["unit_code"],
@@ -305,7 +417,7 @@ class _RoadmapReader:
             deadline_text=deadline_text,
             due=due,
             owners=owners,
-            partners=tuple(dict.fromkeys(partners + helping)),
+            partners=tuple(dict.fromkeys(partners + helping + advisers)),
             directors=directors,
             section=section,
             done=done,
