@@ -319,9 +319,8 @@ class _RoadmapReader:
                     self.year = int(found[1])  # «NĂM 2022» over that year's tasks
                     self._new_group()
                     continue
-                if previous == row - 1 and not no_text and not criterion_text and (
-                    task_text[0].islower()
-                ):  # the task above wrapped onto this row
+                wrapped = previous == row - 1 and not no_text and not criterion_text
+                if wrapped and task_text[0].islower():  # the task above goes on here
                     last = self.tasks[-1]
                     self.tasks[-1] = dataclasses.replace(last, text=f"{last.text} {task_text}")
                     previous = row
