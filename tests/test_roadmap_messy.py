@@ -167,3 +167,152 @@ def test_a_note_in_brackets_after_a_deadline_is_left_out(tmp_path, registry, ind
     ]
     (invalid,) = [issue for issue in issues if issue.code == "deadline-invalid"]
     assert "Khi có vốn (dự kiến)" in invalid.message and invalid.cell == "D6"
+
+
+TASKS = [  # (task, deadline, owner) under «Tiêu chí số 9»
+    ("Hỗ trợ xóa 3 nhà tạm", "Tháng 4/2021", "Võ Thị Dũng"),
+    ("Xây dựng 2 bể chứa rác", "30/6/2021", "Phạm Đình Tuấn"),
+]
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        ["TT", "Tiêu chí", "Nội dung công việc", "Tiến độ", "Người phụ trách"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Dự kiến hoàn thành", "Người phụ trách"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Lộ trình hoàn thành", "Người phụ trách"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Hoàn thành trước ngày", "Người phụ trách"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Trách nhiệm"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian", "Người/đơn vị thực hiện"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian", "Giao cho"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian", "Cán bộ được giao"],
+        ["TT", "Tiêu chí", "Nội dung thực hiện", "Thời gian", "Đơn vị, cá nhân thực hiện"],
+        ["TT", "Tiêu chí", "Danh mục công trình, dự án", "Thời gian", "Người phụ trách"],
+        ["TT", "Tiêu chí", "Các việc cần làm", "Thời gian", "Người phụ trách"],
+        ["STT", "TC", "Nhiệm vụ, giải pháp", "Tiến độ", "Trách nhiệm"],
+    ],
+    ids=lambda heading: f"{heading[2]}|{heading[3]}|{heading[4]}",
+)
+def test_roadmap_headings_communes_write(tmp_path, registry, indicators, heading):
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], heading, [9, "Tiêu chí số 9"]]
+    rows += [["-", None, task, deadline, owner] for task, deadline, owner in TASKS]
+    path = save(tmp_path / "xa_cam_son.xlsx", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text, t.due, t.owners) for t in submission.tasks] == [
+        (9, "Hỗ trợ xóa 3 nhà tạm", date(2021, 4, 30), ("Võ Thị Dũng",)),
+        (9, "Xây dựng 2 bể chứa rác", date(2021, 6, 30), ("Phạm Đình Tuấn",)),
+    ]
+    assert not [issue for issue in issues if issue.code.startswith(("roadmap", "deadline"))]
+
+
+def test_a_progress_column_of_statuses_stays_the_status(tmp_path, registry, indicators):
+    """«Tiến độ» holding «Đang thực hiện» is the status; with no other time column the
+    reading report says the roadmap gives no deadlines, rather than dropping them unsaid."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Người phụ trách", "Tiến độ"],
+        [9, "Tiêu chí số 9"],
+        ["-", None, "Hỗ trợ xóa 3 nhà tạm", "Võ Thị Dũng", "Đang thực hiện"],
+        ["-", None, "Xây dựng 2 bể chứa rác", "Phạm Đình Tuấn", "Đã hoàn thành"],
+    ]
+    submission, _ = read_submission(save(tmp_path / "xa_cam_son.xlsx", rows), registry, indicators)
+    assert [(t.status_text, t.done, t.due) for t in submission.tasks] == [
+        ("Đang thực hiện", False, None),
+        ("Đã hoàn thành", True, None),
+    ]
+    (note,) = [n for n in submission.reading.notes if "lộ trình" in n]
+    assert note.endswith("2 việc, không có cột thời hạn (các việc không có hạn)")
+
+
+@pytest.mark.parametrize("marks", [["A", "B", "1", "2", "3"], ["(1)", "(2)", "(3)", "(4)", "(5)"]])
+def test_a_row_numbering_the_columns_is_not_a_task(tmp_path, registry, indicators, marks):
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, marks, [9, "Tiêu chí số 9"]]
+    rows += [["-", None, task, deadline, owner] for task, deadline, owner in TASKS]
+    path = save(tmp_path / "xa_cam_quang.xlsx", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [t.text for t in submission.tasks] == [task for task, _, _ in TASKS]
+    assert "deadline-invalid" not in [issue.code for issue in issues]
+
+
+def test_band_rows_give_the_tasks_under_them_their_owner(tmp_path, registry, indicators):
+    rows = [
+        ["PHÂN CÔNG NHIỆM VỤ NĂM 2021"],
+        ["TT", "Nội dung công việc", "Tiêu chí", "Thời gian hoàn thành", "Kinh phí"],
+        ["I", "Đồng chí Võ Xuân Sơn - PCT UBND xã phụ trách:"],
+        [1, "Bê tông hóa 2 km đường trục thôn", 2, "Quý II/2021", 1200],
+        [2, "Kiên cố hóa 1,5 km kênh mương", 3, "Tháng 9/2021", 800],
+        ["II", "Đồng chí Võ Thị Dũng - Công chức VH-XH phụ trách:"],
+        [1, "Hỗ trợ xóa 3 nhà tạm, dột nát", 9, "Tháng 4/2021", 150],
+    ]
+    submission, _ = read_submission(save(tmp_path / "xa_cam_due.xlsx", rows), registry, indicators)
+    assert [(t.criterion_no, t.text, t.owners, t.due) for t in submission.tasks] == [
+        (2, "Bê tông hóa 2 km đường trục thôn", ("Võ Xuân Sơn",), date(2021, 6, 30)),
+        (3, "Kiên cố hóa 1,5 km kênh mương", ("Võ Xuân Sơn",), date(2021, 9, 30)),
+        (9, "Hỗ trợ xóa 3 nhà tạm, dột nát", ("Võ Thị Dũng",), date(2021, 4, 30)),
+    ]
+
+
+def test_band_rows_give_their_deadline_year_and_criterion(tmp_path, registry, indicators):
+    """«NHIỆM VỤ HOÀN THÀNH TRONG QUÝ II/2021» dates the tasks under it; «NĂM 2022» is the
+    year of «Quý II» below it; «1 | Tiêu chí số 2 - Giao thông» is the criterion of «1.1»."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN GIAI ĐOẠN 2021-2022"],
+        ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"],
+        ["I", "NĂM 2021"],
+        [1, "Tiêu chí số 2 - Giao thông"],
+        ["1.1", "Bê tông hóa 2 km đường trục thôn", "Quý II", "Võ Xuân Sơn"],
+        ["II", "NĂM 2022"],
+        [1, "Tiêu chí số 17 - Môi trường và ATTP"],
+        ["1.1", "Xây dựng 2 bể chứa rác thải", "Quý II", "Phạm Đình Tuấn"],
+        ["III", "NHIỆM VỤ HOÀN THÀNH TRƯỚC 31/12/2022"],
+        [1, "Tiêu chí số 15 - Y tế"],
+        ["1.1", "Vận động người dân tham gia BHYT", None, "Võ Thị Dũng"],
+    ]
+    submission, issues = read_submission(
+        save(tmp_path / "xa_cam_linh.xlsx", rows), registry, indicators
+    )
+    assert [(t.criterion_no, t.text, t.due) for t in submission.tasks] == [
+        (2, "Bê tông hóa 2 km đường trục thôn", date(2021, 6, 30)),
+        (17, "Xây dựng 2 bể chứa rác thải", date(2022, 6, 30)),
+        (15, "Vận động người dân tham gia BHYT", date(2022, 12, 31)),
+    ]
+    assert "deadline-invalid" not in [issue.code for issue in issues]
+
+
+def test_totals_notes_parents_and_wrapped_rows_are_not_tasks(tmp_path, registry, indicators):
+    """A «…, gồm:» parent row is a band over its a) b) items; a row that only goes on with
+    the task above is part of it; «Tổng cộng» ends the table, «Ghi chú: …» is no task."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        [*HEADING, "Kinh phí (triệu đồng)"],
+        [1, 2, "Bê tông hóa đường giao thông, gồm:"],
+        ["a)", None, "Đường trục thôn 3 dài 1,2 km", "Quý II/2021", "Võ Xuân Sơn", 700],
+        [2, 9, "Hỗ trợ xóa 3 nhà tạm cho các hộ nghèo thôn 1", "Tháng 4/2021", "Võ Thị Dũng", 150],
+        [None, None, "và thôn 6 (hộ bà Nguyễn Thị Lan)"],
+        [None, None, "Ghi chú: Kinh phí trên là dự kiến."],
+        [3, 17, "Xây dựng 2 bể chứa rác thải", "30/6/2021", "Phạm Đình Tuấn", 60],
+        [None, None, "Tổng cộng", None, None, 910],
+        [None, None, "Trong đó: - Ngân sách tỉnh", None, None, 700],
+        [None, None, "- Ngân sách xã", None, None, 210],
+    ]
+    submission, _ = read_submission(save(tmp_path / "xa_cam_binh.xlsx", rows), registry, indicators)
+    assert [(t.criterion_no, t.text, t.budget) for t in submission.tasks] == [
+        (2, "Đường trục thôn 3 dài 1,2 km", 700),
+        (9, "Hỗ trợ xóa 3 nhà tạm cho các hộ nghèo thôn 1 và thôn 6 (hộ bà Nguyễn Thị Lan)", 150),
+        (17, "Xây dựng 2 bể chứa rác thải", 60),
+    ]
+
+
+def test_a_leader_column_and_an_adviser_column(tmp_path, registry, indicators):
+    """«Lãnh đạo phụ trách» | «Cán bộ tham mưu thực hiện»: the leader owns the task, the
+    adviser helps (a partner)."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        [*HEADING[:4], "Lãnh đạo phụ trách", "Cán bộ tham mưu thực hiện"],
+        [9, "Tiêu chí số 9"],
+        ["-", None, "Hỗ trợ xóa 3 nhà tạm", "Tháng 4/2021", "Nguyễn Văn Hải", "Võ Thị Dũng"],
+    ]
+    submission, _ = read_submission(save(tmp_path / "xa_cam_minh.xlsx", rows), registry, indicators)
+    assert [(t.owners, t.partners) for t in submission.tasks] == [
+        (("Nguyễn Văn Hải",), ("Võ Thị Dũng",))
+    ]

@@ -338,7 +338,7 @@ class _RoadmapReader:
         """Whether a row with only a text is a band over the tasks below it («I | Đồng chí A
         - PCT phụ trách:», «II | NHIỆM VỤ HOÀN THÀNH TRONG QUÝ III/2021», «…, gồm:»), and
         what it gives them: their owner or their deadline when their own cell is empty."""
-        group = _GROUP.match(no_text) is not None
+        group = bool(_GROUP.match(no_text) or _ROMAN.match(no_text))
         if not (group or text.rstrip().endswith(":") or text.isupper()):
             return False
         if group:
