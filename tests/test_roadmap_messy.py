@@ -51,6 +51,18 @@ OWNER_CELLS = [
     ("Lê Văn Cường (chủ trì), Trần Thị Bình (phối hợp)", ("Lê Văn Cường",), ("Trần Thị Bình",)),
     ("Đ/c Hùng - PCT chủ trì, phối hợp: Hội LHPN, Đoàn TN", ("Hùng",), ("Hội LHPN", "Đoàn TN")),
     ("Nguyễn Văn Dũng, PCT UBND xã", ("Nguyễn Văn Dũng",), ()),
+    (
+        "- Đ/c Nguyễn Văn An - PCT UBND\n- Đ/c Lê Thị Bình - CC VH-XH",
+        ("Nguyễn Văn An", "Lê Thị Bình"),
+        (),
+    ),
+    ("- Võ Xuân Sơn\n- Lê Thị Bình", ("Võ Xuân Sơn", "Lê Thị Bình"), ()),
+    ("1. Võ Xuân Sơn\n2. Lê Thị Bình", ("Võ Xuân Sơn", "Lê Thị Bình"), ()),
+    ("PCT UBND xã\nVõ Xuân Sơn", ("Võ Xuân Sơn",), ()),  # the title is the person's
+    ("Đ/C VÕ XUÂN SƠN - PCT UBND XÃ", ("Võ Xuân Sơn",), ()),
+    ("Võ Xuân Sơn & Lê Thị Bình", ("Võ Xuân Sơn", "Lê Thị Bình"), ()),
+    ("Võ Xuân Sơn - Lê Thị Bình", ("Võ Xuân Sơn", "Lê Thị Bình"), ()),
+    ("Công chức Địa chính\nCông chức VH-XH", ("Công chức Địa chính", "Công chức VH-XH"), ()),
 ]
 
 

@@ -108,7 +108,9 @@ _ROLE_PREFIX = re.compile(
 _ROLE_SUFFIX = re.compile(rf"\s*[-–(]?\s*(?P<mark>{_ROLE_WORDS})\s*\)?\s*[.]?\s*$", re.IGNORECASE)
 _ROLE_SEGMENT = re.compile(r"([;,\n])")
 _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
-_LIST_SEPARATOR = re.compile(r"\s*[,+]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # «A, B», «A + B»
+_LIST_SEPARATOR = re.compile(r"\s*[,+&]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # «A, B», «A & B»
+_BULLET = re.compile(r"^\s*(?:[-–—•*+·]|\d{1,2}\s*[.)](?!\d))\s*")  # «- A», «1. A» on a line
+_DASH = re.compile(r"\s+[-–—]\s+")  # «Võ Xuân Sơn - Lê Thị Bình»: two people when both are names
 _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
 _NAME_IN_BRACKETS = re.compile(r"^[^()]+?\s*\((?P<name>[^()]+)\)\s*$")
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
@@ -435,9 +437,14 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
     """
     vocabulary = vocabulary or bundled_vocabulary()
     owners: list[str] = []
+    titles: list[int] = []  # where the chunks holding only a title put it
     for chunk in _CHUNK_SEPARATOR.split(text or ""):
+        chunk = _BULLET.sub("", nfc(chunk), count=1)
+        if not chunk:
+            continue
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
-        for index, piece in enumerate(_pieces(nfc(chunk))):
+        start = len(owners)
+        for index, piece in enumerate(_people(chunk, vocabulary)):
             bare = _without_honorific(piece)
             honorific = bare != piece
             piece = _name_in_brackets(bare, vocabulary)
@@ -450,9 +457,34 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
                     continue  # the title before goes on
             name, kind = _owner(piece, vocabulary.titles)
             if name and not (kind == "role" and previous == "name"):
-                owners.append(name)
+                owners.append(_capitalised(name, vocabulary) if kind != "role" else name)
             previous = kind
+        if previous == "role" and len(owners) == start + 1:
+            titles.append(start)
+    if len(titles) < len(owners):  # «PCT UBND xã⏎Võ Xuân Sơn»: the title is the person's
+        owners = [owner for index, owner in enumerate(owners) if index not in titles]
     return tuple(owners)
+
+
+def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
+    """`_pieces`, with «A - B» two people when both sides begin with a family name."""
+    people = []
+    for piece in _pieces(chunk):
+        halves = [_without_honorific(half) for half in _DASH.split(piece)]
+        both = len(halves) > 1 and all(
+            _family_name_first(half, vocabulary) and _owner(half, vocabulary.titles)[1] == "name"
+            for half in halves
+        )
+        people += _DASH.split(piece) if both else [piece]
+    return people
+
+
+def _capitalised(name: str, vocabulary: Vocabulary) -> str:
+    """A name typed in capitals («VÕ XUÂN SƠN») written as a name («Võ Xuân Sơn»)."""
+    words = name.split()
+    if len(words) > 1 and name.isupper() and vocab_key(words[0]) in vocabulary.family_names:
+        return name.title()
+    return name
 
 
 def parse_owners_and_partners(
@@ -563,7 +595,11 @@ def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
                 # «Phó Chủ tịch - Nguyễn Văn A», «CC ĐC-XD: Lê Văn Em»: the name after it
                 for after in (parts[1] if len(parts) > 1 else "", piece.rpartition(":")[2]):
                     after = after.strip(" .:-–—()")
-                    if _looks_like_name(after) and (named := _owner(after, titles))[1] != "role":
+                    if (
+                        after != piece
+                        and _looks_like_name(after)
+                        and (named := _owner(after, titles))[1] != "role"
+                    ):
                         return named[0], "titled"
                 return nfc(piece.strip(" .:-–—")), "role"
             return " ".join(words[:start]), "titled"
