@@ -24,6 +24,7 @@ import re
 from datetime import date, datetime
 
 from ntm_excel.deadlines import DeadlineError, parse_deadline
+from ntm_excel.errors import RecurrenceError
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Task
 from ntm_excel.read.sheets import (
@@ -36,6 +37,7 @@ from ntm_excel.read.sheets import (
     is_signature,
     locate_header,
 )
+from ntm_excel.recurrence import parse_recurrence
 from ntm_excel.reference.contacts import parse_owners, parse_owners_and_partners
 from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
@@ -62,6 +64,7 @@ _IN_CHARGE = re.compile(r"\s*(?:phụ trách|chịu trách nhiệm|chủ trì)?\
 _DEADLINE_START = re.compile(r"\b(?:hoàn thành|trước|trong|đến|hạn)\b", re.IGNORECASE)
 _TOTAL = re.compile(r"^(?:tong cong\b.*|tong so|tong kinh phi|tong)$")  # the table's total
 _NOT_A_TASK = re.compile(r"^(?:cong|trong do|ghi chu|luu y)\b")  # subtotals, notes
+_TRAILING_CLAUSE = re.compile(r"(?:\(|,|;|\s[-–]\s)([^(),;]+?)\)?\s*$")  # «…, hoàn thành 6/2021»
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 
 
@@ -163,25 +166,57 @@ def read_roadmap(
     year: int | None,
     vocabulary: Vocabulary,
 ) -> tuple[list[Task], list[Issue], str]:
-    """The tasks of the roadmap sheet among `grids` (else of a roadmap written under the
+    """The tasks of the roadmap sheets among `grids` (else of a roadmap written under the
     signature of the table `below`, on its sheet), with `roadmap-not-found` or
-    `deadline-invalid` issues, and a line for the reading report."""
+    `deadline-invalid` issues, and a line for the reading report.
+
+    A roadmap split over several sheets («KH hạ tầng», «KH môi trường») is read whole; a
+    sheet of an earlier year («KH 2020» beside «KH 2021») is left out."""
     located = {"unit_code": unit_code, "file": file_name}
     classify = functools.partial(_role, vocabulary)
-    header = locate_header(grids, classify, _accept)
-    if header is None and below is not None and (start := _after_signature(below)):
-        header = locate_header([below.grid], classify, _accept, first_row=start)
-    if header is None:
+    headers = [header for grid in grids if (header := locate_header([grid], classify, _accept))]
+    if not headers and below is not None and (start := _after_signature(below)):
+        found = locate_header([below.grid], classify, _accept, first_row=start)
+        headers = [found] if found else []
+    if not headers:
         return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
-    own_year = title_year([header.grid]) or year
-    header = _settled(header, own_year, vocabulary)
-    reader = _RoadmapReader(header, criterion_names, located, own_year, vocabulary)
-    reader.read()
-    note = (
-        f"Trang «{header.grid.name}»: lộ trình, dòng tiêu đề {header.bottom + 1}, "
-        f"{len(reader.tasks)} việc{_missing(header, reader.tasks)}"
-    )
-    return reader.tasks, reader.issues, note
+    tasks: list[Task] = []
+    issues: list[Issue] = []
+    notes = []
+    for header in _roadmap_sheets(headers, year):
+        own_year = title_year([header.grid]) or year
+        header = _settled(header, own_year, vocabulary)
+        reader = _RoadmapReader(header, criterion_names, located, own_year, vocabulary)
+        reader.read()
+        known = {task.text for task in tasks}
+        if tasks and all(task.text in known for task in reader.tasks):
+            continue  # a copy of a sheet already read
+        tasks += reader.tasks
+        issues += reader.issues
+        notes.append(
+            f"Trang «{header.grid.name}»: lộ trình, dòng tiêu đề {header.bottom + 1}, "
+            f"{len(reader.tasks)} việc{_missing(header, reader.tasks)}"
+        )
+    return tasks, issues, "; ".join(notes)
+
+
+def _roadmap_sheets(headers: list[Header], year: int | None) -> list[Header]:
+    """The roadmap headings to read, in sheet order: the best one (most columns recognised,
+    a visible sheet first, then the earliest), and every other visible one as full, unless
+    its title names a year before the report's."""
+    best = max(headers, key=lambda header: (header.score, not header.grid.hidden))
+
+    def current(header: Header) -> bool:
+        own = title_year([header.grid])
+        return year is None or own is None or own >= year
+
+    chosen = [
+        header
+        for header in headers
+        if current(header)
+        and (header is best or (not header.grid.hidden and header.score >= min(3, best.score)))
+    ]
+    return chosen or [best]
 
 
 def _missing(header: Header, tasks: list[Task]) -> str:
@@ -225,6 +260,27 @@ def _is_deadline(value: object, year: int | None, vocabulary: Vocabulary) -> boo
     text = cell_text(value)
     found = _deadline_of(text, year, vocabulary) if isinstance(value, str) else None
     return bool(found) and not isinstance(found, DeadlineError) and found[-1].due is not None
+
+
+def _deadline_in(text: str, year: int | None, vocabulary: Vocabulary) -> tuple | None:
+    """(phrase, due) of a deadline closing a task's text, in brackets or after a comma or a
+    dash («…, hoàn thành trước 30/6/2021», «… - thời gian: quý III/2021»), if any."""
+    if not (clause := _TRAILING_CLAUSE.search(text)):
+        return None
+    phrase = clause[1].strip(" .")
+    found = _deadline_of(phrase.replace(":", " "), year, vocabulary)
+    if isinstance(found, DeadlineError) or not found or found[-1].due is None:
+        return None
+    return phrase, found[-1].due
+
+
+@functools.lru_cache(maxsize=256)
+def _recurs(text: str) -> bool:
+    """Whether a deadline is a recurrence («Hàng năm», «Hằng quý»): no due date, no issue."""
+    try:
+        return parse_recurrence(text) is not None
+    except RecurrenceError:
+        return False
 
 
 def _after_signature(table: Header) -> int | None:
@@ -408,6 +464,11 @@ class _RoadmapReader:
             owners = self.group_owners
         if not deadline_text and self.group_deadline:
             deadline_text, due = self.group_deadline
+        elif "deadline" not in self.col and (
+            found := _deadline_in(text, self.year, self.vocabulary)
+        ):
+            deadline_text, due = found  # «Xóa 3 nhà tạm (hoàn thành trong tháng 4/2021)»
+        recurs = due is None and bool(deadline_text) and _recurs(deadline_text)
         return Task(
             source="unit",
             unit_code=self.located["unit_code"],
@@ -416,6 +477,7 @@ class _RoadmapReader:
             deadline_text=deadline_text,
             due=due,
             owners=owners,
+            recurrence=deadline_text if recurs else "",
             partners=tuple(dict.fromkeys(partners + helping + advisers)),
             directors=directors,
             section=section,
@@ -453,7 +515,7 @@ class _RoadmapReader:
         milestones = _deadline_of(text, self.year, self.vocabulary)
         if isinstance(milestones, DeadlineError):
             status = self.vocabulary.match("tinh_trang", text)
-            if status is None or status.meaning != "xong":
+            if (status is None or status.meaning != "xong") and not _recurs(text):
                 self.issues.append(
                     make_issue(
                         "deadline-invalid",
