@@ -328,3 +328,76 @@ def test_a_leader_column_and_an_adviser_column(tmp_path, registry, indicators):
     assert [(t.owners, t.partners) for t in submission.tasks] == [
         (("Nguyễn Văn Hải",), ("Võ Thị Dũng",))
     ]
+
+
+def save_sheets(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    """A workbook of one sheet per entry (name → rows)."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_roadmap_over_several_sheets_is_read_whole(tmp_path, registry, indicators):
+    """«KH hạ tầng» and «KH môi trường» are both read; last year's «KH 2020» is not."""
+    (first, second) = TASKS
+    path = save_sheets(
+        tmp_path / "xa_cam_due.xlsx",
+        {
+            "KH 2020": [
+                ["KẾ HOẠCH THỰC HIỆN NĂM 2020"],
+                HEADING,
+                [1, 6, "Xây nhà văn hóa thôn 2", "Quý III/2020", "Võ Xuân Sơn"],
+            ],
+            "KH hạ tầng": [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [1, 9, *first]],
+            "KH môi trường": [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [1, 17, *second]],
+        },
+    )
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.sheet, t.criterion_no, t.text, t.due) for t in submission.tasks] == [
+        ("KH hạ tầng", 9, "Hỗ trợ xóa 3 nhà tạm", date(2021, 4, 30)),
+        ("KH môi trường", 17, "Xây dựng 2 bể chứa rác", date(2021, 6, 30)),
+    ]
+    assert [n for n in submission.reading.notes if "lộ trình" in n] == [
+        "Trang «KH hạ tầng»: lộ trình, dòng tiêu đề 2, 1 việc; "
+        "Trang «KH môi trường»: lộ trình, dòng tiêu đề 2, 1 việc"
+    ]
+
+
+def test_deadlines_written_in_the_task_text(tmp_path, registry, indicators):
+    """No deadline column: the deadline closing a task's text is its deadline."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Người phụ trách"],
+        [1, 9, "Xóa 3 nhà tạm (hoàn thành trong tháng 4/2021)", "Võ Thị Dũng"],
+        [2, 2, "Bê tông hóa 2 km đường, hoàn thành trước 30/6/2021", "Võ Xuân Sơn"],
+        [3, 17, "Xây dựng 2 bể chứa rác thải - thời gian: quý III/2021", "Phạm Đình Tuấn"],
+        [4, 15, "Vận động người dân tham gia BHYT", "Võ Thị Dũng"],
+    ]
+    submission, _ = read_submission(save(tmp_path / "xa_cam_due.xlsx", rows), registry, indicators)
+    assert [(t.deadline_text, t.due) for t in submission.tasks] == [
+        ("hoàn thành trong tháng 4/2021", date(2021, 4, 30)),
+        ("hoàn thành trước 30/6/2021", date(2021, 6, 30)),
+        ("thời gian: quý III/2021", date(2021, 9, 30)),
+        ("", None),
+    ]
+
+
+def test_yearly_deadlines_recur_and_from_now_until(tmp_path, registry, indicators):
+    """«Hàng năm» / «Hằng năm» is a recurring task (no due date, no issue) as in the district
+    plan; «Từ nay đến 30/6/2021» is due on 30/6/2021."""
+    rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [2, "Tiêu chí số 2"]]
+    deadlines = ["Hàng năm", "Hằng năm", "Từ nay đến 30/6/2021"]
+    rows += [["-", None, f"Việc {i}", text, "Lê Văn An"] for i, text in enumerate(deadlines)]
+    path = save(tmp_path / "xa_cam_thach.xlsx", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.due, t.recurrence) for t in submission.tasks] == [
+        (None, "Hàng năm"),
+        (None, "Hằng năm"),
+        (date(2021, 6, 30), ""),
+    ]
+    assert "deadline-invalid" not in [issue.code for issue in issues]

@@ -183,7 +183,8 @@ def read_roadmap(
     tasks: list[Task] = []
     issues: list[Issue] = []
     notes = []
-    for header in _roadmap_sheets(headers, year):
+    report_year = year if below is not None else None  # the table's, else unknown
+    for header in _roadmap_sheets(headers, report_year):
         own_year = title_year([header.grid]) or year
         header = _settled(header, own_year, vocabulary)
         reader = _RoadmapReader(header, criterion_names, located, own_year, vocabulary)
@@ -203,11 +204,14 @@ def read_roadmap(
 def _roadmap_sheets(headers: list[Header], year: int | None) -> list[Header]:
     """The roadmap headings to read, in sheet order: the best one (most columns recognised,
     a visible sheet first, then the earliest), and every other visible one as full, unless
-    its title names a year before the report's."""
+    its title names a year before the report's (or, that unknown, the latest sheet's)."""
     best = max(headers, key=lambda header: (header.score, not header.grid.hidden))
 
+    years = {id(header): title_year([header.grid]) for header in headers}
+    year = year or max(filter(None, years.values()), default=None)  # else the latest's
+
     def current(header: Header) -> bool:
-        own = title_year([header.grid])
+        own = years[id(header)]
         return year is None or own is None or own >= year
 
     chosen = [
