@@ -401,3 +401,16 @@ def test_yearly_deadlines_recur_and_from_now_until(tmp_path, registry, indicator
         (date(2021, 6, 30), ""),
     ]
     assert "deadline-invalid" not in [issue.code for issue in issues]
+
+
+def test_a_criterion_named_at_the_start_of_the_task_text(tmp_path, registry, indicators):
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN NĂM 2021"],
+        ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"],
+        [1, "TC2 - Giao thông: Bê tông hóa 2 km đường trục thôn", "Quý II/2021", "Võ Xuân Sơn"],
+        [2, "Tiêu chí 9: Hỗ trợ xóa 3 nhà tạm", "Tháng 4/2021", "Võ Thị Dũng"],
+        [3, "TC 17 (Môi trường): Xây dựng 2 bể chứa rác", "30/6/2021", "Phạm Đình Tuấn"],
+        [4, "Tiếp tục vận động người dân", "30/9/2021", "Võ Thị Dũng"],
+    ]
+    submission, _ = read_submission(save(tmp_path / "xa_cam_loc.xlsx", rows), registry, indicators)
+    assert [t.criterion_no for t in submission.tasks] == [2, 9, 17, None]

@@ -388,7 +388,11 @@ class _RoadmapReader:
                 if self._band(task_text, no_text):
                     section = task_text
                     continue
-            self.tasks.append(self._task(row, task_text, criterion, section))
+            named = _CRITERION_WORDS.match(folded(task_text)) if task_text[0] in "TtCc" else None
+            if named and int(named[1]) in self.numbers:  # «TC2 - Giao thông: Bê tông hóa …»
+                self.tasks.append(self._task(row, task_text, int(named[1]), section))
+            else:
+                self.tasks.append(self._task(row, task_text, criterion, section))
             previous = row
 
     def _new_group(self) -> None:
