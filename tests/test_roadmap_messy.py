@@ -59,6 +59,7 @@ OWNER_CELLS = [
     ("- Võ Xuân Sơn\n- Lê Thị Bình", ("Võ Xuân Sơn", "Lê Thị Bình"), ()),
     ("1. Võ Xuân Sơn\n2. Lê Thị Bình", ("Võ Xuân Sơn", "Lê Thị Bình"), ()),
     ("PCT UBND xã\nVõ Xuân Sơn", ("Võ Xuân Sơn",), ()),  # the title is the person's
+    ("UBND xã; Ban QL dự án", ("UBND xã", "Ban QL dự án"), ()),  # bodies, no title line
     ("Đ/C VÕ XUÂN SƠN - PCT UBND XÃ", ("Võ Xuân Sơn",), ()),
     ("Võ Xuân Sơn & Lê Thị Bình", ("Võ Xuân Sơn", "Lê Thị Bình"), ()),
     ("Võ Xuân Sơn - Lê Thị Bình", ("Võ Xuân Sơn", "Lê Thị Bình"), ()),

@@ -437,13 +437,16 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
     """
     vocabulary = vocabulary or bundled_vocabulary()
     owners: list[str] = []
-    titles: list[int] = []  # where the chunks holding only a title put it
+    title = None  # where the line before put its title, when it held only that
     for chunk in _CHUNK_SEPARATOR.split(text or ""):
         chunk = _BULLET.sub("", nfc(chunk), count=1)
         if not chunk:
             continue
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
         start = len(owners)
+        if title is not None and _family_name_first(_without_honorific(chunk), vocabulary):
+            del owners[title]  # «PCT UBND xã⏎Võ Xuân Sơn»: the title is the person's
+            start -= 1
         for index, piece in enumerate(_people(chunk, vocabulary)):
             bare = _without_honorific(piece)
             honorific = bare != piece
@@ -459,10 +462,7 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
             if name and not (kind == "role" and previous == "name"):
                 owners.append(_capitalised(name, vocabulary) if kind != "role" else name)
             previous = kind
-        if previous == "role" and len(owners) == start + 1:
-            titles.append(start)
-    if len(titles) < len(owners):  # «PCT UBND xã⏎Võ Xuân Sơn»: the title is the person's
-        owners = [owner for index, owner in enumerate(owners) if index not in titles]
+        title = start if previous == "role" and len(owners) == start + 1 else None
     return tuple(owners)
 
 
