@@ -415,3 +415,27 @@ def test_a_criterion_named_at_the_start_of_the_task_text(tmp_path, registry, ind
     ]
     submission, _ = read_submission(save(tmp_path / "xa_cam_loc.xlsx", rows), registry, indicators)
     assert [t.criterion_no for t in submission.tasks] == [2, 9, 17, None]
+
+
+def test_a_gantt_chart_is_due_at_the_end_of_its_last_marked_month(tmp_path, registry, indicators):
+    """«Thời gian thực hiện (năm 2021)» over «T1» … «T12», the task's months marked «x»."""
+    months = [f"T{month}" for month in range(1, 13)]
+    rows = [
+        ["TIẾN ĐỘ THỰC HIỆN CÁC NHIỆM VỤ NĂM 2021"],
+        ["TT", "Tiêu chí", "Nội dung công việc", "Người phụ trách", "Thời gian thực hiện"],
+        [None, None, None, None, *months],
+        [1, 9, "Hỗ trợ xóa 3 nhà tạm", "Võ Thị Dũng", None, "x", "x", "x"],
+        [2, 17, "Xây dựng 2 bể chứa rác", "Phạm Đình Tuấn", *[None] * 6, "x", "x", "x"],
+        [3, 15, "Vận động tham gia BHYT", "Võ Thị Dũng"],
+    ]
+    path = save(tmp_path / "xa_cam_thanh.xlsx", rows)
+    book = openpyxl.load_workbook(path)
+    book.active.merge_cells("E2:P2")
+    book.save(path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.text, t.deadline_text, t.due) for t in submission.tasks] == [
+        ("Hỗ trợ xóa 3 nhà tạm", "tháng 4/2021", date(2021, 4, 30)),
+        ("Xây dựng 2 bể chứa rác", "tháng 9/2021", date(2021, 9, 30)),
+        ("Vận động tham gia BHYT", "", None),
+    ]
+    assert "deadline-invalid" not in [issue.code for issue in issues]

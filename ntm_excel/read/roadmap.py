@@ -65,6 +65,7 @@ _DEADLINE_START = re.compile(r"\b(?:hoàn thành|trước|trong|đến|hạn)\b"
 _TOTAL = re.compile(r"^(?:tong cong\b.*|tong so|tong kinh phi|tong)$")  # the table's total
 _NOT_A_TASK = re.compile(r"^(?:cong|trong do|ghi chu|luu y)\b")  # subtotals, notes
 _TRAILING_CLAUSE = re.compile(r"(?:\(|,|;|\s[-–]\s)([^(),;]+?)\)?\s*$")  # «…, hoàn thành 6/2021»
+_MONTH_HEADING = re.compile(r"^(?:t|thang) ?0?(\d{1,2})$")  # «T1» … «T12» of a Gantt chart
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 
 
@@ -223,6 +224,18 @@ def _roadmap_sheets(headers: list[Header], year: int | None) -> list[Header]:
     return chosen or [best]
 
 
+def _month_columns(header: Header) -> dict[int, int]:
+    """Column → month of a Gantt chart under the time heading («Thời gian thực hiện» over
+    «T1» … «T12», the months of the task marked «x»); empty for other roadmaps."""
+    months = {
+        col: int(found[1])
+        for col in header.roles.get("deadline", ())
+        if (found := _MONTH_HEADING.match(header.children.get(col, "")))
+        and 1 <= int(found[1]) <= 12
+    }
+    return months if len(months) >= 3 else {}
+
+
 def _missing(header: Header, tasks: list[Task]) -> str:
     """What the reading report says of a roadmap without a deadline or an owner column (nor
     band rows giving them), so that the tasks' missing deadlines are not a surprise."""
@@ -325,7 +338,8 @@ class _RoadmapReader:
         self.tasks: list[Task] = []
         self.issues: list[Issue] = []
         self.col = {role: cols[0] for role, cols in header.roles.items()}
-        if len(deadlines := header.roles.get("deadline", ())) > 1:
+        self.months = _month_columns(header)  # a Gantt chart: a column per month
+        if len(deadlines := header.roles.get("deadline", ())) > 1 and not self.months:
             self.col["deadline"] = _due_column(deadlines, header.labels)
         self.funding = header.roles.get("funding", ())
         self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
@@ -503,6 +517,13 @@ class _RoadmapReader:
     def _deadline(self, row: int) -> tuple[str, date | None]:
         """(phrase as written, due date). A cell that only says the work is done («Đã hoàn
         thành») gives no due date and no issue: whether it is done is the status's to say."""
+        if self.months:
+            marked = [month for col, month in self.months.items() if self.grid.text(row, col)]
+            if not marked:
+                return "", None
+            text = f"tháng {max(marked)}" + (f"/{self.year}" if self.year else "")
+            found = _deadline_of(text, self.year, self.vocabulary)
+            return text, None if isinstance(found, DeadlineError) else found[-1].due
         col = self.col.get("deadline")
         if col is None:
             return "", None
