@@ -66,6 +66,7 @@ _TOTAL = re.compile(r"^(?:tong cong\b.*|tong so|tong kinh phi|tong)$")  # the ta
 _NOT_A_TASK = re.compile(r"^(?:cong|trong do|ghi chu|luu y)\b")  # subtotals, notes
 _TRAILING_CLAUSE = re.compile(r"(?:\(|,|;|\s[-–]\s)([^(),;]+?)\)?\s*$")  # «…, hoàn thành 6/2021»
 _MONTH_HEADING = re.compile(r"^(?:t|thang) ?0?(\d{1,2})$")  # «T1» … «T12» of a Gantt chart
+_NAMES_CRITERION = re.compile(r"(?i:tc|ti[eê]u ch[ií])\W*(?:s[oố]\s*)?0?\d")  # «TC2 - …»
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 
 
@@ -338,6 +339,7 @@ class _RoadmapReader:
         self.tasks: list[Task] = []
         self.issues: list[Issue] = []
         self.col = {role: cols[0] for role, cols in header.roles.items()}
+        self.details = [self.col[role] for role in _TASK_DETAILS if role in self.col]
         self.months = _month_columns(header)  # a Gantt chart: a column per month
         if len(deadlines := header.roles.get("deadline", ())) > 1 and not self.months:
             self.col["deadline"] = _due_column(deadlines, header.labels)
@@ -380,7 +382,7 @@ class _RoadmapReader:
                     continue
             if not task_text:
                 continue
-            if not any(self._text(row, role) for role in _TASK_DETAILS):
+            if not any(grid.text(row, col) for col in self.details):
                 key = folded(task_text)
                 if _TOTAL.match(key):
                     break  # «Tổng cộng» and its split («Trong đó: …») close the table
@@ -402,7 +404,11 @@ class _RoadmapReader:
                 if self._band(task_text, no_text):
                     section = task_text
                     continue
-            named = _CRITERION_WORDS.match(folded(task_text)) if task_text[0] in "TtCc" else None
+            named = (
+                _CRITERION_WORDS.match(folded(task_text))
+                if _NAMES_CRITERION.match(task_text)
+                else None
+            )
             if named and int(named[1]) in self.numbers:  # «TC2 - Giao thông: Bê tông hóa …»
                 self.tasks.append(self._task(row, task_text, int(named[1]), section))
             else:
@@ -481,7 +487,9 @@ class _RoadmapReader:
             completed = parse_date(match.group())
         owners, partners = _owners_and_partners(self._lines(row, "owner"), self.vocabulary)
         directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
-        advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())
+        advisers = ()
+        if "partner" in self.header.roles:
+            advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())
         if not owners and not self._text(row, "owner"):
             owners = self.group_owners
         if not deadline_text and self.group_deadline:

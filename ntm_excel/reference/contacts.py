@@ -439,7 +439,9 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
     owners: list[str] = []
     title = None  # where the line before put its title, when it held only that
     for chunk in _CHUNK_SEPARATOR.split(text or ""):
-        chunk = _BULLET.sub("", nfc(chunk), count=1)
+        chunk = nfc(chunk)
+        if bullet := _BULLET.match(chunk):
+            chunk = chunk[bullet.end() :]
         if not chunk:
             continue
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
