@@ -45,3 +45,14 @@ def test_a_named_command_loads_only_its_own_module():
     loaded = done.stdout.strip().splitlines()[-1]
     assert "ntm_excel.cli.validate" in loaded
     assert "ntm_excel.cli.jobs" not in loaded and "ntm_excel.cli.digest" not in loaded
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2201-03-25", "0001-01-01", "31/12/2009"])
+def test_a_report_date_out_of_range_is_refused_before_any_work(day, tmp_path, capsys):
+    state = tmp_path / "trang_thai"
+    argv = ["consolidate", "workbooks/mau_nop", "--as-of", day, "--state-dir", str(state)]
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert f"ngày «{day}» nằm ngoài khoảng 01/01/2010 – 31/12/2099" in capsys.readouterr().err
+    assert not state.exists()  # nothing recorded: the history never shows the year 9999

@@ -18,12 +18,19 @@ from ntm_excel.errors import system_reason
 from ntm_excel.values import parse_date as parse_cell_date
 
 
+FIRST_DAY, LAST_DAY = date(2010, 1, 1), date(2099, 12, 31)  # the programme began in 2010
+
+
 def parse_date(text: str) -> date:
     """A date given on the command line: YYYY-MM-DD or day first (25/03/2021, 25-3-2021)."""
     parsed = parse_cell_date(text)
     if parsed is None:
         raise argparse.ArgumentTypeError(
             f"ngày «{text}» không hợp lệ, hãy ghi dạng YYYY-MM-DD hoặc dd/mm/yyyy"
+        )
+    if not FIRST_DAY <= parsed <= LAST_DAY:  # a mistyped year would be kept in the history
+        raise argparse.ArgumentTypeError(
+            f"ngày «{text}» nằm ngoài khoảng {FIRST_DAY:%d/%m/%Y} – {LAST_DAY:%d/%m/%Y}"
         )
     return parsed
 

@@ -185,9 +185,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with _open(args) as history:
         runs = history.consolidations()
-        # the report date of the last consolidation: a store kept for 2021 is not shown up to
-        # today with every month since empty
-        as_of = args.as_of or (max(r.as_of for r in runs) if runs else date.today())
+        # the report date of the last consolidation that finished: a store kept for 2021 is not
+        # shown up to today with every month since empty, nor up to a mistyped year
+        finished = [run for run in runs if run.finished] or runs
+        as_of = args.as_of or (finished[-1].as_of if finished else date.today())
         view = history_view(
             history, registry.units, config_calendar(config), as_of, targets=targets
         )
