@@ -17,7 +17,6 @@ from ntm_excel.config import Config, load_config
 from ntm_excel.errors import system_reason
 from ntm_excel.values import parse_date as parse_cell_date
 
-
 FIRST_DAY, LAST_DAY = date(2010, 1, 1), date(2099, 12, 31)  # the programme began in 2010
 
 
