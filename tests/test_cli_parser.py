@@ -1,11 +1,13 @@
 """The `ntm-excel` command line: every sub-command listed, one loaded when one is named."""
 
+import socket
 import subprocess
 import sys
 
 import pytest
 
 from ntm_excel.cli import COMMAND_MODULES, main
+from ntm_excel.errors import system_reason
 
 
 def _listed(help_text: str) -> set[str]:
@@ -56,3 +58,25 @@ def test_a_report_date_out_of_range_is_refused_before_any_work(day, tmp_path, ca
     assert stopped.value.code == 2
     assert f"ngày «{day}» nằm ngoài khoảng 01/01/2010 – 31/12/2099" in capsys.readouterr().err
     assert not state.exists()  # nothing recorded: the history never shows the year 9999
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "workbooks/mau_nop", "--workers", "0"],
+        ["validate", "workbooks/mau_nop", "--workers", "-3"],
+        ["digest", "--smtp-port", "0"],
+        ["digest", "--smtp-port", "99999"],
+        ["digest", "--smtp-port", "-1"],
+    ],
+)
+def test_a_count_or_a_port_out_of_range_is_refused(argv, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert "cần một số nguyên từ 1 đến" in capsys.readouterr().err
+
+
+def test_a_mail_server_name_that_does_not_resolve_is_said_in_vietnamese():
+    error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert system_reason(error).startswith("không tìm thấy máy chủ theo tên hay địa chỉ")

@@ -50,6 +50,23 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def counted(least: int, most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `least` to `most`, refused in Vietnamese."""
+
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not least <= value <= most:
+            raise argparse.ArgumentTypeError(
+                f"cần một số nguyên từ {least} đến {most}, không phải «{text}»"
+            )
+        return value
+
+    return number
+
+
 FORCE_HELP = "ghi đè khi đích đã có tệp (không có: lệnh từ chối, không ghi gì)"
 
 
@@ -100,7 +117,7 @@ def add_submission_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=counted(1, 64),
         metavar="N",
         help="số tiến trình đọc tệp song song (mặc định: tự chọn theo số tệp)",
     )
