@@ -80,3 +80,10 @@ def test_a_count_or_a_port_out_of_range_is_refused(argv, capsys):
 def test_a_mail_server_name_that_does_not_resolve_is_said_in_vietnamese():
     error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
     assert system_reason(error).startswith("không tìm thấy máy chủ theo tên hay địa chỉ")
+
+
+@pytest.mark.parametrize("action", ["export", "backup"])
+def test_a_history_action_names_itself_in_its_usage(action, capsys):
+    with pytest.raises(SystemExit):
+        main(["history", action, "--help"])
+    assert capsys.readouterr().out.startswith(f"Cách dùng: ntm-excel history {action} [-h]")

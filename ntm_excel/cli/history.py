@@ -63,7 +63,10 @@ def register(subparsers) -> None:
     add_registry_option(parser)
     parser.set_defaults(func=run)
     actions = parser.add_subparsers(
-        title="Lệnh con (không bắt buộc)", metavar="{export,backup}", dest="action"
+        title="Lệnh con (không bắt buộc)",
+        metavar="{export,backup}",
+        dest="action",
+        prog="ntm-excel history",  # not the whole usage above, which lists both forms
     )
     export = actions.add_parser(
         "export",
