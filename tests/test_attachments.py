@@ -45,10 +45,20 @@ XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         ("", "tep_dinh_kem"),
         ("../", "tep_dinh_kem"),
         ("x" * 300 + ".xlsx", "x" * 75 + ".xlsx"),
+        (".xlsx", "tep_dinh_kem.xlsx"),  # a name that is only its suffix keeps it
+        (" ...XLS", "tep_dinh_kem.xls"),
     ],
 )
 def test_safe_name(given, safe):
     assert safe_name(given) == safe
+
+
+@pytest.mark.parametrize("name", [".xlsx", " .xlsx", "...xlsx"])
+def test_a_workbook_named_only_by_its_suffix_is_taken(name):
+    raw = message(files=[(name, b"PK workbook", ("application", "octet-stream"))])
+    assert [(p.name, p.data) for p in read_letter(raw).pieces] == [
+        ("tep_dinh_kem.xlsx", b"PK workbook")
+    ]
 
 
 def test_one_line_and_msg_ids():

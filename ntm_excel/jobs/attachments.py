@@ -117,6 +117,8 @@ def safe_name(name: str) -> str:
     name = re.split(r"[/\\]", nfc(name or ""))[-1]
     name = "".join(c for c in name if unicodedata.category(c) not in _DROPPED_CATEGORIES)
     name = " ".join(_FORBIDDEN.sub("_", name).split())
+    if only_suffix := re.fullmatch(r"[.\s~$]*\.([A-Za-z0-9]{1,5})", name):  # «.xlsx»
+        return f"{FALLBACK_STEM}.{only_suffix[1].lower()}"
     name = re.sub(r"^[.\s~$]+", "", name).rstrip(". ")
     stem, dot, suffix = name.rpartition(".")
     if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,5}", suffix) or not stem:
@@ -177,9 +179,15 @@ def _automatic(message: MailMessage, address: str, own: frozenset[str]) -> str:
     return ""
 
 
+def _suffix(name: str) -> str:
+    """A name's suffix, lower case; a name that is only a suffix («.xlsx», « .xlsx») has one."""
+    name = name.strip()
+    return PurePath(f"_{name}" if name.startswith(".") else name).suffix.lower()
+
+
 def _kind(name: str, content_type: str) -> str:
     """ "spreadsheet", "archive", "unsupported" or "" (not for the office) for one part."""
-    suffix = PurePath(name).suffix.lower()
+    suffix = _suffix(name)
     if suffix in SPREADSHEET_SUFFIXES:
         return "spreadsheet"
     if suffix in ARCHIVE_SUFFIXES:
