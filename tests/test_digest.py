@@ -514,6 +514,6 @@ def test_a_new_mail_ledger_is_said_aloud(tmp_path, capsys):
 
     argv = ["digest", "--as-of", "2021-03-25", "--state-dir", str(tmp_path / "var")]
     assert main(argv) == 0
-    assert f"Chưa có sổ thư trong {tmp_path / 'var'}: tạo sổ mới" in capsys.readouterr().err
+    assert f"Chưa có sổ thư trong {tmp_path / 'var'}: đã tạo sổ mới" in capsys.readouterr().err
     assert main(argv) == 0
     assert "Chưa có sổ thư" not in capsys.readouterr().err
