@@ -303,6 +303,7 @@ def test_totals_notes_parents_and_wrapped_rows_are_not_tasks(tmp_path, registry,
         [2, 9, "Hỗ trợ xóa 3 nhà tạm cho các hộ nghèo thôn 1", "Tháng 4/2021", "Võ Thị Dũng", 150],
         [None, None, "và thôn 6 (hộ bà Nguyễn Thị Lan)"],
         [None, None, "Ghi chú: Kinh phí trên là dự kiến."],
+        [4, 17, "Công tác tuyên truyền"],  # «Công», not «Cộng»: a task without details
         [3, 17, "Xây dựng 2 bể chứa rác thải", "30/6/2021", "Phạm Đình Tuấn", 60],
         [None, None, "Tổng cộng", None, None, 910],
         [None, None, "Trong đó: - Ngân sách tỉnh", None, None, 700],
@@ -312,6 +313,7 @@ def test_totals_notes_parents_and_wrapped_rows_are_not_tasks(tmp_path, registry,
     assert [(t.criterion_no, t.text, t.budget) for t in submission.tasks] == [
         (2, "Đường trục thôn 3 dài 1,2 km", 700),
         (9, "Hỗ trợ xóa 3 nhà tạm cho các hộ nghèo thôn 1 và thôn 6 (hộ bà Nguyễn Thị Lan)", 150),
+        (17, "Công tác tuyên truyền", None),
         (17, "Xây dựng 2 bể chứa rác thải", 60),
     ]
 

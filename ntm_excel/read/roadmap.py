@@ -63,7 +63,7 @@ _OWNER_BAND = re.compile(r"^(?:dong chi|d/c|d c|dc|ong|ba)\b")  # «Đồng chí
 _IN_CHARGE = re.compile(r"\s*(?:phụ trách|chịu trách nhiệm|chủ trì)?\s*:?\s*$", re.IGNORECASE)
 _DEADLINE_START = re.compile(r"\b(?:hoàn thành|trước|trong|đến|hạn)\b", re.IGNORECASE)
 _TOTAL = re.compile(r"^(?:tong cong\b.*|tong so|tong kinh phi|tong)$")  # the table's total
-_NOT_A_TASK = re.compile(r"^(?:cong|trong do|ghi chu|luu y)\b")  # subtotals, notes
+_NOT_A_TASK = re.compile(r"^(?:cộng|trong đó|ghi chú|lưu ý)\b", re.IGNORECASE)  # not «Công …»
 _TRAILING_CLAUSE = re.compile(r"(?:\(|,|;|\s[-–]\s)([^(),;]+?)\)?\s*$")  # «…, hoàn thành 6/2021»
 _MONTH_HEADING = re.compile(r"^(?:t|thang) ?0?(\d{1,2})$")  # «T1» … «T12» of a Gantt chart
 _NAMES_CRITERION = re.compile(r"(?i:tc|ti[eê]u ch[ií])\W*(?:s[oố]\s*)?0?\d")  # «TC2 - …»
@@ -386,7 +386,7 @@ class _RoadmapReader:
                 key = folded(task_text)
                 if _TOTAL.match(key):
                     break  # «Tổng cộng» and its split («Trong đó: …») close the table
-                if _NOT_A_TASK.match(key):
+                if _NOT_A_TASK.match(task_text):
                     continue  # «Cộng nhóm I», «Ghi chú: …»
                 if heading := _CRITERION_WORDS.match(key):
                     criterion = int(heading[1])  # «Tiêu chí số 2 - Giao thông» over its tasks
