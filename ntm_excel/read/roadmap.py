@@ -186,8 +186,8 @@ def read_roadmap(
     issues: list[Issue] = []
     notes = []
     report_year = year if below is not None else None  # the table's, else unknown
-    for header in _roadmap_sheets(headers, report_year):
-        own_year = title_year([header.grid]) or year
+    for header, own_year in _roadmap_sheets(headers, report_year):
+        own_year = own_year or year
         header = _settled(header, own_year, vocabulary)
         reader = _RoadmapReader(header, criterion_names, located, own_year, vocabulary)
         reader.read()
@@ -203,24 +203,23 @@ def read_roadmap(
     return tasks, issues, "; ".join(notes)
 
 
-def _roadmap_sheets(headers: list[Header], year: int | None) -> list[Header]:
-    """The roadmap headings to read, in sheet order: the best one (most columns recognised,
-    a visible sheet first, then the earliest), and every other visible one as full, unless
-    its title names a year before the report's (or, that unknown, the latest sheet's)."""
-    best = max(headers, key=lambda header: (header.score, not header.grid.hidden))
-
-    years = {id(header): title_year([header.grid]) for header in headers}
-    year = year or max(filter(None, years.values()), default=None)  # else the latest's
-
-    def current(header: Header) -> bool:
-        own = years[id(header)]
-        return year is None or own is None or own >= year
-
+def _roadmap_sheets(headers: list[Header], year: int | None) -> list[tuple[Header, int | None]]:
+    """The roadmap headings to read, in sheet order, with the year their titles name: the
+    best one (most columns recognised, a visible sheet first, then the earliest), and every
+    other visible one as full, unless its title names a year before the report's (or, that
+    unknown, the latest sheet's)."""
+    found = [(header, title_year([header.grid])) for header in headers]
+    best = max(found, key=lambda pair: (pair[0].score, not pair[0].grid.hidden))
+    if len(found) == 1:
+        return found
+    year = year or max(filter(None, (own for _, own in found)), default=None)
     chosen = [
-        header
-        for header in headers
-        if current(header)
-        and (header is best or (not header.grid.hidden and header.score >= min(3, best.score)))
+        (header, own)
+        for header, own in found
+        if (year is None or own is None or own >= year)
+        and (
+            header is best[0] or (not header.grid.hidden and header.score >= min(3, best[0].score))
+        )
     ]
     return chosen or [best]
 
@@ -355,8 +354,10 @@ class _RoadmapReader:
         previous = -1  # the row of the last task, for a task text wrapped onto the next row
         for row in range(self.header.bottom + 1, len(grid.rows)):
             texts = grid.texts(row)[:width]
-            if not any(texts) or is_column_numbers(grid, row, width) or _column_marks(texts):
+            if not any(texts) or is_column_numbers(grid, row, width):
                 continue
+            if row <= self.header.bottom + 2 and _column_marks(texts):
+                continue  # «A | B | 1 | 2 | 3» under the heading
             task_text = self._text(row, "task")
             criterion_text = next(  # «Mã chỉ tiêu» | «Tiêu chí»: the one filled
                 (t for col in self.header.roles.get("criterion", ()) if (t := grid.text(row, col))),

@@ -474,9 +474,10 @@ def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
     people = []
     for piece in _pieces(chunk):
         halves = [_without_honorific(half) for half in _DASH.split(piece)]
-        both = len(halves) > 1 and all(
-            _family_name_first(half, vocabulary) and _owner(half, vocabulary.titles)[1] == "name"
-            for half in halves
+        both = (
+            len(halves) > 1
+            and all(_family_name_first(half, vocabulary) for half in halves)
+            and all(_owner(half, vocabulary.titles)[1] == "name" for half in halves)
         )
         people += _DASH.split(piece) if both else [piece]
     return people
