@@ -473,6 +473,9 @@ def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
     """`_pieces`, with «A - B» two people when both sides begin with a family name."""
     people = []
     for piece in _pieces(chunk):
+        if not _DASH.search(piece):
+            people.append(piece)
+            continue
         halves = [_without_honorific(half) for half in _DASH.split(piece)]
         both = (
             len(halves) > 1
@@ -485,8 +488,10 @@ def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
 
 def _capitalised(name: str, vocabulary: Vocabulary) -> str:
     """A name typed in capitals («VÕ XUÂN SƠN») written as a name («Võ Xuân Sơn»)."""
+    if not name.isupper():
+        return name
     words = name.split()
-    if len(words) > 1 and name.isupper() and vocab_key(words[0]) in vocabulary.family_names:
+    if len(words) > 1 and vocab_key(words[0]) in vocabulary.family_names:
         return name.title()
     return name
 
