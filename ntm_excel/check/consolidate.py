@@ -280,8 +280,7 @@ def _used(
     roadmap = _roadmap_elsewhere(candidates, chosen)
     if roadmap is not None:  # its tasks join the table's: a copy, the candidates stay as read
         other, other_found = candidates[roadmap]
-        tasks = other.submission.tasks
-        report = replace(report, submission=_with_tasks(used, tasks))
+        report = replace(report, submission=_with_tasks(used, other.submission.tasks))
         issues = [issue for issue in issues if issue.code != "roadmap-not-found"]
         issues += [issue for issue in other_found if issue.code in _ROADMAP_CODES]
         issues.append(
