@@ -157,7 +157,8 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
     def key(item: tuple[UnitReport, list[Issue]]):
         sub, errors = item[0].submission, item[0].errors
         signed = -sub.report_date.toordinal() if sub.report_date else 0
-        return (not sub.indicators, signed, -sub.modified.timestamp(), errors, sub.file_name)
+        # `sheet`, not `indicators`: a kept submission's details stay packed
+        return (not sub.sheet, signed, -sub.modified.timestamp(), errors, sub.file_name)
 
     order = sorted(range(len(candidates)), key=lambda i: key(candidates[i]))
     first, second = key(candidates[order[0]]), key(candidates[order[1]])
@@ -343,7 +344,7 @@ def _roadmap_elsewhere(candidates: list[tuple[UnitReport, list[Issue]]], chosen:
     roadmaps = [
         i
         for i, (report, _) in enumerate(candidates)
-        if i != chosen and report.submission.tasks and not report.submission.indicators
+        if i != chosen and report.submission.tasks and not report.submission.sheet
     ]
     if not roadmaps:
         return None
