@@ -83,6 +83,9 @@ _NAME_PREFIX = {"thành phố trung ương": "thành phố"}
 _TIER_RANK = {COMMUNE: 2, DISTRICT: 1, PROVINCE: 0}
 _NOISE = ("cong hoa xa hoi chu nghia viet nam", "doc lap tu do hanh phuc")
 _WORD = re.compile(r"[^\W_]+")
+# The folded key of each word of a text being matched: words repeat from text to text and
+# file to file ("UBND", "XÃ", the district's name), so their keys are remembered.
+_fold_word = functools.lru_cache(maxsize=1 << 14)(fold)
 _SUFFIXES = ("xlsx", "xls", "xlsm", "ods", "csv", "pdf")
 
 # The seven NTM regions of the criteria sets (QĐ 1980/QĐ-TTg) and their provinces.
@@ -500,7 +503,7 @@ class Registry:
         """Every place where a unit's name (of `names`, else any) is written in `words` and no
         kind word before it contradicts the unit's kind."""
         names = self._names if names is None else names
-        joined = " ".join(fold(w) for w in words)
+        joined = " ".join(map(_fold_word, words))
         for noise in _NOISE:  # the national motto contains "xã" and names like "Cộng Hòa"
             joined = joined.replace(noise, " ".join("·" * len(noise.split())))
         folded = joined.split()
