@@ -278,12 +278,12 @@ def test_a_title_line_is_joined_once_and_again_after_its_row_changes():
 
 
 def test_registry_words_are_folded_once_and_each_word_as_itself(registry):
-    from ntm_excel.reference import registry as module
+    from ntm_excel.text import folded
 
     first = registry.match("UBND xã Cẩm Thành")
     assert first.unit is not None and first.unit.code == "18694"
-    hits = module._fold_word.cache_info().hits
+    hits = folded.cache_info().hits
     assert registry.match("UBND xã Cẩm Thành") == first
-    assert module._fold_word.cache_info().hits > hits  # the words' keys were remembered
-    assert module._fold_word("Cẩm") == "cam" and module._fold_word("Cầm") == "cam"
+    assert folded.cache_info().hits > hits  # the words' keys were remembered
+    assert folded("Cẩm") == "cam" and folded("Cầm") == "cam"
     assert registry.match("UBND xã Cẩm Thạch").unit.code == "18706"  # another word, its own key

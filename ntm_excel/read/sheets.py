@@ -39,7 +39,7 @@ from ntm_excel.read.bounds import (
     shared_text,
 )
 from ntm_excel.read.sniff import Sniffed, UnreadableFileError
-from ntm_excel.text import SHORT_TEXT, cell_address, fold, memoised_text, nfc
+from ntm_excel.text import SHORT_TEXT, cell_address, folded, memoised_text, nfc
 
 MAX_ROWS = 5000
 MAX_COLS = 60
@@ -47,10 +47,6 @@ MAX_AREA = 2_000_000  # cells of a sheet's used range that calamine may allocate
 HEADER_SCAN_ROWS = 80  # a header row is looked for in the first rows of a sheet
 
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based)
-
-# Headings, codes and wording repeat from file to file (one template per district), so the
-# folded keys are cached for the life of the process.
-folded = functools.lru_cache(maxsize=1 << 14)(fold)
 
 
 @dataclass
