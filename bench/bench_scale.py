@@ -603,6 +603,20 @@ def report(results: dict[int, dict]) -> None:
         )
 
 
+def compile_package() -> None:
+    """Compile ntm_excel's modules to bytecode once, as installing it from a wheel does.
+
+    An editable install under PYTHONDONTWRITEBYTECODE (set on this machine) never keeps its
+    bytecode, so every process compiled 28,000 lines again (about 0.25 s of CPU each), while
+    the naive script's libraries, installed from wheels, are compiled already. Python reads
+    bytecode even when told not to write it.
+    """
+    import ntm_excel
+
+    package = str(Path(ntm_excel.__file__).parent)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", package], check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
@@ -639,6 +653,7 @@ def main() -> None:
         return naive_command(args.files, args.output)
 
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, {load()}")
+    compile_package()
     results = {}
     for size in sorted(args.sizes):
         corpus = prepare(size, args.workdir)

@@ -1,9 +1,9 @@
 """Check that two `consolidate` runs wrote the same thing: every cell of every master sheet,
 every CSV file byte for byte (the overflow CSV files too), and every row of the history store
 (without the moments of the run, the row ids and the code fingerprints in `context`; stored
-readings and archived files compared unpacked). Each run folder holds `out/` (the outputs)
-and `state/` (the store), as `/tmp/ps/<run>` when run like bench_scale.py's
-consolidate_command.
+readings and judgements compared as objects, archived files unpacked). Each run folder
+holds `out/` (the outputs) and `state/` (the store), as `/tmp/ps/<run>` when run like
+bench_scale.py's consolidate_command.
 
     python bench/compare_outputs.py RUN_A RUN_B     # exit status 1 when they differ
 """
@@ -13,11 +13,15 @@ from __future__ import annotations
 import sqlite3
 import sys
 import zlib
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 
+from ntm_excel import history
+
 SKIP = {"context", "recorded", "stored", "started", "finished", "written", "id", "version_id"}
+BLOBS = {"readings", "judgements"}  # tables of pickled readings (and judgements)
 MADE_AT = "lúc"  # the summary's "made at" line: the one cell that differs between runs
 
 
@@ -47,16 +51,27 @@ def _workbook_differences(a: Path, b: Path) -> list[str]:
     return found
 
 
+def _decoded(blob: bytes) -> list:
+    """A stored reading's objects (its pickled bytes may differ from run to run: the order of
+    a set's members changes with Python's string hashing)."""
+    unpickler, found = history._Unpickler(blob, "", datetime(2000, 1, 1)), []
+    while True:
+        try:
+            found.append(unpickler.load())
+        except EOFError:
+            return found
+
+
 def _rows(run: Path, table: str, columns: list[str]) -> list[tuple]:
     db = sqlite3.connect(run / "state" / "ntm-excel.sqlite3")
-    order = ",".join(columns)
-    rows = db.execute(f'SELECT {order} FROM "{table}" ORDER BY {order}').fetchall()
+    order = ",".join(c for c in columns if not (table in BLOBS and c == "result"))
+    rows = db.execute(f'SELECT {",".join(columns)} FROM "{table}" ORDER BY {order}').fetchall()
 
     def plain(value):
         if isinstance(value, str):
             return value.replace(str(run), "RUN")  # output paths name the run's folder
-        if isinstance(value, bytes) and table == "readings":
-            return zlib.decompress(value)
+        if isinstance(value, bytes) and table in BLOBS:
+            return _decoded(value)
         if isinstance(value, bytes) and table == "archive":  # packed by any zlib-format packer
             try:
                 return zlib.decompress(value)

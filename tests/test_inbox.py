@@ -18,6 +18,7 @@ from support.samples import SampleSpec, write_sample
 
 from ntm_excel.atomic import mark_output
 from ntm_excel.check.consolidate import check_files
+from ntm_excel.cli import main
 from ntm_excel.config import load_config
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.scheduler import inbox_files
@@ -214,3 +215,31 @@ def test_a_file_replaced_by_a_fifo_after_listing_is_not_opened(tmp_path):
     os.mkfifo(tmp_path / "cam_thanh.xlsx")  # listed as a file a moment before
     [(submission, [issue])] = read_one(tmp_path / "cam_thanh.xlsx", None, [])
     assert submission is None and "không còn là tệp thường" in issue.message
+
+
+def test_files_of_one_name_in_several_folders_are_named_with_their_folders(tmp_path):
+    files = [
+        tmp_path / "huyen_a" / "cam_vinh" / "Bieu TDG.xlsx",
+        tmp_path / "huyen_b" / "cam_vinh" / "Bieu TDG.xlsx",
+        tmp_path / "huyen_b" / "cam_loc" / "Bieu TDG.xlsx",
+        tmp_path / "huyen_b" / "cam_loc" / "rieng.xlsx",
+    ]
+    assert inbox_module.shown_names(files) == {
+        files[0]: "huyen_a/cam_vinh/Bieu TDG.xlsx",
+        files[1]: "huyen_b/cam_vinh/Bieu TDG.xlsx",
+        files[2]: "cam_loc/Bieu TDG.xlsx",
+    }
+
+
+def test_unreadable_files_of_one_name_are_reported_apart(tmp_path, capsys):
+    for folder in ("huyen_a", "huyen_b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "Bieu TDG 2021.xlsx").write_text("không phải bảng tính")
+    write_sample(tmp_path / "huyen_b" / "cam_thanh.xlsx", CAM_THANH)
+
+    assert main(["validate", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert "Tệp huyen_a/Bieu TDG 2021.xlsx\n  Lỗi" in out
+    assert "Tệp huyen_b/Bieu TDG 2021.xlsx\n  Lỗi" in out
+    assert "Xã Cẩm Thành — tệp cam_thanh.xlsx" in out  # a name of its own stays short
+    assert "1 đơn vị và 2 tệp khác" in out

@@ -157,7 +157,7 @@ def test_province_consolidation_places_every_file(province_result, nghe_an):
     assert submitted == {"17287", "17269", "17272", "16744", "17764"}
     assert len(result.units) == len(nghe_an.expected())
     (ambiguous,) = [i for i in result.issues if i.code == "unit-ambiguous"]
-    assert ambiguous.file == "dong_van.xlsx" and "Huyện Quế Phong" in ambiguous.message
+    assert ambiguous.file == "chua_ro/dong_van.xlsx" and "Huyện Quế Phong" in ambiguous.message
     assert result.district is None
     districts = {r.unit.name: r for r in result.districts}
     assert len(districts) == 20  # every district with communes; Thị xã Cửa Lò has none

@@ -56,7 +56,7 @@ from ntm_excel.read.batch import (
     reading_context,
     settle,
 )
-from ntm_excel.read.inbox import list_submissions
+from ntm_excel.read.inbox import list_submissions, shown_names
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
 from ntm_excel.reference.contacts import load_contacts
 from ntm_excel.reference.plan import load_plan
@@ -389,7 +389,10 @@ def check_files(
         for path, file in zip(files, read, strict=True)
         for result, report in zip(file.reading, file.reports, strict=True)
     ]
+    shown = shown_names(files)  # a name several files have: with their folders
     for path, (submission, read_issues), report in results:
+        if path in shown:
+            read_issues = [_shown(issue, path, shown[path]) for issue in read_issues]
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         if submission is None and any(i.code == "file-unreadable" for i in read_issues):
             named = _named_unit(registry, path, read_issues)
@@ -441,6 +444,10 @@ def check_files(
     }
     submissions = [submission for _, (submission, _), _ in results if submission is not None]
     return Checked(units, districts, loose, province, by_unit, submissions, reading, levels)
+
+
+def _shown(issue: Issue, path: Path, name: str) -> Issue:
+    return replace(issue, file=name) if issue.file == path.name else issue
 
 
 def _one_district(registry: Registry) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,6 +112,28 @@ def list_submissions(paths: Iterable[Path | str], *, skip: Iterable[Path | str] 
                 seen.add(real)
                 listing.files.append(file)
     return listing
+
+
+def shown_names(files: Iterable[Path]) -> dict[Path, str]:
+    """How a file whose name another listed file also has is named to people: with as many
+    of its folders as tell it apart («cam_vinh/Bieu TDG.xlsx» beside «cam_loc/Bieu TDG.xlsx»,
+    as a province's district folders often hold). Files of a name of their own are left out.
+    """
+    by_name: dict[str, list[Path]] = {}
+    for file in files:
+        by_name.setdefault(file.name, []).append(file)
+    shown: dict[Path, str] = {}
+    for same in by_name.values():
+        if len(same) < 2:
+            continue
+        depth, left = 2, same
+        while left:  # the files not told apart yet, each with one more folder
+            counts = Counter(file.parts[-depth:] for file in left)
+            for file in left:
+                if counts[file.parts[-depth:]] == 1 or depth >= len(file.parts):
+                    shown[file] = "/".join(file.parts[-depth:])
+            left, depth = [file for file in left if file not in shown], depth + 1
+    return shown
 
 
 def _skipped(path: Path, reason: str, severity: Severity | None = None) -> Issue:
