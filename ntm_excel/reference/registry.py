@@ -519,9 +519,7 @@ class Registry:
     def _kinds_before(self, keys: list[str], start: int) -> set[str]:
         """The kinds the words just before `start` name ("thị xã" before "xã")."""
         for size in self._kind_sizes:
-            if start >= size and (
-                kinds := self._kind_words.get(tuple(keys[start - size : start]))
-            ):
+            if start >= size and (kinds := self._kind_words.get(tuple(keys[start - size : start]))):
                 return kinds
         return set()
 
