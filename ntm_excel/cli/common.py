@@ -44,6 +44,29 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+FORCE_HELP = "ghi đè khi đích đã có tệp (không có: lệnh từ chối, không ghi gì)"
+
+
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
+
+
+def refused(targets: Iterable[Path], force: bool) -> bool:
+    """Whether the `targets` are left alone: one exists and --force was not given (said on
+    stderr, naming the first few). A commune's workbook is never replaced by mistake."""
+    found = [target for target in targets if target.exists()]
+    if force or not found:
+        return False
+    what = "thư mục" if found[0].is_dir() else "tệp"
+    names = ", ".join(str(target) for target in found[:3])
+    more = f" và {len(found) - 3} tệp khác" if len(found) > 3 else ""
+    print(
+        f"Đã có {what} {names}{more}: không ghi đè. Chọn tên khác, hoặc thêm --force để ghi đè.",
+        file=sys.stderr,
+    )
+    return True
+
+
 def add_as_of_option(parser: argparse.ArgumentParser, default: str = "hôm nay") -> None:
     parser.add_argument(
         "--as-of",
