@@ -256,6 +256,8 @@ _EXPECTED = {
 
 
 _LARGEST = 100_000  # no setting counts more (days, a port, seconds)
+LAST_PORT = 65_535
+_PORT = f"cần số cổng từ 1 đến {LAST_PORT}, không có dấu nháy (SMTP thường là 587 hoặc 465)"
 
 
 def _typed(kind: str, value: object) -> object:
@@ -312,10 +314,13 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
         kind = str(fields[key].type)
         try:
             typed[key] = _typed(kind, value)
+            if key.endswith("port") and not 1 <= typed[key] <= LAST_PORT:
+                raise ValueError(value)
         except (TypeError, ValueError) as exc:
+            expected = _PORT if key.endswith("port") else _EXPECTED.get(kind, "sai kiểu")
             raise ConfigError(
                 f"Tệp cấu hình {file}, mục [{name}], khóa «{key}»: giá trị «{shown(str(value))}» "
-                f"không dùng được: {_EXPECTED.get(kind, 'sai kiểu')}"
+                f"không dùng được: {expected}"
             ) from exc
     if name == OPEN_SECTION:
         typed["jobs"] = jobs

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import sqlite3
 from pathlib import Path
 
@@ -201,6 +202,8 @@ def system_reason(exc: BaseException) -> str:
     """An error in Vietnamese: our own messages as they are, system errors translated."""
     if isinstance(exc, NtmError):
         return str(exc)
+    if isinstance(exc, socket.gaierror):  # getaddrinfo: errno -2, -3… (EAI_*), not errno's
+        return "không tìm thấy máy chủ theo tên hay địa chỉ đã ghi (sai tên, hoặc mất mạng)"
     if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
         where = f" ({exc.filename})" if exc.filename else ""
         length = len(os.path.abspath(exc.filename)) if isinstance(exc.filename, str) else 0

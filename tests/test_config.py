@@ -88,6 +88,8 @@ def test_a_partial_configuration_elsewhere_names_the_keys_to_set(tmp_path, capsy
         ("[data]\ndue_soon_days = -3\n", "cần một số nguyên từ 0 trở lên"),
         ("[data]\ndue_soon_days = 100000000000\n", "cần một số nguyên từ 0 trở lên"),
         ("[mail]\nsmtp_timeout = -1\n", "cần một số từ 0 trở lên"),
+        ("[mail]\nsmtp_port = 0\n", "cần số cổng từ 1 đến 65535"),
+        ("[mail]\nsmtp_port = 99999\n", "cần số cổng từ 1 đến 65535"),
     ],
 )
 def test_a_misspelt_or_broken_file_is_refused_clearly(tmp_path, capsys, text, message):

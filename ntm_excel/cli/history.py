@@ -63,7 +63,10 @@ def register(subparsers) -> None:
     add_registry_option(parser)
     parser.set_defaults(func=run)
     actions = parser.add_subparsers(
-        title="Lệnh con (không bắt buộc)", metavar="{export,backup}", dest="action"
+        title="Lệnh con (không bắt buộc)",
+        metavar="{export,backup}",
+        dest="action",
+        prog="ntm-excel history",  # not the whole usage above, which lists both forms
     )
     export = actions.add_parser(
         "export",
@@ -185,9 +188,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with _open(args) as history:
         runs = history.consolidations()
-        # the report date of the last consolidation: a store kept for 2021 is not shown up to
-        # today with every month since empty
-        as_of = args.as_of or (max(r.as_of for r in runs) if runs else date.today())
+        # the report date of the last consolidation that finished: a store kept for 2021 is not
+        # shown up to today with every month since empty, nor up to a mistyped year
+        finished = [run for run in runs if run.finished] or runs
+        as_of = args.as_of or (finished[-1].as_of if finished else date.today())
         view = history_view(
             history, registry.units, config_calendar(config), as_of, targets=targets
         )

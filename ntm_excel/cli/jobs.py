@@ -16,9 +16,10 @@ from ntm_excel.cli.common import (
     add_as_of_option,
     add_config_option,
     add_state_options,
+    counted,
     settings_from,
 )
-from ntm_excel.config import Config, MailSettings
+from ntm_excel.config import LAST_PORT, Config, MailSettings
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail import SECURITY_CHOICES, mail_settings
 from ntm_excel.jobs.scheduler import (
@@ -40,7 +41,7 @@ def add_mail_options(parser: argparse.ArgumentParser) -> None:
         metavar="MÁY_CHỦ",
         help="máy chủ SMTP (không có: thư được ghi ra thư mục outbox dạng .eml)",
     )
-    parser.add_argument("--smtp-port", type=int, metavar="CỔNG", help="cổng SMTP")
+    parser.add_argument("--smtp-port", type=counted(1, LAST_PORT), metavar="CỔNG", help="cổng SMTP")
     parser.add_argument(
         "--smtp-user",
         metavar="TÊN",
