@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ntm_excel.errors import ConfigError
+from ntm_excel.errors import CONFIG_FILE_LIMIT, ConfigError, check_office_file
 from ntm_excel.text import is_email_address, shown
 
 
@@ -338,6 +338,7 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
 def load_config(path: Path | str | None = None) -> Config:
     """Load the configuration at `path`, or the bundled one when `path` is None."""
     file = Path(path) if path else DEFAULT_CONFIG
+    check_office_file(file, ConfigError, "Tệp cấu hình", CONFIG_FILE_LIMIT)
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad may add a BOM
     except FileNotFoundError as exc:

@@ -12,6 +12,7 @@ import errno
 import os
 import socket
 import sqlite3
+import stat
 from pathlib import Path
 
 
@@ -216,3 +217,27 @@ def system_reason(exc: BaseException) -> str:
     if isinstance(exc, sqlite3.Error):
         return _SQLITE_TEXT.get(str(exc).lower(), str(exc))
     return str(exc) or type(exc).__name__
+
+
+OFFICE_FILE_LIMIT = 50 * 1024 * 1024  # bytes: a country's registry is about 1 MB
+CONFIG_FILE_LIMIT = 1024 * 1024
+
+
+def check_office_file(
+    path: Path | str, error: type[NtmError], what: str, limit: int = OFFICE_FILE_LIMIT
+) -> None:
+    """Refuse with `error` an office file (configuration, catalogue, registry, plan,
+    contacts, vocabulary) that is not a regular file or is larger than `limit`: a path set
+    by mistake to a device or a huge file is never read whole. A missing file is left to
+    the loader, which says so in its own words."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{what} {path} không phải một tệp (thư mục, thiết bị hay ống dẫn)")
+    if info.st_size > limit:
+        raise error(
+            f"{what} {path} quá lớn ({info.st_size // (1024 * 1024)} MB, giới hạn "
+            f"{limit // (1024 * 1024)} MB): hãy kiểm tra đường dẫn"
+        )

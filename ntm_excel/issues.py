@@ -94,6 +94,15 @@ _TYPES = [
         "không có trang lộ trình/kế hoạch thực hiện",
     ),
     IssueType(
+        "roadmap-other-file",
+        Severity.INFO,
+        "Lộ trình ở tệp riêng",
+        "Lộ trình của {unit} lấy từ tệp «{roadmap}» (tệp chỉ có lộ trình), cùng bảng tự đánh "
+        "giá trong «{used}».",
+        "đơn vị gửi bảng tự đánh giá và lộ trình thành hai tệp: nhiệm vụ lấy từ tệp chỉ có lộ "
+        "trình mới nhất, khi tệp được dùng không có lộ trình",
+    ),
+    IssueType(
         "sheet-truncated",
         Severity.WARNING,
         "Trang tính quá lớn",
@@ -124,8 +133,9 @@ _TYPES = [
         Severity.WARNING,
         "Đơn vị nộp nhiều tệp",
         "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
-        "một đơn vị có nhiều tệp: dùng bản ký ngày gần nhất, rồi tệp sửa gần nhất, rồi tệp ít "
-        "lỗi hơn, rồi theo tên; tệp không đọc được cũ hơn tệp dùng được kể tên ở đây",
+        "một đơn vị có nhiều tệp: dùng tệp có bảng tự đánh giá, bản ký ngày gần nhất, rồi tệp "
+        "sửa gần nhất, rồi tệp ít lỗi hơn, rồi theo tên; tệp không đọc được cũ hơn tệp dùng "
+        "được kể tên ở đây",
     ),
     IssueType(
         "unit-newest-unreadable",

@@ -1,6 +1,8 @@
 """The office's configuration file: paths relative to it, overrides, and misspelt keys refused."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +182,16 @@ def test_the_mailbox_section_and_no_password_in_the_file(tmp_path, monkeypatch):
         settings = MailboxSettings(**{"host": "imap.example.org", "user": "vpdp"} | wrong)
         with pytest.raises(ConfigError, match=message):
             check_mailbox(settings, file)
+
+
+@pytest.mark.parametrize("option", ["--config", "--catalog", "--registry"])
+def test_an_office_file_that_is_a_device_or_huge_is_refused_unread(tmp_path, capsys, option):
+    """Never read whole: /dev/zero would fill the memory, a 60 MB «catalogue» is a mistake."""
+    huge = tmp_path / "lon.xlsx"
+    with huge.open("wb") as file:
+        file.truncate(60 * 1024 * 1024)  # sparse: nothing written
+    targets = [huge] + ([Path("/dev/zero")] if os.name == "posix" else [])
+    for target in targets:
+        assert main(["validate", "workbooks/mau_nop", option, str(target)]) == 2
+        err = capsys.readouterr().err
+        assert str(target) in err and ("quá lớn (60 MB" in err or "không phải một tệp" in err)

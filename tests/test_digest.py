@@ -506,3 +506,14 @@ def test_mail_names_the_office_of_the_area_consolidated():
     assert mail.subject.startswith("[NTM]") and "Trung ương" in mail.text
     [mail] = reminder_mails(consolidation(units=[UnitReport(other)]), deadline=DEADLINE).mails
     assert "Văn phòng điều phối NTM huyện Cẩm Xuyên" in mail.text  # the district's own run
+
+
+def test_a_new_mail_ledger_is_said_aloud(tmp_path, capsys):
+    """Run from another folder, a relative `var/` is a new ledger: every mail would go again."""
+    from ntm_excel.cli import main
+
+    argv = ["digest", "--as-of", "2021-03-25", "--state-dir", str(tmp_path / "var")]
+    assert main(argv) == 0
+    assert f"Chưa có sổ thư trong {tmp_path / 'var'}: tạo sổ mới" in capsys.readouterr().err
+    assert main(argv) == 0
+    assert "Chưa có sổ thư" not in capsys.readouterr().err

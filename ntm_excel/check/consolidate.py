@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -157,17 +157,18 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
     def key(item: tuple[UnitReport, list[Issue]]):
         sub, errors = item[0].submission, item[0].errors
         signed = -sub.report_date.toordinal() if sub.report_date else 0
-        return (signed, -sub.modified.timestamp(), errors, sub.file_name)
+        return (not sub.indicators, signed, -sub.modified.timestamp(), errors, sub.file_name)
 
     order = sorted(range(len(candidates)), key=lambda i: key(candidates[i]))
     first, second = key(candidates[order[0]]), key(candidates[order[1]])
     reasons = (
+        "tệp có bảng tự đánh giá",
         "báo cáo ký ngày gần nhất",
         "tệp sửa gần nhất",
         "cùng ngày ký và thời điểm sửa, tệp ít lỗi hơn",
         "cùng ngày ký, thời điểm sửa và số lỗi, xếp trước theo tên tệp",
     )
-    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 3)
+    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
     return order[0], reasons[differs]
 
 
@@ -275,10 +276,31 @@ def _used(
     chosen, reason = _choose(candidates) if len(candidates) > 1 else (0, "tệp sửa gần nhất")
     report, found = candidates[chosen]
     used = report.submission
-    newer = [u for u in unreadable if u.modified >= used.modified - SAME_TIME]  # in doubt, say so
-    ignored = [f"«{c[0].submission.file_name}»" for i, c in enumerate(candidates) if i != chosen]
-    ignored += [f"«{u.path.name}» (không đọc được)" for u in unreadable if u not in newer]
     issues = list(found)
+    roadmap = _roadmap_elsewhere(candidates, chosen)
+    if roadmap is not None:  # its tasks join the table's: a copy, the candidates stay as read
+        other, other_found = candidates[roadmap]
+        tasks = other.submission.tasks
+        report = replace(report, submission=_with_tasks(used, tasks))
+        issues = [issue for issue in issues if issue.code != "roadmap-not-found"]
+        issues += [issue for issue in other_found if issue.code in _ROADMAP_CODES]
+        issues.append(
+            make_issue(
+                "roadmap-other-file",
+                unit_code=unit.code,
+                file=other.submission.file_name,
+                unit=unit.name,
+                roadmap=other.submission.file_name,
+                used=used.file_name,
+            )
+        )
+    newer = [u for u in unreadable if u.modified >= used.modified - SAME_TIME]  # in doubt, say so
+    ignored = [
+        f"«{c[0].submission.file_name}»"
+        for i, c in enumerate(candidates)
+        if i not in (chosen, roadmap)
+    ]
+    ignored += [f"«{u.path.name}» (không đọc được)" for u in unreadable if u not in newer]
     if ignored:
         issues.append(
             make_issue(
@@ -286,7 +308,7 @@ def _used(
                 unit_code=unit.code,
                 file=used.file_name,
                 unit=unit.name,
-                count=len(ignored) + 1,
+                count=len(ignored) + 1 + (roadmap is not None),
                 used=used.file_name,
                 reason=reason,
                 ignored=", ".join(ignored),
@@ -308,6 +330,36 @@ def _used(
     counts = IssueCounts.of(issues)
     report.errors, report.warnings = counts.errors, counts.warnings
     return report, issues
+
+
+# What a roadmap-only file says of its own roadmap (its table's absence is not the unit's)
+_ROADMAP_CODES = frozenset({"deadline-invalid", "recurrence-invalid", "done-log-invalid"})
+
+
+def _roadmap_elsewhere(candidates: list[tuple[UnitReport, list[Issue]]], chosen: int) -> int | None:
+    """The unit's newest file holding only a roadmap, when the file used has none (a commune
+    that sent its table and its roadmap as two workbooks)."""
+    if candidates[chosen][0].submission.tasks:
+        return None
+    roadmaps = [
+        i
+        for i, (report, _) in enumerate(candidates)
+        if i != chosen and report.submission.tasks and not report.submission.indicators
+    ]
+    if not roadmaps:
+        return None
+
+    def newest(i: int) -> tuple:
+        sub = candidates[i][0].submission
+        return (sub.report_date or date.min, sub.modified, sub.file_name)
+
+    return max(roadmaps, key=newest)
+
+
+def _with_tasks(submission: Submission, tasks: tuple) -> Submission:
+    """A plain copy of `submission` (a kept one decodes its details) holding `tasks`."""
+    values = {f.name: getattr(submission, f.name) for f in fields(Submission)}
+    return Submission(**(values | {"tasks": tasks}))
 
 
 def _named_unit(registry: Registry, path: Path, issues: list[Issue]) -> Unit | None:
