@@ -138,6 +138,16 @@ _TYPES = [
         "được kể tên ở đây",
     ),
     IssueType(
+        "unit-sender-unknown",
+        Severity.WARNING,
+        "Tệp gửi từ địa chỉ lạ",
+        "Tệp «{name}» của {unit} được gửi từ {senders}, không phải địa chỉ thư của đơn vị "
+        "({known}). Hãy xác nhận với đơn vị rằng tệp này do đơn vị gửi.",
+        "tệp đang dùng của một đơn vị đến bằng thư từ địa chỉ không phải của đơn vị (cột Email "
+        "của danh sách đơn vị, trang «Liên hệ xã» của danh bạ): ai cũng gửi được biểu mang "
+        "tên một xã",
+    ),
+    IssueType(
         "unit-newest-unreadable",
         Severity.WARNING,
         "Tệp gửi sau không đọc được",

@@ -20,7 +20,7 @@ from ntm_excel.cli.common import (
     settings_from,
 )
 from ntm_excel.config import LAST_PORT, Config, MailSettings
-from ntm_excel.jobs.ledger import DB_NAME, Ledger
+from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail import SECURITY_CHOICES, mail_settings
 from ntm_excel.jobs.scheduler import (
     RETRY,
@@ -60,15 +60,6 @@ def zone_of(config: Config) -> ZoneInfo:
 
 
 def open_ledger(config: Config) -> Ledger:
-    """The mail ledger of the configured state folder; a new one is said aloud: a run from
-    another folder (a relative `var/`) would otherwise send every mail again, silently."""
-    if not (Path(config.state_dir) / DB_NAME).exists():
-        print(
-            f"Chưa có sổ thư trong {Path(config.state_dir).resolve()}: tạo sổ mới, mọi thư đến "
-            "hạn được gửi như lần đầu. Nếu đã từng chạy ở thư mục khác, hãy chạy ở đó hoặc ghi "
-            "--state-dir (đường dẫn tương đối tính từ thư mục đang chạy lệnh).",
-            file=sys.stderr,
-        )
     return Ledger(config.state_dir, zone=zone_of(config))
 
 
@@ -81,7 +72,15 @@ def runner_from(args: argparse.Namespace, ledger: Ledger, config: Config) -> Run
         smtp_security=args.smtp_security,
     )
     inbox = Path(args.inbox) if getattr(args, "inbox", None) else None
-    return Runner(config, ledger, mail=mail, inbox=inbox)
+    runner = Runner(config, ledger, mail=mail, inbox=inbox)
+    if ledger.new:  # said once the settings hold: a run from another folder (a relative
+        print(  # `var/`) would otherwise send every mail again, silently
+            f"Chưa có sổ thư trong {ledger.path.parent.resolve()}: đã tạo sổ mới, mọi thư đến "
+            "hạn được gửi như lần đầu. Nếu đã từng chạy ở thư mục khác, hãy chạy ở đó hoặc ghi "
+            "--state-dir (đường dẫn tương đối tính từ thư mục đang chạy lệnh).",
+            file=sys.stderr,
+        )
+    return runner
 
 
 class ZoneFormatter(logging.Formatter):
