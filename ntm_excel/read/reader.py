@@ -49,7 +49,6 @@ from ntm_excel.read.legacy import detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import read_roadmap, title_year
 from ntm_excel.read.sheets import (
-    MAX_COLS,
     Grid,
     Header,
     cell_text,
@@ -61,7 +60,7 @@ from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
-from ntm_excel.text import SHORT_TEXT, fold, memoised_text, nfc
+from ntm_excel.text import SHORT_TEXT, fold, memoised_text
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
@@ -709,13 +708,7 @@ def _title_lines(grids: list[Grid], header: Header | None) -> list[tuple[str, li
         blocks = [(header.grid, range(min(header.top, TITLE_ROWS)))]
     else:
         blocks = [(grid, range(min(len(grid.rows), TITLE_ROWS))) for grid in grids]
-    lines = []
-    for grid, rows in blocks:
-        for row in rows:
-            cells = [cell for cell in grid.rows[row][:MAX_COLS] if cell not in ("", None)]
-            if cells:
-                lines.append((nfc(" ".join(cell_text(cell) for cell in cells)), cells))
-    return lines
+    return [line for grid, rows in blocks for row in rows if (line := grid.line(row))]
 
 
 def _unit_from_code(lines: list[tuple[str, list[object]]], registry: Registry):
