@@ -113,6 +113,7 @@ class SampleSpec:
     formula_codes: tuple[str, ...] = ()  # value cells written as formulas without a result
     missing: tuple[str, ...] = ()  # indicators left out
     blank_values: tuple[str, ...] = ()  # indicators whose value cell is left empty
+    template: bool = False  # the district's blank form: no value, no self-assessment
     not_met: tuple[str, ...] = ()  # indicators below their threshold (assessed "Chưa đạt")
     contradictions: tuple[str, ...] = ()  # below the threshold but assessed "Đạt"
     out_of_range: tuple[str, ...] = ()  # "105%" or a negative figure
@@ -308,6 +309,8 @@ def _rows(spec: SampleSpec, rng: random.Random) -> list[_Row]:
             assessment = rng.choice(_MET_SPELLINGS if claimed else _NOT_MET_SPELLINGS)
         else:
             assessment = "Đạt" if claimed else "Chưa đạt"
+        if spec.template:
+            value, number_format, number, assessment = None, "", None, ""
         older = round(number - 3.5, 1) if number is not None and number > 10 else "Chưa đạt"
         row = _Row(ind, value, number_format, assessment, met, number, estimate, older)
         rows.append(row)
@@ -621,7 +624,7 @@ def _criterion_block(
     label = _criterion_label(spec, number)
     own = next((row for row in group if row.indicator.code == str(number)), None)
     subs = [row for row in group if row is not own]
-    status = "Đạt" if all_met else "Chưa đạt"
+    status = "" if spec.template else "Đạt" if all_met else "Chưa đạt"
     name_text = name if spec.code_style != "in_text" else f"Tiêu chí số {number}: {name}"
     first = sheet.row
     split_own = own is not None and spec.merged_single and not subs
