@@ -65,6 +65,7 @@ _ROMAN_DOTTED = re.compile(r"^[IVXL]+\s*[.,]\s*\d")
 _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
 _SHOWN = 60  # characters of a row's wording in the reading report
 _DETAIL = "dòng chi tiết của chỉ tiêu bên trên"
+_COLUMN_NUMBERS = ("skip", "dòng đánh số cột")
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -324,7 +325,10 @@ class TableReader:
             line.kind, line.reason = "skip", f"dòng ẩn, bản cũ của dòng {newer + 1}"
             return line
         line.code = self._row_code(line)
-        if line.code is not None:
+        if line.code is not None and self._numbers_columns(row, texts):
+            line.code = None  # «1 | 2 | 3 …» under the heading: its «1» is no criterion
+            line.kind, line.reason = _COLUMN_NUMBERS
+        elif line.code is not None:
             line.kind, line.reason = self._coded(line)
         else:
             layout = self._layout_rows[row] = self._layout_row(row, texts)
@@ -346,6 +350,14 @@ class TableReader:
             return below if text and written_code(text) == code else None
         return None
 
+    def _numbers_columns(self, row: int, texts: list[str]) -> bool:
+        """Whether a row whose TT cell holds a plain number («1») numbers the columns
+        («1 | 2 | 3 …»). Its layout is kept: a plan checks it again (`_Plan.fits`)."""
+        if not _PLAIN_NUMBER.match(self._text(row, self.columns.no)):
+            return False
+        layout = self._layout_rows[row] = self._layout_row(row, texts)
+        return layout == _COLUMN_NUMBERS
+
     def _coded(self, line: _Line) -> tuple[str, str]:
         code = line.code
         if code.kind == "roman" and self.roman_criteria:
@@ -363,7 +375,7 @@ class TableReader:
         if self._is_totals(texts):
             return "totals", ""
         if is_column_numbers(self.header.grid, row, self.width):
-            return "skip", "dòng đánh số cột"
+            return _COLUMN_NUMBERS
         if self._is_heading_again(texts):
             return "skip", "dòng tiêu đề lặp lại"
         return None

@@ -96,6 +96,7 @@ class SampleSpec:
     header: str = "single"  # see HEADER_LAYOUTS
     columns: tuple[str, ...] = COLUMN_KEYS
     column_numbers: bool = False  # a "(1) (2) (3)…" row under the heading
+    column_number_style: str = "brackets"  # "(1)"; "numbers": 1 (a number cell); "texts": "1"
     merged_criteria: bool = False  # criterion cells merged over their indicator rows
     criterion_column: bool = False  # a criterion-level "Đánh giá tiêu chí" column
     code_style: str = "dotted"  # see CODE_STYLES
@@ -471,7 +472,9 @@ def _header(sheet: _Sheet, spec: SampleSpec, keys: list[str]) -> None:
     sheet.row = top + (2 if two_rows else 1)
     if spec.column_numbers:
         for index in range(col):
-            sheet.put(sheet.row, index, f"({index + 1})", italic=True, center=True, border=True)
+            mark = {"brackets": f"({index + 1})", "numbers": index + 1, "texts": str(index + 1)}
+            style = spec.column_number_style
+            sheet.put(sheet.row, index, mark[style], italic=True, center=True, border=True)
         sheet.row += 1
 
 
