@@ -289,6 +289,55 @@ def test_a_value_column_under_an_unknown_heading_is_found_by_its_cells(
     assert reading.evidence == "theo nội dung: 3/3 ô là số liệu, cạnh cột mức chuẩn"
 
 
+VERDICT_ROWS = [
+    ["TC1", "Quy hoạch", None, None, "Đạt"],
+    ["1.1", "Có quy hoạch chung xây dựng xã", "Đạt", "Đạt", "Đạt"],
+    ["3.1", "Tỷ lệ diện tích được tưới chủ động", "≥80%", 87.5, "Đạt"],
+    ["9.2", "Tỷ lệ hộ có nhà ở đạt chuẩn", "≥75%", "70,5%", "Chưa đạt"],
+    ["11", "Tỷ lệ hộ nghèo", "≤5%", 1.7, "Đạt"],
+]
+
+
+def _rows_xls(path: Path, rows: list[list[object]]) -> Path:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Tự đánh giá")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize("heading", [["Thực hiện", "Kết quả"], ["Số liệu", "Kết quả đạt được"]])
+def test_a_result_column_of_verdicts_is_the_self_assessment(
+    tmp_path, fmt, heading, registry, indicators
+):
+    """«Thực hiện» | «Kết quả», the second holding only Đạt/Chưa đạt: both headings say
+    result, its cells say self-assessment."""
+    title = ["UBND XÃ CẨM LẠC"], ["BIỂU TỰ ĐÁNH GIÁ NĂM 2021"]
+    rows = [*title, ["TT", "Nội dung", "Chỉ tiêu", *heading], *VERDICT_ROWS]
+    path = tmp_path / f"cam_lac.{fmt}"
+    if fmt == "xls":
+        _rows_xls(path, rows)
+    else:
+        workbook(path, rows[2], rows[3:])
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(e.code, e.value, e.self_assessment) for e in submission.indicators] == [
+        ("1.1", "Đạt", Status.MET),
+        ("3.1", 87.5, Status.MET),
+        ("9.2", 70.5, Status.NOT_MET),
+        ("11", 1.7, Status.MET),
+    ]
+    assert "assessment-missing" not in codes(issues)
+    reading = {c.column: c for c in submission.reading.columns}["E"]
+    assert reading.role == "tự đánh giá"
+    assert reading.evidence == "theo nội dung: 5/5 ô là «Đạt»/«Chưa đạt»"
+
+
 def test_the_report_year_column_before_a_later_one(tmp_path, registry, indicators):
     book = openpyxl.Workbook()
     sheet = book.active

@@ -128,9 +128,7 @@ def test_the_corrected_version_is_read_and_the_choice_said(
     first = replace(
         SPEC, format=fmt, sheet_name="TĐG lần 1 (gửi 5-3)", not_met=("9.2",), signed_day=5
     )
-    corrected = replace(
-        SPEC, format=fmt, sheet_name="TĐG lần 2 (đã sửa)", roadmap_sheet="Lộ trình"
-    )
+    corrected = replace(SPEC, format=fmt, sheet_name="TĐG lần 2 (đã sửa)", roadmap_sheet="Lộ trình")
     specs = [corrected, first] if corrected_first else [first, corrected]
     path = write_cluster(tmp_path / f"cam_thach.{fmt}", specs, summary=False)
     submission, issues = read_submission(path, registry, indicators)
@@ -156,9 +154,7 @@ def test_of_two_unmarked_versions_the_later_signed_is_read(tmp_path, registry, i
     assert "ký ngày 12/03/2021, sau ngày 05/03/2021" in chosen[0].message
 
 
-def test_two_versions_nothing_tells_apart_are_read_first_and_said(
-    tmp_path, registry, indicators
-):
+def test_two_versions_nothing_tells_apart_are_read_first_and_said(tmp_path, registry, indicators):
     first = replace(SPEC, sheet_name="TĐG", not_met=("9.2",))
     other = replace(SPEC, sheet_name="TĐG xã")
     path = write_cluster(tmp_path / "cam_thach.xlsx", [first, other], summary=False)
