@@ -830,7 +830,8 @@ class TableReader:
             value, at = self._cell(row, col)
             if grid.merged:
                 self._used_cells.add((at, col))
-            if value is not None and self._assess(value) is not Status.NOT_MET:
+            unticked = value is None or value is False  # an unticked checkbox: FALSE
+            if not unticked and self._assess(value) is not Status.NOT_MET:
                 ticked.append(
                     (
                         status,
