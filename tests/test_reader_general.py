@@ -553,3 +553,31 @@ def test_headings_in_english_or_in_two_languages(tmp_path, heading, registry, in
     roles = [c.role for c in submission.reading.columns]
     assert roles[:3] == ["số thứ tự, mã", "tên tiêu chí", "kết quả"]
     assert roles[4:] == ["tự đánh giá", "ghi chú"]
+
+
+@pytest.mark.parametrize("listed_in_full", [True, False])
+def test_short_wordings_of_two_indicators_are_settled_by_their_rows_places(
+    tmp_path, listed_in_full, registry, indicators
+):
+    """«Quy hoạch chung xây dựng xã» is 1.1's and 1.2's wording alike: first of the two rows
+    under criterion 1, it is 1.1; a criterion not listed in full settles nothing."""
+    rows = [
+        [1, "Quy hoạch", None, None],
+        ["-", "Quy hoạch chung xây dựng xã", "Đạt", "Đạt"],
+        ["-", "Quy định quản lý quy hoạch", "Đạt", "Đạt"],
+    ]
+    if not listed_in_full:
+        del rows[2]
+    path = workbook(
+        tmp_path / "cam_quan.xlsx", ["TT", "Nội dung tiêu chí", "Kết quả", "Tự đánh giá"], rows
+    )
+    submission, issues = read_submission(path, registry, indicators)
+    got = [e.code for e in submission.indicators]
+    if listed_in_full:
+        assert got == ["1.1", "1.2"]
+        how = next(r.how for r in submission.reading.rows if r.code == "1.1")
+        assert how.startswith("nội dung (giống 100%), cũng giống 1.2: chọn theo thứ tự dòng")
+        assert "indicator-ambiguous" not in codes(issues)
+    else:
+        assert got == []
+        assert "indicator-ambiguous" in codes(issues)

@@ -579,12 +579,18 @@ class TableReader:
                 anywhere = self.catalogue.match_text(body)
                 confident = anywhere is not None and anywhere.score >= CONFIDENT
                 match = anywhere if confident and anywhere.code else None
+        if match is not None and match.candidates:
+            place = self._place(line.row) if self.criterion else None
+            match = self.catalogue.settle(match, place, self._first_cell)
         if match is not None and match.code:
             self.criterion = criterion_of(match.code) or self.criterion
             ordered = self.catalogue.ordered(self.criterion) if self.criterion else ()
             if match.code in ordered:
                 self.position = ordered.index(match.code) + 1
             how = f"nội dung (giống {match.score}%)"
+            if match.candidates:
+                others = ", ".join(code for code, _ in match.candidates if code != match.code)
+                how += f", cũng giống {others}: chọn theo thứ tự dòng, chỉ tiêu đã đọc"
             self._indicator(line.row, match.code, line.body, how)
             return
         if match is not None and match.candidates:
@@ -611,6 +617,17 @@ class TableReader:
         code = self.catalogue.by_position(self.criterion, self.position)
         self.position += 1
         self._indicator(line.row, code, line.body, f"thứ tự trong tiêu chí {self.criterion}")
+
+    def _place(self, row: int) -> str | None:
+        """The indicator an uncoded row's place names, when its criterion is listed in full,
+        one uncoded row per indicator (so «Quy hoạch chung xây dựng xã», 1.1's and 1.2's
+        wording, first of two rows under criterion 1, is 1.1); else None."""
+        below, count = row, self.position + 1
+        while (found := self._next_code(below))[0] >= 0 and found[1] is None:
+            below, count = found[0], count + 1
+        if count != len(self.catalogue.ordered(self.criterion)):
+            return None
+        return self.catalogue.by_position(self.criterion, self.position)
 
     def _checked(self, line: _Line, indicator: str, how: str) -> tuple[str, str]:
         """The written code, unless the row's wording is clearly another indicator's."""
