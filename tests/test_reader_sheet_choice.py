@@ -108,7 +108,7 @@ def test_a_village_sheet_in_front_is_not_the_communes(tmp_path, registry, indica
     """A «khu dân cư kiểu mẫu» self-assessment as filled as the commune's, on the first sheet."""
     book = openpyxl.Workbook()
     village = book.active
-    village.title = "KDC thôn Trung Hải"
+    village.title = "KDC mẫu thôn Trung Hải"
     rows = [[r[0], r[1], "Đạt", r[3], "Đạt"] for r in COMMUNE_ROWS]
     _table(village, "BIỂU TỰ ĐÁNH GIÁ KHU DÂN CƯ NÔNG THÔN MỚI KIỂU MẪU THÔN TRUNG HẢI", rows)
     _table(book.create_sheet("TĐG xã"), "BIỂU TỰ ĐÁNH GIÁ XÃ NÔNG THÔN MỚI NĂM 2021", COMMUNE_ROWS)

@@ -421,12 +421,11 @@ def _not_the_communes(header: Header) -> str:
     """What a sheet is instead of the commune's own table («trang mẫu», «trang hướng dẫn»,
     «bảng của khu dân cư»), as its tab or its title says; "" when nothing says so."""
     tab = fold(header.grid.name)
-    if found := _NOT_OWN_TAB.search(tab):
-        return _OTHER_NAMES[found[0]]
     titles = [tab] + [folded(text) for text, _ in _title_lines([header.grid], header)]
-    if any(_VILLAGE.search(text) for text in titles):
+    if any(_VILLAGE.search(text) for text in titles):  # «KDC mẫu»: a model village's
         return "bảng của khu dân cư (thôn)"
-    return ""
+    found = _NOT_OWN_TAB.search(tab)
+    return _OTHER_NAMES[found[0]] if found else ""
 
 
 def _best(
