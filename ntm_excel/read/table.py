@@ -352,8 +352,13 @@ class TableReader:
 
     def _numbers_columns(self, row: int, texts: list[str]) -> bool:
         """Whether a row whose TT cell holds a plain number («1») numbers the columns
-        («1 | 2 | 3 …»). Its layout is kept: a plan checks it again (`_Plan.fits`)."""
+        («1 | 2 | 3 …»). The layout of a row whose cells that name rows are all marks like
+        these is kept: a plan checks it again (`_Plan.fits`), as other cells decide."""
         if not _PLAIN_NUMBER.match(self._text(row, self.columns.no)):
+            return False
+        columns = self.columns
+        named = [self._text(row, col) for col in (columns.no, columns.name, columns.text)]
+        if not all(len(text) <= 4 for text in named):  # a criterion's name: no such row
             return False
         layout = self._layout_rows[row] = self._layout_row(row, texts)
         return layout == _COLUMN_NUMBERS
