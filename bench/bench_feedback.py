@@ -41,7 +41,7 @@ def _cpu(repeat: int, make, *args) -> tuple[float, object]:
 
 
 def _openpyxl(report, issues, data, why) -> bytes:
-    return feedback._saved(feedback.openpyxl_workbook(report, issues, data, why)[0])
+    return feedback._saved(feedback.openpyxl_workbook(report, issues, data, why))
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ntm_excel.errors import ConfigError
+from ntm_excel.errors import CONFIG_FILE_LIMIT, ConfigError, check_office_file
 from ntm_excel.text import is_email_address, shown
 
 
@@ -256,6 +256,8 @@ _EXPECTED = {
 
 
 _LARGEST = 100_000  # no setting counts more (days, a port, seconds)
+LAST_PORT = 65_535
+_PORT = f"cần số cổng từ 1 đến {LAST_PORT}, không có dấu nháy (SMTP thường là 587 hoặc 465)"
 
 
 def _typed(kind: str, value: object) -> object:
@@ -312,10 +314,13 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
         kind = str(fields[key].type)
         try:
             typed[key] = _typed(kind, value)
+            if key.endswith("port") and not 1 <= typed[key] <= LAST_PORT:
+                raise ValueError(value)
         except (TypeError, ValueError) as exc:
+            expected = _PORT if key.endswith("port") else _EXPECTED.get(kind, "sai kiểu")
             raise ConfigError(
                 f"Tệp cấu hình {file}, mục [{name}], khóa «{key}»: giá trị «{shown(str(value))}» "
-                f"không dùng được: {_EXPECTED.get(kind, 'sai kiểu')}"
+                f"không dùng được: {expected}"
             ) from exc
     if name == OPEN_SECTION:
         typed["jobs"] = jobs
@@ -333,6 +338,7 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
 def load_config(path: Path | str | None = None) -> Config:
     """Load the configuration at `path`, or the bundled one when `path` is None."""
     file = Path(path) if path else DEFAULT_CONFIG
+    check_office_file(file, ConfigError, "Tệp cấu hình", CONFIG_FILE_LIMIT)
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad may add a BOM
     except FileNotFoundError as exc:

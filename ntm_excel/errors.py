@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import sqlite3
+import stat
 from pathlib import Path
 
 
@@ -201,6 +203,8 @@ def system_reason(exc: BaseException) -> str:
     """An error in Vietnamese: our own messages as they are, system errors translated."""
     if isinstance(exc, NtmError):
         return str(exc)
+    if isinstance(exc, socket.gaierror):  # getaddrinfo: errno -2, -3… (EAI_*), not errno's
+        return "không tìm thấy máy chủ theo tên hay địa chỉ đã ghi (sai tên, hoặc mất mạng)"
     if isinstance(exc, OSError) and exc.errno in _ERRNO_TEXT:
         where = f" ({exc.filename})" if exc.filename else ""
         length = len(os.path.abspath(exc.filename)) if isinstance(exc.filename, str) else 0
@@ -213,3 +217,27 @@ def system_reason(exc: BaseException) -> str:
     if isinstance(exc, sqlite3.Error):
         return _SQLITE_TEXT.get(str(exc).lower(), str(exc))
     return str(exc) or type(exc).__name__
+
+
+OFFICE_FILE_LIMIT = 50 * 1024 * 1024  # bytes: a country's registry is about 1 MB
+CONFIG_FILE_LIMIT = 1024 * 1024
+
+
+def check_office_file(
+    path: Path | str, error: type[NtmError], what: str, limit: int = OFFICE_FILE_LIMIT
+) -> None:
+    """Refuse with `error` an office file (configuration, catalogue, registry, plan,
+    contacts, vocabulary) that is not a regular file or is larger than `limit`: a path set
+    by mistake to a device or a huge file is never read whole. A missing file is left to
+    the loader, which says so in its own words."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{what} {path} không phải một tệp (thư mục, thiết bị hay ống dẫn)")
+    if info.st_size > limit:
+        raise error(
+            f"{what} {path} quá lớn ({info.st_size // (1024 * 1024)} MB, giới hạn "
+            f"{limit // (1024 * 1024)} MB): hãy kiểm tra đường dẫn"
+        )

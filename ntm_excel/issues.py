@@ -94,6 +94,15 @@ _TYPES = [
         "không có trang lộ trình/kế hoạch thực hiện",
     ),
     IssueType(
+        "roadmap-other-file",
+        Severity.INFO,
+        "Lộ trình ở tệp riêng",
+        "Lộ trình của {unit} lấy từ tệp «{roadmap}» (tệp chỉ có lộ trình), cùng bảng tự đánh "
+        "giá trong «{used}».",
+        "đơn vị gửi bảng tự đánh giá và lộ trình thành hai tệp: nhiệm vụ lấy từ tệp chỉ có lộ "
+        "trình mới nhất, khi tệp được dùng không có lộ trình",
+    ),
+    IssueType(
         "sheet-truncated",
         Severity.WARNING,
         "Trang tính quá lớn",
@@ -124,8 +133,19 @@ _TYPES = [
         Severity.WARNING,
         "Đơn vị nộp nhiều tệp",
         "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
-        "một đơn vị có nhiều tệp: dùng bản ký ngày gần nhất, rồi tệp sửa gần nhất, rồi tệp ít "
-        "lỗi hơn, rồi theo tên; tệp không đọc được cũ hơn tệp dùng được kể tên ở đây",
+        "một đơn vị có nhiều tệp: dùng tệp có bảng tự đánh giá, bản ký ngày gần nhất, rồi tệp "
+        "sửa gần nhất, rồi tệp ít lỗi hơn, rồi theo tên; tệp không đọc được cũ hơn tệp dùng "
+        "được kể tên ở đây",
+    ),
+    IssueType(
+        "unit-sender-unknown",
+        Severity.WARNING,
+        "Tệp gửi từ địa chỉ lạ",
+        "Tệp «{name}» của {unit} được gửi từ {senders}, không phải địa chỉ thư của đơn vị "
+        "({known}). Hãy xác nhận với đơn vị rằng tệp này do đơn vị gửi.",
+        "tệp đang dùng của một đơn vị đến bằng thư từ địa chỉ không phải của đơn vị (cột Email "
+        "của danh sách đơn vị, trang «Liên hệ xã» của danh bạ): ai cũng gửi được biểu mang "
+        "tên một xã",
     ),
     IssueType(
         "unit-newest-unreadable",

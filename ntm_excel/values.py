@@ -35,6 +35,9 @@ _NUMBER = re.compile(
     r"(?P<body>(?<![\d.,])[.,]?\d[\d.,]*)"
     r"(?P<percent>\s*%)?"
 )
+# What looks like a figure but is not one to read: an exponent or a hexadecimal number
+# ("1e999", "0x1F"), a formula typed as text ("=1+1"); kept as text (a value-invalid)
+_NOT_A_FIGURE = re.compile(r"\d[eE][+-]?\d|\b0[xX][0-9A-Fa-f]|^\s*=.*\d\s*[-+*/^×]\s*[.,]?\d")
 _SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
 _BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
 BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # «(…)», «[…]»
@@ -338,7 +341,7 @@ def parse_value(
       anywhere ("Ước đạt 92,5%", "100 (ước)": estimate=True), a unit after it ("45,2 triệu
       đồng/người", "≈ 98 %", "85,5%");
     - any other text is kept (NFC), including text that merely mentions a number
-      ("Đã phê duyệt năm 2019").
+      ("Đã phê duyệt năm 2019"), and what only looks like a figure: "1e5", "0x1F", "=1+1".
     """
     if cell is None:
         return ParsedValue(None, "", False)
@@ -373,7 +376,7 @@ def parse_value(
     figure = _after_leading_words(_FOOTNOTE.sub("", figure))
     if (found := _latest_year(figure)) is not None:
         return ParsedValue(found[0], text, found[1], estimate)
-    if _NUMBER_LEAD.match(figure):
+    if _NUMBER_LEAD.match(figure) and not _NOT_A_FIGURE.search(figure):
         found = (
             _single_number(figure)
             or _percent_beside_count(figure)

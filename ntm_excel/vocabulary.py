@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ntm_excel.errors import VocabularyError
+from ntm_excel.errors import VocabularyError, check_office_file
 from ntm_excel.text import fold, memoised_text, nfc
 
 COLUMNS = ("loai", "nghia", "tu", "ghi_chu")
@@ -289,6 +289,7 @@ def load_vocabulary(path: Path | str) -> Vocabulary:
     Every problem is reported in one VocabularyError, one line per row and column.
     """
     path = Path(path)
+    check_office_file(path, VocabularyError, "Bảng từ vựng")
     rows = _rows(path)
     if not rows:
         raise VocabularyError(f"Bảng từ vựng {path}: tệp trống")

@@ -45,10 +45,20 @@ XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
         ("", "tep_dinh_kem"),
         ("../", "tep_dinh_kem"),
         ("x" * 300 + ".xlsx", "x" * 75 + ".xlsx"),
+        (".xlsx", "tep_dinh_kem.xlsx"),  # a name that is only its suffix keeps it
+        (" ...XLS", "tep_dinh_kem.xls"),
     ],
 )
 def test_safe_name(given, safe):
     assert safe_name(given) == safe
+
+
+@pytest.mark.parametrize("name", [".xlsx", " .xlsx", "...xlsx"])
+def test_a_workbook_named_only_by_its_suffix_is_taken(name):
+    raw = message(files=[(name, b"PK workbook", ("application", "octet-stream"))])
+    assert [(p.name, p.data) for p in read_letter(raw).pieces] == [
+        ("tep_dinh_kem.xlsx", b"PK workbook")
+    ]
 
 
 def test_one_line_and_msg_ids():
@@ -112,6 +122,29 @@ def test_a_letter_keeps_the_sender_subject_thread_and_spreadsheets():
     ]
 
 
+def test_archives_that_cannot_be_opened_are_answered_not_dropped():
+    """A commune that zipped its workbook with WinRAR believes it has sent it."""
+    raw = message(
+        files=[
+            ("BIEU TDG.RAR", b"Rar!\x1a\x07\x00", ("application", "x-rar-compressed")),
+            ("bieu.7z", b"7z\xbc\xaf", ("application", "x-7z-compressed")),
+            (
+                "ho so.zip",
+                zipped({"ben trong.zip": b"PK", "bieu.xlsx": b"PK"}),
+                ("application", "zip"),
+            ),
+        ]
+    )
+    letter = read_letter(raw)
+    assert letter.is_submission
+    assert [(p.name, p.refused.split(";")[0]) for p in letter.pieces] == [
+        ("BIEU TDG.rar", "tệp nén .rar không mở được"),
+        ("bieu.7z", "tệp nén .7z không mở được"),
+        ("bieu.xlsx", ""),
+        ("ben trong.zip", "tệp nén nằm trong tệp nén «ho so.zip» không được mở"),
+    ]
+
+
 def test_mail_without_a_spreadsheet_is_not_a_submission():
     letter = read_letter(message(files=[("giay_moi.pdf", b"%PDF", ("application", "pdf"))]))
     assert not letter.pieces and not letter.is_submission
@@ -158,9 +191,10 @@ def test_zip_members_named_with_folders_lose_them_and_zips_inside_are_not_opened
     data = zipped(
         {"../../x.xlsx": b"a", "C:\\evil\\CON.xls": b"b", "inner.zip": zipped({"y.xlsx": b"c"})}
     )
-    assert [(p.name, p.data) for p in unzip_spreadsheets("ho_so.zip", data)] == [
-        ("x.xlsx", b"a"),
-        ("_CON.xls", b"b"),
+    assert [(p.name, p.data, bool(p.refused)) for p in unzip_spreadsheets("ho_so.zip", data)] == [
+        ("x.xlsx", b"a", False),
+        ("_CON.xls", b"b", False),
+        ("inner.zip", b"", True),  # answered, not opened
     ]
 
 

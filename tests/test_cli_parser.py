@@ -1,11 +1,13 @@
 """The `ntm-excel` command line: every sub-command listed, one loaded when one is named."""
 
+import socket
 import subprocess
 import sys
 
 import pytest
 
 from ntm_excel.cli import COMMAND_MODULES, main
+from ntm_excel.errors import system_reason
 
 
 def _listed(help_text: str) -> set[str]:
@@ -45,3 +47,43 @@ def test_a_named_command_loads_only_its_own_module():
     loaded = done.stdout.strip().splitlines()[-1]
     assert "ntm_excel.cli.validate" in loaded
     assert "ntm_excel.cli.jobs" not in loaded and "ntm_excel.cli.digest" not in loaded
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2201-03-25", "0001-01-01", "31/12/2009"])
+def test_a_report_date_out_of_range_is_refused_before_any_work(day, tmp_path, capsys):
+    state = tmp_path / "trang_thai"
+    argv = ["consolidate", "workbooks/mau_nop", "--as-of", day, "--state-dir", str(state)]
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert f"ngày «{day}» nằm ngoài khoảng 01/01/2010 – 31/12/2099" in capsys.readouterr().err
+    assert not state.exists()  # nothing recorded: the history never shows the year 9999
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["validate", "workbooks/mau_nop", "--workers", "0"],
+        ["validate", "workbooks/mau_nop", "--workers", "-3"],
+        ["digest", "--smtp-port", "0"],
+        ["digest", "--smtp-port", "99999"],
+        ["digest", "--smtp-port", "-1"],
+    ],
+)
+def test_a_count_or_a_port_out_of_range_is_refused(argv, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    assert "cần một số nguyên từ 1 đến" in capsys.readouterr().err
+
+
+def test_a_mail_server_name_that_does_not_resolve_is_said_in_vietnamese():
+    error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert system_reason(error).startswith("không tìm thấy máy chủ theo tên hay địa chỉ")
+
+
+@pytest.mark.parametrize("action", ["export", "backup"])
+def test_a_history_action_names_itself_in_its_usage(action, capsys):
+    with pytest.raises(SystemExit):
+        main(["history", action, "--help"])
+    assert capsys.readouterr().out.startswith(f"Cách dùng: ntm-excel history {action} [-h]")

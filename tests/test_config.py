@@ -1,6 +1,8 @@
 """The office's configuration file: paths relative to it, overrides, and misspelt keys refused."""
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -88,6 +90,8 @@ def test_a_partial_configuration_elsewhere_names_the_keys_to_set(tmp_path, capsy
         ("[data]\ndue_soon_days = -3\n", "cần một số nguyên từ 0 trở lên"),
         ("[data]\ndue_soon_days = 100000000000\n", "cần một số nguyên từ 0 trở lên"),
         ("[mail]\nsmtp_timeout = -1\n", "cần một số từ 0 trở lên"),
+        ("[mail]\nsmtp_port = 0\n", "cần số cổng từ 1 đến 65535"),
+        ("[mail]\nsmtp_port = 99999\n", "cần số cổng từ 1 đến 65535"),
     ],
 )
 def test_a_misspelt_or_broken_file_is_refused_clearly(tmp_path, capsys, text, message):
@@ -178,3 +182,16 @@ def test_the_mailbox_section_and_no_password_in_the_file(tmp_path, monkeypatch):
         settings = MailboxSettings(**{"host": "imap.example.org", "user": "vpdp"} | wrong)
         with pytest.raises(ConfigError, match=message):
             check_mailbox(settings, file)
+
+
+@pytest.mark.parametrize("option", ["--config", "--catalog", "--registry"])
+def test_an_office_file_that_is_a_device_or_huge_is_refused_unread(tmp_path, capsys, option):
+    """Never read whole: /dev/zero would fill the memory, a 60 MB «catalogue» is a mistake."""
+    huge = tmp_path / "lon.xlsx"
+    with huge.open("wb") as file:
+        file.truncate(60 * 1024 * 1024)  # sparse: nothing written
+    targets = [huge] + ([Path("/dev/zero")] if os.name == "posix" else [])
+    for target in targets:
+        assert main(["validate", "workbooks/mau_nop", option, str(target)]) == 2
+        err = capsys.readouterr().err
+        assert str(target) in err and ("quá lớn (60 MB" in err or "không phải một tệp" in err)

@@ -200,6 +200,31 @@ def test_duplicates_use_one_file_and_say_why(
     assert report.warnings == sum(1 for i in mine if i.severity is Severity.WARNING)
 
 
+@pytest.mark.parametrize("roadmap_later", [False, True])
+def test_a_roadmap_sent_as_its_own_file_joins_the_table(tmp_path, catalog, registry, roadmap_later):
+    """A commune that sends its table and its roadmap as two workbooks: the table is used
+    (even when the roadmap came later) and its tasks are the roadmap file's."""
+    sample(tmp_path / "bieu_tdg.xlsx", MARCH_10, roadmap_sheet=None)
+    whole = sample(tmp_path / "ca_hai.xlsx", MARCH_10, seed=2)
+    book = openpyxl.load_workbook(whole)
+    del book["Biểu tự đánh giá"]  # the roadmap alone, its title block kept
+    book.save(tmp_path / "lo_trinh.xlsx")
+    whole.unlink()
+    later = MARCH_10 + (2 * 86400 if roadmap_later else -2 * 86400)
+    os.utime(tmp_path / "lo_trinh.xlsx", (later, later))
+
+    result = consolidate(
+        [tmp_path], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF
+    )
+    report = by_code(result)["18694"]
+    assert report.submission.file_name == "bieu_tdg.xlsx" and report.criteria_met > 0
+    tasks = [s.task for s in result.tasks if s.task.source == "unit"]
+    assert len(tasks) == SampleSpec().roadmap_tasks
+    codes = {i.code for i in result.issues if i.unit_code == "18694"}
+    assert "roadmap-other-file" in codes
+    assert not codes & {"unit-duplicate", "roadmap-not-found", "table-not-found"}
+
+
 def test_deadline_and_lateness(inbox, catalog, registry):
     result = consolidate(
         [inbox],

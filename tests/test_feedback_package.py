@@ -80,7 +80,7 @@ def both_ways(report: UnitReport, issues: list[Issue]) -> tuple[bytes, bytes]:
     data, sniffed, why = feedback._checked(Path(report.submission.path), report.submission.sha256)
     assert sniffed is not None and why == ""
     direct = feedback.edited_package(report, issues, data, sniffed)
-    made = feedback._saved(feedback.openpyxl_workbook(report, issues, data)[0])
+    made = feedback._saved(feedback.openpyxl_workbook(report, issues, data))
     return direct, made
 
 
@@ -685,3 +685,64 @@ def test_properties_parts_are_made_once_per_process_with_the_time_put_in(tmp_pat
     assert _remembered.cache_info().misses == misses + 1  # another core part: made anew
     assert f">{_WHEN}</dc:title>" in core and ">2021-03-27T07:00:00Z</dcterms:modified>" in core
     assert "gop_y 2021-03-27T07:00:00" in custom
+
+
+_WORKBOOK_TYPE = b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_VBA_TYPES = (
+    b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+    b'<Override PartName="/xl/vbaProjectSignature.bin"'
+    b' ContentType="application/vnd.ms-office.vbaProjectSignature"/>'
+)
+_VBA_REL = (
+    b'<Relationship Id="rIdVba" Target="vbaProject.bin"'
+    b' Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject"/>'
+)
+_SIGNATURE_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Target="vbaProjectSignature.bin" Type="http://schemas.microsoft.com'
+    '/office/2006/relationships/vbaProjectSignature"/></Relationships>'
+)
+
+
+def _with_macros(path: Path) -> Path:
+    """The workbook as an .xlsm holding a VBA project and its signature, as Excel stores
+    them (the project's bytes are a stand-in: nothing here runs them)."""
+    out = path.with_suffix(".xlsm")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    _WORKBOOK_TYPE, b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+                )
+                data = data.replace(b"</Types>", _VBA_TYPES + b"</Types>")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", _VBA_REL + b"</Relationships>")
+            new.writestr(info, data)
+        new.writestr("xl/vbaProject.bin", b'Sub AutoOpen()\r\n  Shell "calc.exe"\r\nEnd Sub')
+        new.writestr("xl/_rels/vbaProject.bin.rels", _SIGNATURE_RELS)
+        new.writestr("xl/vbaProjectSignature.bin", b"signature")
+    return out
+
+
+@pytest.mark.parametrize("way", ["direct", "openpyxl"])
+def test_the_copy_of_a_macro_workbook_carries_no_macros(tmp_path, way):
+    source = workbook(tmp_path / "cam_thanh.xlsx")
+    if way == "openpyxl":
+        _commented(source)  # a package left to openpyxl
+    source = _with_macros(source)
+    report = report_for(source)
+    out = write_feedback(report, [problem(source.name)], tmp_path / "gop_y")
+
+    assert out.name == "Góp ý - Xã Cẩm Thành.xlsx"
+    with zipfile.ZipFile(out) as package:
+        names = package.namelist()
+        types = package.read("[Content_Types].xml")
+        rels = package.read("xl/_rels/workbook.xml.rels")
+    assert not [name for name in names if "vba" in name.lower()]
+    assert b"vbaProject" not in types + rels and b"macroEnabled" not in types
+    assert _WORKBOOK_TYPE in types
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == [DATA_SHEET, SHEET]
+    assert "Chỉ tiêu 4.2: sai" in book[DATA_SHEET]["E12"].comment.text

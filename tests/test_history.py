@@ -674,3 +674,17 @@ def test_a_rerun_judged_in_the_workers_equals_a_run_without_the_store(tmp_path, 
     assert again.units == plain.units
     assert again.loose == plain.loose and again.levels == plain.levels
     assert again.submissions == plain.submissions
+
+
+def test_the_history_is_shown_as_of_the_last_run_not_the_latest_date(tmp_path, capsys):
+    """A run for a later date (a look ahead, a mistyped year) does not hold the default
+    view for ever: it follows the last consolidation."""
+    from ntm_excel.config import BUNDLED
+
+    state = str(tmp_path / "var")
+    for day in ("2021-06-30", "2021-03-25"):
+        argv = ["consolidate", str(BUNDLED / "mau_nop"), "--as-of", day, "--state-dir", state]
+        assert main([*argv, "-o", str(tmp_path / "t.xlsx"), "--no-feedback"]) in (0, 1)
+    capsys.readouterr()
+    assert main(["history", "--state-dir", state]) == 0
+    assert capsys.readouterr().out.startswith("Lịch sử nộp đến ngày 25/03/2021")

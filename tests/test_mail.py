@@ -3,10 +3,14 @@ and the sent ledger around each attempt."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import email
 import re
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -42,6 +46,7 @@ from ntm_excel.jobs.mail import (
     retry_pending,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 SENDER = "vpdp.ntm@camxuyen.example.org"
 SUBJECT = "[NTM Cẩm Xuyên] Nhắc việc ngày 25/03/2021: 2 việc quá hạn, 1 việc sắp đến hạn"
 
@@ -451,3 +456,44 @@ def test_smtp_settings_that_cannot_work_are_refused_up_front(monkeypatch):
         check_transport(settings(2525, smtp_user="vpdp.ntm"))
     with pytest.raises(ConfigError, match="smtp_timeout"):
         check_transport(settings(2525, smtp_timeout=0))
+
+
+class SlowFirstSink(Sink):
+    """Takes two seconds over the first message, and leaves a file when it arrives."""
+
+    def __init__(self, arrived: Path) -> None:
+        super().__init__()
+        self.arrived = arrived
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if not self.envelopes and not self.arrived.exists():
+            self.arrived.touch()
+            await asyncio.sleep(2)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_ctrl_c_while_a_mail_is_handed_over_never_sends_it_twice(tmp_path):
+    arrived = tmp_path / "den"
+    sink, port = SlowFirstSink(arrived), free_port()
+    controller = start_server(sink, port)
+    argv = [sys.executable, "-m", "ntm_excel", "digest", "--as-of", "2021-03-25"]
+    argv += ["--state-dir", str(tmp_path / "var"), "--smtp-host", "127.0.0.1"]
+    argv += ["--smtp-port", str(port), "--smtp-security", "none"]
+    try:
+        run = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True)  # fmt: skip
+        deadline = time.monotonic() + 120
+        while not arrived.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        run.send_signal(signal.SIGINT)  # while the server holds the first mail's data
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 130 and "sẽ dừng khi gửi xong" in err, err
+        assert len(sink.envelopes) == 1  # the mail under way was finished, no other begun
+        again = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert again.returncode == 0, again.stderr
+        last = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert last.returncode == 0 and "đã gửi 0 thư" in last.stdout, last.stdout
+    finally:
+        controller.stop()
+    recipients = [rcpt for envelope in sink.envelopes for rcpt in envelope.rcpt_tos]
+    assert len(recipients) > 1 and len(recipients) == len(set(recipients))

@@ -9,6 +9,7 @@ import re
 import struct
 import subprocess
 import sys
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -25,7 +26,9 @@ from support.hostile import (
     xls_shared_string_in_many_cells,
 )
 from support.samples import SampleSpec, write_sample
+from xlwt.CompoundDoc import XlsDoc
 
+from ntm_excel.model import Status
 from ntm_excel.read.bounds import calamine_ref
 from ntm_excel.read.reader import read_submission
 from ntm_excel.read.sheets import MAX_ROWS
@@ -531,3 +534,83 @@ def test_two_sheets_with_one_name_are_refused(good):
         },
     )
     assert "hai trang tính cùng tên" in reason_of(twice)
+
+
+def _cp1258(text: str) -> bytes:
+    """Vietnamese in Windows-1258: a letter and its shape mark precomposed where the code
+    page has them, tone marks combining."""
+    out = []
+    for char in unicodedata.normalize("NFC", text):
+        try:
+            out.append(char.encode("cp1258"))
+        except UnicodeEncodeError:
+            base, *marks = unicodedata.normalize("NFD", char)
+            shape = "".join(m for m in marks if m in "\u0302\u0306\u031b")
+            tones = "".join(m for m in marks if m not in shape)
+            out.append((unicodedata.normalize("NFC", base + shape) + tones).encode("cp1258"))
+    return b"".join(out)
+
+
+def _record(kind: int, body: bytes) -> bytes:
+    return struct.pack("<HH", kind, len(body)) + body
+
+
+def _excel95(path: Path, name: str, rows: list[list], *, password: bool = False) -> Path:
+    """An Excel 5.0/95 workbook (BIFF5, its stream named «Book», code page 1258) of one
+    sheet, its records written by hand as Excel 95 writes them."""
+    cells = b""
+    for row, values in enumerate(rows):
+        for col, value in enumerate(values):
+            if isinstance(value, float):
+                cells += _record(0x0203, struct.pack("<HHHd", row, col, 15, value))
+            elif value:
+                text = _cp1258(value)
+                cells += _record(0x0204, struct.pack("<HHHH", row, col, 15, len(text)) + text)
+    sheet = (
+        _record(0x0809, struct.pack("<HHHH", 0x0500, 0x0010, 0x0DBB, 0x07CC))
+        + _record(0x0200, struct.pack("<HHHHH", 0, len(rows), 0, 8, 0))
+        + cells
+        + _record(0x000A, b"")
+    )
+    head = _record(0x0809, struct.pack("<HHHH", 0x0500, 0x0005, 0x0DBB, 0x07CC))
+    head += _record(0x002F, b"\x12\x34\x56\x78") if password else b""  # XOR: key, hash
+    head += _record(0x0042, struct.pack("<H", 1258))
+    sheet_name = _cp1258(name)
+    size = len(head) + 4 + 7 + len(sheet_name) + 4  # the BOUNDSHEET record, then EOF
+    head += _record(0x0085, struct.pack("<IBBB", size, 0, 0, len(sheet_name)) + sheet_name)
+    XlsDoc().save(str(path), head + _record(0x000A, b"") + sheet)
+    data = bytearray(path.read_bytes())  # xlwt names the stream «Workbook»: Excel 95's «Book»
+    at = data.find("Workbook\x00".encode("utf-16-le"))
+    book = "Book\x00".encode("utf-16-le")
+    data[at : at + 66] = book + bytes(64 - len(book)) + struct.pack("<H", len(book))
+    path.write_bytes(bytes(data))
+    return path
+
+
+_EXCEL95_ROWS = [
+    ["UBND HUYỆN CẨM XUYÊN"],
+    ["UBND XÃ CẨM LẠC"],
+    ["BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM 2021"],
+    [],
+    ["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Tự đánh giá"],
+    ["2.1", "Đường xã được nhựa hóa hoặc bê tông hóa", 100.0, "Đạt"],
+    ["2.2", "Đường trục thôn được cứng hóa", 85.5, "Đạt"],
+    ["19.1", "Có lực lượng dân quân vững mạnh", "Đạt", "Đạt"],
+]
+
+
+def test_an_excel_95_workbook_is_read(tmp_path, registry, indicators):
+    path = _excel95(tmp_path / "cam_lac_1995.xls", "Biểu tự đánh giá", _EXCEL95_ROWS)
+    submission, _ = read_submission(path, registry, indicators)
+    assert submission.unit_code == "18748"  # its title's «CẨM LẠC», in code page 1258
+    assert unicodedata.normalize("NFC", submission.sheet) == "Biểu tự đánh giá"
+    values = {entry.code: (entry.value, entry.self_assessment) for entry in submission.indicators}
+    assert values["2.2"] == (85.5, Status.MET) and values["19.1"][1] == Status.MET
+
+
+def test_an_excel_95_workbook_with_a_password_is_said_to_have_one(tmp_path, registry, indicators):
+    path = _excel95(tmp_path / "co_mat_khau.xls", "Biểu", _EXCEL95_ROWS, password=True)
+    with pytest.raises(UnreadableFileError, match="mật khẩu"):
+        sniff(path.read_bytes())
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is None and "mật khẩu" in issues[0].message

@@ -251,6 +251,13 @@ def test_no_single_figure_is_taken_from_other_texts(text):
     assert not isinstance(parse_value(text).value, float)
 
 
+@pytest.mark.parametrize("text", ["1e999", "-1e5", "2,5E3", "0x1F", "=1+1", "= 90 * 1,1"])
+def test_what_only_looks_like_a_figure_is_kept_as_text(text):
+    """An exponent, a hexadecimal number, a formula typed as text: never its first digits
+    (0x1F was 0, met for an indicator of «0 vụ»)."""
+    assert parse_value(text).value == text
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -497,7 +497,7 @@ def test_the_batch_files_are_what_cmd_exe_reads():
     [
         (["template", "-o", "x.xlsx"], "lỗi: cần một trong các tham số --unit --all"),
         (["consolidate", "--no", "x"], "lỗi: tùy chọn --no chưa rõ, có thể là --no-feedback"),
-        (["validate", "x", "--workers", "ba"], "tham số --workers: giá trị 'ba' không hợp lệ"),
+        (["validate", "x", "--workers", "ba"], "tham số --workers: cần một số nguyên từ 1 đến 64"),
         (
             ["jobs", "once", "daily-digest", "--if-due", "--as-of", "2021-03-25"],
             "tham số --as-of: không dùng cùng với --if-due",

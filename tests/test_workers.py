@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from ntm_excel.write.beside import beside
+
 PARENT = textwrap.dedent(
     """
     import multiprocessing, sys, time
@@ -70,3 +72,19 @@ def test_a_worker_ends_when_its_parent_is_killed(tmp_path, kind):
         assert not alive(worker), "the worker outlived its killed parent"
     finally:
         parent.kill()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the work runs first, in this process, on Windows")
+def test_ctrl_c_in_the_block_stops_the_child_and_is_the_error_raised():
+    """Ctrl-C reaches both processes: the child leaves it to this one, which stops it and
+    raises KeyboardInterrupt (an EOFError from the child's pipe came out instead)."""
+    with pytest.raises(KeyboardInterrupt) as raised, beside(time.sleep, 30):
+        time.sleep(0.2)
+        raise KeyboardInterrupt
+    assert raised.value.__context__ is None
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the work runs first, in this process, on Windows")
+def test_a_child_that_ends_without_a_word_is_an_error_not_a_crash():
+    with pytest.raises(RuntimeError, match="exit code 3"), beside(os._exit, 3):
+        pass

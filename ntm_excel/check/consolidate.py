@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -58,7 +58,7 @@ from ntm_excel.read.batch import (
 )
 from ntm_excel.read.inbox import list_submissions, shown_names
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
-from ntm_excel.reference.contacts import load_contacts
+from ntm_excel.reference.contacts import commune_addresses, load_contacts
 from ntm_excel.reference.plan import load_plan
 from ntm_excel.reference.registry import Registry, district_key, load_registry
 from ntm_excel.vocabulary import Vocabulary, load_vocabulary
@@ -157,17 +157,18 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
     def key(item: tuple[UnitReport, list[Issue]]):
         sub, errors = item[0].submission, item[0].errors
         signed = -sub.report_date.toordinal() if sub.report_date else 0
-        return (signed, -sub.modified.timestamp(), errors, sub.file_name)
+        return (not sub.indicators, signed, -sub.modified.timestamp(), errors, sub.file_name)
 
     order = sorted(range(len(candidates)), key=lambda i: key(candidates[i]))
     first, second = key(candidates[order[0]]), key(candidates[order[1]])
     reasons = (
+        "tệp có bảng tự đánh giá",
         "báo cáo ký ngày gần nhất",
         "tệp sửa gần nhất",
         "cùng ngày ký và thời điểm sửa, tệp ít lỗi hơn",
         "cùng ngày ký, thời điểm sửa và số lỗi, xếp trước theo tên tệp",
     )
-    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 3)
+    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
     return order[0], reasons[differs]
 
 
@@ -275,10 +276,30 @@ def _used(
     chosen, reason = _choose(candidates) if len(candidates) > 1 else (0, "tệp sửa gần nhất")
     report, found = candidates[chosen]
     used = report.submission
-    newer = [u for u in unreadable if u.modified >= used.modified - SAME_TIME]  # in doubt, say so
-    ignored = [f"«{c[0].submission.file_name}»" for i, c in enumerate(candidates) if i != chosen]
-    ignored += [f"«{u.path.name}» (không đọc được)" for u in unreadable if u not in newer]
     issues = list(found)
+    roadmap = _roadmap_elsewhere(candidates, chosen)
+    if roadmap is not None:  # its tasks join the table's: a copy, the candidates stay as read
+        other, other_found = candidates[roadmap]
+        report = replace(report, submission=_with_tasks(used, other.submission.tasks))
+        issues = [issue for issue in issues if issue.code != "roadmap-not-found"]
+        issues += [issue for issue in other_found if issue.code in _ROADMAP_CODES]
+        issues.append(
+            make_issue(
+                "roadmap-other-file",
+                unit_code=unit.code,
+                file=other.submission.file_name,
+                unit=unit.name,
+                roadmap=other.submission.file_name,
+                used=used.file_name,
+            )
+        )
+    newer = [u for u in unreadable if u.modified >= used.modified - SAME_TIME]  # in doubt, say so
+    ignored = [
+        f"«{c[0].submission.file_name}»"
+        for i, c in enumerate(candidates)
+        if i not in (chosen, roadmap)
+    ]
+    ignored += [f"«{u.path.name}» (không đọc được)" for u in unreadable if u not in newer]
     if ignored:
         issues.append(
             make_issue(
@@ -286,7 +307,7 @@ def _used(
                 unit_code=unit.code,
                 file=used.file_name,
                 unit=unit.name,
-                count=len(ignored) + 1,
+                count=len(ignored) + 1 + (roadmap is not None),
                 used=used.file_name,
                 reason=reason,
                 ignored=", ".join(ignored),
@@ -308,6 +329,36 @@ def _used(
     counts = IssueCounts.of(issues)
     report.errors, report.warnings = counts.errors, counts.warnings
     return report, issues
+
+
+# What a roadmap-only file says of its own roadmap (its table's absence is not the unit's)
+_ROADMAP_CODES = frozenset({"deadline-invalid", "recurrence-invalid", "done-log-invalid"})
+
+
+def _roadmap_elsewhere(candidates: list[tuple[UnitReport, list[Issue]]], chosen: int) -> int | None:
+    """The unit's newest file holding only a roadmap, when the file used has none (a commune
+    that sent its table and its roadmap as two workbooks)."""
+    if candidates[chosen][0].submission.tasks:
+        return None
+    roadmaps = [
+        i
+        for i, (report, _) in enumerate(candidates)
+        if i != chosen and report.submission.tasks and not report.submission.indicators
+    ]
+    if not roadmaps:
+        return None
+
+    def newest(i: int) -> tuple:
+        sub = candidates[i][0].submission
+        return (sub.report_date or date.min, sub.modified, sub.file_name)
+
+    return max(roadmaps, key=newest)
+
+
+def _with_tasks(submission: Submission, tasks: tuple) -> Submission:
+    """A plain copy of `submission` (a kept one decodes its details) holding `tasks`."""
+    values = {f.name: getattr(submission, f.name) for f in fields(Submission)}
+    return Submission(**(values | {"tasks": tasks}))
 
 
 def _named_unit(registry: Registry, path: Path, issues: list[Issue]) -> Unit | None:
@@ -455,6 +506,42 @@ def _one_district(registry: Registry) -> bool:
     return len(registry.tier(DISTRICT)) <= 1
 
 
+def _unit_addresses(registry: Registry, contacts_file: Path | None) -> dict[str, set[str]]:
+    """Unit code → its known mail addresses (lower case): the registry's Email column and
+    the contact book's «Liên hệ xã» sheet (a cell may hold several), as `collect` knows
+    its senders."""
+    found: dict[str, set[str]] = {}
+    for unit in registry.units:
+        for address in re.split(r"[;,\s]+", unit.email or ""):
+            if "@" in address:
+                found.setdefault(unit.code, set()).add(address.lower())
+    if contacts_file is not None:
+        for address, codes in commune_addresses(contacts_file).items():
+            for code in codes:
+                found.setdefault(code, set()).add(address)
+    return found
+
+
+def _from_a_stranger(
+    report: UnitReport, senders: dict[str, frozenset[str]], addresses: dict[str, set[str]]
+) -> Issue | None:
+    """The warning for a file used for a unit that came by mail only from addresses not the
+    unit's, when the unit's addresses are known (a commune's workbook can come from anyone)."""
+    came_from = senders.get(report.submission.sha256)
+    known = addresses.get(report.unit.code)
+    if not came_from or not known or came_from & known:
+        return None
+    return make_issue(
+        "unit-sender-unknown",
+        unit_code=report.unit.code,
+        file=report.submission.file_name,
+        name=report.submission.file_name,
+        unit=report.unit.name,
+        senders=", ".join(sorted(came_from)),
+        known=", ".join(sorted(known)),
+    )
+
+
 def _late(report: UnitReport, deadline: date) -> Issue | None:
     """Record whether the report came in time; the issue when it did not."""
     received = report.submission.received
@@ -481,6 +568,7 @@ def consolidate(
     as_of: date,
     plan=None,
     contacts=None,
+    contacts_file: Path | None = None,
     district_workbook: Path | str | None = None,
     reporting_deadline: date | None = None,
     due_soon_days: int = 7,
@@ -496,10 +584,12 @@ def consolidate(
 
     Every expected unit of `registry` appears once: with the submission used (see
     `check_files`) or as not submitted. `plan` and `contacts` (optional) add the district
-    plan's tasks and the owner checks; `district_workbook` adds the district's own
-    self-assessment. With `history`, every file is archived and recorded as a version of its
-    unit, the run is recorded, and the result carries the history's view (completeness and
-    timeliness per period of `calendar`, changes, trend). `judged`, when given, is called
+    plan's tasks and the owner checks; `contacts_file` (its «Liên hệ xã») the units' own mail
+    addresses, against which the senders of files that came by mail are checked;
+    `district_workbook` adds the district's own self-assessment. With `history`, every file
+    is archived and recorded as a version of its unit, the run is recorded, and the result
+    carries the history's view (completeness and timeliness per period of `calendar`,
+    changes, trend). `judged`, when given, is called
     with the consolidation as soon as every unit is judged, before the history is recorded
     (its `history` still None): what needs only the judgements (the feedback workbooks) can
     begin meanwhile.
@@ -518,6 +608,8 @@ def consolidate(
     )
     settle()
     single = _one_district(registry)
+    senders = history.mail_senders() if history is not None else {}
+    addresses = _unit_addresses(registry, contacts_file) if senders else {}
     issues = list(checked.loose)
     reports: list[UnitReport] = []
     for unit in registry.tier(COMMUNE):
@@ -541,6 +633,8 @@ def consolidate(
         unit_issues = [*unit_issues, *level_issues]
         if reporting_deadline is not None and (late := _late(report, reporting_deadline)):
             unit_issues = [*unit_issues, late]
+        if stranger := _from_a_stranger(report, senders, addresses):
+            unit_issues = [*unit_issues, stranger]
         counts = IssueCounts.of(unit_issues)
         report.errors, report.warnings = counts.errors, counts.warnings
         reports.append(report)
@@ -756,6 +850,7 @@ def consolidate_from_config(
         as_of=as_of,
         plan=plan,
         contacts=contacts,
+        contacts_file=config.data_file("contacts") if with_plan else None,
         district_workbook=district,
         reporting_deadline=config.reporting_deadline,
         due_soon_days=config.due_soon_days,

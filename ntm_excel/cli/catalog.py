@@ -7,7 +7,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from ntm_excel.cli.common import add_catalog_option, add_config_option, config_from
+from ntm_excel.cli.common import (
+    add_catalog_option,
+    add_config_option,
+    add_force_option,
+    config_from,
+    refused,
+)
 from ntm_excel.reference.catalog import (
     BAC_TRUNG_BO,
     Catalog,
@@ -69,6 +75,8 @@ def _show(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     catalog = catalog_from(args)
     target = Path(args.file)
+    if target.suffix.lower() in (".csv", ".xlsx") and refused([target], args.force):
+        return 2
     if target.suffix.lower() == ".csv":
         write_catalog_csv(catalog, target)
     elif target.suffix.lower() == ".xlsx":
@@ -111,6 +119,7 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     export.add_argument("file", metavar="TỆP", help="tệp cần ghi (.xlsx hoặc .csv)")
+    add_force_option(export)
     add_catalog_option(export)
     add_config_option(export)
     export.set_defaults(func=_export)

@@ -17,6 +17,8 @@ from ntm_excel.config import Config, load_config
 from ntm_excel.errors import system_reason
 from ntm_excel.values import parse_date as parse_cell_date
 
+FIRST_DAY, LAST_DAY = date(2010, 1, 1), date(2099, 12, 31)  # the programme began in 2010
+
 
 def parse_date(text: str) -> date:
     """A date given on the command line: YYYY-MM-DD or day first (25/03/2021, 25-3-2021)."""
@@ -24,6 +26,10 @@ def parse_date(text: str) -> date:
     if parsed is None:
         raise argparse.ArgumentTypeError(
             f"ngày «{text}» không hợp lệ, hãy ghi dạng YYYY-MM-DD hoặc dd/mm/yyyy"
+        )
+    if not FIRST_DAY <= parsed <= LAST_DAY:  # a mistyped year would be kept in the history
+        raise argparse.ArgumentTypeError(
+            f"ngày «{text}» nằm ngoài khoảng {FIRST_DAY:%d/%m/%Y} – {LAST_DAY:%d/%m/%Y}"
         )
     return parsed
 
@@ -42,6 +48,46 @@ def add_catalog_option(parser: argparse.ArgumentParser) -> None:
         metavar="TỆP",
         help="bộ tiêu chí dạng .xlsx hoặc .csv (mặc định: bộ tiêu chí trong cấu hình)",
     )
+
+
+def counted(least: int, most: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from `least` to `most`, refused in Vietnamese."""
+
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not least <= value <= most:
+            raise argparse.ArgumentTypeError(
+                f"cần một số nguyên từ {least} đến {most}, không phải «{text}»"
+            )
+        return value
+
+    return number
+
+
+FORCE_HELP = "ghi đè khi đích đã có tệp (không có: lệnh từ chối, không ghi gì)"
+
+
+def add_force_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help=FORCE_HELP)
+
+
+def refused(targets: Iterable[Path], force: bool) -> bool:
+    """Whether the `targets` are left alone: one exists and --force was not given (said on
+    stderr, naming the first few). A commune's workbook is never replaced by mistake."""
+    found = [target for target in targets if target.exists()]
+    if force or not found:
+        return False
+    what = "thư mục" if found[0].is_dir() else "tệp"
+    names = ", ".join(str(target) for target in found[:3])
+    more = f" và {len(found) - 3} tệp khác" if len(found) > 3 else ""
+    print(
+        f"Đã có {what} {names}{more}: không ghi đè. Chọn tên khác, hoặc thêm --force để ghi đè.",
+        file=sys.stderr,
+    )
+    return True
 
 
 def add_as_of_option(parser: argparse.ArgumentParser, default: str = "hôm nay") -> None:
@@ -71,7 +117,7 @@ def add_submission_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers",
-        type=int,
+        type=counted(1, 64),
         metavar="N",
         help="số tiến trình đọc tệp song song (mặc định: tự chọn theo số tệp)",
     )

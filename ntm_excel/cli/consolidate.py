@@ -95,6 +95,26 @@ def _output_problem(output: Path) -> str:
     return ""
 
 
+def _replaces_a_submission(output: Path, paths: list[str]) -> bool:
+    """Whether `output` is a file among the submissions `paths` name that ntm-excel did not
+    write (a commune's workbook): the master never replaces one."""
+    from ntm_excel.errors import OwnOutputError
+    from ntm_excel.read.sniff import sniff
+
+    if not output.is_file():
+        return False
+    real = output.resolve()
+    if not any(real == (given := Path(p).resolve()) or given in real.parents for p in paths):
+        return False
+    try:
+        sniff(output.read_bytes())
+    except OwnOutputError:  # the master of an earlier run: replaced as it should be
+        return False
+    except Exception:  # noqa: BLE001 - unreadable, yet a file someone put among the submissions
+        return True
+    return True
+
+
 def _output_folders(args: argparse.Namespace) -> list[Path]:
     """The output folders given on the command line: never read as submissions."""
     from ntm_excel.write.feedback import FOLDER
@@ -222,6 +242,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     config = settings_from(args)
     output = Path(args.output) if args.output else config.master
+    if _replaces_a_submission(output, args.paths):
+        print(
+            f"Lỗi: «{output}» là một tệp trong thư mục nhận biểu, không phải bảng tổng hợp do "
+            "ntm-excel ghi: không ghi đè. Hãy chọn tên khác cho -o, hoặc đặt bảng tổng hợp "
+            "ngoài thư mục nhận biểu.",
+            file=sys.stderr,
+        )
+        return 2
     csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir
     feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
     with contextlib.ExitStack() as stack:

@@ -12,9 +12,11 @@ from pathlib import Path
 from ntm_excel.cli.common import (
     add_as_of_option,
     add_config_option,
+    add_force_option,
     add_registry_option,
     add_state_options,
     print_table,
+    refused,
     settings_from,
     unit_named,
 )
@@ -38,7 +40,6 @@ USAGE = (  # after argparse's «Cách dùng: » (11 characters)
     + " " * 11
     + "ntm-excel history backup TỆP [--force] [--state-dir THƯ_MỤC]"
 )
-FORCE_HELP = "ghi đè khi đích đã có tệp (không có: lệnh từ chối, không ghi gì)"
 
 
 def register(subparsers) -> None:
@@ -62,7 +63,10 @@ def register(subparsers) -> None:
     add_registry_option(parser)
     parser.set_defaults(func=run)
     actions = parser.add_subparsers(
-        title="Lệnh con (không bắt buộc)", metavar="{export,backup}", dest="action"
+        title="Lệnh con (không bắt buộc)",
+        metavar="{export,backup}",
+        dest="action",
+        prog="ntm-excel history",  # not the whole usage above, which lists both forms
     )
     export = actions.add_parser(
         "export",
@@ -81,7 +85,7 @@ def register(subparsers) -> None:
         metavar="ĐÍCH",
         help="tệp hoặc thư mục để ghi (mặc định: tên tệp khi nhận, trong thư mục đang chạy lệnh)",
     )
-    export.add_argument("--force", action="store_true", help=FORCE_HELP)
+    add_force_option(export)
     add_state_options(export, inbox=False)
     add_config_option(export)
     export.set_defaults(func=run_export)
@@ -92,7 +96,7 @@ def register(subparsers) -> None:
         "nhất quán kể cả khi một tiến trình khác đang ghi.",
     )
     backup.add_argument("target", metavar="TỆP", help="tệp sao lưu cần ghi")
-    backup.add_argument("--force", action="store_true", help=FORCE_HELP)
+    add_force_option(backup)
     add_state_options(backup, inbox=False)
     add_config_option(backup)
     backup.set_defaults(func=run_backup)
@@ -125,7 +129,7 @@ def run_export(args: argparse.Namespace) -> int:
     target = Path(args.output or chosen.name)
     if target.is_dir():
         target = target / chosen.name
-    if _refused(target, args.force):
+    if refused([target], args.force):
         return 2
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
@@ -142,23 +146,11 @@ def run_backup(args: argparse.Namespace) -> int:
         if target.exists() and target.resolve() == Path(history.path).resolve():
             print(f"{target} là chính kho trạng thái; hãy chọn tệp khác.", file=sys.stderr)
             return 2
-        if _refused(target, args.force):
+        if refused([target], args.force):
             return 2
         target = history.backup(target)
     print(f"Đã sao lưu kho trạng thái {history.path} vào {target}.")
     return 0
-
-
-def _refused(target: Path, force: bool) -> bool:
-    """Whether `target` is left alone: it exists and --force was not given (said on stderr)."""
-    if force or not target.exists():
-        return False
-    what = "thư mục" if target.is_dir() else "tệp"
-    print(
-        f"Đã có {what} {target}: không ghi đè. Chọn tên khác, hoặc thêm --force để ghi đè.",
-        file=sys.stderr,
-    )
-    return True
 
 
 def _when(moment) -> str:
@@ -196,9 +188,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     with _open(args) as history:
         runs = history.consolidations()
-        # the report date of the last consolidation: a store kept for 2021 is not shown up to
-        # today with every month since empty
-        as_of = args.as_of or (max(r.as_of for r in runs) if runs else date.today())
+        # the report date of the last consolidation that finished: a store kept for 2021 is not
+        # shown up to today with every month since empty, nor up to a mistyped year
+        finished = [run for run in runs if run.finished] or runs
+        as_of = args.as_of or (finished[-1].as_of if finished else date.today())
         view = history_view(
             history, registry.units, config_calendar(config), as_of, targets=targets
         )

@@ -16,9 +16,10 @@ from ntm_excel.cli.common import (
     add_as_of_option,
     add_config_option,
     add_state_options,
+    counted,
     settings_from,
 )
-from ntm_excel.config import Config, MailSettings
+from ntm_excel.config import LAST_PORT, Config, MailSettings
 from ntm_excel.jobs.ledger import Ledger
 from ntm_excel.jobs.mail import SECURITY_CHOICES, mail_settings
 from ntm_excel.jobs.scheduler import (
@@ -40,7 +41,7 @@ def add_mail_options(parser: argparse.ArgumentParser) -> None:
         metavar="MÁY_CHỦ",
         help="máy chủ SMTP (không có: thư được ghi ra thư mục outbox dạng .eml)",
     )
-    parser.add_argument("--smtp-port", type=int, metavar="CỔNG", help="cổng SMTP")
+    parser.add_argument("--smtp-port", type=counted(1, LAST_PORT), metavar="CỔNG", help="cổng SMTP")
     parser.add_argument(
         "--smtp-user",
         metavar="TÊN",
@@ -71,7 +72,15 @@ def runner_from(args: argparse.Namespace, ledger: Ledger, config: Config) -> Run
         smtp_security=args.smtp_security,
     )
     inbox = Path(args.inbox) if getattr(args, "inbox", None) else None
-    return Runner(config, ledger, mail=mail, inbox=inbox)
+    runner = Runner(config, ledger, mail=mail, inbox=inbox)
+    if ledger.new:  # said once the settings hold: a run from another folder (a relative
+        print(  # `var/`) would otherwise send every mail again, silently
+            f"Chưa có sổ thư trong {ledger.path.parent.resolve()}: đã tạo sổ mới, mọi thư đến "
+            "hạn được gửi như lần đầu. Nếu đã từng chạy ở thư mục khác, hãy chạy ở đó hoặc ghi "
+            "--state-dir (đường dẫn tương đối tính từ thư mục đang chạy lệnh).",
+            file=sys.stderr,
+        )
+    return runner
 
 
 class ZoneFormatter(logging.Formatter):

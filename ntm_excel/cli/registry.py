@@ -6,8 +6,15 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from pathlib import Path
 
-from ntm_excel.cli.common import add_config_option, add_registry_option, config_from
+from ntm_excel.cli.common import (
+    add_config_option,
+    add_force_option,
+    add_registry_option,
+    config_from,
+    refused,
+)
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE
 from ntm_excel.reference.registry import (
     Registry,
@@ -33,6 +40,8 @@ def _build(args: argparse.Namespace) -> int:
     if args.country == bool(args.province):
         message = "hãy ghi --province TỈNH (có thể kèm --district HUYỆN) hoặc --country"
         print(f"Lỗi: {message}", file=sys.stderr)
+        return 2
+    if refused([Path(args.output)], args.force):
         return 2
     targets = {name: "nâng cao" for name in _names(args.nang_cao)}
     targets |= {name: "kiểu mẫu" for name in _names(args.kieu_mau)}
@@ -122,6 +131,7 @@ def register(subparsers) -> None:
         "--country", action="store_true", help="cả nước: mọi tỉnh, huyện, xã (không ghi --province)"
     )
     build.add_argument("-o", "--output", required=True, metavar="TỆP", help="tệp .xlsx cần ghi")
+    add_force_option(build)
     build.add_argument(
         "--nang-cao", metavar="TÊN", help="các xã phấn đấu NTM nâng cao, cách nhau bằng dấu phẩy"
     )

@@ -11,8 +11,10 @@ from ntm_excel.cli.catalog import catalog_from
 from ntm_excel.cli.common import (
     add_catalog_option,
     add_config_option,
+    add_force_option,
     add_registry_option,
     config_from,
+    refused,
     unit_named,
 )
 from ntm_excel.cli.registry import registry_from
@@ -55,6 +57,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"Lỗi: biểu phải là tệp .xlsx, không phải «{target.name}»", file=sys.stderr)
             return 2
         units, targets = [unit], [target]
+    if refused(targets, args.force):  # a filled-in workbook of the same name, sent back
+        return 2
     for unit, target in zip(units, targets, strict=True):
         set_id = _set_for(unit, args, catalog.sets())
         if set_id not in catalog.sets():
@@ -98,6 +102,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--set", metavar="MÃ", help="bộ tiêu chí (mặc định: bộ trong cấu hình, ví dụ xa_2016_2020)"
     )
+    add_force_option(parser)
     add_catalog_option(parser)
     add_registry_option(parser)
     add_config_option(parser)

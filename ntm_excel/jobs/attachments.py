@@ -41,7 +41,13 @@ MAX_SUBJECT = 200  # characters of a subject kept
 MAX_NAME = 80  # characters of a file name kept (the stem shortened, the suffix kept)
 FALLBACK_STEM = "tep_dinh_kem"
 ARCHIVE_SUFFIXES = frozenset({".zip"})
-UNSUPPORTED_SUFFIXES = {".xlsb": "định dạng Excel nhị phân .xlsb chưa đọc được"}
+_SEND_XLSX = "hãy gửi chính tệp .xlsx (hoặc nén dạng .zip)"
+UNSUPPORTED_SUFFIXES = {  # answered: the commune believes it has sent its workbook
+    ".xlsb": "định dạng Excel nhị phân .xlsb chưa đọc được; hãy lưu lại dạng .xlsx rồi gửi",
+    ".rar": f"tệp nén .rar không mở được; {_SEND_XLSX}",
+    ".7z": f"tệp nén .7z không mở được; {_SEND_XLSX}",
+}
+_NESTED = "tệp nén nằm trong tệp nén «{}» không được mở; " + _SEND_XLSX
 SPREADSHEET_TYPES = frozenset(
     {
         "application/vnd.ms-excel",
@@ -111,6 +117,8 @@ def safe_name(name: str) -> str:
     name = re.split(r"[/\\]", nfc(name or ""))[-1]
     name = "".join(c for c in name if unicodedata.category(c) not in _DROPPED_CATEGORIES)
     name = " ".join(_FORBIDDEN.sub("_", name).split())
+    if only_suffix := re.fullmatch(r"[.\s~$]*\.([A-Za-z0-9]{1,5})", name):  # «.xlsx»
+        return f"{FALLBACK_STEM}.{only_suffix[1].lower()}"
     name = re.sub(r"^[.\s~$]+", "", name).rstrip(". ")
     stem, dot, suffix = name.rpartition(".")
     if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,5}", suffix) or not stem:
@@ -171,9 +179,15 @@ def _automatic(message: MailMessage, address: str, own: frozenset[str]) -> str:
     return ""
 
 
+def _suffix(name: str) -> str:
+    """A name's suffix, lower case; a name that is only a suffix («.xlsx», « .xlsx») has one."""
+    name = name.strip()
+    return PurePath(f"_{name}" if name.startswith(".") else name).suffix.lower()
+
+
 def _kind(name: str, content_type: str) -> str:
     """ "spreadsheet", "archive", "unsupported" or "" (not for the office) for one part."""
-    suffix = PurePath(name).suffix.lower()
+    suffix = _suffix(name)
     if suffix in SPREADSHEET_SUFFIXES:
         return "spreadsheet"
     if suffix in ARCHIVE_SUFFIXES:
@@ -218,8 +232,7 @@ def _pieces(message: MailMessage) -> list[Piece]:
             continue
         name = safe_name(raw_name)
         if kind == "unsupported":
-            reason = UNSUPPORTED_SUFFIXES[PurePath(name).suffix]
-            found.append(Piece(name, refused=f"{reason}; hãy lưu lại dạng .xlsx rồi gửi"))
+            found.append(Piece(name, refused=UNSUPPORTED_SUFFIXES[PurePath(name).suffix.lower()]))
             continue
         name = _with_suffix(name, attachment.content_type)
         data = attachment.payload or b""
@@ -268,14 +281,18 @@ def unzip_spreadsheets(name: str, data: bytes, quota: _Quota | None = None) -> l
         if len(members) > MAX_ARCHIVE_MEMBERS:
             reason = f"tệp nén chứa quá nhiều tệp ({len(members)}), nghi tệp độc hại"
             return [Piece(name, refused=reason)]
+        suffixes = [PurePath(safe_name(m.filename)).suffix.lower() for m in members]
         wanted = [
             m
-            for m in members
-            if not m.is_dir() and PurePath(safe_name(m.filename)).suffix in SPREADSHEET_SUFFIXES
+            for m, suffix in zip(members, suffixes, strict=True)
+            if not m.is_dir() and suffix in SPREADSHEET_SUFFIXES
         ]
-        if not wanted:
-            return []
-        return [_member(archive, member, name, quota) for member in wanted]
+        nested = [
+            Piece(safe_name(m.filename), refused=_NESTED.format(name))
+            for m, suffix in zip(members, suffixes, strict=True)
+            if suffix in ARCHIVE_SUFFIXES | UNSUPPORTED_SUFFIXES.keys() - {".xlsb"}
+        ]
+        return [_member(archive, member, name, quota) for member in wanted] + nested
 
 
 def _member(

@@ -97,7 +97,8 @@ class Ledger:
         self.path = Path(state_dir) / DB_NAME
         self.zone = zone
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
+        self.new = not self.path.exists()  # made by this run (a first run, or another folder)
+        if self.new:
             try:
                 _create(self.path)
             except sqlite3.OperationalError as exc:

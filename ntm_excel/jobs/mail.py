@@ -32,9 +32,12 @@ import hashlib
 import mimetypes
 import os
 import re
+import signal
 import smtplib
+import sys
+import threading
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from email import policy
@@ -423,11 +426,47 @@ def retry_pending(
 
 def _attempt(key, message, transport, ledger, report, now) -> None:
     ledger.begin(key, subject=str(message["Subject"]), message=message.as_bytes(), now=now)
+    with interrupts_deferred():  # a mail the server took is recorded as sent before Ctrl-C
+        try:
+            transport.send(key, message)
+        except Exception as exc:  # any failure is recorded and retried, never lost
+            error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
+            report.failed.append((key, error, ledger.mark_failed(key, error, now=now)))
+        else:
+            ledger.mark_sent(key, now=now)
+            report.sent.append(key)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Ctrl-C (SIGINT) waits for the block to end, then stops the run as it would have: a
+    mail is not sent twice because the run stopped between the server's «250» and the
+    ledger's record. A second Ctrl-C stops at once (a server that hangs)."""
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous == signal.SIG_IGN:
+        yield
+        return
+    previous = signal.default_int_handler if previous is None else previous  # set outside Python
+    caught: list[int] = []
+
+    def forward(signum: int, frame) -> None:  # what the Ctrl-C would have done
+        if callable(previous):
+            previous(signum, frame)
+        else:  # SIG_DFL: the process would end; it ends as Python's own handler ends it
+            raise KeyboardInterrupt
+
+    def later(signum: int, frame) -> None:
+        if caught:
+            forward(signum, frame)
+            return
+        caught.append(signum)
+        print("Đang gửi một thư: sẽ dừng khi gửi xong (bấm Ctrl-C lần nữa để dừng ngay).",
+              file=sys.stderr)  # fmt: skip
+
+    signal.signal(signal.SIGINT, later)
     try:
-        transport.send(key, message)
-    except Exception as exc:  # any failure is recorded and retried, never lost
-        error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
-        report.failed.append((key, error, ledger.mark_failed(key, error, now=now)))
-    else:
-        ledger.mark_sent(key, now=now)
-        report.sent.append(key)
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        forward(caught[0], None)

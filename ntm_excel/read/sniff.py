@@ -147,19 +147,20 @@ def _sniff_ole(data: bytes) -> Sniffed:
             stream = ole.openstream(stream_name).read()
         except Exception as exc:
             raise UnreadableFileError("tệp .xls bị hỏng (thiếu dữ liệu bảng tính)") from exc
-        # what msoffcrypto would open it as: an Excel 97 workbook, unless it is a Word file
-        excel97 = stream_name == "Workbook" and not ole.exists("wordDocument")
+        word = ole.exists("wordDocument")  # what msoffcrypto would open it as
     if (
         len(stream) < 8
         or stream[:2] != b"\x09\x08"
         or stream[4:6] not in (b"\x00\x06", b"\x00\x05")
     ):
-        raise UnreadableFileError("tệp .xls bị hỏng hoặc là định dạng Excel quá cũ (trước 1997)")
+        raise UnreadableFileError(
+            "tệp .xls bị hỏng hoặc là định dạng Excel quá cũ (trước Excel 5.0)"
+        )
     try:
-        if excel97:
-            encrypted = _has_file_pass(stream)
-        else:
+        if word:
             encrypted = msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
+        else:  # Excel 97 ("Workbook"), or Excel 5.0/95 ("Book"), which msoffcrypto cannot open
+            encrypted = _has_file_pass(stream, biff5=stream_name == "Book")
     except Exception as exc:  # FileFormatError and others on damaged BIFF records
         raise UnreadableFileError("tệp .xls bị hỏng") from exc
     if encrypted:
@@ -171,12 +172,13 @@ _FILE_PASS, _EOF = 0x002F, 0x000A
 _RECORD_HEADER = struct.Struct("<HH")
 
 
-def _has_file_pass(stream: bytes) -> bool:
+def _has_file_pass(stream: bytes, *, biff5: bool = False) -> bool:
     """Whether an Excel 97 workbook stream is encrypted, read from the stream already in
     hand exactly as msoffcrypto's `Xls97File.is_encrypted` reads it (without opening the
     file a second time): after the BOF record, the records of the globals substream up to
-    its EOF; a FilePass record there whose type is RC4 (1) or XOR (0). ValueError for a
-    record cut short, as msoffcrypto raises ParseError."""
+    its EOF; a FilePass record there whose type is RC4 (1) or XOR (0). In an Excel 5.0/95
+    stream (`biff5`) any FilePass record: its only kind, XOR, has no type field. ValueError
+    for a record cut short, as msoffcrypto raises ParseError."""
     (size,) = struct.unpack_from("<H", stream, 2)
     at = min(4 + size, len(stream))
     while True:
@@ -186,6 +188,8 @@ def _has_file_pass(stream: bytes) -> bool:
         if at + 4 + size > len(stream):
             raise ValueError("incomplete BIFF record payload")
         if number == _FILE_PASS:
+            if biff5:
+                return True
             (kind,) = struct.unpack("<H", stream[at + 4 : at + 6])  # struct.error if cut
             return kind in (0x0000, 0x0001)
         if number == _EOF:

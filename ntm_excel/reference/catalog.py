@@ -28,7 +28,7 @@ import openpyxl
 import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.errors import CatalogError
+from ntm_excel.errors import CatalogError, check_office_file
 from ntm_excel.model import Status
 from ntm_excel.styles import FONT_NAME, HEADER_FORMAT, TEXT_ONLY, row_height, wrapped_lines
 from ntm_excel.text import fold, nfc
@@ -558,6 +558,7 @@ def load_catalog(path: Path | str) -> Catalog:
     path = Path(path)
     if not path.exists():
         raise CatalogError(f"Không tìm thấy bộ tiêu chí {path}")
+    check_office_file(path, CatalogError, "Bộ tiêu chí")
     indicators: list[Indicator] = []
     errors: list[tuple[int, str, str]] = []  # (row, column, reason)
     seen: dict[tuple[str, str, str], int] = {}

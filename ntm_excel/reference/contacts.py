@@ -18,7 +18,7 @@ from pathlib import Path
 
 import openpyxl
 
-from ntm_excel.errors import ContactsError
+from ntm_excel.errors import ContactsError, check_office_file
 from ntm_excel.model import Unit
 from ntm_excel.text import column_letter, fold, is_email_address, nfc, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
@@ -285,6 +285,7 @@ def person_key(name: str) -> str:
 def load_contacts(path: Path | str) -> Contacts:
     """Read the contact workbook at `path`: «Danh bạ» (required), «Liên hệ xã» and
     «Cụm chỉ đạo» (when present)."""
+    check_office_file(path, ContactsError, "Tệp danh bạ")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:

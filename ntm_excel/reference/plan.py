@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 
 from ntm_excel.deadlines import DeadlineError, parse_deadline
-from ntm_excel.errors import PlanError, RecurrenceError
+from ntm_excel.errors import PlanError, RecurrenceError, check_office_file
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Target, Task
 from ntm_excel.recurrence import Recurrence, occurrence_of, parse_recurrence
@@ -113,6 +113,7 @@ class Plan:
 def load_plan(path: Path | str) -> Plan:
     """Read the plan workbook at `path`."""
     path = Path(path)
+    check_office_file(path, PlanError, "Tệp kế hoạch")
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError:

@@ -40,7 +40,7 @@ from python_calamine import CalamineWorkbook
 from ntm_excel import model
 from ntm_excel import text as text_rules
 from ntm_excel.atomic import atomic_path
-from ntm_excel.errors import RegistryError
+from ntm_excel.errors import RegistryError, check_office_file
 from ntm_excel.fingerprint import code_fingerprint
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, Unit
 from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
@@ -719,6 +719,7 @@ def load_registry(path: Path | str, cache_dir: Path | str | None = None) -> Regi
     taken from there while both stay the same (a country's 11,000 rows are not parsed at
     every run); a cache that cannot be read or written is only not used."""
     path = Path(path)
+    check_office_file(path, RegistryError, "Danh sách đơn vị")
     if not path.is_file():
         raise RegistryError(f"Không tìm thấy danh sách đơn vị {path}")
     if cache_dir is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator
 
 from ntm_excel.read.batch import frozen_heap
@@ -35,7 +36,11 @@ def beside(work: Callable[..., None], *args: object) -> Iterator[None]:
         raise
     finally:
         child.join()
-        failure = receiver.recv() if receiver.poll() else ("error", f"exit code {child.exitcode}")
+        ended = ("error", f"exit code {child.exitcode}")
+        try:
+            failure = receiver.recv() if receiver.poll() else ended
+        except EOFError:  # the child ended without a word: stopped, or exited on its own
+            failure = ended
         receiver.close()
     if failure is not None:
         kind, *details = failure
@@ -43,7 +48,9 @@ def beside(work: Callable[..., None], *args: object) -> Iterator[None]:
 
 
 def _report_to(sender, work: Callable[..., None], args: tuple) -> None:
-    """In the child: do the work and send back None, or what it raised."""
+    """In the child: do the work and send back None, or what it raised. Ctrl-C is left to
+    the parent, which stops the child."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     exit_with_parent()
     try:
         work(*args)

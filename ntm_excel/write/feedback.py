@@ -75,7 +75,7 @@ from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package, memoise
 FOLDER = FEEDBACK_FOLDER
 SHEET = "Góp ý"
 AUTHOR = "Văn phòng điều phối NTM huyện"
-EDITABLE = {".xlsx": False, ".xlsm": True}  # suffix → keep VBA
+EDITABLE = (".xlsx", ".xlsm")  # copied and marked; the copy is an .xlsx without macros
 EDIT_LIMIT = 4 * 1024 * 1024  # bytes of XML (inflated) in a workbook copied and marked
 COLUMNS = (  # title, width: 142 units fill an A4 landscape page at about 100 %
     ("STT", 5),
@@ -139,18 +139,14 @@ def shared_names(units: Iterable[Unit]) -> frozenset[str]:
 
 
 def feedback_path(
-    report: UnitReport,
-    out_dir: Path | str,
-    suffix: str = ".xlsx",
-    *,
-    shared: frozenset[str] = frozenset(),
+    report: UnitReport, out_dir: Path | str, *, shared: frozenset[str] = frozenset()
 ) -> Path:
     """Where the unit's feedback goes: "<out_dir>/Góp ý - Xã Cẩm Thành.xlsx", with the unit's
     code added ("Góp ý - Xã Cẩm Bình (18685).xlsx") when its name is one of the `shared`."""
     name = _safe_name(report.unit)
     if name.casefold() in shared:
         name = f"{name} ({report.unit.code})"
-    return Path(out_dir) / f"{SHEET} - {name}{suffix}"
+    return Path(out_dir) / f"{SHEET} - {name}.xlsx"
 
 
 def _text(cell, value: object) -> None:
@@ -414,17 +410,16 @@ def openpyxl_workbook(
     report: UnitReport, issues: list[Issue], data: bytes | None = None, why: str = ""
 ):
     """The feedback workbook made with openpyxl (the safety net of `feedback_workbook`):
-    the commune's workbook `data` (checked) copied and marked, or, without it, the list
-    only. Returns the workbook and the suffix it is saved with."""
-    suffix = Path(report.submission.path).suffix.lower()
+    the commune's workbook `data` (checked) copied (without its macros) and marked, or,
+    without it, the list only."""
     workbook = None
     if data is not None:
         try:
-            workbook = openpyxl.load_workbook(io.BytesIO(data), keep_vba=EDITABLE[suffix])
+            workbook = openpyxl.load_workbook(io.BytesIO(data))  # keep_vba: False
         except Exception:  # noqa: BLE001 - any workbook openpyxl cannot edit gets the list only
             workbook = None
     if workbook is None:
-        workbook, suffix, linked = openpyxl.Workbook(), ".xlsx", set()
+        workbook, linked = openpyxl.Workbook(), set()
         del workbook[workbook.active.title]
     else:
         _escape_copied_text(workbook)
@@ -432,7 +427,7 @@ def openpyxl_workbook(
     for listing in _listings(report, issues, linked, why):
         _add_listing(workbook, listing)
     mark_output(workbook, "gop_y")  # saved right after: never read back as a submission
-    return workbook, suffix
+    return workbook
 
 
 def _saved(workbook) -> bytes:
@@ -446,6 +441,7 @@ def edited_package(report: UnitReport, issues: list[Issue], data: bytes, sniffed
     the sheets added, edited directly; raises `Unsupported` when it holds something
     `package` does not edit."""
     package = Package.open(data, sniffed, LOOK)
+    package.drop_macros()
     linked = _mark_package(package, issues, report.submission.file_name)
     for listing in _listings(report, issues, linked, ""):
         package.add(listing)
@@ -460,12 +456,14 @@ def list_package(report: UnitReport, issues: list[Issue], why: str) -> bytes:
     return package.save("gop_y", AUTHOR, COMMENT_WIDTH)
 
 
-def feedback_workbook(report: UnitReport, issues: list[Issue]) -> tuple[bytes, str]:
-    """The unit's feedback workbook (its bytes) and the suffix it is saved with.
+def feedback_workbook(report: UnitReport, issues: list[Issue]) -> bytes:
+    """The unit's feedback workbook (an .xlsx).
 
     For .xlsx/.xlsm the commune's own package is copied with the problem cells marked and
     the sheets added (`edited_package`; openpyxl when the package holds something it does
-    not edit); otherwise a workbook holding only the «Góp ý» list (and «Cách đọc biểu»)."""
+    not edit), its macros left out: the office mails it on, and a file that came from a
+    stranger's address must not reach the commune with code in it. Otherwise a workbook
+    holding only the «Góp ý» list (and «Cách đọc biểu»)."""
     source = Path(report.submission.path)
     suffix = source.suffix.lower()
     data, sniffed, why = None, None, ""
@@ -473,11 +471,10 @@ def feedback_workbook(report: UnitReport, issues: list[Issue]) -> tuple[bytes, s
         data, sniffed, why = _checked(source, report.submission.sha256)
     if sniffed is not None and sniffed.kind == suffix.lstrip("."):
         try:
-            return edited_package(report, issues, data, sniffed), suffix
+            return edited_package(report, issues, data, sniffed)
         except Exception:  # noqa: BLE001 - `Unsupported`, or anything else in a hostile file
-            workbook, suffix = openpyxl_workbook(report, issues, data)
-            return _saved(workbook), suffix
-    return list_package(report, issues, why), ".xlsx"
+            return _saved(openpyxl_workbook(report, issues, data))
+    return list_package(report, issues, why)
 
 
 def write_feedback(
@@ -491,8 +488,8 @@ def write_feedback(
     `shared`: the names other units also have (see `shared_names`)."""
     if report.submission is None or not issues:
         return None
-    content, suffix = feedback_workbook(report, issues)
-    target = feedback_path(report, out_dir, suffix, shared=shared)
+    target = feedback_path(report, out_dir, shared=shared)
+    content = feedback_workbook(report, issues)
     with atomic_path(target) as tmp:
         tmp.write_bytes(content)
     return target
@@ -579,11 +576,8 @@ def _unchanged(report, issues, out_dir, shared, noted: _Noted | None) -> tuple[P
     made_of = fingerprint(report, issues)
     if not noted.fingerprints:  # nothing noted yet (a first run): no workbook to look for
         return None, made_of
-    for suffix in EDITABLE:
-        written = feedback_path(report, out_dir, suffix, shared=shared)
-        if noted.fingerprint(written) == made_of:
-            return written, made_of
-    return None, made_of
+    written = feedback_path(report, out_dir, shared=shared)
+    return (written if noted.fingerprint(written) == made_of else None), made_of
 
 
 @dataclass(frozen=True)
@@ -597,9 +591,8 @@ class _Job:
 
     def __call__(self) -> tuple[Path, Path]:
         """Make the workbook and save it beside its target: (target, file written)."""
-        content, suffix = feedback_workbook(self.report, self.issues)
-        target = feedback_path(self.report, self.out_dir, suffix, shared=self.shared)
-        return target, staging_file(target, content)
+        target = feedback_path(self.report, self.out_dir, shared=self.shared)
+        return target, staging_file(target, feedback_workbook(self.report, self.issues))
 
 
 def _make_chunk(jobs: list[_Job]) -> list[tuple[Path, Path]]:

@@ -69,6 +69,9 @@ _CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 _CT_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 _CT_CORE = "application/vnd.openxmlformats-package.core-properties+xml"
 _CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+_VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+_CT_WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+_MACRO_TYPES = ("vbaproject", "macrosheet", "macroenabled")  # in a content type, lower case
 _FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 LINE_POINTS = 15  # height of a line of 11-point text
 MAX_ROW, MAX_COLUMN = 1_048_576, 16_384
@@ -858,6 +861,7 @@ class Package:
         self._styles_part = _target(self.workbook_part, styles)
         self.styles = _Styles(self._part(self._styles_part), self._styles_part, look)
         self._marked: dict[str, _Sheet] = {}
+        self._dropped: set[str] = set()  # parts left out of the copy, lower case
 
     @classmethod
     def open(cls, data: bytes, sniffed: Sniffed, look: Look) -> Package:
@@ -900,6 +904,25 @@ class Package:
             number += 1
         self._names.add(pattern.format(number).lower())
         return pattern.format(number)
+
+    def drop_macros(self) -> None:
+        """Leave the VBA project (and its signature) out: a copy the office sends on carries
+        no code, and is a plain workbook (.xlsx). Excel 4.0 macro sheets are `Unsupported`."""
+        for rel in list(self._workbook_rels):
+            if rel.get("Type") == _VBA_REL:
+                part = _target(self.workbook_part, rel)
+                signed = [_target(part, r) for r in self._rels(part)] if self._has(part) else []
+                self._dropped |= {name.lower() for name in (part, _rels_name(part), *signed)}
+                self._workbook_rels.remove(rel)
+        for entry in list(self._types):
+            part = entry.get("PartName", "").lstrip("/").lower()
+            kind = entry.get("ContentType", "").lower()
+            if part == self.workbook_part.lower():
+                entry.set("ContentType", _CT_WORKBOOK)
+            elif part in self._dropped or "vbaproject" in kind:
+                self._types.remove(entry)
+            elif any(word in kind for word in _MACRO_TYPES):
+                raise Unsupported(f"macros in {part or kind}")
 
     def mark(self, sheet_name: str, address: str, rgb: str, comment: str, height: float) -> bool:
         """Fill the cell at `address` (or the top-left cell of its merged range) with `rgb`
@@ -1049,6 +1072,8 @@ class Package:
         changed = {members.get(name.lower(), name): part for name, part in self.changed.items()}
         writer = _ZipWriter()
         for member in self._members:
+            if member.filename.lower() in self._dropped:
+                continue
             if member.filename in changed:
                 writer.add(member.filename, changed.pop(member.filename))
             else:
