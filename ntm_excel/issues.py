@@ -259,6 +259,17 @@ _TYPES = [
         "năm gần nhất), cột đang hiện",
     ),
     IssueType(
+        "sheet-chosen",
+        Severity.INFO,
+        "Chọn trang tự đánh giá",
+        "Tệp có nhiều bản của bảng tự đánh giá, ghi khác nhau; đã đọc trang «{used}» "
+        "({reason}), không đọc trang {others}. Nếu bản khác mới đúng, hãy xóa trang cũ rồi gửi "
+        "lại.",
+        "tệp có hai trang cùng bảng tự đánh giá, cùng được điền, ghi khác nhau («TĐG lần 1», "
+        "«TĐG lần 2 (đã sửa)»): đọc bản sửa sau (tên trang, lần, ngày ký), không rõ thì trang "
+        "đứng trước",
+    ),
+    IssueType(
         "assessment-missing",
         Severity.WARNING,
         "Thiếu tự đánh giá",
