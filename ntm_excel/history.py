@@ -536,6 +536,17 @@ class History(Store):
                     (digest, path.name, utc_text(arrival.arrived)),
                 )
 
+    def mail_senders(self) -> dict[str, frozenset[str]]:
+        """File (SHA-256) → the addresses it came from by mail (lower case); files that came
+        only otherwise are not there."""
+        found: dict[str, set[str]] = {}
+        rows = self.db.execute(
+            "SELECT sha256, sender FROM receipts WHERE source = 'mail' AND sender != ''"
+        )
+        for sha256, sender in rows:
+            found.setdefault(sha256, set()).add(sender.strip().lower())
+        return {sha256: frozenset(senders) for sha256, senders in found.items()}
+
     def record_mail(
         self,
         data: bytes,

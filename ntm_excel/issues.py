@@ -138,6 +138,16 @@ _TYPES = [
         "được kể tên ở đây",
     ),
     IssueType(
+        "unit-sender-unknown",
+        Severity.WARNING,
+        "Tệp gửi từ địa chỉ lạ",
+        "Tệp «{name}» của {unit} được gửi từ {senders}, không phải địa chỉ thư của đơn vị "
+        "({known}). Hãy xác nhận với đơn vị rằng tệp này do đơn vị gửi.",
+        "tệp đang dùng của một đơn vị đến bằng thư từ địa chỉ không phải của đơn vị (cột Email "
+        "của danh sách đơn vị, trang «Liên hệ xã» của danh bạ): ai cũng gửi được biểu mang "
+        "tên một xã",
+    ),
+    IssueType(
         "unit-newest-unreadable",
         Severity.WARNING,
         "Tệp gửi sau không đọc được",
@@ -247,6 +257,17 @@ _TYPES = [
         "không được dùng để đánh giá.",
         "biểu có cột kết quả của nhiều năm hoặc cột ẩn: dùng cột năm báo cáo (không có thì "
         "năm gần nhất), cột đang hiện",
+    ),
+    IssueType(
+        "sheet-chosen",
+        Severity.INFO,
+        "Chọn trang tự đánh giá",
+        "Tệp có nhiều bản của bảng tự đánh giá, ghi khác nhau; đã đọc trang «{used}» "
+        "({reason}), không đọc trang {others}. Nếu bản khác mới đúng, hãy xóa trang cũ rồi gửi "
+        "lại.",
+        "tệp có hai trang cùng bảng tự đánh giá, cùng được điền, ghi khác nhau («TĐG lần 1», "
+        "«TĐG lần 2 (đã sửa)»): đọc bản sửa sau (tên trang, lần, ngày ký), không rõ thì trang "
+        "đứng trước",
     ),
     IssueType(
         "assessment-missing",

@@ -51,6 +51,10 @@ def fold(text: str) -> str:
     return " ".join(text.lower().encode("ascii").translate(_ASCII_TO_SPACE).decode("ascii").split())
 
 
+# Keys that repeat from text to text and file to file (words, headings, codes, the names
+# of a template's cells) are folded once and remembered for the life of the process.
+folded = functools.lru_cache(maxsize=1 << 14)(fold)
+
 SHORT_TEXT = 400  # characters
 
 

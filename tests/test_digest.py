@@ -517,3 +517,21 @@ def test_a_new_mail_ledger_is_said_aloud(tmp_path, capsys):
     assert f"Chưa có sổ thư trong {tmp_path / 'var'}: đã tạo sổ mới" in capsys.readouterr().err
     assert main(argv) == 0
     assert "Chưa có sổ thư" not in capsys.readouterr().err
+
+
+def test_two_officials_sharing_one_address_are_both_greeted_in_its_one_mail():
+    """Lê Văn Danh was given Phạm Hoàng Anh's address: one mail carries both men's tasks,
+    and it greets both (it greeted only one)."""
+    shared = Contacts(
+        tuple(
+            replace(c, email="anh.ph@camxuyen.example.org") if c.name == "Lê Văn Danh" else c
+            for c in CONTACTS.contacts
+        )
+    )
+    mails = by_recipient(daily_mails(consolidation(), shared, deadline=DEADLINE).mails)
+    text = mails["anh.ph@camxuyen.example.org"].text
+    assert text.startswith(
+        "Kính gửi đồng chí Phạm Hoàng Anh – Phó Chủ tịch UBND huyện; "
+        "đồng chí Lê Văn Danh – Trưởng phòng NN&PTNT,"
+    )
+    assert "danh.lv@camxuyen.example.org" not in mails

@@ -31,6 +31,7 @@ from support.drip import DripServer
 from support.imap import PASSWORD, USER, ImapServer, Relay, certificates, free_port
 from support.samples import SampleSpec, write_sample
 
+from ntm_excel.check.consolidate import consolidate_from_config
 from ntm_excel.config import MailboxSettings, MailSettings, load_config
 from ntm_excel.errors import MailboxError
 from ntm_excel.history import History
@@ -573,3 +574,25 @@ def test_a_mailbox_answering_a_byte_at_a_time_is_given_up_at_a_deadline(
     finally:
         server.stop()
     assert server.connections == 1
+
+
+def test_a_workbook_from_a_stranger_is_flagged_in_the_consolidation(tmp_path, imap, smtp):
+    """Anyone can mail a workbook bearing a commune's name: the office is told when the file
+    used for a unit came only from addresses not the unit's (a clerk's address listed in
+    «Liên hệ xã» is the unit's)."""
+    _, smtp_port = smtp
+    thanh = workbook(tmp_path, "t.xlsx")
+    ha = workbook(tmp_path, "h.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
+    imap.deliver(
+        (letter(STRANGER, "Biểu", [("bieu.xlsx", thanh, XLSX)]).as_bytes(), at(12, 9, 0)),
+        (letter(HA_CLERK, "Biểu", [("ha.xlsx", ha, XLSX)]).as_bytes(), at(12, 9, 5)),
+    )
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    run_collect(config)
+    with History(config.state_dir) as history:
+        result = consolidate_from_config([config.schedule.inbox], config, AS_OF, history=history)
+    flagged = [i for i in result.issues if i.code == "unit-sender-unknown"]
+    assert [(i.unit_code, i.severity.value) for i in flagged] == [("18694", "warning")]
+    assert f"được gửi từ {STRANGER}, không phải địa chỉ thư của đơn vị ({THANH})" in (
+        flagged[0].message
+    )

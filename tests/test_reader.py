@@ -131,6 +131,22 @@ def test_blank_group_hidden_and_column_number_rows(read):
     assert codes_of(issues) == []
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+@pytest.mark.parametrize("style", ["numbers", "texts"])
+@pytest.mark.parametrize("code_style", ["dotted", "tc"])
+def test_a_column_number_row_is_not_criterion_1(read, fmt, style, code_style):
+    """«1 | 2 | 3 …» under the heading (numbers or texts): its «1» is not criterion 1, whose
+    first indicator is read from its own row."""
+    spec = SampleSpec(
+        format=fmt, column_numbers=True, column_number_style=style, code_style=code_style
+    )
+    submission, issues = read(spec)
+    assert_matches(submission, spec)
+    assert codes_of(issues) == []
+    skipped = [r for r in submission.reading.rows if "dòng đánh số cột" in r.how]
+    assert len(skipped) == 1
+
+
 def test_totals_line_and_signature_block(read):
     submission, _ = read(SampleSpec(not_met=("4.2", "11")))
     assert submission.reported_total == (18, 20)

@@ -289,6 +289,59 @@ def test_a_value_column_under_an_unknown_heading_is_found_by_its_cells(
     assert reading.evidence == "theo nội dung: 3/3 ô là số liệu, cạnh cột mức chuẩn"
 
 
+VERDICT_ROWS = [
+    ["TC1", "Quy hoạch", None, None, "Đạt"],
+    ["1.1", "Có quy hoạch chung xây dựng xã", "Đạt", "Đạt", "Đạt"],
+    ["3.1", "Tỷ lệ diện tích được tưới chủ động", "≥80%", 87.5, "Đạt"],
+    ["9.2", "Tỷ lệ hộ có nhà ở đạt chuẩn", "≥75%", "70,5%", "Chưa đạt"],
+    ["11", "Tỷ lệ hộ nghèo", "≤5%", 1.7, "Đạt"],
+]
+
+
+def _rows_xls(path: Path, rows: list[list[object]], merged: tuple[int, int, int] = ()) -> Path:
+    """`rows` as an .xls sheet; `merged` (row, first column, last column) merges a heading."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Tự đánh giá")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            inside = bool(merged) and r == merged[0] and merged[1] <= c <= merged[2]
+            if inside and c == merged[1]:
+                sheet.write_merge(r, r, c, merged[2], value)
+            elif value is not None and not inside:
+                sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize("heading", [["Thực hiện", "Kết quả"], ["Số liệu", "Kết quả đạt được"]])
+def test_a_result_column_of_verdicts_is_the_self_assessment(
+    tmp_path, fmt, heading, registry, indicators
+):
+    """«Thực hiện» | «Kết quả», the second holding only Đạt/Chưa đạt: both headings say
+    result, its cells say self-assessment."""
+    title = ["UBND XÃ CẨM LẠC"], ["BIỂU TỰ ĐÁNH GIÁ NĂM 2021"]
+    rows = [*title, ["TT", "Nội dung", "Chỉ tiêu", *heading], *VERDICT_ROWS]
+    path = tmp_path / f"cam_lac.{fmt}"
+    if fmt == "xls":
+        _rows_xls(path, rows)
+    else:
+        workbook(path, rows[2], rows[3:])
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(e.code, e.value, e.self_assessment) for e in submission.indicators] == [
+        ("1.1", "Đạt", Status.MET),
+        ("3.1", 87.5, Status.MET),
+        ("9.2", 70.5, Status.NOT_MET),
+        ("11", 1.7, Status.MET),
+    ]
+    assert "assessment-missing" not in codes(issues)
+    reading = {c.column: c for c in submission.reading.columns}["E"]
+    assert reading.role == "tự đánh giá"
+    assert reading.evidence == "theo nội dung: 5/5 ô là «Đạt»/«Chưa đạt»"
+
+
 def test_the_report_year_column_before_a_later_one(tmp_path, registry, indicators):
     book = openpyxl.Workbook()
     sheet = book.active
@@ -424,3 +477,107 @@ def test_a_workbook_of_several_communes_and_an_unnamed_sheet(tmp_path, registry,
     assert none is None and unknown.code == "unit-unknown" and unknown.sheet == "Trang 3"
     notes = results[0][0].reading.notes
     assert any("trang tổng hợp" in note for note in notes)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_checkboxes_true_false_under_dat_chua_dat(tmp_path, fmt, registry, indicators):
+    """A Google Sheets export: «Tự đánh giá» over «Đạt» | «Chưa đạt», each a checkbox (TRUE /
+    FALSE): TRUE says which, FALSE is no tick."""
+    rows = [
+        ["UBND XÃ CẨM THỊNH"],
+        ["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Tự đánh giá", None],
+        [None, None, None, "Đạt", "Chưa đạt"],
+        ["1.1", "Có quy hoạch chung xây dựng xã", "Đạt", True, False],
+        ["3.1", "Tỷ lệ diện tích được tưới chủ động", 87.5, True, False],
+        ["9.2", "Tỷ lệ hộ có nhà ở đạt chuẩn", 70.5, False, True],
+        ["11", "Tỷ lệ hộ nghèo", 1.7, False, False],
+    ]
+    path = tmp_path / f"cam_thinh.{fmt}"
+    if fmt == "xls":
+        _rows_xls(path, rows, merged=(1, 3, 4))
+    else:
+        book = openpyxl.Workbook()
+        for row in rows:
+            book.active.append(row)
+        book.active.merge_cells("D2:E2")
+        book.save(path)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(e.code, e.self_assessment) for e in submission.indicators] == [
+        ("1.1", Status.MET), ("3.1", Status.MET), ("9.2", Status.NOT_MET), ("11", Status.UNKNOWN)
+    ]  # fmt: skip
+
+
+def test_duy_tri_dat_is_met(tmp_path, registry, indicators):
+    """«Duy trì đạt» (met before, kept) is Đạt; «Cơ bản đạt» stays a question."""
+    path = workbook(
+        tmp_path / "cam_hung.xlsx",
+        ["TT", "Nội dung", "Kết quả thực hiện", "Tự đánh giá"],
+        [
+            [
+                "18.3",
+                "Đảng bộ, chính quyền xã đạt tiêu chuẩn trong sạch, vững mạnh",
+                "Đạt",
+                "Duy trì đạt",
+            ],
+            ["13.2", "Xã có mô hình liên kết sản xuất", "Đạt", "Cơ bản đạt"],
+        ],
+    )
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(e.self_assessment, e.assessment_raw) for e in submission.indicators] == [
+        (Status.MET, "Duy trì đạt"), (Status.UNKNOWN, "Cơ bản đạt")
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        ["No. / TT", "Criteria / Nội dung tiêu chí", "Result / Kết quả thực hiện",
+         "Target / Chỉ tiêu", "Self-assessment / Tự đánh giá", "Notes / Ghi chú"],
+        ["No.", "Criteria", "Result", "Target", "Self-assessment", "Notes"],
+    ],
+)  # fmt: skip
+def test_headings_in_english_or_in_two_languages(tmp_path, heading, registry, indicators):
+    path = workbook(
+        tmp_path / "cam_my.xlsx",
+        heading,
+        [
+            ["1.1", "Có quy hoạch chung xây dựng xã", "Đạt", "Đạt", "Đạt", None],
+            ["3.1", "Tỷ lệ diện tích được tưới chủ động", 87.5, "≥80%", "Đạt", None],
+            ["9.2", "Tỷ lệ hộ có nhà ở đạt chuẩn", 70.5, "≥75%", "Chưa đạt", None],
+        ],
+    )
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(e.code, e.value, e.self_assessment) for e in submission.indicators] == [
+        ("1.1", "Đạt", Status.MET), ("3.1", 87.5, Status.MET), ("9.2", 70.5, Status.NOT_MET)
+    ]  # fmt: skip
+    roles = [c.role for c in submission.reading.columns]
+    assert roles[:3] == ["số thứ tự, mã", "tên tiêu chí", "kết quả"]
+    assert roles[4:] == ["tự đánh giá", "ghi chú"]
+
+
+@pytest.mark.parametrize("listed_in_full", [True, False])
+def test_short_wordings_of_two_indicators_are_settled_by_their_rows_places(
+    tmp_path, listed_in_full, registry, indicators
+):
+    """«Quy hoạch chung xây dựng xã» is 1.1's and 1.2's wording alike: first of the two rows
+    under criterion 1, it is 1.1; a criterion not listed in full settles nothing."""
+    rows = [
+        [1, "Quy hoạch", None, None],
+        ["-", "Quy hoạch chung xây dựng xã", "Đạt", "Đạt"],
+        ["-", "Quy định quản lý quy hoạch", "Đạt", "Đạt"],
+    ]
+    if not listed_in_full:
+        del rows[2]
+    path = workbook(
+        tmp_path / "cam_quan.xlsx", ["TT", "Nội dung tiêu chí", "Kết quả", "Tự đánh giá"], rows
+    )
+    submission, issues = read_submission(path, registry, indicators)
+    got = [e.code for e in submission.indicators]
+    if listed_in_full:
+        assert got == ["1.1", "1.2"]
+        how = next(r.how for r in submission.reading.rows if r.code == "1.1")
+        assert how.startswith("nội dung (giống 100%), cũng giống 1.2: chọn theo thứ tự dòng")
+        assert "indicator-ambiguous" not in codes(issues)
+    else:
+        assert got == []
+        assert "indicator-ambiguous" in codes(issues)

@@ -259,3 +259,31 @@ def test_column_numbers_are_told_as_the_plain_tests_tell_them(texts):
 
     grid = Grid(name="Biểu", rows=[texts])
     assert is_column_numbers(grid, 0, len(texts)) == _column_numbers_one_by_one(texts)
+
+
+def test_a_title_line_is_joined_once_and_again_after_its_row_changes():
+    from ntm_excel.read import reader
+    from ntm_excel.read.sheets import Grid
+
+    grid = Grid(name="Biểu", rows=[["UBND XÃ", "", " CẨM  THÀNH "], ["", None], ["Mã xã:", 18694]])
+    lines = reader._title_lines([grid], None)
+    assert lines == [
+        ("UBND XÃ CẨM THÀNH", ["UBND XÃ", " CẨM  THÀNH "]),
+        ("Mã xã: 18694", ["Mã xã:", 18694]),
+    ]
+    assert reader._title_lines([grid], None)[0] is lines[0]  # remembered, not joined again
+    grid.set_value(0, 2, "CẨM LẠC")  # a converted legacy text: the line is made again
+    assert reader._title_lines([grid], None)[0] == ("UBND XÃ CẨM LẠC", ["UBND XÃ", "CẨM LẠC"])
+    assert grid.line(1) is None
+
+
+def test_registry_words_are_folded_once_and_each_word_as_itself(registry):
+    from ntm_excel.text import folded
+
+    first = registry.match("UBND xã Cẩm Thành")
+    assert first.unit is not None and first.unit.code == "18694"
+    hits = folded.cache_info().hits
+    assert registry.match("UBND xã Cẩm Thành") == first
+    assert folded.cache_info().hits > hits  # the words' keys were remembered
+    assert folded("Cẩm") == "cam" and folded("Cầm") == "cam"
+    assert registry.match("UBND xã Cẩm Thạch").unit.code == "18706"  # another word, its own key

@@ -58,7 +58,7 @@ from ntm_excel.read.batch import (
 )
 from ntm_excel.read.inbox import list_submissions, shown_names
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
-from ntm_excel.reference.contacts import load_contacts
+from ntm_excel.reference.contacts import commune_addresses, load_contacts
 from ntm_excel.reference.plan import load_plan
 from ntm_excel.reference.registry import Registry, district_key, load_registry
 from ntm_excel.vocabulary import Vocabulary, load_vocabulary
@@ -157,7 +157,8 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
     def key(item: tuple[UnitReport, list[Issue]]):
         sub, errors = item[0].submission, item[0].errors
         signed = -sub.report_date.toordinal() if sub.report_date else 0
-        return (not sub.indicators, signed, -sub.modified.timestamp(), errors, sub.file_name)
+        # `sheet`, not `indicators`: a kept submission's details stay packed
+        return (not sub.sheet, signed, -sub.modified.timestamp(), errors, sub.file_name)
 
     order = sorted(range(len(candidates)), key=lambda i: key(candidates[i]))
     first, second = key(candidates[order[0]]), key(candidates[order[1]])
@@ -280,8 +281,7 @@ def _used(
     roadmap = _roadmap_elsewhere(candidates, chosen)
     if roadmap is not None:  # its tasks join the table's: a copy, the candidates stay as read
         other, other_found = candidates[roadmap]
-        tasks = other.submission.tasks
-        report = replace(report, submission=_with_tasks(used, tasks))
+        report = replace(report, submission=_with_tasks(used, other.submission.tasks))
         issues = [issue for issue in issues if issue.code != "roadmap-not-found"]
         issues += [issue for issue in other_found if issue.code in _ROADMAP_CODES]
         issues.append(
@@ -344,7 +344,7 @@ def _roadmap_elsewhere(candidates: list[tuple[UnitReport, list[Issue]]], chosen:
     roadmaps = [
         i
         for i, (report, _) in enumerate(candidates)
-        if i != chosen and report.submission.tasks and not report.submission.indicators
+        if i != chosen and report.submission.tasks and not report.submission.sheet
     ]
     if not roadmaps:
         return None
@@ -507,6 +507,42 @@ def _one_district(registry: Registry) -> bool:
     return len(registry.tier(DISTRICT)) <= 1
 
 
+def _unit_addresses(registry: Registry, contacts_file: Path | None) -> dict[str, set[str]]:
+    """Unit code → its known mail addresses (lower case): the registry's Email column and
+    the contact book's «Liên hệ xã» sheet (a cell may hold several), as `collect` knows
+    its senders."""
+    found: dict[str, set[str]] = {}
+    for unit in registry.units:
+        for address in re.split(r"[;,\s]+", unit.email or ""):
+            if "@" in address:
+                found.setdefault(unit.code, set()).add(address.lower())
+    if contacts_file is not None:
+        for address, codes in commune_addresses(contacts_file).items():
+            for code in codes:
+                found.setdefault(code, set()).add(address)
+    return found
+
+
+def _from_a_stranger(
+    report: UnitReport, senders: dict[str, frozenset[str]], addresses: dict[str, set[str]]
+) -> Issue | None:
+    """The warning for a file used for a unit that came by mail only from addresses not the
+    unit's, when the unit's addresses are known (a commune's workbook can come from anyone)."""
+    came_from = senders.get(report.submission.sha256)
+    known = addresses.get(report.unit.code)
+    if not came_from or not known or came_from & known:
+        return None
+    return make_issue(
+        "unit-sender-unknown",
+        unit_code=report.unit.code,
+        file=report.submission.file_name,
+        name=report.submission.file_name,
+        unit=report.unit.name,
+        senders=", ".join(sorted(came_from)),
+        known=", ".join(sorted(known)),
+    )
+
+
 def _late(report: UnitReport, deadline: date) -> Issue | None:
     """Record whether the report came in time; the issue when it did not."""
     received = report.submission.received
@@ -533,6 +569,7 @@ def consolidate(
     as_of: date,
     plan=None,
     contacts=None,
+    contacts_file: Path | None = None,
     district_workbook: Path | str | None = None,
     reporting_deadline: date | None = None,
     due_soon_days: int = 7,
@@ -548,10 +585,12 @@ def consolidate(
 
     Every expected unit of `registry` appears once: with the submission used (see
     `check_files`) or as not submitted. `plan` and `contacts` (optional) add the district
-    plan's tasks and the owner checks; `district_workbook` adds the district's own
-    self-assessment. With `history`, every file is archived and recorded as a version of its
-    unit, the run is recorded, and the result carries the history's view (completeness and
-    timeliness per period of `calendar`, changes, trend). `judged`, when given, is called
+    plan's tasks and the owner checks; `contacts_file` (its «Liên hệ xã») the units' own mail
+    addresses, against which the senders of files that came by mail are checked;
+    `district_workbook` adds the district's own self-assessment. With `history`, every file
+    is archived and recorded as a version of its unit, the run is recorded, and the result
+    carries the history's view (completeness and timeliness per period of `calendar`,
+    changes, trend). `judged`, when given, is called
     with the consolidation as soon as every unit is judged, before the history is recorded
     (its `history` still None): what needs only the judgements (the feedback workbooks) can
     begin meanwhile.
@@ -570,6 +609,8 @@ def consolidate(
     )
     settle()
     single = _one_district(registry)
+    senders = history.mail_senders() if history is not None else {}
+    addresses = _unit_addresses(registry, contacts_file) if senders else {}
     issues = list(checked.loose)
     reports: list[UnitReport] = []
     for unit in registry.tier(COMMUNE):
@@ -593,6 +634,8 @@ def consolidate(
         unit_issues = [*unit_issues, *level_issues]
         if reporting_deadline is not None and (late := _late(report, reporting_deadline)):
             unit_issues = [*unit_issues, late]
+        if stranger := _from_a_stranger(report, senders, addresses):
+            unit_issues = [*unit_issues, stranger]
         counts = IssueCounts.of(unit_issues)
         report.errors, report.warnings = counts.errors, counts.warnings
         reports.append(report)
@@ -808,6 +851,7 @@ def consolidate_from_config(
         as_of=as_of,
         plan=plan,
         contacts=contacts,
+        contacts_file=config.data_file("contacts") if with_plan else None,
         district_workbook=district,
         reporting_deadline=config.reporting_deadline,
         due_soon_days=config.due_soon_days,

@@ -121,6 +121,7 @@ class OfficialDigest:
     """What one official is told: their late and coming tasks, their units to follow up."""
 
     contact: Contact
+    sharing: list[Contact] = field(default_factory=list)  # others whose address it is too
     overdue: list[TaskLine] = field(default_factory=list)
     due_soon: list[TaskLine] = field(default_factory=list)
     units: list[UnitLine] = field(default_factory=list)
@@ -187,7 +188,7 @@ def build_daily_digests(
             for name in getattr(status.task, attribute):
                 for contact in addressees(name, status.task):
                     key = recipient_key(contact)
-                    digest = digests.setdefault(key, OfficialDigest(contact))
+                    digest = _digest_for(digests, key, contact)
                     entry = roles.setdefault(key, (digest, []))
                     if role not in entry[1]:
                         entry[1].append(role)
@@ -213,7 +214,7 @@ def build_daily_digests(
             else:
                 followers.setdefault(recipient_key(contact), contact)
         for key, contact in followers.items():
-            digest = digests.setdefault(key, OfficialDigest(contact))
+            digest = _digest_for(digests, key, contact)
             digest.units.append(UnitLine(report, problem))
 
     def order(line: TaskLine):
@@ -231,6 +232,16 @@ def build_daily_digests(
     result.sort(key=lambda d: d.contact.email.lower())
     missing = [d.contact.name for d in no_email] + [n for n in nobody if n not in unmatched]
     return DailyDigests(result, list(unmatched), missing)
+
+
+def _digest_for(digests: dict[str, OfficialDigest], key: str, contact: Contact) -> OfficialDigest:
+    """The digest of `contact`'s address; a second person of that address is greeted too
+    (one mail carries both people's tasks)."""
+    digest = digests.setdefault(key, OfficialDigest(contact))
+    names = {fold(each.name) for each in (digest.contact, *digest.sharing)}
+    if fold(contact.name) not in names:
+        digest.sharing.append(contact)
+    return digest
 
 
 def _task_unit(task: Task, unit_names: Mapping[str, str]) -> str:
@@ -307,8 +318,8 @@ def daily_mail(
         ("Quá hạn", digest.overdue, 4),
         ("Sắp đến hạn", digest.due_soon, None),
     ]
-    text = [greeting(digest.contact), "", intro]
-    html = [paragraph(greeting(digest.contact)), paragraph(intro)]
+    text = [greeting(digest.contact, *digest.sharing), "", intro]
+    html = [paragraph(greeting(digest.contact, *digest.sharing)), paragraph(intro)]
     for title, lines, highlight in sections:
         if lines:
             heading = f"{title} ({len(lines)} việc)"

@@ -442,22 +442,31 @@ def interrupts_deferred() -> Iterator[None]:
     """Ctrl-C (SIGINT) waits for the block to end, then stops the run as it would have: a
     mail is not sent twice because the run stopped between the server's «250» and the
     ledger's record. A second Ctrl-C stops at once (a server that hangs)."""
-    if threading.current_thread() is not threading.main_thread():
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous == signal.SIG_IGN:
         yield
         return
+    previous = signal.default_int_handler if previous is None else previous  # set outside Python
     caught: list[int] = []
 
-    def later(signum, frame) -> None:
-        if caught:
+    def forward(signum: int, frame) -> None:  # what the Ctrl-C would have done
+        if callable(previous):
+            previous(signum, frame)
+        else:  # SIG_DFL: the process would end; it ends as Python's own handler ends it
             raise KeyboardInterrupt
+
+    def later(signum: int, frame) -> None:
+        if caught:
+            forward(signum, frame)
+            return
         caught.append(signum)
         print("Đang gửi một thư: sẽ dừng khi gửi xong (bấm Ctrl-C lần nữa để dừng ngay).",
               file=sys.stderr)  # fmt: skip
 
-    previous = signal.signal(signal.SIGINT, later)
+    signal.signal(signal.SIGINT, later)
     try:
         yield
-    finally:  # a handler set outside Python reads as None: Python's own put back
-        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     if caught:
-        raise KeyboardInterrupt
+        forward(caught[0], None)

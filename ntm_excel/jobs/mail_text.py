@@ -137,11 +137,16 @@ def addressed_to_body(contact: Contact) -> bool:
     return is_body(contact.name)
 
 
-def greeting(contact: Contact) -> str:
-    if addressed_to_body(contact):
-        return f"Kính gửi {clip(contact.name)},"
-    title = f" – {clip(contact.title)}" if contact.title else ""
-    return f"Kính gửi đồng chí {clip(contact.name)}{title},"
+def greeting(contact: Contact, *sharing: Contact) -> str:
+    """«Kính gửi đồng chí …,»; people who share one address are each greeted in its mail."""
+
+    def named(each: Contact) -> str:
+        if addressed_to_body(each):
+            return clip(each.name)
+        title = f" – {clip(each.title)}" if each.title else ""
+        return f"đồng chí {clip(each.name)}{title}"
+
+    return f"Kính gửi {'; '.join(named(each) for each in (contact, *sharing))},"
 
 
 def html_page(blocks: Iterable[str]) -> str:

@@ -62,6 +62,7 @@ _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
 _PREFERRED = re.compile(r"\b(ty le|ti le)\b")  # a «Tỷ lệ» column before «Khối lượng»
 CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
 _FIGURES = 0.6  # share of figures that makes a column of results
+_VERDICTS = 0.9  # share of Đạt/Chưa đạt words that makes a column of self-assessments
 
 
 @functools.lru_cache(maxsize=1 << 13)  # headings repeat from file to file
@@ -211,6 +212,8 @@ class _Decider:
 
     def _values(self) -> None:
         values = self.roles.get("value", [])
+        if len(values) > 1 and not self.roles.get("assessment"):
+            self._verdicts_in(values)
         if not values:
             found = self._value_by_content()
             if found is not None:
@@ -220,6 +223,31 @@ class _Decider:
             values = self._latest(values)
         values.sort(key=lambda c: 0 if _PREFERRED.search(self.header.labels.get(c, "")) else 1)
         self.roles["value"] = values
+
+    def _verdicts_in(self, values: list[int]) -> None:
+        """Of several result columns and no self-assessment one («Thực hiện» | «Kết quả»), a
+        column whose cells are Đạt/Chưa đạt words, no figure among them, beside one holding
+        figures, is the self-assessment column whatever its heading."""
+        verdicts = {}
+        figures = False
+        for col in values:
+            cells = self._cells(col)
+            said = sum(1 for cell in cells if self._verdict(cell))
+            counted = any(_is_figure(cell, self.vocabulary) for cell in cells)
+            if cells and said >= _VERDICTS * len(cells) and not counted:
+                verdicts[col] = f"theo nội dung: {said}/{len(cells)} ô là «Đạt»/«Chưa đạt»"
+            figures = figures or counted
+        if len(verdicts) != 1 or not figures:
+            return
+        col, evidence = next(iter(verdicts.items()))
+        values.remove(col)
+        self.roles["assessment"] = [col]
+        self.role_of[col] = "assessment"
+        self.evidence[col] = evidence
+
+    def _verdict(self, cell: object) -> bool:
+        said = parse_assessment(cell, self.vocabulary) if isinstance(cell, str) else None
+        return said is not None and said is not Status.UNKNOWN
 
     def _latest(self, values: list[int]) -> list[int]:
         """The result columns of the latest period: visible before hidden, the report's year

@@ -16,7 +16,7 @@ coded as written (17.1, 17.2 …) or by their place under the criterion.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -154,6 +154,15 @@ class CatalogueIndex:
         if close:
             return TextMatch("", round(best), ((code, round(best)), *close))
         return TextMatch(code, round(best))
+
+    def settle(self, match: TextMatch, place: str | None, read: Container[str]) -> TextMatch:
+        """Of a wording's close candidates (short wordings: «Quy hoạch chung xây dựng xã» is
+        1.1's and 1.2's), the one not `read` yet that the row's place in its criterion names
+        (`place`), else the only one not read yet; `match` itself when neither settles it."""
+        left = [(code, score) for code, score in match.candidates if code not in read]
+        placed = [(code, score) for code, score in left if code == place]
+        chosen = placed or (left if len(left) == 1 else [])
+        return TextMatch(*chosen[0], match.candidates) if chosen else match
 
     def contradiction(self, text: str, code: str) -> TextMatch | None:
         """The indicator a wording clearly is when it is not `code`'s: it scores below

@@ -43,13 +43,12 @@ from pathlib import Path
 from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Submission
+from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.legacy import detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import read_roadmap, title_year
 from ntm_excel.read.sheets import (
-    MAX_COLS,
     Grid,
     Header,
     cell_text,
@@ -61,7 +60,7 @@ from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
-from ntm_excel.text import SHORT_TEXT, fold, memoised_text, nfc
+from ntm_excel.text import SHORT_TEXT, fold, memoised_text
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
@@ -174,11 +173,35 @@ class _Workbook:
         communes = self._communes(list(headers.values()))
         if len(communes) > 1:
             return self._several(communes, headers)
-        header = _best(self.grids, headers)
+        candidates = self._candidates(headers)
+        header = _best(self.grids, headers, candidates)
         unit_code, unit_text, issues = identify_unit(
             self.grids, header, self.registry, self.path.name, folders=_folders(self.path)
         )
-        return [self._submission(header, unit_code, unit_text, issues, self.grids, [], headers)]
+        located = {"unit_code": unit_code or "", "file": self.path.name}
+        if header is not None and (issue := _version_issue(header, candidates, located)):
+            issues.append(issue)
+        submission = self._submission(
+            header, unit_code, unit_text, issues, self.grids, [], headers, candidates
+        )
+        return [submission]
+
+    def _candidates(self, headers: dict[int, Header]) -> dict[int, _Candidate]:
+        """Each table of a workbook holding several, read to weigh which is the one
+        (none for a workbook of one table: nothing to weigh)."""
+        if len(headers) < 2:
+            return {}
+        located = {"unit_code": "", "file": self.path.name}
+        found = {}
+        for position, grid in enumerate(self.grids):
+            header = headers.get(id(grid))
+            if header is None:
+                continue
+            year = title_year([grid]) or title_year(self.grids)
+            table = TableReader(header, self.catalogue, self.vocabulary, located, year)
+            table.read()
+            found[id(grid)] = _candidate(header, position, table)
+        return found
 
     # -- several communes in one workbook
 
@@ -240,6 +263,7 @@ class _Workbook:
         sheets: list[Grid],
         notes: list[str],
         headers: dict[int, Header] | None = None,
+        candidates: dict[int, _Candidate] | None = None,
     ) -> ReadResult:
         """The submission of one unit, read from `sheets` (its table's and its roadmap's).
         With the workbook's other tables (`headers`), one that goes on with other indicators
@@ -269,7 +293,7 @@ class _Workbook:
                 if table.reported_total is None:
                     table.reported_total, table.total_cell = other.reported_total, other.total_cell
             if headers is not None:
-                notes = [*notes, *self._sheet_notes(header, headers, continued)]
+                notes = [*notes, *self._sheet_notes(header, headers, continued, candidates)]
         else:
             issues.append(make_issue("table-not-found", **located))
         tasks, roadmap_issues, roadmap_note = read_roadmap(
@@ -336,7 +360,11 @@ class _Workbook:
         return continued
 
     def _sheet_notes(
-        self, header: Header, headers: dict[int, Header], continued: list[TableReader]
+        self,
+        header: Header,
+        headers: dict[int, Header],
+        continued: list[TableReader],
+        candidates: dict[int, _Candidate] | None,
     ) -> list[str]:
         notes = []
         for other in continued:
@@ -352,28 +380,158 @@ class _Workbook:
             if id(grid) in headers:
                 notes.append(
                     f"Trang «{grid.name}»: cũng có bảng tự đánh giá nhưng "
-                    f"{_passed_over(headers[id(grid)], header)}, không đọc; đã đọc trang "
+                    f"{_passed_over(headers[id(grid)], header, candidates or {})}, không "
+                    "đọc; đã đọc trang "
                     f"«{header.grid.name}»"
                 )
         return notes
 
 
-def _best(grids: list[Grid], headers: dict[int, Header]) -> Header | None:
-    """The heading that names the most columns: a visible sheet before a hidden one, the
-    latest year their tabs or titles name when each names one («TĐG 2020», «TĐG 2021»),
-    then the earlier sheet."""
-    years = {key: _sheet_year(h.grid) for key, h in headers.items()} if len(headers) > 1 else {}
+@dataclass
+class _Candidate:
+    """One of several tables of a workbook, weighed for being the one to read."""
+
+    header: Header
+    position: int  # the sheet's place in the workbook
+    filled: int  # rows holding a value or a self-assessment
+    answers: dict[str, tuple[str, str]]  # indicator code → (value, self-assessment) as typed
+    other: str  # why the sheet is not the commune's own table ("" when nothing says so)
+    fill: int = 2  # 0 nothing written, 1 a few rows (an example), 2 filled
+
+    @property
+    def codes(self) -> set[str]:
+        return set(self.answers)
+
+
+def _candidate(header: Header, position: int, table: TableReader) -> _Candidate:
+    answers = {entry.code: (entry.raw, entry.assessment_raw) for entry in table.indicators}
+    filled = sum(1 for raw, said in answers.values() if raw or said)
+    filled += sum(1 for entry in table.criteria if entry.self_assessment is not Status.UNKNOWN)
+    return _Candidate(header, position, filled, answers, _not_the_communes(header))
+
+
+# A tab naming a template, a guide or an example; a tab or title naming a village's table.
+_NOT_OWN_TAB = re.compile(r"(?<!\bkieu )\bmau\b|\bhuong dan\b|\bvi du\b")
+_VILLAGE = re.compile(r"\b(?:khu dan cu|kdc)\b|(?<!\bnong )\bthon\b|\bxom\b")
+_OTHER_NAMES = {"mau": "trang mẫu", "huong dan": "trang hướng dẫn", "vi du": "trang ví dụ"}
+
+
+def _not_the_communes(header: Header) -> str:
+    """What a sheet is instead of the commune's own table («trang mẫu», «trang hướng dẫn»,
+    «bảng của khu dân cư»), as its tab or its title says; "" when nothing says so."""
+    tab = fold(header.grid.name)
+    titles = [tab] + [folded(text) for text, _ in _title_lines([header.grid], header)]
+    if any(_VILLAGE.search(text) for text in titles):  # «KDC mẫu»: a model village's
+        return "bảng của khu dân cư (thôn)"
+    found = _NOT_OWN_TAB.search(tab)
+    return _OTHER_NAMES[found[0]] if found else ""
+
+
+def _best(
+    grids: list[Grid], headers: dict[int, Header], candidates: dict[int, _Candidate]
+) -> Header | None:
+    """The table to read. Of several: a filled table before an empty one or a few example
+    rows, a commune's own before a template, guide or village sheet, then the heading that
+    names the most columns, a visible sheet before a hidden one, the latest year their tabs
+    or titles name when each names one («TĐG 2020», «TĐG 2021»), and, of two versions of
+    one table, the later correction (`_version`); else the earlier sheet."""
+    if not candidates:
+        return next((headers[id(grid)] for grid in grids if id(grid) in headers), None)
+    _weigh(list(candidates.values()))
+    years = {key: _sheet_year(c.header.grid) for key, c in candidates.items()}
     if not all(years.values()):
         years = {}
-    best = None
-    for grid in grids:
-        header = headers.get(id(grid))
-        if header is None:
-            continue
-        rank = (header.score, 0 if grid.hidden else 1, years.get(id(grid), 0))
-        if best is None or rank > best[0]:
-            best = (rank, header)
-    return best[1] if best else None
+    ranks = {key: _rank(c, years.get(key, 0)) for key, c in candidates.items()}
+    order = sorted(candidates, key=lambda key: candidates[key].position)
+    best = max(order, key=ranks.__getitem__)  # the first of the highest
+    rivals = [
+        key
+        for key in order
+        if ranks[key] == ranks[best] and candidates[key].codes & candidates[best].codes
+    ]
+    if len(rivals) > 1:
+        versions = {key: _version(candidates[key].header.grid) for key in rivals}
+        best = max(rivals, key=versions.__getitem__)
+    return candidates[best].header
+
+
+def _weigh(candidates: list[_Candidate]) -> None:
+    """Mark each table nothing written (0), a few rows against a table of the same
+    indicators holding more than twice as many (1: an example), or filled (2)."""
+    for candidate in candidates:
+        most = max(other.filled for other in candidates if other.codes & candidate.codes)
+        candidate.fill = 0 if not candidate.filled else 1 if candidate.filled * 2 < most else 2
+
+
+def _rank(candidate: _Candidate, year: int) -> tuple:
+    grid = candidate.header.grid
+    return (candidate.fill, not candidate.other, candidate.header.score, not grid.hidden, year)
+
+
+# A tab saying its table was corrected («TĐG lần 2 (đã sửa)», «Bổ sung», «Cập nhật 15-3»)
+_CORRECTED = re.compile(r"\b(?:da sua|sua doi|sua lai|chinh sua|bo sung|dieu chinh|cap nhat)\b")
+_ROUND = re.compile(r"\b(?:lan|ban|v|ver)\s*(\d{1,2})\b")  # «lần 2», «bản 3», «v2»
+
+
+def _version(grid: Grid) -> tuple[bool, int, date]:
+    """How late a version of a table is: its tab says it was corrected, the round its tab
+    numbers («lần 2»), the day it was signed."""
+    tab = fold(grid.name)
+    found = _ROUND.search(tab)
+    return (
+        bool(_CORRECTED.search(tab)),
+        int(found[1]) if found else 0,
+        report_date(grid) or date.min,
+    )
+
+
+def _version_issue(
+    header: Header, candidates: dict[int, _Candidate], located: dict
+) -> Issue | None:
+    """`sheet-chosen` when another filled version of the table read, holding other values,
+    was left aside for being older (or for standing after it)."""
+    chosen = candidates.get(id(header.grid))
+    if chosen is None:
+        return None
+    older = [
+        other
+        for other in candidates.values()
+        if other is not chosen
+        and other.fill == 2
+        and not other.other
+        and other.header.score == chosen.header.score
+        and other.codes & chosen.codes
+        and _differs(other, chosen)
+        and not (other.header.grid.hidden and not header.grid.hidden)
+        and not 0 < _sheet_year(other.header.grid) < _sheet_year(header.grid)
+    ]
+    if not older:
+        return None
+    return make_issue(
+        "sheet-chosen",
+        **located,
+        sheet=header.grid.name,
+        used=header.grid.name,
+        others=", ".join(f"«{other.header.grid.name}»" for other in older),
+        reason=_why_version(header.grid, older[0].header.grid),
+    )
+
+
+def _differs(one: _Candidate, other: _Candidate) -> bool:
+    """Whether two versions write something different for an indicator both hold."""
+    return any(one.answers[code] != other.answers[code] for code in one.codes & other.codes)
+
+
+def _why_version(chosen: Grid, other: Grid) -> str:
+    """Why the `chosen` version was read rather than the `other`."""
+    mine, theirs = _version(chosen), _version(other)
+    if mine[0] and not theirs[0]:
+        return "tên trang ghi là bản đã sửa"
+    if mine[1] > theirs[1]:
+        return f"tên trang ghi lần {mine[1]}"
+    if mine[2] > theirs[2]:
+        return f"ký ngày {mine[2]:%d/%m/%Y}, sau ngày {theirs[2]:%d/%m/%Y}"
+    return "trang đứng trước; không có gì cho biết trang nào mới hơn"
 
 
 _TAB_YEAR = re.compile(r"(?<!\d)20\d\d(?!\d)")
@@ -386,14 +544,26 @@ def _sheet_year(grid: Grid) -> int:
     return int(year[0]) if year else title_year([grid]) or 0
 
 
-def _passed_over(other: Header, chosen: Header) -> str:
+def _passed_over(other: Header, chosen: Header, candidates: dict[int, _Candidate]) -> str:
     """Why `other`'s table was not the one read, against the `chosen` one's."""
+    theirs, mine = candidates.get(id(other.grid)), candidates.get(id(chosen.grid))
+    weighed = theirs is not None and mine is not None
+    if weighed and theirs.fill == 0 < mine.fill:
+        return "chưa ghi kết quả, tự đánh giá (trang trống)"
     if other.score < chosen.score:
         return "nhận ra ít cột hơn"
     if other.grid.hidden and not chosen.grid.hidden:
         return "bị ẩn"
     if 0 < _sheet_year(other.grid) < _sheet_year(chosen.grid):
         return "là của năm trước"
+    if weighed and theirs.other and not mine.other:
+        return f"là {theirs.other}"
+    if weighed and theirs.fill < mine.fill:
+        return f"chỉ ghi {theirs.filled} dòng, trang đọc ghi {mine.filled} (bảng ví dụ?)"
+    if weighed and theirs.codes & mine.codes:
+        why = _why_version(chosen.grid, other.grid)
+        if not why.startswith("trang đứng trước"):
+            return f"là bản trước ({why})"
     return "đứng sau"
 
 
@@ -709,13 +879,7 @@ def _title_lines(grids: list[Grid], header: Header | None) -> list[tuple[str, li
         blocks = [(header.grid, range(min(header.top, TITLE_ROWS)))]
     else:
         blocks = [(grid, range(min(len(grid.rows), TITLE_ROWS))) for grid in grids]
-    lines = []
-    for grid, rows in blocks:
-        for row in rows:
-            cells = [cell for cell in grid.rows[row][:MAX_COLS] if cell not in ("", None)]
-            if cells:
-                lines.append((nfc(" ".join(cell_text(cell) for cell in cells)), cells))
-    return lines
+    return [line for grid, rows in blocks for row in rows if (line := grid.line(row))]
 
 
 def _unit_from_code(lines: list[tuple[str, list[object]]], registry: Registry):

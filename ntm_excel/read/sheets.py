@@ -39,7 +39,7 @@ from ntm_excel.read.bounds import (
     shared_text,
 )
 from ntm_excel.read.sniff import Sniffed, UnreadableFileError
-from ntm_excel.text import SHORT_TEXT, cell_address, fold, memoised_text, nfc
+from ntm_excel.text import SHORT_TEXT, cell_address, folded, memoised_text, nfc
 
 MAX_ROWS = 5000
 MAX_COLS = 60
@@ -47,10 +47,6 @@ MAX_AREA = 2_000_000  # cells of a sheet's used range that calamine may allocate
 HEADER_SCAN_ROWS = 80  # a header row is looked for in the first rows of a sheet
 
 Merge = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based)
-
-# Headings, codes and wording repeat from file to file (one template per district), so the
-# folded keys are cached for the life of the process.
-folded = functools.lru_cache(maxsize=1 << 14)(fold)
 
 
 @dataclass
@@ -67,6 +63,7 @@ class Grid:
     hidden_rows: frozenset[int] = frozenset()
     formats: Callable[[int, int], str] | None = None
     _texts: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    _lines: dict[int, tuple[str, list[object]] | None] = field(default_factory=dict, repr=False)
 
     def value(self, row: int, col: int) -> object:
         """The cell's value, None when blank."""
@@ -95,9 +92,21 @@ class Grid:
             ]
         return line
 
+    def line(self, row: int) -> tuple[str, list[object]] | None:
+        """The row as one line of text (its non-blank cells among the first `MAX_COLS`,
+        joined, NFC) and those cells; None when it has none (computed once: the title block
+        is read for the unit, the period and the level)."""
+        if row in self._lines:
+            return self._lines[row]
+        cells = [cell for cell in self.rows[row][:MAX_COLS] if cell not in ("", None)]
+        line = (nfc(" ".join(cell_text(cell) for cell in cells)), cells) if cells else None
+        self._lines[row] = line
+        return line
+
     def set_value(self, row: int, col: int, value: object) -> None:
         self.rows[row][col] = value
         self._texts.pop(row, None)
+        self._lines.pop(row, None)
 
     def number_format(self, row: int, col: int) -> str:
         """The cell's number format code, "" when unknown."""

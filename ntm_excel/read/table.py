@@ -65,6 +65,7 @@ _ROMAN_DOTTED = re.compile(r"^[IVXL]+\s*[.,]\s*\d")
 _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
 _SHOWN = 60  # characters of a row's wording in the reading report
 _DETAIL = "dòng chi tiết của chỉ tiêu bên trên"
+_COLUMN_NUMBERS = ("skip", "dòng đánh số cột")
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -324,7 +325,10 @@ class TableReader:
             line.kind, line.reason = "skip", f"dòng ẩn, bản cũ của dòng {newer + 1}"
             return line
         line.code = self._row_code(line)
-        if line.code is not None:
+        if line.code is not None and self._numbers_columns(row, texts):
+            line.code = None  # «1 | 2 | 3 …» under the heading: its «1» is no criterion
+            line.kind, line.reason = _COLUMN_NUMBERS
+        elif line.code is not None:
             line.kind, line.reason = self._coded(line)
         else:
             layout = self._layout_rows[row] = self._layout_row(row, texts)
@@ -346,6 +350,19 @@ class TableReader:
             return below if text and written_code(text) == code else None
         return None
 
+    def _numbers_columns(self, row: int, texts: list[str]) -> bool:
+        """Whether a row whose TT cell holds a plain number («1») numbers the columns
+        («1 | 2 | 3 …»). The layout of a row whose cells that name rows are all marks like
+        these is kept: a plan checks it again (`_Plan.fits`), as other cells decide."""
+        if not _PLAIN_NUMBER.match(self._text(row, self.columns.no)):
+            return False
+        columns = self.columns
+        named = [self._text(row, col) for col in (columns.no, columns.name, columns.text)]
+        if not all(len(text) <= 4 for text in named):  # a criterion's name: no such row
+            return False
+        layout = self._layout_rows[row] = self._layout_row(row, texts)
+        return layout == _COLUMN_NUMBERS
+
     def _coded(self, line: _Line) -> tuple[str, str]:
         code = line.code
         if code.kind == "roman" and self.roman_criteria:
@@ -363,7 +380,7 @@ class TableReader:
         if self._is_totals(texts):
             return "totals", ""
         if is_column_numbers(self.header.grid, row, self.width):
-            return "skip", "dòng đánh số cột"
+            return _COLUMN_NUMBERS
         if self._is_heading_again(texts):
             return "skip", "dòng tiêu đề lặp lại"
         return None
@@ -567,12 +584,18 @@ class TableReader:
                 anywhere = self.catalogue.match_text(body)
                 confident = anywhere is not None and anywhere.score >= CONFIDENT
                 match = anywhere if confident and anywhere.code else None
+        if match is not None and match.candidates:
+            place = self._place(line.row) if self.criterion else None
+            match = self.catalogue.settle(match, place, self._first_cell)
         if match is not None and match.code:
             self.criterion = criterion_of(match.code) or self.criterion
             ordered = self.catalogue.ordered(self.criterion) if self.criterion else ()
             if match.code in ordered:
                 self.position = ordered.index(match.code) + 1
             how = f"nội dung (giống {match.score}%)"
+            if match.candidates:
+                others = ", ".join(code for code, _ in match.candidates if code != match.code)
+                how += f", cũng giống {others}: chọn theo thứ tự dòng, chỉ tiêu đã đọc"
             self._indicator(line.row, match.code, line.body, how)
             return
         if match is not None and match.candidates:
@@ -599,6 +622,17 @@ class TableReader:
         code = self.catalogue.by_position(self.criterion, self.position)
         self.position += 1
         self._indicator(line.row, code, line.body, f"thứ tự trong tiêu chí {self.criterion}")
+
+    def _place(self, row: int) -> str | None:
+        """The indicator an uncoded row's place names, when its criterion is listed in full,
+        one uncoded row per indicator (so «Quy hoạch chung xây dựng xã», 1.1's and 1.2's
+        wording, first of two rows under criterion 1, is 1.1); else None."""
+        below, count = row, self.position + 1
+        while (found := self._next_code(below))[0] >= 0 and found[1] is None:
+            below, count = found[0], count + 1
+        if count != len(self.catalogue.ordered(self.criterion)):
+            return None
+        return self.catalogue.by_position(self.criterion, self.position)
 
     def _checked(self, line: _Line, indicator: str, how: str) -> tuple[str, str]:
         """The written code, unless the row's wording is clearly another indicator's."""
@@ -818,7 +852,8 @@ class TableReader:
             value, at = self._cell(row, col)
             if grid.merged:
                 self._used_cells.add((at, col))
-            if value is not None and self._assess(value) is not Status.NOT_MET:
+            unticked = value is None or value is False  # an unticked checkbox: FALSE
+            if not unticked and self._assess(value) is not Status.NOT_MET:
                 ticked.append(
                     (
                         status,

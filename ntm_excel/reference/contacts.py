@@ -20,7 +20,7 @@ import openpyxl
 
 from ntm_excel.errors import ContactsError, check_office_file
 from ntm_excel.model import Unit
-from ntm_excel.text import column_letter, fold, is_email_address, nfc, shown
+from ntm_excel.text import column_letter, fold, folded, is_email_address, nfc, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
 CONTACTS_SHEET = "Danh bạ"
@@ -594,12 +594,12 @@ def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
     (the piece is only a title)."""
     parts = _TITLE_SEPARATOR.split(piece, maxsplit=1)
     words = parts[0].split()
-    folded = [fold(w) for w in words]
+    keys = list(map(folded, words))  # words repeat from cell to cell: each folded once
     by_size = _titles_by_size(titles)
     for start in range(len(words)):
         if start == 1:
             continue  # "Trần Văn Hóa": a title never starts at a name's second word
-        if any(tuple(folded[start : start + size]) in found for size, found in by_size):
+        if any(tuple(keys[start : start + size]) in found for size, found in by_size):
             if start == 0:
                 # «Phó Chủ tịch - Nguyễn Văn A», «CC ĐC-XD: Lê Văn Em»: the name after it
                 for after in (parts[1] if len(parts) > 1 else "", piece.rpartition(":")[2]):

@@ -44,7 +44,7 @@ from ntm_excel.errors import RegistryError, check_office_file
 from ntm_excel.fingerprint import code_fingerprint
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, Unit
 from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
-from ntm_excel.text import fold, is_email_address, nfc, shown
+from ntm_excel.text import fold, folded, is_email_address, nfc, shown
 
 SHEET = "Đơn vị"
 HELP_SHEET = "Hướng dẫn"
@@ -500,14 +500,14 @@ class Registry:
         """Every place where a unit's name (of `names`, else any) is written in `words` and no
         kind word before it contradicts the unit's kind."""
         names = self._names if names is None else names
-        joined = " ".join(fold(w) for w in words)
+        joined = " ".join(map(folded, words))  # words repeat: each folded once
         for noise in _NOISE:  # the national motto contains "xã" and names like "Cộng Hòa"
             joined = joined.replace(noise, " ".join("·" * len(noise.split())))
-        folded = joined.split()
+        keys = joined.split()
         exact = [w.casefold() for w in words]
         hits = []
-        for start, size, name, unit, spelled in names.find(folded):
-            kinds = self._kinds_before(folded, start)
+        for start, size, name, unit, spelled in names.find(keys):
+            kinds = self._kinds_before(keys, start)
             if kinds and unit.kind not in kinds:
                 continue
             if not kinds and all(w.isdigit() for w in name):  # "Phường 1" needs its kind
@@ -516,12 +516,10 @@ class Registry:
             hits.append(_Hit(unit, start, size, bool(kinds), spelled_here))
         return hits
 
-    def _kinds_before(self, folded: list[str], start: int) -> set[str]:
+    def _kinds_before(self, keys: list[str], start: int) -> set[str]:
         """The kinds the words just before `start` name ("thị xã" before "xã")."""
         for size in self._kind_sizes:
-            if start >= size and (
-                kinds := self._kind_words.get(tuple(folded[start - size : start]))
-            ):
+            if start >= size and (kinds := self._kind_words.get(tuple(keys[start - size : start]))):
                 return kinds
         return set()
 

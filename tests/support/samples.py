@@ -96,6 +96,7 @@ class SampleSpec:
     header: str = "single"  # see HEADER_LAYOUTS
     columns: tuple[str, ...] = COLUMN_KEYS
     column_numbers: bool = False  # a "(1) (2) (3)…" row under the heading
+    column_number_style: str = "brackets"  # "(1)"; "numbers": 1 (a number cell); "texts": "1"
     merged_criteria: bool = False  # criterion cells merged over their indicator rows
     criterion_column: bool = False  # a criterion-level "Đánh giá tiêu chí" column
     code_style: str = "dotted"  # see CODE_STYLES
@@ -113,6 +114,7 @@ class SampleSpec:
     formula_codes: tuple[str, ...] = ()  # value cells written as formulas without a result
     missing: tuple[str, ...] = ()  # indicators left out
     blank_values: tuple[str, ...] = ()  # indicators whose value cell is left empty
+    template: bool = False  # the district's blank form: no value, no self-assessment
     not_met: tuple[str, ...] = ()  # indicators below their threshold (assessed "Chưa đạt")
     contradictions: tuple[str, ...] = ()  # below the threshold but assessed "Đạt"
     out_of_range: tuple[str, ...] = ()  # "105%" or a negative figure
@@ -308,6 +310,8 @@ def _rows(spec: SampleSpec, rng: random.Random) -> list[_Row]:
             assessment = rng.choice(_MET_SPELLINGS if claimed else _NOT_MET_SPELLINGS)
         else:
             assessment = "Đạt" if claimed else "Chưa đạt"
+        if spec.template:
+            value, number_format, number, assessment = None, "", None, ""
         older = round(number - 3.5, 1) if number is not None and number > 10 else "Chưa đạt"
         row = _Row(ind, value, number_format, assessment, met, number, estimate, older)
         rows.append(row)
@@ -468,7 +472,9 @@ def _header(sheet: _Sheet, spec: SampleSpec, keys: list[str]) -> None:
     sheet.row = top + (2 if two_rows else 1)
     if spec.column_numbers:
         for index in range(col):
-            sheet.put(sheet.row, index, f"({index + 1})", italic=True, center=True, border=True)
+            mark = {"brackets": f"({index + 1})", "numbers": index + 1, "texts": str(index + 1)}
+            style = spec.column_number_style
+            sheet.put(sheet.row, index, mark[style], italic=True, center=True, border=True)
         sheet.row += 1
 
 
@@ -621,7 +627,7 @@ def _criterion_block(
     label = _criterion_label(spec, number)
     own = next((row for row in group if row.indicator.code == str(number)), None)
     subs = [row for row in group if row is not own]
-    status = "Đạt" if all_met else "Chưa đạt"
+    status = "" if spec.template else "Đạt" if all_met else "Chưa đạt"
     name_text = name if spec.code_style != "in_text" else f"Tiêu chí số {number}: {name}"
     first = sheet.row
     split_own = own is not None and spec.merged_single and not subs
