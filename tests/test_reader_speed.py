@@ -287,3 +287,19 @@ def test_registry_words_are_folded_once_and_each_word_as_itself(registry):
     assert folded.cache_info().hits > hits  # the words' keys were remembered
     assert folded("Cẩm") == "cam" and folded("Cầm") == "cam"
     assert registry.match("UBND xã Cẩm Thạch").unit.code == "18706"  # another word, its own key
+
+
+@pytest.mark.parametrize(
+    ("texts", "numbering"),
+    [
+        (["A", "B", "1", "2", "3", "4"], True),  # letters for the TT and name, then numbers
+        (["A", "B", "C", "1", "2"], True),
+        (["A", "B", "2", "3"], False),
+        (["A", "B", "1", "3"], False),
+        (["A", "B", "1", "Xây dựng"], False),
+    ],
+)
+def test_letters_then_numbers_are_a_column_numbering(texts, numbering):
+    from ntm_excel.read.sheets import Grid, is_column_numbers
+
+    assert is_column_numbers(Grid(name="Lộ trình", rows=[texts]), 0, 60) is numbering

@@ -1189,7 +1189,8 @@ def is_signature(texts: list[str]) -> bool:
 
 
 def is_column_numbers(grid: Grid, row: int, width: int) -> bool:
-    """A row numbering the columns under a heading: "1 | 2 | 3 …", "(1) | (2) …", "A | B …"."""
+    """A row numbering the columns under a heading: "1 | 2 | 3 …", "(1) | (2) …", "A | B …",
+    "A | B | 1 | 2 …"."""
     texts = [t for t in grid.texts(row)[:width] if t]
     if len(texts) < 3 or not texts[0].strip("()").isalnum() or len(texts[0]) > 4:
         return False
@@ -1206,7 +1207,11 @@ def is_column_numbers(grid: Grid, row: int, width: int) -> bool:
     if first != "A":
         return False
     marks = [_COLUMN_MARKS.sub("", text) for text in texts]
-    return all(len(m) == 1 and m.isalpha() and m.isupper() for m in marks) and marks[1] == "B"
+    letters = list(itertools.takewhile(lambda m: len(m) == 1 and m.isalpha(), marks))
+    numbers = marks[len(letters) :]  # «A | B | 1 | 2 | 3»: letters, then numbers from 1
+    if len(letters) < 2 or letters != [chr(ord("A") + i) for i in range(len(letters))]:
+        return False
+    return not numbers or numbers == [str(n) for n in range(1, len(numbers) + 1)]
 
 
 _COLUMN_MARKS = re.compile(r"[()\s]")  # what a column number is written with around it
