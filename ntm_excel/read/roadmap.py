@@ -57,7 +57,6 @@ _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # f
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
 _TITLE_COLUMNS = {"chuc vu", "chuc danh", "chuc vu chuc danh"}  # folded sub-headings
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
-_COLUMN_MARK = re.compile(r"^\(?(?:[A-Z]|\d{1,2})\)?$")  # «A | B | 1 | 2 …» under a heading
 _YEAR_BAND = re.compile(r"^(?:nam )?(20\d\d)$")  # «NĂM 2022» over that year's tasks
 _OWNER_BAND = re.compile(r"^(?:dong chi|d/c|d c|dc|ong|ba)\b")  # «Đồng chí A - PCT phụ trách:»
 _IN_CHARGE = re.compile(r"\s*(?:phụ trách|chịu trách nhiệm|chủ trì)?\s*:?\s*$", re.IGNORECASE)
@@ -136,12 +135,6 @@ def _role(vocabulary: Vocabulary, label: str) -> str | None:
 
 
 _TASK_DETAILS = ("deadline", "owner", "status", "director", "partner")  # a band has none
-
-
-def _column_marks(texts: list[str]) -> bool:
-    """Whether a row numbers the columns with letters and numbers: «A | B | 1 | 2 | 3»."""
-    marks = [text for text in texts if text]
-    return len(marks) >= 3 and all(_COLUMN_MARK.match(text) for text in marks)
 
 
 def _accept(roles: dict[str, tuple[int, ...]]) -> bool:
@@ -356,8 +349,6 @@ class _RoadmapReader:
             texts = grid.texts(row)[:width]
             if not any(texts) or is_column_numbers(grid, row, width):
                 continue
-            if row <= self.header.bottom + 2 and _column_marks(texts):
-                continue  # «A | B | 1 | 2 | 3» under the heading
             task_text = self._text(row, "task")
             criterion_text = next(  # «Mã chỉ tiêu» | «Tiêu chí»: the one filled
                 (t for col in self.header.roles.get("criterion", ()) if (t := grid.text(row, col))),
