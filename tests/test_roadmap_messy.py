@@ -203,6 +203,14 @@ TASKS = [  # (task, deadline, owner) under «Tiêu chí số 9»
         ["TT", "Tiêu chí", "Danh mục công trình, dự án", "Thời gian", "Người phụ trách"],
         ["TT", "Tiêu chí", "Các việc cần làm", "Thời gian", "Người phụ trách"],
         ["STT", "TC", "Nhiệm vụ, giải pháp", "Tiến độ", "Trách nhiệm"],
+        ["No", "Criterion", "Task", "Deadline", "Person in charge"],  # in English
+        [  # bilingual
+            "No. / TT",
+            "Criterion / Tiêu chí",
+            "Task / Nội dung công việc",
+            "Deadline / Thời gian hoàn thành",
+            "Person in charge / Người phụ trách",
+        ],
     ],
     ids=lambda heading: f"{heading[2]}|{heading[3]}|{heading[4]}",
 )
