@@ -58,7 +58,7 @@ from ntm_excel.read.batch import (
 )
 from ntm_excel.read.inbox import list_submissions, shown_names
 from ntm_excel.reference.catalog import Catalog, Indicator, district_set, load_catalog
-from ntm_excel.reference.contacts import commune_addresses, load_contacts
+from ntm_excel.reference.contacts import commune_addresses, load_contacts, mail_addresses
 from ntm_excel.reference.plan import load_plan
 from ntm_excel.reference.registry import Registry, district_key, load_registry
 from ntm_excel.vocabulary import Vocabulary, load_vocabulary
@@ -513,9 +513,7 @@ def _unit_addresses(registry: Registry, contacts_file: Path | None) -> dict[str,
     its senders."""
     found: dict[str, set[str]] = {}
     for unit in registry.units:
-        for address in re.split(r"[;,\s]+", unit.email or ""):
-            if "@" in address:
-                found.setdefault(unit.code, set()).add(address.lower())
+        found.setdefault(unit.code, set()).update(mail_addresses(unit.email))
     if contacts_file is not None:
         for address, codes in commune_addresses(contacts_file).items():
             for code in codes:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,7 +62,7 @@ from ntm_excel.jobs.mailbox import (
 from ntm_excel.model import Unit
 from ntm_excel.periods import Calendar, config_calendar
 from ntm_excel.reference.catalog import Catalog, load_catalog
-from ntm_excel.reference.contacts import commune_addresses
+from ntm_excel.reference.contacts import commune_addresses, mail_addresses
 from ntm_excel.reference.registry import Registry, load_registry
 from ntm_excel.write.feedback import feedback_issues, write_feedback
 
@@ -118,9 +117,8 @@ def sender_units(registry: Registry, contacts: Path | None) -> tuple[dict[str, U
     district's registry, never brings submissions: its mail is taken as the office's own.)"""
     codes: dict[str, set[str]] = {}
     for unit in registry.units:
-        for address in re.split(r"[;,\s]+", unit.email):
-            if "@" in address:
-                codes.setdefault(address.lower(), set()).add(unit.code)
+        for address in mail_addresses(unit.email):
+            codes.setdefault(address, set()).add(unit.code)
     notes = []
     if contacts is not None:
         try:

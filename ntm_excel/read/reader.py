@@ -513,7 +513,8 @@ def _version_issue(
         sheet=header.grid.name,
         used=header.grid.name,
         others=", ".join(f"«{other.header.grid.name}»" for other in older),
-        reason=_why_version(header.grid, older[0].header.grid),
+        reason=_why_version(header.grid, older[0].header.grid)
+        or "trang đứng trước; không có gì cho biết trang nào mới hơn",
     )
 
 
@@ -523,7 +524,7 @@ def _differs(one: _Candidate, other: _Candidate) -> bool:
 
 
 def _why_version(chosen: Grid, other: Grid) -> str:
-    """Why the `chosen` version was read rather than the `other`."""
+    """What says the `chosen` version is later than the `other`; "" when nothing does."""
     mine, theirs = _version(chosen), _version(other)
     if mine[0] and not theirs[0]:
         return "tên trang ghi là bản đã sửa"
@@ -531,7 +532,7 @@ def _why_version(chosen: Grid, other: Grid) -> str:
         return f"tên trang ghi lần {mine[1]}"
     if mine[2] > theirs[2]:
         return f"ký ngày {mine[2]:%d/%m/%Y}, sau ngày {theirs[2]:%d/%m/%Y}"
-    return "trang đứng trước; không có gì cho biết trang nào mới hơn"
+    return ""
 
 
 _TAB_YEAR = re.compile(r"(?<!\d)20\d\d(?!\d)")
@@ -560,10 +561,9 @@ def _passed_over(other: Header, chosen: Header, candidates: dict[int, _Candidate
         return f"là {theirs.other}"
     if weighed and theirs.fill < mine.fill:
         return f"chỉ ghi {theirs.filled} dòng, trang đọc ghi {mine.filled} (bảng ví dụ?)"
-    if weighed and theirs.codes & mine.codes:
-        why = _why_version(chosen.grid, other.grid)
-        if not why.startswith("trang đứng trước"):
-            return f"là bản trước ({why})"
+    why = _why_version(chosen.grid, other.grid) if weighed and theirs.codes & mine.codes else ""
+    if why:
+        return f"là bản trước ({why})"
     return "đứng sau"
 
 

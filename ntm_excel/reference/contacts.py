@@ -404,12 +404,16 @@ def commune_addresses(path: Path | str) -> dict[str, frozenset[str]]:
         code_at, email_at = header.index(fold("Mã đơn vị")), header.index(fold("Email"))
         for row in rows:
             code = _cell_text(row, code_at).strip()
-            for address in re.split(r"[;,\s]+", _cell_text(row, email_at)):
-                if code and "@" in address:
-                    found.setdefault(address.lower(), set()).add(code)
+            for address in mail_addresses(_cell_text(row, email_at)) if code else ():
+                found.setdefault(address, set()).add(code)
     finally:
         workbook.close()
     return {address: frozenset(codes) for address, codes in found.items()}
+
+
+def mail_addresses(text: str) -> list[str]:
+    """The addresses of an Email cell (several separated by «;», «,» or spaces), lower case."""
+    return [address.lower() for address in re.split(r"[;,\s]+", text or "") if "@" in address]
 
 
 def split_list(text: str) -> tuple[str, ...]:
@@ -476,13 +480,14 @@ def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
         if not _DASH.search(piece):
             people.append(piece)
             continue
-        halves = [_without_honorific(half) for half in _DASH.split(piece)]
+        parts = _DASH.split(piece)
+        halves = [_without_honorific(part) for part in parts]
         both = (
             len(halves) > 1
             and all(_family_name_first(half, vocabulary) for half in halves)
             and all(_owner(half, vocabulary.titles)[1] == "name" for half in halves)
         )
-        people += _DASH.split(piece) if both else [piece]
+        people += parts if both else [piece]
     return people
 
 
