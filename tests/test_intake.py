@@ -3,8 +3,8 @@ real SMTP server (aiosmtpd), real workbooks, the real consolidation and the stat
 
 The office mailbox receives good, broken, zipped and duplicate submissions, mail that is not a
 submission, a bounce and a hostile message; the `collect` job saves each spreadsheet once,
-answers each commune once per file in the commune's own thread, and a second run fetches
-and sends nothing. The server going away mid-fetch (killed) loses and duplicates nothing.
+answers each message once (a section per file) in the commune's own thread, and a second run
+fetches and sends nothing. The server going away mid-fetch (killed) loses and duplicates nothing.
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ def deliver_the_week(server: ImapServer, tmp_path: Path) -> dict[str, EmailMessa
 # --- the week's mail, collected and answered -----------------------------------------------
 
 
-def test_collect_saves_each_file_once_and_answers_each_commune_once_per_file(tmp_path, imap, smtp):
+def test_collect_saves_each_file_once_and_answers_each_message_once(tmp_path, imap, smtp):
     sink, smtp_port = smtp
     mails = deliver_the_week(imap, tmp_path)
     config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
@@ -290,10 +290,10 @@ def test_collect_saves_each_file_once_and_answers_each_commune_once_per_file(tmp
     ]  # fmt: skip
     assert len(processed) == 5 and "victim@example.org" in processed[4]
 
-    # One answer per file and commune, each in the commune's own thread.
+    # One answer per message, each in the commune's own thread.
     answers = sink.messages()
     to = sorted(rcpt[0] for rcpt, _ in answers)
-    assert to == sorted([THANH, BINH, HA_CLERK, HA_CLERK, STRANGER])
+    assert to == sorted([THANH, BINH, HA_CLERK, STRANGER])
     assert all(len(rcpt) == 1 for rcpt, _ in answers)
     by = {}
     for rcpt, message in answers:
@@ -320,18 +320,24 @@ def test_collect_saves_each_file_once_and_answers_each_commune_once_per_file(tmp
     assert "Xã Cẩm Bình (mã 18685), theo địa chỉ thư của đơn vị" in binh
     assert "không đọc được tệp" in binh and "tệp bị hỏng hoặc không trọn vẹn" in binh
 
-    ha = {m["Subject"]: m for m in by[HA_CLERK]}
-    assert set(ha) == {"Re: Xã Cẩm Hà gửi biểu (nén)"}
-    ha_texts = sorted((body(m), m) for m in by[HA_CLERK])
-    errors_text, errors_mail = next((t, m) for t, m in ha_texts if "«cam_ha.xlsx»" in t)
+    [ha] = by[HA_CLERK]  # two workbooks in one zip, one answer with a section for each
+    assert ha["Subject"] == "Re: Xã Cẩm Hà gửi biểu (nén)"
+    ha_text = body(ha)
+    assert "Kính gửi UBND xã Cẩm Hà," in ha_text
+    assert (
+        "đã nhận 2 tệp trong thư «Xã Cẩm Hà gửi biểu (nén)» lúc 08:30 ngày 13/03/2021: "
+        "«cam_ha.xlsx», «bieu.xlsx»." in ha_text
+    )
+    errors_text, untitled_text = ha_text.split("2. Tệp «bieu.xlsx»")
+    assert "1. Tệp «cam_ha.xlsx»" in errors_text
     assert "Kết quả kiểm tra: biểu có 1 lỗi, 2 cảnh báo (chi tiết dưới đây)" in errors_text
     assert "- Lỗi — Biểu tự đánh giá › E49: Chỉ tiêu 15.3 chưa có kết quả" in errors_text
     assert "Đề nghị đơn vị sửa các lỗi trên và gửi lại biểu." in errors_text
-    [feedback] = list(errors_mail.iter_attachments())
-    assert feedback.get_filename() == "Góp ý - Xã Cẩm Hà.xlsx"
+    feedbacks = {f.get_filename(): f for f in ha.iter_attachments()}
+    assert list(feedbacks) == ["Góp ý - Xã Cẩm Hà.xlsx"]  # bieu.xlsx has nothing to fix
+    feedback = feedbacks["Góp ý - Xã Cẩm Hà.xlsx"]
     book = openpyxl.load_workbook(io.BytesIO(feedback.get_content()))
     assert "Góp ý" in book.sheetnames
-    untitled_text = next(t for t, _ in ha_texts if "«bieu.xlsx»" in t)
     assert "(trong biểu không ghi tên hoặc mã đơn vị)" in untitled_text
     assert "Xã Cẩm Hà (mã 18727)" in untitled_text
 
@@ -339,6 +345,7 @@ def test_collect_saves_each_file_once_and_answers_each_commune_once_per_file(tmp
     assert stranger["Bcc"] is None and "\n" not in stranger["Subject"]
     assert stranger["Subject"].startswith("Re: Báo cáo")
     assert "tệp được đọc là biểu của Xã Cẩm Thành (mã 18694)" in body(stranger)
+    assert body(stranger).startswith("Kính gửi Quý đơn vị,")  # not greeted as Cẩm Thành
 
     # The broken file is Cẩm Bình's issue in the master workbook too (the jobs' own master).
     master = openpyxl.load_workbook(job_outputs(config) / "tong_hop.xlsx")
@@ -352,7 +359,7 @@ def test_collect_saves_each_file_once_and_answers_each_commune_once_per_file(tmp
     # A second run fetches, saves and sends nothing.
     again, sent = run_collect(config)
     assert again.ok and not again.notes, again.notes
-    assert len(sink.envelopes) == 5 and {row.status for row in sent} == {"sent"}
+    assert len(sink.envelopes) == 4 and {row.status for row in sent} == {"sent"}
     assert len(list(inbox.iterdir())) == 5
     assert len(imap.contents(PROCESSED)) == 5 and len(imap.contents("INBOX")) == 2
 
@@ -427,6 +434,40 @@ def test_a_server_killed_mid_run_loses_nothing_and_duplicates_nothing(
     finally:
         relay.close()
         server.kill()
+
+
+def test_a_message_of_several_workbooks_gets_one_answer_for_what_is_new(tmp_path, imap, smtp):
+    """Cẩm Hà sends a workbook, then a mail with that workbook again and two new versions,
+    each with something to fix: the second answer covers the two new files only, and their
+    feedback workbooks keep apart by the file each answers."""
+    sink, smtp_port = smtp
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    kw = {"unit_code": "18727", "unit_name": "Xã Cẩm Hà"}
+    first = workbook(tmp_path, "a.xlsx", blank_values=("15.3",), **kw)
+    second = workbook(tmp_path, "b.xlsx", blank_values=("15.3",), seed=5, **kw)
+    third = workbook(tmp_path, "c.xlsx", contradictions=("17.6",), seed=6, **kw)
+    imap.deliver((letter(HA_CLERK, "Biểu", [("bieu.xlsx", first, XLSX)]).as_bytes(), at(12, 8, 0)))
+    run_collect(config)
+    files = [("bieu.xlsx", first, XLSX), ("bieu_sua.xlsx", second, XLSX), ("TDG.xlsx", third, XLSX)]
+    imap.deliver((letter(HA_CLERK, "Biểu đã sửa", files).as_bytes(), at(13, 8, 0)))
+
+    result, _ = run_collect(config)
+
+    assert result.ok, result.error
+    [_, answer] = [message for _, message in sink.messages()]
+    assert answer["Subject"] == "Re: Biểu đã sửa"
+    text = body(answer)
+    assert "đã nhận 2 tệp trong thư «Biểu đã sửa» lúc 08:00 ngày 13/03/2021: " in text
+    assert "1. Tệp «bieu_sua.xlsx»" in text and "2. Tệp «TDG.xlsx»" in text
+    assert "«bieu.xlsx»" not in text  # answered the day before
+    names = [part.get_filename() for part in answer.iter_attachments()]
+    assert names == ["Góp ý - Xã Cẩm Hà (bieu_sua).xlsx", "Góp ý - Xã Cẩm Hà (TDG).xlsx"]
+    assert (
+        "Các ô có vấn đề được đánh dấu trong tệp đính kèm «Góp ý - Xã Cẩm Hà (TDG).xlsx»."
+        in (text.split("2. Tệp «TDG.xlsx»")[1])
+    )
+    again, _ = run_collect(config)
+    assert again.ok and len(sink.envelopes) == 2
 
 
 def test_a_message_seen_again_is_only_marked(tmp_path, imap, smtp):

@@ -1,20 +1,21 @@
-"""The answer to each file a commune sends by mail, in reply to its own message (same thread):
-that the file was received, which unit it was read as, the reporting period, and either "no
-errors" or the problems found, with the feedback workbook attached.
+"""The answer to the files a commune sends in one message, in reply to it (same thread): for
+each file, that it was received, which unit it was read as, the reporting period, and either
+"no errors" or the problems found, with the feedback workbooks attached.
 
-Every answer is keyed in the sent ledger by the sender's address and the file's content
-(`answer_key`): one answer per file, whatever happens to the run. Nothing the mail brought
-goes into a header unchecked: the subject is cleaned (`attachments.one_line`) and encoded by
-`mail.compose`, In-Reply-To and References hold only well-formed msg-ids, and every text is
-escaped in the HTML part.
+Every answer is keyed in the sent ledger by the sender's address and the contents of the
+files it answers (`answer_key`): one answer per message, whatever happens to the run. Nothing
+the mail brought goes into a header unchecked: the subject is cleaned (`attachments.one_line`)
+and encoded by `mail.compose`, In-Reply-To and References hold only well-formed msg-ids, and
+every text is escaped in the HTML part.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from html import escape
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from ntm_excel.check.figures import IssueCounts
 from ntm_excel.issues import SEVERITY_LABELS, Issue, Severity
@@ -44,9 +45,22 @@ class Verdict:
     issues: tuple[Issue, ...]  # about this file, for the commune (errors and warnings)
 
 
-def answer_key(address: str, received: ReceivedFile) -> MailKey:
-    """One answer per file content and sender."""
-    return make_key(SUBMISSION_ANSWER, address, f"tep-{received.file.sha256[:24]}")
+@dataclass(frozen=True)
+class Answered:
+    """One received file of a message: what reading it gave, and its feedback workbook."""
+
+    received: ReceivedFile
+    verdict: Verdict | None  # None: the file was refused, never saved
+    feedback: Path | None
+
+
+def answer_key(address: str, files: list[ReceivedFile]) -> MailKey:
+    """One answer per sender and set of file contents (a file alone: its content)."""
+    digests = sorted({received.file.sha256 for received in files})
+    if len(digests) == 1:
+        return make_key(SUBMISSION_ANSWER, address, f"tep-{digests[0][:24]}")
+    together = hashlib.sha256("\n".join(digests).encode()).hexdigest()
+    return make_key(SUBMISSION_ANSWER, address, f"thu-{together[:24]}")
 
 
 def addressee(unit: Unit | None, sender_name: str) -> str:
@@ -57,32 +71,73 @@ def addressee(unit: Unit | None, sender_name: str) -> str:
 
 
 def answer_mail(
-    received: ReceivedFile,
-    verdict: Verdict | None,
+    files: list[Answered],
     *,
     sender_unit: Unit | None,
     office: str,
     calendar: Calendar,
-    feedback: Path | None,
     zone: tzinfo,
 ) -> Mail:
-    """The answer to `received` (`verdict` None: the file was refused, never saved)."""
-    message, file = received.message, received.file
-    unit = (verdict.unit if verdict else None) or sender_unit
+    """One answer to the files of one message (in its thread): a section per file.
+
+    The greeting goes to the sender's unit, or to the sender by name when the address is not
+    a unit's: a stranger is never greeted as the commune a workbook names."""
+    message = files[0].received.message
     arrived = message.received.astimezone(zone)
+    names = [answered.received.file.name for answered in files]
     subject_part = f" trong thư «{message.subject}»" if message.subject else ""
-    what = f"thư «{message.subject}»" if file.name == WHOLE_MESSAGE else f"tệp «{file.name}»"
-    if file.name != WHOLE_MESSAGE:
-        what += subject_part
-    intro = f"{office} đã nhận {what} lúc {arrived:%H:%M} ngày {arrived:%d/%m/%Y}."
+    when = f"lúc {arrived:%H:%M} ngày {arrived:%d/%m/%Y}"
+    if len(files) > 1:
+        listed = ", ".join(f"«{name}»" for name in names)
+        intro = f"{office} đã nhận {len(files)} tệp{subject_part} {when}: {listed}."
+    elif names[0] == WHOLE_MESSAGE:
+        intro = f"{office} đã nhận thư «{message.subject}» {when}."
+    else:
+        intro = f"{office} đã nhận tệp «{names[0]}»{subject_part} {when}."
+    greeting = f"Kính gửi {addressee(sender_unit, message.sender_name)},"
+    text = [greeting, "", intro]
+    html = [paragraph(greeting), paragraph(intro)]
+    attachments = _attachments(files)
+    for number, answered in enumerate(files, 1):
+        if len(files) > 1:
+            heading = f"{number}. Tệp «{answered.received.file.name}»"
+            text += ["", heading]
+            html.append(f"<p><b>{escape(heading)}</b></p>")
+        attached = next((a.filename for a in attachments if a.path == answered.feedback), "")
+        _section(answered, sender_unit, calendar, arrived.date(), attached, text, html)
+    text += ["", FOOTER]
+    html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
+    units = {a.verdict.unit for a in files if a.verdict and a.verdict.unit}
+    named = sender_unit or (units.pop() if len(units) == 1 else None)
+    return Mail(
+        key=answer_key(message.sender, [answered.received for answered in files]),
+        to_name=addressee(sender_unit, message.sender_name),
+        subject=_subject(message.subject, named),
+        text="\n".join(text) + "\n",
+        html=html_page(html),
+        attachments=attachments,
+        headers=_thread(message.message_id, message.references),
+    )
+
+
+def _section(
+    answered: Answered,
+    sender_unit: Unit | None,
+    calendar: Calendar,
+    arrived: date,
+    attached: str,
+    text: list[str],
+    html: list[str],
+) -> None:
+    """What reading one file gave: its unit, period, result, problems and what to do."""
+    verdict, file = answered.verdict, answered.received.file
     facts = [
         ["Đơn vị", _unit_line(verdict, sender_unit)],
-        ["Kỳ báo cáo", _period_line(verdict, calendar, arrived.date())],
+        ["Kỳ báo cáo", _period_line(verdict, calendar, arrived)],
         ["Kết quả kiểm tra", _result_line(verdict, file.refused, file.name == WHOLE_MESSAGE)],
     ]
-    greeting = f"Kính gửi {addressee(unit, message.sender_name)},"
-    text = [greeting, "", intro, "", *(f"- {label}: {value}" for label, value in facts)]
-    html = [paragraph(greeting), paragraph(intro), html_table(["Nội dung", "Kết quả"], facts)]
+    text += ["", *(f"- {label}: {value}" for label, value in facts)]
+    html.append(html_table(["Nội dung", "Kết quả"], facts))
     listed = [_issue_row(issue) for issue in (verdict.issues if verdict else ())]
     if listed:
         shown = listed[:MAX_ISSUES_LISTED]
@@ -92,22 +147,24 @@ def answer_mail(
             more = f"… và {len(listed) - MAX_ISSUES_LISTED} vấn đề khác (xem tệp đính kèm)."
             text.append(more)
             html.append(paragraph(more))
-    attachments = ()
-    if feedback is not None:
-        attachments = (Attachment(feedback, feedback.name),)
-    for line in _asks(verdict, file.refused, feedback):
+    for line in _asks(verdict, file.refused, attached):
         text += ["", line]
         html.append(paragraph(line))
-    text += ["", FOOTER]
-    html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
-    return Mail(
-        key=answer_key(message.sender, received),
-        to_name=addressee(unit, message.sender_name),
-        subject=_subject(message.subject, unit),
-        text="\n".join(text) + "\n",
-        html=html_page(html),
-        attachments=attachments,
-        headers=_thread(message.message_id, message.references),
+
+
+def _attachments(files: list[Answered]) -> tuple[Attachment, ...]:
+    """The feedback workbooks, each under its own name («Góp ý - Xã Cẩm Hà.xlsx»; the file
+    it answers added when a unit sent several)."""
+    feedbacks = [a for a in files if a.feedback is not None]
+    names = [a.feedback.name for a in feedbacks]
+    return tuple(
+        Attachment(
+            a.feedback,
+            a.feedback.name
+            if names.count(a.feedback.name) == 1
+            else f"{a.feedback.stem} ({PurePath(a.received.file.name).stem}){a.feedback.suffix}",
+        )
+        for a in feedbacks
     )
 
 
@@ -186,7 +243,7 @@ def _issue_row(issue: Issue) -> list[str]:
     return [SEVERITY_LABELS[issue.severity], clip(where), clip(issue.message)]
 
 
-def _asks(verdict: Verdict | None, refused: str, feedback: Path | None) -> list[str]:
+def _asks(verdict: Verdict | None, refused: str, attached: str) -> list[str]:
     if verdict is None:
         return ["Đề nghị đơn vị gửi lại tệp biểu tự đánh giá (.xlsx) trong một thư mới."]
     if verdict.report is None:
@@ -198,8 +255,8 @@ def _asks(verdict: Verdict | None, refused: str, feedback: Path | None) -> list[
         return []  # the issue listed already says what to do
     errors = any(i.severity is Severity.ERROR for i in verdict.issues)
     asks = []
-    if feedback is not None:
-        asks.append(f"Các ô có vấn đề được đánh dấu trong tệp đính kèm «{feedback.name}».")
+    if attached:
+        asks.append(f"Các ô có vấn đề được đánh dấu trong tệp đính kèm «{attached}».")
     if errors:
         asks.append("Đề nghị đơn vị sửa các lỗi trên và gửi lại biểu.")
     return asks

@@ -45,6 +45,7 @@ from ntm_excel.jobs.answers import (
     OWN_OUTPUT,
     SUBMISSION_ANSWER,
     WHOLE_MESSAGE,
+    Answered,
     Verdict,
     answer_key,
     answer_mail,
@@ -373,44 +374,70 @@ def answer_mails(
     feedback_dir: Path,
     is_known: Callable[[MailKey], bool],
 ) -> Answers:
-    """The answer to each collected file still pending. `is_known(key)`: whether the sent
-    ledger already has that answer (sent, or waiting for a retry): then it is not built
-    again. Feedback workbooks are written into `feedback_dir` (kept until the mails are
-    composed)."""
+    """One answer to each message's collected files still pending (a file answered before
+    on its own is not answered again). `is_known(key)`: whether the sent ledger already has
+    that answer (sent, or waiting for a retry): then it is not built again. Feedback workbooks
+    are written into `feedback_dir` (kept until the mails are composed)."""
     out = Answers()
+    messages: dict[MessageRecord, list[ReceivedFile]] = {}
     for received in log.received_files(answer="pending"):
-        message, file = received.message, received.file
+        messages.setdefault(received.message, []).append(received)
+    for message, files in messages.items():
         sender_unit = senders.get(message.sender)
-        if not message.sender:
-            _none(log, out, received, "thư không có địa chỉ người gửi hợp lệ")
-            continue
-        key = answer_key(message.sender, received)
-        if key in out.files or is_known(key):  # the same file twice: one answer
-            out.files.setdefault(key, []).append(received.id)
-            continue
-        verdict, feedback = None, None
-        if file.saved:
-            path = inbox / file.saved
-            if not path.is_file():
-                _none(log, out, received, f"tệp {file.saved} không còn trong thư mục nhận")
+        answered: list[Answered] = []
+        again: list[int] = []  # a file this message holds twice
+        for received in files:
+            if not message.sender:
+                _none(log, out, received, "thư không có địa chỉ người gửi hợp lệ")
                 continue
-            verdict = judge(path, sender_unit, ref, as_of)
-            feedback = _feedback(verdict, feedback_dir / str(received.id))
-        if sender_unit is None and (verdict is None or verdict.unit is None):
-            _none(log, out, received, "không rõ đơn vị gửi (địa chỉ không có trong danh bạ)")
+            alone = answer_key(message.sender, [received])
+            if alone in out.files or is_known(alone):  # answered already, on its own
+                out.files.setdefault(alone, []).append(received.id)
+            elif any(a.received.file.sha256 == received.file.sha256 for a in answered):
+                again.append(received.id)
+            elif one := _answered(log, out, received, sender_unit, inbox, ref, as_of, feedback_dir):
+                answered.append(one)
+        if not answered:
             continue
-        mail = answer_mail(
-            received,
-            verdict,
-            sender_unit=sender_unit,
-            office=office,
-            calendar=ref.calendar,
-            feedback=feedback,
-            zone=zone,
-        )
-        out.mails.append(mail)
-        out.files[key] = [received.id]
+        key = answer_key(message.sender, [a.received for a in answered])
+        ids = [a.received.id for a in answered] + again
+        if key not in out.files and not is_known(key):
+            out.mails.append(
+                answer_mail(
+                    answered,
+                    sender_unit=sender_unit,
+                    office=office,
+                    calendar=ref.calendar,
+                    zone=zone,
+                )
+            )
+        out.files.setdefault(key, []).extend(ids)
     return out
+
+
+def _answered(
+    log: MailLog,
+    out: Answers,
+    received: ReceivedFile,
+    sender_unit: Unit | None,
+    inbox: Path,
+    ref: Reference,
+    as_of: date,
+    feedback_dir: Path,
+) -> Answered | None:
+    """The file read and judged, with its feedback workbook; None when it gets no answer."""
+    verdict, feedback = None, None
+    if received.file.saved:
+        path = inbox / received.file.saved
+        if not path.is_file():
+            _none(log, out, received, f"tệp {received.file.saved} không còn trong thư mục nhận")
+            return None
+        verdict = judge(path, sender_unit, ref, as_of)
+        feedback = _feedback(verdict, feedback_dir / str(received.id))
+    if sender_unit is None and (verdict is None or verdict.unit is None):
+        _none(log, out, received, "không rõ đơn vị gửi (địa chỉ không có trong danh bạ)")
+        return None
+    return Answered(received, verdict, feedback)
 
 
 def _none(log: MailLog, out: Answers, received: ReceivedFile, why: str) -> None:
