@@ -431,6 +431,85 @@ def test_a_server_that_answers_a_byte_at_a_time_is_given_up_at_a_deadline(
     }
 
 
+class GoneAfterData:
+    """A minimal SMTP server on 127.0.0.1 that takes each message whole, then, instead of
+    «250», closes the connection (`drop`) or never answers (`silent`); it keeps what it got."""
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.received: list[bytes] = []
+        self.open: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:  # closed by stop()
+                return
+            self.open.append(connection)
+            threading.Thread(target=self._talk, args=(connection,), daemon=True).start()
+
+    def _talk(self, connection: socket.socket) -> None:
+        lines = connection.makefile("rb")
+        connection.sendall(b"220 mail.camxuyen.example.org ESMTP\r\n")
+        for line in lines:
+            if line.upper().startswith(b"DATA"):
+                connection.sendall(b"354 go on\r\n")
+                data = b"".join(iter(lines.readline, b".\r\n"))
+                self.received.append(data)
+                if self.mode == "drop":
+                    connection.close()
+                return
+            connection.sendall(b"250 OK\r\n")
+
+    def stop(self) -> None:
+        self.listener.close()
+        for connection in self.open:
+            connection.close()
+
+
+@pytest.mark.parametrize("mode", ["drop", "silent"])
+def test_a_message_the_server_took_whole_is_never_sent_twice(tmp_path, mode):
+    """The server has a message's every byte and then goes away (or silent) before «250»: the
+    message may well have arrived. It is recorded as sent with the doubt, a copy is left in
+    the outbox folder to forward by hand, and no later run sends it again (a dropping server
+    got all 34 digests twice from an immediate re-run)."""
+    server = GoneAfterData(mode)
+    config = settings(server.port, smtp_timeout=0.3, outbox=tmp_path / "outbox")
+    mails = [a_mail(f"can.bo.{n}@camxuyen.example.org") for n in range(3)]
+    reports, received = [], []
+    try:
+        with Ledger(tmp_path / "var") as ledger:
+            for _ in range(2):  # a run, then the same run again
+                transport = SmtpTransport(config)
+                reports.append(deliver(mails, transport, ledger, config))
+                transport.close()
+                received.append(len(server.received))
+            rows = ledger.sent_rows()
+    finally:
+        server.stop()
+    first, again = reports
+    taken = 3 if mode == "drop" else 1  # a silent server is not tried again in the run
+    assert received[0] == taken and not first.sent
+    assert [key.recipient for key, _ in first.doubtful] == [m.key.recipient for m in mails][:taken]
+    _, doubt = first.doubtful[0]
+    copy = tmp_path / "outbox" / f"{mails[0].key.stem}.eml"
+    why = "ngắt kết nối giữa chừng" if mode == "drop" else "không trả lời"
+    assert doubt == (
+        "máy chủ thư đã nhận hết thư gửi can.bo.0@camxuyen.example.org nhưng "
+        f"{'máy chủ thư ' if mode == 'drop' else ''}{why} trước khi xác nhận: thư có thể đã "
+        f"đến, không gửi lại để tránh trùng; bản thư: {copy}"
+    )
+    assert email.message_from_bytes(copy.read_bytes(), policy=policy.default)["Subject"] == SUBJECT
+    assert {row.status for row in rows[:taken]} == {"sent"} and rows[0].last_error == doubt
+    assert again.already_sent == [key for key, _ in first.doubtful]  # never twice
+    assert received[1] == taken + len(again.doubtful)  # only what was never taken
+
+
 def test_the_date_header_is_in_the_configured_time_zone(monkeypatch):
     """Not the computer's: a server set to another zone still dates mail in Vietnam time."""
     monkeypatch.setenv("TZ", "America/New_York")

@@ -1,10 +1,11 @@
 """The state database (SQLite in the state folder): sent ledger, runs, submissions, summaries.
 
 - `sent`: one row per message key (job, recipient, period). A row is `sending` while the
-  server has the message, `sent` once it accepted it, `failed` with an attempt count and a
-  next-retry time (back-off 5 min, 15 min, 1 h, then every 4 h: nothing is dropped), or
-  `superseded` when a newer message of the same job reached the same recipient. The message
-  itself is kept until it is sent so that a retry sends exactly what failed.
+  server has the message, `sent` once it accepted it (or had all of it and went away before
+  confirming: then `last_error` says so and the message is kept), `failed` with an attempt
+  count and a next-retry time (back-off 5 min, 15 min, 1 h, then every 4 h: nothing is
+  dropped), or `superseded` when a newer message of the same job reached the same
+  recipient. The message itself is kept until it is sent so that a retry sends exactly what failed.
 - `runs`: when each job ran for each period, for the once-per-period rule and catch-up.
 - `submissions`: every file that arrived in the inbox (unit, file, sha256, received time);
   a file taken out of the inbox gets a row with an empty sha256.
@@ -188,14 +189,17 @@ class Ledger:
                 (key.job, key.recipient, key.period, subject, message, stamp, stamp),
             )
 
-    def mark_sent(self, key: MailKey, *, now: datetime | None = None) -> None:
-        """The server accepted the message: record it, drop its copy, retire older failures."""
+    def mark_sent(self, key: MailKey, *, now: datetime | None = None, doubt: str = "") -> None:
+        """The server accepted the message: record it, drop its copy, retire older failures.
+        With `doubt` (the server had it all but never confirmed), the copy and the doubt are
+        kept: it is not sent again."""
         stamp = _text(_now(now))
         with self._transaction() as db:
             db.execute(
-                "UPDATE sent SET status = 'sent', sent_at = ?, message = NULL, last_error = '',"
+                "UPDATE sent SET status = 'sent', sent_at = ?,"
+                " message = CASE WHEN ? = '' THEN NULL ELSE message END, last_error = ?,"
                 " next_retry = NULL WHERE job = ? AND recipient = ? AND period = ?",
-                (stamp, key.job, key.recipient, key.period),
+                (stamp, doubt, doubt, key.job, key.recipient, key.period),
             )
             if key.periodic:  # an answer to one file never retires another file's answer
                 db.execute(

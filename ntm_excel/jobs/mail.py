@@ -187,14 +187,32 @@ class OutboxTransport:
         pass
 
 
+class MaybeDelivered(MailError):
+    """The server had the whole message, then went silent or away before saying it took it:
+    the message may have arrived, so it is not sent again (that would be a duplicate)."""
+
+
+def _tracking_end(base: type) -> type:
+    """`base` (an smtplib client) that knows whether the last thing it sent ended a message
+    (the data's final «.» line): a failure after that may follow a delivery."""
+
+    def send(self, data) -> None:
+        self.message_ended = False
+        base.send(self, data)
+        self.message_ended = isinstance(data, bytes) and data.endswith(b"\r\n.\r\n")
+
+    return type(base.__name__, (base,), {"send": send, "message_ended": False})
+
+
 class _Yagmail(yagmail.SMTP):
-    """yagmail's client with its connections watched by a `Deadline`."""
+    """yagmail's client with its connections watched by a `Deadline`, knowing when a message's
+    data has all gone to the server."""
 
     deadline = Deadline()  # replaced for each client
 
     @property
     def connection(self) -> type:
-        return watched(super().connection, self.deadline)
+        return _tracking_end(watched(super().connection, self.deadline))
 
 
 class SmtpTransport:
@@ -273,17 +291,36 @@ class SmtpTransport:
             with self._deadline.limit(seconds):
                 self._client.smtp.sendmail(self.settings.sender, [key.recipient], data)
         except (smtplib.SMTPException, OSError) as exc:
-            expired = self._deadline.expired
+            expired, ended = self._deadline.expired, self._client.smtp.message_ended
             self.close()
             if expired:  # every other message would wait as long
                 self._unreachable = self._slow(seconds)
-                raise self._unreachable from exc
-            if _timed_out(exc):  # it would keep every other message waiting as long
+            elif _timed_out(exc):  # it would keep every other message waiting as long
                 self._unreachable = self._silent()
+            if ended:
+                raise self._maybe_delivered(key, message, exc) from exc
+            if self._unreachable:
                 raise self._unreachable from exc
             raise MailError(
                 f"Máy chủ thư không nhận thư gửi {key.recipient}: {_reason(exc)}"
             ) from exc
+
+    def _maybe_delivered(
+        self, key: MailKey, message: EmailMessage, exc: BaseException
+    ) -> MaybeDelivered:
+        """The message was all sent when the server failed: a copy goes to the outbox folder
+        (to forward by hand if the recipient never got it)."""
+        why = "không trả lời" if self._unreachable else _reason(exc)
+        copy = OutboxTransport(self.settings.outbox)
+        try:
+            copy.send(key, message)
+            kept = f"; bản thư: {copy.path_for(key)}"
+        except MailError:
+            kept = ""
+        return MaybeDelivered(
+            f"máy chủ thư đã nhận hết thư gửi {key.recipient} nhưng {why} trước khi xác nhận:"
+            f" thư có thể đã đến, không gửi lại để tránh trùng{kept}"
+        )
 
     def close(self) -> None:
         if self._client is not None:
@@ -382,11 +419,13 @@ class DeliveryReport:
     sent: list[MailKey] = field(default_factory=list)
     already_sent: list[MailKey] = field(default_factory=list)
     failed: list[tuple[MailKey, str, datetime]] = field(default_factory=list)  # + next retry
+    doubtful: list[tuple[MailKey, str]] = field(default_factory=list)  # may have arrived
 
     def extend(self, other: DeliveryReport) -> None:
         self.sent += other.sent
         self.already_sent += other.already_sent
         self.failed += other.failed
+        self.doubtful += other.doubtful
 
 
 def deliver(
@@ -429,6 +468,9 @@ def _attempt(key, message, transport, ledger, report, now) -> None:
     with interrupts_deferred():  # a mail the server took is recorded as sent before Ctrl-C
         try:
             transport.send(key, message)
+        except MaybeDelivered as exc:  # recorded as sent (never twice), with the doubt
+            ledger.mark_sent(key, now=now, doubt=str(exc))
+            report.doubtful.append((key, str(exc)))
         except Exception as exc:  # any failure is recorded and retried, never lost
             error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
             report.failed.append((key, error, ledger.mark_failed(key, error, now=now)))

@@ -338,6 +338,8 @@ class Runner:
                 transport.close()
         for key, error, _ in report.failed:
             log.warning("Gửi lại thư %s cho %s chưa được: %s", key.job, key.recipient, error)
+        for key, doubt in report.doubtful:
+            log.warning("Thư %s cho %s: %s", key.job, key.recipient, doubt)
         if report.sent:
             log.info("Đã gửi lại %d thư", len(report.sent))
         return report
@@ -448,16 +450,25 @@ def describe(result: JobResult, zone: tzinfo = VIETNAM_TIME) -> list[str]:
     if result.error:
         lines.append(f"{name}: LỖI — {result.error}")
     d = result.delivery
-    if d.sent or d.already_sent or d.failed or (_dated(result.job) and not result.error):
+    if (
+        d.sent
+        or d.already_sent
+        or d.failed
+        or d.doubtful
+        or (_dated(result.job) and not result.error)
+    ):
+        doubtful = f", {len(d.doubtful)} thư có thể đã đến (cần kiểm tra)" if d.doubtful else ""
         lines.append(
             f"{name}: đã gửi {len(d.sent)} thư, {len(d.already_sent)} thư đã gửi trước đó "
-            f"(không gửi lại), {len(d.failed)} thư lỗi"
+            f"(không gửi lại), {len(d.failed)} thư lỗi{doubtful}"
         )
     for key, error, retry in d.failed:
         lines.append(
             f"  - chưa gửi được cho {key.recipient}: {error} "
             f"(sẽ thử lại sau {retry.astimezone(zone):%H:%M %d/%m/%Y})"
         )
+    for key, doubt in d.doubtful:
+        lines.append(f"  - cần kiểm tra thư gửi {key.recipient}: {doubt}")
     if result.unmatched:
         lines.append("  Không có trong danh bạ: " + ", ".join(result.unmatched))
     if result.no_email:
