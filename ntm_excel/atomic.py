@@ -93,6 +93,9 @@ def _created(target: Path) -> tuple[int, Path]:
     return fd, Path(name)
 
 
+_NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}  # a write says no file name
+
+
 def _temporary(target: Path) -> Path:
     """A new empty file beside `target`, readable by colleagues on a shared folder."""
     fd, tmp = _created(target)
@@ -125,13 +128,21 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     On any error the temporary file is removed and `target` keeps its last good content.
     """
     target = Path(target)
-    tmp = _temporary(target)
+    try:
+        tmp = _temporary(target)
+    except OSError as exc:  # a read-only or full folder: say the file asked for
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     try:
         yield tmp
         try:
             os.replace(tmp, target)
         except PermissionError as exc:  # Windows: the target is open in Excel (sharing violation)
             raise _locked(target) from exc
+    except OSError as exc:  # say the file asked for, not the temporary one beside it
+        ours = exc.filename is not None and Path(exc.filename) == tmp
+        if not ours and (exc.filename is not None or exc.errno not in _NO_ROOM):
+            raise
+        raise OSError(exc.errno, exc.strerror, str(target)) from exc
     finally:
         tmp.unlink(missing_ok=True)
 

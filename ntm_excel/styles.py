@@ -7,16 +7,22 @@ Colours are RGB hex strings without "#"; `xlsx_fill()` turns a pair into XlsxWri
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 import re
 import textwrap
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
+import xlsxwriter
 import xlsxwriter.xmlwriter
+from xlsxwriter.exceptions import FileCreateError
 
+from ntm_excel.atomic import atomic_path
 from ntm_excel.issues import SEVERITY_LABELS, Severity
 from ntm_excel.model import TASK_STATE_LABELS, Status, TaskState
 from ntm_excel.text import memoised_text
@@ -24,6 +30,30 @@ from ntm_excel.text import memoised_text
 # XlsxWriter options for every workbook we write: text stays text. By default XlsxWriter turns
 # a string starting with "=" into a formula and "http…" into a link; a commune's text is data.
 TEXT_ONLY = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+
+def close_xlsx(workbook: xlsxwriter.Workbook) -> None:
+    """Close an XlsxWriter workbook: a failure to write (a full disk or temporary folder) is a
+    plain OSError, not XlsxWriter's FileCreateError, which is not one."""
+    try:
+        workbook.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        raise cause or OSError(str(exc)) from exc
+
+
+@contextlib.contextmanager
+def xlsx_output(path: Path | str, options: dict) -> Iterator[xlsxwriter.Workbook]:
+    """An XlsxWriter workbook made in memory and written to `path` in one go, atomically, when
+    the block ends: a full or read-only disk is an OSError naming `path`, and the half-written
+    archive never complains again when it is collected."""
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, **options})
+    yield workbook
+    close_xlsx(workbook)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(buffer.getbuffer())
+
 
 # Text holding "_xHHHH_" is read by Excel as an escaped character ("_x000A_" is a line break), and
 # by LibreOffice with one to four digits ("_xa_", as in the file name "TDG_xa_cam_binh.xls").

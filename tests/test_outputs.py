@@ -244,6 +244,30 @@ def small_disk(tmp_path):
         subprocess.run(["umount", str(mount)], check=True)
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["template", "--unit", "18694", "-o"],
+        ["catalog", "export"],
+        ["registry", "build", "--province", "Hà Tĩnh", "--district", "Cẩm Xuyên", "-o"],
+    ],
+    ids=["template", "catalog", "registry"],
+)
+def test_a_workbook_command_on_a_full_disk_names_the_file_it_could_not_write(
+    small_disk, capsys, command
+):
+    """`template`, `catalog export` and `registry build` printed XlsxWriter's 36-line
+    traceback (a FileCreateError, not an OSError); a read-only folder was named by the
+    temporary file beside the one asked for."""
+    target = small_disk / "ket_qua.xlsx"
+    (small_disk / "filler").write_bytes(b"\0" * (shutil.disk_usage(small_disk).free - 4096))
+    capsys.readouterr()
+    assert main([*command, str(target)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"Lỗi: ổ đĩa đã đầy ({target})\n"
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
+
+
 def test_a_really_full_disk_leaves_the_previous_set(inbox, config, small_disk, capsys):
     out = small_disk / "out"
     assert main(arguments(config, out, inbox)) == 0

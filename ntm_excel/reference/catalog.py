@@ -25,12 +25,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-import xlsxwriter
 
 from ntm_excel.atomic import atomic_path
 from ntm_excel.errors import CatalogError, check_office_file
 from ntm_excel.model import Status
-from ntm_excel.styles import FONT_NAME, HEADER_FORMAT, TEXT_ONLY, row_height, wrapped_lines
+from ntm_excel.styles import (
+    FONT_NAME,
+    HEADER_FORMAT,
+    TEXT_ONLY,
+    row_height,
+    wrapped_lines,
+    xlsx_output,
+)
 from ntm_excel.text import fold, nfc
 from ntm_excel.values import clean_float
 
@@ -669,9 +675,8 @@ _HELP = [
 
 def export_catalog(catalog: Catalog, path: Path | str) -> None:
     """Write the catalogue as an .xlsx an office edits and loads back with `load_catalog`."""
-    with atomic_path(path) as tmp:
-        font = {"font_name": FONT_NAME, "font_size": 11}  # as the office's other workbooks
-        workbook = xlsxwriter.Workbook(str(tmp), TEXT_ONLY | {"default_format_properties": font})
+    font = {"font_name": FONT_NAME, "font_size": 11}  # as the office's other workbooks
+    with xlsx_output(path, TEXT_ONLY | {"default_format_properties": font}) as workbook:
         head = workbook.add_format(HEADER_FORMAT)
         body = workbook.add_format({"text_wrap": True, "valign": "top", "border": 1})
         unverified = workbook.add_format({"bg_color": "#FCE4D6", "font_color": "#9C3F00"})
@@ -741,4 +746,3 @@ def export_catalog(catalog: Catalog, path: Path | str) -> None:
             printed.fit_to_pages(1, 0)
             printed.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
             printed.set_footer(f"&L&8{printed.name}&R&8Trang &P/&N")
-        workbook.close()

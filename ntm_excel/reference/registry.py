@@ -34,7 +34,6 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import vietnam_provinces
-import xlsxwriter
 from python_calamine import CalamineWorkbook
 
 from ntm_excel import model
@@ -43,7 +42,7 @@ from ntm_excel.atomic import atomic_path
 from ntm_excel.errors import RegistryError, check_office_file
 from ntm_excel.fingerprint import code_fingerprint
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, Unit
-from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height
+from ntm_excel.styles import HEADER_FORMAT, TEXT_ONLY, row_height, xlsx_output
 from ntm_excel.text import fold, folded, is_email_address, nfc, shown
 
 SHEET = "Đơn vị"
@@ -870,8 +869,7 @@ _WIDTHS = (10, 22, 10, 18, 10, 15, 11, 9, 20, 36, 14, 30, 60)
 
 def write_registry(registry: Registry, path: Path | str) -> None:
     """Write the registry as a styled .xlsx (codes as text) that `load_registry` reads back."""
-    with atomic_path(path) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp), TEXT_ONLY)
+    with xlsx_output(path, TEXT_ONLY) as workbook:
         head = workbook.add_format(HEADER_FORMAT)
         body = workbook.add_format({"valign": "top", "text_wrap": True, "border": 1})
         code = workbook.add_format({"valign": "top", "num_format": "@", "border": 1})
@@ -906,4 +904,3 @@ def write_registry(registry: Registry, path: Path | str) -> None:
         for row, line in enumerate(lines):
             guide.write_string(row, 0, line, bold if row == 0 else None)
             guide.set_row(row, row_height([(line, 120)]))
-        workbook.close()

@@ -14,10 +14,9 @@ from pathlib import Path
 
 import xlsxwriter
 
-from ntm_excel.atomic import atomic_path
 from ntm_excel.model import DISTRICT, Unit
 from ntm_excel.reference.catalog import Indicator
-from ntm_excel.styles import TEXT_ONLY, row_height
+from ntm_excel.styles import TEXT_ONLY, row_height, xlsx_output
 
 SHEET = "Tự đánh giá"
 ROADMAP_SHEET = "Lộ trình"
@@ -115,8 +114,7 @@ def write_template(
     unit: Unit, indicators: list[Indicator], path: Path | str, *, set_id: str, region: str
 ) -> None:
     """Write the self-assessment workbook of `unit` for the resolved `indicators`."""
-    with atomic_path(path) as tmp:
-        workbook = xlsxwriter.Workbook(str(tmp), TEXT_ONLY)
+    with xlsx_output(path, TEXT_ONLY) as workbook:
         workbook.set_properties(
             {
                 "title": f"Biểu tự đánh giá tiêu chí nông thôn mới — {unit.name}",
@@ -145,7 +143,6 @@ def write_template(
         guide.print_area(0, 0, len(_HELP) - 1, 0)
         guide.fit_to_pages(1, 0)
         sheet.activate()
-        workbook.close()
 
 
 def _write_lists(sheet, criteria: dict[int, str]) -> None:
