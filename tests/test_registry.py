@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 import vietnam_provinces
 
+from ntm_excel.cli import main as cli_main
 from ntm_excel.cli import registry as registry_cli
 from ntm_excel.cli import translate_argparse
 from ntm_excel.config import load_config
@@ -114,6 +115,26 @@ def test_cli_build_reproduces_the_bundled_workbook(bundled, tmp_path, capsys):
     assert main(["registry", "show", "--registry", str(target)]) == 0
     out = capsys.readouterr().out
     assert "18694  Xã Cẩm Thành" in out and "nâng cao" in out and "Tổng cộng 24 dòng" in out
+
+
+def test_cli_build_writes_only_an_xlsx(tmp_path, capsys):
+    """`-o dv.csv` wrote a workbook under a .csv name, `-o dv` one with no extension, and
+    `-o moi/` a file called «moi»; a folder is never overwritten, --force or not."""
+    build = ["registry", "build", "--province", "Hà Tĩnh", "--district", "Cẩm Xuyên", "-o"]
+    for name in ("dv.csv", "dv", "moi/"):
+        assert main([*build, str(tmp_path / name)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Lỗi: danh sách đơn vị phải là tệp .xlsx, không phải «")
+    assert list(tmp_path.iterdir()) == []
+    folder = tmp_path / "danh_sach"
+    folder.mkdir()
+    assert main([*build, str(folder)]) == 0  # an existing folder: the file goes in it
+    assert f"vào {folder / 'don_vi.xlsx'};" in capsys.readouterr().out
+    assert load_registry(folder / "don_vi.xlsx").get("18694").name == "Xã Cẩm Thành"
+    (folder / "cu.xlsx").mkdir()  # a folder named like a workbook
+    assert cli_main(["catalog", "export", str(folder / "cu.xlsx"), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"Lỗi: {folder / 'cu.xlsx'} là một thư mục; hãy ghi tên tệp cần ghi.\n"
 
 
 # --- matching ----------------------------------------------------------------------------------

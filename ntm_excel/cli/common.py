@@ -78,9 +78,13 @@ def refused(targets: Iterable[Path], force: bool) -> bool:
     """Whether the `targets` are left alone: one exists and --force was not given (said on
     stderr, naming the first few). A commune's workbook is never replaced by mistake."""
     found = [target for target in targets if target.exists()]
+    folders = [target for target in found if target.is_dir()]
+    if folders:  # never replaced, --force or not
+        print(f"Lỗi: {folders[0]} là một thư mục; hãy ghi tên tệp cần ghi.", file=sys.stderr)
+        return True
     if force or not found:
         return False
-    what = "thư mục" if found[0].is_dir() else "tệp"
+    what = "tệp"
     names = ", ".join(str(target) for target in found[:3])
     more = f" và {len(found) - 3} tệp khác" if len(found) > 3 else ""
     print(

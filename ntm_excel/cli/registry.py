@@ -41,7 +41,15 @@ def _build(args: argparse.Namespace) -> int:
         message = "hãy ghi --province TỈNH (có thể kèm --district HUYỆN) hoặc --country"
         print(f"Lỗi: {message}", file=sys.stderr)
         return 2
-    if refused([Path(args.output)], args.force):
+    target = Path(args.output)
+    if target.is_dir():  # «-o danh_sach/»: the file goes in it
+        target = target / "don_vi.xlsx"
+    elif target.suffix.lower() != ".xlsx":
+        print(
+            f"Lỗi: danh sách đơn vị phải là tệp .xlsx, không phải «{args.output}»", file=sys.stderr
+        )
+        return 2
+    if refused([target], args.force):
         return 2
     targets = {name: "nâng cao" for name in _names(args.nang_cao)}
     targets |= {name: "kiểu mẫu" for name in _names(args.kieu_mau)}
@@ -52,9 +60,9 @@ def _build(args: argparse.Namespace) -> int:
         target_source=args.can_cu or "",
         example_emails=args.email_mau,
     )
-    write_registry(registry, args.output)
+    write_registry(registry, target)
     print(
-        f"Đã ghi {_composition(registry, args.district)} vào {args.output}; "
+        f"Đã ghi {_composition(registry, args.district)} vào {target}; "
         f"{len(registry.expected())} đơn vị phải nộp biểu tự đánh giá."
     )
     return 0
