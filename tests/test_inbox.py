@@ -243,3 +243,14 @@ def test_unreadable_files_of_one_name_are_reported_apart(tmp_path, capsys):
     assert "Tệp huyen_b/Bieu TDG 2021.xlsx\n  Lỗi" in out
     assert "Xã Cẩm Thành — tệp cam_thanh.xlsx" in out  # a name of its own stays short
     assert "1 đơn vị và 2 tệp khác" in out
+
+
+@pytest.mark.parametrize("name", ["trong", "thu_muc.xlsx"])
+def test_validate_on_an_empty_or_wrong_folder_does_not_say_all_is_well(tmp_path, capsys, name):
+    """It said «Đã kiểm tra 0 đơn vị: 0 lỗi, 0 cảnh báo» and exited 0."""
+    folder = tmp_path / name
+    folder.mkdir()
+    assert main(["validate", str(folder)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == f"Lỗi: không có biểu nào để kiểm tra trong {folder}.\n"
+    assert "Đã kiểm tra" not in captured.out

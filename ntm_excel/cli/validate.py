@@ -167,6 +167,9 @@ def run(args: argparse.Namespace) -> int:
     for file, found in by_file.items():
         _print_group(f"Tệp {file or '(không rõ)'}", found, "", out)
     unread = len({i.file for i in loose})
+    if not reports and not loose:  # an empty or wrong folder is not «all is well»
+        print(f"Lỗi: không có biểu nào để kiểm tra trong {', '.join(args.paths)}.", file=sys.stderr)
+        return 1
     print(
         f"Đã kiểm tra {len(reports)} đơn vị"
         + (
