@@ -123,3 +123,19 @@ def test_the_bundled_folder_in_the_repository_is_current(folder):
     assert sorted(p.name for p in bundled.iterdir()) == sorted(p.name for p in folder.iterdir())
     district = BUNDLED / "mau_nop_huyen" / "huyen_cam_xuyen_tu_danh_gia.xlsx"
     assert district.is_file()
+
+
+def test_validating_the_district_workbook_alone_names_the_district_and_its_figure(capsys):
+    """It was «1 tệp khác», and «Chỉ tiêu 0: kết quả 0%» beside the 100 the district typed,
+    without saying that 0% is counted from the communes' workbooks (none given here)."""
+    from ntm_excel.cli import main
+
+    district = BUNDLED / "mau_nop_huyen" / "huyen_cam_xuyen_tu_danh_gia.xlsx"
+    assert main(["validate", str(district)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Huyện Cẩm Xuyên — tệp huyen_cam_xuyen_tu_danh_gia.xlsx: 9/10 tiêu chí")
+    assert (
+        "Chỉ tiêu 0: kết quả 0% (tính theo biểu của các xã; xã chưa nộp hoặc chưa đạt đủ tiêu chí "
+        "là chưa đạt) so với chuẩn 100" in out
+    )
+    assert out.rstrip().endswith("Đã kiểm tra 1 đơn vị: 0 lỗi, 2 cảnh báo.")

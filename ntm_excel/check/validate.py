@@ -55,6 +55,10 @@ _TEXT_STATUS = {MET_TEXT: Status.MET, NOT_MET_TEXT: Status.NOT_MET}
 # column («Kết quả» left empty beside «Đạt») is the usual way to fill the form.
 _NUMERIC_KINDS = frozenset({"numeric", "unverified"})
 
+# where the district's "100% of communes" figure comes from, said when it contradicts the
+# district's own assessment (the figure typed in its workbook is not the one judged)
+OVERRIDE_SOURCE = "tính theo biểu của các xã; xã chưa nộp hoặc chưa đạt đủ tiêu chí là chưa đạt"
+
 
 def number_text(value: float) -> str:
     """A figure as a Vietnamese reader writes it: "85,5", "100"."""
@@ -235,7 +239,8 @@ class _Checker:
                     entry.sheet,
                     entry.assessment_cell,
                     code=code,
-                    value=_shown(value, raw, indicator),
+                    value=_shown(value, raw, indicator)
+                    + (f" ({OVERRIDE_SOURCE})" if override is not None else ""),
                     threshold=threshold,
                     computed=STATUS_LABELS[computed],
                     claimed=STATUS_LABELS[claimed],

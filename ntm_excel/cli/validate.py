@@ -111,12 +111,14 @@ def run(args: argparse.Namespace) -> int:
             skip=config.output_folders(),
         )
     reports = [report for report, _ in checked.units.values()]
+    reports += [d.report for d in checked.districts.values() if d.report.submission]
     unit_issues = [issue for _, found in checked.units.values() for issue in found]
     issues = checked.loose + unit_issues + checked.district_issues
     names = {u.code: u.name for u in registry.units}
     counts = IssueCounts.of(issues)
     errors, warnings = counts.errors, counts.warnings
-    loose = [i for i in issues if i.unit_code not in checked.units]
+    shown = {report.unit.code for report in reports}
+    loose = [i for i in issues if i.unit_code not in shown]
 
     if args.json:
         document = {
