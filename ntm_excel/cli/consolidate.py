@@ -288,7 +288,8 @@ def run(args: argparse.Namespace) -> int:
         if history is not None:
             history.finish(result.history.consolidation_id, outputs.files if outputs else [])
     if failure:
-        print("\n".join(summary))
+        if args.allow_empty or not nothing_submitted(result):  # figures made, not written
+            print("\n".join(summary))
         print(failure, file=sys.stderr)
         return 2
     print("\n".join(summary + _written(outputs)))
