@@ -70,7 +70,8 @@ def _hostile(path: Path) -> Path:
     sheet.data_validation(
         "H1", {"validate": "custom", "value": '=WEBSERVICE("http://evil.example")'}
     )
-    sheet.conditional_format("H2", {"type": "formula", "criteria": "=ISNUMBER(A1)",
+    fetched = '=ISNUMBER(_xlfn.FILTERXML(A1,"//a"))'
+    sheet.conditional_format("H2", {"type": "formula", "criteria": fetched,
                                     "format": book.add_format({"bold": True})})  # fmt: skip
     book.close()
     return _with_links(path)
@@ -157,8 +158,8 @@ def _with_links(path: Path) -> Path:
 def _rels(*rels: tuple) -> bytes:
     """A relationships part: (id, type, target[, external])."""
     items = "".join(
-        f'<Relationship Id="{rel[0]}" Type="{R}/{rel[1]}" Target="{rel[2]}"'
-        + (' TargetMode="External"/>' if rel[3:] else "/>")
+        f'<Relationship Id="{rel[0]}" Type="{rel[1] if "/" in rel[1] else f"{R}/{rel[1]}"}" '
+        f'Target="{rel[2]}"' + (' TargetMode="External"/>' if rel[3:] else "/>")
         for rel in rels
     )
     return (
@@ -200,6 +201,7 @@ def test_formulas_that_reach_out_keep_only_their_values(tmp_path, way):
     assert book.defined_names["Nguon"].attr_text == "#REF!"
     assert book.defined_names["Tong"].attr_text == f"'{DATA_SHEET}'!$A$1:$A$3"
     assert [v.formula1 for v in formulas.data_validations.dataValidation] == ["#REF!"]
+    assert [r.formula for f in formulas.conditional_formatting for r in f.rules] == [["#REF!"]]
     assert book[DATA_SHEET]["E12"].comment is not None  # the problem cell still marked
     with zipfile.ZipFile(out) as archive:
         for name in archive.namelist():
@@ -375,3 +377,51 @@ def test_a_linked_picture_keeps_no_link(tmp_path):
         drawing = archive.read("xl/drawings/drawing1.xml")
     assert b"r:link" not in drawing and b"<xdr:pic>" in drawing
     assert openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment is not None
+
+
+def test_controls_and_embedded_objects_go_with_their_parts(tmp_path):
+    """An ActiveX control (its binary named by its own relationships, listed first in the
+    zip) and an embedded object on the marked sheet: the parts, relationships and elements
+    go, the sheet is still marked."""
+    path = workbook_with_cell(tmp_path / "dieu_khien.xlsx")
+    with zipfile.ZipFile(path) as old:
+        members = {name: old.read(name) for name in old.namelist()}
+    control = "http://schemas.microsoft.com/office/2006/relationships/activeXControlBinary"
+    added = {
+        "xl/activeX/_rels/activeX1.xml.rels": _rels(("rId1", control, "activeX1.bin")),
+        "xl/activeX/activeX1.xml": b'<ax:ocx xmlns:ax="http://schemas.microsoft.com/office/'
+        b'2006/activeX" ax:classid="{8BD21D40-EC42-11CE-9E0D-00AA006002F3}"/>',
+        "xl/activeX/activeX1.bin": b"MZ\x90\x00 not a control",
+        "xl/embeddings/oleObject1.bin": b"MZ\x90\x00 a program",
+    }
+    sheet_rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    rels = _rels(("rId7", "control", "../activeX/activeX1.xml"),
+                 ("rId8", "oleObject", "../embeddings/oleObject1.bin"))  # fmt: skip
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    sheet = sheet.replace(
+        "</worksheet>",
+        f'<oleObjects><oleObject progId="Package" shapeId="1025" r:id="rId8" xmlns:r="{R}"/>'
+        f'</oleObjects><controls><control shapeId="1026" r:id="rId7" name="Nut" xmlns:r="{R}"/>'
+        "</controls></worksheet>",
+    )
+    members["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in {**added, **members, sheet_rels: rels}.items():
+            new.writestr(name, data)
+    out = _copy(path, tmp_path, "direct")
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        sheet = archive.read("xl/worksheets/sheet1.xml")
+        rels = archive.read(sheet_rels)
+    assert not [n for n in names if "activeX" in n or "embeddings" in n]
+    assert b"oleObject" not in sheet and b"<controls" not in sheet
+    assert b"control" not in rels and b"oleObject" not in rels and b"comments" in rels
+    assert openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment is not None
+
+
+def workbook_with_cell(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    book.active.title = DATA_SHEET
+    book.active["E12"] = "Đạt"
+    book.save(path)
+    return path

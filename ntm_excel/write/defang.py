@@ -339,7 +339,7 @@ class _Cleaning:
         """Remove the relationships that go outside or to a dropped kind of part."""
         package = self.package
         sources = {"": "_rels/.rels", package.workbook_part: _rels_name(package.workbook_part)}
-        for name in self.names:
+        for name in (member.filename for member in package._members):
             if name.lower().endswith(".rels") and name not in sources.values():
                 folder, base = posixpath.split(name)
                 sources[posixpath.join(posixpath.dirname(folder), base[: -len(".rels")])] = name
@@ -380,12 +380,15 @@ class _Cleaning:
                 _plain_table(root)
             package.changed[name] = _xml(root)
 
-    def types(self) -> None:
-        """Leave the dropped parts out of the content types."""
+    def leave_out(self) -> None:
+        """Leave the dropped parts out of the copy and of the content types (with what
+        was changed in them before they were dropped)."""
         package = self.package
         if not self.dropped:
             return
         package._dropped |= self.dropped
+        for name in [name for name in package.changed if name.lower() in self.dropped]:
+            del package.changed[name]
         for entry in list(package._types.iter(f"{{{CT}}}Override")):
             if entry.get("PartName", "").lstrip("/").lower() in self.dropped:
                 package._types.remove(entry)
@@ -406,7 +409,7 @@ def defang_package(package: Package) -> None:
     cleaning = _Cleaning(package)
     cleaning.relationships()
     cleaning.parts()
-    cleaning.types()
+    cleaning.leave_out()
 
 
 # --- openpyxl ---
