@@ -262,6 +262,8 @@ def _unlink(root: etree._Element, ids: set[str]) -> None:
     stays; one that also names a place in the workbook keeps it), an object or control
     (with the alternate content around it), a link to another workbook; a picture keeps
     its embedded copy. Lists left empty go too."""
+    if not ids:
+        return
     for element in list(root.iter()):
         if not isinstance(element.tag, str):
             continue
@@ -329,6 +331,9 @@ class _Cleaning:
         """Leave `part` out, with its relationships and the parts only they lead to."""
         if part.lower() in self.dropped:
             return
+        package = self.package
+        if part in (package.workbook_part, *(p for p, _ in package.sheets.values())):
+            raise Unsupported(f"{part}: a sheet or the workbook named as an object or a link")
         self.dropped |= {part.lower(), _rels_name(part).lower()}
         rels = self.rels(part)
         for rel in rels if rels is not None else ():
@@ -344,7 +349,9 @@ class _Cleaning:
                 folder, base = posixpath.split(name)
                 sources[posixpath.join(posixpath.dirname(folder), base[: -len(".rels")])] = name
         for source, name in sources.items():
-            if name.lower() in self.dropped or not _suspect(self.part(name)):
+            if name.lower() not in self.members or name.lower() in self.dropped:
+                continue
+            if not _suspect(self.part(name)):
                 continue
             rels = self.rels(source)
             for rel in list(rels):
