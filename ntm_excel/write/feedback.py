@@ -69,6 +69,7 @@ from ntm_excel.styles import (
     wrapped_lines,
 )
 from ntm_excel.workers import exit_with_parent
+from ntm_excel.write import defang
 from ntm_excel.write import package as package_module
 from ntm_excel.write.package import LINE_POINTS, Listing, Look, Package, memoised_row
 
@@ -416,6 +417,7 @@ def openpyxl_workbook(
     if data is not None:
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data))  # keep_vba: False
+            defang.defang_workbook(workbook, data)
         except Exception:  # noqa: BLE001 - any workbook openpyxl cannot edit gets the list only
             workbook = None
     if workbook is None:
@@ -442,6 +444,7 @@ def edited_package(report: UnitReport, issues: list[Issue], data: bytes, sniffed
     `package` does not edit."""
     package = Package.open(data, sniffed, LOOK)
     package.drop_macros()
+    defang.defang_package(package)
     linked = _mark_package(package, issues, report.submission.file_name)
     for listing in _listings(report, issues, linked, ""):
         package.add(listing)
@@ -518,7 +521,7 @@ def _writer_version() -> str:
     """The code a feedback workbook's look and words come from, and the reader's (its
     «Cách đọc biểu» sheet shows the reading)."""
     modules = [__file__, package_module.__file__, styles_module.__file__, issues_module.__file__]
-    modules += [report_module.__file__, atomic.__file__]
+    modules += [report_module.__file__, atomic.__file__, defang.__file__]
     return code_fingerprint(modules, ("openpyxl", "lxml")) + reader_version()
 
 
