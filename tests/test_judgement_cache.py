@@ -337,3 +337,30 @@ def test_a_blob_is_not_inflated_beyond_its_limit(monkeypatch):
     with pytest.raises(pickle.UnpicklingError):
         _loaded(b"V" + b"a" * 5000 + b"\n")
     assert _loaded(b"Vab\n") == "ab"  # within the limit
+
+
+def test_the_readings_are_stored_once_the_feedback_can_begin(tmp_path, inbox, catalog):
+    """`consolidate` stores what it read and judged after `judged` has begun the work that
+    needs only the judgements (the feedback workbooks), not before; a run that stops there
+    stores nothing, and the next run reads every file again and stores them."""
+    registry = load_registry(load_config().registry)
+    given = {"catalog": catalog, "registry": registry, "catalog_set": SET, "workers": 2}
+    stored = []
+
+    def count(history: History) -> tuple[int, int]:
+        tables = ("readings", "judgements")
+        return tuple(history.db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)
+
+    def stop(_) -> None:
+        stored.append(count(history))
+        raise KeyboardInterrupt
+
+    with History(tmp_path / "var") as history:
+        with pytest.raises(KeyboardInterrupt):
+            consolidate(inbox, as_of=date(2021, 3, 10), history=history, judged=stop, **given)
+        assert stored == [(0, 0)] and count(history) == (0, 0)
+        first = consolidate(inbox, as_of=date(2021, 3, 10), history=history, **given)
+        assert count(history) == (20, 20)  # two files cannot be read
+        again = consolidate(inbox, as_of=date(2021, 3, 10), history=history, **given)
+    assert (first.history.parsed, again.history.parsed) == (22, 2)  # the two tried again
+    assert again.units == first.units and again.issues == first.issues

@@ -386,6 +386,7 @@ def check_files(
     progress: Progress | None = None,
     history: History | None = None,
     skip: Sequence[Path | str] = (),
+    keep: bool = True,
 ) -> Checked:
     """Read every file under `paths` (leaving out the tool's own folders `skip`, see
     `ntm_excel.read.inbox`) and validate it against its unit's criteria.
@@ -395,8 +396,10 @@ def check_files(
     `paths`; for a one-district registry, `district_workbook` when given) is judged against
     the district's set, its "100% of communes" counted over the district's expected communes.
     With a province or country registry, `district_workbook` is one more file to read. With
-    `history`, every file is archived and files read before are not parsed again. A file that
-    cannot be read is tied to the commune its name (or its folder's) names (see `_used`).
+    `history`, every file is archived and files read before are not parsed again (what was
+    read now is stored at once, or with `keep=False` when the caller calls
+    `checked.reading.keep`). A file that cannot be read is tied to the commune its name (or
+    its folder's) names (see `_used`).
     """
     batch = _Batch(catalog, catalog_set, registry, vocabulary)
     province = _main_province(registry)
@@ -430,6 +433,7 @@ def check_files(
             progress=progress,
             then=_Judge(batch),
             judging=criteria_fingerprint(catalog, catalog_set),  # the judgements kept too
+            keep=keep,
         )
         read = reading.results
     by_unit: dict[str, list[tuple[UnitReport, list[Issue]]]] = {}
@@ -590,8 +594,8 @@ def consolidate(
     carries the history's view (completeness and timeliness per period of `calendar`,
     changes, trend). `judged`, when given, is called
     with the consolidation as soon as every unit is judged, before the history is recorded
-    (its `history` still None): what needs only the judgements (the feedback workbooks) can
-    begin meanwhile.
+    (its `history` still None) and before what was read is stored: what needs only the
+    judgements (the feedback workbooks) can begin meanwhile.
     """
     checked = check_files(
         paths,
@@ -604,6 +608,7 @@ def consolidate(
         progress=progress,
         history=history,
         skip=skip,
+        keep=False,  # stored once `judged` has begun what needs only the judgements
     )
     settle()
     single = _one_district(registry)
@@ -667,6 +672,7 @@ def consolidate(
     if judged is not None:
         judged(consolidation)
     if history is not None:
+        checked.reading.keep(history)
         run = _record(history, checked, catalog_set, as_of)
         view = history_view(
             history,

@@ -14,7 +14,7 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -61,6 +61,18 @@ class Reading:
     parsed: int  # files parsed now
     reused: int  # files whose reading (or judgement) came from the store
     judged: int = 0  # of those, files whose judgement came from the store: `then` not run
+    # what was read and judged now, for the store (see `keep`)
+    new: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    new_judgements: dict[tuple[str, str], bytes] = field(default_factory=dict, repr=False)
+    judged_context: str | None = None
+
+    def keep(self, history: History) -> None:
+        """Store the readings (and judgements) made now, so that the next run takes them
+        from the store; then let go of them."""
+        history.save_readings(self.context, self.new)
+        if self.judged_context is not None:
+            history.save_judgements(self.judged_context, self.new_judgements)
+        self.new, self.new_judgements = {}, {}
 
 
 def read_through(
@@ -75,6 +87,7 @@ def read_through(
     progress: Progress | None = None,
     then: Then | None = None,
     judging: str | None = None,
+    keep: bool = True,
 ) -> Reading:
     """Archive `files` (and `extra`, received but read elsewhere), then read the files: from
     the store when read before in the same context, else with `read_files`. Readings of
@@ -87,7 +100,8 @@ def read_through(
     With `judging` (a fingerprint of what `then` depends on besides the reading and the
     judging code, see `criteria_fingerprint`), what `then` returns is kept in the store too,
     and a file judged before in the same context is taken from there in this process: no
-    worker decodes or judges it again."""
+    worker decodes or judges it again. With `keep=False`, what was read now is stored only
+    when the caller calls `Reading.keep` (once it has done what cannot wait)."""
     arrivals = hash_files([*files, *extra])
     received = {path: arrival.received for path, arrival in arrivals.items()}
     context = reading_context(registry, indicators, vocabulary)
@@ -150,10 +164,13 @@ def read_through(
             new[key] = item.blob
         if item.judgement is not None and key is not None:
             new_judgements[key] = item.judgement
-    history.save_readings(context, new)
-    if judged_context is not None:
-        history.save_judgements(judged_context, new_judgements)
-    return Reading(results, received, context, parsed, len(files) - parsed, judged)
+    reused = len(files) - parsed
+    reading = Reading(
+        results, received, context, parsed, reused, judged, new, new_judgements, judged_context
+    )
+    if keep:
+        reading.keep(history)
+    return reading
 
 
 def _judged_before(

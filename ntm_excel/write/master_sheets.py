@@ -71,7 +71,7 @@ from ntm_excel.styles import (
     xlsx_fill,
 )
 from ntm_excel.write.beside import beside
-from ntm_excel.write.csv_export import FORMULA_STARTS
+from ntm_excel.write.csv_export import FORMULA_FIRST
 
 SUMMARY = "Tổng hợp"
 MATRIX = "Ma trận tiêu chí"
@@ -681,7 +681,7 @@ def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
     kinds = {kind: [i for i, c in enumerate(columns) if c.kind == kind] for kind in _CSV_KINDS}
     marks, dates, times = kinds["mark"], kinds["date"], kinds["datetime"]
     texts = kinds["text"] + kinds["number"]  # a value cell may hold the text as typed
-    starts = FORMULA_STARTS
+    first = FORMULA_FIRST
 
     def convert(cells: Sequence) -> list:
         row = list(cells)
@@ -693,7 +693,7 @@ def _csv_converter(columns: Sequence[Column]) -> Callable[[Sequence], list]:
             row[i] = f"{row[i]:%d/%m/%Y %H:%M}" if row[i] else ""
         for i in texts:
             value = row[i]
-            if value.__class__ is str and value.startswith(starts):
+            if value.__class__ is str and value[:1] in first:
                 row[i] = "'" + value
         return row
 
