@@ -1,0 +1,84 @@
+"""Self-assessment tables as commune offices really send them, the kinds a probe found read
+wrongly: abbreviated headings, verdicts typed with typos, ticks or after the figure, a plan
+column beside the results, a summary sheet in front. Each workbook is written as a real file
+(.xlsx, .xls, .ods through the hand-made workbook writer of `support.wild`) and read back."""
+
+from __future__ import annotations
+
+import pytest
+from support.wild import Book, Sheet, write_book
+
+from ntm_excel.model import Status
+from ntm_excel.read.reader import read_workbook
+
+MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
+HEADINGS = ["TT", "Tên tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả thực hiện", "Tự đánh giá"]
+# (code, wording, threshold, value, verdict) of a few indicators of QĐ 1980
+ROWS = [
+    ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn từ các nguồn", "≥98", "99,2", "Đạt"),
+    ("12", "Tỷ lệ người có việc làm trên dân số trong độ tuổi lao động", "≥90", "93,1", "Đạt"),
+    ("14.3", "Tỷ lệ lao động có việc làm qua đào tạo", "≥40", "35", "Chưa đạt"),
+    ("15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", "≥85", "88,6", "Đạt"),
+    ("17.6", "Tỷ lệ hộ có nhà tiêu, nhà tắm, bể chứa nước hợp vệ sinh", "≥70", "65", "Chưa đạt"),
+    ("18.1", "Cán bộ, công chức xã đạt chuẩn", "Đạt", "Đạt", "Đạt"),
+]
+
+
+def commune_sheet(
+    name: str = "Biểu TĐG",
+    headings: list[str] | None = None,
+    rows: list[tuple] | None = None,
+    title: str = "BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM NĂM 2021",
+    heading_rows: list[list[str]] | None = None,
+) -> Sheet:
+    """A commune's table: title block (Xã Cẩm Vĩnh), headings, one row per indicator."""
+    sheet = Sheet(name)
+    sheet.put(0, 0, "UBND XÃ CẨM VĨNH")
+    sheet.put(1, 0, title)
+    r = 3
+    for line in heading_rows or [headings or HEADINGS]:
+        for c, text in enumerate(line):
+            sheet.put(r, c, text)
+        r += 1
+    for code, wording, threshold, *cells in rows or ROWS:
+        for c, value in enumerate([code, "", wording, threshold, *cells]):
+            sheet.put(r, c, value)
+        r += 1
+    return sheet
+
+
+def read(tmp_path, registry, indicators, *sheets: Sheet, fmt: str = "xlsx"):
+    path = tmp_path / f"xa_cam_vinh.{fmt}"
+    write_book(Book(list(sheets)), path)
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    return submission, issues
+
+
+def verdicts(submission) -> dict[str, Status]:
+    return {e.code: e.self_assessment for e in submission.indicators}
+
+
+def values(submission) -> dict[str, object]:
+    return {e.code: e.value for e in submission.indicators}
+
+
+EXPECTED = {code: MET if said == "Đạt" else NOT_MET for code, *_, said in ROWS}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_summary_sheet_with_a_table_heading_but_no_indicators_does_not_stop_the_file(
+    tmp_path, registry, indicators, fmt
+):
+    """A district summary of communes (TT | Tên xã | Số tiêu chí đạt | Tự đánh giá) in front
+    of the commune's table: its heading looks like a table, it holds no indicator."""
+    summary = Sheet("Huyen")
+    summary.put(0, 0, "KẾT QUẢ TỰ ĐÁNH GIÁ CÁC XÃ NĂM 2021")
+    for c, text in enumerate(["TT", "Tên xã", "Số tiêu chí đạt", "Tự đánh giá", "Ghi chú"]):
+        summary.put(2, c, text)
+    for n, name in enumerate(["Cẩm Vĩnh", "Cẩm Bình", "Cẩm Hà"], start=1):
+        for c, value in enumerate([n, name, 16 + n, "Chưa đạt"]):
+            summary.put(2 + n, c, value)
+    submission, _ = read(tmp_path, registry, indicators, summary, commune_sheet(), fmt=fmt)
+    assert submission.unit_code == "18691"
+    assert submission.sheet == "Biểu TĐG"
+    assert verdicts(submission) == EXPECTED
