@@ -82,3 +82,35 @@ def test_a_summary_sheet_with_a_table_heading_but_no_indicators_does_not_stop_th
     assert submission.unit_code == "18691"
     assert submission.sheet == "Biểu TĐG"
     assert verdicts(submission) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ["STT", "Tên TC", "Nội dung", "CT theo QĐ", "KQ thực hiện", "Xã TĐG"],
+        ["STT", "Tiêu chí", "Nội dung", "Chỉ tiêu", "TH năm 2021", "ĐG"],
+        ["TT", "Tên TC", "Nội dung", "Chỉ tiêu", "KQ 2021", "TĐG"],
+    ],
+)
+def test_abbreviated_headings_are_understood(tmp_path, registry, indicators, headings):
+    """«KQ thực hiện», «TH năm 2021» (thực hiện), «Xã TĐG», «ĐG», «Tên TC»."""
+    submission, issues = read(tmp_path, registry, indicators, commune_sheet(headings=headings))
+    assert "table-not-found" not in {issue.code for issue in issues}
+    assert verdicts(submission) == EXPECTED
+    assert values(submission)["4.2"] == 99.2
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize(
+    ("met", "not_met"),
+    [
+        ("D?t", "Ch?a d?t"),  # Vietnamese letters lost through another code page
+        ("Đạt", "Chưa Đ"),
+        ("Đạt", "C.Đạt"),
+        ("D?t", "Kh?ng d?t"),
+    ],
+)
+def test_verdict_spellings_of_real_files(tmp_path, registry, indicators, fmt, met, not_met):
+    rows = [(*row[:4], met if row[4] == "Đạt" else not_met) for row in ROWS]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert verdicts(submission) == EXPECTED
