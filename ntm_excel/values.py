@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from ntm_excel.model import Status
 from ntm_excel.text import memoised_text, nfc
-from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
+from ntm_excel.vocabulary import Match, Vocabulary, bundled_vocabulary, vocab_key
 
 _NUMBER = re.compile(
     r"(?<![^\W\d_])"  # not glued to a preceding letter ("m2")
@@ -263,15 +263,30 @@ def parse_number(text: str) -> float | None:
 _ASSESSMENT_TEXT = {"dat": "Đạt", "chua_dat": "Chưa đạt", "co": "Có", "khong": "Không"}
 
 
+# «Dạt», «Chưa dạt»: a word typed with «d» for «đ» (hurried typing, no Vietnamese keyboard)
+_BARLESS_D = re.compile(r"\b[dD](?=[^\W\d_])")
+
+
 def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
     """The canonical assessment a text spells, if any ("đạt (100%)" → "Đạt"): the words of
     the vocabulary's `danh_gia` rows; what is in brackets is a comment."""
-    found = vocabulary.match("danh_gia", BRACKETS.sub(" ", text))
+    found = _assessment_row(text, vocabulary)
     if found and "/" in text:  # «Đạt/Chưa đạt»: the template's choices, left unchosen
-        sides = [vocabulary.match("danh_gia", side) for side in text.split("/")]
+        sides = [_assessment_row(side, vocabulary) for side in text.split("/")]
         if all(sides) and len({side.meaning for side in sides}) > 1:
             return None
     return _ASSESSMENT_TEXT[found.meaning] if found else None
+
+
+def _assessment_row(text: str, vocabulary: Vocabulary) -> Match | None:
+    """The `danh_gia` row a text matches; a text matching none is tried again with each
+    word-initial «d» read as «đ» («Dạt» → «Đạt»)."""
+    text = BRACKETS.sub(" ", text)
+    found = vocabulary.match("danh_gia", text)
+    if found is None and _BARLESS_D.search(text):
+        barred = _BARLESS_D.sub(lambda d: "Đ" if d[0] == "D" else "đ", text)
+        found = vocabulary.match("danh_gia", barred)
+    return found
 
 
 def _without_estimate(text: str, vocabulary: Vocabulary) -> tuple[str, bool]:
@@ -420,12 +435,20 @@ def strip_footnote(text: str) -> str:
     return _FOOTNOTE.sub("", text.strip())
 
 
+# A figure opening a self-assessment cell, with its separator: «99,2% - », «41,5, »
+_FIGURE_FIRST = re.compile(r"[≥≤<>~≈]?\s*\d[\d.,]*\s*%?\s*[-–—:,;]?\s*")
+
+
 def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Status:
-    """A self-assessment cell: "Đạt", "Đạt (98%)" → MET, "Chưa đạt" (and spellings) →
-    NOT_MET, else UNKNOWN."""
+    """A self-assessment cell: "Đạt", "Đạt (98%)", "99,2% - Đạt" → MET, "Chưa đạt" (and
+    spellings) → NOT_MET, else UNKNOWN."""
     if isinstance(cell, str):
         text = nfc(cell).strip().lstrip(_APOSTROPHES)
-        value = _assessment(text, vocabulary or bundled_vocabulary()) if text else None
+        vocabulary = vocabulary or bundled_vocabulary()
+        value = _assessment(text, vocabulary) if text else None
+        figure = _FIGURE_FIRST.match(text) if value is None else None
+        if figure and figure.end() < len(text):  # «99,2% - Đạt»: the verdict after the figure
+            value = _assessment(text[figure.end() :], vocabulary)
     else:
         value = parse_value(cell, "", vocabulary).value
     if value == MET_TEXT:

@@ -114,3 +114,52 @@ def test_verdict_spellings_of_real_files(tmp_path, registry, indicators, fmt, me
     rows = [(*row[:4], met if row[4] == "Đạt" else not_met) for row in ROWS]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert verdicts(submission) == EXPECTED
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+@pytest.mark.parametrize(
+    ("met", "not_met"),
+    [("Dạt", "Chưa dạt"), ("DẠT", "Không dạt"), ("dạt (duy trì)", "Chưa dạt")],
+)
+def test_verdicts_typed_with_d_for_dd_are_read(tmp_path, registry, indicators, fmt, met, not_met):
+    """«Dạt», «Chưa dạt»: «đ» typed «d», the other marks kept (no Vietnamese keyboard)."""
+    rows = [(*row[:4], met if row[4] == "Đạt" else not_met) for row in ROWS]
+    submission, issues = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert verdicts(submission) == EXPECTED
+
+
+def test_a_d_word_that_is_not_a_verdict_stays_a_question(tmp_path, registry, indicators):
+    rows = [(*row[:4], "Dất") for row in ROWS]  # «Đất» (land) mistyped: not «Đạt»
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows))
+    assert set(verdicts(submission).values()) == {UNKNOWN}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize(("met", "not_met"), [("✓", "✗"), ("√", "✘"), ("✔", "☒")])
+def test_a_tick_or_a_cross_in_the_self_assessment_column(
+    tmp_path, registry, indicators, fmt, met, not_met
+):
+    rows = [(*row[:4], met if row[4] == "Đạt" else not_met) for row in ROWS]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert verdicts(submission) == EXPECTED
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+@pytest.mark.parametrize(
+    "pattern", ["{figure}% - {verdict}", "{figure}%, {verdict}", "{figure}: {verdict}"]
+)
+def test_one_column_of_figure_then_verdict(tmp_path, registry, indicators, fmt, pattern):
+    """One column «Kết quả thực hiện, tự đánh giá»: «99,2% - Đạt» is the figure 99,2 and the
+    verdict Đạt."""
+    rows = [
+        (code, wording, threshold, pattern.format(figure=value, verdict=said.lower()))
+        if value[0].isdigit()
+        else (code, wording, threshold, said)
+        for code, wording, threshold, value, said in ROWS
+    ]
+    headings = ["TT", "Tên tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả thực hiện, tự đánh giá"]
+    sheet = commune_sheet(headings=headings, rows=rows)
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert verdicts(submission) == EXPECTED
+    assert values(submission)["4.2"] == 99.2
+    assert values(submission)["14.3"] == 35

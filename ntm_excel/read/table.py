@@ -66,6 +66,7 @@ _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
 _SHOWN = 60  # characters of a row's wording in the reading report
 _DETAIL = "dòng chi tiết của chỉ tiêu bên trên"
 _COLUMN_NUMBERS = ("skip", "dòng đánh số cột")
+_MARK_VERDICTS = dict.fromkeys("✓✔☑√", Status.MET) | dict.fromkeys("✗✘☒", Status.NOT_MET)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -907,6 +908,8 @@ class TableReader:
             if not (grid.formulas and self._formula(at, columns.assessment)):
                 assessment_raw = cell_text(value)
                 status = self._assess(value)
+                if status is Status.UNKNOWN:  # a tick or a cross alone: «✓» Đạt, «✗» Chưa đạt
+                    status = _MARK_VERDICTS.get(assessment_raw.strip(), status)
                 if status is Status.UNKNOWN and columns.note_not_met:
                     number = self._parse(value, at, columns.assessment).value
                     if isinstance(number, float):
