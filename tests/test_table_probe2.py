@@ -163,3 +163,38 @@ def test_one_column_of_figure_then_verdict(tmp_path, registry, indicators, fmt, 
     assert verdicts(submission) == EXPECTED
     assert values(submission)["4.2"] == 99.2
     assert values(submission)["14.3"] == 35
+
+
+def _years_sheet(title: str, plan: str) -> Sheet:
+    """«Kết quả thực hiện» over «Năm 2019 | Năm 2020 | <plan>»: 2020 holds the figures."""
+    rows = [
+        (code, wording, threshold, "", value, "100" if value[0].isdigit() else "", said)
+        for code, wording, threshold, value, said in ROWS
+    ]
+    heading_rows = [
+        ["TT", "Tên tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả thực hiện", "", "", "Tự đánh giá"],
+        ["", "", "", "", "Năm 2019", "Năm 2020", plan, ""],
+    ]
+    sheet = commune_sheet(title=title, heading_rows=heading_rows, rows=rows)
+    sheet.merge(3, 4, 3, 6)
+    return sheet
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize(
+    ("title", "plan"),
+    [
+        ("BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM", "KH 2021"),
+        ("BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM NĂM 2020", "Kế hoạch năm 2021"),
+    ],
+)
+def test_years_in_the_heading_are_not_the_report_year_and_a_plan_column_is_no_result(
+    tmp_path, registry, indicators, fmt, title, plan
+):
+    """The heading's «Năm 2019» is a column's year, not the report's; «KH 2021» (the plan)
+    is not a result: the 2020 figures are read."""
+    sheet = _years_sheet(title, plan)
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert values(submission)["4.2"] == 99.2
+    assert values(submission)["14.3"] == 35
+    assert verdicts(submission) == EXPECTED

@@ -197,7 +197,7 @@ class _Workbook:
             header = headers.get(id(grid))
             if header is None:
                 continue
-            year = title_year([grid]) or title_year(self.grids)
+            year = report_year(header, self.grids)
             table = TableReader(header, self.catalogue, self.vocabulary, located, year)
             table.read()
             found[id(grid)] = _candidate(header, position, table)
@@ -277,7 +277,7 @@ class _Workbook:
                 issues.append(
                     make_issue("sheet-truncated", **located, sheet=grid.name, detail=grid.truncated)
                 )
-        year = (title_year([header.grid]) if header else None) or title_year(self.grids)
+        year = report_year(header, self.grids)
         if header is not None and (issue := self._other_period(header, located)):
             issues.append(issue)
         table = None
@@ -540,7 +540,24 @@ def _why_version(chosen: Grid, other: Grid) -> str:
 
 
 _TAB_YEAR = re.compile(r"(?<!\d)20\d\d(?!\d)")
+_TITLE_YEAR = re.compile(r"\bnam (20\d\d)\b")  # «… năm 2021»
 _PERIOD = re.compile(r"(?<!\d)(20[0-4]\d)\s*[-–—]\s*(20[0-4]\d)(?!\d)")  # «2016-2020»
+
+
+def report_year(header: Header | None, grids: list[Grid]) -> int | None:
+    """The year a table reports on: named in the title rows above its heading (never in the
+    heading, whose columns may name past years: «Kết quả» over «Năm 2019 | Năm 2020»), else
+    in its sheet's tab, else in the titles of the other sheets."""
+    if header is None:
+        return title_year(grids)
+    grid = header.grid
+    for row in range(min(header.top, TITLE_ROWS)):
+        for text in grid.texts(row):
+            if text and (found := _TITLE_YEAR.search(folded(text))):
+                return int(found[1])
+    if tab := _TAB_YEAR.search(grid.name):
+        return int(tab[0])
+    return title_year([other for other in grids if other is not grid])
 
 
 def _sheet_year(grid: Grid) -> int:
