@@ -198,3 +198,24 @@ def test_years_in_the_heading_are_not_the_report_year_and_a_plan_column_is_no_re
     assert values(submission)["4.2"] == 99.2
     assert values(submission)["14.3"] == 35
     assert verdicts(submission) == EXPECTED
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+@pytest.mark.parametrize("prose", [150, 400])
+def test_a_table_below_the_reports_text_is_found(tmp_path, registry, indicators, fmt, prose):
+    """The commune pasted its report (a line per paragraph) above the table on one sheet."""
+    table = commune_sheet()
+    sheet = Sheet("Báo cáo")
+    sheet.put(0, 0, "UBND XÃ CẨM VĨNH")
+    for n in range(prose):
+        sheet.put(
+            1 + n, 0, f"{n + 1}. Trong năm 2021, xã tập trung chỉ đạo thực hiện các tiêu chí."
+        )
+    for (r, c), cell in table.cells.items():
+        if r:
+            sheet.cells[(r + prose, c)] = cell
+    submission, issues = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert "table-not-found" not in {issue.code for issue in issues}
+    assert submission.unit_code == "18691"
+    assert verdicts(submission) == EXPECTED
+    assert values(submission)["4.2"] == 99.2

@@ -49,6 +49,7 @@ from ntm_excel.read.legacy import detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import read_roadmap, title_year
 from ntm_excel.read.sheets import (
+    HEADER_SCAN_ROWS,
     Grid,
     Header,
     cell_text,
@@ -170,6 +171,8 @@ class _Workbook:
             header = locate_header([grid], classify, is_assessment_table)
             if header is not None:
                 headers[id(grid)] = header
+        if not headers:
+            headers = _headings_further_down(self.grids, classify)
         communes = self._communes(list(headers.values()))
         if len(communes) > 1:
             return self._several(communes, headers)
@@ -385,6 +388,19 @@ class _Workbook:
                     f"«{header.grid.name}»"
                 )
         return notes
+
+
+def _headings_further_down(grids: list[Grid], classify) -> dict[int, Header]:
+    """The self-assessment headings below the first rows of each sheet (a report's text
+    pasted above the table), looked for when no sheet has one in its first rows."""
+    headers = {}
+    for grid in grids:
+        for start in range(HEADER_SCAN_ROWS, len(grid.rows), HEADER_SCAN_ROWS):
+            header = locate_header([grid], classify, is_assessment_table, first_row=start)
+            if header is not None:
+                headers[id(grid)] = header
+                break
+    return headers
 
 
 @dataclass
