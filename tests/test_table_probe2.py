@@ -30,10 +30,11 @@ def commune_sheet(
     rows: list[tuple] | None = None,
     title: str = "BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM NĂM 2021",
     heading_rows: list[list[str]] | None = None,
+    unit_line: str = "UBND XÃ CẨM VĨNH",
 ) -> Sheet:
     """A commune's table: title block (Xã Cẩm Vĩnh), headings, one row per indicator."""
     sheet = Sheet(name)
-    sheet.put(0, 0, "UBND XÃ CẨM VĨNH")
+    sheet.put(0, 0, unit_line)
     sheet.put(1, 0, title)
     r = 3
     for line in heading_rows or [headings or HEADINGS]:
@@ -219,3 +220,34 @@ def test_a_table_below_the_reports_text_is_found(tmp_path, registry, indicators,
     assert submission.unit_code == "18691"
     assert verdicts(submission) == EXPECTED
     assert values(submission)["4.2"] == 99.2
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize(
+    "signed_for",
+    ["TM. ỦY BAN NHÂN DÂN XÃ CẨM VĨNH", "T/M UBND XÃ CẨM VĨNH", "TM. UBND xã Cẩm Vĩnh"],
+)
+def test_the_commune_a_report_is_signed_for_names_the_unit(
+    tmp_path, registry, indicators, fmt, signed_for
+):
+    """The title names only the district; the signature «TM. ỦY BAN NHÂN DÂN XÃ …» the
+    commune."""
+    sheet = commune_sheet(unit_line="UBND HUYỆN CẨM XUYÊN")
+    bottom = max(r for r, _ in sheet.cells) + 2
+    for n, line in enumerate(["ngày 10 tháng 3 năm 2021", signed_for, "CHỦ TỊCH", "", "Lê Văn An"]):
+        sheet.put(bottom + n, 4, line)
+    path = tmp_path / f"bieu_tu_danh_gia.{fmt}"
+    write_book(Book([sheet]), path)
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    assert submission.unit_code == "18691"
+    assert verdicts(submission) == EXPECTED
+
+
+def test_a_district_signature_leaves_the_district(tmp_path, registry, indicators):
+    sheet = commune_sheet(unit_line="UBND HUYỆN CẨM XUYÊN")
+    bottom = max(r for r, _ in sheet.cells) + 2
+    sheet.put(bottom, 4, "TM. ỦY BAN NHÂN DÂN HUYỆN CẨM XUYÊN")
+    path = tmp_path / "bieu_tu_danh_gia.xlsx"
+    write_book(Book([sheet]), path)
+    (submission, _), *_ = read_workbook(path, registry, indicators)
+    assert submission.unit_code == "446"

@@ -708,6 +708,20 @@ def _signing_place(grid: Grid) -> str:
     return ""
 
 
+# «TM. ỦY BAN NHÂN DÂN XÃ …», «T/M UBND XÃ …»: the body a report is signed for
+_ON_BEHALF = re.compile(r"^t ?m (?:ubnd|uy ban nhan dan) ")
+
+
+def _signing_body(header: Header) -> str:
+    """The «TM. UBND XÃ …» line of the signature under a table ("" if none)."""
+    grid = header.grid
+    for row in range(len(grid.rows) - 1, header.bottom, -1):  # the signature closes the sheet
+        for text in grid.texts(row):
+            if text and _ON_BEHALF.match(folded(text)):
+                return text
+    return ""
+
+
 _UNSIGNED = object()  # a text that writes no date
 # Texts known to write no date (they repeat from file to file): skipped without a call.
 _UNDATED: set[str] = set()
@@ -814,7 +828,7 @@ def identify_unit(
     a commune named in the title block; a commune named by the table's sheet tab or by the
     file name ("CamMinh_TDG.xlsx"; two different ones are ambiguous); unless the title names
     an ambiguous unit, the place the report is signed at ("Cẩm Lạc, ngày 10 tháng 3 năm
-    2021"); the district
+    2021"), then the commune it is signed for ("TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC"); the district
     itself (a commune's title block often starts with "UBND HUYỆN …", so the district only
     counts when no commune is named anywhere). A name several units bear ("Xã Tân Lập") is
     told apart by the districts and provinces the title block and the `folders` name. A code
@@ -859,6 +873,10 @@ def identify_unit(
     by_place = _tab_match(registry, signed_at, place) if signed_at else UnitMatch(None, ())
     if by_place.unit and by_place.unit.tier == COMMUNE:  # «Cẩm Lạc, ngày 10 tháng 3 …»
         return by_place.unit.code, signed_at, []
+    signer = _signing_body(header) if header else ""
+    by_signer = _match(registry, signer, place) if signer else UnitMatch(None, ())
+    if by_signer.unit and by_signer.unit.tier == COMMUNE:  # «TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC»
+        return by_signer.unit.code, signer, []
     if len(districts) == 1:
         unit, text = next(iter(districts.values()))
         return unit.code, text, []
