@@ -251,3 +251,29 @@ def test_a_district_signature_leaves_the_district(tmp_path, registry, indicators
     write_book(Book([sheet]), path)
     (submission, _), *_ = read_workbook(path, registry, indicators)
     assert submission.unit_code == "446"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+@pytest.mark.parametrize(
+    "heading", ["Mức độ đạt so với chuẩn (%)", "Mức độ đạt (%)", "Đạt chuẩn (% so với chuẩn)"]
+)
+def test_a_self_assessment_column_of_shares_of_the_standard(
+    tmp_path, registry, indicators, fmt, heading
+):
+    """100 is met; the share reached (87,5) is not."""
+    rows = [(*row[:4], 100 if row[4] == "Đạt" else 87.5) for row in ROWS]
+    sheet = commune_sheet(headings=[*HEADINGS[:5], heading], rows=rows)
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert verdicts(submission) == EXPECTED
+    assert values(submission)["4.2"] == 99.2
+
+
+def test_a_result_and_assessment_column_in_percent_keeps_its_figures(
+    tmp_path, registry, indicators
+):
+    """«Kết quả tự đánh giá (%)», the only result column: its figures are values."""
+    rows = [(*row[:3], row[3]) for row in ROWS]
+    sheet = commune_sheet(headings=[*HEADINGS[:4], "Kết quả tự đánh giá (%)"], rows=rows)
+    submission, _ = read(tmp_path, registry, indicators, sheet)
+    assert values(submission)["14.3"] == 35
+    assert verdicts(submission)["14.3"] is UNKNOWN

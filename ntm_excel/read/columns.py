@@ -59,6 +59,7 @@ ROLE_NAMES = {
     "ignore": "bỏ qua (của cấp trên)",
 }
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_SHARE_OF_STANDARD = re.compile(r"neu chua dat|so voi (?:muc )?(?:chuan|chi tieu|quy dinh)")
 _PREFERRED = re.compile(r"\b(ty le|ti le)\b")  # a «Tỷ lệ» column before «Khối lượng»
 CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
 _FIGURES = 0.6  # share of figures that makes a column of results
@@ -117,6 +118,12 @@ class _Decider:
         self.role_of: dict[int, str] = {c: r for r, cols in header.roles.items() for c in cols}
         self.issues: list[Issue] = []
 
+    def _share_of_standard(self, col: int) -> bool:
+        """Whether a self-assessment heading asks for the share of the standard reached
+        («Đạt chuẩn, nếu chưa đạt ghi % đạt so với chuẩn», «Mức độ đạt so với chuẩn (%)»)."""
+        label = self.header.labels.get(col, "")
+        return bool(_SHARE_OF_STANDARD.search(label)) or "%" in self.heading(col)
+
     def heading(self, col: int) -> str:
         """The heading as written (a two-row heading joined)."""
         rows = range(self.header.top, self.header.bottom + 1)
@@ -157,7 +164,9 @@ class _Decider:
             values=values,
             assessment=assessment,
             criterion_assessment=criterion,
-            note_not_met=assessment is not None and "neu chua dat" in labels.get(assessment, ""),
+            note_not_met=assessment is not None
+            and assessment not in values
+            and self._share_of_standard(assessment),
             marks=marks,
         )
         used = (
