@@ -277,3 +277,36 @@ def test_a_result_and_assessment_column_in_percent_keeps_its_figures(
     submission, _ = read(tmp_path, registry, indicators, sheet)
     assert values(submission)["14.3"] == 35
     assert verdicts(submission)["14.3"] is UNKNOWN
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize(
+    ("heading", "mark", "status"),
+    [("Đạt", "x", MET), ("Đạt", "X", MET), ("Đạt", "Có", MET)],
+)
+def test_a_mark_in_a_single_column_headed_by_a_verdict(
+    tmp_path, registry, indicators, fmt, heading, mark, status
+):
+    """One column «Đạt» with «x» in the rows met (the others blank): x is Đạt."""
+    rows = [(*row[:4], mark if row[4] == "Đạt" else "") for row in ROWS]
+    sheet = commune_sheet(headings=[*HEADINGS[:5], heading], rows=rows)
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert verdicts(submission) == {
+        code: status if said == "Đạt" else UNKNOWN for code, *_, said in ROWS
+    }
+
+
+@pytest.mark.parametrize(
+    "headings",
+    [
+        ["TT", "Tiêu chí", "Nội dung", "Yêu cầu", "Tình hình thực hiện", "Đánh giá mức độ đạt"],
+        ["STT", "Tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả", "Xã tự chấm"],
+    ],
+)
+def test_more_headings_of_real_files(tmp_path, registry, indicators, headings):
+    """Most results are words («Đạt»), as in a real table: the headings alone say the roles."""
+    said = [(f"18.{n}", "Chỉ tiêu định tính", "Đạt", "Đạt", "Đạt") for n in range(2, 7)]
+    sheet = commune_sheet(headings=headings, rows=ROWS + said)
+    submission, _ = read(tmp_path, registry, indicators, sheet)
+    assert verdicts(submission) == EXPECTED | {code: MET for code, *_ in said}
+    assert values(submission)["4.2"] == 99.2

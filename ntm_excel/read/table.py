@@ -56,7 +56,7 @@ from ntm_excel.read.sheets import (
     is_signature,
 )
 from ntm_excel.text import cell_address, column_letter, fold
-from ntm_excel.values import ParsedValue, parse_assessment, parse_number, parse_value
+from ntm_excel.values import YES_TEXT, ParsedValue, parse_assessment, parse_number, parse_value
 from ntm_excel.vocabulary import Vocabulary
 
 _TOTALS = ("tong so tieu chi", "so tieu chi dat", "tong cong", "tong so", "tieu chi dat chuan")
@@ -867,6 +867,15 @@ class TableReader:
         first = next(iter(self.columns.marks))
         return Status.UNKNOWN, "; ".join(t[1] for t in ticked), cell_address(row, first)
 
+    def _mark(self, text: str, col: int) -> Status:
+        """A mark alone in a self-assessment cell: a tick «✓» is Đạt, a cross «✗» Chưa
+        đạt; a mark «x» under a heading that is a verdict («Đạt») is that verdict."""
+        if text in _MARK_VERDICTS:
+            return _MARK_VERDICTS[text]
+        if _parse_text(text, self.vocabulary).value != YES_TEXT:
+            return Status.UNKNOWN
+        return _assess_text(self.header.grid.text(self.header.bottom, col), self.vocabulary)
+
     def _value(self, row: int) -> tuple[int | None, int, object, ParsedValue | None]:
         """(column, row, cell, parsed) of the row's value: the first value column that holds
         something; parsed is None for a formula without its result."""
@@ -908,8 +917,8 @@ class TableReader:
             if not (grid.formulas and self._formula(at, columns.assessment)):
                 assessment_raw = cell_text(value)
                 status = self._assess(value)
-                if status is Status.UNKNOWN:  # a tick or a cross alone: «✓» Đạt, «✗» Chưa đạt
-                    status = _MARK_VERDICTS.get(assessment_raw.strip(), status)
+                if status is Status.UNKNOWN and assessment_raw:
+                    status = self._mark(assessment_raw.strip(), columns.assessment)
                 if status is Status.UNKNOWN and columns.note_not_met:
                     number = self._parse(value, at, columns.assessment).value
                     if isinstance(number, float):
