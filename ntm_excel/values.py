@@ -71,6 +71,10 @@ _SHARE = re.compile(
     rf"\s*(?P<part>{_COUNT})\s*(?P<unit>[^\W\d_][^\d/%]*?)?\s*/\s*(?P<whole>{_COUNT})"
     r"\s+(?P<what>[^\W\d_][^\d%]*)"
 )
+# The percentage a share is stated as after it: "12/12 thôn = 100%", "8/10 thôn, đạt 80%".
+_STATED_SHARE = re.compile(
+    r"\s*(?:=|:|[-–,;]\s*(?:đạt|bằng|chiếm)?)\s*(?P<percent>\d[\d.,]*\s*%)\s*", re.IGNORECASE
+)
 # A count and what is counted, then its percentage alone in brackets: "25 hộ (1,7%)".
 _COUNT_THEN_PERCENT = re.compile(
     r"\s*[.,]?\d[\d.,]*\s*[^\W\d_][^\d%()\[\]]*(?P<bracket>\([^()]*\)|\[[^\[\]]*\])\s*"
@@ -183,9 +187,12 @@ def _after_leading_words(text: str) -> str:
 
 def _share(text: str) -> float | None:
     """The share a count of a total gives, on the 0–100 scale: "12/15 thôn" → 80.0, "9/12
-    thôn (75%)" → 75.0 (a percentage in brackets must agree), "9 thôn/12 thôn" → 75.0; None
-    for anything else, such as "17/20" without what is counted (a date, a score?), a count
-    above its total, or two different things counted."""
+    thôn (75%)", "9/12 thôn = 75%" → 75.0 (a percentage stated with it must agree), "9
+    thôn/12 thôn" → 75.0; None for anything else, such as "17/20" without what is counted (a
+    date, a score?), a count above its total, or two different things counted."""
+    stated = None
+    if (found := _STATED_SHARE.search(text)) and found.end() == len(text):
+        text, stated = text[: found.start()], _single_number(found["percent"])
     head = _commented(text)
     match = _SHARE.fullmatch(head)
     if match is None:
@@ -196,9 +203,9 @@ def _share(text: str) -> float | None:
     if whole == 0 or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
         return None
     share = clean_float(part * 100 / whole)
-    for bracket in BRACKETS.findall(text[len(head) :] if head != text else ""):
-        stated = _single_number(bracket[1:-1])
-        if stated is None or not stated[1] or abs(stated[0] - share) > 0.5:
+    said = [_single_number(bracket[1:-1]) for bracket in BRACKETS.findall(text[len(head) :])]
+    for figure in [*said, stated] if stated else said:
+        if figure is None or not figure[1] or abs(figure[0] - share) > 0.5:
             return None
     return share
 
@@ -417,9 +424,15 @@ def _bracketed_figure(text: str) -> tuple[float, bool] | None:
 
 
 def _figure_after_verdict(text: str) -> tuple[float, bool] | None:
-    """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9)."""
+    """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9, "Đạt 12/12 thôn" →
+    100.0)."""
     figure = _after_leading_words(text)
-    return _single_number(figure) if figure != text and _NUMBER_LEAD.match(figure) else None
+    if figure == text or not _NUMBER_LEAD.match(figure):
+        return None
+    found = _single_number(figure)
+    if found is None and (share := _share(figure)) is not None:  # «Đạt 12/12 thôn» → 100
+        return share, True
+    return found
 
 
 def _commented(text: str) -> str:

@@ -310,3 +310,21 @@ def test_more_headings_of_real_files(tmp_path, registry, indicators, headings):
     submission, _ = read(tmp_path, registry, indicators, sheet)
     assert verdicts(submission) == EXPECTED | {code: MET for code, *_ in said}
     assert values(submission)["4.2"] == 99.2
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_count_over_a_total_stated_as_a_percentage(tmp_path, registry, indicators, fmt):
+    """«12/12 thôn = 100%», «8/10 thôn, đạt 80%», «Đạt 4/4 trường»: the share; a stated
+    percentage that disagrees with the count is not guessed at."""
+    rows = [
+        ("6.3", "Tỷ lệ thôn có nhà văn hóa", "100%", "12/12 thôn = 100%", "Đạt"),
+        ("16", "Tỷ lệ thôn đạt tiêu chuẩn văn hóa", "≥70%", "8/10 thôn, đạt 80%", "Đạt"),
+        ("11", "Tỷ lệ hộ nghèo đa chiều", "≤5%", "45/1.406 hộ = 3,2%", "Đạt"),
+        ("5", "Tỷ lệ trường học đạt chuẩn", "≥80%", "Đạt 4/4 trường", "Đạt"),
+        ("9.2", "Tỷ lệ hộ có nhà ở đạt chuẩn", "≥75%", "9/12 thôn = 80%", "Đạt"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    got = values(submission)
+    assert (got["6.3"], got["16"], got["5"]) == (100, 80, 100)
+    assert got["11"] == pytest.approx(3.2, abs=0.01)
+    assert got["9.2"] == "9/12 thôn = 80%"
