@@ -60,8 +60,10 @@ _LEADING_PHRASES = frozenset(
 )  # fmt: skip
 # Words that leave a figure the value only when it is a percentage ("Còn 1,7%", "Có 91,3% số
 # hộ"; not "Còn 5 hộ", "Có 02 HTX", which count something else).
-_BEFORE_PERCENT = frozenset({("con",), ("co",)})
-_LEADING_WORDS = re.compile(r"\s*((?:[^\W\d_]+[\s:]+){1,3})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)")
+_BEFORE_PERCENT = frozenset({("con",), ("co",), ("giam", "con")})
+_LEADING_WORDS = re.compile(
+    r"\s*((?:[^\W\d_]+(?:\s*[:,;]\s*|\s*[\-\u2013]\s+|\s+)){1,3})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)"
+)  # «Trên 90%», «Tỷ lệ: 92%», «Đạt - 99,2%», «Đạt, 99,2%»
 # "12/12", "3:3", "3 trường/3 trường": two numbers, even if equal
 _TWO_NUMBERS = re.compile(r"\d\s*(?:[^\W\d_]+\s*){0,3}[/:]\s*[.,]?\d")
 # A count of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9 thôn/12 thôn",
@@ -73,7 +75,8 @@ _SHARE = re.compile(
 )
 # The percentage a share is stated as after it: "12/12 thôn = 100%", "8/10 thôn, đạt 80%".
 _STATED_SHARE = re.compile(
-    r"\s*(?:=|:|[-–,;]\s*(?:đạt|bằng|chiếm)?)\s*(?P<percent>\d[\d.,]*\s*%)\s*", re.IGNORECASE
+    r"\s*(?:=|:|[-–,;]\s*(?:đạt|bằng|chiếm)?|\s(?:đạt|bằng|chiếm))\s*(?P<percent>\d[\d.,]*\s*%)\s*",
+    re.IGNORECASE,
 )
 # A count and what is counted, then its percentage alone in brackets: "25 hộ (1,7%)".
 _COUNT_THEN_PERCENT = re.compile(

@@ -328,3 +328,16 @@ def test_a_count_over_a_total_stated_as_a_percentage(tmp_path, registry, indicat
     assert (got["6.3"], got["16"], got["5"]) == (100, 80, 100)
     assert got["11"] == pytest.approx(3.2, abs=0.01)
     assert got["9.2"] == "9/12 thôn = 80%"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_figures_after_a_verdict_or_a_word_with_a_separator(tmp_path, registry, indicators, fmt):
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện", "≥98%", "Đạt - 99,2%", "Đạt"),
+        ("12", "Tỷ lệ người có việc làm", "≥90%", "Đạt, 93,1%", "Đạt"),
+        ("11", "Tỷ lệ hộ nghèo đa chiều", "≤5%", "Giảm còn 3,2%", "Đạt"),
+        ("15.1", "Tỷ lệ người dân tham gia BHYT", "≥85%", "4.430/5.000 người đạt 88,6%", "Đạt"),
+        ("14.3", "Tỷ lệ lao động qua đào tạo", "≥40%", "Đạt -5%", "Chưa đạt"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert values(submission) == {"4.2": 99.2, "12": 93.1, "11": 3.2, "15.1": 88.6, "14.3": -5}
