@@ -456,8 +456,8 @@ _FIGURE_FIRST = re.compile(r"[≥≤<>~≈]?\s*\d[\d.,]*\s*%?\s*[-–—:,;]?\s*
 
 
 def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Status:
-    """A self-assessment cell: "Đạt", "Đạt (98%)", "99,2% - Đạt" → MET, "Chưa đạt" (and
-    spellings) → NOT_MET, else UNKNOWN."""
+    """A self-assessment cell: "Đạt", "Đạt (98%)", "99,2% - Đạt", "TĐG: Đạt" → MET, "Chưa
+    đạt" (and spellings) → NOT_MET, else UNKNOWN."""
     if isinstance(cell, str):
         text = nfc(cell).strip().lstrip(_APOSTROPHES)
         vocabulary = vocabulary or bundled_vocabulary()
@@ -465,6 +465,8 @@ def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Stat
         figure = _FIGURE_FIRST.match(text) if value is None else None
         if figure and figure.end() < len(text):  # «99,2% - Đạt»: the verdict after the figure
             value = _assessment(text[figure.end() :], vocabulary)
+        if value is None and ":" in text:  # «TĐG: Đạt», «Năm 2020: Chưa đạt; 2021: Đạt»
+            value = _assessment(text.rsplit(":", 1)[1].strip(), vocabulary)
     else:
         value = parse_value(cell, "", vocabulary).value
     if value == MET_TEXT:

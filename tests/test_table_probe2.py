@@ -341,3 +341,18 @@ def test_figures_after_a_verdict_or_a_word_with_a_separator(tmp_path, registry, 
     ]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert values(submission) == {"4.2": 99.2, "12": 93.1, "11": 3.2, "15.1": 88.6, "14.3": -5}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize(
+    ("met", "not_met"),
+    [("TĐG: Đạt", "Đạt một phần"), ("Duy trì", "C.Đ"), ("Giữ vững", "TĐG: Chưa đạt")],
+)
+def test_labelled_maintained_and_partial_verdicts(
+    tmp_path, registry, indicators, fmt, met, not_met
+):
+    """«TĐG: Đạt» (a label before the verdict), «Duy trì», «Giữ vững» (kept met) are Đạt;
+    «Đạt một phần» (partly met) is not."""
+    rows = [(*row[:4], met if row[4] == "Đạt" else not_met) for row in ROWS]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert verdicts(submission) == EXPECTED
