@@ -10,6 +10,7 @@ from support.wild import Book, Sheet, write_book
 
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_workbook
+from ntm_excel.values import parse_value
 
 MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
 HEADINGS = ["TT", "Tên tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả thực hiện", "Tự đánh giá"]
@@ -356,3 +357,34 @@ def test_labelled_maintained_and_partial_verdicts(
     rows = [(*row[:4], met if row[4] == "Đạt" else not_met) for row in ROWS]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert verdicts(submission) == EXPECTED
+
+
+def _two_row_sheet(split: int) -> Sheet:
+    """Each indicator on two rows, TT, name, wording and requirement merged over both; the
+    cells from column `split` on typed on the lower row."""
+    sheet = Sheet("Biểu TĐG")
+    sheet.put(0, 0, "UBND XÃ CẨM VĨNH")
+    sheet.put(1, 0, "BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM NĂM 2021")
+    for c, text in enumerate(HEADINGS):
+        sheet.put(3, c, text)
+    r = 4
+    for code, wording, threshold, value, said in ROWS:
+        for c, cell in enumerate([code, "", wording, threshold, value, said]):
+            sheet.put(r + (c >= split), c, cell)
+        for c in range(4):
+            sheet.merge(r, c, r + 1, c)
+        r += 2
+    return sheet
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+@pytest.mark.parametrize("split", [4, 5])
+def test_an_indicator_on_two_rows_with_its_figures_on_the_lower_one(
+    tmp_path, registry, indicators, fmt, split
+):
+    """A long wording set on two rows (TT and wording merged), the value and verdict (or
+    the verdict alone) typed on the lower row: one indicator, read whole."""
+    submission, issues = read(tmp_path, registry, indicators, _two_row_sheet(split), fmt=fmt)
+    assert verdicts(submission) == EXPECTED
+    assert values(submission) == {code: parse_value(value).value for code, _, _, value, _ in ROWS}
+    assert "indicator-duplicate" not in {issue.code for issue in issues}
