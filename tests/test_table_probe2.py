@@ -5,6 +5,7 @@ column beside the results, a summary sheet in front. Each workbook is written as
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
 from support.wild import Book, Sheet, write_book
 
@@ -388,3 +389,34 @@ def test_an_indicator_on_two_rows_with_its_figures_on_the_lower_one(
     assert verdicts(submission) == EXPECTED
     assert values(submission) == {code: parse_value(value).value for code, _, _, value, _ in ROWS}
     assert "indicator-duplicate" not in {issue.code for issue in issues}
+
+
+@pytest.mark.parametrize("neighbour_first", [True, False])
+def test_a_neighbours_hidden_sheet_is_not_a_second_submission(
+    tmp_path, registry, indicators, neighbour_first
+):
+    """A commune filled a copy of Cẩm Bình's file and hid Cẩm Bình's sheet: the file is
+    Cẩm Vĩnh's alone (a hidden sheet is no commune's own beside a visible table)."""
+    neighbour = commune_sheet(name="Cẩm Bình", unit_line="UBND XÃ CẨM BÌNH")
+    own = commune_sheet(name="Cẩm Vĩnh")
+    sheets = [neighbour, own] if neighbour_first else [own, neighbour]
+    path = tmp_path / "xa_cam_vinh.xlsx"
+    write_book(Book(sheets), path)
+    book = openpyxl.load_workbook(path)
+    book["Cẩm Bình"].sheet_state = "hidden"
+    book.save(path)
+    results = read_workbook(path, registry, indicators)
+    assert [submission.unit_code for submission, _ in results] == ["18691"]
+    assert results[0][0].sheet == "Cẩm Vĩnh"
+    assert verdicts(results[0][0]) == EXPECTED
+
+
+def test_two_visible_commune_sheets_are_two_submissions(tmp_path, registry, indicators):
+    sheets = [
+        commune_sheet(name="Cẩm Bình", unit_line="UBND XÃ CẨM BÌNH"),
+        commune_sheet(name="Cẩm Vĩnh"),
+    ]
+    path = tmp_path / "cum_xa.xlsx"
+    write_book(Book(sheets), path)
+    results = read_workbook(path, registry, indicators)
+    assert sorted(submission.unit_code for submission, _ in results) == ["18685", "18691"]

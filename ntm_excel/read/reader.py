@@ -210,8 +210,11 @@ class _Workbook:
 
     def _communes(self, headers: list[Header]) -> dict[str, tuple[Header, str]]:
         """Commune code → (its table, the text that named it), for the tables whose own
-        title block or sheet tab names a commune; empty unless the workbook names two."""
+        title block or sheet tab names a commune; empty unless the workbook names two. A
+        hidden sheet is no commune's own beside a visible table (a neighbour's file used as
+        the form, its sheet left in and hidden)."""
         found: dict[str, tuple[Header, str]] = {}
+        headers = [header for header in headers if not header.grid.hidden] or headers
         if len(headers) < 2:
             return {}
         for header in headers:
