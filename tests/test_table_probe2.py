@@ -420,3 +420,22 @@ def test_two_visible_commune_sheets_are_two_submissions(tmp_path, registry, indi
     write_book(Book(sheets), path)
     results = read_workbook(path, registry, indicators)
     assert sorted(submission.unit_code for submission, _ in results) == ["18685", "18691"]
+
+
+@pytest.mark.parametrize(
+    ("file_name", "unit"),
+    [
+        ("xa_cam_vinh.xlsx", None),  # the title left from Cẩm Bình's form: ambiguous
+        ("CamVinh_TDG2021.xlsx", None),
+        ("xa_cam_binh.xlsx", "18685"),
+        ("bieu_tu_danh_gia_2021.xlsx", "18685"),
+    ],
+)
+def test_a_title_and_a_file_name_naming_two_communes_is_ambiguous(
+    tmp_path, registry, indicators, file_name, unit
+):
+    path = tmp_path / file_name
+    write_book(Book([commune_sheet(unit_line="UBND XÃ CẨM BÌNH")]), path)
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    assert submission.unit_code == unit
+    assert ("unit-ambiguous" in {issue.code for issue in issues}) == (unit is None)

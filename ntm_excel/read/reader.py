@@ -828,7 +828,7 @@ def identify_unit(
     """(unit code or None, the text it was read from, issues) — never a guess.
 
     In order: a code cell ("Mã đơn vị: 18694", or a cell holding exactly a registry code);
-    a commune named in the title block; a commune named by the table's sheet tab or by the
+    a commune named in the title block (ambiguous when the file name names another); a commune named by the table's sheet tab or by the
     file name ("CamMinh_TDG.xlsx"; two different ones are ambiguous); unless the title names
     an ambiguous unit, the place the report is signed at ("Cẩm Lạc, ngày 10 tháng 3 năm
     2021"), then the commune it is signed for ("TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC"); the district
@@ -853,14 +853,23 @@ def identify_unit(
             "unit-ambiguous", **located, text=f"{text} / {other[1]}", candidates=candidates
         )
         return None, text, [issue]
+    by_file = _match(registry, _file_words(file_name), place)
     if len(communes) == 1:
         unit, text = next(iter(communes.values()))
-        return unit.code, text, []
+        other = by_file.unit
+        if other is None or other.tier != COMMUNE or other.code == unit.code:
+            return unit.code, text, []
+        # «XÃ CẨM BÌNH» in a copied form's title, «xa_cam_vinh.xlsx»: whose is it?
+        both = UnitMatch(None, (unit, other))
+        return (
+            None,
+            f"{text} / {file_name}",
+            [_ambiguous_issue(f"{text} / {file_name}", both, located)],
+        )
     if len(communes) > 1:
         units = tuple(unit for unit, _ in communes.values())
         text = " / ".join(text for _, text in communes.values())
         return None, text, [_ambiguous_issue(text, UnitMatch(None, units), located)]
-    by_file = _match(registry, _file_words(file_name), place)
     by_sheet = _tab_match(registry, header.grid.name, place) if header else UnitMatch(None, ())
     named = {m.unit.code: m.unit for m in (by_sheet, by_file) if m.unit and m.unit.tier == COMMUNE}
     if len(named) > 1:  # the tab and the file name name two communes
