@@ -303,6 +303,10 @@ def test_a_mark_in_a_single_column_headed_by_a_verdict(
     [
         ["TT", "Tiêu chí", "Nội dung", "Yêu cầu", "Tình hình thực hiện", "Đánh giá mức độ đạt"],
         ["STT", "Tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả", "Xã tự chấm"],
+        ["TT", "Tiêu chí", "Nội dung", "Chỉ tiêu", "Thực tế", "Kết luận"],
+        ["TT", "Tiêu chí", "Nội dung", "Chỉ tiêu", "Đạt được", "So sánh với chỉ tiêu"],
+        ["TT", "Tiêu chí", "Nội dung", "Chỉ tiêu", "Mức độ thực hiện", "Tự xếp loại"],
+        ["TT", "Tiêu chí", "Nội dung", "Chỉ tiêu", "Số lượng/Tỷ lệ", "So sánh với chuẩn"],
     ],
 )
 def test_more_headings_of_real_files(tmp_path, registry, indicators, headings):
