@@ -443,3 +443,24 @@ def test_a_title_and_a_file_name_naming_two_communes_is_ambiguous(
     (submission, issues), *_ = read_workbook(path, registry, indicators)
     assert submission.unit_code == unit
     assert ("unit-ambiguous" in {issue.code for issue in issues}) == (unit is None)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_slash_and_dotted_letter_codes_with_rows_left_out(tmp_path, registry, indicators, fmt):
+    """«2/» then «a/», «c/», «d/» (b left out: not applicable), «17.a», «17.e», «17.g»: the
+    letters say which indicator, whatever rows are missing."""
+    rows = [
+        ("2/", "Giao thông", "", "", ""),
+        ("a/", "Đường xã", "Đạt", "Đạt", "Đạt"),
+        ("c/", "Đường ngõ xóm", "Đạt", "Đạt", "Chưa đạt"),
+        ("d/", "Đường nội đồng", "Đạt", "Đạt", "Đạt"),
+        ("17", "Môi trường và an toàn thực phẩm", "", "", ""),
+        ("17.a", "Nước sạch", "≥98%", "98,6", "Đạt"),
+        ("17.e", "Nhà tiêu, nhà tắm", "≥70%", "65", "Chưa đạt"),
+        ("17.g", "Chuồng trại", "≥60%", "72", "Đạt"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert verdicts(submission) == {
+        "2.1": MET, "2.3": NOT_MET, "2.4": MET, "17.1": MET, "17.6": NOT_MET, "17.7": MET
+    }  # fmt: skip
+    assert values(submission)["17.6"] == 65
