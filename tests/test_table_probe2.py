@@ -464,3 +464,18 @@ def test_slash_and_dotted_letter_codes_with_rows_left_out(tmp_path, registry, in
         "2.1": MET, "2.3": NOT_MET, "2.4": MET, "17.1": MET, "17.6": NOT_MET, "17.7": MET
     }  # fmt: skip
     assert values(submission)["17.6"] == 65
+
+
+@pytest.mark.parametrize("mark", ["/", "."])
+def test_letters_at_the_start_of_the_wording_with_rows_left_out(
+    tmp_path, registry, indicators, mark
+):
+    """TT blank, the wording «a/ …», «c. …» (b left out), not like any catalogue wording."""
+    rows = [
+        ("2", "Giao thông", "", "", ""),
+        ("", f"a{mark} Hạng mục thứ nhất", "Đạt", "Đạt", "Đạt"),
+        ("", f"c{mark} Hạng mục thứ ba", "Đạt", "Đạt", "Chưa đạt"),
+        ("", f"d{mark} Hạng mục thứ tư", "Đạt", "Đạt", "Đạt"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows))
+    assert verdicts(submission) == {"2.1": MET, "2.3": NOT_MET, "2.4": MET}

@@ -78,6 +78,7 @@ _INDICATOR_WORDS = re.compile(r"^(?:chi tieu|ct)(?: so)? ?(\d{1,2}) (\d{1,2})(?:
 _TEXT_INDICATOR = re.compile(r"^(\d{1,2})\s*[.,]\s*(\d{1,2})\s*[.):]?(?:\s+|$)(?!\d)")
 _TEXT_ROMAN_INDICATOR = re.compile(r"^([IVXL]+)\s*[.,]\s*(\d{1,2})\s*[.):]?(?:\s+|$)(?!\d)")
 _TEXT_LETTER = re.compile(r"^([a-zđ])\s*\)\s*")
+_TEXT_SMALL_LETTER = re.compile(r"^([a-zđ])\s*[./]\s+")  # «a/ Đường xã», «b. Đường trục thôn»
 _TEXT_GROUP = re.compile(r"^(?:([IVXL]+)|[A-D])(?:\s*[.)\-–:]\s*|\s+)(?=[A-ZĐÀ-Ỹ]{2})")
 
 
@@ -126,14 +127,14 @@ def written_code(text: str) -> Code | None:
 @memoised_text
 def code_in_text(text: str) -> Code | None:
     """A code at the start of a wording: "8.1. Có điểm phục vụ…", "I.1 Có quy hoạch…", "a)
-    Đường…", "Tiêu chí số 1:", "Tiêu chí 17 - chỉ tiêu 17.1: Tỷ lệ…", or a group heading "II.
-    HẠ TẦNG KINH TẾ - XÃ HỘI" (a "roman" code)."""
+    Đường…", "b/ Đường…", "c. Đường…", "Tiêu chí số 1:", "Tiêu chí 17 - chỉ tiêu 17.1: Tỷ
+    lệ…", or a group heading "II. HẠ TẦNG KINH TẾ - XÃ HỘI" (a "roman" code)."""
     text = _CRITERION_PREFIX.sub("", text)
     if match := _TEXT_INDICATOR.match(text):
         return Code("indicator", int(match[1]), int(match[2]))
     if (match := _TEXT_ROMAN_INDICATOR.match(text)) and (number := roman_number(match[1])):
         return Code("indicator", number, int(match[2]))
-    if match := _TEXT_LETTER.match(text.lower()):
+    if match := _TEXT_LETTER.match(text.lower()) or _TEXT_SMALL_LETTER.match(text):
         return Code("letter", letter=match[1])
     if code := _words_code(folded(text)):
         return code
@@ -146,7 +147,7 @@ def code_in_text(text: str) -> Code | None:
 @memoised_text
 def strip_code(text: str) -> str:
     """The wording without a code written at its start ("8.1. Có điểm…" → "Có điểm…")."""
-    for pattern in (_TEXT_INDICATOR, _TEXT_ROMAN_INDICATOR, _TEXT_LETTER):
+    for pattern in (_TEXT_INDICATOR, _TEXT_ROMAN_INDICATOR, _TEXT_LETTER, _TEXT_SMALL_LETTER):
         if match := pattern.match(text):
             return text[match.end() :].strip()
     return text
