@@ -479,3 +479,39 @@ def test_letters_at_the_start_of_the_wording_with_rows_left_out(
     ]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows))
     assert verdicts(submission) == {"2.1": MET, "2.3": NOT_MET, "2.4": MET}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_three_row_heading_of_years_over_counts_and_rates(tmp_path, registry, indicators, fmt):
+    """«Kết quả thực hiện» over «Năm 2020» | «Năm 2021» (each merged over two columns) over
+    «Số lượng» | «Tỷ lệ (%)»: the 2021 rate is the value, not a count nor 2020's."""
+    heading_rows = [
+        [
+            "TT",
+            "Tên tiêu chí",
+            "Nội dung",
+            "Chỉ tiêu",
+            "Kết quả thực hiện",
+            "",
+            "",
+            "",
+            "Tự đánh giá",
+        ],
+        ["", "", "", "", "Năm 2020", "", "Năm 2021", "", ""],
+        ["", "", "", "", "Số lượng", "Tỷ lệ (%)", "Số lượng", "Tỷ lệ (%)", ""],
+    ]
+    rows = [
+        (code, wording, threshold, "11", "50", "12", value, said)
+        if value[0].isdigit()
+        else (code, wording, threshold, "", "", "", value, said)
+        for code, wording, threshold, value, said in ROWS
+    ]
+    sheet = commune_sheet(heading_rows=heading_rows, rows=rows)
+    sheet.merge(3, 4, 3, 7)
+    sheet.merge(4, 4, 4, 5)
+    sheet.merge(4, 6, 4, 7)
+    for c in (0, 1, 2, 3, 8):
+        sheet.merge(3, c, 5, c)
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert values(submission) == {code: parse_value(value).value for code, _, _, value, _ in ROWS}
+    assert verdicts(submission) == EXPECTED

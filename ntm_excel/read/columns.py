@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import ColumnReading, Status
-from ntm_excel.read.sheets import Header
+from ntm_excel.read.sheets import Header, folded
 from ntm_excel.text import cell_address, column_letter
 from ntm_excel.values import parse_assessment, parse_value
 from ntm_excel.vocabulary import Vocabulary
@@ -228,10 +228,24 @@ class _Decider:
             if found is not None:
                 values.append(found)
                 self.roles["value"] = values
+        below = self._sub_headings(values)
         if len(values) > 1:
             values = self._latest(values)
-        values.sort(key=lambda c: 0 if _PREFERRED.search(self.header.labels.get(c, "")) else 1)
+        labels = {c: f"{self.header.labels.get(c, '')} {below.get(c, '')}" for c in values}
+        values.sort(key=lambda c: 0 if _PREFERRED.search(labels[c]) else 1)
         self.roles["value"] = values
+
+    def _sub_headings(self, values: list[int]) -> dict[int, str]:
+        """The row under the heading when it only names result columns, a third heading row
+        («Năm 2021» over «Số lượng» | «Tỷ lệ (%)»): column → its folded text; else {}."""
+        row = self.header.bottom + 1
+        texts = {c: t for c, t in enumerate(self.grid.texts(row)) if t} if values else {}
+        if not texts or any(c not in values or len(t) > 40 for c, t in texts.items()):
+            return {}
+        labels = {c: folded(t) for c, t in texts.items()}
+        if any(heading_role(self.vocabulary, label) != "value" for label in labels.values()):
+            return {}
+        return labels
 
     def _verdicts_in(self, values: list[int]) -> None:
         """Of several result columns and no self-assessment one («Thực hiện» | «Kết quả»), a
