@@ -515,3 +515,18 @@ def test_a_three_row_heading_of_years_over_counts_and_rates(tmp_path, registry, 
     submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
     assert values(submission) == {code: parse_value(value).value for code, _, _, value, _ in ROWS}
     assert verdicts(submission) == EXPECTED
+
+
+def test_a_wording_close_to_two_indicators_of_another_criterion_is_not_placed_by_order(
+    tmp_path, registry, indicators
+):
+    """No criterion rows: after 15.3, «Tỷ lệ hộ dùng nước hợp vệ sinh và nước sạch» (as close
+    to 17.1 as to 17.6) is reported ambiguous, never read as a «15.4» the set lacks."""
+    rows = [
+        ("15.3", "Tỷ lệ trẻ em dưới 5 tuổi suy dinh dưỡng thể thấp còi", "≤24,2%", "18,5", "Đạt"),
+        ("", "Tỷ lệ hộ dùng nước hợp vệ sinh và nước sạch", "≥98%", "98,6", "Đạt"),
+    ]
+    submission, issues = read(tmp_path, registry, indicators, commune_sheet(rows=rows))
+    assert [e.code for e in submission.indicators] == ["15.3"]
+    [issue] = [i for i in issues if i.code == "indicator-ambiguous"]
+    assert "17.1" in issue.message and "17.6" in issue.message

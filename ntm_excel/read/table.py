@@ -624,7 +624,7 @@ class TableReader:
             if match is None:  # another criterion's wording, without its criterion row
                 anywhere = self.catalogue.match_text(body)
                 confident = anywhere is not None and anywhere.score >= CONFIDENT
-                match = anywhere if confident and anywhere.code else None
+                match = anywhere if confident else None  # close to two: ambiguous, not placed
         if match is not None and match.candidates:
             place = self._place(line.row) if self.criterion else None
             match = self.catalogue.settle(match, place, self._first_cell)
