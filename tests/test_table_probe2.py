@@ -530,3 +530,21 @@ def test_a_wording_close_to_two_indicators_of_another_criterion_is_not_placed_by
     assert [e.code for e in submission.indicators] == ["15.3"]
     [issue] = [i for i in issues if i.code == "indicator-ambiguous"]
     assert "17.1" in issue.message and "17.6" in issue.message
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_verdicts_written_under_notes_when_the_form_has_no_assessment_column(
+    tmp_path, registry, indicators, fmt
+):
+    sheet = commune_sheet(headings=[*HEADINGS[:5], "Ghi chú"])
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert verdicts(submission) == EXPECTED
+    assert values(submission)["4.2"] == 99.2
+
+
+def test_remarks_under_notes_stay_remarks(tmp_path, registry, indicators):
+    rows = [(*row[:4], "Theo báo cáo của thôn") for row in ROWS]
+    rows[0] = (*ROWS[0][:4], "Đạt")
+    sheet = commune_sheet(headings=[*HEADINGS[:5], "Ghi chú"], rows=rows)
+    submission, _ = read(tmp_path, registry, indicators, sheet)
+    assert set(verdicts(submission).values()) == {UNKNOWN}

@@ -147,6 +147,8 @@ class _Decider:
             assessment, criterion = criterion, None
             self.role_of[assessment] = "assessment"
             self.evidence[assessment] = "cột đánh giá duy nhất: dùng cho từng chỉ tiêu"
+        if assessment is None and criterion is None:
+            assessment = self._verdicts_noted()
         marks = self._marks()
         if marks:
             assessment = next(iter(marks))
@@ -267,6 +269,21 @@ class _Decider:
         self.roles["assessment"] = [col]
         self.role_of[col] = "assessment"
         self.evidence[col] = evidence
+
+    def _verdicts_noted(self) -> int | None:
+        """Without a self-assessment column, a «Ghi chú» column whose cells are Đạt/Chưa đạt
+        words (the form had no column for them) is the self-assessment column."""
+        for col in self.roles.get("note", []):
+            cells = self._cells(col)
+            said = sum(1 for cell in cells if self._verdict(cell))
+            if len(cells) >= 3 and said >= _VERDICTS * len(cells):
+                self.role_of[col] = "assessment"
+                self.evidence[col] = (
+                    f"theo nội dung: {said}/{len(cells)} ô là «Đạt»/«Chưa đạt» (biểu không có "
+                    "cột tự đánh giá)"
+                )
+                return col
+        return None
 
     def _verdict(self, cell: object) -> bool:
         said = parse_assessment(cell, self.vocabulary) if isinstance(cell, str) else None
