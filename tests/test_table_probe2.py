@@ -548,3 +548,14 @@ def test_remarks_under_notes_stay_remarks(tmp_path, registry, indicators):
     sheet = commune_sheet(headings=[*HEADINGS[:5], "Ghi chú"], rows=rows)
     submission, _ = read(tmp_path, registry, indicators, sheet)
     assert set(verdicts(submission).values()) == {UNKNOWN}
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xlsx"])
+@pytest.mark.parametrize(
+    ("met", "not_met"),
+    [("Xã tự đánh giá đạt", "Xã tự đánh giá chưa đạt"), ("Xã đạt", "Tự đánh giá chưa đạt")],
+)
+def test_verdicts_written_as_a_sentence(tmp_path, registry, indicators, fmt, met, not_met):
+    rows = [(*row[:4], met if row[4] == "Đạt" else not_met) for row in ROWS]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert verdicts(submission) == EXPECTED
