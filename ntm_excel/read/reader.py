@@ -832,8 +832,9 @@ def identify_unit(
     commune named by the table's sheet tab or by the file name ("CamMinh_TDG.xlsx"; two
     different ones are ambiguous); unless the title names an ambiguous unit, the place the
     report is signed at ("Cẩm Lạc, ngày 10 tháng 3 năm 2021"), then the commune it is signed
-    for ("TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC"); the district itself (a commune's title block often starts with "UBND HUYỆN …", so the district only
-    counts when no commune is named anywhere). A name several units bear ("Xã Tân Lập") is
+    for ("TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC"); the district itself (a commune's title block
+    often starts with "UBND HUYỆN …", so the district only counts when no commune is named
+    anywhere). A name several units bear ("Xã Tân Lập") is
     told apart by the districts and provinces the title block and the `folders` name. A code
     that contradicts the title's commune, or a name that still fits several units, gives
     `unit-ambiguous`; nothing at all `unit-unknown`.
