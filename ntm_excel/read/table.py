@@ -448,9 +448,12 @@ class TableReader:
         return code
 
     def _code_cell(self, text: str) -> Code | None:
+        """The TT cell's code; a catalogue code written exactly («17.x», «2.TT35.a») before
+        the letter it could also read as («17.x»: letter x of criterion 17)."""
         code = written_code(text)
-        if code is None and (key := folded(text)) in self.catalogue.by_folded_code:
-            return Code("exact", exact=self.catalogue.by_folded_code[key])
+        if code is None or code.kind == "letter":
+            exact = self.catalogue.by_folded_code.get(folded(text))
+            return Code("exact", exact=exact) if exact else code
         return code
 
     def _is_heading_again(self, texts: list[str]) -> bool:
