@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from ntm_excel.model import Status
 from ntm_excel.text import memoised_text, nfc
-from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
+from ntm_excel.vocabulary import Match, Vocabulary, bundled_vocabulary, vocab_key
 
 _NUMBER = re.compile(
     r"(?<![^\W\d_])"  # not glued to a preceding letter ("m2")
@@ -60,8 +60,10 @@ _LEADING_PHRASES = frozenset(
 )  # fmt: skip
 # Words that leave a figure the value only when it is a percentage ("Còn 1,7%", "Có 91,3% số
 # hộ"; not "Còn 5 hộ", "Có 02 HTX", which count something else).
-_BEFORE_PERCENT = frozenset({("con",), ("co",)})
-_LEADING_WORDS = re.compile(r"\s*((?:[^\W\d_]+[\s:]+){1,3})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)")
+_BEFORE_PERCENT = frozenset({("con",), ("co",), ("giam", "con")})
+_LEADING_WORDS = re.compile(
+    r"\s*((?:[^\W\d_]+(?:\s*[:,;]\s*|\s*[\-\u2013]\s+|\s+)){1,3})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)"
+)  # «Trên 90%», «Tỷ lệ: 92%», «Đạt - 99,2%», «Đạt, 99,2%»
 # "12/12", "3:3", "3 trường/3 trường": two numbers, even if equal
 _TWO_NUMBERS = re.compile(r"\d\s*(?:[^\W\d_]+\s*){0,3}[/:]\s*[.,]?\d")
 # A count of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9 thôn/12 thôn",
@@ -70,6 +72,11 @@ _COUNT = r"\d{1,3}(?:\.\d{3})+|\d{1,6}"
 _SHARE = re.compile(
     rf"\s*(?P<part>{_COUNT})\s*(?P<unit>[^\W\d_][^\d/%]*?)?\s*/\s*(?P<whole>{_COUNT})"
     r"\s+(?P<what>[^\W\d_][^\d%]*)"
+)
+# The percentage a share is stated as after it: "12/12 thôn = 100%", "8/10 thôn, đạt 80%".
+_STATED_SHARE = re.compile(
+    r"\s*(?:=|:|[-–,;]\s*(?:đạt|bằng|chiếm)?|\s(?:đạt|bằng|chiếm))\s*(?P<percent>\d[\d.,]*\s*%)\s*",
+    re.IGNORECASE,
 )
 # A count and what is counted, then its percentage alone in brackets: "25 hộ (1,7%)".
 _COUNT_THEN_PERCENT = re.compile(
@@ -183,9 +190,12 @@ def _after_leading_words(text: str) -> str:
 
 def _share(text: str) -> float | None:
     """The share a count of a total gives, on the 0–100 scale: "12/15 thôn" → 80.0, "9/12
-    thôn (75%)" → 75.0 (a percentage in brackets must agree), "9 thôn/12 thôn" → 75.0; None
-    for anything else, such as "17/20" without what is counted (a date, a score?), a count
-    above its total, or two different things counted."""
+    thôn (75%)", "9/12 thôn = 75%" → 75.0 (a percentage stated with it must agree), "9
+    thôn/12 thôn" → 75.0; None for anything else, such as "17/20" without what is counted (a
+    date, a score?), a count above its total, or two different things counted."""
+    stated = None
+    if (found := _STATED_SHARE.search(text)) and found.end() == len(text):
+        text, stated = text[: found.start()], _single_number(found["percent"])
     head = _commented(text)
     match = _SHARE.fullmatch(head)
     if match is None:
@@ -196,9 +206,9 @@ def _share(text: str) -> float | None:
     if whole == 0 or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
         return None
     share = clean_float(part * 100 / whole)
-    for bracket in BRACKETS.findall(text[len(head) :] if head != text else ""):
-        stated = _single_number(bracket[1:-1])
-        if stated is None or not stated[1] or abs(stated[0] - share) > 0.5:
+    said = [_single_number(bracket[1:-1]) for bracket in BRACKETS.findall(text[len(head) :])]
+    for figure in [*said, stated] if stated else said:
+        if figure is None or not figure[1] or abs(figure[0] - share) > 0.5:
             return None
     return share
 
@@ -263,15 +273,30 @@ def parse_number(text: str) -> float | None:
 _ASSESSMENT_TEXT = {"dat": "Đạt", "chua_dat": "Chưa đạt", "co": "Có", "khong": "Không"}
 
 
+# «Dạt», «Chưa dạt»: a word typed with «d» for «đ» (hurried typing, no Vietnamese keyboard)
+_BARLESS_D = re.compile(r"\b[dD](?=[^\W\d_])")
+
+
 def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
     """The canonical assessment a text spells, if any ("đạt (100%)" → "Đạt"): the words of
     the vocabulary's `danh_gia` rows; what is in brackets is a comment."""
-    found = vocabulary.match("danh_gia", BRACKETS.sub(" ", text))
+    found = _assessment_row(text, vocabulary)
     if found and "/" in text:  # «Đạt/Chưa đạt»: the template's choices, left unchosen
-        sides = [vocabulary.match("danh_gia", side) for side in text.split("/")]
+        sides = [_assessment_row(side, vocabulary) for side in text.split("/")]
         if all(sides) and len({side.meaning for side in sides}) > 1:
             return None
     return _ASSESSMENT_TEXT[found.meaning] if found else None
+
+
+def _assessment_row(text: str, vocabulary: Vocabulary) -> Match | None:
+    """The `danh_gia` row a text matches; a text matching none is tried again with each
+    word-initial «d» read as «đ» («Dạt» → «Đạt»)."""
+    text = BRACKETS.sub(" ", text)
+    found = vocabulary.match("danh_gia", text)
+    if found is None and _BARLESS_D.search(text):
+        barred = _BARLESS_D.sub(lambda d: "Đ" if d[0] == "D" else "đ", text)
+        found = vocabulary.match("danh_gia", barred)
+    return found
 
 
 def _without_estimate(text: str, vocabulary: Vocabulary) -> tuple[str, bool]:
@@ -402,9 +427,15 @@ def _bracketed_figure(text: str) -> tuple[float, bool] | None:
 
 
 def _figure_after_verdict(text: str) -> tuple[float, bool] | None:
-    """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9)."""
+    """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9, "Đạt 12/12 thôn" →
+    100.0)."""
     figure = _after_leading_words(text)
-    return _single_number(figure) if figure != text and _NUMBER_LEAD.match(figure) else None
+    if figure == text or not _NUMBER_LEAD.match(figure):
+        return None
+    found = _single_number(figure)
+    if found is None and (share := _share(figure)) is not None:  # «Đạt 12/12 thôn» → 100
+        return share, True
+    return found
 
 
 def _commented(text: str) -> str:
@@ -420,12 +451,22 @@ def strip_footnote(text: str) -> str:
     return _FOOTNOTE.sub("", text.strip())
 
 
+# A figure opening a self-assessment cell, with its separator: «99,2% - », «41,5, »
+_FIGURE_FIRST = re.compile(r"[≥≤<>~≈]?\s*\d[\d.,]*\s*%?\s*[-–—:,;]?\s*")
+
+
 def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Status:
-    """A self-assessment cell: "Đạt", "Đạt (98%)" → MET, "Chưa đạt" (and spellings) →
-    NOT_MET, else UNKNOWN."""
+    """A self-assessment cell: "Đạt", "Đạt (98%)", "99,2% - Đạt", "TĐG: Đạt" → MET, "Chưa
+    đạt" (and spellings) → NOT_MET, else UNKNOWN."""
     if isinstance(cell, str):
         text = nfc(cell).strip().lstrip(_APOSTROPHES)
-        value = _assessment(text, vocabulary or bundled_vocabulary()) if text else None
+        vocabulary = vocabulary or bundled_vocabulary()
+        value = _assessment(text, vocabulary) if text else None
+        figure = _FIGURE_FIRST.match(text) if value is None else None
+        if figure and figure.end() < len(text):  # «99,2% - Đạt»: the verdict after the figure
+            value = _assessment(text[figure.end() :], vocabulary)
+        if value is None and ":" in text:  # «TĐG: Đạt», «Năm 2020: Chưa đạt; 2021: Đạt»
+            value = _assessment(text.rsplit(":", 1)[1].strip(), vocabulary)
     else:
         value = parse_value(cell, "", vocabulary).value
     if value == MET_TEXT:

@@ -4,11 +4,11 @@ A `Code` is one of:
 
 - "indicator" (criterion and sub-number): "1.1", "1.1.", "1,1", "I.1", "II.2", "Tiêu chí 17 -
   chỉ tiêu 17.1", "Chỉ tiêu 17.1", "CT 17.1";
-- "criterion": "1", "Tiêu chí số 1", "TC1", "TC 1", "Tiêu chí 1:";
+- "criterion": "1", "1/", "Tiêu chí số 1", "TC1", "TC 1", "Tiêu chí 1:";
 - "roman": "I", "II" … alone: a group heading ("I. QUY HOẠCH"), or a criterion where the table
   numbers its indicators "I.1", "II.2" (a single lower-case letter, «i)», is a letter);
-- "letter": "a)", "b)" (the a-th, b-th indicator of the current criterion), or with its
-  criterion ("1a", "17h", "17 h)");
+- "letter": "a)", "b/" (the a-th, b-th indicator of the current criterion), or with its
+  criterion ("1a", "17h", "17 h)", "17.h");
 - "group": "A", "B" alone, or a group heading in the wording ("II. HẠ TẦNG KINH TẾ - XÃ HỘI").
 
 Letters count in Vietnamese order (a, b, c, d, đ, e, g, h …); a table that uses "f" counts in
@@ -61,11 +61,11 @@ def roman_number(text: str) -> int | None:
 
 
 _INDICATOR = re.compile(r"^(\d{1,2})\s*[.,]\s*(\d{1,2})\s*[.):]?$")
-_CRITERION = re.compile(r"^0?(\d{1,2})\s*[.):]?$")
-_NUMBER_LETTER = re.compile(r"^(\d{1,2})\s*([a-zđ])\s*[.):]?$")
+_CRITERION = re.compile(r"^0?(\d{1,2})\s*[.):/]?$")
+_NUMBER_LETTER = re.compile(r"^(\d{1,2})\s*\.?\s*([a-zđ])\s*[.):/]?$")
 _ROMAN_INDICATOR = re.compile(r"^([IVXLivxl]+)\s*[.,]\s*(\d{1,2})\s*[.):]?$")
 _ROMAN_ALONE = re.compile(r"^([IVXLivxl]+)\s*[.)]?$")
-_LETTER = re.compile(r"^([a-zđ])\s*[).]?$")
+_LETTER = re.compile(r"^([a-zđ])\s*[)./]?$")
 # Folded forms: "tieu chi so 17", "tc 17", then perhaps "chi tieu 17 1" or "chi tieu 1"
 _CRITERION_WORDS = re.compile(
     r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: (?:chi tieu|ct)(?: so)? (\d{1,2})(?: (\d{1,2}))?)?"
@@ -78,6 +78,7 @@ _INDICATOR_WORDS = re.compile(r"^(?:chi tieu|ct)(?: so)? ?(\d{1,2}) (\d{1,2})(?:
 _TEXT_INDICATOR = re.compile(r"^(\d{1,2})\s*[.,]\s*(\d{1,2})\s*[.):]?(?:\s+|$)(?!\d)")
 _TEXT_ROMAN_INDICATOR = re.compile(r"^([IVXL]+)\s*[.,]\s*(\d{1,2})\s*[.):]?(?:\s+|$)(?!\d)")
 _TEXT_LETTER = re.compile(r"^([a-zđ])\s*\)\s*")
+_TEXT_SMALL_LETTER = re.compile(r"^([a-zđ])\s*[./]\s+")  # «a/ Đường xã», «b. Đường trục thôn»
 _TEXT_GROUP = re.compile(r"^(?:([IVXL]+)|[A-D])(?:\s*[.)\-–:]\s*|\s+)(?=[A-ZĐÀ-Ỹ]{2})")
 
 
@@ -126,14 +127,14 @@ def written_code(text: str) -> Code | None:
 @memoised_text
 def code_in_text(text: str) -> Code | None:
     """A code at the start of a wording: "8.1. Có điểm phục vụ…", "I.1 Có quy hoạch…", "a)
-    Đường…", "Tiêu chí số 1:", "Tiêu chí 17 - chỉ tiêu 17.1: Tỷ lệ…", or a group heading "II.
-    HẠ TẦNG KINH TẾ - XÃ HỘI" (a "roman" code)."""
+    Đường…", "b/ Đường…", "c. Đường…", "Tiêu chí số 1:", "Tiêu chí 17 - chỉ tiêu 17.1: Tỷ
+    lệ…", or a group heading "II. HẠ TẦNG KINH TẾ - XÃ HỘI" (a "roman" code)."""
     text = _CRITERION_PREFIX.sub("", text)
     if match := _TEXT_INDICATOR.match(text):
         return Code("indicator", int(match[1]), int(match[2]))
     if (match := _TEXT_ROMAN_INDICATOR.match(text)) and (number := roman_number(match[1])):
         return Code("indicator", number, int(match[2]))
-    if match := _TEXT_LETTER.match(text.lower()):
+    if match := _TEXT_LETTER.match(text.lower()) or _TEXT_SMALL_LETTER.match(text):
         return Code("letter", letter=match[1])
     if code := _words_code(folded(text)):
         return code
@@ -146,7 +147,7 @@ def code_in_text(text: str) -> Code | None:
 @memoised_text
 def strip_code(text: str) -> str:
     """The wording without a code written at its start ("8.1. Có điểm…" → "Có điểm…")."""
-    for pattern in (_TEXT_INDICATOR, _TEXT_ROMAN_INDICATOR, _TEXT_LETTER):
+    for pattern in (_TEXT_INDICATOR, _TEXT_ROMAN_INDICATOR, _TEXT_LETTER, _TEXT_SMALL_LETTER):
         if match := pattern.match(text):
             return text[match.end() :].strip()
     return text

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import ColumnReading, Status
-from ntm_excel.read.sheets import Header
+from ntm_excel.read.sheets import Header, folded
 from ntm_excel.text import cell_address, column_letter
 from ntm_excel.values import parse_assessment, parse_value
 from ntm_excel.vocabulary import Vocabulary
@@ -59,6 +59,7 @@ ROLE_NAMES = {
     "ignore": "bỏ qua (của cấp trên)",
 }
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+_SHARE_OF_STANDARD = re.compile(r"neu chua dat|so voi (?:muc )?(?:chuan|chi tieu|quy dinh)")
 _PREFERRED = re.compile(r"\b(ty le|ti le)\b")  # a «Tỷ lệ» column before «Khối lượng»
 CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
 _FIGURES = 0.6  # share of figures that makes a column of results
@@ -117,6 +118,12 @@ class _Decider:
         self.role_of: dict[int, str] = {c: r for r, cols in header.roles.items() for c in cols}
         self.issues: list[Issue] = []
 
+    def _share_of_standard(self, col: int) -> bool:
+        """Whether a self-assessment heading asks for the share of the standard reached
+        («Đạt chuẩn, nếu chưa đạt ghi % đạt so với chuẩn», «Mức độ đạt so với chuẩn (%)»)."""
+        label = self.header.labels.get(col, "")
+        return bool(_SHARE_OF_STANDARD.search(label)) or "%" in self.heading(col)
+
     def heading(self, col: int) -> str:
         """The heading as written (a two-row heading joined)."""
         rows = range(self.header.top, self.header.bottom + 1)
@@ -140,6 +147,8 @@ class _Decider:
             assessment, criterion = criterion, None
             self.role_of[assessment] = "assessment"
             self.evidence[assessment] = "cột đánh giá duy nhất: dùng cho từng chỉ tiêu"
+        if assessment is None and criterion is None:
+            assessment = self._verdicts_noted()
         marks = self._marks()
         if marks:
             assessment = next(iter(marks))
@@ -157,7 +166,9 @@ class _Decider:
             values=values,
             assessment=assessment,
             criterion_assessment=criterion,
-            note_not_met=assessment is not None and "neu chua dat" in labels.get(assessment, ""),
+            note_not_met=assessment is not None
+            and assessment not in values
+            and self._share_of_standard(assessment),
             marks=marks,
         )
         used = (
@@ -219,10 +230,24 @@ class _Decider:
             if found is not None:
                 values.append(found)
                 self.roles["value"] = values
+        below = self._sub_headings(values)
         if len(values) > 1:
             values = self._latest(values)
-        values.sort(key=lambda c: 0 if _PREFERRED.search(self.header.labels.get(c, "")) else 1)
+        labels = {c: f"{self.header.labels.get(c, '')} {below.get(c, '')}" for c in values}
+        values.sort(key=lambda c: 0 if _PREFERRED.search(labels[c]) else 1)
         self.roles["value"] = values
+
+    def _sub_headings(self, values: list[int]) -> dict[int, str]:
+        """The row under the heading when it only names result columns, a third heading row
+        («Năm 2021» over «Số lượng» | «Tỷ lệ (%)»): column → its folded text; else {}."""
+        row = self.header.bottom + 1
+        texts = {c: t for c, t in enumerate(self.grid.texts(row)) if t} if values else {}
+        if not texts or any(c not in values or len(t) > 40 for c, t in texts.items()):
+            return {}
+        labels = {c: folded(t) for c, t in texts.items()}
+        if any(heading_role(self.vocabulary, label) != "value" for label in labels.values()):
+            return {}
+        return labels
 
     def _verdicts_in(self, values: list[int]) -> None:
         """Of several result columns and no self-assessment one («Thực hiện» | «Kết quả»), a
@@ -244,6 +269,21 @@ class _Decider:
         self.roles["assessment"] = [col]
         self.role_of[col] = "assessment"
         self.evidence[col] = evidence
+
+    def _verdicts_noted(self) -> int | None:
+        """Without a self-assessment column, a «Ghi chú» column whose cells are Đạt/Chưa đạt
+        words (the form had no column for them) is the self-assessment column."""
+        for col in self.roles.get("note", []):
+            cells = self._cells(col)
+            said = sum(1 for cell in cells if self._verdict(cell))
+            if len(cells) >= 3 and said >= _VERDICTS * len(cells):
+                self.role_of[col] = "assessment"
+                self.evidence[col] = (
+                    f"theo nội dung: {said}/{len(cells)} ô là «Đạt»/«Chưa đạt» (biểu không có "
+                    "cột tự đánh giá)"
+                )
+                return col
+        return None
 
     def _verdict(self, cell: object) -> bool:
         said = parse_assessment(cell, self.vocabulary) if isinstance(cell, str) else None

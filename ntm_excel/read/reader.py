@@ -49,6 +49,7 @@ from ntm_excel.read.legacy import detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import read_roadmap, title_year
 from ntm_excel.read.sheets import (
+    HEADER_SCAN_ROWS,
     Grid,
     Header,
     cell_text,
@@ -170,6 +171,8 @@ class _Workbook:
             header = locate_header([grid], classify, is_assessment_table)
             if header is not None:
                 headers[id(grid)] = header
+        if not headers:
+            headers = _headings_further_down(self.grids, classify)
         communes = self._communes(list(headers.values()))
         if len(communes) > 1:
             return self._several(communes, headers)
@@ -197,7 +200,7 @@ class _Workbook:
             header = headers.get(id(grid))
             if header is None:
                 continue
-            year = title_year([grid]) or title_year(self.grids)
+            year = report_year(header, self.grids)
             table = TableReader(header, self.catalogue, self.vocabulary, located, year)
             table.read()
             found[id(grid)] = _candidate(header, position, table)
@@ -207,8 +210,11 @@ class _Workbook:
 
     def _communes(self, headers: list[Header]) -> dict[str, tuple[Header, str]]:
         """Commune code → (its table, the text that named it), for the tables whose own
-        title block or sheet tab names a commune; empty unless the workbook names two."""
+        title block or sheet tab names a commune; empty unless the workbook names two. A
+        hidden sheet is no commune's own beside a visible table (a neighbour's file used as
+        the form, its sheet left in and hidden)."""
         found: dict[str, tuple[Header, str]] = {}
+        headers = [header for header in headers if not header.grid.hidden] or headers
         if len(headers) < 2:
             return {}
         for header in headers:
@@ -277,7 +283,7 @@ class _Workbook:
                 issues.append(
                     make_issue("sheet-truncated", **located, sheet=grid.name, detail=grid.truncated)
                 )
-        year = (title_year([header.grid]) if header else None) or title_year(self.grids)
+        year = report_year(header, self.grids)
         if header is not None and (issue := self._other_period(header, located)):
             issues.append(issue)
         table = None
@@ -387,6 +393,19 @@ class _Workbook:
         return notes
 
 
+def _headings_further_down(grids: list[Grid], classify) -> dict[int, Header]:
+    """The self-assessment headings below the first rows of each sheet (a report's text
+    pasted above the table), looked for when no sheet has one in its first rows."""
+    headers = {}
+    for grid in grids:
+        for start in range(HEADER_SCAN_ROWS, len(grid.rows), HEADER_SCAN_ROWS):
+            header = locate_header([grid], classify, is_assessment_table, first_row=start)
+            if header is not None:
+                headers[id(grid)] = header
+                break
+    return headers
+
+
 @dataclass
 class _Candidate:
     """One of several tables of a workbook, weighed for being the one to read."""
@@ -459,7 +478,11 @@ def _weigh(candidates: list[_Candidate]) -> None:
     """Mark each table nothing written (0), a few rows against a table of the same
     indicators holding more than twice as many (1: an example), or filled (2)."""
     for candidate in candidates:
-        most = max(other.filled for other in candidates if other.codes & candidate.codes)
+        most = max(
+            other.filled
+            for other in candidates
+            if other is candidate or other.codes & candidate.codes
+        )
         candidate.fill = 0 if not candidate.filled else 1 if candidate.filled * 2 < most else 2
 
 
@@ -536,7 +559,24 @@ def _why_version(chosen: Grid, other: Grid) -> str:
 
 
 _TAB_YEAR = re.compile(r"(?<!\d)20\d\d(?!\d)")
+_TITLE_YEAR = re.compile(r"\bnam (20\d\d)\b")  # «… năm 2021»
 _PERIOD = re.compile(r"(?<!\d)(20[0-4]\d)\s*[-–—]\s*(20[0-4]\d)(?!\d)")  # «2016-2020»
+
+
+def report_year(header: Header | None, grids: list[Grid]) -> int | None:
+    """The year a table reports on: named in the title rows above its heading (never in the
+    heading, whose columns may name past years: «Kết quả» over «Năm 2019 | Năm 2020»), else
+    in its sheet's tab, else in the titles of the other sheets."""
+    if header is None:
+        return title_year(grids)
+    grid = header.grid
+    for row in range(min(header.top, TITLE_ROWS)):
+        for text in grid.texts(row):
+            if text and (found := _TITLE_YEAR.search(folded(text))):
+                return int(found[1])
+    if tab := _TAB_YEAR.search(grid.name):
+        return int(tab[0])
+    return title_year([other for other in grids if other is not grid])
 
 
 def _sheet_year(grid: Grid) -> int:
@@ -671,6 +711,20 @@ def _signing_place(grid: Grid) -> str:
     return ""
 
 
+# «TM. ỦY BAN NHÂN DÂN XÃ …», «T/M UBND XÃ …»: the body a report is signed for
+_ON_BEHALF = re.compile(r"^t ?m (?:ubnd|uy ban nhan dan) ")
+
+
+def _signing_body(header: Header) -> str:
+    """The «TM. UBND XÃ …» line of the signature under a table ("" if none)."""
+    grid = header.grid
+    for row in range(len(grid.rows) - 1, header.bottom, -1):  # the signature closes the sheet
+        for text in grid.texts(row):
+            if text and _ON_BEHALF.match(folded(text)):
+                return text
+    return ""
+
+
 _UNSIGNED = object()  # a text that writes no date
 # Texts known to write no date (they repeat from file to file): skipped without a call.
 _UNDATED: set[str] = set()
@@ -774,12 +828,13 @@ def identify_unit(
     """(unit code or None, the text it was read from, issues) — never a guess.
 
     In order: a code cell ("Mã đơn vị: 18694", or a cell holding exactly a registry code);
-    a commune named in the title block; a commune named by the table's sheet tab or by the
-    file name ("CamMinh_TDG.xlsx"; two different ones are ambiguous); unless the title names
-    an ambiguous unit, the place the report is signed at ("Cẩm Lạc, ngày 10 tháng 3 năm
-    2021"); the district
-    itself (a commune's title block often starts with "UBND HUYỆN …", so the district only
-    counts when no commune is named anywhere). A name several units bear ("Xã Tân Lập") is
+    a commune named in the title block (ambiguous when the file name names another); a
+    commune named by the table's sheet tab or by the file name ("CamMinh_TDG.xlsx"; two
+    different ones are ambiguous); unless the title names an ambiguous unit, the place the
+    report is signed at ("Cẩm Lạc, ngày 10 tháng 3 năm 2021"), then the commune it is signed
+    for ("TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC"); the district itself (a commune's title block
+    often starts with "UBND HUYỆN …", so the district only counts when no commune is named
+    anywhere). A name several units bear ("Xã Tân Lập") is
     told apart by the districts and provinces the title block and the `folders` name. A code
     that contradicts the title's commune, or a name that still fits several units, gives
     `unit-ambiguous`; nothing at all `unit-unknown`.
@@ -799,14 +854,23 @@ def identify_unit(
             "unit-ambiguous", **located, text=f"{text} / {other[1]}", candidates=candidates
         )
         return None, text, [issue]
+    by_file = _match(registry, _file_words(file_name), place)
     if len(communes) == 1:
         unit, text = next(iter(communes.values()))
-        return unit.code, text, []
+        other = by_file.unit
+        if other is None or other.tier != COMMUNE or other.code == unit.code:
+            return unit.code, text, []
+        # «XÃ CẨM BÌNH» in a copied form's title, «xa_cam_vinh.xlsx»: whose is it?
+        both = UnitMatch(None, (unit, other))
+        return (
+            None,
+            f"{text} / {file_name}",
+            [_ambiguous_issue(f"{text} / {file_name}", both, located)],
+        )
     if len(communes) > 1:
         units = tuple(unit for unit, _ in communes.values())
         text = " / ".join(text for _, text in communes.values())
         return None, text, [_ambiguous_issue(text, UnitMatch(None, units), located)]
-    by_file = _match(registry, _file_words(file_name), place)
     by_sheet = _tab_match(registry, header.grid.name, place) if header else UnitMatch(None, ())
     named = {m.unit.code: m.unit for m in (by_sheet, by_file) if m.unit and m.unit.tier == COMMUNE}
     if len(named) > 1:  # the tab and the file name name two communes
@@ -822,6 +886,10 @@ def identify_unit(
     by_place = _tab_match(registry, signed_at, place) if signed_at else UnitMatch(None, ())
     if by_place.unit and by_place.unit.tier == COMMUNE:  # «Cẩm Lạc, ngày 10 tháng 3 …»
         return by_place.unit.code, signed_at, []
+    signer = _signing_body(header) if header else ""
+    by_signer = _match(registry, signer, place) if signer else UnitMatch(None, ())
+    if by_signer.unit and by_signer.unit.tier == COMMUNE:  # «TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC»
+        return by_signer.unit.code, signer, []
     if len(districts) == 1:
         unit, text = next(iter(districts.values()))
         return unit.code, text, []

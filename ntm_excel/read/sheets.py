@@ -1053,6 +1053,10 @@ def two_row_labels(
         return None
     if any(_CODE_LIKE.match(label) for label in child.values()):
         return None
+    for col in range(width):  # «Năm 2020» merged over two sub-columns names both
+        merge = grid.merge_at(top + 1, col)
+        if col not in child and merge and merge[0] == top + 1 and merge[1] in child:
+            child[col] = child[merge[1]]
     labels, children = {}, {}
     for col in range(width):
         merge = grid.merge_at(top, col)

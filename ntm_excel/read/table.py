@@ -56,7 +56,7 @@ from ntm_excel.read.sheets import (
     is_signature,
 )
 from ntm_excel.text import cell_address, column_letter, fold
-from ntm_excel.values import ParsedValue, parse_assessment, parse_number, parse_value
+from ntm_excel.values import YES_TEXT, ParsedValue, parse_assessment, parse_number, parse_value
 from ntm_excel.vocabulary import Vocabulary
 
 _TOTALS = ("tong so tieu chi", "so tieu chi dat", "tong cong", "tong so", "tieu chi dat chuan")
@@ -66,6 +66,7 @@ _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
 _SHOWN = 60  # characters of a row's wording in the reading report
 _DETAIL = "dòng chi tiết của chỉ tiêu bên trên"
 _COLUMN_NUMBERS = ("skip", "dòng đánh số cột")
+_MARK_VERDICTS = dict.fromkeys("✓✔☑√", Status.MET) | dict.fromkeys("✗✘☒", Status.NOT_MET)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -169,6 +170,7 @@ class TableReader:
     _seen: tuple | None = None  # the rows under the heading as plans see them (`_seen`)
     _consulted: dict[tuple[int, int], bool] = field(default_factory=dict)  # cell → blank
     _below: dict[int, tuple] = field(default_factory=dict)  # rows as `_numbered_as`
+    _indicator_rows: set[int] = field(default_factory=set)  # rows read as an indicator
 
     def read(self) -> None:
         grid = self.header.grid
@@ -389,6 +391,8 @@ class TableReader:
         """The kind of a row without a code: an indicator only when it holds something."""
         if not body and not self._under_merged_label(row):
             return "skip", "dòng không có nội dung"
+        if not body and self._label_top(row, own=True) in self._indicator_rows:
+            return "continuation", "phần dưới của chỉ tiêu bên trên (ô TT, nội dung gộp)"
         if self._is_detail(body):
             return "skip", _DETAIL
         if body and self.vocabulary.match("dong_bo_qua", body):
@@ -444,9 +448,12 @@ class TableReader:
         return code
 
     def _code_cell(self, text: str) -> Code | None:
+        """The TT cell's code; a catalogue code written exactly («17.x», «2.TT35.a») before
+        the letter it could also read as («17.x»: letter x of criterion 17)."""
         code = written_code(text)
-        if code is None and (key := folded(text)) in self.catalogue.by_folded_code:
-            return Code("exact", exact=self.catalogue.by_folded_code[key])
+        if code is None or code.kind == "letter":
+            exact = self.catalogue.by_folded_code.get(folded(text))
+            return Code("exact", exact=exact) if exact else code
         return code
 
     def _is_heading_again(self, texts: list[str]) -> bool:
@@ -466,12 +473,49 @@ class TableReader:
     def _under_merged_label(self, row: int) -> bool:
         """Whether the row's TT or wording cell is the lower part of a cell merged from a
         row above (a criterion and its only indicator on two rows)."""
+        return self._label_top(row) is not None
+
+    def _label_top(self, row: int, own: bool = False) -> int | None:
+        """The first row of the cell merged over this row's TT or wording cell (with `own`,
+        the indicator's own cells: TT and wording, not the criterion's name) from a row
+        above, if any."""
         columns = self.columns
-        for col in (columns.no, columns.name, columns.text):
+        labels = self._own_labels() if own else (columns.no, columns.name, columns.text)
+        for col in labels:
             merge = self.header.grid.merge_at(row, col) if col is not None else None
             if merge and merge[0] < row:
-                return True
-        return False
+                return merge[0]
+        return None
+
+    def _own_labels(self) -> tuple[int | None, int | None]:
+        columns = self.columns
+        return columns.no, columns.text if columns.text is not None else columns.name
+
+    def _label_rows(self, row: int) -> range:
+        """The rows an indicator's own TT or wording cell is merged over, up to a row with
+        a TT or wording of its own (its own row alone when not merged): a long wording on
+        two rows, the figures typed on the lower one."""
+        grid = self.header.grid
+        labels = [col for col in self._own_labels() if col is not None]
+        bottom = row
+        for col in labels if grid.merged else ():
+            merge = grid.merge_at(row, col)
+            if merge and merge[0] == row:
+                bottom = max(bottom, merge[2])
+        for lower in range(row + 1, bottom + 1):
+            if any(self._text(lower, col) for col in labels):
+                return range(row, lower)
+        return range(row, bottom + 1)
+
+    def _first_filled(self, row: int, col: int) -> tuple[object, int]:
+        """A data cell of an indicator (`_cell`): on its own row, else on the first lower row
+        of its merged label that holds something."""
+        value, at = self._cell(row, col)
+        for lower in self._label_rows(row)[1:]:
+            if value is not None or (at, col) in self.header.grid.formulas:
+                break
+            value, at = self._cell(lower, col)
+        return value, at
 
     def _continues_above(self, row: int) -> bool:
         """Whether every data cell of the row is the lower part of a merged cell that an
@@ -583,7 +627,7 @@ class TableReader:
             if match is None:  # another criterion's wording, without its criterion row
                 anywhere = self.catalogue.match_text(body)
                 confident = anywhere is not None and anywhere.score >= CONFIDENT
-                match = anywhere if confident and anywhere.code else None
+                match = anywhere if confident else None  # close to two: ambiguous, not placed
         if match is not None and match.candidates:
             place = self._place(line.row) if self.criterion else None
             match = self.catalogue.settle(match, place, self._first_cell)
@@ -849,7 +893,7 @@ class TableReader:
         grid = self.header.grid
         ticked = []
         for col, status in self.columns.marks.items():
-            value, at = self._cell(row, col)
+            value, at = self._first_filled(row, col)
             if grid.merged:
                 self._used_cells.add((at, col))
             unticked = value is None or value is False  # an unticked checkbox: FALSE
@@ -866,6 +910,15 @@ class TableReader:
         first = next(iter(self.columns.marks))
         return Status.UNKNOWN, "; ".join(t[1] for t in ticked), cell_address(row, first)
 
+    def _mark(self, text: str, col: int) -> Status:
+        """A mark alone in a self-assessment cell: a tick «✓» is Đạt, a cross «✗» Chưa
+        đạt; a mark «x» under a heading that is a verdict («Đạt») is that verdict."""
+        if text in _MARK_VERDICTS:
+            return _MARK_VERDICTS[text]
+        if _parse_text(text, self.vocabulary).value != YES_TEXT:
+            return Status.UNKNOWN
+        return _assess_text(self.header.grid.text(self.header.bottom, col), self.vocabulary)
+
     def _value(self, row: int) -> tuple[int | None, int, object, ParsedValue | None]:
         """(column, row, cell, parsed) of the row's value: the first value column that holds
         something; parsed is None for a formula without its result."""
@@ -875,7 +928,7 @@ class TableReader:
         cell: object = None
         value_row = row
         for col in columns.values:
-            candidate, at = self._cell(row, col)
+            candidate, at = self._first_filled(row, col)
             if candidate is not None or (at, col) in grid.formulas:
                 value_col, cell, value_row = col, candidate, at
                 break
@@ -891,6 +944,7 @@ class TableReader:
     def _indicator(self, row: int, code: str, body: str, how: str) -> None:
         grid = self.header.grid
         columns = self.columns
+        self._indicator_rows.add(row)
         value_col, value_row, cell, parsed = self._value(row)
         if parsed is None:
             parsed_value, raw = None, grid.formulas[(value_row, value_col)]
@@ -900,13 +954,15 @@ class TableReader:
         if columns.marks:
             status, assessment_raw, assessment_cell = self._ticked(row)
         elif columns.assessment is not None:
-            value, at = self._cell(row, columns.assessment)
+            value, at = self._first_filled(row, columns.assessment)
             assessment_cell = cell_address(at, columns.assessment)
             if grid.merged:  # only merged cells can be read again from a row below
                 self._used_cells.add((at, columns.assessment))
             if not (grid.formulas and self._formula(at, columns.assessment)):
                 assessment_raw = cell_text(value)
                 status = self._assess(value)
+                if status is Status.UNKNOWN and assessment_raw:
+                    status = self._mark(assessment_raw.strip(), columns.assessment)
                 if status is Status.UNKNOWN and columns.note_not_met:
                     number = self._parse(value, at, columns.assessment).value
                     if isinstance(number, float):
