@@ -131,11 +131,12 @@ def _sniff_ole(data: bytes) -> Sniffed:
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as exc:  # olefile raises OSError and others on damaged containers
-        raise UnreadableFileError("tệp .xls bị hỏng (không mở được cấu trúc tệp)") from exc
+        raise UnreadableFileError(_DAMAGED_OLE) from exc
     with ole:
         used = [index for index, entry in enumerate(ole.fat) if entry != olefile.FREESECT]
         if used and len(data) < (max(used) + 2) * ole.sectorsize:
             raise UnreadableFileError("tệp .xls không trọn vẹn (có thể tải về chưa xong)")
+        _check_chains(data)
         if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
             raise UnreadableFileError("tệp có mật khẩu")
         stream_name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
@@ -166,6 +167,101 @@ def _sniff_ole(data: bytes) -> Sniffed:
     if encrypted:
         raise UnreadableFileError("tệp có mật khẩu")
     return Sniffed(kind="xls", workbook_stream=stream)
+
+
+_DAMAGED_OLE = "tệp .xls bị hỏng (không mở được cấu trúc tệp)"
+_ENDOFCHAIN, _DIFSECT, _RESERVED = 0xFFFFFFFE, 0xFFFFFFFC, 0xFFFFFFFA
+_MINI_SECTOR, _MINI_CUTOFF = 64, 4096  # calamine's, whatever the header says
+_CALAMINE_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")  # tried in turn on any error
+_HEADER = struct.Struct("<30xHH14xI8xIII")  # shifts, directory, mini-FAT, DIFAT
+
+
+def _check_chains(data: bytes) -> None:
+    """Every sector chain calamine's cfb reader (`Cfb::new`, `get_stream`) follows must end
+    within the file, never visit a sector twice and hold what its entry declares: calamine
+    follows a chain without either check, so a chain looping back on itself makes it
+    allocate until the machine runs out of memory (olefile opens such a file). Walked here
+    as calamine walks them: the DIFAT chain from the header, the FAT sectors it lists, the
+    directory chain, the mini-stream (the root entry's chain) and the mini-FAT chain, then
+    each stream's chain (in the mini-FAT below 4,096 bytes, else in the FAT): every stream
+    entry, and the first entry of each name calamine opens whatever its type."""
+    shift, mini_shift, dir_start, mini_start, mini_len, difat_start = _HEADER.unpack_from(data)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise UnreadableFileError(_DAMAGED_OLE)
+    size = 1 << shift
+    whole = len(data) // size - 1  # sectors wholly in the file (after the header's)
+
+    def sector(sid: int) -> tuple[int, ...]:
+        return struct.unpack_from(f"<{size // 4}I", data, (sid + 1) * size)
+
+    difat = list(struct.unpack_from("<109I", data, 76))
+    seen: set[int] = set()
+    sid = difat_start
+    while sid < _RESERVED:
+        if sid >= whole or sid in seen:
+            raise UnreadableFileError(_DAMAGED_OLE)
+        seen.add(sid)
+        *listed, sid = sector(sid)
+        difat += listed
+    fat_sectors = [sid for sid in difat if sid < _DIFSECT]
+    if len(set(fat_sectors)) < len(fat_sectors) or any(sid >= whole for sid in fat_sectors):
+        raise UnreadableFileError(_DAMAGED_OLE)
+    fat = [entry for sid in fat_sectors for entry in sector(sid)]
+    big = min(whole, len(fat))
+    directory = _chain(dir_start, fat, big, size, None)
+    entries = [
+        data[(sid + 1) * size + at : (sid + 1) * size + at + 128]
+        for sid in directory
+        for at in range(0, size, 128)
+    ]
+    if not entries:
+        raise UnreadableFileError(_DAMAGED_OLE)
+    mini_fat: list[int] = []
+    mini_count = 0
+    if mini_len:
+        root_start, root_size = _entry_chain(entries[0], size)
+        _chain(root_start, fat, big, size, root_size)
+        mini_count = -(-root_size // _MINI_SECTOR)
+        for sid in _chain(mini_start, fat, big, size, mini_len * size):
+            mini_fat += sector(sid)
+    names: set[str] = set()
+    for entry in entries:
+        name = entry[:64].decode("utf-16-le", "replace").partition("\0")[0]
+        first = name in _CALAMINE_STREAMS and name not in names
+        names.add(name)
+        if entry[66] == 2 or first:  # a stream, or what calamine opens by that name (any entry)
+            start, declared = _entry_chain(entry, size)
+            if declared >= _MINI_CUTOFF:
+                _chain(start, fat, big, size, declared)
+            elif declared:
+                _chain(start, mini_fat, min(mini_count, len(mini_fat)), _MINI_SECTOR, declared)
+
+
+def _entry_chain(entry: bytes, sector_size: int) -> tuple[int, int]:
+    """(first sector, declared size) of a directory entry, as calamine reads them (the
+    size's high half only in a file of 4,096-byte sectors)."""
+    start, low, high = struct.unpack_from("<III", entry, 116)
+    return start, low if sector_size == 512 else low | high << 32
+
+
+def _chain(start: int, table: list[int], count: int, unit: int, length: int | None) -> list[int]:
+    """The sectors of the chain from `start` in `table` that calamine reads for `length`
+    bytes (None: up to its end), each below `count`, never one twice; the chain must hold
+    `length` bytes. `UnreadableFileError` otherwise."""
+    sectors: list[int] = []
+    seen: set[int] = set()
+    sid = start
+    while sid != _ENDOFCHAIN:
+        if sid >= count or sid in seen:
+            raise UnreadableFileError(_DAMAGED_OLE)
+        seen.add(sid)
+        sectors.append(sid)
+        if length is not None and len(sectors) * unit >= length:
+            return sectors
+        sid = table[sid]
+    if length:
+        raise UnreadableFileError(_DAMAGED_OLE)
+    return sectors
 
 
 _FILE_PASS, _EOF = 0x002F, 0x000A
