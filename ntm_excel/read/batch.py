@@ -106,10 +106,10 @@ def _init_worker(
     _context = (registry, indicators, vocabulary, then, recall)
     _marks = marks
     exit_with_parent()
-    cap_memory()
+    _cap_memory()
 
 
-def cap_memory() -> None:
+def _cap_memory() -> None:
     """Cap this process's address space at what it holds now plus `MEMORY_HEADROOM` (never
     above a limit already set). Linux only (where /proc tells what the process holds)."""
     try:
