@@ -10,11 +10,13 @@ whose message, in Vietnamese, says what is wrong with the file.
 
 from __future__ import annotations
 
+import array
 import functools
 import io
 import posixpath
 import re
 import struct
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -184,31 +186,24 @@ def _check_chains(data: bytes) -> None:
     as calamine walks them: the DIFAT chain from the header, the FAT sectors it lists, the
     directory chain, the mini-stream (the root entry's chain) and the mini-FAT chain, then
     each stream's chain (in the mini-FAT below 4,096 bytes, else in the FAT): every stream
-    entry, and the first entry of each name calamine opens whatever its type."""
+    entry, and the first entry of each name calamine opens whatever its type. No sector
+    belongs to two chains, so the walk is bounded by the file's size."""
     shift, mini_shift, dir_start, mini_start, mini_len, difat_start = _HEADER.unpack_from(data)
     if shift not in (9, 12) or mini_shift != 6:
         raise UnreadableFileError(_DAMAGED_OLE)
     size = 1 << shift
     whole = len(data) // size - 1  # sectors wholly in the file (after the header's)
 
-    def sector(sid: int) -> tuple[int, ...]:
-        return struct.unpack_from(f"<{size // 4}I", data, (sid + 1) * size)
+    def table(sectors: list[int]) -> array.array:
+        entries = array.array("I", b"".join(data[(s + 1) * size : (s + 2) * size] for s in sectors))
+        if sys.byteorder == "big":
+            entries.byteswap()
+        return entries
 
-    difat = list(struct.unpack_from("<109I", data, 76))
-    seen: set[int] = set()
-    sid = difat_start
-    while sid < _RESERVED:
-        if sid >= whole or sid in seen:
-            raise UnreadableFileError(_DAMAGED_OLE)
-        seen.add(sid)
-        *listed, sid = sector(sid)
-        difat += listed
-    fat_sectors = [sid for sid in difat if sid < _DIFSECT]
-    if len(set(fat_sectors)) < len(fat_sectors) or any(sid >= whole for sid in fat_sectors):
-        raise UnreadableFileError(_DAMAGED_OLE)
-    fat = [entry for sid in fat_sectors for entry in sector(sid)]
-    big = min(whole, len(fat))
-    directory = _chain(dir_start, fat, big, size, None)
+    fat_sectors = _fat_sectors(data, difat_start, size, whole)
+    fat = table(fat_sectors[: -(-whole // (size // 4))])  # entries past the file: never used
+    used = bytearray(min(whole, len(fat)))  # sectors of the chains walked so far
+    directory = _chain(dir_start, fat, used, size, None)
     entries = [
         data[(sid + 1) * size + at : (sid + 1) * size + at + 128]
         for sid in directory
@@ -216,14 +211,12 @@ def _check_chains(data: bytes) -> None:
     ]
     if not entries:
         raise UnreadableFileError(_DAMAGED_OLE)
-    mini_fat: list[int] = []
-    mini_count = 0
+    mini_fat, mini_used = array.array("I"), bytearray()
     if mini_len:
         root_start, root_size = _entry_chain(entries[0], size)
-        _chain(root_start, fat, big, size, root_size)
-        mini_count = -(-root_size // _MINI_SECTOR)
-        for sid in _chain(mini_start, fat, big, size, mini_len * size):
-            mini_fat += sector(sid)
+        _chain(root_start, fat, used, size, root_size)
+        mini_fat = table(_chain(mini_start, fat, used, size, mini_len * size))
+        mini_used = bytearray(min(-(-root_size // _MINI_SECTOR), len(mini_fat)))
     names: set[str] = set()
     for entry in entries:
         name = entry[:64].decode("utf-16-le", "replace").partition("\0")[0]
@@ -232,9 +225,26 @@ def _check_chains(data: bytes) -> None:
         if entry[66] == 2 or first:  # a stream, or what calamine opens by that name (any entry)
             start, declared = _entry_chain(entry, size)
             if declared >= _MINI_CUTOFF:
-                _chain(start, fat, big, size, declared)
+                _chain(start, fat, used, size, declared)
             elif declared:
-                _chain(start, mini_fat, min(mini_count, len(mini_fat)), _MINI_SECTOR, declared)
+                _chain(start, mini_fat, mini_used, _MINI_SECTOR, declared)
+
+
+def _fat_sectors(data: bytes, difat_start: int, size: int, whole: int) -> list[int]:
+    """The FAT sectors the header and the DIFAT chain list, as calamine collects them; each
+    in the file and listed once (calamine reads a sector listed twice twice)."""
+    listed = [sid for sid in struct.unpack_from("<109I", data, 76) if sid < _DIFSECT]
+    difat: set[int] = set()
+    sid = difat_start
+    while sid < _RESERVED:
+        if sid >= whole or sid in difat or len(listed) > whole:
+            raise UnreadableFileError(_DAMAGED_OLE)
+        difat.add(sid)
+        *more, sid = struct.unpack_from(f"<{size // 4}I", data, (sid + 1) * size)
+        listed += [each for each in more if each < _DIFSECT]
+    if len(set(listed)) < len(listed) or any(sid >= whole for sid in listed):
+        raise UnreadableFileError(_DAMAGED_OLE)
+    return listed
 
 
 def _entry_chain(entry: bytes, sector_size: int) -> tuple[int, int]:
@@ -244,17 +254,19 @@ def _entry_chain(entry: bytes, sector_size: int) -> tuple[int, int]:
     return start, low if sector_size == 512 else low | high << 32
 
 
-def _chain(start: int, table: list[int], count: int, unit: int, length: int | None) -> list[int]:
+def _chain(
+    start: int, table: array.array, used: bytearray, unit: int, length: int | None
+) -> list[int]:
     """The sectors of the chain from `start` in `table` that calamine reads for `length`
-    bytes (None: up to its end), each below `count`, never one twice; the chain must hold
-    `length` bytes. `UnreadableFileError` otherwise."""
+    bytes (None: up to its end), each one below `len(used)` and in no chain walked before
+    (marked in `used`); the chain must hold `length` bytes. `UnreadableFileError` otherwise."""
     sectors: list[int] = []
-    seen: set[int] = set()
+    count = min(len(used), len(table))
     sid = start
     while sid != _ENDOFCHAIN:
-        if sid >= count or sid in seen:
+        if sid >= count or used[sid]:
             raise UnreadableFileError(_DAMAGED_OLE)
-        seen.add(sid)
+        used[sid] = 1
         sectors.append(sid)
         if length is not None and len(sectors) * unit >= length:
             return sectors
