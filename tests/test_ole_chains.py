@@ -141,6 +141,11 @@ def _loop_difat(c: Container) -> None:  # a DIFAT sector naming itself next (ole
     c.header["difat"] = c.append(struct.pack(f"<{SECTOR // 4}I", *[FREE] * 127, sid))
 
 
+def _streams_share_sectors(c: Container) -> None:  # a walk per stream would be quadratic
+    first, second = SMALL
+    c.starts[second] = c.starts[first]
+
+
 def _fat_listed_twice(c: Container) -> None:
     c.difat[1] = 0
 
@@ -157,6 +162,7 @@ CORRUPTIONS = {
     "workbook-loop": _loop_workbook_tail,
     "stream-beyond-file": _stream_beyond_file,
     "difat-loop": _loop_difat,
+    "streams-share-sectors": _streams_share_sectors,
     "fat-listed-twice": _fat_listed_twice,
     "size-beyond-chain": _size_beyond_chain,
 }
