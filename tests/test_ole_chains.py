@@ -77,23 +77,34 @@ class Container:
             name: at for (name, _), at in zip(self.small, self.mini_starts, strict=True)
         }
         self.extra: list[bytes] = []  # sectors appended after the workbook
+        self.decoy = False  # entry 1 a «Workbook» outside the tree, the real one entry 3
 
     def append(self, sector: bytes) -> int:
         self.extra.append(sector)
         return self.count + len(self.extra) - 1
 
-    def _entry(self, name: str, kind: int, right: int = FREE, child: int = FREE) -> bytes:
+    def _entry(
+        self, name: str, kind: int, right: int = FREE, child: int = FREE, data: str = ""
+    ) -> bytes:
+        """A directory entry named `name`, holding the stream of entry `data` (default: its
+        own)."""
         encoded = (name + "\0").encode("utf-16-le")
         entry = bytearray(128)
         entry[: len(encoded)] = encoded
         struct.pack_into("<HBBIII", entry, 64, len(encoded), kind, 1, FREE, right, child)
-        struct.pack_into("<II", entry, 116, self.starts[name], self.sizes[name])
+        struct.pack_into("<II", entry, 116, self.starts[data or name], self.sizes[data or name])
         return bytes(entry)
 
     def __bytes__(self) -> bytes:
         names = [name for name, _ in self.small]
-        directory = self._entry("Root Entry", 5, child=1) + self._entry("Workbook", 2, right=2)
-        directory += self._entry(names[0], 2, right=3) + self._entry(names[1], 2)
+        if self.decoy:  # olefile finds entry 3 through the tree; calamine takes entry 1
+            directory = self._entry("Root Entry", 5, child=2)
+            directory += self._entry("Workbook", 2, data=names[1])
+            directory += self._entry(names[0], 2, right=3) + self._entry("Workbook", 2)
+        else:
+            directory = self._entry("Root Entry", 5, child=1)
+            directory += self._entry("Workbook", 2, right=2)
+            directory += self._entry(names[0], 2, right=3) + self._entry(names[1], 2)
         header = bytearray(SECTOR)
         header[:8] = olefile.MAGIC
         struct.pack_into("<HHHHH", header, 24, 0x3E, 3, 0xFFFE, 9, 6)
@@ -146,6 +157,10 @@ def _streams_share_sectors(c: Container) -> None:  # a walk per stream would be 
     c.starts[second] = c.starts[first]
 
 
+def _decoy_workbook(c: Container) -> None:  # the checks of the BIFF stream would miss it
+    c.decoy = True
+
+
 def _fat_listed_twice(c: Container) -> None:
     c.difat[1] = 0
 
@@ -163,6 +178,7 @@ CORRUPTIONS = {
     "stream-beyond-file": _stream_beyond_file,
     "difat-loop": _loop_difat,
     "streams-share-sectors": _streams_share_sectors,
+    "decoy-workbook": _decoy_workbook,
     "fat-listed-twice": _fat_listed_twice,
     "size-beyond-chain": _size_beyond_chain,
 }

@@ -138,7 +138,7 @@ def _sniff_ole(data: bytes) -> Sniffed:
         used = [index for index, entry in enumerate(ole.fat) if entry != olefile.FREESECT]
         if used and len(data) < (max(used) + 2) * ole.sectorsize:
             raise UnreadableFileError("tệp .xls không trọn vẹn (có thể tải về chưa xong)")
-        _check_chains(data)
+        workbook = _check_chains(data)
         if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
             raise UnreadableFileError("tệp có mật khẩu")
         stream_name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
@@ -150,6 +150,8 @@ def _sniff_ole(data: bytes) -> Sniffed:
             stream = ole.openstream(stream_name).read()
         except Exception as exc:
             raise UnreadableFileError("tệp .xls bị hỏng (thiếu dữ liệu bảng tính)") from exc
+        if ole._find(stream_name) != workbook:  # the stream checked here is not calamine's
+            raise UnreadableFileError(_DAMAGED_OLE)
         word = ole.exists("wordDocument")  # what msoffcrypto would open it as
     if (
         len(stream) < 8
@@ -178,7 +180,7 @@ _CALAMINE_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")  # tried in turn on
 _HEADER = struct.Struct("<30xHH14xI8xIII")  # shifts, directory, mini-FAT, DIFAT
 
 
-def _check_chains(data: bytes) -> None:
+def _check_chains(data: bytes) -> int | None:
     """Every sector chain calamine's cfb reader (`Cfb::new`, `get_stream`) follows must end
     within the file, never visit a sector twice and hold what its entry declares: calamine
     follows a chain without either check, so a chain looping back on itself makes it
@@ -187,7 +189,9 @@ def _check_chains(data: bytes) -> None:
     directory chain, the mini-stream (the root entry's chain) and the mini-FAT chain, then
     each stream's chain (in the mini-FAT below 4,096 bytes, else in the FAT): every stream
     entry, and the first entry of each name calamine opens whatever its type. No sector
-    belongs to two chains, so the walk is bounded by the file's size."""
+    belongs to two chains, so the walk is bounded by the file's size. Returns the index of
+    the entry calamine reads the workbook from (olefile finds its stream through the
+    directory's tree, calamine takes the first entry of that name: they must agree)."""
     shift, mini_shift, dir_start, mini_start, mini_len, difat_start = _HEADER.unpack_from(data)
     if shift not in (9, 12) or mini_shift != 6:
         raise UnreadableFileError(_DAMAGED_OLE)
@@ -217,17 +221,19 @@ def _check_chains(data: bytes) -> None:
         _chain(root_start, fat, used, size, root_size)
         mini_fat = table(_chain(mini_start, fat, used, size, mini_len * size))
         mini_used = bytearray(min(-(-root_size // _MINI_SECTOR), len(mini_fat)))
-    names: set[str] = set()
-    for entry in entries:
+    firsts: dict[str, int] = {}  # calamine's names → the first entry of that name
+    for index, entry in enumerate(entries):
         name = entry[:64].decode("utf-16-le", "replace").partition("\0")[0]
-        first = name in _CALAMINE_STREAMS and name not in names
-        names.add(name)
+        first = name in _CALAMINE_STREAMS and name not in firsts
+        if first:
+            firsts[name] = index
         if entry[66] == 2 or first:  # a stream, or what calamine opens by that name (any entry)
             start, declared = _entry_chain(entry, size)
             if declared >= _MINI_CUTOFF:
                 _chain(start, fat, used, size, declared)
             elif declared:
                 _chain(start, mini_fat, mini_used, _MINI_SECTOR, declared)
+    return next((firsts[name] for name in _CALAMINE_STREAMS if name in firsts), None)
 
 
 def _fat_sectors(data: bytes, difat_start: int, size: int, whole: int) -> list[int]:
