@@ -8,6 +8,12 @@ native library (an abort, an allocation the machine cannot give): it then kills 
 the command or the scheduler. One bad file never stops the batch: whatever goes wrong with it
 becomes a `file-unreadable` issue, and a file that kills its worker is isolated and reported,
 never read again in this process.
+
+A worker's memory is capped (Linux: its address space, `MEMORY_HEADROOM` above what it
+holds when it starts), so that a file making a library allocate without end fails its own
+reading (a MemoryError, or an abort of the worker) instead of taking the machine's memory.
+Windows has no such limit: there the checks of `ntm_excel.read.sniff`, made before any
+library opens a file, are the only defence.
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ import dataclasses
 import functools
 import gc
 import hashlib
+import multiprocessing
 import operator
 import os
 import stat
 import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, MutableSequence, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -45,6 +52,11 @@ WORKER_DIED = (
     "(tệp có thể bị hỏng hoặc được tạo bất thường)"
 )
 NO_WORKER = "máy không khởi động được tiến trình để đọc lại tệp này"
+TOO_MUCH_MEMORY = "đọc tệp này cần quá nhiều bộ nhớ (tệp có thể bị hỏng hoặc được tạo bất thường)"
+# Address space a worker may take above what it has when it starts: far more than reading the
+# largest real workbook takes, at most a quarter of the machine's memory, at least 1 GiB.
+MEMORY_HEADROOM = 4 << 30
+READING, READ = 1, 2  # a file's mark while a worker reads it, and once it has read it
 
 Progress = Callable[[int, int], None]  # (files read so far, files in the batch)
 FileResult = list[ReadResult]  # one (Submission or None, issues) per unit of a file
@@ -76,8 +88,10 @@ def _pickle_by_fields(*modules: types.ModuleType) -> None:
 _pickle_by_fields(model, issues)
 
 
-# Read-only state of a worker process, set once by the pool initializer.
+# State of a worker process, set once by the pool initializer: the reading context, and the
+# batch's marks (shared with the parent, a byte per file: READING, READ).
 _context: Context | None = None
+_marks: MutableSequence[int] | None = None
 
 
 def _init_worker(
@@ -86,16 +100,40 @@ def _init_worker(
     vocabulary: Vocabulary | None,
     then: Then | None,
     recall: Recall | None = None,
+    marks: MutableSequence[int] | None = None,
 ) -> None:
-    global _context
+    global _context, _marks
     _context = (registry, indicators, vocabulary, then, recall)
+    _marks = marks
     exit_with_parent()
+    _cap_memory()
+
+
+def _cap_memory() -> None:
+    """Cap this process's address space at what it holds now plus `MEMORY_HEADROOM` (never
+    above a limit already set). Linux only (where /proc tells what the process holds)."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            held = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = held + max(1 << 30, min(MEMORY_HEADROOM, physical // 4))
+        for bound in (soft, hard):
+            if bound != resource.RLIM_INFINITY:
+                limit = min(limit, bound)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):  # not Linux, or the limit cannot be set
+        pass
 
 
 def _failure(path: Path, exc: BaseException) -> FileResult:
     """The file-unreadable issue of a file whose reading failed with `exc`."""
     if isinstance(exc, BrokenProcessPool):
         reason = WORKER_DIED
+    elif isinstance(exc, MemoryError):
+        reason = TOO_MUCH_MEMORY
     else:
         reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return [(None, [make_issue("file-unreadable", file=path.name, reason=reason)])]
@@ -129,8 +167,17 @@ def read_one(
         return _failure(path, exc)
 
 
-def _read_chunk(items: list[tuple[Path, bytes | None]]) -> list[object]:
-    return [_read_then(path, kept, *_context) for path, kept in items]
+def _read_chunk(items: list[tuple[int, Path, bytes | None]]) -> list[object]:
+    """Read (index in the batch, file, kept reading) in turn, each file marked while it is
+    read: when the worker dies, the parent knows which file it was reading."""
+    results = []
+    for index, path, kept in items:
+        if _marks is not None:
+            _marks[index] = READING
+        results.append(_read_then(path, kept, *_context))
+        if _marks is not None:
+            _marks[index] = READ
+    return results
 
 
 def _read_then(
@@ -188,18 +235,22 @@ def _read_in_pool(
     workers: int,
     context: Context,
     finished: Callable[[int, object], None],
+    marks: MutableSequence[int],
 ) -> list[tuple[list[int], BaseException]]:
-    """Read `chunks` (file indices) in a fresh pool; the chunks it did not finish, in order,
-    each with its error (BrokenProcessPool for all of them when a worker died)."""
+    """Read `chunks` (file indices) in a fresh pool, marking in `marks` the files read; the
+    chunks it did not finish, in order, each with its error (BrokenProcessPool for all of
+    them when a worker died)."""
     failed: dict[int, BaseException] = {}
+    initargs = (*context, marks)
     with (
         frozen_heap(),
-        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool,
+        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs) as pool,
     ):
         futures = {}
         for n, chunk in enumerate(chunks):
             try:
-                futures[pool.submit(_read_chunk, [(files[i], kept[i]) for i in chunk])] = n
+                items = [(i, files[i], kept[i]) for i in chunk]
+                futures[pool.submit(_read_chunk, items)] = n
             except BrokenProcessPool as exc:  # a worker died already: the rest is read again
                 failed |= dict.fromkeys(range(n, len(chunks)), exc)
                 break
@@ -276,10 +327,12 @@ def read_files(
 
     A file that kills its worker process (a crash of a native library, an out-of-memory
     kill…) becomes a file-unreadable issue; it is never read again in this process. When a
-    pool breaks, the files it did not finish are read again in a fresh pool with one
-    worker, one file at a time and in order, so that the first one that fails there is the
-    culprit; the files after it go back to a pool of `workers` processes. Only where no
-    process can be started at all are the files read in this process.
+    pool breaks, the file its workers were reading when it broke, if only one, is the
+    culprit; when several were (the workers still alive are stopped with the pool), they
+    are read again in a fresh pool with one worker, one file at a time and in order, so
+    that the first one that fails there is the culprit. The other files it did not finish
+    go back to a pool of `workers` processes. Only where no process can be started at all
+    are the files read in this process.
     """
     total = len(files)
     workers = default_workers(total) if workers is None else max(1, workers)
@@ -300,19 +353,31 @@ def read_files(
     context = (registry, indicators, vocabulary, then, recall)
     if total:
         size = max(1, min(CHUNK, -(-total // (4 * workers))))  # ≥ 4 chunks per worker
-        pending, isolating, retrying = list(range(total)), False, False
+        pending, suspects, retrying = list(range(total)), [], False
         try:
-            while pending:
-                step = 1 if isolating else size
-                chunks = [pending[i : i + step] for i in range(0, len(pending), step)]
+            marks = multiprocessing.RawArray("b", total)
+            while pending or suspects:
+                alone = bool(suspects)
+                todo, step = (suspects, 1) if alone else (pending, size)
+                for index in todo:
+                    marks[index] = 0
+                chunks = [todo[i : i + step] for i in range(0, len(todo), step)]
                 failed = _read_in_pool(
-                    files, kept, chunks, 1 if isolating else workers, context, finished
+                    files, kept, chunks, 1 if alone else workers, context, finished, marks
                 )
-                if isolating and failed:  # read alone, in order: the first failure is the culprit
-                    ([index], error), *failed = failed
-                    unread(index, _failure(files[index], error))
-                pending = [index for chunk, _ in failed for index in chunk]
-                isolating, retrying = bool(pending) and not isolating, True
+                errors = {index: error for chunk, error in failed for index in chunk}
+                if alone:  # read alone, in order: the first failure is the culprit
+                    culprit, suspects, left = next(iter(errors), None), [], pending
+                else:  # the one file being read when the pool broke; several are read alone
+                    reading = [index for index in errors if marks[index] == READING]
+                    culprit = reading[0] if len(reading) == 1 else None
+                    suspects = [] if culprit is not None else reading or list(errors)
+                    left = []
+                if culprit is not None:
+                    unread(culprit, _failure(files[culprit], errors[culprit]))
+                again = set(suspects) | {culprit}
+                pending = sorted(left + [index for index in errors if index not in again])
+                retrying = True
         except OSError as exc:  # no processes to be had here
             if retrying:  # a file left may kill the reader: never read them in this process
                 reason = f"{NO_WORKER} ({type(exc).__name__}: {exc})"

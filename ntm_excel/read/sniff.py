@@ -10,11 +10,13 @@ whose message, in Vietnamese, says what is wrong with the file.
 
 from __future__ import annotations
 
+import array
 import functools
 import io
 import posixpath
 import re
 import struct
+import sys
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -131,11 +133,12 @@ def _sniff_ole(data: bytes) -> Sniffed:
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except Exception as exc:  # olefile raises OSError and others on damaged containers
-        raise UnreadableFileError("tệp .xls bị hỏng (không mở được cấu trúc tệp)") from exc
+        raise UnreadableFileError(_DAMAGED_OLE) from exc
     with ole:
         used = [index for index, entry in enumerate(ole.fat) if entry != olefile.FREESECT]
         if used and len(data) < (max(used) + 2) * ole.sectorsize:
             raise UnreadableFileError("tệp .xls không trọn vẹn (có thể tải về chưa xong)")
+        workbook = _check_chains(data)
         if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
             raise UnreadableFileError("tệp có mật khẩu")
         stream_name = next((n for n in ("Workbook", "Book") if ole.exists(n)), None)
@@ -147,6 +150,8 @@ def _sniff_ole(data: bytes) -> Sniffed:
             stream = ole.openstream(stream_name).read()
         except Exception as exc:
             raise UnreadableFileError("tệp .xls bị hỏng (thiếu dữ liệu bảng tính)") from exc
+        if ole._find(stream_name) != workbook:  # the stream checked here is not calamine's
+            raise UnreadableFileError(_DAMAGED_OLE)
         word = ole.exists("wordDocument")  # what msoffcrypto would open it as
     if (
         len(stream) < 8
@@ -166,6 +171,115 @@ def _sniff_ole(data: bytes) -> Sniffed:
     if encrypted:
         raise UnreadableFileError("tệp có mật khẩu")
     return Sniffed(kind="xls", workbook_stream=stream)
+
+
+_DAMAGED_OLE = "tệp .xls bị hỏng (không mở được cấu trúc tệp)"
+_ENDOFCHAIN, _DIFSECT, _RESERVED = 0xFFFFFFFE, 0xFFFFFFFC, 0xFFFFFFFA
+_MINI_SECTOR, _MINI_CUTOFF = 64, 4096  # calamine's, whatever the header says
+_CALAMINE_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")  # tried in turn on any error
+_HEADER = struct.Struct("<30xHH14xI8xIII")  # shifts, directory, mini-FAT, DIFAT
+
+
+def _check_chains(data: bytes) -> int | None:
+    """Every sector chain calamine's cfb reader (`Cfb::new`, `get_stream`) follows must end
+    within the file, never visit a sector twice and hold what its entry declares: calamine
+    follows a chain without either check, so a chain looping back on itself makes it
+    allocate until the machine runs out of memory (olefile opens such a file). Walked here
+    as calamine walks them: the DIFAT chain from the header, the FAT sectors it lists, the
+    directory chain, the mini-stream (the root entry's chain) and the mini-FAT chain, then
+    each stream's chain (in the mini-FAT below 4,096 bytes, else in the FAT): every stream
+    entry, and the first entry of each name calamine opens whatever its type. No sector
+    belongs to two chains, so the walk is bounded by the file's size. Returns the index of
+    the entry calamine reads the workbook from (olefile finds its stream through the
+    directory's tree, calamine takes the first entry of that name: they must agree)."""
+    shift, mini_shift, dir_start, mini_start, mini_len, difat_start = _HEADER.unpack_from(data)
+    if shift not in (9, 12) or mini_shift != 6:
+        raise UnreadableFileError(_DAMAGED_OLE)
+    size = 1 << shift
+    whole = len(data) // size - 1  # sectors wholly in the file (after the header's)
+
+    def table(sectors: list[int]) -> array.array:
+        entries = array.array("I", b"".join(data[(s + 1) * size : (s + 2) * size] for s in sectors))
+        if sys.byteorder == "big":
+            entries.byteswap()
+        return entries
+
+    fat_sectors = _fat_sectors(data, difat_start, size, whole)
+    fat = table(fat_sectors[: -(-whole // (size // 4))])  # entries past the file: never used
+    used = bytearray(min(whole, len(fat)))  # sectors of the chains walked so far
+    directory = _chain(dir_start, fat, used, size, None)
+    entries = [
+        data[(sid + 1) * size + at : (sid + 1) * size + at + 128]
+        for sid in directory
+        for at in range(0, size, 128)
+    ]
+    if not entries:
+        raise UnreadableFileError(_DAMAGED_OLE)
+    mini_fat, mini_used = array.array("I"), bytearray()
+    if mini_len:
+        root_start, root_size = _entry_chain(entries[0], size)
+        _chain(root_start, fat, used, size, root_size)
+        mini_fat = table(_chain(mini_start, fat, used, size, mini_len * size))
+        mini_used = bytearray(min(-(-root_size // _MINI_SECTOR), len(mini_fat)))
+    firsts: dict[str, int] = {}  # calamine's names → the first entry of that name
+    for index, entry in enumerate(entries):
+        name = entry[:64].decode("utf-16-le", "replace").partition("\0")[0]
+        first = name in _CALAMINE_STREAMS and name not in firsts
+        if first:
+            firsts[name] = index
+        if entry[66] == 2 or first:  # a stream, or what calamine opens by that name (any entry)
+            start, declared = _entry_chain(entry, size)
+            if declared >= _MINI_CUTOFF:
+                _chain(start, fat, used, size, declared)
+            elif declared:
+                _chain(start, mini_fat, mini_used, _MINI_SECTOR, declared)
+    return next((firsts[name] for name in _CALAMINE_STREAMS if name in firsts), None)
+
+
+def _fat_sectors(data: bytes, difat_start: int, size: int, whole: int) -> list[int]:
+    """The FAT sectors the header and the DIFAT chain list, as calamine collects them; each
+    in the file and listed once (calamine reads a sector listed twice twice)."""
+    listed = [sid for sid in struct.unpack_from("<109I", data, 76) if sid < _DIFSECT]
+    difat: set[int] = set()
+    sid = difat_start
+    while sid < _RESERVED:
+        if sid >= whole or sid in difat or len(listed) > whole:
+            raise UnreadableFileError(_DAMAGED_OLE)
+        difat.add(sid)
+        *more, sid = struct.unpack_from(f"<{size // 4}I", data, (sid + 1) * size)
+        listed += [each for each in more if each < _DIFSECT]
+    if len(set(listed)) < len(listed) or any(sid >= whole for sid in listed):
+        raise UnreadableFileError(_DAMAGED_OLE)
+    return listed
+
+
+def _entry_chain(entry: bytes, sector_size: int) -> tuple[int, int]:
+    """(first sector, declared size) of a directory entry, as calamine reads them (the
+    size's high half only in a file of 4,096-byte sectors)."""
+    start, low, high = struct.unpack_from("<III", entry, 116)
+    return start, low if sector_size == 512 else low | high << 32
+
+
+def _chain(
+    start: int, table: array.array, used: bytearray, unit: int, length: int | None
+) -> list[int]:
+    """The sectors of the chain from `start` in `table` that calamine reads for `length`
+    bytes (None: up to its end), each one below `len(used)` and in no chain walked before
+    (marked in `used`); the chain must hold `length` bytes. `UnreadableFileError` otherwise."""
+    sectors: list[int] = []
+    count = min(len(used), len(table))
+    sid = start
+    while sid != _ENDOFCHAIN:
+        if sid >= count or used[sid]:
+            raise UnreadableFileError(_DAMAGED_OLE)
+        used[sid] = 1
+        sectors.append(sid)
+        if length is not None and len(sectors) * unit >= length:
+            return sectors
+        sid = table[sid]
+    if length:
+        raise UnreadableFileError(_DAMAGED_OLE)
+    return sectors
 
 
 _FILE_PASS, _EOF = 0x002F, 0x000A
