@@ -459,7 +459,10 @@ def _weigh(candidates: list[_Candidate]) -> None:
     """Mark each table nothing written (0), a few rows against a table of the same
     indicators holding more than twice as many (1: an example), or filled (2)."""
     for candidate in candidates:
-        most = max(other.filled for other in candidates if other.codes & candidate.codes)
+        most = max(
+            (other.filled for other in candidates if other.codes & candidate.codes),
+            default=candidate.filled,
+        )
         candidate.fill = 0 if not candidate.filled else 1 if candidate.filled * 2 < most else 2
 
 

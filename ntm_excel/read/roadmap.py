@@ -67,6 +67,7 @@ _TRAILING_CLAUSE = re.compile(r"(?:\(|,|;|\s[-–]\s)([^(),;]+?)\)?\s*$")  # «�
 _MONTH_HEADING = re.compile(r"^(?:t|thang) ?0?(\d{1,2})$")  # «T1» … «T12» of a Gantt chart
 _NAMES_CRITERION = re.compile(r"(?i:tc|ti[eê]u ch[ií])\W*(?:s[oố]\s*)?0?\d")  # «TC2 - …»
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
+_SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
 
 _TITLE_ROWS = 12
@@ -162,7 +163,7 @@ def read_roadmap(
     vocabulary: Vocabulary,
 ) -> tuple[list[Task], list[Issue], str]:
     """The tasks of the roadmap sheets among `grids` (else of a roadmap written under the
-    signature of the table `below`, on its sheet), with `roadmap-not-found` or
+    signature of the table `below`, on its sheet, or in columns of that table), with `roadmap-not-found` or
     `deadline-invalid` issues, and a line for the reading report.
 
     A roadmap split over several sheets («KH hạ tầng», «KH môi trường») is read whole; a
@@ -170,8 +171,12 @@ def read_roadmap(
     located = {"unit_code": unit_code, "file": file_name}
     classify = functools.partial(_role, vocabulary)
     headers = [header for grid in grids if (header := locate_header([grid], classify, _accept))]
-    if not headers and below is not None and (start := _after_signature(below)):
-        found = locate_header([below.grid], classify, _accept, first_row=start)
+    if not headers and below is not None:
+        # under the table's signature, else the table's own heading when it also names
+        # tasks and deadlines or owners («Giải pháp thực hiện» | «Thời gian» beside each row)
+        start = _after_signature(below)
+        found = start and locate_header([below.grid], classify, _accept, first_row=start)
+        found = found or locate_header([below.grid], classify, _accept)
         headers = [found] if found else []
     if not headers:
         return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
@@ -312,6 +317,18 @@ def _name_patterns(names: tuple[tuple[int, str], ...]) -> list[tuple[str, int, r
     ]
 
 
+def _vertical_spans(header: Header, columns: list[int]) -> dict[tuple[int, int], int]:
+    """(row, column) → the top row of the merge covering it, for the cells of `columns`
+    below the heading that a merge spanning several rows covers (the top one left out)."""
+    spans = {}
+    for top, left, bottom, right in header.grid.merged:
+        if bottom > top > header.bottom and any(left <= col <= right for col in columns):
+            for col in columns:
+                if left <= col <= right:
+                    spans.update(((row, col), top) for row in range(top + 1, bottom + 1))
+    return spans
+
+
 class _RoadmapReader:
     def __init__(
         self,
@@ -336,6 +353,11 @@ class _RoadmapReader:
         if len(deadlines := header.roles.get("deadline", ())) > 1 and not self.months:
             self.col["deadline"] = _due_column(deadlines, header.labels)
         self.funding = header.roles.get("funding", ())
+        self.spans = _vertical_spans(
+            header, [col for role in _SPANNED for col in header.roles.get(role, ())]
+        )
+        self.task_spans = _vertical_spans(header, [self.col["task"]])
+        self.task_row = -1  # the row of the last task
         self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
         self.group_deadline: tuple[str, date | None] | None = None  # «… TRONG QUÝ II/2021»
 
@@ -355,6 +377,9 @@ class _RoadmapReader:
                 "",
             )
             no_text = self._text(row, "no")
+            if not task_text and self.task_spans.get((row, self.col["task"])) == self.task_row:
+                self._more_people(row)  # the task is merged down over this row: its people too
+                continue
             if not task_text and is_signature(texts):
                 break
             heading = next((t for t in texts if t), "") if not task_text else ""
@@ -374,7 +399,7 @@ class _RoadmapReader:
                     continue
             if not task_text:
                 continue
-            if not any(grid.text(row, col) for col in self.details):
+            if not any(self._at(row, col) for col in self.details):
                 key = folded(task_text)
                 if _TOTAL.match(key):
                     break  # «Tổng cộng» and its split («Trong đó: …») close the table
@@ -405,7 +430,29 @@ class _RoadmapReader:
                 self.tasks.append(self._task(row, task_text, int(named[1]), section))
             else:
                 self.tasks.append(self._task(row, task_text, criterion, section))
-            previous = row
+            previous = self.task_row = row
+
+    def _more_people(self, row: int) -> None:
+        """Add the people of a row the last task's cell is merged down over to that task."""
+        people = self._people(row)
+        last = self.tasks[-1]
+        self.tasks[-1] = dataclasses.replace(
+            last,
+            **{
+                field: tuple(dict.fromkeys(getattr(last, field) + more))
+                for field, more in people.items()
+            },
+        )
+
+    def _people(self, row: int) -> dict[str, tuple[str, ...]]:
+        """The owners, partners and directors a row names."""
+        owners, partners = _owners_and_partners(self._lines(row, "owner"), self.vocabulary)
+        directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
+        advisers = ()
+        if "partner" in self.header.roles:
+            advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())
+        partners = tuple(dict.fromkeys(partners + helping + advisers))
+        return {"owners": owners, "partners": partners, "directors": directors}
 
     def _new_group(self) -> None:
         self.group_owners, self.group_deadline = (), None
@@ -430,7 +477,14 @@ class _RoadmapReader:
 
     def _text(self, row: int, role: str) -> str:
         col = self.col.get(role)
-        return self.grid.text(row, col) if col is not None else ""
+        if col is None:
+            return ""
+        return self._at(row, col) if role in _SPANNED else self.grid.text(row, col)
+
+    def _at(self, row: int, col: int) -> str:
+        """The cell's text, or that of the merged cell above covering it (a deadline, an
+        owner, a status merged down over several tasks is each one's)."""
+        return self.grid.text(self.spans.get((row, col), row), col)
 
     def _lines(self, row: int, role: str) -> str:
         """The role's cells' texts with their line breaks (one person per line in an owner
@@ -438,7 +492,7 @@ class _RoadmapReader:
         of titles («Họ và tên» | «Chức vụ») is left out."""
         columns = self.header.roles.get(role, ())
         named = [col for col in columns if self.header.children.get(col) not in _TITLE_COLUMNS]
-        values = (self.grid.value(row, col) for col in named or columns)
+        values = (self.grid.value(self.spans.get((row, col), row), col) for col in named or columns)
         texts = (value if isinstance(value, str) else cell_text(value) for value in values)
         return "\n".join(text for text in texts if text)
 
@@ -477,11 +531,8 @@ class _RoadmapReader:
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
             completed = parse_date(match.group())
-        owners, partners = _owners_and_partners(self._lines(row, "owner"), self.vocabulary)
-        directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
-        advisers = ()
-        if "partner" in self.header.roles:
-            advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())
+        people = self._people(row)
+        owners = people["owners"]
         if not owners and not self._text(row, "owner"):
             owners = self.group_owners
         if not deadline_text and self.group_deadline:
@@ -500,8 +551,8 @@ class _RoadmapReader:
             due=due,
             owners=owners,
             recurrence=deadline_text if recurs else "",
-            partners=tuple(dict.fromkeys(partners + helping + advisers)),
-            directors=directors,
+            partners=people["partners"],
+            directors=people["directors"],
             section=section,
             done=done,
             completed=completed,
@@ -527,7 +578,7 @@ class _RoadmapReader:
         col = self.col.get("deadline")
         if col is None:
             return "", None
-        value = self.grid.value(row, col)
+        value = self.grid.value(self.spans.get((row, col), row), col)
         if isinstance(value, datetime | date):
             day = value.date() if isinstance(value, datetime) else value
             if day.day == 1 and _month_display(self.grid.number_format(row, col)):
