@@ -163,8 +163,8 @@ def read_roadmap(
     vocabulary: Vocabulary,
 ) -> tuple[list[Task], list[Issue], str]:
     """The tasks of the roadmap sheets among `grids` (else of a roadmap written under the
-    signature of the table `below`, on its sheet, or in columns of that table), with `roadmap-not-found` or
-    `deadline-invalid` issues, and a line for the reading report.
+    signature of the table `below`, on its sheet, or in columns of that table), with
+    `roadmap-not-found` or `deadline-invalid` issues, and a line for the reading report.
 
     A roadmap split over several sheets («KH hạ tầng», «KH môi trường») is read whole; a
     sheet of an earlier year («KH 2020» beside «KH 2021») is left out."""
