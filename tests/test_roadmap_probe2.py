@@ -117,3 +117,84 @@ def test_a_roadmap_whose_rows_are_criteria_with_a_solution_column(
         (17, "Xây 5 bể rác", date(2021, 6, 30)),
     ]
     assert bool(submission.indicators) is not alone
+
+
+STATUSES = [  # (status cell, done)
+    ("HT", True),
+    ("Đã HT", True),
+    ("100%", True),
+    ("Đạt", True),
+    ("70%", False),
+    ("Đang TH", False),
+    ("Chưa đạt", False),
+    ("Hoàn thành (15/3)", True),
+]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_statuses_written_short_or_as_a_share(tmp_path, registry, indicators, suffix):
+    rows = [TITLE, HEADING]
+    rows += [
+        [i, f"Việc {i}", "30/6/2021", "Lê Văn An", cell] for i, (cell, _) in enumerate(STATUSES)
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [t.done for t in submission.tasks] == [done for _, done in STATUSES]
+
+
+def test_a_share_done_typed_as_a_number(tmp_path, registry, indicators):
+    """1 shown «0%» and 100 under «Tiến độ (%)» are done; 0.7 shown «0%» is not."""
+    heading = [*HEADING[:4], "Tiến độ (%)"]
+    rows = [TITLE, heading]
+    rows += [[i, f"Việc {i}", "30/6/2021", "Lê Văn An", v] for i, v in enumerate([1, 0.7, 100])]
+    path = save(tmp_path / "xa_cam_thach.xlsx", rows, formats={"E3": "0%", "E4": "0%"})
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.done, t.status_text) for t in submission.tasks] == [
+        (True, "100%"),
+        (False, "70%"),
+        (True, "100%"),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_ticks_under_status_sub_headings(tmp_path, registry, indicators, suffix):
+    rows = [
+        TITLE,
+        [*HEADING[:4], "Kết quả thực hiện", None],
+        [None, None, None, None, "Đã hoàn thành", "Chưa hoàn thành"],
+        [1, "Làm đường thôn Tây", "30/4/2021", "Lê Văn An", "x", None],
+        [2, "Làm đường thôn Đông", "30/9/2021", "Lê Văn An", None, "x"],
+        [3, "Xây nhà văn hóa", "30/6/2021", "Lê Văn An", "✓", None],
+    ]
+    merges = ["A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:F2"]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows, merges)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.done, t.status_text) for t in submission.tasks] == [
+        (True, "Đã hoàn thành"),
+        (False, "Chưa hoàn thành"),
+        (True, "Đã hoàn thành"),
+    ]
+
+
+def test_a_status_in_the_notes_or_an_actual_completion_date(tmp_path, registry, indicators):
+    """No status column: «Ghi chú» saying «Đã hoàn thành» or «Xong» is the status (not
+    «Hoàn thành trước 30/6/2021»); a date under «Ngày hoàn thành thực tế» marks it done."""
+    heading = ["TT", "Nội dung", "Thời gian hoàn thành", "Người thực hiện"]
+    rows = [
+        TITLE,
+        [*heading, "Ngày hoàn thành thực tế", "Ghi chú"],
+        [1, "Đường thôn 1", "30/6/2021", "Lê Văn An", None, "Đã hoàn thành"],
+        [2, "Đường thôn 2", "30/6/2021", "Lê Văn An", None, "Xong"],
+        [3, "Đường thôn 3", "30/6/2021", "Lê Văn An", None, "Hoàn thành trước 30/6/2021"],
+        [4, "Đường thôn 4", "30/9/2021", "Lê Văn An", "20/5/2021", None],
+        [5, "Đường thôn 5", "30/9/2021", "Lê Văn An", None, "Đang thi công"],
+    ]
+    path = save(tmp_path / "xa_cam_thach.xlsx", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.due, t.done, t.completed) for t in submission.tasks] == [
+        (date(2021, 6, 30), True, None),
+        (date(2021, 6, 30), True, None),
+        (date(2021, 6, 30), False, None),
+        (date(2021, 9, 30), True, date(2021, 5, 20)),
+        (date(2021, 9, 30), False, None),
+    ]

@@ -53,9 +53,12 @@ _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+_FULL_SHARE = re.compile(r"^\s*100\s*%\s*$")  # «100%»: all done
+_MARK = re.compile(r"^\s*(?:[xX✓✔√vV●■+]|có)\s*$")  # a tick under a status sub-heading
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
 _TITLE_COLUMNS = {"chuc vu", "chuc danh", "chuc vu chuc danh"}  # folded sub-headings
+_ACTUAL = re.compile(r"\bthuc te\b")  # «Ngày hoàn thành thực tế»: when it was done
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
 _YEAR_BAND = re.compile(r"^(?:nam )?(20\d\d)$")  # «NĂM 2022» over that year's tasks
 _OWNER_BAND = re.compile(r"^(?:dong chi|d/c|d c|dc|ong|ba)\b")  # «Đồng chí A - PCT phụ trách:»
@@ -102,6 +105,24 @@ def _month_display(number_format: str) -> bool:
 def _partly(status: str) -> bool:
     """Whether a status gives the share done below 100% ("Đã hoàn thành 80%")."""
     return any(float(m[1].replace(",", ".")) < 100 for m in _PERCENT_IN_TEXT.finditer(status))
+
+
+def _done(status: str, vocabulary: Vocabulary) -> bool:
+    """Whether a status says the task is done: a `tinh_trang` «xong» phrase giving no share
+    below 100% («Hoàn thành», «Đã HT», «Đạt»), or a share of 100% alone («100%»)."""
+    if not status:
+        return False
+    found = vocabulary.match("tinh_trang", status)
+    if found is not None:
+        return found.meaning == "xong" and not _partly(status)
+    return bool(_FULL_SHARE.match(status))
+
+
+def _share_text(value: object, number_format: str) -> str:
+    """A number in a status column as the share done it gives: 1 shown as «0%» → «100%»,
+    70 → «70%» (a «Tiến độ (%)» column)."""
+    share = value * 100 if "%" in number_format else value
+    return f"{share:g}%"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -350,8 +371,14 @@ class _RoadmapReader:
         self.col = {role: cols[0] for role, cols in header.roles.items()}
         self.details = [self.col[role] for role in _TASK_DETAILS if role in self.col]
         self.months = _month_columns(header)  # a Gantt chart: a column per month
-        if len(deadlines := header.roles.get("deadline", ())) > 1 and not self.months:
+        deadlines = header.roles.get("deadline", ())
+        actual = [col for col in deadlines if _ACTUAL.search(header.labels.get(col, ""))]
+        self.actual = actual[0] if actual and len(actual) < len(deadlines) else None
+        deadlines = tuple(col for col in deadlines if col != self.actual)
+        if len(deadlines) > 1 and not self.months:
             self.col["deadline"] = _due_column(deadlines, header.labels)
+        elif deadlines:
+            self.col["deadline"] = deadlines[0]
         self.funding = header.roles.get("funding", ())
         self.spans = _vertical_spans(
             header, [col for role in _SPANNED for col in header.roles.get(role, ())]
@@ -525,12 +552,14 @@ class _RoadmapReader:
     def _task(self, row: int, text: str, criterion: int | None, section: str) -> Task:
         grid = self.grid
         deadline_text, due = self._deadline(row)
-        status_text = self._text(row, "status")
-        status = self.vocabulary.match("tinh_trang", status_text) if status_text else None
-        done = status is not None and status.meaning == "xong" and not _partly(status_text)
+        status_text = self._status(row)
+        done = _done(status_text, self.vocabulary)
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
             completed = parse_date(match.group())
+        if self.actual is not None and (day := parse_date(self.grid.value(row, self.actual))):
+            done, completed = True, day  # a date under «Ngày hoàn thành thực tế»
+            status_text = status_text or f"Hoàn thành {day:%d/%m/%Y}"
         people = self._people(row)
         owners = people["owners"]
         if not owners and not self._text(row, "owner"):
@@ -564,6 +593,33 @@ class _RoadmapReader:
             sheet=grid.name,
             cell=cell_address(row, self.col["task"]),
         )
+
+    def _status(self, row: int) -> str:
+        """The task's status: its status cell (a number there is the share done); a tick
+        under a status sub-heading («Đã hoàn thành» | «Chưa hoàn thành») is that status;
+        without a status column, a note that is a status («Đã hoàn thành», «Xong»)."""
+        columns = self.header.roles.get("status", ())
+        for col in columns:
+            value = self.grid.value(self.spans.get((row, col), row), col)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return _share_text(value, self.grid.number_format(row, col))
+            text = self._at(row, col)
+            heading = self.header.children.get(col, "")
+            if text and _MARK.match(text) and len(columns) > 1:
+                if self.vocabulary.match_key("tinh_trang", heading):
+                    return self.grid.text(self.header.bottom, col)
+                continue
+            if text:
+                return text
+        note = self._text(row, "note") if not columns else ""
+        if note and self.vocabulary.match("tinh_trang", note) and not self._dated(note):
+            return note
+        return ""
+
+    def _dated(self, text: str) -> bool:
+        """Whether a text is a deadline phrase («Hoàn thành trước 30/6/2021»)."""
+        found = _deadline_of(text, self.year, self.vocabulary)
+        return not isinstance(found, DeadlineError)
 
     def _deadline(self, row: int) -> tuple[str, date | None]:
         """(phrase as written, due date). A cell that only says the work is done («Đã hoàn
