@@ -198,3 +198,46 @@ def test_a_status_in_the_notes_or_an_actual_completion_date(tmp_path, registry, 
         (date(2021, 9, 30), True, date(2021, 5, 20)),
         (date(2021, 9, 30), False, None),
     ]
+
+
+CHARTS = [  # (heading, sub-headings, marks per task, due dates)
+    (
+        "Thời gian thực hiện",
+        ["Quý I", "Quý II", "Quý III", "Quý IV"],
+        [[None, "x", "x", None], ["x", None, None, None]],
+        [date(2021, 9, 30), date(2021, 3, 31)],
+    ),
+    (
+        "Lộ trình thực hiện",
+        ["2021", "2022", "2023"],
+        [["x", "x", None], [None, "Quý II", None]],
+        [date(2022, 12, 31), date(2022, 6, 30)],
+    ),
+    (
+        "Tiến độ thực hiện",
+        ["Tháng 6", "T7/2021", "Tháng 8"],
+        [["x", "x", None], [None, None, "■"]],
+        [date(2021, 7, 31), date(2021, 8, 31)],
+    ),
+]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+@pytest.mark.parametrize("chart", CHARTS, ids=["quarters", "years", "months"])
+def test_time_charts_by_quarter_year_or_month(tmp_path, registry, indicators, suffix, chart):
+    """A time chart's task is due at the end of its last marked period; a phrase written in
+    a year's column («Quý II» under «2022») is read in that year."""
+    heading, periods, marks, dues = chart
+    end = chr(ord("C") + len(periods) - 1)
+    owner = chr(ord(end) + 1)
+    rows = [
+        TITLE,
+        ["TT", "Nội dung công việc", heading, *[None] * (len(periods) - 1), "Người phụ trách"],
+        [None, None, *periods, None],
+        *([i, f"Việc {i}", *cells, "Lê Văn An"] for i, cells in enumerate(marks)),
+    ]
+    merges = ["A2:A3", "B2:B3", f"C2:{end}2", f"{owner}2:{owner}3"]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows, merges)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [t.due for t in submission.tasks] == dues
+    assert "deadline-invalid" not in [issue.code for issue in issues]

@@ -243,16 +243,22 @@ def _roadmap_sheets(headers: list[Header], year: int | None) -> list[tuple[Heade
     return chosen or [best]
 
 
-def _month_columns(header: Header) -> dict[int, int]:
-    """Column → month of a Gantt chart under the time heading («Thời gian thực hiện» over
-    «T1» … «T12», the months of the task marked «x»); empty for other roadmaps."""
-    months = {
-        col: int(found[1])
-        for col in header.roles.get("deadline", ())
-        if (found := _MONTH_HEADING.match(header.children.get(col, "")))
-        and 1 <= int(found[1]) <= 12
-    }
-    return months if len(months) >= 3 else {}
+def _period_columns(header: Header, year: int | None, vocabulary: Vocabulary) -> dict[int, str]:
+    """Column → the period it stands for in a time chart: sub-headings of the time (or
+    progress) heading that each name a month, a quarter or a year («T1» … «T12», «Tháng 6»,
+    «T7/2021», «Quý I» … «Quý IV», «2021 | 2022 | 2023»), the task's periods marked «x»;
+    empty for other roadmaps."""
+    periods = {}
+    for col in (*header.roles.get("deadline", ()), *header.roles.get("status", ())):
+        child = header.children.get(col, "")
+        if found := _MONTH_HEADING.match(child):
+            child = f"tháng {found[1]}"
+        elif child.isdigit():
+            child = f"năm {child}"
+        due = _deadline_of(child, year, vocabulary) if child else None
+        if due and not isinstance(due, DeadlineError) and due[-1].due is not None:
+            periods[col] = child
+    return periods if len(periods) >= 2 else {}
 
 
 def _missing(header: Header, tasks: list[Task]) -> str:
@@ -370,7 +376,9 @@ class _RoadmapReader:
         self.issues: list[Issue] = []
         self.col = {role: cols[0] for role, cols in header.roles.items()}
         self.details = [self.col[role] for role in _TASK_DETAILS if role in self.col]
-        self.months = _month_columns(header)  # a Gantt chart: a column per month
+        self.months = _period_columns(header, year, vocabulary)  # a time chart
+        if set(header.roles.get("status", ())) <= set(self.months):
+            self.col.pop("status", None)  # «Tiến độ thực hiện» over «Tháng 6» … «Tháng 10»
         deadlines = header.roles.get("deadline", ())
         actual = [col for col in deadlines if _ACTUAL.search(header.labels.get(col, ""))]
         self.actual = actual[0] if actual and len(actual) < len(deadlines) else None
@@ -594,6 +602,25 @@ class _RoadmapReader:
             cell=cell_address(row, self.col["task"]),
         )
 
+    def _charted(self, row: int) -> tuple[str, date | None]:
+        """(phrase, due) of a time chart's row: the end of the latest period marked; a
+        phrase written in the mark («Quý II» under «2022») is read in that period's year."""
+        latest: tuple[date, str] | None = None
+        for col, period in self.months.items():
+            if not (mark := self.grid.text(row, col)):
+                continue
+            found = _deadline_of(period, self.year, self.vocabulary)
+            if isinstance(found, DeadlineError) or not found:
+                continue
+            due = found[-1].due
+            text = period if str(due.year) in period else f"{period}/{due.year}"
+            own = _deadline_of(mark, due.year, self.vocabulary) if not _MARK.match(mark) else None
+            if own and not isinstance(own, DeadlineError) and own[-1].due is not None:
+                due, text = own[-1].due, f"{mark} ({text})" if str(due.year) not in mark else mark
+            if latest is None or due > latest[0]:
+                latest = (due, text)
+        return (latest[1], latest[0]) if latest else ("", None)
+
     def _status(self, row: int) -> str:
         """The task's status: its status cell (a number there is the share done); a tick
         under a status sub-heading («Đã hoàn thành» | «Chưa hoàn thành») is that status;
@@ -625,12 +652,7 @@ class _RoadmapReader:
         """(phrase as written, due date). A cell that only says the work is done («Đã hoàn
         thành») gives no due date and no issue: whether it is done is the status's to say."""
         if self.months:
-            marked = [month for col, month in self.months.items() if self.grid.text(row, col)]
-            if not marked:
-                return "", None
-            text = f"tháng {max(marked)}" + (f"/{self.year}" if self.year else "")
-            found = _deadline_of(text, self.year, self.vocabulary)
-            return text, None if isinstance(found, DeadlineError) else found[-1].due
+            return self._charted(row)
         col = self.col.get("deadline")
         if col is None:
             return "", None
