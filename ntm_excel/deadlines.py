@@ -49,13 +49,24 @@ _EXPRESSION = re.compile(
     )
 )
 _LABEL = re.compile(r"\b(khoi cong|hoan thanh)\b")
+_WAVE = re.compile(r"\b(?:đợt|dot)\s*(\d{1,2})\s*[:.)\-–]?", re.IGNORECASE)  # «Đợt 1: …»
 _SPAN_DASH = re.compile(r"\s[-–—]\s")  # "Tháng 6/2021 - Tháng 8/2021": a span
 _SPELLINGS = [
     (re.compile(r"\bthang (?=quy\b)"), ""),  # the plan writes "trong tháng quý I/2021"
     (re.compile(r"\bqui\b"), "quy"),  # "Quí 2/2021"
     (re.compile(r"\bt ?(?=\d)"), "thang "),  # "T6/2021", "T6"
     (re.compile(r"\bq ?(?=\d|(?:iv|iii|ii|i)\b)"), "quy "),  # "Q2/2021", "Q.II", "Q3"
+    # a two-digit year after a month or a quarter: «T9/21», «Q3/21», «Quý IV/21»
+    (
+        re.compile(r"\b(thang \d{1,2}/|quy (?:(?:iv|iii|ii|i) ?|[1-4])/?)(\d\d)(?![\d/])"),
+        lambda m: f"{m[1].rstrip(' /')}/20{m[2]}",
+    ),
 ]
+# Months an English Excel writes as text: «30-Jun-21», «Sep-21», «Dec 2021»
+_ENGLISH_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()  # noqa: SIM905
+_ENGLISH_DATE = re.compile(
+    r"\b(?:(\d{1,2})[\s-])?(" + "|".join(_ENGLISH_MONTHS) + r")[a-z]*\.?[\s-]+(\d{4}|\d\d)\b"
+)
 _SPAN_WORDS = (["den"], ["toi"])  # between the two ends of a span
 # Lists and ranges written short, due at the end of their last part: «Tháng 10-11/2021»,
 # «T10, T11/2021», «Quý III-IV/2021», «Quý I, II/2021», «2021-2022», «15-30/6/2021».
@@ -130,6 +141,9 @@ def parse_deadline(
     text = nfc(value)
     if text.isascii() and text.isdigit():
         return [Milestone("", _bare_number(int(text), text))]
+    waves = _WAVE.split(text)
+    if len(waves) > 2 and not waves[0].strip(" ;,."):  # «Đợt 1: tháng 5/2021; đợt 2: …»
+        return _waves(text, waves[1::2], waves[2::2], year, vocabulary)
     key = _key(text)
     if not key:
         return []
@@ -141,6 +155,22 @@ def parse_deadline(
         if bare == key or not bare:
             raise
         return _milestones(bare, reader)
+
+
+def _waves(
+    text: str, numbers: list[str], parts: list[str], year: int | None, vocabulary: Vocabulary | None
+) -> list[Milestone]:
+    """The milestones «đợt 1», «đợt 2» … of a deadline given wave by wave."""
+    milestones = []
+    for number, part in zip(numbers, parts, strict=True):
+        try:
+            found = parse_deadline(part.strip(" ;,."), year=year, vocabulary=vocabulary)
+        except DeadlineError as exc:
+            raise DeadlineError(text, exc.reason) from None
+        if len(found) != 1:
+            raise DeadlineError(text, f"đợt {number} không ghi thời hạn")
+        milestones.append(Milestone(f"đợt {number}", found[0].due))
+    return milestones
 
 
 def _milestones(key: str, reader: _Reader) -> list[Milestone]:
@@ -159,7 +189,16 @@ def _milestones(key: str, reader: _Reader) -> list[Milestone]:
     return milestones
 
 
+def _english(match: re.Match) -> str:
+    """«30-Jun-21» → «30/6/2021», «Sep-21» → «tháng 9/2021»."""
+    month = _ENGLISH_MONTHS.index(match[2]) + 1
+    year = match[3] if len(match[3]) == 4 else f"20{match[3]}"
+    return f"{match[1]}/{month}/{year}" if match[1] else f"thang {month}/{year}"
+
+
 def _key(text: str) -> str:
+    if text.isascii():
+        text = _ENGLISH_DATE.sub(_english, text.lower())
     for short, spelled in _SHORT_RANGES:
         text = short.sub(spelled, text)
     parts = _NUMERIC.split(_SPAN_DASH.sub(" đến ", text))

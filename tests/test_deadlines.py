@@ -103,7 +103,6 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "tháng 3/2021, tháng 4/2021",
         "đầu năm 2021",
         "trước",
-        "tháng 3/21",
         "năm 3021",
         "12345",
         "khởi công và hoàn thành trong tháng 6/2021",
@@ -150,6 +149,14 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         ("T6/2021", date(2021, 6, 30)),
         ("T9", date(2021, 9, 30)),
         ("Q3/2021", date(2021, 9, 30)),
+        # a two-digit year after a month or a quarter, an English Excel's month as text
+        ("T9/21", date(2021, 9, 30)),
+        ("tháng 3/21", date(2021, 3, 31)),
+        ("Q3/21", date(2021, 9, 30)),
+        ("Quý IV/21", date(2021, 12, 31)),
+        ("30-Jun-21", date(2021, 6, 30)),
+        ("Sep-21", date(2021, 9, 30)),
+        ("December 2021", date(2021, 12, 31)),
         ("Trước 30 tháng 6 năm 2021", date(2021, 6, 30)),
         # a span: the task is due at its end
         ("Tháng 6/2021 - Tháng 8/2021", date(2021, 8, 31)),

@@ -241,3 +241,28 @@ def test_time_charts_by_quarter_year_or_month(tmp_path, registry, indicators, su
     submission, issues = read_submission(path, registry, indicators)
     assert [t.due for t in submission.tasks] == dues
     assert "deadline-invalid" not in [issue.code for issue in issues]
+
+
+DEADLINES = [  # (deadline cell, due, recurrence)
+    ("T9/21", date(2021, 9, 30), ""),
+    ("Quý IV/21", date(2021, 12, 31), ""),
+    ("30-Jun-21", date(2021, 6, 30), ""),
+    ("Sep-21", date(2021, 9, 30), ""),
+    ("Đợt 1: tháng 5/2021; đợt 2: tháng 9/2021", date(2021, 9, 30), ""),
+    ("Đợt 1: Tháng 4; Đợt 2: Tháng 10", date(2021, 10, 31), ""),
+    ("Thường xuyên, liên tục", None, ""),
+    ("Tháng 11 hàng năm", None, "Tháng 11 hàng năm"),
+    ("Trước 30/6 hằng năm", None, "Trước 30/6 hằng năm"),
+]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_deadline_phrases_of_real_roadmaps(tmp_path, registry, indicators, suffix):
+    """Two-digit years, months an English Excel wrote as text, waves («đợt 1 … đợt 2»: due
+    at the last), ongoing work said twice, a yearly task with its month: none reported."""
+    rows = [TITLE, HEADING]
+    rows += [[i, f"Việc {i}", cell, "Lê Văn An"] for i, (cell, _, _) in enumerate(DEADLINES)]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.due, t.recurrence) for t in submission.tasks] == [(d, r) for _, d, r in DEADLINES]
+    assert "deadline-invalid" not in [issue.code for issue in issues]

@@ -69,6 +69,8 @@ _NOT_A_TASK = re.compile(r"^(?:cộng|trong đó|ghi chú|lưu ý)\b", re.IGNORE
 _TRAILING_CLAUSE = re.compile(r"(?:\(|,|;|\s[-–]\s)([^(),;]+?)\)?\s*$")  # «…, hoàn thành 6/2021»
 _MONTH_HEADING = re.compile(r"^(?:t|thang) ?0?(\d{1,2})$")  # «T1» … «T12» of a Gantt chart
 _NAMES_CRITERION = re.compile(r"(?i:tc|ti[eê]u ch[ií])\W*(?:s[oố]\s*)?0?\d")  # «TC2 - …»
+_RECURRING = re.compile(r"\b(?:hang|moi) (?:ngay|tuan|thang|quy|nam)\b")  # in folded text
+_ONGOING_PARTS = re.compile(r"[,;/]|\s[-–]\s|\svà\s", re.IGNORECASE)
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
@@ -318,11 +320,18 @@ def _deadline_in(text: str, year: int | None, vocabulary: Vocabulary) -> tuple |
 
 @functools.lru_cache(maxsize=256)
 def _recurs(text: str) -> bool:
-    """Whether a deadline is a recurrence («Hàng năm», «Hằng quý»): no due date, no issue."""
+    """Whether a deadline is a recurrence («Hàng năm», «Hằng quý», «Tháng 11 hàng năm»,
+    «Trước 30/6 hằng năm»): no due date, no issue."""
     try:
         return parse_recurrence(text) is not None
     except RecurrenceError:
-        return False
+        return bool(_RECURRING.search(folded(text)))
+
+
+def _ongoing(text: str, vocabulary: Vocabulary) -> bool:
+    """Whether a deadline says the work has none: «Thường xuyên», «Thường xuyên, liên tục»."""
+    parts = [vocab_key(part) for part in _ONGOING_PARTS.split(text)]
+    return all(part in vocabulary.no_deadline for part in parts if part) and any(parts)
 
 
 def _after_signature(table: Header) -> int | None:
@@ -668,7 +677,7 @@ class _RoadmapReader:
             return "", None
         if isinstance(value, date):
             return text, value
-        if vocab_key(text) in self.vocabulary.no_deadline:
+        if _ongoing(text, self.vocabulary):
             return text, None  # «Thường xuyên»: ongoing work, no due date
         milestones = _deadline_of(text, self.year, self.vocabulary)
         if isinstance(milestones, DeadlineError):
