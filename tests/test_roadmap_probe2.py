@@ -266,3 +266,35 @@ def test_deadline_phrases_of_real_roadmaps(tmp_path, registry, indicators, suffi
     submission, issues = read_submission(path, registry, indicators)
     assert [(t.due, t.recurrence) for t in submission.tasks] == [(d, r) for _, d, r in DEADLINES]
     assert "deadline-invalid" not in [issue.code for issue in issues]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_year_column_alone_or_beside_the_deadline(tmp_path, registry, indicators, suffix):
+    """«Năm hoàn thành» holding 2022 is due 31/12/2022 (the budget beside it is the budget);
+    «Năm» | «Thời gian hoàn thành» = 2022 | «Quý II» is due 30/06/2022."""
+    alone = [
+        TITLE,
+        ["TT", "Nội dung, nhiệm vụ", "Năm hoàn thành", "Kinh phí (triệu đồng)", "Người phụ trách"],
+        [1, "Nâng cấp trường mầm non", 2022, 2500, "Lê Văn An"],
+        [2, "Xây dựng sân vận động", "2021", 1800, "Lê Văn An"],
+    ]
+    beside = [
+        TITLE,
+        ["TT", "Nội dung công việc", "Năm", "Thời gian hoàn thành", "Người phụ trách"],
+        [1, "Làm đường thôn 1", 2021, "Tháng 6", "Lê Văn An"],
+        [2, "Làm đường thôn 2", 2022, "Quý II", "Lê Văn An"],
+        [3, "Làm đường thôn 3", None, "Quý III", "Lê Văn An"],
+    ]
+    found = []
+    for name, rows in (("a", alone), ("b", beside)):
+        path = save(tmp_path / f"xa_cam_thach_{name}{suffix}", rows)
+        submission, issues = read_submission(path, registry, indicators)
+        found += [(t.due, t.budget) for t in submission.tasks]
+        assert "deadline-invalid" not in [issue.code for issue in issues]
+    assert found == [
+        (date(2022, 12, 31), 2500),
+        (date(2021, 12, 31), 1800),
+        (date(2021, 6, 30), None),
+        (date(2022, 6, 30), None),
+        (date(2021, 9, 30), None),
+    ]

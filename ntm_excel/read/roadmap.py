@@ -58,6 +58,7 @@ _MARK = re.compile(r"^\s*(?:[xX✓✔√vV●■+]|có)\s*$")  # a tick under a 
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
 _TITLE_COLUMNS = {"chuc vu", "chuc danh", "chuc vu chuc danh"}  # folded sub-headings
+_YEAR_HEADING = re.compile(r"^nam(?: (?:hoan thanh|thuc hien))?$")  # «Năm» | «Tháng 6»
 _ACTUAL = re.compile(r"\bthuc te\b")  # «Ngày hoàn thành thực tế»: when it was done
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
 _YEAR_BAND = re.compile(r"^(?:nam )?(20\d\d)$")  # «NĂM 2022» over that year's tasks
@@ -391,7 +392,9 @@ class _RoadmapReader:
         deadlines = header.roles.get("deadline", ())
         actual = [col for col in deadlines if _ACTUAL.search(header.labels.get(col, ""))]
         self.actual = actual[0] if actual and len(actual) < len(deadlines) else None
-        deadlines = tuple(col for col in deadlines if col != self.actual)
+        years = [col for col in deadlines if _YEAR_HEADING.match(header.labels.get(col, ""))]
+        self.year_col = years[0] if years and len(years) < len(deadlines) else None
+        deadlines = tuple(col for col in deadlines if col not in (self.actual, self.year_col))
         if len(deadlines) > 1 and not self.months:
             self.col["deadline"] = _due_column(deadlines, header.labels)
         elif deadlines:
@@ -679,7 +682,7 @@ class _RoadmapReader:
             return text, value
         if _ongoing(text, self.vocabulary):
             return text, None  # «Thường xuyên»: ongoing work, no due date
-        milestones = _deadline_of(text, self.year, self.vocabulary)
+        milestones = _deadline_of(text, self._row_year(row), self.vocabulary)
         if isinstance(milestones, DeadlineError):
             status = self.vocabulary.match("tinh_trang", text)
             if (status is None or status.meaning != "xong") and not _recurs(text):
@@ -694,6 +697,16 @@ class _RoadmapReader:
                 )
             return text, None
         return text, (milestones[-1].due if milestones else None)
+
+    def _row_year(self, row: int) -> int | None:
+        """The year of a row's deadline: its «Năm» cell («2022» beside «Quý II»), else the
+        roadmap's."""
+        if self.year_col is not None:
+            value = self.grid.value(self.spans.get((row, self.year_col), row), self.year_col)
+            found = _YEAR_BAND.match(folded(cell_text(value))) if value is not None else None
+            if found:
+                return int(found[1])
+        return self.year
 
     def _budget(self, row: int) -> float | None:
         col = self.col.get("budget")
