@@ -298,3 +298,26 @@ def test_a_year_column_alone_or_beside_the_deadline(tmp_path, registry, indicato
         (date(2022, 6, 30), None),
         (date(2021, 9, 30), None),
     ]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_criterion_cells_with_so_and_a_bracketed_line_below_a_task(
+    tmp_path, registry, indicators, suffix
+):
+    """«TC số 17 - Môi trường và ATTP» merged down is criterion 17; a row holding only
+    «(đoạn từ … đến …)» under a task goes on that task's text."""
+    rows = [
+        TITLE,
+        ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"],
+        [1, "TC số 2 - Giao thông", "Bê tông đường thôn 1,", "30/6/2021", "Lê Văn An"],
+        [None, None, "(đoạn từ nhà ông Hải đến cầu Đá)"],
+        [2, "TC số 17 - Môi trường và ATTP", "Xây bể rác", "30/9/2021", "Lê Văn An"],
+        [3, None, "Trồng cây xanh", "30/10/2021", "Lê Văn An"],
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows, ["B5:B6"])
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.criterion_no, t.text) for t in submission.tasks] == [
+        (2, "Bê tông đường thôn 1, (đoạn từ nhà ông Hải đến cầu Đá)"),
+        (17, "Xây bể rác"),
+        (17, "Trồng cây xanh"),
+    ]

@@ -43,7 +43,7 @@ from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
 
-_CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
+_CRITERION_WORDS = re.compile(r"^(?:tieu chi|tc)(?: so)? ?0?(\d{1,2})(?: |$)")  # «TC số 17»
 _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
 _INDICATOR_CODE = re.compile(r"^0?(\d{1,2})\.\d{1,2}\.?$")  # «9.1», «17.5»: its criterion
 _ROMAN = re.compile(r"^(?:(?i:tc|tiêu chí(?: số)?)\.?\s*)?([IVX]{1,5})[.)]?$")  # «XVIII»
@@ -460,7 +460,7 @@ class _RoadmapReader:
                     self._new_group()
                     continue
                 wrapped = previous == row - 1 and not no_text and not criterion_text
-                if wrapped and task_text[0].islower():  # the task above goes on here
+                if wrapped and (task_text[0].islower() or task_text[0] == "("):  # goes on here
                     last = self.tasks[-1]
                     self.tasks[-1] = dataclasses.replace(last, text=f"{last.text} {task_text}")
                     previous = row
