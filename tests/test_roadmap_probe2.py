@@ -321,3 +321,27 @@ def test_criterion_cells_with_so_and_a_bracketed_line_below_a_task(
         (17, "Xây bể rác"),
         (17, "Trồng cây xanh"),
     ]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_bodies_listed_after_a_comma_or_va_are_each_an_owner(
+    tmp_path, registry, indicators, suffix
+):
+    """«MTTQ và các đoàn thể», «Các thôn, MTTQ» in a partner column, «A - PCT và các thôn»:
+    a body after «,» or «và» is one more owner (or partner), not the title going on."""
+    rows = [
+        TITLE,
+        ["TT", "Nội dung công việc", "Thời gian", "Cơ quan chủ trì", "Cơ quan phối hợp"],
+        [1, "Vận động hiến đất", "Quý III/2021", "MTTQ và các đoàn thể", None],
+        [2, "Tuyên truyền NTM", "Quý III/2021", "Đài truyền thanh xã", "Các thôn, MTTQ"],
+        [3, "Làm đường ngõ xóm", "Quý III/2021", "Nguyễn Văn An - PCT UBND xã và các thôn", None],
+        [4, "Xây dựng mô hình", "Quý III/2021", "Võ Xuân Sơn, BQL xây dựng NTM xã", None],
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.owners, t.partners) for t in submission.tasks] == [
+        (("MTTQ", "các đoàn thể"), ()),
+        (("Đài truyền thanh xã",), ("Các thôn", "MTTQ")),
+        (("Nguyễn Văn An", "các thôn"), ()),
+        (("Võ Xuân Sơn", "BQL xây dựng NTM xã"), ()),
+    ]

@@ -89,6 +89,9 @@ _BODY_STARTS = (
     "uy vien ban",
     "can bo duoc",
     "thanh vien ban",
+    "bql ",
+    "bcd ",
+    "doan tn",
 )
 
 # «Đ/c», «Đồng chí», «Ông», «Bà», and «Ô.» (Ông, as Hà Tĩnh writes it: «Ô.Phạm Đình Tuấn»)
@@ -458,6 +461,10 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
             bare = _without_honorific(piece)
             honorific = bare != piece
             piece = _name_in_brackets(bare, vocabulary)
+            if index and not honorific and is_body(piece):  # «MTTQ và các đoàn thể»
+                owners.append(piece.strip(" ."))
+                previous = "name"
+                continue
             if index and not honorific:
                 if previous == "titled":
                     named = _family_name_first(piece, vocabulary)
