@@ -345,3 +345,69 @@ def test_bodies_listed_after_a_comma_or_va_are_each_an_owner(
         (("Nguyễn Văn An", "các thôn"), ()),
         (("Võ Xuân Sơn", "BQL xây dựng NTM xã"), ()),
     ]
+
+
+def _book_with_phone(tmp_path: Path, name: str, phone: str) -> Path:
+    """The bundled contact book with `phone` written for `name`."""
+    from ntm_excel.config import load_config
+
+    book = openpyxl.load_workbook(load_config().contacts)
+    sheet = book["Danh bạ"]
+    column = [cell.value for cell in sheet[1]].index("Điện thoại") + 1
+    for row in sheet.iter_rows(min_row=2):
+        if row[0].value == name:
+            sheet.cell(row[0].row, column, phone)
+    path = tmp_path / "danh_ba.xlsx"
+    book.save(path)
+    return path
+
+
+def test_district_officials_in_a_roadmap_reach_the_contact_book_and_the_digest(tmp_path):
+    """A commune's roadmap names district officials misspelt, by title written short or in
+    full, by unit, or by phone: each is matched to the one contact it means, who gets the overdue
+    task in the daily digest; a name two letters off, or a title several hold, is nobody's."""
+    from ntm_excel.check.consolidate import consolidate_from_config
+    from ntm_excel.config import load_config
+    from ntm_excel.jobs.digest import build_daily_digests
+    from ntm_excel.reference.contacts import load_contacts
+
+    rows = [
+        TITLE,
+        ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách", "Lãnh đạo chỉ đạo"],
+        [1, "Quy hoạch chung xã", "20/3/2021", "Lê Văn An", "Đ/c Phạm Hoàn Anh - PCT UBND huyện"],
+        [2, "Hồ sơ giao thông", "20/3/2021", "Lê Văn An", "Trưởng phòng KTHT huyện"],
+        [3, "Hồ sơ sản xuất", "20/3/2021", "Lê Văn An", "TP NN&PTNT"],
+        [4, "Hồ sơ y tế", "20/3/2021", "Lê Văn An", "Giám đốc Trung tâm Y tế huyện"],
+        [5, "Camera an ninh", "20/3/2021", "Lê Văn An", "0912 345 678"],
+        [6, "Hồ sơ môi trường", "20/3/2021", "Lê Văn An", "Phòng TNMT huyện"],
+        [7, "Hồ sơ văn hóa", "20/3/2021", "Lê Văn An", "Phạm Hoàn Ánh Dương"],
+        [8, "Hồ sơ chung", "20/3/2021", "Lê Văn An", "Phó Chủ tịch UBND huyện"],
+        [9, "Hồ sơ nông nghiệp", "20/3/2021", "Lê Văn An", "Trưởng phòng Nông nghiệp và PTNT"],
+    ]
+    folder = tmp_path / "nhan"
+    folder.mkdir()
+    save(folder / "xa_cam_thach.xlsx", rows)
+    contacts = load_contacts(_book_with_phone(tmp_path, "Phan Ngọc Tố", "0912.345.678"))
+    config = load_config()
+    result = consolidate_from_config([folder], config, date(2021, 3, 25), with_plan=False)
+    tasks = [s.task for s in result.tasks if s.task.unit_code == "18706"]
+    matched = [getattr(contacts.match(t.directors[0]), "name", None) for t in tasks]
+    assert matched == [
+        "Phạm Hoàng Anh",
+        "Trần Ngọc Quang",
+        "Lê Văn Danh",
+        "Trần Huy Nghĩa",
+        "Phan Ngọc Tố",
+        "Biện Văn Thanh",
+        None,
+        None,
+        "Lê Văn Danh",
+    ]
+    digests = build_daily_digests(result, contacts)
+    got = {
+        digest.contact.name: [line.status.task.text for line in digest.overdue]
+        for digest in digests.digests
+    }
+    assert got["Phạm Hoàng Anh"] == ["Quy hoạch chung xã"]
+    assert got["Trần Ngọc Quang"] == ["Hồ sơ giao thông"]
+    assert got["Phan Ngọc Tố"] == ["Camera an ninh"]
