@@ -411,3 +411,34 @@ def test_district_officials_in_a_roadmap_reach_the_contact_book_and_the_digest(t
     assert got["Phạm Hoàng Anh"] == ["Quy hoạch chung xã"]
     assert got["Trần Ngọc Quang"] == ["Hồ sơ giao thông"]
     assert got["Phan Ngọc Tố"] == ["Camera an ninh"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_ditto_cells_a_heading_printed_again_and_a_deadline_in_the_text(
+    tmp_path, registry, indicators, suffix
+):
+    """«Như trên», «nt», «"» repeat the cell of the task above; the heading printed again
+    on the next page is no task; an empty deadline cell leaves the deadline the text ends
+    with; «Biện pháp thực hiện» and «Mức độ hoàn thành» are the task and the status."""
+    heading = ["TT", "Biện pháp thực hiện", "Thời gian hoàn thành", "Người phụ trách"]
+    heading.append("Mức độ hoàn thành")
+    rows = [
+        TITLE,
+        heading,
+        [1, "Đường thôn 1", "30/6/2021", "Nguyễn Văn Hùng", "Đã hoàn thành"],
+        [2, "Đường thôn 2", "Như trên", "nt", "Chưa hoàn thành"],
+        [3, "Đường thôn 3", "-nt-", "Như trên", "Chưa hoàn thành"],
+        heading,
+        [4, "Đường thôn 4", '"', '"', "Chưa hoàn thành"],
+        [5, "Xóa 3 nhà tạm (hoàn thành trong tháng 4/2021)", None, "Lê Thị Lan"],
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.text[:12], t.due, t.owners, t.done) for t in submission.tasks] == [
+        ("Đường thôn 1", date(2021, 6, 30), ("Nguyễn Văn Hùng",), True),
+        ("Đường thôn 2", date(2021, 6, 30), ("Nguyễn Văn Hùng",), False),
+        ("Đường thôn 3", date(2021, 6, 30), ("Nguyễn Văn Hùng",), False),
+        ("Đường thôn 4", date(2021, 6, 30), ("Nguyễn Văn Hùng",), False),
+        ("Xóa 3 nhà tạ", date(2021, 4, 30), ("Lê Thị Lan",), False),
+    ]
+    assert "deadline-invalid" not in [issue.code for issue in issues]

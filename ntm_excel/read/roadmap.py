@@ -72,6 +72,7 @@ _MONTH_HEADING = re.compile(r"^(?:t|thang) ?0?(\d{1,2})$")  # «T1» … «T12»
 _NAMES_CRITERION = re.compile(r"(?i:tc|ti[eê]u ch[ií])\W*(?:s[oố]\s*)?0?\d")  # «TC2 - …»
 _RECURRING = re.compile(r"\b(?:hang|moi) (?:ngay|tuan|thang|quy|nam)\b")  # in folded text
 _ONGOING_PARTS = re.compile(r"[,;/]|\s[-–]\s|\svà\s", re.IGNORECASE)
+_DITTO = re.compile(r'^\s*(?:như trên|nhu tren|-?\s*nt\s*-?|["“”〃]|\'\')\s*$', re.IGNORECASE)
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
@@ -403,6 +404,7 @@ class _RoadmapReader:
         self.spans = _vertical_spans(
             header, [col for role in _SPANNED for col in header.roles.get(role, ())]
         )
+        self.resolved: dict[tuple[int, int], int] = {}  # see `_source`
         self.task_spans = _vertical_spans(header, [self.col["task"]])
         self.task_row = -1  # the row of the last task
         self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
@@ -418,6 +420,8 @@ class _RoadmapReader:
             texts = grid.texts(row)[:width]
             if not any(texts) or is_column_numbers(grid, row, width):
                 continue
+            if self._repeats_heading(row):
+                continue  # the heading printed again at the top of the next page
             task_text = self._text(row, "task")
             criterion_text = next(  # «Mã chỉ tiêu» | «Tiêu chí»: the one filled
                 (t for col in self.header.roles.get("criterion", ()) if (t := grid.text(row, col))),
@@ -479,6 +483,16 @@ class _RoadmapReader:
                 self.tasks.append(self._task(row, task_text, criterion, section))
             previous = self.task_row = row
 
+    def _repeats_heading(self, row: int) -> bool:
+        """Whether a row writes the heading again: two role columns hold their headings."""
+        same = 0
+        for cols in self.header.roles.values():
+            for col in cols:
+                text = folded(self.grid.text(row, col))
+                heading = self.header.children.get(col) or self.header.labels.get(col, "")
+                same += bool(text) and text in (heading, self.header.labels.get(col))
+        return same >= 2
+
     def _more_people(self, row: int) -> None:
         """Add the people of a row the last task's cell is merged down over to that task."""
         people = self._people(row)
@@ -529,9 +543,20 @@ class _RoadmapReader:
         return self._at(row, col) if role in _SPANNED else self.grid.text(row, col)
 
     def _at(self, row: int, col: int) -> str:
-        """The cell's text, or that of the merged cell above covering it (a deadline, an
-        owner, a status merged down over several tasks is each one's)."""
-        return self.grid.text(self.spans.get((row, col), row), col)
+        """The text of the cell standing for (row, col) (see `_source`)."""
+        return self.grid.text(self._source(row, col), col)
+
+    def _source(self, row: int, col: int) -> int:
+        """The row whose cell stands for (row, col): the merged cell above covering it (a
+        deadline, an owner, a status merged down over several tasks is each one's), or,
+        for «Như trên», «nt», «"», the one of the task above."""
+        found = self.resolved.get((row, col))
+        if found is None:
+            found = self.spans.get((row, col), row)
+            if _DITTO.match(self.grid.text(found, col)) and self.task_row >= 0:
+                found = self.resolved.get((self.task_row, col), self.task_row)
+            self.resolved[(row, col)] = found
+        return found
 
     def _lines(self, row: int, role: str) -> str:
         """The role's cells' texts with their line breaks (one person per line in an owner
@@ -539,7 +564,7 @@ class _RoadmapReader:
         of titles («Họ và tên» | «Chức vụ») is left out."""
         columns = self.header.roles.get(role, ())
         named = [col for col in columns if self.header.children.get(col) not in _TITLE_COLUMNS]
-        values = (self.grid.value(self.spans.get((row, col), row), col) for col in named or columns)
+        values = (self.grid.value(self._source(row, col), col) for col in named or columns)
         texts = (value if isinstance(value, str) else cell_text(value) for value in values)
         return "\n".join(text for text in texts if text)
 
@@ -586,9 +611,7 @@ class _RoadmapReader:
             owners = self.group_owners
         if not deadline_text and self.group_deadline:
             deadline_text, due = self.group_deadline
-        elif "deadline" not in self.col and (
-            found := _deadline_in(text, self.year, self.vocabulary)
-        ):
+        elif not deadline_text and (found := _deadline_in(text, self.year, self.vocabulary)):
             deadline_text, due = found  # «Xóa 3 nhà tạm (hoàn thành trong tháng 4/2021)»
         recurs = due is None and bool(deadline_text) and _recurs(deadline_text)
         return Task(
@@ -639,7 +662,7 @@ class _RoadmapReader:
         without a status column, a note that is a status («Đã hoàn thành», «Xong»)."""
         columns = self.header.roles.get("status", ())
         for col in columns:
-            value = self.grid.value(self.spans.get((row, col), row), col)
+            value = self.grid.value(self._source(row, col), col)
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return _share_text(value, self.grid.number_format(row, col))
             text = self._at(row, col)
@@ -668,7 +691,7 @@ class _RoadmapReader:
         col = self.col.get("deadline")
         if col is None:
             return "", None
-        value = self.grid.value(self.spans.get((row, col), row), col)
+        value = self.grid.value(self._source(row, col), col)
         if isinstance(value, datetime | date):
             day = value.date() if isinstance(value, datetime) else value
             if day.day == 1 and _month_display(self.grid.number_format(row, col)):
@@ -702,7 +725,7 @@ class _RoadmapReader:
         """The year of a row's deadline: its «Năm» cell («2022» beside «Quý II»), else the
         roadmap's."""
         if self.year_col is not None:
-            value = self.grid.value(self.spans.get((row, self.year_col), row), self.year_col)
+            value = self.grid.value(self._source(row, self.year_col), self.year_col)
             found = _YEAR_BAND.match(folded(cell_text(value))) if value is not None else None
             if found:
                 return int(found[1])
