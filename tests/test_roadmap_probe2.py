@@ -442,3 +442,20 @@ def test_ditto_cells_a_heading_printed_again_and_a_deadline_in_the_text(
         ("Xóa 3 nhà tạ", date(2021, 4, 30), ("Lê Thị Lan",), False),
     ]
     assert "deadline-invalid" not in [issue.code for issue in issues]
+
+
+@pytest.mark.parametrize(
+    ("cell", "owners"),
+    [
+        ("Đ/c Hùng, Lan, Bình", ("Hùng", "Lan", "Bình")),
+        ("Đ/c Hùng và Lan", ("Hùng", "Lan")),
+        ("Đ/c Hùng, PCT", ("Hùng",)),
+        ("Nguyễn Văn An, PCT", ("Nguyễn Văn An",)),
+    ],
+)
+def test_given_names_listed_after_dc(tmp_path, registry, indicators, cell, owners):
+    rows = [TITLE, HEADING, [1, "Làm đường thôn 1", "30/6/2021", cell]]
+    submission, _ = read_submission(
+        save(tmp_path / "xa_cam_thach.xlsx", rows), registry, indicators
+    )
+    assert submission.tasks[0].owners == owners

@@ -115,6 +115,7 @@ _LIST_SEPARATOR = re.compile(r"\s*[,+&]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # 
 _BULLET = re.compile(r"^\s*(?:[-–—•*+·]|\d{1,2}\s*[.)](?!\d))\s*")  # «- A», «1. A» on a line
 _DASH = re.compile(r"\s+[-–—]\s+")  # «Võ Xuân Sơn - Lê Thị Bình»: two people when both are names
 _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
+_GIVEN_NAME = re.compile(r"^\s*[^\W\d_][^\W\d_]*\s*(?:\([^()]*\))?\s*$")  # «Lan», «Bình (CC)»
 _NAME_IN_BRACKETS = re.compile(r"^[^()]+?\s*\((?P<name>[^()]+)\)\s*$")
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
 
@@ -534,6 +535,7 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
         if not chunk:
             continue
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
+        given = False  # the previous piece was a given name alone after «Đ/c»
         start = len(owners)
         if title is not None and _family_name_first(_without_honorific(chunk), vocabulary):
             del owners[title]  # «PCT UBND xã⏎Võ Xuân Sơn»: the title is the person's
@@ -551,13 +553,14 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
             if index and not honorific:
                 if previous == "titled":
                     named = _family_name_first(piece, vocabulary)
-                else:
-                    named = _looks_like_name(piece)
+                else:  # «Đ/c Hùng, Lan, Bình»: given names after one
+                    named = _looks_like_name(piece) or (given and _GIVEN_NAME.match(piece))
                 if not named:  # the title before goes on
                     if previous == "role" and len(owners) > start:
                         owners[-1] = _continued(chunk, owners[-1], raw)
                     continue
             name, kind = _owner(piece, vocabulary.titles)
+            given = (honorific or given) and kind != "role" and bool(_GIVEN_NAME.match(name))
             if name and not (kind == "role" and previous == "name"):
                 owners.append(_capitalised(name, vocabulary) if kind != "role" else name)
             previous = kind
