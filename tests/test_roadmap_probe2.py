@@ -459,3 +459,33 @@ def test_given_names_listed_after_dc(tmp_path, registry, indicators, cell, owner
         save(tmp_path / "xa_cam_thach.xlsx", rows), registry, indicators
     )
     assert submission.tasks[0].owners == owners
+
+
+def test_a_commune_is_reminded_of_its_own_roadmap(tmp_path):
+    """The commune's staff named in its roadmap are not in the district's contact book: the
+    commune's own address («Liên hệ xã») gets its overdue and soon-due roadmap tasks, not
+    the done ones."""
+    from ntm_excel.check.consolidate import consolidate_from_config
+    from ntm_excel.config import load_config
+    from ntm_excel.jobs.digest import build_daily_digests
+    from ntm_excel.reference.contacts import load_contacts
+
+    rows = [
+        TITLE,
+        HEADING,
+        [1, "Sửa chữa cống thôn 3", "15/3/2021", "Nguyễn Văn Hùng", "Đang triển khai"],
+        [2, "Tập huấn nuôi trồng", "27/3/2021", "Lê Thị Lan", "Chưa thực hiện"],
+        [3, "Đường thôn 2", "10/3/2021", "Lê Thị Lan", "Hoàn thành (5/3)"],
+        [4, "Nhà văn hóa thôn 1", "30/9/2021", "Lê Thị Lan", "Chưa thực hiện"],
+    ]
+    folder = tmp_path / "nhan"
+    folder.mkdir()
+    save(folder / "xa_cam_thach.xlsx", rows)
+    config = load_config()
+    result = consolidate_from_config([folder], config, date(2021, 3, 25), with_plan=False)
+    digests = build_daily_digests(result, load_contacts(config.contacts)).digests
+    [commune] = [d for d in digests if d.contact.email == "ubnd.camthach@camxuyen.example.org"]
+    assert [(ln.text, ln.role) for ln in commune.overdue] == [
+        ("Sửa chữa cống thôn 3", "lộ trình của xã")
+    ]
+    assert [ln.text for ln in commune.due_soon] == ["Tập huấn nuôi trồng"]
