@@ -489,3 +489,22 @@ def test_a_commune_is_reminded_of_its_own_roadmap(tmp_path):
         ("Sửa chữa cống thôn 3", "lộ trình của xã")
     ]
     assert [ln.text for ln in commune.due_soon] == ["Tập huấn nuôi trồng"]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_parent_task_gives_its_owner_to_its_sub_tasks(tmp_path, registry, indicators, suffix):
+    rows = [
+        TITLE,
+        HEADING,
+        [1, "Giao thông, gồm:", None, "Nguyễn Văn Hùng"],
+        [None, "a) Bê tông đường thôn 1", "30/6/2021", None, "Đang triển khai"],
+        [None, "b) Bê tông đường thôn 2", "30/9/2021", "Lê Thị Lan", "Chưa thực hiện"],
+        [2, "Xây dựng nhà văn hóa", "Quý IV/2021", None, "Chưa thực hiện"],
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.text, t.owners, t.section) for t in submission.tasks] == [
+        ("a) Bê tông đường thôn 1", ("Nguyễn Văn Hùng",), "Giao thông, gồm:"),
+        ("b) Bê tông đường thôn 2", ("Lê Thị Lan",), "Giao thông, gồm:"),
+        ("Xây dựng nhà văn hóa", (), ""),
+    ]

@@ -408,13 +408,14 @@ class _RoadmapReader:
         self.task_spans = _vertical_spans(header, [self.col["task"]])
         self.task_row = -1  # the row of the last task
         self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
+        self.parent = False  # the group is a parent task's: its numbered successor ends it
         self.group_deadline: tuple[str, date | None] | None = None  # «… TRONG QUÝ II/2021»
 
     def read(self) -> None:
         grid = self.grid
         width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
         criterion: int | None = None
-        section = ""
+        section = outer = ""  # outer: the section around a parent task's sub-tasks
         previous = -1  # the row of the last task, for a task text wrapped onto the next row
         for row in range(self.header.bottom + 1, len(grid.rows)):
             texts = grid.texts(row)[:width]
@@ -449,6 +450,12 @@ class _RoadmapReader:
                     section = criterion_text
                     continue
             if not task_text:
+                continue
+            if self.parent and _NUMBER_ONLY.match(no_text):
+                self._new_group()  # the next numbered task: the parent's sub-tasks are over
+                section = outer
+            if self._parent(row, task_text):
+                outer, section = section, task_text
                 continue
             if not any(self._at(row, col) for col in self.details):
                 key = folded(task_text)
@@ -516,7 +523,18 @@ class _RoadmapReader:
         return {"owners": owners, "partners": partners, "directors": directors}
 
     def _new_group(self) -> None:
-        self.group_owners, self.group_deadline = (), None
+        self.group_owners, self.group_deadline, self.parent = (), None, False
+
+    def _parent(self, row: int, text: str) -> bool:
+        """Whether a task naming only its people ends with «:» over its sub-tasks («1 |
+        Giao thông: | | Nguyễn Văn Hùng» over «a) …», «b) …»): its people are theirs."""
+        if not text.rstrip().endswith(":") or self._text(row, "deadline"):
+            return False
+        if self._text(row, "status") or not (owners := self._people(row)["owners"]):
+            return False
+        self._new_group()
+        self.group_owners, self.parent = owners, True
+        return True
 
     def _band(self, text: str, no_text: str) -> bool:
         """Whether a row with only a text is a band over the tasks below it («I | Đồng chí A
