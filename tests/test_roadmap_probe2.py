@@ -508,3 +508,25 @@ def test_a_parent_task_gives_its_owner_to_its_sub_tasks(tmp_path, registry, indi
         ("b) Bê tông đường thôn 2", ("Lê Thị Lan",), "Giao thông, gồm:"),
         ("Xây dựng nhà văn hóa", (), ""),
     ]
+
+
+@pytest.mark.parametrize(
+    ("cell", "owners", "directors"),
+    [
+        ("UBND xã chỉ đạo; Ban phát triển thôn thực hiện", ("Ban phát triển thôn",), ("UBND xã",)),
+        (
+            "Chỉ đạo: Đ/c Võ Xuân Sơn - CT\nThực hiện: Đ/c Lê Thị Lan",
+            ("Lê Thị Lan",),
+            ("Võ Xuân Sơn",),
+        ),
+        ("Ban chỉ đạo xã; Các thôn", ("Ban chỉ đạo xã", "Các thôn"), ()),
+    ],
+)
+def test_who_directs_and_who_carries_out_in_one_owner_cell(
+    tmp_path, registry, indicators, cell, owners, directors
+):
+    rows = [TITLE, HEADING, [1, "Xây dựng cổng chào thôn", "Quý IV/2021", cell]]
+    submission, _ = read_submission(
+        save(tmp_path / "xa_cam_thach.xlsx", rows), registry, indicators
+    )
+    assert (submission.tasks[0].owners, submission.tasks[0].directors) == (owners, directors)

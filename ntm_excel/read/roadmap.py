@@ -38,7 +38,11 @@ from ntm_excel.read.sheets import (
     locate_header,
 )
 from ntm_excel.recurrence import parse_recurrence
-from ntm_excel.reference.contacts import parse_owners, parse_owners_and_partners
+from ntm_excel.reference.contacts import (
+    parse_owners,
+    parse_owners_and_partners,
+    split_directing,
+)
 from ntm_excel.text import cell_address
 from ntm_excel.values import parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
@@ -514,8 +518,10 @@ class _RoadmapReader:
 
     def _people(self, row: int) -> dict[str, tuple[str, ...]]:
         """The owners, partners and directors a row names."""
-        owners, partners = _owners_and_partners(self._lines(row, "owner"), self.vocabulary)
+        owning, directing = split_directing(self._lines(row, "owner"))  # «A chỉ đạo; B …»
+        owners, partners = _owners_and_partners(owning, self.vocabulary)
         directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
+        directors += _owners_and_partners(directing, self.vocabulary)[0] if directing else ()
         advisers = ()
         if "partner" in self.header.roles:
             advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())

@@ -648,6 +648,32 @@ def parse_owners_and_partners(
     return tuple(dict.fromkeys(owners)), tuple(dict.fromkeys(partners))
 
 
+_DIRECTS = re.compile(
+    r"^\s*(?:chỉ\s+đạo|chi\s+dao)\s*:\s*|\s*[-–(]?\s*(?:chỉ\s+đạo|chi\s+dao)\s*\)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_CARRIES_OUT = re.compile(
+    r"^\s*(?:thực\s+hiện|thuc\s+hien)\s*:\s*|\s*[-–(]?\s*(?:thực\s+hiện|thuc\s+hien)\s*\)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def split_directing(text: str) -> tuple[str, str]:
+    """(the rest, who directs) of an owner cell whose parts say who directs and who carries
+    out: «UBND xã chỉ đạo; Ban phát triển thôn thực hiện» → («Ban phát triển thôn», «UBND
+    xã»). A cell without «chỉ đạo» is left whole."""
+    parts = _CHUNK_SEPARATOR.split(text or "")
+    if not any(_DIRECTS.search(part) for part in parts):
+        return text, ""
+    rest, directing = [], []
+    for part in parts:
+        if _DIRECTS.search(part):
+            directing.append(_DIRECTS.sub("", part))
+        else:
+            rest.append(_CARRIES_OUT.sub("", part))
+    return "\n".join(p for p in rest if p.strip()), "\n".join(p for p in directing if p.strip())
+
+
 def _pieces(chunk: str) -> list[str]:
     """The pieces of a list of owners; «A/B» is two only when both sides are names («Nguyễn
     Văn An/Trần Thị Bình»), not «UBND xã/HTX» or «Anh/chị Lê Văn Cường»."""
