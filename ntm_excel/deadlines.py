@@ -189,6 +189,39 @@ def _milestones(key: str, reader: _Reader) -> list[Milestone]:
     return milestones
 
 
+# Tết Nguyên đán (lunar new year) by year, and the years' names: a task «trước Tết Nhâm Dần»
+# or «trước Tết Nguyên đán 2022» is due the day before. A bare «Tết» names no year: unread.
+_TET = {
+    2019: ("ky hoi", date(2019, 2, 5)),
+    2020: ("canh ty", date(2020, 1, 25)),
+    2021: ("tan suu", date(2021, 2, 12)),
+    2022: ("nham dan", date(2022, 2, 1)),
+    2023: ("quy mao", date(2023, 1, 22)),
+    2024: ("giap thin", date(2024, 2, 10)),
+    2025: ("at ty", date(2025, 1, 29)),
+    2026: ("binh ngo", date(2026, 2, 17)),
+    2027: ("dinh mui", date(2027, 2, 6)),
+    2028: ("mau than", date(2028, 1, 26)),
+    2029: ("ky dau", date(2029, 2, 13)),
+    2030: ("canh tuat", date(2030, 2, 3)),
+}
+_TET_YEARS = {name: year for year, (name, _) in _TET.items()}
+_TET_PHRASE = re.compile(
+    r"\btet(?: nguyen dan| am lich| co truyen)?(?: nam)? (?:(\d{4})|("
+    + "|".join(_TET_YEARS)
+    + r"))\b"
+)
+
+
+def _tet(match: re.Match) -> str:
+    """«tết nhâm dần» → the day before it, «31/1/2022»; a year without a known Tết unread."""
+    year = int(match[1]) if match[1] else _TET_YEARS[match[2]]
+    if year not in _TET:
+        return match[0]
+    day = date.fromordinal(_TET[year][1].toordinal() - 1)
+    return f"{day.day}/{day.month}/{day.year}"
+
+
 def _english(match: re.Match) -> str:
     """«30-Jun-21» → «30/6/2021», «Sep-21» → «tháng 9/2021»."""
     month = _ENGLISH_MONTHS.index(match[2]) + 1
@@ -206,7 +239,7 @@ def _key(text: str) -> str:
     key = " ".join(p for p in folded if p)
     for spelling, word in _SPELLINGS:
         key = spelling.sub(word, key)
-    return key
+    return _TET_PHRASE.sub(_tet, key)
 
 
 def _last_day(year: int, month: int) -> date:

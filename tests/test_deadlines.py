@@ -112,6 +112,7 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "(dự kiến)",
         "giai đoạn 2021-2025",
         "T13/2021",
+        "Trước Tết Nguyên đán",  # which Tết: not guessed
     ],
 )
 def test_unreadable_phrases_raise_and_keep_the_text(text):
@@ -157,6 +158,10 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         ("30-Jun-21", date(2021, 6, 30)),
         ("Sep-21", date(2021, 9, 30)),
         ("December 2021", date(2021, 12, 31)),
+        # the day before Tết of a year written or named
+        ("Trước Tết Nguyên đán 2022", date(2022, 1, 31)),
+        ("Trước Tết Nhâm Dần", date(2022, 1, 31)),
+        ("trước tết Quý Mão", date(2023, 1, 21)),
         ("Trước 30 tháng 6 năm 2021", date(2021, 6, 30)),
         # a span: the task is due at its end
         ("Tháng 6/2021 - Tháng 8/2021", date(2021, 8, 31)),
