@@ -49,6 +49,12 @@ _EXPRESSION = re.compile(
     )
 )
 _LABEL = re.compile(r"\b(khoi cong|hoan thanh)\b")
+# A deadline moved, written after the first: «…, gia hạn đến 30/9/2021», «(lùi sang quý IV)»
+_MOVED = re.compile(
+    r"(?:^|[(,;\s-])\s*(?:đã\s+)?(?:gia\s+hạn|lùi|dời|chuyển|điều\s+chỉnh)"
+    r"(?:\s+(?:thời\s+hạn|thời\s+gian|lại|đến|sang|tới|vào|thành))*\s*:?",
+    re.IGNORECASE,
+)
 _WAVE = re.compile(r"\b(?:đợt|dot)\s*(\d{1,2})\s*[:.)\-–]?", re.IGNORECASE)  # «Đợt 1: …»
 _SPAN_DASH = re.compile(r"\s[-–—]\s")  # "Tháng 6/2021 - Tháng 8/2021": a span
 _SPELLINGS = [
@@ -141,6 +147,16 @@ def parse_deadline(
     text = nfc(value)
     if text.isascii() and text.isdigit():
         return [Milestone("", _bare_number(int(text), text))]
+    if moved := _MOVED.search(text):  # «30/6/2021, gia hạn đến 30/9/2021»: the new one
+        try:
+            found = parse_deadline(
+                text[moved.end() :].strip(" ).:"), year=year, vocabulary=vocabulary
+            )
+        except DeadlineError as exc:
+            raise DeadlineError(text, exc.reason) from None
+        if not found:
+            raise DeadlineError(text, "không ghi thời hạn mới")
+        return found
     waves = _WAVE.split(text)
     if len(waves) > 2 and not waves[0].strip(" ;,."):  # «Đợt 1: tháng 5/2021; đợt 2: …»
         return _waves(text, waves[1::2], waves[2::2], year, vocabulary)

@@ -113,6 +113,7 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "giai đoạn 2021-2025",
         "T13/2021",
         "Trước Tết Nguyên đán",  # which Tết: not guessed
+        "30/6/2021 (gia hạn)",  # moved to when: not said
     ],
 )
 def test_unreadable_phrases_raise_and_keep_the_text(text):
@@ -162,6 +163,10 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         ("Trước Tết Nguyên đán 2022", date(2022, 1, 31)),
         ("Trước Tết Nhâm Dần", date(2022, 1, 31)),
         ("trước tết Quý Mão", date(2023, 1, 21)),
+        # a deadline moved: the new one
+        ("30/6/2021, gia hạn đến 30/9/2021", date(2021, 9, 30)),
+        ("Quý II/2021 (lùi sang quý IV/2021)", date(2021, 12, 31)),
+        ("Tháng 6/2021 - đã điều chỉnh: tháng 10/2021", date(2021, 10, 31)),
         ("Trước 30 tháng 6 năm 2021", date(2021, 6, 30)),
         # a span: the task is due at its end
         ("Tháng 6/2021 - Tháng 8/2021", date(2021, 8, 31)),

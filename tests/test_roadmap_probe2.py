@@ -530,3 +530,31 @@ def test_who_directs_and_who_carries_out_in_one_owner_cell(
         save(tmp_path / "xa_cam_thach.xlsx", rows), registry, indicators
     )
     assert (submission.tasks[0].owners, submission.tasks[0].directors) == (owners, directors)
+
+
+def test_a_share_in_words_and_ticks_under_owner_names(tmp_path, registry, indicators):
+    """«Đạt 100%» is done, «Đạt 50%» is not; «Người phụ trách» over one column per person,
+    the task's people ticked «x»."""
+    rows = [
+        TITLE,
+        [
+            "TT",
+            "Nội dung công việc",
+            "Thời gian hoàn thành",
+            "Người phụ trách",
+            None,
+            None,
+            "Kết quả",
+        ],
+        [None, None, None, "Đ/c Võ Xuân Sơn", "Đ/c Lê Thị Lan", "Đ/c Trần Văn Nam", None],
+        [1, "Làm đường thôn 1", "30/6/2021", "x", None, "x", "Đạt 100%"],
+        [2, "Làm đường thôn 2", "30/9/2021", None, "x", None, "Đạt 50%"],
+    ]
+    merges = ["A2:A3", "B2:B3", "C2:C3", "D2:F2", "G2:G3"]
+    submission, _ = read_submission(
+        save(tmp_path / "xa_cam_thach.xlsx", rows, merges), registry, indicators
+    )
+    assert [(t.owners, t.done) for t in submission.tasks] == [
+        (("Võ Xuân Sơn", "Trần Văn Nam"), True),
+        (("Lê Thị Lan",), False),
+    ]

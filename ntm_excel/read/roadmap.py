@@ -57,7 +57,6 @@ _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
-_FULL_SHARE = re.compile(r"^\s*100\s*%\s*$")  # «100%»: all done
 _MARK = re.compile(r"^\s*(?:[xX✓✔√vV●■+]|có)\s*$")  # a tick under a status sub-heading
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
@@ -117,13 +116,14 @@ def _partly(status: str) -> bool:
 
 def _done(status: str, vocabulary: Vocabulary) -> bool:
     """Whether a status says the task is done: a `tinh_trang` «xong» phrase giving no share
-    below 100% («Hoàn thành», «Đã HT», «Đạt»), or a share of 100% alone («100%»)."""
+    below 100% («Hoàn thành», «Đã HT», «Đạt»), or other words giving a share of 100% («100%»,
+    «Đạt 100%»)."""
     if not status:
         return False
     found = vocabulary.match("tinh_trang", status)
     if found is not None:
         return found.meaning == "xong" and not _partly(status)
-    return bool(_FULL_SHARE.match(status))
+    return bool(_PERCENT_IN_TEXT.search(status)) and not _partly(status)  # «Đạt 100%»
 
 
 def _share_text(value: object, number_format: str) -> str:
@@ -588,8 +588,13 @@ class _RoadmapReader:
         of titles («Họ và tên» | «Chức vụ») is left out."""
         columns = self.header.roles.get(role, ())
         named = [col for col in columns if self.header.children.get(col) not in _TITLE_COLUMNS]
-        values = (self.grid.value(self._source(row, col), col) for col in named or columns)
-        texts = (value if isinstance(value, str) else cell_text(value) for value in values)
+        texts = []
+        for col in named or columns:
+            value = self.grid.value(self._source(row, col), col)
+            text = value if isinstance(value, str) else cell_text(value)
+            if text and _MARK.match(text) and self.header.children.get(col):
+                text = self.grid.text(self.header.bottom, col)  # «x» under «Đ/c Võ Xuân Sơn»
+            texts.append(text)
         return "\n".join(text for text in texts if text)
 
     def _criterion(self, text: str) -> int | None:
