@@ -79,6 +79,12 @@ _SPAN_WORDS = (["den"], ["toi"])  # between the two ends of a span
 _AND = r"\s*(?:[-–—,;&]|và|đến)\s*"
 _ROMAN_OR_DIGIT = r"(iv|iii|ii|i|[1-4])\b"
 _SHORT_RANGES = [
+    (  # two dates joined by a dash without spaces: «01/3/2021-30/6/2021», «15/6-30/7/2021»
+        re.compile(
+            r"(?<![\d/.])(\d{1,2}[/.]\d{1,2}(?:[/.]\d{4})?)\s*[-–—]\s*(\d{1,2}[/.]\d{1,2}[/.]\d{4})(?![\d/.])"
+        ),
+        r"\1 đến \2",
+    ),
     (
         re.compile(
             rf"\b(?:tháng|t)\s*(\d{{1,2}}){_AND}(?:tháng|t)?\s*(\d{{1,2}})"
@@ -193,6 +199,9 @@ def _milestones(key: str, reader: _Reader) -> list[Milestone]:
     """The milestones of a folded deadline phrase."""
     labels = list(_LABEL.finditer(key))
     if not any(m.group(1) == "khoi cong" for m in labels):
+        words = key.split()
+        if "tu" in words and "nay" not in words and not {"den", "toi"} & set(words):
+            raise reader.fail("chỉ ghi thời điểm bắt đầu")  # «Từ tháng 3/2021»: due when?
         return [Milestone("", reader.segment(key))]
     reader.fillers_only(key[: labels[0].start()])
     milestones = []

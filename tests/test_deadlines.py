@@ -114,6 +114,7 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "T13/2021",
         "Trước Tết Nguyên đán",  # which Tết: not guessed
         "30/6/2021 (gia hạn)",  # moved to when: not said
+        "Từ tháng 3/2021",  # a start, not a deadline
     ],
 )
 def test_unreadable_phrases_raise_and_keep_the_text(text):
@@ -167,6 +168,9 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         ("30/6/2021, gia hạn đến 30/9/2021", date(2021, 9, 30)),
         ("Quý II/2021 (lùi sang quý IV/2021)", date(2021, 12, 31)),
         ("Tháng 6/2021 - đã điều chỉnh: tháng 10/2021", date(2021, 10, 31)),
+        # two dates joined by a dash without spaces
+        ("01/3/2021-30/6/2021", date(2021, 6, 30)),
+        ("15/6-30/7/2021", date(2021, 7, 30)),
         ("Trước 30 tháng 6 năm 2021", date(2021, 6, 30)),
         # a span: the task is due at its end
         ("Tháng 6/2021 - Tháng 8/2021", date(2021, 8, 31)),

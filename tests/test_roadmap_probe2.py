@@ -558,3 +558,27 @@ def test_a_share_in_words_and_ticks_under_owner_names(tmp_path, registry, indica
         (("Võ Xuân Sơn", "Trần Văn Nam"), True),
         (("Lê Thị Lan",), False),
     ]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_roman_bands_naming_a_criterion(tmp_path, registry, indicators, suffix):
+    """«I | GIAO THÔNG», «II. MÔI TRƯỜNG VÀ AN TOÀN THỰC PHẨM» name the criterion of the
+    tasks below; a band naming none («III. HẠ TẦNG KINH TẾ - XÃ HỘI») ends it."""
+    rows = [
+        TITLE,
+        HEADING,
+        ["I", "GIAO THÔNG"],
+        [1, "Làm đường thôn 1", "30/6/2021", "Lê Văn An"],
+        ["II. MÔI TRƯỜNG VÀ AN TOÀN THỰC PHẨM"],
+        [1, "Xây bể rác", "30/9/2021", "Lê Văn An"],
+        ["III", "HẠ TẦNG KINH TẾ - XÃ HỘI"],
+        [1, "Sửa chữa chợ", "30/9/2021", "Lê Văn An"],
+    ]
+    submission, _ = read_submission(
+        save(tmp_path / f"xa_cam_thach{suffix}", rows), registry, indicators
+    )
+    assert [(t.criterion_no, t.text) for t in submission.tasks] == [
+        (2, "Làm đường thôn 1"),
+        (17, "Xây bể rác"),
+        (None, "Sửa chữa chợ"),
+    ]

@@ -53,6 +53,7 @@ _INDICATOR_CODE = re.compile(r"^0?(\d{1,2})\.\d{1,2}\.?$")  # «9.1», «17.5»:
 _ROMAN = re.compile(r"^(?:(?i:tc|tiêu chí(?: số)?)\.?\s*)?([IVX]{1,5})[.)]?$")  # «XVIII»
 _NUMBERED_NAME = re.compile(r"^0?(\d{1,2})\s*[.):\-–]\s*[^\W\d_]")  # «17. Môi trường»
 _CRITERION_IN_HEADING = re.compile(r"(?:^| )" + _CRITERION_WORDS.pattern.removeprefix("^"))
+_BAND_NUMBER = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)")  # «II. » before a name
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
@@ -413,6 +414,7 @@ class _RoadmapReader:
         self.task_row = -1  # the row of the last task
         self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
         self.parent = False  # the group is a parent task's: its numbered successor ends it
+        self.band_named = False  # the criterion is the one the last band named
         self.group_deadline: tuple[str, date | None] | None = None  # «… TRONG QUÝ II/2021»
 
     def read(self) -> None:
@@ -445,6 +447,7 @@ class _RoadmapReader:
             if not task_text and not criterion_text and _GROUP.match(no_text or texts[0] or ""):
                 section = " ".join(t for t in texts if t)
                 self._new_group()
+                criterion = self._band_criterion(section, criterion)
                 continue
             if criterion_text:
                 found = self._criterion(criterion_text)
@@ -482,6 +485,8 @@ class _RoadmapReader:
                     continue
                 if self._band(task_text, no_text):
                     section = task_text
+                    if _GROUP.match(no_text) or _ROMAN.match(no_text):
+                        criterion = self._band_criterion(task_text, criterion)
                     continue
             named = (
                 _CRITERION_WORDS.match(folded(task_text))
@@ -527,6 +532,15 @@ class _RoadmapReader:
             advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())
         partners = tuple(dict.fromkeys(partners + helping + advisers))
         return {"owners": owners, "partners": partners, "directors": directors}
+
+    def _band_criterion(self, text: str, criterion: int | None) -> int | None:
+        """The criterion a numbered band names («I | GIAO THÔNG», «II. Môi trường»), else
+        the one before it (none when that one was a band's)."""
+        found = self._criterion(_BAND_NUMBER.sub("", text))
+        if found is None and self.band_named:
+            criterion = None  # «II. HẠ TẦNG KINH TẾ - XÃ HỘI» after «I. QUY HOẠCH»
+        self.band_named = found is not None
+        return criterion if found is None else found
 
     def _new_group(self) -> None:
         self.group_owners, self.group_deadline, self.parent = (), None, False
