@@ -258,7 +258,8 @@ def _period_columns(header: Header, year: int | None, vocabulary: Vocabulary) ->
     «T7/2021», «Quý I» … «Quý IV», «2021 | 2022 | 2023»), the task's periods marked «x»;
     empty for other roadmaps."""
     periods = {}
-    for col in (*header.roles.get("deadline", ()), *header.roles.get("status", ())):
+    progress = [c for c in header.roles.get("status", ()) if "tien do" in header.labels.get(c, "")]
+    for col in (*header.roles.get("deadline", ()), *progress):
         child = header.children.get(col, "")
         if found := _MONTH_HEADING.match(child):
             child = f"tháng {found[1]}"
