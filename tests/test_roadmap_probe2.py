@@ -582,3 +582,26 @@ def test_roman_bands_naming_a_criterion(tmp_path, registry, indicators, suffix):
         (17, "Xây bể rác"),
         (None, "Sửa chữa chợ"),
     ]
+
+
+def test_english_statuses_and_whole_year_deadlines(tmp_path, registry, indicators):
+    """A bilingual roadmap's «Done», «Completed», «In progress», «Not started»; «Cả năm
+    2021» is due at the year's end, «Quanh năm» has no deadline (and no issue)."""
+    rows = [
+        TITLE,
+        ["No.", "Task / Nội dung", "Deadline", "Person in charge", "Status"],
+        [1, "Việc 1", "30/6/2021", "Lê Văn An", "Done"],
+        [2, "Việc 2", "Cả năm 2021", "Lê Văn An", "In progress"],
+        [3, "Việc 3", "Quanh năm", "Lê Văn An", "Completed"],
+        [4, "Việc 4", "30/9/2021", "Lê Văn An", "Not started"],
+    ]
+    submission, issues = read_submission(
+        save(tmp_path / "xa_cam_thach.xlsx", rows), registry, indicators
+    )
+    assert [(t.due, t.done) for t in submission.tasks] == [
+        (date(2021, 6, 30), True),
+        (date(2021, 12, 31), False),
+        (None, True),
+        (date(2021, 9, 30), False),
+    ]
+    assert "deadline-invalid" not in [issue.code for issue in issues]
