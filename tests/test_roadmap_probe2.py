@@ -605,3 +605,28 @@ def test_english_statuses_and_whole_year_deadlines(tmp_path, registry, indicator
         (date(2021, 9, 30), False),
     ]
     assert "deadline-invalid" not in [issue.code for issue in issues]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_roadmap_written_as_in_the_word_plan_one_cell_per_task(
+    tmp_path, registry, indicators, suffix
+):
+    """«TT | Nội dung công việc, thời gian, người thực hiện», each task one cell whose lines
+    «Thời gian: …», «Người thực hiện: …» give its deadline and owner."""
+    rows = [
+        TITLE,
+        ["TT", "Nội dung công việc, thời gian, người thực hiện"],
+        [
+            1,
+            "Bê tông hóa đường thôn 3.\nThời gian: Quý III/2021.\n"
+            "Người thực hiện: Đ/c Nguyễn Văn Hùng - PCT UBND xã",
+        ],
+        [2, "Giao thông: xây cầu tràn\nThời hạn: 30/11/2021\nPhụ trách: Lê Thị Lan (chủ trì)"],
+    ]
+    submission, _ = read_submission(
+        save(tmp_path / f"xa_cam_thach{suffix}", rows), registry, indicators
+    )
+    assert [(t.text, t.due, t.owners) for t in submission.tasks] == [
+        ("Bê tông hóa đường thôn 3", date(2021, 9, 30), ("Nguyễn Văn Hùng",)),
+        ("Giao thông: xây cầu tràn", date(2021, 11, 30), ("Lê Thị Lan",)),
+    ]

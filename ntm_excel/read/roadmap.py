@@ -43,7 +43,7 @@ from ntm_excel.reference.contacts import (
     parse_owners_and_partners,
     split_directing,
 )
-from ntm_excel.text import cell_address
+from ntm_excel.text import cell_address, fold, nfc
 from ntm_excel.values import parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
 
@@ -77,6 +77,11 @@ _NAMES_CRITERION = re.compile(r"(?i:tc|ti[eê]u ch[ií])\W*(?:s[oố]\s*)?0?\d")
 _RECURRING = re.compile(r"\b(?:hang|moi) (?:ngay|tuan|thang|quy|nam)\b")  # in folded text
 _ONGOING_PARTS = re.compile(r"[,;/]|\s[-–]\s|\svà\s", re.IGNORECASE)
 _DITTO = re.compile(r'^\s*(?:như trên|nhu tren|-?\s*nt\s*-?|["“”〃]|\'\')\s*$', re.IGNORECASE)
+_LABELLED_LINE = re.compile(r"^\s*[-+•]?\s*([^\W\d_][^:]{1,30}?)\s*:\s*(\S.*)$")
+_LINE_ROLES = (  # a line's folded label → what the line gives
+    (re.compile(r"^(?:thoi gian|thoi han|han hoan thanh)\b"), "deadline"),
+    (re.compile(r"^(?:nguoi|can bo|phu trach|giao cho|don vi thuc hien|chu tri)\b"), "owner"),
+)
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
@@ -172,6 +177,27 @@ def _accept(roles: dict[str, tuple[int, ...]]) -> bool:
     return "task" in roles and bool({"deadline", "owner"} & set(roles))
 
 
+def _any_role(roles: dict[str, tuple[int, ...]]) -> bool:
+    return bool({"task", "deadline", "owner"} & set(roles))
+
+
+_ALL_IN_ONE = (
+    re.compile(r"\b(?:noi dung|cong viec|nhiem vu)\b"),
+    re.compile(r"\bthoi (?:gian|han)\b"),
+    re.compile(r"\b(?:nguoi|phu trach|can bo)\b"),
+)
+
+
+def _all_in_one(header: Header) -> Header | None:
+    """The heading as a roadmap's when one column's heading says its cells give the task,
+    its deadline and its people («Nội dung công việc, thời gian, người thực hiện»)."""
+    for col, label in header.labels.items():
+        if all(words.search(label) for words in _ALL_IN_ONE):
+            roles = {"task": (col,), **({"no": header.roles["no"]} if "no" in header.roles else {})}
+            return dataclasses.replace(header, roles=roles)
+    return None
+
+
 def title_year(grids: list[Grid]) -> int | None:
     """The year a workbook's titles name ("… năm 2021"), if any."""
     for grid in grids:
@@ -208,6 +234,9 @@ def read_roadmap(
         found = start and locate_header([below.grid], classify, _accept, first_row=start)
         found = found or locate_header([below.grid], classify, _accept)
         headers = [found] if found else []
+    if not headers:  # «Nội dung công việc, thời gian, người thực hiện»: all in one cell
+        found = (locate_header([grid], classify, _any_role) for grid in grids)
+        headers = [one for header in found if header and (one := _all_in_one(header))]
     if not headers:
         return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
     tasks: list[Task] = []
@@ -359,6 +388,28 @@ def _name_patterns(names: tuple[tuple[int, str], ...]) -> list[tuple[str, int, r
         (name, number, re.compile(rf"(?:^| ){re.escape(name)}(?: |$)"))
         for name, number in sorted(((folded(n), no) for no, n in names), key=lambda x: -len(x[0]))
     ]
+
+
+def _labelled(text: str) -> tuple[str, dict[str, str]]:
+    """A task cell written as in the Word plan, its deadline and people on labelled lines
+    («Thời gian: Quý III/2021», «Người thực hiện: Đ/c A»): (the task's own lines, {"deadline":
+    …, "owner": …}). A cell without such lines is left whole."""
+    if "\n" not in text:
+        return text, {}
+    own, labelled = [], {}
+    for line in text.splitlines():
+        found = _LABELLED_LINE.match(line)
+        label = fold(found[1]) if found else ""
+        role = next((role for words, role in _LINE_ROLES if words.match(label)), None)
+        if role and role not in labelled:
+            labelled[role] = found[2].strip(" .;")
+        else:
+            own.append(line)
+    return (
+        (" ".join(line.strip() for line in own if line.strip()).rstrip(" ."), labelled)
+        if labelled
+        else (text, {})
+    )
 
 
 def _vertical_spans(header: Header, columns: list[int]) -> dict[tuple[int, int], int]:
@@ -640,7 +691,12 @@ class _RoadmapReader:
 
     def _task(self, row: int, text: str, criterion: int | None, section: str) -> Task:
         grid = self.grid
+        raw = grid.value(row, self.col["task"])  # «…⏎Thời gian: Quý III/2021⏎Người thực hiện: …»
+        own, labelled = _labelled(raw) if isinstance(raw, str) else (text, {})
+        text = nfc(own) if labelled else text
         deadline_text, due = self._deadline(row)
+        if not deadline_text and (phrase := labelled.get("deadline")):
+            deadline_text, due = self._phrase(phrase, row, self.col["task"])
         status_text = self._status(row)
         done = _done(status_text, self.vocabulary)
         completed = None
@@ -651,6 +707,9 @@ class _RoadmapReader:
             status_text = status_text or f"Hoàn thành {day:%d/%m/%Y}"
         people = self._people(row)
         owners = people["owners"]
+        if not owners and (named := labelled.get("owner")):
+            owners, more = _owners_and_partners(named, self.vocabulary)
+            people["partners"] += more
         if not owners and not self._text(row, "owner"):
             owners = self.group_owners
         if not deadline_text and self.group_deadline:
@@ -747,6 +806,11 @@ class _RoadmapReader:
             return "", None
         if isinstance(value, date):
             return text, value
+        return self._phrase(text, row, col)
+
+    def _phrase(self, text: str, row: int, col: int) -> tuple[str, date | None]:
+        """(phrase, due date) of a deadline written in words at (row, col); an unreadable
+        one is reported there."""
         if _ongoing(text, self.vocabulary):
             return text, None  # «Thường xuyên»: ongoing work, no due date
         milestones = _deadline_of(text, self._row_year(row), self.vocabulary)
