@@ -630,3 +630,21 @@ def test_a_roadmap_written_as_in_the_word_plan_one_cell_per_task(
         ("Bê tông hóa đường thôn 3", date(2021, 9, 30), ("Nguyễn Văn Hùng",)),
         ("Giao thông: xây cầu tràn", date(2021, 11, 30), ("Lê Thị Lan",)),
     ]
+
+
+def test_an_officer_beside_each_indicator_makes_no_roadmap(tmp_path, registry, indicators):
+    """A self-assessment table with «Cán bộ phụ trách» beside each indicator but no deadline
+    column is not read as a roadmap (its indicators are no tasks)."""
+    path = tmp_path / "xa_cam_thach.xlsx"
+    write_sample(path, SampleSpec(unit_code="18706", unit_name="Xã Cẩm Thạch", roadmap_sheet=None))
+    book = openpyxl.load_workbook(path)
+    sheet = book.worksheets[0]
+    heading = next(r for r in range(1, 20) if sheet.cell(r, 1).value in ("TT", "STT"))
+    sheet.cell(heading, 8, "Cán bộ phụ trách")
+    for row in range(heading + 1, sheet.max_row + 1):
+        if sheet.cell(row, 5).value is not None:
+            sheet.cell(row, 8, "Lê Văn An")
+    book.save(path)
+    submission, _ = read_submission(path, registry, indicators)
+    assert submission.indicators
+    assert not submission.tasks

@@ -177,6 +177,12 @@ def _accept(roles: dict[str, tuple[int, ...]]) -> bool:
     return "task" in roles and bool({"deadline", "owner"} & set(roles))
 
 
+def _dated(roles: dict[str, tuple[int, ...]]) -> bool:
+    """A table's own heading is a roadmap's only with a deadline column (not merely «Cán bộ
+    phụ trách» beside each indicator)."""
+    return "task" in roles and "deadline" in roles
+
+
 def _any_role(roles: dict[str, tuple[int, ...]]) -> bool:
     return bool({"task", "deadline", "owner"} & set(roles))
 
@@ -232,7 +238,7 @@ def read_roadmap(
         # tasks and deadlines or owners («Giải pháp thực hiện» | «Thời gian» beside each row)
         start = _after_signature(below)
         found = start and locate_header([below.grid], classify, _accept, first_row=start)
-        found = found or locate_header([below.grid], classify, _accept)
+        found = found or locate_header([below.grid], classify, _dated)
         headers = [found] if found else []
     if not headers:  # «Nội dung công việc, thời gian, người thực hiện»: all in one cell
         found = (locate_header([grid], classify, _any_role) for grid in grids)
