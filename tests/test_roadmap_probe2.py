@@ -648,3 +648,19 @@ def test_an_officer_beside_each_indicator_makes_no_roadmap(tmp_path, registry, i
     submission, _ = read_submission(path, registry, indicators)
     assert submission.indicators
     assert not submission.tasks
+
+
+def test_a_task_ending_with_a_colon_without_sub_tasks_stays_a_task(tmp_path, registry, indicators):
+    rows = [
+        TITLE,
+        HEADING,
+        [1, "Tuyên truyền, vận động nhân dân:", None, "Nguyễn Văn Hùng"],
+        [2, "Xây dựng nhà văn hóa", "Quý IV/2021", "Lê Thị Lan"],
+    ]
+    submission, _ = read_submission(
+        save(tmp_path / "xa_cam_thach.xlsx", rows), registry, indicators
+    )
+    assert [(t.text, t.owners) for t in submission.tasks] == [
+        ("Tuyên truyền, vận động nhân dân:", ("Nguyễn Văn Hùng",)),
+        ("Xây dựng nhà văn hóa", ("Lê Thị Lan",)),
+    ]

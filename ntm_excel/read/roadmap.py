@@ -608,6 +608,10 @@ class _RoadmapReader:
         Giao thông: | | Nguyễn Văn Hùng» over «a) …», «b) …»): its people are theirs."""
         if not text.rstrip().endswith(":") or self._text(row, "deadline"):
             return False
+        if not self.grid.text(row + 1, self.col["task"]) or _NUMBER_ONLY.match(
+            self._text(row + 1, "no")
+        ):
+            return False  # no sub-task follows: a task of its own
         if self._text(row, "status") or not (owners := self._people(row)["owners"]):
             return False
         self._new_group()
