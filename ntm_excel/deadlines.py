@@ -49,19 +49,42 @@ _EXPRESSION = re.compile(
     )
 )
 _LABEL = re.compile(r"\b(khoi cong|hoan thanh)\b")
+# A deadline moved, written after the first: «…, gia hạn đến 30/9/2021», «(lùi sang quý IV)»
+_MOVED = re.compile(
+    r"(?:^|[(,;\s-])\s*(?:đã\s+)?(?:gia\s+hạn|lùi|dời|chuyển|điều\s+chỉnh)"
+    r"(?:\s+(?:thời\s+hạn|thời\s+gian|lại|đến|sang|tới|vào|thành))*\s*:?",
+    re.IGNORECASE,
+)
+_WAVE = re.compile(r"\b(?:đợt|dot)\s*(\d{1,2})\s*[:.)\-–]?", re.IGNORECASE)  # «Đợt 1: …»
 _SPAN_DASH = re.compile(r"\s[-–—]\s")  # "Tháng 6/2021 - Tháng 8/2021": a span
 _SPELLINGS = [
     (re.compile(r"\bthang (?=quy\b)"), ""),  # the plan writes "trong tháng quý I/2021"
     (re.compile(r"\bqui\b"), "quy"),  # "Quí 2/2021"
     (re.compile(r"\bt ?(?=\d)"), "thang "),  # "T6/2021", "T6"
     (re.compile(r"\bq ?(?=\d|(?:iv|iii|ii|i)\b)"), "quy "),  # "Q2/2021", "Q.II", "Q3"
+    # a two-digit year after a month or a quarter: «T9/21», «Q3/21», «Quý IV/21»
+    (
+        re.compile(r"\b(thang \d{1,2}/|quy (?:(?:iv|iii|ii|i) ?|[1-4])/?)(\d\d)(?![\d/])"),
+        lambda m: f"{m[1].rstrip(' /')}/20{m[2]}",
+    ),
 ]
+# Months an English Excel writes as text: «30-Jun-21», «Sep-21», «Dec 2021»
+_ENGLISH_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()  # noqa: SIM905
+_ENGLISH_DATE = re.compile(
+    r"\b(?:(\d{1,2})[\s-])?(" + "|".join(_ENGLISH_MONTHS) + r")[a-z]*\.?[\s-]+(\d{4}|\d\d)\b"
+)
 _SPAN_WORDS = (["den"], ["toi"])  # between the two ends of a span
 # Lists and ranges written short, due at the end of their last part: «Tháng 10-11/2021»,
 # «T10, T11/2021», «Quý III-IV/2021», «Quý I, II/2021», «2021-2022», «15-30/6/2021».
 _AND = r"\s*(?:[-–—,;&]|và|đến)\s*"
 _ROMAN_OR_DIGIT = r"(iv|iii|ii|i|[1-4])\b"
 _SHORT_RANGES = [
+    (  # two dates joined by a dash without spaces: «01/3/2021-30/6/2021», «15/6-30/7/2021»
+        re.compile(
+            r"(?<![\d/.])(\d{1,2}[/.]\d{1,2}(?:[/.]\d{4})?)\s*[-–—]\s*(\d{1,2}[/.]\d{1,2}[/.]\d{4})(?![\d/.])"
+        ),
+        r"\1 đến \2",
+    ),
     (
         re.compile(
             rf"\b(?:tháng|t)\s*(\d{{1,2}}){_AND}(?:tháng|t)?\s*(\d{{1,2}})"
@@ -130,6 +153,19 @@ def parse_deadline(
     text = nfc(value)
     if text.isascii() and text.isdigit():
         return [Milestone("", _bare_number(int(text), text))]
+    if moved := _MOVED.search(text):  # «30/6/2021, gia hạn đến 30/9/2021»: the new one
+        try:
+            found = parse_deadline(
+                text[moved.end() :].strip(" ).:"), year=year, vocabulary=vocabulary
+            )
+        except DeadlineError as exc:
+            raise DeadlineError(text, exc.reason) from None
+        if not found:
+            raise DeadlineError(text, "không ghi thời hạn mới")
+        return found
+    waves = _WAVE.split(text)
+    if len(waves) > 2 and not waves[0].strip(" ;,."):  # «Đợt 1: tháng 5/2021; đợt 2: …»
+        return _waves(text, waves[1::2], waves[2::2], year, vocabulary)
     key = _key(text)
     if not key:
         return []
@@ -143,10 +179,29 @@ def parse_deadline(
         return _milestones(bare, reader)
 
 
+def _waves(
+    text: str, numbers: list[str], parts: list[str], year: int | None, vocabulary: Vocabulary | None
+) -> list[Milestone]:
+    """The milestones «đợt 1», «đợt 2» … of a deadline given wave by wave."""
+    milestones = []
+    for number, part in zip(numbers, parts, strict=True):
+        try:
+            found = parse_deadline(part.strip(" ;,."), year=year, vocabulary=vocabulary)
+        except DeadlineError as exc:
+            raise DeadlineError(text, exc.reason) from None
+        if len(found) != 1:
+            raise DeadlineError(text, f"đợt {number} không ghi thời hạn")
+        milestones.append(Milestone(f"đợt {number}", found[0].due))
+    return milestones
+
+
 def _milestones(key: str, reader: _Reader) -> list[Milestone]:
     """The milestones of a folded deadline phrase."""
     labels = list(_LABEL.finditer(key))
     if not any(m.group(1) == "khoi cong" for m in labels):
+        words = key.split()
+        if "tu" in words and "nay" not in words and not {"den", "toi"} & set(words):
+            raise reader.fail("chỉ ghi thời điểm bắt đầu")  # «Từ tháng 3/2021»: due when?
         return [Milestone("", reader.segment(key))]
     reader.fillers_only(key[: labels[0].start()])
     milestones = []
@@ -159,7 +214,49 @@ def _milestones(key: str, reader: _Reader) -> list[Milestone]:
     return milestones
 
 
+# Tết Nguyên đán (lunar new year) by year, and the years' names: a task «trước Tết Nhâm Dần»
+# or «trước Tết Nguyên đán 2022» is due the day before. A bare «Tết» names no year: unread.
+_TET = {
+    2019: ("ky hoi", date(2019, 2, 5)),
+    2020: ("canh ty", date(2020, 1, 25)),
+    2021: ("tan suu", date(2021, 2, 12)),
+    2022: ("nham dan", date(2022, 2, 1)),
+    2023: ("quy mao", date(2023, 1, 22)),
+    2024: ("giap thin", date(2024, 2, 10)),
+    2025: ("at ty", date(2025, 1, 29)),
+    2026: ("binh ngo", date(2026, 2, 17)),
+    2027: ("dinh mui", date(2027, 2, 6)),
+    2028: ("mau than", date(2028, 1, 26)),
+    2029: ("ky dau", date(2029, 2, 13)),
+    2030: ("canh tuat", date(2030, 2, 3)),
+}
+_TET_YEARS = {name: year for year, (name, _) in _TET.items()}
+_TET_PHRASE = re.compile(
+    r"\btet(?: nguyen dan| am lich| co truyen)?(?: nam)? (?:(\d{4})|("
+    + "|".join(_TET_YEARS)
+    + r"))\b"
+)
+
+
+def _tet(match: re.Match) -> str:
+    """«tết nhâm dần» → the day before it, «31/1/2022»; a year without a known Tết unread."""
+    year = int(match[1]) if match[1] else _TET_YEARS[match[2]]
+    if year not in _TET:
+        return match[0]
+    day = date.fromordinal(_TET[year][1].toordinal() - 1)
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def _english(match: re.Match) -> str:
+    """«30-Jun-21» → «30/6/2021», «Sep-21» → «tháng 9/2021»."""
+    month = _ENGLISH_MONTHS.index(match[2]) + 1
+    year = match[3] if len(match[3]) == 4 else f"20{match[3]}"
+    return f"{match[1]}/{month}/{year}" if match[1] else f"thang {month}/{year}"
+
+
 def _key(text: str) -> str:
+    if text.isascii():
+        text = _ENGLISH_DATE.sub(_english, text.lower())
     for short, spelled in _SHORT_RANGES:
         text = short.sub(spelled, text)
     parts = _NUMERIC.split(_SPAN_DASH.sub(" đến ", text))
@@ -167,7 +264,7 @@ def _key(text: str) -> str:
     key = " ".join(p for p in folded if p)
     for spelling, word in _SPELLINGS:
         key = spelling.sub(word, key)
-    return key
+    return _TET_PHRASE.sub(_tet, key)
 
 
 def _last_day(year: int, month: int) -> date:

@@ -103,7 +103,6 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "tháng 3/2021, tháng 4/2021",
         "đầu năm 2021",
         "trước",
-        "tháng 3/21",
         "năm 3021",
         "12345",
         "khởi công và hoàn thành trong tháng 6/2021",
@@ -113,6 +112,9 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "(dự kiến)",
         "giai đoạn 2021-2025",
         "T13/2021",
+        "Trước Tết Nguyên đán",  # which Tết: not guessed
+        "30/6/2021 (gia hạn)",  # moved to when: not said
+        "Từ tháng 3/2021",  # a start, not a deadline
     ],
 )
 def test_unreadable_phrases_raise_and_keep_the_text(text):
@@ -150,6 +152,25 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         ("T6/2021", date(2021, 6, 30)),
         ("T9", date(2021, 9, 30)),
         ("Q3/2021", date(2021, 9, 30)),
+        # a two-digit year after a month or a quarter, an English Excel's month as text
+        ("T9/21", date(2021, 9, 30)),
+        ("tháng 3/21", date(2021, 3, 31)),
+        ("Q3/21", date(2021, 9, 30)),
+        ("Quý IV/21", date(2021, 12, 31)),
+        ("30-Jun-21", date(2021, 6, 30)),
+        ("Sep-21", date(2021, 9, 30)),
+        ("December 2021", date(2021, 12, 31)),
+        # the day before Tết of a year written or named
+        ("Trước Tết Nguyên đán 2022", date(2022, 1, 31)),
+        ("Trước Tết Nhâm Dần", date(2022, 1, 31)),
+        ("trước tết Quý Mão", date(2023, 1, 21)),
+        # a deadline moved: the new one
+        ("30/6/2021, gia hạn đến 30/9/2021", date(2021, 9, 30)),
+        ("Quý II/2021 (lùi sang quý IV/2021)", date(2021, 12, 31)),
+        ("Tháng 6/2021 - đã điều chỉnh: tháng 10/2021", date(2021, 10, 31)),
+        # two dates joined by a dash without spaces
+        ("01/3/2021-30/6/2021", date(2021, 6, 30)),
+        ("15/6-30/7/2021", date(2021, 7, 30)),
         ("Trước 30 tháng 6 năm 2021", date(2021, 6, 30)),
         # a span: the task is due at its end
         ("Tháng 6/2021 - Tháng 8/2021", date(2021, 8, 31)),

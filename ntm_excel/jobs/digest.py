@@ -55,6 +55,7 @@ UNIT_REMINDERS = "unit-reminders"
 MONTHLY_REVIEW = "monthly-review"
 ROLES = (("chủ trì", "lead"), ("phối hợp", "partners"), ("chỉ đạo", "directors"))
 ROLES += (("thực hiện", "owners"),)
+OWN_ROADMAP = "lộ trình của xã"  # the commune is reminded of its own roadmap's tasks
 MAX_ISSUES_LISTED = 15
 SHOWN = (Severity.ERROR, Severity.WARNING)  # what a reminder lists of a unit's issues
 
@@ -184,14 +185,20 @@ def build_daily_digests(
         if status.task.done or status.state not in (TaskState.OVERDUE, TaskState.DUE_SOON):
             continue
         roles: dict[str, tuple[OfficialDigest, list[str]]] = {}
-        for role, attribute in ROLES:
-            for name in getattr(status.task, attribute):
-                for contact in addressees(name, status.task):
-                    key = recipient_key(contact)
-                    digest = _digest_for(digests, key, contact)
-                    entry = roles.setdefault(key, (digest, []))
-                    if role not in entry[1]:
-                        entry[1].append(role)
+        people = [
+            (role, contact)
+            for role, attribute in ROLES
+            for name in getattr(status.task, attribute)
+            for contact in addressees(name, status.task)
+        ]
+        if (unit := units.get(status.task.unit_code)) is not None:  # a commune's own roadmap
+            people.append((OWN_ROADMAP, contacts.commune_contact(unit)))
+        for role, contact in people:
+            key = recipient_key(contact)
+            digest = _digest_for(digests, key, contact)
+            entry = roles.setdefault(key, (digest, []))
+            if role not in entry[1]:
+                entry[1].append(role)
         for digest, role_list in roles.values():
             line = TaskLine(
                 status=status,

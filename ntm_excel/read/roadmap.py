@@ -38,24 +38,32 @@ from ntm_excel.read.sheets import (
     locate_header,
 )
 from ntm_excel.recurrence import parse_recurrence
-from ntm_excel.reference.contacts import parse_owners, parse_owners_and_partners
-from ntm_excel.text import cell_address
+from ntm_excel.reference.contacts import (
+    parse_owners,
+    parse_owners_and_partners,
+    split_directing,
+)
+from ntm_excel.text import cell_address, fold, nfc
 from ntm_excel.values import parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
 
-_CRITERION_WORDS = re.compile(r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: |$)")
+_CRITERION_WORDS = re.compile(r"^(?:tieu chi|tc)(?: so)? ?0?(\d{1,2})(?: |$)")  # «TC số 17»
 _NUMBER_ONLY = re.compile(r"^0?(\d{1,2})[.)]?$")
 _INDICATOR_CODE = re.compile(r"^0?(\d{1,2})\.\d{1,2}\.?$")  # «9.1», «17.5»: its criterion
 _ROMAN = re.compile(r"^(?:(?i:tc|tiêu chí(?: số)?)\.?\s*)?([IVX]{1,5})[.)]?$")  # «XVIII»
 _NUMBERED_NAME = re.compile(r"^0?(\d{1,2})\s*[.):\-–]\s*[^\W\d_]")  # «17. Môi trường»
 _CRITERION_IN_HEADING = re.compile(r"(?:^| )" + _CRITERION_WORDS.pattern.removeprefix("^"))
+_BAND_NUMBER = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)")  # «II. » before a name
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+_MARK = re.compile(r"^\s*(?:[xX✓✔√vV●■+]|có)\s*$")  # a tick under a status sub-heading
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
 _TITLE_COLUMNS = {"chuc vu", "chuc danh", "chuc vu chuc danh"}  # folded sub-headings
+_YEAR_HEADING = re.compile(r"^nam(?: (?:hoan thanh|thuc hien))?$")  # «Năm» | «Tháng 6»
+_ACTUAL = re.compile(r"\bthuc te\b")  # «Ngày hoàn thành thực tế»: when it was done
 _START_HEADING = re.compile(r"\b(?:bat dau|khoi cong|tu ngay|tu)\b")
 _YEAR_BAND = re.compile(r"^(?:nam )?(20\d\d)$")  # «NĂM 2022» over that year's tasks
 _OWNER_BAND = re.compile(r"^(?:dong chi|d/c|d c|dc|ong|ba)\b")  # «Đồng chí A - PCT phụ trách:»
@@ -66,7 +74,16 @@ _NOT_A_TASK = re.compile(r"^(?:cộng|trong đó|ghi chú|lưu ý)\b", re.IGNORE
 _TRAILING_CLAUSE = re.compile(r"(?:\(|,|;|\s[-–]\s)([^(),;]+?)\)?\s*$")  # «…, hoàn thành 6/2021»
 _MONTH_HEADING = re.compile(r"^(?:t|thang) ?0?(\d{1,2})$")  # «T1» … «T12» of a Gantt chart
 _NAMES_CRITERION = re.compile(r"(?i:tc|ti[eê]u ch[ií])\W*(?:s[oố]\s*)?0?\d")  # «TC2 - …»
+_RECURRING = re.compile(r"\b(?:hang|moi) (?:ngay|tuan|thang|quy|nam)\b")  # in folded text
+_ONGOING_PARTS = re.compile(r"[,;/]|\s[-–]\s|\svà\s", re.IGNORECASE)
+_DITTO = re.compile(r'^\s*(?:như trên|nhu tren|-?\s*nt\s*-?|["“”〃]|\'\')\s*$', re.IGNORECASE)
+_LABELLED_LINE = re.compile(r"^\s*[-+•]?\s*([^\W\d_][^:]{1,30}?)\s*:\s*(\S.*)$")
+_LINE_ROLES = (  # a line's folded label → what the line gives
+    (re.compile(r"^(?:thoi gian|thoi han|han hoan thanh)\b"), "deadline"),
+    (re.compile(r"^(?:nguoi|can bo|phu trach|giao cho|don vi thuc hien|chu tri)\b"), "owner"),
+)
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
+_SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
 
 _TITLE_ROWS = 12
@@ -101,6 +118,25 @@ def _month_display(number_format: str) -> bool:
 def _partly(status: str) -> bool:
     """Whether a status gives the share done below 100% ("Đã hoàn thành 80%")."""
     return any(float(m[1].replace(",", ".")) < 100 for m in _PERCENT_IN_TEXT.finditer(status))
+
+
+def _done(status: str, vocabulary: Vocabulary) -> bool:
+    """Whether a status says the task is done: a `tinh_trang` «xong» phrase giving no share
+    below 100% («Hoàn thành», «Đã HT», «Đạt»), or other words giving a share of 100% («100%»,
+    «Đạt 100%»)."""
+    if not status:
+        return False
+    found = vocabulary.match("tinh_trang", status)
+    if found is not None:
+        return found.meaning == "xong" and not _partly(status)
+    return bool(_PERCENT_IN_TEXT.search(status)) and not _partly(status)  # «Đạt 100%»
+
+
+def _share_text(value: object, number_format: str) -> str:
+    """A number in a status column as the share done it gives: 1 shown as «0%» → «100%»,
+    70 → «70%» (a «Tiến độ (%)» column)."""
+    share = value * 100 if "%" in number_format else value
+    return f"{share:g}%"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -141,6 +177,33 @@ def _accept(roles: dict[str, tuple[int, ...]]) -> bool:
     return "task" in roles and bool({"deadline", "owner"} & set(roles))
 
 
+def _dated(roles: dict[str, tuple[int, ...]]) -> bool:
+    """A table's own heading is a roadmap's only with a deadline column (not merely «Cán bộ
+    phụ trách» beside each indicator)."""
+    return "task" in roles and "deadline" in roles
+
+
+def _any_role(roles: dict[str, tuple[int, ...]]) -> bool:
+    return bool({"task", "deadline", "owner"} & set(roles))
+
+
+_ALL_IN_ONE = (
+    re.compile(r"\b(?:noi dung|cong viec|nhiem vu)\b"),
+    re.compile(r"\bthoi (?:gian|han)\b"),
+    re.compile(r"\b(?:nguoi|phu trach|can bo)\b"),
+)
+
+
+def _all_in_one(header: Header) -> Header | None:
+    """The heading as a roadmap's when one column's heading says its cells give the task,
+    its deadline and its people («Nội dung công việc, thời gian, người thực hiện»)."""
+    for col, label in header.labels.items():
+        if all(words.search(label) for words in _ALL_IN_ONE):
+            roles = {"task": (col,), **({"no": header.roles["no"]} if "no" in header.roles else {})}
+            return dataclasses.replace(header, roles=roles)
+    return None
+
+
 def title_year(grids: list[Grid]) -> int | None:
     """The year a workbook's titles name ("… năm 2021"), if any."""
     for grid in grids:
@@ -162,17 +225,24 @@ def read_roadmap(
     vocabulary: Vocabulary,
 ) -> tuple[list[Task], list[Issue], str]:
     """The tasks of the roadmap sheets among `grids` (else of a roadmap written under the
-    signature of the table `below`, on its sheet), with `roadmap-not-found` or
-    `deadline-invalid` issues, and a line for the reading report.
+    signature of the table `below`, on its sheet, or in columns of that table), with
+    `roadmap-not-found` or `deadline-invalid` issues, and a line for the reading report.
 
     A roadmap split over several sheets («KH hạ tầng», «KH môi trường») is read whole; a
     sheet of an earlier year («KH 2020» beside «KH 2021») is left out."""
     located = {"unit_code": unit_code, "file": file_name}
     classify = functools.partial(_role, vocabulary)
     headers = [header for grid in grids if (header := locate_header([grid], classify, _accept))]
-    if not headers and below is not None and (start := _after_signature(below)):
-        found = locate_header([below.grid], classify, _accept, first_row=start)
+    if not headers and below is not None:
+        # under the table's signature, else the table's own heading when it also names
+        # tasks and deadlines or owners («Giải pháp thực hiện» | «Thời gian» beside each row)
+        start = _after_signature(below)
+        found = start and locate_header([below.grid], classify, _accept, first_row=start)
+        found = found or locate_header([below.grid], classify, _dated)
         headers = [found] if found else []
+    if not headers:  # «Nội dung công việc, thời gian, người thực hiện»: all in one cell
+        found = (locate_header([grid], classify, _any_role) for grid in grids)
+        headers = [one for header in found if header and (one := _all_in_one(header))]
     if not headers:
         return [], [make_issue("roadmap-not-found", **located)], "Không có trang lộ trình"
     tasks: list[Task] = []
@@ -217,16 +287,23 @@ def _roadmap_sheets(headers: list[Header], year: int | None) -> list[tuple[Heade
     return chosen or [best]
 
 
-def _month_columns(header: Header) -> dict[int, int]:
-    """Column → month of a Gantt chart under the time heading («Thời gian thực hiện» over
-    «T1» … «T12», the months of the task marked «x»); empty for other roadmaps."""
-    months = {
-        col: int(found[1])
-        for col in header.roles.get("deadline", ())
-        if (found := _MONTH_HEADING.match(header.children.get(col, "")))
-        and 1 <= int(found[1]) <= 12
-    }
-    return months if len(months) >= 3 else {}
+def _period_columns(header: Header, year: int | None, vocabulary: Vocabulary) -> dict[int, str]:
+    """Column → the period it stands for in a time chart: sub-headings of the time (or
+    progress) heading that each name a month, a quarter or a year («T1» … «T12», «Tháng 6»,
+    «T7/2021», «Quý I» … «Quý IV», «2021 | 2022 | 2023»), the task's periods marked «x»;
+    empty for other roadmaps."""
+    periods = {}
+    progress = [c for c in header.roles.get("status", ()) if "tien do" in header.labels.get(c, "")]
+    for col in (*header.roles.get("deadline", ()), *progress):
+        child = header.children.get(col, "")
+        if found := _MONTH_HEADING.match(child):
+            child = f"tháng {found[1]}"
+        elif child.isdigit():
+            child = f"năm {child}"
+        due = _deadline_of(child, year, vocabulary) if child else None
+        if due and not isinstance(due, DeadlineError) and due[-1].due is not None:
+            periods[col] = child
+    return periods if len(periods) >= 2 else {}
 
 
 def _missing(header: Header, tasks: list[Task]) -> str:
@@ -286,11 +363,18 @@ def _deadline_in(text: str, year: int | None, vocabulary: Vocabulary) -> tuple |
 
 @functools.lru_cache(maxsize=256)
 def _recurs(text: str) -> bool:
-    """Whether a deadline is a recurrence («Hàng năm», «Hằng quý»): no due date, no issue."""
+    """Whether a deadline is a recurrence («Hàng năm», «Hằng quý», «Tháng 11 hàng năm»,
+    «Trước 30/6 hằng năm»): no due date, no issue."""
     try:
         return parse_recurrence(text) is not None
     except RecurrenceError:
-        return False
+        return bool(_RECURRING.search(folded(text)))
+
+
+def _ongoing(text: str, vocabulary: Vocabulary) -> bool:
+    """Whether a deadline says the work has none: «Thường xuyên», «Thường xuyên, liên tục»."""
+    parts = [vocab_key(part) for part in _ONGOING_PARTS.split(text)]
+    return all(part in vocabulary.no_deadline for part in parts if part) and any(parts)
 
 
 def _after_signature(table: Header) -> int | None:
@@ -310,6 +394,40 @@ def _name_patterns(names: tuple[tuple[int, str], ...]) -> list[tuple[str, int, r
         (name, number, re.compile(rf"(?:^| ){re.escape(name)}(?: |$)"))
         for name, number in sorted(((folded(n), no) for no, n in names), key=lambda x: -len(x[0]))
     ]
+
+
+def _labelled(text: str) -> tuple[str, dict[str, str]]:
+    """A task cell written as in the Word plan, its deadline and people on labelled lines
+    («Thời gian: Quý III/2021», «Người thực hiện: Đ/c A»): (the task's own lines, {"deadline":
+    …, "owner": …}). A cell without such lines is left whole."""
+    if "\n" not in text:
+        return text, {}
+    own, labelled = [], {}
+    for line in text.splitlines():
+        found = _LABELLED_LINE.match(line)
+        label = fold(found[1]) if found else ""
+        role = next((role for words, role in _LINE_ROLES if words.match(label)), None)
+        if role and role not in labelled:
+            labelled[role] = found[2].strip(" .;")
+        else:
+            own.append(line)
+    return (
+        (" ".join(line.strip() for line in own if line.strip()).rstrip(" ."), labelled)
+        if labelled
+        else (text, {})
+    )
+
+
+def _vertical_spans(header: Header, columns: list[int]) -> dict[tuple[int, int], int]:
+    """(row, column) → the top row of the merge covering it, for the cells of `columns`
+    below the heading that a merge spanning several rows covers (the top one left out)."""
+    spans = {}
+    for top, left, bottom, right in header.grid.merged:
+        if bottom > top > header.bottom and any(left <= col <= right for col in columns):
+            for col in columns:
+                if left <= col <= right:
+                    spans.update(((row, col), top) for row in range(top + 1, bottom + 1))
+    return spans
 
 
 class _RoadmapReader:
@@ -332,29 +450,52 @@ class _RoadmapReader:
         self.issues: list[Issue] = []
         self.col = {role: cols[0] for role, cols in header.roles.items()}
         self.details = [self.col[role] for role in _TASK_DETAILS if role in self.col]
-        self.months = _month_columns(header)  # a Gantt chart: a column per month
-        if len(deadlines := header.roles.get("deadline", ())) > 1 and not self.months:
+        self.months = _period_columns(header, year, vocabulary)  # a time chart
+        if set(header.roles.get("status", ())) <= set(self.months):
+            self.col.pop("status", None)  # «Tiến độ thực hiện» over «Tháng 6» … «Tháng 10»
+        deadlines = header.roles.get("deadline", ())
+        actual = [col for col in deadlines if _ACTUAL.search(header.labels.get(col, ""))]
+        self.actual = actual[0] if actual and len(actual) < len(deadlines) else None
+        years = [col for col in deadlines if _YEAR_HEADING.match(header.labels.get(col, ""))]
+        self.year_col = years[0] if years and len(years) < len(deadlines) else None
+        deadlines = tuple(col for col in deadlines if col not in (self.actual, self.year_col))
+        if len(deadlines) > 1 and not self.months:
             self.col["deadline"] = _due_column(deadlines, header.labels)
+        elif deadlines:
+            self.col["deadline"] = deadlines[0]
         self.funding = header.roles.get("funding", ())
+        self.spans = _vertical_spans(
+            header, [col for role in _SPANNED for col in header.roles.get(role, ())]
+        )
+        self.resolved: dict[tuple[int, int], int] = {}  # see `_source`
+        self.task_spans = _vertical_spans(header, [self.col["task"]])
+        self.task_row = -1  # the row of the last task
         self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
+        self.parent = False  # the group is a parent task's: its numbered successor ends it
+        self.band_named = False  # the criterion is the one the last band named
         self.group_deadline: tuple[str, date | None] | None = None  # «… TRONG QUÝ II/2021»
 
     def read(self) -> None:
         grid = self.grid
         width = min(MAX_COLS, max((len(line) for line in grid.rows), default=0))
         criterion: int | None = None
-        section = ""
+        section = outer = ""  # outer: the section around a parent task's sub-tasks
         previous = -1  # the row of the last task, for a task text wrapped onto the next row
         for row in range(self.header.bottom + 1, len(grid.rows)):
             texts = grid.texts(row)[:width]
             if not any(texts) or is_column_numbers(grid, row, width):
                 continue
+            if self._repeats_heading(row):
+                continue  # the heading printed again at the top of the next page
             task_text = self._text(row, "task")
             criterion_text = next(  # «Mã chỉ tiêu» | «Tiêu chí»: the one filled
                 (t for col in self.header.roles.get("criterion", ()) if (t := grid.text(row, col))),
                 "",
             )
             no_text = self._text(row, "no")
+            if not task_text and self.task_spans.get((row, self.col["task"])) == self.task_row:
+                self._more_people(row)  # the task is merged down over this row: its people too
+                continue
             if not task_text and is_signature(texts):
                 break
             heading = next((t for t in texts if t), "") if not task_text else ""
@@ -364,6 +505,7 @@ class _RoadmapReader:
             if not task_text and not criterion_text and _GROUP.match(no_text or texts[0] or ""):
                 section = " ".join(t for t in texts if t)
                 self._new_group()
+                criterion = self._band_criterion(section, criterion)
                 continue
             if criterion_text:
                 found = self._criterion(criterion_text)
@@ -374,7 +516,13 @@ class _RoadmapReader:
                     continue
             if not task_text:
                 continue
-            if not any(grid.text(row, col) for col in self.details):
+            if self.parent and _NUMBER_ONLY.match(no_text):
+                self._new_group()  # the next numbered task: the parent's sub-tasks are over
+                section = outer
+            if self._parent(row, task_text):
+                outer, section = section, task_text
+                continue
+            if not any(self._at(row, col) for col in self.details):
                 key = folded(task_text)
                 if _TOTAL.match(key):
                     break  # «Tổng cộng» and its split («Trong đó: …») close the table
@@ -388,13 +536,15 @@ class _RoadmapReader:
                     self._new_group()
                     continue
                 wrapped = previous == row - 1 and not no_text and not criterion_text
-                if wrapped and task_text[0].islower():  # the task above goes on here
+                if wrapped and (task_text[0].islower() or task_text[0] == "("):  # goes on here
                     last = self.tasks[-1]
                     self.tasks[-1] = dataclasses.replace(last, text=f"{last.text} {task_text}")
                     previous = row
                     continue
                 if self._band(task_text, no_text):
                     section = task_text
+                    if _GROUP.match(no_text) or _ROMAN.match(no_text):
+                        criterion = self._band_criterion(task_text, criterion)
                     continue
             named = (
                 _CRITERION_WORDS.match(folded(task_text))
@@ -405,10 +555,68 @@ class _RoadmapReader:
                 self.tasks.append(self._task(row, task_text, int(named[1]), section))
             else:
                 self.tasks.append(self._task(row, task_text, criterion, section))
-            previous = row
+            previous = self.task_row = row
+
+    def _repeats_heading(self, row: int) -> bool:
+        """Whether a row writes the heading again: two role columns hold their headings."""
+        same = 0
+        for cols in self.header.roles.values():
+            for col in cols:
+                text = folded(self.grid.text(row, col))
+                heading = self.header.children.get(col) or self.header.labels.get(col, "")
+                same += bool(text) and text in (heading, self.header.labels.get(col))
+        return same >= 2
+
+    def _more_people(self, row: int) -> None:
+        """Add the people of a row the last task's cell is merged down over to that task."""
+        people = self._people(row)
+        last = self.tasks[-1]
+        self.tasks[-1] = dataclasses.replace(
+            last,
+            **{
+                field: tuple(dict.fromkeys(getattr(last, field) + more))
+                for field, more in people.items()
+            },
+        )
+
+    def _people(self, row: int) -> dict[str, tuple[str, ...]]:
+        """The owners, partners and directors a row names."""
+        owning, directing = split_directing(self._lines(row, "owner"))  # «A chỉ đạo; B …»
+        owners, partners = _owners_and_partners(owning, self.vocabulary)
+        directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
+        directors += _owners_and_partners(directing, self.vocabulary)[0] if directing else ()
+        advisers = ()
+        if "partner" in self.header.roles:
+            advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())
+        partners = tuple(dict.fromkeys(partners + helping + advisers))
+        return {"owners": owners, "partners": partners, "directors": directors}
+
+    def _band_criterion(self, text: str, criterion: int | None) -> int | None:
+        """The criterion a numbered band names («I | GIAO THÔNG», «II. Môi trường»), else
+        the one before it (none when that one was a band's)."""
+        found = self._criterion(_BAND_NUMBER.sub("", text))
+        if found is None and self.band_named:
+            criterion = None  # «II. HẠ TẦNG KINH TẾ - XÃ HỘI» after «I. QUY HOẠCH»
+        self.band_named = found is not None
+        return criterion if found is None else found
 
     def _new_group(self) -> None:
-        self.group_owners, self.group_deadline = (), None
+        self.group_owners, self.group_deadline, self.parent = (), None, False
+
+    def _parent(self, row: int, text: str) -> bool:
+        """Whether a task naming only its people ends with «:» over its sub-tasks («1 |
+        Giao thông: | | Nguyễn Văn Hùng» over «a) …», «b) …»): its people are theirs."""
+        if not text.rstrip().endswith(":") or self._text(row, "deadline"):
+            return False
+        if not self.grid.text(row + 1, self.col["task"]) or _NUMBER_ONLY.match(
+            self._text(row + 1, "no")
+        ):
+            return False  # no sub-task follows: a task of its own
+        if self._text(row, "status") or not (owners := self._people(row)["owners"]):
+            return False
+        self._new_group()
+        self.group_owners, self.parent = owners, True
+        return True
 
     def _band(self, text: str, no_text: str) -> bool:
         """Whether a row with only a text is a band over the tasks below it («I | Đồng chí A
@@ -430,7 +638,25 @@ class _RoadmapReader:
 
     def _text(self, row: int, role: str) -> str:
         col = self.col.get(role)
-        return self.grid.text(row, col) if col is not None else ""
+        if col is None:
+            return ""
+        return self._at(row, col) if role in _SPANNED else self.grid.text(row, col)
+
+    def _at(self, row: int, col: int) -> str:
+        """The text of the cell standing for (row, col) (see `_source`)."""
+        return self.grid.text(self._source(row, col), col)
+
+    def _source(self, row: int, col: int) -> int:
+        """The row whose cell stands for (row, col): the merged cell above covering it (a
+        deadline, an owner, a status merged down over several tasks is each one's), or,
+        for «Như trên», «nt», «"», the one of the task above."""
+        found = self.resolved.get((row, col))
+        if found is None:
+            found = self.spans.get((row, col), row)
+            if _DITTO.match(self.grid.text(found, col)) and self.task_row >= 0:
+                found = self.resolved.get((self.task_row, col), self.task_row)
+            self.resolved[(row, col)] = found
+        return found
 
     def _lines(self, row: int, role: str) -> str:
         """The role's cells' texts with their line breaks (one person per line in an owner
@@ -438,8 +664,13 @@ class _RoadmapReader:
         of titles («Họ và tên» | «Chức vụ») is left out."""
         columns = self.header.roles.get(role, ())
         named = [col for col in columns if self.header.children.get(col) not in _TITLE_COLUMNS]
-        values = (self.grid.value(row, col) for col in named or columns)
-        texts = (value if isinstance(value, str) else cell_text(value) for value in values)
+        texts = []
+        for col in named or columns:
+            value = self.grid.value(self._source(row, col), col)
+            text = value if isinstance(value, str) else cell_text(value)
+            if text and _MARK.match(text) and self.header.children.get(col):
+                text = self.grid.text(self.header.bottom, col)  # «x» under «Đ/c Võ Xuân Sơn»
+            texts.append(text)
         return "\n".join(text for text in texts if text)
 
     def _criterion(self, text: str) -> int | None:
@@ -470,25 +701,30 @@ class _RoadmapReader:
 
     def _task(self, row: int, text: str, criterion: int | None, section: str) -> Task:
         grid = self.grid
+        raw = grid.value(row, self.col["task"])  # «…⏎Thời gian: Quý III/2021⏎Người thực hiện: …»
+        own, labelled = _labelled(raw) if isinstance(raw, str) else (text, {})
+        text = nfc(own) if labelled else text
         deadline_text, due = self._deadline(row)
-        status_text = self._text(row, "status")
-        status = self.vocabulary.match("tinh_trang", status_text) if status_text else None
-        done = status is not None and status.meaning == "xong" and not _partly(status_text)
+        if not deadline_text and (phrase := labelled.get("deadline")):
+            deadline_text, due = self._phrase(phrase, row, self.col["task"])
+        status_text = self._status(row)
+        done = _done(status_text, self.vocabulary)
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
             completed = parse_date(match.group())
-        owners, partners = _owners_and_partners(self._lines(row, "owner"), self.vocabulary)
-        directors, helping = _owners_and_partners(self._lines(row, "director"), self.vocabulary)
-        advisers = ()
-        if "partner" in self.header.roles:
-            advisers = sum(_owners_and_partners(self._lines(row, "partner"), self.vocabulary), ())
+        if self.actual is not None and (day := parse_date(self.grid.value(row, self.actual))):
+            done, completed = True, day  # a date under «Ngày hoàn thành thực tế»
+            status_text = status_text or f"Hoàn thành {day:%d/%m/%Y}"
+        people = self._people(row)
+        owners = people["owners"]
+        if not owners and (named := labelled.get("owner")):
+            owners, more = _owners_and_partners(named, self.vocabulary)
+            people["partners"] += more
         if not owners and not self._text(row, "owner"):
             owners = self.group_owners
         if not deadline_text and self.group_deadline:
             deadline_text, due = self.group_deadline
-        elif "deadline" not in self.col and (
-            found := _deadline_in(text, self.year, self.vocabulary)
-        ):
+        elif not deadline_text and (found := _deadline_in(text, self.year, self.vocabulary)):
             deadline_text, due = found  # «Xóa 3 nhà tạm (hoàn thành trong tháng 4/2021)»
         recurs = due is None and bool(deadline_text) and _recurs(deadline_text)
         return Task(
@@ -500,8 +736,8 @@ class _RoadmapReader:
             due=due,
             owners=owners,
             recurrence=deadline_text if recurs else "",
-            partners=tuple(dict.fromkeys(partners + helping + advisers)),
-            directors=directors,
+            partners=people["partners"],
+            directors=people["directors"],
             section=section,
             done=done,
             completed=completed,
@@ -514,20 +750,61 @@ class _RoadmapReader:
             cell=cell_address(row, self.col["task"]),
         )
 
+    def _charted(self, row: int) -> tuple[str, date | None]:
+        """(phrase, due) of a time chart's row: the end of the latest period marked; a
+        phrase written in the mark («Quý II» under «2022») is read in that period's year."""
+        latest: tuple[date, str] | None = None
+        for col, period in self.months.items():
+            if not (mark := self.grid.text(row, col)):
+                continue
+            found = _deadline_of(period, self.year, self.vocabulary)
+            if isinstance(found, DeadlineError) or not found:
+                continue
+            due = found[-1].due
+            text = period if str(due.year) in period else f"{period}/{due.year}"
+            own = _deadline_of(mark, due.year, self.vocabulary) if not _MARK.match(mark) else None
+            if own and not isinstance(own, DeadlineError) and own[-1].due is not None:
+                due, text = own[-1].due, f"{mark} ({text})" if str(due.year) not in mark else mark
+            if latest is None or due > latest[0]:
+                latest = (due, text)
+        return (latest[1], latest[0]) if latest else ("", None)
+
+    def _status(self, row: int) -> str:
+        """The task's status: its status cell (a number there is the share done); a tick
+        under a status sub-heading («Đã hoàn thành» | «Chưa hoàn thành») is that status;
+        without a status column, a note that is a status («Đã hoàn thành», «Xong»)."""
+        columns = self.header.roles.get("status", ())
+        for col in columns:
+            value = self.grid.value(self._source(row, col), col)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return _share_text(value, self.grid.number_format(row, col))
+            text = self._at(row, col)
+            heading = self.header.children.get(col, "")
+            if text and _MARK.match(text) and len(columns) > 1:
+                if self.vocabulary.match_key("tinh_trang", heading):
+                    return self.grid.text(self.header.bottom, col)
+                continue
+            if text:
+                return text
+        note = self._text(row, "note") if not columns else ""
+        if note and self.vocabulary.match("tinh_trang", note) and not self._dated(note):
+            return note
+        return ""
+
+    def _dated(self, text: str) -> bool:
+        """Whether a text is a deadline phrase («Hoàn thành trước 30/6/2021»)."""
+        found = _deadline_of(text, self.year, self.vocabulary)
+        return not isinstance(found, DeadlineError)
+
     def _deadline(self, row: int) -> tuple[str, date | None]:
         """(phrase as written, due date). A cell that only says the work is done («Đã hoàn
         thành») gives no due date and no issue: whether it is done is the status's to say."""
         if self.months:
-            marked = [month for col, month in self.months.items() if self.grid.text(row, col)]
-            if not marked:
-                return "", None
-            text = f"tháng {max(marked)}" + (f"/{self.year}" if self.year else "")
-            found = _deadline_of(text, self.year, self.vocabulary)
-            return text, None if isinstance(found, DeadlineError) else found[-1].due
+            return self._charted(row)
         col = self.col.get("deadline")
         if col is None:
             return "", None
-        value = self.grid.value(row, col)
+        value = self.grid.value(self._source(row, col), col)
         if isinstance(value, datetime | date):
             day = value.date() if isinstance(value, datetime) else value
             if day.day == 1 and _month_display(self.grid.number_format(row, col)):
@@ -539,9 +816,14 @@ class _RoadmapReader:
             return "", None
         if isinstance(value, date):
             return text, value
-        if vocab_key(text) in self.vocabulary.no_deadline:
+        return self._phrase(text, row, col)
+
+    def _phrase(self, text: str, row: int, col: int) -> tuple[str, date | None]:
+        """(phrase, due date) of a deadline written in words at (row, col); an unreadable
+        one is reported there."""
+        if _ongoing(text, self.vocabulary):
             return text, None  # «Thường xuyên»: ongoing work, no due date
-        milestones = _deadline_of(text, self.year, self.vocabulary)
+        milestones = _deadline_of(text, self._row_year(row), self.vocabulary)
         if isinstance(milestones, DeadlineError):
             status = self.vocabulary.match("tinh_trang", text)
             if (status is None or status.meaning != "xong") and not _recurs(text):
@@ -556,6 +838,16 @@ class _RoadmapReader:
                 )
             return text, None
         return text, (milestones[-1].due if milestones else None)
+
+    def _row_year(self, row: int) -> int | None:
+        """The year of a row's deadline: its «Năm» cell («2022» beside «Quý II»), else the
+        roadmap's."""
+        if self.year_col is not None:
+            value = self.grid.value(self._source(row, self.year_col), self.year_col)
+            found = _YEAR_BAND.match(folded(cell_text(value))) if value is not None else None
+            if found:
+                return int(found[1])
+        return self.year
 
     def _budget(self, row: int) -> float | None:
         col = self.col.get("budget")

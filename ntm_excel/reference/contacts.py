@@ -89,6 +89,9 @@ _BODY_STARTS = (
     "uy vien ban",
     "can bo duoc",
     "thanh vien ban",
+    "bql ",
+    "bcd ",
+    "doan tn",
 )
 
 # «Đ/c», «Đồng chí», «Ông», «Bà», and «Ô.» (Ông, as Hà Tĩnh writes it: «Ô.Phạm Đình Tuấn»)
@@ -112,6 +115,7 @@ _LIST_SEPARATOR = re.compile(r"\s*[,+&]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # 
 _BULLET = re.compile(r"^\s*(?:[-–—•*+·]|\d{1,2}\s*[.)](?!\d))\s*")  # «- A», «1. A» on a line
 _DASH = re.compile(r"\s+[-–—]\s+")  # «Võ Xuân Sơn - Lê Thị Bình»: two people when both are names
 _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
+_GIVEN_NAME = re.compile(r"^\s*[^\W\d_][^\W\d_]*\s*(?:\([^()]*\))?\s*$")  # «Lan», «Bình (CC)»
 _NAME_IN_BRACKETS = re.compile(r"^[^()]+?\s*\((?P<name>[^()]+)\)\s*$")
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
 
@@ -176,13 +180,49 @@ class Contacts:
 
     def match(self, name: str) -> Contact | None:
         """The one contact named `name`: a body by its whole name, a person by the full name
-        (titles, "Đ/c", case and diacritics ignored); None when nobody or several match."""
+        (titles, "Đ/c", case and diacritics ignored); else, when only one contact fits, the
+        one with that phone number («0912 345 678»), whose title or unit it is, written
+        short or not («Trưởng phòng KTHT» for «Trưởng phòng Kinh tế – Hạ tầng»,
+        «TP NN&PTNT»), or whose name it is with one letter wrong («Phạm Hoàn Anh»). None
+        when nobody or several match."""
         whole = fold(name)
         found = [c for c in self.contacts if whole and fold(c.name) == whole]
         if not found:
             key = person_key(name)
             found = [c for c in self.contacts if key and fold(c.name) == key]
+        if not found:
+            found = self._phoned(name) or self._titled(name) or self._misspelt(name)
         return found[0] if len(found) == 1 else None
+
+    def _phoned(self, name: str) -> list[Contact]:
+        number = _phone(name)
+        return [c for c in self.contacts if number and _phone(c.phone) == number]
+
+    def _titled(self, name: str) -> list[Contact]:
+        """The contacts whose title (any of its parts) or unit `name` writes out or short."""
+        words = _words(name)
+        if len(words) < 2 or _phone(name):
+            return []
+        return [
+            c
+            for c in self.contacts
+            if not c.members
+            and any(_abbreviates(words, _words(part)) for part in (*c.title.split(","), c.unit))
+        ]
+
+    def _misspelt(self, name: str) -> list[Contact]:
+        """The people whose full name differs from `name`'s by one letter."""
+        key = person_key(name)
+        if len(key) < 8 or is_body(name) or len(key.split()) < 2:
+            return []
+        return [
+            c
+            for c in self.contacts
+            if not is_body(c.name)
+            and len(other := fold(c.name)) >= 8
+            and len(other.split()) == len(key.split())
+            and _one_letter_apart(key, other)
+        ]
 
     @functools.cached_property
     def _communes_by_key(self) -> dict[str, CommuneContact]:
@@ -242,6 +282,51 @@ class Contacts:
             return Reach(True, (contact,))
         members = [self.match(m) or Contact(m, "", "", "") for m in contact.members]
         return Reach(True, tuple(([contact] if contact.email else []) + members))
+
+
+def _phone(text: str) -> str:
+    """The digits of a phone number written alone («0912.345.678», «+84 912 345 678»)."""
+    if not text or re.search(r"[^\d\s.()+-]", text):
+        return ""
+    digits = re.sub(r"\D", "", text)
+    digits = "0" + digits[2:] if digits.startswith("84") and len(digits) == 11 else digits
+    return digits if 9 <= len(digits) <= 11 else ""
+
+
+_LEVEL = {"huyen", "xa", "thi", "tran", "cua", "va"}  # «… huyện», «và»: not telling
+
+
+def _words(text: str) -> list[str]:
+    """The folded words of a title or a unit, «–», «&», «và» and the level left out."""
+    return [w for w in re.split(r"[^0-9a-z]+", fold(text)) if w and w not in _LEVEL]
+
+
+def _abbreviates(short: list[str], long: list[str]) -> bool:
+    """Whether `short` writes `long` out, each word whole or a run of words by its
+    initials («kttht» no, «ktht» = «kinh te ha tang», «tp» = «truong phong»)."""
+    if not short or not long:
+        return not short and not long
+    head = short[0]
+    if head == long[0] and _abbreviates(short[1:], long[1:]):
+        return True
+    return any(
+        head == "".join(w[0] for w in long[:size]) and _abbreviates(short[1:], long[size:])
+        for size in range(2, min(len(head), len(long)) + 1)
+    )
+
+
+def _one_letter_apart(one: str, other: str) -> bool:
+    """Whether two texts differ by one letter added, dropped or changed."""
+    if abs(len(one) - len(other)) > 1 or one == other:
+        return False
+    start = next((i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b), None)
+    if start is None:
+        return True  # one is the other with a letter more at the end
+    return (
+        one[start + 1 :] == other[start + 1 :]
+        or one[start + 1 :] == other[start:]
+        or one[start:] == other[start + 1 :]
+    )
 
 
 def group_kind(name: str) -> str | None:
@@ -450,27 +535,45 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
         if not chunk:
             continue
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
+        given = False  # the previous piece was a given name alone after «Đ/c»
         start = len(owners)
         if title is not None and _family_name_first(_without_honorific(chunk), vocabulary):
             del owners[title]  # «PCT UBND xã⏎Võ Xuân Sơn»: the title is the person's
             start -= 1
-        for index, piece in enumerate(_people(chunk, vocabulary)):
-            bare = _without_honorific(piece)
+        for index, raw in enumerate(_people(chunk, vocabulary)):
+            bare = _without_honorific(raw)
+            piece = raw
             honorific = bare != piece
             piece = _name_in_brackets(bare, vocabulary)
+            if index and not honorific and is_body(piece) and not _TITLE_SEPARATOR.search(piece):
+                # «MTTQ và các đoàn thể», «Các thôn, MTTQ»: each body an owner
+                owners.append(piece.strip(" ."))
+                previous = "name"
+                continue
             if index and not honorific:
                 if previous == "titled":
                     named = _family_name_first(piece, vocabulary)
-                else:
-                    named = _looks_like_name(piece)
-                if not named:
-                    continue  # the title before goes on
+                else:  # «Đ/c Hùng, Lan, Bình»: given names after one
+                    named = _looks_like_name(piece) or (given and _GIVEN_NAME.match(piece))
+                if not named:  # the title before goes on
+                    if previous == "role" and len(owners) > start:
+                        owners[-1] = _continued(chunk, owners[-1], raw)
+                    continue
             name, kind = _owner(piece, vocabulary.titles)
+            given = (honorific or given) and kind != "role" and bool(_GIVEN_NAME.match(name))
             if name and not (kind == "role" and previous == "name"):
                 owners.append(_capitalised(name, vocabulary) if kind != "role" else name)
             previous = kind
         title = start if previous == "role" and len(owners) == start + 1 else None
     return tuple(owners)
+
+
+def _continued(chunk: str, title: str, more: str) -> str:
+    """A title read so far with the words of `more` after it, as the cell writes them
+    («Trưởng phòng Nông nghiệp» + «PTNT» → «Trưởng phòng Nông nghiệp và PTNT»)."""
+    start = chunk.find(title)
+    end = chunk.find(more.strip(), start + len(title)) if start >= 0 else -1
+    return chunk[start : end + len(more.strip())].strip(" .") if end >= 0 else title
 
 
 def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
@@ -543,6 +646,32 @@ def parse_owners_and_partners(
         else:
             owners += parse_owners(words, vocabulary)
     return tuple(dict.fromkeys(owners)), tuple(dict.fromkeys(partners))
+
+
+_DIRECTS = re.compile(
+    r"^\s*(?:chỉ\s+đạo|chi\s+dao)\s*:\s*|\s*[-–(]?\s*(?:chỉ\s+đạo|chi\s+dao)\s*\)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+_CARRIES_OUT = re.compile(
+    r"^\s*(?:thực\s+hiện|thuc\s+hien)\s*:\s*|\s*[-–(]?\s*(?:thực\s+hiện|thuc\s+hien)\s*\)?\s*\.?\s*$",
+    re.IGNORECASE,
+)
+
+
+def split_directing(text: str) -> tuple[str, str]:
+    """(the rest, who directs) of an owner cell whose parts say who directs and who carries
+    out: «UBND xã chỉ đạo; Ban phát triển thôn thực hiện» → («Ban phát triển thôn», «UBND
+    xã»). A cell without «chỉ đạo» is left whole."""
+    parts = _CHUNK_SEPARATOR.split(text or "")
+    if not any(_DIRECTS.search(part) for part in parts):
+        return text, ""
+    rest, directing = [], []
+    for part in parts:
+        if _DIRECTS.search(part):
+            directing.append(_DIRECTS.sub("", part))
+        else:
+            rest.append(_CARRIES_OUT.sub("", part))
+    return "\n".join(p for p in rest if p.strip()), "\n".join(p for p in directing if p.strip())
 
 
 def _pieces(chunk: str) -> list[str]:
