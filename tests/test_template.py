@@ -262,3 +262,29 @@ def test_cli_warns_when_the_set_does_not_fit_the_unit(tmp_path, capsys):
     )
     assert main(["template", "--unit", "18694", "-o", str(tmp_path / "dung.xlsx")]) == 0
     assert "Cảnh báo" not in capsys.readouterr().err
+
+
+def test_a_single_indicator_criterion_left_blank_is_asked_for_where_it_is(tmp_path, capsys):
+    """Criterion 20 (one indicator, numbered «20» under its heading row «20 | Khu dân cư
+    mẫu») left blank in our own template: the clerk was told to add a row that is there
+    («Thiếu chỉ tiêu 20 … Hãy bổ sung dòng này»), not to fill it in."""
+    from ntm_excel.cli import main as cli_main
+
+    path = tmp_path / "xa_cam_thanh.xlsx"
+    assert main(["template", "--unit", "18694", "-o", str(path)]) == 0
+    book = openpyxl.load_workbook(path)
+    sheet = book["Tự đánh giá"]
+    blank = None
+    for number, cells in table_rows(sheet):
+        if isinstance(cells[0], str) and cells[0] != "20":  # an indicator row: filled in
+            sheet.cell(number, 5, "Đạt")
+            sheet.cell(number, 6, "Đạt")
+        elif cells[0] == "20":
+            blank = number
+    book.save(path)
+    capsys.readouterr()
+    cli_main(["validate", str(path)])
+    out = capsys.readouterr().out
+    assert f"E{blank}    Chỉ tiêu 20 chưa có kết quả thực hiện" in out
+    assert f"F{blank}    Chỉ tiêu 20 chưa có tự đánh giá" in out
+    assert "Thiếu chỉ tiêu 20" not in out

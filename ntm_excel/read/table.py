@@ -171,6 +171,7 @@ class TableReader:
     _consulted: dict[tuple[int, int], bool] = field(default_factory=dict)  # cell → blank
     _below: dict[int, tuple] = field(default_factory=dict)  # rows as `_numbered_as`
     _indicator_rows: set[int] = field(default_factory=set)  # rows read as an indicator
+    _heading_only: bool = False  # the last criterion row was only its heading
 
     def read(self) -> None:
         grid = self.header.grid
@@ -554,9 +555,15 @@ class TableReader:
 
     def _on_criterion(self, line: _Line) -> None:
         row, body, name = line.row, line.body, line.name
+        again = self.criterion == line.code.criterion and self._heading_only
         criterion = self.criterion = line.code.criterion
         self.position = 0
-        first = self._also_first_indicator(row, criterion, body, name)
+        # a criterion's number again under its heading row («20 | Khu dân cư mẫu» over «20 |
+        # Xây dựng khu dân cư mẫu…»): its only indicator, even left blank
+        first = (again and self.catalogue.single(criterion) is not None) or (
+            self._also_first_indicator(row, criterion, body, name)
+        )
+        self._heading_only = not first
         self._criterion_row(row, criterion, not first)
         if not first:
             self._report(row, "", f"tiêu chí {criterion}", body or name)
