@@ -147,6 +147,20 @@ def test_a_tick_or_a_cross_in_the_self_assessment_column(
     assert verdicts(submission) == EXPECTED
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+@pytest.mark.parametrize(
+    "heading", ["Đạt chuẩn (1: đạt; 0: chưa đạt)", "Tự đánh giá (1 = Đạt, 0 = Chưa đạt)"]
+)
+def test_a_code_the_heading_explains(tmp_path, registry, indicators, fmt, heading):
+    """«Đạt chuẩn (1: đạt; 0: chưa đạt)» over cells 1 and 0: each cell was «không hiểu tự
+    đánh giá «1»»."""
+    rows = [(*row[:4], 1 if row[4] == "Đạt" else 0) for row in ROWS]
+    headings = ["TT", "Tên tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả thực hiện", heading]
+    sheet = commune_sheet(headings=headings, rows=rows)
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert verdicts(submission) == EXPECTED
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "ods"])
 @pytest.mark.parametrize(
     "pattern", ["{figure}% - {verdict}", "{figure}%, {verdict}", "{figure}: {verdict}"]

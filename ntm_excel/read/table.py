@@ -919,9 +919,14 @@ class TableReader:
 
     def _mark(self, text: str, col: int) -> Status:
         """A mark alone in a self-assessment cell: a tick «✓» is Đạt, a cross «✗» Chưa
-        đạt; a mark «x» under a heading that is a verdict («Đạt») is that verdict."""
+        đạt; a mark «x» under a heading that is a verdict («Đạt») is that verdict; a code
+        the heading explains («Đạt chuẩn (1: đạt; 0: chưa đạt)») is what it says."""
         if text in _MARK_VERDICTS:
             return _MARK_VERDICTS[text]
+        heading = self.header.grid.text(self.header.bottom, col)
+        for code, meaning in _LEGEND.findall(heading):
+            if code == text:
+                return _assess_text(meaning, self.vocabulary)
         if _parse_text(text, self.vocabulary).value != YES_TEXT:
             return Status.UNKNOWN
         return _assess_text(self.header.grid.text(self.header.bottom, col), self.vocabulary)
@@ -1272,6 +1277,10 @@ def _seen(rows: list[list], named: tuple[int, ...], width: int):
         for line, most in zip(rows, map(max, *shown, zeros, zeros), strict=True)
     ]
     return cells, types, [texts]
+
+
+# «1: đạt; 0: chưa đạt», «1 = Đạt, 0 = Chưa đạt» in a self-assessment column's heading
+_LEGEND = re.compile(r"\b(\d)\s*[:=]\s*([^;,()\d]+)")
 
 
 def _mark(cell: object) -> int:
