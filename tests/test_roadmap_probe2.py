@@ -365,7 +365,8 @@ def _book_with_phone(tmp_path: Path, name: str, phone: str) -> Path:
 def test_district_officials_in_a_roadmap_reach_the_contact_book_and_the_digest(tmp_path):
     """A commune's roadmap names district officials misspelt, by title written short or in
     full, by unit, or by phone: each is matched to the one contact it means, who gets the overdue
-    task in the daily digest; a name two letters off, or a title several hold, is nobody's."""
+    task in the daily digest; a name two letters off, a given name one letter off (another
+    person), or a title several hold, is nobody's."""
     from ntm_excel.check.consolidate import consolidate_from_config
     from ntm_excel.config import load_config
     from ntm_excel.jobs.digest import build_daily_digests
@@ -383,6 +384,7 @@ def test_district_officials_in_a_roadmap_reach_the_contact_book_and_the_digest(t
         [7, "Hồ sơ văn hóa", "20/3/2021", "Lê Văn An", "Phạm Hoàn Ánh Dương"],
         [8, "Hồ sơ chung", "20/3/2021", "Lê Văn An", "Phó Chủ tịch UBND huyện"],
         [9, "Hồ sơ nông nghiệp", "20/3/2021", "Lê Văn An", "Trưởng phòng Nông nghiệp và PTNT"],
+        [10, "Hồ sơ khác", "20/3/2021", "Lê Văn An", "Phạm Hoàng An"],  # another given name
     ]
     folder = tmp_path / "nhan"
     folder.mkdir()
@@ -402,6 +404,7 @@ def test_district_officials_in_a_roadmap_reach_the_contact_book_and_the_digest(t
         None,
         None,
         "Lê Văn Danh",
+        None,
     ]
     digests = build_daily_digests(result, contacts)
     got = {

@@ -211,7 +211,9 @@ class Contacts:
         ]
 
     def _misspelt(self, name: str) -> list[Contact]:
-        """The people whose full name differs from `name`'s by one letter."""
+        """The people whose full name differs from `name`'s by one letter, outside the given
+        name: «Phạm Hoàn Anh» is Phạm Hoàng Anh, but «Nguyễn Văn An» is not Nguyễn Văn Anh
+        (given names one letter apart are other people)."""
         key = person_key(name)
         if len(key) < 8 or is_body(name) or len(key.split()) < 2:
             return []
@@ -221,6 +223,7 @@ class Contacts:
             if not is_body(c.name)
             and len(other := fold(c.name)) >= 8
             and len(other.split()) == len(key.split())
+            and other.split()[-1] == key.split()[-1]
             and _one_letter_apart(key, other)
         ]
 
