@@ -147,6 +147,28 @@ def test_a_tick_or_a_cross_in_the_self_assessment_column(
     assert verdicts(submission) == EXPECTED
 
 
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+@pytest.mark.parametrize("encoding", ["TCVN3", "VNI"])
+@pytest.mark.parametrize("mixed", [True, False], ids=["mixed", "all-dat"])
+def test_verdicts_pasted_in_an_old_font_into_a_unicode_table(
+    tmp_path, registry, indicators, fmt, encoding, mixed
+):
+    """«§¹t», «Ch­a ®¹t» (TCVN3) or «Ñaït» (VNI) typed under «Tự đánh giá» of a Unicode
+    table: one or two words a cell, too few to tell an old font alone; the column tells."""
+    from ntm_excel.read.legacy import from_unicode
+
+    said = [row[4] if mixed else "Đạt" for row in ROWS]
+    rows = [
+        (*row[:4], from_unicode(verdict, encoding)) for row, verdict in zip(ROWS, said, strict=True)
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert verdicts(submission) == {
+        row[0]: MET if verdict == "Đạt" else NOT_MET
+        for row, verdict in zip(ROWS, said, strict=True)
+    }
+    assert values(submission)["4.2"] == 99.2  # the Unicode cells as they were
+
+
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
 @pytest.mark.parametrize(
     "heading", ["Đạt chuẩn (1: đạt; 0: chưa đạt)", "Tự đánh giá (1 = Đạt, 0 = Chưa đạt)"]

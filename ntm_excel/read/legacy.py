@@ -243,6 +243,27 @@ def _legacy_words(text: str, encoding: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def column_encoding(texts: list[str]) -> str:
+    """ "TCVN3", "VNI" or "" for the short texts of one column pasted in an old font («§¹t»,
+    «Ch­a ®¹t» under «Tự đánh giá»), too few words each for `detect_encoding`: at least
+    MIN_CELLS texts, every one of whose words with a non-ASCII letter decodes from that
+    encoding (and from no other) into a Vietnamese syllable it is not as it stands."""
+    if len(texts) < MIN_CELLS:
+        return ""
+    fitting = [
+        encoding for encoding in ENCODINGS if all(_wholly_legacy(text, encoding) for text in texts)
+    ]
+    return fitting[0] if len(fitting) == 1 else ""
+
+
+MIN_CELLS = 3
+
+
+def _wholly_legacy(text: str, encoding: str) -> bool:
+    words = [word for word in _WORDS[encoding].findall(text) if not word.isascii()]
+    return bool(words) and len(_legacy_words(text, encoding)) == len(words)
+
+
 def detect_encoding(texts: Iterable[str]) -> str:
     """ "TCVN3", "VNI" or "" for a sample of a workbook's cell texts.
 

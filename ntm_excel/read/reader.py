@@ -45,7 +45,7 @@ from ntm_excel.errors import UnreadableFileError
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
 from ntm_excel.read.columns import is_assessment_table, label_role
-from ntm_excel.read.legacy import detect_encoding, to_unicode
+from ntm_excel.read.legacy import column_encoding, detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import read_roadmap, title_year
 from ntm_excel.read.sheets import (
@@ -793,17 +793,25 @@ def _convert_legacy(grids: list[Grid]) -> str:
 
 def _convert_legacy_cells(grids: list[Grid]) -> None:
     """In a Unicode workbook, convert the cells pasted from an old-font document («ñy ban
-    nh©n d©n x· Nam Phóc Th¨ng»), each on its own evidence."""
+    nh©n d©n x· Nam Phóc Th¨ng»), each on its own evidence; short cells too few words each
+    (a verdict «§¹t»), on the evidence of their column (`column_encoding`)."""
     for grid in grids:
+        columns: dict[int, list[tuple[int, str]]] = {}
         for r, row in enumerate(grid.rows):
             for c, cell in enumerate(row):
                 if (
                     isinstance(cell, str)
                     and _LEGACY_HINT.search(cell)
                     and not _UNICODE_ONLY.search(cell)
-                    and (encoding := detect_encoding([cell]))
                 ):
-                    grid.set_value(r, c, to_unicode(cell, encoding))
+                    if encoding := detect_encoding([cell]):
+                        grid.set_value(r, c, to_unicode(cell, encoding))
+                    else:
+                        columns.setdefault(c, []).append((r, cell))
+        for c, cells in columns.items():
+            if encoding := column_encoding([text for _, text in cells]):
+                for r, text in cells:
+                    grid.set_value(r, c, to_unicode(text, encoding))
 
 
 # --- The unit ---------------------------------------------------------------------------
