@@ -157,6 +157,34 @@ def test_a_share_done_typed_as_a_number(tmp_path, registry, indicators):
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+@pytest.mark.parametrize(
+    ("heading", "ticked", "unticked"),
+    [
+        ("Đã hoàn thành", "x", None),
+        ("Hoàn thành", True, False),  # a Google Sheets or Excel 365 checkbox
+        ("Tình trạng", True, False),
+        ("Hoàn thành", "✓", None),
+    ],
+)
+def test_a_done_column_of_ticks_or_checkboxes(
+    tmp_path, registry, indicators, suffix, heading, ticked, unticked
+):
+    """A column «Đã hoàn thành» of «x» beside the deadline column was nobody's (the tasks
+    never done); «Hoàn thành» (also a deadline heading) of checkboxes was read as deadlines
+    «TRUE»; a ticked checkbox under «Tình trạng» was the status «TRUE», not done."""
+    rows = [TITLE, [*HEADING[:4], heading]]
+    rows += [[1, "Làm đường thôn Tây", "30/4/2021", "Lê Văn An", ticked]]
+    rows += [[2, "Xây nhà văn hóa", "30/9/2021", "Lê Văn An", unticked]]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [(t.done, t.due) for t in submission.tasks] == [
+        (True, date(2021, 4, 30)),
+        (False, date(2021, 9, 30)),
+    ]
+    assert not [i for i in issues if i.code.startswith("deadline")]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
 def test_ticks_under_status_sub_headings(tmp_path, registry, indicators, suffix):
     rows = [
         TITLE,

@@ -58,6 +58,7 @@ _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+DONE = "Đã hoàn thành"  # what a tick under a status heading that is no status says
 _MARK = re.compile(r"^\s*(?:[xX✓✔√vV●■+]|có)\s*$")  # a tick under a status sub-heading
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
 _FORMAT_LITERALS = re.compile(r'\[[^\]]*\]|"[^"]*"|\\.')  # «[$-42A]», «"/"», «\/»
@@ -322,11 +323,14 @@ def _missing(header: Header, tasks: list[Task]) -> str:
 
 def _settled(header: Header, year: int | None, vocabulary: Vocabulary) -> Header:
     """The heading with a column whose words may name a status or a deadline («Tiến độ»)
-    taken as the deadline when there is no other and most of its cells are dates."""
-    if "deadline" in header.roles or not (statuses := header.roles.get("status")):
-        return header
+    taken as the deadline when there is no other and most of its cells are dates; and a
+    «Hoàn thành» column of ticks or checkboxes (no dates) taken as the status."""
     grid = header.grid
     rows = range(header.bottom + 1, min(len(grid.rows), header.bottom + 1 + _SAMPLE_ROWS))
+    if "status" not in header.roles:
+        header = _ticked_status(header, rows, vocabulary)
+    if "deadline" in header.roles or not (statuses := header.roles.get("status")):
+        return header
     for col in statuses:
         cells = [value for row in rows if (value := grid.value(row, col)) not in (None, "")]
         dated = sum(_is_deadline(value, year, vocabulary) for value in cells)
@@ -336,6 +340,28 @@ def _settled(header: Header, year: int | None, vocabulary: Vocabulary) -> Header
                 roles["status"] = rest
             else:
                 del roles["status"]
+            return dataclasses.replace(header, roles=roles)
+    return header
+
+
+def _ticked_status(header: Header, rows: range, vocabulary: Vocabulary) -> Header:
+    """The heading with a column of ticks or checkboxes only (no date) under «Hoàn thành» or
+    «Đã hoàn thành» taken as the status (not a deadline, nor nothing)."""
+    grid = header.grid
+    roles = dict(header.roles)
+    deadlines = roles.get("deadline", ())
+    taken = {col for role, cols in roles.items() if role != "deadline" for col in cols}
+    for col in range(len(grid.rows[header.bottom])):
+        found = vocabulary.match("tinh_trang", grid.text(header.bottom, col))
+        if col in taken or found is None or found.meaning != "xong":
+            continue
+        cells = [value for row in rows if (value := grid.value(row, col)) not in (None, "")]
+        if cells and all(isinstance(v, bool) or _MARK.match(cell_text(v)) for v in cells):
+            roles["status"] = (col,)
+            if rest := tuple(c for c in deadlines if c != col):
+                roles["deadline"] = rest
+            else:
+                roles.pop("deadline", None)
             return dataclasses.replace(header, roles=roles)
     return header
 
@@ -776,14 +802,21 @@ class _RoadmapReader:
         columns = self.header.roles.get("status", ())
         for col in columns:
             value = self.grid.value(self._source(row, col), col)
+            if value is False:  # a checkbox left unticked
+                continue
             if isinstance(value, int | float) and not isinstance(value, bool):
                 return _share_text(value, self.grid.number_format(row, col))
             text = self._at(row, col)
+            ticked = value is True or bool(text and _MARK.match(text))
             heading = self.header.children.get(col, "")
-            if text and _MARK.match(text) and len(columns) > 1:
+            if ticked and len(columns) > 1:
                 if self.vocabulary.match_key("tinh_trang", heading):
                     return self.grid.text(self.header.bottom, col)
                 continue
+            if ticked:  # «✓» or a ticked checkbox under «Hoàn thành» or «Tình trạng»
+                heading = self.grid.text(self.header.bottom, col)
+                found = self.vocabulary.match("tinh_trang", heading)
+                return heading if found is not None and found.meaning == "xong" else DONE
             if text:
                 return text
         note = self._text(row, "note") if not columns else ""
