@@ -82,6 +82,8 @@ _STATED_SHARE = re.compile(
 _COUNT_THEN_PERCENT = re.compile(
     r"\s*[.,]?\d[\d.,]*\s*[^\W\d_][^\d%()\[\]]*(?P<bracket>\([^()]*\)|\[[^\[\]]*\])\s*"
 )
+# A count and what is counted, nothing else: "802 hộ", "1.234 hộ dân".
+_COUNTED = re.compile(r"\s*[.,]?\d[\d.,]*\s*[^\W\d_][^\d%/()\[\]]*")
 # A percentage, then the standard it is held against: "87,5%/80%", "87,5% / ≥80%".
 _PERCENT_OVER_STANDARD = re.compile(
     r"\s*(?P<value>[.,]?\d[\d.,]*\s*%)\s*/\s*[≥>=]*\s*[.,]?\d[\d.,]*\s*%\s*"
@@ -185,6 +187,9 @@ def _after_leading_words(text: str) -> str:
         return rest
     if words in _BEFORE_PERCENT and (figure := _NUMBER.search(rest)) and figure["percent"]:
         return rest
+    stated = _STATED_SHARE.search(rest)
+    if words in _BEFORE_PERCENT and stated and stated.end() == len(rest):
+        return rest  # «Có 450/520 ha, đạt 86,5%»
     return text
 
 
@@ -221,6 +226,15 @@ def _percent_beside_count(text: str) -> tuple[float, bool] | None:
     inner = match["bracket"][1:-1].strip()
     found = _single_number(inner)
     return found if found is not None and found[1] and _NUMBER.fullmatch(inner) else None
+
+
+def _percent_after_count(text: str) -> tuple[float, bool] | None:
+    """The percentage a count is stated as after it ("802 hộ, đạt 65%", "802 hộ = 65%" →
+    65)."""
+    found = _STATED_SHARE.search(text)
+    if found is None or found.end() != len(text):
+        return None
+    return _single_number(found["percent"]) if _COUNTED.fullmatch(text[: found.start()]) else None
 
 
 def _percent_over_standard(text: str) -> tuple[float, bool] | None:
@@ -405,6 +419,7 @@ def parse_value(
         found = (
             _single_number(figure)
             or _percent_beside_count(figure)
+            or _percent_after_count(figure)
             or _percent_over_standard(figure)
             or _single_number(_commented(figure))
         )

@@ -211,6 +211,11 @@ def test_comments_in_brackets_after_a_figure_are_not_numbers(text, figure):
         ("25 hộ (1,7%)", 1.7),
         ("12 thôn (100%)", 100.0),
         ("1.520 hộ (70,5%)", 70.5),
+        # a count, then the percentage it is stated as; «Có» before a stated share
+        ("802 hộ, đạt 65%", 65.0),
+        ("802 hộ đạt 65%", 65.0),
+        ("1.234 hộ = 99,2%", 99.2),
+        ("Có 450/520 ha, đạt 86,5%", 86.54),
         # a percentage over its standard; lines that agree; the latest of several years
         ("87,5%/80%", 87.5),
         ("1.520/2.156 hộ\n70,5%", 70.5),
