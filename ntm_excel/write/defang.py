@@ -63,6 +63,8 @@ _FUNCTIONS = frozenset((
 ))
 # fmt: on
 _CALL = re.compile(r"([A-Za-z_\\][\w.]*)\s*\(")
+# a function passed by name, not called ("MAP(A1,_xleta.WEBSERVICE)", a LAMBDA's eta form)
+_ETA = re.compile(r"(?i)\b_xleta\.([\w.]+)")
 # "[1]Sheet1!A1", "[Book.xlsx]Sheet1!A1", "[1]!Name": a bracket, then a sheet name, then "!"
 # (a table's "Table1[Column]" is never followed by "!")
 _OTHER_BOOK = re.compile(r"\[[^\]]*\][^\s!(),;+\-*/&=<>^%{}\[\]]*!")
@@ -109,7 +111,7 @@ def reaches_out(formula: str) -> bool:
         return True
     if any(_NOT_IN_SHEET_NAME.intersection(name) for name in names):
         return True
-    for name in _CALL.findall(outside):
+    for name in [*_CALL.findall(outside), *_ETA.findall(outside)]:
         name = name.upper().replace("_XLFN.", "").replace("_XLWS.", "")
         if name in _FUNCTIONS or name.startswith("_XLL."):
             return True
@@ -233,8 +235,13 @@ def _to_value(cell: etree._Element, formula: etree._Element) -> None:
 _DROPPED_TYPES = frozenset((
     "externalLink", "externalLinkPath", "connections", "queryTable", "customXml",
     "customXmlProps", "oleObject", "package", "control", "activeXControlBinary",
-    "attachedTemplate", "frame",
+    "attachedTemplate", "frame", "webextensiontaskpanes", "webextension",
 ))  # fmt: skip
+# What runs or writes outside on a click or a save: a shape's macro (in another workbook),
+# a VML control's macro, a sheet published to a share whenever it is saved.
+_SHAPE_MACRO = re.compile(rb'(\smacro\s*=\s*)("[^"]*"|\'[^\']*\')')
+_VML_MACRO = re.compile(rb"<x:FmlaMacro>.*?</x:FmlaMacro>", re.S)
+_PUBLISHED = frozenset({"webPublishItems", "webPublishObjects", "webPublishing"})
 _SUSPECT_RELS = re.compile(
     rb"(?i)External|/(?:" + "|".join(sorted(_DROPPED_TYPES)).encode() + rb")[\"']"
     rb"|Target\s*=\s*[\"'](?:[A-Za-z][\w+.-]*:|[\\/]{2})"
@@ -370,6 +377,14 @@ class _Cleaning:
         package = self.package
         _unlink(package._workbook, self.unlinked.get(package.workbook_part, set()))
         _cut_formulas(package._workbook)  # its defined names
+        _unpublish(package._workbook)
+        for name in self.names:
+            folder = name.lower()
+            if folder.startswith("xl/drawings/") and name.lower() not in self.dropped:
+                data = self.part(name)
+                cleaned = _VML_MACRO.sub(b"", _SHAPE_MACRO.sub(rb'\1""', data))
+                if cleaned != data:
+                    package.changed[name] = cleaned
         sheets = [part for part, kind in package.sheets.values() if kind.endswith("/worksheet")]
         for name in dict.fromkeys([*sheets, *self.unlinked]):
             if name in ("", package.workbook_part) or name.lower() in self.dropped:
@@ -378,11 +393,12 @@ class _Cleaning:
                 continue
             data = self.part(name)
             ids = self.unlinked.get(name, set())
-            if not ids and not _dangerous(data):
+            if not ids and not _dangerous(data) and b"webPublish" not in data:
                 continue
             root = etree.fromstring(data, _PARSER)
             _unlink(root, ids)
             _cut_formulas(root)
+            _unpublish(root)
             if etree.QName(root).localname == "table" and ids:
                 _plain_table(root)
             package.changed[name] = _xml(root)
@@ -399,6 +415,12 @@ class _Cleaning:
         for entry in list(package._types.iter(f"{{{CT}}}Override")):
             if entry.get("PartName", "").lstrip("/").lower() in self.dropped:
                 package._types.remove(entry)
+
+
+def _unpublish(root: etree._Element) -> None:
+    """Remove what republishes a sheet or the workbook to a file on every save."""
+    for element in [e for e in root if etree.QName(e).localname in _PUBLISHED]:
+        root.remove(element)
 
 
 def _plain_table(root: etree._Element) -> None:
