@@ -97,7 +97,8 @@ class Stat(NamedTuple):
     hashed, its times then older than `RACY_NS`, has the same content: writing a file sets
     its modification and change times to the moment of writing, setting its modification
     time back sets its change time, and a copy or a file saved anew (renamed over it) has
-    another inode."""
+    another inode. (On Windows the change time is the creation time: a file rewritten in
+    place to the same size with its modification time set back is not told, as by git.)"""
 
     size: int
     mtime_ns: int
