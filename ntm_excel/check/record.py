@@ -38,7 +38,6 @@ from ntm_excel.read.batch import (
     FileResult,
     Progress,
     Then,
-    collector_paused,
     default_workers,
     read_files,
     reading_context,
@@ -47,6 +46,8 @@ from ntm_excel.read.batch import (
 from ntm_excel.reference.catalog import Catalog, Indicator
 from ntm_excel.reference.registry import Registry
 from ntm_excel.vocabulary import Vocabulary
+
+SETTLE_EVERY = 50  # judgements taken from the store between two `settle` calls
 
 
 @dataclass
@@ -165,16 +166,16 @@ def _judged_before(
     files left to read (none kept, or its judgement cannot be used)."""
     stored = history.judgements(context, keys.values())
     left = []
-    with collector_paused():  # a fifth of the decoding went to its passes
-        for index, path in enumerate(files):
-            blob = stored.get(keys.get(path))
-            try:
-                if blob is None:
-                    raise LookupError(path)
-                results[index] = decode_judgement(blob, str(path), _modified(path))
-            except Exception:  # noqa: BLE001 - none, gone or damaged: the file is read instead
-                left.append(index)
-    settle()  # the judgements live until the batch ends: not walked by every collection
+    for index, path in enumerate(files):
+        blob = stored.get(keys.get(path))
+        try:
+            if blob is None:
+                raise LookupError(path)
+            results[index] = decode_judgement(blob, str(path), _modified(path))
+        except Exception:  # noqa: BLE001 - none, gone or damaged: the file is read instead
+            left.append(index)
+        if index % SETTLE_EVERY == SETTLE_EVERY - 1:
+            settle()  # the judgements live until the batch ends: not walked by every collection
     return left
 
 

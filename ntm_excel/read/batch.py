@@ -181,22 +181,6 @@ def settle() -> None:
         gc.freeze()
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while many objects that make no garbage cycles are
-    made (a master's cells, the judgements of a batch taken from the store): every 700 new
-    ones would set it off, and its passes go through the objects made so far again. It runs
-    again afterwards."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _read_in_pool(
     files: Sequence[Path],
     kept: Sequence[bytes | None],

@@ -9,9 +9,12 @@ Every text from a submission is written as a string, never as a formula or a lin
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import gc
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import xlsxwriter
@@ -22,7 +25,6 @@ from xlsxwriter.sharedstrings import SharedStrings
 from ntm_excel.atomic import Generation, mark_output
 from ntm_excel.check.figures import Figures
 from ntm_excel.model import Consolidation
-from ntm_excel.read.batch import collector_paused
 from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache
 from ntm_excel.write import history_sheets, master_sheets
 from ntm_excel.write.master_sheets import SHEET_ROW_LIMIT, Overflow
@@ -80,6 +82,25 @@ class MasterWorkbook(xlsxwriter.Workbook):
         return MasterPackager()
 
 
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a master is made.
+
+    XlsxWriter keeps a tuple per cell (millions in a country's master); every 700 new
+    ones set the collector off, and its full passes go through every object of the process,
+    the whole consolidation included: a third of the master's time. Making a master creates
+    no garbage cycles worth chasing meanwhile; the collector runs again afterwards.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def build_master(
     consolidation: Consolidation,
     target: Path,
@@ -114,8 +135,6 @@ def build_master(
     formats, figures = FormatCache(book), figures or Figures.of(consolidation)
     overflow = Overflow(target, generation, row_limit)
     # the CSV files of the overflow are written beside, and waited for
-    # XlsxWriter keeps a tuple per cell (millions in a country's master): a third of the
-    # master's time went to the collector's passes over them and the whole consolidation
     with collector_paused(), overflow.writing:
         master_sheets.write_all(book, formats, figures, overflow)
         history_sheets.write_all(book, formats, figures)
