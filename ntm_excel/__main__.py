@@ -1,3 +1,3 @@
-from ntm_excel.cli import main
+from ntm_excel.cli import program
 
-raise SystemExit(main())
+program()

@@ -13,7 +13,9 @@
 - `versions`: each distinct file of a unit with its judgement (values, statuses, criteria,
   roadmap tasks, issues); a unit's versions, in order, are what it sent over time;
 - `consolidations`: each consolidation with its inputs (names and hashes) and outputs;
-- `outputs`: a fingerprint of each feedback workbook written, to rewrite only what changed.
+- `outputs`: a fingerprint of each feedback workbook written, to rewrite only what changed;
+- `file_stats`: what each file's `stat` said when it was hashed (size, times, inode, device)
+  and its hash: a file that still says the same is not read and hashed again (see `Stat`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ import importlib
 import io
 import json
 import operator
+import os
 import pickle
 import re
+import time
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +57,9 @@ ARCHIVE_PACKING = 1  # level of archived files (.xls…) packed in zlib's format
 PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
 LOOKUP_CHUNK = 500  # keys per SQL query
 HASH_THREADS = 4  # files hashed at a time
+# A file's times closer than this to the moment it was hashed do not vouch for its hash: a
+# file system's clock steps (two seconds on FAT) can hide a change made just after
+RACY_NS = 2_000_000_000
 _STATUS = {status.value: status for status in Status}  # faster than Status(text)
 _HASH_PREFIX = re.compile(r"[0-9a-fA-F]{6,64}")  # enough of a SHA-256 to name one file
 
@@ -85,12 +92,33 @@ class Received:
     size: int
 
 
+class Stat(NamedTuple):
+    """What a file's `stat` says of its content. A file that says the same as when it was
+    hashed, its times then older than `RACY_NS`, has the same content: writing a file sets
+    its modification and change times to the moment of writing, setting its modification
+    time back sets its change time, and a copy or a file saved anew (renamed over it) has
+    another inode. (On Windows the change time is the creation time: a file rewritten in
+    place to the same size with its modification time set back is not told, as by git.)"""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    inode: int
+    device: int
+
+    @classmethod
+    def of(cls, found: os.stat_result) -> Stat:
+        return cls(found.st_size, found.st_mtime_ns, found.st_ctime_ns, found.st_ino, found.st_dev)
+
+
 @dataclass(frozen=True)
 class Arrival:
-    """A file hashed on its arrival, not yet archived."""
+    """A file hashed on its arrival, not yet archived; `noted`: its `Stat` to note with its
+    hash, when it was read and hashed now and its times were old enough (`RACY_NS`)."""
 
     received: Received
     arrived: datetime
+    noted: Stat | None = None
 
 
 @dataclass(frozen=True)
@@ -306,8 +334,9 @@ class _Placed:
 
 
 def _inflate(blob: bytes) -> bytes:
-    """A blob's bytes, refused beyond `MAX_INFLATED`."""
-    inflater = zlib.decompressobj()
+    """A blob's bytes, refused beyond `MAX_INFLATED` (inflated by ISA-L: twice as fast as
+    zlib; a re-run inflates every kept judgement)."""
+    inflater = isal_zlib.decompressobj()
     data = inflater.decompress(blob, MAX_INFLATED)
     if inflater.unconsumed_tail or not inflater.eof:
         raise pickle.UnpicklingError("bản ghi quá lớn hoặc bị cắt cụt")
@@ -496,9 +525,30 @@ class History(Store):
         """Hash each file, archive the bytes not archived yet and note its receipt (name and
         arrival: now, or the file's modification time when that is earlier; a receipt
         already noted keeps its first time). Files that cannot be read are left out."""
-        arrivals = hash_files(paths, now=now)
+        arrivals = self.hash_files(paths, now=now)
         self.store_files(arrivals)
         return {path: arrival.received for path, arrival in arrivals.items()}
+
+    def hash_files(
+        self, paths: Iterable[Path], *, now: datetime | None = None
+    ) -> dict[Path, Arrival]:
+        """`hash_files`, a file whose `Stat` is the one noted with its hash (`store_files`
+        notes them) not read again: its noted hash is used."""
+        paths = list(paths)
+        return hash_files(paths, now=now, noted=self._noted([_place(p) for p in paths]))
+
+    def _noted(self, places: Sequence[str]) -> dict[str, tuple[Stat, str]]:
+        """Place → (its stat, its hash) noted, for the `places` noted."""
+        found = {}
+        for chunk in _chunks(places):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                "SELECT path, size, mtime_ns, ctime_ns, inode, device, sha256 FROM file_stats"
+                f" WHERE path IN ({marks})",
+                chunk,
+            )
+            found |= {row[0]: (Stat(*row[1:6]), row[6]) for row in rows}
+        return found
 
     def store_files(self, arrivals: dict[Path, Arrival]) -> None:
         """Archive the bytes of the hashed files not archived yet (read again, and kept only
@@ -535,6 +585,14 @@ class History(Store):
                     " VALUES (?, ?, ?, 'folder')",
                     (digest, path.name, utc_text(arrival.arrived)),
                 )
+            db.executemany(
+                "INSERT OR REPLACE INTO file_stats VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (_place(path), *arrival.noted, arrival.received.sha256)
+                    for path, arrival, _ in batch
+                    if arrival.noted is not None
+                ],
+            )
 
     def mail_senders(self) -> dict[str, frozenset[str]]:
         """File (SHA-256) → the addresses it came from by mail (lower case); files that came
@@ -924,26 +982,48 @@ def _hash(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def hash_files(paths: Iterable[Path], *, now: datetime | None = None) -> dict[Path, Arrival]:
-    """Each file's hash, size and arrival (now, or its modification time when that is
-    earlier), without keeping its bytes; files that cannot be read are left out."""
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+def _place(path: Path) -> str:
+    """The key of a file's noted stat: its absolute path (as given: no link resolved)."""
+    return os.path.abspath(path)
 
-    def arrival(path: Path) -> Arrival | None:
+
+def hash_files(
+    paths: Iterable[Path],
+    *,
+    now: datetime | None = None,
+    noted: Mapping[str, tuple[Stat, str]] | None = None,
+) -> dict[Path, Arrival]:
+    """Each file's hash, size and arrival (now, or its modification time when that is
+    earlier), without keeping its bytes; files that cannot be read are left out. A file
+    whose `Stat` is the one `noted` (by `_place`) with a hash has that hash; the others are
+    read and hashed, and given a `Stat` to note when their times are old enough."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    noted = noted or {}
+    settled = time.time_ns() - RACY_NS  # before any file is looked at
+
+    def arrival(path: Path, hashing: bool = True) -> Arrival | None:
+        """None: it cannot be read, or (not `hashing`) its noted hash does not hold."""
         try:
-            stat = path.stat()
-            digest = _hash(path)
+            found = path.stat()
+            stat = Stat.of(found)
+            known, digest = noted.get(_place(path), (None, ""))
+            if known != stat:
+                if not hashing:
+                    return None
+                digest = _hash(path)
         except OSError:
             return None  # the reader reports it
-        arrived = min(now, datetime.fromtimestamp(stat.st_mtime, UTC))
-        return Arrival(Received(digest, stat.st_size), arrived)
+        arrived = min(now, datetime.fromtimestamp(found.st_mtime, UTC))
+        fresh = known != stat and max(stat.mtime_ns, stat.ctime_ns) < settled
+        return Arrival(Received(digest, stat.size), arrived, stat if fresh else None)
 
-    paths = list(paths)
+    arrivals = {path: arrival(path, hashing=False) for path in paths}
+    left = [path for path, found in arrivals.items() if found is None]
     # a few threads: reading and hashing release the interpreter, and disks answer faster
     # several requests at a time than one after another
     with ThreadPoolExecutor(HASH_THREADS, thread_name_prefix="hash") as threads:
-        arrivals = list(threads.map(arrival, paths))
-    return {path: found for path, found in zip(paths, arrivals, strict=True) if found is not None}
+        arrivals.update(zip(left, threads.map(arrival, left), strict=True))
+    return {path: found for path, found in arrivals.items() if found is not None}
 
 
 def _version(row) -> Version:

@@ -274,7 +274,27 @@ def _to_3(db: sqlite3.Connection) -> None:
     db.execute(_V3)
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_1, _to_2, _to_3)
+# What a file's `stat` said when it was hashed (`ntm_excel.history`): a file that still says
+# the same is not read and hashed again.
+_V4 = """
+CREATE TABLE file_stats (
+    path TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    inode INTEGER NOT NULL,
+    device INTEGER NOT NULL,
+    sha256 TEXT NOT NULL
+);
+"""
+
+
+def _to_4(db: sqlite3.Connection) -> None:
+    """Add the files' noted hashes."""
+    db.execute(_V4)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_to_1, _to_2, _to_3, _to_4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -207,12 +207,13 @@ def test_a_store_of_the_previous_schema_gains_the_judgement_cache(tmp_path, inbo
         _check(inbox, catalog, registry, history)
     with sqlite3.connect(state / DB_NAME) as db:  # as the previous release left it
         db.execute("DROP TABLE judgements")
+        db.execute("DROP TABLE file_stats")
         db.execute("PRAGMA user_version = 2")
     with History(state) as history:
-        assert history.schema_version == SCHEMA_VERSION == 3
+        assert history.schema_version == SCHEMA_VERSION == 4
         upgraded = _check(inbox, catalog, registry, history)
         again = _check(inbox, catalog, registry, history)
-    kept = sqlite3.connect(state / f"{DB_NAME}.truoc-v3.bak")
+    kept = sqlite3.connect(state / f"{DB_NAME}.truoc-v4.bak")
     assert kept.execute("PRAGMA user_version").fetchone() == (2,)
     assert kept.execute("SELECT COUNT(*) FROM readings").fetchone() == (20,)
     assert (upgraded.reading.parsed, upgraded.reading.judged) == (2, 0)

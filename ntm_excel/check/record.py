@@ -31,7 +31,6 @@ from ntm_excel.history import (
     decode_judgement,
     decode_reading,
     encode_reading,
-    hash_files,
 )
 from ntm_excel.issues import Issue
 from ntm_excel.model import UnitReport
@@ -102,7 +101,7 @@ def read_through(
     and a file judged before in the same context is taken from there in this process: no
     worker decodes or judges it again. With `keep=False`, what was read now is stored only
     when the caller calls `Reading.keep` (once it has done what cannot wait)."""
-    arrivals = hash_files([*files, *extra])
+    arrivals = history.hash_files([*files, *extra])
     received = {path: arrival.received for path, arrival in arrivals.items()}
     context = reading_context(registry, indicators, vocabulary)
     keys = {path: (received[path].sha256, path.name) for path in files if path in received}

@@ -3,6 +3,7 @@ concerns, who is not in the contact book, whom a task reaches, and a printed tas
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -101,18 +102,24 @@ def is_commune_task(task: Task) -> bool:
 
 class Communes:
     """The communes and towns of a registry, indexed once by target level and by the ways a
-    task may name them (see `communes_of`)."""
+    task may name them (see `communes_of`); by name only when a task names one (a plan's
+    tasks mostly say «Tất cả» or a level, and a country has 10,000 names to fold)."""
 
     def __init__(self, units: Sequence[Unit]) -> None:
         self.units = [u for u in units if u.tier == COMMUNE]
         self.by_level: dict[str, list[Unit]] = {}
-        self.by_key: dict[str, list[Unit]] = {}
         self.by_code: dict[str, list[Unit]] = {}
         for unit in self.units:
             self.by_level.setdefault(fold(unit.target_level), []).append(unit)
-            for key in unit_keys(unit):
-                self.by_key.setdefault(key, []).append(unit)
             self.by_code.setdefault(unit.code, []).append(unit)
+
+    @functools.cached_property
+    def by_key(self) -> dict[str, list[Unit]]:
+        found: dict[str, list[Unit]] = {}
+        for unit in self.units:
+            for key in unit_keys(unit):
+                found.setdefault(key, []).append(unit)
+        return found
 
     def named(self, item: str) -> list[Unit]:
         """The units one item of a task's list names (see `communes_of`)."""

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import importlib
 import os
 import sqlite3
 import sys
+import threading
 
 from ntm_excel import __version__
 from ntm_excel.cli.common import error_text
@@ -110,3 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # an output that cannot be written (read-only, a folder, disk full)
         print(f"Lỗi: {error_text(exc)}", file=sys.stderr)
         return 2
+
+
+def program() -> None:
+    """The `ntm-excel` program: `main`, then the process ends without the interpreter's own
+    clean-up, once the exit handlers have run and the output is flushed. That clean-up frees
+    every object left one by one: a quarter of a second after a country's consolidation, 5%
+    of a re-run. While a thread the command started still runs, it ends the usual way (the
+    thread is waited for)."""
+    code = main()
+    main_thread = threading.main_thread()
+    if any(not t.daemon for t in threading.enumerate() if t is not main_thread):
+        sys.exit(code)
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # a reader that left early (see `main`)
+            stream.flush()
+    os._exit(code)
