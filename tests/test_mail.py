@@ -272,21 +272,42 @@ def ledger_status(tmp_path) -> dict[str, int]:
 
 
 class CrashAfterAccept(SmtpTransport):
-    """The process dies right after the server accepted the message, before the ledger write."""
+    """The process dies right after the server accepted the message, before the ledger
+    write; with `record=False`, also before the hand-over was recorded (the few
+    milliseconds between the last byte sent and that record)."""
 
-    def send(self, key, message):
-        super().send(key, message)
+    def __init__(self, settings, record: bool = True) -> None:
+        super().__init__(settings)
+        self.record = record
+
+    def send(self, key, message, handed=None):
+        super().send(key, message, handed if self.record else None)
         raise SystemExit("máy tắt đột ngột")
 
 
-def test_crash_between_acceptance_and_ledger_write_resends_same_message_id(server, tmp_path):
-    """What is guaranteed: at-least-once. The open attempt is sent again, with the same
-    Message-ID, so nothing is lost and a client that de-duplicates shows one message."""
+def test_crash_after_the_server_had_the_message_never_sends_it_twice(server, tmp_path):
+    """The hand-over was recorded before the server's answer: the next process sends
+    nothing again, whether the server kept the message or not (it did)."""
+    sink, port = server
+    mail = a_mail("ha@camxuyen.example.org")
+    with Ledger(tmp_path / "var") as ledger, pytest.raises(SystemExit):
+        deliver([mail], CrashAfterAccept(settings(port)), ledger, settings(port))
+    with Ledger(tmp_path / "var") as ledger:  # the next process
+        assert ledger.is_sent(mail.key) and ledger.due_retries() == []
+        assert retry_pending(SmtpTransport(settings(port)), ledger).sent == []
+        assert deliver([mail], SmtpTransport(settings(port)), ledger, settings(port)).sent == []
+    assert len(sink.envelopes) == 1
+
+
+def test_crash_before_the_hand_over_was_recorded_resends_same_message_id(server, tmp_path):
+    """What is guaranteed in the last few milliseconds: at-least-once. The open attempt is
+    sent again, with the same Message-ID, so nothing is lost and a client that
+    de-duplicates shows one message."""
     sink, port = server
     mail = a_mail("ha@camxuyen.example.org")
     with Ledger(tmp_path / "var") as ledger:
         with pytest.raises(SystemExit):
-            deliver([mail], CrashAfterAccept(settings(port)), ledger, settings(port))
+            deliver([mail], CrashAfterAccept(settings(port), False), ledger, settings(port))
         assert ledger.get(mail.key).status == "sending"
         assert len(sink.envelopes) == 1
     with Ledger(tmp_path / "var") as ledger:  # the next process
@@ -463,6 +484,10 @@ class GoneAfterData:
                 self.received.append(data)
                 if self.mode == "drop":
                     connection.close()
+                elif self.mode == "slow":  # answers, late
+                    time.sleep(3)
+                    connection.sendall(b"250 OK\r\n")
+                    continue
                 return
             connection.sendall(b"250 OK\r\n")
 
@@ -508,6 +533,46 @@ def test_a_message_the_server_took_whole_is_never_sent_twice(tmp_path, mode):
     assert {row.status for row in rows[:taken]} == {"sent"} and rows[0].last_error == doubt
     assert again.already_sent == [key for key, _ in first.doubtful]  # never twice
     assert received[1] == taken + len(again.doubtful)  # only what was never taken
+
+
+KILLED_MID_ANSWER = """
+import sys
+from pathlib import Path
+from test_mail import a_mail, settings
+from ntm_excel.jobs.ledger import Ledger
+from ntm_excel.jobs.mail import SmtpTransport, deliver
+
+config = settings(int(sys.argv[1]), smtp_timeout=30)
+with Ledger(Path(sys.argv[2])) as ledger:
+    deliver([a_mail("can.bo.0@camxuyen.example.org")], SmtpTransport(config), ledger, config)
+"""
+
+
+def test_a_run_killed_while_the_server_holds_the_whole_message_never_sends_it_again(tmp_path):
+    """kill -9 after the last byte of the message and before the server's «250» (a slow
+    server): the row was left `sending` and the next run sent the digest a second time.
+    The ledger marks it handed before the answer is awaited."""
+    server = GoneAfterData("slow")
+    child = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MID_ANSWER, str(server.port), str(tmp_path / "var")],
+        cwd=Path(__file__).parent,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not server.received and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # the child records the hand-over, then waits for the answer
+        child.kill()
+        child.wait()
+        config = settings(server.port, smtp_timeout=5)
+        with Ledger(tmp_path / "var") as ledger:
+            assert ledger.due_retries() == [] and ledger.unsent() == []
+            report = deliver([a_mail("can.bo.0@camxuyen.example.org")], SmtpTransport(config),
+                             ledger, config)  # fmt: skip
+    finally:
+        server.stop()
+    assert len(server.received) == 1
+    assert [key.recipient for key in report.already_sent] == ["can.bo.0@camxuyen.example.org"]
 
 
 def test_the_date_header_is_in_the_configured_time_zone(monkeypatch):

@@ -47,6 +47,8 @@ from ntm_excel.store import (
 
 DB_NAME = "ntm-excel.sqlite3"
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
+# a `sending` row whose message the server had in full when the run was killed
+HANDED = "máy chủ thư đã nhận hết thư, chưa kịp xác nhận: có thể đã đến, không gửi lại"
 DAMAGED_MARK = ".hong-"  # a kept copy of a damaged ledger: ntm-excel.sqlite3.hong-20210325-073000
 _SIDE_FILES = ("-wal", "-shm")
 
@@ -170,8 +172,23 @@ class Ledger:
         return _sent_row(row) if row else None
 
     def is_sent(self, key: MailKey) -> bool:
+        """Whether the server took the message, or had all of it when the run that sent it
+        was killed before its answer (`mark_handed`): either way it is never sent again."""
         row = self.get(key)
-        return row is not None and row.status == "sent"
+        return row is not None and (
+            row.status == "sent" or (row.status == "sending" and row.last_error == HANDED)
+        )
+
+    def mark_handed(self, key: MailKey, *, now: datetime | None = None) -> None:
+        """The server has all of the message; its answer is awaited. A run killed now leaves
+        the row `sending` with this mark: the message may have arrived, so it is not sent
+        again (`is_sent`, `due_retries`)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE sent SET last_error = ? WHERE job = ? AND recipient = ? AND period = ?"
+                " AND status = 'sending'",
+                (HANDED, key.job, key.recipient, key.period),
+            )
 
     def begin(
         self, key: MailKey, *, subject: str, message: bytes, now: datetime | None = None
@@ -228,18 +245,19 @@ class Ledger:
     def due_retries(self, *, now: datetime | None = None, job: str | None = None) -> list[SentRow]:
         """Failed messages whose retry time has come, and attempts left open by a crash."""
         rows = self._db.execute(
-            "SELECT * FROM sent WHERE (status = 'sending' OR (status = 'failed'"
-            " AND next_retry <= ?)) AND (? IS NULL OR job = ?) ORDER BY period, job, recipient",
-            (_text(_now(now)), job, job),
+            "SELECT * FROM sent WHERE ((status = 'sending' AND last_error != ?)"
+            " OR (status = 'failed' AND next_retry <= ?)) AND (? IS NULL OR job = ?)"
+            " ORDER BY period, job, recipient",
+            (HANDED, _text(_now(now)), job, job),
         ).fetchall()
         return [_sent_row(row) for row in rows]
 
     def unsent(self, job: str | None = None) -> list[SentRow]:
         """Every message not delivered yet (failed or open), due or not."""
         rows = self._db.execute(
-            "SELECT * FROM sent WHERE status IN ('sending', 'failed') AND (? IS NULL OR job = ?)"
-            " ORDER BY period, job, recipient",
-            (job, job),
+            "SELECT * FROM sent WHERE (status = 'failed' OR (status = 'sending'"
+            " AND last_error != ?)) AND (? IS NULL OR job = ?) ORDER BY period, job, recipient",
+            (HANDED, job, job),
         ).fetchall()
         return [_sent_row(row) for row in rows]
 

@@ -37,7 +37,7 @@ import smtplib
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from email import policy
@@ -162,7 +162,9 @@ def parse_message(data: bytes) -> EmailMessage:
 
 
 class Transport(Protocol):
-    def send(self, key: MailKey, message: EmailMessage) -> None: ...
+    def send(
+        self, key: MailKey, message: EmailMessage, handed: Callable[[], None] | None = None
+    ) -> None: ...
 
     def close(self) -> None: ...
 
@@ -176,7 +178,9 @@ class OutboxTransport:
     def path_for(self, key: MailKey) -> Path:
         return self.folder / f"{key.stem}.eml"
 
-    def send(self, key: MailKey, message: EmailMessage) -> None:
+    def send(
+        self, key: MailKey, message: EmailMessage, handed: Callable[[], None] | None = None
+    ) -> None:
         try:
             with atomic_path(self.path_for(key)) as tmp:
                 tmp.write_bytes(message.as_bytes())
@@ -200,8 +204,11 @@ def _tracking_end(base: type) -> type:
         self.message_ended = False
         base.send(self, data)
         self.message_ended = isinstance(data, bytes) and data.endswith(b"\r\n.\r\n")
+        if self.message_ended and self.handed is not None:
+            self.handed()  # recorded before the server's answer is waited for
 
-    return type(base.__name__, (base,), {"send": send, "message_ended": False})
+    attributes = {"send": send, "message_ended": False, "handed": None}
+    return type(base.__name__, (base,), attributes)
 
 
 class _Yagmail(yagmail.SMTP):
@@ -276,7 +283,11 @@ class SmtpTransport:
             "cho một lần trao đổi); lần chạy này không thử lại máy chủ đó"
         )
 
-    def send(self, key: MailKey, message: EmailMessage) -> None:
+    def send(
+        self, key: MailKey, message: EmailMessage, handed: Callable[[], None] | None = None
+    ) -> None:
+        """Send `message`; `handed` is called once the server has had all of it, before its
+        answer is waited for (a run killed then must not send it again)."""
         if self._unreachable:  # do not wait for the same time-out once per message
             raise self._unreachable
         if self._client is None:
@@ -287,6 +298,7 @@ class SmtpTransport:
                 raise
         data = message.as_bytes()
         seconds = 3 * self.settings.smtp_timeout + len(data) / MIN_RATE
+        self._client.smtp.handed = handed
         try:
             with self._deadline.limit(seconds):
                 self._client.smtp.sendmail(self.settings.sender, [key.recipient], data)
@@ -467,7 +479,7 @@ def _attempt(key, message, transport, ledger, report, now) -> None:
     ledger.begin(key, subject=str(message["Subject"]), message=message.as_bytes(), now=now)
     with interrupts_deferred():  # a mail the server took is recorded as sent before Ctrl-C
         try:
-            transport.send(key, message)
+            transport.send(key, message, handed=lambda: ledger.mark_handed(key, now=now))
         except MaybeDelivered as exc:  # recorded as sent (never twice), with the doubt
             ledger.mark_sent(key, now=now, doubt=str(exc))
             report.doubtful.append((key, str(exc)))
