@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.errors import StoreBusy, StoreError, system_reason
+from ntm_excel.errors import OutputError, StoreBusy, StoreError, system_reason
 
 DB_NAME = "ntm-excel.sqlite3"
 WAIT_SECONDS = 60.0
@@ -520,6 +520,11 @@ class Store:
             try:
                 self.db.backup(copy)
                 copy.execute("PRAGMA journal_mode=DELETE")  # the copy stands alone
+            except sqlite3.OperationalError as exc:  # the copy's disk, not the store
+                raise OutputError(
+                    f"Không ghi được bản sao lưu {target}: {system_reason(exc)}; kho trạng "
+                    "thái không bị ảnh hưởng"
+                ) from exc
             finally:
                 copy.close()
         return target

@@ -268,6 +268,27 @@ def test_a_workbook_command_on_a_full_disk_names_the_file_it_could_not_write(
     assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
 
 
+def test_a_backup_to_a_full_disk_blames_the_disk_not_the_store(tmp_path, small_disk, capsys):
+    """It said «kho trạng thái không dùng được … Tệp kho có thể đã hỏng; hãy chép lại bản
+    sao lưu», sending the clerk to replace a sound store with an old copy."""
+    from ntm_excel.history import History
+
+    var = tmp_path / "var"
+    with History(var):
+        pass
+    target = small_disk / "sao_luu.sqlite3"
+    (small_disk / "filler").write_bytes(b"\0" * (shutil.disk_usage(small_disk).free - 4096))
+    capsys.readouterr()
+    assert main(["history", "backup", str(target), "--state-dir", str(var)]) == 2
+    assert capsys.readouterr().err == (
+        f"Lỗi: Không ghi được bản sao lưu {target}: ổ đĩa đã đầy; kho trạng thái không bị ảnh "
+        "hưởng\n"
+    )
+    assert sorted(p.name for p in small_disk.iterdir()) == ["filler"]
+    with History(var):  # the store opens as before
+        pass
+
+
 def test_a_really_full_disk_leaves_the_previous_set(inbox, config, small_disk, capsys):
     out = small_disk / "out"
     assert main(arguments(config, out, inbox)) == 0
