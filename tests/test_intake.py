@@ -470,6 +470,36 @@ def test_a_message_of_several_workbooks_gets_one_answer_for_what_is_new(tmp_path
     assert again.ok and len(sink.envelopes) == 2
 
 
+def test_a_message_of_many_workbooks_gets_an_answer_of_a_few_sections(
+    tmp_path, imap, smtp, monkeypatch
+):
+    """A message of 5,000 workbooks (ten zips) got an 11.7 MB answer of 5,000 sections, which
+    servers refuse and the ledger retried every 4 hours. Beyond MAX_SECTIONS (here 2) the
+    files are named and counted, not read for the answer; none is answered again."""
+    monkeypatch.setattr("ntm_excel.jobs.intake.MAX_SECTIONS", 2)
+    monkeypatch.setattr("ntm_excel.jobs.answers.MAX_SECTIONS", 2)
+    sink, smtp_port = smtp
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    kw = {"unit_code": "18727", "unit_name": "Xã Cẩm Hà"}
+    books = {f"b{n}.xlsx": workbook(tmp_path, f"b{n}.xlsx", seed=n, **kw) for n in range(4)}
+    files = [(name, data, XLSX) for name, data in books.items()]
+    imap.deliver((letter(HA_CLERK, "Biểu", files).as_bytes(), at(13, 8, 0)))
+
+    result, _ = run_collect(config)
+
+    assert result.ok, result.error
+    [answer] = [message for _, message in sink.messages()]
+    text = body(answer)
+    assert (
+        "đã nhận 4 tệp trong thư «Biểu» lúc 08:00 ngày 13/03/2021: «b0.xlsx», «b1.xlsx» "
+        "và 2 tệp khác." in text
+    )
+    assert "2. Tệp «b1.xlsx»" in text and "3. Tệp" not in text
+    assert "Còn 2 tệp khác trong thư không được trả lời riêng từng tệp" in text
+    again, _ = run_collect(config)
+    assert again.ok and len(sink.envelopes) == 1
+
+
 def test_a_message_seen_again_is_only_marked(tmp_path, imap, smtp):
     """A person moves a collected message back into the folder: it has a new UID, the same
     bytes, and is neither saved nor answered again."""

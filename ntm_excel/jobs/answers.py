@@ -29,6 +29,7 @@ SUBMISSION_ANSWER = "submission-answer"
 OWN_OUTPUT = "file-own-output"  # a feedback copy (or a master) sent back as it was
 WHOLE_MESSAGE = "(cả thư)"  # the name of a message refused as a whole (too large)
 MAX_ISSUES_LISTED = 20
+MAX_SECTIONS = 20  # files answered one by one in an answer
 FOOTER = (
     "Thư này do hệ thống ntm-excel gửi tự động khi nhận được biểu. Khi gửi lại biểu đã sửa, "
     "xin gửi kèm tệp .xlsx."
@@ -73,6 +74,7 @@ def addressee(unit: Unit | None, sender_name: str) -> str:
 def answer_mail(
     files: list[Answered],
     *,
+    left: tuple[ReceivedFile, ...] = (),
     sender_unit: Unit | None,
     office: str,
     calendar: Calendar,
@@ -81,15 +83,18 @@ def answer_mail(
     """One answer to the files of one message (in its thread): a section per file.
 
     The greeting goes to the sender's unit, or to the sender by name when the address is not
-    a unit's: a stranger is never greeted as the commune a workbook names."""
+    a unit's: a stranger is never greeted as the commune a workbook names. `left`: files of
+    the message beyond MAX_SECTIONS, named and counted, not answered one by one."""
     message = files[0].received.message
     arrived = message.received.astimezone(zone)
     names = [answered.received.file.name for answered in files]
+    names += [received.file.name for received in left]
     subject_part = f" trong thư «{message.subject}»" if message.subject else ""
     when = f"lúc {arrived:%H:%M} ngày {arrived:%d/%m/%Y}"
-    if len(files) > 1:
-        listed = ", ".join(f"«{name}»" for name in names)
-        intro = f"{office} đã nhận {len(files)} tệp{subject_part} {when}: {listed}."
+    if len(names) > 1:
+        listed = ", ".join(f"«{name}»" for name in names[:MAX_SECTIONS])
+        listed += f" và {len(left)} tệp khác" if left else ""
+        intro = f"{office} đã nhận {len(names)} tệp{subject_part} {when}: {listed}."
     elif names[0] == WHOLE_MESSAGE:
         intro = f"{office} đã nhận thư «{message.subject}» {when}."
     else:
@@ -99,18 +104,25 @@ def answer_mail(
     html = [paragraph(greeting), paragraph(intro)]
     attachments = _attachments(files)
     for number, answered in enumerate(files, 1):
-        if len(files) > 1:
+        if len(names) > 1:
             heading = f"{number}. Tệp «{answered.received.file.name}»"
             text += ["", heading]
             html.append(f"<p><b>{escape(heading)}</b></p>")
         attached = next((a.filename for a in attachments if a.path == answered.feedback), "")
         _section(answered, sender_unit, calendar, arrived.date(), attached, text, html)
+    if left:
+        more = (
+            f"Còn {len(left)} tệp khác trong thư không được trả lời riêng từng tệp; xin gửi mỗi "
+            "biểu trong một thư."
+        )
+        text += ["", more]
+        html.append(paragraph(more))
     text += ["", FOOTER]
     html.append(f'<p style="color: #666">{escape(FOOTER)}</p>')
     units = {a.verdict.unit for a in files if a.verdict and a.verdict.unit}
     named = sender_unit or (units.pop() if len(units) == 1 else None)
     return Mail(
-        key=answer_key(message.sender, [answered.received for answered in files]),
+        key=answer_key(message.sender, [*(answered.received for answered in files), *left]),
         to_name=addressee(sender_unit, message.sender_name),
         subject=_subject(message.subject, named),
         text="\n".join(text) + "\n",

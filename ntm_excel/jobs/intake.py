@@ -42,6 +42,7 @@ from ntm_excel.errors import ContactsError
 from ntm_excel.history import History
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.answers import (
+    MAX_SECTIONS,
     OWN_OUTPUT,
     SUBMISSION_ANSWER,
     WHOLE_MESSAGE,
@@ -386,6 +387,7 @@ def answer_mails(
         sender_unit = senders.get(message.sender)
         answered: list[Answered] = []
         again: list[int] = []  # a file this message holds twice
+        left: list[ReceivedFile] = []  # beyond MAX_SECTIONS: counted, not read for the answer
         for received in files:
             if not message.sender:
                 _none(log, out, received, "thư không có địa chỉ người gửi hợp lệ")
@@ -395,16 +397,19 @@ def answer_mails(
                 out.files.setdefault(alone, []).append(received.id)
             elif any(a.received.file.sha256 == received.file.sha256 for a in answered):
                 again.append(received.id)
+            elif len(answered) == MAX_SECTIONS:
+                left.append(received)
             elif one := _answered(log, out, received, sender_unit, inbox, ref, as_of, feedback_dir):
                 answered.append(one)
         if not answered:
             continue
-        key = answer_key(message.sender, [a.received for a in answered])
-        ids = [a.received.id for a in answered] + again
+        key = answer_key(message.sender, [*(a.received for a in answered), *left])
+        ids = [a.received.id for a in answered] + again + [r.id for r in left]
         if key not in out.files and not is_known(key):
             out.mails.append(
                 answer_mail(
                     answered,
+                    left=tuple(left),
                     sender_unit=sender_unit,
                     office=office,
                     calendar=ref.calendar,
