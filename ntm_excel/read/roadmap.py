@@ -588,9 +588,11 @@ class _RoadmapReader:
         same = 0
         for cols in self.header.roles.values():
             for col in cols:
-                text = folded(self.grid.text(row, col))
+                if not (text := self.grid.text(row, col)):
+                    continue
+                text = folded(text)
                 heading = self.header.children.get(col) or self.header.labels.get(col, "")
-                same += bool(text) and text in (heading, self.header.labels.get(col))
+                same += text in (heading, self.header.labels.get(col))
         return same >= 2
 
     def _more_people(self, row: int) -> None:

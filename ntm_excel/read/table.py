@@ -512,10 +512,12 @@ class TableReader:
         """A data cell of an indicator (`_cell`): on its own row, else on the first lower row
         of its merged label that holds something."""
         value, at = self._cell(row, col)
+        if value is not None or (at, col) in self.header.grid.formulas:
+            return value, at
         for lower in self._label_rows(row)[1:]:
+            value, at = self._cell(lower, col)
             if value is not None or (at, col) in self.header.grid.formulas:
                 break
-            value, at = self._cell(lower, col)
         return value, at
 
     def _continues_above(self, row: int) -> bool:
