@@ -16,15 +16,20 @@ from ntm_excel.read.reader import read_submission
 HEADING = ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"]
 
 
-def save(path: Path, rows: list[list[object]], formats: dict[str, str] | None = None) -> Path:
-    """A one-sheet workbook «Lộ trình» of `rows` (.xlsx or .xls by the suffix); `formats`
-    gives number formats by cell («D4»: «mmm-yy»), .xlsx only."""
+def save(path: Path, rows: list[list[object]], merges=(), formats=None) -> Path:
+    """A one-sheet workbook «Lộ trình» of `rows` (.xlsx or .xls by the suffix); `merges` are
+    Excel ranges («C4:C6»), `formats` number formats by cell («E4»: «0%»)."""
     if path.suffix == ".xls":
         book = xlwt.Workbook(encoding="utf-8")
         sheet = book.add_sheet("Lộ trình")
+        merged = set()
+        for cells in merges:
+            (r0, c0), (r1, c1) = (_index(part) for part in cells.split(":"))
+            sheet.write_merge(r0, r1, c0, c1, rows[r0][c0] if c0 < len(rows[r0]) else "")
+            merged |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                if value is not None:
+                if value is not None and (r, c) not in merged:
                     sheet.write(r, c, value)
         book.save(str(path))
         return path
@@ -33,10 +38,17 @@ def save(path: Path, rows: list[list[object]], formats: dict[str, str] | None = 
     sheet.title = "Lộ trình"
     for row in rows:
         sheet.append(row)
+    for cells in merges:
+        sheet.merge_cells(cells)
     for cell, code in (formats or {}).items():
         sheet[cell].number_format = code
     book.save(path)
     return path
+
+
+def _index(cell: str) -> tuple[int, int]:
+    letters = cell.rstrip("0123456789")
+    return int(cell[len(letters) :]) - 1, ord(letters) - ord("A")
 
 
 OWNER_CELLS = [
@@ -86,7 +98,7 @@ def test_a_month_excel_made_a_date_is_due_at_the_months_end(tmp_path, registry, 
     rows = [["KẾ HOẠCH THỰC HIỆN NĂM 2021"], HEADING, [2, "Tiêu chí số 2"]]
     rows += [["-", None, f"Việc {i}", datetime(2021, 9, 1), "Lê Văn An"] for i in range(6)]
     formats = {f"D{4 + i}": code for i, code in enumerate(shown)}
-    path = save(tmp_path / "xa_cam_vinh.xlsx", rows, formats)
+    path = save(tmp_path / "xa_cam_vinh.xlsx", rows, formats=formats)
     submission, issues = read_submission(path, registry, indicators)
     assert [t.due for t in submission.tasks] == [date(2021, 9, 30)] * 5 + [date(2021, 9, 1)]
     assert [t.deadline_text for t in submission.tasks][:2] == ["tháng 9/2021"] * 2

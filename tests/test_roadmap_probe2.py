@@ -9,48 +9,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import xlwt
 from support.samples import SampleSpec, write_sample
+from test_roadmap_messy import save
 
 from ntm_excel.read.reader import read_submission
 
 HEADING = ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách", "Tình trạng"]
 TITLE = ["KẾ HOẠCH THỰC HIỆN LỘ TRÌNH XÂY DỰNG NTM NĂM 2021"]
-
-
-def save(path: Path, rows: list[list[object]], merges=(), formats=None) -> Path:
-    """A one-sheet workbook «Lộ trình» of `rows` (.xlsx or .xls by the suffix); `merges` are
-    Excel ranges («C4:C6»), `formats` number formats by cell («E4»: «0%»)."""
-    if path.suffix == ".xls":
-        book = xlwt.Workbook(encoding="utf-8")
-        sheet = book.add_sheet("Lộ trình")
-        merged = set()
-        for cells in merges:
-            (r0, c0), (r1, c1) = (_index(part) for part in cells.split(":"))
-            sheet.write_merge(r0, r1, c0, c1, rows[r0][c0] if c0 < len(rows[r0]) else "")
-            merged |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value is not None and (r, c) not in merged:
-                    sheet.write(r, c, value)
-        book.save(str(path))
-        return path
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "Lộ trình"
-    for row in rows:
-        sheet.append(row)
-    for cells in merges:
-        sheet.merge_cells(cells)
-    for cell, code in (formats or {}).items():
-        sheet[cell].number_format = code
-    book.save(path)
-    return path
-
-
-def _index(cell: str) -> tuple[int, int]:
-    letters = cell.rstrip("0123456789")
-    return int(cell[len(letters) :]) - 1, ord(letters) - ord("A")
 
 
 @pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
