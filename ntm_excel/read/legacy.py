@@ -243,6 +243,9 @@ def _legacy_words(text: str, encoding: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+MIN_CELLS = 3  # texts of one column that `column_encoding` needs
+
+
 def column_encoding(texts: list[str]) -> str:
     """ "TCVN3", "VNI" or "" for the short texts of one column pasted in an old font («§¹t»,
     «Ch­a ®¹t» under «Tự đánh giá»), too few words each for `detect_encoding`: at least
@@ -254,9 +257,6 @@ def column_encoding(texts: list[str]) -> str:
         encoding for encoding in ENCODINGS if all(_wholly_legacy(text, encoding) for text in texts)
     ]
     return fitting[0] if len(fitting) == 1 else ""
-
-
-MIN_CELLS = 3
 
 
 def _wholly_legacy(text: str, encoding: str) -> bool:

@@ -810,13 +810,12 @@ class _RoadmapReader:
                 return _share_text(value, self.grid.number_format(row, col))
             text = self._at(row, col)
             ticked = value is True or bool(text and _MARK.match(text))
-            heading = self.header.children.get(col, "")
+            heading = self.grid.text(self.header.bottom, col)
             if ticked and len(columns) > 1:
-                if self.vocabulary.match_key("tinh_trang", heading):
-                    return self.grid.text(self.header.bottom, col)
+                if self.vocabulary.match_key("tinh_trang", self.header.children.get(col, "")):
+                    return heading
                 continue
             if ticked:  # «✓» or a ticked checkbox under «Hoàn thành» or «Tình trạng»
-                heading = self.grid.text(self.header.bottom, col)
                 found = self.vocabulary.match("tinh_trang", heading)
                 return heading if found is not None and found.meaning == "xong" else DONE
             if text:

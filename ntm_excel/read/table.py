@@ -931,7 +931,7 @@ class TableReader:
                 return _assess_text(meaning, self.vocabulary)
         if _parse_text(text, self.vocabulary).value != YES_TEXT:
             return Status.UNKNOWN
-        return _assess_text(self.header.grid.text(self.header.bottom, col), self.vocabulary)
+        return _assess_text(heading, self.vocabulary)
 
     def _value(self, row: int) -> tuple[int | None, int, object, ParsedValue | None]:
         """(column, row, cell, parsed) of the row's value: the first value column that holds

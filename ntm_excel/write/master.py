@@ -18,14 +18,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import xlsxwriter
-from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.packager import Packager
 from xlsxwriter.sharedstrings import SharedStrings
 
 from ntm_excel.atomic import Generation, mark_output
 from ntm_excel.check.figures import Figures
 from ntm_excel.model import Consolidation
-from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache
+from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache, close_xlsx
 from ntm_excel.write import history_sheets, master_sheets
 from ntm_excel.write.master_sheets import SHEET_ROW_LIMIT, Overflow
 
@@ -138,11 +137,7 @@ def build_master(
     with collector_paused(), overflow.writing:
         master_sheets.write_all(book, formats, figures, overflow)
         history_sheets.write_all(book, formats, figures)
-        try:
-            book.close()
-        except FileCreateError as exc:  # its temporary files (system temporary folder full)
-            cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
-            raise cause or OSError(str(exc)) from exc
+        close_xlsx(book)  # its temporary files (system temporary folder full): an OSError
         (staged or generation.stage(target)).write_bytes(buffer.getbuffer())
     overflow.retire_unused()
     return overflow.written
