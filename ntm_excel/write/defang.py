@@ -11,6 +11,8 @@ workbook still recompute when the commune edits), and loses:
   name, a conditional format or a validation rule gets `#REF!`;
 - every relationship to something outside the package (links to files and web pages,
   linked pictures, linked objects): the hyperlink goes, the cell text stays;
+- a hyperlink's `location` that is not a place in the workbook (a share, a path, a URL,
+  another workbook's sheet): the same;
 - links to other workbooks, data connections and their query tables, Power Query and other
   custom XML, embedded objects and controls: the parts and what points to them;
 - zip members with names that are not plain relative paths (`safe_members`).
@@ -264,6 +266,38 @@ def _outside(rel: etree._Element) -> bool:
     )
 
 
+# A place in the workbook a hyperlink's `location` may name: a cell, a range, whole columns
+# or rows, or a defined name, on a sheet ("'Tự đánh giá'!E12", "Sheet1!$A:$B") or not.
+_REF = r"\$?[A-Za-z]{1,3}\$?\d+|\$?[A-Za-z]{1,3}|\$?\d+"
+_IN_WORKBOOK = re.compile(
+    rf"#?(?:(?:'(?:[^'\\/?*\[\]:]|'')+'|[^\W\d][\w.]*)!)?"
+    rf"(?:(?:{_REF})(?::(?:{_REF}))?|[^\W\d][\w.]*)"
+)
+_HYPERLINK = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?hyperlink[\s/>]")
+
+
+def in_workbook(location: str) -> bool:
+    """Whether a hyperlink's `location` names a place in the workbook itself (not a share,
+    a path, a URL or another workbook, which Excel may open)."""
+    return bool(_IN_WORKBOOK.fullmatch(location.strip()))
+
+
+def _keep_local_links(root: etree._Element) -> None:
+    """Take from every hyperlink under `root` a location that is not in the workbook; a
+    hyperlink left with no place at all goes (its cell text stays), and a list left empty."""
+    for link in [e for e in root.iter() if isinstance(e.tag, str) and e.tag.endswith("hyperlink")]:
+        location = link.get("location")
+        if location is not None and not in_workbook(location):
+            del link.attrib["location"]
+        if link.get("location") is None and not any(
+            k.startswith(f"{{{REL}}}") for k in link.attrib
+        ):
+            parent = link.getparent()
+            parent.remove(link)
+            if len(parent) == 0 and parent is not root and parent.getparent() is not None:
+                parent.getparent().remove(parent)
+
+
 def _unlink(root: etree._Element, ids: set[str]) -> None:
     """Remove what in `root` points to the relationships `ids`: a hyperlink (its cell text
     stays; one that also names a place in the workbook keeps it), an object or control
@@ -393,10 +427,12 @@ class _Cleaning:
                 continue
             data = self.part(name)
             ids = self.unlinked.get(name, set())
-            if not ids and not _dangerous(data) and b"webPublish" not in data:
+            linked = _HYPERLINK.search(data) is not None
+            if not ids and not linked and not _dangerous(data) and b"webPublish" not in data:
                 continue
             root = etree.fromstring(data, _PARSER)
             _unlink(root, ids)
+            _keep_local_links(root)
             _cut_formulas(root)
             _unpublish(root)
             if etree.QName(root).localname == "table" and ids:
@@ -467,10 +503,12 @@ def defang_workbook(workbook, data: bytes) -> None:
             for rule in formatting.rules:
                 rule.formula = [_cut(text) for text in rule.formula or ()]
         for cell in sheet._cells.values():
-            if cell.hyperlink is not None and cell.hyperlink.target:
-                if cell.hyperlink.location:
-                    cell.hyperlink.target = None
-                else:
+            link = cell.hyperlink
+            if link is not None:
+                if link.location and not in_workbook(link.location):
+                    link.location = None
+                link.target = None
+                if not link.location:
                     cell.hyperlink = None
             if cell.data_type == "f":
                 text = getattr(cell.value, "text", cell.value)  # an array formula's text

@@ -1,0 +1,170 @@
+"""Attacks of the third round, each a real file, a real mail server or a real command run:
+links in a commune's workbook that name a share, a sender whose name looks like HTML, one
+file under two names, refused runs that leave nothing behind, error messages, a digest whose
+every mail may have gone, and hostile workbooks of every kind a clerk may bring."""
+
+from __future__ import annotations
+
+import email
+import zipfile
+from email import policy
+from pathlib import Path
+
+import openpyxl
+import pytest
+from support.reports import DATA_SHEET
+from test_feedback_defang import _copy
+from test_intake import (
+    HA_CLERK,
+    XLSX,
+    at,
+    body,
+    letter,
+    office_config,
+    run_collect,
+    smtp,  # noqa: F401 - a fixture
+    imap,  # noqa: F401 - a fixture
+    workbook,
+)
+
+from ntm_excel.jobs.intake import MAIL_FOLDER
+
+# --- 1. a hyperlink's location names a share or a file ---------------------------------------
+
+SHARE = "\\\\evil.example\\share\\hoso.xlsx"
+LOCATIONS = {  # cell → a location that leaves the workbook
+    "G4": SHARE,
+    "G5": "file:///C:/Windows/System32/calc.exe",
+    "G6": "'\\\\evil.example\\share\\[hoso.xlsx]Sheet1'!A1",
+    "G7": "C:\\Users\\Public\\hoso.xlsx",
+}
+
+
+def _with_locations(path: Path) -> Path:
+    """A commune's workbook whose hyperlinks name places by `location` only (no
+    relationship: nothing for a link to outside to be found by), and one in the workbook."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = DATA_SHEET
+    sheet["A12"], sheet["D12"], sheet["E12"] = "4.2", 90, "Đạt"
+    for cell in [*LOCATIONS, "G8"]:
+        sheet[cell] = f"Liên kết {cell}"
+    book.save(path)
+    with zipfile.ZipFile(path) as old:
+        members = {name: old.read(name) for name in old.namelist()}
+    links = "".join(
+        f'<hyperlink ref="{cell}" location="{_attribute(place)}" display="x"/>'
+        for cell, place in [*LOCATIONS.items(), ("G8", f"'{DATA_SHEET}'!A1")]
+    )
+    sheet_xml = members["xl/worksheets/sheet1.xml"].decode()
+    sheet_xml = sheet_xml.replace("</sheetData>", f"</sheetData><hyperlinks>{links}</hyperlinks>")
+    members["xl/worksheets/sheet1.xml"] = sheet_xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for name, data in members.items():
+            new.writestr(name, data)
+    return path
+
+
+def _attribute(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+@pytest.mark.parametrize("way", ["direct", "openpyxl"])
+def test_a_link_whose_location_leaves_the_workbook_goes(tmp_path, way):
+    source = _with_locations(tmp_path / "cam_thanh.xlsx")
+    assert openpyxl.load_workbook(source)[DATA_SHEET]["G4"].hyperlink.location == SHARE
+    out = _copy(source, tmp_path, way)
+    sheet = openpyxl.load_workbook(out)[DATA_SHEET]
+    for cell in LOCATIONS:
+        assert sheet[cell].value == f"Liên kết {cell}" and sheet[cell].hyperlink is None, cell
+    assert sheet["G8"].hyperlink.location == f"'{DATA_SHEET}'!A1"  # within the workbook
+    with zipfile.ZipFile(out) as archive:
+        everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"evil.example" not in everything and b"calc.exe" not in everything
+    assert b"Public" not in everything
+
+
+# --- 2. a sender whose display name looks like HTML ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        f"<b>Xã Cẩm Hà</b> <{HA_CLERK}>",
+        f"<script>alert(1)</script> <{HA_CLERK}>",
+        f'"<b>Xã Cẩm Hà</b>" <{HA_CLERK}>',
+        f"Xã <Cẩm Hà> <{HA_CLERK}>",
+    ],
+)
+def test_a_sender_named_like_html_is_answered_and_the_name_stays_text(
+    tmp_path, imap, smtp, from_header
+):
+    sink, smtp_port = smtp
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
+    message = letter(HA_CLERK, "Biểu xã Cẩm Hà", [("bieu.xlsx", data, XLSX)])
+    raw = message.as_bytes().replace(
+        f"From: {HA_CLERK}".encode(), f"From: {from_header}".encode("utf-8"), 1
+    )
+    imap.deliver((raw, at(12, 8, 0)))
+
+    result, _ = run_collect(config)
+
+    assert result.ok, result.error
+    assert [p.name for p in (tmp_path / "inbox" / MAIL_FOLDER).iterdir()] == [
+        "20210312-080000_18727_bieu.xlsx"
+    ]
+    [(to, answer)] = sink.messages()
+    assert to == [HA_CLERK]
+    assert body(answer).startswith("Kính gửi UBND xã Cẩm Hà,")
+    html = answer.get_body(preferencelist=("html",)).get_content()
+    assert "<script" not in html and "<b>Xã" not in html
+
+
+def test_a_stranger_named_like_html_is_greeted_by_the_name_as_text(tmp_path, imap, smtp):
+    sink, smtp_port = smtp
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
+    message = letter("la.mat@example.net", "Biểu", [("bieu.xlsx", data, XLSX)])
+    raw = message.as_bytes().replace(
+        b"From: la.mat@example.net", b"From: <i>Ban</i> <script>x</script> <la.mat@example.net>"
+    )
+    imap.deliver((raw, at(12, 8, 0)))
+
+    result, _ = run_collect(config)
+
+    assert result.ok, result.error
+    [(to, answer)] = sink.messages()
+    assert to == ["la.mat@example.net"]
+    assert body(answer).startswith("Kính gửi <i>Ban</i> <script>x</script>,")  # as text
+    html = answer.get_body(preferencelist=("html",)).get_content()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert email.message_from_bytes(answer.as_bytes(), policy=policy.default)["To"].addresses[
+        0
+    ].display_name.startswith("<i>Ban</i>")
+
+
+# --- 3. one file under two names in one message --------------------------------------------
+
+
+def test_one_file_under_two_names_is_saved_once_and_both_names_are_answered(
+    tmp_path, imap, smtp
+):
+    sink, smtp_port = smtp
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
+    files = [("bieu.xlsx", data, XLSX), ("ban_sao bieu.xlsx", data, XLSX)]
+    imap.deliver((letter(HA_CLERK, "Biểu", files).as_bytes(), at(12, 8, 0)))
+
+    result, _ = run_collect(config)
+
+    assert result.ok, result.error
+    assert [p.name for p in (tmp_path / "inbox" / MAIL_FOLDER).iterdir()] == [
+        "20210312-080000_18727_bieu.xlsx"
+    ]
+    assert "1 tệp trùng với tệp đã nhận (không lưu lại): ban_sao bieu.xlsx" in result.notes
+    [(_, answer)] = sink.messages()
+    text = body(answer)
+    assert "«bieu.xlsx»" in text and "«ban_sao bieu.xlsx»" in text
+    again, _ = run_collect(config)
+    assert again.ok and len(sink.envelopes) == 1
