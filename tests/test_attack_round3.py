@@ -121,35 +121,43 @@ def test_a_sender_named_like_html_is_answered_and_the_name_stays_text(
     assert "<script" not in html and "<b>Xã" not in html
 
 
-def test_a_stranger_named_like_html_is_greeted_by_the_name_as_text(tmp_path, imap, smtp):
+@pytest.mark.parametrize(
+    ("from_header", "greeting"),
+    [
+        ("<i>Ban</i> <script>x</script> <la.mat@example.net>", "<i>Ban</i> <script>x</script>"),
+        # a name that is a commune's address: the mail is still the stranger's
+        ("ubnd.camha@camxuyen.example.org <la.mat@example.net>", "ubnd.camha@camxuyen"),
+    ],
+)
+def test_a_stranger_named_like_html_is_greeted_by_the_name_as_text(
+    tmp_path, imap, smtp, from_header, greeting
+):
     sink, smtp_port = smtp
     config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
     data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
     message = letter("la.mat@example.net", "Biểu", [("bieu.xlsx", data, XLSX)])
-    raw = message.as_bytes().replace(
-        b"From: la.mat@example.net", b"From: <i>Ban</i> <script>x</script> <la.mat@example.net>"
-    )
+    raw = message.as_bytes().replace(b"From: la.mat@example.net", f"From: {from_header}".encode())
     imap.deliver((raw, at(12, 8, 0)))
 
     result, _ = run_collect(config)
 
     assert result.ok, result.error
+    saved = [p.name for p in (tmp_path / "inbox" / MAIL_FOLDER).iterdir()]
+    assert saved == ["20210312-080000_bieu.xlsx"]  # no unit's code: a stranger's file
     [(to, answer)] = sink.messages()
     assert to == ["la.mat@example.net"]
-    assert body(answer).startswith("Kính gửi <i>Ban</i> <script>x</script>,")  # as text
+    assert body(answer).startswith(f"Kính gửi {greeting}")  # as text
     html = answer.get_body(preferencelist=("html",)).get_content()
-    assert "<script>" not in html and "&lt;script&gt;" in html
-    assert email.message_from_bytes(answer.as_bytes(), policy=policy.default)["To"].addresses[
-        0
-    ].display_name.startswith("<i>Ban</i>")
+    assert "<script>" not in html and "<i>" not in html
+    to_header = email.message_from_bytes(answer.as_bytes(), policy=policy.default)["To"]
+    assert to_header.addresses[0].addr_spec == "la.mat@example.net"
+    assert to_header.addresses[0].display_name.startswith(greeting)
 
 
 # --- 3. one file under two names in one message --------------------------------------------
 
 
-def test_one_file_under_two_names_is_saved_once_and_both_names_are_answered(
-    tmp_path, imap, smtp
-):
+def test_one_file_under_two_names_is_saved_once_and_both_names_are_answered(tmp_path, imap, smtp):
     sink, smtp_port = smtp
     config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
     data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")

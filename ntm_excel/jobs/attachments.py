@@ -1,8 +1,10 @@
 """What a received message holds for the office: who sent it, and the spreadsheets attached.
 
 Everything here works on the message's bytes and trusts none of them:
-- the sender's address must look like one, its display name and the subject lose control
-  and format characters (line breaks, bidirectional overrides) and are cut to a length;
+- the sender's address must look like one (found also when the display name is unquoted
+  and holds angle brackets, «<b>Xã A</b> <a@x.vn>»), its display name and the subject lose
+  control and format characters (line breaks, bidirectional overrides) and are cut to a
+  length; the name stays text (the answer escapes it in its HTML part);
 - the Message-ID and References kept for the answer's threading must be plain msg-ids;
 - attachment names lose any folder part and whatever Windows cannot hold in a name
   (`safe_name`): no path traversal, no reserved device names, no hidden or lock-file names;
@@ -25,9 +27,13 @@ import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.header import Header, decode_header
+from email.utils import getaddresses
 from pathlib import PurePath
 
 from imap_tools import MailMessage
+from imap_tools.utils import decode_value
 
 from ntm_excel.read.inbox import SPREADSHEET_SUFFIXES
 from ntm_excel.read.sniff import MAX_RATIO, RATIO_FLOOR
@@ -65,6 +71,9 @@ RESERVED_NAMES = frozenset(
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*]')
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# A name-addr ends with its address in angle brackets, whatever the name before it holds.
+_LAST_ANGLE_ADDRESS = re.compile(r"(.*)<\s*([^<>\s]*)\s*>\s*$", re.S)
+_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _MSG_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,200}@[\x21-\x3b\x3d\x3f-\x7e]{1,200}>")
 MAX_REFERENCES = 10
 _AUTOMATIC_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply")
@@ -139,21 +148,47 @@ def read_letter(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> L
     """The message `raw` (as fetched) reduced to what collecting needs. `own_addresses`: the
     office's own addresses (lower case), whose messages are never taken as submissions."""
     message = MailMessage.from_bytes(raw)
-    sender = message.from_values
-    address = sender.email.strip().lower() if sender else ""
-    if not _ADDRESS.fullmatch(address):
-        address = ""
+    address, name = sender(message.obj["From"] or "")
     ids = msg_ids(_header(message, "message-id"))
     references = msg_ids(_header(message, "references")) or msg_ids(_header(message, "in-reply-to"))
     return Letter(
         sender=address,
-        sender_name=one_line(sender.name if sender else "", 80),
+        sender_name=one_line(name, 80),
         subject=one_line(message.subject, MAX_SUBJECT),
         message_id=ids[0] if ids else "",
         references=tuple(references[-MAX_REFERENCES:]),
         automatic=_automatic(message, address, own_addresses),
         pieces=tuple(_pieces(message)),
     )
+
+
+def sender(header: str | Header) -> tuple[str, str]:
+    """The address (lower case; "" when none looks valid) and display name of a From
+    header. A name with unquoted «<», «>» or «@» («<b>Xã A</b> <a@x.vn>», «a@x.vn
+    <b@y.vn>») makes the RFC 5322 parser split the header into more pieces than it lists
+    (commas), or into pieces that are not all addresses: then the address is the one in the
+    angle brackets the header ends with, the name all before it."""
+    if isinstance(header, Header):
+        header = decode_value(*decode_header(header)[0])
+    header = str(header)
+    parsed = [(name, address.strip()) for name, address in getaddresses([header])]
+    valid = [(name, address) for name, address in parsed if _ADDRESS.fullmatch(address)]
+    last = _LAST_ANGLE_ADDRESS.fullmatch(header)
+    listed = len(_QUOTED.sub('""', header).split(","))
+    split = len(valid) < len(parsed) or len(parsed) > listed
+    if split and last and _ADDRESS.fullmatch(last[2]):
+        return last[2].lower(), _decoded(last[1].strip().strip('"'))
+    if valid:
+        return valid[0][1].lower(), _decoded(valid[0][0])
+    return "", _decoded(parsed[0][0]) if parsed else ""
+
+
+def _decoded(name: str) -> str:
+    """A display name with its encoded words (RFC 2047) decoded."""
+    try:
+        return "".join(decode_value(*part) for part in decode_header(name)).strip()
+    except (HeaderParseError, ValueError):
+        return name.strip()
 
 
 def _header(message: MailMessage, name: str) -> str:
