@@ -12,22 +12,32 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from aiosmtpd.controller import Controller
+from support.imap import PASSWORD, ImapServer, free_port
 from support.reports import DATA_SHEET
 from test_feedback_defang import _copy
-from test_intake import (
-    HA_CLERK,
-    XLSX,
-    at,
-    body,
-    letter,
-    office_config,
-    run_collect,
-    smtp,  # noqa: F401 - a fixture
-    imap,  # noqa: F401 - a fixture
-    workbook,
-)
+from test_intake import HA_CLERK, XLSX, Sink, at, body, letter, office_config, run_collect, workbook
 
 from ntm_excel.jobs.intake import MAIL_FOLDER
+from ntm_excel.jobs.mailbox import PASSWORD_ENV
+
+
+@pytest.fixture
+def smtp():
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield sink, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+def imap(tmp_path, monkeypatch):
+    server = ImapServer(tmp_path / "imap").start()
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    yield server
+    server.kill()
+
 
 # --- 1. a hyperlink's location names a share or a file ---------------------------------------
 
@@ -104,7 +114,7 @@ def test_a_sender_named_like_html_is_answered_and_the_name_stays_text(
     data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
     message = letter(HA_CLERK, "Biểu xã Cẩm Hà", [("bieu.xlsx", data, XLSX)])
     raw = message.as_bytes().replace(
-        f"From: {HA_CLERK}".encode(), f"From: {from_header}".encode("utf-8"), 1
+        f"From: {HA_CLERK}".encode(), f"From: {from_header}".encode(), 1
     )
     imap.deliver((raw, at(12, 8, 0)))
 
