@@ -183,6 +183,9 @@ def test_one_file_under_two_names_is_saved_once_and_both_names_are_answered(tmp_
     assert "1 tệp trùng với tệp đã nhận (không lưu lại): ban_sao bieu.xlsx" in result.notes
     [(_, answer)] = sink.messages()
     text = body(answer)
-    assert "«bieu.xlsx»" in text and "«ban_sao bieu.xlsx»" in text
+    assert (
+        "đã nhận tệp «bieu.xlsx» (cùng nội dung với tệp «ban_sao bieu.xlsx» trong thư, chỉ "
+        "nhận một lần) trong thư «Biểu»" in text
+    )
     again, _ = run_collect(config)
     assert again.ok and len(sink.envelopes) == 1

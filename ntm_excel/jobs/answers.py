@@ -53,6 +53,14 @@ class Answered:
     received: ReceivedFile
     verdict: Verdict | None  # None: the file was refused, never saved
     feedback: Path | None
+    also: tuple[str, ...] = ()  # other names the message sent the same file under
+
+    @property
+    def title(self) -> str:
+        """ "«bieu.xlsx»", with the names the same file came under too."""
+        names = ", ".join(f"«{name}»" for name in self.also)
+        also = f" (cùng nội dung với tệp {names} trong thư, chỉ nhận một lần)" if names else ""
+        return f"«{self.received.file.name}»{also}"
 
 
 def answer_key(address: str, files: list[ReceivedFile]) -> MailKey:
@@ -87,25 +95,25 @@ def answer_mail(
     the message beyond MAX_SECTIONS, named and counted, not answered one by one."""
     message = files[0].received.message
     arrived = message.received.astimezone(zone)
-    names = [answered.received.file.name for answered in files]
-    names += [received.file.name for received in left]
+    names = [answered.title for answered in files]
+    names += [f"«{received.file.name}»" for received in left]
     subject_part = f" trong thư «{message.subject}»" if message.subject else ""
     when = f"lúc {arrived:%H:%M} ngày {arrived:%d/%m/%Y}"
     if len(names) > 1:
-        listed = ", ".join(f"«{name}»" for name in names[:MAX_SECTIONS])
+        listed = ", ".join(names[:MAX_SECTIONS])
         listed += f" và {len(left)} tệp khác" if left else ""
         intro = f"{office} đã nhận {len(names)} tệp{subject_part} {when}: {listed}."
-    elif names[0] == WHOLE_MESSAGE:
+    elif files[0].received.file.name == WHOLE_MESSAGE:
         intro = f"{office} đã nhận thư «{message.subject}» {when}."
     else:
-        intro = f"{office} đã nhận tệp «{names[0]}»{subject_part} {when}."
+        intro = f"{office} đã nhận tệp {names[0]}{subject_part} {when}."
     greeting = f"Kính gửi {addressee(sender_unit, message.sender_name)},"
     text = [greeting, "", intro]
     html = [paragraph(greeting), paragraph(intro)]
     attachments = _attachments(files)
     for number, answered in enumerate(files, 1):
         if len(names) > 1:
-            heading = f"{number}. Tệp «{answered.received.file.name}»"
+            heading = f"{number}. Tệp {answered.title}"
             text += ["", heading]
             html.append(f"<p><b>{escape(heading)}</b></p>")
         attached = next((a.filename for a in attachments if a.path == answered.feedback), "")

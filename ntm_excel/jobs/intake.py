@@ -25,6 +25,7 @@ through the sent ledger, which keeps each to one delivery.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -248,13 +249,22 @@ class Intake:
         code = unit.code if unit else ""
         stamp = received.astimezone(self.zone).strftime("%Y%m%d-%H%M%S")
         files = []
+        taken: dict[str, str] = {}  # the files of this message: SHA-256 → where saved
         for index, piece in enumerate(letter.pieces):
             if piece.refused:
                 key = hashlib.sha256(f"{digest}/{index}/{piece.name}".encode()).hexdigest()
                 files.append(FileRecord(piece.name, key, 0, refused=piece.refused, unit_code=code))
                 done.refused.append(f"{piece.name}: {piece.refused}")
                 continue
+            if piece.sha256 in taken:  # the same file under another name: saved once
+                done.repeated.append(piece.name)
+                saved = taken[piece.sha256]
+                files.append(
+                    FileRecord(piece.name, piece.sha256, len(piece.data), saved, unit_code=code)
+                )
+                continue
             saved, state = self._place(piece, f"{stamp}_{code}_" if code else f"{stamp}_")
+            taken[piece.sha256] = saved
             self.history.record_mail(  # before the file is in the inbox: its arrival is the mail's
                 piece.data,
                 PurePath(saved).name,
@@ -354,6 +364,12 @@ def judge(path: Path, sender_unit: Unit | None, ref: Reference, as_of: date) -> 
     return Verdict(unit, by_sender, None, tuple(mine))
 
 
+def _same_file(answered: list[Answered], received: ReceivedFile) -> int | None:
+    """The index in `answered` of the file with the contents of `received`, or None."""
+    digest = received.file.sha256
+    return next((i for i, a in enumerate(answered) if a.received.file.sha256 == digest), None)
+
+
 @dataclass
 class Answers:
     """The answers of one run, and what became of the files that get none."""
@@ -395,7 +411,10 @@ def answer_mails(
             alone = answer_key(message.sender, [received])
             if alone in out.files or is_known(alone):  # answered already, on its own
                 out.files.setdefault(alone, []).append(received.id)
-            elif any(a.received.file.sha256 == received.file.sha256 for a in answered):
+            elif (twin := _same_file(answered, received)) is not None:
+                answered[twin] = dataclasses.replace(
+                    answered[twin], also=(*answered[twin].also, received.file.name)
+                )
                 again.append(received.id)
             elif len(answered) == MAX_SECTIONS:
                 left.append(received)
