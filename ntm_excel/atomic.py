@@ -160,7 +160,8 @@ class Generation:
     `anchor`'s folder and in each of `folders` from the start, and in any other folder it
     stages into from then on, so that no other run's clean-up takes its staged files. During
     the swap its journal is a hidden file beside `anchor`. Leaving the block without
-    `commit()` discards every staged file.
+    `commit()` discards every staged file, and the folders it made (with their locks) when
+    nothing else went into them: a run that writes nothing leaves nothing behind.
     """
 
     def __init__(self, anchor: Path | str, folders: Iterable[Path | str] = ()) -> None:
@@ -171,6 +172,7 @@ class Generation:
         self._staged: dict[Path, Path] = {}  # target → temporary file
         self._retired: set[Path] = set()
         self._folders: set[Path] = set()  # also cleaned of what killed runs left
+        self._made: list[Path] = []  # folders this generation made, in the order it did
         self.committed = False
 
     def __enter__(self) -> Generation:
@@ -180,6 +182,7 @@ class Generation:
             self._recover()
         except BaseException:
             self._release()
+            self._unmake()
             raise
         return self
 
@@ -191,12 +194,31 @@ class Generation:
         finally:
             _LIVE.difference_update(self._staged.values())
             self._release()
+            if not self.committed:
+                self._unmake()
+
+    def _unmake(self) -> None:
+        """Remove the folders this generation made that hold nothing but its lock."""
+        for folder in reversed(self._made):
+            with contextlib.suppress(OSError):
+                if [entry.name for entry in folder.iterdir()] == [FOLDER_LOCK]:
+                    (folder / FOLDER_LOCK).unlink()
+                folder.rmdir()
 
     def _hold(self, folder: Path) -> None:
         """Take `folder`'s lock (made with the folder) unless this generation holds it."""
         if folder in self._locks:
             return
-        folder.mkdir(parents=True, exist_ok=True)
+        missing = [f for f in (folder, *folder.parents) if not f.exists()]
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise OutputError(
+                f"Không tạo được thư mục {folder}: đã có một tệp trùng tên với thư mục này hoặc "
+                "thư mục chứa nó. Chưa tệp kết quả nào bị thay; hãy chọn thư mục khác."
+            ) from None
+        finally:
+            self._made += [f for f in reversed(missing) if f.is_dir()]
         lock = FileLock(folder / FOLDER_LOCK, is_singleton=True)
         try:
             lock.acquire(timeout=0)

@@ -6,6 +6,7 @@ every mail may have gone, and hostile workbooks of every kind a clerk may bring.
 from __future__ import annotations
 
 import email
+import shutil
 import zipfile
 from email import policy
 from pathlib import Path
@@ -18,8 +19,10 @@ from support.reports import DATA_SHEET
 from test_feedback_defang import _copy
 from test_intake import HA_CLERK, XLSX, Sink, at, body, letter, office_config, run_collect, workbook
 
+from ntm_excel.cli import main
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.jobs.mailbox import PASSWORD_ENV
+from ntm_excel.store import DB_NAME
 
 
 @pytest.fixture
@@ -189,3 +192,47 @@ def test_one_file_under_two_names_is_saved_once_and_both_names_are_answered(tmp_
     )
     again, _ = run_collect(config)
     assert again.ok and len(sink.envelopes) == 1
+
+
+# --- 4. a refused consolidation leaves nothing behind --------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "mau_nop"
+
+
+def _everything(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def test_a_run_with_nothing_readable_leaves_no_store_and_no_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    (inbox / "bieu hong.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    before = _everything(tmp_path)
+
+    assert main(["consolidate", str(inbox), "--as-of", "2021-03-25", "--state-dir", "var"]) == 2
+
+    assert "Chưa ghi tệp nào" in capsys.readouterr().err
+    assert _everything(tmp_path) == before  # no var/, no out/, no lock
+
+
+def test_a_run_that_cannot_write_leaves_no_new_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SAMPLES / "Bieu tu danh gia NTM - Cam Thach.xls", inbox)
+    (tmp_path / "zz").write_text("một tệp, không phải thư mục", encoding="utf-8")
+    before = _everything(tmp_path)
+    argv = ["consolidate", str(inbox), "--as-of", "2021-03-25", "--state-dir", "var"]
+
+    assert main([*argv, "-o", "ket qua/tong_hop.xlsx", "--csv-dir", "zz/csv"]) == 2
+
+    err = capsys.readouterr().err
+    assert "Không tạo được thư mục zz/csv" in err and "bảng tổng hợp" not in err.split(":")[1]
+    assert _everything(tmp_path) == before  # «ket qua/» made, then taken away again
+
+    assert main(argv) == 0  # the store begun by a run that wrote is kept
+    capsys.readouterr()
+    assert (tmp_path / "var" / DB_NAME).is_file()
+    assert main([*argv, "--csv-dir", "zz/csv"]) == 2
+    assert (tmp_path / "var" / DB_NAME).is_file() and (tmp_path / "out" / "tong_hop.xlsx").is_file()

@@ -408,7 +408,7 @@ def test_cli_consolidate_exit_2_when_an_output_cannot_be_written(tmp_path, inbox
     )  # fmt: skip
     assert code == 2
     err = capsys.readouterr().err
-    assert f"Không ghi được bảng tổng hợp {blocked}" in err
+    assert f"Không tạo được thư mục {blocked.parent}: đã có một tệp trùng tên" in err
 
 
 def test_cli_consolidate_without_feedback(tmp_path, inbox, capsys):

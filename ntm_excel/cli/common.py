@@ -224,6 +224,28 @@ def add_state_options(parser: argparse.ArgumentParser, *, inbox: bool = True) ->
 INBOX_HELP = "thư mục nhận biểu của các xã (mặc định: schedule.inbox trong cấu hình)"
 
 
+class NewState:
+    """The state a run is about to begin in `folder` (the folder itself, the store and its
+    journal files, the registry cache), noted before the run: `remove` takes away what of it
+    the run made, so that a refused run leaves nothing behind."""
+
+    def __init__(self, folder: Path) -> None:
+        from ntm_excel.reference.registry import REGISTRY_CACHE
+        from ntm_excel.store import DB_NAME
+
+        self.folder = folder
+        self.made_folder = not folder.exists()
+        names = (DB_NAME, f"{DB_NAME}-wal", f"{DB_NAME}-shm", f"{DB_NAME}-journal", REGISTRY_CACHE)
+        self.files = [folder / name for name in names if not (folder / name).exists()]
+
+    def remove(self) -> None:
+        with contextlib.suppress(OSError):
+            for path in self.files:
+                path.unlink(missing_ok=True)
+            if self.made_folder:
+                self.folder.rmdir()
+
+
 def settings_from(args: argparse.Namespace) -> Config:
     """The configuration with --state-dir applied."""
     config = config_from(args)

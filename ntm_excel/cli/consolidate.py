@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from ntm_excel.cli.common import (
+    NewState,
     add_as_of_option,
     add_catalog_option,
     add_config_option,
@@ -228,6 +229,20 @@ def _nothing_read(result, paths: list[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if missing_paths(args.paths):
+        return 2
+    if args.output and (problem := _output_problem(Path(args.output))):
+        print(f"Lỗi: {problem}", file=sys.stderr)
+        return 2
+    config = settings_from(args)
+    state = None if args.no_history else NewState(config.state_dir)
+    code = _consolidate(args, config)
+    if code == 2 and state is not None:  # refused or failed: no store begun for nothing
+        state.remove()
+    return code
+
+
+def _consolidate(args: argparse.Namespace, config) -> int:
     from ntm_excel.check.figures import Figures
     from ntm_excel.errors import OutputError
     from ntm_excel.history import History
@@ -235,12 +250,6 @@ def run(args: argparse.Namespace) -> int:
     from ntm_excel.write.outputs import OutputWriter, nothing_submitted
 
     as_of = args.as_of or date.today()
-    if missing_paths(args.paths):
-        return 2
-    if args.output and (problem := _output_problem(Path(args.output))):
-        print(f"Lỗi: {problem}", file=sys.stderr)
-        return 2
-    config = settings_from(args)
     output = Path(args.output) if args.output else config.master
     if _replaces_a_submission(output, args.paths):
         print(
