@@ -236,3 +236,47 @@ def test_a_run_that_cannot_write_leaves_no_new_folder(tmp_path, monkeypatch, cap
     assert (tmp_path / "var" / DB_NAME).is_file()
     assert main([*argv, "--csv-dir", "zz/csv"]) == 2
     assert (tmp_path / "var" / DB_NAME).is_file() and (tmp_path / "out" / "tong_hop.xlsx").is_file()
+
+
+# --- 5. every error a command stops on begins with «Lỗi» -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "code"),
+    [
+        (["catalog", "show", "--set", "khong_co"], 2),
+        (["catalog", "export", "bo_tieu_chi.txt"], 2),
+        (["catalog", "export", "co_san.xlsx"], 2),  # exists, no --force
+        (["template", "--unit", "Cẩm", "-o", "x.xlsx"], 2),
+        (["template", "--unit", "Cẩm Xuyên", "-o", "x.xlsx"], 2),
+        (["template", "--unit", "Xã Không Có", "-o", "x.xlsx"], 2),
+        (["template", "--unit", "Xã Cẩm Thành", "--set", "khong_co", "-o", "x.xlsx"], 2),
+        (["registry", "build", "--district", "Cẩm Xuyên", "-o", "x.xlsx"], 2),
+        (["registry", "build", "--province", "Hà Tĩnh", "-o", "x.txt"], 2),
+        (["validate", "trong"], 1),
+        (["validate", "khong_co_thu_muc"], 2),
+        (["consolidate", "trong", "--as-of", "25/3/2021x"], 2),
+        (["history", "export", "abcdef", "--state-dir", "var"], 2),
+        (["history", "--period", "2020-05", "--state-dir", "var"], 2),
+        (["jobs", "new-ledger", "--state-dir", "var"], 1),
+    ],
+)
+def test_every_error_begins_with_loi(tmp_path, monkeypatch, capsys, argv, code):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "trong").mkdir()
+    (tmp_path / "co_san.xlsx").write_bytes(b"")
+    if argv[0] == "history":  # a store with one consolidation, to look things up in
+        assert (
+            main(["consolidate", str(SAMPLES), "--as-of", "2021-03-25", "--state-dir", "var"]) == 0
+        )
+        capsys.readouterr()
+
+    try:
+        exit_code = main(argv)
+    except SystemExit as stopped:  # argparse's own refusals
+        exit_code = stopped.code
+
+    assert exit_code == code
+    err = capsys.readouterr().err
+    said = [line for line in err.splitlines() if line and not line.startswith(("Cách dùng", " "))]
+    assert said and said[0].startswith("Lỗi"), err

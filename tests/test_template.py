@@ -211,7 +211,7 @@ def test_cli_part_of_a_name_lists_the_units_it_may_mean(tmp_path, capsys):
     target = tmp_path / "x.xlsx"
     assert main(["template", "--unit", "Cẩm", "-o", str(target)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("«Cẩm» không phải tên đầy đủ của đơn vị nào; 21 đơn vị có tên chứa")
+    assert err.startswith("Lỗi: «Cẩm» không phải tên đầy đủ của đơn vị nào; 21 đơn vị có tên chứa")
     assert "Xã Cẩm Bình (mã 18685)" in err and err.count("(mã ") == 10
     assert "và 11 đơn vị khác. Hãy ghi đủ tên hoặc mã đơn vị." in err and "Thiên Cầm" not in err
     assert main(["template", "--unit", "cam b", "-o", str(target)]) == 2

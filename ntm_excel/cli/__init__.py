@@ -42,7 +42,7 @@ def translate_argparse() -> None:
         "invalid choice: %(value)r (choose from %(choices)s)": (
             "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)"
         ),
-        "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+        "%(prog)s: error: %(message)s\n": "Lỗi: %(message)s (%(prog)s --help: cách dùng)\n",
         "expected one argument": "cần một giá trị",
         "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
         "show program's version number and exit": "In phiên bản rồi thoát",

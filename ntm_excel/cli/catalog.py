@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import textwrap
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from ntm_excel.cli.common import (
     add_config_option,
     add_force_option,
     config_from,
+    fail,
     refused,
 )
 from ntm_excel.reference.catalog import (
@@ -34,10 +34,7 @@ def _show(args: argparse.Namespace) -> int:
     sets = [args.set] if args.set else catalog.sets()
     unknown = [s for s in sets if s not in catalog.sets()]
     if unknown:
-        print(
-            f"Không có bộ tiêu chí «{unknown[0]}»; các bộ có: {', '.join(catalog.sets())}",
-            file=sys.stderr,
-        )
+        fail(f"Không có bộ tiêu chí «{unknown[0]}»; các bộ có: {', '.join(catalog.sets())}")
         return 2
     province = args.province or ""
     for set_id in sets:
@@ -82,7 +79,7 @@ def _export(args: argparse.Namespace) -> int:
     elif target.suffix.lower() == ".xlsx":
         export_catalog(catalog, target)
     else:
-        print("Tệp xuất phải có đuôi .xlsx hoặc .csv", file=sys.stderr)
+        fail(f"Tệp xuất phải có đuôi .xlsx hoặc .csv, không phải «{target.name}»")
         return 2
     print(f"Đã ghi bộ tiêu chí ({len(catalog.indicators)} chỉ tiêu) vào {target}")
     return 0

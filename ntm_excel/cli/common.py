@@ -67,6 +67,11 @@ def counted(least: int, most: int) -> Callable[[str], int]:
     return number
 
 
+def fail(message: str) -> None:
+    """Print an error the command stops on as every command prints one: «Lỗi: …»."""
+    print(f"Lỗi: {message}", file=sys.stderr)
+
+
 FORCE_HELP = "ghi đè khi đích đã có tệp (không có: lệnh từ chối, không ghi gì)"
 
 
@@ -80,17 +85,14 @@ def refused(targets: Iterable[Path], force: bool) -> bool:
     found = [target for target in targets if target.exists()]
     folders = [target for target in found if target.is_dir()]
     if folders:  # never replaced, --force or not
-        print(f"Lỗi: {folders[0]} là một thư mục; hãy ghi tên tệp cần ghi.", file=sys.stderr)
+        fail(f"{folders[0]} là một thư mục; hãy ghi tên tệp cần ghi.")
         return True
     if force or not found:
         return False
     what = "tệp"
     names = ", ".join(str(target) for target in found[:3])
     more = f" và {len(found) - 3} tệp khác" if len(found) > 3 else ""
-    print(
-        f"Đã có {what} {names}{more}: không ghi đè. Chọn tên khác, hoặc thêm --force để ghi đè.",
-        file=sys.stderr,
-    )
+    fail(f"Đã có {what} {names}{more}: không ghi đè. Chọn tên khác, hoặc thêm --force để ghi đè.")
     return True
 
 
@@ -150,7 +152,7 @@ def missing_paths(paths: list[str]) -> list[str]:
     empty consolidation that overwrites the last good one)."""
     missing = [path for path in paths if not Path(path).exists()]
     for path in missing:
-        print(f"Lỗi: không tìm thấy tệp hoặc thư mục «{path}».", file=sys.stderr)
+        fail(f"không tìm thấy tệp hoặc thư mục «{path}».")
     return missing
 
 
@@ -165,18 +167,17 @@ def unit_named(registry, text: str):
         return found.unit
     if found.candidates:
         names = ", ".join(f"{u.name} (mã {u.code})" for u in found.candidates)
-        print(f"«{text}» khớp với nhiều đơn vị: {names}. Hãy ghi rõ tên hoặc mã.", file=sys.stderr)
+        fail(f"«{text}» khớp với nhiều đơn vị: {names}. Hãy ghi rõ tên hoặc mã.")
         return None
     near = registry.containing(text)
     if not near:
-        print(f"Không tìm thấy đơn vị «{text}» trong danh sách đơn vị.", file=sys.stderr)
+        fail(f"Không tìm thấy đơn vị «{text}» trong danh sách đơn vị.")
         return None
     names = ", ".join(f"{u.name} (mã {u.code})" for u in near[:MAX_CANDIDATES])
     more = f" và {len(near) - MAX_CANDIDATES} đơn vị khác" if len(near) > MAX_CANDIDATES else ""
-    print(
+    fail(
         f"«{text}» không phải tên đầy đủ của đơn vị nào; {len(near)} đơn vị có tên chứa «{text}»: "
         f"{names}{more}. Hãy ghi đủ tên hoặc mã đơn vị.",
-        file=sys.stderr,
     )
     return None
 

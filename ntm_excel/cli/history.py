@@ -5,7 +5,6 @@ exactly as it was received, `history backup` copies the whole store into one fil
 from __future__ import annotations
 
 import argparse
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from ntm_excel.cli.common import (
     add_force_option,
     add_registry_option,
     add_state_options,
+    fail,
     print_table,
     refused,
     settings_from,
@@ -115,7 +115,7 @@ def run_export(args: argparse.Namespace) -> int:
         found = history.find(args.key)
         digests = {f.sha256 for f in found}
         if not found:
-            print(f"Không có tệp nào mã hoặc tên «{args.key}» trong kho lưu trữ.", file=sys.stderr)
+            fail(f"Không có tệp nào mã hoặc tên «{args.key}» trong kho lưu trữ.")
             return 2
         if len(digests) > 1:
             print(f"«{args.key}» ứng với {len(digests)} tệp khác nhau; hãy ghi mã kiểm tra:")
@@ -144,7 +144,7 @@ def run_backup(args: argparse.Namespace) -> int:
     with _open(args) as history:
         target = Path(args.target)
         if target.exists() and target.resolve() == Path(history.path).resolve():
-            print(f"{target} là chính kho trạng thái; hãy chọn tệp khác.", file=sys.stderr)
+            fail(f"{target} là chính kho trạng thái; hãy chọn tệp khác.")
             return 2
         if refused([target], args.force):
             return 2
@@ -167,7 +167,7 @@ def _find_period(view, text: str):
         if wanted in (period.key.casefold(), period.label.casefold(), month, "0" + month):
             return period
     known = ", ".join(p.key for p in view.periods) or "chưa có kỳ nào"
-    print(f"Không có kỳ «{text}» trong lịch sử (các kỳ: {known}).", file=sys.stderr)
+    fail(f"Không có kỳ «{text}» trong lịch sử (các kỳ: {known}).")
     return None
 
 

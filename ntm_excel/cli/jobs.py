@@ -17,6 +17,7 @@ from ntm_excel.cli.common import (
     add_config_option,
     add_state_options,
     counted,
+    fail,
     settings_from,
 )
 from ntm_excel.config import LAST_PORT, Config, MailSettings
@@ -117,7 +118,7 @@ def _run(args: argparse.Namespace) -> int:
         try:
             serve(runner_from(args, ledger, config), stop=stop)
         except AlreadyRunning as exc:
-            print(exc, file=sys.stderr)
+            print(exc.describe(), file=sys.stderr)
             return 1
     return 0
 
@@ -143,10 +144,7 @@ def _new_ledger(args: argparse.Namespace) -> int:
     config = settings_from(args)
     lines = new_ledger(config)
     if not lines:
-        print(
-            f"Sổ thư trong {config.state_dir} không hỏng (hoặc chưa có): không làm gì.",
-            file=sys.stderr,
-        )
+        fail(f"Sổ thư trong {config.state_dir} không hỏng (hoặc chưa có): không làm gì.")
         return 1
     for line in lines:
         print(line)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from pathlib import Path
 
 from ntm_excel.cli.common import (
@@ -13,6 +12,7 @@ from ntm_excel.cli.common import (
     add_force_option,
     add_registry_option,
     config_from,
+    fail,
     refused,
 )
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE
@@ -35,19 +35,17 @@ def _names(text: str | None) -> list[str]:
 
 def _build(args: argparse.Namespace) -> int:
     if args.district and not args.province:
-        print("Lỗi: --district cần --province", file=sys.stderr)
+        fail("--district cần --province")
         return 2
     if args.country == bool(args.province):
         message = "hãy ghi --province TỈNH (có thể kèm --district HUYỆN) hoặc --country"
-        print(f"Lỗi: {message}", file=sys.stderr)
+        fail(message)
         return 2
     target = Path(args.output)
     if target.is_dir():  # «-o danh_sach/»: the file goes in it
         target = target / "don_vi.xlsx"
     elif target.suffix.lower() != ".xlsx":
-        print(
-            f"Lỗi: danh sách đơn vị phải là tệp .xlsx, không phải «{args.output}»", file=sys.stderr
-        )
+        fail(f"danh sách đơn vị phải là tệp .xlsx, không phải «{args.output}»")
         return 2
     if refused([target], args.force):
         return 2

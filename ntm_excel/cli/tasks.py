@@ -15,7 +15,13 @@ from ntm_excel.check.tasks import (
     print_tasks,
     task_statuses,
 )
-from ntm_excel.cli.common import add_as_of_option, add_config_option, config_from, missing_paths
+from ntm_excel.cli.common import (
+    add_as_of_option,
+    add_config_option,
+    config_from,
+    fail,
+    missing_paths,
+)
 from ntm_excel.errors import NtmError
 from ntm_excel.model import TASK_STATE_LABELS, Consolidation, TaskState
 from ntm_excel.reference.contacts import load_contacts
@@ -107,9 +113,7 @@ def run(args: argparse.Namespace) -> int:
         contacts = load_contacts(args.contacts or config.data_file("contacts"))
         units = load_registry(config.data_file("registry")).units
     except NtmError as exc:
-        print(
-            f"Lỗi: không đọc được kế hoạch, danh bạ hoặc danh sách đơn vị: {exc}", file=sys.stderr
-        )
+        fail(f"không đọc được kế hoạch, danh bạ hoặc danh sách đơn vị: {exc}")
         return 2
     window = config.due_soon_days if args.window is None else args.window
     tasks, commune_issues = assign_communes([*plan.tasks, *duty_tasks(plan.duties, as_of)], units)

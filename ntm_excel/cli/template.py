@@ -14,6 +14,7 @@ from ntm_excel.cli.common import (
     add_force_option,
     add_registry_option,
     config_from,
+    fail,
     refused,
     unit_named,
 )
@@ -54,7 +55,7 @@ def _run(args: argparse.Namespace) -> int:
         if target.is_dir():  # «-o bieu_mau/»: the file goes in it, named as --all names it
             target = target / f"{file_stem(unit)}.xlsx"
         elif target.suffix.lower() != ".xlsx":
-            print(f"Lỗi: biểu phải là tệp .xlsx, không phải «{target.name}»", file=sys.stderr)
+            fail(f"biểu phải là tệp .xlsx, không phải «{target.name}»")
             return 2
         units, targets = [unit], [target]
     if refused(targets, args.force):  # a filled-in workbook of the same name, sent back
@@ -62,10 +63,7 @@ def _run(args: argparse.Namespace) -> int:
     for unit, target in zip(units, targets, strict=True):
         set_id = _set_for(unit, args, catalog.sets())
         if set_id not in catalog.sets():
-            print(
-                f"Không có bộ tiêu chí «{set_id}»; các bộ có: {', '.join(catalog.sets())}",
-                file=sys.stderr,
-            )
+            fail(f"Không có bộ tiêu chí «{set_id}»; các bộ có: {', '.join(catalog.sets())}")
             return 2
         if set_id.startswith("huyen_") != (unit.tier == DISTRICT):
             level = "huyện" if set_id.startswith("huyen_") else "xã"

@@ -14,6 +14,7 @@ from ntm_excel.cli.common import (
     add_registry_option,
     add_submission_arguments,
     config_from,
+    fail,
     missing_paths,
     reading_progress,
 )
@@ -170,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
         _print_group(f"Tệp {file or '(không rõ)'}", found, "", out)
     unread = len({i.file for i in loose})
     if not reports and not loose:  # an empty or wrong folder is not «all is well»
-        print(f"Lỗi: không có biểu nào để kiểm tra trong {', '.join(args.paths)}.", file=sys.stderr)
+        fail(f"không có biểu nào để kiểm tra trong {', '.join(args.paths)}.")
         return 1
     print(
         f"Đã kiểm tra {len(reports)} đơn vị"
