@@ -18,8 +18,10 @@ from support.imap import PASSWORD, ImapServer, free_port
 from support.reports import DATA_SHEET
 from test_feedback_defang import _copy
 from test_intake import HA_CLERK, XLSX, Sink, at, body, letter, office_config, run_collect, workbook
+from test_mail import GoneAfterData
 
 from ntm_excel.cli import main
+from ntm_excel.cli.jobs import DOUBTFUL_EXIT
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.jobs.mailbox import PASSWORD_ENV
 from ntm_excel.store import DB_NAME
@@ -280,3 +282,25 @@ def test_every_error_begins_with_loi(tmp_path, monkeypatch, capsys, argv, code):
     err = capsys.readouterr().err
     said = [line for line in err.splitlines() if line and not line.startswith(("Cách dùng", " "))]
     assert said and said[0].startswith("Lỗi"), err
+
+
+# --- 6. a digest whose mail may or may not have arrived is not «all well» ------------------
+
+
+def test_a_digest_whose_every_mail_may_have_arrived_exits_3(tmp_path, monkeypatch, capsys):
+    """The server takes each digest whole and hangs up before «250»: nothing failed, nothing
+    is sent again, yet somebody must check; a scheduler sees it by the exit code."""
+    monkeypatch.chdir(tmp_path)
+    server = GoneAfterData("drop")
+    argv = ["digest", "--as-of", "2021-03-25", "--state-dir", "var", "--smtp-host", "127.0.0.1"]
+    argv += ["--smtp-port", str(server.port), "--smtp-security", "none"]
+    try:
+        assert main(argv) == DOUBTFUL_EXIT == 3
+        out = capsys.readouterr().out
+        taken = len(server.received)
+        assert f"đã gửi 0 thư, 0 thư đã gửi trước đó (không gửi lại), 0 thư lỗi, {taken} thư" in out
+        assert "thư có thể đã đến (cần kiểm tra)" in out and taken > 1
+        assert main(argv) == 0  # the next run sends nothing again: nothing new to check
+        assert len(server.received) == taken
+    finally:
+        server.stop()

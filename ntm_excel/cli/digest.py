@@ -14,7 +14,7 @@ from ntm_excel.cli.common import (
     add_state_options,
     settings_from,
 )
-from ntm_excel.cli.jobs import add_mail_options, open_ledger, print_result, runner_from
+from ntm_excel.cli.jobs import add_mail_options, exit_code, open_ledger, print_result, runner_from
 from ntm_excel.errors import NtmError
 from ntm_excel.jobs.digest import DAILY_DIGEST, daily_mails
 from ntm_excel.jobs.scheduler import InboxMissing, JobResult, describe, inbox_refresh
@@ -63,7 +63,7 @@ def _digest(args: argparse.Namespace) -> int:
         runner = runner_from(args, ledger, config)
         result = runner.run(DAILY_DIGEST, args.as_of)
         print_result(result, runner.mail, runner.zone)
-    return 0 if result.ok else 1
+    return exit_code(result)
 
 
 def register(subparsers) -> None:
@@ -75,7 +75,11 @@ def register(subparsers) -> None:
             "Bảng tổng hợp và tệp góp ý của lần tổng hợp này được ghi vào thư mục ket_qua/\n"
             "trong thư mục trạng thái (mặc định var/ket_qua), không thay bảng tổng hợp của lệnh\n"
             "consolidate. Không cấu hình máy chủ SMTP thì thư được ghi ra thư mục outbox dạng\n"
-            ".eml. Thư đã gửi trong ngày không gửi lại."
+            ".eml. Thư đã gửi trong ngày không gửi lại.\n"
+            "Mã thoát 0 khi mọi thư đã gửi; 1 khi có thư lỗi hoặc việc lỗi; 2 khi cấu hình sai hoặc\n"
+            "sổ thư hỏng; 3 khi không thư nào lỗi nhưng có thư có thể đã đến hoặc chưa (máy chủ\n"
+            "nhận hết thư rồi ngắt hoặc im lặng trước khi xác nhận): cần kiểm tra, xem bản .eml\n"
+            "trong outbox."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -55,6 +55,18 @@ def add_mail_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+DOUBTFUL_EXIT = 3  # no mail failed, yet some may or may not have arrived: to check by hand
+
+
+def exit_code(result: JobResult, waiting: object = ()) -> int:
+    """1 when a mail failed, the job failed or mail is `waiting` to be sent again;
+    `DOUBTFUL_EXIT` when a mail may have arrived and may not (a scheduler must notice:
+    nobody reads its log); else 0."""
+    if not result.ok or waiting:
+        return 1
+    return DOUBTFUL_EXIT if result.delivery.doubtful else 0
+
+
 def zone_of(config: Config) -> ZoneInfo:
     """The configured time zone: every time a person reads is in it."""
     return ZoneInfo(config.schedule.timezone)
@@ -137,7 +149,7 @@ def _once(args: argparse.Namespace) -> int:
         waiting = ledger.unsent(None if args.job == RETRY else args.job)
         if waiting:
             print(f"Còn {len(waiting)} thư chưa gửi được; sẽ gửi lại ở lần chạy sau.")
-    return 0 if result.ok and not waiting else 1
+    return exit_code(result, waiting)
 
 
 def _new_ledger(args: argparse.Namespace) -> int:
@@ -185,7 +197,8 @@ def register(subparsers) -> None:
             "Chạy ngay một việc rồi thoát, dùng cho cron hoặc systemd timer. Thư đã gửi (theo sổ\n"
             "thư trong thư mục trạng thái) không gửi lại; thư lỗi được ghi lại để gửi sau.\n"
             "Mã thoát 1 khi còn thư chưa gửi được hoặc việc gặp lỗi; 2 khi cấu hình sai, sổ thư\n"
-            "hỏng hoặc đồng hồ máy bị chỉnh lùi (không chạy gì)."
+            "hỏng hoặc đồng hồ máy bị chỉnh lùi (không chạy gì); 3 khi không thư nào lỗi nhưng có\n"
+            "thư có thể đã đến hoặc chưa (máy chủ nhận hết thư rồi im lặng): cần kiểm tra."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
