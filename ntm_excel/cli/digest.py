@@ -76,10 +76,10 @@ def register(subparsers) -> None:
             "trong thư mục trạng thái (mặc định var/ket_qua), không thay bảng tổng hợp của lệnh\n"
             "consolidate. Không cấu hình máy chủ SMTP thì thư được ghi ra thư mục outbox dạng\n"
             ".eml. Thư đã gửi trong ngày không gửi lại.\n"
-            "Mã thoát 0 khi mọi thư đã gửi; 1 khi có thư lỗi hoặc việc lỗi; 2 khi cấu hình sai hoặc\n"
-            "sổ thư hỏng; 3 khi không thư nào lỗi nhưng có thư có thể đã đến hoặc chưa (máy chủ\n"
-            "nhận hết thư rồi ngắt hoặc im lặng trước khi xác nhận): cần kiểm tra, xem bản .eml\n"
-            "trong outbox."
+            "Mã thoát 0 khi mọi thư đã gửi; 1 khi có thư lỗi hoặc việc lỗi; 2 khi cấu hình sai\n"
+            "hoặc sổ thư hỏng; 3 khi không thư nào lỗi nhưng có thư có thể đã đến hoặc chưa (máy\n"
+            "chủ nhận hết thư rồi ngắt hoặc im lặng trước khi xác nhận): cần kiểm tra, xem bản\n"
+            ".eml trong outbox."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
