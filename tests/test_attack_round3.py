@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import email
 import shutil
+import subprocess
+import sys
 import zipfile
 from email import policy
 from pathlib import Path
@@ -304,3 +306,28 @@ def test_a_digest_whose_every_mail_may_have_arrived_exits_3(tmp_path, monkeypatc
         assert len(server.received) == taken
     finally:
         server.stop()
+
+
+FILE_SIZE_LIMITED = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+from ntm_excel.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE")
+def test_a_first_run_stopped_by_a_full_disk_leaves_no_store(tmp_path):
+    """The store cannot grow (no file may pass 200 kB: the disk is as good as full) and the
+    run stops with the store's error: the store it began is not left behind, half made."""
+    argv = ["consolidate", str(SAMPLES), "--as-of", "2021-03-25", "--state-dir", "var"]
+    ran = subprocess.run(
+        [sys.executable, "-c", FILE_SIZE_LIMITED, *argv, "--no-feedback"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 2 and ran.stderr.startswith("Lỗi kho trạng thái"), ran.stderr
+    assert _everything(tmp_path) == []

@@ -236,9 +236,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     config = settings_from(args)
     state = None if args.no_history else NewState(config.state_dir)
-    code = _consolidate(args, config)
-    if code == 2 and state is not None:  # refused or failed: no store begun for nothing
-        state.remove()
+    code = 2
+    try:
+        code = _consolidate(args, config)
+    finally:
+        if code == 2 and state is not None:  # refused or failed: no store begun for nothing
+            state.remove()
     return code
 
 
