@@ -186,6 +186,22 @@ _ERRNO_TEXT = {
     errno.EHOSTUNREACH: "không tới được máy chủ (mạng)",
     errno.ENETUNREACH: "không tới được máy chủ (mạng)",
 }
+_NO_READING = "không có quyền đọc: bị khóa quyền hoặc đang bị chương trình khác giữ"
+_READ_TEXT = {  # a file or folder that cannot be read (`_ERRNO_TEXT` speaks of writing)
+    errno.EACCES: _NO_READING,
+    errno.EPERM: _NO_READING,
+    errno.ENOENT: "không còn tệp (đã bị xóa hoặc đổi tên từ lúc liệt kê)",
+    errno.EIO: "lỗi đọc ổ đĩa",
+    errno.ELOOP: "liên kết vòng",
+    errno.ENAMETOOLONG: "tên tệp hoặc đường dẫn quá dài",
+}
+
+
+def read_reason(exc: OSError) -> str:
+    """Why a file or folder could not be read, in Vietnamese (never the system's English)."""
+    return _READ_TEXT.get(exc.errno, "") or system_reason(OSError(exc.errno, exc.strerror))
+
+
 # What SQLite says of a state database, in Vietnamese.
 _SQLITE_TEXT = {
     "database disk image is malformed": "tệp cơ sở dữ liệu bị hỏng",

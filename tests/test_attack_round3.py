@@ -6,6 +6,7 @@ every mail may have gone, and hostile workbooks of every kind a clerk may bring.
 from __future__ import annotations
 
 import email
+import os
 import shutil
 import subprocess
 import sys
@@ -331,3 +332,39 @@ def test_a_first_run_stopped_by_a_full_disk_leaves_no_store(tmp_path):
     )
     assert ran.returncode == 2 and ran.stderr.startswith("Lỗi kho trạng thái"), ran.stderr
     assert _everything(tmp_path) == []
+
+
+# --- a clerk's inbox ---------------------------------------------------------------------
+
+
+def _as_a_clerk(argv: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    """`ntm-excel …` run as a user whom file permissions bind (root without the right to
+    read what is not its own)."""
+    command = [sys.executable, "-m", "ntm_excel", *argv]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root, and no setpriv to give up the right to read every file")
+        command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+def test_a_file_and_a_folder_nobody_may_read_are_said_so_in_vietnamese(tmp_path):
+    inbox = tmp_path / "Hộp thư xã" / "Đợt 1 tháng 3"
+    inbox.mkdir(parents=True)
+    locked = inbox / "xa cam due.xlsx"
+    shutil.copy(SAMPLES / "xa_cam_due.xlsx", locked)
+    shut = inbox / "thư mục khóa"
+    shut.mkdir()
+    shutil.copy(SAMPLES / "xa_cam_thanh.ods", shut)
+    locked.chmod(0), shut.chmod(0)
+    try:
+        ran = _as_a_clerk(["validate", "Hộp thư xã"], tmp_path)
+    finally:
+        locked.chmod(0o644), shut.chmod(0o755)
+    assert ran.returncode == 1, ran.stderr
+    assert "Xã Cẩm Duệ — tệp xa cam due.xlsx" in ran.stdout  # its name ties it to its unit
+    denied = "không có quyền đọc: bị khóa quyền hoặc đang bị chương trình khác giữ"
+    assert f"Không đọc được tệp: không mở được tệp ({denied})" in ran.stdout
+    assert f"Bỏ qua «thư mục khóa»: không mở được thư mục ({denied})" in ran.stdout
+    assert "Permission denied" not in ran.stdout

@@ -364,7 +364,7 @@ def test_cli_validate(tmp_path, inbox, capsys):
 
     assert main(["validate", str(inbox), "--config", config]) == 1
     out = capsys.readouterr().out
-    assert "Tệp cam_hung_loi.xlsx\n  Lỗi" in out
+    assert "Xã Cẩm Hưng — tệp cam_hung_loi.xlsx\n  Lỗi" in out  # its name: its unit
     assert "Cảnh báo" in out and "Chỉ tiêu 4.2" in out
 
     assert main(["validate", str(inbox), "--json", "--config", config]) == 1

@@ -167,8 +167,10 @@ def run(args: argparse.Namespace) -> int:
     by_file: dict[str, list] = {}
     for issue in loose:
         by_file.setdefault(issue.file, []).append(issue)
-    for file, found in by_file.items():
-        _print_group(f"Tệp {file or '(không rõ)'}", found, "", out)
+    for file, found in by_file.items():  # a file its name ties to a unit is headed by it
+        owner = names.get(found[0].unit_code, "")
+        heading = f"{owner} — tệp {file}" if owner else f"Tệp {file or '(không rõ)'}"
+        _print_group(heading, found, "", out)
     unread = len({i.file for i in loose})
     if not reports and not loose:  # an empty or wrong folder is not «all is well»
         fail(f"không có biểu nào để kiểm tra trong {', '.join(args.paths)}.")

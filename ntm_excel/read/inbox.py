@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ntm_excel.errors import read_reason
 from ntm_excel.issues import Issue, Severity, make_issue
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".ods"})
@@ -94,7 +95,7 @@ def list_submissions(paths: Iterable[Path | str], *, skip: Iterable[Path | str] 
             reason = (
                 f"không tìm thấy tệp hoặc thư mục «{path}»"
                 if isinstance(exc, FileNotFoundError)
-                else f"không mở được «{path}» ({exc.strerror or type(exc).__name__})"
+                else f"không mở được «{path}» ({read_reason(exc)})"
             )
             listing.issues.append(make_issue("file-unreadable", file=path.name, reason=reason))
             continue
@@ -185,7 +186,7 @@ class _Walk:
                 with os.scandir(folder) as listing:
                     found = sorted(listing, key=lambda entry: entry.name)
             except OSError as exc:
-                reason = f"không mở được thư mục ({exc.strerror or exc})"
+                reason = f"không mở được thư mục ({read_reason(exc)})"
                 self.issues.append(_skipped(folder, reason))
                 continue
             entries += len(found)
@@ -226,7 +227,7 @@ class _Walk:
             else:
                 self.issues.append(_skipped(path, _special(os.lstat(path).st_mode)))
         except OSError as exc:
-            self.issues.append(_skipped(path, f"không xem được ({exc.strerror or exc})"))
+            self.issues.append(_skipped(path, f"không xem được ({read_reason(exc)})"))
         return None
 
     def _link(self, path: Path) -> None:

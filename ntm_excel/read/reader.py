@@ -41,7 +41,7 @@ from itertools import islice
 from pathlib import Path
 
 from ntm_excel.config import vietnam_time
-from ntm_excel.errors import UnreadableFileError
+from ntm_excel.errors import UnreadableFileError, read_reason
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
 from ntm_excel.read.columns import is_assessment_table, label_role
@@ -100,7 +100,7 @@ def read_workbook(
             return [_unreadable(path, registry, reason)]
         data = path.read_bytes()
     except OSError as exc:
-        reason = f"không mở được tệp ({exc.strerror or type(exc).__name__})"
+        reason = f"không mở được tệp ({read_reason(exc)})"
         return [_unreadable(path, registry, reason)]
     try:
         grids = load_grids(data, sniff(data))
