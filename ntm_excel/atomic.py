@@ -47,6 +47,7 @@ _LEFTOVER = re.compile(r"^\..+\.ntm-(?:tmp|old)-[0-9a-z_]+(?:\.[0-9a-z]+)?$")
 # The temporary file of an earlier version: "." + the target's stem + "." + mkstemp's random
 # part + its suffix.
 _EARLIER = re.compile(r"^\.(.+)\.[0-9a-z_]{8}\.[0-9a-z]+$")
+MAX_NAME_BYTES = 255  # of a file name (Linux; Windows counts 255 UTF-16 units, never more)
 FOLDER_LOCK = ".ntm_excel.lock"  # in each folder a generation writes into, while it does
 LOCK_WAIT = 30 * 60  # seconds a run waits for another run writing into the same folder
 log = logging.getLogger("ntm_excel.outputs")
@@ -81,8 +82,11 @@ def _created(target: Path) -> tuple[int, Path]:
             errno.EISDIR, f"«{target}» là một thư mục, hãy ghi tên tệp kết quả", str(target)
         )
     target.parent.mkdir(parents=True, exist_ok=True)
+    # the stem shortened as the name would pass 255 bytes (mkstemp adds 8 letters)
+    room = MAX_NAME_BYTES - len(f".{TEMP_MARK}12345678{target.suffix}".encode())
+    stem = target.stem.encode()[:room].decode("utf-8", "ignore") or "_"
     fd, name = tempfile.mkstemp(
-        prefix=f".{target.stem}{TEMP_MARK}", suffix=target.suffix, dir=target.parent
+        prefix=f".{stem}{TEMP_MARK}", suffix=target.suffix, dir=target.parent
     )
     try:
         os.chmod(name, 0o644)  # mkstemp's 0600 would hide the output from colleagues

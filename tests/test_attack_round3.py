@@ -368,3 +368,48 @@ def test_a_file_and_a_folder_nobody_may_read_are_said_so_in_vietnamese(tmp_path)
     assert f"Không đọc được tệp: không mở được tệp ({denied})" in ran.stdout
     assert f"Bỏ qua «thư mục khóa»: không mở được thư mục ({denied})" in ran.stdout
     assert "Permission denied" not in ran.stdout
+
+
+# --- names too long for a file system -----------------------------------------------------
+
+
+def test_an_attachment_name_of_many_bytes_is_saved_and_blocks_no_later_mail(tmp_path, imap, smtp):
+    """80 letters of three bytes each in UTF-8, with the inbox's prefix and a temporary
+    file's marks, passed the 255 bytes a file name may have: the save failed, and the
+    message was fetched again, and failed again, at every run, before every later one."""
+    sink, smtp_port = smtp
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
+    later = workbook(tmp_path, "ha2.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà", seed=4)
+    long_name = "Đ" + "ệ" * 100 + ".xlsx"
+    imap.deliver(
+        (letter(HA_CLERK, "Biểu dài", [(long_name, data, XLSX)]).as_bytes(), at(12, 8, 0)),
+        (letter(HA_CLERK, "Biểu sau", [("bieu.xlsx", later, XLSX)]).as_bytes(), at(12, 9, 0)),
+    )
+
+    result, _ = run_collect(config)
+
+    assert result.ok, result.error
+    saved = sorted(p.name for p in (tmp_path / "inbox" / MAIL_FOLDER).iterdir())
+    assert len(saved) == 2 and saved[1] == "20210312-090000_18727_bieu.xlsx"
+    assert saved[0].startswith("20210312-080000_18727_Đệệệ")
+    assert saved[0].endswith(".xlsx") and len(saved[0].encode()) <= 200
+    assert len(sink.messages()) == 2
+
+
+def test_a_received_file_of_a_name_near_the_limit_is_exported(tmp_path, monkeypatch, capsys):
+    """A commune's file named with 245 bytes (a legal name) is given back by `history
+    export` under its name: the temporary file beside it once had a name too long."""
+    monkeypatch.chdir(tmp_path)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    name = "ệ" * ((254 - len(".xlsx")) // 3) + ".xlsx"
+    shutil.copy(SAMPLES / "xa_cam_due.xlsx", inbox / name)
+    assert main(["consolidate", "inbox", "--as-of", "2021-03-25", "--state-dir", "var"]) == 0
+    out = tmp_path / "lay_lai"
+    out.mkdir()
+
+    assert main(["history", "export", name, "-o", "lay_lai", "--state-dir", "var"]) == 0
+
+    assert (out / name).read_bytes() == (inbox / name).read_bytes()
+    assert [p.name for p in out.iterdir()] == [name]

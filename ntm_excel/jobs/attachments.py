@@ -45,6 +45,9 @@ MAX_TAKEN_BYTES = 60 * 1024 * 1024  # all the spreadsheets taken from one messag
 MAX_ARCHIVE_MEMBERS = 500  # entries in one zip's directory
 MAX_SUBJECT = 200  # characters of a subject kept
 MAX_NAME = 80  # characters of a file name kept (the stem shortened, the suffix kept)
+# bytes of it in UTF-8: with the inbox's prefix, a number and a temporary file's marks, well
+# under the 255 bytes a file name may have
+MAX_NAME_BYTES = 150
 FALLBACK_STEM = "tep_dinh_kem"
 ARCHIVE_SUFFIXES = frozenset({".zip"})
 _SEND_XLSX = "hãy gửi chính tệp .xlsx (hoặc nén dạng .zip)"
@@ -122,7 +125,8 @@ def one_line(text: str, limit: int) -> str:
 def safe_name(name: str) -> str:
     """A file name safe to create on Windows and Linux from a name a mail gave: the last
     path component only, no control, format or reserved characters, no leading dots or "~$",
-    no trailing dots or spaces, no device name, at most MAX_NAME characters; never empty."""
+    no trailing dots or spaces, no device name, at most MAX_NAME characters and
+    MAX_NAME_BYTES bytes; never empty."""
     name = re.split(r"[/\\]", nfc(name or ""))[-1]
     name = "".join(c for c in name if unicodedata.category(c) not in _DROPPED_CATEGORIES)
     name = " ".join(_FORBIDDEN.sub("_", name).split())
@@ -133,7 +137,9 @@ def safe_name(name: str) -> str:
     if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,5}", suffix) or not stem:
         stem, suffix = name, ""
     suffix = f".{suffix.lower()}" if suffix else ""
-    stem = stem.rstrip(". ")[: MAX_NAME - len(suffix)].rstrip(". ") or FALLBACK_STEM
+    stem = stem.rstrip(". ")[: MAX_NAME - len(suffix)]
+    room = MAX_NAME_BYTES - len(suffix.encode())  # letters of 3 bytes: 80 may pass 255 bytes
+    stem = stem.encode()[:room].decode("utf-8", "ignore").rstrip(". ") or FALLBACK_STEM
     if stem.split(".")[0].upper() in RESERVED_NAMES:
         stem = f"_{stem}"
     return stem + suffix
