@@ -112,6 +112,7 @@ def test_a_link_whose_location_leaves_the_workbook_goes(tmp_path, way):
         f"<script>alert(1)</script> <{HA_CLERK}>",
         f'"<b>Xã Cẩm Hà</b>" <{HA_CLERK}>',
         f"Xã <Cẩm Hà> <{HA_CLERK}>",
+        f"Xã Cẩm Hà {'(' * 900} <{HA_CLERK}>",  # RFC 5322's parser recursed out of its stack
     ],
 )
 def test_a_sender_named_like_html_is_answered_and_the_name_stays_text(

@@ -177,11 +177,14 @@ def sender(header: str | Header) -> tuple[str, str]:
     if isinstance(header, Header):
         header = decode_value(*decode_header(header)[0])
     header = str(header)
-    parsed = [(name, address.strip()) for name, address in getaddresses([header])]
+    try:
+        parsed = [(name, address.strip()) for name, address in getaddresses([header])]
+    except RecursionError:  # comments nested thousands deep: «((((…»
+        parsed = []
     valid = [(name, address) for name, address in parsed if _ADDRESS.fullmatch(address)]
     last = _LAST_ANGLE_ADDRESS.fullmatch(header)
     listed = len(_QUOTED.sub('""', header).split(","))
-    split = len(valid) < len(parsed) or len(parsed) > listed
+    split = not parsed or len(valid) < len(parsed) or len(parsed) > listed
     if split and last and _ADDRESS.fullmatch(last[2]):
         return last[2].lower(), _decoded(last[1].strip().strip('"'))
     if valid:
