@@ -414,3 +414,20 @@ def test_a_received_file_of_a_name_near_the_limit_is_exported(tmp_path, monkeypa
 
     assert (out / name).read_bytes() == (inbox / name).read_bytes()
     assert [p.name for p in out.iterdir()] == [name]
+
+
+@pytest.mark.parametrize("command", ["consolidate", "validate"])
+def test_the_output_folder_given_for_the_inbox_is_refused_with_why(
+    tmp_path, monkeypatch, capsys, command
+):
+    monkeypatch.chdir(tmp_path)
+    argv = ["consolidate", str(SAMPLES), "--as-of", "2021-03-25", "--state-dir", "var"]
+    assert main(argv) == 0  # out/ holds the master and the feedback copies
+    capsys.readouterr()
+    before = _everything(tmp_path)
+
+    assert main([command, "out/gop_y", *(["--state-dir", "var"] if command[0] == "c" else [])]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("Lỗi: «out/gop_y» là thư mục kết quả của ntm-excel"), err
+    assert _everything(tmp_path) == before

@@ -78,7 +78,7 @@ def test_errors_reach_a_legacy_stderr_as_utf8(tmp_path):
     assert done.stderr.decode("utf-8") == f"Lỗi: không tìm thấy tệp hoặc thư mục «{missing}».\n"
     done = ntm("consolidate", encoding="cp437")  # argparse's own error, in Vietnamese
     assert done.returncode == 2
-    assert "lỗi: thiếu tham số bắt buộc: ĐƯỜNG_DẪN" in done.stderr.decode("utf-8")
+    assert "Lỗi: thiếu tham số bắt buộc: ĐƯỜNG_DẪN" in done.stderr.decode("utf-8")
 
 
 def office_config(folder: Path) -> Path:
@@ -495,8 +495,8 @@ def test_the_batch_files_are_what_cmd_exe_reads():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["template", "-o", "x.xlsx"], "lỗi: cần một trong các tham số --unit --all"),
-        (["consolidate", "--no", "x"], "lỗi: tùy chọn --no chưa rõ, có thể là --no-feedback"),
+        (["template", "-o", "x.xlsx"], "Lỗi: cần một trong các tham số --unit --all"),
+        (["consolidate", "--no", "x"], "Lỗi: tùy chọn --no chưa rõ, có thể là --no-feedback"),
         (["validate", "x", "--workers", "ba"], "tham số --workers: cần một số nguyên từ 1 đến 64"),
         (
             ["jobs", "once", "daily-digest", "--if-due", "--as-of", "2021-03-25"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -145,6 +146,24 @@ def reading_progress() -> Iterator[Callable[[int, int], None]]:
 
 
 error_text = system_reason  # an error in Vietnamese, for the command line
+
+
+def output_folders_given(paths: list[str], folders: Iterable[Path]) -> list[str]:
+    """The given folders that are (or are inside) one of the tool's own output `folders`, each
+    reported on stderr: its outputs are never read as submissions, so such a run would read
+    nothing (a clerk giving «out» for the inbox is told so, not «no spreadsheet»)."""
+    own = [Path(os.path.realpath(folder)) for folder in folders]
+    given = []
+    for path in filter(os.path.isdir, paths):
+        real = Path(os.path.realpath(path))
+        if any(real == folder or folder in real.parents for folder in own):
+            given.append(path)
+            fail(
+                f"«{path}» là thư mục kết quả của ntm-excel (bảng tổng hợp, CSV, góp ý, thư, "
+                "trạng thái), không phải thư mục nhận biểu: tệp trong đó không được đọc. Hãy ghi "
+                "thư mục chứa biểu các xã gửi."
+            )
+    return given
 
 
 def missing_paths(paths: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from ntm_excel.cli.common import (
     add_submission_arguments,
     error_text,
     missing_paths,
+    output_folders_given,
     reading_progress,
     settings_from,
 )
@@ -253,6 +254,8 @@ def _consolidate(args: argparse.Namespace, config) -> int:
     from ntm_excel.write.outputs import OutputWriter, nothing_submitted
 
     as_of = args.as_of or date.today()
+    if output_folders_given(args.paths, config.output_folders(*_output_folders(args))):
+        return 2
     output = Path(args.output) if args.output else config.master
     if _replaces_a_submission(output, args.paths):
         print(

@@ -16,6 +16,7 @@ from ntm_excel.cli.common import (
     config_from,
     fail,
     missing_paths,
+    output_folders_given,
     reading_progress,
 )
 from ntm_excel.cli.registry import registry_from
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     if missing_paths(args.paths):
         return 2
     config = config_from(args)
+    if output_folders_given(args.paths, config.output_folders()):
+        return 2
     catalog, registry = catalog_from(args), registry_from(args)  # errors: exit 2 in main
     vocabulary = load_vocabulary(config.data_file("vocabulary"))
     with reading_progress() as progress:
