@@ -180,7 +180,11 @@ def test_one_file_under_two_names_is_saved_once_and_both_names_are_answered(tmp_
     sink, smtp_port = smtp
     config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
     data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
-    files = [("bieu.xlsx", data, XLSX), ("ban_sao bieu.xlsx", data, XLSX)]
+    files = [
+        ("bieu.xlsx", data, XLSX),
+        ("ban_sao bieu.xlsx", data, XLSX),
+        ("bieu.xlsx", data, XLSX),
+    ]
     imap.deliver((letter(HA_CLERK, "Biểu", files).as_bytes(), at(12, 8, 0)))
 
     result, _ = run_collect(config)
@@ -189,7 +193,9 @@ def test_one_file_under_two_names_is_saved_once_and_both_names_are_answered(tmp_
     assert [p.name for p in (tmp_path / "inbox" / MAIL_FOLDER).iterdir()] == [
         "20210312-080000_18727_bieu.xlsx"
     ]
-    assert "1 tệp trùng với tệp đã nhận (không lưu lại): ban_sao bieu.xlsx" in result.notes
+    assert (
+        "2 tệp trùng với tệp đã nhận (không lưu lại): ban_sao bieu.xlsx, bieu.xlsx" in result.notes
+    )
     [(_, answer)] = sink.messages()
     text = body(answer)
     assert (

@@ -58,7 +58,8 @@ class Answered:
     @property
     def title(self) -> str:
         """ "«bieu.xlsx»", with the names the same file came under too."""
-        names = ", ".join(f"«{name}»" for name in self.also)
+        others = dict.fromkeys(n for n in self.also if n != self.received.file.name)
+        names = ", ".join(f"«{name}»" for name in others)
         also = f" (cùng nội dung với tệp {names} trong thư, chỉ nhận một lần)" if names else ""
         return f"«{self.received.file.name}»{also}"
 
