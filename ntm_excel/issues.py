@@ -3,6 +3,7 @@ a title and a message template written for the person who must fix the data."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -415,6 +416,23 @@ class Issue:
         return " › ".join(part for part in (self.file, self.sheet, self.cell) if part)
 
 
+# What a terminal or a text viewer would obey rather than show: C0 controls but tab and line
+# feed, DEL, C1 controls, and the bidirectional embeddings, overrides and isolates.
+_OBEYED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match) -> str:
+    """A C0 control as its picture («␛» for ESC), anything else as «�»."""
+    code = ord(match[0])
+    return chr(0x2400 + code) if code < 0x20 else "\ufffd"
+
+
+def _as_data(value: object) -> object:
+    """A detail as a message shows it: text a commune typed never drives the terminal, the
+    log viewer or the mail reader it is shown in (an ESC sequence clearing the screen)."""
+    return _OBEYED.sub(_visible, value) if isinstance(value, str) else value
+
+
 def make_issue(
     kind_code: str,
     /,
@@ -426,7 +444,8 @@ def make_issue(
     severity: Severity | None = None,
     **details: object,
 ) -> Issue:
-    """Build an issue of a catalogued type, filling its message template with `details`.
+    """Build an issue of a catalogued type, filling its message template with `details`
+    (control characters in them shown, never obeyed: `_as_data`).
 
     `details` may hold a `code` (the indicator code many templates name): the issue type's
     code is positional-only for that reason.
@@ -435,7 +454,7 @@ def make_issue(
     return Issue(
         code=kind_code,
         severity=severity or kind.severity,
-        message=kind.template.format(**details),
+        message=kind.template.format(**{key: _as_data(v) for key, v in details.items()}),
         unit_code=unit_code,
         file=file,
         sheet=sheet,

@@ -437,3 +437,30 @@ def test_the_output_folder_given_for_the_inbox_is_refused_with_why(
     err = capsys.readouterr().err
     assert err.startswith("Lỗi: «out/gop_y» là thư mục kết quả của ntm-excel"), err
     assert _everything(tmp_path) == before
+
+
+# --- text a commune typed never drives a terminal -----------------------------------------
+
+
+def test_escape_sequences_in_a_cell_are_shown_not_obeyed(tmp_path, capsys):
+    """A value cell holding ESC sequences (written «_x001B_» in the package, as Excel writes
+    a control character) that clear the screen and set the terminal's title: the message
+    quoting the value shows them as «␛», in the terminal and in the CSV of issues."""
+    source = tmp_path / "xa_cam_due.xlsx"
+    with zipfile.ZipFile(SAMPLES / "xa_cam_due.xlsx") as old, zipfile.ZipFile(source, "w") as new:
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                data = data.replace(b">105%<", b">_x001B_[2J_x001B_]0;PWNED_x0007__x000D_105%<", 1)
+            new.writestr(item, data)
+
+    assert main(["validate", str(source)]) == 1
+    out = capsys.readouterr().out
+    assert "Chỉ tiêu 9.2: giá trị «␛[2J␛]0;PWNED␇ 105%» không hợp lệ" in out
+    assert not any(ord(c) < 32 and c != "\n" for c in out)
+
+    csv_dir = tmp_path / "csv"
+    argv = ["consolidate", str(source), "--as-of", "2021-03-25", "--state-dir", str(tmp_path / "v")]
+    assert main([*argv, "-o", str(tmp_path / "th.xlsx"), "--csv-dir", str(csv_dir)]) == 0
+    issues = (csv_dir / "issues.csv").read_text(encoding="utf-8-sig")
+    assert "«␛[2J␛]0;PWNED␇ 105%»" in issues and "\x1b" not in issues
