@@ -427,7 +427,7 @@ def _visible(match: re.Match) -> str:
     return chr(0x2400 + code) if code < 0x20 else "\ufffd"
 
 
-def _as_data(value: object) -> object:
+def as_data(value: object) -> object:
     """A detail as a message shows it: text a commune typed never drives the terminal, the
     log viewer or the mail reader it is shown in (an ESC sequence clearing the screen)."""
     return _OBEYED.sub(_visible, value) if isinstance(value, str) else value
@@ -445,7 +445,7 @@ def make_issue(
     **details: object,
 ) -> Issue:
     """Build an issue of a catalogued type, filling its message template with `details`
-    (control characters in them shown, never obeyed: `_as_data`).
+    (control characters in them shown, never obeyed: `as_data`).
 
     `details` may hold a `code` (the indicator code many templates name): the issue type's
     code is positional-only for that reason.
@@ -454,7 +454,7 @@ def make_issue(
     return Issue(
         code=kind_code,
         severity=severity or kind.severity,
-        message=kind.template.format(**{key: _as_data(v) for key, v in details.items()}),
+        message=kind.template.format(**{key: as_data(v) for key, v in details.items()}),
         unit_code=unit_code,
         file=file,
         sheet=sheet,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -464,3 +465,33 @@ def test_escape_sequences_in_a_cell_are_shown_not_obeyed(tmp_path, capsys):
     assert main([*argv, "-o", str(tmp_path / "th.xlsx"), "--csv-dir", str(csv_dir)]) == 0
     issues = (csv_dir / "issues.csv").read_text(encoding="utf-8-sig")
     assert "«␛[2J␛]0;PWNED␇ 105%»" in issues and "\x1b" not in issues
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["tasks", "{inbox}", "--as-of", "2021-03-25", "--owner", "Cẩm Duệ"],
+        ["validate", "--explain", "{inbox}"],
+    ],
+)
+def test_escape_sequences_in_a_roadmap_are_shown_not_obeyed(tmp_path, capsys, argv):
+    """Every text of the workbook longer than 25 letters begins with ESC sequences: the
+    tasks listed and the reading explained quote them, as «␛»."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    with (
+        zipfile.ZipFile(SAMPLES / "xa_cam_due.xlsx") as old,
+        zipfile.ZipFile(inbox / "xa_cam_due.xlsx", "w") as new,
+    ):
+        for item in old.infolist():
+            data = old.read(item.filename)
+            if item.filename == "xl/sharedStrings.xml":
+                data = re.sub(
+                    rb"<t>([^<]{25,})</t>", rb"<t>_x001B_[2J_x001B_]0;PWNED_x0007_\1</t>", data
+                )
+            new.writestr(item, data)
+
+    main([part.format(inbox=inbox) for part in argv])
+
+    out = capsys.readouterr().out
+    assert "␛[2J␛]0;PWNED␇" in out and "\x1b" not in out and "\x07" not in out

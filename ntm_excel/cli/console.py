@@ -20,6 +20,9 @@ import io
 import itertools
 import sys
 import unicodedata
+from typing import TextIO
+
+from ntm_excel.issues import as_data
 
 NEAREST = "ntm-nearest"  # prefix of the codec error handlers registered here
 
@@ -94,6 +97,21 @@ def _nearest_handler(encoding: str) -> str:
 
 def _is_utf8(encoding: str | None) -> bool:
     return codecs.lookup(encoding or "ascii").name == "utf-8"
+
+
+class DataShown:
+    """A text stream that shows the control characters of what it is given («␛») instead
+    of letting the terminal obey them: for output that quotes what a commune typed (a task,
+    a cell), which is data, never a command to the terminal (see `issues.as_data`)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        return self.stream.write(as_data(text))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
 
 
 def readable_output() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,6 +15,7 @@ from ntm_excel.cli.common import (
     add_state_options,
     settings_from,
 )
+from ntm_excel.cli.console import DataShown
 from ntm_excel.cli.jobs import add_mail_options, exit_code, open_ledger, print_result, runner_from
 from ntm_excel.errors import NtmError
 from ntm_excel.jobs.digest import DAILY_DIGEST, daily_mails
@@ -40,11 +42,12 @@ def _dry_run(args: argparse.Namespace) -> int:
             print(line)
         return 1
     out = daily_mails(snap.consolidation, contacts, deadline=config.reporting_deadline)
+    shown = DataShown(sys.stdout)  # the mails quote what the communes typed
     for index, mail in enumerate(out.mails, 1):
         print(f"===== Thư {index}/{len(out.mails)}: {mail.to_name} <{mail.key.recipient}> =====")
-        print(f"Tiêu đề: {mail.subject}")
-        print()
-        print(mail.text)
+        print(f"Tiêu đề: {mail.subject}", file=shown)
+        print(file=shown)
+        print(mail.text, file=shown)
     print(f"(Thử, không gửi: {len(out.mails)} thư nhắc hạn ngày {as_of:%d/%m/%Y})")
     if out.unmatched:
         print("Không có trong danh bạ: " + ", ".join(out.unmatched))

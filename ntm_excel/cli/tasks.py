@@ -22,6 +22,7 @@ from ntm_excel.cli.common import (
     fail,
     missing_paths,
 )
+from ntm_excel.cli.console import DataShown
 from ntm_excel.errors import NtmError
 from ntm_excel.model import TASK_STATE_LABELS, Consolidation, TaskState
 from ntm_excel.reference.contacts import load_contacts
@@ -133,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     if statuses:
         print_tasks(
             statuses,
-            sys.stdout,
+            DataShown(sys.stdout),
             criteria_names=plan.criteria_names,
             unit_criteria_names=unit_criteria,
             unit_names=unit_names,

@@ -19,6 +19,7 @@ from ntm_excel.cli.common import (
     output_folders_given,
     reading_progress,
 )
+from ntm_excel.cli.console import DataShown
 from ntm_excel.cli.registry import registry_from
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Issue
 from ntm_excel.read.report import explain_lines
@@ -151,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         return 1 if errors else 0
 
-    out = sys.stdout
+    out = DataShown(sys.stdout)  # file names, and with --explain the cells' text
     if args.explain:
         for submission in checked.submissions:
             unit = registry.get(submission.unit_code) if submission.unit_code else None
