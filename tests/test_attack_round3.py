@@ -495,3 +495,18 @@ def test_escape_sequences_in_a_roadmap_are_shown_not_obeyed(tmp_path, capsys, ar
 
     out = capsys.readouterr().out
     assert "␛[2J␛]0;PWNED␇" in out and "\x1b" not in out and "\x07" not in out
+
+
+def test_the_master_folder_given_for_the_inbox_is_said_to_hold_outputs(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    argv = ["consolidate", str(SAMPLES), "--as-of", "2021-03-25", "--state-dir", "var"]
+    assert main(argv) == 0
+    capsys.readouterr()
+
+    assert main(["consolidate", "out", "--as-of", "2021-03-25", "--state-dir", "var"]) == 2
+
+    err = capsys.readouterr().err
+    assert "(1 tệp là kết quả của ntm-excel, không phải biểu của xã)" in err
+    assert "không có tệp bảng tính nào" not in err

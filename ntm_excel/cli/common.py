@@ -148,11 +148,15 @@ def reading_progress() -> Iterator[Callable[[int, int], None]]:
 error_text = system_reason  # an error in Vietnamese, for the command line
 
 
-def output_folders_given(paths: list[str], folders: Iterable[Path]) -> list[str]:
+def output_folders_given(
+    paths: list[str], folders: Iterable[Path], masters: Iterable[Path]
+) -> list[str]:
     """The given folders that are (or are inside) one of the tool's own output `folders`, each
     reported on stderr: its outputs are never read as submissions, so such a run would read
-    nothing (a clerk giving «out» for the inbox is told so, not «no spreadsheet»)."""
-    own = [Path(os.path.realpath(folder)) for folder in folders]
+    nothing (a clerk giving «out/gop_y» for the inbox is told so, not «no spreadsheet»). The
+    folders of the `masters` are not refused: a master may be written into the inbox."""
+    shared = {os.path.realpath(master.parent) for master in masters}
+    own = [Path(real) for real in map(os.path.realpath, folders) if real not in shared]
     given = []
     for path in filter(os.path.isdir, paths):
         real = Path(os.path.realpath(path))

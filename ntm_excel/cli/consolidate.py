@@ -221,6 +221,9 @@ def _nothing_read(result, paths: list[str]) -> str:
         f"{unplaced} biểu không rõ của đơn vị nào: hãy xem lỗi «unit-unknown», «unit-ambiguous»"
         if unplaced
         else "",
+        f"{counts['file-own-output']} tệp là kết quả của ntm-excel, không phải biểu của xã"
+        if counts["file-own-output"]
+        else "",
     ]
     found = "; ".join(filter(None, reasons)) or "không có tệp bảng tính nào"
     return (
@@ -254,9 +257,10 @@ def _consolidate(args: argparse.Namespace, config) -> int:
     from ntm_excel.write.outputs import OutputWriter, nothing_submitted
 
     as_of = args.as_of or date.today()
-    if output_folders_given(args.paths, config.output_folders(*_output_folders(args))):
-        return 2
     output = Path(args.output) if args.output else config.master
+    own = config.output_folders(*_output_folders(args))
+    if output_folders_given(args.paths, own, [config.master, output]):
+        return 2
     if _replaces_a_submission(output, args.paths):
         print(
             f"Lỗi: «{output}» là một tệp trong thư mục nhận biểu, không phải bảng tổng hợp do "

@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     if missing_paths(args.paths):
         return 2
     config = config_from(args)
-    if output_folders_given(args.paths, config.output_folders()):
+    if output_folders_given(args.paths, config.output_folders(), [config.master]):
         return 2
     catalog, registry = catalog_from(args), registry_from(args)  # errors: exit 2 in main
     vocabulary = load_vocabulary(config.data_file("vocabulary"))
