@@ -427,7 +427,7 @@ class _Cleaning:
                 continue
             data = self.part(name)
             ids = self.unlinked.get(name, set())
-            linked = _HYPERLINK.search(data) is not None
+            linked = b"hyperlink" in data and _HYPERLINK.search(data) is not None
             if not ids and not linked and not _dangerous(data) and b"webPublish" not in data:
                 continue
             root = etree.fromstring(data, _PARSER)
