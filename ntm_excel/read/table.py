@@ -160,6 +160,8 @@ class TableReader:
     # criterion not itemised → its parts read: (entry index, row reading index, how)
     _parts: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
     _estimated: dict[int, int] = field(default_factory=dict)  # entry index → its issue's
+    # entries whose blank self-assessment was read from «Đạt»/«Chưa đạt» in their value cell
+    _verdicts_in_values: list[int] = field(default_factory=list)
     # the steps taken while the rows are classified (see `_Plan`), None when not recorded
     _trace: list | None = None
     _inside: bool = False  # within a step (a step's own steps are not recorded)
@@ -191,6 +193,7 @@ class TableReader:
         self._single_rows()
         self._fractions()
         self._money_in_dong()
+        self._verdicts_said_in_values()
 
     def _classify_rows(self) -> None:
         """Classify each row and handle it by its kind."""
@@ -982,6 +985,19 @@ class TableReader:
                     if isinstance(number, float):
                         status = Status.MET if number >= 100 else Status.NOT_MET
         value_cell = cell_address(value_row, value_col) if value_col is not None else ""
+        said_in_value = (
+            status is Status.UNKNOWN
+            and columns.assessment is not None
+            and not columns.marks
+            and not assessment_raw.strip()
+            and parsed is not None
+            and parsed.raw != ""
+        )
+        if said_in_value:  # «Đạt» typed in the result column, the verdict left blank
+            status = _assess_text(parsed.raw, self.vocabulary)
+            said_in_value = status is not Status.UNKNOWN
+            if said_in_value:
+                assessment_raw, assessment_cell = parsed.raw, value_cell
         if value_col is not None and grid.merged:
             self._used_cells.add((value_row, value_col))
         if code in self._first_cell and row in grid.hidden_rows:
@@ -1024,6 +1040,8 @@ class TableReader:
                 (len(self.indicators), len(self.rows), how)
             )
             how += f"; chỉ tiêu con của {placeholder}"
+        if said_in_value:
+            self._verdicts_in_values.append(len(self.indicators))
         self.indicators.append(entry)
         self.rows.append(_reading(row, code, how, body))
 
@@ -1153,6 +1171,26 @@ class TableReader:
                         unit=unit,
                     )
                 )
+
+    def _verdicts_said_in_values(self) -> None:
+        """Say once which self-assessments were read from the value column (`_indicator`:
+        the verdict cell blank, the value cell «Đạt», «Chưa đạt», «Đạt (100%)» …)."""
+        if not self._verdicts_in_values:
+            return
+        entries = [self.indicators[index] for index in self._verdicts_in_values]
+        first = entries[0]
+        self.issues.append(
+            make_issue(
+                "assessment-in-value",
+                **self.located,
+                sheet=first.sheet,
+                cell=first.value_cell,
+                column=first.value_cell.rstrip("0123456789"),
+                assessment=column_letter(self.columns.assessment),
+                count=len(entries),
+                codes=", ".join(e.code for e in entries),
+            )
+        )
 
     @_step
     def _report(self, row: int, code: str, how: str, text: str = "") -> None:

@@ -1,0 +1,38 @@
+"""Value, verdict and deadline cells as communes type them, third probe: a verdict typed in
+the result column, checkboxes in the verdict column, a lone fraction among percentages, a
+length over a total with its percentage, thousands grouped by spaces, a quarter and its year
+written with a spaced dash. Each workbook is a real file (.xlsx, .xls, .ods) read back."""
+
+from __future__ import annotations
+
+import pytest
+from test_table_probe2 import commune_sheet, read, values, verdicts
+
+from ntm_excel.model import Status
+
+MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_verdict_typed_in_the_result_column_is_the_self_assessment(
+    tmp_path, registry, indicators, fmt
+):
+    """The verdict cell left blank, the result cell «Đạt», «Chưa đạt» or «Đạt (100%)»: that
+    is the self-assessment (one info issue names the column), the figure stays the value."""
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98", "Đạt (100%)", ""),
+        ("12", "Tỷ lệ người có việc làm trên dân số trong độ tuổi lao động", "≥90", "93,1", "Đạt"),
+        ("18.1", "Cán bộ, công chức xã đạt chuẩn", "Đạt", "Đạt", ""),
+        ("18.2", "Có đủ các tổ chức trong hệ thống chính trị cơ sở", "Đạt", "Chưa đạt", ""),
+        ("18.5", "Xã đạt chuẩn tiếp cận pháp luật theo quy định", "Đạt", "Có", ""),
+    ]
+    submission, issues = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert verdicts(submission) == {
+        "4.2": MET, "12": MET, "18.1": MET, "18.2": NOT_MET, "18.5": UNKNOWN
+    }  # fmt: skip
+    assert values(submission)["4.2"] == 100.0
+    (said,) = [issue for issue in issues if issue.code == "assessment-in-value"]
+    assert (said.sheet, said.cell) == ("Biểu TĐG", "E5")
+    assert "4.2, 18.1, 18.2" in said.message and "cột F" in said.message
+    entry = next(e for e in submission.indicators if e.code == "18.2")
+    assert (entry.assessment_raw, entry.assessment_cell) == ("Chưa đạt", "E8")
