@@ -8,7 +8,8 @@ Number conventions (a Vietnamese workbook writes "1.234,5"):
 - only ".": several dots are thousands ("12.345.678"); one dot followed by exactly three digits
   after a 1–3 digit integer part without a leading zero is thousands ("1.234" = 1234,
   "100.000" = 100000), any other single dot is a decimal point ("1.5", "0.855", "98.25");
-- thousands groups must have three digits, otherwise the number is malformed (None).
+- thousands groups must have three digits, otherwise the number is malformed (None);
+- groups of three digits after a space are thousands too ("1 234,5", "45 500 000").
 
 A text holds a number when exactly one distinct number occurs in it; digits glued to a letter
 ("m2", "C3") belong to a unit and are ignored. Two numbers ("17/20", "12/12", "2019-2020",
@@ -91,6 +92,9 @@ _PERCENT_OVER_STANDARD = re.compile(
 # Figures of several years in one cell: "2020: 2,5%; 2021: 1,7%", "Năm 2020: 93% - Năm 2021: 96%".
 _YEAR_LABEL = re.compile(r"(?:\bnăm\s*)?\b((?:19|20)\d\d)\s*:", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+# Thousands grouped by spaces, as a word processor or a French-set Excel writes them ("1 234,5",
+# "45 500 000 đồng"; any space was made plain by `nfc`): the groups are one number.
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d]| \d)")
 
 MET_TEXT = "Đạt"
 NOT_MET_TEXT = "Chưa đạt"
@@ -413,6 +417,8 @@ def parse_value(
         return ParsedValue(assessment, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
     figure = _after_leading_words(_FOOTNOTE.sub("", figure))
+    if " " in figure:
+        figure = _SPACED_THOUSANDS.sub(lambda groups: groups[0].replace(" ", ""), figure)
     if (found := _latest_year(figure)) is not None:
         return ParsedValue(found[0], text, found[1], estimate)
     if _NUMBER_LEAD.match(figure) and not _NOT_A_FIGURE.search(figure):

@@ -36,3 +36,17 @@ def test_a_verdict_typed_in_the_result_column_is_the_self_assessment(
     assert "4.2, 18.1, 18.2" in said.message and "cột F" in said.message
     entry = next(e for e in submission.indicators if e.code == "18.2")
     assert (entry.assessment_raw, entry.assessment_cell) == ("Chưa đạt", "E8")
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_thousands_grouped_by_spaces_are_one_number(tmp_path, registry, indicators, fmt):
+    """«45 500 000 đồng» (a no-break space, as Word pastes it) is an income in đồng; «1 234
+    hộ/1 300 hộ» a count of a total; «2 15» stays text."""
+    rows = [
+        ("10", "Thu nhập bình quân đầu người", "≥36", "45\u00a0500\u00a0000 đồng", "Đạt"),
+        ("17.6", "Tỷ lệ hộ có nhà tiêu, nhà tắm hợp vệ sinh", "≥70", "1 234 hộ/1 300 hộ", "Đạt"),
+        ("14.2", "Tỷ lệ học sinh tốt nghiệp THCS học tiếp", "≥85", "2 15", ""),
+    ]
+    submission, issues = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert values(submission) == {"10": 45.5, "17.6": pytest.approx(94.923), "14.2": "2 15"}
+    assert "value-in-dong" in [issue.code for issue in issues]
