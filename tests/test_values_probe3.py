@@ -50,3 +50,32 @@ def test_thousands_grouped_by_spaces_are_one_number(tmp_path, registry, indicato
     submission, issues = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert values(submission) == {"10": 45.5, "17.6": pytest.approx(94.923), "14.2": "2 15"}
     assert "value-in-dong" in [issue.code for issue in issues]
+
+
+LONE = [
+    ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98", "99%", "Đạt"),
+    ("12", "Tỷ lệ người có việc làm trên dân số trong độ tuổi lao động", "≥90", "92%", "Đạt"),
+]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+@pytest.mark.parametrize("typed", ["0,886", 0.886])
+def test_a_lone_fraction_among_percentages_of_a_floor_is_scaled(
+    tmp_path, registry, indicators, fmt, typed
+):
+    """«99%», «92%» and one 0,886 on a ≥85 row: 88,6% (said by `value-fraction`); the same
+    0,89 on the poverty row (≤5) may be 0,89%: kept, and said to be ambiguous."""
+    floor = ("14.2", "Tỷ lệ học sinh tốt nghiệp THCS học tiếp", "≥85", typed, "Đạt")
+    sheet = commune_sheet(rows=[*LONE, floor])
+    submission, issues = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert values(submission) == {"4.2": 99.0, "12": 92.0, "14.2": 88.6}
+    (said,) = [issue for issue in issues if issue.code == "value-fraction"]
+    assert (said.cell, "0,886 = 88,6%" in said.message) == ("E7", True)
+    assert "value-scale-ambiguous" not in [issue.code for issue in issues]
+
+    ceiling = ("11", "Tỷ lệ hộ nghèo đa chiều", "≤5", 0.89 if typed == 0.886 else "0,89", "Đạt")
+    (tmp_path / "ceiling").mkdir()
+    sheet = commune_sheet(rows=[*LONE, ceiling])
+    submission, issues = read(tmp_path / "ceiling", registry, indicators, sheet, fmt=fmt)
+    assert values(submission)["11"] == 0.89
+    assert [i.cell for i in issues if i.code == "value-scale-ambiguous"] == ["E7"]

@@ -102,6 +102,9 @@ class _Line:
     criterion_too: int | None = None  # a criterion cell beside an indicator code
 
 
+# Comparisons of an indicator whose requirement is a floor (≥90, =100): a figure below 1% is
+# far from it, a fraction of 1 is more likely
+_FLOORS = frozenset({">=", ">", "="})
 _DONG_FLOOR = 100_000  # an income or sum of 100,000 million đồng is written in đồng
 
 
@@ -156,6 +159,7 @@ class TableReader:
     _criteria_seen: set[int] = field(default_factory=set)
     _reported_formulas: set[tuple[int, int]] = field(default_factory=set)
     _plain: dict[int, list[_Plain]] = field(default_factory=dict)
+    _written_percent: dict[int, int] = field(default_factory=dict)  # column → «%» figures > 1
     _used_cells: set[tuple[int, int]] = field(default_factory=set)
     # criterion not itemised → its parts read: (entry index, row reading index, how)
     _parts: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
@@ -1035,6 +1039,8 @@ class TableReader:
             self._plain.setdefault(value_col, []).append(
                 _Plain(len(self.indicators), parsed_value, row, code)
             )
+        elif isinstance(parsed_value, float) and parsed_value > 1:
+            self._written_percent[value_col] = self._written_percent.get(value_col, 0) + 1
         if placeholder := self.catalogue.placeholder_of(code):
             self._parts.setdefault(entry.criterion_no, []).append(
                 (len(self.indicators), len(self.rows), how)
@@ -1102,9 +1108,9 @@ class TableReader:
 
     def _fractions(self) -> None:
         """Per value column: plain numbers of "%" rows all between 0 and 1 are fractions of
-        100 (scaled, `value-fraction`); fractions mixed with figures over 1 are ambiguous
-        (`value-scale-ambiguous`) and kept as written."""
-        grid = self.header.grid
+        100 (scaled, `value-fraction`), and so is a lone one among figures written with «%»
+        when its indicator has a floor (≥90: 0,886 is 88,6%, not 0,886%); fractions mixed
+        with figures over 1 are ambiguous (`value-scale-ambiguous`) and kept as written."""
         for col, plain in self._plain.items():
             if not any(0 < p.number <= 1 for p in plain):
                 continue  # no fraction: nothing to scale or to doubt (units not looked up)
@@ -1113,40 +1119,56 @@ class TableReader:
             large = [p for p in rows if p.number > 1]
             if not small:
                 continue
-            entries = [self.indicators[p.entry] for p in small]
-            if len(small) >= 2 and not large and any(p.number < 1 for p in small):
-                for p in small:
-                    entry = self.indicators[p.entry]
-                    scaled = round(p.number * 100, 10)
-                    self.indicators[p.entry] = replace(entry, value=scaled)
-                example, number = entries[0], small[0].number
-                self.issues.append(
-                    make_issue(
-                        "value-fraction",
-                        **self.located,
-                        sheet=grid.name,
-                        cell=example.value_cell,
-                        column=column_letter(col),
-                        count=len(small),
-                        example=f"{_number(number)} = {_number(example.value * 100)}%",
-                    )
-                )
-                self.notes.append(
-                    f"Cột {column_letter(col)}: {len(small)} tỷ lệ ghi dạng số thập phân "
-                    "(0,855 = 85,5%), đã nhân 100"
-                )
+            whole_column = len(small) >= 2 and any(p.number < 1 for p in small)
+            if not large and (whole_column or self._lone_fraction(col, small)):
+                self._scale(col, small)
             elif len(small) >= len(large):
+                entries = [self.indicators[p.entry] for p in small]
                 codes = ", ".join(f"{e.code} ({e.raw})" for e in entries)
                 self.issues.append(
                     make_issue(
                         "value-scale-ambiguous",
                         **self.located,
-                        sheet=grid.name,
+                        sheet=self.header.grid.name,
                         cell=entries[0].value_cell,
                         column=column_letter(col),
                         cells=codes,
                     )
                 )
+
+    def _lone_fraction(self, col: int, small: list[_Plain]) -> bool:
+        """Whether the only fraction of a column of figures written with «%» is one: its
+        indicator's requirement is a floor, which a figure below 1% would be far from."""
+        (lone,) = small if len(small) == 1 else (None,)
+        return (
+            lone is not None
+            and lone.number < 1
+            and self._written_percent.get(col, 0) >= 2
+            and self.catalogue.comparisons.get(lone.code) in _FLOORS
+        )
+
+    def _scale(self, col: int, small: list[_Plain]) -> None:
+        """Read the fractions of a value column as percentages (×100), saying so once."""
+        entries = [self.indicators[p.entry] for p in small]
+        for p in small:
+            entry = self.indicators[p.entry]
+            self.indicators[p.entry] = replace(entry, value=round(p.number * 100, 10))
+        example, number = entries[0], small[0].number
+        self.issues.append(
+            make_issue(
+                "value-fraction",
+                **self.located,
+                sheet=self.header.grid.name,
+                cell=example.value_cell,
+                column=column_letter(col),
+                count=len(small),
+                example=f"{_number(number)} = {_number(example.value * 100)}%",
+            )
+        )
+        self.notes.append(
+            f"Cột {column_letter(col)}: {len(small)} tỷ lệ ghi dạng số thập phân "
+            "(0,855 = 85,5%), đã nhân 100"
+        )
 
     def _money_in_dong(self) -> None:
         """Figures of an indicator counted in millions of đồng («triệu đồng/người/năm») but
