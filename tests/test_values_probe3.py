@@ -79,3 +79,30 @@ def test_a_lone_fraction_among_percentages_of_a_floor_is_scaled(
     submission, issues = read(tmp_path / "ceiling", registry, indicators, sheet, fmt=fmt)
     assert values(submission)["11"] == 0.89
     assert [i.cell for i in issues if i.code == "value-scale-ambiguous"] == ["E7"]
+
+
+def _boxes(marks: list[object]) -> list[tuple]:
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98", "99%"),
+        ("12", "Tỷ lệ người có việc làm trên dân số trong độ tuổi lao động", "≥90", "85%"),
+        ("18.1", "Cán bộ, công chức xã đạt chuẩn", "Đạt", "Đạt"),
+    ]
+    return [(*row, mark) for row, mark in zip(rows, marks, strict=True)]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+@pytest.mark.parametrize(
+    ("marks", "said"),
+    [
+        ([True, False, True], [MET, NOT_MET, MET]),
+        ([1, 0, 1], [MET, NOT_MET, MET]),
+        ([1, 0, 2], [UNKNOWN, UNKNOWN, UNKNOWN]),  # a 2: not a checkbox column
+    ],
+)
+def test_checkboxes_exported_as_booleans_or_ones_and_zeros(
+    tmp_path, registry, indicators, fmt, marks, said
+):
+    """A verdict column of TRUE/FALSE (a checkbox's cell) or only 1/0 is Đạt/Chưa đạt."""
+    sheet = commune_sheet(rows=_boxes(marks))
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    assert list(verdicts(submission).values()) == said

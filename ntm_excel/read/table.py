@@ -166,6 +166,8 @@ class TableReader:
     _estimated: dict[int, int] = field(default_factory=dict)  # entry index → its issue's
     # entries whose blank self-assessment was read from «Đạt»/«Chưa đạt» in their value cell
     _verdicts_in_values: list[int] = field(default_factory=list)
+    # numbers in the self-assessment column: (entry index, number); 1/0 of checkboxes?
+    _boxed: list[tuple[int, float]] = field(default_factory=list)
     # the steps taken while the rows are classified (see `_Plan`), None when not recorded
     _trace: list | None = None
     _inside: bool = False  # within a step (a step's own steps are not recorded)
@@ -198,6 +200,7 @@ class TableReader:
         self._fractions()
         self._money_in_dong()
         self._verdicts_said_in_values()
+        self._checkbox_numbers()
 
     def _classify_rows(self) -> None:
         """Classify each row and handle it by its kind."""
@@ -972,6 +975,7 @@ class TableReader:
         else:
             parsed_value, raw = parsed.value, parsed.raw
         status, assessment_raw, assessment_cell = Status.UNKNOWN, "", ""
+        boxed = None
         if columns.marks:
             status, assessment_raw, assessment_cell = self._ticked(row)
         elif columns.assessment is not None:
@@ -988,6 +992,10 @@ class TableReader:
                     number = self._parse(value, at, columns.assessment).value
                     if isinstance(number, float):
                         status = Status.MET if number >= 100 else Status.NOT_MET
+                elif status is Status.UNKNOWN and isinstance(value, bool):
+                    status = Status.MET if value else Status.NOT_MET  # a checkbox: TRUE/FALSE
+                elif status is Status.UNKNOWN and isinstance(value, int | float):
+                    boxed = value  # 1/0 of a checkbox, if the column holds nothing else
         value_cell = cell_address(value_row, value_col) if value_col is not None else ""
         said_in_value = (
             status is Status.UNKNOWN
@@ -1048,6 +1056,8 @@ class TableReader:
             how += f"; chỉ tiêu con của {placeholder}"
         if said_in_value:
             self._verdicts_in_values.append(len(self.indicators))
+        if boxed is not None:
+            self._boxed.append((len(self.indicators), boxed))
         self.indicators.append(entry)
         self.rows.append(_reading(row, code, how, body))
 
@@ -1193,6 +1203,17 @@ class TableReader:
                         unit=unit,
                     )
                 )
+
+    def _checkbox_numbers(self) -> None:
+        """A self-assessment column whose numbers are all 1 or 0 (checkboxes exported by
+        LibreOffice or a form): 1 is Đạt, 0 Chưa đạt; any other number leaves them all."""
+        if not self._boxed or any(number not in (0, 1) for _, number in self._boxed):
+            return
+        for index, number in self._boxed:
+            status = Status.MET if number == 1 else Status.NOT_MET
+            self.indicators[index] = replace(self.indicators[index], self_assessment=status)
+        column = column_letter(self.columns.assessment)
+        self.notes.append(f"Cột {column} ghi tự đánh giá bằng 1/0: 1 là Đạt, 0 là Chưa đạt")
 
     def _verdicts_said_in_values(self) -> None:
         """Say once which self-assessments were read from the value column (`_indicator`:
