@@ -67,12 +67,13 @@ _LEADING_WORDS = re.compile(
 )  # «Trên 90%», «Tỷ lệ: 92%», «Đạt - 99,2%», «Đạt, 99,2%»
 # "12/12", "3:3", "3 trường/3 trường": two numbers, even if equal
 _TWO_NUMBERS = re.compile(r"\d\s*(?:[^\W\d_]+\s*){0,3}[/:]\s*[.,]?\d")
-# A count of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9 thôn/12 thôn",
-# "2.970 hộ/3.000 hộ" (what is counted said on both sides).
-_COUNT = r"\d{1,3}(?:\.\d{3})+|\d{1,6}"
+# A count (or a length) of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9
+# thôn/12 thôn", "2.970 hộ/3.000 hộ" (what is counted said on both sides), "12,5/13,2 km";
+# "1/1" alone only with the percentage it makes ("1/1 (100%)").
+_COUNT = r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,6}(?:[.,]\d{1,2})?"
 _SHARE = re.compile(
     rf"\s*(?P<part>{_COUNT})\s*(?P<unit>[^\W\d_][^\d/%]*?)?\s*/\s*(?P<whole>{_COUNT})"
-    r"\s+(?P<what>[^\W\d_][^\d%]*)"
+    r"(?:\s*(?P<what>[^\W\d_][^\d%]*))?"
 )
 # The percentage a share is stated as after it: "12/12 thôn = 100%", "8/10 thôn, đạt 80%".
 _STATED_SHARE = re.compile(
@@ -200,8 +201,9 @@ def _after_leading_words(text: str) -> str:
 def _share(text: str) -> float | None:
     """The share a count of a total gives, on the 0–100 scale: "12/15 thôn" → 80.0, "9/12
     thôn (75%)", "9/12 thôn = 75%" → 75.0 (a percentage stated with it must agree), "9
-    thôn/12 thôn" → 75.0; None for anything else, such as "17/20" without what is counted (a
-    date, a score?), a count above its total, or two different things counted."""
+    thôn/12 thôn" → 75.0, "12,5/13,2 km (94,7%)" → 94.7; None for anything else, such as
+    "17/20" without what is counted or its percentage (a date, a score?), a count above its
+    total, or two different things counted."""
     stated = None
     if (found := _STATED_SHARE.search(text)) and found.end() == len(text):
         text, stated = text[: found.start()], _single_number(found["percent"])
@@ -209,13 +211,16 @@ def _share(text: str) -> float | None:
     match = _SHARE.fullmatch(head)
     if match is None:
         return None
-    if match["unit"] and not vocab_key(match["what"]).startswith(vocab_key(match["unit"])):
+    what, unit = match["what"], match["unit"]
+    if unit and not (what and vocab_key(what).startswith(vocab_key(unit))):
         return None
-    part, whole = int(match["part"].replace(".", "")), int(match["whole"].replace(".", ""))
-    if whole == 0 or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
+    part, whole = _body_value(match["part"]), _body_value(match["whole"])
+    if not whole or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
         return None
-    share = clean_float(part * 100 / whole)
+    share = clean_float(float(part * 100 / whole))
     said = [_single_number(bracket[1:-1]) for bracket in BRACKETS.findall(text[len(head) :])]
+    if not what and not (said or stated):
+        return None
     for figure in [*said, stated] if stated else said:
         if figure is None or not figure[1] or abs(figure[0] - share) > 0.5:
             return None

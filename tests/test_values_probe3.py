@@ -9,6 +9,7 @@ import pytest
 from test_table_probe2 import commune_sheet, read, values, verdicts
 
 from ntm_excel.model import Status
+from ntm_excel.values import parse_value
 
 MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
 
@@ -106,3 +107,32 @@ def test_checkboxes_exported_as_booleans_or_ones_and_zeros(
     sheet = commune_sheet(rows=_boxes(marks))
     submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
     assert list(verdicts(submission).values()) == said
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_length_or_a_count_over_its_total_with_its_percentage(
+    tmp_path, registry, indicators, fmt
+):
+    """«12,5/13,2 km (94,7%)» is 94,7%; «1/1 (100%)» (nothing counted named, the percentage
+    agrees) is 100%; «3/4 (50%)» disagrees with itself and stays as typed."""
+    rows = [
+        (
+            "2.1",
+            "Đường xã và đường từ trung tâm xã đến đường huyện",
+            "100%",
+            "12,5/13,2 km (94,7%)",
+        ),
+        ("6.3", "Tỷ lệ thôn có nhà văn hóa hoặc nơi sinh hoạt văn hóa", "100", "1/1 (100%)"),
+        ("16", "Tỷ lệ thôn, bản, ấp đạt tiêu chuẩn văn hóa theo quy định", "≥70", "3/4 (50%)"),
+    ]
+    sheet = commune_sheet(rows=[(*row, "Đạt") for row in rows])
+    submission, _ = read(tmp_path, registry, indicators, sheet, fmt=fmt)
+    found = values(submission)
+    assert (round(found["2.1"], 1), found["6.3"], found["16"]) == (94.7, 100.0, "3/4 (50%)")
+
+
+@pytest.mark.parametrize(("text", "share"), [("17/20 (85%)", 85.0), ("1/1 = 100%", 100.0)])
+def test_a_bare_ratio_is_a_share_when_its_percentage_agrees(text, share):
+    """What a bare «17/20» counts is not said (a date? a score?), its percentage is."""
+    assert parse_value(text).value == share
+    assert parse_value(text.split(" ")[0]).value == text.split(" ")[0]
