@@ -5,10 +5,14 @@ written with a spaced dash. Each workbook is a real file (.xlsx, .xls, .ods) rea
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from test_roadmap_messy import save
 from test_table_probe2 import commune_sheet, read, values, verdicts
 
 from ntm_excel.model import Status
+from ntm_excel.read.reader import read_submission
 from ntm_excel.values import parse_value
 
 MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
@@ -136,3 +140,26 @@ def test_a_bare_ratio_is_a_share_when_its_percentage_agrees(text, share):
     """What a bare «17/20» counts is not said (a date? a score?), its percentage is."""
     assert parse_value(text).value == share
     assert parse_value(text.split(" ")[0]).value == text.split(" ")[0]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_month_or_a_quarter_then_its_year_after_a_spaced_dash(
+    tmp_path, registry, indicators, suffix
+):
+    """«Quý II - 2021», «Tháng 6 – 2021» name one period (no span «from … to 2021»); «Tháng
+    6 - tháng 8/2021» is still a span."""
+    deadlines = [
+        ("Quý II - 2021", date(2021, 6, 30)),
+        ("Quý 3 - 2022", date(2022, 9, 30)),
+        ("Tháng 6 – 2021", date(2021, 6, 30)),
+        ("Tháng 6 - tháng 8/2021", date(2021, 8, 31)),
+    ]
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN LỘ TRÌNH XÂY DỰNG NTM NĂM 2021"],
+        ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"],
+        *([i, f"Việc {i}", cell, "Lê Văn An"] for i, (cell, _) in enumerate(deadlines, 1)),
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [task.due for task in submission.tasks] == [due for _, due in deadlines]
+    assert "deadline-invalid" not in [issue.code for issue in issues]
