@@ -417,8 +417,8 @@ def parse_value(
     assessment = _assessment(figure, vocabulary)
     if assessment is not None:
         found = _bracketed_figure(figure) or _figure_after_verdict(figure)
-        if found is not None:  # «Đạt (100%)»: the figure is the value, the word its verdict
-            return ParsedValue(found[0], text, found[1])
+        if found is not None and not _a_year(*found):  # «Đạt (100%)»: the figure is the
+            return ParsedValue(found[0], text, found[1])  # value, the word its verdict
         return ParsedValue(assessment, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
     figure = _after_leading_words(_FOOTNOTE.sub("", figure))
@@ -440,6 +440,12 @@ def parse_value(
         if share is not None:
             return ParsedValue(share, text, True, estimate)
     return ParsedValue(text, text, False)
+
+
+def _a_year(number: float, percent: bool) -> bool:
+    """Whether a figure beside a verdict is the year it was reached («Đạt (2019)», «Đạt
+    2021»), not a value."""
+    return not percent and number == int(number) and 1900 <= number <= 2100
 
 
 def _bracketed_figure(text: str) -> tuple[float, bool] | None:

@@ -163,3 +163,16 @@ def test_a_month_or_a_quarter_then_its_year_after_a_spaced_dash(
     submission, issues = read_submission(path, registry, indicators)
     assert [task.due for task in submission.tasks] == [due for _, due in deadlines]
     assert "deadline-invalid" not in [issue.code for issue in issues]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_the_year_a_verdict_was_reached_is_not_its_value(tmp_path, registry, indicators, fmt):
+    """«Đạt (2019)», «Đạt 2021» in a result cell: the year the commune first met it, not a
+    figure of 2019; «Đạt (100%)» keeps its figure."""
+    rows = [
+        ("1.1", "Có quy hoạch chung xây dựng xã được phê duyệt", "Đạt", "Đạt (2019)", "Đạt"),
+        ("8.1", "Xã có điểm phục vụ bưu chính", "Đạt", "Đạt 2021", "Đạt"),
+        ("6.3", "Tỷ lệ thôn có nhà văn hóa", "100", "Đạt (100%)", "Đạt"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert values(submission) == {"1.1": "Đạt", "8.1": "Đạt", "6.3": 100.0}
