@@ -50,13 +50,15 @@ _FOOTNOTE = re.compile(
     r"(?<=[\d%])\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|\*+|[(\[](?:\d|\*+)[)\]])$"
 )
 _LETTER_WORD = re.compile(r"[^\W\d_]+")
-# Words typed before a figure that leave it the value ("Trên 90%", "Đạt 99,9%"): a lower bound
-# or a verdict; «dưới», «gần» (below it) are left as text, «khoảng» is an estimate word.
+# Words typed before a figure that leave it the value ("Trên 90%", "Đạt 99,9%"): a lower bound,
+# a verdict, or what the figure is ("Tỷ lệ", "TL", "Thu nhập"); «dưới», «gần» (below it) are
+# left as text, «khoảng» is an estimate word.
 _LEADING_PHRASES = frozenset(
     tuple(phrase.split())
     for phrase in (
         "tren", "hon", "toi thieu", "it nhat", "dat", "da dat", "chua dat", "khong dat",
         "ty le", "ti le", "dat ty le", "dat ti le", "binh quan",
+        "tl", "thu nhap", "tn", "tnbq",  # «TL: 92,5%», «TN: 45,5 triệu»
     )
 )  # fmt: skip
 # Words that leave a figure the value only when it is a percentage ("Còn 1,7%", "Có 91,3% số
@@ -92,6 +94,8 @@ _PERCENT_OVER_STANDARD = re.compile(
 )
 # Figures of several years in one cell: "2020: 2,5%; 2021: 1,7%", "Năm 2020: 93% - Năm 2021: 96%".
 _YEAR_LABEL = re.compile(r"(?:\bnăm\s*)?\b((?:19|20)\d\d)\s*:", re.IGNORECASE)
+# A year opening a cell, with its separator: «Năm 2021: », «2021 - »
+_YEAR_FIRST = re.compile(r"\s*(?:năm\s*)?(?:19|20)\d\d\s*[:\-–—,;]\s*", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 # Thousands grouped by spaces, as a word processor or a French-set Excel writes them ("1 234,5",
 # "45 500 000 đồng"; any space was made plain by `nfc`): the groups are one number.
@@ -254,9 +258,10 @@ def _percent_over_standard(text: str) -> tuple[float, bool] | None:
 
 def _latest_year(text: str) -> tuple[float, bool] | None:
     """The figure of the latest year of a cell that gives one per year ("2020: 2,5%; 2021:
-    1,7%" → 1.7); None unless every part is a year and its single figure."""
+    1,7%" → 1.7, "Năm 2021: 92,5%" → 92.5); None unless every part is a year and its single
+    figure."""
     marks = list(_YEAR_LABEL.finditer(text))
-    if len(marks) < 2 or text[: marks[0].start()].strip():
+    if not marks or text[: marks[0].start()].strip():
         return None
     figures: dict[str, tuple[float, bool]] = {}
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
@@ -415,6 +420,8 @@ def parse_value(
     if _BLANK.fullmatch(figure):
         return ParsedValue(None, "", False)
     assessment = _assessment(figure, vocabulary)
+    if assessment is None and (year := _YEAR_FIRST.match(figure)):  # «Năm 2021: Đạt»
+        assessment = _assessment(figure[year.end() :], vocabulary)
     if assessment is not None:
         found = _bracketed_figure(figure) or _figure_after_verdict(figure)
         if found is not None and not _a_year(*found):  # «Đạt (100%)»: the figure is the

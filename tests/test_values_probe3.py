@@ -176,3 +176,23 @@ def test_the_year_a_verdict_was_reached_is_not_its_value(tmp_path, registry, ind
     ]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert values(submission) == {"1.1": "Đạt", "8.1": "Đạt", "6.3": 100.0}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_year_or_a_short_label_before_the_figure_or_the_verdict(
+    tmp_path, registry, indicators, fmt
+):
+    """«Năm 2021: 92,5%» is 92,5%, «2021 - Đạt» is Đạt (not a figure of 2021), «TL: 93,1%»
+    and «TN: 45,5 triệu» are their figures."""
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98", "Năm 2021: 99,2%", "Đạt"),
+        ("12", "Tỷ lệ người có việc làm trên dân số trong độ tuổi", "≥90", "TL: 93,1%", ""),
+        ("10", "Thu nhập bình quân đầu người", "≥36", "TN: 45,5 triệu", "Đạt"),
+        ("18.1", "Cán bộ, công chức xã đạt chuẩn", "Đạt", "2021 - Đạt", "Đạt"),
+        ("18.2", "Có đủ các tổ chức trong hệ thống chính trị cơ sở", "Đạt", "Năm 2021: Đạt", ""),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert values(submission) == {
+        "4.2": 99.2, "12": 93.1, "10": 45.5, "18.1": "Đạt", "18.2": "Đạt"
+    }  # fmt: skip
+    assert verdicts(submission)["18.2"] == MET  # the verdict typed in the result column
