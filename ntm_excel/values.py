@@ -467,11 +467,11 @@ def _bracketed_figure(text: str) -> tuple[float, bool] | None:
 
 def _figure_after_verdict(text: str) -> tuple[float, bool] | None:
     """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9, "Đạt 12/12 thôn" →
-    100.0)."""
+    100.0, "Đạt 92,5%/90%" → 92.5)."""
     figure = _after_leading_words(text)
     if figure == text or not _NUMBER_LEAD.match(figure):
         return None
-    found = _single_number(figure)
+    found = _single_number(figure) or _percent_over_standard(figure)
     if found is None and (share := _share(figure)) is not None:  # «Đạt 12/12 thôn» → 100
         return share, True
     return found

@@ -196,3 +196,15 @@ def test_a_year_or_a_short_label_before_the_figure_or_the_verdict(
         "4.2": 99.2, "12": 93.1, "10": 45.5, "18.1": "Đạt", "18.2": "Đạt"
     }  # fmt: skip
     assert verdicts(submission)["18.2"] == MET  # the verdict typed in the result column
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_verdict_then_a_percentage_over_its_standard(tmp_path, registry, indicators, fmt):
+    """«Đạt 99,2%/98%» in the result column: the figure is 99,2 (the standard after it is
+    not a second figure), as «99,2%/98%» alone already was."""
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98", "Đạt 99,2%/98%", "Đạt"),
+        ("12", "Tỷ lệ người có việc làm", "≥90", "Chưa đạt 85%/≥90%", "Chưa đạt"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert values(submission) == {"4.2": 99.2, "12": 85.0}
