@@ -199,6 +199,8 @@ def _after_leading_words(text: str) -> str:
     stated = _STATED_SHARE.search(rest)
     if words in _BEFORE_PERCENT and stated and stated.end() == len(rest):
         return rest  # «Có 450/520 ha, đạt 86,5%»
+    if words in _BEFORE_PERCENT and _percent_beside_count(rest):
+        return rest  # «Còn 25 hộ (1,7%)»
     return text
 
 

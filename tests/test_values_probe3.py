@@ -208,3 +208,15 @@ def test_a_verdict_then_a_percentage_over_its_standard(tmp_path, registry, indic
     ]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert values(submission) == {"4.2": 99.2, "12": 85.0}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_what_remains_counted_with_its_percentage(tmp_path, registry, indicators, fmt):
+    """«Còn 25 hộ (1,7%)» (the poor households left) is 1,7%; «Còn 25 hộ» alone counts
+    households, not a rate: kept as typed."""
+    rows = [
+        ("11", "Tỷ lệ hộ nghèo đa chiều", "≤5", "Còn 25 hộ (1,7%)", "Đạt"),
+        ("15.3", "Tỷ lệ trẻ em dưới 5 tuổi bị suy dinh dưỡng", "≤24,2", "Còn 25 hộ", ""),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert values(submission) == {"11": 1.7, "15.3": "Còn 25 hộ"}
