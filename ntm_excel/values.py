@@ -37,8 +37,11 @@ _NUMBER = re.compile(
     r"(?P<percent>\s*%)?"
 )
 # What looks like a figure but is not one to read: an exponent or a hexadecimal number
-# ("1e999", "0x1F"), a formula typed as text ("=1+1"); kept as text (a value-invalid)
-_NOT_A_FIGURE = re.compile(r"\d[eE][+-]?\d|\b0[xX][0-9A-Fa-f]|^\s*=.*\d\s*[-+*/^×]\s*[.,]?\d")
+# ("1e999", "0x1F"), a formula typed as text ("=1+1"), the letter O typed for a zero ("9O",
+# "1OO%": 9? 90?); kept as text (a value-invalid)
+_NOT_A_FIGURE = re.compile(
+    r"\d[eE][+-]?\d|\b0[xX][0-9A-Fa-f]|^\s*=.*\d\s*[-+*/^×]\s*[.,]?\d|\d[oO]+(?![^\W\d_])"
+)
 _SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
 _BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
 BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # «(…)», «[…]»
@@ -426,6 +429,8 @@ def parse_value(
         assessment = _assessment(figure[year.end() :], vocabulary)
     if assessment is not None:
         found = _bracketed_figure(figure) or _figure_after_verdict(figure)
+        if found is not None and _NOT_A_FIGURE.search(figure):
+            found = None  # «Đạt (1OO%)»: the verdict only
         if found is not None and not _a_year(*found):  # «Đạt (100%)»: the figure is the
             return ParsedValue(found[0], text, found[1])  # value, the word its verdict
         return ParsedValue(assessment, text, False)

@@ -220,3 +220,16 @@ def test_what_remains_counted_with_its_percentage(tmp_path, registry, indicators
     ]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert values(submission) == {"11": 1.7, "15.3": "Còn 25 hộ"}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_the_letter_o_typed_for_a_zero_is_not_guessed(tmp_path, registry, indicators, fmt):
+    """«9O», «1OO%», «Đạt (9O%)»: 9, 90 or 100? Kept as typed (the check says the value is
+    not a figure), never read as 9% or 1%."""
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98", "1OO%", "Đạt"),
+        ("12", "Tỷ lệ người có việc làm", "≥90", "9O", "Đạt"),
+        ("14.2", "Tỷ lệ học sinh tốt nghiệp THCS học tiếp", "≥85", "Đạt (9O%)", ""),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert values(submission) == {"4.2": "1OO%", "12": "9O", "14.2": "Đạt"}
