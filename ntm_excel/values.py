@@ -306,6 +306,10 @@ def parse_number(text: str) -> float | None:
 _ASSESSMENT_TEXT = {"dat": "Đạt", "chua_dat": "Chưa đạt", "co": "Có", "khong": "Không"}
 
 
+# Between two verdicts of one cell: «Đạt, Chưa đạt», «Đạt; Chưa đạt», «Chưa đạt → Đạt» (which
+# one holds?); two opposite ones leave the cell unread
+_BETWEEN_VERDICTS = re.compile(r"[,;→]|->|=>")
+_OPPOSITES = ({"dat", "chua_dat"}, {"co", "khong"})
 # «Dạt», «Chưa dạt»: a word typed with «d» for «đ» (hurried typing, no Vietnamese keyboard)
 _BARLESS_D = re.compile(r"\b[dD](?=[^\W\d_])")
 
@@ -317,6 +321,11 @@ def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
     if found and "/" in text:  # «Đạt/Chưa đạt»: the template's choices, left unchosen
         sides = [_assessment_row(side, vocabulary) for side in text.split("/")]
         if all(sides) and len({side.meaning for side in sides}) > 1:
+            return None
+    if found and _BETWEEN_VERDICTS.search(text):  # «Đạt, Chưa đạt», «Chưa đạt → Đạt»
+        sides = [_assessment_row(side, vocabulary) for side in _BETWEEN_VERDICTS.split(text)]
+        meanings = {side.meaning for side in sides if side}
+        if any(pair <= meanings for pair in _OPPOSITES):
             return None
     return _ASSESSMENT_TEXT[found.meaning] if found else None
 
@@ -425,7 +434,8 @@ def parse_value(
     if _BLANK.fullmatch(figure):
         return ParsedValue(None, "", False)
     assessment = _assessment(figure, vocabulary)
-    if assessment is None and (year := _YEAR_FIRST.match(figure)):  # «Năm 2021: Đạt»
+    year = _YEAR_FIRST.match(figure) if assessment is None else None
+    if year and len(_YEAR_LABEL.findall(figure)) < 2:  # «Năm 2021: Đạt», not one per year
         assessment = _assessment(figure[year.end() :], vocabulary)
     if assessment is not None:
         found = _bracketed_figure(figure) or _figure_after_verdict(figure)
@@ -509,6 +519,8 @@ def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Stat
         vocabulary = vocabulary or bundled_vocabulary()
         value = _assessment(text, vocabulary) if text else None
         figure = _FIGURE_FIRST.match(text) if value is None else None
+        if figure and _YEAR_LABEL.match(text):  # «2020: Đạt; 2021: Chưa đạt»: a year
+            figure = None
         if figure and figure.end() < len(text):  # «99,2% - Đạt»: the verdict after the figure
             value = _assessment(text[figure.end() :], vocabulary)
         if value is None and ":" in text:  # «TĐG: Đạt», «Năm 2020: Chưa đạt; 2021: Đạt»

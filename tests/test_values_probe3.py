@@ -233,3 +233,18 @@ def test_the_letter_o_typed_for_a_zero_is_not_guessed(tmp_path, registry, indica
     ]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert values(submission) == {"4.2": "1OO%", "12": "9O", "14.2": "Đạt"}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_two_opposite_verdicts_or_one_per_year(tmp_path, registry, indicators, fmt):
+    """«Đạt, Chưa đạt», «Chưa đạt → Đạt»: which holds? Unread (the check asks). «2020: Đạt;
+    2021: Chưa đạt»: the latest year's. «Đạt, duy trì» says Đạt twice."""
+    rows = [
+        ("1.1", "Có quy hoạch chung xây dựng xã", "Đạt", "Có", "Đạt, Chưa đạt"),
+        ("1.2", "Ban hành quy định quản lý quy hoạch", "Đạt", "Có", "Chưa đạt → Đạt"),
+        ("8.1", "Xã có điểm phục vụ bưu chính", "Đạt", "Có", "2020: Đạt; 2021: Chưa đạt"),
+        ("8.2", "Xã có dịch vụ viễn thông, internet", "Đạt", "Có", "2020: Chưa đạt; 2021: Đạt"),
+        ("8.3", "Xã có đài truyền thanh", "Đạt", "Có", "Đạt, duy trì"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert list(verdicts(submission).values()) == [UNKNOWN, UNKNOWN, NOT_MET, MET, MET]
