@@ -248,3 +248,23 @@ def test_two_opposite_verdicts_or_one_per_year(tmp_path, registry, indicators, f
     ]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert list(verdicts(submission).values()) == [UNKNOWN, UNKNOWN, NOT_MET, MET, MET]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_works_accepted_or_handed_over_are_done(tmp_path, registry, indicators, suffix):
+    """«Đã nghiệm thu», «Đã bàn giao đưa vào sử dụng», «Đã hoàn thiện» say a work is done;
+    «Đã thực hiện» (begun? finished?) does not."""
+    statuses = [
+        ("Đã nghiệm thu", True),
+        ("Đã bàn giao đưa vào sử dụng", True),
+        ("Đã hoàn thiện", True),
+        ("Đã thực hiện", False),
+    ]
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN LỘ TRÌNH XÂY DỰNG NTM NĂM 2021"],
+        ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách", "Tình trạng"],
+        *([i, f"Việc {i}", "30/6/2021", "Lê Văn An", s] for i, (s, _) in enumerate(statuses, 1)),
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, _ = read_submission(path, registry, indicators)
+    assert [task.done for task in submission.tasks] == [done for _, done in statuses]
