@@ -306,6 +306,10 @@ def parse_number(text: str) -> float | None:
 _ASSESSMENT_TEXT = {"dat": "Đạt", "chua_dat": "Chưa đạt", "co": "Có", "khong": "Không"}
 
 
+# Words that make «Đạt» a forecast, not a verdict: «Đạt (dự kiến)», «Đạt (phấn đấu)», «Đạt
+# (ước)» (a «Chưa đạt» forecast is still not met)
+_FORESEEN_PHRASES = (("du", "kien"), ("phan", "dau"), ("uoc",))
+_FORESEEN = re.compile(r"ki[eếẾ]n|[đĐ][aấẤ]u|[ưƯ][oớỚ]c", re.IGNORECASE)
 # Between two verdicts of one cell: «Đạt, Chưa đạt», «Đạt; Chưa đạt», «Chưa đạt → Đạt» (which
 # one holds?); two opposite ones leave the cell unread
 _BETWEEN_VERDICTS = re.compile(r"[,;→]|->|=>")
@@ -322,6 +326,10 @@ def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
         sides = [_assessment_row(side, vocabulary) for side in text.split("/")]
         if all(sides) and len({side.meaning for side in sides}) > 1:
             return None
+    if found and found.meaning == "dat" and _FORESEEN.search(text):
+        words = {vocab_key(word) for word in _LETTER_WORD.findall(text)}
+        if any(set(phrase) <= words for phrase in _FORESEEN_PHRASES):
+            return None  # «Đạt (dự kiến)», «Đạt (phấn đấu)»: not met yet
     if found and _BETWEEN_VERDICTS.search(text):  # «Đạt, Chưa đạt», «Chưa đạt → Đạt»
         sides = [_assessment_row(side, vocabulary) for side in _BETWEEN_VERDICTS.split(text)]
         meanings = {side.meaning for side in sides if side}

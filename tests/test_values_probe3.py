@@ -268,3 +268,19 @@ def test_works_accepted_or_handed_over_are_done(tmp_path, registry, indicators, 
     path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
     submission, _ = read_submission(path, registry, indicators)
     assert [task.done for task in submission.tasks] == [done for _, done in statuses]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_verdict_foreseen_is_not_a_verdict(tmp_path, registry, indicators, fmt):
+    """«Đạt (dự kiến)», «Đạt (phấn đấu)», «Đạt (ước)» say it is not met yet: unread (the
+    check asks for «Đạt» or «Chưa đạt»), as «Dự kiến đạt» already was; «Chưa đạt (dự kiến)»
+    is still not met, «Đạt (duy trì)» met."""
+    rows = [
+        ("1.1", "Có quy hoạch chung xây dựng xã", "Đạt", "Có", "Đạt (dự kiến)"),
+        ("1.2", "Ban hành quy định quản lý quy hoạch", "Đạt", "Có", "Đạt (phấn đấu)"),
+        ("8.1", "Xã có điểm phục vụ bưu chính", "Đạt", "Có", "Đạt (ước)"),
+        ("8.2", "Xã có dịch vụ viễn thông, internet", "Đạt", "Có", "Chưa đạt (dự kiến)"),
+        ("8.3", "Xã có đài truyền thanh", "Đạt", "Có", "Đạt (duy trì)"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert list(verdicts(submission).values()) == [UNKNOWN, UNKNOWN, UNKNOWN, NOT_MET, MET]
