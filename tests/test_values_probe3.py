@@ -284,3 +284,21 @@ def test_a_verdict_foreseen_is_not_a_verdict(tmp_path, registry, indicators, fmt
     ]
     submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
     assert list(verdicts(submission).values()) == [UNKNOWN, UNKNOWN, UNKNOWN, NOT_MET, MET]
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_deadline_typed_with_a_dot_and_kept_as_a_number(tmp_path, registry, indicators, suffix):
+    """An Excel with a decimal point keeps «30.6» as the number 30.6: 30/6; but «30.10» is
+    kept as 30.1 too, so 30.1 (January or October?) is reported, not guessed."""
+    rows = [
+        ["KẾ HOẠCH THỰC HIỆN LỘ TRÌNH XÂY DỰNG NTM NĂM 2021"],
+        ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"],
+        [1, "Việc 1", 30.6, "Lê Văn An"],
+        [2, "Việc 2", 30.1, "Lê Văn An"],
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
+    submission, issues = read_submission(path, registry, indicators)
+    assert [task.due for task in submission.tasks] == [date(2021, 6, 30), None]
+    assert [(i.code, i.cell) for i in issues if i.code == "deadline-invalid"] == [
+        ("deadline-invalid", "C4")
+    ]
