@@ -1149,10 +1149,11 @@ class TableReader:
     def _lone_fraction(self, col: int, small: list[_Plain]) -> bool:
         """Whether the only fraction of a column of figures written with «%» is one: its
         indicator's requirement is a floor, which a figure below 1% would be far from."""
-        (lone,) = small if len(small) == 1 else (None,)
+        if len(small) != 1:
+            return False
+        lone = small[0]
         return (
-            lone is not None
-            and lone.number < 1
+            lone.number < 1
             and self._written_percent.get(col, 0) >= 2
             and self.catalogue.comparisons.get(lone.code) in _FLOORS
         )
