@@ -1,7 +1,9 @@
 """Value, verdict and deadline cells as communes type them, third probe: a verdict typed in
 the result column, checkboxes in the verdict column, a lone fraction among percentages, a
-length over a total with its percentage, thousands grouped by spaces, a quarter and its year
-written with a spaced dash. Each workbook is a real file (.xlsx, .xls, .ods) read back."""
+length over a total with its percentage, thousands grouped by spaces, years and short labels
+beside a figure or a verdict, the letter O for a zero, opposite or foreseen verdicts, a
+quarter and its year written with a spaced dash, a dotted date kept as a number, statuses of
+works accepted or handed over. Each workbook is a real file (.xlsx, .xls, .ods) read back."""
 
 from __future__ import annotations
 
