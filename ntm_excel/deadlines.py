@@ -73,6 +73,12 @@ _ENGLISH_MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split()  # n
 _ENGLISH_DATE = re.compile(
     r"\b(?:(\d{1,2})[\s-])?(" + "|".join(_ENGLISH_MONTHS) + r")[a-z]*\.?[\s-]+(\d{4}|\d\d)\b"
 )
+# A month or a quarter, then its year after a spaced dash: «Quý II - 2021», «Tháng 6 – 2021»
+# (a spaced dash otherwise joins the two ends of a span)
+_YEAR_AFTER_DASH = re.compile(
+    r"\b((?:quý|quí|q|tháng|t)\.?\s*(?:iv|iii|ii|i|\d{1,2}))\s+[-–—]\s+((?:19|20)\d\d)(?![\d/.])",
+    re.IGNORECASE,
+)
 _SPAN_WORDS = (["den"], ["toi"])  # between the two ends of a span
 # Lists and ranges written short, due at the end of their last part: «Tháng 10-11/2021»,
 # «T10, T11/2021», «Quý III-IV/2021», «Quý I, II/2021», «2021-2022», «15-30/6/2021».
@@ -259,6 +265,7 @@ def _key(text: str) -> str:
         text = _ENGLISH_DATE.sub(_english, text.lower())
     for short, spelled in _SHORT_RANGES:
         text = short.sub(spelled, text)
+    text = _YEAR_AFTER_DASH.sub(r"\1/\2", text)
     parts = _NUMERIC.split(_SPAN_DASH.sub(" đến ", text))
     folded = [_SEPARATOR.sub("/", p) if i % 2 else fold(p) for i, p in enumerate(parts)]
     key = " ".join(p for p in folded if p)

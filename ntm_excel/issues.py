@@ -294,6 +294,15 @@ _TYPES = [
         "số liệu so với chuẩn cho kết quả khác với tự đánh giá",
     ),
     IssueType(
+        "assessment-in-value",
+        Severity.INFO,
+        "Tự đánh giá ghi ở cột kết quả",
+        "Cột {column} (kết quả) ghi «Đạt»/«Chưa đạt» ở {count} chỉ tiêu ({codes}) mà ô tự "
+        "đánh giá ở cột {assessment} để trống; đã đọc đó là tự đánh giá.",
+        "ô tự đánh giá trống, ô kết quả cùng dòng ghi «Đạt», «Chưa đạt» (kể cả «Đạt (100%)», "
+        "«99,2% - Đạt»): đọc là tự đánh giá",
+    ),
+    IssueType(
         "assessment-by-criterion",
         Severity.INFO,
         "Tự đánh giá ghi theo tiêu chí",

@@ -8,7 +8,8 @@ Number conventions (a Vietnamese workbook writes "1.234,5"):
 - only ".": several dots are thousands ("12.345.678"); one dot followed by exactly three digits
   after a 1–3 digit integer part without a leading zero is thousands ("1.234" = 1234,
   "100.000" = 100000), any other single dot is a decimal point ("1.5", "0.855", "98.25");
-- thousands groups must have three digits, otherwise the number is malformed (None).
+- thousands groups must have three digits, otherwise the number is malformed (None);
+- groups of three digits after a space are thousands too ("1 234,5", "45 500 000").
 
 A text holds a number when exactly one distinct number occurs in it; digits glued to a letter
 ("m2", "C3") belong to a unit and are ignored. Two numbers ("17/20", "12/12", "2019-2020",
@@ -36,8 +37,11 @@ _NUMBER = re.compile(
     r"(?P<percent>\s*%)?"
 )
 # What looks like a figure but is not one to read: an exponent or a hexadecimal number
-# ("1e999", "0x1F"), a formula typed as text ("=1+1"); kept as text (a value-invalid)
-_NOT_A_FIGURE = re.compile(r"\d[eE][+-]?\d|\b0[xX][0-9A-Fa-f]|^\s*=.*\d\s*[-+*/^×]\s*[.,]?\d")
+# ("1e999", "0x1F"), a formula typed as text ("=1+1"), the letter O typed for a zero ("9O",
+# "1OO%": 9? 90?); kept as text (a value-invalid)
+_NOT_A_FIGURE = re.compile(
+    r"\d[eE][+-]?\d|\b0[xX][0-9A-Fa-f]|^\s*=.*\d\s*[-+*/^×]\s*[.,]?\d|\d[oO]+(?![^\W\d_])"
+)
 _SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
 _BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
 BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # «(…)», «[…]»
@@ -49,13 +53,15 @@ _FOOTNOTE = re.compile(
     r"(?<=[\d%])\s*(?:[\u00b9\u00b2\u00b3\u2070-\u2079]+|\*+|[(\[](?:\d|\*+)[)\]])$"
 )
 _LETTER_WORD = re.compile(r"[^\W\d_]+")
-# Words typed before a figure that leave it the value ("Trên 90%", "Đạt 99,9%"): a lower bound
-# or a verdict; «dưới», «gần» (below it) are left as text, «khoảng» is an estimate word.
+# Words typed before a figure that leave it the value ("Trên 90%", "Đạt 99,9%"): a lower bound,
+# a verdict, or what the figure is ("Tỷ lệ", "TL", "Thu nhập"); «dưới», «gần» (below it) are
+# left as text, «khoảng» is an estimate word.
 _LEADING_PHRASES = frozenset(
     tuple(phrase.split())
     for phrase in (
         "tren", "hon", "toi thieu", "it nhat", "dat", "da dat", "chua dat", "khong dat",
         "ty le", "ti le", "dat ty le", "dat ti le", "binh quan",
+        "tl", "thu nhap", "tn", "tnbq",  # «TL: 92,5%», «TN: 45,5 triệu»
     )
 )  # fmt: skip
 # Words that leave a figure the value only when it is a percentage ("Còn 1,7%", "Có 91,3% số
@@ -66,12 +72,13 @@ _LEADING_WORDS = re.compile(
 )  # «Trên 90%», «Tỷ lệ: 92%», «Đạt - 99,2%», «Đạt, 99,2%»
 # "12/12", "3:3", "3 trường/3 trường": two numbers, even if equal
 _TWO_NUMBERS = re.compile(r"\d\s*(?:[^\W\d_]+\s*){0,3}[/:]\s*[.,]?\d")
-# A count of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9 thôn/12 thôn",
-# "2.970 hộ/3.000 hộ" (what is counted said on both sides).
-_COUNT = r"\d{1,3}(?:\.\d{3})+|\d{1,6}"
+# A count (or a length) of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9
+# thôn/12 thôn", "2.970 hộ/3.000 hộ" (what is counted said on both sides), "12,5/13,2 km";
+# "1/1" alone only with the percentage it makes ("1/1 (100%)").
+_COUNT = r"\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,6}(?:[.,]\d{1,2})?"
 _SHARE = re.compile(
     rf"\s*(?P<part>{_COUNT})\s*(?P<unit>[^\W\d_][^\d/%]*?)?\s*/\s*(?P<whole>{_COUNT})"
-    r"\s+(?P<what>[^\W\d_][^\d%]*)"
+    r"(?:\s*(?P<what>[^\W\d_][^\d%]*))?"
 )
 # The percentage a share is stated as after it: "12/12 thôn = 100%", "8/10 thôn, đạt 80%".
 _STATED_SHARE = re.compile(
@@ -90,7 +97,12 @@ _PERCENT_OVER_STANDARD = re.compile(
 )
 # Figures of several years in one cell: "2020: 2,5%; 2021: 1,7%", "Năm 2020: 93% - Năm 2021: 96%".
 _YEAR_LABEL = re.compile(r"(?:\bnăm\s*)?\b((?:19|20)\d\d)\s*:", re.IGNORECASE)
+# A year opening a cell, with its separator: «Năm 2021: », «2021 - »
+_YEAR_FIRST = re.compile(r"\s*(?:năm\s*)?(?:19|20)\d\d\s*[:\-–—,;]\s*", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+# Thousands grouped by spaces, as a word processor or a French-set Excel writes them ("1 234,5",
+# "45 500 000 đồng"; any space was made plain by `nfc`): the groups are one number.
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d]| \d)")
 
 MET_TEXT = "Đạt"
 NOT_MET_TEXT = "Chưa đạt"
@@ -190,14 +202,17 @@ def _after_leading_words(text: str) -> str:
     stated = _STATED_SHARE.search(rest)
     if words in _BEFORE_PERCENT and stated and stated.end() == len(rest):
         return rest  # «Có 450/520 ha, đạt 86,5%»
+    if words in _BEFORE_PERCENT and _percent_beside_count(rest):
+        return rest  # «Còn 25 hộ (1,7%)»
     return text
 
 
 def _share(text: str) -> float | None:
     """The share a count of a total gives, on the 0–100 scale: "12/15 thôn" → 80.0, "9/12
     thôn (75%)", "9/12 thôn = 75%" → 75.0 (a percentage stated with it must agree), "9
-    thôn/12 thôn" → 75.0; None for anything else, such as "17/20" without what is counted (a
-    date, a score?), a count above its total, or two different things counted."""
+    thôn/12 thôn" → 75.0, "12,5/13,2 km (94,7%)" → 94.7; None for anything else, such as
+    "17/20" without what is counted or its percentage (a date, a score?), a count above its
+    total, or two different things counted."""
     stated = None
     if (found := _STATED_SHARE.search(text)) and found.end() == len(text):
         text, stated = text[: found.start()], _single_number(found["percent"])
@@ -205,13 +220,16 @@ def _share(text: str) -> float | None:
     match = _SHARE.fullmatch(head)
     if match is None:
         return None
-    if match["unit"] and not vocab_key(match["what"]).startswith(vocab_key(match["unit"])):
+    what, unit = match["what"], match["unit"]
+    if unit and not (what and vocab_key(what).startswith(vocab_key(unit))):
         return None
-    part, whole = int(match["part"].replace(".", "")), int(match["whole"].replace(".", ""))
-    if whole == 0 or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
+    part, whole = _body_value(match["part"]), _body_value(match["whole"])
+    if not whole or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
         return None
-    share = clean_float(part * 100 / whole)
+    share = clean_float(float(part * 100 / whole))
     said = [_single_number(bracket[1:-1]) for bracket in BRACKETS.findall(text[len(head) :])]
+    if not what and not (said or stated):
+        return None
     for figure in [*said, stated] if stated else said:
         if figure is None or not figure[1] or abs(figure[0] - share) > 0.5:
             return None
@@ -245,9 +263,10 @@ def _percent_over_standard(text: str) -> tuple[float, bool] | None:
 
 def _latest_year(text: str) -> tuple[float, bool] | None:
     """The figure of the latest year of a cell that gives one per year ("2020: 2,5%; 2021:
-    1,7%" → 1.7); None unless every part is a year and its single figure."""
+    1,7%" → 1.7, "Năm 2021: 92,5%" → 92.5); None unless every part is a year and its single
+    figure."""
     marks = list(_YEAR_LABEL.finditer(text))
-    if len(marks) < 2 or text[: marks[0].start()].strip():
+    if not marks or text[: marks[0].start()].strip():
         return None
     figures: dict[str, tuple[float, bool]] = {}
     for mark, following in zip(marks, [*marks[1:], None], strict=True):
@@ -287,6 +306,14 @@ def parse_number(text: str) -> float | None:
 _ASSESSMENT_TEXT = {"dat": "Đạt", "chua_dat": "Chưa đạt", "co": "Có", "khong": "Không"}
 
 
+# Words that make «Đạt» a forecast, not a verdict: «Đạt (dự kiến)», «Đạt (phấn đấu)», «Đạt
+# (ước)» (a «Chưa đạt» forecast is still not met)
+_FORESEEN_PHRASES = (("du", "kien"), ("phan", "dau"), ("uoc",))
+_FORESEEN = re.compile(r"ki[eếẾ]n|[đĐ][aấẤ]u|[ưƯ][oớỚ]c", re.IGNORECASE)
+# Between two verdicts of one cell: «Đạt, Chưa đạt», «Đạt; Chưa đạt», «Chưa đạt → Đạt» (which
+# one holds?); two opposite ones leave the cell unread
+_BETWEEN_VERDICTS = re.compile(r"[,;→]|->|=>")
+_OPPOSITES = ({"dat", "chua_dat"}, {"co", "khong"})
 # «Dạt», «Chưa dạt»: a word typed with «d» for «đ» (hurried typing, no Vietnamese keyboard)
 _BARLESS_D = re.compile(r"\b[dD](?=[^\W\d_])")
 
@@ -298,6 +325,15 @@ def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
     if found and "/" in text:  # «Đạt/Chưa đạt»: the template's choices, left unchosen
         sides = [_assessment_row(side, vocabulary) for side in text.split("/")]
         if all(sides) and len({side.meaning for side in sides}) > 1:
+            return None
+    if found and found.meaning == "dat" and _FORESEEN.search(text):
+        words = {vocab_key(word) for word in _LETTER_WORD.findall(text)}
+        if any(set(phrase) <= words for phrase in _FORESEEN_PHRASES):
+            return None  # «Đạt (dự kiến)», «Đạt (phấn đấu)»: not met yet
+    if found and _BETWEEN_VERDICTS.search(text):  # «Đạt, Chưa đạt», «Chưa đạt → Đạt»
+        sides = [_assessment_row(side, vocabulary) for side in _BETWEEN_VERDICTS.split(text)]
+        meanings = {side.meaning for side in sides if side}
+        if any(pair <= meanings for pair in _OPPOSITES):
             return None
     return _ASSESSMENT_TEXT[found.meaning] if found else None
 
@@ -406,13 +442,20 @@ def parse_value(
     if _BLANK.fullmatch(figure):
         return ParsedValue(None, "", False)
     assessment = _assessment(figure, vocabulary)
+    year = _YEAR_FIRST.match(figure) if assessment is None else None
+    if year and len(_YEAR_LABEL.findall(figure)) < 2:  # «Năm 2021: Đạt», not one per year
+        assessment = _assessment(figure[year.end() :], vocabulary)
     if assessment is not None:
         found = _bracketed_figure(figure) or _figure_after_verdict(figure)
-        if found is not None:  # «Đạt (100%)»: the figure is the value, the word its verdict
-            return ParsedValue(found[0], text, found[1])
+        if found is not None and _NOT_A_FIGURE.search(figure):
+            found = None  # «Đạt (1OO%)»: the verdict only
+        if found is not None and not _a_year(*found):  # «Đạt (100%)»: the figure is the
+            return ParsedValue(found[0], text, found[1])  # value, the word its verdict
         return ParsedValue(assessment, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
     figure = _after_leading_words(_FOOTNOTE.sub("", figure))
+    if " " in figure:
+        figure = _SPACED_THOUSANDS.sub(lambda groups: groups[0].replace(" ", ""), figure)
     if (found := _latest_year(figure)) is not None:
         return ParsedValue(found[0], text, found[1], estimate)
     if _NUMBER_LEAD.match(figure) and not _NOT_A_FIGURE.search(figure):
@@ -431,6 +474,12 @@ def parse_value(
     return ParsedValue(text, text, False)
 
 
+def _a_year(number: float, percent: bool) -> bool:
+    """Whether a figure beside a verdict is the year it was reached («Đạt (2019)», «Đạt
+    2021»), not a value."""
+    return not percent and number == int(number) and 1900 <= number <= 2100
+
+
 def _bracketed_figure(text: str) -> tuple[float, bool] | None:
     """The figure that a bracket after a word holds alone ("Đạt (98,5%)" → 98.5)."""
     brackets = BRACKETS.findall(text)
@@ -443,11 +492,11 @@ def _bracketed_figure(text: str) -> tuple[float, bool] | None:
 
 def _figure_after_verdict(text: str) -> tuple[float, bool] | None:
     """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9, "Đạt 12/12 thôn" →
-    100.0)."""
+    100.0, "Đạt 92,5%/90%" → 92.5)."""
     figure = _after_leading_words(text)
     if figure == text or not _NUMBER_LEAD.match(figure):
         return None
-    found = _single_number(figure)
+    found = _single_number(figure) or _percent_over_standard(figure)
     if found is None and (share := _share(figure)) is not None:  # «Đạt 12/12 thôn» → 100
         return share, True
     return found
@@ -478,6 +527,8 @@ def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Stat
         vocabulary = vocabulary or bundled_vocabulary()
         value = _assessment(text, vocabulary) if text else None
         figure = _FIGURE_FIRST.match(text) if value is None else None
+        if figure and _YEAR_LABEL.match(text):  # «2020: Đạt; 2021: Chưa đạt»: a year
+            figure = None
         if figure and figure.end() < len(text):  # «99,2% - Đạt»: the verdict after the figure
             value = _assessment(text[figure.end() :], vocabulary)
         if value is None and ":" in text:  # «TĐG: Đạt», «Năm 2020: Chưa đạt; 2021: Đạt»

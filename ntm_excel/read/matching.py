@@ -64,6 +64,7 @@ class CatalogueIndex:
         self.by_name = {folded(name): no for no, name in self.names.items()}
         self.texts = {ind.code: ind.text for ind in indicators}
         self.units = {ind.code: ind.unit for ind in indicators}
+        self.comparisons = {ind.code: ind.comparison for ind in indicators}
         # criterion → «N.x», for the criteria the catalogue does not itemise
         self.placeholders = {no: ind.code for no, ind in unitemised(indicators).items()}
         self._keys = {

@@ -88,6 +88,9 @@ _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down
 
 
 _TITLE_ROWS = 12
+# A day and a month typed with a dot that Excel kept as a number: «30.1» may have been «30.10»
+# (its zero lost), so January or October is not said
+_ZERO_LOST = re.compile(r"\d{1,2}\.1")
 _owners_and_partners = functools.lru_cache(maxsize=4096)(parse_owners_and_partners)
 
 
@@ -850,6 +853,9 @@ class _RoadmapReader:
             return "", None
         if isinstance(value, date):
             return text, value
+        if isinstance(value, float) and _ZERO_LOST.fullmatch(text):
+            self._unreadable(text, row, col)  # «30.10» typed, 30.1 kept: January or October?
+            return text, None
         return self._phrase(text, row, col)
 
     def _phrase(self, text: str, row: int, col: int) -> tuple[str, date | None]:
@@ -861,17 +867,20 @@ class _RoadmapReader:
         if isinstance(milestones, DeadlineError):
             status = self.vocabulary.match("tinh_trang", text)
             if (status is None or status.meaning != "xong") and not _recurs(text):
-                self.issues.append(
-                    make_issue(
-                        "deadline-invalid",
-                        **self.located,
-                        sheet=self.grid.name,
-                        cell=cell_address(row, col),
-                        text=text,
-                    )
-                )
+                self._unreadable(text, row, col)
             return text, None
         return text, (milestones[-1].due if milestones else None)
+
+    def _unreadable(self, text: str, row: int, col: int) -> None:
+        self.issues.append(
+            make_issue(
+                "deadline-invalid",
+                **self.located,
+                sheet=self.grid.name,
+                cell=cell_address(row, col),
+                text=text,
+            )
+        )
 
     def _row_year(self, row: int) -> int | None:
         """The year of a row's deadline: its «Năm» cell («2022» beside «Quý II»), else the

@@ -102,6 +102,9 @@ class _Line:
     criterion_too: int | None = None  # a criterion cell beside an indicator code
 
 
+# Comparisons of an indicator whose requirement is a floor (≥90, =100): a figure below 1% is
+# far from it, a fraction of 1 is more likely
+_FLOORS = frozenset({">=", ">", "="})
 _DONG_FLOOR = 100_000  # an income or sum of 100,000 million đồng is written in đồng
 
 
@@ -156,10 +159,15 @@ class TableReader:
     _criteria_seen: set[int] = field(default_factory=set)
     _reported_formulas: set[tuple[int, int]] = field(default_factory=set)
     _plain: dict[int, list[_Plain]] = field(default_factory=dict)
+    _written_percent: dict[int, int] = field(default_factory=dict)  # column → «%» figures > 1
     _used_cells: set[tuple[int, int]] = field(default_factory=set)
     # criterion not itemised → its parts read: (entry index, row reading index, how)
     _parts: dict[int, list[tuple[int, int, str]]] = field(default_factory=dict)
     _estimated: dict[int, int] = field(default_factory=dict)  # entry index → its issue's
+    # entries whose blank self-assessment was read from «Đạt»/«Chưa đạt» in their value cell
+    _verdicts_in_values: list[int] = field(default_factory=list)
+    # numbers in the self-assessment column: (entry index, number); 1/0 of checkboxes?
+    _boxed: list[tuple[int, float]] = field(default_factory=list)
     # the steps taken while the rows are classified (see `_Plan`), None when not recorded
     _trace: list | None = None
     _inside: bool = False  # within a step (a step's own steps are not recorded)
@@ -191,6 +199,8 @@ class TableReader:
         self._single_rows()
         self._fractions()
         self._money_in_dong()
+        self._verdicts_said_in_values()
+        self._checkbox_numbers()
 
     def _classify_rows(self) -> None:
         """Classify each row and handle it by its kind."""
@@ -965,6 +975,7 @@ class TableReader:
         else:
             parsed_value, raw = parsed.value, parsed.raw
         status, assessment_raw, assessment_cell = Status.UNKNOWN, "", ""
+        boxed = None
         if columns.marks:
             status, assessment_raw, assessment_cell = self._ticked(row)
         elif columns.assessment is not None:
@@ -981,7 +992,24 @@ class TableReader:
                     number = self._parse(value, at, columns.assessment).value
                     if isinstance(number, float):
                         status = Status.MET if number >= 100 else Status.NOT_MET
+                elif status is Status.UNKNOWN and isinstance(value, bool):
+                    status = Status.MET if value else Status.NOT_MET  # a checkbox: TRUE/FALSE
+                elif status is Status.UNKNOWN and isinstance(value, int | float):
+                    boxed = value  # 1/0 of a checkbox, if the column holds nothing else
         value_cell = cell_address(value_row, value_col) if value_col is not None else ""
+        said_in_value = (
+            status is Status.UNKNOWN
+            and columns.assessment is not None
+            and not columns.marks
+            and not assessment_raw.strip()
+            and parsed is not None
+            and parsed.raw != ""
+        )
+        if said_in_value:  # «Đạt» typed in the result column, the verdict left blank
+            status = _assess_text(parsed.raw, self.vocabulary)
+            said_in_value = status is not Status.UNKNOWN
+            if said_in_value:
+                assessment_raw, assessment_cell = parsed.raw, value_cell
         if value_col is not None and grid.merged:
             self._used_cells.add((value_row, value_col))
         if code in self._first_cell and row in grid.hidden_rows:
@@ -1019,11 +1047,17 @@ class TableReader:
             self._plain.setdefault(value_col, []).append(
                 _Plain(len(self.indicators), parsed_value, row, code)
             )
+        elif isinstance(parsed_value, float) and parsed_value > 1:
+            self._written_percent[value_col] = self._written_percent.get(value_col, 0) + 1
         if placeholder := self.catalogue.placeholder_of(code):
             self._parts.setdefault(entry.criterion_no, []).append(
                 (len(self.indicators), len(self.rows), how)
             )
             how += f"; chỉ tiêu con của {placeholder}"
+        if said_in_value:
+            self._verdicts_in_values.append(len(self.indicators))
+        if boxed is not None:
+            self._boxed.append((len(self.indicators), boxed))
         self.indicators.append(entry)
         self.rows.append(_reading(row, code, how, body))
 
@@ -1084,9 +1118,9 @@ class TableReader:
 
     def _fractions(self) -> None:
         """Per value column: plain numbers of "%" rows all between 0 and 1 are fractions of
-        100 (scaled, `value-fraction`); fractions mixed with figures over 1 are ambiguous
-        (`value-scale-ambiguous`) and kept as written."""
-        grid = self.header.grid
+        100 (scaled, `value-fraction`), and so is a lone one among figures written with «%»
+        when its indicator has a floor (≥90: 0,886 is 88,6%, not 0,886%); fractions mixed
+        with figures over 1 are ambiguous (`value-scale-ambiguous`) and kept as written."""
         for col, plain in self._plain.items():
             if not any(0 < p.number <= 1 for p in plain):
                 continue  # no fraction: nothing to scale or to doubt (units not looked up)
@@ -1095,40 +1129,57 @@ class TableReader:
             large = [p for p in rows if p.number > 1]
             if not small:
                 continue
-            entries = [self.indicators[p.entry] for p in small]
-            if len(small) >= 2 and not large and any(p.number < 1 for p in small):
-                for p in small:
-                    entry = self.indicators[p.entry]
-                    scaled = round(p.number * 100, 10)
-                    self.indicators[p.entry] = replace(entry, value=scaled)
-                example, number = entries[0], small[0].number
-                self.issues.append(
-                    make_issue(
-                        "value-fraction",
-                        **self.located,
-                        sheet=grid.name,
-                        cell=example.value_cell,
-                        column=column_letter(col),
-                        count=len(small),
-                        example=f"{_number(number)} = {_number(example.value * 100)}%",
-                    )
-                )
-                self.notes.append(
-                    f"Cột {column_letter(col)}: {len(small)} tỷ lệ ghi dạng số thập phân "
-                    "(0,855 = 85,5%), đã nhân 100"
-                )
+            whole_column = len(small) >= 2 and any(p.number < 1 for p in small)
+            if not large and (whole_column or self._lone_fraction(col, small)):
+                self._scale(col, small)
             elif len(small) >= len(large):
+                entries = [self.indicators[p.entry] for p in small]
                 codes = ", ".join(f"{e.code} ({e.raw})" for e in entries)
                 self.issues.append(
                     make_issue(
                         "value-scale-ambiguous",
                         **self.located,
-                        sheet=grid.name,
+                        sheet=self.header.grid.name,
                         cell=entries[0].value_cell,
                         column=column_letter(col),
                         cells=codes,
                     )
                 )
+
+    def _lone_fraction(self, col: int, small: list[_Plain]) -> bool:
+        """Whether the only fraction of a column of figures written with «%» is one: its
+        indicator's requirement is a floor, which a figure below 1% would be far from."""
+        if len(small) != 1:
+            return False
+        lone = small[0]
+        return (
+            lone.number < 1
+            and self._written_percent.get(col, 0) >= 2
+            and self.catalogue.comparisons.get(lone.code) in _FLOORS
+        )
+
+    def _scale(self, col: int, small: list[_Plain]) -> None:
+        """Read the fractions of a value column as percentages (×100), saying so once."""
+        entries = [self.indicators[p.entry] for p in small]
+        for p in small:
+            entry = self.indicators[p.entry]
+            self.indicators[p.entry] = replace(entry, value=round(p.number * 100, 10))
+        example, number = entries[0], small[0].number
+        self.issues.append(
+            make_issue(
+                "value-fraction",
+                **self.located,
+                sheet=self.header.grid.name,
+                cell=example.value_cell,
+                column=column_letter(col),
+                count=len(small),
+                example=f"{_number(number)} = {_number(example.value * 100)}%",
+            )
+        )
+        self.notes.append(
+            f"Cột {column_letter(col)}: {len(small)} tỷ lệ ghi dạng số thập phân "
+            "(0,855 = 85,5%), đã nhân 100"
+        )
 
     def _money_in_dong(self) -> None:
         """Figures of an indicator counted in millions of đồng («triệu đồng/người/năm») but
@@ -1153,6 +1204,37 @@ class TableReader:
                         unit=unit,
                     )
                 )
+
+    def _checkbox_numbers(self) -> None:
+        """A self-assessment column whose numbers are all 1 or 0 (checkboxes exported by
+        LibreOffice or a form): 1 is Đạt, 0 Chưa đạt; any other number leaves them all."""
+        if not self._boxed or any(number not in (0, 1) for _, number in self._boxed):
+            return
+        for index, number in self._boxed:
+            status = Status.MET if number == 1 else Status.NOT_MET
+            self.indicators[index] = replace(self.indicators[index], self_assessment=status)
+        column = column_letter(self.columns.assessment)
+        self.notes.append(f"Cột {column} ghi tự đánh giá bằng 1/0: 1 là Đạt, 0 là Chưa đạt")
+
+    def _verdicts_said_in_values(self) -> None:
+        """Say once which self-assessments were read from the value column (`_indicator`:
+        the verdict cell blank, the value cell «Đạt», «Chưa đạt», «Đạt (100%)» …)."""
+        if not self._verdicts_in_values:
+            return
+        entries = [self.indicators[index] for index in self._verdicts_in_values]
+        first = entries[0]
+        self.issues.append(
+            make_issue(
+                "assessment-in-value",
+                **self.located,
+                sheet=first.sheet,
+                cell=first.value_cell,
+                column=first.value_cell.rstrip("0123456789"),
+                assessment=column_letter(self.columns.assessment),
+                count=len(entries),
+                codes=", ".join(e.code for e in entries),
+            )
+        )
 
     @_step
     def _report(self, row: int, code: str, how: str, text: str = "") -> None:

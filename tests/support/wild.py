@@ -329,6 +329,9 @@ def _write_ods(book: Book, path: Path) -> None:
                     iso = value.strftime("%Y-%m-%d")
                     tc = TableCell(valuetype="date", datevalue=iso, **kw)
                     text = value.strftime("%d/%m/%Y")
+                elif isinstance(value, bool):
+                    tc = TableCell(valuetype="boolean", booleanvalue=str(value).lower(), **kw)
+                    text = str(value).upper()
                 elif isinstance(value, (int, float)) and cell.fmt and "%" in cell.fmt:
                     tc = TableCell(valuetype="percentage", value=value, **kw)
                     text = f"{value * 100:g}%"
