@@ -44,7 +44,9 @@ from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
+from ntm_excel.read.clues import conflicting, title_clue
 from ntm_excel.read.columns import is_assessment_table, label_role
+from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
 from ntm_excel.read.legacy import column_encoding, detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import read_roadmap, title_year
@@ -169,10 +171,14 @@ class _Workbook:
         headers = {}
         for grid in self.grids:
             header = locate_header([grid], classify, is_assessment_table)
+            if header is None:
+                header = glued_heading(grid, classify)
             if header is not None:
                 headers[id(grid)] = header
         if not headers:
             headers = _headings_further_down(self.grids, classify)
+        if flat := flat_sheet(list(headers.values()), self.registry):
+            return self._by_rows(flat)
         communes = self._communes(list(headers.values()))
         if len(communes) > 1:
             return self._several(communes, headers)
@@ -257,6 +263,17 @@ class _Workbook:
                 self._submission(header, code, text, [], [header.grid, *roadmaps], notes)
             )
         return results + ([(None, loose)] if loose else [])
+
+    def _by_rows(self, flat: FlatSheet) -> list[ReadResult]:
+        """A submission per unit of a sheet whose rows each name their unit by code."""
+        names = {code: self.registry.get(code).name for code in flat.units}
+        notes = [flat.note(names)]
+        results = [
+            self._submission(header, code, flat.unit_text(code), [], [header.grid], notes)
+            for code, header in flat.units.items()
+        ]
+        unknown = flat.unknown_issues(self.path.name)
+        return results + ([(None, unknown)] if unknown else [])
 
     # -- one unit's submission
 
@@ -857,7 +874,12 @@ def identify_unit(
         other = next((v for code, v in communes.items() if code != unit.code), None)
         if other is None:
             return unit.code, text, []
-        candidates = f"{unit.name} (mã {unit.code}), {other[0].name} (theo tên)"
+        candidates = conflicting(
+            [
+                (unit, title_clue(grids, header, text, "ô mã", TITLE_ROWS)),
+                (other[0], title_clue(grids, header, other[1], "đầu biểu", TITLE_ROWS)),
+            ]
+        )
         issue = make_issue(
             "unit-ambiguous", **located, text=f"{text} / {other[1]}", candidates=candidates
         )
@@ -869,11 +891,14 @@ def identify_unit(
         if other is None or other.tier != COMMUNE or other.code == unit.code:
             return unit.code, text, []
         # «XÃ CẨM BÌNH» in a copied form's title, «xa_cam_vinh.xlsx»: whose is it?
-        both = UnitMatch(None, (unit, other))
+        clues = [
+            (unit, title_clue(grids, header, text, "đầu biểu", TITLE_ROWS)),
+            (other, f"tên tệp «{file_name}»"),
+        ]
         return (
             None,
             f"{text} / {file_name}",
-            [_ambiguous_issue(f"{text} / {file_name}", both, located)],
+            [_conflict_issue(f"{text} / {file_name}", clues, located)],
         )
     if len(communes) > 1:
         units = tuple(unit for unit, _ in communes.values())
@@ -883,8 +908,11 @@ def identify_unit(
     named = {m.unit.code: m.unit for m in (by_sheet, by_file) if m.unit and m.unit.tier == COMMUNE}
     if len(named) > 1:  # the tab and the file name name two communes
         text = f"{header.grid.name} / {file_name}"
-        both = UnitMatch(None, tuple(named.values()))
-        return None, text, [_ambiguous_issue(text, both, located)]
+        clues = [
+            (by_sheet.unit, f"tên trang «{header.grid.name}»"),
+            (by_file.unit, f"tên tệp «{file_name}»"),
+        ]
+        return None, text, [_conflict_issue(text, clues, located)]
     if named:
         text = file_name if by_file.unit in named.values() else header.grid.name
         return next(iter(named)), text, []
@@ -941,6 +969,11 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
     found = registry.match(text, place)
     _MATCHES[key] = (registry, found)
     return found
+
+
+def _conflict_issue(text: str, clues: list, located: dict) -> Issue:
+    """`unit-ambiguous` for clues naming different communes, saying which named which."""
+    return make_issue("unit-ambiguous", **located, text=text, candidates=conflicting(clues))
 
 
 def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:
