@@ -235,3 +235,85 @@ def test_a_tab_against_the_file_name_says_which_named_which(tmp_path, registry, 
     (issue,) = [issue for issue in issues if issue.code == "unit-ambiguous"]
     assert "mã 18706) theo tên trang «Cẩm Thạch»" in issue.message
     assert "mã 18697) theo tên tệp «cam_quang.xlsx»" in issue.message
+
+
+# --- layouts that are not read: a clear issue naming the sheet, and no value taken
+
+
+def layout_issue(issues) -> object:
+    (issue,) = [issue for issue in issues if issue.code == "table-layout-unsupported"]
+    return issue
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_a_district_compilation_with_a_column_per_commune_gives_the_district_no_values(
+    tmp_path, registry, indicators, fmt
+):
+    rows: list[list[object]] = [
+        ["UBND HUYỆN CẨM XUYÊN"],
+        ["BẢNG TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ CÁC XÃ"],
+        ["TT", "Nội dung tiêu chí", "Chỉ tiêu", "Kết quả tự đánh giá của các xã"],
+        [None, None, None, "Cẩm Thành", "Cẩm Quang", "Cẩm Thạch"],
+    ]
+    rows += [[code, WORDINGS[code], "Đạt", "Đạt", "Không đạt", "Đạt"] for code in WORDINGS]
+    path = write_book(tmp_path / f"tong_hop_huyen.{fmt}", {"TH": rows})
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission.unit_code == "446"  # the district's file, as its title says
+    assert submission.indicators == ()  # Cẩm Thành's column is not the district's values
+    issue = layout_issue(issues)
+    assert (issue.file, issue.sheet, issue.cell) == (path.name, "TH", "D4")
+    assert issue.message.startswith(
+        "Trang «TH»: bảng có cột riêng của từng xã (Cẩm Thành ở ô D4, Cẩm Quang ở ô E4, "
+        "Cẩm Thạch ở ô F4)"
+    )
+    assert "table-not-found" not in {issue.code for issue in issues}
+
+
+def test_two_communes_side_by_side_are_not_read_as_one(tmp_path, registry, indicators):
+    rows: list[list[object]] = [
+        ["UBND HUYỆN CẨM XUYÊN"],
+        ["BIỂU TỰ ĐÁNH GIÁ"],
+        ["TT", "Nội dung", "XÃ CẨM THÀNH", None, "XÃ CẨM QUANG", None],
+        [None, None, "Kết quả", "Tự đánh giá", "Kết quả", "Tự đánh giá"],
+    ]
+    rows += [[code, WORDINGS[code], "Đạt", "Đạt", "1%", "Không đạt"] for code in WORDINGS]
+    path = write_book(tmp_path / "hai_xa.xlsx", {"TĐG": rows})
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission.indicators == ()
+    issue = layout_issue(issues)
+    assert (issue.sheet, issue.cell) == ("TĐG", "C3")
+    assert "XÃ CẨM THÀNH ở ô C3, XÃ CẨM QUANG ở ô E3" in issue.message
+
+
+def test_a_grid_of_communes_by_rows_is_said_to_be_a_compilation(tmp_path, registry, indicators):
+    rows: list[list[object]] = [
+        ["UBND HUYỆN CẨM XUYÊN"],
+        ["TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ CÁC XÃ"],
+        ["TT", "Tên xã", *(f"TC{number}" for number in range(1, 20)), "Số tiêu chí đạt"],
+    ]
+    rows += [[n, NAMES[code], *["Đạt"] * 19, 19] for n, code in enumerate(NAMES, 1)]
+    path = write_book(tmp_path / "tong_hop.ods", {"Tổng hợp": rows})
+    results = read_workbook(path, registry, indicators)
+    issues = [issue for _, found in results for issue in found]
+    issue = layout_issue(issues)
+    assert (issue.sheet, issue.cell) == ("Tổng hợp", "B4")
+    assert "bảng tổng hợp nhiều xã, mỗi dòng một xã (Cẩm Thành ở ô B4" in issue.message
+    assert all(not submission.indicators for submission, _ in results if submission)
+
+
+def test_a_table_turned_on_its_side_is_said_so(tmp_path, registry, indicators):
+    given = answers(2)
+    rows: list[list[object]] = [
+        ["UBND XÃ CẨM THÀNH"],
+        ["BIỂU TỰ ĐÁNH GIÁ"],
+        ["Chỉ tiêu", *given],
+        ["Kết quả", *(value for value, _ in given.values())],
+        ["Tự đánh giá", *(said for _, said in given.values())],
+    ]
+    path = write_book(tmp_path / "cam_thanh.xlsx", {"TĐG": rows})
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission.unit_code == "18694"
+    issue = layout_issue(issues)
+    assert (issue.sheet, issue.cell) == ("TĐG", "B3")
+    assert "các chỉ tiêu xếp theo cột (dòng 3: «1.1», «1.2», «3.1»…)" in issue.message
+    assert "table-not-found" not in {issue.code for issue in issues}

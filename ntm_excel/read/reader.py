@@ -47,6 +47,7 @@ from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, 
 from ntm_excel.read.clues import conflicting, title_clue
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
+from ntm_excel.read.layouts import several_units_issue, unit_columns, unread_layout
 from ntm_excel.read.legacy import column_encoding, detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import read_roadmap, title_year
@@ -171,10 +172,10 @@ class _Workbook:
         headers = {}
         for grid in self.grids:
             header = locate_header([grid], classify, is_assessment_table)
-            if header is None:
-                header = glued_heading(grid, classify)
             if header is not None:
                 headers[id(grid)] = header
+        if not headers:
+            headers = _glued_headings(self.grids, classify)
         if not headers:
             headers = _headings_further_down(self.grids, classify)
         if flat := flat_sheet(list(headers.values()), self.registry):
@@ -182,11 +183,17 @@ class _Workbook:
         communes = self._communes(list(headers.values()))
         if len(communes) > 1:
             return self._several(communes, headers)
+        unread, set_aside = self._unread_layouts(headers)
         candidates = self._candidates(headers)
         header = _best(self.grids, headers, candidates)
         unit_code, unit_text, issues = identify_unit(
-            self.grids, header, self.registry, self.path.name, folders=_folders(self.path)
+            self.grids,
+            header or set_aside,
+            self.registry,
+            self.path.name,
+            folders=_folders(self.path),
         )
+        issues += unread
         located = {"unit_code": unit_code or "", "file": self.path.name}
         if header is not None and (issue := _version_issue(header, candidates, located)):
             issues.append(issue)
@@ -211,6 +218,30 @@ class _Workbook:
             table.read()
             found[id(grid)] = _candidate(header, position, table)
         return found
+
+    def _unread_layouts(self, headers: dict[int, Header]) -> tuple[list[Issue], Header | None]:
+        """The issues of tables laid out by commune, taken out of `headers` (the first of
+        them is returned: its title block still names the unit), and, when no table was
+        found, of grids of communes or tables turned on their side."""
+        issues, set_aside = [], None
+        for key, header in list(headers.items()):
+            if found := unit_columns(header, self._names_commune):
+                issues.append(several_units_issue(header, found, self.path.name))
+                set_aside = set_aside or headers.pop(key)
+        if not headers and not issues:
+            issues = unread_layout(self.grids, self._names_commune, self.path.name)
+        return issues, set_aside
+
+    def _names_commune(self, text: str) -> bool:
+        """Whether `text` is wholly the name of a commune («Cẩm Thành», «XÃ CẨM THÀNH»), of
+        one or of several («Xã Tân Lập»)."""
+        found = _match(self.registry, text)
+        key = fold(text)
+        return any(
+            unit.tier == COMMUNE
+            and key in (name := fold(unit.name), name.removeprefix(fold(unit.kind)).strip())
+            for unit in ((found.unit,) if found.unit else found.candidates)
+        )
 
     # -- several communes in one workbook
 
@@ -317,7 +348,7 @@ class _Workbook:
                     table.reported_total, table.total_cell = other.reported_total, other.total_cell
             if headers is not None:
                 notes = [*notes, *self._sheet_notes(header, headers, continued, candidates)]
-        else:
+        elif not any(issue.code == "table-layout-unsupported" for issue in issues):
             issues.append(make_issue("table-not-found", **located))
         tasks, roadmap_issues, roadmap_note = read_roadmap(
             [grid for grid in sheets if header is None or grid is not header.grid],
@@ -408,6 +439,13 @@ class _Workbook:
                     f"«{header.grid.name}»"
                 )
         return notes
+
+
+def _glued_headings(grids: list[Grid], classify) -> dict[int, Header]:
+    """The headings of an export written in glued identifiers («MaXa | MaChiTieu | GiaTri»),
+    looked for when no sheet has a heading in words."""
+    found = {id(grid): header for grid in grids if (header := glued_heading(grid, classify))}
+    return found
 
 
 def _headings_further_down(grids: list[Grid], classify) -> dict[int, Header]:
