@@ -87,6 +87,17 @@ _TYPES = [
         "tự đánh giá và cột TT, tên hoặc nội dung",
     ),
     IssueType(
+        "table-layout-unsupported",
+        Severity.ERROR,
+        "Dạng bảng chưa đọc được",
+        "Trang «{tab}»: {layout}. Chương trình chưa đọc được dạng bảng này nên không lấy số "
+        "liệu nào từ trang. Hãy gửi mỗi xã một biểu theo mẫu (mỗi chỉ tiêu một dòng, cột "
+        "«Kết quả thực hiện», «Tự đánh giá»), hoặc bảng xuất từ hệ thống có cột «Mã xã».",
+        "bảng có cột riêng của từng xã (hai xã cạnh nhau, bảng tổng hợp của huyện), bảng tổng "
+        "hợp mỗi dòng một xã, hoặc bảng xoay ngang (chỉ tiêu theo cột): không đọc số liệu nào "
+        "từ trang",
+    ),
+    IssueType(
         "roadmap-not-found",
         Severity.INFO,
         "Không có lộ trình",

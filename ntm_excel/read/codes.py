@@ -68,7 +68,7 @@ _ROMAN_ALONE = re.compile(r"^([IVXLivxl]+)\s*[.)]?$")
 _LETTER = re.compile(r"^([a-zđ])\s*[)./]?$")
 # Folded forms: "tieu chi so 17", "tc 17", then perhaps "chi tieu 17 1" or "chi tieu 1"
 _CRITERION_WORDS = re.compile(
-    r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: (?:chi tieu|ct)(?: so)? (\d{1,2})(?: (\d{1,2}))?)?"
+    r"^(?:tieu chi(?: so)?|tc) ?0?(\d{1,2})(?: (?:chi tieu|ct)(?: so)? ?(\d{1,2})(?: (\d{1,2}))?)?"
     r"(?: |$)"
 )
 # "TC1.1", "Tiêu chí 17.2": the criterion's word before an indicator's dotted code

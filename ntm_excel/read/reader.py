@@ -44,7 +44,10 @@ from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError, read_reason
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
+from ntm_excel.read.clues import conflicting, title_clue
 from ntm_excel.read.columns import is_assessment_table, label_role
+from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
+from ntm_excel.read.layouts import several_units_issue, unit_columns, unread_layout
 from ntm_excel.read.legacy import column_encoding, detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import read_roadmap, title_year
@@ -172,15 +175,25 @@ class _Workbook:
             if header is not None:
                 headers[id(grid)] = header
         if not headers:
+            headers = _glued_headings(self.grids, classify)
+        if not headers:
             headers = _headings_further_down(self.grids, classify)
+        if flat := flat_sheet(list(headers.values()), self.registry):
+            return self._by_rows(flat)
         communes = self._communes(list(headers.values()))
         if len(communes) > 1:
             return self._several(communes, headers)
+        unread, set_aside = self._unread_layouts(headers)
         candidates = self._candidates(headers)
         header = _best(self.grids, headers, candidates)
         unit_code, unit_text, issues = identify_unit(
-            self.grids, header, self.registry, self.path.name, folders=_folders(self.path)
+            self.grids,
+            header or set_aside,
+            self.registry,
+            self.path.name,
+            folders=_folders(self.path),
         )
+        issues += unread
         located = {"unit_code": unit_code or "", "file": self.path.name}
         if header is not None and (issue := _version_issue(header, candidates, located)):
             issues.append(issue)
@@ -205,6 +218,30 @@ class _Workbook:
             table.read()
             found[id(grid)] = _candidate(header, position, table)
         return found
+
+    def _unread_layouts(self, headers: dict[int, Header]) -> tuple[list[Issue], Header | None]:
+        """The issues of tables laid out by commune, taken out of `headers` (the first of
+        them is returned: its title block still names the unit), and, when no table was
+        found, of grids of communes or tables turned on their side."""
+        issues, set_aside = [], None
+        for key, header in list(headers.items()):
+            if found := unit_columns(header, self._names_commune):
+                issues.append(several_units_issue(header, found, self.path.name))
+                set_aside = set_aside or headers.pop(key)
+        if not headers and not issues:
+            issues = unread_layout(self.grids, self._names_commune, self.path.name)
+        return issues, set_aside
+
+    def _names_commune(self, text: str) -> bool:
+        """Whether `text` is wholly the name of a commune («Cẩm Thành», «XÃ CẨM THÀNH»), of
+        one or of several («Xã Tân Lập»)."""
+        found = _match(self.registry, text)
+        key = fold(text)
+        return any(
+            unit.tier == COMMUNE
+            and key in (name := fold(unit.name), name.removeprefix(fold(unit.kind)).strip())
+            for unit in ((found.unit,) if found.unit else found.candidates)
+        )
 
     # -- several communes in one workbook
 
@@ -258,6 +295,17 @@ class _Workbook:
             )
         return results + ([(None, loose)] if loose else [])
 
+    def _by_rows(self, flat: FlatSheet) -> list[ReadResult]:
+        """A submission per unit of a sheet whose rows each name their unit by code."""
+        names = {code: self.registry.get(code).name for code in flat.units}
+        notes = [flat.note(names)]
+        results = [
+            self._submission(header, code, flat.unit_text(code), [], [header.grid], notes)
+            for code, header in flat.units.items()
+        ]
+        unknown = flat.unknown_issues(self.path.name)
+        return results + ([(None, unknown)] if unknown else [])
+
     # -- one unit's submission
 
     def _submission(
@@ -300,7 +348,7 @@ class _Workbook:
                     table.reported_total, table.total_cell = other.reported_total, other.total_cell
             if headers is not None:
                 notes = [*notes, *self._sheet_notes(header, headers, continued, candidates)]
-        else:
+        elif not any(issue.code == "table-layout-unsupported" for issue in issues):
             issues.append(make_issue("table-not-found", **located))
         tasks, roadmap_issues, roadmap_note = read_roadmap(
             [grid for grid in sheets if header is None or grid is not header.grid],
@@ -391,6 +439,13 @@ class _Workbook:
                     f"«{header.grid.name}»"
                 )
         return notes
+
+
+def _glued_headings(grids: list[Grid], classify) -> dict[int, Header]:
+    """The headings of an export written in glued identifiers («MaXa | MaChiTieu | GiaTri»),
+    looked for when no sheet has a heading in words."""
+    found = {id(grid): header for grid in grids if (header := glued_heading(grid, classify))}
+    return found
 
 
 def _headings_further_down(grids: list[Grid], classify) -> dict[int, Header]:
@@ -857,7 +912,12 @@ def identify_unit(
         other = next((v for code, v in communes.items() if code != unit.code), None)
         if other is None:
             return unit.code, text, []
-        candidates = f"{unit.name} (mã {unit.code}), {other[0].name} (theo tên)"
+        candidates = conflicting(
+            [
+                (unit, title_clue(grids, header, text, "ô mã", TITLE_ROWS)),
+                (other[0], title_clue(grids, header, other[1], "đầu biểu", TITLE_ROWS)),
+            ]
+        )
         issue = make_issue(
             "unit-ambiguous", **located, text=f"{text} / {other[1]}", candidates=candidates
         )
@@ -869,11 +929,14 @@ def identify_unit(
         if other is None or other.tier != COMMUNE or other.code == unit.code:
             return unit.code, text, []
         # «XÃ CẨM BÌNH» in a copied form's title, «xa_cam_vinh.xlsx»: whose is it?
-        both = UnitMatch(None, (unit, other))
+        clues = [
+            (unit, title_clue(grids, header, text, "đầu biểu", TITLE_ROWS)),
+            (other, f"tên tệp «{file_name}»"),
+        ]
         return (
             None,
             f"{text} / {file_name}",
-            [_ambiguous_issue(f"{text} / {file_name}", both, located)],
+            [_conflict_issue(f"{text} / {file_name}", clues, located)],
         )
     if len(communes) > 1:
         units = tuple(unit for unit, _ in communes.values())
@@ -883,8 +946,11 @@ def identify_unit(
     named = {m.unit.code: m.unit for m in (by_sheet, by_file) if m.unit and m.unit.tier == COMMUNE}
     if len(named) > 1:  # the tab and the file name name two communes
         text = f"{header.grid.name} / {file_name}"
-        both = UnitMatch(None, tuple(named.values()))
-        return None, text, [_ambiguous_issue(text, both, located)]
+        clues = [
+            (by_sheet.unit, f"tên trang «{header.grid.name}»"),
+            (by_file.unit, f"tên tệp «{file_name}»"),
+        ]
+        return None, text, [_conflict_issue(text, clues, located)]
     if named:
         text = file_name if by_file.unit in named.values() else header.grid.name
         return next(iter(named)), text, []
@@ -941,6 +1007,11 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
     found = registry.match(text, place)
     _MATCHES[key] = (registry, found)
     return found
+
+
+def _conflict_issue(text: str, clues: list, located: dict) -> Issue:
+    """`unit-ambiguous` for clues naming different communes, saying which named which."""
+    return make_issue("unit-ambiguous", **located, text=text, candidates=conflicting(clues))
 
 
 def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:

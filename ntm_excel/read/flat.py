@@ -1,0 +1,166 @@
+"""Sheets exported from a province's web system: one row per commune × indicator, the
+commune in a code column («Mã xã», «MaXa», «Ma_xa»: its GSO code), the indicator code, its
+wording, the value and the self-assessment in the columns after it.
+
+Such a sheet has no title block to name its commune: each row does. A district's export
+holds several communes in one sheet; each becomes its own submission, read from its own rows
+(the other communes' rows left out, so every cell keeps its address in the sheet).
+
+Exports often write their headings as glued ASCII identifiers («MaChiTieu», «TenChiTieu»,
+«GiaTri», «TuDanhGia»). They are spelled out as words («Ma Chi Tieu») before the heading is
+classified, so the vocabulary's headings («Mã chỉ tiêu», «Giá trị…», «…đánh giá…») know
+them. This is only tried on a sheet where no heading was found: a commune's usual form never
+pays for it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from ntm_excel.issues import Issue, make_issue
+from ntm_excel.model import PROVINCE
+from ntm_excel.read.columns import is_assessment_table
+from ntm_excel.read.sheets import (
+    HEADER_SCAN_ROWS,
+    MAX_COLS,
+    Classifier,
+    Grid,
+    Header,
+    locate_header,
+)
+from ntm_excel.reference.registry import Registry
+from ntm_excel.text import cell_address
+
+# Folded headings of the column holding the unit's GSO code
+UNIT_CODE_HEADINGS = frozenset(
+    {"ma xa", "ma don vi", "ma dvhc", "ma dv", "ma so xa", "ma phuong xa", "ma xa phuong"}
+)
+MIN_GLUED = 3  # glued headings a row needs to be taken for an export's heading row
+_GLUED = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]*)+")  # «MaChiTieu», «TuDanhGia»
+_WORD = re.compile(r"[A-Z][a-z]*")
+
+
+def glued_heading(grid: Grid, classify: Classifier) -> Header | None:
+    """The heading of a sheet whose heading row is written in glued identifiers («MaXa |
+    MaChiTieu | GiaTri | TuDanhGia»), its cells spelled out as words; None (the sheet left
+    as it was) when there is no such row or it still names no self-assessment table."""
+    for row in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
+        line = grid.rows[row][:MAX_COLS]
+        glued = [
+            (col, cell)
+            for col, cell in enumerate(line)
+            if isinstance(cell, str) and cell.isascii() and _GLUED.fullmatch(cell)
+        ]
+        if len(glued) < MIN_GLUED:
+            continue
+        for col, cell in glued:
+            grid.set_value(row, col, " ".join(_WORD.findall(cell)))
+        header = locate_header([grid], classify, is_assessment_table, first_row=row)
+        if header is not None and header.top == row:
+            return header
+        for col, cell in glued:
+            grid.set_value(row, col, cell)
+    return None
+
+
+@dataclass
+class FlatSheet:
+    """A sheet of rows per unit: each unit's own view of it (`units`: code → its heading
+    over a sheet keeping only its rows) and the codes the registry does not know."""
+
+    header: Header
+    column: int  # the unit code column
+    units: dict[str, Header] = field(default_factory=dict)
+    unknown: dict[str, list[int]] = field(default_factory=dict)  # code as written → rows
+
+    @property
+    def heading(self) -> str:
+        """The code column's heading as written."""
+        grid = self.header.grid
+        return grid.text(self.header.top, self.column) or grid.text(self.header.bottom, self.column)
+
+    def unit_text(self, code: str) -> str:
+        """The text a unit was read from: the code column's heading and the code."""
+        return f"{self.heading}: {code}"
+
+    def note(self, names: dict[str, str]) -> str:
+        """How the sheet was read, for the reading report."""
+        grid = self.header.grid
+        where = cell_address(self.header.top, self.column)
+        units = ", ".join(f"{names[code]} ({code})" for code in self.units)
+        return (
+            f"Trang «{grid.name}»: bảng dạng danh sách (mỗi dòng một chỉ tiêu của một đơn vị, "
+            f"mã đơn vị ở cột «{self.heading}», ô {where}); {len(self.units)} đơn vị, mỗi "
+            f"đơn vị một biểu: {units}"
+        )
+
+    def unknown_issues(self, file_name: str) -> list[Issue]:
+        """`unit-unknown` for the rows whose code names no unit of the registry."""
+        grid = self.header.grid
+        issues = []
+        for code, rows in self.unknown.items():
+            cells = ", ".join(cell_address(row, self.column) for row in rows[:5])
+            more = f" và {len(rows) - 5} ô khác" if len(rows) > 5 else ""
+            detail = (
+                f" (trang «{grid.name}», cột «{self.heading}»: mã «{code}» ở ô {cells}{more} "
+                "không có trong danh sách đơn vị; các dòng này không được đọc)"
+            )
+            issues.append(
+                make_issue("unit-unknown", file=file_name, sheet=grid.name, detail=detail)
+            )
+        return issues
+
+
+def unit_code_column(header: Header) -> int | None:
+    """The column of a heading that holds each row's unit code, if any."""
+    return next(
+        (col for col, label in sorted(header.labels.items()) if label in UNIT_CODE_HEADINGS),
+        None,
+    )
+
+
+def flat_sheet(headers: list[Header], registry: Registry) -> FlatSheet | None:
+    """The first table whose rows each name their unit by code, split by unit; None when no
+    table has a unit code column or its column names no unit the registry knows."""
+    for header in headers:
+        column = unit_code_column(header)
+        if column is not None:
+            found = _split(header, column, registry)
+            if found.units:
+                return found
+    return None
+
+
+def _split(header: Header, column: int, registry: Registry) -> FlatSheet:
+    """Each unit's rows of `header`'s table. A blank code cell goes with the unit above it
+    (an export that writes the code once per block, or merges it down)."""
+    grid = header.grid
+    owners: list[str | None] = []
+    found = FlatSheet(header, column)
+    owner = None
+    for row in range(header.bottom + 1, len(grid.rows)):
+        written = grid.text(row, column).strip()
+        if written:
+            unit = registry.get(written)
+            owner = unit.code if unit is not None and unit.tier != PROVINCE else None
+            if owner is None:
+                found.unknown.setdefault(written, []).append(row)
+        owners.append(owner)
+    for code in dict.fromkeys(owner for owner in owners if owner):
+        kept = grid.rows[: header.bottom + 1] + [
+            line if mine == code else []
+            for line, mine in zip(grid.rows[header.bottom + 1 :], owners, strict=True)
+        ]
+        rows = {row for row, mine in enumerate(owners, header.bottom + 1) if mine == code}
+        own = replace(
+            grid,
+            rows=kept,
+            formulas={
+                at: f for at, f in grid.formulas.items() if at[0] <= header.bottom or at[0] in rows
+            },
+            _texts={},
+            _lines={},
+        )
+        found.units[code] = replace(header, grid=own)
+    return found
