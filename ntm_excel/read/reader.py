@@ -689,6 +689,8 @@ def report_date(grid: Grid) -> date | None:
     """The date a report is signed ("Cẩm Thành, ngày 10 tháng 3 năm 2021"), if written."""
     undated = _UNDATED
     for row in grid.rows:
+        if undated.issuperset(row):  # a row of blanks and texts seen before: skipped whole
+            continue
         for cell in row:  # half the cells are blank (""), most others seen before: skipped
             if cell and isinstance(cell, str) and cell not in undated:
                 found = _signed(cell)
@@ -697,6 +699,7 @@ def report_date(grid: Grid) -> date | None:
                 if len(cell) <= SHORT_TEXT:
                     if len(undated) >= _UNDATED_MAX:
                         undated.clear()
+                        undated.add("")
                     undated.add(cell)
     return None
 
@@ -727,7 +730,7 @@ def _signing_body(header: Header) -> str:
 
 _UNSIGNED = object()  # a text that writes no date
 # Texts known to write no date (they repeat from file to file): skipped without a call.
-_UNDATED: set[str] = set()
+_UNDATED: set[str] = {""}  # with the blank cell
 _UNDATED_MAX = 1 << 15
 
 

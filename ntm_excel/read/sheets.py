@@ -34,6 +34,7 @@ from ntm_excel.read.bounds import (
     TextBudget,
     attribute_values,
     ooxml_extent,
+    ooxml_small,
     shared_cells,
     shared_string_sizes,
     shared_text,
@@ -381,7 +382,7 @@ def _ooxml_grid(
     styles: _Styles | None,
     hidden: bool,
 ) -> Grid:
-    extent = ooxml_extent(xml, name)
+    extent = None if ooxml_small(xml) else ooxml_extent(xml, name)
     has_formula = (b"<f" in xml or b":f" in xml) and any(tag in xml for tag in _F_STARTS)
     formulas = _ooxml_formulas(xml) if has_formula else {}
     if extent and (extent[2] - extent[0] + 1) * (extent[3] - extent[1] + 1) > MAX_AREA:
