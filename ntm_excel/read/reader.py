@@ -931,18 +931,26 @@ def _file_words(file_name: str) -> str:
 
 
 _MATCHES: dict[tuple[int, str, Place], tuple[Registry, UnitMatch]] = {}
+# Texts that name no unit at all, whatever the place: the place only chooses among the
+# units a text names (lines such as «(Kèm theo Báo cáo số 46/BC-UBND …)» repeat from
+# district to district).
+_NAMELESS: dict[tuple[int, str], tuple[Registry, UnitMatch]] = {}
 
 
 def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
     """`registry.match`, remembered for the process (title lines repeat from file to file)."""
     key = (id(registry), text, place)
-    hit = _MATCHES.get(key)
+    hit = _MATCHES.get(key) or _NAMELESS.get(key[:2])
     if hit is not None and hit[0] is registry:
         return hit[1]
     if len(_MATCHES) > 4096:
         _MATCHES.clear()
     found = registry.match(text, place)
     _MATCHES[key] = (registry, found)
+    if not found.candidates:
+        if len(_NAMELESS) > 4096:
+            _NAMELESS.clear()
+        _NAMELESS[key[:2]] = (registry, found)
     return found
 
 

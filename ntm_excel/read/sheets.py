@@ -247,7 +247,10 @@ def _calamine_grid(book: CalamineWorkbook, name: str, hidden: bool) -> Grid:
         pad = [""] * start_col
         width = MAX_COLS - start_col
         rows = [[] for _ in range(start_row)]
-        rows.extend(pad + line[:width] if pad else line[:width] for line in block)
+        if pad:
+            rows.extend(pad + line[:width] for line in block)
+        else:  # calamine's own lists, sliced only when wider than the cap
+            rows.extend(line if len(line) <= width else line[:width] for line in block)
     merged = tuple(
         (r0, c0, r1, c1)
         for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
