@@ -42,6 +42,9 @@ _U32 = 0xFFFFFFFF
 # a cell tag as calamine's reader may see one, with its address when written plainly
 # (`<c r="B7"`; ("", "") otherwise)
 _CELL_TAG = re.compile(rb'<c(?=[\s/>])(?: r="([A-Z]{1,3})([1-9][0-9]{0,6})")?')
+# a cell tag as `_CELL_TAG` finds it, but for one with a plain address of at most two
+# letters and three digits (`<c r="ZZ999"`)
+_NOT_SMALL_CELL_TAG = re.compile(rb'<c(?=[\s/>])(?! r="[A-Z]{1,2}[1-9][0-9]{0,2}")')
 _PREFIXED_CELL_TAG = re.compile(rb":c[\s/>]")  # a cell tag with a namespace prefix
 _R_ATTRIBUTE = re.compile(rb"r\s*=")  # the attribute "r" when a space or a quote precedes
 _BEFORE_ATTRIBUTE = frozenset(b" \t\n\r\f\v\"'")
@@ -83,6 +86,16 @@ def ooxml_extent(xml: bytes, sheet: str) -> Extent | None:
     if plain is not False:
         return plain
     return _parsed_extent(xml, sheet)
+
+
+def ooxml_small(xml: bytes) -> bool:
+    """Whether the cells calamine will read from a worksheet part all lie in its first 999
+    rows and 702 columns (A to ZZ), a range far below any cap: the plain form of
+    `_plain_extent`, every address of at most two letters and three digits. Told by a few
+    scans of the part, without an object per cell as the exact extent needs."""
+    if _NOT_SMALL_CELL_TAG.search(xml) or _PREFIXED_CELL_TAG.search(xml):
+        return False
+    return _r_attributes(xml) == xml.count(b'<c r="') + xml.count(b'<row r="')
 
 
 def _plain_extent(xml: bytes) -> Extent | None | bool:

@@ -744,6 +744,8 @@ def report_date(grid: Grid) -> date | None:
     """The date a report is signed ("Cẩm Thành, ngày 10 tháng 3 năm 2021"), if written."""
     undated = _UNDATED
     for row in grid.rows:
+        if undated.issuperset(row):  # a row of blanks and texts seen before: skipped whole
+            continue
         for cell in row:  # half the cells are blank (""), most others seen before: skipped
             if cell and isinstance(cell, str) and cell not in undated:
                 found = _signed(cell)
@@ -752,6 +754,7 @@ def report_date(grid: Grid) -> date | None:
                 if len(cell) <= SHORT_TEXT:
                     if len(undated) >= _UNDATED_MAX:
                         undated.clear()
+                        undated.add("")
                     undated.add(cell)
     return None
 
@@ -782,7 +785,7 @@ def _signing_body(header: Header) -> str:
 
 _UNSIGNED = object()  # a text that writes no date
 # Texts known to write no date (they repeat from file to file): skipped without a call.
-_UNDATED: set[str] = set()
+_UNDATED: set[str] = {""}  # with the blank cell
 _UNDATED_MAX = 1 << 15
 
 
@@ -994,18 +997,26 @@ def _file_words(file_name: str) -> str:
 
 
 _MATCHES: dict[tuple[int, str, Place], tuple[Registry, UnitMatch]] = {}
+# Texts that name no unit at all, whatever the place: the place only chooses among the
+# units a text names (lines such as «(Kèm theo Báo cáo số 46/BC-UBND …)» repeat from
+# district to district).
+_NAMELESS: dict[tuple[int, str], tuple[Registry, UnitMatch]] = {}
 
 
 def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
     """`registry.match`, remembered for the process (title lines repeat from file to file)."""
     key = (id(registry), text, place)
-    hit = _MATCHES.get(key)
+    hit = _MATCHES.get(key) or _NAMELESS.get(key[:2])
     if hit is not None and hit[0] is registry:
         return hit[1]
     if len(_MATCHES) > 4096:
         _MATCHES.clear()
     found = registry.match(text, place)
     _MATCHES[key] = (registry, found)
+    if not found.candidates:
+        if len(_NAMELESS) > 4096:
+            _NAMELESS.clear()
+        _NAMELESS[key[:2]] = (registry, found)
     return found
 
 

@@ -34,6 +34,7 @@ from ntm_excel.read.bounds import (
     TextBudget,
     attribute_values,
     ooxml_extent,
+    ooxml_small,
     shared_cells,
     shared_string_sizes,
     shared_text,
@@ -246,7 +247,10 @@ def _calamine_grid(book: CalamineWorkbook, name: str, hidden: bool) -> Grid:
         pad = [""] * start_col
         width = MAX_COLS - start_col
         rows = [[] for _ in range(start_row)]
-        rows.extend(pad + line[:width] if pad else line[:width] for line in block)
+        if pad:
+            rows.extend(pad + line[:width] for line in block)
+        else:  # calamine's own lists, sliced only when wider than the cap
+            rows.extend(line if len(line) <= width else line[:width] for line in block)
     merged = tuple(
         (r0, c0, r1, c1)
         for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
@@ -381,7 +385,7 @@ def _ooxml_grid(
     styles: _Styles | None,
     hidden: bool,
 ) -> Grid:
-    extent = ooxml_extent(xml, name)
+    extent = None if ooxml_small(xml) else ooxml_extent(xml, name)
     has_formula = (b"<f" in xml or b":f" in xml) and any(tag in xml for tag in _F_STARTS)
     formulas = _ooxml_formulas(xml) if has_formula else {}
     if extent and (extent[2] - extent[0] + 1) * (extent[3] - extent[1] + 1) > MAX_AREA:

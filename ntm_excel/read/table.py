@@ -387,7 +387,8 @@ class TableReader:
         return ("criterion" if code.kind == "criterion" else "indicator"), ""
 
     def _layout_row(self, row: int, texts: list[str]) -> tuple[str, str] | None:
-        """The kind of a row that belongs to the table's layout rather than its data."""
+        """The kind of a row that belongs to the table's layout rather than its data: a
+        function of the row's `texts` (`_Plan.fits` relies on it)."""
         if is_signature(texts):
             return "end", ""
         if self._is_totals(texts):
@@ -1260,7 +1261,9 @@ class _Plan:
     say it belongs to the layout (a signature, the column numbers…: `_layout_row`). Below
     the table's end, only the TT column's codes and where Roman numbers start the wording
     count (`_numbering`). A table the same in all those respects is classified the same
-    way: its reading is the same steps (`_step`), replayed on its own cells."""
+    way: its reading is the same steps (`_step`), replayed on its own cells. (What
+    `_layout_row` says of a row is a function of the row's texts: a row whose texts are
+    the ones the plan met says the same without being looked at again.)"""
 
     catalogue: CatalogueIndex
     vocabulary: Vocabulary
@@ -1271,6 +1274,7 @@ class _Plan:
     rows: tuple  # the rows of the table, as `_seen` sees them
     below: list[tuple]  # each row below its end, as `_numbered_as`
     layout: dict[int, tuple[str, str] | None]  # `TableReader._layout_rows`
+    layout_texts: dict[int, tuple[str, ...]]  # the texts of each of those rows
     notes: list[str]
     steps: list[tuple]
 
@@ -1289,6 +1293,9 @@ class _Plan:
             rows=(),
             below=[],
             layout=dict(reader._layout_rows),
+            layout_texts={
+                row: tuple(grid.texts(row)[: reader.width]) for row in reader._layout_rows
+            },
             notes=reader.notes[: reader._notes_before],
             steps=reader._trace,
         )
@@ -1325,10 +1332,11 @@ class _Plan:
             if self._below(reader, row) != seen:
                 return False
         grid, width = reader.header.grid, reader.width
-        return all(
-            reader._layout_row(row, grid.texts(row)[:width]) == layout
-            for row, layout in self.layout.items()
-        )
+        for row, layout in self.layout.items():
+            texts = grid.texts(row)[:width]
+            if tuple(texts) != self.layout_texts[row] and reader._layout_row(row, texts) != layout:
+                return False
+        return True
 
 
 _PLANS: dict[tuple, list[_Plan]] = {}  # `TableReader._layout_key` → plans, latest first
