@@ -3,8 +3,12 @@ history there, never in the checkout's var/. The session-wide folder covers modu
 fixtures too, which pytest sets up before any function-scoped fixture."""
 
 import pytest
+from aiosmtpd.controller import Controller
+from support.imap import PASSWORD, ImapServer, free_port
+from support.smtp import Sink
 
 from ntm_excel.config import load_config
+from ntm_excel.jobs.mailbox import PASSWORD_ENV
 from ntm_excel.reference.catalog import load_catalog
 from ntm_excel.reference.registry import load_registry
 
@@ -31,3 +35,23 @@ def registry():
 def indicators():
     """The bundled 2016–2020 commune set as Hà Tĩnh applies it."""
     return load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on 127.0.0.1: (its sink, its port)."""
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture
+def imap(tmp_path, monkeypatch):
+    """A real IMAP server (pymap) with the office's password in the environment."""
+    server = ImapServer(tmp_path / "imap").start()
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    yield server
+    server.kill()

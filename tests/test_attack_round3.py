@@ -17,36 +17,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from aiosmtpd.controller import Controller
-from support.imap import PASSWORD, ImapServer, free_port
 from support.reports import DATA_SHEET
 from test_feedback_defang import _copy
-from test_intake import HA_CLERK, XLSX, Sink, at, body, letter, office_config, run_collect, workbook
+from test_intake import HA_CLERK, XLSX, at, body, letter, office_config, run_collect, workbook
 from test_mail import GoneAfterData
 
 from ntm_excel.cli import main
 from ntm_excel.cli.jobs import DOUBTFUL_EXIT
 from ntm_excel.jobs.intake import MAIL_FOLDER
-from ntm_excel.jobs.mailbox import PASSWORD_ENV
 from ntm_excel.store import DB_NAME
-
-
-@pytest.fixture
-def smtp():
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield sink, controller.port
-    controller.stop()
-
-
-@pytest.fixture
-def imap(tmp_path, monkeypatch):
-    server = ImapServer(tmp_path / "imap").start()
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    yield server
-    server.kill()
-
 
 # --- 1. a hyperlink's location names a share or a file ---------------------------------------
 

@@ -10,13 +10,11 @@ fetches and sends nothing. The server going away mid-fetch (killed) loses and du
 from __future__ import annotations
 
 import dataclasses
-import email
 import io
 import shutil
 import ssl
 import zipfile
 from datetime import UTC, date, datetime
-from email import policy
 from email.message import EmailMessage
 from email.mime.application import MIMEApplication
 from email.mime.message import MIMEMessage
@@ -26,7 +24,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from aiosmtpd.controller import Controller
 from support.drip import DripServer
 from support.imap import PASSWORD, USER, ImapServer, Relay, certificates, free_port
 from support.samples import SampleSpec, write_sample
@@ -51,42 +48,6 @@ STRANGER = "la.mat@example.net"
 PROCESSED = "Đã nhận"
 AS_OF = date(2021, 3, 16)
 XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
-# --- servers -------------------------------------------------------------------------------
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    def messages(self) -> list[tuple[list[str], EmailMessage]]:
-        return [
-            (e.rcpt_tos, email.message_from_bytes(e.original_content, policy=policy.default))
-            for e in self.envelopes
-        ]
-
-
-@pytest.fixture
-def smtp():
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
-
-
-@pytest.fixture
-def imap(tmp_path, monkeypatch):
-    server = ImapServer(tmp_path / "imap").start()
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    yield server
-    server.kill()
 
 
 def office_config(root: Path, *, imap_port: int, smtp_port: int, **mailbox):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+import support.smtp as smtp_sink
 import time_machine
 from aiosmtpd.controller import Controller
 from support.samples import SampleSpec, write_sample
@@ -31,14 +32,7 @@ DANH = "le.van.danh@camxuyen.example.org"  # assigned Cẩm Lạc and Cẩm Sơn
 NORTH = ["Xã Cẩm Bình", "Xã Cẩm Vĩnh", "Xã Cẩm Thành"]  # in the registry's order
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append(envelope)
-        return "250 OK"
-
+class Sink(smtp_sink.Sink):
     def messages(self) -> dict[str, email.message.EmailMessage]:
         found = {}
         for envelope in self.envelopes:

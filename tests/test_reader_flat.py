@@ -10,9 +10,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import openpyxl
 import pytest
 import xlwt
+from test_roadmap_messy import save_sheets
 
 from ntm_excel.cli import main
 from ntm_excel.read.reader import read_submission, read_workbook
@@ -91,13 +91,7 @@ def write_book(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
             doc.spreadsheet.addElement(table)
         doc.save(str(path))
     else:
-        book = openpyxl.Workbook()
-        book.remove(book.active)
-        for name, rows in sheets.items():
-            sheet = book.create_sheet(name)
-            for row in rows:
-                sheet.append(row)
-        book.save(path)
+        save_sheets(path, sheets)
     return path
 
 

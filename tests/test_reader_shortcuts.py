@@ -11,6 +11,7 @@ from dataclasses import replace
 import pytest
 import xlsxwriter
 from support.samples import VALUE_STYLES, SampleSpec, write_sample
+from test_reader_bands import _fresh
 
 from ntm_excel.config import load_config
 from ntm_excel.read import bounds, reader, table
@@ -114,19 +115,6 @@ BASE = SampleSpec(
     note_rows=("2.1",),
     roadmap_sheet=None,
 )
-
-
-def _fresh(path, context) -> str:
-    """The reading with no layout and no entry remembered."""
-    kept = dict(table._PLANS), dict(table._ENTRIES)
-    table._PLANS.clear()
-    table._ENTRIES.clear()
-    try:
-        return repr(read_workbook(path, *context))
-    finally:
-        for store, before in zip((table._PLANS, table._ENTRIES), kept, strict=True):
-            store.clear()
-            store.update(before)
 
 
 def test_a_remembered_layout_row_met_again_is_not_looked_at_again(tmp_path, context, monkeypatch):

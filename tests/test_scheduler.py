@@ -22,6 +22,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import schedule
+import support.smtp as smtp_sink
 import time_machine
 from aiosmtpd.controller import Controller
 
@@ -187,14 +188,7 @@ def outbox(tmp_path) -> list[str]:
 # --- SMTP ---------------------------------------------------------------------------------
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.envelopes.append(envelope)
-        return "250 OK"
-
+class Sink(smtp_sink.Sink):
     def by_recipient(self):
         return {
             e.rcpt_tos[0]: email.message_from_bytes(e.original_content, policy=policy.default)
