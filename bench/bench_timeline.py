@@ -110,6 +110,9 @@ def main() -> None:
     start = time.monotonic()
     sampler.start()
     from ntm_excel.cli import main as cli_main
+    from ntm_excel.cli import openpyxl_without_numpy
+
+    openpyxl_without_numpy()  # as the program does
 
     for module, attribute in PHASES:
         owner = importlib.import_module(module)
