@@ -15,6 +15,7 @@ import gc
 import io
 import os
 import re
+import shutil
 import time
 import zlib
 from collections.abc import Iterator
@@ -65,16 +66,20 @@ class MasterSharedStrings(SharedStrings):
 
 
 DEFLATERS = 2  # threads deflating the master's parts (zlib lets go of the GIL meanwhile)
+PIECE = 1 << 20  # bytes of a part read at a time
 PART_TIME = time.mktime((1980, 1, 31, 0, 0, 0, 0, 0, -1))  # XlsxWriter's time of every part
 
 
 def _deflated(part: str) -> bytes:
     """The deflate stream of the part written to the file `part`, as `zipfile` deflates a
-    member (zlib's default level, no header)."""
+    member (zlib's default level, no header; the stream does not depend on the pieces the
+    part is read in)."""
+    deflater, stream = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15), []
     with open(part, "rb") as file:
-        data = file.read()
-    deflater = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
-    return deflater.compress(data) + deflater.flush()
+        while piece := file.read(PIECE):
+            stream.append(deflater.compress(piece))
+    stream.append(deflater.flush())
+    return b"".join(stream)
 
 
 class _Deflated:
@@ -162,7 +167,7 @@ class MasterWorkbook(xlsxwriter.Workbook):
                     member.compress_type = ZIP_DEFLATED
                     with open(part, "rb") as file, package.open(member, "w") as out:
                         out._compressor = _Deflated(stream)  # its sizes and CRC counted here
-                        out.write(file.read())
+                        shutil.copyfileobj(file, out, PIECE)
         finally:
             deflating.shutdown(cancel_futures=True)  # those begun are done: their files free
             for part, _, _ in packager.filenames:
