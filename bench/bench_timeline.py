@@ -25,13 +25,22 @@ CLOCK = os.sysconf("SC_CLK_TCK")
 PHASES = (  # module, attribute: what is timed
     ("ntm_excel.check.consolidate", "load_registry"),
     ("ntm_excel.check.consolidate", "list_submissions"),
-    ("ntm_excel.check.record", "hash_files"),
+    ("ntm_excel.history", "History.hash_files"),
+    ("ntm_excel.check.record", "_judged_before"),
     ("ntm_excel.check.record", "read_files"),
     ("ntm_excel.check.record", "Reading.keep"),
     ("ntm_excel.check.consolidate", "_record"),
     ("ntm_excel.check.consolidate", "history_view"),
     ("ntm_excel.write.outputs", "start_feedback"),
     ("ntm_excel.write.master", "master_sheets.write_all"),
+    ("ntm_excel.write.master_sheets", "write_summary"),
+    ("ntm_excel.write.master_sheets", "write_by_province"),
+    ("ntm_excel.write.master_sheets", "write_by_district"),
+    ("ntm_excel.write.master_sheets", "write_matrix"),
+    ("ntm_excel.write.master_sheets", "write_detail"),
+    ("ntm_excel.write.master_sheets", "write_tasks"),
+    ("ntm_excel.write.master_sheets", "write_submissions"),
+    ("ntm_excel.write.master_sheets", "write_issues"),
     ("ntm_excel.write.master", "history_sheets.write_all"),
     ("ntm_excel.write.master", "MasterWorkbook.close"),
     ("ntm_excel.write.feedback", "FeedbackMaking.stage"),
@@ -101,6 +110,9 @@ def main() -> None:
     start = time.monotonic()
     sampler.start()
     from ntm_excel.cli import main as cli_main
+    from ntm_excel.cli import openpyxl_without_numpy
+
+    openpyxl_without_numpy()  # as the program does
 
     for module, attribute in PHASES:
         owner = importlib.import_module(module)

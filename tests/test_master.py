@@ -7,10 +7,12 @@ import random
 import re
 import zipfile
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import openpyxl
 import pytest
 import python_calamine
+import xlsxwriter
 from support.master_bytes import fast_and_plain
 from support.render import needs_libreoffice, printed_pages
 
@@ -1009,3 +1011,32 @@ def test_criteria_counts_on_the_summary_are_the_units_per_status(book, consolida
         assert [ws.cell(row, c).value or 0 for c in range(2, 6)] == want, label
         rows += 1
     assert rows == 20
+
+
+def test_the_parts_deflated_beside_make_the_package_xlsxwriter_makes(tmp_path, monkeypatch):
+    """The master's parts are deflated by threads as they are written (`MasterPackager`),
+    and the package holds the same bytes as XlsxWriter's own packaging gives, every member's
+    header, time and deflate stream included."""
+    consolidation = build_consolidation(n_units=60, tasks_per_unit=3)
+    consolidation.created = datetime(2021, 3, 22, 7, 30)
+    deflated: list[str] = []
+    original = master._deflated
+
+    def counted(part: str) -> bytes:
+        deflated.append(part)
+        return original(part)
+
+    monkeypatch.setattr(master, "_deflated", counted)
+    monkeypatch.setattr(master, "PIECE", 5000)  # parts read in other pieces than zipfile's
+    ours = write_master(consolidation, tmp_path / "ours.xlsx").read_bytes()
+    with monkeypatch.context() as patched:
+        patched.setattr(
+            master.MasterWorkbook, "_store_workbook", xlsxwriter.Workbook._store_workbook
+        )
+        theirs = write_master(consolidation, tmp_path / "theirs.xlsx").read_bytes()
+    with zipfile.ZipFile(tmp_path / "ours.xlsx") as package:
+        members = package.infolist()
+    assert len(deflated) == len(members) > 20
+    assert max(m.file_size for m in members) > 64 * 1024  # many pieces either way
+    assert ours == theirs
+    assert not any(Path(part).exists() for part in deflated)  # the parts' files removed

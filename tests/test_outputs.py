@@ -219,10 +219,10 @@ def test_disk_full_while_writing_the_master(inbox, config, first_run, monkeypatc
     """XlsxWriter reports a full disk as its own FileCreateError, which is no OSError."""
     out, before = first_run
 
-    def no_space(self):
+    def no_space(self, name):  # the temporary file of a part of the package
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr("xlsxwriter.workbook.Workbook._store_workbook", no_space)
+    monkeypatch.setattr("xlsxwriter.packager.Packager._filename", no_space)
     assert main(arguments(config, out, inbox, "2021-03-16")) == 2
     captured = capsys.readouterr()
     assert f"Không ghi được bảng tổng hợp {out / 'tong_hop.xlsx'}: ổ đĩa đã đầy" in captured.err

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from ntm_excel.check.figures import IssueCounts, all_communes_share
+from ntm_excel.check.figures import IssueCounts, all_communes_share, issues_by_unit
 from ntm_excel.check.progress import history_view
 from ntm_excel.check.record import (
     Reading,
@@ -615,11 +615,12 @@ def consolidate(
     senders = history.mail_senders() if history is not None else {}
     addresses = _unit_addresses(registry, contacts_file) if senders else {}
     issues = list(checked.loose)
+    loose = issues_by_unit(checked.loose)
     reports: list[UnitReport] = []
     for unit in registry.tier(COMMUNE):
         level, level_issues = checked.levels.get(unit.code, (None, []))
         if unit.code not in checked.units:
-            unread = IssueCounts.of(i for i in checked.loose if i.unit_code == unit.code)
+            unread = IssueCounts.of(loose.get(unit.code, ()))
             if unread.errors:  # it sent files, none readable: their errors say so
                 errors = unread.errors + IssueCounts.of(level_issues).errors
                 reports.append(

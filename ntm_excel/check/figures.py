@@ -44,8 +44,18 @@ class IssueCounts:
 
     @classmethod
     def of(cls, issues: Iterable[Issue]) -> IssueCounts:
-        counts = Counter(issue.severity for issue in issues)
-        return cls(counts[Severity.ERROR], counts[Severity.WARNING], counts[Severity.INFO])
+        # compared, not tallied in a Counter: an enum member's hash is a Python call, and
+        # this counts every unit's issues
+        errors = warnings = infos = 0
+        for issue in issues:
+            severity = issue.severity
+            if severity == Severity.ERROR:
+                errors += 1
+            elif severity == Severity.WARNING:
+                warnings += 1
+            elif severity == Severity.INFO:
+                infos += 1
+        return cls(errors, warnings, infos)
 
     def get(self, severity: Severity) -> int:
         return {

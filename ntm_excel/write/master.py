@@ -13,9 +13,15 @@ import contextlib
 import copy
 import gc
 import io
+import os
 import re
+import shutil
+import time
+import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 import xlsxwriter
 from xlsxwriter.packager import Packager
@@ -59,8 +65,58 @@ class MasterSharedStrings(SharedStrings):
         write("".join(plain))
 
 
+DEFLATERS = 2  # threads deflating the master's parts (zlib lets go of the GIL meanwhile)
+PIECE = 1 << 20  # bytes of a part read at a time
+PART_TIME = time.mktime((1980, 1, 31, 0, 0, 0, 0, 0, -1))  # XlsxWriter's time of every part
+
+
+def _deflated(part: str) -> bytes:
+    """The deflate stream of the part written to the file `part`, as `zipfile` deflates a
+    member (zlib's default level, no header; the stream does not depend on the pieces the
+    part is read in)."""
+    deflater, stream = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15), []
+    with open(part, "rb") as file:
+        while piece := file.read(PIECE):
+            stream.append(deflater.compress(piece))
+    stream.append(deflater.flush())
+    return b"".join(stream)
+
+
+class _Deflated:
+    """A member's deflate stream made beforehand, given to `zipfile` as its compressor."""
+
+    def __init__(self, stream: bytes) -> None:
+        self.stream = stream
+
+    def compress(self, data: bytes) -> bytes:
+        return b""
+
+    def flush(self) -> bytes:
+        return self.stream
+
+
 class MasterPackager(Packager):
-    """XlsxWriter's packager, writing the shared strings with `MasterSharedStrings`."""
+    """XlsxWriter's packager, writing the shared strings with `MasterSharedStrings`, and
+    deflating each part in `deflating` (threads) as soon as it is written: a part is whole
+    once the next one is begun (the packager writes them one by one)."""
+
+    def __init__(self, deflating: ThreadPoolExecutor) -> None:
+        super().__init__()
+        self.deflating = deflating
+        self.deflated: dict[str, Future] = {}  # a part's file → its deflate stream
+
+    def _filename(self, xml_filename: str) -> str:
+        self._deflate_last()
+        return super()._filename(xml_filename)
+
+    def _create_package(self) -> list:
+        parts = super()._create_package()
+        self._deflate_last()
+        return parts
+
+    def _deflate_last(self) -> None:
+        if self.filenames and (last := self.filenames[-1][0]) not in self.deflated:
+            self.deflated[last] = self.deflating.submit(_deflated, last)
 
     def _write_shared_strings_file(self) -> None:
         if not self.workbook.str_table.count:
@@ -73,12 +129,50 @@ class MasterPackager(Packager):
 
 class MasterWorkbook(xlsxwriter.Workbook):
     """A workbook whose sheets write their cells faster (`MasterWorksheet`), and its shared
-    strings too (`MasterPackager`)."""
+    strings too; its parts deflated by threads while the next parts are written
+    (`MasterPackager`), to the same package."""
 
     worksheet_class = master_sheets.MasterWorksheet
 
-    def _get_packager(self) -> Packager:
-        return MasterPackager()
+    def _store_workbook(self) -> None:
+        """XlsxWriter's `_store_workbook` (3.3.1; a master has sheets, no macros, and is
+        never made in memory), each part's deflate stream made by `MasterPackager`'s
+        threads given to `zipfile` in the place of its own deflating: the same bytes."""
+        if self.worksheet_meta.activesheet == 0:
+            self.worksheets_objs[0].selected = 1
+            self.worksheets_objs[0].hidden = 0
+        for sheet in self.worksheets():
+            if sheet.index == self.worksheet_meta.activesheet:
+                sheet.active = 1
+        self._prepare_sst_string_data()
+        self._prepare_vml()
+        self._prepare_defined_names()
+        self._prepare_drawings()
+        self._add_chart_data()
+        self._prepare_tables()
+        self._prepare_metadata()
+        deflating = ThreadPoolExecutor(DEFLATERS, thread_name_prefix="deflate")
+        packager = MasterPackager(deflating)
+        packager._add_workbook(self)
+        packager._set_tmpdir(self.tmpdir)
+        try:
+            parts = packager._create_package()
+            with ZipFile(
+                self.filename, "w", compression=ZIP_DEFLATED, allowZip64=self.allow_zip64
+            ) as package:
+                for part, name, _ in parts:
+                    stream = packager.deflated.pop(part).result()
+                    os.utime(part, (PART_TIME, PART_TIME))
+                    member = ZipInfo.from_file(part, name)  # as `ZipFile.write` makes it
+                    member.compress_type = ZIP_DEFLATED
+                    with open(part, "rb") as file, package.open(member, "w") as out:
+                        out._compressor = _Deflated(stream)  # its sizes and CRC counted here
+                        shutil.copyfileobj(file, out, PIECE)
+        finally:
+            deflating.shutdown(cancel_futures=True)  # those begun are done: their files free
+            for part, _, _ in packager.filenames:
+                with contextlib.suppress(OSError):
+                    os.remove(part)
 
 
 @contextlib.contextmanager
