@@ -60,7 +60,9 @@ ROLE_NAMES = {
     "ignore": "bỏ qua (của cấp trên)",
 }
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
-_YEAR_HEADING = re.compile(r"(?:nam )?(?:19|20)\d\d")  # «Năm 2021», «2021»: a year's results
+# «Năm 2021», «2021», «Năm 2021 (ước)», «Ước năm 2021»: a heading that names a year's results
+_ESTIMATE = r"uoc(?: th| thuc hien| dat)?"
+_YEAR_HEADING = re.compile(rf"(?:{_ESTIMATE} )?(?:nam )?(?:19|20)\d\d(?: {_ESTIMATE})?")
 _SHARE_OF_STANDARD = re.compile(r"neu chua dat|so voi (?:muc )?(?:chuan|chi tieu|quy dinh)")
 _PREFERRED = re.compile(r"\b(ty le|ti le)\b")  # a «Tỷ lệ» column before «Khối lượng»
 CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
@@ -245,7 +247,7 @@ class _Decider:
         self.roles["value"] = values
 
     def _year_columns(self) -> list[int]:
-        """Columns headed by a year alone («Năm 2020» | «Năm 2021», no «Kết quả» over them):
+        """Columns headed by a year alone («Năm 2020» | «Năm 2021 (ước)», no «Kết quả» over them):
         the results of that year (the latest is chosen with the other result columns)."""
         found = []
         for col, label in self.header.labels.items():
