@@ -13,8 +13,9 @@ Then the table as a whole decides:
 - «Chỉ tiêu» holds the wording when its cells are long texts, the thresholds otherwise;
 - a single «Đánh giá … tiêu chí» column, without an indicator-level one, is the indicators'
   self-assessment;
-- tick columns under one self-assessment heading («Tự đánh giá» over «Đạt» | «Chưa đạt»): a
-  mark (x, ✓) in a column is the assessment its sub-heading names.
+- tick columns under one self-assessment heading («Tự đánh giá» over «Đạt» | «Chưa đạt»), or
+  two such columns side by side without one: a mark (x, ✓) in a column is the assessment its
+  heading names.
 
 Every column, used or not, is described in the reading report with the evidence.
 """
@@ -59,6 +60,9 @@ ROLE_NAMES = {
     "ignore": "bỏ qua (của cấp trên)",
 }
 _YEAR = re.compile(r"\b((?:19|20)\d\d)\b")
+# «Năm 2021», «2021», «Năm 2021 (ước)», «Ước năm 2021»: a heading that names a year's results
+_ESTIMATE = r"uoc(?: th| thuc hien| dat)?"
+_YEAR_HEADING = re.compile(rf"(?:{_ESTIMATE} )?(?:nam )?(?:19|20)\d\d(?: {_ESTIMATE})?")
 _SHARE_OF_STANDARD = re.compile(r"neu chua dat|so voi (?:muc )?(?:chuan|chi tieu|quy dinh)")
 _PREFERRED = re.compile(r"\b(ty le|ti le)\b")  # a «Tỷ lệ» column before «Khối lượng»
 CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
@@ -194,13 +198,17 @@ class _Decider:
         """Tick columns: self-assessment columns under one group heading whose sub-headings
         are the assessments themselves («Đạt» | «Chưa đạt»), both present."""
         marks = {}
+        loose = set()  # headings that are the assessment itself: «Đạt» | «Chưa đạt», no group
         for col in self.roles.get("assessment", []):
             if col in self.header.children:
                 word = self.grid.text(self.header.bottom, col)
-                status = parse_assessment(word, self.vocabulary)
-                if status is not Status.UNKNOWN and status not in marks.values():
-                    marks[col] = status
-        if len(marks) < 2:
+            else:
+                word = self.heading(col)
+                loose.add(col)
+            status = parse_assessment(word, self.vocabulary)
+            if status is not Status.UNKNOWN and status not in marks.values():
+                marks[col] = status
+        if len(marks) < 2 or (loose & set(marks) and max(marks) - min(marks) != 1):
             return {}
         for col, status in marks.items():
             said = "Đạt" if status is Status.MET else "Chưa đạt"
@@ -223,6 +231,7 @@ class _Decider:
 
     def _values(self) -> None:
         values = self.roles.get("value", [])
+        values += self._year_columns()
         if len(values) > 1 and not self.roles.get("assessment"):
             self._verdicts_in(values)
         if not values:
@@ -236,6 +245,17 @@ class _Decider:
         labels = {c: f"{self.header.labels.get(c, '')} {below.get(c, '')}" for c in values}
         values.sort(key=lambda c: 0 if _PREFERRED.search(labels[c]) else 1)
         self.roles["value"] = values
+
+    def _year_columns(self) -> list[int]:
+        """Columns headed by a year alone («Năm 2020» | «Năm 2021 (ước)», no «Kết quả» over them):
+        the results of that year (the latest is chosen with the other result columns)."""
+        found = []
+        for col, label in self.header.labels.items():
+            if col not in self.role_of and _YEAR_HEADING.fullmatch(label):
+                found.append(col)
+                self.role_of[col] = "value"
+                self.evidence[col] = "tiêu đề chỉ ghi năm: cột kết quả của năm đó"
+        return found
 
     def _sub_headings(self, values: list[int]) -> dict[int, str]:
         """The row under the heading when it only names result columns, a third heading row

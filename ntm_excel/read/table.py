@@ -63,6 +63,7 @@ _TOTALS = ("tong so tieu chi", "so tieu chi dat", "tong cong", "tong so", "tieu 
 _FRACTION = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})(?!\d)")
 _ROMAN_DOTTED = re.compile(r"^[IVXL]+\s*[.,]\s*\d")
 _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
+_COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?\.?$")  # «1», «(1)»: a TT cell numbering columns
 _SHOWN = 60  # characters of a row's wording in the reading report
 _DETAIL = "dòng chi tiết của chỉ tiêu bên trên"
 _COLUMN_NUMBERS = ("skip", "dòng đánh số cột")
@@ -364,10 +365,10 @@ class TableReader:
         return None
 
     def _numbers_columns(self, row: int, texts: list[str]) -> bool:
-        """Whether a row whose TT cell holds a plain number («1») numbers the columns
+        """Whether a row whose TT cell holds a plain number («1», «(1)») numbers the columns
         («1 | 2 | 3 …»). The layout of a row whose cells that name rows are all marks like
         these is kept: a plan checks it again (`_Plan.fits`), as other cells decide."""
-        if not _PLAIN_NUMBER.match(self._text(row, self.columns.no)):
+        if not _COLUMN_NUMBER.match(self._text(row, self.columns.no)):
             return False
         columns = self.columns
         named = [self._text(row, col) for col in (columns.no, columns.name, columns.text)]
