@@ -197,6 +197,39 @@ _READ_TEXT = {  # a file or folder that cannot be read (`_ERRNO_TEXT` speaks of 
 }
 
 
+# What to do about a file that cannot be read, by how its reason begins: a problem of the
+# office's computer (rights, a path) is fixed there, an empty or wrong file by sending it again.
+_UNREADABLE_ADVICE = (
+    (
+        ("không mở được", "không còn", "không tìm thấy"),
+        "Đây là lỗi khi mở tệp trên máy tổng hợp, không phải lỗi của biểu: hãy kiểm tra "
+        "đường dẫn và quyền đọc tệp (đóng chương trình đang giữ tệp) rồi chạy lại.",
+    ),
+    (
+        ("tệp rỗng",),
+        "Tệp nhận được không có nội dung (gửi nhầm, hoặc tải lên chưa xong): hãy gửi lại tệp "
+        "biểu tự đánh giá.",
+    ),
+    (("tệp không có dữ liệu",), "Hãy điền biểu tự đánh giá rồi gửi lại."),
+    (("tệp quá lớn",), "Hãy xóa các dòng, cột, trang thừa, lưu lại dạng .xlsx rồi gửi lại."),
+    (("đây là",), "Hãy gửi biểu tự đánh giá dạng bảng tính Excel (.xlsx)."),
+    (
+        ("tệp có mật khẩu",),
+        "Hãy mở tệp bằng Excel, bỏ mật khẩu, lưu lại dạng .xlsx rồi gửi lại.",
+    ),
+)
+_SAVE_AGAIN = "Hãy mở tệp bằng Excel, lưu lại dạng .xlsx (không đặt mật khẩu) rồi gửi lại."
+
+
+def unreadable_advice(reason: str) -> str:
+    """What to do about a file unreadable for `reason` (the `file-unreadable` message's
+    last sentence): save it again as .xlsx, unless the reason says otherwise."""
+    for starts, advice in _UNREADABLE_ADVICE:
+        if reason.startswith(starts):
+            return advice
+    return _SAVE_AGAIN
+
+
 def read_reason(exc: OSError) -> str:
     """Why a file or folder could not be read, in Vietnamese (never the system's English)."""
     return _READ_TEXT.get(exc.errno, "") or system_reason(OSError(exc.errno, exc.strerror))

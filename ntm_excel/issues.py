@@ -4,8 +4,11 @@ a title and a message template written for the person who must fix the data."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from ntm_excel.errors import unreadable_advice
 
 
 class Severity(StrEnum):
@@ -24,6 +27,8 @@ class IssueType:
     title: str
     template: str  # the message, with {fields} filled in by `make_issue`
     description: str  # when it is raised, for the README's catalogue (scripts/issue_table.py)
+    # the template's {advice} from its other details, when the caller gives none
+    advise: Callable[[str], str] | None = None
 
 
 _TYPES = [
@@ -31,11 +36,12 @@ _TYPES = [
         "file-unreadable",
         Severity.ERROR,
         "Không đọc được tệp",
-        "Không đọc được tệp: {reason}. Hãy mở tệp bằng Excel, lưu lại dạng .xlsx "
-        "(không đặt mật khẩu) rồi gửi lại.",
+        "Không đọc được tệp: {reason}. {advice}",
         "tệp có mật khẩu, hỏng, sai định dạng, quá lớn, nghi độc hại, làm chết tiến trình đọc; "
         "bảng tính dạng chưa hỗ trợ trong thư mục (.xlsb…); đường dẫn không có; biểu của huyện "
-        "khai báo mà không có. Tên tệp hoặc thư mục chỉ rõ một xã thì lỗi thuộc xã đó",
+        "khai báo mà không có. Tên tệp hoặc thư mục chỉ rõ một xã thì lỗi thuộc xã đó; lời "
+        "khuyên hợp với lý do (tệp rỗng, không có quyền đọc, có mật khẩu…)",
+        unreadable_advice,
     ),
     IssueType(
         "file-not-workbook",
@@ -134,9 +140,7 @@ _TYPES = [
         "unit-ambiguous",
         Severity.ERROR,
         "Tên đơn vị không rõ ràng",
-        "Tên đơn vị «{text}» khớp với nhiều đơn vị: {candidates}. Hãy ghi rõ tên hoặc mã đơn "
-        "vị, ghi huyện ở đầu biểu (ví dụ «UBND HUYỆN …»), hoặc để tệp trong thư mục mang tên "
-        "huyện.",
+        "Tên đơn vị «{text}» khớp với nhiều đơn vị: {candidates}. {advice}",
         "tên khớp nhiều đơn vị (cùng tên ở nhiều huyện mà đầu biểu, thư mục không cho biết "
         "huyện), hoặc mã đơn vị trái với tên xã ở đầu biểu",
     ),
@@ -438,10 +442,12 @@ class Issue:
 
 # What a terminal or a text viewer would obey rather than show: C0 controls but tab and line
 # feed, DEL, C1 controls, and the bidirectional embeddings, overrides and isolates.
-_OBEYED = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# The characters but carriage return, as the inside of a regex's [class].
+OBEYED_BUT_CR = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_OBEYED = re.compile(f"[\r{OBEYED_BUT_CR}]")
 
 
-def _visible(match: re.Match) -> str:
+def shown(match: re.Match) -> str:
     """A C0 control as its picture («␛» for ESC), anything else as «�»."""
     code = ord(match[0])
     return chr(0x2400 + code) if code < 0x20 else "\ufffd"
@@ -450,7 +456,7 @@ def _visible(match: re.Match) -> str:
 def as_data(value: object) -> object:
     """A detail as a message shows it: text a commune typed never drives the terminal, the
     log viewer or the mail reader it is shown in (an ESC sequence clearing the screen)."""
-    return _OBEYED.sub(_visible, value) if isinstance(value, str) else value
+    return _OBEYED.sub(shown, value) if isinstance(value, str) else value
 
 
 def make_issue(
@@ -471,6 +477,8 @@ def make_issue(
     code is positional-only for that reason.
     """
     kind = ISSUE_TYPES[kind_code]
+    if kind.advise and "advice" not in details:
+        details["advice"] = kind.advise(str(details.get("reason", "")))
     return Issue(
         code=kind_code,
         severity=severity or kind.severity,

@@ -12,10 +12,12 @@ from ntm_excel.reference.registry import Unit, describe
 from ntm_excel.text import cell_address
 
 
-def title_cell(grids: list[Grid], header: Header | None, written: str, height: int) -> str:
+def title_cell(
+    grids: list[Grid], header: Header | None, written: str, height: int
+) -> tuple[str, str]:
     """Where a title line or a code cell `written` stands in the title block (the `height`
-    rows above the table, else the first rows of each sheet): "trang «TĐG», ô A2" ("" when
-    it is found nowhere)."""
+    rows above the table, else the first rows of each sheet): its sheet and cell ("TĐG",
+    "A2"), or ("", "") when it is found nowhere."""
     for grid, rows in _title_blocks(grids, header, height):
         for row in rows:
             line = grid.line(row)
@@ -23,8 +25,8 @@ def title_cell(grids: list[Grid], header: Header | None, written: str, height: i
                 continue
             for col, cell in enumerate(grid.rows[row]):
                 if cell not in ("", None) and (line[0] == written or cell_text(cell) == written):
-                    return f"trang «{grid.name}», ô {cell_address(row, col)}"
-    return ""
+                    return grid.name, cell_address(row, col)
+    return "", ""
 
 
 def _title_blocks(
@@ -44,8 +46,8 @@ def title_clue(
     grids: list[Grid], header: Header | None, written: str, what: str, height: int
 ) -> str:
     """A title-block clue: "đầu biểu «UBND XÃ CẨM BÌNH» (trang «TĐG», ô A1)"."""
-    where = title_cell(grids, header, written, height)
-    return f"{what} «{written}»" + (f" ({where})" if where else "")
+    sheet, cell = title_cell(grids, header, written, height)
+    return f"{what} «{written}»" + (f" (trang «{sheet}», ô {cell})" if sheet else "")
 
 
 def conflicting(named: list[tuple[Unit, str]]) -> str:
@@ -53,3 +55,16 @@ def conflicting(named: list[tuple[Unit, str]]) -> str:
     `unit-ambiguous` message's candidates; a copied form is the usual cause."""
     clues = ", còn ".join(named_by(unit, clue) for unit, clue in named)
     return f"{clues} (tệp sao từ biểu của xã khác mà chưa sửa hết?)"
+
+
+def fix_advice(first: str, second: str) -> str:
+    """What to do when two clues name two communes: "Hãy sửa đầu biểu hoặc tên tệp cho đúng
+    xã gửi." (the name of one unit is right, so nothing else would help)."""
+    return f"Hãy sửa {first} hoặc {second} cho đúng xã gửi."
+
+
+# when a name fits several units: what tells them apart
+TELL_APART = (
+    "Hãy ghi rõ tên hoặc mã đơn vị, ghi huyện ở đầu biểu (ví dụ «UBND HUYỆN …»), hoặc để "
+    "tệp trong thư mục mang tên huyện."
+)

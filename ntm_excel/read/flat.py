@@ -9,8 +9,8 @@ holds several communes in one sheet; each becomes its own submission, read from 
 Exports often write their headings as glued ASCII identifiers («MaChiTieu», «TenChiTieu»,
 «GiaTri», «TuDanhGia»). They are spelled out as words («Ma Chi Tieu») before the heading is
 classified, so the vocabulary's headings («Mã chỉ tiêu», «Giá trị…», «…đánh giá…») know
-them. This is only tried on a sheet where no heading was found: a commune's usual form never
-pays for it.
+them; the heading keeps what they mean, the sheet shows them as written again. This is only
+tried on a sheet where no heading was found: a commune's usual form never pays for it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import PROVINCE
+from ntm_excel.model import PROVINCE, ReadingReport
 from ntm_excel.read.columns import is_assessment_table
 from ntm_excel.read.sheets import (
     HEADER_SCAN_ROWS,
@@ -30,7 +30,7 @@ from ntm_excel.read.sheets import (
     locate_header,
 )
 from ntm_excel.reference.registry import Registry
-from ntm_excel.text import cell_address
+from ntm_excel.text import cell_address, column_letter
 
 # Folded headings of the column holding the unit's GSO code
 UNIT_CODE_HEADINGS = frozenset(
@@ -57,10 +57,10 @@ def glued_heading(grid: Grid, classify: Classifier) -> Header | None:
         for col, cell in glued:
             grid.set_value(row, col, " ".join(_WORD.findall(cell)))
         header = locate_header([grid], classify, is_assessment_table, first_row=row)
+        for col, cell in glued:  # classified: shown as written again («MaXa», not «Ma Xa»)
+            grid.set_value(row, col, cell)
         if header is not None and header.top == row:
             return header
-        for col, cell in glued:
-            grid.set_value(row, col, cell)
     return None
 
 
@@ -94,6 +94,17 @@ class FlatSheet:
             f"mã đơn vị ở cột «{self.heading}», ô {where}); {len(self.units)} đơn vị, mỗi "
             f"đơn vị một biểu: {units}"
         )
+
+    def explained(self, reading: ReadingReport) -> ReadingReport:
+        """`reading` with the code column said to be what it is (the vocabulary, made for
+        a commune's form, does not know it)."""
+        letter = column_letter(self.column)
+        evidence = "mỗi dòng ghi mã của đơn vị có dòng đó (bảng xuất từ hệ thống)"
+        columns = tuple(
+            replace(c, role="mã đơn vị", evidence=evidence) if c.column == letter else c
+            for c in reading.columns
+        )
+        return replace(reading, columns=columns)
 
     def unknown_issues(self, file_name: str) -> list[Issue]:
         """`unit-unknown` for the rows whose code names no unit of the registry."""

@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
@@ -44,7 +44,7 @@ from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError, read_reason
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
-from ntm_excel.read.clues import conflicting, title_clue
+from ntm_excel.read.clues import TELL_APART, conflicting, fix_advice, title_cell, title_clue
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
 from ntm_excel.read.layouts import several_units_issue, unit_columns, unread_layout
@@ -193,6 +193,8 @@ class _Workbook:
             self.path.name,
             folders=_folders(self.path),
         )
+        if header is None and unread:  # the layout issue alone says what the sheet is
+            issues = [issue for issue in issues if issue.code != "unit-ambiguous"]
         issues += unread
         located = {"unit_code": unit_code or "", "file": self.path.name}
         if header is not None and (issue := _version_issue(header, candidates, located)):
@@ -299,10 +301,13 @@ class _Workbook:
         """A submission per unit of a sheet whose rows each name their unit by code."""
         names = {code: self.registry.get(code).name for code in flat.units}
         notes = [flat.note(names)]
-        results = [
-            self._submission(header, code, flat.unit_text(code), [], [header.grid], notes)
-            for code, header in flat.units.items()
-        ]
+        results = []
+        for code, header in flat.units.items():
+            submission, issues = self._submission(
+                header, code, flat.unit_text(code), [], [header.grid], notes
+            )
+            reading = flat.explained(submission.reading)
+            results.append((replace(submission, reading=reading), issues))
         unknown = flat.unknown_issues(self.path.name)
         return results + ([(None, unknown)] if unknown else [])
 
@@ -915,16 +920,14 @@ def identify_unit(
         other = next((v for code, v in communes.items() if code != unit.code), None)
         if other is None:
             return unit.code, text, []
-        candidates = conflicting(
-            [
-                (unit, title_clue(grids, header, text, "ô mã", TITLE_ROWS)),
-                (other[0], title_clue(grids, header, other[1], "đầu biểu", TITLE_ROWS)),
-            ]
-        )
-        issue = make_issue(
-            "unit-ambiguous", **located, text=f"{text} / {other[1]}", candidates=candidates
-        )
-        return None, text, [issue]
+        clues = [
+            (unit, title_clue(grids, header, text, "ô mã", TITLE_ROWS)),
+            (other[0], title_clue(grids, header, other[1], "đầu biểu", TITLE_ROWS)),
+        ]
+        sheet, cell = title_cell(grids, header, text, TITLE_ROWS)
+        at = {**located, "sheet": sheet, "cell": cell}
+        advice = fix_advice("ô mã", "đầu biểu")
+        return None, text, [_conflict_issue(f"{text} / {other[1]}", clues, at, advice)]
     by_file = _match(registry, _file_words(file_name), place)
     if len(communes) == 1:
         unit, text = next(iter(communes.values()))
@@ -936,11 +939,11 @@ def identify_unit(
             (unit, title_clue(grids, header, text, "đầu biểu", TITLE_ROWS)),
             (other, f"tên tệp «{file_name}»"),
         ]
-        return (
-            None,
-            f"{text} / {file_name}",
-            [_conflict_issue(f"{text} / {file_name}", clues, located)],
-        )
+        sheet, cell = title_cell(grids, header, text, TITLE_ROWS)
+        at = {**located, "sheet": sheet, "cell": cell}
+        advice = fix_advice("đầu biểu", "tên tệp")
+        text = f"{text} / {file_name}"
+        return None, text, [_conflict_issue(text, clues, at, advice)]
     if len(communes) > 1:
         units = tuple(unit for unit, _ in communes.values())
         text = " / ".join(text for _, text in communes.values())
@@ -953,7 +956,8 @@ def identify_unit(
             (by_sheet.unit, f"tên trang «{header.grid.name}»"),
             (by_file.unit, f"tên tệp «{file_name}»"),
         ]
-        return None, text, [_conflict_issue(text, clues, located)]
+        at = {**located, "sheet": header.grid.name}
+        return None, text, [_conflict_issue(text, clues, at, fix_advice("tên trang", "tên tệp"))]
     if named:
         text = file_name if by_file.unit in named.values() else header.grid.name
         return next(iter(named)), text, []
@@ -1020,14 +1024,16 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
     return found
 
 
-def _conflict_issue(text: str, clues: list, located: dict) -> Issue:
-    """`unit-ambiguous` for clues naming different communes, saying which named which."""
-    return make_issue("unit-ambiguous", **located, text=text, candidates=conflicting(clues))
+def _conflict_issue(text: str, clues: list, located: dict, advice: str) -> Issue:
+    """`unit-ambiguous` for clues naming different communes, saying which named which and
+    which two to make agree."""
+    candidates = conflicting(clues)
+    return make_issue("unit-ambiguous", **located, text=text, candidates=candidates, advice=advice)
 
 
 def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:
     names = ", ".join(map(describe, match.candidates))
-    return make_issue("unit-ambiguous", **located, text=text, candidates=names)
+    return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=TELL_APART)
 
 
 def _title_lines(grids: list[Grid], header: Header | None) -> list[tuple[str, list[object]]]:

@@ -11,18 +11,24 @@ under its own code), blank for the catalogue's own indicators.
 Text is written as read, except that text a spreadsheet would take for a formula (starting
 with = + - @, a tab or a carriage return: OWASP's "CSV injection") gets a `'` in front, and so
 does text that itself starts with `'`. A program gets the text back by removing one leading
-`'` from any text field; numbers are never changed ("-3" stays a number).
+`'` from any text field; numbers are never changed ("-3" stays a number). Control characters
+(but line breaks) and bidirectional overrides a commune typed are shown, never obeyed, as in
+issue messages (`issues.as_data`: ESC as «␛»): a file printed in a terminal cannot drive it.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 
 from ntm_excel.atomic import Generation
+from ntm_excel.issues import OBEYED_BUT_CR, shown
 from ntm_excel.model import Consolidation, UnitReport
 
 UNITS = "units.csv"
@@ -73,6 +79,10 @@ OWNER_SEPARATOR = "; "
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 # the same, one character each: `text[:1] in FORMULA_FIRST` is 3× faster than `startswith`
 FORMULA_FIRST = frozenset(FORMULA_STARTS)
+# what `issues.as_data` shows rather than obeys, but carriage returns: a cell's line breaks
+# and the writer's row ends
+_OBEYED_IN_CSV = re.compile(f"[{OBEYED_BUT_CR}]")
+CHUNK_ROWS = 10_000  # rows written at a time: one pass over their text, not one per field
 
 
 def number_text(value: float) -> str:
@@ -193,9 +203,18 @@ def _write(path: Path, header: tuple[str, ...], rows: Iterable[tuple]) -> None:
     # Python call per row written
     with path.open("w", encoding="utf-8", newline="") as out:
         out.write("\ufeff")
-        writer = csv.writer(out)
+        chunk = io.StringIO()
+        writer = csv.writer(chunk)
         writer.writerow(header)
-        writer.writerows(map(_fields, rows))
+        fields = map(_fields, rows)
+        while True:
+            writer.writerows(islice(fields, CHUNK_ROWS))
+            text = chunk.getvalue()
+            if not text:
+                break
+            out.write(_OBEYED_IN_CSV.sub(shown, text))
+            chunk.seek(0)
+            chunk.truncate()
 
 
 def csv_paths(directory: Path) -> list[Path]:
