@@ -1,11 +1,21 @@
 """Roadmaps as communes send them, fourth probe: owners written with a title before «Đ/c»,
-a short title after a given name, given names listed bare, phone numbers beside a name."""
+a short title after a given name, given names listed bare, phone numbers beside a name; and
+formulas whose result is an Excel error («#DIV/0!») in .xlsx, .xls and .ods."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import openpyxl
 import pytest
+from support.samples import SampleSpec, write_sample
 from test_roadmap_messy import save
 
+from ntm_excel.check.validate import validate_submission
+from ntm_excel.model import Status
 from ntm_excel.read.reader import read_submission
 
 HEADING = ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"]
@@ -24,11 +34,17 @@ OWNER_CELLS = [
     ("Nguyễn Văn Hùng 0912345678", ("Nguyễn Văn Hùng",)),
     ("Hùng (ĐT: 0912.345.678)", ("Hùng",)),
     ("Nguyễn Văn Hùng, SĐT 0912 345 678", ("Nguyễn Văn Hùng",)),
+    ("Nguyễn Văn Hùng\nĐT: 0912345678", ("Nguyễn Văn Hùng",)),
+    ("Hùng - Lan", ("Hùng", "Lan")),
+    ("Hùng/Lan", ("Hùng", "Lan")),
+    ("Hùng PCT, Lan CC", ("Hùng", "Lan")),
+    ("Các thôn, HTX", ("Các thôn", "HTX")),
     # kept as written: a task of a body, a title that is also a place, a number alone
     ("Ban chỉ đạo xã", ("Ban chỉ đạo xã",)),
     ("Trưởng thôn các thôn", ("Trưởng thôn các thôn",)),
     ("Trần Văn Hóa", ("Trần Văn Hóa",)),
     ("0912 345 678", ("0912 345 678",)),
+    ("Hùng - PCT", ("Hùng",)),
 ]
 
 
@@ -39,3 +55,72 @@ def test_owner_cells_give_the_people_they_name(tmp_path, registry, indicators, s
     path = save(tmp_path / f"xa_cam_thach{suffix}", rows)
     submission, _ = read_submission(path, registry, indicators)
     assert [t.owners for t in submission.tasks] == [owners for _, owners in OWNER_CELLS]
+
+
+ERRORS = {"1.1": "#REF!", "3.1": "#DIV/0!", "4.1": "#N/A"}
+
+
+def _with_errors(path: Path) -> dict[str, str]:
+    """Write the results of `ERRORS` into the sample at `path` as Excel saves a formula that
+    failed (an error value); their cells by indicator."""
+    book = openpyxl.load_workbook(path)
+    sheet = book["Biểu tự đánh giá"]
+    heading = next(r for r in sheet.iter_rows() if r[0].value == "TT")
+    column = [c.value for c in heading].index("Kết quả thực hiện")
+    cells = {}
+    for row in sheet.iter_rows(min_row=heading[0].row + 1):
+        if (code := str(row[0].value)) in ERRORS:
+            row[column].value = ERRORS[code]  # openpyxl stores «#N/A» as an error (t="e")
+            cells[code] = row[column].coordinate
+    book.save(path)
+    return cells
+
+
+def _converted(path: Path, kind: str) -> Path:
+    """`path` saved again by LibreOffice as `kind` (its own writer: error results as it saves
+    them in BIFF records or in OpenDocument)."""
+    out = path.parent / kind
+    profile = (path.parent / "lo_profile").as_uri()
+    filters = {"xls": "xls:MS Excel 97", "ods": "ods"}
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation={profile}", "--convert-to",
+         filters[kind], "--outdir", str(out), str(path)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    return out / f"{path.stem}.{kind}"
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "xls", "ods"])
+def test_a_formula_error_in_a_result_cell_is_reported_as_that_error(
+    tmp_path, registry, indicators, kind
+):
+    """«#DIV/0!» in a result cell was read as a blank («chưa có kết quả»): it is the
+    formula's error, named with its cell, and the indicator stays unknown (not the commune's
+    «Đạt»)."""
+    if kind != "xlsx" and not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is needed to save .xls/.ods error cells")
+    path = tmp_path / "cam_thanh.xlsx"
+    write_sample(path, SampleSpec())
+    cells = _with_errors(path)
+    if kind != "xlsx":
+        path = _converted(path, kind)
+    submission, _ = read_submission(path, registry, indicators)
+    results, _, checked = validate_submission(submission, registry.get("18694"), indicators)
+    found = {i.cell: i.message for i in checked if i.code == "value-invalid"}
+    assert set(found) == set(cells.values())
+    for code, cell in cells.items():
+        assert f"ô {cell} có lỗi công thức {ERRORS[code]}" in found[cell]
+    assert not [i for i in checked if i.code == "value-missing"]
+    assert {r.indicator_code: r.status for r in results if r.indicator_code in ERRORS} == {
+        code: Status.UNKNOWN for code in ERRORS
+    }
+
+
+def test_a_deadline_for_a_period_of_years_is_its_last_year(tmp_path, registry, indicators):
+    """«Giai đoạn 2021-2025» was unreadable: it is due at the end of 2025 («2021-2025»)."""
+    rows = [TITLE, HEADING, [1, "Duy trì tiêu chí môi trường", "Giai đoạn 2021-2025", "Hùng"]]
+    submission, issues = read_submission(
+        save(tmp_path / "xa_cam_thach.xlsx", rows), registry, indicators
+    )
+    assert [t.due for t in submission.tasks] == [date(2025, 12, 31)]
+    assert not [i for i in issues if i.code == "deadline-invalid"]

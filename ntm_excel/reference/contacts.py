@@ -564,8 +564,14 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
                     named = _family_name_first(piece, vocabulary)
                 else:
                     named = _looks_like_name(piece)
-                # «Đ/c Hùng, Lan, Bình», «Hùng (PCT), Lan (CC)»: given names after one
-                named = named or (given and _GIVEN_NAME.match(piece) and piece[:1].isupper())
+                # «Đ/c Hùng, Lan, Bình», «Hùng (PCT), Lan (CC)», «Hùng PCT, Lan CC»: given
+                # names after one; «Các thôn, HTX»: a body written short after a body
+                named = (
+                    named
+                    or (given and _GIVEN_NAME.match(piece) and piece[:1].isupper())
+                    or (given and _given_name_alone(_owner(piece, vocabulary)[0], vocabulary))
+                    or (piece.isupper() and len(owners) > start and is_body(owners[-1]))
+                )
                 if not named:  # the title before goes on
                     if previous == "role" and len(owners) > start:
                         owners[-1] = _continued(chunk, owners[-1], raw)
@@ -582,12 +588,14 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
 
 
 def _without_phone(chunk: str) -> str:
-    """`chunk` without the phone numbers written beside a name; a number alone is kept (the
-    contact book matches it)."""
+    """`chunk` without the phone numbers written beside a name, or on a line of their own
+    («ĐT: 0912 345 678»); a number alone is kept (the contact book matches it)."""
     if not any(digit in chunk for digit in "0123456789"):
         return chunk
     rest = _PHONE_IN_CELL.sub("", chunk)
-    return rest if any(c.isalpha() for c in rest) else chunk
+    if any(c.isalpha() for c in rest) or rest == chunk:
+        return rest
+    return "" if any(c.isalpha() for c in chunk) else chunk  # «ĐT: 0912…» on its own line
 
 
 def _continued(chunk: str, title: str, more: str) -> str:
@@ -599,9 +607,10 @@ def _continued(chunk: str, title: str, more: str) -> str:
 
 
 def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
-    """`_pieces`, with «A - B» two people when both sides begin with a family name."""
+    """`_pieces`, with «A - B» two people when both sides begin with a family name or are
+    given names alone («Hùng - Lan»)."""
     people = []
-    for piece in _pieces(chunk):
+    for piece in _pieces(chunk, vocabulary):
         if not _DASH.search(piece):
             people.append(piece)
             continue
@@ -609,7 +618,10 @@ def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
         halves = [_without_honorific(part) for part in parts]
         both = (
             len(halves) > 1
-            and all(_family_name_first(half, vocabulary) for half in halves)
+            and (
+                all(_family_name_first(half, vocabulary) for half in halves)
+                or all(_given_name_alone(half, vocabulary) for half in halves)
+            )
             and all(_owner(half, vocabulary)[1] == "name" for half in halves)
         )
         people += parts if both else [piece]
@@ -696,13 +708,16 @@ def split_directing(text: str) -> tuple[str, str]:
     return "\n".join(p for p in rest if p.strip()), "\n".join(p for p in directing if p.strip())
 
 
-def _pieces(chunk: str) -> list[str]:
+def _pieces(chunk: str, vocabulary: Vocabulary) -> list[str]:
     """The pieces of a list of owners; «A/B» is two only when both sides are names («Nguyễn
-    Văn An/Trần Thị Bình»), not «UBND xã/HTX» or «Anh/chị Lê Văn Cường»."""
+    Văn An/Trần Thị Bình», «Hùng/Lan»), not «UBND xã/HTX» or «Anh/chị Lê Văn Cường»."""
     pieces = []
     for piece in _LIST_SEPARATOR.split(chunk):
         halves = _SLASH.split(piece)
-        named = len(halves) > 1 and all(_looks_like_name(_without_honorific(h)) for h in halves)
+        bare = [_without_honorific(h) for h in halves]
+        named = len(halves) > 1 and (
+            all(map(_looks_like_name, bare)) or all(_given_name_alone(h, vocabulary) for h in bare)
+        )
         pieces += halves if named else [piece]
     return pieces
 
@@ -735,6 +750,16 @@ def _family_name_first(piece: str, vocabulary: Vocabulary) -> bool:
         len(words) == 2
         and all(w[0].isupper() for w in words)
         and vocab_key(words[0]) in vocabulary.family_names
+    )
+
+
+def _given_name_alone(piece: str, vocabulary: Vocabulary) -> bool:
+    """Whether a piece is one given name and nothing else («Lan»), not a title («PCT»)."""
+    words = piece.split()
+    return (
+        len(words) == 1
+        and _given_name_word(words[0], vocabulary)
+        and (folded(words[0]),) not in vocabulary.titles
     )
 
 
