@@ -124,3 +124,30 @@ def test_a_deadline_for_a_period_of_years_is_its_last_year(tmp_path, registry, i
     )
     assert [t.due for t in submission.tasks] == [date(2025, 12, 31)]
     assert not [i for i in issues if i.code == "deadline-invalid"]
+
+
+@pytest.mark.parametrize(
+    "band", ["II. Giao thông", "2. Tiêu chí Giao thông", "GIAO THÔNG", "Tiêu chí 2: Giao thông"]
+)
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_a_criterion_band_a_total_and_a_note_are_no_tasks(
+    tmp_path, registry, indicators, band, suffix
+):
+    """A band merged across the row naming a criterion by its name is the criterion of the
+    tasks below (it was a task, without a criterion); «Tổng số: 2 việc» and a «Ghi chú:»
+    written in the TT column are no tasks either."""
+    rows = [
+        TITLE,
+        [*HEADING, "Tình trạng"],
+        [None, band, None, None, None],
+        [1, "Bê tông hóa 2 km đường thôn", "Quý III/2022", "Nguyễn Văn Hùng", "Đang triển khai"],
+        [2, "Làm rãnh thoát nước", "30/10/2022", "Lê Thị Lan", None],
+        [None, "Tổng số: 2 việc", None, None, None],
+        ["Ghi chú:", "Các thôn báo cáo tiến độ hằng tháng", None, None, None],
+    ]
+    path = save(tmp_path / f"xa_cam_thach{suffix}", rows, merges=["B3:E3"])
+    submission, _ = read_submission(path, registry, indicators)
+    assert [(t.text, t.criterion_no) for t in submission.tasks] == [
+        ("Bê tông hóa 2 km đường thôn", 2),
+        ("Làm rãnh thoát nước", 2),
+    ]
