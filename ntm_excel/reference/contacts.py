@@ -302,6 +302,7 @@ def _phone(text: str) -> str:
 
 
 _LEVEL = {"huyen", "xa", "thi", "tran", "cua", "va"}  # «… huyện», «và»: not telling
+_PLACES = {"xa", "huyen", "tinh", "thon", "phuong", "ban", "xom", "ap"}  # «HĐND Xã»: no name
 
 
 def _words(text: str) -> list[str]:
@@ -804,13 +805,19 @@ def _owner(piece: str, vocabulary: Vocabulary) -> tuple[str, str]:
                         and (found := _owner(bare, vocabulary))[1] != "role"
                     ):
                         return found[0], "titled"
-                # «PCT Nguyễn Văn Hùng»: a full name right after the title
+                # «PCT Nguyễn Văn Hùng»: a full name right after the title; «PCT Hùng»: a
+                # given name after a title written short (not «Trưởng thôn Đông», a place)
                 size = max(n for n, found in by_size if tuple(keys[:n]) in found)
                 rest = " ".join(words[size:])
-                if (
-                    len(parts) == 1
-                    and len(words) - size >= 2
-                    and _family_name_first(rest, vocabulary)
+                short = (
+                    size == 1
+                    and words[0].isupper()
+                    and _given_name_alone(rest, vocabulary)
+                    and fold(rest) not in _PLACES
+                    and not is_body(piece)
+                )
+                if len(parts) == 1 and (
+                    (len(words) - size >= 2 and _family_name_first(rest, vocabulary)) or short
                 ):
                     return rest, "titled"
                 return nfc(piece.strip(" .:-–—")), "role"
