@@ -1,6 +1,7 @@
 """Roadmaps as communes send them, fourth probe: owners written with a title before «Đ/c»,
-a short title after a given name, given names listed bare, phone numbers beside a name; and
-formulas whose result is an Excel error («#DIV/0!») in .xlsx, .xls and .ods."""
+a short title after a given name, given names listed bare, phone numbers beside a name;
+criterion bands, totals and notes among the tasks; and formulas whose result is an Excel error
+(«#DIV/0!») in .xlsx, .xls and .ods."""
 
 from __future__ import annotations
 
