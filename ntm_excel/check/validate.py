@@ -45,6 +45,7 @@ from ntm_excel.model import (
     Submission,
     Unit,
 )
+from ntm_excel.read.sheets import formula_error
 from ntm_excel.reference.catalog import Indicator, Rule, unitemised
 from ntm_excel.values import MET_TEXT, NOT_MET_TEXT, blank_text, parse_number, strip_footnote
 
@@ -168,6 +169,9 @@ class _Checker:
         self, indicator: Indicator, rule: Rule, value: float | str, raw: str, entry: IndicatorEntry
     ) -> Status:
         """The status the value decides, reporting a value that cannot be judged."""
+        if isinstance(value, str) and (error := formula_error(raw, entry.value_cell)):
+            self.invalid(indicator, raw, entry, error)  # «#DIV/0!»: a formula that failed
+            return Status.UNKNOWN
         if isinstance(value, float):  # the reader's figure; a second one of the cell: a part
             written = _figures(raw) if rule.parts else []
             # unless the figure is not the first written («2.970 hộ/3.000 hộ» → 99%)

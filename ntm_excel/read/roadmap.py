@@ -70,7 +70,14 @@ _YEAR_BAND = re.compile(r"^(?:nam )?(20\d\d)$")  # «NĂM 2022» over that year'
 _OWNER_BAND = re.compile(r"^(?:dong chi|d/c|d c|dc|ong|ba)\b")  # «Đồng chí A - PCT phụ trách:»
 _IN_CHARGE = re.compile(r"\s*(?:phụ trách|chịu trách nhiệm|chủ trì)?\s*:?\s*$", re.IGNORECASE)
 _DEADLINE_START = re.compile(r"\b(?:hoàn thành|trước|trong|đến|hạn)\b", re.IGNORECASE)
-_TOTAL = re.compile(r"^(?:tong cong\b.*|tong so|tong kinh phi|tong)$")  # the table's total
+_TOTAL = re.compile(  # the table's total («Tổng số: 3 việc»)
+    r"^(?:tong cong\b.*|tong so(?: \d+ (?:cong viec|viec|nhiem vu|noi dung)\b.*)?"
+    r"|tong kinh phi|tong)$"
+)
+# «II. Giao thông», «2. Tiêu chí Giao thông»: a numbered band naming a criterion
+_NUMBERED_BAND = re.compile(
+    r"^\s*(?:[IVX]{1,5}|\d{1,2})\s*[.):\-–]\s*(?:(?i:tiêu chí)\s+)?(?P<name>[^\W\d_].*)$"
+)
 _NOT_A_TASK = re.compile(r"^(?:cộng|trong đó|ghi chú|lưu ý)\b", re.IGNORECASE)  # not «Công …»
 _TRAILING_CLAUSE = re.compile(r"(?:\(|,|;|\s[-–]\s)([^(),;]+?)\)?\s*$")  # «…, hoàn thành 6/2021»
 _MONTH_HEADING = re.compile(r"^(?:t|thang) ?0?(\d{1,2})$")  # «T1» … «T12» of a Gantt chart
@@ -555,8 +562,14 @@ class _RoadmapReader:
                 key = folded(task_text)
                 if _TOTAL.match(key):
                     break  # «Tổng cộng» and its split («Trong đó: …») close the table
-                if _NOT_A_TASK.match(task_text):
-                    continue  # «Cộng nhóm I», «Ghi chú: …»
+                if _NOT_A_TASK.match(task_text) or _NOT_A_TASK.match(no_text):
+                    continue  # «Cộng nhóm I», «Ghi chú: …» (or «Ghi chú:» in the TT column)
+                if (band := _NUMBERED_BAND.match(task_text)) and (
+                    number := self._named_criterion(band["name"])
+                ) is not None:
+                    criterion, section = number, task_text  # «II. Giao thông» over its tasks
+                    self._new_group()
+                    continue
                 if heading := _CRITERION_WORDS.match(key):
                     criterion = int(heading[1])  # «Tiêu chí số 2 - Giao thông» over its tasks
                     continue
@@ -574,6 +587,8 @@ class _RoadmapReader:
                     section = task_text
                     if _GROUP.match(no_text) or _ROMAN.match(no_text):
                         criterion = self._band_criterion(task_text, criterion)
+                    elif (number := self._named_criterion(task_text)) is not None:
+                        criterion = number  # «GIAO THÔNG» over its tasks
                     continue
             named = (
                 _CRITERION_WORDS.match(folded(task_text))
@@ -729,6 +744,11 @@ class _RoadmapReader:
             head = " ".join(words[:3])
             starting = {number for name, number, _ in self.names if name.startswith(head)}
         return starting.pop() if len(starting) == 1 else None
+
+    def _named_criterion(self, text: str) -> int | None:
+        """The criterion `text` is the whole name of («Giao thông»), else None."""
+        key = folded(text)
+        return next((number for name, number, _ in self.names if key == name), None)
 
     def _task(self, row: int, text: str, criterion: int | None, section: str) -> Task:
         grid = self.grid

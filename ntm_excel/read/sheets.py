@@ -6,8 +6,9 @@ after the file itself has shown where its cells are (OOXML sheet XML, BIFF recor
 rows): nothing is ever sized from a declared dimension. Beyond `MAX_ROWS` × `MAX_COLS` cells
 are ignored (and said so); an .xlsx sheet too large for calamine is streamed with openpyxl
 read-only, an .xls or .ods one is refused. From the files themselves also come: formulas
-saved without a result (calamine shows them blank), the number format of a value (is it a
-percentage?) and, for .ods, merged cells.
+saved without a result (calamine shows them blank), error results (#DIV/0!, #N/A…: calamine
+shows them blank too; here the cell holds the error's text), the number format of a value (is
+it a percentage?) and, for .ods, merged cells.
 """
 
 from __future__ import annotations
@@ -192,6 +193,7 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
                     grid.formats = lambda row, col, f=found.formats: f.get((row, col), "")
                     grid.hidden_cols = frozenset(found.hidden_cols)
                     grid.hidden_rows = frozenset(found.hidden_rows)
+                    _put_errors(grid, found.errors)
                 grids.append(grid)
         finally:
             book.close()
@@ -327,6 +329,62 @@ def _ooxml_formulas(xml: bytes) -> dict[tuple[int, int], str]:
     return found
 
 
+_ERROR_CELL = re.compile(_P + rb'c\s[^>]*?\bt="e"[^>]*>')
+# The results Excel and LibreOffice show for a formula that failed, and what each means
+EXCEL_ERROR = re.compile(
+    r"#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!)|Err:\d{3}"
+)
+_ERROR_MEANINGS = {
+    "#DIV/0!": "chia cho 0",
+    "#N/A": "hàm tra cứu không tìm thấy giá trị",
+    "#VALUE!": "phép tính gặp chữ hoặc sai kiểu dữ liệu",
+    "#REF!": "công thức trỏ tới ô đã bị xóa",
+    "#NAME?": "tên hàm hoặc tên vùng viết sai",
+    "#NUM!": "số không hợp lệ",
+    "#NULL!": "vùng ô giao nhau rỗng",
+}
+
+
+def formula_error(raw: str, cell: str) -> str:
+    """Why a cell holding a formula's error («#DIV/0!») is not a value, in Vietnamese naming
+    the cell; "" when `raw` is not such an error."""
+    text = raw.strip()
+    if not text or text[0] not in "#E" or not EXCEL_ERROR.fullmatch(text):
+        return ""
+    meaning = _ERROR_MEANINGS.get(text)
+    return (
+        f"ô {cell} có lỗi công thức {text}"
+        + (f" – {meaning}" if meaning else "")
+        + "; hãy sửa công thức hoặc ghi số liệu"
+    )
+
+
+def _ooxml_errors(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells whose stored result is an error (t="e"), mapped to the error («#DIV/0!»)."""
+    found = {}
+    for match in _ERROR_CELL.finditer(xml):
+        end = None if match.group(0).endswith(b"/>") else _CELL_END.search(xml, match.end())
+        ref = _REF_ATTR.search(match.group(0))
+        value = _V_TEXT.search(xml, match.end(), end.start()) if end else None
+        text = value.group(1).decode("ascii", "replace") if value else ""
+        if ref and EXCEL_ERROR.fullmatch(text):
+            found[(int(ref.group(2)) - 1, _col_index(ref.group(1)))] = text
+    return found
+
+
+def _put_errors(grid: Grid, errors: dict[tuple[int, int], str]) -> None:
+    """Write each error's text into its cell (within the caps) where calamine left a blank."""
+    for (row, col), text in errors.items():
+        if row >= MAX_ROWS or col >= MAX_COLS or grid.value(row, col) is not None:
+            continue
+        while len(grid.rows) <= row:
+            grid.rows.append([])
+        line = grid.rows[row]
+        if len(line) <= col:
+            line.extend([""] * (col + 1 - len(line)))
+        grid.set_value(row, col, text)
+
+
 class _Styles:
     """Number formats of an OOXML styles part, read on first use."""
 
@@ -398,6 +456,8 @@ def _ooxml_grid(
         for (row, col), formula in formulas.items()
         if row < MAX_ROWS and col < MAX_COLS
     }
+    if b't="e"' in xml:
+        _put_errors(grid, _ooxml_errors(xml))
     grid.formats = functools.partial(_ooxml_format, xml, styles)
     grid.hidden_cols = _ooxml_hidden_cols(xml)
     grid.hidden_rows = _ooxml_hidden_rows(xml)
@@ -471,8 +531,18 @@ def _openpyxl_grid(data: bytes, name: str, hidden: bool) -> Grid:
 
 _BIFF_BOF, _BIFF_EOF, _BIFF_SHEET, _BIFF_FORMAT, _BIFF_XF = 0x0809, 0x000A, 0x0085, 0x041E, 0x00E0
 _BIFF_DIMENSIONS = 0x0200
-_BIFF_NUMBERS = {0x0203, 0x027E, 0x0006}  # NUMBER, RK, FORMULA: row, col, XF index
-_BIFF_TEXTS = {0x00FD, 0x0204, 0x0205, 0x00D6}  # LABELSST, LABEL, BOOLERR, RSTRING
+_BIFF_NUMBERS = {0x0203, 0x027E}  # NUMBER, RK: row, col, XF index
+_BIFF_TEXTS = {0x00FD, 0x0204, 0x00D6}  # LABELSST, LABEL, RSTRING
+_BIFF_FORMULA, _BIFF_BOOLERR = 0x0006, 0x0205
+_BIFF_ERRORS = {
+    0x00: "#NULL!",
+    0x07: "#DIV/0!",
+    0x0F: "#VALUE!",
+    0x17: "#REF!",
+    0x1D: "#NAME?",
+    0x24: "#NUM!",
+    0x2A: "#N/A",
+}
 _BIFF_LABELSST = 0x00FD
 _BIFF_MULRK = 0x00BD
 _BIFF_COLINFO = 0x007D
@@ -499,6 +569,7 @@ class BiffSheet:
     """What the BIFF records of one sheet say that calamine does not."""
 
     formats: dict[tuple[int, int], str] = field(default_factory=dict)  # numeric cells
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # «#DIV/0!» results
     hidden_cols: set[int] = field(default_factory=set)
     hidden_rows: set[int] = field(default_factory=set)
 
@@ -634,6 +705,25 @@ class _BiffScan:
             if self.current is not None:
                 self.current[1][(row, col)] = xf
 
+    def _formula(self, pos: int, body: int, length: int) -> None:
+        """A formula's cell; its result an error when the result's last bytes are FFFF and
+        its first 2 (the error's code in the third)."""
+        self._number(pos, body, length)
+        stream = self.stream
+        if length >= 14 and stream[body + 12 : body + 14] == b"\xff\xff" and stream[body + 6] == 2:
+            self._error(body, stream[body + 8])
+
+    def _boolerr(self, pos: int, body: int, length: int) -> None:
+        """A BOOLERR cell: a boolean, or an error when its flag byte is 1."""
+        self._text(pos, body, length)
+        if length >= 8 and self.stream[body + 7] == 1:
+            self._error(body, self.stream[body + 6])
+
+    def _error(self, body: int, code: int) -> None:
+        if self.current is not None and code in _BIFF_ERRORS:
+            row, col, _ = _BIFF_CELL.unpack_from(self.stream, body)
+            self.current[0].errors[(row, col)] = _BIFF_ERRORS[code]
+
     def _text(self, pos: int, body: int, length: int) -> None:
         if length >= 6:
             row, col, _ = _BIFF_CELL.unpack_from(self.stream, body)
@@ -684,6 +774,8 @@ class _BiffScan:
         _BIFF_MULRK: _mulrk,
         **dict.fromkeys(_BIFF_NUMBERS, _number),
         **dict.fromkeys(_BIFF_TEXTS, _text),
+        _BIFF_FORMULA: _formula,
+        _BIFF_BOOLERR: _boolerr,
         _BIFF_LABELSST: _label,
     }
 
@@ -786,6 +878,7 @@ class _OdsSheet:
     merged: list[Merge] = field(default_factory=list)
     percent: set[tuple[int, int]] = field(default_factory=set)
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  # «#DIV/0!» results
     hidden_cols: set[int] = field(default_factory=set)
     hidden_rows: set[int] = field(default_factory=set)
     columns: int = 0  # column elements met so far
@@ -946,6 +1039,8 @@ def _walk_ods(content: bytes, budget: TextBudget) -> dict[str, _OdsSheet]:
                     current.percent.update((row, c) for c in columns)
                 if cell.formula is not None:
                     current.formulas[(row, col)] = cell.formula
+                if cell.error and (error := _ods_error(content, match.end())):
+                    current.errors[(row, col)] = error
                 if cell.spanned:
                     rows, cols = _ods_spans(attrs)
                     current.merged.append((row, col, row + rows - 1, col + cols - 1))
@@ -967,6 +1062,7 @@ class _OdsCell(NamedTuple):
     percent: bool
     formula: str | None  # a formula without a value type, as shown
     spanned: bool  # it says how many rows and columns it spans
+    error: bool  # its formula's result is an error (LibreOffice's calcext:value-type)
 
 
 @memoised_text(entries=4096)
@@ -992,7 +1088,16 @@ def _ods_cell(attrs: bytes, tag: bytes, empty: bool) -> _OdsCell:
         percent=kind == b"percentage",
         formula=shown,
         spanned=b"spanned" in attrs,
+        error=bool(formula) and b'value-type="error"' in attrs,
     )
+
+
+def _ods_error(content: bytes, start: int) -> str:
+    """The error an error cell shows («#DIV/0!», «Err:502»): its text, markup left out (a
+    short look only: an error's text is short)."""
+    text = _ODS_MARKUP.sub(b"", content[start : start + 120].split(b"</table:table-cell", 1)[0])
+    found = EXCEL_ERROR.match(text.decode("utf-8", "replace").strip())
+    return found.group(0) if found else ""
 
 
 @memoised_text(entries=1024)
@@ -1011,6 +1116,7 @@ def _apply_ods(grid: Grid, info: _OdsSheet | None) -> None:
     grid.formulas = info.formulas
     grid.hidden_cols = frozenset(info.hidden_cols)
     grid.hidden_rows = frozenset(info.hidden_rows)
+    _put_errors(grid, info.errors)
     percent = frozenset(info.percent)
     grid.formats = lambda row, col: "0%" if (row, col) in percent else ""
 

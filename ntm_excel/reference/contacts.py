@@ -118,6 +118,11 @@ _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not 
 _GIVEN_NAME = re.compile(r"^\s*[^\W\d_][^\W\d_]*\s*(?:\([^()]*\))?\s*$")  # «Lan», «Bình (CC)»
 _NAME_IN_BRACKETS = re.compile(r"^[^()]+?\s*\((?P<name>[^()]+)\)\s*$")
 _TITLE_SEPARATOR = re.compile(r"\s*[-–—(:]\s*")
+# «Nguyễn Văn Hùng 0912345678», «Hùng (ĐT: 0912.345.678)»: a phone number beside a name
+_PHONE_IN_CELL = re.compile(
+    r"[\s,;(–-]*(?:(?:s?đt|dđ|tel|điện thoại)\s*[:.]?\s*)?(?:\+84|0)\d(?:[\s.]?\d){7,9}\)?",
+    re.IGNORECASE,
+)
 
 ALL_COMMUNES = "Tất cả"  # in «Xã phụ trách»: the contact follows every unit
 
@@ -297,6 +302,7 @@ def _phone(text: str) -> str:
 
 
 _LEVEL = {"huyen", "xa", "thi", "tran", "cua", "va"}  # «… huyện», «và»: not telling
+_PLACES = {"xa", "huyen", "tinh", "thon", "phuong", "ban", "xom", "ap"}  # «HĐND Xã»: no name
 
 
 def _words(text: str) -> list[str]:
@@ -533,12 +539,13 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
     title = None  # where the line before put its title, when it held only that
     for chunk in _CHUNK_SEPARATOR.split(text or ""):
         chunk = nfc(chunk)
+        chunk = _without_phone(chunk)
         if bullet := _BULLET.match(chunk):
             chunk = chunk[bullet.end() :]
         if not chunk:
             continue
         previous = ""  # what the previous piece was: "name", "titled" (name + title), "role"
-        given = False  # the previous piece was a given name alone after «Đ/c»
+        given = False  # the previous piece was a given name alone («Đ/c Hùng», «Hùng (PCT)»)
         start = len(owners)
         if title is not None and _family_name_first(_without_honorific(chunk), vocabulary):
             del owners[title]  # «PCT UBND xã⏎Võ Xuân Sơn»: the title is the person's
@@ -556,19 +563,40 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
             if index and not honorific:
                 if previous == "titled":
                     named = _family_name_first(piece, vocabulary)
-                else:  # «Đ/c Hùng, Lan, Bình»: given names after one
-                    named = _looks_like_name(piece) or (given and _GIVEN_NAME.match(piece))
+                else:
+                    named = _looks_like_name(piece)
+                # «Đ/c Hùng, Lan, Bình», «Hùng (PCT), Lan (CC)», «Hùng PCT, Lan CC»: given
+                # names after one; «Các thôn, HTX»: a body written short after a body
+                named = (
+                    named
+                    or (given and _GIVEN_NAME.match(piece) and piece[:1].isupper())
+                    or (given and _given_name_alone(_owner(piece, vocabulary)[0], vocabulary))
+                    or (piece.isupper() and len(owners) > start and is_body(owners[-1]))
+                )
                 if not named:  # the title before goes on
                     if previous == "role" and len(owners) > start:
                         owners[-1] = _continued(chunk, owners[-1], raw)
                     continue
-            name, kind = _owner(piece, vocabulary.titles)
-            given = (honorific or given) and kind != "role" and bool(_GIVEN_NAME.match(name))
+            name, kind = _owner(piece, vocabulary)
+            first = not index and name[:1].isupper() and not name.isupper()  # «Hùng, Lan»
+            given = (honorific or given or first) and kind != "role"
+            given = given and bool(_GIVEN_NAME.match(name))
             if name and not (kind == "role" and previous == "name"):
                 owners.append(_capitalised(name, vocabulary) if kind != "role" else name)
             previous = kind
         title = start if previous == "role" and len(owners) == start + 1 else None
     return tuple(owners)
+
+
+def _without_phone(chunk: str) -> str:
+    """`chunk` without the phone numbers written beside a name, or on a line of their own
+    («ĐT: 0912 345 678»); a number alone is kept (the contact book matches it)."""
+    if not any(digit in chunk for digit in "0123456789"):
+        return chunk
+    rest = _PHONE_IN_CELL.sub("", chunk)
+    if any(c.isalpha() for c in rest) or rest == chunk:
+        return rest
+    return "" if any(c.isalpha() for c in chunk) else chunk  # «ĐT: 0912…» on its own line
 
 
 def _continued(chunk: str, title: str, more: str) -> str:
@@ -580,9 +608,10 @@ def _continued(chunk: str, title: str, more: str) -> str:
 
 
 def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
-    """`_pieces`, with «A - B» two people when both sides begin with a family name."""
+    """`_pieces`, with «A - B» two people when both sides begin with a family name or are
+    given names alone («Hùng - Lan»)."""
     people = []
-    for piece in _pieces(chunk):
+    for piece in _pieces(chunk, vocabulary):
         if not _DASH.search(piece):
             people.append(piece)
             continue
@@ -590,8 +619,11 @@ def _people(chunk: str, vocabulary: Vocabulary) -> list[str]:
         halves = [_without_honorific(part) for part in parts]
         both = (
             len(halves) > 1
-            and all(_family_name_first(half, vocabulary) for half in halves)
-            and all(_owner(half, vocabulary.titles)[1] == "name" for half in halves)
+            and (
+                all(_family_name_first(half, vocabulary) for half in halves)
+                or all(_given_name_alone(half, vocabulary) for half in halves)
+            )
+            and all(_owner(half, vocabulary)[1] == "name" for half in halves)
         )
         people += parts if both else [piece]
     return people
@@ -677,13 +709,16 @@ def split_directing(text: str) -> tuple[str, str]:
     return "\n".join(p for p in rest if p.strip()), "\n".join(p for p in directing if p.strip())
 
 
-def _pieces(chunk: str) -> list[str]:
+def _pieces(chunk: str, vocabulary: Vocabulary) -> list[str]:
     """The pieces of a list of owners; «A/B» is two only when both sides are names («Nguyễn
-    Văn An/Trần Thị Bình»), not «UBND xã/HTX» or «Anh/chị Lê Văn Cường»."""
+    Văn An/Trần Thị Bình», «Hùng/Lan»), not «UBND xã/HTX» or «Anh/chị Lê Văn Cường»."""
     pieces = []
     for piece in _LIST_SEPARATOR.split(chunk):
         halves = _SLASH.split(piece)
-        named = len(halves) > 1 and all(_looks_like_name(_without_honorific(h)) for h in halves)
+        bare = [_without_honorific(h) for h in halves]
+        named = len(halves) > 1 and (
+            all(map(_looks_like_name, bare)) or all(_given_name_alone(h, vocabulary) for h in bare)
+        )
         pieces += halves if named else [piece]
     return pieces
 
@@ -719,6 +754,23 @@ def _family_name_first(piece: str, vocabulary: Vocabulary) -> bool:
     )
 
 
+def _given_name_alone(piece: str, vocabulary: Vocabulary) -> bool:
+    """Whether a piece is one given name and nothing else («Lan»), not a title («PCT»)."""
+    words = piece.split()
+    return (
+        len(words) == 1
+        and _given_name_word(words[0], vocabulary)
+        and (folded(words[0]),) not in vocabulary.titles
+    )
+
+
+def _given_name_word(word: str, vocabulary: Vocabulary) -> bool:
+    """Whether a word may be a given name written alone: capitalised, not a family name."""
+    return (
+        word[:1].isupper() and not word.isupper() and vocab_key(word) not in vocabulary.family_names
+    )
+
+
 @functools.lru_cache(maxsize=16)
 def _titles_by_size(titles: tuple[tuple[str, ...], ...]) -> list[tuple[int, frozenset]]:
     """The titles as sets of word tuples, one per length, longest first."""
@@ -726,27 +778,48 @@ def _titles_by_size(titles: tuple[tuple[str, ...], ...]) -> list[tuple[int, froz
     return [(size, frozenset(t for t in titles if len(t) == size)) for size in sizes]
 
 
-def _owner(piece: str, titles: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
+def _owner(piece: str, vocabulary: Vocabulary) -> tuple[str, str]:
     """The name in one piece and its kind: "name", "titled" (a title follows) or "role"
-    (the piece is only a title)."""
+    (the piece is only a title). A title written short may follow a given name without a
+    dash («Hùng PCT»), never a family name («Trần Văn Hóa»: «văn hóa» is a title word)."""
+    titles = vocabulary.titles
     parts = _TITLE_SEPARATOR.split(piece, maxsplit=1)
     words = parts[0].split()
     keys = list(map(folded, words))  # words repeat from cell to cell: each folded once
     by_size = _titles_by_size(titles)
     for start in range(len(words)):
-        if start == 1:
-            continue  # "Trần Văn Hóa": a title never starts at a name's second word
+        if start == 1 and not (words[1].isupper() and _given_name_word(words[0], vocabulary)):
+            continue  # "Trần Văn Hóa", "Ban chỉ đạo": no title at a name's second word
         if any(tuple(keys[start : start + size]) in found for size, found in by_size):
             if start == 0:
-                # «Phó Chủ tịch - Nguyễn Văn A», «CC ĐC-XD: Lê Văn Em»: the name after it
+                # «Phó Chủ tịch - Nguyễn Văn A», «CT UBND xã - Đ/c Hùng»: the name after it
                 for after in (parts[1] if len(parts) > 1 else "", piece.rpartition(":")[2]):
                     after = after.strip(" .:-–—()")
+                    bare = _without_honorific(after).strip()
+                    named = _looks_like_name(bare) or (
+                        bare != after and bool(_GIVEN_NAME.match(bare))
+                    )
                     if (
                         after != piece
-                        and _looks_like_name(after)
-                        and (named := _owner(after, titles))[1] != "role"
+                        and named
+                        and (found := _owner(bare, vocabulary))[1] != "role"
                     ):
-                        return named[0], "titled"
+                        return found[0], "titled"
+                # «PCT Nguyễn Văn Hùng»: a full name right after the title; «PCT Hùng»: a
+                # given name after a title written short (not «Trưởng thôn Đông», a place)
+                size = max(n for n, found in by_size if tuple(keys[:n]) in found)
+                rest = " ".join(words[size:])
+                short = (
+                    size == 1
+                    and words[0].isupper()
+                    and _given_name_alone(rest, vocabulary)
+                    and fold(rest) not in _PLACES
+                    and not is_body(piece)
+                )
+                if len(parts) == 1 and (
+                    (len(words) - size >= 2 and _family_name_first(rest, vocabulary)) or short
+                ):
+                    return rest, "titled"
                 return nfc(piece.strip(" .:-–—")), "role"
             return " ".join(words[:start]), "titled"
     titled = len(parts) > 1 and bool(parts[1].strip(" )"))
