@@ -49,6 +49,10 @@ DB_NAME = "ntm-excel.sqlite3"
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 # a `sending` row whose message the server had in full when the run was killed
 HANDED = "máy chủ thư đã nhận hết thư, chưa kịp xác nhận: có thể đã đến, không gửi lại"
+# that row as an SQL condition on `sent`, its one parameter `HANDED`: never sent again
+_HANDED_ROW = "(status = 'sending' AND last_error = ?)"
+# a row left `sending` by a run killed before the server had all of it: sent again
+_OPEN_ROW = f"(status = 'sending' AND NOT {_HANDED_ROW})"
 DAMAGED_MARK = ".hong-"  # a kept copy of a damaged ledger: ntm-excel.sqlite3.hong-20210325-073000
 _SIDE_FILES = ("-wal", "-shm")
 
@@ -174,10 +178,12 @@ class Ledger:
     def is_sent(self, key: MailKey) -> bool:
         """Whether the server took the message, or had all of it when the run that sent it
         was killed before its answer (`mark_handed`): either way it is never sent again."""
-        row = self.get(key)
-        return row is not None and (
-            row.status == "sent" or (row.status == "sending" and row.last_error == HANDED)
-        )
+        row = self._db.execute(
+            "SELECT 1 FROM sent WHERE job = ? AND recipient = ? AND period = ?"
+            f" AND (status = 'sent' OR {_HANDED_ROW})",
+            (key.job, key.recipient, key.period, HANDED),
+        ).fetchone()
+        return row is not None
 
     def mark_handed(self, key: MailKey, *, now: datetime | None = None) -> None:
         """The server has all of the message; its answer is awaited. A run killed now leaves
@@ -245,8 +251,8 @@ class Ledger:
     def due_retries(self, *, now: datetime | None = None, job: str | None = None) -> list[SentRow]:
         """Failed messages whose retry time has come, and attempts left open by a crash."""
         rows = self._db.execute(
-            "SELECT * FROM sent WHERE ((status = 'sending' AND last_error != ?)"
-            " OR (status = 'failed' AND next_retry <= ?)) AND (? IS NULL OR job = ?)"
+            f"SELECT * FROM sent WHERE ({_OPEN_ROW} OR (status = 'failed' AND next_retry <= ?))"
+            " AND (? IS NULL OR job = ?)"
             " ORDER BY period, job, recipient",
             (HANDED, _text(_now(now)), job, job),
         ).fetchall()
@@ -255,8 +261,8 @@ class Ledger:
     def unsent(self, job: str | None = None) -> list[SentRow]:
         """Every message not delivered yet (failed or open), due or not."""
         rows = self._db.execute(
-            "SELECT * FROM sent WHERE (status = 'failed' OR (status = 'sending'"
-            " AND last_error != ?)) AND (? IS NULL OR job = ?) ORDER BY period, job, recipient",
+            f"SELECT * FROM sent WHERE (status = 'failed' OR {_OPEN_ROW})"
+            " AND (? IS NULL OR job = ?) ORDER BY period, job, recipient",
             (HANDED, job, job),
         ).fetchall()
         return [_sent_row(row) for row in rows]
