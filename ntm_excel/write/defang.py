@@ -34,17 +34,17 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from ntm_excel.write.package import (
-    _PARSER,
     CT,
     MAIN,
     PKG_REL,
     REL,
+    XML_PARSER,
     Package,
     Unsupported,
-    _parse,
-    _rels_name,
-    _target,
-    _xml,
+    parse_part,
+    part_xml,
+    rel_target,
+    rels_name,
 )
 
 CUT = "#REF!"  # a defined name, conditional format or validation rule that reached out
@@ -363,10 +363,10 @@ class _Cleaning:
             return package._root_rels
         if part == package.workbook_part:
             return package._workbook_rels
-        name = _rels_name(part)
+        name = rels_name(part)
         if name.lower() not in self.members and name not in package.changed:
             return None
-        return _parse(self.part(name), f"{{{PKG_REL}}}Relationships", name)
+        return parse_part(self.part(name), f"{{{PKG_REL}}}Relationships", name)
 
     def drop(self, part: str) -> None:
         """Leave `part` out, with its relationships and the parts only they lead to."""
@@ -375,16 +375,16 @@ class _Cleaning:
         package = self.package
         if part in (package.workbook_part, *(p for p, _ in package.sheets.values())):
             raise Unsupported(f"{part}: a sheet or the workbook named as an object or a link")
-        self.dropped |= {part.lower(), _rels_name(part).lower()}
+        self.dropped |= {part.lower(), rels_name(part).lower()}
         rels = self.rels(part)
         for rel in rels if rels is not None else ():
             if not _outside(rel):
-                self.drop(_target(part, rel))
+                self.drop(rel_target(part, rel))
 
     def relationships(self) -> None:
         """Remove the relationships that go outside or to a dropped kind of part."""
         package = self.package
-        sources = {"": "_rels/.rels", package.workbook_part: _rels_name(package.workbook_part)}
+        sources = {"": "_rels/.rels", package.workbook_part: rels_name(package.workbook_part)}
         for name in (member.filename for member in package._members):
             if name.lower().endswith(".rels") and name not in sources.values():
                 folder, base = posixpath.split(name)
@@ -401,9 +401,9 @@ class _Cleaning:
                     rels.remove(rel)
                     self.unlinked.setdefault(source, set()).add(rel.get("Id"))
                     if not _outside(rel):
-                        self.drop(_target(source, rel))
+                        self.drop(rel_target(source, rel))
             if source not in ("", package.workbook_part):
-                package.changed[name] = _xml(rels)
+                package.changed[name] = part_xml(rels)
 
     def parts(self) -> None:
         """Unlink what pointed to the relationships removed, and cut the formulas that
@@ -430,14 +430,14 @@ class _Cleaning:
             linked = b"hyperlink" in data and _HYPERLINK.search(data) is not None
             if not ids and not linked and not _dangerous(data) and b"webPublish" not in data:
                 continue
-            root = etree.fromstring(data, _PARSER)
+            root = etree.fromstring(data, XML_PARSER)
             _unlink(root, ids)
             _keep_local_links(root)
             _cut_formulas(root)
             _unpublish(root)
             if etree.QName(root).localname == "table" and ids:
                 _plain_table(root)
-            package.changed[name] = _xml(root)
+            package.changed[name] = part_xml(root)
 
     def leave_out(self) -> None:
         """Leave the dropped parts out of the copy and of the content types (with what

@@ -90,7 +90,10 @@ _AFTER_LEGACY = {
 # Workbook children that come before <definedNames> and after <sheets>.
 _BEFORE_NAMES = ("sheets", "functionGroups", "externalReferences")
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+# the parser of every part read: no entity expanded, no DTD loaded, nothing fetched, no huge tree
+XML_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+)
 _NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # no XML character (a surrogate: a file
 # name the file system gave undecodable bytes)
 
@@ -137,10 +140,10 @@ def text_xml(text: str) -> str:
     return escape(text.replace("\r", "_x000D_") if "\r" in text else text)  # XML reads \r as \n
 
 
-def _parse(data: bytes, tag: str, name: str) -> etree._Element:
+def parse_part(data: bytes, tag: str, name: str) -> etree._Element:
     """A part's root, which must be `tag` in the default namespace (no prefix)."""
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(data, XML_PARSER)
     except (etree.XMLSyntaxError, ValueError) as exc:
         raise Unsupported(f"{name}: {exc}") from exc
     if root.tag != tag or root.prefix is not None:
@@ -151,15 +154,19 @@ def _parse(data: bytes, tag: str, name: str) -> etree._Element:
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
-def _xml(root: etree._Element) -> bytes:
+def part_xml(root: etree._Element) -> bytes:
+    """A part's bytes: UTF-8, with the standalone declaration Excel writes."""
     return _DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
 
-def _rels_name(part: str) -> str:
+def rels_name(part: str) -> str:
+    """The name of the relationships part of `part` (`xl/_rels/workbook.xml.rels`)."""
     return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
 
 
-def _target(base: str, rel: etree._Element) -> str:
+def rel_target(base: str, rel: etree._Element) -> str:
+    """The part a relationship of `base` points to, as a name in the package ("" for one
+    that points outside it)."""
     target = rel.get("Target", "")
     if rel.get("TargetMode") == "External":
         return ""
@@ -281,7 +288,7 @@ class _Sheet:
             around = data[: opening.end()], data[closing.start() :]
         if b"<?" in self.rows or b"xmlns" in self.rows or _PREFIXED.search(self.rows):
             raise Unsupported(f"{part}: rows with namespaces or processing instructions")
-        self.root = _parse(around[0] + _ROWS_HERE + around[1], f"{{{MAIN}}}worksheet", part)
+        self.root = parse_part(around[0] + _ROWS_HERE + around[1], f"{{{MAIN}}}worksheet", part)
         rows_here = self.root.find(f"{{{MAIN}}}sheetData")
         if rows_here is None or len(rows_here) != 1 or rows_here[0].tag is not etree.Comment:
             raise Unsupported(f"{part}: no sheetData, or more than one")
@@ -392,7 +399,7 @@ class _Sheet:
 
     def xml(self) -> bytes:
         """The worksheet part, with its marks."""
-        head, _, tail = _xml(self.root).partition(_ROWS_HERE)
+        head, _, tail = part_xml(self.root).partition(_ROWS_HERE)
         if not self._edited:
             return head + self.rows + tail
         numbers = sorted(self._numbers or ())
@@ -420,7 +427,7 @@ class _StyleTree:
     sheets."""
 
     def __init__(self, data: bytes, name: str, look: Look) -> None:
-        self.root = _parse(data, f"{{{MAIN}}}styleSheet", name)
+        self.root = parse_part(data, f"{{{MAIN}}}styleSheet", name)
         self.look = look
         found = {tag: self.root.find(f"{{{MAIN}}}{tag}") for tag in ("fonts", "fills", "cellXfs")}
         if any(element is None for element in found.values()):
@@ -493,7 +500,7 @@ class _StyleTree:
     def xml(self) -> bytes:
         for element in (self.fonts, self.fills, self.xfs):
             element.set("count", str(len(element)))
-        return _xml(self.root)
+        return part_xml(self.root)
 
 
 STYLES_REMEMBERED = 4096  # results of `_Styles` kept per process (then forgotten, all at once)
@@ -775,7 +782,7 @@ def _core_xml(data: bytes | None, when: str, name: str) -> bytes:
     """The core properties part (`data`, else a new one) with `when` as its modification
     time."""
     if data is not None:
-        core = etree.fromstring(data, _PARSER)
+        core = etree.fromstring(data, XML_PARSER)
     else:
         core = etree.Element(f"{{{_CORE}}}coreProperties",
                              nsmap={"dcterms": DCTERMS, "xsi": XSI, "cp": _CORE})  # fmt: skip
@@ -784,14 +791,14 @@ def _core_xml(data: bytes | None, when: str, name: str) -> bytes:
         modified = etree.SubElement(core, f"{{{DCTERMS}}}modified")
         modified.set(f"{{{XSI}}}type", "dcterms:W3CDTF")
     modified.text = when
-    return _xml(core)
+    return part_xml(core)
 
 
 def _custom_xml(data: bytes | None, marker: str, name: str) -> bytes:
     """The custom properties part (`data`, else a new one) with our `marker` property (an
     earlier one replaced)."""
     if data is not None:
-        custom = _parse(data, f"{{{CUSTOM}}}Properties", name)
+        custom = parse_part(data, f"{{{CUSTOM}}}Properties", name)
     else:
         custom = etree.Element(f"{{{CUSTOM}}}Properties", nsmap={None: CUSTOM, "vt": VT})
     for prop in custom.findall(f"{{{CUSTOM}}}property"):
@@ -801,7 +808,7 @@ def _custom_xml(data: bytes | None, marker: str, name: str) -> bytes:
     prop = etree.SubElement(custom, f"{{{CUSTOM}}}property", fmtid=_FMTID,
                             pid=str(max([1, *pids]) + 1), name=OUTPUT_PROPERTY)  # fmt: skip
     etree.SubElement(prop, f"{{{VT}}}lpwstr").text = marker
-    return _xml(custom)
+    return part_xml(custom)
 
 
 _WHEN = "ntm-excel: when written"  # where the time goes in a properties part remembered
@@ -832,13 +839,13 @@ class Package:
         self._parts = parts
         self._names = {m.filename.lower() for m in self._members} | {p.lower() for p in parts}
         self.changed: dict[str, bytes] = {}
-        self._types = _parse(self._part("[Content_Types].xml"), f"{{{CT}}}Types", "types")
+        self._types = parse_part(self._part("[Content_Types].xml"), f"{{{CT}}}Types", "types")
         self._root_rels = self._rels("")
         self.workbook_part = next(
-            (_target("", r) for r in self._root_rels if r.get("Type") == f"{_T}officeDocument"),
+            (rel_target("", r) for r in self._root_rels if r.get("Type") == f"{_T}officeDocument"),
             "",
         )
-        self._workbook = _parse(
+        self._workbook = parse_part(
             self._part(self.workbook_part), f"{{{MAIN}}}workbook", self.workbook_part
         )
         self._workbook_rels = self._rels(self.workbook_part)
@@ -852,13 +859,13 @@ class Package:
             if rel is None:
                 raise Unsupported("a sheet without its relationship")
             self.sheets[sheet.get("name", "")] = (
-                _target(self.workbook_part, rel),
+                rel_target(self.workbook_part, rel),
                 rel.get("Type", ""),
             )
         styles = next((r for r in self._workbook_rels if r.get("Type") == f"{_T}styles"), None)
         if styles is None:
             raise Unsupported("no styles part")
-        self._styles_part = _target(self.workbook_part, styles)
+        self._styles_part = rel_target(self.workbook_part, styles)
         self.styles = _Styles(self._part(self._styles_part), self._styles_part, look)
         self._marked: dict[str, _Sheet] = {}
         self._dropped: set[str] = set()  # parts left out of the copy, lower case
@@ -893,10 +900,10 @@ class Package:
         return name.lower() in self._names or name in self.changed
 
     def _rels(self, part: str) -> etree._Element:
-        name = _rels_name(part) if part else "_rels/.rels"
+        name = rels_name(part) if part else "_rels/.rels"
         if not self._has(name):
             return _rels_root()
-        return _parse(self._part(name), f"{{{PKG_REL}}}Relationships", name)
+        return parse_part(self._part(name), f"{{{PKG_REL}}}Relationships", name)
 
     def _free(self, pattern: str) -> str:
         number = 1
@@ -910,9 +917,9 @@ class Package:
         no code, and is a plain workbook (.xlsx). Excel 4.0 macro sheets are `Unsupported`."""
         for rel in list(self._workbook_rels):
             if rel.get("Type") == _VBA_REL:
-                part = _target(self.workbook_part, rel)
-                signed = [_target(part, r) for r in self._rels(part)] if self._has(part) else []
-                self._dropped |= {name.lower() for name in (part, _rels_name(part), *signed)}
+                part = rel_target(self.workbook_part, rel)
+                signed = [rel_target(part, r) for r in self._rels(part)] if self._has(part) else []
+                self._dropped |= {name.lower() for name in (part, rels_name(part), *signed)}
                 self._workbook_rels.remove(rel)
         for entry in list(self._types):
             part = entry.get("PartName", "").lstrip("/").lower()
@@ -997,13 +1004,13 @@ class Package:
             elif part in self.changed or b"tabSelected" not in self._part(part):
                 continue  # an added sheet (written unselected), or a sheet not selected
             else:  # a worksheet or a chart sheet
-                root = etree.fromstring(self._part(part), _PARSER)
+                root = etree.fromstring(self._part(part), XML_PARSER)
                 if root.prefix is not None or etree.QName(root).namespace != MAIN:
                     raise Unsupported(f"{name}: namespace")
             for sheet_view in root.iter(f"{{{MAIN}}}sheetView"):
                 sheet_view.attrib.pop("tabSelected", None)
             if marked is None:
-                self.changed[part] = _xml(root)
+                self.changed[part] = part_xml(root)
 
     def _comments(self, author: str, width: int) -> None:
         """Write the comments part and legacy drawing of every marked sheet."""
@@ -1028,13 +1035,13 @@ class Package:
                 sheet.root.append(legacy)
             else:
                 after.addprevious(legacy)
-            self.changed[_rels_name(sheet.part)] = _xml(rels)
+            self.changed[rels_name(sheet.part)] = part_xml(rels)
             self.changed[sheet.part] = sheet.xml()
 
     def _properties(self, kind: str, written: datetime) -> None:
         """Mark the package as our output (`atomic.mark_output`): the custom property and
         the core properties' modification time."""
-        parts = {r.get("Type"): _target("", r) for r in self._root_rels}
+        parts = {r.get("Type"): rel_target("", r) for r in self._root_rels}
         core_part = parts.get(_CORE_REL)
         if core_part and self._has(core_part):
             core = self._part(core_part)
@@ -1062,10 +1069,10 @@ class Package:
         self._comments(author, comment_width)
         self._properties(kind, datetime.now(UTC).replace(microsecond=0))
         self.changed[self._styles_part] = self.styles.xml()
-        self.changed[self.workbook_part] = _xml(self._workbook)
-        self.changed[_rels_name(self.workbook_part)] = _xml(self._workbook_rels)
-        self.changed["_rels/.rels"] = _xml(self._root_rels)
-        self.changed["[Content_Types].xml"] = _xml(self._types)
+        self.changed[self.workbook_part] = part_xml(self._workbook)
+        self.changed[rels_name(self.workbook_part)] = part_xml(self._workbook_rels)
+        self.changed["_rels/.rels"] = part_xml(self._root_rels)
+        self.changed["[Content_Types].xml"] = part_xml(self._types)
         # a part the workbook names in another case than its member («Sheet1.xml» for
         # «sheet1.xml»: Excel ignores case) is written as that member, never beside it
         members = {member.filename.lower(): member.filename for member in self._members}
