@@ -28,7 +28,7 @@ from ntm_excel.write.master_sheets import (
     Column,
     Mark,
     Sheet,
-    _note,
+    sheet_note,
     status_mark,
 )
 
@@ -91,7 +91,7 @@ def write_history(book, fmts: FormatCache, facts: Figures, view: HistoryView, as
         HISTORY,
         BLUE,
         f"LỊCH SỬ NỘP BÁO CÁO THEO KỲ — ngày {as_of}",
-        _note(
+        sheet_note(
             facts,
             f"{view.calendar.describe().capitalize()}; ngày nộp là ngày ký báo cáo, không có "
             "thì là ngày nhận tệp",
@@ -278,7 +278,7 @@ def write_changes(book, fmts: FormatCache, facts: Figures, view: HistoryView, as
         CHANGES,
         AMBER,
         f"THAY ĐỔI SO VỚI BẢN NỘP TRƯỚC — ngày {as_of}",
-        _note(facts, "Mỗi đơn vị có từ hai bản nộp: bản mới nhất so với bản liền trước"),
+        sheet_note(facts, "Mỗi đơn vị có từ hai bản nộp: bản mới nhất so với bản liền trước"),
     )
     sheet.set_widths(CHANGES_WIDTHS)
     row = sheet.section(3, "I. CÁC ĐƠN VỊ CÓ BẢN NỘP MỚI")

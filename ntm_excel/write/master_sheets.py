@@ -737,7 +737,8 @@ def _place(facts: Figures) -> str:
     return ", ".join(filter(None, (unit.district, unit.province and f"tỉnh {unit.province}")))
 
 
-def _note(facts: Figures, text: str) -> str:
+def sheet_note(facts: Figures, text: str) -> str:
+    """The italic line under a sheet's title: the place, `text`, when the master was made."""
     parts = [_place(facts), text]
     created = facts.consolidation.created
     if created:
@@ -759,7 +760,7 @@ def write_summary(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         SUMMARY,
         HEADER,
         f"BẢNG TỔNG HỢP KẾT QUẢ XÂY DỰNG NÔNG THÔN MỚI — ngày {as_of}",
-        _note(facts, f"Bộ tiêu chí: {c.catalog_set}"),
+        sheet_note(facts, f"Bộ tiêu chí: {c.catalog_set}"),
     )
     sheet.set_widths(SUMMARY_WIDTHS)
     _legend(sheet, 3)
@@ -1098,9 +1099,12 @@ def write_by_district(book, fmts: FormatCache, facts: Figures, as_of: str) -> No
         BY_DISTRICT,
         GREEN,
         f"BẢNG TỔNG HỢP THEO HUYỆN — ngày {as_of}",
-        _note(facts, "Xã: các xã phải nộp báo cáo; huyện đạt chuẩn: đạt đủ tiêu chí huyện, kể cả "
-              "điều kiện 100% số xã đạt chuẩn"),
-    )  # fmt: skip
+        sheet_note(
+            facts,
+            "Xã: các xã phải nộp báo cáo; huyện đạt chuẩn: đạt đủ tiêu chí huyện, kể cả "
+            "điều kiện 100% số xã đạt chuẩn",
+        ),
+    )
     areas = facts.by_district()
     several_provinces = len({a.province for a in areas}) > 1
     columns = [
@@ -1164,7 +1168,7 @@ def write_by_province(book, fmts: FormatCache, facts: Figures, as_of: str) -> No
         BY_PROVINCE,
         BLUE,
         f"BẢNG TỔNG HỢP THEO TỈNH — ngày {as_of}",
-        _note(facts, f"Chi tiết từng huyện: trang «{BY_DISTRICT}»"),
+        sheet_note(facts, f"Chi tiết từng huyện: trang «{BY_DISTRICT}»"),
     )
     columns = [
         Column("Tỉnh", cap=20),
@@ -1286,7 +1290,7 @@ def write_detail(
         DETAIL,
         BLUE,
         f"BẢNG TỔNG HỢP CHI TIẾT CÁC CHỈ TIÊU — ngày {as_of}",
-        _note(
+        sheet_note(
             facts,
             "Kết quả cuối: theo số liệu khi đánh giá được; chỉ tiêu tính bằng số mà thiếu số liệu "
             "hợp lệ là chưa rõ; chỉ tiêu khác theo tự đánh giá",
@@ -1361,7 +1365,9 @@ def write_tasks(
         TASKS,
         AMBER,
         f"BẢNG THEO DÕI TIẾN ĐỘ NHIỆM VỤ — ngày {as_of}",
-        _note(facts, "Xếp theo: quá hạn, sắp đến hạn, đang thực hiện, chưa có hạn, đã hoàn thành"),
+        sheet_note(
+            facts, "Xếp theo: quá hạn, sắp đến hạn, đang thực hiện, chưa có hạn, đã hoàn thành"
+        ),
     )
     columns = [
         Column("Nguồn", cap=10, least=9),
@@ -1451,7 +1457,7 @@ def write_submissions(book, fmts: FormatCache, facts: Figures, as_of: str) -> No
         SUBMISSIONS,
         BLUE,
         f"BẢNG TỔNG HỢP TÌNH HÌNH NỘP BÁO CÁO — ngày {as_of}",
-        _note(facts, "Mã kiểm tra: 12 ký tự đầu của mã SHA-256 của tệp đã dùng"),
+        sheet_note(facts, "Mã kiểm tra: 12 ký tự đầu của mã SHA-256 của tệp đã dùng"),
     )
     columns = [
         Column("Mã", cap=8),
@@ -1504,7 +1510,7 @@ def write_issues(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         ISSUES,
         RED,
         f"BẢNG TỔNG HỢP LỖI DỮ LIỆU — ngày {as_of}",
-        _note(facts, "Xếp theo mức độ rồi theo đơn vị; nội dung ghi cách sửa"),
+        sheet_note(facts, "Xếp theo mức độ rồi theo đơn vị; nội dung ghi cách sửa"),
     )
     columns = [
         Column("Mức độ", "mark", cap=10),
@@ -1590,7 +1596,7 @@ def write_district(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
         DISTRICT,
         RED if facts.consolidation.district is None else GREEN,
         f"BẢNG TỔNG HỢP TIÊU CHÍ HUYỆN NÔNG THÔN MỚI — ngày {as_of}",
-        _note(facts, ""),
+        sheet_note(facts, ""),
     )
     header_row = 2
     if facts.consolidation.district is None:
