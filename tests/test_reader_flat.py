@@ -15,6 +15,7 @@ import xlwt
 from test_roadmap_messy import save_sheets
 
 from ntm_excel.cli import main
+from ntm_excel.read import flat
 from ntm_excel.read.reader import read_submission, read_workbook
 
 GLUED = ["MaXa", "TenXa", "MaChiTieu", "TenChiTieu", "GiaTri", "TuDanhGia"]
@@ -140,6 +141,21 @@ def test_a_district_export_gives_each_commune_its_own_submission(
     # each commune's rows keep their place in the shared sheet: Cẩm Thạch's 1.2 is row 13
     rows_of = {row.code: row.row for row in read["18706"].reading.rows if row.code}
     assert rows_of["1.2"] == 13
+
+
+def test_an_export_naming_more_units_than_a_file_may_hold_is_refused_whole(
+    tmp_path, registry, indicators, monkeypatch
+):
+    """Each unit is read from its own view of the sheet (work: units × rows): a sheet naming
+    more than `MAX_UNITS` units gives one error naming the code column, and no submission."""
+    monkeypatch.setattr(flat, "MAX_UNITS", len(NAMES) - 1)
+    units = {code: answers(seed) for seed, code in enumerate(NAMES)}
+    path = write_book(tmp_path / "ca_tinh.xlsx", {"Export": flat_rows(GLUED, units, "TC.CT")})
+    results = read_workbook(path, registry, indicators)
+    assert [submission for submission, _ in results] == [None]
+    [issue] = results[0][1]
+    assert (issue.code, issue.sheet, issue.cell) == ("table-layout-unsupported", "Export", "A1")
+    assert f"ghi {len(NAMES)} đơn vị ở cột «MaXa», quá {len(NAMES) - 1} đơn vị" in issue.message
 
 
 def test_a_code_the_registry_does_not_know_is_reported_with_its_sheet_and_cells(

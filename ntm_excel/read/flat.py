@@ -37,6 +37,10 @@ UNIT_CODE_HEADINGS = frozenset(
     {"ma xa", "ma don vi", "ma dvhc", "ma dv", "ma so xa", "ma phuong xa", "ma xa phuong"}
 )
 MIN_GLUED = 3  # glued headings a row needs to be taken for an export's heading row
+# Units one export sheet may hold: a district's communes many times over. Each unit is read
+# from its own view of the sheet, so the work grows with units × rows: a crafted sheet of
+# 5,000 rows naming 5,000 communes took 80 s and 4 GB before this bound.
+MAX_UNITS = 300
 _GLUED = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]*)+")  # «MaChiTieu», «TuDanhGia»
 _WORD = re.compile(r"[A-Z][a-z]*")
 
@@ -73,6 +77,7 @@ class FlatSheet:
     column: int  # the unit code column
     units: dict[str, Header] = field(default_factory=dict)
     unknown: dict[str, list[int]] = field(default_factory=dict)  # code as written → rows
+    too_many: int = 0  # the units the sheet names when more than MAX_UNITS (none read)
 
     @property
     def heading(self) -> str:
@@ -106,6 +111,22 @@ class FlatSheet:
         )
         return replace(reading, columns=columns)
 
+    def too_many_issue(self, file_name: str) -> Issue:
+        """`table-layout-unsupported` for a sheet naming more units than one file may hold."""
+        grid = self.header.grid
+        layout = (
+            f"bảng xuất từ hệ thống ghi {self.too_many} đơn vị ở cột «{self.heading}», quá "
+            f"{MAX_UNITS} đơn vị một tệp (hãy xuất riêng từng huyện)"
+        )
+        return make_issue(
+            "table-layout-unsupported",
+            file=file_name,
+            sheet=grid.name,
+            cell=cell_address(self.header.top, self.column),
+            tab=grid.name,
+            layout=layout,
+        )
+
     def unknown_issues(self, file_name: str) -> list[Issue]:
         """`unit-unknown` for the rows whose code names no unit of the registry."""
         grid = self.header.grid
@@ -138,7 +159,7 @@ def flat_sheet(headers: list[Header], registry: Registry) -> FlatSheet | None:
         column = unit_code_column(header)
         if column is not None:
             found = _split(header, column, registry)
-            if found.units:
+            if found.units or found.too_many:
                 return found
     return None
 
@@ -158,11 +179,21 @@ def _split(header: Header, column: int, registry: Registry) -> FlatSheet:
             if owner is None:
                 found.unknown.setdefault(written, []).append(row)
         owners.append(owner)
-    for code in dict.fromkeys(owner for owner in owners if owner):
-        kept = grid.rows[: header.bottom + 1] + [
-            line if mine == code else []
-            for line, mine in zip(grid.rows[header.bottom + 1 :], owners, strict=True)
-        ]
+    codes = dict.fromkeys(owner for owner in owners if owner)
+    if len(codes) > MAX_UNITS:
+        found.too_many = len(codes)
+        return found
+    last = {owner: row for row, owner in enumerate(owners, header.bottom + 1) if owner}
+    for code in codes:
+        kept = (
+            grid.rows[: header.bottom + 1]
+            + [  # up to the unit's last row
+                line if mine == code else []
+                for line, mine in zip(
+                    grid.rows[header.bottom + 1 : last[code] + 1], owners, strict=False
+                )
+            ]
+        )
         rows = {row for row, mine in enumerate(owners, header.bottom + 1) if mine == code}
         own = replace(
             grid,

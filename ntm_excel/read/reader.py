@@ -299,6 +299,8 @@ class _Workbook:
 
     def _by_rows(self, flat: FlatSheet) -> list[ReadResult]:
         """A submission per unit of a sheet whose rows each name their unit by code."""
+        if flat.too_many:
+            return [(None, [flat.too_many_issue(self.path.name)])]
         names = {code: self.registry.get(code).name for code in flat.units}
         notes = [flat.note(names)]
         results = []
