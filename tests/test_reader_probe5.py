@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 from support.wild import Book, Sheet, write_book
 
+from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import load_config
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_workbook
@@ -162,3 +163,23 @@ def test_a_roadmap_below_the_table_ends_it(tmp_path, registry, ext):
         "Xây dựng điểm vui chơi cho trẻ em": (6, "2021-06-30"),
         "Cứng hóa 1,2 km đường thôn Trung Hòa": (2, "2021-09-30"),
     }
+
+
+def test_a_model_commune_income_above_100_percent_of_the_advanced_level(tmp_path, registry):
+    """Kiểu mẫu 2021–2025, indicator 2: income «≥110» % of the advanced communes' level. A
+    commune's «115%» was refused as a percentage above 100 (value-invalid, an error) and left
+    the indicator undecided."""
+    model = load_catalog(load_config().catalog).resolve("xa_kieu_mau_2021_2025", "Hà Tĩnh")
+    rows = [
+        ["1", "Điều kiện", "Là xã đạt chuẩn NTM nâng cao giai đoạn 2021-2025", "Đạt", "Đạt", "Đạt"],
+        ["2", "Thu nhập", "Thu nhập bình quân đầu người cao hơn 10%", "≥110%", "115%", "Đạt"],
+        ["3", "Thôn thông minh", "Có ít nhất một mô hình thôn thông minh", "≥1", "1", "Đạt"],
+        ["4", "Lĩnh vực nổi trội", "Đạt ít nhất một lĩnh vực nổi trội", "≥1", "1", "Đạt"],
+    ]
+    path = tmp_path / "cam_binh_kieu_mau.xlsx"
+    title = ["UBND XÃ CẨM BÌNH", "BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI KIỂU MẪU"]
+    write(path, title, rows, sheet="Kiểu mẫu")
+    (submission, _), *_ = read_workbook(path, registry, model)
+    results, _, issues = validate_submission(submission, registry.get("18685"), model)
+    assert "value-invalid" not in {i.code for i in issues}
+    assert {r.indicator_code: r.computed_status for r in results}["2"] == MET
