@@ -149,7 +149,8 @@ _TYPES = [
         Severity.WARNING,
         "Đơn vị nộp nhiều tệp",
         "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
-        "một đơn vị có nhiều tệp: dùng tệp có bảng tự đánh giá, bản ký ngày gần nhất, rồi tệp "
+        "một đơn vị có nhiều tệp: dùng tệp có bảng tự đánh giá, biểu theo bộ tiêu chí xã (không "
+        "phải biểu nâng cao, kiểu mẫu), bản ký ngày gần nhất, rồi tệp "
         "sửa gần nhất, rồi tệp ít lỗi hơn, rồi theo tên; tệp không đọc được cũ hơn tệp dùng "
         "được kể tên ở đây",
     ),

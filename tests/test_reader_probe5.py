@@ -5,14 +5,20 @@ workbook is written as a real file and read back through `read_workbook`."""
 
 from __future__ import annotations
 
+import os
+import time
+from datetime import date
+
 import pytest
 from support.wild import Book, Sheet, write_book
 
+from ntm_excel.check.consolidate import consolidate
 from ntm_excel.check.validate import validate_submission
 from ntm_excel.config import load_config
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_workbook
 from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
 
 MET, NOT_MET = Status.MET, Status.NOT_MET
 HEADINGS = [
@@ -183,3 +189,31 @@ def test_a_model_commune_income_above_100_percent_of_the_advanced_level(tmp_path
     results, _, issues = validate_submission(submission, registry.get("18685"), model)
     assert "value-invalid" not in {i.code for i in issues}
     assert {r.indicator_code: r.computed_status for r in results}["2"] == MET
+
+
+def test_a_newer_advanced_form_does_not_replace_the_commune_self_assessment(tmp_path):
+    """Xã Yên Hòa (aiming at «đạt chuẩn») sent its 2021–2025 self-assessment, then a form
+    titled «… XÃ NÔNG THÔN MỚI NÂNG CAO»: the newer file was used as the commune set's, its
+    four rows scored against the 20 criteria (2/20, 31 rows «missing»)."""
+    rows = [*COMMUNE_2021, ["10", "Thu nhập", "Thu nhập bình quân đầu người", "≥45", "46,2", "Đạt"]]
+    write(tmp_path / "TDG Yen Hoa.xlsx", ["UBND XÃ YÊN HÒA", "BIỂU TỰ ĐÁNH GIÁ NĂM 2021"], rows)
+    advanced = [
+        ["2.1", "Giao thông", "Tỷ lệ đường xã được nhựa hóa", "100%", "96%", "Chưa đạt"],
+        ["10", "Thu nhập", "Thu nhập bình quân đầu người", "≥54", "55", "Đạt"],
+    ]
+    title = ["UBND XÃ YÊN HÒA", "BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI NÂNG CAO"]
+    newer = tmp_path / "Yen Hoa - nang cao.xlsx"
+    write(newer, title, advanced, sheet="Nâng cao")
+    os.utime(newer, (time.time() + 60, time.time() + 60))
+    config = load_config()
+    result = consolidate(
+        [tmp_path],
+        catalog=load_catalog(config.catalog),
+        registry=load_registry(config.registry),
+        catalog_set="xa_2021_2025",
+        as_of=date(2021, 3, 25),
+    )
+    [report] = [r for r in result.units if r.unit.code == "18679"]
+    assert report.submission.file_name == "TDG Yen Hoa.xlsx"
+    [duplicate] = [i for i in result.issues if i.code == "unit-duplicate"]
+    assert "không phải biểu nâng cao, kiểu mẫu" in duplicate.message

@@ -158,18 +158,23 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
         sub, errors = item[0].submission, item[0].errors
         signed = -sub.report_date.toordinal() if sub.report_date else 0
         # `sheet`, not `indicators`: a kept submission's details stay packed
-        return (not sub.sheet, signed, -sub.modified.timestamp(), errors, sub.file_name)
+        # a form titled «… nông thôn mới nâng cao/kiểu mẫu» is never the commune set's
+        return (
+            not sub.sheet, bool(sub.level), signed, -sub.modified.timestamp(), errors,
+            sub.file_name,
+        )  # fmt: skip
 
     order = sorted(range(len(candidates)), key=lambda i: key(candidates[i]))
     first, second = key(candidates[order[0]]), key(candidates[order[1]])
     reasons = (
         "tệp có bảng tự đánh giá",
+        "biểu theo bộ tiêu chí xã, không phải biểu nâng cao, kiểu mẫu",
         "báo cáo ký ngày gần nhất",
         "tệp sửa gần nhất",
         "cùng ngày ký và thời điểm sửa, tệp ít lỗi hơn",
         "cùng ngày ký, thời điểm sửa và số lỗi, xếp trước theo tên tệp",
     )
-    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
+    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 5)
     return order[0], reasons[differs]
 
 
