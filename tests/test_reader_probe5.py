@@ -217,3 +217,26 @@ def test_a_newer_advanced_form_does_not_replace_the_commune_self_assessment(tmp_
     assert report.submission.file_name == "TDG Yen Hoa.xlsx"
     [duplicate] = [i for i in result.issues if i.code == "unit-duplicate"]
     assert "không phải biểu nâng cao, kiểu mẫu" in duplicate.message
+
+
+def test_an_advanced_form_sent_alone_says_how_it_was_judged(tmp_path):
+    """Xã Yên Hòa (aiming at «đạt chuẩn») sent only a form titled «… NÔNG THÔN MỚI NÂNG
+    CAO»: it was scored against the commune set without a word of why most rows are missing."""
+    title = ["UBND XÃ YÊN HÒA", "BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI NÂNG CAO"]
+    write(tmp_path / "Yen Hoa - nang cao.xlsx", title, COMMUNE_2021, sheet="Nâng cao")
+    config = load_config()
+    result = consolidate(
+        [tmp_path],
+        catalog=load_catalog(config.catalog),
+        registry=load_registry(config.registry),
+        catalog_set="xa_2021_2025",
+        as_of=date(2021, 3, 25),
+    )
+    [issue] = [i for i in result.issues if i.code == "submission-level-form"]
+    assert (issue.unit_code, issue.file, issue.sheet) == (
+        "18679",
+        "Yen Hoa - nang cao.xlsx",
+        "Nâng cao",
+    )
+    assert "nâng cao" in issue.message and "«đạt chuẩn»" in issue.message
+    assert "xa_2021_2025" in issue.message

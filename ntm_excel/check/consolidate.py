@@ -142,8 +142,23 @@ class _Judge:
             if unit is None or unit.tier == DISTRICT or _level_workbook(submission, unit):
                 reports.append(None)  # not judged, or judged on its own (see `check_files`)
             else:
+                if submission.level:  # used only when the commune sent nothing else
+                    read_issues = [*read_issues, self._level_form(submission, unit)]
                 reports.append(self.batch.validate(submission, unit, read_issues))
         return Judged(reading, reports)
+
+    def _level_form(self, submission: Submission, unit: Unit) -> Issue:
+        """A form titled with a level the commune does not aim at, judged on the commune set."""
+        return make_issue(
+            "submission-level-form",
+            unit_code=unit.code,
+            file=submission.file_name,
+            sheet=submission.sheet,
+            level=submission.level,
+            unit=unit.name,
+            target=unit.target_level or "đạt chuẩn",
+            catalog_set=self.batch.catalog_set,
+        )
 
 
 def _level_workbook(submission: Submission, unit: Unit) -> bool:
