@@ -145,11 +145,22 @@ _TYPES = [
         "huyện), hoặc mã đơn vị trái với tên xã ở đầu biểu",
     ),
     IssueType(
+        "submission-level-form",
+        Severity.WARNING,
+        "Biểu nâng cao, kiểu mẫu thay cho biểu theo bộ tiêu chí xã",
+        "Tệp có tiêu đề biểu xã nông thôn mới {level}, nhưng {unit} có mục tiêu «{target}» và "
+        "không gửi biểu nào khác: biểu được chấm theo bộ tiêu chí xã ({catalog_set}). Nếu gửi "
+        "nhầm, hãy gửi biểu tự đánh giá theo bộ tiêu chí xã.",
+        "tệp duy nhất của một xã là biểu nâng cao hay kiểu mẫu (theo tiêu đề) mà xã không có "
+        "mục tiêu đó: được chấm theo bộ tiêu chí xã, không bao giờ lặng lẽ",
+    ),
+    IssueType(
         "unit-duplicate",
         Severity.WARNING,
         "Đơn vị nộp nhiều tệp",
         "{unit} có {count} tệp: dùng «{used}» ({reason}); bỏ qua {ignored}.",
-        "một đơn vị có nhiều tệp: dùng tệp có bảng tự đánh giá, bản ký ngày gần nhất, rồi tệp "
+        "một đơn vị có nhiều tệp: dùng tệp có bảng tự đánh giá, biểu theo bộ tiêu chí xã (không "
+        "phải biểu nâng cao, kiểu mẫu), bản ký ngày gần nhất, rồi tệp "
         "sửa gần nhất, rồi tệp ít lỗi hơn, rồi theo tên; tệp không đọc được cũ hơn tệp dùng "
         "được kể tên ở đây",
     ),

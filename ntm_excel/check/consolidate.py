@@ -142,8 +142,23 @@ class _Judge:
             if unit is None or unit.tier == DISTRICT or _level_workbook(submission, unit):
                 reports.append(None)  # not judged, or judged on its own (see `check_files`)
             else:
+                if submission.level:  # used only when the commune sent nothing else
+                    read_issues = [*read_issues, self._level_form(submission, unit)]
                 reports.append(self.batch.validate(submission, unit, read_issues))
         return Judged(reading, reports)
+
+    def _level_form(self, submission: Submission, unit: Unit) -> Issue:
+        """A form titled with a level the commune does not aim at, judged on the commune set."""
+        return make_issue(
+            "submission-level-form",
+            unit_code=unit.code,
+            file=submission.file_name,
+            sheet=submission.sheet,
+            level=submission.level,
+            unit=unit.name,
+            target=unit.target_level or "đạt chuẩn",
+            catalog_set=self.batch.catalog_set,
+        )
 
 
 def _level_workbook(submission: Submission, unit: Unit) -> bool:
@@ -158,18 +173,23 @@ def _choose(candidates: list[tuple[UnitReport, list[Issue]]]) -> tuple[int, str]
         sub, errors = item[0].submission, item[0].errors
         signed = -sub.report_date.toordinal() if sub.report_date else 0
         # `sheet`, not `indicators`: a kept submission's details stay packed
-        return (not sub.sheet, signed, -sub.modified.timestamp(), errors, sub.file_name)
+        # a form titled «… nông thôn mới nâng cao/kiểu mẫu» is never the commune set's
+        return (
+            not sub.sheet, bool(sub.level), signed, -sub.modified.timestamp(), errors,
+            sub.file_name,
+        )  # fmt: skip
 
     order = sorted(range(len(candidates)), key=lambda i: key(candidates[i]))
     first, second = key(candidates[order[0]]), key(candidates[order[1]])
     reasons = (
         "tệp có bảng tự đánh giá",
+        "biểu theo bộ tiêu chí xã, không phải biểu nâng cao, kiểu mẫu",
         "báo cáo ký ngày gần nhất",
         "tệp sửa gần nhất",
         "cùng ngày ký và thời điểm sửa, tệp ít lỗi hơn",
         "cùng ngày ký, thời điểm sửa và số lỗi, xếp trước theo tên tệp",
     )
-    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
+    differs = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 5)
     return order[0], reasons[differs]
 
 

@@ -157,11 +157,13 @@ class _Checker:
         else:
             self.issue("assessment-missing", entry.sheet, entry.assessment_cell, code=code)
 
-    def figure_problem(self, number: float, indicator: Indicator) -> str:
-        """Why a figure cannot be a value of the indicator ("" when it can)."""
+    def figure_problem(self, number: float, indicator: Indicator, rule: Rule) -> str:
+        """Why a figure cannot be a value of the indicator ("" when it can). A percentage of
+        a reference level («≥110» % of the advanced communes' income) may pass 100."""
         if number < 0:
             return "số liệu không được âm"
-        if "%" in indicator.unit and number > 100:
+        beyond = rule.value is not None and rule.value > 100
+        if "%" in indicator.unit and number > 100 and not beyond:
             return "tỷ lệ phần trăm phải từ 0 đến 100"
         return ""
 
@@ -190,7 +192,7 @@ class _Checker:
                 return Status.UNKNOWN
         else:
             return rule.evaluate(value)
-        problems = [p for p in (self.figure_problem(f, indicator) for f in figures) if p]
+        problems = [p for p in (self.figure_problem(f, indicator, rule) for f in figures) if p]
         if problems:
             self.invalid(indicator, raw, entry, problems[0])
             return Status.UNKNOWN

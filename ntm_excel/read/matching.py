@@ -30,6 +30,7 @@ MARGIN = 8  # how far ahead of the next candidate the best one must be
 CONTRADICTS = 55  # a written code whose wording scores below this is in doubt
 CONTRADICTS_WORDS = 4  # shorter wordings never overrule a written code
 CONFIDENT = 90  # a wording that overrules a written code, or another criterion's, scores this
+OUTSCORES = 25  # how far an inferred code's wording must trail another's to give way
 MIN_WORDS = 2  # shorter wordings are not matched by text
 
 
@@ -186,6 +187,19 @@ class CatalogueIndex:
         if match is None or not match.code or match.code == code or match.score < CONFIDENT:
             return None
         return match
+
+    def outscored(self, text: str, code: str) -> TextMatch | None:
+        """The indicator a wording is when `code` was only inferred (a criterion's row taken
+        for its first indicator): another indicator matches it at least `CONFIDENT`,
+        unrivalled, and `OUTSCORES` points above `code`'s wording. Shared words («có … trên
+        địa bàn huyện») keep `code` above `CONTRADICTS` though the wording is another's."""
+        found = self.contradiction(text, code)
+        if found is not None or len(text.split()) < CONTRADICTS_WORDS:
+            return found
+        match = self.match_text(text)
+        if match is None or not match.code or match.code == code or match.score < CONFIDENT:
+            return None
+        return match if match.score - self.similarity(text, code) >= OUTSCORES else None
 
     def similarity(self, text: str, code: str) -> int:
         """How close a wording is to the catalogue's wording of `code` (0–100)."""

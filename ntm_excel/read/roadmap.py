@@ -194,6 +194,13 @@ def _dated(roles: dict[str, tuple[int, ...]]) -> bool:
     return "task" in roles and "deadline" in roles
 
 
+def is_roadmap_heading(vocabulary: Vocabulary, texts: list[str]) -> bool:
+    """Whether a row's texts head a roadmap (a task column and a deadline column): the
+    roadmap a commune typed below its self-assessment table, in the same sheet."""
+    roles = {_role(vocabulary, folded(text)) for text in texts if text}
+    return "task" in roles and "deadline" in roles
+
+
 def _any_role(roles: dict[str, tuple[int, ...]]) -> bool:
     return bool({"task", "deadline", "owner"} & set(roles))
 

@@ -7,8 +7,8 @@ not a longer chain of cases:
 - "blank", "skip" (a column-number row «(1) (2) …», the heading repeated, a remark «Ghi
   chú: …», a detail under an indicator «+ Tổng chiều dài …», «Trong đó: …», an old row kept
   hidden above its corrected copy), "group" (a group heading «I. QUY HOẠCH»), "totals"
-  («Tổng số tiêu chí đạt: 17/20», checked later), "end" (the signature block closes the
-  table);
+  («Tổng số tiêu chí đạt: 17/20», checked later), "end" (the signature block, or a
+  roadmap's heading «Nội dung công việc | Thời gian hoàn thành» below, closes the table);
 - "criterion" (a criterion's own row: «2», «Tiêu chí số 2», «Giao thông»; also its first or
   only indicator when it carries one, see `_also_first_indicator`);
 - "indicator" (a coded row: «1.1», «I.1», «a)», «17h», «Tiêu chí 17 - chỉ tiêu 17.1», an
@@ -47,6 +47,7 @@ from ntm_excel.model import CriterionEntry, IndicatorEntry, RowReading, Status
 from ntm_excel.read.codes import BULLETS, Code, code_in_text, strip_code, written_code
 from ntm_excel.read.columns import Columns, decide_columns, heading_role
 from ntm_excel.read.matching import CONFIDENT, CatalogueIndex
+from ntm_excel.read.roadmap import is_roadmap_heading
 from ntm_excel.read.sheets import (
     MAX_COLS,
     Header,
@@ -224,7 +225,7 @@ class TableReader:
         for row in range(self.header.bottom + 1, len(self.header.grid.rows)):
             line = self.classify(row)
             if line.kind == "end":
-                self._report(row, "", "hết bảng: khối chữ ký")
+                self._report(row, "", line.reason or "hết bảng: khối chữ ký")
                 self._end = row
                 break
             read = len(self.indicators)
@@ -281,6 +282,8 @@ class TableReader:
         dotted = False
         after = ""  # "roman" or "band" when the row above (with a code) started a criterion
         restarts = {"roman": 0, "band": 0}
+        named = 0  # rows «2 | Giao thông»: a plain number beside its own criterion's name
+        names = self.columns.name if self.columns.name != no else None
         for row in range(self.header.bottom + 1, len(grid.rows)):
             text = grid.text(row, no) if no is not None else ""
             start = text or (grid.text(row, wording) if wording is not None else "")
@@ -298,11 +301,16 @@ class TableReader:
                 if after and code.criterion == 1:
                     restarts[after] += 1
                 plain.append(code.criterion)
+                name = grid.text(row, names) if names is not None else ""
+                named += bool(name) and self.catalogue.criterion_named(name) == code.criterion
             if code.letter:
                 letters.add(code.letter)
             after = ""
-        self.numbered_subs = sum(restarts.values()) >= 2
-        self.roman_criteria = dotted or restarts["roman"] >= 2
+        # Numbers beside their criteria's names are criteria: I, II … are only sections
+        # (a district's «I. ĐIỀU KIỆN», «II. CÁC TIÊU CHÍ»), never criteria over indicators.
+        criteria_numbered = named >= 2
+        self.numbered_subs = not criteria_numbered and sum(restarts.values()) >= 2
+        self.roman_criteria = dotted or (not criteria_numbered and restarts["roman"] >= 2)
         self.latin = bool(letters & set("fjwz"))
         criteria = max(self.catalogue.names, default=0)
         self.row_numbers = (
@@ -397,6 +405,8 @@ class TableReader:
         if is_column_numbers(self.header.grid, row, self.width):
             return _COLUMN_NUMBERS
         if self._is_heading_again(texts):
+            if self._roadmap_below(texts):
+                return "end", "hết bảng: tiêu đề của lộ trình bên dưới"
             return "skip", "dòng tiêu đề lặp lại"
         return None
 
@@ -468,6 +478,15 @@ class TableReader:
             exact = self.catalogue.by_folded_code.get(folded(text))
             return Code("exact", exact=exact) if exact else code
         return code
+
+    def _roadmap_below(self, texts: list[str]) -> bool:
+        """Whether a heading row is a roadmap's (Nội dung công việc | Thời gian hoàn thành …)
+        under a table whose own heading is not: the table ends there."""
+        header = self.header
+        own = [t for row in range(header.top, header.bottom + 1) for t in header.grid.texts(row)]
+        return is_roadmap_heading(self.vocabulary, texts) and not is_roadmap_heading(
+            self.vocabulary, own
+        )
 
     def _is_heading_again(self, texts: list[str]) -> bool:
         roles = {heading_role(self.vocabulary, folded(t)) for t in texts if t}
@@ -587,8 +606,16 @@ class TableReader:
         how = f"dòng tiêu chí {criterion} cũng là chỉ tiêu " + (
             "duy nhất" if single else "đầu tiên"
         )
+        # «1 | Có 100% số xã … đạt chuẩn» under a district's «I. ĐIỀU KIỆN» is the condition
+        # (indicator 0), not criterion 1: the wording wins, with a warning naming the cell
+        written = code
+        code, how = self._checked(line, code, how, inferred=True)
         self._indicator(row, code, body, how)
-        self.position = 0 if single else 1
+        ordered = self.catalogue.ordered(self.criterion) if code != written else ()
+        if code in ordered:
+            self.position = ordered.index(code) + 1
+        elif code == written:
+            self.position = 0 if single else 1
 
     def _on_indicator(self, line: _Line) -> None:
         code = line.code
@@ -699,9 +726,16 @@ class TableReader:
             return None
         return self.catalogue.by_position(self.criterion, self.position)
 
-    def _checked(self, line: _Line, indicator: str, how: str) -> tuple[str, str]:
-        """The written code, unless the row's wording is clearly another indicator's."""
-        match = self.catalogue.contradiction(strip_code(line.body), indicator)
+    def _checked(
+        self, line: _Line, indicator: str, how: str, inferred: bool = False
+    ) -> tuple[str, str]:
+        """The written code, unless the row's wording is clearly another indicator's (an
+        `inferred` code gives way more readily: see `CatalogueIndex.outscored`)."""
+        text = strip_code(line.body)
+        if inferred:
+            match = self.catalogue.outscored(text, indicator)
+        else:
+            match = self.catalogue.contradiction(text, indicator)
         if match is None:
             return indicator, how
         self._add_issue(
