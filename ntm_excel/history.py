@@ -850,9 +850,7 @@ class History(Store):
         run). The bytes archived stay, reached by no receipt until the file comes again."""
         with self.transaction() as db:
             db.execute("DELETE FROM consolidations WHERE id = ?", (consolidation_id,))
-            db.execute(
-                "DELETE FROM receipts WHERE id > ? AND source = 'folder'", (receipts_after,)
-            )
+            db.execute("DELETE FROM receipts WHERE id > ? AND source = 'folder'", (receipts_after,))
 
     def finish(self, consolidation_id: int, outputs: Iterable[Path | str]) -> None:
         """Note the files a consolidation wrote."""
