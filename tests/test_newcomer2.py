@@ -9,8 +9,10 @@ from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 from test_scheduler import write_config
 
+from ntm_excel.cli import main
 from ntm_excel.config import load_config
 from ntm_excel.jobs.ledger import DB_NAME, Ledger
 from ntm_excel.jobs.scheduler import inbox_refresh
@@ -44,3 +46,35 @@ def test_scheduled_refresh_with_nothing_readable_records_no_run(tmp_path, monkey
     snapshot = refresh(files, date(2021, 3, 25))
     assert snapshot.master is not None and snapshot.master.exists()
     assert counts(Path(config.state_dir)) == (1, 2)
+
+
+def refusal(capsys, *argv: str) -> str:
+    """What the command line says refusing `argv` (exit code 2)."""
+    with pytest.raises(SystemExit) as stopped:
+        main(list(argv))
+    assert stopped.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_a_mistyped_command_or_choice_names_the_nearest(capsys):
+    error = refusal(capsys, "consolidat", "workbooks/mau_nop")
+    assert "'consolidat'" in error and "— có phải «consolidate»?" in error
+    error = refusal(capsys, "jobs", "once", "daily-digets")
+    assert "— có phải «daily-digest»?" in error
+    assert "có phải" not in refusal(capsys, "tong-hop")  # nothing near: no guess
+
+
+def test_a_mistyped_option_names_the_nearest_and_its_command(capsys, tmp_path):
+    argv = ["consolidate", "workbooks/mau_nop", "--as-off", "2021-03-25"]
+    error = refusal(capsys, *argv, "--state-dir", str(tmp_path / "var"))
+    assert "tham số không nhận ra: --as-off 2021-03-25 — có phải «--as-of»?" in error
+    assert "(ntm-excel consolidate --help: cách dùng)" in error
+    assert not (tmp_path / "var").exists()
+    error = refusal(capsys, "history", "export", "x", "--forse")
+    assert "— có phải «--force»?" in error and "ntm-excel history export --help" in error
+
+
+@pytest.mark.parametrize("day", ["31/02/2021", "2021-25-03"])
+def test_a_day_not_on_the_calendar_is_said_so(capsys, day):
+    error = refusal(capsys, "consolidate", "workbooks/mau_nop", "--as-of", day)
+    assert f"ngày «{day}» không có trên lịch: hãy xem lại ngày và tháng" in error
