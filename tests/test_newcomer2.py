@@ -16,6 +16,7 @@ from ntm_excel.cli import main
 from ntm_excel.config import load_config
 from ntm_excel.jobs.ledger import DB_NAME, Ledger
 from ntm_excel.jobs.scheduler import inbox_refresh
+from ntm_excel.store import create_in_place
 
 SAMPLES = Path(__file__).resolve().parents[1] / "workbooks" / "mau_nop"
 
@@ -78,3 +79,17 @@ def test_a_mistyped_option_names_the_nearest_and_its_command(capsys, tmp_path):
 def test_a_day_not_on_the_calendar_is_said_so(capsys, day):
     error = refusal(capsys, "consolidate", "workbooks/mau_nop", "--as-of", day)
     assert f"ngày «{day}» không có trên lịch: hãy xem lại ngày và tháng" in error
+
+
+def test_a_store_interrupted_while_it_is_made_leaves_no_file(tmp_path):
+    """Ctrl-C at the very start of a first consolidate left «.ntm-excel.sqlite3.<pid>.new»."""
+
+    def interrupted(db: sqlite3.Connection) -> None:
+        db.execute("CREATE TABLE t (x)")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        create_in_place(tmp_path / DB_NAME, interrupted)
+    assert list(tmp_path.iterdir()) == []
+    create_in_place(tmp_path / DB_NAME, lambda db: db.execute("CREATE TABLE t (x)"))
+    assert [p.name for p in tmp_path.iterdir()] == [DB_NAME]
