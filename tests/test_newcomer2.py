@@ -93,3 +93,22 @@ def test_a_store_interrupted_while_it_is_made_leaves_no_file(tmp_path):
     assert list(tmp_path.iterdir()) == []
     create_in_place(tmp_path / DB_NAME, lambda db: db.execute("CREATE TABLE t (x)"))
     assert [p.name for p in tmp_path.iterdir()] == [DB_NAME]
+
+
+def test_consolidate_with_nothing_readable_records_no_run_in_an_existing_store(
+    tmp_path, capsys, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+    good, junk = tmp_path / "nop", tmp_path / "nop_nham"
+    good.mkdir()
+    junk.mkdir()
+    shutil.copy(SAMPLES / "18730_xa_cam_loc.xlsx", good)
+    book = openpyxl.Workbook()
+    book.active["A1"] = "Danh sách cán bộ tập huấn"
+    book.save(junk / "danh_sach.xlsx")
+    assert main(["consolidate", str(good), "--as-of", "2021-03-25"]) == 0
+    assert counts(tmp_path / "var") == (1, 2)  # the workbook and the district's
+    assert main(["consolidate", str(junk), "--as-of", "2021-03-25"]) == 2
+    assert "--allow-empty" in capsys.readouterr().err
+    assert counts(tmp_path / "var") == (1, 2)  # the refused run is not in the history

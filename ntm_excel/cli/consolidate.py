@@ -286,15 +286,17 @@ def _consolidate(args: argparse.Namespace, config) -> int:
             if args.allow_empty or not nothing_submitted(result):
                 writer.begin(result)
 
+        receipts = history.last_receipt() if history is not None else 0
         result = _load(args, config, as_of, history, judged)
         if result is None:
             return 2
         figures = Figures.of(result)  # the summary's and the master's
         summary = _summary(result, figures, history.path if history is not None else None)
-        outputs, failure = None, ""
+        outputs, failure, refused = None, "", False
         if nothing_submitted(result):
             print(_nothing_read(result, args.paths), file=sys.stderr)
-            if not args.allow_empty:
+            refused = not args.allow_empty
+            if refused:
                 failure = (
                     "Chưa ghi tệp nào; bảng tổng hợp cũ (nếu có) vẫn còn nguyên. Nếu đúng là "
                     "chưa đơn vị nào nộp, chạy lại với --allow-empty."
@@ -304,7 +306,9 @@ def _consolidate(args: argparse.Namespace, config) -> int:
                 outputs = writer.write(result, figures)
             except OutputError as exc:
                 failure = f"Lỗi: {exc}"
-        if history is not None:
+        if refused and history is not None:  # not a run of the history
+            history.discard(result.history.consolidation_id, receipts)
+        elif history is not None:
             history.finish(result.history.consolidation_id, outputs.files if outputs else [])
     if failure:
         if args.allow_empty or not nothing_submitted(result):  # figures made, not written
