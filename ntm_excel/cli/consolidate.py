@@ -31,8 +31,8 @@ DESCRIPTION = """\
 và kế hoạch của huyện, rồi ghi:
   • bảng tổng hợp tô màu (.xlsx),
   • các tệp CSV (nếu có --csv-dir hoặc csv_dir trong cấu hình),
-  • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp (tệp góp ý
-    cũ không còn đúng bị xóa).
+  • tệp góp ý cho từng xã có lỗi hoặc cảnh báo, trong thư mục gop_y/ cạnh bảng tổng hợp
+    (tệp góp ý cũ không còn đúng bị xóa).
 Mọi tệp nhận được được lưu vào lịch sử nộp (kho trong thư mục trạng thái): tệp đã đọc ở lần
 trước không phải đọc lại; bảng tổng hợp có thêm trang «Lịch sử nộp» và «Thay đổi».
 Tệp của các xã không bao giờ bị sửa. Các tệp kết quả được ghi trọn một lượt: ghi xong hết
