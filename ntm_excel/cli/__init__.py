@@ -63,7 +63,7 @@ def translate_argparse() -> None:
 
 def nearest_hint(typed: str, known: Iterable[object]) -> str:
     """« — có phải «X»?» naming the known word nearest to a mistyped one, or ""."""
-    close = difflib.get_close_matches(typed, [str(word) for word in known], n=1, cutoff=0.6)
+    close = difflib.get_close_matches(typed, [str(word) for word in known], n=1, cutoff=0.75)
     return f" — có phải «{close[0]}»?" if close else ""
 
 
