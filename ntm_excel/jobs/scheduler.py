@@ -168,7 +168,7 @@ def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
                 history.discard(consolidation.history.consolidation_id, receipts)
                 note = (
                     "thư mục nhận không có biểu nào đọc được: không ghi lại bảng tổng hợp và "
-                    f"góp ý trong {folder}"
+                    f"góp ý trong {folder}, không ghi lượt này vào lịch sử nộp"
                 )
                 return Snapshot(consolidation, notes=(note,))
             outputs = write_outputs(
