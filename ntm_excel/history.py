@@ -840,6 +840,18 @@ class History(Store):
         for table, found in rows.items():
             db.executemany(_VERSION_TABLES[table], found)
 
+    def last_receipt(self) -> int:
+        """The id of the latest receipt (0 when none): see `discard`."""
+        return self.db.execute("SELECT COALESCE(MAX(id), 0) FROM receipts").fetchone()[0]
+
+    def discard(self, consolidation_id: int, receipts_after: int) -> None:
+        """Forget a consolidation that was refused (no unit's workbook could be read): its
+        row and the folder receipts noted after `receipts_after` (`last_receipt` before the
+        run). The bytes archived stay, reached by no receipt until the file comes again."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM consolidations WHERE id = ?", (consolidation_id,))
+            db.execute("DELETE FROM receipts WHERE id > ? AND source = 'folder'", (receipts_after,))
+
     def finish(self, consolidation_id: int, outputs: Iterable[Path | str]) -> None:
         """Note the files a consolidation wrote."""
         with self.transaction() as db:

@@ -311,8 +311,12 @@ def create_in_place(path: Path, make: Callable[[sqlite3.Connection], None]) -> N
     Another process that creates it meanwhile wins; its database is used."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.new")
     tmp.unlink(missing_ok=True)
-    with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as db:
-        make(db)
+    try:
+        with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as db:
+            make(db)
+    except BaseException:  # Ctrl-C or a failure while it is made: no half-made file left
+        tmp.unlink(missing_ok=True)
+        raise
     try:
         os.link(tmp, path)
     except FileExistsError:

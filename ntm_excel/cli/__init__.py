@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import difflib
 import importlib
 import os
 import sqlite3
 import sys
 import threading
+from collections.abc import Iterable
 
 from ntm_excel import __version__
 from ntm_excel.cli.common import error_text
@@ -59,12 +61,51 @@ def translate_argparse() -> None:
     argparse._ = lambda text: translations.get(text, text)  # noqa: SLF001
 
 
+def nearest_hint(typed: str, known: Iterable[object]) -> str:
+    """« — có phải «X»?» naming the known word nearest to a mistyped one, or ""."""
+    close = difflib.get_close_matches(typed, [str(word) for word in known], n=1, cutoff=0.75)
+    return f" — có phải «{close[0]}»?" if close else ""
+
+
+def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The parser of the (sub-)command `args` were parsed for: `jobs once`'s for
+    `ntm-excel jobs once …`."""
+    for action in parser._actions:  # noqa: SLF001 - argparse keeps no public list
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            chosen = action.choices.get(getattr(args, action.dest, None) or "")
+            if chosen is not None:
+                return command_parser(chosen, args)
+    return parser
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse's parser naming the command, choice or option nearest to a mistyped one
+    («consolidat», «--as-off»)."""
+
+    def _check_value(self, action: argparse.Action, value: object) -> None:
+        try:
+            super()._check_value(action, value)
+        except argparse.ArgumentError as exc:
+            hint = nearest_hint(str(value), action.choices or ())
+            raise argparse.ArgumentError(action, exc.message + hint) from None
+
+    def parse_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's
+        found, extras = self.parse_known_args(args, namespace)
+        if extras:
+            parser = command_parser(self, found)
+            options = [o for action in parser._actions for o in action.option_strings]  # noqa: SLF001
+            hints = [nearest_hint(e.split("=")[0], options) for e in extras if e[:2] == "--"]
+            unknown = argparse._("unrecognized arguments: %s") % " ".join(extras)  # noqa: SLF001
+            parser.error(unknown + next((hint for hint in hints if hint), ""))
+        return found
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every sub-command, or of `command` only when it names one: each module
     imports what its command needs (openpyxl, the mail libraries…), a second or so when all
     are loaded."""
     translate_argparse()
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="ntm-excel",
         description=(
             "Đọc, kiểm tra và tổng hợp biểu tự đánh giá tiêu chí nông thôn mới của các xã,\n"

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import dataclasses
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -19,11 +20,18 @@ from ntm_excel.errors import system_reason
 from ntm_excel.values import parse_date as parse_cell_date
 
 FIRST_DAY, LAST_DAY = date(2010, 1, 1), date(2099, 12, 31)  # the programme began in 2010
+# the shape of a day, month and year: refused only because that day is not on the calendar
+_DATE_SHAPE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}")
 
 
 def parse_date(text: str) -> date:
     """A date given on the command line: YYYY-MM-DD or day first (25/03/2021, 25-3-2021)."""
     parsed = parse_cell_date(text)
+    if parsed is None and _DATE_SHAPE.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(
+            f"ngày «{text}» không có trên lịch: hãy xem lại ngày và tháng (ghi dạng "
+            "YYYY-MM-DD, ví dụ 2021-03-25, hoặc dd/mm/yyyy, ví dụ 25/03/2021)"
+        )
     if parsed is None:
         raise argparse.ArgumentTypeError(
             f"ngày «{text}» không hợp lệ, hãy ghi dạng YYYY-MM-DD hoặc dd/mm/yyyy"

@@ -31,8 +31,8 @@ DESCRIPTION = """\
 và kế hoạch của huyện, rồi ghi:
   • bảng tổng hợp tô màu (.xlsx),
   • các tệp CSV (nếu có --csv-dir hoặc csv_dir trong cấu hình),
-  • tệp góp ý cho từng xã có lỗi, đặt trong thư mục gop_y/ cạnh bảng tổng hợp (tệp góp ý
-    cũ không còn đúng bị xóa).
+  • tệp góp ý cho từng xã có lỗi hoặc cảnh báo, trong thư mục gop_y/ cạnh bảng tổng hợp
+    (tệp góp ý cũ không còn đúng bị xóa).
 Mọi tệp nhận được được lưu vào lịch sử nộp (kho trong thư mục trạng thái): tệp đã đọc ở lần
 trước không phải đọc lại; bảng tổng hợp có thêm trang «Lịch sử nộp» và «Thay đổi».
 Tệp của các xã không bao giờ bị sửa. Các tệp kết quả được ghi trọn một lượt: ghi xong hết
@@ -286,15 +286,17 @@ def _consolidate(args: argparse.Namespace, config) -> int:
             if args.allow_empty or not nothing_submitted(result):
                 writer.begin(result)
 
+        receipts = history.last_receipt() if history is not None else 0
         result = _load(args, config, as_of, history, judged)
         if result is None:
             return 2
         figures = Figures.of(result)  # the summary's and the master's
         summary = _summary(result, figures, history.path if history is not None else None)
-        outputs, failure = None, ""
+        outputs, failure, refused = None, "", False
         if nothing_submitted(result):
             print(_nothing_read(result, args.paths), file=sys.stderr)
-            if not args.allow_empty:
+            refused = not args.allow_empty
+            if refused:
                 failure = (
                     "Chưa ghi tệp nào; bảng tổng hợp cũ (nếu có) vẫn còn nguyên. Nếu đúng là "
                     "chưa đơn vị nào nộp, chạy lại với --allow-empty."
@@ -304,7 +306,9 @@ def _consolidate(args: argparse.Namespace, config) -> int:
                 outputs = writer.write(result, figures)
             except OutputError as exc:
                 failure = f"Lỗi: {exc}"
-        if history is not None:
+        if refused and history is not None:  # not a run of the history
+            history.discard(result.history.consolidation_id, receipts)
+        elif history is not None:
             history.finish(result.history.consolidation_id, outputs.files if outputs else [])
     if failure:
         if args.allow_empty or not nothing_submitted(result):  # figures made, not written

@@ -91,7 +91,7 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="chỉ in thư ra màn hình: không gửi, không ghi sổ",
+        help="chỉ in thư ra màn hình: không gửi, không ghi sổ, không ghi tệp nào",
     )
     parser.add_argument("inbox", nargs="?", metavar="THƯ_MỤC", help=INBOX_HELP)
     add_state_options(parser, inbox=False)

@@ -148,7 +148,7 @@ def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
     history (state folder) and write the jobs' master workbook and feedback workbooks
     (`job_outputs`, one generation: see `ntm_excel.write.outputs`; a feedback workbook is
     rewritten only when its file or issues changed) — unless no unit's workbook could be
-    read, when the previous ones are kept."""
+    read, when the previous ones are kept and the run is not recorded."""
 
     def refresh(paths: list[Path], as_of: date) -> Snapshot:
         from ntm_excel.check.consolidate import consolidate_from_config
@@ -162,12 +162,13 @@ def inbox_refresh(config: Config, *, write_files: bool = True) -> Refresh:
 
         folder = job_outputs(config)
         with History(config.state_dir) as history:
+            receipts = history.last_receipt()
             consolidation = consolidate_from_config(paths, config, as_of, history=history)
-            if nothing_submitted(consolidation):
-                history.finish(consolidation.history.consolidation_id, [])
+            if nothing_submitted(consolidation):  # refused: not a run of the history
+                history.discard(consolidation.history.consolidation_id, receipts)
                 note = (
                     "thư mục nhận không có biểu nào đọc được: không ghi lại bảng tổng hợp và "
-                    f"góp ý trong {folder}"
+                    f"góp ý trong {folder}, không ghi lượt này vào lịch sử nộp"
                 )
                 return Snapshot(consolidation, notes=(note,))
             outputs = write_outputs(
