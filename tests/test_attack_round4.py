@@ -1,0 +1,69 @@
+"""Attacks of the fourth round, each a real file or a real command run: provincial export
+sheets whose code column lost its leading zeros, holds formulas without results or names
+thousands of unknown codes; ..."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from test_reader_flat import GLUED, WORDINGS, answers, flat_rows, write_book
+
+from ntm_excel.read import flat
+from ntm_excel.read.reader import read_workbook
+from ntm_excel.reference.registry import Registry
+
+# --- 1. provincial export sheets ------------------------------------------------------------
+
+
+def _row(code: object, indicator: str, value: str, said: str) -> list[object]:
+    criterion, sub = indicator.split(".")
+    return [code, "", f"TC{int(criterion):02d}.CT{int(sub):02d}", WORDINGS[indicator], value, said]
+
+
+def test_a_commune_code_stored_as_a_number_keeps_its_unit(tmp_path, registry, indicators):
+    """Hà Nội's Phúc Xá is 00004: an export that stores the code as a number writes 4."""
+    phuc_xa = replace(registry.get("18694"), code="00004", name="Phường Phúc Xá")
+    registry = Registry([*registry.units, phuc_xa])
+    rows = [GLUED, _row(4, "1.1", "Đạt", "Đạt"), _row(4, "4.2", "97%", "Đạt")]
+    path = write_book(tmp_path / "xuat.xlsx", {"Export": rows})
+    [(submission, issues)] = read_workbook(path, registry, indicators)
+    assert submission.unit_code == "00004"
+    assert {e.code: e.raw for e in submission.indicators} == {"1.1": "Đạt", "4.2": "97%"}
+    assert "unit-unknown" not in {issue.code for issue in issues}
+
+
+def test_a_code_cell_that_is_a_formula_without_result_gives_its_rows_to_no_unit(
+    tmp_path, registry, indicators
+):
+    """Cẩm Quang's rows below Cẩm Thành's, their code a formula the file keeps no result of:
+    they were read as Cẩm Thành's (its missing 4.2 taken from Cẩm Quang)."""
+    rows = [
+        GLUED,
+        _row("18694", "1.1", "Đạt", "Đạt"),
+        _row('="18697"', "1.1", "Chưa đạt", "Không đạt"),
+        _row('="18697"', "4.2", "12%", "Không đạt"),
+    ]
+    path = write_book(tmp_path / "xuat.xlsx", {"Export": rows})
+    results = read_workbook(path, registry, indicators)
+    [submission] = [submission for submission, _ in results if submission]
+    assert submission.unit_code == "18694"
+    assert {e.code: e.raw for e in submission.indicators} == {"1.1": "Đạt"}
+    loose = [issue for submission, issues in results if submission is None for issue in issues]
+    assert [(i.code, i.sheet, i.cell) for i in loose] == [("formula-without-value", "Export", "A3")]
+    assert '«="18697"»' in loose[0].message
+
+
+def test_thousands_of_unknown_codes_give_a_few_issues_naming_them_all(
+    tmp_path, registry, indicators
+):
+    """Another province's 4,000 communes beside one of ours: 4,000 issues before."""
+    rows = flat_rows(GLUED, {"18694": answers(1)}, "TC.CT")
+    rows += [_row(str(90000 + n), "1.1", "Đạt", "Đạt") for n in range(4000)]
+    path = write_book(tmp_path / "ca_nuoc.xlsx", {"Export": rows})
+    results = read_workbook(path, registry, indicators)
+    assert [s.unit_code for s, _ in results if s] == ["18694"]
+    loose = [issue for submission, issues in results if submission is None for issue in issues]
+    assert [issue.code for issue in loose] == ["unit-unknown"] * (flat.MAX_UNKNOWN_LISTED + 1)
+    assert "mã «90000» ở ô A7 " in loose[0].message
+    last = 4000 - flat.MAX_UNKNOWN_LISTED
+    assert f"{last} mã khác ở ô A17, A18, A19, A20, A21 và {last - 5} ô khác" in loose[-1].message
