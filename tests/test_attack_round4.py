@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+from test_intake import HA_CLERK, XLSX, at, letter, office_config, run_collect, workbook
 from test_reader_flat import GLUED, WORDINGS, answers, flat_rows, write_book
 
+from ntm_excel.jobs.attachments import read_letter, sender
+from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.read import flat
 from ntm_excel.read.reader import read_workbook
 from ntm_excel.reference.registry import Registry
@@ -67,3 +71,50 @@ def test_thousands_of_unknown_codes_give_a_few_issues_naming_them_all(
     assert "mã «90000» ở ô A7 " in loose[0].message
     last = 4000 - flat.MAX_UNKNOWN_LISTED
     assert f"{last} mã khác ở ô A17, A18, A19, A20, A21 và {last - 5} ô khác" in loose[-1].message
+
+
+# --- 5. a From header naming several addresses ----------------------------------------------
+
+STRANGER = "la.mat@example.net"
+
+
+@pytest.mark.parametrize(
+    "from_header",
+    [
+        f"{HA_CLERK}, {STRANGER}",
+        f"Xã Cẩm Hà <{HA_CLERK}>, Kẻ lạ <{STRANGER}>",
+        f"Xã Cẩm Hà <{STRANGER}> <{HA_CLERK}>",  # the last angle address was taken
+        f"Nhóm: {HA_CLERK}, {STRANGER};",  # an address group
+        f"Xã Cẩm Hà <{HA_CLERK}> (<{STRANGER}>)",
+    ],
+)
+def test_a_file_from_several_addresses_is_credited_to_none(tmp_path, imap, smtp, from_header):
+    """Cẩm Hà's workbook from a header naming her clerk and a stranger: it was saved as Cẩm
+    Hà's and answered to her clerk, whoever sent it."""
+    sink, smtp_port = smtp
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    data = workbook(tmp_path, "ha.xlsx", unit_code="18727", unit_name="Xã Cẩm Hà")
+    mail = letter(STRANGER, "Biểu xã Cẩm Hà", [("bieu.xlsx", data, XLSX)])
+    raw = mail.as_bytes().replace(f"From: {STRANGER}".encode(), f"From: {from_header}".encode())
+    imap.deliver((raw, at(12, 8, 0)))
+
+    result, _ = run_collect(config)
+
+    assert result.ok, result.error
+    assert not list((tmp_path / "inbox" / MAIL_FOLDER).glob("*"))
+    assert sink.messages() == []
+    read = read_letter(raw)
+    assert (read.sender, read.automatic) == ("", "thư không ghi rõ một địa chỉ người gửi")
+
+
+@pytest.mark.parametrize(
+    ("from_header", "address"),
+    [
+        (f"=?utf-8?q?{HA_CLERK.replace('@', '=40')}?= <{STRANGER}>", STRANGER),
+        (f"Nhóm: {HA_CLERK};", HA_CLERK),
+        (f'"Xã <{STRANGER}>" <{HA_CLERK}>', HA_CLERK),  # quoted: a name
+        (f"Xã Cẩm Hà {'x' * 200_000} <{HA_CLERK}>", HA_CLERK),
+    ],
+)
+def test_a_from_header_naming_one_address_is_credited_to_it(from_header, address):
+    assert sender(from_header)[0] == address
