@@ -4,12 +4,18 @@ thousands of unknown codes; ..."""
 
 from __future__ import annotations
 
+import time
+import zipfile
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
+from support.samples import SampleSpec, write_sample
 from test_intake import HA_CLERK, XLSX, at, letter, office_config, run_collect, workbook
 from test_reader_flat import GLUED, WORDINGS, answers, flat_rows, write_book
+from test_roadmap_probe4 import ERRORS, _with_errors
 
+from ntm_excel.cli import main
 from ntm_excel.jobs.attachments import read_letter, sender
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.read import flat
@@ -118,3 +124,35 @@ def test_a_file_from_several_addresses_is_credited_to_none(tmp_path, imap, smtp,
 )
 def test_a_from_header_naming_one_address_is_credited_to_it(from_header, address):
     assert sender(from_header)[0] == address
+
+
+# --- 3. error results in a sheet's XML --------------------------------------------------------
+
+
+def _sheet_xml_edited(path: Path, edit) -> Path:
+    """`path` with its data sheet's XML passed through `edit` (the other parts as they were)."""
+    with zipfile.ZipFile(path) as old:
+        parts = {name: old.read(name) for name in old.namelist()}
+    name = "xl/worksheets/sheet1.xml"
+    parts[name] = edit(parts[name])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+        for part, data in parts.items():
+            new.writestr(part, data)
+    return path
+
+
+def test_a_comment_of_many_cell_starts_does_not_slow_the_error_scan(tmp_path, capsys):
+    """A 6 KB file whose sheet holds a comment of 60,000 «<c » and a «t="e"»: each start
+    was scanned on to the comment's end (20,000 took 6 s; 60,000 about a minute). The real
+    errors are still reported."""
+    path = tmp_path / "cam_thanh.xlsx"
+    write_sample(path, SampleSpec())
+    cells = _with_errors(path)
+    comment = b'<!-- t="e" ' + b"<c " * 60_000 + b"-->"
+    _sheet_xml_edited(path, lambda xml: xml.replace(b"<sheetData>", comment + b"<sheetData>"))
+    started = time.monotonic()
+    main(["validate", str(path)])
+    assert time.monotonic() - started < 5
+    out = capsys.readouterr().out
+    for code, cell in cells.items():
+        assert f"ô {cell} có lỗi công thức {ERRORS[code]}" in out
