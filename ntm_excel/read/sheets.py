@@ -309,13 +309,19 @@ def _col_index(letters: bytes) -> int:
 def _ooxml_formulas(xml: bytes) -> dict[tuple[int, int], str]:
     """Cells with a formula but no stored result, mapped to the formula ("=SUM(D5:D9)")."""
     found = {}
+    done = 0  # where the last cell looked at ends: a formula tag before it is no new cell's
     for match in _F_TAG.finditer(xml):
+        if match.start() < done:  # (100,000 «<f>» in a comment were each scanned to one end)
+            continue
         tag_start = xml.rfind(b"<", 0, match.start())
         tag = xml[tag_start : match.start()]
         ref = _REF_ATTR.search(tag)
-        end = _CELL_END.search(xml, match.start())
-        if ref is None or end is None:
+        if ref is None:
             continue
+        end = _CELL_END.search(xml, match.start())
+        if end is None:
+            break
+        done = end.end()
         inner = xml[match.start() : end.start()]
         if _V_TEXT.search(inner):
             continue
