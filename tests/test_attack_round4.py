@@ -4,6 +4,10 @@ thousands of unknown codes; ..."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 import zipfile
 from dataclasses import replace
@@ -174,3 +178,47 @@ def test_a_comment_of_many_formula_tags_does_not_slow_the_formula_scan(tmp_path,
     main(["validate", str(path)])
     assert time.monotonic() - started < 3
     assert "Ô có công thức «=1/0» nhưng tệp không lưu kết quả" in capsys.readouterr().out
+
+
+# --- 4. a master's packaging stopped --------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "mau_nop"
+KILLED_WHILE_PACKAGING = """
+import os, signal, sys
+from ntm_excel.write import master
+master._deflated = lambda part: os.kill(os.getpid(), signal.SIGKILL)  # the first part done
+from ntm_excel.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _consolidate(tmp_path: Path, script: str | None = None) -> subprocess.CompletedProcess:
+    argv = ["consolidate", str(SAMPLES), "--output", "ra/tong_hop.xlsx", "--as-of", "2021-03-25"]
+    argv += ["--no-history", "--no-feedback", "--state-dir", "var"]
+    command = [sys.executable, "-c", script, *argv] if script else [sys.executable, "-m"]
+    if not script:
+        command += ["ntm_excel", *argv]
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tam")}
+    return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=300)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_a_run_killed_while_packaging_leaves_nothing_the_next_run_keeps(tmp_path):
+    """Killed while its parts were deflated, a run left the master as it was and a staged
+    file beside it (the next run removes it), and its parts in the system's temporary folder
+    for ever: the next master made removes them now."""
+    (tmp_path / "tam").mkdir()
+    assert _consolidate(tmp_path).returncode == 0
+    master = tmp_path / "ra" / "tong_hop.xlsx"
+    before = master.read_bytes()
+
+    killed = _consolidate(tmp_path, KILLED_WHILE_PACKAGING)
+
+    assert killed.returncode == -signal.SIGKILL
+    assert master.read_bytes() == before
+    assert list((tmp_path / "tam").iterdir())  # its parts, left
+    again = _consolidate(tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert list((tmp_path / "tam").iterdir()) == []
+    assert sorted(p.name for p in master.parent.iterdir()) == [".ntm_excel.lock", "tong_hop.xlsx"]
+    openpyxl.load_workbook(master, read_only=True).close()
