@@ -222,3 +222,28 @@ def test_a_run_killed_while_packaging_leaves_nothing_the_next_run_keeps(tmp_path
     assert list((tmp_path / "tam").iterdir()) == []
     assert sorted(p.name for p in master.parent.iterdir()) == [".ntm_excel.lock", "tong_hop.xlsx"]
     openpyxl.load_workbook(master, read_only=True).close()
+
+
+FILE_SIZE_LIMITED = """
+import resource, signal, sys
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails, as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (40_000, 40_000))
+from ntm_excel.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE")
+def test_a_full_disk_while_packaging_leaves_the_master_and_no_parts(tmp_path):
+    (tmp_path / "tam").mkdir()
+    assert _consolidate(tmp_path).returncode == 0
+    master = tmp_path / "ra" / "tong_hop.xlsx"
+    before = master.read_bytes()
+
+    full = _consolidate(tmp_path, FILE_SIZE_LIMITED)
+
+    assert full.returncode == 2
+    assert "bảng tổng hợp, CSV và góp ý của lần chạy trước vẫn còn nguyên" in full.stderr.decode()
+    assert master.read_bytes() == before
+    assert list((tmp_path / "tam").iterdir()) == []
+    assert sorted(p.name for p in master.parent.iterdir()) == [".ntm_excel.lock", "tong_hop.xlsx"]
