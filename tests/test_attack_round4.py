@@ -24,6 +24,8 @@ from ntm_excel.cli import main
 from ntm_excel.jobs.attachments import read_letter, sender
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.read import flat
+from ntm_excel.read.clues import TEXT_SHOWN
+from ntm_excel.read.layouts import NAMES_SHOWN
 from ntm_excel.read.reader import read_workbook
 from ntm_excel.reference.registry import Registry
 
@@ -247,3 +249,41 @@ def test_a_full_disk_while_packaging_leaves_the_master_and_no_parts(tmp_path):
     assert master.read_bytes() == before
     assert list((tmp_path / "tam").iterdir()) == []
     assert sorted(p.name for p in master.parent.iterdir()) == [".ntm_excel.lock", "tong_hop.xlsx"]
+
+
+# --- 2. layouts and clues naming many communes, at length ------------------------------------
+
+
+def test_a_heading_naming_every_commune_gives_a_short_message(tmp_path, registry, indicators):
+    """A district's compilation with a column per commune (all 23): the message named every
+    one (60 columns of names: 741 characters); it names three and counts the others."""
+    communes = [unit.name for unit in registry.units if unit.tier == "commune"]
+    heading = ["Mã chỉ tiêu", "Nội dung", "Kết quả", "Tự đánh giá", *communes]
+    rows = [["UBND XÃ CẨM THÀNH"], heading, ["1.1", "Quy hoạch", "Đạt", "Đạt"]]
+    path = write_book(tmp_path / "tong_hop_huyen.xlsx", {"Các xã": rows})
+    [(_, issues)] = read_workbook(path, registry, indicators)
+    [layout] = [issue for issue in issues if issue.code == "table-layout-unsupported"]
+    shown = ", ".join(f"{name} ở ô {col}2" for name, col in zip(communes, "EFG", strict=False))
+    more = len(communes) - NAMES_SHOWN
+    assert f"bảng có cột riêng của từng xã ({shown} và {more} xã khác)" in layout.message
+    assert len(layout.message) < 500
+
+
+def test_a_title_of_60_000_characters_is_quoted_shortened(tmp_path, registry, indicators):
+    """A copied form (title Cẩm Quang's, file name Cẩm Thành's) whose title cell holds
+    30,000 more letters: the message quoted the title twice whole (60,308 characters,
+    past an Excel cell's 32,767 in the master's issue sheet)."""
+    letters = "abcdeghiklmnopqrstuvxyáàảãạăắằẳẵặâấầẩẫậ "
+    tail = "".join(letters[(n * 7919) % len(letters)] for n in range(30_000))
+    rows = [
+        ["UBND XÃ CẨM QUANG " + tail],
+        ["Mã chỉ tiêu", "Nội dung", "Kết quả", "Tự đánh giá"],
+        ["1.1", "Quy hoạch", "Đạt", "Đạt"],
+    ]
+    path = write_book(tmp_path / "xa_cam_thanh.xlsx", {"TĐG": rows})
+    [(submission, issues)] = read_workbook(path, registry, indicators)
+    [ambiguous] = [issue for issue in issues if issue.code == "unit-ambiguous"]
+    assert "mã 18697) theo đầu biểu «UBND XÃ CẨM QUANG " in ambiguous.message
+    assert "mã 18694) theo tên tệp «xa_cam_thanh.xlsx»" in ambiguous.message
+    assert "…» (trang «TĐG», ô A1)" in ambiguous.message
+    assert len(ambiguous.message) < 4 * TEXT_SHOWN + 500
