@@ -4,7 +4,9 @@ thousands of unknown codes; ..."""
 
 from __future__ import annotations
 
+import csv
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -287,3 +289,34 @@ def test_a_title_of_60_000_characters_is_quoted_shortened(tmp_path, registry, in
     assert "mã 18694) theo tên tệp «xa_cam_thanh.xlsx»" in ambiguous.message
     assert "…» (trang «TĐG», ô A1)" in ambiguous.message
     assert len(ambiguous.message) < 4 * TEXT_SHOWN + 500
+
+
+# --- 6. CSV files: control characters shown, formulas still defused ---------------------------
+
+HOSTILE_NAMES = ["=1+2.xlsx", "\x1b[2J=1+2.xlsx", "\t-3+4.xlsx", "@SUM(1).xlsx", "\r+5.xlsx"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="control characters in file names")
+def test_csv_fields_from_hostile_file_names_are_shown_and_never_formulas(tmp_path):
+    """Copies of one commune's workbook under names a spreadsheet would run, some beginning
+    with a control character (cleaned after the formula check): no field of the CSV files
+    starts with = + - @ a tab or a carriage return, and none holds a control character but
+    tabs and line breaks."""
+    inbox = tmp_path / "nop"
+    inbox.mkdir()
+    for name in HOSTILE_NAMES:
+        shutil.copy(SAMPLES / "18730_xa_cam_loc.xlsx", inbox / name)
+    out = tmp_path / "ra"
+    argv = ["consolidate", str(inbox), "--output", str(out / "tong_hop.xlsx")]
+    main([*argv, "--csv-dir", str(out / "csv"), "--no-history", "--no-feedback"])
+    fields = []
+    for table in (out / "csv").iterdir():
+        with table.open(encoding="utf-8-sig", newline="") as handle:
+            fields += [field for row in csv.reader(handle) for field in row]
+    named = [field for field in fields if "1+2" in field or "SUM(1)" in field or "-3+4" in field]
+    assert named
+    for field in fields:
+        assert field[:1] not in ("=", "+", "-", "@", "\t", "\r") or field[1:2].isdigit(), field
+        assert not any(ord(c) < 32 and c not in "\t\r\n" for c in field), field
+    assert "'\r+5.xlsx" in fields  # the file used: units.csv's source_file, defused
+    assert any("«␛[2J=1+2.xlsx»" in field for field in fields)  # the others, named
