@@ -1,6 +1,9 @@
-"""Attacks of the fourth round, each a real file or a real command run: provincial export
-sheets whose code column lost its leading zeros, holds formulas without results or names
-thousands of unknown codes; ..."""
+"""Attacks of the fourth round, each a real file, a real mail server or a real command run:
+provincial export sheets whose code column lost its leading zeros, holds formulas without a
+result or names thousands of unknown codes; headings and titles naming many communes at
+length; sheet XML whose comments hold thousands of cell or formula starts; a From header
+naming several addresses; a master's packaging killed or stopped by a full disk; CSV fields
+from hostile file names."""
 
 from __future__ import annotations
 
