@@ -76,6 +76,7 @@ _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 _ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # A name-addr ends with its address in angle brackets, whatever the name before it holds.
 _LAST_ANGLE_ADDRESS = re.compile(r"(.*)<\s*([^<>\s]*)\s*>\s*$", re.S)
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]*)\s*>")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _MSG_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,200}@[\x21-\x3b\x3d\x3f-\x7e]{1,200}>")
 MAX_REFERENCES = 10
@@ -169,11 +170,12 @@ def read_letter(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> L
 
 
 def sender(header: str | Header) -> tuple[str, str]:
-    """The address (lower case; "" when none looks valid) and display name of a From
-    header. A name with unquoted «<», «>» or «@» («<b>Xã A</b> <a@x.vn>», «a@x.vn
-    <b@y.vn>») makes the RFC 5322 parser split the header into more pieces than it lists
-    (commas), or into pieces that are not all addresses: then the address is the one in the
-    angle brackets the header ends with, the name all before it."""
+    """The address (lower case; "" when none looks valid, or when the header names several:
+    whose the file is cannot be told) and display name of a From header. A name with
+    unquoted «<», «>» or «@» («<b>Xã A</b> <a@x.vn>», «a@x.vn <b@y.vn>») makes the RFC 5322
+    parser split the header into more pieces than it lists (commas), or into pieces that
+    are not all addresses: then the address is the one in the angle brackets the header
+    ends with, the name all before it."""
     if isinstance(header, Header):
         header = decode_value(*decode_header(header)[0])
     header = str(header)
@@ -185,11 +187,24 @@ def sender(header: str | Header) -> tuple[str, str]:
     last = _LAST_ANGLE_ADDRESS.fullmatch(header)
     listed = len(_QUOTED.sub('""', header).split(","))
     split = not parsed or len(valid) < len(parsed) or len(parsed) > listed
+    if _several_addresses(header, [] if split else valid):
+        return "", _decoded(parsed[0][0]) if parsed else ""
     if split and last and _ADDRESS.fullmatch(last[2]):
         return last[2].lower(), _decoded(last[1].strip().strip('"'))
     if valid:
         return valid[0][1].lower(), _decoded(valid[0][0])
     return "", _decoded(parsed[0][0]) if parsed else ""
+
+
+def _several_addresses(header: str, valid: list[tuple[str, str]]) -> bool:
+    """Whether a From header names more than one address: in angle brackets outside quoted
+    names («A <a@x.vn> <b@y.vn>»), or as the parser's list («a@x.vn, b@y.vn», a group)."""
+    angled = {
+        found.lower()
+        for found in _ANGLE_ADDRESS.findall(_QUOTED.sub('""', header))
+        if _ADDRESS.fullmatch(found)
+    }
+    return len(angled) > 1 or len({address.lower() for _, address in valid}) > 1
 
 
 def _decoded(name: str) -> str:
@@ -209,6 +224,8 @@ def _automatic(message: MailMessage, address: str, own: frozenset[str]) -> str:
     """Why the message is not a person's (RFC 3834 and the usual signs), or ""."""
     if address in own:
         return "thư của chính văn phòng"
+    if not address and "@" in _header(message, "from"):
+        return "thư không ghi rõ một địa chỉ người gửi"
     if not address or address.split("@")[0] in _AUTOMATIC_SENDERS:
         return "thư báo lỗi chuyển thư hoặc thư tự động"
     submitted = _header(message, "auto-submitted").strip().lower()

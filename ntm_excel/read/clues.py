@@ -9,7 +9,9 @@ from collections.abc import Iterable
 
 from ntm_excel.read.sheets import Grid, Header, cell_text
 from ntm_excel.reference.registry import Unit, describe
-from ntm_excel.text import cell_address
+from ntm_excel.text import cell_address, shown
+
+TEXT_SHOWN = 160  # characters of a title line a message quotes (a row of 60 long cells: 1 MB)
 
 
 def title_cell(
@@ -47,7 +49,8 @@ def title_clue(
 ) -> str:
     """A title-block clue: "đầu biểu «UBND XÃ CẨM BÌNH» (trang «TĐG», ô A1)"."""
     sheet, cell = title_cell(grids, header, written, height)
-    return f"{what} «{written}»" + (f" (trang «{sheet}», ô {cell})" if sheet else "")
+    where = f" (trang «{sheet}», ô {cell})" if sheet else ""
+    return f"{what} «{shown(written, TEXT_SHOWN)}»{where}"
 
 
 def conflicting(named: list[tuple[Unit, str]]) -> str:

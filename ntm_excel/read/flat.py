@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import PROVINCE, ReadingReport
+from ntm_excel.model import COMMUNE, PROVINCE, ReadingReport, Unit
 from ntm_excel.read.columns import is_assessment_table
 from ntm_excel.read.sheets import (
     HEADER_SCAN_ROWS,
@@ -29,7 +29,7 @@ from ntm_excel.read.sheets import (
     Header,
     locate_header,
 )
-from ntm_excel.reference.registry import Registry
+from ntm_excel.reference.registry import CODE_DIGITS, Registry
 from ntm_excel.text import cell_address, column_letter
 
 # Folded headings of the column holding the unit's GSO code
@@ -41,6 +41,9 @@ MIN_GLUED = 3  # glued headings a row needs to be taken for an export's heading 
 # from its own view of the sheet, so the work grows with units × rows: a crafted sheet of
 # 5,000 rows naming 5,000 communes took 80 s and 4 GB before this bound.
 MAX_UNITS = 300
+# Unknown codes reported one issue each; the others in one more issue (a sheet of another
+# province's 5,000 codes gave 5,000 issues)
+MAX_UNKNOWN_LISTED = 10
 _GLUED = re.compile(r"[A-Z][a-z]+(?:[A-Z][a-z]*)+")  # «MaChiTieu», «TuDanhGia»
 _WORD = re.compile(r"[A-Z][a-z]*")
 
@@ -77,6 +80,7 @@ class FlatSheet:
     column: int  # the unit code column
     units: dict[str, Header] = field(default_factory=dict)
     unknown: dict[str, list[int]] = field(default_factory=dict)  # code as written → rows
+    uncomputed: list[int] = field(default_factory=list)  # rows whose code is a formula
     too_many: int = 0  # the units the sheet names when more than MAX_UNITS (none read)
 
     @property
@@ -128,20 +132,49 @@ class FlatSheet:
         )
 
     def unknown_issues(self, file_name: str) -> list[Issue]:
-        """`unit-unknown` for the rows whose code names no unit of the registry."""
+        """`unit-unknown` for the rows whose code names no unit of the registry (the first
+        `MAX_UNKNOWN_LISTED` codes one issue each, the others together), and
+        `formula-without-value` for the first code cell that is a formula without a result
+        (its rows belong to no unit: never to the unit above)."""
         grid = self.header.grid
         issues = []
-        for code, rows in self.unknown.items():
-            cells = ", ".join(cell_address(row, self.column) for row in rows[:5])
-            more = f" và {len(rows) - 5} ô khác" if len(rows) > 5 else ""
+        listed = list(self.unknown.items())
+        for code, rows in listed[:MAX_UNKNOWN_LISTED]:
             detail = (
-                f" (trang «{grid.name}», cột «{self.heading}»: mã «{code}» ở ô {cells}{more} "
-                "không có trong danh sách đơn vị; các dòng này không được đọc)"
+                f" (trang «{grid.name}», cột «{self.heading}»: mã «{code}» ở ô "
+                f"{self._cells(rows)} không có trong danh sách đơn vị; các dòng này không "
+                "được đọc)"
             )
             issues.append(
                 make_issue("unit-unknown", file=file_name, sheet=grid.name, detail=detail)
             )
+        if rest := listed[MAX_UNKNOWN_LISTED:]:
+            rows = sorted(row for _, rows in rest for row in rows)
+            detail = (
+                f" (trang «{grid.name}», cột «{self.heading}»: {len(rest)} mã khác ở ô "
+                f"{self._cells(rows)} không có trong danh sách đơn vị; các dòng này không "
+                "được đọc)"
+            )
+            issues.append(
+                make_issue("unit-unknown", file=file_name, sheet=grid.name, detail=detail)
+            )
+        if self.uncomputed:
+            row = self.uncomputed[0]
+            issues.append(
+                make_issue(
+                    "formula-without-value",
+                    file=file_name,
+                    sheet=grid.name,
+                    cell=cell_address(row, self.column),
+                    formula=grid.formulas[(row, self.column)],
+                )
+            )
         return issues
+
+    def _cells(self, rows: list[int]) -> str:
+        """The code cells of `rows`: the first five, and how many more."""
+        cells = ", ".join(cell_address(row, self.column) for row in rows[:5])
+        return cells + (f" và {len(rows) - 5} ô khác" if len(rows) > 5 else "")
 
 
 def unit_code_column(header: Header) -> int | None:
@@ -164,6 +197,15 @@ def flat_sheet(headers: list[Header], registry: Registry) -> FlatSheet | None:
     return None
 
 
+def _unit(registry: Registry, written: str) -> Unit | None:
+    """The unit of a code as written; a commune code stored as a number has lost its
+    leading zeros (00004 written 4) and is looked up zero-padded too."""
+    unit = registry.get(written)
+    if unit is None and written.isdigit() and len(written) < CODE_DIGITS[COMMUNE]:
+        unit = registry.get(written.zfill(CODE_DIGITS[COMMUNE]))
+    return unit
+
+
 def _split(header: Header, column: int, registry: Registry) -> FlatSheet:
     """Each unit's rows of `header`'s table. A blank code cell goes with the unit above it
     (an export that writes the code once per block, or merges it down)."""
@@ -173,8 +215,11 @@ def _split(header: Header, column: int, registry: Registry) -> FlatSheet:
     owner = None
     for row in range(header.bottom + 1, len(grid.rows)):
         written = grid.text(row, column).strip()
-        if written:
-            unit = registry.get(written)
+        if (row, column) in grid.formulas:  # no result saved: whose rows these are is unknown
+            owner = None
+            found.uncomputed.append(row)
+        elif written:
+            unit = _unit(registry, written)
             owner = unit.code if unit is not None and unit.tier != PROVINCE else None
             if owner is None:
                 found.unknown.setdefault(written, []).append(row)

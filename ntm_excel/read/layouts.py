@@ -25,6 +25,7 @@ from ntm_excel.read.sheets import HEADER_SCAN_ROWS, MAX_COLS, Grid, Header
 from ntm_excel.text import cell_address
 
 NAME_LENGTH = 60  # longer heading cells are not a unit's name
+NAMES_SHOWN = 3  # communes a message names (a heading naming 56 made one of 741 characters)
 MIN_CODES = 5  # indicator codes along a row that make a table turned on its side
 
 Namer = Callable[[str], bool]  # whether a text is wholly a commune's name
@@ -44,8 +45,9 @@ def unit_columns(header: Header, commune: Namer) -> dict[str, str]:
 
 def several_units_issue(header: Header, found: dict[str, str], file_name: str) -> Issue:
     """The issue of a table with columns per commune."""
-    named = ", ".join(f"{text} ở ô {cell}" for text, cell in found.items())
-    layout = f"bảng có cột riêng của từng xã ({named})"
+    named = ", ".join(f"{text} ở ô {cell}" for text, cell in list(found.items())[:NAMES_SHOWN])
+    more = f" và {len(found) - NAMES_SHOWN} xã khác" if len(found) > NAMES_SHOWN else ""
+    layout = f"bảng có cột riêng của từng xã ({named}{more})"
     return _issue(header.grid, layout, next(iter(found.values())), file_name)
 
 
@@ -57,8 +59,10 @@ def unread_layout(grids: list[Grid], commune: Namer, file_name: str) -> list[Iss
         rows = range(min(HEADER_SCAN_ROWS, len(grid.rows)))
         way, named = _communes_lined_up(grid, rows, commune)
         if named:
-            cells = ", ".join(f"{text} ở ô {cell}" for text, cell in list(named.items())[:3])
-            more = "…" if len(named) > 3 else ""
+            cells = ", ".join(
+                f"{text} ở ô {cell}" for text, cell in list(named.items())[:NAMES_SHOWN]
+            )
+            more = "…" if len(named) > NAMES_SHOWN else ""
             layout = f"bảng tổng hợp nhiều xã, {way} ({cells}{more})"
             issues.append(_issue(grid, layout, next(iter(named.values())), file_name))
             continue

@@ -44,7 +44,14 @@ from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError, read_reason
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
-from ntm_excel.read.clues import TELL_APART, conflicting, fix_advice, title_cell, title_clue
+from ntm_excel.read.clues import (
+    TELL_APART,
+    TEXT_SHOWN,
+    conflicting,
+    fix_advice,
+    title_cell,
+    title_clue,
+)
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
 from ntm_excel.read.layouts import several_units_issue, unit_columns, unread_layout
@@ -64,7 +71,7 @@ from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
 from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
-from ntm_excel.text import SHORT_TEXT, fold, memoised_text
+from ntm_excel.text import SHORT_TEXT, fold, memoised_text, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
@@ -1029,12 +1036,12 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
 def _conflict_issue(text: str, clues: list, located: dict, advice: str) -> Issue:
     """`unit-ambiguous` for clues naming different communes, saying which named which and
     which two to make agree."""
-    candidates = conflicting(clues)
+    candidates, text = conflicting(clues), shown(text, TEXT_SHOWN)
     return make_issue("unit-ambiguous", **located, text=text, candidates=candidates, advice=advice)
 
 
 def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:
-    names = ", ".join(map(describe, match.candidates))
+    names, text = ", ".join(map(describe, match.candidates)), shown(text, TEXT_SHOWN)
     return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=TELL_APART)
 
 

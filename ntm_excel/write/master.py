@@ -16,6 +16,7 @@ import io
 import os
 import re
 import shutil
+import tempfile
 import time
 import zlib
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from xlsxwriter.sharedstrings import SharedStrings
 
 from ntm_excel.atomic import Generation, mark_output
 from ntm_excel.check.figures import Figures
+from ntm_excel.errors import ON_WINDOWS
 from ntm_excel.model import Consolidation
 from ntm_excel.styles import FONT_NAME, TEXT_ONLY, FormatCache, close_xlsx
 from ntm_excel.write import history_sheets, master_sheets
@@ -175,6 +177,42 @@ class MasterWorkbook(xlsxwriter.Workbook):
                     os.remove(part)
 
 
+# The folder of a master's parts while it is packaged, in the system's temporary folder:
+# this prefix, the process's id, a random part. A run killed meanwhile left its parts there
+# (a country's master: hundreds of MB each time); the next master made removes them.
+PARTS_PREFIX = "ntm-excel-parts-"
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` still runs (on Windows, where no signal only asks: assumed)."""
+    if ON_WINDOWS:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's: it runs
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def parts_folder() -> Iterator[Path]:
+    """A new folder for the parts of a master being packaged, removed afterwards; the
+    folders that processes no longer running left are removed first."""
+    base = Path(tempfile.gettempdir())
+    with contextlib.suppress(OSError):
+        for entry in base.iterdir():
+            pid = entry.name.removeprefix(PARTS_PREFIX).split("-")[0]
+            if entry.name.startswith(PARTS_PREFIX) and pid.isdigit() and not _running(int(pid)):
+                shutil.rmtree(entry, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{PARTS_PREFIX}{os.getpid()}-", dir=base))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cycle collector paused while a master is made.
@@ -212,10 +250,24 @@ def build_master(
     is then a plain `OSError`. (Written by XlsxWriter itself, it becomes a `FileCreateError`,
     which is not one, and the half-closed file complains again when it is collected.)
     """
+    with parts_folder() as parts:
+        return _build(consolidation, target, generation, row_limit, staged, figures, parts)
+
+
+def _build(
+    consolidation: Consolidation,
+    target: Path,
+    generation: Generation,
+    row_limit: int,
+    staged: Path | None,
+    figures: Figures | None,
+    parts: Path,
+) -> list[Path]:
+    """`build_master`, the workbook's parts packaged in the folder `parts`."""
     buffer = io.BytesIO()
     # a copy: XlsxWriter adds to the default format's properties, and a second master made
     # in the same process would otherwise get another default font (a theme scheme)
-    book = MasterWorkbook(buffer, copy.deepcopy(WORKBOOK_OPTIONS))
+    book = MasterWorkbook(buffer, {**copy.deepcopy(WORKBOOK_OPTIONS), "tmpdir": str(parts)})
     properties = {
         "title": f"Bảng tổng hợp nông thôn mới ngày {consolidation.as_of:%d/%m/%Y}",
         "author": "Văn phòng điều phối NTM",
