@@ -16,10 +16,10 @@ import openpyxl
 import pytest
 from test_reader_flat import (
     GLUED,
-    NAMES,
     SPELLED,
     WORDINGS,
     answers,
+    commune_grid,
     copied_form,
     flat_rows,
     write_book,
@@ -112,12 +112,7 @@ def test_a_code_cell_against_the_title_points_at_the_code_cell(tmp_path, registr
 
 
 def test_a_grid_of_communes_gets_the_layout_message_alone(tmp_path, registry, indicators):
-    rows: list[list[object]] = [
-        ["UBND HUYỆN CẨM XUYÊN"],
-        ["TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ CÁC XÃ"],
-        ["TT", "Tên xã", *(f"TC{number}" for number in range(1, 20)), "Số tiêu chí đạt"],
-    ]
-    rows += [[n, NAMES[code], *["Đạt"] * 19, 19] for n, code in enumerate(NAMES, 1)]
+    rows = commune_grid()
     path = write_book(tmp_path / "tong_hop.xlsx", {"Tổng hợp": rows})
     codes = [
         issue.code for _, found in read_workbook(path, registry, indicators) for issue in found

@@ -295,13 +295,18 @@ def test_two_communes_side_by_side_are_not_read_as_one(tmp_path, registry, indic
     assert "XÃ CẨM THÀNH ở ô C3, XÃ CẨM QUANG ở ô E3" in issue.message
 
 
-def test_a_grid_of_communes_by_rows_is_said_to_be_a_compilation(tmp_path, registry, indicators):
+def commune_grid() -> list[list[object]]:
+    """A district's compilation: a row per commune, a column per criterion."""
     rows: list[list[object]] = [
         ["UBND HUYỆN CẨM XUYÊN"],
         ["TỔNG HỢP KẾT QUẢ TỰ ĐÁNH GIÁ CÁC XÃ"],
         ["TT", "Tên xã", *(f"TC{number}" for number in range(1, 20)), "Số tiêu chí đạt"],
     ]
-    rows += [[n, NAMES[code], *["Đạt"] * 19, 19] for n, code in enumerate(NAMES, 1)]
+    return rows + [[n, NAMES[code], *["Đạt"] * 19, 19] for n, code in enumerate(NAMES, 1)]
+
+
+def test_a_grid_of_communes_by_rows_is_said_to_be_a_compilation(tmp_path, registry, indicators):
+    rows = commune_grid()
     path = write_book(tmp_path / "tong_hop.ods", {"Tổng hợp": rows})
     results = read_workbook(path, registry, indicators)
     issues = [issue for _, found in results for issue in found]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from support.wild import Book, Sheet, write_book
@@ -191,6 +192,18 @@ def test_a_model_commune_income_above_100_percent_of_the_advanced_level(tmp_path
     assert {r.indicator_code: r.computed_status for r in results}["2"] == MET
 
 
+def consolidate_2021(folder: Path):
+    """The bundled configuration's consolidation of `folder` with the 2021–2025 commune set."""
+    config = load_config()
+    return consolidate(
+        [folder],
+        catalog=load_catalog(config.catalog),
+        registry=load_registry(config.registry),
+        catalog_set="xa_2021_2025",
+        as_of=date(2021, 3, 25),
+    )
+
+
 def test_a_newer_advanced_form_does_not_replace_the_commune_self_assessment(tmp_path):
     """Xã Yên Hòa (aiming at «đạt chuẩn») sent its 2021–2025 self-assessment, then a form
     titled «… XÃ NÔNG THÔN MỚI NÂNG CAO»: the newer file was used as the commune set's, its
@@ -205,14 +218,7 @@ def test_a_newer_advanced_form_does_not_replace_the_commune_self_assessment(tmp_
     newer = tmp_path / "Yen Hoa - nang cao.xlsx"
     write(newer, title, advanced, sheet="Nâng cao")
     os.utime(newer, (time.time() + 60, time.time() + 60))
-    config = load_config()
-    result = consolidate(
-        [tmp_path],
-        catalog=load_catalog(config.catalog),
-        registry=load_registry(config.registry),
-        catalog_set="xa_2021_2025",
-        as_of=date(2021, 3, 25),
-    )
+    result = consolidate_2021(tmp_path)
     [report] = [r for r in result.units if r.unit.code == "18679"]
     assert report.submission.file_name == "TDG Yen Hoa.xlsx"
     [duplicate] = [i for i in result.issues if i.code == "unit-duplicate"]
@@ -224,14 +230,7 @@ def test_an_advanced_form_sent_alone_says_how_it_was_judged(tmp_path):
     CAO»: it was scored against the commune set without a word of why most rows are missing."""
     title = ["UBND XÃ YÊN HÒA", "BIỂU TỰ ĐÁNH GIÁ TIÊU CHÍ XÃ NÔNG THÔN MỚI NÂNG CAO"]
     write(tmp_path / "Yen Hoa - nang cao.xlsx", title, COMMUNE_2021, sheet="Nâng cao")
-    config = load_config()
-    result = consolidate(
-        [tmp_path],
-        catalog=load_catalog(config.catalog),
-        registry=load_registry(config.registry),
-        catalog_set="xa_2021_2025",
-        as_of=date(2021, 3, 25),
-    )
+    result = consolidate_2021(tmp_path)
     [issue] = [i for i in result.issues if i.code == "submission-level-form"]
     assert (issue.unit_code, issue.file, issue.sheet) == (
         "18679",
