@@ -174,6 +174,8 @@ _ERRNO_TEXT = {
     errno.EACCES: "không có quyền ghi",
     errno.EPERM: "không có quyền ghi",
     errno.ENOSPC: "ổ đĩa đã đầy",
+    errno.EDQUOT: "đã dùng hết dung lượng được cấp trên ổ đĩa",
+    errno.EFBIG: "tệp vượt cỡ tối đa mà ổ đĩa hoặc hệ thống cho phép",
     errno.EROFS: "ổ đĩa chỉ cho đọc",
     errno.ENOENT: "không tìm thấy",
     errno.EISDIR: "đó là một thư mục",

@@ -1,5 +1,7 @@
 """The `ntm-excel` command line: every sub-command listed, one loaded when one is named."""
 
+import errno
+import os
 import socket
 import subprocess
 import sys
@@ -80,6 +82,19 @@ def test_a_count_or_a_port_out_of_range_is_refused(argv, capsys):
 def test_a_mail_server_name_that_does_not_resolve_is_said_in_vietnamese():
     error = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
     assert system_reason(error).startswith("không tìm thấy máy chủ theo tên hay địa chỉ")
+
+
+@pytest.mark.parametrize(
+    ("number", "said"),
+    [
+        (errno.EFBIG, "tệp vượt cỡ tối đa mà ổ đĩa hoặc hệ thống cho phép"),
+        (errno.EDQUOT, "đã dùng hết dung lượng được cấp trên ổ đĩa"),
+    ],
+)
+def test_a_file_too_large_or_a_quota_spent_is_said_in_vietnamese(number, said):
+    """A write refused by a file-size limit or a quota said «[Errno 27] File too large»."""
+    error = OSError(number, os.strerror(number), "out/tong_hop.xlsx")
+    assert system_reason(error) == f"{said} (out/tong_hop.xlsx)"
 
 
 @pytest.mark.parametrize("action", ["export", "backup"])
