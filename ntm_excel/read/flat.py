@@ -139,19 +139,12 @@ class FlatSheet:
         grid = self.header.grid
         issues = []
         listed = list(self.unknown.items())
-        for code, rows in listed[:MAX_UNKNOWN_LISTED]:
-            detail = (
-                f" (trang «{grid.name}», cột «{self.heading}»: mã «{code}» ở ô "
-                f"{self._cells(rows)} không có trong danh sách đơn vị; các dòng này không "
-                "được đọc)"
-            )
-            issues.append(
-                make_issue("unit-unknown", file=file_name, sheet=grid.name, detail=detail)
-            )
+        groups = [(f"mã «{code}»", rows) for code, rows in listed[:MAX_UNKNOWN_LISTED]]
         if rest := listed[MAX_UNKNOWN_LISTED:]:
-            rows = sorted(row for _, rows in rest for row in rows)
+            groups.append((f"{len(rest)} mã khác", sorted(r for _, rows in rest for r in rows)))
+        for what, rows in groups:
             detail = (
-                f" (trang «{grid.name}», cột «{self.heading}»: {len(rest)} mã khác ở ô "
+                f" (trang «{grid.name}», cột «{self.heading}»: {what} ở ô "
                 f"{self._cells(rows)} không có trong danh sách đơn vị; các dòng này không "
                 "được đọc)"
             )

@@ -458,8 +458,7 @@ class _Workbook:
 def _glued_headings(grids: list[Grid], classify) -> dict[int, Header]:
     """The headings of an export written in glued identifiers («MaXa | MaChiTieu | GiaTri»),
     looked for when no sheet has a heading in words."""
-    found = {id(grid): header for grid in grids if (header := glued_heading(grid, classify))}
-    return found
+    return {id(grid): header for grid in grids if (header := glued_heading(grid, classify))}
 
 
 def _headings_further_down(grids: list[Grid], classify) -> dict[int, Header]:
