@@ -100,6 +100,19 @@ _YEAR_LABEL = re.compile(r"(?:\bnăm\s*)?\b((?:19|20)\d\d)\s*:", re.IGNORECASE)
 # A year opening a cell, with its separator: «Năm 2021: », «2021 - »
 _YEAR_FIRST = re.compile(r"\s*(?:năm\s*)?(?:19|20)\d\d\s*[:\-–—,;]\s*", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+# A figure over a floor or under a ceiling («< 90%», «≤ 3%»): a bound, like «dưới 90%», not
+# the value (kept as text)
+_UPPER_BOUND = ("<", "≤", "\u2264")
+# A fraction and its percentage in brackets: «0,925 (92,5%)» (a bracket giving another
+# figure contradicts it)
+_FRACTION_AND_PERCENT = re.compile(
+    r"\s*(?P<figure>[.,]?\d[\d.,]*)\s*[(\[]\s*(?P<percent>[.,]?\d[\d.,]*\s*%)\s*[)\]]\s*"
+)
+# Money in thousands or billions of đồng, or by the month («45 nghìn», «0,045 tỷ», «3.500.000
+# đồng/tháng»): not the million đồng a year an income is counted in (kept as text)
+_OTHER_MONEY_SCALE = re.compile(
+    r"\d\s*(?:nghìn|ngàn|ngh\.|tỷ|tỉ)(?![^\W\d_])|/\s*tháng(?![^\W\d_])", re.IGNORECASE
+)
 # Thousands grouped by spaces, as a word processor or a French-set Excel writes them ("1 234,5",
 # "45 500 000 đồng"; any space was made plain by `nfc`): the groups are one number.
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d]| \d)")
@@ -253,6 +266,20 @@ def _percent_after_count(text: str) -> tuple[float, bool] | None:
     if found is None or found.end() != len(text):
         return None
     return _single_number(found["percent"]) if _COUNTED.fullmatch(text[: found.start()]) else None
+
+
+def _fraction_and_percent(text: str) -> tuple[float, bool] | None:
+    """The percentage a figure is given with in brackets when the two agree ("0,925
+    (92,5%)" → 92.5); None otherwise («98,5 (62%)» may be a composite's part)."""
+    match = _FRACTION_AND_PERCENT.fullmatch(text)
+    if match is None:
+        return None
+    figure, percent = _single_number(match["figure"]), _single_number(match["percent"])
+    if figure is None or percent is None:
+        return None
+    if abs(figure[0] - percent[0]) <= 0.05 or abs(figure[0] * 100 - percent[0]) <= 0.05:
+        return percent
+    return None
 
 
 def _percent_over_standard(text: str) -> tuple[float, bool] | None:
@@ -458,14 +485,19 @@ def parse_value(
         figure = _SPACED_THOUSANDS.sub(lambda groups: groups[0].replace(" ", ""), figure)
     if (found := _latest_year(figure)) is not None:
         return ParsedValue(found[0], text, found[1], estimate)
+    if figure.startswith(_UPPER_BOUND):
+        return ParsedValue(text, text, False)  # «< 90%»: below 90, not 90
     if _NUMBER_LEAD.match(figure) and not _NOT_A_FIGURE.search(figure):
         found = (
             _single_number(figure)
             or _percent_beside_count(figure)
             or _percent_after_count(figure)
             or _percent_over_standard(figure)
+            or _fraction_and_percent(figure)
             or _single_number(_commented(figure))
         )
+        if found is not None and not found[1] and _OTHER_MONEY_SCALE.search(figure):
+            return ParsedValue(text, text, False)  # «45 nghìn», «0,045 tỷ»: not millions
         if found is not None:
             return ParsedValue(found[0], text, found[1], estimate)
         share = _share(figure)

@@ -28,6 +28,7 @@ from ntm_excel.errors import RecurrenceError
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Task
 from ntm_excel.read.sheets import (
+    EXCEL_ERROR,
     MAX_COLS,
     Grid,
     Header,
@@ -44,7 +45,7 @@ from ntm_excel.reference.contacts import (
     split_directing,
 )
 from ntm_excel.text import cell_address, fold, nfc
-from ntm_excel.values import parse_date, parse_number
+from ntm_excel.values import blank_text, clean_float, parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
 
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi|tc)(?: so)? ?0?(\d{1,2})(?: |$)")  # «TC số 17»
@@ -90,6 +91,13 @@ _LINE_ROLES = (  # a line's folded label → what the line gives
     (re.compile(r"^(?:thoi gian|thoi han|han hoan thanh)\b"), "deadline"),
     (re.compile(r"^(?:nguoi|can bo|phu trach|giao cho|don vi thuc hien|chu tri)\b"), "owner"),
 )
+# The unit written after a budget's figure, and what one of it is in million đồng (the
+# column's unit): «1,2 tỷ» → 1200, «3.500.000 đồng» → 3.5, «500 nghìn» → 0.5
+_MONEY_UNIT = re.compile(r"\s*[.,]?\d[\d.,]*\s*(tỷ|tỉ|nghìn|ngàn|đồng|đ|vnđ|vnd)(?![^\W\d_])", re.I)
+_MILLIONS = {"ty": 1000, "ti": 1000, "nghin": 0.001, "ngan": 0.001} | dict.fromkeys(
+    ("dong", "d", "vnd"), 0.000001
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
@@ -414,6 +422,21 @@ def _recurs(text: str) -> bool:
         return bool(_RECURRING.search(folded(text)))
 
 
+def _names_nobody(text: str) -> bool:
+    """Whether a people cell names nobody: a formula's error («#REF!», «#N/A»), a formula
+    kept as text («=VLOOKUP(…)»), a mark or a figure («x», «?», «0»), «N/A»; a dash
+    («-») is an empty cell, a phone number alone someone to look up."""
+    text = text.strip()
+    if blank_text(text):
+        return False
+    if text[0] == "=" or (text[0] == "#" and EXCEL_ERROR.fullmatch(text)):
+        return True
+    letters = sum(map(len, _LETTERS.findall(text)))
+    if not letters:
+        return sum(c.isdigit() for c in text) < 9  # «0912 345 678» is a phone number
+    return letters < 2 or folded(text) == "n a"
+
+
 def _ongoing(text: str, vocabulary: Vocabulary) -> bool:
     """Whether a deadline says the work has none: «Thường xuyên», «Thường xuyên, liên tục»."""
     parts = [vocab_key(part) for part in _ONGOING_PARTS.split(text)]
@@ -511,6 +534,7 @@ class _RoadmapReader:
             header, [col for role in _SPANNED for col in header.roles.get(role, ())]
         )
         self.resolved: dict[tuple[int, int], int] = {}  # see `_source`
+        self.no_names: set[tuple[int, int]] = set()  # people cells naming nobody, reported
         self.task_spans = _vertical_spans(header, [self.col["task"]])
         self.task_row = -1  # the row of the last task
         self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
@@ -723,8 +747,25 @@ class _RoadmapReader:
             text = value if isinstance(value, str) else cell_text(value)
             if text and _MARK.match(text) and self.header.children.get(col):
                 text = self.grid.text(self.header.bottom, col)  # «x» under «Đ/c Võ Xuân Sơn»
+            elif text and _names_nobody(text):
+                self._no_name(text, self._source(row, col), col)
+                continue
             texts.append(text)
         return "\n".join(text for text in texts if text)
+
+    def _no_name(self, text: str, row: int, col: int) -> None:
+        """Report, once, a people cell that names nobody («#REF!», «x»)."""
+        if (row, col) not in self.no_names:
+            self.no_names.add((row, col))
+            self.issues.append(
+                make_issue(
+                    "owner-invalid",
+                    **self.located,
+                    sheet=self.grid.name,
+                    cell=cell_address(row, col),
+                    text=text,
+                )
+            )
 
     def _criterion(self, text: str) -> int | None:
         key = folded(text)
@@ -926,8 +967,12 @@ class _RoadmapReader:
         value = self.grid.value(row, col)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        first = cell_text(value).split()
-        return parse_number(first[0]) if first else None
+        text = cell_text(value)
+        first = text.split()
+        amount = parse_number(first[0]) if first else None
+        if amount is None or not (unit := _MONEY_UNIT.match(text)):
+            return amount
+        return clean_float(amount * _MILLIONS[folded(unit[1])])
 
     def _funding(self, row: int) -> str:
         """The funding source: a text cell, or the non-empty parts of a split heading."""
