@@ -57,6 +57,7 @@ _MOVED = re.compile(
     re.IGNORECASE,
 )
 _WAVE = re.compile(r"\b(?:đợt|dot)\s*(\d{1,2})\s*[:.)\-–]?", re.IGNORECASE)  # «Đợt 1: …»
+_TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")  # after a date
 _SPAN_DASH = re.compile(r"\s[-–—]\s")  # "Tháng 6/2021 - Tháng 8/2021": a span
 _SPELLINGS = [
     (re.compile(r"\bthang (?=quy\b)"), ""),  # the plan writes "trong tháng quý I/2021"
@@ -162,6 +163,8 @@ def parse_deadline(
     if not isinstance(value, str):
         raise DeadlineError(str(value), "không phải ngày hoặc cụm từ chỉ thời hạn")
     text = nfc(value)
+    if ":" in text and (day := parse_date(_TIME_OF_DAY.sub("", text))):
+        return [Milestone("", day)]  # «2021-12-31 00:00:00», «31/12/2021 0:00»
     if text.isascii() and text.isdigit():
         return [Milestone("", _bare_number(int(text), text))]
     if moved := _MOVED.search(text):  # «30/6/2021, gia hạn đến 30/9/2021»: the new one

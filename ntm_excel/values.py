@@ -27,6 +27,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ntm_excel.model import Status
+from ntm_excel.read.legacy import ENCODINGS, to_unicode
 from ntm_excel.text import memoised_text, nfc
 from ntm_excel.vocabulary import Match, Vocabulary, bundled_vocabulary, vocab_key
 
@@ -45,7 +46,7 @@ _NOT_A_FIGURE = re.compile(
 _SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
 _BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
 BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # «(…)», «[…]»
-_NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d")
+_NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(\[]*[.,]?\d")
 # Typed before a figure to keep it as text ("'97"), in Excel's way or a word processor's.
 _APOSTROPHES = "'‘’`"
 # A footnote mark after a figure: superscript digits, asterisks, "(1)", "[2]", "(*)".
@@ -60,7 +61,8 @@ _LEADING_PHRASES = frozenset(
     tuple(phrase.split())
     for phrase in (
         "tren", "hon", "toi thieu", "it nhat", "dat", "da dat", "chua dat", "khong dat",
-        "ty le", "ti le", "dat ty le", "dat ti le", "binh quan",
+        "dat tren", "dat hon", "ty le", "ti le", "dat ty le", "dat ti le", "ty le dat",
+        "ti le dat", "binh quan", "kq", "ket qua",  # «Kết quả: 95%», «Đạt trên 95%»
         "tl", "thu nhap", "tn", "tnbq",  # «TL: 92,5%», «TN: 45,5 triệu»
     )
 )  # fmt: skip
@@ -68,8 +70,9 @@ _LEADING_PHRASES = frozenset(
 # hộ"; not "Còn 5 hộ", "Có 02 HTX", which count something else).
 _BEFORE_PERCENT = frozenset({("con",), ("co",), ("giam", "con")})
 _LEADING_WORDS = re.compile(
-    r"\s*((?:[^\W\d_]+(?:\s*[:,;]\s*|\s*[\-\u2013]\s+|\s+)){1,3})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)"
-)  # «Trên 90%», «Tỷ lệ: 92%», «Đạt - 99,2%», «Đạt, 99,2%»
+    r"\s*((?:[^\W\d_]+(?:\s*[:,;]\s*|\s*[\-\u2013]\s+|\s+)){1,3})"
+    r"(?=(?:[≈~<>≤≥=+\-\u2212\u2013(]\s*)*[.,]?\d)"
+)  # «Trên 90%», «Tỷ lệ: 92%», «Đạt - 99,2%», «Đạt, 99,2%», «Đạt > 95%»
 # "12/12", "3:3", "3 trường/3 trường": two numbers, even if equal
 _TWO_NUMBERS = re.compile(r"\d\s*(?:[^\W\d_]+\s*){0,3}[/:]\s*[.,]?\d")
 # A count (or a length) of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9
@@ -102,7 +105,7 @@ _YEAR_FIRST = re.compile(r"\s*(?:năm\s*)?(?:19|20)\d\d\s*[:\-–—,;]\s*", re.
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 # A figure over a floor or under a ceiling («< 90%», «≤ 3%»): a bound, like «dưới 90%», not
 # the value (kept as text)
-_UPPER_BOUND = ("<", "≤", "\u2264")
+_UPPER_BOUND = ("<", "≤", "=<")
 # A fraction and its percentage in brackets: «0,925 (92,5%)» (a bracket giving another
 # figure contradicts it)
 _FRACTION_AND_PERCENT = re.compile(
@@ -237,7 +240,7 @@ def _share(text: str) -> float | None:
     if unit and not (what and vocab_key(what).startswith(vocab_key(unit))):
         return None
     part, whole = _body_value(match["part"]), _body_value(match["whole"])
-    if not whole or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
+    if not whole or part > whole or (part <= 12 and 1900 <= whole <= 2100):  # «06/2019»: a date
         return None
     share = clean_float(float(part * 100 / whole))
     said = [_single_number(bracket[1:-1]) for bracket in BRACKETS.findall(text[len(head) :])]
@@ -341,6 +344,8 @@ _FORESEEN = re.compile(r"ki[eếẾ]n|[đĐ][aấẤ]u|[ưƯ][oớỚ]c", re.IGN
 # one holds?); two opposite ones leave the cell unread
 _BETWEEN_VERDICTS = re.compile(r"[,;→]|->|=>")
 _OPPOSITES = ({"dat", "chua_dat"}, {"co", "khong"})
+# Footnote marks after a verdict: «Đạt¹», «Đạt*»
+_MARKS_AFTER = " *\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 # «Dạt», «Chưa dạt»: a word typed with «d» for «đ» (hurried typing, no Vietnamese keyboard)
 _BARLESS_D = re.compile(r"\b[dD](?=[^\W\d_])")
 
@@ -368,12 +373,25 @@ def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
 def _assessment_row(text: str, vocabulary: Vocabulary) -> Match | None:
     """The `danh_gia` row a text matches; a text matching none is tried again with each
     word-initial «d» read as «đ» («Dạt» → «Đạt»)."""
-    text = BRACKETS.sub(" ", text)
+    text = BRACKETS.sub(" ", text).rstrip(_MARKS_AFTER)
     found = vocabulary.match("danh_gia", text)
     if found is None and _BARLESS_D.search(text):
         barred = _BARLESS_D.sub(lambda d: "Đ" if d[0] == "D" else "đ", text)
         found = vocabulary.match("danh_gia", barred)
+    if found is None and not text.isascii():  # to_unicode leaves Vietnamese Unicode be
+        found = _legacy_assessment(text, vocabulary)
     return found
+
+
+def _legacy_assessment(text: str, vocabulary: Vocabulary) -> Match | None:
+    """The `danh_gia` row a verdict typed in an old font spells («§¹t», «Ch­a ®¹t» in TCVN3,
+    «Ñaït» in VNI), when one encoding alone makes it one."""
+    found = {
+        match.meaning: match
+        for encoding in ENCODINGS
+        if (match := vocabulary.match("danh_gia", to_unicode(text, encoding)))
+    }
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _without_estimate(text: str, vocabulary: Vocabulary) -> tuple[str, bool]:
@@ -526,7 +544,7 @@ def _figure_after_verdict(text: str) -> tuple[float, bool] | None:
     """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9, "Đạt 12/12 thôn" →
     100.0, "Đạt 92,5%/90%" → 92.5)."""
     figure = _after_leading_words(text)
-    if figure == text or not _NUMBER_LEAD.match(figure):
+    if figure == text or not _NUMBER_LEAD.match(figure) or figure.startswith(_UPPER_BOUND):
         return None
     found = _single_number(figure) or _percent_over_standard(figure)
     if found is None and (share := _share(figure)) is not None:  # «Đạt 12/12 thôn» → 100
@@ -565,6 +583,9 @@ def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Stat
             value = _assessment(text[figure.end() :], vocabulary)
         if value is None and ":" in text:  # «TĐG: Đạt», «Năm 2020: Chưa đạt; 2021: Đạt»
             value = _assessment(text.rsplit(":", 1)[1].strip(), vocabulary)
+        if value is None and "\xad" in cell:  # TCVN3's «ư» is a soft hyphen, dropped by nfc
+            found = _legacy_assessment(cell.strip(), vocabulary)
+            value = _ASSESSMENT_TEXT[found.meaning] if found else None
     else:
         value = parse_value(cell, "", vocabulary).value
     if value == MET_TEXT:

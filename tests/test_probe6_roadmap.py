@@ -41,18 +41,20 @@ def roadmap(tmp_path, registry, indicators, tasks: list[tuple], fmt: str):
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
 def test_an_owner_cell_that_names_nobody_is_no_owner(tmp_path, registry, indicators, fmt):
-    """«#REF!», «#N/A», «=VLOOKUP(…)» typed as text, «x», «?», «0»: nobody owns the task, and
-    the cell is reported (`owner-invalid`); «-» is an empty cell, a phone number someone."""
-    cells = ["#REF!", "#N/A", "=VLOOKUP(A1,B:C,2,0)", "x", "?", 0, "N/A", "-", "0912 345 678"]
-    cells += ["Đ/c Nguyễn Văn An - PCT UBND xã", "Ban QLXD NTM xã", "NGUYỄN VĂN AN"]
+    """«#REF!», «#N/A», «Err:502», «=VLOOKUP(…)» typed as text, «x», «?», «0», «Chưa phân
+    công»: nobody owns the task, and the cell is reported (`owner-invalid`); «-» is an empty
+    cell, a phone number someone."""
+    cells = ["#REF!", "#N/A", "=VLOOKUP(A1,B:C,2,0)", "x", "?", 0, "N/A", "Err:502"]
+    cells += ["Chưa phân công", "-", "0912 345 678", "Đ/c Nguyễn Văn An - PCT UBND xã"]
+    cells += ["Ban QLXD NTM xã", "NGUYỄN VĂN AN"]
     tasks, issues = roadmap(
         tmp_path, registry, indicators, [("Quý II/2021", cell, 100) for cell in cells], fmt
     )
-    assert [task.owners for task in tasks] == [()] * 8 + [
+    assert [task.owners for task in tasks] == [()] * 10 + [
         ("0912 345 678",), ("Nguyễn Văn An",), ("Ban QLXD NTM xã",), ("Nguyễn Văn An",)
     ]  # fmt: skip
     said = {cell: codes for cell, codes in issues.items() if "owner-invalid" in codes}
-    assert sorted(said, key=lambda cell: int(cell[1:])) == [f"E{row}" for row in range(5, 12)]
+    assert sorted(said, key=lambda cell: int(cell[1:])) == [f"E{row}" for row in range(5, 14)]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
@@ -60,13 +62,16 @@ def test_a_budget_in_billions_or_in_dong_is_counted_in_millions(
     tmp_path, registry, indicators, fmt
 ):
     """The column is in million đồng: «1,2 tỷ» is 1.200, «3.500.000 đồng» 3,5, «500 nghìn»
-    0,5; «45tr», «45,5 trđ», «45 45» (a total and its split) are millions as typed."""
+    0,5, «1 tỷ 200 triệu» 1.200; «45tr», «45,5 trđ», «45 45» (a total and its split) are
+    millions as typed; «1tỷ2» (1,2 tỷ? 1 tỷ 2 triệu?) is not guessed."""
     budgets = ["1,2 tỷ", "0,5 tỷ đồng", "3.500.000 đồng", "3.500.000đ", "500 nghìn", "45tr"]
-    budgets += ["45,5 trđ", "45 45", 45]
+    budgets += ["45,5 trđ", "45 45", 45, "1 tỷ 200 triệu", "1tỷ2"]
     tasks, _ = roadmap(
         tmp_path, registry, indicators, [("Quý II/2021", "Lê Văn An", b) for b in budgets], fmt
     )
-    assert [task.budget for task in tasks] == [1200, 500, 3.5, 3.5, 0.5, 45, 45.5, 45, 45]
+    assert [task.budget for task in tasks] == [
+        1200, 500, 3.5, 3.5, 0.5, 45, 45.5, 45, 45, 1200, None
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
@@ -82,3 +87,19 @@ def test_deadlines_with_a_year_alone_or_a_short_month(tmp_path, registry, indica
         date(2025, 12, 31), date(2022, 12, 31), date(2021, 12, 31), None, None, date(2021, 9, 30)
     ]  # fmt: skip
     assert [cell for cell, codes in issues.items() if "deadline-invalid" in codes] == ["D8", "D9"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_deadlines_with_a_time_of_day_or_a_planned_or_short_word(
+    tmp_path, registry, indicators, fmt
+):
+    """A date exported with its time («2021-12-31 00:00:00», «31/12/2021 0:00») is that day;
+    «Dự kiến 9/2021» and «HT trước 30/6» («hoàn thành») are read without an issue."""
+    deadlines = ["2021-12-31 00:00:00", "31/12/2021 0:00", "Dự kiến 9/2021", "HT trước 30/6"]
+    tasks, issues = roadmap(
+        tmp_path, registry, indicators, [(d, "Lê Văn An", 10) for d in deadlines], fmt
+    )
+    assert [task.due for task in tasks] == [
+        date(2021, 12, 31), date(2021, 12, 31), date(2021, 9, 30), date(2021, 6, 30)
+    ]  # fmt: skip
+    assert not [cell for cell, codes in issues.items() if "deadline-invalid" in codes]

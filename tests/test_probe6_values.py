@@ -1,14 +1,18 @@
-"""Value cells as communes type them, sixth probe: a bound instead of a figure («< 90%»), a
-fraction with its percentage in brackets, money in thousands or billions of đồng or by the
-month. Each workbook is a real file (.xlsx, .xls, .ods) read back and judged."""
+"""Value and verdict cells as communes type them, sixth probe: a bound instead of a figure
+(«< 90%»), a fraction with its percentage in brackets, money in thousands or billions of đồng
+or by the month, labels and signs before a figure, full-width digits, a count over a total
+that looks like a year, one verdict in an old font or written short. Each workbook is a real
+file (.xlsx, .xls, .ods) read back and judged."""
 
 from __future__ import annotations
 
 import pytest
-from test_table_probe2 import commune_sheet, read, values
+from test_table_probe2 import commune_sheet, read, values, verdicts
 
 from ntm_excel.check.validate import validate_submission
+from ntm_excel.model import Status
 
+MET, NOT_MET = Status.MET, Status.NOT_MET
 CONTEXT = [
     ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98", "99,2", "Đạt"),
     ("12", "Tỷ lệ người có việc làm trên dân số trong độ tuổi lao động", "≥90", "93,1", "Đạt"),
@@ -84,3 +88,59 @@ def test_an_income_in_thousands_billions_or_by_the_month_is_not_read_as_millions
         read_values, issues = judged(folder, registry, indicators, [*CONTEXT, row], fmt)
         assert read_values["10"] == expected, typed
         assert ("value-invalid" in issues["10"]) is isinstance(expected, str), typed
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_figures_after_a_label_a_verdict_and_a_sign_or_in_square_brackets(
+    tmp_path, registry, indicators, fmt
+):
+    """«Kết quả: 95%», «Tỷ lệ đạt 95%», «Đạt > 95%», «đạt trên 95%», «[95%]», full-width
+    «９５．５％» are the figure; «Đạt < 95%» and «=<95%» are no figure (below 95, not 95)."""
+    typed = {
+        "14.2": "Kết quả: 95%", "14.3": "Tỷ lệ đạt 95%", "15.1": "Đạt > 95%",
+        "15.3": "đạt trên 95%", "16": "[95%]", "17.1": "９５．５％", "17.2": "Đạt < 95%",
+        "17.6": "=<95%",
+    }  # fmt: skip
+    wordings = {ind.code: ind.text for ind in indicators}
+    rows = [*CONTEXT] + [(code, wordings[code], "≥85", cell, "") for code, cell in typed.items()]
+    read_values, issues = judged(tmp_path, registry, indicators, rows, fmt)
+    assert {code: read_values[code] for code in typed} == {
+        "14.2": 95.0, "14.3": 95.0, "15.1": 95.0, "15.3": 95.0, "16": 95.0, "17.1": 95.5,
+        "17.2": "Đạt", "17.6": "=<95%",
+    }  # fmt: skip
+    assert "value-invalid" in issues["17.2"] and "value-invalid" in issues["17.6"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_count_of_people_over_a_total_that_looks_like_a_year(tmp_path, registry, indicators, fmt):
+    """«1.900/2.000 người», «1900/2000 người» are 95% (2.000 is a total, not a year); «06/2019
+    phê duyệt» is still a date, no share."""
+    rows = [
+        *CONTEXT,
+        ("14.2", "Tỷ lệ học sinh tốt nghiệp THCS học tiếp", "≥85", "1.900/2.000 người", "Đạt"),
+        ("15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", "≥85", "1900/2000 người", "Đạt"),
+        ("1.1", "Có quy hoạch chung xây dựng xã", "Đạt", "06/2019 phê duyệt", "Đạt"),
+    ]
+    read_values, _ = judged(tmp_path, registry, indicators, rows, fmt)
+    assert (read_values["14.2"], read_values["15.1"]) == (95.0, 95.0)
+    assert read_values["1.1"] == "06/2019 phê duyệt"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_one_verdict_pasted_in_an_old_font_or_written_short(tmp_path, registry, indicators, fmt):
+    """One verdict in an old font among Unicode ones («Ch­a ®¹t» TCVN3, «Ñaït» VNI: too few
+    for the column to tell), «KĐạt», «CĐạt», «Ch.đạt» and a footnote «Đạt¹» are read."""
+    from ntm_excel.read.legacy import from_unicode
+
+    said = {
+        "14.2": from_unicode("Chưa đạt", "TCVN3"), "14.3": from_unicode("Đạt", "TCVN3"),
+        "15.1": from_unicode("Không đạt", "VNI"), "15.3": from_unicode("Đạt", "VNI"),
+        "16": "KĐạt", "17.1": "CĐạt", "17.2": "Ch.đạt", "17.6": "Đạt¹",
+    }  # fmt: skip
+    wordings = {ind.code: ind.text for ind in indicators}
+    rows = [*CONTEXT] + [(code, wordings[code], "≥85", "", cell) for code, cell in said.items()]
+    submission, _ = read(tmp_path, registry, indicators, commune_sheet(rows=rows), fmt=fmt)
+    assert {code: verdicts(submission)[code] for code in said} == {
+        "14.2": NOT_MET, "14.3": MET, "15.1": NOT_MET, "15.3": MET, "16": NOT_MET,
+        "17.1": NOT_MET, "17.2": NOT_MET, "17.6": MET,
+    }  # fmt: skip

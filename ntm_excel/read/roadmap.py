@@ -98,6 +98,11 @@ _MILLIONS = {"ty": 1000, "ti": 1000, "nghin": 0.001, "ngan": 0.001} | dict.fromk
     ("dong", "d", "vnd"), 0.000001
 )
 _LETTERS = re.compile(r"[^\W\d_]+")
+# Folded words of a people cell that name nobody: «N/A», a checkbox's «TRUE», «Chưa phân công»
+_NOBODY = frozenset(
+    {"n a", "true", "false", "chua phan cong", "chua co", "chua xac dinh", "khong co"}
+)
+_MILLIONS_AFTER = re.compile(r"\s+(\d{1,3}(?:[.,]\d+)?)\s*(?:triệu|tr)\b.*", re.I)
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
@@ -429,12 +434,12 @@ def _names_nobody(text: str) -> bool:
     text = text.strip()
     if blank_text(text):
         return False
-    if text[0] == "=" or (text[0] == "#" and EXCEL_ERROR.fullmatch(text)):
+    if text[0] == "=" or (text[0] in "#E" and EXCEL_ERROR.fullmatch(text)):
         return True
     letters = sum(map(len, _LETTERS.findall(text)))
     if not letters:
         return sum(c.isdigit() for c in text) < 9  # «0912 345 678» is a phone number
-    return letters < 2 or folded(text) == "n a"
+    return letters < 2 or folded(text) in _NOBODY
 
 
 def _ongoing(text: str, vocabulary: Vocabulary) -> bool:
@@ -745,7 +750,9 @@ class _RoadmapReader:
         for col in named or columns:
             value = self.grid.value(self._source(row, col), col)
             text = value if isinstance(value, str) else cell_text(value)
-            if text and _MARK.match(text) and self.header.children.get(col):
+            if value is False:  # a checkbox left unticked
+                continue
+            if (value is True or (text and _MARK.match(text))) and self.header.children.get(col):
                 text = self.grid.text(self.header.bottom, col)  # «x» under «Đ/c Võ Xuân Sơn»
             elif text and _names_nobody(text):
                 self._no_name(text, self._source(row, col), col)
@@ -972,7 +979,12 @@ class _RoadmapReader:
         amount = parse_number(first[0]) if first else None
         if amount is None or not (unit := _MONEY_UNIT.match(text)):
             return amount
-        return clean_float(amount * _MILLIONS[folded(unit[1])])
+        millions = amount * _MILLIONS[folded(unit[1])]
+        rest = text[unit.end() :]
+        if any(c.isdigit() for c in rest):  # «1 tỷ 200 triệu»; «1tỷ2» is not guessed
+            more = _MILLIONS_AFTER.fullmatch(rest) if millions >= 1000 else None
+            return clean_float(millions + parse_number(more[1])) if more else None
+        return clean_float(millions)
 
     def _funding(self, row: int) -> str:
         """The funding source: a text cell, or the non-empty parts of a split heading."""
