@@ -27,7 +27,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from ntm_excel.model import Status
-from ntm_excel.read.legacy import ENCODINGS, to_unicode
 from ntm_excel.text import memoised_text, nfc
 from ntm_excel.vocabulary import Match, Vocabulary, bundled_vocabulary, vocab_key
 
@@ -378,20 +377,7 @@ def _assessment_row(text: str, vocabulary: Vocabulary) -> Match | None:
     if found is None and _BARLESS_D.search(text):
         barred = _BARLESS_D.sub(lambda d: "Đ" if d[0] == "D" else "đ", text)
         found = vocabulary.match("danh_gia", barred)
-    if found is None and not text.isascii():  # to_unicode leaves Vietnamese Unicode be
-        found = _legacy_assessment(text, vocabulary)
     return found
-
-
-def _legacy_assessment(text: str, vocabulary: Vocabulary) -> Match | None:
-    """The `danh_gia` row a verdict typed in an old font spells («§¹t», «Ch­a ®¹t» in TCVN3,
-    «Ñaït» in VNI), when one encoding alone makes it one."""
-    found = {
-        match.meaning: match
-        for encoding in ENCODINGS
-        if (match := vocabulary.match("danh_gia", to_unicode(text, encoding)))
-    }
-    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _without_estimate(text: str, vocabulary: Vocabulary) -> tuple[str, bool]:
@@ -583,9 +569,6 @@ def parse_assessment(cell: object, vocabulary: Vocabulary | None = None) -> Stat
             value = _assessment(text[figure.end() :], vocabulary)
         if value is None and ":" in text:  # «TĐG: Đạt», «Năm 2020: Chưa đạt; 2021: Đạt»
             value = _assessment(text.rsplit(":", 1)[1].strip(), vocabulary)
-        if value is None and "\xad" in cell:  # TCVN3's «ư» is a soft hyphen, dropped by nfc
-            found = _legacy_assessment(cell.strip(), vocabulary)
-            value = _ASSESSMENT_TEXT[found.meaning] if found else None
     else:
         value = parse_value(cell, "", vocabulary).value
     if value == MET_TEXT:
