@@ -528,14 +528,14 @@ def _bracketed_figure(text: str) -> tuple[float, bool] | None:
 
 def _figure_after_verdict(text: str) -> tuple[float, bool] | None:
     """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9, "Đạt 12/12 thôn" →
-    100.0, "Đạt 92,5%/90%" → 92.5)."""
+    100.0, "Đạt 92,5%/90%" → 92.5), with a comment in brackets after it or not."""
     figure = _after_leading_words(text)
     if figure == text or not _NUMBER_LEAD.match(figure) or figure.startswith(_UPPER_BOUND):
         return None
     found = _single_number(figure) or _percent_over_standard(figure)
     if found is None and (share := _share(figure)) is not None:  # «Đạt 12/12 thôn» → 100
         return share, True
-    return found
+    return found or _single_number(_commented(figure))  # «Đạt 100% (12/12 thôn)»
 
 
 def _commented(text: str) -> str:

@@ -95,18 +95,19 @@ def test_figures_after_a_label_a_verdict_and_a_sign_or_in_square_brackets(
     tmp_path, registry, indicators, fmt
 ):
     """«Kết quả: 95%», «Tỷ lệ đạt 95%», «Đạt > 95%», «đạt trên 95%», «[95%]», full-width
-    «９５．５％» are the figure; «Đạt < 95%» and «=<95%» are no figure (below 95, not 95)."""
+    «９５．５％», «Đạt 100% (12/12 thôn)» are the figure; «Đạt < 95%» and «=<95%» are no
+    figure (below 95, not 95)."""
     typed = {
         "14.2": "Kết quả: 95%", "14.3": "Tỷ lệ đạt 95%", "15.1": "Đạt > 95%",
         "15.3": "đạt trên 95%", "16": "[95%]", "17.1": "９５．５％", "17.2": "Đạt < 95%",
-        "17.6": "=<95%",
+        "17.6": "=<95%", "17.7": "Đạt 100% (12/12 thôn)",
     }  # fmt: skip
     wordings = {ind.code: ind.text for ind in indicators}
     rows = [*CONTEXT] + [(code, wordings[code], "≥85", cell, "") for code, cell in typed.items()]
     read_values, issues = judged(tmp_path, registry, indicators, rows, fmt)
     assert {code: read_values[code] for code in typed} == {
         "14.2": 95.0, "14.3": 95.0, "15.1": 95.0, "15.3": 95.0, "16": 95.0, "17.1": 95.5,
-        "17.2": "Đạt", "17.6": "=<95%",
+        "17.2": "Đạt", "17.6": "=<95%", "17.7": 100.0,
     }  # fmt: skip
     assert "value-invalid" in issues["17.2"] and "value-invalid" in issues["17.6"]
 

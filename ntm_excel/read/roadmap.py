@@ -100,7 +100,7 @@ _MILLIONS = {"ty": 1000, "ti": 1000, "nghin": 0.001, "ngan": 0.001} | dict.fromk
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Folded words of a people cell that name nobody: «N/A», a checkbox's «TRUE», «Chưa phân công»
 _NOBODY = frozenset(
-    {"n a", "true", "false", "chua phan cong", "chua co", "chua xac dinh", "khong co"}
+    {"n a", "true", "false", "khong", "chua phan cong", "chua co", "chua xac dinh", "khong co"}
 )
 _MILLIONS_AFTER = re.compile(r"\s+(\d{1,3}(?:[.,]\d+)?)\s*(?:triệu|tr)\b.*", re.I)
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
