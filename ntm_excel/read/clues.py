@@ -5,11 +5,12 @@ neighbour's file copied and renamed), the message says which clue named which.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 
 from ntm_excel.read.sheets import Grid, Header, cell_text
-from ntm_excel.reference.registry import Unit, describe
-from ntm_excel.text import cell_address, shown
+from ntm_excel.reference.registry import Place, Registry, Unit, describe
+from ntm_excel.text import cell_address, folded, shown
 
 TEXT_SHOWN = 160  # characters of a title line a message quotes (a row of 60 long cells: 1 MB)
 
@@ -71,3 +72,63 @@ TELL_APART = (
     "Hãy ghi rõ tên hoặc mã đơn vị, ghi huyện ở đầu biểu (ví dụ «UBND HUYỆN …»), hoặc để "
     "tệp trong thư mục mang tên huyện."
 )
+
+
+# «UBND XÃ …», «ỦY BAN NHÂN DÂN THỊ TRẤN …»: a title line naming its commune by its kind
+_COMMUNE_LINE = re.compile(r"\b(?:ubnd|uy ban nhan dan) (?:xa|thi tran|tt|phuong) ([a-z0-9 ]+)")
+_MOTTO = re.compile(r"cong hoa xa hoi chu nghia viet nam|doc lap tu do hanh phuc")
+NEAR_SHOWN = 3  # communes a message suggests for a misspelt name
+
+
+def commune_line(lines: Iterable[str]) -> tuple[str, str] | None:
+    """The first title line naming a commune by its kind, and the name it writes
+    («UBND XÃ CẨM QAUN» → "cam qaun"): when no unit bears that name, the file is still a
+    commune's, not its district's whose «UBND HUYỆN …» stands above."""
+    for line in lines:
+        key = _MOTTO.sub("|", " ".join(folded(line).split()))
+        if match := _COMMUNE_LINE.search(key):
+            return line, match[1].strip()
+    return None
+
+
+def written_at(
+    grids: list[Grid], header: Header | None, file_name: str, height: int
+) -> Callable[[str], str]:
+    """Where a clue's text was written: the file name, a cell of the title block, else a
+    folder ("thư mục «Hà Giang»")."""
+
+    def where(text: str) -> str:
+        if text == file_name:
+            return f"tên tệp «{shown(text, TEXT_SHOWN)}»"
+        if title_cell(grids, header, text, height)[0]:
+            return title_clue(grids, header, text, "đầu biểu", height)
+        return f"thư mục «{shown(text, TEXT_SHOWN)}»"
+
+    return where
+
+
+def unknown_detail(
+    where: Callable[[str], str], lines: Iterable[str], place: Place, registry: Registry
+) -> str:
+    """Why no unit was found, when the clues say: the places outside the registry they
+    name («UBND HUYỆN THẠCH HÀ» read against Nghệ An's), or a commune named by its kind
+    that the registry does not list, with the names it comes close to. `where` says where a
+    clue's text was written ("đầu biểu «…» (trang «…», ô A1)"); "" when the clues say
+    nothing more."""
+    if place.elsewhere:
+        named = sorted(place.outside)
+        said = "; ".join(f"{where(text)} chỉ {what}" for text, what in named[:NEAR_SHOWN])
+        more = f" và {len(named) - NEAR_SHOWN} nơi khác" if len(named) > NEAR_SHOWN else ""
+        return (
+            f" ({said}{more}: nơi này không thuộc danh sách đơn vị, nên không lấy đơn vị cùng "
+            "tên trong danh sách)"
+        )
+    found = commune_line(lines)
+    if found is None:
+        return ""
+    line, name = found
+    near = registry.near(name, place)
+    close = ", ".join(map(describe, near[:NEAR_SHOWN]))
+    more = f" và {len(near) - NEAR_SHOWN} xã khác" if len(near) > NEAR_SHOWN else ""
+    hint = f"; gần giống: {close}{more}" if near else ""
+    return f" ({where(line)} ghi tên xã không có trong danh sách đơn vị{hint})"

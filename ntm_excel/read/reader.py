@@ -47,10 +47,13 @@ from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, 
 from ntm_excel.read.clues import (
     TELL_APART,
     TEXT_SHOWN,
+    commune_line,
     conflicting,
     fix_advice,
     title_cell,
     title_clue,
+    unknown_detail,
+    written_at,
 )
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
@@ -914,14 +917,16 @@ def identify_unit(
     for ("TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC"); the district itself (a commune's title block
     often starts with "UBND HUYỆN …", so the district only counts when no commune is named
     anywhere). A name several units bear ("Xã Tân Lập") is
-    told apart by the districts and provinces the title block and the `folders` name. A code
+    told apart by the districts and provinces the title block, the `folders` and the file
+    name name (none of the registry's but another province's: not its namesake). A code
     that contradicts the title's commune, or a name that still fits several units, gives
     `unit-ambiguous`; nothing at all `unit-unknown`.
     """
     located = {"file": file_name}
     title = _title_lines(grids, header)
     coded = _unit_from_code(title, registry)
-    place = registry.locate(Clues(lines=tuple(text for text, _ in title), folders=folders))
+    lines = tuple(text for text, _ in title)
+    place = registry.locate(Clues(lines=lines, folders=folders, file_name=file_name))
     communes, districts, ambiguous = _units_named(title, registry, place)
     if coded:
         unit, text = coded
@@ -979,14 +984,16 @@ def identify_unit(
     by_signer = _match(registry, signer, place) if signer else UnitMatch(None, ())
     if by_signer.unit and by_signer.unit.tier == COMMUNE:  # «TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC»
         return by_signer.unit.code, signer, []
-    if len(districts) == 1:
+    if len(districts) == 1 and not commune_line(lines):  # «UBND XÃ CẨM QAUN» is no district's
         unit, text = next(iter(districts.values()))
         return unit.code, text, []
     if by_file.unit and by_file.unit.tier == DISTRICT:
         return by_file.unit.code, file_name, []
     if by_file.ambiguous:
         return None, file_name, [_ambiguous_issue(file_name, by_file, located)]
-    detail = f" (đã xem đầu biểu và tên tệp «{file_name}»)"
+    where = written_at(grids, header, file_name, TITLE_ROWS)
+    detail = unknown_detail(where, lines, place, registry)
+    detail = detail or f" (đã xem đầu biểu và tên tệp «{file_name}»)"
     return None, "", [make_issue("unit-unknown", **located, detail=detail)]
 
 
@@ -1025,7 +1032,7 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
         _MATCHES.clear()
     found = registry.match(text, place)
     _MATCHES[key] = (registry, found)
-    if not found.candidates:
+    if not found.candidates and not place.elsewhere:
         if len(_NAMELESS) > 4096:
             _NAMELESS.clear()
         _NAMELESS[key[:2]] = (registry, found)
@@ -1067,6 +1074,14 @@ def _unit_from_code(lines: list[tuple[str, list[object]]], registry: Registry):
     return None
 
 
+def _sharper(match: UnitMatch, than: UnitMatch) -> bool:
+    """Whether an ambiguous commune («UBND XÃ AN HIỆP») says more than an ambiguous district
+    («UBND HUYỆN CHÂU THÀNH», in ten provinces) found before it."""
+    return all(u.tier == COMMUNE for u in match.candidates) and any(
+        u.tier != COMMUNE for u in than.candidates
+    )
+
+
 def _units_named(lines: list[tuple[str, list[object]]], registry: Registry, place: Place):
     """Units named by the title lines: (communes, districts, first ambiguous (text, match)),
     the first two mapping a code to (unit, the line naming it)."""
@@ -1081,6 +1096,6 @@ def _units_named(lines: list[tuple[str, list[object]]], registry: Registry, plac
         if match.unit and match.unit.tier != PROVINCE:  # a province only tells where
             found = districts if match.unit.tier == DISTRICT else communes
             found.setdefault(match.unit.code, (match.unit, text))
-        elif match.ambiguous and ambiguous is None:
+        elif match.ambiguous and (ambiguous is None or _sharper(match, ambiguous[1])):
             ambiguous = (text, match)
     return communes, districts, ambiguous
