@@ -643,11 +643,13 @@ def _country_places() -> _NameIndex:
     index = _NameIndex()
     for prov in _divisions():
         province = _province_name(prov["name"])
-        units = [Unit(str(prov["code"]), prov["name"], prov["division_type"], "", province, "")]
+        code = str(prov["code"]).zfill(CODE_DIGITS[PROVINCE])
+        units = [Unit(code, prov["name"], prov["division_type"], "", province, "")]
         units += [
-            Unit(str(d["code"]), d["name"], d["division_type"], d["name"], province, "")
+            Unit(str(d["code"]).zfill(CODE_DIGITS[DISTRICT]), d["name"], d["division_type"],
+                 d["name"], province, "")
             for d in prov["districts"]
-        ]
+        ]  # fmt: skip
         for unit in units:
             if key := name_key(unit):
                 index.add(key[0], unit, key[1])
