@@ -5,10 +5,11 @@ from its namesakes, and what is an issue instead of a guess."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support.samples import SampleSpec, write_sample
+from support.samples import SampleSpec, district_spec, write_sample
 
 from ntm_excel.cli import registry as registry_cli
 from ntm_excel.cli import translate_argparse
@@ -104,6 +105,32 @@ def test_a_misspelt_commune_is_unknown_with_the_names_it_is_close_to(
     assert f"đầu biểu «{line}" in message and "ô A2" in message
     assert "ghi tên xã không có trong danh sách đơn vị" in message
     assert f"gần giống: {near}" in message
+
+
+def test_the_year_after_a_name_and_a_city_kind_are_no_names(tmp_path, country, indicators):
+    """«… XÃ CHI LĂNG NĂM 2021» is Xã Chi Lăng, not Xã Chi Lăng Nam (Hải Dương); «THÀNH
+    PHỐ VINH» names the city, not Phường Phổ Vinh (Quảng Ngãi)."""
+    path = submission(tmp_path / "a" / "bieu.ods", "UBND HUYỆN TRÀNG ĐỊNH", "", "Xã Chi Lăng")
+    assert unit_of(path, country, indicators) == ("06034", [])
+    path = submission(
+        tmp_path / "b" / "bieu.xlsx", "UBND THÀNH PHỐ VINH", "UBND XÃ HƯNG ĐÔNG", "Xã Hưng Đông"
+    )
+    assert unit_of(path, country, indicators) == ("16705", [])
+
+
+def test_a_districts_own_workbook_at_country_scale(tmp_path, country):
+    """«BIỂU TỰ ĐÁNH GIÁ … BỘ TIÊU CHÍ HUYỆN …» names neither Xã Tư nor Thị trấn Bo; the
+    province line tells which Huyện Châu Thành."""
+    spec = replace(
+        district_spec(),
+        unit_code="821",
+        unit_name="Huyện Châu Thành",
+        province="Tiền Giang",
+        upper_line="UBND TỈNH TIỀN GIANG",
+        unit_line="UBND HUYỆN CHÂU THÀNH",  # the form's title then names no unit
+    )
+    path = write_sample(tmp_path / "huyen_chau_thanh.xlsx", spec)
+    assert unit_of(path, country, spec.indicators()) == ("821", [])
 
 
 # --- where the file says it comes from -------------------------------------------------------

@@ -387,6 +387,7 @@ class Registry:
                 words.setdefault(tuple(written.split()), set()).add(kind)
         self._kind_words = words
         self._kind_sizes = sorted({len(written) for written in words}, reverse=True)
+        self._kind_phrases = [written for written in words if len(written) > 1]
         # names by their folded words, so a match costs a few look-ups per word of the text;
         # districts and provinces also on their own, to read where a file comes from
         self._names = _NameIndex()
@@ -582,9 +583,19 @@ class Registry:
                 continue
             if size == 1 and not _alone(keys, start, kinds):
                 continue
+            if self._in_kind(keys, start) or _year_word(keys, exact, start + size - 1, spelled):
+                continue
             spelled_here = tuple(exact[start : start + size]) == spelled
             hits.append(_Hit(unit, start, size, bool(kinds), spelled_here))
         return hits
+
+    def _in_kind(self, keys: list[str], start: int) -> bool:
+        """Whether the word at `start` ends a kind of two words: «Phổ Vinh» is not named in
+        «THÀNH PHỐ VINH»."""
+        return any(
+            start + 1 >= len(kind) and tuple(keys[start + 1 - len(kind) : start + 1]) == kind
+            for kind in self._kind_phrases
+        )
 
     def _kinds_before(self, keys: list[str], start: int) -> set[str]:
         """The kinds the words just before `start` name ("thị xã" before "xã")."""
@@ -608,6 +619,18 @@ def _places_of(hits: list[_Hit]) -> set[Unit]:
     if any(h.unit.tier == PROVINCE and not h.kind_written for h in hits):
         hits = [h for h in hits if h.unit.tier == PROVINCE]
     return {hit.unit for hit in exact_spelling(hits)}
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _year_word(keys: list[str], exact: list[str], last: int, spelled: tuple[str, ...]) -> bool:
+    """Whether a name's last word «Nam» is the word «năm» (year) of the text: «XÃ CHI LĂNG
+    NĂM 2021» names Xã Chi Lăng, not Xã Chi Lăng Nam (Thị xã Ngã Năm is spelled so)."""
+    if keys[last] != "nam" or spelled[-1] == "năm":
+        return False
+    after = keys[last + 1] if last + 1 < len(keys) else ""
+    return exact[last] == "năm" or bool(_YEAR.fullmatch(after))
 
 
 # Words that may follow a name of one word: the date of a signature («Tư, ngày 10 …»)
