@@ -186,6 +186,42 @@ def test_a_district_name_of_several_provinces_leaves_its_communes_there(
     assert unit_of(filed, country, indicators) == ("30271", [])
 
 
+def test_a_name_of_many_units_lists_a_few_and_says_where_it_is_written(
+    tmp_path, country, indicators
+):
+    """«UBND XÃ TÂN THÀNH» alone fits 27 communes: the issue lists five, counts the rest,
+    and points at the title's cell."""
+    path = submission(tmp_path / "bieu.xlsx", NO_DISTRICT, "UBND XÃ TÂN THÀNH", "Xã Tân Thành")
+    found, issues = read_submission(path, country, indicators)
+    (issue,) = [i for i in issues if i.code.startswith("unit-")]
+    assert found.unit_code is None and issue.code == "unit-ambiguous"
+    assert issue.message.count("Xã Tân Thành (") == 5
+    assert "và 22 đơn vị khác (27 đơn vị)" in issue.message
+    assert (issue.file, issue.sheet, issue.cell) == ("bieu.xlsx", "Biểu tự đánh giá", "A2")
+
+
+def test_a_sender_code_that_is_none_of_the_titles_namesakes_is_an_issue(
+    tmp_path, country, indicators
+):
+    """A file saved from the mail as «<received>_<sender's code>_<name>»: the sender's code
+    settles «UBND XÃ TÂN LẬP» when it is one of the 23, and is an issue naming both when it
+    is Xã Cẩm Bình's."""
+    one = submission(
+        tmp_path / "20210310-090000_09820_bieu.xlsx", NO_DISTRICT, "UBND XÃ TÂN LẬP", "Xã Tân Lập"
+    )
+    assert unit_of(one, country, indicators) == ("09820", [])
+    other = tmp_path / "20210310-090000_18685_bieu.xlsx"
+    other.write_bytes(one.read_bytes())
+    code, (message,) = unit_of(other, country, indicators)
+    assert code is None
+    assert (
+        "Xã Cẩm Bình (Huyện Cẩm Xuyên, Hà Tĩnh; mã 18685) theo tên tệp "
+        "«20210310-090000_18685_bieu.xlsx», còn đầu biểu «UBND XÃ TÂN LẬP" in message
+    )
+    assert "(trang «Biểu tự đánh giá», ô A2) ghi Xã Tân Lập (" in message
+    assert "và 18 đơn vị khác (23 đơn vị)" in message
+
+
 # --- a province's registry and a commune of another province ---------------------------------
 
 

@@ -6,7 +6,7 @@ neighbour's file copied and renamed), the message says which clue named which.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from ntm_excel.read.sheets import Grid, Header, cell_text
 from ntm_excel.reference.registry import Place, Registry, Unit, describe
@@ -61,10 +61,27 @@ def conflicting(named: list[tuple[Unit, str]]) -> str:
     return f"{clues} (tệp sao từ biểu của xã khác mà chưa sửa hết?)"
 
 
+def not_among(unit: Unit, clue: str, line: str, units: Sequence[Unit]) -> str:
+    """A clue naming a commune that is none of those a title line's name fits: "Xã Cẩm Bình
+    (…) theo tên tệp «…», còn đầu biểu «UBND XÃ TÂN LẬP» (…) ghi Xã Tân Lập (…), …"."""
+    return f"{named_by(unit, clue)}, còn {line} ghi {some_of(units)}"
+
+
 def fix_advice(first: str, second: str) -> str:
     """What to do when two clues name two communes: "Hãy sửa đầu biểu hoặc tên tệp cho đúng
     xã gửi." (the name of one unit is right, so nothing else would help)."""
     return f"Hãy sửa {first} hoặc {second} cho đúng xã gửi."
+
+
+CANDIDATES_SHOWN = 5  # units a message lists of those a name fits («Xã Tân Lập»: 23)
+
+
+def some_of(units: Sequence[Unit]) -> str:
+    """The units a name fits, the first `CANDIDATES_SHOWN` with where each is, and how many
+    more: "Xã Tân Lập (Huyện …, …; mã …), … và 18 đơn vị khác (23 đơn vị)"."""
+    listed = ", ".join(map(describe, units[:CANDIDATES_SHOWN]))
+    more = len(units) - CANDIDATES_SHOWN
+    return f"{listed} và {more} đơn vị khác ({len(units)} đơn vị)" if more > 0 else listed
 
 
 # when a name fits several units: what tells them apart

@@ -50,6 +50,8 @@ from ntm_excel.read.clues import (
     commune_line,
     conflicting,
     fix_advice,
+    not_among,
+    some_of,
     title_cell,
     title_clue,
     unknown_detail,
@@ -73,7 +75,7 @@ from ntm_excel.read.sheets import (
 from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
-from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
+from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch
 from ntm_excel.text import SHORT_TEXT, fold, memoised_text, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
@@ -972,10 +974,24 @@ def identify_unit(
         at = {**located, "sheet": header.grid.name}
         return None, text, [_conflict_issue(text, clues, at, fix_advice("tên trang", "tên tệp"))]
     if named:
-        text = file_name if by_file.unit in named.values() else header.grid.name
-        return next(iter(named)), text, []
+        by_name = by_file.unit in named.values()
+        text = file_name if by_name else header.grid.name
+        unit = next(iter(named.values()))
+        if ambiguous and unit not in ambiguous[1].candidates and commune_line([ambiguous[0]]):
+            # «UBND XÃ TÂN LẬP» in the title, Xã Cẩm Bình's code in the file name: whose is it?
+            clue = f"tên tệp «{file_name}»" if by_name else f"tên trang «{text}»"
+            line = title_clue(grids, header, ambiguous[0], "đầu biểu", TITLE_ROWS)
+            sheet, cell = title_cell(grids, header, ambiguous[0], TITLE_ROWS)
+            at = {**located, "sheet": sheet, "cell": cell}
+            text = f"{ambiguous[0]} / {text}"
+            advice = fix_advice("đầu biểu", "tên tệp" if by_name else "tên trang")
+            candidates = not_among(unit, clue, line, ambiguous[1].candidates)
+            return None, text, [_conflict_issue(text, [], at, advice, candidates)]
+        return unit.code, text, []
     if ambiguous:
-        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, located)]
+        sheet, cell = title_cell(grids, header, ambiguous[0], TITLE_ROWS)
+        at = {**located, "sheet": sheet, "cell": cell}
+        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, at)]
     signed_at = _signing_place(header.grid) if header else ""
     by_place = _tab_match(registry, signed_at, place) if signed_at else UnitMatch(None, ())
     if by_place.unit and by_place.unit.tier == COMMUNE:  # «Cẩm Lạc, ngày 10 tháng 3 …»
@@ -1039,15 +1055,17 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
     return found
 
 
-def _conflict_issue(text: str, clues: list, located: dict, advice: str) -> Issue:
-    """`unit-ambiguous` for clues naming different communes, saying which named which and
-    which two to make agree."""
-    candidates, text = conflicting(clues), shown(text, TEXT_SHOWN)
+def _conflict_issue(
+    text: str, clues: list, located: dict, advice: str, candidates: str = ""
+) -> Issue:
+    """`unit-ambiguous` for clues naming different communes, saying which named which (or
+    as `candidates` says) and which two to make agree."""
+    candidates, text = candidates or conflicting(clues), shown(text, TEXT_SHOWN)
     return make_issue("unit-ambiguous", **located, text=text, candidates=candidates, advice=advice)
 
 
 def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:
-    names, text = ", ".join(map(describe, match.candidates)), shown(text, TEXT_SHOWN)
+    names, text = some_of(match.candidates), shown(text, TEXT_SHOWN)
     return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=TELL_APART)
 
 
