@@ -222,6 +222,23 @@ def test_a_sender_code_that_is_none_of_the_titles_namesakes_is_an_issue(
     assert "và 18 đơn vị khác (23 đơn vị)" in message
 
 
+def test_a_code_cell_that_is_none_of_the_titles_namesakes_is_an_issue(
+    tmp_path, country, indicators
+):
+    """«Mã đơn vị: 09820» settles «UBND XÃ TÂN LẬP»; Xã Cẩm Bình's code above it does not."""
+    for code, expected in (("09820", "09820"), ("18685", None)):
+        path = submission(
+            tmp_path / code / "bieu.xlsx", f"Mã đơn vị: {code}", "UBND XÃ TÂN LẬP", "Xã Tân Lập"
+        )
+        found, messages = unit_of(path, country, indicators)
+        assert found == expected
+    (message,) = messages
+    assert "mã 18685) theo ô mã «Mã đơn vị: 18685" in message
+    assert "(trang «Biểu tự đánh giá», ô A1), còn đầu biểu «UBND XÃ TÂN LẬP" in message
+    assert "còn đầu biểu «UBND XÃ TÂN LẬP" in message and "(23 đơn vị)" in message
+    assert message.endswith("Hãy sửa đầu biểu hoặc ô mã cho đúng xã gửi.")
+
+
 # --- a province's registry and a commune of another province ---------------------------------
 
 

@@ -43,7 +43,7 @@ from pathlib import Path
 from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError, read_reason
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
+from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission, Unit
 from ntm_excel.read.clues import (
     TELL_APART,
     TEXT_SHOWN,
@@ -933,6 +933,10 @@ def identify_unit(
     if coded:
         unit, text = coded
         other = next((v for code, v in communes.items() if code != unit.code), None)
+        if other is None and ambiguous:  # «Mã đơn vị: 18685» above «UBND XÃ TÂN LẬP»
+            clue = (title_clue(grids, header, text, "ô mã", TITLE_ROWS), "ô mã")
+            issue = _against_title(grids, header, located, unit, clue, ambiguous)
+            return (None, text, [issue]) if issue else (unit.code, text, [])
         if other is None:
             return unit.code, text, []
         clues = [
@@ -977,16 +981,13 @@ def identify_unit(
         by_name = by_file.unit in named.values()
         text = file_name if by_name else header.grid.name
         unit = next(iter(named.values()))
-        if ambiguous and unit not in ambiguous[1].candidates and commune_line([ambiguous[0]]):
-            # «UBND XÃ TÂN LẬP» in the title, Xã Cẩm Bình's code in the file name: whose is it?
-            clue = f"tên tệp «{file_name}»" if by_name else f"tên trang «{text}»"
-            line = title_clue(grids, header, ambiguous[0], "đầu biểu", TITLE_ROWS)
-            sheet, cell = title_cell(grids, header, ambiguous[0], TITLE_ROWS)
-            at = {**located, "sheet": sheet, "cell": cell}
-            text = f"{ambiguous[0]} / {text}"
-            advice = fix_advice("đầu biểu", "tên tệp" if by_name else "tên trang")
-            candidates = not_among(unit, clue, line, ambiguous[1].candidates)
-            return None, text, [_conflict_issue(text, [], at, advice, candidates)]
+        clue = (
+            (f"tên tệp «{file_name}»", "tên tệp")
+            if by_name
+            else (f"tên trang «{text}»", "tên trang")
+        )
+        if ambiguous and (issue := _against_title(grids, header, located, unit, clue, ambiguous)):
+            return None, ambiguous[0], [issue]
         return unit.code, text, []
     if ambiguous:
         sheet, cell = title_cell(grids, header, ambiguous[0], TITLE_ROWS)
@@ -1053,6 +1054,28 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
             _NAMELESS.clear()
         _NAMELESS[key[:2]] = (registry, found)
     return found
+
+
+def _against_title(
+    grids: list[Grid],
+    header: Header | None,
+    located: dict,
+    unit: Unit,
+    clue: tuple[str, str],
+    ambiguous: tuple[str, UnitMatch],
+) -> Issue | None:
+    """`unit-ambiguous` when a code or a name (`clue`: where it is written, and what to
+    call that) names a commune that none of the namesakes of the title's «UBND XÃ …» is:
+    «UBND XÃ TÂN LẬP» in the title, Xã Cẩm Bình's code in the file name. None when it is
+    one of them (the code tells them apart)."""
+    line, match = ambiguous
+    if unit in match.candidates or not commune_line([line]):
+        return None
+    sheet, cell = title_cell(grids, header, line, TITLE_ROWS)
+    at = {**located, "sheet": sheet, "cell": cell}
+    title = title_clue(grids, header, line, "đầu biểu", TITLE_ROWS)
+    candidates = not_among(unit, clue[0], title, match.candidates)
+    return _conflict_issue(line, [], at, fix_advice("đầu biểu", clue[1]), candidates)
 
 
 def _conflict_issue(
