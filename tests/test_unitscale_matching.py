@@ -239,6 +239,25 @@ def test_a_code_cell_that_is_none_of_the_titles_namesakes_is_an_issue(
     assert message.endswith("Hãy sửa đầu biểu hoặc ô mã cho đúng xã gửi.")
 
 
+def test_a_title_district_and_a_folder_district_that_disagree(tmp_path, country, indicators):
+    """Xã Minh Quang is in Ba Vì and in Kiến Xương: the title says one, the folder the
+    other; the issue names both communes and which clue named which district."""
+    path = submission(
+        tmp_path / "Huyện Ba Vì" / "xa_minh_quang.xlsx",
+        "UBND HUYỆN KIẾN XƯƠNG",
+        "UBND XÃ MINH QUANG",
+        "Xã Minh Quang",
+    )
+    code, (message,) = unit_of(path, country, indicators)
+    assert code is None
+    assert "Xã Minh Quang (Huyện Ba Vì, Hà Nội; mã 09700)" in message
+    assert "Xã Minh Quang (Huyện Kiến Xương, Thái Bình; mã 13171)" in message
+    assert (
+        "(trang «Biểu tự đánh giá», ô A1) chỉ Huyện Kiến Xương (Thái Bình), còn thư mục "
+        "«Huyện Ba Vì» chỉ Huyện Ba Vì (Hà Nội): các nơi này không khớp nhau." in message
+    )
+
+
 # --- a province's registry and a commune of another province ---------------------------------
 
 

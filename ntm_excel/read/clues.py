@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from ntm_excel.read.sheets import Grid, Header, cell_text
-from ntm_excel.reference.registry import Place, Registry, Unit, describe
+from ntm_excel.reference.registry import Place, Registry, Unit, describe, district_key
 from ntm_excel.text import cell_address, folded, shown
 
 TEXT_SHOWN = 160  # characters of a title line a message quotes (a row of 60 long cells: 1 MB)
@@ -82,6 +82,26 @@ def some_of(units: Sequence[Unit]) -> str:
     listed = ", ".join(map(describe, units[:CANDIDATES_SHOWN]))
     more = len(units) - CANDIDATES_SHOWN
     return f"{listed} và {more} đơn vị khác ({len(units)} đơn vị)" if more > 0 else listed
+
+
+def disagreeing(
+    where: Callable[[str], str], texts: Iterable[str], registry: Registry, units: Sequence[Unit]
+) -> str:
+    """What to do when the clues name the districts of two of the `units` a name fits
+    («UBND HUYỆN KIẾN XƯƠNG» in the title, the file in a folder «Huyện Ba Vì»): which clue
+    named which; "" when they do not."""
+    wanted = {district_key(unit) for unit in units}
+    said: dict[tuple[str, str], str] = {}
+    for text in texts:
+        for key in sorted(registry.districts_in(text) & wanted):
+            said.setdefault(key, text)
+    if len(said) < 2:
+        return ""
+    named = ", còn ".join(f"{where(text)} chỉ {d} ({p})" for (p, d), text in said.items())
+    return (
+        f"{named[:1].upper()}{named[1:]}: các nơi này không khớp nhau. Hãy sửa đầu biểu hoặc "
+        "để tệp vào đúng thư mục."
+    )
 
 
 # when a name fits several units: what tells them apart

@@ -49,6 +49,7 @@ from ntm_excel.read.clues import (
     TEXT_SHOWN,
     commune_line,
     conflicting,
+    disagreeing,
     fix_advice,
     not_among,
     some_of,
@@ -992,7 +993,10 @@ def identify_unit(
     if ambiguous:
         sheet, cell = title_cell(grids, header, ambiguous[0], TITLE_ROWS)
         at = {**located, "sheet": sheet, "cell": cell}
-        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, at)]
+        where = written_at(grids, header, file_name, TITLE_ROWS)
+        texts = (*lines, *folders, file_name)  # «UBND HUYỆN A» in a folder «Huyện B»?
+        advice = disagreeing(where, texts, registry, ambiguous[1].candidates) or TELL_APART
+        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, at, advice)]
     signed_at = _signing_place(header.grid) if header else ""
     by_place = _tab_match(registry, signed_at, place) if signed_at else UnitMatch(None, ())
     if by_place.unit and by_place.unit.tier == COMMUNE:  # «Cẩm Lạc, ngày 10 tháng 3 …»
@@ -1087,9 +1091,9 @@ def _conflict_issue(
     return make_issue("unit-ambiguous", **located, text=text, candidates=candidates, advice=advice)
 
 
-def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:
+def _ambiguous_issue(text: str, match: UnitMatch, located: dict, advice: str = TELL_APART) -> Issue:
     names, text = some_of(match.candidates), shown(text, TEXT_SHOWN)
-    return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=TELL_APART)
+    return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=advice)
 
 
 def _title_lines(grids: list[Grid], header: Header | None) -> list[tuple[str, list[object]]]:

@@ -520,6 +520,10 @@ class Registry:
             districts = {d for d in districts if d[0] in provinces} or districts
         return Place(frozenset(districts), frozenset(provinces), senders, frozenset(outside))
 
+    def districts_in(self, text: str) -> frozenset[tuple[str, str]]:
+        """The registry's districts a text names, as `district_key`s."""
+        return frozenset(district_key(u) for u in self._places_in(text)[0] if u.tier == DISTRICT)
+
     def _places_in(self, text: str) -> tuple[frozenset[Unit], frozenset[Unit]]:
         """The registry's districts and provinces a text names, and the country's others it
         names with their kind («UBND HUYỆN THẠCH HÀ», «Tỉnh Hà Giang») or as its whole text
