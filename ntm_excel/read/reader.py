@@ -76,7 +76,7 @@ from ntm_excel.read.sheets import (
 from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
-from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch
+from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, spaced
 from ntm_excel.text import SHORT_TEXT, fold, memoised_text, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
@@ -948,7 +948,7 @@ def identify_unit(
         at = {**located, "sheet": sheet, "cell": cell}
         advice = fix_advice("ô mã", "đầu biểu")
         return None, text, [_conflict_issue(f"{text} / {other[1]}", clues, at, advice)]
-    by_file = _match(registry, _file_words(file_name), place)
+    by_file = _match(registry, spaced(Path(file_name).stem), place)
     if len(communes) == 1:
         unit, text = next(iter(communes.values()))
         other = by_file.unit
@@ -1026,14 +1026,6 @@ def _tab_match(registry: Registry, tab: str, place: Place) -> UnitMatch:
     if not name or fold(tab) not in (name, name.removeprefix(fold(found.unit.kind)).strip()):
         return UnitMatch(None, ())
     return found
-
-
-def _file_words(file_name: str) -> str:
-    """A file's name as words: "xa_cam_thanh.xlsx" → "xa cam thanh", "CamMinh_TDG" → "Cam
-    Minh TDG"."""
-    words = re.sub(r"[_\-.]+", " ", Path(file_name).stem)
-    pairs = zip(" " + words, words, strict=False)
-    return "".join(f" {c}" if c.isupper() and before.islower() else c for before, c in pairs)
 
 
 _MATCHES: dict[tuple[int, str, Place], tuple[Registry, UnitMatch]] = {}

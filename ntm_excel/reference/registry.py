@@ -291,6 +291,10 @@ class _NameIndex:
         self._units.setdefault(name, []).append((unit, spelled))
         self._sizes.add(len(name))
 
+    def has(self, name: tuple[str, ...]) -> bool:
+        """Whether some unit bears exactly this name (folded words)."""
+        return name in self._units
+
     def find(self, words: list[str]) -> Iterator[tuple[int, int, tuple[str, ...], Unit, tuple]]:
         """(start, size, name, unit, its spelling) of every name written in `words`."""
         sizes = sorted(self._sizes)
@@ -554,7 +558,7 @@ class Registry:
     def _names_of(self, words: list[str]) -> bool:
         """Whether `words` are wholly the name of a unit of the registry (a folder named
         after a commune is no province's, though «Quảng Ninh» is one)."""
-        return bool(self._names._units.get(tuple(map(folded, words))))
+        return self._names.has(tuple(map(folded, words)))
 
     def _holds(self, place: Unit) -> bool:
         """Whether a district or province of the country is one the registry's units are in
