@@ -43,14 +43,20 @@ from pathlib import Path
 from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError, read_reason
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
+from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission, Unit
 from ntm_excel.read.clues import (
     TELL_APART,
     TEXT_SHOWN,
+    commune_line,
     conflicting,
+    disagreeing,
     fix_advice,
+    not_among,
+    some_of,
     title_cell,
     title_clue,
+    unknown_detail,
+    written_at,
 )
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
@@ -70,7 +76,7 @@ from ntm_excel.read.sheets import (
 from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
-from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
+from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, spaced
 from ntm_excel.text import SHORT_TEXT, fold, memoised_text, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
@@ -914,18 +920,24 @@ def identify_unit(
     for ("TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC"); the district itself (a commune's title block
     often starts with "UBND HUYỆN …", so the district only counts when no commune is named
     anywhere). A name several units bear ("Xã Tân Lập") is
-    told apart by the districts and provinces the title block and the `folders` name. A code
+    told apart by the districts and provinces the title block, the `folders` and the file
+    name name (none of the registry's but another province's: not its namesake). A code
     that contradicts the title's commune, or a name that still fits several units, gives
     `unit-ambiguous`; nothing at all `unit-unknown`.
     """
     located = {"file": file_name}
     title = _title_lines(grids, header)
     coded = _unit_from_code(title, registry)
-    place = registry.locate(Clues(lines=tuple(text for text, _ in title), folders=folders))
+    lines = tuple(text for text, _ in title)
+    place = registry.locate(Clues(lines=lines, folders=folders, file_name=file_name))
     communes, districts, ambiguous = _units_named(title, registry, place)
     if coded:
         unit, text = coded
         other = next((v for code, v in communes.items() if code != unit.code), None)
+        if other is None and ambiguous:  # «Mã đơn vị: 18685» above «UBND XÃ TÂN LẬP»
+            clue = (title_clue(grids, header, text, "ô mã", TITLE_ROWS), "ô mã")
+            issue = _against_title(grids, header, located, unit, clue, ambiguous)
+            return (None, text, [issue]) if issue else (unit.code, text, [])
         if other is None:
             return unit.code, text, []
         clues = [
@@ -936,7 +948,7 @@ def identify_unit(
         at = {**located, "sheet": sheet, "cell": cell}
         advice = fix_advice("ô mã", "đầu biểu")
         return None, text, [_conflict_issue(f"{text} / {other[1]}", clues, at, advice)]
-    by_file = _match(registry, _file_words(file_name), place)
+    by_file = _match(registry, spaced(Path(file_name).stem), place)
     if len(communes) == 1:
         unit, text = next(iter(communes.values()))
         other = by_file.unit
@@ -967,10 +979,24 @@ def identify_unit(
         at = {**located, "sheet": header.grid.name}
         return None, text, [_conflict_issue(text, clues, at, fix_advice("tên trang", "tên tệp"))]
     if named:
-        text = file_name if by_file.unit in named.values() else header.grid.name
-        return next(iter(named)), text, []
+        by_name = by_file.unit in named.values()
+        text = file_name if by_name else header.grid.name
+        unit = next(iter(named.values()))
+        clue = (
+            (f"tên tệp «{file_name}»", "tên tệp")
+            if by_name
+            else (f"tên trang «{text}»", "tên trang")
+        )
+        if ambiguous and (issue := _against_title(grids, header, located, unit, clue, ambiguous)):
+            return None, ambiguous[0], [issue]
+        return unit.code, text, []
     if ambiguous:
-        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, located)]
+        sheet, cell = title_cell(grids, header, ambiguous[0], TITLE_ROWS)
+        at = {**located, "sheet": sheet, "cell": cell}
+        where = written_at(grids, header, file_name, TITLE_ROWS)
+        texts = (*lines, *folders, file_name)  # «UBND HUYỆN A» in a folder «Huyện B»?
+        advice = disagreeing(where, texts, registry, ambiguous[1].candidates) or TELL_APART
+        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, at, advice)]
     signed_at = _signing_place(header.grid) if header else ""
     by_place = _tab_match(registry, signed_at, place) if signed_at else UnitMatch(None, ())
     if by_place.unit and by_place.unit.tier == COMMUNE:  # «Cẩm Lạc, ngày 10 tháng 3 …»
@@ -979,14 +1005,16 @@ def identify_unit(
     by_signer = _match(registry, signer, place) if signer else UnitMatch(None, ())
     if by_signer.unit and by_signer.unit.tier == COMMUNE:  # «TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC»
         return by_signer.unit.code, signer, []
-    if len(districts) == 1:
+    if len(districts) == 1 and not commune_line(lines):  # «UBND XÃ CẨM QAUN» is no district's
         unit, text = next(iter(districts.values()))
         return unit.code, text, []
     if by_file.unit and by_file.unit.tier == DISTRICT:
         return by_file.unit.code, file_name, []
     if by_file.ambiguous:
         return None, file_name, [_ambiguous_issue(file_name, by_file, located)]
-    detail = f" (đã xem đầu biểu và tên tệp «{file_name}»)"
+    where = written_at(grids, header, file_name, TITLE_ROWS)
+    detail = unknown_detail(where, lines, place, registry)
+    detail = detail or f" (đã xem đầu biểu và tên tệp «{file_name}»)"
     return None, "", [make_issue("unit-unknown", **located, detail=detail)]
 
 
@@ -998,14 +1026,6 @@ def _tab_match(registry: Registry, tab: str, place: Place) -> UnitMatch:
     if not name or fold(tab) not in (name, name.removeprefix(fold(found.unit.kind)).strip()):
         return UnitMatch(None, ())
     return found
-
-
-def _file_words(file_name: str) -> str:
-    """A file's name as words: "xa_cam_thanh.xlsx" → "xa cam thanh", "CamMinh_TDG" → "Cam
-    Minh TDG"."""
-    words = re.sub(r"[_\-.]+", " ", Path(file_name).stem)
-    pairs = zip(" " + words, words, strict=False)
-    return "".join(f" {c}" if c.isupper() and before.islower() else c for before, c in pairs)
 
 
 _MATCHES: dict[tuple[int, str, Place], tuple[Registry, UnitMatch]] = {}
@@ -1025,23 +1045,47 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
         _MATCHES.clear()
     found = registry.match(text, place)
     _MATCHES[key] = (registry, found)
-    if not found.candidates:
+    if not found.candidates and not place.elsewhere:
         if len(_NAMELESS) > 4096:
             _NAMELESS.clear()
         _NAMELESS[key[:2]] = (registry, found)
     return found
 
 
-def _conflict_issue(text: str, clues: list, located: dict, advice: str) -> Issue:
-    """`unit-ambiguous` for clues naming different communes, saying which named which and
-    which two to make agree."""
-    candidates, text = conflicting(clues), shown(text, TEXT_SHOWN)
+def _against_title(
+    grids: list[Grid],
+    header: Header | None,
+    located: dict,
+    unit: Unit,
+    clue: tuple[str, str],
+    ambiguous: tuple[str, UnitMatch],
+) -> Issue | None:
+    """`unit-ambiguous` when a code or a name (`clue`: where it is written, and what to
+    call that) names a commune that none of the namesakes of the title's «UBND XÃ …» is:
+    «UBND XÃ TÂN LẬP» in the title, Xã Cẩm Bình's code in the file name. None when it is
+    one of them (the code tells them apart)."""
+    line, match = ambiguous
+    if unit in match.candidates or not commune_line([line]):
+        return None
+    sheet, cell = title_cell(grids, header, line, TITLE_ROWS)
+    at = {**located, "sheet": sheet, "cell": cell}
+    title = title_clue(grids, header, line, "đầu biểu", TITLE_ROWS)
+    candidates = not_among(unit, clue[0], title, match.candidates)
+    return _conflict_issue(line, [], at, fix_advice("đầu biểu", clue[1]), candidates)
+
+
+def _conflict_issue(
+    text: str, clues: list, located: dict, advice: str, candidates: str = ""
+) -> Issue:
+    """`unit-ambiguous` for clues naming different communes, saying which named which (or
+    as `candidates` says) and which two to make agree."""
+    candidates, text = candidates or conflicting(clues), shown(text, TEXT_SHOWN)
     return make_issue("unit-ambiguous", **located, text=text, candidates=candidates, advice=advice)
 
 
-def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:
-    names, text = ", ".join(map(describe, match.candidates)), shown(text, TEXT_SHOWN)
-    return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=TELL_APART)
+def _ambiguous_issue(text: str, match: UnitMatch, located: dict, advice: str = TELL_APART) -> Issue:
+    names, text = some_of(match.candidates), shown(text, TEXT_SHOWN)
+    return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=advice)
 
 
 def _title_lines(grids: list[Grid], header: Header | None) -> list[tuple[str, list[object]]]:
@@ -1067,6 +1111,14 @@ def _unit_from_code(lines: list[tuple[str, list[object]]], registry: Registry):
     return None
 
 
+def _sharper(match: UnitMatch, than: UnitMatch) -> bool:
+    """Whether an ambiguous commune («UBND XÃ AN HIỆP») says more than an ambiguous district
+    («UBND HUYỆN CHÂU THÀNH», in ten provinces) found before it."""
+    return all(u.tier == COMMUNE for u in match.candidates) and any(
+        u.tier != COMMUNE for u in than.candidates
+    )
+
+
 def _units_named(lines: list[tuple[str, list[object]]], registry: Registry, place: Place):
     """Units named by the title lines: (communes, districts, first ambiguous (text, match)),
     the first two mapping a code to (unit, the line naming it)."""
@@ -1081,6 +1133,6 @@ def _units_named(lines: list[tuple[str, list[object]]], registry: Registry, plac
         if match.unit and match.unit.tier != PROVINCE:  # a province only tells where
             found = districts if match.unit.tier == DISTRICT else communes
             found.setdefault(match.unit.code, (match.unit, text))
-        elif match.ambiguous and ambiguous is None:
+        elif match.ambiguous and (ambiguous is None or _sharper(match, ambiguous[1])):
             ambiguous = (text, match)
     return communes, districts, ambiguous
