@@ -59,6 +59,7 @@ from ntm_excel.jobs.mailbox import (
     MAX_MESSAGE_BYTES,
     PASSWORD_ENV,
     Mailbox,
+    MessageTooLarge,
     account_key,
     check_mailbox,
 )
@@ -185,7 +186,12 @@ class Intake:
         if size > MAX_MESSAGE_BYTES:
             self._too_large(box, place, size, received, done)
             return
-        raw = box.download(place.uid, size)
+        try:
+            raw = box.download(place.uid, size)
+        except MessageTooLarge as exc:  # the connection is lost: recorded, the next run goes on
+            nothing = Letter("", "", "", "", (), "", ())
+            self.log.record(self._message(place, "", nothing, received, "too-large", str(exc)))
+            raise
         if raw is None:
             self.log.skip(place)
             return

@@ -1,0 +1,134 @@
+"""Attacks of the fifth round on the mail side, each against a real server on 127.0.0.1: an
+IMAP server that announces a message of a gigabyte (or of a hundred) after giving its size as
+a thousand bytes."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import threading
+import tracemalloc
+
+import pytest
+from support.imap import PASSWORD
+from test_intake import THANH, XLSX, letter, office_config, run_collect, workbook
+
+from ntm_excel.jobs.intake import MAIL_FOLDER
+from ntm_excel.jobs.mail_log import MailLog
+from ntm_excel.jobs.mailbox import MAX_LITERAL, PASSWORD_ENV
+
+_REPLIES = {
+    "CAPABILITY": b"* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n",
+    "LIST": b'* LIST () "/" INBOX\r\n',
+    "SELECT": b"* 2 EXISTS\r\n* OK [UIDVALIDITY 7] UIDs valid\r\n",
+    "STATUS": b"* STATUS INBOX (UIDVALIDITY 7)\r\n",
+    "UID SEARCH": b"* SEARCH 5 6\r\n",
+    "LOGOUT": b"* BYE\r\n",
+}
+
+
+class LyingImap:
+    """An IMAP server holding two messages, UID 5 and 6, each said to be of `len(honest)`
+    bytes; downloaded, message 5 comes as a literal announced as `claimed` bytes, of which
+    `sent` are sent (as fast as the connection takes them), message 6 as `honest`."""
+
+    def __init__(self, honest: bytes, claimed: int, sent: int) -> None:
+        self.honest, self.claimed, self.sent = honest, claimed, sent
+        self.pushed = 0
+        self.downloads: list[int] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            with connection, contextlib.suppress(OSError):
+                self._talk(connection)
+
+    def _talk(self, connection: socket.socket) -> None:
+        lines = connection.makefile("rb")
+        connection.sendall(b"* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n")
+        while line := lines.readline():
+            tag, _, command = line.decode().strip().partition(" ")
+            command = command.upper()
+            done = f"{tag} OK done\r\n".encode()
+            if command.startswith("UID FETCH"):
+                uid = int(command.split()[2])
+                if "BODY" in command:
+                    self.downloads.append(uid)
+                    self._body(connection, uid)
+                else:
+                    size = len(self.honest)
+                    connection.sendall(
+                        b'* 1 FETCH (UID %d RFC822.SIZE %d INTERNALDATE "12-Mar-2021 09:15:00 '
+                        b'+0700")\r\n' % (uid, size)
+                    )
+            else:
+                reply = next((r for k, r in _REPLIES.items() if command.startswith(k)), b"")
+                connection.sendall(reply)
+            connection.sendall(done)
+            if command.startswith("LOGOUT"):
+                return
+
+    def _body(self, connection: socket.socket, uid: int) -> None:
+        if uid == 6:
+            connection.sendall(b"* 2 FETCH (UID 6 BODY[] {%d}\r\n" % len(self.honest))
+            connection.sendall(self.honest + b")\r\n")
+            return
+        connection.sendall(b"* 1 FETCH (UID 5 BODY[] {%d}\r\n" % self.claimed)
+        chunk = bytes(1 << 20)
+        while self.pushed < self.sent:
+            piece = chunk[: self.sent - self.pushed]
+            connection.sendall(piece)
+            self.pushed += len(piece)
+        connection.sendall(b")\r\n")
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.parametrize("claimed", [10**9, 10**11])
+def test_a_message_announced_far_larger_than_its_size_is_not_read_and_blocks_nothing(
+    tmp_path, smtp, monkeypatch, claimed
+):
+    """A server gave a message's size as a few kilobytes, then announced it as 1 GB: imaplib
+    reserved and read the whole gigabyte (100 GB: MemoryError out of the job), and every run
+    stopped at that message again. Now nothing over MAX_LITERAL is read: the run stops with
+    why, the message is recorded, and the next run goes on with the mail after it."""
+    _, smtp_port = smtp
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    good = workbook(tmp_path, "thanh.xlsx")
+    honest = letter(THANH, "Biểu tự đánh giá", [("Biểu TĐG.xlsx", good, XLSX)]).as_bytes()
+    server = LyingImap(honest, claimed, min(claimed, 10**9))
+    config = office_config(tmp_path, imap_port=server.port, smtp_port=smtp_port)
+    try:
+        tracemalloc.start()
+        first, _ = run_collect(config)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+
+        assert re.fullmatch(
+            r"Hộp thư 127\.0\.0\.1 gửi một thư [\d,]+ MB, lớn hơn nhiều so với kích thước đã "
+            r"báo: thư này được bỏ qua, cần xem trong hộp thư",
+            first.error,
+        )
+        assert peak < MAX_LITERAL
+        assert server.downloads == [5]
+
+        second, _ = run_collect(config)
+
+        assert second.ok, second.error
+        assert server.downloads == [5, 6]
+        assert len(list((tmp_path / "inbox" / MAIL_FOLDER).iterdir())) == 1
+        with MailLog(config.state_dir) as log:
+            assert [(m.place.uid, m.kind) for m in log.messages()] == [
+                (5, "too-large"),
+                (6, "submission"),
+            ]
+    finally:
+        server.close()
