@@ -1,17 +1,25 @@
 """Attacks of the fifth round on what a commune's file makes the tool do, each a real
-hostile workbook run through the real command: a worksheet part whose name does not end in
-".xml" (so that the size cap of the feedback copy did not count it)."""
+hostile workbook run through the real command or made into a feedback copy: a worksheet part
+whose name does not end in ".xml" (so that the size cap of the feedback copy did not count
+it); a table and a chart whose formulas reach out."""
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
+import pytest
 import python_calamine
+import xlsxwriter
+from support.reports import DATA_SHEET
+from test_feedback_defang import _copy
 
 from ntm_excel.cli import main
 from ntm_excel.write import feedback
+from ntm_excel.write.defang import CUT
 
 SAMPLES = Path(__file__).resolve().parent.parent / "workbooks" / "mau_nop"
 NHUONG = SAMPLES / "TDG_xa_cam_nhuong.xlsx"  # Cẩm Nhượng's workbook: its feedback is a copy
@@ -73,3 +81,55 @@ def test_images_do_not_count_against_the_copy_cap(tmp_path, monkeypatch):
             target.writestr(member, source.read(member))
         target.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + bytes(feedback.EDIT_LIMIT))
     assert _feedback_sheets(tmp_path, out.getvalue())[:3] == ["Hướng dẫn", "TDG", "Lộ trình"]
+
+
+# --- a table's and a chart's formulas in a feedback copy --------------------------------------
+
+DDE = "cmd|' /C calc'!A0"
+
+
+def _table_and_chart(path: Path) -> Path:
+    """A commune's workbook (the `problem` cell E12 among its data) with a table whose
+    column formula and total are DDE (Excel fills the column's formula into every row the
+    commune adds) and a chart whose series is DDE."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet(DATA_SHEET)
+    sheet.write("A12", "4.2")
+    sheet.write("D12", 90)
+    sheet.write("E12", "Đạt")
+    columns = [{"header": "Số"}, {"header": "Lệnh", "formula": DDE, "total_function": f"={DDE}"}]
+    sheet.add_table("H1:I4", {"columns": columns, "total_row": True})
+    chart = book.add_chart({"type": "column"})
+    chart.add_series({"values": f"='{DATA_SHEET}'!$D$12:$D$12"})
+    sheet.insert_chart("K2", chart)
+    book.close()
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    chart_part = "xl/charts/chart1.xml"
+    members[chart_part] = re.sub(
+        rb"<c:f>[^<]*</c:f>", f"<c:f>{DDE}</c:f>".encode(), members[chart_part]
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize("way", ["direct", "openpyxl"])
+def test_a_table_or_chart_formula_that_reaches_out_is_cut_in_the_copy(tmp_path, way):
+    """Tables and charts were copied as they came: a DDE column formula waited for the
+    commune's next row. Their formulas that reach out are cut as a defined name's are."""
+    source = _table_and_chart(tmp_path / "cam_thanh.xlsx")
+    table = openpyxl.load_workbook(source)[DATA_SHEET].tables["Table1"]
+    assert table.tableColumns[1].calculatedColumnFormula.attr_text == DDE
+
+    out = _copy(source, tmp_path, way)
+
+    sheet = openpyxl.load_workbook(out)[DATA_SHEET]
+    column = sheet.tables["Table1"].tableColumns[1]
+    assert column.calculatedColumnFormula.attr_text == CUT
+    assert column.totalsRowFormula.attr_text == CUT
+    (chart,) = sheet._charts
+    assert chart.series[0].val.numRef.f == CUT
+    with zipfile.ZipFile(out) as archive:
+        assert not [name for name in archive.namelist() if b"cmd|" in archive.read(name)]

@@ -29,6 +29,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 
 from lxml import etree
 from openpyxl import load_workbook
@@ -143,8 +144,14 @@ def safe_members(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
 # --- formulas in XML parts ---
 
 # The elements holding formulas: a cell's <f>, a defined name, a conditional format's
-# <formula>, a validation's <formula1>/<formula2> (and <xm:f> of their extensions).
-_FORMULA_TAGS = frozenset({"f", "formula", "formula1", "formula2", "definedName"})
+# <formula>, a validation's <formula1>/<formula2> (and <xm:f> of their extensions), a chart
+# series' <c:f>, a table column's formula (filled into each row added to the table).
+_FORMULA_TAGS = frozenset(
+    {"f", "formula", "formula1", "formula2", "definedName"}
+    | {"calculatedColumnFormula", "totalsRowFormula"}
+)
+# The parts besides the workbook and its worksheets that hold formulas: tables and charts.
+_FORMULA_FOLDERS = ("xl/tables/", "xl/charts/")
 _FORMULA_START = re.compile(rb"<f(?:ormula[12]?)?(?=[\s/>])")
 _ATTRIBUTES = re.compile(rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
 _PREFIXED_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:(?:f|formula[12]?)[\s/>]")
@@ -420,7 +427,8 @@ class _Cleaning:
                 if cleaned != data:
                     package.changed[name] = cleaned
         sheets = [part for part, kind in package.sheets.values() if kind.endswith("/worksheet")]
-        for name in dict.fromkeys([*sheets, *self.unlinked]):
+        formulas = [n for n in self.names if n.lower().startswith(_FORMULA_FOLDERS)]
+        for name in dict.fromkeys([*sheets, *self.unlinked, *formulas]):
             if name in ("", package.workbook_part) or name.lower() in self.dropped:
                 continue
             if name not in self.names or not name.lower().endswith(".xml"):
@@ -428,7 +436,8 @@ class _Cleaning:
             data = self.part(name)
             ids = self.unlinked.get(name, set())
             linked = b"hyperlink" in data and _HYPERLINK.search(data) is not None
-            if not ids and not linked and not _dangerous(data) and b"webPublish" not in data:
+            dangerous = b"Formula>" in data or _dangerous(data)  # a table's formula: parsed
+            if not ids and not linked and not dangerous and b"webPublish" not in data:
                 continue
             root = etree.fromstring(data, XML_PARSER)
             _unlink(root, ids)
@@ -484,6 +493,24 @@ def _cut(text: str | None) -> str | None:
     return CUT if text and reaches_out(text) else text
 
 
+def _chart_references(sheet) -> Iterator:
+    """The references (`.f`) of the series of the charts openpyxl loaded in `sheet`."""
+    for chart in sheet._charts:
+        for series in chart.series:
+            for data in (
+                series.tx,
+                series.cat,
+                series.val,
+                series.xVal,
+                series.yVal,
+                series.bubbleSize,
+            ):
+                for kind in ("strRef", "numRef", "multiLvlStrRef"):
+                    reference = getattr(data, kind, None)
+                    if reference is not None:
+                        yield reference
+
+
 def defang_workbook(workbook, data: bytes) -> None:
     """`defang_package` for a workbook openpyxl loaded from `data` (openpyxl itself leaves
     out connections, custom XML, objects and controls): formulas that reach out replaced by
@@ -502,6 +529,13 @@ def defang_workbook(workbook, data: bytes) -> None:
         for formatting in sheet.conditional_formatting:
             for rule in formatting.rules:
                 rule.formula = [_cut(text) for text in rule.formula or ()]
+        for table in sheet.tables.values():
+            for column in table.tableColumns:
+                for formula in (column.calculatedColumnFormula, column.totalsRowFormula):
+                    if formula is not None:
+                        formula.attr_text = _cut(formula.attr_text)
+        for reference in _chart_references(sheet):
+            reference.f = _cut(reference.f)
         for cell in sheet._cells.values():
             link = cell.hyperlink
             if link is not None:
