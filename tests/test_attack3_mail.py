@@ -1,18 +1,22 @@
 """Attacks of the fifth round on the mail side, each against a real server on 127.0.0.1: an
 IMAP server that announces a message of a gigabyte (or of a hundred) after giving its size as
-a thousand bytes."""
+a thousand bytes; a disk too full to save a received workbook."""
 
 from __future__ import annotations
 
 import contextlib
 import re
+import resource
+import signal
 import socket
+import sys
 import threading
 import tracemalloc
+from pathlib import Path
 
 import pytest
 from support.imap import PASSWORD
-from test_intake import THANH, XLSX, letter, office_config, run_collect, workbook
+from test_intake import THANH, XLSX, at, letter, office_config, run_collect, workbook
 
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.jobs.mail_log import MailLog
@@ -132,3 +136,43 @@ def test_a_message_announced_far_larger_than_its_size_is_not_read_and_blocks_not
             ]
     finally:
         server.close()
+
+
+XLS = ("application", "vnd.ms-excel")
+SAMPLE_XLS = Path(__file__).resolve().parent.parent / "workbooks" / "mau_nop" / "xa_cam_hung.xls"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_FSIZE")
+def test_a_received_workbook_the_disk_cannot_hold_is_said_in_vietnamese_and_taken_later(
+    tmp_path, imap, smtp
+):
+    """A disk too full for a received workbook stopped the run with «OSError: [Errno 28]
+    No space left on device: …». It says now, in Vietnamese, which message could not be
+    saved and that the next run takes it again; the next run does. (A 2 MB .xls that
+    compresses to a few kilobytes in the state database; the files may be 1 MB at most.)"""
+    sink, smtp_port = smtp
+    data = SAMPLE_XLS.read_bytes() + bytes(2 << 20)
+    imap.deliver((letter(THANH, "Biểu", [("bieu.xls", data, XLS)]).as_bytes(), at(12, 9, 0)))
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    received = tmp_path / "inbox" / MAIL_FOLDER
+    limits = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past it fails, as when full
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, limits[1]))
+    try:
+        first, _ = run_collect(config)
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limits)
+        signal.signal(signal.SIGXFSZ, handler)
+
+    assert re.fullmatch(
+        r"Không lưu được thư UID \d+ của hộp thư 127\.0\.0\.1: tệp vượt cỡ tối đa mà ổ đĩa "
+        r"hoặc hệ thống cho phép \(.*bieu\.xls\)\. Thư chưa được đánh dấu: lần chạy sau sẽ lấy lại",
+        first.error,
+    )
+    assert list(received.iterdir()) == []
+
+    second, _ = run_collect(config)
+
+    assert second.ok, second.error
+    assert [path.read_bytes() for path in received.iterdir()] == [data]
+    assert [recipients for recipients, _ in sink.messages()] == [[THANH]]

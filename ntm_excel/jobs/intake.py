@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from ntm_excel.atomic import atomic_path
 from ntm_excel.check.consolidate import consolidate
 from ntm_excel.check.figures import OFFICE_ONLY
 from ntm_excel.config import Config
-from ntm_excel.errors import ContactsError
+from ntm_excel.errors import ContactsError, OutputError, system_reason
 from ntm_excel.history import History
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.answers import (
@@ -174,7 +175,13 @@ class Intake:
                 self.log.set_marked(Place(account, folder, validity, uid))
                 done.remarked += 1
             for uid in box.uids_after(self.log.last_uid(account, folder, validity)):
-                self._take(box, Place(account, folder, validity, uid), done)
+                try:
+                    self._take(box, Place(account, folder, validity, uid), done)
+                except (OSError, sqlite3.Error) as exc:  # the inbox or the state folder
+                    raise OutputError(
+                        f"Không lưu được thư UID {uid} của hộp thư {self.settings.host}: "
+                        f"{system_reason(exc)}. Thư chưa được đánh dấu: lần chạy sau sẽ lấy lại"
+                    ) from exc
         return done
 
     def _take(self, box: Mailbox, place: Place, done: Collected) -> None:
