@@ -1,12 +1,14 @@
 """Attacks of the fifth round on what a commune's file makes the tool do, each a real
 hostile workbook run through the real command or made into a feedback copy: a worksheet part
 whose name does not end in ".xml" (so that the size cap of the feedback copy did not count
-it); a table and a chart whose formulas reach out."""
+it); a table and a chart whose formulas reach out; merges one over another down to the
+sheet's last row."""
 
 from __future__ import annotations
 
 import io
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -133,3 +135,37 @@ def test_a_table_or_chart_formula_that_reaches_out_is_cut_in_the_copy(tmp_path, 
     assert chart.series[0].val.numRef.f == CUT
     with zipfile.ZipFile(out) as archive:
         assert not [name for name in archive.namelist() if b"cmd|" in archive.read(name)]
+
+
+# --- merges that overlap one another, to the sheet's last row ---------------------------------
+
+
+def test_merges_down_to_the_last_row_do_not_slow_the_roadmap(tmp_path, capsys):
+    """A 14 kB file whose roadmap sheet «Lộ trình» holds 30 merges «D30:H1048576» (one
+    over another, which no spreadsheet program writes): each was spread over its million
+    rows and five columns (10 merges: 18 s and half a gigabyte; a thousand, hours). Merges
+    now end with the sheet's rows, and overlapping ones stop counting; the roadmap reads as
+    it did without them."""
+    plain = tmp_path / "a" / "TDG_xa_cam_nhuong.xlsx"
+    hostile = tmp_path / "b" / "TDG_xa_cam_nhuong.xlsx"
+    plain.parent.mkdir()
+    hostile.parent.mkdir()
+    data = NHUONG.read_bytes()
+    plain.write_bytes(data)
+    merges = b"".join(b'<mergeCell ref="D%d:H1048576"/>' % (30 + n % 5) for n in range(30))
+    with zipfile.ZipFile(NHUONG) as source, zipfile.ZipFile(hostile, "w") as target:
+        for member in source.infolist():
+            part = source.read(member)
+            if member.filename == "xl/worksheets/sheet3.xml":  # «Lộ trình»
+                part = part.replace(
+                    b"</sheetData>", b"</sheetData><mergeCells>" + merges + b"</mergeCells>"
+                )
+            target.writestr(member, part)
+    main(["validate", str(plain)])
+    expected = capsys.readouterr().out.replace(str(plain.parent), "")
+
+    started = time.monotonic()
+    main(["validate", str(hostile)])
+
+    assert time.monotonic() - started < 10
+    assert capsys.readouterr().out.replace(str(hostile.parent), "") == expected
