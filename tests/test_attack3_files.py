@@ -169,3 +169,42 @@ def test_merges_down_to_the_last_row_do_not_slow_the_roadmap(tmp_path, capsys):
 
     assert time.monotonic() - started < 10
     assert capsys.readouterr().out.replace(str(hostile.parent), "") == expected
+
+
+# --- files merely added to the zip ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("way", ["direct", "openpyxl"])
+def test_a_file_merely_added_to_the_zip_is_left_out_of_the_copy(tmp_path, way):
+    """A program, or anything else, added to the commune's zip without any relationship
+    leading to it was copied as it was into the feedback workbook the office mails out.
+    Only what the package's relationships reach is copied now; the rest of the workbook is."""
+    source = tmp_path / "TDG_xa_cam_nhuong.xlsx"
+    program = b"MZ\x90\x00" + b"\x00" * 60
+    added = ("xl/embeddings/oleObject9.bin", "run.exe", "xl/media/image9.png")
+    with zipfile.ZipFile(NHUONG) as old, zipfile.ZipFile(source, "w") as new:
+        for member in old.infolist():
+            new.writestr(member, old.read(member))
+        for name in added:
+            new.writestr(name, program)
+        # a relationships part of a part nothing leads to leads nowhere either
+        new.writestr("xl/_rels/extra.xml.rels", _EXTRA_RELS)
+
+    out = _copy(source, tmp_path, way)
+
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        assert not [name for name in names if archive.read(name) == program]
+    assert "xl/_rels/extra.xml.rels" not in names
+    if way == "direct":  # every member of the commune's own package is still there
+        with zipfile.ZipFile(NHUONG) as original:
+            assert set(original.namelist()) <= set(names)
+    sheets = python_calamine.CalamineWorkbook.from_path(out).sheet_names
+    assert sheets[:3] == ["Hướng dẫn", "TDG", "Lộ trình"]
+
+
+_EXTRA_RELS = (
+    b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    b'<Relationship Id="rId1" Target="media/image9.png" Type="http://schemas.openxmlformats.org/'
+    b'officeDocument/2006/relationships/image"/></Relationships>'
+)

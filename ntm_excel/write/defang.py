@@ -15,7 +15,8 @@ workbook still recompute when the commune edits), and loses:
   another workbook's sheet): the same;
 - links to other workbooks, data connections and their query tables, Power Query and other
   custom XML, embedded objects and controls: the parts and what points to them;
-- zip members with names that are not plain relative paths (`safe_members`).
+- zip members with names that are not plain relative paths (`safe_members`), and members
+  no relationship leads to from the package's root (a file merely added to the zip).
 
 `defang_package` cleans a package being edited (`package.Package`), `defang_workbook` one
 loaded by openpyxl (the fallback); .xls and .ods files get a list-only workbook.
@@ -448,6 +449,24 @@ class _Cleaning:
                 _plain_table(root)
             package.changed[name] = part_xml(root)
 
+    def unreached(self) -> None:
+        """Leave out the members no relationship leads to from the package's root: a file
+        merely added to the zip (an .exe) rode along in every copy the office mails."""
+        reached, pending = {""}, [""]
+        while pending:
+            part = pending.pop()
+            if part.lower() in self.dropped or (part and part.lower() not in self.members):
+                continue
+            rels = self.rels(part)
+            for rel in rels if rels is not None else ():
+                target = rel_target(part, rel)
+                if target and not _outside(rel) and target.lower() not in reached:
+                    reached.add(target.lower())
+                    pending.append(target)
+        kept = reached | {rels_name(part) for part in reached} | {"_rels/.rels"}
+        kept.add("[content_types].xml")
+        self.dropped |= {name for name in self.members if name not in kept}
+
     def leave_out(self) -> None:
         """Leave the dropped parts out of the copy and of the content types (with what
         was changed in them before they were dropped)."""
@@ -483,6 +502,7 @@ def defang_package(package: Package) -> None:
     cleaning = _Cleaning(package)
     cleaning.relationships()
     cleaning.parts()
+    cleaning.unreached()
     cleaning.leave_out()
 
 
