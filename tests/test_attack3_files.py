@@ -2,20 +2,24 @@
 hostile workbook run through the real command or made into a feedback copy: a worksheet part
 whose name does not end in ".xml" (so that the size cap of the feedback copy did not count
 it); a table and a chart whose formulas reach out; merges one over another down to the
-sheet's last row; a file merely added to the zip; a ribbon calling a macro on a share."""
+sheet's last row; a file merely added to the zip; a ribbon calling a macro on a share; many
+sheets declared on one sheet's data."""
 
 from __future__ import annotations
 
 import io
 import re
+import struct
 import time
 import zipfile
 from pathlib import Path
 
+import olefile
 import openpyxl
 import pytest
 import python_calamine
 import xlsxwriter
+import xlwt
 from support.reports import DATA_SHEET
 from test_feedback_defang import _copy
 
@@ -246,3 +250,93 @@ def test_a_ribbon_calling_a_macro_on_a_share_goes(tmp_path, way):
     assert not [name for name in names if name.startswith("customUI/")]
     sheets = python_calamine.CalamineWorkbook.from_path(out).sheet_names
     assert sheets[:3] == ["Hướng dẫn", "TDG", "Lộ trình"]
+
+
+# --- many sheets, one sheet's data --------------------------------------------------------
+
+
+def _xlsx_sheets_on_one_part(copies: int) -> bytes:
+    """Cẩm Nhượng's workbook with `copies` more sheets in its workbook part, each pointing
+    to the part of its sheet «Lộ trình», which holds 50,000 numbers (1.4 MB of XML)."""
+    numbers = b"".join(
+        b'<row r="%d">' % row
+        + b"".join(
+            b'<c r="%s%d"><v>%d</v></c>' % (_letters(col), row, row * col) for col in range(50)
+        )
+        + b"</row>"
+        for row in range(1, 1001)
+    )
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(NHUONG) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename == "xl/worksheets/sheet3.xml":
+                data = re.sub(
+                    rb"<sheetData>.*</sheetData>",
+                    b"<sheetData>" + numbers + b"</sheetData>",
+                    data,
+                    flags=re.S,
+                )
+            elif member.filename == "xl/workbook.xml":
+                more = b"".join(
+                    b'<sheet name="S%d" sheetId="%d" r:id="rId3"/>' % (n, 100 + n)
+                    for n in range(copies)
+                )
+                data = data.replace(b"</sheets>", more + b"</sheets>")
+            target.writestr(member, data)
+    return out.getvalue()
+
+
+def _letters(col: int) -> bytes:
+    return bytes([65 + col // 26 - 1]) + bytes([65 + col % 26]) if col >= 26 else bytes([65 + col])
+
+
+def _xls_sheets_on_one_substream(copies: int) -> bytes:
+    """An .xls of a sheet of 15,000 numbers and `copies` more sheets whose BOUNDSHEET
+    records all give the first sheet's offset (the stream rewritten in its container)."""
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Biểu")
+    for row in range(300):
+        for col in range(50):
+            sheet.write(row, col, row * col + 0.5)
+    for number in range(copies):
+        book.add_sheet(f"S{number}")
+    made = io.BytesIO()
+    book.save(made)
+    container = olefile.OleFileIO(io.BytesIO(made.getvalue()), write_mode=True)
+    stream = bytearray(container.openstream("Workbook").read())
+    at, first = 0, None
+    while at + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, at)
+        if kind == 0x0085:  # BOUNDSHEET: the offset of the sheet's BOF first
+            first = first if first is not None else struct.unpack_from("<I", stream, at + 4)[0]
+            struct.pack_into("<I", stream, at + 4, first)
+        at += 4 + length
+    container.write_stream("Workbook", bytes(stream))
+    return container.fp.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "why"),
+    [
+        ("nhuong.xlsx", _xlsx_sheets_on_one_part, "trang «S0» trỏ tới dữ liệu của một trang khác"),
+        (
+            "nhuong.xls",
+            _xls_sheets_on_one_substream,
+            "tệp .xls bị hỏng (bản ghi dữ liệu sai cấu trúc)",
+        ),
+    ],
+)
+def test_sheets_that_share_one_sheets_data_are_refused(tmp_path, capsys, name, make, why):
+    """Many sheets declared on one sheet's data (no spreadsheet program writes that): calamine
+    read that data once for each (100 sheets on 1.4 MB of XML: 16 s; 100 BOUNDSHEET records
+    on one substream: 32 s and 600 MB; ten thousand, hours). Refused before it reads any."""
+    path = tmp_path / name
+    path.write_bytes(make(60))
+    started = time.monotonic()
+    main(["validate", str(path)])
+    assert time.monotonic() - started < 10
+    assert why in capsys.readouterr().out

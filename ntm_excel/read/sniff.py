@@ -633,6 +633,7 @@ def _declared_sheets(
                 styles = posixpath.normpath(path)
     sheets = []
     names: set[str] = set()
+    parts: set[str] = set()
     root = _xml(workbook_xml, workbook)
     for ns in _NS_MAIN:
         for sheet in root.iter(f"{{{ns}}}sheet"):
@@ -644,6 +645,11 @@ def _declared_sheets(
             part = targets.get(rel_id, "")
             if not part:
                 raise UnreadableFileError(f"tệp bị hỏng (trang «{name}» không trỏ tới dữ liệu)")
+            if _key(part) in parts:  # calamine would read it again for each: refused
+                raise UnreadableFileError(
+                    f"tệp bị hỏng (trang «{name}» trỏ tới dữ liệu của một trang khác)"
+                )
+            parts.add(_key(part))
             if _is_chartsheet(part):
                 continue
             hidden = sheet.get("state", "visible") in ("hidden", "veryHidden")
