@@ -1,6 +1,7 @@
 """Attacks of the fifth round on the mail side, each against a real server on 127.0.0.1: an
 IMAP server that announces a message of a gigabyte (or of a hundred) after giving its size as
-a thousand bytes; a disk too full to save a received workbook."""
+a thousand bytes; a disk too full to save a received workbook; an outbox that cannot be
+written."""
 
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ from pathlib import Path
 import pytest
 from support.imap import PASSWORD
 from test_intake import THANH, XLSX, at, letter, office_config, run_collect, workbook
+from test_mail import a_mail, settings
 
 from ntm_excel.jobs.intake import MAIL_FOLDER
+from ntm_excel.jobs.ledger import Ledger
+from ntm_excel.jobs.mail import OutboxTransport, deliver
 from ntm_excel.jobs.mail_log import MailLog
 from ntm_excel.jobs.mailbox import MAX_LITERAL, PASSWORD_ENV
 
@@ -176,3 +180,18 @@ def test_a_received_workbook_the_disk_cannot_hold_is_said_in_vietnamese_and_take
     assert second.ok, second.error
     assert [path.read_bytes() for path in received.iterdir()] == [data]
     assert [recipients for recipients, _ in sink.messages()] == [[THANH]]
+
+
+def test_an_outbox_that_cannot_be_written_is_said_in_vietnamese(tmp_path):
+    """The outbox folder configured under a file (or on a full disk): the digest's failure,
+    kept for the retries and shown in the job's report, read «[Errno 20] Not a directory»."""
+    (tmp_path / "chung").write_text("một tệp, không phải thư mục")
+    outbox = tmp_path / "chung" / "outbox"
+    mails = [a_mail("ha@camxuyen.example.org")]
+    with Ledger(tmp_path / "var") as ledger:
+        report = deliver(mails, OutboxTransport(outbox), ledger, settings())
+        [(key, error, _)] = report.failed
+        assert error.startswith(
+            f"Không ghi được thư vào thư mục {outbox}: đường dẫn có phần không phải thư mục ("
+        )
+        assert ledger.get(key).status != "sent"

@@ -185,7 +185,8 @@ class OutboxTransport:
             with atomic_path(self.path_for(key)) as tmp:
                 tmp.write_bytes(message.as_bytes())
         except OSError as exc:
-            raise MailError(f"Không ghi được thư vào thư mục {self.folder}: {exc}") from exc
+            reason = system_reason(exc)  # never the system's English
+            raise MailError(f"Không ghi được thư vào thư mục {self.folder}: {reason}") from exc
 
     def close(self) -> None:
         pass
