@@ -340,3 +340,35 @@ def test_sheets_that_share_one_sheets_data_are_refused(tmp_path, capsys, name, m
     main(["validate", str(path)])
     assert time.monotonic() - started < 10
     assert why in capsys.readouterr().out
+
+
+def test_a_picture_its_relationship_names_percent_encoded_is_kept(tmp_path):
+    """A part name is a URI in a relationship («image%201.png» for «image 1.png»): the
+    picture is reached, and copied."""
+    source = tmp_path / "cam_thanh.xlsx"
+    book = xlsxwriter.Workbook(source)
+    sheet = book.add_worksheet(DATA_SHEET)
+    sheet.write("A12", "4.2")
+    sheet.write("D12", 90)
+    sheet.write("E12", "Đạt")
+    sheet.insert_image("H2", "logo.png", {"image_data": io.BytesIO(PIXEL)})
+    book.close()
+    with zipfile.ZipFile(source) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/media/image 1.png"] = members.pop("xl/media/image1.png")
+    rels = "xl/drawings/_rels/drawing1.xml.rels"
+    members[rels] = members[rels].replace(b"image1.png", b"image%201.png")
+    with zipfile.ZipFile(source, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+    out = _copy(source, tmp_path, "direct")
+
+    with zipfile.ZipFile(out) as archive:
+        assert archive.read("xl/media/image 1.png") == PIXEL
+
+
+PIXEL = bytes.fromhex(  # a PNG of one pixel
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e5273de40000000049454e44ae426082"
+)

@@ -31,6 +31,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
+from urllib.parse import unquote
 
 from lxml import etree
 from openpyxl import load_workbook
@@ -461,7 +462,7 @@ class _Cleaning:
                 continue
             rels = self.rels(part)
             for rel in rels if rels is not None else ():
-                target = rel_target(part, rel)
+                target = unquote(rel_target(part, rel))  # a part name may be %-encoded there
                 if target and not _outside(rel) and target.lower() not in reached:
                     reached.add(target.lower())
                     pending.append(target)
