@@ -1,7 +1,7 @@
 """Attacks of the fifth round on the mail side, each against a real server on 127.0.0.1: an
 IMAP server that announces a message of a gigabyte (or of a hundred) after giving its size as
 a thousand bytes; a disk too full to save a received workbook; an outbox that cannot be
-written."""
+written; an SMTP server that refuses with «451», then falls silent."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import tracemalloc
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from test_mail import a_mail, settings
 
 from ntm_excel.jobs.intake import MAIL_FOLDER
 from ntm_excel.jobs.ledger import Ledger
-from ntm_excel.jobs.mail import OutboxTransport, deliver
+from ntm_excel.jobs.mail import OutboxTransport, SmtpTransport, deliver
 from ntm_excel.jobs.mail_log import MailLog
 from ntm_excel.jobs.mailbox import MAX_LITERAL, PASSWORD_ENV
 
@@ -195,3 +196,67 @@ def test_an_outbox_that_cannot_be_written_is_said_in_vietnamese(tmp_path):
             f"Không ghi được thư vào thư mục {outbox}: đường dẫn có phần không phải thư mục ("
         )
         assert ledger.get(key).status != "sent"
+
+
+class RefusingThenSilentSmtp:
+    """An SMTP server that answers «451» to every MAIL FROM, then nothing more on that
+    connection (smtplib's RSET after the refusal waits for its time-out)."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._talk, args=(connection,), daemon=True).start()
+
+    def _talk(self, connection: socket.socket) -> None:
+        with connection, contextlib.suppress(OSError):
+            lines = connection.makefile("rb")
+            connection.sendall(b"220 mail.camxuyen.example.org ESMTP\r\n")
+            while line := lines.readline():
+                if line.upper().startswith((b"EHLO", b"HELO")):
+                    connection.sendall(b"250 mail.camxuyen.example.org\r\n")
+                elif line.upper().startswith(b"MAIL"):
+                    connection.sendall(b"451 4.3.0 Thu tam thoi chua nhan\r\n")
+                else:
+                    self.stopped.wait()  # no answer until the test ends
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+
+
+def test_a_server_refusing_then_silent_is_given_up_after_one_time_out(tmp_path):
+    """«451» to MAIL FROM, then silence: smtplib waited a time-out on its RSET, swallowed it,
+    and reported the «451»; the next message connected again and waited again: a digest of
+    300 recipients held the job for two and a half hours (30 s each). The server is now
+    given up after the first wait, as one that stops answering; every message is kept
+    for the retries."""
+    server = RefusingThenSilentSmtp()
+    refusing = settings(server.port, smtp_timeout=0.3)
+    mails = [a_mail(f"can.bo.{n}@camxuyen.example.org") for n in range(7)]
+    try:
+        with Ledger(tmp_path / "var") as ledger:
+            transport = SmtpTransport(refusing)
+            started = time.monotonic()
+            report = deliver(mails, transport, ledger, refusing)
+            elapsed = time.monotonic() - started
+            transport.close()
+            unsent = ledger.unsent()
+    finally:
+        server.close()
+    assert server.connections == 1 and elapsed < 3 * 0.3
+    assert report.sent == [] and len(report.failed) == 7 and len(unsent) == 7
+    assert {error for _, error, _ in report.failed} == {
+        f"Máy chủ thư 127.0.0.1:{server.port} không trả lời sau 0.3 giây; "
+        "lần chạy này không thử lại máy chủ đó"
+    }

@@ -36,6 +36,7 @@ import signal
 import smtplib
 import sys
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -300,15 +301,21 @@ class SmtpTransport:
         data = message.as_bytes()
         seconds = 3 * self.settings.smtp_timeout + len(data) / MIN_RATE
         self._client.smtp.handed = handed
+        started = time.monotonic()
         try:
             with self._deadline.limit(seconds):
                 self._client.smtp.sendmail(self.settings.sender, [key.recipient], data)
         except (smtplib.SMTPException, OSError) as exc:
             expired, ended = self._deadline.expired, self._client.smtp.message_ended
+            # smtplib swallows a time-out of the RSET it sends after a refusal («451», then
+            # silence): the connection it closed, after a time-out's wait, tells
+            silent = self._client.smtp.sock is None and (
+                time.monotonic() - started >= self.settings.smtp_timeout
+            )
             self.close()
             if expired:  # every other message would wait as long
                 self._unreachable = self._slow(seconds)
-            elif _timed_out(exc):  # it would keep every other message waiting as long
+            elif _timed_out(exc) or silent:  # it would keep every other message waiting
                 self._unreachable = self._silent()
             if ended:
                 raise self._maybe_delivered(key, message, exc) from exc
