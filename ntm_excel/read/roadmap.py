@@ -491,12 +491,21 @@ def _labelled(text: str) -> tuple[str, dict[str, str]]:
 
 def _vertical_spans(header: Header, columns: list[int]) -> dict[tuple[int, int], int]:
     """(row, column) → the top row of the merge covering it, for the cells of `columns`
-    below the heading that a merge spanning several rows covers (the top one left out)."""
+    below the heading that a merge spanning several rows covers (the top one left out).
+    A merge ends with the grid's rows; merges overlapping one another (no spreadsheet
+    program writes them: ten merges «D30:H1048576» made a 14 kB file take minutes) are
+    taken only while they cover no more cells than the columns have."""
     spans = {}
+    rows = len(header.grid.rows)
+    left_to_cover = rows * len(columns)
     for top, left, bottom, right in header.grid.merged:
+        bottom = min(bottom, rows - 1)
         if bottom > top > header.bottom and any(left <= col <= right for col in columns):
             for col in columns:
                 if left <= col <= right:
+                    left_to_cover -= bottom - top
+                    if left_to_cover < 0:
+                        return spans
                     spans.update(((row, col), top) for row in range(top + 1, bottom + 1))
     return spans
 

@@ -675,6 +675,8 @@ class _BiffScan:
 
     def _sheet(self, pos: int, body: int, length: int) -> None:
         offset = struct.unpack_from("<I", self.stream, body)[0]
+        if offset in self.sheet_at:  # calamine would read the sheet again for each name
+            raise UnreadableFileError(_BIFF_DAMAGED)
         self.sheet_at[offset] = _biff_string(self.stream, body + 6, 1)
 
     def _sst(self, pos: int, body: int, length: int) -> None:
