@@ -7,7 +7,9 @@ Then the table as a whole decides:
 - several result columns for different years («Kết quả năm 2020 | Kết quả năm 2021», «Hiện
   trạng 2020 | Ước thực hiện 2021», years under a two-row «Kết quả thực hiện»): the column of
   the report's year is used, else the latest year; hidden result columns give way to visible
-  ones. An older year's figure is never the value (`value-column-chosen` says which was used);
+  ones; one column naming a year beside result columns naming none is used when its year is
+  the report's, left aside when it is earlier («Kết quả năm 2020 | Kết quả thực hiện»). An
+  older year's figure is never the value (`value-column-chosen` says which was used);
 - no result column by its heading: a column whose cells are mostly figures, next to the
   requirement column, is the result column (its cells are the evidence);
 - «Chỉ tiêu» holds the wording when its cells are long texts, the thresholds otherwise;
@@ -320,6 +322,15 @@ class _Decider:
             chosen = self.year if self.year in years.values() else max(years.values())
             why = "năm báo cáo" if chosen == self.year else "năm gần nhất"
             kept = [c for c in kept if years.get(c, chosen) == chosen]
+        elif years and len(years) < len(kept) and self.year:
+            # one year named beside result columns that name none: «Kết quả năm 2021» is the
+            # report's; «Kết quả năm 2020» beside «Kết quả thực hiện» is the year before
+            named = max(years.values())
+            if named == self.year:
+                kept, why = [c for c in kept if c in years], "năm báo cáo"
+            elif named < self.year:
+                kept = [c for c in kept if c not in years]
+                why = f"cột năm {named} là kỳ trước, cột không ghi năm là năm báo cáo"
         dropped = [c for c in values if c not in kept]
         if dropped:
             for col in dropped:

@@ -13,11 +13,15 @@ the cells that show the layout, and no value is read from the sheet.
 
 The first is checked on every table found, on its heading cells only; the other two only on
 a workbook where no table was found.
+
+A roadmap typed beside the table (its heading on the table's heading rows, after an empty
+column) is read as the roadmap, and its columns are not the table's (`beside`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.read.codes import written_code
@@ -29,6 +33,45 @@ NAMES_SHOWN = 3  # communes a message names (a heading naming 56 made one of 741
 MIN_CODES = 5  # indicator codes along a row that make a table turned on its side
 
 Namer = Callable[[str], bool]  # whether a text is wholly a commune's name
+SIDE_ROWS = 3  # rows above and below the table's heading where a roadmap beside it is headed
+
+
+def beside(
+    header: Header, is_roadmap: Callable[[list[str]], bool], is_table: Callable[[dict], bool]
+) -> tuple[Header, Grid | None]:
+    """A roadmap typed to the right of the table, after an empty column, headed within a few
+    rows of the table's heading: (the table's heading without the roadmap's columns, a copy
+    of the sheet holding only those columns, where the roadmap is read); else (header, None).
+    Read whole, the table's heading would lend the roadmap's «Thời gian hoàn thành» to every
+    indicator row, each read as a task."""
+    grid, cols = header.grid, sorted(header.labels)
+    for left, right in zip(cols, cols[1:], strict=False):
+        if right - left < 2:
+            continue
+        roles = {role: tuple(c for c in found if c < right) for role, found in header.roles.items()}
+        roles = {role: found for role, found in roles.items() if found}
+        rows = range(max(header.top - SIDE_ROWS, 0), min(header.bottom + SIDE_ROWS, len(grid.rows)))
+        if not is_table(roles) or not any(is_roadmap(grid.texts(r)[right:]) for r in rows):
+            continue
+        table = replace(
+            header,
+            roles=roles,
+            labels={c: label for c, label in header.labels.items() if c < right},
+            children={c: label for c, label in header.children.items() if c < right},
+            score=len(roles),
+        )
+        side = Grid(
+            grid.name,
+            [[""] * min(right, len(line)) + line[right:] for line in grid.rows],
+            grid.hidden,
+            tuple(merge for merge in grid.merged if merge[1] >= right),
+            {cell: f for cell, f in grid.formulas.items() if cell[1] >= right},
+            hidden_cols=grid.hidden_cols,
+            hidden_rows=grid.hidden_rows,
+            formats=grid.formats,
+        )
+        return table, side
+    return header, None
 
 
 def unit_columns(header: Header, commune: Namer) -> dict[str, str]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
@@ -54,10 +54,10 @@ from ntm_excel.read.clues import (
 )
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
-from ntm_excel.read.layouts import several_units_issue, unit_columns, unread_layout
+from ntm_excel.read.layouts import beside, several_units_issue, unit_columns, unread_layout
 from ntm_excel.read.legacy import column_encoding, detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
-from ntm_excel.read.roadmap import read_roadmap, title_year
+from ntm_excel.read.roadmap import is_roadmap_heading, read_roadmap, title_year
 from ntm_excel.read.sheets import (
     HEADER_SCAN_ROWS,
     Grid,
@@ -173,6 +173,10 @@ class _Workbook:
     registry: Registry
     catalogue: CatalogueIndex
     vocabulary: Vocabulary
+    beside: dict[int, Grid] = field(default_factory=dict)  # a table's sheet → its roadmap's
+
+    def _is_roadmap(self, texts: list[str]) -> bool:
+        return is_roadmap_heading(self.vocabulary, texts)
 
     def read(self) -> list[ReadResult]:
         classify = label_role(self.vocabulary)
@@ -185,6 +189,10 @@ class _Workbook:
             headers = _glued_headings(self.grids, classify)
         if not headers:
             headers = _headings_further_down(self.grids, classify)
+        for key, header in headers.items():
+            headers[key], side = beside(header, self._is_roadmap, is_assessment_table)
+            if side is not None:
+                self.beside[key] = side
         if flat := flat_sheet(list(headers.values()), self.registry):
             return self._by_rows(flat)
         communes = self._communes(list(headers.values()))
@@ -365,7 +373,11 @@ class _Workbook:
         elif not any(issue.code == "table-layout-unsupported" for issue in issues):
             issues.append(make_issue("table-not-found", **located))
         tasks, roadmap_issues, roadmap_note = read_roadmap(
-            [grid for grid in sheets if header is None or grid is not header.grid],
+            [
+                self.beside.get(id(grid), grid)
+                for grid in sheets
+                if header is None or grid is not header.grid or id(grid) in self.beside
+            ],
             self.catalogue.names,
             below=header,
             unit_code=unit_code or "",
@@ -559,18 +571,22 @@ def _rank(candidate: _Candidate, year: int) -> tuple:
     return (candidate.fill, not candidate.other, candidate.header.score, not grid.hidden, year)
 
 
-# A tab saying its table was corrected («TĐG lần 2 (đã sửa)», «Bổ sung», «Cập nhật 15-3»)
+# A tab saying its table was corrected («TĐG lần 2 (đã sửa)», «Bổ sung», «Cập nhật 15-3») or
+# is the final one («Chính thức», «Final»); a tab saying it is a draft («Bản nháp», «Dự thảo»)
 _CORRECTED = re.compile(r"\b(?:da sua|sua doi|sua lai|chinh sua|bo sung|dieu chinh|cap nhat)\b")
+_FINAL = re.compile(r"\b(?:chinh thuc|final)\b")
+_DRAFT = re.compile(r"\b(?:ban nhap|draft|du thao|ban thao)\b|(?<!bang )\bnhap$")
 _ROUND = re.compile(r"\b(?:lan|ban|v|ver)\s*(\d{1,2})\b")  # «lần 2», «bản 3», «v2»
 
 
-def _version(grid: Grid) -> tuple[bool, int, date]:
-    """How late a version of a table is: its tab says it was corrected, the round its tab
-    numbers («lần 2»), the day it was signed."""
+def _version(grid: Grid) -> tuple[bool, bool, int, date]:
+    """How late a version of a table is: its tab does not call it a draft, says it was
+    corrected or final, the round its tab numbers («lần 2»), the day it was signed."""
     tab = fold(grid.name)
     found = _ROUND.search(tab)
     return (
-        bool(_CORRECTED.search(tab)),
+        not _DRAFT.search(tab),
+        bool(_CORRECTED.search(tab) or _FINAL.search(tab)),
         int(found[1]) if found else 0,
         report_date(grid) or date.min,
     )
@@ -618,11 +634,14 @@ def _why_version(chosen: Grid, other: Grid) -> str:
     """What says the `chosen` version is later than the `other`; "" when nothing does."""
     mine, theirs = _version(chosen), _version(other)
     if mine[0] and not theirs[0]:
-        return "tên trang ghi là bản đã sửa"
-    if mine[1] > theirs[1]:
-        return f"tên trang ghi lần {mine[1]}"
+        return f"trang «{other.name}» là bản nháp"
+    if mine[1] and not theirs[1]:
+        final = _FINAL.search(fold(chosen.name))
+        return f"tên trang ghi là bản {'chính thức' if final else 'đã sửa'}"
     if mine[2] > theirs[2]:
-        return f"ký ngày {mine[2]:%d/%m/%Y}, sau ngày {theirs[2]:%d/%m/%Y}"
+        return f"tên trang ghi lần {mine[2]}"
+    if mine[3] > theirs[3]:
+        return f"ký ngày {mine[3]:%d/%m/%Y}, sau ngày {theirs[3]:%d/%m/%Y}"
     return ""
 
 

@@ -6,7 +6,8 @@ not a longer chain of cases:
 
 - "blank", "skip" (a column-number row «(1) (2) …», the heading repeated, a remark «Ghi
   chú: …», a detail under an indicator «+ Tổng chiều dài …», «Trong đó: …», an old row kept
-  hidden above its corrected copy), "group" (a group heading «I. QUY HOẠCH»), "totals"
+  hidden above its corrected copy), "group" (a group heading «I. QUY HOẠCH»; a Roman number
+  followed by its own criterion's codes, «V» before «5.1», is a criterion), "totals"
   («Tổng số tiêu chí đạt: 17/20», checked later), "end" (the signature block, or a
   roadmap's heading «Nội dung công việc | Thời gian hoàn thành» below, closes the table);
 - "criterion" (a criterion's own row: «2», «Tiêu chí số 2», «Giao thông»; also its first or
@@ -283,6 +284,8 @@ class TableReader:
         after = ""  # "roman" or "band" when the row above (with a code) started a criterion
         restarts = {"roman": 0, "band": 0}
         named = 0  # rows «2 | Giao thông»: a plain number beside its own criterion's name
+        roman = 0  # the Roman number of the last coded row, if it was one
+        agree = [0, 0]  # Roman rows followed by a code of another criterion, of their own
         names = self.columns.name if self.columns.name != no else None
         for row in range(self.header.bottom + 1, len(grid.rows)):
             text = grid.text(row, no) if no is not None else ""
@@ -291,8 +294,11 @@ class TableReader:
             code = (written_code(text) if text else None) or _band(start, self.catalogue)
             if code is None:
                 continue
+            if roman and code.kind in ("indicator", "criterion"):
+                agree[code.criterion == roman] += 1
+            roman = 0
             if code.kind == "roman":
-                after = "roman"
+                after, roman = "roman", code.criterion
                 continue
             if code.kind == "criterion" and not _PLAIN_NUMBER.match(text):
                 after = "band"
@@ -310,7 +316,10 @@ class TableReader:
         # (a district's «I. ĐIỀU KIỆN», «II. CÁC TIÊU CHÍ»), never criteria over indicators.
         criteria_numbered = named >= 2
         self.numbered_subs = not criteria_numbered and sum(restarts.values()) >= 2
-        self.roman_criteria = dotted or (not criteria_numbered and restarts["roman"] >= 2)
+        # «V» over «5.1», «XVII» over «17.1»: Roman criteria (sections «II. HẠ TẦNG …» are
+        # followed by criteria of other numbers: «III» by «10»)
+        own = agree[1] >= 3 and not agree[0]
+        self.roman_criteria = dotted or own or (not criteria_numbered and restarts["roman"] >= 2)
         self.latin = bool(letters & set("fjwz"))
         criteria = max(self.catalogue.names, default=0)
         self.row_numbers = (

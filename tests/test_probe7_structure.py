@@ -1,0 +1,243 @@
+"""Table structures a seventh probe of commune workbooks found read wrongly: a «Kết quả năm
+2020» column before the report's «Kết quả thực hiện», a draft sheet in front of the final one,
+Roman criteria whose only indicator shares their row, a roadmap typed beside the table. Each
+workbook is written as a real file (.xlsx, .xls, .ods) and read back through `read_workbook`."""
+
+from __future__ import annotations
+
+import pytest
+from support.samples import roman
+from support.wild import Book, Sheet, catalogue, write_book
+
+from ntm_excel.model import Status
+from ntm_excel.read.reader import read_workbook
+
+MET, NOT_MET = Status.MET, Status.NOT_MET
+ROWS = catalogue("xa_2016_2020")
+NAMES = {row.criterion: row.criterion_name for row in ROWS}
+
+
+def titled(name: str = "Biểu 01") -> tuple[Sheet, int]:
+    """A sheet with the title block of Xã Cẩm Thành (a 2021 report); the first free row."""
+    sheet = Sheet(name)
+    sheet.put(0, 0, "UBND XÃ CẨM THÀNH")
+    sheet.put(0, 3, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    sheet.put(2, 0, "BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN BỘ TIÊU CHÍ XÃ NÔNG THÔN MỚI NĂM 2021")
+    return sheet, 4
+
+
+def put_row(sheet: Sheet, r: int, cells: list, first: int = 0) -> None:
+    for c, value in enumerate(cells, first):
+        sheet.put(r, c, value)
+
+
+def figure(index: int) -> float:
+    """A distinct figure per indicator, so that a value read for another is seen."""
+    return round(60 + index * 0.7, 1)
+
+
+def read(tmp_path, registry, indicators, sheets: list[Sheet], fmt: str = "xlsx"):
+    path = tmp_path / f"tdg_cam_thanh.{fmt}"
+    write_book(Book(sheets), path)
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    return submission, issues
+
+
+def entries(submission) -> dict[str, tuple[object, Status]]:
+    return {e.code: (e.value, e.self_assessment) for e in submission.indicators}
+
+
+def assessment_table(sheet: Sheet, r: int, *, shift: float = 0.0, numerals: bool = False) -> int:
+    """Criteria and indicators of the 2016–2020 set under «TT | Nội dung | Chỉ tiêu | Kết quả
+    thực hiện | Tự đánh giá»: every %-indicator's figure is `figure(i) + shift`, each other
+    indicator «Đạt»; a criterion with one indicator on one row, criteria numbered I, II …
+    with `numerals`. Returns the next free row."""
+    put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Chỉ tiêu", "Kết quả thực hiện", "Tự đánh giá"])
+    r += 1
+    for criterion in sorted(NAMES):
+        own = [row for row in ROWS if row.criterion == criterion]
+        label = roman(criterion) if numerals else str(criterion)
+        if len(own) > 1:
+            put_row(sheet, r, [label, NAMES[criterion]])
+            r += 1
+        for row in own:
+            index = ROWS.index(row)
+            value = round(figure(index) + shift, 1) if "%" in row.unit else "Đạt"
+            code = label if len(own) == 1 else row.code
+            put_row(sheet, r, [code, row.text, row.threshold, value, "Đạt"])
+            r += 1
+    return r
+
+
+def expected_value(code: str, shift: float = 0.0) -> object:
+    row = next(row for row in ROWS if row.code == code)
+    return round(figure(ROWS.index(row)) + shift, 1) if "%" in row.unit else "Đạt"
+
+
+# -- «Kết quả năm 2020» beside the report's «Kết quả thực hiện»
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_an_earlier_years_result_column_before_the_reports_is_not_the_value(
+    tmp_path, registry, indicators, fmt
+):
+    """«Kết quả năm 2020 | Kết quả thực hiện» in a 2021 report: the column without a year is
+    the report's, the figures of 2020 are never read as the values (it read them all)."""
+    sheet, r = titled()
+    heads = ["TT", "Nội dung tiêu chí", "Chỉ tiêu", "Kết quả năm 2020", "Kết quả thực hiện"]
+    put_row(sheet, r, [*heads, "Tự đánh giá"])
+    put_row(sheet, r + 1, ["3", "Thủy lợi"])
+    put_row(sheet, r + 2, ["3.1", "Tỷ lệ diện tích đất được tưới", "≥80%", 71.5, 86.5, "Đạt"])
+    put_row(sheet, r + 3, ["3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Chưa đạt", "Đạt", "Đạt"])
+    put_row(sheet, r + 4, ["5", "Trường học đạt chuẩn", "≥80%", 50, 87.5, "Đạt"])
+    put_row(sheet, r + 5, ["11", "Tỷ lệ hộ nghèo đa chiều", "≤5%", 6.2, 4.1, "Đạt"])
+    submission, issues = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert found["3.1"] == (86.5, MET)
+    assert found["3.2"] == ("Đạt", MET)
+    assert found["5"] == (87.5, MET)
+    assert found["11"] == (4.1, MET)
+    chosen = [issue for issue in issues if issue.code == "value-column-chosen"]
+    assert len(chosen) == 1 and "Kết quả thực hiện" in chosen[0].message
+    assert chosen[0].sheet == "Biểu 01"
+
+
+def test_the_reports_year_column_beside_one_without_a_year_is_the_value(
+    tmp_path, registry, indicators
+):
+    """«Kết quả thực hiện | Ước thực hiện năm 2021» in a 2021 report: the column naming the
+    report's year is the value (it read the first column)."""
+    sheet, r = titled()
+    heads = ["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Ước thực hiện năm 2021"]
+    put_row(sheet, r, [*heads, "Tự đánh giá"])
+    put_row(sheet, r + 1, ["5", "Trường học đạt chuẩn", 75, 82.5, "Đạt"])
+    put_row(sheet, r + 2, ["11", "Tỷ lệ hộ nghèo đa chiều", 6.2, 4.4, "Đạt"])
+    submission, issues = read(tmp_path, registry, indicators, [sheet])
+    assert entries(submission)["5"] == (82.5, MET)
+    assert entries(submission)["11"] == (4.4, MET)
+    assert "value-column-chosen" in {issue.code for issue in issues}
+
+
+# -- a draft copy of the sheet in front of the final one
+
+
+@pytest.mark.parametrize(
+    ("draft", "final"),
+    [("Bản nháp", "Chính thức"), ("TDG du thao", "TDG"), ("Nháp", "Final")],
+)
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_draft_copy_in_front_gives_way_to_the_final_sheet(
+    tmp_path, registry, indicators, draft, final, fmt
+):
+    """The same table twice, the draft first with older figures: the final one is read (the
+    draft was, for standing first) and `sheet-chosen` names the draft."""
+    first, r = titled(draft)
+    assessment_table(first, r, shift=-7.7)
+    second, r = titled(final)
+    assessment_table(second, r)
+    submission, issues = read(tmp_path, registry, indicators, [first, second], fmt)
+    assert submission.sheet == final
+    found = entries(submission)
+    for code in ("2.1", "3.1", "5", "11", "17.8"):
+        assert found[code] == (expected_value(code), MET)
+    chosen = [issue for issue in issues if issue.code == "sheet-chosen"]
+    assert len(chosen) == 1 and f"«{draft}» là bản nháp" in chosen[0].message
+
+
+def test_a_sheet_for_data_entry_is_no_draft(tmp_path, registry, indicators):
+    """«Nhập liệu» (data entry) is not «nháp»: of two unmarked copies the first is read."""
+    first, r = titled("Nhập liệu")
+    assessment_table(first, r)
+    second, r = titled("In")
+    assessment_table(second, r, shift=-3.3)
+    submission, _ = read(tmp_path, registry, indicators, [first, second])
+    assert submission.sheet == "Nhập liệu"
+    assert entries(submission)["5"] == (expected_value("5"), MET)
+
+
+# -- Roman criteria, a criterion's only indicator on its row
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_roman_criteria_with_their_only_indicator_on_their_row_are_read(
+    tmp_path, registry, indicators, fmt
+):
+    """«V | Tỷ lệ trường học … | ≥80 | 85 | Đạt» under criteria numbered I … XIX, their
+    indicators «1.1», «2.1» …: the single-indicator criteria (5, 7, 10, 11, 12, 16) were taken
+    for section headings and lost."""
+    sheet, r = titled()
+    assessment_table(sheet, r, numerals=True)
+    submission, issues = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert set(found) == {row.code for row in ROWS}
+    for code in ("1.1", "5", "7", "10", "11", "12", "16", "19.2"):
+        assert found[code] == (expected_value(code), MET)
+    assert "indicator-missing" not in {issue.code for issue in issues}
+
+
+def test_roman_sections_over_numbered_criteria_stay_sections(tmp_path, registry, indicators):
+    """«I. QUY HOẠCH», «II. HẠ TẦNG …», «III. KINH TẾ …» over criteria 1, 2 … 10: sections,
+    not criteria (III is followed by criterion 10)."""
+    sheet, r = titled()
+    put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Chỉ tiêu", "Kết quả thực hiện", "Tự đánh giá"])
+    lines = [
+        ["I", "QUY HOẠCH"],
+        ["1", "Quy hoạch"],
+        ["1.1", ROWS[0].text, "Đạt", "Đạt", "Đạt"],
+        ["II", "HẠ TẦNG KINH TẾ - XÃ HỘI"],
+        ["2", "Giao thông"],
+        ["2.1", ROWS[2].text, "Đạt", 91.5, "Đạt"],
+        ["III", "KINH TẾ VÀ TỔ CHỨC SẢN XUẤT"],
+        ["10", "Thu nhập bình quân đầu người", "≥36", 41.5, "Đạt"],
+        ["IV", "VĂN HÓA - XÃ HỘI - MÔI TRƯỜNG"],
+        ["16", "Tỷ lệ thôn đạt chuẩn văn hóa", "≥70%", 75.5, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        put_row(sheet, k, line)
+    submission, _ = read(tmp_path, registry, indicators, [sheet])
+    found = entries(submission)
+    assert set(found) == {"1.1", "2.1", "10", "16"}
+    assert found["10"] == (41.5, MET)
+    assert found["16"] == (75.5, MET)
+
+
+# -- a roadmap typed beside the table
+
+
+def roadmap_beside(sheet: Sheet, top: int, first: int, *, title_row: bool) -> None:
+    """A roadmap from column `first`: its heading on row `top` (its title above it), or its
+    title on row `top` and its heading two rows below (`title_row`)."""
+    head = top + 2 if title_row else top
+    sheet.put(head - 2, first, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ CHƯA ĐẠT NĂM 2021")
+    put_row(
+        sheet,
+        head,
+        ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"],
+        first,
+    )
+    put_row(sheet, head + 1, [1, "Tiêu chí số 5", "Nâng cấp trường mầm non", "Tháng 6/2021",
+                              "Nguyễn Văn Hùng"], first)  # fmt: skip
+    put_row(sheet, head + 2, [2, "Tiêu chí số 17", "Xây dựng 5 mô hình vườn mẫu",
+                              "Quý III/2021", "Trần Thị Lan"], first)  # fmt: skip
+
+
+@pytest.mark.parametrize("title_row", [False, True])
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_roadmap_beside_the_table_gives_its_tasks_not_the_indicators(
+    tmp_path, registry, indicators, fmt, title_row
+):
+    """The roadmap typed to the right of the table, after two empty columns: its two tasks
+    are read with their deadlines, and no indicator row becomes a task (every one of the 49
+    was read as a task under the roadmap's «Thời gian hoàn thành»)."""
+    sheet, r = titled()
+    assessment_table(sheet, r)
+    roadmap_beside(sheet, r, 7, title_row=title_row)
+    submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)
+    assert entries(submission)["5"] == (expected_value("5"), MET)
+    assert len(submission.indicators) == len(ROWS)
+    tasks = {task.text: task for task in submission.tasks}
+    assert set(tasks) == {"Nâng cấp trường mầm non", "Xây dựng 5 mô hình vườn mẫu"}
+    assert str(tasks["Nâng cấp trường mầm non"].due) == "2021-06-30"
+    assert str(tasks["Xây dựng 5 mô hình vườn mẫu"].due) == "2021-09-30"
+    assert tasks["Nâng cấp trường mầm non"].cell == f"J{r + (4 if title_row else 2)}"
+    assert {column.column for column in submission.reading.columns} <= set("ABCDE")
