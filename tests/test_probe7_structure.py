@@ -9,6 +9,7 @@ import pytest
 from support.samples import roman
 from support.wild import Book, Sheet, catalogue, write_book
 
+from ntm_excel.check.validate import validate_submission
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_workbook
 
@@ -241,3 +242,30 @@ def test_a_roadmap_beside_the_table_gives_its_tasks_not_the_indicators(
     assert str(tasks["Xây dựng 5 mô hình vườn mẫu"].due) == "2021-09-30"
     assert tasks["Nâng cấp trường mầm non"].cell == f"J{r + (4 if title_row else 2)}"
     assert {column.column for column in submission.reading.columns} <= set("ABCDE")
+
+
+# -- a provincial criterion the catalogue does not have, after 19 and 20
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_criterion_beyond_the_catalogue_is_reported_not_read_as_a_neighbours_indicator(
+    tmp_path, registry, indicators, fmt
+):
+    """Criteria 1 … 20 and a provincial «21 | Tỷ lệ thôn đạt làng văn hóa kiểu mẫu» the
+    set has not: the TT column (1 … 21 in sequence beside «1.1», «1.2» …) numbers criteria,
+    not rows, so criterion 20 keeps its own figure and row 21 is read as «21.1», which the
+    check reports (it went to a made-up «20.2», 20 matched only by its wording)."""
+    sheet, r = titled()
+    end = assessment_table(sheet, r)
+    put_row(sheet, end, ["21", "Tỷ lệ thôn đạt làng văn hóa kiểu mẫu", "≥30%", 33.5, "Đạt"])
+    submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert "20.2" not in found
+    assert found["21.1"] == (33.5, MET)
+    assert found["20"] == ("Đạt", MET)
+    how = {line.row: line.how for line in submission.reading.rows}
+    assert how[end] == "dòng tiêu chí 20 cũng là chỉ tiêu duy nhất"
+    _, _, checked = validate_submission(submission, registry.get("18694"), indicators)
+    unknown = [issue for issue in checked if issue.code == "indicator-unknown"]
+    assert len(unknown) == 1 and "«21.1»" in unknown[0].message
+    assert (unknown[0].sheet, unknown[0].cell) == ("Biểu 01", f"D{end + 1}")

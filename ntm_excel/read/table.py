@@ -285,6 +285,7 @@ class TableReader:
         restarts = {"roman": 0, "band": 0}
         named = 0  # rows «2 | Giao thông»: a plain number beside its own criterion's name
         roman = 0  # the Roman number of the last coded row, if it was one
+        dotted_codes = 0  # rows coded «1.1», «I.1»: the plain numbers beside them are criteria
         agree = [0, 0]  # Roman rows followed by a code of another criterion, of their own
         names = self.columns.name if self.columns.name != no else None
         for row in range(self.header.bottom + 1, len(grid.rows)):
@@ -311,6 +312,7 @@ class TableReader:
                 named += bool(name) and self.catalogue.criterion_named(name) == code.criterion
             if code.letter:
                 letters.add(code.letter)
+            dotted_codes += code.kind == "indicator" and code.sub > 0
             after = ""
         # Numbers beside their criteria's names are criteria: I, II … are only sections
         # (a district's «I. ĐIỀU KIỆN», «II. CÁC TIÊU CHÍ»), never criteria over indicators.
@@ -324,6 +326,7 @@ class TableReader:
         criteria = max(self.catalogue.names, default=0)
         self.row_numbers = (
             not self.numbered_subs
+            and dotted_codes < 3
             and len(plain) > criteria
             and plain == list(range(plain[0], plain[0] + len(plain)))
         )
