@@ -269,3 +269,44 @@ def test_a_criterion_beyond_the_catalogue_is_reported_not_read_as_a_neighbours_i
     unknown = [issue for issue in checked if issue.code == "indicator-unknown"]
     assert len(unknown) == 1 and "«21.1»" in unknown[0].message
     assert (unknown[0].sheet, unknown[0].cell) == ("Biểu 01", f"D{end + 1}")
+
+
+# -- a criterion's row holding its first indicator, «N.2» below it
+
+
+@pytest.mark.parametrize("named", [True, False])
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_criterion_row_holding_its_first_indicator_above_n2_is_that_indicator(
+    tmp_path, registry, indicators, fmt, named
+):
+    """«2 | Giao thông | Đường xã … | 91,5 | Đạt» over «2.2 | … »: the criterion's row is
+    2.1 (it was taken for a heading and 2.1 was lost). Without a name column the wording
+    starts with the criterion's name («Giao thông: Đường xã …»)."""
+    sheet, r = titled()
+    heads = ["TT", "Tên tiêu chí", "Nội dung tiêu chí", "Chỉ tiêu", "Kết quả", "Tự đánh giá"]
+    put_row(sheet, r, heads if named else heads[:1] + heads[2:])
+    texts = {row.code: row.text for row in ROWS}
+    lines = [
+        ["1", "Quy hoạch", texts["1.1"], "Đạt", "Đạt", "Đạt"],
+        ["1.2", None, texts["1.2"], "Đạt", "Chưa đạt", "Chưa đạt"],
+        ["2", "Giao thông", texts["2.1"], "100%", 91.5, "Chưa đạt"],
+        ["2.2", None, texts["2.2"], "≥70%", 72.5, "Đạt"],
+        ["2.3", None, texts["2.3"], "100%", 100, "Đạt"],
+        ["2.4", None, texts["2.4"], "≥70%", 64.5, "Chưa đạt"],
+        ["5", "Trường học", texts["5"], "≥80%", 85.5, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        if not named:
+            name = line.pop(1)
+            line[1] = f"{name}: {line[1]}" if name else line[1]
+        put_row(sheet, k, line)
+    submission, issues = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert found["1.1"] == ("Đạt", MET)
+    assert found["1.2"] == ("Chưa đạt", NOT_MET)
+    assert found["2.1"] == (91.5, NOT_MET)
+    assert found["2.2"] == (72.5, MET)
+    assert found["5"] == (85.5, MET)
+    cells = {e.code: e.value_cell for e in submission.indicators}
+    assert cells["2.1"] == f"{'E' if named else 'D'}{r + 4}"
+    assert "indicator-code-mismatch" not in {issue.code for issue in issues}

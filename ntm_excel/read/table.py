@@ -776,7 +776,9 @@ class TableReader:
         """Whether a criterion row is also an indicator: the criterion is its own indicator
         ("5", or the district's "2" above its sub-conditions) unless the next row is that
         indicator written "5.1"; or the row holds its first indicator's wording (criterion
-        cells merged over the indicator rows) and the next row is not coded as one.
+        cells merged over the indicator rows) and the next row is not coded as one, or is
+        coded as a later one while the row holds a value («1 | Quy hoạch | Có quy hoạch … |
+        Đạt» over «1.2»).
 
         A criterion row without a value above a row coded as its own indicator ("Tiêu chí
         số 5 | Trường học" over "5. | Tỷ lệ trường…"), or above an uncoded row that holds
@@ -819,7 +821,11 @@ class TableReader:
             return criterion_of(following.exact) != criterion
         if following.kind == "letter":
             return False
-        return not (following.kind == "indicator" and following.criterion == criterion)
+        if following.kind == "indicator" and following.criterion == criterion:
+            # «1 | Quy hoạch | Có quy hoạch chung … | Đạt» over «1.2»: the row holds 1.1
+            first = self.catalogue.by_position(criterion, 0)
+            return self._indicator_code(following) != first and self._filled(row, columns.values)
+        return True
 
     def _alone(self, row: int, criterion: int, below: int, following: Code | None) -> bool:
         """Whether a criterion row holds a result and nothing of the criterion follows: no
