@@ -310,3 +310,57 @@ def test_a_criterion_row_holding_its_first_indicator_above_n2_is_that_indicator(
     cells = {e.code: e.value_cell for e in submission.indicators}
     assert cells["2.1"] == f"{'E' if named else 'D'}{r + 4}"
     assert "indicator-code-mismatch" not in {issue.code for issue in issues}
+
+
+# -- the table going on in a second sheet without its heading
+
+
+def split_table(first_name: str, second_name: str) -> tuple[Sheet, Sheet]:
+    """Criteria 1–10 under the heading on one sheet, 11–20 on the next without a heading
+    (the second printed page), in the same columns."""
+    sheet, r = titled(first_name)
+    whole = Sheet("whole")
+    end = assessment_table(whole, 0)
+    split = next(row for (row, col), cell in whole.cells.items() if col == 0 and cell.value == "11")
+    for (row, col), cell in whole.cells.items():
+        if row < split:
+            sheet.put(r + row, col, cell.value)
+    second = Sheet(second_name)
+    for (row, col), cell in whole.cells.items():
+        if row >= split:
+            second.put(row - split + 1, col, cell.value)
+    second.put(end - split + 3, 3, "TM. UBND XÃ")
+    return sheet, second
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_second_sheet_going_on_without_a_heading_is_read_with_the_tables_columns(
+    tmp_path, registry, indicators, fmt
+):
+    """«Biểu 01» holds criteria 1–10 under the heading, «Trang 2» criteria 11–20 without
+    one: all 50 indicators are read, the second sheet's cells named (they were lost)."""
+    first, second = split_table("Biểu 01", "Trang 2")
+    submission, issues = read(tmp_path, registry, indicators, [first, second], fmt)
+    found = entries(submission)
+    assert set(found) == {row.code for row in ROWS}
+    assert found["11"] == (expected_value("11"), MET)
+    assert found["17.8"] == (expected_value("17.8"), MET)
+    sheets = {e.code: e.sheet for e in submission.indicators}
+    assert sheets["10"] == "Biểu 01" and sheets["11"] == "Trang 2"
+    assert "indicator-missing" not in {issue.code for issue in issues}
+    assert any("«Trang 2»: bảng tự đánh giá tiếp theo" in note for note in submission.reading.notes)
+
+
+def test_a_roadmap_sheet_after_a_table_missing_rows_is_not_read_as_indicators(
+    tmp_path, registry, indicators
+):
+    """A table without criteria 11–20, then a roadmap whose rows number its tasks: the
+    roadmap is no continuation of the table (its numbers are not criteria after 10)."""
+    first, _ = split_table("Biểu 01", "unused")
+    roadmap = Sheet("Lộ trình")
+    put_row(roadmap, 0, ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"])
+    for k in range(1, 6):
+        put_row(roadmap, k, [k, f"Xây dựng {k} mô hình vườn mẫu", "Tháng 6/2021", "Lê Văn An"])
+    submission, _ = read(tmp_path, registry, indicators, [first, roadmap])
+    assert {e.criterion_no for e in submission.indicators} == set(range(1, 11))
+    assert len(submission.tasks) == 5

@@ -75,6 +75,7 @@ from ntm_excel.text import SHORT_TEXT, fold, memoised_text, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
+_HEADLESS_ROWS = 3  # indicators a sheet without a heading must hold to go on with the table
 MAX_FILE_SIZE = 100 * 1024 * 1024  # bytes on disk
 _SUMMARY = ("tong hop", "tonghop", "summary")  # a sheet of several communes
 
@@ -437,7 +438,36 @@ class _Workbook:
             if found and codes.isdisjoint(found):
                 continued.append(other)
                 codes |= found
+        if not continued and table.indicators and len(codes) < len(self.catalogue.codes):
+            continued = self._headless(table, headers, codes, located, year)
         return continued
+
+    def _headless(
+        self,
+        table: TableReader,
+        headers: dict[int, Header],
+        codes: set[str],
+        located: dict,
+        year: int | None,
+    ) -> list[TableReader]:
+        """The next visible sheet after the table's, without a heading of its own, when its
+        rows go on with later criteria in the table's columns (criteria 11–19 on a second
+        page, the heading not repeated); read as if under the table's heading."""
+        after = iter(self.grids)
+        if not any(grid is table.header.grid for grid in after):
+            return []  # a table of the workbook's own making (an export's rows of one unit)
+        grid = next((grid for grid in after if not grid.hidden), None)
+        if grid is None or id(grid) in headers:
+            return []
+        header = replace(table.header, grid=grid, top=-1, bottom=-1)
+        other = TableReader(header, self.catalogue, self.vocabulary, located, year)
+        other.read()
+        found = {entry.code for entry in other.indicators}
+        last = max(entry.criterion_no for entry in table.indicators)
+        first = min((entry.criterion_no for entry in other.indicators), default=0)
+        if len(found) < _HEADLESS_ROWS or not codes.isdisjoint(found) or first <= last:
+            return []
+        return [other]
 
     def _sheet_notes(
         self,
