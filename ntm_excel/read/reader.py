@@ -52,6 +52,7 @@ from ntm_excel.read.clues import (
     title_cell,
     title_clue,
 )
+from ntm_excel.read.codes import written_code
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
 from ntm_excel.read.layouts import beside, several_units_issue, unit_columns, unread_layout
@@ -457,13 +458,13 @@ class _Workbook:
         if not any(grid is table.header.grid for grid in after):
             return []  # a table of the workbook's own making (an export's rows of one unit)
         grid = next((grid for grid in after if not grid.hidden), None)
-        if grid is None or id(grid) in headers:
+        last = max(entry.criterion_no for entry in table.indicators)
+        if grid is None or id(grid) in headers or _first_criterion(grid, table) <= last:
             return []
         header = replace(table.header, grid=grid, top=-1, bottom=-1)
         other = TableReader(header, self.catalogue, self.vocabulary, located, year)
         other.read()
         found = {entry.code for entry in other.indicators}
-        last = max(entry.criterion_no for entry in table.indicators)
         first = min((entry.criterion_no for entry in other.indicators), default=0)
         if len(found) < _HEADLESS_ROWS or not codes.isdisjoint(found) or first <= last:
             return []
@@ -501,6 +502,18 @@ def _glued_headings(grids: list[Grid], classify) -> dict[int, Header]:
     """The headings of an export written in glued identifiers («MaXa | MaChiTieu | GiaTri»),
     looked for when no sheet has a heading in words."""
     return {id(grid): header for grid in grids if (header := glued_heading(grid, classify))}
+
+
+def _first_criterion(grid: Grid, table: TableReader) -> int:
+    """The criterion of the first code in the TT column of `grid` (0 when none in its first
+    rows, or the table has no TT column): a sheet that goes on with the table starts with
+    a criterion after the table's last, a roadmap with task numbers 1, 2 …"""
+    no = table.columns.no
+    for row in range(min(len(grid.rows), HEADER_SCAN_ROWS)) if no is not None else ():
+        text = grid.text(row, no)
+        if text and (code := written_code(text)) is not None and code.criterion:
+            return code.criterion
+    return 0
 
 
 def _headings_further_down(grids: list[Grid], classify) -> dict[int, Header]:
