@@ -5,6 +5,8 @@ workbook is written as a real file (.xlsx, .xls, .ods) and read back through `re
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 from support.samples import roman
 from support.wild import Book, Sheet, catalogue, write_book
@@ -364,3 +366,33 @@ def test_a_roadmap_sheet_after_a_table_missing_rows_is_not_read_as_indicators(
     submission, _ = read(tmp_path, registry, indicators, [first, roadmap])
     assert {e.criterion_no for e in submission.indicators} == set(range(1, 11))
     assert len(submission.tasks) == 5
+
+
+# -- an .xls (BIFF8) whose CODEPAGE record names 1258
+
+
+@pytest.mark.parametrize("page", [1258, 1252])
+def test_an_xls_whose_codepage_record_names_an_ansi_page_is_read_as_unicode(
+    tmp_path, registry, indicators, page
+):
+    """A BIFF8 workbook (its text in Unicode) whose CODEPAGE record says 1258, as some
+    Vietnamese software writes it: read as Excel reads it (every string was garbled, the
+    table and the unit not found). The file itself is left as it came."""
+    sheet, r = titled()
+    assessment_table(sheet, r)
+    path = tmp_path / "tdg_cam_thanh.xls"
+    write_book(Book([sheet]), path)
+    utf16 = struct.pack("<HHH", 0x0042, 2, 1200)
+    data = path.read_bytes()
+    assert data.count(utf16) == 1
+    path.write_bytes(data.replace(utf16, struct.pack("<HHH", 0x0042, 2, page)))
+    written = path.read_bytes()
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    assert submission.unit_code == "18694"
+    assert submission.sheet == "Biểu 01"
+    found = entries(submission)
+    assert len(found) == len(ROWS)
+    assert found["5"] == (expected_value("5"), MET)
+    assert found["1.1"] == ("Đạt", MET)
+    assert "table-not-found" not in {issue.code for issue in issues}
+    assert path.read_bytes() == written

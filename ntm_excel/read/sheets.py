@@ -168,6 +168,8 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
         _spend_shared_strings(sniffed, budget)
     styles = _Styles(sniffed.parts.get(sniffed.styles, b"")) if sniffed.styles else None
     grids = []
+    if sniffed.kind == "xls":
+        data = unicode_codepage(data, sniffed.workbook_stream)
     with _calamine_errors():
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
@@ -200,6 +202,38 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
     if not grids:
         raise UnreadableFileError("tệp không có trang tính nào")
     return grids
+
+
+_RECORD = struct.Struct("<HH")  # a BIFF record's type and length
+_CODEPAGE = struct.Struct("<HHH")  # the CODEPAGE record: type, length 2, the code page
+_UTF16 = 1200
+_BOF_BIFF8 = b"\x09\x08"  # the workbook's BOF record, then its length and version 0x0600
+_GLOBALS_SCANNED = 64  # records looked at for the CODEPAGE (it comes in the first ten)
+
+
+def unicode_codepage(data: bytes, stream: bytes) -> bytes:
+    """The bytes of an .xls file, with an Excel 97–2003 (BIFF8) workbook's CODEPAGE record
+    set to 1200 (UTF-16) when it names an ANSI code page (1258, as some Vietnamese software
+    writes): BIFF8 text is Unicode whatever that record says, and Excel reads it so, but
+    calamine would decode it with the code page (every string garbled). Excel 95 files
+    (BIFF5), whose text is in their code page, are left as they are."""
+    if stream[:2] != _BOF_BIFF8 or stream[4:6] != b"\x00\x06":
+        return data
+    at = 0
+    for _ in range(_GLOBALS_SCANNED):
+        if at + _CODEPAGE.size > len(stream):
+            return data
+        kind, length = _RECORD.unpack_from(stream, at)
+        if kind == 0x0042 and length == 2:
+            written = stream[at : at + _CODEPAGE.size]
+            page = _CODEPAGE.unpack(written)[2]
+            if page == _UTF16 or data.count(written) != 1:
+                return data
+            found = data.index(written)
+            utf16 = _CODEPAGE.pack(0x0042, 2, _UTF16)
+            return data[:found] + utf16 + data[found + _CODEPAGE.size :]
+        at += _RECORD.size + length
+    return data
 
 
 def _spend_shared_strings(sniffed: Sniffed, budget: TextBudget) -> None:
