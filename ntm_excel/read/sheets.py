@@ -8,7 +8,8 @@ are ignored (and said so); an .xlsx sheet too large for calamine is streamed wit
 read-only, an .xls or .ods one is refused. From the files themselves also come: formulas
 saved without a result (calamine shows them blank), error results (#DIV/0!, #N/A…: calamine
 shows them blank too; here the cell holds the error's text), the number format of a value (is
-it a percentage?) and, for .ods, merged cells.
+it a percentage?) and, for .ods, merged cells. An Excel 97–2003 file whose CODEPAGE record
+names an ANSI code page is read as Unicode, as Excel reads it (`unicode_codepage`).
 """
 
 from __future__ import annotations
