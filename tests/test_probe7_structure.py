@@ -396,3 +396,46 @@ def test_an_xls_whose_codepage_record_names_an_ansi_page_is_read_as_unicode(
     assert found["1.1"] == ("Đạt", MET)
     assert "table-not-found" not in {issue.code for issue in issues}
     assert path.read_bytes() == written
+
+
+# -- criterion rows named by an abbreviation, without their number
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_an_abbreviated_criterion_row_over_its_first_indicator_is_that_criterion(
+    tmp_path, registry, indicators, fmt
+):
+    """Criterion rows without a number, named «GT», «TL», each over its
+    indicators «2a», «3a» …: each is its criterion's own row with its assessment («GT» was
+    read as indicator 5, whose wording holds «GT», and 5 was then reported twice)."""
+    sheet, r = titled()
+    put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Tự đánh giá"])
+    texts = {row.code: row.text for row in ROWS}
+    lines = [
+        [None, "Quy hoạch", None, "Đạt"],
+        ["1a", texts["1.1"], "Đạt", "Đạt"],
+        ["1b", texts["1.2"], "Đạt", "Đạt"],
+        [None, "GT", None, "Chưa đạt"],
+        ["2a", texts["2.1"], 91.5, "Chưa đạt"],
+        ["2b", texts["2.2"], 72.5, "Đạt"],
+        ["2c", texts["2.3"], 100, "Đạt"],
+        ["2d", texts["2.4"], 64.5, "Chưa đạt"],
+        [None, "TL", None, "Đạt"],
+        ["3a", texts["3.1"], 85.5, "Đạt"],
+        ["3b", texts["3.2"], "Đạt", "Đạt"],
+        [None, "Trường học", None, None],
+        ["5", texts["5"], 82.5, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        put_row(sheet, k, line)
+    submission, issues = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert set(found) == {"1.1", "1.2", "2.1", "2.2", "2.3", "2.4", "3.1", "3.2", "5"}
+    assert found["2.1"] == (91.5, NOT_MET)
+    assert found["5"] == (82.5, MET)
+    criteria = {entry.criterion_no: entry for entry in submission.criteria}
+    assert criteria[2].self_assessment == NOT_MET and criteria[2].cell == f"D{r + 5}"
+    assert criteria[3].self_assessment == MET
+    how = {line.row: line.how for line in submission.reading.rows}
+    assert how[r + 5] == "tiêu chí 2"
+    assert "indicator-duplicate" not in {issue.code for issue in issues}

@@ -63,6 +63,7 @@ from ntm_excel.vocabulary import Vocabulary
 
 _TOTALS = ("tong so tieu chi", "so tieu chi dat", "tong cong", "tong so", "tieu chi dat chuan")
 _FRACTION = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})(?!\d)")
+_HEADING_LENGTH = 30  # characters of an abbreviated criterion name («CSVC văn hoá», «GT»)
 _ROMAN_DOTTED = re.compile(r"^[IVXL]+\s*[.,]\s*\d")
 _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?\.?$")  # «1», «(1)»: a TT cell numbering columns
@@ -480,7 +481,25 @@ class TableReader:
                 named = self.catalogue.criterion_named(text) if text else None
                 if named is not None and named != self.criterion:
                     return Code("criterion", named)
+            code = self._heading_of_next(line)
         return code
+
+    def _heading_of_next(self, line: _Line) -> Code | None:
+        """A short row without a code or a value, right above the first indicator of the
+        next criterion («GT» over «2a», «MT và ATTP» over «17.1»): that criterion's own
+        row, its name abbreviated or misspelt (its wording was matched to an indicator)."""
+        text = line.name or line.body
+        if not text or len(text) > _HEADING_LENGTH or self._filled(line.row, self.columns.values):
+            return None
+        _, following = self._next_code(line.row)
+        if following is None or following.criterion != (self.criterion or 0) + 1:
+            return None
+        first = following.sub == 1 or following.letter == "a" or following.kind == "criterion"
+        if not first or (
+            self.criterion and self.catalogue.match_text(strip_code(text), self.criterion)
+        ):
+            return None  # the last indicator of the criterion above, its value left blank
+        return Code("criterion", following.criterion)
 
     def _code_cell(self, text: str) -> Code | None:
         """The TT cell's code; a catalogue code written exactly («17.x», «2.TT35.a») before
