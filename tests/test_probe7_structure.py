@@ -439,3 +439,45 @@ def test_an_abbreviated_criterion_row_over_its_first_indicator_is_that_criterion
     how = {line.row: line.how for line in submission.reading.rows}
     assert how[r + 5] == "tiêu chí 2"
     assert "indicator-duplicate" not in {issue.code for issue in issues}
+
+
+# -- «Kết quả tự đánh giá» holding the figures, beside «Đạt/Chưa đạt»
+
+
+@pytest.mark.parametrize(
+    ("result", "verdict"),
+    [
+        ("Kết quả tự đánh giá của xã", "Đạt/Chưa đạt"),
+        ("Kết quả tự đánh giá", "Đánh giá"),
+        ("Xã tự đánh giá kết quả", "Mức độ đạt"),
+    ],
+)
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_result_column_headed_as_a_self_assessment_is_the_result_beside_the_verdicts(
+    tmp_path, registry, indicators, fmt, result, verdict
+):
+    """Both headings name a self-assessment, the first column holds the figures and the
+    second Đạt/Chưa đạt: the first is the result, the second the self-assessment (the
+    figures were read as self-assessments, every numeric indicator's left unknown, and the
+    Đạt/Chưa đạt column unused, without a word)."""
+    sheet, r = titled()
+    put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Chỉ tiêu", result, verdict])
+    lines = [
+        ["3", "Thủy lợi"],
+        ["3.1", "Tỷ lệ diện tích đất được tưới", "≥80%", 86.5, "Đạt"],
+        ["3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt", "Đạt"],
+        ["5", "Trường học đạt chuẩn", "≥80%", 72.5, "Chưa đạt"],
+        ["11", "Tỷ lệ hộ nghèo đa chiều", "≤5%", 4.1, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        put_row(sheet, k, line)
+    submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert found["3.1"] == (86.5, MET)
+    assert found["3.2"] == ("Đạt", MET)
+    assert found["5"] == (72.5, NOT_MET)
+    assert found["11"] == (4.1, MET)
+    cells = {e.code: e.assessment_cell for e in submission.indicators}
+    assert cells["5"] == f"E{r + 5}"
+    roles = {column.column: column.role for column in submission.reading.columns}
+    assert (roles["D"], roles["E"]) == ("kết quả", "tự đánh giá")

@@ -11,7 +11,9 @@ Then the table as a whole decides:
   the report's, left aside when it is earlier («Kết quả năm 2020 | Kết quả thực hiện»). An
   older year's figure is never the value (`value-column-chosen` says which was used);
 - no result column by its heading: a column whose cells are mostly figures, next to the
-  requirement column, is the result column (its cells are the evidence);
+  requirement column, is the result column (its cells are the evidence); of two columns
+  headed as self-assessments («Kết quả tự đánh giá» | «Đạt/Chưa đạt»), the one holding
+  figures beside one holding only Đạt/Chưa đạt is the result column;
 - «Chỉ tiêu» holds the wording when its cells are long texts, the thresholds otherwise;
 - a single «Đánh giá … tiêu chí» column, without an indicator-level one, is the indicators'
   self-assessment;
@@ -145,6 +147,7 @@ class _Decider:
 
     def decide(self) -> Columns:
         self._text_or_threshold()
+        self._result_among_assessments()
         self._values()
         roles = self.roles
         assessment = self._assessment()
@@ -247,6 +250,33 @@ class _Decider:
         labels = {c: f"{self.header.labels.get(c, '')} {below.get(c, '')}" for c in values}
         values.sort(key=lambda c: 0 if _PREFERRED.search(labels[c]) else 1)
         self.roles["value"] = values
+
+    def _result_among_assessments(self) -> None:
+        """Two self-assessment columns and no result column («Kết quả tự đánh giá của xã» |
+        «Đạt/Chưa đạt»): when one holds Đạt/Chưa đạt words and the other figures, the other is
+        the result column (read as one, its figures were the self-assessments, each unknown)."""
+        columns = self.roles.get("assessment", [])
+        if self.roles.get("value") or len(columns) != 2:
+            return
+        verdicts, figures = [], []
+        for col in columns:
+            cells = self._cells(col)
+            said = sum(1 for cell in cells if self._verdict(cell))
+            counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+            if cells and said >= _VERDICTS * len(cells) and not counted:
+                verdicts.append(col)
+            elif counted:
+                figures.append((col, counted, len(cells)))
+        if len(verdicts) != 1 or len(figures) != 1:
+            return
+        col, counted, total = figures[0]
+        columns.remove(col)
+        self.roles["value"] = [col]
+        self.role_of[col] = "value"
+        self.evidence[col] = (
+            f"theo nội dung: {counted}/{total} ô là số liệu, cột {column_letter(verdicts[0])} ghi "
+            "Đạt/Chưa đạt: cột kết quả"
+        )
 
     def _year_columns(self) -> list[int]:
         """Columns headed by a year alone («Năm 2020» | «Năm 2021 (ước)», no «Kết quả» over them):
