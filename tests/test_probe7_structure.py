@@ -481,3 +481,67 @@ def test_a_result_column_headed_as_a_self_assessment_is_the_result_beside_the_ve
     assert cells["5"] == f"E{r + 5}"
     roles = {column.column: column.role for column in submission.reading.columns}
     assert (roles["D"], roles["E"]) == ("kết quả", "tự đánh giá")
+
+
+# -- result and self-assessment headings the vocabulary does not know, told by their cells
+
+KNOWN_BY_CELLS = [
+    ("Thực tế", "So với chuẩn"),  # the verdicts' heading unknown
+    ("Đã đạt được", "Kết luận"),  # the results' heading unknown
+    ("Mức độ đạt được", "So với chuẩn"),  # the results headed as a self-assessment
+]
+
+
+def mixed_table(sheet: Sheet, r: int, heads: list[str]) -> None:
+    """A table of counted and judged indicators under `heads`."""
+    put_row(sheet, r, heads)
+    lines = [
+        ["1", "Quy hoạch"],
+        ["1.1", ROWS[0].text, "Đạt", "Đạt", "Đạt"],
+        ["1.2", ROWS[1].text, "Đạt", "Chưa đạt", "Chưa đạt"],
+        ["3", "Thủy lợi"],
+        ["3.1", "Tỷ lệ diện tích đất được tưới", "≥80%", 86.5, "Đạt"],
+        ["3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt", "Đạt"],
+        ["5", "Trường học đạt chuẩn", "≥80%", 72.5, "Chưa đạt"],
+        ["9", "Nhà ở dân cư"],
+        ["9.1", "Nhà tạm, dột nát", "Không", "Không", "Đạt"],
+        ["9.2", "Tỷ lệ hộ có nhà ở đạt chuẩn", "≥75%", 81.5, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        put_row(sheet, k, line)
+
+
+@pytest.mark.parametrize(("result", "verdict"), KNOWN_BY_CELLS)
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_result_and_self_assessment_columns_unknown_by_heading_are_told_by_their_cells(
+    tmp_path, registry, indicators, fmt, result, verdict
+):
+    """«Thực tế | So với chuẩn», «Đã đạt được | Kết luận», «Mức độ đạt được | So với
+    chuẩn»: figures and short words right before a column of Đạt/Chưa đạt are the results,
+    that column the self-assessments (one of the two was lost on every row, each reported
+    missing)."""
+    sheet, r = titled()
+    mixed_table(sheet, r, ["TT", "Nội dung tiêu chí", "Chỉ tiêu", result, verdict])
+    submission, issues = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert found["1.2"] == ("Chưa đạt", NOT_MET)
+    assert found["3.1"] == (86.5, MET)
+    assert found["5"] == (72.5, NOT_MET)
+    assert found["9.1"][1] == MET
+    assert found["9.2"] == (81.5, MET)
+    roles = {column.column: column.role for column in submission.reading.columns}
+    assert (roles["D"], roles["E"]) == ("kết quả", "tự đánh giá")
+    codes = {issue.code for issue in issues}
+    assert not codes & {"value-missing", "assessment-missing", "assessment-unreadable"}
+
+
+@pytest.mark.parametrize("heading", ["Mục tiêu", "Kế hoạch"])
+def test_targets_before_the_self_assessment_are_not_taken_for_results(
+    tmp_path, registry, indicators, heading
+):
+    """«Mục tiêu | Tự đánh giá» and no result column: the targets are no results (each
+    value stays missing, and said so)."""
+    sheet, r = titled()
+    mixed_table(sheet, r, ["TT", "Nội dung tiêu chí", "Chỉ tiêu", heading, "Tự đánh giá"])
+    submission, _ = read(tmp_path, registry, indicators, [sheet])
+    assert entries(submission)["3.1"] == (None, MET)

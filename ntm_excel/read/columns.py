@@ -17,6 +17,11 @@ Then the table as a whole decides:
 - «Chỉ tiêu» holds the wording when its cells are long texts, the thresholds otherwise;
 - a single «Đánh giá … tiêu chí» column, without an indicator-level one, is the indicators'
   self-assessment;
+- headings the vocabulary does not know, by their cells: a column of Đạt/Chưa đạt words
+  right after the result column is the self-assessment («Thực tế | So với chuẩn»); a column
+  of figures and short words right before the self-assessment column is the result
+  («Đã đạt được | Kết luận»); a self-assessment heading over figures beside a column of
+  Đạt/Chưa đạt words is the result («Mức độ đạt được | So với chuẩn»);
 - tick columns under one self-assessment heading («Tự đánh giá» over «Đạt» | «Chưa đạt»), or
   two such columns side by side without one: a mark (x, ✓) in a column is the assessment its
   heading names.
@@ -72,6 +77,10 @@ _PREFERRED = re.compile(r"\b(ty le|ti le)\b")  # a «Tỷ lệ» column before �
 CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
 _FIGURES = 0.6  # share of figures that makes a column of results
 _VERDICTS = 0.9  # share of Đạt/Chưa đạt words that makes a column of self-assessments
+_MIXED = 0.25  # share of figures in a column of results beside Đạt/Có/Không words
+_SHORT_WORDS = 20  # characters of a short result written in words («Đã phê duyệt»)
+_COMPARED = "≥≤><="  # a cell starting so is a requirement
+_TARGETS = re.compile(r"\b(?:muc tieu|ke hoach|chi tieu|chuan|quy dinh|yeu cau|dinh muc)\b")
 
 
 @functools.lru_cache(maxsize=1 << 13)  # headings repeat from file to file
@@ -148,6 +157,7 @@ class _Decider:
     def decide(self) -> Columns:
         self._text_or_threshold()
         self._result_among_assessments()
+        self._verdicts_beside_figures()
         self._values()
         roles = self.roles
         assessment = self._assessment()
@@ -158,6 +168,8 @@ class _Decider:
             self.evidence[assessment] = "cột đánh giá duy nhất: dùng cho từng chỉ tiêu"
         if assessment is None and criterion is None:
             assessment = self._verdicts_noted()
+        if assessment is None and criterion is None:
+            assessment = self._verdicts_beside_values()
         marks = self._marks()
         if marks:
             assessment = next(iter(marks))
@@ -241,6 +253,7 @@ class _Decider:
             self._verdicts_in(values)
         if not values:
             found = self._value_by_content()
+            found = self._value_beside_assessment() if found is None else found
             if found is not None:
                 values.append(found)
                 self.roles["value"] = values
@@ -277,6 +290,62 @@ class _Decider:
             f"theo nội dung: {counted}/{total} ô là số liệu, cột {column_letter(verdicts[0])} ghi "
             "Đạt/Chưa đạt: cột kết quả"
         )
+
+    def _verdicts_beside_figures(self) -> None:
+        """One column headed as the self-assessment but holding figures («Mức độ đạt được»),
+        no result column, and beside it a column without a known heading holding only
+        Đạt/Chưa đạt («So với chuẩn»): the first holds the results, the second the
+        self-assessments."""
+        columns = self.roles.get("assessment", [])
+        if self.roles.get("value") or len(columns) != 1:
+            return
+        col = columns[0]
+        cells = self._cells(col)
+        counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+        if not cells or counted < _MIXED * len(cells):
+            return
+        for other in (col + 1, col - 1):
+            if other < 0 or other in self.role_of or other in self.grid.hidden_cols:
+                continue
+            found = self._cells(other)
+            said = sum(1 for cell in found if self._verdict(cell))
+            if len(found) < 3 or said < _VERDICTS * len(found):
+                continue
+            if any(_is_figure(cell, self.vocabulary) for cell in found):
+                continue
+            self.roles["assessment"], self.roles["value"] = [other], [col]
+            self.role_of[col], self.role_of[other] = "value", "assessment"
+            self.evidence[col] = f"theo nội dung: {counted}/{len(cells)} ô là số liệu: cột kết quả"
+            self.evidence[other] = (
+                f"theo nội dung: {said}/{len(found)} ô là «Đạt»/«Chưa đạt», bên cột "
+                f"{column_letter(col)} ghi số liệu: cột tự đánh giá"
+            )
+            return
+
+    def _value_beside_assessment(self) -> int | None:
+        """The column just left of the self-assessment column, its heading unknown, when
+        its cells are figures and short words (Đạt, Có, Không…), a quarter of them figures
+        at least: the results of a table whose indicators are both counted and judged
+        («Đã đạt được» | «Kết luận»)."""
+        assessments = self.roles.get("assessment", [])
+        col = assessments[0] - 1 if len(assessments) == 1 else -1
+        if col < 0 or col in self.role_of or col in self.grid.hidden_cols:
+            return None
+        if _TARGETS.search(self.header.labels.get(col, "")):
+            return None
+        cells = self._cells(col)
+        counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+        short = sum(1 for cell in cells if len(str(cell)) <= _SHORT_WORDS)
+        if len(cells) < 3 or counted < _MIXED * len(cells) or short < _VERDICTS * len(cells):
+            return None
+        if any(isinstance(cell, str) and cell.lstrip()[:1] in _COMPARED for cell in cells):
+            return None  # «≥80%»: requirements, not results
+        self.role_of[col] = "value"
+        self.evidence[col] = (
+            f"theo nội dung: {counted}/{len(cells)} ô là số liệu, các ô khác ghi ngắn, ngay "
+            f"trước cột tự đánh giá {column_letter(assessments[0])}"
+        )
+        return col
 
     def _year_columns(self) -> list[int]:
         """Columns headed by a year alone («Năm 2020» | «Năm 2021 (ước)», no «Kết quả» over them):
@@ -336,6 +405,26 @@ class _Decider:
                 )
                 return col
         return None
+
+    def _verdicts_beside_values(self) -> int | None:
+        """Without a self-assessment column, the column just right of the result column,
+        its heading unknown («So với chuẩn», «Kết luận»), when its cells are Đạt/Chưa đạt
+        words and no figure."""
+        values = self.roles.get("value", [])
+        col = values[0] + 1 if values else -1
+        if col < 1 or col in self.role_of or col in self.grid.hidden_cols:
+            return None
+        cells = self._cells(col)
+        said = sum(1 for cell in cells if self._verdict(cell))
+        if len(cells) < 3 or said < _VERDICTS * len(cells):
+            return None
+        if any(_is_figure(cell, self.vocabulary) for cell in cells):
+            return None
+        self.role_of[col] = "assessment"
+        self.evidence[col] = (
+            f"theo nội dung: {said}/{len(cells)} ô là «Đạt»/«Chưa đạt», ngay sau cột kết quả"
+        )
+        return col
 
     def _verdict(self, cell: object) -> bool:
         said = parse_assessment(cell, self.vocabulary) if isinstance(cell, str) else None
