@@ -545,3 +545,96 @@ def test_targets_before_the_self_assessment_are_not_taken_for_results(
     mixed_table(sheet, r, ["TT", "Nội dung tiêu chí", "Chỉ tiêu", heading, "Tự đánh giá"])
     submission, _ = read(tmp_path, registry, indicators, [sheet])
     assert entries(submission)["3.1"] == (None, MET)
+
+
+@pytest.mark.parametrize("next_label", [["2", "Giao thông"], [None, "Giao thông", None, "Đạt"]])
+def test_a_group_subtotal_before_the_next_criterion_is_no_criterion(
+    tmp_path, registry, indicators, next_label
+):
+    """«Cộng nhóm I: đạt 1 tiêu chí» (no result, no assessment) before criterion 2: read as
+    nothing, 2.1 stays on its own row."""
+    sheet, r = titled()
+    put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Tự đánh giá"])
+    texts = {row.code: row.text for row in ROWS}
+    lines = [
+        [None, "Quy hoạch", None, "Đạt"],
+        ["1a", texts["1.1"], "Đạt", "Đạt"],
+        ["1b", texts["1.2"], "Đạt", "Đạt"],
+        [None, "Cộng nhóm I: đạt 1 tiêu chí"],
+        next_label,
+        ["2a", texts["2.1"], 91.5, "Chưa đạt"],
+        ["2b", texts["2.2"], 72.5, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        put_row(sheet, k, line)
+    submission, issues = read(tmp_path, registry, indicators, [sheet])
+    found = entries(submission)
+    assert set(found) == {"1.1", "1.2", "2.1", "2.2"}
+    assert found["2.1"] == (91.5, NOT_MET)
+    assert {e.code: e.value_cell for e in submission.indicators}["2.1"] == f"C{r + 7}"
+    assert "indicator-duplicate" not in {issue.code for issue in issues}
+
+
+# -- the wording, the requirements and the rows' labels under headings not known
+
+
+@pytest.mark.parametrize("heading", ["Danh mục tiêu chí", "Chỉ tiêu cụ thể", "Hạng mục"])
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_the_wording_column_is_found_by_its_long_texts(
+    tmp_path, registry, indicators, fmt, heading
+):
+    """Rows without codes under «Số TT | <heading> | Chỉ tiêu theo QĐ 1980 | Kết quả |
+    Tự đánh giá»: the column of long texts is the wording, and each row is matched by it
+    (the heading was unknown or taken for the requirements, and 43 of 50 rows were lost)."""
+    sheet, r = titled()
+    heads = ["Số TT", heading, "Chỉ tiêu theo QĐ 1980", "Kết quả thực hiện", "Tự đánh giá"]
+    put_row(sheet, r, heads)
+    k = r + 1
+    for criterion in sorted(NAMES):
+        own = [row for row in ROWS if row.criterion == criterion]
+        put_row(sheet, k, [str(criterion), NAMES[criterion]])
+        k += 1
+        for row in own:
+            value = figure(ROWS.index(row)) if "%" in row.unit else "Đạt"
+            put_row(sheet, k, [None, row.text, row.threshold, value, "Đạt"])
+            k += 1
+    submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert set(found) == {row.code for row in ROWS}
+    for code in ("2.3", "9.2", "17.6", "18.4"):
+        assert found[code] == (expected_value(code), MET)
+    roles = {column.column: column.role for column in submission.reading.columns}
+    assert roles["B"] == "nội dung chỉ tiêu"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls"])
+def test_a_requirement_column_headed_mức_đạt_chuẩn_is_no_self_assessment(
+    tmp_path, registry, indicators, fmt
+):
+    """«Mức đạt chuẩn» (a heading the vocabulary reads as a self-assessment) holding «≥80%»,
+    «Đạt» before «Kết quả | Tự đánh giá»: the requirements, never the self-assessments (its
+    «Đạt» was read as every Đạt/Không đạt indicator's assessment, «Chưa đạt» ones too)."""
+    sheet, r = titled()
+    mixed = [["TT", "Nội dung tiêu chí", "Mức đạt chuẩn", "Kết quả thực hiện", "Tự đánh giá"]]
+    mixed_table(sheet, r, mixed[0])
+    submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert found["1.2"] == ("Chưa đạt", NOT_MET)
+    assert found["5"] == (72.5, NOT_MET)
+    roles = {column.column: column.role for column in submission.reading.columns}
+    assert roles["C"].startswith("mức chuẩn") and roles["E"] == "tự đánh giá"
+
+
+@pytest.mark.parametrize(("label", "wording"), [("Ký hiệu", "Hạng mục"), ("#", "Nội dung xét")])
+def test_a_table_whose_row_labels_have_unknown_headings_is_found(
+    tmp_path, registry, indicators, label, wording
+):
+    """«Ký hiệu | Hạng mục | Chỉ tiêu chung | Kết quả thực hiện | Tự đánh giá»: the
+    requirement, result and self-assessment columns make the table (it was not found)."""
+    sheet, r = titled()
+    mixed_table(sheet, r, [label, wording, "Chỉ tiêu chung", "Kết quả thực hiện", "Tự đánh giá"])
+    submission, issues = read(tmp_path, registry, indicators, [sheet])
+    found = entries(submission)
+    assert found["3.1"] == (86.5, MET)
+    assert found["5"] == (72.5, NOT_MET)
+    assert "table-not-found" not in {issue.code for issue in issues}

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import ColumnReading, Status
+from ntm_excel.read.codes import written_code
 from ntm_excel.read.sheets import Header, folded
 from ntm_excel.text import cell_address, column_letter
 from ntm_excel.values import parse_assessment, parse_value
@@ -80,6 +81,7 @@ _VERDICTS = 0.9  # share of Đạt/Chưa đạt words that makes a column of sel
 _MIXED = 0.25  # share of figures in a column of results beside Đạt/Có/Không words
 _SHORT_WORDS = 20  # characters of a short result written in words («Đã phê duyệt»)
 _COMPARED = "≥≤><="  # a cell starting so is a requirement
+_WORDING = 40  # mean characters of a column of indicators' wording
 _TARGETS = re.compile(r"\b(?:muc tieu|ke hoach|chi tieu|chuan|quy dinh|yeu cau|dinh muc)\b")
 
 
@@ -92,8 +94,12 @@ def heading_role(vocabulary: Vocabulary, label: str) -> str | None:
 
 def is_assessment_table(roles: dict[str, tuple[int, ...]]) -> bool:
     """Whether recognised headings make a self-assessment table: a result, a self-assessment
-    or a requirement column, something that names the rows, three roles at least."""
+    or a requirement column, something that names the rows, three roles at least; or the
+    requirement, the result and the self-assessment, whatever names the rows («Ký hiệu |
+    Hạng mục | Chỉ tiêu chung | Kết quả | Tự đánh giá»: its wording is found by its cells)."""
     found = set(roles) - {"ignore"}
+    if {"threshold", "value", "assessment"} <= found:
+        return True
     has_result = bool(found & {"value", "assessment", "criterion_assessment", "threshold"})
     has_label = bool(found & {"no", "name", "text", "text_or_threshold"})
     return has_result and has_label and len(found) >= 3
@@ -156,6 +162,9 @@ class _Decider:
 
     def decide(self) -> Columns:
         self._text_or_threshold()
+        self._codes_by_content()
+        self._wording_by_content()
+        self._requirements_among_assessments()
         self._result_among_assessments()
         self._verdicts_beside_figures()
         self._values()
@@ -245,6 +254,68 @@ class _Decider:
                 if role == "text"
                 else "tiêu đề «Chỉ tiêu», các ô ngắn: mức chuẩn"
             )
+
+    def _codes_by_content(self) -> None:
+        """No TT column by its heading («Ký hiệu», «#»): the first column of the heading,
+        before the requirement and result columns, whose cells are mostly codes («1», «1.1»,
+        «2a») numbers the rows."""
+        if self.roles.get("no"):
+            return
+        results = [
+            c for role in ("value", "assessment", "threshold") for c in self.roles.get(role, [])
+        ]
+        for col in sorted(self.header.labels):
+            if col in self.role_of or col in self.grid.hidden_cols:
+                continue
+            if col > min(results, default=col):
+                return  # the rows' labels come before their requirements and results
+            cells = [str(cell).strip() for cell in self._cells(col)]
+            coded = sum(1 for cell in cells if cell and written_code(cell) is not None)
+            if len(cells) >= 3 and coded >= _FIGURES * len(cells):
+                self.roles["no"] = [col]
+                self.role_of[col] = "no"
+                self.evidence[col] = f"theo nội dung: {coded}/{len(cells)} ô là mã (1, 1.1 …)"
+                return
+
+    def _wording_by_content(self) -> None:
+        """No wording column by its heading: the column of long texts (the indicators'
+        wording), its heading unknown or naming a requirement («Danh mục tiêu chí», «Chỉ
+        tiêu cụ thể»), is the wording, read to match rows without a code."""
+        if self.roles.get("text"):
+            return
+        best: tuple[float, int] | None = None
+        for col in sorted(self.header.labels):
+            if self.role_of.get(col, "threshold") != "threshold" or col in self.grid.hidden_cols:
+                continue
+            texts = [t for t in self._cells(col) if isinstance(t, str)]
+            mean = sum(map(len, texts)) / len(texts) if len(texts) >= 3 else 0
+            if mean > _WORDING and (best is None or mean > best[0]):
+                best = (mean, col)
+        if best is None:
+            return
+        col = best[1]
+        if col in self.roles.get("threshold", []):
+            self.roles["threshold"].remove(col)
+        self.roles["text"] = [col]
+        self.role_of[col] = "text"
+        self.evidence[col] = f"theo nội dung: các ô là câu dài (trung bình {best[0]:.0f} ký tự)"
+
+    def _requirements_among_assessments(self) -> None:
+        """Of several self-assessment columns, one whose cells write requirements («≥80%»)
+        under a heading such as «Mức đạt chuẩn» holds the thresholds."""
+        columns = self.roles.get("assessment", [])
+        if len(columns) < 2:
+            return
+        for col in list(columns):
+            cells = self._cells(col)
+            if not any(isinstance(c, str) and c.lstrip()[:1] in _COMPARED for c in cells):
+                continue
+            if len(columns) == 1:
+                return
+            columns.remove(col)
+            self.roles.setdefault("threshold", []).append(col)
+            self.role_of[col] = "threshold"
+            self.evidence[col] = "theo nội dung: các ô ghi «≥…», «≤…»: mức chuẩn"
 
     def _values(self) -> None:
         values = self.roles.get("value", [])

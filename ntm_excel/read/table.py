@@ -485,16 +485,19 @@ class TableReader:
         return code
 
     def _heading_of_next(self, line: _Line) -> Code | None:
-        """A short row without a code or a value, right above the first indicator of the
-        next criterion («GT» over «2a», «MT và ATTP» over «17.1»): that criterion's own
-        row, its name abbreviated or misspelt (its wording was matched to an indicator)."""
+        """A short row without a code or a value but with an assessment, right above the
+        first indicator of the next criterion («GT» over «2a», «MT và ATTP» over «17.1»):
+        that criterion's own row, its name abbreviated or misspelt (its wording was matched
+        to an indicator)."""
         text = line.name or line.body
         if not text or len(text) > _HEADING_LENGTH or self._filled(line.row, self.columns.values):
             return None
+        if not self._has_data(line.row):
+            return None  # a note («Cộng nhóm I: đạt 1 tiêu chí»): read as nothing
         _, following = self._next_code(line.row)
         if following is None or following.criterion != (self.criterion or 0) + 1:
             return None
-        first = following.sub == 1 or following.letter == "a" or following.kind == "criterion"
+        first = following.sub == 1 or following.letter == "a"
         if not first or (
             self.criterion and self.catalogue.match_text(strip_code(text), self.criterion)
         ):
