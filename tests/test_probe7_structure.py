@@ -638,3 +638,113 @@ def test_a_table_whose_row_labels_have_unknown_headings_is_found(
     assert found["3.1"] == (86.5, MET)
     assert found["5"] == (72.5, NOT_MET)
     assert "table-not-found" not in {issue.code for issue in issues}
+
+
+# -- a roadmap below the table, the signature after it
+
+
+def roadmap_rows(sheet: Sheet, head: int, first: int = 0) -> None:
+    """A roadmap's heading on row `head` and its two tasks."""
+    heads = ["TT", "Tiêu chí", "Nội dung công việc", "Thời gian hoàn thành", "Người phụ trách"]
+    put_row(sheet, head, heads, first)
+    put_row(sheet, head + 1, [1, "Tiêu chí số 5", "Nâng cấp trường mầm non", "Tháng 6/2021",
+                              "Nguyễn Văn Hùng"], first)  # fmt: skip
+    put_row(sheet, head + 2, [2, "Tiêu chí số 17", "Xây dựng 5 mô hình vườn mẫu",
+                              "Quý III/2021", "Trần Thị Lan"], first)  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_roadmap_below_the_table_past_row_80_signed_after_it_is_read(
+    tmp_path, registry, indicators, fmt
+):
+    """The table (its heading on row 16, blank rows between its criteria) ends on the
+    roadmap's heading on row 100, the signature under the roadmap: its tasks are read (it
+    was looked for under the signature, and above row 80 only)."""
+    sheet, r = titled()
+    r += 10
+    whole = Sheet("whole")
+    end = assessment_table(whole, 0)
+    shift, last = 0, None
+    for (row, col), cell in sorted(whole.cells.items()):
+        if col == 0 and row and isinstance(cell.value, str) and cell.value.isdigit():
+            shift += row != last
+        last = row
+        sheet.put(r + row + shift, col, cell.value)
+    head = r + end + shift + 3
+    sheet.put(head - 2, 0, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ CHƯA ĐẠT")
+    roadmap_rows(sheet, head)
+    sheet.put(head + 5, 3, "TM. UBND XÃ")
+    sheet.put(head + 6, 3, "CHỦ TỊCH")
+    assert head > 90
+    submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)
+    assert len(submission.indicators) == len(ROWS)
+    tasks = {task.text: task for task in submission.tasks}
+    assert set(tasks) == {"Nâng cấp trường mầm non", "Xây dựng 5 mô hình vườn mẫu"}
+    assert str(tasks["Xây dựng 5 mô hình vườn mẫu"].due) == "2021-09-30"
+    assert tasks["Nâng cấp trường mầm non"].cell == f"C{head + 2}"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_roadmap_beside_a_two_row_heading_leaves_the_heading_whole(
+    tmp_path, registry, indicators, fmt
+):
+    """«Kết quả tự đánh giá» merged over «Kết quả | Đánh giá», the roadmap's heading on the
+    same row two columns to the right, its tasks on the row of the sub-headings: the
+    heading keeps its second row (the roadmap's figures were read as the results)."""
+    sheet, r = titled()
+    put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Chỉ tiêu", "Kết quả tự đánh giá"])
+    for col in (0, 1, 2):
+        sheet.merge(r, col, r + 1, col)
+    sheet.merge(r, 3, r, 4)
+    put_row(sheet, r + 1, [None, None, None, "Kết quả", "Đánh giá"])
+    lines = [
+        ["3", "Thủy lợi"],
+        ["3.1", "Tỷ lệ diện tích đất được tưới", "≥80%", 86.5, "Đạt"],
+        ["3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt", "Đạt"],
+        ["5", "Trường học đạt chuẩn", "≥80%", 72.5, "Chưa đạt"],
+        ["11", "Tỷ lệ hộ nghèo đa chiều", "≤5%", 4.1, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 2):
+        put_row(sheet, k, line)
+    roadmap_rows(sheet, r, 7)
+    submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)
+    found = entries(submission)
+    assert found["3.1"] == (86.5, MET)
+    assert found["5"] == (72.5, NOT_MET)
+    assert found["11"] == (4.1, MET)
+    assert submission.reading.header_rows == f"{r + 1}–{r + 2}"
+    assert {task.text for task in submission.tasks} == {
+        "Nâng cấp trường mầm non",
+        "Xây dựng 5 mô hình vườn mẫu",
+    }
+
+
+def test_roman_criteria_over_lettered_indicators_are_criteria(tmp_path, registry, indicators):
+    """«I | QUY HOẠCH» over «1a», «1b», «V | Tỷ lệ trường học …» alone: Roman numbers are the
+    criteria, the single-indicator ones read (5 was a section heading and lost)."""
+    sheet, r = titled()
+    put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Kết quả thực hiện", "Tự đánh giá"])
+    texts = {row.code: row.text for row in ROWS}
+    lines = [
+        ["I", "QUY HOẠCH", None, "Đạt"],
+        ["1a", texts["1.1"], "Đạt", "Đạt"],
+        ["1b", texts["1.2"], "Đạt", "Đạt"],
+        ["II", "GIAO THÔNG", None, "Chưa đạt"],
+        ["2a", texts["2.1"], 91.5, "Chưa đạt"],
+        ["2b", texts["2.2"], 72.5, "Đạt"],
+        ["III", "THỦY LỢI", None, "Đạt"],
+        ["3a", texts["3.1"], 85.5, "Đạt"],
+        ["3b", texts["3.2"], "Đạt", "Đạt"],
+        ["IV", "ĐIỆN", None, "Đạt"],
+        ["4a", texts["4.1"], "Đạt", "Đạt"],
+        ["4b", texts["4.2"], 99.5, "Đạt"],
+        ["V", texts["5"], 82.5, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        put_row(sheet, k, line)
+    submission, _ = read(tmp_path, registry, indicators, [sheet])
+    found = entries(submission)
+    assert found["5"] == (82.5, MET)
+    assert found["2.1"] == (91.5, NOT_MET)
+    criteria = {entry.criterion_no: entry.self_assessment for entry in submission.criteria}
+    assert criteria[2] == NOT_MET

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import ColumnReading, Status
 from ntm_excel.read.codes import written_code
-from ntm_excel.read.sheets import Header, folded
+from ntm_excel.read.sheets import MAX_COLS, Header, folded
 from ntm_excel.text import cell_address, column_letter
 from ntm_excel.values import parse_assessment, parse_value
 from ntm_excel.vocabulary import Vocabulary
@@ -79,6 +79,8 @@ CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
 _FIGURES = 0.6  # share of figures that makes a column of results
 _VERDICTS = 0.9  # share of Đạt/Chưa đạt words that makes a column of self-assessments
 _MIXED = 0.25  # share of figures in a column of results beside Đạt/Có/Không words
+_MOSTLY = 0.75  # share of Đạt/Chưa đạt words that tells a self-assessment column by its cells
+_STRAY = 0.15  # share of figures such a column may hold (the rows of a table below it)
 _SHORT_WORDS = 20  # characters of a short result written in words («Đã phê duyệt»)
 _COMPARED = "≥≤><="  # a cell starting so is a requirement
 _WORDING = 40  # mean characters of a column of indicators' wording
@@ -345,9 +347,8 @@ class _Decider:
         verdicts, figures = [], []
         for col in columns:
             cells = self._cells(col)
-            said = sum(1 for cell in cells if self._verdict(cell))
             counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
-            if cells and said >= _VERDICTS * len(cells) and not counted:
+            if self._holds_verdicts(cells):
                 verdicts.append(col)
             elif counted:
                 figures.append((col, counted, len(cells)))
@@ -379,10 +380,8 @@ class _Decider:
             if other < 0 or other in self.role_of or other in self.grid.hidden_cols:
                 continue
             found = self._cells(other)
-            said = sum(1 for cell in found if self._verdict(cell))
-            if len(found) < 3 or said < _VERDICTS * len(found):
-                continue
-            if any(_is_figure(cell, self.vocabulary) for cell in found):
+            said = self._holds_verdicts(found)
+            if not said:
                 continue
             self.roles["assessment"], self.roles["value"] = [other], [col]
             self.role_of[col], self.role_of[other] = "value", "assessment"
@@ -480,22 +479,30 @@ class _Decider:
     def _verdicts_beside_values(self) -> int | None:
         """Without a self-assessment column, the column just right of the result column,
         its heading unknown («So với chuẩn», «Kết luận»), when its cells are Đạt/Chưa đạt
-        words and no figure."""
+        words (`_holds_verdicts`)."""
         values = self.roles.get("value", [])
         col = values[0] + 1 if values else -1
         if col < 1 or col in self.role_of or col in self.grid.hidden_cols:
             return None
         cells = self._cells(col)
-        said = sum(1 for cell in cells if self._verdict(cell))
-        if len(cells) < 3 or said < _VERDICTS * len(cells):
-            return None
-        if any(_is_figure(cell, self.vocabulary) for cell in cells):
+        said = self._holds_verdicts(cells)
+        if not said:
             return None
         self.role_of[col] = "assessment"
         self.evidence[col] = (
             f"theo nội dung: {said}/{len(cells)} ô là «Đạt»/«Chưa đạt», ngay sau cột kết quả"
         )
         return col
+
+    def _holds_verdicts(self, cells: list[object]) -> int:
+        """How many of a column's cells are Đạt/Chưa đạt words, when they are most of them
+        and hardly a figure among them (rows below the table, a roadmap's, may be counted
+        too); 0 otherwise."""
+        said = sum(1 for cell in cells if self._verdict(cell))
+        counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+        if len(cells) < 3 or said < _MOSTLY * len(cells) or counted > _STRAY * len(cells):
+            return 0
+        return said
 
     def _verdict(self, cell: object) -> bool:
         said = parse_assessment(cell, self.vocabulary) if isinstance(cell, str) else None
@@ -572,7 +579,8 @@ class _Decider:
     def _value_by_content(self) -> int | None:
         """A column without a known heading whose cells are mostly figures, preferably next
         to the requirement column."""
-        width = max((len(line) for line in self.grid.rows), default=0)
+        # within the heading's columns (a table beside it has its own figures)
+        width = min(max(self.header.labels, default=-1) + 2, MAX_COLS)
         thresholds = self.roles.get("threshold", [])
         best: tuple[tuple[int, int], int, str] | None = None
         for col in range(width):

@@ -45,7 +45,9 @@ def beside(
     Read whole, the table's heading would lend the roadmap's «Thời gian hoàn thành» to every
     indicator row, each read as a task."""
     grid, cols = header.grid, sorted(header.labels)
-    for left, right in zip(cols, cols[1:], strict=False):
+    width = max(map(len, grid.rows[header.top : header.bottom + 1]), default=0)
+    last = [cols[-1] + 2] if cols and cols[-1] + 2 < width else []  # beyond the heading's end
+    for left, right in zip(cols, [*cols[1:], *last], strict=False):
         if right - left < 2:
             continue
         roles = {role: tuple(c for c in found if c < right) for role, found in header.roles.items()}

@@ -382,6 +382,7 @@ class _Workbook:
             ],
             self.catalogue.names,
             below=header,
+            below_from=table.end if table else None,
             unit_code=unit_code or "",
             file_name=self.path.name,
             year=year,

@@ -1214,6 +1214,8 @@ def two_row_labels(
     blank parent cell belongs to the group on its left). Headings typed on two lines, each
     below its own start («Tự đánh» over «giá»), have no sub-headings."""
     parent = row_labels(grid, top, width)
+    width = _block_end(grid, top, parent, width)
+    parent = {col: label for col, label in parent.items() if col < width}
     child = row_labels(grid, top + 1, width)
     if not child or not all(_heading_cell(grid.value(top + 1, c)) for c in child):
         return None
@@ -1242,6 +1244,19 @@ def two_row_labels(
             labels[col] = label
     wrapped = not children and all(col in parent for col in child)
     return (labels, children) if children or wrapped else None
+
+
+def _block_end(grid: Grid, top: int, parent: dict[int, str], width: int) -> int:
+    """The end of the first block of a heading row: the column after its last heading before
+    two empty columns or more (another table beside it, a roadmap, whose rows below are data,
+    not sub-headings); `width` when none."""
+    columns = sorted(parent)
+    for col, following in zip(columns, columns[1:], strict=False):
+        merge = grid.merge_at(top, col)
+        end = merge[3] if merge else col
+        if following - end > 2:
+            return end + 1
+    return width
 
 
 def _heading_cell(value: object) -> bool:

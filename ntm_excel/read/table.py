@@ -185,6 +185,11 @@ class TableReader:
     _indicator_rows: set[int] = field(default_factory=set)  # rows read as an indicator
     _heading_only: bool = False  # the last criterion row was only its heading
 
+    @property
+    def end(self) -> int | None:
+        """The row that ended the table (a signature, a roadmap's heading), if one."""
+        return self._end
+
     def read(self) -> None:
         grid = self.header.grid
         self.columns, issues = decide_columns(self.header, self.vocabulary, self.year, self.located)
@@ -194,6 +199,7 @@ class TableReader:
         plan = next((plan for plan in _PLANS.get(key, ()) if plan.fits(self)), None)
         if plan is not None:
             self.notes += plan.notes
+            self._end = plan.end if plan.end < len(grid.rows) else None
             for step, args in plan.steps:
                 step(self, *args)
         else:
@@ -296,7 +302,7 @@ class TableReader:
             code = (written_code(text) if text else None) or _band(start, self.catalogue)
             if code is None:
                 continue
-            if roman and code.kind in ("indicator", "criterion"):
+            if roman and code.criterion and code.kind in ("indicator", "criterion", "letter"):
                 agree[code.criterion == roman] += 1
             roman = 0
             if code.kind == "roman":
