@@ -1214,9 +1214,12 @@ def two_row_labels(
     blank parent cell belongs to the group on its left). Headings typed on two lines, each
     below its own start («Tự đánh» over «giá»), have no sub-headings."""
     parent = row_labels(grid, top, width)
-    width = _block_end(grid, top, parent, width)
-    parent = {col: label for col, label in parent.items() if col < width}
     child = row_labels(grid, top + 1, width)
+    if child and not all(_heading_cell(grid.value(top + 1, c)) for c in child):
+        # a table beside, two empty columns away, whose data start on the sub-heading row
+        width = _block_end(grid, top, parent, width)
+        parent = {col: label for col, label in parent.items() if col < width}
+        child = {col: label for col, label in child.items() if col < width}
     if not child or not all(_heading_cell(grid.value(top + 1, c)) for c in child):
         return None
     if any(_CODE_LIKE.match(label) for label in child.values()):
