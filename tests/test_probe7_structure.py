@@ -748,3 +748,30 @@ def test_roman_criteria_over_lettered_indicators_are_criteria(tmp_path, registry
     assert found["2.1"] == (91.5, NOT_MET)
     criteria = {entry.criterion_no: entry.self_assessment for entry in submission.criteria}
     assert criteria[2] == NOT_MET
+
+
+def test_a_roadmap_heading_beside_a_table_row_is_no_heading_of_the_table(
+    tmp_path, registry, indicators
+):
+    """«TT | Nội dung | Xã tự đánh giá kết quả | Mức độ đạt» (three roles), the roadmap beside
+    it headed two rows lower, on the row of «TC3.1»: that row, naming more roles with the
+    roadmap's headings, is a row of the table, not its heading (every value was lost)."""
+    sheet, r = titled()
+    put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Xã tự đánh giá kết quả", "Mức độ đạt"])
+    sheet.put(r, 6, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ CHƯA ĐẠT")
+    lines = [
+        ["TC3", "Thủy lợi"],
+        ["TC3.1", "Tỷ lệ diện tích đất được tưới", 86.5, "Đạt"],
+        ["TC3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt"],
+        ["TC5", "Trường học đạt chuẩn", 72.5, "Chưa đạt"],
+        ["TC11", "Tỷ lệ hộ nghèo đa chiều", 4.1, "Đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        put_row(sheet, k, line)
+    roadmap_rows(sheet, r + 2, 6)
+    submission, _ = read(tmp_path, registry, indicators, [sheet])
+    assert submission.reading.header_rows == str(r + 1)
+    found = entries(submission)
+    assert found["3.1"] == (86.5, MET)
+    assert found["5"] == (72.5, NOT_MET)
+    assert len(submission.tasks) == 2

@@ -1270,7 +1270,9 @@ def _heading_cell(value: object) -> bool:
 
 
 # A child row that is a data row: codes, numbers ("1.1", "II", "TC 2"), not years ("2021")
-_CODE_LIKE = re.compile(r"^(?!(?:19|20)\d\d$)(?:\d+(?: \d+)*|[ivx]+|tieu chi(?: so)? \d+|tc ?\d+)$")
+_CODE_LIKE = re.compile(
+    r"^(?!(?:19|20)\d\d$)(?:\d+(?: \d+)*|[ivx]+(?: \d+)?|tieu chi(?: so)? \d+|tc ?\d+(?: \d+)?)$"
+)
 
 
 # Roles that name what a row is about: under a group heading («Đánh giá | Chỉ tiêu | Tiêu
@@ -1314,6 +1316,8 @@ def locate_header(
             single = row_labels(grid, top, width)
             if sum(map(bool, map(classify, single.values()))) < 2:
                 continue
+            if best and best[1].grid is grid and _CODE_LIKE.match(single[min(single)]):
+                continue  # a row of the table found above («TC1.1 | …»), whatever beside it
             options = [(top, single, {})]
             double = two_row_labels(grid, top, width)
             if double:
