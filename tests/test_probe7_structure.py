@@ -775,3 +775,18 @@ def test_a_roadmap_heading_beside_a_table_row_is_no_heading_of_the_table(
     assert found["3.1"] == (86.5, MET)
     assert found["5"] == (72.5, NOT_MET)
     assert len(submission.tasks) == 2
+
+
+def test_roman_criteria_stay_criteria_with_a_roadmap_numbered_below(tmp_path, registry, indicators):
+    """Criteria I … XX, then the roadmap below the table, its tasks numbered 1, 2: the task
+    «1» after «XX» does not make the Roman numbers sections (5, 7, 10 … were lost)."""
+    sheet, r = titled()
+    end = assessment_table(sheet, r, numerals=True)
+    sheet.put(end + 1, 0, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ CHƯA ĐẠT")
+    roadmap_rows(sheet, end + 3)
+    submission, _ = read(tmp_path, registry, indicators, [sheet])
+    found = entries(submission)
+    assert set(found) == {row.code for row in ROWS}
+    assert found["5"] == (expected_value("5"), MET)
+    assert found["20"] == ("Đạt", MET)
+    assert len(submission.tasks) == 2

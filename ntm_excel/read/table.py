@@ -326,8 +326,9 @@ class TableReader:
         criteria_numbered = named >= 2
         self.numbered_subs = not criteria_numbered and sum(restarts.values()) >= 2
         # «V» over «5.1», «XVII» over «17.1»: Roman criteria (sections «II. HẠ TẦNG …» are
-        # followed by criteria of other numbers: «III» by «10»)
-        own = agree[1] >= 3 and not agree[0]
+        # followed by criteria of other numbers: «III» by «10»; a roadmap below the table
+        # may follow the last one with its task «1»)
+        own = agree[1] >= 3 and agree[1] > 3 * agree[0]
         self.roman_criteria = dotted or own or (not criteria_numbered and restarts["roman"] >= 2)
         self.latin = bool(letters & set("fjwz"))
         criteria = max(self.catalogue.names, default=0)
