@@ -750,25 +750,26 @@ def test_roman_criteria_over_lettered_indicators_are_criteria(tmp_path, registry
     assert criteria[2] == NOT_MET
 
 
+@pytest.mark.parametrize(("code", "first"), [("TC{}", 6), ("Chỉ tiêu {}", 5)])
 def test_a_roadmap_heading_beside_a_table_row_is_no_heading_of_the_table(
-    tmp_path, registry, indicators
+    tmp_path, registry, indicators, code, first
 ):
     """«TT | Nội dung | Xã tự đánh giá kết quả | Mức độ đạt» (three roles), the roadmap beside
     it headed two rows lower, on the row of «TC3.1»: that row, naming more roles with the
     roadmap's headings, is a row of the table, not its heading (every value was lost)."""
     sheet, r = titled()
     put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Xã tự đánh giá kết quả", "Mức độ đạt"])
-    sheet.put(r, 6, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ CHƯA ĐẠT")
+    sheet.put(r, first, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ CHƯA ĐẠT")
     lines = [
-        ["TC3", "Thủy lợi"],
-        ["TC3.1", "Tỷ lệ diện tích đất được tưới", 86.5, "Đạt"],
-        ["TC3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt"],
-        ["TC5", "Trường học đạt chuẩn", 72.5, "Chưa đạt"],
-        ["TC11", "Tỷ lệ hộ nghèo đa chiều", 4.1, "Đạt"],
+        ["3", "Thủy lợi"],
+        [code.format("3.1"), "Tỷ lệ diện tích đất được tưới", 86.5, "Đạt"],
+        [code.format("3.2"), "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt"],
+        ["5", "Trường học đạt chuẩn", 72.5, "Chưa đạt"],
+        ["11", "Tỷ lệ hộ nghèo đa chiều", 4.1, "Đạt"],
     ]
     for k, line in enumerate(lines, r + 1):
         put_row(sheet, k, line)
-    roadmap_rows(sheet, r + 2, 6)
+    roadmap_rows(sheet, r + 2, first)
     submission, _ = read(tmp_path, registry, indicators, [sheet])
     assert submission.reading.header_rows == str(r + 1)
     found = entries(submission)
@@ -789,4 +790,32 @@ def test_roman_criteria_stay_criteria_with_a_roadmap_numbered_below(tmp_path, re
     assert set(found) == {row.code for row in ROWS}
     assert found["5"] == (expected_value("5"), MET)
     assert found["20"] == ("Đạt", MET)
+    assert len(submission.tasks) == 2
+
+
+def test_a_roadmap_heading_beside_the_tables_rows_does_not_end_the_table(
+    tmp_path, registry, indicators
+):
+    """«No. / TT | Indicator / Chỉ tiêu | Chỉ tiêu | Result / Kết quả | Ghi chú | Self-assessment
+    / Tự đánh giá» and the roadmap beside it headed on the table's second row, a subtotal
+    («Cộng nhóm I»): the table goes on below that row (it ended there, every indicator but
+    the first lost)."""
+    sheet, r = titled()
+    heads = ["No. / TT", "Indicator / Chỉ tiêu", "Chỉ tiêu", "Result / Kết quả", "Ghi chú"]
+    put_row(sheet, r, [*heads, "Self-assessment / Tự đánh giá"])
+    sheet.put(r, 8, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ CHƯA ĐẠT")
+    lines = [
+        ["1", ROWS[0].text, "Đạt", "Đạt", None, "Đạt"],
+        [None, "Cộng nhóm I: đạt 1 tiêu chí"],
+        ["3", "Thủy lợi"],
+        ["3.1", "Tỷ lệ diện tích đất được tưới", "≥80%", 86.5, None, "Đạt"],
+        ["5", "Trường học đạt chuẩn", "≥80%", 72.5, None, "Chưa đạt"],
+    ]
+    for k, line in enumerate(lines, r + 1):
+        put_row(sheet, k, line)
+    roadmap_rows(sheet, r + 2, 8)
+    submission, _ = read(tmp_path, registry, indicators, [sheet])
+    found = entries(submission)
+    assert found["3.1"] == (86.5, MET)
+    assert found["5"] == (72.5, NOT_MET)
     assert len(submission.tasks) == 2

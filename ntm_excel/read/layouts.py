@@ -40,10 +40,11 @@ def beside(
     header: Header, is_roadmap: Callable[[list[str]], bool], is_table: Callable[[dict], bool]
 ) -> tuple[Header, Grid | None]:
     """A roadmap typed to the right of the table, after an empty column, headed within a few
-    rows of the table's heading: (the table's heading without the roadmap's columns, a copy
-    of the sheet holding only those columns, where the roadmap is read); else (header, None).
-    Read whole, the table's heading would lend the roadmap's «Thời gian hoàn thành» to every
-    indicator row, each read as a task."""
+    rows of the table's heading: (the table's heading on a copy of the sheet without the
+    roadmap's columns, a copy holding only those, where the roadmap is read); else (header,
+    None). Read whole, the table's heading would lend the roadmap's «Thời gian hoàn thành»
+    to every indicator row, each read as a task, and the roadmap's heading would end the
+    table."""
     grid, cols = header.grid, sorted(header.labels)
     width = max(map(len, grid.rows[header.top : header.bottom + 1]), default=0)
     last = [cols[-1] + 2] if cols and cols[-1] + 2 < width else []  # beyond the heading's end
@@ -57,23 +58,29 @@ def beside(
             continue
         table = replace(
             header,
+            grid=_columns(grid, 0, right),
             roles=roles,
             labels={c: label for c, label in header.labels.items() if c < right},
             children={c: label for c, label in header.children.items() if c < right},
             score=len(roles),
         )
-        side = Grid(
-            grid.name,
-            [[""] * min(right, len(line)) + line[right:] for line in grid.rows],
-            grid.hidden,
-            tuple(merge for merge in grid.merged if merge[1] >= right),
-            {cell: f for cell, f in grid.formulas.items() if cell[1] >= right},
-            hidden_cols=grid.hidden_cols,
-            hidden_rows=grid.hidden_rows,
-            formats=grid.formats,
-        )
-        return table, side
+        return table, _columns(grid, right, max(map(len, grid.rows), default=0))
     return header, None
+
+
+def _columns(grid: Grid, start: int, stop: int) -> Grid:
+    """A copy of `grid` holding only its columns `start` to `stop` (the others blank, each
+    cell at its own address)."""
+    return Grid(
+        grid.name,
+        [[""] * min(start, len(line)) + line[start:stop] for line in grid.rows],
+        grid.hidden,
+        tuple(merge for merge in grid.merged if start <= merge[1] < stop),
+        {cell: f for cell, f in grid.formulas.items() if start <= cell[1] < stop},
+        hidden_cols=grid.hidden_cols,
+        hidden_rows=grid.hidden_rows,
+        formats=grid.formats,
+    )
 
 
 def unit_columns(header: Header, commune: Namer) -> dict[str, str]:

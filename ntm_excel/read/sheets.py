@@ -1269,9 +1269,11 @@ def _heading_cell(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 1990 <= value <= 2100
 
 
-# A child row that is a data row: codes, numbers ("1.1", "II", "TC 2"), not years ("2021")
+# A row that is a data row: codes, numbers ("1.1", "II", "TC 2", "1a", "Chỉ tiêu 1.1"), not
+# years ("2021")
 _CODE_LIKE = re.compile(
-    r"^(?!(?:19|20)\d\d$)(?:\d+(?: \d+)*|[ivx]+(?: \d+)?|tieu chi(?: so)? \d+|tc ?\d+(?: \d+)?)$"
+    r"^(?!(?:19|20)\d\d$)(?:\d+(?: \d+)*|\d+[a-z]|[ivx]+(?: \d+)?"
+    r"|(?:tieu chi|chi tieu)(?: so)? \d+(?: \d+)*|tc ?\d+(?: \d+)?)$"
 )
 
 
