@@ -15,8 +15,12 @@ The path through a file:
    that a cluster or a clerk compiled for several communes (a summary sheet, then one sheet
    per commune, named in its title block or only by its tab) gives one Submission per
    commune, each with its own sheet; a summary sheet is not a commune;
-5. each row below the headings is classified and read (`ntm_excel.read.table`);
-6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.read.roadmap`).
+5. each row below the headings is classified and read (`ntm_excel.read.table`); a table
+   split over two sheets is read whole (the second with its heading repeated, or going on
+   with later criteria in the same columns without it); of two copies of one table, a
+   draft («Bản nháp») gives way;
+6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.read.roadmap`); so does a
+   roadmap typed below the table or beside it (`ntm_excel.read.layouts.beside`).
 
 Hidden rows are read like the others: hiding a row in Excel does not withdraw its data, and
 the consolidated report must show what the file holds. Merged value or assessment cells
