@@ -15,8 +15,12 @@ The path through a file:
    that a cluster or a clerk compiled for several communes (a summary sheet, then one sheet
    per commune, named in its title block or only by its tab) gives one Submission per
    commune, each with its own sheet; a summary sheet is not a commune;
-5. each row below the headings is classified and read (`ntm_excel.read.table`);
-6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.read.roadmap`).
+5. each row below the headings is classified and read (`ntm_excel.read.table`); a table
+   split over two sheets is read whole (the second with its heading repeated, or going on
+   with later criteria in the same columns without it); of two copies of one table, a
+   draft («Bản nháp») gives way;
+6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.read.roadmap`); so does a
+   roadmap typed below the table or beside it (`ntm_excel.read.layouts.beside`).
 
 Hidden rows are read like the others: hiding a row in Excel does not withdraw its data, and
 the consolidated report must show what the file holds. Merged value or assessment cells
@@ -35,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
@@ -58,12 +62,13 @@ from ntm_excel.read.clues import (
     unknown_detail,
     written_at,
 )
+from ntm_excel.read.codes import written_code
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
-from ntm_excel.read.layouts import several_units_issue, unit_columns, unread_layout
+from ntm_excel.read.layouts import beside, several_units_issue, unit_columns, unread_layout
 from ntm_excel.read.legacy import column_encoding, detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
-from ntm_excel.read.roadmap import read_roadmap, title_year
+from ntm_excel.read.roadmap import is_roadmap_heading, read_roadmap, title_year
 from ntm_excel.read.sheets import (
     HEADER_SCAN_ROWS,
     Grid,
@@ -81,6 +86,7 @@ from ntm_excel.text import SHORT_TEXT, fold, memoised_text, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
+_HEADLESS_ROWS = 3  # indicators a sheet without a heading must hold to go on with the table
 MAX_FILE_SIZE = 100 * 1024 * 1024  # bytes on disk
 _SUMMARY = ("tong hop", "tonghop", "summary")  # a sheet of several communes
 
@@ -179,6 +185,10 @@ class _Workbook:
     registry: Registry
     catalogue: CatalogueIndex
     vocabulary: Vocabulary
+    beside: dict[int, Grid] = field(default_factory=dict)  # a table's sheet → its roadmap's
+
+    def _is_roadmap(self, texts: list[str]) -> bool:
+        return is_roadmap_heading(self.vocabulary, texts)
 
     def read(self) -> list[ReadResult]:
         classify = label_role(self.vocabulary)
@@ -191,6 +201,10 @@ class _Workbook:
             headers = _glued_headings(self.grids, classify)
         if not headers:
             headers = _headings_further_down(self.grids, classify)
+        for key, header in headers.items():
+            headers[key], side = beside(header, self._is_roadmap, is_assessment_table)
+            if side is not None:
+                self.beside[key] = side
         if flat := flat_sheet(list(headers.values()), self.registry):
             return self._by_rows(flat)
         communes = self._communes(list(headers.values()))
@@ -371,9 +385,14 @@ class _Workbook:
         elif not any(issue.code == "table-layout-unsupported" for issue in issues):
             issues.append(make_issue("table-not-found", **located))
         tasks, roadmap_issues, roadmap_note = read_roadmap(
-            [grid for grid in sheets if header is None or grid is not header.grid],
+            [
+                self.beside.get(id(grid), grid)
+                for grid in sheets
+                if header is None or grid is not header.grid or id(grid) in self.beside
+            ],
             self.catalogue.names,
             below=header,
+            below_from=table.end if table else None,
             unit_code=unit_code or "",
             file_name=self.path.name,
             year=year,
@@ -431,7 +450,36 @@ class _Workbook:
             if found and codes.isdisjoint(found):
                 continued.append(other)
                 codes |= found
+        if not continued and table.indicators and len(codes) < len(self.catalogue.codes):
+            continued = self._headless(table, headers, codes, located, year)
         return continued
+
+    def _headless(
+        self,
+        table: TableReader,
+        headers: dict[int, Header],
+        codes: set[str],
+        located: dict,
+        year: int | None,
+    ) -> list[TableReader]:
+        """The next visible sheet after the table's, without a heading of its own, when its
+        rows go on with later criteria in the table's columns (criteria 11–19 on a second
+        page, the heading not repeated); read as if under the table's heading."""
+        after = iter(self.grids)
+        if not any(grid is table.header.grid for grid in after):
+            return []  # a table of the workbook's own making (an export's rows of one unit)
+        grid = next((grid for grid in after if not grid.hidden), None)
+        last = max(entry.criterion_no for entry in table.indicators)
+        if grid is None or id(grid) in headers or _first_criterion(grid, table) <= last:
+            return []
+        header = replace(table.header, grid=grid, top=-1, bottom=-1)
+        other = TableReader(header, self.catalogue, self.vocabulary, located, year)
+        other.read()
+        found = {entry.code for entry in other.indicators}
+        first = min((entry.criterion_no for entry in other.indicators), default=0)
+        if len(found) < _HEADLESS_ROWS or not codes.isdisjoint(found) or first <= last:
+            return []
+        return [other]
 
     def _sheet_notes(
         self,
@@ -465,6 +513,18 @@ def _glued_headings(grids: list[Grid], classify) -> dict[int, Header]:
     """The headings of an export written in glued identifiers («MaXa | MaChiTieu | GiaTri»),
     looked for when no sheet has a heading in words."""
     return {id(grid): header for grid in grids if (header := glued_heading(grid, classify))}
+
+
+def _first_criterion(grid: Grid, table: TableReader) -> int:
+    """The criterion of the first code in the TT column of `grid` (0 when none in its first
+    rows, or the table has no TT column): a sheet that goes on with the table starts with
+    a criterion after the table's last, a roadmap with task numbers 1, 2 …"""
+    no = table.columns.no
+    for row in range(min(len(grid.rows), HEADER_SCAN_ROWS)) if no is not None else ():
+        text = grid.text(row, no)
+        if text and (code := written_code(text)) is not None and code.criterion:
+            return code.criterion
+    return 0
 
 
 def _headings_further_down(grids: list[Grid], classify) -> dict[int, Header]:
@@ -565,18 +625,22 @@ def _rank(candidate: _Candidate, year: int) -> tuple:
     return (candidate.fill, not candidate.other, candidate.header.score, not grid.hidden, year)
 
 
-# A tab saying its table was corrected («TĐG lần 2 (đã sửa)», «Bổ sung», «Cập nhật 15-3»)
+# A tab saying its table was corrected («TĐG lần 2 (đã sửa)», «Bổ sung», «Cập nhật 15-3») or
+# is the final one («Chính thức», «Final»); a tab saying it is a draft («Bản nháp», «Dự thảo»)
 _CORRECTED = re.compile(r"\b(?:da sua|sua doi|sua lai|chinh sua|bo sung|dieu chinh|cap nhat)\b")
+_FINAL = re.compile(r"\b(?:chinh thuc|final)\b")
+_DRAFT = re.compile(r"\b(?:ban nhap|draft|du thao|ban thao)\b|(?<!bang )\bnhap$")
 _ROUND = re.compile(r"\b(?:lan|ban|v|ver)\s*(\d{1,2})\b")  # «lần 2», «bản 3», «v2»
 
 
-def _version(grid: Grid) -> tuple[bool, int, date]:
-    """How late a version of a table is: its tab says it was corrected, the round its tab
-    numbers («lần 2»), the day it was signed."""
+def _version(grid: Grid) -> tuple[bool, bool, int, date]:
+    """How late a version of a table is: its tab does not call it a draft, says it was
+    corrected or final, the round its tab numbers («lần 2»), the day it was signed."""
     tab = fold(grid.name)
     found = _ROUND.search(tab)
     return (
-        bool(_CORRECTED.search(tab)),
+        not _DRAFT.search(tab),
+        bool(_CORRECTED.search(tab) or _FINAL.search(tab)),
         int(found[1]) if found else 0,
         report_date(grid) or date.min,
     )
@@ -624,11 +688,14 @@ def _why_version(chosen: Grid, other: Grid) -> str:
     """What says the `chosen` version is later than the `other`; "" when nothing does."""
     mine, theirs = _version(chosen), _version(other)
     if mine[0] and not theirs[0]:
-        return "tên trang ghi là bản đã sửa"
-    if mine[1] > theirs[1]:
-        return f"tên trang ghi lần {mine[1]}"
+        return f"trang «{other.name}» là bản nháp"
+    if mine[1] and not theirs[1]:
+        final = _FINAL.search(fold(chosen.name))
+        return f"tên trang ghi là bản {'chính thức' if final else 'đã sửa'}"
     if mine[2] > theirs[2]:
-        return f"ký ngày {mine[2]:%d/%m/%Y}, sau ngày {theirs[2]:%d/%m/%Y}"
+        return f"tên trang ghi lần {mine[2]}"
+    if mine[3] > theirs[3]:
+        return f"ký ngày {mine[3]:%d/%m/%Y}, sau ngày {theirs[3]:%d/%m/%Y}"
     return ""
 
 

@@ -250,13 +250,15 @@ def read_roadmap(
     criterion_names: dict[int, str],
     *,
     below: Header | None = None,
+    below_from: int | None = None,
     unit_code: str,
     file_name: str,
     year: int | None,
     vocabulary: Vocabulary,
 ) -> tuple[list[Task], list[Issue], str]:
     """The tasks of the roadmap sheets among `grids` (else of a roadmap written under the
-    signature of the table `below`, on its sheet, or in columns of that table), with
+    signature of the table `below`, on its sheet, or from the row `below_from` where that
+    table ended on a roadmap's heading, or in columns of that table), with
     `roadmap-not-found` or `deadline-invalid` issues, and a line for the reading report.
 
     A roadmap split over several sheets («KH hạ tầng», «KH môi trường») is read whole; a
@@ -269,6 +271,8 @@ def read_roadmap(
         # tasks and deadlines or owners («Giải pháp thực hiện» | «Thời gian» beside each row)
         start = _after_signature(below)
         found = start and locate_header([below.grid], classify, _accept, first_row=start)
+        if not found and below_from is not None:  # the heading that ended the table
+            found = locate_header([below.grid], classify, _accept, first_row=below_from)
         found = found or locate_header([below.grid], classify, _dated)
         headers = [found] if found else []
     if not headers:  # «Nội dung công việc, thời gian, người thực hiện»: all in one cell
