@@ -33,8 +33,9 @@ import os
 import pickle
 import re
 import time
+import types
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -250,7 +251,7 @@ def _without_place(submission: Submission) -> tuple:
     details = tuple(values[index] for index in _DETAIL_INDEX)
     for index in _PLACE + _DETAIL_INDEX:
         values[index] = None
-    packed = zlib.compress(pickle.dumps(details, protocol=pickle.HIGHEST_PROTOCOL), READING_PACKING)
+    packed = zlib.compress(_pickled(details), READING_PACKING)
     return _kept_submission, (tuple(values), packed, zlib.crc32(packed))
 
 
@@ -365,6 +366,60 @@ def _data_types() -> dict[tuple[str, str], type]:
     return found
 
 
+def _field_builder(kind: type) -> Callable[..., object] | None:
+    """A function building an instance of the slotted dataclass `kind` from its field
+    values, as its generated `__init__` does (each slot set, nothing else) without that
+    `__init__`'s call per field to `object.__setattr__` (a frozen class refuses its own):
+    twice as fast, and a kept judgement is mostly such objects. None when `kind` is not a
+    slotted dataclass whose `__init__` is the generated one taking every field."""
+    fields = dataclasses.fields(kind)
+    init = vars(kind).get("__init__")
+    if (
+        "__slots__" not in vars(kind)
+        or hasattr(kind, "__post_init__")
+        or init is None
+        or init.__code__.co_filename != "<string>"  # not the one `dataclass` generated
+        or len(fields) < 2
+        or not all(f.init for f in fields)
+    ):
+        return None
+    slots = [getattr(kind, f.name) for f in fields]
+    if not all(isinstance(slot, types.MemberDescriptorType) for slot in slots):
+        return None
+    names = [f"v{index}" for index in range(len(fields))]
+    setters = {f"set{index}": slot.__set__ for index, slot in enumerate(slots)}
+    sets = "".join(f"    set{index}(made, v{index})\n" for index in range(len(fields)))
+    source = f"def build({', '.join(names)}):\n    made = new(kind)\n{sets}    return made\n"
+    space = {"new": object.__new__, "kind": kind, **setters}
+    exec(source, space)  # noqa: S102 - our own text: names and numbers only
+    return space["build"]
+
+
+@functools.cache
+def _field_builders() -> dict[tuple[str, str], Callable[..., object]]:
+    """What a blob's pickles of slotted dataclasses (pickled by their class and field values:
+    `_by_fields`) call: `_field_builder` of each such class `_data_types` names."""
+    found = {}
+    for key, kind in _data_types().items():
+        if kind is Submission or not dataclasses.is_dataclass(kind):
+            continue  # a submission is built with the file's place and time (`_Placed`)
+        if (builder := _field_builder(kind)) is not None:
+            found[key] = builder
+    return found
+
+
+@functools.cache
+def _by_fields() -> dict[type, Callable[[object], tuple]]:
+    """How `encode_reading` pickles each class of `_field_builders`: its class and its field
+    values, which the builder takes back."""
+
+    def reducer(kind: type) -> Callable[[object], tuple]:
+        values = operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+        return lambda item: (kind, values(item))
+
+    return {kind: reducer(kind) for kind in map(_data_types().get, _field_builders())}
+
+
 @functools.cache
 def _type_snapshot() -> tuple[tuple[object, dict], ...]:
     """The attributes of every class a blob may name, and of every enum member."""
@@ -405,7 +460,8 @@ class _Unpickler(pickle.Unpickler):
         }
 
     def find_class(self, module: str, name: str) -> object:
-        found = self._builders.get((module, name)) or _data_types().get((module, name))
+        key = (module, name)
+        found = self._builders.get(key) or _field_builders().get(key) or _data_types().get(key)
         if found is None or found is Submission or found is _KeptSubmission:
             raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
         return found
@@ -426,16 +482,22 @@ def encode_reading(
     given, what judging that reading gave (plain data, the package's dataclasses and enums,
     dates), packed for the store without the file's place and time: `decode_reading` and
     `decode_judgement` give each back."""
+    return zlib.compress(_pickled(reading, judgement), READING_PACKING)
+
+
+def _pickled(*objects: object) -> bytes:
+    """The pickles of `objects` (None left out) in one stream, one memo: submissions without
+    their place and time, the slotted dataclasses by their field values (`_by_fields`)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = copyreg.dispatch_table | {
+    pickler.dispatch_table = copyreg.dispatch_table | _by_fields() | {
         Submission: _without_place,
         _KeptSubmission: _without_place,
     }
-    pickler.dump(reading)
-    if judgement is not None:
-        pickler.dump(judgement)  # its reading, the same objects: references to the above
-    return zlib.compress(buffer.getvalue(), READING_PACKING)
+    for each in objects:
+        if each is not None:
+            pickler.dump(each)  # a judgement's reading: references to the reading above
+    return buffer.getvalue()
 
 
 def decode_reading(
