@@ -490,10 +490,8 @@ def _pickled(*objects: object) -> bytes:
     their place and time, the slotted dataclasses by their field values (`_by_fields`)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = copyreg.dispatch_table | _by_fields() | {
-        Submission: _without_place,
-        _KeptSubmission: _without_place,
-    }
+    without_place = {Submission: _without_place, _KeptSubmission: _without_place}
+    pickler.dispatch_table = copyreg.dispatch_table | _by_fields() | without_place
     for each in objects:
         if each is not None:
             pickler.dump(each)  # a judgement's reading: references to the reading above
