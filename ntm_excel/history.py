@@ -47,7 +47,16 @@ from isal import isal_zlib
 
 from ntm_excel.errors import StoreError
 from ntm_excel.issues import Issue, Severity
-from ntm_excel.model import CriterionEntry, IndicatorEntry, ReadingReport, Status, Submission, Task
+from ntm_excel.model import (
+    CriterionEntry,
+    IndicatorEntry,
+    IndicatorResult,
+    ReadingReport,
+    Status,
+    Submission,
+    Task,
+    UnitReport,
+)
 from ntm_excel.store import Store
 
 ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt only
@@ -334,6 +343,86 @@ class _Placed:
         return submission
 
 
+# A unit's report is kept with its indicators packed apart and decoded when first used: the
+# summary, the matrix and the other sheets a re-run writes need its criteria, not its fifty
+# indicators (most of a judgement's objects); the detail and the CSV files, written in forked
+# processes at a province's scale, decode them there.
+_REPORT_FIELDS = tuple(f.name for f in dataclasses.fields(UnitReport))
+_INDICATORS = "indicators"
+
+
+def _report_without_indicators(report: UnitReport) -> tuple:
+    """A unit's report pickled by its fields, its indicators packed apart (`_KeptReport`)."""
+    values = {name: getattr(report, name) for name in _REPORT_FIELDS}
+    indicators = values.pop(_INDICATORS)
+    packed = zlib.compress(_pickled(indicators), READING_PACKING)
+    return _kept_report, (values, packed, zlib.crc32(packed), len(indicators))
+
+
+def _kept_report(values: dict, indicators: bytes, check: int, count: int) -> UnitReport:
+    """What a kept report's pickle names: a `_KeptReport` whose indicators are decoded when
+    used; their checksum is compared here, so that a damaged record is found while the file
+    can be read again."""
+    if (
+        type(values) is not dict
+        or values.keys() != set(_REPORT_FIELDS) - {_INDICATORS}
+        or type(indicators) is not bytes
+        or zlib.crc32(indicators) != check
+        or type(count) is not int
+    ):
+        raise pickle.UnpicklingError("báo cáo của đơn vị bị hỏng")
+    report = object.__new__(_KeptReport)
+    vars(report).update(values, _packed_indicators=indicators, _indicator_count=count)
+    return report
+
+
+class _KeptReport(UnitReport):
+    """A unit's report taken from the store: its indicators are decoded (restricted as the
+    rest, see `_Unpickler`) when first used. It equals, prints and pickles as the report it
+    stands for."""
+
+    def __getattr__(self, name: str) -> object:  # only for an attribute not set: the indicators
+        if name != _INDICATORS:
+            raise AttributeError(name)
+        try:
+            decoded = _Unpickler(vars(self)["_packed_indicators"], "", datetime.min).load_all(1)[0]
+            if type(decoded) is not list or not all(
+                type(each) is IndicatorResult for each in decoded
+            ):
+                raise pickle.UnpicklingError("chỉ tiêu không đúng kiểu")
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged record gives
+            raise StoreError(
+                f"Bản ghi kết quả của {self.unit.name} trong kho trạng thái bị hỏng hoặc bị sửa "
+                f"({exc}). Hãy chạy lại với --no-history, hoặc xóa kho trạng thái để đọc lại "
+                "mọi tệp."
+            ) from exc
+        self.indicators = decoded
+        return decoded
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnitReport):
+            return NotImplemented
+        return _report_fields(self) == _report_fields(other)
+
+    __hash__ = UnitReport.__hash__
+
+    def __repr__(self) -> str:
+        return UnitReport.__name__ + UnitReport.__repr__(self)[len(type(self).__qualname__) :]
+
+    def __reduce__(self) -> tuple:
+        return UnitReport, _report_fields(self)
+
+
+_report_fields = operator.attrgetter(*_REPORT_FIELDS)
+
+
+def indicator_count(report: UnitReport) -> int:
+    """How many indicators `report` holds, without decoding a kept report's."""
+    if _INDICATORS in vars(report):
+        return len(report.indicators)
+    return vars(report).get("_indicator_count", 0)
+
+
 def _inflate(blob: bytes) -> bytes:
     """A blob's bytes, refused beyond `MAX_INFLATED` (inflated by ISA-L: twice as fast as
     zlib; a re-run inflates every kept judgement)."""
@@ -457,6 +546,7 @@ class _Unpickler(pickle.Unpickler):
         self._builders = {  # bound methods: a blob cannot reach or change `placed` itself
             (Submission.__module__, Submission.__qualname__): placed.__call__,
             (__name__, _kept_submission.__name__): placed.kept,
+            (__name__, _kept_report.__name__): _kept_report,
         }
 
     def find_class(self, module: str, name: str) -> object:
@@ -487,11 +577,17 @@ def encode_reading(
 
 def _pickled(*objects: object) -> bytes:
     """The pickles of `objects` (None left out) in one stream, one memo: submissions without
-    their place and time, the slotted dataclasses by their field values (`_by_fields`)."""
+    their place and time, units' reports with their indicators packed apart, the slotted
+    dataclasses by their field values (`_by_fields`)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    without_place = {Submission: _without_place, _KeptSubmission: _without_place}
-    pickler.dispatch_table = copyreg.dispatch_table | _by_fields() | without_place
+    kept_apart = {
+        Submission: _without_place,
+        _KeptSubmission: _without_place,
+        UnitReport: _report_without_indicators,
+        _KeptReport: _report_without_indicators,
+    }
+    pickler.dispatch_table = copyreg.dispatch_table | _by_fields() | kept_apart
     for each in objects:
         if each is not None:
             pickler.dump(each)  # a judgement's reading: references to the reading above
