@@ -351,6 +351,7 @@ class _Placed:
 # processes at a province's scale, decode them there.
 _REPORT_FIELDS = tuple(f.name for f in dataclasses.fields(UnitReport))
 _INDICATORS = "indicators"
+_KEPT_REPORT_FIELDS = frozenset(_REPORT_FIELDS) - {_INDICATORS}
 
 
 def _report_without_indicators(report: UnitReport) -> tuple:
@@ -367,7 +368,7 @@ def _kept_report(values: dict, indicators: bytes, check: int, count: int) -> Uni
     can be read again."""
     if (
         type(values) is not dict
-        or values.keys() != set(_REPORT_FIELDS) - {_INDICATORS}
+        or values.keys() != _KEPT_REPORT_FIELDS
         or type(indicators) is not bytes
         or zlib.crc32(indicators) != check
         or type(count) is not int
@@ -461,8 +462,8 @@ def _field_builder(kind: type) -> Callable[..., object] | None:
     """A function building an instance of the slotted dataclass `kind` from its field
     values, as its generated `__init__` does (each slot set, nothing else) without that
     `__init__`'s call per field to `object.__setattr__` (a frozen class refuses its own):
-    twice as fast, and a kept judgement is mostly such objects. None when `kind` is not a
-    slotted dataclass whose `__init__` is the generated one taking every field."""
+    an object in half the time, and a kept judgement is mostly such objects. None when `kind`
+    is not a slotted dataclass whose `__init__` is the generated one taking every field."""
     fields = dataclasses.fields(kind)
     init = vars(kind).get("__init__")
     if (
