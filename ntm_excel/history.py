@@ -33,8 +33,9 @@ import os
 import pickle
 import re
 import time
+import types
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -46,12 +47,23 @@ from isal import isal_zlib
 
 from ntm_excel.errors import StoreError
 from ntm_excel.issues import Issue, Severity
-from ntm_excel.model import CriterionEntry, IndicatorEntry, ReadingReport, Status, Submission, Task
+from ntm_excel.model import (
+    CriterionEntry,
+    IndicatorEntry,
+    IndicatorResult,
+    ReadingReport,
+    Status,
+    Submission,
+    Task,
+    UnitReport,
+)
 from ntm_excel.store import Store
 
 ARCHIVE_LIMIT = 100 * 1024 * 1024  # larger files are not read either: receipt only
 BATCH_BYTES = 32 * 1024 * 1024  # new archive content per transaction, at most
-READING_PACKING = 1  # zlib level of the caches' blobs: 5× smaller, twice as fast as level 6
+# ISA-L's level of the caches' blobs (a zlib stream): as small as zlib's level 1, three times
+# as fast (the workers pack a blob per file)
+READING_PACKING = 1
 ARCHIVE_PACKING = 1  # level of archived files (.xls…) packed in zlib's format by ISA-L:
 # about five times as fast as zlib's level 1, no larger
 PACK_GAIN = 0.9  # keep the zlib-packed bytes when they are this much smaller or less
@@ -250,7 +262,7 @@ def _without_place(submission: Submission) -> tuple:
     details = tuple(values[index] for index in _DETAIL_INDEX)
     for index in _PLACE + _DETAIL_INDEX:
         values[index] = None
-    packed = zlib.compress(pickle.dumps(details, protocol=pickle.HIGHEST_PROTOCOL), READING_PACKING)
+    packed = isal_zlib.compress(_pickled(details), READING_PACKING)
     return _kept_submission, (tuple(values), packed, zlib.crc32(packed))
 
 
@@ -333,6 +345,87 @@ class _Placed:
         return submission
 
 
+# A unit's report is kept with its indicators packed apart and decoded when first used: the
+# summary, the matrix and the other sheets a re-run writes need its criteria, not its fifty
+# indicators (most of a judgement's objects); the detail and the CSV files, written in forked
+# processes at a province's scale, decode them there.
+_REPORT_FIELDS = tuple(f.name for f in dataclasses.fields(UnitReport))
+_INDICATORS = "indicators"
+_KEPT_REPORT_FIELDS = frozenset(_REPORT_FIELDS) - {_INDICATORS}
+
+
+def _report_without_indicators(report: UnitReport) -> tuple:
+    """A unit's report pickled by its fields, its indicators packed apart (`_KeptReport`)."""
+    values = {name: getattr(report, name) for name in _REPORT_FIELDS}
+    indicators = values.pop(_INDICATORS)
+    packed = isal_zlib.compress(_pickled(indicators), READING_PACKING)
+    return _kept_report, (values, packed, zlib.crc32(packed), len(indicators))
+
+
+def _kept_report(values: dict, indicators: bytes, check: int, count: int) -> UnitReport:
+    """What a kept report's pickle names: a `_KeptReport` whose indicators are decoded when
+    used; their checksum is compared here, so that a damaged record is found while the file
+    can be read again."""
+    if (
+        type(values) is not dict
+        or values.keys() != _KEPT_REPORT_FIELDS
+        or type(indicators) is not bytes
+        or zlib.crc32(indicators) != check
+        or type(count) is not int
+    ):
+        raise pickle.UnpicklingError("báo cáo của đơn vị bị hỏng")
+    report = object.__new__(_KeptReport)
+    vars(report).update(values, _packed_indicators=indicators, _indicator_count=count)
+    return report
+
+
+class _KeptReport(UnitReport):
+    """A unit's report taken from the store: its indicators are decoded (restricted as the
+    rest, see `_Unpickler`) when first used. It equals, prints and pickles as the report it
+    stands for."""
+
+    def __getattr__(self, name: str) -> object:  # only for an attribute not set: the indicators
+        if name != _INDICATORS:
+            raise AttributeError(name)
+        try:
+            decoded = _Unpickler(vars(self)["_packed_indicators"], "", datetime.min).load_all(1)[0]
+            if type(decoded) is not list or not all(
+                type(each) is IndicatorResult for each in decoded
+            ):
+                raise pickle.UnpicklingError("chỉ tiêu không đúng kiểu")
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged record gives
+            raise StoreError(
+                f"Bản ghi kết quả của {self.unit.name} trong kho trạng thái bị hỏng hoặc bị sửa "
+                f"({exc}). Hãy chạy lại với --no-history, hoặc xóa kho trạng thái để đọc lại "
+                "mọi tệp."
+            ) from exc
+        self.indicators = decoded
+        return decoded
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, UnitReport):
+            return NotImplemented
+        return _report_fields(self) == _report_fields(other)
+
+    __hash__ = UnitReport.__hash__
+
+    def __repr__(self) -> str:
+        return UnitReport.__name__ + UnitReport.__repr__(self)[len(type(self).__qualname__) :]
+
+    def __reduce__(self) -> tuple:
+        return UnitReport, _report_fields(self)
+
+
+_report_fields = operator.attrgetter(*_REPORT_FIELDS)
+
+
+def indicator_count(report: UnitReport) -> int:
+    """How many indicators `report` holds, without decoding a kept report's."""
+    if _INDICATORS in vars(report):
+        return len(report.indicators)
+    return vars(report).get("_indicator_count", 0)
+
+
 def _inflate(blob: bytes) -> bytes:
     """A blob's bytes, refused beyond `MAX_INFLATED` (inflated by ISA-L: twice as fast as
     zlib; a re-run inflates every kept judgement)."""
@@ -363,6 +456,60 @@ def _data_types() -> dict[tuple[str, str], type]:
             ):
                 found[module.__name__, name] = kind
     return found
+
+
+def _field_builder(kind: type) -> Callable[..., object] | None:
+    """A function building an instance of the slotted dataclass `kind` from its field
+    values, as its generated `__init__` does (each slot set, nothing else) without that
+    `__init__`'s call per field to `object.__setattr__` (a frozen class refuses its own):
+    an object in half the time, and a kept judgement is mostly such objects. None when `kind`
+    is not a slotted dataclass whose `__init__` is the generated one taking every field."""
+    fields = dataclasses.fields(kind)
+    init = vars(kind).get("__init__")
+    if (
+        "__slots__" not in vars(kind)
+        or hasattr(kind, "__post_init__")
+        or init is None
+        or init.__code__.co_filename != "<string>"  # not the one `dataclass` generated
+        or len(fields) < 2
+        or not all(f.init for f in fields)
+    ):
+        return None
+    slots = [getattr(kind, f.name) for f in fields]
+    if not all(isinstance(slot, types.MemberDescriptorType) for slot in slots):
+        return None
+    names = [f"v{index}" for index in range(len(fields))]
+    setters = {f"set{index}": slot.__set__ for index, slot in enumerate(slots)}
+    sets = "".join(f"    set{index}(made, v{index})\n" for index in range(len(fields)))
+    source = f"def build({', '.join(names)}):\n    made = new(kind)\n{sets}    return made\n"
+    space = {"new": object.__new__, "kind": kind, **setters}
+    exec(source, space)  # noqa: S102 - our own text: names and numbers only
+    return space["build"]
+
+
+@functools.cache
+def _field_builders() -> dict[tuple[str, str], Callable[..., object]]:
+    """What a blob's pickles of slotted dataclasses (pickled by their class and field values:
+    `_by_fields`) call: `_field_builder` of each such class `_data_types` names."""
+    found = {}
+    for key, kind in _data_types().items():
+        if kind is Submission or not dataclasses.is_dataclass(kind):
+            continue  # a submission is built with the file's place and time (`_Placed`)
+        if (builder := _field_builder(kind)) is not None:
+            found[key] = builder
+    return found
+
+
+@functools.cache
+def _by_fields() -> dict[type, Callable[[object], tuple]]:
+    """How `encode_reading` pickles each class of `_field_builders`: its class and its field
+    values, which the builder takes back."""
+
+    def reducer(kind: type) -> Callable[[object], tuple]:
+        values = operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+        return lambda item: (kind, values(item))
+
+    return {kind: reducer(kind) for kind in map(_data_types().get, _field_builders())}
 
 
 @functools.cache
@@ -402,10 +549,12 @@ class _Unpickler(pickle.Unpickler):
         self._builders = {  # bound methods: a blob cannot reach or change `placed` itself
             (Submission.__module__, Submission.__qualname__): placed.__call__,
             (__name__, _kept_submission.__name__): placed.kept,
+            (__name__, _kept_report.__name__): _kept_report,
         }
 
     def find_class(self, module: str, name: str) -> object:
-        found = self._builders.get((module, name)) or _data_types().get((module, name))
+        key = (module, name)
+        found = self._builders.get(key) or _field_builders().get(key) or _data_types().get(key)
         if found is None or found is Submission or found is _KeptSubmission:
             raise pickle.UnpicklingError(f"{module}.{name} không được lưu trong kho")
         return found
@@ -426,16 +575,26 @@ def encode_reading(
     given, what judging that reading gave (plain data, the package's dataclasses and enums,
     dates), packed for the store without the file's place and time: `decode_reading` and
     `decode_judgement` give each back."""
+    return isal_zlib.compress(_pickled(reading, judgement), READING_PACKING)
+
+
+def _pickled(*objects: object) -> bytes:
+    """The pickles of `objects` (None left out) in one stream, one memo: submissions without
+    their place and time, units' reports with their indicators packed apart, the slotted
+    dataclasses by their field values (`_by_fields`)."""
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = copyreg.dispatch_table | {
+    kept_apart = {
         Submission: _without_place,
         _KeptSubmission: _without_place,
+        UnitReport: _report_without_indicators,
+        _KeptReport: _report_without_indicators,
     }
-    pickler.dump(reading)
-    if judgement is not None:
-        pickler.dump(judgement)  # its reading, the same objects: references to the above
-    return zlib.compress(buffer.getvalue(), READING_PACKING)
+    pickler.dispatch_table = copyreg.dispatch_table | _by_fields() | kept_apart
+    for each in objects:
+        if each is not None:
+            pickler.dump(each)  # a judgement's reading: references to the reading above
+    return buffer.getvalue()
 
 
 def decode_reading(

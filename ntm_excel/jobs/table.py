@@ -15,8 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ntm_excel.check.figures import Headline
-from ntm_excel.check.progress import UnitChange, changes_since
 from ntm_excel.config import VIETNAM_TIME, Config, ScheduleSettings, unknown_key
 from ntm_excel.errors import ConfigError, MailboxError
 from ntm_excel.history import History
@@ -29,12 +27,15 @@ from ntm_excel.jobs.digest import (
     reminder_mails,
     weekly_mails,
 )
-from ntm_excel.jobs.intake import fetch_mail, send_answers
 from ntm_excel.jobs.mail_text import month_period, week_period
-from ntm_excel.jobs.review import monthly_mails
 
 if TYPE_CHECKING:
+    from ntm_excel.check.progress import UnitChange
     from ntm_excel.jobs.scheduler import JobResult, Runner
+
+# Every command checks the [schedule] keys against this table (`check_schedule`): what only
+# a job's work needs (the mailbox, the monthly review, the changes since) is imported when
+# the job runs.
 
 COLLECT = "collect"
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -160,6 +161,8 @@ def daily_digest(runner: Runner, as_of: date, result: JobResult) -> None:
 def week_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange] | None:
     """The units that sent a new version in the seven days to `as_of` (arrival times, Vietnam),
     with what moved; None when the history holds no version yet."""
+    from ntm_excel.check.progress import changes_since
+
     units = [r.unit for r in consolidation.units]
     units += [consolidation.district.unit] if consolidation.district else []
     since = datetime.combine(as_of - timedelta(days=7), time(), VIETNAM_TIME)
@@ -173,6 +176,8 @@ def week_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange]
 def month_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange] | None:
     """The units that sent a new version since the last monthly review (else in the month to
     `as_of`), with what moved; None when the history holds no version yet."""
+    from ntm_excel.check.progress import changes_since
+
     units = [r.unit for r in consolidation.units]
     until = datetime.combine(as_of + timedelta(days=1), time(), VIETNAM_TIME)
     since = runner.ledger.last_run(MONTHLY_REVIEW)
@@ -185,6 +190,8 @@ def month_changes(runner: Runner, consolidation, as_of: date) -> list[UnitChange
 
 
 def weekly_summary(runner: Runner, as_of: date, result: JobResult) -> None:
+    from ntm_excel.check.figures import Headline
+
     recipients = runner.settings.steering_committee
     if not recipients:
         result.notes.append("chưa khai báo địa chỉ Ban chỉ đạo (schedule.steering_committee)")
@@ -215,6 +222,8 @@ MONTHLY_STATE = "M"  # prefix of the monthly review's rows in the state database
 
 
 def monthly_review(runner: Runner, as_of: date, result: JobResult) -> None:
+    from ntm_excel.jobs.review import monthly_mails
+
     snap = runner.snapshot(as_of)
     key = MONTHLY_STATE + result.period
     previous = runner.ledger.previous_summary(key)
@@ -238,6 +247,8 @@ def monthly_review(runner: Runner, as_of: date, result: JobResult) -> None:
 def collect(runner: Runner, as_of: date, result: JobResult) -> None:
     """Fetch the mailbox's new submissions into the inbox (when [mailbox] is configured),
     consolidate again when the inbox changed, then answer each file received by mail."""
+    from ntm_excel.jobs.intake import fetch_mail, send_answers
+
     unreachable = ""
     if runner.config.mailbox.host:
         try:

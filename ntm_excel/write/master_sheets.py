@@ -38,6 +38,7 @@ from ntm_excel.check.figures import (
     TargetProgress,
 )
 from ntm_excel.check.tasks import criterion_text, units_text
+from ntm_excel.history import indicator_count
 from ntm_excel.issues import ISSUE_TYPES, SEVERITY_LABELS, Severity
 from ntm_excel.model import STATUS_LABELS, TASK_STATE_LABELS, Status, TaskState
 from ntm_excel.styles import (
@@ -609,7 +610,7 @@ TASKS_FILE = "tien_do_nhiem_vu"
 
 def block_rows(facts: Figures) -> dict[str, int]:
     """Rows of the two blocks that can outgrow a sheet: indicator detail and tasks."""
-    detail = sum(len(report.indicators) for report in facts.listed)
+    detail = sum(map(indicator_count, facts.listed))  # a kept report's not decoded for this
     return {DETAIL_FILE: detail, TASKS_FILE: len(facts.consolidation.tasks)}
 
 
