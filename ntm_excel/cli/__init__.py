@@ -121,7 +121,9 @@ class Parser(argparse.ArgumentParser):
         unknown = [t for t in typed if t.startswith("--") and t.split("=")[0] not in options]
         if unknown:
             hints = [option_hint(t.split("=")[0], options) for t in unknown]
-            message = argparse._("unrecognized arguments: %s") % " ".join(unknown)  # noqa: SLF001
+            unrecognized = argparse._("unrecognized arguments: %s")  # noqa: SLF001
+            if not message.startswith(unrecognized % ""):
+                message = unrecognized % " ".join(unknown)
             message += next((hint for hint in hints if hint), "")
         super().error(message)
 
