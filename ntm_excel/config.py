@@ -166,6 +166,14 @@ class Config:
             f"tương đối được tính từ thư mục chứa tệp cấu hình ({folder})."
         )
 
+    def csv_dir_for(self, master: Path | str) -> Path | None:
+        """Where the CSV files of a master written at `master` go: `csv/` beside it when the
+        configuration keeps its CSV beside its own master (as the bundled one does: out/csv
+        beside out/tong_hop.xlsx), else the folder it names (None: no CSV)."""
+        if self.csv_dir is not None and Path(self.csv_dir) == self.master.parent / CSV_FOLDER:
+            return Path(master).parent / CSV_FOLDER
+        return self.csv_dir
+
     def output_folders(self, *extra: Path | str | None) -> list[Path]:
         """The folders the tool writes into (outputs, feedback copies, CSV, mail outbox,
         state), with `extra` ones given on the command line: never read as submissions."""
@@ -175,6 +183,7 @@ class Config:
 
 
 FEEDBACK_FOLDER = "gop_y"  # the feedback copies, beside the master workbook
+CSV_FOLDER = "csv"  # the CSV files, beside the master workbook unless configured elsewhere
 DATA_FILES = {  # [data] key → what the file is, in words
     "catalog": "bộ tiêu chí",
     "vocabulary": "bảng từ vựng",
