@@ -269,13 +269,37 @@ LAST_PORT = 65_535
 _PORT = f"cần số cổng từ 1 đến {LAST_PORT}, không có dấu nháy (SMTP thường là 587 hoặc 465)"
 
 
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:|\\\\)")  # a drive «D:…» or a share «\\máy\…»
+_ELSEWHERE = (
+    "đây là đường dẫn Windows (ổ đĩa hoặc \\\\máy\\…) mà máy này không chạy Windows; hãy ghi "
+    "đường dẫn trên máy này (ví dụ «/srv/ntm/…»), hoặc đường dẫn tương đối tính "
+    "từ thư mục chứa tệp cấu hình"
+)
+
+
+class _WindowsPath(ValueError):
+    """A path written the Windows way (a drive, a network share) on another system."""
+
+
+def _local_path(value: str) -> Path:
+    """A configured path on this machine, "~" expanded. On a system other than Windows a
+    drive or network path is refused (it would name a file «D:\\NTM\\x.csv» in the folder of
+    the configuration), and the backslashes of a relative path copied from Windows
+    («out\\csv») separate its folders."""
+    if os.name != "nt":
+        if _WINDOWS_PATH.match(value):
+            raise _WindowsPath(value)
+        value = value.replace("\\", "/")
+    return Path(os.path.expanduser(value))
+
+
 def _typed(kind: str, value: object) -> object:
     """A TOML value as its field's type (`kind`, the annotation as written); TypeError or
     ValueError when it is not one. A quoted "15/03/2021" is a date too (what people type)."""
     if "Path" in kind:
         if not isinstance(value, str):
             raise TypeError(kind)
-        return Path(os.path.expanduser(value))
+        return _local_path(value)
     if kind.startswith("tuple"):
         if not isinstance(value, list):
             raise TypeError(kind)
@@ -327,6 +351,7 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
                 raise ValueError(value)
         except (TypeError, ValueError) as exc:
             expected = _PORT if key.endswith("port") else _EXPECTED.get(kind, "sai kiểu")
+            expected = _ELSEWHERE if isinstance(exc, _WindowsPath) else expected
             raise ConfigError(
                 f"Tệp cấu hình {file}, mục [{name}], khóa «{key}»: giá trị «{shown(str(value))}» "
                 f"không dùng được: {expected}"

@@ -94,8 +94,12 @@ def register(subparsers) -> None:
 
 def _output_problem(output: Path) -> str:
     """Why `output` cannot be the master workbook ("" when it can), checked before any work."""
-    if output.is_dir():
-        return f"«{output}» là một thư mục; bảng tổng hợp phải là một tệp .xlsx"
+    if output.is_dir() or not output.suffix:  # «-o out/»: a folder meant
+        what = "là một thư mục" if output.is_dir() else "không có đuôi tệp"
+        return (
+            f"«{output}» {what}; bảng tổng hợp phải là một tệp .xlsx, ví dụ "
+            f"-o «{output / 'tong_hop.xlsx'}»"
+        )
     if output.suffix.lower() != ".xlsx":
         return f"bảng tổng hợp phải có đuôi .xlsx, không phải «{output.name}»"
     return ""

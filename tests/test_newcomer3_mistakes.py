@@ -1,0 +1,79 @@
+"""Mistakes a district clerk makes on a first run, each answered in Vietnamese naming the file
+and what to do: a configuration copied from a Windows machine, a folder given for the master."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from ntm_excel.cli import main
+from ntm_excel.config import load_config
+
+SAMPLES = Path(__file__).resolve().parents[1] / "workbooks" / "mau_nop"
+posix_only = pytest.mark.skipif(os.name == "nt", reason="Windows paths are this system's own")
+
+
+def _config(folder: Path, output: str) -> Path:
+    bundled = load_config()
+    file = folder / "cau_hinh.toml"
+    text = (
+        f"[data]\ncatalog = '{bundled.catalog}'\nregistry = '{bundled.registry}'\n"
+        f"plan = '{bundled.plan}'\ncontacts = '{bundled.contacts}'\n[output]\n{output}\n"
+    )
+    file.write_bytes(text.replace("\n", "\r\n").encode("utf-8-sig"))  # as Notepad saves it
+    return file
+
+
+def _consolidate(folder: Path, *argv: str) -> tuple[int, str, str]:
+    (folder / "nop").mkdir(exist_ok=True)
+    shutil.copy(SAMPLES / "18730_xa_cam_loc.xlsx", folder / "nop")
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, redirect_stdout(out):
+        patch.chdir(folder)
+        patch.setenv("NTM_STATE_DIR", str(folder / "var"))
+        patch.setattr("sys.stderr", err)
+        code = main(["consolidate", "nop", "--as-of", "2021-03-25", *argv])
+    return code, out.getvalue(), err.getvalue()
+
+
+@posix_only
+def test_a_drive_path_in_a_configuration_is_refused_before_anything_is_written(tmp_path):
+    config = _config(tmp_path, "master = 'D:\\Báo cáo NTM\\tong_hop.xlsx'")
+    code, _, err = _consolidate(tmp_path, "--config", str(config))
+    assert code == 2
+    assert err.strip() == (
+        f"Lỗi cấu hình: Tệp cấu hình {config}, mục [output], khóa «master»: giá trị "
+        "«D:\\Báo cáo NTM\\tong_hop.xlsx» không dùng được: đây là đường dẫn Windows (ổ đĩa "
+        "hoặc \\\\máy\\…) mà máy này không chạy Windows; hãy ghi đường dẫn trên máy này (ví dụ "
+        "«/srv/ntm/…»), hoặc đường dẫn tương đối tính từ thư mục chứa tệp cấu hình"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cau_hinh.toml", "nop"]
+
+
+@posix_only
+def test_a_relative_windows_path_names_the_same_folders_here(tmp_path):
+    config = _config(tmp_path, "master = 'Báo cáo\\tong_hop.xlsx'\ncsv_dir = 'Báo cáo\\csv'")
+    code, printed, _ = _consolidate(tmp_path, "--config", str(config))
+    assert code == 0
+    assert (tmp_path / "Báo cáo" / "tong_hop.xlsx").is_file()
+    assert len(list((tmp_path / "Báo cáo" / "csv").glob("*.csv"))) == 5
+    assert not [p for p in tmp_path.iterdir() if "\\" in p.name]
+    assert f"Bảng tổng hợp: {Path('Báo cáo') / 'tong_hop.xlsx'}" in printed
+
+
+@pytest.mark.parametrize("given", ["Báo cáo tháng 3/", "Báo cáo tháng 3"])
+def test_a_folder_given_for_the_master_is_answered_with_a_file_name(tmp_path, given):
+    code, _, err = _consolidate(tmp_path, "-o", given)
+    assert code == 2
+    assert err.strip() == (
+        "Lỗi: «Báo cáo tháng 3» không có đuôi tệp; bảng tổng hợp phải là một tệp .xlsx, ví dụ "
+        f"-o «{Path('Báo cáo tháng 3') / 'tong_hop.xlsx'}»"
+    )
+    (tmp_path / "Báo cáo tháng 3").mkdir()
+    code, _, err = _consolidate(tmp_path, "-o", given)
+    assert code == 2 and "«Báo cáo tháng 3» là một thư mục; bảng tổng hợp phải" in err
