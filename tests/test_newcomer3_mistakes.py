@@ -77,3 +77,25 @@ def test_a_folder_given_for_the_master_is_answered_with_a_file_name(tmp_path, gi
     (tmp_path / "Báo cáo tháng 3").mkdir()
     code, _, err = _consolidate(tmp_path, "-o", given)
     assert code == 2 and "«Báo cáo tháng 3» là một thư mục; bảng tổng hợp phải" in err
+
+
+def test_the_readmes_command_run_from_another_folder_says_where_it_looked(tmp_path, capsys):
+    """`consolidate workbooks/mau_nop` run outside the project folder: the folder looked in,
+    and where the project's one is."""
+    project = SAMPLES.parents[1]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        patch.setenv("NTM_STATE_DIR", str(tmp_path / "var"))
+        assert main(["consolidate", "workbooks/mau_nop", "--as-of", "2021-03-25"]) == 2
+        assert main(["validate", "mẫu nộp/xã cẩm bình.xlsx"]) == 2
+    first, second = capsys.readouterr().err.splitlines()
+    assert first == (
+        f"Lỗi: không tìm thấy tệp hoặc thư mục «workbooks/mau_nop» trong thư mục đang chạy lệnh "
+        f"({tmp_path}); thư mục dự án có «{project / 'workbooks/mau_nop'}»: hãy chạy lệnh trong "
+        f'thư mục dự án (cd "{project}") hoặc ghi đường dẫn đầy đủ.'
+    )
+    assert second == (
+        "Lỗi: không tìm thấy tệp hoặc thư mục «mẫu nộp/xã cẩm bình.xlsx» trong thư mục đang "
+        f"chạy lệnh ({tmp_path})."
+    )
+    assert list(tmp_path.iterdir()) == []

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from ntm_excel.config import Config, load_config
+from ntm_excel.config import BUNDLED, Config, load_config
 from ntm_excel.errors import system_reason
 from ntm_excel.values import parse_date as parse_cell_date
 
@@ -183,8 +183,23 @@ def missing_paths(paths: list[str]) -> list[str]:
     empty consolidation that overwrites the last good one)."""
     missing = [path for path in paths if not Path(path).exists()]
     for path in missing:
-        fail(f"không tìm thấy tệp hoặc thư mục «{path}».")
+        fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}.")
     return missing
+
+
+def _looked_in(path: str) -> str:
+    """For a relative path not found: the folder it was looked for in, and the project's
+    folder when the path is there (the README's commands run from another folder)."""
+    if Path(path).is_absolute():
+        return ""
+    said = f" trong thư mục đang chạy lệnh ({Path.cwd()})"
+    project = BUNDLED.parent  # the folder that holds workbooks/
+    if (project / path).exists() and project.resolve() != Path.cwd().resolve():
+        said += (
+            f"; thư mục dự án có «{project / path}»: hãy chạy lệnh trong thư mục dự án "
+            f'(cd "{project}") hoặc ghi đường dẫn đầy đủ'
+        )
+    return said
 
 
 MAX_CANDIDATES = 10  # units listed when a name given matches none exactly
