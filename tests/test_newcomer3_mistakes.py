@@ -99,3 +99,49 @@ def test_the_readmes_command_run_from_another_folder_says_where_it_looked(tmp_pa
         f"chạy lệnh ({tmp_path})."
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def _contacts(folder: Path, name: str, change) -> Path:
+    import openpyxl
+
+    book = openpyxl.load_workbook(load_config().contacts)
+    change(book["Danh bạ"])
+    path = folder / name
+    book.save(path)
+    return path
+
+
+def _digest(tmp_path: Path, contacts: Path) -> str:
+    from test_scheduler import cli, write_config
+
+    config = write_config(tmp_path, contacts=contacts)
+    shutil.copy(SAMPLES / "18730_xa_cam_loc.xlsx", tmp_path / "inbox")
+    code, printed = cli("digest", "--config", str(config), "--as-of", "2021-03-25", "--dry-run")
+    assert code == 0, printed
+    return printed
+
+
+def test_a_contacts_workbook_with_an_extra_column_still_mails_everyone(tmp_path, monkeypatch):
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+
+    def extra(sheet) -> None:  # a clerk adds a column before «Email»
+        sheet.insert_cols(4)
+        sheet["D1"] = "Ngày sinh"
+
+    printed = _digest(tmp_path, _contacts(tmp_path, "danh ba có thêm cột.xlsx", extra))
+    assert "(Thử, không gửi: 34 thư nhắc hạn ngày 25/03/2021)" in printed
+    assert "không có cột «Email»" not in printed
+
+
+def test_a_renamed_email_column_is_said_not_silently_unmailed(tmp_path, monkeypatch):
+    monkeypatch.delenv("NTM_STATE_DIR", raising=False)
+
+    def renamed(sheet) -> None:
+        sheet["D1"] = "E-mail"
+
+    printed = _digest(tmp_path, _contacts(tmp_path, "danh_ba.xlsx", renamed))
+    assert (
+        "Tệp danh bạ danh_ba.xlsx, trang «Danh bạ»: không có cột «Email» (dòng 1: «Họ và tên», "
+        "«Chức vụ», «Đơn vị», «E-mail», «Điện thoại»"
+    ) in printed
+    assert "Cột «E-mail» có phải là cột đó? Không ai trong trang này nhận được thư" in printed
