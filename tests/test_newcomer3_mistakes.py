@@ -145,3 +145,20 @@ def test_a_renamed_email_column_is_said_not_silently_unmailed(tmp_path, monkeypa
         "«Chức vụ», «Đơn vị», «E-mail», «Điện thoại»"
     ) in printed
     assert "Cột «E-mail» có phải là cột đó? Không ai trong trang này nhận được thư" in printed
+
+
+def test_catalog_export_to_a_folder_writes_the_file_in_it(tmp_path, capsys):
+    folder = tmp_path / "Bộ tiêu chí mới"
+    folder.mkdir()
+    assert main(["catalog", "export", str(folder)]) == 0
+    assert capsys.readouterr().out == (
+        f"Đã ghi bộ tiêu chí (134 chỉ tiêu) vào {folder / 'bo_tieu_chi.xlsx'}\n"
+    )
+    import openpyxl
+
+    assert openpyxl.load_workbook(folder / "bo_tieu_chi.xlsx").sheetnames[0] == "Bộ tiêu chí"
+    assert main(["catalog", "export", str(tmp_path / "bo moi")]) == 2
+    assert capsys.readouterr().err == (
+        "Lỗi: Tệp xuất phải có đuôi .xlsx hoặc .csv, không phải «bo moi» (ví dụ "
+        f"«{tmp_path / 'bo moi.xlsx'}», hoặc một thư mục có sẵn: ghi bo_tieu_chi.xlsx vào đó)\n"
+    )
