@@ -162,3 +162,21 @@ def test_catalog_export_to_a_folder_writes_the_file_in_it(tmp_path, capsys):
         "Lỗi: Tệp xuất phải có đuôi .xlsx hoặc .csv, không phải «bo moi» (ví dụ "
         f"«{tmp_path / 'bo moi.xlsx'}», hoặc một thư mục có sẵn: ghi bo_tieu_chi.xlsx vào đó)\n"
     )
+
+
+def test_an_excel_lock_file_given_is_answered_with_the_workbook_it_locks(tmp_path, capsys):
+    """The workbook is open in Excel: beside it «~$…», which a clerk picks by mistake."""
+    folder = tmp_path / "Thư mục nhận"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "18730_xa_cam_loc.xlsx", folder)
+    lock = folder / "~$18730_xa_cam_loc.xlsx"
+    lock.write_bytes(b"\x0bNguyen Van A" + b" " * 40)  # what Excel writes: the user's name
+    assert main(["validate", str(lock)]) == 2
+    assert capsys.readouterr().err == (
+        f"Lỗi: «{lock}» là tệp khóa mà Excel tạo khi một bảng tính đang mở, không phải biểu: "
+        f"hãy chỉ tệp «{folder / '18730_xa_cam_loc.xlsx'}» (lưu và đóng nó trong Excel trước).\n"
+    )
+    # The folder itself is read as always: the lock file left out, the workbook read.
+    assert main(["validate", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "Xã Cẩm Lộc — tệp 18730_xa_cam_loc.xlsx" in out and "~$" not in out

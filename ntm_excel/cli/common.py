@@ -180,10 +180,21 @@ def output_folders_given(
 
 def missing_paths(paths: list[str]) -> list[str]:
     """The given paths that do not exist, each reported on stderr (a typo must not produce an
-    empty consolidation that overwrites the last good one)."""
+    empty consolidation that overwrites the last good one), and the Office lock files given
+    («~$xa_cam_loc.xlsx», made while a workbook is open: picked by mistake for it)."""
     missing = [path for path in paths if not Path(path).exists()]
     for path in missing:
         fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}.")
+    for path in paths:
+        name = Path(path).name
+        if name.startswith("~$") and Path(path).is_file():
+            opened = Path(path).with_name(name[2:])  # Word cuts a long name: not always there
+            meant = f"tệp «{opened}»" if opened.is_file() else "tệp biểu nằm cạnh nó"
+            fail(
+                f"«{path}» là tệp khóa mà Excel tạo khi một bảng tính đang mở, không phải biểu: "
+                f"hãy chỉ {meant} (lưu và đóng nó trong Excel trước)."
+            )
+            missing.append(path)
     return missing
 
 
