@@ -75,8 +75,8 @@ EXPORT_NAME = "bo_tieu_chi.xlsx"  # the file `catalog export FOLDER` writes in i
 def _export(args: argparse.Namespace) -> int:
     catalog = catalog_from(args)
     target = Path(args.file)
-    if target.is_dir():  # as `registry build` and `template -o`: the file goes in the folder
-        target = target / EXPORT_NAME
+    if target.is_dir() and target.suffix.lower() not in (".csv", ".xlsx"):
+        target = target / EXPORT_NAME  # as `registry build -o FOLDER`: the file goes in it
     if target.suffix.lower() in (".csv", ".xlsx") and refused([target], args.force):
         return 2
     if target.suffix.lower() == ".csv":
