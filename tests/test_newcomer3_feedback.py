@@ -9,10 +9,12 @@ import io
 import shutil
 import zipfile
 from contextlib import redirect_stdout
+from datetime import UTC, datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
+import time_machine
 from openpyxl.comments import Comment
 from support.render import needs_libreoffice, printed_pages
 from support.reports import DATA_SHEET, UNIT, report_for
@@ -123,3 +125,24 @@ def test_the_feedback_prints_its_list_first(consolidated, tmp_path):
     pages = printed_pages(out / "Góp ý - Xã Cẩm Mỹ.xlsx", tmp_path)
     assert "GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: XÃ CẨM MỸ" in pages[0]
     assert "value-invalid" not in pages[0].split("Nội dung và cách sửa")[0]
+
+
+def test_a_feedback_copy_the_commune_saves_and_sends_back_is_read_past_the_list(
+    consolidated, tmp_path
+):
+    """«Góp ý» now comes first: a commune that fixes its copy and sends it back (saved by its
+    spreadsheet program) still has its own table read, not the list."""
+    _, out = consolidated
+    book = openpyxl.load_workbook(out / "Góp ý - Xã Cẩm Mỹ.xlsx")
+    assert book.sheetnames[0] == SHEET
+    inbox = tmp_path / "nhan"
+    inbox.mkdir()
+    with time_machine.travel(datetime(2030, 3, 28, 10, 0, tzinfo=UTC)):  # saved days later
+        book.save(inbox / "bieu_cam_my_da_sua.xlsx")
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        main(["validate", "--explain", str(inbox)])
+    text = printed.getvalue()
+    assert "Cách đọc tệp «bieu_cam_my_da_sua.xlsx» — Xã Cẩm Mỹ" in text
+    assert f"Bảng: trang «{book.sheetnames[1]}»" in text
+    assert "Xã Cẩm Mỹ — tệp bieu_cam_my_da_sua.xlsx: " in text
