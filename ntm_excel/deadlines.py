@@ -18,7 +18,7 @@ from datetime import date, datetime
 
 from ntm_excel.errors import DeadlineError
 from ntm_excel.text import fold, nfc
-from ntm_excel.values import BRACKETS, parse_date
+from ntm_excel.values import BRACKETS, blank_text, parse_date
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 MILESTONE_LABELS = {"khoi cong": "khởi công", "hoan thanh": "hoàn thành"}
@@ -45,6 +45,7 @@ _EXPRESSION = re.compile(
             rf"{_B}thang (?P<month>\d{{1,2}})(?:{_YEAR_SEP}(?P<month_y>\d{{4}}))?{_E}",
             rf"{_B}quy (?P<quarter>iv|iii|ii|i|[1-4])(?:{_YEAR_SEP}(?P<quarter_y>\d{{4}}))?{_E}",
             rf"{_B}nam(?: (?P<year>\d{{4}}))?{_E}",
+            rf"{_B}(?P<bare_y>(?:19|20)\d\d){_E}",  # «Đến 2025», «Trước 2022»
         ]
     )
 )
@@ -56,11 +57,12 @@ _MOVED = re.compile(
     re.IGNORECASE,
 )
 _WAVE = re.compile(r"\b(?:đợt|dot)\s*(\d{1,2})\s*[:.)\-–]?", re.IGNORECASE)  # «Đợt 1: …»
+_TIME_OF_DAY = re.compile(r"[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$")  # after a date
 _SPAN_DASH = re.compile(r"\s[-–—]\s")  # "Tháng 6/2021 - Tháng 8/2021": a span
 _SPELLINGS = [
     (re.compile(r"\bthang (?=quy\b)"), ""),  # the plan writes "trong tháng quý I/2021"
     (re.compile(r"\bqui\b"), "quy"),  # "Quí 2/2021"
-    (re.compile(r"\bt ?(?=\d)"), "thang "),  # "T6/2021", "T6"
+    (re.compile(r"\bth? ?(?=\d)"), "thang "),  # "T6/2021", "T6", "Th6"
     (re.compile(r"\bq ?(?=\d|(?:iv|iii|ii|i)\b)"), "quy "),  # "Q2/2021", "Q.II", "Q3"
     # a two-digit year after a month or a quarter: «T9/21», «Q3/21», «Quý IV/21»
     (
@@ -118,6 +120,10 @@ _SHORT_RANGES = [
         r"\1/\3 đến \2/\3",
     ),
 ]
+# «6-9/2021» without «tháng»: months 6 to 9, or the 6th of September? Not guessed.
+_MONTHS_OR_DAY = re.compile(
+    r"(?<![\d/.\-])(?:0?[1-9]|1[0-2])\s*[-–—]\s*(?:0?[1-9]|1[0-2])\s*/\s*(?:19|20)\d\d(?![\d/.\-])"
+)
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,8 @@ def parse_deadline(
     if not isinstance(value, str):
         raise DeadlineError(str(value), "không phải ngày hoặc cụm từ chỉ thời hạn")
     text = nfc(value)
+    if ":" in text and (day := parse_date(_TIME_OF_DAY.sub("", text))):
+        return [Milestone("", day)]  # «2021-12-31 00:00:00», «31/12/2021 0:00»
     if text.isascii() and text.isdigit():
         return [Milestone("", _bare_number(int(text), text))]
     if moved := _MOVED.search(text):  # «30/6/2021, gia hạn đến 30/9/2021»: the new one
@@ -173,6 +181,8 @@ def parse_deadline(
     if len(waves) > 2 and not waves[0].strip(" ;,."):  # «Đợt 1: tháng 5/2021; đợt 2: …»
         return _waves(text, waves[1::2], waves[2::2], year, vocabulary)
     key = _key(text)
+    if not key and not blank_text(text):  # «???», «*»: something typed, no date in it
+        raise DeadlineError(text, "không có ngày, tháng, quý hoặc năm")
     if not key:
         return []
     reader = _Reader(text, year, (vocabulary or bundled_vocabulary()).deadline_words)
@@ -261,10 +271,15 @@ def _english(match: re.Match) -> str:
 
 
 def _key(text: str) -> str:
+    """The folded phrase, its short lists and ranges spelt out; raises `DeadlineError` on
+    «6-9/2021» (months or a day?)."""
+    written = text
     if text.isascii():
         text = _ENGLISH_DATE.sub(_english, text.lower())
     for short, spelled in _SHORT_RANGES:
         text = short.sub(spelled, text)
+    if "/" in text and _MONTHS_OR_DAY.search(text):
+        raise DeadlineError(written, "tháng … đến tháng …, hay một ngày? Hãy ghi rõ")
     text = _YEAR_AFTER_DASH.sub(r"\1/\2", text)
     parts = _NUMERIC.split(_SPAN_DASH.sub(" đến ", text))
     folded = [_SEPARATOR.sub("/", p) if i % 2 else fold(p) for i, p in enumerate(parts)]
@@ -358,4 +373,6 @@ class _Reader:
         if g["quarter"]:
             quarter = _ROMAN.get(g["quarter"]) or int(g["quarter"])
             return _last_day(self.year(g["quarter_y"]), 3 * quarter)
+        if g["bare_y"]:
+            return date(self.year(g["bare_y"]), 12, 31)
         return date(self.year(g["year"]), 12, 31)

@@ -369,6 +369,15 @@ _TYPES = [
         "thời hạn trong lộ trình của xã hoặc trong kế hoạch huyện không đọc được",
     ),
     IssueType(
+        "owner-invalid",
+        Severity.WARNING,
+        "Người phụ trách không đọc được",
+        "Ô người phụ trách ghi «{text}», không phải tên người hay cơ quan nào. Hãy ghi họ tên "
+        "(hoặc chức vụ, tên cơ quan) người phụ trách.",
+        "ô người phụ trách trong lộ trình của xã là lỗi công thức («#REF!»), công thức, "
+        "một dấu («x», «?») hoặc một số",
+    ),
+    IssueType(
         "recurrence-invalid",
         Severity.WARNING,
         "Chu kỳ không đọc được",

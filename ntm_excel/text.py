@@ -12,13 +12,17 @@ _SPACES = re.compile(r"\s+")
 # Characters that show nothing (zero-width spaces and joiners, the byte-order mark, the soft
 # hyphen): pasted from the web or Word into a word («Đ\u200bạt»), they are dropped.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Full-width forms an East Asian keyboard types («９５．５％»): their ASCII letters, digits and
+# signs, and the ideographic space a space
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+_NFC_TABLE = _INVISIBLE | _FULL_WIDTH
 
 
 def nfc(text: str) -> str:
-    """NFC form with runs of white space (including non-breaking) folded to one space and
-    invisible characters dropped."""
+    """NFC form with runs of white space (including non-breaking) folded to one space,
+    invisible characters dropped and full-width forms made ASCII."""
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text.translate(_INVISIBLE))
+        text = unicodedata.normalize("NFC", text.translate(_NFC_TABLE))
     return _SPACES.sub(" ", text).strip()
 
 

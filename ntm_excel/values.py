@@ -45,7 +45,7 @@ _NOT_A_FIGURE = re.compile(
 _SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
 _BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
 BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # «(…)», «[…]»
-_NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d")
+_NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(\[]*[.,]?\d")
 # Typed before a figure to keep it as text ("'97"), in Excel's way or a word processor's.
 _APOSTROPHES = "'‘’`"
 # A footnote mark after a figure: superscript digits, asterisks, "(1)", "[2]", "(*)".
@@ -60,7 +60,8 @@ _LEADING_PHRASES = frozenset(
     tuple(phrase.split())
     for phrase in (
         "tren", "hon", "toi thieu", "it nhat", "dat", "da dat", "chua dat", "khong dat",
-        "ty le", "ti le", "dat ty le", "dat ti le", "binh quan",
+        "dat tren", "dat hon", "ty le", "ti le", "dat ty le", "dat ti le", "ty le dat",
+        "ti le dat", "binh quan", "kq", "ket qua",  # «Kết quả: 95%», «Đạt trên 95%»
         "tl", "thu nhap", "tn", "tnbq",  # «TL: 92,5%», «TN: 45,5 triệu»
     )
 )  # fmt: skip
@@ -68,8 +69,9 @@ _LEADING_PHRASES = frozenset(
 # hộ"; not "Còn 5 hộ", "Có 02 HTX", which count something else).
 _BEFORE_PERCENT = frozenset({("con",), ("co",), ("giam", "con")})
 _LEADING_WORDS = re.compile(
-    r"\s*((?:[^\W\d_]+(?:\s*[:,;]\s*|\s*[\-\u2013]\s+|\s+)){1,3})(?=[≈~<>≤≥=+\-\u2212\u2013(]*[.,]?\d)"
-)  # «Trên 90%», «Tỷ lệ: 92%», «Đạt - 99,2%», «Đạt, 99,2%»
+    r"\s*((?:[^\W\d_]+(?:\s*[:,;]\s*|\s*[\-\u2013]\s+|\s+)){1,3})"
+    r"(?=(?:[≈~<>≤≥=+\-\u2212\u2013(]\s*)*[.,]?\d)"
+)  # «Trên 90%», «Tỷ lệ: 92%», «Đạt - 99,2%», «Đạt, 99,2%», «Đạt > 95%»
 # "12/12", "3:3", "3 trường/3 trường": two numbers, even if equal
 _TWO_NUMBERS = re.compile(r"\d\s*(?:[^\W\d_]+\s*){0,3}[/:]\s*[.,]?\d")
 # A count (or a length) of a total and what is counted: "12/15 thôn", "3 / 3 trường học", "9
@@ -100,6 +102,19 @@ _YEAR_LABEL = re.compile(r"(?:\bnăm\s*)?\b((?:19|20)\d\d)\s*:", re.IGNORECASE)
 # A year opening a cell, with its separator: «Năm 2021: », «2021 - »
 _YEAR_FIRST = re.compile(r"\s*(?:năm\s*)?(?:19|20)\d\d\s*[:\-–—,;]\s*", re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+# A figure over a floor or under a ceiling («< 90%», «≤ 3%»): a bound, like «dưới 90%», not
+# the value (kept as text)
+_UPPER_BOUND = ("<", "≤", "=<")
+# A fraction and its percentage in brackets: «0,925 (92,5%)» (a bracket giving another
+# figure contradicts it)
+_FRACTION_AND_PERCENT = re.compile(
+    r"\s*(?P<figure>[.,]?\d[\d.,]*)\s*[(\[]\s*(?P<percent>[.,]?\d[\d.,]*\s*%)\s*[)\]]\s*"
+)
+# Money in thousands or billions of đồng, or by the month («45 nghìn», «0,045 tỷ», «3.500.000
+# đồng/tháng»): not the million đồng a year an income is counted in (kept as text)
+_OTHER_MONEY_SCALE = re.compile(
+    r"\d\s*(?:nghìn|ngàn|ngh\.|tỷ|tỉ)(?![^\W\d_])|/\s*tháng(?![^\W\d_])", re.IGNORECASE
+)
 # Thousands grouped by spaces, as a word processor or a French-set Excel writes them ("1 234,5",
 # "45 500 000 đồng"; any space was made plain by `nfc`): the groups are one number.
 _SPACED_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d]| \d)")
@@ -224,7 +239,7 @@ def _share(text: str) -> float | None:
     if unit and not (what and vocab_key(what).startswith(vocab_key(unit))):
         return None
     part, whole = _body_value(match["part"]), _body_value(match["whole"])
-    if not whole or part > whole or 1900 <= whole <= 2100:  # «06/2019 phê duyệt»: a date
+    if not whole or part > whole or (part <= 12 and 1900 <= whole <= 2100):  # «06/2019»: a date
         return None
     share = clean_float(float(part * 100 / whole))
     said = [_single_number(bracket[1:-1]) for bracket in BRACKETS.findall(text[len(head) :])]
@@ -253,6 +268,20 @@ def _percent_after_count(text: str) -> tuple[float, bool] | None:
     if found is None or found.end() != len(text):
         return None
     return _single_number(found["percent"]) if _COUNTED.fullmatch(text[: found.start()]) else None
+
+
+def _fraction_and_percent(text: str) -> tuple[float, bool] | None:
+    """The percentage a figure is given with in brackets when the two agree ("0,925
+    (92,5%)" → 92.5); None otherwise («98,5 (62%)» may be a composite's part)."""
+    match = _FRACTION_AND_PERCENT.fullmatch(text)
+    if match is None:
+        return None
+    figure, percent = _single_number(match["figure"]), _single_number(match["percent"])
+    if figure is None or percent is None:
+        return None
+    if abs(figure[0] - percent[0]) <= 0.05 or abs(figure[0] * 100 - percent[0]) <= 0.05:
+        return percent
+    return None
 
 
 def _percent_over_standard(text: str) -> tuple[float, bool] | None:
@@ -314,6 +343,8 @@ _FORESEEN = re.compile(r"ki[eếẾ]n|[đĐ][aấẤ]u|[ưƯ][oớỚ]c", re.IGN
 # one holds?); two opposite ones leave the cell unread
 _BETWEEN_VERDICTS = re.compile(r"[,;→]|->|=>")
 _OPPOSITES = ({"dat", "chua_dat"}, {"co", "khong"})
+# Footnote marks after a verdict: «Đạt¹», «Đạt*»
+_MARKS_AFTER = " *\u00b9\u00b2\u00b3\u2070\u2074\u2075\u2076\u2077\u2078\u2079"
 # «Dạt», «Chưa dạt»: a word typed with «d» for «đ» (hurried typing, no Vietnamese keyboard)
 _BARLESS_D = re.compile(r"\b[dD](?=[^\W\d_])")
 
@@ -341,7 +372,7 @@ def _assessment(text: str, vocabulary: Vocabulary) -> str | None:
 def _assessment_row(text: str, vocabulary: Vocabulary) -> Match | None:
     """The `danh_gia` row a text matches; a text matching none is tried again with each
     word-initial «d» read as «đ» («Dạt» → «Đạt»)."""
-    text = BRACKETS.sub(" ", text)
+    text = BRACKETS.sub(" ", text).rstrip(_MARKS_AFTER)
     found = vocabulary.match("danh_gia", text)
     if found is None and _BARLESS_D.search(text):
         barred = _BARLESS_D.sub(lambda d: "Đ" if d[0] == "D" else "đ", text)
@@ -458,14 +489,19 @@ def parse_value(
         figure = _SPACED_THOUSANDS.sub(lambda groups: groups[0].replace(" ", ""), figure)
     if (found := _latest_year(figure)) is not None:
         return ParsedValue(found[0], text, found[1], estimate)
+    if figure.startswith(_UPPER_BOUND):
+        return ParsedValue(text, text, False)  # «< 90%»: below 90, not 90
     if _NUMBER_LEAD.match(figure) and not _NOT_A_FIGURE.search(figure):
         found = (
             _single_number(figure)
             or _percent_beside_count(figure)
             or _percent_after_count(figure)
             or _percent_over_standard(figure)
+            or _fraction_and_percent(figure)
             or _single_number(_commented(figure))
         )
+        if found is not None and not found[1] and _OTHER_MONEY_SCALE.search(figure):
+            return ParsedValue(text, text, False)  # «45 nghìn», «0,045 tỷ»: not millions
         if found is not None:
             return ParsedValue(found[0], text, found[1], estimate)
         share = _share(figure)
@@ -492,14 +528,14 @@ def _bracketed_figure(text: str) -> tuple[float, bool] | None:
 
 def _figure_after_verdict(text: str) -> tuple[float, bool] | None:
     """The figure that follows a verdict alone ("Đạt 99,9%" → 99.9, "Đạt 12/12 thôn" →
-    100.0, "Đạt 92,5%/90%" → 92.5)."""
+    100.0, "Đạt 92,5%/90%" → 92.5), with a comment in brackets after it or not."""
     figure = _after_leading_words(text)
-    if figure == text or not _NUMBER_LEAD.match(figure):
+    if figure == text or not _NUMBER_LEAD.match(figure) or figure.startswith(_UPPER_BOUND):
         return None
     found = _single_number(figure) or _percent_over_standard(figure)
     if found is None and (share := _share(figure)) is not None:  # «Đạt 12/12 thôn» → 100
         return share, True
-    return found
+    return found or _single_number(_commented(figure))  # «Đạt 100% (12/12 thôn)»
 
 
 def _commented(text: str) -> str:

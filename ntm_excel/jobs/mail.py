@@ -36,6 +36,7 @@ import signal
 import smtplib
 import sys
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -185,7 +186,8 @@ class OutboxTransport:
             with atomic_path(self.path_for(key)) as tmp:
                 tmp.write_bytes(message.as_bytes())
         except OSError as exc:
-            raise MailError(f"Không ghi được thư vào thư mục {self.folder}: {exc}") from exc
+            reason = system_reason(exc)  # never the system's English
+            raise MailError(f"Không ghi được thư vào thư mục {self.folder}: {reason}") from exc
 
     def close(self) -> None:
         pass
@@ -299,15 +301,21 @@ class SmtpTransport:
         data = message.as_bytes()
         seconds = 3 * self.settings.smtp_timeout + len(data) / MIN_RATE
         self._client.smtp.handed = handed
+        started = time.monotonic()
         try:
             with self._deadline.limit(seconds):
                 self._client.smtp.sendmail(self.settings.sender, [key.recipient], data)
         except (smtplib.SMTPException, OSError) as exc:
             expired, ended = self._deadline.expired, self._client.smtp.message_ended
+            # smtplib swallows a time-out of the RSET it sends after a refusal («451», then
+            # silence): the connection it closed, after a time-out's wait, tells
+            silent = self._client.smtp.sock is None and (
+                time.monotonic() - started >= self.settings.smtp_timeout
+            )
             self.close()
             if expired:  # every other message would wait as long
                 self._unreachable = self._slow(seconds)
-            elif _timed_out(exc):  # it would keep every other message waiting as long
+            elif _timed_out(exc) or silent:  # it would keep every other message waiting
                 self._unreachable = self._silent()
             if ended:
                 raise self._maybe_delivered(key, message, exc) from exc

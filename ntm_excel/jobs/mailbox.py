@@ -37,6 +37,7 @@ from imap_tools.utils import check_command_status
 
 from ntm_excel.config import MailboxSettings
 from ntm_excel.errors import ConfigError, MailboxError
+from ntm_excel.jobs.attachments import size_text
 from ntm_excel.jobs.deadline import MIN_RATE, Deadline, watched
 
 PASSWORD_ENV = "NTM_IMAP_PASSWORD"
@@ -50,7 +51,36 @@ _INTERNALDATE = re.compile(
     rb'(\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})"'
 )
 _SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+# bytes of one piece of an answer (a literal): a message downloaded is at most
+# MAX_MESSAGE_BYTES by the size the server gave, so a larger piece is a lie
+MAX_LITERAL = 2 * MAX_MESSAGE_BYTES
 IMAP_ERRORS = (imaplib.IMAP4.error, OSError, UnexpectedCommandStatusError, EOFError)
+
+
+class MessageTooLarge(MailboxError):
+    """The server sent a message far larger than the size it gave for it."""
+
+
+class _Bounded:
+    """An imaplib client refusing a literal over MAX_LITERAL: imaplib reserves the size a
+    server announces before reading it (a claim of 100 GB raised MemoryError, one of 1 GB
+    was read whole into memory, whatever size the server had given for the message)."""
+
+    refused = 0  # the size of the literal refused (imaplib words the error again)
+
+    def read(self, size: int) -> bytes:
+        if size > MAX_LITERAL:
+            self.refused = size
+            raise imaplib.IMAP4.abort(f"literal of {size} bytes")
+        return super().read(size)
+
+
+class _BoundedSsl(_Bounded, imaplib.IMAP4_SSL):
+    pass
+
+
+class _BoundedPlain(_Bounded, imaplib.IMAP4):
+    pass
 
 
 def check_mailbox(settings: MailboxSettings, file: object = None) -> None:
@@ -85,7 +115,7 @@ class _SslBox(MailBox):
         super().__init__(*args, **kwargs)
 
     def _get_mailbox_client(self) -> imaplib.IMAP4:
-        client = watched(imaplib.IMAP4_SSL, self.deadline)
+        client = watched(_BoundedSsl, self.deadline)
         return client(self._host, self._port, ssl_context=self._ssl_context, timeout=self._timeout)
 
 
@@ -97,7 +127,7 @@ class _StartTlsBox(MailBoxStartTls):
         super().__init__(*args, **kwargs)
 
     def _get_mailbox_client(self) -> imaplib.IMAP4:
-        client = watched(imaplib.IMAP4, self.deadline)(self._host, self._port, self._timeout)
+        client = watched(_BoundedPlain, self.deadline)(self._host, self._port, self._timeout)
         check_command_status(client.starttls(self._ssl_context), MailboxStarttlsError)
         return client
 
@@ -110,7 +140,7 @@ class _PlainBox(MailBoxUnencrypted):
         super().__init__(*args, **kwargs)
 
     def _get_mailbox_client(self) -> imaplib.IMAP4:
-        return watched(imaplib.IMAP4, self.deadline)(self._host, self._port, self._timeout)
+        return watched(_BoundedPlain, self.deadline)(self._host, self._port, self._timeout)
 
 
 def account_key(settings: MailboxSettings) -> str:
@@ -261,6 +291,12 @@ class Mailbox:
         except IMAP_ERRORS as exc:
             if self._deadline.expired:
                 raise self._slow() from exc
+            refused = getattr(getattr(self._box, "client", None), "refused", 0)
+            if refused:
+                raise MessageTooLarge(
+                    f"Hộp thư {self.settings.host} gửi một thư {size_text(refused)}, lớn hơn "
+                    f"nhiều so với kích thước đã báo: thư này được bỏ qua, cần xem trong hộp thư"
+                ) from exc
             raise MailboxError(
                 f"Mất kết nối với hộp thư {self.settings.host}:{self.settings.port}: {_reason(exc)}"
             ) from exc

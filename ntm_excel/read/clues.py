@@ -5,11 +5,12 @@ neighbour's file copied and renamed), the message says which clue named which.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 
 from ntm_excel.read.sheets import Grid, Header, cell_text
-from ntm_excel.reference.registry import Unit, describe
-from ntm_excel.text import cell_address, shown
+from ntm_excel.reference.registry import Place, Registry, Unit, describe, district_key
+from ntm_excel.text import cell_address, folded, shown
 
 TEXT_SHOWN = 160  # characters of a title line a message quotes (a row of 60 long cells: 1 MB)
 
@@ -60,10 +61,47 @@ def conflicting(named: list[tuple[Unit, str]]) -> str:
     return f"{clues} (tệp sao từ biểu của xã khác mà chưa sửa hết?)"
 
 
+def not_among(unit: Unit, clue: str, line: str, units: Sequence[Unit]) -> str:
+    """A clue naming a commune that is none of those a title line's name fits: "Xã Cẩm Bình
+    (…) theo tên tệp «…», còn đầu biểu «UBND XÃ TÂN LẬP» (…) ghi Xã Tân Lập (…), …"."""
+    return f"{named_by(unit, clue)}, còn {line} ghi {some_of(units)}"
+
+
 def fix_advice(first: str, second: str) -> str:
     """What to do when two clues name two communes: "Hãy sửa đầu biểu hoặc tên tệp cho đúng
     xã gửi." (the name of one unit is right, so nothing else would help)."""
     return f"Hãy sửa {first} hoặc {second} cho đúng xã gửi."
+
+
+CANDIDATES_SHOWN = 5  # units a message lists of those a name fits («Xã Tân Lập»: 23)
+
+
+def some_of(units: Sequence[Unit]) -> str:
+    """The units a name fits, the first `CANDIDATES_SHOWN` with where each is, and how many
+    more: "Xã Tân Lập (Huyện …, …; mã …), … và 18 đơn vị khác (23 đơn vị)"."""
+    listed = ", ".join(map(describe, units[:CANDIDATES_SHOWN]))
+    more = len(units) - CANDIDATES_SHOWN
+    return f"{listed} và {more} đơn vị khác ({len(units)} đơn vị)" if more > 0 else listed
+
+
+def disagreeing(
+    where: Callable[[str], str], texts: Iterable[str], registry: Registry, units: Sequence[Unit]
+) -> str:
+    """What to do when the clues name the districts of two of the `units` a name fits
+    («UBND HUYỆN KIẾN XƯƠNG» in the title, the file in a folder «Huyện Ba Vì»): which clue
+    named which; "" when they do not."""
+    wanted = {district_key(unit) for unit in units}
+    said: dict[tuple[str, str], str] = {}
+    for text in texts:
+        for key in sorted(registry.districts_in(text) & wanted):
+            said.setdefault(key, text)
+    if len(said) < 2:
+        return ""
+    named = ", còn ".join(f"{where(text)} chỉ {d} ({p})" for (p, d), text in said.items())
+    return (
+        f"{named[:1].upper()}{named[1:]}: các nơi này không khớp nhau. Hãy sửa đầu biểu hoặc "
+        "để tệp vào đúng thư mục."
+    )
 
 
 # when a name fits several units: what tells them apart
@@ -71,3 +109,63 @@ TELL_APART = (
     "Hãy ghi rõ tên hoặc mã đơn vị, ghi huyện ở đầu biểu (ví dụ «UBND HUYỆN …»), hoặc để "
     "tệp trong thư mục mang tên huyện."
 )
+
+
+# «UBND XÃ …», «ỦY BAN NHÂN DÂN THỊ TRẤN …»: a title line naming its commune by its kind
+_COMMUNE_LINE = re.compile(r"\b(?:ubnd|uy ban nhan dan) (?:xa|thi tran|tt|phuong) ([a-z0-9 ]+)")
+_MOTTO = re.compile(r"cong hoa xa hoi chu nghia viet nam|doc lap tu do hanh phuc")
+NEAR_SHOWN = 3  # communes a message suggests for a misspelt name
+
+
+def commune_line(lines: Iterable[str]) -> tuple[str, str] | None:
+    """The first title line naming a commune by its kind, and the name it writes
+    («UBND XÃ CẨM QAUN» → "cam qaun"): when no unit bears that name, the file is still a
+    commune's, not its district's whose «UBND HUYỆN …» stands above."""
+    for line in lines:
+        key = _MOTTO.sub("|", " ".join(folded(line).split()))
+        if match := _COMMUNE_LINE.search(key):
+            return line, match[1].strip()
+    return None
+
+
+def written_at(
+    grids: list[Grid], header: Header | None, file_name: str, height: int
+) -> Callable[[str], str]:
+    """Where a clue's text was written: the file name, a cell of the title block, else a
+    folder ("thư mục «Hà Giang»")."""
+
+    def where(text: str) -> str:
+        if text == file_name:
+            return f"tên tệp «{shown(text, TEXT_SHOWN)}»"
+        if title_cell(grids, header, text, height)[0]:
+            return title_clue(grids, header, text, "đầu biểu", height)
+        return f"thư mục «{shown(text, TEXT_SHOWN)}»"
+
+    return where
+
+
+def unknown_detail(
+    where: Callable[[str], str], lines: Iterable[str], place: Place, registry: Registry
+) -> str:
+    """Why no unit was found, when the clues say: the places outside the registry they
+    name («UBND HUYỆN THẠCH HÀ» read against Nghệ An's), or a commune named by its kind
+    that the registry does not list, with the names it comes close to. `where` says where a
+    clue's text was written ("đầu biểu «…» (trang «…», ô A1)"); "" when the clues say
+    nothing more."""
+    if place.elsewhere:
+        named = sorted(place.outside)
+        said = "; ".join(f"{where(text)} chỉ {what}" for text, what in named[:NEAR_SHOWN])
+        more = f" và {len(named) - NEAR_SHOWN} nơi khác" if len(named) > NEAR_SHOWN else ""
+        return (
+            f" ({said}{more}: nơi này không thuộc danh sách đơn vị, nên không lấy đơn vị cùng "
+            "tên trong danh sách)"
+        )
+    found = commune_line(lines)
+    if found is None:
+        return ""
+    line, name = found
+    near = registry.near(name, place)
+    close = ", ".join(map(describe, near[:NEAR_SHOWN]))
+    more = f" và {len(near) - NEAR_SHOWN} xã khác" if len(near) > NEAR_SHOWN else ""
+    hint = f"; gần giống: {close}{more}" if near else ""
+    return f" ({where(line)} ghi tên xã không có trong danh sách đơn vị{hint})"

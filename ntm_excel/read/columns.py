@@ -7,12 +7,21 @@ Then the table as a whole decides:
 - several result columns for different years («Kết quả năm 2020 | Kết quả năm 2021», «Hiện
   trạng 2020 | Ước thực hiện 2021», years under a two-row «Kết quả thực hiện»): the column of
   the report's year is used, else the latest year; hidden result columns give way to visible
-  ones. An older year's figure is never the value (`value-column-chosen` says which was used);
+  ones; one column naming a year beside result columns naming none is used when its year is
+  the report's, left aside when it is earlier («Kết quả năm 2020 | Kết quả thực hiện»). An
+  older year's figure is never the value (`value-column-chosen` says which was used);
 - no result column by its heading: a column whose cells are mostly figures, next to the
-  requirement column, is the result column (its cells are the evidence);
+  requirement column, is the result column (its cells are the evidence); of two columns
+  headed as self-assessments («Kết quả tự đánh giá» | «Đạt/Chưa đạt»), the one holding
+  figures beside one holding only Đạt/Chưa đạt is the result column;
 - «Chỉ tiêu» holds the wording when its cells are long texts, the thresholds otherwise;
 - a single «Đánh giá … tiêu chí» column, without an indicator-level one, is the indicators'
   self-assessment;
+- headings the vocabulary does not know, by their cells: a column of Đạt/Chưa đạt words
+  right after the result column is the self-assessment («Thực tế | So với chuẩn»); a column
+  of figures and short words right before the self-assessment column is the result
+  («Đã đạt được | Kết luận»); a self-assessment heading over figures beside a column of
+  Đạt/Chưa đạt words is the result («Mức độ đạt được | So với chuẩn»);
 - tick columns under one self-assessment heading («Tự đánh giá» over «Đạt» | «Chưa đạt»), or
   two such columns side by side without one: a mark (x, ✓) in a column is the assessment its
   heading names.
@@ -28,7 +37,8 @@ from dataclasses import dataclass, field
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import ColumnReading, Status
-from ntm_excel.read.sheets import Header, folded
+from ntm_excel.read.codes import written_code
+from ntm_excel.read.sheets import MAX_COLS, Header, folded
 from ntm_excel.text import cell_address, column_letter
 from ntm_excel.values import parse_assessment, parse_value
 from ntm_excel.vocabulary import Vocabulary
@@ -68,6 +78,13 @@ _PREFERRED = re.compile(r"\b(ty le|ti le)\b")  # a «Tỷ lệ» column before �
 CONTENT_ROWS = 80  # data rows looked at to judge a column by its cells
 _FIGURES = 0.6  # share of figures that makes a column of results
 _VERDICTS = 0.9  # share of Đạt/Chưa đạt words that makes a column of self-assessments
+_MIXED = 0.25  # share of figures in a column of results beside Đạt/Có/Không words
+_MOSTLY = 0.75  # share of Đạt/Chưa đạt words that tells a self-assessment column by its cells
+_STRAY = 0.15  # share of figures such a column may hold (the rows of a table below it)
+_SHORT_WORDS = 20  # characters of a short result written in words («Đã phê duyệt»)
+_COMPARED = "≥≤><="  # a cell starting so is a requirement
+_WORDING = 40  # mean characters of a column of indicators' wording
+_TARGETS = re.compile(r"\b(?:muc tieu|ke hoach|chi tieu|chuan|quy dinh|yeu cau|dinh muc)\b")
 
 
 @functools.lru_cache(maxsize=1 << 13)  # headings repeat from file to file
@@ -79,8 +96,12 @@ def heading_role(vocabulary: Vocabulary, label: str) -> str | None:
 
 def is_assessment_table(roles: dict[str, tuple[int, ...]]) -> bool:
     """Whether recognised headings make a self-assessment table: a result, a self-assessment
-    or a requirement column, something that names the rows, three roles at least."""
+    or a requirement column, something that names the rows, three roles at least; or the
+    requirement, the result and the self-assessment, whatever names the rows («Ký hiệu |
+    Hạng mục | Chỉ tiêu chung | Kết quả | Tự đánh giá»: its wording is found by its cells)."""
     found = set(roles) - {"ignore"}
+    if {"threshold", "value", "assessment"} <= found:
+        return True
     has_result = bool(found & {"value", "assessment", "criterion_assessment", "threshold"})
     has_label = bool(found & {"no", "name", "text", "text_or_threshold"})
     return has_result and has_label and len(found) >= 3
@@ -143,6 +164,11 @@ class _Decider:
 
     def decide(self) -> Columns:
         self._text_or_threshold()
+        self._codes_by_content()
+        self._wording_by_content()
+        self._requirements_among_assessments()
+        self._result_among_assessments()
+        self._verdicts_beside_figures()
         self._values()
         roles = self.roles
         assessment = self._assessment()
@@ -153,6 +179,8 @@ class _Decider:
             self.evidence[assessment] = "cột đánh giá duy nhất: dùng cho từng chỉ tiêu"
         if assessment is None and criterion is None:
             assessment = self._verdicts_noted()
+        if assessment is None and criterion is None:
+            assessment = self._verdicts_beside_values()
         marks = self._marks()
         if marks:
             assessment = next(iter(marks))
@@ -229,6 +257,68 @@ class _Decider:
                 else "tiêu đề «Chỉ tiêu», các ô ngắn: mức chuẩn"
             )
 
+    def _codes_by_content(self) -> None:
+        """No TT column by its heading («Ký hiệu», «#»): the first column of the heading,
+        before the requirement and result columns, whose cells are mostly codes («1», «1.1»,
+        «2a») numbers the rows."""
+        if self.roles.get("no"):
+            return
+        results = [
+            c for role in ("value", "assessment", "threshold") for c in self.roles.get(role, [])
+        ]
+        for col in sorted(self.header.labels):
+            if col in self.role_of or col in self.grid.hidden_cols:
+                continue
+            if col > min(results, default=col):
+                return  # the rows' labels come before their requirements and results
+            cells = [str(cell).strip() for cell in self._cells(col)]
+            coded = sum(1 for cell in cells if cell and written_code(cell) is not None)
+            if len(cells) >= 3 and coded >= _FIGURES * len(cells):
+                self.roles["no"] = [col]
+                self.role_of[col] = "no"
+                self.evidence[col] = f"theo nội dung: {coded}/{len(cells)} ô là mã (1, 1.1 …)"
+                return
+
+    def _wording_by_content(self) -> None:
+        """No wording column by its heading: the column of long texts (the indicators'
+        wording), its heading unknown or naming a requirement («Danh mục tiêu chí», «Chỉ
+        tiêu cụ thể»), is the wording, read to match rows without a code."""
+        if self.roles.get("text"):
+            return
+        best: tuple[float, int] | None = None
+        for col in sorted(self.header.labels):
+            if self.role_of.get(col, "threshold") != "threshold" or col in self.grid.hidden_cols:
+                continue
+            texts = [t for t in self._cells(col) if isinstance(t, str)]
+            mean = sum(map(len, texts)) / len(texts) if len(texts) >= 3 else 0
+            if mean > _WORDING and (best is None or mean > best[0]):
+                best = (mean, col)
+        if best is None:
+            return
+        col = best[1]
+        if col in self.roles.get("threshold", []):
+            self.roles["threshold"].remove(col)
+        self.roles["text"] = [col]
+        self.role_of[col] = "text"
+        self.evidence[col] = f"theo nội dung: các ô là câu dài (trung bình {best[0]:.0f} ký tự)"
+
+    def _requirements_among_assessments(self) -> None:
+        """Of several self-assessment columns, one whose cells write requirements («≥80%»)
+        under a heading such as «Mức đạt chuẩn» holds the thresholds."""
+        columns = self.roles.get("assessment", [])
+        if len(columns) < 2:
+            return
+        for col in list(columns):
+            cells = self._cells(col)
+            if not any(isinstance(c, str) and c.lstrip()[:1] in _COMPARED for c in cells):
+                continue
+            if len(columns) == 1:
+                return
+            columns.remove(col)
+            self.roles.setdefault("threshold", []).append(col)
+            self.role_of[col] = "threshold"
+            self.evidence[col] = "theo nội dung: các ô ghi «≥…», «≤…»: mức chuẩn"
+
     def _values(self) -> None:
         values = self.roles.get("value", [])
         values += self._year_columns()
@@ -236,6 +326,7 @@ class _Decider:
             self._verdicts_in(values)
         if not values:
             found = self._value_by_content()
+            found = self._value_beside_assessment() if found is None else found
             if found is not None:
                 values.append(found)
                 self.roles["value"] = values
@@ -245,6 +336,86 @@ class _Decider:
         labels = {c: f"{self.header.labels.get(c, '')} {below.get(c, '')}" for c in values}
         values.sort(key=lambda c: 0 if _PREFERRED.search(labels[c]) else 1)
         self.roles["value"] = values
+
+    def _result_among_assessments(self) -> None:
+        """Two self-assessment columns and no result column («Kết quả tự đánh giá của xã» |
+        «Đạt/Chưa đạt»): when one holds Đạt/Chưa đạt words and the other figures, the other is
+        the result column (read as one, its figures were the self-assessments, each unknown)."""
+        columns = self.roles.get("assessment", [])
+        if self.roles.get("value") or len(columns) != 2:
+            return
+        verdicts, figures = [], []
+        for col in columns:
+            cells = self._cells(col)
+            counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+            if self._holds_verdicts(cells):
+                verdicts.append(col)
+            elif counted:
+                figures.append((col, counted, len(cells)))
+        if len(verdicts) != 1 or len(figures) != 1:
+            return
+        col, counted, total = figures[0]
+        columns.remove(col)
+        self.roles["value"] = [col]
+        self.role_of[col] = "value"
+        self.evidence[col] = (
+            f"theo nội dung: {counted}/{total} ô là số liệu, cột {column_letter(verdicts[0])} ghi "
+            "Đạt/Chưa đạt: cột kết quả"
+        )
+
+    def _verdicts_beside_figures(self) -> None:
+        """One column headed as the self-assessment but holding figures («Mức độ đạt được»),
+        no result column, and beside it a column without a known heading holding only
+        Đạt/Chưa đạt («So với chuẩn»): the first holds the results, the second the
+        self-assessments."""
+        columns = self.roles.get("assessment", [])
+        if self.roles.get("value") or len(columns) != 1:
+            return
+        col = columns[0]
+        cells = self._cells(col)
+        counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+        if not cells or counted < _MIXED * len(cells):
+            return
+        for other in (col + 1, col - 1):
+            if other < 0 or other in self.role_of or other in self.grid.hidden_cols:
+                continue
+            found = self._cells(other)
+            said = self._holds_verdicts(found)
+            if not said:
+                continue
+            self.roles["assessment"], self.roles["value"] = [other], [col]
+            self.role_of[col], self.role_of[other] = "value", "assessment"
+            self.evidence[col] = f"theo nội dung: {counted}/{len(cells)} ô là số liệu: cột kết quả"
+            self.evidence[other] = (
+                f"theo nội dung: {said}/{len(found)} ô là «Đạt»/«Chưa đạt», bên cột "
+                f"{column_letter(col)} ghi số liệu: cột tự đánh giá"
+            )
+            return
+
+    def _value_beside_assessment(self) -> int | None:
+        """The column just left of the self-assessment column, its heading unknown, when
+        its cells are figures and short words (Đạt, Có, Không…), a quarter of them figures
+        at least: the results of a table whose indicators are both counted and judged
+        («Đã đạt được» | «Kết luận»)."""
+        assessments = self.roles.get("assessment", [])
+        col = assessments[0] - 1 if len(assessments) == 1 else -1
+        if col < 0 or col in self.role_of or col in self.grid.hidden_cols:
+            return None
+        if _TARGETS.search(self.header.labels.get(col, "")):
+            return None
+        cells = self._cells(col)
+        counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+        short = sum(1 for cell in cells if len(str(cell)) <= _SHORT_WORDS)
+        if len(cells) < 3 or counted < _MIXED * len(cells) or short < _VERDICTS * len(cells):
+            return None
+        if any(isinstance(cell, str) and cell.lstrip()[:1] in _COMPARED for cell in cells):
+            return None  # «≥80%»: requirements, not results
+        self.role_of[col] = "value"
+        self.evidence[col] = (
+            f"theo nội dung: {counted}/{len(cells)} ô là số liệu, các ô khác ghi ngắn, ngay "
+            f"trước cột tự đánh giá {column_letter(assessments[0])}"
+        )
+        return col
 
     def _year_columns(self) -> list[int]:
         """Columns headed by a year alone («Năm 2020» | «Năm 2021 (ước)», no «Kết quả» over them):
@@ -305,6 +476,34 @@ class _Decider:
                 return col
         return None
 
+    def _verdicts_beside_values(self) -> int | None:
+        """Without a self-assessment column, the column just right of the result column,
+        its heading unknown («So với chuẩn», «Kết luận»), when its cells are Đạt/Chưa đạt
+        words (`_holds_verdicts`)."""
+        values = self.roles.get("value", [])
+        col = values[0] + 1 if values else -1
+        if col < 1 or col in self.role_of or col in self.grid.hidden_cols:
+            return None
+        cells = self._cells(col)
+        said = self._holds_verdicts(cells)
+        if not said:
+            return None
+        self.role_of[col] = "assessment"
+        self.evidence[col] = (
+            f"theo nội dung: {said}/{len(cells)} ô là «Đạt»/«Chưa đạt», ngay sau cột kết quả"
+        )
+        return col
+
+    def _holds_verdicts(self, cells: list[object]) -> int:
+        """How many of a column's cells are Đạt/Chưa đạt words, when they are most of them
+        and hardly a figure among them (rows below the table, a roadmap's, may be counted
+        too); 0 otherwise."""
+        said = sum(1 for cell in cells if self._verdict(cell))
+        counted = sum(1 for cell in cells if _is_figure(cell, self.vocabulary))
+        if len(cells) < 3 or said < _MOSTLY * len(cells) or counted > _STRAY * len(cells):
+            return 0
+        return said
+
     def _verdict(self, cell: object) -> bool:
         said = parse_assessment(cell, self.vocabulary) if isinstance(cell, str) else None
         return said is not None and said is not Status.UNKNOWN
@@ -320,6 +519,15 @@ class _Decider:
             chosen = self.year if self.year in years.values() else max(years.values())
             why = "năm báo cáo" if chosen == self.year else "năm gần nhất"
             kept = [c for c in kept if years.get(c, chosen) == chosen]
+        elif years and len(years) < len(kept) and self.year:
+            # one year named beside result columns that name none: «Kết quả năm 2021» is the
+            # report's; «Kết quả năm 2020» beside «Kết quả thực hiện» is the year before
+            named = max(years.values())
+            if named == self.year:
+                kept, why = [c for c in kept if c in years], "năm báo cáo"
+            elif named < self.year:
+                kept = [c for c in kept if c not in years]
+                why = f"cột năm {named} là kỳ trước, cột không ghi năm là năm báo cáo"
         dropped = [c for c in values if c not in kept]
         if dropped:
             for col in dropped:
@@ -371,7 +579,8 @@ class _Decider:
     def _value_by_content(self) -> int | None:
         """A column without a known heading whose cells are mostly figures, preferably next
         to the requirement column."""
-        width = max((len(line) for line in self.grid.rows), default=0)
+        # within the heading's columns (a table beside it has its own figures)
+        width = min(max(self.header.labels, default=-1) + 2, MAX_COLS)
         thresholds = self.roles.get("threshold", [])
         best: tuple[tuple[int, int], int, str] | None = None
         for col in range(width):

@@ -13,11 +13,15 @@ the cells that show the layout, and no value is read from the sheet.
 
 The first is checked on every table found, on its heading cells only; the other two only on
 a workbook where no table was found.
+
+A roadmap typed beside the table (its heading on the table's heading rows, after an empty
+column) is read as the roadmap, and its columns are not the table's (`beside`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.read.codes import written_code
@@ -29,6 +33,54 @@ NAMES_SHOWN = 3  # communes a message names (a heading naming 56 made one of 741
 MIN_CODES = 5  # indicator codes along a row that make a table turned on its side
 
 Namer = Callable[[str], bool]  # whether a text is wholly a commune's name
+SIDE_ROWS = 3  # rows above and below the table's heading where a roadmap beside it is headed
+
+
+def beside(
+    header: Header, is_roadmap: Callable[[list[str]], bool], is_table: Callable[[dict], bool]
+) -> tuple[Header, Grid | None]:
+    """A roadmap typed to the right of the table, after an empty column, headed within a few
+    rows of the table's heading: (the table's heading on a copy of the sheet without the
+    roadmap's columns, a copy holding only those, where the roadmap is read); else (header,
+    None). Read whole, the table's heading would lend the roadmap's «Thời gian hoàn thành»
+    to every indicator row, each read as a task, and the roadmap's heading would end the
+    table."""
+    grid, cols = header.grid, sorted(header.labels)
+    width = max(map(len, grid.rows[header.top : header.bottom + 1]), default=0)
+    last = [cols[-1] + 2] if cols and cols[-1] + 2 < width else []  # beyond the heading's end
+    for left, right in zip(cols, [*cols[1:], *last], strict=False):
+        if right - left < 2:
+            continue
+        roles = {role: tuple(c for c in found if c < right) for role, found in header.roles.items()}
+        roles = {role: found for role, found in roles.items() if found}
+        rows = range(max(header.top - SIDE_ROWS, 0), min(header.bottom + SIDE_ROWS, len(grid.rows)))
+        if not is_table(roles) or not any(is_roadmap(grid.texts(r)[right:]) for r in rows):
+            continue
+        table = replace(
+            header,
+            grid=_columns(grid, 0, right),
+            roles=roles,
+            labels={c: label for c, label in header.labels.items() if c < right},
+            children={c: label for c, label in header.children.items() if c < right},
+            score=len(roles),
+        )
+        return table, _columns(grid, right, max(map(len, grid.rows), default=0))
+    return header, None
+
+
+def _columns(grid: Grid, start: int, stop: int) -> Grid:
+    """A copy of `grid` holding only its columns `start` to `stop` (the others blank, each
+    cell at its own address)."""
+    return Grid(
+        grid.name,
+        [[""] * min(start, len(line)) + line[start:stop] for line in grid.rows],
+        grid.hidden,
+        tuple(merge for merge in grid.merged if start <= merge[1] < stop),
+        {cell: f for cell, f in grid.formulas.items() if start <= cell[1] < stop},
+        hidden_cols=grid.hidden_cols,
+        hidden_rows=grid.hidden_rows,
+        formats=grid.formats,
+    )
 
 
 def unit_columns(header: Header, commune: Namer) -> dict[str, str]:

@@ -15,8 +15,12 @@ The path through a file:
    that a cluster or a clerk compiled for several communes (a summary sheet, then one sheet
    per commune, named in its title block or only by its tab) gives one Submission per
    commune, each with its own sheet; a summary sheet is not a commune;
-5. each row below the headings is classified and read (`ntm_excel.read.table`);
-6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.read.roadmap`).
+5. each row below the headings is classified and read (`ntm_excel.read.table`); a table
+   split over two sheets is read whole (the second with its heading repeated, or going on
+   with later criteria in the same columns without it); of two copies of one table, a
+   draft («Bản nháp») gives way;
+6. the roadmap sheet, if any, gives the unit's tasks (`ntm_excel.read.roadmap`); so does a
+   roadmap typed below the table or beside it (`ntm_excel.read.layouts.beside`).
 
 Hidden rows are read like the others: hiding a row in Excel does not withdraw its data, and
 the consolidated report must show what the file holds. Merged value or assessment cells
@@ -35,7 +39,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
@@ -43,21 +47,28 @@ from pathlib import Path
 from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError, read_reason
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission
+from ntm_excel.model import COMMUNE, DISTRICT, PROVINCE, ReadingReport, Status, Submission, Unit
 from ntm_excel.read.clues import (
     TELL_APART,
     TEXT_SHOWN,
+    commune_line,
     conflicting,
+    disagreeing,
     fix_advice,
+    not_among,
+    some_of,
     title_cell,
     title_clue,
+    unknown_detail,
+    written_at,
 )
+from ntm_excel.read.codes import written_code
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
-from ntm_excel.read.layouts import several_units_issue, unit_columns, unread_layout
+from ntm_excel.read.layouts import beside, several_units_issue, unit_columns, unread_layout
 from ntm_excel.read.legacy import column_encoding, detect_encoding, to_unicode
 from ntm_excel.read.matching import CatalogueIndex
-from ntm_excel.read.roadmap import read_roadmap, title_year
+from ntm_excel.read.roadmap import is_roadmap_heading, read_roadmap, title_year
 from ntm_excel.read.sheets import (
     HEADER_SCAN_ROWS,
     Grid,
@@ -70,11 +81,12 @@ from ntm_excel.read.sheets import (
 from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
-from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, describe
+from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, spaced
 from ntm_excel.text import SHORT_TEXT, fold, memoised_text, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
 TITLE_ROWS = 15  # rows above the table searched for the unit's name or code
+_HEADLESS_ROWS = 3  # indicators a sheet without a heading must hold to go on with the table
 MAX_FILE_SIZE = 100 * 1024 * 1024  # bytes on disk
 _SUMMARY = ("tong hop", "tonghop", "summary")  # a sheet of several communes
 
@@ -173,6 +185,10 @@ class _Workbook:
     registry: Registry
     catalogue: CatalogueIndex
     vocabulary: Vocabulary
+    beside: dict[int, Grid] = field(default_factory=dict)  # a table's sheet → its roadmap's
+
+    def _is_roadmap(self, texts: list[str]) -> bool:
+        return is_roadmap_heading(self.vocabulary, texts)
 
     def read(self) -> list[ReadResult]:
         classify = label_role(self.vocabulary)
@@ -185,6 +201,10 @@ class _Workbook:
             headers = _glued_headings(self.grids, classify)
         if not headers:
             headers = _headings_further_down(self.grids, classify)
+        for key, header in headers.items():
+            headers[key], side = beside(header, self._is_roadmap, is_assessment_table)
+            if side is not None:
+                self.beside[key] = side
         if flat := flat_sheet(list(headers.values()), self.registry):
             return self._by_rows(flat)
         communes = self._communes(list(headers.values()))
@@ -365,9 +385,14 @@ class _Workbook:
         elif not any(issue.code == "table-layout-unsupported" for issue in issues):
             issues.append(make_issue("table-not-found", **located))
         tasks, roadmap_issues, roadmap_note = read_roadmap(
-            [grid for grid in sheets if header is None or grid is not header.grid],
+            [
+                self.beside.get(id(grid), grid)
+                for grid in sheets
+                if header is None or grid is not header.grid or id(grid) in self.beside
+            ],
             self.catalogue.names,
             below=header,
+            below_from=table.end if table else None,
             unit_code=unit_code or "",
             file_name=self.path.name,
             year=year,
@@ -425,7 +450,36 @@ class _Workbook:
             if found and codes.isdisjoint(found):
                 continued.append(other)
                 codes |= found
+        if not continued and table.indicators and len(codes) < len(self.catalogue.codes):
+            continued = self._headless(table, headers, codes, located, year)
         return continued
+
+    def _headless(
+        self,
+        table: TableReader,
+        headers: dict[int, Header],
+        codes: set[str],
+        located: dict,
+        year: int | None,
+    ) -> list[TableReader]:
+        """The next visible sheet after the table's, without a heading of its own, when its
+        rows go on with later criteria in the table's columns (criteria 11–19 on a second
+        page, the heading not repeated); read as if under the table's heading."""
+        after = iter(self.grids)
+        if not any(grid is table.header.grid for grid in after):
+            return []  # a table of the workbook's own making (an export's rows of one unit)
+        grid = next((grid for grid in after if not grid.hidden), None)
+        last = max(entry.criterion_no for entry in table.indicators)
+        if grid is None or id(grid) in headers or _first_criterion(grid, table) <= last:
+            return []
+        header = replace(table.header, grid=grid, top=-1, bottom=-1)
+        other = TableReader(header, self.catalogue, self.vocabulary, located, year)
+        other.read()
+        found = {entry.code for entry in other.indicators}
+        first = min((entry.criterion_no for entry in other.indicators), default=0)
+        if len(found) < _HEADLESS_ROWS or not codes.isdisjoint(found) or first <= last:
+            return []
+        return [other]
 
     def _sheet_notes(
         self,
@@ -459,6 +513,18 @@ def _glued_headings(grids: list[Grid], classify) -> dict[int, Header]:
     """The headings of an export written in glued identifiers («MaXa | MaChiTieu | GiaTri»),
     looked for when no sheet has a heading in words."""
     return {id(grid): header for grid in grids if (header := glued_heading(grid, classify))}
+
+
+def _first_criterion(grid: Grid, table: TableReader) -> int:
+    """The criterion of the first code in the TT column of `grid` (0 when none in its first
+    rows, or the table has no TT column): a sheet that goes on with the table starts with
+    a criterion after the table's last, a roadmap with task numbers 1, 2 …"""
+    no = table.columns.no
+    for row in range(min(len(grid.rows), HEADER_SCAN_ROWS)) if no is not None else ():
+        text = grid.text(row, no)
+        if text and (code := written_code(text)) is not None and code.criterion:
+            return code.criterion
+    return 0
 
 
 def _headings_further_down(grids: list[Grid], classify) -> dict[int, Header]:
@@ -559,18 +625,22 @@ def _rank(candidate: _Candidate, year: int) -> tuple:
     return (candidate.fill, not candidate.other, candidate.header.score, not grid.hidden, year)
 
 
-# A tab saying its table was corrected («TĐG lần 2 (đã sửa)», «Bổ sung», «Cập nhật 15-3»)
+# A tab saying its table was corrected («TĐG lần 2 (đã sửa)», «Bổ sung», «Cập nhật 15-3») or
+# is the final one («Chính thức», «Final»); a tab saying it is a draft («Bản nháp», «Dự thảo»)
 _CORRECTED = re.compile(r"\b(?:da sua|sua doi|sua lai|chinh sua|bo sung|dieu chinh|cap nhat)\b")
+_FINAL = re.compile(r"\b(?:chinh thuc|final)\b")
+_DRAFT = re.compile(r"\b(?:ban nhap|draft|du thao|ban thao)\b|(?<!bang )\bnhap$")
 _ROUND = re.compile(r"\b(?:lan|ban|v|ver)\s*(\d{1,2})\b")  # «lần 2», «bản 3», «v2»
 
 
-def _version(grid: Grid) -> tuple[bool, int, date]:
-    """How late a version of a table is: its tab says it was corrected, the round its tab
-    numbers («lần 2»), the day it was signed."""
+def _version(grid: Grid) -> tuple[bool, bool, int, date]:
+    """How late a version of a table is: its tab does not call it a draft, says it was
+    corrected or final, the round its tab numbers («lần 2»), the day it was signed."""
     tab = fold(grid.name)
     found = _ROUND.search(tab)
     return (
-        bool(_CORRECTED.search(tab)),
+        not _DRAFT.search(tab),
+        bool(_CORRECTED.search(tab) or _FINAL.search(tab)),
         int(found[1]) if found else 0,
         report_date(grid) or date.min,
     )
@@ -618,11 +688,14 @@ def _why_version(chosen: Grid, other: Grid) -> str:
     """What says the `chosen` version is later than the `other`; "" when nothing does."""
     mine, theirs = _version(chosen), _version(other)
     if mine[0] and not theirs[0]:
-        return "tên trang ghi là bản đã sửa"
-    if mine[1] > theirs[1]:
-        return f"tên trang ghi lần {mine[1]}"
+        return f"trang «{other.name}» là bản nháp"
+    if mine[1] and not theirs[1]:
+        final = _FINAL.search(fold(chosen.name))
+        return f"tên trang ghi là bản {'chính thức' if final else 'đã sửa'}"
     if mine[2] > theirs[2]:
-        return f"ký ngày {mine[2]:%d/%m/%Y}, sau ngày {theirs[2]:%d/%m/%Y}"
+        return f"tên trang ghi lần {mine[2]}"
+    if mine[3] > theirs[3]:
+        return f"ký ngày {mine[3]:%d/%m/%Y}, sau ngày {theirs[3]:%d/%m/%Y}"
     return ""
 
 
@@ -914,18 +987,24 @@ def identify_unit(
     for ("TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC"); the district itself (a commune's title block
     often starts with "UBND HUYỆN …", so the district only counts when no commune is named
     anywhere). A name several units bear ("Xã Tân Lập") is
-    told apart by the districts and provinces the title block and the `folders` name. A code
+    told apart by the districts and provinces the title block, the `folders` and the file
+    name name (none of the registry's but another province's: not its namesake). A code
     that contradicts the title's commune, or a name that still fits several units, gives
     `unit-ambiguous`; nothing at all `unit-unknown`.
     """
     located = {"file": file_name}
     title = _title_lines(grids, header)
     coded = _unit_from_code(title, registry)
-    place = registry.locate(Clues(lines=tuple(text for text, _ in title), folders=folders))
+    lines = tuple(text for text, _ in title)
+    place = registry.locate(Clues(lines=lines, folders=folders, file_name=file_name))
     communes, districts, ambiguous = _units_named(title, registry, place)
     if coded:
         unit, text = coded
         other = next((v for code, v in communes.items() if code != unit.code), None)
+        if other is None and ambiguous:  # «Mã đơn vị: 18685» above «UBND XÃ TÂN LẬP»
+            clue = (title_clue(grids, header, text, "ô mã", TITLE_ROWS), "ô mã")
+            issue = _against_title(grids, header, located, unit, clue, ambiguous)
+            return (None, text, [issue]) if issue else (unit.code, text, [])
         if other is None:
             return unit.code, text, []
         clues = [
@@ -936,7 +1015,7 @@ def identify_unit(
         at = {**located, "sheet": sheet, "cell": cell}
         advice = fix_advice("ô mã", "đầu biểu")
         return None, text, [_conflict_issue(f"{text} / {other[1]}", clues, at, advice)]
-    by_file = _match(registry, _file_words(file_name), place)
+    by_file = _match(registry, spaced(Path(file_name).stem), place)
     if len(communes) == 1:
         unit, text = next(iter(communes.values()))
         other = by_file.unit
@@ -967,10 +1046,24 @@ def identify_unit(
         at = {**located, "sheet": header.grid.name}
         return None, text, [_conflict_issue(text, clues, at, fix_advice("tên trang", "tên tệp"))]
     if named:
-        text = file_name if by_file.unit in named.values() else header.grid.name
-        return next(iter(named)), text, []
+        by_name = by_file.unit in named.values()
+        text = file_name if by_name else header.grid.name
+        unit = next(iter(named.values()))
+        clue = (
+            (f"tên tệp «{file_name}»", "tên tệp")
+            if by_name
+            else (f"tên trang «{text}»", "tên trang")
+        )
+        if ambiguous and (issue := _against_title(grids, header, located, unit, clue, ambiguous)):
+            return None, ambiguous[0], [issue]
+        return unit.code, text, []
     if ambiguous:
-        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, located)]
+        sheet, cell = title_cell(grids, header, ambiguous[0], TITLE_ROWS)
+        at = {**located, "sheet": sheet, "cell": cell}
+        where = written_at(grids, header, file_name, TITLE_ROWS)
+        texts = (*lines, *folders, file_name)  # «UBND HUYỆN A» in a folder «Huyện B»?
+        advice = disagreeing(where, texts, registry, ambiguous[1].candidates) or TELL_APART
+        return None, ambiguous[0], [_ambiguous_issue(*ambiguous, at, advice)]
     signed_at = _signing_place(header.grid) if header else ""
     by_place = _tab_match(registry, signed_at, place) if signed_at else UnitMatch(None, ())
     if by_place.unit and by_place.unit.tier == COMMUNE:  # «Cẩm Lạc, ngày 10 tháng 3 …»
@@ -979,14 +1072,16 @@ def identify_unit(
     by_signer = _match(registry, signer, place) if signer else UnitMatch(None, ())
     if by_signer.unit and by_signer.unit.tier == COMMUNE:  # «TM. ỦY BAN NHÂN DÂN XÃ CẨM LẠC»
         return by_signer.unit.code, signer, []
-    if len(districts) == 1:
+    if len(districts) == 1 and not commune_line(lines):  # «UBND XÃ CẨM QAUN» is no district's
         unit, text = next(iter(districts.values()))
         return unit.code, text, []
     if by_file.unit and by_file.unit.tier == DISTRICT:
         return by_file.unit.code, file_name, []
     if by_file.ambiguous:
         return None, file_name, [_ambiguous_issue(file_name, by_file, located)]
-    detail = f" (đã xem đầu biểu và tên tệp «{file_name}»)"
+    where = written_at(grids, header, file_name, TITLE_ROWS)
+    detail = unknown_detail(where, lines, place, registry)
+    detail = detail or f" (đã xem đầu biểu và tên tệp «{file_name}»)"
     return None, "", [make_issue("unit-unknown", **located, detail=detail)]
 
 
@@ -998,14 +1093,6 @@ def _tab_match(registry: Registry, tab: str, place: Place) -> UnitMatch:
     if not name or fold(tab) not in (name, name.removeprefix(fold(found.unit.kind)).strip()):
         return UnitMatch(None, ())
     return found
-
-
-def _file_words(file_name: str) -> str:
-    """A file's name as words: "xa_cam_thanh.xlsx" → "xa cam thanh", "CamMinh_TDG" → "Cam
-    Minh TDG"."""
-    words = re.sub(r"[_\-.]+", " ", Path(file_name).stem)
-    pairs = zip(" " + words, words, strict=False)
-    return "".join(f" {c}" if c.isupper() and before.islower() else c for before, c in pairs)
 
 
 _MATCHES: dict[tuple[int, str, Place], tuple[Registry, UnitMatch]] = {}
@@ -1025,23 +1112,47 @@ def _match(registry: Registry, text: str, place: Place = NOWHERE) -> UnitMatch:
         _MATCHES.clear()
     found = registry.match(text, place)
     _MATCHES[key] = (registry, found)
-    if not found.candidates:
+    if not found.candidates and not place.elsewhere:
         if len(_NAMELESS) > 4096:
             _NAMELESS.clear()
         _NAMELESS[key[:2]] = (registry, found)
     return found
 
 
-def _conflict_issue(text: str, clues: list, located: dict, advice: str) -> Issue:
-    """`unit-ambiguous` for clues naming different communes, saying which named which and
-    which two to make agree."""
-    candidates, text = conflicting(clues), shown(text, TEXT_SHOWN)
+def _against_title(
+    grids: list[Grid],
+    header: Header | None,
+    located: dict,
+    unit: Unit,
+    clue: tuple[str, str],
+    ambiguous: tuple[str, UnitMatch],
+) -> Issue | None:
+    """`unit-ambiguous` when a code or a name (`clue`: where it is written, and what to
+    call that) names a commune that none of the namesakes of the title's «UBND XÃ …» is:
+    «UBND XÃ TÂN LẬP» in the title, Xã Cẩm Bình's code in the file name. None when it is
+    one of them (the code tells them apart)."""
+    line, match = ambiguous
+    if unit in match.candidates or not commune_line([line]):
+        return None
+    sheet, cell = title_cell(grids, header, line, TITLE_ROWS)
+    at = {**located, "sheet": sheet, "cell": cell}
+    title = title_clue(grids, header, line, "đầu biểu", TITLE_ROWS)
+    candidates = not_among(unit, clue[0], title, match.candidates)
+    return _conflict_issue(line, [], at, fix_advice("đầu biểu", clue[1]), candidates)
+
+
+def _conflict_issue(
+    text: str, clues: list, located: dict, advice: str, candidates: str = ""
+) -> Issue:
+    """`unit-ambiguous` for clues naming different communes, saying which named which (or
+    as `candidates` says) and which two to make agree."""
+    candidates, text = candidates or conflicting(clues), shown(text, TEXT_SHOWN)
     return make_issue("unit-ambiguous", **located, text=text, candidates=candidates, advice=advice)
 
 
-def _ambiguous_issue(text: str, match: UnitMatch, located: dict) -> Issue:
-    names, text = ", ".join(map(describe, match.candidates)), shown(text, TEXT_SHOWN)
-    return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=TELL_APART)
+def _ambiguous_issue(text: str, match: UnitMatch, located: dict, advice: str = TELL_APART) -> Issue:
+    names, text = some_of(match.candidates), shown(text, TEXT_SHOWN)
+    return make_issue("unit-ambiguous", **located, text=text, candidates=names, advice=advice)
 
 
 def _title_lines(grids: list[Grid], header: Header | None) -> list[tuple[str, list[object]]]:
@@ -1067,6 +1178,14 @@ def _unit_from_code(lines: list[tuple[str, list[object]]], registry: Registry):
     return None
 
 
+def _sharper(match: UnitMatch, than: UnitMatch) -> bool:
+    """Whether an ambiguous commune («UBND XÃ AN HIỆP») says more than an ambiguous district
+    («UBND HUYỆN CHÂU THÀNH», in ten provinces) found before it."""
+    return all(u.tier == COMMUNE for u in match.candidates) and any(
+        u.tier != COMMUNE for u in than.candidates
+    )
+
+
 def _units_named(lines: list[tuple[str, list[object]]], registry: Registry, place: Place):
     """Units named by the title lines: (communes, districts, first ambiguous (text, match)),
     the first two mapping a code to (unit, the line naming it)."""
@@ -1081,6 +1200,6 @@ def _units_named(lines: list[tuple[str, list[object]]], registry: Registry, plac
         if match.unit and match.unit.tier != PROVINCE:  # a province only tells where
             found = districts if match.unit.tier == DISTRICT else communes
             found.setdefault(match.unit.code, (match.unit, text))
-        elif match.ambiguous and ambiguous is None:
+        elif match.ambiguous and (ambiguous is None or _sharper(match, ambiguous[1])):
             ambiguous = (text, match)
     return communes, districts, ambiguous

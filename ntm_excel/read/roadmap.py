@@ -28,6 +28,7 @@ from ntm_excel.errors import RecurrenceError
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Task
 from ntm_excel.read.sheets import (
+    EXCEL_ERROR,
     MAX_COLS,
     Grid,
     Header,
@@ -44,7 +45,7 @@ from ntm_excel.reference.contacts import (
     split_directing,
 )
 from ntm_excel.text import cell_address, fold, nfc
-from ntm_excel.values import parse_date, parse_number
+from ntm_excel.values import blank_text, clean_float, parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
 
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi|tc)(?: so)? ?0?(\d{1,2})(?: |$)")  # «TC số 17»
@@ -90,6 +91,18 @@ _LINE_ROLES = (  # a line's folded label → what the line gives
     (re.compile(r"^(?:thoi gian|thoi han|han hoan thanh)\b"), "deadline"),
     (re.compile(r"^(?:nguoi|can bo|phu trach|giao cho|don vi thuc hien|chu tri)\b"), "owner"),
 )
+# The unit written after a budget's figure, and what one of it is in million đồng (the
+# column's unit): «1,2 tỷ» → 1200, «3.500.000 đồng» → 3.5, «500 nghìn» → 0.5
+_MONEY_UNIT = re.compile(r"\s*[.,]?\d[\d.,]*\s*(tỷ|tỉ|nghìn|ngàn|đồng|đ|vnđ|vnd)(?![^\W\d_])", re.I)
+_MILLIONS = {"ty": 1000, "ti": 1000, "nghin": 0.001, "ngan": 0.001} | dict.fromkeys(
+    ("dong", "d", "vnd"), 0.000001
+)
+_LETTERS = re.compile(r"[^\W\d_]+")
+# Folded words of a people cell that name nobody: «N/A», a checkbox's «TRUE», «Chưa phân công»
+_NOBODY = frozenset(
+    {"n a", "true", "false", "khong", "chua phan cong", "chua co", "chua xac dinh", "khong co"}
+)
+_MILLIONS_AFTER = re.compile(r"\s+(\d{1,3}(?:[.,]\d+)?)\s*(?:triệu|tr)\b.*", re.I)
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
@@ -237,13 +250,15 @@ def read_roadmap(
     criterion_names: dict[int, str],
     *,
     below: Header | None = None,
+    below_from: int | None = None,
     unit_code: str,
     file_name: str,
     year: int | None,
     vocabulary: Vocabulary,
 ) -> tuple[list[Task], list[Issue], str]:
     """The tasks of the roadmap sheets among `grids` (else of a roadmap written under the
-    signature of the table `below`, on its sheet, or in columns of that table), with
+    signature of the table `below`, on its sheet, or from the row `below_from` where that
+    table ended on a roadmap's heading, or in columns of that table), with
     `roadmap-not-found` or `deadline-invalid` issues, and a line for the reading report.
 
     A roadmap split over several sheets («KH hạ tầng», «KH môi trường») is read whole; a
@@ -256,6 +271,8 @@ def read_roadmap(
         # tasks and deadlines or owners («Giải pháp thực hiện» | «Thời gian» beside each row)
         start = _after_signature(below)
         found = start and locate_header([below.grid], classify, _accept, first_row=start)
+        if not found and below_from is not None:  # the heading that ended the table
+            found = locate_header([below.grid], classify, _accept, first_row=below_from)
         found = found or locate_header([below.grid], classify, _dated)
         headers = [found] if found else []
     if not headers:  # «Nội dung công việc, thời gian, người thực hiện»: all in one cell
@@ -414,6 +431,21 @@ def _recurs(text: str) -> bool:
         return bool(_RECURRING.search(folded(text)))
 
 
+def _names_nobody(text: str) -> bool:
+    """Whether a people cell names nobody: a formula's error («#REF!», «#N/A»), a formula
+    kept as text («=VLOOKUP(…)»), a mark or a figure («x», «?», «0»), «N/A»; a dash
+    («-») is an empty cell, a phone number alone someone to look up."""
+    text = text.strip()
+    if blank_text(text):
+        return False
+    if text[0] == "=" or (text[0] in "#E" and EXCEL_ERROR.fullmatch(text)):
+        return True
+    letters = sum(map(len, _LETTERS.findall(text)))
+    if not letters:
+        return sum(c.isdigit() for c in text) < 9  # «0912 345 678» is a phone number
+    return letters < 2 or folded(text) in _NOBODY
+
+
 def _ongoing(text: str, vocabulary: Vocabulary) -> bool:
     """Whether a deadline says the work has none: «Thường xuyên», «Thường xuyên, liên tục»."""
     parts = [vocab_key(part) for part in _ONGOING_PARTS.split(text)]
@@ -463,12 +495,21 @@ def _labelled(text: str) -> tuple[str, dict[str, str]]:
 
 def _vertical_spans(header: Header, columns: list[int]) -> dict[tuple[int, int], int]:
     """(row, column) → the top row of the merge covering it, for the cells of `columns`
-    below the heading that a merge spanning several rows covers (the top one left out)."""
+    below the heading that a merge spanning several rows covers (the top one left out).
+    A merge ends with the grid's rows; merges overlapping one another (no spreadsheet
+    program writes them: ten merges «D30:H1048576» made a 14 kB file take minutes) are
+    taken only while they cover no more cells than the columns have."""
     spans = {}
+    rows = len(header.grid.rows)
+    left_to_cover = rows * len(columns)
     for top, left, bottom, right in header.grid.merged:
+        bottom = min(bottom, rows - 1)
         if bottom > top > header.bottom and any(left <= col <= right for col in columns):
             for col in columns:
                 if left <= col <= right:
+                    left_to_cover -= bottom - top
+                    if left_to_cover < 0:
+                        return spans
                     spans.update(((row, col), top) for row in range(top + 1, bottom + 1))
     return spans
 
@@ -511,6 +552,7 @@ class _RoadmapReader:
             header, [col for role in _SPANNED for col in header.roles.get(role, ())]
         )
         self.resolved: dict[tuple[int, int], int] = {}  # see `_source`
+        self.no_names: set[tuple[int, int]] = set()  # people cells naming nobody, reported
         self.task_spans = _vertical_spans(header, [self.col["task"]])
         self.task_row = -1  # the row of the last task
         self.group_owners: tuple[str, ...] = ()  # from a band row «Đồng chí A phụ trách:»
@@ -721,10 +763,29 @@ class _RoadmapReader:
         for col in named or columns:
             value = self.grid.value(self._source(row, col), col)
             text = value if isinstance(value, str) else cell_text(value)
-            if text and _MARK.match(text) and self.header.children.get(col):
+            if value is False:  # a checkbox left unticked
+                continue
+            if (value is True or (text and _MARK.match(text))) and self.header.children.get(col):
                 text = self.grid.text(self.header.bottom, col)  # «x» under «Đ/c Võ Xuân Sơn»
+            elif text and _names_nobody(text):
+                self._no_name(text, self._source(row, col), col)
+                continue
             texts.append(text)
         return "\n".join(text for text in texts if text)
+
+    def _no_name(self, text: str, row: int, col: int) -> None:
+        """Report, once, a people cell that names nobody («#REF!», «x»)."""
+        if (row, col) not in self.no_names:
+            self.no_names.add((row, col))
+            self.issues.append(
+                make_issue(
+                    "owner-invalid",
+                    **self.located,
+                    sheet=self.grid.name,
+                    cell=cell_address(row, col),
+                    text=text,
+                )
+            )
 
     def _criterion(self, text: str) -> int | None:
         key = folded(text)
@@ -926,8 +987,17 @@ class _RoadmapReader:
         value = self.grid.value(row, col)
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
-        first = cell_text(value).split()
-        return parse_number(first[0]) if first else None
+        text = cell_text(value)
+        first = text.split()
+        amount = parse_number(first[0]) if first else None
+        if amount is None or not (unit := _MONEY_UNIT.match(text)):
+            return amount
+        millions = amount * _MILLIONS[folded(unit[1])]
+        rest = text[unit.end() :]
+        if any(c.isdigit() for c in rest):  # «1 tỷ 200 triệu»; «1tỷ2» is not guessed
+            more = _MILLIONS_AFTER.fullmatch(rest) if millions >= 1000 else None
+            return clean_float(millions + parse_number(more[1])) if more else None
+        return clean_float(millions)
 
     def _funding(self, row: int) -> str:
         """The funding source: a text cell, or the non-empty parts of a split heading."""

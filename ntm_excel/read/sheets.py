@@ -8,7 +8,8 @@ are ignored (and said so); an .xlsx sheet too large for calamine is streamed wit
 read-only, an .xls or .ods one is refused. From the files themselves also come: formulas
 saved without a result (calamine shows them blank), error results (#DIV/0!, #N/A…: calamine
 shows them blank too; here the cell holds the error's text), the number format of a value (is
-it a percentage?) and, for .ods, merged cells.
+it a percentage?) and, for .ods, merged cells. An Excel 97–2003 file whose CODEPAGE record
+names an ANSI code page is read as Unicode, as Excel reads it (`unicode_codepage`).
 """
 
 from __future__ import annotations
@@ -168,6 +169,8 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
         _spend_shared_strings(sniffed, budget)
     styles = _Styles(sniffed.parts.get(sniffed.styles, b"")) if sniffed.styles else None
     grids = []
+    if sniffed.kind == "xls":
+        data = unicode_codepage(data, sniffed.workbook_stream)
     with _calamine_errors():
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         try:
@@ -200,6 +203,38 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
     if not grids:
         raise UnreadableFileError("tệp không có trang tính nào")
     return grids
+
+
+_RECORD = struct.Struct("<HH")  # a BIFF record's type and length
+_CODEPAGE = struct.Struct("<HHH")  # the CODEPAGE record: type, length 2, the code page
+_UTF16 = 1200
+_BOF_BIFF8 = b"\x09\x08"  # the workbook's BOF record, then its length and version 0x0600
+_GLOBALS_SCANNED = 64  # records looked at for the CODEPAGE (it comes in the first ten)
+
+
+def unicode_codepage(data: bytes, stream: bytes) -> bytes:
+    """The bytes of an .xls file, with an Excel 97–2003 (BIFF8) workbook's CODEPAGE record
+    set to 1200 (UTF-16) when it names an ANSI code page (1258, as some Vietnamese software
+    writes): BIFF8 text is Unicode whatever that record says, and Excel reads it so, but
+    calamine would decode it with the code page (every string garbled). Excel 95 files
+    (BIFF5), whose text is in their code page, are left as they are."""
+    if stream[:2] != _BOF_BIFF8 or stream[4:6] != b"\x00\x06":
+        return data
+    at = 0
+    for _ in range(_GLOBALS_SCANNED):
+        if at + _CODEPAGE.size > len(stream):
+            return data
+        kind, length = _RECORD.unpack_from(stream, at)
+        if kind == 0x0042 and length == 2:
+            written = stream[at : at + _CODEPAGE.size]
+            page = _CODEPAGE.unpack(written)[2]
+            if page == _UTF16 or data.count(written) != 1:
+                return data
+            found = data.index(written)
+            utf16 = _CODEPAGE.pack(0x0042, 2, _UTF16)
+            return data[:found] + utf16 + data[found + _CODEPAGE.size :]
+        at += _RECORD.size + length
+    return data
 
 
 def _spend_shared_strings(sniffed: Sniffed, budget: TextBudget) -> None:
@@ -675,6 +710,8 @@ class _BiffScan:
 
     def _sheet(self, pos: int, body: int, length: int) -> None:
         offset = struct.unpack_from("<I", self.stream, body)[0]
+        if offset in self.sheet_at:  # calamine would read the sheet again for each name
+            raise UnreadableFileError(_BIFF_DAMAGED)
         self.sheet_at[offset] = _biff_string(self.stream, body + 6, 1)
 
     def _sst(self, pos: int, body: int, length: int) -> None:
@@ -1180,6 +1217,11 @@ def two_row_labels(
     below its own start («Tự đánh» over «giá»), have no sub-headings."""
     parent = row_labels(grid, top, width)
     child = row_labels(grid, top + 1, width)
+    if child and not all(_heading_cell(grid.value(top + 1, c)) for c in child):
+        # a table beside, two empty columns away, whose data start on the sub-heading row
+        width = _block_end(grid, top, parent, width)
+        parent = {col: label for col, label in parent.items() if col < width}
+        child = {col: label for col, label in child.items() if col < width}
     if not child or not all(_heading_cell(grid.value(top + 1, c)) for c in child):
         return None
     if any(_CODE_LIKE.match(label) for label in child.values()):
@@ -1209,6 +1251,19 @@ def two_row_labels(
     return (labels, children) if children or wrapped else None
 
 
+def _block_end(grid: Grid, top: int, parent: dict[int, str], width: int) -> int:
+    """The end of the first block of a heading row: the column after its last heading before
+    two empty columns or more (another table beside it, a roadmap, whose rows below are data,
+    not sub-headings); `width` when none."""
+    columns = sorted(parent)
+    for col, following in zip(columns, columns[1:], strict=False):
+        merge = grid.merge_at(top, col)
+        end = merge[3] if merge else col
+        if following - end > 2:
+            return end + 1
+    return width
+
+
 def _heading_cell(value: object) -> bool:
     """Whether a cell can be part of a heading: text, or a year (2021) under «Kết quả»."""
     if isinstance(value, str):
@@ -1216,8 +1271,12 @@ def _heading_cell(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and 1990 <= value <= 2100
 
 
-# A child row that is a data row: codes, numbers ("1.1", "II", "TC 2"), not years ("2021")
-_CODE_LIKE = re.compile(r"^(?!(?:19|20)\d\d$)(?:\d+(?: \d+)*|[ivx]+|tieu chi(?: so)? \d+|tc ?\d+)$")
+# A row that is a data row: codes, numbers ("1.1", "II", "TC 2", "1a", "Chỉ tiêu 1.1"), not
+# years ("2021")
+_CODE_LIKE = re.compile(
+    r"^(?!(?:19|20)\d\d$)(?:\d+(?: \d+)*|\d+[a-z]|[ivx]+(?: \d+)?"
+    r"|(?:tieu chi|chi tieu)(?: so)? \d+(?: \d+)*|tc ?\d+(?: \d+)?)$"
+)
 
 
 # Roles that name what a row is about: under a group heading («Đánh giá | Chỉ tiêu | Tiêu
@@ -1261,6 +1320,8 @@ def locate_header(
             single = row_labels(grid, top, width)
             if sum(map(bool, map(classify, single.values()))) < 2:
                 continue
+            if best and best[1].grid is grid and _CODE_LIKE.match(single[min(single)]):
+                continue  # a row of the table found above («TC1.1 | …»), whatever beside it
             options = [(top, single, {})]
             double = two_row_labels(grid, top, width)
             if double:

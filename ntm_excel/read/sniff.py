@@ -413,6 +413,43 @@ def _check_head(archive: zipfile.ZipFile, member: zipfile.ZipInfo, data: bytes) 
     _check_xml(member.filename, head)
 
 
+# The first bytes of the binary parts a package may hold (images, embedded files), which no
+# XML parser reads.
+_BINARY_HEADS = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"BM",
+    b"II*\x00",
+    b"MM\x00*",
+    b"\x01\x00\x00\x00",  # EMF
+    b"\xd7\xcd\xc6\x9a",  # WMF
+    OLE2_MAGIC,
+    b"PK\x03\x04",
+    b"%PDF",
+)
+
+
+def markup_size(data: bytes) -> int:
+    """The inflated size, as the zip directory declares it, of the members of a package
+    that an XML parser may read: every member but those beginning as an image or an
+    embedded file does, whatever its name (a worksheet part need not end in ".xml": one
+    named ".bin" is read like any other). zipfile never yields more than declared."""
+    total = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for member in archive.infolist():
+            head = _inflate_plain(member, data, 8)
+            if head is None:
+                try:
+                    with archive.open(member) as stream:
+                        head = stream.read(8)
+                except _ZIP_ERRORS:
+                    head = b""
+            if not head.startswith(_BINARY_HEADS):
+                total += member.file_size
+    return total
+
+
 def _check_bomb(members: list[zipfile.ZipInfo]) -> None:
     if len(members) > MAX_MEMBERS:
         raise UnreadableFileError(f"tệp chứa quá nhiều phần ({len(members)}), nghi tệp độc hại")
@@ -596,6 +633,7 @@ def _declared_sheets(
                 styles = posixpath.normpath(path)
     sheets = []
     names: set[str] = set()
+    parts: set[str] = set()
     root = _xml(workbook_xml, workbook)
     for ns in _NS_MAIN:
         for sheet in root.iter(f"{{{ns}}}sheet"):
@@ -607,6 +645,11 @@ def _declared_sheets(
             part = targets.get(rel_id, "")
             if not part:
                 raise UnreadableFileError(f"tệp bị hỏng (trang «{name}» không trỏ tới dữ liệu)")
+            if _key(part) in parts:  # calamine would read it again for each: refused
+                raise UnreadableFileError(
+                    f"tệp bị hỏng (trang «{name}» trỏ tới dữ liệu của một trang khác)"
+                )
+            parts.add(_key(part))
             if _is_chartsheet(part):
                 continue
             hidden = sheet.get("state", "visible") in ("hidden", "veryHidden")

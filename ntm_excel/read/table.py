@@ -6,7 +6,8 @@ not a longer chain of cases:
 
 - "blank", "skip" (a column-number row «(1) (2) …», the heading repeated, a remark «Ghi
   chú: …», a detail under an indicator «+ Tổng chiều dài …», «Trong đó: …», an old row kept
-  hidden above its corrected copy), "group" (a group heading «I. QUY HOẠCH»), "totals"
+  hidden above its corrected copy), "group" (a group heading «I. QUY HOẠCH»; a Roman number
+  followed by its own criterion's codes, «V» before «5.1», is a criterion), "totals"
   («Tổng số tiêu chí đạt: 17/20», checked later), "end" (the signature block, or a
   roadmap's heading «Nội dung công việc | Thời gian hoàn thành» below, closes the table);
 - "criterion" (a criterion's own row: «2», «Tiêu chí số 2», «Giao thông»; also its first or
@@ -62,6 +63,7 @@ from ntm_excel.vocabulary import Vocabulary
 
 _TOTALS = ("tong so tieu chi", "so tieu chi dat", "tong cong", "tong so", "tieu chi dat chuan")
 _FRACTION = re.compile(r"(\d{1,2})\s*/\s*(\d{1,2})(?!\d)")
+_HEADING_LENGTH = 30  # characters of an abbreviated criterion name («CSVC văn hoá», «GT»)
 _ROMAN_DOTTED = re.compile(r"^[IVXL]+\s*[.,]\s*\d")
 _PLAIN_NUMBER = re.compile(r"^\d{1,2}\.?$")
 _COLUMN_NUMBER = re.compile(r"^\(?\d{1,2}\)?\.?$")  # «1», «(1)»: a TT cell numbering columns
@@ -183,6 +185,11 @@ class TableReader:
     _indicator_rows: set[int] = field(default_factory=set)  # rows read as an indicator
     _heading_only: bool = False  # the last criterion row was only its heading
 
+    @property
+    def end(self) -> int | None:
+        """The row that ended the table (a signature, a roadmap's heading), if one."""
+        return self._end
+
     def read(self) -> None:
         grid = self.header.grid
         self.columns, issues = decide_columns(self.header, self.vocabulary, self.year, self.located)
@@ -192,6 +199,7 @@ class TableReader:
         plan = next((plan for plan in _PLANS.get(key, ()) if plan.fits(self)), None)
         if plan is not None:
             self.notes += plan.notes
+            self._end = plan.end if plan.end < len(grid.rows) else None
             for step, args in plan.steps:
                 step(self, *args)
         else:
@@ -283,6 +291,9 @@ class TableReader:
         after = ""  # "roman" or "band" when the row above (with a code) started a criterion
         restarts = {"roman": 0, "band": 0}
         named = 0  # rows «2 | Giao thông»: a plain number beside its own criterion's name
+        roman = 0  # the Roman number of the last coded row, if it was one
+        dotted_codes = 0  # rows coded «1.1», «I.1»: the plain numbers beside them are criteria
+        agree = [0, 0]  # Roman rows followed by a code of another criterion, of their own
         names = self.columns.name if self.columns.name != no else None
         for row in range(self.header.bottom + 1, len(grid.rows)):
             text = grid.text(row, no) if no is not None else ""
@@ -291,8 +302,11 @@ class TableReader:
             code = (written_code(text) if text else None) or _band(start, self.catalogue)
             if code is None:
                 continue
+            if roman and code.criterion and code.kind in ("indicator", "criterion", "letter"):
+                agree[code.criterion == roman] += 1
+            roman = 0
             if code.kind == "roman":
-                after = "roman"
+                after, roman = "roman", code.criterion
                 continue
             if code.kind == "criterion" and not _PLAIN_NUMBER.match(text):
                 after = "band"
@@ -305,16 +319,22 @@ class TableReader:
                 named += bool(name) and self.catalogue.criterion_named(name) == code.criterion
             if code.letter:
                 letters.add(code.letter)
+            dotted_codes += code.kind == "indicator" and code.sub > 0
             after = ""
         # Numbers beside their criteria's names are criteria: I, II … are only sections
         # (a district's «I. ĐIỀU KIỆN», «II. CÁC TIÊU CHÍ»), never criteria over indicators.
         criteria_numbered = named >= 2
         self.numbered_subs = not criteria_numbered and sum(restarts.values()) >= 2
-        self.roman_criteria = dotted or (not criteria_numbered and restarts["roman"] >= 2)
+        # «V» over «5.1», «XVII» over «17.1»: Roman criteria (sections «II. HẠ TẦNG …» are
+        # followed by criteria of other numbers: «III» by «10»; a roadmap below the table
+        # may follow the last one with its task «1»)
+        own = agree[1] >= 3 and agree[1] > 3 * agree[0]
+        self.roman_criteria = dotted or own or (not criteria_numbered and restarts["roman"] >= 2)
         self.latin = bool(letters & set("fjwz"))
         criteria = max(self.catalogue.names, default=0)
         self.row_numbers = (
             not self.numbered_subs
+            and dotted_codes < 3
             and len(plain) > criteria
             and plain == list(range(plain[0], plain[0] + len(plain)))
         )
@@ -468,7 +488,28 @@ class TableReader:
                 named = self.catalogue.criterion_named(text) if text else None
                 if named is not None and named != self.criterion:
                     return Code("criterion", named)
+            code = self._heading_of_next(line)
         return code
+
+    def _heading_of_next(self, line: _Line) -> Code | None:
+        """A short row without a code or a value but with an assessment, right above the
+        first indicator of the next criterion («GT» over «2a», «MT và ATTP» over «17.1»):
+        that criterion's own row, its name abbreviated or misspelt (its wording was matched
+        to an indicator)."""
+        text = line.name or line.body
+        if not text or len(text) > _HEADING_LENGTH or self._filled(line.row, self.columns.values):
+            return None
+        if not self._has_data(line.row):
+            return None  # a note («Cộng nhóm I: đạt 1 tiêu chí»): read as nothing
+        _, following = self._next_code(line.row)
+        if following is None or following.criterion != (self.criterion or 0) + 1:
+            return None
+        first = following.sub == 1 or following.letter == "a"
+        if not first or (
+            self.criterion and self.catalogue.match_text(strip_code(text), self.criterion)
+        ):
+            return None  # the last indicator of the criterion above, its value left blank
+        return Code("criterion", following.criterion)
 
     def _code_cell(self, text: str) -> Code | None:
         """The TT cell's code; a catalogue code written exactly («17.x», «2.TT35.a») before
@@ -764,7 +805,9 @@ class TableReader:
         """Whether a criterion row is also an indicator: the criterion is its own indicator
         ("5", or the district's "2" above its sub-conditions) unless the next row is that
         indicator written "5.1"; or the row holds its first indicator's wording (criterion
-        cells merged over the indicator rows) and the next row is not coded as one.
+        cells merged over the indicator rows) and the next row is not coded as one, or is
+        coded as a later one while the row holds a value («1 | Quy hoạch | Có quy hoạch … |
+        Đạt» over «1.2»).
 
         A criterion row without a value above a row coded as its own indicator ("Tiêu chí
         số 5 | Trường học" over "5. | Tỷ lệ trường…"), or above an uncoded row that holds
@@ -807,7 +850,11 @@ class TableReader:
             return criterion_of(following.exact) != criterion
         if following.kind == "letter":
             return False
-        return not (following.kind == "indicator" and following.criterion == criterion)
+        if following.kind == "indicator" and following.criterion == criterion:
+            # «1 | Quy hoạch | Có quy hoạch chung … | Đạt» over «1.2»: the row holds 1.1
+            first = self.catalogue.by_position(criterion, 0)
+            return self._indicator_code(following) != first and self._filled(row, columns.values)
+        return True
 
     def _alone(self, row: int, criterion: int, below: int, following: Code | None) -> bool:
         """Whether a criterion row holds a result and nothing of the criterion follows: no

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import vietnam_provinces
 from python_calamine import CalamineWorkbook
+from rapidfuzz import fuzz, process
 
 from ntm_excel import model
 from ntm_excel import text as text_rules
@@ -83,6 +84,7 @@ _TIER_RANK = {COMMUNE: 2, DISTRICT: 1, PROVINCE: 0}
 _NOISE = ("cong hoa xa hoi chu nghia viet nam", "doc lap tu do hanh phuc")
 _WORD = re.compile(r"[^\W_]+")
 _SUFFIXES = ("xlsx", "xls", "xlsm", "ods", "csv", "pdf")
+NEAR = 80  # how close (rapidfuzz ratio, 0–100) a misspelt name is to a unit's it may mean
 
 # The seven NTM regions of the criteria sets (QĐ 1980/QĐ-TTg) and their provinces.
 REGIONS = {
@@ -233,23 +235,35 @@ class Clues:
 
     `lines`: texts that may name its district or province (the title block: "UBND HUYỆN CẨM
     XUYÊN", "UBND TỈNH HÀ TĨNH"); `folders`: the names of the folders holding the file,
-    innermost first (a provincial office keeps one folder per district); `sender`: the mail
-    address it came from ("Tên <dia.chi@…>" or the bare address).
+    innermost first (a provincial office keeps one folder per district); `file_name`: the
+    file's own name («Tân Lập - Đan Phượng - Hà Nội.xlsx»); `sender`: the mail address it
+    came from ("Tên <dia.chi@…>" or the bare address).
     """
 
     lines: tuple[str, ...] = ()
     folders: tuple[str, ...] = ()
     sender: str = ""
+    file_name: str = ""
 
 
 @dataclass(frozen=True)
 class Place:
     """Where the clues put a submission: districts as (province, district name), provinces,
-    and the codes of the units whose address sent it. Empty sets say nothing."""
+    and the codes of the units whose address sent it. Empty sets say nothing. `outside`: the
+    districts and provinces of the country, not the registry's, that a clue names with its
+    kind ("UBND HUYỆN THẠCH HÀ" read against Nghệ An's registry), as (the clue's text, the
+    place described): when the clues name nothing else, the submission is from elsewhere
+    and a namesake in the registry is not its unit."""
 
     districts: frozenset[tuple[str, str]] = frozenset()
     provinces: frozenset[str] = frozenset()
     senders: frozenset[str] = frozenset()
+    outside: frozenset[tuple[str, str]] = frozenset()
+
+    @property
+    def elsewhere(self) -> bool:
+        """Whether the clues put the submission only outside the registry."""
+        return bool(self.outside) and not (self.districts or self.provinces or self.senders)
 
 
 NOWHERE = Place()
@@ -276,6 +290,10 @@ class _NameIndex:
     def add(self, name: tuple[str, ...], unit: Unit, spelled: tuple[str, ...]) -> None:
         self._units.setdefault(name, []).append((unit, spelled))
         self._sizes.add(len(name))
+
+    def has(self, name: tuple[str, ...]) -> bool:
+        """Whether some unit bears exactly this name (folded words)."""
+        return name in self._units
 
     def find(self, words: list[str]) -> Iterator[tuple[int, int, tuple[str, ...], Unit, tuple]]:
         """(start, size, name, unit, its spelling) of every name written in `words`."""
@@ -373,6 +391,7 @@ class Registry:
                 words.setdefault(tuple(written.split()), set()).add(kind)
         self._kind_words = words
         self._kind_sizes = sorted({len(written) for written in words}, reverse=True)
+        self._kind_phrases = [written for written in words if len(written) > 1]
         # names by their folded words, so a match costs a few look-ups per word of the text;
         # districts and provinces also on their own, to read where a file comes from
         self._names = _NameIndex()
@@ -386,7 +405,16 @@ class Registry:
                 self._names.add(name, unit, spelled)
                 if unit.tier != COMMUNE:
                     self._place_names.add(name, unit, spelled)
-        self._places: dict[str, frozenset[Unit]] = {}  # text → the places it names
+        # text → the places it names (the registry's; the country's others)
+        self._places: dict[str, tuple[frozenset[Unit], frozenset[Unit]]] = {}
+        self._provinces = {_province_key(unit.province) for unit in self.units}
+        self._districts = {
+            (_province_key(u.province), _base_key(u.district if u.tier == COMMUNE else u.name))
+            for u in self.units
+            if u.tier != PROVINCE
+        }
+        if any(not u.province or (u.tier == COMMUNE and not u.district) for u in self.units):
+            self._districts.add(("", ""))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Registry):
@@ -436,7 +464,8 @@ class Registry:
         (unless a kind word before it says otherwise), and the rules narrow them down in
         order: the longest name, a kind word written, a commune before its district, the
         `place` the submission comes from, the exact spelling with diacritics. Candidates
-        still left together are all returned, with `unit` None.
+        still left together are all returned, with `unit` None. A place `elsewhere` leaves
+        no name of the registry to match.
         """
         words = _WORD.findall(nfc(text or ""))
         if words and fold(words[-1]) in _SUFFIXES:
@@ -444,6 +473,8 @@ class Registry:
         by_code = self._codes_in(words)
         if by_code:
             return _result(by_code)
+        if place.elsewhere:  # a namesake of a unit of another province is not this one
+            return UnitMatch(None, ())
         hits = self._hits(words)
         for rule in (longest_name, kind_written, commune_first, in_place(place), exact_spelling):
             if len({hit.unit.code for hit in hits}) <= 1:
@@ -451,16 +482,37 @@ class Registry:
             hits = rule(hits)
         return _result([hit.unit for hit in hits])
 
+    def near(self, name: str, place: Place = NOWHERE) -> list[Unit]:
+        """The communes whose name is spelt close to `name` (a letter wrong, two swapped:
+        «Cẩm Qaun» → Xã Cẩm Quan), closest first, in the `place`'s districts when it names
+        any: what a misspelt name may have meant, never taken for it."""
+        communes = [
+            (unit, " ".join(key[0]))
+            for unit, key in zip(self.units, self.names, strict=True)
+            if key
+            and unit.tier == COMMUNE
+            and (not place.districts or district_key(unit) in place.districts)
+        ]
+        names = [written for _, written in communes]
+        ranked = process.extract(
+            fold(name), names, scorer=fuzz.ratio, score_cutoff=NEAR, limit=None
+        )
+        return [communes[i][0] for _, _, i in ranked]
+
     def locate(self, clues: Clues) -> Place:
-        """Where `clues` put a submission: the districts and provinces its lines and folders
-        name (a bare name that is both a province and a district is taken as the province),
-        and the units whose registered address sent it."""
+        """Where `clues` put a submission: the districts and provinces its lines, folders and
+        file name name (a bare name that is both a province and a district is taken as the
+        province), the units whose registered address sent it, and the places of the
+        country outside the registry that a line, folder or file name names with its kind."""
         districts: set[tuple[str, str]] = set()
         provinces: set[str] = set()
-        for text in (*clues.lines, *clues.folders):
-            found = self._places_in(text)
+        outside: set[tuple[str, str]] = set()
+        texts = (*clues.lines, *clues.folders, *((clues.file_name,) if clues.file_name else ()))
+        for text in texts:
+            found, elsewhere = self._places_in(text)
             districts |= {district_key(u) for u in found if u.tier == DISTRICT}
             provinces |= {u.province for u in found if u.tier == PROVINCE}
+            outside |= {(text, describe(u)) for u in elsewhere}
         senders = frozenset()
         sender = self._by_email.get(parseaddr(clues.sender)[1].casefold()) if clues.sender else None
         if sender is not None:
@@ -470,26 +522,52 @@ class Registry:
             provinces.add(sender.province)
         if provinces:  # "Huyện Châu Thành" is in five provinces: keep the named province's
             districts = {d for d in districts if d[0] in provinces} or districts
-        return Place(frozenset(districts), frozenset(provinces), senders)
+        return Place(frozenset(districts), frozenset(provinces), senders, frozenset(outside))
 
-    def _places_in(self, text: str) -> frozenset[Unit]:
-        """The districts and provinces a text names, each span read once (remembered: title
-        lines and folders repeat from file to file)."""
+    def districts_in(self, text: str) -> frozenset[tuple[str, str]]:
+        """The registry's districts a text names, as `district_key`s."""
+        return frozenset(district_key(u) for u in self._places_in(text)[0] if u.tier == DISTRICT)
+
+    def _places_in(self, text: str) -> tuple[frozenset[Unit], frozenset[Unit]]:
+        """The registry's districts and provinces a text names, and the country's others it
+        names with their kind («UBND HUYỆN THẠCH HÀ», «Tỉnh Hà Giang») or as its whole text
+        (a folder «Hà Giang»), each span read once; remembered: title lines and folders
+        repeat from file to file. A file name's words are split first ("HaTinh_CanLoc")."""
         found = self._places.get(text)
         if found is not None:
             return found
-        spans: dict[tuple[int, int], list[_Hit]] = {}
-        for hit in self._hits(_WORD.findall(nfc(text or "")), self._place_names):
-            spans.setdefault((hit.start, hit.size), []).append(hit)
-        units: set[Unit] = set()
-        for hits in spans.values():
-            if any(h.unit.tier == PROVINCE and not h.kind_written for h in hits):
-                hits = [h for h in hits if h.unit.tier == PROVINCE]
-            units |= {hit.unit for hit in exact_spelling(hits)}
+        words = _WORD.findall(nfc(spaced(text)))
+        if words and fold(words[-1]) in _SUFFIXES:
+            words.pop()
+        spans = _by_span(self._hits(words, self._place_names))
+        units = {unit for hits in spans.values() for unit in _places_of(hits)}
+        others = _by_span(
+            hit
+            for hit in self._hits(words, _country_places())
+            if (hit.start, hit.size) not in spans
+            and (hit.kind_written or (hit.size == len(words) and not self._names_of(words)))
+        )
+        elsewhere = {
+            unit for hits in others.values() for unit in _places_of(hits) if not self._holds(unit)
+        }
         if len(self._places) > 4096:
             self._places.clear()
-        self._places[text] = found = frozenset(units)
+        self._places[text] = found = (frozenset(units), frozenset(elsewhere))
         return found
+
+    def _names_of(self, words: list[str]) -> bool:
+        """Whether `words` are wholly the name of a unit of the registry (a folder named
+        after a commune is no province's, though «Quảng Ninh» is one)."""
+        return self._names.has(tuple(map(folded, words)))
+
+    def _holds(self, place: Unit) -> bool:
+        """Whether a district or province of the country is one the registry's units are in
+        (a district's registry lists no row for its province, yet is in it); a registry
+        with units of no stated district or province holds any."""
+        if place.tier == PROVINCE:
+            return "" in self._provinces or _province_key(place.province) in self._provinces
+        key = (_province_key(place.province), _base_key(place.name))
+        return ("", "") in self._districts or key in self._districts
 
     def _codes_in(self, words: list[str]) -> list[Unit]:
         """Units whose code is written as a number of three digits or more."""
@@ -511,9 +589,21 @@ class Registry:
                 continue
             if not kinds and all(w.isdigit() for w in name):  # "Phường 1" needs its kind
                 continue
+            if size == 1 and not _alone(keys, start, kinds):
+                continue
+            if self._in_kind(keys, start) or _year_word(keys, exact, start + size - 1, spelled):
+                continue
             spelled_here = tuple(exact[start : start + size]) == spelled
             hits.append(_Hit(unit, start, size, bool(kinds), spelled_here))
         return hits
+
+    def _in_kind(self, keys: list[str], start: int) -> bool:
+        """Whether the word at `start` ends a kind of two words: «Phổ Vinh» is not named in
+        «THÀNH PHỐ VINH»."""
+        return any(
+            start + 1 >= len(kind) and tuple(keys[start + 1 - len(kind) : start + 1]) == kind
+            for kind in self._kind_phrases
+        )
 
     def _kinds_before(self, keys: list[str], start: int) -> set[str]:
         """The kinds the words just before `start` name ("thị xã" before "xã")."""
@@ -521,6 +611,80 @@ class Registry:
             if start >= size and (kinds := self._kind_words.get(tuple(keys[start - size : start]))):
                 return kinds
         return set()
+
+
+def _by_span(hits: Iterable[_Hit]) -> dict[tuple[int, int], list[_Hit]]:
+    """Hits grouped by the words they cover."""
+    spans: dict[tuple[int, int], list[_Hit]] = {}
+    for hit in hits:
+        spans.setdefault((hit.start, hit.size), []).append(hit)
+    return spans
+
+
+def _places_of(hits: list[_Hit]) -> set[Unit]:
+    """The places the hits of one span name: a bare name that is both a province and a
+    district is the province («Cà Mau»); spelled with diacritics, the ones spelled so."""
+    if any(h.unit.tier == PROVINCE and not h.kind_written for h in hits):
+        hits = [h for h in hits if h.unit.tier == PROVINCE]
+    return {hit.unit for hit in exact_spelling(hits)}
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+def _year_word(keys: list[str], exact: list[str], last: int, spelled: tuple[str, ...]) -> bool:
+    """Whether a name's last word «Nam» is the word «năm» (year) of the text: «XÃ CHI LĂNG
+    NĂM 2021» names Xã Chi Lăng, not Xã Chi Lăng Nam (Thị xã Ngã Năm is spelled so)."""
+    if keys[last] != "nam" or spelled[-1] == "năm":
+        return False
+    after = keys[last + 1] if last + 1 < len(keys) else ""
+    return exact[last] == "năm" or bool(_YEAR.fullmatch(after))
+
+
+# Words that may follow a name of one word: the date of a signature («Tư, ngày 10 …»)
+_AFTER_NAME = {"ngay", "nam", "thang", "·"}
+
+
+def _alone(keys: list[str], start: int, kinds: set[str]) -> bool:
+    """Whether a name of one word at `start` stands as a name: after its kind word or first,
+    and followed by nothing, a kind word, a number or a date («UBND XÃ TƯ», «Tư, ngày …»),
+    not inside other words («biểu tự đánh giá» is no «Xã Tư»; «XÃ THANH PƯHỚC», misspelt,
+    is no «Xã Thanh»)."""
+    if not kinds and start:
+        return False
+    after = keys[start + 1] if start + 1 < len(keys) else ""
+    return not after or after in _AFTER_NAME or after.isdigit() or after in _ALL_KIND_WORDS
+
+
+_ALL_KIND_WORDS = {written.split()[0] for words in _KIND_WORDS.values() for written in words}
+
+
+def spaced(text: str) -> str:
+    """A file or folder name as words: "xa_cam_thanh.xlsx" → "xa cam thanh xlsx",
+    "HaTinh_CanLoc" → "Ha Tinh Can Loc"."""
+    words = re.sub(r"[_\-.]+", " ", text)
+    pairs = zip(" " + words, words, strict=False)
+    return "".join(f" {c}" if c.isupper() and before.islower() else c for before, c in pairs)
+
+
+@functools.cache
+def _country_places() -> _NameIndex:
+    """The districts and provinces of the whole country (2021), by name: what a clue naming a
+    place outside a registry is recognised by (built once per process)."""
+    index = _NameIndex()
+    for prov in _divisions():
+        province = _province_name(prov["name"])
+        code = str(prov["code"]).zfill(CODE_DIGITS[PROVINCE])
+        units = [Unit(code, prov["name"], prov["division_type"], "", province, "")]
+        units += [
+            Unit(str(d["code"]).zfill(CODE_DIGITS[DISTRICT]), d["name"], d["division_type"],
+                 d["name"], province, "")
+            for d in prov["districts"]
+        ]  # fmt: skip
+        for unit in units:
+            if key := name_key(unit):
+                index.add(key[0], unit, key[1])
+    return index
 
 
 def _result(units: Iterable[Unit]) -> UnitMatch:

@@ -15,7 +15,8 @@ workbook still recompute when the commune edits), and loses:
   another workbook's sheet): the same;
 - links to other workbooks, data connections and their query tables, Power Query and other
   custom XML, embedded objects and controls: the parts and what points to them;
-- zip members with names that are not plain relative paths (`safe_members`).
+- zip members with names that are not plain relative paths (`safe_members`), and members
+  no relationship leads to from the package's root (a file merely added to the zip).
 
 `defang_package` cleans a package being edited (`package.Package`), `defang_workbook` one
 loaded by openpyxl (the fallback); .xls and .ods files get a list-only workbook.
@@ -29,6 +30,8 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
+from urllib.parse import unquote
 
 from lxml import etree
 from openpyxl import load_workbook
@@ -143,8 +146,14 @@ def safe_members(members: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
 # --- formulas in XML parts ---
 
 # The elements holding formulas: a cell's <f>, a defined name, a conditional format's
-# <formula>, a validation's <formula1>/<formula2> (and <xm:f> of their extensions).
-_FORMULA_TAGS = frozenset({"f", "formula", "formula1", "formula2", "definedName"})
+# <formula>, a validation's <formula1>/<formula2> (and <xm:f> of their extensions), a chart
+# series' <c:f>, a table column's formula (filled into each row added to the table).
+_FORMULA_TAGS = frozenset(
+    {"f", "formula", "formula1", "formula2", "definedName"}
+    | {"calculatedColumnFormula", "totalsRowFormula"}
+)
+# The parts besides the workbook and its worksheets that hold formulas: tables and charts.
+_FORMULA_FOLDERS = ("xl/tables/", "xl/charts/")
 _FORMULA_START = re.compile(rb"<f(?:ormula[12]?)?(?=[\s/>])")
 _ATTRIBUTES = re.compile(rb"(?:\s+[^\s=/>]+\s*=\s*(?:\"[^\"]*\"|'[^']*'))*\s*(/?)>")
 _PREFIXED_FORMULA = re.compile(rb"<[A-Za-z_][\w.-]*:(?:f|formula[12]?)[\s/>]")
@@ -233,11 +242,13 @@ def _to_value(cell: etree._Element, formula: etree._Element) -> None:
 # --- relationships ---
 
 # Relationship types whose targets go with them: other workbooks, data connections and
-# queries, custom XML (Power Query), embedded objects, controls, templates, frames.
+# queries, custom XML (Power Query), embedded objects, controls, templates, frames, ribbon
+# customisations (whose buttons and load callback may run a macro of a workbook on a share).
 _DROPPED_TYPES = frozenset((
     "externalLink", "externalLinkPath", "connections", "queryTable", "customXml",
     "customXmlProps", "oleObject", "package", "control", "activeXControlBinary",
-    "attachedTemplate", "frame", "webextensiontaskpanes", "webextension",
+    "attachedTemplate", "frame", "webextensiontaskpanes", "webextension", "extensibility",
+    "userCustomization",
 ))  # fmt: skip
 # What runs or writes outside on a click or a save: a shape's macro (in another workbook),
 # a VML control's macro, a sheet published to a share whenever it is saved.
@@ -420,7 +431,8 @@ class _Cleaning:
                 if cleaned != data:
                     package.changed[name] = cleaned
         sheets = [part for part, kind in package.sheets.values() if kind.endswith("/worksheet")]
-        for name in dict.fromkeys([*sheets, *self.unlinked]):
+        formulas = [n for n in self.names if n.lower().startswith(_FORMULA_FOLDERS)]
+        for name in dict.fromkeys([*sheets, *self.unlinked, *formulas]):
             if name in ("", package.workbook_part) or name.lower() in self.dropped:
                 continue
             if name not in self.names or not name.lower().endswith(".xml"):
@@ -428,7 +440,8 @@ class _Cleaning:
             data = self.part(name)
             ids = self.unlinked.get(name, set())
             linked = b"hyperlink" in data and _HYPERLINK.search(data) is not None
-            if not ids and not linked and not _dangerous(data) and b"webPublish" not in data:
+            dangerous = b"Formula>" in data or _dangerous(data)  # a table's formula: parsed
+            if not ids and not linked and not dangerous and b"webPublish" not in data:
                 continue
             root = etree.fromstring(data, XML_PARSER)
             _unlink(root, ids)
@@ -438,6 +451,24 @@ class _Cleaning:
             if etree.QName(root).localname == "table" and ids:
                 _plain_table(root)
             package.changed[name] = part_xml(root)
+
+    def unreached(self) -> None:
+        """Leave out the members no relationship leads to from the package's root: a file
+        merely added to the zip (an .exe) rode along in every copy the office mails."""
+        reached, pending = {""}, [""]
+        while pending:
+            part = pending.pop()
+            if part.lower() in self.dropped or (part and part.lower() not in self.members):
+                continue
+            rels = self.rels(part)
+            for rel in rels if rels is not None else ():
+                target = unquote(rel_target(part, rel))  # a part name may be %-encoded there
+                if target and not _outside(rel) and target.lower() not in reached:
+                    reached.add(target.lower())
+                    pending.append(target)
+        kept = reached | {rels_name(part) for part in reached} | {"_rels/.rels"}
+        kept.add("[content_types].xml")
+        self.dropped |= {name for name in self.members if name not in kept}
 
     def leave_out(self) -> None:
         """Leave the dropped parts out of the copy and of the content types (with what
@@ -474,6 +505,7 @@ def defang_package(package: Package) -> None:
     cleaning = _Cleaning(package)
     cleaning.relationships()
     cleaning.parts()
+    cleaning.unreached()
     cleaning.leave_out()
 
 
@@ -482,6 +514,24 @@ def defang_package(package: Package) -> None:
 
 def _cut(text: str | None) -> str | None:
     return CUT if text and reaches_out(text) else text
+
+
+def _chart_references(sheet) -> Iterator:
+    """The references (`.f`) of the series of the charts openpyxl loaded in `sheet`."""
+    for chart in sheet._charts:
+        for series in chart.series:
+            for data in (
+                series.tx,
+                series.cat,
+                series.val,
+                series.xVal,
+                series.yVal,
+                series.bubbleSize,
+            ):
+                for kind in ("strRef", "numRef", "multiLvlStrRef"):
+                    reference = getattr(data, kind, None)
+                    if reference is not None:
+                        yield reference
 
 
 def defang_workbook(workbook, data: bytes) -> None:
@@ -502,6 +552,13 @@ def defang_workbook(workbook, data: bytes) -> None:
         for formatting in sheet.conditional_formatting:
             for rule in formatting.rules:
                 rule.formula = [_cut(text) for text in rule.formula or ()]
+        for table in sheet.tables.values():
+            for column in table.tableColumns:
+                for formula in (column.calculatedColumnFormula, column.totalsRowFormula):
+                    if formula is not None:
+                        formula.attr_text = _cut(formula.attr_text)
+        for reference in _chart_references(sheet):
+            reference.f = _cut(reference.f)
         for cell in sheet._cells.values():
             link = cell.hyperlink
             if link is not None:

@@ -24,7 +24,6 @@ import json
 import multiprocessing
 import re
 import unicodedata
-import zipfile
 from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -56,7 +55,7 @@ from ntm_excel.read import report as report_module
 from ntm_excel.read.batch import CHUNK, default_workers, frozen_heap, reader_version
 from ntm_excel.read.report import HEADINGS as READING_HEADINGS
 from ntm_excel.read.report import report_rows
-from ntm_excel.read.sniff import Sniffed, sniff
+from ntm_excel.read.sniff import Sniffed, markup_size, sniff
 from ntm_excel.styles import (
     FONT_NAME,
     HEADER,
@@ -186,17 +185,6 @@ class _Styles:
             cell._style = copy(ids)
 
 
-def _xml_size(data: bytes) -> int:
-    """The XML of a zip package, inflated, as its directory declares it (zipfile never
-    yields more than the declared size of a member)."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return sum(
-            info.file_size
-            for info in archive.infolist()
-            if info.filename.lower().endswith((".xml", ".rels", ".vml"))
-        )
-
-
 def _checked(path: Path, sha256: str) -> tuple[bytes | None, Sniffed | None, str]:
     """The workbook's bytes as they were validated and what `sniff` found in them, or
     (None, None, why not: a note for the «Góp ý» sheet)."""
@@ -204,7 +192,7 @@ def _checked(path: Path, sha256: str) -> tuple[bytes | None, Sniffed | None, str
         data = path.read_bytes()
         if sha256 and hashlib.sha256(data).hexdigest() != sha256:
             return None, None, ""  # changed since it was read: its cells may no longer match
-        if _xml_size(data) > EDIT_LIMIT:
+        if markup_size(data) > EDIT_LIMIT:
             return None, None, TOO_LARGE
         return data, sniff(data), ""
     except Exception:  # noqa: BLE001 - any workbook that cannot be edited gets the list only
