@@ -166,6 +166,14 @@ class Config:
             f"tương đối được tính từ thư mục chứa tệp cấu hình ({folder})."
         )
 
+    def csv_dir_for(self, master: Path | str) -> Path | None:
+        """Where the CSV files of a master written at `master` go: `csv/` beside it when the
+        configuration keeps its CSV beside its own master (as the bundled one does: out/csv
+        beside out/tong_hop.xlsx), else the folder it names (None: no CSV)."""
+        if self.csv_dir is not None and Path(self.csv_dir) == self.master.parent / CSV_FOLDER:
+            return Path(master).parent / CSV_FOLDER
+        return self.csv_dir
+
     def output_folders(self, *extra: Path | str | None) -> list[Path]:
         """The folders the tool writes into (outputs, feedback copies, CSV, mail outbox,
         state), with `extra` ones given on the command line: never read as submissions."""
@@ -175,6 +183,7 @@ class Config:
 
 
 FEEDBACK_FOLDER = "gop_y"  # the feedback copies, beside the master workbook
+CSV_FOLDER = "csv"  # the CSV files, beside the master workbook unless configured elsewhere
 DATA_FILES = {  # [data] key → what the file is, in words
     "catalog": "bộ tiêu chí",
     "vocabulary": "bảng từ vựng",
@@ -260,13 +269,37 @@ LAST_PORT = 65_535
 _PORT = f"cần số cổng từ 1 đến {LAST_PORT}, không có dấu nháy (SMTP thường là 587 hoặc 465)"
 
 
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:|\\\\)")  # a drive «D:…» or a share «\\máy\…»
+_ELSEWHERE = (
+    "đây là đường dẫn Windows (ổ đĩa hoặc \\\\máy\\…) mà máy này không chạy Windows; hãy ghi "
+    "đường dẫn trên máy này (ví dụ «/srv/ntm/…»), hoặc đường dẫn tương đối tính "
+    "từ thư mục chứa tệp cấu hình"
+)
+
+
+class _WindowsPath(ValueError):
+    """A path written the Windows way (a drive, a network share) on another system."""
+
+
+def _local_path(value: str) -> Path:
+    """A configured path on this machine, "~" expanded. On a system other than Windows a
+    drive or network path is refused (it would name a file «D:\\NTM\\x.csv» in the folder of
+    the configuration), and the backslashes of a relative path copied from Windows
+    («out\\csv») separate its folders."""
+    if os.name != "nt":
+        if _WINDOWS_PATH.match(value):
+            raise _WindowsPath(value)
+        value = value.replace("\\", "/")
+    return Path(os.path.expanduser(value))
+
+
 def _typed(kind: str, value: object) -> object:
     """A TOML value as its field's type (`kind`, the annotation as written); TypeError or
     ValueError when it is not one. A quoted "15/03/2021" is a date too (what people type)."""
     if "Path" in kind:
         if not isinstance(value, str):
             raise TypeError(kind)
-        return Path(os.path.expanduser(value))
+        return _local_path(value)
     if kind.startswith("tuple"):
         if not isinstance(value, list):
             raise TypeError(kind)
@@ -318,6 +351,7 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
                 raise ValueError(value)
         except (TypeError, ValueError) as exc:
             expected = _PORT if key.endswith("port") else _EXPECTED.get(kind, "sai kiểu")
+            expected = _ELSEWHERE if isinstance(exc, _WindowsPath) else expected
             raise ConfigError(
                 f"Tệp cấu hình {file}, mục [{name}], khóa «{key}»: giá trị «{shown(str(value))}» "
                 f"không dùng được: {expected}"

@@ -70,7 +70,12 @@ def test_a_data_sheet_named_bin_is_counted_against_the_copy_cap(tmp_path, monkey
     list only, as any other file too large to copy."""
     monkeypatch.chdir(tmp_path)
     small = _renamed_data_part(".bin", 0)
-    assert _feedback_sheets(tmp_path / "a", small)[:3] == ["Hướng dẫn", "TDG", "Lộ trình"]
+    assert _feedback_sheets(tmp_path / "a", small)[:4] == [
+        feedback.SHEET,
+        "Hướng dẫn",
+        "TDG",
+        "Lộ trình",
+    ]
 
     large = _renamed_data_part(".bin", feedback.EDIT_LIMIT)
     sheets = _feedback_sheets(tmp_path / "b", large)
@@ -86,7 +91,7 @@ def test_images_do_not_count_against_the_copy_cap(tmp_path, monkeypatch):
         for member in source.infolist():
             target.writestr(member, source.read(member))
         target.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + bytes(feedback.EDIT_LIMIT))
-    assert _feedback_sheets(tmp_path, out.getvalue())[:3] == ["Hướng dẫn", "TDG", "Lộ trình"]
+    assert _feedback_sheets(tmp_path, out.getvalue())[1:4] == ["Hướng dẫn", "TDG", "Lộ trình"]
 
 
 # --- a table's and a chart's formulas in a feedback copy --------------------------------------
@@ -204,7 +209,7 @@ def test_a_file_merely_added_to_the_zip_is_left_out_of_the_copy(tmp_path, way):
         with zipfile.ZipFile(NHUONG) as original:
             assert set(original.namelist()) <= set(names)
     sheets = python_calamine.CalamineWorkbook.from_path(out).sheet_names
-    assert sheets[:3] == ["Hướng dẫn", "TDG", "Lộ trình"]
+    assert sheets[:4] == [feedback.SHEET, "Hướng dẫn", "TDG", "Lộ trình"]
 
 
 _EXTRA_RELS = (
@@ -249,7 +254,7 @@ def test_a_ribbon_calling_a_macro_on_a_share_goes(tmp_path, way):
         assert b"extensibility" not in archive.read("_rels/.rels")
     assert not [name for name in names if name.startswith("customUI/")]
     sheets = python_calamine.CalamineWorkbook.from_path(out).sheet_names
-    assert sheets[:3] == ["Hướng dẫn", "TDG", "Lộ trình"]
+    assert sheets[:4] == [feedback.SHEET, "Hướng dẫn", "TDG", "Lộ trình"]
 
 
 # --- many sheets, one sheet's data --------------------------------------------------------

@@ -227,7 +227,8 @@ def test_a_run_killed_while_packaging_leaves_nothing_the_next_run_keeps(tmp_path
     again = _consolidate(tmp_path)
     assert again.returncode == 0, again.stderr
     assert list((tmp_path / "tam").iterdir()) == []
-    assert sorted(p.name for p in master.parent.iterdir()) == [".ntm_excel.lock", "tong_hop.xlsx"]
+    beside = [".ntm_excel.lock", "csv", "tong_hop.xlsx"]  # its CSV files follow it (csv/)
+    assert sorted(p.name for p in master.parent.iterdir()) == beside
     openpyxl.load_workbook(master, read_only=True).close()
 
 
@@ -253,7 +254,8 @@ def test_a_full_disk_while_packaging_leaves_the_master_and_no_parts(tmp_path):
     assert "bảng tổng hợp, CSV và góp ý của lần chạy trước vẫn còn nguyên" in full.stderr.decode()
     assert master.read_bytes() == before
     assert list((tmp_path / "tam").iterdir()) == []
-    assert sorted(p.name for p in master.parent.iterdir()) == [".ntm_excel.lock", "tong_hop.xlsx"]
+    beside = [".ntm_excel.lock", "csv", "tong_hop.xlsx"]  # its CSV files follow it (csv/)
+    assert sorted(p.name for p in master.parent.iterdir()) == beside
 
 
 # --- 2. layouts and clues naming many communes, at length ------------------------------------

@@ -69,7 +69,7 @@ def test_marks_a_copy_of_the_communes_workbook(tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == [out.name]
 
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == [DATA_SHEET, "Lộ trình", SHEET]
+    assert book.sheetnames == [SHEET, DATA_SHEET, "Lộ trình"]
     assert book.active.title == SHEET
     data = book[DATA_SHEET]
     assert data["D12"].value == 90 and data["D13"].value == "=D12*2"  # content kept
@@ -84,14 +84,19 @@ def test_marks_a_copy_of_the_communes_workbook(tmp_path):
     assert listing["A1"].value == "GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: XÃ CẨM THÀNH"
     assert "3 lỗi phải sửa, 2 cảnh báo" in listing["A2"].value
     header = [c.value for c in listing[4]]
-    assert header == ["STT", "Mức độ", "Vấn đề", "Mã lỗi", "Trang", "Ô", "Nội dung và cách sửa"]
+    assert header == ["STT", "Mức độ", "Vấn đề", "Trang", "Ô", "Nội dung và cách sửa", "Mã lỗi"]
     rows = [[c.value for c in row] for row in listing.iter_rows(min_row=5)]
     assert [row[1] for row in rows] == ["Lỗi"] * 3 + ["Cảnh báo"] * 2 + ["Thông tin"]
-    assert rows[0][2:6] == ["Giá trị không hợp lệ", "value-invalid", DATA_SHEET, "E12"]
-    assert rows[2][4:7] == ["=1+1", "D5", '=HYPERLINK("x")']
-    assert listing.cell(7, 5).data_type == "s" and listing.cell(7, 7).data_type == "s"
-    assert listing.cell(5, 6).hyperlink.location == f"'{DATA_SHEET}'!E12"
-    assert listing.cell(7, 6).hyperlink is None  # that sheet is not in the workbook
+    assert rows[0][2:5] + rows[0][6:] == [
+        "Giá trị không hợp lệ",
+        DATA_SHEET,
+        "E12",
+        "value-invalid",
+    ]
+    assert rows[2][3:6] == ["=1+1", "D5", '=HYPERLINK("x")']
+    assert listing.cell(7, 4).data_type == "s" and listing.cell(7, 6).data_type == "s"
+    assert listing.cell(5, 5).hyperlink.location == f"'{DATA_SHEET}'!E12"
+    assert listing.cell(7, 5).hyperlink is None  # that sheet is not in the workbook
 
 
 def test_nothing_to_say_writes_nothing(tmp_path):
@@ -126,10 +131,12 @@ def test_each_row_of_the_list_has_the_style_of_its_severity(tmp_path):
                    "Thông tin": ("DDEBF7", "1F4E78")}[label.value]  # fmt: skip
         assert (label.fill.fgColor.rgb[-6:], label.font.color.rgb[-6:]) == colours
         assert label.font.b and label.alignment.wrap_text
-        link = sheet.cell(row, 6)
+        link = sheet.cell(row, 5)
         if link.hyperlink is not None:
             assert (link.font.color.rgb[-6:], link.font.u) == ("0563C1", "single")
-        for cell in [c for c in sheet[row] if c.column != 2 and c.hyperlink is None]:
+        code = sheet.cell(row, 7)  # the issue's code: small and grey
+        assert (code.font.sz, code.font.color.rgb[-6:], code.font.b) == (8, "808080", False)
+        for cell in [c for c in sheet[row][:6] if c.column != 2 and c.hyperlink is None]:
             assert (cell.font.name, cell.font.sz, cell.font.b, cell.font.color) == (
                 "Times New Roman",
                 11,
@@ -197,8 +204,8 @@ def test_files_that_cannot_be_edited_get_a_separate_list(tmp_path, kind):
     assert book.sheetnames == [SHEET]
     rows = list(book[SHEET].iter_rows(min_row=5, values_only=True))
     assert len(rows) == 6
-    assert ("Lỗi", "Giá trị không hợp lệ", "value-invalid", DATA_SHEET, "E12") in [
-        row[1:6] for row in rows
+    assert ("Lỗi", "Giá trị không hợp lệ", DATA_SHEET, "E12", "value-invalid") in [
+        (*row[1:5], row[6]) for row in rows
     ]
     assert "trong tệp gốc" in book[SHEET]["A2"].value
 
@@ -243,11 +250,11 @@ def test_the_list_prints_on_a4_one_page_wide_with_full_rows(tmp_path):
     widths = [sheet.column_dimensions[c].width for c in "ABCDEFG"]
     assert widths == [width for _, width in COLUMNS] and sum(widths) <= 145
     assert {"A1:G1", "A2:G2"} <= {str(r) for r in sheet.merged_cells.ranges}
-    rows = {sheet.cell(r, 7).value: r for r in range(5, sheet.max_row + 1)}
+    rows = {sheet.cell(r, 6).value: r for r in range(5, sheet.max_row + 1)}
     long_row = sheet.row_dimensions[rows[LONG]].height
     short_row = sheet.row_dimensions[rows["Chỉ tiêu 4.2: sai"]].height
     assert long_row >= 4 * 15 and short_row <= 2 * 15  # every line of a message shows
-    assert sheet.cell(rows[LONG], 7).alignment.wrap_text
+    assert sheet.cell(rows[LONG], 6).alignment.wrap_text
     assert sheet.oddFooter.right.text == "Trang &P/&N"
 
 
@@ -288,7 +295,7 @@ def test_text_like_an_escape_sequence_shows_as_typed(tmp_path):
     assert data[19][1] == original.get_sheet_by_name(DATA_SHEET).to_python()[19][1]
     listing = read.get_sheet_by_name(SHEET).to_python()
     assert listing[1][0].startswith("Tệp: TDG_xa_cam_thanh.xlsx — ")
-    assert listing[4][6] == "Tệp «a_xd_b» sai"
+    assert listing[4][5] == "Tệp «a_xd_b» sai"
 
 
 def test_a_large_workbook_gets_the_list_without_being_loaded(tmp_path, monkeypatch):
@@ -358,7 +365,7 @@ def test_the_reading_sheet_says_how_the_file_was_understood(tmp_path):
     problem = issue("value-invalid", spec.sheet_name, "F12", "sai", Severity.ERROR, source.name)
     out = write_feedback(report, [problem, *issues], tmp_path / "gop_y")
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames[-2:] == [SHEET, READING_SHEET]
+    assert book.sheetnames[0] == SHEET and book.sheetnames[-1] == READING_SHEET
     sheet = book[READING_SHEET]
     assert [c.value for c in sheet[4]] == ["Mục", "Vị trí", "Trong biểu", "Đọc là", "Vì sao"]
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]

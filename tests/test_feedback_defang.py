@@ -289,7 +289,7 @@ def test_consolidation_sends_no_live_formula_or_link_back(tmp_path):
     book.save(folder / source.name)
     consolidation = consolidate_from_config([folder], load_config(), date(2021, 3, 25))
     (out,) = feedback.write_all_feedback(consolidation, tmp_path / "gop_y")
-    copied = openpyxl.load_workbook(out).worksheets[0]
+    copied = openpyxl.load_workbook(out).worksheets[1]  # after «Góp ý»
     assert [copied.cell(row, c).value for c in range(1, 5)] == [None, None, None, "=SUM(1,2)"]
     assert copied.cell(row + 1, 1).value == "Hồ sơ" and copied.cell(row + 1, 1).hyperlink is None
     with zipfile.ZipFile(out) as archive:

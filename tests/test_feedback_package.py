@@ -293,7 +293,7 @@ def test_packages_left_to_openpyxl(tmp_path, kind):
     assert book.sheetnames.count(SHEET) == 1 and book.active.title == SHEET
     assert "Chỉ tiêu 4.2: sai" in book[DATA_SHEET]["E12"].comment.text
     assert book[DATA_SHEET]["E12"].fill.fgColor.rgb.endswith("FFC7CE")
-    assert book[SHEET]["F5"].hyperlink.location == f"'{DATA_SHEET}'!E12"
+    assert book[SHEET]["E5"].hyperlink.location == f"'{DATA_SHEET}'!E12"
 
 
 def test_a_part_named_in_another_case_is_edited_in_place(tmp_path):
@@ -312,7 +312,7 @@ def test_a_part_named_in_another_case_is_edited_in_place(tmp_path):
     assert re.search(rb'<c r="E12"[^>]* s="[1-9]', sheet)
     out = write_feedback(report, [problem(source.name)], tmp_path / "gop_y")
     book = python_calamine.CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names == [DATA_SHEET, SHEET]
+    assert book.sheet_names == [SHEET, DATA_SHEET]
     assert book.get_sheet_by_name(DATA_SHEET).to_python()[11] == ["4.2", "", "", 90.0, "Đạt"]
 
 
@@ -337,9 +337,9 @@ def test_hostile_text_stays_text(tmp_path):
     assert not any("<f>" in text or "<script>" in text for text in xml.values())
     read = python_calamine.CalamineWorkbook.from_path(out)
     listing = read.get_sheet_by_name(SHEET).to_python()
-    messages = [row[6] for row in listing[4:]]
+    messages = [row[5] for row in listing[4:]]
     assert messages[:2] == [hostile[0].message, hostile[1].message]
-    assert listing[6][4] == "=1+1"
+    assert listing[6][3] == "=1+1"
     assert listing[1][0].startswith(f"Tệp: {name} — 4 lỗi")
     assert "tên tệp không giải mã được: \ufffd.xlsx" in messages
     comment = openpyxl.load_workbook(out)[DATA_SHEET]["E12"].comment.text
@@ -436,10 +436,10 @@ def test_an_issue_on_a_chart_sheet_is_listed_not_marked(tmp_path):
     issues = [problem(source.name), problem(source.name, "Biểu đồ sai", sheet="Biểu đồ")]
     for made in both_ways(report_for(source), issues):
         book = openpyxl.load_workbook(io.BytesIO(made))
-        assert book.sheetnames == [DATA_SHEET, "Biểu đồ", SHEET]
+        assert book.sheetnames == [SHEET, DATA_SHEET, "Biểu đồ"]
         assert book[DATA_SHEET]["E12"].comment is not None
         rows = list(book[SHEET].iter_rows(min_row=5))
-        assert [(r[4].value, r[5].hyperlink is not None) for r in rows] == [
+        assert [(r[3].value, r[4].hyperlink is not None) for r in rows] == [
             (DATA_SHEET, True),
             ("Biểu đồ", False),
         ]
@@ -461,7 +461,7 @@ def test_any_text_makes_a_workbook_that_shows_it(tmp_path, message, sheet):
     made = feedback.edited_package(report, issues, data, sniffed)
     read = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(made))
     listing = read.get_sheet_by_name(SHEET).to_python()
-    shown = [row[6] for row in listing[4:]]
+    shown = [row[5] for row in listing[4:]]
     assert re.sub("[\ud800-\udfff\ufffe\uffff]", "\ufffd", message) in shown
     comment = openpyxl.load_workbook(io.BytesIO(made))[DATA_SHEET]["E12"].comment
     assert comment is not None
@@ -744,5 +744,5 @@ def test_the_copy_of_a_macro_workbook_carries_no_macros(tmp_path, way):
     assert b"vbaProject" not in types + rels and b"macroEnabled" not in types
     assert _WORKBOOK_TYPE in types
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == [DATA_SHEET, SHEET]
+    assert book.sheetnames == [SHEET, DATA_SHEET]
     assert "Chỉ tiêu 4.2: sai" in book[DATA_SHEET]["E12"].comment.text

@@ -85,8 +85,8 @@ def attached_list(message) -> tuple[tuple[int, int], list[tuple[str, str, str]]]
     counts = tuple(map(int, NOTE.search(sheet["A2"].value).groups()))
     found = [r for r in sheet.iter_rows(min_row=5, values_only=True) if r[0]]
     for row in found:  # the Vietnamese title beside each code (the README's catalogue)
-        assert row[2] == ISSUE_TYPES[row[3]].title
-    rows = [(r[1], r[3], r[6]) for r in found]
+        assert row[2] == ISSUE_TYPES[row[6]].title
+    rows = [(r[1], r[6], r[5]) for r in found]
     return counts, rows
 
 

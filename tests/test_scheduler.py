@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -349,6 +350,7 @@ def ran(ledger, job: str, day: str) -> bool:
 
 
 def test_daily_digest_fires_at_0730_vietnam_time(tmp_path, ledger, office):
+    (tmp_path / "inbox" / "18694.xlsx").write_bytes(b"cam thanh")  # a summary has a unit to tell
     with time_machine.travel(at_vn(2021, 3, 25, 7, 0), tick=False) as clock:
         runner = make_runner(tmp_path, ledger, office)
         scheduler = schedule.Scheduler()
@@ -396,6 +398,7 @@ def test_weekends_and_vietnamese_holidays_are_skipped(tmp_path, ledger, office, 
 
 
 def test_catch_up_on_start_runs_a_missed_slot_once(tmp_path, ledger, office):
+    (tmp_path / "inbox" / "18694.xlsx").write_bytes(b"cam thanh")  # a summary has a unit to tell
     with time_machine.travel(at_vn(2021, 3, 25, 7, 0), tick=False) as clock:
         early = make_runner(tmp_path, ledger, office).catch_up()
         assert [r.skipped for r in early] == [] and outbox(tmp_path) == []
@@ -629,6 +632,7 @@ def test_if_due_waits_for_the_time_of_day_as_the_scheduler_does(tmp_path, monkey
     The weekly summary waits for its time on any day of its week, as `jobs run` does."""
     monkeypatch.delenv("NTM_STATE_DIR", raising=False)
     config = str(write_config(tmp_path))
+    shutil.copy(ROOT / "workbooks" / "mau_nop" / "18730_xa_cam_loc.xlsx", tmp_path / "inbox")
     once = ["jobs", "once", "--if-due", "--config", config]
     with time_machine.travel(at_vn(2021, 3, 25, 2, 7), tick=False) as clock:  # a Thursday
         code, printed = cli(*once[:2], "daily-digest", *once[2:])

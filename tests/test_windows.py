@@ -496,7 +496,10 @@ def test_the_batch_files_are_what_cmd_exe_reads():
     ("args", "message"),
     [
         (["template", "-o", "x.xlsx"], "Lỗi: cần một trong các tham số --unit --all"),
-        (["consolidate", "--no", "x"], "Lỗi: tùy chọn --no chưa rõ, có thể là --no-feedback"),
+        (
+            ["consolidate", "--no", "x"],
+            "Lỗi: tham số không nhận ra: --no — có phải «--no-feedback» hay «--no-history»?",
+        ),
         (["validate", "x", "--workers", "ba"], "tham số --workers: cần một số nguyên từ 1 đến 64"),
         (
             ["jobs", "once", "daily-digest", "--if-due", "--as-of", "2021-03-25"],

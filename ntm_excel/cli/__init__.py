@@ -67,6 +67,15 @@ def nearest_hint(typed: str, known: Iterable[object]) -> str:
     return f" — có phải «{close[0]}»?" if close else ""
 
 
+def option_hint(typed: str, options: Iterable[str]) -> str:
+    """« — có phải «--as-of»?» for a mistyped option, or one cut short (what argparse took for
+    the option it begins: «--as»), else ""."""
+    begun = sorted({option for option in options if option.startswith(typed)})
+    if begun:
+        return " — có phải " + " hay ".join(f"«{option}»" for option in begun[:3]) + "?"
+    return nearest_hint(typed, options)
+
+
 def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace):
     """The parser of the (sub-)command `args` were parsed for: `jobs once`'s for
     `ntm-excel jobs once …`."""
@@ -80,7 +89,43 @@ def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace):
 
 class Parser(argparse.ArgumentParser):
     """argparse's parser naming the command, choice or option nearest to a mistyped one
-    («consolidat», «--as-off»)."""
+    («consolidat», «--as-off»). An option is written in full: argparse would take «--unti»
+    for «--until» and «--as» for «--as-of» (its `allow_abbrev`), so that a mistyped option
+    could silently mean another, and an option added later change what an old command
+    line means."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - argparse's
+        kwargs["allow_abbrev"] = False  # every sub-command's parser is made by this class
+        super().__init__(*args, **kwargs)
+        self._typed: list[str] = []
+
+    def parse_known_args(self, args=None, namespace=None):  # noqa: ANN001, ANN201 - argparse's
+        self._typed = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
+    def _options(self) -> list[str]:
+        """The long options of this parser and of its sub-commands."""
+        found = []
+        for action in self._actions:
+            found += [o for o in action.option_strings if o.startswith("--")]
+            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                for parser in set(action.choices.values()):
+                    found += parser._options() if isinstance(parser, Parser) else []
+        return found
+
+    def error(self, message: str):  # noqa: ANN201 - argparse's (it never returns)
+        """Report `message`; an option no parser knows («--unti») is the cause to report:
+        the value typed after it would otherwise be taken for a sub-command or a path."""
+        typed = self._typed[: self._typed.index("--")] if "--" in self._typed else self._typed
+        options = self._options()
+        unknown = [t for t in typed if t.startswith("--") and t.split("=")[0] not in options]
+        if unknown:
+            hints = [option_hint(t.split("=")[0], options) for t in unknown]
+            unrecognized = argparse._("unrecognized arguments: %s")  # noqa: SLF001
+            if not message.startswith(unrecognized % ""):
+                message = unrecognized % " ".join(unknown)
+            message += next((hint for hint in hints if hint), "")
+        super().error(message)
 
     def _check_value(self, action: argparse.Action, value: object) -> None:
         try:
@@ -93,10 +138,8 @@ class Parser(argparse.ArgumentParser):
         found, extras = self.parse_known_args(args, namespace)
         if extras:
             parser = command_parser(self, found)
-            options = [o for action in parser._actions for o in action.option_strings]  # noqa: SLF001
-            hints = [nearest_hint(e.split("=")[0], options) for e in extras if e[:2] == "--"]
-            unknown = argparse._("unrecognized arguments: %s") % " ".join(extras)  # noqa: SLF001
-            parser.error(unknown + next((hint for hint in hints if hint), ""))
+            parser._typed = extras  # noqa: SLF001 - its `error` names the options among them
+            parser.error(argparse._("unrecognized arguments: %s") % " ".join(extras))  # noqa: SLF001
         return found
 
 

@@ -69,9 +69,14 @@ def _show(args: argparse.Namespace) -> int:
     return 0
 
 
+EXPORT_NAME = "bo_tieu_chi.xlsx"  # the file `catalog export FOLDER` writes in it
+
+
 def _export(args: argparse.Namespace) -> int:
     catalog = catalog_from(args)
     target = Path(args.file)
+    if target.is_dir() and target.suffix.lower() not in (".csv", ".xlsx"):
+        target = target / EXPORT_NAME  # as `registry build -o FOLDER`: the file goes in it
     if target.suffix.lower() in (".csv", ".xlsx") and refused([target], args.force):
         return 2
     if target.suffix.lower() == ".csv":
@@ -79,7 +84,10 @@ def _export(args: argparse.Namespace) -> int:
     elif target.suffix.lower() == ".xlsx":
         export_catalog(catalog, target)
     else:
-        fail(f"Tệp xuất phải có đuôi .xlsx hoặc .csv, không phải «{target.name}»")
+        fail(
+            f"Tệp xuất phải có đuôi .xlsx hoặc .csv, không phải «{target.name}» (ví dụ "
+            f"«{target.with_suffix('.xlsx')}», hoặc một thư mục có sẵn: ghi {EXPORT_NAME} vào đó)"
+        )
         return 2
     print(f"Đã ghi bộ tiêu chí ({len(catalog.indicators)} chỉ tiêu) vào {target}")
     return 0
@@ -115,7 +123,11 @@ def register(subparsers) -> None:
         description="Xuất bộ tiêu chí ra tệp Excel có hướng dẫn; sửa xong dùng lại bằng --catalog.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    export.add_argument("file", metavar="TỆP", help="tệp cần ghi (.xlsx hoặc .csv)")
+    export.add_argument(
+        "file",
+        metavar="TỆP",
+        help="tệp cần ghi (.xlsx hoặc .csv; một thư mục có sẵn: bo_tieu_chi.xlsx trong đó)",
+    )
     add_force_option(export)
     add_catalog_option(export)
     add_config_option(export)

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
-from ntm_excel.config import Config, load_config
+from ntm_excel.config import BUNDLED, Config, load_config
 from ntm_excel.errors import system_reason
 from ntm_excel.values import parse_date as parse_cell_date
 
@@ -185,11 +185,37 @@ def output_folders_given(
 
 def missing_paths(paths: list[str]) -> list[str]:
     """The given paths that do not exist, each reported on stderr (a typo must not produce an
-    empty consolidation that overwrites the last good one)."""
+    empty consolidation that overwrites the last good one), and the Office lock files given
+    («~$xa_cam_loc.xlsx», made while a workbook is open: picked by mistake for it)."""
     missing = [path for path in paths if not Path(path).exists()]
     for path in missing:
-        fail(f"không tìm thấy tệp hoặc thư mục «{path}».")
+        fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}.")
+    for path in paths:
+        name = Path(path).name
+        if name.startswith("~$") and Path(path).is_file():
+            opened = Path(path).with_name(name[2:])  # Word cuts a long name: not always there
+            meant = f"tệp «{opened}»" if opened.is_file() else "tệp biểu nằm cạnh nó"
+            fail(
+                f"«{path}» là tệp khóa mà Excel tạo khi một bảng tính đang mở, không phải biểu: "
+                f"hãy chỉ {meant} (lưu và đóng nó trong Excel trước)."
+            )
+            missing.append(path)
     return missing
+
+
+def _looked_in(path: str) -> str:
+    """For a relative path not found: the folder it was looked for in, and the project's
+    folder when the path is there (the README's commands run from another folder)."""
+    if Path(path).is_absolute():
+        return ""
+    said = f" trong thư mục đang chạy lệnh ({Path.cwd()})"
+    project = BUNDLED.parent  # the folder that holds workbooks/
+    if (project / path).exists() and project.resolve() != Path.cwd().resolve():
+        said += (
+            f"; thư mục dự án có «{project / path}»: hãy chạy lệnh trong thư mục dự án "
+            f'(cd "{project}") hoặc ghi đường dẫn đầy đủ'
+        )
+    return said
 
 
 MAX_CANDIDATES = 10  # units listed when a name given matches none exactly

@@ -30,7 +30,8 @@ DESCRIPTION = """\
 Đọc biểu tự đánh giá của các xã, kiểm tra theo bộ tiêu chí, đối chiếu với danh sách đơn vị
 và kế hoạch của huyện, rồi ghi:
   • bảng tổng hợp tô màu (.xlsx),
-  • các tệp CSV (nếu có --csv-dir hoặc csv_dir trong cấu hình),
+  • các tệp CSV trong thư mục csv/ cạnh bảng tổng hợp (nếu cấu hình có csv_dir; csv_dir chỉ
+    nơi khác hoặc --csv-dir thì ghi vào đó),
   • tệp góp ý cho từng xã có lỗi hoặc cảnh báo, trong thư mục gop_y/ cạnh bảng tổng hợp
     (tệp góp ý cũ không còn đúng bị xóa).
 Mọi tệp nhận được được lưu vào lịch sử nộp (kho trong thư mục trạng thái): tệp đã đọc ở lần
@@ -62,7 +63,10 @@ def register(subparsers) -> None:
     parser.add_argument(
         "--csv-dir",
         metavar="THƯ_MỤC",
-        help="thư mục ghi các tệp CSV (mặc định: mục output.csv_dir trong cấu hình, nếu có)",
+        help=(
+            "thư mục ghi các tệp CSV (mặc định: csv/ cạnh bảng tổng hợp, hoặc mục "
+            "output.csv_dir trong cấu hình nếu mục đó chỉ nơi khác)"
+        ),
     )
     parser.add_argument(
         "--feedback-dir",
@@ -90,8 +94,12 @@ def register(subparsers) -> None:
 
 def _output_problem(output: Path) -> str:
     """Why `output` cannot be the master workbook ("" when it can), checked before any work."""
-    if output.is_dir():
-        return f"«{output}» là một thư mục; bảng tổng hợp phải là một tệp .xlsx"
+    if output.is_dir() or not output.suffix:  # «-o out/»: a folder meant
+        what = "là một thư mục" if output.is_dir() else "không có đuôi tệp"
+        return (
+            f"«{output}» {what}; bảng tổng hợp phải là một tệp .xlsx, ví dụ "
+            f"-o «{output / 'tong_hop.xlsx'}»"
+        )
     if output.suffix.lower() != ".xlsx":
         return f"bảng tổng hợp phải có đuôi .xlsx, không phải «{output.name}»"
     return ""
@@ -269,7 +277,7 @@ def _consolidate(args: argparse.Namespace, config) -> int:
             file=sys.stderr,
         )
         return 2
-    csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir
+    csv_dir = Path(args.csv_dir) if args.csv_dir else config.csv_dir_for(output)
     feedback_dir = Path(args.feedback_dir) if args.feedback_dir else output.parent / FOLDER
     with contextlib.ExitStack() as stack:
         history = None if args.no_history else stack.enter_context(History(config.state_dir))

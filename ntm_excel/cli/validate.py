@@ -92,6 +92,17 @@ def _issue_json(issue: Issue, names: dict[str, str]) -> dict[str, str]:
     }
 
 
+def _as_judged(checked) -> list:
+    """Every file read, as it was judged: a district's own workbook as read again against the
+    district's criteria set (its first reading, against the communes' set, is not used)."""
+    again = {
+        judged.report.submission.path: judged.report.submission
+        for judged in checked.districts.values()
+        if judged.report.submission is not None
+    }
+    return [again.get(submission.path, submission) for submission in checked.submissions]
+
+
 def run(args: argparse.Namespace) -> int:
     from ntm_excel.check.consolidate import check_files
     from ntm_excel.check.figures import IssueCounts
@@ -154,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = DataShown(sys.stdout)  # file names, and with --explain the cells' text
     if args.explain:
-        for submission in checked.submissions:
+        for submission in _as_judged(checked):
             unit = registry.get(submission.unit_code) if submission.unit_code else None
             for line in explain_lines(submission, unit.name if unit else ""):
                 print(line, file=out)

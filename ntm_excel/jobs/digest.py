@@ -22,6 +22,7 @@ from ntm_excel.check.figures import (
 )
 from ntm_excel.check.progress import UnitChange
 from ntm_excel.check.tasks import units_text
+from ntm_excel.errors import NtmError
 from ntm_excel.issues import SEVERITY_LABELS, Issue, Severity
 from ntm_excel.jobs.mail import Attachment, Mail, make_key
 from ntm_excel.jobs.mail_text import (
@@ -443,6 +444,14 @@ def _newly_overdue(consolidation: Consolidation, before: Headline) -> list[list[
     ]
 
 
+NOTHING_READ = (
+    "không đọc được biểu nào của các đơn vị trong thư mục nhận: chưa gửi báo cáo tuần (báo "
+    "cáo sẽ ghi mọi đơn vị là «chưa nộp»). Hãy xem lỗi của từng tệp bằng «ntm-excel validate "
+    "THƯ_MỤC_NHẬN»; việc chạy lại vào ngày làm việc sau trong tuần, hoặc chạy ngay bằng "
+    "«ntm-excel jobs once weekly-summary»."
+)
+
+
 def weekly_mails(
     consolidation: Consolidation,
     recipients: Iterable[str],
@@ -457,7 +466,10 @@ def weekly_mails(
     `previous` is the last stored summary (its ISO week and figures): the changes since
     then are shown; `master` is attached as «Tổng hợp NTM <date>.xlsx»; `changes` (from the
     submission history, None when there is none) are the units that sent a new version in
-    the week, with what moved."""
+    the week, with what moved. Raises `NtmError` when no unit's workbook could be read: such
+    a summary would show every unit as missing."""
+    if not any(report.submitted for report in consolidation.units):
+        raise NtmError(NOTHING_READ)
     as_of = consolidation.as_of
     facts = Figures.of(consolidation)
     figures = facts.headline(task_key)

@@ -11,6 +11,7 @@ officials assigned to communes.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from dataclasses import dataclass
@@ -393,6 +394,7 @@ def load_contacts(path: Path | str) -> Contacts:
             raise ContactsError(f"Tệp danh bạ {Path(path).name} không có trang «{CONTACTS_SHEET}».")
         problems: list[str] = []
         addresses = _Addresses(Path(path).name, problems)
+        problems += _without_email_column(workbook, Path(path).name)
         contacts = [
             Contact(
                 name=values["name"],
@@ -431,6 +433,29 @@ def load_contacts(path: Path | str) -> Contacts:
     finally:
         workbook.close()
     return Contacts(tuple(contacts), tuple(problems), tuple(communes), tuple(clusters))
+
+
+def _without_email_column(workbook, file: str) -> list[str]:
+    """A problem for each sheet of addresses («Danh bạ», «Liên hệ xã») whose headings have no
+    «Email» (renamed «E-mail», «Thư điện tử»…): no one there would be mailed, unsaid."""
+    found = []
+    for name in (CONTACTS_SHEET, COMMUNES_SHEET):
+        if name not in workbook.sheetnames:
+            continue
+        sheet = workbook[name]
+        sheet.reset_dimensions()
+        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+        headings = [str(value).strip() for value in first if value is not None]
+        if fold("Email") in map(fold, headings):
+            continue
+        near = [h for h in headings if difflib.get_close_matches("email", [fold(h)], 1, 0.7)]
+        hint = f" Cột «{shown(near[0])}» có phải là cột đó?" if near else ""
+        found.append(
+            f"Tệp danh bạ {file}, trang «{name}»: không có cột «Email» (dòng 1: "
+            f"{', '.join(f'«{shown(h)}»' for h in headings) or 'trống'}).{hint} Không ai trong "
+            "trang này nhận được thư cho đến khi tiêu đề cột địa chỉ thư được ghi đúng là «Email»."
+        )
+    return found
 
 
 class _Addresses:

@@ -80,12 +80,14 @@ EDIT_LIMIT = 4 * 1024 * 1024  # bytes of XML (inflated) in a workbook copied and
 COLUMNS = (  # title, width: 142 units fill an A4 landscape page at about 100 %
     ("STT", 5),
     ("Mức độ", 10),
-    ("Vấn đề", 24),
-    ("Mã lỗi", 20),
+    ("Vấn đề", 26),
     ("Trang", 14),
     ("Ô", 7),
-    ("Nội dung và cách sửa", 62),
+    ("Nội dung và cách sửa", 66),
+    ("Mã lỗi", 14),  # the issue's code, small: for the office, when a commune asks
 )
+# What each column holds in characters of the 11-point font: the code's 8 points fit 11/8 more.
+_FITS = tuple(width for _, width in COLUMNS[:-1]) + (COLUMNS[-1][1] * 11 / 8,)
 COMMENT_WIDTH = 320  # pixels
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 # Feedback files of an earlier run, and the temporary files of a run that was killed.
@@ -96,6 +98,7 @@ LOOK = Look(  # the fonts (size, bold, colour, underlined) and fills of `_add_li
         "header": (11, True, HEADER.font, False),
         "plain": (11, False, "", False),
         "link": (11, False, "0563C1", True),
+        "code": (8, False, "808080", False),
         **{s: (11, True, c.font, False) for s, c in SEVERITY_COLOURS.items()},
     },
     fills={"header": HEADER.fill, **{s: c.fill for s, c in SEVERITY_COLOURS.items()}},
@@ -289,11 +292,11 @@ def _add_listing(workbook, listing: Listing) -> None:
     """Add `listing` to an openpyxl workbook (see `package.Listing`)."""
     if listing.name in workbook.sheetnames:
         del workbook[listing.name]  # a commune sent back an earlier feedback copy
-    sheet = workbook.create_sheet(listing.name)
-    if listing.selected:
+    sheet = workbook.create_sheet(listing.name, 0 if listing.first else None)
+    if listing.first:
         for other in workbook.worksheets:
             other.sheet_view.tabSelected = False
-        workbook.active = workbook.sheetnames.index(listing.name)
+        workbook.active = 0
         sheet.sheet_view.tabSelected = True
     columns = listing.columns
     heights = listing.heights()
@@ -322,7 +325,8 @@ def _add_listing(workbook, listing: Listing) -> None:
 
 
 def _issue_listing(report: UnitReport, issues: list[Issue], linked: set[int], why: str) -> Listing:
-    """The «Góp ý» sheet, selected: `issues` worst first (cells in `linked` as links)."""
+    """The «Góp ý» sheet, first and selected: `issues` worst first (cells in `linked` as
+    links), each by its title; its code last, small, for the office."""
     counts = IssueCounts.of(issues)
     title = f"GÓP Ý VỀ BIỂU TỰ ĐÁNH GIÁ: {report.unit.name.upper()}"
     note = (
@@ -344,20 +348,20 @@ def _issue_listing(report: UnitReport, issues: list[Issue], linked: set[int], wh
             row - 4,
             SEVERITY_LABELS[issue.severity],
             ISSUE_TYPES[issue.code].title,
-            issue.code,
             issue.sheet,
             issue.cell,
             about_file(issue, report.submission.file_name),
+            issue.code,
         )
-        looks: list[object] = ["plain", issue.severity, "plain", "plain", "plain", "plain", "plain"]
+        looks: list[object] = ["plain", issue.severity, "plain", "plain", "plain", "plain", "code"]
         if index in linked:
             quoted = issue.sheet.replace("'", "''")
-            links[row, 6] = f"'{quoted}'!{issue.cell}"
-            looks[5] = "link"
-        texts = [(v, width) for v, (_, width) in zip(values, COLUMNS, strict=True) if v]
+            links[row, 5] = f"'{quoted}'!{issue.cell}"
+            looks[4] = "link"
+        texts = [(v, width) for v, width in zip(values, _FITS, strict=True) if v]
         lines = max([1, *(wrapped_lines(v, w) for v, w in texts if isinstance(v, str))])
         rows.append((values, tuple(looks), LINE_POINTS * lines + 3))
-    return Listing(SHEET, title, note, COLUMNS, rows, links, selected=True)
+    return Listing(SHEET, title, note, COLUMNS, rows, links, first=True)
 
 
 READING_SHEET = "Cách đọc biểu"

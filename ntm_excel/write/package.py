@@ -106,7 +106,9 @@ class Unsupported(NtmError):
 class Listing:
     """A sheet we add: a title and a note (rows 1–2, merged across), the header row (4) of
     `columns` (heading, width) and `rows` from row 5: (values, style per cell, height).
-    A style is "plain", "link" or a `Severity`; `links` maps (row, column) to a location."""
+    A style is "plain", "link", "code" or a `Severity`; `links` maps (row, column) to a
+    location. A `first` sheet goes before the workbook's own sheets, selected and active:
+    it is what opens and what prints first."""
 
     name: str
     title: str
@@ -114,7 +116,7 @@ class Listing:
     columns: tuple[tuple[str, float], ...]
     rows: list[tuple[tuple[object, ...], tuple[object, ...], float]]
     links: dict[tuple[int, int], str] = field(default_factory=dict)
-    selected: bool = False
+    first: bool = False
 
     def heights(self) -> tuple[float, float, float]:
         """The heights of the title, note and header rows."""
@@ -632,7 +634,7 @@ def sheet_xml(listing: Listing, styles: _Styles) -> bytes:
         f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">'
         '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:{last}{max(4, 4 + len(listing.rows))}"/>'
-        f"<sheetViews><sheetView{_SELECTED if listing.selected else ''}"
+        f"<sheetViews><sheetView{_SELECTED if listing.first else ''}"
         ' workbookViewId="0"><pane ySplit="4" topLeftCell="A5" activePane="bottomLeft"'
         ' state="frozen"/><selection pane="bottomLeft" activeCell="A5" sqref="A5"/>'
         '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/><cols>'
@@ -951,7 +953,7 @@ class Package:
         return True
 
     def add(self, listing: Listing) -> None:
-        """Add `listing` as the last sheet (selected and active when it says so)."""
+        """Add `listing` as the last sheet, or before the others when it is `first`."""
         if listing.name in self.sheets:
             raise Unsupported(f"a sheet named {listing.name} already")
         part = self._free("xl/worksheets/sheet{}.xml")
@@ -961,15 +963,33 @@ class Package:
         ids = [
             int(s.get("sheetId")) for s in self._sheets_element if s.get("sheetId", "").isdigit()
         ]
-        element = etree.SubElement(self._sheets_element, f"{{{MAIN}}}sheet", name=listing.name,
-                                   sheetId=str(max(ids, default=0) + 1))  # fmt: skip
+        element = etree.Element(f"{{{MAIN}}}sheet", name=listing.name,
+                                sheetId=str(max(ids, default=0) + 1))  # fmt: skip
         element.set(f"{{{REL}}}id", rel)
-        index = len(self._sheets_element) - 1
+        if listing.first:
+            self._sheets_element.insert(0, element)
+            self._shift_sheet_indexes()
+            index = 0
+        else:
+            self._sheets_element.append(element)
+            index = len(self._sheets_element) - 1
         self.sheets[listing.name] = (part, f"{_T}worksheet")
         quoted = listing.name.replace("'", "''")
         self._define("_xlnm.Print_Titles", index, f"'{quoted}'!$4:$4")
-        if listing.selected:
+        if listing.first:
             self._select(index)
+
+    def _shift_sheet_indexes(self) -> None:
+        """Renumber what names a sheet by its place (a defined name's `localSheetId`, the
+        active and first tab) after a sheet was put before the others."""
+        for defined in self._workbook.iter(f"{{{MAIN}}}definedName"):
+            local = defined.get("localSheetId", "")
+            if local.isdigit():
+                defined.set("localSheetId", str(int(local) + 1))
+        for view in self._workbook.iter(f"{{{MAIN}}}workbookView"):
+            for place in ("activeTab", "firstSheet"):
+                if view.get(place, "").isdigit():
+                    view.set(place, str(int(view.get(place)) + 1))
 
     def _override(self, part: str, content_type: str) -> None:
         etree.SubElement(self._types, f"{{{CT}}}Override", PartName=f"/{part}",
