@@ -27,7 +27,9 @@ Rules of judgement:
   it (a blank one is `assessment-missing`); «N.x» is met when every part is, not met when any
   is not, unknown otherwise. A written self-assessment of «N.x» itself that says otherwise is
   `assessment-contradiction`. Parts are never `indicator-unknown`, and «N.x» is not
-  `indicator-missing` while a part is there.
+  `indicator-missing` while a part is there; a part numbered below the last one written
+  but absent (17.1, 17.2, 17.4: no 17.3) is `indicator-missing` and leaves «N.x» unknown
+  unless another part is not met.
 """
 
 from __future__ import annotations
@@ -109,6 +111,10 @@ def parts_met(statuses: Sequence[Status], noun: str = "") -> str:
     return " ".join(filter(None, [f"{met}/{len(statuses)}", noun, STATUS_LABELS[Status.MET]]))
 
 
+# a part absent between those written: the catalogue has no wording for it
+_PART_GAP = (
+    "chỉ tiêu con của tiêu chí {name}: biểu ghi từ {first} đến {last} nhưng không có dòng này"
+)
 _PER_ROW = {"indicator-missing", "value-missing", "assessment-missing"}  # of a filled table
 
 
@@ -289,11 +295,33 @@ class _Checker:
             part_of=holder.code,
         )
 
+    def missing_parts(self, holder: Indicator, entries: Sequence[IndicatorEntry]) -> int:
+        """Report the parts numbered below the last one written that have no row (17.1, 17.2,
+        17.4: no 17.3); how many there are."""
+        number = holder.criterion_no
+        written = {
+            int(suffix)
+            for entry in entries
+            if (suffix := entry.code.partition(".")[2]).isdigit() and len(suffix) <= 2
+        }
+        last = max(written, default=0)
+        gaps = [k for k in range(1, last) if k not in written]
+        for k in gaps:
+            self.issue("indicator-missing", code=f"{number}.{k}", text=_PART_GAP.format(
+                name=holder.criterion_name, first=f"{number}.1", last=f"{number}.{last}",
+            ))  # fmt: skip
+        return len(gaps)
+
     def placeholder(
-        self, holder: Indicator, own: IndicatorEntry | None, parts: Sequence[IndicatorResult]
+        self,
+        holder: Indicator,
+        own: IndicatorEntry | None,
+        parts: Sequence[IndicatorResult],
+        missing: int = 0,
     ) -> IndicatorResult:
-        """«N.x» from its parts; `own` is its own row, if the file has one beside them."""
-        statuses = [part.status for part in parts]
+        """«N.x» from its parts; `own` is its own row, if the file has one beside them;
+        `missing` parts have no row (each unknown)."""
+        statuses = [part.status for part in parts] + [Status.UNKNOWN] * missing
         status = combine(statuses)
         claimed = own.self_assessment if own else Status.UNKNOWN
         if Status.UNKNOWN not in (claimed, status) and claimed is not status:
@@ -372,7 +400,9 @@ def validate_submission(
     for ind in indicators:
         if ind.code in parts:
             judged = [checker.part(ind, entry) for entry in parts[ind.code]]
-            results += [checker.placeholder(ind, entries.get(ind.code), judged), *judged]
+            missing = checker.missing_parts(ind, parts[ind.code])
+            own = entries.get(ind.code)
+            results += [checker.placeholder(ind, own, judged, missing), *judged]
         else:
             results.append(checker.indicator(ind, entries.get(ind.code), overrides.get(ind.code)))
     for code, entry in entries.items():
