@@ -29,7 +29,9 @@ Rules of judgement:
   `assessment-contradiction`. Parts are never `indicator-unknown`, and «N.x» is not
   `indicator-missing` while a part is there; a part numbered below the last one written
   but absent (17.1, 17.2, 17.4: no 17.3) is `indicator-missing` and leaves «N.x» unknown
-  unless another part is not met.
+  unless another part is not met;
+- a row whose code the set lacks is `indicator-unknown`, but the rows of a criterion the set
+  lacks altogether (a province's 21) give one `criterion-unknown` for the criterion.
 """
 
 from __future__ import annotations
@@ -405,9 +407,20 @@ def validate_submission(
             results += [checker.placeholder(ind, own, judged, missing), *judged]
         else:
             results.append(checker.indicator(ind, entries.get(ind.code), overrides.get(ind.code)))
+    unknown: dict[int, list[IndicatorEntry]] = {}  # criterion → its rows the set lacks
     for code, entry in entries.items():
         if code not in known and entry.criterion_no not in placeholders:
-            checker.issue("indicator-unknown", entry.sheet, entry.value_cell, code=code)
+            unknown.setdefault(entry.criterion_no, []).append(entry)
+    numbers = {ind.criterion_no for ind in indicators}
+    for number, rows in unknown.items():
+        if number not in numbers:  # a province's criterion 21: one warning for the criterion
+            codes = ", ".join(entry.code for entry in rows)
+            first = rows[0]
+            checker.issue("criterion-unknown", first.sheet, first.value_cell, criterion=number,
+                          codes=codes)  # fmt: skip
+            continue
+        for entry in rows:
+            checker.issue("indicator-unknown", entry.sheet, entry.value_cell, code=entry.code)
 
     names = {ind.criterion_no: ind.criterion_name for ind in indicators}
     criteria = [
