@@ -41,6 +41,10 @@ OWNER_CELLS = [
     ("Nguyen Van An - PCT", ("Nguyen Van An",)),
     ("Công an xã", ("Công an xã",)),
     ("Trưởng thôn các thôn", ("Trưởng thôn các thôn",)),
+    ("Thôn 1, thôn 2, thôn 3", ("Thôn 1", "thôn 2", "thôn 3")),
+    ("HTX, Tổ hợp tác", ("HTX", "Tổ hợp tác")),
+    ("Đoàn TN xã - Bí thư Đoàn: Nguyễn Văn Tú", ("Nguyễn Văn Tú",)),
+    ("Hội ND - Chủ tịch Hội: Trần Văn Bình", ("Trần Văn Bình",)),
 ]
 
 
@@ -54,7 +58,8 @@ def test_owner_cells_keep_every_word_and_drop_titles(tmp_path, registry, indicat
 
 
 BODIES = ["Trạm Y tế xã", "HTX DVNN Cẩm Thạch", "Trường THCS Cẩm Thạch", "Ban phát triển thôn",
-          "Trưởng thôn các thôn", "Đảng ủy xã", "Chi bộ thôn 3", "HĐND xã"]  # fmt: skip
+          "Trưởng thôn các thôn", "Đảng ủy xã", "Chi bộ thôn 3", "HĐND xã", "Thôn Đông",
+          "Người dân"]  # fmt: skip
 
 
 def test_a_body_in_the_contact_book_is_greeted_as_a_body(tmp_path):

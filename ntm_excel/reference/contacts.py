@@ -108,6 +108,12 @@ _BODY_STARTS = (
     "chi bo",
     "hdnd",
     "hoi dong nhan dan",
+    "thon ",
+    "xom ",
+    "to hop tac",
+    "nhan dan",
+    "nguoi dan",
+    "ban cd ",
 )
 
 # «Đ/c», «Đồng chí», «Ông», «Bà», and «Ô.» (Ông, as Hà Tĩnh writes it: «Ô.Phạm Đình Tuấn»)
@@ -576,6 +582,8 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
             piece = raw
             honorific = bare != piece
             piece = _name_in_brackets(bare, vocabulary)
+            if not honorific and is_body(piece) and ":" in piece:
+                piece = _person_after_colon(piece, vocabulary)  # «Hội ND - Chủ tịch: Trần Bình»
             if not honorific and _whole_body(piece, vocabulary):
                 # «MTTQ và các đoàn thể», «Các thôn, MTTQ»: each body an owner, its name whole
                 owners.append(piece.strip(" ."))
@@ -751,13 +759,26 @@ def _pieces(chunk: str, vocabulary: Vocabulary) -> list[str]:
 def _whole_body(piece: str, vocabulary: Vocabulary) -> bool:
     """Whether a piece names a body, to be kept whole with what follows a dash («Phòng Kinh
     tế - Hạ tầng», «Các tổ chức chính trị - xã hội»), unless a person follows it («UBND xã -
-    Đ/c Hùng», «UBND xã - Nguyễn Văn An»)."""
+    Đ/c Hùng», «UBND xã - Nguyễn Văn An», «Đoàn TN - Bí thư: Nguyễn Văn Tú»)."""
     if not is_body(piece):
         return False
     parts = _TITLE_SEPARATOR.split(piece, maxsplit=1)
-    after = parts[1].strip(" ()") if len(parts) > 1 else ""
-    bare = _without_honorific(after)
-    return bare == after and not _family_name_first(bare, vocabulary)
+    if len(parts) == 1:
+        return True
+    for after in (parts[1], piece.rpartition(":")[2]):  # «Đoàn TN - Bí thư: Nguyễn Văn Tú»
+        after = after.strip(" ().")
+        bare = _without_honorific(after)
+        if bare != after or _family_name_first(bare, vocabulary):
+            return False
+    return True
+
+
+def _person_after_colon(piece: str, vocabulary: Vocabulary) -> str:
+    """The person named after the colon of a body's piece («Đoàn TN xã - Bí thư: Nguyễn Văn
+    Tú» → «Nguyễn Văn Tú», «UBND xã: Đ/c Hùng» → «Hùng»); else the piece as it is."""
+    after = piece.rpartition(":")[2].strip(" .()")
+    bare = _without_honorific(after).strip()
+    return bare if bare != after or _family_name_first(bare, vocabulary) else piece
 
 
 def _without_honorific(piece: str) -> str:
