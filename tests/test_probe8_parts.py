@@ -10,11 +10,12 @@ import pytest
 from test_placeholder_indicators import by_unit, consolidate, warnings, write_commune
 
 
-def _without_rows(path, rows: dict[str, int], codes: tuple[str, ...]) -> None:
-    """Delete the rows of `codes` from the workbook at `path` (bottom up)."""
+def _without_rows(path, rows: dict[str, int], codes: tuple[str, ...], extra=()) -> None:
+    """Delete the rows of `codes` (and the worksheet rows `extra`) from the workbook at
+    `path`, bottom up."""
     book = openpyxl.load_workbook(path)
     sheet = book.active
-    for row in sorted((rows[code] for code in codes), reverse=True):
+    for row in sorted([*(rows[code] for code in codes), *extra], reverse=True):
         sheet.delete_rows(row)
     book.save(path)
 
@@ -31,6 +32,10 @@ def batch(tmp_path_factory):
     not_met = inbox / "TDG 2022 Cam Binh.xlsx"
     rows = write_commune(not_met, "Cẩm Bình", changes={"17.4": (1.2, "Chưa đạt")})
     _without_rows(not_met, rows, ("17.3",))
+    whole = inbox / "TDG 2022 Cam Lac.xlsx"  # criterion 17 left out, its heading row too
+    rows = write_commune(whole, "Cẩm Lạc")
+    parts = tuple(code for code in rows if code.startswith("17."))
+    _without_rows(whole, rows, parts, extra=(rows["17.1"] - 1,))
     return consolidate(tmp, inbox)
 
 
@@ -58,3 +63,11 @@ def test_a_part_not_met_still_makes_the_criterion_not_met(batch):
     assert [code for code, _, _ in warnings(batch, "18685")] == ["indicator-missing"]
     criteria = by_unit(batch["criteria"], "18685", "criterion_no")
     assert criteria["17"]["status"] == "not_met"
+
+
+def test_a_criterion_left_out_is_named_with_how_to_write_it(batch):
+    """Not «Thiếu chỉ tiêu 17.x ((Nhiều chỉ tiêu: …)»: the catalogue's list of topics."""
+    assert [message for _, _, message in warnings(batch, "18748")] == [
+        "Thiếu chỉ tiêu 17.x (tiêu chí Môi trường và an toàn thực phẩm: ghi một dòng 17.x "
+        "hoặc từng chỉ tiêu con 17.1, 17.2 …). Hãy bổ sung dòng này vào bảng tự đánh giá."
+    ]

@@ -117,6 +117,8 @@ def parts_met(statuses: Sequence[Status], noun: str = "") -> str:
 _PART_GAP = (
     "chỉ tiêu con của tiêu chí {name}: biểu ghi từ {first} đến {last} nhưng không có dòng này"
 )
+# «N.x» missing: its catalogue text is a list of topics in brackets, not a wording to copy
+_PLACEHOLDER_MISSING = "tiêu chí {name}: ghi một dòng {code} hoặc từng chỉ tiêu con {n}.1, {n}.2 …"
 _PER_ROW = {"indicator-missing", "value-missing", "assessment-missing"}  # of a filled table
 
 
@@ -231,7 +233,7 @@ class _Checker:
         if override is not None:
             value, raw = override, number_text(override)
         elif entry is None:
-            self.issue("indicator-missing", code=code, text=indicator.text)
+            self.issue("indicator-missing", code=code, text=_missing_text(indicator))
             value, raw = None, ""
         else:
             value, raw = entry.value, entry.raw
@@ -352,6 +354,16 @@ class _Checker:
             sheet=own.sheet if own else first.sheet,
             cell=(own.value_cell or own.assessment_cell) if own else first.cell,
         )
+
+
+def _missing_text(indicator: Indicator) -> str:
+    """What a missing indicator is, as its message says it: its wording, or for «N.x» the
+    criterion and how to write it."""
+    if not indicator.placeholder:
+        return indicator.text
+    return _PLACEHOLDER_MISSING.format(
+        name=indicator.criterion_name, code=indicator.code, n=indicator.criterion_no
+    )
 
 
 def _assessed_by_criterion(submission: Submission) -> dict[int, Status]:
