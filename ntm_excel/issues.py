@@ -205,6 +205,15 @@ _TYPES = [
         "1.2); không được tổng hợp",
     ),
     IssueType(
+        "criterion-unknown",
+        Severity.WARNING,
+        "Tiêu chí không có trong bộ tiêu chí",
+        "Tiêu chí {criterion} không có trong bộ tiêu chí đang áp dụng (dòng {codes}); các dòng "
+        "của tiêu chí này không được tổng hợp.",
+        "các dòng của một tiêu chí mà bộ đang áp dụng không có (ví dụ tiêu chí 21 của tỉnh khi "
+        "bộ chỉ có 20); một cảnh báo cho cả tiêu chí, không được tổng hợp",
+    ),
+    IssueType(
         "indicator-duplicate",
         Severity.WARNING,
         "Chỉ tiêu ghi hai lần",

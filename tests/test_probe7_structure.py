@@ -268,8 +268,8 @@ def test_a_criterion_beyond_the_catalogue_is_reported_not_read_as_a_neighbours_i
     how = {line.row: line.how for line in submission.reading.rows}
     assert how[end] == "dòng tiêu chí 20 cũng là chỉ tiêu duy nhất"
     _, _, checked = validate_submission(submission, registry.get("18694"), indicators)
-    unknown = [issue for issue in checked if issue.code == "indicator-unknown"]
-    assert len(unknown) == 1 and "«21.1»" in unknown[0].message
+    unknown = [issue for issue in checked if issue.code == "criterion-unknown"]
+    assert len(unknown) == 1 and "Tiêu chí 21 " in unknown[0].message
     assert (unknown[0].sheet, unknown[0].cell) == ("Biểu 01", f"D{end + 1}")
 
 

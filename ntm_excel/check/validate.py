@@ -27,7 +27,11 @@ Rules of judgement:
   it (a blank one is `assessment-missing`); «N.x» is met when every part is, not met when any
   is not, unknown otherwise. A written self-assessment of «N.x» itself that says otherwise is
   `assessment-contradiction`. Parts are never `indicator-unknown`, and «N.x» is not
-  `indicator-missing` while a part is there.
+  `indicator-missing` while a part is there; a part numbered below the last one written
+  but absent (17.1, 17.2, 17.4: no 17.3) is `indicator-missing` and leaves «N.x» unknown
+  unless another part is not met;
+- a row whose code the set lacks is `indicator-unknown`, but the rows of a criterion the set
+  lacks altogether (a province's 21) give one `criterion-unknown` for the criterion.
 """
 
 from __future__ import annotations
@@ -109,6 +113,12 @@ def parts_met(statuses: Sequence[Status], noun: str = "") -> str:
     return " ".join(filter(None, [f"{met}/{len(statuses)}", noun, STATUS_LABELS[Status.MET]]))
 
 
+# a part absent between those written: the catalogue has no wording for it
+_PART_GAP = (
+    "chỉ tiêu con của tiêu chí {name}: biểu ghi từ {first} đến {last} nhưng không có dòng này"
+)
+# «N.x» missing: its catalogue text is a list of topics in brackets, not a wording to copy
+_PLACEHOLDER_MISSING = "tiêu chí {name}: ghi một dòng {code} hoặc từng chỉ tiêu con {n}.1, {n}.2 …"
 _PER_ROW = {"indicator-missing", "value-missing", "assessment-missing"}  # of a filled table
 
 
@@ -223,7 +233,7 @@ class _Checker:
         if override is not None:
             value, raw = override, number_text(override)
         elif entry is None:
-            self.issue("indicator-missing", code=code, text=indicator.text)
+            self.issue("indicator-missing", code=code, text=_missing_text(indicator))
             value, raw = None, ""
         else:
             value, raw = entry.value, entry.raw
@@ -289,11 +299,33 @@ class _Checker:
             part_of=holder.code,
         )
 
+    def missing_parts(self, holder: Indicator, entries: Sequence[IndicatorEntry]) -> int:
+        """Report the parts numbered below the last one written that have no row (17.1, 17.2,
+        17.4: no 17.3); how many there are."""
+        number = holder.criterion_no
+        written = {
+            int(suffix)
+            for entry in entries
+            if (suffix := entry.code.partition(".")[2]).isdigit() and len(suffix) <= 2
+        }
+        last = max(written, default=0)
+        gaps = [k for k in range(1, last) if k not in written]
+        for k in gaps:
+            self.issue("indicator-missing", code=f"{number}.{k}", text=_PART_GAP.format(
+                name=holder.criterion_name, first=f"{number}.1", last=f"{number}.{last}",
+            ))  # fmt: skip
+        return len(gaps)
+
     def placeholder(
-        self, holder: Indicator, own: IndicatorEntry | None, parts: Sequence[IndicatorResult]
+        self,
+        holder: Indicator,
+        own: IndicatorEntry | None,
+        parts: Sequence[IndicatorResult],
+        missing: int = 0,
     ) -> IndicatorResult:
-        """«N.x» from its parts; `own` is its own row, if the file has one beside them."""
-        statuses = [part.status for part in parts]
+        """«N.x» from its parts; `own` is its own row, if the file has one beside them;
+        `missing` parts have no row (each unknown)."""
+        statuses = [part.status for part in parts] + [Status.UNKNOWN] * missing
         status = combine(statuses)
         claimed = own.self_assessment if own else Status.UNKNOWN
         if Status.UNKNOWN not in (claimed, status) and claimed is not status:
@@ -322,6 +354,16 @@ class _Checker:
             sheet=own.sheet if own else first.sheet,
             cell=(own.value_cell or own.assessment_cell) if own else first.cell,
         )
+
+
+def _missing_text(indicator: Indicator) -> str:
+    """What a missing indicator is, as its message says it: its wording, or for «N.x» the
+    criterion and how to write it."""
+    if not indicator.placeholder:
+        return indicator.text
+    return _PLACEHOLDER_MISSING.format(
+        name=indicator.criterion_name, code=indicator.code, n=indicator.criterion_no
+    )
 
 
 def _assessed_by_criterion(submission: Submission) -> dict[int, Status]:
@@ -372,12 +414,25 @@ def validate_submission(
     for ind in indicators:
         if ind.code in parts:
             judged = [checker.part(ind, entry) for entry in parts[ind.code]]
-            results += [checker.placeholder(ind, entries.get(ind.code), judged), *judged]
+            missing = checker.missing_parts(ind, parts[ind.code])
+            own = entries.get(ind.code)
+            results += [checker.placeholder(ind, own, judged, missing), *judged]
         else:
             results.append(checker.indicator(ind, entries.get(ind.code), overrides.get(ind.code)))
+    unknown: dict[int, list[IndicatorEntry]] = {}  # criterion → its rows the set lacks
     for code, entry in entries.items():
         if code not in known and entry.criterion_no not in placeholders:
-            checker.issue("indicator-unknown", entry.sheet, entry.value_cell, code=code)
+            unknown.setdefault(entry.criterion_no, []).append(entry)
+    numbers = {ind.criterion_no for ind in indicators}
+    for number, rows in unknown.items():
+        if number not in numbers:  # a province's criterion 21: one warning for the criterion
+            codes = ", ".join(entry.code for entry in rows)
+            first = rows[0]
+            checker.issue("criterion-unknown", first.sheet, first.value_cell, criterion=number,
+                          codes=codes)  # fmt: skip
+            continue
+        for entry in rows:
+            checker.issue("indicator-unknown", entry.sheet, entry.value_cell, code=entry.code)
 
     names = {ind.criterion_no: ind.criterion_name for ind in indicators}
     criteria = [

@@ -259,6 +259,27 @@ def column_encoding(texts: list[str]) -> str:
     return fitting[0] if len(fitting) == 1 else ""
 
 
+# The verdicts a self-assessment cell holds alone: one such cell in an old font among Unicode
+# ones («§¹t» in a column of «Đạt») is read on its own when it decodes to one exactly.
+_VERDICTS = frozenset(
+    ("đạt", "đã đạt", "chưa đạt", "không đạt", "có", "không", "hoàn thành", "chưa hoàn thành")
+)
+
+
+def verdict_encoding(text: str) -> str:
+    """ "TCVN3", "VNI" or "" for one cell that decodes from exactly one of them into a
+    verdict word («§¹t», «Ch­a ®¹t», «Ñaït», «Chöa ñaït»), and is not one as it stands."""
+    words = " ".join(text.split()).casefold()
+    if words in _VERDICTS:
+        return ""
+    fitting = [
+        encoding
+        for encoding in ENCODINGS
+        if " ".join(to_unicode(text, encoding).split()).casefold() in _VERDICTS
+    ]
+    return fitting[0] if len(fitting) == 1 else ""
+
+
 def _wholly_legacy(text: str, encoding: str) -> bool:
     words = [word for word in _WORDS[encoding].findall(text) if not word.isascii()]
     return bool(words) and len(_legacy_words(text, encoding)) == len(words)

@@ -66,7 +66,12 @@ from ntm_excel.read.codes import written_code
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
 from ntm_excel.read.layouts import beside, several_units_issue, unit_columns, unread_layout
-from ntm_excel.read.legacy import column_encoding, detect_encoding, to_unicode
+from ntm_excel.read.legacy import (
+    column_encoding,
+    detect_encoding,
+    to_unicode,
+    verdict_encoding,
+)
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import is_roadmap_heading, read_roadmap, title_year
 from ntm_excel.read.sheets import (
@@ -938,7 +943,8 @@ def _convert_legacy(grids: list[Grid]) -> str:
 def _convert_legacy_cells(grids: list[Grid]) -> None:
     """In a Unicode workbook, convert the cells pasted from an old-font document («ñy ban
     nh©n d©n x· Nam Phóc Th¨ng»), each on its own evidence; short cells too few words each
-    (a verdict «§¹t»), on the evidence of their column (`column_encoding`)."""
+    (a verdict «§¹t»), on the evidence of their column (`column_encoding`), or alone when
+    they decode to a verdict word (`verdict_encoding`)."""
     for grid in grids:
         columns: dict[int, list[tuple[int, str]]] = {}
         for r, row in enumerate(grid.rows):
@@ -953,9 +959,10 @@ def _convert_legacy_cells(grids: list[Grid]) -> None:
                     else:
                         columns.setdefault(c, []).append((r, cell))
         for c, cells in columns.items():
-            if encoding := column_encoding([text for _, text in cells]):
-                for r, text in cells:
-                    grid.set_value(r, c, to_unicode(text, encoding))
+            encoding = column_encoding([text for _, text in cells])
+            for r, text in cells:  # too few for the column: a verdict word on its own
+                if decoding := encoding or verdict_encoding(text):
+                    grid.set_value(r, c, to_unicode(text, decoding))
 
 
 # --- The unit ---------------------------------------------------------------------------

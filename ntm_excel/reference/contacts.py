@@ -93,6 +93,28 @@ _BODY_STARTS = (
     "bql ",
     "bcd ",
     "doan tn",
+    "htx",
+    "hop tac xa",
+    "tram y te",
+    "truong thcs",
+    "truong thpt",
+    "truong tieu hoc",
+    "truong th ",
+    "truong mam non",
+    "truong mn",
+    "ban phat trien",
+    "ban chi huy",
+    "to dan pho",
+    "dang uy",
+    "chi bo",
+    "hdnd",
+    "hoi dong nhan dan",
+    "thon ",
+    "xom ",
+    "to hop tac",
+    "nhan dan",
+    "nguoi dan",
+    "ban cd ",
 )
 
 # «Đ/c», «Đồng chí», «Ông», «Bà», and «Ô.» (Ông, as Hà Tĩnh writes it: «Ô.Phạm Đình Tuấn»)
@@ -112,7 +134,10 @@ _ROLE_PREFIX = re.compile(
 _ROLE_SUFFIX = re.compile(rf"\s*[-–(]?\s*(?P<mark>{_ROLE_WORDS})\s*\)?\s*[.]?\s*$", re.IGNORECASE)
 _ROLE_SEGMENT = re.compile(r"([;,\n])")
 _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
-_LIST_SEPARATOR = re.compile(r"\s*[,+&]\s*|\s+(?:và|va)\s+", re.IGNORECASE)  # «A, B», «A & B»
+# «A, B», «A & B», not the «&» of a short name («Phòng NN&PTNT»)
+_LIST_SEPARATOR = re.compile(
+    r"\s*[,+]\s*|\s*(?-i:(?<![A-ZĐ])&|&(?![A-ZĐ]))\s*|\s+(?:và|va)\s+", re.IGNORECASE
+)
 _BULLET = re.compile(r"^\s*(?:[-–—•*+·]|\d{1,2}\s*[.)](?!\d))\s*")  # «- A», «1. A» on a line
 _DASH = re.compile(r"\s+[-–—]\s+")  # «Võ Xuân Sơn - Lê Thị Bình»: two people when both are names
 _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
@@ -346,8 +371,10 @@ def group_kind(name: str) -> str | None:
 
 
 def is_body(name: str) -> bool:
-    """Whether `name` names an office, committee, organisation or group, not a person."""
-    return fold(name).startswith(_BODY_STARTS) or group_kind(name) is not None
+    """Whether `name` names an office, committee, organisation or group, not a person: also
+    the holders of a post in many places («Trưởng thôn các thôn»)."""
+    key = fold(name)
+    return key.startswith(_BODY_STARTS) or " cac " in f" {key} " or group_kind(name) is not None
 
 
 def unit_keys(unit: Unit) -> set[str]:
@@ -580,10 +607,12 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
             piece = raw
             honorific = bare != piece
             piece = _name_in_brackets(bare, vocabulary)
-            if index and not honorific and is_body(piece) and not _TITLE_SEPARATOR.search(piece):
-                # «MTTQ và các đoàn thể», «Các thôn, MTTQ»: each body an owner
+            if not honorific and is_body(piece) and ":" in piece:
+                piece = _person_after_colon(piece, vocabulary)  # «Hội ND - Chủ tịch: Trần Bình»
+            if not honorific and _whole_body(piece, vocabulary):
+                # «MTTQ và các đoàn thể», «Các thôn, MTTQ»: each body an owner, its name whole
                 owners.append(piece.strip(" ."))
-                previous = "name"
+                previous, given = "body", False
                 continue
             if index and not honorific:
                 if previous == "titled":
@@ -598,8 +627,8 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
                     or (given and _given_name_alone(_owner(piece, vocabulary)[0], vocabulary))
                     or (piece.isupper() and len(owners) > start and is_body(owners[-1]))
                 )
-                if not named:  # the title before goes on
-                    if previous == "role" and len(owners) > start:
+                if not named:  # the title before goes on, or the body's («Các thôn, xóm»)
+                    if previous in ("role", "body") and len(owners) > start:
                         owners[-1] = _continued(chunk, owners[-1], raw)
                     continue
             name, kind = _owner(piece, vocabulary)
@@ -744,8 +773,37 @@ def _pieces(chunk: str, vocabulary: Vocabulary) -> list[str]:
         named = len(halves) > 1 and (
             all(map(_looks_like_name, bare)) or all(_given_name_alone(h, vocabulary) for h in bare)
         )
+        if len(halves) == 2 and not named:  # «Nguyễn Văn An/PCT», «PCT UBND xã/Nguyễn Văn An»
+            roles = [_owner(half, vocabulary)[1] == "role" for half in bare]
+            if roles.count(True) == 1 and _looks_like_name(bare[roles.index(False)]):
+                piece = " - ".join(halves)
         pieces += halves if named else [piece]
     return pieces
+
+
+def _whole_body(piece: str, vocabulary: Vocabulary) -> bool:
+    """Whether a piece names a body, to be kept whole with what follows a dash («Phòng Kinh
+    tế - Hạ tầng», «Các tổ chức chính trị - xã hội»), unless a person follows it («UBND xã -
+    Đ/c Hùng», «UBND xã - Nguyễn Văn An», «Đoàn TN - Bí thư: Nguyễn Văn Tú»)."""
+    if not is_body(piece):
+        return False
+    parts = _TITLE_SEPARATOR.split(piece, maxsplit=1)
+    if len(parts) == 1:
+        return True
+    for after in (parts[1], piece.rpartition(":")[2]):  # «Đoàn TN - Bí thư: Nguyễn Văn Tú»
+        after = after.strip(" ().")
+        bare = _without_honorific(after)
+        if bare != after or _family_name_first(bare, vocabulary):
+            return False
+    return True
+
+
+def _person_after_colon(piece: str, vocabulary: Vocabulary) -> str:
+    """The person named after the colon of a body's piece («Đoàn TN xã - Bí thư: Nguyễn Văn
+    Tú» → «Nguyễn Văn Tú», «UBND xã: Đ/c Hùng» → «Hùng»); else the piece as it is."""
+    after = piece.rpartition(":")[2].strip(" .()")
+    bare = _without_honorific(after).strip()
+    return bare if bare != after or _family_name_first(bare, vocabulary) else piece
 
 
 def _without_honorific(piece: str) -> str:
