@@ -462,14 +462,7 @@ def test_a_result_column_headed_as_a_self_assessment_is_the_result_beside_the_ve
     Đạt/Chưa đạt column unused, without a word)."""
     sheet, r = titled()
     put_row(sheet, r, ["TT", "Nội dung tiêu chí", "Chỉ tiêu", result, verdict])
-    lines = [
-        ["3", "Thủy lợi"],
-        ["3.1", "Tỷ lệ diện tích đất được tưới", "≥80%", 86.5, "Đạt"],
-        ["3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt", "Đạt"],
-        ["5", "Trường học đạt chuẩn", "≥80%", 72.5, "Chưa đạt"],
-        ["11", "Tỷ lệ hộ nghèo đa chiều", "≤5%", 4.1, "Đạt"],
-    ]
-    for k, line in enumerate(lines, r + 1):
+    for k, line in enumerate(JUDGED_LINES, r + 1):
         put_row(sheet, k, line)
     submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)
     found = entries(submission)
@@ -489,6 +482,16 @@ KNOWN_BY_CELLS = [
     ("Thực tế", "So với chuẩn"),  # the verdicts' heading unknown
     ("Đã đạt được", "Kết luận"),  # the results' heading unknown
     ("Mức độ đạt được", "So với chuẩn"),  # the results headed as a self-assessment
+]
+
+
+# a criterion heading and four rows: wording, requirement, result, self-assessment
+JUDGED_LINES = [
+    ["3", "Thủy lợi"],
+    ["3.1", "Tỷ lệ diện tích đất được tưới", "≥80%", 86.5, "Đạt"],
+    ["3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt", "Đạt"],
+    ["5", "Trường học đạt chuẩn", "≥80%", 72.5, "Chưa đạt"],
+    ["11", "Tỷ lệ hộ nghèo đa chiều", "≤5%", 4.1, "Đạt"],
 ]
 
 
@@ -697,14 +700,7 @@ def test_a_roadmap_beside_a_two_row_heading_leaves_the_heading_whole(
         sheet.merge(r, col, r + 1, col)
     sheet.merge(r, 3, r, 4)
     put_row(sheet, r + 1, [None, None, None, "Kết quả", "Đánh giá"])
-    lines = [
-        ["3", "Thủy lợi"],
-        ["3.1", "Tỷ lệ diện tích đất được tưới", "≥80%", 86.5, "Đạt"],
-        ["3.2", "Đảm bảo yêu cầu dân sinh", "Đạt", "Đạt", "Đạt"],
-        ["5", "Trường học đạt chuẩn", "≥80%", 72.5, "Chưa đạt"],
-        ["11", "Tỷ lệ hộ nghèo đa chiều", "≤5%", 4.1, "Đạt"],
-    ]
-    for k, line in enumerate(lines, r + 2):
+    for k, line in enumerate(JUDGED_LINES, r + 2):
         put_row(sheet, k, line)
     roadmap_rows(sheet, r, 7)
     submission, _ = read(tmp_path, registry, indicators, [sheet], fmt)

@@ -777,15 +777,7 @@ class _RoadmapReader:
         """Report, once, a people cell that names nobody («#REF!», «x»)."""
         if (row, col) not in self.no_names:
             self.no_names.add((row, col))
-            self.issues.append(
-                make_issue(
-                    "owner-invalid",
-                    **self.located,
-                    sheet=self.grid.name,
-                    cell=cell_address(row, col),
-                    text=text,
-                )
-            )
+            self._report("owner-invalid", text, row, col)
 
     def _criterion(self, text: str) -> int | None:
         key = folded(text)
@@ -960,13 +952,13 @@ class _RoadmapReader:
         return text, (milestones[-1].due if milestones else None)
 
     def _unreadable(self, text: str, row: int, col: int) -> None:
+        self._report("deadline-invalid", text, row, col)
+
+    def _report(self, code: str, text: str, row: int, col: int) -> None:
+        """An issue `code` about the text typed at (row, col) of this sheet."""
         self.issues.append(
             make_issue(
-                "deadline-invalid",
-                **self.located,
-                sheet=self.grid.name,
-                cell=cell_address(row, col),
-                text=text,
+                code, **self.located, sheet=self.grid.name, cell=cell_address(row, col), text=text
             )
         )
 
