@@ -28,7 +28,7 @@ _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
 # Numeric groups such as "10/2/2021", "5-2-21", "2021-03-31" or "3 / 2021" keep their
 # separators (as "/") while the words around them are folded.
-_NUMERIC = re.compile(r"(\d+(?:\s*[/.\-–]\s*\d+)+)")
+_NUMERIC = re.compile(r"((?<!\d)\d+(?:\s*[/.\-–]\s*\d+)+)")
 _SEPARATOR = re.compile(r"\s*[/.\-–]\s*")
 _B = r"(?<![\w/])"  # start of a token
 _E = r"(?![\w/])"  # end of a token

@@ -1,0 +1,64 @@
+"""Attacks of the sixth round on what a commune's cells make the reader do: long texts of
+digits and signs typed in a value cell or a deadline cell, on which a figure or a date
+rule took time growing with the square of the text (a 265 kB workbook of 43 such value
+cells took over two minutes). Each workbook is a real file written and read back."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from support.wild import Book, Sheet, write_book
+from test_probe6_roadmap import HEADING
+from test_table_probe2 import ROWS, commune_sheet
+
+from ntm_excel.read.reader import read_workbook
+
+LONG = 30_000  # characters of a hostile cell (Excel holds 32,767)
+
+
+def _digits(pattern: str, seed: int) -> str:
+    """`pattern` repeated to `LONG` characters, each «d» a random digit (nothing a
+    compression ratio would catch)."""
+    draw = random.Random(seed)
+    text = pattern * (LONG // len(pattern))
+    return "".join(draw.choice("123456789") if c == "d" else c for c in text)
+
+
+def test_long_value_cells_of_digits_and_signs_are_kept_as_text_at_once(
+    tmp_path, registry, indicators
+):
+    """«1.,2.,3.,…», «6-7-8-…9/2021» over 30,000 characters in the result cells: each is
+    text (not a figure), reported, and the workbook is read in seconds (it took minutes)."""
+    hostile = [_digits("d.,", 1), _digits("d-", 2) + "9/2021", "Đạt " + _digits("d.,", 3)]
+    rows = [(*row[:3], text, row[4]) for row, text in zip(ROWS, hostile, strict=False)]
+    path = tmp_path / "xa_cam_vinh.xlsx"
+    write_book(Book([commune_sheet(rows=rows + ROWS[3:])]), path)
+    started = time.perf_counter()
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    assert time.perf_counter() - started < 10
+    values = {result.value_cell: result.value for result in submission.indicators}
+    assert [values[f"E{row}"] for row in (5, 6)] == hostile[:2]
+    assert values["E7"] == "Đạt"  # the verdict, no figure looked for in the rest
+    assert values["E8"] == 88.6
+
+
+def test_long_deadline_cells_of_digits_are_reported_at_once(tmp_path, registry, indicators):
+    """Deadline cells of 30,000 digits and a «%»: each a `deadline-invalid`, the workbook
+    read in seconds (each cell took half a minute)."""
+    sheet = Sheet("Lộ trình")
+    sheet.put(0, 0, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ NÔNG THÔN MỚI NĂM 2021")
+    for col, text in enumerate(HEADING):
+        sheet.put(2, col, text)
+    for n in range(1, 4):
+        deadline = _digits("d", n) + "%"
+        for col, value in enumerate([n, "Giao thông", f"Đường thôn {n}", deadline, "Đ/c An", 5]):
+            sheet.put(2 + n, col, value)
+    path = tmp_path / "xa_cam_vinh.xlsx"
+    write_book(Book([commune_sheet(), sheet]), path)
+    started = time.perf_counter()
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    assert time.perf_counter() - started < 10
+    invalid = sorted(issue.cell for issue in issues if issue.code == "deadline-invalid")
+    assert invalid == ["D4", "D5", "D6"]
+    assert [task.due for task in submission.tasks] == [None] * 3
