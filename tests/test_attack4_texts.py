@@ -1,7 +1,8 @@
 """Attacks of the sixth round on what a commune's cells make the reader do: long texts of
 digits and signs typed in a value cell or a deadline cell, on which a figure or a date
 rule took time growing with the square of the text (a 265 kB workbook of 43 such value
-cells took over two minutes). Each workbook is a real file written and read back."""
+cells took over two minutes), or more digits than Python converts to a number (the
+workbook was unreadable). Each workbook is a real file written and read back."""
 
 from __future__ import annotations
 
@@ -43,22 +44,41 @@ def test_long_value_cells_of_digits_and_signs_are_kept_as_text_at_once(
     assert values["E8"] == 88.6
 
 
-def test_long_deadline_cells_of_digits_are_reported_at_once(tmp_path, registry, indicators):
-    """Deadline cells of 30,000 digits and a «%»: each a `deadline-invalid`, the workbook
-    read in seconds (each cell took half a minute)."""
+def _roadmap(tmp_path, registry, indicators, tasks: list[tuple[str, str]]):
+    """Read a commune's workbook whose roadmap lists tasks of these (deadline, status)."""
     sheet = Sheet("Lộ trình")
     sheet.put(0, 0, "LỘ TRÌNH THỰC HIỆN CÁC TIÊU CHÍ NÔNG THÔN MỚI NĂM 2021")
-    for col, text in enumerate(HEADING):
+    for col, text in enumerate([*HEADING, "Tình trạng"]):
         sheet.put(2, col, text)
-    for n in range(1, 4):
-        deadline = _digits("d", n) + "%"
-        for col, value in enumerate([n, "Giao thông", f"Đường thôn {n}", deadline, "Đ/c An", 5]):
+    for n, (deadline, status) in enumerate(tasks, 1):
+        cells = [n, "Giao thông", f"Đường thôn {n}", deadline, "Đ/c An", 5, status]
+        for col, value in enumerate(cells):
             sheet.put(2 + n, col, value)
     path = tmp_path / "xa_cam_vinh.xlsx"
     write_book(Book([commune_sheet(), sheet]), path)
     started = time.perf_counter()
     (submission, issues), *_ = read_workbook(path, registry, indicators)
-    assert time.perf_counter() - started < 10
+    return submission, issues, time.perf_counter() - started
+
+
+def test_long_deadline_and_status_cells_of_digits_are_read_at_once(tmp_path, registry, indicators):
+    """Deadline cells of 30,000 digits and a «%», status cells of 30,000 digits: each
+    deadline a `deadline-invalid`, no task done, the workbook read in seconds (each
+    deadline cell took half a minute, each status cell one second)."""
+    tasks = [(_digits("d", n) + "%", _digits("d", n)) for n in range(1, 4)]
+    submission, issues, took = _roadmap(tmp_path, registry, indicators, tasks)
+    assert took < 10
     invalid = sorted(issue.cell for issue in issues if issue.code == "deadline-invalid")
     assert invalid == ["D4", "D5", "D6"]
-    assert [task.due for task in submission.tasks] == [None] * 3
+    assert [(task.due, task.done) for task in submission.tasks] == [(None, False)] * 3
+
+
+def test_a_deadline_of_more_digits_than_python_converts_is_reported(tmp_path, registry, indicators):
+    """A deadline cell of 5,000 digits (Python converts 4,300 at most to a number): the
+    cell is a `deadline-invalid`; the whole workbook was unreadable («ValueError: Exceeds
+    the limit (4300 digits) for integer string conversion»)."""
+    tasks = [(_digits("d", 1)[:5000], ""), ("Quý II/2021", "")]
+    submission, issues, _ = _roadmap(tmp_path, registry, indicators, tasks)
+    invalid = [issue.cell for issue in issues if issue.code == "deadline-invalid"]
+    assert invalid == ["D4"]
+    assert [str(task.due) for task in submission.tasks] == ["None", "2021-06-30"]
