@@ -10,7 +10,7 @@ import random
 import time
 
 from support.wild import Book, Sheet, write_book
-from test_probe6_roadmap import HEADING
+from test_probe6_roadmap import HEADING, roadmap
 from test_table_probe2 import ROWS, commune_sheet
 
 from ntm_excel.read.reader import read_workbook
@@ -82,3 +82,13 @@ def test_a_deadline_of_more_digits_than_python_converts_is_reported(tmp_path, re
     invalid = [issue.cell for issue in issues if issue.code == "deadline-invalid"]
     assert invalid == ["D4"]
     assert [str(task.due) for task in submission.tasks] == ["None", "2021-06-30"]
+
+
+def test_a_budget_in_billions_with_a_dated_comment_is_counted(tmp_path, registry, indicators):
+    """«1 tỷ (ngân sách 2021)»: the year in the comment made the budget unknown, without
+    an issue (a figure after «tỷ» is only guessed as «… triệu»)."""
+    budgets = ["1 tỷ (ngân sách 2021)", "1 tỷ 200 triệu [NS tỉnh 2021]", "1 tỷ 200"]
+    tasks, _ = roadmap(
+        tmp_path, registry, indicators, [("Quý II/2021", "Đ/c An", b) for b in budgets], "xlsx"
+    )
+    assert [task.budget for task in tasks] == [1000, 1200, None]
