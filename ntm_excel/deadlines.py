@@ -172,11 +172,12 @@ def parse_deadline(
         if len(text) > _SERIAL_DIGITS:
             raise DeadlineError(text, "không phải ngày hoặc cụm từ chỉ thời hạn")
         return [Milestone("", _bare_number(int(text), text))]
-    if moved := _MOVED.search(text):  # «30/6/2021, gia hạn đến 30/9/2021»: the new one
+    if _MOVED.search(text):  # «30/6/2021, gia hạn đến 30/9/2021»: the new one
+        rest = text
+        while moved := _MOVED.search(rest):  # moved again: the last (a loop, not a recursion)
+            rest = rest[moved.end() :].strip(" ).:")
         try:
-            found = parse_deadline(
-                text[moved.end() :].strip(" ).:"), year=year, vocabulary=vocabulary
-            )
+            found = parse_deadline(rest, year=year, vocabulary=vocabulary)
         except DeadlineError as exc:
             raise DeadlineError(text, exc.reason) from None
         if not found:

@@ -92,3 +92,17 @@ def test_a_budget_in_billions_with_a_dated_comment_is_counted(tmp_path, registry
         tmp_path, registry, indicators, [("Quý II/2021", "Đ/c An", b) for b in budgets], "xlsx"
     )
     assert [task.budget for task in tasks] == [1000, 1200, None]
+
+
+def test_a_deadline_moved_thousands_of_times_is_reported(tmp_path, registry, indicators):
+    """«gia hạn đến » typed 2,500 times: each move was read by calling the reader again on
+    what follows, 2,500 calls deep (RecursionError: the whole workbook was unreadable);
+    now a `deadline-invalid`, and a deadline moved twice is the last one."""
+    tasks = [
+        ("gia hạn đến " * 2500, ""),
+        ("30/6/2021, gia hạn đến 30/9/2021, lùi đến 31/12/2021", ""),
+    ]
+    submission, issues, took = _roadmap(tmp_path, registry, indicators, tasks)
+    assert took < 10
+    assert [issue.cell for issue in issues if issue.code == "deadline-invalid"] == ["D4"]
+    assert [str(task.due) for task in submission.tasks] == ["None", "2021-12-31"]
