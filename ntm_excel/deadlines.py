@@ -28,7 +28,7 @@ _MIN_YEAR, _MAX_YEAR = 1900, 2100
 
 # Numeric groups such as "10/2/2021", "5-2-21", "2021-03-31" or "3 / 2021" keep their
 # separators (as "/") while the words around them are folded.
-_NUMERIC = re.compile(r"(\d+(?:\s*[/.\-–]\s*\d+)+)")
+_NUMERIC = re.compile(r"((?<!\d)\d+(?:\s*[/.\-–]\s*\d+)+)")
 _SEPARATOR = re.compile(r"\s*[/.\-–]\s*")
 _B = r"(?<![\w/])"  # start of a token
 _E = r"(?![\w/])"  # end of a token
@@ -137,6 +137,9 @@ class Milestone:
 _SERIAL_YEARS = (2000, 2100)  # a bare number is a serial date only within these years
 
 
+_SERIAL_DIGITS = 7  # digits of Excel's last serial date (2958465, 31/12/9999)
+
+
 def _bare_number(number: float, text: str) -> date:
     """A deadline typed as a bare number: an Excel serial date, or a year."""
     if number == int(number) and _MIN_YEAR <= number <= _MAX_YEAR:
@@ -165,13 +168,16 @@ def parse_deadline(
     text = nfc(value)
     if ":" in text and (day := parse_date(_TIME_OF_DAY.sub("", text))):
         return [Milestone("", day)]  # «2021-12-31 00:00:00», «31/12/2021 0:00»
-    if text.isascii() and text.isdigit():
+    if text.isascii() and text.isdigit():  # 30,000 digits are no serial date (nor an int)
+        if len(text) > _SERIAL_DIGITS:
+            raise DeadlineError(text, "không phải ngày hoặc cụm từ chỉ thời hạn")
         return [Milestone("", _bare_number(int(text), text))]
-    if moved := _MOVED.search(text):  # «30/6/2021, gia hạn đến 30/9/2021»: the new one
+    if _MOVED.search(text):  # «30/6/2021, gia hạn đến 30/9/2021»: the new one
+        rest = text
+        while moved := _MOVED.search(rest):  # moved again: the last (a loop, not a recursion)
+            rest = rest[moved.end() :].strip(" ).:")
         try:
-            found = parse_deadline(
-                text[moved.end() :].strip(" ).:"), year=year, vocabulary=vocabulary
-            )
+            found = parse_deadline(rest, year=year, vocabulary=vocabulary)
         except DeadlineError as exc:
             raise DeadlineError(text, exc.reason) from None
         if not found:

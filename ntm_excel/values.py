@@ -42,7 +42,7 @@ _NUMBER = re.compile(
 _NOT_A_FIGURE = re.compile(
     r"\d[eE][+-]?\d|\b0[xX][0-9A-Fa-f]|^\s*=.*\d\s*[-+*/^×]\s*[.,]?\d|\d[oO]+(?![^\W\d_])"
 )
-_SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")
+_SIGN_CONTEXT = re.compile(r"(?:^|[\s(≈~<>≤≥=:])$")  # on the character before a sign
 _BLANK = re.compile(r"[\s\-\u2010-\u2015\u2212.…]*")
 BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # «(…)», «[…]»
 _NUMBER_LEAD = re.compile(r"[\s≈~<>≤≥=+\-\u2212\u2013(\[]*[.,]?\d")
@@ -101,6 +101,10 @@ _PERCENT_OVER_STANDARD = re.compile(
 _YEAR_LABEL = re.compile(r"(?:\bnăm\s*)?\b((?:19|20)\d\d)\s*:", re.IGNORECASE)
 # A year opening a cell, with its separator: «Năm 2021: », «2021 - »
 _YEAR_FIRST = re.compile(r"\s*(?:năm\s*)?(?:19|20)\d\d\s*[:\-–—,;]\s*", re.IGNORECASE)
+# The longest text a figure is looked for in: a figure with its comment («Đạt 100% (12/12
+# thôn)») is far shorter, and the figure rules take time growing with the square of a text
+# of digits and signs («1.,1.,…» over 30,000 characters: seconds a cell)
+MAX_FIGURE_TEXT = 300
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 # A figure over a floor or under a ceiling («< 90%», «≤ 3%»): a bound, like «dưới 90%», not
 # the value (kept as text)
@@ -186,7 +190,7 @@ def _numbers(text: str) -> list[tuple[float | None, bool]]:
     for match in _NUMBER.finditer(text):
         value = _body_value(match["body"])
         sign = match["sign"]
-        if sign and not _SIGN_CONTEXT.search(text[: match.start()]):
+        if sign and not _SIGN_CONTEXT.search(text[max(match.start() - 1, 0) : match.start()]):
             sign = ""  # a dash between words or numbers ("2019-2020"), not a sign
         if value is not None:
             value = clean_float(float(-value if sign and sign != "+" else value))
@@ -476,6 +480,8 @@ def parse_value(
     year = _YEAR_FIRST.match(figure) if assessment is None else None
     if year and len(_YEAR_LABEL.findall(figure)) < 2:  # «Năm 2021: Đạt», not one per year
         assessment = _assessment(figure[year.end() :], vocabulary)
+    if assessment is not None and len(figure) > MAX_FIGURE_TEXT:
+        return ParsedValue(assessment, text, False)
     if assessment is not None:
         found = _bracketed_figure(figure) or _figure_after_verdict(figure)
         if found is not None and _NOT_A_FIGURE.search(figure):
@@ -483,6 +489,8 @@ def parse_value(
         if found is not None and not _a_year(*found):  # «Đạt (100%)»: the figure is the
             return ParsedValue(found[0], text, found[1])  # value, the word its verdict
         return ParsedValue(assessment, text, False)
+    if len(figure) > MAX_FIGURE_TEXT:
+        return ParsedValue(text, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
     figure = _after_leading_words(_FOOTNOTE.sub("", figure))
     if " " in figure:

@@ -86,7 +86,15 @@ from ntm_excel.read.sheets import (
 from ntm_excel.read.sniff import sniff
 from ntm_excel.read.table import TableReader
 from ntm_excel.reference.catalog import Indicator
-from ntm_excel.reference.registry import NOWHERE, Clues, Place, Registry, UnitMatch, spaced
+from ntm_excel.reference.registry import (
+    NOWHERE,
+    Clues,
+    Place,
+    Registry,
+    UnitMatch,
+    describe,
+    spaced,
+)
 from ntm_excel.text import SHORT_TEXT, fold, memoised_text, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
@@ -1025,6 +1033,13 @@ def identify_unit(
     by_file = _match(registry, spaced(Path(file_name).stem), place)
     if len(communes) == 1:
         unit, text = next(iter(communes.values()))
+        if folder := _province_folder_elsewhere(registry, folders, unit):
+            # «UBND XÃ CHÂU THÀNH» (Nghệ An's only) in a folder «TienGiang»: not its report
+            clues = f"{describe(unit)} theo đầu biểu, còn thư mục «{shown(folder, TEXT_SHOWN)}»"
+            sheet, cell = title_cell(grids, header, text, TITLE_ROWS)
+            at = {**located, "sheet": sheet, "cell": cell}
+            advice = "Hãy sửa đầu biểu hoặc để tệp vào đúng thư mục của tỉnh."
+            return None, text, [_conflict_issue(text, [], at, advice, f"{clues} chỉ tỉnh khác")]
         other = by_file.unit
         if other is None or other.tier != COMMUNE or other.code == unit.code:
             return unit.code, text, []
@@ -1090,6 +1105,20 @@ def identify_unit(
     detail = unknown_detail(where, lines, place, registry)
     detail = detail or f" (đã xem đầu biểu và tên tệp «{file_name}»)"
     return None, "", [make_issue("unit-unknown", **located, detail=detail)]
+
+
+def _province_folder_elsewhere(registry: Registry, folders: tuple[str, ...], unit: Unit) -> str:
+    """The first folder naming a province of the registry, not the commune's, and not as
+    part of the commune's own name (a folder «Hòa Bình» for Xã Hòa Bình); "" when none."""
+    for folder in folders:
+        provinces = registry.locate(Clues(folders=(folder,))).provinces
+        if (
+            provinces
+            and unit.province not in provinces
+            and fold(spaced(folder)) not in fold(unit.name)
+        ):
+            return folder
+    return ""
 
 
 def _tab_match(registry: Registry, tab: str, place: Place) -> UnitMatch:

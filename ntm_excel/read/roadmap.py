@@ -45,7 +45,7 @@ from ntm_excel.reference.contacts import (
     split_directing,
 )
 from ntm_excel.text import cell_address, fold, nfc
-from ntm_excel.values import blank_text, clean_float, parse_date, parse_number
+from ntm_excel.values import BRACKETS, blank_text, clean_float, parse_date, parse_number
 from ntm_excel.vocabulary import Vocabulary, vocab_key
 
 _CRITERION_WORDS = re.compile(r"^(?:tieu chi|tc)(?: so)? ?0?(\d{1,2})(?: |$)")  # «TC số 17»
@@ -58,7 +58,7 @@ _BAND_NUMBER = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)")  # «II.
 _GROUP = re.compile(r"^(?:[IVX]+|[A-D])(?:\s*[.)\-–:]\s*|\s+)\S")
 _YEAR = re.compile(r"\bnam (20\d\d)\b")
 _DATE_IN_TEXT = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
-_PERCENT_IN_TEXT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+_PERCENT_IN_TEXT = re.compile(r"(?<!\d)(\d+(?:[.,]\d+)?)\s*%")
 DONE = "Đã hoàn thành"  # what a tick under a status heading that is no status says
 _MARK = re.compile(r"^\s*(?:[xX✓✔√vV●■+]|có)\s*$")  # a tick under a status sub-heading
 _END_HEADING = re.compile(r"\b(?:hoan thanh|ket thuc|den ngay|den|xong)\b")  # folded headings
@@ -985,7 +985,7 @@ class _RoadmapReader:
         if amount is None or not (unit := _MONEY_UNIT.match(text)):
             return amount
         millions = amount * _MILLIONS[folded(unit[1])]
-        rest = text[unit.end() :]
+        rest = BRACKETS.sub(" ", text[unit.end() :])  # «1 tỷ (ngân sách 2021)»: a comment
         if any(c.isdigit() for c in rest):  # «1 tỷ 200 triệu»; «1tỷ2» is not guessed
             more = _MILLIONS_AFTER.fullmatch(rest) if millions >= 1000 else None
             return clean_float(millions + parse_number(more[1])) if more else None

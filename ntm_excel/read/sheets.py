@@ -226,11 +226,12 @@ def unicode_codepage(data: bytes, stream: bytes) -> bytes:
             return data
         kind, length = _RECORD.unpack_from(stream, at)
         if kind == 0x0042 and length == 2:
-            written = stream[at : at + _CODEPAGE.size]
-            page = _CODEPAGE.unpack(written)[2]
-            if page == _UTF16 or data.count(written) != 1:
+            page = _CODEPAGE.unpack_from(stream, at)[2]
+            # found with the records before it (a cell's text may hold the record's 6 bytes)
+            head = stream[: at + _CODEPAGE.size]
+            if page == _UTF16 or data.count(head) != 1:
                 return data
-            found = data.index(written)
+            found = data.index(head) + at
             utf16 = _CODEPAGE.pack(0x0042, 2, _UTF16)
             return data[:found] + utf16 + data[found + _CODEPAGE.size :]
         at += _RECORD.size + length
