@@ -116,3 +116,10 @@ def shown(text: str, limit: int = 80) -> str:
     """`text` as quoted in a message: control characters visible, at most `limit` characters."""
     visible = "".join(c if c.isprintable() else "␤" if c in "\r\n" else "·" for c in text)
     return visible if len(visible) <= limit else visible[: limit - 1] + "…"
+
+
+def first_of(items: list[str], limit: int, others: str, sep: str = ", ") -> str:
+    """The first `limit` of `items` joined by `sep`, and how many `others` are left:
+    "Xã A, Xã B, Xã C và 4 xã khác"."""
+    more = f" và {len(items) - limit} {others} khác" if len(items) > limit else ""
+    return sep.join(items[:limit]) + more

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from ntm_excel.config import BUNDLED, Config, load_config
 from ntm_excel.errors import system_reason
+from ntm_excel.text import first_of
 from ntm_excel.values import parse_date as parse_cell_date
 
 FIRST_DAY, LAST_DAY = date(2010, 1, 1), date(2099, 12, 31)  # the programme began in 2010
@@ -235,11 +236,10 @@ def unit_named(registry, text: str):
     if not near:
         fail(f"Không tìm thấy đơn vị «{text}» trong danh sách đơn vị.")
         return None
-    names = ", ".join(f"{u.name} (mã {u.code})" for u in near[:MAX_CANDIDATES])
-    more = f" và {len(near) - MAX_CANDIDATES} đơn vị khác" if len(near) > MAX_CANDIDATES else ""
+    names = first_of([f"{u.name} (mã {u.code})" for u in near], MAX_CANDIDATES, "đơn vị")
     fail(
         f"«{text}» không phải tên đầy đủ của đơn vị nào; {len(near)} đơn vị có tên chứa «{text}»: "
-        f"{names}{more}. Hãy ghi đủ tên hoặc mã đơn vị.",
+        f"{names}. Hãy ghi đủ tên hoặc mã đơn vị.",
     )
     return None
 

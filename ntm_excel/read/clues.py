@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ntm_excel.read.sheets import Grid, Header, cell_text
 from ntm_excel.reference.registry import Place, Registry, Unit, describe, district_key
-from ntm_excel.text import cell_address, folded, shown
+from ntm_excel.text import cell_address, first_of, folded, shown
 
 TEXT_SHOWN = 160  # characters of a title line a message quotes (a row of 60 long cells: 1 MB)
 
@@ -79,9 +79,8 @@ CANDIDATES_SHOWN = 5  # units a message lists of those a name fits («Xã Tân L
 def some_of(units: Sequence[Unit]) -> str:
     """The units a name fits, the first `CANDIDATES_SHOWN` with where each is, and how many
     more: "Xã Tân Lập (Huyện …, …; mã …), … và 18 đơn vị khác (23 đơn vị)"."""
-    listed = ", ".join(map(describe, units[:CANDIDATES_SHOWN]))
-    more = len(units) - CANDIDATES_SHOWN
-    return f"{listed} và {more} đơn vị khác ({len(units)} đơn vị)" if more > 0 else listed
+    listed = first_of(list(map(describe, units)), CANDIDATES_SHOWN, "đơn vị")
+    return f"{listed} ({len(units)} đơn vị)" if len(units) > CANDIDATES_SHOWN else listed
 
 
 def disagreeing(
@@ -154,10 +153,9 @@ def unknown_detail(
     nothing more."""
     if place.elsewhere:
         named = sorted(place.outside)
-        said = "; ".join(f"{where(text)} chỉ {what}" for text, what in named[:NEAR_SHOWN])
-        more = f" và {len(named) - NEAR_SHOWN} nơi khác" if len(named) > NEAR_SHOWN else ""
+        said = first_of([f"{where(t)} chỉ {what}" for t, what in named], NEAR_SHOWN, "nơi", "; ")
         return (
-            f" ({said}{more}: nơi này không thuộc danh sách đơn vị, nên không lấy đơn vị cùng "
+            f" ({said}: nơi này không thuộc danh sách đơn vị, nên không lấy đơn vị cùng "
             "tên trong danh sách)"
         )
     found = commune_line(lines)
@@ -165,7 +163,5 @@ def unknown_detail(
         return ""
     line, name = found
     near = registry.near(name, place)
-    close = ", ".join(map(describe, near[:NEAR_SHOWN]))
-    more = f" và {len(near) - NEAR_SHOWN} xã khác" if len(near) > NEAR_SHOWN else ""
-    hint = f"; gần giống: {close}{more}" if near else ""
+    hint = f"; gần giống: {first_of(list(map(describe, near)), NEAR_SHOWN, 'xã')}" if near else ""
     return f" ({where(line)} ghi tên xã không có trong danh sách đơn vị{hint})"

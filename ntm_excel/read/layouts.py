@@ -26,7 +26,7 @@ from dataclasses import replace
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.read.codes import written_code
 from ntm_excel.read.sheets import HEADER_SCAN_ROWS, MAX_COLS, Grid, Header
-from ntm_excel.text import cell_address
+from ntm_excel.text import cell_address, first_of
 
 NAME_LENGTH = 60  # longer heading cells are not a unit's name
 NAMES_SHOWN = 3  # communes a message names (a heading naming 56 made one of 741 characters)
@@ -97,9 +97,8 @@ def unit_columns(header: Header, commune: Namer) -> dict[str, str]:
 
 def several_units_issue(header: Header, found: dict[str, str], file_name: str) -> Issue:
     """The issue of a table with columns per commune."""
-    named = ", ".join(f"{text} ở ô {cell}" for text, cell in list(found.items())[:NAMES_SHOWN])
-    more = f" và {len(found) - NAMES_SHOWN} xã khác" if len(found) > NAMES_SHOWN else ""
-    layout = f"bảng có cột riêng của từng xã ({named}{more})"
+    named = first_of([f"{text} ở ô {cell}" for text, cell in found.items()], NAMES_SHOWN, "xã")
+    layout = f"bảng có cột riêng của từng xã ({named})"
     return _issue(header.grid, layout, next(iter(found.values())), file_name)
 
 
