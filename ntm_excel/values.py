@@ -480,8 +480,8 @@ def parse_value(
     year = _YEAR_FIRST.match(figure) if assessment is None else None
     if year and len(_YEAR_LABEL.findall(figure)) < 2:  # «Năm 2021: Đạt», not one per year
         assessment = _assessment(figure[year.end() :], vocabulary)
-    if assessment is not None and len(figure) > MAX_FIGURE_TEXT:
-        return ParsedValue(assessment, text, False)
+    if len(figure) > MAX_FIGURE_TEXT:  # no figure looked for: the verdict, else the text
+        return ParsedValue(text if assessment is None else assessment, text, False)
     if assessment is not None:
         found = _bracketed_figure(figure) or _figure_after_verdict(figure)
         if found is not None and _NOT_A_FIGURE.search(figure):
@@ -489,8 +489,6 @@ def parse_value(
         if found is not None and not _a_year(*found):  # «Đạt (100%)»: the figure is the
             return ParsedValue(found[0], text, found[1])  # value, the word its verdict
         return ParsedValue(assessment, text, False)
-    if len(figure) > MAX_FIGURE_TEXT:
-        return ParsedValue(text, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
     figure = _after_leading_words(_FOOTNOTE.sub("", figure))
     if " " in figure:
