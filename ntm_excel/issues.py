@@ -488,6 +488,28 @@ def as_data(value: object) -> object:
     return _OBEYED.sub(shown, value) if isinstance(value, str) else value
 
 
+QUOTED = 80  # characters of a text a message quotes («…»): a cell may hold 32,767
+
+
+def excerpt(text: str, limit: int = QUOTED) -> str:
+    """A text as a message quotes it: whole when short, else its first characters and «…»."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quoted_fields(template: str) -> frozenset[str]:
+    """The details a template quotes («{text}»)."""
+    return frozenset(re.findall(r"«\{(\w+)\}»", template))
+
+
+_QUOTED_FIELDS = {t.code: _quoted_fields(t.template) for t in _TYPES}
+
+
+def _detail(value: object, quoted: bool) -> object:
+    """A detail as a message shows it (`as_data`), an excerpt when the message quotes it."""
+    value = as_data(value)
+    return excerpt(value) if quoted and isinstance(value, str) else value
+
+
 def make_issue(
     kind_code: str,
     /,
@@ -500,18 +522,22 @@ def make_issue(
     **details: object,
 ) -> Issue:
     """Build an issue of a catalogued type, filling its message template with `details`
-    (control characters in them shown, never obeyed: `as_data`).
+    (control characters in them shown, never obeyed: `as_data`; a quoted one, «{text}», cut
+    to an `excerpt`).
 
     `details` may hold a `code` (the indicator code many templates name): the issue type's
     code is positional-only for that reason.
     """
     kind = ISSUE_TYPES[kind_code]
+    quoted = _QUOTED_FIELDS[kind_code]
     if kind.advise and "advice" not in details:
         details["advice"] = kind.advise(str(details.get("reason", "")))
     return Issue(
         code=kind_code,
         severity=severity or kind.severity,
-        message=kind.template.format(**{key: as_data(v) for key, v in details.items()}),
+        message=kind.template.format(
+            **{key: _detail(v, key in quoted) for key, v in details.items()}
+        ),
         unit_code=unit_code,
         file=file,
         sheet=sheet,
