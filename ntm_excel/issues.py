@@ -60,6 +60,16 @@ _TYPES = [
         "thư mục quá 100.000 mục (mức Lỗi)",
     ),
     IssueType(
+        "file-open-when-copied",
+        Severity.WARNING,
+        "Tệp đang mở khi được chép",
+        "Bên cạnh tệp có tệp khóa «{lock}» của Excel: tệp đang mở trong Excel khi được chép "
+        "vào thư mục nhận, nên bản đã lưu có thể cũ hơn những gì xã đang thấy (phần sửa "
+        "chưa lưu không có trong tệp). Hãy đề nghị xã lưu, đóng tệp rồi gửi lại; nếu tệp "
+        "đã được đóng, xóa tệp «{lock}».",
+        "tệp khóa «~$…» (Excel tạo khi mở tệp) nằm bên cạnh một bảng tính trong thư mục nhận",
+    ),
+    IssueType(
         "file-own-output",
         Severity.INFO,
         "Tệp do ntm-excel tạo",
