@@ -165,6 +165,16 @@ _TYPES = [
         "mục tiêu đó: được chấm theo bộ tiêu chí xã, không bao giờ lặng lẽ",
     ),
     IssueType(
+        "unit-name-tones",
+        Severity.WARNING,
+        "Tên đơn vị khác dấu",
+        "{where} ghi «{written}»: không đơn vị nào tên đúng như vậy; đã nhận là {unit}, tên "
+        "chỉ khác dấu. Hãy kiểm tra đúng là biểu của đơn vị này và sửa tên cho đúng.",
+        "tên xã ở đầu biểu chỉ khớp với tên trong danh sách đơn vị khi bỏ qua dấu thanh "
+        "(«Cẩm Vịnh» cho Xã Cẩm Vĩnh); khi tên ghi đúng dấu là tên của đơn vị khác "
+        "(«XÃ THẠCH HÀ»: Huyện, Thị trấn Thạch Hà; Xã Thạch Hạ) thì không nhận (unit-ambiguous)",
+    ),
+    IssueType(
         "unit-duplicate",
         Severity.WARNING,
         "Đơn vị nộp nhiều tệp",
