@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ntm_excel.errors import DeadlineError
-from ntm_excel.text import fold, nfc
+from ntm_excel.text import fold, nfc, shown
 from ntm_excel.values import BRACKETS, blank_text, parse_date
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary
 
@@ -313,7 +313,7 @@ class _Reader:
     def fillers_only(self, part: str) -> None:
         unknown = [w for w in part.split() if w not in self.fillers]
         if unknown:
-            raise self.fail(f"không hiểu «{' '.join(unknown)}»")
+            raise self.fail(f"không hiểu «{shown(' '.join(unknown))}»")
 
     def segment(self, part: str) -> date:
         matches = list(_EXPRESSION.finditer(part))

@@ -15,6 +15,8 @@ import sqlite3
 import stat
 from pathlib import Path
 
+from ntm_excel.text import shown
+
 
 class NtmError(Exception):
     """A problem for a person to act on; the message says what to do."""
@@ -73,10 +75,11 @@ class ContactsError(NtmError, ValueError):
 
 
 class DeadlineError(NtmError, ValueError):
-    """A deadline that cannot be read unambiguously; `text` is the value as written."""
+    """A deadline that cannot be read unambiguously; `text` is the value as written (the
+    message quotes its first characters: a cell may hold 32,767)."""
 
     def __init__(self, text: str, reason: str) -> None:
-        super().__init__(f"Không đọc được thời hạn «{text}»: {reason}")
+        super().__init__(f"Không đọc được thời hạn «{shown(text)}»: {reason}")
         self.text = text
         self.reason = reason
 
@@ -86,7 +89,7 @@ class RecurrenceError(NtmError, ValueError):
     `unset` when it says only "định kỳ": recurring, at an interval nobody has written yet."""
 
     def __init__(self, text: str, reason: str, *, unset: bool = False) -> None:
-        super().__init__(f"Không đọc được chu kỳ «{text}»: {reason}")
+        super().__init__(f"Không đọc được chu kỳ «{shown(text)}»: {reason}")
         self.text = text
         self.reason = reason
         self.unset = unset

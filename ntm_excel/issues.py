@@ -60,6 +60,16 @@ _TYPES = [
         "thư mục quá 100.000 mục (mức Lỗi)",
     ),
     IssueType(
+        "file-open-when-copied",
+        Severity.WARNING,
+        "Tệp đang mở khi được chép",
+        "Bên cạnh tệp có tệp khóa «{lock}» của Excel: tệp đang mở trong Excel khi được chép "
+        "vào thư mục nhận, nên bản đã lưu có thể cũ hơn những gì xã đang thấy (phần sửa "
+        "chưa lưu không có trong tệp). Hãy đề nghị xã lưu, đóng tệp rồi gửi lại; nếu tệp "
+        "đã được đóng, xóa tệp «{lock}».",
+        "tệp khóa «~$…» (Excel tạo khi mở tệp) nằm bên cạnh một bảng tính trong thư mục nhận",
+    ),
+    IssueType(
         "file-own-output",
         Severity.INFO,
         "Tệp do ntm-excel tạo",
@@ -153,6 +163,16 @@ _TYPES = [
         "nhầm, hãy gửi biểu tự đánh giá theo bộ tiêu chí xã.",
         "tệp duy nhất của một xã là biểu nâng cao hay kiểu mẫu (theo tiêu đề) mà xã không có "
         "mục tiêu đó: được chấm theo bộ tiêu chí xã, không bao giờ lặng lẽ",
+    ),
+    IssueType(
+        "unit-name-tones",
+        Severity.WARNING,
+        "Tên đơn vị khác dấu",
+        "{where} ghi «{written}»: không đơn vị nào tên đúng như vậy; đã nhận là {unit}, tên "
+        "chỉ khác dấu. Hãy kiểm tra đúng là biểu của đơn vị này và sửa tên cho đúng.",
+        "tên xã ở đầu biểu chỉ khớp với tên trong danh sách đơn vị khi bỏ qua dấu thanh "
+        "(«Cẩm Vịnh» cho Xã Cẩm Vĩnh); khi tên ghi đúng dấu là tên của đơn vị khác "
+        "(«XÃ THẠCH HÀ»: Huyện, Thị trấn Thạch Hà; Xã Thạch Hạ) thì không nhận (unit-ambiguous)",
     ),
     IssueType(
         "unit-duplicate",
@@ -488,6 +508,28 @@ def as_data(value: object) -> object:
     return _OBEYED.sub(shown, value) if isinstance(value, str) else value
 
 
+QUOTED = 80  # characters of a text a message quotes («…»): a cell may hold 32,767
+
+
+def excerpt(text: str, limit: int = QUOTED) -> str:
+    """A text as a message quotes it: whole when short, else its first characters and «…»."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _quoted_fields(template: str) -> frozenset[str]:
+    """The details a template quotes («{text}»)."""
+    return frozenset(re.findall(r"«\{(\w+)\}»", template))
+
+
+_QUOTED_FIELDS = {t.code: _quoted_fields(t.template) for t in _TYPES}
+
+
+def _detail(value: object, quoted: bool) -> object:
+    """A detail as a message shows it (`as_data`), an excerpt when the message quotes it."""
+    value = as_data(value)
+    return excerpt(value) if quoted and isinstance(value, str) else value
+
+
 def make_issue(
     kind_code: str,
     /,
@@ -500,18 +542,22 @@ def make_issue(
     **details: object,
 ) -> Issue:
     """Build an issue of a catalogued type, filling its message template with `details`
-    (control characters in them shown, never obeyed: `as_data`).
+    (control characters in them shown, never obeyed: `as_data`; a quoted one, «{text}», cut
+    to an `excerpt`).
 
     `details` may hold a `code` (the indicator code many templates name): the issue type's
     code is positional-only for that reason.
     """
     kind = ISSUE_TYPES[kind_code]
+    quoted = _QUOTED_FIELDS[kind_code]
     if kind.advise and "advice" not in details:
         details["advice"] = kind.advise(str(details.get("reason", "")))
     return Issue(
         code=kind_code,
         severity=severity or kind.severity,
-        message=kind.template.format(**{key: as_data(v) for key, v in details.items()}),
+        message=kind.template.format(
+            **{key: _detail(v, key in quoted) for key, v in details.items()}
+        ),
         unit_code=unit_code,
         file=file,
         sheet=sheet,

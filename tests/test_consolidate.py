@@ -103,10 +103,12 @@ def test_listing_skips_lock_and_hidden_files_and_reports_the_others(inbox, tmp_p
     ]
     assert [(i.code, i.severity, i.file) for i in issues] == [
         ("file-not-workbook", Severity.WARNING, "ghi_chu.txt"),
+        ("file-open-when-copied", Severity.WARNING, "cam_thanh.xlsx"),
         ("file-unreadable", Severity.ERROR, "khong_co"),
     ]
     assert "tệp văn bản thường, không phải biểu tự đánh giá" in issues[0].message
-    assert "không tìm thấy" in issues[1].message
+    assert "«~$cam_thanh.xlsx»" in issues[1].message
+    assert "không tìm thấy" in issues[2].message
 
 
 def test_a_folder_mixing_good_and_broken_files(result, registry):

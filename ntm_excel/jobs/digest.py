@@ -6,11 +6,14 @@ the monthly review is in `ntm_excel.jobs.review`."""
 from __future__ import annotations
 
 import hashlib
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from html import escape
 from pathlib import Path
+
+import openpyxl
 
 from ntm_excel.check.figures import (
     WORKBOOK_ERRORS,
@@ -47,6 +50,8 @@ from ntm_excel.jobs.mail_text import (
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
 from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, unit_keys
 from ntm_excel.text import fold
+from ntm_excel.write.feedback import READING_SHEET
+from ntm_excel.write.feedback import SHEET as FEEDBACK_SHEET
 
 NOT_SUBMITTED = "unit-not-submitted"
 
@@ -591,6 +596,38 @@ def _addressee(unit: Unit) -> str:
     return clip(unit.contact_name or f"UBND {unit.name[:1].lower()}{unit.name[1:]}", 200)
 
 
+def _copied_sheets(path: Path) -> list[str] | None:
+    """The sheets of a feedback workbook besides its lists («Góp ý», «Cách đọc biểu»): those
+    of the unit's workbook it copies (none when it holds the lists alone); None when it
+    cannot be opened."""
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, keep_links=False)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    names = [name for name in book.sheetnames if name not in (FEEDBACK_SHEET, READING_SHEET)]
+    book.close()
+    return names
+
+
+def _attached(path: Path, cells: bool) -> str:
+    """What a reminder says of the feedback workbook it attaches, as the file holds it: a copy
+    of the unit's workbook with the problem cells marked (when the issues name `cells`), or
+    the list alone (a .xls, .ods or damaged workbook is not copied)."""
+    listed = (
+        f"Các lỗi, cảnh báo trên được liệt kê ở trang «{FEEDBACK_SHEET}» của tệp đính kèm "
+        f"«{path.name}»"
+    )
+    copied = _copied_sheets(path)
+    if copied == []:
+        return (
+            f"{listed}; tệp chỉ có danh sách này, không chép lại biểu của đơn vị. Đề nghị đơn "
+            "vị sửa các ô được nêu ngay trong tệp biểu của mình và gửi lại biểu."
+        )
+    marked = ", các ô có vấn đề được tô màu và có ghi chú" if copied and cells else ""
+    copy = ", cùng bản sao biểu của đơn vị" if copied else ""
+    return f"{listed}{copy}{marked}. Đề nghị đơn vị sửa và gửi lại biểu."
+
+
 def _reminder(
     consolidation: Consolidation,
     by_unit: Mapping[str, list[Issue]],
@@ -640,11 +677,7 @@ def _reminder(
         path = feedback.get(unit.code)
         if path is not None and Path(path).is_file():
             attachments.append(Attachment(Path(path), Path(path).name))
-            ask = (
-                "Các lỗi, cảnh báo trên được liệt kê ở trang «Góp ý» của tệp đính kèm "
-                f"«{Path(path).name}», các ô có vấn đề được tô màu. Đề nghị đơn vị sửa và gửi "
-                "lại biểu."
-            )
+            ask = _attached(Path(path), any(i.cell for i in told))
         else:
             ask = "Đề nghị đơn vị sửa các lỗi, kiểm tra các cảnh báo trên và gửi lại biểu."
         text.append(ask)

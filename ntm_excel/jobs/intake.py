@@ -69,6 +69,7 @@ from ntm_excel.periods import Calendar, config_calendar
 from ntm_excel.reference.catalog import Catalog, load_catalog
 from ntm_excel.reference.contacts import commune_addresses, mail_addresses
 from ntm_excel.reference.registry import Registry, load_registry
+from ntm_excel.text import first_of
 from ntm_excel.write.feedback import feedback_issues, write_feedback
 
 if TYPE_CHECKING:
@@ -83,7 +84,7 @@ class Collected:
 
     saved: list[str] = field(default_factory=list)  # inbox-relative paths of new files
     repeated: list[str] = field(default_factory=list)  # names of files already in the inbox
-    refused: list[str] = field(default_factory=list)  # "name: why"
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (name, why)
     other: int = 0  # mail without a spreadsheet, left as it was
     automatic: int = 0  # bounces, auto-replies, the office's own mail
     too_large: list[str] = field(default_factory=list)  # "sender: subject" not downloaded
@@ -100,7 +101,7 @@ class Collected:
                 + ", ".join(self.repeated)
             )
         if self.refused:
-            lines.append("không nhận: " + "; ".join(self.refused))
+            lines.append(refusals(self.refused))
         if self.too_large:
             lines.append(
                 f"thư quá lớn (trên {size_text(MAX_MESSAGE_BYTES)}), không tải về, "
@@ -113,6 +114,23 @@ class Collected:
         if self.remarked:
             lines.append(f"đã chuyển, đánh dấu {self.remarked} thư nhận ở lần chạy bị ngắt trước")
         return lines
+
+
+REFUSED_NAMED = 3  # files named for each reason a pass refused files for
+
+
+def refusals(refused: list[tuple[str, str]]) -> str:
+    """The files a pass refused, by reason, most first, with how many and the first few
+    names: a zip of 500 nested zips is one reason, not 500 lines."""
+    by_reason: dict[str, list[str]] = {}
+    for name, reason in refused:
+        by_reason.setdefault(reason, []).append(f"«{name}»")
+    groups = sorted(by_reason.items(), key=lambda group: -len(group[1]))
+    said = "; ".join(
+        f"{reason} ({len(names)} tệp: {first_of(names, REFUSED_NAMED, 'tệp')})"
+        for reason, names in groups
+    )
+    return f"không nhận {len(refused)} tệp: {said}"
 
 
 def sender_units(registry: Registry, contacts: Path | None) -> tuple[dict[str, Unit], list[str]]:
@@ -267,7 +285,7 @@ class Intake:
             if piece.refused:
                 key = hashlib.sha256(f"{digest}/{index}/{piece.name}".encode()).hexdigest()
                 files.append(FileRecord(piece.name, key, 0, refused=piece.refused, unit_code=code))
-                done.refused.append(f"{piece.name}: {piece.refused}")
+                done.refused.append((piece.name, piece.refused))
                 continue
             if piece.sha256 in taken:  # the same file under another name: saved once
                 done.repeated.append(piece.name)

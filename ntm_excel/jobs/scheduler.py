@@ -38,7 +38,7 @@ import schedule
 from filelock import FileLock, Timeout
 
 from ntm_excel.config import VIETNAM_TIME, Config, MailSettings, ScheduleSettings
-from ntm_excel.errors import AlreadyRunning, ClockBehind, InboxMissing, NtmError
+from ntm_excel.errors import AlreadyRunning, ClockBehind, InboxMissing, NtmError, system_reason
 from ntm_excel.jobs.ledger import Ledger, SubmissionRow, replace_damaged
 from ntm_excel.jobs.mail import (
     DeliveryReport,
@@ -62,6 +62,28 @@ WEEKDAY_LABELS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sá
 SCHEDULER_LOCK = "scheduler.lock"
 JOB_LOCK = "jobs.lock"
 JOB_OUTPUTS = "ket_qua"  # in the state folder: the jobs' master and feedback
+
+
+# What the scheduler's own steps do, for a message when one fails (a job is named by itself)
+_STEPS = {
+    "retry": "gửi lại thư chưa gửi được",
+    "catch_up": "chạy bù các việc đã qua giờ",
+    "run_pending": "chạy các việc đến giờ",
+}
+
+
+def unexpected(step: str, exc: Exception) -> str:
+    """An error that is no `NtmError` (a fault of the program, a system error nobody
+    foresaw), in Vietnamese: the job or step it stopped, what that does, the error; the
+    traceback goes to the log alone."""
+    job = BY_NAME.get(step)
+    what = f"việc {step} ({job.title})" if job else f"bước «{_STEPS.get(step, step)}»"
+    said, kind = system_reason(exc), type(exc).__name__
+    error = said if said == kind else f"{said} ({kind})"
+    return (
+        f"{what[:1].upper()}{what[1:]} gặp lỗi ngoài dự kiến: {error}. Chi tiết đã ghi vào "
+        "nhật ký của bộ lập lịch; hãy gửi nhật ký cho người bảo trì chương trình."
+    )
 
 
 @contextlib.contextmanager
@@ -237,14 +259,15 @@ class Runner:
     # --- running -----------------------------------------------------------------------
 
     def safe(self, function: Callable, *args) -> object:
-        """Call `function`; log an exception instead of letting it reach the loop."""
-        name = " ".join([getattr(function, "__name__", str(function)), *map(str, args)])
+        """Call `function` (a job's name as `args`); log an exception instead of letting it
+        reach the loop."""
+        step = str(args[0]) if args else getattr(function, "__name__", str(function))
         try:
             return function(*args)
         except NtmError as exc:  # said plainly, without a traceback
-            log.error("Việc %s không chạy: %s", name, exc)
-        except Exception:
-            log.exception("Việc %s gặp lỗi; lịch chạy vẫn tiếp tục", name)
+            log.error("Việc %s không chạy: %s", step, exc)
+        except Exception as exc:
+            log.exception("%s Lịch chạy vẫn tiếp tục.", unexpected(step, exc))
         return None
 
     def check_ready(self) -> None:
@@ -278,9 +301,9 @@ class Runner:
                 BY_NAME[job].work(self, as_of, result)
             except NtmError as exc:  # the office's files or settings: said plainly
                 result.error = str(exc)
-            except Exception as exc:
-                log.exception("Việc %s (%s) gặp lỗi", job, result.period)
-                result.error = f"{type(exc).__name__}: {exc}"
+            except Exception as exc:  # a fault: the traceback in the log, the rest said plainly
+                result.error = unexpected(job, exc)
+                log.exception("%s (kỳ %s)", result.error, result.period)
             result.notes += self._refresh_notes
             if BY_NAME[job].dated or result.notes:
                 self.ledger.record_run(

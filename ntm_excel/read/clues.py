@@ -6,11 +6,19 @@ neighbour's file copied and renamed), the message says which clue named which.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 
 from ntm_excel.read.sheets import Grid, Header, cell_text
-from ntm_excel.reference.registry import Place, Registry, Unit, describe, district_key
-from ntm_excel.text import cell_address, first_of, folded, shown
+from ntm_excel.reference.registry import (
+    Place,
+    Registry,
+    Unit,
+    describe,
+    district_key,
+    name_key,
+)
+from ntm_excel.text import cell_address, first_of, fold, folded, nfc, shown
 
 TEXT_SHOWN = 160  # characters of a title line a message quotes (a row of 60 long cells: 1 MB)
 
@@ -165,3 +173,81 @@ def unknown_detail(
     near = registry.near(name, place)
     hint = f"; gần giống: {first_of(list(map(describe, near)), NEAR_SHOWN, 'xã')}" if near else ""
     return f" ({where(line)} ghi tên xã không có trong danh sách đơn vị{hint})"
+
+
+def district_elsewhere(registry: Registry, unit: Unit, texts: Iterable[str]) -> tuple[str, str]:
+    """The first of `texts` (folders, the file name) naming districts of the commune's
+    province, none of them the commune's («ThachHa» for Xã Cẩm Vĩnh of Cẩm Xuyên), and the
+    districts it names; ("", "") when none does. A district whose name is within the
+    commune's own is not counted: «thach_ha.xlsx» names Xã Thạch Hạ, not Huyện Thạch Hà."""
+    own = name_key(unit)
+    within = f" {' '.join(own[0])} " if own else ""
+    for text in texts:
+        named = registry.districts_in(text)
+        if not named or district_key(unit) in named:
+            continue
+        others = [
+            (province, name)
+            for province, name in sorted(named)
+            if province == unit.province and f" {_bare(name)} " not in within
+        ]
+        if others:
+            return text, ", ".join(f"{name} ({province})" for province, name in others)
+    return "", ""
+
+
+_DISTRICT_KINDS = re.compile(r"^(?:huyen|quan|thi xa|thanh pho) ")
+
+
+def _bare(district: str) -> str:
+    """A district's name without its kind, folded: «Huyện Thạch Hà» → "thach ha"."""
+    return _DISTRICT_KINDS.sub("", fold(district))
+
+
+# --- a name written with other tones ---------------------------------------------------------
+
+_WORD = re.compile(r"[^\W_]+")
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")  # huyền, sắc, ngã, hỏi, nặng
+
+
+def _syllable(word: str) -> tuple[str, str]:
+    """A word as (its letters with their vowel marks, its tone mark): «hoà» and «hòa» (old
+    and new tone placement) spell one word, «hà» and «hạ» two."""
+    marks = unicodedata.normalize("NFD", word.casefold())
+    letters = unicodedata.normalize("NFC", "".join(c for c in marks if c not in _TONES))
+    return letters, "".join(c for c in marks if c in _TONES)
+
+
+def _spelling(words: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    return tuple(map(_syllable, words))
+
+
+def other_tones(line: str, unit: Unit) -> str:
+    """The unit's name as `line` writes it when its diacritics are not the unit's («THẠCH
+    HÀ» for Xã Thạch Hạ): a match made only by ignoring them. "" when the line writes the
+    name as the registry spells it (in either tone placement), or without diacritics."""
+    key = name_key(unit)
+    if key is None:
+        return ""
+    words = _WORD.findall(nfc(line))
+    keys = [folded(word) for word in words]
+    size = len(key[0])
+    for start in range(len(words) - size + 1):
+        if tuple(keys[start : start + size]) == key[0]:
+            written = words[start : start + size]
+            if any(not w.isascii() for w in written) and _spelling(written) != _spelling(key[1]):
+                return " ".join(written)
+            return ""
+    return ""
+
+
+def spelled_as(registry: Registry, written: str) -> list[Unit]:
+    """The units whose name is `written`, diacritics and tones included («Thạch Hà»: Huyện
+    Thạch Hà, Thị trấn Thạch Hà)."""
+    words = written.split()
+    keys, spelling = tuple(map(fold, words)), _spelling(words)
+    return [
+        unit
+        for unit, key in zip(registry.units, registry.names, strict=True)
+        if key is not None and key[0] == keys and _spelling(key[1]) == spelling
+    ]

@@ -5,7 +5,8 @@ junction) is followed only to a regular file inside the same folder, a folder of
 drive mounted inside is not entered, and the search stops after `MAX_ENTRIES` entries (a
 link to "/" is not an inbox). Nothing is opened while listing: a FIFO, a socket or a device
 is reported, never read (reading one would block or never end). Hidden files and Office lock
-files ("~$…") are left out silently, and so are the tool's own folders (its outputs, the
+files ("~$…") are left out (a lock file beside a spreadsheet is a warning on it: the file
+was open in Excel when copied), and so are the tool's own folders (its outputs, the
 feedback copies, its state) when they lie inside a given folder. Every other entry that is
 not a spreadsheet is reported with what it is and what to do: a PDF scan, a Word document,
 a photo, an archive, Windows' Thumbs.db… A path given by name is read as it is.
@@ -197,6 +198,7 @@ class _Walk:
                     child = self._entry(entry, os.path.join(real, entry.name))
                     if child is not None:
                         pending.append(child)
+            self.issues += _open_when_copied(folder, [entry.name for entry in found])
         return sorted(self.found), self.issues
 
     def _too_many(self) -> Issue:
@@ -259,6 +261,23 @@ class _Walk:
             self.issues.append(make_issue("file-unreadable", file=path.name, reason=reason))
         else:
             self.issues.append(not_a_workbook(path))
+
+
+def _open_when_copied(folder: Path, names: list[str]) -> list[Issue]:
+    """The spreadsheets of a folder beside an Office lock file («~$xa_cam_loc.xlsx», or «~$»
+    over the name's first two letters): open in Excel when copied, their saved state may be
+    older than what the commune sees on its screen."""
+    locks = [name for name in names if name.startswith("~$")]
+    if not locks:
+        return []
+    issues = []
+    for name in names:
+        if Path(name).suffix.lower() not in SPREADSHEET_SUFFIXES or name.startswith((".", "~$")):
+            continue
+        lock = next((lock for lock in locks if lock[2:] in (name, name[2:])), None)
+        if lock is not None and (folder / name).is_file():
+            issues.append(make_issue("file-open-when-copied", file=name, lock=lock))
+    return issues
 
 
 def not_a_workbook(path: Path) -> Issue:

@@ -54,9 +54,12 @@ from ntm_excel.read.clues import (
     commune_line,
     conflicting,
     disagreeing,
+    district_elsewhere,
     fix_advice,
     not_among,
+    other_tones,
     some_of,
+    spelled_as,
     title_cell,
     title_clue,
     unknown_detail,
@@ -1040,9 +1043,14 @@ def identify_unit(
             at = {**located, "sheet": sheet, "cell": cell}
             advice = "Hãy sửa đầu biểu hoặc để tệp vào đúng thư mục của tỉnh."
             return None, text, [_conflict_issue(text, [], at, advice, f"{clues} chỉ tỉnh khác")]
+        if issue := _named_elsewhere(grids, header, registry, unit, text, folders, file_name):
+            return None, text, [issue]  # «UBND XÃ CẨM VĨNH» in a folder «ThachHa»
+        tones = _tones_ignored(grids, header, registry, unit, text, located)
+        if tones and tones.code == "unit-ambiguous":  # «XÃ THẠCH HÀ»: Huyện Thạch Hà's name
+            return None, text, [tones]
         other = by_file.unit
         if other is None or other.tier != COMMUNE or other.code == unit.code:
-            return unit.code, text, []
+            return unit.code, text, [tones] if tones else []
         # «XÃ CẨM BÌNH» in a copied form's title, «xa_cam_vinh.xlsx»: whose is it?
         clues = [
             (unit, title_clue(grids, header, text, "đầu biểu", TITLE_ROWS)),
@@ -1105,6 +1113,72 @@ def identify_unit(
     detail = unknown_detail(where, lines, place, registry)
     detail = detail or f" (đã xem đầu biểu và tên tệp «{file_name}»)"
     return None, "", [make_issue("unit-unknown", **located, detail=detail)]
+
+
+def _named_elsewhere(
+    grids: list[Grid],
+    header: Header | None,
+    registry: Registry,
+    unit: Unit,
+    text: str,
+    folders: tuple[str, ...],
+    file_name: str,
+) -> Issue | None:
+    """`unit-ambiguous` when a folder or the file name names another district of the
+    commune's province (a commune of Cẩm Xuyên filed under «ThachHa»), naming both."""
+    named, districts = district_elsewhere(registry, unit, (*folders, file_name))
+    if not named:
+        return None
+    where = "tên tệp" if named == file_name else "thư mục"
+    clues = (
+        f"{describe(unit)} theo đầu biểu, còn {where} «{shown(named, TEXT_SHOWN)}» chỉ huyện "
+        f"khác: {districts}"
+    )
+    sheet, cell = title_cell(grids, header, text, TITLE_ROWS)
+    at = {"file": file_name, "sheet": sheet, "cell": cell}
+    advice = (
+        "Hãy sửa đầu biểu hoặc tên tệp cho đúng xã gửi."
+        if named == file_name
+        else "Hãy sửa đầu biểu hoặc để tệp vào đúng thư mục của huyện."
+    )
+    return _conflict_issue(text, [], at, advice, clues)
+
+
+def _tones_ignored(
+    grids: list[Grid],
+    header: Header | None,
+    registry: Registry,
+    unit: Unit,
+    text: str,
+    located: dict,
+) -> Issue | None:
+    """When the title line `text` names `unit` only with its tones ignored («UBND XÃ CẨM
+    VỊNH» for Xã Cẩm Vĩnh): `unit-name-tones`, a warning naming what was written and what
+    was matched; `unit-ambiguous` when the name as written, tones included, is another
+    unit's («XÃ THẠCH HÀ»: Huyện Thạch Hà, not Xã Thạch Hạ). None when spelt as registered."""
+    written = other_tones(text, unit)
+    if not written:
+        return None
+    sheet, cell = title_cell(grids, header, text, TITLE_ROWS)
+    where = title_clue(grids, header, text, "đầu biểu", TITLE_ROWS)
+    located = {**located, "sheet": sheet, "cell": cell}
+    if others := spelled_as(registry, written):
+        candidates = (
+            f"«{written}» là tên của {some_of(others)}; {describe(unit)} chỉ khớp khi bỏ qua "
+            "dấu thanh"
+        )
+        advice = "Hãy ghi đúng tên xã, đủ dấu, ở đầu biểu hoặc ghi mã đơn vị."
+        return make_issue(
+            "unit-ambiguous", **located, text=text, candidates=candidates, advice=advice
+        )
+    return make_issue(
+        "unit-name-tones",
+        **located,
+        unit_code=unit.code,
+        where=f"{where[:1].upper()}{where[1:]}",
+        written=written,
+        unit=describe(unit),
+    )
 
 
 def _province_folder_elsewhere(registry: Registry, folders: tuple[str, ...], unit: Unit) -> str:
