@@ -42,6 +42,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import CriterionEntry, IndicatorEntry, RowReading, Status
@@ -296,7 +297,7 @@ class TableReader:
         agree = [0, 0]  # Roman rows followed by a code of another criterion, of their own
         names = self.columns.name if self.columns.name != no else None
         for row in range(self.header.bottom + 1, len(grid.rows)):
-            text = grid.text(row, no) if no is not None else ""
+            text = self._no_text(row)
             start = text or (grid.text(row, wording) if wording is not None else "")
             dotted = dotted or (start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)))
             code = (written_code(text) if text else None) or _band(start, self.catalogue)
@@ -462,7 +463,7 @@ class TableReader:
         """The row's code: from the TT cell, from the start of the wording ("8.1. Có…"), or a
         criterion named in full ("Giao thông") where a new criterion begins."""
         columns = self.columns
-        no_text = self._text(line.row, columns.no)
+        no_text = self._no_text(line.row)
         body = line.body if columns.text is not None else ""
         code = self._code_cell(no_text) if no_text else None
         if code is not None and code.kind == "criterion" and _PLAIN_NUMBER.match(no_text):
@@ -510,6 +511,18 @@ class TableReader:
         ):
             return None  # the last indicator of the criterion above, its value left blank
         return Code("criterion", following.criterion)
+
+    def _no_text(self, row: int) -> str:
+        """The TT cell's text; a code that Excel turned into a date as it was typed («14.3»
+        where the dot separates a date's parts: 14/03) is that code again, when its day can
+        be a criterion's number."""
+        text = self._text(row, self.columns.no)
+        if len(text) != 10 or text[2] != "/":  # dates show as «14/03/2021» (`cell_text`)
+            return text
+        value = self.header.grid.value(row, self.columns.no)
+        if isinstance(value, date) and value.day <= max(self.catalogue.names, default=0):
+            return f"{value.day}.{value.month}"
+        return text
 
     def _code_cell(self, text: str) -> Code | None:
         """The TT cell's code; a catalogue code written exactly («17.x», «2.TT35.a») before
@@ -876,7 +889,7 @@ class TableReader:
         for below in range(row + 1, min(row + 4, len(grid.rows))):
             if not any(grid.texts(below)[: self.width]):
                 continue
-            no_text = self._text(below, self.columns.no)
+            no_text = self._no_text(below)
             code = self._code_cell(no_text) if no_text else None
             if code is not None and code.kind == "criterion" and _PLAIN_NUMBER.match(no_text):
                 if self.row_numbers:

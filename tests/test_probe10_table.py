@@ -1,0 +1,59 @@
+"""Self-assessment tables as clerks type them, tenth probe: codes that Excel turned into dates
+as they were typed. Each workbook is a real file (.xlsx, .xls, .ods) read back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from support.wild import Book, Sheet, write_book
+
+from ntm_excel.model import Status
+from ntm_excel.read.reader import read_submission
+
+MET, NOT_MET = Status.MET, Status.NOT_MET
+HEADINGS = ["TT", "Tên tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả thực hiện", "Tự đánh giá"]
+
+
+def read(tmp_path, registry, indicators, rows: list[tuple], fmt: str):
+    """The submission read from Xã Cẩm Vĩnh's table of `rows` (TT cell, its number format,
+    wording, threshold, value, verdict)."""
+    sheet = Sheet("Biểu TĐG")
+    sheet.put(0, 0, "UBND XÃ CẨM VĨNH")
+    sheet.put(1, 0, "BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM NĂM 2021")
+    for c, text in enumerate(HEADINGS):
+        sheet.put(3, c, text)
+    for r, (no, number_format, *cells) in enumerate(rows, start=4):
+        sheet.put(r, 0, no, fmt=number_format)
+        for c, value in enumerate(cells, start=2):
+            sheet.put(r, c, value)
+    path = tmp_path / f"xa_cam_vinh.{fmt}"
+    write_book(Book([sheet]), path)
+    return read_submission(path, registry, indicators)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+@pytest.mark.parametrize("number_format", ["d.m", "dd/mm", "dd/mm/yyyy"])
+def test_a_code_excel_turned_into_a_date_is_that_code(
+    tmp_path, registry, indicators, fmt, number_format
+):
+    """«14.3» typed where the dot separates a date's parts becomes 14/03/2021: the code 14.3,
+    not a row matched by its wording to another indicator («… có việc làm …» is also 12's)."""
+    fourteen = datetime(2021, 3, 14)
+    twelve = "Tỷ lệ người có việc làm trên dân số trong độ tuổi lao động"
+    rows = [
+        (datetime(2021, 2, 4), number_format, "Tỷ lệ hộ dùng điện", "≥98", "99,2", "Đạt"),
+        ("12", None, twelve, "≥90", 93.1, "Đạt"),
+        (fourteen, number_format, "Tỷ lệ lao động có việc làm qua đào tạo", "≥40", 35, "Chưa đạt"),
+        (datetime(2021, 1, 15), number_format, "Tỷ lệ tham gia BHYT", "≥85", "88,6", "Đạt"),
+        (datetime(2021, 6, 17), number_format, "Nhà tiêu, nhà tắm HVS", "≥70", "65", "Chưa đạt"),
+    ]  # fmt: skip
+    submission, issues = read(tmp_path, registry, indicators, rows, fmt)
+    assert {e.code: (e.value, e.self_assessment) for e in submission.indicators} == {
+        "4.2": (99.2, MET),
+        "12": (93.1, MET),
+        "14.3": (35.0, NOT_MET),
+        "15.1": (88.6, MET),
+        "17.6": (65.0, NOT_MET),
+    }
+    assert "indicator-duplicate" not in {issue.code for issue in issues}
