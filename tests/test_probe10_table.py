@@ -11,7 +11,7 @@ from support.wild import Book, Sheet, write_book
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_submission
 
-MET, NOT_MET = Status.MET, Status.NOT_MET
+MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
 HEADINGS = ["TT", "Tên tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả thực hiện", "Tự đánh giá"]
 
 
@@ -55,5 +55,37 @@ def test_a_code_excel_turned_into_a_date_is_that_code(
         "14.3": (35.0, NOT_MET),
         "15.1": (88.6, MET),
         "17.6": (65.0, NOT_MET),
+    }
+    assert "indicator-duplicate" not in {issue.code for issue in issues}
+
+
+_ONE_TWO = "Ban hành quy định quản lý quy hoạch chung xây dựng xã và tổ chức thực hiện"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_an_indicator_typed_on_two_rows_has_its_figures_on_the_lower_one(
+    tmp_path, registry, indicators, fmt
+):
+    """A long wording typed over two rows without merging them, the figures on the lower
+    row: «2.1 | Đường xã và đường từ trung tâm xã» over «| đến đường huyện được nhựa hóa …
+    | 100% | Đạt». The lower row is the indicator's, not the same indicator again (whose
+    first, empty row used to win, its value and verdict lost). A capitalised wording below
+    an empty row is another indicator («1.2» under an empty «1.1»)."""
+    rows = [
+        ("1.1", None, "Có quy hoạch chung xây dựng xã được phê duyệt", None, None, None),
+        (None, None, _ONE_TWO, "Đạt", "Đạt", "Đạt"),
+        ("2.1", None, "Đường xã và đường từ trung tâm xã", None, None, None),
+        (None, None, "đến đường huyện được nhựa hóa hoặc bê tông hóa", "100%", "100%", "Đạt"),
+        ("14.3", None, "Tỷ lệ lao động có việc làm", None, None, None),
+        (None, None, "qua đào tạo", "≥40", 35, "Chưa đạt"),
+        ("15.1", None, "Tỷ lệ người dân tham gia bảo hiểm y tế", "≥85", "88,6", "Đạt"),
+    ]
+    submission, issues = read(tmp_path, registry, indicators, rows, fmt)
+    assert {e.code: (e.value, e.self_assessment) for e in submission.indicators} == {
+        "1.1": (None, UNKNOWN),
+        "1.2": ("Đạt", MET),
+        "2.1": (100.0, MET),
+        "14.3": (35.0, NOT_MET),
+        "15.1": (88.6, MET),
     }
     assert "indicator-duplicate" not in {issue.code for issue in issues}

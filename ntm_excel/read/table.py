@@ -437,6 +437,8 @@ class TableReader:
             return "skip", "dòng không có nội dung"
         if not body and self._label_top(row, own=True) in self._indicator_rows:
             return "continuation", "phần dưới của chỉ tiêu bên trên (ô TT, nội dung gộp)"
+        if row - 1 in self._indicator_rows and self._wrapped_below(row - 1):
+            return "continuation", "dòng dưới của chỉ tiêu bên trên (nội dung xuống dòng)"
         if self._is_detail(body):
             return "skip", _DETAIL
         if body and self.vocabulary.match("dong_bo_qua", body):
@@ -591,7 +593,21 @@ class TableReader:
         for lower in range(row + 1, bottom + 1):
             if any(self._text(lower, col) for col in labels):
                 return range(row, lower)
+        if bottom == row and self._wrapped_below(row):
+            return range(row, row + 2)
         return range(row, bottom + 1)
+
+    def _wrapped_below(self, row: int) -> bool:
+        """Whether the row below is the lower line of this indicator, typed on two rows
+        without merging: no TT, its wording going on in lower case, the figures on it and
+        none on this row («2.1 | Đường xã và đường từ trung tâm xã» over «| đến đường
+        huyện được nhựa hóa … | 100% | Đạt»)."""
+        no, wording = self._own_labels()
+        below = row + 1
+        if wording is None or below >= len(self.header.grid.rows) or self._text(below, no):
+            return False
+        text = self._text(below, wording)
+        return text[:1].islower() and self._has_data(below) and not self._has_data(row)
 
     def _first_filled(self, row: int, col: int) -> tuple[object, int]:
         """A data cell of an indicator (`_cell`): on its own row, else on the first lower row
