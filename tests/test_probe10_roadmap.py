@@ -67,3 +67,24 @@ def test_money_in_several_units_is_summed(tmp_path, registry, indicators, fmt):
     rows = [[n, 9, f"Việc {n}", "Quý II/2021", "Lê Văn An", b] for n, b in enumerate(budgets, 1)]
     tasks = roadmap(tmp_path, registry, indicators, rows, fmt)
     assert [t.budget for t in tasks] == [500.2, 2500.3, 1200]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_owners_named_after_a_title_and_its_office(tmp_path, registry, indicators, fmt):
+    """A title and its office before the name, without a dash: «Chủ tịch UBND xã Nguyễn Văn
+    Hùng» is Nguyễn Văn Hùng (was kept whole, so matched to nobody); after a comma, a second
+    titled person is an owner too («PCT Nguyễn Văn Hùng, CC Trần Thị Lan» lost Lan). A title
+    alone, or a body, is kept as written."""
+    two = ("Nguyễn Văn Hùng", "Trần Thị Lan")
+    cells = [
+        ("Chủ tịch UBND xã Nguyễn Văn Hùng", ("Nguyễn Văn Hùng",)),
+        ("PCT UBND xã Nguyễn Văn Hùng", ("Nguyễn Văn Hùng",)),
+        ("CC Địa chính Trần Thị Lan", ("Trần Thị Lan",)),
+        ("PCT Nguyễn Văn Hùng, CC Trần Thị Lan", two),
+        ("PCT UBND xã Nguyễn Văn Hùng, CC Địa chính Trần Thị Lan", two),
+        ("Chủ tịch UBND xã", ("Chủ tịch UBND xã",)),
+        ("Giám đốc Trung tâm Y tế", ("Giám đốc Trung tâm Y tế",)),
+    ]  # fmt: skip
+    rows = [[n, 9, f"Việc {n}", "Quý II/2021", cell] for n, (cell, _) in enumerate(cells, 1)]
+    tasks = roadmap(tmp_path, registry, indicators, rows, fmt)
+    assert [t.owners for t in tasks] == [owners for _, owners in cells]
