@@ -89,3 +89,24 @@ def test_an_indicator_typed_on_two_rows_has_its_figures_on_the_lower_one(
         "15.1": (88.6, MET),
     }
     assert "indicator-duplicate" not in {issue.code for issue in issues}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_letters_typed_without_diacritics_count_d_twice_as_d_and_dd(
+    tmp_path, registry, indicators, fmt
+):
+    """Indicators lettered a) b) c) d) đ) e) typed on a machine without Vietnamese: «d)» twice.
+    The second is «đ)» (18.5), not 18.4 again (was dropped as a duplicate)."""
+    rows = [("18", None, "He thong chinh tri va tiep can phap luat", None, None, "Dat")]
+    for letter, text in [
+        ("a)", "Can bo, cong chuc xa dat chuan"),
+        ("b)", "Co du cac to chuc trong he thong chinh tri co so theo quy dinh"),
+        ("c)", "Dang bo, chinh quyen xa dat tieu chuan trong sach, vung manh"),
+        ("d)", "To chuc chinh tri - xa hoi cua xa dat loai kha tro len"),
+        ("d)", "Xa dat chuan tiep can phap luat theo quy dinh"),
+        ("e)", "Dam bao binh dang gioi va phong chong bao luc gia dinh"),
+    ]:
+        rows.append((letter, None, text, "Dat", "Dat", "Dat"))
+    submission, issues = read(tmp_path, registry, indicators, rows, fmt)
+    assert [e.code for e in submission.indicators] == [f"18.{n}" for n in range(1, 7)]
+    assert not {"indicator-duplicate", "indicator-code-mismatch"} & {i.code for i in issues}

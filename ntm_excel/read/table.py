@@ -219,6 +219,7 @@ class TableReader:
         self._notes_before = len(self.notes)
         self.criterion: int | None = None
         self.position = 0  # index, within the criterion, of the next row that has no code
+        self._last_letter: tuple[int | None, str] = (None, "")  # (criterion, letter) read last
         self._under_indicator = False  # the row above is a coded indicator or its detail
         self._under_dotted = False  # … an indicator coded «9.2» (not a letter), or its detail
         handlers = {
@@ -728,6 +729,10 @@ class TableReader:
             self._report(line.row, "", "bỏ qua: chưa rõ thuộc tiêu chí nào", line.body)
             return
         self.position = code.letter_index(self.latin)
+        again = (self.criterion, code.letter) == self._last_letter
+        if again and code.letter == "d" and not self.latin:
+            self.position += 1  # «d)» again: «đ)» typed without its stroke
+        self._last_letter = (self.criterion, code.letter)
         indicator = self.catalogue.by_position(self.criterion, self.position)
         written = f"{code.criterion or ''}{code.letter}"
         indicator, how = self._checked(line, indicator, f"mã «{written}», thứ tự trong tiêu chí")
