@@ -110,3 +110,38 @@ def test_letters_typed_without_diacritics_count_d_twice_as_d_and_dd(
     submission, issues = read(tmp_path, registry, indicators, rows, fmt)
     assert [e.code for e in submission.indicators] == [f"18.{n}" for n in range(1, 7)]
     assert not {"indicator-duplicate", "indicator-code-mismatch"} & {i.code for i in issues}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_percentage_written_in_the_note_of_a_blank_value_is_read_and_said(
+    tmp_path, registry, indicators, fmt
+):
+    """The value cell left blank, «Đạt 85,5%» typed in «Ghi chú»: 85,5 is the value, and a
+    warning names both cells (3.1 used to be read blank without a word: a «Đạt» indicator).
+    A note without a percentage, or beside a value, is only a note."""
+    sheet = Sheet("Biểu TĐG")
+    sheet.put(0, 0, "UBND XÃ CẨM VĨNH")
+    sheet.put(1, 0, "BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM NĂM 2021")
+    for c, text in enumerate([*HEADINGS, "Ghi chú"]):
+        sheet.put(3, c, text)
+    rows = [
+        ("3.1", "Tỷ lệ diện tích đất được tưới tiêu chủ động", "≥80%", None, "Đạt", "Đạt 85,5%"),
+        ("15.1", "Tỷ lệ người dân tham gia bảo hiểm y tế", "≥85", None, "Đạt", "88,6%"),
+        ("14.3", "Tỷ lệ lao động có việc làm qua đào tạo", "≥40", None, "Chưa đạt", "Năm 2019"),
+        ("17.6", "Tỷ lệ hộ có nhà tiêu, nhà tắm hợp vệ sinh", "≥70", "75", "Đạt", "Đạt 65%"),
+    ]  # fmt: skip
+    for r, (code, wording, threshold, value, verdict, note) in enumerate(rows, start=4):
+        for c, cell in enumerate([code, "", wording, threshold, value, verdict, note]):
+            sheet.put(r, c, cell)
+    path = tmp_path / f"xa_cam_vinh.{fmt}"
+    write_book(Book([sheet]), path)
+    submission, issues = read_submission(path, registry, indicators)
+    assert {e.code: (e.value, e.value_cell) for e in submission.indicators} == {
+        "3.1": (85.5, "G5"),
+        "15.1": (88.6, "G6"),
+        "14.3": (None, "E7"),
+        "17.6": (75.0, "E8"),
+    }
+    noted = [(i.cell, i.message) for i in issues if i.code == "value-in-note"]
+    assert [cell for cell, _ in noted] == ["G5", "G6"]
+    assert "ô kết quả E5 để trống" in noted[0][1] and "«Đạt 85,5%»" in noted[0][1]

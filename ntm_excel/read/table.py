@@ -274,6 +274,7 @@ class TableReader:
             columns.assessment,
             columns.criterion_assessment,
             columns.note_not_met,
+            columns.note,
             tuple(columns.marks.items()),
         )
 
@@ -1081,12 +1082,32 @@ class TableReader:
             return value_col, value_row, cell, _parse_text(cell, self.vocabulary)
         return value_col, value_row, cell, self._parse(cell, value_row, value_col)
 
+    def _value_noted(self, row: int, code: str) -> ParsedValue | None:
+        """The percentage written in the row's «Ghi chú» when its value cell is blank («Đạt
+        85,5%»), said where it was read from; None when the note holds none."""
+        note = self.columns.note
+        text = self._text(row, note) if note is not None and self.columns.values else ""
+        if not text or not any(c.isdigit() for c in text):
+            return None
+        parsed = _parse_text(text, self.vocabulary)
+        if not parsed.percent or not isinstance(parsed.value, float):
+            return None
+        value_cell = cell_address(row, self.columns.values[0])
+        note_cell = cell_address(row, note)
+        self._add_issue(
+            "value-in-note",
+            {"cell": note_cell, "code": code, "value_cell": value_cell, "text": text},
+        )
+        return parsed
+
     @_step
     def _indicator(self, row: int, code: str, body: str, how: str) -> None:
         grid = self.header.grid
         columns = self.columns
         self._indicator_rows.add(row)
         value_col, value_row, cell, parsed = self._value(row)
+        if parsed is not None and parsed.raw == "" and (noted := self._value_noted(row, code)):
+            value_col, parsed = columns.note, noted
         if parsed is None:
             parsed_value, raw = None, grid.formulas[(value_row, value_col)]
         else:
