@@ -166,7 +166,6 @@ def _share_text(value: object, number_format: str) -> str:
     return f"{share:g}%"
 
 
-@functools.lru_cache(maxsize=4096)
 def _money_sum(text: str) -> float | None:
     """Million đồng of an amount written in several units, each smaller than the one before
     («1 tỷ 200 triệu» → 1200, «500 triệu 200 nghìn» → 500,2), words without figures after
@@ -184,6 +183,7 @@ def _money_sum(text: str) -> float | None:
     return None if any(c.isdigit() for c in rest) else clean_float(total)
 
 
+@functools.lru_cache(maxsize=4096)
 def _deadline_of(text: str, year: int | None, vocabulary: Vocabulary) -> tuple | DeadlineError:
     """parse_deadline of a text, remembered (an error is returned, not raised)."""
     try:
