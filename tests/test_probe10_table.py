@@ -79,6 +79,8 @@ def test_an_indicator_typed_on_two_rows_has_its_figures_on_the_lower_one(
         ("14.3", None, "Tỷ lệ lao động có việc làm", None, None, None),
         (None, None, "qua đào tạo", "≥40", 35, "Chưa đạt"),
         ("15.1", None, "Tỷ lệ người dân tham gia bảo hiểm y tế", "≥85", "88,6", "Đạt"),
+        ("9.2", None, "Tỷ lệ hộ có nhà ở đạt tiêu chuẩn theo quy định", None, None, None),
+        (None, None, "trong đó: nhà kiên cố", None, "45%", None),
     ]
     submission, issues = read(tmp_path, registry, indicators, rows, fmt)
     assert {e.code: (e.value, e.self_assessment) for e in submission.indicators} == {
@@ -87,6 +89,7 @@ def test_an_indicator_typed_on_two_rows_has_its_figures_on_the_lower_one(
         "2.1": (100.0, MET),
         "14.3": (35.0, NOT_MET),
         "15.1": (88.6, MET),
+        "9.2": (None, UNKNOWN),
     }
     assert "indicator-duplicate" not in {issue.code for issue in issues}
 

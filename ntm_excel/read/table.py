@@ -609,7 +609,9 @@ class TableReader:
         if wording is None or below >= len(self.header.grid.rows) or self._text(below, no):
             return False
         text = self._text(below, wording)
-        return text[:1].islower() and self._has_data(below) and not self._has_data(row)
+        if not text[:1].islower() or folded(text).startswith("trong do"):  # a detail below
+            return False
+        return self._has_data(below) and not self._has_data(row)
 
     def _first_filled(self, row: int, col: int) -> tuple[object, int]:
         """A data cell of an indicator (`_cell`): on its own row, else on the first lower row
