@@ -266,6 +266,15 @@ _TYPES = [
         "ô kết quả trống; chỉ tiêu tính bằng số khi đó là «chưa rõ»",
     ),
     IssueType(
+        "value-in-note",
+        Severity.WARNING,
+        "Kết quả ghi ở cột ghi chú",
+        "Chỉ tiêu {code}: ô kết quả {value_cell} để trống, cột ghi chú ghi «{text}»; đã đọc "
+        "kết quả từ ghi chú. Hãy ghi số liệu vào ô kết quả.",
+        "ô kết quả trống, ô «Ghi chú» cùng dòng ghi một tỷ lệ % («Đạt 85,5%», «85,5%»): đọc "
+        "tỷ lệ đó là kết quả",
+    ),
+    IssueType(
         "value-invalid",
         Severity.ERROR,
         "Giá trị không hợp lệ",

@@ -120,6 +120,7 @@ class Columns:
     assessment: int | None = None
     criterion_assessment: int | None = None
     note_not_met: bool = False  # «Đạt chuẩn, nếu chưa đạt ghi % đạt so với chuẩn»
+    note: int | None = None  # «Ghi chú», when not read as another role
     marks: dict[int, Status] = field(default_factory=dict)  # tick column → what a tick says
     readings: list[ColumnReading] = field(default_factory=list)
 
@@ -201,6 +202,7 @@ class _Decider:
             note_not_met=assessment is not None
             and assessment not in values
             and self._share_of_standard(assessment),
+            note=next((c for c in roles.get("note", []) if self.role_of.get(c) == "note"), None),
             marks=marks,
         )
         used = (

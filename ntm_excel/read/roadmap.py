@@ -9,8 +9,9 @@ The headings are the vocabulary's `tieu_de_lo_trinh` rows. Criterion rows («Ti�
 «3», «Giao thông») set the criterion of the task rows under them. A deadline keeps its phrase;
 its due date is the last milestone's («khởi công tháng 2, hoàn thành tháng 6» → 30/6); a date
 typed as a serial number (44286) or as «10.4.2021», «30/6/21» is read as a date. A task is
-done only when its status cell says so (the vocabulary's `tinh_trang` rows): a deadline such
-as «Hoàn thành trước 31/3/2021» is a deadline, never a status. Every person named in an owner
+done only when its status cell says so (the vocabulary's `tinh_trang` rows), or, the status
+left blank, its deadline cell says only that («Đã hoàn thành»): a deadline such as «Hoàn
+thành trước 31/3/2021» is a deadline, never a status. Every person named in an owner
 cell is an owner («Đ/c: A - PCT; Đ/c: B - CC», «Ô. A», one per line), except those who only
 help: «A (chủ trì), B (phối hợp)» makes A the owner and B a partner.
 Money such as «45 45» is a total followed by its split: the first number is the budget.
@@ -102,7 +103,9 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _NOBODY = frozenset(
     {"n a", "true", "false", "khong", "chua phan cong", "chua co", "chua xac dinh", "khong co"}
 )
-_MILLIONS_AFTER = re.compile(r"\s+(\d{1,3}(?:[.,]\d+)?)\s*(?:triệu|tr)\b.*", re.I)
+# One amount of a sum in several units («1 tỷ 200 triệu», «500 triệu 200 nghìn»)
+_MONEY_PART = re.compile(r"(\d[\d.,]*)\s*(tỷ|tỉ|triệu|tr|nghìn|ngàn)(?![^\W\d_])", re.I)
+_PART_MILLIONS = {"ty": 1000, "ti": 1000, "trieu": 1, "tr": 1, "nghin": 0.001, "ngan": 0.001}
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
@@ -161,6 +164,23 @@ def _share_text(value: object, number_format: str) -> str:
     70 → «70%» (a «Tiến độ (%)» column)."""
     share = value * 100 if "%" in number_format else value
     return f"{share:g}%"
+
+
+def _money_sum(text: str) -> float | None:
+    """Million đồng of an amount written in several units, each smaller than the one before
+    («1 tỷ 200 triệu» → 1200, «500 triệu 200 nghìn» → 500,2), words without figures after
+    them («đồng», «(NS tỉnh)»); None for any other text."""
+    parts = list(_MONEY_PART.finditer(text))
+    if len(parts) < 2:
+        return None
+    total, last, end = 0.0, float("inf"), 0
+    for part in parts:
+        size, amount = _PART_MILLIONS[folded(part[2])], parse_number(part[1])
+        if text[end : part.start()].strip() or size >= last or amount is None:
+            return None
+        total, last, end = total + amount * size, size, part.end()
+    rest = BRACKETS.sub(" ", text[end:])  # «(ngân sách 2021)»: a comment
+    return None if any(c.isdigit() for c in rest) else clean_float(total)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -819,6 +839,8 @@ class _RoadmapReader:
         if not deadline_text and (phrase := labelled.get("deadline")):
             deadline_text, due = self._phrase(phrase, row, self.col["task"])
         status_text = self._status(row)
+        if not status_text and due is None and _done(deadline_text, self.vocabulary):
+            status_text = deadline_text  # «Đã hoàn thành» under the deadline, no status said
         done = _done(status_text, self.vocabulary)
         completed = None
         if done and (match := _DATE_IN_TEXT.search(status_text)):
@@ -915,7 +937,8 @@ class _RoadmapReader:
 
     def _deadline(self, row: int) -> tuple[str, date | None]:
         """(phrase as written, due date). A cell that only says the work is done («Đã hoàn
-        thành») gives no due date and no issue: whether it is done is the status's to say."""
+        thành») gives no due date and no issue: it is the status when the status says
+        nothing (`_task`)."""
         if self.months:
             return self._charted(row)
         col = self.col.get("deadline")
@@ -980,15 +1003,16 @@ class _RoadmapReader:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)
         text = cell_text(value)
+        if (total := _money_sum(text)) is not None:
+            return total
         first = text.split()
         amount = parse_number(first[0]) if first else None
         if amount is None or not (unit := _MONEY_UNIT.match(text)):
             return amount
         millions = amount * _MILLIONS[folded(unit[1])]
         rest = BRACKETS.sub(" ", text[unit.end() :])  # «1 tỷ (ngân sách 2021)»: a comment
-        if any(c.isdigit() for c in rest):  # «1 tỷ 200 triệu»; «1tỷ2» is not guessed
-            more = _MILLIONS_AFTER.fullmatch(rest) if millions >= 1000 else None
-            return clean_float(millions + parse_number(more[1])) if more else None
+        if any(c.isdigit() for c in rest):  # «1tỷ2» (1,2 tỷ? 1 tỷ 2 triệu?) is not guessed
+            return None
         return clean_float(millions)
 
     def _funding(self, row: int) -> str:

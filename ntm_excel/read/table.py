@@ -42,6 +42,7 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import CriterionEntry, IndicatorEntry, RowReading, Status
@@ -218,6 +219,7 @@ class TableReader:
         self._notes_before = len(self.notes)
         self.criterion: int | None = None
         self.position = 0  # index, within the criterion, of the next row that has no code
+        self._last_letter: tuple[int | None, str] = (None, "")  # (criterion, letter) read last
         self._under_indicator = False  # the row above is a coded indicator or its detail
         self._under_dotted = False  # … an indicator coded «9.2» (not a letter), or its detail
         handlers = {
@@ -272,6 +274,7 @@ class TableReader:
             columns.assessment,
             columns.criterion_assessment,
             columns.note_not_met,
+            columns.note,
             tuple(columns.marks.items()),
         )
 
@@ -296,7 +299,7 @@ class TableReader:
         agree = [0, 0]  # Roman rows followed by a code of another criterion, of their own
         names = self.columns.name if self.columns.name != no else None
         for row in range(self.header.bottom + 1, len(grid.rows)):
-            text = grid.text(row, no) if no is not None else ""
+            text = self._no_text(row)
             start = text or (grid.text(row, wording) if wording is not None else "")
             dotted = dotted or (start[:1] in "IVXL" and bool(_ROMAN_DOTTED.match(start)))
             code = (written_code(text) if text else None) or _band(start, self.catalogue)
@@ -436,6 +439,8 @@ class TableReader:
             return "skip", "dòng không có nội dung"
         if not body and self._label_top(row, own=True) in self._indicator_rows:
             return "continuation", "phần dưới của chỉ tiêu bên trên (ô TT, nội dung gộp)"
+        if row - 1 in self._indicator_rows and self._wrapped_below(row - 1):
+            return "continuation", "dòng dưới của chỉ tiêu bên trên (nội dung xuống dòng)"
         if self._is_detail(body):
             return "skip", _DETAIL
         if body and self.vocabulary.match("dong_bo_qua", body):
@@ -462,7 +467,7 @@ class TableReader:
         """The row's code: from the TT cell, from the start of the wording ("8.1. Có…"), or a
         criterion named in full ("Giao thông") where a new criterion begins."""
         columns = self.columns
-        no_text = self._text(line.row, columns.no)
+        no_text = self._no_text(line.row)
         body = line.body if columns.text is not None else ""
         code = self._code_cell(no_text) if no_text else None
         if code is not None and code.kind == "criterion" and _PLAIN_NUMBER.match(no_text):
@@ -510,6 +515,18 @@ class TableReader:
         ):
             return None  # the last indicator of the criterion above, its value left blank
         return Code("criterion", following.criterion)
+
+    def _no_text(self, row: int) -> str:
+        """The TT cell's text; a code that Excel turned into a date as it was typed («14.3»
+        where the dot separates a date's parts: 14/03) is that code again, when its day can
+        be a criterion's number."""
+        text = self._text(row, self.columns.no)
+        if len(text) != 10 or text[2] != "/":  # dates show as «14/03/2021» (`cell_text`)
+            return text
+        value = self.header.grid.value(row, self.columns.no)
+        if isinstance(value, date) and value.day <= max(self.catalogue.names, default=0):
+            return f"{value.day}.{value.month}"
+        return text
 
     def _code_cell(self, text: str) -> Code | None:
         """The TT cell's code; a catalogue code written exactly («17.x», «2.TT35.a») before
@@ -578,7 +595,23 @@ class TableReader:
         for lower in range(row + 1, bottom + 1):
             if any(self._text(lower, col) for col in labels):
                 return range(row, lower)
+        if bottom == row and self._wrapped_below(row):
+            return range(row, row + 2)
         return range(row, bottom + 1)
+
+    def _wrapped_below(self, row: int) -> bool:
+        """Whether the row below is the lower line of this indicator, typed on two rows
+        without merging: no TT, its wording going on in lower case, the figures on it and
+        none on this row («2.1 | Đường xã và đường từ trung tâm xã» over «| đến đường
+        huyện được nhựa hóa … | 100% | Đạt»)."""
+        no, wording = self._own_labels()
+        below = row + 1
+        if wording is None or below >= len(self.header.grid.rows) or self._text(below, no):
+            return False
+        text = self._text(below, wording)
+        if not text[:1].islower() or folded(text).startswith("trong do"):  # a detail below
+            return False
+        return self._has_data(below) and not self._has_data(row)
 
     def _first_filled(self, row: int, col: int) -> tuple[object, int]:
         """A data cell of an indicator (`_cell`): on its own row, else on the first lower row
@@ -699,6 +732,10 @@ class TableReader:
             self._report(line.row, "", "bỏ qua: chưa rõ thuộc tiêu chí nào", line.body)
             return
         self.position = code.letter_index(self.latin)
+        again = (self.criterion, code.letter) == self._last_letter
+        if again and code.letter == "d" and not self.latin:
+            self.position += 1  # «d)» again: «đ)» typed without its stroke
+        self._last_letter = (self.criterion, code.letter)
         indicator = self.catalogue.by_position(self.criterion, self.position)
         written = f"{code.criterion or ''}{code.letter}"
         indicator, how = self._checked(line, indicator, f"mã «{written}», thứ tự trong tiêu chí")
@@ -876,7 +913,7 @@ class TableReader:
         for below in range(row + 1, min(row + 4, len(grid.rows))):
             if not any(grid.texts(below)[: self.width]):
                 continue
-            no_text = self._text(below, self.columns.no)
+            no_text = self._no_text(below)
             code = self._code_cell(no_text) if no_text else None
             if code is not None and code.kind == "criterion" and _PLAIN_NUMBER.match(no_text):
                 if self.row_numbers:
@@ -1047,12 +1084,32 @@ class TableReader:
             return value_col, value_row, cell, _parse_text(cell, self.vocabulary)
         return value_col, value_row, cell, self._parse(cell, value_row, value_col)
 
+    def _value_noted(self, row: int, code: str) -> ParsedValue | None:
+        """The percentage written in the row's «Ghi chú» when its value cell is blank («Đạt
+        85,5%»), said where it was read from; None when the note holds none."""
+        note = self.columns.note
+        text = self._text(row, note) if note is not None and self.columns.values else ""
+        if not text or not any(c.isdigit() for c in text):
+            return None
+        parsed = _parse_text(text, self.vocabulary)
+        if not parsed.percent or not isinstance(parsed.value, float):
+            return None
+        value_cell = cell_address(row, self.columns.values[0])
+        note_cell = cell_address(row, note)
+        self._add_issue(
+            "value-in-note",
+            {"cell": note_cell, "code": code, "value_cell": value_cell, "text": text},
+        )
+        return parsed
+
     @_step
     def _indicator(self, row: int, code: str, body: str, how: str) -> None:
         grid = self.header.grid
         columns = self.columns
         self._indicator_rows.add(row)
         value_col, value_row, cell, parsed = self._value(row)
+        if parsed is not None and parsed.raw == "" and (noted := self._value_noted(row, code)):
+            value_col, parsed = columns.note, noted
         if parsed is None:
             parsed_value, raw = None, grid.formulas[(value_row, value_col)]
         else:

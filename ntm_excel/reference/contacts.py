@@ -580,9 +580,10 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
     Names are separated by ";", new lines, "," or "và"; a title or a role follows a dash, a
     bracket or simply the name ("Nguyễn Huy Vinh Địa chính", "A (chủ trì)", "A - PCT"); titles
     and roles are the vocabulary's `chuc_danh` rows; a title may also come first, before a dash
-    ("Phó Chủ tịch UBND xã - Nguyễn Văn Nam"). After "," or "và" a new person needs
-    "Đ/c" or a capitalised name; after a title, a capitalised name that begins with a family
-    name (the vocabulary's `ho` rows: "Đ/c A - Phó Chủ tịch và Trần Thị B"), otherwise the
+    ("Phó Chủ tịch UBND xã - Nguyễn Văn Nam") or a full name ("Chủ tịch UBND xã Nguyễn Văn
+    Nam"). After "," or "và" a new person needs "Đ/c" or a capitalised name; after a title, a
+    capitalised name that begins with a family name (the vocabulary's `ho` rows: "Đ/c A - Phó
+    Chủ tịch và Trần Thị B") or a title before a name ("PCT A, CC Trần Thị B"), otherwise the
     words continue the title before them ("Trưởng phòng Tài nguyên và Môi trường"). A cell
     holding only a title ("Công chức Địa chính") gives that title, so that it is not lost.
     """
@@ -615,8 +616,10 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
                 previous, given = "body", False
                 continue
             if index and not honorific:
-                if previous == "titled":
-                    named = _family_name_first(piece, vocabulary)
+                if previous == "titled":  # «PCT Nguyễn Văn A, CC Trần Thị B»: titled too
+                    named = _family_name_first(piece, vocabulary) or (
+                        _owner(piece, vocabulary)[1] == "titled"
+                    )
                 else:
                     named = _looks_like_name(piece)
                 # «Đ/c Hùng, Lan, Bình», «Hùng (PCT), Lan (CC)», «Hùng PCT, Lan CC»: given
@@ -837,6 +840,18 @@ def _family_name_first(piece: str, vocabulary: Vocabulary) -> bool:
     )
 
 
+def _full_name_at_end(words: list[str], vocabulary: Vocabulary) -> str:
+    """The full name (three or four capitalised words, a family name first) that ends the
+    words after a title, past the title's other words («UBND xã Nguyễn Văn Hùng», «Địa chính
+    Trần Thị Lan»); "" when they end otherwise."""
+    for size in (3, 4):
+        tail = " ".join(words[-size:])
+        capitalised = all(w[:1].isupper() for w in words[-size:])
+        if len(words) > size and capitalised and _family_name_first(tail, vocabulary):
+            return tail
+    return ""
+
+
 def _given_name_alone(piece: str, vocabulary: Vocabulary) -> bool:
     """Whether a piece is one given name and nothing else («Lan»), not a title («PCT»)."""
     words = piece.split()
@@ -903,6 +918,8 @@ def _owner(piece: str, vocabulary: Vocabulary) -> tuple[str, str]:
                     (len(words) - size >= 2 and _family_name_first(rest, vocabulary)) or short
                 ):
                     return rest, "titled"
+                if len(parts) == 1 and (name := _full_name_at_end(words[size:], vocabulary)):
+                    return name, "titled"  # «Chủ tịch UBND xã Nguyễn Văn Hùng»
                 return nfc(piece.strip(" .:-–—")), "role"
             return " ".join(words[:start]), "titled"
     titled = len(parts) > 1 and bool(parts[1].strip(" )"))
