@@ -72,6 +72,7 @@ from ntm_excel.read.legacy import (
     to_unicode,
     verdict_encoding,
 )
+from ntm_excel.read.markup import markup_grids
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import is_roadmap_heading, read_roadmap, title_year
 from ntm_excel.read.sheets import (
@@ -138,7 +139,8 @@ def read_workbook(
         reason = f"không mở được tệp ({read_reason(exc)})"
         return [_unreadable(path, registry, reason)]
     try:
-        grids = load_grids(data, sniff(data))
+        sniffed = sniff(data)
+        grids = markup_grids(data, sniffed.kind) or load_grids(data, sniffed)
     except UnreadableFileError as exc:
         return [_unreadable(path, registry, exc.reason)]
     if not any(_has_cells(grid) for grid in grids):

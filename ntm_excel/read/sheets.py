@@ -294,11 +294,11 @@ def _calamine_grid(book: CalamineWorkbook, name: str, hidden: bool) -> Grid:
         for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
         if r0 < MAX_ROWS and c0 < MAX_COLS
     )
-    truncated = _beyond_caps(name, end_row, end_col) if beyond else ""
+    truncated = beyond_caps(name, end_row, end_col) if beyond else ""
     return Grid(name=name, rows=rows, hidden=hidden, merged=merged, truncated=truncated)
 
 
-def _beyond_caps(name: str, row: int, col: int) -> str:
+def beyond_caps(name: str, row: int, col: int) -> str:
     rows = f"{MAX_ROWS:,}".replace(",", ".")
     last = cell_address(MAX_ROWS - 1, MAX_COLS - 1)
     return (
@@ -505,7 +505,7 @@ def _ooxml_grid(
     formulas = _ooxml_formulas(xml) if has_formula else {}
     if extent and (extent[2] - extent[0] + 1) * (extent[3] - extent[1] + 1) > MAX_AREA:
         grid = _openpyxl_grid(data, name, hidden)
-        grid.truncated = _beyond_caps(name, extent[2], extent[3])
+        grid.truncated = beyond_caps(name, extent[2], extent[3])
     else:
         grid = _calamine_grid(book, name, hidden)
     grid.formulas = {

@@ -29,6 +29,7 @@ import olefile
 from ntm_excel.atomic import OUTPUT_PROPERTY, marked_kind
 from ntm_excel.errors import OwnOutputError, UnreadableFileError
 from ntm_excel.read.bounds import attribute_values, largest_number
+from ntm_excel.read.textfile import decoded, delimiter
 
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members together
 MAX_MEMBERS = 2000
@@ -85,7 +86,7 @@ class SheetPart:
 class Sniffed:
     """The checked file: its real format and, for zip formats, its inflated XML parts."""
 
-    kind: str  # "xlsx", "xlsm", "xls" or "ods"
+    kind: str  # "xlsx", "xlsm", "xls", "ods", or "html"/"xml2003" (see `ntm_excel.read.markup`)
     parts: dict[str, bytes] = field(default_factory=dict)  # zip member → inflated XML
     sheets: tuple[SheetPart, ...] = ()  # OOXML worksheets in workbook order
     styles: str = ""  # OOXML: the styles part ("xl/styles.xml")
@@ -105,27 +106,75 @@ def sniff(data: bytes) -> Sniffed:
         return _sniff_zip(data)
     if data.startswith(OLE2_MAGIC):
         return _sniff_ole(data)
+    markup = _markup_kind(data)
+    if markup:
+        return Sniffed(kind=markup)
     raise UnreadableFileError(_foreign_kind(data))
 
 
+_SPREADSHEETML = b"urn:schemas-microsoft-com:office:spreadsheet"
+_ODF_FLAT = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _markup_head(data: bytes) -> bytes:
+    """The first bytes of a text file, lower case, as UTF-8 (UTF-16 by its mark decoded)."""
+    head = data[:HEAD_BYTES]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+
+
+def _markup_kind(data: bytes) -> str:
+    """ "html" for a web page holding a table, "xml2003" for an Excel 2003 XML Spreadsheet
+    (both saved as .xls by much office software, and opened by Excel), else ""."""
+    head = _markup_head(data)
+    if head.startswith(b"<?xml") and _SPREADSHEETML in head and _ODF_FLAT not in head:
+        if any(marker in _markup_head(data) + data for marker in _DANGEROUS):
+            raise UnreadableFileError(
+                "tệp XML khai báo DOCTYPE/ENTITY (có thể là tệp độc hại), không mở"
+            )
+        return "xml2003"
+    if head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<style", b"<body")) or (
+        b"<html" in head[:512]
+    ):
+        return "html" if any(tag in data.lower() for tag in _TABLE_TAGS) else ""
+    if not head.startswith(b"<") and _is_text(data) and delimiter(decoded(data[:65536])):
+        return "csv"
+    return ""
+
+
+_TABLE_TAGS = (b"<table", "<table".encode("utf-16-le"), "<table".encode("utf-16-be"))
+
+
+def _is_text(data: bytes) -> bool:
+    """Whether a file's first bytes are text: UTF-16 by its mark, else no control bytes."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:HEAD_BYTES]
+    return not any(byte < 9 or 13 < byte < 32 and byte != 27 for byte in head)
+
+
 def _foreign_kind(data: bytes) -> str:
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    head = _markup_head(data)[:512]
     if head.startswith(b"%pdf"):
         return "đây là tệp PDF, không phải bảng tính Excel"
     if head.startswith((b"rar!", b"7z\xbc\xaf")):
         return "đây là tệp nén RAR/7z, không phải bảng tính Excel"
     if head.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8")):
         return "đây là tệp ảnh, không phải bảng tính Excel"
-    if head.startswith((b"<html", b"<!doctype html", b"<table")) or b"<html" in head:
-        return "đây là trang HTML đặt đuôi Excel, không phải bảng tính thật"
-    if head.startswith(b"<?xml") and b"spreadsheet" in head:
-        return "đây là bảng tính dạng XML 2003, định dạng cũ không còn hỗ trợ"
+    if head.startswith((b"<html", b"<!doctype html")) or b"<html" in head:
+        return "đây là trang HTML đặt đuôi Excel, không có bảng số liệu nào"
+    if head.startswith(b"<?xml") and _ODF_FLAT in _markup_head(data):
+        return "đây là bảng tính LibreOffice dạng XML phẳng (.fods), định dạng chưa đọc được"
     if head.startswith(b"{\\rtf"):
         return "đây là tệp văn bản RTF, không phải bảng tính Excel"
-    try:
-        data[:4096].decode("utf-8")
-    except UnicodeDecodeError:
-        return "nội dung không phải bảng tính Excel hay LibreOffice (tệp hỏng hoặc sai định dạng)"
+    try:  # a character cut at the end of the first 4,096 bytes is no error
+        data[:HEAD_BYTES].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < HEAD_BYTES - 3:
+            return (
+                "nội dung không phải bảng tính Excel hay LibreOffice (tệp hỏng hoặc sai định dạng)"
+            )
     return "đây là tệp văn bản (chữ thường), không phải bảng tính Excel"
 
 
