@@ -8,6 +8,7 @@ without a table and a flat OpenDocument file (.fods) are refused with a message 
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,23 @@ def test_spans_past_the_caps_stay_within_them(tmp_path, registry, indicators):
     path.write_bytes(f"<table><tr>{cells}<td>x</td></tr><tr><td>y</td></tr></table>".encode())
     submission, issues = read_submission(path, registry, indicators)
     assert submission is not None and submission.unit_code == "18694"
+
+
+def test_a_hostile_page_is_read_in_linear_time(tmp_path, registry, indicators):
+    """Python's own HTML parser took 4 minutes on these 800 KB of unclosed comments."""
+    path = tmp_path / "xa_cam_thanh.xls"
+    path.write_bytes(
+        b"<table><tr><td>UBND X\xc3\x83 C\xe1\xba\xa8M TH\xc3\x80NH" + b"<!--" * 200_000
+    )
+    started = time.process_time()
+    submission, _ = read_submission(path, registry, indicators)
+    assert time.process_time() - started < 10
+    assert submission.unit_code == "18694"
+
+
+def test_a_text_file_too_large_is_refused_before_it_is_parsed(tmp_path, registry, indicators):
+    path = tmp_path / "xa_cam_thanh.xls"
+    row = b"<tr>" + b"<td>x</td>" * 60 + b"</tr>"
+    path.write_bytes(b"<table>" + row * (11 * 1024 * 1024 // len(row)) + b"</table>")
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is None and "quá lớn" in issues[0].message

@@ -7,8 +7,9 @@ Each becomes grids like any other workbook's: an HTML table is a sheet (the text
 a report's title block, written into its first rows), its colspan/rowspan cells merged
 cells; an XML Spreadsheet's «Worksheet» is a sheet with its types, merges, hidden rows and
 columns, percentages and formulas without a result; delimited text is one sheet of texts,
-as typed. Cells beyond `MAX_ROWS` × `MAX_COLS` are
-ignored and said so; a span never reaches past them.
+as typed. Cells beyond `MAX_ROWS` × `MAX_COLS` are ignored and said so; a span never
+reaches past them; a file above `MAX_TEXT_BYTES` is refused (its tree would be ten times
+larger).
 """
 
 from __future__ import annotations
@@ -17,13 +18,15 @@ import csv
 import io
 import re
 from datetime import datetime
-from html.parser import HTMLParser
 from xml.etree import ElementTree
+
+from lxml import etree
 
 from ntm_excel.errors import UnreadableFileError
 from ntm_excel.read.sheets import MAX_COLS, MAX_ROWS, Grid, Merge, beyond_caps
 from ntm_excel.read.textfile import decoded, delimiter
 
+MAX_TEXT_BYTES = 10 * 1024 * 1024  # a commune's export is well under 1 MB; its tree is ~10×
 _SHEET_HEADING = re.compile(r"^(?:sheet|trang tính|bảng tính)\s*\d+\s*:\s*(.+)$", re.IGNORECASE)
 _EXCEL_NAME = re.compile(r"<x:Name>([^<]*)</x:Name>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
@@ -33,6 +36,9 @@ _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "cent
 def markup_grids(data: bytes, kind: str) -> list[Grid]:
     """The sheets of a text workbook of `kind` ("html", "xml2003", "csv"); [] for any
     other kind."""
+    if kind in ("html", "xml2003", "csv") and len(data) > MAX_TEXT_BYTES:
+        size = f"{len(data) / 1024 / 1024:.0f} MB"
+        raise UnreadableFileError(f"tệp dạng chữ (HTML, XML hay CSV) quá lớn ({size})")
     if kind == "html":
         return html_grids(data)
     if kind == "xml2003":
@@ -64,7 +70,9 @@ class _Table:
         if self.row < MAX_ROWS:
             self.rows.append([])
 
-    def put(self, value: object, colspan: int, rowspan: int, number_format: str) -> None:
+    def place(self, colspan: int) -> tuple[int, int] | None:
+        """Where the row's next cell goes (past the cells rowspans above fill), None when
+        beyond the caps."""
         if self.row < 0:
             self.start_row()
         skip = self.covered.get(self.row, ())
@@ -72,21 +80,22 @@ class _Table:
             self.col += 1
         row, col = self.row, self.col
         self.col += colspan
-        if row >= MAX_ROWS or col >= MAX_COLS:
-            if value not in ("", None):
-                self.beyond = (row, col)
-            return
+        return (row, col) if row < MAX_ROWS and col < MAX_COLS else None
+
+    def put(self, at: tuple[int, int], value: object, span: tuple[int, int], form: str) -> None:
+        """Write a cell placed at `at`, spanning `span` (rows, columns), number format `form`."""
+        row, col = at
         line = self.rows[row]
         line.extend([""] * (col + 1 - len(line)))
         line[col] = value
-        last_row = min(row + rowspan, MAX_ROWS) - 1
-        last_col = min(col + colspan, MAX_COLS) - 1
+        last_row = min(row + span[0], MAX_ROWS) - 1
+        last_col = min(col + span[1], MAX_COLS) - 1
         if last_row > row or last_col > col:
             self.merged.append((row, col, last_row, last_col))
         for below in range(row + 1, last_row + 1):
             self.covered.setdefault(below, set()).update(range(col, last_col + 1))
-        if number_format:
-            self.formats[(row, col)] = number_format
+        if form:
+            self.formats[(row, col)] = form
 
     def grid(self) -> Grid:
         grid = Grid(name=self.name, rows=self.rows, merged=tuple(self.merged))
@@ -97,11 +106,12 @@ class _Table:
         return grid
 
 
-class _HtmlTables(HTMLParser):
-    """The top-level tables of an HTML page, each with the text written above it."""
+class _HtmlTables:
+    """The top-level tables of an HTML page, each with the text written above it: read from
+    libxml2's tree (linear, whatever the markup: Python's own parser takes minutes on a page
+    of unclosed comments), walked without recursion."""
 
     def __init__(self, names: list[str]) -> None:
-        super().__init__(convert_charrefs=True)
         self.names = names  # Excel's own sheet names («x:Name»), in order
         self.tables: list[_Table] = []
         self.table: _Table | None = None
@@ -113,11 +123,28 @@ class _HtmlTables(HTMLParser):
         self.heading = ""  # a «Sheet 1: name» heading (LibreOffice) naming the next table
         self.skip = 0  # inside <head>, <script>, <style>, or a link to a table (an index)
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {key: value or "" for key, value in attrs}
-        if tag in ("script", "style", "head", "title") or (
-            tag == "a" and values.get("href", "").startswith("#")
-        ):
+    def read(self, root: etree._Element) -> None:
+        for event, element in etree.iterwalk(root, events=("start", "end")):
+            tag = element.tag if isinstance(element.tag, str) else ""  # "": a comment
+            if event == "start":
+                if tag:
+                    self._start(tag.lower(), element)
+                    self._add(element.text)
+            else:
+                if tag:
+                    self._end(tag.lower(), element)
+                self._add(element.tail)
+        if self.table is not None:
+            self._end_cell()
+            self.tables.append(self.table)
+
+    def _skipped(self, tag: str, element: etree._Element) -> bool:
+        return tag in ("script", "style", "head", "title") or (
+            tag == "a" and element.get("href", "").startswith("#")
+        )
+
+    def _start(self, tag: str, element: etree._Element) -> None:
+        if self._skipped(tag, element):
             self.skip += 1
         elif tag == "table":
             self.depth += 1
@@ -129,12 +156,12 @@ class _HtmlTables(HTMLParser):
             self.table.start_row()
         elif self.depth == 1 and tag in ("td", "th"):
             self._end_cell()
-            self.cell, self.cell_attrs = [], values
-        elif tag == "br" or tag in _BLOCKS:
+            self.cell, self.cell_attrs = [], dict(element.attrib)
+        elif tag == "br" or tag in _BLOCKS or (self.depth > 1 and tag in ("td", "th")):
             self._break()
 
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head", "title") or (tag == "a" and self.skip):
+    def _end(self, tag: str, element: etree._Element) -> None:
+        if self._skipped(tag, element):
             self.skip = max(self.skip - 1, 0)
         elif tag == "table" and self.depth:
             self.depth -= 1
@@ -147,19 +174,13 @@ class _HtmlTables(HTMLParser):
         elif tag in _BLOCKS:
             self._break()
 
-    def handle_data(self, data: str) -> None:
-        if self.skip:
+    def _add(self, text: str | None) -> None:
+        if not text or self.skip:
             return
         if self.cell is not None:
-            self.cell.append(data)
+            self.cell.append(text)
         elif not self.depth:
-            self.text.append(data)
-
-    def close(self) -> None:
-        super().close()
-        if self.table is not None:
-            self._end_cell()
-            self.tables.append(self.table)
+            self.text.append(text)
 
     def _break(self) -> None:
         if self.cell is not None:
@@ -188,16 +209,17 @@ class _HtmlTables(HTMLParser):
     def _end_cell(self) -> None:
         if self.cell is None or self.table is None:
             return
-        lines = (_SPACES.sub(" ", part).strip() for part in "".join(self.cell).split("\n"))
-        text = "\n".join(line for line in lines if line)
-        value, number_format = _html_value(text, self.cell_attrs)
-        self.table.put(
-            value,
-            _span(self.cell_attrs.get("colspan")),
-            _span(self.cell_attrs.get("rowspan")),
-            number_format,
-        )
+        colspan = _span(self.cell_attrs.get("colspan"))
+        at = self.table.place(colspan)
+        text = "".join(self.cell)
         self.cell = None
+        if at is None:  # past the caps: only whether it holds anything matters
+            if text.strip():
+                self.table.beyond = (self.table.row, self.table.col - colspan)
+            return
+        lines = (_SPACES.sub(" ", part).strip() for part in text.split("\n"))
+        value, form = _html_value("\n".join(line for line in lines if line), self.cell_attrs)
+        self.table.put(at, value, (_span(self.cell_attrs.get("rowspan")), colspan), form)
 
 
 def _span(text: str | None) -> int:
@@ -226,14 +248,14 @@ def _html_value(text: str, attrs: dict[str, str]) -> tuple[object, str]:
 def html_grids(data: bytes) -> list[Grid]:
     """Every top-level table of an HTML page, as a sheet."""
     text = decoded(data)
-    parser = _HtmlTables([name.strip() for name in _EXCEL_NAME.findall(text)])
-    parser.feed(text)
-    parser.close()
-    if not parser.tables:
-        raise UnreadableFileError(
-            "đây là trang HTML đặt đuôi Excel nhưng không có bảng số liệu nào"
-        )
-    return [table.grid() for table in parser.tables]
+    parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=True)
+    root = etree.fromstring(text, parser) if text.strip() else None
+    tables = _HtmlTables([name.strip() for name in _EXCEL_NAME.findall(text)])
+    if root is not None:
+        tables.read(root)
+    if not tables.tables:
+        raise UnreadableFileError("đây là trang HTML đặt đuôi Excel nhưng không có bảng số liệu")
+    return [table.grid() for table in tables.tables]
 
 
 # --- XML Spreadsheet 2003 ---------------------------------------------------------------
