@@ -112,3 +112,19 @@ def test_an_error_result_in_an_unaddressed_cell_is_the_error(tmp_path, registry,
     (entry,) = [e for e in submission.indicators if e.code == "3.1"]
     assert entry.raw == "#DIV/0!" and entry.value_cell == "E17"
     assert _reading(path, registry, indicators) == _reading(addressed, registry, indicators)
+
+
+def test_relationship_targets_written_with_backslashes(tmp_path, registry, indicators):
+    """Some Windows programs write «worksheets\\sheet1.xml»; Excel opens the file, calamine
+    found no sheet there (the file was refused as damaged)."""
+    source = write_sample(tmp_path / "cam_thanh.xlsx", SPEC)
+    path = tmp_path / "gach_nguoc.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as copy:
+        for item in original.infolist():
+            data = original.read(item.filename)
+            if item.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b'Target="worksheets/', b'Target="worksheets\\')
+            copy.writestr(item, data)
+    assert b"\\sheet1" in zipfile.ZipFile(path).read("xl/_rels/workbook.xml.rels")
+    assert _reading(path, registry, indicators) == _reading(source, registry, indicators)
+    assert zipfile.ZipFile(path).read("xl/_rels/workbook.xml.rels").count(b"\\") == 2

@@ -140,7 +140,7 @@ def read_workbook(
         return [_unreadable(path, registry, reason)]
     try:
         sniffed = sniff(data)
-        grids = markup_grids(data, sniffed.kind) or load_grids(data, sniffed)
+        grids = markup_grids(data, sniffed.kind) or load_grids(sniffed.package or data, sniffed)
     except UnreadableFileError as exc:
         return [_unreadable(path, registry, exc.reason)]
     if not any(_has_cells(grid) for grid in grids):

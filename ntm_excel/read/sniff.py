@@ -91,6 +91,7 @@ class Sniffed:
     sheets: tuple[SheetPart, ...] = ()  # OOXML worksheets in workbook order
     styles: str = ""  # OOXML: the styles part ("xl/styles.xml")
     workbook_stream: bytes = b""  # .xls: the BIFF "Workbook" stream
+    package: bytes = b""  # OOXML: the package as calamine must read it, when not the file
 
     @property
     def shared_strings(self) -> list[bytes]:
@@ -399,10 +400,41 @@ def _sniff_zip(data: bytes) -> Sniffed:
             member = by_key.get(_key(name)) if name else None
             if member is not None and name not in parts:
                 parts[name] = parts.get(member.filename) or _inflate(archive, member, data)
-    missing = next((sheet for sheet in sheets if sheet.part not in parts), None)
-    if missing is not None:
-        raise UnreadableFileError(f"tệp bị hỏng (thiếu dữ liệu của trang «{missing.name}»)")
-    return Sniffed(kind=kind, parts=parts, sheets=sheets, styles=styles)
+        missing = next((sheet for sheet in sheets if sheet.part not in parts), None)
+        if missing is not None:
+            raise UnreadableFileError(f"tệp bị hỏng (thiếu dữ liệu của trang «{missing.name}»)")
+        package = (
+            _forward_slashes(archive, parts)
+            if _BACKSLASH_TARGET.search(
+                b"".join(xml for name, xml in parts.items() if name.endswith(".rels"))
+            )
+            else b""
+        )
+    return Sniffed(kind=kind, parts=parts, sheets=sheets, styles=styles, package=package)
+
+
+_BACKSLASH_TARGET = re.compile(rb"""\bTarget\s*=\s*["'][^"']*\\""")
+
+
+def _forward_slashes(archive: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
+    """A copy of the package whose relationship targets use "/" where they were written
+    with "\\" (as some Windows programs write them, and Excel reads them; calamine finds no
+    sheet there). Only for such a package, whose sizes are already checked."""
+    copy = io.BytesIO()
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in archive.infolist():
+            content = parts.get(member.filename)
+            if content is None:
+                try:
+                    content = archive.read(member)
+                except _ZIP_ERRORS as exc:
+                    raise UnreadableFileError(
+                        f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
+                    ) from exc
+            if member.filename.lower().endswith(".rels"):
+                content = _BACKSLASH_TARGET.sub(lambda m: m[0].replace(b"\\", b"/"), content)
+            target.writestr(member.filename, content)
+    return copy.getvalue()
 
 
 def _key(name: str) -> str:
@@ -642,7 +674,7 @@ def _declared_kind(types_xml: bytes | None, rels_xml: bytes | None) -> tuple[str
     if rels_xml is not None:
         for rel in _xml(rels_xml, "_rels/.rels").iter(f"{{{_NS_PKG_REL}}}Relationship"):
             if rel.get("Type") in _OFFICE_DOCUMENT:
-                workbook = rel.get("Target", "").lstrip("/")
+                workbook = rel.get("Target", "").replace("\\", "/").lstrip("/")
     workbook = workbook or "xl/workbook.xml"
     content_type = overrides.get(workbook, "")
     if content_type in (_CT_XLSX, _CT_XLTX):
@@ -675,7 +707,7 @@ def _declared_sheets(
     styles = ""
     if rels_xml is not None:
         for rel in _xml(rels_xml, rels_name).iter(f"{{{_NS_PKG_REL}}}Relationship"):
-            target = rel.get("Target", "")
+            target = rel.get("Target", "").replace("\\", "/")
             path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
             targets[rel.get("Id")] = posixpath.normpath(path)
             if rel.get("Type", "").endswith("/styles"):
