@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,15 @@ def test_a_text_file_too_large_is_refused_before_it_is_parsed(tmp_path, registry
     path.write_bytes(b"<table>" + row * (11 * 1024 * 1024 // len(row)) + b"</table>")
     submission, issues = read_submission(path, registry, indicators)
     assert submission is None and "quá lớn" in issues[0].message
+
+
+def test_a_workbook_sent_zipped_is_named(tmp_path, source, registry, indicators):
+    """A zip put in the inbox, or renamed .xlsx: the message names the workbook inside."""
+    for name in ("bieu_nen.zip", "bieu_nen.xlsx"):
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.write(source, "Bieu TDG\\Cam Thanh 2021.xlsx")
+            archive.writestr("Huong dan.docx", b"")
+        submission, issues = read_submission(path, registry, indicators)
+        assert submission is None
+        assert "chứa bảng tính «Cam Thanh 2021.xlsx»: hãy giải nén" in issues[0].message

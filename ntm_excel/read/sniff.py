@@ -30,6 +30,7 @@ from ntm_excel.atomic import OUTPUT_PROPERTY, marked_kind
 from ntm_excel.errors import OwnOutputError, UnreadableFileError
 from ntm_excel.read.bounds import attribute_values, largest_number
 from ntm_excel.read.textfile import decoded, delimiter
+from ntm_excel.text import first_of, shown
 
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members together
 MAX_MEMBERS = 2000
@@ -392,7 +393,7 @@ def _sniff_zip(data: bytes) -> Sniffed:
             if mime.startswith("application/vnd.oasis.opendocument"):
                 raise UnreadableFileError("đây là văn bản OpenDocument, không phải bảng tính")
         if "[Content_Types].xml" not in parts:
-            raise UnreadableFileError("đây là tệp nén .zip, không phải bảng tính Excel")
+            raise UnreadableFileError(_zip_reason(members))
         kind, workbook = _ooxml_kind(parts)
         _refuse_own_output(parts, by_key)
         sheets, styles = _ooxml_sheets(parts, workbook)
@@ -435,6 +436,20 @@ def _forward_slashes(archive: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes
                 content = _BACKSLASH_TARGET.sub(lambda m: m[0].replace(b"\\", b"/"), content)
             target.writestr(member.filename, content)
     return copy.getvalue()
+
+
+_SPREADSHEET_MEMBER = re.compile(r"\.(xlsx|xlsm|xls|ods)$", re.IGNORECASE)
+
+
+def _zip_reason(members: list[zipfile.ZipInfo]) -> str:
+    """Why a plain zip is refused, naming the spreadsheets it holds (a workbook sent zipped,
+    or a zip renamed .xlsx): they are to be taken out and sent, or put in the inbox."""
+    names = [m.filename.replace("\\", "/").rsplit("/", 1)[-1] for m in members]
+    inside = [name for name in names if _SPREADSHEET_MEMBER.search(name)]
+    if not inside:
+        return "đây là tệp nén .zip, không phải bảng tính Excel"
+    listed = first_of([f"«{shown(name, 60)}»" for name in inside], 3, "tệp")
+    return f"đây là tệp nén .zip chứa bảng tính {listed}: hãy giải nén rồi dùng tệp trong đó"
 
 
 def _key(name: str) -> str:
