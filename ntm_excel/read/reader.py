@@ -5,7 +5,8 @@ The path through a file:
 
 1. the bytes are sniffed (`ntm_excel.read.sniff`): a renamed, password-protected, damaged or
    hostile file stops here with `file-unreadable`; so does a workbook without a single cell;
-2. every sheet becomes a grid (`ntm_excel.read.sheets`); legacy TCVN3/VNI text is converted;
+2. every sheet becomes a grid (`ntm_excel.read.sheets`; an HTML table, an XML Spreadsheet
+   2003 or a CSV saved as .xls: `ntm_excel.read.markup`); legacy TCVN3/VNI text is converted;
 3. a self-assessment table is a sheet and row whose headings name the most known columns
    (the vocabulary's `tieu_de_bang` rows: TT, Tên tiêu chí, Nội dung, Chỉ tiêu, Kết quả thực
    hiện, Tự đánh giá, Ghi chú…, in any order, on one row or two, under a title block of any
