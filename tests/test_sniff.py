@@ -90,8 +90,8 @@ def test_renamed_files_still_read(tmp_path, good, registry, indicators, fmt, nam
     [
         (b"", "rỗng"),
         (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj", "PDF"),
-        ("TT;Tiêu chí;Kết quả\n1.1;Quy hoạch;Đạt\n".encode(), "văn bản"),
-        (b"<html><body><table><tr><td>1</td></tr></table></body></html>", "HTML"),
+        ("Kính gửi: UBND huyện Cẩm Xuyên\nXã gửi kèm biểu tự đánh giá.\n".encode(), "văn bản"),
+        (b"<html><body><p>Trang web</p></body></html>", "HTML"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "ảnh"),
         (b"Rar!\x1a\x07\x00", "RAR"),
         (bytes(range(256)) * 4, "không phải bảng tính"),

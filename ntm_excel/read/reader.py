@@ -5,7 +5,8 @@ The path through a file:
 
 1. the bytes are sniffed (`ntm_excel.read.sniff`): a renamed, password-protected, damaged or
    hostile file stops here with `file-unreadable`; so does a workbook without a single cell;
-2. every sheet becomes a grid (`ntm_excel.read.sheets`); legacy TCVN3/VNI text is converted;
+2. every sheet becomes a grid (`ntm_excel.read.sheets`; an HTML table, an XML Spreadsheet
+   2003 or a CSV saved as .xls: `ntm_excel.read.markup`); legacy TCVN3/VNI text is converted;
 3. a self-assessment table is a sheet and row whose headings name the most known columns
    (the vocabulary's `tieu_de_bang` rows: TT, Tên tiêu chí, Nội dung, Chỉ tiêu, Kết quả thực
    hiện, Tự đánh giá, Ghi chú…, in any order, on one row or two, under a title block of any
@@ -75,6 +76,7 @@ from ntm_excel.read.legacy import (
     to_unicode,
     verdict_encoding,
 )
+from ntm_excel.read.markup import markup_grids
 from ntm_excel.read.matching import CatalogueIndex
 from ntm_excel.read.roadmap import is_roadmap_heading, read_roadmap, title_year
 from ntm_excel.read.sheets import (
@@ -141,7 +143,8 @@ def read_workbook(
         reason = f"không mở được tệp ({read_reason(exc)})"
         return [_unreadable(path, registry, reason)]
     try:
-        grids = load_grids(data, sniff(data))
+        sniffed = sniff(data)
+        grids = markup_grids(data, sniffed.kind) or load_grids(sniffed.package or data, sniffed)
     except UnreadableFileError as exc:
         return [_unreadable(path, registry, exc.reason)]
     if not any(_has_cells(grid) for grid in grids):

@@ -294,11 +294,11 @@ def _calamine_grid(book: CalamineWorkbook, name: str, hidden: bool) -> Grid:
         for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or ())
         if r0 < MAX_ROWS and c0 < MAX_COLS
     )
-    truncated = _beyond_caps(name, end_row, end_col) if beyond else ""
+    truncated = beyond_caps(name, end_row, end_col) if beyond else ""
     return Grid(name=name, rows=rows, hidden=hidden, merged=merged, truncated=truncated)
 
 
-def _beyond_caps(name: str, row: int, col: int) -> str:
+def beyond_caps(name: str, row: int, col: int) -> str:
     rows = f"{MAX_ROWS:,}".replace(",", ".")
     last = cell_address(MAX_ROWS - 1, MAX_COLS - 1)
     return (
@@ -320,7 +320,7 @@ _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
 _V_TEXT = re.compile(_P + rb"v>([^<]+)<")
 _F_TEXT = re.compile(_P + rb"f\b[^>]*?(?:/>|>([^<]*)<)")
 _T_ATTR = re.compile(rb'\bt="(\w+)"')
-_REF_ATTR = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_REF_ATTR = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')  # bounded: a 5,000-digit row is no row
 _S_ATTR = re.compile(rb'\bs="(\d+)"')
 # Built-in format ids that matter here: percentages, and dates (a month typed «9/2021» is
 # stored as 01/09/2021 and shown «mmm-yy», id 17)
@@ -351,8 +351,8 @@ def _ooxml_formulas(xml: bytes) -> dict[tuple[int, int], str]:
             continue
         tag_start = xml.rfind(b"<", 0, match.start())
         tag = xml[tag_start : match.start()]
-        ref = _REF_ATTR.search(tag)
-        if ref is None:
+        cell = _place(xml, tag_start, tag)
+        if cell is None:
             continue
         end = _CELL_END.search(xml, match.start())
         if end is None:
@@ -366,7 +366,6 @@ def _ooxml_formulas(xml: bytes) -> dict[tuple[int, int], str]:
             continue  # an empty text result is a result
         text = _F_TEXT.match(inner)
         formula = html.unescape((text.group(1) or b"").decode("utf-8", "replace")) if text else ""
-        cell = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
         found[cell] = f"={formula}" if formula else "(công thức dùng chung)"
     return found
 
@@ -376,7 +375,6 @@ def _ooxml_formulas(xml: bytes) -> dict[tuple[int, int], str]:
 # comment of 20,000 «<c » took 6 s, each start scanning on to the comment's end)
 _ERROR_TOKEN = re.compile(_P + rb"(?:c\s([^<>]*)>|v>([^<]*)(?=<))|</(?:[\w.-]+:)?c>")
 _ERROR_TYPE = re.compile(rb'\bt="e"')
-_ERROR_REF = re.compile(rb'\br="([A-Z]{1,3})(\d{1,7})"')
 # The results Excel and LibreOffice show for a formula that failed, and what each means
 EXCEL_ERROR = re.compile(
     r"#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|GETTING_DATA|SPILL!|CALC!)|Err:\d{3}"
@@ -414,9 +412,8 @@ def _ooxml_errors(xml: bytes) -> dict[tuple[int, int], str]:
     for token in _ERROR_TOKEN.finditer(xml):
         attrs, value = token.group(1, 2)
         if attrs is not None:
-            ref = _ERROR_REF.search(attrs)
-            error = not attrs.endswith(b"/") and ref and _ERROR_TYPE.search(attrs)
-            cell = (int(ref.group(2)) - 1, _col_index(ref.group(1))) if error else None
+            error = not attrs.endswith(b"/") and _ERROR_TYPE.search(attrs)
+            cell = _place(xml, token.start(), attrs) if error else None
             if cell and (cell[0] >= MAX_ROWS or cell[1] >= MAX_COLS):
                 cell = None
         elif value is not None and cell is not None:
@@ -486,10 +483,63 @@ def _ooxml_format(xml: bytes, styles: _Styles | None, row: int, col: int) -> str
     needle = b' r="' + cell_address(row, col).encode() + b'"'
     at = xml.find(needle)
     if at < 0:
-        return ""
+        places = _unreferenced(xml)
+        style_id = places.styles.get((row, col)) if places else None
+        return styles.format(style_id) if style_id is not None else ""
     tag = xml[xml.rfind(b"<", 0, at) : xml.find(b">", at)]
     style = _S_ATTR.search(tag)
     return styles.format(int(style.group(1))) if style else ""
+
+
+# A cell tag without an «r» attribute: its place is the one after the cell before it (Excel
+# reads such sheets; some libraries write every cell so)
+_UNREFERENCED_CELL = re.compile(_P + rb"c(?:/?>|\s(?![^>]*\br\s*=))")
+_ROW_OR_CELL = re.compile(_P + rb"(row|c)(?=[\s/>])([^>]*)>")
+
+
+class _Places(NamedTuple):
+    """Where the cells of a sheet written without addresses are."""
+
+    cells: dict[int, tuple[int, int]]  # offset of a cell's tag → (row, column)
+    styles: dict[tuple[int, int], int]  # (row, column) → style
+
+
+@functools.lru_cache(maxsize=4)  # asked for cell after cell of one sheet
+def _unreferenced(xml: bytes) -> _Places | None:
+    """The place and style of each cell (within the caps) of a sheet some of whose cells
+    have no «r» attribute, placed as Excel places them; None when every cell has its
+    address (the usual case, told by one scan)."""
+    start = xml.find(b"sheetData")
+    if start < 0 or not _UNREFERENCED_CELL.search(xml, start):
+        return None
+    places = _Places({}, {})
+    row, col = -1, -1
+    for match in _ROW_OR_CELL.finditer(xml, start):
+        attrs = match.group(2)
+        if match.group(1) == b"row":
+            number = _R_ATTR.search(attrs)
+            row, col = (int(number.group(1)) - 1 if number else row + 1), -1
+            if row >= MAX_ROWS:
+                break
+            continue
+        ref = _REF_ATTR.search(attrs)
+        col = _col_index(ref.group(1)) if ref else col + 1
+        if col < MAX_COLS:
+            places.cells[match.start()] = (row, col)
+            style = _S_ATTR.search(attrs)
+            if style:
+                places.styles[(row, col)] = int(style.group(1))
+    return places
+
+
+def _place(xml: bytes, tag_start: int, attrs: bytes) -> tuple[int, int] | None:
+    """(row, column) of the cell whose tag starts at `tag_start`: its address, else its
+    place among cells written without one; None when neither is known."""
+    ref = _REF_ATTR.search(attrs)
+    if ref:
+        return int(ref.group(2)) - 1, _col_index(ref.group(1))
+    places = _unreferenced(xml)
+    return places.cells.get(tag_start) if places else None
 
 
 def _ooxml_grid(
@@ -505,7 +555,7 @@ def _ooxml_grid(
     formulas = _ooxml_formulas(xml) if has_formula else {}
     if extent and (extent[2] - extent[0] + 1) * (extent[3] - extent[1] + 1) > MAX_AREA:
         grid = _openpyxl_grid(data, name, hidden)
-        grid.truncated = _beyond_caps(name, extent[2], extent[3])
+        grid.truncated = beyond_caps(name, extent[2], extent[3])
     else:
         grid = _calamine_grid(book, name, hidden)
     grid.formulas = {

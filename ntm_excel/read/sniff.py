@@ -29,6 +29,8 @@ import olefile
 from ntm_excel.atomic import OUTPUT_PROPERTY, marked_kind
 from ntm_excel.errors import OwnOutputError, UnreadableFileError
 from ntm_excel.read.bounds import attribute_values, largest_number
+from ntm_excel.read.textfile import decoded, delimiter
+from ntm_excel.text import first_of, shown
 
 MAX_TOTAL_UNCOMPRESSED = 200 * 1024 * 1024  # bytes, all members together
 MAX_MEMBERS = 2000
@@ -85,11 +87,12 @@ class SheetPart:
 class Sniffed:
     """The checked file: its real format and, for zip formats, its inflated XML parts."""
 
-    kind: str  # "xlsx", "xlsm", "xls" or "ods"
+    kind: str  # "xlsx", "xlsm", "xls", "ods", or "html"/"xml2003" (see `ntm_excel.read.markup`)
     parts: dict[str, bytes] = field(default_factory=dict)  # zip member → inflated XML
     sheets: tuple[SheetPart, ...] = ()  # OOXML worksheets in workbook order
     styles: str = ""  # OOXML: the styles part ("xl/styles.xml")
     workbook_stream: bytes = b""  # .xls: the BIFF "Workbook" stream
+    package: bytes = b""  # OOXML: the package as calamine must read it, when not the file
 
     @property
     def shared_strings(self) -> list[bytes]:
@@ -105,27 +108,75 @@ def sniff(data: bytes) -> Sniffed:
         return _sniff_zip(data)
     if data.startswith(OLE2_MAGIC):
         return _sniff_ole(data)
+    markup = _markup_kind(data)
+    if markup:
+        return Sniffed(kind=markup)
     raise UnreadableFileError(_foreign_kind(data))
 
 
+_SPREADSHEETML = b"urn:schemas-microsoft-com:office:spreadsheet"
+_ODF_FLAT = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def _markup_head(data: bytes) -> bytes:
+    """The first bytes of a text file, lower case, as UTF-8 (UTF-16 by its mark decoded)."""
+    head = data[:HEAD_BYTES]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = head.decode("utf-16", "replace").encode("utf-8", "replace")
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+
+
+def _markup_kind(data: bytes) -> str:
+    """ "html" for a web page holding a table, "xml2003" for an Excel 2003 XML Spreadsheet
+    (both saved as .xls by much office software, and opened by Excel), else ""."""
+    head = _markup_head(data)
+    if head.startswith(b"<?xml") and _SPREADSHEETML in head and _ODF_FLAT not in head:
+        if any(marker in _markup_head(data) + data for marker in _DANGEROUS):
+            raise UnreadableFileError(
+                "tệp XML khai báo DOCTYPE/ENTITY (có thể là tệp độc hại), không mở"
+            )
+        return "xml2003"
+    if head.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<style", b"<body")) or (
+        b"<html" in head[:512]
+    ):
+        return "html" if any(tag in data.lower() for tag in _TABLE_TAGS) else ""
+    if not head.startswith(b"<") and _is_text(data) and delimiter(decoded(data[:65536])):
+        return "csv"
+    return ""
+
+
+_TABLE_TAGS = (b"<table", "<table".encode("utf-16-le"), "<table".encode("utf-16-be"))
+
+
+def _is_text(data: bytes) -> bool:
+    """Whether a file's first bytes are text: UTF-16 by its mark, else no control bytes."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:HEAD_BYTES]
+    return not any(byte < 9 or 13 < byte < 32 and byte != 27 for byte in head)
+
+
 def _foreign_kind(data: bytes) -> str:
-    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    head = _markup_head(data)[:512]
     if head.startswith(b"%pdf"):
         return "đây là tệp PDF, không phải bảng tính Excel"
     if head.startswith((b"rar!", b"7z\xbc\xaf")):
         return "đây là tệp nén RAR/7z, không phải bảng tính Excel"
     if head.startswith((b"\x89png", b"\xff\xd8\xff", b"gif8")):
         return "đây là tệp ảnh, không phải bảng tính Excel"
-    if head.startswith((b"<html", b"<!doctype html", b"<table")) or b"<html" in head:
-        return "đây là trang HTML đặt đuôi Excel, không phải bảng tính thật"
-    if head.startswith(b"<?xml") and b"spreadsheet" in head:
-        return "đây là bảng tính dạng XML 2003, định dạng cũ không còn hỗ trợ"
+    if head.startswith((b"<html", b"<!doctype html")) or b"<html" in head:
+        return "đây là trang HTML đặt đuôi Excel, không có bảng số liệu nào"
+    if head.startswith(b"<?xml") and _ODF_FLAT in _markup_head(data):
+        return "đây là bảng tính LibreOffice dạng XML phẳng (.fods), định dạng chưa đọc được"
     if head.startswith(b"{\\rtf"):
         return "đây là tệp văn bản RTF, không phải bảng tính Excel"
-    try:
-        data[:4096].decode("utf-8")
-    except UnicodeDecodeError:
-        return "nội dung không phải bảng tính Excel hay LibreOffice (tệp hỏng hoặc sai định dạng)"
+    try:  # a character cut at the end of the first 4,096 bytes is no error
+        data[:HEAD_BYTES].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < HEAD_BYTES - 3:
+            return (
+                "nội dung không phải bảng tính Excel hay LibreOffice (tệp hỏng hoặc sai định dạng)"
+            )
     return "đây là tệp văn bản (chữ thường), không phải bảng tính Excel"
 
 
@@ -342,7 +393,7 @@ def _sniff_zip(data: bytes) -> Sniffed:
             if mime.startswith("application/vnd.oasis.opendocument"):
                 raise UnreadableFileError("đây là văn bản OpenDocument, không phải bảng tính")
         if "[Content_Types].xml" not in parts:
-            raise UnreadableFileError("đây là tệp nén .zip, không phải bảng tính Excel")
+            raise UnreadableFileError(_zip_reason(members))
         kind, workbook = _ooxml_kind(parts)
         _refuse_own_output(parts, by_key)
         sheets, styles = _ooxml_sheets(parts, workbook)
@@ -350,10 +401,55 @@ def _sniff_zip(data: bytes) -> Sniffed:
             member = by_key.get(_key(name)) if name else None
             if member is not None and name not in parts:
                 parts[name] = parts.get(member.filename) or _inflate(archive, member, data)
-    missing = next((sheet for sheet in sheets if sheet.part not in parts), None)
-    if missing is not None:
-        raise UnreadableFileError(f"tệp bị hỏng (thiếu dữ liệu của trang «{missing.name}»)")
-    return Sniffed(kind=kind, parts=parts, sheets=sheets, styles=styles)
+        missing = next((sheet for sheet in sheets if sheet.part not in parts), None)
+        if missing is not None:
+            raise UnreadableFileError(f"tệp bị hỏng (thiếu dữ liệu của trang «{missing.name}»)")
+        package = (
+            _forward_slashes(archive, parts)
+            if _BACKSLASH_TARGET.search(
+                b"".join(xml for name, xml in parts.items() if name.endswith(".rels"))
+            )
+            else b""
+        )
+    return Sniffed(kind=kind, parts=parts, sheets=sheets, styles=styles, package=package)
+
+
+_BACKSLASH_TARGET = re.compile(rb"""\bTarget\s*=\s*["'][^"']*\\""")
+
+
+def _forward_slashes(archive: zipfile.ZipFile, parts: dict[str, bytes]) -> bytes:
+    """A copy of the package whose relationship targets use "/" where they were written
+    with "\\" (as some Windows programs write them, and Excel reads them; calamine finds no
+    sheet there). Only for such a package, whose sizes are already checked."""
+    copy = io.BytesIO()
+    with zipfile.ZipFile(copy, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in archive.infolist():
+            content = parts.get(member.filename)
+            if content is None:
+                try:
+                    content = archive.read(member)
+                except _ZIP_ERRORS as exc:
+                    raise UnreadableFileError(
+                        f"tệp bị hỏng (phần «{member.filename}» không giải nén được)"
+                    ) from exc
+            if member.filename.lower().endswith(".rels"):
+                content = _BACKSLASH_TARGET.sub(lambda m: m[0].replace(b"\\", b"/"), content)
+            target.writestr(member.filename, content)
+    return copy.getvalue()
+
+
+_SPREADSHEET_MEMBER = re.compile(r"\.(xlsx|xlsm|xls|ods)$", re.IGNORECASE)
+
+
+def _zip_reason(members: list[zipfile.ZipInfo]) -> str:
+    """Why a plain zip is refused, naming the spreadsheets it holds (a workbook sent zipped,
+    or a zip renamed .xlsx): they are to be taken out and sent, or put in the inbox."""
+    names = [m.filename.replace("\\", "/").rsplit("/", 1)[-1] for m in members]
+    inside = [name for name in names if _SPREADSHEET_MEMBER.search(name)]
+    if not inside:
+        return "đây là tệp nén .zip, không phải bảng tính Excel"
+    listed = first_of([f"«{shown(name, 60)}»" for name in inside], 3, "tệp")
+    return f"đây là tệp nén .zip chứa bảng tính {listed}: hãy giải nén rồi dùng tệp trong đó"
 
 
 def _key(name: str) -> str:
@@ -593,7 +689,7 @@ def _declared_kind(types_xml: bytes | None, rels_xml: bytes | None) -> tuple[str
     if rels_xml is not None:
         for rel in _xml(rels_xml, "_rels/.rels").iter(f"{{{_NS_PKG_REL}}}Relationship"):
             if rel.get("Type") in _OFFICE_DOCUMENT:
-                workbook = rel.get("Target", "").lstrip("/")
+                workbook = rel.get("Target", "").replace("\\", "/").lstrip("/")
     workbook = workbook or "xl/workbook.xml"
     content_type = overrides.get(workbook, "")
     if content_type in (_CT_XLSX, _CT_XLTX):
@@ -626,7 +722,7 @@ def _declared_sheets(
     styles = ""
     if rels_xml is not None:
         for rel in _xml(rels_xml, rels_name).iter(f"{{{_NS_PKG_REL}}}Relationship"):
-            target = rel.get("Target", "")
+            target = rel.get("Target", "").replace("\\", "/")
             path = target.lstrip("/") if target.startswith("/") else posixpath.join(base, target)
             targets[rel.get("Id")] = posixpath.normpath(path)
             if rel.get("Type", "").endswith("/styles"):
