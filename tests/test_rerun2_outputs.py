@@ -8,8 +8,10 @@ batch read without the store gives."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -21,7 +23,7 @@ from ntm_excel.history import History
 from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.catalog import load_catalog
 from ntm_excel.reference.registry import load_registry
-from ntm_excel.write.csv_export import write_csv
+from ntm_excel.write.csv_export import number_text, write_csv
 from ntm_excel.write.master import write_master
 from ntm_excel.write.master_sheets import DETAIL
 from ntm_excel.write.outputs import write_outputs
@@ -147,3 +149,16 @@ def test_a_changed_file_and_a_damaged_judgement_read_while_the_others_are_decode
     assert stored == 21  # the changed file's judgement kept beside its earlier one
     assert again.units == plain.units and again.loose == plain.loose
     assert again.submissions == plain.submissions
+
+
+def test_a_numbers_csv_text_is_its_shortest_digits_without_an_exponent():
+    """`number_text` takes a number's shortest digits as they are unless Python writes them
+    with an exponent: the text is what `Decimal` writes in fixed point, for any number."""
+    draw = random.Random(13)
+    numbers = [draw.uniform(-1e6, 1e6) for _ in range(2000)]
+    numbers += [draw.random() * 10.0**e for e in range(-12, 22) for _ in range(20)]
+    numbers += [0.1, -0.5, 85.5, 1e-05, 1.5e-07, 1e16, 1.25e17, 12345678.9, -0.0, 3.0]
+    for number in numbers:
+        expected = str(int(number)) if number == int(number) else format(Decimal(repr(number)), "f")
+        assert number_text(number) == expected, number
+        assert "e" not in number_text(number)
