@@ -134,7 +134,7 @@ class OutputWriter:
         csv: list[Path] = []
         feedback = StagedFeedback()
         csv_files = contextlib.nullcontext()
-        detail: dict[str, Path] = {}  # the master's detail, when the CSV child writes it
+        detail: Path | None = None  # the master's detail, when the CSV child writes it
         what = f"các tệp CSV vào {csv_dir}"
         if csv_dir is not None:
             figures = figures or Figures.of(consolidation)
@@ -145,7 +145,7 @@ class OutputWriter:
                 target = overflow_path(self.master, DETAIL_FILE)
                 what += f" và {target}"
                 with _writing(what):
-                    detail[DETAIL_FILE] = generation.stage(target)
+                    detail = generation.stage(target)
             csv_files = beside(_csv_files, consolidation, staged, figures, detail)
         with _writing(what), csv_files, _writing(f"bảng tổng hợp {self.master}"):
             overflow = build_master(
@@ -155,7 +155,7 @@ class OutputWriter:
                 row_limit=self.row_limit,
                 staged=self._staged_master,
                 figures=figures,
-                elsewhere=detail,
+                elsewhere={DETAIL_FILE: detail} if detail is not None else None,
             )
         if self._feedback is not None:
             with _writing(f"các tệp góp ý vào {self.feedback_dir}"):
@@ -177,13 +177,13 @@ def _csv_files(
     consolidation: Consolidation,
     staged: Mapping[str, Path],
     figures: Figures,
-    detail: Mapping[str, Path],
+    detail: Path | None,
 ) -> None:
     """In the child beside the master: the CSV files and, when it is too long for its sheet,
     the master's indicator detail (the kept reports' indicators are decoded once, here)."""
     write_csv_files(consolidation, staged)
-    for path in detail.values():
-        write_detail_csv(path, figures)
+    if detail is not None:
+        write_detail_csv(detail, figures)
 
 
 def write_outputs(
