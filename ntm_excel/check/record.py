@@ -99,99 +99,165 @@ def read_through(
     With `judging` (a fingerprint of what `then` depends on besides the reading and the
     judging code, see `criteria_fingerprint`), what `then` returns is kept in the store too,
     and a file judged before in the same context is taken from there in this process: no
-    worker decodes or judges it again. With `keep=False`, what was read now is stored only
-    when the caller calls `Reading.keep` (once it has done what cannot wait)."""
+    worker decodes or judges it again. The files without a kept judgement are read (by a
+    thread that waits on the worker processes) while this one decodes the kept judgements:
+    a re-run's changed file is read meanwhile. With `keep=False`, what was read now is
+    stored only when the caller calls `Reading.keep` (once it has done what cannot wait)."""
     arrivals = history.hash_files([*files, *extra])
     received = {path: arrival.received for path, arrival in arrivals.items()}
     context = reading_context(registry, indicators, vocabulary)
     keys = {path: (received[path].sha256, path.name) for path in files if path in received}
-    results: list = [None] * len(files)
     judged_context = judgement_cache_context(context, judging) if judging is not None else None
-    todo = list(range(len(files)))
-    if judged_context is not None:
-        todo = _judged_before(history, judged_context, files, keys, results)
-    judged = len(files) - len(todo)
-    stored = history.readings(context, [keys[files[i]] for i in todo if files[i] in keys])
-    kept = {index: stored.get(keys.get(files[index])) for index in todo}
-    recall = _Recalled(then, judged_context is not None)
-    new_judgements: dict[tuple[str, str], bytes] = {}
-    if (default_workers(len(todo)) if workers is None else workers) <= 1:
-        left = []  # no processes to share the work with: the stored readings are used here
+    kept_judgements = (
+        history.judgements(judged_context, keys.values()) if judged_context is not None else {}
+    )
+    batch = _Batch(
+        history,
+        files,
+        keys,
+        context,
+        (registry, indicators, vocabulary, workers),
+        then,
+        judged_context is not None,
+        progress,
+    )
+    judged = [i for i, path in enumerate(files) if keys.get(path) in kept_judgements]
+    todo = sorted(set(range(len(files))) - set(judged))
+    batch.recalled_here(todo)  # before the archiving: the store is used by one thread at once
+    # the bytes are archived (disk-bound) while the files are read and the kept judgements
+    # decoded: the store is not used here meanwhile, and a failure to archive is raised once
+    # the reading is done
+    with ThreadPoolExecutor(2, thread_name_prefix="read-through") as beside:
+        archived = beside.submit(history.store_files, arrivals)
+        reading = beside.submit(batch.read, todo, len(judged)) if todo else None
+        left = _judged_before(kept_judgements, files, keys, judged, batch.results)
+        if reading is not None:
+            reading.result()
+        archived.result()
+    if left:  # a kept judgement that cannot be used: the file is read instead
+        batch.recalled_here(left)
+        batch.read(left, len(files) - len(left))
+    elif progress and not todo:
+        progress(len(files), len(files))
+    reused = len(files) - batch.parsed
+    result = Reading(
+        batch.results,
+        received,
+        context,
+        batch.parsed,
+        reused,
+        len(judged) - len(left),
+        batch.new,
+        batch.new_judgements,
+        judged_context,
+    )
+    if keep:
+        result.keep(history)
+    return result
+
+
+class _Batch:
+    """The files of a batch that are read (or recalled from their kept readings): their
+    results, what to keep of them and how many were parsed now."""
+
+    def __init__(
+        self,
+        history: History,
+        files: Sequence[Path],
+        keys: dict[Path, tuple[str, str]],
+        context: str,
+        reader: tuple[Registry, Sequence[Indicator], Vocabulary | None, int | None],
+        then: Then | None,
+        keep: bool,
+        progress: Progress | None,
+    ) -> None:
+        self.history, self.files, self.keys, self.context = history, files, keys, context
+        self.reader, self.progress = reader, progress
+        self.encoded = _Encoded(then, keep)
+        self.recall = _Recalled(then, keep)
+        self.results: list = [None] * len(files)
+        self.kept: dict[int, bytes | None] = {}
+        self.left: list[int] = []  # files left to `read`
+        self.parsed = 0
+        self.new: dict[tuple[str, str], bytes] = {}
+        self.new_judgements: dict[tuple[str, str], bytes] = {}
+
+    def recalled_here(self, todo: list[int]) -> None:
+        """Look up the kept readings of `todo` and, when the batch is too small to be worth
+        more than one process, recall them here; the files left to `read` are the others."""
+        files, keys = self.files, self.keys
+        stored = self.history.readings(
+            self.context, [keys[files[i]] for i in todo if files[i] in keys]
+        )
+        self.kept = {index: stored.get(keys.get(files[index])) for index in todo}
+        workers = self.reader[3]
+        self.left = list(todo)
+        if (default_workers(len(todo)) if workers is None else workers) > 1:
+            return
+        self.left = []  # no processes to share the work with: the stored readings are used here
         for index in todo:
             path = files[index]
             try:
-                item = recall(path, kept[index]) if kept[index] else None
+                item = self.recall(path, self.kept[index]) if self.kept[index] else None
             except Exception:  # noqa: BLE001 - gone or damaged: the file is read instead
                 item = None
             if item is None:
-                left.append(index)
-                kept[index] = None  # read below, not recalled a second time
+                self.left.append(index)
+                self.kept[index] = None  # read below, not recalled a second time
                 continue
-            results[index] = item.result
+            self.results[index] = item.result
             if item.judgement is not None and path in keys:
-                new_judgements[keys[path]] = item.judgement
-        todo = left
-    done = len(files) - len(todo)
-    if progress and done:
-        progress(done, len(files))
-    # the bytes are archived (disk-bound) while the worker processes read: the store is not
-    # used here meanwhile, and a failure to archive is raised once the reading is done
-    with ThreadPoolExecutor(1, thread_name_prefix="archive") as archiving:
-        archived = archiving.submit(history.store_files, arrivals)
+                self.new_judgements[keys[path]] = item.judgement
+
+    def read(self, todo: list[int], done: int) -> None:
+        """Read the files `recalled_here` left of `todo` (`done`: the batch's files taken
+        from the store otherwise, for `progress`)."""
+        files, total, progress = self.files, len(self.files), self.progress
+        done += len(todo) - len(self.left)
+        if progress and done:
+            progress(done, total)
+        registry, indicators, vocabulary, workers = self.reader
+        left = self.left
         fresh = read_files(
-            [files[i] for i in todo],
+            [files[i] for i in left],
             registry,
             indicators,
             vocabulary=vocabulary,
             workers=workers,
-            progress=(lambda n, _: progress(done + n, len(files))) if progress else None,
-            then=_Encoded(then, judged_context is not None),
-            kept=[kept[i] for i in todo],
-            recall=recall,
+            progress=(lambda n, _: progress(done + n, total)) if progress else None,
+            then=self.encoded,
+            kept=[self.kept[i] for i in left],
+            recall=self.recall,
         )
-        archived.result()
-    new = {}
-    parsed = len(files) - done
-    for index, item in zip(todo, fresh, strict=True):
-        results[index] = item.result
-        key = keys.get(files[index])
-        if item.blob is None:
-            parsed -= 1  # taken from the store in a worker
-        elif item.key is None or item.key != key:
-            continue  # nothing to keep, or changed since it was hashed
-        else:
-            new[key] = item.blob
-        if item.judgement is not None and key is not None:
-            new_judgements[key] = item.judgement
-    reused = len(files) - parsed
-    reading = Reading(
-        results, received, context, parsed, reused, judged, new, new_judgements, judged_context
-    )
-    if keep:
-        reading.keep(history)
-    return reading
+        for index, item in zip(left, fresh, strict=True):
+            self.results[index] = item.result
+            key = self.keys.get(files[index])
+            if item.blob is not None:  # else taken from the store in a worker
+                self.parsed += 1
+                if item.key is None or item.key != key:
+                    continue  # nothing to keep, or changed since it was hashed
+                self.new[key] = item.blob
+            if item.judgement is not None and key is not None:
+                self.new_judgements[key] = item.judgement
 
 
 def _judged_before(
-    history: History,
-    context: str,
+    stored: dict[tuple[str, str], bytes],
     files: Sequence[Path],
     keys: dict[Path, tuple[str, str]],
+    judged: list[int],
     results: list,
 ) -> list[int]:
-    """Put in `results` the judgements of `files` kept in `context`; the indices of the
-    files left to read (none kept, or its judgement cannot be used)."""
-    stored = history.judgements(context, keys.values())
+    """Put in `results` the kept judgements (`stored`) of the files `judged`; the indices
+    of those whose judgement cannot be used (their files are read instead)."""
     left = []
-    for index, path in enumerate(files):
-        blob = stored.get(keys.get(path))
+    for n, index in enumerate(judged, 1):
+        path = files[index]
         try:
-            if blob is None:
-                raise LookupError(path)
-            results[index] = decode_judgement(blob, str(path), _modified(path))
-        except Exception:  # noqa: BLE001 - none, gone or damaged: the file is read instead
+            results[index] = decode_judgement(stored[keys[path]], str(path), _modified(path))
+        except Exception:  # noqa: BLE001 - gone or damaged: the file is read instead
             left.append(index)
-        if index % SETTLE_EVERY == SETTLE_EVERY - 1:
+        if n % SETTLE_EVERY == 0:
             settle()  # the judgements live until the batch ends: not walked by every collection
     return left
 

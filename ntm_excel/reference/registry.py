@@ -408,11 +408,12 @@ class Registry:
         # text → the places it names (the registry's; the country's others)
         self._places: dict[str, tuple[frozenset[Unit], frozenset[Unit]]] = {}
         self._provinces = {_province_key(unit.province) for unit in self.units}
-        self._districts = {
-            (_province_key(u.province), _base_key(u.district if u.tier == COMMUNE else u.name))
+        places = {  # each district once: folding every commune's is 0.25 s at the country's
+            (u.province, u.district if u.tier == COMMUNE else u.name)
             for u in self.units
             if u.tier != PROVINCE
         }
+        self._districts = {(_province_key(p), _base_key(d)) for p, d in places}
         if any(not u.province or (u.tier == COMMUNE and not u.district) for u in self.units):
             self._districts.add(("", ""))
 

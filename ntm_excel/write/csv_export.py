@@ -91,7 +91,8 @@ def number_text(value: float) -> str:
         return str(value)
     if value == int(value):
         return str(int(value))
-    return format(Decimal(repr(value)), "f")
+    text = repr(value)  # the shortest digits that give the number back
+    return text if "e" not in text else format(Decimal(text), "f")  # 1e-05: no exponent
 
 
 def safe_text(text: str) -> str:

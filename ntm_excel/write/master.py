@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
@@ -240,25 +240,28 @@ def build_master(
     row_limit: int = SHEET_ROW_LIMIT,
     staged: Path | None = None,
     figures: Figures | None = None,
+    elsewhere: Mapping[str, Path] | None = None,
 ) -> list[Path]:
     """Write the master workbook for `target`, and the CSV files of its blocks longer than
     `row_limit` rows, as part of `generation`; return those CSV files. The workbook goes to
     `staged` when the caller staged it already (to keep the generation's order); `figures`
-    are the consolidation's when the caller has them already.
+    are the consolidation's when the caller has them already; `elsewhere`: the blocks'
+    CSV files the caller writes itself (name → the file it staged).
 
     The workbook is made in memory, then written in one go: a failure to write (disk full)
     is then a plain `OSError`. (Written by XlsxWriter itself, it becomes a `FileCreateError`,
     which is not one, and the half-closed file complains again when it is collected.)
     """
     with parts_folder() as parts:
-        return _build(consolidation, target, generation, row_limit, staged, figures, parts)
+        overflow = Overflow(target, generation, row_limit, elsewhere=elsewhere or {})
+        return _build(consolidation, target, generation, overflow, staged, figures, parts)
 
 
 def _build(
     consolidation: Consolidation,
     target: Path,
     generation: Generation,
-    row_limit: int,
+    overflow: Overflow,
     staged: Path | None,
     figures: Figures | None,
     parts: Path,
@@ -278,7 +281,6 @@ def _build(
     book.set_properties(properties)
     mark_output(book, "tong_hop", consolidation.created)  # never read back as a submission
     formats, figures = FormatCache(book), figures or Figures.of(consolidation)
-    overflow = Overflow(target, generation, row_limit)
     # the CSV files of the overflow are written beside, and waited for
     with collector_paused(), overflow.writing:
         master_sheets.write_all(book, formats, figures, overflow)

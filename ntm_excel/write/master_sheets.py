@@ -11,7 +11,7 @@ import csv
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from operator import itemgetter
@@ -632,6 +632,8 @@ class Overflow:
     written: list[Path] = field(default_factory=list)
     # the files being written by forked children (`beside`): leaving it waits for them
     writing: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    # blocks the caller writes itself (name → the file it staged): not written here again
+    elsewhere: Mapping[str, Path] = field(default_factory=dict)
 
     def path(self, name: str) -> Path:
         return overflow_path(self.master, name)
@@ -652,8 +654,9 @@ class Overflow:
         count: int,
     ) -> None:
         target = self.path(name)
-        staged = self.generation.stage(target)
-        self.writing.enter_context(beside(_write_block, staged, columns, values))
+        if name not in self.elsewhere:
+            staged = self.generation.stage(target)
+            self.writing.enter_context(beside(_write_block, staged, columns, values))
         self.written.append(target)
         sheet.sentence(
             row,
@@ -1282,21 +1285,8 @@ def write_matrix(book, fmts: FormatCache, facts: Figures, as_of: str) -> None:
 # ----------------------------------------------------------------------------- Chỉ tiêu chi tiết
 
 
-def write_detail(
-    book, fmts: FormatCache, facts: Figures, as_of: str, overflow: Overflow | None = None
-) -> None:
-    sheet = Sheet(
-        book,
-        fmts,
-        DETAIL,
-        BLUE,
-        f"BẢNG TỔNG HỢP CHI TIẾT CÁC CHỈ TIÊU — ngày {as_of}",
-        sheet_note(
-            facts,
-            "Kết quả cuối: theo số liệu khi đánh giá được; chỉ tiêu tính bằng số mà thiếu số liệu "
-            "hợp lệ là chưa rõ; chỉ tiêu khác theo tự đánh giá",
-        ),
-    )
+def detail_block(facts: Figures) -> tuple[list[Column], Iterator[tuple]]:
+    """The indicator detail's columns and rows (in the sheet, or in its CSV file)."""
     columns = [
         Column("Mã ĐV", cap=8),
         Column("Đơn vị", cap=18),
@@ -1339,12 +1329,36 @@ def write_detail(
                     ind.cell,
                 )
 
+    return columns, rows()
+
+
+def write_detail_csv(path: Path, facts: Figures) -> None:
+    """The indicator detail as the CSV file `Overflow` writes when it outgrows its sheet."""
+    _write_block(path, *detail_block(facts))
+
+
+def write_detail(
+    book, fmts: FormatCache, facts: Figures, as_of: str, overflow: Overflow | None = None
+) -> None:
+    sheet = Sheet(
+        book,
+        fmts,
+        DETAIL,
+        BLUE,
+        f"BẢNG TỔNG HỢP CHI TIẾT CÁC CHỈ TIÊU — ngày {as_of}",
+        sheet_note(
+            facts,
+            "Kết quả cuối: theo số liệu khi đánh giá được; chỉ tiêu tính bằng số mà thiếu số liệu "
+            "hợp lệ là chưa rõ; chỉ tiêu khác theo tự đánh giá",
+        ),
+    )
+    columns, rows = detail_block(facts)
     header_row = 2
     count = block_rows(facts)[DETAIL_FILE]
     if overflow is not None and count > overflow.limit:
-        overflow.write(sheet, header_row, columns, rows(), DETAIL_FILE, count)
+        overflow.write(sheet, header_row, columns, rows, DETAIL_FILE, count)
         return
-    end = sheet.block(header_row, columns, rows())
+    end = sheet.block(header_row, columns, rows)
     sheet.table(header_row, end, columns, "ChiTieuChiTiet")
     if end == header_row + 1:
         sheet.sentence(end, "Chưa có đơn vị nào nộp số liệu chỉ tiêu.")

@@ -24,6 +24,13 @@ from ntm_excel.write.beside import beside
 from ntm_excel.write.csv_export import csv_paths, write_csv_files
 from ntm_excel.write.feedback import FeedbackMaking, StagedFeedback, start_feedback
 from ntm_excel.write.master import build_master
+from ntm_excel.write.master_sheets import (
+    DETAIL_FILE,
+    SHEET_ROW_LIMIT,
+    block_rows,
+    overflow_path,
+    write_detail_csv,
+)
 
 UNCHANGED = (
     "Chưa tệp kết quả nào bị thay: bảng tổng hợp, CSV và góp ý của lần chạy trước vẫn còn nguyên."
@@ -80,8 +87,10 @@ class OutputWriter:
         csv_dir: Path | str | None = None,
         feedback_dir: Path | str | None = None,
         history: History | None = None,
+        row_limit: int = SHEET_ROW_LIMIT,
     ) -> None:
         self.master = Path(master)
+        self.row_limit = row_limit  # the master's blocks longer than this go to CSV files
         self.csv_dir = Path(csv_dir) if csv_dir is not None else None
         self.feedback_dir = Path(feedback_dir) if feedback_dir is not None else None
         self.history = history
@@ -125,22 +134,28 @@ class OutputWriter:
         csv: list[Path] = []
         feedback = StagedFeedback()
         csv_files = contextlib.nullcontext()
+        detail: Path | None = None  # the master's detail, when the CSV child writes it
+        what = f"các tệp CSV vào {csv_dir}"
         if csv_dir is not None:
-            with _writing(f"các tệp CSV vào {csv_dir}"):
+            figures = figures or Figures.of(consolidation)
+            with _writing(what):
                 csv = csv_paths(csv_dir)
                 staged = {target.name: generation.stage(target) for target in csv}
-            csv_files = beside(write_csv_files, consolidation, staged)
-        with (
-            _writing(f"các tệp CSV vào {csv_dir}"),
-            csv_files,
-            _writing(f"bảng tổng hợp {self.master}"),
-        ):
+            if block_rows(figures)[DETAIL_FILE] > self.row_limit:
+                target = overflow_path(self.master, DETAIL_FILE)
+                what += f" và {target}"
+                with _writing(what):
+                    detail = generation.stage(target)
+            csv_files = beside(_csv_files, consolidation, staged, figures, detail)
+        with _writing(what), csv_files, _writing(f"bảng tổng hợp {self.master}"):
             overflow = build_master(
                 consolidation,
                 self.master,
                 generation,
+                row_limit=self.row_limit,
                 staged=self._staged_master,
                 figures=figures,
+                elsewhere={DETAIL_FILE: detail} if detail is not None else None,
             )
         if self._feedback is not None:
             with _writing(f"các tệp góp ý vào {self.feedback_dir}"):
@@ -158,6 +173,19 @@ class OutputWriter:
         )
 
 
+def _csv_files(
+    consolidation: Consolidation,
+    staged: Mapping[str, Path],
+    figures: Figures,
+    detail: Path | None,
+) -> None:
+    """In the child beside the master: the CSV files and, when it is too long for its sheet,
+    the master's indicator detail (the kept reports' indicators are decoded once, here)."""
+    write_csv_files(consolidation, staged)
+    if detail is not None:
+        write_detail_csv(detail, figures)
+
+
 def write_outputs(
     consolidation: Consolidation,
     master: Path | str,
@@ -165,11 +193,13 @@ def write_outputs(
     csv_dir: Path | str | None = None,
     feedback_dir: Path | str | None = None,
     history: History | None = None,
+    row_limit: int = SHEET_ROW_LIMIT,
 ) -> Outputs:
     """Write the master workbook, the CSV files (when `csv_dir` is given) and the feedback
     workbooks (when `feedback_dir` is given) as one generation; return what was written.
-    With `history`, a feedback workbook made from the same file and issues is kept."""
+    With `history`, a feedback workbook made from the same file and issues is kept. The
+    master's blocks longer than `row_limit` rows go to CSV files beside it."""
     with OutputWriter(
-        master, csv_dir=csv_dir, feedback_dir=feedback_dir, history=history
+        master, csv_dir=csv_dir, feedback_dir=feedback_dir, history=history, row_limit=row_limit
     ) as writer:
         return writer.write(consolidation)
