@@ -168,6 +168,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# Ctrl-C: every output is written to a temporary file first, and the sent-mail ledger records
+# each message once it is sent, so what was stopped is simply run again.
+STOPPED = (
+    "Đã dừng. Tệp kết quả nào chưa ghi xong thì chưa thay bản cũ (bản cũ vẫn còn nguyên); thư "
+    "đã gửi không bị gửi lại. Chạy lại lệnh để làm tiếp."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     readable_output()
     argv = sys.argv[1:] if argv is None else argv
@@ -182,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.describe(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Đã dừng.", file=sys.stderr)
+        print(STOPPED, file=sys.stderr)
         return 130
     except sqlite3.DatabaseError as exc:  # the state database damaged where it is read
         print(

@@ -188,9 +188,20 @@ def missing_paths(paths: list[str]) -> list[str]:
     """The given paths that do not exist, each reported on stderr (a typo must not produce an
     empty consolidation that overwrites the last good one), and the Office lock files given
     («~$xa_cam_loc.xlsx», made while a workbook is open: picked by mistake for it)."""
-    missing = [path for path in paths if not Path(path).exists()]
-    for path in missing:
-        fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}.")
+    split = _split_by_spaces(paths)
+    missing = []
+    for index, path in enumerate(paths):
+        if any(start <= index < stop for start, stop in split):
+            missing.append(path)
+        elif not Path(path).exists():
+            missing.append(path)
+            fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}.")
+    for start, stop in split:
+        joined = " ".join(paths[start:stop])
+        fail(
+            f"«{joined}» có dấu cách nên bị tách thành nhiều đường dẫn: hãy đặt nó trong dấu "
+            f'nháy kép, "{joined}".'
+        )
     for path in paths:
         name = Path(path).name
         if name.startswith("~$") and Path(path).is_file():
@@ -202,6 +213,29 @@ def missing_paths(paths: list[str]) -> list[str]:
             )
             missing.append(path)
     return missing
+
+
+_MOST_PIECES = 12  # words of one path with spaces looked for (`consolidate *.xlsx`: thousands)
+
+
+def _split_by_spaces(paths: list[str]) -> list[tuple[int, int]]:
+    """The paths with spaces typed without quotes (`consolidate Nộp bài tháng 3`), each as the
+    span of arguments the shell split it into: the longest run of consecutive arguments that
+    names an existing file or folder, when one of them alone does not."""
+    found: list[tuple[int, int]] = []
+    if all(map(os.path.exists, paths)):
+        return found
+    start = 0
+    while start < len(paths):
+        for stop in range(min(len(paths), start + _MOST_PIECES), start + 1, -1):
+            pieces = paths[start:stop]
+            if Path(" ".join(pieces)).exists() and not all(map(os.path.exists, pieces)):
+                found.append((start, stop))
+                start = stop
+                break
+        else:
+            start += 1
+    return found
 
 
 def _looked_in(path: str) -> str:

@@ -1,0 +1,159 @@
+"""The district office's clerk at the command line: a folder with spaces typed without quotes,
+the master left open in Excel, Ctrl-C in the middle of a run, a contact book with a name
+twice. Each driven through the command on real files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ntm_excel.cli import STOPPED, main
+from ntm_excel.config import load_config
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "workbooks" / "mau_nop"
+FOLDER = "Nộp bài tháng 3"
+
+
+@pytest.fixture
+def office(tmp_path, monkeypatch) -> Path:
+    """The office's folder, the working folder: «Nộp bài tháng 3» holds three communes'
+    workbooks."""
+    inbox = tmp_path / FOLDER
+    inbox.mkdir()
+    for name in ("18730_xa_cam_loc.xlsx", "xa_cam_due.xlsx", "TDG_xa_cam_binh.xls"):
+        shutil.copy(SAMPLES / name, inbox)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "var"))
+    return tmp_path
+
+
+@pytest.mark.parametrize("command", ["consolidate", "validate"])
+def test_a_folder_with_spaces_typed_without_quotes_is_told_to_be_quoted(office, capsys, command):
+    """The shell splits `Nộp bài tháng 3` into four paths: each was «not found», and «3» and
+    «bài» made no sense to a clerk. A path also missing is still said."""
+    argv = [command, *FOLDER.split(), "Nộp", "--as-of", "25/03/2021"]
+    assert main(argv[:-2] if command == "validate" else argv) == 2
+    assert capsys.readouterr().err == (
+        f"Lỗi: không tìm thấy tệp hoặc thư mục «Nộp» trong thư mục đang chạy lệnh ({office}).\n"
+        f"Lỗi: «{FOLDER}» có dấu cách nên bị tách thành nhiều đường dẫn: hãy đặt nó trong dấu "
+        f'nháy kép, "{FOLDER}".\n'
+    )
+    assert sorted(p.name for p in office.iterdir()) == [FOLDER]
+    assert main([command, FOLDER]) in (0, 1)  # quoted, it is read
+
+
+@pytest.mark.parametrize(
+    ("lock", "output"),
+    [
+        ("~$tong_hop.xlsx", "out/tong_hop.xlsx"),  # Excel
+        (".~lock.tong_hop.xlsx#", "out/tong_hop.xlsx"),  # LibreOffice
+    ],
+)
+def test_an_output_left_open_in_excel_is_said_after_it_is_replaced(office, capsys, lock, output):
+    """On the office's server the master is replaced under the clerk's open window, which
+    keeps the old figures (and saving it would put them back): the lock file beside the
+    output tells; the run still writes, as it does once Excel has crashed."""
+    argv = ["consolidate", FOLDER, "--as-of", "2021-03-25"]
+    assert main(argv) == 0
+    target = office / output
+    written = target.stat().st_mtime_ns
+    (target.parent / lock).write_bytes(b"\x04VPDP" + b" " * 49)
+    capsys.readouterr()
+    assert main([*argv[:-1], "2021-03-26"]) == 0
+    assert capsys.readouterr().err == (
+        f"Cảnh báo: «{output}» có vẻ đang mở trong Excel hoặc LibreOffice (có tệp khóa «{lock}» "
+        "bên cạnh): cửa sổ đó vẫn hiện bản cũ. Hãy đóng tệp mà không lưu rồi mở lại để xem bản "
+        f"mới (lưu bản cũ sẽ ghi đè bản mới); nếu không ai mở tệp này, hãy xóa tệp «{lock}».\n"
+    )
+    assert target.stat().st_mtime_ns != written
+    assert openpyxl.load_workbook(target).sheetnames
+
+
+# `ntm-excel ARGS` in its own process, sent Ctrl-C (SIGINT) as the first feedback workbook
+# is made: while every output of the run is staged, none yet in place.
+CTRL_C = """
+import os, signal, sys
+
+from ntm_excel.cli import main
+from ntm_excel.write import feedback
+
+made = feedback.feedback_workbook
+
+
+def interrupted(*args):
+    os.kill(os.getpid(), signal.SIGINT)
+    return made(*args)
+
+
+feedback.feedback_workbook = interrupted
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_in_the_middle_says_nothing_was_half_written_and_a_rerun_works(office):
+    script = office / "ctrl_c.py"
+    script.write_text(CTRL_C, encoding="utf-8")
+    argv = ["consolidate", FOLDER, "--as-of", "2021-03-25", "--workers", "1"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, str(script), *argv], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (130, "", STOPPED + "\n")
+    assert STOPPED == (
+        "Đã dừng. Tệp kết quả nào chưa ghi xong thì chưa thay bản cũ (bản cũ vẫn còn nguyên); "
+        "thư đã gửi không bị gửi lại. Chạy lại lệnh để làm tiếp."
+    )
+    assert not (office / "out" / "tong_hop.xlsx").exists()
+    assert [p.name for p in (office / "out").rglob("*") if p.is_file()] == []
+    assert main(argv) == 0
+    assert openpyxl.load_workbook(office / "out" / "tong_hop.xlsx").sheetnames
+
+
+def _contacts(folder: Path, *rows: tuple[str, str]) -> Path:
+    """The bundled contact book with rows (name, address) added at the end of «Danh bạ»."""
+    book = openpyxl.load_workbook(load_config().contacts)
+    for name, email in rows:
+        book["Danh bạ"].append([name, "Chuyên viên", "Phòng Nông nghiệp", email])
+    path = folder / "danh bạ.xlsx"
+    book.save(path)
+    return path
+
+
+def _digest(folder: Path, contacts: Path) -> str:
+    from test_scheduler import cli, write_config
+
+    config = write_config(folder, contacts=contacts)
+    shutil.copy(SAMPLES / "18730_xa_cam_loc.xlsx", folder / "inbox")
+    code, printed = cli("digest", "--config", str(config), "--as-of", "2021-03-25", "--dry-run")
+    assert code == 0, printed
+    return printed
+
+
+def test_a_name_written_twice_with_two_addresses_is_said_with_its_rows(tmp_path):
+    """Phạm Hoàng Anh added again with another address: he was reported «not in the contact
+    book», in which he is twice."""
+    printed = _digest(tmp_path, _contacts(tmp_path, ("Phạm Hoàng Anh", "anh.ph@camxuyen.vn")))
+    assert "Không có trong danh bạ" not in printed
+    assert "Chưa có địa chỉ thư: Phạm Hoàng Anh, " in printed
+    assert (
+        "Danh bạ danh bạ.xlsx, trang «Danh bạ»: «Phạm Hoàng Anh» có ở các dòng 2, 27 với địa "
+        "chỉ thư khác nhau (pham.hoang.anh@camxuyen.example.org, anh.ph@camxuyen.vn); không "
+        "gửi thư nhắc việc của người này tới khi chỉ còn một dòng (hoặc các dòng cùng một địa "
+        "chỉ).\n"
+    ) in printed
+    assert "<pham.hoang.anh@camxuyen.example.org>" not in printed
+
+
+def test_a_name_written_twice_with_one_address_is_mailed(tmp_path):
+    printed = _digest(
+        tmp_path, _contacts(tmp_path, ("Phạm Hoàng Anh", "pham.hoang.anh@camxuyen.example.org"))
+    )
+    assert "Phạm Hoàng Anh" not in printed.split("(Thử, không gửi:")[1]
+    assert "===== Thư 7/34: Phạm Hoàng Anh <pham.hoang.anh@camxuyen.example.org> =====" in printed
