@@ -135,7 +135,7 @@ def test_a_file_saved_by_windows_notepad(tmp_path):
     [
         (
             '"C:\\Users\\VPDP\\tong_hop.xlsx"',
-            "sai cú pháp ở dòng 2, cột 15 «master = \"C:\\Users\\VPDP\\tong_hop.xlsx\"»: dấu \\ "
+            'sai cú pháp ở dòng 2, cột 15 «master = "C:\\Users\\VPDP\\tong_hop.xlsx"»: dấu \\ '
             "trong chuỗi",
         ),  # \U: an escape
         ('"C:\\Tai lieu\\tong_hop.xlsx"', "sai cú pháp ở dòng 2, cột"),

@@ -157,3 +157,15 @@ def test_a_name_written_twice_with_one_address_is_mailed(tmp_path):
     )
     assert "Phạm Hoàng Anh" not in printed.split("(Thử, không gửi:")[1]
     assert "===== Thư 7/34: Phạm Hoàng Anh <pham.hoang.anh@camxuyen.example.org> =====" in printed
+
+
+def test_an_option_another_command_has_is_said_to_be_missing_here(capsys):
+    """`validate … --as-of 25/03/2021`: the clerk typed the date right, for a command that
+    takes none; «unrecognized argument» alone read like a wrongly typed date."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["validate", "nop", "--as-of", "25/03/2021"])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "Lỗi: tham số không nhận ra: --as-of 25/03/2021 — «ntm-excel validate» không có tùy "
+        "chọn --as-of (ntm-excel validate --help: cách dùng)"
+    )

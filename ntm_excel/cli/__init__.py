@@ -124,7 +124,10 @@ class Parser(argparse.ArgumentParser):
             unrecognized = argparse._("unrecognized arguments: %s")  # noqa: SLF001
             if not message.startswith(unrecognized % ""):
                 message = unrecognized % " ".join(unknown)
-            message += next((hint for hint in hints if hint), "")
+            first = unknown[0].split("=")[0]
+            message += next(
+                (hint for hint in hints if hint), f" — «{self.prog}» không có tùy chọn {first}"
+            )
         super().error(message)
 
     def _check_value(self, action: argparse.Action, value: object) -> None:
