@@ -412,6 +412,9 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
     return dataclasses.replace(settings, **relative)
 
 
+_SPREADSHEETS = {".xlsx", ".xlsm", ".xls", ".ods"}  # given for --config by mistake
+
+
 def load_config(path: Path | str | None = None) -> Config:
     """Load the configuration at `path`, or the bundled one when `path` is None."""
     file = Path(path) if path else DEFAULT_CONFIG
@@ -419,8 +422,22 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad may add a BOM
     except FileNotFoundError as exc:
-        raise ConfigError(f"Không tìm thấy tệp cấu hình {file}") from exc
+        saved = file.with_name(f"{file.name}.txt")  # Notepad's «Save as type: Text Documents»
+        hint = (
+            f": Notepad đã lưu nó thành «{saved.name}»; hãy đổi tên bỏ đuôi .txt (Explorer: "
+            "View › File name extensions để thấy đuôi tệp), hoặc khi lưu chọn Save as type "
+            "«All Files (*.*)»"
+            if saved.is_file()
+            else ""
+        )
+        raise ConfigError(f"Không tìm thấy tệp cấu hình {file}{hint}") from exc
     except UnicodeDecodeError as exc:
+        if file.suffix.lower() in _SPREADSHEETS:
+            raise ConfigError(
+                f"«{file}» là một bảng tính, không phải tệp cấu hình: --config cần tệp .toml (như "
+                "workbooks/cau_hinh.toml); bộ tiêu chí, danh sách đơn vị ghi bằng --catalog, "
+                "--registry hoặc trong mục [data] của tệp cấu hình"
+            ) from exc
         raise ConfigError(
             f"Tệp cấu hình {file} không phải dạng UTF-8: hãy mở bằng Notepad, chọn "
             "File › Save As…, mục Encoding chọn «UTF-8» rồi lưu lại"

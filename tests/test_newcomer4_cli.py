@@ -169,3 +169,26 @@ def test_an_option_another_command_has_is_said_to_be_missing_here(capsys):
         "Lỗi: tham số không nhận ra: --as-of 25/03/2021 — «ntm-excel validate» không có tùy "
         "chọn --as-of (ntm-excel validate --help: cách dùng)"
     )
+
+
+def test_a_template_written_into_a_new_folder_given_with_a_slash(office, capsys):
+    """`template --unit "Cẩm Lộc" -o "Biểu mẫu/"`: the folder did not exist, and the answer
+    was «the workbook must be an .xlsx file, not «Biểu mẫu»»."""
+    assert main(["template", "--unit", "Cẩm Lộc", "-o", "Biểu mẫu"]) == 2
+    assert capsys.readouterr().err == (
+        "Lỗi: biểu phải là tệp .xlsx, không phải «Biểu mẫu»: ghi tên tệp, ví dụ -o «Biểu "
+        f"mẫu.xlsx», hoặc một thư mục kết thúc bằng dấu {os.sep}, ví dụ -o «Biểu mẫu{os.sep}»\n"
+    )
+    assert main(["template", "--unit", "Cẩm Lộc", "-o", f"Biểu mẫu{os.sep}"]) == 0
+    written = office / "Biểu mẫu" / "xa_cam_loc.xlsx"
+    assert capsys.readouterr().out.startswith("Đã ghi biểu của Xã Cẩm Lộc (20 tiêu chí")
+    assert openpyxl.load_workbook(written).sheetnames[0] == "Tự đánh giá"
+
+
+def test_history_before_any_consolidation_says_which_command_begins_it(office, capsys):
+    assert main(["history"]) == 2
+    assert capsys.readouterr().err.endswith(
+        "Lịch sử có từ lần chạy «ntm-excel consolidate THƯ_MỤC_NHẬN_BIỂU» đầu tiên.\n"
+    )
+    assert main(["consolidate", FOLDER, "--as-of", "2021-03-25"]) == 0
+    assert main(["history"]) == 0

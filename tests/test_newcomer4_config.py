@@ -144,3 +144,24 @@ def test_a_drive_path_says_where_a_relative_path_starts_for_its_section(
     from the configuration's: the hint said «the configuration's folder» for all of them."""
     said = _refused(tmp_path, capsys, text)
     assert said.endswith(f"hoặc đường dẫn tương đối tính từ {base}")
+
+
+def test_a_spreadsheet_given_for_the_configuration_is_named_as_one(capsys):
+    contacts = load_config().contacts
+    assert main(["tasks", "--config", str(contacts)]) == 2
+    assert capsys.readouterr().err == (
+        f"Lỗi cấu hình: «{contacts}» là một bảng tính, không phải tệp cấu hình: --config cần tệp "
+        ".toml (như workbooks/cau_hinh.toml); bộ tiêu chí, danh sách đơn vị ghi bằng --catalog, "
+        "--registry hoặc trong mục [data] của tệp cấu hình\n"
+    )
+
+
+def test_a_configuration_notepad_saved_as_text_is_found_by_its_name(tmp_path, capsys):
+    """Notepad's «Save as» adds .txt to «cau_hinh.toml», and Explorer hides it."""
+    saved = _config(tmp_path, "").rename(tmp_path / "cau_hinh.toml.txt")
+    assert main(["tasks", "--config", str(tmp_path / "cau_hinh.toml")]) == 2
+    assert capsys.readouterr().err == (
+        f"Lỗi cấu hình: Không tìm thấy tệp cấu hình {tmp_path / 'cau_hinh.toml'}: Notepad đã lưu "
+        f"nó thành «{saved.name}»; hãy đổi tên bỏ đuôi .txt (Explorer: View › File name "
+        "extensions để thấy đuôi tệp), hoặc khi lưu chọn Save as type «All Files (*.*)»\n"
+    )
