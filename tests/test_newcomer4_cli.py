@@ -192,3 +192,34 @@ def test_history_before_any_consolidation_says_which_command_begins_it(office, c
     )
     assert main(["consolidate", FOLDER, "--as-of", "2021-03-25"]) == 0
     assert main(["history"]) == 0
+
+
+def test_a_second_consolidate_on_the_same_folder_waits_and_says_how_to_stop(office):
+    """Another run holds out/ (its lock taken as a run takes it): this one says it waits, how
+    long at most and that Ctrl-C leaves everything as it was, then writes once it is free."""
+    from filelock import FileLock
+
+    (office / "out").mkdir()
+    other = FileLock(office / "out" / ".ntm_excel.lock")
+    other.acquire()
+    argv = ["consolidate", FOLDER, "--as-of", "2021-03-25"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    second = subprocess.Popen(
+        [sys.executable, "-m", "ntm_excel", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=env,
+    )
+    try:
+        assert second.stderr.readline() == (
+            "Đang chờ một lần chạy khác ghi xong vào thư mục out (tối đa 30 phút; bấm Ctrl-C để "
+            "thôi, không tệp nào bị thay) …\n"
+        )
+        assert not (office / "out" / "tong_hop.xlsx").exists()
+    finally:
+        other.release()
+    out, err = second.communicate(timeout=120)
+    assert (second.returncode, err) == (0, "")
+    assert "  Bảng tổng hợp: out/tong_hop.xlsx" in out.splitlines()
