@@ -223,3 +223,47 @@ def test_a_second_consolidate_on_the_same_folder_waits_and_says_how_to_stop(offi
     out, err = second.communicate(timeout=120)
     assert (second.returncode, err) == (0, "")
     assert "  Bảng tổng hợp: out/tong_hop.xlsx" in out.splitlines()
+
+
+# `ntm-excel digest …` in its own process, sent Ctrl-C while it writes its first mail.
+CTRL_C_MAIL = """
+import os, signal, sys
+
+from ntm_excel.cli import main
+from ntm_excel.jobs import mail
+
+send = mail.OutboxTransport.send
+
+
+def interrupted(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.SIGINT)
+    return send(self, *args, **kwargs)
+
+
+mail.OutboxTransport.send = interrupted
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_in_the_middle_of_the_digest_sends_the_rest_on_the_rerun(tmp_path):
+    """The mail being written is finished and recorded, the run stops with the same words as
+    every command, and the next run sends the others, not that one again."""
+    from test_scheduler import write_config
+
+    config = write_config(tmp_path)
+    shutil.copy(SAMPLES / "18730_xa_cam_loc.xlsx", tmp_path / "inbox")
+    script = tmp_path / "ctrl_c.py"
+    script.write_text(CTRL_C_MAIL, encoding="utf-8")
+    argv = ["digest", "--config", str(config), "--as-of", "2021-03-25"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, str(script), *argv], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert (done.returncode, done.stdout) == (130, "")
+    assert done.stderr.endswith(
+        f"Đang gửi một thư: sẽ dừng khi gửi xong (bấm Ctrl-C lần nữa để dừng ngay).\n{STOPPED}\n"
+    )
+    assert "Traceback" not in done.stderr
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    assert main(argv) == 0
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 34
