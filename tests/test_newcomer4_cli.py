@@ -267,3 +267,12 @@ def test_ctrl_c_in_the_middle_of_the_digest_sends_the_rest_on_the_rerun(tmp_path
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
     assert main(argv) == 0
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 34
+
+
+def test_a_one_line_registry_error_reads_as_one_line(office, capsys):
+    """«Lỗi danh sách đơn vị:» alone on its line, then the reason: every other one-line
+    error reads «Lỗi …: reason»."""
+    assert main(["registry", "show", "--registry", "don vi.xlsx"]) == 2
+    assert capsys.readouterr().err == (
+        "Lỗi danh sách đơn vị: Không tìm thấy danh sách đơn vị don vi.xlsx\n"
+    )
