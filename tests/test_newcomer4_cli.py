@@ -276,3 +276,18 @@ def test_a_one_line_registry_error_reads_as_one_line(office, capsys):
     assert capsys.readouterr().err == (
         "Lỗi danh sách đơn vị: Không tìm thấy danh sách đơn vị don vi.xlsx\n"
     )
+
+
+def test_the_templates_yellow_cells_are_explained_on_each_sheet_they_are_on(office):
+    """A commune opening its template saw yellow cells and no word on them until the third
+    sheet: beside the unit's code, a yellow swatch (locked) and what it means."""
+    assert main(["template", "--unit", "Cẩm Lộc", "-o", "bieu.xlsx"]) == 0
+    book = openpyxl.load_workbook(office / "bieu.xlsx")
+    for name, row, entry, last in (("Tự đánh giá", 6, "F9", "G"), ("Lộ trình", 2, "A5", "H")):
+        sheet = book[name]
+        swatch, words = sheet[f"D{row}"], sheet[f"E{row}"]
+        assert swatch.fill.fgColor.rgb == sheet[entry].fill.fgColor.rgb == "FFFFF2CC"
+        assert swatch.protection.locked and not sheet[entry].protection.locked
+        assert words.value == "ô nền vàng: ô cần điền; cách điền: trang «Hướng dẫn»"
+        assert f"E{row}:{last}{row}" in {str(r) for r in sheet.merged_cells.ranges}
+    assert main(["validate", "bieu.xlsx"]) == 1  # still read as the commune's, unfilled
