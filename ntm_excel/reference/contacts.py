@@ -217,9 +217,10 @@ class Contacts:
         «TP NN&PTNT»), or whose name it is with one letter wrong («Phạm Hoàn Anh»). None
         when nobody or several match."""
         found = self._named(name)
-        if not found:
-            found = self._phoned(name) or self._titled(name) or self._misspelt(name)
-        return found[0] if len({c.email for c in found}) == 1 else None
+        if found:  # one person on several rows with one address is that person
+            return found[0] if len({c.email for c in found}) == 1 else None
+        found = self._phoned(name) or self._titled(name) or self._misspelt(name)
+        return found[0] if len(found) == 1 else None
 
     def _named(self, name: str) -> list[Contact]:
         """The contacts whose name is `name`'s (titles, "Đ/c", case and diacritics ignored)."""
