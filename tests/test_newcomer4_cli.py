@@ -291,3 +291,22 @@ def test_the_templates_yellow_cells_are_explained_on_each_sheet_they_are_on(offi
         assert words.value == "ô nền vàng: ô cần điền; cách điền: trang «Hướng dẫn»"
         assert f"E{row}:{last}{row}" in {str(r) for r in sheet.merged_cells.ranges}
     assert main(["validate", "bieu.xlsx"]) == 1  # still read as the commune's, unfilled
+
+
+@pytest.mark.skipif(os.sep == "\\", reason="Windows separates folders with «\\» itself")
+@pytest.mark.parametrize(
+    ("typed", "how"),
+    [
+        (f"{FOLDER}\\xa_cam_due.xlsx", "trên máy này thư mục ngăn cách bằng dấu /"),
+        (
+            f"{FOLDER}xa_cam_due.xlsx",  # unquoted, the shell dropped the backslash
+            "dấu \\ không nằm trong dấu nháy bị bỏ mất; trên máy này thư mục ngăn cách bằng dấu /",
+        ),
+    ],
+)
+def test_a_path_typed_the_windows_way_on_the_server_names_the_one_meant(office, capsys, typed, how):
+    assert main(["validate", typed]) == 2
+    assert capsys.readouterr().err == (
+        f"Lỗi: không tìm thấy tệp hoặc thư mục «{typed}» trong thư mục đang chạy lệnh "
+        f"({office}); có phải «{FOLDER}/xa_cam_due.xlsx»? ({how}).\n"
+    )

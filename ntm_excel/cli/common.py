@@ -195,7 +195,7 @@ def missing_paths(paths: list[str]) -> list[str]:
             missing.append(path)
         elif not Path(path).exists():
             missing.append(path)
-            fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}.")
+            fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}{_windows_way(path)}.")
     for start, stop in split:
         joined = " ".join(paths[start:stop])
         fail(
@@ -236,6 +236,26 @@ def _split_by_spaces(paths: list[str]) -> list[tuple[int, int]]:
         else:
             start += 1
     return found
+
+
+def _windows_way(path: str) -> str:
+    """For a path typed as on Windows on a system that separates folders with «/»: the path
+    meant, when it is there. «workbooks\\mau_nop» quoted keeps its backslash; unquoted, the
+    shell drops it («workbooksmau_nop»)."""
+    if os.sep == "\\":
+        return ""
+    if "\\" in path:
+        meant = path.replace("\\", "/")
+        how = "trên máy này thư mục ngăn cách bằng dấu /"
+    else:
+        folders = (path[:cut] for cut in range(1, len(path)) if path[cut - 1] != "/")
+        meant = next((f"{f}/{path[len(f) :]}" for f in folders if _holds(f, path[len(f) :])), "")
+        how = "dấu \\ không nằm trong dấu nháy bị bỏ mất; trên máy này thư mục ngăn cách bằng dấu /"
+    return f"; có phải «{meant}»? ({how})" if meant and os.path.exists(meant) else ""
+
+
+def _holds(folder: str, name: str) -> bool:
+    return os.path.isdir(folder) and os.path.exists(os.path.join(folder, name))
 
 
 def _looked_in(path: str) -> str:
