@@ -247,6 +247,9 @@ _BACKSLASH_HINT = (
 
 
 _DAY_FIRST = re.compile(r"=\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*(?:#.*)?$")  # «= 15/03/2021»
+_YES_NO = re.compile(  # «skip_weekends = yes»: a switch written in words
+    r"=\s*(?:yes|no|có|không|đúng|sai|bật|tắt|on|off|true|false)\s*(?:#.*)?$", re.IGNORECASE
+)
 _DATE_HINT = 'ngày ghi dạng 2021-03-15 (không dấu nháy) hoặc "15/03/2021" (trong dấu nháy kép)'
 
 
@@ -263,6 +266,8 @@ def _syntax_error(file: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
     line = lines[int(where[1]) - 1].strip() if int(where[1]) <= len(lines) else ""
     if _DAY_FIRST.search(line):
         reason, hint = _DATE_HINT, ""
+    elif _YES_NO.search(line):
+        reason, hint = "ghi true (có, bật) hoặc false (không, tắt), chữ thường, không dấu nháy", ""
     elif hint and (quoted := re.match(r"""^([\w.]+\s*=\s*)"([^"']*)"\s*(?:#.*)?$""", line)):
         hint = f"{_BACKSLASH_RULE}: {quoted[1]}'{quoted[2]}'"
     written = f" «{shown(line, 80)}»" if line else ""

@@ -165,3 +165,14 @@ def test_a_configuration_notepad_saved_as_text_is_found_by_its_name(tmp_path, ca
         f"nó thành «{saved.name}»; hãy đổi tên bỏ đuôi .txt (Explorer: View › File name "
         "extensions để thấy đuôi tệp), hoặc khi lưu chọn Save as type «All Files (*.*)»\n"
     )
+
+
+@pytest.mark.parametrize("typed", ["yes", "Có", "True", "FALSE"])
+def test_a_switch_written_in_words_is_told_true_or_false(tmp_path, capsys, typed):
+    """«skip_weekends = yes» was answered «text must be in quotes», and quoted it is refused
+    as a word: what to write is true or false."""
+    said = _refused(tmp_path, capsys, f"[schedule]\nskip_weekends = {typed}")
+    assert said == (
+        f" sai cú pháp ở dòng 7, cột 17 «skip_weekends = {typed}»: ghi true (có, bật) hoặc "
+        "false (không, tắt), chữ thường, không dấu nháy"
+    )
