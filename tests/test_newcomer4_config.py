@@ -176,3 +176,18 @@ def test_a_switch_written_in_words_is_told_true_or_false(tmp_path, capsys, typed
         f" sai cú pháp ở dòng 7, cột 17 «skip_weekends = {typed}»: ghi true (có, bật) hoặc "
         "false (không, tắt), chữ thường, không dấu nháy"
     )
+
+
+@pytest.mark.parametrize("command", [["consolidate", "nop"], ["digest"], ["tasks"]])
+def test_a_reporting_period_kind_in_vietnamese_is_a_configuration_error(tmp_path, capsys, command):
+    """«kind = "hàng tháng"» surfaced mid-run: `consolidate` said «Lỗi: …» after reading every
+    file, `digest` failed its job (exit code 1); now every command refuses it first, as any
+    other configuration mistake."""
+    (tmp_path / "nop").mkdir()
+    config = _config(tmp_path, '[periods]\nkind = "hàng tháng"')
+    argv = [*command, "--config", str(config), "--as-of", "2021-03-25"]
+    assert main([argv[0], *(str(tmp_path / a) if a == "nop" else a for a in argv[1:])]) == 2
+    assert capsys.readouterr().err == (
+        f"Lỗi cấu hình: Tệp cấu hình {config}, mục [periods], khóa «kind»: «hàng tháng» không "
+        "hợp lệ (chọn: monthly, quarterly, custom)\n"
+    )

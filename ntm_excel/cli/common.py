@@ -299,11 +299,14 @@ def unit_named(registry, text: str):
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    """The configuration named by --config (else the bundled one), its job times checked."""
+    """The configuration named by --config (else the bundled one), its job times and its
+    reporting periods checked: a mistake there is a configuration error before any work."""
     from ntm_excel.jobs.table import check_schedule
+    from ntm_excel.periods import config_calendar
 
     config = load_config(getattr(args, "config", None))
     check_schedule(config)
+    config_calendar(config)
     return config
 
 
