@@ -310,3 +310,22 @@ def test_a_path_typed_the_windows_way_on_the_server_names_the_one_meant(office, 
         f"Lỗi: không tìm thấy tệp hoặc thư mục «{typed}» trong thư mục đang chạy lệnh "
         f"({office}); có phải «{FOLDER}/xa_cam_due.xlsx»? ({how}).\n"
     )
+
+
+def test_a_mail_server_down_is_one_line_not_one_per_official(tmp_path):
+    """Nothing listens on the configured port: 34 identical lines, one per official, hid the
+    one reason; now one line says how many, to whom (the first three) and why."""
+    from test_scheduler import cli, free_port, write_config
+
+    config = write_config(tmp_path, port=free_port())
+    shutil.copy(SAMPLES / "18730_xa_cam_loc.xlsx", tmp_path / "inbox")
+    code, printed = cli("digest", "--config", str(config), "--as-of", "2021-03-25")
+    assert code == 1
+    failed = [line for line in printed.splitlines() if "chưa gửi được" in line]
+    assert len(failed) == 1
+    assert failed[0].startswith(
+        "  - chưa gửi được 34 thư cho bien.van.thanh@camxuyen.example.org, "
+        "le.ngoc.ha@camxuyen.example.org, le.van.danh@camxuyen.example.org và 31 người nhận "
+        "khác: Không kết nối được máy chủ thư 127.0.0.1:"
+    )
+    assert "máy chủ từ chối kết nối" in failed[0] and "(sẽ thử lại sau " in failed[0]
