@@ -11,5 +11,10 @@ cd /d "%~dp0.." || exit /b 2
 if not defined NTM_LOG set "NTM_LOG=%CD%\var\log\jobs.log"
 for %%F in ("%NTM_LOG%") do if not exist "%%~dpF" mkdir "%%~dpF"
 echo ===== %DATE% %TIME% jobs once %* >> "%NTM_LOG%"
+rem Chưa cài (không có .venv ở thư mục cài đặt): ghi một dòng vào nhật ký, mã thoát 2.
+if exist ".venv\Scripts\ntm-excel.exe" goto run
+echo Loi: khong thay .venv\Scripts\ntm-excel.exe o thu muc cai dat; hay cai ntm-excel theo README, muc Tren Windows. >> "%NTM_LOG%"
+exit /b 2
+:run
 ".venv\Scripts\ntm-excel.exe" jobs once %* >> "%NTM_LOG%" 2>&1
 exit /b %ERRORLEVEL%

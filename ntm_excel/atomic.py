@@ -227,7 +227,12 @@ class Generation:
         try:
             lock.acquire(timeout=0)
         except Timeout:
-            log.warning("Đang chờ một lần chạy khác ghi xong vào thư mục %s …", folder)
+            log.warning(
+                "Đang chờ một lần chạy khác ghi xong vào thư mục %s (tối đa %g phút; bấm Ctrl-C "
+                "để thôi, không tệp nào bị thay) …",
+                folder,
+                LOCK_WAIT / 60,
+            )
             try:
                 lock.acquire(timeout=LOCK_WAIT)
             except Timeout:

@@ -7,6 +7,7 @@ relative to the file's own folder, so a copied configuration folder keeps workin
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import re
 import sys
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ntm_excel.errors import CONFIG_FILE_LIMIT, ConfigError, check_office_file
 from ntm_excel.text import is_email_address, shown
@@ -207,13 +208,23 @@ def _check_sections(file: Path, raw: dict) -> None:
         if section not in SECTIONS or not isinstance(values, dict):
             sections = ", ".join(f"[{name}]" for name in SECTIONS)
             raise ConfigError(
-                f"Tệp cấu hình {file}: không có mục «{section}» (các mục: {sections})"
+                f"Tệp cấu hình {file}: không có mục «{section}»{_meant(section, SECTIONS)} "
+                f"(các mục: {sections})"
             )
+
+
+def _meant(typed: str, known: Iterable[str]) -> str:
+    """« — có phải «x»?» for the known name nearest to a misspelt one, else ""."""
+    near = difflib.get_close_matches(typed, list(known), 1, 0.6)
+    return f" — có phải «{near[0]}»?" if near else ""
 
 
 # What tomllib says, in Vietnamese (by the start of its message).
 _TOML_REASONS = {
-    "Expected newline or end of document": "sau mỗi khóa = giá trị phải xuống dòng",
+    "Expected newline or end of document": (
+        "sau mỗi khóa = giá trị phải xuống dòng (chữ phải nằm trong dấu nháy, lời ghi chú bắt "
+        "đầu bằng #)"
+    ),
     "Illegal character": "có ký tự không được phép (chuỗi chưa đóng dấu nháy?)",
     "Unterminated string": "chuỗi thiếu dấu nháy đóng",
     "Expected '=' after a key": "thiếu dấu = sau tên khóa",
@@ -226,10 +237,44 @@ _TOML_REASONS = {
     "Unescaped '\\' in a string": "dấu \\ trong chuỗi",
     "Invalid hex value": "dấu \\ trong chuỗi",
 }
-_BACKSLASH_HINT = (
-    ". Đường dẫn Windows trong dấu nháy kép phải viết \\\\ thay cho \\; dễ hơn là dùng nháy "
-    "đơn ('C:\\Users\\VPDP\\Tài liệu\\tong_hop.xlsx') hoặc dấu / (\"C:/Users/VPDP/…\")"
+_BACKSLASH_RULE = (
+    ". Đường dẫn Windows trong dấu nháy kép phải viết \\\\ thay cho \\; dễ hơn là dùng nháy đơn"
 )
+_BACKSLASH_HINT = (
+    f"{_BACKSLASH_RULE} ('C:\\Users\\VPDP\\Tài liệu\\tong_hop.xlsx') hoặc dấu / "
+    '("C:/Users/VPDP/…")'
+)
+
+
+_DAY_FIRST = re.compile(r"=\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*(?:#.*)?$")  # «= 15/03/2021»
+_YES_NO = re.compile(  # «skip_weekends = yes»: a switch written in words
+    r"=\s*(?:yes|no|có|không|đúng|sai|bật|tắt|on|off|true|false)\s*(?:#.*)?$", re.IGNORECASE
+)
+_DATE_HINT = 'ngày ghi dạng 2021-03-15 (không dấu nháy) hoặc "15/03/2021" (trong dấu nháy kép)'
+
+
+def _syntax_error(file: Path, exc: tomllib.TOMLDecodeError) -> ConfigError:
+    """What tomllib found wrong, in Vietnamese: the line and column, the line as written, the
+    reason, and how to write a Windows path or a date when that is what went wrong."""
+    said = re.sub(r" \(at [^)]*\)$", "", str(exc))
+    reason = next((v for k, v in _TOML_REASONS.items() if said.startswith(k)), said)
+    hint = _BACKSLASH_HINT if "'\\'" in str(exc) or "hex value" in str(exc) else ""
+    where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+    if not where:
+        return ConfigError(f"Tệp cấu hình {file} sai cú pháp: {reason}{hint}")
+    lines = file.read_text(encoding="utf-8-sig").splitlines()
+    line = lines[int(where[1]) - 1].strip() if int(where[1]) <= len(lines) else ""
+    if _DAY_FIRST.search(line):
+        reason, hint = _DATE_HINT, ""
+    elif _YES_NO.search(line):
+        reason, hint = "ghi true (có, bật) hoặc false (không, tắt), chữ thường, không dấu nháy", ""
+    elif hint and (quoted := re.match(r"""^([\w.]+\s*=\s*)"([^"']*)"\s*(?:#.*)?$""", line)):
+        hint = f"{_BACKSLASH_RULE}: {quoted[1]}'{quoted[2]}'"
+    written = f" «{shown(line, 80)}»" if line else ""
+    return ConfigError(
+        f"Tệp cấu hình {file} sai cú pháp ở dòng {where[1]}, cột {where[2]}{written}: "
+        f"{reason}{hint}"
+    )
 
 
 def _check_text(file: Path, raw: dict) -> None:
@@ -248,7 +293,7 @@ def _check_text(file: Path, raw: dict) -> None:
 def unknown_key(file: Path | None, section: str, key: str, known: Iterable[str]) -> ConfigError:
     """The error for a misspelt key: a misspelt key is never silently ignored."""
     return ConfigError(
-        f"Tệp cấu hình {file}, mục [{section}]: không có khóa «{key}» "
+        f"Tệp cấu hình {file}, mục [{section}]: không có khóa «{key}»{_meant(key, known)} "
         f"(các khóa: {', '.join(sorted(known))})"
     )
 
@@ -273,8 +318,10 @@ _WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:|\\\\)")  # a drive «D:…» or a sha
 _ELSEWHERE = (
     "đây là đường dẫn Windows (ổ đĩa hoặc \\\\máy\\…) mà máy này không chạy Windows; hãy ghi "
     "đường dẫn trên máy này (ví dụ «/srv/ntm/…»), hoặc đường dẫn tương đối tính "
-    "từ thư mục chứa tệp cấu hình"
+    "từ {base}"
 )
+_FROM_CONFIG = "thư mục chứa tệp cấu hình"  # [data], [schedule]: relative to the file's folder
+_FROM_WORKING = "thư mục đang chạy lệnh"  # [output], [mail]: relative to the working folder
 
 
 class _WindowsPath(ValueError):
@@ -351,7 +398,8 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
                 raise ValueError(value)
         except (TypeError, ValueError) as exc:
             expected = _PORT if key.endswith("port") else _EXPECTED.get(kind, "sai kiểu")
-            expected = _ELSEWHERE if isinstance(exc, _WindowsPath) else expected
+            if isinstance(exc, _WindowsPath):
+                expected = _ELSEWHERE.format(base=_FROM_WORKING if base is None else _FROM_CONFIG)
             raise ConfigError(
                 f"Tệp cấu hình {file}, mục [{name}], khóa «{key}»: giá trị «{shown(str(value))}» "
                 f"không dùng được: {expected}"
@@ -369,6 +417,9 @@ def _section(cls, file: Path, name: str, values: dict, base: Path | None):
     return dataclasses.replace(settings, **relative)
 
 
+_SPREADSHEETS = {".xlsx", ".xlsm", ".xls", ".ods"}  # given for --config by mistake
+
+
 def load_config(path: Path | str | None = None) -> Config:
     """Load the configuration at `path`, or the bundled one when `path` is None."""
     file = Path(path) if path else DEFAULT_CONFIG
@@ -376,19 +427,28 @@ def load_config(path: Path | str | None = None) -> Config:
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8-sig"))  # Notepad may add a BOM
     except FileNotFoundError as exc:
-        raise ConfigError(f"Không tìm thấy tệp cấu hình {file}") from exc
+        saved = file.with_name(f"{file.name}.txt")  # Notepad's «Save as type: Text Documents»
+        hint = (
+            f": Notepad đã lưu nó thành «{saved.name}»; hãy đổi tên bỏ đuôi .txt (Explorer: "
+            "View › File name extensions để thấy đuôi tệp), hoặc khi lưu chọn Save as type "
+            "«All Files (*.*)»"
+            if saved.is_file()
+            else ""
+        )
+        raise ConfigError(f"Không tìm thấy tệp cấu hình {file}{hint}") from exc
     except UnicodeDecodeError as exc:
+        if file.suffix.lower() in _SPREADSHEETS:
+            raise ConfigError(
+                f"«{file}» là một bảng tính, không phải tệp cấu hình: --config cần tệp .toml (như "
+                "workbooks/cau_hinh.toml); bộ tiêu chí, danh sách đơn vị ghi bằng --catalog, "
+                "--registry hoặc trong mục [data] của tệp cấu hình"
+            ) from exc
         raise ConfigError(
             f"Tệp cấu hình {file} không phải dạng UTF-8: hãy mở bằng Notepad, chọn "
             "File › Save As…, mục Encoding chọn «UTF-8» rồi lưu lại"
         ) from exc
     except tomllib.TOMLDecodeError as exc:
-        hint = _BACKSLASH_HINT if "'\\'" in str(exc) or "hex value" in str(exc) else ""
-        where = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        place = f" ở dòng {where[1]}, cột {where[2]}" if where else ""
-        said = re.sub(r" \(at [^)]*\)$", "", str(exc))
-        reason = next((v for k, v in _TOML_REASONS.items() if said.startswith(k)), said)
-        raise ConfigError(f"Tệp cấu hình {file} sai cú pháp{place}: {reason}{hint}") from exc
+        raise _syntax_error(file, exc) from exc
     _check_sections(file, raw)
     _check_text(file, raw)
     here = file.resolve().parent
@@ -403,6 +463,13 @@ def load_config(path: Path | str | None = None) -> Config:
         raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"Tệp cấu hình {file} có giá trị sai: {exc}") from exc
+    try:
+        ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(
+            f"Tệp cấu hình {file}, mục [schedule], khóa «timezone»: «{shown(schedule.timezone)}» "
+            'không phải tên một múi giờ; giờ Việt Nam ghi timezone = "Asia/Ho_Chi_Minh"'
+        ) from exc
     for address in schedule.steering_committee:
         if not is_email_address(address.strip()):
             raise ConfigError(

@@ -62,9 +62,6 @@ class RegistryError(NtmError, ValueError):
 
     heading = "Lỗi danh sách đơn vị"
 
-    def describe(self) -> str:
-        return f"{self.heading}:\n{self}"
-
 
 class PlanError(NtmError, ValueError):
     """A plan workbook that cannot be used."""

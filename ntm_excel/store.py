@@ -441,7 +441,8 @@ class Store:
         if not create and not self.path.is_file():
             raise StoreError(
                 f"Chưa có kho trạng thái {self.path}: chưa lần tổng hợp nào được ghi vào thư "
-                "mục trạng thái này (xem --state-dir, biến NTM_STATE_DIR)."
+                "mục trạng thái này (xem --state-dir, biến NTM_STATE_DIR). Lịch sử có từ lần "
+                "chạy «ntm-excel consolidate THƯ_MỤC_NHẬN_BIỂU» đầu tiên."
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():

@@ -81,7 +81,7 @@ def test_a_partial_configuration_elsewhere_names_the_keys_to_set(tmp_path, capsy
         ("[data]\nregistry = 5\n", "khóa «registry»: giá trị «5» không dùng được"),
         ('[schedule]\nsteering_committee = "a@b.vn"\n', "cần một danh sách trong ngoặc vuông"),
         ("[data]\ncatalog_set = 2016\n", "khóa «catalog_set»: giá trị «2016»"),
-        ("\n\n[data\n", "sai cú pháp ở dòng 3, cột 6: thiếu dấu ] ở cuối tên mục"),
+        ("\n\n[data\n", "sai cú pháp ở dòng 3, cột 6 «[data»: thiếu dấu ] ở cuối tên mục"),
         ("[data]\nplan = x\n", "giá trị không hợp lệ (chữ phải nằm trong dấu nháy)"),
         ('[data]\nplan = "a" b = 1\n', "sau mỗi khóa = giá trị phải xuống dòng"),
         # numbers: a whole TOML number, not quoted, not negative, not absurd
@@ -135,7 +135,8 @@ def test_a_file_saved_by_windows_notepad(tmp_path):
     [
         (
             '"C:\\Users\\VPDP\\tong_hop.xlsx"',
-            "sai cú pháp ở dòng 2, cột 15: dấu \\ trong chuỗi",
+            'sai cú pháp ở dòng 2, cột 15 «master = "C:\\Users\\VPDP\\tong_hop.xlsx"»: dấu \\ '
+            "trong chuỗi",
         ),  # \U: an escape
         ('"C:\\Tai lieu\\tong_hop.xlsx"', "sai cú pháp ở dòng 2, cột"),
         # \n and \t are valid escapes: a path with a line break and a tab in it
@@ -147,7 +148,7 @@ def test_windows_paths_in_double_quotes_get_a_hint(tmp_path, value, message):
     file.write_text(f"[output]\nmaster = {value}\n", encoding="utf-8")
     with pytest.raises(ConfigError) as raised:
         load_config(file)
-    hint = "dễ hơn là dùng nháy đơn ('C:\\Users\\VPDP\\Tài liệu\\tong_hop.xlsx')"
+    hint = "phải viết \\\\ thay cho \\; dễ hơn là dùng nháy đơn"
     assert message in str(raised.value) and hint in str(raised.value)
 
 

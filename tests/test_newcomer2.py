@@ -75,7 +75,7 @@ def test_a_mistyped_option_names_the_nearest_and_its_command(capsys, tmp_path):
     assert "— có phải «--force»?" in error and "ntm-excel history export --help" in error
     # validate has no --as-of: nothing near it is offered (it once guessed «--json»)
     error = refusal(capsys, "validate", "workbooks/mau_nop", "--as-of", "25/03/2021")
-    assert "tham số không nhận ra: --as-of 25/03/2021 (ntm-excel validate --help" in error
+    assert "tham số không nhận ra: --as-of 25/03/2021 — «ntm-excel validate» không có" in error
 
 
 @pytest.mark.parametrize("day", ["31/02/2021", "2021-25-03"])

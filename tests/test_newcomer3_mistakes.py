@@ -50,7 +50,7 @@ def test_a_drive_path_in_a_configuration_is_refused_before_anything_is_written(t
         f"Lỗi cấu hình: Tệp cấu hình {config}, mục [output], khóa «master»: giá trị "
         "«D:\\Báo cáo NTM\\tong_hop.xlsx» không dùng được: đây là đường dẫn Windows (ổ đĩa "
         "hoặc \\\\máy\\…) mà máy này không chạy Windows; hãy ghi đường dẫn trên máy này (ví dụ "
-        "«/srv/ntm/…»), hoặc đường dẫn tương đối tính từ thư mục chứa tệp cấu hình"
+        "«/srv/ntm/…»), hoặc đường dẫn tương đối tính từ thư mục đang chạy lệnh"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cau_hinh.toml", "nop"]
 

@@ -124,7 +124,10 @@ class Parser(argparse.ArgumentParser):
             unrecognized = argparse._("unrecognized arguments: %s")  # noqa: SLF001
             if not message.startswith(unrecognized % ""):
                 message = unrecognized % " ".join(unknown)
-            message += next((hint for hint in hints if hint), "")
+            first = unknown[0].split("=")[0]
+            message += next(
+                (hint for hint in hints if hint), f" — «{self.prog}» không có tùy chọn {first}"
+            )
         super().error(message)
 
     def _check_value(self, action: argparse.Action, value: object) -> None:
@@ -168,6 +171,14 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+# Ctrl-C: every output is written to a temporary file first, and the sent-mail ledger records
+# each message once it is sent, so what was stopped is simply run again.
+STOPPED = (
+    "Đã dừng. Tệp kết quả nào chưa ghi xong thì chưa thay bản cũ (bản cũ vẫn còn nguyên); thư "
+    "đã gửi không bị gửi lại. Chạy lại lệnh để làm tiếp."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     readable_output()
     argv = sys.argv[1:] if argv is None else argv
@@ -182,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc.describe(), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("Đã dừng.", file=sys.stderr)
+        print(STOPPED, file=sys.stderr)
         return 130
     except sqlite3.DatabaseError as exc:  # the state database damaged where it is read
         print(

@@ -188,9 +188,20 @@ def missing_paths(paths: list[str]) -> list[str]:
     """The given paths that do not exist, each reported on stderr (a typo must not produce an
     empty consolidation that overwrites the last good one), and the Office lock files given
     («~$xa_cam_loc.xlsx», made while a workbook is open: picked by mistake for it)."""
-    missing = [path for path in paths if not Path(path).exists()]
-    for path in missing:
-        fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}.")
+    split = _split_by_spaces(paths)
+    missing = []
+    for index, path in enumerate(paths):
+        if any(start <= index < stop for start, stop in split):
+            missing.append(path)
+        elif not Path(path).exists():
+            missing.append(path)
+            fail(f"không tìm thấy tệp hoặc thư mục «{path}»{_looked_in(path)}{_windows_way(path)}.")
+    for start, stop in split:
+        joined = " ".join(paths[start:stop])
+        fail(
+            f"«{joined}» có dấu cách nên bị tách thành nhiều đường dẫn: hãy đặt nó trong dấu "
+            f'nháy kép, "{joined}".'
+        )
     for path in paths:
         name = Path(path).name
         if name.startswith("~$") and Path(path).is_file():
@@ -202,6 +213,49 @@ def missing_paths(paths: list[str]) -> list[str]:
             )
             missing.append(path)
     return missing
+
+
+_MOST_PIECES = 12  # words of one path with spaces looked for (`consolidate *.xlsx`: thousands)
+
+
+def _split_by_spaces(paths: list[str]) -> list[tuple[int, int]]:
+    """The paths with spaces typed without quotes (`consolidate Nộp bài tháng 3`), each as the
+    span of arguments the shell split it into: the longest run of consecutive arguments that
+    names an existing file or folder, when one of them alone does not."""
+    found: list[tuple[int, int]] = []
+    if all(map(os.path.exists, paths)):
+        return found
+    start = 0
+    while start < len(paths):
+        for stop in range(min(len(paths), start + _MOST_PIECES), start + 1, -1):
+            pieces = paths[start:stop]
+            if Path(" ".join(pieces)).exists() and not all(map(os.path.exists, pieces)):
+                found.append((start, stop))
+                start = stop
+                break
+        else:
+            start += 1
+    return found
+
+
+def _windows_way(path: str) -> str:
+    """For a path typed as on Windows on a system that separates folders with «/»: the path
+    meant, when it is there. «workbooks\\mau_nop» quoted keeps its backslash; unquoted, the
+    shell drops it («workbooksmau_nop»)."""
+    if os.sep == "\\":
+        return ""
+    if "\\" in path:
+        meant = path.replace("\\", "/")
+        how = "trên máy này thư mục ngăn cách bằng dấu /"
+    else:
+        folders = (path[:cut] for cut in range(1, len(path)) if path[cut - 1] != "/")
+        meant = next((f"{f}/{path[len(f) :]}" for f in folders if _holds(f, path[len(f) :])), "")
+        how = "dấu \\ không nằm trong dấu nháy bị bỏ mất; trên máy này thư mục ngăn cách bằng dấu /"
+    return f"; có phải «{meant}»? ({how})" if meant and os.path.exists(meant) else ""
+
+
+def _holds(folder: str, name: str) -> bool:
+    return os.path.isdir(folder) and os.path.exists(os.path.join(folder, name))
 
 
 def _looked_in(path: str) -> str:
@@ -245,11 +299,14 @@ def unit_named(registry, text: str):
 
 
 def config_from(args: argparse.Namespace) -> Config:
-    """The configuration named by --config (else the bundled one), its job times checked."""
+    """The configuration named by --config (else the bundled one), its job times and its
+    reporting periods checked: a mistake there is a configuration error before any work."""
     from ntm_excel.jobs.table import check_schedule
+    from ntm_excel.periods import config_calendar
 
     config = load_config(getattr(args, "config", None))
     check_schedule(config)
+    config_calendar(config)
     return config
 
 

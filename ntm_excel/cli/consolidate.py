@@ -220,6 +220,28 @@ def _written(outputs) -> list[str]:
     return lines
 
 
+def _office_lock(path: Path) -> Path | None:
+    """The lock file Excel («~$tong_hop.xlsx») or LibreOffice («.~lock.tong_hop.xlsx#») keeps
+    beside `path` while it is open there (or after it crashed), or None."""
+    for name in (f"~${path.name}", f".~lock.{path.name}#"):
+        if (lock := path.with_name(name)).is_file():
+            return lock
+    return None
+
+
+def _still_open(master: Path) -> str:
+    """The warning when a spreadsheet program seems to hold the master just replaced open
+    (its window shows the previous figures, and saving there would put them back), or ""."""
+    if (lock := _office_lock(master)) is None:
+        return ""
+    return (
+        f"Cảnh báo: «{master}» có vẻ đang mở trong Excel hoặc LibreOffice (có tệp khóa "
+        f"«{lock.name}» bên cạnh): cửa sổ đó vẫn hiện bản cũ. Hãy đóng tệp mà không lưu rồi mở "
+        "lại để xem bản mới (lưu bản cũ sẽ ghi đè bản mới); nếu không ai mở tệp này, hãy xóa "
+        f"tệp «{lock.name}»."
+    )
+
+
 def _nothing_read(result, paths: list[str]) -> str:
     """The warning for a batch in which no unit's workbook could be read."""
     counts = Counter(issue.code for issue in result.issues)
@@ -324,4 +346,6 @@ def _consolidate(args: argparse.Namespace, config) -> int:
         print(failure, file=sys.stderr)
         return 2
     print("\n".join(summary + _written(outputs)))
+    if warning := _still_open(outputs.master):
+        print(warning, file=sys.stderr)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -52,10 +53,16 @@ def _run(args: argparse.Namespace) -> int:
         if unit is None:
             return 2
         target = Path(args.output)
-        if target.is_dir():  # «-o bieu_mau/»: the file goes in it, named as --all names it
+        if args.output.endswith(("/", os.sep)):  # «-o "Biểu mẫu/"»: a folder, made if new
+            target.mkdir(parents=True, exist_ok=True)
+        if target.is_dir():  # the file goes in it, named as --all names it
             target = target / f"{file_stem(unit)}.xlsx"
         elif target.suffix.lower() != ".xlsx":
-            fail(f"biểu phải là tệp .xlsx, không phải «{target.name}»")
+            fail(
+                f"biểu phải là tệp .xlsx, không phải «{target.name}»: ghi tên tệp, ví dụ "
+                f"-o «{target.with_suffix('.xlsx')}», hoặc một thư mục kết thúc bằng dấu "
+                f"{os.sep}, ví dụ -o «{target}{os.sep}»"
+            )
             return 2
         units, targets = [unit], [target]
     if refused(targets, args.force):  # a filled-in workbook of the same name, sent back

@@ -53,6 +53,7 @@ from ntm_excel.jobs.table import BY_NAME, JOBS, check_schedule, parse_time
 from ntm_excel.model import Consolidation
 from ntm_excel.read.inbox import list_submissions
 from ntm_excel.reference.contacts import Contacts, load_contacts
+from ntm_excel.text import first_of
 
 log = logging.getLogger("ntm_excel.jobs")
 
@@ -486,11 +487,15 @@ def describe(result: JobResult, zone: tzinfo = VIETNAM_TIME) -> list[str]:
             f"{name}: đã gửi {len(d.sent)} thư, {len(d.already_sent)} thư đã gửi trước đó "
             f"(không gửi lại), {len(d.failed)} thư lỗi{doubtful}"
         )
+    same: dict[tuple[str, str], list[str]] = {}  # one line per reason (a server down: all)
     for key, error, retry in d.failed:
-        lines.append(
-            f"  - chưa gửi được cho {key.recipient}: {error} "
-            f"(sẽ thử lại sau {retry.astimezone(zone):%H:%M %d/%m/%Y})"
+        same.setdefault((error, f"{retry.astimezone(zone):%H:%M %d/%m/%Y}"), []).append(
+            key.recipient
         )
+    for (error, retry), recipients in same.items():
+        whom = first_of(recipients, 3, "người nhận")
+        count = f"{len(recipients)} thư " if len(recipients) > 1 else ""
+        lines.append(f"  - chưa gửi được {count}cho {whom}: {error} (sẽ thử lại sau {retry})")
     for key, doubt in d.doubtful:
         lines.append(f"  - cần kiểm tra thư gửi {key.recipient}: {doubt}")
     if result.unmatched:

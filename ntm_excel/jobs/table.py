@@ -8,6 +8,7 @@ to declare the times, to keep each job to one run per period, and to run a job b
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -51,8 +52,11 @@ class Period(StrEnum):
 
 
 def parse_time(text: str) -> time:
-    hour, minute = str(text).strip().split(":")
-    return time(int(hour), int(minute))
+    """ "07:30" → 07:30; a ValueError saying the form for anything else («7h30», «25:00»)."""
+    found = re.fullmatch(r"([01]?[0-9]|2[0-3]):([0-5][0-9])", str(text).strip(), re.ASCII)
+    if not found:
+        raise ValueError(f"giờ «{text}» phải ghi dạng giờ:phút từ 00:00 đến 23:59, ví dụ «07:30»")
+    return time(int(found[1]), int(found[2]))
 
 
 def parse_weekly(text: str) -> tuple[int, str]:
@@ -140,8 +144,12 @@ class Job:
     def check(self, settings: Mapping[str, object]) -> None:
         """Raise ValueError when its setting cannot be used."""
         if self.period is Period.MINUTES:
-            if self.every_minutes(settings) < 1:
-                raise ValueError(f"«{self.setting}» phải là số phút ≥ 1")
+            value = self.value(settings)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(
+                    f"giá trị «{value}» không dùng được: cần một số phút nguyên từ 1 trở lên, "
+                    "không có dấu nháy (ví dụ 15)"
+                )
         else:
             parse_time(self.at(settings))
 

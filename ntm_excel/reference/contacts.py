@@ -216,14 +216,20 @@ class Contacts:
         short or not («Trưởng phòng KTHT» for «Trưởng phòng Kinh tế – Hạ tầng»,
         «TP NN&PTNT»), or whose name it is with one letter wrong («Phạm Hoàn Anh»). None
         when nobody or several match."""
+        found = self._named(name)
+        if found:  # one person on several rows with one address is that person
+            return found[0] if len({c.email for c in found}) == 1 else None
+        found = self._phoned(name) or self._titled(name) or self._misspelt(name)
+        return found[0] if len(found) == 1 else None
+
+    def _named(self, name: str) -> list[Contact]:
+        """The contacts whose name is `name`'s (titles, "Đ/c", case and diacritics ignored)."""
         whole = fold(name)
         found = [c for c in self.contacts if whole and fold(c.name) == whole]
         if not found:
             key = person_key(name)
             found = [c for c in self.contacts if key and fold(c.name) == key]
-        if not found:
-            found = self._phoned(name) or self._titled(name) or self._misspelt(name)
-        return found[0] if len(found) == 1 else None
+        return found
 
     def _phoned(self, name: str) -> list[Contact]:
         number = _phone(name)
@@ -310,8 +316,8 @@ class Contacts:
         if group == SUPERVISORS_GROUP:
             return Reach(True, self.supervisors())
         contact = self.match(name)
-        if contact is None:
-            return Reach(False)
+        if contact is None:  # known when on several rows with other addresses: a problem said
+            return Reach(bool(self._named(name)))
         if not contact.members:
             return Reach(True, (contact,))
         members = [self.match(m) or Contact(m, "", "", "") for m in contact.members]
@@ -422,6 +428,7 @@ def load_contacts(path: Path | str) -> Contacts:
         problems: list[str] = []
         addresses = _Addresses(Path(path).name, problems)
         problems += _without_email_column(workbook, Path(path).name)
+        rows = list(_sheet_rows(workbook, CONTACTS_SHEET, CONTACT_COLUMNS, "name"))
         contacts = [
             Contact(
                 name=values["name"],
@@ -434,10 +441,9 @@ def load_contacts(path: Path | str) -> Contacts:
                 phone=values.get("phone", ""),
                 members=split_list(values.get("members", "")),
             )
-            for number, values, columns in _sheet_rows(
-                workbook, CONTACTS_SHEET, CONTACT_COLUMNS, "name"
-            )
+            for number, values, columns in rows
         ]
+        problems += _written_twice(Path(path).name, contacts, [number for number, _, _ in rows])
         communes = [
             CommuneContact(
                 **values | {"email": addresses.checked(values, number, columns, COMMUNES_SHEET)}
@@ -460,6 +466,26 @@ def load_contacts(path: Path | str) -> Contacts:
     finally:
         workbook.close()
     return Contacts(tuple(contacts), tuple(problems), tuple(communes), tuple(clusters))
+
+
+def _written_twice(file: str, contacts: list[Contact], numbers: list[int]) -> list[str]:
+    """A problem for each name in «Danh bạ» on several rows with different addresses: a task
+    given to that name reaches none of them (which one is meant cannot be told)."""
+    rows: dict[str, list[int]] = {}
+    for contact, number in zip(contacts, numbers, strict=True):
+        rows.setdefault(fold(contact.name), []).append(number)
+    found = []
+    for same in rows.values():
+        named = [contacts[numbers.index(number)] for number in same]
+        if len({contact.email for contact in named}) > 1:
+            addresses = ", ".join(contact.email or "(trống)" for contact in named)
+            found.append(
+                f"Danh bạ {file}, trang «{CONTACTS_SHEET}»: «{shown(named[0].name, 60)}» có ở "
+                f"các dòng {', '.join(map(str, same))} với địa chỉ thư khác nhau ({addresses}); "
+                "không gửi thư nhắc việc của người này tới khi chỉ còn một dòng (hoặc các dòng "
+                "cùng một địa chỉ)."
+            )
+    return found
 
 
 def _without_email_column(workbook, file: str) -> list[str]:

@@ -106,6 +106,8 @@ class _Formats:
         self.entry_date = add({**entry, "align": "center", "num_format": "dd/mm/yyyy"})
         self.entry_number = add({**entry, "num_format": "#,##0.###"})
         self.entry_bold = add({**entry, "bold": True, "align": "center"})
+        self.swatch = add({**cell, "bg_color": entry["bg_color"]})  # the legend's, locked
+        self.legend = add({**base, "italic": True})
         self.help = add({**base, "text_wrap": True, "valign": "top"})
         self.help_title = add({**base, "bold": True, "font_size": 14})
 
@@ -160,6 +162,15 @@ def _list_range(col: str, count: int) -> str:
     return f"='{LIST_SHEET}'!${col}$1:${col}${max(count, 1)}"
 
 
+LEGEND = "ô nền vàng: ô cần điền; cách điền: trang «Hướng dẫn»"
+
+
+def _legend(sheet, fmt, row: int, last_col: int) -> None:
+    """What the yellow cells are, on `row` from column D: a yellow swatch, then the words."""
+    sheet.write_blank(row, 3, None, fmt.swatch)
+    sheet.merge_range(row, 4, row, last_col, LEGEND, fmt.legend)
+
+
 def _print_setup(sheet, header_row: int, last_row: int, columns: int, **allow: bool) -> None:
     sheet.set_paper(9)
     sheet.set_landscape()
@@ -189,6 +200,7 @@ def _write_assessment(sheet, fmt, unit, indicators, set_id, region, criteria_cou
     sheet.merge_range(4, 0, 4, 6, f"({scope})", fmt.italic_center)
     sheet.merge_range(5, 0, 5, 1, "Mã đơn vị:", fmt.label_right)
     sheet.write_string(5, 2, unit.code, fmt.code)
+    _legend(sheet, fmt, 5, len(HEADERS) - 1)
     header = 7
     for col, text in enumerate(HEADERS):
         sheet.write_string(header, col, text, fmt.header)
@@ -264,6 +276,7 @@ def _write_roadmap(sheet, fmt, unit: Unit, criteria_count: int) -> None:
     )  # fmt: skip
     sheet.merge_range(1, 0, 1, 1, "Mã đơn vị:", fmt.label_right)
     sheet.write_string(1, 2, unit.code, fmt.code)
+    _legend(sheet, fmt, 1, last_col)
     header = 3
     for col, text in enumerate(ROADMAP_HEADERS):
         sheet.write_string(header, col, text, fmt.header)
