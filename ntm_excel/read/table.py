@@ -547,6 +547,11 @@ class TableReader:
         )
 
     def _is_heading_again(self, texts: list[str]) -> bool:
+        """Whether a row repeats the table's headings (a new page's): three roles at least,
+        and no figure in its TT cell («Chỉ tiêu 11 | Tỷ lệ hộ nghèo | … | Đạt» is a row)."""
+        no = self.columns.no
+        if no is not None and no < len(texts) and any(ch.isdigit() for ch in texts[no]):
+            return False
         roles = {heading_role(self.vocabulary, folded(t)) for t in texts if t}
         return len(roles - {None, "ignore"}) >= 3
 

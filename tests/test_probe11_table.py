@@ -1,0 +1,50 @@
+"""Self-assessment tables as clerks type them, eleventh probe: cells the reader read silently
+wrong. Each workbook is a real file (.xlsx, .xls, .ods) read back."""
+
+from __future__ import annotations
+
+import pytest
+from support.wild import Book, Sheet, write_book
+
+from ntm_excel.model import Status
+from ntm_excel.read.reader import read_submission
+
+MET, NOT_MET, UNKNOWN = Status.MET, Status.NOT_MET, Status.UNKNOWN
+HEADINGS = ["TT", "Tên tiêu chí", "Nội dung", "Chỉ tiêu", "Kết quả thực hiện", "Tự đánh giá"]
+
+
+def read(tmp_path, registry, indicators, rows: list[tuple], fmt: str):
+    """The submission read from Xã Cẩm Vĩnh's table of `rows` (TT cell, wording, threshold,
+    value, verdict)."""
+    sheet = Sheet("Biểu TĐG")
+    sheet.put(0, 0, "UBND XÃ CẨM VĨNH")
+    sheet.put(1, 0, "BIỂU TỰ ĐÁNH GIÁ KẾT QUẢ THỰC HIỆN TIÊU CHÍ NTM NĂM 2021")
+    for c, text in enumerate(HEADINGS):
+        sheet.put(3, c, text)
+    for r, (no, *cells) in enumerate(rows, start=4):
+        sheet.put(r, 0, no)
+        for c, value in enumerate(cells, start=2):
+            sheet.put(r, c, value)
+    path = tmp_path / f"xa_cam_vinh.{fmt}"
+    write_book(Book([sheet]), path)
+    return read_submission(path, registry, indicators)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_an_indicator_numbered_in_words_in_the_tt_cell_is_no_repeated_heading(
+    tmp_path, registry, indicators, fmt
+):
+    """«Chỉ tiêu 11 | Tỷ lệ hộ nghèo | ≤4% | 3,5% | Đạt»: its TT cell reads as a «Chỉ tiêu»
+    heading, its wording as a «Tỷ lệ…» one, its verdict as «Đạt»; three headings made it a
+    heading repeated on a new page, and indicator 11 was dropped without a word."""
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98%", "99,2%", "Đạt"),
+        ("Chỉ tiêu 11", "Tỷ lệ hộ nghèo", "≤4%", "3,5%", "Đạt"),
+        ("Chỉ tiêu 15.1", "Tỷ lệ người dân tham gia BHYT", "≥85%", "80%", "Chưa đạt"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, rows, fmt)
+    assert {e.code: (e.value, e.self_assessment) for e in submission.indicators} == {
+        "4.2": (99.2, MET),
+        "11": (3.5, MET),
+        "15.1": (80.0, NOT_MET),
+    }
