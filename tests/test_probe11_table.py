@@ -48,3 +48,22 @@ def test_an_indicator_numbered_in_words_in_the_tt_cell_is_no_repeated_heading(
         "11": (3.5, MET),
         "15.1": (80.0, NOT_MET),
     }
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_percentage_typed_with_its_sign_first_is_that_percentage(
+    tmp_path, registry, indicators, fmt
+):
+    """«% 99,2», «%88,6»: the sign typed first, as it is said («phần trăm»); was kept as text
+    (a value the checks could not compare)."""
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98%", "% 99,2", "Đạt"),
+        ("15.1", "Tỷ lệ người dân tham gia BHYT", "≥85%", "%88,6", "Đạt"),
+        ("14.3", "Tỷ lệ lao động có việc làm qua đào tạo", "≥40%", "35%", "Chưa đạt"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, rows, fmt)
+    assert {e.code: (e.value, e.self_assessment) for e in submission.indicators} == {
+        "4.2": (99.2, MET),
+        "15.1": (88.6, MET),
+        "14.3": (35.0, NOT_MET),
+    }
