@@ -350,6 +350,15 @@ _TYPES = [
         "đạt»)",
     ),
     IssueType(
+        "assessment-partial",
+        Severity.WARNING,
+        "Tự đánh giá chỉ đạt một phần",
+        "Chỉ tiêu {code}: tự đánh giá ghi «{text}», tức mới đạt {figure}, khác kết quả "
+        "{value}; đã đọc là «Chưa đạt». Hãy ghi «Đạt» hoặc «Chưa đạt».",
+        "ô tự đánh giá ghi «Đạt» kèm tỷ lệ dưới 100% khác kết quả cùng dòng và khác mức chuẩn "
+        "(«Đạt 80%», «Đạt 1/2 nội dung»): đạt một phần là chưa đạt",
+    ),
+    IssueType(
         "assessment-contradiction",
         Severity.WARNING,
         "Tự đánh giá trái với số liệu",

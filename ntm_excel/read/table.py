@@ -1107,6 +1107,25 @@ class TableReader:
         )
         return parsed
 
+    def _met_in_part(self, verdict: str, row: int, value: object, code: str, cell: str) -> Status:
+        """«Đạt» with a share below 100% that is neither the row's result nor its standard
+        («Đạt 80%» beside 99,2%, «Đạt 1/2 nội dung»): met in part, so not met, and said;
+        MET otherwise («Đạt 99,2%», «Đạt (≥98%)», «Đạt 12/12 thôn»)."""
+        said = _parse_text(verdict, self.vocabulary)
+        figure = said.value
+        if not said.percent or not isinstance(figure, float) or figure >= 100:
+            return Status.MET
+        if not isinstance(value, float) or abs(value - figure) <= 0.5:
+            return Status.MET
+        for col in self.columns.thresholds:
+            standard = parse_number(self._text(row, col))
+            if standard is not None and abs(standard - figure) <= 0.5:
+                return Status.MET
+        details = {"cell": cell, "code": code, "text": verdict, "figure": _number(figure) + "%"}
+        details["value"] = _number(value)
+        self._add_issue("assessment-partial", details)
+        return Status.NOT_MET
+
     @_step
     def _indicator(self, row: int, code: str, body: str, how: str) -> None:
         grid = self.header.grid
@@ -1131,6 +1150,8 @@ class TableReader:
             if not (grid.formulas and self._formula(at, columns.assessment)):
                 assessment_raw = cell_text(value)
                 status = self._assess(value)
+                if status is Status.MET and isinstance(value, str) and any(map(str.isdigit, value)):
+                    status = self._met_in_part(value, row, parsed_value, code, assessment_cell)
                 if status is Status.UNKNOWN and assessment_raw:
                     status = self._mark(assessment_raw.strip(), columns.assessment)
                 if status is Status.UNKNOWN and columns.note_not_met:
