@@ -71,15 +71,18 @@ def test_a_percentage_typed_with_its_sign_first_is_that_percentage(
 
 @pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
 def test_a_verdict_met_in_part_is_not_met_and_said(tmp_path, registry, indicators, fmt):
-    """«Đạt 80%» beside a result of 99,2%, «Đạt 1/2 nội dung»: how far the indicator is met,
-    not that it is (was read «Đạt» silently). A figure that is the result or the standard
-    («Đạt 88,6%», «Đạt 40%» under «≥40%»), or a whole share («Đạt 12/12 thôn»), stays «Đạt»."""
+    """«Đạt 80%» beside a result of 99,2%, «Đạt 1/2 nội dung», «Đạt 2/3 nội dung» beside
+    «Có»: how far the indicator is met, not that it is (were read «Đạt» silently). A figure
+    that is the result or the standard («Đạt 93,1%», «Đạt 40%» under «≥40%»), a whole share
+    («Đạt 12/12 thôn») or a figure without a result stays «Đạt»."""
     rows = [
         ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98%", "99,2%", "Đạt 80%"),
         ("15.1", "Tỷ lệ người dân tham gia BHYT", "≥85%", "88,6%", "Đạt 1/2 nội dung"),
         ("12", "Tỷ lệ người có việc làm", "≥90%", "93,1%", "Đạt 93,1%"),
         ("14.3", "Tỷ lệ lao động có việc làm qua đào tạo", "≥40%", "41%", "Đạt 40%"),
         ("17.1", "Tỷ lệ hộ dùng nước hợp vệ sinh", "≥90%", "100%", "Đạt 12/12 thôn"),
+        ("8.1", "Có điểm phục vụ bưu chính", "Đạt", "Có", "Đạt 2/3 nội dung"),
+        ("9.2", "Tỷ lệ hộ có nhà ở đạt chuẩn", "≥75%", None, "Đạt 80%"),
     ]
     submission, issues = read(tmp_path, registry, indicators, rows, fmt)
     assert {e.code: (e.value, e.self_assessment) for e in submission.indicators} == {
@@ -88,8 +91,27 @@ def test_a_verdict_met_in_part_is_not_met_and_said(tmp_path, registry, indicator
         "12": (93.1, MET),
         "14.3": (41.0, MET),
         "17.1": (100.0, MET),
+        "8.1": ("Có", NOT_MET),
+        "9.2": (None, MET),
     }
     partial = {i.cell: i.message for i in issues if i.code == "assessment-partial"}
-    assert set(partial) == {"F5", "F6"}
+    assert set(partial) == {"F5", "F6", "F10"}
     assert "«Đạt 80%»" in partial["F5"] and "99,2" in partial["F5"]
     assert "«Đạt 1/2 nội dung»" in partial["F6"] and "50%" in partial["F6"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_verdicts_typed_in_viqr_are_read(tmp_path, registry, indicators, fmt):
+    """A clerk without a Vietnamese keyboard types VIQR: «DDa.t», «Chu+a dda.t», «Kho^ng
+    dda.t» (were not understood)."""
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98%", "99,2%", "DDa.t"),
+        ("15.1", "Tỷ lệ người dân tham gia BHYT", "≥85%", "80%", "Chu+a dda.t"),
+        ("14.3", "Tỷ lệ lao động có việc làm qua đào tạo", "≥40%", "35%", "Kho^ng dda.t"),
+    ]
+    submission, _ = read(tmp_path, registry, indicators, rows, fmt)
+    assert {e.code: (e.value, e.self_assessment) for e in submission.indicators} == {
+        "4.2": (99.2, MET),
+        "15.1": (80.0, NOT_MET),
+        "14.3": (35.0, NOT_MET),
+    }
