@@ -298,6 +298,17 @@ _TYPES = [
         "cột kết quả đều ghi dạng 0–1 (0,855 = 85,5%)",
     ),
     IssueType(
+        "value-fraction-by-verdict",
+        Severity.WARNING,
+        "Tỷ lệ ghi dạng số thập phân, đọc theo tự đánh giá",
+        "Chỉ tiêu {code}: ô kết quả ghi {raw}, không định dạng %; chuẩn ≥{standard}% và tự "
+        "đánh giá «Đạt» cho thấy đó là {percent}%, đã đọc là {percent}%. Hãy ghi rõ "
+        "«{percent}%».",
+        "một tỷ lệ % ghi dạng 0–1 không định dạng % (bảng lưu lại bằng chương trình khác), "
+        "cột không ghi thống nhất một dạng: đọc ×100 chỉ khi mức chuẩn ghi cùng dòng là mức "
+        "tối thiểu trên 1, số như đã ghi không đạt mà ×100 thì đạt, và tự đánh giá «Đạt»",
+    ),
+    IssueType(
         "value-in-dong",
         Severity.INFO,
         "Số tiền ghi bằng đồng",

@@ -115,3 +115,31 @@ def test_verdicts_typed_in_viqr_are_read(tmp_path, registry, indicators, fmt):
         "15.1": (80.0, NOT_MET),
         "14.3": (35.0, NOT_MET),
     }
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "xls", "ods"])
+def test_a_percentage_saved_without_its_format_is_read_when_its_row_says_so(
+    tmp_path, registry, indicators, fmt
+):
+    """A sheet saved again by a script loses its «%» formats: 0,984 beside «≥98%» and «Đạt»,
+    among figures typed as 88,6 and 35, is 98,4% (was 0,984: not met by the figures, against
+    the clerk's «Đạt»), said with its cell. A fraction its row does not vouch for is kept:
+    «Chưa đạt» beside it, or a figure that times 100 still fails its standard."""
+    rows = [
+        ("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98%", 0.984, "Đạt"),
+        ("15.1", "Tỷ lệ người dân tham gia BHYT", "≥85%", 88.6, "Đạt"),
+        ("14.3", "Tỷ lệ lao động có việc làm qua đào tạo", "≥40%", 35, "Chưa đạt"),
+        ("12", "Tỷ lệ người có việc làm", "≥90%", 0.85, "Chưa đạt"),
+        ("17.1", "Tỷ lệ hộ dùng nước hợp vệ sinh", "≥90%", 0.8, "Đạt"),
+        ("9.2", "Tỷ lệ hộ có nhà ở đạt chuẩn", "≥75%", 76, "Đạt"),
+        ("17.6", "Nhà tiêu, nhà tắm hợp vệ sinh", "≥70%", 72.5, "Đạt"),
+    ]
+    submission, issues = read(tmp_path, registry, indicators, rows, fmt)
+    values = {e.code: e.value for e in submission.indicators}
+    assert values == {
+        "4.2": 98.4, "15.1": 88.6, "14.3": 35.0, "12": 0.85, "17.1": 0.8, "9.2": 76.0,
+        "17.6": 72.5,
+    }  # fmt: skip
+    said = [i for i in issues if i.code == "value-fraction-by-verdict"]
+    assert [(i.cell, i.severity.value) for i in said] == [("E5", "warning")]
+    assert "0,984" in said[0].message and "«98,4%»" in said[0].message

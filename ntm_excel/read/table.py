@@ -1298,7 +1298,13 @@ class TableReader:
             whole_column = len(small) >= 2 and any(p.number < 1 for p in small)
             if not large and (whole_column or self._lone_fraction(col, small)):
                 self._scale(col, small)
-            elif len(small) >= len(large):
+                continue
+            standards = {p.entry: self._met_when_scaled(p) for p in small}
+            for p in small:
+                if standards[p.entry] is not None:
+                    self._scale_said(p, standards[p.entry])
+            small = [p for p in small if standards[p.entry] is None]
+            if small and len(small) >= len(large):
                 entries = [self.indicators[p.entry] for p in small]
                 codes = ", ".join(f"{e.code} ({e.raw})" for e in entries)
                 self.issues.append(
@@ -1322,6 +1328,39 @@ class TableReader:
             lone.number < 1
             and self._written_percent.get(col, 0) >= 2
             and self.catalogue.comparisons.get(lone.code) in _FLOORS
+        )
+
+    def _met_when_scaled(self, plain: _Plain) -> float | None:
+        """The standard of a fraction's row that says it is a percentage: a floor over 1
+        written on the row (≥98%) that the figure fails as written (0,984) and meets times
+        100, and the row's verdict «Đạt»; None when the row does not say so."""
+        entry = self.indicators[plain.entry]
+        if entry.self_assessment is not Status.MET:
+            return None
+        if self.catalogue.comparisons.get(plain.code) not in (">=", ">"):
+            return None
+        for col in self.columns.thresholds:
+            standard = parse_number(self._text(plain.row, col))
+            if standard is not None and plain.number < 1 < standard <= plain.number * 100:
+                return standard
+        return None
+
+    def _scale_said(self, plain: _Plain, standard: float) -> None:
+        """Read one fraction as a percentage (×100) because its row says so, naming it."""
+        entry = self.indicators[plain.entry]
+        value = round(plain.number * 100, 10)
+        self.indicators[plain.entry] = replace(entry, value=value)
+        self.issues.append(  # after the rows: not a step of the table's plan
+            make_issue(
+                "value-fraction-by-verdict",
+                **self.located,
+                sheet=self.header.grid.name,
+                cell=entry.value_cell,
+                code=entry.code,
+                raw=_number(plain.number),
+                standard=_number(standard),
+                percent=_number(value),
+            )
         )
 
     def _scale(self, col: int, small: list[_Plain]) -> None:
