@@ -298,6 +298,17 @@ _TYPES = [
         "cột kết quả đều ghi dạng 0–1 (0,855 = 85,5%)",
     ),
     IssueType(
+        "value-fraction-by-verdict",
+        Severity.WARNING,
+        "Tỷ lệ ghi dạng số thập phân, đọc theo tự đánh giá",
+        "Chỉ tiêu {code}: ô kết quả ghi {raw}, không định dạng %; chuẩn ≥{standard}% và tự "
+        "đánh giá «Đạt» cho thấy đó là {percent}%, đã đọc là {percent}%. Hãy ghi rõ "
+        "«{percent}%».",
+        "một tỷ lệ % ghi dạng 0–1 không định dạng % (bảng lưu lại bằng chương trình khác), "
+        "cột không ghi thống nhất một dạng: đọc ×100 chỉ khi mức chuẩn ghi cùng dòng là mức "
+        "tối thiểu trên 1, số như đã ghi không đạt mà ×100 thì đạt, và tự đánh giá «Đạt»",
+    ),
+    IssueType(
         "value-in-dong",
         Severity.INFO,
         "Số tiền ghi bằng đồng",
@@ -348,6 +359,15 @@ _TYPES = [
         "Chỉ tiêu {code}: không hiểu tự đánh giá «{text}». Hãy ghi «Đạt» hoặc «Chưa đạt».",
         "ô tự đánh giá có chữ nhưng không phải cách viết nào của «Đạt»/«Chưa đạt» (ví dụ «Cơ bản "
         "đạt»)",
+    ),
+    IssueType(
+        "assessment-partial",
+        Severity.WARNING,
+        "Tự đánh giá chỉ đạt một phần",
+        "Chỉ tiêu {code}: tự đánh giá ghi «{text}», tức mới đạt {figure}, khác kết quả "
+        "{value}; đã đọc là «Chưa đạt». Hãy ghi «Đạt» hoặc «Chưa đạt».",
+        "ô tự đánh giá ghi «Đạt» kèm tỷ lệ dưới 100% khác kết quả cùng dòng và khác mức chuẩn "
+        "(«Đạt 80%», «Đạt 1/2 nội dung»): đạt một phần là chưa đạt",
     ),
     IssueType(
         "assessment-contradiction",

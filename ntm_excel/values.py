@@ -449,7 +449,7 @@ def parse_value(
     - then as a figure with words around it: an apostrophe typed before it ("'97"), a
       footnote after it ("92,5¹", "92,5 (1)", "92,5*"), estimate words of the vocabulary
       anywhere ("Ước đạt 92,5%", "100 (ước)": estimate=True), a unit after it ("45,2 triệu
-      đồng/người", "≈ 98 %", "85,5%");
+      đồng/người", "≈ 98 %", "85,5%", the sign first: "% 99,2");
     - any other text is kept (NFC), including text that merely mentions a number
       ("Đã phê duyệt năm 2019"), and what only looks like a figure: "1e5", "0x1F", "=1+1".
     """
@@ -491,6 +491,8 @@ def parse_value(
         return ParsedValue(assessment, text, False)
     figure, estimate = _without_estimate(figure, vocabulary)
     figure = _after_leading_words(_FOOTNOTE.sub("", figure))
+    if figure[:1] == "%":
+        figure = _percent_last(figure)
     if " " in figure:
         figure = _SPACED_THOUSANDS.sub(lambda groups: groups[0].replace(" ", ""), figure)
     if (found := _latest_year(figure)) is not None:
@@ -514,6 +516,14 @@ def parse_value(
         if share is not None:
             return ParsedValue(share, text, True, estimate)
     return ParsedValue(text, text, False)
+
+
+def _percent_last(text: str) -> str:
+    """A percentage typed with its sign first («% 99,2», «%88,6») as written the usual way
+    («99,2%»); any other text unchanged."""
+    figure = text[1:].strip()
+    match = _NUMBER.fullmatch(figure)
+    return figure + "%" if match and not match["percent"] and not match["sign"] else text
 
 
 def _a_year(number: float, percent: bool) -> bool:

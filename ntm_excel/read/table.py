@@ -547,6 +547,11 @@ class TableReader:
         )
 
     def _is_heading_again(self, texts: list[str]) -> bool:
+        """Whether a row repeats the table's headings (a new page's): three roles at least,
+        and no figure in its TT cell («Chỉ tiêu 11 | Tỷ lệ hộ nghèo | … | Đạt» is a row)."""
+        no = self.columns.no
+        if no is not None and no < len(texts) and any(ch.isdigit() for ch in texts[no]):
+            return False
         roles = {heading_role(self.vocabulary, folded(t)) for t in texts if t}
         return len(roles - {None, "ignore"}) >= 3
 
@@ -1102,6 +1107,25 @@ class TableReader:
         )
         return parsed
 
+    def _met_in_part(self, verdict: str, row: int, value: object, code: str, cell: str) -> Status:
+        """«Đạt» with a share below 100% that is neither the row's result nor its standard
+        («Đạt 80%» beside 99,2%, «Đạt 2/3 nội dung» beside «Có»): met in part, so not met,
+        and said; MET otherwise («Đạt 99,2%», «Đạt (≥98%)», «Đạt 12/12 thôn», no result)."""
+        said = _parse_text(verdict, self.vocabulary)
+        figure = said.value
+        if not said.percent or not isinstance(figure, float) or figure >= 100:
+            return Status.MET
+        if value is None or isinstance(value, float) and abs(value - figure) <= 0.5:
+            return Status.MET  # no result: the figure may be the result, written there
+        for col in self.columns.thresholds:
+            standard = parse_number(self._text(row, col))
+            if standard is not None and abs(standard - figure) <= 0.5:
+                return Status.MET
+        details = {"cell": cell, "code": code, "text": verdict, "figure": _number(figure) + "%"}
+        details["value"] = _number(value)
+        self._add_issue("assessment-partial", details)
+        return Status.NOT_MET
+
     @_step
     def _indicator(self, row: int, code: str, body: str, how: str) -> None:
         grid = self.header.grid
@@ -1126,6 +1150,8 @@ class TableReader:
             if not (grid.formulas and self._formula(at, columns.assessment)):
                 assessment_raw = cell_text(value)
                 status = self._assess(value)
+                if status is Status.MET and isinstance(value, str) and any(map(str.isdigit, value)):
+                    status = self._met_in_part(value, row, parsed_value, code, assessment_cell)
                 if status is Status.UNKNOWN and assessment_raw:
                     status = self._mark(assessment_raw.strip(), columns.assessment)
                 if status is Status.UNKNOWN and columns.note_not_met:
@@ -1272,7 +1298,13 @@ class TableReader:
             whole_column = len(small) >= 2 and any(p.number < 1 for p in small)
             if not large and (whole_column or self._lone_fraction(col, small)):
                 self._scale(col, small)
-            elif len(small) >= len(large):
+                continue
+            standards = {p.entry: self._met_when_scaled(p) for p in small}
+            for p in small:
+                if standards[p.entry] is not None:
+                    self._scale_said(p, standards[p.entry])
+            small = [p for p in small if standards[p.entry] is None]
+            if small and len(small) >= len(large):
                 entries = [self.indicators[p.entry] for p in small]
                 codes = ", ".join(f"{e.code} ({e.raw})" for e in entries)
                 self.issues.append(
@@ -1296,6 +1328,39 @@ class TableReader:
             lone.number < 1
             and self._written_percent.get(col, 0) >= 2
             and self.catalogue.comparisons.get(lone.code) in _FLOORS
+        )
+
+    def _met_when_scaled(self, plain: _Plain) -> float | None:
+        """The standard of a fraction's row that says it is a percentage: a floor over 1
+        written on the row (≥98%) that the figure fails as written (0,984) and meets times
+        100, and the row's verdict «Đạt»; None when the row does not say so."""
+        entry = self.indicators[plain.entry]
+        if entry.self_assessment is not Status.MET:
+            return None
+        if self.catalogue.comparisons.get(plain.code) not in (">=", ">"):
+            return None
+        for col in self.columns.thresholds:
+            standard = parse_number(self._text(plain.row, col))
+            if standard is not None and plain.number < 1 < standard <= plain.number * 100:
+                return standard
+        return None
+
+    def _scale_said(self, plain: _Plain, standard: float) -> None:
+        """Read one fraction as a percentage (×100) because its row says so, naming it."""
+        entry = self.indicators[plain.entry]
+        value = round(plain.number * 100, 10)
+        self.indicators[plain.entry] = replace(entry, value=value)
+        self.issues.append(  # after the rows: not a step of the table's plan
+            make_issue(
+                "value-fraction-by-verdict",
+                **self.located,
+                sheet=self.header.grid.name,
+                cell=entry.value_cell,
+                code=entry.code,
+                raw=_number(plain.number),
+                standard=_number(standard),
+                percent=_number(value),
+            )
         )
 
     def _scale(self, col: int, small: list[_Plain]) -> None:
