@@ -143,3 +143,22 @@ def test_a_percentage_saved_without_its_format_is_read_when_its_row_says_so(
     said = [i for i in issues if i.code == "value-fraction-by-verdict"]
     assert [(i.cell, i.severity.value) for i in said] == [("E5", "warning")]
     assert "0,984" in said[0].message and "«98,4%»" in said[0].message
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_percentage_verdict_without_a_standard_on_its_row_stays_met(
+    tmp_path, registry, indicators, fmt
+):
+    """«Đạt 98%» beside 99,2% on a row writing no standard may quote the catalogue's (≥98%):
+    met, nothing said. The same layout read next with «Đạt 80%» under «≥98%» is said, and a
+    third with a plain «Đạt» is not (the table's remembered layout replays no issue)."""
+    rows = [("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", None, "99,2%", "Đạt 98%")]
+    submission, issues = read(tmp_path, registry, indicators, rows, fmt)
+    assert [(e.code, e.self_assessment) for e in submission.indicators] == [("4.2", MET)]
+    assert not [i for i in issues if i.code == "assessment-partial"]
+    stated = [("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98%", "99,2%", "Đạt 80%")]
+    plain = [("4.2", "Tỷ lệ hộ sử dụng điện thường xuyên, an toàn", "≥98%", "99,2%", "Đạt")]
+    for verdict_rows, status, said in ((stated, NOT_MET, 1), (plain, MET, 0)):
+        submission, issues = read(tmp_path, registry, indicators, verdict_rows, fmt)
+        assert [e.self_assessment for e in submission.indicators] == [status]
+        assert len([i for i in issues if i.code == "assessment-partial"]) == said

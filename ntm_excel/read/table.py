@@ -1110,17 +1110,20 @@ class TableReader:
     def _met_in_part(self, verdict: str, row: int, value: object, code: str, cell: str) -> Status:
         """«Đạt» with a share below 100% that is neither the row's result nor its standard
         («Đạt 80%» beside 99,2%, «Đạt 2/3 nội dung» beside «Có»): met in part, so not met,
-        and said; MET otherwise («Đạt 99,2%», «Đạt (≥98%)», «Đạt 12/12 thôn», no result)."""
+        and said; MET otherwise («Đạt 99,2%», «Đạt (≥98%)», «Đạt 12/12 thôn», no result, a
+        percentage on a row writing no standard: it may be the catalogue's)."""
         said = _parse_text(verdict, self.vocabulary)
         figure = said.value
         if not said.percent or not isinstance(figure, float) or figure >= 100:
             return Status.MET
         if value is None or isinstance(value, float) and abs(value - figure) <= 0.5:
             return Status.MET  # no result: the figure may be the result, written there
-        for col in self.columns.thresholds:
-            standard = parse_number(self._text(row, col))
-            if standard is not None and abs(standard - figure) <= 0.5:
-                return Status.MET
+        standards = [parse_number(self._text(row, col)) for col in self.columns.thresholds]
+        standards = [standard for standard in standards if standard is not None]
+        if any(abs(standard - figure) <= 0.5 for standard in standards):
+            return Status.MET
+        if not standards and "/" not in verdict:
+            return Status.MET  # «Đạt 98%» with no standard on the row may be the catalogue's
         details = {"cell": cell, "code": code, "text": verdict, "figure": _number(figure) + "%"}
         details["value"] = _number(value)
         self._add_issue("assessment-partial", details)
