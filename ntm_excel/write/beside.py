@@ -18,8 +18,9 @@ from ntm_excel.workers import exit_with_parent
 def beside(work: Callable[..., None], *args: object) -> Iterator[None]:
     """`work(*args)` in a child process forked from this one while this one goes on inside
     the block; leaving the block waits for it and raises what it raised (an `OSError` stays
-    one, a problem for a person to act on, `NtmError`, stays itself), or, when the block fails, stops it first. Where processes cannot be forked
-    (Windows), `work` runs first, here."""
+    one, a problem for a person to act on, `NtmError`, stays itself), or, when the block
+    fails, stops it first. Where processes cannot be forked (Windows), `work` runs first,
+    here."""
     if "fork" not in multiprocessing.get_all_start_methods():
         work(*args)
         yield
