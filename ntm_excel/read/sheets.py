@@ -35,6 +35,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ntm_excel.read.bounds import (
     TextBudget,
     attribute_values,
+    check_ooxml_merges,
     ooxml_extent,
     ooxml_small,
     shared_cells,
@@ -500,6 +501,7 @@ def _ooxml_grid(
     styles: _Styles | None,
     hidden: bool,
 ) -> Grid:
+    check_ooxml_merges(xml, name)
     extent = None if ooxml_small(xml) else ooxml_extent(xml, name)
     has_formula = (b"<f" in xml or b":f" in xml) and any(tag in xml for tag in _F_STARTS)
     formulas = _ooxml_formulas(xml) if has_formula else {}

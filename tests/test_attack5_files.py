@@ -1,0 +1,50 @@
+"""Crafted workbooks of the attack round on the whole product: each a real file written,
+made hostile and read back within a hostile file's budget."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from support.hostile import SHEET, rezip
+from support.wild import Book, write_book
+from test_table_probe2 import commune_sheet
+
+from ntm_excel.read.bounds import MAX_MERGES
+from ntm_excel.read.reader import read_workbook
+
+
+def _merges(count: int) -> bytes:
+    ranges = b"".join(b'<mergeCell ref="A%d:B%d"/>' % (row, row) for row in range(300, 300 + count))
+    return b'<mergeCells count="%d">%s</mergeCells>' % (count, ranges)
+
+
+def _with_merges(xml: bytes, count: int) -> bytes:
+    xml = re.sub(rb"<mergeCells.*?</mergeCells>", b"", xml, flags=re.S)
+    return xml.replace(b"</sheetData>", b"</sheetData>" + _merges(count), 1)
+
+
+def test_a_sheet_of_hundreds_of_thousands_of_merges_is_refused_at_once(
+    tmp_path, registry, indicators
+):
+    """300,000 merged ranges on a commune's table (a million took four seconds and 300 MB
+    in calamine and its Python list): the workbook is unreadable, said naming the sheet."""
+    path = tmp_path / "xa_cam_vinh.xlsx"
+    write_book(Book([commune_sheet()]), path)
+    path.write_bytes(rezip(path.read_bytes(), {SHEET: lambda xml: _with_merges(xml, 300_000)}))
+    started = time.perf_counter()
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    assert time.perf_counter() - started < 2
+    assert submission is None
+    [issue] = issues
+    assert issue.code == "file-unreadable"
+    assert "trang «Biểu TĐG» gộp ô ở hơn 100.000 vùng" in issue.message
+
+
+def test_a_sheet_of_many_merges_within_the_cap_is_read(tmp_path, registry, indicators):
+    path = tmp_path / "xa_cam_vinh.xlsx"
+    write_book(Book([commune_sheet()]), path)
+    path.write_bytes(rezip(path.read_bytes(), {SHEET: lambda xml: _with_merges(xml, MAX_MERGES)}))
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    assert submission.unit_code == "18691" and len(submission.indicators) == 6
+    assert "file-unreadable" not in {issue.code for issue in issues}
