@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import time
+import zipfile
 
 from support.hostile import SHEET, rezip
 from support.wild import Book, write_book
 from test_table_probe2 import commune_sheet
 
+from ntm_excel.cli import main
 from ntm_excel.read.bounds import MAX_MERGES
 from ntm_excel.read.reader import read_workbook
 
@@ -48,3 +50,29 @@ def test_a_sheet_of_many_merges_within_the_cap_is_read(tmp_path, registry, indic
     (submission, issues), *_ = read_workbook(path, registry, indicators)
     assert submission.unit_code == "18691" and len(submission.indicators) == 6
     assert "file-unreadable" not in {issue.code for issue in issues}
+
+
+def test_a_formula_of_many_brackets_does_not_slow_the_feedback_copy(tmp_path, capsys):
+    """A formula cell of 150,000 «[» (a 5 KB file, Excel itself writes 8,192 characters at
+    most): looking for another workbook's sheet in it («[1]Sheet1!A1») took time growing with
+    the square of the brackets (ten seconds) while the feedback copy was made. The copy is
+    made, the formula kept (it reaches nothing)."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    path = inbox / "xa_cam_vinh.xlsx"
+    write_book(Book([commune_sheet()]), path)
+    formula = b'<row r="40"><c r="A40"><f>' + b"[" * 150_000 + b"</f><v>0</v></c></row>"
+    path.write_bytes(
+        rezip(
+            path.read_bytes(),
+            {SHEET: lambda xml: xml.replace(b"</sheetData>", formula + b"</sheetData>")},
+        )
+    )
+    started = time.perf_counter()
+    assert main(["consolidate", str(inbox), "--as-of", "2021-03-25", "--no-history", "-o",
+                 str(tmp_path / "out" / "tong_hop.xlsx")]) == 0  # fmt: skip
+    assert time.perf_counter() - started < 5
+    [copy] = (tmp_path / "out" / "gop_y").glob("*.xlsx")
+    with zipfile.ZipFile(copy) as package:
+        sheets = [name for name in package.namelist() if name.startswith("xl/worksheets/s")]
+        assert any(b"[" * 150_000 + b"</f>" in package.read(name) for name in sheets)
