@@ -3,12 +3,13 @@ made hostile and read back within a hostile file's budget."""
 
 from __future__ import annotations
 
+import random
 import re
 import time
 import zipfile
 
 import pytest
-from support.hostile import SHEET, rezip
+from support.hostile import CONTENT, SHEET, rezip
 from support.wild import Book, write_book
 from test_table_probe2 import commune_sheet
 
@@ -99,3 +100,26 @@ def test_many_unclosed_vml_macros_do_not_slow_the_feedback_copy(tmp_path, capsys
     [copy] = (tmp_path / "out" / "gop_y").glob("*.xlsx")
     with zipfile.ZipFile(copy) as package:
         assert not [name for name in package.namelist() if name.endswith("vmlDrawing9.vml")]
+
+
+@pytest.mark.parametrize("start", [b"<!--", b"<?", b"<![CDATA["])
+def test_many_unclosed_comments_in_an_ods_are_scanned_at_once(
+    tmp_path, registry, indicators, start
+):
+    """20,000 comments (processing instructions, CDATA sections) never closed among an
+    .ods table's rows, each followed by a few random letters (a 96 KB file): each was
+    scanned on to the end of the part, half a minute. The file is unreadable (not XML)."""
+    path = tmp_path / "xa_cam_vinh.ods"
+    write_book(Book([commune_sheet()]), path)
+    draw = random.Random(1)
+    junk = b"".join(
+        start + bytes(draw.choices(b"abcdefghijklmnopqrstuvwxyz", k=6)) for _ in range(20_000)
+    )
+    row = b"<table:table-row"
+    path.write_bytes(
+        rezip(path.read_bytes(), {CONTENT: lambda xml: xml.replace(row, junk + row, 1)})
+    )
+    started = time.perf_counter()
+    (submission, issues), *_ = read_workbook(path, registry, indicators)
+    assert time.perf_counter() - started < 2
+    assert submission is None and [issue.code for issue in issues] == ["file-unreadable"]
