@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
 import signal
 from collections.abc import Callable, Iterator
 
@@ -60,8 +61,18 @@ def _report_to(sender, work: Callable[..., None], args: tuple) -> None:
         work(*args)
         sender.send(None)
     except NtmError as exc:  # said plainly by the parent (a damaged store, an output…)
-        sender.send(("ntm", exc))
+        sender.send(("ntm", _travelling(exc)))
     except OSError as exc:
         sender.send(("os", exc.errno, exc.strerror or str(exc)))
     except BaseException as exc:  # noqa: BLE001 - the parent raises it
         sender.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _travelling(exc: NtmError) -> NtmError:
+    """`exc`, or a plain `NtmError` saying the same when it cannot be built again from its
+    pickle in the parent (a class whose arguments are not its message)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - whatever rebuilding it raises
+        return NtmError(str(exc))
+    return exc
