@@ -166,6 +166,22 @@ class StoreError(NtmError, RuntimeError):
     heading = "Lỗi kho trạng thái"
 
 
+class DamagedRecord(StoreError):
+    """A reading or a judgement kept in the state database that cannot be used (damaged, or
+    forged with its checksum made right); found only when used. They are kept only not to
+    read a file again: forgetting them loses nothing (`History.forget_kept`). `damage` says
+    which and why, the message adds what to do."""
+
+    def __init__(self, damage: str) -> None:
+        super().__init__(
+            f"{damage} Hãy chạy lại với --no-history, hoặc xóa kho trạng thái để đọc lại mọi tệp."
+        )
+        self.damage = damage
+
+    def __reduce__(self) -> tuple:  # sent from a forked writer (`ntm_excel.write.beside`)
+        return type(self), (self.damage,)
+
+
 class StoreBusy(StoreError):
     """Another process kept the state database locked for longer than this one waits."""
 

@@ -45,7 +45,7 @@ from typing import NamedTuple
 
 from isal import isal_zlib
 
-from ntm_excel.errors import StoreError
+from ntm_excel.errors import DamagedRecord, StoreError
 from ntm_excel.issues import Issue, Severity
 from ntm_excel.model import (
     CriterionEntry,
@@ -293,9 +293,8 @@ class _KeptSubmission(Submission):
                 raise pickle.UnpicklingError("chi tiết không đúng kiểu")
         except Exception as exc:  # noqa: BLE001 - whatever a damaged record gives
             path = object.__getattribute__(self, "path")
-            raise StoreError(
-                f"Bản ghi của tệp {path} trong kho trạng thái bị hỏng hoặc bị sửa ({exc}). "
-                "Hãy chạy lại với --no-history, hoặc xóa kho trạng thái để đọc lại mọi tệp."
+            raise DamagedRecord(
+                f"Bản ghi của tệp {path} trong kho trạng thái bị hỏng hoặc bị sửa ({exc})."
             ) from exc
         for field_name, value in zip(_DETAILS, details, strict=True):
             object.__setattr__(self, field_name, value)
@@ -394,10 +393,9 @@ class _KeptReport(UnitReport):
             ):
                 raise pickle.UnpicklingError("chỉ tiêu không đúng kiểu")
         except Exception as exc:  # noqa: BLE001 - whatever a damaged record gives
-            raise StoreError(
+            raise DamagedRecord(
                 f"Bản ghi kết quả của {self.unit.name} trong kho trạng thái bị hỏng hoặc bị sửa "
-                f"({exc}). Hãy chạy lại với --no-history, hoặc xóa kho trạng thái để đọc lại "
-                "mọi tệp."
+                f"({exc})."
             ) from exc
         self.indicators = decoded
         return decoded
@@ -895,6 +893,13 @@ class History(Store):
                 " VALUES (?, ?, ?, ?)",
                 [(digest, name, context, blob) for (digest, name), blob in results.items()],
             )
+
+    def forget_kept(self) -> None:
+        """Drop every reading and judgement kept (one could not be used: `DamagedRecord`):
+        the files are read again, nothing else is lost."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM readings")
+            db.execute("DELETE FROM judgements")
 
     # --- versions and runs ----------------------------------------------------------------
 

@@ -360,6 +360,7 @@ def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return found.fetchone() is not None
 
 
+# (and their extended codes: SQLITE_IOERR_WRITE for a write past the file size limit)
 _UNUSABLE = ("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_IOERR", "SQLITE_AUTH")
 
 
@@ -380,7 +381,7 @@ def store_failure(path: Path, exc: sqlite3.Error, wait: float = WAIT_SECONDS) ->
             f"Không ghi được vào kho trạng thái {path}: ổ đĩa đã đầy. Phần đang ghi dở đã được "
             "bỏ, kho không hỏng; hãy giải phóng chỗ trống rồi chạy lại."
         )
-    if name in _UNUSABLE or "readonly" in text or "unable to open" in text:
+    if name.startswith(_UNUSABLE) or "readonly" in text or "unable to open" in text:
         return StoreError(
             f"Không mở hoặc không ghi được kho trạng thái {path} ({system_reason(exc)}): thư "
             "mục trạng thái "
@@ -446,7 +447,10 @@ class Store:
             )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
-            create_in_place(self.path, _current_schema)
+            try:
+                create_in_place(self.path, _current_schema)
+            except sqlite3.Error as exc:  # a full disk, a file size limit: said as such
+                raise store_failure(self.path, exc, wait) from exc
         elif problem := header_problem(self.path):
             raise _emptied(self.path, problem)
         # one thread at a time, not always the one that opened it (the history archives files

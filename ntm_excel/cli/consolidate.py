@@ -272,11 +272,31 @@ def run(args: argparse.Namespace) -> int:
     state = None if args.no_history else NewState(config.state_dir)
     code = 2
     try:
-        code = _consolidate(args, config)
+        code = _consolidate_reading_again(args, config)
     finally:
         if code == 2 and state is not None:  # refused or failed: no store begun for nothing
             state.remove()
     return code
+
+
+def _consolidate_reading_again(args: argparse.Namespace, config) -> int:
+    """`_consolidate`; when a reading or a judgement kept in the store cannot be used (found
+    only as the outputs are written), once more after forgetting them all: every file is
+    read again (nothing was replaced meanwhile)."""
+    from ntm_excel.errors import DamagedRecord
+    from ntm_excel.history import History
+
+    try:
+        return _consolidate(args, config)
+    except DamagedRecord as exc:
+        with History(config.state_dir) as history:
+            history.forget_kept()
+            print(
+                f"Cảnh báo: {exc.damage} Đã bỏ mọi kết quả đọc lưu sẵn "
+                f"trong kho trạng thái {history.path}; đọc lại mọi tệp.",
+                file=sys.stderr,
+            )
+        return _consolidate(args, config)
 
 
 def _consolidate(args: argparse.Namespace, config) -> int:

@@ -35,6 +35,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ntm_excel.read.bounds import (
     TextBudget,
     attribute_values,
+    check_ooxml_merges,
     ooxml_extent,
     ooxml_small,
     shared_cells,
@@ -550,6 +551,7 @@ def _ooxml_grid(
     styles: _Styles | None,
     hidden: bool,
 ) -> Grid:
+    check_ooxml_merges(xml, name)
     extent = None if ooxml_small(xml) else ooxml_extent(xml, name)
     has_formula = (b"<f" in xml or b":f" in xml) and any(tag in xml for tag in _F_STARTS)
     formulas = _ooxml_formulas(xml) if has_formula else {}
@@ -995,13 +997,14 @@ class _OdsSheet:
 
 # Start tags (attributes, ending "/" of an empty element) and end tags of tables; comments,
 # CDATA sections and processing instructions are matched so that what they hide is skipped
-# (as calamine's XML reader skips it), and attribute values are matched quote by quote so
-# that a ">" inside one does not end the tag early.
+# (as calamine's XML reader skips it), one never closed to the end (else each of 20,000
+# was scanned on to the end: half a minute for a 96 KB file), and attribute values are
+# matched quote by quote so that a ">" inside one does not end the tag early.
 _ODS_TOKEN = re.compile(
-    rb"<(?:!--.*?--|!\[CDATA\[.*?\]\]|\?.*?\?"
+    rb"<(?:!--.*?(?:-->|\Z)|!\[CDATA\[.*?(?:\]\]>|\Z)|\?.*?(?:\?>|\Z)"
     rb"|table:(table|table-row|table-cell|covered-table-cell|table-column)(?=[ \t\r\n/>])"
-    rb"([^>\"']*+(?:(?:\"[^\"]*+\"|'[^']*+')[^>\"']*+)*+)"
-    rb"|/table:(table)[ \t\r\n]*)>",
+    rb"([^>\"']*+(?:(?:\"[^\"]*+\"|'[^']*+')[^>\"']*+)*+)>"
+    rb"|/table:(table)[ \t\r\n]*>)",
     re.DOTALL,
 )
 

@@ -134,6 +134,10 @@ _ROLE_PREFIX = re.compile(
 _ROLE_SUFFIX = re.compile(rf"\s*[-–(]?\s*(?P<mark>{_ROLE_WORDS})\s*\)?\s*[.]?\s*$", re.IGNORECASE)
 _ROLE_SEGMENT = re.compile(r"([;,\n])")
 _CHUNK_SEPARATOR = re.compile(r"[;\n]+")
+# characters beyond which a title or a body's name read over several pieces («Trưởng phòng
+# Nông nghiệp, PTNT») goes on no further: «PCT, PCT, …» over a whole cell was read piece by
+# piece on a title growing with it (a roadmap of three such cells took half a minute)
+LONGEST_TITLE = 300
 # «A, B», «A & B», not the «&» of a short name («Phòng NN&PTNT»)
 _LIST_SEPARATOR = re.compile(
     r"\s*[,+]\s*|\s*(?-i:(?<![A-ZĐ])&|&(?![A-ZĐ]))\s*|\s+(?:và|va)\s+", re.IGNORECASE
@@ -657,7 +661,8 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
                     or (piece.isupper() and len(owners) > start and is_body(owners[-1]))
                 )
                 if not named:  # the title before goes on, or the body's («Các thôn, xóm»)
-                    if previous in ("role", "body") and len(owners) > start:
+                    going_on = len(owners) > start and len(owners[-1]) < LONGEST_TITLE
+                    if previous in ("role", "body") and going_on:
                         owners[-1] = _continued(chunk, owners[-1], raw)
                     continue
             name, kind = _owner(piece, vocabulary)

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
 import signal
 from collections.abc import Callable, Iterator
 
+from ntm_excel.errors import NtmError
 from ntm_excel.read.batch import frozen_heap
 from ntm_excel.workers import exit_with_parent
 
@@ -17,8 +19,9 @@ from ntm_excel.workers import exit_with_parent
 def beside(work: Callable[..., None], *args: object) -> Iterator[None]:
     """`work(*args)` in a child process forked from this one while this one goes on inside
     the block; leaving the block waits for it and raises what it raised (an `OSError` stays
-    one), or, when the block fails, stops it first. Where processes cannot be forked
-    (Windows), `work` runs first, here."""
+    one, a problem for a person to act on, `NtmError`, stays itself), or, when the block
+    fails, stops it first. Where processes cannot be forked (Windows), `work` runs first,
+    here."""
     if "fork" not in multiprocessing.get_all_start_methods():
         work(*args)
         yield
@@ -44,6 +47,8 @@ def beside(work: Callable[..., None], *args: object) -> Iterator[None]:
         receiver.close()
     if failure is not None:
         kind, *details = failure
+        if kind == "ntm":
+            raise details[0]
         raise OSError(*details) if kind == "os" else RuntimeError(*details)
 
 
@@ -55,7 +60,19 @@ def _report_to(sender, work: Callable[..., None], args: tuple) -> None:
     try:
         work(*args)
         sender.send(None)
+    except NtmError as exc:  # said plainly by the parent (a damaged store, an output…)
+        sender.send(("ntm", _travelling(exc)))
     except OSError as exc:
         sender.send(("os", exc.errno, exc.strerror or str(exc)))
     except BaseException as exc:  # noqa: BLE001 - the parent raises it
         sender.send(("error", f"{type(exc).__name__}: {exc}"))
+
+
+def _travelling(exc: NtmError) -> NtmError:
+    """`exc`, or a plain `NtmError` saying the same when it cannot be built again from its
+    pickle in the parent (a class whose arguments are not its message)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:  # noqa: BLE001 - whatever rebuilding it raises
+        return NtmError(str(exc))
+    return exc

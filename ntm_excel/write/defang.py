@@ -67,12 +67,15 @@ _FUNCTIONS = frozenset((
     "RETURN", "GOTO", "SEND.KEYS", "APP.ACTIVATE", "OPEN", "SAVE", "SAVE.AS",
 ))
 # fmt: on
-_CALL = re.compile(r"([A-Za-z_\\][\w.]*)\s*\(")
+# a function called: a run of name characters, then "(" (`_called`)
+_CALL = re.compile(r"(?<![\w.])([\w.]+)\s*\(")
+_NAME_START = re.compile(r"[A-Za-z_]")
 # a function passed by name, not called ("MAP(A1,_xleta.WEBSERVICE)", a LAMBDA's eta form)
 _ETA = re.compile(r"(?i)\b_xleta\.([\w.]+)")
 # "[1]Sheet1!A1", "[Book.xlsx]Sheet1!A1", "[1]!Name": a bracket, then a sheet name, then "!"
-# (a table's "Table1[Column]" is never followed by "!")
-_OTHER_BOOK = re.compile(r"\[[^\]]*\][^\s!(),;+\-*/&=<>^%{}\[\]]*!")
+# (a table's "Table1[Column]" is never followed by "!"); found from the closing bracket
+# (`_other_book`)
+_BOOK_END = re.compile(r"\][^\s!(),;+\-*/&=<>^%{}\[\]]*!")
 _NOT_IN_SHEET_NAME = frozenset("[]:\\/?*")
 
 
@@ -104,6 +107,28 @@ def _outside_literals(formula: str) -> tuple[str, list[str]] | None:
     return "".join(outside), names
 
 
+def _other_book(outside: str) -> bool:
+    """Whether a formula (its literals left out) names a sheet of another workbook: a
+    closing bracket then a sheet name and "!", with an opening bracket since the closing one
+    before. Each stretch between two closing brackets is looked at once (a pattern from
+    each opening bracket took time growing with their number squared: 18 s for 200,000)."""
+    for end in _BOOK_END.finditer(outside):
+        close = end.start()
+        if "[" in outside[outside.rfind("]", 0, close) + 1 : close]:
+            return True
+    return False
+
+
+def _called(outside: str) -> Iterator[str]:
+    """The names of the functions a formula (its literals left out) calls: each from the
+    first letter or "_" of a run of name characters before "(". Each run is looked at once
+    (a pattern tried from each letter took time growing with the square of a long name: 27
+    s for 50,000 letters)."""
+    for run in _CALL.findall(outside):
+        if start := _NAME_START.search(run):
+            yield run[start.start() :]
+
+
 def reaches_out(formula: str) -> bool:
     """Whether evaluating `formula` (as stored, with or without "=") may reach outside the
     workbook or run something: DDE ("|"), a path or another workbook ("[1]Sheet!A1",
@@ -112,11 +137,11 @@ def reaches_out(formula: str) -> bool:
     if split is None:
         return True
     outside, names = split
-    if "|" in outside or "\\" in outside or _OTHER_BOOK.search(outside):
+    if "|" in outside or "\\" in outside or _other_book(outside):
         return True
     if any(_NOT_IN_SHEET_NAME.intersection(name) for name in names):
         return True
-    for name in [*_CALL.findall(outside), *_ETA.findall(outside)]:
+    for name in [*_called(outside), *_ETA.findall(outside)]:
         name = name.upper().replace("_XLFN.", "").replace("_XLWS.", "")
         if name in _FUNCTIONS or name.startswith("_XLL."):
             return True
@@ -253,7 +278,7 @@ _DROPPED_TYPES = frozenset((
 # What runs or writes outside on a click or a save: a shape's macro (in another workbook),
 # a VML control's macro, a sheet published to a share whenever it is saved.
 _SHAPE_MACRO = re.compile(rb'(\smacro\s*=\s*)("[^"]*"|\'[^\']*\')')
-_VML_MACRO = re.compile(rb"<x:FmlaMacro>.*?</x:FmlaMacro>", re.S)
+_VML_MACRO = (b"<x:FmlaMacro>", b"</x:FmlaMacro>")  # around a VML control's macro
 _PUBLISHED = frozenset({"webPublishItems", "webPublishObjects", "webPublishing"})
 _SUSPECT_RELS = re.compile(
     rb"(?i)External|/(?:" + "|".join(sorted(_DROPPED_TYPES)).encode() + rb")[\"']"
@@ -427,7 +452,7 @@ class _Cleaning:
             folder = name.lower()
             if folder.startswith("xl/drawings/") and name.lower() not in self.dropped:
                 data = self.part(name)
-                cleaned = _VML_MACRO.sub(b"", _SHAPE_MACRO.sub(rb'\1""', data))
+                cleaned = _without_vml_macros(_SHAPE_MACRO.sub(rb'\1""', data))
                 if cleaned != data:
                     package.changed[name] = cleaned
         sheets = [part for part, kind in package.sheets.values() if kind.endswith("/worksheet")]
@@ -482,6 +507,22 @@ class _Cleaning:
         for entry in list(package._types.iter(f"{{{CT}}}Override")):
             if entry.get("PartName", "").lstrip("/").lower() in self.dropped:
                 package._types.remove(entry)
+
+
+def _without_vml_macros(data: bytes) -> bytes:
+    """A drawing part without its VML controls' macros, each opening tag to the first
+    closing one after it; looked for once each (a pattern tried from every opening tag took
+    time growing with their number squared: 20 s for 20,000 never closed)."""
+    opening, closing = _VML_MACRO
+    kept, at = [], 0
+    while (start := data.find(opening, at)) >= 0:
+        end = data.find(closing, start + len(opening))
+        if end < 0:  # none closed from here on
+            break
+        kept.append(data[at:start])
+        at = end + len(closing)
+    kept.append(data[at:])
+    return b"".join(kept)
 
 
 def _unpublish(root: etree._Element) -> None:
