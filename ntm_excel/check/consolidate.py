@@ -480,8 +480,9 @@ def check_files(
     for path, (submission, read_issues), report in results:
         unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
         code = unit.code if unit else ""
-        lock = [replace(locked[path], unit_code=code)] if path in locked else []
-        read_issues = [*read_issues, *lock]  # it reaches the unit's feedback and reminders
+        lock = [replace(locked.pop(path), unit_code=code)] if path in locked else []
+        # said once, with the file's first unit: it reaches its feedback and reminders
+        read_issues = [*read_issues, *lock]
         if path in shown:
             read_issues = [_shown(issue, path, shown[path]) for issue in read_issues]
             lock = [_shown(issue, path, shown[path]) for issue in lock]
