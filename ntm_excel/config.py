@@ -43,6 +43,13 @@ DEFAULT_CONFIG = BUNDLED / "cau_hinh.toml"
 BUNDLED_VOCABULARY = BUNDLED / "tu_vung.csv"
 
 
+CONNECTION_SECURITY = ("none", "starttls", "ssl")  # of the mail server and of the mailbox
+_SECURITY_CHOICES = (
+    "«starttls» (mã hóa sau khi kết nối, thường cổng 587 hoặc 143), «ssl» (mã hóa ngay, "
+    "thường cổng 465 hoặc 993), «none» (không mã hóa, chỉ trong mạng nội bộ)"
+)
+
+
 @dataclass(frozen=True)
 class MailSettings:
     sender: str = "vpdp.ntm@camxuyen.example.org"
@@ -470,6 +477,15 @@ def load_config(path: Path | str | None = None) -> Config:
             f"Tệp cấu hình {file}, mục [schedule], khóa «timezone»: «{shown(schedule.timezone)}» "
             'không phải tên một múi giờ; giờ Việt Nam ghi timezone = "Asia/Ho_Chi_Minh"'
         ) from exc
+    for section, key, value in (
+        ("mail", "smtp_security", mail.smtp_security),
+        ("mailbox", "security", mailbox.security),
+    ):  # refused even while no server is configured (the outbox, no mailbox): a typo waits
+        if value not in CONNECTION_SECURITY:
+            raise ConfigError(
+                f"Tệp cấu hình {file}, mục [{section}], khóa «{key}»: «{shown(value)}» không "
+                f"phải một kiểu bảo mật kết nối; hãy ghi một trong: {_SECURITY_CHOICES}"
+            )
     for address in schedule.steering_committee:
         if not is_email_address(address.strip()):
             raise ConfigError(

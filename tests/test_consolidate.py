@@ -134,7 +134,9 @@ def test_each_submission_is_validated(result):
     reports = by_code(result)
     clean = reports["18694"]
     assert clean.submission.file_name == "cam_thanh.xlsx"
-    assert (clean.errors, clean.warnings) == (0, 0)
+    assert (clean.errors, clean.warnings) == (0, 1)  # it was open in Excel when copied
+    [lock] = [i for i in result.issues if i.code == "file-open-when-copied"]
+    assert lock.unit_code == "18694"
     assert clean.criteria_met == 20 and len(clean.indicators) == 50
     yen_hoa = reports["18679"]
     codes = {(i.code, i.unit_code) for i in result.issues if i.file == "yen_hoa.xlsx"}
@@ -394,7 +396,8 @@ def test_cli_consolidate_writes_its_outputs(tmp_path, inbox, capsys):
     assert (out_dir / "tong_hop.xlsx").is_file()
     assert sorted(p.name for p in (out_dir / "csv").glob("*.csv"))[0] == "criteria.csv"
     feedback = sorted(p.name for p in (out_dir / "gop_y").glob("*.xlsx"))
-    assert feedback == ["Góp ý - Xã Yên Hòa.xlsx"]
+    # Cẩm Thành's workbook was open in Excel when copied (a lock file beside it)
+    assert feedback == ["Góp ý - Xã Cẩm Thành.xlsx", "Góp ý - Xã Yên Hòa.xlsx"]
     marked = openpyxl.load_workbook(out_dir / "gop_y" / feedback[0])
     assert marked.active.title == "Góp ý"
     assert fingerprints(inbox) == before
@@ -424,12 +427,14 @@ def test_stale_feedback_is_removed(tmp_path, inbox, catalog, registry):
     from ntm_excel.write.feedback import write_all_feedback
 
     result = consolidate([inbox], catalog=catalog, registry=registry, catalog_set=SET, as_of=AS_OF)
-    stale = tmp_path / "Góp ý - Xã Cẩm Thành.xlsx"
+    stale = tmp_path / "Góp ý - Xã Cẩm Lạc.xlsx"  # its workbook has nothing to be told
     stale.write_bytes(b"old")
     written = write_all_feedback(result, tmp_path)
-    assert [p.name for p in written] == ["Góp ý - Xã Yên Hòa.xlsx"]
+    # Cẩm Thành's workbook was open in Excel when copied (a lock file beside it)
+    names = sorted(p.name for p in written)
+    assert names == ["Góp ý - Xã Cẩm Thành.xlsx", "Góp ý - Xã Yên Hòa.xlsx"]
     assert not stale.exists()
-    marked = openpyxl.load_workbook(written[0])
+    marked = openpyxl.load_workbook(next(p for p in written if "Yên Hòa" in p.name))
     located = [i for i in result.issues if i.unit_code == "18679" and i.cell]
     assert {i.code for i in located} >= {"assessment-contradiction", "criterion-contradiction"}
     for issue in located:

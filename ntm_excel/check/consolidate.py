@@ -65,6 +65,7 @@ from ntm_excel.vocabulary import Vocabulary, load_vocabulary
 
 ALL_COMMUNES_CODE = "0"  # the district indicator "100% of communes meet the standard"
 FORMULA_WITHOUT_VALUE = "formula-without-value"
+OPEN_WHEN_COPIED = "file-open-when-copied"  # an Excel lock file beside the workbook
 LEVELS = ("nâng cao", "kiểu mẫu")  # target levels judged against a set of their own
 _KNOWN_UNIT = ("unit-unknown", "unit-ambiguous", "roadmap-not-found")
 
@@ -298,6 +299,13 @@ def _used(
     report, found = candidates[chosen]
     used = report.submission
     issues = list(found)
+    issues += [  # the unit's other files open in Excel when copied are the unit's to know
+        issue
+        for i, (_, other_found) in enumerate(candidates)
+        if i != chosen
+        for issue in other_found
+        if issue.code == OPEN_WHEN_COPIED
+    ]
     roadmap = _roadmap_elsewhere(candidates, chosen)
     if roadmap is not None:  # its tasks join the table's: a copy, the candidates stay as read
         other, other_found = candidates[roadmap]
@@ -429,7 +437,8 @@ def check_files(
     if district_workbook is not None and not single:
         paths, district_workbook = [*paths, district_workbook], None
     listing = list_submissions(paths, skip=skip)
-    files, loose = listing.files, listing.issues
+    files, locked = listing.files, listing.locked
+    loose = [issue for issue in listing.issues if issue.code != OPEN_WHEN_COPIED]  # tied below
     indicators = batch.indicators(province)
     reading = None
     if history is None:
@@ -469,9 +478,14 @@ def check_files(
     ]
     shown = shown_names(files)  # a name several files have: with their folders
     for path, (submission, read_issues), report in results:
+        unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
+        code = unit.code if unit else ""
+        lock = [replace(locked.pop(path), unit_code=code)] if path in locked else []
+        # said once, with the file's first unit: it reaches its feedback and reminders
+        read_issues = [*read_issues, *lock]
         if path in shown:
             read_issues = [_shown(issue, path, shown[path]) for issue in read_issues]
-        unit = registry.get(submission.unit_code) if submission and submission.unit_code else None
+            lock = [_shown(issue, path, shown[path]) for issue in lock]
         if submission is None and any(i.code == "file-unreadable" for i in read_issues):
             named = _named_unit(registry, path, read_issues)
             if named is not None:  # tied to its unit: it reaches the unit's reminders
@@ -483,10 +497,12 @@ def check_files(
             loose += read_issues
         elif unit.tier == DISTRICT:  # read again below, against the district's set
             district_files.setdefault(unit.code, []).append(submission)
+            loose += lock
         elif _level_workbook(submission, unit):  # read again below
             level_files.setdefault(unit.code, []).append(submission)
-        else:
-            by_unit.setdefault(unit.code, []).append(report)  # validated where it was read
+            loose += lock
+        else:  # validated where it was read
+            by_unit.setdefault(unit.code, []).append((report[0], [*report[1], *lock]))
     units = {
         unit.code: _used(unit, by_unit[unit.code], unreadable.get(unit.code, ()))
         for unit in registry.units

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,10 +17,26 @@ from ntm_excel.cli.common import (
 )
 from ntm_excel.cli.console import DataShown
 from ntm_excel.cli.jobs import add_mail_options, exit_code, open_ledger, print_result, runner_from
+from ntm_excel.config import Config
 from ntm_excel.errors import NtmError
 from ntm_excel.jobs.digest import DAILY_DIGEST, daily_mails
 from ntm_excel.jobs.scheduler import InboxMissing, JobResult, describe, inbox_refresh
 from ntm_excel.reference.contacts import load_contacts
+
+
+def _check_inputs(config: Config, inbox: Path) -> None:
+    """Raise what the job would say of a missing inbox or data file (plan, contact book…),
+    before anything (the mail ledger, the state folder) is created."""
+    if not inbox.is_dir():
+        raise InboxMissing(inbox)
+    config.require("catalog", "registry", "vocabulary", "plan", "contacts")
+
+
+def _failed(exc: NtmError, as_of: date, zone: ZoneInfo) -> int:
+    """Say a problem with the office's files as the job says it, with its exit code (1)."""
+    for line in describe(JobResult(DAILY_DIGEST, as_of.isoformat(), error=str(exc)), zone):
+        print(line)
+    return 1
 
 
 def _dry_run(args: argparse.Namespace) -> int:
@@ -32,15 +48,11 @@ def _dry_run(args: argparse.Namespace) -> int:
     as_of = args.as_of or datetime.now(zone).date()
     inbox = Path(args.inbox or config.schedule.inbox)
     try:
-        if not inbox.is_dir():
-            raise InboxMissing(inbox)
+        _check_inputs(config, inbox)
         snap = inbox_refresh(config, write_files=False)([inbox], as_of)
         contacts = load_contacts(config.data_file("contacts"))
     except NtmError as exc:
-        failed = JobResult(DAILY_DIGEST, as_of.isoformat(), error=str(exc))
-        for line in describe(failed, zone):
-            print(line)
-        return 1
+        return _failed(exc, as_of, zone)
     out = daily_mails(snap.consolidation, contacts, deadline=config.reporting_deadline)
     shown = DataShown(sys.stdout)  # the mails quote what the communes typed
     for index, mail in enumerate(out.mails, 1):
@@ -62,6 +74,11 @@ def _digest(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(args)
     config = settings_from(args)
+    zone = ZoneInfo(config.schedule.timezone)
+    try:  # refused before the ledger is created
+        _check_inputs(config, Path(args.inbox or config.schedule.inbox))
+    except NtmError as exc:
+        return _failed(exc, args.as_of or datetime.now(zone).date(), zone)
     with open_ledger(config) as ledger:
         runner = runner_from(args, ledger, config)
         result = runner.run(DAILY_DIGEST, args.as_of)

@@ -48,7 +48,13 @@ from ntm_excel.jobs.mail_text import (
     week_period,
 )
 from ntm_excel.model import Consolidation, Task, TaskState, TaskStatus, Unit, UnitReport
-from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, unit_keys
+from ntm_excel.reference.contacts import (
+    ALL_COMMUNES,
+    Contact,
+    Contacts,
+    unit_keys,
+    without_address,
+)
 from ntm_excel.text import fold
 from ntm_excel.write.feedback import READING_SHEET
 from ntm_excel.write.feedback import SHEET as FEEDBACK_SHEET
@@ -243,7 +249,8 @@ def build_daily_digests(
         digest.units.sort(key=lambda u: u.report.unit.code)
         (result if digest.contact.email else no_email).append(digest)
     result.sort(key=lambda d: d.contact.email.lower())
-    missing = [d.contact.name for d in no_email] + [n for n in nobody if n not in unmatched]
+    missing = [without_address(d.contact) for d in no_email]
+    missing += [n for n in nobody if n not in unmatched]
     return DailyDigests(result, list(unmatched), missing)
 
 

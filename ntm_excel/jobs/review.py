@@ -29,7 +29,13 @@ from ntm_excel.jobs.mail_text import (
     vn_date,
 )
 from ntm_excel.model import Consolidation, TaskStatus, UnitReport
-from ntm_excel.reference.contacts import ALL_COMMUNES, Contact, Contacts, unit_keys
+from ntm_excel.reference.contacts import (
+    ALL_COMMUNES,
+    Contact,
+    Contacts,
+    unit_keys,
+    without_address,
+)
 from ntm_excel.text import fold
 
 
@@ -203,7 +209,7 @@ def monthly_mails(
         for state in commune_states:
             states[state.report.unit.code] = review_state(state)
         if not review.contact.email:
-            no_email.append(review.contact.name)
+            no_email.append(without_address(review.contact))
             continue
         mails.append(_review_mail(consolidation, review, commune_states, since, compared, period))
     for report in consolidation.units:  # every commune, so that next month compares them all

@@ -77,6 +77,8 @@ class Listing:
 
     files: list[Path] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
+    # the files open in Excel when copied, with their warning (one of `issues`)
+    locked: dict[Path, Issue] = field(default_factory=dict)
 
 
 def list_submissions(paths: Iterable[Path | str], *, skip: Iterable[Path | str] = ()) -> Listing:
@@ -101,8 +103,10 @@ def list_submissions(paths: Iterable[Path | str], *, skip: Iterable[Path | str] 
             listing.issues.append(make_issue("file-unreadable", file=path.name, reason=reason))
             continue
         if stat.S_ISDIR(info.st_mode):
-            found, issues = _Walk(path, skipped).files()
+            walk = _Walk(path, skipped)
+            found, issues = walk.files()
             listing.issues += issues
+            listing.locked.update(walk.locked)
         elif stat.S_ISREG(info.st_mode):
             found = [path]
         else:
@@ -176,6 +180,7 @@ class _Walk:
         self.skipped = {folder for folder in skipped if folder != self.real_root}
         self.issues: list[Issue] = []
         self.found: list[Path] = []
+        self.locked: dict[Path, Issue] = {}  # see `Listing.locked`
 
     def files(self) -> tuple[list[Path], list[Issue]]:
         """The spreadsheets found, in path order, and the issues of the other entries."""
@@ -198,7 +203,9 @@ class _Walk:
                     child = self._entry(entry, os.path.join(real, entry.name))
                     if child is not None:
                         pending.append(child)
-            self.issues += _open_when_copied(folder, [entry.name for entry in found])
+            locked = _open_when_copied(folder, [entry.name for entry in found])
+            self.locked.update(locked)
+            self.issues += locked.values()
         return sorted(self.found), self.issues
 
     def _too_many(self) -> Issue:
@@ -263,20 +270,20 @@ class _Walk:
             self.issues.append(not_a_workbook(path))
 
 
-def _open_when_copied(folder: Path, names: list[str]) -> list[Issue]:
+def _open_when_copied(folder: Path, names: list[str]) -> dict[Path, Issue]:
     """The spreadsheets of a folder beside an Office lock file («~$xa_cam_loc.xlsx», or «~$»
     over the name's first two letters): open in Excel when copied, their saved state may be
     older than what the commune sees on its screen."""
     locks = [name for name in names if name.startswith("~$")]
     if not locks:
-        return []
-    issues = []
+        return {}
+    issues = {}
     for name in names:
         if Path(name).suffix.lower() not in SPREADSHEET_SUFFIXES or name.startswith((".", "~$")):
             continue
         lock = next((lock for lock in locks if lock[2:] in (name, name[2:])), None)
         if lock is not None and (folder / name).is_file():
-            issues.append(make_issue("file-open-when-copied", file=name, lock=lock))
+            issues[folder / name] = make_issue("file-open-when-copied", file=name, lock=lock)
     return issues
 
 

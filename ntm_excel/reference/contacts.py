@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
@@ -170,6 +170,8 @@ class Contact:
     role: str = ""
     phone: str = ""
     members: tuple[str, ...] = ()  # a group row: the contacts it stands for
+    # where the contact book holds its address, or is to: «trang «Danh bạ», ô D12»
+    written_at: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class CommuneContact:
     contact_name: str = ""
     email: str = ""
     phone: str = ""
+    written_at: str = field(default="", compare=False)  # as `Contact.written_at`
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,7 @@ class Contacts:
             email=email,
             communes=(unit.code,),
             phone=(row.phone if row else "") or unit.phone,
+            written_at=row.written_at if row else "",
         )
 
     def leaders(self) -> tuple[Contact, ...]:
@@ -444,13 +448,15 @@ def load_contacts(path: Path | str) -> Contacts:
                 role=values.get("role", ""),
                 phone=values.get("phone", ""),
                 members=split_list(values.get("members", "")),
+                written_at=_email_cell(CONTACTS_SHEET, number, columns),
             )
             for number, values, columns in rows
         ]
         problems += _written_twice(Path(path).name, contacts, [number for number, _, _ in rows])
         communes = [
             CommuneContact(
-                **values | {"email": addresses.checked(values, number, columns, COMMUNES_SHEET)}
+                **values | {"email": addresses.checked(values, number, columns, COMMUNES_SHEET)},
+                written_at=_email_cell(COMMUNES_SHEET, number, columns),
             )
             for number, values, columns in _sheet_rows(
                 workbook, COMMUNES_SHEET, COMMUNE_COLUMNS, "code", "name"
@@ -470,6 +476,20 @@ def load_contacts(path: Path | str) -> Contacts:
     finally:
         workbook.close()
     return Contacts(tuple(contacts), tuple(problems), tuple(communes), tuple(clusters))
+
+
+def _email_cell(sheet: str, number: int, columns: dict[str, int]) -> str:
+    """Where row `number` of `sheet` holds its address: the cell of its «Email» column, or
+    the row when the sheet has no such column."""
+    if "email" not in columns:
+        return f"trang «{sheet}», dòng {number}"
+    return f"trang «{sheet}», ô {column_letter(columns['email'])}{number}"
+
+
+def without_address(contact: Contact) -> str:
+    """A contact with no address as a job's «Chưa có địa chỉ thư» line names it: with the
+    sheet and cell of the contact book where its address is to be written, when it has one."""
+    return f"{contact.name} ({contact.written_at})" if contact.written_at else contact.name
 
 
 def _written_twice(file: str, contacts: list[Contact], numbers: list[int]) -> list[str]:
