@@ -171,16 +171,13 @@ def _legend(sheet, fmt, row: int, last_col: int) -> None:
     sheet.merge_range(row, 4, row, last_col, LEGEND, fmt.legend)
 
 
-def _print_setup(
-    sheet, header_row: int, last_row: int, columns: int, tall: int = 0, **allow: bool
-) -> None:
-    """A4 landscape, one page wide (and `tall` pages tall, 0: as many as it takes)."""
+def _print_setup(sheet, header_row: int, last_row: int, columns: int, **allow: bool) -> None:
     sheet.set_paper(9)
     sheet.set_landscape()
     sheet.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
     sheet.center_horizontally()
     sheet.repeat_rows(header_row)
-    sheet.fit_to_pages(1, tall)
+    sheet.fit_to_pages(1, 0)
     sheet.print_area(0, 0, last_row, columns - 1)
     sheet.set_footer("&CTrang &P/&N")
     sheet.protect("", {"format_rows": True, "format_columns": True, **allow})
@@ -325,4 +322,4 @@ def _write_roadmap(sheet, fmt, unit: Unit, criteria_count: int) -> None:
         {"validate": "list", "source": _list_range("B", len(TASK_STATES))},
     )
     sheet.freeze_panes(first, 0)
-    _print_setup(sheet, header, last, len(ROADMAP_HEADERS), tall=1, insert_rows=True)
+    _print_setup(sheet, header, last, len(ROADMAP_HEADERS), insert_rows=True)
