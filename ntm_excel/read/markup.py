@@ -248,8 +248,10 @@ def _html_value(text: str, attrs: dict[str, str]) -> tuple[object, str]:
 def html_grids(data: bytes) -> list[Grid]:
     """Every top-level table of an HTML page, as a sheet."""
     text = decoded(data)
-    parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=True)
-    root = etree.fromstring(text, parser) if text.strip() else None
+    parser = etree.HTMLParser(
+        encoding="utf-8", recover=True, no_network=True, remove_comments=True
+    )  # bytes: lxml refuses a text declaring its encoding (XHTML's «<?xml … encoding=…?>»)
+    root = etree.fromstring(text.encode("utf-8"), parser) if text.strip() else None
     tables = _HtmlTables([name.strip() for name in _EXCEL_NAME.findall(text)])
     if root is not None:
         tables.read(root)
@@ -266,8 +268,10 @@ _TYPES = {"Number", "String", "DateTime", "Boolean", "Error"}
 
 def spreadsheetml_grids(data: bytes) -> list[Grid]:
     """Every «Worksheet» of an Excel 2003 XML Spreadsheet."""
+    parser = ElementTree.XMLParser(target=_TreeWithoutDoctype())
     try:
-        root = ElementTree.fromstring(data)
+        parser.feed(data)
+        root = parser.close()
     except (ElementTree.ParseError, LookupError, ValueError) as exc:
         raise UnreadableFileError("tệp bảng tính XML 2003 bị hỏng (sai cấu trúc XML)") from exc
     percent = {
@@ -279,6 +283,17 @@ def spreadsheetml_grids(data: bytes) -> list[Grid]:
     if not grids:
         raise UnreadableFileError("tệp bảng tính XML 2003 không có trang tính nào")
     return grids
+
+
+class _TreeWithoutDoctype(ElementTree.TreeBuilder):
+    """The tree of an XML file, refused as soon as it declares a DOCTYPE, before its
+    entities are read: whatever its encoding (UTF-16, or one where «<!DOCTYPE» is not those
+    bytes), which the check on the file's bytes cannot see."""
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise UnreadableFileError(
+            "tệp XML khai báo DOCTYPE/ENTITY (có thể là tệp độc hại), không mở"
+        )
 
 
 def _number_format(style: ElementTree.Element) -> str:
@@ -398,7 +413,8 @@ def delimited_grid(data: bytes) -> Grid:
     rows: list[list[object]] = []
     beyond: tuple[int, int] | None = None
     text = decoded(data)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter(text) or ",")
+    # newline="": lines ended by "\r" alone (Excel for Mac's CSV) are lines, not one field
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text) or ",")
     try:
         for row, cells in enumerate(reader):
             if row >= MAX_ROWS:
@@ -407,8 +423,12 @@ def delimited_grid(data: bytes) -> Grid:
             if len(cells) > MAX_COLS and any(cells[MAX_COLS:]):
                 beyond = (row, len(cells) - 1)
             rows.append(list(cells[:MAX_COLS]))
-    except csv.Error as exc:
-        raise UnreadableFileError(f"tệp văn bản bị hỏng ({exc})") from exc
+    except csv.Error as exc:  # a field over the csv module's limit: a quote never closed
+        limit = f"{csv.field_size_limit():,}".replace(",", ".")
+        raise UnreadableFileError(
+            f"tệp văn bản bị hỏng: dòng {len(rows) + 1} có một ô dài hơn {limit} ký tự "
+            '(có thể do dấu ngoặc kép «"» mở mà không đóng)'
+        ) from exc
     grid = Grid(name="Sheet1", rows=rows)
     if beyond:
         grid.truncated = beyond_caps("Sheet1", *beyond)

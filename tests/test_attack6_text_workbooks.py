@@ -1,0 +1,127 @@
+"""Crafted text workbooks (HTML, Excel 2003 XML Spreadsheet, CSV saved as .xls), as an
+attacker or an unusual program writes them: each is read or refused with a message, never a
+traceback, and never read past a DOCTYPE."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+from support.samples import SampleSpec, write_sample
+from support.text_exports import html_export, xml2003_export
+
+from ntm_excel.model import Status
+from ntm_excel.read.reader import read_submission
+
+SPEC = SampleSpec(
+    unit_code="18694",
+    unit_name="Xã Cẩm Thành",
+    value_styles=("number", "percent_text", "percent_format"),
+    roadmap_style="real",
+    seed=5,
+)
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Path:
+    return write_sample(tmp_path_factory.mktemp("nguon") / "cam_thanh.xlsx", SPEC)
+
+
+@pytest.fixture(scope="module")
+def original(source, registry, indicators):
+    return read_submission(source, registry, indicators)[0]
+
+
+def _windows_1258(char: str) -> bytes:
+    """A character as Vietnamese Windows writes it: its tone mark, if any, a separate byte."""
+    try:
+        return char.encode("cp1258")
+    except UnicodeEncodeError:
+        split = unicodedata.normalize("NFD", char)
+        tones = [mark for mark in split if mark in _TONES]
+        letter = unicodedata.normalize("NFC", "".join(m for m in split if m not in _TONES))
+        return (letter + "".join(tones)).encode("cp1258", "xmlcharrefreplace")  # «≥»: «&#8805;»
+
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _readings(submission) -> list:
+    return [(e.code, e.value, e.self_assessment) for e in submission.indicators]
+
+
+def test_an_xhtml_page_declaring_its_encoding_is_read(
+    tmp_path, source, original, registry, indicators
+):
+    """«<?xml … encoding="utf-8"?>» before the page (XHTML exports): lxml refused the text."""
+    path = tmp_path / "TDG xa Cam Thanh.xls"
+    declaration = (
+        b'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0'
+        b' Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n'
+    )
+    path.write_bytes(declaration + html_export(source, excel=True))
+    submission, _ = read_submission(path, registry, indicators)
+    assert submission.unit_code == "18694"
+    assert _readings(submission) == _readings(original)
+
+
+@pytest.mark.parametrize("charset", ["undefined", "idna"])
+def test_a_page_declaring_a_codec_that_cannot_replace_is_read(
+    tmp_path, source, original, registry, indicators, charset
+):
+    """A page in Windows-1258 declaring a codec that fails on any byte, or refuses
+    "replace": it is read as Windows-1258, as a page declaring no charset."""
+    path = tmp_path / "TDG xa Cam Thanh.xls"
+    page = html_export(source, excel=False).decode().replace("charset=utf-8", f"charset={charset}")
+    path.write_bytes(b"".join(_windows_1258(char) for char in page))
+    submission, _ = read_submission(path, registry, indicators)
+    assert submission.unit_code == "18694"
+    assert _readings(submission) == _readings(original)
+
+
+def test_an_xml_spreadsheet_in_utf16_declaring_entities_is_refused(
+    tmp_path, source, registry, indicators
+):
+    """The bytes «<!DOCTYPE» are not in a UTF-16 file: the parser itself refuses the DTD."""
+    xml = xml2003_export(source).decode()
+    declared = xml.replace(
+        "<Workbook ",
+        '<!DOCTYPE Workbook [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]><Workbook ',
+        1,
+    ).replace("UTF-8", "UTF-16", 1)
+    path = tmp_path / "TDG xa Cam Thanh.xls"
+    path.write_bytes(b"\xff\xfe" + declared.encode("utf-16-le"))
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is None
+    assert [i.code for i in issues] == ["file-unreadable"]
+    assert "DOCTYPE" in issues[0].message
+
+
+_CSV = [
+    "UBND XÃ CẨM THÀNH",
+    "",
+    "TT;Nội dung tiêu chí;Chỉ tiêu;Kết quả thực hiện;Tự đánh giá",
+    "1.1;Có quy hoạch chung xây dựng xã được phê duyệt;Đạt;Đạt;Đạt",
+]
+
+
+def test_a_csv_with_lines_ended_by_a_carriage_return_alone(tmp_path, registry, indicators):
+    """Excel for Mac's «CSV (Macintosh)» ends lines with "\\r": was refused as damaged."""
+    path = tmp_path / "xa_cam_thanh.xls"
+    path.write_bytes("\r".join(_CSV).encode("utf-8-sig"))
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is not None, issues
+    (entry,) = submission.indicators
+    assert (entry.code, entry.value, entry.self_assessment) == ("1.1", "Đạt", Status.MET)
+    assert entry.value_cell == "D4"
+
+
+def test_a_csv_with_a_quote_never_closed_is_refused_in_vietnamese(tmp_path, registry, indicators):
+    path = tmp_path / "xa_cam_thanh.xls"
+    lines = [*_CSV, '1.2;"Có quy hoạch', *["a;b;c;d;e"] * 40_000]
+    path.write_bytes("\r\n".join(lines).encode("utf-8-sig"))
+    submission, issues = read_submission(path, registry, indicators)
+    assert submission is None
+    message = issues[0].message
+    assert "dòng 5 có một ô dài hơn 131.072 ký tự" in message and "field" not in message
