@@ -4,6 +4,9 @@ traceback, and never read past a DOCTYPE."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -125,3 +128,81 @@ def test_a_csv_with_a_quote_never_closed_is_refused_in_vietnamese(tmp_path, regi
     assert submission is None
     message = issues[0].message
     assert "dòng 5 có một ô dài hơn 131.072 ký tự" in message and "field" not in message
+
+
+_PEAK = """
+import re, sys
+from pathlib import Path
+from ntm_excel.config import load_config
+from ntm_excel.reference.catalog import load_catalog
+from ntm_excel.reference.registry import load_registry
+from ntm_excel.read.reader import read_submission
+def peak():  # this process's own peak (ru_maxrss would count the parent's, from before exec)
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmHWM:\\s*(\\d+) kB", status).group(1))
+registry = load_registry(load_config().registry)
+indicators = load_catalog(load_config().catalog).resolve("xa_2016_2020", "Hà Tĩnh")
+before = peak()
+submission, issues = read_submission(sys.argv[1], registry, indicators)
+unit = submission.unit_code if submission else ""
+print((peak() - before) // 1024, unit, *[issue.code for issue in issues])
+"""
+
+
+def _read_apart(path: Path) -> tuple[int, list[str]]:
+    """The megabytes reading `path` added to a fresh process's peak, and what it read."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, str(path)], capture_output=True, text=True, check=True
+    )
+    grown, *reading = done.stdout.split()
+    return int(grown), reading
+
+
+_TITLE = "<p>UBND XÃ CẨM THÀNH</p>"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("cells", f"<html>{_TITLE}<table><tr>{'<td>1' * 2_000_000}</table>"),
+        ("rows", f"<html>{_TITLE}<table>{'<tr><td>1' * 1_000_000}</table>"),
+        (
+            "xml_rows",
+            '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
+            '<Worksheet><Table><Row><Cell><Data ss:Type="String" xmlns:ss="urn:schemas-microsoft'
+            f'-com:office:spreadsheet">UBND XÃ CẨM THÀNH</Data></Cell></Row>{"<Row/>" * 1_500_000}'
+            "</Table></Worksheet></Workbook>",
+        ),
+    ],
+)
+def test_ten_megabytes_of_tiny_elements_stay_small(tmp_path, name, content):
+    """Past the caps nothing is kept: libxml2's tree of 2,000,000 cells took 570 MB, the XML
+    Spreadsheet's of 1,500,000 rows 150 MB."""
+    path = tmp_path / f"xa_cam_thanh_{name}.xls"
+    path.write_bytes(content.encode())
+    grown, reading = _read_apart(path)
+    assert "sheet-truncated" in reading
+    assert grown < 60
+
+
+@pytest.mark.parametrize("kind", ["html", "xml"])
+def test_thousands_of_sheets_are_refused_at_once(tmp_path, registry, indicators, kind):
+    """300,000 one-cell tables (or worksheets): 12 s and 600 MB to read them all."""
+    path = tmp_path / "xa_cam_thanh.xls"
+    if kind == "html":
+        path.write_bytes((f"<html>{_TITLE}" + "<table><tr><td>x</table>" * 300_000).encode())
+    else:
+        sheet = '<Worksheet ss:Name="S"><Table><Row><Cell><Data>x</Data></Cell></Row></Table>'
+        path.write_bytes(
+            (
+                '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:'
+                'spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+                + (sheet + "</Worksheet>") * 100_000
+                + "</Workbook>"
+            ).encode()
+        )
+    started = time.process_time()
+    submission, issues = read_submission(path, registry, indicators)
+    assert time.process_time() - started < 2
+    assert submission is None
+    assert "tệp có hơn 255 bảng (trang tính)" in issues[0].message
