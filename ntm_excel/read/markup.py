@@ -7,15 +7,16 @@ Each becomes grids like any other workbook's: an HTML table is a sheet (the text
 a report's title block, written into its first rows), its colspan/rowspan cells merged
 cells; an XML Spreadsheet's «Worksheet» is a sheet with its types, merges, hidden rows and
 columns, percentages and formulas without a result; delimited text is one sheet of texts,
-as typed. Cells beyond `MAX_ROWS` × `MAX_COLS` are ignored and said so; a span never
-reaches past them; a file above `MAX_TEXT_BYTES` is refused (its tree would be ten times
-larger).
+as typed. Cells beyond `MAX_ROWS` × `MAX_COLS` are ignored and said so (and kept nowhere
+while the file is parsed); a span never reaches past them; a file above `MAX_TEXT_BYTES`, or
+of more than `MAX_SHEETS` tables or worksheets, is refused.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import datetime
 from xml.etree import ElementTree
@@ -26,7 +27,7 @@ from ntm_excel.errors import UnreadableFileError
 from ntm_excel.read.sheets import MAX_COLS, MAX_ROWS, Grid, Merge, beyond_caps
 from ntm_excel.read.textfile import decoded, delimiter
 
-MAX_TEXT_BYTES = 10 * 1024 * 1024  # a commune's export is well under 1 MB; its tree is ~10×
+MAX_TEXT_BYTES = 10 * 1024 * 1024  # a commune's export is well under 1 MB
 MAX_SHEETS = 255  # tables of a page, worksheets of an XML Spreadsheet (a report has a few)
 _TOO_MANY_SHEETS = f"tệp có hơn {MAX_SHEETS} bảng (trang tính), không phải một biểu báo cáo"
 _SHEET_HEADING = re.compile(r"^(?:sheet|trang tính|bảng tính)\s*\d+\s*:\s*(.+)$", re.IGNORECASE)
@@ -453,7 +454,7 @@ def delimited_grid(data: bytes) -> Grid:
             if row >= MAX_ROWS:
                 beyond = (row, 0)
                 break
-            if len(cells) > MAX_COLS and any(cells[MAX_COLS:]):
+            if len(cells) > MAX_COLS and any(itertools.islice(cells, MAX_COLS, None)):
                 beyond = (row, len(cells) - 1)
             rows.append(list(cells[:MAX_COLS]))
     except csv.Error as exc:  # a field over the csv module's limit: a quote never closed
