@@ -16,6 +16,7 @@ from support.text_exports import html_export, xml2003_export
 
 from ntm_excel.model import Status
 from ntm_excel.read.reader import read_submission
+from ntm_excel.read.sheets import MAX_ROWS
 
 SPEC = SampleSpec(
     unit_code="18694",
@@ -137,6 +138,7 @@ from ntm_excel.config import load_config
 from ntm_excel.reference.catalog import load_catalog
 from ntm_excel.reference.registry import load_registry
 from ntm_excel.read.reader import read_submission
+from ntm_excel.read.sheets import MAX_ROWS
 def peak():  # this process's own peak (ru_maxrss would count the parent's, from before exec)
     status = Path("/proc/self/status").read_text()
     return int(re.search(r"VmHWM:\\s*(\\d+) kB", status).group(1))
@@ -206,3 +208,31 @@ def test_thousands_of_sheets_are_refused_at_once(tmp_path, registry, indicators,
     assert time.process_time() - started < 2
     assert submission is None
     assert "tệp có hơn 255 bảng (trang tính)" in issues[0].message
+
+
+@pytest.mark.parametrize("kind", ["html", "xml"])
+def test_a_sheet_name_of_thousands_of_characters_is_cut_as_excel_cuts_it(
+    tmp_path, registry, indicators, kind
+):
+    """A page's «Sheet 1: …» heading, or an XML «ss:Name», of 20,000 characters: the name
+    (31 characters at most in Excel) went whole into every message naming the sheet."""
+    name = "=HYPERLINK(&quot;x&quot;)" + "A" * 20_000
+    path = tmp_path / "xa_cam_thanh.xls"
+    if kind == "html":
+        rows = "<tr><td>x</td></tr>" * (MAX_ROWS + 1)
+        page = f"<html><p>Sheet 1: {name}</p><table><tr><td>UBND XÃ CẨM THÀNH</td></tr>{rows}"
+        path.write_bytes(page.encode())
+    else:
+        path.write_bytes(
+            (
+                '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:'
+                'spreadsheet" xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+                f'<Worksheet ss:Name="{name}"><Table><Row><Cell><Data ss:Type="String">'
+                'UBND XÃ CẨM THÀNH</Data></Cell></Row><Row ss:Index="9000"><Cell><Data '
+                'ss:Type="String">x</Data></Cell></Row></Table></Worksheet></Workbook>'
+            ).encode()
+        )
+    submission, issues = read_submission(path, registry, indicators)
+    (cut,) = [issue for issue in issues if issue.code == "sheet-truncated"]
+    assert cut.sheet == '=HYPERLINK("x")' + "A" * 16  # 31 characters
+    assert f"trang «{cut.sheet}» có dữ liệu tới ô" in cut.message

@@ -29,6 +29,7 @@ from ntm_excel.read.textfile import decoded, delimiter
 
 MAX_TEXT_BYTES = 10 * 1024 * 1024  # a commune's export is well under 1 MB
 MAX_SHEETS = 255  # tables of a page, worksheets of an XML Spreadsheet (a report has a few)
+MAX_NAME = 31  # characters of a sheet's name, as Excel allows (a page may name it at length)
 _TOO_MANY_SHEETS = f"tệp có hơn {MAX_SHEETS} bảng (trang tính), không phải một biểu báo cáo"
 _SHEET_HEADING = re.compile(r"^(?:sheet|trang tính|bảng tính)\s*\d+\s*:\s*(.+)$", re.IGNORECASE)
 _EXCEL_NAME = re.compile(r"<x:Name>([^<]*)</x:Name>", re.IGNORECASE)
@@ -197,7 +198,7 @@ class _HtmlTables:
         if index >= MAX_SHEETS:  # said at once: the rest of the page is not read
             raise UnreadableFileError(_TOO_MANY_SHEETS)
         name = self.names[index] if index < len(self.names) else self.heading
-        name = name or f"Sheet{index + 1}"
+        name = name[:MAX_NAME] or f"Sheet{index + 1}"
         self.table = _Table(name, self.lines)
         self.lines, self.heading = [], ""
 
@@ -347,7 +348,7 @@ def _index(element: ElementTree.Element, after: int) -> int:
 
 
 def _worksheet(sheet: ElementTree.Element, percent: set[str]) -> Grid:
-    name = sheet.get(f"{_SS}Name", "")
+    name = sheet.get(f"{_SS}Name", "")[:MAX_NAME]
     rows: list[list[object]] = []
     merged: list[Merge] = []
     formulas: dict[tuple[int, int], str] = {}
