@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,26 @@ def test_a_sheet_name_of_thousands_of_characters_is_cut_as_excel_cuts_it(
     (cut,) = [issue for issue in issues if issue.code == "sheet-truncated"]
     assert cut.sheet == '=HYPERLINK("x")' + "A" * 16  # 31 characters
     assert f"trang «{cut.sheet}» có dữ liệu tới ô" in cut.message
+
+
+def test_a_workbook_sheet_name_of_thousands_of_characters_is_quoted_short(
+    tmp_path, source, registry, indicators
+):
+    """An .xlsx naming its sheet with 20,000 characters (Excel allows 31): the message saying
+    the sheet is cut quotes 80 of them, as any message quotes what a commune typed."""
+    path = tmp_path / "xa_cam_thanh.xlsx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w") as crafted:
+        for member in original.namelist():
+            content = original.read(member)
+            if member == "xl/workbook.xml":
+                content = content.replace("Biểu tự đánh giá".encode(), b"L" * 20_000)
+            if member == "xl/worksheets/sheet1.xml":
+                content = content.replace(
+                    b"</sheetData>",
+                    b'<row r="9000"><c r="A9000" t="inlineStr"><is><t>x</t></is></c></row>'
+                    b"</sheetData>",
+                )
+            crafted.writestr(member, content)
+    submission, issues = read_submission(path, registry, indicators)
+    (cut,) = [issue for issue in issues if issue.code == "sheet-truncated"]
+    assert f"trang «{'L' * 79}…» có dữ liệu tới ô" in cut.message
