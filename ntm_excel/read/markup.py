@@ -7,15 +7,16 @@ Each becomes grids like any other workbook's: an HTML table is a sheet (the text
 a report's title block, written into its first rows), its colspan/rowspan cells merged
 cells; an XML Spreadsheet's «Worksheet» is a sheet with its types, merges, hidden rows and
 columns, percentages and formulas without a result; delimited text is one sheet of texts,
-as typed. Cells beyond `MAX_ROWS` × `MAX_COLS` are ignored and said so; a span never
-reaches past them; a file above `MAX_TEXT_BYTES` is refused (its tree would be ten times
-larger).
+as typed. Cells beyond `MAX_ROWS` × `MAX_COLS` are ignored and said so (and kept nowhere
+while the file is parsed); a span never reaches past them; a file above `MAX_TEXT_BYTES`, or
+of more than `MAX_SHEETS` tables or worksheets, is refused.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 from datetime import datetime
 from xml.etree import ElementTree
@@ -26,7 +27,10 @@ from ntm_excel.errors import UnreadableFileError
 from ntm_excel.read.sheets import MAX_COLS, MAX_ROWS, Grid, Merge, beyond_caps
 from ntm_excel.read.textfile import decoded, delimiter
 
-MAX_TEXT_BYTES = 10 * 1024 * 1024  # a commune's export is well under 1 MB; its tree is ~10×
+MAX_TEXT_BYTES = 10 * 1024 * 1024  # a commune's export is well under 1 MB
+MAX_SHEETS = 255  # tables of a page, worksheets of an XML Spreadsheet (a report has a few)
+MAX_NAME = 31  # characters of a sheet's name, as Excel allows (a page may name it at length)
+_TOO_MANY_SHEETS = f"tệp có hơn {MAX_SHEETS} bảng (trang tính), không phải một biểu báo cáo"
 _SHEET_HEADING = re.compile(r"^(?:sheet|trang tính|bảng tính)\s*\d+\s*:\s*(.+)$", re.IGNORECASE)
 _EXCEL_NAME = re.compile(r"<x:Name>([^<]*)</x:Name>", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0]+")
@@ -107,9 +111,10 @@ class _Table:
 
 
 class _HtmlTables:
-    """The top-level tables of an HTML page, each with the text written above it: read from
-    libxml2's tree (linear, whatever the markup: Python's own parser takes minutes on a page
-    of unclosed comments), walked without recursion."""
+    """The top-level tables of an HTML page, each with the text written above it: the
+    target of libxml2's parser, told of each tag and text as it reads them (linear, whatever
+    the markup: Python's own parser takes minutes on a page of unclosed comments; and no tree
+    is built: libxml2's took 600 MB for 10 MB of tiny cells)."""
 
     def __init__(self, names: list[str]) -> None:
         self.names = names  # Excel's own sheet names («x:Name»), in order
@@ -121,31 +126,23 @@ class _HtmlTables:
         self.lines: list[str] = []  # text outside tables since the last one
         self.text: list[str] = []  # the line being written outside tables
         self.heading = ""  # a «Sheet 1: name» heading (LibreOffice) naming the next table
-        self.skip = 0  # inside <head>, <script>, <style>, or a link to a table (an index)
+        self.skipped: list[str] = []  # open <head>, <script>, <style>, links to a table
 
-    def read(self, root: etree._Element) -> None:
-        for event, element in etree.iterwalk(root, events=("start", "end")):
-            tag = element.tag if isinstance(element.tag, str) else ""  # "": a comment
-            if event == "start":
-                if tag:
-                    self._start(tag.lower(), element)
-                    self._add(element.text)
-            else:
-                if tag:
-                    self._end(tag.lower(), element)
-                self._add(element.tail)
+    def close(self) -> list[_Table]:
         if self.table is not None:
             self._end_cell()
             self.tables.append(self.table)
+            self.table = None
+        return self.tables
 
-    def _skipped(self, tag: str, element: etree._Element) -> bool:
-        return tag in ("script", "style", "head", "title") or (
-            tag == "a" and element.get("href", "").startswith("#")
-        )
-
-    def _start(self, tag: str, element: etree._Element) -> None:
-        if self._skipped(tag, element):
-            self.skip += 1
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if self.depth == 1 and (tag == "td" or tag == "th"):  # the most frequent first
+            self._end_cell()
+            self.cell, self.cell_attrs = [], attrs  # a new mapping for each tag
+        elif tag in ("script", "style", "head", "title") or (
+            tag == "a" and attrs.get("href", "").startswith("#")
+        ):
+            self.skipped.append(tag)
         elif tag == "table":
             self.depth += 1
             if self.depth == 1:
@@ -154,28 +151,25 @@ class _HtmlTables:
         elif self.depth == 1 and tag == "tr":
             self._end_cell()
             self.table.start_row()
-        elif self.depth == 1 and tag in ("td", "th"):
-            self._end_cell()
-            self.cell, self.cell_attrs = [], dict(element.attrib)
         elif tag == "br" or tag in _BLOCKS or (self.depth > 1 and tag in ("td", "th")):
             self._break()
 
-    def _end(self, tag: str, element: etree._Element) -> None:
-        if self._skipped(tag, element):
-            self.skip = max(self.skip - 1, 0)
+    def end(self, tag: str) -> None:
+        if self.depth == 1 and (tag == "td" or tag == "th"):
+            self._end_cell()
+        elif self.skipped and self.skipped[-1] == tag:
+            self.skipped.pop()
         elif tag == "table" and self.depth:
             self.depth -= 1
             if self.depth == 0:
                 self._end_cell()
                 self.tables.append(self.table)
                 self.table = None
-        elif self.depth == 1 and tag in ("td", "th"):
-            self._end_cell()
         elif tag in _BLOCKS:
             self._break()
 
-    def _add(self, text: str | None) -> None:
-        if not text or self.skip:
+    def data(self, text: str) -> None:
+        if self.skipped:
             return
         if self.cell is not None:
             self.cell.append(text)
@@ -201,25 +195,28 @@ class _HtmlTables:
 
     def _open_table(self) -> None:
         index = len(self.tables)
+        if index >= MAX_SHEETS:  # said at once: the rest of the page is not read
+            raise UnreadableFileError(_TOO_MANY_SHEETS)
         name = self.names[index] if index < len(self.names) else self.heading
-        name = name or f"Sheet{index + 1}"
+        name = name[:MAX_NAME] or f"Sheet{index + 1}"
         self.table = _Table(name, self.lines)
         self.lines, self.heading = [], ""
 
     def _end_cell(self) -> None:
-        if self.cell is None or self.table is None:
+        cell, attrs = self.cell, self.cell_attrs
+        if cell is None or self.table is None:
             return
-        colspan = _span(self.cell_attrs.get("colspan"))
-        at = self.table.place(colspan)
-        text = "".join(self.cell)
         self.cell = None
+        colspan = _span(attrs.get("colspan")) if attrs else 1
+        at = self.table.place(colspan)
         if at is None:  # past the caps: only whether it holds anything matters
-            if text.strip():
+            if cell and "".join(cell).strip():
                 self.table.beyond = (self.table.row, self.table.col - colspan)
             return
-        lines = (_SPACES.sub(" ", part).strip() for part in text.split("\n"))
-        value, form = _html_value("\n".join(line for line in lines if line), self.cell_attrs)
-        self.table.put(at, value, (_span(self.cell_attrs.get("rowspan")), colspan), form)
+        lines = (_SPACES.sub(" ", part).strip() for part in "".join(cell).split("\n"))
+        value, form = _html_value("\n".join(line for line in lines if line), attrs)
+        rowspan = _span(attrs.get("rowspan")) if attrs else 1
+        self.table.put(at, value, (rowspan, colspan), form)
 
 
 def _span(text: str | None) -> int:
@@ -248,11 +245,12 @@ def _html_value(text: str, attrs: dict[str, str]) -> tuple[object, str]:
 def html_grids(data: bytes) -> list[Grid]:
     """Every top-level table of an HTML page, as a sheet."""
     text = decoded(data)
-    parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=True)
-    root = etree.fromstring(text, parser) if text.strip() else None
     tables = _HtmlTables([name.strip() for name in _EXCEL_NAME.findall(text)])
-    if root is not None:
-        tables.read(root)
+    if text.strip():  # bytes: lxml refuses a text declaring its encoding (XHTML's «<?xml»)
+        parser = etree.HTMLParser(
+            encoding="utf-8", recover=True, no_network=True, remove_comments=True, target=tables
+        )
+        etree.fromstring(text.encode("utf-8"), parser)
     if not tables.tables:
         raise UnreadableFileError("đây là trang HTML đặt đuôi Excel nhưng không có bảng số liệu")
     return [table.grid() for table in tables.tables]
@@ -261,13 +259,17 @@ def html_grids(data: bytes) -> list[Grid]:
 # --- XML Spreadsheet 2003 ---------------------------------------------------------------
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
-_TYPES = {"Number", "String", "DateTime", "Boolean", "Error"}
+_WORKSHEET, _ROW, _CELL, _COLUMN = (
+    f"{_SS}{name}" for name in ("Worksheet", "Row", "Cell", "Column")
+)
 
 
 def spreadsheetml_grids(data: bytes) -> list[Grid]:
     """Every «Worksheet» of an Excel 2003 XML Spreadsheet."""
+    parser = ElementTree.XMLParser(target=_SpreadsheetTree())
     try:
-        root = ElementTree.fromstring(data)
+        parser.feed(data)
+        root = parser.close()
     except (ElementTree.ParseError, LookupError, ValueError) as exc:
         raise UnreadableFileError("tệp bảng tính XML 2003 bị hỏng (sai cấu trúc XML)") from exc
     percent = {
@@ -279,6 +281,54 @@ def spreadsheetml_grids(data: bytes) -> list[Grid]:
     if not grids:
         raise UnreadableFileError("tệp bảng tính XML 2003 không có trang tính nào")
     return grids
+
+
+class _SpreadsheetTree(ElementTree.TreeBuilder):
+    """The tree of an XML Spreadsheet, of what can be read: a sheet's rows past the first
+    `MAX_ROWS` + 1 and a row's cells past the first `MAX_COLS` + 1 are not built (each
+    «ss:Index» is past the one before, so they lie beyond the caps; 10 MB of «<Row/>» made a
+    tree of 200 MB), and the file is refused past `MAX_SHEETS` sheets, or as soon as it
+    declares a DOCTYPE, before its entities are read: whatever its encoding (UTF-16, or one
+    where «<!DOCTYPE» is not those bytes), which the check on the file's bytes cannot see."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sheets = 0
+        self.count = {_ROW: 0, _CELL: 0, _COLUMN: 0}  # in the sheet, the row, the sheet
+        self.dropped = 0  # depth inside an element not built
+
+    def doctype(self, name: str, pubid: str | None, system: str | None) -> None:
+        raise UnreadableFileError(
+            "tệp XML khai báo DOCTYPE/ENTITY (có thể là tệp độc hại), không mở"
+        )
+
+    def start(self, tag: str, attrs: dict[str, str]) -> ElementTree.Element | None:
+        if self.dropped:
+            self.dropped += 1
+            return None
+        if tag == _WORKSHEET:
+            self.sheets += 1
+            if self.sheets > MAX_SHEETS:
+                raise UnreadableFileError(_TOO_MANY_SHEETS)
+            self.count = dict.fromkeys(self.count, 0)
+        elif tag in self.count:
+            self.count[tag] += 1
+            if tag == _ROW:
+                self.count[_CELL] = 0
+            if self.count[tag] > (MAX_ROWS if tag == _ROW else MAX_COLS) + 1:
+                self.dropped = 1
+                return None
+        return super().start(tag, attrs)
+
+    def end(self, tag: str) -> ElementTree.Element | None:
+        if self.dropped:
+            self.dropped -= 1
+            return None
+        return super().end(tag)
+
+    def data(self, data: str) -> None:
+        if not self.dropped:
+            super().data(data)
 
 
 def _number_format(style: ElementTree.Element) -> str:
@@ -298,7 +348,7 @@ def _index(element: ElementTree.Element, after: int) -> int:
 
 
 def _worksheet(sheet: ElementTree.Element, percent: set[str]) -> Grid:
-    name = sheet.get(f"{_SS}Name", "")
+    name = sheet.get(f"{_SS}Name", "")[:MAX_NAME]
     rows: list[list[object]] = []
     merged: list[Merge] = []
     formulas: dict[tuple[int, int], str] = {}
@@ -398,17 +448,22 @@ def delimited_grid(data: bytes) -> Grid:
     rows: list[list[object]] = []
     beyond: tuple[int, int] | None = None
     text = decoded(data)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter(text) or ",")
+    # newline="": lines ended by "\r" alone (Excel for Mac's CSV) are lines, not one field
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter(text) or ",")
     try:
         for row, cells in enumerate(reader):
             if row >= MAX_ROWS:
                 beyond = (row, 0)
                 break
-            if len(cells) > MAX_COLS and any(cells[MAX_COLS:]):
+            if len(cells) > MAX_COLS and any(itertools.islice(cells, MAX_COLS, None)):
                 beyond = (row, len(cells) - 1)
             rows.append(list(cells[:MAX_COLS]))
-    except csv.Error as exc:
-        raise UnreadableFileError(f"tệp văn bản bị hỏng ({exc})") from exc
+    except csv.Error as exc:  # a field over the csv module's limit: a quote never closed
+        limit = f"{csv.field_size_limit():,}".replace(",", ".")
+        raise UnreadableFileError(
+            f"tệp văn bản bị hỏng: dòng {len(rows) + 1} có một ô dài hơn {limit} ký tự "
+            '(có thể do dấu ngoặc kép «"» mở mà không đóng)'
+        ) from exc
     grid = Grid(name="Sheet1", rows=rows)
     if beyond:
         grid.truncated = beyond_caps("Sheet1", *beyond)

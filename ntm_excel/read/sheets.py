@@ -43,7 +43,7 @@ from ntm_excel.read.bounds import (
     shared_text,
 )
 from ntm_excel.read.sniff import Sniffed, UnreadableFileError
-from ntm_excel.text import SHORT_TEXT, cell_address, folded, memoised_text, nfc
+from ntm_excel.text import SHORT_TEXT, cell_address, folded, memoised_text, nfc, shown
 
 MAX_ROWS = 5000
 MAX_COLS = 60
@@ -303,7 +303,7 @@ def beyond_caps(name: str, row: int, col: int) -> str:
     rows = f"{MAX_ROWS:,}".replace(",", ".")
     last = cell_address(MAX_ROWS - 1, MAX_COLS - 1)
     return (
-        f"trang «{name}» có dữ liệu tới ô {cell_address(row, col)}; chỉ đọc "
+        f"trang «{shown(name)}» có dữ liệu tới ô {cell_address(row, col)}; chỉ đọc "
         f"{rows} dòng × {MAX_COLS} cột đầu (tới ô {last})"
     )
 

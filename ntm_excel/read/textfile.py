@@ -24,7 +24,7 @@ def decoded(data: bytes) -> str:
     if declared:
         try:
             return data.decode(declared.group(1).decode("ascii"), "replace")
-        except LookupError:
+        except (LookupError, UnicodeError):  # no such codec, or one that cannot replace
             pass
     return data.decode("cp1258", "replace")
 
