@@ -144,6 +144,7 @@ _LIST_SEPARATOR = re.compile(
 )
 # where `_LIST_SEPARATOR` may split, found at a fraction of its cost (most cells name one)
 _MAY_LIST = re.compile(r"[,+&]|\s(?:và|va)\s", re.IGNORECASE)
+_DIGIT = re.compile(r"[0-9]")
 _BULLET = re.compile(r"^\s*(?:[-–—•*+·]|\d{1,2}\s*[.)](?!\d))\s*")  # «- A», «1. A» on a line
 _DASH = re.compile(r"\s+[-–—]\s+")  # «Võ Xuân Sơn - Lê Thị Bình»: two people when both are names
 _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
@@ -701,7 +702,7 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
 def _without_phone(chunk: str) -> str:
     """`chunk` without the phone numbers written beside a name, or on a line of their own
     («ĐT: 0912 345 678»); a number alone is kept (the contact book matches it)."""
-    if not any(digit in chunk for digit in "0123456789"):
+    if not _DIGIT.search(chunk):
         return chunk
     rest = _PHONE_IN_CELL.sub("", chunk)
     if any(c.isalpha() for c in rest) or rest == chunk:
