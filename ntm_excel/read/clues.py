@@ -5,6 +5,7 @@ neighbour's file copied and renamed), the message says which clue named which.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -180,7 +181,7 @@ def district_elsewhere(registry: Registry, unit: Unit, texts: Iterable[str]) -> 
     province, none of them the commune's («ThachHa» for Xã Cẩm Vĩnh of Cẩm Xuyên), and the
     districts it names; ("", "") when none does. A district whose name is within the
     commune's own is not counted: «thach_ha.xlsx» names Xã Thạch Hạ, not Huyện Thạch Hà."""
-    own = name_key(unit)
+    own = _name_key(unit)
     within = f" {' '.join(own[0])} " if own else ""
     for text in texts:
         named = registry.districts_in(text)
@@ -195,6 +196,10 @@ def district_elsewhere(registry: Registry, unit: Unit, texts: Iterable[str]) -> 
             return text, ", ".join(f"{name} ({province})" for province, name in others)
     return "", ""
 
+
+# a unit's `name_key`, worked out once per unit (the registry's communes come back file
+# after file)
+_name_key = functools.lru_cache(maxsize=1 << 14)(name_key)
 
 _DISTRICT_KINDS = re.compile(r"^(?:huyen|quan|thi xa|thanh pho) ")
 
@@ -226,7 +231,7 @@ def other_tones(line: str, unit: Unit) -> str:
     """The unit's name as `line` writes it when its diacritics are not the unit's («THẠCH
     HÀ» for Xã Thạch Hạ): a match made only by ignoring them. "" when the line writes the
     name as the registry spells it (in either tone placement), or without diacritics."""
-    key = name_key(unit)
+    key = _name_key(unit)
     if key is None:
         return ""
     words = _WORD.findall(nfc(line))

@@ -575,6 +575,12 @@ class _RoadmapReader:
         elif deadlines:
             self.col["deadline"] = deadlines[0]
         self.funding = header.roles.get("funding", ())
+        # each role column with what its heading folds to (see `_repeats_heading`)
+        self.headings = [
+            (col, (header.children.get(col) or header.labels.get(col, ""), header.labels.get(col)))
+            for cols in header.roles.values()
+            for col in cols
+        ]
         self.spans = _vertical_spans(
             header, [col for role in _SPANNED for col in header.roles.get(role, ())]
         )
@@ -680,14 +686,12 @@ class _RoadmapReader:
     def _repeats_heading(self, row: int) -> bool:
         """Whether a row writes the heading again: two role columns hold their headings."""
         same = 0
-        for cols in self.header.roles.values():
-            for col in cols:
-                if not (text := self.grid.text(row, col)):
-                    continue
-                text = folded(text)
-                heading = self.header.children.get(col) or self.header.labels.get(col, "")
-                same += text in (heading, self.header.labels.get(col))
-        return same >= 2
+        for col, headings in self.headings:
+            if (text := self.grid.text(row, col)) and folded(text) in headings:
+                same += 1
+                if same == 2:
+                    return True
+        return False
 
     def _more_people(self, row: int) -> None:
         """Add the people of a row the last task's cell is merged down over to that task."""

@@ -142,6 +142,9 @@ LONGEST_TITLE = 300
 _LIST_SEPARATOR = re.compile(
     r"\s*[,+]\s*|\s*(?-i:(?<![A-ZĐ])&|&(?![A-ZĐ]))\s*|\s+(?:và|va)\s+", re.IGNORECASE
 )
+# where `_LIST_SEPARATOR` may split, found at a fraction of its cost (most cells name one)
+_MAY_LIST = re.compile(r"[,+&]|\s(?:và|va)\s", re.IGNORECASE)
+_DIGIT = re.compile(r"[0-9]")
 _BULLET = re.compile(r"^\s*(?:[-–—•*+·]|\d{1,2}\s*[.)](?!\d))\s*")  # «- A», «1. A» on a line
 _DASH = re.compile(r"\s+[-–—]\s+")  # «Võ Xuân Sơn - Lê Thị Bình»: two people when both are names
 _SLASH = re.compile(r"(?<![đd])\s*/\s*(?!c\b)", re.IGNORECASE)  # «A/B», not «Đ/c»
@@ -699,7 +702,7 @@ def parse_owners(text: str, vocabulary: Vocabulary | None = None) -> tuple[str, 
 def _without_phone(chunk: str) -> str:
     """`chunk` without the phone numbers written beside a name, or on a line of their own
     («ĐT: 0912 345 678»); a number alone is kept (the contact book matches it)."""
-    if not any(digit in chunk for digit in "0123456789"):
+    if not _DIGIT.search(chunk):
         return chunk
     rest = _PHONE_IN_CELL.sub("", chunk)
     if any(c.isalpha() for c in rest) or rest == chunk:
@@ -821,7 +824,7 @@ def _pieces(chunk: str, vocabulary: Vocabulary) -> list[str]:
     """The pieces of a list of owners; «A/B» is two only when both sides are names («Nguyễn
     Văn An/Trần Thị Bình», «Hùng/Lan»), not «UBND xã/HTX» or «Anh/chị Lê Văn Cường»."""
     pieces = []
-    for piece in _LIST_SEPARATOR.split(chunk):
+    for piece in _LIST_SEPARATOR.split(chunk) if _MAY_LIST.search(chunk) else [chunk]:
         halves = _SLASH.split(piece)
         bare = [_without_honorific(h) for h in halves]
         named = len(halves) > 1 and (
@@ -921,10 +924,17 @@ def _given_name_word(word: str, vocabulary: Vocabulary) -> bool:
 
 
 @functools.lru_cache(maxsize=16)
-def _titles_by_size(titles: tuple[tuple[str, ...], ...]) -> list[tuple[int, frozenset]]:
-    """The titles as sets of word tuples, one per length, longest first."""
-    sizes = sorted({len(t) for t in titles}, reverse=True)
-    return [(size, frozenset(t for t in titles if len(t) == size)) for size in sizes]
+def _titles_by_first_word(
+    titles: tuple[tuple[str, ...], ...],
+) -> dict[str, list[tuple[int, frozenset]]]:
+    """By first word, the titles beginning with it as sets of word tuples, one per length,
+    longest first: a piece's words are looked up among those titles only."""
+    by_first: dict[str, list[tuple[int, frozenset]]] = {}
+    for first in {t[0] for t in titles}:
+        same = [t for t in titles if t[0] == first]
+        sizes = sorted({len(t) for t in same}, reverse=True)
+        by_first[first] = [(n, frozenset(t for t in same if len(t) == n)) for n in sizes]
+    return by_first
 
 
 def _owner(piece: str, vocabulary: Vocabulary) -> tuple[str, str]:
@@ -935,10 +945,11 @@ def _owner(piece: str, vocabulary: Vocabulary) -> tuple[str, str]:
     parts = _TITLE_SEPARATOR.split(piece, maxsplit=1)
     words = parts[0].split()
     keys = list(map(folded, words))  # words repeat from cell to cell: each folded once
-    by_size = _titles_by_size(titles)
+    by_first = _titles_by_first_word(titles)
     for start in range(len(words)):
         if start == 1 and not (words[1].isupper() and _given_name_word(words[0], vocabulary)):
             continue  # "Trần Văn Hóa", "Ban chỉ đạo": no title at a name's second word
+        by_size = by_first.get(keys[start], ())
         if any(tuple(keys[start : start + size]) in found for size, found in by_size):
             if start == 0:
                 # «Phó Chủ tịch - Nguyễn Văn A», «CT UBND xã - Đ/c Hùng»: the name after it

@@ -281,15 +281,19 @@ class _Hit:
 
 
 class _NameIndex:
-    """Units by the folded words of their names, and the lengths those names have."""
+    """Units by the folded words of their names, and by a name's first word the lengths of
+    the names it begins (most words of a text begin none: they are passed over at once)."""
 
     def __init__(self) -> None:
         self._units: dict[tuple[str, ...], list[tuple[Unit, tuple[str, ...]]]] = {}
-        self._sizes: set[int] = set()
+        self._sizes: dict[str, list[int]] = {}
 
     def add(self, name: tuple[str, ...], unit: Unit, spelled: tuple[str, ...]) -> None:
         self._units.setdefault(name, []).append((unit, spelled))
-        self._sizes.add(len(name))
+        sizes = self._sizes.setdefault(name[0], [])
+        if len(name) not in sizes:
+            sizes.append(len(name))
+            sizes.sort()
 
     def has(self, name: tuple[str, ...]) -> bool:
         """Whether some unit bears exactly this name (folded words)."""
@@ -297,9 +301,8 @@ class _NameIndex:
 
     def find(self, words: list[str]) -> Iterator[tuple[int, int, tuple[str, ...], Unit, tuple]]:
         """(start, size, name, unit, its spelling) of every name written in `words`."""
-        sizes = sorted(self._sizes)
         for start in range(len(words)):
-            for size in sizes:
+            for size in self._sizes.get(words[start], ()):
                 if start + size > len(words):
                     break
                 name = tuple(words[start : start + size])
