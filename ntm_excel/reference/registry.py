@@ -865,6 +865,21 @@ def _text(value: object) -> str:
     return nfc(str(value))
 
 
+# The length of a GSO code at each tier: 00004 is Phường Phúc Xá, 001 Quận Ba Đình, 01 Hà Nội.
+_CODE_WIDTH = {COMMUNE: 5, DISTRICT: 3, PROVINCE: 2}
+
+
+def _code(value: object, kind: str) -> str:
+    """A unit's code as written; one typed as a number gets back the leading zeros the
+    spreadsheet dropped (a commune's 4 is 00004), so that it is the code communes write."""
+    code = _text(value)
+    kind = _KINDS_BY_KEY.get(fold(kind), "")
+    if isinstance(value, int | float) and not isinstance(value, bool) and code.isdigit() and kind:
+        tier = PROVINCE if kind in model.PROVINCE_KINDS else DISTRICT
+        return code.zfill(_CODE_WIDTH[COMMUNE if kind in model.COMMUNE_KINDS else tier])
+    return code
+
+
 REGISTRY_CACHE = "danh_sach_don_vi.cache.json"  # in the state folder: see `load_registry`
 
 
@@ -947,6 +962,9 @@ def _parse_registry(path: Path) -> Registry:
     rows_of: dict[str, int] = {}
     for number, cells in enumerate(rows[1:], start=2):
         rec = {name: _text(cells[i]) if i < len(cells) else "" for i, name in header.items()}
+        column = next(i for i, name in header.items() if name == "ma_don_vi")
+        if column < len(cells):
+            rec["ma_don_vi"] = _code(cells[column], rec.get("loai", ""))
         if "can_bo_phu_trach" in rec:  # one official per line is as good as "; "
             column = next(i for i, name in header.items() if name == "can_bo_phu_trach")
             rec["can_bo_phu_trach"] = _text(str(cells[column] or "").replace("\n", ";"))

@@ -1,0 +1,35 @@
+"""A unit list kept by hand: codes typed as numbers lose their leading zeros in the sheet."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from ntm_excel.reference.registry import load_registry
+
+
+def test_codes_typed_as_numbers_get_their_leading_zeros_back(tmp_path):
+    """Hà Nội's units typed as numbers (1, 1, 4) are read as 01, 001, 00004, the codes a
+    commune writes in its file; a code typed as text stays as written."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Đơn vị"
+    sheet.append(["ma_don_vi", "ten_don_vi", "loai", "huyen", "tinh"])
+    sheet.append([1, "Thành phố Hà Nội", "thành phố trung ương", "", "Hà Nội"])
+    sheet.append([1, "Quận Ba Đình", "quận", "", "Hà Nội"])
+    sheet.append([4, "Phường Phúc Xá", "phường", "Quận Ba Đình", "Hà Nội"])
+    sheet.append([18694, "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh"])
+    sheet.append(["7", "Phường Trúc Bạch", "phường", "Quận Ba Đình", "Hà Nội"])
+    path = tmp_path / "don_vi.xlsx"
+    workbook.save(path)
+
+    registry = load_registry(path)
+
+    codes = {unit.name: unit.code for unit in registry.units}
+    assert codes == {
+        "Thành phố Hà Nội": "01",
+        "Quận Ba Đình": "001",
+        "Phường Phúc Xá": "00004",
+        "Xã Cẩm Thành": "18694",
+        "Phường Trúc Bạch": "7",
+    }
+    assert registry.get("00004").name == "Phường Phúc Xá"
