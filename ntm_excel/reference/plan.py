@@ -14,6 +14,7 @@ period is one occurrence, done when «Đã thực hiện» has a row with its co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from ntm_excel.deadlines import DeadlineError, parse_deadline
 from ntm_excel.errors import PlanError, RecurrenceError, check_office_file
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Target, Task
+from ntm_excel.read.codes import written_code
 from ntm_excel.recurrence import Recurrence, occurrence_of, parse_recurrence
 from ntm_excel.reference.contacts import parse_assignees
 from ntm_excel.text import cell_address, fold, nfc
@@ -246,7 +248,8 @@ class _Reader:
             due, address = self.due(cells, TASKS_SHEET)
             completed = _as_date(value.get("completed"))
             status = _text(value.get("status"))
-            number, criterion = _int(value.get("criterion_no")), _text(value.get("criterion"))
+            number = _criterion_no(value.get("criterion_no"))
+            criterion = _text(value.get("criterion"))
             if number is not None and criterion:
                 self.criteria_names.setdefault(number, criterion)
             recurrence, shown = self.recurrence(cells)
@@ -349,9 +352,28 @@ def _text(value: object) -> str:
     return nfc(str(value))
 
 
-def _int(value: object) -> int | None:
-    text = _text(value)
-    return int(text) if text.isdigit() else None
+# A criterion's number in words, folded: «năm», «mười bảy», «mười lăm» (15), «mười tư» (14)
+_NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6}
+_NUMBER_WORDS |= {"bay": 7, "tam": 8, "chin": 9}
+_CRITERION_WORD = re.compile(r"^(?:(?:tieu chi|tc)(?: so)? )?(muoi|[a-z]+)(?: ([a-z]+))?$")
+
+
+def _criterion_no(value: object) -> int | None:
+    """The criterion number of a «TC số» cell as clerks write it: 5, «05», «TC 5», «Tiêu chí
+    số 5», «V», «năm», «mười bảy»."""
+    text = _text(value).strip()
+    code = written_code(text) if text else None
+    if code is not None and code.kind in ("criterion", "roman", "indicator"):
+        return code.criterion
+    match = _CRITERION_WORD.match(fold(text))
+    if not match:
+        return None
+    first, second = match[1], match[2]
+    if first != "muoi":
+        return None if second else _NUMBER_WORDS.get(first)
+    if not second:
+        return 10
+    return 10 + _NUMBER_WORDS[second] if second in _NUMBER_WORDS else None
 
 
 def _as_date(value: object) -> date | None:
