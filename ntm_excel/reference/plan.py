@@ -14,6 +14,7 @@ period is one occurrence, done when «Đã thực hiện» has a row with its co
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -35,6 +36,7 @@ TARGETS_SHEET = "Chỉ tiêu"
 DONE_SHEET = "Đã thực hiện"
 INFO_SHEET = "Thông tin"
 DATE_FORMAT = "dd/mm/yyyy"
+HEADING_ROWS = 10  # the rows searched for a sheet's headings (a title block may come first)
 UNSET = "chưa ghi chu kỳ"  # shown after "định kỳ" until the office writes the interval
 
 # Headings of the "Nhiệm vụ" sheet, in order, and the key each is read into.
@@ -170,12 +172,22 @@ def _rows(sheet, columns: dict[str, str], file: str, required: str = "text"):
     """Yield (row index, {key: (value, address)}) for each non-empty row under the heading."""
     sheet.reset_dimensions()  # files from other tools may declare a wrong size
     rows = sheet.iter_rows(values_only=True)
-    heading = [fold(_text(v)) for v in next(rows, ())]
+    first = next(h for h, key in columns.items() if key == required)
+    # the heading row: of the first rows, the one with most headings (a title block may come
+    # first, and a title may read like a heading: «CHỈ TIÊU» above «Mã | Chỉ tiêu | …»)
+    top = list(itertools.islice(rows, HEADING_ROWS))
+    known = {fold(h) for h in columns}
+    counts = [len(known.intersection(fold(_text(v)) for v in row)) for row in top]
+    above = counts.index(max(counts)) if counts else 0
+    heading = [fold(_text(v)) for v in top[above]] if top else []
+    if fold(first) not in heading:
+        raise PlanError(
+            f"Trang «{sheet.title}» của tệp {file} thiếu cột «{first}» "
+            f"(không thấy ở {HEADING_ROWS} dòng đầu)."
+        )
     found = {key: heading.index(fold(h)) for h, key in columns.items() if fold(h) in heading}
-    if required not in found:
-        first = next(h for h, key in columns.items() if key == required)
-        raise PlanError(f"Trang «{sheet.title}» của tệp {file} thiếu cột «{first}».")
-    for index, row in enumerate(rows, start=1):
+    rows = itertools.chain(top[above + 1 :], rows)
+    for index, row in enumerate(rows, start=above + 1):
         cells = {
             key: (row[col] if col < len(row) else None, cell_address(index, col))
             for key, col in found.items()
