@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import difflib
 import functools
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +30,7 @@ CONTACTS_SHEET = "Danh bạ"
 COMMUNES_SHEET = "Liên hệ xã"
 CLUSTERS_SHEET = "Cụm chỉ đạo"
 HELP_SHEET = "Hướng dẫn"
+HEADING_ROWS = 10  # the rows searched for a sheet's headings (a title block may come first)
 # Column headings of the "Danh bạ" sheet, in order, and the Contact field each fills.
 CONTACT_COLUMNS = {
     "Họ và tên": "name",
@@ -516,19 +519,17 @@ def _without_email_column(workbook, file: str) -> list[str]:
     """A problem for each sheet of addresses («Danh bạ», «Liên hệ xã») whose headings have no
     «Email» (renamed «E-mail», «Thư điện tử»…): no one there would be mailed, unsaid."""
     found = []
-    for name in (CONTACTS_SHEET, COMMUNES_SHEET):
+    for name, columns in ((CONTACTS_SHEET, CONTACT_COLUMNS), (COMMUNES_SHEET, COMMUNE_COLUMNS)):
         if name not in workbook.sheetnames:
             continue
-        sheet = workbook[name]
-        sheet.reset_dimensions()
-        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
-        headings = [str(value).strip() for value in first if value is not None]
+        at, headings, _ = _heading(workbook[name], columns)
+        headings = [heading for heading in headings if heading]
         if fold("Email") in map(fold, headings):
             continue
         near = [h for h in headings if difflib.get_close_matches("email", [fold(h)], 1, 0.7)]
         hint = f" Cột «{shown(near[0])}» có phải là cột đó?" if near else ""
         found.append(
-            f"Tệp danh bạ {file}, trang «{name}»: không có cột «Email» (dòng 1: "
+            f"Tệp danh bạ {file}, trang «{name}»: không có cột «Email» (dòng {at}: "
             f"{', '.join(f'«{shown(h)}»' for h in headings) or 'trống'}).{hint} Không ai trong "
             "trang này nhận được thư cho đến khi tiêu đề cột địa chỉ thư được ghi đúng là «Email»."
         )
@@ -557,21 +558,33 @@ class _Addresses:
         return ""
 
 
+def _heading(sheet, columns: dict[str, str]) -> tuple[int, list[str], Iterator[tuple]]:
+    """The Excel row number and the headings (as written) of `sheet`, and its rows below
+    them: of the first HEADING_ROWS rows, the one with most of `columns`' headings (a title
+    block may come first)."""
+    sheet.reset_dimensions()  # files from other tools may declare a wrong size
+    rows = sheet.iter_rows(values_only=True)
+    top = list(itertools.islice(rows, HEADING_ROWS))
+    known = {fold(heading) for heading in columns}
+    counts = [len(known.intersection(fold(str(v or "")) for v in row)) for row in top]
+    above = counts.index(max(counts)) if counts else 0
+    heading = [str(v).strip() if v is not None else "" for v in top[above]] if top else []
+    return above + 1, heading, itertools.chain(top[above + 1 :], rows)
+
+
 def _sheet_rows(workbook, name: str, columns: dict[str, str], *keys: str):
     """(Excel row number, {field: text}, {field: column index}) of each row of sheet `name`
     (none when the sheet is missing) that fills one of `keys`; columns found by heading."""
     if name not in workbook.sheetnames:
         return
-    sheet = workbook[name]
-    sheet.reset_dimensions()  # files from other tools may declare a wrong size
-    rows = sheet.iter_rows(values_only=True)
-    header = [fold(str(v or "")) for v in next(rows, ())]
+    at, heading, rows = _heading(workbook[name], columns)
+    header = [fold(h) for h in heading]
     found = {
         field: header.index(fold(heading))
         for heading, field in columns.items()
         if fold(heading) in header
     }
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows, start=at + 1):
         values = {f: _cell_text(row, i) for f, i in found.items()}
         if any(values.get(key) for key in keys):
             yield number, {field: values.get(field, "") for field in columns.values()}, found
@@ -591,10 +604,8 @@ def commune_addresses(path: Path | str) -> dict[str, frozenset[str]]:
     try:
         if COMMUNES_SHEET not in workbook.sheetnames:
             return {}
-        sheet = workbook[COMMUNES_SHEET]
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = [fold(str(v or "")) for v in next(rows, ())]
+        _, heading, rows = _heading(workbook[COMMUNES_SHEET], COMMUNE_COLUMNS)
+        header = [fold(h) for h in heading]
         if fold("Mã đơn vị") not in header or fold("Email") not in header:
             return {}
         code_at, email_at = header.index(fold("Mã đơn vị")), header.index(fold("Email"))
