@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 
-from ntm_excel.reference.registry import load_registry
+from ntm_excel.reference.registry import RegistryError, load_registry
 
 
 def test_codes_typed_as_numbers_get_their_leading_zeros_back(tmp_path):
@@ -33,3 +34,24 @@ def test_codes_typed_as_numbers_get_their_leading_zeros_back(tmp_path):
         "Phường Trúc Bạch": "7",
     }
     assert registry.get("00004").name == "Phường Phúc Xá"
+
+
+def test_headings_under_a_title_block_and_rows_named_as_they_are(tmp_path):
+    """«DANH SÁCH ĐƠN VỊ» and a blank line above the headings: the units below are read, and
+    a wrong row is named by its row in the sheet."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Đơn vị"
+    sheet.append(["DANH SÁCH ĐƠN VỊ HUYỆN CẨM XUYÊN"])
+    sheet.append([])
+    sheet.append(["ma_don_vi", "ten_don_vi", "loai", "huyen", "tinh"])
+    sheet.append(["18694", "Xã Cẩm Thành", "xã", "Huyện Cẩm Xuyên", "Hà Tĩnh"])
+    path = tmp_path / "don_vi.xlsx"
+    workbook.save(path)
+
+    assert [unit.name for unit in load_registry(path).units] == ["Xã Cẩm Thành"]
+
+    sheet.append(["18748", "Xã Cẩm Lạc", "làng", "Huyện Cẩm Xuyên", "Hà Tĩnh"])
+    workbook.save(path)
+    with pytest.raises(RegistryError, match="dòng 5, cột loai: loại «làng» không hợp lệ"):
+        load_registry(path)

@@ -48,6 +48,7 @@ from ntm_excel.text import fold, folded, is_email_address, nfc, shown
 
 SHEET = "Đơn vị"
 HELP_SHEET = "Hướng dẫn"
+HEADING_ROWS = 10  # the rows searched for the headings (a title block may come first)
 LEVELS = ("đạt chuẩn", "nâng cao", "kiểu mẫu")
 COLUMNS = {
     "ma_don_vi": "mã đơn vị hành chính (mã Tổng cục Thống kê), ghi dạng chữ, ví dụ 18694",
@@ -952,15 +953,22 @@ def _parse_registry(path: Path) -> Registry:
         raise RegistryError(f"Không mở được danh sách đơn vị {path}: {exc}") from exc
     if not rows:
         raise RegistryError(f"Danh sách đơn vị {path}: trang tính trống")
-    header = {i: _KEYS[fold(_text(c))] for i, c in enumerate(rows[0]) if fold(_text(c)) in _KEYS}
+    # the heading row: of the first rows, the one with most headings (a title block may come first)
+    counts = [sum(fold(_text(c)) in _KEYS for c in row) for row in rows[:HEADING_ROWS]]
+    above = counts.index(max(counts))
+    header = {
+        i: _KEYS[fold(_text(c))] for i, c in enumerate(rows[above]) if fold(_text(c)) in _KEYS
+    }
     missing = [c for c in ("ma_don_vi", "ten_don_vi", "loai") if c not in header.values()]
     if missing:
-        raise RegistryError(f"Danh sách đơn vị {path}, dòng 1: thiếu cột {', '.join(missing)}")
+        raise RegistryError(
+            f"Danh sách đơn vị {path}, dòng {above + 1}: thiếu cột {', '.join(missing)}"
+        )
     units: list[Unit] = []
     notes: dict[str, str] = {}
     errors: list[str] = []
     rows_of: dict[str, int] = {}
-    for number, cells in enumerate(rows[1:], start=2):
+    for number, cells in enumerate(rows[above + 1 :], start=above + 2):
         rec = {name: _text(cells[i]) if i < len(cells) else "" for i, name in header.items()}
         column = next(i for i, name in header.items() if name == "ma_don_vi")
         if column < len(cells):
