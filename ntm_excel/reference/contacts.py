@@ -442,7 +442,7 @@ def load_contacts(path: Path | str) -> Contacts:
         rows = list(_sheet_rows(workbook, CONTACTS_SHEET, CONTACT_COLUMNS, "name"))
         contacts = [
             Contact(
-                name=values["name"],
+                name=_person_name(values["name"]),
                 title=values.get("title", ""),
                 unit=values.get("unit", ""),
                 email=addresses.checked(values, number, columns, CONTACTS_SHEET),
@@ -479,6 +479,18 @@ def load_contacts(path: Path | str) -> Contacts:
     finally:
         workbook.close()
     return Contacts(tuple(contacts), tuple(problems), tuple(communes), tuple(clusters))
+
+
+def _person_name(name: str) -> str:
+    """A «Họ và tên» cell's name without the «Đ/c», «Ông», «Bà» or title written with it
+    («PCT UBND huyện Phạm Văn Thắng» is Phạm Văn Thắng, as plans name him); a body's name,
+    or one whose rest does not begin with a family name («Ba Văn Tú»), as written."""
+    if is_body(name):
+        return name
+    owners = parse_owners(name)
+    if len(owners) == 1 and _family_name_first(owners[0], bundled_vocabulary()):
+        return owners[0]
+    return name
 
 
 def _email_cell(sheet: str, number: int, columns: dict[str, int]) -> str:
