@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-import openpyxl
+from python_calamine import CalamineWorkbook
 
 from ntm_excel.deadlines import DeadlineError, parse_deadline
 from ntm_excel.errors import PlanError, RecurrenceError, check_office_file
@@ -118,23 +118,31 @@ def load_plan(path: Path | str) -> Plan:
     """Read the plan workbook at `path`."""
     path = Path(path)
     check_office_file(path, PlanError, "Tệp kế hoạch")
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:  # calamine: .xlsx, .xls and .ods alike, with their merged cells
+        workbook = CalamineWorkbook.from_path(str(path))
     except FileNotFoundError:
         raise PlanError(f"Không tìm thấy tệp kế hoạch {path}") from None
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
         raise PlanError(f"Không mở được tệp kế hoạch {path}: {exc}") from exc
     try:
+        sheets = workbook.sheet_names
         for sheet in (TASKS_SHEET, TARGETS_SHEET):
-            if sheet not in workbook.sheetnames:
+            if sheet not in sheets:
                 raise PlanError(f"Tệp kế hoạch {path.name} không có trang «{sheet}».")
-        info = _read_info(workbook[INFO_SHEET]) if INFO_SHEET in workbook.sheetnames else {}
+        info = _read_info(_grid(workbook, INFO_SHEET)) if INFO_SHEET in sheets else {}
         reader = _Reader(path.name, _year(info), _as_date(info.get("issued")))
-        tasks, duties = reader.tasks(_rows(workbook[TASKS_SHEET], TASK_COLUMNS, path.name))
-        targets = reader.targets(_rows(workbook[TARGETS_SHEET], TARGET_COLUMNS, path.name))
-        if DONE_SHEET in workbook.sheetnames:
-            log = _rows(workbook[DONE_SHEET], DONE_COLUMNS, path.name, required="day")
+        grid = _grid(workbook, TASKS_SHEET)
+        tasks, duties = reader.tasks(_rows(TASKS_SHEET, grid, TASK_COLUMNS, path.name))
+        grid = _grid(workbook, TARGETS_SHEET)
+        targets = reader.targets(_rows(TARGETS_SHEET, grid, TARGET_COLUMNS, path.name))
+        if DONE_SHEET in sheets:
+            grid = _grid(workbook, DONE_SHEET)
+            log = _rows(DONE_SHEET, grid, DONE_COLUMNS, path.name, required="day")
             duties = reader.log(duties, log)
+    except PlanError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet calamine cannot read, said the same way
+        raise PlanError(f"Không đọc được tệp kế hoạch {path}: {exc}") from exc
     finally:
         workbook.close()
     return Plan(
@@ -150,10 +158,23 @@ def load_plan(path: Path | str) -> Plan:
     )
 
 
-def _read_info(sheet) -> dict[str, object]:
+def _grid(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
+    """The cells of sheet `name` (None where blank), row by row from A1; a cell merged over
+    several rows gives its value to each of them (a task written over one row per owner or
+    milestone: the rows below would otherwise have no «Nội dung»)."""
+    sheet = workbook.get_sheet_by_name(name)
+    rows = [[None if cell == "" else cell for cell in row] for row in sheet.to_python(False)]
+    for (top, col), (bottom, _) in sheet.merged_cell_ranges or ():
+        for row in range(top + 1, min(bottom, len(rows) - 1) + 1):
+            if col < len(rows[row]) and col < len(rows[top]):
+                rows[row][col] = rows[top][col]
+    return rows
+
+
+def _read_info(grid: list[list[object]]) -> dict[str, object]:
     labels = {fold(label): key for label, key in INFO_ROWS.items()}
     info = {}
-    for row in sheet.iter_rows(max_col=2, values_only=True):
+    for row in grid:
         key = labels.get(fold(_text(row[0]))) if row else None
         if key and len(row) > 1:
             info[key] = row[1]
@@ -168,10 +189,11 @@ def _year(info: dict[str, object]) -> int | None:
     return issued.year if issued else None
 
 
-def _rows(sheet, columns: dict[str, str], file: str, required: str = "text"):
+def _rows(
+    name: str, grid: list[list[object]], columns: dict[str, str], file: str, required: str = "text"
+):
     """Yield (row index, {key: (value, address)}) for each non-empty row under the heading."""
-    sheet.reset_dimensions()  # files from other tools may declare a wrong size
-    rows = sheet.iter_rows(values_only=True)
+    rows = iter(grid)
     first = next(h for h, key in columns.items() if key == required)
     # the heading row: of the first rows, the one with most headings (a title block may come
     # first, and a title may read like a heading: «CHỈ TIÊU» above «Mã | Chỉ tiêu | …»)
@@ -182,7 +204,7 @@ def _rows(sheet, columns: dict[str, str], file: str, required: str = "text"):
     heading = [fold(_text(v)) for v in top[above]] if top else []
     if fold(first) not in heading:
         raise PlanError(
-            f"Trang «{sheet.title}» của tệp {file} thiếu cột «{first}» "
+            f"Trang «{name}» của tệp {file} thiếu cột «{first}» "
             f"(không thấy ở {HEADING_ROWS} dòng đầu)."
         )
     found = {key: heading.index(fold(h)) for h, key in columns.items() if fold(h) in heading}
