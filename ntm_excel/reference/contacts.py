@@ -548,6 +548,15 @@ def _without_email_column(workbook, file: str) -> list[str]:
     return found
 
 
+def _tidy_address(text: str) -> str:
+    """An Email cell's address without what a clerk or a copied link adds around it:
+    spaces, «mailto:», «<…>», a closing «.» or «;»."""
+    text = text.strip().strip("<>").strip()
+    if text[:7].lower() == "mailto:":
+        text = text[7:].strip()
+    return text.rstrip(".;,").strip()
+
+
 class _Addresses:
     """Checks the e-mail cells of a contact book, collecting the problems."""
 
@@ -557,7 +566,7 @@ class _Addresses:
 
     def checked(self, values: dict, number: int, columns: dict[str, int], sheet: str) -> str:
         """The row's address, or "" (and a problem naming the cell) when it is not one."""
-        email = values.get("email", "")
+        email = _tidy_address(values.get("email", ""))
         if not email or is_email_address(email):
             return email
         cell = f"{column_letter(columns['email'])}{number}"
