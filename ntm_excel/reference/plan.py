@@ -202,6 +202,10 @@ def _rows(
     counts = [len(known.intersection(fold(_text(v)) for v in row)) for row in top]
     above = counts.index(max(counts)) if counts else 0
     heading = [fold(_text(v)) for v in top[above]] if top else []
+    under = [fold(_text(v)) for v in top[above + 1]] if above + 1 < len(top) else []
+    if any(under) and all(h in known for h in under if h):  # headings on two rows
+        above += 1  # «Thời hạn» over «Mốc | Hạn hoàn thành»: the lower row names its columns
+        heading = [low or high for high, low in itertools.zip_longest(heading, under)]
     if fold(first) not in heading:
         raise PlanError(
             f"Trang «{name}» của tệp {file} thiếu cột «{first}» "
