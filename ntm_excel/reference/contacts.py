@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import difflib
 import functools
-import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
+from python_calamine import CalamineWorkbook
 
 from ntm_excel.errors import ContactsError, check_office_file
 from ntm_excel.model import Unit
+from ntm_excel.reference.grid import sheet_grid
 from ntm_excel.text import column_letter, fold, folded, is_email_address, nfc, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
@@ -428,13 +428,13 @@ def load_contacts(path: Path | str) -> Contacts:
     «Cụm chỉ đạo» (when present)."""
     check_office_file(path, ContactsError, "Tệp danh bạ")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_path(str(path))  # .xlsx, .xls, .ods
     except FileNotFoundError:
         raise ContactsError(f"Không tìm thấy tệp danh bạ {path}") from None
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
         raise ContactsError(f"Không mở được tệp danh bạ {path}: {exc}") from exc
     try:
-        if CONTACTS_SHEET not in workbook.sheetnames:
+        if CONTACTS_SHEET not in workbook.sheet_names:
             raise ContactsError(f"Tệp danh bạ {Path(path).name} không có trang «{CONTACTS_SHEET}».")
         problems: list[str] = []
         addresses = _Addresses(Path(path).name, problems)
@@ -532,9 +532,9 @@ def _without_email_column(workbook, file: str) -> list[str]:
     «Email» (renamed «E-mail», «Thư điện tử»…): no one there would be mailed, unsaid."""
     found = []
     for name, columns in ((CONTACTS_SHEET, CONTACT_COLUMNS), (COMMUNES_SHEET, COMMUNE_COLUMNS)):
-        if name not in workbook.sheetnames:
+        if name not in workbook.sheet_names:
             continue
-        at, headings, _ = _heading(workbook[name], columns)
+        at, headings, _ = _heading(sheet_grid(workbook, name), columns)
         headings = [heading for heading in headings if heading]
         if fold("Email") in map(fold, headings):
             continue
@@ -579,26 +579,26 @@ class _Addresses:
         return ""
 
 
-def _heading(sheet, columns: dict[str, str]) -> tuple[int, list[str], Iterator[tuple]]:
-    """The Excel row number and the headings (as written) of `sheet`, and its rows below
-    them: of the first HEADING_ROWS rows, the one with most of `columns`' headings (a title
-    block may come first)."""
-    sheet.reset_dimensions()  # files from other tools may declare a wrong size
-    rows = sheet.iter_rows(values_only=True)
-    top = list(itertools.islice(rows, HEADING_ROWS))
+def _heading(grid: list[list[object]], columns: dict[str, str]) -> tuple[int, list[str], Iterator]:
+    """The Excel row number and the headings (as written) of a sheet's `grid`, and its rows
+    below them: of the first HEADING_ROWS rows, the one with most of `columns`' headings (a
+    title block may come first)."""
+    top = grid[:HEADING_ROWS]
     known = {fold(heading) for heading in columns}
-    counts = [len(known.intersection(fold(str(v or "")) for v in row)) for row in top]
+    counts = [
+        len(known.intersection(fold(_cell_text(row, i)) for i in range(len(row)))) for row in top
+    ]
     above = counts.index(max(counts)) if counts else 0
-    heading = [str(v).strip() if v is not None else "" for v in top[above]] if top else []
-    return above + 1, heading, itertools.chain(top[above + 1 :], rows)
+    heading = [_cell_text(top[above], i).strip() for i in range(len(top[above]))] if top else []
+    return above + 1, heading, iter(grid[above + 1 :])
 
 
 def _sheet_rows(workbook, name: str, columns: dict[str, str], *keys: str):
     """(Excel row number, {field: text}, {field: column index}) of each row of sheet `name`
     (none when the sheet is missing) that fills one of `keys`; columns found by heading."""
-    if name not in workbook.sheetnames:
+    if name not in workbook.sheet_names:
         return
-    at, heading, rows = _heading(workbook[name], columns)
+    at, heading, rows = _heading(sheet_grid(workbook, name), columns)
     header = [fold(h) for h in heading]
     found = {
         field: header.index(fold(heading))
@@ -616,16 +616,16 @@ def commune_addresses(path: Path | str) -> dict[str, frozenset[str]]:
     «Liên hệ xã» sheet of the contact workbook (columns «Mã đơn vị» and «Email»; a cell may
     hold several addresses). Empty when the workbook has no such sheet."""
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_path(str(path))  # .xlsx, .xls, .ods
     except FileNotFoundError:
         raise ContactsError(f"Không tìm thấy tệp danh bạ {path}") from None
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
         raise ContactsError(f"Không mở được tệp danh bạ {path}: {exc}") from exc
     found: dict[str, set[str]] = {}
     try:
-        if COMMUNES_SHEET not in workbook.sheetnames:
+        if COMMUNES_SHEET not in workbook.sheet_names:
             return {}
-        _, heading, rows = _heading(workbook[COMMUNES_SHEET], COMMUNE_COLUMNS)
+        _, heading, rows = _heading(sheet_grid(workbook, COMMUNES_SHEET), COMMUNE_COLUMNS)
         header = [fold(h) for h in heading]
         if fold("Mã đơn vị") not in header or fold("Email") not in header:
             return {}

@@ -29,6 +29,7 @@ from ntm_excel.model import Target, Task
 from ntm_excel.read.codes import written_code
 from ntm_excel.recurrence import Recurrence, occurrence_of, parse_recurrence
 from ntm_excel.reference.contacts import parse_assignees
+from ntm_excel.reference.grid import sheet_grid
 from ntm_excel.text import cell_address, fold, nfc
 
 TASKS_SHEET = "Nhiệm vụ"
@@ -129,14 +130,14 @@ def load_plan(path: Path | str) -> Plan:
         for sheet in (TASKS_SHEET, TARGETS_SHEET):
             if sheet not in sheets:
                 raise PlanError(f"Tệp kế hoạch {path.name} không có trang «{sheet}».")
-        info = _read_info(_grid(workbook, INFO_SHEET)) if INFO_SHEET in sheets else {}
+        info = _read_info(sheet_grid(workbook, INFO_SHEET)) if INFO_SHEET in sheets else {}
         reader = _Reader(path.name, _year(info), _as_date(info.get("issued")))
-        grid = _grid(workbook, TASKS_SHEET)
+        grid = sheet_grid(workbook, TASKS_SHEET)
         tasks, duties = reader.tasks(_rows(TASKS_SHEET, grid, TASK_COLUMNS, path.name))
-        grid = _grid(workbook, TARGETS_SHEET)
+        grid = sheet_grid(workbook, TARGETS_SHEET)
         targets = reader.targets(_rows(TARGETS_SHEET, grid, TARGET_COLUMNS, path.name))
         if DONE_SHEET in sheets:
-            grid = _grid(workbook, DONE_SHEET)
+            grid = sheet_grid(workbook, DONE_SHEET)
             log = _rows(DONE_SHEET, grid, DONE_COLUMNS, path.name, required="day")
             duties = reader.log(duties, log)
     except PlanError:
@@ -156,19 +157,6 @@ def load_plan(path: Path | str) -> Plan:
         title=_text(info.get("title")),
         year=_year(info),
     )
-
-
-def _grid(workbook: CalamineWorkbook, name: str) -> list[list[object]]:
-    """The cells of sheet `name` (None where blank), row by row from A1; a cell merged over
-    several rows gives its value to each of them (a task written over one row per owner or
-    milestone: the rows below would otherwise have no «Nội dung»)."""
-    sheet = workbook.get_sheet_by_name(name)
-    rows = [[None if cell == "" else cell for cell in row] for row in sheet.to_python(False)]
-    for (top, col), (bottom, _) in sheet.merged_cell_ranges or ():
-        for row in range(top + 1, min(bottom, len(rows) - 1) + 1):
-            if col < len(rows[row]) and col < len(rows[top]):
-                rows[row][col] = rows[top][col]
-    return rows
 
 
 def _read_info(grid: list[list[object]]) -> dict[str, object]:
