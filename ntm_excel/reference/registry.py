@@ -1028,6 +1028,7 @@ def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
             problems.append(("vung", str(exc)))
     if problems:
         return problems, None
+    name = _official_name(name, kind)
     supervisors = tuple(
         s for s in (nfc(p) for p in rec.get("can_bo_phu_trach", "").split(";")) if s
     )
@@ -1045,6 +1046,20 @@ def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
         phone=rec.get("dien_thoai", ""),
         supervisors=supervisors,
     )
+
+
+_KIND_FORMS = {form for kind, forms in _KIND_WORDS.items() for form in (fold(kind), *forms)}
+
+
+def _official_name(name: str, kind: str) -> str:
+    """A unit's name with its kind first, as official names are written: a list kept by hand
+    may leave it out («Cẩm Thành» of a xã is Xã Cẩm Thành, not «UBND cẩm Thành» in a
+    letter); a name already begun by a kind, written out or short («X. Cẩm Thành»), stays."""
+    prefix = _NAME_PREFIX.get(kind, kind)
+    words = name.split()
+    if _split_kind(name)[0] or fold(words[0]).rstrip(".") in _KIND_FORMS:
+        return name
+    return f"{prefix[:1].upper()}{prefix[1:]} {name}"
 
 
 def _row(unit: Unit, note: str) -> list[str]:
