@@ -55,3 +55,18 @@ def test_headings_under_a_title_block_and_rows_named_as_they_are(tmp_path):
     workbook.save(path)
     with pytest.raises(RegistryError, match="dòng 5, cột loai: loại «làng» không hợp lệ"):
         load_registry(path)
+
+
+def test_a_wrong_row_is_named_by_its_row_when_the_table_does_not_start_at_a1(tmp_path):
+    """A blank first row and a blank column A: the rows named are the sheet's rows."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Đơn vị"
+    sheet.append([])
+    sheet.append([None, "ma_don_vi", "ten_don_vi", "loai"])
+    sheet.append([None, "18694", "Xã Cẩm Thành", "làng"])
+    path = tmp_path / "don_vi.xlsx"
+    workbook.save(path)
+
+    with pytest.raises(RegistryError, match="dòng 3, cột loai: loại «làng» không hợp lệ"):
+        load_registry(path)

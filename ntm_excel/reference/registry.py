@@ -946,7 +946,8 @@ def _parse_registry(path: Path) -> Registry:
         try:
             names = [n for n in workbook.sheet_names if n != HELP_SHEET] or workbook.sheet_names
             sheet = workbook.get_sheet_by_name(SHEET if SHEET in names else names[0])
-            rows = [[None if cell == "" else cell for cell in line] for line in sheet.to_python()]
+            lines = sheet.to_python(skip_empty_area=False)  # row numbers as in the sheet
+            rows = [[None if cell == "" else cell for cell in line] for line in lines]
         finally:
             workbook.close()
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
