@@ -1049,17 +1049,22 @@ def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
     )
 
 
-_KIND_FORMS = {form for kind, forms in _KIND_WORDS.items() for form in (fold(kind), *forms)}
+# How a name begun by its kind begins, folded: «xa », «x.», «thi tran », «tt »…
+_KIND_STARTS = tuple(
+    form + end
+    for kind, forms in _KIND_WORDS.items()
+    for form in (fold(kind), *forms)
+    for end in " ."
+)
 
 
 def _official_name(name: str, kind: str) -> str:
     """A unit's name with its kind first, as official names are written: a list kept by hand
     may leave it out («Cẩm Thành» of a xã is Xã Cẩm Thành, not «UBND cẩm Thành» in a
     letter); a name already begun by a kind, written out or short («X. Cẩm Thành»), stays."""
-    prefix = _NAME_PREFIX.get(kind, kind)
-    words = name.split()
-    if _split_kind(name)[0] or fold(words[0]).rstrip(".") in _KIND_FORMS:
+    if fold(name).startswith(_KIND_STARTS):
         return name
+    prefix = _NAME_PREFIX.get(kind, kind)
     return f"{prefix[:1].upper()}{prefix[1:]} {name}"
 
 
