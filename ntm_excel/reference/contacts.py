@@ -14,13 +14,15 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import openpyxl
+from python_calamine import CalamineWorkbook
 
 from ntm_excel.errors import ContactsError, check_office_file
 from ntm_excel.model import Unit
+from ntm_excel.reference.grid import sheet_grid
 from ntm_excel.text import column_letter, fold, folded, is_email_address, nfc, shown
 from ntm_excel.vocabulary import Vocabulary, bundled_vocabulary, vocab_key
 
@@ -28,6 +30,7 @@ CONTACTS_SHEET = "Danh bạ"
 COMMUNES_SHEET = "Liên hệ xã"
 CLUSTERS_SHEET = "Cụm chỉ đạo"
 HELP_SHEET = "Hướng dẫn"
+HEADING_ROWS = 10  # the rows searched for a sheet's headings (a title block may come first)
 # Column headings of the "Danh bạ" sheet, in order, and the Contact field each fills.
 CONTACT_COLUMNS = {
     "Họ và tên": "name",
@@ -428,13 +431,13 @@ def load_contacts(path: Path | str) -> Contacts:
     «Cụm chỉ đạo» (when present)."""
     check_office_file(path, ContactsError, "Tệp danh bạ")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_path(str(path))  # .xlsx, .xls, .ods
     except FileNotFoundError:
         raise ContactsError(f"Không tìm thấy tệp danh bạ {path}") from None
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
         raise ContactsError(f"Không mở được tệp danh bạ {path}: {exc}") from exc
     try:
-        if CONTACTS_SHEET not in workbook.sheetnames:
+        if CONTACTS_SHEET not in workbook.sheet_names:
             raise ContactsError(f"Tệp danh bạ {Path(path).name} không có trang «{CONTACTS_SHEET}».")
         problems: list[str] = []
         addresses = _Addresses(Path(path).name, problems)
@@ -442,7 +445,7 @@ def load_contacts(path: Path | str) -> Contacts:
         rows = list(_sheet_rows(workbook, CONTACTS_SHEET, CONTACT_COLUMNS, "name"))
         contacts = [
             Contact(
-                name=values["name"],
+                name=_person_name(values["name"]),
                 title=values.get("title", ""),
                 unit=values.get("unit", ""),
                 email=addresses.checked(values, number, columns, CONTACTS_SHEET),
@@ -479,6 +482,18 @@ def load_contacts(path: Path | str) -> Contacts:
     finally:
         workbook.close()
     return Contacts(tuple(contacts), tuple(problems), tuple(communes), tuple(clusters))
+
+
+def _person_name(name: str) -> str:
+    """A «Họ và tên» cell's name without the «Đ/c», «Ông», «Bà» or title written with it
+    («PCT UBND huyện Phạm Văn Thắng» is Phạm Văn Thắng, as plans name him); a body's name,
+    or one whose rest does not begin with a family name («Ba Văn Tú»), as written."""
+    if is_body(name):
+        return name
+    owners = parse_owners(name)
+    if len(owners) == 1 and _family_name_first(owners[0], bundled_vocabulary()):
+        return owners[0]
+    return name
 
 
 def _email_cell(sheet: str, number: int, columns: dict[str, int]) -> str:
@@ -519,23 +534,30 @@ def _without_email_column(workbook, file: str) -> list[str]:
     """A problem for each sheet of addresses («Danh bạ», «Liên hệ xã») whose headings have no
     «Email» (renamed «E-mail», «Thư điện tử»…): no one there would be mailed, unsaid."""
     found = []
-    for name in (CONTACTS_SHEET, COMMUNES_SHEET):
-        if name not in workbook.sheetnames:
+    for name, columns in ((CONTACTS_SHEET, CONTACT_COLUMNS), (COMMUNES_SHEET, COMMUNE_COLUMNS)):
+        if name not in workbook.sheet_names:
             continue
-        sheet = workbook[name]
-        sheet.reset_dimensions()
-        first = next(sheet.iter_rows(max_row=1, values_only=True), ())
-        headings = [str(value).strip() for value in first if value is not None]
+        at, headings, _ = _heading(sheet_grid(workbook, name), columns)
+        headings = [heading for heading in headings if heading]
         if fold("Email") in map(fold, headings):
             continue
         near = [h for h in headings if difflib.get_close_matches("email", [fold(h)], 1, 0.7)]
         hint = f" Cột «{shown(near[0])}» có phải là cột đó?" if near else ""
         found.append(
-            f"Tệp danh bạ {file}, trang «{name}»: không có cột «Email» (dòng 1: "
+            f"Tệp danh bạ {file}, trang «{name}»: không có cột «Email» (dòng {at}: "
             f"{', '.join(f'«{shown(h)}»' for h in headings) or 'trống'}).{hint} Không ai trong "
             "trang này nhận được thư cho đến khi tiêu đề cột địa chỉ thư được ghi đúng là «Email»."
         )
     return found
+
+
+def _tidy_address(text: str) -> str:
+    """An Email cell's address without what a clerk or a copied link adds around it:
+    spaces, «mailto:», «<…>», a closing «.» or «;»."""
+    text = text.strip().strip("<>").strip()
+    if text[:7].lower() == "mailto:":
+        text = text[7:].strip()
+    return text.rstrip(".;,").strip()
 
 
 class _Addresses:
@@ -547,7 +569,7 @@ class _Addresses:
 
     def checked(self, values: dict, number: int, columns: dict[str, int], sheet: str) -> str:
         """The row's address, or "" (and a problem naming the cell) when it is not one."""
-        email = values.get("email", "")
+        email = _tidy_address(values.get("email", ""))
         if not email or is_email_address(email):
             return email
         cell = f"{column_letter(columns['email'])}{number}"
@@ -560,21 +582,33 @@ class _Addresses:
         return ""
 
 
+def _heading(grid: list[list[object]], columns: dict[str, str]) -> tuple[int, list[str], Iterator]:
+    """The Excel row number and the headings (as written) of a sheet's `grid`, and its rows
+    below them: of the first HEADING_ROWS rows, the one with most of `columns`' headings (a
+    title block may come first)."""
+    top = grid[:HEADING_ROWS]
+    known = {fold(heading) for heading in columns}
+    counts = [
+        len(known.intersection(fold(_cell_text(row, i)) for i in range(len(row)))) for row in top
+    ]
+    above = counts.index(max(counts)) if counts else 0
+    heading = [_cell_text(top[above], i).strip() for i in range(len(top[above]))] if top else []
+    return above + 1, heading, iter(grid[above + 1 :])
+
+
 def _sheet_rows(workbook, name: str, columns: dict[str, str], *keys: str):
     """(Excel row number, {field: text}, {field: column index}) of each row of sheet `name`
     (none when the sheet is missing) that fills one of `keys`; columns found by heading."""
-    if name not in workbook.sheetnames:
+    if name not in workbook.sheet_names:
         return
-    sheet = workbook[name]
-    sheet.reset_dimensions()  # files from other tools may declare a wrong size
-    rows = sheet.iter_rows(values_only=True)
-    header = [fold(str(v or "")) for v in next(rows, ())]
+    at, heading, rows = _heading(sheet_grid(workbook, name), columns)
+    header = [fold(h) for h in heading]
     found = {
         field: header.index(fold(heading))
         for heading, field in columns.items()
         if fold(heading) in header
     }
-    for number, row in enumerate(rows, start=2):
+    for number, row in enumerate(rows, start=at + 1):
         values = {f: _cell_text(row, i) for f, i in found.items()}
         if any(values.get(key) for key in keys):
             yield number, {field: values.get(field, "") for field in columns.values()}, found
@@ -585,19 +619,17 @@ def commune_addresses(path: Path | str) -> dict[str, frozenset[str]]:
     «Liên hệ xã» sheet of the contact workbook (columns «Mã đơn vị» and «Email»; a cell may
     hold several addresses). Empty when the workbook has no such sheet."""
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = CalamineWorkbook.from_path(str(path))  # .xlsx, .xls, .ods
     except FileNotFoundError:
         raise ContactsError(f"Không tìm thấy tệp danh bạ {path}") from None
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
         raise ContactsError(f"Không mở được tệp danh bạ {path}: {exc}") from exc
     found: dict[str, set[str]] = {}
     try:
-        if COMMUNES_SHEET not in workbook.sheetnames:
+        if COMMUNES_SHEET not in workbook.sheet_names:
             return {}
-        sheet = workbook[COMMUNES_SHEET]
-        sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True)
-        header = [fold(str(v or "")) for v in next(rows, ())]
+        _, heading, rows = _heading(sheet_grid(workbook, COMMUNES_SHEET), COMMUNE_COLUMNS)
+        header = [fold(h) for h in heading]
         if fold("Mã đơn vị") not in header or fold("Email") not in header:
             return {}
         code_at, email_at = header.index(fold("Mã đơn vị")), header.index(fold("Email"))

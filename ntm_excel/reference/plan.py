@@ -14,18 +14,22 @@ period is one occurrence, done when «Đã thực hiện» has a row with its co
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-import openpyxl
+from python_calamine import CalamineWorkbook
 
 from ntm_excel.deadlines import DeadlineError, parse_deadline
 from ntm_excel.errors import PlanError, RecurrenceError, check_office_file
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Target, Task
+from ntm_excel.read.codes import written_code
 from ntm_excel.recurrence import Recurrence, occurrence_of, parse_recurrence
 from ntm_excel.reference.contacts import parse_assignees
+from ntm_excel.reference.grid import sheet_grid
 from ntm_excel.text import cell_address, fold, nfc
 
 TASKS_SHEET = "Nhiệm vụ"
@@ -33,6 +37,7 @@ TARGETS_SHEET = "Chỉ tiêu"
 DONE_SHEET = "Đã thực hiện"
 INFO_SHEET = "Thông tin"
 DATE_FORMAT = "dd/mm/yyyy"
+HEADING_ROWS = 10  # the rows searched for a sheet's headings (a title block may come first)
 UNSET = "chưa ghi chu kỳ"  # shown after "định kỳ" until the office writes the interval
 
 # Headings of the "Nhiệm vụ" sheet, in order, and the key each is read into.
@@ -114,23 +119,31 @@ def load_plan(path: Path | str) -> Plan:
     """Read the plan workbook at `path`."""
     path = Path(path)
     check_office_file(path, PlanError, "Tệp kế hoạch")
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:  # calamine: .xlsx, .xls and .ods alike, with their merged cells
+        workbook = CalamineWorkbook.from_path(str(path))
     except FileNotFoundError:
         raise PlanError(f"Không tìm thấy tệp kế hoạch {path}") from None
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
         raise PlanError(f"Không mở được tệp kế hoạch {path}: {exc}") from exc
     try:
+        sheets = workbook.sheet_names
         for sheet in (TASKS_SHEET, TARGETS_SHEET):
-            if sheet not in workbook.sheetnames:
+            if sheet not in sheets:
                 raise PlanError(f"Tệp kế hoạch {path.name} không có trang «{sheet}».")
-        info = _read_info(workbook[INFO_SHEET]) if INFO_SHEET in workbook.sheetnames else {}
+        info = _read_info(sheet_grid(workbook, INFO_SHEET)) if INFO_SHEET in sheets else {}
         reader = _Reader(path.name, _year(info), _as_date(info.get("issued")))
-        tasks, duties = reader.tasks(_rows(workbook[TASKS_SHEET], TASK_COLUMNS, path.name))
-        targets = reader.targets(_rows(workbook[TARGETS_SHEET], TARGET_COLUMNS, path.name))
-        if DONE_SHEET in workbook.sheetnames:
-            log = _rows(workbook[DONE_SHEET], DONE_COLUMNS, path.name, required="day")
+        grid = sheet_grid(workbook, TASKS_SHEET)
+        tasks, duties = reader.tasks(_rows(TASKS_SHEET, grid, TASK_COLUMNS, path.name))
+        grid = sheet_grid(workbook, TARGETS_SHEET)
+        targets = reader.targets(_rows(TARGETS_SHEET, grid, TARGET_COLUMNS, path.name))
+        if DONE_SHEET in sheets:
+            grid = sheet_grid(workbook, DONE_SHEET)
+            log = _rows(DONE_SHEET, grid, DONE_COLUMNS, path.name, required="day")
             duties = reader.log(duties, log)
+    except PlanError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a sheet calamine cannot read, said the same way
+        raise PlanError(f"Không đọc được tệp kế hoạch {path}: {exc}") from exc
     finally:
         workbook.close()
     return Plan(
@@ -146,10 +159,10 @@ def load_plan(path: Path | str) -> Plan:
     )
 
 
-def _read_info(sheet) -> dict[str, object]:
+def _read_info(grid: list[list[object]]) -> dict[str, object]:
     labels = {fold(label): key for label, key in INFO_ROWS.items()}
     info = {}
-    for row in sheet.iter_rows(max_col=2, values_only=True):
+    for row in grid:
         key = labels.get(fold(_text(row[0]))) if row else None
         if key and len(row) > 1:
             info[key] = row[1]
@@ -164,16 +177,31 @@ def _year(info: dict[str, object]) -> int | None:
     return issued.year if issued else None
 
 
-def _rows(sheet, columns: dict[str, str], file: str, required: str = "text"):
+def _rows(
+    name: str, grid: list[list[object]], columns: dict[str, str], file: str, required: str = "text"
+):
     """Yield (row index, {key: (value, address)}) for each non-empty row under the heading."""
-    sheet.reset_dimensions()  # files from other tools may declare a wrong size
-    rows = sheet.iter_rows(values_only=True)
-    heading = [fold(_text(v)) for v in next(rows, ())]
+    rows = iter(grid)
+    first = next(h for h, key in columns.items() if key == required)
+    # the heading row: of the first rows, the one with most headings (a title block may come
+    # first, and a title may read like a heading: «CHỈ TIÊU» above «Mã | Chỉ tiêu | …»)
+    top = list(itertools.islice(rows, HEADING_ROWS))
+    known = {fold(h) for h in columns}
+    counts = [len(known.intersection(fold(_text(v)) for v in row)) for row in top]
+    above = counts.index(max(counts)) if counts else 0
+    heading = [fold(_text(v)) for v in top[above]] if top else []
+    under = [fold(_text(v)) for v in top[above + 1]] if above + 1 < len(top) else []
+    if any(under) and all(h in known for h in under if h):  # headings on two rows
+        above += 1  # «Thời hạn» over «Mốc | Hạn hoàn thành»: the lower row names its columns
+        heading = [low or high for high, low in itertools.zip_longest(heading, under)]
+    if fold(first) not in heading:
+        raise PlanError(
+            f"Trang «{name}» của tệp {file} thiếu cột «{first}» "
+            f"(không thấy ở {HEADING_ROWS} dòng đầu)."
+        )
     found = {key: heading.index(fold(h)) for h, key in columns.items() if fold(h) in heading}
-    if required not in found:
-        first = next(h for h, key in columns.items() if key == required)
-        raise PlanError(f"Trang «{sheet.title}» của tệp {file} thiếu cột «{first}».")
-    for index, row in enumerate(rows, start=1):
+    rows = itertools.chain(top[above + 1 :], rows)
+    for index, row in enumerate(rows, start=above + 1):
         cells = {
             key: (row[col] if col < len(row) else None, cell_address(index, col))
             for key, col in found.items()
@@ -246,7 +274,8 @@ class _Reader:
             due, address = self.due(cells, TASKS_SHEET)
             completed = _as_date(value.get("completed"))
             status = _text(value.get("status"))
-            number, criterion = _int(value.get("criterion_no")), _text(value.get("criterion"))
+            number = _criterion_no(value.get("criterion_no"))
+            criterion = _text(value.get("criterion"))
             if number is not None and criterion:
                 self.criteria_names.setdefault(number, criterion)
             recurrence, shown = self.recurrence(cells)
@@ -349,9 +378,28 @@ def _text(value: object) -> str:
     return nfc(str(value))
 
 
-def _int(value: object) -> int | None:
-    text = _text(value)
-    return int(text) if text.isdigit() else None
+# A criterion's number in words, folded: «năm», «mười bảy», «mười lăm» (15), «mười tư» (14)
+_NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "lam": 5, "sau": 6}
+_NUMBER_WORDS |= {"bay": 7, "tam": 8, "chin": 9}
+_CRITERION_WORD = re.compile(r"^(?:(?:tieu chi|tc)(?: so)? )?(muoi|[a-z]+)(?: ([a-z]+))?$")
+
+
+def _criterion_no(value: object) -> int | None:
+    """The criterion number of a «TC số» cell as clerks write it: 5, «05», «TC 5», «Tiêu chí
+    số 5», «V», «năm», «mười bảy»."""
+    text = _text(value).strip()
+    code = written_code(text) if text else None
+    if code is not None and code.kind in ("criterion", "roman", "indicator"):
+        return code.criterion
+    match = _CRITERION_WORD.match(fold(text))
+    if not match:
+        return None
+    first, second = match[1], match[2]
+    if first != "muoi":
+        return None if second else _NUMBER_WORDS.get(first)
+    if not second:
+        return 10
+    return 10 + _NUMBER_WORDS[second] if second in _NUMBER_WORDS else None
 
 
 def _as_date(value: object) -> date | None:

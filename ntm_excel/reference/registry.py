@@ -48,6 +48,7 @@ from ntm_excel.text import fold, folded, is_email_address, nfc, shown
 
 SHEET = "Đơn vị"
 HELP_SHEET = "Hướng dẫn"
+HEADING_ROWS = 10  # the rows searched for the headings (a title block may come first)
 LEVELS = ("đạt chuẩn", "nâng cao", "kiểu mẫu")
 COLUMNS = {
     "ma_don_vi": "mã đơn vị hành chính (mã Tổng cục Thống kê), ghi dạng chữ, ví dụ 18694",
@@ -868,6 +869,21 @@ def _text(value: object) -> str:
     return nfc(str(value))
 
 
+# The length of a GSO code at each tier: 00004 is Phường Phúc Xá, 001 Quận Ba Đình, 01 Hà Nội.
+_CODE_WIDTH = {COMMUNE: 5, DISTRICT: 3, PROVINCE: 2}
+
+
+def _code(value: object, kind: str) -> str:
+    """A unit's code as written; one typed as a number gets back the leading zeros the
+    spreadsheet dropped (a commune's 4 is 00004), so that it is the code communes write."""
+    code = _text(value)
+    kind = _KINDS_BY_KEY.get(fold(kind), "")
+    if isinstance(value, int | float) and not isinstance(value, bool) and code.isdigit() and kind:
+        tier = PROVINCE if kind in model.PROVINCE_KINDS else DISTRICT
+        return code.zfill(_CODE_WIDTH[COMMUNE if kind in model.COMMUNE_KINDS else tier])
+    return code
+
+
 REGISTRY_CACHE = "danh_sach_don_vi.cache.json"  # in the state folder: see `load_registry`
 
 
@@ -933,23 +949,34 @@ def _parse_registry(path: Path) -> Registry:
         try:
             names = [n for n in workbook.sheet_names if n != HELP_SHEET] or workbook.sheet_names
             sheet = workbook.get_sheet_by_name(SHEET if SHEET in names else names[0])
-            rows = [[None if cell == "" else cell for cell in line] for line in sheet.to_python()]
+            lines = sheet.to_python(skip_empty_area=False)  # row numbers as in the sheet
+            rows = [[None if cell == "" else cell for cell in line] for line in lines]
         finally:
             workbook.close()
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is reported the same way
         raise RegistryError(f"Không mở được danh sách đơn vị {path}: {exc}") from exc
     if not rows:
         raise RegistryError(f"Danh sách đơn vị {path}: trang tính trống")
-    header = {i: _KEYS[fold(_text(c))] for i, c in enumerate(rows[0]) if fold(_text(c)) in _KEYS}
+    # the heading row: of the first rows, the one with most headings (a title block may come first)
+    counts = [sum(fold(_text(c)) in _KEYS for c in row) for row in rows[:HEADING_ROWS]]
+    above = counts.index(max(counts))
+    header = {
+        i: _KEYS[fold(_text(c))] for i, c in enumerate(rows[above]) if fold(_text(c)) in _KEYS
+    }
     missing = [c for c in ("ma_don_vi", "ten_don_vi", "loai") if c not in header.values()]
     if missing:
-        raise RegistryError(f"Danh sách đơn vị {path}, dòng 1: thiếu cột {', '.join(missing)}")
+        raise RegistryError(
+            f"Danh sách đơn vị {path}, dòng {above + 1}: thiếu cột {', '.join(missing)}"
+        )
     units: list[Unit] = []
     notes: dict[str, str] = {}
     errors: list[str] = []
     rows_of: dict[str, int] = {}
-    for number, cells in enumerate(rows[1:], start=2):
+    for number, cells in enumerate(rows[above + 1 :], start=above + 2):
         rec = {name: _text(cells[i]) if i < len(cells) else "" for i, name in header.items()}
+        column = next(i for i, name in header.items() if name == "ma_don_vi")
+        if column < len(cells):
+            rec["ma_don_vi"] = _code(cells[column], rec.get("loai", ""))
         if "can_bo_phu_trach" in rec:  # one official per line is as good as "; "
             column = next(i for i, name in header.items() if name == "can_bo_phu_trach")
             rec["can_bo_phu_trach"] = _text(str(cells[column] or "").replace("\n", ";"))
@@ -1005,6 +1032,7 @@ def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
             problems.append(("vung", str(exc)))
     if problems:
         return problems, None
+    name = _official_name(name, kind)
     supervisors = tuple(
         s for s in (nfc(p) for p in rec.get("can_bo_phu_trach", "").split(";")) if s
     )
@@ -1022,6 +1050,25 @@ def _unit(rec: dict[str, str]) -> tuple[list[tuple[str, str]], Unit | None]:
         phone=rec.get("dien_thoai", ""),
         supervisors=supervisors,
     )
+
+
+# How a name begun by its kind begins, folded: «xa », «x.», «thi tran », «tt »…
+_KIND_STARTS = tuple(
+    form + end
+    for kind, forms in _KIND_WORDS.items()
+    for form in (fold(kind), *forms)
+    for end in " ."
+)
+
+
+def _official_name(name: str, kind: str) -> str:
+    """A unit's name with its kind first, as official names are written: a list kept by hand
+    may leave it out («Cẩm Thành» of a xã is Xã Cẩm Thành, not «UBND cẩm Thành» in a
+    letter); a name already begun by a kind, written out or short («X. Cẩm Thành»), stays."""
+    if fold(name).startswith(_KIND_STARTS):
+        return name
+    prefix = _NAME_PREFIX.get(kind, kind)
+    return f"{prefix[:1].upper()}{prefix[1:]} {name}"
 
 
 def _row(unit: Unit, note: str) -> list[str]:
