@@ -35,6 +35,7 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 from ntm_excel.read.bounds import (
     TextBudget,
     attribute_values,
+    check_ooxml_cells,
     check_ooxml_merges,
     ooxml_extent,
     ooxml_small,
@@ -166,6 +167,8 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
     biff = _scan_biff(sniffed.workbook_stream, budget) if sniffed.kind == "xls" else {}
     ods = _scan_ods(sniffed.parts["content.xml"], budget) if sniffed.kind == "ods" else {}
     ooxml = {sheet.name: sheet for sheet in sniffed.sheets}
+    for sheet in sniffed.sheets:  # before anything walks their cells
+        check_ooxml_cells(sniffed.parts[sheet.part], sheet.name)
     if ooxml:
         _spend_shared_strings(sniffed, budget)
     styles = _Styles(sniffed.parts.get(sniffed.styles, b"")) if sniffed.styles else None
