@@ -19,7 +19,8 @@ for a cell is such a tag and no other attribute "r" exists, the cells are at tho
 addresses. Any other sheet is walked with an XML parser (expat) and calamine's state machine is
 replayed: the cells of the `sheetData`, rows and cells with or without addresses. A sheet
 that is not well-formed XML, or whose `sheetData` holds something else than rows of cells,
-is refused rather than guessed.
+is refused rather than guessed. Before any of this, a sheet that may hold more cells than
+any form could (`MAX_CELLS`, counted as text) is refused: walking millions takes seconds.
 """
 
 from __future__ import annotations
