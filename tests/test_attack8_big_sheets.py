@@ -52,6 +52,30 @@ def _big_sheet(path: Path, rows: int, cols: int, addressed: bool, stored: bool) 
         path.write_bytes(data)
 
 
+_ODS_CELL = b'<table:table-cell office:value-type="float" office:value="1"/>'
+
+
+def _big_ods(path: Path, cells: list[int]) -> None:
+    """A commune's table in an .ods, stored, then tables of `cells` small cells (the first
+    added to the commune's table), rows of 50."""
+    write_book(Book([commune_sheet()]), path)
+    rows = [
+        (b"<table:table-row>" + _ODS_CELL * 50 + b"</table:table-row>") * (n // 50) for n in cells
+    ]
+    more = b"".join(
+        b'<table:table table:name="Trang %d">%s</table:table>' % (index, added)
+        for index, added in enumerate(rows[1:], 2)
+    )
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    content = parts["content.xml"]
+    end = content.index(b"</table:table>")
+    parts["content.xml"] = content[:end] + rows[0] + b"</table:table>" + more + content[end + 14 :]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as target:
+        for name, part in parts.items():
+            target.writestr(name, part)
+
+
 # Reads a good workbook (the imports and caches of a reader at work), then the file given:
 # prints how much the process's peak resident memory grew, in MB.
 _PEAK_GROWTH = """
@@ -78,15 +102,30 @@ print(peak() - before, submission is None, *(issue.message for issue in issues),
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
 @pytest.mark.parametrize(
     ("rows", "cols", "addressed", "stored"),
-    [(50_000, 50, True, False), (50_000, 50, False, True), (5_000, 600, True, True)],
-    ids=["50000x50-addressed-deflated", "50000x50-no-address-stored", "5000x600-stored"],
+    [
+        (50_000, 50, True, False),
+        (50_000, 50, False, True),
+        (5_000, 600, True, True),
+        (12_000, 50, None, True),
+    ],
+    ids=[
+        "50000x50-addressed-deflated",
+        "50000x50-no-address-stored",
+        "5000x600-stored",
+        "ods-12000x50-stored",
+    ],
 )
 def test_a_sheet_of_millions_of_cells_is_refused_within_the_budget(
     tmp_path, rows, cols, addressed, stored
 ):
-    good, hostile = tmp_path / "xa_cam_vinh.xlsx", tmp_path / "xa_cam_vinh_lon.xlsx"
+    good = tmp_path / "xa_cam_vinh.xlsx"
     write_book(Book([commune_sheet()]), good)
-    _big_sheet(hostile, rows, cols, addressed, stored)
+    if addressed is None:
+        hostile = tmp_path / "xa_cam_vinh_lon.ods"
+        _big_ods(hostile, [rows * cols])
+    else:
+        hostile = tmp_path / "xa_cam_vinh_lon.xlsx"
+        _big_sheet(hostile, rows, cols, addressed, stored)
     done = subprocess.run(
         [sys.executable, "-c", _PEAK_GROWTH, str(good), str(hostile)],
         capture_output=True,
@@ -108,6 +147,15 @@ def test_a_large_sheet_within_the_cap_is_still_read(tmp_path, registry, indicato
     assert submission.unit_code == "18691" and len(submission.indicators) == 6
     assert "sheet-truncated" in {issue.code for issue in issues}
     assert "file-unreadable" not in {issue.code for issue in issues}
+
+
+def test_ods_tables_of_too_many_cells_together_are_refused(tmp_path, registry, indicators):
+    """Cells spread over tables, none holding 500,000: the file's tables are named."""
+    path = tmp_path / "xa_cam_vinh.ods"
+    _big_ods(path, [250_000, 250_000, 50_000])
+    (submission, [issue]), *_ = read_workbook(path, registry, indicators)
+    assert submission is None and issue.code == "file-unreadable"
+    assert "các trang tính có hơn 500.000 ô" in issue.message
 
 
 def test_the_batch_goes_on_past_a_sheet_of_millions_of_cells(tmp_path, capsys):

@@ -109,11 +109,18 @@ def check_ooxml_cells(xml: bytes, sheet: str) -> None:
     attributes so written only add to the count): finding where 2.5 million cells lie, then
     reading them, took 6 to 16 seconds and up to a gigabyte."""
     if xml.count(b"<c") + xml.count(b":c") > MAX_CELLS:
-        cells = f"{MAX_CELLS:,}".replace(",", ".")
-        raise UnreadableFileError(
-            f"trang «{sheet}» có hơn {cells} ô, quá nhiều so với một biểu tự đánh giá "
-            "(nghi tệp hỏng hoặc độc hại)"
-        )
+        raise too_many_cells(sheet)
+
+
+def too_many_cells(sheet: str | None) -> UnreadableFileError:
+    """The refusal of a sheet (None: of the file's sheets together) of more than
+    `MAX_CELLS` cells."""
+    most = f"{MAX_CELLS:,}".replace(",", ".")
+    where = f"trang «{sheet}»" if sheet is not None else "các trang tính"
+    return UnreadableFileError(
+        f"{where} có hơn {most} ô, quá nhiều so với một biểu tự đánh giá "
+        "(nghi tệp hỏng hoặc độc hại)"
+    )
 
 
 def ooxml_small(xml: bytes) -> bool:
