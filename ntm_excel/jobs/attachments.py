@@ -44,6 +44,9 @@ MAX_FILES = 20  # spreadsheets taken from one message (zip members included)
 MAX_TAKEN_BYTES = 60 * 1024 * 1024  # all the spreadsheets taken from one message
 MAX_ARCHIVE_MEMBERS = 500  # entries in one zip's directory
 MAX_SUBJECT = 200  # characters of a subject kept
+# characters of a header read: a subject of MAX_SUBJECT letters, each its own encoded word
+# («=?utf-8?b?4bqh?=», 16 characters and a space), still fits
+MAX_HEADER = 20 * MAX_SUBJECT
 MAX_NAME = 80  # characters of a file name kept (the stem shortened, the suffix kept)
 # bytes of it in UTF-8: with the inbox's prefix, a number and a temporary file's marks, well
 # under the 255 bytes a file name may have
@@ -155,13 +158,13 @@ def read_letter(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> L
     """The message `raw` (as fetched) reduced to what collecting needs. `own_addresses`: the
     office's own addresses (lower case), whose messages are never taken as submissions."""
     message = MailMessage.from_bytes(raw)
-    address, name = sender(message.obj["From"] or "")
+    address, name = sender(_header(message, "from"))
     ids = msg_ids(_header(message, "message-id"))
     references = msg_ids(_header(message, "references")) or msg_ids(_header(message, "in-reply-to"))
     return Letter(
         sender=address,
         sender_name=one_line(name, 80),
-        subject=one_line(message.subject, MAX_SUBJECT),
+        subject=one_line(_decoded(_header(message, "subject")), MAX_SUBJECT),
         message_id=ids[0] if ids else "",
         references=tuple(references[-MAX_REFERENCES:]),
         automatic=_automatic(message, address, own_addresses),
@@ -216,8 +219,13 @@ def _decoded(name: str) -> str:
 
 
 def _header(message: MailMessage, name: str) -> str:
-    values = message.headers.get(name) or ("",)
-    return str(values[0])
+    """The first `name` header as sent, cut to MAX_HEADER characters: a header holding
+    200,000 encoded words took minutes to decode, and imap_tools' `headers` mapping lists the
+    names in a list (200,000 headers of distinct names took three minutes)."""
+    value = message.obj.get(name)
+    if isinstance(value, Header):
+        value = decode_value(*decode_header(value)[0])
+    return str(value or "")[:MAX_HEADER]
 
 
 def _automatic(message: MailMessage, address: str, own: frozenset[str]) -> str:
