@@ -6,8 +6,9 @@ other mail of the pass is collected as usual."""
 from __future__ import annotations
 
 import time
+import tracemalloc
 
-from test_intake import BINH, THANH, XLSX, at, letter, office_config, run_collect, workbook
+from test_intake import BINH, THANH, XLSX, at, body, letter, office_config, run_collect, workbook
 
 from ntm_excel.jobs.intake import MAIL_FOLDER
 
@@ -43,3 +44,34 @@ def test_a_message_of_a_hundred_thousand_headers_is_collected_in_seconds(tmp_pat
     saved = sorted(p.name for p in (tmp_path / "inbox" / MAIL_FOLDER).iterdir())
     assert sorted(name.split("_", 2)[2] for name in saved) == ["binh.xlsx", "thanh.xlsx"]
     assert sorted(rcpt for [rcpt], _ in sink.messages()) == sorted([BINH, THANH])
+
+
+def test_an_attachment_of_thirty_megabytes_is_refused_within_two_hundred_megabytes(
+    tmp_path, imap, smtp
+):
+    """A message of 40 MB (just under the download limit) holding a «workbook» of 30 MB: on
+    main's code, reading it took 314 MB (the parser's copy of the whole message, four bytes a
+    character, then the body decoded); now the body is refused by its encoded length, the
+    message read a piece at a time. The commune is told why, and the next mail is collected."""
+    sink, smtp_port = smtp
+    huge = letter(THANH, "Biểu rất lớn", [("thanh.xlsx", b"\0" * 30_000_000, XLSX)])
+    binh = letter(BINH, "Biểu Cẩm Bình", [("binh.xlsx", workbook(tmp_path, "binh.xlsx"), XLSX)])
+    imap.deliver((huge.as_bytes(), at(12, 9, 0)), (binh.as_bytes(), at(12, 9, 5)))
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+    del huge
+
+    tracemalloc.start()
+    try:
+        result, _ = run_collect(config)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert result.ok, result.notes
+    assert peak < 200 * 1024 * 1024, peak
+    assert "tệp quá lớn (29 MB, giới hạn 20 MB cho một tệp)" in " ".join(result.notes)
+    saved = [p.name for p in (tmp_path / "inbox" / MAIL_FOLDER).iterdir()]
+    assert [name.split("_", 2)[2] for name in saved] == ["binh.xlsx"]
+    answers = {rcpt: message for [rcpt], message in sink.messages()}
+    assert sorted(answers) == sorted([BINH, THANH])
+    assert "tệp quá lớn (29 MB" in body(answers[THANH])

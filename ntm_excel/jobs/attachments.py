@@ -28,7 +28,9 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from email.errors import HeaderParseError
+from email.feedparser import BytesFeedParser
 from email.header import Header, decode_header
+from email.message import Message
 from email.utils import getaddresses
 from pathlib import PurePath
 
@@ -83,6 +85,7 @@ _ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]*)\s*>")
 _QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
 _MSG_ID = re.compile(r"<[\x21-\x3b\x3d\x3f-\x7e]{1,200}@[\x21-\x3b\x3d\x3f-\x7e]{1,200}>")
 MAX_REFERENCES = 10
+PARSE_CHUNK = 64 * 1024  # bytes of a message given to the parser at a time
 _AUTOMATIC_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply")
 
 
@@ -157,7 +160,7 @@ def msg_ids(text: str) -> list[str]:
 def read_letter(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> Letter:
     """The message `raw` (as fetched) reduced to what collecting needs. `own_addresses`: the
     office's own addresses (lower case), whose messages are never taken as submissions."""
-    message = MailMessage.from_bytes(raw)
+    message = parsed(raw)
     address, name = sender(_header(message, "from"))
     ids = msg_ids(_header(message, "message-id"))
     references = msg_ids(_header(message, "references")) or msg_ids(_header(message, "in-reply-to"))
@@ -170,6 +173,18 @@ def read_letter(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> L
         automatic=_automatic(message, address, own_addresses),
         pieces=tuple(_pieces(message)),
     )
+
+
+def parsed(raw: bytes) -> MailMessage:
+    """The message `raw` parsed as `MailMessage.from_bytes` does, fed to the parser a piece at
+    a time: `email.message_from_bytes` copies the whole message into a StringIO (4 bytes a
+    character), which took 314 MB for a message of 40 MB (now 110 MB)."""
+    feed = BytesFeedParser()
+    for start in range(0, len(raw), PARSE_CHUNK):
+        feed.feed(raw[start : start + PARSE_CHUNK])
+    message = MailMessage.from_bytes(b"")
+    message.obj = feed.close()
+    return message
 
 
 def sender(header: str | Header) -> tuple[str, str]:
@@ -304,6 +319,9 @@ def _pieces(message: MailMessage) -> list[Piece]:
             found.append(Piece(name, refused=UNSUPPORTED_SUFFIXES[PurePath(name).suffix.lower()]))
             continue
         name = _with_suffix(name, attachment.content_type)
+        if (least := _least_size(attachment.part)) > MAX_FILE_BYTES:  # not decoded at all
+            found.append(Piece(name, refused=_too_large(least)))
+            continue
         data = attachment.payload or b""
         if len(data) > MAX_FILE_BYTES:
             found.append(Piece(name, refused=_too_large(len(data))))
@@ -312,6 +330,21 @@ def _pieces(message: MailMessage) -> list[Piece]:
         else:
             found.append(Piece(name, data, refused=quota.refusal(len(data))))
     return found
+
+
+def _least_size(part: Message) -> int:
+    """The fewest bytes the part's body can decode to, told from its encoded length (base64:
+    3 bytes for every 4 characters, its line breaks aside; quoted-printable: a third), so
+    that a body far over MAX_FILE_BYTES is refused without being decoded."""
+    body = part.get_payload()
+    if not isinstance(body, str):
+        return 0
+    encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+    if encoding == "base64":
+        return (len(body) - body.count("\n") - body.count("\r")) * 3 // 4
+    if encoding == "quoted-printable":
+        return len(body) // 3
+    return len(body)
 
 
 def _with_suffix(name: str, content_type: str) -> str:
