@@ -8,9 +8,23 @@ from __future__ import annotations
 import time
 import tracemalloc
 
-from test_intake import BINH, THANH, XLSX, at, body, letter, office_config, run_collect, workbook
+from test_intake import (
+    BINH,
+    THANH,
+    XLSX,
+    at,
+    body,
+    letter,
+    office_config,
+    run_collect,
+    workbook,
+    zipped,
+)
 
+from ntm_excel.jobs.attachments import MAX_PIECES
 from ntm_excel.jobs.intake import MAIL_FOLDER
+
+ZIP = ("application", "zip")
 
 
 def test_a_message_of_a_hundred_thousand_headers_is_collected_in_seconds(tmp_path, imap, smtp):
@@ -75,3 +89,33 @@ def test_an_attachment_of_thirty_megabytes_is_refused_within_two_hundred_megabyt
     answers = {rcpt: message for [rcpt], message in sink.messages()}
     assert sorted(answers) == sorted([BINH, THANH])
     assert "tệp quá lớn (29 MB" in body(answers[THANH])
+
+
+def test_a_message_of_a_hundred_and_fifty_zips_of_five_hundred_members_is_cut_short(
+    tmp_path, imap, smtp
+):
+    """150 zip attachments of 500 tiny «workbooks» each: on main's code, 75,000 refused files,
+    each opened, recorded and listed; now the message names MAX_PIECES of them (the first
+    zip's) and one more for all the rest, the other zips left unopened. The commune is
+    answered, the next mail collected."""
+    sink, smtp_port = smtp
+    members = zipped({f"{n}.xlsx": b"" for n in range(500)})
+    crafted = letter(THANH, "Nhiều tệp nén", [(f"{n}.zip", members, ZIP) for n in range(150)])
+    binh = letter(BINH, "Biểu Cẩm Bình", [("binh.xlsx", workbook(tmp_path, "binh.xlsx"), XLSX)])
+    imap.deliver((crafted.as_bytes(), at(12, 9, 0)), (binh.as_bytes(), at(12, 9, 5)))
+    config = office_config(tmp_path, imap_port=imap.port, smtp_port=smtp_port)
+
+    started = time.monotonic()
+    result, _ = run_collect(config)
+    seconds = time.monotonic() - started
+
+    assert result.ok, result.notes
+    assert seconds < 20, seconds
+    notes = " ".join(result.notes)
+    left = 500 - MAX_PIECES + 149  # the first zip's members past the cap, the other zips
+    assert f"{left} tệp khác không được xem xét" in notes
+    saved = [p.name for p in (tmp_path / "inbox" / MAIL_FOLDER).iterdir()]
+    assert sorted(name.split("_", 2)[2] for name in saved) == ["0.xlsx", "binh.xlsx"]
+    answers = {rcpt: message for [rcpt], message in sink.messages()}
+    assert sorted(answers) == sorted([BINH, THANH])
+    assert "Nhiều tệp nén" in body(answers[THANH]) and len(body(answers[THANH])) < 20_000
