@@ -21,7 +21,7 @@ from test_intake import (
     zipped,
 )
 
-from ntm_excel.jobs.attachments import MAX_PIECES
+from ntm_excel.jobs.attachments import MAX_PIECES, MAX_REFERENCES, read_letter
 from ntm_excel.jobs.intake import MAIL_FOLDER
 
 ZIP = ("application", "zip")
@@ -119,3 +119,16 @@ def test_a_message_of_a_hundred_and_fifty_zips_of_five_hundred_members_is_cut_sh
     answers = {rcpt: message for [rcpt], message in sink.messages()}
     assert sorted(answers) == sorted([BINH, THANH])
     assert "Nhiều tệp nén" in body(answers[THANH]) and len(body(answers[THANH])) < 20_000
+
+
+def test_the_answer_to_a_long_thread_keeps_its_newest_references():
+    """A References header of 60 msg-ids (a long back-and-forth, 5,000 characters): the
+    header is read cut to 4,000 characters, from its end, so the answer still threads under
+    the commune's last message."""
+    thread = [f"<{n:03d}.{'x' * 70}@camthanh.example.org>" for n in range(60)]
+    message = letter(THANH, "Re: Biểu", [("thanh.xlsx", b"PK\x03\x04", XLSX)])
+    references = b"References: " + "\r\n ".join(thread).encode() + b"\r\n"
+
+    found = read_letter(references + message.as_bytes())
+
+    assert found.references == tuple(thread[-MAX_REFERENCES:])

@@ -164,7 +164,9 @@ def read_letter(raw: bytes, *, own_addresses: frozenset[str] = frozenset()) -> L
     message = parsed(raw)
     address, name = sender(_header(message, "from"))
     ids = msg_ids(_header(message, "message-id"))
-    references = msg_ids(_header(message, "references")) or msg_ids(_header(message, "in-reply-to"))
+    references = msg_ids(_header(message, "references", last=True)) or msg_ids(
+        _header(message, "in-reply-to")
+    )
     return Letter(
         sender=address,
         sender_name=one_line(name, 80),
@@ -234,14 +236,16 @@ def _decoded(name: str) -> str:
         return name.strip()
 
 
-def _header(message: MailMessage, name: str) -> str:
-    """The first `name` header as sent, cut to MAX_HEADER characters: a header holding
+def _header(message: MailMessage, name: str, *, last: bool = False) -> str:
+    """The first `name` header as sent, cut to its first (`last`: its last, the newest of a
+    References list) MAX_HEADER characters: a header holding
     200,000 encoded words took minutes to decode, and imap_tools' `headers` mapping lists the
     names in a list (200,000 headers of distinct names took three minutes)."""
     value = message.obj.get(name)
     if isinstance(value, Header):
         value = decode_value(*decode_header(value)[0])
-    return str(value or "")[:MAX_HEADER]
+    value = str(value or "")
+    return value[-MAX_HEADER:] if last else value[:MAX_HEADER]
 
 
 def _automatic(message: MailMessage, address: str, own: frozenset[str]) -> str:
