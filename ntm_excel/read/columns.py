@@ -35,9 +35,9 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from ntm_excel.codes import written_code
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import ColumnReading, Status
-from ntm_excel.read.codes import written_code
 from ntm_excel.read.sheets import MAX_COLS, Header, folded
 from ntm_excel.text import cell_address, column_letter
 from ntm_excel.values import parse_assessment, parse_value

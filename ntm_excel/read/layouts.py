@@ -23,8 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from ntm_excel.codes import written_code
 from ntm_excel.issues import Issue, make_issue
-from ntm_excel.read.codes import written_code
 from ntm_excel.read.sheets import HEADER_SCAN_ROWS, MAX_COLS, Grid, Header
 from ntm_excel.text import cell_address, first_of
 

@@ -45,6 +45,7 @@ from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 
+from ntm_excel.codes import written_code
 from ntm_excel.config import vietnam_time
 from ntm_excel.errors import UnreadableFileError, read_reason
 from ntm_excel.issues import Issue, make_issue
@@ -66,7 +67,6 @@ from ntm_excel.read.clues import (
     unknown_detail,
     written_at,
 )
-from ntm_excel.read.codes import written_code
 from ntm_excel.read.columns import is_assessment_table, label_role
 from ntm_excel.read.flat import FlatSheet, flat_sheet, glued_heading
 from ntm_excel.read.layouts import beside, several_units_issue, unit_columns, unread_layout

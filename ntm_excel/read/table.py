@@ -44,9 +44,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
+from ntm_excel.codes import BULLETS, Code, code_in_text, strip_code, written_code
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import CriterionEntry, IndicatorEntry, RowReading, Status
-from ntm_excel.read.codes import BULLETS, Code, code_in_text, strip_code, written_code
 from ntm_excel.read.columns import Columns, decide_columns, heading_role
 from ntm_excel.read.matching import CONFIDENT, CatalogueIndex
 from ntm_excel.read.roadmap import is_roadmap_heading

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from ntm_excel.codes import written_code
 from ntm_excel.deadlines import DeadlineError, parse_deadline
 from ntm_excel.errors import PlanError, RecurrenceError, check_office_file
 from ntm_excel.issues import Issue, make_issue
 from ntm_excel.model import Target, Task
-from ntm_excel.read.codes import written_code
 from ntm_excel.recurrence import Recurrence, occurrence_of, parse_recurrence
 from ntm_excel.reference.contacts import parse_assignees
 from ntm_excel.reference.grid import sheet_grid

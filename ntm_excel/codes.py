@@ -20,8 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ntm_excel.read.sheets import folded
-from ntm_excel.text import memoised_text
+from ntm_excel.text import folded, memoised_text
 
 VIETNAMESE_LETTERS = "abcdđeghiklmnopqrstuvxy"
 LATIN_LETTERS = "abcdefghijklmnopqrstuvwxyz"
