@@ -246,8 +246,9 @@ def test_load_contacts_without_the_sheet(tmp_path):
 
 
 def test_an_address_that_is_not_one_plain_address_is_a_problem_not_a_recipient(tmp_path):
-    """A line break and «Bcc:» in a cell, two addresses, a missing domain: each is reported with
-    its cell, and the person gets no mail (not a recipient the server refuses for ever)."""
+    """A line break and «Bcc:» in a cell, a missing domain: each is reported with its cell, and
+    the person gets no mail (not a recipient the server refuses for ever). Two addresses are
+    both the person's (tests/test_contacts2_addresses.py)."""
     path = tmp_path / "danh_ba.xlsx"
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -260,10 +261,16 @@ def test_an_address_that_is_not_one_plain_address_is_a_problem_not_a_recipient(t
     sheet.append(["Đỗ Văn Tú", "", "tu@camxuyen"])
     workbook.save(path)
     contacts = load_contacts(path)
-    assert [c.email for c in contacts.contacts] == ["mai@camxuyen.example.org", "", "", "", ""]
+    assert [c.email for c in contacts.contacts] == [
+        "mai@camxuyen.example.org",
+        "",
+        "",
+        "lan@camxuyen.example.org",
+        "",
+    ]
+    assert contacts.contacts[3].other_emails == ("lan2@camxuyen.example.org",)
     assert [p.split(":")[0] for p in contacts.problems] == [
-        f"Danh bạ danh_ba.xlsx, trang «{CONTACTS_SHEET}», ô {cell}"
-        for cell in ["C3", "C4", "C5", "C6"]
+        f"Danh bạ danh_ba.xlsx, trang «{CONTACTS_SHEET}», ô {cell}" for cell in ["C3", "C4", "C6"]
     ]
     assert (
         "«nam@camxuyen.example.org Bcc: ke.xau@example.org» của Trần Văn Nam"

@@ -360,6 +360,7 @@ def daily_mail(
     return Mail(
         key=make_key(DAILY_DIGEST, digest.contact.email, as_of.isoformat()),
         to_name=clip(digest.contact.name, 200),
+        also_to=digest.contact.other_emails,
         subject=daily_subject(consolidation, digest),
         text="\n".join(text) + "\n",
         html=html_page(html),

@@ -45,7 +45,7 @@ from email import policy
 from email.header import Header
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, getaddresses
 from pathlib import Path
 from typing import Protocol
 
@@ -55,7 +55,7 @@ from ntm_excel.atomic import atomic_path
 from ntm_excel.config import VIETNAM_TIME, MailSettings
 from ntm_excel.errors import ConfigError, MailError, system_reason
 from ntm_excel.jobs.deadline import MIN_RATE, Deadline, watched
-from ntm_excel.text import nfc
+from ntm_excel.text import nfc, shown
 
 PASSWORD_ENV = "NTM_SMTP_PASSWORD"
 SECURITY_CHOICES = ("none", "starttls", "ssl")
@@ -109,6 +109,9 @@ class Mail:
     # Further headers (name, value), e.g. In-Reply-To and References of an answer. Values must
     # be plain ASCII without line breaks: whoever builds them checks what came from outside.
     headers: tuple[tuple[str, str], ...] = ()
+    # the recipient's further addresses (work and personal), in the same To header: the
+    # ledger keys the message by `key.recipient` alone, so it is recorded once
+    also_to: tuple[str, ...] = ()
 
 
 def make_key(job: str, address: str, period: str) -> MailKey:
@@ -128,7 +131,14 @@ def compose(
     # Set pre-encoded (see POLICY): the email package's own folding drops spaces.
     message.set_raw("Subject", Header(nfc(mail.subject), "utf-8", header_name="Subject").encode())
     message.set_raw("From", formataddr((nfc(settings.sender_name), settings.sender), "utf-8"))
-    message.set_raw("To", formataddr((nfc(mail.to_name), mail.key.recipient), "utf-8"))
+    recipients = tuple(dict.fromkeys((mail.key.recipient, *(a.lower() for a in mail.also_to))))
+    for address in recipients:  # defence in depth: sources are checked already
+        if "\r" in address or "\n" in address:
+            raise MailError(
+                f"Địa chỉ người nhận «{shown(address)}» có ký tự xuống dòng: không gửi."
+            )
+    to = (formataddr((nfc(mail.to_name), address), "utf-8") for address in recipients)
+    message.set_raw("To", ", ".join(to))
     message["Date"] = format_datetime((now or datetime.now(UTC)).astimezone(zone))
     message["Message-ID"] = message_id(mail.key, settings.sender)
     message["Auto-Submitted"] = "auto-generated"
@@ -148,6 +158,13 @@ def compose(
             filename=nfc(attachment.filename),
         )
     return message
+
+
+def recipients(key: MailKey, message: EmailMessage) -> list[str]:
+    """The addresses the message goes to: its key's and the others of its To header (a
+    stored message sent again goes to all of them too)."""
+    written = [address for _, address in getaddresses(message.get_all("To", [])) if address]
+    return list(dict.fromkeys([key.recipient, *written]))
 
 
 def message_id(key: MailKey, sender: str) -> str:
@@ -304,7 +321,7 @@ class SmtpTransport:
         started = time.monotonic()
         try:
             with self._deadline.limit(seconds):
-                self._client.smtp.sendmail(self.settings.sender, [key.recipient], data)
+                self._client.smtp.sendmail(self.settings.sender, recipients(key, message), data)
         except (smtplib.SMTPException, OSError) as exc:
             expired, ended = self._deadline.expired, self._client.smtp.message_ended
             # smtplib swallows a time-out of the RSET it sends after a refusal («451», then

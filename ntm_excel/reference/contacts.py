@@ -160,6 +160,11 @@ _PHONE_IN_CELL = re.compile(
     re.IGNORECASE,
 )
 
+# between the addresses of one Email cell: «;», «,», «/», spaces, line breaks
+_ADDRESS_SEPARATOR = re.compile(r"[;,/\s]+")
+# a mail header's name («Bcc:», «To:») written in an Email cell: never mail anyone of it
+_HEADER_NAME = re.compile(r"[A-Za-z-]+:")
+
 ALL_COMMUNES = "Tất cả"  # in «Xã phụ trách»: the contact follows every unit
 
 
@@ -170,12 +175,13 @@ class Contact:
     name: str
     title: str
     unit: str
-    email: str
+    email: str  # the first address of its Email cell
     criteria: tuple[str, ...] = ()
     communes: tuple[str, ...] = ()  # names or codes, or ALL_COMMUNES
     role: str = ""
     phone: str = ""
     members: tuple[str, ...] = ()  # a group row: the contacts it stands for
+    other_emails: tuple[str, ...] = ()  # further addresses of the cell (work and personal)
     # where the contact book holds its address, or is to: «trang «Danh bạ», ô D12»
     written_at: str = field(default="", compare=False)
 
@@ -189,6 +195,7 @@ class CommuneContact:
     contact_name: str = ""
     email: str = ""
     phone: str = ""
+    other_emails: tuple[str, ...] = ()  # as `Contact.other_emails`
     written_at: str = field(default="", compare=False)  # as `Contact.written_at`
 
 
@@ -302,6 +309,7 @@ class Contacts:
             email=email,
             communes=(unit.code,),
             phone=(row.phone if row else "") or unit.phone,
+            other_emails=row.other_emails if row and row.email else (),
             written_at=row.written_at if row else "",
         )
 
@@ -448,7 +456,8 @@ def load_contacts(path: Path | str) -> Contacts:
                 name=_person_name(values["name"]),
                 title=values.get("title", ""),
                 unit=values.get("unit", ""),
-                email=addresses.checked(values, number, columns, CONTACTS_SHEET),
+                email=(found := addresses.checked(values, number, columns, CONTACTS_SHEET))[0],
+                other_emails=found[1:],
                 criteria=split_list(values.get("criteria", "")),
                 communes=split_list(values.get("communes", "")),
                 role=values.get("role", ""),
@@ -461,7 +470,13 @@ def load_contacts(path: Path | str) -> Contacts:
         problems += _written_twice(Path(path).name, contacts, [number for number, _, _ in rows])
         communes = [
             CommuneContact(
-                **values | {"email": addresses.checked(values, number, columns, COMMUNES_SHEET)},
+                **values
+                | {
+                    "email": (found := addresses.checked(values, number, columns, COMMUNES_SHEET))[
+                        0
+                    ],
+                    "other_emails": found[1:],
+                },
                 written_at=_email_cell(COMMUNES_SHEET, number, columns),
             )
             for number, values, columns in _sheet_rows(
@@ -567,19 +582,42 @@ class _Addresses:
         self.file = file
         self.problems = problems
 
-    def checked(self, values: dict, number: int, columns: dict[str, int], sheet: str) -> str:
-        """The row's address, or "" (and a problem naming the cell) when it is not one."""
-        email = _tidy_address(values.get("email", ""))
-        if not email or is_email_address(email):
-            return email
+    def checked(
+        self, values: dict, number: int, columns: dict[str, int], sheet: str
+    ) -> tuple[str, ...]:
+        """The row's addresses (at least one item, "" when there is none to use): every
+        address of the cell («a@x.vn; b@y.vn», «,» or one per line). A cell holding a broken
+        address gives none; what else it holds (a phone, a name) is a problem naming the
+        cell, the addresses still used."""
+        cell_text = values.get("email", "")
+        words = [w for w in _ADDRESS_SEPARATOR.split(cell_text) if w]
+        found = [_tidy_address(w) for w in words if "@" in w]
+        rest = " ".join(w for w in words if "@" not in w).strip(" /-–:()")
+        if found and all(map(is_email_address, found)) and not rest:
+            return tuple(dict.fromkeys(found))
+        if not cell_text.strip():
+            return ("",)
         cell = f"{column_letter(columns['email'])}{number}"
         who = values.get("name") or values.get("code", "")
+        usable = (
+            bool(found)
+            and all(map(is_email_address, found))
+            and not any(_HEADER_NAME.fullmatch(w) for w in words)  # «Bcc:» refuses the cell
+        )
+        where = f"Danh bạ {self.file}, trang «{sheet}», ô {cell}"
+        if usable:
+            self.problems.append(
+                f"{where}: ô địa chỉ thư của {shown(who, 60)} còn có «{shown(rest)}», không phải "
+                "địa chỉ (nhiều địa chỉ thì cách nhau bởi «;»); vẫn gửi thư tới "
+                f"{', '.join(dict.fromkeys(found))}; hãy ghi số điện thoại, tên ở cột khác."
+            )
+            return tuple(dict.fromkeys(found))
         self.problems.append(
-            f"Danh bạ {self.file}, trang «{sheet}», ô {cell}: địa chỉ thư «{shown(email)}» "
-            f"của {shown(who, 60)} không hợp lệ (cần đúng một địa chỉ dạng ten@donvi.gov.vn); "
+            f"{where}: địa chỉ thư «{shown(_tidy_address(cell_text))}» của {shown(who, 60)} "
+            "không hợp lệ (cần địa chỉ dạng ten@donvi.gov.vn, nhiều địa chỉ cách nhau bởi «;»); "
             "không gửi thư cho người này tới khi sửa."
         )
-        return ""
+        return ("",)
 
 
 def _heading(grid: list[list[object]], columns: dict[str, str]) -> tuple[int, list[str], Iterator]:
