@@ -696,8 +696,9 @@ class _BiffScan:
     make calamine abort the whole process (an allocation of terabytes): every record must fit
     in the stream and in the BIFF limit, every BOF be BIFF5/BIFF8, every sheet start at a BOF,
     the shared-string counts fit their records, and the cells of a sheet, and the area its
-    DIMENSIONS record declares, fit `MAX_AREA`. The text the LABELSST cells make (each gets
-    its own copy of its shared string) is spent from `budget`.
+    DIMENSIONS record declares, fit `MAX_AREA`, and a sheet hold at most `MAX_CELLS` cell
+    records (counted as they come: calamine, and this scan, keep every one). The text the
+    LABELSST cells make (each gets its own copy of its shared string) is spent from `budget`.
     """
 
     def __init__(self, stream: bytes, budget: TextBudget) -> None:
@@ -712,9 +713,12 @@ class _BiffScan:
         self.current: tuple[BiffSheet, dict[tuple[int, int], int]] | None = None
         # rows and columns of the cells met at each BOF level, checked at its EOF (collected
         # rather than compared record by record, which costs more in a loop this hot)
-        self.stack: list[tuple[list[int], list[int]]] = []
+        self.stack: list[tuple[list[int], list[int], int]] = []
         self.rows: list[int] = []
         self.cols: list[int] = []
+        # cell records the level may still take beyond its rows' count (a MULRK takes more)
+        self.room = MAX_CELLS
+        self.name: str | None = None  # the sheet being walked
         self.starts: set[int] = set()
         self.strings = [0, 0]  # unique strings declared by SST, bytes of SST and its CONTINUEs
         self.previous = 0
@@ -758,13 +762,14 @@ class _BiffScan:
             raise UnreadableFileError(_BIFF_DAMAGED)
         self.starts.add(pos)
         if not self.stack and pos in self.sheet_at:
-            self.current = self.sheets.setdefault(self.sheet_at[pos], (BiffSheet(), {}))
-        self.stack.append((self.rows, self.cols))
-        self.rows, self.cols = [], []
+            self.name = self.sheet_at[pos]
+            self.current = self.sheets.setdefault(self.name, (BiffSheet(), {}))
+        self.stack.append((self.rows, self.cols, self.room))
+        self.rows, self.cols, self.room = [], [], MAX_CELLS
 
     def _eof(self, pos: int, body: int, length: int) -> None:
         _check_biff_area(self.rows, self.cols)
-        self.rows, self.cols = self.stack.pop() if self.stack else ([], [])
+        self.rows, self.cols, self.room = self.stack.pop() if self.stack else ([], [], MAX_CELLS)
 
     def _sheet(self, pos: int, body: int, length: int) -> None:
         offset = struct.unpack_from("<I", self.stream, body)[0]
@@ -793,6 +798,8 @@ class _BiffScan:
             self.rows.append(row)
             self.cols.append(col)
             self.labels.append(index)
+            if len(self.rows) > self.room:
+                raise too_many_cells(self.name)
         else:
             self._text(pos, body, length)
 
@@ -818,6 +825,8 @@ class _BiffScan:
             row, col, xf = _BIFF_CELL.unpack_from(self.stream, body)
             self.rows.append(row)
             self.cols.append(col)
+            if len(self.rows) > self.room:
+                raise too_many_cells(self.name)
             if self.current is not None:
                 self.current[1][(row, col)] = xf
 
@@ -845,6 +854,8 @@ class _BiffScan:
             row, col, _ = _BIFF_CELL.unpack_from(self.stream, body)
             self.rows.append(row)
             self.cols.append(col)
+            if len(self.rows) > self.room:
+                raise too_many_cells(self.name)
 
     def _mulrk(self, pos: int, body: int, length: int) -> None:
         if length < 6:
@@ -855,6 +866,9 @@ class _BiffScan:
             raise UnreadableFileError(_BIFF_DAMAGED)
         self.rows.append(row)
         self.cols += (first, last)
+        self.room -= last - first
+        if len(self.rows) > self.room:
+            raise too_many_cells(self.name)
         if self.current is not None:
             for offset, col in enumerate(range(first, last + 1)):
                 xf = struct.unpack_from("<H", self.stream, body + 4 + offset * 6)[0]
