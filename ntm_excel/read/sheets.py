@@ -36,16 +36,17 @@ from ntm_excel.read.bounds import (
     MAX_CELLS,
     TextBudget,
     attribute_values,
-    check_ooxml_cells,
     check_ooxml_merges,
     ooxml_extent,
     ooxml_small,
     shared_cells,
     shared_string_sizes,
     shared_text,
+    sheet_left_unread,
     too_many_cells,
+    too_many_ooxml_cells,
 )
-from ntm_excel.read.sniff import Sniffed, UnreadableFileError
+from ntm_excel.read.sniff import SheetPart, Sniffed, UnreadableFileError
 from ntm_excel.text import SHORT_TEXT, cell_address, folded, memoised_text, nfc, shown
 
 MAX_ROWS = 5000
@@ -164,15 +165,18 @@ def _string_text(value: str) -> str:
 
 
 def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
-    """Every worksheet of a sniffed file, in workbook order."""
+    """Every worksheet of a sniffed file, in workbook order. A worksheet part of too many
+    cells is left unread (an empty grid, saying so) when the workbook has another sheet."""
     budget = TextBudget()  # the text calamine will make, counted before it makes it
     biff = _scan_biff(sniffed.workbook_stream, budget) if sniffed.kind == "xls" else {}
     ods = _scan_ods(sniffed.parts["content.xml"], budget) if sniffed.kind == "ods" else {}
-    ooxml = {sheet.name: sheet for sheet in sniffed.sheets}
-    for sheet in sniffed.sheets:  # before anything walks their cells
-        check_ooxml_cells(sniffed.parts[sheet.part], sheet.name)
+    # before anything walks their cells
+    oversized = {s.name for s in sniffed.sheets if too_many_ooxml_cells(sniffed.parts[s.part])}
+    if oversized and len(oversized) == len(sniffed.sheets):
+        raise too_many_cells(sniffed.sheets[0].name)
+    ooxml = {sheet.name: sheet for sheet in sniffed.sheets if sheet.name not in oversized}
     if ooxml:
-        _spend_shared_strings(sniffed, budget)
+        _spend_shared_strings(sniffed, budget, ooxml.values())
     styles = _Styles(sniffed.parts.get(sniffed.styles, b"")) if sniffed.styles else None
     grids = []
     if sniffed.kind == "xls":
@@ -188,6 +192,10 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
                     continue
                 hidden = meta.visible != SheetVisibleEnum.Visible
                 if sniffed.kind in ("xlsx", "xlsm"):
+                    if meta.name in oversized:
+                        note = sheet_left_unread(meta.name)
+                        grids.append(Grid(name=meta.name, rows=[], hidden=hidden, truncated=note))
+                        continue
                     part = ooxml.get(meta.name)
                     if part is None:
                         continue
@@ -244,14 +252,14 @@ def unicode_codepage(data: bytes, stream: bytes) -> bytes:
     return data
 
 
-def _spend_shared_strings(sniffed: Sniffed, budget: TextBudget) -> None:
-    """Spend the text of the worksheets' shared-string cells (each gets its own copy of its
-    string): bounded by the largest shared-strings part when that is enough, else by the
+def _spend_shared_strings(sniffed: Sniffed, budget: TextBudget, read: Iterable[SheetPart]) -> None:
+    """Spend the text of the shared-string cells of the worksheets `read` (each gets its own
+    copy of its string): bounded by the largest shared-strings part when that is enough, else by the
     sizes of the strings (with several shared-strings parts, the larger of each index)."""
     parts = sniffed.shared_strings
     if not parts:
         return
-    sheets = [sniffed.parts[sheet.part] for sheet in sniffed.sheets]
+    sheets = [sniffed.parts[sheet.part] for sheet in read]
     cells = [shared_cells(xml) for xml in sheets]
     largest = max(len(xml) for xml in parts)
     if sum(cells) * largest <= budget.left:
