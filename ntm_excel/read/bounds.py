@@ -103,25 +103,33 @@ def check_ooxml_merges(xml: bytes, sheet: str) -> None:
         )
 
 
-def check_ooxml_cells(xml: bytes, sheet: str) -> None:
-    """Refuse a worksheet part that may hold more than `MAX_CELLS` cells, counted before any
+def too_many_ooxml_cells(xml: bytes) -> bool:
+    """Whether a worksheet part may hold more than `MAX_CELLS` cells, counted before any
     parsing as the texts that may start one (`<c`, or `:c` after a prefix; other tags and
     attributes so written only add to the count): finding where 2.5 million cells lie, then
     reading them, took 6 to 16 seconds and up to a gigabyte."""
     # each text counted takes two bytes of its own: a smaller part is not counted
-    if len(xml) > 2 * MAX_CELLS and xml.count(b"<c") + xml.count(b":c") > MAX_CELLS:
-        raise too_many_cells(sheet)
+    return len(xml) > 2 * MAX_CELLS and xml.count(b"<c") + xml.count(b":c") > MAX_CELLS
 
 
 def too_many_cells(sheet: str | None) -> UnreadableFileError:
     """The refusal of a sheet (None: of the file's sheets together) of more than
     `MAX_CELLS` cells."""
-    most = f"{MAX_CELLS:,}".replace(",", ".")
     where = f"trang «{sheet}»" if sheet is not None else "các trang tính"
     return UnreadableFileError(
-        f"{where} có hơn {most} ô, quá nhiều so với một biểu tự đánh giá "
+        f"{where} có hơn {_most_cells()} ô, quá nhiều so với một biểu tự đánh giá "
         "(nghi tệp hỏng hoặc độc hại)"
     )
+
+
+def sheet_left_unread(sheet: str) -> str:
+    """The note on a sheet of more than `MAX_CELLS` cells that is not read, the workbook's
+    other sheets being read."""
+    return f"trang «{sheet}» có hơn {_most_cells()} ô nên không được đọc"
+
+
+def _most_cells() -> str:
+    return f"{MAX_CELLS:,}".replace(",", ".")
 
 
 def ooxml_small(xml: bytes) -> bool:

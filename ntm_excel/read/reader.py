@@ -379,7 +379,9 @@ class _Workbook:
         issues = list(issues)
         if self.encoding:
             issues.append(make_issue("encoding-converted", **located, encoding=self.encoding))
-        for grid in sheets:
+        # and the sheets of too many cells, left unread
+        unread = [g for g in self.grids if g.truncated and not g.rows and g not in sheets]
+        for grid in [*sheets, *unread]:
             if grid.truncated:
                 issues.append(
                     make_issue("sheet-truncated", **located, sheet=grid.name, detail=grid.truncated)

@@ -36,16 +36,17 @@ from ntm_excel.read.bounds import (
     MAX_CELLS,
     TextBudget,
     attribute_values,
-    check_ooxml_cells,
     check_ooxml_merges,
     ooxml_extent,
     ooxml_small,
     shared_cells,
     shared_string_sizes,
     shared_text,
+    sheet_left_unread,
     too_many_cells,
+    too_many_ooxml_cells,
 )
-from ntm_excel.read.sniff import Sniffed, UnreadableFileError
+from ntm_excel.read.sniff import SheetPart, Sniffed, UnreadableFileError
 from ntm_excel.text import SHORT_TEXT, cell_address, folded, memoised_text, nfc, shown
 
 MAX_ROWS = 5000
@@ -164,15 +165,18 @@ def _string_text(value: str) -> str:
 
 
 def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
-    """Every worksheet of a sniffed file, in workbook order."""
+    """Every worksheet of a sniffed file, in workbook order. A worksheet part of too many
+    cells is left unread (an empty grid, saying so) when the workbook has another sheet."""
     budget = TextBudget()  # the text calamine will make, counted before it makes it
     biff = _scan_biff(sniffed.workbook_stream, budget) if sniffed.kind == "xls" else {}
     ods = _scan_ods(sniffed.parts["content.xml"], budget) if sniffed.kind == "ods" else {}
-    ooxml = {sheet.name: sheet for sheet in sniffed.sheets}
-    for sheet in sniffed.sheets:  # before anything walks their cells
-        check_ooxml_cells(sniffed.parts[sheet.part], sheet.name)
+    # before anything walks their cells
+    oversized = {s.name for s in sniffed.sheets if too_many_ooxml_cells(sniffed.parts[s.part])}
+    if oversized and len(oversized) == len(sniffed.sheets):
+        raise too_many_cells(sniffed.sheets[0].name)
+    ooxml = {sheet.name: sheet for sheet in sniffed.sheets if sheet.name not in oversized}
     if ooxml:
-        _spend_shared_strings(sniffed, budget)
+        _spend_shared_strings(sniffed, budget, ooxml.values())
     styles = _Styles(sniffed.parts.get(sniffed.styles, b"")) if sniffed.styles else None
     grids = []
     if sniffed.kind == "xls":
@@ -188,6 +192,10 @@ def load_grids(data: bytes, sniffed: Sniffed) -> list[Grid]:
                     continue
                 hidden = meta.visible != SheetVisibleEnum.Visible
                 if sniffed.kind in ("xlsx", "xlsm"):
+                    if meta.name in oversized:
+                        note = sheet_left_unread(meta.name)
+                        grids.append(Grid(name=meta.name, rows=[], hidden=hidden, truncated=note))
+                        continue
                     part = ooxml.get(meta.name)
                     if part is None:
                         continue
@@ -244,14 +252,14 @@ def unicode_codepage(data: bytes, stream: bytes) -> bytes:
     return data
 
 
-def _spend_shared_strings(sniffed: Sniffed, budget: TextBudget) -> None:
-    """Spend the text of the worksheets' shared-string cells (each gets its own copy of its
-    string): bounded by the largest shared-strings part when that is enough, else by the
+def _spend_shared_strings(sniffed: Sniffed, budget: TextBudget, read: Iterable[SheetPart]) -> None:
+    """Spend the text of the shared-string cells of the worksheets `read` (each gets its own
+    copy of its string): bounded by the largest shared-strings part when that is enough, else by the
     sizes of the strings (with several shared-strings parts, the larger of each index)."""
     parts = sniffed.shared_strings
     if not parts:
         return
-    sheets = [sniffed.parts[sheet.part] for sheet in sniffed.sheets]
+    sheets = [sniffed.parts[sheet.part] for sheet in read]
     cells = [shared_cells(xml) for xml in sheets]
     largest = max(len(xml) for xml in parts)
     if sum(cells) * largest <= budget.left:
@@ -696,8 +704,9 @@ class _BiffScan:
     make calamine abort the whole process (an allocation of terabytes): every record must fit
     in the stream and in the BIFF limit, every BOF be BIFF5/BIFF8, every sheet start at a BOF,
     the shared-string counts fit their records, and the cells of a sheet, and the area its
-    DIMENSIONS record declares, fit `MAX_AREA`. The text the LABELSST cells make (each gets
-    its own copy of its shared string) is spent from `budget`.
+    DIMENSIONS record declares, fit `MAX_AREA`, and a sheet hold at most `MAX_CELLS` cell
+    records (counted as they come: calamine, and this scan, keep every one). The text the
+    LABELSST cells make (each gets its own copy of its shared string) is spent from `budget`.
     """
 
     def __init__(self, stream: bytes, budget: TextBudget) -> None:
@@ -712,9 +721,12 @@ class _BiffScan:
         self.current: tuple[BiffSheet, dict[tuple[int, int], int]] | None = None
         # rows and columns of the cells met at each BOF level, checked at its EOF (collected
         # rather than compared record by record, which costs more in a loop this hot)
-        self.stack: list[tuple[list[int], list[int]]] = []
+        self.stack: list[tuple[list[int], list[int], int]] = []
         self.rows: list[int] = []
         self.cols: list[int] = []
+        # cell records the level may still take beyond its rows' count (a MULRK takes more)
+        self.room = MAX_CELLS
+        self.name: str | None = None  # the sheet being walked
         self.starts: set[int] = set()
         self.strings = [0, 0]  # unique strings declared by SST, bytes of SST and its CONTINUEs
         self.previous = 0
@@ -758,13 +770,14 @@ class _BiffScan:
             raise UnreadableFileError(_BIFF_DAMAGED)
         self.starts.add(pos)
         if not self.stack and pos in self.sheet_at:
-            self.current = self.sheets.setdefault(self.sheet_at[pos], (BiffSheet(), {}))
-        self.stack.append((self.rows, self.cols))
-        self.rows, self.cols = [], []
+            self.name = self.sheet_at[pos]
+            self.current = self.sheets.setdefault(self.name, (BiffSheet(), {}))
+        self.stack.append((self.rows, self.cols, self.room))
+        self.rows, self.cols, self.room = [], [], MAX_CELLS
 
     def _eof(self, pos: int, body: int, length: int) -> None:
         _check_biff_area(self.rows, self.cols)
-        self.rows, self.cols = self.stack.pop() if self.stack else ([], [])
+        self.rows, self.cols, self.room = self.stack.pop() if self.stack else ([], [], MAX_CELLS)
 
     def _sheet(self, pos: int, body: int, length: int) -> None:
         offset = struct.unpack_from("<I", self.stream, body)[0]
@@ -793,6 +806,8 @@ class _BiffScan:
             self.rows.append(row)
             self.cols.append(col)
             self.labels.append(index)
+            if len(self.rows) > self.room:
+                raise too_many_cells(self.name)
         else:
             self._text(pos, body, length)
 
@@ -818,6 +833,8 @@ class _BiffScan:
             row, col, xf = _BIFF_CELL.unpack_from(self.stream, body)
             self.rows.append(row)
             self.cols.append(col)
+            if len(self.rows) > self.room:
+                raise too_many_cells(self.name)
             if self.current is not None:
                 self.current[1][(row, col)] = xf
 
@@ -845,6 +862,8 @@ class _BiffScan:
             row, col, _ = _BIFF_CELL.unpack_from(self.stream, body)
             self.rows.append(row)
             self.cols.append(col)
+            if len(self.rows) > self.room:
+                raise too_many_cells(self.name)
 
     def _mulrk(self, pos: int, body: int, length: int) -> None:
         if length < 6:
@@ -855,6 +874,9 @@ class _BiffScan:
             raise UnreadableFileError(_BIFF_DAMAGED)
         self.rows.append(row)
         self.cols += (first, last)
+        self.room -= last - first
+        if len(self.rows) > self.room:
+            raise too_many_cells(self.name)
         if self.current is not None:
             for offset, col in enumerate(range(first, last + 1)):
                 xf = struct.unpack_from("<H", self.stream, body + 4 + offset * 6)[0]
