@@ -912,11 +912,6 @@ def _signed(text: str) -> date | None | object:
         return None
 
 
-def _truncation_issue(grid: Grid, located: dict) -> Issue:
-    """Cells beyond the caps were ignored."""
-    return make_issue("sheet-truncated", **located, sheet=grid.name, detail=grid.truncated)
-
-
 # --- Legacy encodings -------------------------------------------------------------------
 
 # Windows-1252 characters that Unicode Vietnamese never uses: one of them in a text is a
