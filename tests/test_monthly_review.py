@@ -210,3 +210,30 @@ def test_a_criterion_without_a_usable_figure_is_said_unclear_not_failed(tmp_path
     [report] = [r for r in result.units if r.unit.code == "18685"]
     state = Figures.of(result).commune_state(report)
     assert state.missing == ("15. Y tế (chưa rõ)", "17. Môi trường và an toàn thực phẩm")
+
+
+def test_a_reviewer_with_two_addresses_gets_one_review_at_both(tmp_path, smtp):
+    """A cluster leader whose Email cell holds a work and a personal address gets one review,
+    to both, recorded once: a second run sends nothing."""
+    sink, port = smtp
+    inbox = tmp_path / "inbox"
+    write_sample(inbox / "18694.xlsx", SampleSpec(unit_code="18694", unit_name="Xã Cẩm Thành"))
+    config = config_for(tmp_path, port, inbox)
+    book = openpyxl.load_workbook(config.contacts)
+    people = book[CONTACTS_SHEET]
+    heading = [c.value for c in people[1]]
+    anh = next(r for r in people.iter_rows(min_row=2) if r[heading.index("Email")].value == ANH)
+    anh[heading.index("Email")].value = f"{ANH};\nanh.canhan@example.vn"
+    book.save(config.contacts)
+    with (
+        time_machine.travel(at_vn(2021, 3, 25, 8, 0), tick=False),
+        Ledger(config.state_dir) as ledger,
+    ):
+        first = Runner(config, ledger).run("monthly-review", date(2021, 3, 25))
+        again = Runner(config, ledger).run("monthly-review", date(2021, 3, 25))
+    assert first.ok and again.ok and again.delivery.sent == []
+    to_anh = [e for e in sink.envelopes if ANH in e.rcpt_tos]
+    assert len(to_anh) == 1
+    assert sorted(to_anh[0].rcpt_tos) == sorted([ANH, "anh.canhan@example.vn"])
+    message = email.message_from_bytes(to_anh[0].original_content, policy=policy.default)
+    assert "anh.canhan@example.vn" in str(message["To"]) and ANH in str(message["To"])

@@ -287,6 +287,7 @@ def _review_mail(
     )
     return Mail(
         key=make_key(MONTHLY_REVIEW, contact.email, period),
+        also_to=contact.other_emails,
         to_name=contact.name,
         subject=subject,
         text="\n".join(text) + "\n",
