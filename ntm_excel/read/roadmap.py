@@ -96,9 +96,8 @@ _LINE_ROLES = (  # a line's folded label → what the line gives
 # The unit written after a budget's figure, and what one of it is in million đồng (the
 # column's unit): «1,2 tỷ» → 1200, «3.500.000 đồng» → 3.5, «500 nghìn» → 0.5
 _MONEY_UNIT = re.compile(r"\s*[.,]?\d[\d.,]*\s*(tỷ|tỉ|nghìn|ngàn|đồng|đ|vnđ|vnd)(?![^\W\d_])", re.I)
-_MILLIONS = {"ty": 1000, "ti": 1000, "nghin": 0.001, "ngan": 0.001} | dict.fromkeys(
-    ("dong", "d", "vnd"), 0.000001
-)
+_MILLIONS = {"ty": 1000, "ti": 1000, "trieu": 1, "tr": 1, "nghin": 0.001, "ngan": 0.001}
+_MILLIONS |= dict.fromkeys(("dong", "d", "vnd"), 0.000001)  # a unit folded → million đồng
 _LETTERS = re.compile(r"[^\W\d_]+")
 # Folded words of a people cell that name nobody: «N/A», a checkbox's «TRUE», «Chưa phân công»
 _NOBODY = frozenset(
@@ -110,7 +109,6 @@ _MONEY_PART = re.compile(
     r"(?<!\d)(?<!\d[.,])(\d++(?:[.,]\d++)*+[.,]*+)\s*+(tỷ|tỉ|triệu|tr|nghìn|ngàn)(?![^\W\d_])",
     re.I,
 )
-_PART_MILLIONS = {"ty": 1000, "ti": 1000, "trieu": 1, "tr": 1, "nghin": 0.001, "ngan": 0.001}
 _SAMPLE_ROWS = 40  # rows looked at to tell a column's role by what it holds
 _SPANNED = ("deadline", "owner", "director", "partner", "status")  # merged down over tasks
 
@@ -180,7 +178,7 @@ def _money_sum(text: str) -> float | None:
         return None
     total, last, end = 0.0, float("inf"), 0
     for part in parts:
-        size, amount = _PART_MILLIONS[folded(part[2])], parse_number(part[1])
+        size, amount = _MILLIONS[folded(part[2])], parse_number(part[1])
         if text[end : part.start()].strip() or size >= last or amount is None:
             return None
         total, last, end = total + amount * size, size, part.end()

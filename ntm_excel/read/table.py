@@ -1118,8 +1118,7 @@ class TableReader:
             return Status.MET
         if value is None or isinstance(value, float) and abs(value - figure) <= 0.5:
             return Status.MET  # no result: the figure may be the result, written there
-        standards = [parse_number(self._text(row, col)) for col in self.columns.thresholds]
-        standards = [standard for standard in standards if standard is not None]
+        standards = self._standards(row)
         if any(abs(standard - figure) <= 0.5 for standard in standards):
             return Status.MET
         if not standards and "/" not in verdict:
@@ -1342,11 +1341,15 @@ class TableReader:
             return None
         if self.catalogue.comparisons.get(plain.code) not in (">=", ">"):
             return None
-        for col in self.columns.thresholds:
-            standard = parse_number(self._text(plain.row, col))
-            if standard is not None and plain.number < 1 < standard <= plain.number * 100:
+        for standard in self._standards(plain.row):
+            if plain.number < 1 < standard <= plain.number * 100:
                 return standard
         return None
+
+    def _standards(self, row: int) -> list[float]:
+        """The figures of the standards (requirement cells) written on the row."""
+        found = (parse_number(self._text(row, col)) for col in self.columns.thresholds)
+        return [standard for standard in found if standard is not None]
 
     def _scale_said(self, plain: _Plain, standard: float) -> None:
         """Read one fraction as a percentage (×100) because its row says so, naming it."""
