@@ -20,9 +20,9 @@ from ntm_excel.cli.common import (
     fail,
     settings_from,
 )
-from ntm_excel.config import LAST_PORT, Config, MailSettings
+from ntm_excel.config import CONNECTION_SECURITY, LAST_PORT, Config, MailSettings
 from ntm_excel.jobs.ledger import Ledger
-from ntm_excel.jobs.mail import SECURITY_CHOICES, mail_settings
+from ntm_excel.jobs.mail import mail_settings
 from ntm_excel.jobs.scheduler import (
     RETRY,
     AlreadyRunning,
@@ -50,7 +50,7 @@ def add_mail_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--smtp-security",
-        choices=SECURITY_CHOICES,
+        choices=CONNECTION_SECURITY,
         help="bảo mật kết nối: none, starttls hoặc ssl",
     )
 

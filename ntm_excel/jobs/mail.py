@@ -52,13 +52,12 @@ from typing import Protocol
 import yagmail
 
 from ntm_excel.atomic import atomic_path
-from ntm_excel.config import VIETNAM_TIME, MailSettings
+from ntm_excel.config import CONNECTION_SECURITY, VIETNAM_TIME, MailSettings
 from ntm_excel.errors import ConfigError, MailError, system_reason
 from ntm_excel.jobs.deadline import MIN_RATE, Deadline, watched
 from ntm_excel.text import nfc, shown
 
 PASSWORD_ENV = "NTM_SMTP_PASSWORD"
-SECURITY_CHOICES = ("none", "starttls", "ssl")
 # Measured on Python 3.11: when the email package folds a long header it drops the space
 # between two encoded-words ("biểu tự" arrives as "biểutự", display names too). So Subject,
 # From and To are encoded by `email.header` (which keeps spaces inside the encoded-words) and
@@ -375,10 +374,10 @@ def check_settings(settings: MailSettings, password: str | None) -> None:
     """Raise ConfigError when SMTP `settings` (with `password`) cannot work: checked before a
     job rewrites any file or composes any message."""
     problem = ""
-    if settings.smtp_security not in SECURITY_CHOICES:
+    if settings.smtp_security not in CONNECTION_SECURITY:
         problem = (
             f"kiểu bảo mật SMTP «{settings.smtp_security}» không hợp lệ "
-            f"(chọn: {', '.join(SECURITY_CHOICES)})"
+            f"(chọn: {', '.join(CONNECTION_SECURITY)})"
         )
     elif settings.smtp_user and not password:
         problem = (

@@ -35,13 +35,12 @@ from imap_tools.errors import (
 )
 from imap_tools.utils import check_command_status
 
-from ntm_excel.config import MailboxSettings
+from ntm_excel.config import CONNECTION_SECURITY, MailboxSettings
 from ntm_excel.errors import ConfigError, MailboxError
 from ntm_excel.jobs.attachments import size_text
 from ntm_excel.jobs.deadline import MIN_RATE, Deadline, watched
 
 PASSWORD_ENV = "NTM_IMAP_PASSWORD"
-SECURITY_CHOICES = ("none", "starttls", "ssl")
 TIMEOUT = 60  # seconds a server may stay silent
 MAX_MESSAGE_BYTES = 40 * 1024 * 1024  # a message with a few workbooks is far smaller
 HEADER_BYTES = 64 * 1024  # of a message too large to download, to know who sent it
@@ -89,10 +88,10 @@ def check_mailbox(settings: MailboxSettings, file: object = None) -> None:
     if not settings.host:
         return
     where = f"Tệp cấu hình {file}, mục [mailbox]"
-    if settings.security not in SECURITY_CHOICES:
+    if settings.security not in CONNECTION_SECURITY:
         raise ConfigError(
             f"{where}, khóa «security»: «{settings.security}» không hợp lệ "
-            f"(chọn: {', '.join(SECURITY_CHOICES)})"
+            f"(chọn: {', '.join(CONNECTION_SECURITY)})"
         )
     if not 0 < settings.port < 65536:
         raise ConfigError(f"{where}, khóa «port»: {settings.port} không phải cổng hợp lệ")
