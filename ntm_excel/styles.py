@@ -25,7 +25,7 @@ from xlsxwriter.exceptions import FileCreateError
 from ntm_excel.atomic import atomic_path
 from ntm_excel.issues import SEVERITY_LABELS, Severity
 from ntm_excel.model import TASK_STATE_LABELS, Status, TaskState
-from ntm_excel.text import memoised_text
+from ntm_excel.text import memoised_text, thousands
 
 # XlsxWriter options for every workbook we write: text stays text. By default XlsxWriter turns
 # a string starting with "=" into a formula and "http…" into a link; a commune's text is data.
@@ -97,7 +97,7 @@ def cell_text(text: str) -> str:
     if len(text) <= EXCEL_CELL_LIMIT:
         return text
     keep = EXCEL_CELL_LIMIT - 120  # room for the note
-    left_out = f"{len(text) - keep:,}".replace(",", ".")
+    left_out = thousands(len(text) - keep)
     return (
         f"{text[:keep]}… [đã cắt bớt {left_out} ký tự: một ô Excel chứa tối đa 32.767 ký tự; "
         "xem đầy đủ trong biểu gốc]"

@@ -118,6 +118,11 @@ def shown(text: str, limit: int = 80) -> str:
     return visible if len(visible) <= limit else visible[: limit - 1] + "…"
 
 
+def thousands(number: int) -> str:
+    """A whole number with its thousands marked the Vietnamese way: 500000 → «500.000»."""
+    return f"{number:,}".replace(",", ".")
+
+
 def first_of(items: list[str], limit: int, others: str, sep: str = ", ") -> str:
     """The first `limit` of `items` joined by `sep`, and how many `others` are left:
     "Xã A, Xã B, Xã C và 4 xã khác"."""

@@ -17,7 +17,7 @@ from ntm_excel.check.tasks import criterion_text
 from ntm_excel.jobs.mail import Mail
 from ntm_excel.model import Consolidation, Task, TaskStatus
 from ntm_excel.reference.contacts import Contact, is_body
-from ntm_excel.text import fold
+from ntm_excel.text import fold, thousands
 
 MAX_TEXT = 1000  # characters of one value from a workbook shown in a mail
 
@@ -30,7 +30,7 @@ def clip(text: str, limit: int = MAX_TEXT) -> str:
     note saying how much was left out and where the whole text is."""
     if len(text) <= limit:
         return text
-    left_out = f"{len(text) - limit:,}".replace(",", ".")
+    left_out = thousands(len(text) - limit)
     return f"{text[:limit]}… [đã cắt bớt {left_out} ký tự; xem đầy đủ trong biểu gốc]"
 
 

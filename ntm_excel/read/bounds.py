@@ -29,6 +29,7 @@ import re
 from xml.parsers import expat
 
 from ntm_excel.errors import UnreadableFileError
+from ntm_excel.text import thousands
 
 Extent = tuple[int, int, int, int]  # first row, first column, last row, last column (0-based)
 
@@ -95,8 +96,9 @@ def check_ooxml_merges(xml: bytes, sheet: str) -> None:
     """Refuse a worksheet part that declares more than `MAX_MERGES` merged ranges (counted
     by their tag's name, in whatever form it is written): calamine reads every one, and a
     million took four seconds and 300 MB."""
-    if xml.count(b"mergeCell") > MAX_MERGES + 2:  # with the «mergeCells» around them
-        merges = f"{MAX_MERGES:,}".replace(",", ".")
+    # each name counted takes nine bytes of its own: a smaller part is not counted
+    if len(xml) > 9 * MAX_MERGES and xml.count(b"mergeCell") > MAX_MERGES + 2:  # + «mergeCells»
+        merges = thousands(MAX_MERGES)
         raise UnreadableFileError(
             f"trang «{sheet}» gộp ô ở hơn {merges} vùng, quá nhiều so với một biểu tự đánh "
             "giá (nghi tệp hỏng hoặc độc hại)"
@@ -129,7 +131,7 @@ def sheet_left_unread(sheet: str) -> str:
 
 
 def _most_cells() -> str:
-    return f"{MAX_CELLS:,}".replace(",", ".")
+    return thousands(MAX_CELLS)
 
 
 def ooxml_small(xml: bytes) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ntm_excel.errors import read_reason
 from ntm_excel.issues import Issue, Severity, make_issue
+from ntm_excel.text import thousands
 
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xltx", ".xltm", ".xls", ".xlt", ".ods"})
 MAX_ENTRIES = 100_000  # files and folders looked at under one given folder
@@ -210,7 +211,7 @@ class _Walk:
 
     def _too_many(self) -> Issue:
         reason = (
-            f"thư mục có hơn {MAX_ENTRIES:,} mục".replace(",", ".")
+            f"thư mục có hơn {thousands(MAX_ENTRIES)} mục"
             + ", không phải một thư mục nhận biểu: không đọc tệp nào trong đó; hãy chỉ đúng "
             "thư mục nhận"
         )

@@ -26,6 +26,7 @@ from lxml import etree
 from ntm_excel.errors import UnreadableFileError
 from ntm_excel.read.sheets import MAX_COLS, MAX_ROWS, Grid, Merge, beyond_caps
 from ntm_excel.read.textfile import decoded, delimiter
+from ntm_excel.text import thousands
 
 MAX_TEXT_BYTES = 10 * 1024 * 1024  # a commune's export is well under 1 MB
 MAX_SHEETS = 255  # tables of a page, worksheets of an XML Spreadsheet (a report has a few)
@@ -459,7 +460,7 @@ def delimited_grid(data: bytes) -> Grid:
                 beyond = (row, len(cells) - 1)
             rows.append(list(cells[:MAX_COLS]))
     except csv.Error as exc:  # a field over the csv module's limit: a quote never closed
-        limit = f"{csv.field_size_limit():,}".replace(",", ".")
+        limit = thousands(csv.field_size_limit())
         raise UnreadableFileError(
             f"tệp văn bản bị hỏng: dòng {len(rows) + 1} có một ô dài hơn {limit} ký tự "
             '(có thể do dấu ngoặc kép «"» mở mà không đóng)'

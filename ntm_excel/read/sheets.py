@@ -47,7 +47,7 @@ from ntm_excel.read.bounds import (
     too_many_ooxml_cells,
 )
 from ntm_excel.read.sniff import SheetPart, Sniffed, UnreadableFileError
-from ntm_excel.text import SHORT_TEXT, cell_address, folded, memoised_text, nfc, shown
+from ntm_excel.text import SHORT_TEXT, cell_address, folded, memoised_text, nfc, shown, thousands
 
 MAX_ROWS = 5000
 MAX_COLS = 60
@@ -313,7 +313,7 @@ def _calamine_grid(book: CalamineWorkbook, name: str, hidden: bool) -> Grid:
 
 
 def beyond_caps(name: str, row: int, col: int) -> str:
-    rows = f"{MAX_ROWS:,}".replace(",", ".")
+    rows = thousands(MAX_ROWS)
     last = cell_address(MAX_ROWS - 1, MAX_COLS - 1)
     return (
         f"trang «{shown(name)}» có dữ liệu tới ô {cell_address(row, col)}; chỉ đọc "

@@ -71,6 +71,7 @@ from ntm_excel.styles import (
     wrapped_lines,
     xlsx_fill,
 )
+from ntm_excel.text import thousands
 from ntm_excel.write.beside import beside
 from ntm_excel.write.csv_export import FORMULA_FIRST
 
@@ -660,7 +661,7 @@ class Overflow:
         self.written.append(target)
         sheet.sentence(
             row,
-            f"{count:,} dòng".replace(",", ".")
+            f"{thousands(count)} dòng"
             + f" — quá nhiều cho một trang tính — được ghi vào tệp «{target.name}» cạnh bảng tổng "
             "hợp (mở bằng Excel: Dữ liệu › Từ văn bản/CSV, mã UTF-8; hoặc bằng LibreOffice).",
         )
@@ -920,7 +921,7 @@ def _lagging(names: list[str]) -> str:
     if len(names) <= PER_UNIT_CHART_LIMIT:
         return ", ".join(names)
     return (
-        f"{len(names):,} đơn vị".replace(",", ".")
+        f"{thousands(len(names))} đơn vị"
         + f" — quá nhiều để liệt kê: lọc trang «{MATRIX}» theo cột «Số tiêu chí đạt»"
     )
 
@@ -1363,7 +1364,7 @@ def write_detail(
     if end == header_row + 1:
         sheet.sentence(end, "Chưa có đơn vị nào nộp số liệu chỉ tiêu.")
     sheet.finish(header_row, 2, len(columns) - 1, print_rows=header_row + 1)
-    rows = f"{end - header_row - 1:,}".replace(",", ".")
+    rows = thousands(end - header_row - 1)
     sheet.ws.set_header(f"&L&8{DETAIL_PRINT_NOTE.format(rows=rows)}")
 
 
