@@ -972,14 +972,14 @@ def _parse_registry(path: Path) -> Registry:
     notes: dict[str, str] = {}
     errors: list[str] = []
     rows_of: dict[str, int] = {}
+    column_of = {name: i for i, name in header.items()}
+    code_col, officials_col = column_of["ma_don_vi"], column_of.get("can_bo_phu_trach")
     for number, cells in enumerate(rows[above + 1 :], start=above + 2):
         rec = {name: _text(cells[i]) if i < len(cells) else "" for i, name in header.items()}
-        column = next(i for i, name in header.items() if name == "ma_don_vi")
-        if column < len(cells):
-            rec["ma_don_vi"] = _code(cells[column], rec.get("loai", ""))
-        if "can_bo_phu_trach" in rec:  # one official per line is as good as "; "
-            column = next(i for i, name in header.items() if name == "can_bo_phu_trach")
-            rec["can_bo_phu_trach"] = _text(str(cells[column] or "").replace("\n", ";"))
+        if code_col < len(cells):
+            rec["ma_don_vi"] = _code(cells[code_col], rec.get("loai", ""))
+        if officials_col is not None:  # one official per line is as good as "; "
+            rec["can_bo_phu_trach"] = _text(str(cells[officials_col] or "").replace("\n", ";"))
         if not any(rec.values()):
             continue
         problems, unit = _unit(rec)
